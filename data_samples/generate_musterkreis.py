@@ -1,0 +1,312 @@
+"""Generate the fictional sample Kreis ``data_samples/musterkreis/`` deterministically.
+
+Run ``python data_samples/generate_musterkreis.py`` to rewrite the committed
+files byte-identically (seeded; no timestamps in any file). See
+``data_samples/README.md`` for what is synthetic and which real magnitudes it
+follows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry import MultiPoint, Point, Polygon, mapping
+
+SEED = 20191101
+OUT = Path(__file__).resolve().parent / "musterkreis"
+KREIS_AGS = "05899"  # Regierungsbezirk 8 does not exist in NRW: no real Kreis uses it
+CENTER = (420_000.0, 5_710_000.0)  # EPSG:25832, fictional placement
+
+# name, offset of the seed point from the centre (km), inhabitants, PLZ
+GEMEINDEN = [
+    ("Musterstadt", (0.0, 0.0), 98_400, ("00101", "00102", "00103")),
+    ("Beispielheim", (-13.0, 9.0), 24_300, ("00111",)),
+    ("Neudorf am Muster", (12.0, 12.0), 17_800, ("00121",)),
+    ("Probstadt", (15.0, -8.0), 31_200, ("00131", "00132")),
+    ("Testingen", (-4.0, -16.0), 12_600, ("00141",)),
+    ("Fiktivhausen", (-16.0, -6.0), 9_900, ("00151",)),
+    ("Modellbach", (2.0, 19.0), 8_300, ("00161",)),
+    ("Exemplarsdorf", (24.0, 2.0), 6_700, ("00171",)),
+    ("Schablonberg", (-24.0, 4.0), 7_400, ("00181",)),
+    ("Vorlagenfeld", (7.0, -21.0), 11_200, ("00191",)),
+    ("Entwurfsweiler", (-10.0, 21.0), 5_200, ("00201",)),
+    ("Annahmsrode", (19.0, -18.0), 4_600, ("00211",)),
+]
+STICHTAGE = ("31.12.2019", "31.12.2020", "31.12.2021")
+HANDLUNGSFELDER = ("Sprache", "Schulabschluss", "Berufsvorbereitung", "Qualifizierung",
+                   "Ausbildung", "Arbeit", "Coaching", "Aufenthaltsrecht", "Wohnen",
+                   "Gesundheit", "Psychosoziales", "Sonstiges")
+
+
+def ags_of(i: int) -> str:
+    """AGS of the i-th Gemeinde (4, 8, 12, … as NRW numbers its Gemeinden)."""
+    return f"{KREIS_AGS}{4 * (i + 1):03d}"
+
+
+def kreis_outline(rng: np.random.Generator) -> Polygon:
+    """A lobed, irregular outline of about 30 km radius."""
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    radius = 22_000 * (1 + 0.12 * np.sin(3 * angles + 0.7) + 0.05 * rng.standard_normal(72))
+    xs = CENTER[0] + radius * np.cos(angles)
+    ys = CENTER[1] + radius * np.sin(angles)
+    return Polygon(np.round(np.column_stack([xs, ys])))
+
+
+def gemeinde_polygons(rng: np.random.Generator) -> list[Polygon]:
+    """Voronoi cells of the seed points clipped to the outline: shared borders, no gaps."""
+    outline = kreis_outline(rng)
+    seeds = [Point(CENTER[0] + dx * 750, CENTER[1] + dy * 750) for _, (dx, dy), _, _ in
+             GEMEINDEN]
+    cells = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=outline.buffer(20_000))
+    result = []
+    for seed in seeds:
+        cell = next(c for c in cells.geoms if c.contains(seed))
+        clipped = shapely.set_precision(cell.intersection(outline), 1.0)
+        result.append(clipped)
+    return result
+
+
+def to_wgs84(x: float, y: float) -> tuple[float, float]:
+    """Return (lat, lon) in WGS84 of a point in EPSG:25832."""
+    lon, lat = Transformer.from_crs(25832, 4326, always_xy=True).transform(x, y)
+    return round(lat, 5), round(lon, 5)
+
+
+def de_num(value: float, decimals: int) -> str:
+    """Format a number with a decimal comma."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
+    """Write a German-office CSV (``;``, CRLF like Excel) in the given encoding."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+def write_gebiete(polygons: list[Polygon]) -> None:
+    """GeoJSON in EPSG:25832 (named CRS member), coordinates in whole metres."""
+    features = []
+    for i, ((name, _, einwohner, plz), poly) in enumerate(zip(GEMEINDEN, polygons,
+                                                                strict=True)):
+        geom = mapping(poly)
+        geom["coordinates"] = [[[int(x), int(y)] for x, y in ring]
+                               for ring in geom["coordinates"]]
+        features.append({"type": "Feature",
+                         "properties": {"ags": ags_of(i), "name": name, "einwohner": einwohner,
+                                        "plz": ",".join(plz)},
+                         "geometry": {"type": geom["type"], "coordinates": geom["coordinates"]}})
+    doc = {"type": "FeatureCollection", "name": "gebiete",
+           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+           "features": features}
+    (OUT / "gebiete.geojson").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n",
+                                         encoding="utf-8")
+
+
+def zielgruppe_rows(rng: np.random.Generator) -> list[list[str]]:
+    """Counts per Gemeinde, Stichtag, status, single year of age 16–29 and sex."""
+    weights = np.array([g[2] for g in GEMEINDEN], dtype=float)
+    weights[0] *= 1.8  # asylum seekers and tolerated persons concentrate in the larger town
+    weights /= weights.sum()
+    # persons aged 16-29 per status in the whole Kreis and growth per year
+    totals = {"duldung": 560.0, "gestattung": 400.0, "sonstige": 90.0}
+    growth = {"duldung": (1.0, 1.06, 1.1), "gestattung": (1.0, 0.9, 0.85),
+              "sonstige": (1.0, 1.0, 1.05)}
+    ages = np.arange(16, 30)
+    age_w = np.exp(-0.5 * ((ages - 22.5) / 4.0) ** 2)
+    age_w /= age_w.sum()
+    rows = []
+    for t, stichtag in enumerate(STICHTAGE):
+        for i in range(len(GEMEINDEN)):
+            for status, total in totals.items():
+                for age, aw in zip(ages, age_w, strict=True):
+                    for sex, sw in (("m", 0.68), ("w", 0.32)):
+                        mean = total * growth[status][t] * weights[i] * aw * sw
+                        n = int(rng.poisson(mean))
+                        cell = str(n)
+                        if status == "sonstige" and t == 0 and i in (7, 10) and age == 29:
+                            cell = "-"  # Destatis "nichts vorhanden"
+                        rows.append([ags_of(i), stichtag, status, str(age), sex, cell])
+    return rows
+
+
+ABSCHLUSS = ("Ausbildung aufgenommen", "Arbeit aufgenommen", "Schulabschluss erreicht",
+             "Wegzug", "Kontaktabbruch", "Rückkehr ins Herkunftsland", "Ziele erreicht")
+# probability that a need ends "passend", "naechstbeste", "kein_angebot" (rest: offen)
+ERGEBNIS_P = {
+    "Sprache": (0.55, 0.2, 0.15), "Schulabschluss": (0.6, 0.2, 0.1),
+    "Berufsvorbereitung": (0.6, 0.2, 0.1), "Qualifizierung": (0.5, 0.25, 0.1),
+    "Ausbildung": (0.4, 0.3, 0.2), "Arbeit": (0.45, 0.25, 0.15),
+    "Coaching": (0.75, 0.1, 0.05), "Aufenthaltsrecht": (0.7, 0.15, 0.05),
+    "Wohnen": (0.3, 0.3, 0.3), "Gesundheit": (0.6, 0.2, 0.1),
+    "Psychosoziales": (0.25, 0.25, 0.4), "Sonstiges": (0.6, 0.2, 0.1),
+}
+BEDARF_P = (0.7, 0.35, 0.4, 0.3, 0.35, 0.35, 0.55, 0.5, 0.25, 0.15, 0.25, 0.1)
+
+
+def faelle_rows(rng: np.random.Generator) -> tuple[list[list[str]], list[list[str]]]:
+    """About 320 pseudonymised case records and their needs in long form."""
+    weights = np.array([g[2] for g in GEMEINDEN], dtype=float)
+    weights[0] *= 2.2
+    weights /= weights.sum()
+    faelle, bedarfe = [], []
+    alphabet = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"))
+    used: set[str] = set()
+    for _ in range(320):
+        while True:
+            fid = "TM-" + "".join(rng.choice(alphabet, 6))
+            if fid not in used:
+                used.add(fid)
+                break
+        i = int(rng.choice(len(GEMEINDEN), p=weights))
+        status = str(rng.choice(["duldung", "gestattung", "sonstige"], p=[0.6, 0.33, 0.07]))
+        age = int(rng.integers(18, 28))
+        sex = str(rng.choice(["m", "w", "d"], p=[0.7, 0.29, 0.01]))
+        consent = "ja" if rng.random() < 0.9 else "nein"
+        start = np.datetime64("2020-01-06") + int(rng.integers(0, 880))
+        ende, grund = "", ""
+        if rng.random() < 0.5:
+            end = start + int(rng.integers(60, 540))
+            if end <= np.datetime64("2022-06-30"):
+                ende = _de_date(end)
+                grund = str(rng.choice(ABSCHLUSS))
+        faelle.append([fid, ags_of(i), str(age), status, sex, consent, _de_date(start), ende,
+                       grund])
+        for hf, p in zip(HANDLUNGSFELDER, BEDARF_P, strict=True):
+            if rng.random() < p:
+                pp, pn, pk = ERGEBNIS_P[hf]
+                if status == "duldung" and hf in ("Sprache", "Qualifizierung"):
+                    pp, pk = pp - 0.2, pk + 0.2  # many courses are closed to Geduldete
+                r = rng.random()
+                ergebnis = ("passend" if r < pp else "naechstbeste" if r < pp + pn else
+                            "kein_angebot" if r < pp + pn + pk else "offen")
+                bedarfe.append([fid, hf, ergebnis])
+    return faelle, bedarfe
+
+
+def _de_date(day: np.datetime64) -> str:
+    y, m, d = str(day).split("-")
+    return f"{d}.{m}.{y}"
+
+
+# handlungsfeld, foerderlinie, traeger, open to Duldung, open to Gestattung, places, count
+ANGEBOTSTYPEN = [
+    ("Sprache", "bamf", "Volkshochschule Musterkreis", False, True, 25, 5),
+    ("Sprache", "baustein_2", "Bildungswerk Muster e. V.", True, True, 15, 4),
+    ("Sprache", "baustein_4", "Jugendmigrationsdienst Musterkreis", True, True, 12, 2),
+    ("Schulabschluss", "baustein_3", "Berufskolleg Musterstadt", True, True, 20, 4),
+    ("Berufsvorbereitung", "arbeitsagentur", "Agentur für Arbeit (fiktiv)", False, True, 16, 3),
+    ("Berufsvorbereitung", "baustein_4", "Jugendwerkstatt Probstadt", True, True, 12, 3),
+    ("Qualifizierung", "baustein_2", "Qualifizierungszentrum Muster gGmbH", True, True, 10, 4),
+    ("Qualifizierung", "jobcenter", "Jobcenter Musterkreis", False, False, 20, 2),
+    ("Ausbildung", "arbeitsagentur", "Agentur für Arbeit (fiktiv)", True, True, 15, 3),
+    ("Ausbildung", "kommune", "Ausbildungsverbund Musterkreis", True, True, 8, 3),
+    ("Arbeit", "jobcenter", "Jobcenter Musterkreis", False, True, 20, 3),
+    ("Arbeit", "baustein_1", "Coaching-Netz Muster e. V.", True, True, 10, 3),
+    ("Coaching", "baustein_1", "Coaching-Netz Muster e. V.", True, True, 20, 5),
+    ("Coaching", "jmd", "Jugendmigrationsdienst Musterkreis", True, True, 30, 3),
+    ("Aufenthaltsrecht", "kommune", "Flüchtlingsberatung Musterkreis", True, True, 40, 4),
+    ("Wohnen", "kommune", "Wohnungsnotfallhilfe Musterstadt", True, True, 15, 3),
+    ("Gesundheit", "sonstige", "Gesundheitsamt Musterkreis", True, True, 30, 2),
+    ("Psychosoziales", "sonstige", "Psychosoziales Zentrum (fiktiv)", True, True, 12, 1),
+    ("Sonstiges", "baustein_5", "Innovationsfonds-Projekt Muster", True, True, 15, 2),
+    ("Coaching", "kim", "KIM-Fallmanagement Musterkreis", True, True, 60, 2),
+]
+
+
+def angebote_rows(rng: np.random.Generator, polygons: list[Polygon]) -> list[list[str]]:
+    """About 65 offers; the larger town gets the most, some only with PLZ or AGS."""
+    weights = np.array([g[2] for g in GEMEINDEN], dtype=float) ** 1.3
+    weights /= weights.sum()
+    rows = []
+    n = 0
+    for hf, linie, traeger, duldung, gestattung, plaetze, count in ANGEBOTSTYPEN:
+        for _ in range(count):
+            n += 1
+            i = 0 if n % 3 == 0 else int(rng.choice(len(GEMEINDEN), p=weights))
+            poly = polygons[i]
+            point = _random_point_in(poly, rng)
+            lat, lon = to_wgs84(point.x, point.y)
+            aufsuchend = hf in ("Coaching", "Aufenthaltsrecht") and rng.random() < 0.35
+            einzugsgebiet = ""
+            if aufsuchend:
+                others = rng.choice(np.arange(1, len(GEMEINDEN)), 3, replace=False)
+                einzugsgebiet = ",".join(ags_of(int(j)) for j in sorted({i, *others}))
+            location = rng.random()
+            lat_s, lon_s, plz, ags = de_num(lat, 5), de_num(lon, 5), "", ags_of(i)
+            if location < 0.08:
+                lat_s, lon_s, plz, ags = "", "", GEMEINDEN[i][3][0], ""
+            elif location < 0.16:
+                lat_s, lon_s = "", ""
+            alter_min, alter_max = (16, 27) if rng.random() < 0.7 else (18, 25)
+            beginn = "01.01.2020" if rng.random() < 0.8 else "01.09.2020"
+            ende = "" if rng.random() < 0.85 else "30.06.2021"
+            rows.append([f"A{n:03d}", f"{hf} {GEMEINDEN[i][0]} {n}", traeger, hf, linie,
+                         "ja" if duldung else "nein", "ja" if gestattung else "nein",
+                         str(alter_min), str(alter_max),
+                         str(int(plaetze * rng.uniform(0.6, 1.4))), lat_s, lon_s, plz, ags,
+                         "ja" if aufsuchend else "nein", einzugsgebiet, beginn, ende])
+    return rows
+
+
+def _random_point_in(poly: Polygon, rng: np.random.Generator) -> Point:
+    minx, miny, maxx, maxy = poly.bounds
+    inner = poly.buffer(-800)
+    while True:
+        p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+        if inner.contains(p):
+            return p
+
+
+ANNAHMEN = """\
+# Annahmen für den fiktiven Musterkreis (überschreiben die Standardwerte).
+kreis:
+  name: Musterkreis (fiktiv)
+  ags: "05899"
+  stichtag: 2021-12-31
+  geschaeftsfuehrende_stelle: true
+  haushaltssicherung: false
+  stellen_bestand: 3.0
+  stichtag_erstantrag: 2019-12-31
+"""
+
+KOMMUNEN = [
+    ["05899004", "ja", "nein", "1,5", "31.12.2019"],
+    ["05899016", "ja", "ja", "0,5", "31.12.2019"],
+]
+
+
+def main() -> None:
+    """Write every file of the sample Kreis."""
+    rng = np.random.default_rng(SEED)
+    OUT.mkdir(parents=True, exist_ok=True)
+    polygons = gemeinde_polygons(rng)
+    write_gebiete(polygons)
+    write_csv(OUT / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "geschlecht",
+                                       "anzahl"], zielgruppe_rows(rng), "utf-8-sig")
+    faelle, bedarfe = faelle_rows(rng)
+    write_csv(OUT / "faelle.csv", ["fall_id", "ags", "alter", "status", "geschlecht",
+                                   "einwilligung", "beginn", "ende", "abschlussgrund"],
+              faelle, "cp1252")
+    write_csv(OUT / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], bedarfe, "utf-8")
+    write_csv(OUT / "angebote.csv", ["angebot_id", "name", "traeger", "handlungsfeld",
+                                     "foerderlinie", "zugang_duldung", "zugang_gestattung",
+                                     "alter_min", "alter_max", "plaetze", "lat", "lon", "plz",
+                                     "ags", "aufsuchend", "einzugsgebiet", "beginn", "ende"],
+              angebote_rows(rng, polygons), "utf-8-sig")
+    write_csv(OUT / "kommunen.csv", ["ags", "geschaeftsfuehrende_stelle", "haushaltssicherung",
+                                     "stellen_bestand", "stichtag_erstantrag"], KOMMUNEN,
+              "utf-8-sig")
+    (OUT / "annahmen.yaml").write_text(ANNAHMEN, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""THM-Werkbank."""

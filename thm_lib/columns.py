@@ -1,0 +1,190 @@
+"""Typing raw text columns, cell by cell, with a German problem per bad cell.
+
+Hand-written on purpose: German number formats (decimal comma, thousands
+dot), official-statistics placeholders and 8-digit AGS that Excel stored as
+numbers are not what generic validators parse; pandera then checks the typed
+frames (:mod:`thm_lib.schemas`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from thm_lib.errors import ProblemCollector
+
+#: Destatis symbols and the newer letter scheme; read as missing with a warning.
+PLACEHOLDERS = frozenset({"-", ".", "...", "…", "x", "/", "g", "u", "k", "t"})
+PLACEHOLDER_HINT = "Platzhalter der amtlichen Statistik"
+
+TRUE_WORDS = frozenset({"ja", "j", "true", "wahr", "1", "x", "yes", "y"})
+FALSE_WORDS = frozenset({"nein", "n", "false", "falsch", "0", "no"})
+
+_INT_RE = re.compile(r"^[+-]?\d{1,3}([. ]\d{3})+$|^[+-]?\d+$")
+_AGS_RE = re.compile(r"^\d{7,8}$")
+_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d.%m.%y", "%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table.
+
+    Parameters
+    ----------
+    name : str
+        German snake_case column name (the schema).
+    kind : str
+        ``text``, ``ags``, ``int``, ``float``, ``bool``, ``date``, ``category``,
+        ``ags_list`` or ``text_list``.
+    required : bool
+        Whether the column must be present.
+    allow_empty : bool
+        Whether empty cells are allowed (become missing).
+    choices : tuple of str
+        Allowed values for ``category`` columns.
+    placeholders : bool
+        Whether statistics placeholders are read as missing (with a warning).
+    beschreibung : str
+        German explanation for templates and messages.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    allow_empty: bool = False
+    choices: tuple[str, ...] = ()
+    placeholders: bool = False
+    beschreibung: str = ""
+
+
+def parse_int(text: str) -> int:
+    """Parse a German or plain integer ("1.234", "1 234", "12", "12,0")."""
+    t = text.replace("\u00a0", " ").strip()
+    if re.fullmatch(r"[+-]?\d+,0+", t) or re.fullmatch(r"[+-]?\d+\.0+", t):
+        t = re.split(r"[,.]", t)[0]
+    if not _INT_RE.match(t):
+        raise ValueError(text)
+    return int(t.replace(".", "").replace(" ", ""))
+
+
+def parse_float(text: str) -> float:
+    """Parse a number with decimal comma or point ("51,23", "51.23", "1.234,5")."""
+    t = text.replace("\u00a0", "").replace(" ", "").strip()
+    if "," in t:
+        t = t.replace(".", "").replace(",", ".")
+    value = float(t)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value
+
+
+def parse_bool(text: str) -> bool:
+    """Parse ja/nein, wahr/falsch, true/false, 1/0."""
+    t = text.strip().lower()
+    if t in TRUE_WORDS:
+        return True
+    if t in FALSE_WORDS:
+        return False
+    raise ValueError(text)
+
+
+def parse_date(text: str) -> pd.Timestamp:
+    """Parse a German (31.12.2021) or ISO (2021-12-31) date."""
+    t = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return pd.Timestamp(pd.to_datetime(t, format=fmt))
+        except (ValueError, OverflowError):
+            continue
+    raise ValueError(text)
+
+
+def parse_ags(text: str) -> str:
+    """Return an 8-digit AGS; restores the leading zero Excel drops (5012004 -> 05012004)."""
+    t = text.strip().replace(" ", "")
+    if not _AGS_RE.match(t):
+        raise ValueError(text)
+    return t.zfill(8)
+
+
+def _split_list(text: str) -> list[str]:
+    return [p for p in re.split(r"[,|/\s]+", text.strip()) if p]
+
+
+_PARSERS: dict[str, tuple[Callable[[str], object], str, str]] = {
+    "int": (parse_int, "keine ganze Zahl", "Bitte eine ganze Zahl ohne Einheit eintragen"),
+    "float": (parse_float, "keine Zahl", "Bitte eine Zahl eintragen (Dezimalkomma erlaubt)"),
+    "bool": (parse_bool, "kein Ja/Nein-Wert", "Bitte 'ja' oder 'nein' eintragen"),
+    "date": (parse_date, "kein gültiges Datum", "Bitte als TT.MM.JJJJ eintragen, "
+             "z. B. 31.12.2021"),
+    "ags": (parse_ags, "kein gültiger 8-stelliger Gemeindeschlüssel (AGS)",
+            "Bitte den amtlichen Gemeindeschlüssel mit 8 Ziffern eintragen, z. B. 05899004"),
+}
+
+
+def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
+                problems: ProblemCollector, warnings: list[str]) -> pd.Series:
+    """Type one raw text column; record a problem per bad cell.
+
+    Returns
+    -------
+    pandas.Series
+        The typed column (object dtype; the caller sets final dtypes).
+    """
+    out: list[object] = []
+    placeholder_rows: list[int] = []
+    for text, zeile in zip(raw.tolist(), zeilen, strict=True):
+        text = str(text).strip()
+        if text == "":
+            if not col.allow_empty:
+                problems.add(datei, "Pflichtangabe fehlt", "Bitte einen Wert eintragen",
+                             zeile=zeile, spalte=col.name)
+            out.append(None)
+            continue
+        if col.placeholders and text.lower() in PLACEHOLDERS:
+            placeholder_rows.append(zeile)
+            out.append(None)
+            continue
+        out.append(_parse_cell(text, col, datei, zeile, problems))
+    if placeholder_rows:
+        shown = ", ".join(str(z) for z in placeholder_rows[:10])
+        more = f" und {len(placeholder_rows) - 10} weitere" if len(placeholder_rows) > 10 else ""
+        warnings.append(f"{datei}, Spalte '{col.name}': {len(placeholder_rows)} Werte sind "
+                        f"{PLACEHOLDER_HINT} (z. B. '-', '.', 'x') und werden als fehlend "
+                        f"gelesen, nicht als 0 (Zeilen {shown}{more}). Summen sind damit "
+                        "Untergrenzen.")
+    return pd.Series(out, index=raw.index, dtype=object)
+
+
+def _parse_cell(text: str, col: Column, datei: str, zeile: int,
+                problems: ProblemCollector) -> object:
+    if col.kind == "text":
+        return text
+    if col.kind == "category":
+        value = text.strip().lower()
+        lookup = {c.lower(): c for c in col.choices}
+        if value in lookup:
+            return lookup[value]
+        problems.add(datei, "unbekannter Wert", "Erlaubt sind: " + ", ".join(col.choices),
+                     zeile=zeile, spalte=col.name, wert=text)
+        return None
+    if col.kind in ("ags_list", "text_list"):
+        parts = _split_list(text)
+        if col.kind == "text_list":
+            return tuple(parts)
+        try:
+            return tuple(parse_ags(p) for p in parts)
+        except ValueError:
+            problems.add(datei, "Liste enthält einen ungültigen Gemeindeschlüssel",
+                         "Bitte 8-stellige AGS durch Komma getrennt eintragen", zeile=zeile,
+                         spalte=col.name, wert=text)
+            return None
+    parser, meldung, hinweis = _PARSERS[col.kind]
+    try:
+        return parser(text)
+    except (ValueError, OverflowError):
+        problems.add(datei, meldung, hinweis, zeile=zeile, spalte=col.name, wert=text)
+        return None

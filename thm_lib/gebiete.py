@@ -1,0 +1,144 @@
+"""Reading the Gemeinde polygons: GeoPackage, GeoJSON, shapefile or BKG VG250."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from thm_lib import schemas
+from thm_lib.columns import type_column
+from thm_lib.errors import DataError, Problem, ProblemCollector
+from thm_lib.workspace import CRS_METRIC
+
+GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+VG250_LAYER = "vg250_gem"
+VG250_LAND = 4  # GF = 4: Gebiete mit Struktur "Land" (without water areas)
+
+
+def find_gebiete(folder: Path) -> tuple[Path, str | None]:
+    """Find the Gemeinde layer: ``gebiete.*`` or a BKG VG250 file; return path and layer."""
+    for suffix in GEO_SUFFIXES:
+        path = folder / f"gebiete{suffix}"
+        if path.exists():
+            return path, None
+    for path in sorted(folder.iterdir()):
+        low = path.name.lower()
+        if low == "vg250_gem.shp":
+            return path, None
+        if low.endswith(".gpkg") and "vg250" in low:
+            layers = [name for name, _ in pyogrio.list_layers(path)]
+            match = next((n for n in layers if n.lower() == VG250_LAYER), None)
+            if match:
+                return path, match
+    raise DataError([Problem("gebiete.gpkg/.geojson", "Gemeindegrenzen fehlen in der "
+                             "Arbeitsmappe", "Bitte 'gebiete.gpkg' oder 'gebiete.geojson' "
+                             "anlegen oder die BKG-Datei VG250_GEM.shp (mit .dbf/.shx/.prj) "
+                             "bzw. eine VG250-GeoPackage-Datei ablegen")])
+
+
+def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gpd.GeoDataFrame:
+    """Read, check and normalise the Gemeinden to ``ags``, ``name``, ``einwohner``, ``plz``.
+
+    VG250 input keeps land areas (``GF == 4``), dissolves by ``AGS`` and, when
+    ``kreis_ags`` (5 digits) is set, keeps that Kreis only. The result is in
+    EPSG:25832.
+
+    Raises
+    ------
+    DataError
+        For unreadable files, missing columns, bad AGS or empty geometries.
+    """
+    path, layer = find_gebiete(folder)
+    datei = path.name
+    try:
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+        kind = type(exc).__name__
+        raise DataError([Problem(datei, f"Geodatei kann nicht gelesen werden ({kind})",
+                                 "Bitte in QGIS öffnen und als GeoPackage "
+                                 "neu speichern")]) from None
+    if frame.crs is None:
+        raise DataError([Problem(datei, "Koordinatensystem (CRS) fehlt", "Bitte die Datei mit "
+                                 "Koordinatensystem speichern (z. B. EPSG:25832)")])
+    if len(frame) == 0:
+        raise DataError([Problem(datei, "Datei enthält keine Gemeinden", "Bitte die "
+                                 "Gemeindegrenzen des Kreises eintragen")])
+    upper = {c.upper() for c in frame.columns}
+    if {"AGS", "GEN", "GF"} <= upper:
+        frame = _from_vg250(frame, datei, kreis_ags, warnings)
+    frame.columns = [c if c == "geometry" else str(c).strip().lower() for c in frame.columns]
+    return _normalise(frame.to_crs(CRS_METRIC), datei, warnings)
+
+
+def _from_vg250(frame: gpd.GeoDataFrame, datei: str, kreis_ags: str | None,
+                warnings: list[str]) -> gpd.GeoDataFrame:
+    frame = frame.rename(columns={c: c.upper() for c in frame.columns if c != "geometry"})
+    frame["AGS"] = frame["AGS"].astype(str).str.zfill(8)
+    land = frame[pd.to_numeric(frame["GF"], errors="coerce") == VG250_LAND]
+    if kreis_ags:
+        land = land[land["AGS"].str.startswith(str(kreis_ags))]
+    dropped = len(frame) - len(land)
+    if dropped:
+        warnings.append(f"{datei}: {dropped} Flächen ohne GF = 4 (z. B. Wasserflächen) oder "
+                        "außerhalb des Kreises wurden weggelassen (BKG VG250).")
+    agg = {"GEN": "first"}
+    if "EWZ" in land.columns:
+        agg["EWZ"] = "sum"
+    dissolved = land.dissolve(by="AGS", aggfunc=agg).reset_index()
+    out = dissolved.rename(columns={"AGS": "ags", "GEN": "name", "EWZ": "einwohner"})
+    return out[[c for c in ("ags", "name", "einwohner", "geometry") if c in out.columns]]
+
+
+def _normalise(frame: gpd.GeoDataFrame, datei: str, warnings: list[str]) -> gpd.GeoDataFrame:
+    problems = ProblemCollector()
+    zeilen = list(range(1, len(frame) + 1))
+    label = f"{datei} (Zeile = Objekt-Nr.)"
+    missing = [c.name for c in schemas.GEBIETE_ATTRIBUTE if c.required and c.name not in frame]
+    for name in missing:
+        problems.add(datei, "Pflichtspalte fehlt", "Vorhandene Spalten: " + ", ".join(
+            c for c in frame.columns if c != "geometry"), spalte=name)
+    problems.raise_if_any()
+    out = {}
+    for col in schemas.GEBIETE_ATTRIBUTE:
+        if col.name in frame.columns:
+            raw = frame[col.name].map(lambda v: "" if v is None or v != v else _text(v))
+            out[col.name] = type_column(raw, col, label, zeilen, problems, warnings)
+        else:
+            out[col.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    for i, geom in enumerate(frame.geometry):
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.add(label, "Geometrie fehlt oder ist keine Fläche", "Bitte eine "
+                         "Flächengeometrie (Polygon) für die Gemeinde angeben", zeile=i + 1,
+                         spalte="geometry")
+    seen: set[str] = set()
+    for zeile, ags in zip(zeilen, out["ags"], strict=True):
+        if ags is not None and ags in seen:
+            problems.add(label, "Gemeindeschlüssel kommt mehrfach vor", "Bitte Teilflächen "
+                         "zu einer Gemeinde zusammenfassen", zeile=zeile, spalte="ags", wert=ags)
+        seen.add(ags)
+    problems.raise_if_any()
+    geometry = frame.geometry
+    invalid = ~geometry.is_valid
+    if invalid.any():
+        warnings.append(f"{datei}: {int(invalid.sum())} ungültige Geometrien wurden repariert "
+                        "(shapely.make_valid).")
+        geometry = gpd.GeoSeries(shapely.make_valid(geometry.to_numpy()), crs=geometry.crs,
+                                 index=geometry.index)
+    result = gpd.GeoDataFrame({
+        "ags": out["ags"].astype(str),
+        "name": out["name"].astype(str),
+        "einwohner": pd.array([None if v is None else int(v) for v in out["einwohner"]],
+                              dtype="Int64"),
+        "plz": out["plz"].map(lambda v: v if isinstance(v, tuple) else ()),
+    }, geometry=geometry.to_numpy(), crs=frame.crs)
+    return result.sort_values("ags").reset_index(drop=True)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

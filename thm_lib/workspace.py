@@ -1,0 +1,138 @@
+"""The validated Arbeitsmappe: typed tables plus configuration."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+CRS_METRIC = "EPSG:25832"
+CRS_WEB = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """All inputs of one Kreis, validated and typed (see ``docs/datenmodell.md``).
+
+    Attributes
+    ----------
+    name : str
+        Name of the Kreis (``annahmen.kreis.name`` or the folder name).
+    folder : Path
+        The Arbeitsmappe folder the data came from.
+    gebiete : geopandas.GeoDataFrame
+        One row per Gemeinde: ``ags`` (8-digit str), ``name``, ``einwohner``
+        (Int64, may be NA), ``plz`` (tuple of str), geometry in EPSG:25832.
+    zielgruppe : pandas.DataFrame
+        ``ags``, ``stichtag`` (datetime64), ``status``, ``alter`` (Int64, NA for
+        bands), ``alter_von``, ``alter_bis`` (int), ``geschlecht``, ``anzahl``
+        (Int64; NA where the source had a statistics placeholder).
+    angebote : geopandas.GeoDataFrame
+        The offer inventory; ``einzugsgebiet`` is a tuple of AGS,
+        ``standort_quelle`` says where the point came from (``koordinaten``,
+        ``plz``, ``gemeinde``); ``beginn``/``ende`` NaT mean open-ended;
+        geometry: points in EPSG:25832.
+    annahmen : dict
+        Merged assumptions (``thm_lib/defaults/annahmen.yaml`` + user file).
+    programm : dict
+        The validated funding programme (``programm.yaml`` or the THM default).
+    faelle : pandas.DataFrame or None
+        Case records (pseudonymised), internal only.
+    bedarfe : pandas.DataFrame or None
+        Needs per case in long form: ``fall_id``, ``handlungsfeld``, ``ergebnis``.
+    reisezeiten : pandas.DataFrame or None
+        ``ags``, ``angebot_id``, ``minuten``.
+    kommunen : pandas.DataFrame
+        Per Gemeinde: ``ags``, ``geschaeftsfuehrende_stelle``,
+        ``haushaltssicherung`` (bool), ``stellen_bestand`` (float, NaN = unknown),
+        ``stichtag_erstantrag`` (datetime64, NaT = unknown).
+    warnungen : tuple of str
+        German warnings raised while loading (placeholders, fallbacks).
+    """
+
+    name: str
+    folder: Path
+    gebiete: gpd.GeoDataFrame
+    zielgruppe: pd.DataFrame
+    angebote: gpd.GeoDataFrame
+    annahmen: dict[str, Any]
+    programm: dict[str, Any]
+    kommunen: pd.DataFrame
+    faelle: pd.DataFrame | None = None
+    bedarfe: pd.DataFrame | None = None
+    reisezeiten: pd.DataFrame | None = None
+    warnungen: tuple[str, ...] = field(default=())
+    kommune: str | None = None
+
+    @property
+    def stichtag(self) -> pd.Timestamp:
+        """The analysis reference date: configured, else the latest in ``zielgruppe``."""
+        configured = self.annahmen["kreis"].get("stichtag")
+        if configured:
+            return pd.Timestamp(configured)
+        return pd.Timestamp(self.zielgruppe["stichtag"].max())
+
+    @property
+    def handlungsfelder(self) -> list[str]:
+        """The configured fields of action, in order."""
+        return list(self.annahmen["handlungsfelder"])
+
+    def gemeinde_name(self, ags: str) -> str:
+        """Return the name of the Gemeinde ``ags``."""
+        return str(self.gebiete.loc[self.gebiete["ags"] == ags, "name"].iloc[0])
+
+    def for_kommune(self, ags: str) -> Workspace:
+        """Return the same structure limited to one Gemeinde.
+
+        Offers are kept when they stand in the Gemeinde or list it in their
+        ``einzugsgebiet``. For spatial access (which crosses borders), compute
+        on the whole Kreis and filter the result instead.
+
+        Raises
+        ------
+        KeyError
+            If ``ags`` is not a Gemeinde of this Workspace.
+        """
+        ags = str(ags)
+        if ags not in set(self.gebiete["ags"]):
+            raise KeyError(f"Gemeinde {ags} gibt es in '{self.name}' nicht")
+        ang = self.angebote
+        keep = (ang["ags"] == ags) | ang["einzugsgebiet"].map(lambda e: ags in e)
+        faelle = bedarfe = None
+        if self.faelle is not None:
+            faelle = self.faelle[self.faelle["ags"] == ags].reset_index(drop=True)
+            if self.bedarfe is not None:
+                ids = set(faelle["fall_id"])
+                bedarfe = self.bedarfe[self.bedarfe["fall_id"].isin(ids)].reset_index(drop=True)
+        reisezeiten = None
+        if self.reisezeiten is not None:
+            reisezeiten = self.reisezeiten[self.reisezeiten["ags"] == ags].reset_index(drop=True)
+        return replace(
+            self,
+            gebiete=self.gebiete[self.gebiete["ags"] == ags].reset_index(drop=True),
+            zielgruppe=self.zielgruppe[self.zielgruppe["ags"] == ags].reset_index(drop=True),
+            angebote=ang[keep].reset_index(drop=True),
+            kommunen=self.kommunen[self.kommunen["ags"] == ags].reset_index(drop=True),
+            faelle=faelle,
+            bedarfe=bedarfe,
+            reisezeiten=reisezeiten,
+            kommune=ags,
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("Kreis", self.name),
+            ("Gemeinden", len(self.gebiete)),
+            ("Stichtag", self.stichtag.strftime("%d.%m.%Y")),
+            ("Zielgruppe (Zeilen)", len(self.zielgruppe)),
+            ("Angebote", len(self.angebote)),
+            ("Fälle", "–" if self.faelle is None else len(self.faelle)),
+            ("Warnungen", len(self.warnungen)),
+        ]
+        body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                       for k, v in rows)
+        return f"<table>{body}</table>"
