@@ -223,15 +223,15 @@ ANGEBOTSTYPEN = [
 
 
 def angebote_rows(rng: np.random.Generator, polygons: list[Polygon]) -> list[list[str]]:
-    """About 65 offers; the larger town gets the most, some only with PLZ or AGS."""
-    weights = np.array([g[2] for g in GEMEINDEN], dtype=float) ** 1.3
+    """About 60 offers; the larger town gets the most, some only with PLZ or AGS."""
+    weights = np.array([g[2] for g in GEMEINDEN], dtype=float) ** 0.9
     weights /= weights.sum()
     rows = []
     n = 0
     for hf, linie, traeger, duldung, gestattung, plaetze, count in ANGEBOTSTYPEN:
         for _ in range(count):
             n += 1
-            i = 0 if n % 3 == 0 else int(rng.choice(len(GEMEINDEN), p=weights))
+            i = int(rng.choice(len(GEMEINDEN), p=weights))
             poly = polygons[i]
             point = _random_point_in(poly, rng)
             lat, lon = to_wgs84(point.x, point.y)
