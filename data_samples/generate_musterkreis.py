@@ -252,7 +252,7 @@ def angebote_rows(rng: np.random.Generator, polygons: list[Polygon]) -> list[lis
             rows.append([f"A{n:03d}", f"{hf} {GEMEINDEN[i][0]} {n}", traeger, hf, linie,
                          "ja" if duldung else "nein", "ja" if gestattung else "nein",
                          str(alter_min), str(alter_max),
-                         str(int(plaetze * rng.uniform(0.6, 1.4))), lat_s, lon_s, plz, ags,
+                         str(int(plaetze * rng.uniform(1.5, 3.5))), lat_s, lon_s, plz, ags,
                          "ja" if aufsuchend else "nein", einzugsgebiet, beginn, ende])
     return rows
 

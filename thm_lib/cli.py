@@ -54,3 +54,49 @@ def vorlage(ordner: Path) -> None:
         _fail(exc)
     for path in paths:
         click.echo(f"Vorlage geschrieben: {path}")
+
+
+@main.command("batch")
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
+@click.option("--ausgabe", type=click.Path(path_type=Path), default=Path("reports"),
+              show_default=True, help="Zielordner der Berichte.")
+@click.option("--kommune", "kommunen", multiple=True,
+              help="AGS einer Kommune (mehrfach möglich); ohne Angabe alle.")
+@click.option("--jobs", type=int, default=None,
+              help="Parallele Läufe (Standard: Anzahl der Prozessorkerne).")
+@click.option("--ohne-fortschritt", is_flag=True, help="Keinen Fortschrittsbalken zeigen.")
+def batch(arbeitsmappe: Path, ausgabe: Path, kommunen: tuple[str, ...], jobs: int | None,
+          ohne_fortschritt: bool) -> None:
+    """Alle Notebooks je Kommune ausführen: HTML-/Excel-Berichte und eine Indexseite."""
+    from thm_lib.batch import run_batch
+
+    try:
+        result = run_batch(arbeitsmappe, ausgabe, kommunen or None, jobs,
+                           progress=not ohne_fortschritt)
+    except DataError as exc:
+        _fail(exc)
+    done = [r for r in result.results if r.ok]
+    click.echo(f"\nFertig: {len(done)} von {len(result.results)} Berichten erstellt.")
+    for r in result.failed:
+        click.echo(f"FEHLGESCHLAGEN {r.key} ({r.name}): {r.grund}", err=True)
+    click.echo(f"Übersicht: {result.index.resolve()}")
+    if result.failed:
+        sys.exit(1)
+
+
+@main.command("app")
+@click.option("--port", type=int, default=8866, show_default=True,
+              help="Port auf 127.0.0.1 (nur dieser Rechner).")
+@click.option("--arbeitsmappe", type=click.Path(path_type=Path), default=None,
+              help="Ordner der Arbeitsmappe (Standard: $THM_ARBEITSMAPPE, sonst Musterkreis).")
+@click.option("--browser/--kein-browser", "open_browser", default=False,
+              help="Startseite im Browser öffnen.")
+def app(port: int, arbeitsmappe: Path | None, open_browser: bool) -> None:
+    """Die Apps für die Bündniskerngruppe mit Voilà starten (ohne Code, nur lokal)."""
+    from thm_lib.apps.server import serve
+
+    sys.exit(serve(port, arbeitsmappe, open_browser))
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
 import pandas as pd
 
@@ -24,8 +26,31 @@ TRUE_WORDS = frozenset({"ja", "j", "true", "wahr", "1", "x", "yes", "y"})
 FALSE_WORDS = frozenset({"nein", "n", "false", "falsch", "0", "no"})
 
 _INT_RE = re.compile(r"^[+-]?\d{1,3}([. ]\d{3})+$|^[+-]?\d+$")
+_FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _AGS_RE = re.compile(r"^\d{7,8}$")
+_PLZ_RE = re.compile(r"^\d{1,5}$")
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d.%m.%y", "%Y-%m-%d %H:%M:%S")
+#: Largest magnitude an integer cell may have (pandas Int64 holds up to 2**63 - 1).
+INT_LIMIT = 2**53
+#: Plausible years of a date cell; also keeps dates inside datetime64[ns] (1677-2262).
+DATE_YEARS = (1900, 2100)
+
+
+class CellError(ValueError):
+    """A cell that cannot be read, with its own German message.
+
+    Parameters
+    ----------
+    meldung : str
+        What is wrong.
+    hinweis : str
+        What to do.
+    """
+
+    def __init__(self, meldung: str, hinweis: str):
+        super().__init__(meldung)
+        self.meldung = meldung
+        self.hinweis = hinweis
 
 
 @dataclass(frozen=True)
@@ -67,7 +92,11 @@ def parse_int(text: str) -> int:
         t = re.split(r"[,.]", t)[0]
     if not _INT_RE.match(t):
         raise ValueError(text)
-    return int(t.replace(".", "").replace(" ", ""))
+    value = int(t.replace(".", "").replace(" ", ""))
+    if abs(value) > INT_LIMIT:
+        raise CellError("Zahl ist unplausibel groß", "Bitte die Zahl prüfen (keine Kennung "
+                        "oder Telefonnummer in einer Zahlenspalte)")
+    return value
 
 
 def parse_float(text: str) -> float:
@@ -75,6 +104,8 @@ def parse_float(text: str) -> float:
     t = text.replace("\u00a0", "").replace(" ", "").strip()
     if "," in t:
         t = t.replace(".", "").replace(",", ".")
+    if not _FLOAT_RE.match(t):
+        raise ValueError(text)
     value = float(t)
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(text)
@@ -91,14 +122,22 @@ def parse_bool(text: str) -> bool:
     raise ValueError(text)
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> pd.Timestamp:
-    """Parse a German (31.12.2021) or ISO (2021-12-31) date."""
+    """Parse a German (31.12.2021) or ISO (2021-12-31) date.
+
+    Cached: a table repeats the same few dates thousands of times.
+    """
     t = text.strip()
     for fmt in _DATE_FORMATS:
         try:
-            return pd.Timestamp(pd.to_datetime(t, format=fmt))
-        except (ValueError, OverflowError):
+            value = datetime.strptime(t, fmt)
+        except ValueError:
             continue
+        if not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
+            raise CellError(f"Datum liegt nicht zwischen {DATE_YEARS[0]} und {DATE_YEARS[1]}",
+                            "Bitte das Jahr prüfen (vierstellig, z. B. 31.12.2021)")
+        return pd.Timestamp(value)
     raise ValueError(text)
 
 
@@ -108,6 +147,12 @@ def parse_ags(text: str) -> str:
     if not _AGS_RE.match(t):
         raise ValueError(text)
     return t.zfill(8)
+
+
+def normalise_plz(text: str) -> str:
+    """Return a 5-digit PLZ when ``text`` is 1-5 digits (Excel drops leading zeros)."""
+    t = text.strip()
+    return t.zfill(5) if _PLZ_RE.match(t) else t
 
 
 def _split_list(text: str) -> list[str]:
@@ -185,6 +230,9 @@ def _parse_cell(text: str, col: Column, datei: str, zeile: int,
     parser, meldung, hinweis = _PARSERS[col.kind]
     try:
         return parser(text)
+    except CellError as exc:
+        problems.add(datei, exc.meldung, exc.hinweis, zeile=zeile, spalte=col.name, wert=text)
+        return None
     except (ValueError, OverflowError):
         problems.add(datei, meldung, hinweis, zeile=zeile, spalte=col.name, wert=text)
         return None

@@ -146,3 +146,25 @@ def load_annahmen(path: Path | None = None, overrides: dict[str, Any] | None = N
     if problems:
         raise DataError(problems)
     return result
+
+
+def kommune_overrides(folder: Path, ags: str) -> dict[str, Any]:
+    """Assumptions of one Kommune: ``annahmen_<ags>.yaml`` in the Arbeitsmappe, if present.
+
+    They override the Kreis's ``annahmen.yaml`` for that Kommune's report only.
+
+    Raises
+    ------
+    DataError
+        If the file is unreadable or names unknown sections; values are checked
+        when merged by :func:`load_annahmen`.
+    """
+    path = Path(folder) / f"annahmen_{ags}.yaml"
+    if not path.exists():
+        return {}
+    data = read_yaml(path)
+    problems = _check_annahmen(data, path.name)
+    problems = problems or _check_values(merge(default_annahmen(), data), path.name)
+    if problems:
+        raise DataError(problems)
+    return data

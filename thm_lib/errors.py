@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_SHOWN = 20
+#: In configuration files a "column" is a (dotted) key.
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Problem:
     zeile : int or None
         Row as shown in Excel / a text editor (the header is row 1).
     spalte : str or None
-        Column name.
+        Column name (in YAML files: the dotted key, shown as "Schlüssel").
     wert : str or None
         The offending value as read.
     """
@@ -39,7 +41,8 @@ class Problem:
         if self.zeile is not None:
             where.append(f"Zeile {self.zeile}")
         if self.spalte is not None:
-            where.append(f"Spalte '{self.spalte}'")
+            kind = "Schlüssel" if self.datei.lower().endswith(YAML_SUFFIXES) else "Spalte"
+            where.append(f"{kind} '{self.spalte}'")
         text = ", ".join(where) + ": " + self.meldung
         if self.wert is not None:
             text += f" (Wert: '{self.wert}')"

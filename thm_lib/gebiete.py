@@ -10,7 +10,7 @@ import pyogrio
 import shapely
 
 from thm_lib import schemas
-from thm_lib.columns import type_column
+from thm_lib.columns import normalise_plz, type_column
 from thm_lib.errors import DataError, Problem, ProblemCollector
 from thm_lib.workspace import CRS_METRIC
 
@@ -30,7 +30,12 @@ def find_gebiete(folder: Path) -> tuple[Path, str | None]:
         if low == "vg250_gem.shp":
             return path, None
         if low.endswith(".gpkg") and "vg250" in low:
-            layers = [name for name, _ in pyogrio.list_layers(path)]
+            try:
+                layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+            except Exception:  # noqa: BLE001 - pyogrio raises several types on damaged files
+                raise DataError([Problem(path.name, "GeoPackage kann nicht gelesen werden",
+                                         "Bitte die Datei neu vom BKG herunterladen oder in "
+                                         "QGIS öffnen und neu speichern")]) from None
             match = next((n for n in layers if n.lower() == VG250_LAYER), None)
             if match:
                 return path, match
@@ -56,9 +61,9 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     datei = path.name
     try:
         frame = gpd.read_file(path, layer=layer, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-        kind = type(exc).__name__
-        raise DataError([Problem(datei, f"Geodatei kann nicht gelesen werden ({kind})",
+    except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
+        raise DataError([Problem(datei, "Geodatei kann nicht gelesen werden (beschädigt oder "
+                                 "kein unterstütztes Format)",
                                  "Bitte in QGIS öffnen und als GeoPackage "
                                  "neu speichern")]) from None
     if frame.crs is None:
@@ -67,20 +72,44 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     if len(frame) == 0:
         raise DataError([Problem(datei, "Datei enthält keine Gemeinden", "Bitte die "
                                  "Gemeindegrenzen des Kreises eintragen")])
-    upper = {c.upper() for c in frame.columns}
+    _check_coordinates(frame, datei)
+    upper = {str(c).upper() for c in frame.columns}
     if {"AGS", "GEN", "GF"} <= upper:
         frame = _from_vg250(frame, datei, kreis_ags, warnings)
     frame.columns = [c if c == "geometry" else str(c).strip().lower() for c in frame.columns]
-    return _normalise(frame.to_crs(CRS_METRIC), datei, warnings)
+    try:
+        frame = frame.to_crs(CRS_METRIC)
+    except Exception:  # noqa: BLE001 - pyproj raises several types
+        raise DataError([Problem(datei, f"Koordinaten lassen sich nicht nach {CRS_METRIC} "
+                                 "umrechnen", "Bitte das "
+                                 "Koordinatensystem der Datei prüfen")]) from None
+    return _normalise(frame, datei, warnings)
+
+
+def _check_coordinates(frame: gpd.GeoDataFrame, datei: str) -> None:
+    """Refuse metre coordinates declared as degrees (GeoJSON without ``crs`` member)."""
+    if not frame.crs.is_geographic or frame.geometry.isna().all():
+        return
+    minx, miny, maxx, maxy = frame.total_bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise DataError([Problem(datei, "Koordinaten passen nicht zum Koordinatensystem: die "
+                                 f"Datei gibt Grad an ({frame.crs.to_string()}), die Werte sind "
+                                 "aber Meter", "Bitte das Koordinatensystem angeben (z. B. in "
+                                 "QGIS 'Layer-KBS zuweisen': EPSG:25832) und neu speichern")])
 
 
 def _from_vg250(frame: gpd.GeoDataFrame, datei: str, kreis_ags: str | None,
                 warnings: list[str]) -> gpd.GeoDataFrame:
     frame = frame.rename(columns={c: c.upper() for c in frame.columns if c != "geometry"})
-    frame["AGS"] = frame["AGS"].astype(str).str.zfill(8)
+    frame["AGS"] = frame["AGS"].map(lambda v: "" if v is None or v != v else _text(v).zfill(8))
     land = frame[pd.to_numeric(frame["GF"], errors="coerce") == VG250_LAND]
     if kreis_ags:
         land = land[land["AGS"].str.startswith(str(kreis_ags))]
+    if land.empty:
+        where = f" mit AGS-Anfang {kreis_ags} (annahmen.yaml: kreis.ags)" if kreis_ags else ""
+        raise DataError([Problem(datei, f"keine Landflächen (GF = 4){where} gefunden",
+                                 "Bitte kreis.ags in annahmen.yaml und die VG250-Datei "
+                                 "prüfen")])
     dropped = len(frame) - len(land)
     if dropped:
         warnings.append(f"{datei}: {dropped} Flächen ohne GF = 4 (z. B. Wasserflächen) oder "
@@ -133,7 +162,8 @@ def _normalise(frame: gpd.GeoDataFrame, datei: str, warnings: list[str]) -> gpd.
         "name": out["name"].astype(str),
         "einwohner": pd.array([None if v is None else int(v) for v in out["einwohner"]],
                               dtype="Int64"),
-        "plz": out["plz"].map(lambda v: v if isinstance(v, tuple) else ()),
+        "plz": out["plz"].map(lambda v: tuple(normalise_plz(p) for p in v)
+                              if isinstance(v, tuple) else ()),
     }, geometry=geometry.to_numpy(), crs=frame.crs)
     return result.sort_values("ags").reset_index(drop=True)
 

@@ -7,6 +7,7 @@ typed frames of :class:`thm_lib.workspace.Workspace`.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,12 @@ import pandas as pd
 import pandera.errors
 
 from thm_lib import schemas
-from thm_lib.columns import Column, type_column
+from thm_lib.columns import Column, normalise_plz, parse_date, type_column
 from thm_lib.config import load_annahmen
 from thm_lib.errors import DataError, Problem, ProblemCollector
 from thm_lib.gebiete import read_gebiete
 from thm_lib.programme import load_programm
-from thm_lib.tables import RawTable, find_table, read_table, read_xlsx
+from thm_lib.tables import RawTable, find_table, read_table, read_xlsx, sheet_names
 from thm_lib.workspace import CRS_METRIC, CRS_WEB, Workspace
 
 _BAND_RE = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|bis)\s*(\d{1,3})\s*(?:jahre)?\s*$", re.I)
@@ -56,16 +57,28 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     annahmen = load_annahmen(folder / "annahmen.yaml", overrides)
     programm = load_programm(folder / "programm.yaml")
     warnings: list[str] = []
-    gebiete = read_gebiete(folder, annahmen["kreis"].get("ags"), warnings)
-
     problems = ProblemCollector()
+    _check_kreis(annahmen, problems)
+    problems.raise_if_any()
+    try:
+        gebiete = read_gebiete(folder, annahmen["kreis"].get("ags"), warnings)
+    except DataError as exc:  # still read the tables, to report all problems at once
+        problems.problems.extend(exc.problems)
+        gebiete = None
     zielgruppe = _load_zielgruppe(folder, problems, warnings)
     angebote_raw = _load(folder, "angebote", problems, warnings, required=True)
+    before = len(problems.problems)
     faelle = _load(folder, "faelle", problems, warnings, required=False)
-    bedarfe = _load_bedarfe(folder, faelle is not None, problems, warnings)
+    faelle_ok = len(problems.problems) == before
+    bedarfe = _load_bedarfe(folder, faelle is not None, faelle_ok, problems, warnings)
     reisezeiten = _load(folder, "reisezeiten", problems, warnings, required=False)
     kommunen = _load(folder, "kommunen", problems, warnings, required=False)
+    if bedarfe is not None and faelle is None and faelle_ok:
+        problems.add(_datei(bedarfe), "Bedarfe ohne Fälle: 'faelle' fehlt oder ist leer",
+                     "Bitte die Fälle in 'faelle.xlsx' oder 'faelle.csv' eintragen oder die "
+                     "Bedarfe entfernen")
     problems.raise_if_any()
+    assert gebiete is not None and zielgruppe is not None and angebote_raw is not None
 
     _cross_checks(gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen,
                   problems)
@@ -73,6 +86,8 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     angebote = _locate_offers(angebote_raw, gebiete, problems, warnings)
     problems.raise_if_any()
 
+    _warn_stichtag(annahmen, zielgruppe, warnings)
+    _final_dtypes(zielgruppe, faelle, angebote)
     name = annahmen["kreis"].get("name") or folder.resolve().name
     return Workspace(
         name=str(name),
@@ -90,13 +105,66 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     )
 
 
+def _check_kreis(annahmen: dict[str, Any], problems: ProblemCollector) -> None:
+    """Check and normalise ``kreis.ags`` and the dates of ``kreis`` in the assumptions.
+
+    ``kreis.stichtag`` and ``kreis.stichtag_erstantrag`` become ``datetime.date``
+    (YAML reads ``2021-12-31`` as a date but ``31.12.2021`` as text).
+    """
+    kreis = annahmen["kreis"]
+    ags = kreis.get("ags")
+    if ags is not None and not (isinstance(ags, str) and re.fullmatch(r"\d{2,5}", ags.strip())):
+        problems.add("annahmen.yaml", "Kreisschlüssel muss 2 bis 5 Ziffern in "
+                     "Anführungszeichen sein", "Bitte z. B. ags: \"05111\" schreiben (ohne "
+                     "Anführungszeichen liest YAML 05111 als Oktalzahl)", spalte="kreis.ags",
+                     wert=ags)
+    elif ags is not None:
+        kreis["ags"] = ags.strip()
+    for key in ("stichtag", "stichtag_erstantrag"):
+        value = kreis.get(key)
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            continue
+        try:
+            kreis[key] = parse_date(str(value)).date()
+        except ValueError:
+            problems.add("annahmen.yaml", "kein gültiges Datum", "Bitte als TT.MM.JJJJ oder "
+                         "JJJJ-MM-TT eintragen, z. B. 2021-12-31", spalte=f"kreis.{key}",
+                         wert=value)
+
+
+def _warn_stichtag(annahmen: dict[str, Any], zielgruppe: pd.DataFrame,
+                   warnings: list[str]) -> None:
+    stichtag = annahmen["kreis"].get("stichtag")
+    if stichtag is None:
+        return
+    vorhanden = set(zielgruppe["stichtag"].dropna())
+    if pd.Timestamp(stichtag) not in vorhanden:
+        shown = ", ".join(sorted(t.strftime("%d.%m.%Y") for t in vorhanden))
+        warnings.append(f"annahmen.yaml: Für den Stichtag {pd.Timestamp(stichtag):%d.%m.%Y} "
+                        f"gibt es keine Zeilen in der Zielgruppe (vorhanden: {shown}).")
+
+
+def _final_dtypes(zielgruppe: pd.DataFrame, faelle: pd.DataFrame | None,
+                  angebote: pd.DataFrame) -> None:
+    """Set the int64 columns of docs/datenmodell.md (all values present after the checks)."""
+    for frame, columns in ((zielgruppe, ("alter_von", "alter_bis")), (faelle, ("alter",)),
+                           (angebote, ("alter_min", "alter_max"))):
+        if frame is not None:
+            for col in columns:
+                frame[col] = frame[col].astype("int64")
+
+
 def _drop_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns="_zeile").reset_index(drop=True)
 
 
 def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[str],
           *, required: bool) -> pd.DataFrame | None:
-    path = find_table(folder, table)
+    try:
+        path = find_table(folder, table)
+    except DataError as exc:
+        problems.problems.extend(exc.problems)
+        return None
     if path is None:
         if required:
             problems.add(f"{table}.csv/.xlsx", "Datei fehlt in der Arbeitsmappe",
@@ -107,6 +175,19 @@ def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[s
         raw = read_table(path)
     except DataError as exc:
         problems.problems.extend(exc.problems)
+        return None
+    return _type_unless_empty(raw, table, problems, warnings, required=required)
+
+
+def _type_unless_empty(raw: RawTable, table: str, problems: ProblemCollector,
+                       warnings: list[str], *, required: bool) -> pd.DataFrame | None:
+    """Type ``raw``; a table with only a header is a problem if required, else left out."""
+    if raw.frame.empty:
+        if required:
+            problems.add(raw.datei, "Datei enthält nur die Kopfzeile, keine Daten",
+                         "Bitte die Daten ab Zeile 2 eintragen", zeile=2)
+        else:
+            warnings.append(f"{raw.datei}: enthält keine Datenzeilen und wird nicht verwendet.")
         return None
     return type_table(raw, table, problems, warnings)
 
@@ -136,6 +217,7 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
                                         dtype=object)
     frame = _set_dtypes(pd.DataFrame(typed), columns)
     frame.attrs["datei"] = raw.datei
+    frame.attrs["spalten"] = tuple(raw.frame.columns)
     if len(problems.problems) == before:
         _pandera_checks(frame, table, raw, problems)
     return frame
@@ -159,39 +241,77 @@ def _set_dtypes(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFram
 
 def _pandera_checks(frame: pd.DataFrame, table: str, raw: RawTable,
                     problems: ProblemCollector) -> None:
+    """Run the pandera checks of ``table``; one German problem per bad row and check."""
     schema = schemas.CHECKS.get(table)
     if schema is None:
         return
-    check_frame = frame.copy()
-    if table == "zielgruppe":
-        check_frame = check_frame.assign(alter_von=pd.array([None] * len(frame), dtype="Int64"),
-                                         alter_bis=pd.array([None] * len(frame), dtype="Int64"))
     try:
-        schema.validate(check_frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        for _, case in cases.iterrows():
-            idx = case.get("index")
-            column = case.get("column")
-            check = str(case.get("check"))
-            zeile = int(frame.loc[idx, "_zeile"]) if idx is not None and idx == idx else None
-            if check == "field_uniqueness" or "unique" in check:
-                meldung, hinweis = "Wert kommt mehrfach vor", "Jede Kennung darf nur einmal " \
-                    "vorkommen"
-            else:
-                meldung, hinweis = check, "Bitte den Wert korrigieren"
-            if column in (None, table) or column != column:
-                column = "alter_min" if "alter_min" in check else None
-            wert = None if column is None else frame.loc[idx, column] if zeile else None
-            problems.add(raw.datei, meldung, hinweis, zeile=zeile, spalte=column, wert=wert)
+        _report_failures(exc.failure_cases, frame, raw, problems)
+
+
+def _raw_text(raw: RawTable, idx: Any, column: str) -> str | None:
+    if column in raw.frame.columns and idx in raw.frame.index:
+        return str(raw.frame.at[idx, column])
+    return None
+
+
+def _report_failures(cases: pd.DataFrame, frame: pd.DataFrame, raw: RawTable,
+                     problems: ProblemCollector) -> None:
+    """Turn pandera failure cases into problems naming row, column and the cell as written.
+
+    Frame-wide checks become one problem per row (blaming the columns of
+    ``schemas.FRAME_CHECK_SPALTEN``); duplicates one problem per value listing
+    every row; all sorted by row.
+    """
+    found = ProblemCollector()
+    duplicates: dict[tuple[str, str], list[int]] = {}
+    seen: set[tuple[Any, str]] = set()
+    for case in cases.to_dict("records"):
+        idx, column, check = case.get("index"), case.get("column"), str(case.get("check"))
+        if idx is None or pd.isna(idx) or idx not in frame.index:
+            found.add(raw.datei, f"Tabelle passt nicht zum Schema ({check})",
+                      "Bitte die Vorlage verwenden ('thm vorlage ORDNER')",
+                      spalte=None if pd.isna(column) else str(column))
+            continue
+        zeile = int(frame.at[idx, "_zeile"])
+        if check == "field_uniqueness":
+            duplicates.setdefault((str(column), str(case.get("failure_case"))), []).append(zeile)
+            continue
+        spalten = schemas.FRAME_CHECK_SPALTEN.get(check)
+        if spalten:
+            if (idx, check) in seen:
+                continue
+            seen.add((idx, check))
+            wert = ", ".join(f"{c}={_raw_text(raw, idx, c)}" for c in spalten)
+            found.add(raw.datei, check, schemas.HINWEISE.get(check, ""), zeile=zeile,
+                      spalte=spalten[0], wert=wert)
+            continue
+        found.add(raw.datei, check, schemas.HINWEISE.get(check, "Bitte den Wert korrigieren"),
+                  zeile=zeile, spalte=str(column), wert=_raw_text(raw, idx, str(column)))
+    for (column, value), zeilen in duplicates.items():
+        zeilen = sorted(zeilen)
+        found.add(raw.datei, f"'{value}' kommt mehrfach vor (Zeilen "
+                  f"{', '.join(str(z) for z in zeilen)})", f"Jeder Wert in '{column}' darf "
+                  "nur einmal vorkommen: bitte doppelte Zeilen löschen oder eine neue "
+                  "Kennung vergeben", zeile=zeilen[0], spalte=column, wert=value)
+    problems.problems.extend(sorted(found.problems, key=lambda p: (p.zeile or 0, p.spalte or "")))
 
 
 def _load_zielgruppe(folder: Path, problems: ProblemCollector,
                      warnings: list[str]) -> pd.DataFrame | None:
+    before = len(problems.problems)
     frame = _load(folder, "zielgruppe", problems, warnings, required=True)
-    if frame is None:
+    if frame is None or len(problems.problems) > before:
+        return None  # age bands are checked once the cells are readable
+    datei = _datei(frame)
+    if not {"alter", "altersgruppe"} & set(frame.attrs.get("spalten", ())):
+        problems.add(datei, "Pflichtspalte fehlt: weder 'alter' noch 'altersgruppe'",
+                     "Bitte eine Spalte 'alter' (z. B. 19) oder 'altersgruppe' (z. B. 18-20) "
+                     "anlegen", zeile=1, spalte="alter")
         return None
-    datei = find_table(folder, "zielgruppe").name
+    lo, hi = schemas.ALTER_GRENZEN
     von, bis = [], []
     for alter, band, zeile in zip(frame["alter"], frame["altersgruppe"], frame["_zeile"],
                                   strict=True):
@@ -204,9 +324,10 @@ def _load_zielgruppe(folder: Path, problems: ProblemCollector,
             problems.add(datei, "weder Alter noch Altersgruppe angegeben", "Bitte 'alter' "
                          "(z. B. 19) oder 'altersgruppe' (z. B. 18-20) eintragen", zeile=zeile,
                          spalte="alter")
-        elif match is None or int(match.group(1)) > int(match.group(2)):
-            problems.add(datei, "Altersgruppe nicht lesbar", "Bitte als 'von-bis' eintragen, "
-                         "z. B. 18-20", zeile=zeile, spalte="altersgruppe", wert=band)
+        elif match is None or not lo <= int(match.group(1)) <= int(match.group(2)) <= hi:
+            problems.add(datei, "Altersgruppe nicht lesbar", "Bitte als 'von-bis' mit "
+                         f"Altern zwischen {lo} und {hi} eintragen, z. B. 18-20", zeile=zeile,
+                         spalte="altersgruppe", wert=band)
         else:
             von.append(int(match.group(1)))
             bis.append(int(match.group(2)))
@@ -219,29 +340,32 @@ def _load_zielgruppe(folder: Path, problems: ProblemCollector,
     return frame.drop(columns="altersgruppe")
 
 
-def _load_bedarfe(folder: Path, have_faelle: bool, problems: ProblemCollector,
-                  warnings: list[str]) -> pd.DataFrame | None:
-    path = find_table(folder, "bedarfe")
-    faelle_xlsx = folder / "faelle.xlsx"
-    if path is None and faelle_xlsx.exists():
-        from openpyxl import load_workbook
+def _load_bedarfe(folder: Path, have_faelle: bool, faelle_ok: bool,
+                  problems: ProblemCollector, warnings: list[str]) -> pd.DataFrame | None:
+    """Needs from ``bedarfe.csv/.xlsx`` or the sheet 'bedarfe' of ``faelle.xlsx``.
 
-        wb = load_workbook(faelle_xlsx, read_only=True)
-        has_sheet = "bedarfe" in [n.lower() for n in wb.sheetnames]
-        wb.close()
-        if has_sheet:
-            try:
-                raw = read_xlsx(faelle_xlsx, "bedarfe")
-            except DataError as exc:
-                problems.problems.extend(exc.problems)
-                return None
-            return type_table(raw, "bedarfe", problems, warnings)
-    if path is None:
-        if have_faelle:
-            warnings.append("Zu den Fällen fehlen die Bedarfe (bedarfe.csv/.xlsx oder Blatt "
-                            "'bedarfe' in faelle.xlsx): Bedarfsquoten kommen aus den Annahmen.")
+    ``faelle_ok``: reading ``faelle`` raised no problem (it may have been empty).
+    """
+    try:
+        path = find_table(folder, "bedarfe")
+    except DataError as exc:
+        problems.problems.extend(exc.problems)
         return None
-    return _load(folder, "bedarfe", problems, warnings, required=False)
+    if path is not None:
+        return _load(folder, "bedarfe", problems, warnings, required=False)
+    faelle_xlsx = folder / "faelle.xlsx"
+    if faelle_ok and faelle_xlsx.exists():  # else faelle.xlsx reported its own problems
+        try:
+            if "bedarfe" in [n.strip().lower() for n in sheet_names(faelle_xlsx)]:
+                raw = read_xlsx(faelle_xlsx, "bedarfe")
+                return _type_unless_empty(raw, "bedarfe", problems, warnings, required=False)
+        except DataError as exc:
+            problems.problems.extend(exc.problems)
+            return None
+    if have_faelle:
+        warnings.append("Zu den Fällen fehlen die Bedarfe (bedarfe.csv/.xlsx oder Blatt "
+                        "'bedarfe' in faelle.xlsx): Bedarfsquoten kommen aus den Annahmen.")
+    return None
 
 
 def _datei(frame: pd.DataFrame) -> str:
@@ -278,9 +402,11 @@ def _cross_checks(gebiete: gpd.GeoDataFrame, zielgruppe: pd.DataFrame, angebote:
             continue
         datei = _datei(frame)
         bad = frame["ende"].notna() & frame["beginn"].notna() & (frame["ende"] < frame["beginn"])
-        for zeile in frame.loc[bad, "_zeile"]:
-            problems.add(datei, "Ende liegt vor dem Beginn", "Bitte die Daten prüfen",
-                         zeile=int(zeile), spalte="ende")
+        for zeile, beginn, ende in frame.loc[bad, ["_zeile", "beginn", "ende"]].itertuples(
+                index=False):
+            problems.add(datei, "Ende liegt vor dem Beginn", "Bitte die Daten prüfen "
+                         "(vertauscht?)", zeile=int(zeile), spalte="ende",
+                         wert=f"beginn={beginn:%d.%m.%Y}, ende={ende:%d.%m.%Y}")
     if reisezeiten is not None:
         ids = set(angebote["angebot_id"])
         for aid, zeile in zip(reisezeiten["angebot_id"], reisezeiten["_zeile"], strict=True):
@@ -303,6 +429,8 @@ def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,
     points = gebiete.set_index("ags").geometry.representative_point()
     plz_to_ags = {plz: ags for ags, plzs in zip(gebiete["ags"], gebiete["plz"], strict=True)
                   for plz in plzs}
+    angebote["plz"] = pd.Series([None if pd.isna(v) else normalise_plz(str(v))
+                                 for v in angebote["plz"]], index=angebote.index, dtype=object)
     has_xy = angebote["lat"].notna() & angebote["lon"].notna()
     half = angebote["lat"].notna() ^ angebote["lon"].notna()
     for zeile in angebote.loc[half, "_zeile"]:
@@ -318,13 +446,13 @@ def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,
             geometry.append(xy[i])
             quelle.append("koordinaten")
             ags_out.append(row["ags"])
-        elif row["plz"] is not None and row["plz"] in plz_to_ags:
+        elif not pd.isna(row["plz"]) and row["plz"] in plz_to_ags:
             ags = plz_to_ags[row["plz"]]
             geometry.append(points[ags])
             quelle.append("plz")
-            ags_out.append(row["ags"] if row["ags"] is not None else ags)
+            ags_out.append(ags if pd.isna(row["ags"]) else row["ags"])
             fallback["plz"].append(str(row["angebot_id"]))
-        elif row["ags"] is not None:
+        elif not pd.isna(row["ags"]):
             geometry.append(points[row["ags"]])
             quelle.append("gemeinde")
             ags_out.append(row["ags"])

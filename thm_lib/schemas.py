@@ -114,37 +114,59 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "kommunen": KOMMUNEN,
 }
 
-_NONNEG = pa.Check.ge(0, error="darf nicht negativ sein")
-_AGE = pa.Check.in_range(0, 120, error="Alter muss zwischen 0 und 120 liegen")
+#: Plausible ages (years) for every age column and age band.
+ALTER_GRENZEN = (0, 120)
 
-#: pandera checks on the typed frames; the error text is the German message.
+NICHT_NEGATIV = "darf nicht negativ sein"
+ALTER_BEREICH = f"Alter muss zwischen {ALTER_GRENZEN[0]} und {ALTER_GRENZEN[1]} liegen"
+BREITE_BEREICH = "Breitengrad muss zwischen -90 und 90 liegen"
+LAENGE_BEREICH = "Längengrad muss zwischen -180 und 180 liegen"
+ALTER_MIN_MAX = "alter_min ist größer als alter_max"
+
+#: What to do, per check message (the pandera ``error`` text is the German message).
+HINWEISE: dict[str, str] = {
+    NICHT_NEGATIV: "Bitte eine Zahl ab 0 eintragen (unbekannt: Zelle leer lassen)",
+    ALTER_BEREICH: "Bitte das Alter in vollendeten Jahren eintragen",
+    BREITE_BEREICH: "Bitte Koordinaten in WGS84-Grad eintragen (Breitengrad in NRW etwa "
+                    "50,3 bis 52,5); lat und lon vertauscht?",
+    LAENGE_BEREICH: "Bitte Koordinaten in WGS84-Grad eintragen (Längengrad in NRW etwa "
+                    "5,9 bis 9,5); lat und lon vertauscht?",
+    ALTER_MIN_MAX: "Bitte Mindest- und Höchstalter prüfen (vertauscht?)",
+}
+#: Columns a frame-wide check is about (reported once per row, first column named).
+FRAME_CHECK_SPALTEN: dict[str, tuple[str, ...]] = {ALTER_MIN_MAX: ("alter_min", "alter_max")}
+
+_NONNEG = pa.Check.ge(0, error=NICHT_NEGATIV)
+_AGE = pa.Check.in_range(*ALTER_GRENZEN, error=ALTER_BEREICH)
+
+#: pandera checks on the typed frames (key columns are checked for uniqueness; no
+#: dtype checks on text columns, the typing in :mod:`thm_lib.columns` does that).
 CHECKS: dict[str, pa.DataFrameSchema] = {
     "zielgruppe": pa.DataFrameSchema({
         "anzahl": pa.Column("Int64", _NONNEG, nullable=True),
-        "alter_von": pa.Column("Int64", _AGE, nullable=True),
-        "alter_bis": pa.Column("Int64", _AGE, nullable=True),
+        "alter": pa.Column("Int64", _AGE, nullable=True),
     }),
     "faelle": pa.DataFrameSchema({
-        "fall_id": pa.Column(object, unique=True, nullable=True),
+        "fall_id": pa.Column(None, unique=True, nullable=True),
         "alter": pa.Column("Int64", _AGE, nullable=True),
     }),
     "angebote": pa.DataFrameSchema({
-        "angebot_id": pa.Column(object, unique=True, nullable=True),
+        "angebot_id": pa.Column(None, unique=True, nullable=True),
         "alter_min": pa.Column("Int64", _AGE, nullable=True),
         "alter_max": pa.Column("Int64", _AGE, nullable=True),
         "plaetze": pa.Column(float, _NONNEG, nullable=True),
-        "lat": pa.Column(float, pa.Check.in_range(-90, 90, error="Breitengrad muss zwischen "
-                                                  "-90 und 90 liegen"), nullable=True),
-        "lon": pa.Column(float, pa.Check.in_range(-180, 180, error="Längengrad muss zwischen "
-                                                  "-180 und 180 liegen"), nullable=True),
+        "lat": pa.Column(float, pa.Check.in_range(-90, 90, error=BREITE_BEREICH),
+                         nullable=True),
+        "lon": pa.Column(float, pa.Check.in_range(-180, 180, error=LAENGE_BEREICH),
+                         nullable=True),
     }, checks=pa.Check(lambda df: df["alter_min"].isna() | df["alter_max"].isna()
                        | (df["alter_min"] <= df["alter_max"]),
-                       error="alter_min ist größer als alter_max", name="alter_min_max")),
+                       error=ALTER_MIN_MAX, name="alter_min_max")),
     "reisezeiten": pa.DataFrameSchema({
         "minuten": pa.Column(float, _NONNEG, nullable=True),
     }),
     "kommunen": pa.DataFrameSchema({
-        "ags": pa.Column(object, unique=True, nullable=True),
+        "ags": pa.Column(None, unique=True, nullable=True),
         "stellen_bestand": pa.Column(float, _NONNEG, nullable=True),
     }),
 }

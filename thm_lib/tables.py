@@ -11,7 +11,9 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -81,8 +83,9 @@ def read_csv_text(data: bytes, name: str) -> RawTable:
     sep = _delimiter(lines[first])
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-    except csv.Error as exc:
-        raise DataError([Problem(name, f"CSV kann nicht gelesen werden ({exc})",
+    except csv.Error:
+        raise DataError([Problem(name, "CSV kann nicht gelesen werden (z. B. eine Zelle mit "
+                                 "mehr als 131.072 Zeichen oder ein offenes Anführungszeichen)",
                                  "Bitte Anführungszeichen in den Zellen prüfen")]) from None
     return _to_raw(rows, name, row_offset=1)
 
@@ -97,16 +100,8 @@ def read_xlsx(path: Path, sheet: str) -> RawTable:
     sheet : str
         Preferred sheet name (the table's name, e.g. ``angebote``).
     """
-    from openpyxl import load_workbook
-
     name = path.name
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        kind = type(exc).__name__
-        raise DataError([Problem(name, f"Excel-Datei kann nicht geöffnet werden ({kind})",
-                                 "Bitte in Excel öffnen und als "
-                                 "'Excel-Arbeitsmappe (*.xlsx)' neu speichern")]) from None
+    wb = _open_workbook(path)
     try:
         names = wb.sheetnames
         chosen = next((n for n in names if n.strip().lower() == sheet), None)
@@ -121,18 +116,45 @@ def read_xlsx(path: Path, sheet: str) -> RawTable:
                 for row in wb[chosen].iter_rows(values_only=True)]
     except DataError:
         raise
-    except Exception as exc:  # openpyxl raises many types on damaged files
-        raise DataError([Problem(name, f"Excel-Datei ist beschädigt ({type(exc).__name__})",
+    except Exception:  # noqa: BLE001 - openpyxl raises many types on damaged files
+        raise DataError([Problem(name, "Excel-Datei ist beschädigt",
                                  "Bitte in Excel öffnen und neu speichern")]) from None
     finally:
         wb.close()
-    label = name if chosen.strip().lower() == sheet or len(names) == 1 else f"{name} [{chosen}]"
+    plain = chosen.strip().lower() == path.stem.lower() or len(names) == 1
+    label = name if plain else f"{name} [{chosen}]"
     return _to_raw(rows, label, row_offset=1)
 
 
+def _open_workbook(path: Path) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML parsers and openpyxl raise many types
+        kind = "keine gültige xlsx-Datei" if isinstance(exc, zipfile.BadZipFile) else (
+            "Inhalt beschädigt")
+        raise DataError([Problem(path.name, f"Excel-Datei kann nicht geöffnet werden ({kind})",
+                                 "Bitte in Excel öffnen und als "
+                                 "'Excel-Arbeitsmappe (*.xlsx)' neu speichern (nicht .xls, "
+                                 "nicht umbenannt)")]) from None
+
+
+def sheet_names(path: Path) -> list[str]:
+    """Return the sheet names of an xlsx file (DataError if it cannot be opened)."""
+    wb = _open_workbook(path)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
 def _cell_text(value: object) -> str:
+    """Text of an Excel cell value as the user sees it (5899004.0 -> '5899004')."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -147,6 +169,7 @@ def _to_raw(rows: list[list[str]], name: str, row_offset: int) -> RawTable:
                                  "eintragen (Vorlage: 'thm vorlage')")])
     header_row, header = numbered[0]
     columns = [str(c).strip().lower() for c in header]
+    columns[0] = columns[0].removeprefix("\ufeff").removeprefix("ï»¿").strip()
     while columns and columns[-1] == "":
         columns.pop()
     dupes = sorted({c for c in columns if c and columns.count(c) > 1})

@@ -12,9 +12,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from thm_lib import labels, schemas
+from thm_lib.atomic import atomic_save_workbook
 from thm_lib.columns import Column
 from thm_lib.errors import DataError, Problem
-from thm_lib.atomic import atomic_save_workbook
 
 #: template file -> sheets (table names) it holds
 TEMPLATES: dict[str, tuple[str, ...]] = {

@@ -1,0 +1,399 @@
+"""The Voilà apps without a browser: build them in-process, set widget values,
+compare what they show with the library's own values (and hand-computed ones)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import replace
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from thm_lib import access, coverage, funding, scenarios, staffing, target_group
+from thm_lib.apps import angebotsfinder, common, server, stellen, uebersicht
+from thm_lib.io import load_workspace
+from thm_lib.privacy import assert_clean
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks" / "apps"
+PROBSTADT, FIKTIVHAUSEN, MUSTERSTADT, ENTWURFSWEILER = ("05899016", "05899024", "05899004",
+                                                        "05899044")
+
+
+@pytest.fixture(scope="module")
+def ws():
+    return load_workspace(common.SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def ueb(ws):
+    return uebersicht.build(ws)
+
+
+@pytest.fixture(scope="module")
+def finder(ws):
+    return angebotsfinder.build(ws)
+
+
+@pytest.fixture
+def stl(ws):
+    return stellen.build(ws)
+
+
+def _zielgruppe(ws, ags):
+    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+    pg = target_group.per_gemeinde(seg, ws.gebiete).set_index("ags")
+    return pg.loc[ags, "gesamt"]
+
+
+# --------------------------------------------------------------------------- common
+def test_arbeitsmappe_from_argument_env_or_sample(monkeypatch, tmp_path):
+    monkeypatch.delenv(common.ENV_ARBEITSMAPPE, raising=False)
+    assert common.arbeitsmappe() == common.SAMPLE
+    monkeypatch.setenv(common.ENV_ARBEITSMAPPE, str(tmp_path))
+    assert common.arbeitsmappe() == tmp_path
+    assert common.arbeitsmappe("x/y") == Path("x/y")
+
+
+def test_german_formats():
+    assert common.fmt_number(1234.5, 1) == "1.234,5"
+    assert common.fmt_eur(862394.4) == "862.394 €"
+    assert common.fmt_percent(0.284) == "28 %"
+    assert common.fmt_number("<5") == "<5"
+    assert common.fmt_number(float("nan")) == "–"
+    assert common.published_count(3.4, 5) == "<5"
+    assert common.published_count(0, 5) == 0
+    assert common.published_count(12.6, 5) == 13
+
+
+def test_broken_arbeitsmappe_shows_german_message_not_traceback(tmp_path, capsys):
+    app = uebersicht.show(tmp_path)
+    assert app is None
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    html = common.error_html(RuntimeError("interna /geheim/pfad"))
+    assert "interna" not in html and "Fehler" in html
+
+
+# --------------------------------------------------------------------------- Übersicht
+def test_uebersicht_kreis_figures_equal_library(ws, ueb):
+    ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, uebersicht.ALLE
+    w = ueb.werte()
+    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+    assert w["zielgruppe"] == common.fmt_number(round(seg["personen"].sum()))  # 805
+    assert w["zielgruppe"] == "805"
+    bem = staffing.stellenbemessung(ws)
+    kreis = bem[bem["ebene"] == staffing.EBENE_KREIS].iloc[0]
+    assert w["stellen"] == common.fmt_positions(kreis["faq_stellen"]) == "4,97"  # 497 / 100
+    n_valid = int(access.valid_at(ws.angebote, ws.stichtag).sum())
+    assert w["angebote"] == str(n_valid)
+    g = coverage.analyse(ws).gemeinden
+    hidden = ueb.daten.versorgung["gesperrt"]
+    assert w["unterversorgung"] == str(int(((g["klasse"] == "Unterversorgung")
+                                            & ~hidden.to_numpy()).sum()))
+
+
+def test_uebersicht_second_kommune_shows_its_library_values(ws, ueb):
+    ueb.kommune.value = PROBSTADT
+    ueb.handlungsfeld.value = uebersicht.ALLE
+    w = ueb.werte()
+    assert w["zielgruppe"] == common.fmt_number(round(_zielgruppe(ws, PROBSTADT))) == "109"
+    rc = target_group.reach(target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag),
+                            ws.faelle, ws.annahmen, ws.stichtag, ws.gebiete).set_index("ags")
+    assert w["klienten"] == "21" == common.fmt_number(rc.loc[PROBSTADT, "klienten"])
+    assert w["reichweite"] == common.fmt_percent(21 / 109) == "19 %"
+    # Probstadt has a Geschäftsführende Stelle and 45 counted persons: minimum 0.5 position
+    assert w["stellen"] == "0,50"
+    local = ws.for_kommune(PROBSTADT).angebote
+    assert w["angebote"] == str(int(access.valid_at(local, ws.stichtag).sum()))
+    assert "109" in ueb.kennzahlen.value and "thm-zielgruppe" in ueb.kennzahlen.value
+
+
+def test_uebersicht_small_counts_are_suppressed_consistently(ueb):
+    ueb.kommune.value = FIKTIVHAUSEN
+    w = ueb.werte()
+    assert w["klienten"] == "<5"          # one client in Fiktivhausen
+    assert w["reichweite"] == "."         # a share of a hidden count is hidden
+    pub = ueb.daten.kennzahlen
+    # In every column either nothing or at least two cells are hidden (no differencing).
+    for col in ("zielgruppe", "klienten"):
+        n_hidden = int(pub.mask[col].drop(common.KREIS).sum())
+        assert n_hidden == 0 or n_hidden >= 2
+
+
+def test_uebersicht_handlungsfeld_filters_offers_and_gaps(ws, ueb):
+    ueb.kommune.value = common.KREIS
+    ueb.handlungsfeld.value = "Sprache"
+    valid = ws.angebote[access.valid_at(ws.angebote, ws.stichtag)]
+    assert ueb.werte()["angebote"] == str(int((valid["handlungsfeld"] == "Sprache").sum()))
+    gaps = ueb.luecken_tabelle()
+    assert len(gaps) > 0 and set(gaps["Handlungsfeld"]) == {"Sprache"}
+    result = ueb.daten.result
+    g = result.gemeinden.set_index(["name", "handlungsfeld"])
+    for row in gaps.itertuples():
+        assert row.Versorgungsgrad == common.fmt_number(
+            g.loc[(row.Gemeinde, "Sprache"), "versorgungsgrad"]) + " %"
+        ags = g.loc[(row.Gemeinde, "Sprache"), "ags"]
+        explained = coverage.explain(result, ags, "Sprache")
+        if len(explained):
+            assert explained["name"].iloc[0] in row[5]
+        else:
+            assert "kein passendes Angebot" in row[5]
+    # largest gap first
+    fehlend = [g.loc[(n, "Sprache"), "fehlende_plaetze"] for n in gaps["Gemeinde"]]
+    assert fehlend == sorted(fehlend, reverse=True)
+
+
+def test_uebersicht_matrix_cells(ueb):
+    ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, uebersicht.ALLE
+    m = ueb.matrix_tabelle()
+    v = ueb.daten.versorgung.set_index(["name", "handlungsfeld"])
+    assert m.shape == (12, 12)
+    for (name, feld), r in v.iterrows():
+        cell = m.loc[name, feld]
+        if r["gesperrt"]:
+            assert cell == "."
+        elif r["klasse"] == coverage.KLASSE_KEIN_BEDARF:
+            assert cell == "–"
+        else:
+            assert cell == common.fmt_number(r["versorgungsgrad"]) + " %"
+    # Entwurfsweiler's target group (7) is shown, but its demand per field is a small count
+    assert (m.loc["Entwurfsweiler"] == ".").sum() >= 10
+
+
+def test_uebersicht_map_is_offline(ueb):
+    ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, "Coaching"
+    frame = ueb.karte.value
+    assert frame.startswith('<iframe class="thm-karte-frame"')
+    import html as _html
+
+    doc = _html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
+    assert "L.map(" in doc or "L.map" in doc
+    assert not re.search(r"<script[^>]+src=", doc)       # nothing loaded from outside
+    assert not re.search(r"<link[^>]+href=\"http", doc)
+
+
+# --------------------------------------------------------------------------- Angebotsfinder
+def _profil(finder, status, alter, ags, feld):
+    finder.status.value, finder.alter.value = status, alter
+    finder.gemeinde.value, finder.handlungsfeld.value = ags, feld
+    return finder.finder.suche(finder.profil)
+
+
+def test_angebotsfinder_duldung_excludes_offer_closed_to_geduldete(finder):
+    passend, aus = _profil(finder, "gestattung", 20, MUSTERSTADT, "Sprache")
+    assert "A001" in set(passend["angebot_id"])            # open to Gestattung only
+    assert "<td>Sprache Musterstadt 1</td>" in finder.liste.value
+    passend, aus = _profil(finder, "duldung", 20, MUSTERSTADT, "Sprache")
+    assert "A001" not in set(passend["angebot_id"])
+    grund = aus.set_index("angebot_id").loc["A001", "gruende"]
+    assert grund == "nicht offen für Geduldete"
+    assert "<td>Sprache Musterstadt 1</td>" not in finder.liste.value
+    assert "nicht offen für Geduldete" in finder.ausgeschlossen.value
+
+
+def test_angebotsfinder_reasons_validity_age_distance_area(finder):
+    passend, aus = _profil(finder, "duldung", 26, "05899040", "Coaching")
+    why = aus.set_index("angebot_id")["gruende"]
+    assert why["A040"] == "Alter 26 außerhalb 18–25 Jahre"
+    assert why["A044"].startswith("am Stichtag 31.12.2021 nicht gültig (ab 01.01.2020 bis "
+                                  "30.06.2021)")
+    assert re.fullmatch(r"zu weit: \d+ Min\. \(Schwelle 45 Min\.\)", why["A043"])
+    assert why["A041"].startswith("aufsuchend nur in Neudorf am Muster")
+    # the outreach offer serving Vorlagenfeld comes first (no travel)
+    assert passend["angebot_id"].tolist() == ["A042", "A046"]
+    assert passend["aufsuchend"].tolist() == [True, False]
+
+
+@settings(max_examples=40, deadline=None)
+@given(status=st.sampled_from(["duldung", "gestattung", "sonstige"]),
+       alter=st.integers(14, 40), g=st.integers(0, 11),
+       feld=st.sampled_from(["Sprache", "Coaching", "Arbeit", angebotsfinder.ALLE]))
+def test_angebotsfinder_partition_and_rules(ws, finder, status, alter, g, feld):
+    ags = str(ws.gebiete["ags"].iloc[g])
+    passend, aus = finder.finder.suche(angebotsfinder.Profil(status, alter, ags, feld))
+    ang = ws.angebote.set_index("angebot_id")
+    in_field = ang.index if feld == angebotsfinder.ALLE else ang.index[ang["handlungsfeld"] == feld]
+    ids_ok, ids_out = set(passend["angebot_id"]), set(aus["angebot_id"])
+    assert ids_ok.isdisjoint(ids_out) and ids_ok | ids_out == set(in_field)
+    schwelle = ws.annahmen["erreichbarkeit"]["schwelle"]
+    for r in passend.itertuples():
+        o = ang.loc[r.angebot_id]
+        if status != "sonstige":
+            assert bool(o[f"zugang_{status}"])
+        assert o["alter_min"] <= alter <= o["alter_max"]
+        assert pd.isna(o["ende"]) or o["ende"] >= ws.stichtag
+        assert o["beginn"] <= ws.stichtag
+        assert r.aufsuchend or r.kosten <= schwelle
+    assert (np.diff(passend["kosten"].to_numpy()) >= 0).all()
+
+
+# --------------------------------------------------------------------------- Stellen
+def _library_row(ws, ags, **stellen_aenderungen):
+    sws = scenarios.szenario_workspace(ws, {"annahmen": {"stellen": stellen_aenderungen}})
+    bem = staffing.stellenbemessung(sws)
+    if ags == common.KREIS:
+        return bem[bem["ebene"] == staffing.EBENE_KREIS].iloc[0]
+    return bem[bem["ags"] == ags].iloc[0]
+
+
+def test_stellen_caseload_slider_equals_library(ws, stl):
+    stl.schluessel.value = 80
+    lib = _library_row(ws, common.KREIS, betreuungsschluessel=80)
+    w = stl.werte()
+    assert w["fallzahl"] == common.fmt_positions(lib["fallzahl_stellen"])
+    # by hand: 805 persons × 0.47 / 80 × (1 + 0.25) = 5.911
+    assert w["fallzahl"] == "5,91"
+    # hours per case follow the caseload (1600 / 80 = 20 h): workload model agrees
+    assert stl.stunden.value == pytest.approx(20.0)
+    assert w["arbeitszeit"] == "5,91"
+    assert w["faq"] == "4,97"                       # the FAQ rule does not use the caseload
+    assert "5,91" in stl.stellen.value
+
+
+def test_stellen_hours_reach_and_funding(ws, stl):
+    stl.stunden_auto.value = False
+    stl.stunden.value = 40
+    stl.quote.value = 0.5
+    # by hand: 805 × 0.5 = 402.5 cases × 40 h / 1600 h × 1.25 = 12.578
+    assert stl.werte()["arbeitszeit"] == "12,58"
+    stl.modell.value = "faq"
+    stl.foerdersatz.value = 0.8
+    stl.personalkosten.value = 60000
+    plan = stl.ergebnis.plan
+    lib = funding.finanzierungsplan(
+        4.97, scenarios.szenario_workspace(ws, {"programm": {"foerderung": {
+            "foerdersatz": 0.8}}}).programm, ws.annahmen, personalkosten=60000)
+    assert plan.gesamt["zuwendung"] == pytest.approx(lib.gesamt["zuwendung"])
+    # by hand: 4.97 VZÄ × 60,000 EUR × 32 months / 12 × 80 %
+    assert plan.gesamt["zuwendung"] == pytest.approx(4.97 * 60000 * 32 / 12 * 0.8)
+    assert common.fmt_eur(4.97 * 60000 * 32 / 12 * 0.8) in stl.plan.value   # 636.160 €
+
+
+def test_stellen_kommune_sets_haushaltssicherung_and_rate(ws, stl):
+    stl.kommune.value = PROBSTADT                # Haushaltssicherungskommune in the sample
+    assert stl.haushaltssicherung.value is True
+    rate = funding.foerdersatz(ws.programm, True)
+    assert stl.foerdersatz.value == pytest.approx(rate)
+    lib = _library_row(ws, PROBSTADT)
+    assert stl.werte()["faq"] == common.fmt_positions(lib["faq_stellen"]) == "0,50"
+    assert stl.ergebnis.plan.jahre["foerdersatz"].iloc[0] == pytest.approx(rate)
+
+
+def test_stellen_scenarios_compare_and_excel(ws, stl, tmp_path):
+    stl.schluessel.value = 80
+    stl.szenario_merken()
+    stl.schluessel.value = 120
+    table = stl.vergleich_tabelle()
+    assert table["Szenario"].tolist() == ["Standard (Annahmen)", "Szenario 1", "Aktuell"]
+    assert table["Fallzahl"].tolist() == ["4,73", "5,91", "3,94"]   # 805 × .47 / k × 1.25
+    stl.excel_erstellen()
+    link = stl.download.value
+    assert 'download="thm_stellen_foerderung_Kreis.xlsx"' in link
+    data = base64.b64decode(link.split("base64,", 1)[1].split('"', 1)[0])
+    path = tmp_path / "szenario.xlsx"
+    path.write_bytes(data)
+    wb = openpyxl.load_workbook(BytesIO(data))
+    assert {"Einstellungen", "Stellen", "Finanzierungsplan", "Szenarien"} <= set(wb.sheetnames)
+    values = [c.value for row in wb["Stellen"].iter_rows() for c in row]
+    assert "3,94" in values
+    assert_clean(path, ws.faelle["fall_id"])
+    stl.schluessel.value = 100
+    assert stl.download.value == ""          # a stale download is withdrawn
+
+
+def test_small_gemeinde_hides_positions_and_amounts(ws):
+    # Entwurfsweiler (no Geschäftsführende Stelle) with only 3 geduldete persons counted
+    zg = ws.zielgruppe
+    keep = (zg["ags"] != ENTWURFSWEILER) | ((zg["status"] == "duldung") & (zg["alter"] == 20)
+                                            & (zg["geschlecht"] == "m"))
+    small = zg[keep].copy()
+    small.loc[small["ags"] == ENTWURFSWEILER, "anzahl"] = 3   # one row per Stichtag
+    tiny = replace(ws, zielgruppe=small.reset_index(drop=True))
+    app = stellen.build(tiny)
+    app.kommune.value = ENTWURFSWEILER
+    w = app.werte()
+    assert w == {"faq": ".", "fallzahl": ".", "arbeitszeit": "."}
+    assert app.ergebnis.plan_gesperrt
+    plan = stellen.plan_tabelle(tiny, app.ergebnis)
+    assert (plan["Zuwendung"] == ".").all()
+    assert "<5 Personen gezählt" in app.stellen.value
+    ueb = uebersicht.build(tiny)
+    ueb.kommune.value = ENTWURFSWEILER
+    assert ueb.werte()["zielgruppe"] == "<5" and ueb.werte()["stellen"] == "."
+
+
+# --------------------------------------------------------------------------- privacy
+def _all_html(app_widget) -> str:
+    import ipywidgets as widgets
+
+    out, stack = [], [app_widget]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, widgets.HTML):
+            out.append(w.value)
+        stack.extend(getattr(w, "children", ()))
+    return "\n".join(out)
+
+
+def test_no_pseudonym_or_small_count_in_any_view(ws, ueb, finder, tmp_path):
+    stl = stellen.build(ws)
+    pages = []
+    for ags, _ in [(common.KREIS, None), *[(a, None) for a in ws.gebiete["ags"]]]:
+        ueb.kommune.value = ags
+        stl.kommune.value = ags
+        pages += [_all_html(ueb.widget), _all_html(stl.widget)]
+    for status in ("duldung", "gestattung", "sonstige"):
+        finder.status.value = status
+        pages.append(_all_html(finder.widget))
+    path = tmp_path / "alle_ansichten.html"
+    path.write_text("\n".join(pages), encoding="utf-8")
+    assert_clean(path, ws.faelle["fall_id"])
+    # and nothing case-level at all: no fall_id-like token
+    assert not re.search(r"TM-[A-Z0-9]{6}", path.read_text(encoding="utf-8"))
+
+
+def test_apps_hold_no_case_rows(ws, ueb, finder, stl):
+    for app in (ueb, finder, stl):
+        for value in vars(app).values():
+            assert not (isinstance(value, pd.DataFrame) and "fall_id" in value.columns)
+    for value in vars(ueb.daten).values():
+        assert not (isinstance(value, pd.DataFrame) and "fall_id" in value.columns)
+
+
+# --------------------------------------------------------------------------- notebooks, server
+@pytest.mark.parametrize("name, module", [("uebersicht", "uebersicht"),
+                                          ("angebotsfinder", "angebotsfinder"),
+                                          ("stellen_und_foerderung", "stellen")])
+def test_app_notebooks_are_thin_and_without_outputs(name, module):
+    nb = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
+    kinds = [c["cell_type"] for c in nb["cells"]]
+    assert kinds == ["markdown", "code"]
+    assert "".join(nb["cells"][0]["source"]).startswith("# ")
+    code = nb["cells"][1]
+    assert code["outputs"] == [] and code["execution_count"] is None
+    src = "".join(code["source"])
+    assert f"{module}.show(common.arbeitsmappe())" in src
+    assert len(src.splitlines()) <= 3
+
+
+def test_voila_command_is_loopback_without_sources():
+    cmd = server.voila_command(9999)
+    assert "--Voila.ip=127.0.0.1" in cmd and "--port=9999" in cmd
+    assert "--strip_sources=True" in cmd and "--show_tracebacks=False" in cmd
+    assert "--no-browser" in cmd and "--Voila.port_retries=0" in cmd
+    assert Path(cmd[3]) == NOTEBOOKS
+    assert set(server.APPS) == {p.name for p in NOTEBOOKS.glob("*.ipynb")}
+
+
+def test_serve_refuses_missing_arbeitsmappe(tmp_path, capsys):
+    assert server.serve(9, tmp_path / "fehlt") == 2
+    assert "nicht gefunden" in capsys.readouterr().err

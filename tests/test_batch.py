@@ -1,0 +1,95 @@
+"""The papermill batch through the real `thm` command: real kernels, real files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from thm_lib.batch import NOTEBOOKS, slug
+from thm_lib.privacy import assert_clean
+
+pytestmark = pytest.mark.slow
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
+GOOD, BROKEN = "05899004", "05899008"
+
+
+def _thm(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "thm_lib.cli", *args], capture_output=True,
+                          text=True, timeout=900)
+
+
+def _pseudonyms() -> list[str]:
+    with (SAMPLE / "faelle.csv").open(encoding="cp1252") as f:
+        return [row["fall_id"] for row in csv.DictReader(f, delimiter=";")]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One batch over two Kommunen; the second has a broken annahmen_<ags>.yaml."""
+    root = tmp_path_factory.mktemp("batch")
+    mappe = root / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    (mappe / f"annahmen_{BROKEN}.yaml").write_text("bedarf:\n  inanspruchnahme: -0.5\n",
+                                                  encoding="utf-8")
+    out = root / "reports"
+    proc = _thm("batch", str(mappe), "--ausgabe", str(out), "--kommune", GOOD,
+                "--kommune", BROKEN, "--jobs", "2", "--ohne-fortschritt")
+    return {"proc": proc, "mappe": mappe, "out": out, "kreis": out / slug("Musterkreis (fiktiv)")}
+
+
+def test_failure_is_reported_and_others_complete(run: dict) -> None:
+    proc = run["proc"]
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"FEHLGESCHLAGEN {BROKEN}" in proc.stderr
+    assert f"annahmen_{BROKEN}.yaml" in proc.stderr
+    assert "darf nicht negativ sein" in proc.stderr
+    assert "Fertig: 1 von 2 Berichten erstellt." in proc.stdout
+    assert "Traceback" not in proc.stderr
+    good = run["kreis"] / GOOD
+    for nb in NOTEBOOKS:
+        assert (good / f"{nb}.ipynb").stat().st_size > 0
+        assert (good / f"{nb}.html").stat().st_size > 0
+    assert (good / "karte.html").exists()
+    wb = load_workbook(good / "bericht.xlsx")
+    assert "Hinweise" in wb.sheetnames
+    assert not (run["kreis"] / BROKEN).exists()
+
+
+def test_index_marks_failure_and_links_reports(run: dict) -> None:
+    index = (run["kreis"] / "index.html").read_text(encoding="utf-8")
+    assert f'href="{GOOD}/zielgruppe.html"' in index
+    assert "FEHLGESCHLAGEN" in index and "darf nicht negativ sein" in index
+    status = json.loads((run["kreis"] / "status.json").read_text(encoding="utf-8"))
+    assert status[GOOD]["ok"] and not status[BROKEN]["ok"]
+
+
+def test_html_has_no_code_and_passes_privacy_guard(run: dict) -> None:
+    files = list(run["kreis"].rglob("*.html")) + list(run["kreis"].rglob("*.xlsx"))
+    assert len(files) >= len(NOTEBOOKS) + 2
+    for path in run["kreis"].glob(f"{GOOD}/*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'class="[^"]*\b(jp-CodeMirrorEditor|highlight)\b', text), path.name
+        assert "nb.oeffne(" not in text and "from thm_lib import" not in text, path.name
+    assert_clean(files, _pseudonyms())
+
+
+def test_failed_rerun_keeps_previous_report(run: dict) -> None:
+    good = run["kreis"] / GOOD
+    before = (good / "zielgruppe.html").read_bytes()
+    (run["mappe"] / f"annahmen_{GOOD}.yaml").write_text("stellen: 5\n", encoding="utf-8")
+    proc = _thm("batch", str(run["mappe"]), "--ausgabe", str(run["out"]), "--kommune", GOOD,
+                "--jobs", "1", "--ohne-fortschritt")
+    assert proc.returncode == 1
+    assert (good / "zielgruppe.html").read_bytes() == before
+    index = (run["kreis"] / "index.html").read_text(encoding="utf-8")
+    assert "letzter guter Bericht" in index
+    assert not list(run["kreis"].glob(".*.neu"))

@@ -1,0 +1,139 @@
+"""Tests for thm_lib.needs: Wilson interval, pooling, fallback, demand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+
+from thm_lib import needs
+from thm_lib.config import default_annahmen, merge
+
+Z95 = 1.959963984540054
+
+
+def test_wilson_hand_values():
+    lo, hi = needs.wilson_interval(np.array([5, 0, 20]), np.array([10, 20, 20]))
+    # 5/10: centre 0.5, half-width z/(1+z²/n)·sqrt(p(1-p)/n + z²/4n²)
+    half = Z95 / (1 + Z95**2 / 10) * math.sqrt(0.025 + Z95**2 / 400)
+    assert lo[0] == pytest.approx(0.5 - half, abs=1e-12)
+    assert hi[0] == pytest.approx(0.5 + half, abs=1e-12)
+    assert (round(lo[0], 4), round(hi[0], 4)) == (0.2366, 0.7634)
+    # 0/20: lower bound 0, upper z²/(n+z²)
+    assert lo[1] == pytest.approx(0.0, abs=1e-15)
+    assert hi[1] == pytest.approx(Z95**2 / (20 + Z95**2), abs=1e-12)
+    # 20/20: mirror image
+    assert lo[2] == pytest.approx(1 - hi[1], abs=1e-12) and hi[2] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("k,n,conf", [(1, 3, 0.95), (17, 40, 0.9), (81, 263, 0.95),
+                                      (29, 30, 0.99)])
+def test_wilson_equals_scipy_binomtest(k, n, conf):
+    ref = binomtest(k, n).proportion_ci(confidence_level=conf, method="wilson")
+    lo, hi = needs.wilson_interval(k, n, conf)
+    assert float(lo) == pytest.approx(ref.low, abs=1e-12)
+    assert float(hi) == pytest.approx(ref.high, abs=1e-12)
+
+
+def test_wilson_without_cases_is_nan():
+    lo, hi = needs.wilson_interval(0, 0)
+    assert np.isnan(lo) and np.isnan(hi)
+
+
+# --------------------------------------------------------------------------- pooling
+def _cases(spec):
+    """spec: list of (count, status, alter, geschlecht, with_sprache, consent)."""
+    faelle, bedarfe = [], []
+    i = 0
+    for count, status, alter, sex, with_need, consent in spec:
+        for c in range(count):
+            fid = f"F{i}"
+            i += 1
+            faelle.append((fid, "05999001", alter, status, sex, consent))
+            if c < with_need:
+                bedarfe.append((fid, "Sprache", "offen" if c % 2 else "passend"))
+            bedarfe.append((fid, "Wohnen", "kein_angebot"))
+    f = pd.DataFrame(faelle, columns=["fall_id", "ags", "alter", "status", "geschlecht",
+                                      "einwilligung"])
+    b = pd.DataFrame(bedarfe, columns=["fall_id", "handlungsfeld", "ergebnis"])
+    return f, b
+
+
+SPEC = [
+    (40, "duldung", 19, "m", 10, True),      # segment duldung/18-20/m: 40 cases
+    (10, "duldung", 22, "w", 2, True),       # 21-24: 10 w + 25 m = 35 -> pooled level
+    (25, "duldung", 23, "m", 5, True),
+    (5, "duldung", 26, "w", 1, True),        # 25-27: 5 -> status duldung (80)
+    (3, "gestattung", 20, "w", 3, True),     # gestattung: 3 -> Kreis (83)
+    (60, "gestattung", 20, "w", 0, False),   # no consent: never used
+    (30, "duldung", 30, "m", 30, True),      # too old: not target group
+    (30, "sonstige", 20, "m", 30, True),     # status not configured
+]
+
+
+def _rate(q, **keys):
+    sel = np.ones(len(q), dtype=bool)
+    for k, v in keys.items():
+        sel &= (q[k] == v).to_numpy()
+    assert sel.sum() == 1
+    return q[sel].iloc[0]
+
+
+def test_pooling_levels_each_say_their_source():
+    f, b = _cases(SPEC)
+    q = needs.need_rates(f, b, default_annahmen())
+    s = q[q["handlungsfeld"] == "Sprache"]
+    x = _rate(s, status="duldung", altersgruppe="18-20", geschlecht="m")
+    assert (x["quelle"], x["k"], x["n"], x["quote"]) == ("segment", 10, 40, 0.25)
+    x = _rate(s, status="duldung", altersgruppe="21-24", geschlecht="w")
+    assert (x["quelle"], x["k"], x["n"]) == ("status_altersgruppe", 7, 35)
+    assert x["quote"] == pytest.approx(0.2)
+    x = _rate(s, status="duldung", altersgruppe="18-20", geschlecht="w")  # no cases at all
+    assert (x["quelle"], x["k"], x["n"]) == ("status_altersgruppe", 10, 40)
+    x = _rate(s, status="duldung", altersgruppe="25-27", geschlecht="w")
+    assert (x["quelle"], x["k"], x["n"]) == ("status", 18, 80)
+    x = _rate(s, status="gestattung", altersgruppe="21-24", geschlecht="m")
+    assert (x["quelle"], x["k"], x["n"]) == ("kreis", 21, 83)
+    lo, hi = needs.wilson_interval(21, 83)
+    assert (x["ki_unten"], x["ki_oben"]) == (pytest.approx(float(lo)), pytest.approx(float(hi)))
+    w = _rate(q, handlungsfeld="Wohnen", status="gestattung", altersgruppe="18-20",
+              geschlecht="d")
+    assert w["quote"] == 1.0
+    # one row per Handlungsfeld x status x Altersgruppe x geschlecht
+    assert len(q) == 12 * 2 * 3 * 4
+
+
+def test_fallback_to_standardquote_when_kreis_has_too_few():
+    f, b = _cases([(29, "duldung", 19, "m", 29, True)])
+    ann = default_annahmen()
+    q = needs.need_rates(f, b, ann)
+    assert (q["quelle"] == "standardquote").all()
+    sprache = q[q["handlungsfeld"] == "Sprache"]
+    assert (sprache["quote"] == ann["bedarf"]["standardquoten"]["Sprache"]).all()
+    assert q["ki_unten"].isna().all() and (q["n"] == 0).all()
+    # the threshold is inclusive: 29 cases are enough with mindestfaelle 29
+    q29 = needs.need_rates(f, b, merge(ann, {"bedarf": {"mindestfaelle": 29}}))
+    x = _rate(q29, handlungsfeld="Sprache", status="duldung", altersgruppe="18-20",
+              geschlecht="m")
+    assert (x["quelle"], x["quote"]) == ("segment", 1.0)
+
+
+def test_no_cases_at_all():
+    q = needs.need_rates(None, None, default_annahmen())
+    assert (q["quelle"] == "standardquote").all()
+
+
+def test_demand_is_persons_times_rate_times_take_up():
+    ann = merge(default_annahmen(), {"bedarf": {"inanspruchnahme": 0.5}})
+    q = needs.need_rates(None, None, ann)
+    seg = pd.DataFrame({"ags": ["05999001", "05999002"], "status": ["duldung", "gestattung"],
+                        "altersgruppe": ["18-20", "25-27"], "geschlecht": ["m", "w"],
+                        "personen": [10.0, 4.0]})
+    d = needs.demand(seg, q, ann)
+    x = d[(d["ags"] == "05999001") & (d["handlungsfeld"] == "Sprache")].iloc[0]
+    assert x["bedarf"] == pytest.approx(10 * 0.6 * 0.5)
+    assert x["quelle"] == "standardquote"
+    assert len(d) == 2 * 12

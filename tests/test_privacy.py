@@ -1,0 +1,178 @@
+"""Privacy guard: finds planted pseudonyms and planted small counts, passes clean files."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from thm_lib.export import write_buendnis_workbook
+from thm_lib.privacy import PSEUDONYM, SMALL_COUNT, assert_clean, scan_file, scan_paths
+from thm_lib.suppression import add_totals, suppress
+
+IDS = ["F-0001", "F-0002", "TM7Q2"]
+
+
+def _published():
+    t = pd.DataFrame({"passend": [3, 10, 20], "offen": [6, 8, 30]},
+                     index=pd.Index(["Sprache", "Arbeit", "Wohnen"], name="handlungsfeld"))
+    t = add_totals(t, total_row="Insgesamt", total_col="gesamt")
+    t["anteil_passend"] = t["passend"] / t["gesamt"]
+    return suppress(t, 5, total_row="Insgesamt", total_col="gesamt",
+                    share_cols={"anteil_passend": ["passend", "gesamt"]}, titel="Bedarfe")
+
+
+def _kinds(findings):
+    return sorted(f.kind for f in findings)
+
+
+# --- HTML ---------------------------------------------------------------------------
+
+def test_html_clean(tmp_path):
+    page = tmp_path / "bericht.html"
+    # an unmarked table may hold small numbers (e.g. ages, ranks); labels are <th>
+    page.write_text("<html><body><p>Bericht F-00012 und XF-0001</p>" + _published().to_html()
+                    + "<table><tr><td>3</td></tr></table></body></html>", encoding="utf-8")
+    assert scan_file(page, IDS) == []
+    assert_clean(page, IDS)
+
+
+def test_html_planted_pseudonym_and_small_count(tmp_path):
+    table = _published().to_html().replace("<td>20</td>", "<td>3</td>", 1)
+    page = tmp_path / "bericht.html"
+    page.write_text(f"<html><body><p>Fall f-0002 offen</p>{table}</body></html>",
+                    encoding="utf-8")
+    found = scan_file(page, IDS)
+    assert _kinds(found) == [SMALL_COUNT, PSEUDONYM]
+    small = next(f for f in found if f.kind == SMALL_COUNT)
+    assert small.value == "3" and "Zeile 4, Spalte 2" in small.where
+    pseud = next(f for f in found if f.kind == PSEUDONYM)
+    assert pseud.value == "f-0002" and "F-0002" not in str(pseud)   # masked in messages
+    with pytest.raises(AssertionError, match="Datenschutzprüfung"):
+        assert_clean(page, IDS)
+
+
+def test_html_inside_iframe_srcdoc(tmp_path):
+    inner = ('<table data-thm-published="5"><tr><th>A</th><td>2</td></tr></table>'
+             '<script>var t = "TM7Q2";</script>')
+    page = tmp_path / "karte.html"
+    page.write_text(f'<iframe srcdoc="{html.escape(inner, quote=True)}"></iframe>',
+                    encoding="utf-8")
+    found = scan_file(page, IDS)
+    assert _kinds(found) == [SMALL_COUNT, PSEUDONYM]
+
+
+def test_threshold_from_marking_and_override(tmp_path):
+    page = tmp_path / "t.html"
+    page.write_text('<table class="thm-published" data-thm-published="10">'
+                    "<tr><td>7</td></tr></table>", encoding="utf-8")
+    assert _kinds(scan_file(page, [])) == [SMALL_COUNT]
+    assert scan_file(page, [], threshold=5) == []
+
+
+# --- xlsx ---------------------------------------------------------------------------
+
+def _workbook(tmp_path):
+    path = tmp_path / "buendnis.xlsx"
+    write_buendnis_workbook(path, {"Bedarfe": _published()}, stichtag="2025-12-31",
+                            quellen=["Musterdaten"])
+    return path
+
+
+def test_xlsx_clean_export(tmp_path):
+    path = _workbook(tmp_path)
+    assert scan_file(path, IDS) == []
+
+
+def test_xlsx_planted_three_and_pseudonym(tmp_path):
+    path = _workbook(tmp_path)
+    wb = load_workbook(path)
+    wb["Bedarfe"]["B5"] = 3                       # a count cell of the published range
+    wb["Hinweise"]["B20"] = "Rückfrage zu F-0001"
+    wb.save(path)
+    found = scan_file(path, IDS)
+    assert _kinds(found) == [SMALL_COUNT, PSEUDONYM]
+    small = next(f for f in found if f.kind == SMALL_COUNT)
+    assert small.where == "Blatt 'Bedarfe'!B5" and small.value == "3"
+
+
+# --- notebooks and JSON ----------------------------------------------------------------
+
+def _notebook(html_table: str, text: str):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("bericht.published()")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_table}),
+                    nbformat.v4.new_output("stream", name="stdout", text=text)]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Bericht"), cell]
+    return nb
+
+
+def test_ipynb(tmp_path):
+    clean = tmp_path / "clean.ipynb"
+    nbformat.write(_notebook(_published().to_html(), "fertig\n"), clean)
+    assert scan_file(clean, IDS) == []
+    dirty = tmp_path / "dirty.ipynb"
+    table = _published().to_html().replace("<td>20</td>", "<td>3</td>", 1)
+    nbformat.write(_notebook(table, "Fall F-0001 geladen\n"), dirty)
+    found = scan_file(dirty, IDS)
+    assert _kinds(found) == [SMALL_COUNT, PSEUDONYM]
+    assert all("Zelle 2" in f.where for f in found)
+
+
+def test_json(tmp_path):
+    doc = {"kennzahlen": _published().to_dict()}
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(doc), encoding="utf-8")
+    assert scan_file(clean, IDS) == []             # shares like 1.0 are not counts
+    block = doc["kennzahlen"]["thm_published"]
+    block["data"][2][0] = 3
+    doc["faelle"] = ["F-0002"]
+    dirty = tmp_path / "dirty.json"
+    dirty.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert _kinds(scan_file(dirty, IDS)) == [SMALL_COUNT, PSEUDONYM]
+
+
+def test_scan_folder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.html").write_text("<p>TM7Q2</p>", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("nichts", encoding="utf-8")
+    found = scan_paths([tmp_path], IDS)
+    assert [f.path.name for f in found] == ["a.html"]
+    with pytest.raises(AssertionError):
+        assert_clean(tmp_path, IDS)
+    with pytest.raises(AssertionError, match="nicht gefunden"):
+        assert_clean(tmp_path / "fehlt.html", IDS)
+    (tmp_path / "leer").mkdir()
+    with pytest.raises(AssertionError, match="Keine Dateien"):
+        assert_clean(tmp_path / "leer", IDS)
+
+
+# --- the gate and the guard agree --------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=1,
+                       max_size=5))
+def test_property_suppressed_output_passes_the_guard(tmp_path_factory, values):
+    frame = pd.DataFrame(values, columns=["a", "b", "c"],
+                         index=[f"Gemeinde {i}" for i in range(len(values))])
+    pub = suppress(add_totals(frame, total_row="Summe", total_col="Summe"), 5,
+                   total_row="Summe", total_col="Summe")
+    folder = tmp_path_factory.mktemp("guard")
+    page = folder / "t.html"
+    page.write_text(pub.to_html(), encoding="utf-8")
+    doc = folder / "t.json"
+    doc.write_text(json.dumps(pub.to_dict()), encoding="utf-8")
+    assert_clean([page, doc], IDS)
+    # replacing each "<5" by the real-looking "1" is caught exactly when a cell was small
+    text = pub.to_html()
+    has_small = bool(((frame >= 1) & (frame < 5)).to_numpy().any())
+    assert ("&lt;5" in text) == has_small
+    raw = folder / "raw.html"
+    raw.write_text(text.replace("&lt;5", "1"), encoding="utf-8")
+    assert bool(scan_file(raw, [])) == has_small

@@ -1,0 +1,316 @@
+"""Tests of thm_lib.staffing: the FAQ rule (hand-computed), caseload and workload models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from thm_lib.config import default_annahmen, merge
+from thm_lib.errors import DataError
+from thm_lib.programme import default_programm
+from thm_lib.staffing import (
+    REGEL_MINDEST,
+    REGEL_SCHLUESSEL,
+    REGEL_VOLL,
+    check_stellen_annahmen,
+    faq_stellen,
+    runde_stellen,
+    stellen_vergleich,
+    stellenbemessung,
+)
+from thm_lib.workspace import CRS_METRIC, Workspace
+
+KREIS = "05999"
+A1, A2 = "05999004", "05999008"
+
+
+def make_ws(zielgruppe: list[tuple], kommunen: list[dict] | None = None,
+            annahmen: dict | None = None, programm: dict | None = None) -> Workspace:
+    """A Workspace from hand-made rows (ags, stichtag, status, alter_von, alter_bis, anzahl)."""
+    zg = pd.DataFrame(zielgruppe, columns=["ags", "stichtag", "status", "alter_von",
+                                           "alter_bis", "anzahl"])
+    zg["stichtag"] = pd.to_datetime(zg["stichtag"])
+    zg["alter"] = zg["alter_von"].where(zg["alter_von"] == zg["alter_bis"]).astype("Int64")
+    zg["geschlecht"] = "x"
+    zg["anzahl"] = zg["anzahl"].astype("Int64")
+    ags = sorted({r[0] for r in zielgruppe}) or [A1]
+    gebiete = gpd.GeoDataFrame(
+        {"ags": ags, "name": [f"Gemeinde {a[-3:]}" for a in ags],
+         "einwohner": pd.array([1000] * len(ags), dtype="Int64"), "plz": [()] * len(ags)},
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(ags))], crs=CRS_METRIC)
+    kom = pd.DataFrame({"ags": ags})
+    kom["geschaeftsfuehrende_stelle"] = False
+    kom["haushaltssicherung"] = False
+    kom["stellen_bestand"] = np.nan
+    kom["stichtag_erstantrag"] = pd.Series(pd.NaT, index=kom.index, dtype="datetime64[ns]")
+    for row in kommunen or []:
+        for key, value in row.items():
+            if key != "ags":
+                kom.loc[kom["ags"] == row["ags"], key] = (
+                    pd.Timestamp(value) if key == "stichtag_erstantrag" else value)
+    base = merge(default_annahmen(), {"kreis": {"name": "Testkreis"}})  # ags: from Gemeinden
+    angebote = gpd.GeoDataFrame({"angebot_id": pd.Series([], dtype=str),
+                                 "ags": pd.Series([], dtype=str),
+                                 "einzugsgebiet": pd.Series([], dtype=object)},
+                                geometry=[], crs=CRS_METRIC)
+    return Workspace(name="Testkreis", folder=Path("."), gebiete=gebiete, zielgruppe=zg,
+                     angebote=angebote, annahmen=merge(base, annahmen or {}),
+                     programm=programm or default_programm(), kommunen=kom)
+
+
+def geduldete(n: int, ags: str = A1, stichtag: str = "2019-12-31", alter: int = 20) -> tuple:
+    return (ags, stichtag, "duldung", alter, alter, n)
+
+
+def row(table: pd.DataFrame, ags: str) -> pd.Series:
+    return table.set_index("ags").loc[ags]
+
+
+REGEL = default_programm()["stellenregel"]
+
+# persons -> (positions with GS, rule with GS, positions without GS, rule without GS)
+FAQ_CASES = {
+    0: (0.5, REGEL_MINDEST, 0.0, REGEL_SCHLUESSEL),
+    1: (0.5, REGEL_MINDEST, 0.01, REGEL_SCHLUESSEL),
+    49: (0.5, REGEL_MINDEST, 0.49, REGEL_SCHLUESSEL),
+    50: (0.5, REGEL_SCHLUESSEL, 0.5, REGEL_SCHLUESSEL),
+    74: (0.74, REGEL_SCHLUESSEL, 0.74, REGEL_SCHLUESSEL),
+    75: (1.0, REGEL_VOLL, 1.0, REGEL_VOLL),
+    99: (1.0, REGEL_VOLL, 1.0, REGEL_VOLL),
+    100: (1.0, REGEL_SCHLUESSEL, 1.0, REGEL_SCHLUESSEL),
+    101: (1.01, REGEL_SCHLUESSEL, 1.01, REGEL_SCHLUESSEL),
+    150: (1.5, REGEL_SCHLUESSEL, 1.5, REGEL_SCHLUESSEL),
+    850: (8.5, REGEL_SCHLUESSEL, 8.5, REGEL_SCHLUESSEL),
+}
+
+
+@pytest.mark.parametrize("gs", [True, False], ids=["mit_GS", "ohne_GS"])
+@pytest.mark.parametrize("n", sorted(FAQ_CASES))
+def test_faq_rule_boundaries(n, gs):
+    stellen, regel = FAQ_CASES[n][:2] if gs else FAQ_CASES[n][2:]
+    result = faq_stellen(n, REGEL, geschaeftsfuehrende_stelle=gs)
+    assert result.stellen == pytest.approx(stellen, abs=1e-12)
+    assert result.regel == regel
+    assert result.stellen_rechnerisch == pytest.approx(n / 100)
+
+
+@pytest.mark.parametrize("gs", [True, False], ids=["mit_GS", "ohne_GS"])
+@pytest.mark.parametrize("n", [0, 49, 50, 74, 75, 99, 101, 850])
+def test_faq_rule_boundaries_through_the_workspace(n, gs):
+    ws = make_ws([geduldete(n)], [{"ags": A1, "geschaeftsfuehrende_stelle": gs}])
+    r = row(stellenbemessung(ws), A1)
+    stellen, regel = FAQ_CASES[n][:2] if gs else FAQ_CASES[n][2:]
+    assert r["faq_personen"] == n
+    assert r["faq_stellen"] == pytest.approx(stellen, abs=1e-12)
+    assert r["faq_regel"] == regel
+
+
+def test_rule_is_named_in_words():
+    assert faq_stellen(20, REGEL, True).begruendung == (
+        "Mindestanteil 0,5 Stelle (Geschäftsführende Stelle)")
+    assert faq_stellen(80, REGEL, True).begruendung == "volle Stelle ab 75 Personen"
+    assert faq_stellen(850, REGEL, True).begruendung == "Schlüssel 1:100: 850 / 100"
+
+
+def test_gestattete_are_not_counted_by_the_faq_rule():
+    ws = make_ws([geduldete(60), (A1, "2019-12-31", "gestattung", 20, 20, 500),
+                  (A1, "2019-12-31", "sonstige", 20, 20, 300)])
+    r = row(stellenbemessung(ws), A1)
+    assert r["faq_personen"] == 60
+    assert r["faq_stellen"] == pytest.approx(0.6)
+    # the caseload model counts the configured target group: duldung + gestattung
+    assert r["fallzahl_personen"] == 560
+
+
+def test_ages_17_18_27_28():
+    rows = [geduldete(1000, alter=17), geduldete(7, alter=18), geduldete(5, alter=27),
+            geduldete(1000, alter=28)]
+    r = row(stellenbemessung(make_ws(rows)), A1)
+    assert r["faq_personen"] == 12
+    assert r["fallzahl_personen"] == 12
+
+
+def test_age_band_straddling_the_range_is_split_evenly():
+    # 25-29: 3 of 5 years are counted -> 50 * 3/5 = 30; 10-17 is outside entirely
+    rows = [(A1, "2019-12-31", "duldung", 25, 29, 50), (A1, "2019-12-31", "duldung", 10, 17, 99)]
+    assert row(stellenbemessung(make_ws(rows)), A1)["faq_personen"] == pytest.approx(30)
+
+
+def test_count_freezes_at_the_first_application():
+    rows = [geduldete(165, stichtag="2019-12-31"), geduldete(240, stichtag="2021-12-31")]
+    kom = [{"ags": A1, "stichtag_erstantrag": "2019-12-31", "geschaeftsfuehrende_stelle": True}]
+    ws = make_ws(rows, kom)
+    r = row(stellenbemessung(ws), A1)
+    assert r["faq_personen"] == 165 and r["faq_stellen"] == pytest.approx(1.65)
+    assert r["faq_stichtag"] == pd.Timestamp("2019-12-31") and r["faq_eingefroren"]
+    assert r["fallzahl_personen"] == 240          # current demand: latest Stichtag
+    assert r["stichtag"] == pd.Timestamp("2021-12-31")
+    # only when the user asks, the later Stichtag counts
+    later = row(stellenbemessung(ws, einfrieren=False), A1)
+    assert later["faq_personen"] == 240 and later["faq_stellen"] == pytest.approx(2.4)
+
+
+def test_erstantrag_between_stichtage_uses_the_count_before_it():
+    rows = [geduldete(165, stichtag="2019-12-31"), geduldete(240, stichtag="2020-12-31")]
+    ws = make_ws(rows, annahmen={"kreis": {"stichtag_erstantrag": "2020-06-30"}})
+    assert row(stellenbemessung(ws), A1)["faq_personen"] == 165
+
+
+def test_kreis_erstantrag_is_the_fallback_for_gemeinden():
+    rows = [geduldete(100, stichtag="2019-12-31"), geduldete(300, stichtag="2021-12-31")]
+    ws = make_ws(rows, annahmen={"kreis": {"stichtag_erstantrag": "2019-12-31"}})
+    assert row(stellenbemessung(ws), A1)["faq_personen"] == 100
+
+
+def test_unknown_erstantrag_uses_the_analysis_date_and_says_so():
+    rows = [geduldete(100, stichtag="2019-12-31"), geduldete(300, stichtag="2021-12-31")]
+    r = row(stellenbemessung(make_ws(rows)), A1)
+    assert r["faq_personen"] == 300
+    assert "Stichtag des Erstantrags unbekannt" in r["hinweis"]
+
+
+@pytest.mark.parametrize(("value", "step", "expected"), [
+    (0.74, 0.5, 0.5), (0.75, 0.5, 1.0), (1.24, 0.5, 1.0), (1.25, 0.5, 1.5),
+    (1.024, 0.05, 1.0), (0.725, 0.05, 0.75), (0.74, None, 0.74), (0.74, "keine", 0.74)])
+def test_rounding(value, step, expected):
+    assert runde_stellen(value, step) == expected
+
+
+def test_rounding_is_configured_and_named():
+    ws = make_ws([geduldete(74)], [{"ags": A1, "geschaeftsfuehrende_stelle": True}],
+                 annahmen={"stellen": {"rundung": 0.5}})
+    r = row(stellenbemessung(ws), A1)
+    assert r["faq_stellen"] == 0.5 and r["faq_stellen_rechnerisch"] == pytest.approx(0.74)
+    assert r["faq_begruendung"].endswith("gerundet auf 0,5")
+
+
+def test_koeln_plausibility():
+    koeln = "05315000"
+    ws = make_ws([geduldete(850, ags=koeln)], [{"ags": koeln, "geschaeftsfuehrende_stelle": True}],
+                 annahmen={"stellen": {"erreichungsquote": 400 / 850, "betreuungsschluessel": 100,
+                                       "steuerungsanteil": 0.25}})
+    r = row(stellenbemessung(ws), koeln)
+    assert r["faq_stellen"] == pytest.approx(8.5) and r["faq_regel"] == REGEL_SCHLUESSEL
+    assert r["fallzahl_klienten"] == pytest.approx(400)
+    assert r["fallzahl_fallstellen"] == pytest.approx(4.0)
+    assert r["fallzahl_steuerung"] == pytest.approx(1.0)
+    assert r["fallzahl_stellen"] == pytest.approx(5.0)
+
+
+def test_workload_model_hand_computed():
+    ws = make_ws([geduldete(850)], annahmen={"stellen": {
+        "erreichungsquote": 400 / 850, "stunden_je_fall": 40,
+        "netto_jahresarbeitsstunden": 1600, "steuerungsanteil": 0.25}})
+    r = row(stellenbemessung(ws), A1)
+    assert r["arbeitszeit_faelle"] == pytest.approx(400)
+    assert r["arbeitszeit_fallstellen"] == pytest.approx(10.0)    # 400 * 40 / 1600
+    assert r["arbeitszeit_stellen"] == pytest.approx(12.5)        # + 0.25 * 10
+
+
+def test_workload_defaults_agree_with_caseload_and_take_case_counts():
+    ws = make_ws([geduldete(850)])
+    t = stellenbemessung(ws)
+    r = row(t, A1)
+    assert r["stunden_je_fall"] == 16                           # 1600 h / 1:100
+    assert r["arbeitszeit_stellen"] == pytest.approx(r["fallzahl_stellen"])
+    r2 = row(stellenbemessung(ws, faelle={A1: 120}), A1)
+    assert r2["arbeitszeit_faelle"] == 120
+    assert r2["arbeitszeit_stellen"] == pytest.approx(120 * 16 / 1600 * 1.25)
+
+
+def test_kreis_row_applies_the_rule_once_to_the_sum():
+    rows = [geduldete(30, ags=A1), geduldete(30, ags=A2)]
+    kom = [{"ags": A1, "geschaeftsfuehrende_stelle": True},
+           {"ags": A2, "geschaeftsfuehrende_stelle": True}]
+    t = stellenbemessung(make_ws(rows, kom))
+    assert list(t["ebene"]) == ["gemeinde", "gemeinde", "kreis"]
+    assert row(t, A1)["faq_stellen"] == 0.5 and row(t, A2)["faq_stellen"] == 0.5
+    kreis = row(t, KREIS)
+    assert kreis["faq_personen"] == 60 and kreis["faq_stellen"] == pytest.approx(0.6)
+    assert kreis["name"] == "Testkreis"
+    assert kreis["fallzahl_stellen"] == pytest.approx(
+        row(t, A1)["fallzahl_stellen"] + row(t, A2)["fallzahl_stellen"])
+
+
+def test_difference_to_funded_positions():
+    rows = [geduldete(165, ags=A1), geduldete(10, ags=A2)]
+    kom = [{"ags": A1, "stellen_bestand": 0.5, "geschaeftsfuehrende_stelle": True}]
+    t = stellenbemessung(make_ws(rows, kom))
+    assert row(t, A1)["differenz_faq"] == pytest.approx(1.15)
+    assert np.isnan(row(t, A2)["differenz_faq"])
+    assert row(t, KREIS)["stellen_bestand"] == 0.5      # sum of the given Gemeinden
+    t2 = stellenbemessung(make_ws(rows, kom, annahmen={"kreis": {"stellen_bestand": 2.0}}))
+    assert row(t2, KREIS)["differenz_faq"] == pytest.approx(1.75 - 2.0)
+
+
+def test_gemeinde_without_gs_is_marked_not_eligible_for_thm_but_for_kim():
+    ws = make_ws([geduldete(10)])
+    r = row(stellenbemessung(ws), A1)
+    assert not r["antragsberechtigt"] and "nicht selbst antragsberechtigt" in r["hinweis"]
+    kim = make_ws([geduldete(10)], programm=default_programm("kim"))
+    assert row(stellenbemessung(kim), A1)["antragsberechtigt"]
+
+
+def test_placeholders_are_left_out_and_reported():
+    rows = [geduldete(50), (A1, "2019-12-31", "duldung", 21, 21, None)]
+    r = row(stellenbemessung(make_ws(rows)), A1)
+    assert r["faq_personen"] == 50
+    assert "1 Zeilen ohne Anzahl" in r["hinweis"]
+
+
+def test_vergleich_shows_three_models_side_by_side():
+    ws = make_ws([geduldete(850)], [{"ags": A1, "stellen_bestand": 3.0}],
+                 annahmen={"stellen": {"erreichungsquote": 400 / 850}})
+    v = stellen_vergleich(stellenbemessung(ws), A1)
+    assert len(v) == 3
+    assert list(v["stellen"].round(6)) == [8.5, 5.0, 5.0]
+    assert list(v["differenz"].round(6)) == [5.5, 2.0, 2.0]
+    assert "Schlüssel 1:100" in v.loc[0, "grundlage"]
+    with pytest.raises(KeyError):
+        stellen_vergleich(stellenbemessung(ws), "00000000")
+
+
+def test_invalid_stellen_assumptions_name_the_field():
+    ws = make_ws([geduldete(10)], annahmen={"stellen": {"erreichungsquote": 1.5,
+                                                          "betreuungsschluessel": 0,
+                                                          "rundung": 0.1}})
+    with pytest.raises(DataError) as info:
+        stellenbemessung(ws)
+    text = str(info.value)
+    for field in ("stellen.erreichungsquote", "stellen.betreuungsschluessel", "stellen.rundung"):
+        assert field in text
+    assert check_stellen_annahmen(default_annahmen()) == []
+
+
+def test_inputs_are_not_modified():
+    ws = make_ws([geduldete(165)])
+    before = ws.zielgruppe.copy()
+    stellenbemessung(ws)
+    pd.testing.assert_frame_equal(ws.zielgruppe, before)
+
+
+@settings(max_examples=80, deadline=None)
+@given(a=st.integers(0, 3000), b=st.integers(0, 3000), gs=st.booleans(),
+       rundung=st.sampled_from([None, 0.05, 0.5]))
+def test_faq_rule_properties(a, b, gs, rundung):
+    lo, hi = sorted((a, b))
+    r_lo, r_hi = (faq_stellen(n, REGEL, gs, rundung) for n in (lo, hi))
+    assert r_lo.stellen <= r_hi.stellen                       # monotone
+    assert r_hi.stellen >= runde_stellen(hi / 100, rundung)   # never below the key
+    if gs:
+        assert r_lo.stellen >= 0.5
+    if lo >= 75:
+        assert r_lo.stellen >= 1.0
+
+
+def test_workspace_for_one_kommune_has_no_kreis_row():
+    ws = make_ws([geduldete(30, ags=A1), geduldete(90, ags=A2)])
+    t = stellenbemessung(ws.for_kommune(A2))
+    assert list(t["ags"]) == [A2] and t["faq_stellen"].iloc[0] == 1.0

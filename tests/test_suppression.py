@@ -1,0 +1,232 @@
+"""Small-cell suppression: hand-made leaks through totals and hypothesis properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from thm_lib.suppression import (
+    ATTR_INTERNAL,
+    PUBLISHED_KEY,
+    add_totals,
+    default_threshold,
+    mark_public,
+    suppress,
+    suppress_value,
+)
+
+T = 5
+
+
+def _with_totals(values: list[list[int]]) -> pd.DataFrame:
+    frame = pd.DataFrame(values, index=[f"r{i}" for i in range(len(values))],
+                         columns=[f"c{j}" for j in range(len(values[0]))])
+    return add_totals(frame, total_row="Summe", total_col="Summe")
+
+
+def test_threshold_default_comes_from_annahmen():
+    assert default_threshold() == 5
+    assert suppress(pd.DataFrame({"a": [3, 20]})).published["a"].tolist()[0] == "<5"
+
+
+def test_suppress_value():
+    assert suppress_value(0, T) == 0
+    assert suppress_value(1, T) == "<5"
+    assert suppress_value(4, T) == "<5"
+    assert suppress_value(5, T) == 5
+    assert suppress_value(2, 3) == "<3"
+    assert suppress_value(None, T) is None
+    assert suppress_value(float("nan"), T) is None
+    with pytest.raises(ValueError):
+        suppress_value(-1, T)
+    with pytest.raises(ValueError):
+        suppress_value(2.5, T)
+
+
+def test_primary_alone_would_leak_through_total():
+    # x: 3 + 10 = 13. Hiding only the 3 leaks it (13 - 10); the column a too (9 - 6).
+    table = _with_totals([[3, 10], [6, 8]])
+    p = suppress(table, T, total_row="Summe", total_col="Summe")
+    pub = p.published
+    assert pub.loc["r0", "c0"] == "<5"
+    # complements: smallest visible non-zero cell in row r0 (10) and column c0 (6), then
+    # column c1 / row r1 have one hidden cell each -> 8 is hidden too
+    assert pub.loc["r0", "c1"] == "."
+    assert pub.loc["r1", "c0"] == "."
+    assert pub.loc["r1", "c1"] == "."
+    # the totals stay visible: four hidden cells in a rectangle cannot be solved
+    assert pub.loc["r0", "Summe"] == 13 and pub.loc["r1", "Summe"] == 14
+    assert pub.loc["Summe"].tolist() == [9, 18, 27]
+    assert p.reason.loc["r0", "c0"] == "primär" and p.reason.loc["r1", "c1"] == "sekundär"
+
+
+def test_total_is_hidden_when_no_other_cell_is_left():
+    # row r1 is 7 + 0 = 7: once 7 is hidden (column c0), only the total can protect it
+    table = _with_totals([[3, 9], [7, 0]])
+    p = suppress(table, T, total_row="Summe", total_col="Summe")
+    assert p.published.loc["r1", "c0"] == "."
+    assert p.published.loc["r1", "c1"] == 0          # zero stays zero
+    assert p.published.loc["r1", "Summe"] == "."
+    assert p.mask.loc["r1", "Summe"]
+
+
+def test_two_small_cells_that_add_to_their_minimum_are_protected():
+    # "<5" + "<5" = 2 would reveal 1 and 1: a third cell must be hidden
+    p = suppress(pd.DataFrame({"n": [1, 1, 10]}, index=list("abc")), T)
+    assert p.published["n"].tolist() == ["<5", "<5", "."]
+
+
+def test_zero_stays_zero_and_large_stays():
+    p = suppress(pd.DataFrame({"n": [0, 12, 30]}, index=list("abc")), T)
+    assert p.published["n"].tolist() == [0, 12, 30]
+    assert not p.mask.to_numpy().any()
+
+
+def test_non_additive_columns_only_columns_protected():
+    table = pd.DataFrame({"neu": [3, 8, 11], "aktiv": [20, 30, 50]},
+                         index=["A", "B", "Insgesamt"])
+    p = suppress(table, T, total_row="Insgesamt", row_sums=False)
+    assert p.published["neu"].tolist() == ["<5", ".", 11]
+    assert p.published["aktiv"].tolist() == [20, 30, 50]
+
+
+def test_shares_of_hidden_counts_are_hidden():
+    table = pd.DataFrame({"passend": [3, 10, 12], "gesamt": [12, 20, 24]}, index=list("abc"))
+    table["anteil"] = table["passend"] / table["gesamt"]
+    p = suppress(table, T, row_sums=False, share_cols={"anteil": ["passend", "gesamt"]})
+    # a: own count hidden; b: its count 10 is the complement in column passend
+    assert p.published["anteil"].tolist()[:2] == [".", "."]
+    assert p.published.loc["c", "anteil"] == pytest.approx(0.5)
+    assert p.reason.loc["a", "anteil"] == "anteil"
+
+
+def test_internal_frame_is_marked_and_unchanged():
+    table = pd.DataFrame({"n": [2, 40]}, index=["a", "b"])
+    p = suppress(table, T, col_sums=False)
+    assert p.internal_unsuppressed.attrs[ATTR_INTERNAL] is True
+    assert p.internal_unsuppressed["n"].tolist() == [2, 40]
+    assert p.published.attrs[PUBLISHED_KEY] == T
+    assert table["n"].tolist() == [2, 40] and not table.attrs
+    with pytest.raises(ValueError):
+        mark_public(p.internal_unsuppressed)
+
+
+def test_bad_input_rejected():
+    with pytest.raises(ValueError):
+        suppress(pd.DataFrame({"n": [-1, 3]}), T)
+    with pytest.raises(ValueError):
+        suppress(pd.DataFrame({"n": [1, 3]}), 0)
+    with pytest.raises(KeyError):
+        suppress(pd.DataFrame({"n": [1, 3]}), T, total_row="fehlt")
+    with pytest.raises(ValueError):       # a digit as symbol would look like a count
+        suppress(pd.DataFrame({"n": [1, 3]}), T, symbol="0")
+
+
+def test_html_and_dict_carry_the_marking():
+    p = suppress(pd.DataFrame({"n": [3, 12, 20]}, index=list("abc")), T, titel="Test")
+    html = p.to_html()
+    assert 'class="thm-published"' in html and 'data-thm-published="5"' in html
+    assert "&lt;5" in html
+    d = p.to_dict()[PUBLISHED_KEY]
+    assert d["schwelle"] == 5 and d["count_columns"] == ["n"]
+    assert d["data"] == [["<5"], ["."], [20]]
+
+
+# --- properties --------------------------------------------------------------
+
+def _lines_of(frame: pd.DataFrame) -> list[list[tuple[object, str]]]:
+    """All row and column equations of a table with explicit totals (last row/col)."""
+    rows, cols = list(frame.index), list(frame.columns)
+    return ([[(r, c) for c in cols] for r in rows] + [[(r, c) for r in rows] for c in cols])
+
+
+def _determined_cells(frame: pd.DataFrame, mask: pd.DataFrame) -> list[tuple[object, str]]:
+    """Hidden cells fixed by the equation system, by rank comparison (independent of the
+    null-space method in the library)."""
+    hidden = [(r, c) for r in frame.index for c in frame.columns if mask.loc[r, c]]
+    if not hidden:
+        return []
+    pos = {cell: n for n, cell in enumerate(hidden)}
+    rows = list(frame.index)
+    cols = list(frame.columns)
+    eqs = []
+    for r in rows:  # sum of inner cells - total = 0
+        e = np.zeros(len(hidden))
+        for c in cols:
+            if (r, c) in pos:
+                e[pos[(r, c)]] = -1.0 if c == cols[-1] else 1.0
+        eqs.append(e)
+    for c in cols:
+        e = np.zeros(len(hidden))
+        for r in rows:
+            if (r, c) in pos:
+                e[pos[(r, c)]] = -1.0 if r == rows[-1] else 1.0
+        eqs.append(e)
+    a = np.vstack(eqs)
+    rank = np.linalg.matrix_rank(a)
+    out = []
+    for cell, n in pos.items():
+        unit = np.zeros(len(hidden))
+        unit[n] = 1.0
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            out.append(cell)
+    return out
+
+
+counts = st.one_of(st.integers(0, 6), st.integers(0, 60))
+tables = st.integers(1, 5).flatmap(
+    lambda nc: st.lists(st.lists(counts, min_size=nc, max_size=nc), min_size=1, max_size=6))
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=tables, threshold=st.integers(3, 6))
+def test_property_no_small_cell_and_no_single_equation_leak(values, threshold):
+    table = _with_totals(values)
+    p = suppress(table, threshold, total_row="Summe", total_col="Summe")
+    pub, mask = p.published, p.mask
+    for col in table.columns:
+        for r in table.index:
+            x = pub.loc[r, col]
+            if not isinstance(x, str):
+                assert not 1 <= x < threshold
+                assert x == table.loc[r, col]
+            else:
+                assert mask.loc[r, col]
+                assert table.loc[r, col] > 0
+    for line in _lines_of(table):
+        hidden = [cell for cell in line if mask.loc[cell]]
+        assert len(hidden) != 1, f"one hidden cell in a line: {hidden}"
+    assert _determined_cells(table, mask) == []
+    # a line is only left "unresolved" when no visible non-zero cell is left to hide
+    # (e.g. "<3" + "<3" = "<3" in a table of ones: the interval alone pins it)
+    for name in p.unresolved:
+        kind, label = name.split(" ", 1)
+        label = label.strip("'")
+        cells = table.loc[label] if kind == "Zeile" else table[label]
+        line_mask = mask.loc[label] if kind == "Zeile" else mask[label]
+        assert ((cells == 0) | line_mask).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(values=st.lists(st.integers(0, 30), min_size=2, max_size=8))
+def test_property_single_column_with_implicit_margin(values):
+    table = pd.DataFrame({"n": values}, index=[f"g{i}" for i in range(len(values))])
+    p = suppress(table, T)
+    hidden = int(p.mask["n"].sum())
+    nonzero = int((table["n"] > 0).sum())
+    assert hidden != 1 or nonzero == 1
+    assert all(isinstance(x, str) or not 1 <= x < T for x in p.published["n"])
+
+
+def test_float_counts_are_not_silently_published():
+    # persons as float (e.g. from split age bands) are counts by default
+    p = suppress(pd.DataFrame({"personen": [3.0, 12.0, 30.0]}, index=list("abc")), T)
+    assert p.published["personen"].tolist() == ["<5", ".", 30]
+    with pytest.raises(ValueError):       # fractions must be declared as non-counts
+        suppress(pd.DataFrame({"bedarf": [2.5, 12.0]}), T)
+    ok = suppress(pd.DataFrame({"n": [3, 12, 30], "bedarf": [2.5, 1.0, 3.0]},
+                               index=list("abc")), T, count_cols=["n"])
+    assert ok.published["bedarf"].tolist() == [2.5, 1.0, 3.0]

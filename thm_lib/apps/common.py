@@ -1,0 +1,256 @@
+"""Shared pieces of the Voilà apps: Arbeitsmappe, formatting, safe display.
+
+Every number an app shows is formatted here, and every count of persons goes
+through :mod:`thm_lib.suppression` before it is formatted. The apps receive
+aggregates only; case rows (``ws.faelle``) are used inside the analysis
+modules and never handed to a widget.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from thm_lib.errors import DataError
+from thm_lib.suppression import suppress_value
+
+ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
+"""Environment variable naming the Arbeitsmappe the apps open (``thm app`` sets it)."""
+SAMPLE = Path(__file__).resolve().parents[2] / "data_samples" / "musterkreis"
+"""The fictitious sample Kreis shipped with the repository."""
+KREIS = "__kreis__"
+"""Dropdown value meaning "the whole Kreis"."""
+
+CSS = """
+<style>
+.thm-app { font-family: system-ui, sans-serif; max-width: 1200px; }
+.thm-app h2 { margin: 0.2em 0 0.4em 0; }
+.thm-kennzahlen { display: flex; flex-wrap: wrap; gap: 8px; }
+.thm-kachel { border: 1px solid #ccc; border-radius: 6px; padding: 6px 12px; min-width: 150px;
+              background: #fafafa; }
+.thm-kachel .thm-wert { font-size: 1.6em; font-weight: 600; }
+.thm-kachel .thm-label { font-size: 0.85em; color: #444; }
+table.thm-tabelle { border-collapse: collapse; font-size: 0.9em; }
+table.thm-tabelle th, table.thm-tabelle td { border: 1px solid #ddd; padding: 3px 6px; }
+table.thm-tabelle td.thm-zahl { text-align: right; }
+.thm-hinweis { color: #555; font-size: 0.85em; }
+.thm-fehler { color: #a00; font-weight: 600; white-space: pre-wrap; }
+</style>
+"""
+
+
+def arbeitsmappe(value: str | os.PathLike[str] | None = None) -> Path:
+    """The Arbeitsmappe to open: ``value``, else ``$THM_ARBEITSMAPPE``, else the sample Kreis."""
+    if value:
+        return Path(value)
+    env = os.environ.get(ENV_ARBEITSMAPPE)
+    return Path(env) if env else SAMPLE
+
+
+def load(value: str | os.PathLike[str] | None = None) -> Any:
+    """Load the Arbeitsmappe (see :func:`arbeitsmappe`) as a Workspace.
+
+    Raises
+    ------
+    thm_lib.errors.DataError
+        With German messages when the data has problems.
+    """
+    from thm_lib.io import load_workspace
+
+    return load_workspace(arbeitsmappe(value))
+
+
+def setting(ws: Any, key: str) -> Any:
+    """A value of the ``apps`` section of the assumptions (defaults in ``annahmen.yaml``)."""
+    section = ws.annahmen.get("apps")
+    if not section or key not in section:
+        from thm_lib.config import default_annahmen
+
+        section = default_annahmen()["apps"]
+    return section[key]
+
+
+def threshold(ws: Any) -> int:
+    """The suppression threshold of this Workspace."""
+    return int(ws.annahmen["datenschutz"]["schwelle"])
+
+
+def symbol(ws: Any) -> str:
+    """The mark of secondarily hidden cells (``annahmen.datenschutz.zeichen_geheim``)."""
+    value = ws.annahmen["datenschutz"].get("zeichen_geheim")
+    if value is None:
+        from thm_lib.suppression import default_symbol
+
+        return default_symbol()
+    return str(value)
+
+
+# --------------------------------------------------------------------------- formatting
+
+def fmt_number(value: Any, decimals: int = 0) -> str:
+    """German number format (``1.234,5``); missing values as ``–``; strings unchanged."""
+    if isinstance(value, str):
+        return value
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def fmt_eur(value: Any) -> str:
+    """Whole euros, German format (``34.000 €``)."""
+    text = fmt_number(value, 0)
+    return text if text == "–" else f"{text} €"
+
+
+def fmt_percent(share: Any, decimals: int = 0) -> str:
+    """A share (0..1) as German percent; strings (suppression marks) unchanged."""
+    if isinstance(share, str):
+        return share
+    if share is None or share is pd.NA or (isinstance(share, float) and math.isnan(share)):
+        return "–"
+    return fmt_number(float(share) * 100, decimals) + " %"
+
+
+def fmt_positions(value: Any) -> str:
+    """Positions (VZÄ) with two decimals."""
+    return fmt_number(value, 2)
+
+
+def published_count(value: Any, schwelle: int) -> int | str | None:
+    """Round a (possibly fractional) count of persons and pass it through suppression."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return suppress_value(int(round(float(value))), schwelle)
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value as text."""
+    return html.escape(str(value))
+
+
+def tiles_html(items: list[tuple[str, str, str]]) -> str:
+    """Key-figure tiles: ``(css_class, label, shown_text)`` each."""
+    parts = [f'<div class="thm-kachel {esc(css)}"><div class="thm-label">{esc(label)}</div>'
+             f'<div class="thm-wert">{esc(text)}</div></div>' for css, label, text in items]
+    return '<div class="thm-kennzahlen">' + "".join(parts) + "</div>"
+
+
+def table_html(frame: pd.DataFrame, css: str, *, numeric: tuple[str, ...] = (),
+               row_styles: list[str] | None = None) -> str:
+    """A plain HTML table of already formatted (text) cells; ``numeric`` columns right-aligned."""
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        style = f' style="{esc(row_styles[i])}"' if row_styles and row_styles[i] else ""
+        cells = "".join(
+            f'<td class="thm-zahl">{esc(v)}</td>' if c in numeric else f"<td>{esc(v)}</td>"
+            for c, v in zip(frame.columns, row, strict=True))
+        rows.append(f"<tr{style}>{cells}</tr>")
+    return (f'<table class="thm-tabelle {esc(css)}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def error_html(exc: Exception) -> str:
+    """A German error box: the data problems of a DataError, else a neutral message.
+
+    No traceback and no internal detail of unexpected errors reach the viewer.
+    """
+    if isinstance(exc, DataError):
+        text = "Die Arbeitsmappe enthält Fehler:\n" + str(exc)
+    else:
+        text = ("Bei der Berechnung ist ein Fehler aufgetreten. Bitte die Eingaben prüfen "
+                "oder die Geschäftsführende Stelle informieren.")
+    return f'<div class="thm-fehler">{esc(text)}</div>'
+
+
+def gemeinde_options(ws: Any, kreis_label: str | None = None) -> list[tuple[str, str]]:
+    """Dropdown options: the whole Kreis (if ``kreis_label``) then the Gemeinden by name."""
+    options = [(kreis_label, KREIS)] if kreis_label else []
+    geb = ws.gebiete.sort_values("name")
+    options += [(str(n), str(a)) for n, a in zip(geb["name"], geb["ags"], strict=True)]
+    return options
+
+
+def guarded(target: widgets.HTML, func: Callable[[], None]) -> Callable[..., None]:
+    """Wrap a widget callback: on an exception show :func:`error_html` in ``target``."""
+    def handler(*_args: Any) -> None:
+        try:
+            func()
+        except Exception as exc:  # noqa: BLE001 - shown to the viewer without traceback
+            target.value = error_html(exc)
+
+    return handler
+
+
+def show_app(build: Callable[[Any], Any], value: str | os.PathLike[str] | None) -> Any:
+    """Load the Arbeitsmappe, build an app and display its widget (or a German error).
+
+    Returns the app object (or ``None`` when loading failed).
+    """
+    from IPython.display import display
+
+    try:
+        ws = load(value)
+        app = build(ws)
+    except Exception as exc:  # noqa: BLE001 - viewers get a German message, no traceback
+        display(widgets.HTML(CSS + error_html(exc)))
+        return None
+    display(app.widget)
+    return app
+
+
+def header(titel: str, ws: Any, extra: Mapping[str, str] | None = None) -> widgets.HTML:
+    """Title line with the Kreis and Stichtag."""
+    info = f"{ws.name} · Stichtag {ws.stichtag:%d.%m.%Y}"
+    if extra:
+        info += "".join(f" · {k}: {v}" for k, v in extra.items())
+    return widgets.HTML(CSS + f"<h2>{esc(titel)}</h2><div class='thm-hinweis'>{esc(info)}</div>")
+
+
+def personen_tabelle(ws: Any, bemessung: pd.DataFrame) -> Any:
+    """The person counts behind the staffing estimates, published as ONE table.
+
+    Rows: every Gemeinde plus the Kreis (total row :data:`KREIS`); count
+    columns ``faq_personen`` (counted for the FAQ rule) and
+    ``fallzahl_personen`` (target group for the caseload model), rounded.
+    Positions derived proportionally from a hidden count must be hidden as
+    well (see :func:`stellen_gesperrt`), since the assumptions are public.
+
+    Returns
+    -------
+    thm_lib.suppression.PublishedTable
+    """
+    from thm_lib.staffing import EBENE_KREIS
+    from thm_lib.suppression import suppress
+
+    cols = ["faq_personen", "fallzahl_personen"]
+    b = bemessung.assign(ags=bemessung["ags"].astype(str))
+    b.loc[b["ebene"] == EBENE_KREIS, "ags"] = KREIS
+    table = b.set_index("ags")[cols].round().astype("int64")
+    return suppress(table, threshold(ws), count_cols=cols, total_row=KREIS, row_sums=False,
+                    col_sums=True, symbol=symbol(ws), titel="Gezählte Personen",
+                    column_labels={"faq_personen": "Personen (FAQ-Zählung)",
+                                   "fallzahl_personen": "Zielgruppe (Fallzahlmodell)"})
+
+
+def stellen_gesperrt(personen: Any, ags: str, faq_regel: str) -> dict[str, bool]:
+    """Which staffing estimates of ``ags`` must be hidden because their count is hidden.
+
+    The FAQ result is hidden only when it comes from the key (``schluessel``:
+    persons / key); a minimum or full position reveals no count. The caseload
+    and workload models scale with the target group and are hidden with it.
+    """
+    from thm_lib.staffing import REGEL_SCHLUESSEL
+
+    mask = personen.mask.loc[ags]
+    return {"faq": bool(mask["faq_personen"]) and faq_regel == REGEL_SCHLUESSEL,
+            "fallzahl": bool(mask["fallzahl_personen"]),
+            "arbeitszeit": bool(mask["fallzahl_personen"])}

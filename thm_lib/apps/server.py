@@ -1,0 +1,144 @@
+"""``thm app``: serve the apps with Voilà on the loopback interface only.
+
+Voilà runs as a child process with sources stripped and tracebacks hidden; the
+Arbeitsmappe reaches the app kernels through ``$THM_ARBEITSMAPPE``. Publishing
+beyond this machine needs an authenticating front (JupyterHub); see
+``docs/apps.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import webbrowser
+from pathlib import Path
+
+from thm_lib.apps.common import ENV_ARBEITSMAPPE
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks" / "apps"
+"""The app notebooks served by ``thm app``."""
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+APPS = ("uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb")
+START_TIMEOUT_S = 60.0
+CULL_IDLE_S = 900
+"""Kernels of closed pages are shut down after this idle time (connected ones never)."""
+
+
+def voila_command(port: int, notebooks: Path = NOTEBOOKS, *, preheat: bool = False
+                  ) -> list[str]:
+    """The Voilà command line: loopback only, no sources, no tracebacks, no browser."""
+    cmd = [sys.executable, "-m", "voila", str(notebooks), "--no-browser", f"--port={port}",
+           f"--Voila.ip={HOST}", "--Voila.port_retries=0", "--strip_sources=True",
+           "--show_tracebacks=False",
+           # Voilà 0.5 cannot shut a kernel down when its page closes (the request lacks
+           # the XSRF token): cull idle, unconnected kernels instead.
+           f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+           "--MappingKernelManager.cull_interval=60",
+           "--MappingKernelManager.cull_connected=False"]
+    if preheat:
+        cmd.append("--preheat_kernel=True")
+    return cmd
+
+
+def app_urls(port: int) -> dict[str, str]:
+    """The URL of every app, by notebook name."""
+    return {nb: f"http://{HOST}:{port}/voila/render/{nb}" for nb in APPS}
+
+
+def wait_for_port(port: int, proc: subprocess.Popen | None = None,
+                  timeout: float = START_TIMEOUT_S) -> bool:
+    """Wait until something listens on ``HOST:port`` (False on timeout or if ``proc`` ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def serve(port: int = DEFAULT_PORT, arbeitsmappe: Path | None = None,
+          open_browser: bool = False, *, preheat: bool = False) -> int:
+    """Start Voilà with the apps and wait until it ends (Ctrl+C stops it).
+
+    Parameters
+    ----------
+    port : int
+        TCP port on 127.0.0.1.
+    arbeitsmappe : Path, optional
+        The Arbeitsmappe the apps open (default: ``$THM_ARBEITSMAPPE`` or the sample Kreis).
+    open_browser : bool
+        Open the start page in the default browser once the server is up.
+    preheat : bool
+        Let Voilà run each app in advance (faster first view, more memory).
+
+    Returns
+    -------
+    int
+        Exit code (0 after Ctrl+C; Voilà's code if it ended by itself).
+    """
+    env = dict(os.environ)
+    if arbeitsmappe is not None:
+        folder = Path(arbeitsmappe).resolve()
+        if not folder.is_dir():
+            print(f"Fehler: Arbeitsmappe '{arbeitsmappe}' nicht gefunden.", file=sys.stderr)
+            return 2
+        env[ENV_ARBEITSMAPPE] = str(folder)
+    # Same process group as this command: Ctrl+C reaches Voilà too; SIGTERM is turned
+    # into the same orderly stop (Voilà then shuts its kernels down).
+    proc = subprocess.Popen(voila_command(port, preheat=preheat), env=env)
+    previous = _on_sigterm_interrupt()
+    try:
+        if not wait_for_port(port, proc):
+            print(f"Fehler: Voilà ist nicht gestartet (Port {port} belegt?).", file=sys.stderr)
+            _stop(proc)
+            return proc.returncode or 1
+        start = f"http://{HOST}:{port}/"
+        print(f"THM-Apps laufen unter {start} (nur auf diesem Rechner erreichbar).")
+        for nb, url in app_urls(port).items():
+            print(f"  {nb.removesuffix('.ipynb')}: {url}")
+        print("Beenden mit Strg+C.", flush=True)
+        if open_browser:
+            webbrowser.open(start)
+        return proc.wait()
+    except KeyboardInterrupt:
+        print("\nApps werden beendet …", flush=True)
+        _stop(proc)
+        return 0
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _on_sigterm_interrupt() -> object | None:
+    """Treat SIGTERM like Ctrl+C (main thread only); return the previous handler."""
+    try:
+        return signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Stop Voilà (SIGTERM: it shuts its kernels down), then kill it if it hangs."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -1,0 +1,498 @@
+"""Stellen und Förderung app: staffing estimates and funding plan, live, with scenarios.
+
+The widgets form :class:`Einstellungen`; :func:`berechne` turns them into a
+scenario of :mod:`thm_lib.scenarios` (``szenario_workspace``), runs
+:func:`thm_lib.staffing.stellenbemessung` and
+:func:`thm_lib.funding.finanzierungsplan`, and nothing else — the rules live
+in those modules. Positions that scale with a hidden (small) count of persons
+are hidden as well, and so is a funding plan built on them.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from thm_lib import funding, scenarios, staffing
+from thm_lib.apps.common import (
+    KREIS,
+    esc,
+    fmt_eur,
+    fmt_number,
+    fmt_percent,
+    fmt_positions,
+    gemeinde_options,
+    guarded,
+    header,
+    personen_tabelle,
+    setting,
+    show_app,
+    stellen_gesperrt,
+    symbol,
+    table_html,
+)
+
+MODELLE = {"faq": "FAQ-Regel", "fallzahl": "Fallzahl", "arbeitszeit": "Arbeitszeit"}
+STELLEN_SPALTE = {"faq": "faq_stellen", "fallzahl": "fallzahl_stellen",
+                  "arbeitszeit": "arbeitszeit_stellen"}
+STEUERUNG_SPALTE = {"faq": None, "fallzahl": "fallzahl_steuerung",
+                    "arbeitszeit": "arbeitszeit_steuerung"}
+PLAN_SPALTEN = {"jahr": "Jahr", "monate": "Monate", "stellen": "Stellen (VZÄ)",
+                "personalkosten": "Personalkosten", "sachkosten": "Sachkosten",
+                "foerderfaehig": "förderfähig", "zuwendung": "Zuwendung",
+                "eigenanteil": "Eigenanteil (inkl. nicht förderfähig)",
+                "gesamtkosten": "Gesamtkosten"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LABEL_KREIS = "Ganzer Kreis (als ein Antragsteller)"
+
+
+@dataclass(frozen=True)
+class Einstellungen:
+    """The settings of one scenario (what the sliders and fields say).
+
+    ``stunden_je_fall`` None means: derived from the caseload (net hours / caseload).
+    """
+
+    ags: str
+    betreuungsschluessel: float
+    erreichungsquote: float
+    stunden_je_fall: float | None
+    foerdersatz: float
+    personalkosten: float
+    haushaltssicherung: bool
+    modell: str = "faq"
+
+    def aenderungen(self) -> dict[str, Any]:
+        """The scenario changes for :func:`thm_lib.scenarios.szenario_workspace`."""
+        rate_key = "foerdersatz_haushaltssicherung" if self.haushaltssicherung else "foerdersatz"
+        return {
+            "annahmen": {"stellen": {"betreuungsschluessel": self.betreuungsschluessel,
+                                     "erreichungsquote": self.erreichungsquote,
+                                     "stunden_je_fall": self.stunden_je_fall}},
+            "programm": {"foerderung": {rate_key: self.foerdersatz}},
+            "modell": self.modell,
+            "finanzierung": {"personalkosten": self.personalkosten},
+        }
+
+
+@dataclass(frozen=True)
+class Ergebnis:
+    """Staffing and funding of one Gemeinde (or the Kreis) under :class:`Einstellungen`.
+
+    Attributes
+    ----------
+    zeile : pandas.Series
+        The Gemeinde's row of :func:`thm_lib.staffing.stellenbemessung`.
+    stellen : dict
+        ``faq``, ``fallzahl``, ``arbeitszeit`` → positions (float).
+    gesperrt : dict
+        The same keys → True where the value must not be shown.
+    plan : thm_lib.funding.Finanzierungsplan
+        Funding plan of the positions of ``einstellungen.modell``.
+    einstellungen : Einstellungen
+    """
+
+    zeile: pd.Series
+    stellen: dict[str, float]
+    gesperrt: dict[str, bool]
+    plan: funding.Finanzierungsplan
+    einstellungen: Einstellungen = field(repr=False)
+
+    @property
+    def plan_gesperrt(self) -> bool:
+        """True when the funded positions (and so every amount) must be hidden."""
+        return self.gesperrt[self.einstellungen.modell]
+
+
+def standard(ws: Any, ags: str = KREIS, bemessung: pd.DataFrame | None = None) -> Einstellungen:
+    """The settings the Arbeitsmappe's assumptions and programme give for ``ags``."""
+    st = ws.annahmen["stellen"]
+    bem = staffing.stellenbemessung(ws) if bemessung is None else bemessung
+    row = _row(bem, ags)
+    hs = bool(row["haushaltssicherung"])
+    return Einstellungen(
+        ags=ags, betreuungsschluessel=float(st["betreuungsschluessel"]),
+        erreichungsquote=float(st["erreichungsquote"]),
+        stunden_je_fall=None if st.get("stunden_je_fall") is None
+        else float(st["stunden_je_fall"]),
+        foerdersatz=funding.foerdersatz(ws.programm, hs),
+        personalkosten=float(funding.kosten_je_vzae(ws.annahmen)["personalkosten"]),
+        haushaltssicherung=hs)
+
+
+def _row(bemessung: pd.DataFrame, ags: str) -> pd.Series:
+    if ags == KREIS:
+        return bemessung[bemessung["ebene"] == staffing.EBENE_KREIS].iloc[0]
+    return bemessung[bemessung["ags"].astype(str) == ags].iloc[0]
+
+
+def berechne(ws: Any, e: Einstellungen, personen: Any) -> Ergebnis:
+    """Staffing estimates and funding plan for settings ``e``.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The base Workspace (not modified).
+    e : Einstellungen
+    personen : PublishedTable
+        :func:`thm_lib.apps.common.personen_tabelle` of the base Workspace.
+    """
+    ch = e.aenderungen()
+    sws = scenarios.szenario_workspace(ws, {k: ch[k] for k in ("annahmen", "programm")},
+                                       "Aktuelle Einstellungen")
+    row = _row(staffing.stellenbemessung(sws), e.ags)
+    stellen = {k: float(row[c]) for k, c in STELLEN_SPALTE.items()}
+    plan = funding.finanzierungsplan(stellen[e.modell], sws.programm, sws.annahmen,
+                                     haushaltssicherung=e.haushaltssicherung,
+                                     **ch["finanzierung"])
+    return Ergebnis(zeile=row, stellen=stellen,
+                    gesperrt=stellen_gesperrt(personen, e.ags, str(row["faq_regel"])),
+                    plan=plan, einstellungen=e)
+
+
+# --------------------------------------------------------------------------- tables
+def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any) -> pd.DataFrame:
+    """The three estimates as shown (text), one row per model."""
+    sym = symbol(ws)
+    r = erg.zeile
+    pub = personen.published.loc[erg.einstellungen.ags]
+    e = erg.einstellungen
+
+    def pos(key: str, value: float) -> str:
+        return sym if erg.gesperrt[key] else fmt_positions(value)
+
+    rows = [
+        ("FAQ-Regel des Programms", pos("faq", erg.stellen["faq"]), "–",
+         f"{fmt_number(pub['faq_personen'])} Personen gezählt; " + (
+             sym if erg.gesperrt["faq"] else str(r["faq_begruendung"]))),
+        ("Fallzahl (Betreuungsschlüssel)", pos("fallzahl", erg.stellen["fallzahl"]),
+         pos("fallzahl", r["fallzahl_steuerung"]),
+         f"{fmt_number(pub['fallzahl_personen'])} Personen × Erreichungsquote "
+         f"{fmt_percent(e.erreichungsquote)} / 1:{fmt_number(e.betreuungsschluessel)}"),
+        ("Arbeitszeit (Stunden je Fall)", pos("arbeitszeit", erg.stellen["arbeitszeit"]),
+         pos("arbeitszeit", r["arbeitszeit_steuerung"]),
+         f"Fälle × {fmt_number(r['stunden_je_fall'], 1)} h / "
+         f"{fmt_number(r['netto_jahresarbeitsstunden'])} h je VZÄ"),
+    ]
+    out = pd.DataFrame(rows, columns=["Modell", "Stellen (VZÄ)", "davon Steuerung",
+                                      "Grundlage"])
+    bestand = r["stellen_bestand"]
+    out["bereits gefördert"] = "–" if pd.isna(bestand) else fmt_positions(bestand)
+    return out
+
+
+def plan_tabelle(ws: Any, erg: Ergebnis) -> pd.DataFrame:
+    """The funding plan as shown (text): one row per budget year and the total."""
+    t = erg.plan.tabelle()[list(PLAN_SPALTEN)]
+    sym = symbol(ws)
+    out = pd.DataFrame({"Jahr": t["jahr"].astype(str),
+                        "Monate": [fmt_number(m, 1) for m in t["monate"]]})
+    for col in list(PLAN_SPALTEN)[2:]:
+        fmt = fmt_positions if col == "stellen" else fmt_eur
+        out[PLAN_SPALTEN[col]] = [sym if erg.plan_gesperrt and not pd.isna(v) else fmt(v)
+                                  for v in t[col]]
+    return out
+
+
+def vergleich_zeile(ws: Any, name: str, erg: Ergebnis) -> dict[str, str]:
+    """One row of the scenario comparison (text)."""
+    sym = symbol(ws)
+    g = erg.plan.gesamt
+    e = erg.einstellungen
+
+    def amount(key: str) -> str:
+        return sym if erg.plan_gesperrt else fmt_eur(g[key])
+
+    return {
+        "Szenario": name,
+        "Schlüssel": f"1:{fmt_number(e.betreuungsschluessel)}",
+        "Erreichung": fmt_percent(e.erreichungsquote),
+        "Fördersatz": fmt_percent(e.foerdersatz),
+        "FAQ": sym if erg.gesperrt["faq"] else fmt_positions(erg.stellen["faq"]),
+        "Fallzahl": sym if erg.gesperrt["fallzahl"] else fmt_positions(erg.stellen["fallzahl"]),
+        "Arbeitszeit": sym if erg.gesperrt["arbeitszeit"]
+        else fmt_positions(erg.stellen["arbeitszeit"]),
+        "finanziert nach": MODELLE[e.modell],
+        "Gesamtkosten": amount("gesamtkosten"),
+        "Zuwendung": amount("zuwendung"),
+        "Eigenanteil": amount("eigenanteil"),
+    }
+
+
+def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) -> bytes:
+    """The current scenario as an Excel workbook (via :mod:`thm_lib.export`)."""
+    from thm_lib.export import write_buendnis_workbook
+    from thm_lib.suppression import mark_public
+
+    e = erg.einstellungen
+    name = "Ganzer Kreis" if e.ags == KREIS else ws.gemeinde_name(e.ags)
+    settings = pd.DataFrame([
+        ("Kommune", name),
+        ("Betreuungsschlüssel (Fälle je VZÄ)", fmt_number(e.betreuungsschluessel)),
+        ("Erreichungsquote", fmt_percent(e.erreichungsquote)),
+        ("Stunden je Fall und Jahr", "aus Schlüssel abgeleitet" if e.stunden_je_fall is None
+         else fmt_number(e.stunden_je_fall, 1)),
+        ("Fördersatz", fmt_percent(e.foerdersatz)),
+        ("Personalkosten je VZÄ und Jahr", fmt_eur(e.personalkosten)),
+        ("Haushaltssicherung", "ja" if e.haushaltssicherung else "nein"),
+        ("Finanziert nach", MODELLE[e.modell]),
+    ], columns=["Einstellung", "Wert"])
+    sheets = {
+        "Einstellungen": mark_public(settings, "Planungsannahmen"),
+        "Stellen": mark_public(stellen_tabelle(ws, erg, personen),
+                               "Stellen in VZÄ; Personenzahlen gesperrt"),
+        "Finanzierungsplan": mark_public(plan_tabelle(ws, erg), "Beträge in EUR"),
+        "Szenarien": mark_public(vergleich, "Stellen in VZÄ, Beträge in EUR"),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "szenario.xlsx"
+        write_buendnis_workbook(path, sheets, stichtag=ws.stichtag,
+                                quellen=[f"Arbeitsmappe {ws.name}"],
+                                titel="THM-Werkbank: Stellen und Förderung (Szenario)")
+        return path.read_bytes()
+
+
+def download_link(data: bytes, filename: str) -> str:
+    """An HTML anchor offering ``data`` as a file download (``data:`` URI)."""
+    b64 = base64.b64encode(data).decode("ascii")
+    return (f'<a class="thm-download-link" download="{esc(filename)}" '
+            f'href="data:{XLSX_MIME};base64,{b64}">Excel-Datei herunterladen '
+            f"({esc(filename)})</a>")
+
+
+# --------------------------------------------------------------------------- app
+class StellenUndFoerderung:
+    """The Stellen-und-Förderung app.
+
+    Attributes
+    ----------
+    kommune, modell : ipywidgets.Dropdown
+    schluessel : ipywidgets.IntSlider
+        Caseload (cases per FTE).
+    quote, stunden, foerdersatz : ipywidgets.FloatSlider
+    stunden_auto, haushaltssicherung : ipywidgets.Checkbox
+    personalkosten : ipywidgets.BoundedIntText
+    stellen, plan, vergleich, download : ipywidgets.HTML
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.bemessung = staffing.stellenbemessung(ws)
+        self.personen = personen_tabelle(ws, self.bemessung)
+        self.szenarien: dict[str, Einstellungen] = {}
+        self.ergebnis: Ergebnis | None = None
+        self._busy = False
+        self._cache: dict[Einstellungen, Ergebnis] = {}
+        d = standard(ws, KREIS, self.bemessung)
+        lo, hi, step = setting(ws, "betreuungsschluessel")
+        self.kommune = widgets.Dropdown(options=gemeinde_options(ws, LABEL_KREIS), value=KREIS,
+                                        description="Kommune")
+        self.kommune.add_class("thm-kommune")
+        style = {"description_width": "16em"}
+        layout = widgets.Layout(width="40em")
+        self.schluessel = widgets.IntSlider(
+            value=int(d.betreuungsschluessel), min=int(lo), max=int(hi), step=int(step),
+            description="Betreuungsschlüssel (Fälle je VZÄ)", style=style, layout=layout,
+            continuous_update=False)
+        self.schluessel.add_class("thm-schluessel")
+        lo, hi, step = setting(ws, "erreichungsquote")
+        self.quote = widgets.FloatSlider(value=d.erreichungsquote, min=lo, max=hi, step=step,
+                                         description="Erreichungsquote", readout_format=".0%",
+                                         style=style, layout=layout, continuous_update=False)
+        self.quote.add_class("thm-quote")
+        lo, hi, step = setting(ws, "stunden_je_fall")
+        self.stunden_auto = widgets.Checkbox(value=d.stunden_je_fall is None,
+                                             description="Stunden je Fall aus dem Schlüssel "
+                                                         "ableiten", indent=False)
+        self.stunden_auto.add_class("thm-stunden-auto")
+        self.stunden = widgets.FloatSlider(
+            value=self._abgeleitete_stunden() if d.stunden_je_fall is None else d.stunden_je_fall,
+            min=lo, max=hi, step=step, description="Stunden je Fall und Jahr",
+            readout_format=".1f", style=style, layout=layout, continuous_update=False,
+            disabled=d.stunden_je_fall is None)
+        self.stunden.add_class("thm-stunden")
+        lo, hi, step = setting(ws, "foerdersatz")
+        self.foerdersatz = widgets.FloatSlider(value=d.foerdersatz, min=lo, max=hi, step=step,
+                                               description="Fördersatz", readout_format=".0%",
+                                               style=style, layout=layout,
+                                               continuous_update=False)
+        self.foerdersatz.add_class("thm-foerdersatz")
+        lo, hi, step = setting(ws, "personalkosten")
+        self.personalkosten = widgets.BoundedIntText(
+            value=int(d.personalkosten), min=int(lo), max=int(hi), step=int(step),
+            description="Personalkosten je VZÄ und Jahr (EUR)", style=style, layout=layout)
+        self.personalkosten.add_class("thm-personalkosten")
+        self.haushaltssicherung = widgets.Checkbox(value=d.haushaltssicherung,
+                                                   description="Haushaltssicherungskommune",
+                                                   indent=False)
+        self.haushaltssicherung.add_class("thm-haushaltssicherung")
+        self.modell = widgets.Dropdown(options=[(v, k) for k, v in MODELLE.items()],
+                                       value=d.modell, description="Finanzieren nach")
+        self.modell.add_class("thm-modell")
+        self.stellen = widgets.HTML().add_class("thm-stellen")
+        self.plan = widgets.HTML().add_class("thm-plan")
+        self.vergleich = widgets.HTML().add_class("thm-vergleich")
+        self.download = widgets.HTML().add_class("thm-download")
+        self.meldung = widgets.HTML().add_class("thm-meldung")
+        self.merken = widgets.Button(description="Als Szenario merken").add_class("thm-merken")
+        self.leeren = widgets.Button(description="Szenarien löschen").add_class("thm-leeren")
+        self.excel = widgets.Button(description="Excel-Datei erstellen").add_class("thm-excel")
+        self.widget = widgets.VBox([
+            header("Stellen und Förderung: Szenarien", ws),
+            self.kommune,
+            widgets.HTML("<h3>Stellenbemessung</h3>"),
+            self.schluessel, self.quote, widgets.HBox([self.stunden_auto]), self.stunden,
+            widgets.HTML("<h3>Förderung</h3>"),
+            self.foerdersatz, self.personalkosten, self.haushaltssicherung, self.modell,
+            self.meldung,
+            widgets.HTML("<h3>Stellen (VZÄ) nach drei Modellen</h3>"), self.stellen,
+            widgets.HTML("<h3>Finanzierungsplan</h3>"), self.plan,
+            widgets.HTML("<h3>Szenarienvergleich</h3>"),
+            widgets.HBox([self.merken, self.leeren]), self.vergleich,
+            widgets.HBox([self.excel, self.download]),
+        ]).add_class("thm-app").add_class("thm-stellen-app")
+
+        upd = guarded(self.meldung, self.update)
+        for w in (self.schluessel, self.quote, self.stunden, self.foerdersatz,
+                  self.personalkosten, self.modell):
+            w.observe(upd, names="value")
+        self.stunden_auto.observe(guarded(self.meldung, self._auto_changed), names="value")
+        self.haushaltssicherung.observe(guarded(self.meldung, self._hs_changed), names="value")
+        self.kommune.observe(guarded(self.meldung, self._kommune_changed), names="value")
+        self.merken.on_click(guarded(self.meldung, self.szenario_merken))
+        self.leeren.on_click(guarded(self.meldung, self.szenarien_loeschen))
+        self.excel.on_click(guarded(self.meldung, self.excel_erstellen))
+        self.update()
+
+    # ------------------------------------------------------------------ state
+    def _abgeleitete_stunden(self) -> float:
+        st = dict(self.ws.annahmen["stellen"], stunden_je_fall=None,
+                  betreuungsschluessel=self.schluessel.value if hasattr(self, "schluessel")
+                  else self.ws.annahmen["stellen"]["betreuungsschluessel"])
+        return staffing.stunden_je_fall(st)
+
+    @property
+    def einstellungen(self) -> Einstellungen:
+        """The settings in the widgets."""
+        return Einstellungen(
+            ags=self.kommune.value, betreuungsschluessel=float(self.schluessel.value),
+            erreichungsquote=float(self.quote.value),
+            stunden_je_fall=None if self.stunden_auto.value else float(self.stunden.value),
+            foerdersatz=float(self.foerdersatz.value),
+            personalkosten=float(self.personalkosten.value),
+            haushaltssicherung=bool(self.haushaltssicherung.value), modell=self.modell.value)
+
+    def _set_quietly(self, **values: Any) -> None:
+        self._busy = True
+        try:
+            for name, value in values.items():
+                getattr(self, name).value = value
+        finally:
+            self._busy = False
+
+    def _auto_changed(self) -> None:
+        self.stunden.disabled = self.stunden_auto.value
+        self.update()
+
+    def _hs_changed(self) -> None:
+        # The rate follows the programme's rate for the new status (documented in docs/apps.md).
+        self._set_quietly(foerdersatz=funding.foerdersatz(self.ws.programm,
+                                                          self.haushaltssicherung.value))
+        self.update()
+
+    def _kommune_changed(self) -> None:
+        row = _row(self.bemessung, self.kommune.value)
+        hs = bool(row["haushaltssicherung"])
+        self._set_quietly(haushaltssicherung=hs,
+                          foerdersatz=funding.foerdersatz(self.ws.programm, hs))
+        self.update()
+
+    def berechne(self, e: Einstellungen) -> Ergebnis:
+        """:func:`berechne` with a cache (settings are immutable and hashable)."""
+        if e not in self._cache:
+            self._cache[e] = berechne(self.ws, e, self.personen)
+        return self._cache[e]
+
+    # ------------------------------------------------------------------ actions
+    def szenario_merken(self) -> None:
+        """Keep the current settings as a named scenario for the comparison."""
+        self.szenarien[f"Szenario {len(self.szenarien) + 1}"] = self.einstellungen
+        self.update()
+
+    def szenarien_loeschen(self) -> None:
+        """Forget the kept scenarios."""
+        self.szenarien.clear()
+        self.update()
+
+    def vergleich_tabelle(self) -> pd.DataFrame:
+        """Standard, kept scenarios and the current settings, for the selected Kommune."""
+        ags = self.kommune.value
+        rows = [vergleich_zeile(self.ws, "Standard (Annahmen)", self.berechne(
+            replace(standard(self.ws, ags, self.bemessung), modell=self.modell.value)))]
+        for name, e in self.szenarien.items():
+            rows.append(vergleich_zeile(self.ws, name, self.berechne(replace(e, ags=ags))))
+        if self.ergebnis is not None:
+            rows.append(vergleich_zeile(self.ws, "Aktuell", self.ergebnis))
+        return pd.DataFrame(rows)
+
+    def excel_erstellen(self) -> None:
+        """Offer the current scenario as an Excel download link."""
+        if self.ergebnis is None:
+            return
+        data = excel_bytes(self.ws, self.ergebnis, self.personen, self.vergleich_tabelle())
+        name = "Kreis" if self.kommune.value == KREIS else self.kommune.value
+        self.download.value = download_link(data, f"thm_stellen_foerderung_{name}.xlsx")
+
+    # ------------------------------------------------------------------ update
+    def update(self) -> None:
+        """Recompute estimates, plan and comparison for the current settings."""
+        if self._busy:
+            return
+        if self.stunden_auto.value:
+            self._set_quietly(stunden=self._abgeleitete_stunden())
+        self.meldung.value = ""
+        self.download.value = ""
+        self.ergebnis = self.berechne(self.einstellungen)
+        self.stellen.value = table_html(stellen_tabelle(self.ws, self.ergebnis, self.personen),
+                                        "thm-stellen-tabelle",
+                                        numeric=("Stellen (VZÄ)", "davon Steuerung",
+                                                 "bereits gefördert"))
+        plan = plan_tabelle(self.ws, self.ergebnis)
+        p = self.ergebnis.plan
+        note = (f"Förderzeitraum {p.beginn:%m/%Y}–{p.ende:%m/%Y}, Fördersatz "
+                f"{fmt_percent(self.ergebnis.einstellungen.foerdersatz)}, förderfähig: "
+                + ", ".join(self.ws.programm["foerderung"]["foerderfaehig"]))
+        if self.ergebnis.plan_gesperrt:
+            note += " · Beträge gesperrt, weil sie eine kleine Personenzahl verraten würden."
+        self.plan.value = (table_html(plan, "thm-plan-tabelle", numeric=tuple(plan.columns[1:]))
+                           + f"<div class='thm-hinweis'>{esc(note)}</div>")
+        self.vergleich.value = table_html(self.vergleich_tabelle(), "thm-vergleich-tabelle",
+                                          numeric=("FAQ", "Fallzahl", "Arbeitszeit",
+                                                   "Gesamtkosten", "Zuwendung", "Eigenanteil"))
+
+    def werte(self) -> dict[str, str]:
+        """Shown positions per model (text), for tests and the benchmark."""
+        t = stellen_tabelle(self.ws, self.ergebnis, self.personen)
+        return dict(zip(("faq", "fallzahl", "arbeitszeit"), t["Stellen (VZÄ)"], strict=True))
+
+
+def build(ws: Any) -> StellenUndFoerderung:
+    """Build the Stellen-und-Förderung app for a Workspace."""
+    return StellenUndFoerderung(ws)
+
+
+def show(arbeitsmappe: str | os.PathLike[str] | None = None) -> StellenUndFoerderung | None:
+    """Display the app for an Arbeitsmappe (default: ``$THM_ARBEITSMAPPE`` or sample)."""
+    return show_app(build, arbeitsmappe)
+
+
+__all__ = ["Einstellungen", "Ergebnis", "StellenUndFoerderung", "berechne", "build", "show",
+           "standard"]

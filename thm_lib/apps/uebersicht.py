@@ -1,0 +1,401 @@
+"""Übersicht app: key figures, map, coverage matrix and the largest gaps per Kommune.
+
+Everything is computed once for the whole Kreis when the app starts
+(:class:`UebersichtDaten`); a change of Kommune or Handlungsfeld only selects
+and formats. Person counts are published through
+:func:`thm_lib.suppression.suppress` as ONE table (Gemeinden plus the Kreis
+total), so switching between Kommunen cannot recover a hidden count by
+difference. Coverage cells and gaps of a Gemeinde whose target group is
+hidden, or whose modelled demand is a small count, are hidden as well.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from thm_lib import access, coverage, staffing, target_group
+from thm_lib.apps.common import (
+    KREIS,
+    esc,
+    fmt_number,
+    fmt_percent,
+    fmt_positions,
+    gemeinde_options,
+    guarded,
+    header,
+    personen_tabelle,
+    published_count,
+    setting,
+    show_app,
+    stellen_gesperrt,
+    symbol,
+    table_html,
+    threshold,
+    tiles_html,
+)
+from thm_lib.suppression import PublishedTable, add_totals, suppress
+
+ALLE = "__alle__"
+"""Dropdown value meaning "all Handlungsfelder"."""
+KLASSE_FARBE = {
+    coverage.KLASSE_UNTER: "#f4a582",
+    coverage.KLASSE_OK: "#d9f0d3",
+    coverage.KLASSE_UEBER: "#92c5de",
+    coverage.KLASSE_KEIN_BEDARF: "#ffffff",
+}
+GESPERRT_FARBE = "#d9d9d9"
+LABEL_KREIS = "Ganzer Kreis"
+
+
+@dataclass
+class UebersichtDaten:
+    """Aggregates of the whole Kreis behind the Übersicht (computed once).
+
+    Attributes
+    ----------
+    ws : Workspace
+    result : thm_lib.coverage.CoverageResult
+    kennzahlen : PublishedTable
+        Index ``ags`` plus the total row :data:`KREIS`; count columns
+        ``zielgruppe`` and ``klienten``, share ``reichweite``.
+    bemessung : pandas.DataFrame
+        :func:`thm_lib.staffing.stellenbemessung` (positions, not persons).
+    """
+
+    ws: Any
+    result: coverage.CoverageResult
+    kennzahlen: PublishedTable
+    bemessung: pd.DataFrame
+
+    @classmethod
+    def build(cls, ws: Any) -> UebersichtDaten:
+        """Compute the Kreis-wide aggregates of ``ws``."""
+        a = ws.annahmen
+        seg = target_group.segments(ws.zielgruppe, a, ws.stichtag)
+        pg = target_group.per_gemeinde(seg, ws.gebiete).set_index("ags")
+        rc = target_group.reach(seg, ws.faelle, a, ws.stichtag, ws.gebiete).set_index("ags")
+        counts = pd.DataFrame({
+            "zielgruppe": pg["gesamt"].round().astype("int64"),
+            "klienten": rc["klienten"].reindex(pg.index).fillna(0).round().astype("int64"),
+        })
+        counts = add_totals(counts, total_row=KREIS)
+        counts["reichweite"] = counts["klienten"] / counts["zielgruppe"].where(
+            counts["zielgruppe"] > 0)
+        pub = suppress(counts, threshold(ws), count_cols=["zielgruppe", "klienten"],
+                       total_row=KREIS, row_sums=False, col_sums=True,
+                       share_cols={"reichweite": ["klienten", "zielgruppe"]},
+                       titel="Zielgruppe und Reichweite", symbol=symbol(ws),
+                       column_labels={"zielgruppe": "Zielgruppe", "klienten": "Klient*innen",
+                                      "reichweite": "Reichweite"})
+        return cls(ws=ws, result=coverage.analyse(ws), kennzahlen=pub,
+                   bemessung=staffing.stellenbemessung(ws))
+
+    # ------------------------------------------------------------------ derived tables
+    @cached_property
+    def kreis_ags(self) -> str:
+        """The ``ags`` of the Kreis row of :attr:`bemessung`."""
+        return str(self.bemessung.loc[self.bemessung["ebene"] == staffing.EBENE_KREIS,
+                                      "ags"].iloc[0])
+
+    @cached_property
+    def angebote_gueltig(self) -> pd.DataFrame:
+        """Offers valid at the Stichtag (public inventory)."""
+        ang = self.ws.angebote
+        return ang[access.valid_at(ang, self.ws.stichtag)].reset_index(drop=True)
+
+    @cached_property
+    def versorgung(self) -> pd.DataFrame:
+        """Coverage per Gemeinde × Handlungsfeld with a ``gesperrt`` flag.
+
+        A cell is hidden when the Gemeinde's target group is hidden in
+        :attr:`kennzahlen`, or its modelled demand rounds to a small count.
+        """
+        g = self.result.gemeinden.copy()
+        hidden_gem = self.kennzahlen.mask["zielgruppe"]
+        t = self.kennzahlen.threshold
+        small = g["bedarf"].map(lambda v: isinstance(published_count(v, t), str))
+        g["gesperrt"] = g["ags"].map(hidden_gem).fillna(False).astype(bool) | small
+        return g
+
+    # ------------------------------------------------------------------ views
+    def kennzahlen_html(self) -> str:
+        """The published per-Gemeinde table (library rendering, marked for the privacy guard)."""
+        pub = self.kennzahlen.published.rename(
+            index=lambda a: "Kreis insgesamt" if a == KREIS else self.ws.gemeinde_name(a))
+        pub.index.name = "Gemeinde"
+        return replace(self.kennzahlen, published=pub).to_html()
+
+    def shown_kennzahl(self, ags: str, column: str) -> Any:
+        """The published value of ``column`` for a Gemeinde (or :data:`KREIS`)."""
+        return self.kennzahlen.published.loc[ags, column]
+
+    @cached_property
+    def personen(self) -> PublishedTable:
+        """Published person counts behind the staffing estimates (:func:`personen_tabelle`)."""
+        return personen_tabelle(self.ws, self.bemessung)
+
+    def faq_stellen(self, ags: str) -> float | str:
+        """FAQ positions of a Gemeinde, or of the Kreis as one applicant.
+
+        The suppression mark when the positions would reveal a hidden count.
+        """
+        key = self.kreis_ags if ags == KREIS else ags
+        row = self.bemessung.loc[self.bemessung["ags"] == key].iloc[0]
+        if stellen_gesperrt(self.personen, ags, row["faq_regel"])["faq"]:
+            return symbol(self.ws)
+        return float(row["faq_stellen"])
+
+    def anzahl_angebote(self, ags: str, feld: str) -> int:
+        """Offers valid at the Stichtag in (or serving) the Gemeinde, in the field."""
+        ang = self.angebote_gueltig
+        if ags != KREIS:
+            ang = ang[(ang["ags"] == ags) | ang["einzugsgebiet"].map(lambda e: ags in e)]
+        if feld != ALLE:
+            ang = ang[ang["handlungsfeld"] == feld]
+        return len(ang)
+
+    def zeilen(self, ags: str, feld: str) -> pd.DataFrame:
+        """Rows of :attr:`versorgung` for the selection."""
+        v = self.versorgung
+        if ags != KREIS:
+            v = v[v["ags"] == ags]
+        if feld != ALLE:
+            v = v[v["handlungsfeld"] == feld]
+        return v
+
+    def unterversorgung(self, ags: str, feld: str) -> int:
+        """Number of Gemeinde × Handlungsfeld cells classed Unterversorgung (shown ones)."""
+        v = self.zeilen(ags, feld)
+        return int(((v["klasse"] == coverage.KLASSE_UNTER) & ~v["gesperrt"]).sum())
+
+    def luecken(self, ags: str, feld: str) -> pd.DataFrame:
+        """The largest gaps (missing places) of the selection, hidden cells left out."""
+        v = self.zeilen(ags, feld)
+        v = v[~v["gesperrt"] & (v["fehlende_plaetze"] > 0)
+              & (v["klasse"] == coverage.KLASSE_UNTER)]
+        n = int(setting(self.ws, "top_luecken"))
+        return v.sort_values("fehlende_plaetze", ascending=False).head(n)
+
+    def karten_measure(self, feld: str) -> Any:
+        """What the map colours: target group (all fields) or the Versorgungsgrad."""
+        from thm_lib import maps
+
+        if feld == ALLE:
+            pub = self.kennzahlen.published["zielgruppe"].drop(KREIS)
+            values = pd.to_numeric(pub, errors="coerce").astype(float)
+            values[self.kennzahlen.mask["zielgruppe"].drop(KREIS)] = np.nan
+            return maps.count_measure(values, "Zielgruppe (Personen)")
+        m = maps.coverage_measure(self.result, "versorgungsgrad", feld)
+        hidden = self.versorgung.loc[self.versorgung["handlungsfeld"] == feld].set_index(
+            "ags")["gesperrt"]
+        values = m.values.copy()
+        values[hidden.reindex(values.index).fillna(False).to_numpy(dtype=bool)] = np.nan
+        return replace(m, values=values)
+
+
+class Uebersicht:
+    """The Übersicht app: Kommune and Handlungsfeld → figures, map, matrix, gaps.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The loaded Arbeitsmappe.
+    daten : UebersichtDaten, optional
+        Precomputed aggregates (default: computed from ``ws``).
+
+    Attributes
+    ----------
+    kommune, handlungsfeld : ipywidgets.Dropdown
+    kennzahlen, karte, matrix, luecken : ipywidgets.HTML
+    widget : ipywidgets.VBox
+        The whole app.
+    """
+
+    def __init__(self, ws: Any, daten: UebersichtDaten | None = None) -> None:
+        self.ws = ws
+        self.daten = daten or UebersichtDaten.build(ws)
+        self._maps: dict[tuple[str, str], str] = {}
+        self.kommune = widgets.Dropdown(options=gemeinde_options(ws, LABEL_KREIS), value=KREIS,
+                                        description="Kommune")
+        self.kommune.add_class("thm-kommune")
+        felder = [("Alle Handlungsfelder", ALLE)] + [(h, h) for h in ws.handlungsfelder]
+        self.handlungsfeld = widgets.Dropdown(options=felder, value=ALLE,
+                                              description="Handlungsfeld")
+        self.handlungsfeld.add_class("thm-handlungsfeld")
+        self.kennzahlen = widgets.HTML().add_class("thm-kennzahlen-box")
+        self.karte = widgets.HTML().add_class("thm-karte")
+        self.matrix = widgets.HTML().add_class("thm-matrix")
+        self.luecken = widgets.HTML().add_class("thm-luecken")
+        self.status = widgets.HTML().add_class("thm-status")
+        self.widget = widgets.VBox([
+            header("Übersicht: Zielgruppe, Angebote und Versorgungslücken", ws),
+            widgets.HBox([self.kommune, self.handlungsfeld]),
+            self.kennzahlen, self.status,
+            widgets.HTML("<h3>Karte</h3>"), self.karte,
+            widgets.HTML("<h3>Versorgungsgrad je Gemeinde und Handlungsfeld</h3>"), self.matrix,
+            widgets.HTML("<h3>Größte Versorgungslücken</h3>"), self.luecken,
+        ]).add_class("thm-app").add_class("thm-uebersicht")
+        handler = guarded(self.status, self.update)
+        self.kommune.observe(handler, names="value")
+        self.handlungsfeld.observe(handler, names="value")
+        self.update()
+
+    # ------------------------------------------------------------------ figures
+    def werte(self) -> dict[str, str]:
+        """The key figures as shown (German text), by key."""
+        d, ags, feld = self.daten, self.kommune.value, self.handlungsfeld.value
+        zg = d.shown_kennzahl(ags, "zielgruppe")
+        kl = d.shown_kennzahl(ags, "klienten")
+        rw = d.shown_kennzahl(ags, "reichweite")
+        return {
+            "zielgruppe": fmt_number(zg),
+            "klienten": fmt_number(kl),
+            "reichweite": fmt_percent(rw),
+            "stellen": fmt_positions(d.faq_stellen(ags)),
+            "angebote": fmt_number(d.anzahl_angebote(ags, feld)),
+            "unterversorgung": fmt_number(d.unterversorgung(ags, feld)),
+        }
+
+    def _kennzahlen_html(self) -> str:
+        w = self.werte()
+        a = self.ws.annahmen["zielgruppe"]
+        zg_label = f"Zielgruppe ({a['alter_min']}–{a['alter_max']} J., Personen)"
+        feld = self.handlungsfeld.value
+        suffix = "" if feld == ALLE else f" ({feld})"
+        tiles = tiles_html([
+            ("thm-zielgruppe", zg_label, w["zielgruppe"]),
+            ("thm-klienten", "Klient*innen THM", w["klienten"]),
+            ("thm-reichweite", "Reichweite", w["reichweite"]),
+            ("thm-stellen", "Stellen nach FAQ-Regel (VZÄ)", w["stellen"]),
+            ("thm-angebote", "Angebote am Stichtag" + suffix, w["angebote"]),
+            ("thm-unterversorgung", "Unterversorgung (Gemeinde × Handlungsfeld)" + suffix,
+             w["unterversorgung"]),
+        ])
+        t = self.daten.kennzahlen.threshold
+        note = (f'<div class="thm-hinweis">Werte von 1 bis {t - 1} als „&lt;{t}“, weitere '
+                f"gesperrte Werte als „{esc(symbol(self.ws))}“ (Datenschutz).</div>")
+        table = ""
+        if self.kommune.value == KREIS:
+            table = ("<details class='thm-je-gemeinde'><summary>Zielgruppe und Reichweite je "
+                     "Gemeinde</summary>" + self.daten.kennzahlen_html() + "</details>")
+        return tiles + note + table
+
+    # ------------------------------------------------------------------ map
+    def karte_html(self) -> str:
+        """The map of the selection as an ``<iframe srcdoc>`` (Leaflet inlined, no network)."""
+        from thm_lib import maps
+
+        key = (self.kommune.value, self.handlungsfeld.value)
+        if key not in self._maps:
+            ags, feld = key
+            ws = self.ws if ags == KREIS else self.ws.for_kommune(ags)
+            height = int(setting(self.ws, "karte_hoehe_px"))
+            fmap = maps.kreis_map(ws, self.daten.karten_measure(feld),
+                                  handlungsfeld=None if feld == ALLE else feld,
+                                  height=f"{height}px")
+            page = html.escape(maps.map_html(fmap), quote=True)
+            self._maps[key] = (f'<iframe class="thm-karte-frame" srcdoc="{page}" '
+                               f'style="width:100%;height:{height + 10}px;border:0" '
+                               'sandbox="allow-scripts"></iframe>')
+        return self._maps[key]
+
+    # ------------------------------------------------------------------ matrix
+    def matrix_tabelle(self) -> pd.DataFrame:
+        """The coverage matrix as shown: Gemeinde rows, Handlungsfeld columns, text cells."""
+        v = self.daten.zeilen(self.kommune.value, ALLE)
+        text = np.where(v["gesperrt"], symbol(self.ws),
+                        np.where(v["klasse"] == coverage.KLASSE_KEIN_BEDARF, "–",
+                                 [fmt_number(x) + " %" for x in v["versorgungsgrad"]]))
+        wide = v.assign(text=text).pivot(index="name", columns="handlungsfeld", values="text")
+        wide = wide.reindex(columns=self.ws.handlungsfelder)
+        order = v.drop_duplicates("ags")["name"]
+        return wide.reindex(order)
+
+    def _matrix_html(self) -> str:
+        v = self.daten.zeilen(self.kommune.value, ALLE)
+        colour = {(r.name, r.handlungsfeld): GESPERRT_FARBE if r.gesperrt
+                  else KLASSE_FARBE.get(r.klasse, "#fff") for r in v.itertuples()}
+        wide = self.matrix_tabelle()
+        feld = self.handlungsfeld.value
+        head = "<th>Gemeinde</th>" + "".join(
+            f"<th{' class=thm-aktiv style=background:#ffe' if h == feld else ''}>{esc(h)}</th>"
+            for h in wide.columns)
+        rows = []
+        for name, row in wide.iterrows():
+            cells = "".join(
+                f'<td class="thm-zahl" style="background:{colour.get((name, h), "#fff")}">'
+                f"{esc(row[h])}</td>" for h in wide.columns)
+            rows.append(f"<tr><th>{esc(name)}</th>{cells}</tr>")
+        legend = " ".join(
+            f'<span style="background:{c};padding:0 6px;border:1px solid #ccc">{esc(k)}</span>'
+            for k, c in [*KLASSE_FARBE.items(), ("gesperrt (Datenschutz)", GESPERRT_FARBE)])
+        a = self.ws.annahmen["versorgung"]
+        note = (f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
+                f"unter {fmt_percent(a['untere_schwelle'])}, Überversorgung über "
+                f"{fmt_percent(a['obere_schwelle'])}.")
+        return (f'<table class="thm-tabelle thm-matrix-tabelle"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table><div class='thm-hinweis'>{legend}<br>"
+                f"{esc(note)}</div>")
+
+    # ------------------------------------------------------------------ gaps
+    def luecken_tabelle(self) -> pd.DataFrame:
+        """The top gaps with the offers that explain them (formatted text)."""
+        d = self.daten
+        gaps = d.luecken(self.kommune.value, self.handlungsfeld.value)
+        n_off = int(setting(self.ws, "angebote_je_luecke"))
+        einheit = "Min." if self.ws.annahmen["erreichbarkeit"]["einheit"] == "minuten" else "km"
+        rows = []
+        for r in gaps.itertuples():
+            if r.kein_angebot_erreichbar:
+                erklaerung = "kein passendes Angebot erreichbar"
+            else:
+                ex = coverage.explain(d.result, r.ags, r.handlungsfeld).head(n_off)
+                erklaerung = "; ".join(
+                    f"{o.name} ({o.traeger}, "
+                    + ("aufsuchend" if o.aufsuchend else f"{fmt_number(o.kosten)} {einheit}")
+                    + f", {fmt_percent(o.anteil)} der erreichbaren Plätze)"
+                    for o in ex.itertuples()) or "kein passendes Angebot erreichbar"
+            rows.append({
+                "Gemeinde": r.name, "Handlungsfeld": r.handlungsfeld,
+                "Versorgungsgrad": fmt_number(r.versorgungsgrad) + " %",
+                "Fehlende Plätze": fmt_number(published_count(r.fehlende_plaetze,
+                                                              d.kennzahlen.threshold)),
+                "Angebote (größter Beitrag zuerst)": erklaerung,
+            })
+        return pd.DataFrame(rows, columns=["Gemeinde", "Handlungsfeld", "Versorgungsgrad",
+                                           "Fehlende Plätze",
+                                           "Angebote (größter Beitrag zuerst)"])
+
+    def _luecken_html(self) -> str:
+        table = self.luecken_tabelle()
+        if table.empty:
+            return "<p>Keine Unterversorgung in dieser Auswahl.</p>"
+        return table_html(table, "thm-luecken-tabelle",
+                          numeric=("Versorgungsgrad", "Fehlende Plätze"))
+
+    # ------------------------------------------------------------------ update
+    def update(self) -> None:
+        """Recompute every output for the current selection."""
+        self.status.value = ""
+        self.kennzahlen.value = self._kennzahlen_html()
+        self.matrix.value = self._matrix_html()
+        self.luecken.value = self._luecken_html()
+        self.karte.value = self.karte_html()
+
+
+def build(ws: Any) -> Uebersicht:
+    """Build the Übersicht app for a Workspace."""
+    return Uebersicht(ws)
+
+
+def show(arbeitsmappe: str | os.PathLike[str] | None = None) -> Uebersicht | None:
+    """Display the Übersicht for an Arbeitsmappe (default: ``$THM_ARBEITSMAPPE`` or sample)."""
+    return show_app(build, arbeitsmappe)

@@ -1,0 +1,409 @@
+"""Finanzierungsplan: costs, grant and own share per budget year, pro rata by month.
+
+For positions ``stellen`` (VZÄ) over the programme's funding period:
+
+- personnel costs = stellen × personnel cost per FTE and year (by pay grade,
+  ``annahmen.finanzierung.personalkosten_je_vzae``) × months / 12;
+- workplace/material costs = stellen × ``sachkosten_je_vzae`` (or the
+  surcharge ``sachkostenzuschlag`` × personnel costs) × months / 12;
+- eligible costs = the cost types the programme lists in
+  ``foerderung.foerderfaehig`` (THM: personnel only);
+- grant = eligible × rate (``foerdersatz_haushaltssicherung`` for a
+  Haushaltssicherungskommune, else ``foerdersatz``), capped by
+  ``hoechstbetrag_je_vzae_jahr`` (per FTE) and ``hoechstbetrag_jahr`` (per
+  applicant), both pro rata by month;
+- own share = eligible − grant, plus the non-eligible costs.
+
+Months are calendar months; a period starting or ending within a month counts
+that month by its share of days. Every amount is linear in the months, so the
+years add up to the whole-period total (tested as a property).
+The period of an open-ended programme is ``annahmen.finanzierung.planungsjahre``
+years from its start. Defaults and sources: ``docs/annahmen.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.errors import DataError, Problem
+from thm_lib.staffing import stellenbemessung
+
+MONATE_JAHR = 12
+BETRAG_SPALTEN = ("personalkosten", "sachkosten", "foerderfaehig", "zuwendung",
+                  "eigenanteil_foerderfaehig", "nicht_foerderfaehig", "eigenanteil",
+                  "gesamtkosten")
+
+
+# --------------------------------------------------------------------------- checks
+
+def check_finanzierung_annahmen(annahmen: Mapping[str, Any], datei: str = "annahmen.yaml"
+                                ) -> list[Problem]:
+    """Check the ``finanzierung`` section of the assumptions; empty list when valid."""
+    f = annahmen.get("finanzierung") or {}
+    problems: list[Problem] = []
+
+    def bad(key: str, msg: str, wert: Any) -> None:
+        problems.append(Problem(datei, msg, spalte=f"finanzierung.{key}", wert=str(wert)))
+
+    def is_num(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    kosten = f.get("personalkosten_je_vzae")
+    if not isinstance(kosten, dict) or not kosten:
+        bad("personalkosten_je_vzae", "muss Entgeltgruppen mit Beträgen enthalten", kosten)
+    else:
+        for grade, value in kosten.items():
+            if not is_num(value) or value < 0:
+                bad(f"personalkosten_je_vzae.{grade}", "muss ein Betrag ab 0 sein", value)
+        if f.get("entgeltgruppe") not in kosten:
+            bad("entgeltgruppe", "ist nicht unter personalkosten_je_vzae aufgeführt; erlaubt: "
+                + ", ".join(map(str, kosten)), f.get("entgeltgruppe"))
+    sach = f.get("sachkosten_je_vzae")
+    if sach is not None and (not is_num(sach) or sach < 0):
+        bad("sachkosten_je_vzae", "muss leer oder ein Betrag ab 0 sein", sach)
+    zuschlag = f.get("sachkostenzuschlag")
+    if not is_num(zuschlag) or zuschlag < 0:
+        bad("sachkostenzuschlag", "muss eine Zahl ab 0 sein (0.2 für 20 %)", zuschlag)
+    jahre = f.get("planungsjahre")
+    if not isinstance(jahre, int) or isinstance(jahre, bool) or jahre < 1:
+        bad("planungsjahre", "muss eine ganze Zahl ab 1 sein", jahre)
+    return problems
+
+
+def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
+    problems = check_finanzierung_annahmen(annahmen)
+    if problems:
+        raise DataError(problems)
+    return annahmen["finanzierung"]
+
+
+# --------------------------------------------------------------------------- months
+
+def _date(value: Any) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def _month_share(day_from: dt.date, day_to: dt.date) -> float:
+    """Share of one calendar month covered by ``day_from``..``day_to`` (same month)."""
+    days = pd.Timestamp(day_from).days_in_month
+    return ((day_to - day_from).days + 1) / days
+
+
+def monate(beginn: Any, ende: Any) -> float:
+    """Calendar months from ``beginn`` to ``ende`` inclusive (partial months by days).
+
+    Examples
+    --------
+    >>> monate("2019-11-01", "2022-06-30")
+    32.0
+    >>> monate("2020-02-01", "2020-02-29")
+    1.0
+    """
+    b, e = _date(beginn), _date(ende)
+    if e < b:
+        return 0.0
+    if (b.year, b.month) == (e.year, e.month):
+        return _month_share(b, e)
+    first_end = (pd.Timestamp(b) + pd.offsets.MonthEnd(0)).date()
+    last_start = e.replace(day=1)
+    full = (last_start.year - b.year) * MONATE_JAHR + last_start.month - b.month - 1
+    return _month_share(b, first_end) + full + _month_share(last_start, e)
+
+
+def monate_je_jahr(beginn: Any, ende: Any) -> pd.Series:
+    """Months per budget (calendar) year from ``beginn`` to ``ende`` inclusive.
+
+    Returns
+    -------
+    pandas.Series
+        Index ``jahr`` (int), values months (float); empty if ``ende < beginn``.
+
+    Examples
+    --------
+    >>> monate_je_jahr("2019-11-01", "2022-06-30").to_dict()
+    {2019: 2.0, 2020: 12.0, 2021: 12.0, 2022: 6.0}
+    """
+    b, e = _date(beginn), _date(ende)
+    years = range(b.year, e.year + 1) if e >= b else range(0)
+    values = {y: monate(max(b, dt.date(y, 1, 1)), min(e, dt.date(y, 12, 31))) for y in years}
+    return pd.Series(values, dtype="float64").rename_axis("jahr").rename("monate")
+
+
+def foerderzeitraum(programm: Mapping[str, Any], annahmen: Mapping[str, Any],
+                    beginn: Any = None, ende: Any = None) -> tuple[dt.date, dt.date]:
+    """The period to plan: the programme's period, cut to ``beginn``/``ende`` if given.
+
+    An open-ended programme runs ``annahmen.finanzierung.planungsjahre`` years.
+    """
+    z = programm["zeitraum"]
+    p_beginn = _date(z["beginn"])
+    if z.get("ende") is None:
+        jahre = int(_checked(annahmen)["planungsjahre"])
+        p_ende = (pd.Timestamp(p_beginn) + pd.DateOffset(years=jahre) - pd.Timedelta(days=1)).date()
+    else:
+        p_ende = _date(z["ende"])
+    b = p_beginn if beginn is None else max(p_beginn, _date(beginn))
+    e = p_ende if ende is None else min(p_ende, _date(ende))
+    return b, e
+
+
+# --------------------------------------------------------------------------- costs
+
+def kosten_je_vzae(annahmen: Mapping[str, Any], entgeltgruppe: str | None = None,
+                   personalkosten: float | None = None) -> dict[str, Any]:
+    """Annual personnel and workplace costs of one FTE.
+
+    Parameters
+    ----------
+    annahmen : mapping
+        Merged assumptions (section ``finanzierung``).
+    entgeltgruppe : str, optional
+        Pay grade; default ``finanzierung.entgeltgruppe``.
+    personalkosten : float, optional
+        An explicit personnel cost per FTE and year (overrides the pay grade).
+
+    Returns
+    -------
+    dict
+        ``entgeltgruppe`` (str, or "individuell"), ``personalkosten``, ``sachkosten``.
+
+    Raises
+    ------
+    DataError
+        If the pay grade is not configured.
+    """
+    f = _checked(annahmen)
+    if personalkosten is not None:
+        grade, pk = "individuell", float(personalkosten)
+    else:
+        grade = entgeltgruppe or f["entgeltgruppe"]
+        if grade not in f["personalkosten_je_vzae"]:
+            raise DataError([Problem(
+                "annahmen.yaml", f"Entgeltgruppe '{grade}' hat keine Personalkosten",
+                "Erlaubt: " + ", ".join(map(str, f["personalkosten_je_vzae"])),
+                spalte="finanzierung.personalkosten_je_vzae")])
+        pk = float(f["personalkosten_je_vzae"][grade])
+    sach = f.get("sachkosten_je_vzae")
+    sk = float(sach) if sach is not None else pk * float(f["sachkostenzuschlag"])
+    return {"entgeltgruppe": str(grade), "personalkosten": pk, "sachkosten": sk}
+
+
+def foerdersatz(programm: Mapping[str, Any], haushaltssicherung: bool) -> float:
+    """The programme's funding rate for a Kommune with or without Haushaltssicherung."""
+    f = programm["foerderung"]
+    if haushaltssicherung and f.get("foerdersatz_haushaltssicherung") is not None:
+        return float(f["foerdersatz_haushaltssicherung"])
+    return float(f["foerdersatz"])
+
+
+def _per_month(stellen: float, programm: Mapping[str, Any], kosten: Mapping[str, Any],
+               satz: float) -> dict[str, float]:
+    """Every amount for one month (all linear in months)."""
+    f = programm["foerderung"]
+    eligible_types = set(f["foerderfaehig"])
+    pk = stellen * kosten["personalkosten"] / MONATE_JAHR
+    sk = stellen * kosten["sachkosten"] / MONATE_JAHR
+    parts = {"personal": pk, "sachkosten": sk}
+    eligible = sum(v for k, v in parts.items() if k in eligible_types)
+    not_eligible = sum(v for k, v in parts.items() if k not in eligible_types)
+    grant = eligible * satz
+    caps = []
+    if f.get("hoechstbetrag_je_vzae_jahr") is not None:
+        caps.append(stellen * float(f["hoechstbetrag_je_vzae_jahr"]) / MONATE_JAHR)
+    if f.get("hoechstbetrag_jahr") is not None:
+        caps.append(float(f["hoechstbetrag_jahr"]) / MONATE_JAHR)
+    capped = bool(caps) and min(caps) < grant
+    if capped:
+        grant = min(caps)
+    return {
+        "personalkosten": pk, "sachkosten": sk, "foerderfaehig": eligible,
+        "zuwendung": grant, "eigenanteil_foerderfaehig": eligible - grant,
+        "nicht_foerderfaehig": not_eligible,
+        "eigenanteil": eligible - grant + not_eligible, "gesamtkosten": pk + sk,
+        "gedeckelt": capped,
+    }
+
+
+@dataclass(frozen=True)
+class Finanzierungsplan:
+    """A funding plan: one row per budget year and the whole-period total.
+
+    Attributes
+    ----------
+    jahre : pandas.DataFrame
+        ``jahr``, ``monate``, ``stellen``, ``foerdersatz``, ``gedeckelt`` and the
+        amounts in EUR: ``personalkosten``, ``sachkosten``, ``foerderfaehig``,
+        ``zuwendung``, ``eigenanteil_foerderfaehig``, ``nicht_foerderfaehig``,
+        ``eigenanteil`` (own share incl. non-eligible costs), ``gesamtkosten``.
+    gesamt : pandas.Series
+        The same amounts for the whole period (computed from the period's
+        months, not by adding the years), plus ``monate``.
+    beginn, ende : datetime.date
+        The planned period.
+    entgeltgruppe : str
+        Pay grade used (or "individuell").
+    """
+
+    jahre: pd.DataFrame
+    gesamt: pd.Series
+    beginn: dt.date
+    ende: dt.date
+    entgeltgruppe: str
+
+    def tabelle(self) -> pd.DataFrame:
+        """Years plus a row ``Summe`` (``jahr`` as text), for display and export."""
+        total = self.gesamt.to_dict()
+        total.update(jahr="Summe", stellen=np.nan,
+                     foerdersatz=np.nan, gedeckelt=bool(self.jahre["gedeckelt"].any()))
+        out = self.jahre.astype({"jahr": "object"})
+        return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+    def _repr_html_(self) -> str:
+        head = (f"<p>Finanzierungsplan {self.beginn:%m/%Y}–{self.ende:%m/%Y}, "
+                f"Entgeltgruppe {html.escape(self.entgeltgruppe)}</p>")
+        return head + self.tabelle().to_html(index=False, float_format=lambda x: f"{x:,.0f}")
+
+
+def finanzierungsplan(stellen: float, programm: Mapping[str, Any], annahmen: Mapping[str, Any],
+                      *, haushaltssicherung: bool = False, entgeltgruppe: str | None = None,
+                      personalkosten: float | None = None, beginn: Any = None,
+                      ende: Any = None) -> Finanzierungsplan:
+    """Plan costs, grant and own share per budget year for ``stellen`` positions.
+
+    Parameters
+    ----------
+    stellen : float
+        Positions (VZÄ), constant over the period.
+    programm : mapping
+        Validated programme (:func:`thm_lib.programme.load_programm`).
+    annahmen : mapping
+        Merged assumptions (section ``finanzierung``).
+    haushaltssicherung : bool
+        Haushaltssicherungskommune (uses ``foerdersatz_haushaltssicherung``).
+    entgeltgruppe : str, optional
+        Pay grade (default ``annahmen.finanzierung.entgeltgruppe``).
+    personalkosten : float, optional
+        Personnel cost per FTE and year, overriding the pay grade.
+    beginn, ende : date-like, optional
+        Cut the programme period (e.g. position filled from 2020-03-01).
+
+    Returns
+    -------
+    Finanzierungsplan
+
+    Examples
+    --------
+    Remscheid: half a position at 90 % and 75,556 EUR per FTE and year.
+
+    >>> from thm_lib.config import default_annahmen
+    >>> from thm_lib.programme import default_programm
+    >>> p = finanzierungsplan(0.5, default_programm(), default_annahmen(),
+    ...                       haushaltssicherung=True, personalkosten=75556)
+    >>> round(p.jahre.set_index("jahr").loc[2020, "zuwendung"])
+    34000
+    """
+    if stellen < 0:
+        raise DataError([Problem("Finanzierungsplan", "Stellen dürfen nicht negativ sein",
+                                 wert=str(stellen))])
+    kosten = kosten_je_vzae(annahmen, entgeltgruppe, personalkosten)
+    satz = foerdersatz(programm, haushaltssicherung)
+    b, e = foerderzeitraum(programm, annahmen, beginn, ende)
+    month = _per_month(float(stellen), programm, kosten, satz)
+    months = monate_je_jahr(b, e)
+    rows = []
+    for jahr, m in months.items():
+        row = {"jahr": int(jahr), "monate": float(m), "stellen": float(stellen),
+               "foerdersatz": satz, "gedeckelt": month["gedeckelt"]}
+        row.update({k: month[k] * m for k in BETRAG_SPALTEN})
+        rows.append(row)
+    columns = ["jahr", "monate", "stellen", "foerdersatz", "gedeckelt", *BETRAG_SPALTEN]
+    jahre = pd.DataFrame(rows, columns=columns).astype({"jahr": "int64", "gedeckelt": "bool"})
+    total_months = monate(b, e)
+    gesamt = pd.Series({"monate": total_months,
+                        **{k: month[k] * total_months for k in BETRAG_SPALTEN}})
+    return Finanzierungsplan(jahre, gesamt, b, e, kosten["entgeltgruppe"])
+
+
+MODELL_SPALTE = {"faq": "faq_stellen", "fallzahl": "fallzahl_stellen",
+                 "arbeitszeit": "arbeitszeit_stellen", "bestand": "stellen_bestand"}
+
+
+def finanzierungsplaene(ws: Any, bemessung: pd.DataFrame | None = None, modell: str = "faq",
+                        **kwargs: Any) -> dict[str, Finanzierungsplan]:
+    """One :class:`Finanzierungsplan` per Gemeinde and for the Kreis.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Uses ``programm`` and ``annahmen``.
+    bemessung : pandas.DataFrame, optional
+        Result of :func:`thm_lib.staffing.stellenbemessung`; computed if omitted.
+    modell : {"faq", "fallzahl", "arbeitszeit", "bestand"}
+        Which positions to finance: the FAQ rule (default), the caseload or
+        workload estimate, or the funded positions (``stellen_bestand``;
+        rows without it are skipped).
+    **kwargs
+        Passed to :func:`finanzierungsplan` (``entgeltgruppe``, ``personalkosten``,
+        ``beginn``, ``ende``).
+
+    Returns
+    -------
+    dict
+        ``ags`` (the Kreis row's ``ags`` for the Kreis) -> plan, in table order.
+    """
+    if modell not in MODELL_SPALTE:
+        raise ValueError(f"modell must be one of {sorted(MODELL_SPALTE)}")
+    if bemessung is None:
+        bemessung = stellenbemessung(ws)
+    plans = {}
+    for _, r in bemessung.iterrows():
+        stellen = r[MODELL_SPALTE[modell]]
+        if pd.isna(stellen):
+            continue
+        plans[str(r["ags"])] = finanzierungsplan(
+            float(stellen), ws.programm, ws.annahmen,
+            haushaltssicherung=bool(r["haushaltssicherung"]), **kwargs)
+    return plans
+
+
+def finanzierung_je_kommune(ws: Any, bemessung: pd.DataFrame | None = None,
+                            modell: str = "faq", **kwargs: Any) -> pd.DataFrame:
+    """Funding plans for every Gemeinde and the Kreis, as one long table of years.
+
+    Parameters are those of :func:`finanzierungsplaene`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ags``, ``name``, ``ebene``, ``haushaltssicherung``, ``antragsberechtigt``,
+        ``modell`` and the columns of :attr:`Finanzierungsplan.jahre`, one row per
+        Gemeinde (and the Kreis) and year. Gemeinden that may not apply themselves
+        are kept (their share of the Kreis' need), marked ``antragsberechtigt``.
+    """
+    if bemessung is None:
+        bemessung = stellenbemessung(ws)
+    plans = finanzierungsplaene(ws, bemessung, modell, **kwargs)
+    return plaene_tabelle(plans, bemessung, modell)
+
+
+def plaene_tabelle(plaene: Mapping[str, Finanzierungsplan], bemessung: pd.DataFrame,
+                   modell: str) -> pd.DataFrame:
+    """Stack plans (from :func:`finanzierungsplaene`) into the table of
+    :func:`finanzierung_je_kommune`, with the Gemeinde columns of ``bemessung``."""
+    info = bemessung.set_index(bemessung["ags"].astype(str))
+    frames = []
+    for ags, plan in plaene.items():
+        jahre = plan.jahre.copy()
+        jahre.insert(0, "modell", modell)
+        for i, col in enumerate(("ags", "name", "ebene", "haushaltssicherung",
+                                 "antragsberechtigt")):
+            jahre.insert(i, col, info.loc[ags, col])
+        frames.append(jahre)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,222 @@
+"""Small helpers the notebooks call, so that notebook cells stay one-liners.
+
+``glue`` records key figures in the executed notebook (a custom MIME type, in
+the spirit of scrapbook) so tests and the batch can read them back without
+parsing displayed text; ``read_glue`` reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from thm_lib.config import kommune_overrides, merge
+from thm_lib.workspace import Workspace
+
+GLUE_MIME = "application/vnd.thm-werkbank.kennzahl+json"
+
+
+def oeffne(arbeitsmappe: str | Path, ags: str = "", stichtag: str = "",
+           annahmen: dict[str, Any] | None = None) -> Workspace:
+    """Load the Arbeitsmappe for a notebook run (always the whole Kreis).
+
+    Parameters
+    ----------
+    arbeitsmappe : str or Path
+        The Arbeitsmappe folder.
+    ags : str
+        The Kommune of the report ("" = whole Kreis). Its own assumptions
+        ``annahmen_<ags>.yaml`` in the Arbeitsmappe are merged in.
+    stichtag : str
+        Analysis date (TT.MM.JJJJ or ISO); "" = from the data.
+    annahmen : dict, optional
+        Further overrides (notebook parameter).
+
+    Returns
+    -------
+    Workspace
+        The whole Kreis (spatial access crosses Gemeinde borders); limit
+        results to ``ags`` after computing.
+    """
+    from thm_lib.columns import parse_date
+    from thm_lib.io import load_workspace
+
+    overrides: dict[str, Any] = {}
+    if ags:
+        overrides = kommune_overrides(Path(arbeitsmappe), str(ags))
+    if annahmen:
+        overrides = merge(overrides, annahmen)
+    if stichtag:
+        overrides = merge(overrides, {"kreis": {"stichtag": parse_date(stichtag).date()}})
+    ws = load_workspace(arbeitsmappe, overrides=overrides or None)
+    if ags and ags not in set(ws.gebiete["ags"]):
+        from thm_lib.errors import DataError, Problem
+
+        raise DataError([Problem("Parameter 'ags'", f"Gemeinde {ags} gibt es in '{ws.name}' "
+                                 "nicht", "Bitte einen AGS aus 'gebiete' angeben")])
+    return ws
+
+
+def titel(ws: Workspace, ags: str) -> str:
+    """German heading: Kreis or Gemeinde, with the Stichtag."""
+    wo = ws.gemeinde_name(ags) if ags else ws.name
+    return f"{wo} – Stichtag {ws.stichtag:%d.%m.%Y}"
+
+
+def glue(name: str, value: Any) -> None:
+    """Record a key figure in the notebook's outputs (not shown in HTML reports)."""
+    from IPython.display import display
+
+    if isinstance(value, pd.Timestamp):
+        value = value.isoformat()
+    display({"text/plain": "", GLUE_MIME: {"name": name, "wert": value}}, raw=True)
+
+
+def read_glue(path: str | Path) -> dict[str, Any]:
+    """Read every figure recorded with :func:`glue` from an executed notebook."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    found: dict[str, Any] = {}
+    for cell in doc.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(GLUE_MIME)
+            if data is not None:
+                found[data["name"]] = data["wert"]
+    return found
+
+
+def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
+    """The Berichtswesen report for the calendar year of the Stichtag (Kreis or Kommune)."""
+    from thm_lib.reporting import report_from_workspace
+
+    von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
+    return report_from_workspace(ws, von, ws.stichtag, ags=ags or None)
+
+
+def quoten_tabelle(result: Any) -> pd.DataFrame:
+    """Need rates for display: rate and interval in %, and their source (no case counts)."""
+    q = result.bedarfsquoten
+    q = q.drop_duplicates(["handlungsfeld", "status", "altersgruppe"])
+    table = pd.DataFrame({
+        "Handlungsfeld": q["handlungsfeld"], "Status": q["status"],
+        "Altersgruppe": q["altersgruppe"], "Quote %": (q["quote"] * 100).round(1),
+        "95-%-Intervall": [f"{lo * 100:.0f}–{hi * 100:.0f}" if lo == lo else "–"
+                           for lo, hi in zip(q["ki_unten"], q["ki_oben"], strict=True)],
+        "Quelle": q["quelle"],
+    })
+    return table.set_index(["Handlungsfeld", "Status", "Altersgruppe"])
+
+
+def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
+    """The Versorgungsgrad matrix as a coloured table (red = Unterversorgung)."""
+    untere = 100 * ws.annahmen["versorgung"]["untere_schwelle"]
+    obere = 100 * ws.annahmen["versorgung"]["obere_schwelle"]
+
+    def colour(v: float) -> str:
+        if v != v:
+            return ""
+        if v < untere:
+            return "background-color: #f4a6a6"
+        if v > obere:
+            return "background-color: #a6c8f4"
+        return "background-color: #d9f2d9"
+
+    return matrix.style.map(colour).format("{:.0f}", na_rep="–")
+
+
+def erklaere_groesste_luecke(result: Any, ags: str = "") -> pd.DataFrame:
+    """The offers behind the Gemeinde × Handlungsfeld with the most missing places."""
+    from IPython.display import Markdown, display
+
+    from thm_lib.coverage import explain
+
+    g = result.gemeinden if not ags else result.gemeinden[result.gemeinden["ags"] == ags]
+    g = g[g["fehlende_plaetze"] > 0]
+    if g.empty:
+        display(Markdown("Keine Lücke gefunden."))
+        return pd.DataFrame()
+    top = g.loc[g["fehlende_plaetze"].idxmax()]
+    display(Markdown(f"**{top['name']}, {top['handlungsfeld']}**: Versorgungsgrad "
+                     f"{top['versorgungsgrad']:.0f} %, {top['fehlende_plaetze']:.1f} Plätze "
+                     "fehlen. Beitragende Angebote:"))
+    table = explain(result, top["ags"], top["handlungsfeld"])
+    columns = {"angebot_id": "Angebot", "name": "Name", "traeger": "Träger",
+               "kosten": "Reisezeit/Entfernung", "gewicht": "Gewicht", "plaetze": "Plätze",
+               "beitrag": "Beitrag", "anteil": "Anteil"}
+    return table[[c for c in columns if c in table.columns]].rename(columns=columns).round(3)
+
+
+def doppelangebote(result: Any, ags: str = "") -> pd.DataFrame:
+    """Overlapping offers (KOKIP "Doppelangebote") for the Kreis or one Kommune."""
+    d = result.doppelangebote
+    if ags:
+        d = d[d["ags"] == ags]
+    table = d[["name", "handlungsfeld", "status", "altersgruppe", "anzahl_angebote",
+               "angebote", "versorgungsgrad"]].copy()
+    table["angebote"] = table["angebote"].map(", ".join)
+    table["versorgungsgrad"] = table["versorgungsgrad"].round(0)
+    return table.rename(columns={"name": "Gemeinde", "handlungsfeld": "Handlungsfeld",
+                                 "status": "Status", "altersgruppe": "Altersgruppe",
+                                 "anzahl_angebote": "Angebote (Anzahl)",
+                                 "angebote": "Angebote", "versorgungsgrad": "Versorgungsgrad %"}
+                        ).reset_index(drop=True)
+
+
+def faq_stellen(bemessung: pd.DataFrame, ags: str = "") -> float:
+    """Positions by the FAQ rule for the Kommune (or the Kreis row)."""
+    if ags:
+        row = bemessung[(bemessung["ebene"] != "kreis") & (bemessung["ags"] == ags)]
+    else:
+        row = bemessung[bemessung["ebene"] == "kreis"]
+    return float(row["faq_stellen"].iloc[0])
+
+
+# ---------------------------------------------------------------- maps for the notebooks
+def _gemeinden_view(ws: Workspace, ags: str) -> Workspace:
+    return ws.for_kommune(ags) if ags else ws
+
+
+def zielgruppe_karte(ws: Workspace, ags: str = "", kacheln: str = "") -> Any:
+    """Interactive map of the target group per Gemeinde (offline, suppressed)."""
+    from thm_lib import maps, target_group
+
+    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+    counts = target_group.per_gemeinde(seg, ws.gebiete).set_index("ags")["gesamt"].round()
+    view = _gemeinden_view(ws, ags)
+    return maps.kreis_map(view, maps.count_measure(counts.loc[view.gebiete["ags"]]),
+                          tiles=kacheln or None)
+
+
+def versorgung_karte(ws: Workspace, ags: str, handlungsfeld: str, kacheln: str = "") -> Any:
+    """Interactive map of the Versorgungsgrad in one Handlungsfeld, with catchment rings."""
+    from thm_lib import coverage, maps
+
+    result = coverage.analyse(ws)
+    measure = maps.coverage_measure(result, "versorgungsgrad", handlungsfeld)
+    return maps.kreis_map(_gemeinden_view(ws, ags), measure, handlungsfeld=handlungsfeld,
+                          tiles=kacheln or None, catchment=True)
+
+
+def zielgruppe_png(ws: Workspace, ags: str = "") -> Any:
+    """Static print map of the target group (matplotlib figure)."""
+    from thm_lib import maps, target_group
+
+    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+    counts = target_group.per_gemeinde(seg, ws.gebiete).set_index("ags")["gesamt"].round()
+    view = _gemeinden_view(ws, ags)
+    return maps.static_map(view, maps.count_measure(counts.loc[view.gebiete["ags"]]))
+
+
+def anzahl_gemeinden(ws: Workspace, ags: str = "") -> int:
+    """Number of Gemeinde polygons the maps draw."""
+    return len(_gemeinden_view(ws, ags).gebiete)
+
+
+def anzahl_angebote(ws: Workspace, ags: str = "") -> int:
+    """Number of offer markers the maps draw (offers valid at the Stichtag)."""
+    from thm_lib.access import valid_at
+
+    ang = _gemeinden_view(ws, ags).angebote
+    return int(valid_at(ang, ws.stichtag).sum())

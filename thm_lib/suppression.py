@@ -1,0 +1,544 @@
+"""Small-cell suppression: the one gate every published table goes through.
+
+Rules (documented for users in ``docs/datenschutz.md``):
+
+* **Primary suppression.** A count from 1 to ``schwelle - 1`` is shown as
+  ``"<{schwelle}"`` (default ``"<5"``). Zero stays zero.
+* **Secondary suppression.** Every row and column of counts is an equation
+  (the cells add up to the total column / total row, or to a margin assumed
+  known from another publication when the table has no total). A line whose
+  hidden cells could be recomputed from its equation is made safe by hiding
+  one more cell of that line: the smallest non-zero visible cell, else the
+  total. A line is unsafe when it holds exactly one unknown cell, or when the
+  known sum of its hidden cells equals the smallest or largest sum those cells
+  can have (e.g. two ``"<5"`` cells that add up to 2 are both 1). This repeats
+  until no line changes. A final exact check solves the whole system of row
+  and column equations (null space of the equations over the hidden cells)
+  and hides further cells while any hidden cell is still determined by a
+  combination of equations. Secondarily hidden cells are shown as ``"."``
+  (Destatis: "unbekannt oder geheim"), never as ``"<5"``, because they are
+  not small.
+* **Shares.** A share whose counts (numerator or denominator) are hidden is
+  hidden as well.
+
+Why hand-written: the Python packages for statistical disclosure control
+(ACRO, for research outputs) apply the threshold but leave secondary
+suppression to a human checker; Tau-Argus and sdcTable/GaussSuppression are
+Java/R programs. The two-dimensional tables published here are small, so a
+greedy complement search plus an exact linear-algebra audit is enough and
+keeps the rule transparent for the Bündniskerngruppe.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.config import default_annahmen
+
+PUBLISHED_CLASS = "thm-published"
+"""CSS class of every published HTML table (the privacy guard looks for it)."""
+PUBLISHED_ATTR = "data-thm-published"
+"""HTML attribute on every published table; its value is the threshold."""
+PUBLISHED_KEY = "thm_published"
+"""JSON key under which a published table is stored (see ``PublishedTable.to_dict``)."""
+ATTR_INTERNAL = "thm_internal"
+"""``DataFrame.attrs`` flag of unsuppressed frames; export refuses them."""
+ATTR_PUBLIC = "thm_public"
+"""``DataFrame.attrs`` flag of frames declared aggregate/public (see ``mark_public``)."""
+
+PRIMAER, SEKUNDAER, ANTEIL = "primär", "sekundär", "anteil"
+
+
+def default_threshold() -> int:
+    """The configured default threshold ``annahmen.datenschutz.schwelle``."""
+    return int(default_annahmen()["datenschutz"]["schwelle"])
+
+
+def default_symbol() -> str:
+    """The configured symbol for secondarily suppressed cells and hidden shares."""
+    return str(default_annahmen()["datenschutz"]["zeichen_geheim"])
+
+
+def _threshold(threshold: int | None) -> int:
+    t = default_threshold() if threshold is None else threshold
+    if isinstance(t, bool) or int(t) != t or t < 1:
+        raise ValueError(f"threshold must be a whole number >= 1, got {threshold!r}")
+    return int(t)
+
+
+def small_label(threshold: int | None = None) -> str:
+    """The text shown for a primary-suppressed count, e.g. ``"<5"``."""
+    return f"<{_threshold(threshold)}"
+
+
+def suppress_value(n: Any, threshold: int | None = None) -> int | str | None:
+    """Suppress a single published count (key figure, map tooltip).
+
+    Parameters
+    ----------
+    n : int, float or None
+        A count. ``None``/NaN/NA stay missing (``None``).
+    threshold : int, optional
+        Default: ``annahmen.datenschutz.schwelle``.
+
+    Returns
+    -------
+    int, str or None
+        ``0`` for zero, ``"<5"`` for 1..4 (with threshold 5), else the count.
+
+    Notes
+    -----
+    A single number cannot get secondary suppression. Do not publish a key
+    figure next to its parts unless the parts went through :func:`suppress`
+    as one table with that figure as its total.
+
+    Examples
+    --------
+    >>> suppress_value(0, 5), suppress_value(3, 5), suppress_value(12, 5)
+    (0, '<5', 12)
+    """
+    t = _threshold(threshold)
+    if n is None or (isinstance(n, float) and math.isnan(n)) or n is pd.NA:
+        return None
+    if n < 0 or float(n) != int(n):
+        raise ValueError(f"a count must be a whole number >= 0, got {n!r}")
+    n = int(n)
+    return f"<{t}" if 1 <= n < t else n
+
+
+def mark_public(frame: pd.DataFrame, grund: str = "aggregat", *, titel: str | None = None,
+                anteile: Sequence[str] = ()) -> pd.DataFrame:
+    """Declare a frame aggregate/public, so the export accepts it unsuppressed.
+
+    Use only for tables that hold no counts of persons from case records or
+    small areas (e.g. staffing in VZÄ, funding in EUR, offer inventory).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; a marked copy is returned (``attrs['thm_public']``).
+    grund : str
+        Why it is public (kept in ``attrs`` for the record).
+    titel : str, optional
+        Caption (``attrs['thm_titel']``), used as the Excel sheet title.
+    anteile : sequence of str
+        Columns holding shares 0..1 (``attrs['thm_anteile']``), formatted as percent.
+    """
+    if frame.attrs.get(ATTR_INTERNAL):
+        raise ValueError("an internal (unsuppressed) frame cannot be marked public")
+    out = frame.copy()
+    out.attrs[ATTR_PUBLIC] = grund
+    out.attrs["thm_anteile"] = tuple(anteile)
+    if titel is not None:
+        out.attrs["thm_titel"] = titel
+    return out
+
+
+def add_totals(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
+               total_row: Hashable | None = "Insgesamt", total_col: str | None = None
+               ) -> pd.DataFrame:
+    """Append a total row and/or a total column of count columns.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Counts; the labels are the index.
+    columns : sequence of str, optional
+        Columns to add up (default: all numeric columns).
+    total_row : hashable or None
+        Index label of the appended row (None: no row).
+    total_col : str or None
+        Name of the appended column (None: no column).
+    """
+    out = frame.copy()
+    cols = list(columns) if columns is not None else list(
+        out.select_dtypes("number").columns)
+    if total_col is not None:
+        out[total_col] = out[cols].sum(axis=1, min_count=1)
+        cols = [*cols, total_col]
+    if total_row is not None:
+        sums = out[cols].sum(axis=0, min_count=1)
+        row = pd.DataFrame([sums], index=pd.Index([total_row], name=out.index.name))
+        out = pd.concat([out, row])
+        for c in cols:
+            if pd.api.types.is_integer_dtype(frame.dtypes.get(c, "float")):
+                out[c] = out[c].astype(frame[c].dtype)
+    return out
+
+
+@dataclass(frozen=True, repr=False)
+class PublishedTable:
+    """A table after small-cell suppression.
+
+    Attributes
+    ----------
+    published : pandas.DataFrame
+        What may be shown: hidden counts as ``"<5"`` (primary) or ``"."``
+        (secondary), hidden shares as ``"."``; ``attrs['thm_published']`` set.
+    internal_unsuppressed : pandas.DataFrame
+        INTERNAL: the unsuppressed numbers (``attrs['thm_internal']``). Never
+        publish it; the export refuses it.
+    mask : pandas.DataFrame
+        True where a cell is hidden (same shape as ``published``).
+    reason : pandas.DataFrame
+        ``""``, ``"primär"``, ``"sekundär"`` or ``"anteil"`` per cell.
+    threshold : int
+        The threshold used.
+    count_cols, share_cols : tuple of str
+        Columns treated as counts and as shares.
+    titel : str or None
+        Caption for reports and the Excel sheet.
+    column_labels : dict
+        German headers for the columns (default: the column names).
+    unresolved : tuple of str
+        Lines that could not be protected within this table (none in tables
+        with explicit totals); see ``docs/datenschutz.md``.
+    symbol : str
+        The symbol shown for secondarily hidden cells and hidden shares.
+    """
+
+    published: pd.DataFrame
+    internal_unsuppressed: pd.DataFrame
+    mask: pd.DataFrame
+    reason: pd.DataFrame
+    threshold: int
+    count_cols: tuple[str, ...]
+    share_cols: tuple[str, ...]
+    titel: str | None = None
+    column_labels: dict[str, str] = field(default_factory=dict)
+    unresolved: tuple[str, ...] = ()
+    symbol: str = "."
+
+    def label(self, column: str) -> str:
+        """German header of ``column``."""
+        return self.column_labels.get(column, str(column))
+
+    def _format_cell(self, column: str, value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+            return "–"
+        if column in self.share_cols:
+            return f"{float(value) * 100:.1f}".replace(".", ",") + " %"
+        if column in self.count_cols:
+            return f"{int(value):,}".replace(",", ".")
+        if isinstance(value, float):
+            return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        return str(value)
+
+    def to_html(self, *, index: bool = True) -> str:
+        """HTML table marked as published (``class="thm-published"``,
+        ``data-thm-published="<threshold>"``), German number formats."""
+        head = [html.escape(str(n or "")) for n in self.published.index.names] if index else []
+        head += [html.escape(self.label(c)) for c in self.published.columns]
+        rows = []
+        for idx, row in self.published.iterrows():
+            labels = idx if isinstance(idx, tuple) else (idx,)
+            cells = [f"<th>{html.escape(str(x))}</th>" for x in labels] if index else []
+            cells += [f"<td>{html.escape(self._format_cell(c, row[c]))}</td>"
+                      for c in self.published.columns]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        caption = f"<caption>{html.escape(self.titel)}</caption>" if self.titel else ""
+        return (f'<table class="{PUBLISHED_CLASS}" {PUBLISHED_ATTR}="{self.threshold}">'
+                f"{caption}<thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
+                + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        # only the published frame: a notebook stores repr() as text/plain next to the HTML
+        head = f"PublishedTable({self.titel!r}, Schwelle {self.threshold})"
+        return f"{head}\n{self.published!r}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``{"thm_published": {...}}`` (split orientation)."""
+        def plain(v: Any) -> Any:
+            if isinstance(v, str) or v is None:
+                return v
+            if v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+                return None
+            if isinstance(v, np.integer | int):
+                return int(v)
+            if isinstance(v, np.floating | float):
+                return float(v)
+            return str(v)
+
+        return {PUBLISHED_KEY: {
+            "titel": self.titel,
+            "schwelle": self.threshold,
+            "columns": [str(c) for c in self.published.columns],
+            "labels": [self.label(c) for c in self.published.columns],
+            "count_columns": list(self.count_cols),
+            "share_columns": list(self.share_cols),
+            "index": [plain(i) if not isinstance(i, tuple) else [plain(x) for x in i]
+                      for i in self.published.index],
+            "data": [[plain(v) for v in row] for row in self.published.itertuples(index=False)],
+        }}
+
+
+# ---------------------------------------------------------------------------
+# the algorithm
+
+
+@dataclass
+class _Line:
+    cells: list[int]          # flat cell ids (row * ncols + col) of the summands
+    total: int | None         # flat id of the explicit total cell, or None
+    name: str
+
+    @property
+    def members(self) -> list[int]:
+        return self.cells + ([self.total] if self.total is not None else [])
+
+
+def _lines(rows: list[Hashable], cols: list[str], total_row: Hashable | None,
+           total_col: str | None, row_sums: bool, col_sums: bool,
+           row_groups: Sequence[tuple[Sequence[str], str | None]] | None) -> list[_Line]:
+    nc = len(cols)
+    cpos = {c: j for j, c in enumerate(cols)}
+    lines: list[_Line] = []
+    groups: list[tuple[list[int], int | None]] = []
+    if row_groups is not None:
+        for members, tot in row_groups:
+            groups.append(([cpos[c] for c in members], None if tot is None else cpos[tot]))
+    elif row_sums:
+        tj = None if total_col is None else cpos[total_col]
+        groups.append(([j for j in range(nc) if j != tj], tj))
+    for i, r in enumerate(rows):
+        for members, tj in groups:
+            if len(members) + (tj is not None) >= 2:
+                lines.append(_Line([i * nc + j for j in members],
+                                   None if tj is None else i * nc + tj, f"Zeile '{r}'"))
+    if col_sums:
+        ti = None if total_row is None else rows.index(total_row)
+        body = [i for i in range(len(rows)) if i != ti]
+        for j, c in enumerate(cols):
+            if len(body) + (ti is not None) >= 2:
+                lines.append(_Line([i * nc + j for i in body],
+                                   None if ti is None else ti * nc + j, f"Spalte '{c}'"))
+    return lines
+
+
+def _line_unsafe(line: _Line, v: np.ndarray, hidden: np.ndarray, primary: np.ndarray,
+                 unknown_na: np.ndarray, t: int) -> bool:
+    members = line.members
+    unknown = [k for k in members if hidden[k] or unknown_na[k]]
+    if not unknown:
+        return False
+    if len(unknown) == 1:
+        return True
+    if any(unknown_na[k] for k in unknown):
+        return False
+    # known value K of sum(sign * x) over hidden members; bounds of that sum
+    lo = hi = 0.0
+    k_val = 0.0
+    for k in unknown:
+        sign = -1.0 if k == line.total else 1.0
+        b_lo, b_hi = (1.0, t - 1.0) if primary[k] else (float(t), math.inf)
+        k_val += sign * v[k]
+        if sign > 0:
+            lo, hi = lo + b_lo, hi + b_hi
+        else:
+            lo, hi = lo - b_hi, hi - b_lo
+    return bool(np.isclose(k_val, lo) or np.isclose(k_val, hi))
+
+
+def _candidate(line: _Line, v: np.ndarray, hidden: np.ndarray,
+               unknown_na: np.ndarray) -> int | None:
+    inner = [k for k in line.cells if not hidden[k] and not unknown_na[k] and v[k] > 0]
+    if inner:
+        return min(inner, key=lambda k: (v[k], k))
+    tot = line.total
+    if tot is not None and not hidden[tot] and not unknown_na[tot] and v[tot] > 0:
+        return tot
+    return None
+
+
+def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) -> list[int]:
+    """Hidden cells whose value the full equation system fixes (exact audit)."""
+    unknown = np.flatnonzero(hidden | unknown_na)
+    if len(unknown) == 0:
+        return []
+    col_of = {k: n for n, k in enumerate(unknown)}
+    rows = []
+    for line in lines:
+        r = np.zeros(len(unknown))
+        for k in line.members:
+            if k in col_of:
+                r[col_of[k]] = -1.0 if k == line.total else 1.0
+        if r.any():
+            rows.append(r)
+    if not rows:
+        return []
+    a = np.vstack(rows)
+    _, s, vh = np.linalg.svd(a)
+    tol = max(a.shape) * np.finfo(float).eps * (s[0] if len(s) else 0.0) * 10
+    rank = int((s > tol).sum())
+    null = vh[rank:].T  # columns span the null space
+    fixed = np.abs(null).max(axis=1) < 1e-9 if null.shape[1] else np.ones(len(unknown), bool)
+    return [int(unknown[n]) for n in np.flatnonzero(fixed) if hidden[unknown[n]]]
+
+
+def suppress(table: pd.DataFrame, threshold: int | None = None, *,
+             count_cols: Sequence[str] | None = None,
+             total_row: Hashable | None = None, total_col: str | None = None,
+             row_sums: bool = True, col_sums: bool = True,
+             row_groups: Sequence[tuple[Sequence[str], str | None]] | None = None,
+             share_cols: Mapping[str, str | Sequence[str]] | None = None,
+             titel: str | None = None, column_labels: Mapping[str, str] | None = None,
+             symbol: str | None = None) -> PublishedTable:
+    """Apply primary and secondary small-cell suppression to a table of counts.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Row labels in the index; count columns hold whole numbers >= 0 (NA =
+        unknown). Not modified.
+    threshold : int, optional
+        Counts ``1 .. threshold-1`` are hidden. Default:
+        ``annahmen.datenschutz.schwelle``.
+    count_cols : sequence of str, optional
+        Count columns (default: all numeric, non-bool columns not in
+        ``share_cols``; a column with fractions then raises, so non-count
+        numbers must be left out explicitly).
+    total_row : hashable, optional
+        Index label of the row holding the column totals.
+    total_col : str, optional
+        Column holding the row totals (must be a count column).
+    row_sums : bool
+        The count cells of a row add up (to ``total_col``, or to a margin
+        assumed known elsewhere). False when the columns are not additive
+        (e.g. *neu*, *aktiv*, *abgeschlossen*).
+    col_sums : bool
+        The cells of a column add up over the rows (to ``total_row`` or to an
+        assumed known margin).
+    row_groups : sequence of (columns, total column or None), optional
+        Several additive groups across a row; replaces ``row_sums``/``total_col``.
+    share_cols : mapping, optional
+        Share column -> the count column(s) it is derived from (same row).
+        A share is hidden when one of them is hidden.
+    titel : str, optional
+        Caption.
+    column_labels : mapping, optional
+        German headers.
+    symbol : str, optional
+        Shown for secondarily hidden cells and shares (default
+        ``annahmen.datenschutz.zeichen_geheim``).
+
+    Returns
+    -------
+    PublishedTable
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"a": [3, 6], "b": [10, 8]}, index=["x", "y"])
+    >>> suppress(add_totals(t, total_row="Summe", total_col="ges"), 5,
+    ...          total_row="Summe", total_col="ges").published.loc["x"].tolist()
+    ['<5', '.', 13]
+    """
+    t = _threshold(threshold)
+    sym = default_symbol() if symbol is None else str(symbol)
+    if not sym.strip() or any(ch.isdigit() for ch in sym):
+        raise ValueError(f"the suppression symbol must be non-empty text without digits, "
+                         f"got {sym!r}")
+    shares = {k: [v] if isinstance(v, str) else list(v) for k, v in (share_cols or {}).items()}
+    if count_cols is None:  # every number is a count unless said otherwise: fail safe
+        count_cols = [c for c in table.columns if c not in shares
+                      and pd.api.types.is_numeric_dtype(table[c].dtype)
+                      and not pd.api.types.is_bool_dtype(table[c].dtype)]
+    cols = list(count_cols)
+    for c in [*cols, *shares, *(x for v in shares.values() for x in v)]:
+        if c not in table.columns:
+            raise KeyError(f"column {c!r} not in table")
+    if total_col is not None and total_col not in cols:
+        raise ValueError("total_col must be one of the count columns")
+    rows = list(table.index)
+    if total_row is not None and total_row not in rows:
+        raise KeyError(f"total row {total_row!r} not in index")
+    if len(set(rows)) != len(rows):
+        raise ValueError("row labels (index) must be unique")
+
+    v = table[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float).ravel()
+    unknown_na = np.isnan(v)
+    vals = v[~unknown_na]
+    if (vals < 0).any() or (vals != np.round(vals)).any():
+        raise ValueError("count columns must hold whole numbers >= 0")
+    primary = (v >= 1) & (v < t)
+    hidden = primary.copy()
+
+    lines = _lines(rows, cols, total_row, total_col, row_sums, col_sums, row_groups)
+    unresolved: set[str] = set()
+    for _ in range(v.size + 1):
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                if line.name in unresolved:
+                    continue
+                if _line_unsafe(line, v, hidden, primary, unknown_na, t):
+                    k = _candidate(line, v, hidden, unknown_na)
+                    if k is None:
+                        unresolved.add(line.name)
+                    else:
+                        hidden[k] = True
+                        changed = True
+        added = False
+        determined = _determined(lines, hidden, unknown_na)
+        for k in determined:
+            for line in lines:
+                if k in line.members:
+                    c = _candidate(line, v, hidden, unknown_na)
+                    if c is not None:
+                        hidden[c] = True
+                        added = True
+                        break
+            if added:
+                break
+        if not added:
+            unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
+                              for k in determined)
+            break
+
+    nr, nc = len(rows), len(cols)
+    hid2, prim2 = hidden.reshape(nr, nc), primary.reshape(nr, nc)
+    published = table.copy()
+    published.attrs = {}
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    reason = pd.DataFrame("", index=table.index, columns=table.columns)
+    for j, c in enumerate(cols):
+        out = []
+        for i in range(nr):
+            x = table[c].iloc[i]
+            if hid2[i, j]:
+                out.append(f"<{t}" if prim2[i, j] else sym)
+                reason.iloc[i, table.columns.get_loc(c)] = PRIMAER if prim2[i, j] else SEKUNDAER
+            else:
+                out.append(None if pd.isna(x) else int(x))
+        published[c] = pd.Series(out, index=table.index, dtype=object)
+        mask[c] = hid2[:, j]
+    cpos = {c: j for j, c in enumerate(cols)}
+    for s, sources in shares.items():
+        hide = np.zeros(nr, dtype=bool)
+        for src in sources:
+            if src in cpos:
+                hide |= hid2[:, cpos[src]]
+        col = table[s].astype(object).where(~hide, sym)
+        published[s] = col
+        mask[s] = hide
+        reason.loc[hide, s] = ANTEIL
+    published.attrs[PUBLISHED_KEY] = t
+    internal = table.copy()
+    internal.attrs[ATTR_INTERNAL] = True
+    return PublishedTable(published=published, internal_unsuppressed=internal, mask=mask,
+                          reason=reason, threshold=t, count_cols=tuple(cols),
+                          share_cols=tuple(shares), titel=titel,
+                          column_labels=dict(column_labels or {}),
+                          unresolved=tuple(sorted(unresolved)), symbol=sym)
