@@ -276,6 +276,8 @@ kreis:
   haushaltssicherung: false
   stellen_bestand: 3.0
   stichtag_erstantrag: 2019-12-31
+karten:
+  quellenangabe: "Gebiete: Musterkreis (fiktiv), synthetisch erzeugt"
 """
 
 KOMMUNEN = [

@@ -92,6 +92,16 @@ def test_sparse_matrix_equals_dense(kind):
     assert isinstance(wide.matrix(cost), np.ndarray)  # most pairs in reach: dense
 
 
+def test_invalid_weight_settings_raise_german_error():
+    bad = merge(default_annahmen(), {"erreichbarkeit": {"gravitation_mindestkosten": 0,
+                                                        "gauss_sigma": "breit"}})
+    with pytest.raises(DataError, match="größer als 0") as info:
+        access.weight_function_from_annahmen(bad)
+    assert len(info.value.problems) == 2
+    ok = access.weight_function_from_annahmen(default_annahmen())
+    assert ok.gewichtung == "stufe" and ok.schwelle == 45 and ok.sigma == 22.5
+
+
 def test_unknown_weight_type():
     with pytest.raises(ValueError):
         access.weight_function("exponential", 10)

@@ -325,7 +325,7 @@ def test_small_gemeinde_hides_positions_and_amounts(ws):
     assert app.ergebnis.plan_gesperrt
     plan = stellen.plan_tabelle(tiny, app.ergebnis)
     assert (plan["Zuwendung"] == ".").all()
-    assert "<5 Personen gezählt" in app.stellen.value
+    assert "&lt;5 Personen gezählt" in app.stellen.value
     ueb = uebersicht.build(tiny)
     ueb.kommune.value = ENTWURFSWEILER
     assert ueb.werte()["zielgruppe"] == "<5" and ueb.werte()["stellen"] == "."

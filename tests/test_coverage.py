@@ -204,6 +204,16 @@ def test_no_offer_in_reach_gives_zero_and_flag():
     assert not g.loc[g["bedarf"] > 0, "versorgungsgrad"].isna().any()
 
 
+def test_no_valid_offer_at_all():
+    ws = make_ws([{"angebot_id": "A", "beginn": "2022-01-01"}], HAND_ZG, None)
+    r = coverage.analyse(ws)
+    g = r.gemeinden
+    assert len(r.angebote) == 0
+    assert g["kein_angebot_erreichbar"].all() and (g["versorgungsgrad"] == 0).all()
+    np.testing.assert_allclose(g["fehlende_plaetze"], g["bedarf"])
+    assert r.doppelangebote.empty and coverage.explain(r, G1, "Sprache").empty
+
+
 def test_kein_bedarf_class():
     ws = make_ws([{"angebot_id": "A"}], [(G1, "duldung", 20, "m", 10)],
                  [(G1, "A", 1), (G2, "A", 1), (G3, "A", 1)])

@@ -20,13 +20,15 @@ from helpers_io import (
     write_rows,
     write_xlsx,
 )
-from shapely.geometry import MultiPolygon, box
+from openpyxl import Workbook
+from shapely.geometry import MultiPolygon, Polygon, box
 
 from thm_lib.columns import parse_ags, parse_date, parse_float, parse_int
-from thm_lib.errors import MAX_SHOWN, DataError
+from thm_lib.errors import MAX_SHOWN, DataError, ProblemCollector
 from thm_lib.gebiete import read_gebiete
-from thm_lib.io import load_workspace
+from thm_lib.io import load_workspace, type_table
 from thm_lib.tables import read_csv_text, read_table
+from thm_lib.templates import write_templates
 from thm_lib.workspace import CRS_METRIC
 
 # --- the BKG VG250 path -------------------------------------------------------------------
@@ -93,6 +95,17 @@ def test_vg250_geopackage_layer(tmp_path):
     other.to_file(path, layer="VG250_KRS", engine="pyogrio")  # another layer first
     vg250_frame().to_file(path, layer="VG250_GEM", engine="pyogrio")
     check_vg250(read_gebiete(tmp_path, KREIS, []))
+
+
+def test_vg250_text_ags_and_population(tmp_path):
+    """AGS as text (as the BKG ships it) and EWZ of VG250-EW, taken once per Gemeinde."""
+    frame = vg250_frame()
+    frame["AGS"] = frame["AGS"].map(lambda a: f"{a:08d}")
+    frame["EWZ"] = [5000, 0, 800, 800, 100]
+    frame.to_file(tmp_path / "VG250_GEM.shp", engine="pyogrio")
+    gebiete = read_gebiete(tmp_path, KREIS, [])
+    assert list(gebiete["ags"]) == ["05899004", "05899008"]
+    assert list(gebiete["einwohner"]) == [5000, 800]
 
 
 def test_vg250_without_kreis_keeps_every_land_area(tmp_path):
@@ -432,8 +445,6 @@ def test_parse_ags_rejects(text):
 # --- empty optional tables, templates -------------------------------------------------------
 
 def test_empty_faelle_template_is_left_out(tmp_path):
-    from thm_lib.templates import write_templates
-
     folder = copy_sample(tmp_path)
     (folder / "faelle.csv").unlink()
     (folder / "bedarfe.csv").unlink()
@@ -462,3 +473,73 @@ def test_bedarfe_sheet_with_empty_faelle_is_an_error(tmp_path):
     write_xlsx(folder / "faelle.xlsx", {"faelle": [fh], "bedarfe": [bh, *brows[:3]]})
     with pytest.raises(DataError, match=r"faelle.xlsx \[bedarfe\]: Bedarfe ohne Fälle"):
         load_workspace(folder)
+
+
+def test_unknown_column_is_named_in_a_warning(tmp_path):
+    folder = copy_sample(tmp_path)
+
+    def typo(header, rows):
+        header[header.index("einzugsgebiet")] = "einzugsbereich"
+    edit_table(folder, "angebote.csv", typo)
+    ws = load_workspace(folder)
+    assert all(e == () for e in ws.angebote["einzugsgebiet"])
+    warning = next(w for w in ws.warnungen if "unbekannte Spalten" in w)
+    assert warning.startswith("angebote.csv:") and "einzugsbereich" in warning
+    assert "einzugsgebiet" in warning
+
+
+def test_invalid_geometry_is_repaired_to_an_area(tmp_path):
+    spike = Polygon([(X0, Y0), (X0 + KM, Y0), (X0 + KM, Y0 + KM), (X0, Y0 + KM), (X0, Y0),
+                     (X0, Y0 + 5 * KM), (X0, Y0)])
+    frame = gpd.GeoDataFrame({"ags": ["05899004", "05899008"], "name": ["A", "B"]},
+                             geometry=[spike, box(X0 + KM, Y0, X0 + 2 * KM, Y0 + KM)],
+                             crs="EPSG:25832")
+    assert not frame.is_valid.all()
+    frame.to_file(tmp_path / "gebiete.gpkg", engine="pyogrio")
+    warn: list[str] = []
+    gebiete = read_gebiete(tmp_path, None, warn)
+    assert gebiete.is_valid.all()
+    assert set(gebiete.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert gebiete.area.tolist() == pytest.approx([KM * KM, KM * KM])
+    assert any("1 ungültige Geometrien wurden repariert" in w for w in warn)
+
+
+def test_repeated_target_group_rows_are_added_with_a_warning(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "zielgruppe.csv")
+    j = header.index("anzahl")
+    total = sum(int(r[j]) for r in rows if r[j].isdigit())
+    edit_table(folder, "zielgruppe.csv", lambda h, r: (h, r + [r[0], r[1]]))
+    ws = load_workspace(folder)
+    assert int(ws.zielgruppe["anzahl"].sum()) == total + int(rows[0][j]) + int(rows[1][j])
+    n = len(rows) + 1
+    warning = next(w for w in ws.warnungen if "mehrfach" in w)
+    assert warning.startswith("zielgruppe.csv: 2 Kombinationen")
+    assert f"Zeilen 2, {n + 1}; 3, {n + 2})" in warning
+
+
+def test_excel_rows_are_numbered_as_excel_shows_them(tmp_path):
+    """Header in B3, a blank row between data rows: rows 4 and 6, as in Excel."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "kommunen"
+    ws["B3"], ws["C3"] = "ags", "stellen_bestand"
+    ws["B4"], ws["C4"] = "05899004", "1,5"
+    ws["B6"], ws["C6"] = 5899008, "eins"
+    wb.save(tmp_path / "kommunen.xlsx")
+    raw = read_table(tmp_path / "kommunen.xlsx")
+    assert raw.zeilen == [4, 6]
+    assert list(raw.frame.columns) == ["ags", "stellen_bestand"]
+    problems = ProblemCollector()
+    type_table(raw, "kommunen", problems, [])
+    assert [(p.zeile, p.spalte, p.wert) for p in problems.problems] == [
+        (6, "stellen_bestand", "eins")]
+
+
+def test_excel_sep_directive_line():
+    """'sep=;' in the first line is a setting Excel hides: the header stays row 1."""
+    raw = read_csv_text("sep=,\r\nags,plaetze\r\n05899004,\"1,5\"\r\n".encode("cp1252"),
+                        "angebote.csv")
+    assert list(raw.frame.columns) == ["ags", "plaetze"]
+    assert raw.frame.values.tolist() == [["05899004", "1,5"]]
+    assert raw.zeilen == [2]

@@ -158,6 +158,10 @@ def null_geometry(doc: dict) -> None:
     doc["features"][3]["geometry"] = None
 
 
+def negative_einwohner(doc: dict) -> None:
+    doc["features"][1]["properties"]["einwohner"] = -24300
+
+
 def no_name(doc: dict) -> None:
     for f in doc["features"]:
         del f["properties"]["name"]
@@ -260,6 +264,12 @@ FAULTS = [
           "reisezeiten.csv", 3, "angebot_id", "A999"),
     Fault("reisezeit_negative", with_reisezeiten([["05899004", "A001", "-1"]]),
           "reisezeiten.csv", 2, "minuten"),
+    Fault("reisezeit_twice", with_reisezeiten([["05899004", "A001", "12"],
+                                               ["05899008", "A001", "30"],
+                                               ["05899004", "A001", "14"]]),
+          "reisezeiten.csv", 2, "angebot_id", "Zeilen 2, 4"),
+    Fault("bedarf_twice", lambda f: edit_table(f, "bedarfe.csv", lambda h, r: (h, r + [r[0]])),
+          "bedarfe.csv", 2, "handlungsfeld", "mehrfach"),
     Fault("bedarf_unknown_case", bedarf_for_unknown_case, "bedarfe.csv", None, "fall_id",
           "TM-NIEMAND"),
     Fault("bedarfe_without_faelle", bedarfe_without_faelle, "bedarfe.csv", text="faelle"),
@@ -286,6 +296,8 @@ FAULTS = [
     Fault("gebiete_duplicate_ags", geojson(duplicate_ags), "gebiete.geojson", 3, "ags",
           "mehrfach"),
     Fault("gebiete_null_geometry", geojson(null_geometry), "gebiete.geojson", 4, "geometry"),
+    Fault("gebiete_negative_einwohner", geojson(negative_einwohner), "gebiete.geojson", 2,
+          "einwohner", "negativ"),
     Fault("gebiete_missing_name", geojson(no_name), "gebiete.geojson", None, "name"),
     Fault("gebiete_corrupt_gpkg", write_bytes("gebiete.gpkg", b"SQLite format 3\x00" + b"x" * 999,
                                               remove="gebiete.geojson"), "gebiete.gpkg",

@@ -245,6 +245,17 @@ def test_offer_layers_one_per_handlungsfeld(ws, counts):
     assert "L.circleMarker(" not in map_html(kreis_map(ws, count_measure(counts), offers=False))
 
 
+def test_map_of_one_kommune(ws, counts):
+    from thm_lib.maps.interactive import OfferGroup
+
+    one = ws.for_kommune("05999002")
+    m = kreis_map(one, count_measure(counts))
+    props = _geojson_properties(m)
+    assert [p["ags"] for p in props] == ["05999002"] and props[0]["anzeige"] == "0"
+    offers = [o for c in m._children.values() if isinstance(c, OfferGroup) for o in c.offers]
+    assert len(offers) == len(one.angebote) == 1
+
+
 # --- offline HTML -----------------------------------------------------------------------------
 
 def test_saved_html_is_self_contained(ws, counts, tmp_path):

@@ -13,7 +13,7 @@ import pytest
 
 from thm_lib import target_group
 from thm_lib.io import load_workspace
-from thm_lib.maps import count_measure, kreis_map, save_map
+from thm_lib.maps import count_measure, kreis_map, map_html, save_map
 from thm_lib.maps.interactive import (
     CLASS_GEMEINDE,
     CLASS_OFFER,
@@ -117,11 +117,19 @@ def test_tooltip_shows_suppressed_count(ws, geduldete, offline_page, tmp_path):
     assert str(int(values.loc[row["ags"]])) not in text.replace("<5", "")
 
 
-def test_notebook_iframe_renders_offline(ws, geduldete, offline_page, tmp_path):
+@pytest.mark.parametrize("embedding", ["notebook", "sandbox"])
+def test_inline_iframe_renders_offline(ws, geduldete, offline_page, tmp_path, embedding):
+    # "notebook": folium's _repr_html_ (Jupyter, Voilà output); "sandbox": the page in an
+    # <iframe srcdoc sandbox="allow-scripts">, as an app embeds it
     page = offline_page
-    m = kreis_map(ws, geduldete)
-    wrapper = tmp_path / "notebook.html"
-    wrapper.write_text(f"<!DOCTYPE html><html><body><div style='width:900px'>{m._repr_html_()}"
+    m = kreis_map(ws, geduldete, height="600px")
+    if embedding == "notebook":
+        inner = m._repr_html_()
+    else:
+        inner = (f'<iframe srcdoc="{html.escape(map_html(m), quote=True)}" '
+                 'style="width:100%;height:620px" sandbox="allow-scripts"></iframe>')
+    wrapper = tmp_path / "seite.html"
+    wrapper.write_text(f"<!DOCTYPE html><html><body><div style='width:900px'>{inner}"
                        "</div></body></html>", encoding="utf-8")
     page.goto(wrapper.as_uri())
     frame = page.frame_locator("iframe")

@@ -243,3 +243,10 @@ def test_loading_twice_gives_equal_tables(ws):
     pd.testing.assert_frame_equal(again.angebote.drop(columns="geometry"),
                                   ws.angebote.drop(columns="geometry"))
     assert again.warnungen == ws.warnungen
+
+
+def test_sample_warnings_are_only_placeholders_and_fallbacks(ws):
+    """The sample is clean apart from its deliberate placeholders and offers without points."""
+    assert ws.warnungen
+    for warning in ws.warnungen:
+        assert ("Platzhalter" in warning or "ohne Koordinaten" in warning), warning

@@ -50,10 +50,8 @@ class DecayWeights:
     c0: float
 
     def _decay(self, c: np.ndarray) -> np.ndarray:
-        """Weights for costs inside the threshold, in place on ``c`` (a buffer we own)."""
-        if self.gewichtung == "stufe":
-            c.fill(1.0)
-        elif self.gewichtung == "linear":
+        """Decay weights for costs inside the threshold (not ``stufe``), in place on ``c``."""
+        if self.gewichtung == "linear":
             c /= -self.schwelle
             c += 1.0
         elif self.gewichtung == "gauss":
@@ -90,7 +88,10 @@ class DecayWeights:
         rows, cols = np.divmod(idx, n_cols)  # idx is sorted, so rows are too
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-        data = self._decay(cost.ravel()[idx])
+        if self.gewichtung == "stufe":
+            data = np.ones(idx.size)
+        else:
+            data = self._decay(cost.ravel()[idx])
         return sparse.csr_matrix((data, cols, indptr), shape=cost.shape)
 
 
@@ -149,8 +150,26 @@ def weight_function(gewichtung: str, schwelle: float, gauss_sigma: float | None 
 
 
 def weight_function_from_annahmen(annahmen: Mapping[str, Any]) -> DecayWeights:
-    """Build the weight function configured in ``annahmen['erreichbarkeit']``."""
+    """Build the weight function configured in ``annahmen['erreichbarkeit']``.
+
+    Raises
+    ------
+    DataError
+        If ``gauss_sigma``, ``gravitation_exponent`` or
+        ``gravitation_mindestkosten`` is not a positive number.
+    """
     e = annahmen["erreichbarkeit"]
+    problems = []
+    for key, default in (("gauss_sigma", None), ("gravitation_exponent", 1.0),
+                         ("gravitation_mindestkosten", 1.0)):
+        value = e.get(key, default)
+        if value is None and default is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            problems.append(Problem("annahmen.yaml", "muss eine Zahl größer als 0 sein",
+                                    spalte=f"erreichbarkeit.{key}", wert=str(value)))
+    if problems:
+        raise DataError(problems)
     return weight_function(e["gewichtung"], e["schwelle"], e.get("gauss_sigma"),
                            e.get("gravitation_exponent", 1.0),
                            e.get("gravitation_mindestkosten", 1.0))

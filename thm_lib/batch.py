@@ -87,9 +87,11 @@ def execute(notebook: str, out: Path, parameters: dict[str, Any]) -> None:
     """Run one project notebook with papermill into ``out`` (a real kernel)."""
     import papermill
 
+    # no papermill ``cwd``: it changes the working directory of the whole process,
+    # which breaks relative paths in the other threads; every path here is absolute.
     papermill.execute_notebook(
         str(NOTEBOOK_DIR / f"{notebook}.ipynb"), str(out), parameters=parameters,
-        kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK_DIR),
+        kernel_name="python3", progress_bar=False,
         # NOTES.md: avoids a 4 s stall in about 1 of 20 kernel shutdowns
         shutdown_kernel="immediate",
     )
@@ -195,7 +197,7 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
 
     arbeitsmappe = Path(arbeitsmappe).resolve()
     ws = load_workspace(arbeitsmappe)
-    kreis_dir = Path(ausgabe) / slug(ws.name)
+    kreis_dir = Path(ausgabe).resolve() / slug(ws.name)
     kreis_dir.mkdir(parents=True, exist_ok=True)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     keys = list(kommunen) if kommunen else list(names)

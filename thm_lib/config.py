@@ -108,6 +108,14 @@ def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
     for key, rate in a["bedarf"].get("standardquoten", {}).items():
         need(isinstance(rate, int | float) and 0 <= rate <= 1,
              f"bedarf.standardquoten.{key}", "Quote muss zwischen 0 und 1 liegen")
+    symbol = a["datenschutz"].get("zeichen_geheim")
+    need(isinstance(symbol, str) and symbol != "" and not any(c.isdigit() for c in symbol),
+         "datenschutz.zeichen_geheim", "muss ein Zeichen ohne Ziffern sein, z. B. '.'")
+    # the staffing and funding sections are checked by their own modules
+    from thm_lib.funding import check_finanzierung_annahmen
+    from thm_lib.staffing import check_stellen_annahmen
+
+    problems += check_stellen_annahmen(a, datei) + check_finanzierung_annahmen(a, datei)
     return problems
 
 

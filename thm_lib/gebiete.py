@@ -116,7 +116,9 @@ def _from_vg250(frame: gpd.GeoDataFrame, datei: str, kreis_ags: str | None,
                         "außerhalb des Kreises wurden weggelassen (BKG VG250).")
     agg = {"GEN": "first"}
     if "EWZ" in land.columns:
-        agg["EWZ"] = "sum"
+        # EWZ (VG250-EW) is an attribute of the Gemeinde, repeated on each of its land
+        # records, not split between them: take it once.
+        agg["EWZ"] = "max"
     dissolved = land.dissolve(by="AGS", aggfunc=agg).reset_index()
     out = dissolved.rename(columns={"AGS": "ags", "GEN": "name", "EWZ": "einwohner"})
     return out[[c for c in ("ags", "name", "einwohner", "geometry") if c in out.columns]]
@@ -138,25 +140,31 @@ def _normalise(frame: gpd.GeoDataFrame, datei: str, warnings: list[str]) -> gpd.
             out[col.name] = type_column(raw, col, label, zeilen, problems, warnings)
         else:
             out[col.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    for zeile, einwohner in zip(zeilen, out["einwohner"], strict=True):
+        if einwohner is not None and einwohner < 0:
+            problems.add(label, "Einwohnerzahl darf nicht negativ sein", "Bitte die amtliche "
+                         "Einwohnerzahl eintragen (unbekannt: leer lassen)", zeile=zeile,
+                         spalte="einwohner", wert=einwohner)
     for i, geom in enumerate(frame.geometry):
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             problems.add(label, "Geometrie fehlt oder ist keine Fläche", "Bitte eine "
                          "Flächengeometrie (Polygon) für die Gemeinde angeben", zeile=i + 1,
                          spalte="geometry")
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for zeile, ags in zip(zeilen, out["ags"], strict=True):
         if ags is not None and ags in seen:
-            problems.add(label, "Gemeindeschlüssel kommt mehrfach vor", "Bitte Teilflächen "
-                         "zu einer Gemeinde zusammenfassen", zeile=zeile, spalte="ags", wert=ags)
-        seen.add(ags)
+            problems.add(label, f"Gemeindeschlüssel kommt mehrfach vor (auch Objekt {seen[ags]})",
+                         "Bitte Teilflächen zu einer Gemeinde zusammenfassen (in QGIS: "
+                         "'Auflösen' nach ags)", zeile=zeile, spalte="ags", wert=ags)
+        seen.setdefault(ags, zeile)
     problems.raise_if_any()
     geometry = frame.geometry
     invalid = ~geometry.is_valid
     if invalid.any():
         warnings.append(f"{datei}: {int(invalid.sum())} ungültige Geometrien wurden repariert "
                         "(shapely.make_valid).")
-        geometry = gpd.GeoSeries(shapely.make_valid(geometry.to_numpy()), crs=geometry.crs,
-                                 index=geometry.index)
+        repaired = [_polygonal(g) for g in shapely.make_valid(geometry.to_numpy())]
+        geometry = gpd.GeoSeries(repaired, crs=geometry.crs, index=geometry.index)
     result = gpd.GeoDataFrame({
         "ags": out["ags"].astype(str),
         "name": out["name"].astype(str),
@@ -166,6 +174,14 @@ def _normalise(frame: gpd.GeoDataFrame, datei: str, warnings: list[str]) -> gpd.
                               if isinstance(v, tuple) else ()),
     }, geometry=geometry.to_numpy(), crs=frame.crs)
     return result.sort_values("ags").reset_index(drop=True)
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep the areas of a repaired geometry (make_valid may add lines or points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else geom
 
 
 def _text(value: object) -> str:

@@ -82,6 +82,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
 
     _cross_checks(gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen,
                   problems)
+    _duplicate_checks(zielgruppe, bedarfe, reisezeiten, problems, warnings)
     problems.raise_if_any()
     angebote = _locate_offers(angebote_raw, gebiete, problems, warnings)
     problems.raise_if_any()
@@ -141,7 +142,8 @@ def _warn_stichtag(annahmen: dict[str, Any], zielgruppe: pd.DataFrame,
     if pd.Timestamp(stichtag) not in vorhanden:
         shown = ", ".join(sorted(t.strftime("%d.%m.%Y") for t in vorhanden))
         warnings.append(f"annahmen.yaml: Für den Stichtag {pd.Timestamp(stichtag):%d.%m.%Y} "
-                        f"gibt es keine Zeilen in der Zielgruppe (vorhanden: {shown}).")
+                        f"gibt es keine Zeilen in der Zielgruppe (vorhanden: {shown}); "
+                        "gezählt wird am letzten Stichtag davor (sonst am frühesten).")
 
 
 def _final_dtypes(zielgruppe: pd.DataFrame, faelle: pd.DataFrame | None,
@@ -206,6 +208,12 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
                          + ", ".join(raw.frame.columns) + ". Bitte die Kopfzeile wie in der "
                          "Vorlage schreiben", zeile=1, spalte=name)
         return None
+    known = {c.name for c in columns}
+    unknown = [c for c in raw.frame.columns if c not in known]
+    if unknown:
+        warnings.append(f"{raw.datei}: unbekannte Spalten werden nicht ausgewertet: "
+                        f"{', '.join(unknown)} (Tippfehler? Bekannt sind: "
+                        f"{', '.join(c.name for c in columns)}).")
     before = len(problems.problems)
     typed = {"_zeile": pd.Series(raw.zeilen, index=raw.frame.index, dtype="int64")}
     for col in columns:
@@ -292,7 +300,7 @@ def _report_failures(cases: pd.DataFrame, frame: pd.DataFrame, raw: RawTable,
                   zeile=zeile, spalte=str(column), wert=_raw_text(raw, idx, str(column)))
     for (column, value), zeilen in duplicates.items():
         zeilen = sorted(zeilen)
-        found.add(raw.datei, f"'{value}' kommt mehrfach vor (Zeilen "
+        found.add(raw.datei, "Wert kommt mehrfach vor (Zeilen "
                   f"{', '.join(str(z) for z in zeilen)})", f"Jeder Wert in '{column}' darf "
                   "nur einmal vorkommen: bitte doppelte Zeilen löschen oder eine neue "
                   "Kennung vergeben", zeile=zeilen[0], spalte=column, wert=value)
@@ -421,6 +429,42 @@ def _cross_checks(gebiete: gpd.GeoDataFrame, zielgruppe: pd.DataFrame, angebote:
                 problems.add(_datei(bedarfe), "Fall gibt es in 'faelle' nicht",
                              "Bitte die fall_id prüfen", zeile=int(zeile), spalte="fall_id",
                              wert=fid)
+
+
+def _duplicate_rows(frame: pd.DataFrame, keys: list[str]) -> list[list[int]]:
+    """User-visible rows of every group of rows that agree on ``keys`` (groups of 2+)."""
+    dup = frame.duplicated(subset=keys, keep=False)
+    if not dup.any():
+        return []
+    groups = frame.loc[dup].groupby(keys, dropna=False, sort=False)["_zeile"]
+    return sorted(sorted(int(z) for z in rows) for _, rows in groups)
+
+
+def _duplicate_checks(zielgruppe: pd.DataFrame, bedarfe: pd.DataFrame | None,
+                      reisezeiten: pd.DataFrame | None, problems: ProblemCollector,
+                      warnings: list[str]) -> None:
+    """Repeated keys: an error where they would count twice, a warning in zielgruppe.
+
+    ``zielgruppe`` may legitimately repeat a key when the source splits further
+    (e.g. by nationality, an unknown column that is not read); the counts are added.
+    """
+    for frame, keys, was in ((bedarfe, ["fall_id", "handlungsfeld"], "Bedarf"),
+                             (reisezeiten, ["ags", "angebot_id"], "Reisezeit")):
+        if frame is None:
+            continue
+        for zeilen in _duplicate_rows(frame, keys):
+            problems.add(_datei(frame), f"{was} steht mehrfach in der Tabelle (Zeilen "
+                         f"{', '.join(map(str, zeilen))})", "Bitte jede Kombination aus "
+                         f"{' und '.join(keys)} nur einmal eintragen", zeile=zeilen[0],
+                         spalte=keys[-1])
+    groups = _duplicate_rows(zielgruppe, ["ags", "stichtag", "status", "alter_von", "alter_bis",
+                                          "geschlecht"])
+    if groups:
+        shown = "; ".join(", ".join(map(str, g)) for g in groups[:5])
+        warnings.append(f"{_datei(zielgruppe)}: {len(groups)} Kombinationen aus ags, stichtag, "
+                        f"status, Alter und geschlecht stehen mehrfach da und werden addiert "
+                        f"(Zeilen {shown}{' …' if len(groups) > 5 else ''}). Bitte prüfen, ob "
+                        "Zeilen doppelt eingefügt wurden.")
 
 
 def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,

@@ -52,6 +52,7 @@ def oeffne(arbeitsmappe: str | Path, ags: str = "", stichtag: str = "",
     if stichtag:
         overrides = merge(overrides, {"kreis": {"stichtag": parse_date(stichtag).date()}})
     ws = load_workspace(arbeitsmappe, overrides=overrides or None)
+    pd.set_option("display.max_rows", 500)  # reports show whole tables, not "..."
     if ags and ags not in set(ws.gebiete["ags"]):
         from thm_lib.errors import DataError, Problem
 
@@ -95,18 +96,30 @@ def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
     return report_from_workspace(ws, von, ws.stichtag, ags=ags or None)
 
 
+QUELLE_KURZ = {"segment": "S", "status_altersgruppe": "SA", "status": "St", "kreis": "K",
+               "standardquote": "A"}
+
+
 def quoten_tabelle(result: Any) -> pd.DataFrame:
-    """Need rates for display: rate and interval in %, and their source (no case counts)."""
-    q = result.bedarfsquoten
-    q = q.drop_duplicates(["handlungsfeld", "status", "altersgruppe"])
-    table = pd.DataFrame({
-        "Handlungsfeld": q["handlungsfeld"], "Status": q["status"],
-        "Altersgruppe": q["altersgruppe"], "Quote %": (q["quote"] * 100).round(1),
-        "95-%-Intervall": [f"{lo * 100:.0f}–{hi * 100:.0f}" if lo == lo else "–"
-                           for lo, hi in zip(q["ki_unten"], q["ki_oben"], strict=True)],
-        "Quelle": q["quelle"],
-    })
-    return table.set_index(["Handlungsfeld", "Status", "Altersgruppe"])
+    """Need rates per Handlungsfeld (rows) and status × age band (columns).
+
+    Each cell reads "62 (48–74) SA": rate and 95 % interval in %, and the
+    source (S segment, SA status × age band, St status, K Kreis, A assumption).
+    Rates of the segments of one status × age band are the same unless the
+    segment itself had enough cases; the first segment is shown. No case counts.
+    """
+    q = result.bedarfsquoten.drop_duplicates(["handlungsfeld", "status", "altersgruppe"])
+
+    def cell(r: Any) -> str:
+        interval = (f" ({r.ki_unten * 100:.0f}–{r.ki_oben * 100:.0f})"
+                    if r.ki_unten == r.ki_unten else "")
+        return f"{r.quote * 100:.0f}{interval} {QUELLE_KURZ.get(r.quelle, r.quelle)}"
+
+    q = q.assign(zelle=[cell(r) for r in q.itertuples()])
+    table = q.pivot(index="handlungsfeld", columns=["status", "altersgruppe"], values="zelle")
+    table = table.reindex(list(dict.fromkeys(q["handlungsfeld"])))
+    table.index.name = "Handlungsfeld"
+    return table
 
 
 def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
@@ -133,9 +146,9 @@ def erklaere_groesste_luecke(result: Any, ags: str = "") -> pd.DataFrame:
     from thm_lib.coverage import explain
 
     g = result.gemeinden if not ags else result.gemeinden[result.gemeinden["ags"] == ags]
-    g = g[g["fehlende_plaetze"] > 0]
+    g = g[(g["klasse"] == "Unterversorgung") & (g["fehlende_plaetze"] > 0)]
     if g.empty:
-        display(Markdown("Keine Lücke gefunden."))
+        display(Markdown("Keine Unterversorgung gefunden."))
         return pd.DataFrame()
     top = g.loc[g["fehlende_plaetze"].idxmax()]
     display(Markdown(f"**{top['name']}, {top['handlungsfeld']}**: Versorgungsgrad "

@@ -50,7 +50,7 @@ def key_figures(ws: Workspace, ags: str, result: coverage.CoverageResult,
     stellen = float(row["faq_stellen"].iloc[0]) if len(row) else None
     if len(row) and 1 <= row["faq_personen"].iloc[0] < threshold:
         stellen = None  # positions = count / key would reveal a small count
-    gaps = gem[gem["fehlende_plaetze"] > 0].nlargest(TOP_GAPS, "fehlende_plaetze")
+    gaps = gem[gem["klasse"] == "Unterversorgung"].nlargest(TOP_GAPS, "fehlende_plaetze")
     luecken = [f"{r.handlungsfeld}" + ("" if ags else f" ({r.name})") +
                f": {r.fehlende_plaetze:.0f} Plätze fehlen".replace(".", ",")
                for r in gaps.itertuples()]

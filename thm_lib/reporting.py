@@ -23,14 +23,14 @@ group at the Stichtag.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from thm_lib import target_group
 from thm_lib.labels import ERGEBNIS, ERGEBNIS_LABEL, STATUS_LABEL
-from thm_lib.suppression import PublishedTable, suppress, suppress_value
+from thm_lib.suppression import PublishedTable, select_rows, suppress, suppress_value
 
 TOTAL = "Insgesamt"
 """Label of total rows in report tables."""
@@ -505,8 +505,8 @@ class Report:
             titel=(f"Reichweite: Klient*innen im Zeitraum {self.period.label} je Zielgruppe "
                    f"am {self.stichtag:%d.%m.%Y}"), column_labels=labels)
         if from_kreis:
-            pub_clients = _select_rows(pub_clients, [str(self.ags)])
-            pub_reach = _select_rows(pub_reach, [str(self.ags)])
+            pub_clients = select_rows(pub_clients, [str(self.ags)])
+            pub_reach = select_rows(pub_reach, [str(self.ags)])
         return pub_clients, pub_reach
 
     def __repr__(self) -> str:
@@ -525,16 +525,6 @@ class Report:
         value = suppress_value(self.ohne_einwilligung,
                                self.schwelle if threshold is None else threshold)
         return 0 if value is None else value
-
-
-def _select_rows(table: PublishedTable, rows: list[str]) -> PublishedTable:
-    """Rows of a published table, with the suppression pattern of the whole table."""
-    published = table.published.loc[rows].copy()
-    published.attrs = dict(table.published.attrs)
-    internal = table.internal_unsuppressed.loc[rows].copy()
-    internal.attrs = dict(table.internal_unsuppressed.attrs)
-    return replace(table, published=published, internal_unsuppressed=internal,
-                   mask=table.mask.loc[rows].copy(), reason=table.reason.loc[rows].copy())
 
 
 def build_report(faelle: pd.DataFrame, bedarfe: pd.DataFrame | None, zielgruppe: pd.DataFrame,

@@ -34,7 +34,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -282,6 +282,22 @@ class PublishedTable:
                       for i in self.published.index],
             "data": [[plain(v) for v in row] for row in self.published.itertuples(index=False)],
         }}
+
+
+def select_rows(table: PublishedTable, rows: Sequence[Hashable]) -> PublishedTable:
+    """Rows of a published table, keeping the suppression pattern of the whole table.
+
+    Use it for a Kommune's part of a Kreis table: suppressing the Kommune's
+    row on its own could show a cell the Kreis table hides (and so reveal it
+    by differencing).
+    """
+    rows = list(rows)
+    published = table.published.loc[rows].copy()
+    published.attrs = dict(table.published.attrs)
+    internal = table.internal_unsuppressed.loc[rows].copy()
+    internal.attrs = dict(table.internal_unsuppressed.attrs)
+    return replace(table, published=published, internal_unsuppressed=internal,
+                   mask=table.mask.loc[rows].copy(), reason=table.reason.loc[rows].copy())
 
 
 # ---------------------------------------------------------------------------

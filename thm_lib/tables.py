@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ import pandas as pd
 from thm_lib.errors import DataError, Problem
 
 TABLE_SUFFIXES = (".xlsx", ".csv")
+_SEP_DIRECTIVE = re.compile(r"\ufeff?sep=([;,\t|])[ \t]*(\r\n|\n|\r)", re.I)
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,15 @@ def _delimiter(header: str) -> str:
 def read_csv_text(data: bytes, name: str) -> RawTable:
     """Parse CSV bytes (``;``/``,``/tab, UTF-8 with or without BOM, or cp1252)."""
     text = _decode(data, name)
+    directive = _SEP_DIRECTIVE.match(text)
+    if directive:  # Excel's "sep=;" first line: a setting, not a row Excel shows
+        text = text[directive.end():]
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise DataError([Problem(name, "Datei ist leer", "Bitte die Kopfzeile und Daten "
                                  "eintragen (Vorlage: 'thm vorlage')")])
     first = next(i for i, line in enumerate(lines) if line.strip())
-    sep = _delimiter(lines[first])
+    sep = directive.group(1) if directive else _delimiter(lines[first])
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error:

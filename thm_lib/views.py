@@ -18,6 +18,7 @@ from thm_lib.suppression import (
     PublishedTable,
     default_symbol,
     mark_public,
+    select_rows,
     small_label,
     suppress,
 )
@@ -44,14 +45,13 @@ def zielgruppe_je_gemeinde(ws: Workspace, ags: str = "") -> PublishedTable:
         if s not in wide:
             wide[s] = 0.0
     table = wide.set_index("name")[[*status, "gesamt"]].round().astype(int)
-    if ags:
-        table = table.loc[[ws.gemeinde_name(ags)]]
-    else:
-        table.loc[TOTAL] = table.sum()
+    table.loc[TOTAL] = table.sum()
     table.index.name = "Gemeinde"
-    return suppress(table, schwelle(ws), total_row=None if ags else TOTAL, total_col="gesamt",
-                    titel=f"Zielgruppe am {ws.stichtag:%d.%m.%Y} je Gemeinde und Status",
-                    column_labels={**_status_labels(ws), "gesamt": "Zielgruppe insgesamt"})
+    published = suppress(table, schwelle(ws), total_row=TOTAL, total_col="gesamt",
+                         titel=f"Zielgruppe am {ws.stichtag:%d.%m.%Y} je Gemeinde und Status",
+                         column_labels={**_status_labels(ws), "gesamt": "Zielgruppe insgesamt"})
+    # a Kommune gets its row of the Kreis table, with the Kreis table's hidden cells
+    return select_rows(published, [ws.gemeinde_name(ags)]) if ags else published
 
 
 def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:

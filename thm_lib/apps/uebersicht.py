@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -201,6 +202,36 @@ class UebersichtDaten:
         return replace(m, values=values)
 
 
+_FIT_RE = re.compile(r"(map_[0-9a-f]+)\.fitBounds\(\s*(\[\[[^\]]*\],\s*\[[^\]]*\]\])")
+
+
+def refit_on_resize(page: str) -> str:
+    """Make a folium page re-measure its map when its frame changes size.
+
+    Voilà renders outputs before they are visible; a Leaflet map created in a
+    zero-size frame draws every polygon at one point. A ``ResizeObserver``
+    calls ``invalidateSize`` and fits the map's initial bounds again. Pages
+    without a ``fitBounds`` call only get ``invalidateSize``.
+    """
+    match = _FIT_RE.search(page)
+    if match is None:
+        names = re.findall(r"var (map_[0-9a-f]+) = L\.map\(", page)
+        if not names:
+            return page
+        name, bounds = names[0], "null"
+    else:
+        name, bounds = match.group(1), match.group(2)
+    script = (
+        "<script>(function () {"
+        f"var m = {name}, b = {bounds};"
+        "function fit() { m.invalidateSize(); if (b) { m.fitBounds(b); } }"
+        "if (window.ResizeObserver) { new ResizeObserver(fit).observe(m.getContainer()); }"
+        "else { window.addEventListener('resize', fit); }"
+        "})();</script>")
+    head, sep, tail = page.rpartition("</html>")
+    return head + script + sep + tail if sep else page + script
+
+
 class Uebersicht:
     """The Übersicht app: Kommune and Handlungsfeld → figures, map, matrix, gaps.
 
@@ -301,7 +332,7 @@ class Uebersicht:
             fmap = maps.kreis_map(ws, self.daten.karten_measure(feld),
                                   handlungsfeld=None if feld == ALLE else feld,
                                   height=f"{height}px")
-            page = html.escape(maps.map_html(fmap), quote=True)
+            page = html.escape(refit_on_resize(maps.map_html(fmap)), quote=True)
             self._maps[key] = (f'<iframe class="thm-karte-frame" srcdoc="{page}" '
                                f'style="width:100%;height:{height + 10}px;border:0" '
                                'sandbox="allow-scripts"></iframe>')

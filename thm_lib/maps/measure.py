@@ -208,14 +208,16 @@ def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> li
     """
     values = measure.values.copy()
     values.index = values.index.astype(str)
-    if measure.details is not None:
-        measure.details.index = measure.details.index.astype(str)
     raw = (pd.Series(list(ags), dtype=str).map(values).astype(float)
            if measure.kind != "klasse" else None)
     if measure.kind == "klasse":
         cats = pd.Series(list(ags), dtype=str).map(values)
-        details = (pd.Series(list(ags), dtype=str).map(measure.details)
-                   if measure.details is not None else pd.Series([""] * len(cats)))
+        if measure.details is not None:
+            lookup = measure.details.copy()
+            lookup.index = lookup.index.astype(str)
+            details = pd.Series(list(ags), dtype=str).map(lookup)
+        else:
+            details = pd.Series([""] * len(cats))
         return [Shown(MISSING_TEXT if pd.isna(c) else
                       (f"{c} ({d})" if isinstance(d, str) and d else str(c)), math.nan)
                 for c, d in zip(cats, details, strict=True)]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _CM_PER_INCH = 2.54
 _METERS_PER_KM = 1000.0
+_PAD = 0.06  # margin around the Gemeinden, share of the larger side
 
 
 def pixel_size(cfg: dict[str, Any]) -> tuple[int, int]:
@@ -105,7 +106,12 @@ def static_map(
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.03, 0.24, 0.94, 0.68))
     gem.plot(ax=ax, color=gem["farbe"].tolist(), edgecolor="#444444", linewidth=0.6)
-    ax.set_aspect("equal")
+    # room for the scale bar (below) and the north arrow (right), outside the Gemeinden
+    minx, miny, maxx, maxy = gem.total_bounds
+    pad = _PAD * max(maxx - minx, maxy - miny)
+    ax.set_xlim(minx - pad, maxx + 2 * pad)
+    ax.set_ylim(miny - 2 * pad, maxy + pad)
+    ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
     fig.suptitle(m_.label, x=0.03, y=0.975, ha="left", fontsize=14, fontweight="bold")
 
@@ -140,7 +146,7 @@ def static_map(
 
 
 def _north_arrow(ax: Any) -> None:
-    ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.86), xycoords="axes fraction",
+    ax.annotate("N", xy=(0.965, 0.97), xytext=(0.965, 0.86), xycoords="axes fraction",
                 ha="center", va="center", fontsize=11, fontweight="bold",
                 arrowprops={"facecolor": "black", "width": 3, "headwidth": 10,
                             "headlength": 10})

@@ -1,0 +1,238 @@
+"""The apps in a real browser: ``thm app`` on a free loopback port, Debian chromium.
+
+Reuses ``browser`` and ``artifacts_dir`` from ``tests/conftest.py`` (chromium via
+``executable_path``; a missing chromium FAILS with an installation hint). Every
+request not to the loopback server (or ``data:``/``about:``/``blob:``) is
+aborted; the only ones Voilà makes are the Font Awesome stylesheets from a CDN
+(icons only), which are allowed to fail. The server is always stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+
+from thm_lib import scenarios, staffing, target_group
+from thm_lib.apps import common
+from thm_lib.io import load_workspace
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "about:", "blob:")
+HARMLESS = re.compile(r"fontawesome|font-awesome")
+START_TIMEOUT_S = 90
+RENDER_TIMEOUT_MS = 120_000
+PROBSTADT = "05899016"
+NOTEBOOK_CODE = ("from thm_lib.apps import", "common.arbeitsmappe()", ".show(")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _thm_command() -> list[str]:
+    exe = Path(sys.executable).with_name("thm")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("thm")
+    return [found] if found else [sys.executable, "-m", "thm_lib.cli"]
+
+
+@pytest.fixture(scope="module")
+def server(artifacts_dir) -> Iterator[str]:
+    """``thm app`` on a free port; yields the base URL; always stopped (process group)."""
+    port = _free_port()
+    log_path = artifacts_dir / "thm_app_server.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [*_thm_command(), "app", "--port", str(port), "--arbeitsmappe", str(common.SAMPLE)],
+            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while "THM-Apps laufen unter " + url not in log_path.read_text(encoding="utf-8"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("thm app ist nicht gestartet:\n"
+                                + log_path.read_text(encoding="utf-8")[-3000:], pytrace=False)
+                time.sleep(0.2)
+            yield url
+        finally:
+            _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture
+def app_page(browser):
+    """A page whose network is limited to the loopback server; blocked URLs recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    blocked: list[str] = []
+
+    def handle(route) -> None:
+        url = route.request.url
+        if url.startswith(LOCAL):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", handle)
+    page = context.new_page()
+    page.blocked_requests = blocked
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def ws():
+    return load_workspace(common.SAMPLE)
+
+
+def _open(page, server: str, notebook: str, ready: str) -> float:
+    t0 = time.perf_counter()
+    page.goto(server + f"voila/render/{notebook}", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector(ready, timeout=RENDER_TIMEOUT_MS)
+    return time.perf_counter() - t0
+
+
+def _page_text_everywhere(page) -> str:
+    texts = [page.content()]          # holds the map frames' srcdoc as well
+    for frame in page.frames[1:]:
+        try:
+            texts.append(frame.content())
+        except PlaywrightError:       # an old map frame, replaced meanwhile
+            continue
+    return "\n".join(texts)
+
+
+def _assert_private_and_codeless(page, ws) -> None:
+    source = _page_text_everywhere(page)
+    for code in NOTEBOOK_CODE:
+        assert code not in source, f"Notebook-Code in der Seite: {code}"
+    assert page.locator(".jp-InputArea-editor, .cm-editor, .CodeMirror").count() == 0
+    for area in page.locator(".jp-CodeCell .jp-InputArea").all():
+        assert area.inner_text().strip() == ""
+    ids = set(ws.faelle["fall_id"].astype(str))
+    found = ids & set(re.findall(r"[A-Za-z0-9-]+", source))
+    assert not found, f"{len(found)} Fallkennungen in der Seite"
+
+
+def _assert_only_harmless_blocked(page) -> None:
+    bad = [u for u in page.blocked_requests if not HARMLESS.search(u)]
+    assert not bad, f"Anfragen nach außen: {bad}"
+
+
+def test_uebersicht_second_kommune_and_offline_map(app_page, server, ws, artifacts_dir):
+    page = app_page
+    _open(page, server, "uebersicht.ipynb", ".thm-zielgruppe .thm-wert")
+    frame = page.frame_locator("iframe.thm-karte-frame")
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    n_gemeinden = len(ws.gebiete)
+    assert frame.locator("path.leaflet-interactive").count() >= n_gemeinden
+    page.screenshot(path=str(artifacts_dir / "app_uebersicht_kreis.png"), full_page=True)
+
+    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+    expected = common.fmt_number(round(
+        target_group.per_gemeinde(seg, ws.gebiete).set_index("ags").loc[PROBSTADT, "gesamt"]))
+    assert page.inner_text(".thm-zielgruppe .thm-wert") != expected
+    page.select_option(".thm-kommune select", label=ws.gemeinde_name(PROBSTADT))
+    page.wait_for_function(
+        "e => document.querySelector('.thm-zielgruppe .thm-wert').innerText.trim() === e",
+        arg=expected, timeout=30_000)
+    assert page.inner_text(".thm-zielgruppe .thm-wert").strip() == expected == "109"
+    # the map of the chosen Kommune renders its polygon, with no network
+    frame = page.frame_locator("iframe.thm-karte-frame")
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    assert frame.locator(".leaflet-container").count() == 1
+    page.screenshot(path=str(artifacts_dir / "app_uebersicht_probstadt.png"), full_page=True)
+    _assert_private_and_codeless(page, ws)
+    _assert_only_harmless_blocked(page)
+
+
+def test_angebotsfinder_duldung_excludes_offer(app_page, server, ws, artifacts_dir):
+    page = app_page
+    _open(page, server, "angebotsfinder.ipynb", ".thm-angebote")
+    page.select_option(".thm-gemeinde select", label="Musterstadt")
+    page.select_option(".thm-handlungsfeld select", label="Sprache")
+    page.select_option(".thm-status-wahl select", label="Aufenthaltsgestattung")
+    offer = "Sprache Musterstadt 1"       # A001: open to Gestattung, closed to Geduldete
+    cell = f".thm-angebote-tabelle td:text-is('{offer}')"
+    page.wait_for_selector(cell, timeout=30_000)
+    page.screenshot(path=str(artifacts_dir / "app_angebotsfinder_gestattung.png"),
+                    full_page=True)
+    page.select_option(".thm-status-wahl select", label="Duldung")
+    page.wait_for_selector(cell, state="detached", timeout=30_000)
+    row = page.locator(".thm-ausgeschlossen-tabelle tr", has=page.locator(f"td:text-is('{offer}')"))
+    assert "nicht offen für Geduldete" in row.inner_text()
+    page.screenshot(path=str(artifacts_dir / "app_angebotsfinder_duldung.png"), full_page=True)
+    _assert_private_and_codeless(page, ws)
+    _assert_only_harmless_blocked(page)
+
+
+def test_stellen_caseload_slider_equals_library(app_page, server, ws, artifacts_dir):
+    page = app_page
+    _open(page, server, "stellen_und_foerderung.ipynb", ".thm-stellen-tabelle")
+    readout = page.locator(".thm-schluessel .widget-readout")
+    start = int(readout.inner_text())
+    page.locator(".thm-schluessel .noUi-handle").focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "s => parseInt(document.querySelector('.thm-schluessel .widget-readout').innerText) "
+        "!== s", arg=start, timeout=10_000)
+    time.sleep(0.3)          # let the last key's change arrive
+    caseload = int(readout.inner_text())
+    assert caseload > start
+    sws = scenarios.szenario_workspace(
+        ws, {"annahmen": {"stellen": {"betreuungsschluessel": caseload}}})
+    bem = staffing.stellenbemessung(sws)
+    expected = common.fmt_positions(
+        bem.loc[bem["ebene"] == staffing.EBENE_KREIS, "fallzahl_stellen"].iloc[0])
+    cell = ".thm-stellen-tabelle tbody tr:nth-child(2) td:nth-child(2)"
+    page.wait_for_function(
+        "([sel, e]) => document.querySelector(sel).innerText.trim() === e",
+        arg=[cell, expected], timeout=30_000)
+    assert page.inner_text(cell).strip() == expected
+    assert f"1:{caseload}" in page.inner_text(".thm-stellen-tabelle")
+    page.screenshot(path=str(artifacts_dir / "app_stellen.png"), full_page=True)
+    _assert_private_and_codeless(page, ws)
+    _assert_only_harmless_blocked(page)
+
+
+def test_start_page_lists_the_apps_only(app_page, server):
+    page = app_page
+    page.goto(server, timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector("a[href*='uebersicht.ipynb']", timeout=RENDER_TIMEOUT_MS)
+    links = {a.get_attribute("href").rsplit("/", 1)[-1]
+             for a in page.locator("a[href$='.ipynb']").all()}
+    assert links == {"uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb"}
+    # notebook files are not served raw (no source download for viewers)
+    resp = page.request.get(server + "voila/files/uebersicht.ipynb")
+    assert resp.status in (403, 404)
