@@ -125,6 +125,10 @@ def test_population_weighted_point_from_finer_layer():
     assert (pts.loc[G1].x, pts.loc[G1].y) == pytest.approx((2000.0, 1000.0))
     rep = gebiete().geometry.iloc[1].representative_point()  # zero weight: fallback
     assert (pts.loc[G2].x, pts.loc[G2].y) == pytest.approx((rep.x, rep.y))
+    # the cost matrix measures from that point (2 km straight line to the offer)
+    ann = merge(default_annahmen(), {"erreichbarkeit": {"einheit": "km", "umwegfaktor": 1.0}})
+    c = access.cost_matrix(gebiete(), angebote([Point(2000, 3000)]), ann, feinraster=fein)
+    assert c.loc[G1, "A0"] == pytest.approx(2.0)
 
 
 def test_cost_matrix_straight_line_minutes_and_km():

@@ -19,6 +19,7 @@ from shapely.geometry import Point, box
 from thm_lib import coverage
 from thm_lib.access import weight_function
 from thm_lib.config import default_annahmen, merge
+from thm_lib.target_group import altersgruppen
 from thm_lib.workspace import CRS_METRIC, Workspace
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
@@ -478,7 +479,7 @@ def test_sample_versorgungsgrad_matches_independent_2sfca(sample):
     reach = _independent_reach(ws, feld)
     dem = r.bedarf[r.bedarf["handlungsfeld"] == feld]
     # Classic 2SFCA per status with the age-share rule, written out with loops.
-    bands = {"18-20": (18, 20), "21-24": (21, 24), "25-27": (25, 27)}
+    bands = {label: (von, bis) for von, bis, label in altersgruppen(ws.annahmen)}
 
     def share(o, row_):
         if not o["zugang_duldung" if row_["status"] == "duldung" else "zugang_gestattung"]:

@@ -11,6 +11,7 @@ import pytest
 from helpers_io import (
     KREIS,
     MUSTERSTADT,
+    SAMPLE,
     column,
     copy_sample,
     csv_to_xlsx,
@@ -23,7 +24,7 @@ from helpers_io import (
 from openpyxl import Workbook
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from thm_lib.columns import parse_ags, parse_date, parse_float, parse_int
+from thm_lib.columns import CellError, parse_ags, parse_date, parse_float, parse_int
 from thm_lib.errors import MAX_SHOWN, DataError, ProblemCollector
 from thm_lib.gebiete import read_gebiete
 from thm_lib.io import load_workspace, type_table
@@ -419,7 +420,8 @@ def test_parse_float_rejects(text):
 
 @pytest.mark.parametrize(("text", "value"), [
     ("31.12.2021", pd.Timestamp(2021, 12, 31)), ("2021-12-31", pd.Timestamp(2021, 12, 31)),
-    ("1.2.21", pd.Timestamp(2021, 2, 1)), ("2021-12-31 00:00:00", pd.Timestamp(2021, 12, 31))])
+    ("1.2.21", pd.Timestamp(2021, 2, 1)), ("2021-12-31 00:00:00", pd.Timestamp(2021, 12, 31)),
+    ("31.12.2021 00:00", pd.Timestamp(2021, 12, 31))])
 def test_parse_date(text, value):
     assert parse_date(text) == value
 
@@ -428,6 +430,12 @@ def test_parse_date(text, value):
 def test_parse_date_rejects(text):
     with pytest.raises(ValueError):
         parse_date(text)
+
+
+def test_excel_serial_date_gets_its_own_hint():
+    with pytest.raises(CellError, match="Excel-Zahl") as info:
+        parse_date("44561")
+    assert "als Datum formatieren" in info.value.hinweis
 
 
 @pytest.mark.parametrize(("text", "value"), [("05899004", "05899004"), ("5899004", "05899004"),
@@ -543,3 +551,16 @@ def test_excel_sep_directive_line():
     assert list(raw.frame.columns) == ["ags", "plaetze"]
     assert raw.frame.values.tolist() == [["05899004", "1,5"]]
     assert raw.zeilen == [2]
+
+
+def test_file_names_in_any_case(tmp_path):
+    """Windows users write 'Angebote.xlsx'; the server's file system tells case apart."""
+    folder = copy_sample(tmp_path)
+    csv_to_xlsx(folder, "angebote")
+    for old, new in (("angebote.xlsx", "Angebote.XLSX"), ("zielgruppe.csv", "Zielgruppe.csv"),
+                     ("gebiete.geojson", "Gebiete.GeoJSON"), ("annahmen.yaml", "Annahmen.yaml")):
+        (folder / old).rename(folder / new)
+    ws = load_workspace(folder)
+    assert len(ws.angebote) == len(read_rows(SAMPLE / "angebote.csv")[1])
+    assert ws.name == "Musterkreis (fiktiv)"  # from Annahmen.yaml
+    assert any("Angebote.XLSX" in w for w in ws.warnungen)

@@ -66,7 +66,8 @@ def test_saved_map_renders_offline(ws, geduldete, offline_page, tmp_path, artifa
     assert page.locator(GEMEINDEN).count() == len(ws.gebiete)
     assert page.locator(OFFERS).count() == len(offers)
     assert page.locator(".thm-legende").inner_text().startswith("Geduldete 18–27 Jahre")
-    assert "GeoBasis-DE" in page.locator(".leaflet-control-attribution").inner_text()
+    attribution = page.locator(".leaflet-control-attribution").inner_text()
+    assert "Musterkreis (fiktiv), synthetisch erzeugt" in attribution
     page.screenshot(path=str(artifacts_dir / "karte_musterkreis.png"))
     assert page.blocked_requests == [] and page.errors == []
 

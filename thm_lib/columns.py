@@ -29,7 +29,9 @@ _INT_RE = re.compile(r"^[+-]?\d{1,3}([. ]\d{3})+$|^[+-]?\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _AGS_RE = re.compile(r"^\d{7,8}$")
 _PLZ_RE = re.compile(r"^\d{1,5}$")
-_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d.%m.%y", "%Y-%m-%d %H:%M:%S")
+_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d.%m.%y", "%Y-%m-%d %H:%M:%S",
+                 "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S")
+_EXCEL_SERIAL_RE = re.compile(r"^\d{5}([.,]\d+)?$")
 #: Largest magnitude an integer cell may have (pandas Int64 holds up to 2**63 - 1).
 INT_LIMIT = 2**53
 #: Plausible years of a date cell; also keeps dates inside datetime64[ns] (1677-2262).
@@ -138,6 +140,10 @@ def parse_date(text: str) -> pd.Timestamp:
             raise CellError(f"Datum liegt nicht zwischen {DATE_YEARS[0]} und {DATE_YEARS[1]}",
                             "Bitte das Jahr prüfen (vierstellig, z. B. 31.12.2021)")
         return pd.Timestamp(value)
+    if _EXCEL_SERIAL_RE.match(t):
+        raise CellError("Datum steht als Excel-Zahl da, nicht als Datum",
+                        "Bitte die Spalte in Excel als Datum formatieren (TT.MM.JJJJ) und neu "
+                        "speichern")
     raise ValueError(text)
 
 

@@ -51,16 +51,53 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_annahmen(data: dict[str, Any], datei: str) -> list[Problem]:
-    defaults = default_annahmen()
+#: Sections whose keys are data (a Handlungsfeld, a pay grade), not fixed settings.
+OPEN_MAPS = frozenset({"bedarf.standardquoten", "finanzierung.personalkosten_je_vzae"})
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja/nein"
+    if isinstance(value, int | float):
+        return "Zahl"
+    if isinstance(value, str):
+        return "Text"
+    if isinstance(value, list):
+        return "Liste"
+    if isinstance(value, dict):
+        return "Zuordnung"
+    return "leer" if value is None else type(value).__name__
+
+
+def _check_shape(data: Any, default: Any, key: str, datei: str) -> list[Problem]:
+    """Compare a user value with the shape of its default (mapping, list, number, text)."""
+    if default is None or data is None:
+        return []
+    want, got = _kind(default), _kind(data)
+    if want == "Zahl" and got == "Zahl":
+        return []
+    if want != got:
+        return [Problem(datei, f"muss {'eine ' if want != 'ja/nein' else ''}{want} sein, ist "
+                        f"{got}", "Bitte wie in der Vorlage (docs/annahmen.md) angeben",
+                        spalte=key, wert=str(data))]
+    if want != "Zuordnung":
+        return []
     problems = []
-    for section, value in data.items():
-        if section not in defaults:
-            problems.append(Problem(datei, f"unbekannter Abschnitt '{section}'",
-                                    "Erlaubt: " + ", ".join(defaults)))
-        elif isinstance(defaults[section], dict) and not isinstance(value, dict):
-            problems.append(Problem(datei, f"Abschnitt '{section}' muss Unterschlüssel haben"))
+    for sub, value in data.items():
+        path = f"{key}.{sub}" if key else str(sub)
+        if key in OPEN_MAPS:
+            sample = next(iter(default.values()), None)
+            problems += _check_shape(value, sample, path, datei)
+        elif sub not in default:
+            problems.append(Problem(datei, "unbekannter Schlüssel", "Erlaubt: "
+                                    + ", ".join(map(str, default)), spalte=path))
+        else:
+            problems += _check_shape(value, default[sub], path, datei)
     return problems
+
+
+def _check_annahmen(data: dict[str, Any], datei: str) -> list[Problem]:
+    return _check_shape(data, default_annahmen(), "", datei)
 
 
 def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
@@ -108,6 +145,21 @@ def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
     for key, rate in a["bedarf"].get("standardquoten", {}).items():
         need(isinstance(rate, int | float) and 0 <= rate <= 1,
              f"bedarf.standardquoten.{key}", "Quote muss zwischen 0 und 1 liegen")
+    bands = z.get("altersgruppen") or []
+    ok_bands = all(isinstance(b, list) and len(b) == 2 and all(isinstance(x, int) for x in b)
+                   and b[0] <= b[1] for b in bands)
+    need(bool(bands) and ok_bands, "zielgruppe.altersgruppen",
+         "muss eine Liste von [von, bis]-Paaren ganzer Zahlen sein, z. B. [[18, 20], [21, 27]]")
+    g = number("erreichbarkeit", "gravitation_mindestkosten")
+    if g is not None:
+        need(g > 0, "erreichbarkeit.gravitation_mindestkosten", "muss größer als 0 sein")
+    k = a["karten"]
+    need(k.get("klassifikation") in ("natural_breaks", "quantiles"), "karten.klassifikation",
+         "erlaubt: natural_breaks, quantiles")
+    klassen = number("karten", "klassen")
+    if klassen is not None:
+        need(2 <= klassen <= 9 and klassen.is_integer(), "karten.klassen",
+             "muss eine ganze Zahl von 2 bis 9 sein")
     symbol = a["datenschutz"].get("zeichen_geheim")
     need(isinstance(symbol, str) and symbol != "" and not any(c.isdigit() for c in symbol),
          "datenschutz.zeichen_geheim", "muss ein Zeichen ohne Ziffern sein, z. B. '.'")
@@ -149,6 +201,9 @@ def load_annahmen(path: Path | None = None, overrides: dict[str, Any] | None = N
             raise DataError(problems)
         result = merge(result, user)
     if overrides:
+        problems = _check_shape(overrides, default_annahmen(), "", "Parameter 'annahmen'")
+        if problems:
+            raise DataError(problems)
         result = merge(result, overrides)
     problems = _check_values(result, datei)
     if problems:

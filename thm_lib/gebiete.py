@@ -12,6 +12,7 @@ import shapely
 from thm_lib import schemas
 from thm_lib.columns import normalise_plz, type_column
 from thm_lib.errors import DataError, Problem, ProblemCollector
+from thm_lib.tables import find_file
 from thm_lib.workspace import CRS_METRIC
 
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
@@ -22,8 +23,8 @@ VG250_LAND = 4  # GF = 4: Gebiete mit Struktur "Land" (without water areas)
 def find_gebiete(folder: Path) -> tuple[Path, str | None]:
     """Find the Gemeinde layer: ``gebiete.*`` or a BKG VG250 file; return path and layer."""
     for suffix in GEO_SUFFIXES:
-        path = folder / f"gebiete{suffix}"
-        if path.exists():
+        path = find_file(folder, f"gebiete{suffix}")
+        if path is not None:
             return path, None
     for path in sorted(folder.iterdir()):
         low = path.name.lower()

@@ -22,7 +22,7 @@ from thm_lib.config import load_annahmen
 from thm_lib.errors import DataError, Problem, ProblemCollector
 from thm_lib.gebiete import read_gebiete
 from thm_lib.programme import load_programm
-from thm_lib.tables import RawTable, find_table, read_table, read_xlsx, sheet_names
+from thm_lib.tables import RawTable, find_file, find_table, read_table, read_xlsx, sheet_names
 from thm_lib.workspace import CRS_METRIC, CRS_WEB, Workspace
 
 _BAND_RE = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|bis)\s*(\d{1,3})\s*(?:jahre)?\s*$", re.I)
@@ -54,8 +54,8 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     if not folder.is_dir():
         raise DataError([Problem(str(folder), "Ordner der Arbeitsmappe nicht gefunden",
                                  "Bitte den Pfad prüfen")])
-    annahmen = load_annahmen(folder / "annahmen.yaml", overrides)
-    programm = load_programm(folder / "programm.yaml")
+    annahmen = load_annahmen(find_file(folder, "annahmen.yaml"), overrides)
+    programm = load_programm(find_file(folder, "programm.yaml"))
     warnings: list[str] = []
     problems = ProblemCollector()
     _check_kreis(annahmen, problems)
@@ -198,7 +198,22 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
                warnings: list[str]) -> pd.DataFrame | None:
     """Type a raw table by its schema; record problems; return the typed frame.
 
-    The frame keeps a ``_zeile`` column with the user-visible row number.
+    Parameters
+    ----------
+    raw : RawTable
+        The table as text (:func:`thm_lib.tables.read_table`).
+    table : str
+        Key of :data:`thm_lib.schemas.TABLES`, e.g. ``angebote``.
+    problems : ProblemCollector
+        Receives one problem per bad cell (never raises itself).
+    warnings : list of str
+        Receives German warnings (placeholders, unknown columns).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Typed columns plus ``_zeile`` (the user-visible row number); ``None``
+        when required columns are missing.
     """
     columns = schemas.TABLES[table]
     missing = [c.name for c in columns if c.required and c.name not in raw.frame.columns]
@@ -361,8 +376,8 @@ def _load_bedarfe(folder: Path, have_faelle: bool, faelle_ok: bool,
         return None
     if path is not None:
         return _load(folder, "bedarfe", problems, warnings, required=False)
-    faelle_xlsx = folder / "faelle.xlsx"
-    if faelle_ok and faelle_xlsx.exists():  # else faelle.xlsx reported its own problems
+    faelle_xlsx = find_file(folder, "faelle.xlsx")
+    if faelle_ok and faelle_xlsx is not None:  # else faelle.xlsx reported its own problems
         try:
             if "bedarfe" in [n.strip().lower() for n in sheet_names(faelle_xlsx)]:
                 raw = read_xlsx(faelle_xlsx, "bedarfe")

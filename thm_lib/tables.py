@@ -43,9 +43,18 @@ class RawTable:
     zeilen: list[int]
 
 
+def find_file(folder: Path, name: str) -> Path | None:
+    """Return the file ``name`` in ``folder``, ignoring case (``Angebote.XLSX``)."""
+    exact = folder / name
+    if exact.is_file():
+        return exact
+    matches = sorted(p for p in folder.iterdir() if p.name.lower() == name.lower() and p.is_file())
+    return matches[0] if matches else None
+
+
 def find_table(folder: Path, stem: str) -> Path | None:
-    """Return ``folder/stem.xlsx`` or ``folder/stem.csv``; error if both exist."""
-    found = [folder / f"{stem}{s}" for s in TABLE_SUFFIXES if (folder / f"{stem}{s}").exists()]
+    """Return ``folder/stem.xlsx`` or ``folder/stem.csv`` (any case); error if both exist."""
+    found = [p for p in (find_file(folder, f"{stem}{s}") for s in TABLE_SUFFIXES) if p]
     if len(found) > 1:
         raise DataError([Problem(found[0].name, f"'{stem}' liegt doppelt vor "
                                  f"({', '.join(p.name for p in found)})",

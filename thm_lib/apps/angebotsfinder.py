@@ -27,6 +27,7 @@ import pandas as pd
 
 from thm_lib import access, coverage
 from thm_lib.apps.common import (
+    WIDE,
     esc,
     fmt_number,
     gemeinde_options,
@@ -186,19 +187,20 @@ class Angebotsfinder:
         status = list(ws.annahmen["zielgruppe"]["status"]) + [
             s for s in STATUS if s not in ws.annahmen["zielgruppe"]["status"]]
         self.status = widgets.Dropdown(options=[(STATUS_LABEL[s], s) for s in status],
-                                       value=status[0], description="Status")
+                                       value=status[0], description="Status", style=WIDE)
         self.status.add_class("thm-status-wahl")
         lo, hi = (int(x) for x in setting(ws, "profil_alter"))
         start = int(ws.annahmen["zielgruppe"]["alter_min"])
         self.alter = widgets.BoundedIntText(value=min(max(start, lo), hi), min=lo, max=hi,
-                                            description="Alter")
+                                            description="Alter", style=WIDE)
         self.alter.add_class("thm-alter")
         opts = gemeinde_options(ws)
-        self.gemeinde = widgets.Dropdown(options=opts, value=opts[0][1], description="Gemeinde")
+        self.gemeinde = widgets.Dropdown(options=opts, value=opts[0][1], description="Gemeinde",
+                                         style=WIDE)
         self.gemeinde.add_class("thm-gemeinde")
         felder = [(h, h) for h in ws.handlungsfelder] + [("Alle Handlungsfelder", ALLE)]
         self.handlungsfeld = widgets.Dropdown(options=felder, value=felder[0][1],
-                                              description="Handlungsfeld")
+                                              description="Handlungsfeld", style=WIDE)
         self.handlungsfeld.add_class("thm-handlungsfeld")
         self.meldung = widgets.HTML().add_class("thm-meldung")
         self.liste = widgets.HTML().add_class("thm-angebote")

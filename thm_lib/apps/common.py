@@ -208,11 +208,17 @@ def show_app(build: Callable[[Any], Any], value: str | os.PathLike[str] | None) 
 
 
 def header(titel: str, ws: Any, extra: Mapping[str, str] | None = None) -> widgets.HTML:
-    """Title line with the Kreis and Stichtag."""
+    """Info line with the Kreis and Stichtag (the notebook's markdown cell holds the title;
+    ``titel`` is the tooltip)."""
     info = f"{ws.name} · Stichtag {ws.stichtag:%d.%m.%Y}"
     if extra:
         info += "".join(f" · {k}: {v}" for k, v in extra.items())
-    return widgets.HTML(CSS + f"<h2>{esc(titel)}</h2><div class='thm-hinweis'>{esc(info)}</div>")
+    return widgets.HTML(CSS + f"<div class='thm-hinweis thm-kopf' title='{esc(titel)}'>"
+                        f"{esc(info)}</div>")
+
+
+WIDE = {"description_width": "initial"}
+"""Widget style: show the whole German description."""
 
 
 def personen_tabelle(ws: Any, bemessung: pd.DataFrame) -> Any:

@@ -23,6 +23,7 @@ import pandas as pd
 from thm_lib import funding, scenarios, staffing
 from thm_lib.apps.common import (
     KREIS,
+    WIDE,
     esc,
     fmt_eur,
     fmt_number,
@@ -294,7 +295,7 @@ class StellenUndFoerderung:
         d = standard(ws, KREIS, self.bemessung)
         lo, hi, step = setting(ws, "betreuungsschluessel")
         self.kommune = widgets.Dropdown(options=gemeinde_options(ws, LABEL_KREIS), value=KREIS,
-                                        description="Kommune")
+                                        description="Kommune", style=WIDE)
         self.kommune.add_class("thm-kommune")
         style = {"description_width": "16em"}
         layout = widgets.Layout(width="40em")
@@ -335,7 +336,7 @@ class StellenUndFoerderung:
                                                    indent=False)
         self.haushaltssicherung.add_class("thm-haushaltssicherung")
         self.modell = widgets.Dropdown(options=[(v, k) for k, v in MODELLE.items()],
-                                       value=d.modell, description="Finanzieren nach")
+                                       value=d.modell, description="Finanzieren nach", style=WIDE)
         self.modell.add_class("thm-modell")
         self.stellen = widgets.HTML().add_class("thm-stellen")
         self.plan = widgets.HTML().add_class("thm-plan")

@@ -25,6 +25,7 @@ import pandas as pd
 from thm_lib import access, coverage, staffing, target_group
 from thm_lib.apps.common import (
     KREIS,
+    WIDE,
     esc,
     fmt_number,
     fmt_percent,
@@ -255,11 +256,11 @@ class Uebersicht:
         self.daten = daten or UebersichtDaten.build(ws)
         self._maps: dict[tuple[str, str], str] = {}
         self.kommune = widgets.Dropdown(options=gemeinde_options(ws, LABEL_KREIS), value=KREIS,
-                                        description="Kommune")
+                                        description="Kommune", style=WIDE)
         self.kommune.add_class("thm-kommune")
         felder = [("Alle Handlungsfelder", ALLE)] + [(h, h) for h in ws.handlungsfelder]
         self.handlungsfeld = widgets.Dropdown(options=felder, value=ALLE,
-                                              description="Handlungsfeld")
+                                              description="Handlungsfeld", style=WIDE)
         self.handlungsfeld.add_class("thm-handlungsfeld")
         self.kennzahlen = widgets.HTML().add_class("thm-kennzahlen-box")
         self.karte = widgets.HTML().add_class("thm-karte")
@@ -333,7 +334,9 @@ class Uebersicht:
                                   handlungsfeld=None if feld == ALLE else feld,
                                   height=f"{height}px")
             page = html.escape(refit_on_resize(maps.map_html(fmap)), quote=True)
-            self._maps[key] = (f'<iframe class="thm-karte-frame" srcdoc="{page}" '
+            auswahl = html.escape(f"{ags}|{feld}", quote=True)
+            self._maps[key] = (f'<iframe class="thm-karte-frame" data-auswahl="{auswahl}" '
+                               f'srcdoc="{page}" '
                                f'style="width:100%;height:{height + 10}px;border:0" '
                                'sandbox="allow-scripts"></iframe>')
         return self._maps[key]
