@@ -238,6 +238,20 @@ def straight_line_km(origins: gpd.GeoSeries, destinations: gpd.GeoSeries) -> np.
     return np.hypot(ox - dx[None, :], oy - dy[None, :]) / METERS_PER_KM
 
 
+def straight_line_reach_km(annahmen: Mapping[str, Any]) -> float:
+    """Straight-line distance (km) at which the straight-line cost reaches the threshold.
+
+    The inverse of the estimated cost in :func:`cost_matrix`: ``einheit: km`` →
+    schwelle ÷ umwegfaktor; ``minuten`` → schwelle ÷ 60 × geschwindigkeit_kmh ÷
+    umwegfaktor. With a travel-time table this is only an approximation.
+    """
+    e = annahmen["erreichbarkeit"]
+    km = float(e["schwelle"])
+    if e["einheit"] == "minuten":
+        km = km / MINUTES_PER_HOUR * float(e["geschwindigkeit_kmh"])
+    return km / float(e["umwegfaktor"])
+
+
 def cost_matrix(gebiete: gpd.GeoDataFrame, angebote: gpd.GeoDataFrame,
                 annahmen: Mapping[str, Any], reisezeiten: pd.DataFrame | None = None,
                 feinraster: gpd.GeoDataFrame | None = None) -> pd.DataFrame:

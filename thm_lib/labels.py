@@ -52,3 +52,14 @@ ERGEBNIS_LABEL = {
     "kein_angebot": "kein Angebot",
     "offen": "offen",
 }
+
+FOERDERLINIE_LABEL = {
+    **{f"baustein_{i}": f"Förderbaustein {i}" for i in range(1, 7)},
+    "kim": "KIM",
+    "jmd": "Jugendmigrationsdienst",
+    "jobcenter": "Jobcenter",
+    "arbeitsagentur": "Agentur für Arbeit",
+    "bamf": "BAMF",
+    "kommune": "Kommune",
+    "sonstige": "sonstige",
+}

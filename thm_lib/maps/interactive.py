@@ -12,6 +12,8 @@ import geopandas as gpd
 import pandas as pd
 from jinja2 import Template
 
+from thm_lib import labels
+from thm_lib.access import straight_line_reach_km
 from thm_lib.maps.geometry import simplify_coverage, to_web
 from thm_lib.maps.legend import (
     Attribution,
@@ -40,18 +42,7 @@ CLASS_GEMEINDE = "thm-gemeinde"
 CLASS_OFFER = "thm-angebot"
 CLASS_RING = "thm-einzugsbereich"
 
-FOERDERLINIE_LABEL = {
-    **{f"baustein_{i}": f"Förderbaustein {i}" for i in range(1, 7)},
-    "kim": "KIM",
-    "jmd": "Jugendmigrationsdienst",
-    "jobcenter": "Jobcenter",
-    "arbeitsagentur": "Agentur für Arbeit",
-    "bamf": "BAMF",
-    "kommune": "Kommune",
-    "sonstige": "sonstige",
-}
 _METERS_PER_KM = 1000.0
-_MINUTES_PER_HOUR = 60.0
 
 
 def handlungsfeld_colors(handlungsfelder: list[str]) -> dict[str, str]:
@@ -76,7 +67,7 @@ def offer_popup_html(angebot: Mapping[str, Any]) -> str:
     rows = [
         ("Träger", str(angebot.get("traeger") or "")),
         ("Handlungsfeld", str(angebot.get("handlungsfeld") or "")),
-        ("Förderlinie", FOERDERLINIE_LABEL.get(foerder, foerder)),
+        ("Förderlinie", labels.FOERDERLINIE_LABEL.get(foerder, foerder)),
         ("Plätze pro Jahr", plaetze_text),
         ("Offen für Geduldete", _ja_nein(angebot.get("zugang_duldung"))),
         ("Offen für Gestattete", _ja_nein(angebot.get("zugang_gestattung"))),
@@ -89,18 +80,9 @@ def offer_popup_html(angebot: Mapping[str, Any]) -> str:
 
 
 def catchment_radius_m(annahmen: Mapping[str, Any]) -> float:
-    """Straight-line radius of the access threshold, in metres.
-
-    Inverts the straight-line cost of :func:`thm_lib.access.cost_matrix`:
-    ``einheit: km`` → schwelle ÷ umwegfaktor; ``minuten`` → schwelle ÷ 60 ×
-    geschwindigkeit_kmh ÷ umwegfaktor. With a travel-time table the ring is
-    only an approximation of who is in reach.
-    """
-    e = annahmen["erreichbarkeit"]
-    km = float(e["schwelle"])
-    if e["einheit"] == "minuten":
-        km = km / _MINUTES_PER_HOUR * float(e["geschwindigkeit_kmh"])
-    return km / float(e["umwegfaktor"]) * _METERS_PER_KM
+    """Straight-line radius of the access threshold, in metres (see
+    :func:`thm_lib.access.straight_line_reach_km`)."""
+    return straight_line_reach_km(annahmen) * _METERS_PER_KM
 
 
 def gemeinde_layer_data(
