@@ -79,6 +79,7 @@ def test_broken_arbeitsmappe_shows_german_message_not_traceback(tmp_path, capsys
     assert app is None
     out = capsys.readouterr().out
     assert "Traceback" not in out
+    assert "Die Arbeitsmappe enthält Fehler" in out and "zielgruppe" in out
     html = common.error_html(RuntimeError("interna /geheim/pfad"))
     assert "interna" not in html and "Fehler" in html
 
@@ -206,7 +207,7 @@ def test_angebotsfinder_reasons_validity_age_distance_area(finder):
     assert why["A040"] == "Alter 26 außerhalb 18–25 Jahre"
     assert why["A044"].startswith("am Stichtag 31.12.2021 nicht gültig (ab 01.01.2020 bis "
                                   "30.06.2021)")
-    assert re.fullmatch(r"zu weit: \d+ Min\. \(Schwelle 45 Min\.\)", why["A043"])
+    assert re.fullmatch(r"zu weit: \d+,\d Min\. \(Schwelle 45 Min\.\)", why["A043"])
     assert why["A041"].startswith("aufsuchend nur in Neudorf am Muster")
     # the outreach offer serving Vorlagenfeld comes first (no travel)
     assert passend["angebot_id"].tolist() == ["A042", "A046"]
@@ -234,6 +235,24 @@ def test_angebotsfinder_partition_and_rules(ws, finder, status, alter, g, feld):
         assert o["beginn"] <= ws.stichtag
         assert r.aufsuchend or r.kosten <= schwelle
     assert (np.diff(passend["kosten"].to_numpy()) >= 0).all()
+    # every reason given for an excluded offer is true
+    kosten = finder.finder.kosten.loc[ags]
+    for r in aus.itertuples():
+        o = ang.loc[r.angebot_id]
+        for grund in r.gruende.split("; "):
+            if grund.startswith("nicht offen"):
+                assert status != "sonstige" and not bool(o[f"zugang_{status}"])
+            elif grund.startswith("Alter"):
+                assert not o["alter_min"] <= alter <= o["alter_max"]
+            elif grund.startswith("am Stichtag"):
+                assert o["beginn"] > ws.stichtag or o["ende"] < ws.stichtag
+            elif grund.startswith("zu weit"):
+                assert not o["aufsuchend"] and kosten[r.angebot_id] > schwelle
+            elif grund.startswith("aufsuchend nur in"):
+                area = o["einzugsgebiet"] or (o["ags"],)
+                assert o["aufsuchend"] and ags not in area
+            else:
+                pytest.fail(f"unbekannter Grund {grund}")
 
 
 # --------------------------------------------------------------------------- Stellen
@@ -397,3 +416,25 @@ def test_voila_command_is_loopback_without_sources():
 def test_serve_refuses_missing_arbeitsmappe(tmp_path, capsys):
     assert server.serve(9, tmp_path / "fehlt") == 2
     assert "nicht gefunden" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_busy_port(capsys):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert server.serve(port) == 1
+    assert "belegt" in capsys.readouterr().err
+
+
+def test_cli_app_command_help():
+    from click.testing import CliRunner
+
+    from thm_lib.cli import main
+
+    result = CliRunner().invoke(main, ["app", "--help"])
+    assert result.exit_code == 0
+    assert "--port" in result.output and "8866" in result.output
+    assert "--arbeitsmappe" in result.output

@@ -157,6 +157,8 @@ def test_uebersicht_second_kommune_and_offline_map(app_page, server, ws, artifac
     n_gemeinden = len(ws.gebiete)
     assert frame.locator("path.leaflet-interactive").count() >= n_gemeinden
     page.screenshot(path=str(artifacts_dir / "app_uebersicht_kreis.png"), full_page=True)
+    page.locator(".thm-matrix").screenshot(path=str(artifacts_dir / "app_uebersicht_matrix.png"))
+    page.locator(".thm-luecken").screenshot(path=str(artifacts_dir / "app_uebersicht_luecken.png"))
 
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
     expected = common.fmt_number(round(
@@ -240,3 +242,41 @@ def test_start_page_lists_the_apps_and_serves_no_source(app_page, server):
                  "voila/render/../../data_samples/musterkreis/faelle.csv",
                  "voila/api/contents/../../thm_lib"):
         assert page.request.get(server + path).status in (403, 404)
+
+
+EXECUTE_PROBE_JS = """
+async ([url, code]) => {
+  const ws = new WebSocket(url);
+  await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
+  const replies = [];
+  ws.onmessage = (e) => { try { replies.push(JSON.parse(e.data).msg_type); } catch (x) {} };
+  const msg = (type, content) => ({
+    header: {msg_id: type + Math.random(), msg_type: type, session: "probe", username: "",
+             date: new Date().toISOString(), version: "5.3"},
+    parent_header: {}, metadata: {}, content: content, channel: "shell", buffers: []});
+  ws.send(JSON.stringify(msg("execute_request", {code: code, silent: false,
+      store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true})));
+  ws.send(JSON.stringify(msg("kernel_info_request", {})));
+  await new Promise((ok) => setTimeout(ok, 3000));
+  ws.close();
+  return replies;
+}
+"""
+
+
+def test_viewer_cannot_execute_code_in_the_kernel(app_page, server, tmp_path, artifacts_dir):
+    page = app_page
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    _open(page, server, "stellen_und_foerderung.ipynb", ".thm-stellen-tabelle")
+    kernel_sockets = [u for u in sockets if "/api/kernels/" in u and "/channels" in u]
+    assert kernel_sockets, sockets
+    url = kernel_sockets[0].split("?", 1)[0] + "?session_id=probe"
+    marker = tmp_path / "ausgefuehrt.txt"
+    replies = page.evaluate(EXECUTE_PROBE_JS,
+                            [url, f"open({str(marker)!r}, 'w').write('x')"])
+    assert "kernel_info_reply" in replies          # the channel works ...
+    assert "execute_reply" not in replies          # ... but code is not run
+    assert not marker.exists()
+    log = (artifacts_dir / "thm_app_server.log").read_text(encoding="utf-8")
+    assert 'Received message of type "execute_request", which is not allowed' in log

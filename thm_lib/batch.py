@@ -94,6 +94,9 @@ def execute(notebook: str, out: Path, parameters: dict[str, Any]) -> None:
         kernel_name="python3", progress_bar=False,
         # NOTES.md: avoids a 4 s stall in about 1 of 20 kernel shutdowns
         shutdown_kernel="immediate",
+        # ipykernel 7 warns at every start that local TCP is unencrypted; the kernel
+        # only listens on loopback for this run, so keep the batch output readable
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
 
 

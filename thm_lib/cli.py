@@ -91,11 +91,13 @@ def batch(arbeitsmappe: Path, ausgabe: Path, kommunen: tuple[str, ...], jobs: in
               help="Ordner der Arbeitsmappe (Standard: $THM_ARBEITSMAPPE, sonst Musterkreis).")
 @click.option("--browser/--kein-browser", "open_browser", default=False,
               help="Startseite im Browser öffnen.")
-def app(port: int, arbeitsmappe: Path | None, open_browser: bool) -> None:
+@click.option("--vorheizen", is_flag=True,
+              help="Je App einen Kernel vorab starten (schneller, mehr Speicher).")
+def app(port: int, arbeitsmappe: Path | None, open_browser: bool, vorheizen: bool) -> None:
     """Die Apps für die Bündniskerngruppe mit Voilà starten (ohne Code, nur lokal)."""
     from thm_lib.apps.server import serve
 
-    sys.exit(serve(port, arbeitsmappe, open_browser))
+    sys.exit(serve(port, arbeitsmappe, open_browser, preheat=vorheizen))
 
 
 if __name__ == "__main__":

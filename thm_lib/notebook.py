@@ -127,8 +127,8 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
     untere = 100 * ws.annahmen["versorgung"]["untere_schwelle"]
     obere = 100 * ws.annahmen["versorgung"]["obere_schwelle"]
 
-    def colour(v: float) -> str:
-        if v != v:
+    def colour(v: Any) -> str:
+        if isinstance(v, str) or v != v:
             return ""
         if v < untere:
             return "background-color: #f4a6a6"
@@ -136,16 +136,19 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
             return "background-color: #a6c8f4"
         return "background-color: #d9f2d9"
 
-    return matrix.style.map(colour).format("{:.0f}", na_rep="–")
+    return matrix.style.map(colour).format(
+        lambda v: v if isinstance(v, str) else ("–" if v != v else f"{v:.0f}"))
 
 
-def erklaere_groesste_luecke(result: Any, ags: str = "") -> pd.DataFrame:
-    """The offers behind the Gemeinde × Handlungsfeld with the most missing places."""
+def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> pd.DataFrame:
+    """The offers behind the shown Unterversorgung with the most missing places."""
     from IPython.display import Markdown, display
 
     from thm_lib.coverage import explain
+    from thm_lib.views import versorgung_gesperrt
 
-    g = result.gemeinden if not ags else result.gemeinden[result.gemeinden["ags"] == ags]
+    g = result.gemeinden[~versorgung_gesperrt(ws, result)]
+    g = g[g["ags"] == ags] if ags else g
     g = g[(g["klasse"] == "Unterversorgung") & (g["fehlende_plaetze"] > 0)]
     if g.empty:
         display(Markdown("Keine Unterversorgung gefunden."))

@@ -48,12 +48,13 @@ def luecken_heatmap(matrix: pd.DataFrame, ax: Any = None, untere: float = 75.0,
     """Heatmap of the Versorgungsgrad (%) Gemeinde × Handlungsfeld.
 
     Colours: red below ``untere`` (Unterversorgung), white around 100 %,
-    blue above ``obere``; values are written into the cells.
+    blue above ``obere``; values are written into the cells; hidden cells
+    (suppression symbol) stay empty.
     """
     from matplotlib.colors import TwoSlopeNorm
 
     ax = _axes(ax, (10, 0.45 * len(matrix) + 2))
-    values = matrix.to_numpy(dtype=float)
+    values = matrix.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)  # hidden: NaN
     norm = TwoSlopeNorm(vmin=0, vcenter=(untere + obere) / 2, vmax=max(200.0, obere * 1.5))
     image = ax.imshow(np.clip(values, 0, norm.vmax), cmap="RdBu", norm=norm, aspect="auto")
     ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=40, ha="right")

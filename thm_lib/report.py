@@ -14,7 +14,7 @@ import pandas as pd
 
 from thm_lib import coverage, staffing, target_group, views
 from thm_lib.batch import KREIS_KEY, NOTEBOOKS
-from thm_lib.suppression import small_label, suppress_value
+from thm_lib.suppression import small_label
 from thm_lib.workspace import Workspace
 
 NOTEBOOK_TITLES = {
@@ -33,29 +33,28 @@ def key_figures(ws: Workspace, ags: str, result: coverage.CoverageResult,
     Returns
     -------
     dict
-        ``zielgruppe`` (suppressed), ``stellen_faq`` (positions by the FAQ
-        rule), ``unterversorgung`` (number of Gemeinde × Handlungsfeld cells in
-        Unterversorgung) and ``luecken`` (the largest gaps as German text).
+        ``zielgruppe`` (as published in the Kreis table, with its hidden cells),
+        ``stellen_faq`` (positions by the FAQ rule; None where they would reveal
+        a hidden count), ``unterversorgung`` (shown Gemeinde × Handlungsfeld
+        cells in Unterversorgung) and ``luecken`` (the largest shown gaps, German).
     """
-    segmente = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    gem = result.gemeinden
+    gem = result.gemeinden[~views.versorgung_gesperrt(ws, result)]
+    personen = views.personen_tabelle(ws, bemessung)
+    shown = views.zielgruppe_je_gemeinde(ws).published.loc[
+        ws.gemeinde_name(ags) if ags else views.TOTAL, "gesamt"]
     if ags:
-        segmente = segmente[segmente["ags"] == ags]
         gem = gem[gem["ags"] == ags]
-        row = bemessung[(bemessung["ebene"] != "kreis") & (bemessung["ags"] == ags)]
+        row = bemessung[(bemessung["ebene"] != "kreis") & (bemessung["ags"] == ags)].iloc[0]
     else:
-        row = bemessung[bemessung["ebene"] == "kreis"]
-    persons = round(float(segmente["personen"].sum()))
-    threshold = views.schwelle(ws)
-    stellen = float(row["faq_stellen"].iloc[0]) if len(row) else None
-    if len(row) and 1 <= row["faq_personen"].iloc[0] < threshold:
-        stellen = None  # positions = count / key would reveal a small count
+        row = bemessung[bemessung["ebene"] == "kreis"].iloc[0]
+    hidden = views.stellen_gesperrt(personen, ags or views.KREIS, str(row["faq_regel"]))
+    stellen = None if hidden["faq"] else float(row["faq_stellen"])
     gaps = gem[gem["klasse"] == "Unterversorgung"].nlargest(TOP_GAPS, "fehlende_plaetze")
     luecken = [f"{r.handlungsfeld}" + ("" if ags else f" ({r.name})") +
                f": {r.fehlende_plaetze:.0f} Plätze fehlen".replace(".", ",")
                for r in gaps.itertuples()]
     return {
-        "zielgruppe": suppress_value(persons, threshold),
+        "zielgruppe": shown if isinstance(shown, str) else int(shown),
         "stellen_faq": stellen,
         "unterversorgung": int((gem["klasse"] == "Unterversorgung").sum()),
         "luecken": luecken,
@@ -102,10 +101,10 @@ def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
             sheets[name] = table
     sheets.update({
         "Angebote": views.angebote_uebersicht(ws, ags),
-        "Versorgung": views.versorgung_matrix(result, ags),
-        "Lücken": views.lueckenliste(result, ags),
+        "Versorgung": views.versorgung_matrix(ws, result, ags),
+        "Lücken": views.lueckenliste(ws, result, ags),
         "Fallevidenz": views.fallevidenz(result, ws, ags),
-        "Stellen": views.stellen_tabelle(bemessung, threshold, ags),
+        "Stellen": views.stellen_tabelle(ws, bemessung, ags),
         "Finanzierung": views.finanzierung_tabelle(ws, bemessung, ags)[1],
     })
     wo = ws.gemeinde_name(ags) if ags else ws.name

@@ -16,15 +16,15 @@ from thm_lib import labels, target_group
 from thm_lib.coverage import CoverageResult
 from thm_lib.suppression import (
     PublishedTable,
-    default_symbol,
     mark_public,
     select_rows,
-    small_label,
     suppress,
 )
 from thm_lib.workspace import Workspace
 
 TOTAL = "Insgesamt"
+KREIS = "__kreis__"
+"""Row key (and app dropdown value) of the whole Kreis."""
 
 
 def schwelle(ws: Workspace) -> int:
@@ -120,20 +120,32 @@ def _limit(result: CoverageResult, ags: str) -> pd.DataFrame:
     return g[g["ags"] == ags] if ags else g
 
 
-def versorgung_matrix(result: CoverageResult, ags: str = "") -> pd.DataFrame:
-    """Versorgungsgrad (%) as a Gemeinde × Handlungsfeld matrix (estimates, public)."""
-    g = _limit(result, ags)
+def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = "") -> pd.DataFrame:
+    """Versorgungsgrad (%) as a Gemeinde × Handlungsfeld matrix (estimates, public).
+
+    Cells of :func:`versorgung_gesperrt` hold the suppression symbol.
+    """
+    g = result.gemeinden.assign(versorgungsgrad=result.gemeinden["versorgungsgrad"].round(1))
+    g = g.astype({"versorgungsgrad": object})
+    g.loc[versorgung_gesperrt(ws, result), "versorgungsgrad"] = _symbol(ws)
+    g = g[g["ags"] == ags] if ags else g
     felder = list(dict.fromkeys(g["handlungsfeld"]))
     matrix = g.pivot(index="name", columns="handlungsfeld", values="versorgungsgrad")
     matrix = matrix.reindex(columns=felder)
     matrix.index.name = "Gemeinde"
-    return mark_public(matrix.round(1), "modellierte Versorgungsgrade",
+    return mark_public(matrix, "modellierte Versorgungsgrade",
                        titel="Versorgungsgrad in % je Gemeinde und Handlungsfeld")
 
 
-def lueckenliste(result: CoverageResult, ags: str = "", n: int | None = None) -> pd.DataFrame:
-    """Unterversorgung, largest missing places first (estimates, public)."""
-    g = _limit(result, ags)
+def lueckenliste(ws: Workspace, result: CoverageResult, ags: str = "", n: int | None = None
+                 ) -> pd.DataFrame:
+    """Unterversorgung, largest missing places first (estimates, public).
+
+    Rows of :func:`versorgung_gesperrt` are left out (their numbers would
+    reveal a hidden count); a note in the notebook says so.
+    """
+    g = result.gemeinden[~versorgung_gesperrt(ws, result)]
+    g = g[g["ags"] == ags] if ags else g
     gaps = g[g["klasse"] == "Unterversorgung"].sort_values("fehlende_plaetze",
                                                               ascending=False)
     if n is not None:
@@ -193,33 +205,95 @@ def bedarfsquoten(result: CoverageResult) -> pd.DataFrame:
     return q
 
 
-def stellen_tabelle(bemessung: pd.DataFrame, threshold: int, ags: str = "") -> pd.DataFrame:
+def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
+    """The person counts behind the staffing estimates, published as ONE table.
+
+    Rows: every Gemeinde plus the Kreis (total row :data:`KREIS`); count
+    columns ``faq_personen`` (counted for the FAQ rule) and
+    ``fallzahl_personen`` (target group for the caseload model), rounded.
+    Positions derived proportionally from a hidden count must be hidden as
+    well (see :func:`stellen_gesperrt`), since the assumptions are public.
+    """
+    from thm_lib.staffing import EBENE_KREIS
+
+    cols = ["faq_personen", "fallzahl_personen"]
+    b = bemessung.assign(ags=bemessung["ags"].astype(str))
+    b.loc[b["ebene"] == EBENE_KREIS, "ags"] = KREIS
+    table = b.set_index("ags")[cols].round().astype("int64")
+    return suppress(table, schwelle(ws), count_cols=cols, total_row=KREIS, row_sums=False,
+                    col_sums=True, symbol=_symbol(ws), titel="Gezählte Personen",
+                    column_labels={"faq_personen": "Personen (FAQ-Zählung)",
+                                   "fallzahl_personen": "Zielgruppe (Fallzahlmodell)"})
+
+
+def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict[str, bool]:
+    """Which staffing estimates of ``ags`` must be hidden because their count is hidden.
+
+    The FAQ result is hidden only when it comes from the key (``schluessel``:
+    persons / key); a minimum or full position reveals no count. The caseload
+    and workload models scale with the target group and are hidden with it.
+    """
+    from thm_lib.staffing import REGEL_SCHLUESSEL
+
+    mask = personen.mask.loc[ags]
+    return {"faq": bool(mask["faq_personen"]) and faq_regel == REGEL_SCHLUESSEL,
+            "fallzahl": bool(mask["fallzahl_personen"]),
+            "arbeitszeit": bool(mask["fallzahl_personen"])}
+
+
+def _symbol(ws: Workspace) -> str:
+    return str(ws.annahmen["datenschutz"]["zeichen_geheim"])
+
+
+def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = "") -> pd.DataFrame:
     """The three staffing estimates side by side (positions, public).
 
-    Positions are linear in one count (e.g. persons / 100), so where that count
-    is small (1 .. threshold-1) the count and every estimate derived from it
-    are hidden as well.
+    Counts and every estimate derived from a hidden count are hidden
+    (:func:`personen_tabelle`, :func:`stellen_gesperrt`).
     """
+    from thm_lib.staffing import EBENE_KREIS
+
+    personen = personen_tabelle(ws, bemessung)
     rows = bemessung[bemessung["ags"] == ags] if ags else bemessung
-    table = pd.DataFrame({
-        "Kommune": rows["name"],
-        "Personen (FAQ-Zählung)": rows["faq_personen"].round().astype(int),
-        "Stellen FAQ-Schlüssel": rows["faq_stellen"].round(2),
-        "Regel": rows["faq_regel"],
-        "Stellen Fallzahlmodell": rows["fallzahl_stellen"].round(2),
-        "Stellen Arbeitszeitmodell": rows["arbeitszeit_stellen"].round(2),
-        "bewilligte Stellen": rows["stellen_bestand"],
-        "Differenz FAQ – Bestand": rows["differenz_faq"].round(2),
-    }).set_index("Kommune")
-    small = table["Personen (FAQ-Zählung)"].between(1, threshold - 1).to_numpy()
-    if small.any():
-        table = table.astype(object)
-        table.loc[small, "Personen (FAQ-Zählung)"] = small_label(threshold)
-        derived = ["Stellen FAQ-Schlüssel", "Stellen Fallzahlmodell",
-                   "Stellen Arbeitszeitmodell", "Differenz FAQ – Bestand"]
-        table.loc[small, derived] = default_symbol()
-    return mark_public(table, "Stellen (VZÄ); kleine Zählungen und Ableitungen verborgen",
+    sym = _symbol(ws)
+    records = []
+    for _, r in rows.iterrows():
+        key = KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"])
+        hidden = stellen_gesperrt(personen, key, str(r["faq_regel"]))
+
+        def pos(value: float, model: str, hidden: dict[str, bool] = hidden) -> Any:
+            return sym if hidden[model] else round(float(value), 2)
+
+        records.append({
+            "Kommune": r["name"],
+            "Personen (FAQ-Zählung)": personen.published.loc[key, "faq_personen"],
+            "Stellen FAQ-Schlüssel": pos(r["faq_stellen"], "faq"),
+            "Regel": r["faq_regel"],
+            "Stellen Fallzahlmodell": pos(r["fallzahl_stellen"], "fallzahl"),
+            "Stellen Arbeitszeitmodell": pos(r["arbeitszeit_stellen"], "arbeitszeit"),
+            "bewilligte Stellen": r["stellen_bestand"],
+            "Differenz FAQ – Bestand": sym if hidden["faq"] else round(
+                float(r["differenz_faq"]), 2),
+        })
+    table = pd.DataFrame.from_records(records).set_index("Kommune")
+    return mark_public(table, "Stellen (VZÄ); Zählungen unterdrückt, Ableitungen verborgen",
                        titel="Stellenbemessung: drei Schätzungen nebeneinander")
+
+
+def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
+    """True per row of ``result.gemeinden`` whose modelled figures must be hidden.
+
+    Demand is persons × public rates, so it is hidden where the Gemeinde's
+    target group is hidden in :func:`zielgruppe_je_gemeinde` or where the
+    demand itself rounds to a small count (the rule of the apps as well).
+    """
+    table = zielgruppe_je_gemeinde(ws)
+    by_name = table.mask["gesamt"]
+    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+    g = result.gemeinden
+    hidden = g["ags"].map(lambda a: bool(by_name.get(names.get(a), False)))
+    small = g["bedarf"].map(lambda v: 1 <= round(float(v)) < schwelle(ws) if v == v else False)
+    return (hidden | small).astype(bool)
 
 
 def kennzahl(value: Any) -> str:

@@ -145,7 +145,7 @@ class Finder:
                 elif np.isnan(cost[j]):
                     gruende.append("Standort unbekannt")
                 else:
-                    gruende.append(GRUND_WEG.format(kosten=fmt_number(cost[j]),
+                    gruende.append(GRUND_WEG.format(kosten=fmt_number(cost[j], 1),
                                                     einheit=self.einheit, schwelle=schwelle))
             base = {"angebot_id": r.angebot_id, "name": r["name"], "traeger": r.traeger,
                     "handlungsfeld": r.handlungsfeld}
@@ -207,8 +207,6 @@ class Angebotsfinder:
         self.ausgeschlossen = widgets.HTML().add_class("thm-ausgeschlossen")
         self.widget = widgets.VBox([
             header("Angebotsfinder: passende Angebote für ein Profil", ws),
-            widgets.HTML("<div class='thm-hinweis'>Ein Profil beschreibt eine Gruppe "
-                         "(Status, Alter, Wohnort, Handlungsfeld), keine Person.</div>"),
             widgets.HBox([self.status, self.alter]),
             widgets.HBox([self.gemeinde, self.handlungsfeld]),
             self.meldung,

@@ -20,13 +20,12 @@ import pandas as pd
 
 from thm_lib.errors import DataError
 from thm_lib.suppression import suppress_value
+from thm_lib.views import KREIS
 
 ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
 """Environment variable naming the Arbeitsmappe the apps open (``thm app`` sets it)."""
 SAMPLE = Path(__file__).resolve().parents[2] / "data_samples" / "musterkreis"
 """The fictitious sample Kreis shipped with the repository."""
-KREIS = "__kreis__"
-"""Dropdown value meaning "the whole Kreis"."""
 
 CSS = """
 <style>
@@ -219,44 +218,3 @@ def header(titel: str, ws: Any, extra: Mapping[str, str] | None = None) -> widge
 
 WIDE = {"description_width": "initial"}
 """Widget style: show the whole German description."""
-
-
-def personen_tabelle(ws: Any, bemessung: pd.DataFrame) -> Any:
-    """The person counts behind the staffing estimates, published as ONE table.
-
-    Rows: every Gemeinde plus the Kreis (total row :data:`KREIS`); count
-    columns ``faq_personen`` (counted for the FAQ rule) and
-    ``fallzahl_personen`` (target group for the caseload model), rounded.
-    Positions derived proportionally from a hidden count must be hidden as
-    well (see :func:`stellen_gesperrt`), since the assumptions are public.
-
-    Returns
-    -------
-    thm_lib.suppression.PublishedTable
-    """
-    from thm_lib.staffing import EBENE_KREIS
-    from thm_lib.suppression import suppress
-
-    cols = ["faq_personen", "fallzahl_personen"]
-    b = bemessung.assign(ags=bemessung["ags"].astype(str))
-    b.loc[b["ebene"] == EBENE_KREIS, "ags"] = KREIS
-    table = b.set_index("ags")[cols].round().astype("int64")
-    return suppress(table, threshold(ws), count_cols=cols, total_row=KREIS, row_sums=False,
-                    col_sums=True, symbol=symbol(ws), titel="Gezählte Personen",
-                    column_labels={"faq_personen": "Personen (FAQ-Zählung)",
-                                   "fallzahl_personen": "Zielgruppe (Fallzahlmodell)"})
-
-
-def stellen_gesperrt(personen: Any, ags: str, faq_regel: str) -> dict[str, bool]:
-    """Which staffing estimates of ``ags`` must be hidden because their count is hidden.
-
-    The FAQ result is hidden only when it comes from the key (``schluessel``:
-    persons / key); a minimum or full position reveals no count. The caseload
-    and workload models scale with the target group and are hidden with it.
-    """
-    from thm_lib.staffing import REGEL_SCHLUESSEL
-
-    mask = personen.mask.loc[ags]
-    return {"faq": bool(mask["faq_personen"]) and faq_regel == REGEL_SCHLUESSEL,
-            "fallzahl": bool(mask["fallzahl_personen"]),
-            "arbeitszeit": bool(mask["fallzahl_personen"])}

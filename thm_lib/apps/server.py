@@ -50,6 +50,14 @@ def app_urls(port: int) -> dict[str, str]:
     return {nb: f"http://{HOST}:{port}/voila/render/{nb}" for nb in APPS}
 
 
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for_port(port: int, proc: subprocess.Popen | None = None,
                   timeout: float = START_TIMEOUT_S) -> bool:
     """Wait until something listens on ``HOST:port`` (False on timeout or if ``proc`` ended)."""
@@ -57,11 +65,9 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None,
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             return False
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
+        if _listening(port):
+            return True
+        time.sleep(0.1)
     return False
 
 
@@ -94,6 +100,9 @@ def serve(port: int = DEFAULT_PORT, arbeitsmappe: Path | None = None,
         env[ENV_ARBEITSMAPPE] = str(folder)
     # Same process group as this command: Ctrl+C reaches Voilà too; SIGTERM is turned
     # into the same orderly stop (Voilà then shuts its kernels down).
+    if _listening(port):
+        print(f"Fehler: Port {port} ist schon belegt; bitte --port wählen.", file=sys.stderr)
+        return 1
     proc = subprocess.Popen(voila_command(port, preheat=preheat), env=env)
     previous = _on_sigterm_interrupt()
     try:

@@ -22,7 +22,6 @@ import pandas as pd
 
 from thm_lib import funding, scenarios, staffing
 from thm_lib.apps.common import (
-    KREIS,
     WIDE,
     esc,
     fmt_eur,
@@ -32,13 +31,12 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
-    personen_tabelle,
     setting,
     show_app,
-    stellen_gesperrt,
     symbol,
     table_html,
 )
+from thm_lib.views import KREIS, personen_tabelle, stellen_gesperrt
 
 MODELLE = {"faq": "FAQ-Regel", "fallzahl": "Fallzahl", "arbeitszeit": "Arbeitszeit"}
 STELLEN_SPALTE = {"faq": "faq_stellen", "fallzahl": "fallzahl_stellen",
@@ -179,7 +177,7 @@ def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any) -> pd.DataFrame:
          f"{fmt_percent(e.erreichungsquote)} / 1:{fmt_number(e.betreuungsschluessel)}"),
         ("Arbeitszeit (Stunden je Fall)", pos("arbeitszeit", erg.stellen["arbeitszeit"]),
          pos("arbeitszeit", r["arbeitszeit_steuerung"]),
-         f"Fälle × {fmt_number(r['stunden_je_fall'], 1)} h / "
+         f"erwartete Fälle (wie Fallzahlmodell) × {fmt_number(r['stunden_je_fall'], 1)} h / "
          f"{fmt_number(r['netto_jahresarbeitsstunden'])} h je VZÄ"),
     ]
     out = pd.DataFrame(rows, columns=["Modell", "Stellen (VZÄ)", "davon Steuerung",
@@ -295,10 +293,11 @@ class StellenUndFoerderung:
         d = standard(ws, KREIS, self.bemessung)
         lo, hi, step = setting(ws, "betreuungsschluessel")
         self.kommune = widgets.Dropdown(options=gemeinde_options(ws, LABEL_KREIS), value=KREIS,
-                                        description="Kommune", style=WIDE)
+                                        description="Kommune", style=WIDE,
+                                        layout=widgets.Layout(width="30em"))
         self.kommune.add_class("thm-kommune")
-        style = {"description_width": "16em"}
-        layout = widgets.Layout(width="40em")
+        style = {"description_width": "20em"}
+        layout = widgets.Layout(width="46em")
         self.schluessel = widgets.IntSlider(
             value=int(d.betreuungsschluessel), min=int(lo), max=int(hi), step=int(step),
             description="Betreuungsschlüssel (Fälle je VZÄ)", style=style, layout=layout,

@@ -19,12 +19,12 @@ from functools import cached_property
 from typing import Any
 
 import ipywidgets as widgets
+import mapclassify  # noqa: F401 - the map classes need it; ~1 s import, paid with the app
 import numpy as np
 import pandas as pd
 
-from thm_lib import access, coverage, staffing, target_group
+from thm_lib import access, coverage, maps, staffing, target_group
 from thm_lib.apps.common import (
-    KREIS,
     WIDE,
     esc,
     fmt_number,
@@ -33,17 +33,16 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
-    personen_tabelle,
     published_count,
     setting,
     show_app,
-    stellen_gesperrt,
     symbol,
     table_html,
     threshold,
     tiles_html,
 )
 from thm_lib.suppression import PublishedTable, add_totals, suppress
+from thm_lib.views import KREIS, personen_tabelle, stellen_gesperrt
 
 ALLE = "__alle__"
 """Dropdown value meaning "all Handlungsfelder"."""
@@ -188,8 +187,6 @@ class UebersichtDaten:
 
     def karten_measure(self, feld: str) -> Any:
         """What the map colours: target group (all fields) or the Versorgungsgrad."""
-        from thm_lib import maps
-
         if feld == ALLE:
             pub = self.kennzahlen.published["zielgruppe"].drop(KREIS)
             values = pd.to_numeric(pub, errors="coerce").astype(float)
@@ -323,8 +320,6 @@ class Uebersicht:
     # ------------------------------------------------------------------ map
     def karte_html(self) -> str:
         """The map of the selection as an ``<iframe srcdoc>`` (Leaflet inlined, no network)."""
-        from thm_lib import maps
-
         key = (self.kommune.value, self.handlungsfeld.value)
         if key not in self._maps:
             ags, feld = key
@@ -375,8 +370,9 @@ class Uebersicht:
         note = (f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
                 f"unter {fmt_percent(a['untere_schwelle'])}, Überversorgung über "
                 f"{fmt_percent(a['obere_schwelle'])}.")
-        return (f'<table class="thm-tabelle thm-matrix-tabelle"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(rows)}</tbody></table><div class='thm-hinweis'>{legend}<br>"
+        return (f'<div style="overflow-x:auto"><table class="thm-tabelle thm-matrix-tabelle">'
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+                f"<div class='thm-hinweis'>{legend}<br>"
                 f"{esc(note)}</div>")
 
     # ------------------------------------------------------------------ gaps
