@@ -21,10 +21,11 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,8 @@ def execute(notebook: str, out: Path, parameters: dict[str, Any]) -> None:
     """Run one project notebook with papermill into ``out`` (a real kernel)."""
     import papermill
 
-    # no papermill ``cwd``: it changes the working directory of the whole process,
-    # which breaks relative paths in the other threads; every path here is absolute.
+    # no papermill ``cwd``: it changes the working directory of the whole process
+    # (unsafe beside other threads); every path here is absolute.
     papermill.execute_notebook(
         str(NOTEBOOK_DIR / f"{notebook}.ipynb"), str(out), parameters=parameters,
         kernel_name="python3", progress_bar=False,
@@ -123,12 +124,17 @@ def _swap_in(staging: Path, final: Path) -> None:
 
 
 def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
-                notebooks: Sequence[str], extra_outputs: Callable[[Path, str], dict[str, Any]]
-                ) -> KommuneResult:
+                notebooks: Sequence[str]) -> KommuneResult:
     """Run every notebook for one Kommune (``key`` = AGS or ``kreis``) and swap the result in.
 
-    Never raises: a failure is returned as ``ok=False`` with a German reason.
+    Map, workbook and key figures come first (:func:`thm_lib.report.kommune_outputs`,
+    with the Kommune's own ``annahmen_<ags>.yaml``), then the notebooks. Never
+    raises: a failure is returned as ``ok=False`` with a German reason. A
+    top-level function of plain arguments, so it can run in a worker process.
     """
+    from thm_lib.notebook import oeffne
+    from thm_lib.report import kommune_outputs
+
     start = time.perf_counter()
     staging = kreis_dir / f".{key}.neu"
     if staging.exists():
@@ -136,7 +142,7 @@ def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
     staging.mkdir(parents=True)
     ags = "" if key == KREIS_KEY else key
     try:
-        kennzahlen = extra_outputs(staging, ags)
+        kennzahlen = kommune_outputs(oeffne(arbeitsmappe, ags), ags, staging)
         for nb in notebooks:
             out = staging / f"{nb}.ipynb"
             execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags})
@@ -195,8 +201,7 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
     from tqdm import tqdm
 
     from thm_lib.io import load_workspace
-    from thm_lib.notebook import oeffne
-    from thm_lib.report import index_html, kommune_outputs
+    from thm_lib.report import index_html
 
     arbeitsmappe = Path(arbeitsmappe).resolve()
     ws = load_workspace(arbeitsmappe)
@@ -208,13 +213,11 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
         keys.insert(0, KREIS_KEY)
     names[KREIS_KEY] = ws.name
 
-    def outputs(folder: Path, ags: str) -> dict[str, Any]:
-        # the Kommune's own annahmen_<ags>.yaml applies, as in its notebooks
-        return kommune_outputs(oeffne(arbeitsmappe, ags) if ags else ws, ags, folder)
-
     jobs = jobs or os.cpu_count() or 1
     results: list[KommuneResult] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    # processes, not threads: besides the kernels, each run does GIL-bound work here
+    # (analysis, map, workbook, nbconvert); "spawn" avoids forking a threaded parent
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures = {}
         for key in keys:
             if key != KREIS_KEY and key not in names:
@@ -222,7 +225,7 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
                                              f"'{ws.name}' nicht (gebiete)."))
                 continue
             futures[pool.submit(run_kommune, arbeitsmappe, key, names[key], kreis_dir,
-                                notebooks, outputs)] = key
+                                tuple(notebooks))] = key
         bar = tqdm(total=len(futures), desc="Berichte", unit="Kommune", disable=not progress)
         for future in as_completed(futures):
             results.append(future.result())

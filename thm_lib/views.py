@@ -195,16 +195,6 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
                                       for k in ("passend", "naechstbeste", "kein_angebot")}})
 
 
-def bedarfsquoten(result: CoverageResult) -> pd.DataFrame:
-    """Need rates per Handlungsfeld and status (Kreis level, pooled), with interval and source.
-
-    Rates, not counts: the number of cases ``n`` is shown only from the threshold on.
-    """
-    q = result.bedarfsquoten
-    q = q.drop_duplicates(["handlungsfeld", "status", "altersgruppe", "quote"])
-    return q
-
-
 def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
     """The person counts behind the staffing estimates, published as ONE table.
 
@@ -296,15 +286,6 @@ def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
     return (hidden | small).astype(bool)
 
 
-def kennzahl(value: Any) -> str:
-    """Format a number German-style (thousands dot, decimal comma)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
 #: Scenarios shown in the staffing notebook and the index (see thm_lib.scenarios).
 STANDARD_SZENARIEN: dict[str, dict[str, Any]] = {
     "Basis (1:100, Fördersatz laut Programm)": {},
@@ -340,6 +321,11 @@ def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
                f"Geschäftsführende Stelle); gezeigt wird der Plan des Kreises.")
     else:
         wer = f"Finanzierungsplan für {row['name']} (Stellen nach FAQ-Schlüssel)."
+    key = KREIS if row["ebene"] == "kreis" else str(row["ags"])
+    if stellen_gesperrt(personen_tabelle(ws, bemessung), key, str(row["faq_regel"]))["faq"]:
+        return (f"{wer} Der Plan wird nicht gezeigt: die Stellen nach Schlüssel ließen auf "
+                "eine verborgene kleine Zahl schließen.", mark_public(
+                    pd.DataFrame(), "leer", titel="Finanzierungsplan"))
     plan = finanzierungsplan(float(row["faq_stellen"]), ws.programm, ws.annahmen,
                              haushaltssicherung=bool(row["haushaltssicherung"]))
     table = plan.tabelle().rename(columns={
@@ -372,4 +358,11 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
     table = wide.reindex(columns=[c for c in columns if c in wide.columns]).rename(
         columns=columns).round(2)
     table.index.name = "Szenario"
+    if ags:
+        from thm_lib.staffing import stellenbemessung
+
+        personen = personen_tabelle(ws, stellenbemessung(ws))
+        if bool(personen.mask.loc[ags].any()):  # every figure scales with a hidden count
+            table = table.astype(object)
+            table.loc[:, :] = _symbol(ws)
     return mark_public(table, "Szenarien (VZÄ, EUR)", titel="Szenarien im Vergleich")
