@@ -1,0 +1,92 @@
+"""Published tables of notebooks and reports: Kommune rows, hidden derived figures."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from thm_lib import coverage, staffing, views
+from thm_lib.io import load_workspace
+from thm_lib.privacy import assert_clean
+from thm_lib.report import buendnis_workbook, key_figures
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
+
+
+@pytest.fixture(scope="module")
+def ws():
+    return load_workspace(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def result(ws):
+    return coverage.analyse(ws)
+
+
+@pytest.fixture(scope="module")
+def bemessung(ws):
+    return staffing.stellenbemessung(ws)
+
+
+def test_kommune_row_is_the_row_of_the_kreis_table(ws) -> None:
+    kreis = views.zielgruppe_je_gemeinde(ws)
+    for ags, name in zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True):
+        one = views.zielgruppe_je_gemeinde(ws, ags)
+        assert one.published.loc[name].tolist() == kreis.published.loc[name].tolist()
+    # the sample has a Gemeinde with 1-4 Geduldete, so something is hidden at all
+    assert kreis.mask.to_numpy().any()
+
+
+def test_hidden_target_group_hides_modelled_figures(ws, result) -> None:
+    hidden = views.versorgung_gesperrt(ws, result)
+    assert hidden.any() and not hidden.all()
+    kreis = views.zielgruppe_je_gemeinde(ws)
+    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+    g = result.gemeinden
+    for i, row in g.iterrows():
+        expected = bool(kreis.mask.loc[names[row["ags"]], "gesamt"]) or (
+            1 <= round(row["bedarf"]) < views.schwelle(ws))
+        assert hidden[i] == expected
+    matrix = views.versorgung_matrix(ws, result)
+    symbol = ws.annahmen["datenschutz"]["zeichen_geheim"]
+    for i, row in g.iterrows():
+        cell = matrix.loc[row["name"], row["handlungsfeld"]]
+        assert (cell == symbol) == hidden[i]
+    gaps = views.lueckenliste(ws, result)
+    shown = {(n, h) for n, h in gaps.index}
+    assert not any(hidden[i] and (r["name"], r["handlungsfeld"]) in shown
+                   for i, r in g.iterrows())
+
+
+def test_positions_from_a_hidden_count_are_hidden(ws, bemessung) -> None:
+    personen = views.personen_tabelle(ws, bemessung)
+    table = views.stellen_tabelle(ws, bemessung)
+    symbol = ws.annahmen["datenschutz"]["zeichen_geheim"]
+    for _, r in bemessung.iterrows():
+        key = views.KREIS if r["ebene"] == "kreis" else r["ags"]
+        faq_hidden = bool(personen.mask.loc[key, "faq_personen"]) and r["faq_regel"] == \
+            "schluessel"
+        shown = table.loc[r["name"], "Stellen FAQ-Schlüssel"]
+        assert (shown == symbol) == faq_hidden
+        if not faq_hidden:
+            assert shown == pytest.approx(round(r["faq_stellen"], 2))
+        count = table.loc[r["name"], "Personen (FAQ-Zählung)"]
+        assert not (isinstance(count, int | float) and 1 <= count < views.schwelle(ws))
+
+
+def test_key_figures_use_published_values(ws, result, bemessung) -> None:
+    kreis = key_figures(ws, "", result, bemessung)
+    assert kreis["zielgruppe"] == 805  # 507 Geduldete + 298 Gestattete (see test_sample_kreis)
+    assert kreis["stellen_faq"] == pytest.approx(4.97)
+    small = key_figures(ws, "05899044", result, bemessung)  # Entwurfsweiler: 7 persons
+    assert small["zielgruppe"] == 7
+
+
+def test_workbook_passes_the_privacy_guard(ws, result, bemessung, tmp_path) -> None:
+    with (SAMPLE / "faelle.csv").open(encoding="cp1252") as f:
+        pseudonyms = [row["fall_id"] for row in csv.DictReader(f, delimiter=";")]
+    for ags in ("", "05899044"):
+        path = buendnis_workbook(ws, ags, result, bemessung, tmp_path / f"b{ags}.xlsx")
+        assert_clean([path], pseudonyms)
