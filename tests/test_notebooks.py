@@ -86,3 +86,25 @@ def test_staffing_figures_equal_library(executed, ws) -> None:
     # Probstadt has a Geschäftsführende Stelle: at least half a position (FAQ)
     assert glue["faq_stellen"] >= 0.5
     assert glue["zuwendung_gesamt"] > 0
+
+
+def test_readme_papermill_line_works(tmp_path: Path, ws) -> None:
+    """The README's papermill line, as written (only the output goes to a temp folder)."""
+    import shlex
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(x.strip() for x in readme.splitlines()
+                if x.strip().startswith(".venv/bin/papermill notebooks/"))
+    args = shlex.split(line)
+    out = tmp_path / "zielgruppe.ipynb"
+    args = [sys.executable, "-m", "papermill", *[str(out) if a.startswith("reports/") else a
+                                                 for a in args[1:]]]
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # "-p ags 05899016" arrives as the number 5899016; the notebook restores the AGS
+    z = ws.zielgruppe
+    raw = z[(z["ags"] == AGS) & (z["stichtag"] == ws.stichtag) & z["alter"].between(18, 27)
+            & z["status"].isin(["duldung", "gestattung"])]["anzahl"].sum()
+    assert read_glue(out)["zielgruppe"] == raw

@@ -19,6 +19,25 @@ from thm_lib.workspace import Workspace
 GLUE_MIME = "application/vnd.thm-werkbank.kennzahl+json"
 
 
+def ags_text(ags: object) -> str:
+    """The AGS parameter as 8-digit text ("" for the whole Kreis).
+
+    ``papermill -p ags 05899016`` passes the number 5899016 (YAML drops the
+    leading zero); this restores ``"05899016"``.
+    """
+    from thm_lib.columns import parse_ags
+    from thm_lib.errors import DataError, Problem
+
+    if ags is None or str(ags).strip() == "":
+        return ""
+    try:
+        return parse_ags(str(ags))
+    except ValueError:
+        raise DataError([Problem("Parameter 'ags'", "kein gültiger 8-stelliger "
+                                 "Gemeindeschlüssel", "Bitte z. B. 05899016 angeben",
+                                 wert=str(ags))]) from None
+
+
 def oeffne(arbeitsmappe: str | Path, ags: str = "", stichtag: str = "",
            annahmen: dict[str, Any] | None = None) -> Workspace:
     """Load the Arbeitsmappe for a notebook run (always the whole Kreis).
@@ -44,6 +63,7 @@ def oeffne(arbeitsmappe: str | Path, ags: str = "", stichtag: str = "",
     from thm_lib.columns import parse_date
     from thm_lib.io import load_workspace
 
+    ags = ags_text(ags)
     overrides: dict[str, Any] = {}
     if ags:
         overrides = kommune_overrides(Path(arbeitsmappe), str(ags))
