@@ -438,3 +438,21 @@ def test_cli_app_command_help():
     assert result.exit_code == 0
     assert "--port" in result.output and "8866" in result.output
     assert "--arbeitsmappe" in result.output
+
+
+def test_distance_reason_never_shows_a_cost_within_the_threshold(ws) -> None:
+    """The threshold is inclusive: a shown cost "45,0" beside "Schwelle 45" would contradict it."""
+    import re
+
+    from thm_lib.apps.angebotsfinder import Finder, Profil
+
+    finder = Finder(ws)
+    schwelle = float(ws.annahmen["erreichbarkeit"]["schwelle"])
+    seen = 0
+    for ags in ws.gebiete["ags"]:
+        _, excluded = finder.suche(Profil("gestattung", 20, ags))
+        for text in excluded["gruende"]:
+            for number in re.findall(r"zu weit: ([\d.,]+)", text):
+                seen += 1
+                assert float(number.replace(".", "").replace(",", ".")) > schwelle, text
+    assert seen > 0

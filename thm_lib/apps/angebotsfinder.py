@@ -145,7 +145,11 @@ class Finder:
                 elif np.isnan(cost[j]):
                     gruende.append("Standort unbekannt")
                 else:
-                    gruende.append(GRUND_WEG.format(kosten=fmt_number(cost[j], 1),
+                    # one decimal, but never rounded down onto the (inclusive) threshold
+                    decimals = 1
+                    while round(cost[j], decimals) <= float(schwelle) and decimals < 4:
+                        decimals += 1
+                    gruende.append(GRUND_WEG.format(kosten=fmt_number(cost[j], decimals),
                                                     einheit=self.einheit, schwelle=schwelle))
             base = {"angebot_id": r.angebot_id, "name": r["name"], "traeger": r.traeger,
                     "handlungsfeld": r.handlungsfeld}

@@ -227,7 +227,8 @@ def kreis_map(
                        note)).add_to(fmap)
     MetricScale().add_to(fmap)
     Attribution(attribution or cfg.get("quellenangabe") or "").add_to(fmap)
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    # top left under the zoom buttons: the legend (bottom right) never covers it
+    folium.LayerControl(collapsed=False, position="topleft").add_to(fmap)
     return fmap
 
 
