@@ -42,7 +42,7 @@ from thm_lib.apps.common import (
     tiles_html,
 )
 from thm_lib.suppression import PublishedTable, add_totals, suppress
-from thm_lib.views import KREIS, personen_tabelle, stellen_gesperrt
+from thm_lib.views import KREIS, personen_tabelle, stellen_gesperrt, versorgung_gesperrt
 
 ALLE = "__alle__"
 """Dropdown value meaning "all Handlungsfelder"."""
@@ -116,14 +116,10 @@ class UebersichtDaten:
     def versorgung(self) -> pd.DataFrame:
         """Coverage per Gemeinde × Handlungsfeld with a ``gesperrt`` flag.
 
-        A cell is hidden when the Gemeinde's target group is hidden in
-        :attr:`kennzahlen`, or its modelled demand rounds to a small count.
+        The rule of the reports: :func:`thm_lib.views.versorgung_gesperrt`.
         """
         g = self.result.gemeinden.copy()
-        hidden_gem = self.kennzahlen.mask["zielgruppe"]
-        t = self.kennzahlen.threshold
-        small = g["bedarf"].map(lambda v: isinstance(published_count(v, t), str))
-        g["gesperrt"] = g["ags"].map(hidden_gem).fillna(False).astype(bool) | small
+        g["gesperrt"] = versorgung_gesperrt(self.ws, self.result).to_numpy()
         return g
 
     # ------------------------------------------------------------------ views
