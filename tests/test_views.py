@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from thm_lib import coverage, staffing, views
@@ -90,3 +91,28 @@ def test_workbook_passes_the_privacy_guard(ws, result, bemessung, tmp_path) -> N
     for ags in ("", "05899044"):
         path = buendnis_workbook(ws, ags, result, bemessung, tmp_path / f"b{ags}.xlsx")
         assert_clean([path], pseudonyms)
+
+
+def test_trend_rows_are_rows_of_each_stichtag_kreis_table(ws) -> None:
+    name = ws.gemeinde_name("05899036")  # Schablonberg: small counts
+    trend = views.zielgruppe_verlauf(ws, "05899036")
+    for label, row in trend.published.iterrows():
+        tag = pd.Timestamp(pd.to_datetime(label, format="%d.%m.%Y"))
+        kreis = views.zielgruppe_je_gemeinde(ws, stichtag=tag)
+        assert row.tolist() == kreis.published.loc[name].tolist()
+    assert trend.mask.to_numpy().any()
+
+
+def test_kommune_reports_publish_breakdowns_only_for_the_kreis(ws, result) -> None:
+    kreis = views.bericht_tabellen(ws)
+    kommune = views.bericht_tabellen(ws, "05899016")
+    for name in ("Abschlüsse", "Bedarfe"):
+        assert kommune[name].published.equals(kreis[name].published)
+        assert kommune[name].titel.endswith(views.KREIS_NUR)
+    assert list(kommune["Fallzahlen"].published.index) == ["05899016"]
+    assert kommune["Fallzahlen"].published.loc["05899016"].tolist() == \
+        kreis["Fallzahlen"].published.loc["05899016"].tolist()
+    assert views.fallevidenz(result, ws, "05899016").published.equals(
+        views.fallevidenz(result, ws).published)
+    assert views.zielgruppe_struktur(ws, "05899016").published.equals(
+        views.zielgruppe_struktur(ws).published)

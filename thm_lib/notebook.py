@@ -108,14 +108,6 @@ def read_glue(path: str | Path) -> dict[str, Any]:
     return found
 
 
-def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
-    """The Berichtswesen report for the calendar year of the Stichtag (Kreis or Kommune)."""
-    from thm_lib.reporting import report_from_workspace
-
-    von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
-    return report_from_workspace(ws, von, ws.stichtag, ags=ags or None)
-
-
 QUELLE_KURZ = {"segment": "S", "status_altersgruppe": "SA", "status": "St", "kreis": "K",
                "standardquote": "A"}
 

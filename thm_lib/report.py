@@ -88,7 +88,6 @@ def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
                       bemessung: pd.DataFrame, path: Path) -> Path:
     """Write the Excel workbook for the Bündniskerngruppe (published tables only)."""
     from thm_lib.export import write_buendnis_workbook
-    from thm_lib.notebook import berichtsjahr
 
     threshold = views.schwelle(ws)
     sheets: dict[str, Any] = {
@@ -97,8 +96,7 @@ def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
         "Verlauf": views.zielgruppe_verlauf(ws, ags),
     }
     if ws.faelle is not None:
-        for name, table in berichtsjahr(ws, ags).published(threshold).items():
-            sheets[name] = table
+        sheets.update(views.bericht_tabellen(ws, ags))
     sheets.update({
         "Angebote": views.angebote_uebersicht(ws, ags),
         "Versorgung": views.versorgung_matrix(ws, result, ags),

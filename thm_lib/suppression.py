@@ -300,6 +300,24 @@ def select_rows(table: PublishedTable, rows: Sequence[Hashable]) -> PublishedTab
                    mask=table.mask.loc[rows].copy(), reason=table.reason.loc[rows].copy())
 
 
+def stack_rows(tables: Sequence[PublishedTable], index: pd.Index) -> PublishedTable:
+    """One-row published tables (e.g. from :func:`select_rows`) stacked under a new index.
+
+    Every row keeps the suppression pattern of the table it came from; the
+    tables must share columns and threshold.
+    """
+    def cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        out = pd.concat(frames)
+        out.index = index
+        out.attrs = dict(frames[0].attrs)
+        return out
+
+    first = tables[0]
+    return replace(first, published=cat([t.published for t in tables]),
+                   internal_unsuppressed=cat([t.internal_unsuppressed for t in tables]),
+                   mask=cat([t.mask for t in tables]), reason=cat([t.reason for t in tables]))
+
+
 # ---------------------------------------------------------------------------
 # the algorithm
 

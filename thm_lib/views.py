@@ -8,6 +8,7 @@ marked public (estimates, offers, positions, money). No computation of its own.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from thm_lib.suppression import (
     PublishedTable,
     mark_public,
     select_rows,
+    stack_rows,
     suppress,
 )
 from thm_lib.workspace import Workspace
@@ -36,9 +38,19 @@ def _status_labels(ws: Workspace) -> dict[str, str]:
     return {s: labels.STATUS_LABEL[s] for s in ws.annahmen["zielgruppe"]["status"]}
 
 
-def zielgruppe_je_gemeinde(ws: Workspace, ags: str = "") -> PublishedTable:
-    """Target group per Gemeinde and status (with totals), suppressed."""
-    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
+"""Title suffix of tables a Kommune report shows only for the whole Kreis."""
+
+
+def zielgruppe_je_gemeinde(ws: Workspace, ags: str = "", stichtag: pd.Timestamp | None = None
+                           ) -> PublishedTable:
+    """Target group per Gemeinde and status (with totals), suppressed.
+
+    A Kommune gets its row of the Kreis table, with the Kreis table's hidden
+    cells: suppressing its row alone could show a cell the Kreis table hides.
+    """
+    tag = ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
+    seg = target_group.segments(ws.zielgruppe, ws.annahmen, tag)
     wide = target_group.per_gemeinde(seg, ws.gebiete)
     status = list(ws.annahmen["zielgruppe"]["status"])
     for s in status:
@@ -48,17 +60,19 @@ def zielgruppe_je_gemeinde(ws: Workspace, ags: str = "") -> PublishedTable:
     table.loc[TOTAL] = table.sum()
     table.index.name = "Gemeinde"
     published = suppress(table, schwelle(ws), total_row=TOTAL, total_col="gesamt",
-                         titel=f"Zielgruppe am {ws.stichtag:%d.%m.%Y} je Gemeinde und Status",
+                         titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
                          column_labels={**_status_labels(ws), "gesamt": "Zielgruppe insgesamt"})
-    # a Kommune gets its row of the Kreis table, with the Kreis table's hidden cells
     return select_rows(published, [ws.gemeinde_name(ags)]) if ags else published
 
 
 def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
-    """Target group by age band (rows) and sex (columns), with totals, suppressed."""
+    """Target group by age band (rows) and sex (columns) of the Kreis, suppressed.
+
+    Only for the whole Kreis: the Gemeinde tables would add up to it, so a cell
+    hidden in one Gemeinde could be recovered from the Kreis table and the
+    others. A Kommune report shows the Kreis table, titled so.
+    """
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    if ags:
-        seg = seg[seg["ags"] == ags]
     table = seg.pivot_table(index="altersgruppe", columns="geschlecht", values="personen",
                             aggfunc="sum", fill_value=0.0)
     bands = [label for _, _, label in target_group.altersgruppen(ws.annahmen)]
@@ -68,26 +82,50 @@ def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
     table.loc[TOTAL] = table.sum()
     table.index.name = "Altersgruppe"
     return suppress(table, schwelle(ws), total_row=TOTAL, total_col="gesamt",
-                    titel="Zielgruppe nach Altersgruppe und Geschlecht",
+                    titel="Zielgruppe nach Altersgruppe und Geschlecht" + (
+                        KREIS_NUR if ags else ""),
                     column_labels={**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"})
 
 
 def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
-    """Target group per Stichtag and status (trend), suppressed."""
-    rows = {}
-    for tag in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique()):
-        seg = target_group.segments(ws.zielgruppe, ws.annahmen, pd.Timestamp(tag))
-        if ags:
-            seg = seg[seg["ags"] == ags]
-        rows[f"{pd.Timestamp(tag):%d.%m.%Y}"] = seg.groupby("status")["personen"].sum()
-    status = list(ws.annahmen["zielgruppe"]["status"])
-    table = pd.DataFrame(rows).T.reindex(columns=status, fill_value=0.0).fillna(0.0)
-    table = table.round().astype(int)
-    table["gesamt"] = table.sum(axis=1)
-    table.index.name = "Stichtag"
-    return suppress(table, schwelle(ws), total_col="gesamt", col_sums=False,
-                    titel="Entwicklung der Zielgruppe je Stichtag",
-                    column_labels={**_status_labels(ws), "gesamt": "insgesamt"})
+    """Target group per Stichtag and status (trend), suppressed.
+
+    Each Stichtag's row is the Gemeinde's (or the total) row of that
+    Stichtag's Kreis table (:func:`zielgruppe_je_gemeinde`), so the trend
+    hides exactly what the Kreis tables hide.
+    """
+    key = ws.gemeinde_name(ags) if ags else TOTAL
+    rows = [select_rows(zielgruppe_je_gemeinde(ws, stichtag=pd.Timestamp(tag)), [key])
+            for tag in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())]
+    labels_ = [f"{pd.Timestamp(t):%d.%m.%Y}"
+               for t in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())]
+    table = stack_rows(rows, pd.Index(labels_, name="Stichtag"))
+    return replace(table, titel="Entwicklung der Zielgruppe je Stichtag")
+
+
+def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
+    """The Berichtswesen report (internal) for the calendar year of the Stichtag."""
+    from thm_lib.reporting import report_from_workspace
+
+    von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
+    return report_from_workspace(ws, von, ws.stichtag, ags=ags or None)
+
+
+def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
+    """The published Berichtswesen tables of the Kreis or a Kommune (calendar year).
+
+    A Kommune gets its rows of the Kreis tables "Fallzahlen" and "Reichweite";
+    the breakdowns by Abschlussgrund and Handlungsfeld are published for the
+    Kreis only (Kommune tables would add up to the Kreis table and reveal
+    hidden cells by differencing).
+    """
+    kreis = berichtsjahr(ws).published(schwelle(ws))
+    if not ags:
+        return kreis
+    kommune = berichtsjahr(ws, ags).published(schwelle(ws))
+    return {name: kommune[name] if name in ("Fallzahlen", "Reichweite")
+            else replace(table, titel=(table.titel or name) + KREIS_NUR)
+            for name, table in kreis.items()}
 
 
 def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
@@ -113,11 +151,6 @@ def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
                                   "aufsuchend": "aufsuchend"})
     return mark_public(table, "Angebotsinventar, keine Personendaten",
                        titel="Angebote je Handlungsfeld")
-
-
-def _limit(result: CoverageResult, ags: str) -> pd.DataFrame:
-    g = result.gemeinden
-    return g[g["ags"] == ags] if ags else g
 
 
 def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = "") -> pd.DataFrame:
@@ -168,9 +201,10 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
     """Case evidence per Handlungsfeld: needs met passend / nächstbeste / kein Angebot.
 
     Counts from consented case records, suppressed; shown beside the computed
-    gap, never mixed into it.
+    gap, never mixed into it. Only for the whole Kreis (a Kommune report shows
+    the Kreis table, titled so): Kommune tables would add up to it.
     """
-    g = _limit(result, ags)
+    g = result.gemeinden
     n = g.groupby("handlungsfeld", sort=False)["faelle_n"].sum()
     shares = {k: (g[f"anteil_{k}"] * g["faelle_n"]).groupby(g["handlungsfeld"], sort=False)
               .sum() for k in ("passend", "naechstbeste", "kein_angebot")}
@@ -188,7 +222,8 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
                     total_row=TOTAL, total_col="gesamt",
                     share_cols={f"anteil_{k}": [k, "gesamt"]
                                 for k in ("passend", "naechstbeste", "kein_angebot")},
-                    titel="Fallevidenz: Bedarfe aus der Falldokumentation nach Ergebnis",
+                    titel="Fallevidenz: Bedarfe aus der Falldokumentation nach Ergebnis" + (
+                        KREIS_NUR if ags else ""),
                     column_labels={**{k: labels.ERGEBNIS_LABEL[k] for k in labels.ERGEBNIS},
                                    "gesamt": "Bedarfe insgesamt",
                                    **{f"anteil_{k}": f"Anteil {labels.ERGEBNIS_LABEL[k]}"
