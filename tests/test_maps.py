@@ -346,3 +346,16 @@ def test_reference_check_rejects_blank_map(ws):
     blank = image_statistics(np.ones((100, 100, 3)))
     assert abs(blank["nicht_weiss"] - ref["nicht_weiss"]) > 0.1
     assert ref["nicht_weiss"] > 0.2
+
+
+def test_kommune_map_hides_what_the_kreis_map_hides() -> None:
+    """One small count forces a second hidden cell; a one-Gemeinde map must hide it too."""
+    values = pd.Series([3.0, 40.0, 50.0, 60.0], index=["g1", "g2", "g3", "g4"])
+    measure = count_measure(values)
+    kreis = published_values(measure, list(values.index), 5)
+    hidden = [a for a, s in zip(values.index, kreis, strict=True) if s.suppressed]
+    assert hidden[0] == "g1" and len(hidden) == 2  # primary plus one secondary
+    for ags in values.index:
+        alone = published_values(measure, [ags], 5)[0]
+        full = kreis[list(values.index).index(ags)]
+        assert (alone.text, alone.suppressed) == (full.text, full.suppressed)

@@ -208,13 +208,11 @@ def _gemeinden_view(ws: Workspace, ags: str) -> Workspace:
 
 def zielgruppe_karte(ws: Workspace, ags: str = "", kacheln: str = "") -> Any:
     """Interactive map of the target group per Gemeinde (offline, suppressed)."""
-    from thm_lib import maps, target_group
+    from thm_lib import maps
+    from thm_lib.views import zielgruppe_kartenwerte
 
-    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    counts = target_group.per_gemeinde(seg, ws.gebiete).set_index("ags")["gesamt"].round()
-    view = _gemeinden_view(ws, ags)
-    return maps.kreis_map(view, maps.count_measure(counts.loc[view.gebiete["ags"]]),
-                          tiles=kacheln or None)
+    return maps.kreis_map(_gemeinden_view(ws, ags),
+                          maps.count_measure(zielgruppe_kartenwerte(ws)), tiles=kacheln or None)
 
 
 def versorgung_karte(ws: Workspace, ags: str, handlungsfeld: str, kacheln: str = "") -> Any:
@@ -229,12 +227,11 @@ def versorgung_karte(ws: Workspace, ags: str, handlungsfeld: str, kacheln: str =
 
 def zielgruppe_png(ws: Workspace, ags: str = "") -> Any:
     """Static print map of the target group (matplotlib figure)."""
-    from thm_lib import maps, target_group
+    from thm_lib import maps
+    from thm_lib.views import zielgruppe_kartenwerte
 
-    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    counts = target_group.per_gemeinde(seg, ws.gebiete).set_index("ags")["gesamt"].round()
-    view = _gemeinden_view(ws, ags)
-    return maps.static_map(view, maps.count_measure(counts.loc[view.gebiete["ags"]]))
+    return maps.static_map(_gemeinden_view(ws, ags),
+                           maps.count_measure(zielgruppe_kartenwerte(ws)))
 
 
 def anzahl_gemeinden(ws: Workspace, ags: str = "") -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from thm_lib import coverage, staffing, target_group, views
+from thm_lib import coverage, staffing, views
 from thm_lib.batch import KREIS_KEY, NOTEBOOKS
 from thm_lib.suppression import small_label
 from thm_lib.workspace import Workspace
@@ -74,11 +74,7 @@ def kommune_outputs(ws: Workspace, ags: str, folder: Path) -> dict[str, Any]:
     result = coverage.analyse(ws)
     bemessung = staffing.stellenbemessung(ws)
     view = ws.for_kommune(ags) if ags else ws
-    segmente = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    counts = target_group.per_gemeinde(segmente, ws.gebiete).set_index("ags")["gesamt"]
-    if ags:
-        counts = counts[[ags]]
-    fmap = maps.kreis_map(view, maps.count_measure(counts.round()))
+    fmap = maps.kreis_map(view, maps.count_measure(views.zielgruppe_kartenwerte(ws)))
     maps.save_map(fmap, folder / "karte.html")
     buendnis_workbook(ws, ags, result, bemessung, folder / "bericht.xlsx")
     return key_figures(ws, ags, result, bemessung)

@@ -65,6 +65,19 @@ def zielgruppe_je_gemeinde(ws: Workspace, ags: str = "", stichtag: pd.Timestamp 
     return select_rows(published, [ws.gemeinde_name(ags)]) if ags else published
 
 
+def zielgruppe_kartenwerte(ws: Workspace) -> pd.Series:
+    """Target group per Gemeinde (index ``ags``) for maps: the published totals of
+    :func:`zielgruppe_je_gemeinde`, NaN where that table hides them (the map then
+    hides them too, never shows a total the table hides)."""
+    table = zielgruppe_je_gemeinde(ws)
+    names = ws.gebiete.set_index("name")["ags"]
+    shown = table.published["gesamt"].drop(TOTAL)
+    values = pd.to_numeric(shown.where(~table.mask["gesamt"].drop(TOTAL)), errors="coerce")
+    values.index = names.reindex(values.index).to_numpy()
+    values.index.name = "ags"
+    return values.astype(float)
+
+
 def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
     """Target group by age band (rows) and sex (columns) of the Kreis, suppressed.
 

@@ -226,11 +226,15 @@ def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> li
                 for v in raw]
     from thm_lib.suppression import suppress
 
-    counts = raw.round().astype("Int64").to_frame("wert")
-    counts.index = pd.Index([f"g{i}" for i in range(len(counts))])
-    table = suppress(counts, threshold, count_cols=["wert"], row_sums=False, col_sums=True)
+    # suppress over every Gemeinde of the measure (the Kreis), then pick ``ags``: a map
+    # of one Kommune hides exactly what the Kreis map hides
+    everything = values.astype(float).round().astype("Int64").to_frame("wert")
+    table = suppress(everything, threshold, count_cols=["wert"], row_sums=False, col_sums=True)
+    picked = [str(a) for a in ags]
+    published = table.published["wert"].reindex(picked)
+    reason = table.reason["wert"].reindex(picked).fillna("")
     out = []
-    for cell, why in zip(table.published["wert"], table.reason["wert"], strict=True):
+    for cell, why in zip(published, reason, strict=True):
         if why:
             text = str(cell) if why == "primär" else f"{cell} (Datenschutz)"
             out.append(Shown(text, math.nan, str(why)))
