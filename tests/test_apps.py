@@ -107,10 +107,15 @@ def test_uebersicht_second_kommune_shows_its_library_values(ws, ueb):
     ueb.handlungsfeld.value = uebersicht.ALLE
     w = ueb.werte()
     assert w["zielgruppe"] == common.fmt_number(round(_zielgruppe(ws, PROBSTADT))) == "109"
-    rc = target_group.reach(target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag),
-                            ws.faelle, ws.annahmen, ws.stichtag, ws.gebiete).set_index("ags")
-    assert w["klienten"] == "21" == common.fmt_number(rc.loc[PROBSTADT, "klienten"])
-    assert w["reichweite"] == common.fmt_percent(21 / 109) == "19 %"
+    # clients in the report year 2021, counted by hand: consented, target group (status,
+    # 18-27), active in the year (began by 31.12., not ended before 01.01.)
+    f = ws.faelle
+    active = ((f["ags"] == PROBSTADT) & f["einwilligung"]
+              & f["status"].isin(["duldung", "gestattung"]) & f["alter"].between(18, 27)
+              & (f["beginn"] <= pd.Timestamp("2021-12-31"))
+              & (f["ende"].isna() | (f["ende"] >= pd.Timestamp("2021-01-01"))))
+    assert w["klienten"] == "20" == str(int(active.sum()))
+    assert w["reichweite"] == common.fmt_percent(20 / 109) == "18 %"
     # Probstadt has a Geschäftsführende Stelle and 45 counted persons: minimum 0.5 position
     assert w["stellen"] == "0,50"
     local = ws.for_kommune(PROBSTADT).angebote

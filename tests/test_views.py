@@ -116,3 +116,25 @@ def test_kommune_reports_publish_breakdowns_only_for_the_kreis(ws, result) -> No
         views.fallevidenz(result, ws).published)
     assert views.zielgruppe_struktur(ws, "05899016").published.equals(
         views.zielgruppe_struktur(ws).published)
+
+
+def test_reach_table_hides_at_least_what_the_target_group_table_hides(ws) -> None:
+    zg = views.zielgruppe_je_gemeinde(ws)
+    reach = views.reichweite_tabelle(ws)
+    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+    symbol = ws.annahmen["datenschutz"]["zeichen_geheim"]
+    for ags, row in reach.mask.iterrows():
+        name = names.get(ags, views.TOTAL)
+        for status in ("duldung", "gestattung"):
+            if zg.mask.loc[name, status]:
+                assert row[f"zielgruppe_{status}"]
+                assert row[f"reichweite_{status}"]  # a share of a hidden count is hidden
+        if zg.mask.loc[name, "gesamt"]:
+            assert row["zielgruppe"]
+    for col in reach.share_cols:
+        hidden = reach.mask[col]
+        assert (reach.published.loc[hidden, col] == symbol).all()
+    kennzahlen = views.kennzahlen_tabelle(ws)
+    assert kennzahlen.published.loc["05899016", "klienten"] == \
+        reach.published.loc["05899016", "klient_innen"]
+    assert views.KREIS in kennzahlen.published.index

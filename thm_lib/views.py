@@ -124,6 +124,75 @@ def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
     return report_from_workspace(ws, von, ws.stichtag, ags=ags or None)
 
 
+def _hide_also(table: PublishedTable, hide: pd.DataFrame,
+               shares: dict[str, list[str]], symbol: str) -> PublishedTable:
+    """Hide further cells (``hide`` True) and the shares derived from any hidden count.
+
+    Hiding more never reveals more: every value that was uncertain stays so.
+    """
+    published, mask, reason = (table.published.copy(), table.mask.copy(),
+                               table.reason.copy())
+    for col in hide.columns:
+        new = hide[col].reindex(mask.index).fillna(False).astype(bool) & ~mask[col]
+        published[col] = published[col].astype(object)
+        published.loc[new, col] = symbol
+        mask.loc[new, col] = True
+        reason.loc[new, col] = "sekundär"
+    for share, counts in shares.items():
+        new = mask[counts].any(axis=1) & ~mask[share]
+        published[share] = published[share].astype(object)
+        published.loc[new, share] = symbol
+        mask.loc[new, share] = True
+        reason.loc[new, share] = "anteil"
+    published.attrs = dict(table.published.attrs)
+    return replace(table, published=published, mask=mask, reason=reason)
+
+
+def reichweite_tabelle(ws: Workspace) -> PublishedTable:
+    """Reach of THM per Gemeinde and status in the calendar year of the Stichtag (Kreis table).
+
+    The target-group cells hide at least what :func:`zielgruppe_je_gemeinde`
+    hides: both tables publish the same numbers, and a cell shown in one but
+    hidden in the other would be recoverable.
+    """
+    table = berichtsjahr(ws).published(schwelle(ws))["Reichweite"]
+    zg = zielgruppe_je_gemeinde(ws)
+    status = list(ws.annahmen["zielgruppe"]["status"])
+    by_name = dict(zip(ws.gebiete["name"], ws.gebiete["ags"], strict=True))
+    hide = zg.mask.rename(index=lambda n: by_name.get(n, n))
+    hide = hide.rename(columns={**{s: f"zielgruppe_{s}" for s in status},
+                                "gesamt": "zielgruppe"})
+    shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in status}
+    shares["reichweite"] = ["klient_innen", "zielgruppe"]
+    return _hide_also(table, hide, shares, _symbol(ws))
+
+
+def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
+    """Target group, clients and reach per Gemeinde plus the Kreis row (:data:`KREIS`).
+
+    The columns ``zielgruppe``, ``klienten``, ``reichweite`` of
+    :func:`reichweite_tabelle`, so apps and reports show the same numbers
+    with the same hidden cells.
+    """
+    from thm_lib.reporting import TOTAL as REPORT_TOTAL
+
+    table = reichweite_tabelle(ws)
+    cols = {"zielgruppe": "zielgruppe", "klient_innen": "klienten", "reichweite": "reichweite"}
+
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[list(cols)].rename(columns=cols).rename(index={REPORT_TOTAL: KREIS})
+        out.attrs = dict(frame.attrs)
+        return out
+
+    return replace(table, published=pick(table.published),
+                   internal_unsuppressed=pick(table.internal_unsuppressed),
+                   mask=pick(table.mask), reason=pick(table.reason),
+                   count_cols=("zielgruppe", "klienten"), share_cols=("reichweite",),
+                   titel="Zielgruppe und Reichweite",
+                   column_labels={"zielgruppe": "Zielgruppe", "klienten": "Klient*innen",
+                                  "reichweite": "Reichweite"})
+
+
 def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
     """The published Berichtswesen tables of the Kreis or a Kommune (calendar year).
 
@@ -133,10 +202,10 @@ def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
     hidden cells by differencing).
     """
     kreis = berichtsjahr(ws).published(schwelle(ws))
+    kreis["Reichweite"] = reichweite_tabelle(ws)
     if not ags:
         return kreis
-    kommune = berichtsjahr(ws, ags).published(schwelle(ws))
-    return {name: kommune[name] if name in ("Fallzahlen", "Reichweite")
+    return {name: select_rows(table, [ags]) if name in ("Fallzahlen", "Reichweite")
             else replace(table, titel=(table.titel or name) + KREIS_NUR)
             for name, table in kreis.items()}
 

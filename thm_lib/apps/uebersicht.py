@@ -23,7 +23,7 @@ import mapclassify  # noqa: F401 - the map classes need it; ~1 s import, paid wi
 import numpy as np
 import pandas as pd
 
-from thm_lib import access, coverage, maps, staffing, target_group
+from thm_lib import access, coverage, maps, staffing
 from thm_lib.apps.common import (
     WIDE,
     esc,
@@ -38,11 +38,16 @@ from thm_lib.apps.common import (
     show_app,
     symbol,
     table_html,
-    threshold,
     tiles_html,
 )
-from thm_lib.suppression import PublishedTable, add_totals, suppress
-from thm_lib.views import KREIS, personen_tabelle, stellen_gesperrt, versorgung_gesperrt
+from thm_lib.suppression import PublishedTable
+from thm_lib.views import (
+    KREIS,
+    kennzahlen_tabelle,
+    personen_tabelle,
+    stellen_gesperrt,
+    versorgung_gesperrt,
+)
 
 ALLE = "__alle__"
 """Dropdown value meaning "all Handlungsfelder"."""
@@ -79,23 +84,8 @@ class UebersichtDaten:
     @classmethod
     def build(cls, ws: Any) -> UebersichtDaten:
         """Compute the Kreis-wide aggregates of ``ws``."""
-        a = ws.annahmen
-        seg = target_group.segments(ws.zielgruppe, a, ws.stichtag)
-        pg = target_group.per_gemeinde(seg, ws.gebiete).set_index("ags")
-        rc = target_group.reach(seg, ws.faelle, a, ws.stichtag, ws.gebiete).set_index("ags")
-        counts = pd.DataFrame({
-            "zielgruppe": pg["gesamt"].round().astype("int64"),
-            "klienten": rc["klienten"].reindex(pg.index).fillna(0).round().astype("int64"),
-        })
-        counts = add_totals(counts, total_row=KREIS)
-        counts["reichweite"] = counts["klienten"] / counts["zielgruppe"].where(
-            counts["zielgruppe"] > 0)
-        pub = suppress(counts, threshold(ws), count_cols=["zielgruppe", "klienten"],
-                       total_row=KREIS, row_sums=False, col_sums=True,
-                       share_cols={"reichweite": ["klienten", "zielgruppe"]},
-                       titel="Zielgruppe und Reichweite", symbol=symbol(ws),
-                       column_labels={"zielgruppe": "Zielgruppe", "klienten": "Klient*innen",
-                                      "reichweite": "Reichweite"})
+        # the reports' table (same numbers, same hidden cells as the Excel and HTML)
+        pub = kennzahlen_tabelle(ws)
         return cls(ws=ws, result=coverage.analyse(ws), kennzahlen=pub,
                    bemessung=staffing.stellenbemessung(ws))
 
@@ -297,8 +287,8 @@ class Uebersicht:
         suffix = "" if feld == ALLE else f" ({feld})"
         tiles = tiles_html([
             ("thm-zielgruppe", zg_label, w["zielgruppe"]),
-            ("thm-klienten", "Klient*innen THM", w["klienten"]),
-            ("thm-reichweite", "Reichweite", w["reichweite"]),
+            ("thm-klienten", f"Klient*innen THM {self.ws.stichtag.year}", w["klienten"]),
+            ("thm-reichweite", f"Reichweite {self.ws.stichtag.year}", w["reichweite"]),
             ("thm-stellen", "Stellen nach FAQ-Regel (VZÄ)", w["stellen"]),
             ("thm-angebote", "Angebote am Stichtag" + suffix, w["angebote"]),
             ("thm-unterversorgung", "Unterversorgung (Gemeinde × Handlungsfeld)" + suffix,
