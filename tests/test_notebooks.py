@@ -76,6 +76,11 @@ def test_map_figures_equal_data(executed, ws) -> None:
     valid = ((ang["beginn"].isna() | (ang["beginn"] <= ws.stichtag))
              & (ang["ende"].isna() | (ang["ende"] >= ws.stichtag)))
     assert glue["angebote"] == int(valid.sum())
+    doc = json.loads(executed["karten"].read_text(encoding="utf-8"))
+    data = [o.get("data", {}) for c in doc["cells"] for o in c.get("outputs", [])]
+    assert any("image/png" in d for d in data)  # the print map is a picture, not a repr
+    html = ["".join(d["text/html"]) for d in data if "text/html" in d]
+    assert sum("leaflet" in h for h in html) >= 2  # two web maps
 
 
 def test_staffing_figures_equal_library(executed, ws) -> None:

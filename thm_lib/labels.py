@@ -63,3 +63,10 @@ FOERDERLINIE_LABEL = {
     "kommune": "Kommune",
     "sonstige": "sonstige",
 }
+
+#: Which part of the FAQ staffing rule produced the positions (thm_lib.staffing.REGEL_*).
+FAQ_REGEL_LABEL = {
+    "schluessel": "Schlüssel (Personen ÷ Schlüssel)",
+    "mindeststellen": "Mindestausstattung",
+    "volle_stelle": "volle Stelle ab Schwelle",
+}

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from thm_lib.config import kommune_overrides, merge
@@ -134,6 +135,31 @@ def quoten_tabelle(result: Any) -> pd.DataFrame:
     return table
 
 
+def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int = 2) -> Any:
+    """Display a table with German number formats (1.234,56; 90 %; ja/nein; – for missing).
+
+    Text cells (e.g. the suppression symbols) are shown as they are.
+    """
+    def number(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        if v is None or v != v:
+            return "–"
+        if isinstance(v, bool | np.bool_):
+            return "ja" if v else "nein"
+        if float(v).is_integer():
+            return f"{int(v):,}".replace(",", ".")
+        text = f"{float(v):,.{nachkomma}f}"
+        return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+    def percent(v: Any) -> str:
+        return v if isinstance(v, str) else ("–" if v != v else f"{float(v) * 100:.0f} %")
+
+    styler = frame.style.format(number)
+    present = [c for c in prozent if c in frame.columns]
+    return styler.format(percent, subset=present) if present else styler
+
+
 def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
     """The Versorgungsgrad matrix as a coloured table (red = Unterversorgung)."""
     untere = 100 * ws.annahmen["versorgung"]["untere_schwelle"]
@@ -152,7 +178,7 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
         lambda v: v if isinstance(v, str) else ("–" if v != v else f"{v:.0f}"))
 
 
-def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> pd.DataFrame:
+def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> Any:
     """The offers behind the shown Unterversorgung with the most missing places."""
     from IPython.display import Markdown, display
 
@@ -173,7 +199,8 @@ def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> pd.Da
     columns = {"angebot_id": "Angebot", "name": "Name", "traeger": "Träger",
                "kosten": "Reisezeit/Entfernung", "gewicht": "Gewicht", "plaetze": "Plätze",
                "beitrag": "Beitrag", "anteil": "Anteil"}
-    return table[[c for c in columns if c in table.columns]].rename(columns=columns).round(3)
+    shown = table[[c for c in columns if c in table.columns]].rename(columns=columns)
+    return deutsch(shown, prozent=("Anteil",), nachkomma=1)
 
 
 def doppelangebote(result: Any, ags: str = "") -> pd.DataFrame:
@@ -226,12 +253,15 @@ def versorgung_karte(ws: Workspace, ags: str, handlungsfeld: str, kacheln: str =
 
 
 def zielgruppe_png(ws: Workspace, ags: str = "") -> Any:
-    """Static print map of the target group (matplotlib figure)."""
+    """Static print map of the target group, as a PNG image for the notebook and its report."""
+    from IPython.display import Image
+
     from thm_lib import maps
+    from thm_lib.maps.static import png_bytes
     from thm_lib.views import zielgruppe_kartenwerte
 
-    return maps.static_map(_gemeinden_view(ws, ags),
-                           maps.count_measure(zielgruppe_kartenwerte(ws)))
+    fig = maps.static_map(_gemeinden_view(ws, ags), maps.count_measure(zielgruppe_kartenwerte(ws)))
+    return Image(data=png_bytes(fig))
 
 
 def anzahl_gemeinden(ws: Workspace, ags: str = "") -> int:

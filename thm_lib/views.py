@@ -375,7 +375,7 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = "") -> pd
             "Kommune": r["name"],
             "Personen (FAQ-Zählung)": personen.published.loc[key, "faq_personen"],
             "Stellen FAQ-Schlüssel": pos(r["faq_stellen"], "faq"),
-            "Regel": r["faq_regel"],
+            "Regel": labels.FAQ_REGEL_LABEL.get(r["faq_regel"], r["faq_regel"]),
             "Stellen Fallzahlmodell": pos(r["fallzahl_stellen"], "fallzahl"),
             "Stellen Arbeitszeitmodell": pos(r["arbeitszeit_stellen"], "arbeitszeit"),
             "bewilligte Stellen": r["stellen_bestand"],
