@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import sparse
 
 from thm_lib.errors import DataError, Problem
@@ -184,9 +185,10 @@ def demand_points(gebiete: gpd.GeoDataFrame,
     guaranteed to lie inside the polygon (a centroid may fall outside a
     concave or multi-part Gemeinde). With a finer layer (e.g. a population
     grid or statistical districts with an ``ags`` column), it is the
-    ``gewicht``-weighted mean of that layer's representative points; a
-    Gemeinde without cells (or with zero weight) keeps its representative
-    point.
+    ``gewicht``-weighted mean of that layer's representative points (where
+    that mean falls outside the Gemeinde: the point of its most populous
+    unit); a Gemeinde without cells (or with zero weight) keeps its
+    representative point.
 
     Parameters
     ----------
@@ -219,6 +221,15 @@ def demand_points(gebiete: gpd.GeoDataFrame,
         ok = pos >= 0
         x[pos[ok]] = (sums["wx"] / sums["w"]).to_numpy()[ok]
         y[pos[ok]] = (sums["wy"] / sums["w"]).to_numpy()[ok]
+        # a weighted mean can fall outside a concave Gemeinde: take its most populous
+        # unit's point then, so the point always lies inside the Gemeinde
+        inside = shapely.contains_xy(geb.geometry.to_numpy(), x, y)
+        if not inside.all():
+            top = frame.assign(x=fp.x.to_numpy(), y=fp.y.to_numpy()).sort_values(
+                "w", ascending=False).drop_duplicates("ags").set_index("ags")
+            for i in np.flatnonzero(~inside):
+                if ags[i] in top.index:
+                    x[i], y[i] = top.loc[ags[i], "x"], top.loc[ags[i], "y"]
     return gpd.GeoSeries(gpd.points_from_xy(x, y), index=pd.Index(ags, name="ags"),
                          crs=CRS_METRIC)
 

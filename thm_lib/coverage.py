@@ -310,7 +310,8 @@ def analyse(ws: Workspace, handlungsfelder: list[str] | None = None,
         Limit to these fields (default: all configured).
     feinraster : geopandas.GeoDataFrame, optional
         Finer population layer (``ags``, ``einwohner``) for population-weighted
-        Gemeinde points.
+        Gemeinde points; default ``ws.feinraster`` (``feinraster.gpkg`` in the
+        Arbeitsmappe).
 
     Returns
     -------
@@ -328,6 +329,8 @@ def analyse(ws: Workspace, handlungsfelder: list[str] | None = None,
     keep = access.valid_at(ang, stichtag) & ang["handlungsfeld"].isin(felder).to_numpy()
     ang = ang[keep].reset_index(drop=True)
     ang = ang.assign(plaetze=pd.to_numeric(ang["plaetze"], errors="coerce").fillna(0.0))
+    if feinraster is None:
+        feinraster = ws.feinraster
     kosten = access.cost_matrix(ws.gebiete, ang, a, ws.reisezeiten, feinraster)
     w_all = access.weight_matrix(kosten, ang, access.weight_function_from_annahmen(a))
     e_all = eligibility(ang, a)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -189,3 +190,70 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def read_feinraster(folder: Path, gebiete: gpd.GeoDataFrame, warnings: list[str]
+                    ) -> gpd.GeoDataFrame | None:
+    """Read the optional finer population layer ``feinraster.gpkg``/``.geojson``/``.shp``.
+
+    Units finer than a Gemeinde (e.g. a Zensus grid or statistical districts)
+    with ``einwohner`` (whole numbers >= 0) and optionally ``ags``; a unit
+    without ``ags`` gets the Gemeinde its representative point lies in. Used to
+    place each Gemeinde's point where its people live (population-weighted).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        ``ags``, ``einwohner``, geometry in EPSG:25832; None without the file.
+
+    Raises
+    ------
+    DataError
+        For unreadable files, a missing ``einwohner`` column or bad values.
+    """
+    path = next((folder / f"feinraster{s}" for s in GEO_SUFFIXES
+                 if (folder / f"feinraster{s}").exists()), None)
+    if path is None:
+        return None
+    datei = path.name
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
+        raise DataError([Problem(datei, "Geodatei kann nicht gelesen werden",
+                                 "Bitte in QGIS öffnen und als GeoPackage neu speichern")]
+                        ) from None
+    if frame.crs is None:
+        raise DataError([Problem(datei, "Koordinatensystem (CRS) fehlt", "Bitte die Datei mit "
+                                 "Koordinatensystem speichern (z. B. EPSG:25832)")])
+    _check_coordinates(frame, datei)
+    frame.columns = [c if c == "geometry" else str(c).strip().lower() for c in frame.columns]
+    problems = ProblemCollector()
+    if "einwohner" not in frame.columns:
+        problems.add(datei, "Pflichtspalte fehlt", "Bitte die Einwohnerzahl je Fläche oder "
+                     "Punkt in der Spalte 'einwohner' angeben", spalte="einwohner")
+        problems.raise_if_any()
+    zeilen = list(range(1, len(frame) + 1))
+    label = f"{datei} (Zeile = Objekt-Nr.)"
+    raw = frame["einwohner"].map(lambda v: "" if v is None or v != v else _text(v))
+    col = next(c for c in schemas.GEBIETE_ATTRIBUTE if c.name == "einwohner")
+    einwohner = type_column(raw, replace(col, allow_empty=False), label, zeilen, problems,
+                            warnings)
+    for zeile, value in zip(zeilen, einwohner, strict=True):
+        if value is not None and value < 0:
+            problems.add(label, "darf nicht negativ sein", "Bitte die Einwohnerzahl prüfen",
+                         zeile=zeile, spalte="einwohner", wert=value)
+    problems.raise_if_any()
+    fein = gpd.GeoDataFrame({"einwohner": einwohner.fillna(0).astype(float).to_numpy()},
+                            geometry=frame.geometry.to_crs(CRS_METRIC).to_numpy(),
+                            crs=CRS_METRIC)
+    if "ags" in frame.columns:
+        fein["ags"] = frame["ags"].map(lambda v: _text(v).zfill(8)).to_numpy()
+    else:
+        points = gpd.GeoDataFrame(geometry=fein.geometry.representative_point(), crs=CRS_METRIC)
+        joined = gpd.sjoin(points, gebiete[["ags", "geometry"]], how="left", predicate="within")
+        fein["ags"] = joined.loc[~joined.index.duplicated(), "ags"].to_numpy()
+    outside = fein["ags"].isna() | ~fein["ags"].isin(set(gebiete["ags"]))
+    if outside.any():
+        warnings.append(f"{datei}: {int(outside.sum())} Einheiten liegen in keiner Gemeinde der "
+                        "Arbeitsmappe und werden nicht verwendet.")
+    return fein.loc[~outside, ["ags", "einwohner", "geometry"]].reset_index(drop=True)

@@ -20,7 +20,7 @@ from thm_lib import schemas
 from thm_lib.columns import Column, normalise_plz, parse_date, type_column
 from thm_lib.config import load_annahmen
 from thm_lib.errors import DataError, Problem, ProblemCollector
-from thm_lib.gebiete import read_gebiete
+from thm_lib.gebiete import read_feinraster, read_gebiete
 from thm_lib.programme import load_programm
 from thm_lib.tables import RawTable, find_file, find_table, read_table, read_xlsx, sheet_names
 from thm_lib.workspace import CRS_METRIC, CRS_WEB, Workspace
@@ -86,6 +86,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     problems.raise_if_any()
     angebote = _locate_offers(angebote_raw, gebiete, problems, warnings)
     problems.raise_if_any()
+    feinraster = read_feinraster(folder, gebiete, warnings)
 
     _warn_stichtag(annahmen, zielgruppe, warnings)
     _final_dtypes(zielgruppe, faelle, angebote)
@@ -102,6 +103,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
         faelle=None if faelle is None else _drop_rows(faelle),
         bedarfe=None if bedarfe is None else _drop_rows(bedarfe),
         reisezeiten=None if reisezeiten is None else _drop_rows(reisezeiten),
+        feinraster=feinraster,
         warnungen=tuple(warnings),
     )
 

@@ -46,6 +46,9 @@ class Workspace:
         Needs per case in long form: ``fall_id``, ``handlungsfeld``, ``ergebnis``.
     reisezeiten : pandas.DataFrame or None
         ``ags``, ``angebot_id``, ``minuten``.
+    feinraster : geopandas.GeoDataFrame or None
+        Optional finer population layer (``ags``, ``einwohner``, geometry in
+        EPSG:25832) for population-weighted Gemeinde points.
     kommunen : pandas.DataFrame
         Per Gemeinde: ``ags``, ``geschaeftsfuehrende_stelle``,
         ``haushaltssicherung`` (bool), ``stellen_bestand`` (float, NaN = unknown),
@@ -65,6 +68,7 @@ class Workspace:
     faelle: pd.DataFrame | None = None
     bedarfe: pd.DataFrame | None = None
     reisezeiten: pd.DataFrame | None = None
+    feinraster: gpd.GeoDataFrame | None = None
     warnungen: tuple[str, ...] = field(default=())
     kommune: str | None = None
 
@@ -120,6 +124,8 @@ class Workspace:
             faelle=faelle,
             bedarfe=bedarfe,
             reisezeiten=reisezeiten,
+            feinraster=None if self.feinraster is None else self.feinraster[
+                self.feinraster["ags"] == ags].reset_index(drop=True),
             kommune=ags,
         )
 
