@@ -138,3 +138,34 @@ def test_reach_table_hides_at_least_what_the_target_group_table_hides(ws) -> Non
     assert kennzahlen.published.loc["05899016", "klienten"] == \
         reach.published.loc["05899016", "klient_innen"]
     assert views.KREIS in kennzahlen.published.index
+
+
+@pytest.mark.parametrize("mass", sorted(views.KARTENMASSE))
+def test_every_map_measure_hides_what_the_tables_hide(ws, result, mass) -> None:
+    from thm_lib.maps import map_html
+    from thm_lib.notebook import karte
+
+    measure = views.karten_mass(ws, result, mass, "Sprache")
+    assert set(measure.values.index) == set(ws.gebiete["ags"])
+    if mass in ("versorgungsgrad", "fehlende_plaetze"):
+        rows = result.gemeinden["handlungsfeld"] == "Sprache"
+        hidden = views.versorgung_gesperrt(ws, result)[rows]
+        ags = result.gemeinden.loc[rows, "ags"]
+        assert hidden.any()
+        for a, h in zip(ags, hidden, strict=True):
+            if h:
+                assert pd.isna(measure.values[a])  # no value drawn
+    if mass == "je_1000":
+        expected = 109 / 31_200 * 1000  # Probstadt: 109 persons, 31,200 inhabitants
+        assert measure.values["05899016"] == pytest.approx(expected)
+    html = map_html(karte(ws, "", mass, "Sprache"))
+    assert views.KARTENMASSE[mass].split()[0] in html  # the legend title (JSON-escaped umlauts)
+
+
+def test_unknown_map_measure_is_a_german_error(ws, result) -> None:
+    from thm_lib.errors import DataError
+
+    with pytest.raises(DataError, match="kartenmass"):
+        views.karten_mass(ws, result, "dichte", "Sprache")
+    with pytest.raises(DataError, match="Handlungsfeld"):
+        views.karten_mass(ws, result, "versorgungsgrad", "Kochen")

@@ -242,14 +242,17 @@ def zielgruppe_karte(ws: Workspace, ags: str = "", kacheln: str = "") -> Any:
                           maps.count_measure(zielgruppe_kartenwerte(ws)), tiles=kacheln or None)
 
 
-def versorgung_karte(ws: Workspace, ags: str, handlungsfeld: str, kacheln: str = "") -> Any:
-    """Interactive map of the Versorgungsgrad in one Handlungsfeld, with catchment rings."""
+def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str, kacheln: str = "") -> Any:
+    """Interactive map of one measure (:data:`thm_lib.views.KARTENMASSE`), hidden values
+    left blank; coverage measures with the catchment rings of ``handlungsfeld``."""
     from thm_lib import coverage, maps
+    from thm_lib.views import karten_mass
 
     result = coverage.analyse(ws)
-    measure = maps.coverage_measure(result, "versorgungsgrad", handlungsfeld)
-    return maps.kreis_map(_gemeinden_view(ws, ags), measure, handlungsfeld=handlungsfeld,
-                          tiles=kacheln or None, catchment=True)
+    measure = karten_mass(ws, result, mass, handlungsfeld)
+    rings = mass in ("versorgungsgrad", "fehlende_plaetze")
+    return maps.kreis_map(_gemeinden_view(ws, ags), measure, tiles=kacheln or None,
+                          handlungsfeld=handlungsfeld if rings else None, catchment=rings)
 
 
 def zielgruppe_png(ws: Workspace, ags: str = "") -> Any:

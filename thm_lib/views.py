@@ -483,3 +483,54 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
             table = table.astype(object)
             table.loc[:, :] = _symbol(ws)
     return mark_public(table, "Szenarien (VZÄ, EUR)", titel="Szenarien im Vergleich")
+
+
+#: Map measures of the notebooks (parameter ``kartenmass``) and their German titles.
+KARTENMASSE = {
+    "zielgruppe": "Zielgruppe (Personen)",
+    "je_1000": "Zielgruppe je 1.000 Einwohner",
+    "versorgungsgrad": "Versorgungsgrad",
+    "fehlende_plaetze": "Fehlende Plätze",
+    "reichweite": "Reichweite THM",
+}
+
+
+def karten_mass(ws: Workspace, result: CoverageResult, mass: str, handlungsfeld: str) -> Any:
+    """The values a map shows for ``mass`` (see :data:`KARTENMASSE`), hidden where published
+    tables hide them (NaN: the map shows no value there).
+
+    Raises
+    ------
+    DataError
+        For an unknown ``mass`` or Handlungsfeld (a notebook parameter).
+    """
+    from thm_lib import maps
+    from thm_lib.errors import DataError, Problem
+
+    if mass not in KARTENMASSE:
+        raise DataError([Problem("Parameter 'kartenmass'", f"unbekanntes Maß '{mass}'",
+                                 "Erlaubt: " + ", ".join(KARTENMASSE))])
+    counts = zielgruppe_kartenwerte(ws)
+    if mass == "zielgruppe":
+        return maps.count_measure(counts)
+    if mass == "je_1000":
+        einwohner = ws.gebiete.set_index("ags")["einwohner"].astype(float)
+        return maps.rate_measure(counts / einwohner.reindex(counts.index) * 1000)
+    if mass == "reichweite":
+        table = kennzahlen_tabelle(ws)
+        share = table.published["reichweite"].drop(KREIS)
+        values = pd.to_numeric(share.where(~table.mask["reichweite"].drop(KREIS)),
+                               errors="coerce") * 100
+        return maps.Measure(values=values.astype(float), label=KARTENMASSE[mass],
+                            kind="prozent", palette="YlGn")
+    if handlungsfeld not in set(result.gemeinden["handlungsfeld"]):
+        raise DataError([Problem("Parameter 'handlungsfeld'", f"unbekanntes Handlungsfeld "
+                                 f"'{handlungsfeld}'", "Erlaubt: " + ", ".join(
+                                     ws.handlungsfelder))])
+    measure = maps.coverage_measure(result, mass, handlungsfeld)
+    rows = result.gemeinden["handlungsfeld"] == handlungsfeld
+    hidden = versorgung_gesperrt(ws, result)[rows]
+    hidden.index = result.gemeinden.loc[rows, "ags"].astype(str).to_numpy()
+    values = measure.values.copy()
+    values[hidden.reindex(values.index).fillna(False).to_numpy(dtype=bool)] = float("nan")
+    return replace(measure, values=values)
