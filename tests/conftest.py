@@ -7,6 +7,8 @@ Playwright for Python (``executable_path``; never a Playwright browser
 download). ``page`` gives a fresh context and page per test. Mark browser
 tests with ``@pytest.mark.browser``. Without chromium these tests FAIL with an
 installation hint, unless the environment sets ``THM_SKIP_BROWSER=1``.
+Hypothesis runs derandomized when ``CI`` is set (profile ``ci``).
+
 ``offline_page`` is a ``page`` on which every request outside ``file:``,
 ``data:``, ``blob:`` and ``about:`` is aborted; the aborted URLs are collected
 in ``page.blocked_requests``.
@@ -19,6 +21,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# --- hypothesis ----------------------------------------------------------------------------
+# CI runs the same examples every time (a red CI blocks landing; random exploration runs on
+# developer machines; stress runs are noted in docs/datenschutz.md); failures print the
+# reproduction blob.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # --- browser fixtures (maps; reused by the Voilà tests) -----------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from thm_lib.suppression import (
@@ -183,6 +183,9 @@ tables = st.integers(1, 5).flatmap(
 
 @settings(max_examples=80, deadline=None)
 @given(values=tables, threshold=st.integers(3, 6))
+# found by hypothesis in CI: r1/c3 was pinned through row r2's shown total, three
+# equations away, while its own lines had no visible cell left to hide
+@example(values=[[0, 0, 0, 0, 2], [0, 0, 0, 2, 1], [0, 0, 2, 1, 0]], threshold=3)
 def test_property_no_small_cell_and_no_single_equation_leak(values, threshold):
     table = _with_totals(values)
     p = suppress(table, threshold, total_row="Summe", total_col="Summe")

@@ -396,6 +396,29 @@ def _candidate(line: _Line, v: np.ndarray, hidden: np.ndarray,
     return None
 
 
+def _hide_elsewhere(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
+                    unknown_na: np.ndarray) -> bool:
+    """Hide a visible non-zero cell outside the lines of ``k`` when those have none left.
+
+    A determined cell can be pinned by a chain of equations through other lines
+    (e.g. a shown row total three steps away). Tries the visible non-zero cells
+    from the smallest up and hides the first that leaves ``k`` undetermined, else
+    the smallest one (the caller audits again). Returns False when none is left.
+    """
+    visible = [int(c) for c in np.argsort(v, kind="stable")
+               if not hidden[c] and not unknown_na[c] and v[c] > 0]
+    for c in visible:
+        trial = hidden.copy()
+        trial[c] = True
+        if k not in _determined(lines, trial, unknown_na):
+            hidden[c] = True
+            return True
+    if visible:
+        hidden[visible[0]] = True
+        return True
+    return False
+
+
 def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) -> list[int]:
     """Hidden cells whose value the full equation system fixes (exact audit)."""
     unknown = np.flatnonzero(hidden | unknown_na)
@@ -536,6 +559,8 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
                         break
             if added:
                 break
+        if not added and determined:
+            added = _hide_elsewhere(determined[0], lines, v, hidden, unknown_na)
         if not added:
             unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
                               for k in determined)
