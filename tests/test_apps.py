@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thm_lib import access, coverage, funding, scenarios, staffing, target_group
+from thm_lib import access, coverage, formats, funding, scenarios, staffing, target_group
 from thm_lib.apps import angebotsfinder, common, server, stellen, uebersicht
 from thm_lib.io import load_workspace
 from thm_lib.privacy import assert_clean
@@ -64,11 +64,11 @@ def test_arbeitsmappe_from_argument_env_or_sample(monkeypatch, tmp_path):
 
 
 def test_german_formats():
-    assert common.fmt_number(1234.5, 1) == "1.234,5"
+    assert formats.zahl(1234.5, 1) == "1.234,5"
     assert common.fmt_eur(862394.4) == "862.394 €"
-    assert common.fmt_percent(0.284) == "28 %"
-    assert common.fmt_number("<5") == "<5"
-    assert common.fmt_number(float("nan")) == "–"
+    assert formats.prozent(0.284) == "28 %"
+    assert formats.zahl("<5") == "<5"
+    assert formats.zahl(float("nan")) == "–"
     assert common.published_count(3.4, 5) == "<5"
     assert common.published_count(0, 5) == 0
     assert common.published_count(12.6, 5) == 13
@@ -89,7 +89,7 @@ def test_uebersicht_kreis_figures_equal_library(ws, ueb):
     ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, uebersicht.ALLE
     w = ueb.werte()
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    assert w["zielgruppe"] == common.fmt_number(round(seg["personen"].sum()))  # 805
+    assert w["zielgruppe"] == formats.zahl(round(seg["personen"].sum()))  # 805
     assert w["zielgruppe"] == "805"
     bem = staffing.stellenbemessung(ws)
     kreis = bem[bem["ebene"] == staffing.EBENE_KREIS].iloc[0]
@@ -106,7 +106,7 @@ def test_uebersicht_second_kommune_shows_its_library_values(ws, ueb):
     ueb.kommune.value = PROBSTADT
     ueb.handlungsfeld.value = uebersicht.ALLE
     w = ueb.werte()
-    assert w["zielgruppe"] == common.fmt_number(round(_zielgruppe(ws, PROBSTADT))) == "109"
+    assert w["zielgruppe"] == formats.zahl(round(_zielgruppe(ws, PROBSTADT))) == "109"
     # clients in the report year 2021, counted by hand: consented, target group (status,
     # 18-27), active in the year (began by 31.12., not ended before 01.01.)
     f = ws.faelle
@@ -115,7 +115,7 @@ def test_uebersicht_second_kommune_shows_its_library_values(ws, ueb):
               & (f["beginn"] <= pd.Timestamp("2021-12-31"))
               & (f["ende"].isna() | (f["ende"] >= pd.Timestamp("2021-01-01"))))
     assert w["klienten"] == "20" == str(int(active.sum()))
-    assert w["reichweite"] == common.fmt_percent(20 / 109) == "18 %"
+    assert w["reichweite"] == formats.prozent(20 / 109) == "18 %"
     # Probstadt has a Geschäftsführende Stelle and 45 counted persons: minimum 0.5 position
     assert w["stellen"] == "0,50"
     local = ws.for_kommune(PROBSTADT).angebote
@@ -145,7 +145,7 @@ def test_uebersicht_handlungsfeld_filters_offers_and_gaps(ws, ueb):
     result = ueb.daten.result
     g = result.gemeinden.set_index(["name", "handlungsfeld"])
     for row in gaps.itertuples():
-        assert row.Versorgungsgrad == common.fmt_number(
+        assert row.Versorgungsgrad == formats.zahl(
             g.loc[(row.Gemeinde, "Sprache"), "versorgungsgrad"]) + " %"
         ags = g.loc[(row.Gemeinde, "Sprache"), "ags"]
         explained = coverage.explain(result, ags, "Sprache")
@@ -170,7 +170,7 @@ def test_uebersicht_matrix_cells(ueb):
         elif r["klasse"] == coverage.KLASSE_KEIN_BEDARF:
             assert cell == "–"
         else:
-            assert cell == common.fmt_number(r["versorgungsgrad"]) + " %"
+            assert cell == formats.zahl(r["versorgungsgrad"]) + " %"
     # Entwurfsweiler's target group (7) is shown, but its demand per field is a small count
     assert (m.loc["Entwurfsweiler"] == ".").sum() >= 10
 

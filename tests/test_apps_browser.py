@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from thm_lib import scenarios, staffing, target_group
+from thm_lib import formats, scenarios, staffing, target_group
 from thm_lib.apps import common
 from thm_lib.io import load_workspace
 
@@ -161,7 +161,7 @@ def test_uebersicht_second_kommune_and_offline_map(app_page, server, ws, artifac
     page.locator(".thm-luecken").screenshot(path=str(artifacts_dir / "app_uebersicht_luecken.png"))
 
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    expected = common.fmt_number(round(
+    expected = formats.zahl(round(
         target_group.per_gemeinde(seg, ws.gebiete).set_index("ags").loc[PROBSTADT, "gesamt"]))
     assert page.inner_text(".thm-zielgruppe .thm-wert") != expected
     page.select_option(".thm-kommune select", label=ws.gemeinde_name(PROBSTADT))

@@ -15,6 +15,7 @@ import shapely
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from thm_lib.formats import zahl
 from thm_lib.maps import (
     Measure,
     classify,
@@ -30,7 +31,7 @@ from thm_lib.maps import (
 )
 from thm_lib.maps.geometry import to_web, vertex_count
 from thm_lib.maps.interactive import catchment_radius_m, gemeinde_layer_data, web_tolerance_m
-from thm_lib.maps.measure import class_labels, format_number, published_values
+from thm_lib.maps.measure import class_labels, published_values
 from thm_lib.maps.offline import leaflet_assets
 from thm_lib.maps.static import image_statistics, nice_length, pixel_size
 from thm_lib.maps.synthetic import synthetic_workspace, voronoi_coverage
@@ -93,9 +94,9 @@ def test_unknown_scheme_is_rejected():
 
 
 def test_german_number_format():
-    assert format_number(1234.5, 1) == "1.234,5"
-    assert format_number(1234567, 0) == "1.234.567"
-    assert format_number(0.25, 2) == "0,25"
+    assert zahl(1234.5, 1) == "1.234,5"
+    assert zahl(1234567, 0) == "1.234.567"
+    assert zahl(0.25, 2) == "0,25"
 
 
 def test_legend_of_map_lists_classes_and_suppression(ws, counts):

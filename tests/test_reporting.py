@@ -211,22 +211,3 @@ def test_threshold_and_symbol_from_the_arbeitsmappe(faelle, bedarfe, zielgruppe)
     assert rep.excluded_published() == "<3"
     # 1 + 1 + 1 = 3 would reveal every reason: the total is hidden, with the symbol "x"
     assert rep.published()["Abschlüsse"].published["anzahl"].tolist() == ["<3"] * 3 + ["x"]
-
-
-def test_target_group_table_and_publication(zielgruppe):
-    an = default_annahmen()   # bands 18-20, 21-24, 25-27
-    t = reporting.target_group_table(zielgruppe, an, "2026-03-31")
-    assert list(t.index) == [A, B, TOTAL]
-    assert t.loc[A, ["duldung_18-20", "duldung_21-24", "duldung_25-27", "duldung"]].tolist() \
-        == [10, 0, 0, 10]                                   # age 30 left out
-    assert t.loc[A, ["gestattung_18-20", "gestattung"]].tolist() == [4, 4]
-    assert t.loc[B, ["duldung_25-27", "gestattung_21-24", "gesamt"]].tolist() == [8, 6, 14]
-    assert t.loc[TOTAL, "gesamt"] == 28
-    pub = reporting.publish_target_group(t, an, threshold=5)
-    p = pub.published
-    assert p.loc[A, "gestattung_18-20"] == "<5"
-    # A: gestattung 4 is alone in its group (4 | 4): the subtotal is hidden too
-    assert p.loc[A, "gestattung"] == "<5"
-    # ... and in A's status group (10 + "<5" = 14) the 10 gets a complement
-    assert p.loc[A, "duldung"] == "." and p.loc[A, "gesamt"] == 14
-    assert pub.column_labels["duldung_18-20"] == "Duldung 18-20 Jahre"

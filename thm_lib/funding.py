@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.errors import DataError, Problem
+from thm_lib.formats import zahl
 from thm_lib.staffing import stellenbemessung
 
 MONATE_JAHR = 12
@@ -268,7 +269,7 @@ class Finanzierungsplan:
     def _repr_html_(self) -> str:
         head = (f"<p>Finanzierungsplan {self.beginn:%m/%Y}–{self.ende:%m/%Y}, "
                 f"Entgeltgruppe {html.escape(self.entgeltgruppe)}</p>")
-        return head + self.tabelle().to_html(index=False, float_format=lambda x: f"{x:,.0f}")
+        return head + self.tabelle().to_html(index=False, float_format=zahl)
 
 
 def finanzierungsplan(stellen: float, programm: Mapping[str, Any], annahmen: Mapping[str, Any],

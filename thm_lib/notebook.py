@@ -140,24 +140,17 @@ def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int =
 
     Text cells (e.g. the suppression symbols) are shown as they are.
     """
+    from thm_lib import formats
+
     def number(v: Any) -> str:
-        if isinstance(v, str):
-            return v
-        if v is None or v != v:
-            return "–"
         if isinstance(v, bool | np.bool_):
             return "ja" if v else "nein"
-        if float(v).is_integer():
-            return f"{int(v):,}".replace(",", ".")
-        text = f"{float(v):,.{nachkomma}f}"
-        return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-
-    def percent(v: Any) -> str:
-        return v if isinstance(v, str) else ("–" if v != v else f"{float(v) * 100:.0f} %")
+        whole = not isinstance(v, str) and v == v and float(v).is_integer()
+        return formats.zahl(v, 0 if whole else nachkomma)
 
     styler = frame.style.format(number)
     present = [c for c in prozent if c in frame.columns]
-    return styler.format(percent, subset=present) if present else styler
+    return styler.format(formats.prozent, subset=present) if present else styler
 
 
 def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
@@ -221,11 +214,9 @@ def doppelangebote(result: Any, ags: str = "") -> pd.DataFrame:
 
 def faq_stellen(bemessung: pd.DataFrame, ags: str = "") -> float:
     """Positions by the FAQ rule for the Kommune (or the Kreis row)."""
-    if ags:
-        row = bemessung[(bemessung["ebene"] != "kreis") & (bemessung["ags"] == ags)]
-    else:
-        row = bemessung[bemessung["ebene"] == "kreis"]
-    return float(row["faq_stellen"].iloc[0])
+    from thm_lib.views import bemessung_zeile
+
+    return float(bemessung_zeile(bemessung, ags)["faq_stellen"])
 
 
 # ---------------------------------------------------------------- maps for the notebooks

@@ -14,6 +14,7 @@ import pandas as pd
 
 from thm_lib import coverage, staffing, views
 from thm_lib.batch import KREIS_KEY, NOTEBOOKS
+from thm_lib.formats import zahl
 from thm_lib.suppression import small_label
 from thm_lib.workspace import Workspace
 
@@ -42,16 +43,14 @@ def key_figures(ws: Workspace, ags: str, result: coverage.CoverageResult,
     personen = views.personen_tabelle(ws, bemessung)
     shown = views.zielgruppe_je_gemeinde(ws).published.loc[
         ws.gemeinde_name(ags) if ags else views.TOTAL, "gesamt"]
+    row = views.bemessung_zeile(bemessung, ags)
     if ags:
         gem = gem[gem["ags"] == ags]
-        row = bemessung[(bemessung["ebene"] != "kreis") & (bemessung["ags"] == ags)].iloc[0]
-    else:
-        row = bemessung[bemessung["ebene"] == "kreis"].iloc[0]
     hidden = views.stellen_gesperrt(personen, ags or views.KREIS, str(row["faq_regel"]))
     stellen = None if hidden["faq"] else float(row["faq_stellen"])
     gaps = gem[gem["klasse"] == "Unterversorgung"].nlargest(TOP_GAPS, "fehlende_plaetze")
     luecken = [f"{r.handlungsfeld}" + ("" if ags else f" ({r.name})") +
-               f": {r.fehlende_plaetze:.0f} Plätze fehlen".replace(".", ",")
+               f": {zahl(r.fehlende_plaetze)} Plätze fehlen"
                for r in gaps.itertuples()]
     return {
         "zielgruppe": shown if isinstance(shown, str) else int(shown),
@@ -109,12 +108,6 @@ def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
         titel=f"THM-Werkbank: Auswertung für die Bündniskerngruppe – {wo}")
 
 
-def _fmt_stellen(value: Any) -> str:
-    if value is None:
-        return "–"
-    return f"{float(value):.2f}".replace(".", ",")
-
-
 def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str],
                kreis_dir: Path) -> str:
     """The Kreis index page: one row per Kommune, links to its reports, failures marked."""
@@ -145,7 +138,7 @@ def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str]
             f"<td>{'' if key == KREIS_KEY else html.escape(key)}</td>"
             f"<td>{html.escape(str(name))}</td>"
             f"<td class='zahl'>{html.escape(str(k.get('zielgruppe', '–')))}</td>"
-            f"<td class='zahl'>{_fmt_stellen(k.get('stellen_faq'))}</td>"
+            f"<td class='zahl'>{zahl(k.get('stellen_faq'), 2)}</td>"
             f"<td class='zahl'>{k.get('unterversorgung', '–')}</td>"
             f"<td>{'<br>'.join(html.escape(x) for x in k.get('luecken', [])) or '–'}</td>"
             f"<td>{links}</td><td>{zustand}</td></tr>")

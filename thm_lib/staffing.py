@@ -260,6 +260,13 @@ def faq_stellen(personen: float, stellenregel: Mapping[str, Any],
 
 # --------------------------------------------------------------------------- models
 
+def _mit_steuerung(fallstellen: float, steuerungsanteil: float) -> dict[str, float]:
+    """Case positions plus the steering share on top (Köln: 1.0 steering per 4.0 case)."""
+    steuerung = fallstellen * float(steuerungsanteil)
+    return {"fallstellen": fallstellen, "steuerung": steuerung,
+            "stellen": fallstellen + steuerung}
+
+
 def fallzahl_stellen(personen: float, erreichungsquote: float, betreuungsschluessel: float,
                      steuerungsanteil: float) -> dict[str, float]:
     """Caseload model: positions from the expected number of clients.
@@ -277,10 +284,8 @@ def fallzahl_stellen(personen: float, erreichungsquote: float, betreuungsschlues
     5.0
     """
     klienten = float(personen) * float(erreichungsquote)
-    fall = klienten / float(betreuungsschluessel)
-    steuerung = fall * float(steuerungsanteil)
-    return {"klienten": klienten, "fallstellen": fall, "steuerung": steuerung,
-            "stellen": fall + steuerung}
+    return {"klienten": klienten,
+            **_mit_steuerung(klienten / float(betreuungsschluessel), steuerungsanteil)}
 
 
 def arbeitszeit_stellen(faelle: float, stunden_je_fall: float,
@@ -300,10 +305,8 @@ def arbeitszeit_stellen(faelle: float, stunden_je_fall: float,
     12.5
     """
     stunden = float(faelle) * float(stunden_je_fall)
-    fall = stunden / float(netto_jahresarbeitsstunden)
-    steuerung = fall * float(steuerungsanteil)
-    return {"stunden": stunden, "fallstellen": fall, "steuerung": steuerung,
-            "stellen": fall + steuerung}
+    return {"stunden": stunden,
+            **_mit_steuerung(stunden / float(netto_jahresarbeitsstunden), steuerungsanteil)}
 
 
 def stunden_je_fall(stellen_annahmen: Mapping[str, Any]) -> float:

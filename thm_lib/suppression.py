@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.config import default_annahmen
+from thm_lib.formats import prozent, zahl
 
 PUBLISHED_CLASS = "thm-published"
 """CSS class of every published HTML table (the privacy guard looks for it)."""
@@ -221,17 +222,11 @@ class PublishedTable:
         return self.column_labels.get(column, str(column))
 
     def _format_cell(self, column: str, value: Any) -> str:
-        if isinstance(value, str):
-            return value
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-            return "–"
         if column in self.share_cols:
-            return f"{float(value) * 100:.1f}".replace(".", ",") + " %"
-        if column in self.count_cols:
-            return f"{int(value):,}".replace(",", ".")
-        if isinstance(value, float):
-            return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-        return str(value)
+            return prozent(value, 1)
+        if column in self.count_cols or isinstance(value, int | np.integer):
+            return zahl(value)
+        return zahl(value, 1) if isinstance(value, float) else str(value)
 
     def to_html(self, *, index: bool = True) -> str:
         """HTML table marked as published (``class="thm-published"``,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from thm_lib import labels, target_group
 from thm_lib.coverage import CoverageResult
+from thm_lib.staffing import EBENE_KREIS, REGEL_SCHLUESSEL, stellenbemessung
 from thm_lib.suppression import (
     PublishedTable,
     mark_public,
@@ -164,7 +165,7 @@ def reichweite_tabelle(ws: Workspace) -> PublishedTable:
                                 "gesamt": "zielgruppe"})
     shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in status}
     shares["reichweite"] = ["klient_innen", "zielgruppe"]
-    return _hide_also(table, hide, shares, _symbol(ws))
+    return _hide_also(table, hide, shares, zeichen_geheim(ws))
 
 
 def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
@@ -242,7 +243,7 @@ def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = "") -> p
     """
     g = result.gemeinden.assign(versorgungsgrad=result.gemeinden["versorgungsgrad"].round(1))
     g = g.astype({"versorgungsgrad": object})
-    g.loc[versorgung_gesperrt(ws, result), "versorgungsgrad"] = _symbol(ws)
+    g.loc[versorgung_gesperrt(ws, result), "versorgungsgrad"] = zeichen_geheim(ws)
     g = g[g["ags"] == ags] if ags else g
     felder = list(dict.fromkeys(g["handlungsfeld"]))
     matrix = g.pivot(index="name", columns="handlungsfeld", values="versorgungsgrad")
@@ -321,14 +322,12 @@ def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
     Positions derived proportionally from a hidden count must be hidden as
     well (see :func:`stellen_gesperrt`), since the assumptions are public.
     """
-    from thm_lib.staffing import EBENE_KREIS
-
     cols = ["faq_personen", "fallzahl_personen"]
     b = bemessung.assign(ags=bemessung["ags"].astype(str))
     b.loc[b["ebene"] == EBENE_KREIS, "ags"] = KREIS
     table = b.set_index("ags")[cols].round().astype("int64")
     return suppress(table, schwelle(ws), count_cols=cols, total_row=KREIS, row_sums=False,
-                    col_sums=True, symbol=_symbol(ws), titel="Gezählte Personen",
+                    col_sums=True, symbol=zeichen_geheim(ws), titel="Gezählte Personen",
                     column_labels={"faq_personen": "Personen (FAQ-Zählung)",
                                    "fallzahl_personen": "Zielgruppe (Fallzahlmodell)"})
 
@@ -340,15 +339,14 @@ def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict
     persons / key); a minimum or full position reveals no count. The caseload
     and workload models scale with the target group and are hidden with it.
     """
-    from thm_lib.staffing import REGEL_SCHLUESSEL
-
     mask = personen.mask.loc[ags]
     return {"faq": bool(mask["faq_personen"]) and faq_regel == REGEL_SCHLUESSEL,
             "fallzahl": bool(mask["fallzahl_personen"]),
             "arbeitszeit": bool(mask["fallzahl_personen"])}
 
 
-def _symbol(ws: Workspace) -> str:
+def zeichen_geheim(ws: Workspace) -> str:
+    """The mark of secondarily hidden cells (``annahmen.datenschutz.zeichen_geheim``)."""
     return str(ws.annahmen["datenschutz"]["zeichen_geheim"])
 
 
@@ -358,11 +356,9 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = "") -> pd
     Counts and every estimate derived from a hidden count are hidden
     (:func:`personen_tabelle`, :func:`stellen_gesperrt`).
     """
-    from thm_lib.staffing import EBENE_KREIS
-
     personen = personen_tabelle(ws, bemessung)
     rows = bemessung[bemessung["ags"] == ags] if ags else bemessung
-    sym = _symbol(ws)
+    sym = zeichen_geheim(ws)
     records = []
     for _, r in rows.iterrows():
         key = KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"])
@@ -414,10 +410,11 @@ STANDARD_SZENARIEN: dict[str, dict[str, Any]] = {
 }
 
 
-def _row_for(bemessung: pd.DataFrame, ags: str) -> pd.Series:
+def bemessung_zeile(bemessung: pd.DataFrame, ags: str = "") -> pd.Series:
+    """The staffing row of Gemeinde ``ags``, or of the Kreis as one applicant (``ags=""``)."""
     if ags:
-        return bemessung[(bemessung["ebene"] != "kreis") & (bemessung["ags"] == ags)].iloc[0]
-    return bemessung[bemessung["ebene"] == "kreis"].iloc[0]
+        return bemessung[(bemessung["ebene"] != EBENE_KREIS) & (bemessung["ags"] == ags)].iloc[0]
+    return bemessung[bemessung["ebene"] == EBENE_KREIS].iloc[0]
 
 
 def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
@@ -431,14 +428,14 @@ def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
     """
     from thm_lib.funding import finanzierungsplan
 
-    row = _row_for(bemessung, ags)
+    row = bemessung_zeile(bemessung, ags)
     if ags and not bool(row["antragsberechtigt"]):
-        row = _row_for(bemessung, "")
+        row = bemessung_zeile(bemessung, "")
         wer = (f"{ws.gemeinde_name(ags)} beantragt nicht selbst (keine eigene "
                f"Geschäftsführende Stelle); gezeigt wird der Plan des Kreises.")
     else:
         wer = f"Finanzierungsplan für {row['name']} (Stellen nach FAQ-Schlüssel)."
-    key = KREIS if row["ebene"] == "kreis" else str(row["ags"])
+    key = KREIS if row["ebene"] == EBENE_KREIS else str(row["ags"])
     if stellen_gesperrt(personen_tabelle(ws, bemessung), key, str(row["faq_regel"]))["faq"]:
         return (f"{wer} Der Plan wird nicht gezeigt: die Stellen nach Schlüssel ließen auf "
                 "eine verborgene kleine Zahl schließen.", mark_public(
@@ -464,8 +461,8 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
     from thm_lib.scenarios import vergleiche
 
     long = vergleiche(ws, szenarien or STANDARD_SZENARIEN)
-    long = long[(long["ags"] == ags) & (long["ebene"] != "kreis")] if ags else long[
-        long["ebene"] == "kreis"]
+    long = long[(long["ags"] == ags) & (long["ebene"] != EBENE_KREIS)] if ags else long[
+        long["ebene"] == EBENE_KREIS]
     whole = long[long["jahr"].isna()]
     wide = whole.pivot_table(index="szenario", columns="kennzahl", values="wert",
                              sort=False)
@@ -476,12 +473,10 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
         columns=columns).round(2)
     table.index.name = "Szenario"
     if ags:
-        from thm_lib.staffing import stellenbemessung
-
         personen = personen_tabelle(ws, stellenbemessung(ws))
         if bool(personen.mask.loc[ags].any()):  # every figure scales with a hidden count
             table = table.astype(object)
-            table.loc[:, :] = _symbol(ws)
+            table.loc[:, :] = zeichen_geheim(ws)
     return mark_public(table, "Szenarien (VZÄ, EUR)", titel="Szenarien im Vergleich")
 
 
@@ -519,10 +514,10 @@ def karten_mass(ws: Workspace, result: CoverageResult, mass: str, handlungsfeld:
     if mass == "reichweite":
         table = kennzahlen_tabelle(ws)
         share = table.published["reichweite"].drop(KREIS)
-        values = pd.to_numeric(share.where(~table.mask["reichweite"].drop(KREIS)),
-                               errors="coerce") * 100
-        return maps.Measure(values=values.astype(float), label=KARTENMASSE[mass],
-                            kind="prozent", palette="YlGn")
+        shown = pd.to_numeric(share.where(~table.mask["reichweite"].drop(KREIS)),
+                              errors="coerce")
+        return maps.reach_measure(pd.DataFrame({"ags": shown.index, "reichweite": shown}),
+                                  label=KARTENMASSE[mass])
     if handlungsfeld not in set(result.gemeinden["handlungsfeld"]):
         raise DataError([Problem("Parameter 'handlungsfeld'", f"unbekanntes Handlungsfeld "
                                  f"'{handlungsfeld}'", "Erlaubt: " + ", ".join(

@@ -29,7 +29,6 @@ from thm_lib import access, coverage
 from thm_lib.apps.common import (
     WIDE,
     esc,
-    fmt_number,
     gemeinde_options,
     guarded,
     header,
@@ -37,6 +36,7 @@ from thm_lib.apps.common import (
     show_app,
     table_html,
 )
+from thm_lib.formats import zahl
 from thm_lib.labels import STATUS, STATUS_LABEL
 
 ALLE = "__alle__"
@@ -123,7 +123,7 @@ class Finder:
             raise KeyError(f"Gemeinde {profil.ags} gibt es nicht")
         w = self.gewichte[g]
         cost = self.kosten.iloc[g].to_numpy(dtype=float)
-        schwelle = fmt_number(self.ws.annahmen["erreichbarkeit"]["schwelle"])
+        schwelle = zahl(self.ws.annahmen["erreichbarkeit"]["schwelle"])
         stichtag = f"{self.ws.stichtag:%d.%m.%Y}"
         ok_rows, out_rows = [], []
         for j in np.flatnonzero(sel):
@@ -149,7 +149,7 @@ class Finder:
                     decimals = 1
                     while round(cost[j], decimals) <= float(schwelle) and decimals < 4:
                         decimals += 1
-                    gruende.append(GRUND_WEG.format(kosten=fmt_number(cost[j], decimals),
+                    gruende.append(GRUND_WEG.format(kosten=zahl(cost[j], decimals),
                                                     einheit=self.einheit, schwelle=schwelle))
             base = {"angebot_id": r.angebot_id, "name": r["name"], "traeger": r.traeger,
                     "handlungsfeld": r.handlungsfeld}
@@ -237,10 +237,10 @@ class Angebotsfinder:
             "Rang": passend["rang"].astype(str),
             "Angebot": passend["name"], "Träger": passend["traeger"],
             "Handlungsfeld": passend["handlungsfeld"], "Standort": passend["standort"],
-            f"Weg ({einheit})": [("aufsuchend" if a else fmt_number(k))
+            f"Weg ({einheit})": [("aufsuchend" if a else zahl(k))
                                  for a, k in zip(passend["aufsuchend"], passend["kosten"],
                                                  strict=True)],
-            "Plätze/Jahr": [fmt_number(p) for p in passend["plaetze"]],
+            "Plätze/Jahr": [zahl(p) for p in passend["plaetze"]],
         })
         self.liste.value = (table_html(shown, "thm-angebote-tabelle",
                                        numeric=(f"Weg ({einheit})", "Plätze/Jahr"))

@@ -19,6 +19,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from thm_lib.errors import DataError
+from thm_lib.formats import zahl
 from thm_lib.suppression import suppress_value
 from thm_lib.views import KREIS
 
@@ -76,51 +77,17 @@ def setting(ws: Any, key: str) -> Any:
     return section[key]
 
 
-def threshold(ws: Any) -> int:
-    """The suppression threshold of this Workspace."""
-    return int(ws.annahmen["datenschutz"]["schwelle"])
-
-
-def symbol(ws: Any) -> str:
-    """The mark of secondarily hidden cells (``annahmen.datenschutz.zeichen_geheim``)."""
-    value = ws.annahmen["datenschutz"].get("zeichen_geheim")
-    if value is None:
-        from thm_lib.suppression import default_symbol
-
-        return default_symbol()
-    return str(value)
-
-
 # --------------------------------------------------------------------------- formatting
-
-def fmt_number(value: Any, decimals: int = 0) -> str:
-    """German number format (``1.234,5``); missing values as ``–``; strings unchanged."""
-    if isinstance(value, str):
-        return value
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-
 
 def fmt_eur(value: Any) -> str:
     """Whole euros, German format (``34.000 €``)."""
-    text = fmt_number(value, 0)
+    text = zahl(value, 0)
     return text if text == "–" else f"{text} €"
-
-
-def fmt_percent(share: Any, decimals: int = 0) -> str:
-    """A share (0..1) as German percent; strings (suppression marks) unchanged."""
-    if isinstance(share, str):
-        return share
-    if share is None or share is pd.NA or (isinstance(share, float) and math.isnan(share)):
-        return "–"
-    return fmt_number(float(share) * 100, decimals) + " %"
 
 
 def fmt_positions(value: Any) -> str:
     """Positions (VZÄ) with two decimals."""
-    return fmt_number(value, 2)
+    return zahl(value, 2)
 
 
 def published_count(value: Any, schwelle: int) -> int | str | None:

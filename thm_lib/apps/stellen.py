@@ -25,18 +25,16 @@ from thm_lib.apps.common import (
     WIDE,
     esc,
     fmt_eur,
-    fmt_number,
-    fmt_percent,
     fmt_positions,
     gemeinde_options,
     guarded,
     header,
     setting,
     show_app,
-    symbol,
     table_html,
 )
-from thm_lib.views import KREIS, personen_tabelle, stellen_gesperrt
+from thm_lib.formats import prozent, zahl
+from thm_lib.views import KREIS, bemessung_zeile, personen_tabelle, stellen_gesperrt, zeichen_geheim
 
 MODELLE = {"faq": "FAQ-Regel", "fallzahl": "Fallzahl", "arbeitszeit": "Arbeitszeit"}
 STELLEN_SPALTE = {"faq": "faq_stellen", "fallzahl": "fallzahl_stellen",
@@ -127,9 +125,7 @@ def standard(ws: Any, ags: str = KREIS, bemessung: pd.DataFrame | None = None) -
 
 
 def _row(bemessung: pd.DataFrame, ags: str) -> pd.Series:
-    if ags == KREIS:
-        return bemessung[bemessung["ebene"] == staffing.EBENE_KREIS].iloc[0]
-    return bemessung[bemessung["ags"].astype(str) == ags].iloc[0]
+    return bemessung_zeile(bemessung, "" if ags == KREIS else ags)
 
 
 def berechne(ws: Any, e: Einstellungen, personen: Any) -> Ergebnis:
@@ -159,7 +155,7 @@ def berechne(ws: Any, e: Einstellungen, personen: Any) -> Ergebnis:
 # --------------------------------------------------------------------------- tables
 def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any) -> pd.DataFrame:
     """The three estimates as shown (text), one row per model."""
-    sym = symbol(ws)
+    sym = zeichen_geheim(ws)
     r = erg.zeile
     pub = personen.published.loc[erg.einstellungen.ags]
     e = erg.einstellungen
@@ -169,16 +165,16 @@ def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any) -> pd.DataFrame:
 
     rows = [
         ("FAQ-Regel des Programms", pos("faq", erg.stellen["faq"]), "–",
-         f"{fmt_number(pub['faq_personen'])} Personen gezählt; " + (
+         f"{zahl(pub['faq_personen'])} Personen gezählt; " + (
              sym if erg.gesperrt["faq"] else str(r["faq_begruendung"]))),
         ("Fallzahl (Betreuungsschlüssel)", pos("fallzahl", erg.stellen["fallzahl"]),
          pos("fallzahl", r["fallzahl_steuerung"]),
-         f"{fmt_number(pub['fallzahl_personen'])} Personen × Erreichungsquote "
-         f"{fmt_percent(e.erreichungsquote)} / 1:{fmt_number(e.betreuungsschluessel)}"),
+         f"{zahl(pub['fallzahl_personen'])} Personen × Erreichungsquote "
+         f"{prozent(e.erreichungsquote)} / 1:{zahl(e.betreuungsschluessel)}"),
         ("Arbeitszeit (Stunden je Fall)", pos("arbeitszeit", erg.stellen["arbeitszeit"]),
          pos("arbeitszeit", r["arbeitszeit_steuerung"]),
-         f"erwartete Fälle (wie Fallzahlmodell) × {fmt_number(r['stunden_je_fall'], 1)} h / "
-         f"{fmt_number(r['netto_jahresarbeitsstunden'])} h je VZÄ"),
+         f"erwartete Fälle (wie Fallzahlmodell) × {zahl(r['stunden_je_fall'], 1)} h / "
+         f"{zahl(r['netto_jahresarbeitsstunden'])} h je VZÄ"),
     ]
     out = pd.DataFrame(rows, columns=["Modell", "Stellen (VZÄ)", "davon Steuerung",
                                       "Grundlage"])
@@ -190,9 +186,9 @@ def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any) -> pd.DataFrame:
 def plan_tabelle(ws: Any, erg: Ergebnis) -> pd.DataFrame:
     """The funding plan as shown (text): one row per budget year and the total."""
     t = erg.plan.tabelle()[list(PLAN_SPALTEN)]
-    sym = symbol(ws)
+    sym = zeichen_geheim(ws)
     out = pd.DataFrame({"Jahr": t["jahr"].astype(str),
-                        "Monate": [fmt_number(m, 1) for m in t["monate"]]})
+                        "Monate": [zahl(m, 1) for m in t["monate"]]})
     for col in list(PLAN_SPALTEN)[2:]:
         fmt = fmt_positions if col == "stellen" else fmt_eur
         out[PLAN_SPALTEN[col]] = [sym if erg.plan_gesperrt and not pd.isna(v) else fmt(v)
@@ -202,7 +198,7 @@ def plan_tabelle(ws: Any, erg: Ergebnis) -> pd.DataFrame:
 
 def vergleich_zeile(ws: Any, name: str, erg: Ergebnis) -> dict[str, str]:
     """One row of the scenario comparison (text)."""
-    sym = symbol(ws)
+    sym = zeichen_geheim(ws)
     g = erg.plan.gesamt
     e = erg.einstellungen
 
@@ -211,9 +207,9 @@ def vergleich_zeile(ws: Any, name: str, erg: Ergebnis) -> dict[str, str]:
 
     return {
         "Szenario": name,
-        "Schlüssel": f"1:{fmt_number(e.betreuungsschluessel)}",
-        "Erreichung": fmt_percent(e.erreichungsquote),
-        "Fördersatz": fmt_percent(e.foerdersatz),
+        "Schlüssel": f"1:{zahl(e.betreuungsschluessel)}",
+        "Erreichung": prozent(e.erreichungsquote),
+        "Fördersatz": prozent(e.foerdersatz),
         "FAQ": sym if erg.gesperrt["faq"] else fmt_positions(erg.stellen["faq"]),
         "Fallzahl": sym if erg.gesperrt["fallzahl"] else fmt_positions(erg.stellen["fallzahl"]),
         "Arbeitszeit": sym if erg.gesperrt["arbeitszeit"]
@@ -234,11 +230,11 @@ def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) 
     name = "Ganzer Kreis" if e.ags == KREIS else ws.gemeinde_name(e.ags)
     settings = pd.DataFrame([
         ("Kommune", name),
-        ("Betreuungsschlüssel (Fälle je VZÄ)", fmt_number(e.betreuungsschluessel)),
-        ("Erreichungsquote", fmt_percent(e.erreichungsquote)),
+        ("Betreuungsschlüssel (Fälle je VZÄ)", zahl(e.betreuungsschluessel)),
+        ("Erreichungsquote", prozent(e.erreichungsquote)),
         ("Stunden je Fall und Jahr", "aus Schlüssel abgeleitet" if e.stunden_je_fall is None
-         else fmt_number(e.stunden_je_fall, 1)),
-        ("Fördersatz", fmt_percent(e.foerdersatz)),
+         else zahl(e.stunden_je_fall, 1)),
+        ("Fördersatz", prozent(e.foerdersatz)),
         ("Personalkosten je VZÄ und Jahr", fmt_eur(e.personalkosten)),
         ("Haushaltssicherung", "ja" if e.haushaltssicherung else "nein"),
         ("Finanziert nach", MODELLE[e.modell]),
@@ -468,7 +464,7 @@ class StellenUndFoerderung:
         plan = plan_tabelle(self.ws, self.ergebnis)
         p = self.ergebnis.plan
         note = (f"Förderzeitraum {p.beginn:%m/%Y}–{p.ende:%m/%Y}, Fördersatz "
-                f"{fmt_percent(self.ergebnis.einstellungen.foerdersatz)}, förderfähig: "
+                f"{prozent(self.ergebnis.einstellungen.foerdersatz)}, förderfähig: "
                 + ", ".join(self.ws.programm["foerderung"]["foerderfaehig"]))
         if self.ergebnis.plan_gesperrt:
             note += " · Beträge gesperrt, weil sie eine kleine Personenzahl verraten würden."

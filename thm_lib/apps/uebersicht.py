@@ -27,8 +27,6 @@ from thm_lib import access, coverage, maps, staffing
 from thm_lib.apps.common import (
     WIDE,
     esc,
-    fmt_number,
-    fmt_percent,
     fmt_positions,
     gemeinde_options,
     guarded,
@@ -36,17 +34,19 @@ from thm_lib.apps.common import (
     published_count,
     setting,
     show_app,
-    symbol,
     table_html,
     tiles_html,
 )
+from thm_lib.formats import prozent, zahl
 from thm_lib.suppression import PublishedTable
 from thm_lib.views import (
     KREIS,
+    bemessung_zeile,
     kennzahlen_tabelle,
     personen_tabelle,
     stellen_gesperrt,
     versorgung_gesperrt,
+    zeichen_geheim,
 )
 
 ALLE = "__alle__"
@@ -91,12 +91,6 @@ class UebersichtDaten:
 
     # ------------------------------------------------------------------ derived tables
     @cached_property
-    def kreis_ags(self) -> str:
-        """The ``ags`` of the Kreis row of :attr:`bemessung`."""
-        return str(self.bemessung.loc[self.bemessung["ebene"] == staffing.EBENE_KREIS,
-                                      "ags"].iloc[0])
-
-    @cached_property
     def angebote_gueltig(self) -> pd.DataFrame:
         """Offers valid at the Stichtag (public inventory)."""
         ang = self.ws.angebote
@@ -134,10 +128,9 @@ class UebersichtDaten:
 
         The suppression mark when the positions would reveal a hidden count.
         """
-        key = self.kreis_ags if ags == KREIS else ags
-        row = self.bemessung.loc[self.bemessung["ags"] == key].iloc[0]
+        row = bemessung_zeile(self.bemessung, "" if ags == KREIS else ags)
         if stellen_gesperrt(self.personen, ags, row["faq_regel"])["faq"]:
-            return symbol(self.ws)
+            return zeichen_geheim(self.ws)
         return float(row["faq_stellen"])
 
     def anzahl_angebote(self, ags: str, feld: str) -> int:
@@ -271,12 +264,12 @@ class Uebersicht:
         kl = d.shown_kennzahl(ags, "klienten")
         rw = d.shown_kennzahl(ags, "reichweite")
         return {
-            "zielgruppe": fmt_number(zg),
-            "klienten": fmt_number(kl),
-            "reichweite": fmt_percent(rw),
+            "zielgruppe": zahl(zg),
+            "klienten": zahl(kl),
+            "reichweite": prozent(rw),
             "stellen": fmt_positions(d.faq_stellen(ags)),
-            "angebote": fmt_number(d.anzahl_angebote(ags, feld)),
-            "unterversorgung": fmt_number(d.unterversorgung(ags, feld)),
+            "angebote": zahl(d.anzahl_angebote(ags, feld)),
+            "unterversorgung": zahl(d.unterversorgung(ags, feld)),
         }
 
     def _kennzahlen_html(self) -> str:
@@ -296,7 +289,7 @@ class Uebersicht:
         ])
         t = self.daten.kennzahlen.threshold
         note = (f'<div class="thm-hinweis">Werte von 1 bis {t - 1} als „&lt;{t}“, weitere '
-                f"gesperrte Werte als „{esc(symbol(self.ws))}“ (Datenschutz).</div>")
+                f"gesperrte Werte als „{esc(zeichen_geheim(self.ws))}“ (Datenschutz).</div>")
         table = ""
         if self.kommune.value == KREIS:
             table = ("<details class='thm-je-gemeinde'><summary>Zielgruppe und Reichweite je "
@@ -326,9 +319,9 @@ class Uebersicht:
     def matrix_tabelle(self) -> pd.DataFrame:
         """The coverage matrix as shown: Gemeinde rows, Handlungsfeld columns, text cells."""
         v = self.daten.zeilen(self.kommune.value, ALLE)
-        text = np.where(v["gesperrt"], symbol(self.ws),
+        text = np.where(v["gesperrt"], zeichen_geheim(self.ws),
                         np.where(v["klasse"] == coverage.KLASSE_KEIN_BEDARF, "–",
-                                 [fmt_number(x) + " %" for x in v["versorgungsgrad"]]))
+                                 [zahl(x) + " %" for x in v["versorgungsgrad"]]))
         wide = v.assign(text=text).pivot(index="name", columns="handlungsfeld", values="text")
         wide = wide.reindex(columns=self.ws.handlungsfelder)
         order = v.drop_duplicates("ags")["name"]
@@ -354,8 +347,8 @@ class Uebersicht:
             for k, c in [*KLASSE_FARBE.items(), ("gesperrt (Datenschutz)", GESPERRT_FARBE)])
         a = self.ws.annahmen["versorgung"]
         note = (f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
-                f"unter {fmt_percent(a['untere_schwelle'])}, Überversorgung über "
-                f"{fmt_percent(a['obere_schwelle'])}.")
+                f"unter {prozent(a['untere_schwelle'])}, Überversorgung über "
+                f"{prozent(a['obere_schwelle'])}.")
         return (f'<div style="overflow-x:auto"><table class="thm-tabelle thm-matrix-tabelle">'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
                 f"<div class='thm-hinweis'>{legend}<br>"
@@ -376,13 +369,13 @@ class Uebersicht:
                 ex = coverage.explain(d.result, r.ags, r.handlungsfeld).head(n_off)
                 erklaerung = "; ".join(
                     f"{o.name} ({o.traeger}, "
-                    + ("aufsuchend" if o.aufsuchend else f"{fmt_number(o.kosten)} {einheit}")
-                    + f", {fmt_percent(o.anteil)} der erreichbaren Plätze)"
+                    + ("aufsuchend" if o.aufsuchend else f"{zahl(o.kosten)} {einheit}")
+                    + f", {prozent(o.anteil)} der erreichbaren Plätze)"
                     for o in ex.itertuples()) or "kein passendes Angebot erreichbar"
             rows.append({
                 "Gemeinde": r.name, "Handlungsfeld": r.handlungsfeld,
-                "Versorgungsgrad": fmt_number(r.versorgungsgrad) + " %",
-                "Fehlende Plätze": fmt_number(published_count(r.fehlende_plaetze,
+                "Versorgungsgrad": zahl(r.versorgungsgrad) + " %",
+                "Fehlende Plätze": zahl(published_count(r.fehlende_plaetze,
                                                               d.kennzahlen.threshold)),
                 "Angebote (größter Beitrag zuerst)": erklaerung,
             })

@@ -14,6 +14,7 @@ from jinja2 import Template
 
 from thm_lib import labels
 from thm_lib.access import straight_line_reach_km
+from thm_lib.formats import zahl
 from thm_lib.maps.geometry import simplify_coverage, to_web
 from thm_lib.maps.legend import (
     Attribution,
@@ -27,7 +28,6 @@ from thm_lib.maps.measure import (
     Scheme,
     as_measure,
     fill_colors,
-    format_number,
     palette_colors,
     published_values,
 )
@@ -62,7 +62,7 @@ def offer_popup_html(angebot: Mapping[str, Any]) -> str:
     """
     plaetze = angebot.get("plaetze")
     plaetze_text = ("keine Angabe" if plaetze is None or pd.isna(plaetze)
-                    else format_number(float(plaetze), 0))
+                    else zahl(float(plaetze), 0))
     foerder = str(angebot.get("foerderlinie") or "")
     rows = [
         ("Träger", str(angebot.get("traeger") or "")),

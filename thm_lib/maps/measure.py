@@ -16,6 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from thm_lib.formats import zahl
+
 Kind = Literal["anzahl", "plaetze", "quote", "prozent", "klasse"]
 Scheme = Literal["natural_breaks", "quantiles"]
 
@@ -106,7 +108,11 @@ def rate_measure(
 
 
 def reach_measure(reach: pd.DataFrame, label: str = "Reichweite THM (%)") -> Measure:
-    """Reach per Gemeinde from :func:`thm_lib.target_group.reach` (share shown in percent)."""
+    """Reach per Gemeinde (``ags``, ``reichweite`` as a share 0..1), shown in percent.
+
+    For published maps pass the reach of :func:`thm_lib.views.kennzahlen_tabelle`
+    (hidden shares as NaN), as :func:`thm_lib.views.karten_mass` does.
+    """
     values = reach.set_index(reach["ags"].astype(str))["reichweite"].astype(float) * 100
     return Measure(values=values, label=label, kind="prozent", palette="YlGn", decimals=0)
 
@@ -125,7 +131,7 @@ def gap_class_measure(coverage: Any, handlungsfeld: str) -> Measure:
         raise KeyError(f"Keine Ergebnisse für das Handlungsfeld '{handlungsfeld}'")
     rows = rows.set_index(rows["ags"].astype(str))
     details = rows["versorgungsgrad"].map(
-        lambda v: "" if pd.isna(v) else f"Versorgungsgrad {format_number(float(v), 0)} %")
+        lambda v: "" if pd.isna(v) else f"Versorgungsgrad {zahl(float(v), 0)} %")
     cats = ((KLASSE_UNTER, "#d7191c"), (KLASSE_OK, "#a6d96a"), (KLASSE_UEBER, "#2b83ba"),
             (KLASSE_KEIN_BEDARF, "#f0f0f0"))
     return Measure(values=rows["klasse"], label=f"Versorgung {handlungsfeld}", kind="klasse",
@@ -163,14 +169,6 @@ def coverage_measure(coverage: Any, column: str, handlungsfeld: str) -> Measure:
                    palette=palette, decimals=decimals)
 
 
-# --- formatting ---------------------------------------------------------------------------
-
-def format_number(value: float, decimals: int = 0) -> str:
-    """German number format: ``1234.5`` -> ``"1.234,5"``."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 @dataclass(frozen=True)
 class Shown:
     """A value as it may be published: text for tooltips, number for colouring.
@@ -193,7 +191,7 @@ class Shown:
 
 def _format(value: float, measure: Measure) -> str:
     whole = measure.kind in ("anzahl", "plaetze")
-    text = format_number(value, 0 if whole else measure.decimals)
+    text = zahl(value, 0 if whole else measure.decimals)
     return text + " %" if measure.kind == "prozent" else text
 
 
@@ -323,7 +321,7 @@ def class_labels(bins: Sequence[float], minimum: float, decimals: int, unit: str
         Values are whole numbers.
     """
     def fmt(v: float) -> str:
-        return format_number(v, 0 if integer else decimals) + unit
+        return zahl(v, 0 if integer else decimals) + unit
 
     labels = []
     lower: float | None = None
