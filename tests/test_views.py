@@ -145,7 +145,7 @@ def test_every_map_measure_hides_what_the_tables_hide(ws, result, mass) -> None:
     from thm_lib.maps import map_html
     from thm_lib.notebook import karte
 
-    measure = views.karten_mass(ws, result, mass, "Sprache")
+    measure = views.karten_mass(ws, mass, "Sprache", result)
     assert set(measure.values.index) == set(ws.gebiete["ags"])
     if mass in ("versorgungsgrad", "fehlende_plaetze"):
         rows = result.gemeinden["handlungsfeld"] == "Sprache"
@@ -166,6 +166,6 @@ def test_unknown_map_measure_is_a_german_error(ws, result) -> None:
     from thm_lib.errors import DataError
 
     with pytest.raises(DataError, match="kartenmass"):
-        views.karten_mass(ws, result, "dichte", "Sprache")
+        views.karten_mass(ws, "dichte", "Sprache", result)
     with pytest.raises(DataError, match="Handlungsfeld"):
-        views.karten_mass(ws, result, "versorgungsgrad", "Kochen")
+        views.karten_mass(ws, "versorgungsgrad", "Kochen", result)

@@ -224,40 +224,6 @@ def _gemeinden_view(ws: Workspace, ags: str) -> Workspace:
     return ws.for_kommune(ags) if ags else ws
 
 
-def zielgruppe_karte(ws: Workspace, ags: str = "", kacheln: str = "") -> Any:
-    """Interactive map of the target group per Gemeinde (offline, suppressed)."""
-    from thm_lib import maps
-    from thm_lib.views import zielgruppe_kartenwerte
-
-    return maps.kreis_map(_gemeinden_view(ws, ags),
-                          maps.count_measure(zielgruppe_kartenwerte(ws)), tiles=kacheln or None)
-
-
-def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str, kacheln: str = "") -> Any:
-    """Interactive map of one measure (:data:`thm_lib.views.KARTENMASSE`), hidden values
-    left blank; coverage measures with the catchment rings of ``handlungsfeld``."""
-    from thm_lib import coverage, maps
-    from thm_lib.views import karten_mass
-
-    result = coverage.analyse(ws)
-    measure = karten_mass(ws, result, mass, handlungsfeld)
-    rings = mass in ("versorgungsgrad", "fehlende_plaetze")
-    return maps.kreis_map(_gemeinden_view(ws, ags), measure, tiles=kacheln or None,
-                          handlungsfeld=handlungsfeld if rings else None, catchment=rings)
-
-
-def zielgruppe_png(ws: Workspace, ags: str = "") -> Any:
-    """Static print map of the target group, as a PNG image for the notebook and its report."""
-    from IPython.display import Image
-
-    from thm_lib import maps
-    from thm_lib.maps.static import png_bytes
-    from thm_lib.views import zielgruppe_kartenwerte
-
-    fig = maps.static_map(_gemeinden_view(ws, ags), maps.count_measure(zielgruppe_kartenwerte(ws)))
-    return Image(data=png_bytes(fig))
-
-
 def anzahl_gemeinden(ws: Workspace, ags: str = "") -> int:
     """Number of Gemeinde polygons the maps draw."""
     return len(_gemeinden_view(ws, ags).gebiete)
@@ -269,3 +235,27 @@ def anzahl_angebote(ws: Workspace, ags: str = "") -> int:
 
     ang = _gemeinden_view(ws, ags).angebote
     return int(valid_at(ang, ws.stichtag).sum())
+
+
+def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str = "", kacheln: str = "") -> Any:
+    """Interactive map of one measure (:data:`thm_lib.views.KARTENMASSE`), hidden values
+    left blank; coverage measures with the catchment rings of ``handlungsfeld``."""
+    from thm_lib import maps
+    from thm_lib.views import karten_mass
+
+    rings = mass in ("versorgungsgrad", "fehlende_plaetze")
+    return maps.kreis_map(_gemeinden_view(ws, ags), karten_mass(ws, mass, handlungsfeld),
+                          tiles=kacheln or None, handlungsfeld=handlungsfeld if rings else None,
+                          catchment=rings)
+
+
+def druckkarte(ws: Workspace, ags: str, mass: str = "zielgruppe", handlungsfeld: str = "") -> Any:
+    """Static print map of one measure, as a PNG image for the notebook and its report."""
+    from IPython.display import Image
+
+    from thm_lib import maps
+    from thm_lib.maps.static import png_bytes
+    from thm_lib.views import karten_mass
+
+    fig = maps.static_map(_gemeinden_view(ws, ags), karten_mass(ws, mass, handlungsfeld))
+    return Image(data=png_bytes(fig))

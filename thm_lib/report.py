@@ -73,7 +73,7 @@ def kommune_outputs(ws: Workspace, ags: str, folder: Path) -> dict[str, Any]:
     result = coverage.analyse(ws)
     bemessung = staffing.stellenbemessung(ws)
     view = ws.for_kommune(ags) if ags else ws
-    fmap = maps.kreis_map(view, maps.count_measure(views.zielgruppe_kartenwerte(ws)))
+    fmap = maps.kreis_map(view, views.karten_mass(ws, "zielgruppe"))
     maps.save_map(fmap, folder / "karte.html")
     buendnis_workbook(ws, ags, result, bemessung, folder / "bericht.xlsx")
     return key_figures(ws, ags, result, bemessung)

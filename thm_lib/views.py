@@ -490,9 +490,13 @@ KARTENMASSE = {
 }
 
 
-def karten_mass(ws: Workspace, result: CoverageResult, mass: str, handlungsfeld: str) -> Any:
+def karten_mass(ws: Workspace, mass: str, handlungsfeld: str = "",
+                result: CoverageResult | None = None) -> Any:
     """The values a map shows for ``mass`` (see :data:`KARTENMASSE`), hidden where published
     tables hide them (NaN: the map shows no value there).
+
+    ``result`` (:func:`thm_lib.coverage.analyse`) is computed when a coverage
+    measure needs it and none is given.
 
     Raises
     ------
@@ -518,6 +522,10 @@ def karten_mass(ws: Workspace, result: CoverageResult, mass: str, handlungsfeld:
                               errors="coerce")
         return maps.reach_measure(pd.DataFrame({"ags": shown.index, "reichweite": shown}),
                                   label=KARTENMASSE[mass])
+    if result is None:
+        from thm_lib.coverage import analyse
+
+        result = analyse(ws)
     if handlungsfeld not in set(result.gemeinden["handlungsfeld"]):
         raise DataError([Problem("Parameter 'handlungsfeld'", f"unbekanntes Handlungsfeld "
                                  f"'{handlungsfeld}'", "Erlaubt: " + ", ".join(

@@ -14,6 +14,11 @@ CRS_METRIC = "EPSG:25832"
 CRS_WEB = "EPSG:4326"
 
 
+def angebote_fuer(angebote: pd.DataFrame, ags: str) -> pd.Series:
+    """True for offers that stand in Gemeinde ``ags`` or list it in their ``einzugsgebiet``."""
+    return (angebote["ags"] == ags) | angebote["einzugsgebiet"].map(lambda e: ags in e)
+
+
 @dataclass(frozen=True)
 class Workspace:
     """All inputs of one Kreis, validated and typed (see ``docs/datenmodell.md``).
@@ -105,7 +110,7 @@ class Workspace:
         if ags not in set(self.gebiete["ags"]):
             raise KeyError(f"Gemeinde {ags} gibt es in '{self.name}' nicht")
         ang = self.angebote
-        keep = (ang["ags"] == ags) | ang["einzugsgebiet"].map(lambda e: ags in e)
+        keep = angebote_fuer(ang, ags)
         faelle = bedarfe = None
         if self.faelle is not None:
             faelle = self.faelle[self.faelle["ags"] == ags].reset_index(drop=True)

@@ -48,6 +48,7 @@ from thm_lib.views import (
     versorgung_gesperrt,
     zeichen_geheim,
 )
+from thm_lib.workspace import angebote_fuer
 
 ALLE = "__alle__"
 """Dropdown value meaning "all Handlungsfelder"."""
@@ -137,7 +138,7 @@ class UebersichtDaten:
         """Offers valid at the Stichtag in (or serving) the Gemeinde, in the field."""
         ang = self.angebote_gueltig
         if ags != KREIS:
-            ang = ang[(ang["ags"] == ags) | ang["einzugsgebiet"].map(lambda e: ags in e)]
+            ang = ang[angebote_fuer(ang, ags)]
         if feld != ALLE:
             ang = ang[ang["handlungsfeld"] == feld]
         return len(ang)
