@@ -84,21 +84,29 @@ def page(browser) -> Iterator[object]:
         context.close()
 
 
-@pytest.fixture
-def offline_page(page) -> object:
-    """``page`` with every non-local request aborted and recorded in ``page.blocked_requests``."""
+def limit_network(context, allowed: tuple[str, ...]) -> list[str]:
+    """Abort every request of ``context`` whose URL does not start with ``allowed``.
+
+    Returns the list the aborted URLs are collected in.
+    """
     blocked: list[str] = []
 
     def handle(route) -> None:
         url = route.request.url
-        if url.startswith(LOCAL_SCHEMES):
+        if url.startswith(allowed):
             route.continue_()
         else:
             blocked.append(url)
             route.abort()
 
-    page.context.route("**/*", handle)
-    page.blocked_requests = blocked
+    context.route("**/*", handle)
+    return blocked
+
+
+@pytest.fixture
+def offline_page(page) -> object:
+    """``page`` with every non-local request aborted and recorded in ``page.blocked_requests``."""
+    page.blocked_requests = limit_network(page.context, LOCAL_SCHEMES)
     return page
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import limit_network
 from playwright.sync_api import Error as PlaywrightError
 
 from thm_lib import formats, scenarios, staffing, target_group
@@ -91,17 +92,7 @@ def _stop_group(proc: subprocess.Popen) -> None:
 def app_page(browser):
     """A page whose network is limited to the loopback server; blocked URLs recorded."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    blocked: list[str] = []
-
-    def handle(route) -> None:
-        url = route.request.url
-        if url.startswith(LOCAL):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", handle)
+    blocked = limit_network(context, LOCAL)
     page = context.new_page()
     page.blocked_requests = blocked
     try:

@@ -211,6 +211,19 @@ def load_annahmen(path: Path | None = None, overrides: dict[str, Any] | None = N
     return result
 
 
+def checked_section(annahmen: dict[str, Any], section: str,
+                    check: Any) -> dict[str, Any]:
+    """``annahmen[section]`` after ``check(annahmen)`` found no problem (else DataError).
+
+    For modules that also accept assumptions not loaded through
+    :func:`load_annahmen` (tests, scenarios).
+    """
+    problems = check(annahmen)
+    if problems:
+        raise DataError(problems)
+    return annahmen[section]
+
+
 def kommune_overrides(folder: Path, ags: str) -> dict[str, Any]:
     """Assumptions of one Kommune: ``annahmen_<ags>.yaml`` in the Arbeitsmappe, if present.
 

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from thm_lib.config import checked_section
 from thm_lib.errors import DataError, Problem
 from thm_lib.formats import zahl
 from thm_lib.staffing import stellenbemessung
@@ -79,10 +80,7 @@ def check_finanzierung_annahmen(annahmen: Mapping[str, Any], datei: str = "annah
 
 
 def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
-    problems = check_finanzierung_annahmen(annahmen)
-    if problems:
-        raise DataError(problems)
-    return annahmen["finanzierung"]
+    return checked_section(annahmen, "finanzierung", check_finanzierung_annahmen)
 
 
 # --------------------------------------------------------------------------- months

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from thm_lib.config import checked_section
 from thm_lib.errors import DataError, Problem
 
 RUNDUNG = (None, 0.05, 0.5)
@@ -104,10 +105,7 @@ def check_stellen_annahmen(annahmen: Mapping[str, Any], datei: str = "annahmen.y
 
 
 def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
-    problems = check_stellen_annahmen(annahmen)
-    if problems:
-        raise DataError(problems)
-    return annahmen["stellen"]
+    return checked_section(annahmen, "stellen", check_stellen_annahmen)
 
 
 # --------------------------------------------------------------------------- counting
