@@ -125,8 +125,9 @@ def test_gestattete_are_not_counted_by_the_faq_rule():
     r = row(stellenbemessung(ws), A1)
     assert r["faq_personen"] == 60
     assert r["faq_stellen"] == pytest.approx(0.6)
-    # the caseload model counts the configured target group: duldung + gestattung
-    assert r["fallzahl_personen"] == 560
+    # the caseload model's reach rate refers to Geduldete only (stellen.erreichung_status):
+    # 60 Geduldete; the 500 Gestattete and 300 sonstige do not enter it
+    assert r["fallzahl_personen"] == 60
 
 
 def test_ages_17_18_27_28():
@@ -202,6 +203,36 @@ def test_koeln_plausibility():
     assert r["fallzahl_fallstellen"] == pytest.approx(4.0)
     assert r["fallzahl_steuerung"] == pytest.approx(1.0)
     assert r["fallzahl_stellen"] == pytest.approx(5.0)
+
+
+def test_koeln_reach_rate_applies_to_geduldete_not_gestattete():
+    """KOKIP: about 850 Geduldete -> 4.0 case positions + 1.0 steering (issue 12, rule 2)."""
+    koeln = "05315000"
+    ws = make_ws([geduldete(850, ags=koeln), (koeln, "2019-12-31", "gestattung", 20, 20, 300)],
+                 [{"ags": koeln, "geschaeftsfuehrende_stelle": True}])
+    r = row(stellenbemessung(ws), koeln)
+    # default reach rate 0.47 (400 cases / 850 Geduldete, rounded), caseload 1:100, steering
+    # 0.25 per case position (1.0 per 4.0). By hand: 850 × 0.47 = 399.5 clients;
+    # 399.5 / 100 = 3.995 case positions; 3.995 × 0.25 = 0.99875 steering; total 4.99375.
+    # The wrong rule (Duldung + Gestattung) would give 1150 × 0.47 / 100 = 5.405 + 1.35.
+    assert r["fallzahl_personen"] == 850
+    assert r["fallzahl_klienten"] == pytest.approx(399.5)
+    assert r["fallzahl_fallstellen"] == pytest.approx(3.995)
+    assert r["fallzahl_steuerung"] == pytest.approx(0.99875)
+    assert r["fallzahl_stellen"] == pytest.approx(4.99375)
+    assert round(r["fallzahl_fallstellen"], 1) == 4.0 and round(r["fallzahl_steuerung"], 1) == 1.0
+    assert "Personen (Duldung) × Erreichungsquote" in stellen_vergleich(
+        stellenbemessung(ws), koeln).loc[1, "grundlage"]
+
+
+def test_reach_rate_basis_is_configurable_and_checked():
+    rows = [geduldete(100), (A1, "2019-12-31", "gestattung", 20, 20, 300)]
+    ws = make_ws(rows, annahmen={"stellen": {"erreichung_status": ["duldung", "gestattung"]}})
+    # by hand: (100 + 300) × 0.47 = 188 clients -> 1.88 case positions
+    assert row(stellenbemessung(ws), A1)["fallzahl_fallstellen"] == pytest.approx(1.88)
+    bad = make_ws(rows, annahmen={"stellen": {"erreichung_status": ["geduldet"]}})
+    with pytest.raises(DataError, match="stellen.erreichung_status"):
+        stellenbemessung(bad)
 
 
 def test_workload_model_hand_computed():

@@ -7,9 +7,12 @@
    threshold on at least one full position. The result may be rounded
    (``annahmen.stellen.rundung``: none, 0.05 or 0.5; half up); the output
    names the rule that produced the number.
-2. **Caseload model**: clients = target group (``annahmen.zielgruppe``
-   statuses and ages, at the analysis Stichtag) × reach rate; case positions
-   = clients / caseload; plus a steering share per case position.
+2. **Caseload model**: clients = persons of the statuses the reach rate
+   refers to (``annahmen.stellen.erreichung_status``, default ``duldung``:
+   the 0.47 is 400 cases per about 850 *Geduldete* in Köln, KOKIP) aged
+   ``annahmen.zielgruppe.alter_min..alter_max`` at the analysis Stichtag ×
+   reach rate; case positions = clients / caseload; plus a steering share per
+   case position.
 3. **Workload model**: cases × hours per case and year / net annual working
    hours per FTE, plus the same steering share. Cases default to the
    caseload model's clients; hours per case default to net hours / caseload
@@ -38,6 +41,7 @@ import pandas as pd
 
 from thm_lib.config import checked_section
 from thm_lib.errors import DataError, Problem
+from thm_lib.labels import STATUS_LABEL
 
 RUNDUNG = (None, 0.05, 0.5)
 REGEL_SCHLUESSEL = "schluessel"
@@ -93,6 +97,13 @@ def check_stellen_annahmen(annahmen: Mapping[str, Any], datei: str = "annahmen.y
                                     spalte=f"stellen.{key}", wert=str(v)))
 
     number("erreichungsquote", 0, 1)
+    basis = s.get("erreichung_status")
+    if (not isinstance(basis, list) or not basis
+            or any(b not in ("duldung", "gestattung", "sonstige") for b in basis)):
+        problems.append(Problem(datei, "muss eine Liste von Status sein (duldung, gestattung, "
+                                "sonstige), auf die sich die Erreichungsquote bezieht",
+                                "Standard: [duldung] (KOKIP: 400 Fälle je rund 850 Geduldete)",
+                                spalte="stellen.erreichung_status", wert=str(basis)))
     number("betreuungsschluessel", positive=True)
     number("steuerungsanteil", 0)
     number("stunden_je_fall", 0, optional=True)
@@ -307,6 +318,17 @@ def arbeitszeit_stellen(faelle: float, stunden_je_fall: float,
             **_mit_steuerung(stunden / float(netto_jahresarbeitsstunden), steuerungsanteil)}
 
 
+def status_woerter(status: Iterable[str]) -> str:
+    """German words for statuses, e.g. the ones the reach rate refers to.
+
+    Examples
+    --------
+    >>> status_woerter(["duldung", "gestattung"])
+    'Duldung, Aufenthaltsgestattung'
+    """
+    return ", ".join(STATUS_LABEL.get(s, s) for s in status)
+
+
 def stunden_je_fall(stellen_annahmen: Mapping[str, Any]) -> float:
     """Configured hours per case and year; if empty, net hours / caseload."""
     value = stellen_annahmen.get("stunden_je_fall")
@@ -410,8 +432,10 @@ def stellenbemessung(ws: Any, *, einfrieren: bool | None = None,
         with a Geschäftsführende Stelle and this one has none), FAQ rule
         ``faq_stichtag``, ``faq_eingefroren``, ``faq_personen``,
         ``faq_stellen_rechnerisch``, ``faq_stellen``, ``faq_regel``,
-        ``faq_begruendung``; caseload ``stichtag``, ``fallzahl_personen``,
-        ``erreichungsquote``, ``fallzahl_klienten``, ``betreuungsschluessel``,
+        ``faq_begruendung``; caseload ``stichtag``, ``fallzahl_personen``
+        (persons of ``stellen.erreichung_status`` in the target ages),
+        ``erreichungsquote``, ``erreichung_status`` (comma-joined),
+        ``fallzahl_klienten``, ``betreuungsschluessel``,
         ``fallzahl_fallstellen``, ``fallzahl_steuerung``, ``fallzahl_stellen``;
         workload ``arbeitszeit_faelle``, ``stunden_je_fall``,
         ``netto_jahresarbeitsstunden``, ``arbeitszeit_fallstellen``,
@@ -439,8 +463,9 @@ def stellenbemessung(ws: Any, *, einfrieren: bool | None = None,
         if faq_tag is not None and not pd.isna(target) and faq_tag > target:
             notes.append("keine Zählung vor dem Stichtag des Erstantrags: früheste verwendet")
         faq = faq_stellen(faq_n, regel, app["geschaeftsfuehrende_stelle"], st.get("rundung"))
-        fz_n, ph2, tag = _count_at(ws.zielgruppe, app["gemeinden"], analyse, zg_cfg["status"],
-                                   zg_cfg["alter_min"], zg_cfg["alter_max"])
+        fz_n, ph2, tag = _count_at(ws.zielgruppe, app["gemeinden"], analyse,
+                                   st["erreichung_status"], zg_cfg["alter_min"],
+                                   zg_cfg["alter_max"])
         fz = fallzahl_stellen(fz_n, st["erreichungsquote"], st["betreuungsschluessel"],
                               st["steuerungsanteil"])
         if faelle is not None and app["ebene"] == EBENE_GEMEINDE and app["ags"] in faelle:
@@ -469,6 +494,7 @@ def stellenbemessung(ws: Any, *, einfrieren: bool | None = None,
             "faq_begruendung": faq.begruendung,
             "stichtag": tag, "fallzahl_personen": fz_n,
             "erreichungsquote": float(st["erreichungsquote"]),
+            "erreichung_status": ", ".join(st["erreichung_status"]),
             "fallzahl_klienten": fz["klienten"],
             "betreuungsschluessel": float(st["betreuungsschluessel"]),
             "fallzahl_fallstellen": fz["fallstellen"], "fallzahl_steuerung": fz["steuerung"],
@@ -523,11 +549,12 @@ def stellen_vergleich(bemessung: pd.DataFrame, ags: str) -> pd.DataFrame:
         raise KeyError(f"Keine Stellenbemessung für '{ags}'")
     r = match.iloc[0]
     steu = _fmt(round(r["steuerungsanteil"], 4))
+    basis = status_woerter(str(r["erreichung_status"]).split(", "))
     rows = [
         (MODELLE["faq"], r["faq_stellen"], 0.0,
          f"{_fmt(round(r['faq_personen'], 2))} Personen; {r['faq_begruendung']}"),
         (MODELLE["fallzahl"], r["fallzahl_stellen"], r["fallzahl_steuerung"],
-         f"{_fmt(round(r['fallzahl_personen'], 2))} Personen × Erreichungsquote "
+         f"{_fmt(round(r['fallzahl_personen'], 2))} Personen ({basis}) × Erreichungsquote "
          f"{_fmt(round(r['erreichungsquote'], 4))} / Schlüssel "
          f"1:{_fmt(r['betreuungsschluessel'])} + Steuerung {steu} je Fallstelle"),
         (MODELLE["arbeitszeit"], r["arbeitszeit_stellen"], r["arbeitszeit_steuerung"],

@@ -15,7 +15,7 @@ import pandas as pd
 
 from thm_lib import labels, target_group
 from thm_lib.coverage import CoverageResult
-from thm_lib.staffing import EBENE_KREIS, REGEL_SCHLUESSEL, stellenbemessung
+from thm_lib.staffing import EBENE_KREIS, REGEL_SCHLUESSEL, status_woerter, stellenbemessung
 from thm_lib.suppression import (
     PublishedTable,
     mark_public,
@@ -318,7 +318,7 @@ def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
 
     Rows: every Gemeinde plus the Kreis (total row :data:`KREIS`); count
     columns ``faq_personen`` (counted for the FAQ rule) and
-    ``fallzahl_personen`` (target group for the caseload model), rounded.
+    ``fallzahl_personen`` (persons the caseload model's reach rate refers to), rounded.
     Positions derived proportionally from a hidden count must be hidden as
     well (see :func:`stellen_gesperrt`), since the assumptions are public.
     """
@@ -329,7 +329,9 @@ def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
     return suppress(table, schwelle(ws), count_cols=cols, total_row=KREIS, row_sums=False,
                     col_sums=True, symbol=zeichen_geheim(ws), titel="Gezählte Personen",
                     column_labels={"faq_personen": "Personen (FAQ-Zählung)",
-                                   "fallzahl_personen": "Zielgruppe (Fallzahlmodell)"})
+                                   "fallzahl_personen": "Personen Fallzahlmodell ("
+                                   + status_woerter(ws.annahmen["stellen"]["erreichung_status"])
+                                   + ")"})
 
 
 def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict[str, bool]:
