@@ -93,7 +93,8 @@ def test_uebersicht_kreis_figures_equal_library(ws, ueb):
     assert w["zielgruppe"] == "805"
     bem = staffing.stellenbemessung(ws)
     kreis = bem[bem["ebene"] == staffing.EBENE_KREIS].iloc[0]
-    assert w["stellen"] == common.fmt_positions(kreis["faq_stellen"]) == "4,97"  # 497 / 100
+    # 497 Geduldete (31.12.2019) minus the self-applying Musterstadt (275) and Probstadt (45)
+    assert w["stellen"] == common.fmt_positions(kreis["faq_stellen"]) == "1,77"  # 177 / 100
     n_valid = int(access.valid_at(ws.angebote, ws.stichtag).sum())
     assert w["angebote"] == str(n_valid)
     g = coverage.analyse(ws).gemeinden
@@ -274,32 +275,34 @@ def test_stellen_caseload_slider_equals_library(ws, stl):
     lib = _library_row(ws, common.KREIS, betreuungsschluessel=80)
     w = stl.werte()
     assert w["fallzahl"] == common.fmt_positions(lib["fallzahl_stellen"])
-    # by hand: 805 persons × 0.47 / 80 × (1 + 0.25) = 5.911
-    assert w["fallzahl"] == "5,91"
+    # by hand: the reach rate refers to Geduldete (31.12.2021) of the Gemeinden the Kreis
+    # applies for: 507 - 268 (Musterstadt) - 66 (Probstadt) = 173;
+    # 173 × 0.47 / 80 × (1 + 0.25) = 1.2705
+    assert w["fallzahl"] == "1,27"
     # hours per case follow the caseload (1600 / 80 = 20 h): workload model agrees
     assert stl.stunden.value == pytest.approx(20.0)
-    assert w["arbeitszeit"] == "5,91"
-    assert w["faq"] == "4,97"                       # the FAQ rule does not use the caseload
-    assert "5,91" in stl.stellen.value
+    assert w["arbeitszeit"] == "1,27"
+    assert w["faq"] == "1,77"                       # the FAQ rule does not use the caseload
+    assert "1,27" in stl.stellen.value
 
 
 def test_stellen_hours_reach_and_funding(ws, stl):
     stl.stunden_auto.value = False
     stl.stunden.value = 40
     stl.quote.value = 0.5
-    # by hand: 805 × 0.5 = 402.5 cases × 40 h / 1600 h × 1.25 = 12.578
-    assert stl.werte()["arbeitszeit"] == "12,58"
+    # by hand: 173 × 0.5 = 86.5 cases × 40 h / 1600 h × 1.25 = 2.703
+    assert stl.werte()["arbeitszeit"] == "2,70"
     stl.modell.value = "faq"
     stl.foerdersatz.value = 0.8
     stl.personalkosten.value = 60000
     plan = stl.ergebnis.plan
     lib = funding.finanzierungsplan(
-        4.97, scenarios.szenario_workspace(ws, {"programm": {"foerderung": {
+        1.77, scenarios.szenario_workspace(ws, {"programm": {"foerderung": {
             "foerdersatz": 0.8}}}).programm, ws.annahmen, personalkosten=60000)
     assert plan.gesamt["zuwendung"] == pytest.approx(lib.gesamt["zuwendung"])
-    # by hand: 4.97 VZÄ × 60,000 EUR × 32 months / 12 × 80 %
-    assert plan.gesamt["zuwendung"] == pytest.approx(4.97 * 60000 * 32 / 12 * 0.8)
-    assert common.fmt_eur(4.97 * 60000 * 32 / 12 * 0.8) in stl.plan.value   # 636.160 €
+    # by hand: 1.77 VZÄ × 60,000 EUR × 32 months / 12 × 80 %
+    assert plan.gesamt["zuwendung"] == pytest.approx(1.77 * 60000 * 32 / 12 * 0.8)
+    assert common.fmt_eur(1.77 * 60000 * 32 / 12 * 0.8) in stl.plan.value   # 226.560 €
 
 
 def test_stellen_kommune_sets_haushaltssicherung_and_rate(ws, stl):
@@ -318,7 +321,7 @@ def test_stellen_scenarios_compare_and_excel(ws, stl, tmp_path):
     stl.schluessel.value = 120
     table = stl.vergleich_tabelle()
     assert table["Szenario"].tolist() == ["Standard (Annahmen)", "Szenario 1", "Aktuell"]
-    assert table["Fallzahl"].tolist() == ["4,73", "5,91", "3,94"]   # 805 × .47 / k × 1.25
+    assert table["Fallzahl"].tolist() == ["1,02", "1,27", "0,85"]   # 173 × .47 / k × 1.25
     stl.excel_erstellen()
     link = stl.download.value
     assert 'download="thm_stellen_foerderung_Kreis.xlsx"' in link
@@ -328,7 +331,7 @@ def test_stellen_scenarios_compare_and_excel(ws, stl, tmp_path):
     wb = openpyxl.load_workbook(BytesIO(data))
     assert {"Einstellungen", "Stellen", "Finanzierungsplan", "Szenarien"} <= set(wb.sheetnames)
     values = [c.value for row in wb["Stellen"].iter_rows() for c in row]
-    assert "3,94" in values
+    assert "0,85" in values
     assert_clean(path, ws.faelle["fall_id"])
     stl.schluessel.value = 100
     assert stl.download.value == ""          # a stale download is withdrawn

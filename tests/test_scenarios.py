@@ -71,8 +71,9 @@ def test_table_is_tidy(koeln):
     assert list(t.columns) == SPALTEN
     assert not t.duplicated(["szenario", "ags", "kennzahl", "jahr"]).any()
     assert t["jahr"].dtype == "Int64" and t["wert"].dtype == "float64"
-    assert set(t["ebene"]) == {"gemeinde", "kreis"}
-    assert set(t["ags"]) == {KOELN, "05315"}
+    # a kreisfreie Stadt is one applicant: no Kreis row beside the city's (issue 12, rule 3)
+    assert set(t["ebene"]) == {"gemeinde"}
+    assert set(t["ags"]) == {KOELN}
     wide = t.pivot_table(index=["ags", "kennzahl"], columns="szenario", values="wert")
     assert wide.loc[(KOELN, "fallzahl_stellen"), "b"] == pytest.approx(4.0)
 
@@ -100,7 +101,14 @@ def test_invalid_scenarios_give_german_errors_naming_scenario_and_field(koeln):
 
 
 def test_gemeinde_rows_in_a_kreis():
-    ws = make_ws([geduldete(120, ags=A1)], [{"ags": A1, "geschaeftsfuehrende_stelle": True}])
+    a2 = "05999008"
+    ws = make_ws([geduldete(120, ags=A1), geduldete(60, ags=a2)],
+                 [{"ags": A1, "geschaeftsfuehrende_stelle": True}])
     t = vergleiche(ws, {"basis": {}})
-    assert value(t, "basis", "faq_stellen", ags=A1) == pytest.approx(1.2)
-    assert value(t, "basis", "faq_stellen", ags=KREIS) == pytest.approx(1.2)
+    assert value(t, "basis", "faq_stellen", ags=A1) == pytest.approx(1.2)     # 120 / 100
+    # the Kreis leaves out A1 (applies itself): 60 / 100 = 0.6 (was 180 / 100 = 1.8)
+    assert value(t, "basis", "faq_personen", ags=KREIS) == 60
+    assert value(t, "basis", "faq_stellen", ags=KREIS) == pytest.approx(0.6)
+    # the Kreis's plan finances 0.6 positions: 0.6 × 72,300 EUR × 90 % in 2020 (12 months)
+    assert value(t, "basis", "zuwendung", ags=KREIS, jahr=2020) == pytest.approx(
+        0.6 * 72300 * 0.9)

@@ -257,17 +257,58 @@ def test_workload_defaults_agree_with_caseload_and_take_case_counts():
 
 
 def test_kreis_row_applies_the_rule_once_to_the_sum():
+    # neither Gemeinde has its own Geschäftsführende Stelle: the Kreis applies for both
     rows = [geduldete(30, ags=A1), geduldete(30, ags=A2)]
-    kom = [{"ags": A1, "geschaeftsfuehrende_stelle": True},
-           {"ags": A2, "geschaeftsfuehrende_stelle": True}]
-    t = stellenbemessung(make_ws(rows, kom))
+    t = stellenbemessung(make_ws(rows))
     assert list(t["ebene"]) == ["gemeinde", "gemeinde", "kreis"]
-    assert row(t, A1)["faq_stellen"] == 0.5 and row(t, A2)["faq_stellen"] == 0.5
+    # each alone: 30 / 100 = 0.3 (no minimum without GS)
+    assert row(t, A1)["faq_stellen"] == 0.3 and row(t, A2)["faq_stellen"] == 0.3
     kreis = row(t, KREIS)
+    # the Kreis (GS by default): (30 + 30) / 100 = 0.6 > minimum 0.5
     assert kreis["faq_personen"] == 60 and kreis["faq_stellen"] == pytest.approx(0.6)
     assert kreis["name"] == "Testkreis"
     assert kreis["fallzahl_stellen"] == pytest.approx(
         row(t, A1)["fallzahl_stellen"] + row(t, A2)["fallzahl_stellen"])
+
+
+def test_kreis_count_leaves_out_gemeinden_that_apply_themselves():
+    """DESIGN.md "Applicants": nobody is counted for two applicants (issue 12, rule 3)."""
+    a3 = "05999012"
+    rows = [geduldete(120, ags=A1), geduldete(40, ags=A2), geduldete(50, ags=a3),
+            (A2, "2019-12-31", "gestattung", 20, 20, 10)]
+    kom = [{"ags": A1, "geschaeftsfuehrende_stelle": True, "stellen_bestand": 1.0},
+           {"ags": A2, "stellen_bestand": 0.25}]
+    t = stellenbemessung(make_ws(rows, kom))
+    a1, kreis = row(t, A1), row(t, KREIS)
+    assert a1["eigener_antrag"] and not row(t, A2)["eigener_antrag"]
+    # A1 applies itself: 120 / 100 = 1.2 positions
+    assert a1["faq_personen"] == 120 and a1["faq_stellen"] == pytest.approx(1.2)
+    # the Kreis counts only A2 and A3: 40 + 50 = 90 Geduldete -> 90 >= 75: one full position
+    # (the wrong rule, all three: 210 / 100 = 2.1, A1's 120 persons counted twice)
+    assert kreis["faq_personen"] == 90
+    assert kreis["faq_stellen"] == 1.0 and kreis["faq_regel"] == REGEL_VOLL
+    # caseload model, Kreis: 90 Geduldete × 0.47 = 42.3 clients / 100 = 0.423 + 25 % = 0.52875
+    assert kreis["fallzahl_personen"] == 90
+    assert kreis["fallzahl_stellen"] == pytest.approx(0.52875)
+    # funded positions of the Kreis, if not given: the covered Gemeinden's only (0.25, not 1.25)
+    assert kreis["stellen_bestand"] == 0.25
+    assert "ohne die selbst antragstellenden Gemeinden: Gemeinde 004" in kreis["hinweis"]
+    # the applicants together count every person once: 120 + 90 = 210 Geduldete
+    assert t.loc[t["eigener_antrag"], "faq_personen"].sum() == 210
+
+
+def test_kreisfreie_stadt_is_one_applicant():
+    koeln = "05315000"
+    ws = make_ws([geduldete(850, ags=koeln)],
+                 annahmen={"kreis": {"haushaltssicherung": True, "stellen_bestand": 5.0}})
+    t = stellenbemessung(ws)
+    # one row: the city; no Kreis row that counts the same 850 persons again
+    assert list(t["ebene"]) == ["gemeinde"] and list(t["ags"]) == [koeln]
+    r = row(t, koeln)
+    # settings not in kommunen come from annahmen.kreis (default: GS yes)
+    assert r["eigener_antrag"] and r["antragsberechtigt"] and r["haushaltssicherung"]
+    assert r["faq_stellen"] == pytest.approx(8.5)                  # 850 / 100
+    assert r["differenz_faq"] == pytest.approx(3.5)                # 8.5 - 5.0
 
 
 def test_difference_to_funded_positions():
@@ -276,9 +317,11 @@ def test_difference_to_funded_positions():
     t = stellenbemessung(make_ws(rows, kom))
     assert row(t, A1)["differenz_faq"] == pytest.approx(1.15)
     assert np.isnan(row(t, A2)["differenz_faq"])
-    assert row(t, KREIS)["stellen_bestand"] == 0.5      # sum of the given Gemeinden
+    # A1 applies itself, so its 0.5 are not the Kreis's; A2 gave none: unknown
+    assert np.isnan(row(t, KREIS)["stellen_bestand"])
     t2 = stellenbemessung(make_ws(rows, kom, annahmen={"kreis": {"stellen_bestand": 2.0}}))
-    assert row(t2, KREIS)["differenz_faq"] == pytest.approx(1.75 - 2.0)
+    # Kreis counts A2 only: 10 persons -> minimum 0.5 (Kreis has a GS); 0.5 - 2.0
+    assert row(t2, KREIS)["differenz_faq"] == pytest.approx(0.5 - 2.0)
 
 
 def test_gemeinde_without_gs_is_marked_not_eligible_for_thm_but_for_kim():

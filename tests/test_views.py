@@ -80,7 +80,10 @@ def test_positions_from_a_hidden_count_are_hidden(ws, bemessung) -> None:
 def test_key_figures_use_published_values(ws, result, bemessung) -> None:
     kreis = key_figures(ws, "", result, bemessung)
     assert kreis["zielgruppe"] == 805  # 507 Geduldete + 298 Gestattete (see test_sample_kreis)
-    assert kreis["stellen_faq"] == pytest.approx(4.97)
+    # the Kreis applies for the Gemeinden without own Geschäftsführende Stelle only: 497
+    # Geduldete 18-27 at the first application (31.12.2019) minus Musterstadt's 275 and
+    # Probstadt's 45 (both apply themselves) = 177 -> 177 / 100 = 1.77 (was 4.97, double count)
+    assert kreis["stellen_faq"] == pytest.approx(1.77)
     small = key_figures(ws, "05899044", result, bemessung)  # Entwurfsweiler: 7 persons
     assert small["zielgruppe"] == 7
 
@@ -169,3 +172,37 @@ def test_unknown_map_measure_is_a_german_error(ws, result) -> None:
         views.karten_mass(ws, "dichte", "Sprache", result)
     with pytest.raises(DataError, match="Handlungsfeld"):
         views.karten_mass(ws, "versorgungsgrad", "Kochen", result)
+
+
+def test_kreisfreie_stadt_views_show_one_applicant() -> None:
+    """A single kreisfreie Stadt (AGS ...000) has no Kreis row; the Kreis views show the city."""
+    from test_staffing import geduldete, make_ws
+
+    koeln = "05315000"
+    city = make_ws([geduldete(850, ags=koeln)])
+    bem = staffing.stellenbemessung(city)
+    assert views.bemessung_zeile(bem, "")["ags"] == koeln
+    assert views.bemessung_zeile(bem, koeln)["ags"] == koeln
+    personen = views.personen_tabelle(city, bem)
+    assert list(personen.published.index) == [koeln]
+    assert personen.published.loc[koeln, "faq_personen"] == 850
+    table = views.stellen_tabelle(city, bem)
+    assert table.loc["Gemeinde 000", "Stellen FAQ-Schlüssel"] == 8.5      # 850 / 100
+    wer, plan = views.finanzierung_tabelle(city, bem)
+    assert "Gemeinde 000" in wer
+    # 2020: 8.5 VZÄ × 72,300 EUR (EG 9c) × 90 % = 553,095 EUR
+    assert plan.loc[2020, "Zuwendung €"] == pytest.approx(8.5 * 72300 * 0.9)
+    assert views.szenarien_tabelle(city).loc[
+        "Basis (1:100, Fördersatz laut Programm)", "Stellen FAQ"] == 8.5
+
+
+def test_kreis_person_table_leaves_out_self_applying_gemeinden(ws, bemessung) -> None:
+    personen = views.personen_tabelle(ws, bemessung)
+    eigen = bemessung.loc[bemessung["eigener_antrag"] & (bemessung["ebene"] == "gemeinde"),
+                          "ags"].tolist()
+    assert eigen == ["05899004", "05899016"]          # kommunen.csv: own GS
+    internal = personen.internal_unsuppressed
+    covered = [a for a in internal.index if a not in eigen and a != views.KREIS]
+    # the Kreis row is the sum of the covered Gemeinden only (177 = 497 - 275 - 45)
+    assert internal.loc[views.KREIS, "faq_personen"] == internal.loc[
+        covered, "faq_personen"].sum() == 177

@@ -348,12 +348,38 @@ def _kreis_ags(ws: Any) -> str:
     return prefixes.pop() if len(prefixes) == 1 else "kreis"
 
 
+def ist_kreisfrei(ags: str) -> bool:
+    """True for a kreisfreie Stadt: its 8-digit AGS ends in ``000`` (FACTS.md, AGS).
+
+    Examples
+    --------
+    >>> ist_kreisfrei("05315000"), ist_kreisfrei("05899004")
+    (True, False)
+    """
+    return len(str(ags)) == 8 and str(ags).endswith("000")
+
+
 def _applicants(ws: Any) -> list[dict[str, Any]]:
-    """Gemeinden (from ``ws.kommunen``) and the Kreis as a whole, with their settings."""
+    """Gemeinden (from ``ws.kommunen``) and the Kreis as one applicant, with their settings.
+
+    A Gemeinde applies itself (``eigener_antrag``) when it has its own
+    Geschäftsführende Stelle or is a kreisfreie Stadt. Nobody is counted for
+    two applicants (DESIGN.md, "Applicants"): the Kreis row covers only the
+    other Gemeinden. A Workspace of one kreisfreie Stadt has no Kreis row (the
+    city is the one applicant; a flag set in ``kommunen`` or in ``annahmen.kreis``
+    holds, funded positions come from ``kommunen``, else from ``annahmen.kreis``),
+    and neither has a Workspace limited to one Gemeinde.
+    """
     kreis = ws.annahmen["kreis"]
     kreis_erstantrag = kreis.get("stichtag_erstantrag")
     kreis_erstantrag = pd.Timestamp(kreis_erstantrag) if kreis_erstantrag else pd.NaT
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=False))
+    nur_stadt = len(ws.gebiete) == 1 and ist_kreisfrei(ws.gebiete["ags"].iloc[0])
+    fallback = {"geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle"))
+                if nur_stadt else False,
+                "haushaltssicherung": bool(kreis.get("haushaltssicherung")) if nur_stadt
+                else False,
+                "stellen_bestand": kreis.get("stellen_bestand") if nur_stadt else None}
     out = []
     kom = ws.kommunen.set_index("ags") if len(ws.kommunen) else None
     for ags in ws.gebiete["ags"]:
@@ -363,24 +389,33 @@ def _applicants(ws: Any) -> list[dict[str, Any]]:
             return default if row is None or col not in row or pd.isna(row[col]) else row[col]
 
         erst = get("stichtag_erstantrag", pd.NaT)
+        # io fills missing flags with False: a kreisfreie Stadt's flags set in either place
+        gs = bool(get("geschaeftsfuehrende_stelle", False)) or fallback[
+            "geschaeftsfuehrende_stelle"]
+        hsk = bool(get("haushaltssicherung", False)) or fallback["haushaltssicherung"]
+        bestand = get("stellen_bestand", fallback["stellen_bestand"])
         out.append({
             "ags": ags, "name": names[ags], "ebene": EBENE_GEMEINDE, "gemeinden": [ags],
-            "geschaeftsfuehrende_stelle": bool(get("geschaeftsfuehrende_stelle", False)),
-            "haushaltssicherung": bool(get("haushaltssicherung", False)),
-            "stellen_bestand": float(get("stellen_bestand", np.nan)),
+            "geschaeftsfuehrende_stelle": gs,
+            "haushaltssicherung": hsk,
+            "eigener_antrag": gs or ist_kreisfrei(ags),
+            "stellen_bestand": np.nan if bestand is None else float(bestand),
             "stichtag_erstantrag": kreis_erstantrag if pd.isna(erst) else pd.Timestamp(erst),
         })
-    if getattr(ws, "kommune", None) is not None:
-        return out  # a Workspace limited to one Gemeinde has no Kreis row
+    if getattr(ws, "kommune", None) is not None or nur_stadt:
+        return out  # one Gemeinde or one kreisfreie Stadt: no Kreis row
+    covered = [a for a in out if not a["eigener_antrag"]]
     bestand = kreis.get("stellen_bestand")
     if bestand is None:
-        given = [a["stellen_bestand"] for a in out if not np.isnan(a["stellen_bestand"])]
+        given = [a["stellen_bestand"] for a in covered if not np.isnan(a["stellen_bestand"])]
         bestand = sum(given) if given else np.nan
     out.append({
         "ags": _kreis_ags(ws), "name": ws.name, "ebene": EBENE_KREIS,
-        "gemeinden": list(ws.gebiete["ags"]),
+        "gemeinden": [a["ags"] for a in covered],
+        "ohne": [a["name"] for a in out if a["eigener_antrag"]],
         "geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle", False)),
         "haushaltssicherung": bool(kreis.get("haushaltssicherung", False)),
+        "eigener_antrag": True,
         "stellen_bestand": float(bestand), "stichtag_erstantrag": kreis_erstantrag,
     })
     return out
@@ -424,12 +459,15 @@ def stellenbemessung(ws: Any, *, einfrieren: bool | None = None,
     -------
     pandas.DataFrame
         One row per Gemeinde plus one row ``ebene == "kreis"`` (the Kreis as
-        one applicant: the FAQ rule is applied once to the summed count, so
-        it is not the sum of the Gemeinde rows; omitted for a Workspace from
-        ``for_kommune``). Columns: ``ags``, ``name``,
+        one applicant: the FAQ rule is applied once to the summed count of
+        the Gemeinden that do not apply themselves, so it is not the sum of
+        the Gemeinde rows; omitted for a Workspace from ``for_kommune`` and
+        for a single kreisfreie Stadt). Columns: ``ags``, ``name``,
         ``ebene``, ``geschaeftsfuehrende_stelle``, ``haushaltssicherung``,
         ``antragsberechtigt`` (False when the programme admits only Kommunen
-        with a Geschäftsführende Stelle and this one has none), FAQ rule
+        with a Geschäftsführende Stelle and this one has none),
+        ``eigener_antrag`` (the Gemeinde applies itself: own Geschäftsführende
+        Stelle or kreisfreie Stadt; then the Kreis row leaves it out), FAQ rule
         ``faq_stichtag``, ``faq_eingefroren``, ``faq_personen``,
         ``faq_stellen_rechnerisch``, ``faq_stellen``, ``faq_regel``,
         ``faq_begruendung``; caseload ``stichtag``, ``fallzahl_personen``
@@ -483,11 +521,16 @@ def stellenbemessung(ws: Any, *, einfrieren: bool | None = None,
             "antrag_nur_mit_gs", False)
         if not berechtigt:
             notes.append("ohne Geschäftsführende Stelle nicht selbst antragsberechtigt")
+        if app.get("ohne"):
+            notes.append("ohne die selbst antragstellenden Gemeinden: " + ", ".join(app["ohne"]))
+        if app["ebene"] == EBENE_KREIS and not app["gemeinden"]:
+            notes.append("alle Gemeinden beantragen selbst: der Kreis zählt niemanden")
         bestand = app["stellen_bestand"]
         rows.append({
             "ags": app["ags"], "name": app["name"], "ebene": app["ebene"],
             "geschaeftsfuehrende_stelle": app["geschaeftsfuehrende_stelle"],
             "haushaltssicherung": app["haushaltssicherung"], "antragsberechtigt": berechtigt,
+            "eigener_antrag": app["eigener_antrag"],
             "faq_stichtag": faq_tag, "faq_eingefroren": bool(freeze),
             "faq_personen": faq.personen, "faq_stellen_rechnerisch": faq.stellen_rechnerisch,
             "faq_stellen": faq.stellen, "faq_regel": faq.regel,

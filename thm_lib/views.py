@@ -316,22 +316,35 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
 def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
     """The person counts behind the staffing estimates, published as ONE table.
 
-    Rows: every Gemeinde plus the Kreis (total row :data:`KREIS`); count
-    columns ``faq_personen`` (counted for the FAQ rule) and
-    ``fallzahl_personen`` (persons the caseload model's reach rate refers to), rounded.
-    Positions derived proportionally from a hidden count must be hidden as
-    well (see :func:`stellen_gesperrt`), since the assumptions are public.
+    Rows: every Gemeinde plus the Kreis (row :data:`KREIS`); count columns
+    ``faq_personen`` (counted for the FAQ rule) and ``fallzahl_personen``
+    (the caseload model's reach-rate basis), rounded. The Kreis row is the sum
+    of the Gemeinden that do not apply themselves (``eigener_antrag``), so
+    those are suppressed with it as their total and the self-applying ones
+    as a second group. Positions derived proportionally from a hidden count
+    must be hidden as well (see :func:`stellen_gesperrt`), since the
+    assumptions are public.
     """
     cols = ["faq_personen", "fallzahl_personen"]
     b = bemessung.assign(ags=bemessung["ags"].astype(str))
     b.loc[b["ebene"] == EBENE_KREIS, "ags"] = KREIS
     table = b.set_index("ags")[cols].round().astype("int64")
-    return suppress(table, schwelle(ws), count_cols=cols, total_row=KREIS, row_sums=False,
-                    col_sums=True, symbol=zeichen_geheim(ws), titel="Gezählte Personen",
-                    column_labels={"faq_personen": "Personen (FAQ-Zählung)",
-                                   "fallzahl_personen": "Personen Fallzahlmodell ("
-                                   + status_woerter(ws.annahmen["stellen"]["erreichung_status"])
-                                   + ")"})
+    eigen = b.set_index("ags")["eigener_antrag"].astype(bool) & (
+        b.set_index("ags")["ebene"] != EBENE_KREIS)
+    options = {"count_cols": cols, "row_sums": False, "col_sums": True,
+               "symbol": zeichen_geheim(ws), "titel": "Gezählte Personen",
+               "column_labels": {
+                   "faq_personen": "Personen (FAQ-Zählung)",
+                   "fallzahl_personen": "Personen Fallzahlmodell ("
+                   + status_woerter(ws.annahmen["stellen"]["erreichung_status"]) + ")"}}
+    has_kreis = KREIS in table.index
+    groups = [table[~eigen], table[eigen]] if has_kreis else [table]
+    parts = [suppress(g, schwelle(ws), total_row=KREIS if i == 0 and has_kreis else None,
+                      **options) for i, g in enumerate(groups) if len(g)]
+    if len(parts) == 1:
+        return parts[0]
+    stacked = stack_rows(parts, parts[0].published.index.append(parts[1].published.index))
+    return select_rows(stacked, list(table.index))
 
 
 def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict[str, bool]:
@@ -413,10 +426,14 @@ STANDARD_SZENARIEN: dict[str, dict[str, Any]] = {
 
 
 def bemessung_zeile(bemessung: pd.DataFrame, ags: str = "") -> pd.Series:
-    """The staffing row of Gemeinde ``ags``, or of the Kreis as one applicant (``ags=""``)."""
+    """The staffing row of Gemeinde ``ags``, or of the Kreis as one applicant (``ags=""``).
+
+    A single kreisfreie Stadt has no Kreis row: it is the one applicant for both.
+    """
     if ags:
         return bemessung[(bemessung["ebene"] != EBENE_KREIS) & (bemessung["ags"] == ags)].iloc[0]
-    return bemessung[bemessung["ebene"] == EBENE_KREIS].iloc[0]
+    kreis = bemessung[bemessung["ebene"] == EBENE_KREIS]
+    return (kreis if len(kreis) else bemessung).iloc[0]
 
 
 def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
@@ -463,8 +480,10 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
     from thm_lib.scenarios import vergleiche
 
     long = vergleiche(ws, szenarien or STANDARD_SZENARIEN)
-    long = long[(long["ags"] == ags) & (long["ebene"] != EBENE_KREIS)] if ags else long[
-        long["ebene"] == EBENE_KREIS]
+    if ags:
+        long = long[(long["ags"] == ags) & (long["ebene"] != EBENE_KREIS)]
+    elif (long["ebene"] == EBENE_KREIS).any():
+        long = long[long["ebene"] == EBENE_KREIS]   # else one kreisfreie Stadt: its row
     whole = long[long["jahr"].isna()]
     wide = whole.pivot_table(index="szenario", columns="kennzahl", values="wert",
                              sort=False)
