@@ -150,6 +150,10 @@ def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
                    and b[0] <= b[1] for b in bands)
     need(bool(bands) and ok_bands, "zielgruppe.altersgruppen",
          "muss eine Liste von [von, bis]-Paaren ganzer Zahlen sein, z. B. [[18, 20], [21, 27]]")
+    a_lo, a_hi = z.get("alter_min"), z.get("alter_max")
+    if (bands and ok_bands and all(isinstance(x, int) and not isinstance(x, bool)
+                                   for x in (a_lo, a_hi)) and a_lo <= a_hi):
+        problems += check_altersgruppen(bands, a_lo, a_hi, datei)
     g = number("erreichbarkeit", "gravitation_mindestkosten")
     if g is not None:
         need(g > 0, "erreichbarkeit.gravitation_mindestkosten", "muss größer als 0 sein")
@@ -169,6 +173,73 @@ def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
 
     problems += check_stellen_annahmen(a, datei) + check_finanzierung_annahmen(a, datei)
     return problems
+
+
+def _spans(years: list[int]) -> str:
+    """Consecutive years as German ranges: ``[18, 19, 20, 25]`` -> ``"18–20, 25"``."""
+    out: list[str] = []
+    for y in years:
+        if out and int(out[-1].split("–")[-1]) == y - 1:
+            out[-1] = f"{out[-1].split('–')[0]}–{y}"
+        else:
+            out.append(str(y))
+    return ", ".join(out)
+
+
+def check_altersgruppen(bands: list[list[int]], alter_min: int, alter_max: int,
+                        datei: str = "annahmen.yaml") -> list[Problem]:
+    """Check that the age groups cover ``alter_min..alter_max`` exactly once.
+
+    Groups may reach beyond the range (they are cut to it), but within it every
+    age must lie in exactly one group: an overlap would count persons twice
+    (shares above 100 %), a gap would lose them (shares below 100 %).
+
+    Parameters
+    ----------
+    bands : list of [von, bis]
+        ``zielgruppe.altersgruppen`` (inclusive, already checked as pairs).
+    alter_min, alter_max : int
+        ``zielgruppe.alter_min`` and ``alter_max``.
+    datei : str
+        File name used in the messages.
+
+    Returns
+    -------
+    list of Problem
+        At most one problem, naming the key, the groups and the ages concerned.
+
+    Examples
+    --------
+    >>> check_altersgruppen([[18, 20], [21, 27]], 18, 27)
+    []
+    >>> print(check_altersgruppen([[18, 21], [21, 27]], 18, 27)[0].meldung)
+    Altersgruppen überschneiden sich: Alter 21 in [18, 21] und [21, 27]
+    """
+    doppelt: dict[int, list[list[int]]] = {}
+    fehlt = []
+    for year in range(alter_min, alter_max + 1):
+        hits = [b for b in bands if b[0] <= year <= b[1]]
+        if len(hits) > 1:
+            doppelt[year] = hits
+        elif not hits:
+            fehlt.append(year)
+    teile = []
+    if doppelt:
+        paare: dict[str, list[int]] = {}
+        for year, hits in doppelt.items():
+            paare.setdefault(" und ".join(str(b) for b in hits), []).append(year)
+        teile.append("Altersgruppen überschneiden sich: " + "; ".join(
+            f"Alter {_spans(years)} in {groups}" for groups, years in paare.items()))
+    if fehlt:
+        teile.append(f"keine Altersgruppe enthält Alter {_spans(fehlt)}")
+    if not teile:
+        return []
+    return [Problem(datei, "; ".join(teile),
+                    f"Die Altersgruppen müssen jedes Alter von {alter_min} bis {alter_max} "
+                    "(zielgruppe.alter_min bis alter_max) genau einmal abdecken: jede Gruppe "
+                    "beginnt ein Jahr nach dem Ende der vorigen, z. B. [[18, 20], [21, 24], "
+                    "[25, 27]]",
+                    spalte="zielgruppe.altersgruppen", wert=str(bands))]
 
 
 def load_annahmen(path: Path | None = None, overrides: dict[str, Any] | None = None
