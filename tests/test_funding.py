@@ -178,3 +178,40 @@ def test_years_add_up_to_the_period_total(beginn, ende, stellen, hsk, cap, kim):
     assert g["zuwendung"] <= g["foerderfaehig"] + 1e-9
     if plan.jahre.shape[0]:
         assert plan.jahre["jahr"].tolist() == list(range(plan.beginn.year, plan.ende.year + 1))
+
+
+def test_default_programme_states_that_both_rates_are_equal_and_why():
+    """Issue 12, rule 6: FACTS.md finds no rate for non-HSK Kommunen, so the default keeps
+    both at the documented 90 % and every plan says so (no invented lower rate)."""
+    from thm_lib.funding import foerdersatz_text
+
+    p = default_programm()
+    assert p["foerderung"]["foerdersatz"] == p["foerderung"]["foerdersatz_haushaltssicherung"]
+    for hsk in (True, False):
+        text = foerdersatz_text(p, hsk)
+        assert text.startswith("Fördersatz 90 % für Kommunen mit und ohne Haushaltssicherung "
+                               "gleich")
+        assert "keine gefundene Quelle" in text and "Zuwendungsbescheid" in text
+    # equal rates: by hand 1 VZÄ × 72,300 EUR × 12 months / 12 × 90 % = 65,070 EUR in 2020
+    for hsk in (True, False):
+        plan = finanzierungsplan(1.0, p, default_annahmen(), haushaltssicherung=hsk)
+        assert plan.jahre.set_index("jahr").loc[2020, "zuwendung"] == pytest.approx(65070)
+
+
+def test_different_rates_are_named_and_used():
+    from thm_lib.funding import foerdersatz_text
+    from thm_lib.programme import validate_programm
+
+    p = default_programm()
+    p["foerderung"]["foerdersatz"] = 0.8
+    p["foerderung"]["foerdersatz_begruendung"] = ""
+    p = validate_programm(p)
+    assert foerdersatz_text(p, False) == (
+        "Fördersatz 80 % (keine Haushaltssicherung; Haushaltssicherungskommunen 90 %).")
+    assert foerdersatz_text(p, True) == (
+        "Fördersatz 90 % (Haushaltssicherungskommune; ohne Haushaltssicherung 80 %).")
+    # by hand, 2020: 72,300 × 0.8 = 57,840 EUR without, 72,300 × 0.9 = 65,070 EUR with HSK
+    ohne = finanzierungsplan(1.0, p, default_annahmen(), haushaltssicherung=False)
+    mit = finanzierungsplan(1.0, p, default_annahmen(), haushaltssicherung=True)
+    assert ohne.jahre.set_index("jahr").loc[2020, "zuwendung"] == pytest.approx(57840)
+    assert mit.jahre.set_index("jahr").loc[2020, "zuwendung"] == pytest.approx(65070)

@@ -112,3 +112,40 @@ def test_gemeinde_rows_in_a_kreis():
     # the Kreis's plan finances 0.6 positions: 0.6 × 72,300 EUR × 90 % in 2020 (12 months)
     assert value(t, "basis", "zuwendung", ags=KREIS, jahr=2020) == pytest.approx(
         0.6 * 72300 * 0.9)
+
+
+def test_rate_scenario_that_changes_nothing_says_why():
+    """Issue 12, rule 6: a Haushaltssicherungskommune keeps its own rate when only
+    ``foerdersatz`` (the rate for the others) changes."""
+    from thm_lib import views
+
+    a2 = "05999008"
+    ws = make_ws([geduldete(120, ags=A1), geduldete(120, ags=a2)],
+                 [{"ags": A1, "geschaeftsfuehrende_stelle": True, "haushaltssicherung": True},
+                  {"ags": a2, "geschaeftsfuehrende_stelle": True}])
+    szen = {"Basis": {}, "Fördersatz 80 %": {"programm": {"foerderung": {"foerdersatz": 0.8}}}}
+    hsk = views.szenarien_tabelle(ws, A1, szen)
+    # by hand, A1 (HSK, 90 %): 1.2 VZÄ × 72,300 EUR × 32 months / 12 × 0.9 = 208,224 EUR
+    assert hsk.loc["Fördersatz 80 %", "Zuwendung €"] == pytest.approx(208224.0)
+    assert hsk.loc["Fördersatz 80 %", "Zuwendung €"] == hsk.loc["Basis", "Zuwendung €"]
+    note = hsk.loc["Fördersatz 80 %", "Hinweis"]
+    assert note.startswith("Unverändert") and "Haushaltssicherungskommune" in note
+    assert "foerderung.foerdersatz_haushaltssicherung = 90 %" in note
+    assert hsk.loc["Basis", "Hinweis"] == ""
+    # a2 (no HSK): 1.2 × 72,300 × 32 / 12 × 0.8 = 185,088 EUR, changed, no note
+    other = views.szenarien_tabelle(ws, a2, szen)
+    assert other.loc["Fördersatz 80 %", "Zuwendung €"] == pytest.approx(185088.0)
+    assert other.loc["Fördersatz 80 %", "Hinweis"] == ""
+
+
+def test_capped_grant_scenario_says_why():
+    from thm_lib.scenarios import warum_unveraendert
+    from thm_lib.staffing import stellenbemessung
+
+    ws = make_ws([geduldete(120)], [{"ags": A1, "geschaeftsfuehrende_stelle": True}],
+                 programm=szenario_workspace(make_ws([geduldete(1)]), {"programm": {
+                     "foerderung": {"hoechstbetrag_je_vzae_jahr": 10000}}}).programm)
+    zeile = stellenbemessung(ws).set_index("ags").loc[A1]
+    # 10,000 EUR per VZÄ and year is below 72,300 × 0.8 = 57,840: capped at any rate
+    text = warum_unveraendert(ws, {"programm": {"foerderung": {"foerdersatz": 0.8}}}, zeile)
+    assert "gedeckelt" in text

@@ -34,7 +34,7 @@ import pandas as pd
 
 from thm_lib.config import checked_section
 from thm_lib.errors import DataError, Problem
-from thm_lib.formats import zahl
+from thm_lib.formats import prozent, zahl
 from thm_lib.staffing import stellenbemessung
 
 MONATE_JAHR = 12
@@ -200,6 +200,48 @@ def foerdersatz(programm: Mapping[str, Any], haushaltssicherung: bool) -> float:
     if haushaltssicherung and f.get("foerdersatz_haushaltssicherung") is not None:
         return float(f["foerdersatz_haushaltssicherung"])
     return float(f["foerdersatz"])
+
+
+def foerdersatz_text(programm: Mapping[str, Any], haushaltssicherung: bool) -> str:
+    """German sentence on the funding rate that applies, and why (for plans and reports).
+
+    When the programme gives Kommunen with and without Haushaltssicherung the
+    same rate, the sentence says so plainly, with the programme's reason
+    (``foerderung.foerdersatz_begruendung``), so nobody reads a difference
+    into the plan that the programme does not make.
+
+    Parameters
+    ----------
+    programm : mapping
+        Validated programme.
+    haushaltssicherung : bool
+        Whether the applicant is a Haushaltssicherungskommune.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> p = {"foerderung": {"foerdersatz": 0.8, "foerdersatz_haushaltssicherung": 0.9}}
+    >>> foerdersatz_text(p, True)
+    'Fördersatz 90 % (Haushaltssicherungskommune; ohne Haushaltssicherung 80 %).'
+    """
+    f = programm["foerderung"]
+    normal = float(f["foerdersatz"])
+    hsk = foerdersatz(programm, True)
+    satz = hsk if haushaltssicherung else normal
+    if hsk == normal:
+        text = (f"Fördersatz {prozent(satz)} für Kommunen mit und ohne Haushaltssicherung "
+                "gleich; die Haushaltssicherung ändert den Plan nicht.")
+    elif haushaltssicherung:
+        text = (f"Fördersatz {prozent(satz)} (Haushaltssicherungskommune; ohne "
+                f"Haushaltssicherung {prozent(normal)}).")
+    else:
+        text = (f"Fördersatz {prozent(satz)} (keine Haushaltssicherung; "
+                f"Haushaltssicherungskommunen {prozent(hsk)}).")
+    grund = str(f.get("foerdersatz_begruendung") or "").strip()
+    return f"{text} {grund}" if grund else text
 
 
 def _per_month(stellen: float, programm: Mapping[str, Any], kosten: Mapping[str, Any],

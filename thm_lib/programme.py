@@ -23,6 +23,7 @@ Returned structure (stable; ``dict`` of plain Python values)::
                    mindeststellen_nur_mit_gs: bool, volle_stelle_ab: float | None,
                    volle_stelle: float}
     foerderung: {foerdersatz: float, foerdersatz_haushaltssicherung: float,
+                 foerdersatz_begruendung: str,           # why the rates are what they are
                  foerderfaehig: list[str],               # "personal", "sachkosten"
                  hoechstbetrag_je_vzae_jahr: float | None,
                  hoechstbetrag_jahr: float | None,
@@ -133,6 +134,7 @@ class Foerderung(_Model):
 
     foerdersatz: float = Field(ge=0, le=1)
     foerdersatz_haushaltssicherung: float | None = Field(default=None, ge=0, le=1)
+    foerdersatz_begruendung: str = ""
     foerderfaehig: list[_Kostenart] = Field(min_length=1)
     hoechstbetrag_je_vzae_jahr: float | None = Field(default=None, ge=0)
     hoechstbetrag_jahr: float | None = Field(default=None, ge=0)

@@ -153,3 +153,89 @@ def vergleiche(ws: Any, szenarien: Mapping[str, Mapping[str, Any]]) -> pd.DataFr
     out["jahr"] = out["jahr"].astype("Int64")
     out["wert"] = out["wert"].astype("float64")
     return out[SPALTEN]
+
+
+RATE_KEYS = ("foerdersatz", "foerdersatz_haushaltssicherung")
+
+
+def warum_unveraendert(ws: Any, aenderungen: Mapping[str, Any], zeile: pd.Series) -> str:
+    """German sentence on why a scenario changes none of an applicant's key figures.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The base Workspace.
+    aenderungen : mapping
+        The scenario's changes (see the module docstring).
+    zeile : pandas.Series
+        The applicant's row of :func:`thm_lib.staffing.stellenbemessung`
+        (``name``, ``haushaltssicherung``).
+
+    Returns
+    -------
+    str
+        The most specific reason found: a changed funding rate that does not
+        apply to this applicant (Haushaltssicherung or not), a grant capped at
+        the maximum, no positions to finance, or that the change does not
+        touch these figures.
+    """
+    from thm_lib.formats import prozent
+    from thm_lib.funding import finanzierungsplan, foerdersatz
+
+    sws = szenario_workspace(ws, aenderungen)
+    hsk = bool(zeile["haushaltssicherung"])
+    name = str(zeile["name"])
+    alt, neu = ws.programm["foerderung"], sws.programm["foerderung"]
+    changed = [k for k in RATE_KEYS if alt.get(k) != neu.get(k)]
+    satz = foerdersatz(sws.programm, hsk)
+    if changed and satz == foerdersatz(ws.programm, hsk):
+        key = "foerdersatz_haushaltssicherung" if hsk else "foerdersatz"
+        art = "Haushaltssicherungskommune" if hsk else "Kommune ohne Haushaltssicherung"
+        return (f"Unverändert: Das Szenario ändert {', '.join('foerderung.' + k for k in changed)}"
+                f"; für {name} als {art} gilt foerderung.{key} = {prozent(satz)} wie bisher.")
+    stellen = float(zeile["faq_stellen"])
+    if stellen <= 0:
+        return f"Unverändert: Für {name} sind keine Stellen zu finanzieren."
+    if changed:
+        plan = finanzierungsplan(stellen, sws.programm, sws.annahmen, haushaltssicherung=hsk)
+        if len(plan.jahre) and bool(plan.jahre["gedeckelt"].all()):
+            return ("Unverändert: Die Zuwendung ist in jedem Jahr auf den Höchstbetrag des "
+                    "Programms gedeckelt; ein anderer Fördersatz ändert sie nicht.")
+        if not len(plan.jahre) or float(plan.gesamt["monate"]) == 0:
+            return "Unverändert: Der Förderzeitraum enthält keinen Monat."
+    return f"Unverändert: Die Änderung berührt die Stellen und die Finanzierung von {name} nicht."
+
+
+def hinweise(ws: Any, szenarien: Mapping[str, Mapping[str, Any]], wide: pd.DataFrame,
+             zeile: pd.Series) -> pd.Series:
+    """A German note for every scenario whose figures equal the first scenario's.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The base Workspace.
+    szenarien : mapping name -> changes
+        As for :func:`vergleiche`; the first one is the comparison basis.
+    wide : pandas.DataFrame
+        One applicant's whole-period figures, index ``szenario``, one column per
+        measure (as pivoted from :func:`vergleiche`).
+    zeile : pandas.Series
+        The applicant's row of :func:`thm_lib.staffing.stellenbemessung`.
+
+    Returns
+    -------
+    pandas.Series
+        Index ``szenario``; ``""`` where a scenario changes something (and for
+        the basis), else :func:`warum_unveraendert`.
+    """
+    names = list(wide.index)
+    out = pd.Series("", index=wide.index, dtype=object)
+    if not names:
+        return out
+    base = wide.loc[names[0]].astype(float).to_numpy()
+    for name in names[1:]:
+        values = wide.loc[name].astype(float).to_numpy()
+        same = ((values == base) | (pd.isna(values) & pd.isna(base))).all()
+        if same:
+            out[name] = warum_unveraendert(ws, szenarien[name], zeile)
+    return out

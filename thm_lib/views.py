@@ -445,7 +445,7 @@ def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
     (str, pandas.DataFrame)
         A German sentence saying whose plan it is, and the plan (EUR, public).
     """
-    from thm_lib.funding import finanzierungsplan
+    from thm_lib.funding import finanzierungsplan, foerdersatz_text
 
     row = bemessung_zeile(bemessung, ags)
     if ags and not bool(row["antragsberechtigt"]):
@@ -454,6 +454,7 @@ def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
                f"Geschäftsführende Stelle); gezeigt wird der Plan des Kreises.")
     else:
         wer = f"Finanzierungsplan für {row['name']} (Stellen nach FAQ-Schlüssel)."
+    wer += " " + foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]))
     key = KREIS if row["ebene"] == EBENE_KREIS else str(row["ags"])
     if stellen_gesperrt(personen_tabelle(ws, bemessung), key, str(row["faq_regel"]))["faq"]:
         return (f"{wer} Der Plan wird nicht gezeigt: die Stellen nach Schlüssel ließen auf "
@@ -476,8 +477,12 @@ def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
 
 def szenarien_tabelle(ws: Workspace, ags: str = "",
                       szenarien: dict[str, dict[str, Any]] | None = None) -> pd.DataFrame:
-    """Key figures of the standard scenarios for the Kreis (or one Kommune), side by side."""
-    from thm_lib.scenarios import vergleiche
+    """Key figures of the standard scenarios for the Kreis (or one Kommune), side by side.
+
+    Column ``Hinweis`` says in German why a scenario changes nothing where it
+    does (e.g. a rate that does not apply to a Haushaltssicherungskommune).
+    """
+    from thm_lib.scenarios import hinweise, vergleiche
 
     long = vergleiche(ws, szenarien or STANDARD_SZENARIEN)
     if ags:
@@ -493,11 +498,15 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
     table = wide.reindex(columns=[c for c in columns if c in wide.columns]).rename(
         columns=columns).round(2)
     table.index.name = "Szenario"
+    bemessung = stellenbemessung(ws)
     if ags:
-        personen = personen_tabelle(ws, stellenbemessung(ws))
+        personen = personen_tabelle(ws, bemessung)
         if bool(personen.mask.loc[ags].any()):  # every figure scales with a hidden count
             table = table.astype(object)
             table.loc[:, :] = zeichen_geheim(ws)
+    table["Hinweis"] = hinweise(ws, szenarien or STANDARD_SZENARIEN,
+                                wide.reindex(columns=list(columns)).fillna(0.0),
+                                bemessung_zeile(bemessung, ags))
     return mark_public(table, "Szenarien (VZÄ, EUR)", titel="Szenarien im Vergleich")
 
 
