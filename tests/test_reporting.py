@@ -211,3 +211,41 @@ def test_threshold_and_symbol_from_the_arbeitsmappe(faelle, bedarfe, zielgruppe)
     assert rep.excluded_published() == "<3"
     # 1 + 1 + 1 = 3 would reveal every reason: the total is hidden, with the symbol "x"
     assert rep.published()["Abschlüsse"].published["anzahl"].tolist() == ["<3"] * 3 + ["x"]
+
+
+def test_two_outcome_tables_count_different_needs_and_say_so():
+    """Issue 12, rule 7: Berichtswesen "Bedarfe" and the Fallevidenz differ by what they leave
+    out, and each title says what; hand-made cases, expected numbers by hand."""
+    from thm_lib.coverage import case_evidence
+
+    f = pd.DataFrame([
+        # fall_id, ags, alter, status, einwilligung, beginn, ende
+        ("G1", A, 20, "duldung", True, "2026-02-01", NaT),          # active, target group
+        ("G2", A, 30, "sonstige", True, "2026-02-01", NaT),         # active, not target group
+        ("G3", A, 22, "duldung", True, "2025-01-01", "2025-06-30"),  # target group, before
+        ("G4", A, 21, "gestattung", False, "2026-01-05", NaT),      # no consent
+    ], columns=["fall_id", "ags", "alter", "status", "einwilligung", "beginn", "ende"])
+    f["beginn"], f["ende"] = pd.to_datetime(f["beginn"]), pd.to_datetime(f["ende"])
+    b = pd.DataFrame([("G1", "Sprache", "passend"), ("G1", "Arbeit", "offen"),
+                      ("G2", "Sprache", "kein_angebot"), ("G3", "Sprache", "naechstbeste"),
+                      ("G4", "Sprache", "passend")],
+                     columns=["fall_id", "handlungsfeld", "ergebnis"])
+    bericht = needs_by_field(f, b, VON, BIS)
+    # Berichtswesen, 1st quarter 2026: consented active cases G1, G2 -> Sprache passend 1,
+    # kein Angebot 1; Arbeit offen 1; total 3
+    assert bericht.loc[TOTAL, "gesamt"] == 3 and bericht.loc[TOTAL, "offen"] == 1
+    evidenz = case_evidence(f, b, default_annahmen(), ["ags"])
+    # Fallevidenz: target group (G1, G3), any time, decided only -> Sprache passend 1,
+    # nächstbeste 1; total 2 (G2: not target group, G1 Arbeit: open, G4: no consent)
+    assert evidenz["faelle_n"].sum() == 2
+    sprache = evidenz.set_index("handlungsfeld").loc["Sprache"]
+    assert sprache["anteil_passend"] == 0.5 and sprache["anteil_naechstbeste"] == 0.5
+    # 3 = 2 + 1 open (G1 Arbeit) + 1 outside the target group (G2) - 1 outside the period (G3)
+    assert 3 == 2 + 1 + 1 - 1
+    titel = reporting.fallevidenz_titel(default_annahmen())
+    for words in ("Duldung, Aufenthaltsgestattung, 18–27 Jahre", "gesamten Falldokumentation",
+                  "ohne offene Bedarfe", "ohne Fälle außerhalb der Zielgruppe", "ohne Zeitraum"):
+        assert words in titel
+    assert reporting.bedarfe_titel(Period(VON, BIS)) == (
+        "Bedarfe je Handlungsfeld nach Ergebnis, 01.01.2026 bis 31.03.2026: alle im Zeitraum "
+        "aktiven Fälle mit Einwilligung (alle Status und Alter), einschließlich offener Bedarfe")

@@ -206,3 +206,28 @@ def test_kreis_person_table_leaves_out_self_applying_gemeinden(ws, bemessung) ->
     # the Kreis row is the sum of the covered Gemeinden only (177 = 497 - 275 - 45)
     assert internal.loc[views.KREIS, "faq_personen"] == internal.loc[
         covered, "faq_personen"].sum() == 177
+
+
+def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
+    """Issue 12, rule 7, on the sample: Fallevidenz 1,061 decided needs vs. Berichtswesen 2021
+    1,026 needs; applying the Fallevidenz's stated exclusions to the Berichtswesen counting
+    (whole documentation, target-group cases, no open needs) gives the same totals per field."""
+    from thm_lib.reporting import needs_by_field
+    from thm_lib.target_group import eligible_cases
+
+    evidenz = views.fallevidenz(result, ws)
+    assert "offen" not in evidenz.published.columns        # open needs are not counted there
+    assert "ohne offene Bedarfe" in evidenz.titel
+    bedarfe = views.bericht_tabellen(ws)["Bedarfe"]
+    assert "einschließlich offener Bedarfe" in bedarfe.titel
+    intern = evidenz.internal_unsuppressed
+    bericht = bedarfe.internal_unsuppressed
+    assert intern.loc[views.TOTAL, "gesamt"] == 1061
+    assert bericht.loc["Insgesamt", "gesamt"] == 1026
+    ziel = eligible_cases(ws.faelle, ws.annahmen)
+    alle = needs_by_field(ziel, ws.bedarfe, ws.faelle["beginn"].min(), pd.Timestamp("2100-01-01"),
+                          handlungsfelder=ws.handlungsfelder)
+    for k in ("passend", "naechstbeste", "kein_angebot"):
+        assert alle[k].drop("Insgesamt").tolist() == intern[k].drop(views.TOTAL).tolist()
+    decided = alle[["passend", "naechstbeste", "kein_angebot"]].sum(axis=1)
+    assert decided.drop("Insgesamt").tolist() == intern["gesamt"].drop(views.TOTAL).tolist()

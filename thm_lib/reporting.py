@@ -60,15 +60,48 @@ DEFINITIONS: dict[str, str] = {
     "abgeschlossen": "Fälle, deren Ende im Zeitraum liegt (Verfahrenseinstellungen).",
     "Abschlussgrund": "Grund der Verfahrenseinstellung laut Falldokumentation; "
                       f"fehlt er, steht „{NO_REASON}“.",
-    "Bedarfe": "Bedarfe der im Zeitraum aktiven Fälle je Handlungsfeld mit dem "
-               "dokumentierten Ergebnis: passendes Angebot, nächstbeste Lösung, kein "
-               "Angebot, offen. Anteile beziehen sich auf alle Bedarfe des Handlungsfelds.",
+    "Bedarfe": "Bedarfe der im Zeitraum aktiven Fälle (alle Status und Alter) je "
+               "Handlungsfeld mit dem dokumentierten Ergebnis: passendes Angebot, nächstbeste "
+               "Lösung, kein Angebot, offen. Anteile beziehen sich auf alle Bedarfe des "
+               "Handlungsfelds. Die Fallevidenz der Bedarfsanalyse zählt anders (siehe dort) "
+               "und hat deshalb andere Summen.",
+    "Fallevidenz": "Entschiedene Bedarfe (passend, nächstbeste Lösung, kein Angebot) der Fälle "
+                   "der Zielgruppe (Status und Alter laut Annahmen) aus der gesamten "
+                   "Falldokumentation, ohne Zeitraum; offene Bedarfe und Fälle außerhalb der "
+                   "Zielgruppe zählen nicht. Deshalb weicht die Summe von der Tabelle "
+                   "„Bedarfe“ des Berichtswesens ab.",
     "Reichweite": "Klient*innen der Zielgruppe (Status und Alter laut Annahmen), die im "
                   "Zeitraum aktiv waren, geteilt durch die Zielgruppe am Stichtag.",
     "Einwilligung": "Nur Fälle mit Einwilligung in den Datenaustausch werden ausgewertet; "
                     "die Zahl der übrigen im Zeitraum aktiven Fälle wird genannt.",
 }
 """German definitions for the "Hinweise" sheet and report footnotes."""
+
+
+def fallevidenz_titel(annahmen: Mapping[str, Any]) -> str:
+    """Title of the case-evidence table (``views.fallevidenz``), naming what it leaves out.
+
+    The Fallevidenz and the Berichtswesen table "Bedarfe" count different needs
+    (see :data:`DEFINITIONS`); each title says which, so that their different
+    totals are not read as an error.
+
+    Examples
+    --------
+    >>> fallevidenz_titel({"zielgruppe": {"status": ["duldung"], "alter_min": 18,
+    ...                                   "alter_max": 27}})[:60]
+    'Fallevidenz: entschiedene Bedarfe der Zielgruppe (Duldung, 1'
+    """
+    z = annahmen["zielgruppe"]
+    status = ", ".join(STATUS_LABEL.get(s, s) for s in z["status"])
+    return (f"Fallevidenz: entschiedene Bedarfe der Zielgruppe ({status}, {z['alter_min']}–"
+            f"{z['alter_max']} Jahre) aus der gesamten Falldokumentation, nur mit Einwilligung; "
+            "ohne offene Bedarfe, ohne Fälle außerhalb der Zielgruppe, ohne Zeitraum")
+
+
+def bedarfe_titel(period: Period) -> str:
+    """Title of the Berichtswesen table "Bedarfe", naming what it counts."""
+    return (f"Bedarfe je Handlungsfeld nach Ergebnis, {period.label}: alle im Zeitraum aktiven "
+            "Fälle mit Einwilligung (alle Status und Alter), einschließlich offener Bedarfe")
 
 
 @dataclass(frozen=True)
@@ -411,7 +444,7 @@ class Report:
                 symbol=self.zeichen,
                 total_col="gesamt",
                 share_cols={f"anteil_{e}": [e, "gesamt"] for e in ERGEBNIS},
-                titel=f"Bedarfe je Handlungsfeld nach Ergebnis, {self.period.label}",
+                titel=bedarfe_titel(self.period),
                 column_labels=labels)
         out["Reichweite"] = reach
         return out

@@ -15,6 +15,7 @@ import pandas as pd
 
 from thm_lib import labels, target_group
 from thm_lib.coverage import CoverageResult
+from thm_lib.reporting import fallevidenz_titel
 from thm_lib.staffing import EBENE_KREIS, REGEL_SCHLUESSEL, status_woerter, stellenbemessung
 from thm_lib.suppression import (
     PublishedTable,
@@ -284,8 +285,11 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
     """Case evidence per Handlungsfeld: needs met passend / nächstbeste / kein Angebot.
 
     Counts from consented case records, suppressed; shown beside the computed
-    gap, never mixed into it. Only for the whole Kreis (a Kommune report shows
-    the Kreis table, titled so): Kommune tables would add up to it.
+    gap, never mixed into it. Decided needs of target-group cases over the whole
+    documentation (no period, no open needs): the title says so, as its totals
+    differ from the Berichtswesen table "Bedarfe" (``reporting.fallevidenz_titel``).
+    Only for the whole Kreis (a Kommune report shows the Kreis table, titled
+    so): Kommune tables would add up to it.
     """
     g = result.gemeinden
     n = g.groupby("handlungsfeld", sort=False)["faelle_n"].sum()
@@ -293,20 +297,17 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
               .sum() for k in ("passend", "naechstbeste", "kein_angebot")}
     table = pd.DataFrame({k: v.round().astype(int) for k, v in shares.items()})
     table["gesamt"] = n.round().astype(int)
-    table["offen"] = table["gesamt"] - table[["passend", "naechstbeste", "kein_angebot"]].sum(
-        axis=1)
-    table = table[["passend", "naechstbeste", "kein_angebot", "offen", "gesamt"]]
+    table = table[["passend", "naechstbeste", "kein_angebot", "gesamt"]]  # open needs not counted
     table.loc[TOTAL] = table.sum()
     table.index.name = "Handlungsfeld"
     for k in ("passend", "naechstbeste", "kein_angebot"):
         table[f"anteil_{k}"] = table[k] / table["gesamt"].where(table["gesamt"] > 0)
     return suppress(table, schwelle(ws), count_cols=["passend", "naechstbeste", "kein_angebot",
-                                                     "offen", "gesamt"],
+                                                     "gesamt"],
                     total_row=TOTAL, total_col="gesamt",
                     share_cols={f"anteil_{k}": [k, "gesamt"]
                                 for k in ("passend", "naechstbeste", "kein_angebot")},
-                    titel="Fallevidenz: Bedarfe aus der Falldokumentation nach Ergebnis" + (
-                        KREIS_NUR if ags else ""),
+                    titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""),
                     column_labels={**{k: labels.ERGEBNIS_LABEL[k] for k in labels.ERGEBNIS},
                                    "gesamt": "Bedarfe insgesamt",
                                    **{f"anteil_{k}": f"Anteil {labels.ERGEBNIS_LABEL[k]}"
