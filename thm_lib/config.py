@@ -142,6 +142,15 @@ def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
     if s is not None:
         need(s >= 1 and float(s).is_integer(), "datenschutz.schwelle",
              "muss eine ganze Zahl ab 1 sein")
+    felder = a.get("handlungsfelder") or []
+    ok_felder = all(isinstance(f, str) and f.strip() for f in felder)
+    need(bool(felder) and ok_felder and len(set(felder)) == len(felder), "handlungsfelder",
+         "muss eine Liste verschiedener, nicht leerer Namen sein, z. B. [Sprache, Arbeit]")
+    quoten = a["bedarf"].get("standardquoten") or {}
+    ohne = [f for f in felder if isinstance(f, str) and f not in quoten]
+    need(not ohne, "bedarf.standardquoten", f"für die Handlungsfelder {', '.join(ohne)} fehlt "
+         "eine Standardquote (Bedarfsquote, wenn es zu wenige Fälle gibt); bitte unter "
+         "bedarf.standardquoten ergänzen, z. B. 'Mobilität: 0.2'")
     for key, rate in a["bedarf"].get("standardquoten", {}).items():
         need(isinstance(rate, int | float) and 0 <= rate <= 1,
              f"bedarf.standardquoten.{key}", "Quote muss zwischen 0 und 1 liegen")

@@ -7,6 +7,7 @@ typed frames of :class:`thm_lib.workspace.Workspace`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -66,11 +67,12 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
         problems.problems.extend(exc.problems)
         gebiete = None
     zielgruppe = _load_zielgruppe(folder, problems, warnings)
-    angebote_raw = _load(folder, "angebote", problems, warnings, required=True)
+    felder = tuple(annahmen["handlungsfelder"])  # the configured list, not the default one
+    angebote_raw = _load(folder, "angebote", problems, warnings, required=True, felder=felder)
     before = len(problems.problems)
     faelle = _load(folder, "faelle", problems, warnings, required=False)
     faelle_ok = len(problems.problems) == before
-    bedarfe = _load_bedarfe(folder, faelle is not None, faelle_ok, problems, warnings)
+    bedarfe = _load_bedarfe(folder, faelle is not None, faelle_ok, problems, warnings, felder)
     reisezeiten = _load(folder, "reisezeiten", problems, warnings, required=False)
     kommunen = _load(folder, "kommunen", problems, warnings, required=False)
     if bedarfe is not None and faelle is None and faelle_ok:
@@ -163,7 +165,7 @@ def _drop_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[str],
-          *, required: bool) -> pd.DataFrame | None:
+          *, required: bool, felder: tuple[str, ...] | None = None) -> pd.DataFrame | None:
     try:
         path = find_table(folder, table)
     except DataError as exc:
@@ -180,11 +182,12 @@ def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[s
     except DataError as exc:
         problems.problems.extend(exc.problems)
         return None
-    return _type_unless_empty(raw, table, problems, warnings, required=required)
+    return _type_unless_empty(raw, table, problems, warnings, required=required, felder=felder)
 
 
 def _type_unless_empty(raw: RawTable, table: str, problems: ProblemCollector,
-                       warnings: list[str], *, required: bool) -> pd.DataFrame | None:
+                       warnings: list[str], *, required: bool,
+                       felder: tuple[str, ...] | None = None) -> pd.DataFrame | None:
     """Type ``raw``; a table with only a header is a problem if required, else left out."""
     if raw.frame.empty:
         if required:
@@ -193,11 +196,12 @@ def _type_unless_empty(raw: RawTable, table: str, problems: ProblemCollector,
         else:
             warnings.append(f"{raw.datei}: enthält keine Datenzeilen und wird nicht verwendet.")
         return None
-    return type_table(raw, table, problems, warnings)
+    return type_table(raw, table, problems, warnings, felder)
 
 
 def type_table(raw: RawTable, table: str, problems: ProblemCollector,
-               warnings: list[str]) -> pd.DataFrame | None:
+               warnings: list[str], felder: tuple[str, ...] | None = None
+               ) -> pd.DataFrame | None:
     """Type a raw table by its schema; record problems; return the typed frame.
 
     Parameters
@@ -210,6 +214,9 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
         Receives one problem per bad cell (never raises itself).
     warnings : list of str
         Receives German warnings (placeholders, unknown columns).
+    felder : tuple of str, optional
+        The configured Handlungsfelder (``annahmen.handlungsfelder``), allowed in
+        a ``handlungsfeld`` column instead of the default list of the schema.
 
     Returns
     -------
@@ -217,7 +224,8 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
         Typed columns plus ``_zeile`` (the user-visible row number); ``None``
         when required columns are missing.
     """
-    columns = schemas.TABLES[table]
+    columns = tuple(replace(c, choices=felder) if felder and c.name == "handlungsfeld" else c
+                    for c in schemas.TABLES[table])
     missing = [c.name for c in columns if c.required and c.name not in raw.frame.columns]
     if missing:
         for name in missing:
@@ -366,7 +374,8 @@ def _load_zielgruppe(folder: Path, problems: ProblemCollector,
 
 
 def _load_bedarfe(folder: Path, have_faelle: bool, faelle_ok: bool,
-                  problems: ProblemCollector, warnings: list[str]) -> pd.DataFrame | None:
+                  problems: ProblemCollector, warnings: list[str],
+                  felder: tuple[str, ...] | None = None) -> pd.DataFrame | None:
     """Needs from ``bedarfe.csv/.xlsx`` or the sheet 'bedarfe' of ``faelle.xlsx``.
 
     ``faelle_ok``: reading ``faelle`` raised no problem (it may have been empty).
@@ -377,13 +386,14 @@ def _load_bedarfe(folder: Path, have_faelle: bool, faelle_ok: bool,
         problems.problems.extend(exc.problems)
         return None
     if path is not None:
-        return _load(folder, "bedarfe", problems, warnings, required=False)
+        return _load(folder, "bedarfe", problems, warnings, required=False, felder=felder)
     faelle_xlsx = find_file(folder, "faelle.xlsx")
     if faelle_ok and faelle_xlsx is not None:  # else faelle.xlsx reported its own problems
         try:
             if "bedarfe" in [n.strip().lower() for n in sheet_names(faelle_xlsx)]:
                 raw = read_xlsx(faelle_xlsx, "bedarfe")
-                return _type_unless_empty(raw, "bedarfe", problems, warnings, required=False)
+                return _type_unless_empty(raw, "bedarfe", problems, warnings, required=False,
+                                          felder=felder)
         except DataError as exc:
             problems.problems.extend(exc.problems)
             return None

@@ -46,8 +46,13 @@ _METERS_PER_KM = 1000.0
 
 
 def handlungsfeld_colors(handlungsfelder: list[str]) -> dict[str, str]:
-    """One colour per Handlungsfeld (ColorBrewer "Paired", 12 classes, in configured order)."""
-    colors = palette_colors("Paired", 12)
+    """One colour per Handlungsfeld, in configured order.
+
+    ColorBrewer "Paired" (12 classes) for the default list; configured extra
+    Handlungsfelder get the 8 "Dark2" colours, so up to 20 fields stay apart
+    in the legend (beyond that the colours repeat).
+    """
+    colors = palette_colors("Paired", 12) + palette_colors("Dark2", 8)
     return {hf: colors[i % len(colors)] for i, hf in enumerate(handlungsfelder)}
 
 
