@@ -184,8 +184,10 @@ def test_kreisfreie_stadt_views_show_one_applicant() -> None:
     assert views.bemessung_zeile(bem, "")["ags"] == koeln
     assert views.bemessung_zeile(bem, koeln)["ags"] == koeln
     personen = views.personen_tabelle(city, bem)
-    assert list(personen.published.index) == [koeln]
+    # the city's row, and the same numbers as the Kreis-level row (apps, Kreis views)
+    assert list(personen.published.index) == [koeln, views.KREIS]
     assert personen.published.loc[koeln, "faq_personen"] == 850
+    assert personen.published.loc[views.KREIS, "faq_personen"] == 850
     table = views.stellen_tabelle(city, bem)
     assert table.loc["Gemeinde 000", "Stellen FAQ-Schlüssel"] == 8.5      # 850 / 100
     wer, plan = views.finanzierung_tabelle(city, bem)

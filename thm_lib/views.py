@@ -16,7 +16,13 @@ import pandas as pd
 from thm_lib import labels, target_group
 from thm_lib.coverage import CoverageResult
 from thm_lib.reporting import fallevidenz_titel
-from thm_lib.staffing import EBENE_KREIS, REGEL_SCHLUESSEL, status_woerter, stellenbemessung
+from thm_lib.staffing import (
+    EBENE_KREIS,
+    REGEL_SCHLUESSEL,
+    ist_kreisfrei,
+    status_woerter,
+    stellenbemessung,
+)
 from thm_lib.suppression import (
     PublishedTable,
     mark_public,
@@ -338,6 +344,11 @@ def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
                    "faq_personen": "Personen (FAQ-Zählung)",
                    "fallzahl_personen": "Personen Fallzahlmodell ("
                    + status_woerter(ws.annahmen["stellen"]["erreichung_status"]) + ")"}}
+    if KREIS not in table.index and len(table) == 1 and ist_kreisfrei(table.index[0]):
+        # one kreisfreie Stadt: the city is the Kreis-level applicant, its row the Kreis row
+        table.loc[KREIS] = table.iloc[0]
+        eigen[KREIS] = False
+        eigen[table.index[0]] = False
     has_kreis = KREIS in table.index
     groups = [table[~eigen], table[eigen]] if has_kreis else [table]
     parts = [suppress(g, schwelle(ws), total_row=KREIS if i == 0 and has_kreis else None,
