@@ -192,6 +192,10 @@ def test_kreisfreie_stadt_views_show_one_applicant() -> None:
     assert table.loc["Gemeinde 000", "Stellen FAQ-Schlüssel"] == 8.5      # 850 / 100
     wer, plan = views.finanzierung_tabelle(city, bem)
     assert "Gemeinde 000" in wer
+    # rule 6: the plan says plainly that the rate is the same with or without HSK, and why
+    equal = "Fördersatz 90 % für Kommunen mit und ohne Haushaltssicherung gleich"
+    assert equal in wer and "keine gefundene Quelle" in wer
+    assert plan.attrs["thm_titel"].startswith("Finanzierungsplan. " + equal)
     # 2020: 8.5 VZÄ × 72,300 EUR (EG 9c) × 90 % = 553,095 EUR
     assert plan.loc[2020, "Zuwendung €"] == pytest.approx(8.5 * 72300 * 0.9)
     assert views.szenarien_tabelle(city).loc[

@@ -202,7 +202,8 @@ def foerdersatz(programm: Mapping[str, Any], haushaltssicherung: bool) -> float:
     return float(f["foerdersatz"])
 
 
-def foerdersatz_text(programm: Mapping[str, Any], haushaltssicherung: bool) -> str:
+def foerdersatz_text(programm: Mapping[str, Any], haushaltssicherung: bool,
+                     begruendung: bool = True) -> str:
     """German sentence on the funding rate that applies, and why (for plans and reports).
 
     When the programme gives Kommunen with and without Haushaltssicherung the
@@ -216,6 +217,9 @@ def foerdersatz_text(programm: Mapping[str, Any], haushaltssicherung: bool) -> s
         Validated programme.
     haushaltssicherung : bool
         Whether the applicant is a Haushaltssicherungskommune.
+    begruendung : bool
+        Append the programme's reason (False: the first sentence only, e.g. for a
+        table title).
 
     Returns
     -------
@@ -240,7 +244,7 @@ def foerdersatz_text(programm: Mapping[str, Any], haushaltssicherung: bool) -> s
     else:
         text = (f"Fördersatz {prozent(satz)} (keine Haushaltssicherung; "
                 f"Haushaltssicherungskommunen {prozent(hsk)}).")
-    grund = str(f.get("foerdersatz_begruendung") or "").strip()
+    grund = str(f.get("foerdersatz_begruendung") or "").strip() if begruendung else ""
     return f"{text} {grund}" if grund else text
 
 

@@ -483,8 +483,9 @@ def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
         "nicht_foerderfaehig": "nicht förderfähig €", "eigenanteil": "Eigenanteil gesamt €",
         "gesamtkosten": "Gesamtkosten €"}).set_index("Haushaltsjahr")
     table["gedeckelt"] = table["gedeckelt"].map({True: "ja", False: "nein"})
-    return wer, mark_public(table.round(2), "Beträge in EUR", titel="Finanzierungsplan",
-                            anteile=["Fördersatz"])
+    satz = foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]), begruendung=False)
+    return wer, mark_public(table.round(2), "Beträge in EUR",
+                            titel=f"Finanzierungsplan. {satz}", anteile=["Fördersatz"])
 
 
 def szenarien_tabelle(ws: Workspace, ags: str = "",
