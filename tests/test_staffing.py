@@ -388,3 +388,20 @@ def test_workspace_for_one_kommune_has_no_kreis_row():
     ws = make_ws([geduldete(30, ags=A1), geduldete(90, ags=A2)])
     t = stellenbemessung(ws.for_kommune(A2))
     assert list(t["ags"]) == [A2] and t["faq_stellen"].iloc[0] == 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(counts=st.lists(st.integers(0, 400), min_size=1, max_size=6),
+       gs=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_every_person_counted_for_exactly_one_applicant(counts, gs):
+    """Property of DESIGN.md "Applicants": the applicants' counts add up to the Kreis total."""
+    ags = [f"05999{4 * (i + 1):03d}" for i in range(len(counts))]
+    rows = [geduldete(n, ags=a) for n, a in zip(counts, ags, strict=True)]
+    kom = [{"ags": a, "geschaeftsfuehrende_stelle": g} for a, g in zip(ags, gs, strict=False)]
+    t = stellenbemessung(make_ws(rows, kom))
+    applicants = t[t["eigener_antrag"]]          # self-applying Gemeinden and the Kreis row
+    assert applicants["faq_personen"].sum() == pytest.approx(sum(counts))
+    assert applicants["fallzahl_personen"].sum() == pytest.approx(sum(counts))
+    kreis = row(t, KREIS)
+    assert kreis["faq_personen"] == pytest.approx(
+        sum(n for n, g in zip(counts, gs, strict=False) if not g))
