@@ -237,3 +237,18 @@ def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
         assert alle[k].drop("Insgesamt").tolist() == intern[k].drop(views.TOTAL).tolist()
     decided = alle[["passend", "naechstbeste", "kein_angebot"]].sum(axis=1)
     assert decided.drop("Insgesamt").tolist() == intern["gesamt"].drop(views.TOTAL).tolist()
+
+
+def test_sample_hsk_kommune_scenario_note(ws) -> None:
+    """Probstadt is a Haushaltssicherungskommune: "Fördersatz 80 %" changes only the rate of
+    the others, so its figures stay and the table says why (rule 6)."""
+    table = views.szenarien_tabelle(ws, "05899016")
+    basis = "Basis (1:100, Fördersatz laut Programm)"
+    assert table.loc["Fördersatz 80 %", "Zuwendung €"] == table.loc[basis, "Zuwendung €"]
+    note = table.loc["Fördersatz 80 %", "Hinweis"]
+    assert "Haushaltssicherungskommune" in note and "90 %" in note
+    kreis = views.szenarien_tabelle(ws)              # the Kreis is no HSK: 80 % applies
+    assert kreis.loc["Fördersatz 80 %", "Hinweis"] == ""
+    # by hand: Kreis 1.77 VZÄ × 72,300 EUR × 32 months / 12 × 0.8 = 273,004.80 EUR
+    assert kreis.loc["Fördersatz 80 %", "Zuwendung €"] == pytest.approx(
+        1.77 * 72300 * 32 / 12 * 0.8)
