@@ -274,7 +274,7 @@ kreis:
   stichtag: 2021-12-31
   geschaeftsfuehrende_stelle: true
   haushaltssicherung: false
-  stellen_bestand: 3.0
+  stellen_bestand: 2.0
   stichtag_erstantrag: 2019-12-31
 karten:
   quellenangabe: "Gebiete: Musterkreis (fiktiv), synthetisch erzeugt"
