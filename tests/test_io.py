@@ -24,8 +24,17 @@ from helpers_io import (
 from openpyxl import Workbook
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from thm_lib.columns import CellError, parse_ags, parse_date, parse_float, parse_int
-from thm_lib.errors import MAX_SHOWN, DataError, ProblemCollector
+from thm_lib import labels
+from thm_lib.columns import (
+    CellError,
+    category_lookup,
+    normalise_word,
+    parse_ags,
+    parse_date,
+    parse_float,
+    parse_int,
+)
+from thm_lib.errors import MAX_SHOWN, DataError, Problem, ProblemCollector, zeilen_text
 from thm_lib.gebiete import read_gebiete
 from thm_lib.io import load_workspace, type_table
 from thm_lib.tables import read_csv_text, read_table
@@ -288,8 +297,10 @@ def test_xlsx_and_csv_give_the_same_workspace(tmp_path):
 
 # --- placeholders, fallback, several problems -----------------------------------------------
 
-@pytest.mark.parametrize("placeholder", ["-", ".", "...", "x", "/", "X", " - "])
-def test_placeholders_become_missing_with_warning(tmp_path, placeholder):
+@pytest.mark.parametrize("placeholder", [".", "...", "…", "x", "/", "X", " . ", "g", "u",
+                                         "k", "t"])
+def test_unknown_placeholders_become_missing_with_warning(tmp_path, placeholder):
+    """Destatis '.', '...', 'x', '/' and the letter scheme g u k t x mean 'unknown'."""
     folder = copy_sample(tmp_path)
     header, rows = read_rows(folder / "zielgruppe.csv")
     j = header.index("anzahl")
@@ -300,8 +311,48 @@ def test_placeholders_become_missing_with_warning(tmp_path, placeholder):
     assert pd.isna(ws.zielgruppe.loc[4, "anzahl"])
     assert int(ws.zielgruppe["anzahl"].sum()) == before - removed
     warning = next(w for w in ws.warnungen if "Platzhalter" in w)
-    assert "zielgruppe.csv" in warning and "'anzahl'" in warning and " 6" in warning
-    assert "nicht als 0" in warning
+    assert warning.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
+    assert "(Zeile 6)" in warning and "nicht als 0" in warning
+
+
+@pytest.mark.parametrize("dash", ["-", " - ", "\u2013"])
+def test_dash_means_nothing_there_and_is_zero(tmp_path, dash):
+    """Destatis '-' = 'nichts vorhanden': a count of 0, not unknown, and no warning."""
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "zielgruppe.csv", 6, "anzahl", dash)
+    ws = load_workspace(folder)
+    assert ws.zielgruppe.loc[4, "anzahl"] == 0
+    assert not any("Zeile 6" in w for w in ws.warnungen)
+
+
+def test_symbols_in_one_column_each_by_its_rule(tmp_path):
+    """'-' rows count 0, '.' rows are missing; the warning names only the unknown rows."""
+    folder = copy_sample(tmp_path)
+
+    def change(header, rows):
+        j = header.index("anzahl")
+        for r, value in zip(rows[:6], ["-", ".", "-", "...", "/", "7"], strict=True):
+            r[j] = value
+        return header, rows[:6]
+    edit_table(folder, "zielgruppe.csv", change)
+    ws = load_workspace(folder)
+    assert ws.zielgruppe["anzahl"].tolist()[:6] == [0, pd.NA, 0, pd.NA, pd.NA, 7]
+    warning = next(w for w in ws.warnungen if "Platzhalter" in w)
+    assert "3 Werte" in warning and "(Zeilen 3, 5–6)" in warning
+
+
+def test_dash_in_einwohner_is_zero_dot_is_missing(tmp_path):
+    folder = copy_sample(tmp_path)
+    frame = gpd.read_file(folder / "gebiete.geojson")
+    frame["einwohner"] = frame["einwohner"].astype(str)
+    frame.loc[0, "einwohner"] = "-"
+    frame.loc[1, "einwohner"] = "."
+    (folder / "gebiete.geojson").unlink()
+    frame.to_file(folder / "gebiete.gpkg", engine="pyogrio")
+    ws = load_workspace(folder)
+    einwohner = ws.gebiete.set_index("ags")["einwohner"]
+    assert einwohner[frame.loc[0, "ags"]] == 0
+    assert pd.isna(einwohner[frame.loc[1, "ags"]])
 
 
 def test_placeholder_not_allowed_outside_counts(tmp_path):
@@ -349,13 +400,45 @@ def test_all_problems_of_a_file_are_reported_and_capped(tmp_path):
     assert rows == list(range(2, n_bad + 2))
     text = str(exc)
     assert text.startswith(f"Es wurden {n_bad + 1} Probleme in den Eingabedaten gefunden")
-    assert text.count("\n- ") == MAX_SHOWN + 1
-    assert text.endswith(f"- und {n_bad + 1 - MAX_SHOWN} weitere")
+    # the same mistake in 27 rows is one line with the row range
+    assert text.splitlines()[1:] == [
+        f"- zielgruppe.csv, Zeilen 2\u2013{n_bad + 1}, Spalte 'anzahl': keine ganze Zahl "
+        "(Wert: 'viele'). Bitte eine ganze Zahl ohne Einheit eintragen",
+        "- angebote.csv, Zeile 2, Spalte 'plaetze': keine Zahl (Wert: 'zehn'). Bitte eine "
+        "Zahl eintragen (Dezimalkomma erlaubt)"]
+
+
+def test_distinct_mistakes_are_capped():
+    problems = [Problem("angebote.csv", f"Fehler {i}", "Bitte prüfen", zeile=i + 2,
+                        spalte=f"s{i}") for i in range(MAX_SHOWN + 5)]
+    problems.append(Problem("angebote.csv", "Fehler 0", "Bitte prüfen", zeile=40, spalte="s0"))
+    text = str(DataError(problems))
+    lines = text.splitlines()
+    assert len(lines) == 1 + MAX_SHOWN + 1
+    assert lines[1] == "- angebote.csv, Zeilen 2, 40, Spalte 's0': Fehler 0. Bitte prüfen"
+    assert lines[-1] == "- und 5 weitere"
+
+
+@pytest.mark.parametrize(("zeilen", "text"), [
+    ([5], "Zeile 5"), ([2, 3], "Zeilen 2\u20133"), (list(range(2, 313)), "Zeilen 2\u2013312"),
+    ([9, 2, 3, 4, 11, 12, 9], "Zeilen 2\u20134, 9, 11\u201312"),
+    (list(range(2, 40, 2)), "Zeilen " + ", ".join(str(z) for z in range(2, 22, 2)) + " …")])
+def test_row_ranges(zeilen, text):
+    assert zeilen_text(zeilen) == text
+
+
+def test_grouped_values_are_listed_distinct():
+    problems = [Problem("faelle.csv", "kein Ja/Nein-Wert", "Bitte 'ja' oder 'nein' eintragen",
+                        zeile=z, spalte="einwilligung", wert=w)
+                for z, w in ((2, "evtl."), (3, "evtl."), (4, "?"), (5, "k.A."), (6, "unklar"))]
+    assert str(DataError(problems)).splitlines()[1] == (
+        "- faelle.csv, Zeilen 2\u20136, Spalte 'einwilligung': kein Ja/Nein-Wert (Werte: "
+        "'evtl.', '?', 'k.A.' …). Bitte 'ja' oder 'nein' eintragen")
 
 
 def test_problems_of_several_files_together(tmp_path):
     folder = copy_sample(tmp_path)
-    set_cell(folder, "zielgruppe.csv", 2, "status", "geduldet")
+    set_cell(folder, "zielgruppe.csv", 2, "status", "abgelehnt")
     set_cell(folder, "faelle.csv", 4, "einwilligung", "vielleicht")
     with pytest.raises(DataError) as info:
         load_workspace(folder)
@@ -564,3 +647,62 @@ def test_file_names_in_any_case(tmp_path):
     assert len(ws.angebote) == len(read_rows(SAMPLE / "angebote.csv")[1])
     assert ws.name == "Musterkreis (fiktiv)"  # from Annahmen.yaml
     assert any("Angebote.XLSX" in w for w in ws.warnungen)
+
+
+# --- German words for codes ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("choices", "word", "code"), [
+    (labels.STATUS, "geduldet", "duldung"), (labels.STATUS, "Duldung", "duldung"),
+    (labels.STATUS, "Gestattete", "gestattung"),
+    (labels.STATUS, "Aufenthaltsgestattung", "gestattung"),
+    (labels.ERGEBNIS, "nächstbeste", "naechstbeste"),
+    (labels.ERGEBNIS, "Nächstbeste Lösung", "naechstbeste"),
+    (labels.ERGEBNIS, "kein Angebot", "kein_angebot"),
+    (labels.ERGEBNIS, "kein-Angebot", "kein_angebot"),
+    (labels.ERGEBNIS, "passendes Angebot", "passend"),
+    (labels.FOERDERLINIEN, "Baustein 2", "baustein_2"),
+    (labels.FOERDERLINIEN, "Förderbaustein 6", "baustein_6"),
+    (labels.FOERDERLINIEN, "Agentur für Arbeit", "arbeitsagentur"),
+    (labels.FOERDERLINIEN, "Jugendmigrationsdienst", "jmd"),
+    (labels.GESCHLECHT, "weiblich", "w"), (labels.GESCHLECHT, "keine Angabe", "x"),
+    (labels.HANDLUNGSFELDER, "sprache", "Sprache")])
+def test_german_words_are_read_as_codes(choices, word, code):
+    assert category_lookup(choices)[normalise_word(word)] == code
+
+
+def test_words_of_one_column_are_not_codes_of_another():
+    assert normalise_word("geduldet") not in category_lookup(labels.ERGEBNIS)
+    assert normalise_word("abgelehnt") not in category_lookup(labels.STATUS)  # FACTS.md
+    assert normalise_word("Sonstiges") not in category_lookup(labels.STATUS)
+
+
+def test_german_words_in_real_files(tmp_path):
+    """A cp1252 CSV with words instead of codes loads as the codes; unknown words still fail."""
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "zielgruppe.csv")
+    j = header.index("status")
+    rows[0][j], rows[1][j], rows[2][j] = "geduldet", "Aufenthaltsgestattung", "Gestattete"
+    write_rows(folder / "zielgruppe.csv", header, rows, encoding="cp1252")
+    bh, brows = read_rows(folder / "bedarfe.csv")
+    k = bh.index("ergebnis")
+    brows[0][k], brows[1][k], brows[2][k] = "nächstbeste", "kein Angebot", "nächstbeste Lösung"
+    write_rows(folder / "bedarfe.csv", bh, brows, encoding="cp1252")
+    csv_to_xlsx(folder, "angebote")
+    from openpyxl import load_workbook
+    wb = load_workbook(folder / "angebote.xlsx")
+    sheet = wb["angebote"]
+    col = [c.value for c in sheet[1]].index("foerderlinie") + 1
+    sheet.cell(row=2, column=col, value="Baustein 2")
+    sheet.cell(row=3, column=col, value="Förderbaustein 6")
+    wb.save(folder / "angebote.xlsx")
+    ws = load_workspace(folder)
+    assert ws.zielgruppe["status"].tolist()[:3] == ["duldung", "gestattung", "gestattung"]
+    assert ws.bedarfe["ergebnis"].tolist()[:3] == ["naechstbeste", "kein_angebot",
+                                                   "naechstbeste"]
+    assert ws.angebote["foerderlinie"].tolist()[:2] == ["baustein_2", "baustein_6"]
+    set_cell(folder, "bedarfe.csv", 5, "ergebnis", "geduldet")
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert str(info.value).splitlines()[1] == (
+        "- bedarfe.csv, Zeile 5, Spalte 'ergebnis': unbekannter Wert (Wert: 'geduldet'). "
+        "Erlaubt sind: passend, naechstbeste, kein_angebot, offen")

@@ -16,14 +16,36 @@ from functools import lru_cache
 
 import pandas as pd
 
-from thm_lib.errors import ProblemCollector
+from thm_lib import labels
+from thm_lib.errors import ProblemCollector, zeilen_text
 
-#: Destatis symbols and the newer letter scheme; read as missing with a warning.
-PLACEHOLDERS = frozenset({"-", ".", "...", "…", "x", "/", "g", "u", "k", "t"})
+#: Destatis "-" = "nichts vorhanden": a true zero, read as 0 (also the en dash that
+#: Excel's autocorrect makes of it).
+NICHTS_VORHANDEN = frozenset({"-", "\u2013"})
+#: Destatis symbols for unknown values (``.`` unbekannt/geheim, ``...`` fällt später an,
+#: ``x`` nicht sinnvoll, ``/`` nicht sicher genug) and the newer letter scheme
+#: (g u k t x); read as missing with a warning.
+PLACEHOLDERS = frozenset({".", "...", "\u2026", "x", "/", "g", "u", "k", "t"})
 PLACEHOLDER_HINT = "Platzhalter der amtlichen Statistik"
 
 TRUE_WORDS = frozenset({"ja", "j", "true", "wahr", "1", "x", "yes", "y"})
 FALSE_WORDS = frozenset({"nein", "n", "false", "falsch", "0", "no"})
+
+#: The one table of German words accepted for category codes beyond the codes themselves
+#: and their labels in :mod:`thm_lib.labels` (which are accepted too, see
+#: :func:`category_lookup`). Keys are written as users write them; matching ignores case,
+#: umlauts (ä = ae) and spaces/hyphens (= "_").
+SYNONYME: dict[str, str] = {
+    "geduldet": "duldung",
+    "geduldete": "duldung",
+    "gestattet": "gestattung",
+    "gestattete": "gestattung",
+    "nächstbestes Angebot": "naechstbeste",
+    "keine Angabe": "x",
+}
+_LABEL_TABLES = (labels.STATUS_LABEL, labels.GESCHLECHT_LABEL, labels.ERGEBNIS_LABEL,
+                 labels.FOERDERLINIE_LABEL)
+_UMLAUTE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 _INT_RE = re.compile(r"^[+-]?\d{1,3}([. ]\d{3})+$|^[+-]?\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -73,7 +95,8 @@ class Column:
     choices : tuple of str
         Allowed values for ``category`` columns.
     placeholders : bool
-        Whether statistics placeholders are read as missing (with a warning).
+        Whether statistics symbols are accepted: ``-`` (nichts vorhanden) as 0,
+        the others (:data:`PLACEHOLDERS`) as missing with a warning.
     beschreibung : str
         German explanation for templates and messages.
     """
@@ -85,6 +108,57 @@ class Column:
     choices: tuple[str, ...] = ()
     placeholders: bool = False
     beschreibung: str = ""
+
+
+def statistik_symbol(text: str) -> tuple[bool, int | None]:
+    """Read a Destatis symbol: ``(True, 0)`` for "-", ``(True, None)`` for unknown symbols.
+
+    Parameters
+    ----------
+    text : str
+        One cell as written.
+
+    Returns
+    -------
+    tuple of (bool, int or None)
+        ``(False, None)`` when ``text`` is no symbol (then parse it as a number).
+    """
+    t = text.strip().lower()
+    if t in NICHTS_VORHANDEN:
+        return True, 0
+    if t in PLACEHOLDERS:
+        return True, None
+    return False, None
+
+
+def normalise_word(text: str) -> str:
+    """Comparable form of a category word: "Nächstbeste Lösung" -> "naechstbeste_loesung"."""
+    t = text.strip().lower().translate(_UMLAUTE)
+    return re.sub(r"[\s\-_]+", "_", t).strip("_")
+
+
+@lru_cache(maxsize=64)
+def category_lookup(choices: tuple[str, ...]) -> dict[str, str]:
+    """Accepted spellings of ``choices``: the codes, their German labels and :data:`SYNONYME`.
+
+    Parameters
+    ----------
+    choices : tuple of str
+        The allowed codes of a column (e.g. :data:`thm_lib.labels.STATUS`).
+
+    Returns
+    -------
+    dict
+        Normalised word (:func:`normalise_word`) -> code; only codes in ``choices``.
+    """
+    words = [(c, c) for c in choices]
+    words += [(label, code) for table in _LABEL_TABLES for code, label in table.items()]
+    words += list(SYNONYME.items())
+    lookup: dict[str, str] = {}
+    for word, code in words:
+        if code in choices:
+            lookup.setdefault(normalise_word(word), code)
+    return lookup
 
 
 def parse_int(text: str) -> int:
@@ -195,18 +269,19 @@ def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
                              zeile=zeile, spalte=col.name)
             out.append(None)
             continue
-        if col.placeholders and text.lower() in PLACEHOLDERS:
-            placeholder_rows.append(zeile)
-            out.append(None)
-            continue
+        if col.placeholders:
+            symbol, value = statistik_symbol(text)
+            if symbol:
+                if value is None:
+                    placeholder_rows.append(zeile)
+                out.append(value)
+                continue
         out.append(_parse_cell(text, col, datei, zeile, problems))
     if placeholder_rows:
-        shown = ", ".join(str(z) for z in placeholder_rows[:10])
-        more = f" und {len(placeholder_rows) - 10} weitere" if len(placeholder_rows) > 10 else ""
         warnings.append(f"{datei}, Spalte '{col.name}': {len(placeholder_rows)} Werte sind "
-                        f"{PLACEHOLDER_HINT} (z. B. '-', '.', 'x') und werden als fehlend "
-                        f"gelesen, nicht als 0 (Zeilen {shown}{more}). Summen sind damit "
-                        "Untergrenzen.")
+                        f"{PLACEHOLDER_HINT} für unbekannte Werte (z. B. '.', '...', 'x', "
+                        "'/') und werden als fehlend gelesen, nicht als 0 "
+                        f"({zeilen_text(placeholder_rows)}). Summen sind damit Untergrenzen.")
     return pd.Series(out, index=raw.index, dtype=object)
 
 
@@ -215,10 +290,9 @@ def _parse_cell(text: str, col: Column, datei: str, zeile: int,
     if col.kind == "text":
         return text
     if col.kind == "category":
-        value = text.strip().lower()
-        lookup = {c.lower(): c for c in col.choices}
-        if value in lookup:
-            return lookup[value]
+        code = category_lookup(col.choices).get(normalise_word(text))
+        if code is not None:
+            return code
         problems.add(datei, "unbekannter Wert", "Erlaubt sind: " + ", ".join(col.choices),
                      zeile=zeile, spalte=col.name, wert=text)
         return None
