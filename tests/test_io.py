@@ -706,3 +706,83 @@ def test_german_words_in_real_files(tmp_path):
     assert str(info.value).splitlines()[1] == (
         "- bedarfe.csv, Zeile 5, Spalte 'ergebnis': unbekannter Wert (Wert: 'geduldet'). "
         "Erlaubt sind: passend, naechstbeste, kein_angebot, offen")
+
+
+# --- title rows and merged cells above the header -------------------------------------------
+
+def _angebote_with_title(folder, header_names=None) -> None:
+    """angebote.xlsx as an office makes it: a merged title, a 'Stand' row, a blank row."""
+    header, rows = read_rows(folder / "angebote.csv")
+    (folder / "angebote.csv").unlink()
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "angebote"
+    sheet["A1"] = "Angebotsübersicht Musterkreis"
+    sheet.merge_cells("A1:F1")
+    sheet["A2"] = "Stand: 01.01.2022"
+    sheet.merge_cells("A2:C2")
+    sheet.append([])  # row 3 blank
+    sheet.append(header_names or header)  # row 4
+    for r in rows:
+        sheet.append(r)
+    wb.save(folder / "angebote.xlsx")
+
+
+def test_xlsx_title_rows_and_merged_cells_above_header(tmp_path):
+    folder = copy_sample(tmp_path)
+    csv_ws = load_workspace(copy_sample(tmp_path / "csv"))
+    _angebote_with_title(folder)
+    ws = load_workspace(folder)
+    pd.testing.assert_frame_equal(ws.angebote.drop(columns="geometry"),
+                                  csv_ws.angebote.drop(columns="geometry"))
+    assert ("angebote.xlsx: Kopfzeile in Zeile 4 gefunden; Zeilen 1\u20132 darüber (Titel) "
+            "werden nicht gelesen.") in ws.warnungen
+    # rows are still numbered as Excel shows them: the first offer is in row 5
+    from openpyxl import load_workbook
+    wb = load_workbook(folder / "angebote.xlsx")
+    wb["angebote"]["J6"] = "viele"  # column J = plaetze, second offer
+    wb.save(folder / "angebote.xlsx")
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert str(info.value).splitlines()[1].startswith(
+        "- angebote.xlsx, Zeile 6, Spalte 'plaetze': keine Zahl (Wert: 'viele')")
+
+
+def test_xlsx_title_row_without_a_header_says_so(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, _ = read_rows(folder / "angebote.csv")
+    _angebote_with_title(folder, [h.upper() + " (Angabe)" for h in header])
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    problem = info.value.problems[0]
+    assert (problem.datei, problem.zeile) == ("angebote.xlsx", 1)
+    assert problem.meldung.startswith("Kopfzeile nicht gefunden: keine der ersten 20 Zeilen "
+                                      "enthält die Spaltennamen (z. B. ")
+    assert "Titelzeilen darüber sind erlaubt" in problem.hinweis
+    assert "Trennzeichen" not in str(info.value) and "Semikolon" not in str(info.value)
+
+
+def test_csv_title_line_above_header_cp1252(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "kommunen.csv")
+    text = "Kommunen im Musterkreis (Stand März 2022)\r\n" + ";".join(header) + "\r\n" + \
+        "\r\n".join(";".join(r) for r in rows) + "\r\n"
+    (folder / "kommunen.csv").write_bytes(text.encode("cp1252"))
+    ws = load_workspace(folder)
+    assert ws.kommunen.set_index("ags").loc[MUSTERSTADT, "stellen_bestand"] == 1.5
+    assert any(w.startswith("kommunen.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
+               for w in ws.warnungen)
+
+
+def test_single_column_header_is_a_header():
+    raw = read_csv_text(b"ags\r\n05899004\r\n", "kommunen.csv", ["ags", "stellen_bestand"])
+    assert raw.frame.columns.tolist() == ["ags"] and raw.zeilen == [2]
+
+
+def test_too_wide_xlsx_row_gets_excel_advice(tmp_path):
+    path = tmp_path / "kommunen.xlsx"
+    write_xlsx(path, {"kommunen": [["ags", "stellen_bestand"], ["05899004", 1, "Notiz"]]})
+    with pytest.raises(DataError) as info:
+        read_table(path, ["ags", "stellen_bestand"])
+    assert "Zellen rechts neben der Tabelle leeren" in str(info.value)
+    assert "Semikolon" not in str(info.value)

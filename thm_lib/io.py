@@ -176,7 +176,7 @@ def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[s
                          "(Vorlage: 'thm vorlage ORDNER')")
         return None
     try:
-        raw = read_table(path)
+        raw = read_table(path, [c.name for c in schemas.TABLES[table]])
     except DataError as exc:
         problems.problems.extend(exc.problems)
         return None
@@ -186,6 +186,7 @@ def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[s
 def _type_unless_empty(raw: RawTable, table: str, problems: ProblemCollector,
                        warnings: list[str], *, required: bool) -> pd.DataFrame | None:
     """Type ``raw``; a table with only a header is a problem if required, else left out."""
+    warnings.extend(raw.hinweise)
     if raw.frame.empty:
         if required:
             problems.add(raw.datei, "Datei enthält nur die Kopfzeile, keine Daten",
@@ -382,7 +383,8 @@ def _load_bedarfe(folder: Path, have_faelle: bool, faelle_ok: bool,
     if faelle_ok and faelle_xlsx is not None:  # else faelle.xlsx reported its own problems
         try:
             if "bedarfe" in [n.strip().lower() for n in sheet_names(faelle_xlsx)]:
-                raw = read_xlsx(faelle_xlsx, "bedarfe")
+                raw = read_xlsx(faelle_xlsx, "bedarfe",
+                                [c.name for c in schemas.TABLES["bedarfe"]])
                 return _type_unless_empty(raw, "bedarfe", problems, warnings, required=False)
         except DataError as exc:
             problems.problems.extend(exc.problems)
