@@ -786,3 +786,99 @@ def test_too_wide_xlsx_row_gets_excel_advice(tmp_path):
         read_table(path, ["ags", "stellen_bestand"])
     assert "Zellen rechts neben der Tabelle leeren" in str(info.value)
     assert "Semikolon" not in str(info.value)
+
+
+# --- thousands separators -----------------------------------------------------------------
+
+def _angebote_cells(folder, changes: dict[tuple[int, str], str], encoding="cp1252",
+                    drop_xy: bool = False) -> None:
+    """Rewrite angebote.csv (cp1252, decimal comma as in the sample) with cell changes."""
+    header, rows = read_rows(folder / "angebote.csv")
+    for (zeile, spalte), value in changes.items():
+        rows[zeile - 2][header.index(spalte)] = value
+    if drop_xy:
+        for r in rows:
+            r[header.index("lat")] = r[header.index("lon")] = ""
+    write_rows(folder / "angebote.csv", header, rows, encoding=encoding)
+
+
+def test_thousands_dot_in_decimal_comma_file_is_thousands(tmp_path):
+    folder = copy_sample(tmp_path)
+    _angebote_cells(folder, {(2, "plaetze"): "1.200", (3, "plaetze"): "12.500",
+                             (4, "plaetze"): "1.200,5"})
+    set_cell(folder, "zielgruppe.csv", 2, "anzahl", "1.200")  # an integer column
+    ws = load_workspace(folder)
+    assert ws.angebote["plaetze"].tolist()[:3] == [1200.0, 12500.0, 1200.5]
+    assert ws.zielgruppe.loc[0, "anzahl"] == 1200
+    assert not any("Dezimalpunkt" in w for w in ws.warnungen)
+
+
+def test_decimal_point_file_reads_point_with_warning(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    changes = {(z, c): rows[z - 2][header.index(c)].replace(",", ".")
+               for z in range(2, len(rows) + 2) for c in ("lat", "lon")}
+    changes[(2, "plaetze")] = "1.200"
+    changes[(5, "plaetze")] = "2.500"
+    _angebote_cells(folder, changes, encoding="utf-8")
+    ws = load_workspace(folder)
+    assert ws.angebote["plaetze"].tolist()[0] == 1.2
+    assert ws.angebote["plaetze"].tolist()[3] == 2.5
+    lat = rows[0][header.index("lat")].replace(",", ".")
+    assert (f"angebote.csv, Spalte 'plaetze': Zahlen wie '1.200' (Zeilen 2, 5) werden mit "
+            f"Dezimalpunkt gelesen (1.200 = 1,2), weil die Datei schreibt '{lat}' in Zeile 2, "
+            "Spalte 'lat'. Ist ein Tausenderpunkt gemeint, bitte ohne Punkt schreiben "
+            "(1200).") in ws.warnungen
+
+
+def test_thousands_dot_without_evidence_is_reported(tmp_path):
+    folder = copy_sample(tmp_path)
+    _angebote_cells(folder, {(3, "plaetze"): "1.200"}, drop_xy=True)
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert str(info.value).splitlines()[1] == (
+        "- angebote.csv, Zeile 3, Spalte 'plaetze': Zahl ist mehrdeutig: Tausenderpunkt oder "
+        "Dezimalpunkt? (die Datei enthält keine andere Zahl mit Nachkommastellen) "
+        "(Wert: '1.200'). Bitte ohne Tausenderpunkt (1200) oder mit Dezimalkomma (1,2) "
+        "schreiben")
+
+
+def test_thousands_dot_in_mixed_file_is_reported(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    lat = rows[0][header.index("lat")]
+    _angebote_cells(folder, {(3, "plaetze"): "1.200", (4, "plaetze"): "2.5"})
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    problem = info.value.problems[0]
+    assert (problem.zeile, problem.spalte, problem.wert) == (3, "plaetze", "1.200")
+    assert problem.meldung == (
+        "Zahl ist mehrdeutig: Tausenderpunkt oder Dezimalpunkt? (die Datei schreibt "
+        f"'{lat}' in Zeile 2, Spalte 'lat' und '2.5' in Zeile 4, Spalte 'plaetze')")
+
+
+def test_coordinates_never_have_thousands(tmp_path):
+    """lat '51.536' (3 decimals) is a decimal point even in a decimal-comma file."""
+    folder = copy_sample(tmp_path)
+    _angebote_cells(folder, {(2, "lat"): "51.536", (2, "lon"): "7.864"})
+    ws = load_workspace(folder)
+    assert (ws.angebote.loc[0, "lat"], ws.angebote.loc[0, "lon"]) == (51.536, 7.864)
+
+
+def test_excel_numbers_are_never_ambiguous(tmp_path):
+    folder = copy_sample(tmp_path)
+    csv_to_xlsx(folder, "angebote")
+    from openpyxl import load_workbook
+    wb = load_workbook(folder / "angebote.xlsx")
+    sheet = wb["angebote"]
+    sheet["J2"] = 1.2  # a real Excel number
+    sheet["J3"] = "1.200"  # text in a sheet whose other numbers are text with decimal comma
+    wb.save(folder / "angebote.xlsx")
+    ws = load_workspace(folder)
+    assert ws.angebote["plaetze"].tolist()[:2] == [1.2, 1200.0]
+
+
+@pytest.mark.parametrize("text", ["1,234.5", "1.234.5,6,7", "1,200,000"])
+def test_english_thousands_are_rejected(text):
+    with pytest.raises(ValueError):
+        parse_float(text)

@@ -17,7 +17,14 @@ import pandas as pd
 import pandera.errors
 
 from thm_lib import schemas
-from thm_lib.columns import Column, normalise_plz, parse_date, type_column
+from thm_lib.columns import (
+    Column,
+    Dezimalzeichen,
+    dezimalzeichen,
+    normalise_plz,
+    parse_date,
+    type_column,
+)
 from thm_lib.config import load_annahmen
 from thm_lib.errors import DataError, Problem, ProblemCollector
 from thm_lib.gebiete import read_feinraster, read_gebiete
@@ -233,11 +240,13 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
                         f"{', '.join(unknown)} (Tippfehler? Bekannt sind: "
                         f"{', '.join(c.name for c in columns)}).")
     before = len(problems.problems)
+    dezimal = _dezimalzeichen(raw, columns)
     typed = {"_zeile": pd.Series(raw.zeilen, index=raw.frame.index, dtype="int64")}
     for col in columns:
         if col.name in raw.frame.columns:
+            excel = {i for i, name in raw.zahlzellen if name == col.name}
             typed[col.name] = type_column(raw.frame[col.name], col, raw.datei, raw.zeilen,
-                                          problems, warnings)
+                                          problems, warnings, dezimal, excel)
         else:
             typed[col.name] = pd.Series([None] * len(raw.frame), index=raw.frame.index,
                                         dtype=object)
@@ -247,6 +256,16 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
     if len(problems.problems) == before:
         _pandera_checks(frame, table, raw, problems)
     return frame
+
+
+def _dezimalzeichen(raw: RawTable, columns: tuple[Column, ...]) -> Dezimalzeichen:
+    """The decimal separator of ``raw``, from the text cells of its ``float`` columns."""
+    floats = [c for c in columns if c.kind == "float" and c.name in raw.frame.columns]
+    return dezimalzeichen(
+        (zeile, col.name, text, col.tausender)
+        for col in floats
+        for i, (text, zeile) in enumerate(zip(raw.frame[col.name], raw.zeilen, strict=True))
+        if (i, col.name) not in raw.zahlzellen)
 
 
 def _set_dtypes(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
