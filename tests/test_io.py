@@ -882,3 +882,79 @@ def test_excel_numbers_are_never_ambiguous(tmp_path):
 def test_english_thousands_are_rejected(text):
     with pytest.raises(ValueError):
         parse_float(text)
+
+
+# --- coordinates outside the Kreis ----------------------------------------------------------
+
+def _easternmost_point() -> tuple[float, float]:
+    """(lat, lon) of the Kreis boundary's easternmost vertex, in WGS84."""
+    kreis = gpd.read_file(SAMPLE / "gebiete.geojson").to_crs("EPSG:4326").geometry.union_all()
+    xs, ys = kreis.exterior.coords.xy if kreis.geom_type == "Polygon" else max(
+        kreis.geoms, key=lambda g: g.bounds[2]).exterior.coords.xy
+    j = max(range(len(xs)), key=lambda k: xs[k])
+    return ys[j], xs[j]
+
+
+def _de(value: float) -> str:
+    return f"{value:.5f}".replace(".", ",")
+
+
+def test_swapped_coordinates_are_an_error_with_hint(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    lat, lon = rows[1][header.index("lat")], rows[1][header.index("lon")]
+    _angebote_cells(folder, {(3, "lat"): lon, (3, "lon"): lat})
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert len(info.value.problems) == 1
+    shown = (f"lat={lon.rstrip('0').rstrip(',')}, lon={lat.rstrip('0').rstrip(',')}")
+    assert str(info.value.problems[0]) == (
+        "angebote.csv, Zeile 3, Spalte 'lat': Standort liegt außerhalb des Kreises; mit "
+        f"vertauschten Koordinaten läge er im Kreis (Wert: '{shown}'). Breite und Länge "
+        "vertauscht? lat ist die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 "
+        "bis 9,5)")
+
+
+def test_whole_swapped_columns_are_one_message(tmp_path):
+    """The classic: lat and lon headers swapped; one line with the row ranges."""
+    folder = copy_sample(tmp_path)
+
+    def swap(header, rows):
+        i, j = header.index("lat"), header.index("lon")
+        header[i], header[j] = header[j], header[i]
+    edit_table(folder, "angebote.csv", swap)
+    header, rows = read_rows(folder / "angebote.csv")
+    with_xy = [z for z, r in enumerate(rows, start=2) if r[header.index("lat")]]
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert len(info.value.problems) == len(with_xy)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith(f"- angebote.csv, {zeilen_text(with_xy)}, Spalte 'lat': "
+                               "Standort liegt außerhalb des Kreises; mit vertauschten "
+                               "Koordinaten läge er im Kreis (Werte: ")
+    assert lines[1].endswith("Breite und Länge vertauscht? lat ist die Breite (in NRW etwa "
+                             "50,3 bis 52,5), lon die Länge (etwa 5,9 bis 9,5)")
+
+
+def test_offer_just_outside_the_kreis_is_a_warning(tmp_path):
+    folder = copy_sample(tmp_path)
+    lat, lon = _easternmost_point()
+    _angebote_cells(folder, {(4, "lat"): _de(lat), (4, "lon"): _de(lon + 0.145)})  # ~10 km east
+    ws = load_workspace(folder)
+    assert ws.angebote.loc[2, "standort_quelle"] == "koordinaten"
+    assert ("angebote.csv: 1 Angebote liegen außerhalb des Kreises, aber höchstens 30 km "
+            "entfernt (Zeile 4); sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten "
+            "stimmen.") in ws.warnungen
+
+
+def test_offer_far_outside_the_kreis_is_an_error(tmp_path):
+    folder = copy_sample(tmp_path)
+    lat, lon = _easternmost_point()
+    _angebote_cells(folder, {(4, "lat"): _de(lat), (4, "lon"): _de(lon + 0.6)})  # ~40 km east
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    problem = info.value.problems[0]
+    assert (problem.datei, problem.zeile, problem.spalte) == ("angebote.csv", 4, "lat")
+    assert problem.meldung == "Standort liegt mehr als 30 km außerhalb des Kreises"
+    assert problem.hinweis.startswith("Bitte lat und lon prüfen (Breite und Länge vertauscht?")

@@ -26,7 +26,7 @@ from thm_lib.columns import (
     type_column,
 )
 from thm_lib.config import load_annahmen
-from thm_lib.errors import DataError, Problem, ProblemCollector
+from thm_lib.errors import DataError, Problem, ProblemCollector, zeilen_text
 from thm_lib.gebiete import read_feinraster, read_gebiete
 from thm_lib.programme import load_programm
 from thm_lib.tables import RawTable, find_file, find_table, read_table, read_xlsx, sheet_names
@@ -521,6 +521,7 @@ def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,
                      zeile=int(zeile), spalte="lat")
     xy = gpd.GeoSeries(gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB,
                        index=angebote.index).to_crs(CRS_METRIC)
+    _check_outside(angebote, xy, has_xy, gebiete, problems, warnings)
     geometry, quelle, ags_out = [], [], []
     fallback: dict[str, list[str]] = {"plz": [], "gemeinde": []}
     for i, row in angebote.iterrows():
@@ -560,6 +561,57 @@ def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,
     out["aufsuchend"] = out["aufsuchend"].fillna(False).astype(bool)
     _assign_ags_by_location(out, gebiete)
     return out.reset_index(drop=True)
+
+
+#: Offers up to this far outside the Kreis are plausible (an offer in a neighbouring town).
+PUFFER_KM = 30
+
+
+def _deg(value: float) -> str:
+    return f"{value:.5f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _check_outside(angebote: pd.DataFrame, xy: gpd.GeoSeries, has_xy: pd.Series,
+                   gebiete: gpd.GeoDataFrame, problems: ProblemCollector,
+                   warnings: list[str]) -> None:
+    """Report offers whose coordinates lie outside the Kreis.
+
+    Up to :data:`PUFFER_KM` outside: a warning (they are counted). Further: a
+    problem, with the hint "Breite und Länge vertauscht?" when the swapped
+    coordinates lie in or near the Kreis.
+    """
+    if not has_xy.any():
+        return
+    kreis = gebiete.geometry.union_all()
+    nah = kreis.buffer(PUFFER_KM * 1000)
+    distanz = xy[has_xy].distance(kreis)
+    aussen = distanz[distanz > 0]
+    if aussen.empty:
+        return
+    rows = angebote.loc[aussen.index]
+    swapped = gpd.GeoSeries(gpd.points_from_xy(rows["lat"], rows["lon"]), crs=CRS_WEB,
+                            index=rows.index).to_crs(CRS_METRIC)
+    datei = _datei(angebote)
+    nah_zeilen = []
+    for i, km in (aussen / 1000).items():
+        zeile = int(angebote.at[i, "_zeile"])
+        wert = f"lat={_deg(angebote.at[i, 'lat'])}, lon={_deg(angebote.at[i, 'lon'])}"
+        if km <= PUFFER_KM:
+            nah_zeilen.append(zeile)
+        elif swapped[i].within(nah):
+            problems.add(datei, "Standort liegt außerhalb des Kreises; mit vertauschten "
+                         "Koordinaten läge er im Kreis", "Breite und Länge vertauscht? lat ist "
+                         "die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 bis "
+                         "9,5)", zeile=zeile, spalte="lat", wert=wert)
+        else:
+            problems.add(datei, f"Standort liegt mehr als {PUFFER_KM} km außerhalb des "
+                         "Kreises", "Bitte lat und lon prüfen (Breite und Länge vertauscht? "
+                         "Komma verrutscht?); ein so weit entferntes Angebot bitte aus der "
+                         "Liste nehmen", zeile=zeile, spalte="lat", wert=wert)
+    if nah_zeilen:
+        warnings.append(f"{datei}: {len(nah_zeilen)} Angebote liegen außerhalb des Kreises, "
+                        f"aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
+                        "sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten stimmen.")
 
 
 def _assign_ags_by_location(angebote: gpd.GeoDataFrame, gebiete: gpd.GeoDataFrame) -> None:
