@@ -958,3 +958,21 @@ def test_offer_far_outside_the_kreis_is_an_error(tmp_path):
     assert (problem.datei, problem.zeile, problem.spalte) == ("angebote.csv", 4, "lat")
     assert problem.meldung == "Standort liegt mehr als 30 km außerhalb des Kreises"
     assert problem.hinweis.startswith("Bitte lat und lon prüfen (Breite und Länge vertauscht?")
+
+
+def test_repeated_mistake_below_a_title_is_one_line_with_excel_rows(tmp_path):
+    """An office list: title rows, then the same wrong Förderlinie in every row."""
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    j = header.index("foerderlinie")
+    for r in rows:
+        r[j] = "ESF"
+    write_rows(folder / "angebote.csv", header, rows)
+    _angebote_with_title(folder)
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert len(info.value.problems) == len(rows)
+    assert str(info.value).splitlines() == [
+        f"Es wurden {len(rows)} Probleme in den Eingabedaten gefunden:",
+        f"- angebote.xlsx, Zeilen 5\u2013{len(rows) + 4}, Spalte 'foerderlinie': unbekannter "
+        "Wert (Wert: 'ESF'). Erlaubt sind: " + ", ".join(labels.FOERDERLINIEN)]

@@ -20,7 +20,8 @@ ZIELGRUPPE = (
     Column("geschlecht", "category", required=False, choices=labels.GESCHLECHT,
            beschreibung="m, w, d oder x (ohne Angabe)"),
     Column("anzahl", "int", placeholders=True,
-           beschreibung="Anzahl Personen (amtliche Platzhalter wie '-' oder '.' erlaubt)"),
+           beschreibung="Anzahl Personen ('-' = nichts vorhanden = 0; '.', 'x', '/' = "
+                       "unbekannt)"),
 )
 
 FAELLE = (
