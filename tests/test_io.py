@@ -21,6 +21,8 @@ from helpers_io import (
     write_rows,
     write_xlsx,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from shapely.geometry import MultiPolygon, Polygon, box
 
@@ -976,3 +978,43 @@ def test_repeated_mistake_below_a_title_is_one_line_with_excel_rows(tmp_path):
         f"Es wurden {len(rows)} Probleme in den Eingabedaten gefunden:",
         f"- angebote.xlsx, Zeilen 5\u2013{len(rows) + 4}, Spalte 'foerderlinie': unbekannter "
         "Wert (Wert: 'ESF'). Erlaubt sind: " + ", ".join(labels.FOERDERLINIEN)]
+
+
+@pytest.mark.parametrize("choices", [labels.STATUS, labels.GESCHLECHT, labels.ERGEBNIS,
+                                     labels.FOERDERLINIEN, labels.HANDLUNGSFELDER])
+def test_every_code_and_label_reads_as_itself(choices):
+    lookup = category_lookup(choices)
+    for code in choices:
+        assert lookup[normalise_word(code)] == code
+        assert lookup[normalise_word(code.upper())] == code
+    for table in (labels.STATUS_LABEL, labels.GESCHLECHT_LABEL, labels.ERGEBNIS_LABEL,
+                  labels.FOERDERLINIE_LABEL):
+        for code, label in table.items():
+            if code in choices:
+                assert lookup[normalise_word(label)] == code
+
+
+def _german(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1000, 10**7), st.integers(0, 99)), min_size=1,
+                max_size=8), st.sampled_from(["utf-8-sig", "cp1252"]))
+def test_german_numbers_round_trip(values, encoding):
+    """Property: '1.234.567' is 1234567 and '1.234,56' is 1234.56 in a decimal-comma file."""
+    lines = ["ags;angebot_id;minuten", "05899004;A0;12,5"]
+    expected = [12.5]
+    for i, (whole, cents) in enumerate(values, start=1):
+        if cents % 2:
+            lines.append(f"05899004;A{i};{_german(whole)},{cents:02d}")
+            expected.append(whole + cents / 100)
+        else:
+            lines.append(f"05899004;A{i};{_german(whole)}")
+            expected.append(float(whole))
+    raw = read_csv_text("\r\n".join(lines).encode(encoding), "reisezeiten.csv",
+                        ["ags", "angebot_id", "minuten"])
+    problems = ProblemCollector()
+    frame = type_table(raw, "reisezeiten", problems, [])
+    assert not problems.problems
+    assert frame["minuten"].tolist() == pytest.approx(expected, rel=0, abs=1e-9)

@@ -90,9 +90,11 @@ def _add_explanations(wb: Workbook, tables: tuple[str, ...]) -> None:
                        "ja" if col.required and not col.allow_empty else "nein",
                        ", ".join(_choices(col))])
     ws.append([])
-    ws.append(["Hinweis", "", "Eine Zeile je Eintrag; die Kopfzeile nicht ändern. Die Blätter "
-               "mit den Daten heißen wie die Tabelle (z. B. 'angebote'). Dieses Blatt wird "
-               "beim Einlesen nicht ausgewertet."])
+    ws.append(["Hinweis", "", "Eine Zeile je Eintrag; die Kopfzeile nicht ändern (Titelzeilen "
+               "darüber sind erlaubt). Die Blätter mit den Daten heißen wie die Tabelle (z. B. "
+               "'angebote'). Statt der Codes werden auch die deutschen Bezeichnungen gelesen "
+               "(z. B. 'Duldung', 'geduldet', 'nächstbeste Lösung', 'Förderbaustein 2'). "
+               "Dieses Blatt wird beim Einlesen nicht ausgewertet."])
     for letter, width in zip("ABCDEF", (14, 26, 70, 24, 8, 40), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=2):
