@@ -1018,3 +1018,13 @@ def test_german_numbers_round_trip(values, encoding):
     frame = type_table(raw, "reisezeiten", problems, [])
     assert not problems.problems
     assert frame["minuten"].tolist() == pytest.approx(expected, rel=0, abs=1e-9)
+
+
+def test_csv_title_with_a_comma_does_not_decide_the_separator():
+    text = "Reisezeiten, Stand 2022\r\nags;angebot_id;minuten\r\n05899004;A001;12,5\r\n"
+    raw = read_csv_text(text.encode("cp1252"), "reisezeiten.csv", ["ags", "angebot_id",
+                                                                    "minuten"])
+    assert raw.frame.values.tolist() == [["05899004", "A001", "12,5"]]
+    assert raw.zeilen == [3]
+    assert raw.hinweise == ("reisezeiten.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber "
+                            "(Titel) wird nicht gelesen.",)

@@ -115,10 +115,11 @@ def read_csv_text(data: bytes, name: str, spalten: Collection[str] | None = None
         raise DataError([Problem(name, "Datei ist leer", "Bitte die Kopfzeile und Daten "
                                  "eintragen (Vorlage: 'thm vorlage')")])
     first = next(i for i, line in enumerate(lines) if line.strip())
-    # a title line without separators above the header does not decide the separator
-    probe = next((line for line in lines[first:first + HEADER_SEARCH]
-                  if any(sep in line for sep in (";", "\t", ","))), lines[first])
-    sep = directive.group(1) if directive else _delimiter(probe)
+    sep = directive.group(1) if directive else _delimiter(lines[first])
+    if not directive and sum(lines[first].count(c) for c in (";", "\t", ",")) <= 1:
+        # a title line ("Angebote, Stand 2022") above the header does not decide it
+        sep = _delimiter(max(lines[first:first + HEADER_SEARCH],
+                             key=lambda line: max(line.count(c) for c in (";", "\t", ","))))
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error:
@@ -268,7 +269,8 @@ def _to_raw(rows: list[list[str]], name: str, row_offset: int,
     if start:
         skipped = [n for n, _ in numbered[:start]]
         hinweise = (f"{name}: Kopfzeile in Zeile {numbered[start][0]} gefunden; "
-                    f"{zeilen_text(skipped)} darüber (Titel) werden nicht gelesen.",)
+                    f"{zeilen_text(skipped)} darüber (Titel) "
+                    f"{'wird' if len(skipped) == 1 else 'werden'} nicht gelesen.",)
     header_row, header = numbered[start]
     columns = _header_cells(header)
     while columns and columns[-1] == "":
