@@ -172,8 +172,12 @@ def statistik_symbol(text: str) -> tuple[bool, int | None]:
     return False, None
 
 
+@lru_cache(maxsize=4096)
 def normalise_word(text: str) -> str:
-    """Comparable form of a category word: "Nächstbeste Lösung" -> "naechstbeste_loesung"."""
+    """Comparable form of a category word: "Nächstbeste Lösung" -> "naechstbeste_loesung".
+
+    Cached: a table repeats the same few words thousands of times.
+    """
     t = text.strip().lower().translate(_UMLAUTE)
     return re.sub(r"[\s\-_]+", "_", t).strip("_")
 
