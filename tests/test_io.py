@@ -1028,3 +1028,9 @@ def test_csv_title_with_a_comma_does_not_decide_the_separator():
     assert raw.zeilen == [3]
     assert raw.hinweise == ("reisezeiten.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber "
                             "(Titel) wird nicht gelesen.",)
+
+
+def test_header_decides_the_separator_not_commas_in_text():
+    raw = read_csv_text("Gemeinden\r\nags;name\r\n05899004;Stadt, Hansestadt, Kreis\r\n"
+                        .encode("cp1252"), "liste.csv", ["ags", "name"])
+    assert raw.frame.values.tolist() == [["05899004", "Stadt, Hansestadt, Kreis"]]

@@ -93,6 +93,23 @@ def _delimiter(header: str) -> str:
     return best if counts[best] > 0 else ";"
 
 
+def _header_delimiter(lines: list[str], spalten: Collection[str] | None) -> str | None:
+    """The separator that splits one of ``lines`` into expected column names, if any.
+
+    A title line above the header ("Angebote, Stand 2022") then does not decide it.
+    """
+    if not spalten:
+        return None
+    expected = {s.lower() for s in spalten}
+    need = min(2, len(expected))
+    for line in lines:
+        for sep in (";", "\t", ","):
+            cells = {c.strip().strip('"').lower().removeprefix("\ufeff") for c in line.split(sep)}
+            if len(expected & cells) >= need:
+                return sep
+    return None
+
+
 def read_csv_text(data: bytes, name: str, spalten: Collection[str] | None = None) -> RawTable:
     """Parse CSV bytes (``;``/``,``/tab, UTF-8 with or without BOM, or cp1252).
 
@@ -115,11 +132,9 @@ def read_csv_text(data: bytes, name: str, spalten: Collection[str] | None = None
         raise DataError([Problem(name, "Datei ist leer", "Bitte die Kopfzeile und Daten "
                                  "eintragen (Vorlage: 'thm vorlage')")])
     first = next(i for i, line in enumerate(lines) if line.strip())
-    sep = directive.group(1) if directive else _delimiter(lines[first])
-    if not directive and sum(lines[first].count(c) for c in (";", "\t", ",")) <= 1:
-        # a title line ("Angebote, Stand 2022") above the header does not decide it
-        sep = _delimiter(max(lines[first:first + HEADER_SEARCH],
-                             key=lambda line: max(line.count(c) for c in (";", "\t", ","))))
+    sep = directive.group(1) if directive else (
+        _header_delimiter(lines[first:first + HEADER_SEARCH], spalten)
+        or _delimiter(lines[first]))
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error:
