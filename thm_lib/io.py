@@ -241,12 +241,15 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
                         f"{', '.join(c.name for c in columns)}).")
     before = len(problems.problems)
     dezimal = _dezimalzeichen(raw, columns)
+    excel: dict[str, set[int]] = {}
+    for i, name in raw.zahlzellen:
+        excel.setdefault(name, set()).add(i)
     typed = {"_zeile": pd.Series(raw.zeilen, index=raw.frame.index, dtype="int64")}
     for col in columns:
         if col.name in raw.frame.columns:
-            excel = {i for i, name in raw.zahlzellen if name == col.name}
             typed[col.name] = type_column(raw.frame[col.name], col, raw.datei, raw.zeilen,
-                                          problems, warnings, dezimal, excel)
+                                          problems, warnings, dezimal,
+                                          excel.get(col.name, set()))
         else:
             typed[col.name] = pd.Series([None] * len(raw.frame), index=raw.frame.index,
                                         dtype=object)
