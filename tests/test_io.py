@@ -1034,3 +1034,52 @@ def test_header_decides_the_separator_not_commas_in_text():
     raw = read_csv_text("Gemeinden\r\nags;name\r\n05899004;Stadt, Hansestadt, Kreis\r\n"
                         .encode("cp1252"), "liste.csv", ["ags", "name"])
     assert raw.frame.values.tolist() == [["05899004", "Stadt, Hansestadt, Kreis"]]
+
+
+def test_office_handover_arbeitsmappe(tmp_path):
+    """As an office hands it over: VG250 with numeric AGS, a cp1252 CSV with decimal comma,
+    Destatis symbols and German words, an offer list with a merged title in Excel."""
+    vg250_frame().to_file(tmp_path / "VG250_GEM.shp", engine="pyogrio")
+    (tmp_path / "annahmen.yaml").write_text('kreis:\n  name: "Kreis Seeland"\n  ags: "05899"\n',
+                                            encoding="utf-8")
+    write_rows(tmp_path / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "anzahl"],
+               [["5899004", "31.12.2021", "geduldet", "19", "1.200"],
+                ["5899004", "31.12.2021", "Aufenthaltsgestattung", "19", "-"],
+                ["05899008", "31.12.2021", "Duldung", "25", "."],
+                ["05899008", "31.12.2021", "gestattet", "25", "3"]], encoding="cp1252")
+    point = gpd.GeoSeries(gpd.points_from_xy([X0 + 1.5 * KM], [Y0 + 1.5 * KM]),
+                          crs="EPSG:25832").to_crs("EPSG:4326")[0]
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Tabelle1"
+    sheet["A1"] = "Angebote im Kreis Seeland – Stand 01.03.2022"
+    sheet.merge_cells("A1:K1")
+    sheet.append(["angebot_id", "name", "traeger", "handlungsfeld", "foerderlinie",
+                  "zugang_duldung", "zugang_gestattung", "alter_min", "alter_max", "plaetze",
+                  "lat", "lon"])
+    sheet.append(["A1", "Kurs", "VHS", "Sprache", "Baustein 2", "ja", "ja", 18, 27, "1.200",
+                  f"{point.y:.5f}".replace(".", ","), f"{point.x:.5f}".replace(".", ",")])
+    sheet.append(["A2", "Beratung", "Caritas", "Aufenthaltsrecht", "Förderbaustein 6", "ja",
+                  "nein", 18, 27, 2.5, None, None])
+    wb.save(tmp_path / "angebote.xlsx")
+    (tmp_path / "angebote.xlsx").rename(tmp_path / "Angebote.xlsx")
+    # the offer without coordinates needs a location: add its AGS column by hand
+    from openpyxl import load_workbook
+    wb = load_workbook(tmp_path / "Angebote.xlsx")
+    sheet = wb["Tabelle1"]
+    sheet["M2"], sheet["M3"], sheet["M4"] = "ags", None, "05899008"
+    wb.save(tmp_path / "Angebote.xlsx")
+    ws = load_workspace(tmp_path)
+    assert ws.name == "Kreis Seeland"
+    z = ws.zielgruppe
+    assert z["status"].tolist() == ["duldung", "gestattung", "duldung", "gestattung"]
+    assert z["anzahl"].tolist() == [1200, 0, pd.NA, 3]
+    a = ws.angebote
+    assert a["foerderlinie"].tolist() == ["baustein_2", "baustein_6"]
+    assert a["plaetze"].tolist() == [1200.0, 2.5]
+    assert a["standort_quelle"].tolist() == ["koordinaten", "gemeinde"]
+    assert a["ags"].tolist() == ["05899004", "05899008"]
+    assert any(w.startswith("Angebote.xlsx: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
+               for w in ws.warnungen)
+    assert any(w.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
+               and "(Zeile 4)" in w for w in ws.warnungen)
