@@ -138,6 +138,18 @@ def test_vg250_whole_arbeitsmappe(tmp_path):
     assert any("A1" in w and "Gemeinde" in w for w in ws.warnungen)
 
 
+def test_missing_kreis_name_falls_back_to_folder_with_warning(tmp_path):
+    mappe = tmp_path / "kreis_ordner"
+    mappe.mkdir()
+    vg250_frame().to_file(mappe / "VG250_GEM.shp", engine="pyogrio")
+    write_small_arbeitsmappe(mappe)
+    ws = load_workspace(mappe)
+    assert ws.name == "kreis_ordner"
+    assert ("annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte tragen den "
+            "Ordnernamen 'kreis_ordner'. Bitte den Namen in annahmen.yaml eintragen (Vorlage: "
+            "'thm vorlage ORDNER').") in ws.warnungen
+
+
 def test_vg250_wrong_kreis_is_a_data_error(tmp_path):
     vg250_frame().to_file(tmp_path / "VG250_GEM.shp", engine="pyogrio")
     write_small_arbeitsmappe(tmp_path, kreis_ags="05111")

@@ -97,7 +97,12 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
 
     _warn_stichtag(annahmen, zielgruppe, warnings)
     _final_dtypes(zielgruppe, faelle, angebote)
-    name = annahmen["kreis"].get("name") or folder.resolve().name
+    name = annahmen["kreis"].get("name")
+    if not name:
+        name = folder.resolve().name
+        warnings.append(f"annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte "
+                        f"tragen den Ordnernamen '{name}'. Bitte den Namen in annahmen.yaml "
+                        "eintragen (Vorlage: 'thm vorlage ORDNER').")
     return Workspace(
         name=str(name),
         folder=folder,
