@@ -36,7 +36,14 @@ from thm_lib.columns import (
     parse_float,
     parse_int,
 )
-from thm_lib.errors import MAX_SHOWN, DataError, Problem, ProblemCollector, zeilen_text
+from thm_lib.errors import (
+    MAX_SHOWN,
+    DataError,
+    Problem,
+    ProblemCollector,
+    zeilen_bereiche,
+    zeilen_text,
+)
 from thm_lib.gebiete import read_gebiete
 from thm_lib.io import load_workspace, type_table
 from thm_lib.tables import read_csv_text, read_table
@@ -1095,3 +1102,39 @@ def test_office_handover_arbeitsmappe(tmp_path):
                for w in ws.warnungen)
     assert any(w.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
                and "(Zeile 4)" in w for w in ws.warnungen)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(1, 400), min_size=1, max_size=60))
+def test_row_ranges_round_trip(rows):
+    """Property: the ranges of 'Zeilen …' name exactly the rows (when not cut short)."""
+    text = zeilen_bereiche(rows, limit=1000)
+    back = set()
+    for part in text.split(", "):
+        a, _, b = part.partition("\u2013")
+        back |= set(range(int(a), int(b or a) + 1))
+    assert back == rows
+    assert len(text.split(", ")) == sum(1 for z in rows if z - 1 not in rows)
+
+
+TITLE_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"),
+                                   blacklist_characters=';,\t"'), min_size=1, max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TITLE_TEXT.filter(lambda t: t.strip() and t.strip().lower() not in {
+    "ags", "angebot_id", "minuten"}), max_size=5),
+       st.integers(0, 2))
+def test_title_lines_shift_rows_only(titles, blanks):
+    """Property: title lines above the header change the row numbers, nothing else."""
+    header = "ags;angebot_id;minuten"
+    body = ["05899004;A001;12,5", "05899008;A002;30"]
+    plain = read_csv_text("\r\n".join([header, *body]).encode("utf-8"), "r.csv",
+                          ["ags", "angebot_id", "minuten"])
+    lines = [*titles, *([""] * blanks), header, *body]
+    raw = read_csv_text("\r\n".join(lines).encode("utf-8"), "r.csv",
+                        ["ags", "angebot_id", "minuten"])
+    pd.testing.assert_frame_equal(raw.frame, plain.frame)
+    offset = len(titles) + blanks
+    assert raw.zeilen == [z + offset for z in plain.zeilen]
+    assert bool(raw.hinweise) == bool(titles)
