@@ -180,3 +180,22 @@ def test_vorlage_keeps_existing_user_files(tmp_path: Path) -> None:
                  "annahmen.yaml"):
         assert f"Vorhanden, nicht überschrieben: {mappe / name}" in proc.stdout
     assert load_workspace(mappe).name == "Musterkreis (fiktiv)"
+
+
+def test_vorlage_prefills_kommunen_from_gebiete(tmp_path: Path) -> None:
+    shutil.copy(SAMPLE / "gebiete.geojson", tmp_path)
+    assert _thm("vorlage", str(tmp_path)).returncode == 0
+    sheet = load_workbook(tmp_path / "kommunen.xlsx")["kommunen"]
+    gebiete = load_workspace(SAMPLE).gebiete
+    rows = [(r[0].value, r[0].comment.text if r[0].comment else None)
+            for r in sheet.iter_rows(min_row=2) if r[0].value]
+    assert rows == [(a, f"Gemeinde: {n}") for a, n in zip(gebiete["ags"], gebiete["name"],
+                                                            strict=True)]
+    assert sheet["A2"].number_format == "@"  # AGS stay text with their leading zero
+    for name in ("zielgruppe.csv", "angebote.csv"):
+        (tmp_path / "zielgruppe.xlsx" if name.startswith("ziel") else
+         tmp_path / "angebote.xlsx").unlink()
+        shutil.copy(SAMPLE / name, tmp_path)
+    ws = load_workspace(tmp_path)  # the prefilled rows alone load, as 'no information'
+    assert ws.kommunen["ags"].tolist() == gebiete["ags"].tolist()
+    assert not ws.kommunen["geschaeftsfuehrende_stelle"].any()

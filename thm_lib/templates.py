@@ -216,6 +216,27 @@ zeitraum:
 """
 
 
+def _gemeinden(folder: Path, ags: str | None) -> list[tuple[str, str]]:
+    """(AGS, name) of the Gemeinden in ``folder``'s boundaries; empty when there are none."""
+    from thm_lib.gebiete import read_gebiete
+
+    if not folder.is_dir():
+        return []
+    try:
+        gebiete = read_gebiete(folder, ags, [])
+    except DataError:
+        return []  # no or unreadable boundaries: 'thm zusammenfassung' reports them
+    return list(zip(gebiete["ags"], gebiete["name"], strict=True))
+
+
+def _prefill_kommunen(wb: Workbook, gemeinden: list[tuple[str, str]]) -> None:
+    """One row per Gemeinde with its AGS; the Gemeinde's name as a comment on the AGS cell."""
+    ws = wb["kommunen"]
+    for row, (ags, name) in enumerate(gemeinden, start=2):
+        cell = ws.cell(row=row, column=1, value=ags)
+        cell.comment = Comment(f"Gemeinde: {name}", "THM-Werkbank", width=200, height=40)
+
+
 def _existing(folder: Path, name: str) -> Path | None:
     """The file ``name`` in ``folder`` (any case); for a table also its other format."""
     if not folder.is_dir():
@@ -235,7 +256,9 @@ def write_templates(folder: str | Path, name: str | None = None, ags: str | None
     Excel templates: ``zielgruppe.xlsx``, ``faelle.xlsx`` (with ``bedarfe``),
     ``angebote.xlsx`` and ``kommunen.xlsx``; commented ``annahmen.yaml`` and
     ``programm.yaml``. A template is left out when its file, or the same table in
-    the other format (e.g. ``zielgruppe.csv``), is already there.
+    the other format (e.g. ``zielgruppe.csv``), is already there. When the folder
+    already holds the Gemeinde boundaries, ``kommunen.xlsx`` gets one row per
+    Gemeinde with its AGS (the name as a cell comment).
 
     Parameters
     ----------
@@ -271,6 +294,8 @@ def write_templates(folder: str | Path, name: str | None = None, ags: str | None
         for i, table in enumerate(tables):
             _add_sheet(wb, table, first=i == 0)
         _add_explanations(wb, tables)
+        if "kommunen" in tables:
+            _prefill_kommunen(wb, _gemeinden(folder, ags and ags.strip()))
         atomic_save_workbook(wb, folder / file_name)
         written.append(folder / file_name)
     texts = {"annahmen.yaml": lambda: annahmen_text(name and name.strip(),
