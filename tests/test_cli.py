@@ -10,7 +10,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from thm_lib.config import load_annahmen
 from thm_lib.io import load_workspace
+from thm_lib.programme import default_programm, load_programm
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
@@ -67,6 +69,16 @@ def test_vorlage_writes_templates_and_refuses_to_overwrite(tmp_path: Path) -> No
     assert sheet["A1"].comment is not None
     assert "Erläuterungen" in wb.sheetnames
     assert load_workbook(tmp_path / "faelle.xlsx").sheetnames[:2] == ["faelle", "bedarfe"]
+    kommunen = load_workbook(tmp_path / "kommunen.xlsx")["kommunen"]
+    k_headers = [c.value for c in kommunen[1]]
+    assert k_headers == ["ags", "geschaeftsfuehrende_stelle", "haushaltssicherung",
+                         "stellen_bestand", "stichtag_erstantrag"]
+    k_lists = {next(iter(dv.sqref.ranges)).coord.split(":")[0]: dv.formula1
+               for dv in kommunen.data_validations.dataValidation}
+    assert k_lists == {"B2": '"ja,nein"', "C2": '"ja,nein"'}
+    assert kommunen["A1"].comment is not None
+    assert "name: null" in (tmp_path / "annahmen.yaml").read_text(encoding="utf-8")
+    assert "Bitte in annahmen.yaml den Namen des Kreises" in proc.stdout
     before = (tmp_path / "angebote.xlsx").read_bytes()
     again = _thm("vorlage", str(tmp_path))
     assert again.returncode == 2 and "wird nicht überschrieben" in again.stderr
@@ -101,3 +113,89 @@ def test_filled_templates_load_without_change(tmp_path: Path) -> None:
     a = ws.angebote.iloc[0]
     assert (a["zugang_duldung"], a["zugang_gestattung"], a["plaetze"]) == (False, True, 20.0)
     assert a["standort_quelle"] == "koordinaten"
+
+
+def test_vorlage_to_zusammenfassung_titles_the_kreis_from_annahmen(tmp_path: Path) -> None:
+    """vorlage -> minimal rows -> zusammenfassung: the Kreis is named as in annahmen.yaml."""
+    mappe = tmp_path / "neuer_ordner"
+    assert _thm("vorlage", str(mappe)).returncode == 0
+    yaml_path = mappe / "annahmen.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace(
+        "name: null", 'name: "Kreis Beispielhausen"'), encoding="utf-8")
+    shutil.copy(SAMPLE / "gebiete.geojson", mappe)
+    _fill(mappe / "zielgruppe.xlsx", "zielgruppe", [
+        ["05899004", date(2021, 12, 31), "geduldet", 19, "m", 12],  # German word for duldung
+        ["05899008", date(2021, 12, 31), "gestattung", 25, "w", 3]])
+    _fill(mappe / "angebote.xlsx", "angebote", [
+        ["A1", "Sprachkurs", "VHS", "Sprache", "Baustein 2", "nein", "ja", 18, 27, 20, None,
+         None, None, "05899004", "nein", None, None, None]])
+    _fill(mappe / "kommunen.xlsx", "kommunen", [["05899004", "ja", "nein", 0.5, None]])
+    proc = _thm("zusammenfassung", str(mappe))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("Kreis Beispielhausen – Stichtag 31.12.2021")
+    assert "neuer_ordner" not in proc.stdout
+    ws = load_workspace(mappe)
+    assert ws.name == "Kreis Beispielhausen"
+    assert ws.programm["zeitraum"]["beginn"] == date(2019, 11, 1)
+    assert ws.kommunen.set_index("ags").loc["05899004", "stellen_bestand"] == 0.5
+    assert ws.angebote["foerderlinie"].tolist() == ["baustein_2"]
+
+
+def test_vorlage_options_fill_annahmen(tmp_path: Path) -> None:
+    proc = _thm("vorlage", str(tmp_path), "--name", "Kreis Borken", "--ags", "05554",
+                "--stichtag", "31.12.2021")
+    assert proc.returncode == 0, proc.stderr
+    annahmen = load_annahmen(tmp_path / "annahmen.yaml")
+    defaults = load_annahmen(None)
+    assert annahmen["kreis"]["name"] == "Kreis Borken"
+    assert annahmen["kreis"]["ags"] == "05554"
+    assert str(annahmen["kreis"]["stichtag"]) == "2021-12-31"
+    # apart from the three options, the template keeps every default
+    for key in ("name", "ags", "stichtag"):
+        annahmen["kreis"].pop(key)
+        defaults["kreis"].pop(key)
+    assert annahmen == defaults
+    assert load_programm(tmp_path / "programm.yaml") == {**default_programm(), "basis": "thm"}
+
+
+def test_vorlage_rejects_bad_options(tmp_path: Path) -> None:
+    proc = _thm("vorlage", str(tmp_path), "--ags", "5554x", "--stichtag", "31.13.2021")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "Option --ags: Kreisschlüssel muss 2 bis 5 Ziffern haben (Wert: '5554x')" in \
+        proc.stderr
+    assert "Option --stichtag: kein gültiges Datum (Wert: '31.13.2021')" in proc.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_vorlage_keeps_existing_user_files(tmp_path: Path) -> None:
+    """A folder with data: only the missing templates are written, nothing is touched."""
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    before = {p.name: p.read_bytes() for p in mappe.iterdir()}
+    proc = _thm("vorlage", str(mappe))
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in mappe.iterdir()} - set(before) == {"programm.yaml"}
+    assert all((mappe / name).read_bytes() == data for name, data in before.items())
+    for name in ("zielgruppe.csv", "faelle.csv", "angebote.csv", "kommunen.csv",
+                 "annahmen.yaml"):
+        assert f"Vorhanden, nicht überschrieben: {mappe / name}" in proc.stdout
+    assert load_workspace(mappe).name == "Musterkreis (fiktiv)"
+
+
+def test_vorlage_prefills_kommunen_from_gebiete(tmp_path: Path) -> None:
+    shutil.copy(SAMPLE / "gebiete.geojson", tmp_path)
+    assert _thm("vorlage", str(tmp_path)).returncode == 0
+    sheet = load_workbook(tmp_path / "kommunen.xlsx")["kommunen"]
+    gebiete = load_workspace(SAMPLE).gebiete
+    rows = [(r[0].value, r[0].comment.text if r[0].comment else None)
+            for r in sheet.iter_rows(min_row=2) if r[0].value]
+    assert rows == [(a, f"Gemeinde: {n}") for a, n in zip(gebiete["ags"], gebiete["name"],
+                                                            strict=True)]
+    assert sheet["A2"].number_format == "@"  # AGS stay text with their leading zero
+    for name in ("zielgruppe.csv", "angebote.csv"):
+        (tmp_path / "zielgruppe.xlsx" if name.startswith("ziel") else
+         tmp_path / "angebote.xlsx").unlink()
+        shutil.copy(SAMPLE / name, tmp_path)
+    ws = load_workspace(tmp_path)  # the prefilled rows alone load, as 'no information'
+    assert ws.kommunen["ags"].tolist() == gebiete["ags"].tolist()
+    assert not ws.kommunen["geschaeftsfuehrende_stelle"].any()

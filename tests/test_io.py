@@ -21,11 +21,29 @@ from helpers_io import (
     write_rows,
     write_xlsx,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from thm_lib.columns import CellError, parse_ags, parse_date, parse_float, parse_int
-from thm_lib.errors import MAX_SHOWN, DataError, ProblemCollector
+from thm_lib import labels
+from thm_lib.columns import (
+    CellError,
+    category_lookup,
+    normalise_word,
+    parse_ags,
+    parse_date,
+    parse_float,
+    parse_int,
+)
+from thm_lib.errors import (
+    MAX_SHOWN,
+    DataError,
+    Problem,
+    ProblemCollector,
+    zeilen_bereiche,
+    zeilen_text,
+)
 from thm_lib.gebiete import read_gebiete
 from thm_lib.io import load_workspace, type_table
 from thm_lib.tables import read_csv_text, read_table
@@ -125,6 +143,18 @@ def test_vg250_whole_arbeitsmappe(tmp_path):
     assert offer["standort_quelle"] == "gemeinde"
     assert ws.gebiete.geometry[1].contains(offer.geometry)
     assert any("A1" in w and "Gemeinde" in w for w in ws.warnungen)
+
+
+def test_missing_kreis_name_falls_back_to_folder_with_warning(tmp_path):
+    mappe = tmp_path / "kreis_ordner"
+    mappe.mkdir()
+    vg250_frame().to_file(mappe / "VG250_GEM.shp", engine="pyogrio")
+    write_small_arbeitsmappe(mappe)
+    ws = load_workspace(mappe)
+    assert ws.name == "kreis_ordner"
+    assert ("annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte tragen den "
+            "Ordnernamen 'kreis_ordner'. Bitte den Namen in annahmen.yaml eintragen (Vorlage: "
+            "'thm vorlage ORDNER').") in ws.warnungen
 
 
 def test_vg250_wrong_kreis_is_a_data_error(tmp_path):
@@ -288,8 +318,10 @@ def test_xlsx_and_csv_give_the_same_workspace(tmp_path):
 
 # --- placeholders, fallback, several problems -----------------------------------------------
 
-@pytest.mark.parametrize("placeholder", ["-", ".", "...", "x", "/", "X", " - "])
-def test_placeholders_become_missing_with_warning(tmp_path, placeholder):
+@pytest.mark.parametrize("placeholder", [".", "...", "…", "x", "/", "X", " . ", "g", "u",
+                                         "k", "t"])
+def test_unknown_placeholders_become_missing_with_warning(tmp_path, placeholder):
+    """Destatis '.', '...', 'x', '/' and the letter scheme g u k t x mean 'unknown'."""
     folder = copy_sample(tmp_path)
     header, rows = read_rows(folder / "zielgruppe.csv")
     j = header.index("anzahl")
@@ -300,8 +332,48 @@ def test_placeholders_become_missing_with_warning(tmp_path, placeholder):
     assert pd.isna(ws.zielgruppe.loc[4, "anzahl"])
     assert int(ws.zielgruppe["anzahl"].sum()) == before - removed
     warning = next(w for w in ws.warnungen if "Platzhalter" in w)
-    assert "zielgruppe.csv" in warning and "'anzahl'" in warning and " 6" in warning
-    assert "nicht als 0" in warning
+    assert warning.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
+    assert "(Zeile 6)" in warning and "nicht als 0" in warning
+
+
+@pytest.mark.parametrize("dash", ["-", " - ", "\u2013"])
+def test_dash_means_nothing_there_and_is_zero(tmp_path, dash):
+    """Destatis '-' = 'nichts vorhanden': a count of 0, not unknown, and no warning."""
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "zielgruppe.csv", 6, "anzahl", dash)
+    ws = load_workspace(folder)
+    assert ws.zielgruppe.loc[4, "anzahl"] == 0
+    assert not any("Zeile 6" in w for w in ws.warnungen)
+
+
+def test_symbols_in_one_column_each_by_its_rule(tmp_path):
+    """'-' rows count 0, '.' rows are missing; the warning names only the unknown rows."""
+    folder = copy_sample(tmp_path)
+
+    def change(header, rows):
+        j = header.index("anzahl")
+        for r, value in zip(rows[:6], ["-", ".", "-", "...", "/", "7"], strict=True):
+            r[j] = value
+        return header, rows[:6]
+    edit_table(folder, "zielgruppe.csv", change)
+    ws = load_workspace(folder)
+    assert ws.zielgruppe["anzahl"].tolist()[:6] == [0, pd.NA, 0, pd.NA, pd.NA, 7]
+    warning = next(w for w in ws.warnungen if "Platzhalter" in w)
+    assert "3 Werte" in warning and "(Zeilen 3, 5–6)" in warning
+
+
+def test_dash_in_einwohner_is_zero_dot_is_missing(tmp_path):
+    folder = copy_sample(tmp_path)
+    frame = gpd.read_file(folder / "gebiete.geojson")
+    frame["einwohner"] = frame["einwohner"].astype(str)
+    frame.loc[0, "einwohner"] = "-"
+    frame.loc[1, "einwohner"] = "."
+    (folder / "gebiete.geojson").unlink()
+    frame.to_file(folder / "gebiete.gpkg", engine="pyogrio")
+    ws = load_workspace(folder)
+    einwohner = ws.gebiete.set_index("ags")["einwohner"]
+    assert einwohner[frame.loc[0, "ags"]] == 0
+    assert pd.isna(einwohner[frame.loc[1, "ags"]])
 
 
 def test_placeholder_not_allowed_outside_counts(tmp_path):
@@ -349,13 +421,45 @@ def test_all_problems_of_a_file_are_reported_and_capped(tmp_path):
     assert rows == list(range(2, n_bad + 2))
     text = str(exc)
     assert text.startswith(f"Es wurden {n_bad + 1} Probleme in den Eingabedaten gefunden")
-    assert text.count("\n- ") == MAX_SHOWN + 1
-    assert text.endswith(f"- und {n_bad + 1 - MAX_SHOWN} weitere")
+    # the same mistake in 27 rows is one line with the row range
+    assert text.splitlines()[1:] == [
+        f"- zielgruppe.csv, Zeilen 2\u2013{n_bad + 1}, Spalte 'anzahl': keine ganze Zahl "
+        "(Wert: 'viele'). Bitte eine ganze Zahl ohne Einheit eintragen",
+        "- angebote.csv, Zeile 2, Spalte 'plaetze': keine Zahl (Wert: 'zehn'). Bitte eine "
+        "Zahl eintragen (Dezimalkomma erlaubt)"]
+
+
+def test_distinct_mistakes_are_capped():
+    problems = [Problem("angebote.csv", f"Fehler {i}", "Bitte prüfen", zeile=i + 2,
+                        spalte=f"s{i}") for i in range(MAX_SHOWN + 5)]
+    problems.append(Problem("angebote.csv", "Fehler 0", "Bitte prüfen", zeile=40, spalte="s0"))
+    text = str(DataError(problems))
+    lines = text.splitlines()
+    assert len(lines) == 1 + MAX_SHOWN + 1
+    assert lines[1] == "- angebote.csv, Zeilen 2, 40, Spalte 's0': Fehler 0. Bitte prüfen"
+    assert lines[-1] == "- und 5 weitere"
+
+
+@pytest.mark.parametrize(("zeilen", "text"), [
+    ([5], "Zeile 5"), ([2, 3], "Zeilen 2\u20133"), (list(range(2, 313)), "Zeilen 2\u2013312"),
+    ([9, 2, 3, 4, 11, 12, 9], "Zeilen 2\u20134, 9, 11\u201312"),
+    (list(range(2, 40, 2)), "Zeilen " + ", ".join(str(z) for z in range(2, 22, 2)) + " …")])
+def test_row_ranges(zeilen, text):
+    assert zeilen_text(zeilen) == text
+
+
+def test_grouped_values_are_listed_distinct():
+    problems = [Problem("faelle.csv", "kein Ja/Nein-Wert", "Bitte 'ja' oder 'nein' eintragen",
+                        zeile=z, spalte="einwilligung", wert=w)
+                for z, w in ((2, "evtl."), (3, "evtl."), (4, "?"), (5, "k.A."), (6, "unklar"))]
+    assert str(DataError(problems)).splitlines()[1] == (
+        "- faelle.csv, Zeilen 2\u20136, Spalte 'einwilligung': kein Ja/Nein-Wert (Werte: "
+        "'evtl.', '?', 'k.A.' …). Bitte 'ja' oder 'nein' eintragen")
 
 
 def test_problems_of_several_files_together(tmp_path):
     folder = copy_sample(tmp_path)
-    set_cell(folder, "zielgruppe.csv", 2, "status", "geduldet")
+    set_cell(folder, "zielgruppe.csv", 2, "status", "abgelehnt")
     set_cell(folder, "faelle.csv", 4, "einwilligung", "vielleicht")
     with pytest.raises(DataError) as info:
         load_workspace(folder)
@@ -564,3 +668,473 @@ def test_file_names_in_any_case(tmp_path):
     assert len(ws.angebote) == len(read_rows(SAMPLE / "angebote.csv")[1])
     assert ws.name == "Musterkreis (fiktiv)"  # from Annahmen.yaml
     assert any("Angebote.XLSX" in w for w in ws.warnungen)
+
+
+# --- German words for codes ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("choices", "word", "code"), [
+    (labels.STATUS, "geduldet", "duldung"), (labels.STATUS, "Duldung", "duldung"),
+    (labels.STATUS, "Gestattete", "gestattung"),
+    (labels.STATUS, "Aufenthaltsgestattung", "gestattung"),
+    (labels.ERGEBNIS, "nächstbeste", "naechstbeste"),
+    (labels.ERGEBNIS, "Nächstbeste Lösung", "naechstbeste"),
+    (labels.ERGEBNIS, "kein Angebot", "kein_angebot"),
+    (labels.ERGEBNIS, "kein-Angebot", "kein_angebot"),
+    (labels.ERGEBNIS, "passendes Angebot", "passend"),
+    (labels.FOERDERLINIEN, "Baustein 2", "baustein_2"),
+    (labels.FOERDERLINIEN, "Förderbaustein 6", "baustein_6"),
+    (labels.FOERDERLINIEN, "Agentur für Arbeit", "arbeitsagentur"),
+    (labels.FOERDERLINIEN, "Jugendmigrationsdienst", "jmd"),
+    (labels.GESCHLECHT, "weiblich", "w"), (labels.GESCHLECHT, "keine Angabe", "x"),
+    (labels.HANDLUNGSFELDER, "sprache", "Sprache")])
+def test_german_words_are_read_as_codes(choices, word, code):
+    assert category_lookup(choices)[normalise_word(word)] == code
+
+
+def test_words_of_one_column_are_not_codes_of_another():
+    assert normalise_word("geduldet") not in category_lookup(labels.ERGEBNIS)
+    assert normalise_word("abgelehnt") not in category_lookup(labels.STATUS)  # FACTS.md
+    assert normalise_word("Sonstiges") not in category_lookup(labels.STATUS)
+
+
+def test_german_words_in_real_files(tmp_path):
+    """A cp1252 CSV with words instead of codes loads as the codes; unknown words still fail."""
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "zielgruppe.csv")
+    j = header.index("status")
+    rows[0][j], rows[1][j], rows[2][j] = "geduldet", "Aufenthaltsgestattung", "Gestattete"
+    write_rows(folder / "zielgruppe.csv", header, rows, encoding="cp1252")
+    bh, brows = read_rows(folder / "bedarfe.csv")
+    k = bh.index("ergebnis")
+    brows[0][k], brows[1][k], brows[2][k] = "nächstbeste", "kein Angebot", "nächstbeste Lösung"
+    write_rows(folder / "bedarfe.csv", bh, brows, encoding="cp1252")
+    csv_to_xlsx(folder, "angebote")
+    from openpyxl import load_workbook
+    wb = load_workbook(folder / "angebote.xlsx")
+    sheet = wb["angebote"]
+    col = [c.value for c in sheet[1]].index("foerderlinie") + 1
+    sheet.cell(row=2, column=col, value="Baustein 2")
+    sheet.cell(row=3, column=col, value="Förderbaustein 6")
+    wb.save(folder / "angebote.xlsx")
+    ws = load_workspace(folder)
+    assert ws.zielgruppe["status"].tolist()[:3] == ["duldung", "gestattung", "gestattung"]
+    assert ws.bedarfe["ergebnis"].tolist()[:3] == ["naechstbeste", "kein_angebot",
+                                                   "naechstbeste"]
+    assert ws.angebote["foerderlinie"].tolist()[:2] == ["baustein_2", "baustein_6"]
+    set_cell(folder, "bedarfe.csv", 5, "ergebnis", "geduldet")
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert str(info.value).splitlines()[1] == (
+        "- bedarfe.csv, Zeile 5, Spalte 'ergebnis': unbekannter Wert (Wert: 'geduldet'). "
+        "Erlaubt sind: passend, naechstbeste, kein_angebot, offen")
+
+
+# --- title rows and merged cells above the header -------------------------------------------
+
+def _angebote_with_title(folder, header_names=None) -> None:
+    """angebote.xlsx as an office makes it: a merged title, a 'Stand' row, a blank row."""
+    header, rows = read_rows(folder / "angebote.csv")
+    (folder / "angebote.csv").unlink()
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "angebote"
+    sheet["A1"] = "Angebotsübersicht Musterkreis"
+    sheet.merge_cells("A1:F1")
+    sheet["A2"] = "Stand: 01.01.2022"
+    sheet.merge_cells("A2:C2")
+    sheet.append([])  # row 3 blank
+    sheet.append(header_names or header)  # row 4
+    for r in rows:
+        sheet.append(r)
+    wb.save(folder / "angebote.xlsx")
+
+
+def test_xlsx_title_rows_and_merged_cells_above_header(tmp_path):
+    folder = copy_sample(tmp_path)
+    csv_ws = load_workspace(copy_sample(tmp_path / "csv"))
+    _angebote_with_title(folder)
+    ws = load_workspace(folder)
+    pd.testing.assert_frame_equal(ws.angebote.drop(columns="geometry"),
+                                  csv_ws.angebote.drop(columns="geometry"))
+    assert ("angebote.xlsx: Kopfzeile in Zeile 4 gefunden; Zeilen 1\u20132 darüber (Titel) "
+            "werden nicht gelesen.") in ws.warnungen
+    # rows are still numbered as Excel shows them: the first offer is in row 5
+    from openpyxl import load_workbook
+    wb = load_workbook(folder / "angebote.xlsx")
+    wb["angebote"]["J6"] = "viele"  # column J = plaetze, second offer
+    wb.save(folder / "angebote.xlsx")
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert str(info.value).splitlines()[1].startswith(
+        "- angebote.xlsx, Zeile 6, Spalte 'plaetze': keine Zahl (Wert: 'viele')")
+
+
+def test_xlsx_title_row_without_a_header_says_so(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, _ = read_rows(folder / "angebote.csv")
+    _angebote_with_title(folder, [h.upper() + " (Angabe)" for h in header])
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    problem = info.value.problems[0]
+    assert (problem.datei, problem.zeile) == ("angebote.xlsx", 1)
+    assert problem.meldung.startswith("Kopfzeile nicht gefunden: keine der ersten 20 Zeilen "
+                                      "enthält die Spaltennamen (z. B. ")
+    assert "Titelzeilen darüber sind erlaubt" in problem.hinweis
+    assert "Trennzeichen" not in str(info.value) and "Semikolon" not in str(info.value)
+
+
+def test_csv_title_line_above_header_cp1252(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "kommunen.csv")
+    text = "Kommunen im Musterkreis (Stand März 2022)\r\n" + ";".join(header) + "\r\n" + \
+        "\r\n".join(";".join(r) for r in rows) + "\r\n"
+    (folder / "kommunen.csv").write_bytes(text.encode("cp1252"))
+    ws = load_workspace(folder)
+    assert ws.kommunen.set_index("ags").loc[MUSTERSTADT, "stellen_bestand"] == 1.5
+    assert any(w.startswith("kommunen.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
+               for w in ws.warnungen)
+
+
+def test_single_column_header_is_a_header():
+    raw = read_csv_text(b"ags\r\n05899004\r\n", "kommunen.csv", ["ags", "stellen_bestand"])
+    assert raw.frame.columns.tolist() == ["ags"] and raw.zeilen == [2]
+
+
+def test_too_wide_xlsx_row_gets_excel_advice(tmp_path):
+    path = tmp_path / "kommunen.xlsx"
+    write_xlsx(path, {"kommunen": [["ags", "stellen_bestand"], ["05899004", 1, "Notiz"]]})
+    with pytest.raises(DataError) as info:
+        read_table(path, ["ags", "stellen_bestand"])
+    assert "Zellen rechts neben der Tabelle leeren" in str(info.value)
+    assert "Semikolon" not in str(info.value)
+
+
+# --- thousands separators -----------------------------------------------------------------
+
+def _angebote_cells(folder, changes: dict[tuple[int, str], str], encoding="cp1252",
+                    drop_xy: bool = False) -> None:
+    """Rewrite angebote.csv (cp1252, decimal comma as in the sample) with cell changes."""
+    header, rows = read_rows(folder / "angebote.csv")
+    for (zeile, spalte), value in changes.items():
+        rows[zeile - 2][header.index(spalte)] = value
+    if drop_xy:
+        for r in rows:
+            r[header.index("lat")] = r[header.index("lon")] = ""
+    write_rows(folder / "angebote.csv", header, rows, encoding=encoding)
+
+
+def test_thousands_dot_in_decimal_comma_file_is_thousands(tmp_path):
+    folder = copy_sample(tmp_path)
+    _angebote_cells(folder, {(2, "plaetze"): "1.200", (3, "plaetze"): "12.500",
+                             (4, "plaetze"): "1.200,5"})
+    set_cell(folder, "zielgruppe.csv", 2, "anzahl", "1.200")  # an integer column
+    ws = load_workspace(folder)
+    assert ws.angebote["plaetze"].tolist()[:3] == [1200.0, 12500.0, 1200.5]
+    assert ws.zielgruppe.loc[0, "anzahl"] == 1200
+    assert not any("Dezimalpunkt" in w for w in ws.warnungen)
+
+
+def test_decimal_point_file_reads_point_with_warning(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    changes = {(z, c): rows[z - 2][header.index(c)].replace(",", ".")
+               for z in range(2, len(rows) + 2) for c in ("lat", "lon")}
+    changes[(2, "plaetze")] = "1.200"
+    changes[(5, "plaetze")] = "2.500"
+    _angebote_cells(folder, changes, encoding="utf-8")
+    ws = load_workspace(folder)
+    assert ws.angebote["plaetze"].tolist()[0] == 1.2
+    assert ws.angebote["plaetze"].tolist()[3] == 2.5
+    lat = rows[0][header.index("lat")].replace(",", ".")
+    assert (f"angebote.csv, Spalte 'plaetze': Zahlen wie '1.200' (Zeilen 2, 5) werden mit "
+            f"Dezimalpunkt gelesen (1.200 = 1,2), weil die Datei schreibt '{lat}' in Zeile 2, "
+            "Spalte 'lat'. Ist ein Tausenderpunkt gemeint, bitte ohne Punkt schreiben "
+            "(1200).") in ws.warnungen
+
+
+def test_thousands_dot_without_evidence_is_reported(tmp_path):
+    folder = copy_sample(tmp_path)
+    _angebote_cells(folder, {(3, "plaetze"): "1.200"}, drop_xy=True)
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert str(info.value).splitlines()[1] == (
+        "- angebote.csv, Zeile 3, Spalte 'plaetze': Zahl ist mehrdeutig: Tausenderpunkt oder "
+        "Dezimalpunkt? (die Datei enthält keine andere Zahl mit Nachkommastellen) "
+        "(Wert: '1.200'). Bitte ohne Tausenderpunkt (1200) oder mit Dezimalkomma (1,2) "
+        "schreiben")
+
+
+def test_thousands_dot_in_mixed_file_is_reported(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    lat = rows[0][header.index("lat")]
+    _angebote_cells(folder, {(3, "plaetze"): "1.200", (4, "plaetze"): "2.5"})
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    problem = info.value.problems[0]
+    assert (problem.zeile, problem.spalte, problem.wert) == (3, "plaetze", "1.200")
+    assert problem.meldung == (
+        "Zahl ist mehrdeutig: Tausenderpunkt oder Dezimalpunkt? (die Datei schreibt "
+        f"'{lat}' in Zeile 2, Spalte 'lat' und '2.5' in Zeile 4, Spalte 'plaetze')")
+
+
+def test_coordinates_never_have_thousands(tmp_path):
+    """lat '51.536' (3 decimals) is a decimal point even in a decimal-comma file."""
+    folder = copy_sample(tmp_path)
+    _angebote_cells(folder, {(2, "lat"): "51.536", (2, "lon"): "7.864"})
+    ws = load_workspace(folder)
+    assert (ws.angebote.loc[0, "lat"], ws.angebote.loc[0, "lon"]) == (51.536, 7.864)
+
+
+def test_excel_numbers_are_never_ambiguous(tmp_path):
+    folder = copy_sample(tmp_path)
+    csv_to_xlsx(folder, "angebote")
+    from openpyxl import load_workbook
+    wb = load_workbook(folder / "angebote.xlsx")
+    sheet = wb["angebote"]
+    sheet["J2"] = 1.2  # a real Excel number
+    sheet["J3"] = "1.200"  # text in a sheet whose other numbers are text with decimal comma
+    wb.save(folder / "angebote.xlsx")
+    ws = load_workspace(folder)
+    assert ws.angebote["plaetze"].tolist()[:2] == [1.2, 1200.0]
+
+
+@pytest.mark.parametrize("text", ["1,234.5", "1.234.5,6,7", "1,200,000"])
+def test_english_thousands_are_rejected(text):
+    with pytest.raises(ValueError):
+        parse_float(text)
+
+
+# --- coordinates outside the Kreis ----------------------------------------------------------
+
+def _easternmost_point() -> tuple[float, float]:
+    """(lat, lon) of the Kreis boundary's easternmost vertex, in WGS84."""
+    kreis = gpd.read_file(SAMPLE / "gebiete.geojson").to_crs("EPSG:4326").geometry.union_all()
+    xs, ys = kreis.exterior.coords.xy if kreis.geom_type == "Polygon" else max(
+        kreis.geoms, key=lambda g: g.bounds[2]).exterior.coords.xy
+    j = max(range(len(xs)), key=lambda k: xs[k])
+    return ys[j], xs[j]
+
+
+def _de(value: float) -> str:
+    return f"{value:.5f}".replace(".", ",")
+
+
+def test_swapped_coordinates_are_an_error_with_hint(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    lat, lon = rows[1][header.index("lat")], rows[1][header.index("lon")]
+    _angebote_cells(folder, {(3, "lat"): lon, (3, "lon"): lat})
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert len(info.value.problems) == 1
+    shown = (f"lat={lon.rstrip('0').rstrip(',')}, lon={lat.rstrip('0').rstrip(',')}")
+    assert str(info.value.problems[0]) == (
+        "angebote.csv, Zeile 3, Spalte 'lat': Standort liegt außerhalb des Kreises; mit "
+        f"vertauschten Koordinaten läge er im Kreis (Wert: '{shown}'). Breite und Länge "
+        "vertauscht? lat ist die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 "
+        "bis 9,5)")
+
+
+def test_whole_swapped_columns_are_one_message(tmp_path):
+    """The classic: lat and lon headers swapped; one line with the row ranges."""
+    folder = copy_sample(tmp_path)
+
+    def swap(header, rows):
+        i, j = header.index("lat"), header.index("lon")
+        header[i], header[j] = header[j], header[i]
+    edit_table(folder, "angebote.csv", swap)
+    header, rows = read_rows(folder / "angebote.csv")
+    with_xy = [z for z, r in enumerate(rows, start=2) if r[header.index("lat")]]
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert len(info.value.problems) == len(with_xy)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith(f"- angebote.csv, {zeilen_text(with_xy)}, Spalte 'lat': "
+                               "Standort liegt außerhalb des Kreises; mit vertauschten "
+                               "Koordinaten läge er im Kreis (Werte: ")
+    assert lines[1].endswith("Breite und Länge vertauscht? lat ist die Breite (in NRW etwa "
+                             "50,3 bis 52,5), lon die Länge (etwa 5,9 bis 9,5)")
+
+
+def test_offer_just_outside_the_kreis_is_a_warning(tmp_path):
+    folder = copy_sample(tmp_path)
+    lat, lon = _easternmost_point()
+    _angebote_cells(folder, {(4, "lat"): _de(lat), (4, "lon"): _de(lon + 0.145)})  # ~10 km east
+    ws = load_workspace(folder)
+    assert ws.angebote.loc[2, "standort_quelle"] == "koordinaten"
+    assert ("angebote.csv: 1 Angebote liegen außerhalb des Kreises, aber höchstens 30 km "
+            "entfernt (Zeile 4); sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten "
+            "stimmen.") in ws.warnungen
+
+
+def test_offer_far_outside_the_kreis_is_an_error(tmp_path):
+    folder = copy_sample(tmp_path)
+    lat, lon = _easternmost_point()
+    _angebote_cells(folder, {(4, "lat"): _de(lat), (4, "lon"): _de(lon + 0.6)})  # ~40 km east
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    problem = info.value.problems[0]
+    assert (problem.datei, problem.zeile, problem.spalte) == ("angebote.csv", 4, "lat")
+    assert problem.meldung == "Standort liegt mehr als 30 km außerhalb des Kreises"
+    assert problem.hinweis.startswith("Bitte lat und lon prüfen (Breite und Länge vertauscht?")
+
+
+def test_repeated_mistake_below_a_title_is_one_line_with_excel_rows(tmp_path):
+    """An office list: title rows, then the same wrong Förderlinie in every row."""
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    j = header.index("foerderlinie")
+    for r in rows:
+        r[j] = "ESF"
+    write_rows(folder / "angebote.csv", header, rows)
+    _angebote_with_title(folder)
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    assert len(info.value.problems) == len(rows)
+    assert str(info.value).splitlines() == [
+        f"Es wurden {len(rows)} Probleme in den Eingabedaten gefunden:",
+        f"- angebote.xlsx, Zeilen 5\u2013{len(rows) + 4}, Spalte 'foerderlinie': unbekannter "
+        "Wert (Wert: 'ESF'). Erlaubt sind: " + ", ".join(labels.FOERDERLINIEN)]
+
+
+@pytest.mark.parametrize("choices", [labels.STATUS, labels.GESCHLECHT, labels.ERGEBNIS,
+                                     labels.FOERDERLINIEN, labels.HANDLUNGSFELDER])
+def test_every_code_and_label_reads_as_itself(choices):
+    lookup = category_lookup(choices)
+    for code in choices:
+        assert lookup[normalise_word(code)] == code
+        assert lookup[normalise_word(code.upper())] == code
+    for table in (labels.STATUS_LABEL, labels.GESCHLECHT_LABEL, labels.ERGEBNIS_LABEL,
+                  labels.FOERDERLINIE_LABEL):
+        for code, label in table.items():
+            if code in choices:
+                assert lookup[normalise_word(label)] == code
+
+
+def _german(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1000, 10**7), st.integers(0, 99)), min_size=1,
+                max_size=8), st.sampled_from(["utf-8-sig", "cp1252"]))
+def test_german_numbers_round_trip(values, encoding):
+    """Property: '1.234.567' is 1234567 and '1.234,56' is 1234.56 in a decimal-comma file."""
+    lines = ["ags;angebot_id;minuten", "05899004;A0;12,5"]
+    expected = [12.5]
+    for i, (whole, cents) in enumerate(values, start=1):
+        if cents % 2:
+            lines.append(f"05899004;A{i};{_german(whole)},{cents:02d}")
+            expected.append(whole + cents / 100)
+        else:
+            lines.append(f"05899004;A{i};{_german(whole)}")
+            expected.append(float(whole))
+    raw = read_csv_text("\r\n".join(lines).encode(encoding), "reisezeiten.csv",
+                        ["ags", "angebot_id", "minuten"])
+    problems = ProblemCollector()
+    frame = type_table(raw, "reisezeiten", problems, [])
+    assert not problems.problems
+    assert frame["minuten"].tolist() == pytest.approx(expected, rel=0, abs=1e-9)
+
+
+def test_csv_title_with_a_comma_does_not_decide_the_separator():
+    text = "Reisezeiten, Stand 2022\r\nags;angebot_id;minuten\r\n05899004;A001;12,5\r\n"
+    raw = read_csv_text(text.encode("cp1252"), "reisezeiten.csv", ["ags", "angebot_id",
+                                                                    "minuten"])
+    assert raw.frame.values.tolist() == [["05899004", "A001", "12,5"]]
+    assert raw.zeilen == [3]
+    assert raw.hinweise == ("reisezeiten.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber "
+                            "(Titel) wird nicht gelesen.",)
+
+
+def test_header_decides_the_separator_not_commas_in_text():
+    raw = read_csv_text("Gemeinden\r\nags;name\r\n05899004;Stadt, Hansestadt, Kreis\r\n"
+                        .encode("cp1252"), "liste.csv", ["ags", "name"])
+    assert raw.frame.values.tolist() == [["05899004", "Stadt, Hansestadt, Kreis"]]
+
+
+def test_office_handover_arbeitsmappe(tmp_path):
+    """As an office hands it over: VG250 with numeric AGS, a cp1252 CSV with decimal comma,
+    Destatis symbols and German words, an offer list with a merged title in Excel."""
+    vg250_frame().to_file(tmp_path / "VG250_GEM.shp", engine="pyogrio")
+    (tmp_path / "annahmen.yaml").write_text('kreis:\n  name: "Kreis Seeland"\n  ags: "05899"\n',
+                                            encoding="utf-8")
+    write_rows(tmp_path / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "anzahl"],
+               [["5899004", "31.12.2021", "geduldet", "19", "1.200"],
+                ["5899004", "31.12.2021", "Aufenthaltsgestattung", "19", "-"],
+                ["05899008", "31.12.2021", "Duldung", "25", "."],
+                ["05899008", "31.12.2021", "gestattet", "25", "3"]], encoding="cp1252")
+    point = gpd.GeoSeries(gpd.points_from_xy([X0 + 1.5 * KM], [Y0 + 1.5 * KM]),
+                          crs="EPSG:25832").to_crs("EPSG:4326")[0]
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Tabelle1"
+    sheet["A1"] = "Angebote im Kreis Seeland – Stand 01.03.2022"
+    sheet.merge_cells("A1:K1")
+    sheet.append(["angebot_id", "name", "traeger", "handlungsfeld", "foerderlinie",
+                  "zugang_duldung", "zugang_gestattung", "alter_min", "alter_max", "plaetze",
+                  "lat", "lon"])
+    sheet.append(["A1", "Kurs", "VHS", "Sprache", "Baustein 2", "ja", "ja", 18, 27, "1.200",
+                  f"{point.y:.5f}".replace(".", ","), f"{point.x:.5f}".replace(".", ",")])
+    sheet.append(["A2", "Beratung", "Caritas", "Aufenthaltsrecht", "Förderbaustein 6", "ja",
+                  "nein", 18, 27, 2.5, None, None])
+    wb.save(tmp_path / "angebote.xlsx")
+    (tmp_path / "angebote.xlsx").rename(tmp_path / "Angebote.xlsx")
+    # the offer without coordinates needs a location: add its AGS column by hand
+    from openpyxl import load_workbook
+    wb = load_workbook(tmp_path / "Angebote.xlsx")
+    sheet = wb["Tabelle1"]
+    sheet["M2"], sheet["M3"], sheet["M4"] = "ags", None, "05899008"
+    wb.save(tmp_path / "Angebote.xlsx")
+    ws = load_workspace(tmp_path)
+    assert ws.name == "Kreis Seeland"
+    z = ws.zielgruppe
+    assert z["status"].tolist() == ["duldung", "gestattung", "duldung", "gestattung"]
+    assert z["anzahl"].tolist() == [1200, 0, pd.NA, 3]
+    a = ws.angebote
+    assert a["foerderlinie"].tolist() == ["baustein_2", "baustein_6"]
+    assert a["plaetze"].tolist() == [1200.0, 2.5]
+    assert a["standort_quelle"].tolist() == ["koordinaten", "gemeinde"]
+    assert a["ags"].tolist() == ["05899004", "05899008"]
+    assert any(w.startswith("Angebote.xlsx: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
+               for w in ws.warnungen)
+    assert any(w.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
+               and "(Zeile 4)" in w for w in ws.warnungen)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(1, 400), min_size=1, max_size=60))
+def test_row_ranges_round_trip(rows):
+    """Property: the ranges of 'Zeilen …' name exactly the rows (when not cut short)."""
+    text = zeilen_bereiche(rows, limit=1000)
+    back = set()
+    for part in text.split(", "):
+        a, _, b = part.partition("\u2013")
+        back |= set(range(int(a), int(b or a) + 1))
+    assert back == rows
+    assert len(text.split(", ")) == sum(1 for z in rows if z - 1 not in rows)
+
+
+TITLE_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"),
+                                   blacklist_characters=';,\t"'), min_size=1, max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TITLE_TEXT.filter(lambda t: t.strip() and t.strip().lower() not in {
+    "ags", "angebot_id", "minuten"}), max_size=5),
+       st.integers(0, 2))
+def test_title_lines_shift_rows_only(titles, blanks):
+    """Property: title lines above the header change the row numbers, nothing else."""
+    header = "ags;angebot_id;minuten"
+    body = ["05899004;A001;12,5", "05899008;A002;30"]
+    plain = read_csv_text("\r\n".join([header, *body]).encode("utf-8"), "r.csv",
+                          ["ags", "angebot_id", "minuten"])
+    lines = [*titles, *([""] * blanks), header, *body]
+    raw = read_csv_text("\r\n".join(lines).encode("utf-8"), "r.csv",
+                        ["ags", "angebot_id", "minuten"])
+    pd.testing.assert_frame_equal(raw.frame, plain.frame)
+    offset = len(titles) + blanks
+    assert raw.zeilen == [z + offset for z in plain.zeilen]
+    assert bool(raw.hinweise) == bool(titles)

@@ -26,7 +26,7 @@ from helpers_io import (
     write_xlsx,
 )
 
-from thm_lib.errors import MAX_SHOWN, DataError
+from thm_lib.errors import DataError
 from thm_lib.io import load_workspace
 
 #: Words that betray an untranslated (English) library message.
@@ -221,7 +221,7 @@ FAULTS = [
           "anzahl", "negativ"),
     Fault("negative_places", cell("angebote.csv", 10, "plaetze", "-5"), "angebote.csv", 10,
           "plaetze", "negativ"),
-    Fault("unknown_status", cell("zielgruppe.csv", 12, "status", "geduldet"), "zielgruppe.csv",
+    Fault("unknown_status", cell("zielgruppe.csv", 12, "status", "abgelehnt"), "zielgruppe.csv",
           12, "status", "duldung, gestattung, sonstige"),
     Fault("unknown_geschlecht", cell("faelle.csv", 6, "geschlecht", "q"), "faelle.csv", 6,
           "geschlecht", "m, w, d, x"),
@@ -388,4 +388,7 @@ def test_several_problems_of_one_file_are_all_reported(tmp_path):
     problems = info.value.problems
     assert [p.zeile for p in problems] == list(range(12, 12 + many))
     assert all(p.spalte == "anzahl" and p.datei == "zielgruppe.csv" for p in problems)
-    assert str(info.value).splitlines()[-1] == f"- und {many - MAX_SHOWN} weitere"
+    # the same mistake in 30 rows is reported once, with the row range
+    assert str(info.value).splitlines()[1:] == [
+        f"- zielgruppe.csv, Zeilen 12\u2013{11 + many}, Spalte 'anzahl': darf nicht negativ "
+        "sein (Wert: '-1'). Bitte eine Zahl ab 0 eintragen (unbekannt: Zelle leer lassen)"]

@@ -101,12 +101,16 @@ def test_target_group_concrete_totals(ws):
     assert int(sel["anzahl"].sum()) == sum(expected.values())
 
 
-def test_placeholders_are_missing_not_zero(ws):
+def test_dash_placeholders_are_zero(ws):
+    """The sample's Destatis '-' (nichts vorhanden) rows count 0, not missing (FACTS.md)."""
     header, rows = read_rows(SAMPLE / "zielgruppe.csv")
-    placeholders = [r for r in rows if not r[header.index("anzahl")].isdigit()]
-    assert placeholders, "the sample should contain statistics placeholders"
-    assert int(ws.zielgruppe["anzahl"].isna().sum()) == len(placeholders)
-    assert any("Platzhalter" in w and "nicht als 0" in w for w in ws.warnungen)
+    j = header.index("anzahl")
+    dashes = [i for i, r in enumerate(rows) if r[j] == "-"]
+    assert dashes, "the sample should contain the statistics symbol '-'"
+    assert all(r[j].isdigit() or r[j] == "-" for r in rows)
+    assert ws.zielgruppe["anzahl"].notna().all()
+    assert (ws.zielgruppe.loc[dashes, "anzahl"] == 0).all()
+    assert not any("Platzhalter" in w for w in ws.warnungen)
 
 
 def test_offers_per_gemeinde(ws, gemeinden):
@@ -245,8 +249,8 @@ def test_loading_twice_gives_equal_tables(ws):
     assert again.warnungen == ws.warnungen
 
 
-def test_sample_warnings_are_only_placeholders_and_fallbacks(ws):
-    """The sample is clean apart from its deliberate placeholders and offers without points."""
+def test_sample_warnings_are_only_fallbacks(ws):
+    """The sample is clean apart from its deliberate offers without points ('-' is 0)."""
     assert ws.warnungen
     for warning in ws.warnungen:
-        assert ("Platzhalter" in warning or "ohne Koordinaten" in warning), warning
+        assert "ohne Koordinaten" in warning, warning

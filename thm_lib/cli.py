@@ -44,16 +44,27 @@ def zusammenfassung(arbeitsmappe: Path) -> None:
 
 @main.command("vorlage")
 @click.argument("ordner", type=click.Path(path_type=Path))
-def vorlage(ordner: Path) -> None:
-    """Leere Excel-Vorlagen (zielgruppe, faelle, angebote) in ORDNER schreiben."""
+@click.option("--name", default=None, help="Name des Kreises (Titel der Berichte).")
+@click.option("--ags", default=None, help="Kreisschlüssel, die ersten 5 Stellen des AGS.")
+@click.option("--stichtag", default=None, help="Auswertungsstichtag TT.MM.JJJJ.")
+def vorlage(ordner: Path, name: str | None, ags: str | None, stichtag: str | None) -> None:
+    """Vorlagen in ORDNER schreiben: Excel-Tabellen mit Auswahllisten (zielgruppe, faelle,
+    angebote, kommunen) und kommentierte annahmen.yaml und programm.yaml.
+
+    Vorhandene Dateien werden nie überschrieben.
+    """
     from thm_lib.templates import write_templates
 
     try:
-        paths = write_templates(ordner)
+        result = write_templates(ordner, name, ags, stichtag)
     except DataError as exc:
         _fail(exc)
-    for path in paths:
+    for path in result.geschrieben:
         click.echo(f"Vorlage geschrieben: {path}")
+    for path in result.behalten:
+        click.echo(f"Vorhanden, nicht überschrieben: {path}")
+    if not name and "annahmen.yaml" in {p.name for p in result.geschrieben}:
+        click.echo("Bitte in annahmen.yaml den Namen des Kreises (kreis.name) eintragen.")
 
 
 @main.command("batch")

@@ -9,23 +9,50 @@ frames (:mod:`thm_lib.schemas`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 import pandas as pd
 
-from thm_lib.errors import ProblemCollector
+from thm_lib import labels
+from thm_lib.errors import ProblemCollector, zeilen_text
 
-#: Destatis symbols and the newer letter scheme; read as missing with a warning.
-PLACEHOLDERS = frozenset({"-", ".", "...", "…", "x", "/", "g", "u", "k", "t"})
+#: Destatis "-" = "nichts vorhanden": a true zero, read as 0 (also the en dash that
+#: Excel's autocorrect makes of it).
+NICHTS_VORHANDEN = frozenset({"-", "\u2013"})
+#: Destatis symbols for unknown values (``.`` unbekannt/geheim, ``...`` fällt später an,
+#: ``x`` nicht sinnvoll, ``/`` nicht sicher genug) and the newer letter scheme
+#: (g u k t x); read as missing with a warning.
+PLACEHOLDERS = frozenset({".", "...", "\u2026", "x", "/", "g", "u", "k", "t"})
 PLACEHOLDER_HINT = "Platzhalter der amtlichen Statistik"
 
 TRUE_WORDS = frozenset({"ja", "j", "true", "wahr", "1", "x", "yes", "y"})
 FALSE_WORDS = frozenset({"nein", "n", "false", "falsch", "0", "no"})
 
+#: The one table of German words accepted for category codes beyond the codes themselves
+#: and their labels in :mod:`thm_lib.labels` (which are accepted too, see
+#: :func:`category_lookup`). Keys are written as users write them; matching ignores case,
+#: umlauts (ä = ae) and spaces/hyphens (= "_").
+SYNONYME: dict[str, str] = {
+    "geduldet": "duldung",
+    "geduldete": "duldung",
+    "gestattet": "gestattung",
+    "gestattete": "gestattung",
+    "nächstbestes Angebot": "naechstbeste",
+    "keine Angabe": "x",
+}
+_LABEL_TABLES = (labels.STATUS_LABEL, labels.GESCHLECHT_LABEL, labels.ERGEBNIS_LABEL,
+                 labels.FOERDERLINIE_LABEL)
+_UMLAUTE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
 _INT_RE = re.compile(r"^[+-]?\d{1,3}([. ]\d{3})+$|^[+-]?\d+$")
+#: "1.200", "12.500", "1.234.567": thousands dots or a decimal point with 3 decimals.
+_AMBIGUOUS_RE = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+#: "51,23", "1.234,5": a decimal comma (German).
+_COMMA_DECIMAL_RE = re.compile(r"^[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+$")
+_POINT_DECIMAL_RE = re.compile(r"^[+-]?\d*\.\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _AGS_RE = re.compile(r"^\d{7,8}$")
 _PLZ_RE = re.compile(r"^\d{1,5}$")
@@ -73,7 +100,11 @@ class Column:
     choices : tuple of str
         Allowed values for ``category`` columns.
     placeholders : bool
-        Whether statistics placeholders are read as missing (with a warning).
+        Whether statistics symbols are accepted: ``-`` (nichts vorhanden) as 0,
+        the others (:data:`PLACEHOLDERS`) as missing with a warning.
+    tausender : bool
+        ``float`` columns only: whether a thousands separator is plausible
+        (places, minutes). ``False`` for coordinates: "7.123" is always 7.123.
     beschreibung : str
         German explanation for templates and messages.
     """
@@ -84,7 +115,95 @@ class Column:
     allow_empty: bool = False
     choices: tuple[str, ...] = ()
     placeholders: bool = False
+    tausender: bool = True
     beschreibung: str = ""
+
+
+@dataclass(frozen=True)
+class Dezimalzeichen:
+    """Which decimal separator a file uses, with the first cell showing each.
+
+    Attributes
+    ----------
+    komma, punkt : tuple of (int, str, str) or None
+        (row, column, text) of the first cell written with a decimal comma
+        ("51,23") or an unambiguous decimal point ("51.4321", "1.5").
+    """
+
+    komma: tuple[int, str, str] | None = None
+    punkt: tuple[int, str, str] | None = None
+
+    @property
+    def zeichen(self) -> str | None:
+        """``"komma"`` or ``"punkt"`` when the file uses only that one, else ``None``."""
+        if self.komma and not self.punkt:
+            return "komma"
+        if self.punkt and not self.komma:
+            return "punkt"
+        return None
+
+    def beleg(self) -> str:
+        """German description of the evidence, for messages."""
+        parts = [f"'{b[2]}' in Zeile {b[0]}, Spalte '{b[1]}'" for b in (self.komma, self.punkt)
+                 if b is not None]
+        if not parts:
+            return "die Datei enthält keine andere Zahl mit Nachkommastellen"
+        return "die Datei schreibt " + " und ".join(parts)
+
+
+def statistik_symbol(text: str) -> tuple[bool, int | None]:
+    """Read a Destatis symbol: ``(True, 0)`` for "-", ``(True, None)`` for unknown symbols.
+
+    Parameters
+    ----------
+    text : str
+        One cell as written.
+
+    Returns
+    -------
+    tuple of (bool, int or None)
+        ``(False, None)`` when ``text`` is no symbol (then parse it as a number).
+    """
+    t = text.strip().lower()
+    if t in NICHTS_VORHANDEN:
+        return True, 0
+    if t in PLACEHOLDERS:
+        return True, None
+    return False, None
+
+
+@lru_cache(maxsize=4096)
+def normalise_word(text: str) -> str:
+    """Comparable form of a category word: "Nächstbeste Lösung" -> "naechstbeste_loesung".
+
+    Cached: a table repeats the same few words thousands of times.
+    """
+    t = text.strip().lower().translate(_UMLAUTE)
+    return re.sub(r"[\s\-_]+", "_", t).strip("_")
+
+
+@lru_cache(maxsize=64)
+def category_lookup(choices: tuple[str, ...]) -> dict[str, str]:
+    """Accepted spellings of ``choices``: the codes, their German labels and :data:`SYNONYME`.
+
+    Parameters
+    ----------
+    choices : tuple of str
+        The allowed codes of a column (e.g. :data:`thm_lib.labels.STATUS`).
+
+    Returns
+    -------
+    dict
+        Normalised word (:func:`normalise_word`) -> code; only codes in ``choices``.
+    """
+    words = [(c, c) for c in choices]
+    words += [(label, code) for table in _LABEL_TABLES for code, label in table.items()]
+    words += list(SYNONYME.items())
+    lookup: dict[str, str] = {}
+    for word, code in words:
+        if code in choices:
+            lookup.setdefault(normalise_word(word), code)
+    return lookup
 
 
 def parse_int(text: str) -> int:
@@ -105,6 +224,8 @@ def parse_float(text: str) -> float:
     """Parse a number with decimal comma or point ("51,23", "51.23", "1.234,5")."""
     t = text.replace("\u00a0", "").replace(" ", "").strip()
     if "," in t:
+        if not _COMMA_DECIMAL_RE.match(t):  # "1,234.5", "1,2,3": not a German number
+            raise ValueError(text)
         t = t.replace(".", "").replace(",", ".")
     if not _FLOAT_RE.match(t):
         raise ValueError(text)
@@ -112,6 +233,34 @@ def parse_float(text: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(text)
     return value
+
+
+def dezimalzeichen(cells: Iterable[tuple[int, str, str, bool]]) -> Dezimalzeichen:
+    """Find the decimal separator a file uses from its number cells.
+
+    Parameters
+    ----------
+    cells : iterable of (int, str, str, bool)
+        (row, column, text, thousands plausible) of the text cells of every
+        ``float`` column (not cells Excel stored as numbers).
+
+    Returns
+    -------
+    Dezimalzeichen
+        The first cell with a decimal comma and the first with an unambiguous
+        decimal point ("1.200" in a column with thousands is no evidence).
+    """
+    komma = punkt = None
+    for zeile, spalte, text, tausender in cells:
+        t = text.replace("\u00a0", "").replace(" ", "").strip()
+        if komma is None and _COMMA_DECIMAL_RE.match(t):
+            komma = (zeile, spalte, text.strip())
+        elif punkt is None and _POINT_DECIMAL_RE.match(t) and not (
+                tausender and _AMBIGUOUS_RE.match(t)):
+            punkt = (zeile, spalte, text.strip())
+        if komma and punkt:
+            break
+    return Dezimalzeichen(komma, punkt)
 
 
 def parse_bool(text: str) -> bool:
@@ -177,8 +326,32 @@ _PARSERS: dict[str, tuple[Callable[[str], object], str, str]] = {
 
 
 def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
-                problems: ProblemCollector, warnings: list[str]) -> pd.Series:
+                problems: ProblemCollector, warnings: list[str],
+                dezimal: Dezimalzeichen | None = None,
+                excel_zahlen: Collection[int] = ()) -> pd.Series:
     """Type one raw text column; record a problem per bad cell.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        The cells as text.
+    col : Column
+        What the column holds.
+    datei : str
+        File name for messages.
+    zeilen : list of int
+        User-visible row of each cell.
+    problems : ProblemCollector
+        Receives one problem per bad cell.
+    warnings : list of str
+        Receives German warnings (placeholders, decimal points read as such).
+    dezimal : Dezimalzeichen, optional
+        The file's decimal separator (:func:`dezimalzeichen`); decides how a
+        ``float`` cell like "1.200" is read: 1200 in a decimal-comma file, 1.2
+        (with a warning) in a decimal-point file, else a problem. Without it,
+        such a cell is a problem.
+    excel_zahlen : collection of int
+        Positions of cells Excel stored as numbers (never ambiguous).
 
     Returns
     -------
@@ -187,7 +360,8 @@ def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
     """
     out: list[object] = []
     placeholder_rows: list[int] = []
-    for text, zeile in zip(raw.tolist(), zeilen, strict=True):
+    punkt_rows: list[int] = []
+    for pos, (text, zeile) in enumerate(zip(raw.tolist(), zeilen, strict=True)):
         text = str(text).strip()
         if text == "":
             if not col.allow_empty:
@@ -195,19 +369,48 @@ def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
                              zeile=zeile, spalte=col.name)
             out.append(None)
             continue
-        if col.placeholders and text.lower() in PLACEHOLDERS:
-            placeholder_rows.append(zeile)
-            out.append(None)
+        if col.placeholders:
+            symbol, value = statistik_symbol(text)
+            if symbol:
+                if value is None:
+                    placeholder_rows.append(zeile)
+                out.append(value)
+                continue
+        if (col.kind == "float" and col.tausender and pos not in excel_zahlen
+                and _AMBIGUOUS_RE.match(text.replace("\u00a0", "").replace(" ", ""))):
+            out.append(_ambiguous_float(text, col, datei, zeile, dezimal, problems))
+            if dezimal is not None and dezimal.zeichen == "punkt":
+                punkt_rows.append(zeile)
             continue
         out.append(_parse_cell(text, col, datei, zeile, problems))
+    if punkt_rows:
+        assert dezimal is not None
+        warnings.append(f"{datei}, Spalte '{col.name}': Zahlen wie '1.200' "
+                        f"({zeilen_text(punkt_rows)}) werden mit Dezimalpunkt gelesen (1.200 = "
+                        f"1,2), weil {dezimal.beleg()}. Ist ein Tausenderpunkt gemeint, bitte "
+                        "ohne Punkt schreiben (1200).")
     if placeholder_rows:
-        shown = ", ".join(str(z) for z in placeholder_rows[:10])
-        more = f" und {len(placeholder_rows) - 10} weitere" if len(placeholder_rows) > 10 else ""
         warnings.append(f"{datei}, Spalte '{col.name}': {len(placeholder_rows)} Werte sind "
-                        f"{PLACEHOLDER_HINT} (z. B. '-', '.', 'x') und werden als fehlend "
-                        f"gelesen, nicht als 0 (Zeilen {shown}{more}). Summen sind damit "
-                        "Untergrenzen.")
+                        f"{PLACEHOLDER_HINT} für unbekannte Werte (z. B. '.', '...', 'x', "
+                        "'/') und werden als fehlend gelesen, nicht als 0 "
+                        f"({zeilen_text(placeholder_rows)}). Summen sind damit Untergrenzen.")
     return pd.Series(out, index=raw.index, dtype=object)
+
+
+def _ambiguous_float(text: str, col: Column, datei: str, zeile: int,
+                     dezimal: Dezimalzeichen | None, problems: ProblemCollector) -> float | None:
+    """Read "1.200" by the file's decimal separator, or record it as ambiguous."""
+    t = text.replace("\u00a0", "").replace(" ", "")
+    zeichen = None if dezimal is None else dezimal.zeichen
+    if zeichen == "komma":
+        return float(t.replace(".", ""))
+    if zeichen == "punkt":
+        return float(t)
+    beleg = "" if dezimal is None else f" ({dezimal.beleg()})"
+    problems.add(datei, f"Zahl ist mehrdeutig: Tausenderpunkt oder Dezimalpunkt?{beleg}",
+                 "Bitte ohne Tausenderpunkt (1200) oder mit Dezimalkomma (1,2) schreiben",
+                 zeile=zeile, spalte=col.name, wert=text)
+    return None
 
 
 def _parse_cell(text: str, col: Column, datei: str, zeile: int,
@@ -215,10 +418,9 @@ def _parse_cell(text: str, col: Column, datei: str, zeile: int,
     if col.kind == "text":
         return text
     if col.kind == "category":
-        value = text.strip().lower()
-        lookup = {c.lower(): c for c in col.choices}
-        if value in lookup:
-            return lookup[value]
+        code = category_lookup(col.choices).get(normalise_word(text))
+        if code is not None:
+            return code
         problems.add(datei, "unbekannter Wert", "Erlaubt sind: " + ", ".join(col.choices),
                      zeile=zeile, spalte=col.name, wert=text)
         return None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_SHOWN = 20
+#: Row ranges and distinct values shown in one grouped message.
+MAX_BEREICHE = 10
+MAX_WERTE = 3
 #: In configuration files a "column" is a (dotted) key.
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -51,11 +55,81 @@ class Problem:
         return text
 
 
+def zeilen_bereiche(zeilen: Iterable[int], limit: int = MAX_BEREICHE) -> str:
+    """Row numbers as ranges: ``[2, 3, 4, 9, 11, 12]`` -> ``"2–4, 9, 11–12"``.
+
+    Parameters
+    ----------
+    zeilen : iterable of int
+        Row numbers (any order, repeats allowed).
+    limit : int
+        At most this many ranges are shown, then " …".
+
+    Returns
+    -------
+    str
+        The ranges, joined by ", " (en dash inside a range).
+    """
+    rows = sorted(set(zeilen))
+    ranges: list[tuple[int, int]] = []
+    for z in rows:
+        if ranges and z == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], z)
+        else:
+            ranges.append((z, z))
+    parts = [str(a) if a == b else f"{a}\u2013{b}" for a, b in ranges[:limit]]
+    return ", ".join(parts) + (" …" if len(ranges) > limit else "")
+
+
+def zeilen_text(zeilen: Iterable[int]) -> str:
+    """``"Zeile 5"`` for one row, ``"Zeilen 2–312"`` for several (see :func:`zeilen_bereiche`)."""
+    rows = sorted(set(zeilen))
+    return f"Zeile {rows[0]}" if len(rows) == 1 else f"Zeilen {zeilen_bereiche(rows)}"
+
+
+def _group_key(p: Problem) -> tuple[str, str, str, str | None]:
+    return (p.datei, p.meldung, p.hinweis, p.spalte)
+
+
+def _group_text(group: list[Problem]) -> str:
+    """One line for the same mistake in several rows: rows as ranges, distinct values."""
+    first = group[0]
+    if len(group) == 1:
+        return str(first)
+    where = [first.datei]
+    rows = [p.zeile for p in group if p.zeile is not None]
+    if rows:
+        where.append(zeilen_text(rows))
+    if first.spalte is not None:
+        kind = "Schlüssel" if first.datei.lower().endswith(YAML_SUFFIXES) else "Spalte"
+        where.append(f"{kind} '{first.spalte}'")
+    text = ", ".join(where) + ": " + first.meldung
+    werte = list(dict.fromkeys(p.wert for p in group if p.wert is not None))
+    if len(werte) == 1:
+        text += f" (Wert: '{werte[0]}')"
+    elif werte:
+        shown = ", ".join(f"'{w}'" for w in werte[:MAX_WERTE])
+        text += f" (Werte: {shown}{' …' if len(werte) > MAX_WERTE else ''})"
+    if first.hinweis:
+        text += f". {first.hinweis}"
+    return text
+
+
+def group_problems(problems: Iterable[Problem]) -> list[list[Problem]]:
+    """Group the same mistake (file, message, hint, column) across rows, in first-seen order."""
+    groups: dict[tuple[str, str, str, str | None], list[Problem]] = {}
+    for p in problems:
+        groups.setdefault(_group_key(p), []).append(p)
+    return list(groups.values())
+
+
 class DataError(Exception):
     """Problems in the user's input data (Arbeitsmappe or configuration).
 
-    The message is German and lists every problem found, capped at
-    ``MAX_SHOWN`` lines with a count of the rest.
+    The message is German and lists every problem found; the same mistake in
+    several rows is one line with the row ranges ("Zeilen 2–312"). At most
+    ``MAX_SHOWN`` lines are shown, with a count of the rest. ``problems`` keeps
+    one :class:`Problem` per cell.
     """
 
     def __init__(self, problems: list[Problem]):
@@ -69,9 +143,11 @@ class DataError(Exception):
         head = "Es wurde 1 Problem in den Eingabedaten gefunden:" if n == 1 else (
             f"Es wurden {n} Probleme in den Eingabedaten gefunden:"
         )
-        lines = [head] + [f"- {p}" for p in self.problems[:MAX_SHOWN]]
-        if n > MAX_SHOWN:
-            lines.append(f"- und {n - MAX_SHOWN} weitere")
+        groups = group_problems(self.problems)
+        lines = [head] + [f"- {_group_text(g)}" for g in groups[:MAX_SHOWN]]
+        if len(groups) > MAX_SHOWN:
+            rest = sum(len(g) for g in groups[MAX_SHOWN:])
+            lines.append(f"- und {rest} weitere")
         return "\n".join(lines)
 
 

@@ -18,9 +18,16 @@ import pandas as pd
 import pandera.errors
 
 from thm_lib import schemas
-from thm_lib.columns import Column, normalise_plz, parse_date, type_column
+from thm_lib.columns import (
+    Column,
+    Dezimalzeichen,
+    dezimalzeichen,
+    normalise_plz,
+    parse_date,
+    type_column,
+)
 from thm_lib.config import load_annahmen
-from thm_lib.errors import DataError, Problem, ProblemCollector
+from thm_lib.errors import DataError, Problem, ProblemCollector, zeilen_text
 from thm_lib.gebiete import read_feinraster, read_gebiete
 from thm_lib.programme import load_programm
 from thm_lib.tables import RawTable, find_file, find_table, read_table, read_xlsx, sheet_names
@@ -92,7 +99,12 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
 
     _warn_stichtag(annahmen, zielgruppe, warnings)
     _final_dtypes(zielgruppe, faelle, angebote)
-    name = annahmen["kreis"].get("name") or folder.resolve().name
+    name = annahmen["kreis"].get("name")
+    if not name:
+        name = folder.resolve().name
+        warnings.append(f"annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte "
+                        f"tragen den Ordnernamen '{name}'. Bitte den Namen in annahmen.yaml "
+                        "eintragen (Vorlage: 'thm vorlage ORDNER').")
     return Workspace(
         name=str(name),
         folder=folder,
@@ -178,7 +190,7 @@ def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[s
                          "(Vorlage: 'thm vorlage ORDNER')")
         return None
     try:
-        raw = read_table(path)
+        raw = read_table(path, [c.name for c in schemas.TABLES[table]])
     except DataError as exc:
         problems.problems.extend(exc.problems)
         return None
@@ -189,6 +201,7 @@ def _type_unless_empty(raw: RawTable, table: str, problems: ProblemCollector,
                        warnings: list[str], *, required: bool,
                        felder: tuple[str, ...] | None = None) -> pd.DataFrame | None:
     """Type ``raw``; a table with only a header is a problem if required, else left out."""
+    warnings.extend(raw.hinweise)
     if raw.frame.empty:
         if required:
             problems.add(raw.datei, "Datei enthält nur die Kopfzeile, keine Daten",
@@ -240,11 +253,16 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
                         f"{', '.join(unknown)} (Tippfehler? Bekannt sind: "
                         f"{', '.join(c.name for c in columns)}).")
     before = len(problems.problems)
+    dezimal = _dezimalzeichen(raw, columns)
+    excel: dict[str, set[int]] = {}
+    for i, name in raw.zahlzellen:
+        excel.setdefault(name, set()).add(i)
     typed = {"_zeile": pd.Series(raw.zeilen, index=raw.frame.index, dtype="int64")}
     for col in columns:
         if col.name in raw.frame.columns:
             typed[col.name] = type_column(raw.frame[col.name], col, raw.datei, raw.zeilen,
-                                          problems, warnings)
+                                          problems, warnings, dezimal,
+                                          excel.get(col.name, set()))
         else:
             typed[col.name] = pd.Series([None] * len(raw.frame), index=raw.frame.index,
                                         dtype=object)
@@ -254,6 +272,16 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
     if len(problems.problems) == before:
         _pandera_checks(frame, table, raw, problems)
     return frame
+
+
+def _dezimalzeichen(raw: RawTable, columns: tuple[Column, ...]) -> Dezimalzeichen:
+    """The decimal separator of ``raw``, from the text cells of its ``float`` columns."""
+    floats = [c for c in columns if c.kind == "float" and c.name in raw.frame.columns]
+    return dezimalzeichen(
+        (zeile, col.name, text, col.tausender)
+        for col in floats
+        for i, (text, zeile) in enumerate(zip(raw.frame[col.name], raw.zeilen, strict=True))
+        if (i, col.name) not in raw.zahlzellen)
 
 
 def _set_dtypes(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
@@ -391,7 +419,8 @@ def _load_bedarfe(folder: Path, have_faelle: bool, faelle_ok: bool,
     if faelle_ok and faelle_xlsx is not None:  # else faelle.xlsx reported its own problems
         try:
             if "bedarfe" in [n.strip().lower() for n in sheet_names(faelle_xlsx)]:
-                raw = read_xlsx(faelle_xlsx, "bedarfe")
+                raw = read_xlsx(faelle_xlsx, "bedarfe",
+                                [c.name for c in schemas.TABLES["bedarfe"]])
                 return _type_unless_empty(raw, "bedarfe", problems, warnings, required=False,
                                           felder=felder)
         except DataError as exc:
@@ -510,6 +539,7 @@ def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,
                      zeile=int(zeile), spalte="lat")
     xy = gpd.GeoSeries(gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB,
                        index=angebote.index).to_crs(CRS_METRIC)
+    _check_outside(angebote, xy, has_xy, gebiete, problems, warnings)
     geometry, quelle, ags_out = [], [], []
     fallback: dict[str, list[str]] = {"plz": [], "gemeinde": []}
     for i, row in angebote.iterrows():
@@ -549,6 +579,57 @@ def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,
     out["aufsuchend"] = out["aufsuchend"].fillna(False).astype(bool)
     _assign_ags_by_location(out, gebiete)
     return out.reset_index(drop=True)
+
+
+#: Offers up to this far outside the Kreis are plausible (an offer in a neighbouring town).
+PUFFER_KM = 30
+
+
+def _deg(value: float) -> str:
+    return f"{value:.5f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _check_outside(angebote: pd.DataFrame, xy: gpd.GeoSeries, has_xy: pd.Series,
+                   gebiete: gpd.GeoDataFrame, problems: ProblemCollector,
+                   warnings: list[str]) -> None:
+    """Report offers whose coordinates lie outside the Kreis.
+
+    Up to :data:`PUFFER_KM` outside: a warning (they are counted). Further: a
+    problem, with the hint "Breite und Länge vertauscht?" when the swapped
+    coordinates lie in or near the Kreis.
+    """
+    if not has_xy.any():
+        return
+    kreis = gebiete.geometry.union_all()
+    nah = kreis.buffer(PUFFER_KM * 1000)
+    distanz = xy[has_xy].distance(kreis)
+    aussen = distanz[distanz > 0]
+    if aussen.empty:
+        return
+    rows = angebote.loc[aussen.index]
+    swapped = gpd.GeoSeries(gpd.points_from_xy(rows["lat"], rows["lon"]), crs=CRS_WEB,
+                            index=rows.index).to_crs(CRS_METRIC)
+    datei = _datei(angebote)
+    nah_zeilen = []
+    for i, km in (aussen / 1000).items():
+        zeile = int(angebote.at[i, "_zeile"])
+        wert = f"lat={_deg(angebote.at[i, 'lat'])}, lon={_deg(angebote.at[i, 'lon'])}"
+        if km <= PUFFER_KM:
+            nah_zeilen.append(zeile)
+        elif swapped[i].within(nah):
+            problems.add(datei, "Standort liegt außerhalb des Kreises; mit vertauschten "
+                         "Koordinaten läge er im Kreis", "Breite und Länge vertauscht? lat ist "
+                         "die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 bis "
+                         "9,5)", zeile=zeile, spalte="lat", wert=wert)
+        else:
+            problems.add(datei, f"Standort liegt mehr als {PUFFER_KM} km außerhalb des "
+                         "Kreises", "Bitte lat und lon prüfen (Breite und Länge vertauscht? "
+                         "Komma verrutscht?); ein so weit entferntes Angebot bitte aus der "
+                         "Liste nehmen", zeile=zeile, spalte="lat", wert=wert)
+    if nah_zeilen:
+        warnings.append(f"{datei}: {len(nah_zeilen)} Angebote liegen außerhalb des Kreises, "
+                        f"aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
+                        "sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten stimmen.")
 
 
 def _assign_ags_by_location(angebote: gpd.GeoDataFrame, gebiete: gpd.GeoDataFrame) -> None:

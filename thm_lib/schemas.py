@@ -20,7 +20,8 @@ ZIELGRUPPE = (
     Column("geschlecht", "category", required=False, choices=labels.GESCHLECHT,
            beschreibung="m, w, d oder x (ohne Angabe)"),
     Column("anzahl", "int", placeholders=True,
-           beschreibung="Anzahl Personen (amtliche Platzhalter wie '-' oder '.' erlaubt)"),
+           beschreibung="Anzahl Personen ('-' = nichts vorhanden = 0; '.', 'x', '/' = "
+                       "unbekannt)"),
 )
 
 FAELLE = (
@@ -60,9 +61,9 @@ ANGEBOTE = (
     Column("alter_min", "int", beschreibung="Mindestalter"),
     Column("alter_max", "int", beschreibung="Höchstalter"),
     Column("plaetze", "float", beschreibung="Plätze pro Jahr"),
-    Column("lat", "float", required=False, allow_empty=True,
+    Column("lat", "float", required=False, allow_empty=True, tausender=False,
            beschreibung="Breitengrad (WGS84), z. B. 51,4321"),
-    Column("lon", "float", required=False, allow_empty=True,
+    Column("lon", "float", required=False, allow_empty=True, tausender=False,
            beschreibung="Längengrad (WGS84), z. B. 7,1234"),
     Column("plz", "text", required=False, allow_empty=True,
            beschreibung="Postleitzahl (wenn keine Koordinaten)"),

@@ -11,16 +11,19 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from thm_lib.errors import DataError, Problem
+from thm_lib.errors import DataError, Problem, zeilen_text
 
 TABLE_SUFFIXES = (".xlsx", ".csv")
+#: The header row is searched among this many non-blank rows (title rows above it).
+HEADER_SEARCH = 20
 _SEP_DIRECTIVE = re.compile(r"\ufeff?sep=([;,\t|])[ \t]*(\r\n|\n|\r)", re.I)
 
 
@@ -36,11 +39,18 @@ class RawTable:
         All cells as ``str`` ("" for empty), column names stripped and lower-cased.
     zeilen : list of int
         The user-visible row number of each frame row.
+    zahlzellen : frozenset of (int, str)
+        (frame row, column) of cells Excel stored as numbers (their text uses a
+        decimal point and is never ambiguous); empty for CSV.
+    hinweise : tuple of str
+        German notes on how the table was read (e.g. title rows above the header).
     """
 
     datei: str
     frame: pd.DataFrame
     zeilen: list[int]
+    zahlzellen: frozenset[tuple[int, str]] = field(default=frozenset())
+    hinweise: tuple[str, ...] = ()
 
 
 def find_file(folder: Path, name: str) -> Path | None:
@@ -83,8 +93,36 @@ def _delimiter(header: str) -> str:
     return best if counts[best] > 0 else ";"
 
 
-def read_csv_text(data: bytes, name: str) -> RawTable:
-    """Parse CSV bytes (``;``/``,``/tab, UTF-8 with or without BOM, or cp1252)."""
+def _header_delimiter(lines: list[str], spalten: Collection[str] | None) -> str | None:
+    """The separator that splits one of ``lines`` into expected column names, if any.
+
+    A title line above the header ("Angebote, Stand 2022") then does not decide it.
+    """
+    if not spalten:
+        return None
+    expected = {s.lower() for s in spalten}
+    need = min(2, len(expected))
+    for line in lines:
+        for sep in (";", "\t", ","):
+            cells = {c.strip().strip('"').lower().removeprefix("\ufeff") for c in line.split(sep)}
+            if len(expected & cells) >= need:
+                return sep
+    return None
+
+
+def read_csv_text(data: bytes, name: str, spalten: Collection[str] | None = None) -> RawTable:
+    """Parse CSV bytes (``;``/``,``/tab, UTF-8 with or without BOM, or cp1252).
+
+    Parameters
+    ----------
+    data : bytes
+        The file content.
+    name : str
+        File name for messages.
+    spalten : collection of str, optional
+        Expected column names; with them, title rows above the header are skipped
+        (:func:`find_header`).
+    """
     text = _decode(data, name)
     directive = _SEP_DIRECTIVE.match(text)
     if directive:  # Excel's "sep=;" first line: a setting, not a row Excel shows
@@ -94,17 +132,19 @@ def read_csv_text(data: bytes, name: str) -> RawTable:
         raise DataError([Problem(name, "Datei ist leer", "Bitte die Kopfzeile und Daten "
                                  "eintragen (Vorlage: 'thm vorlage')")])
     first = next(i for i, line in enumerate(lines) if line.strip())
-    sep = directive.group(1) if directive else _delimiter(lines[first])
+    sep = directive.group(1) if directive else (
+        _header_delimiter(lines[first:first + HEADER_SEARCH], spalten)
+        or _delimiter(lines[first]))
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error:
         raise DataError([Problem(name, "CSV kann nicht gelesen werden (z. B. eine Zelle mit "
                                  "mehr als 131.072 Zeichen oder ein offenes Anführungszeichen)",
                                  "Bitte Anführungszeichen in den Zellen prüfen")]) from None
-    return _to_raw(rows, name, row_offset=1)
+    return _to_raw(rows, name, row_offset=1, spalten=spalten)
 
 
-def read_xlsx(path: Path, sheet: str) -> RawTable:
+def read_xlsx(path: Path, sheet: str, spalten: Collection[str] | None = None) -> RawTable:
     """Read the sheet named ``sheet`` (or the only/first matching sheet) of an xlsx file.
 
     Parameters
@@ -113,6 +153,9 @@ def read_xlsx(path: Path, sheet: str) -> RawTable:
         The workbook.
     sheet : str
         Preferred sheet name (the table's name, e.g. ``angebote``).
+    spalten : collection of str, optional
+        Expected column names; with them, title rows (also merged cells) above the
+        header are skipped (:func:`find_header`).
     """
     name = path.name
     wb = _open_workbook(path)
@@ -126,8 +169,11 @@ def read_xlsx(path: Path, sheet: str) -> RawTable:
                                          f"(vorhanden: {', '.join(names)})",
                                          f"Bitte das Blatt mit den Daten '{sheet}' nennen")])
             chosen = visible[0]
-        rows = [["" if v is None else _cell_text(v) for v in row]
-                for row in wb[chosen].iter_rows(values_only=True)]
+        rows, numeric = [], []
+        for row in wb[chosen].iter_rows(values_only=True):
+            rows.append(["" if v is None else _cell_text(v) for v in row])
+            numeric.append({j for j, v in enumerate(row)
+                            if isinstance(v, int | float) and not isinstance(v, bool)})
     except DataError:
         raise
     except Exception:  # noqa: BLE001 - openpyxl raises many types on damaged files
@@ -137,7 +183,7 @@ def read_xlsx(path: Path, sheet: str) -> RawTable:
         wb.close()
     plain = chosen.strip().lower() == path.stem.lower() or len(names) == 1
     label = name if plain else f"{name} [{chosen}]"
-    return _to_raw(rows, label, row_offset=1)
+    return _to_raw(rows, label, row_offset=1, spalten=spalten, numeric=numeric)
 
 
 def _open_workbook(path: Path) -> Any:
@@ -174,16 +220,74 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _to_raw(rows: list[list[str]], name: str, row_offset: int) -> RawTable:
-    """Turn rows (header first) into a RawTable; blank rows are skipped."""
+_CSV_ZU_BREIT = ("Bitte Trennzeichen in den Zellen prüfen (Semikolon im Text in "
+                 "Anführungszeichen setzen)")
+_EXCEL_ZU_BREIT = ("Bitte Zellen rechts neben der Tabelle leeren oder der Spalte eine "
+                   "Überschrift in der Kopfzeile geben")
+
+
+def _header_cells(row: list[str]) -> list[str]:
+    columns = [str(c).strip().lower() for c in row]
+    if columns:
+        columns[0] = columns[0].removeprefix("\ufeff").removeprefix("ï»¿").strip()
+    return columns
+
+
+def find_header(numbered: list[tuple[int, list[str]]], spalten: Collection[str] | None,
+                name: str) -> int:
+    """Position (in ``numbered``) of the header row: the first row naming expected columns.
+
+    A row is the header when it names two expected columns, or when every filled
+    cell of it is an expected column name. Without ``spalten`` the first row is
+    the header. Title rows above the header (a
+    heading, a merged cell, "Stand: ...") are skipped.
+
+    Raises
+    ------
+    DataError
+        When the first row looks like a title (one filled cell) and none of the
+        first :data:`HEADER_SEARCH` rows names the expected columns.
+    """
+    if not spalten:
+        return 0
+    expected = {s.lower() for s in spalten}
+    need = min(2, len(expected))
+    for pos, (_, row) in enumerate(numbered[:HEADER_SEARCH]):
+        cells = {c for c in _header_cells(row) if c}
+        found = len(expected & cells)
+        if found >= need or (found and found == len(cells)):
+            return pos
+    if sum(1 for c in numbered[0][1] if str(c).strip()) <= 1:
+        shown = ", ".join(sorted(expected)[:6])
+        raise DataError([Problem(name, "Kopfzeile nicht gefunden: keine der ersten "
+                                 f"{HEADER_SEARCH} Zeilen enthält die Spaltennamen "
+                                 f"(z. B. {shown})", "Bitte die Spaltenüberschriften wie in "
+                                 "der Vorlage ('thm vorlage ORDNER') in eine Zeile schreiben; "
+                                 "Titelzeilen darüber sind erlaubt", zeile=numbered[0][0])])
+    return 0
+
+
+def _to_raw(rows: list[list[str]], name: str, row_offset: int,
+            spalten: Collection[str] | None = None,
+            numeric: list[set[int]] | None = None) -> RawTable:
+    """Turn rows (title rows, header, data) into a RawTable; blank rows are skipped.
+
+    ``numeric`` holds, per row of ``rows``, the positions of cells Excel stored as numbers.
+    """
     numbered = [(i + row_offset, r) for i, r in enumerate(rows)]
     numbered = [(n, r) for n, r in numbered if any(str(c).strip() for c in r)]
     if not numbered:
         raise DataError([Problem(name, "Datei ist leer", "Bitte die Kopfzeile und Daten "
                                  "eintragen (Vorlage: 'thm vorlage')")])
-    header_row, header = numbered[0]
-    columns = [str(c).strip().lower() for c in header]
-    columns[0] = columns[0].removeprefix("\ufeff").removeprefix("ï»¿").strip()
+    start = find_header(numbered, spalten, name)
+    hinweise = ()
+    if start:
+        skipped = [n for n, _ in numbered[:start]]
+        hinweise = (f"{name}: Kopfzeile in Zeile {numbered[start][0]} gefunden; "
+                    f"{zeilen_text(skipped)} darüber (Titel) "
+                    f"{'wird' if len(skipped) == 1 else 'werden'} nicht gelesen.",)
+    header_row, header = numbered[start]
+    columns = _header_cells(header)
     while columns and columns[-1] == "":
         columns.pop()
     dupes = sorted({c for c in columns if c and columns.count(c) > 1})
@@ -191,15 +295,18 @@ def _to_raw(rows: list[list[str]], name: str, row_offset: int) -> RawTable:
         raise DataError([Problem(name, f"Spaltenüberschrift doppelt: {', '.join(dupes)}",
                                  "Bitte jede Spalte nur einmal anlegen", zeile=header_row)])
     width = len(columns)
-    body, numbers = [], []
+    body, numbers, zahlzellen = [], [], set()
     problems = []
-    for n, r in numbered[1:]:
+    for n, r in numbered[start + 1:]:
         cells = [str(c).strip() for c in r]
         if len(cells) > width and any(cells[width:]):
             problems.append(Problem(name, f"mehr Zellen ({len(cells)}) als Spalten ({width})",
-                                    "Bitte Trennzeichen in den Zellen prüfen (Semikolon im Text "
-                                    "in Anführungszeichen setzen)", zeile=n))
+                                    _EXCEL_ZU_BREIT if numeric is not None else _CSV_ZU_BREIT,
+                                    zeile=n))
             continue
+        if numeric is not None:
+            zahlzellen.update((len(body), columns[j]) for j in numeric[n - row_offset]
+                              if j < width and columns[j])
         body.append((cells + [""] * width)[:width])
         numbers.append(n)
     if problems:
@@ -207,11 +314,20 @@ def _to_raw(rows: list[list[str]], name: str, row_offset: int) -> RawTable:
     frame = pd.DataFrame(body, columns=columns, dtype=object) if body else pd.DataFrame(
         columns=columns, dtype=object)
     frame = frame.loc[:, [c for c in frame.columns if c != ""]]
-    return RawTable(name, frame.reset_index(drop=True), numbers)
+    return RawTable(name, frame.reset_index(drop=True), numbers, frozenset(zahlzellen),
+                    hinweise)
 
 
-def read_table(path: Path) -> RawTable:
-    """Read a CSV or xlsx table as text, whatever its encoding or separator."""
+def read_table(path: Path, spalten: Collection[str] | None = None) -> RawTable:
+    """Read a CSV or xlsx table as text, whatever its encoding or separator.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    spalten : collection of str, optional
+        Expected column names, to find the header below title rows.
+    """
     if path.suffix.lower() == ".xlsx":
-        return read_xlsx(path, path.stem.lower())
-    return read_csv_text(path.read_bytes(), path.name)
+        return read_xlsx(path, path.stem.lower(), spalten)
+    return read_csv_text(path.read_bytes(), path.name, spalten)
