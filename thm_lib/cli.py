@@ -131,5 +131,31 @@ def import_statistik(datei: Path, arbeitsmappe: Path, zuordnung: Path | None,
     click.echo(f"Geschrieben: {path} – Prüfen mit: thm zusammenfassung {arbeitsmappe}")
 
 
+@main.group("export")
+def export() -> None:
+    """Ergebnisse für andere Programme ausgeben (nur veröffentlichbare Zahlen)."""
+
+
+@export.command("gpkg")
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path))
+@click.argument("datei", type=click.Path(path_type=Path))
+@click.option("--handlungsfeld", default=None,
+              help="Handlungsfeld, dessen Versorgungsklassen der Standardstil zeigt "
+                   "(Standard: das erste); die anderen sind als Stile gespeichert.")
+def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> None:
+    """GeoPackage für QGIS schreiben: Ebenen 'gemeinden' (Zielgruppe, Versorgung, Lücken;
+    kleine Zahlen gesperrt) und 'angebote', EPSG:25832, mit QGIS-Stil."""
+    from thm_lib.geopackage import export_geopackage
+    from thm_lib.io import load_workspace
+
+    try:
+        ws = load_workspace(arbeitsmappe)
+        path = export_geopackage(ws, datei, handlungsfeld)
+    except DataError as exc:
+        _fail(exc)
+    click.echo(f"GeoPackage geschrieben: {path} (Ebenen gemeinden, angebote; Stil "
+               "'Versorgung …' in layer_styles; gesperrte Werte sind leer/NULL)")
+
+
 if __name__ == "__main__":
     main()
