@@ -69,3 +69,10 @@ def test_filter_on_numeric_ags_is_a_number_range(tmp_path: Path) -> None:
     assert gebiete.vg250_filter(path, None, "05") == "AGS >= 5000000 AND AGS < 6000000"
     result = gebiete.read_gebiete(tmp_path, "05101", [])
     assert result["ags"].tolist() == ["05101001", "05101002", "05101003"]
+
+
+def test_without_kreis_ags_a_multi_kreis_file_is_read_whole_with_a_hint(vg250: Path) -> None:
+    warnings: list[str] = []
+    result = gebiete.read_gebiete(vg250, None, warnings)
+    assert len(result) == sum(SIZES)
+    assert any("enthält 4 Kreise" in w and "kreis.ags" in w for w in warnings)

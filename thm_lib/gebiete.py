@@ -155,6 +155,12 @@ def _from_vg250(frame: gpd.GeoDataFrame, datei: str, kreis_ags: str | None,
         raise DataError([Problem(datei, f"keine Landflächen (GF = 4){where} gefunden",
                                  "Bitte kreis.ags in annahmen.yaml und die VG250-Datei "
                                  "prüfen")])
+    kreise = land["AGS"].str[:5].nunique()
+    if not kreis_ags and kreise > 1:
+        warnings.append(f"{datei}: die VG250-Datei enthält {kreise} Kreise und alle werden "
+                        "gelesen. Für eine Datei von ganz Deutschland bitte in annahmen.yaml "
+                        "kreis.ags (z. B. \"05558\") setzen: dann wird nur dieser Kreis "
+                        "gelesen.")
     dropped = len(frame) - len(land)
     if dropped:
         warnings.append(f"{datei}: {dropped} Flächen ohne GF = 4 (z. B. Wasserflächen) oder "

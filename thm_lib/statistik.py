@@ -23,9 +23,10 @@ vorhanden) is 0; ``.``, ``...``, ``x``, ``/`` and the letters g, u, k, t are
 unknown and written as the symbol, so the loader reads them as missing with a
 warning.
 
-Hand-written on purpose: the two formats are small, documented layouts that no
-maintained Python package reads (``wiesbaden``/``restatis`` are R clients of
-the online API; ``pystatis`` needs an account and the network).
+Hand-written on purpose: the two formats are small, documented layouts; the
+Python packages for Destatis data are clients of the online API or parts of a
+larger framework, and none reads the Regionaldatenbank table CSV offline
+(``docs/statistik_import.md``).
 """
 
 from __future__ import annotations
