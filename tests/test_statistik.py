@@ -30,6 +30,7 @@ from thm_lib.statistik_import import importiere_statistik, lade_zuordnung
 DATA = Path(__file__).parent / "data" / "statistik"
 FLAT = DATA / "12531-Z-01_flat.csv"
 REGIO = DATA / "12531-02-02-4_kreise.csv"
+REGIO_GEM = DATA / "12531-03-01-5_gemeinden.csv"
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 #: Einwohner of the sample Gemeinden (gebiete.geojson), in AGS order.
 EINWOHNER = [98400, 24300, 17800, 31200, 12600, 9900, 8300, 6700, 7400, 11200, 5200, 4600]
@@ -166,6 +167,36 @@ def test_regional_report_says_estimated_and_how(mappe: Path) -> None:
                                                                          "abgelehntem"))
     # 8 rows carry the abgelehnt column: NRW, Kreis total, 4 ages, Bochum, 2022.
     assert abgelehnt == [8, 100000 + 730 + 200 + 130 + 100 + 300 + 600 + 180]
+
+
+def test_regional_gemeinde_table_with_stichtag_in_the_header(mappe: Path) -> None:
+    """Gemeinde level, time in header rows, age as a row label, no sex, '(C)opyright'."""
+    result = importiere_statistik(REGIO_GEM, mappe)
+    t = "31.12.2023"
+    assert _cells(result.zielgruppe) == {
+        ("05899004", t, "duldung", "18-24", "x"): "12",
+        ("05899004", t, "duldung", "25-29", "x"): "8",
+        ("05899004", t, "gestattung", "18-24", "x"): "30",
+        ("05899004", t, "gestattung", "25-29", "x"): "20",
+        ("05899004", t, "sonstige", "18-24", "x"): "50",
+        ("05899004", t, "sonstige", "25-29", "x"): ".",
+        ("05899008", t, "duldung", "18-24", "x"): "3",
+        ("05899008", t, "duldung", "25-29", "x"): "/",
+        ("05899008", t, "gestattung", "18-24", "x"): "4",
+        ("05899008", t, "gestattung", "25-29", "x"): "...",
+        ("05899008", t, "sonstige", "18-24", "x"): "0",
+        ("05899008", t, "sonstige", "25-29", "x"): "x",
+    }
+    b = result.bericht
+    assert b.tabelle == "12531-03-01-5" and b.stand.startswith("02.03.2024")
+    assert b.quelle.startswith("(C)opyright Statistische Ämter")
+    assert not b.schaetzung  # Gemeinde values, nothing estimated
+    left = {g: tuple(n) for g, n in b.ausgelassen.items()}
+    assert left == {
+        "übergeordnete oder zusammengefasste Gebiete (Gemeindeverband)": (3, 11),
+        "Summen über Altersgruppe (die Aufteilung wird verwendet)": (3, 1150),
+        "Kreissummen (Gemeindezahlen liegen vor)": (3, 175),
+    }
 
 
 def test_abgelehnt_is_never_counted_as_duldung(mappe: Path) -> None:
