@@ -243,6 +243,23 @@ def test_every_destatis_symbol(symbol: str, written: str, zero: int,
     assert dict(result.bericht.unbekannt) == unknown
 
 
+def test_a_partly_unknown_sum_keeps_both_the_known_part_and_the_symbol(mappe: Path) -> None:
+    """'anerkannt' and 'ohne Duldung' both map to sonstige; one part is unknown."""
+    extra = ("12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S9;ausreisepflichtig ohne "
+             "Duldung;ALTX20;A1;18 bis unter 25 Jahre;.;Anzahl;\n")
+    gebiete = pd.DataFrame({"ags": ["05899004"], "name": ["M"], "einwohner": [1]})
+    roh = statistik.parse_statistik(
+        _flat("5", status="Schutzsuchende mit anerkanntem Schutzstatus", extra=extra), "t.csv")
+    result = statistik.zielgruppe_aus_statistik(roh, lade_zuordnung(), gebiete)
+    assert result.zielgruppe["anzahl"].tolist() == ["5", "."]
+    assert set(result.zielgruppe["status"]) == {"sonstige"}
+    assert "Untergrenze" in result.bericht.hinweise[0]
+    result.zielgruppe.to_csv(mappe / "zielgruppe.csv", sep=";", index=False)
+    ws = load_workspace(mappe)  # the loader adds the parts and warns about the symbol
+    assert ws.zielgruppe["anzahl"].sum() == 5 and ws.zielgruppe["anzahl"].isna().sum() == 1
+    assert any("Platzhalter" in w for w in ws.warnungen)
+
+
 def test_a_bad_value_names_file_row_and_column() -> None:
     gebiete = pd.DataFrame({"ags": ["05899004"], "name": ["M"], "einwohner": [1]})
     roh = statistik.parse_statistik(_flat("12a"), "t_flat.csv")

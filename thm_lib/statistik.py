@@ -361,7 +361,7 @@ def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabe
                                  "Kreisschlüsseln)", "Bitte die Tabelle mit regionaler "
                                  "Gliederung (Kreise oder Gemeinden) herunterladen")])
     others = [v for v in variables if v is not region]
-    quality = col.get("value_q")
+    quality = col.get("value_q", next((i for n, i in col.items() if n.endswith("_q")), None))
     werte = []
     for n, r in body:
         text = cell(r, col["value"])
