@@ -32,13 +32,15 @@ larger framework, and none reads the Regionaldatenbank table CSV offline
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -224,9 +226,10 @@ def normalise_label(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- raw cells
-@dataclass(frozen=True)
-class Wert:
+class Wert(NamedTuple):
     """One value of the source table with everything that describes it.
+
+    A named tuple (not a dataclass): a table has up to millions of values.
 
     Attributes
     ----------
@@ -296,12 +299,30 @@ def parse_statistik(data: bytes, datei: str) -> Rohtabelle:
     """
     if data[:4] == b"PK\x03\x04":
         data, datei = _unzip(data, datei)
-    rows = _rows(data, datei)
-    header = [c.strip().lower().removeprefix("\ufeff") for c in (rows[0] if rows else [])]
-    if {"time", "value"} <= set(header) and any(h.endswith("_variable_code") or
-                                                h == "statistics_code" for h in header):
-        return _parse_flat(rows, header, datei)
-    return _parse_tabelle(rows, datei)
+    with _ohne_gc():
+        rows = _rows(data, datei)
+        header = [c.strip().lower().removeprefix("\ufeff") for c in (rows[0] if rows else [])]
+        if {"time", "value"} <= set(header) and any(h.endswith("_variable_code") or
+                                                    h == "statistics_code" for h in header):
+            return _parse_flat(rows, header, datei)
+        return _parse_tabelle(rows, datei)
+
+
+@contextmanager
+def _ohne_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small, acyclic records are made.
+
+    Measured (benchmarks/bench_statistik.py): the collector's repeated full passes
+    over the growing list took about half of the parsing time; nothing built here
+    forms reference cycles, so pausing it frees nothing later than otherwise.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _unzip(data: bytes, datei: str) -> tuple[bytes, str]:
@@ -628,6 +649,23 @@ def _age(rule: Regel, m: re.Match[str]) -> tuple[int, int] | None:
     return (von, bis) if 0 <= von <= bis <= ALTER_MAX else None
 
 
+_DIMS = ("stichtag", "status", "alter", "geschlecht")
+
+
+def _classify_cached(z: _Zelle, zuordnung: Zuordnung, bericht: Bericht,
+                     cache: dict[Any, Any]) -> str | None:
+    """:func:`_classify` once per distinct label combination and time (tables repeat them)."""
+    key = (z.wert.merkmale, z.wert.zeit)
+    if key not in cache:
+        probe = _Zelle(z.wert)
+        grund = _classify(probe, zuordnung, bericht)
+        cache[key] = (grund, tuple(getattr(probe, d) for d in _DIMS))
+    grund, values = cache[key]
+    for dim, value in zip(_DIMS, values, strict=True):
+        setattr(z, dim, value)
+    return grund
+
+
 def _classify(z: _Zelle, zuordnung: Zuordnung, bericht: Bericht) -> str | None:
     """Fill the dimensions of ``z`` from its labels; return a reason to leave it out."""
     if z.wert.zeit:
@@ -750,18 +788,26 @@ def zielgruppe_aus_statistik(roh: Rohtabelle, zuordnung: Zuordnung, gebiete: pd.
         overlapping age bands, or a Kreis-level table without population
         figures in ``gebiete``.
     """
+    with _ohne_gc():
+        return _zielgruppe(roh, zuordnung, gebiete, stichtag)
+
+
+def _zielgruppe(roh: Rohtabelle, zuordnung: Zuordnung, gebiete: pd.DataFrame,
+                stichtag: pd.Timestamp | None) -> ImportErgebnis:
     bericht = Bericht(roh.datei, roh.format, roh.tabelle, roh.titel, roh.quelle, roh.stand,
                       werte_gelesen=len(roh.werte),
                       gemeinden_arbeitsmappe=len(gebiete))
     problems = ProblemCollector()
     cells = []
+    cache: dict[Any, Any] = {}
     for w in roh.werte:
         z = _Zelle(w)
-        if normalise_label(w.einheit) not in ZAEHLEINHEITEN:
+        if w.einheit and w.einheit.lower() != "anzahl" and (
+                normalise_label(w.einheit) not in ZAEHLEINHEITEN):
             bericht.weglassen(f"andere Einheit als Anzahl ('{w.einheit}')", None)
             continue
         _read_value(z, roh.datei, problems)
-        grund = _classify(z, zuordnung, bericht)
+        grund = _classify_cached(z, zuordnung, bericht, cache)
         if grund:
             bericht.weglassen(grund, z.anzahl)
             continue
@@ -930,10 +976,11 @@ def _aggregate(cells: list[_Zelle], bericht: Bericht) -> pd.DataFrame:
         groups[(z.ags, z.stichtag, z.status, z.alter, z.geschlecht)].append(z)
     status_summen: Counter[str] = Counter()
     rows = []
+    tage = {tag: f"{tag:%d.%m.%Y}" for tag in {k[1] for k in groups}}
     for (ags, tag, status, band, sex), members in sorted(groups.items(), key=_sort_key):
         known = [z.anzahl for z in members if z.anzahl is not None]
         symbols = {z.symbol for z in members if z.anzahl is None}
-        base = {"ags": ags, "stichtag": f"{tag:%d.%m.%Y}", "status": status,
+        base = {"ags": ags, "stichtag": tage[tag], "status": status,
                 "altersgruppe": f"{band[0]}-{band[1]}", "geschlecht": sex}
         if known:
             rows.append({**base, "anzahl": str(sum(known))})
