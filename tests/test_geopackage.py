@@ -20,6 +20,7 @@ from thm_lib.coverage import analyse
 from thm_lib.geopackage import export_geopackage, kurzname
 from thm_lib.io import load_workspace
 from thm_lib.maps.measure import SUPPRESSED_COLOR, gap_class_colours
+from thm_lib.privacy import scan_file
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
@@ -161,3 +162,8 @@ def test_short_names_are_unique_and_ascii() -> None:
     names = [kurzname("vg_", t, used) for t in ("Qualifizierung", "Qualifizierung II",
                                                 "Größe Ü", "Sprache")]
     assert names == ["vg_qualifi", "vg_qualif1", "vg_groesse", "vg_sprache"]
+
+
+def test_no_pseudonym_in_the_geopackage(ws, gpkg: Path) -> None:
+    assert ws.faelle is not None and len(ws.faelle) > 100
+    assert scan_file(gpkg, ws.faelle["fall_id"]) == []
