@@ -331,6 +331,9 @@ def test_cli_writes_a_zielgruppe_that_loads_and_never_overwrites(mappe: Path) ->
     duldung = ws.zielgruppe[ws.zielgruppe["status"] == "duldung"]["anzahl"]
     assert int(duldung.sum()) == 535 and int(duldung.isna().sum()) == 2 * 12
     assert hashlib.sha256(REGIO.read_bytes()).hexdigest() == before  # input unchanged
+    summary = runner.invoke(main, ["zusammenfassung", str(mappe)])
+    assert summary.exit_code == 0, summary.output
+    assert "Kreis insgesamt" in summary.output and "Platzhalter" in summary.output
 
     written = (mappe / "zielgruppe.csv").read_bytes()
     again = runner.invoke(main, ["import", "statistik", str(FLAT), str(mappe)])
