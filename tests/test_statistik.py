@@ -285,6 +285,21 @@ def test_overlapping_age_bands_are_refused() -> None:
         statistik.zielgruppe_aus_statistik(roh, lade_zuordnung(), gebiete)
 
 
+def test_an_overlapping_band_can_be_left_out_by_the_mapping(mappe: Path) -> None:
+    extra = ("12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S1;Schutzsuchende mit "
+             "offenem Schutzstatus;ALTX20;A2;20 bis unter 30 Jahre;3;Anzahl;\n")
+    (mappe / "statistik_zuordnung.yaml").write_text(
+        "alter:\n  - muster: '^20 bis unter 30'\n    code: null\n"
+        "    erklaerung: 'überschneidet sich mit 18 bis unter 25'\n", encoding="utf-8")
+    gebiete = pd.DataFrame({"ags": ["05899004"], "name": ["M"], "einwohner": [1]})
+    roh = statistik.parse_statistik(_flat("5", extra=extra), "t_flat.csv")
+    result = statistik.zielgruppe_aus_statistik(roh, lade_zuordnung(mappe), gebiete)
+    assert result.zielgruppe["altersgruppe"].tolist() == ["18-24"]
+    assert result.zielgruppe["anzahl"].tolist() == ["5"]
+    assert [tuple(n) for g, n in result.bericht.ausgelassen.items()
+            if "überschneidet" in g] == [(1, 3)]
+
+
 def test_kreis_table_needs_population_figures() -> None:
     gebiete = pd.DataFrame({"ags": ["05899004", "05899008"], "name": ["A", "B"],
                             "einwohner": [100, None]})

@@ -95,6 +95,8 @@ class Regel:
         Fixed age band of an ``alter`` rule (else from the named groups).
     quelle : str
         File the rule came from (for messages).
+    auslassen : bool
+        An ``alter`` rule with ``code: null``: matching age bands are not used.
     """
 
     muster: re.Pattern[str]
@@ -103,6 +105,7 @@ class Regel:
     von: int | None = None
     bis: int | None = None
     quelle: str = ""
+    auslassen: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,7 @@ def _rule(section: str, entry: Any, datei: str, key: str,
             problems.add(datei, "'von' und 'bis' nur gemeinsam angeben", "Bitte beide Werte "
                          "oder keinen (dann benannte Gruppen im Muster) eintragen",
                          spalte=key)
-        if pattern is not None and von is None and not (
+        if pattern is not None and von is None and "code" not in entry and not (
                 {"von", "bis", "bis_unter"} & set(pattern.groupindex)):
             problems.add(datei, "Altersregel ohne Altersangabe", "Bitte 'von:' und 'bis:' "
                          "angeben oder im Muster Gruppen (?P<von>…) und (?P<bis>…) bzw. "
@@ -213,8 +216,9 @@ def _rule(section: str, entry: Any, datei: str, key: str,
     if pattern is None:
         return None
     erklaerung = entry.get("erklaerung") or ""
+    auslassen = section == "alter" and "code" in entry and code is None
     return Regel(pattern, code if section != "alter" else None, str(erklaerung).strip(),
-                 von, bis, datei)
+                 von, bis, datei, auslassen)
 
 
 def normalise_label(text: str) -> str:
@@ -711,6 +715,8 @@ def _classify_label(t: str, original: str, z: _Zelle, zuordnung: Zuordnung,
         return _set(z, "geschlecht", hit[0].code, original)
     hit = _match(zuordnung.alter, t)
     if hit is not None:
+        if hit[0].auslassen:
+            return f"'{original}' bewusst nicht verwendet: {hit[0].erklaerung or 'code: null'}"
         band = _age(*hit)
         if band is None:
             return f"Altersgruppe '{original}' nicht lesbar"

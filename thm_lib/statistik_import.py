@@ -105,9 +105,12 @@ def importiere_statistik(datei: Path, arbeitsmappe: Path, *, zuordnung: Path | N
     mapping = lade_zuordnung(arbeitsmappe, zuordnung)
     annahmen = load_annahmen(find_file(arbeitsmappe, "annahmen.yaml"))
     kreis = annahmen["kreis"].get("ags")
-    gebiete = read_gebiete(arbeitsmappe, str(kreis).strip() if kreis else None, [])
+    warnungen: list[str] = []
+    gebiete = read_gebiete(arbeitsmappe, str(kreis).strip() if kreis else None, warnungen)
     roh = parse_statistik(datei.read_bytes(), datei.name)
-    return zielgruppe_aus_statistik(roh, mapping, gebiete.drop(columns="geometry"), tag)
+    ergebnis = zielgruppe_aus_statistik(roh, mapping, gebiete.drop(columns="geometry"), tag)
+    ergebnis.bericht.hinweise.extend(warnungen)
+    return ergebnis
 
 
 def schreibe_zielgruppe(ergebnis: ImportErgebnis, arbeitsmappe: Path, *,
