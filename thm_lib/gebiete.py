@@ -102,7 +102,7 @@ def vg250_filter(path: Path, layer: str | None, kreis_ags: str | None) -> str | 
     Parameters
     ----------
     path : Path
-        The Gemeinde layer's file (shapefile, GeoPackage, GeoJSON).
+        The Gemeinde layer's file; only shapefiles and GeoPackages are filtered.
     layer : str or None
         Layer name (GeoPackage).
     kreis_ags : str or None
@@ -117,6 +117,8 @@ def vg250_filter(path: Path, layer: str | None, kreis_ags: str | None) -> str | 
     """
     if not kreis_ags or not re.fullmatch(r"\d{2,5}", str(kreis_ags).strip()):
         return None  # no Kreis, or not digits (then never put into SQL)
+    if path.suffix.lower() not in (".shp", ".gpkg"):
+        return None  # the BKG ships VG250 as shapefile or GeoPackage; GeoJSON is read whole
     info = pyogrio.read_info(path, layer=layer)
     fields = [str(f) for f in info["fields"]]
     by_upper = {f.upper(): f for f in fields}
