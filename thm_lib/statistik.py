@@ -55,8 +55,10 @@ FORMAT_TABELLE = "Regionaldatenbank-Tabelle (CSV)"
 
 #: Destatis "nichts vorhanden": read as 0.
 NICHTS = "-"
+#: Spellings of "nichts vorhanden" (Excel's autocorrect makes an en dash of "-").
+NICHTS_SCHREIBWEISEN = frozenset({NICHTS, "\u2013"})
 #: Destatis symbols and letters that mean "unknown"; written as the symbol (missing, not 0).
-UNBEKANNT = frozenset(PLACEHOLDERS - {NICHTS})
+UNBEKANNT = frozenset(PLACEHOLDERS - NICHTS_SCHREIBWEISEN)
 #: Symbol written for a sum of unknown parts with different symbols.
 UNBEKANNT_STANDARD = "."
 #: Upper age of open bands ("65 Jahre und mehr").
@@ -734,7 +736,7 @@ def _set(z: _Zelle, name: str, value: Any, original: str) -> str:
 
 def _read_value(z: _Zelle, datei: str, problems: ProblemCollector) -> None:
     text = z.wert.text.strip()
-    if text == NICHTS:
+    if text in NICHTS_SCHREIBWEISEN:
         z.anzahl = 0
         z.symbol = NICHTS
     elif text.lower() in UNBEKANNT:
