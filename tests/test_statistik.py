@@ -153,6 +153,29 @@ def test_regional_kreis_table_is_split_by_population_share(mappe: Path) -> None:
     assert len(z) == (4 * 6 + 6) * 12
 
 
+def test_regional_excel_download_reads_like_the_csv(mappe: Path, tmp_path: Path) -> None:
+    """The same Regionaldatenbank table as .xlsx: dates and numbers as Excel values."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    for line in REGIO.read_bytes().decode("latin-1").splitlines():
+        cells: list[object] = line.split(";")
+        if cells[0][:2] == "31" and len(cells) > 4:
+            cells[0] = datetime.strptime(cells[0], "%d.%m.%Y")
+            cells[4:] = [int(c) if c.isdigit() else c for c in cells[4:]]
+        sheet.append([c if c != "" else None for c in cells])
+    xlsx = tmp_path / "12531-02-02-4.xlsx"
+    wb.save(xlsx)
+    from_csv = importiere_statistik(REGIO, mappe)
+    from_xlsx = importiere_statistik(xlsx, mappe)
+    pd.testing.assert_frame_equal(from_csv.zielgruppe, from_xlsx.zielgruppe)
+    assert from_xlsx.bericht.tabelle == "12531-02-02-4"
+    assert from_xlsx.bericht.status_summen == from_csv.bericht.status_summen
+
+
 def test_regional_report_says_estimated_and_how(mappe: Path) -> None:
     b = importiere_statistik(REGIO, mappe).bericht
     assert b.format == statistik.FORMAT_TABELLE and b.tabelle == "12531-02-02-4"

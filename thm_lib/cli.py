@@ -117,8 +117,9 @@ def import_() -> None:
               help="Eine vorhandene zielgruppe.csv überschreiben.")
 def import_statistik(datei: Path, arbeitsmappe: Path, zuordnung: Path | None,
                      stichtag: str | None, ersetzen: bool) -> None:
-    """Statistiktabelle (GENESIS-Flat-CSV oder Regionaldatenbank-CSV) als zielgruppe.csv
-    in die ARBEITSMAPPE schreiben, mit Bericht über Übernommenes und Ausgelassenes."""
+    """Statistiktabelle (GENESIS-Flat-CSV/ZIP oder Regionaldatenbank-CSV/-Excel) als
+    zielgruppe.csv in die ARBEITSMAPPE schreiben, mit Bericht über Übernommenes und
+    Ausgelassenes."""
     from thm_lib.statistik_import import importiere_statistik, schreibe_zielgruppe
 
     try:

@@ -9,7 +9,8 @@ access (the command ``thm import statistik`` reads and writes, see
   ``value_variable_code/label``, ``k_variable_code``,
   ``k_variable_attribute_code/label`` (k = 1, 2, ...), optional quality
   columns ending in ``_q``; UTF-8, ``;``, possibly zipped.
-- Regionaldatenbank table CSV: Latin-1, ``;``, title lines, one or more header
+- Regionaldatenbank table CSV (or the same table as .xlsx): Latin-1, ``;``,
+  title lines, one or more header
   rows (merged cells left empty), data rows ``[Zeit;] Schlüssel; Name;
   [Zeilenmerkmale;] Werte``, a footer from ``__________`` with
   "© Statistische Ämter …" and "Stand: …". The key length gives the level
@@ -303,6 +304,8 @@ def parse_statistik(data: bytes, datei: str) -> Rohtabelle:
     DataError
         When the format is not recognised or the table is damaged.
     """
+    if data[:4] == b"PK\x03\x04" and _is_xlsx(data):
+        return _parse_tabelle(_xlsx_rows(data, datei), datei)
     if data[:4] == b"PK\x03\x04":
         data, datei = _unzip(data, datei)
     with _ohne_gc():
@@ -329,6 +332,41 @@ def _ohne_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _is_xlsx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _xlsx_rows(data: bytes, datei: str) -> list[list[str]]:
+    """Rows of the first visible sheet of a Regionaldatenbank Excel download, as text."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many types on damaged files
+        raise DataError([Problem(datei, "Excel-Datei kann nicht geöffnet werden",
+                                 "Bitte die Tabelle neu herunterladen (oder als CSV)")]) from None
+    try:
+        sheet = next(ws for ws in wb.worksheets if ws.sheet_state == "visible")
+        return [[_xlsx_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _xlsx_text(value: object) -> str:
+    """A cell as the CSV download writes it (dates TT.MM.JJJJ, whole numbers without .0)."""
+    if value is None:
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _unzip(data: bytes, datei: str) -> tuple[bytes, str]:
