@@ -10,9 +10,8 @@ access (the command ``thm import statistik`` reads and writes, see
   ``k_variable_attribute_code/label`` (k = 1, 2, ...), optional quality
   columns ending in ``_q``; UTF-8, ``;``, possibly zipped.
 - Regionaldatenbank table CSV (or the same table as .xlsx): Latin-1, ``;``,
-  title lines, one or more header
-  rows (merged cells left empty), data rows ``[Zeit;] Schlüssel; Name;
-  [Zeilenmerkmale;] Werte``, a footer from ``__________`` with
+  title lines, one or more header rows (merged cells left empty), data rows
+  ``[Zeit;] Schlüssel; Name; [Zeilenmerkmale;] Werte``, a footer from ``__________`` with
   "© Statistische Ämter …" and "Stand: …". The key length gives the level
   (2 Land, 3 Regierungsbezirk, 5 Kreis, 8 Gemeinde, 9 Gemeindeverband).
 
