@@ -105,7 +105,8 @@ def test_vg250_shapefile(tmp_path):
     warn: list[str] = []
     gebiete = read_gebiete(tmp_path, KREIS, warn)
     check_vg250(gebiete)
-    assert any("GF = 4" in w and "2 Flächen" in w for w in warn)  # lake + neighbour Kreis
+    # The lake is left out; the neighbour Kreis is not even read (VG250 attribute filter).
+    assert any("GF = 4" in w and "1 Flächen" in w for w in warn)
 
 
 def test_vg250_geopackage_layer(tmp_path):

@@ -111,5 +111,63 @@ def app(port: int, arbeitsmappe: Path | None, open_browser: bool, vorheizen: boo
     sys.exit(serve(port, arbeitsmappe, open_browser, preheat=vorheizen))
 
 
+@main.group("import")
+def import_() -> None:
+    """Daten aus amtlichen Quellen in eine Arbeitsmappe übernehmen."""
+
+
+@import_.command("statistik")
+@click.argument("datei", type=click.Path(path_type=Path))
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path))
+@click.option("--zuordnung", type=click.Path(path_type=Path), default=None,
+              help="Eigene Zuordnungsdatei (YAML) für Status, Alter und Geschlecht; hat "
+                   "Vorrang vor statistik_zuordnung.yaml der Arbeitsmappe und dem Standard.")
+@click.option("--stichtag", default=None,
+              help="Stichtag TT.MM.JJJJ, falls die Tabelle keinen nennt.")
+@click.option("--ersetzen", is_flag=True,
+              help="Eine vorhandene zielgruppe.csv überschreiben.")
+def import_statistik(datei: Path, arbeitsmappe: Path, zuordnung: Path | None,
+                     stichtag: str | None, ersetzen: bool) -> None:
+    """Statistiktabelle (GENESIS-Flat-CSV/ZIP oder Regionaldatenbank-CSV/-Excel) als
+    zielgruppe.csv in die ARBEITSMAPPE schreiben, mit Bericht über Übernommenes und
+    Ausgelassenes."""
+    from thm_lib.statistik_import import importiere_statistik, schreibe_zielgruppe
+
+    try:
+        ergebnis = importiere_statistik(datei, arbeitsmappe, zuordnung=zuordnung,
+                                        stichtag=stichtag)
+        click.echo(ergebnis.bericht.text())
+        path = schreibe_zielgruppe(ergebnis, arbeitsmappe, ersetzen=ersetzen)
+    except DataError as exc:
+        _fail(exc)
+    click.echo(f"Geschrieben: {path} – Prüfen mit: thm zusammenfassung {arbeitsmappe}")
+
+
+@main.group("export")
+def export() -> None:
+    """Ergebnisse für andere Programme ausgeben (nur veröffentlichbare Zahlen)."""
+
+
+@export.command("gpkg")
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path))
+@click.argument("datei", type=click.Path(path_type=Path))
+@click.option("--handlungsfeld", default=None,
+              help="Handlungsfeld, dessen Versorgungsklassen der Standardstil zeigt "
+                   "(Standard: das erste); die anderen sind als Stile gespeichert.")
+def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> None:
+    """GeoPackage für QGIS schreiben: Ebenen 'gemeinden' (Zielgruppe, Versorgung, Lücken;
+    kleine Zahlen gesperrt) und 'angebote', EPSG:25832, mit QGIS-Stil."""
+    from thm_lib.geopackage import export_geopackage
+    from thm_lib.io import load_workspace
+
+    try:
+        ws = load_workspace(arbeitsmappe)
+        path = export_geopackage(ws, datei, handlungsfeld)
+    except DataError as exc:
+        _fail(exc)
+    click.echo(f"GeoPackage geschrieben: {path} (Ebenen gemeinden, angebote; Stil "
+               "'Versorgung …' in layer_styles; gesperrte Werte sind leer/NULL)")
+
+
 if __name__ == "__main__":
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,7 +52,9 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     """Read, check and normalise the Gemeinden to ``ags``, ``name``, ``einwohner``, ``plz``.
 
     VG250 input keeps land areas (``GF == 4``), dissolves by ``AGS`` and, when
-    ``kreis_ags`` (5 digits) is set, keeps that Kreis only. The result is in
+    ``kreis_ags`` (2 to 5 digits) is set, reads only that Kreis through an
+    attribute filter (:func:`vg250_filter`), so a VG250 file of all Germany
+    costs the time of the Kreis, not of the country. The result is in
     EPSG:25832.
 
     Raises
@@ -62,7 +65,8 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     path, layer = find_gebiete(folder)
     datei = path.name
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+        where = vg250_filter(path, layer, kreis_ags)
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", where=where)
     except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
         raise DataError([Problem(datei, "Geodatei kann nicht gelesen werden (beschädigt oder "
                                  "kein unterstütztes Format)",
@@ -71,6 +75,10 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     if frame.crs is None:
         raise DataError([Problem(datei, "Koordinatensystem (CRS) fehlt", "Bitte die Datei mit "
                                  "Koordinatensystem speichern (z. B. EPSG:25832)")])
+    if len(frame) == 0 and where is not None:
+        raise DataError([Problem(datei, f"keine Landflächen (GF = 4) mit AGS-Anfang {kreis_ags} "
+                                 "(annahmen.yaml: kreis.ags) gefunden", "Bitte kreis.ags in "
+                                 "annahmen.yaml und die VG250-Datei prüfen")])
     if len(frame) == 0:
         raise DataError([Problem(datei, "Datei enthält keine Gemeinden", "Bitte die "
                                  "Gemeindegrenzen des Kreises eintragen")])
@@ -86,6 +94,43 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
                                  "umrechnen", "Bitte das "
                                  "Koordinatensystem der Datei prüfen")]) from None
     return _normalise(frame, datei, warnings)
+
+
+def vg250_filter(path: Path, layer: str | None, kreis_ags: str | None) -> str | None:
+    """Attribute filter that reads only the Kreis from a VG250 file of all Germany.
+
+    Parameters
+    ----------
+    path : Path
+        The Gemeinde layer's file; only shapefiles and GeoPackages are filtered.
+    layer : str or None
+        Layer name (GeoPackage).
+    kreis_ags : str or None
+        ``annahmen.kreis.ags`` (2 to 5 digits).
+
+    Returns
+    -------
+    str or None
+        An OGR SQL ``where`` clause (``AGS LIKE '05899%'``) for a VG250 layer
+        (fields ``AGS``, ``GEN``, ``GF``) when ``kreis_ags`` is set; ``None``
+        otherwise (the whole file is read).
+    """
+    if not kreis_ags or not re.fullmatch(r"\d{2,5}", str(kreis_ags).strip()):
+        return None  # no Kreis, or not digits (then never put into SQL)
+    if path.suffix.lower() not in (".shp", ".gpkg"):
+        return None  # the BKG ships VG250 as shapefile or GeoPackage; GeoJSON is read whole
+    info = pyogrio.read_info(path, layer=layer)
+    fields = [str(f) for f in info["fields"]]
+    by_upper = {f.upper(): f for f in fields}
+    if not {"AGS", "GEN", "GF"} <= set(by_upper):
+        return None
+    prefix = str(kreis_ags).strip()
+    name = by_upper["AGS"]
+    if str(info["dtypes"][fields.index(name)]).startswith(("int", "float")):
+        # AGS stored as a number (leading zero lost): the prefix is a range of numbers
+        lower = int(prefix.ljust(8, "0"))
+        return f"{name} >= {lower} AND {name} < {lower + 10 ** (8 - len(prefix))}"
+    return f"{name} LIKE '{prefix}%'"
 
 
 def _check_coordinates(frame: gpd.GeoDataFrame, datei: str) -> None:
@@ -112,6 +157,12 @@ def _from_vg250(frame: gpd.GeoDataFrame, datei: str, kreis_ags: str | None,
         raise DataError([Problem(datei, f"keine Landflächen (GF = 4){where} gefunden",
                                  "Bitte kreis.ags in annahmen.yaml und die VG250-Datei "
                                  "prüfen")])
+    kreise = land["AGS"].str[:5].nunique()
+    if not kreis_ags and kreise > 1:
+        warnings.append(f"{datei}: die VG250-Datei enthält {kreise} Kreise und alle werden "
+                        "gelesen. Für eine Datei von ganz Deutschland bitte in annahmen.yaml "
+                        "kreis.ags (z. B. \"05558\") setzen: dann wird nur dieser Kreis "
+                        "gelesen.")
     dropped = len(frame) - len(land)
     if dropped:
         warnings.append(f"{datei}: {dropped} Flächen ohne GF = 4 (z. B. Wasserflächen) oder "

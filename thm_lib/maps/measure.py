@@ -123,8 +123,6 @@ def gap_class_measure(coverage: Any, handlungsfeld: str) -> Measure:
     Colours: Unterversorgung red, bedarfsgerecht green, Überversorgung blue,
     kein Bedarf light grey (the classes of :func:`thm_lib.coverage.gap_class`).
     """
-    from thm_lib.coverage import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
-
     table = getattr(coverage, "gemeinden", coverage)
     rows = table[table["handlungsfeld"] == handlungsfeld]
     if rows.empty:
@@ -132,10 +130,21 @@ def gap_class_measure(coverage: Any, handlungsfeld: str) -> Measure:
     rows = rows.set_index(rows["ags"].astype(str))
     details = rows["versorgungsgrad"].map(
         lambda v: "" if pd.isna(v) else f"Versorgungsgrad {zahl(float(v), 0)} %")
-    cats = ((KLASSE_UNTER, "#d7191c"), (KLASSE_OK, "#a6d96a"), (KLASSE_UEBER, "#2b83ba"),
-            (KLASSE_KEIN_BEDARF, "#f0f0f0"))
     return Measure(values=rows["klasse"], label=f"Versorgung {handlungsfeld}", kind="klasse",
-                   categories=cats, details=details)
+                   categories=gap_class_colours(), details=details)
+
+
+def gap_class_colours() -> tuple[tuple[str, str], ...]:
+    """Gap class and its colour, in legend order: the one colour rule of maps and exports.
+
+    Unterversorgung red, bedarfsgerecht green, Überversorgung blue, kein Bedarf
+    light grey (the classes of :func:`thm_lib.coverage.gap_class`); hidden
+    values use :data:`SUPPRESSED_COLOR`.
+    """
+    from thm_lib.coverage import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
+
+    return ((KLASSE_UNTER, "#d7191c"), (KLASSE_OK, "#a6d96a"), (KLASSE_UEBER, "#2b83ba"),
+            (KLASSE_KEIN_BEDARF, "#f0f0f0"))
 
 
 def coverage_measure(coverage: Any, column: str, handlungsfeld: str) -> Measure:
