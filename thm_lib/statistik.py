@@ -46,19 +46,15 @@ import numpy as np
 import pandas as pd
 
 from thm_lib import labels, schemas
-from thm_lib.columns import PLACEHOLDERS, CellError, parse_int
+from thm_lib.columns import CellError, parse_int, statistik_symbol
 from thm_lib.errors import DataError, Problem, ProblemCollector
 from thm_lib.formats import zahl
 
 FORMAT_FLAT = "GENESIS-Online Flat-CSV (ffcsv)"
 FORMAT_TABELLE = "Regionaldatenbank-Tabelle (CSV)"
 
-#: Destatis "nichts vorhanden": read as 0.
+#: Destatis "nichts vorhanden" as written into ``zielgruppe.csv`` (read back as 0).
 NICHTS = "-"
-#: Spellings of "nichts vorhanden" (Excel's autocorrect makes an en dash of "-").
-NICHTS_SCHREIBWEISEN = frozenset({NICHTS, "\u2013"})
-#: Destatis symbols and letters that mean "unknown"; written as the symbol (missing, not 0).
-UNBEKANNT = frozenset(PLACEHOLDERS - NICHTS_SCHREIBWEISEN)
 #: Symbol written for a sum of unknown parts with different symbols.
 UNBEKANNT_STANDARD = "."
 #: Upper age of open bands ("65 Jahre und mehr").
@@ -469,7 +465,7 @@ def _is_period(text: str) -> bool:
 
 def _is_value(text: str) -> bool:
     t = text.strip()
-    if t.lower() in PLACEHOLDERS:
+    if statistik_symbol(t)[0]:
         return True
     try:
         parse_int(t)
@@ -773,10 +769,11 @@ def _set(z: _Zelle, name: str, value: Any, original: str) -> str:
 
 def _read_value(z: _Zelle, datei: str, problems: ProblemCollector) -> None:
     text = z.wert.text.strip()
-    if text in NICHTS_SCHREIBWEISEN:
+    symbol, value = statistik_symbol(text)  # the one rule for Destatis symbols (columns.py)
+    if symbol and value == 0:
         z.anzahl = 0
         z.symbol = NICHTS
-    elif text.lower() in UNBEKANNT:
+    elif symbol:
         z.symbol = text.lower() if text.lower() != "…" else "..."
     else:
         try:
