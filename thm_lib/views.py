@@ -3,7 +3,10 @@
 Each function takes analysis results, limits them to a Kommune (``ags``) or
 keeps the whole Kreis (``ags == ""``), and returns a
 :class:`~thm_lib.suppression.PublishedTable` (counts of persons) or a frame
-marked public (estimates, offers, positions, money). No computation of its own.
+marked public (estimates, offers, positions, money). No computation of its own:
+the numbers and their hiding pattern come from the publication layer
+(:func:`thm_lib.publication.fuer`, one per Workspace), so every table, map,
+report and app hides the same quantity in the same places.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from thm_lib import labels, target_group
+from thm_lib import labels, publication
 from thm_lib.coverage import CoverageResult
 from thm_lib.staffing import EBENE_KREIS, REGEL_SCHLUESSEL, stellenbemessung
 from thm_lib.suppression import (
@@ -25,18 +28,14 @@ from thm_lib.suppression import (
 )
 from thm_lib.workspace import Workspace
 
-TOTAL = "Insgesamt"
-KREIS = "__kreis__"
+TOTAL = publication.TOTAL
+KREIS = publication.KREIS
 """Row key (and app dropdown value) of the whole Kreis."""
 
 
 def schwelle(ws: Workspace) -> int:
     """The configured suppression threshold."""
     return int(ws.annahmen["datenschutz"]["schwelle"])
-
-
-def _status_labels(ws: Workspace) -> dict[str, str]:
-    return {s: labels.STATUS_LABEL[s] for s in ws.annahmen["zielgruppe"]["status"]}
 
 
 KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
@@ -50,19 +49,7 @@ def zielgruppe_je_gemeinde(ws: Workspace, ags: str = "", stichtag: pd.Timestamp 
     A Kommune gets its row of the Kreis table, with the Kreis table's hidden
     cells: suppressing its row alone could show a cell the Kreis table hides.
     """
-    tag = ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
-    seg = target_group.segments(ws.zielgruppe, ws.annahmen, tag)
-    wide = target_group.per_gemeinde(seg, ws.gebiete)
-    status = list(ws.annahmen["zielgruppe"]["status"])
-    for s in status:
-        if s not in wide:
-            wide[s] = 0.0
-    table = wide.set_index("name")[[*status, "gesamt"]].round().astype(int)
-    table.loc[TOTAL] = table.sum()
-    table.index.name = "Gemeinde"
-    published = suppress(table, schwelle(ws), total_row=TOTAL, total_col="gesamt",
-                         titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
-                         column_labels={**_status_labels(ws), "gesamt": "Zielgruppe insgesamt"})
+    published = publication.fuer(ws).zielgruppe(stichtag)
     return select_rows(published, [ws.gemeinde_name(ags)]) if ags else published
 
 
@@ -86,19 +73,8 @@ def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
     hidden in one Gemeinde could be recovered from the Kreis table and the
     others. A Kommune report shows the Kreis table, titled so.
     """
-    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    table = seg.pivot_table(index="altersgruppe", columns="geschlecht", values="personen",
-                            aggfunc="sum", fill_value=0.0)
-    bands = [label for _, _, label in target_group.altersgruppen(ws.annahmen)]
-    sexes = [g for g in labels.GESCHLECHT if g in table.columns]
-    table = table.reindex(index=bands, columns=sexes, fill_value=0.0).round().astype(int)
-    table["gesamt"] = table.sum(axis=1)
-    table.loc[TOTAL] = table.sum()
-    table.index.name = "Altersgruppe"
-    return suppress(table, schwelle(ws), total_row=TOTAL, total_col="gesamt",
-                    titel="Zielgruppe nach Altersgruppe und Geschlecht" + (
-                        KREIS_NUR if ags else ""),
-                    column_labels={**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"})
+    table = publication.fuer(ws).struktur
+    return replace(table, titel=(table.titel or "") + (KREIS_NUR if ags else ""))
 
 
 def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
@@ -119,34 +95,12 @@ def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
 
 def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
     """The Berichtswesen report (internal) for the calendar year of the Stichtag."""
+    if not ags:
+        return publication.fuer(ws).bericht
     from thm_lib.reporting import report_from_workspace
 
     von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
-    return report_from_workspace(ws, von, ws.stichtag, ags=ags or None)
-
-
-def _hide_also(table: PublishedTable, hide: pd.DataFrame,
-               shares: dict[str, list[str]], symbol: str) -> PublishedTable:
-    """Hide further cells (``hide`` True) and the shares derived from any hidden count.
-
-    Hiding more never reveals more: every value that was uncertain stays so.
-    """
-    published, mask, reason = (table.published.copy(), table.mask.copy(),
-                               table.reason.copy())
-    for col in hide.columns:
-        new = hide[col].reindex(mask.index).fillna(False).astype(bool) & ~mask[col]
-        published[col] = published[col].astype(object)
-        published.loc[new, col] = symbol
-        mask.loc[new, col] = True
-        reason.loc[new, col] = "sekundär"
-    for share, counts in shares.items():
-        new = mask[counts].any(axis=1) & ~mask[share]
-        published[share] = published[share].astype(object)
-        published.loc[new, share] = symbol
-        mask.loc[new, share] = True
-        reason.loc[new, share] = "anteil"
-    published.attrs = dict(table.published.attrs)
-    return replace(table, published=published, mask=mask, reason=reason)
+    return report_from_workspace(ws, von, ws.stichtag, ags=ags)
 
 
 def reichweite_tabelle(ws: Workspace) -> PublishedTable:
@@ -156,16 +110,7 @@ def reichweite_tabelle(ws: Workspace) -> PublishedTable:
     hides: both tables publish the same numbers, and a cell shown in one but
     hidden in the other would be recoverable.
     """
-    table = berichtsjahr(ws).published(schwelle(ws))["Reichweite"]
-    zg = zielgruppe_je_gemeinde(ws)
-    status = list(ws.annahmen["zielgruppe"]["status"])
-    by_name = dict(zip(ws.gebiete["name"], ws.gebiete["ags"], strict=True))
-    hide = zg.mask.rename(index=lambda n: by_name.get(n, n))
-    hide = hide.rename(columns={**{s: f"zielgruppe_{s}" for s in status},
-                                "gesamt": "zielgruppe"})
-    shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in status}
-    shares["reichweite"] = ["klient_innen", "zielgruppe"]
-    return _hide_also(table, hide, shares, zeichen_geheim(ws))
+    return publication.fuer(ws).reichweite
 
 
 def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
@@ -202,8 +147,7 @@ def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
     Kreis only (Kommune tables would add up to the Kreis table and reveal
     hidden cells by differencing).
     """
-    kreis = berichtsjahr(ws).published(schwelle(ws))
-    kreis["Reichweite"] = reichweite_tabelle(ws)
+    kreis = dict(publication.fuer(ws).bericht_tabellen)
     if not ags:
         return kreis
     return {name: select_rows(table, [ags]) if name in ("Fallzahlen", "Reichweite")
@@ -321,15 +265,11 @@ def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
     ``fallzahl_personen`` (target group for the caseload model), rounded.
     Positions derived proportionally from a hidden count must be hidden as
     well (see :func:`stellen_gesperrt`), since the assumptions are public.
+    Each count carries the mask of the target-group cell(s) it equals
+    (:meth:`thm_lib.publication.Publication.personen`): shown only where it
+    follows from shown cells of the target-group table of its Stichtag.
     """
-    cols = ["faq_personen", "fallzahl_personen"]
-    b = bemessung.assign(ags=bemessung["ags"].astype(str))
-    b.loc[b["ebene"] == EBENE_KREIS, "ags"] = KREIS
-    table = b.set_index("ags")[cols].round().astype("int64")
-    return suppress(table, schwelle(ws), count_cols=cols, total_row=KREIS, row_sums=False,
-                    col_sums=True, symbol=zeichen_geheim(ws), titel="Gezählte Personen",
-                    column_labels={"faq_personen": "Personen (FAQ-Zählung)",
-                                   "fallzahl_personen": "Zielgruppe (Fallzahlmodell)"})
+    return publication.fuer(ws).personen(bemessung)
 
 
 def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict[str, bool]:
@@ -386,17 +326,13 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = "") -> pd
 def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
     """True per row of ``result.gemeinden`` whose modelled figures must be hidden.
 
-    Demand is persons × public rates, so it is hidden where the Gemeinde's
-    target group is hidden in :func:`zielgruppe_je_gemeinde` or where the
-    demand itself rounds to a small count (the rule of the apps as well).
+    Demand is persons × public rates, so it is shown only where it follows
+    from shown counts: see
+    :meth:`thm_lib.publication.Publication.versorgung_gesperrt` (any hidden
+    status cell of the Gemeinde, rates that differ by age or sex within a
+    status, a small demand).
     """
-    table = zielgruppe_je_gemeinde(ws)
-    by_name = table.mask["gesamt"]
-    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
-    g = result.gemeinden
-    hidden = g["ags"].map(lambda a: bool(by_name.get(names.get(a), False)))
-    small = g["bedarf"].map(lambda v: 1 <= round(float(v)) < schwelle(ws) if v == v else False)
-    return (hidden | small).astype(bool)
+    return publication.fuer(ws).versorgung_gesperrt(result)
 
 
 #: Scenarios shown in the staffing notebook and the index (see thm_lib.scenarios).
