@@ -442,6 +442,17 @@ class Publication:
         return (~g["ags"].astype(str).isin(shown) | small).astype(bool)
 
 
+def bedarfsquoten(result: Any) -> pd.DataFrame:
+    """The need rates of a coverage result as they may be published
+    (:func:`thm_lib.needs.published_rates` with the result's settings)."""
+    from thm_lib.needs import published_rates
+
+    a = result.annahmen
+    return published_rates(result.bedarfsquoten, int(a["datenschutz"]["schwelle"]),
+                           max(int(a["bedarf"]["mindestfaelle"]), 1),
+                           float(a["bedarf"].get("konfidenz", 0.95)))
+
+
 def hide_derived(table: PublishedTable, hide: pd.DataFrame, shares: dict[str, list[str]],
                  symbol: str) -> PublishedTable:
     """Hide further cells (``hide`` True) and the shares derived from any hidden count.
