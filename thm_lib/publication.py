@@ -442,6 +442,44 @@ class Publication:
         return (~g["ags"].astype(str).isin(shown) | small).astype(bool)
 
 
+#: Header words of figures that are not counts of persons: rates, money, positions, time.
+KEINE_ZAEHLUNG = ("%", "anteil", "quote", "reichweite", "je 1.000", "versorgungsgrad", "€",
+                  "eur", "vzä", "stellen", "fördersatz", "jahr", "monat", "stunden", "minuten",
+                  "km", "schlüssel", "rang")
+#: Header words of counts of persons (checked after :data:`KEINE_ZAEHLUNG`).
+PERSONEN = ("person", "zielgruppe", "klient", "fälle", "fall", "geduldete", "bedarf",
+            "einwilligung")
+#: Header or caption words of inventories (offers, places, fields, areas): not persons.
+INVENTAR = ("angebot", "plätze", "platz", "handlungsfeld", "gemeinden", "einwohner", "ags",
+            "träger", "finanzierung", "szenari")
+
+
+def zaehlt_personen(spalte: str, titel: str = "") -> bool:
+    """Whether a published column counts persons (then 1 .. threshold-1 must never show).
+
+    The privacy scan (:mod:`thm_lib.privacy`) treats every number as a
+    count of persons unless its column header says otherwise: a rate, an
+    amount, positions or time (:data:`KEINE_ZAEHLUNG`), or, when the header
+    names no persons (:data:`PERSONEN`), an inventory of offers, places,
+    Handlungsfelder or areas by header or table title (:data:`INVENTAR`).
+
+    Examples
+    --------
+    >>> zaehlt_personen("Personen (FAQ-Zählung)"), zaehlt_personen("Angebote")
+    (True, False)
+    >>> zaehlt_personen("offen für Duldung", "Angebote je Handlungsfeld")
+    False
+    >>> zaehlt_personen("Duldung"), zaehlt_personen("Unterversorgung (Handlungsfelder)")
+    (True, False)
+    """
+    head, cap = str(spalte).lower(), str(titel).lower()
+    if any(w in head for w in KEINE_ZAEHLUNG):
+        return False
+    if any(w in head for w in PERSONEN):
+        return True
+    return not any(w in head or w in cap for w in INVENTAR)
+
+
 def bedarfsquoten(result: Any) -> pd.DataFrame:
     """The need rates of a coverage result as they may be published
     (:func:`thm_lib.needs.published_rates` with the result's settings)."""
@@ -477,4 +515,5 @@ def hide_derived(table: PublishedTable, hide: pd.DataFrame, shares: dict[str, li
     return replace(table, published=published, mask=mask, reason=reason)
 
 
-__all__ = ["KREIS", "TOTAL", "Publication", "fuer", "hide_derived", "table_from_mask"]
+__all__ = ["KREIS", "TOTAL", "Publication", "bedarfsquoten", "fuer", "hide_derived",
+           "table_from_mask", "zaehlt_personen"]
