@@ -382,10 +382,8 @@ class Publication:
           at least the threshold (else the Kreis age structure minus the shown
           Gemeinden would give it); the smallest shown Gemeinden are hidden
           until this holds;
-        * the demand does not round to a small count.
-
-        The same rule for every Handlungsfeld, so a Gemeinde's coverage is
-        shown for all fields or none.
+        * neither the demand nor the demand of Geduldete without an open
+          offer rounds to a small count (1 .. threshold-1 expected persons).
         """
         return _same_object_cache(self._versorgung, result,
                                   lambda: self._build_versorgung(result))
@@ -438,7 +436,10 @@ class Publication:
             if ok:
                 break
             shown.discard(min(shown, key=lambda a: (float(size.get(a, 0.0)), a)))
-        small = g["bedarf"].map(lambda v: v == v and 1 <= round(float(v)) < t)
+        def is_small(v: Any) -> bool:
+            return bool(v == v and 1 <= round(float(v)) < t)
+
+        small = g["bedarf"].map(is_small) | g["bedarf_geduldete_ohne_angebot"].map(is_small)
         return (~g["ags"].astype(str).isin(shown) | small).astype(bool)
 
 

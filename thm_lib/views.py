@@ -167,8 +167,9 @@ def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
         "angebote": grouped.size(),
         "plaetze": grouped["plaetze"].sum(),
         "offen_duldung": grouped["zugang_duldung"].sum(),
-        "nur_gestattung": grouped.apply(lambda g: int((~g["zugang_duldung"]
-                                                       & g["zugang_gestattung"]).sum())),
+        "nur_gestattung": (~ang["zugang_duldung"].astype(bool)
+                           & ang["zugang_gestattung"].astype(bool)).groupby(
+                               ang["handlungsfeld"]).sum(),
         "aufsuchend": grouped["aufsuchend"].sum(),
     }).reindex(felder, fill_value=0).astype(int)
     table.index.name = "Handlungsfeld"
