@@ -217,3 +217,18 @@ def test_generated_kreis_workbook_passes_the_privacy_scan(klein, tmp_path) -> No
     for ags in klein.gebiete["ags"][:4]:
         paths.append(buendnis_workbook(klein, ags, result, bemessung, tmp_path / f"{ags}.xlsx"))
     assert_clean(paths, klein.faelle["fall_id"])
+
+
+@pytest.mark.parametrize("mass", ["zielgruppe", "je_1000"])
+def test_map_hides_exactly_the_gemeinden_the_table_hides(ws, mass) -> None:
+    # one mask per quantity: the map neither shows a hidden total nor hides a shown one
+    from thm_lib.maps.interactive import gemeinde_layer_data
+
+    zg = views.zielgruppe_je_gemeinde(ws)
+    frame, _ = gemeinde_layer_data(ws.gebiete, views.karten_mass(ws, mass),
+                                   views.schwelle(ws), "quantiles", 5)
+    for ags, name, hidden, text in zip(frame["ags"], ws.gebiete.set_index("ags").loc[
+            frame["ags"], "name"], frame["unterdrueckt"] != "", frame["anzeige"], strict=True):
+        assert hidden == bool(zg.mask.loc[name, "gesamt"]), name
+        if mass == "zielgruppe" and not hidden:
+            assert int(text.replace(".", "")) == int(zg.published.loc[name, "gesamt"])

@@ -446,19 +446,35 @@ def karten_mass(ws: Workspace, mass: str, handlungsfeld: str = "",
     if mass not in KARTENMASSE:
         raise DataError([Problem("Parameter 'kartenmass'", f"unbekanntes Maß '{mass}'",
                                  "Erlaubt: " + ", ".join(KARTENMASSE))])
+    pub = publication.fuer(ws)
+    zg = pub.zielgruppe()
+    to_ags = {pub.name(a): a for a in ws.gebiete["ags"].astype(str)}
+
+    def by_ags(frame: pd.Series) -> pd.Series:
+        out = frame.drop(TOTAL).rename(index=to_ags)
+        out.index.name = "ags"
+        return out
+
     counts = zielgruppe_kartenwerte(ws)
+    reason = by_ags(zg.reason["gesamt"])
+    sym = zeichen_geheim(ws)
     if mass == "zielgruppe":
-        return maps.count_measure(counts)
+        return replace(maps.count_measure(counts), gesperrt=reason, zeichen=sym)
     if mass == "je_1000":
         einwohner = ws.gebiete.set_index("ags")["einwohner"].astype(float)
-        return maps.rate_measure(counts / einwohner.reindex(counts.index) * 1000)
+        rate = maps.rate_measure(counts / einwohner.reindex(counts.index) * 1000)
+        return replace(rate, gesperrt=reason.map(lambda r: "sekundär" if r else ""),
+                       zeichen=sym)
     if mass == "reichweite":
         table = kennzahlen_tabelle(ws)
         share = table.published["reichweite"].drop(KREIS)
         shown = pd.to_numeric(share.where(~table.mask["reichweite"].drop(KREIS)),
                               errors="coerce")
-        return maps.reach_measure(pd.DataFrame({"ags": shown.index, "reichweite": shown}),
-                                  label=KARTENMASSE[mass])
+        measure = maps.reach_measure(pd.DataFrame({"ags": shown.index, "reichweite": shown}),
+                                     label=KARTENMASSE[mass])
+        hidden = table.mask["reichweite"].drop(KREIS)
+        return replace(measure, gesperrt=hidden.map(lambda h: "sekundär" if h else ""),
+                       zeichen=sym)
     if result is None:
         from thm_lib.coverage import analyse
 
@@ -473,4 +489,5 @@ def karten_mass(ws: Workspace, mass: str, handlungsfeld: str = "",
     hidden.index = result.gemeinden.loc[rows, "ags"].astype(str).to_numpy()
     values = measure.values.copy()
     values[hidden.reindex(values.index).fillna(False).to_numpy(dtype=bool)] = float("nan")
-    return replace(measure, values=values)
+    return replace(measure, values=values, zeichen=sym,
+                   gesperrt=hidden.map(lambda h: "sekundär" if h else ""))
