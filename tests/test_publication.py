@@ -227,8 +227,9 @@ def test_map_hides_exactly_the_gemeinden_the_table_hides(ws, mass) -> None:
     zg = views.zielgruppe_je_gemeinde(ws)
     frame, _ = gemeinde_layer_data(ws.gebiete, views.karten_mass(ws, mass),
                                    views.schwelle(ws), "quantiles", 5)
-    for ags, name, hidden, text in zip(frame["ags"], ws.gebiete.set_index("ags").loc[
-            frame["ags"], "name"], frame["unterdrueckt"] != "", frame["anzeige"], strict=True):
+    names = ws.gebiete.set_index("ags").loc[frame["ags"], "name"]
+    for name, hidden, text in zip(names, frame["unterdrueckt"] != "", frame["anzeige"],
+                                  strict=True):
         assert hidden == bool(zg.mask.loc[name, "gesamt"]), name
         if mass == "zielgruppe" and not hidden:
             assert int(text.replace(".", "")) == int(zg.published.loc[name, "gesamt"])
