@@ -147,7 +147,8 @@ def quoten_tabelle(result: Any) -> pd.DataFrame:
 def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int = 2) -> Any:
     """Display a table with German number formats (1.234,56; 90 %; ja/nein; – for missing).
 
-    Text cells (e.g. the suppression symbols) are shown as they are.
+    Text cells (e.g. the suppression symbols) are shown as they are. The
+    title of a published frame (``attrs["thm_titel"]``) becomes the caption.
     """
     from thm_lib import formats
 
@@ -158,6 +159,8 @@ def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int =
         return formats.zahl(v, 0 if whole else nachkomma)
 
     styler = frame.style.format(number)
+    if frame.attrs.get("thm_titel"):  # the caption tells readers and the privacy scan what
+        styler = styler.set_caption(str(frame.attrs["thm_titel"]))  # the table counts
     present = [c for c in prozent if c in frame.columns]
     return styler.format(formats.prozent, subset=present) if present else styler
 

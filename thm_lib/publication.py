@@ -446,7 +446,7 @@ class Publication:
 #: Header words of figures that are not counts of persons: rates, money, positions, time.
 KEINE_ZAEHLUNG = ("%", "anteil", "quote", "reichweite", "je 1.000", "versorgungsgrad", "€",
                   "eur", "vzä", "stellen", "fördersatz", "jahr", "monat", "stunden", "minuten",
-                  "km", "schlüssel", "rang")
+                  "km", "schlüssel", "rang", "gewicht", "beitrag", "reisezeit", "entfernung")
 #: Header words of counts of persons (checked after :data:`KEINE_ZAEHLUNG`).
 PERSONEN = ("person", "zielgruppe", "klient", "fälle", "fall", "geduldete", "bedarf",
             "einwilligung")
