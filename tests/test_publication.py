@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from thm_lib import coverage, staffing, views
 from thm_lib import notebook as nb
@@ -233,3 +235,31 @@ def test_map_hides_exactly_the_gemeinden_the_table_hides(ws, mass) -> None:
         assert hidden == bool(zg.mask.loc[name, "gesamt"]), name
         if mass == "zielgruppe" and not hidden:
             assert int(text.replace(".", "")) == int(zg.published.loc[name, "gesamt"])
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(6, 24),
+       mean=st.sampled_from([0.1, 0.2, 0.35, 0.6]))
+def test_property_one_mask_per_quantity_in_random_small_kreise(tmp_path_factory, seed, n,
+                                                                mean) -> None:
+    ws = load_workspace(write_kreis(tmp_path_factory.mktemp("zufall"), seed=seed, n=n,
+                                    mean=mean, faelle=120))
+    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+    bemessung = staffing.stellenbemessung(ws)
+    personen = views.personen_tabelle(ws, bemessung)
+    for _, r in bemessung[bemessung["ebene"] != "kreis"].iterrows():
+        shown, mask = _row_of_stichtag(ws, r["ags"], r["faq_stichtag"])
+        assert bool(personen.mask.loc[r["ags"], "faq_personen"]) == bool(mask["duldung"])
+    zg = views.zielgruppe_je_gemeinde(ws)
+    reach = views.reichweite_tabelle(ws)
+    for ags, name in names.items():
+        assert bool(reach.mask.loc[ags, "zielgruppe"]) == bool(zg.mask.loc[name, "gesamt"])
+        if not personen.mask.loc[ags, "fallzahl_personen"]:
+            assert int(personen.published.loc[ags, "fallzahl_personen"]) in {
+                int(zg.published.loc[name, c]) for c in zg.published.columns
+                if not zg.mask.loc[name, c]}
+    result = coverage.analyse(ws)
+    hidden = views.versorgung_gesperrt(ws, result)
+    for i, row in result.gemeinden.iterrows():
+        if zg.mask.loc[names[row["ags"]]].any():
+            assert hidden[i]

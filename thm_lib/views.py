@@ -245,8 +245,8 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
     table.index.name = "Handlungsfeld"
     for k in ("passend", "naechstbeste", "kein_angebot"):
         table[f"anteil_{k}"] = table[k] / table["gesamt"].where(table["gesamt"] > 0)
-    return suppress(table, schwelle(ws), count_cols=["passend", "naechstbeste", "kein_angebot",
-                                                     "offen", "gesamt"],
+    return suppress(table, schwelle(ws), symbol=zeichen_geheim(ws),
+                    count_cols=["passend", "naechstbeste", "kein_angebot", "offen", "gesamt"],
                     total_row=TOTAL, total_col="gesamt",
                     share_cols={f"anteil_{k}": [k, "gesamt"]
                                 for k in ("passend", "naechstbeste", "kein_angebot")},
