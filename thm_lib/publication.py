@@ -29,7 +29,6 @@ and decides what may be shown.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -53,30 +52,30 @@ TOTAL = "Insgesamt"
 KREIS = "__kreis__"
 """Row key of the whole Kreis in the staffing and key-figure tables."""
 
-_CACHE: dict[int, tuple[weakref.ref[Any], tuple[Any, ...], Publication]] = {}
+_ATTR = "_thm_publication"
+"""Attribute of the Workspace object holding its layer (not a dataclass field, so
+``dataclasses.replace`` and ``for_kommune`` give a new Workspace without it)."""
 
 
 def _fingerprint(ws: Workspace) -> tuple[Any, ...]:
     d = ws.annahmen["datenschutz"]
     return (ws.stichtag, int(d["schwelle"]), str(d["zeichen_geheim"]), id(ws.zielgruppe),
-            id(ws.faelle), id(ws.annahmen), id(ws.programm))
+            id(ws.faelle), id(ws.bedarfe), id(ws.annahmen), id(ws.programm))
 
 
 def fuer(ws: Workspace) -> Publication:
-    """The publication layer of ``ws``, built once and reused (keyed on the Workspace object).
+    """The publication layer of ``ws``, built once and reused (kept on the Workspace object).
 
     Notebooks, reports, maps and apps that pass the same Workspace get the
-    same layer, hence the same hiding pattern.
+    same layer, hence the same hiding pattern. A Workspace whose settings or
+    data were replaced gets a new layer.
     """
-    key = id(ws)
-    hit = _CACHE.get(key)
     fp = _fingerprint(ws)
-    if hit is not None and hit[0]() is ws and hit[1] == fp:
-        return hit[2]
+    hit = ws.__dict__.get(_ATTR)
+    if hit is not None and hit[0] == fp:
+        return hit[1]
     pub = Publication(ws)
-    for k in [k for k, (ref, _, _) in _CACHE.items() if ref() is None]:
-        del _CACHE[k]
-    _CACHE[key] = (weakref.ref(ws), fp, pub)
+    object.__setattr__(ws, _ATTR, (fp, pub))
     return pub
 
 
