@@ -263,3 +263,14 @@ def test_property_one_mask_per_quantity_in_random_small_kreise(tmp_path_factory,
     for i, row in result.gemeinden.iterrows():
         if zg.mask.loc[names[row["ags"]]].any():
             assert hidden[i]
+
+
+def test_clients_equal_to_active_cases_carry_the_fallzahlen_mask(ws) -> None:
+    if ws.faelle is None:
+        pytest.skip("ohne Falldaten")
+    tables = views.bericht_tabellen(ws)
+    fall, reach = tables["Fallzahlen"], tables["Reichweite"]
+    aktiv = fall.internal_unsuppressed["aktiv"]
+    same = aktiv.eq(reach.internal_unsuppressed["klient_innen"].reindex(aktiv.index))
+    for key in aktiv.index[same]:
+        assert bool(fall.mask.loc[key, "aktiv"]) == bool(reach.mask.loc[key, "klient_innen"])

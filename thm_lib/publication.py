@@ -240,7 +240,9 @@ class Publication:
     @cached_property
     def reichweite(self) -> PublishedTable:
         """Reach per Gemeinde and status; its target-group cells carry exactly the mask of
-        :meth:`zielgruppe` (same numbers), the client cells are protected around them."""
+        :meth:`zielgruppe` (same numbers), clients equal to the active cases of
+        "Fallzahlen" carry that table's mask; the other client cells are protected
+        around them."""
         base = self.bericht.published(self.schwelle)["Reichweite"]
         raw = base.internal_unsuppressed.copy()
         raw.attrs = {}
@@ -266,12 +268,20 @@ class Publication:
                   for s in self.status}
         shares["reichweite"] = ["klient_innen", "zielgruppe"]
         total = REPORT_TOTAL if REPORT_TOTAL in raw.index else None
-        table = suppress(raw, self.schwelle, count_cols=list(base.count_cols),
-                         total_row=total, row_groups=groups, share_cols=shares,
-                         symbol=self.zeichen, hidden_elsewhere=zg_cells(zg.mask),
-                         shown_elsewhere=zg_cells(~zg.mask), titel=base.titel,
-                         column_labels=base.column_labels)
-        return table
+        hidden, shown = zg_cells(zg.mask), zg_cells(~zg.mask)
+        # clients in the reach table equal to the active cases of "Fallzahlen" (every case
+        # in the target group) are the same number: same mask
+        fall = self.bericht.published(self.schwelle).get("Fallzahlen")
+        if fall is not None and "aktiv" in fall.mask and "klient_innen" in raw:
+            aktiv = fall.internal_unsuppressed["aktiv"].reindex(raw.index)
+            same = aktiv.eq(raw["klient_innen"]).fillna(False).astype(bool)
+            fmask = fall.mask["aktiv"].reindex(raw.index).fillna(False).astype(bool)
+            hidden.loc[same, "klient_innen"] = fmask[same]
+            shown.loc[same, "klient_innen"] = ~fmask[same]
+        return suppress(raw, self.schwelle, count_cols=list(base.count_cols),
+                        total_row=total, row_groups=groups, share_cols=shares,
+                        symbol=self.zeichen, hidden_elsewhere=hidden, shown_elsewhere=shown,
+                        titel=base.titel, column_labels=base.column_labels)
 
     # ------------------------------------------------------------------ staffing
     def personen(self, bemessung: pd.DataFrame) -> PublishedTable:
