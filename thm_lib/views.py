@@ -409,11 +409,10 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
     table = wide.reindex(columns=[c for c in columns if c in wide.columns]).rename(
         columns=columns).round(2)
     table.index.name = "Szenario"
-    if ags:
-        personen = personen_tabelle(ws, stellenbemessung(ws))
-        if bool(personen.mask.loc[ags].any()):  # every figure scales with a hidden count
-            table = table.astype(object)
-            table.loc[:, :] = zeichen_geheim(ws)
+    personen = personen_tabelle(ws, stellenbemessung(ws))
+    if bool(personen.mask.loc[ags or KREIS].any()):  # every figure scales with a hidden count
+        table = table.astype(object)
+        table.loc[:, :] = zeichen_geheim(ws)
     return mark_public(table, "Szenarien (VZÄ, EUR)", titel="Szenarien im Vergleich")
 
 
