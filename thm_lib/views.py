@@ -71,7 +71,8 @@ def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
 
     Only for the whole Kreis: the Gemeinde tables would add up to it, so a cell
     hidden in one Gemeinde could be recovered from the Kreis table and the
-    others. A Kommune report shows the Kreis table, titled so.
+    others. A Kommune report shows the Kreis table, titled so. Its grand total
+    carries the mask of the Kreis total of :func:`zielgruppe_je_gemeinde`.
     """
     table = publication.fuer(ws).struktur
     return replace(table, titel=(table.titel or "") + (KREIS_NUR if ags else ""))
@@ -106,9 +107,10 @@ def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
 def reichweite_tabelle(ws: Workspace) -> PublishedTable:
     """Reach of THM per Gemeinde and status in the calendar year of the Stichtag (Kreis table).
 
-    The target-group cells hide at least what :func:`zielgruppe_je_gemeinde`
+    The target-group cells hide exactly what :func:`zielgruppe_je_gemeinde`
     hides: both tables publish the same numbers, and a cell shown in one but
-    hidden in the other would be recoverable.
+    hidden in the other would be recoverable
+    (:attr:`thm_lib.publication.Publication.reichweite`).
     """
     return publication.fuer(ws).reichweite
 
