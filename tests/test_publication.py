@@ -274,3 +274,28 @@ def test_clients_equal_to_active_cases_carry_the_fallzahlen_mask(ws) -> None:
     same = aktiv.eq(reach.internal_unsuppressed["klient_innen"].reindex(aktiv.index))
     for key in aktiv.index[same]:
         assert bool(fall.mask.loc[key, "aktiv"]) == bool(reach.mask.loc[key, "klient_innen"])
+
+
+def test_threshold_and_symbol_from_the_settings_in_every_table(tmp_path) -> None:
+    ws = load_workspace(SAMPLE, overrides={"datenschutz": {"schwelle": 4, "zeichen_geheim": "*"}})
+    result = coverage.analyse(ws)
+    bemessung = staffing.stellenbemessung(ws)
+    tables = {"zielgruppe": views.zielgruppe_je_gemeinde(ws),
+              "struktur": views.zielgruppe_struktur(ws),
+              "verlauf": views.zielgruppe_verlauf(ws),
+              "personen": views.personen_tabelle(ws, bemessung),
+              "fallevidenz": views.fallevidenz(result, ws), **views.bericht_tabellen(ws)}
+    for name, table in tables.items():
+        assert table.threshold == 4 and table.symbol == "*", name
+        shown = table.published.to_numpy()[table.mask.to_numpy(dtype=bool)]
+        assert {str(v) for v in shown} <= {"<4", "*"}, name
+    stellen = views.stellen_tabelle(ws, bemessung)
+    assert "." not in set(stellen.astype(str).to_numpy().ravel())
+    from openpyxl import load_workbook
+
+    from thm_lib.report import buendnis_workbook
+
+    path = buendnis_workbook(ws, "", result, bemessung, tmp_path / "b.xlsx")
+    rule = " ".join(str(c.value) for row in load_workbook(path)["Hinweise"].iter_rows()
+                    for c in row if c.value)
+    assert "„<4“" in rule and "„*“" in rule
