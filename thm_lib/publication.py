@@ -29,7 +29,7 @@ and decides what may be shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -37,9 +37,9 @@ import pandas as pd
 
 from thm_lib import labels, target_group
 from thm_lib.suppression import (
-    ANTEIL,
     ATTR_INTERNAL,
     PRIMAER,
+    PUBLISHED_KEY,
     SEKUNDAER,
     PublishedTable,
     is_determined,
@@ -107,7 +107,7 @@ def table_from_mask(values: pd.DataFrame, mask: pd.DataFrame, threshold: int, sy
             else:
                 v = values.loc[r, c]
                 published.loc[r, c] = None if v != v else int(v)
-    published.attrs = {"thm_published": threshold}
+    published.attrs = {PUBLISHED_KEY: threshold}
     internal = values.copy()
     internal.attrs = {ATTR_INTERNAL: True}
     return PublishedTable(published=published, internal_unsuppressed=internal,
@@ -501,29 +501,5 @@ def bedarfsquoten(result: Any) -> pd.DataFrame:
                            float(a["bedarf"].get("konfidenz", 0.95)))
 
 
-def hide_derived(table: PublishedTable, hide: pd.DataFrame, shares: dict[str, list[str]],
-                 symbol: str) -> PublishedTable:
-    """Hide further cells (``hide`` True) and the shares derived from any hidden count.
-
-    Hiding more never reveals more: every value that was uncertain stays so.
-    """
-    published, mask, reason = (table.published.copy(), table.mask.copy(),
-                               table.reason.copy())
-    for col in hide.columns:
-        new = hide[col].reindex(mask.index).fillna(False).astype(bool) & ~mask[col]
-        published[col] = published[col].astype(object)
-        published.loc[new, col] = symbol
-        mask.loc[new, col] = True
-        reason.loc[new, col] = SEKUNDAER
-    for share, counts in shares.items():
-        new = mask[counts].any(axis=1) & ~mask[share]
-        published[share] = published[share].astype(object)
-        published.loc[new, share] = symbol
-        mask.loc[new, share] = True
-        reason.loc[new, share] = ANTEIL
-    published.attrs = dict(table.published.attrs)
-    return replace(table, published=published, mask=mask, reason=reason)
-
-
-__all__ = ["KREIS", "TOTAL", "Publication", "bedarfsquoten", "fuer", "hide_derived",
-           "table_from_mask", "zaehlt_personen"]
+__all__ = ["KREIS", "TOTAL", "Publication", "bedarfsquoten", "fuer", "table_from_mask",
+           "zaehlt_personen"]
