@@ -46,10 +46,20 @@ def test_hidden_target_group_hides_modelled_figures(ws, result) -> None:
     kreis = views.zielgruppe_je_gemeinde(ws)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     g = result.gemeinden
+    # issue 13: demand is persons × rates per status, age band and sex, so it follows any
+    # hidden status cell (not only a hidden total), and where the rates differ by age band
+    # it reveals the Gemeinde's persons per age band: shown only where each is 0 or >= 5
+    from thm_lib import target_group
+
+    t = views.schwelle(ws)
+    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+    bands = seg.groupby(["ags", "status", "altersgruppe"])["personen"].sum().round()
     for i, row in g.iterrows():
-        expected = bool(kreis.mask.loc[names[row["ags"]], "gesamt"]) or (
-            1 <= round(row["bedarf"]) < views.schwelle(ws))
-        assert hidden[i] == expected
+        if kreis.mask.loc[names[row["ags"]]].any() or 1 <= round(row["bedarf"]) < t:
+            assert hidden[i]
+        if not hidden[i]:
+            mine = bands.loc[row["ags"]]
+            assert ((mine == 0) | (mine >= t)).all()
     matrix = views.versorgung_matrix(ws, result)
     symbol = ws.annahmen["datenschutz"]["zeichen_geheim"]
     for i, row in g.iterrows():

@@ -203,7 +203,7 @@ def write_buendnis_workbook(path: str | Path,
                             definitionen: Mapping[str, str] | None = None,
                             labels: Mapping[str, str] | None = None,
                             titel: str = "THM-Werkbank: Auswertung für die Bündniskerngruppe",
-                            erstellt: Any = None) -> Path:
+                            erstellt: Any = None, zeichen: str | None = None) -> Path:
     """Write the Excel workbook for the Bündniskerngruppe, atomically.
 
     Parameters
@@ -231,6 +231,10 @@ def write_buendnis_workbook(path: str | Path,
         Title on the "Hinweise" sheet.
     erstellt : date-like, optional
         Creation date (default today).
+    zeichen : str, optional
+        Mark of hidden cells named in the rule (``annahmen.datenschutz.
+        zeichen_geheim`` of the Workspace); default: the marks of the
+        published tables, else the standard setting.
 
     Returns
     -------
@@ -257,6 +261,8 @@ def write_buendnis_workbook(path: str | Path,
                          "bitte alle mit derselben Schwelle sperren")
     t = thresholds.pop() if thresholds else default_threshold()
     symbols = {p.symbol for _, _, p in accepted if p is not None}
+    if zeichen is not None:
+        symbols.add(str(zeichen))
     symbol = ", ".join(sorted(symbols)) if symbols else default_symbol()
     notes: list[str] = ([f"{k}: {v}" for k, v in hinweise.items()]
                         if isinstance(hinweise, Mapping) else list(hinweise or []))

@@ -130,8 +130,15 @@ def need_rates(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
         out["k"] = np.nan
         out["n"] = 0.0
         out["quelle"] = FALLBACK
+        for level in ("status", "kreis"):
+            out[f"k_{level}"], out[f"n_{level}"] = np.nan, 0.0
         todo = np.ones(len(out), dtype=bool)
         if cases is not None and len(cases):
+            by_status = cases.groupby("status")[feld].agg(["sum", "count"])
+            out["k_status"] = by_status["sum"].reindex(out["status"]).to_numpy(dtype=float)
+            out["n_status"] = by_status["count"].reindex(out["status"]).fillna(0).to_numpy(
+                dtype=float)
+            out["k_kreis"], out["n_kreis"] = float(cases[feld].sum()), float(len(cases))
             for level, cols in POOL_LEVELS:
                 if not todo.any():
                     break
@@ -156,8 +163,85 @@ def need_rates(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
         out.loc[fb, "quote"] = float(defaults.get(feld, np.nan))
         out.loc[fb, ["k", "ki_unten", "ki_oben"]] = np.nan
         rows.append(out)
-    cols = ["handlungsfeld", *SEGMENT, "quote", "k", "n", "ki_unten", "ki_oben", "quelle"]
+    cols = ["handlungsfeld", *SEGMENT, "quote", "k", "n", "ki_unten", "ki_oben", "quelle",
+            "k_status", "n_status", "k_kreis", "n_kreis"]
     return pd.concat(rows, ignore_index=True)[cols]
+
+
+GESPERRT = "gesperrt"
+"""``quelle`` of a published rate withheld because its case numbers are small."""
+
+
+def _safe(k: float, n: float, schwelle: int) -> bool:
+    """True when neither ``k`` nor ``n - k`` is 1 .. schwelle-1."""
+    return not (1 <= k < schwelle) and not (1 <= n - k < schwelle)
+
+
+def published_rates(quoten: pd.DataFrame, schwelle: int, mindestfaelle: int,
+                    konfidenz: float = 0.95) -> pd.DataFrame:
+    """Need rates as they may be published: no rate or interval pins a small number of cases.
+
+    A rate k/n with its Wilson interval determines k and n. Where the cases
+    with the need (k) or without it (n - k) of a shown group number 1 ..
+    ``schwelle``-1, the rates of that status and Handlungsfeld are shown at
+    the status level instead (all age bands and sexes alike, so no finer
+    rate can be subtracted from it); where the status level is small as
+    well, the whole Handlungsfeld is shown at the Kreis level, else withheld
+    (``quelle`` :data:`GESPERRT`, ``quote`` NaN). The pooling minimum
+    (``mindestfaelle``) alone does not protect: 1 case of 30 is 1 case.
+
+    Parameters
+    ----------
+    quoten : pandas.DataFrame
+        From :func:`need_rates` (with the status and Kreis counts).
+    schwelle : int
+        Suppression threshold (``annahmen.datenschutz.schwelle``).
+    mindestfaelle : int
+        Pooling minimum (``annahmen.bedarf.mindestfaelle``).
+    konfidenz : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows and columns as ``quoten``, for display only (the model
+        keeps using ``quoten``).
+    """
+    out = quoten.copy()
+    data = out["quelle"] != FALLBACK
+
+    def set_level(rows: pd.Series, level: str) -> None:
+        k = out.loc[rows, f"k_{level}"].to_numpy(dtype=float)
+        n = out.loc[rows, f"n_{level}"].to_numpy(dtype=float)
+        lo, hi = wilson_interval(k, n, konfidenz)
+        for col, value in (("k", k), ("n", n), ("quote", k / n), ("ki_unten", lo),
+                           ("ki_oben", hi)):
+            out.loc[rows, col] = value
+        out.loc[rows, "quelle"] = level
+
+    for feld in dict.fromkeys(out["handlungsfeld"]):
+        in_feld = out["handlungsfeld"] == feld
+        failing = False
+        for status in dict.fromkeys(out.loc[in_feld, "status"]):
+            block = in_feld & (out["status"] == status) & data
+            if all(_safe(k, n, schwelle) for k, n in out.loc[block, ["k", "n"]].to_numpy()):
+                continue
+            first = out.loc[block].iloc[0]
+            if first["n_status"] >= mindestfaelle and _safe(first["k_status"],
+                                                            first["n_status"], schwelle):
+                set_level(block, "status")
+            else:
+                failing = True
+        if failing:
+            rows = in_feld & data
+            first = out.loc[rows].iloc[0]
+            if first["n_kreis"] >= mindestfaelle and _safe(first["k_kreis"], first["n_kreis"],
+                                                           schwelle):
+                set_level(rows, "kreis")
+            else:
+                out.loc[rows, ["quote", "k", "n", "ki_unten", "ki_oben"]] = np.nan
+                out.loc[rows, "quelle"] = GESPERRT
+    return out
 
 
 def demand(segmente: pd.DataFrame, quoten: pd.DataFrame, annahmen: Mapping[str, Any]

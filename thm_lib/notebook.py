@@ -120,10 +120,19 @@ def quoten_tabelle(result: Any) -> pd.DataFrame:
     source (S segment, SA status × age band, St status, K Kreis, A assumption).
     Rates of the segments of one status × age band are the same unless the
     segment itself had enough cases; the first segment is shown. No case counts.
+    Rates come from :func:`thm_lib.publication.bedarfsquoten`: where a rate
+    and its interval would pin 1-4 cases with or without the need, it is
+    shown pooled, or as "<5 Fälle".
     """
-    q = result.bedarfsquoten.drop_duplicates(["handlungsfeld", "status", "altersgruppe"])
+    from thm_lib.needs import GESPERRT
+    from thm_lib.publication import bedarfsquoten
+
+    q = bedarfsquoten(result).drop_duplicates(["handlungsfeld", "status", "altersgruppe"])
+    schwelle = int(result.annahmen["datenschutz"]["schwelle"])
 
     def cell(r: Any) -> str:
+        if r.quelle == GESPERRT:
+            return f"<{schwelle} Fälle"
         interval = (f" ({r.ki_unten * 100:.0f}–{r.ki_oben * 100:.0f})"
                     if r.ki_unten == r.ki_unten else "")
         return f"{r.quote * 100:.0f}{interval} {QUELLE_KURZ.get(r.quelle, r.quelle)}"
@@ -138,7 +147,8 @@ def quoten_tabelle(result: Any) -> pd.DataFrame:
 def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int = 2) -> Any:
     """Display a table with German number formats (1.234,56; 90 %; ja/nein; – for missing).
 
-    Text cells (e.g. the suppression symbols) are shown as they are.
+    Text cells (e.g. the suppression symbols) are shown as they are. The
+    title of a published frame (``attrs["thm_titel"]``) becomes the caption.
     """
     from thm_lib import formats
 
@@ -149,6 +159,8 @@ def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int =
         return formats.zahl(v, 0 if whole else nachkomma)
 
     styler = frame.style.format(number)
+    if frame.attrs.get("thm_titel"):  # the caption tells readers and the privacy scan what
+        styler = styler.set_caption(str(frame.attrs["thm_titel"]))  # the table counts
     present = [c for c in prozent if c in frame.columns]
     return styler.format(formats.prozent, subset=present) if present else styler
 
@@ -196,8 +208,13 @@ def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> Any:
     return deutsch(shown, prozent=("Anteil",), nachkomma=1)
 
 
-def doppelangebote(result: Any, ags: str = "") -> pd.DataFrame:
-    """Overlapping offers (KOKIP "Doppelangebote") for the Kreis or one Kommune."""
+def doppelangebote(result: Any, ags: str = "", ws: Workspace | None = None) -> pd.DataFrame:
+    """Overlapping offers (KOKIP "Doppelangebote") for the Kreis or one Kommune.
+
+    The Versorgungsgrad of a segment rests on its demand (persons × rate): it
+    is hidden where :func:`thm_lib.views.versorgung_gesperrt` hides the
+    Gemeinde's figures for that Handlungsfeld, and left out without ``ws``.
+    """
     d = result.doppelangebote
     if ags:
         d = d[d["ags"] == ags]
@@ -205,6 +222,17 @@ def doppelangebote(result: Any, ags: str = "") -> pd.DataFrame:
                "angebote", "versorgungsgrad"]].copy()
     table["angebote"] = table["angebote"].map(", ".join)
     table["versorgungsgrad"] = table["versorgungsgrad"].round(0)
+    if ws is None:
+        table = table.drop(columns="versorgungsgrad")
+    else:
+        from thm_lib.views import versorgung_gesperrt, zeichen_geheim
+
+        g = result.gemeinden
+        hidden = {(a, h) for a, h, x in zip(g["ags"], g["handlungsfeld"],
+                                            versorgung_gesperrt(ws, result), strict=True) if x}
+        rows = [(a, h) in hidden for a, h in zip(d["ags"], d["handlungsfeld"], strict=True)]
+        table["versorgungsgrad"] = table["versorgungsgrad"].astype(object)
+        table.loc[rows, "versorgungsgrad"] = zeichen_geheim(ws)
     return table.rename(columns={"name": "Gemeinde", "handlungsfeld": "Handlungsfeld",
                                  "status": "Status", "altersgruppe": "Altersgruppe",
                                  "anzahl_angebote": "Angebote (Anzahl)",

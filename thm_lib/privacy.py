@@ -11,14 +11,22 @@ What is checked (``docs/datenschutz.md``):
   text, every string of a notebook or JSON document, every XML part of an
   xlsx (cells, shared strings, sheet names, comments, properties). A match
   must stand alone (not inside a longer word or number); case is ignored.
-* **Small counts** (1 .. threshold-1 shown as a number) in tables marked as
-  published:
+* **Small counts** (1 .. threshold-1 shown as a number). Every number is a
+  suspect unless its column is declared not to count persons
+  (:func:`thm_lib.publication.zaehlt_personen`: rates, money, positions,
+  time, and inventories of offers, places, Handlungsfelder, areas, by column
+  header and table caption):
 
-  - HTML: ``<table class="thm-published" data-thm-published="5">`` (also
-    inside an ``<iframe srcdoc=...>`` and in notebook outputs); every ``<td>``
-    whose text is a whole number is checked (``<th>`` are labels);
-  - xlsx: the ranges of the hidden defined names ``THM_VEROEFFENTLICHT_<n>``
-    (threshold in ``THM_SCHWELLE``), as written by :mod:`thm_lib.export`;
+  - HTML: EVERY ``<table>`` (marked ``class="thm-published"`` or not, also
+    inside an ``<iframe srcdoc=...>`` and in notebook outputs); every
+    ``<td>`` whose text is a whole number is checked against its column
+    header (``<th>`` are labels); ``data-thm-published="5"`` only supplies
+    the threshold;
+  - xlsx: every cell of every sheet but "Hinweise" from row 3 on (row 1 is
+    the title, row 2 the headers, as written by :mod:`thm_lib.export`);
+    cells in the ranges of the hidden defined names
+    ``THM_VEROEFFENTLICHT_<n>`` always count persons (threshold in
+    ``THM_SCHWELLE``);
   - JSON / notebook ``application/json`` outputs: any object under the key
     ``"thm_published"`` with ``"data"`` rows (and optionally
     ``"count_columns"``, ``"columns"``, ``"schwelle"``), as written by
@@ -41,7 +49,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from thm_lib.suppression import PUBLISHED_ATTR, PUBLISHED_CLASS, PUBLISHED_KEY, default_threshold
+from thm_lib.suppression import PUBLISHED_ATTR, PUBLISHED_KEY, default_threshold
 
 PSEUDONYM = "pseudonym"
 SMALL_COUNT = "kleine_zahl"
@@ -112,7 +120,14 @@ def _pseudonyms_in(text: str, pattern: re.Pattern[str] | None, where: str
 # --- HTML -------------------------------------------------------------------
 
 class _TableParser(HTMLParser):
-    """Collects unsuppressed small numbers in published tables (and srcdoc documents)."""
+    """Collects small whole numbers in person-count columns of EVERY table (and srcdoc).
+
+    Every ``<td>`` whose text is a whole number 1 .. threshold-1 is a finding
+    unless its column is declared not to count persons
+    (:func:`thm_lib.publication.zaehlt_personen` on the column header and the
+    table caption). Whether the code marked the table as published does not
+    matter; the marking only supplies the threshold.
+    """
 
     def __init__(self, threshold: int | None, where: str):
         super().__init__(convert_charrefs=True)
@@ -122,6 +137,8 @@ class _TableParser(HTMLParser):
         self.stack: list[dict[str, Any]] = []   # open tables
         self.n_tables = 0
         self.cell: list[str] | None = None
+        self.cell_tag = ""
+        self.cell_span = 1
         self.srcdocs: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -130,34 +147,69 @@ class _TableParser(HTMLParser):
             self.srcdocs.append(a["srcdoc"] or "")
         if tag == "table":
             self.n_tables += 1
-            classes = (a.get("class") or "").split()
-            published = PUBLISHED_CLASS in classes or PUBLISHED_ATTR in a
             t = self.threshold
             if t is None:
                 mark = a.get(PUBLISHED_ATTR) or ""
                 t = int(mark) if mark.isdigit() else default_threshold()
-            self.stack.append({"published": published, "n": self.n_tables, "row": 0,
-                               "col": 0, "t": t})
+            self.stack.append({"n": self.n_tables, "row": 0, "col": 0, "t": t,
+                               "headers": {}, "caption": [], "in_caption": False,
+                               "row_has_td": False, "head_rows": []})
+        elif tag == "caption" and self.stack:
+            self.stack[-1]["in_caption"] = True
         elif tag == "tr" and self.stack:
-            self.stack[-1]["row"] += 1
-            self.stack[-1]["col"] = 0
+            top = self.stack[-1]
+            top["row"] += 1
+            top["col"] = 0
+            top["row_has_td"] = False
+            top["current"] = []
         elif tag in ("td", "th") and self.stack:
-            self.stack[-1]["col"] += 1
-            self.cell = [] if tag == "td" and self.stack[-1]["published"] else None
+            top = self.stack[-1]
+            span = a.get("colspan") or "1"
+            self.cell_span = int(span) if span.isdigit() else 1
+            top["col"] += 1
+            self.cell = []
+            self.cell_tag = tag
+            if tag == "td":
+                top["row_has_td"] = True
 
     def handle_data(self, data: str) -> None:
         if self.cell is not None:
             self.cell.append(data)
+        elif self.stack and self.stack[-1]["in_caption"]:
+            self.stack[-1]["caption"].append(data)
+
+    def _header(self, top: dict[str, Any], col: int) -> str:
+        return " ".join(top["headers"].get(col, []))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "td" and self.cell is not None and self.stack:
+        from thm_lib.publication import zaehlt_personen
+
+        if tag == "caption" and self.stack:
+            self.stack[-1]["in_caption"] = False
+        elif tag in ("td", "th") and self.cell is not None and self.stack:
             top = self.stack[-1]
-            text = "".join(self.cell)
-            if _small(text, top["t"]):
-                self.found.append((SMALL_COUNT, f"{self.where}veröffentlichte Tabelle "
-                                   f"{top['n']}, Zeile {top['row']}, Spalte {top['col']}",
-                                   text.strip()))
+            text = "".join(self.cell).strip()
+            top.setdefault("current", []).append((self.cell_tag, text, self.cell_span))
+            col = top["col"]
+            if self.cell_span > 1:
+                top["col"] += self.cell_span - 1
+            if tag == "td" and _small(text, top["t"]):
+                header = self._header(top, col)
+                if zaehlt_personen(header, "".join(top["caption"])):
+                    self.found.append((SMALL_COUNT, f"{self.where}Tabelle {top['n']}, Zeile "
+                                       f"{top['row']}, Spalte {col} ({header or 'ohne Kopf'})",
+                                       text))
             self.cell = None
+        elif tag == "tr" and self.stack:
+            top = self.stack[-1]
+            cells = top.get("current", [])
+            if cells and all(kind == "th" for kind, _, _ in cells):
+                col = 0
+                for _, text, span in cells:
+                    for k in range(span):
+                        if text:
+                            top["headers"].setdefault(col + k + 1, []).append(text)
+                    col += span
         elif tag == "table" and self.stack:
             self.stack.pop()
 
@@ -271,6 +323,7 @@ def _scan_xlsx(path: Path, pattern: re.Pattern[str] | None, threshold: int | Non
             mark = names.get("THM_SCHWELLE")
             text = (mark.attr_text or "") if mark is not None else ""
             t = int(text) if text.strip().isdigit() else default_threshold()
+        marked: set[tuple[str, str]] = set()
         for key, dn in names.items():
             if not key.startswith("THM_VEROEFFENTLICHT_"):
                 continue
@@ -282,11 +335,22 @@ def _scan_xlsx(path: Path, pattern: re.Pattern[str] | None, threshold: int | Non
                     rng = ((rng,),)
                 for row in rng:
                     for cell in row if isinstance(row, tuple) else (row,):
-                        if "%" in (cell.number_format or ""):
-                            continue
-                        if _small(cell.value, t):
-                            found.append((SMALL_COUNT, f"Blatt '{sheet}'!{cell.coordinate}",
-                                          str(cell.value)))
+                        marked.add((sheet, cell.coordinate))
+        from thm_lib.publication import zaehlt_personen
+
+        for sheet in wb.worksheets:
+            if sheet.title == "Hinweise":
+                continue
+            caption = str(sheet.cell(1, 1).value or "")
+            for row in sheet.iter_rows(min_row=3):
+                for cell in row:
+                    if "%" in (cell.number_format or "") or not _small(cell.value, t):
+                        continue
+                    header = str(sheet.cell(2, cell.column).value or "")
+                    if (sheet.title, cell.coordinate) in marked or zaehlt_personen(header,
+                                                                                  caption):
+                        found.append((SMALL_COUNT, f"Blatt '{sheet.title}'!{cell.coordinate} "
+                                      f"({header or 'ohne Kopf'})", str(cell.value)))
     finally:
         wb.close()
     return found

@@ -102,7 +102,7 @@ def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
     })
     wo = ws.gemeinde_name(ags) if ags else ws.name
     return write_buendnis_workbook(
-        path, sheets, stichtag=ws.stichtag, schwelle=threshold,
+        path, sheets, stichtag=ws.stichtag, schwelle=threshold, zeichen=views.zeichen_geheim(ws),
         quellen=[f"Arbeitsmappe {ws.name}: zielgruppe, angebote, faelle (nur mit Einwilligung)",
                  f"Annahmen: annahmen.yaml; Förderprogramm: {ws.programm['name']}"],
         titel=f"THM-Werkbank: Auswertung für die Bündniskerngruppe – {wo}")

@@ -203,6 +203,10 @@ class PublishedTable:
         with explicit totals); see ``docs/datenschutz.md``.
     symbol : str
         The symbol shown for secondarily hidden cells and hidden shares.
+    structure : dict
+        The equations the table was protected against (``total_row``,
+        ``total_col``, ``row_sums``, ``col_sums``, ``row_groups``), for
+        :func:`is_determined`; empty for tables not built by :func:`suppress`.
     """
 
     published: pd.DataFrame
@@ -216,6 +220,7 @@ class PublishedTable:
     column_labels: dict[str, str] = field(default_factory=dict)
     unresolved: tuple[str, ...] = ()
     symbol: str = "."
+    structure: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def label(self, column: str) -> str:
         """German header of ``column``."""
@@ -381,18 +386,22 @@ def _line_unsafe(line: _Line, v: np.ndarray, hidden: np.ndarray, primary: np.nda
 
 
 def _candidate(line: _Line, v: np.ndarray, hidden: np.ndarray,
-               unknown_na: np.ndarray) -> int | None:
-    inner = [k for k in line.cells if not hidden[k] and not unknown_na[k] and v[k] > 0]
+               unknown_na: np.ndarray, fixed: np.ndarray | None = None) -> int | None:
+    def free(k: int) -> bool:
+        return (not hidden[k] and not unknown_na[k] and v[k] > 0
+                and (fixed is None or not fixed[k]))
+
+    inner = [k for k in line.cells if free(k)]
     if inner:
         return min(inner, key=lambda k: (v[k], k))
     tot = line.total
-    if tot is not None and not hidden[tot] and not unknown_na[tot] and v[tot] > 0:
+    if tot is not None and free(tot):
         return tot
     return None
 
 
 def _hide_elsewhere(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
-                    unknown_na: np.ndarray) -> bool:
+                    unknown_na: np.ndarray, fixed: np.ndarray | None = None) -> bool:
     """Hide a visible non-zero cell outside the lines of ``k`` when those have none left.
 
     A determined cell can be pinned by a chain of equations through other lines
@@ -401,7 +410,8 @@ def _hide_elsewhere(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarra
     the smallest one (the caller audits again). Returns False when none is left.
     """
     visible = [int(c) for c in np.argsort(v, kind="stable")
-               if not hidden[c] and not unknown_na[c] and v[c] > 0]
+               if not hidden[c] and not unknown_na[c] and v[c] > 0
+               and (fixed is None or not fixed[c])]
     for c in visible:
         trial = hidden.copy()
         trial[c] = True
@@ -446,7 +456,8 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
              row_groups: Sequence[tuple[Sequence[str], str | None]] | None = None,
              share_cols: Mapping[str, str | Sequence[str]] | None = None,
              titel: str | None = None, column_labels: Mapping[str, str] | None = None,
-             symbol: str | None = None) -> PublishedTable:
+             symbol: str | None = None, hidden_elsewhere: pd.DataFrame | None = None,
+             shown_elsewhere: pd.DataFrame | None = None) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
 
     Parameters
@@ -484,6 +495,12 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
     symbol : str, optional
         Shown for secondarily hidden cells and shares (default
         ``annahmen.datenschutz.zeichen_geheim``).
+    hidden_elsewhere, shown_elsewhere : pandas.DataFrame of bool, optional
+        Cells (by index and column label; missing = False) that another
+        published table already hides or shows: the same quantity gets the
+        same mask here. Cells hidden elsewhere start hidden; cells shown
+        elsewhere are never chosen for secondary suppression (hiding a number
+        the reader has anyway protects nothing).
 
     Returns
     -------
@@ -525,6 +542,16 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         raise ValueError("count columns must hold whole numbers >= 0")
     primary = (v >= 1) & (v < t)
     hidden = primary.copy()
+    fixed = np.zeros(v.size, dtype=bool)
+
+    def flat(frame: pd.DataFrame | None) -> np.ndarray:
+        if frame is None:
+            return np.zeros(v.size, dtype=bool)
+        aligned = frame.reindex(index=table.index, columns=cols).fillna(False)
+        return aligned.to_numpy(dtype=bool).ravel()
+
+    hidden |= flat(hidden_elsewhere) & ~unknown_na
+    fixed |= flat(shown_elsewhere) & ~hidden
 
     lines = _lines(rows, cols, total_row, total_col, row_sums, col_sums, row_groups)
     unresolved: set[str] = set()
@@ -536,7 +563,7 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
                 if line.name in unresolved:
                     continue
                 if _line_unsafe(line, v, hidden, primary, unknown_na, t):
-                    k = _candidate(line, v, hidden, unknown_na)
+                    k = _candidate(line, v, hidden, unknown_na, fixed)
                     if k is None:
                         unresolved.add(line.name)
                     else:
@@ -547,7 +574,7 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         for k in determined:
             for line in lines:
                 if k in line.members:
-                    c = _candidate(line, v, hidden, unknown_na)
+                    c = _candidate(line, v, hidden, unknown_na, fixed)
                     if c is not None:
                         hidden[c] = True
                         added = True
@@ -555,7 +582,7 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
             if added:
                 break
         if not added and determined:
-            added = _hide_elsewhere(determined[0], lines, v, hidden, unknown_na)
+            added = _hide_elsewhere(determined[0], lines, v, hidden, unknown_na, fixed)
         if not added:
             unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
                               for k in determined)
@@ -595,4 +622,75 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
                           reason=reason, threshold=t, count_cols=tuple(cols),
                           share_cols=tuple(shares), titel=titel,
                           column_labels=dict(column_labels or {}),
-                          unresolved=tuple(sorted(unresolved)), symbol=sym)
+                          unresolved=tuple(sorted(unresolved)), symbol=sym,
+                          structure={"total_row": total_row, "total_col": total_col,
+                                     "row_sums": row_sums, "col_sums": col_sums,
+                                     "row_groups": row_groups})
+
+
+def is_determined(table: PublishedTable, coefficients: Mapping[tuple[Hashable, str], float]
+                  ) -> bool:
+    """True when a linear combination of a table's count cells follows from what it shows.
+
+    A derived figure (e.g. persons of one status counted for the staffing
+    key, or demand = persons × public rates) may be published beside the
+    table only if its value is already fixed by the shown cells and the
+    table's equations (row and column sums): then it tells a reader nothing
+    new and cannot pin a hidden cell.
+
+    Parameters
+    ----------
+    table : PublishedTable
+        A table made by :func:`suppress` (with its equations, ``structure``).
+    coefficients : mapping of (row label, column) -> float
+        The combination ``sum(c * cell)``.
+
+    Returns
+    -------
+    bool
+        True when the combination is determined (its hidden part lies in the
+        row space of the equations over the hidden cells).
+
+    Examples
+    --------
+    >>> t = suppress(pd.DataFrame({"a": [3, 6], "b": [10, 8], "s": [13, 14]},
+    ...                           index=["x", "y"]), 5, total_col="s", col_sums=False)
+    >>> is_determined(t, {("x", "a"): 1, ("x", "b"): 1}), is_determined(t, {("x", "a"): 1})
+    (True, False)
+    """
+    if not table.structure:
+        raise ValueError("table was not built by suppress(): its equations are unknown")
+    cols = list(table.count_cols)
+    rows = list(table.mask.index)
+    nc = len(cols)
+    st = table.structure
+    hidden = table.mask[cols].to_numpy(dtype=bool).ravel()
+    hidden |= table.internal_unsuppressed[cols].isna().to_numpy().ravel()
+    c = np.zeros(len(rows) * nc)
+    for (r, col), w in coefficients.items():
+        if col not in cols:
+            raise KeyError(f"column {col!r} is not a count column")
+        c[rows.index(r) * nc + cols.index(col)] += float(w)
+    unknown = np.flatnonzero(hidden)
+    cu = c[unknown]
+    if not np.any(np.abs(cu) > 0):
+        return True
+    lines = _lines(rows, cols, st["total_row"], st["total_col"], st["row_sums"],
+                   st["col_sums"], st["row_groups"])
+    pos = {k: n for n, k in enumerate(unknown)}
+    eq = []
+    for line in lines:
+        r = np.zeros(len(unknown))
+        for k in line.members:
+            if k in pos:
+                r[pos[k]] = -1.0 if k == line.total else 1.0
+        if r.any():
+            eq.append(r)
+    if not eq:
+        return False
+    a = np.vstack(eq)
+    _, sv, vh = np.linalg.svd(a)
+    tol = max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0.0) * 10
+    null = vh[int((sv > tol).sum()):]
+    scale = max(1.0, float(np.abs(cu).max()))
+    return bool(np.all(np.abs(null @ cu) < 1e-9 * scale))

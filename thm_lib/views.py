@@ -3,7 +3,10 @@
 Each function takes analysis results, limits them to a Kommune (``ags``) or
 keeps the whole Kreis (``ags == ""``), and returns a
 :class:`~thm_lib.suppression.PublishedTable` (counts of persons) or a frame
-marked public (estimates, offers, positions, money). No computation of its own.
+marked public (estimates, offers, positions, money). No computation of its own:
+the numbers and their hiding pattern come from the publication layer
+(:func:`thm_lib.publication.fuer`, one per Workspace), so every table, map,
+report and app hides the same quantity in the same places.
 """
 
 from __future__ import annotations
@@ -13,14 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from thm_lib import labels, target_group
+from thm_lib import labels, publication
 from thm_lib.coverage import CoverageResult
 from thm_lib.reporting import fallevidenz_titel
 from thm_lib.staffing import (
     EBENE_KREIS,
     REGEL_SCHLUESSEL,
-    ist_kreisfrei,
-    status_woerter,
     stellenbemessung,
 )
 from thm_lib.suppression import (
@@ -32,18 +33,14 @@ from thm_lib.suppression import (
 )
 from thm_lib.workspace import Workspace
 
-TOTAL = "Insgesamt"
-KREIS = "__kreis__"
+TOTAL = publication.TOTAL
+KREIS = publication.KREIS
 """Row key (and app dropdown value) of the whole Kreis."""
 
 
 def schwelle(ws: Workspace) -> int:
     """The configured suppression threshold."""
     return int(ws.annahmen["datenschutz"]["schwelle"])
-
-
-def _status_labels(ws: Workspace) -> dict[str, str]:
-    return {s: labels.STATUS_LABEL[s] for s in ws.annahmen["zielgruppe"]["status"]}
 
 
 KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
@@ -57,19 +54,7 @@ def zielgruppe_je_gemeinde(ws: Workspace, ags: str = "", stichtag: pd.Timestamp 
     A Kommune gets its row of the Kreis table, with the Kreis table's hidden
     cells: suppressing its row alone could show a cell the Kreis table hides.
     """
-    tag = ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
-    seg = target_group.segments(ws.zielgruppe, ws.annahmen, tag)
-    wide = target_group.per_gemeinde(seg, ws.gebiete)
-    status = list(ws.annahmen["zielgruppe"]["status"])
-    for s in status:
-        if s not in wide:
-            wide[s] = 0.0
-    table = wide.set_index("name")[[*status, "gesamt"]].round().astype(int)
-    table.loc[TOTAL] = table.sum()
-    table.index.name = "Gemeinde"
-    published = suppress(table, schwelle(ws), total_row=TOTAL, total_col="gesamt",
-                         titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
-                         column_labels={**_status_labels(ws), "gesamt": "Zielgruppe insgesamt"})
+    published = publication.fuer(ws).zielgruppe(stichtag)
     return select_rows(published, [ws.gemeinde_name(ags)]) if ags else published
 
 
@@ -91,21 +76,11 @@ def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
 
     Only for the whole Kreis: the Gemeinde tables would add up to it, so a cell
     hidden in one Gemeinde could be recovered from the Kreis table and the
-    others. A Kommune report shows the Kreis table, titled so.
+    others. A Kommune report shows the Kreis table, titled so. Its grand total
+    carries the mask of the Kreis total of :func:`zielgruppe_je_gemeinde`.
     """
-    seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    table = seg.pivot_table(index="altersgruppe", columns="geschlecht", values="personen",
-                            aggfunc="sum", fill_value=0.0)
-    bands = [label for _, _, label in target_group.altersgruppen(ws.annahmen)]
-    sexes = [g for g in labels.GESCHLECHT if g in table.columns]
-    table = table.reindex(index=bands, columns=sexes, fill_value=0.0).round().astype(int)
-    table["gesamt"] = table.sum(axis=1)
-    table.loc[TOTAL] = table.sum()
-    table.index.name = "Altersgruppe"
-    return suppress(table, schwelle(ws), total_row=TOTAL, total_col="gesamt",
-                    titel="Zielgruppe nach Altersgruppe und Geschlecht" + (
-                        KREIS_NUR if ags else ""),
-                    column_labels={**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"})
+    table = publication.fuer(ws).struktur
+    return replace(table, titel=(table.titel or "") + (KREIS_NUR if ags else ""))
 
 
 def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
@@ -126,53 +101,23 @@ def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
 
 def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
     """The Berichtswesen report (internal) for the calendar year of the Stichtag."""
+    if not ags:
+        return publication.fuer(ws).bericht
     from thm_lib.reporting import report_from_workspace
 
     von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
-    return report_from_workspace(ws, von, ws.stichtag, ags=ags or None)
-
-
-def _hide_also(table: PublishedTable, hide: pd.DataFrame,
-               shares: dict[str, list[str]], symbol: str) -> PublishedTable:
-    """Hide further cells (``hide`` True) and the shares derived from any hidden count.
-
-    Hiding more never reveals more: every value that was uncertain stays so.
-    """
-    published, mask, reason = (table.published.copy(), table.mask.copy(),
-                               table.reason.copy())
-    for col in hide.columns:
-        new = hide[col].reindex(mask.index).fillna(False).astype(bool) & ~mask[col]
-        published[col] = published[col].astype(object)
-        published.loc[new, col] = symbol
-        mask.loc[new, col] = True
-        reason.loc[new, col] = "sekundär"
-    for share, counts in shares.items():
-        new = mask[counts].any(axis=1) & ~mask[share]
-        published[share] = published[share].astype(object)
-        published.loc[new, share] = symbol
-        mask.loc[new, share] = True
-        reason.loc[new, share] = "anteil"
-    published.attrs = dict(table.published.attrs)
-    return replace(table, published=published, mask=mask, reason=reason)
+    return report_from_workspace(ws, von, ws.stichtag, ags=ags)
 
 
 def reichweite_tabelle(ws: Workspace) -> PublishedTable:
     """Reach of THM per Gemeinde and status in the calendar year of the Stichtag (Kreis table).
 
-    The target-group cells hide at least what :func:`zielgruppe_je_gemeinde`
+    The target-group cells hide exactly what :func:`zielgruppe_je_gemeinde`
     hides: both tables publish the same numbers, and a cell shown in one but
-    hidden in the other would be recoverable.
+    hidden in the other would be recoverable
+    (:attr:`thm_lib.publication.Publication.reichweite`).
     """
-    table = berichtsjahr(ws).published(schwelle(ws))["Reichweite"]
-    zg = zielgruppe_je_gemeinde(ws)
-    status = list(ws.annahmen["zielgruppe"]["status"])
-    by_name = dict(zip(ws.gebiete["name"], ws.gebiete["ags"], strict=True))
-    hide = zg.mask.rename(index=lambda n: by_name.get(n, n))
-    hide = hide.rename(columns={**{s: f"zielgruppe_{s}" for s in status},
-                                "gesamt": "zielgruppe"})
-    shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in status}
-    shares["reichweite"] = ["klient_innen", "zielgruppe"]
-    return _hide_also(table, hide, shares, zeichen_geheim(ws))
+    return publication.fuer(ws).reichweite
 
 
 def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
@@ -209,8 +154,7 @@ def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
     Kreis only (Kommune tables would add up to the Kreis table and reveal
     hidden cells by differencing).
     """
-    kreis = berichtsjahr(ws).published(schwelle(ws))
-    kreis["Reichweite"] = reichweite_tabelle(ws)
+    kreis = dict(publication.fuer(ws).bericht_tabellen)
     if not ags:
         return kreis
     return {name: select_rows(table, [ags]) if name in ("Fallzahlen", "Reichweite")
@@ -230,8 +174,9 @@ def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
         "angebote": grouped.size(),
         "plaetze": grouped["plaetze"].sum(),
         "offen_duldung": grouped["zugang_duldung"].sum(),
-        "nur_gestattung": grouped.apply(lambda g: int((~g["zugang_duldung"]
-                                                       & g["zugang_gestattung"]).sum())),
+        "nur_gestattung": (~ang["zugang_duldung"].astype(bool)
+                           & ang["zugang_gestattung"].astype(bool)).groupby(
+                               ang["handlungsfeld"]).sum(),
         "aufsuchend": grouped["aufsuchend"].sum(),
     }).reindex(felder, fill_value=0).astype(int)
     table.index.name = "Handlungsfeld"
@@ -308,8 +253,8 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
     table.index.name = "Handlungsfeld"
     for k in ("passend", "naechstbeste", "kein_angebot"):
         table[f"anteil_{k}"] = table[k] / table["gesamt"].where(table["gesamt"] > 0)
-    return suppress(table, schwelle(ws), count_cols=["passend", "naechstbeste", "kein_angebot",
-                                                     "gesamt"],
+    return suppress(table, schwelle(ws), symbol=zeichen_geheim(ws),
+                    count_cols=["passend", "naechstbeste", "kein_angebot", "gesamt"],
                     total_row=TOTAL, total_col="gesamt",
                     share_cols={f"anteil_{k}": [k, "gesamt"]
                                 for k in ("passend", "naechstbeste", "kein_angebot")},
@@ -323,40 +268,16 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
 def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
     """The person counts behind the staffing estimates, published as ONE table.
 
-    Rows: every Gemeinde plus the Kreis (row :data:`KREIS`); count columns
-    ``faq_personen`` (counted for the FAQ rule) and ``fallzahl_personen``
-    (the caseload model's reach-rate basis), rounded. The Kreis row is the sum
-    of the Gemeinden that do not apply themselves (``eigener_antrag``), so
-    those are suppressed with it as their total and the self-applying ones
-    as a second group. Positions derived proportionally from a hidden count
-    must be hidden as well (see :func:`stellen_gesperrt`), since the
-    assumptions are public.
+    Rows: every Gemeinde plus the Kreis (total row :data:`KREIS`); count
+    columns ``faq_personen`` (counted for the FAQ rule) and
+    ``fallzahl_personen`` (target group for the caseload model), rounded.
+    Positions derived proportionally from a hidden count must be hidden as
+    well (see :func:`stellen_gesperrt`), since the assumptions are public.
+    Each count carries the mask of the target-group cell(s) it equals
+    (:meth:`thm_lib.publication.Publication.personen`): shown only where it
+    follows from shown cells of the target-group table of its Stichtag.
     """
-    cols = ["faq_personen", "fallzahl_personen"]
-    b = bemessung.assign(ags=bemessung["ags"].astype(str))
-    b.loc[b["ebene"] == EBENE_KREIS, "ags"] = KREIS
-    table = b.set_index("ags")[cols].round().astype("int64")
-    eigen = b.set_index("ags")["eigener_antrag"].astype(bool) & (
-        b.set_index("ags")["ebene"] != EBENE_KREIS)
-    options = {"count_cols": cols, "row_sums": False, "col_sums": True,
-               "symbol": zeichen_geheim(ws), "titel": "Gezählte Personen",
-               "column_labels": {
-                   "faq_personen": "Personen (FAQ-Zählung)",
-                   "fallzahl_personen": "Personen Fallzahlmodell ("
-                   + status_woerter(ws.annahmen["stellen"]["erreichung_status"]) + ")"}}
-    if KREIS not in table.index and len(table) == 1 and ist_kreisfrei(table.index[0]):
-        # one kreisfreie Stadt: the city is the Kreis-level applicant, its row the Kreis row
-        table.loc[KREIS] = table.iloc[0]
-        eigen[KREIS] = False
-        eigen[table.index[0]] = False
-    has_kreis = KREIS in table.index
-    groups = [table[~eigen], table[eigen]] if has_kreis else [table]
-    parts = [suppress(g, schwelle(ws), total_row=KREIS if i == 0 and has_kreis else None,
-                      **options) for i, g in enumerate(groups) if len(g)]
-    if len(parts) == 1:
-        return parts[0]
-    stacked = stack_rows(parts, parts[0].published.index.append(parts[1].published.index))
-    return select_rows(stacked, list(table.index))
+    return publication.fuer(ws).personen(bemessung)
 
 
 def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict[str, bool]:
@@ -413,17 +334,13 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = "") -> pd
 def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
     """True per row of ``result.gemeinden`` whose modelled figures must be hidden.
 
-    Demand is persons × public rates, so it is hidden where the Gemeinde's
-    target group is hidden in :func:`zielgruppe_je_gemeinde` or where the
-    demand itself rounds to a small count (the rule of the apps as well).
+    Demand is persons × public rates, so it is shown only where it follows
+    from shown counts: see
+    :meth:`thm_lib.publication.Publication.versorgung_gesperrt` (any hidden
+    status cell of the Gemeinde, rates that differ by age or sex within a
+    status, a small demand).
     """
-    table = zielgruppe_je_gemeinde(ws)
-    by_name = table.mask["gesamt"]
-    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
-    g = result.gemeinden
-    hidden = g["ags"].map(lambda a: bool(by_name.get(names.get(a), False)))
-    small = g["bedarf"].map(lambda v: 1 <= round(float(v)) < schwelle(ws) if v == v else False)
-    return (hidden | small).astype(bool)
+    return publication.fuer(ws).versorgung_gesperrt(result)
 
 
 #: Scenarios shown in the staffing notebook and the index (see thm_lib.scenarios).
@@ -512,11 +429,10 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
         columns=columns).round(2)
     table.index.name = "Szenario"
     bemessung = stellenbemessung(ws)
-    if ags:
-        personen = personen_tabelle(ws, bemessung)
-        if bool(personen.mask.loc[ags].any()):  # every figure scales with a hidden count
-            table = table.astype(object)
-            table.loc[:, :] = zeichen_geheim(ws)
+    personen = personen_tabelle(ws, bemessung)
+    if bool(personen.mask.loc[ags or KREIS].any()):  # every figure scales with a hidden count
+        table = table.astype(object)
+        table.loc[:, :] = zeichen_geheim(ws)
     table["Hinweis"] = hinweise(ws, szenarien or STANDARD_SZENARIEN,
                                 wide.reindex(columns=list(columns)).fillna(0.0),
                                 bemessung_zeile(bemessung, ags))
@@ -552,19 +468,35 @@ def karten_mass(ws: Workspace, mass: str, handlungsfeld: str = "",
     if mass not in KARTENMASSE:
         raise DataError([Problem("Parameter 'kartenmass'", f"unbekanntes Maß '{mass}'",
                                  "Erlaubt: " + ", ".join(KARTENMASSE))])
+    pub = publication.fuer(ws)
+    zg = pub.zielgruppe()
+    to_ags = {pub.name(a): a for a in ws.gebiete["ags"].astype(str)}
+
+    def by_ags(frame: pd.Series) -> pd.Series:
+        out = frame.drop(TOTAL).rename(index=to_ags)
+        out.index.name = "ags"
+        return out
+
     counts = zielgruppe_kartenwerte(ws)
+    reason = by_ags(zg.reason["gesamt"])
+    sym = zeichen_geheim(ws)
     if mass == "zielgruppe":
-        return maps.count_measure(counts)
+        return replace(maps.count_measure(counts), gesperrt=reason, zeichen=sym)
     if mass == "je_1000":
         einwohner = ws.gebiete.set_index("ags")["einwohner"].astype(float)
-        return maps.rate_measure(counts / einwohner.reindex(counts.index) * 1000)
+        rate = maps.rate_measure(counts / einwohner.reindex(counts.index) * 1000)
+        return replace(rate, gesperrt=reason.map(lambda r: "sekundär" if r else ""),
+                       zeichen=sym)
     if mass == "reichweite":
         table = kennzahlen_tabelle(ws)
         share = table.published["reichweite"].drop(KREIS)
         shown = pd.to_numeric(share.where(~table.mask["reichweite"].drop(KREIS)),
                               errors="coerce")
-        return maps.reach_measure(pd.DataFrame({"ags": shown.index, "reichweite": shown}),
-                                  label=KARTENMASSE[mass])
+        measure = maps.reach_measure(pd.DataFrame({"ags": shown.index, "reichweite": shown}),
+                                     label=KARTENMASSE[mass])
+        hidden = table.mask["reichweite"].drop(KREIS)
+        return replace(measure, gesperrt=hidden.map(lambda h: "sekundär" if h else ""),
+                       zeichen=sym)
     if result is None:
         from thm_lib.coverage import analyse
 
@@ -579,4 +511,5 @@ def karten_mass(ws: Workspace, mass: str, handlungsfeld: str = "",
     hidden.index = result.gemeinden.loc[rows, "ags"].astype(str).to_numpy()
     values = measure.values.copy()
     values[hidden.reindex(values.index).fillna(False).to_numpy(dtype=bool)] = float("nan")
-    return replace(measure, values=values)
+    return replace(measure, values=values, zeichen=sym,
+                   gesperrt=hidden.map(lambda h: "sekundär" if h else ""))

@@ -64,6 +64,15 @@ class Measure:
         ColorBrewer scheme name (``"YlOrRd"``, ``"RdYlGn"``, ...).
     decimals : int
         Decimal places in tooltips and the legend.
+    gesperrt : pandas.Series or None
+        The hiding pattern decided by the publication layer
+        (:mod:`thm_lib.publication`), indexed by ``ags``: ``""`` shown,
+        ``"primär"`` a small count (``"<5"``), ``"sekundär"`` hidden otherwise
+        (``zeichen``). Given, the map hides exactly these Gemeinden, the same
+        as every table (no suppression of its own); ``None``: counts are
+        suppressed here as one column (a map outside the reports).
+    zeichen : str
+        The mark of hidden values (``annahmen.datenschutz.zeichen_geheim``).
     """
 
     values: pd.Series
@@ -73,6 +82,8 @@ class Measure:
     decimals: int = 0
     categories: tuple[tuple[str, str], ...] = ()
     details: pd.Series | None = None
+    gesperrt: pd.Series | None = None
+    zeichen: str = "."
 
     @property
     def suppressed_kind(self) -> bool:
@@ -228,6 +239,21 @@ def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> li
         return [Shown(MISSING_TEXT if pd.isna(c) else
                       (f"{c} ({d})" if isinstance(d, str) and d else str(c)), math.nan)
                 for c, d in zip(cats, details, strict=True)]
+    if measure.gesperrt is not None:
+        reasons = measure.gesperrt.copy()
+        reasons.index = reasons.index.astype(str)
+        out = []
+        for a, v in zip(ags, raw, strict=True):
+            why = str(reasons.get(str(a), "") or "")
+            if why == "primär":
+                out.append(Shown(f"<{threshold}", math.nan, why))
+            elif why:
+                out.append(Shown(f"{measure.zeichen} (Datenschutz)", math.nan, "sekundär"))
+            elif pd.isna(v):
+                out.append(Shown(MISSING_TEXT, math.nan))
+            else:
+                out.append(Shown(_format(v, measure), v))
+        return out
     if not measure.suppressed_kind:
         return [Shown(MISSING_TEXT, math.nan) if pd.isna(v) else Shown(_format(v, measure), v)
                 for v in raw]
