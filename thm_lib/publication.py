@@ -328,9 +328,9 @@ class Publication:
             if int(sum(raw.loc[r, c] for r in rows for c in cols)) == n:
                 return table, {(r, c): 1.0 for r in rows for c in cols}
         for subset in subsets:
-            cols = list(statuses or self.status)
-            if int(sum(raw.loc[r, c] for r in subset for c in cols)) == n:
-                return table, {(r, c): 1.0 for r in subset for c in cols}
+            for cols in candidates:
+                if int(sum(raw.loc[r, c] for r in subset for c in cols)) == n:
+                    return table, {(r, c): 1.0 for r in subset for c in cols}
         return None
 
     def _kreis_subsets(self, bemessung: pd.DataFrame) -> list[list[str]]:
