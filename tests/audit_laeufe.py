@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,15 +20,29 @@ TEILER = 6
 """The second Kreis: every target-group count of the sample divided by this (rounded)."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _root() -> Path:
+    """A fresh temporary folder; ``THM_AUDIT_LAEUFE=<dir>`` keeps and reuses runs there
+    (for development only: a reused run is not rebuilt when the code changes)."""
+    keep = os.environ.get("THM_AUDIT_LAEUFE")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        return Path(keep)
     return Path(tempfile.mkdtemp(prefix="thm_audit_laeufe_"))
 
 
-@functools.lru_cache(maxsize=None)
+def _reused(out: Path) -> Path | None:
+    if not os.environ.get("THM_AUDIT_LAEUFE"):
+        return None
+    found = [p.parent for p in out.glob("*/index.html")]
+    return found[0] if found else None
+
+
+@functools.cache
 def musterkreis_lauf() -> Path:
     """``reports/<kreis>/`` of a full batch run of the sample Kreis."""
-    return run_batch(SAMPLE, _root() / "muster", progress=False).kreis_dir
+    out = _root() / "muster"
+    return _reused(out) or run_batch(SAMPLE, out, progress=False).kreis_dir
 
 
 def kleiner_kreis(ziel: Path) -> Path:
@@ -50,9 +65,15 @@ def kleiner_kreis(ziel: Path) -> Path:
     return ziel
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kleiner_kreis_lauf() -> tuple[Path, Path]:
     """(Arbeitsmappe, ``reports/<kreis>/``) of the second, generated Kreis (two notebooks)."""
-    mappe = kleiner_kreis(_root() / "kleinkreis")
-    run = run_batch(mappe, _root() / "klein", notebooks=KLEIN_NOTEBOOKS, progress=False)
-    return mappe, run.kreis_dir
+    mappe = _root() / "kleinkreis"
+    out = _root() / "klein"
+    done = _reused(out)
+    if done is not None and mappe.is_dir():
+        return mappe, done
+    if mappe.exists():
+        shutil.rmtree(mappe)
+    kleiner_kreis(mappe)
+    return mappe, run_batch(mappe, out, notebooks=KLEIN_NOTEBOOKS, progress=False).kreis_dir

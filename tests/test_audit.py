@@ -13,48 +13,80 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from audit_laeufe import SAMPLE, kleiner_kreis_lauf, musterkreis_lauf
 from click.testing import CliRunner
 
-from audit_laeufe import SAMPLE, kleiner_kreis_lauf, musterkreis_lauf
 from thm_lib import labels, views
 from thm_lib.audit import INSGESAMT, audit_run
 from thm_lib.cli import main
 from thm_lib.coverage import analyse
 from thm_lib.io import load_workspace
+from thm_lib.staffing import stellenbemessung
 
 pytestmark = pytest.mark.slow
 
 
-def wahrer_wert(ws, key: tuple) -> float:
-    """The true value of an audit quantity, from the raw data (tests only)."""
-    art = key[0]
-    ags_of = dict(zip(ws.gebiete["name"], ws.gebiete["ags"], strict=True))
-    if art == "Zielgruppe":
-        _, tag, gem, status = key
-        table = views.zielgruppe_je_gemeinde(ws, stichtag=pd.to_datetime(tag, dayfirst=True))
-        return float(table.internal_unsuppressed.loc[gem, status])
-    if art == "Struktur":
-        _, _, band, sex = key
-        code = {v: k for k, v in labels.GESCHLECHT_LABEL.items()}.get(sex, sex)
-        return float(views.zielgruppe_struktur(ws).internal_unsuppressed.loc[band, code])
+_WAHRHEIT: dict[int, dict[tuple, float]] = {}
+
+
+def wahrheit(ws) -> dict[tuple, float]:
+    """True values of the audit quantities from the raw data (tests only), keyed like
+    the audit's quantities; the period of Berichtswesen keys is left out."""
+    if id(ws) in _WAHRHEIT:
+        return _WAHRHEIT[id(ws)]
+    out: dict[tuple, float] = {}
+    for tag in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique()):
+        t = views.zielgruppe_je_gemeinde(ws, stichtag=pd.Timestamp(tag)).internal_unsuppressed
+        for gem, row in t.iterrows():
+            for col, v in row.items():
+                out[("Zielgruppe", f"{pd.Timestamp(tag):%d.%m.%Y}", gem, col)] = float(v)
+    sex = {k: lab for k, lab in labels.GESCHLECHT_LABEL.items()}
+    for band, row in views.zielgruppe_struktur(ws).internal_unsuppressed.iterrows():
+        for col, v in row.items():
+            out[("Struktur", band, sex.get(col, col))] = float(v)
     tables = views.bericht_tabellen(ws)
-    if art in ("Klient*innen", "Fallzahlen"):
-        _, _, gem, spalte = key
-        row = INSGESAMT if gem == INSGESAMT else ags_of[gem]
-        if art == "Klient*innen":
-            col = "klient_innen" if spalte == "gesamt" else f"klient_innen_{spalte}"
-            return float(tables["Reichweite"].internal_unsuppressed.loc[row, col])
-        t = tables["Fallzahlen"]
-        col = {v: k for k, v in t.column_labels.items()}[spalte]
-        return float(t.internal_unsuppressed.loc[row, col])
-    if art == "Abschlüsse":
-        return float(tables["Abschlüsse"].internal_unsuppressed.loc[key[2], "anzahl"])
-    if art.startswith("Bedarfe nach Ergebnis") or art == "Fallevidenz":
-        t = (tables["Bedarfe"] if art != "Fallevidenz"
-             else views.fallevidenz(analyse(ws), ws))
-        code = {v: k for k, v in labels.ERGEBNIS_LABEL.items()}.get(key[2], key[2])
-        return float(t.internal_unsuppressed.loc[key[1], code])
-    raise KeyError(key)
+    name_of = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+    reich = tables["Reichweite"].internal_unsuppressed
+    for ags, row in reich.iterrows():
+        gem = name_of.get(ags, INSGESAMT)
+        for s in ws.annahmen["zielgruppe"]["status"]:
+            out[("Klient*innen", gem, s)] = float(row[f"klient_innen_{s}"])
+        out[("Klient*innen", gem, "gesamt")] = float(row["klient_innen"])
+    fz = tables["Fallzahlen"]
+    for ags, row in fz.internal_unsuppressed.iterrows():
+        for col in ("neu", "aktiv", "abgeschlossen"):
+            out[("Fallzahlen", name_of.get(ags, INSGESAMT), fz.column_labels[col])] = float(
+                row[col])
+    for grund, v in tables["Abschlüsse"].internal_unsuppressed["anzahl"].items():
+        out[("Abschlüsse", grund)] = float(v)
+    erg = {k: lab for k, lab in labels.ERGEBNIS_LABEL.items()}
+    for art, t in (("Bedarfe", tables["Bedarfe"]), ("Fallevidenz", views.fallevidenz(
+            analyse(ws), ws))):
+        for hf, row in t.internal_unsuppressed.iterrows():
+            for col in (*erg, "gesamt"):
+                if col in row:
+                    out[(art, hf, erg.get(col, col))] = float(row[col])
+    for _, row in stellenbemessung(ws).iterrows():
+        wer = INSGESAMT if row["ebene"] == "kreis" else row["name"]
+        out[("Personen (FAQ-Zählung)", wer)] = float(row["faq_personen"])
+    _WAHRHEIT[id(ws)] = out
+    return out
+
+
+def wahrer_wert(ws, key: tuple) -> float:
+    """The true value of an audit quantity (period parts of the key dropped)."""
+    art = key[0]
+    if art == "Struktur":
+        k = ("Struktur", key[2], key[3])
+    elif art in ("Klient*innen", "Fallzahlen"):
+        k = (art, key[2], key[3])
+    elif art == "Abschlüsse":
+        k = (art, key[2])
+    elif art.startswith("Bedarfe nach Ergebnis"):
+        k = ("Bedarfe", key[1], key[2])
+    else:
+        k = key
+    return wahrheit(ws)[k]
 
 
 @pytest.fixture(scope="module")

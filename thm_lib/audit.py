@@ -516,11 +516,13 @@ class _Leser:
                     self.modellwerte_verborgen += 1
 
     def allgemein(self, t: Tabelle) -> None:
-        """A table of no known kind: counts keyed by title, row and column; shown totals."""
+        """A table of no known kind: counts keyed by title, row and column; shown totals.
+
+        Every table counts, marked as published or not: an unmarked copy of a
+        table (same title and labels) showing a hidden count is a leak.
+        """
         has_marks = any(self.wert(v).art in (KLEIN, GEHEIM)
                         for row in t.zeilen for v in row[t.n_label:])
-        if not (has_marks or t.extra.get("published")):
-            return
         titel = re.sub(r" \(eingebettet \d+\)$", "", t.titel)
         start = max(t.n_label, 1)
         zahlspalten = []
