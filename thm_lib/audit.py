@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from thm_lib import labels
+from thm_lib import labels, target_group
 from thm_lib.audit_lesen import Lesung, Tabelle, lese_ordner
 from thm_lib.audit_modell import GEHEIM, GROSS, KLEIN, Modell, Ort, bereiche
 from thm_lib.suppression import small_label
@@ -37,8 +37,9 @@ INSGESAMT = "Insgesamt"
 _DATUM = r"(\d\d\.\d\d\.\d{4})"
 _ZEITRAUM = re.compile(_DATUM + r" bis " + _DATUM)
 _TOTAL_LABEL = re.compile(r"^(insgesamt|summe|gesamt)$", re.I)
-MODELLTABELLEN = ("Versorgungsgrad", "Versorgungslücken", "Bedarfsquoten", "Doppelangebote")
+MODELLTABELLEN = ("Versorgungsgrad", "Doppelangebote", "Warum?")
 """Titles of modelled tables whose link to the counts the audit does not model (yet)."""
+_QUOTE = re.compile(r"^(\d+)(?: \((\d+)–(\d+)\))? (\w+)$")
 _TOTAL_COL = re.compile(r"\b(gesamt|insgesamt|summe)\b", re.I)
 
 
@@ -114,6 +115,9 @@ class Kontext:
     arbeitszeit: float                   # positions per person, workload model
     erstantrag: dict[str, pd.Timestamp]  # applicant name -> Stichtag of the first application
     betreuungsschluessel: float = 100.0  # cases per position (caseload model)
+    inanspruchnahme: float = 1.0         # take-up of the demand model
+    altersgruppen: list[str] = field(default_factory=list)
+    quoten: dict[tuple[str, str, str], tuple[float, str]] = field(default_factory=dict)
     regel: dict[str, str] = field(default_factory=dict)  # applicant -> FAQ rule shown
     stichtage: set[str] = field(default_factory=set)
 
@@ -177,7 +181,9 @@ def kontext_aus(ws: Any) -> Kontext:
         stichtag=f"{ws.stichtag:%d.%m.%Y}",
         status={labels.STATUS_LABEL[s]: s for s in zg["status"]},
         faq=faq, fallzahl=quote / schl * steuer, arbeitszeit=quote * std / netto * steuer,
-        erstantrag=erst, betreuungsschluessel=schl)
+        erstantrag=erst, betreuungsschluessel=schl,
+        inanspruchnahme=float(a["bedarf"]["inanspruchnahme"]),
+        altersgruppen=[lab for _, _, lab in target_group.altersgruppen(a)])
 
 
 # --------------------------------------------------------------------------- reading tables
@@ -192,6 +198,7 @@ class _Leser:
         self.verborgen_zellen = 0
         self.modellwerte_verborgen = 0
         self.nicht_zugeordnet: list[str] = []
+        self.geschuetzte_titel: set[str] = set()
 
     # -- helpers
     def wert(self, v: Any) -> Wert:
@@ -508,6 +515,58 @@ class _Leser:
 
     _zeitraum_reichweite = ""
 
+    def quoten(self, t: Tabelle) -> None:
+        """Need rates per Handlungsfeld and status × age band ("62 (48–74) SA")."""
+        for row in t.zeilen:
+            hf = str(row[0]).strip()
+            for j in range(1, len(t.kopf)):
+                m = _QUOTE.match(str(row[j]).strip()) if j < len(row) else None
+                parts = t.kopf[j].split(" ")
+                if m and len(parts) == 2:
+                    self.ctx.quoten[(hf, parts[0], parts[1])] = (int(m.group(1)) / 100.0,
+                                                                 m.group(2))
+
+    def segment(self, gem: str, status: str, band: str) -> Hashable:
+        """Persons of a Gemeinde, status and age band at the analysis Stichtag (all sexes)."""
+        key = ("Segment", self.ctx.stichtag, gem, status, band)
+        if key not in self.m.index:
+            self.m.stetig.add(self.m.var(key))
+            bands = self.ctx.altersgruppen
+            self.m.beziehung({**{("Segment", self.ctx.stichtag, gem, status, b): 1.0
+                                 for b in bands},
+                              self.zg(self.ctx.stichtag, gem, status): -1.0}, -0.5, 0.5,
+                             f"Zielgruppe {status} von {gem} = Summe der Altersgruppen "
+                             "(gerundet)")
+        return key
+
+    def luecken(self, t: Tabelle) -> None:
+        """Demand per Gemeinde × Handlungsfeld = Σ persons × published rate × take-up."""
+        jb = t.spalte("Bedarf (Personen)")
+        if jb is None or not self.ctx.quoten:
+            return
+        tu, src = self.ctx.inanspruchnahme, self.quelle(t)
+        for i, row in enumerate(t.zeilen):
+            gem, hf = self.ctx.gemeinde_aus(row[0]), str(row[1]).strip()
+            w = self.wert(row[jb])
+            if gem is None or gem == INSGESAMT or w.art != "zahl":
+                continue
+            lo_k: dict[Hashable, float] = {}
+            hi_k: dict[Hashable, float] = {}
+            for s in self.ctx.status.values():
+                for band in self.ctx.altersgruppen:
+                    q, code = self.ctx.quoten.get((hf, s, band), (None, "S"))
+                    key = self.segment(gem, s, band)
+                    if q is None or code == "S":  # rate may differ by sex: only 0..1 known
+                        lo_k[key], hi_k[key] = 0.0, tu
+                    else:
+                        lo_k[key] = max(q - 0.005, 0.0) * tu
+                        hi_k[key] = min(q + 0.005, 1.0) * tu
+            name = (f"Bedarf {hf} in {gem} = Σ Personen × Bedarfsquote × {tu:g} "
+                    f"(Zeile {t.zeilenlabel(i)}), {src}")
+            eps = w.toleranz + 1e-9
+            self.m.beziehung(lo_k, -GROSS * 10, w.zahl + eps, name)
+            self.m.beziehung(hi_k, w.zahl - eps, GROSS * 10, name)
+
     def nur_modellwerte(self, t: Tabelle) -> None:
         """Modelled values whose relation to the counts is not modelled (demand, coverage)."""
         for row in t.zeilen:
@@ -518,12 +577,14 @@ class _Leser:
     def allgemein(self, t: Tabelle) -> None:
         """A table of no known kind: counts keyed by title, row and column; shown totals.
 
-        Every table counts, marked as published or not: an unmarked copy of a
+        Tables with suppression marks or the published marking count, and every
+        table with the same title, marked or not: an unmarked copy of a protected
         table (same title and labels) showing a hidden count is a leak.
         """
-        has_marks = any(self.wert(v).art in (KLEIN, GEHEIM)
-                        for row in t.zeilen for v in row[t.n_label:])
+        has_marks = self._geschuetzt(t)
         titel = re.sub(r" \(eingebettet \d+\)$", "", t.titel)
+        if not (has_marks or titel in self.geschuetzte_titel):
+            return
         start = max(t.n_label, 1)
         zahlspalten = []
         for j in range(start, len(t.kopf)):
@@ -590,14 +651,24 @@ class _Leser:
             return 3, lambda: self.szenarien(t)
         if "Stellen (FAQ-Schlüssel)" in kopf and "Zielgruppe" in kopf:
             return 4, lambda: self.index(t)
+        if titel.startswith("Bedarfsquoten"):
+            return 1, lambda: self.quoten(t)
+        if "Bedarf (Personen)" in kopf and "Handlungsfeld" in kopf:
+            return 5, lambda: self.luecken(t)
         if titel.startswith(MODELLTABELLEN):
             return 6, lambda: self.nur_modellwerte(t)
         return 6, lambda: self.allgemein(t)
+
+    def _geschuetzt(self, t: Tabelle) -> bool:
+        return bool(t.extra.get("published")) or any(
+            self.wert(v).art in (KLEIN, GEHEIM) for row in t.zeilen for v in row[t.n_label:])
 
     def lies(self, tabellen: list[Tabelle]) -> None:
         """Interpret every table (ordered so that Stichtage and rules are known first)."""
         for t in tabellen:
             self.zaehle(t)
+            if self._geschuetzt(t):
+                self.geschuetzte_titel.add(re.sub(r" \(eingebettet \d+\)$", "", t.titel))
         jobs = sorted(((self.art(t), n) for n, t in enumerate(tabellen)),
                       key=lambda x: (x[0][0], x[1]))
         for (_, handler), _n in jobs:

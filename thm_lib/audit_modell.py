@@ -59,6 +59,8 @@ class Modell:
     sichtbar: dict[int, list[tuple[float, Ort]]] = field(default_factory=dict)
     verborgen: dict[int, list[tuple[str, Ort]]] = field(default_factory=dict)
     beziehungen: list[Beziehung] = field(default_factory=list)
+    stetig: set[int] = field(default_factory=set)
+    """Variables that may be fractional (persons per age band split from wider bands)."""
     _signaturen: set[tuple] = field(default_factory=set)
 
     def var(self, key: Hashable) -> int:
@@ -224,7 +226,7 @@ def bereiche(m: Modell, zeitlimit: float = 10.0) -> Loesung:
         a = csr_array((vals, (rows, cols)), shape=(len(rels), len(vs)))
         cons = LinearConstraint(a, np.array(lo_c), np.array(hi_c))
         bounds = Bounds(lo_b, hi_b)
-        integ = np.ones(len(vs))
+        integ = np.array([0.0 if v in m.stetig else 1.0 for v in vs])
         opts = {"time_limit": zeitlimit, "disp": False}
         for v in ziel:
             c = np.zeros(len(vs))
@@ -244,7 +246,7 @@ def bereiche(m: Modell, zeitlimit: float = 10.0) -> Loesung:
 def _wert(res: object, fallback: float, sign: int) -> float:
     """The proven bound of a solve: the optimum, else HiGHS' dual bound, else the box bound."""
     if getattr(res, "status", None) == 0 and res.fun is not None:
-        return float(round(sign * res.fun))
+        return float(sign * res.fun)
     bound = getattr(res, "mip_dual_bound", None)
     if bound is not None and math.isfinite(bound):
         return float(math.ceil(bound - 1e-9) if sign > 0 else math.floor(-bound + 1e-9))
