@@ -72,6 +72,10 @@ def test_alone_the_kreis_table_pins_nothing(tmp_path):
     assert r.bereiche[key("31.12.2021", "Adorf", "gestattung")] == (1, 4)
     assert r.bereiche[key("31.12.2021", "Adorf", "gesamt")] == (11, 14)
     assert not r.aufgedeckt
+    # "." cells 11..14 are narrower than the threshold: the run fails, the index says so
+    assert not r.ok and r.engste_werte == 4
+    assert "NICHT bestanden" in r.index_html() and "noch 4 mögliche Werte" in r.index_html()
+    assert "Adorf" not in r.index_html()
 
 
 def test_caseload_positions_pin_a_hidden_total(tmp_path):

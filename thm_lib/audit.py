@@ -707,6 +707,8 @@ class AuditErgebnis:
     sekunden: float
     bereiche: dict[Hashable, tuple[float, float]]
     beziehungen: int
+    engste_werte: int | None = None
+    """Number of feasible values of the most narrowly determined hidden cell."""
 
     @property
     def ok(self) -> bool:
@@ -718,6 +720,20 @@ class AuditErgebnis:
         """Hidden quantities pinned to one value (key -> value)."""
         return {b.key: b.bereich[0] for b in self.befunde
                 if b.art == "aufgedeckt" and b.bereich is not None}
+
+    def index_html(self) -> str:
+        """German HTML paragraph with the audit figures for the index page.
+
+        Figures only (no cell names, no ranges): the findings themselves name
+        cells and recovered values and stay internal.
+        """
+        eng = "–" if self.engste_werte is None else (
+            "unbeschränkt" if self.engste_werte >= GROSS else str(self.engste_werte))
+        zustand = "bestanden" if self.ok else "NICHT bestanden"
+        return (f'<p class="thm-pruefung">Geheimhaltungsprüfung des ganzen Laufs: {zustand}. '
+                f"{self.zellen} veröffentlichte Zahlen, davon {self.verborgen} verborgene "
+                f"Personenzahlen; die am engsten eingegrenzte verborgene Zahl hat noch {eng} "
+                "mögliche Werte.</p>")
 
     def zusammenfassung(self) -> str:
         """German summary for the CLI and the index page."""
@@ -804,6 +820,7 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
         befunde=befunde, hinweise=hinweise, zellen=leser.zellen,
         verborgen=leser.verborgen_zellen, groessen=len(m.verborgen),
         engster_bereich=engste[1] if engste else "–",
+        engste_werte=None if engste is None else int(engste[0]) + 1,
         sekunden=time.perf_counter() - start,
         bereiche={m.keys[v]: b for v, b in loesung.bereiche.items()},
         beziehungen=len(m.beziehungen))
