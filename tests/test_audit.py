@@ -118,6 +118,10 @@ def test_audit_fails_on_todays_output_and_recovers_true_values(ergebnis, ws):
 
 def test_every_true_value_lies_in_its_range(ergebnis, ws):
     assert len(ergebnis.bereiche) > 50
+    # every collected relation fits the published numbers (no contradiction, no infeasible
+    # program): otherwise a relation would be wrong and ranges could be too narrow
+    assert not [h for h in ergebnis.hinweise
+                if "passt nicht" in h or "Keine Lösung" in h or "Verschiedene Werte" in h]
     for key, (lo, hi) in ergebnis.bereiche.items():
         if key[0] == "Tabelle":
             continue
@@ -195,6 +199,8 @@ def test_second_generated_kreis_with_many_small_gemeinden():
     assert not r.ok
     for key, value in r.aufgedeckt.items():
         assert value == wahrer_wert(ws, key), key
+    assert not [h for h in r.hinweise
+                if "passt nicht" in h or "Keine Lösung" in h or "Verschiedene Werte" in h]
     for key, (lo, hi) in r.bereiche.items():
         if key[0] != "Tabelle":
             assert lo <= wahrer_wert(ws, key) <= hi, (key, lo, hi)

@@ -144,3 +144,20 @@ def test_a_map_tooltip_showing_a_hidden_total_is_caught(tmp_path):
     r = audit(tmp_path)
     assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2
     assert any("kreis/karte.html" in b.text for b in r.befunde)
+
+
+def test_the_internal_folder_is_not_read(tmp_path):
+    kreis_zielgruppe(tmp_path)
+    # unsuppressed numbers and notebooks under intern/ are not handed out
+    write(tmp_path / "intern" / "roh.html", table(
+        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
+        [["Adorf", "10", "2", "12"]]))
+    (tmp_path / "intern" / "zielgruppe.ipynb").write_text("{}", encoding="utf-8")
+    r = audit(tmp_path)
+    assert not r.aufgedeckt
+    assert not [b for b in r.befunde if b.art == "notebook"]
+    # the same file in a published folder is a leak
+    write(tmp_path / "01001" / "roh.html", table(
+        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
+        [["Adorf", "10", "2", "12"]]))
+    assert audit(tmp_path).aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2

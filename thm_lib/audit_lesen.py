@@ -236,19 +236,26 @@ def xlsx_tabellen(path: Path, datei: str, marks: tuple[str, ...] = (".",)) -> li
     return out
 
 
-def lese_ordner(ordner: str | Path, symbol: str = ".") -> Lesung:
+INTERN = ("intern",)
+"""Top-level folders of a run that are not handed out (issue 13, point 5)."""
+
+
+def lese_ordner(ordner: str | Path, symbol: str = ".", ohne: tuple[str, ...] = INTERN
+                ) -> Lesung:
     """Read every published output below ``ordner`` (a ``reports/<kreis>/`` folder).
 
-    Hidden folders (staging ``.<key>.neu``) and ``status.json`` are skipped;
-    executed notebooks are listed in ``Lesung.notebooks`` (they must not be
-    in a published folder), files that cannot be read in ``Lesung.unlesbar``.
+    Hidden folders (staging ``.<key>.neu``), the top-level folders ``ohne``
+    (internal material) and ``status.json`` are skipped; executed notebooks are
+    listed in ``Lesung.notebooks`` (they must not be in a published folder),
+    files that cannot be read in ``Lesung.unlesbar``.
     """
     root = Path(ordner)
     tabellen: list[Tabelle] = []
     dateien, notebooks, unlesbar = [], [], []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if not path.is_file() or any(p.startswith(".") for p in rel.parts):
+        if not path.is_file() or any(p.startswith(".") for p in rel.parts) or (
+                len(rel.parts) > 1 and rel.parts[0] in ohne):
             continue
         name = rel.as_posix()
         suffix = path.suffix.lower()
