@@ -364,6 +364,16 @@ class _Leser:
             self.m.summe([("Fallzahlen", zeitraum, g, k) for g in self.ctx.gemeinden],
                          ("Fallzahlen", zeitraum, INSGESAMT, k),
                          f"Kreis = Summe der Gemeinden ({k}), {self.quelle(t)}")
+        if "aktiv im Zeitraum" not in cols.values():
+            return
+        for g in [*self.ctx.gemeinden, INSGESAMT]:  # definitions of the Berichtswesen
+            aktiv = ("Fallzahlen", zeitraum, g, "aktiv im Zeitraum")
+            for teil in (("Fallzahlen", zeitraum, g, "neu aufgenommen"),
+                         ("Fallzahlen", zeitraum, g, "abgeschlossen"),
+                         ("Klient*innen", zeitraum, g, "gesamt")):
+                self.m.beziehung({teil: 1.0, aktiv: -1.0}, -GROSS * 10, 0.0,
+                                 f"{teil[3]} ≤ aktiv im Zeitraum ({g}), Definition "
+                                 "des Berichtswesens")
 
     def abschluesse(self, t: Tabelle, zeitraum: str) -> None:
         j = t.spalte("Anzahl")
