@@ -161,3 +161,18 @@ def test_the_internal_folder_is_not_read(tmp_path):
         "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
         [["Adorf", "10", "2", "12"]]))
     assert audit(tmp_path).aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2
+
+
+def test_cli_pruefen_passes_a_clean_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from thm_lib.cli import main
+
+    sample = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
+    write(tmp_path / "kreis" / "zielgruppe.html", table(
+        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
+        [["Musterstadt", "268", "139", "407"]]))
+    res = CliRunner().invoke(main, ["pruefen", str(tmp_path), str(sample)])
+    assert res.exit_code == 0, res.output
+    assert "Ergebnis: bestanden" in res.output
+    assert "3 veröffentlichte Zahlen, davon 0 verborgene" in res.output
