@@ -5,7 +5,8 @@ target-group counts per Gemeinde, status and Stichtag appear in the Kreis
 table, in each Kommune's trend table and (as the FAQ count = Duldung at the
 Stichtag of the first application) in the staffing table. A hidden cell is
 recovered when one of its sum equations (Duldung + Gestattung = insgesamt;
-Gemeinden = Kreis) has it as the only unknown. Truth comes straight from the
+Gemeinden = Kreis) has it as the only unknown, or when an integer program of its own
+over the same equations (scipy ``milp``, "<5" in 1..4) pins it. Truth comes straight from the
 raw ``zielgruppe.csv`` (own pandas code). Does not import ``thm_lib.audit``
 nor the publication layer.
 """
@@ -17,6 +18,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from audit_laeufe import SAMPLE, kleiner_kreis_lauf, musterkreis_lauf
@@ -61,6 +63,7 @@ def attack(kreis_dir: Path, mappe: Path) -> tuple[dict, set]:
     """Returns (known values, hidden keys); keys are (Stichtag, Gemeinde, status)."""
     known: dict[tuple, int] = {}
     hid: set[tuple] = set()
+    small: dict[tuple, int] = {}  # key -> threshold of its "<N" mark
     folder_name: dict[str, str] = {"kreis": KREIS}
     faq: dict[str, object] = {}
     collected = list(sheets(kreis_dir))
@@ -71,6 +74,8 @@ def attack(kreis_dir: Path, mappe: Path) -> tuple[dict, set]:
     def see(key, v):
         if hidden(v):
             hid.add(key)
+            if v.startswith("<"):
+                small[key] = int(v[1:])
         elif isinstance(v, int | float):
             known[key] = int(v)
 
@@ -114,7 +119,43 @@ def attack(kreis_dir: Path, mappe: Path) -> tuple[dict, set]:
             rest = sum(known[p] for p in parts if p in known)
             known[k] = (known[total] - rest) if k != total else rest
             changed = True
+    known.update(integer_program(equations, known, small))
     return known, hid
+
+
+def integer_program(equations: list, known: dict, small: dict) -> dict:
+    """Hidden keys pinned by the equations jointly (scipy milp, min = max); "<N" in 1..N-1."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    keys = sorted({k for parts, total in equations for k in [*parts, total]} - set(known))
+    if not keys:
+        return {}
+    pos = {k: i for i, k in enumerate(keys)}
+    rows, rhs = [], []
+    for parts, total in equations:
+        row = np.zeros(len(keys))
+        b = 0.0
+        for k, c in [*((p, 1.0) for p in parts), (total, -1.0)]:
+            if k in pos:
+                row[pos[k]] += c
+            else:
+                b -= c * known[k]
+        if row.any():
+            rows.append(row)
+            rhs.append(b)
+    a = np.array(rows)
+    lo = np.array([1.0 if k in small else 0.0 for k in keys])
+    hi = np.array([small[k] - 1.0 if k in small else 1e6 for k in keys])
+    cons, bounds = LinearConstraint(a, rhs, rhs), Bounds(lo, hi)
+    out = {}
+    for k in keys:
+        c = np.zeros(len(keys))
+        c[pos[k]] = 1.0
+        r1 = milp(c, constraints=cons, bounds=bounds, integrality=np.ones(len(keys)))
+        r2 = milp(-c, constraints=cons, bounds=bounds, integrality=np.ones(len(keys)))
+        if r1.status == 0 and r2.status == 0 and round(r1.fun) == round(-r2.fun):
+            out[k] = int(round(r1.fun))
+    return out
 
 
 def truth(mappe: Path) -> dict[tuple, int]:
