@@ -5,6 +5,7 @@ Not a test module: ``tests/test_audit.py`` and ``tests/test_attack.py`` import i
 
 from __future__ import annotations
 
+import atexit
 import csv
 import functools
 import os
@@ -28,7 +29,9 @@ def _root() -> Path:
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         return Path(keep)
-    return Path(tempfile.mkdtemp(prefix="thm_audit_laeufe_"))
+    root = Path(tempfile.mkdtemp(prefix="thm_audit_laeufe_"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
 
 
 def _reused(out: Path) -> Path | None:
