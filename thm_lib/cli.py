@@ -95,6 +95,29 @@ def batch(arbeitsmappe: Path, ausgabe: Path, kommunen: tuple[str, ...], jobs: in
         sys.exit(1)
 
 
+@main.command("pruefen")
+@click.argument("reports_dir", type=click.Path(path_type=Path))
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
+def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
+    """Veröffentlichte Berichte eines Laufs (REPORTS_DIR, z. B. reports/<kreis>) gemeinsam
+    prüfen: lässt sich eine verborgene Zahl aus allen Tabellen zusammen erschließen?
+
+    Die ARBEITSMAPPE liefert nur Einstellungen und Namen (Schwelle, Zeichen, Gemeinden,
+    Annahmen). Endet mit Code 1, wenn es Befunde gibt.
+    """
+    from thm_lib.audit import audit_run
+
+    try:
+        ergebnis = audit_run(reports_dir, arbeitsmappe)
+    except DataError as exc:
+        _fail(exc)
+    click.echo(ergebnis.zusammenfassung())
+    for hinweis in ergebnis.hinweise:
+        click.echo(f"Hinweis: {hinweis}", err=True)
+    if not ergebnis.ok:
+        sys.exit(1)
+
+
 @main.command("app")
 @click.option("--port", type=int, default=8866, show_default=True,
               help="Port auf 127.0.0.1 (nur dieser Rechner).")

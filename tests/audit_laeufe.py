@@ -1,0 +1,82 @@
+"""Batch runs shared by the audit and attack tests (each run once per test session).
+
+Not a test module: ``tests/test_audit.py`` and ``tests/test_attack.py`` import it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import functools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from thm_lib.batch import run_batch
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
+KLEIN_NOTEBOOKS = ("zielgruppe", "stellen_und_foerderung")
+TEILER = 6
+"""The second Kreis: every target-group count of the sample divided by this (rounded)."""
+
+
+@functools.cache
+def _root() -> Path:
+    """A fresh temporary folder; ``THM_AUDIT_LAEUFE=<dir>`` keeps and reuses runs there
+    (for development only: a reused run is not rebuilt when the code changes)."""
+    keep = os.environ.get("THM_AUDIT_LAEUFE")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        return Path(keep)
+    root = Path(tempfile.mkdtemp(prefix="thm_audit_laeufe_"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
+def _reused(out: Path) -> Path | None:
+    if not os.environ.get("THM_AUDIT_LAEUFE"):
+        return None
+    found = [p.parent for p in out.glob("*/index.html")]
+    return found[0] if found else None
+
+
+@functools.cache
+def musterkreis_lauf() -> Path:
+    """``reports/<kreis>/`` of a full batch run of the sample Kreis."""
+    out = _root() / "muster"
+    return _reused(out) or run_batch(SAMPLE, out, progress=False).kreis_dir
+
+
+def kleiner_kreis(ziel: Path) -> Path:
+    """A second Arbeitsmappe: the sample with every target-group count divided by
+    :data:`TEILER` (many small Gemeinden, many counts 1-4), other name."""
+    shutil.copytree(SAMPLE, ziel)
+    path = ziel / "zielgruppe.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    head, body = rows[0], rows[1:]
+    j = head.index("anzahl")
+    for r in body:
+        if r[j].strip().isdigit():
+            r[j] = str(round(int(r[j]) / TEILER))
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, delimiter=";").writerows([head, *body])
+    annahmen = ziel / "annahmen.yaml"
+    annahmen.write_text(annahmen.read_text(encoding="utf-8").replace(
+        "Musterkreis (fiktiv)", "Kleinkreis (generiert)"), encoding="utf-8")
+    return ziel
+
+
+@functools.cache
+def kleiner_kreis_lauf() -> tuple[Path, Path]:
+    """(Arbeitsmappe, ``reports/<kreis>/``) of the second, generated Kreis (two notebooks)."""
+    mappe = _root() / "kleinkreis"
+    out = _root() / "klein"
+    done = _reused(out)
+    if done is not None and mappe.is_dir():
+        return mappe, done
+    if mappe.exists():
+        shutil.rmtree(mappe)
+    kleiner_kreis(mappe)
+    return mappe, run_batch(mappe, out, notebooks=KLEIN_NOTEBOOKS, progress=False).kreis_dir

@@ -1,0 +1,178 @@
+"""Each way in of issue 13 as a small hand-made publication: the audit pins the cell.
+
+Tables are written in the project's published form (caption, German labels);
+the expected values are computed by hand in the comments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from thm_lib.audit import INSGESAMT, Kontext, pruefe_lesung
+from thm_lib.audit_lesen import lese_ordner
+from thm_lib.labels import FAQ_REGEL_LABEL
+
+TAG = pd.Timestamp("2019-12-31")
+SCHLUESSEL = FAQ_REGEL_LABEL["schluessel"]
+#: caseload model: 0.47 reach / 100 cases per position × 1.25 (steering share)
+FALLZAHL = 0.47 / 100 * 1.25
+
+
+def kontext() -> Kontext:
+    return Kontext(
+        schwelle=5, symbol=".", name_of={"01001": "Adorf", "01002": "Bdorf"}, einwohner={},
+        kreis_name="Testkreis", stichtag="31.12.2021",
+        status={"Duldung": "duldung", "Aufenthaltsgestattung": "gestattung"},
+        faq={"schluessel": 100, "vergleichbar": True, "einfrieren": True,
+             "status": ["duldung"], "rundung": None},
+        fallzahl=FALLZAHL, arbeitszeit=FALLZAHL,
+        erstantrag={"Adorf": TAG, "Bdorf": TAG, INSGESAMT: TAG})
+
+
+def table(caption: str, head: list[str], rows: list[list[str]]) -> str:
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr><th>" + r[0] + "</th>" + "".join(
+        f"<td>{c.replace('<', '&lt;')}</td>" for c in r[1:]) + "</tr>" for r in rows)
+    return (f'<table class="thm-published" data-thm-published="5"><caption>{caption}'
+            f"</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def write(path: Path, *tables: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("<html><body>" + "".join(tables) + "</body></html>", encoding="utf-8")
+
+
+ZG_HEAD = ["Gemeinde", "Duldung", "Aufenthaltsgestattung", "Zielgruppe insgesamt"]
+VERLAUF_HEAD = ["Stichtag", "Duldung", "Aufenthaltsgestattung", "Zielgruppe insgesamt"]
+STELLEN_HEAD = ["Kommune", "Personen (FAQ-Zählung)", "Stellen FAQ-Schlüssel", "Regel",
+                "Stellen Fallzahlmodell"]
+
+
+def kreis_zielgruppe(folder: Path) -> None:
+    # Adorf 10 + a = A, Bdorf 20 + b = B, a + b = 5 (true: a = 2, b = 3)
+    write(folder / "kreis" / "zielgruppe.html", table(
+        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
+        [["Adorf", "10", "<5", "."], ["Bdorf", "20", "<5", "."],
+         [INSGESAMT, "30", "5", "35"]]))
+
+
+def audit(folder: Path):
+    return pruefe_lesung(lese_ordner(folder), kontext())
+
+
+def key(tag: str, gem: str, status: str) -> tuple:
+    return ("Zielgruppe", tag, gem, status)
+
+
+def test_alone_the_kreis_table_pins_nothing(tmp_path):
+    kreis_zielgruppe(tmp_path)
+    r = audit(tmp_path)
+    assert r.bereiche[key("31.12.2021", "Adorf", "gestattung")] == (1, 4)
+    assert r.bereiche[key("31.12.2021", "Adorf", "gesamt")] == (11, 14)
+    assert not r.aufgedeckt
+    # "." cells 11..14 are narrower than the threshold: the run fails, the index says so
+    assert not r.ok and r.engste_werte == 4
+    assert "NICHT bestanden" in r.index_html() and "noch 4 mögliche Werte" in r.index_html()
+    assert "Adorf" not in r.index_html()
+
+
+def test_caseload_positions_pin_a_hidden_total(tmp_path):
+    kreis_zielgruppe(tmp_path)
+    # 12 persons × 0.005875 = 0.0705 -> "0,07"; 0.065 <= 0.005875 x <= 0.075 gives
+    # x in 11.06..12.77, so x = 12 = 10 + a: a = 2, and b = 5 - 2 = 3
+    write(tmp_path / "01001" / "stellen.html", table(
+        "Stellenbemessung", STELLEN_HEAD, [["Adorf", "12", "0,12", SCHLUESSEL, "0,07"]]))
+    r = audit(tmp_path)
+    assert r.aufgedeckt[key("31.12.2021", "Adorf", "gesamt")] == 12
+    assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2
+    assert r.aufgedeckt[key("31.12.2021", "Bdorf", "gestattung")] == 3
+    texte = " ".join(b.text for b in r.befunde)
+    assert "Stellen Fallzahlmodell = Zielgruppe ×" in texte
+
+
+def test_faq_count_beside_a_trend_row_pins_gestattung(tmp_path):
+    # trend 31.12.2019 of Adorf: Duldung ".", Gestattung "<5", insgesamt 15;
+    # the FAQ count (Duldung at the first application, 31.12.2019) shows 12: Gestattung 3
+    write(tmp_path / "01001" / "zielgruppe.html",
+          table("Entwicklung der Zielgruppe je Stichtag", VERLAUF_HEAD,
+                [["31.12.2019", ".", "<5", "15"]]))
+    write(tmp_path / "01001" / "stellen.html", table(
+        "Stellenbemessung", STELLEN_HEAD, [["Adorf", "12", "0,12", SCHLUESSEL, "–"]]))
+    r = audit(tmp_path)
+    assert r.aufgedeckt[key("31.12.2019", "Adorf", "duldung")] == 12
+    assert r.aufgedeckt[key("31.12.2019", "Adorf", "gestattung")] == 3
+
+
+def test_faq_positions_by_key_pin_a_hidden_faq_count(tmp_path):
+    # FAQ count hidden, but positions = persons / 100 shown as 0,12 -> 11.5..12.5 -> 12
+    write(tmp_path / "01001" / "zielgruppe.html",
+          table("Entwicklung der Zielgruppe je Stichtag", VERLAUF_HEAD,
+                [["31.12.2019", ".", "<5", "15"]]))
+    write(tmp_path / "01001" / "stellen.html", table(
+        "Stellenbemessung", STELLEN_HEAD, [["Adorf", ".", "0,12", SCHLUESSEL, "–"]]))
+    r = audit(tmp_path)
+    assert r.aufgedeckt[key("31.12.2019", "Adorf", "gestattung")] == 3
+    # the same positions under the minimum rule reveal nothing
+    write(tmp_path / "01001" / "stellen.html", table(
+        "Stellenbemessung", STELLEN_HEAD,
+        [["Adorf", ".", "0,5", FAQ_REGEL_LABEL["mindeststellen"], "–"]]))
+    assert not audit(tmp_path).aufgedeckt
+
+
+def test_a_shown_share_pins_its_hidden_numerator(tmp_path):
+    # reach 30,0 % of a shown target group of 10: clients in 2.995..3.005 -> 3
+    head = ["ags", "Gemeinde", "Klient*innen Duldung", "Zielgruppe Duldung",
+            "Reichweite Duldung", "Klient*innen gesamt", "Zielgruppe gesamt"]
+    write(tmp_path / "kreis" / "zielgruppe.html", table(
+        "Reichweite: Klient*innen im Zeitraum 01.01.2021 bis 31.12.2021 je Zielgruppe am "
+        "31.12.2021", head, [["01001", "Adorf", "<5", "10", "30,0 %", "<5", "12"]]))
+    r = audit(tmp_path)
+    assert r.aufgedeckt[("Klient*innen", "01.01.2021–31.12.2021", "Adorf", "duldung")] == 3
+
+
+def test_a_map_tooltip_showing_a_hidden_total_is_caught(tmp_path):
+    kreis_zielgruppe(tmp_path)
+    feature = ('{"features": [{"geometry": null, "properties": {"ags": "01001", '
+               '"name": "Adorf", "anzeige": "12"}, "type": "Feature"}], '
+               '"type": "FeatureCollection"}')
+    (tmp_path / "kreis" / "karte.html").write_text(
+        "<html><script>let fields = [\"name\", \"anzeige\"];\n"
+        "aliases = [\"Gemeinde\", \"Zielgruppe (Personen)\"];\n"
+        f"geo_json_0abc_add({feature});</script></html>", encoding="utf-8")
+    r = audit(tmp_path)
+    assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2
+    assert any("kreis/karte.html" in b.text for b in r.befunde)
+
+
+def test_the_internal_folder_is_not_read(tmp_path):
+    kreis_zielgruppe(tmp_path)
+    # unsuppressed numbers and notebooks under intern/ are not handed out
+    write(tmp_path / "intern" / "roh.html", table(
+        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
+        [["Adorf", "10", "2", "12"]]))
+    (tmp_path / "intern" / "zielgruppe.ipynb").write_text("{}", encoding="utf-8")
+    r = audit(tmp_path)
+    assert not r.aufgedeckt
+    assert not [b for b in r.befunde if b.art == "notebook"]
+    # the same file in a published folder is a leak
+    write(tmp_path / "01001" / "roh.html", table(
+        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
+        [["Adorf", "10", "2", "12"]]))
+    assert audit(tmp_path).aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2
+
+
+def test_cli_pruefen_passes_a_clean_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from thm_lib.cli import main
+
+    sample = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
+    write(tmp_path / "kreis" / "zielgruppe.html", table(
+        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
+        [["Musterstadt", "268", "139", "407"]]))
+    res = CliRunner().invoke(main, ["pruefen", str(tmp_path), str(sample)])
+    assert res.exit_code == 0, res.output
+    assert "Ergebnis: bestanden" in res.output
+    assert "3 veröffentlichte Zahlen, davon 0 verborgene" in res.output

@@ -1,0 +1,152 @@
+"""The audit on small synthetic outputs: random suppressed tables and planted leaks.
+
+Fast (no batch run): tables made with ``suppression.suppress`` are written as
+HTML into a folder, read back and audited exactly as a batch run would be.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from thm_lib.audit import Kontext, lies_wert, pruefe_lesung
+from thm_lib.audit_lesen import lese_ordner
+from thm_lib.suppression import add_totals, suppress
+
+TITEL = "Testtabelle: Personen je Gemeinde und Merkmal"
+
+
+def kontext(schwelle: int = 5) -> Kontext:
+    """Settings of a Kreis without Gemeinden: only generic tables are audited."""
+    return Kontext(schwelle=schwelle, symbol=".", name_of={}, einwohner={},
+                   kreis_name="Testkreis", stichtag="31.12.2021", status={},
+                   faq={"vergleichbar": False, "einfrieren": False, "status": []},
+                   fallzahl=0.0, arbeitszeit=0.0, erstantrag={})
+
+
+def published(values: np.ndarray, schwelle: int = 5):
+    rows = [f"Gemeinde {i}" for i in range(values.shape[0])]
+    cols = [f"Merkmal {j}" for j in range(values.shape[1])]
+    table = add_totals(pd.DataFrame(values, index=rows, columns=cols), total_row="Insgesamt",
+                       total_col="gesamt")
+    return suppress(table, schwelle, total_row="Insgesamt", total_col="gesamt", titel=TITEL)
+
+
+def write(folder: Path, name: str, html: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(f"<html><body>{html}</body></html>", encoding="utf-8")
+
+
+def plain_copy(pub) -> str:
+    """The true counts as a plain pandas table with the published table's caption."""
+    html = pub.internal_unsuppressed.to_html()
+    return html.replace(">\n  <thead>", f"><caption>{TITEL}</caption>\n  <thead>", 1)
+
+
+def audit(folder: Path, schwelle: int = 5):
+    return pruefe_lesung(lese_ordner(folder), kontext(schwelle))
+
+
+def key(row: str, col: str) -> tuple:
+    return ("Tabelle", TITEL, row, col)
+
+
+tables = st.integers(2, 4).flatmap(lambda r: st.integers(2, 4).flatmap(
+    lambda c: st.lists(st.lists(st.integers(0, 14), min_size=c, max_size=c),
+                       min_size=r, max_size=r))).map(np.array)
+
+
+def test_parse_german_numbers_and_marks():
+    assert lies_wert("1.026", 5, ".").zahl == 1026
+    assert lies_wert("0,41", 5, ".").toleranz == 0.005
+    w = lies_wert("17,8 %", 5, ".")
+    assert w.prozent and abs(w.zahl - 0.178) < 1e-12 and abs(w.toleranz - 0.0005) < 1e-12
+    assert lies_wert("<5", 5, ".").art == "klein"
+    assert lies_wert("<3", 3, ".").art == "klein" and lies_wert("<5", 3, ".").art == "leer"
+    assert lies_wert(". (Datenschutz)", 5, ".").art == "geheim"
+    assert lies_wert("–", 5, ".").art == "leer"
+
+
+def test_fixed_example_row_difference_is_found(tmp_path):
+    """A hand-made leak: one hidden cell in a row whose other cells and total are shown."""
+    write(tmp_path, "a.html", "<table><caption>" + TITEL + "</caption><thead><tr><th>Gemeinde</th>"
+          "<th>Merkmal 0</th><th>Merkmal 1</th><th>gesamt</th></tr></thead><tbody>"
+          "<tr><th>Gemeinde 0</th><td>&lt;5</td><td>10</td><td>13</td></tr>"
+          "<tr><th>Gemeinde 1</th><td>&lt;5</td><td>&lt;5</td><td>6</td></tr></tbody></table>")
+    r = audit(tmp_path)
+    assert r.aufgedeckt[key("Gemeinde 0", "Merkmal 0")] == 3
+    # 6 = a + b with a, b in 1..4: 2..4 each -> only 3 values, fine; but a is 2..4
+    lo, hi = r.bereiche[key("Gemeinde 1", "Merkmal 0")]
+    assert (lo, hi) == (2, 4)
+    assert not r.ok
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=tables)
+def test_ranges_contain_the_truth(tmp_path_factory, values):
+    folder = tmp_path_factory.mktemp("zufall")
+    pub = published(values)
+    write(folder, "bericht.html", pub.to_html())
+    r = audit(folder)
+    truth = pub.internal_unsuppressed
+    assert len(r.bereiche) == int(pub.mask[list(pub.count_cols)].to_numpy().sum())
+    for (art, _, row, col), (lo, hi) in r.bereiche.items():
+        assert art == "Tabelle"
+        assert lo <= truth.loc[row, col] <= hi
+    for b in r.befunde:
+        if b.art == "aufgedeckt":
+            assert b.bereich[0] == truth.loc[b.key[2], b.key[3]]
+
+
+#: Found by the audit on random tables: ``suppress`` checks determination over the reals
+#: (null space), but the bounds of the marks ("<5" = 1..4) pin every hidden cell here:
+#: column 0 gives a + b + d = 10 with each <= 4, row 3 gives d + e = 3, so d = 2, e = 1,
+#: a = b = 4 and then every "." follows from its row.
+GEBUNDEN = np.array([[4, 11, 14], [4, 13, 11], [11, 7, 13], [2, 1, 14]])
+
+
+def test_bounds_pin_a_table_that_suppress_accepts(tmp_path):
+    pub = published(GEBUNDEN)
+    assert pub.unresolved == ()
+    write(tmp_path, "bericht.html", pub.to_html())
+    r = audit(tmp_path)
+    truth = pub.internal_unsuppressed
+    pinned = {(b.key[2], b.key[3]): b.bereich[0] for b in r.befunde if b.art == "aufgedeckt"}
+    assert pinned[("Gemeinde 3", "Merkmal 0")] == 2 and pinned[("Gemeinde 3", "Merkmal 1")] == 1
+    hidden = [(row, col) for row in truth.index for col in truth.columns
+              if pub.mask.loc[row, col]]
+    assert sorted(pinned) == sorted(hidden)
+    assert all(pinned[c] == truth.loc[c] for c in hidden)
+
+
+@pytest.mark.xfail(strict=True, reason="bis die Veröffentlichungsschicht gemergt ist "
+                   "(Sperrung muss die Schranken der Sperrzeichen beachten)")
+def test_audit_passes_on_a_suppressed_table(tmp_path):
+    write(tmp_path, "bericht.html", published(GEBUNDEN).to_html())
+    assert audit(tmp_path).ok
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=tables)
+def test_planted_unmasked_copy_is_caught(tmp_path_factory, values):
+    pub = published(values)
+    if not pub.mask.to_numpy().any():
+        return
+    folder = tmp_path_factory.mktemp("leck")
+    write(folder, "bericht.html", pub.to_html())
+    write(folder / "anhang", "extra.html", plain_copy(pub))
+    r = audit(folder)
+    assert not r.ok
+    truth = pub.internal_unsuppressed
+    for row in pub.mask.index:
+        for col in pub.mask.columns:
+            if pub.mask.loc[row, col]:
+                assert r.aufgedeckt[key(str(row), str(col))] == truth.loc[row, col]
+    assert all("anhang/extra.html" in b.text for b in r.befunde)
