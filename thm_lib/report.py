@@ -15,6 +15,13 @@ import pandas as pd
 from thm_lib import coverage, staffing, views
 from thm_lib.batch import KREIS_KEY, NOTEBOOKS
 from thm_lib.formats import zahl
+from thm_lib.notebook import (
+    KEINE_FALLDOKUMENTATION,
+    hat_faelle,
+    quoten_text,
+    stichtag_text,
+    zeitraum_text,
+)
 from thm_lib.suppression import small_label
 from thm_lib.workspace import Workspace
 
@@ -137,22 +144,35 @@ def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
         "Struktur": views.zielgruppe_struktur(ws, ags),
         "Verlauf": views.zielgruppe_verlauf(ws, ags),
     }
-    if ws.faelle is not None:
+    faelle = hat_faelle(ws)
+    if faelle:
         sheets.update(views.bericht_tabellen(ws, ags))
     sheets.update({
         "Angebote": views.angebote_uebersicht(ws, ags),
         "Versorgung": views.versorgung_matrix(ws, result, ags),
         "Lücken": views.lueckenliste(ws, result, ags),
-        "Fallevidenz": views.fallevidenz(result, ws, ags),
+    })
+    if faelle:
+        sheets["Fallevidenz"] = views.fallevidenz(result, ws, ags)
+    sheets.update({
         "Stellen": views.stellen_tabelle(ws, bemessung, ags),
         "Finanzierung": views.finanzierung_tabelle(ws, bemessung, ags)[1],
     })
     wo = ws.gemeinde_name(ags) if ags else ws.name
+    quellen = [f"Arbeitsmappe {ws.name}: zielgruppe, angebote"
+               + (", faelle (nur mit Einwilligung)" if faelle else ""),
+               f"Annahmen: annahmen.yaml; Förderprogramm: {ws.programm['name']}"]
+    hinweise = [KEINE_FALLDOKUMENTATION if not faelle else "", quoten_text(ws, result),
+                stichtag_text(ws, ags), zeitraum_text(ws)]
+    quellen += [_plain(h) for h in hinweise if h]
     return write_buendnis_workbook(
-        path, sheets, stichtag=ws.stichtag, schwelle=threshold,
-        quellen=[f"Arbeitsmappe {ws.name}: zielgruppe, angebote, faelle (nur mit Einwilligung)",
-                 f"Annahmen: annahmen.yaml; Förderprogramm: {ws.programm['name']}"],
+        path, sheets, stichtag=ws.stichtag, schwelle=threshold, quellen=quellen,
         titel=f"THM-Werkbank: Auswertung für die Bündniskerngruppe – {wo}")
+
+
+def _plain(markdown: str) -> str:
+    """A German note without Markdown emphasis and code marks (for Excel cells)."""
+    return markdown.replace("**", "").replace("`", "")
 
 
 def _text_html(text: str) -> str:
