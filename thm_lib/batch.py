@@ -157,14 +157,15 @@ def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | No
     return interner_fehler(eintrag), text
 
 
-def execute(notebook: str, out: Path, parameters: dict[str, Any]) -> None:
-    """Run one project notebook with papermill into ``out`` (a real kernel)."""
+def execute(notebook: str, out: Path, parameters: dict[str, Any],
+            ordner: Path = NOTEBOOK_DIR) -> None:
+    """Run the notebook ``ordner/<notebook>.ipynb`` with papermill into ``out`` (a real kernel)."""
     import papermill
 
     # no papermill ``cwd``: it changes the working directory of the whole process
     # (unsafe beside other threads); every path here is absolute.
     papermill.execute_notebook(
-        str(NOTEBOOK_DIR / f"{notebook}.ipynb"), str(out), parameters=parameters,
+        str(Path(ordner) / f"{notebook}.ipynb"), str(out), parameters=parameters,
         kernel_name="python3", progress_bar=False,
         # NOTES.md: avoids a 4 s stall in about 1 of 20 kernel shutdowns
         shutdown_kernel="immediate",
@@ -223,13 +224,16 @@ def _keep_previous(final: Path, staging: Path, teile: dict[str, TeilResult]) -> 
 
 
 def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
-                notebooks: Sequence[str]) -> KommuneResult:
+                notebooks: Sequence[str], notebook_ordner: Path = NOTEBOOK_DIR
+                ) -> KommuneResult:
     """Run every part for one Kommune (``key`` = AGS or ``kreis``) and swap the result in.
 
     The parts: map, workbook and key figures (:mod:`thm_lib.report`, with the
-    Kommune's own ``annahmen_<ags>.yaml``), then each notebook. Never raises:
-    failed parts are returned with a German reason; the others are published.
-    A top-level function of plain arguments, so it can run in a worker process.
+    Kommune's own ``annahmen_<ags>.yaml``), then each notebook (from
+    ``notebook_ordner``). Never raises: failed parts are returned with a German
+    reason; the others are published. When every part failed, the previous
+    folder stays as it was. A top-level function of plain arguments, so it can
+    run in a worker process.
     """
     from thm_lib.notebook import oeffne
     from thm_lib.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
@@ -267,12 +271,16 @@ def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
         for nb in notebooks:
             def notebook(nb: str = nb) -> None:
                 out = staging / f"{nb}.ipynb"
-                execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags})
+                execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags},
+                        notebook_ordner)
                 to_html(out, staging / f"{nb}.html")
 
             teile[nb] = _run_part(key, nb, staging, notebook, log)
-    _keep_previous(final, staging, teile)
-    _swap_in(staging, final)
+    if any(t.ok for t in teile.values()):
+        _keep_previous(final, staging, teile)
+        _swap_in(staging, final)
+    else:  # nothing new: the previous report stays untouched
+        shutil.rmtree(staging, ignore_errors=True)
     failed = [f"{teil_titel(t)}: {r.grund}" for t, r in teile.items() if not r.ok]
     return KommuneResult(key, name, not failed, "; ".join(failed),
                          round(time.perf_counter() - start, 2),
@@ -328,8 +336,9 @@ def _protokoll(kreis_dir: Path, results: Sequence[KommuneResult]) -> None:
 
 def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
               kommunen: Sequence[str] | None = None, jobs: int | None = None,
-              notebooks: Sequence[str] = NOTEBOOKS, mit_kreis: bool = True,
-              progress: bool = True) -> BatchResult:
+              notebooks: Sequence[str] = NOTEBOOKS, mit_kreis: bool | None = None,
+              progress: bool = True, notebook_ordner: str | Path = NOTEBOOK_DIR
+              ) -> BatchResult:
     """Run the notebooks for every Kommune (or the given ones) and write the index.
 
     Parameters
@@ -344,11 +353,14 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
         Parallel runs (default: number of cores).
     notebooks : sequence of str
         Notebook names under ``notebooks/``.
-    mit_kreis : bool
-        Also run the report for the whole Kreis (folder ``kreis``). A
-        kreisfreie Stadt (:func:`nur_ein_antragsteller`) gets this one report only.
+    mit_kreis : bool, optional
+        Also run the report for the whole Kreis (folder ``kreis``); default:
+        only when no ``kommunen`` are given. A kreisfreie Stadt
+        (:func:`nur_ein_antragsteller`) run in full gets this one report only.
     progress : bool
         Show a progress bar (tqdm).
+    notebook_ordner : str or Path
+        Folder of the notebooks (default: the project's ``notebooks/``).
 
     Returns
     -------
@@ -384,7 +396,7 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
                                              f"'{ws.name}' nicht (gebiete)."))
                 continue
             futures[pool.submit(run_kommune, arbeitsmappe, key, names[key], kreis_dir,
-                                tuple(notebooks))] = key
+                                tuple(notebooks), Path(notebook_ordner).resolve())] = key
         bar = tqdm(total=len(futures), desc="Berichte", unit="Kommune", disable=not progress)
         for future in as_completed(futures):
             results.append(future.result())
@@ -414,16 +426,17 @@ def nur_ein_antragsteller(ws: Any) -> bool:
     return len(ags) == 1 and str(ags[0]).endswith("000")
 
 
-def report_keys(ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool = True
+def report_keys(ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
                 ) -> list[str]:
     """The report folders a batch writes: ``kreis`` first (if wanted), then the Gemeinden.
 
-    Explicit ``kommunen`` are run as given (no Kreis report). A kreisfreie Stadt
-    (:func:`nur_ein_antragsteller`) gets only the ``kreis`` report.
+    Without ``kommunen`` every Gemeinde and (unless ``mit_kreis`` is False) the
+    Kreis; a kreisfreie Stadt (:func:`nur_ein_antragsteller`) gets only the
+    ``kreis`` report. With ``kommunen`` those, plus the Kreis if ``mit_kreis``.
     """
     if kommunen:
-        return list(kommunen)
+        return ([KREIS_KEY] if mit_kreis else []) + list(kommunen)
     if nur_ein_antragsteller(ws):
         return [KREIS_KEY]
     keys = list(ws.gebiete["ags"])
-    return [KREIS_KEY, *keys] if mit_kreis else keys
+    return keys if mit_kreis is False else [KREIS_KEY, *keys]

@@ -190,7 +190,7 @@ def _zustand(entry: dict[str, Any], has_report: bool) -> str:
                if frueher and has_report else "<br>Kein früherer Bericht vorhanden")
         return (f'<span class="fehler">FEHLGESCHLAGEN</span>: '
                 f'{_text_html(entry.get("grund", ""))}{alt}')
-    lines = []
+    groups: dict[tuple[str, str], list[str]] = {}
     for teil, t in teile.items():
         if t.get("ok"):
             continue
@@ -201,10 +201,11 @@ def _zustand(entry: dict[str, Any], has_report: bool) -> str:
             alt = f"<br>Angezeigt: letzter guter Bericht vom {html.escape(frueher)}"
         else:
             alt = "<br>Kein früherer Bericht vorhanden"
-        lines.append(f'<span class="fehler">FEHLGESCHLAGEN</span> '
-                     f'<span class="teil">{html.escape(TEIL_TITEL.get(teil, teil))}</span>: '
-                     f'{_text_html(str(t.get("grund", "")))}{alt}')
-    return "<br>".join(lines)
+        groups.setdefault((str(t.get("grund", "")), alt), []).append(TEIL_TITEL.get(teil, teil))
+    return "<br>".join(
+        f'<span class="fehler">FEHLGESCHLAGEN</span> '
+        f'<span class="teil">{html.escape(", ".join(titel))}</span>: {_text_html(grund)}{alt}'
+        for (grund, alt), titel in groups.items())
 
 
 def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str],
