@@ -271,15 +271,20 @@ def fuehre_notebook_aus(name: str, parameter: dict[str, object]) -> dict[str, ob
     import nbformat
 
     matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
     nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
     namespace: dict[str, object] = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = cell.source
-        if "parameters" in cell.metadata.get("tags", []):
-            exec(source, namespace)  # defaults first, then the injected values
-            namespace.update(parameter)
-            continue
-        exec(compile(source, f"<{name}>", "exec"), namespace)
+    try:
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            source = cell.source
+            if "parameters" in cell.metadata.get("tags", []):
+                exec(source, namespace)  # defaults first, then the injected values
+                namespace.update(parameter)
+                continue
+            exec(compile(source, f"<{name}>", "exec"), namespace)
+    finally:
+        plt.close("all")  # a kernel would end here; this process goes on
     return namespace
