@@ -106,6 +106,8 @@ def test_without_cases_berichtswesen_says_so_and_the_rest_runs(ohne_faelle: Path
     assert nb.bericht_tabellen(ws, MUSTERSTADT) == {}
     assert nb.fallevidenz(coverage.analyse(ws), ws, MUSTERSTADT) is None
     assert nb.ohne_einwilligung(ws) is None
+    assert nb.karte(ws, MUSTERSTADT, "reichweite") is None
+    assert nb.karte(ws, MUSTERSTADT, "versorgungsgrad") is not None
     for ags in ("", MUSTERSTADT):
         path = write_bericht(ws, ags, tmp_path / f"b{ags}.xlsx")
         sheets = load_workbook(path).sheetnames

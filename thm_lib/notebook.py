@@ -240,11 +240,15 @@ def anzahl_angebote(ws: Workspace, ags: str = "") -> int:
 def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str = "", kacheln: str = "") -> Any:
     """Interactive map of one measure (:data:`thm_lib.views.KARTENMASSE`), hidden values
     left blank; coverage measures with the catchment rings of ``handlungsfeld``
-    ("" = the first configured Handlungsfeld)."""
+    ("" = the first configured Handlungsfeld). Without case records the measure
+    ``reichweite`` shows the German note instead (None)."""
     from thm_lib import maps
     from thm_lib.views import karten_mass
 
     handlungsfeld = handlungsfeld or ws.handlungsfelder[0]
+    if mass == "reichweite" and not hat_faelle(ws):
+        zeige(KEINE_FALLDOKUMENTATION)  # no reach without case records
+        return None
 
     rings = mass in ("versorgungsgrad", "fehlende_plaetze")
     return maps.kreis_map(_gemeinden_view(ws, ags), karten_mass(ws, mass, handlungsfeld),
