@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
@@ -274,3 +276,22 @@ def test_generated_files_are_what_an_office_writes(tmp_path: Path) -> None:
     assert tage == {"31.12.2021"}
     ws = load_workspace(folder)
     assert len(ws.gebiete) == 3 and ws.gebiete.crs.to_epsg() == 25832
+
+
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.integers(2019, 2024)), min_size=1,
+                max_size=12, unique=True),
+       st.one_of(st.none(), st.integers(2018, 2025)))
+def test_select_stichtag_is_each_gemeindes_own_choice(rows: list[tuple[str, int]],
+                                                      jahr: int | None) -> None:
+    """Property: the selected rows are exactly, per Gemeinde, its latest year on or before
+    the Stichtag, else its earliest (computed here by hand, per Gemeinde)."""
+    zg = pd.DataFrame({"ags": [a for a, _ in rows],
+                       "stichtag": pd.to_datetime([f"{y}-12-31" for _, y in rows])})
+    stichtag = None if jahr is None else pd.Timestamp(f"{jahr}-12-31")
+    expected = set()
+    for a in {a for a, _ in rows}:
+        years = [y for b, y in rows if b == a]
+        ok = [y for y in years if jahr is None or y <= jahr]
+        expected.add((a, max(ok) if ok else min(years)))
+    got = target_group.select_stichtag(zg, stichtag)
+    assert set(zip(got["ags"], got["stichtag"].dt.year, strict=True)) == expected

@@ -100,9 +100,16 @@ def select_stichtag(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> 
     """Rows of each Gemeinde's own Stichtag for ``stichtag`` (:func:`stichtag_je_gemeinde`)."""
     if zielgruppe.empty:
         return zielgruppe
-    chosen = stichtag_je_gemeinde(zielgruppe, stichtag)
     tage = pd.to_datetime(zielgruppe["stichtag"])
-    wanted = zielgruppe["ags"].astype(str).map(chosen)
+    ags = zielgruppe["ags"].astype(str)
+    # fast path (the usual case): every Gemeinde has a count at the overall choice, which
+    # then is each one's own choice too (no Gemeinde has a later date on or before it)
+    before = tage if stichtag is None or pd.isna(stichtag) else tage[
+        tage <= pd.Timestamp(stichtag)]
+    overall = (tage == (before.max() if len(before) else tage.min())).to_numpy()
+    if ags[overall].nunique() == ags.nunique():
+        return zielgruppe[overall]
+    wanted = ags.map(stichtag_je_gemeinde(zielgruppe, stichtag))
     return zielgruppe[(tage == wanted).to_numpy()]
 
 
