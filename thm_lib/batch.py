@@ -2,26 +2,39 @@
 
 Layout of the output (``reports/<kreis>/``)::
 
-    index.html              summary across Kommunen, links, failures marked
-    status.json             last result per Kommune (kept across runs)
-    <ags>/                  the last GOOD report of a Kommune
+    index.html              summary across Kommunen, links, failed parts marked
+    status.json             last result per Kommune and part (kept across runs)
+    protokoll.log           internal errors with their Python traceback (not published)
+    <key>/                  the report of a Kommune (``key`` = AGS, ``kreis`` = whole Kreis)
         <notebook>.ipynb    executed notebook (internal)
         <notebook>.html     report without code (nbconvert, no input cells)
         karte.html          the map
         bericht.xlsx        the workbook for the Bündniskerngruppe
 
-A Kommune is first written into a hidden staging folder and only swapped in
-when every step succeeded, so a failed rerun leaves the previous report.
+Each notebook, the map and the workbook are separate **parts** (:func:`teil_dateien`);
+the key figures of the index are one more. A failing part does not stop the
+others: they are published, and the index names the failed part with its
+German reason. A Kommune is written into a hidden staging folder and swapped
+in as a whole only at the end; a part that failed keeps the files of its last
+good run (copied over from the previous folder, marked in the index with that
+run's date), so a failed rerun never leaves a half-written part and never
+throws away a good one. A :class:`~thm_lib.errors.DataError` is shown with its
+German text; any other exception is written with its traceback to
+``protokoll.log`` and shown as "interner Fehler (Protokoll: …)": no Python
+traceback reaches the index.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import logging.handlers
 import os
 import re
 import shutil
 import time
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -35,11 +48,37 @@ from thm_lib.errors import DataError
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = ("zielgruppe", "bedarfs_und_angebotsanalyse", "karten", "stellen_und_foerderung")
 KREIS_KEY = "kreis"  # folder of the report for the whole Kreis
+KARTE, BERICHT, KENNZAHLEN = "karte", "bericht", "kennzahlen"
+#: Files of the parts that are not notebooks (a notebook ``nb`` has ``nb.ipynb``, ``nb.html``).
+TEIL_DATEIEN = {KARTE: ("karte.html",), BERICHT: ("bericht.xlsx",), KENNZAHLEN: ()}
+PROTOKOLL = "protokoll.log"
+LOGGER = logging.getLogger("thm_lib.batch")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def teil_dateien(teil: str) -> tuple[str, ...]:
+    """The files a part writes into the Kommune's folder."""
+    return TEIL_DATEIEN.get(teil, (f"{teil}.ipynb", f"{teil}.html"))
+
+
+@dataclass
+class TeilResult:
+    """Outcome of one part (a notebook, the map, the workbook or the key figures)."""
+
+    ok: bool
+    grund: str = ""
+    letzter_erfolg: str | None = None
 
 
 @dataclass
 class KommuneResult:
-    """Outcome of one Kommune's run."""
+    """Outcome of one Kommune's run.
+
+    ``ok`` is True when every part succeeded; ``grund`` names the failed parts
+    with their German reasons; ``teile`` holds the outcome per part;
+    ``protokoll`` the tracebacks of internal errors (written to
+    ``protokoll.log`` by the parent process, never shown).
+    """
 
     key: str
     name: str
@@ -48,6 +87,8 @@ class KommuneResult:
     sekunden: float = 0.0
     zeitpunkt: str = ""
     kennzahlen: dict[str, Any] = field(default_factory=dict)
+    teile: dict[str, TeilResult] = field(default_factory=dict)
+    protokoll: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,7 +101,7 @@ class BatchResult:
 
     @property
     def failed(self) -> list[KommuneResult]:
-        """The Kommunen whose run failed."""
+        """The Kommunen with at least one failed part."""
         return [r for r in self.results if not r.ok]
 
 
@@ -71,27 +112,60 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.translate(table).lower()).strip("_") or "kreis"
 
 
-def failure_reason(exc: BaseException) -> str:
-    """A German one-line reason for a failed run (the DataError text where there is one)."""
+def teil_titel(teil: str) -> str:
+    """German title of a part (e.g. ``Karte``, ``Stellen und Förderung``)."""
+    from thm_lib.report import TEIL_TITEL
+
+    return TEIL_TITEL.get(teil, teil)
+
+
+def interner_fehler(eintrag: str) -> str:
+    """The German reason shown for an unexpected error logged under ``eintrag``."""
+    return f"interner Fehler (Protokoll: {PROTOKOLL}, Eintrag {eintrag})"
+
+
+def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | None]:
+    """German one-line reason for a failed part, and the traceback to log (None if expected).
+
+    A :class:`~thm_lib.errors.DataError` (also one raised inside a notebook)
+    is expected: its German text is the reason. Anything else is an internal
+    error: the reason points to the log, the traceback goes there.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception of the part.
+    eintrag : str
+        Name of the log entry (e.g. ``05899016/karten``).
+
+    Returns
+    -------
+    (str, str or None)
+    """
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, DataError):
-        return str(exc)
+        return str(exc), None
     if isinstance(exc, PapermillExecutionError):
         if exc.ename == "DataError":
-            return exc.evalue
-        return f"Fehler im Notebook (Zelle {exc.exec_count}): {exc.ename}: {exc.evalue}"
-    return f"{type(exc).__name__}: {exc}"
+            return exc.evalue, None
+        lines = [_ANSI.sub("", line) for line in exc.traceback]
+        text = (f"Notebook-Zelle {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
+                + "\n".join(lines))
+        return interner_fehler(eintrag), text
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return interner_fehler(eintrag), text
 
 
-def execute(notebook: str, out: Path, parameters: dict[str, Any]) -> None:
-    """Run one project notebook with papermill into ``out`` (a real kernel)."""
+def execute(notebook: str, out: Path, parameters: dict[str, Any],
+            ordner: Path = NOTEBOOK_DIR) -> None:
+    """Run the notebook ``ordner/<notebook>.ipynb`` with papermill into ``out`` (a real kernel)."""
     import papermill
 
     # no papermill ``cwd``: it changes the working directory of the whole process
     # (unsafe beside other threads); every path here is absolute.
     papermill.execute_notebook(
-        str(NOTEBOOK_DIR / f"{notebook}.ipynb"), str(out), parameters=parameters,
+        str(Path(ordner) / f"{notebook}.ipynb"), str(out), parameters=parameters,
         kernel_name="python3", progress_bar=False,
         # NOTES.md: avoids a 4 s stall in about 1 of 20 kernel shutdowns
         shutdown_kernel="immediate",
@@ -123,37 +197,94 @@ def _swap_in(staging: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
-def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
-                notebooks: Sequence[str]) -> KommuneResult:
-    """Run every notebook for one Kommune (``key`` = AGS or ``kreis``) and swap the result in.
+def _run_part(key: str, teil: str, staging: Path, work: Callable[[], None],
+              log: list[str]) -> TeilResult:
+    """Run one part; on failure remove its half-written files and record the reason."""
+    try:
+        work()
+        return TeilResult(True)
+    except Exception as exc:  # one part's failure must not stop the others
+        grund, text = failure_reason(exc, f"{key}/{teil}")
+        if text is not None:
+            log.append(f"{key}/{teil}\n{text}")
+        for name in teil_dateien(teil):
+            (staging / name).unlink(missing_ok=True)
+        return TeilResult(False, grund)
 
-    Map, workbook and key figures come first (:func:`thm_lib.report.kommune_outputs`,
-    with the Kommune's own ``annahmen_<ags>.yaml``), then the notebooks. Never
-    raises: a failure is returned as ``ok=False`` with a German reason. A
-    top-level function of plain arguments, so it can run in a worker process.
+
+def _keep_previous(final: Path, staging: Path, teile: dict[str, TeilResult]) -> None:
+    """Copy the files of the last good run of every failed part into ``staging``."""
+    for teil, result in teile.items():
+        if result.ok:
+            continue
+        files = teil_dateien(teil)
+        if files and all((final / name).is_file() for name in files):
+            for name in files:
+                shutil.copy2(final / name, staging / name)
+
+
+def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
+                notebooks: Sequence[str], notebook_ordner: Path = NOTEBOOK_DIR
+                ) -> KommuneResult:
+    """Run every part for one Kommune (``key`` = AGS or ``kreis``) and swap the result in.
+
+    The parts: map, workbook and key figures (:mod:`thm_lib.report`, with the
+    Kommune's own ``annahmen_<ags>.yaml``), then each notebook (from
+    ``notebook_ordner``). Never raises: failed parts are returned with a German
+    reason; the others are published. When every part failed, the previous
+    folder stays as it was. A top-level function of plain arguments, so it can
+    run in a worker process.
     """
     from thm_lib.notebook import oeffne
-    from thm_lib.report import kommune_outputs
+    from thm_lib.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
 
     start = time.perf_counter()
+    final = kreis_dir / key
     staging = kreis_dir / f".{key}.neu"
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     ags = "" if key == KREIS_KEY else key
+    log: list[str] = []
+    teile: dict[str, TeilResult] = {}
+    kennzahlen: dict[str, Any] = {}
     try:
-        kennzahlen = kommune_outputs(oeffne(arbeitsmappe, ags), ags, staging)
+        ws = oeffne(arbeitsmappe, ags)
+    except Exception as exc:  # the Arbeitsmappe with this Kommune's assumptions is unusable
+        grund, text = failure_reason(exc, f"{key}/laden")
+        if text is not None:
+            log.append(f"{key}/laden\n{text}")
+        teile = {t: TeilResult(False, grund)
+                 for t in (KARTE, BERICHT, KENNZAHLEN, *notebooks)}
+    else:
+        analyse = Analyse(ws)
+
+        def figures() -> None:
+            kennzahlen.update(kennzahlen_fuer(ws, ags, analyse))
+
+        teile[KARTE] = _run_part(key, KARTE, staging,
+                                 lambda: write_karte(ws, ags, staging / "karte.html"), log)
+        teile[BERICHT] = _run_part(
+            key, BERICHT, staging,
+            lambda: write_bericht(ws, ags, staging / "bericht.xlsx", analyse), log)
+        teile[KENNZAHLEN] = _run_part(key, KENNZAHLEN, staging, figures, log)
         for nb in notebooks:
-            out = staging / f"{nb}.ipynb"
-            execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags})
-            to_html(out, staging / f"{nb}.html")
-        _swap_in(staging, kreis_dir / key)
-        ok, grund = True, ""
-    except Exception as exc:  # one Kommune's failure must not stop the others
-        kennzahlen, ok, grund = {}, False, failure_reason(exc)
+            def notebook(nb: str = nb) -> None:
+                out = staging / f"{nb}.ipynb"
+                execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags},
+                        notebook_ordner)
+                to_html(out, staging / f"{nb}.html")
+
+            teile[nb] = _run_part(key, nb, staging, notebook, log)
+    if any(t.ok for t in teile.values()):
+        _keep_previous(final, staging, teile)
+        _swap_in(staging, final)
+    else:  # nothing new: the previous report stays untouched
         shutil.rmtree(staging, ignore_errors=True)
-    return KommuneResult(key, name, ok, grund, round(time.perf_counter() - start, 2),
-                         datetime.now().isoformat(timespec="seconds"), kennzahlen)
+    failed = [f"{teil_titel(t)}: {r.grund}" for t, r in teile.items() if not r.ok]
+    return KommuneResult(key, name, not failed, "; ".join(failed),
+                         round(time.perf_counter() - start, 2),
+                         datetime.now().isoformat(timespec="seconds"), kennzahlen, teile, log)
 
 
 def _load_status(kreis_dir: Path) -> dict[str, dict[str, Any]]:
@@ -166,10 +297,48 @@ def _load_status(kreis_dir: Path) -> dict[str, dict[str, Any]]:
         return {}
 
 
+def _status_entry(r: KommuneResult, previous: dict[str, Any], kreis_dir: Path
+                  ) -> dict[str, Any]:
+    """The status.json entry of one Kommune: this run, with the last good run of failed parts."""
+    entry = asdict(r)
+    entry.pop("protokoll")
+    before = previous.get("teile", {}) or {}
+    for teil, t in entry["teile"].items():
+        if t["ok"]:
+            t["letzter_erfolg"] = r.zeitpunkt
+            continue
+        files = teil_dateien(teil)
+        kept = files and all((kreis_dir / r.key / name).is_file() for name in files)
+        old = (before.get(teil) or {}).get("letzter_erfolg") or previous.get("letzter_erfolg")
+        t["letzter_erfolg"] = old if kept else None
+    if not r.teile.get(KENNZAHLEN, TeilResult(True)).ok:  # keep the last good figures
+        entry["kennzahlen"] = previous.get("kennzahlen", {})
+    entry["letzter_erfolg"] = r.zeitpunkt if r.ok else previous.get("letzter_erfolg")
+    return entry
+
+
+def _protokoll(kreis_dir: Path, results: Sequence[KommuneResult]) -> None:
+    """Append the tracebacks of internal errors to ``protokoll.log`` (logging, rotated)."""
+    entries = [(r, text) for r in results for text in r.protokoll]
+    if not entries:
+        return
+    handler = logging.handlers.RotatingFileHandler(kreis_dir / PROTOKOLL, maxBytes=2_000_000,
+                                                   backupCount=2, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    LOGGER.addHandler(handler)
+    try:
+        for r, text in entries:
+            LOGGER.error("interner Fehler %s (%s), Eintrag %s", r.key, r.name, text)
+    finally:
+        LOGGER.removeHandler(handler)
+        handler.close()
+
+
 def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
               kommunen: Sequence[str] | None = None, jobs: int | None = None,
-              notebooks: Sequence[str] = NOTEBOOKS, mit_kreis: bool = True,
-              progress: bool = True) -> BatchResult:
+              notebooks: Sequence[str] = NOTEBOOKS, mit_kreis: bool | None = None,
+              progress: bool = True, notebook_ordner: str | Path = NOTEBOOK_DIR
+              ) -> BatchResult:
     """Run the notebooks for every Kommune (or the given ones) and write the index.
 
     Parameters
@@ -184,10 +353,14 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
         Parallel runs (default: number of cores).
     notebooks : sequence of str
         Notebook names under ``notebooks/``.
-    mit_kreis : bool
-        Also run the report for the whole Kreis (folder ``kreis``).
+    mit_kreis : bool, optional
+        Also run the report for the whole Kreis (folder ``kreis``); default:
+        only when no ``kommunen`` are given. A kreisfreie Stadt
+        (:func:`nur_ein_antragsteller`) run in full gets this one report only.
     progress : bool
         Show a progress bar (tqdm).
+    notebook_ordner : str or Path
+        Folder of the notebooks (default: the project's ``notebooks/``).
 
     Returns
     -------
@@ -208,9 +381,7 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
     kreis_dir = Path(ausgabe).resolve() / slug(ws.name)
     kreis_dir.mkdir(parents=True, exist_ok=True)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
-    keys = list(kommunen) if kommunen else list(names)
-    if mit_kreis and not kommunen:
-        keys.insert(0, KREIS_KEY)
+    keys = report_keys(ws, kommunen, mit_kreis)
     names[KREIS_KEY] = ws.name
 
     jobs = jobs or os.cpu_count() or 1
@@ -225,7 +396,7 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
                                              f"'{ws.name}' nicht (gebiete)."))
                 continue
             futures[pool.submit(run_kommune, arbeitsmappe, key, names[key], kreis_dir,
-                                tuple(notebooks))] = key
+                                tuple(notebooks), Path(notebook_ordner).resolve())] = key
         bar = tqdm(total=len(futures), desc="Berichte", unit="Kommune", disable=not progress)
         for future in as_completed(futures):
             results.append(future.result())
@@ -233,19 +404,39 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
         bar.close()
     order = {k: i for i, k in enumerate(keys)}
     results.sort(key=lambda r: order.get(r.key, len(order)))
+    _protokoll(kreis_dir, results)
 
     status = _load_status(kreis_dir)
     for r in results:
-        previous = status.get(r.key, {})
-        entry = asdict(r)
-        if not r.ok:  # keep the figures and time of the last good report
-            entry["kennzahlen"] = previous.get("kennzahlen", {})
-            entry["letzter_erfolg"] = previous.get("letzter_erfolg")
-        else:
-            entry["letzter_erfolg"] = r.zeitpunkt
-        status[r.key] = entry
+        status[r.key] = _status_entry(r, status.get(r.key, {}), kreis_dir)
     atomic_write_text(kreis_dir / "status.json", json.dumps(status, ensure_ascii=False,
                                                              indent=1))
     index = atomic_write_text(kreis_dir / "index.html",
                               index_html(ws, status, [r.key for r in results], kreis_dir))
     return BatchResult(kreis_dir, index, results)
+
+
+def nur_ein_antragsteller(ws: Any) -> bool:
+    """True for a kreisfreie Stadt: one Gemeinde whose AGS ends in ``000``.
+
+    The city is one applicant (DESIGN.md): its report is the one of the whole
+    Arbeitsmappe, not a Kreis report plus a Gemeinde report.
+    """
+    ags = list(ws.gebiete["ags"])
+    return len(ags) == 1 and str(ags[0]).endswith("000")
+
+
+def report_keys(ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
+                ) -> list[str]:
+    """The report folders a batch writes: ``kreis`` first (if wanted), then the Gemeinden.
+
+    Without ``kommunen`` every Gemeinde and (unless ``mit_kreis`` is False) the
+    Kreis; a kreisfreie Stadt (:func:`nur_ein_antragsteller`) gets only the
+    ``kreis`` report. With ``kommunen`` those, plus the Kreis if ``mit_kreis``.
+    """
+    if kommunen:
+        return ([KREIS_KEY] if mit_kreis else []) + list(kommunen)
+    if nur_ein_antragsteller(ws):
+        return [KREIS_KEY]
+    keys = list(ws.gebiete["ags"])
+    return keys if mit_kreis is False else [KREIS_KEY, *keys]

@@ -452,3 +452,38 @@ def plaene_tabelle(plaene: Mapping[str, Finanzierungsplan], bemessung: pd.DataFr
             jahre.insert(i, col, info.loc[ags, col])
         frames.append(jahre)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def zeitraum_hinweis(programm: Mapping[str, Any], annahmen: Mapping[str, Any],
+                     stichtag: Any) -> str:
+    """German note when the analysis Stichtag lies outside the programme's funding period.
+
+    The funding plan always follows the programme's period
+    (:func:`foerderzeitraum`); this says so when the data are newer (or
+    older) than that period, so a plan for a finished programme is not read
+    as a current one.
+
+    Returns
+    -------
+    str
+        The note, or "" when the Stichtag lies within the period.
+
+    Examples
+    --------
+    >>> from thm_lib.config import default_annahmen
+    >>> from thm_lib.programme import default_programm
+    >>> zeitraum_hinweis(default_programm(), default_annahmen(), "2021-12-31")
+    ''
+    >>> zeitraum_hinweis(default_programm(), default_annahmen(), "2024-12-31")[:40]
+    'Der Stichtag 31.12.2024 liegt nach dem E'
+    """
+    b, e = foerderzeitraum(programm, annahmen)
+    tag = _date(stichtag)
+    if b <= tag <= e:
+        return ""
+    lage = "nach dem Ende" if tag > e else "vor dem Beginn"
+    return (f"Der Stichtag {tag:%d.%m.%Y} liegt {lage} des Förderzeitraums von "
+            f"„{programm['name']}“ ({b:%d.%m.%Y} bis {e:%d.%m.%Y}). Der Finanzierungsplan "
+            "folgt dem Förderzeitraum des Programms, nicht dem Stichtag; für einen anderen "
+            "Zeitraum oder ein Nachfolgeprogramm (z. B. KIM) bitte 'programm.yaml' in der "
+            "Arbeitsmappe anlegen.")

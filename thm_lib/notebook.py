@@ -267,9 +267,16 @@ def anzahl_angebote(ws: Workspace, ags: str = "") -> int:
 
 def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str = "", kacheln: str = "") -> Any:
     """Interactive map of one measure (:data:`thm_lib.views.KARTENMASSE`), hidden values
-    left blank; coverage measures with the catchment rings of ``handlungsfeld``."""
+    left blank; coverage measures with the catchment rings of ``handlungsfeld``
+    ("" = the first configured Handlungsfeld). Without case records the measure
+    ``reichweite`` shows the German note instead (None)."""
     from thm_lib import maps
     from thm_lib.views import karten_mass
+
+    handlungsfeld = handlungsfeld or ws.handlungsfelder[0]
+    if mass == "reichweite" and not hat_faelle(ws):
+        zeige(KEINE_FALLDOKUMENTATION)  # no reach without case records
+        return None
 
     rings = mass in ("versorgungsgrad", "fehlende_plaetze")
     return maps.kreis_map(_gemeinden_view(ws, ags), karten_mass(ws, mass, handlungsfeld),
@@ -287,3 +294,105 @@ def druckkarte(ws: Workspace, ags: str, mass: str = "zielgruppe", handlungsfeld:
 
     fig = maps.static_map(_gemeinden_view(ws, ags), karten_mass(ws, mass, handlungsfeld))
     return Image(data=png_bytes(fig))
+
+
+# ---------------------------------------------------------------- reports without some data
+KEINE_FALLDOKUMENTATION = (
+    "**Noch keine Falldokumentation.** Die Arbeitsmappe enthält keine Fälle (`faelle`): "
+    "Reichweite, Klient*innen, Abschlüsse und Bedarfe je Handlungsfeld (Berichtswesen) sowie "
+    "die Fallevidenz gibt es erst, wenn das Teilhabemanagement Fälle dokumentiert. Alle "
+    "übrigen Teile dieses Berichts beruhen auf Zielgruppe, Angeboten und Annahmen.")
+QUOTEN_AUS_ANNAHMEN = (
+    "**Bedarfsquoten aus den Annahmen.** {grund}: alle Bedarfsquoten stammen aus den "
+    "Standardquoten der Annahmen (`bedarf.standardquoten` in `annahmen.yaml`, Quelle A), nicht "
+    "aus Fällen dieses Kreises.")
+
+
+def hat_faelle(ws: Workspace) -> bool:
+    """True when the Arbeitsmappe holds case records (``faelle`` with at least one row)."""
+    return ws.faelle is not None and len(ws.faelle) > 0
+
+
+def zeige(text: str) -> None:
+    """Show a German note as Markdown in the notebook (nothing for "")."""
+    from IPython.display import Markdown, display
+
+    if text:
+        display(Markdown(text))
+
+
+def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, Any]:
+    """The Berichtswesen tables (:func:`thm_lib.views.bericht_tabellen`); without case
+    records an empty dict, and the German note :data:`KEINE_FALLDOKUMENTATION` is shown."""
+    from thm_lib import views
+
+    if not hat_faelle(ws):
+        zeige(KEINE_FALLDOKUMENTATION)
+        return {}
+    return views.bericht_tabellen(ws, ags)
+
+
+def ohne_einwilligung(ws: Workspace) -> Any:
+    """Published number of active cases left out for lack of consent (None without cases)."""
+    from thm_lib import views
+
+    if not hat_faelle(ws):
+        return None
+    return views.berichtsjahr(ws).excluded_published(views.schwelle(ws))
+
+
+def quoten_text(ws: Workspace, result: Any) -> str:
+    """German note when every need rate comes from the assumptions, else ""."""
+    if set(result.bedarfsquoten["quelle"]) - {"standardquote"}:
+        return ""
+    grund = ("Noch keine Falldokumentation" if not hat_faelle(ws) else
+             "Zu wenige Fälle mit Einwilligung (weniger als `bedarf.mindestfaelle` im Kreis)")
+    return QUOTEN_AUS_ANNAHMEN.format(grund=grund)
+
+
+def fallevidenz(result: Any, ws: Workspace, ags: str = "") -> Any:
+    """The case-evidence table (:func:`thm_lib.views.fallevidenz`), or None with the German
+    note that there are no case records yet shown (never a table of zeros)."""
+    from thm_lib import views
+
+    if not hat_faelle(ws):
+        zeige(KEINE_FALLDOKUMENTATION)
+        return None
+    return views.fallevidenz(result, ws, ags)
+
+
+def stichtag_text(ws: Workspace, ags: str = "") -> str:
+    """German note on Gemeinden whose counts stem from another Stichtag, else "".
+
+    Each Gemeinde uses its own latest count on or before the Stichtag
+    (:func:`thm_lib.target_group.stichtag_je_gemeinde`), in the target group,
+    coverage and staffing alike; the note names those whose count is from
+    another date, grouped by date, and those without any count.
+    """
+    from thm_lib.target_group import stichtag_je_gemeinde
+
+    chosen = stichtag_je_gemeinde(ws.zielgruppe, ws.stichtag)
+    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+    scope = [ags] if ags else list(names)
+    chosen = chosen[chosen.index.isin(scope)]
+    parts = [f"Zählung vom {pd.Timestamp(tag):%d.%m.%Y}: "
+             + ", ".join(names[a] for a in group.index)
+             for tag, group in chosen[chosen != ws.stichtag].groupby(chosen, sort=True)]
+    missing = [names[a] for a in scope if a not in chosen.index]
+    if missing:
+        parts.append("keine Zählung (Zielgruppe 0): " + ", ".join(missing))
+    if not parts:
+        return ""
+    return (f"**Nicht alle Zahlen sind vom Stichtag {ws.stichtag:%d.%m.%Y}.** Jede Gemeinde "
+            "geht mit ihrer letzten Zählung an oder vor dem Stichtag ein (gibt es keine so "
+            "frühe, mit ihrer ersten), in Zielgruppe, Versorgung und Stellen gleichermaßen. "
+            + "; ".join(parts) + ".")
+
+
+def zeitraum_text(ws: Workspace) -> str:
+    """German note when the Stichtag lies outside the funding period, else ""
+    (:func:`thm_lib.funding.zeitraum_hinweis`)."""
+    from thm_lib.funding import zeitraum_hinweis
+
+    text = zeitraum_hinweis(ws.programm, ws.annahmen, ws.stichtag)
+    return f"**Hinweis:** {text}" if text else ""

@@ -15,6 +15,13 @@ import pandas as pd
 from thm_lib import coverage, staffing, views
 from thm_lib.batch import KREIS_KEY, NOTEBOOKS
 from thm_lib.formats import zahl
+from thm_lib.notebook import (
+    KEINE_FALLDOKUMENTATION,
+    hat_faelle,
+    quoten_text,
+    stichtag_text,
+    zeitraum_text,
+)
 from thm_lib.suppression import small_label
 from thm_lib.workspace import Workspace
 
@@ -24,6 +31,9 @@ NOTEBOOK_TITLES = {
     "karten": "Karten",
     "stellen_und_foerderung": "Stellen und Förderung",
 }
+#: German titles of every part of a batch run (see :mod:`thm_lib.batch`).
+TEIL_TITEL = {**NOTEBOOK_TITLES, "karte": "Karte", "bericht": "Excel",
+              "kennzahlen": "Kennzahlen"}
 TOP_GAPS = 3
 
 
@@ -60,6 +70,55 @@ def key_figures(ws: Workspace, ags: str, result: coverage.CoverageResult,
     }
 
 
+class Analyse:
+    """Coverage and staffing of a Workspace, computed once on first use.
+
+    The parts of a batch run (workbook, key figures) share it; an error is
+    raised again to every part that asks (each part fails on its own).
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._result: coverage.CoverageResult | None = None
+        self._bemessung: pd.DataFrame | None = None
+
+    @property
+    def result(self) -> coverage.CoverageResult:
+        """:func:`thm_lib.coverage.analyse` of the Workspace."""
+        if self._result is None:
+            self._result = coverage.analyse(self.ws)
+        return self._result
+
+    @property
+    def bemessung(self) -> pd.DataFrame:
+        """:func:`thm_lib.staffing.stellenbemessung` of the Workspace."""
+        if self._bemessung is None:
+            self._bemessung = staffing.stellenbemessung(self.ws)
+        return self._bemessung
+
+
+def write_karte(ws: Workspace, ags: str, path: Path) -> Path:
+    """Write the map of the target group of one Kommune (or the Kreis) to ``path``."""
+    from thm_lib import maps
+
+    view = ws.for_kommune(ags) if ags else ws
+    fmap = maps.kreis_map(view, views.karten_mass(ws, "zielgruppe"))
+    maps.save_map(fmap, path)
+    return path
+
+
+def write_bericht(ws: Workspace, ags: str, path: Path, analyse: Analyse | None = None) -> Path:
+    """Write the workbook of one Kommune (or the Kreis) to ``path``."""
+    analyse = analyse or Analyse(ws)
+    return buendnis_workbook(ws, ags, analyse.result, analyse.bemessung, path)
+
+
+def kennzahlen_fuer(ws: Workspace, ags: str, analyse: Analyse | None = None) -> dict[str, Any]:
+    """The published key figures of the index (:func:`key_figures`)."""
+    analyse = analyse or Analyse(ws)
+    return key_figures(ws, ags, analyse.result, analyse.bemessung)
+
+
 def kommune_outputs(ws: Workspace, ags: str, folder: Path) -> dict[str, Any]:
     """Write ``karte.html`` and ``bericht.xlsx`` for one Kommune (or the Kreis) into ``folder``.
 
@@ -68,15 +127,10 @@ def kommune_outputs(ws: Workspace, ags: str, folder: Path) -> dict[str, Any]:
     dict
         The published key figures (:func:`key_figures`).
     """
-    from thm_lib import maps
-
-    result = coverage.analyse(ws)
-    bemessung = staffing.stellenbemessung(ws)
-    view = ws.for_kommune(ags) if ags else ws
-    fmap = maps.kreis_map(view, views.karten_mass(ws, "zielgruppe"))
-    maps.save_map(fmap, folder / "karte.html")
-    buendnis_workbook(ws, ags, result, bemessung, folder / "bericht.xlsx")
-    return key_figures(ws, ags, result, bemessung)
+    analyse = Analyse(ws)
+    write_karte(ws, ags, folder / "karte.html")
+    write_bericht(ws, ags, folder / "bericht.xlsx", analyse)
+    return kennzahlen_fuer(ws, ags, analyse)
 
 
 def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
@@ -90,22 +144,69 @@ def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
         "Struktur": views.zielgruppe_struktur(ws, ags),
         "Verlauf": views.zielgruppe_verlauf(ws, ags),
     }
-    if ws.faelle is not None:
+    faelle = hat_faelle(ws)
+    if faelle:
         sheets.update(views.bericht_tabellen(ws, ags))
     sheets.update({
         "Angebote": views.angebote_uebersicht(ws, ags),
         "Versorgung": views.versorgung_matrix(ws, result, ags),
         "Lücken": views.lueckenliste(ws, result, ags),
-        "Fallevidenz": views.fallevidenz(result, ws, ags),
+    })
+    if faelle:
+        sheets["Fallevidenz"] = views.fallevidenz(result, ws, ags)
+    sheets.update({
         "Stellen": views.stellen_tabelle(ws, bemessung, ags),
         "Finanzierung": views.finanzierung_tabelle(ws, bemessung, ags)[1],
     })
     wo = ws.gemeinde_name(ags) if ags else ws.name
+    quellen = [f"Arbeitsmappe {ws.name}: zielgruppe, angebote"
+               + (", faelle (nur mit Einwilligung)" if faelle else ""),
+               f"Annahmen: annahmen.yaml; Förderprogramm: {ws.programm['name']}"]
+    hinweise = [KEINE_FALLDOKUMENTATION if not faelle else "", quoten_text(ws, result),
+                stichtag_text(ws, ags), zeitraum_text(ws)]
+    quellen += [_plain(h) for h in hinweise if h]
     return write_buendnis_workbook(
         path, sheets, stichtag=ws.stichtag, schwelle=threshold, zeichen=views.zeichen_geheim(ws),
-        quellen=[f"Arbeitsmappe {ws.name}: zielgruppe, angebote, faelle (nur mit Einwilligung)",
-                 f"Annahmen: annahmen.yaml; Förderprogramm: {ws.programm['name']}"],
+        quellen=quellen,
         titel=f"THM-Werkbank: Auswertung für die Bündniskerngruppe – {wo}")
+
+
+def _plain(markdown: str) -> str:
+    """A German note without Markdown emphasis and code marks (for Excel cells)."""
+    return markdown.replace("**", "").replace("`", "")
+
+
+def _text_html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def _zustand(entry: dict[str, Any], has_report: bool) -> str:
+    """The "Stand" cell: current, or each failed part with its reason and what is shown."""
+    if entry.get("ok", False):
+        return '<span class="ok">aktuell</span>'
+    teile = entry.get("teile") or {}
+    if not teile:  # the Kommune did not run at all (e.g. unknown AGS)
+        frueher = entry.get("letzter_erfolg")
+        alt = (f"<br>Angezeigt: letzter guter Bericht vom {html.escape(frueher)}"
+               if frueher and has_report else "<br>Kein früherer Bericht vorhanden")
+        return (f'<span class="fehler">FEHLGESCHLAGEN</span>: '
+                f'{_text_html(entry.get("grund", ""))}{alt}')
+    groups: dict[tuple[str, str], list[str]] = {}
+    for teil, t in teile.items():
+        if t.get("ok"):
+            continue
+        frueher = t.get("letzter_erfolg")
+        if teil == "kennzahlen":
+            alt = " (Kennzahlen des letzten guten Laufs)" if entry.get("kennzahlen") else ""
+        elif frueher:
+            alt = f"<br>Angezeigt: letzter guter Bericht vom {html.escape(frueher)}"
+        else:
+            alt = "<br>Kein früherer Bericht vorhanden"
+        groups.setdefault((str(t.get("grund", "")), alt), []).append(TEIL_TITEL.get(teil, teil))
+    return "<br>".join(
+        f'<span class="fehler">FEHLGESCHLAGEN</span> '
+        f'<span class="teil">{html.escape(", ".join(titel))}</span>: {_text_html(grund)}{alt}'
+        for (grund, alt), titel in groups.items())
 
 
 def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str],
@@ -115,7 +216,6 @@ def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str]
     for key in keys:
         entry = status.get(key, {})
         k = entry.get("kennzahlen", {}) or {}
-        ok = entry.get("ok", False)
         has_report = (kreis_dir / key).is_dir()
         links = " · ".join(
             f'<a href="{key}/{nb}.html">{NOTEBOOK_TITLES[nb]}</a>' for nb in NOTEBOOKS
@@ -124,14 +224,7 @@ def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str]
                  (("karte.html", "Karte"), ("bericht.xlsx", "Excel"))
                  if (kreis_dir / key / name).exists()]
         links = " · ".join(x for x in (links, *extra) if x) or "–"
-        if ok:
-            zustand = '<span class="ok">aktuell</span>'
-        else:
-            grund = html.escape(entry.get("grund", ""))
-            frueher = entry.get("letzter_erfolg")
-            alt = (f"<br>Angezeigt: letzter guter Bericht vom {html.escape(frueher)}"
-                   if frueher and has_report else "<br>Kein früherer Bericht vorhanden")
-            zustand = f'<span class="fehler">FEHLGESCHLAGEN</span>: {grund}{alt}'
+        zustand = _zustand(entry, has_report)
         name = ws.name if key == KREIS_KEY else entry.get("name", key)
         rows.append(
             "<tr>"

@@ -42,6 +42,7 @@ import pandas as pd
 from thm_lib.config import checked_section
 from thm_lib.errors import DataError, Problem
 from thm_lib.labels import STATUS_LABEL
+from thm_lib.target_group import select_stichtag
 
 RUNDUNG = (None, 0.05, 0.5)
 REGEL_SCHLUESSEL = "schluessel"
@@ -157,17 +158,12 @@ def count_persons(zielgruppe: pd.DataFrame, status: Iterable[str], alter_min: in
 
 def _stichtag_rows(zielgruppe: pd.DataFrame, ags: str, target: pd.Timestamp | None
                    ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
-    """Rows of ``ags`` at the latest Stichtag on or before ``target`` (else the earliest)."""
+    """Rows of ``ags`` at its Stichtag for ``target`` (:func:`target_group.select_stichtag`)."""
     rows = zielgruppe[zielgruppe["ags"] == ags]
     if rows.empty:
         return rows, None
-    tage = pd.to_datetime(rows["stichtag"])
-    if target is None or pd.isna(target):
-        chosen = tage.max()
-    else:
-        before = tage[tage <= pd.Timestamp(target)]
-        chosen = before.max() if len(before) else tage.min()
-    return rows[tage == chosen], pd.Timestamp(chosen)
+    rows = select_stichtag(rows, target)
+    return rows, pd.Timestamp(rows["stichtag"].iloc[0])
 
 
 # --------------------------------------------------------------------------- FAQ rule

@@ -60,17 +60,57 @@ def band_of_age(alter: pd.Series, annahmen: Mapping[str, Any]) -> pd.Series:
     return out
 
 
+def stichtag_je_gemeinde(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None
+                         ) -> pd.Series:
+    """The Stichtag each Gemeinde's count is taken from (THE rule, used everywhere).
+
+    Each Gemeinde uses its own latest Stichtag on or before ``stichtag``; where
+    it has none that early, its earliest one. Gemeinden whose data stop at
+    different dates thus each keep their latest count instead of dropping to 0.
+
+    Parameters
+    ----------
+    zielgruppe : pandas.DataFrame
+        Rows with ``ags`` and ``stichtag``.
+    stichtag : pandas.Timestamp or None
+        Analysis date; ``None`` (or NaT): each Gemeinde's latest Stichtag.
+
+    Returns
+    -------
+    pandas.Series
+        Index ``ags`` (str), the chosen Stichtag per Gemeinde.
+
+    Examples
+    --------
+    >>> zg = pd.DataFrame({"ags": ["1", "1", "2"],
+    ...                    "stichtag": pd.to_datetime(["2020-12-31", "2021-12-31", "2020-12-31"])})
+    >>> stichtag_je_gemeinde(zg, pd.Timestamp("2021-12-31")).dt.year.tolist()
+    [2021, 2020]
+    """
+    tage = pd.to_datetime(zielgruppe["stichtag"])
+    ags = zielgruppe["ags"].astype(str).rename("ags")
+    latest = tage.groupby(ags).max()
+    if stichtag is None or pd.isna(stichtag):
+        return latest
+    before = tage.where(tage <= pd.Timestamp(stichtag)).groupby(ags).max()
+    return before.where(before.notna(), tage.groupby(ags).min())
+
+
 def select_stichtag(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> pd.DataFrame:
-    """Rows of the latest Stichtag on or before ``stichtag`` (else the earliest one)."""
+    """Rows of each Gemeinde's own Stichtag for ``stichtag`` (:func:`stichtag_je_gemeinde`)."""
     if zielgruppe.empty:
         return zielgruppe
     tage = pd.to_datetime(zielgruppe["stichtag"])
-    if stichtag is None:
-        chosen = tage.max()
-    else:
-        before = tage[tage <= pd.Timestamp(stichtag)]
-        chosen = before.max() if len(before) else tage.min()
-    return zielgruppe[tage == chosen]
+    ags = zielgruppe["ags"].astype(str)
+    # fast path (the usual case): every Gemeinde has a count at the overall choice, which
+    # then is each one's own choice too (no Gemeinde has a later date on or before it)
+    before = tage if stichtag is None or pd.isna(stichtag) else tage[
+        tage <= pd.Timestamp(stichtag)]
+    overall = (tage == (before.max() if len(before) else tage.min())).to_numpy()
+    if ags[overall].nunique() == ags.nunique():
+        return zielgruppe[overall]
+    wanted = ags.map(stichtag_je_gemeinde(zielgruppe, stichtag))
+    return zielgruppe[(tage == wanted).to_numpy()]
 
 
 def segments(zielgruppe: pd.DataFrame, annahmen: Mapping[str, Any],

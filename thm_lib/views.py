@@ -169,14 +169,15 @@ def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
     """
     ang = ws.for_kommune(ags).angebote if ags else ws.angebote
     felder = ws.handlungsfelder
+    # a column, not groupby.apply: with no offers apply returns a frame (pandas 3)
+    ang = ang.assign(nur_gestattung=~ang["zugang_duldung"].astype(bool)
+                     & ang["zugang_gestattung"].astype(bool))
     grouped = ang.groupby("handlungsfeld")
     table = pd.DataFrame({
         "angebote": grouped.size(),
         "plaetze": grouped["plaetze"].sum(),
         "offen_duldung": grouped["zugang_duldung"].sum(),
-        "nur_gestattung": (~ang["zugang_duldung"].astype(bool)
-                           & ang["zugang_gestattung"].astype(bool)).groupby(
-                               ang["handlungsfeld"]).sum(),
+        "nur_gestattung": grouped["nur_gestattung"].sum(),
         "aufsuchend": grouped["aufsuchend"].sum(),
     }).reindex(felder, fill_value=0).astype(int)
     table.index.name = "Handlungsfeld"

@@ -120,8 +120,14 @@ class Workspace:
         reisezeiten = None
         if self.reisezeiten is not None:
             reisezeiten = self.reisezeiten[self.reisezeiten["ags"] == ags].reset_index(drop=True)
+        annahmen = self.annahmen
+        if not annahmen["kreis"].get("stichtag"):
+            # the Stichtag is the Kreis's, also where this Gemeinde's counts stop earlier
+            annahmen = {**annahmen, "kreis": {**annahmen["kreis"],
+                                              "stichtag": self.stichtag.date()}}
         return replace(
             self,
+            annahmen=annahmen,
             gebiete=self.gebiete[self.gebiete["ags"] == ags].reset_index(drop=True),
             zielgruppe=self.zielgruppe[self.zielgruppe["ags"] == ags].reset_index(drop=True),
             angebote=ang[keep].reset_index(drop=True),

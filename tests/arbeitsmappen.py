@@ -1,0 +1,290 @@
+"""A hypothesis strategy for random VALID Arbeitsmappen, and a writer for them.
+
+``arbeitsmappen()`` draws an :class:`ArbeitsmappeSpec` (plain data: no files);
+:func:`schreibe` writes it as an office would hand it over (``;``-separated
+CSV with decimal comma and dd.mm.yyyy dates, GeoJSON in EPSG:25832).
+Reusable by any test that needs "some Kreis the loader accepts"::
+
+    from tests.arbeitsmappen import arbeitsmappen, schreibe
+
+    @given(arbeitsmappen(max_gemeinden=12))
+    def test_x(tmp_path_factory, spec):
+        folder = schreibe(spec, tmp_path_factory.mktemp("mappe"))
+
+What varies: 1 to ``max_gemeinden`` Gemeinden as a jittered grid of
+quadrilaterals in NRW (shared borders, like real Gemeinden), sometimes one
+kreisfreie Stadt (AGS ending in 000); with or without case records,
+population, ``kommunen``; Gemeinden without offers, with a target group of 0
+or no count at all; one to three Stichtage, with Gemeinden whose counts stop
+earlier; sometimes a Stichtag after the THM funding period. The structure is
+drawn by hypothesis; the bulk numbers come from a drawn seed (numpy), so
+examples stay small to describe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from hypothesis import strategies as st
+from pyproj import Transformer
+
+from thm_lib.labels import HANDLUNGSFELDER
+
+#: Lower left corner of the grid (EPSG:25832, metres): in the Sauerland, NRW.
+ORIGIN = (420_000.0, 5_690_000.0)
+CELL = 4_000.0  # metres per grid cell
+STICHTAGE_THM = ("31.12.2019", "31.12.2020", "31.12.2021")  # within THM 11/2019 - 06/2022
+STICHTAGE_SPAET = ("31.12.2023", "31.12.2024")              # after the THM funding period
+STATUS = ("duldung", "gestattung", "sonstige")
+
+
+@dataclass
+class ArbeitsmappeSpec:
+    """One drawn Arbeitsmappe (see the module docstring)."""
+
+    seed: int
+    n_gemeinden: int
+    kreisfrei: bool
+    mit_faellen: bool
+    mit_einwohner: bool
+    mit_kommunen: bool
+    stichtage: tuple[str, ...]
+    #: per Gemeinde index: how many of the Stichtage it has (0 = no count at all)
+    stichtage_je_gemeinde: tuple[int, ...]
+    ohne_angebote: frozenset[int]
+    zielgruppe_null: frozenset[int]
+    n_angebote: int
+    n_faelle: int
+    stichtag_konfiguriert: bool
+    kreis_ags: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kreis_ags = "05315" if self.kreisfrei else "05958"
+
+    @property
+    def ags(self) -> list[str]:
+        """The Gemeinden's AGS in order."""
+        if self.kreisfrei:
+            return [f"{self.kreis_ags}000"]
+        return [f"{self.kreis_ags}{4 * (i + 1):03d}" for i in range(self.n_gemeinden)]
+
+    @property
+    def name(self) -> str:
+        """Name of the Kreis (annahmen.yaml)."""
+        return f"Zufallsstadt {self.seed}" if self.kreisfrei else f"Zufallskreis {self.seed}"
+
+
+@st.composite
+def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
+    """Strategy: a random valid Arbeitsmappe (:class:`ArbeitsmappeSpec`)."""
+    kreisfrei = draw(st.booleans().map(lambda b: b and draw(st.booleans())))  # ~1 in 4
+    n = 1 if kreisfrei else draw(st.integers(1, max_gemeinden))
+    spaet = draw(st.booleans().map(lambda b: b and draw(st.booleans())))
+    pool = STICHTAGE_SPAET if spaet else STICHTAGE_THM
+    k = draw(st.integers(1, len(pool)))
+    stichtage = pool[-k:]
+    indices = st.integers(0, n - 1)
+    je_gemeinde = draw(st.lists(st.integers(0, k), min_size=n, max_size=n).filter(any))
+    return ArbeitsmappeSpec(
+        seed=draw(st.integers(0, 2**31 - 1)),
+        n_gemeinden=n,
+        kreisfrei=kreisfrei,
+        mit_faellen=draw(st.booleans()),
+        mit_einwohner=draw(st.booleans()),
+        mit_kommunen=draw(st.booleans()),
+        stichtage=stichtage,
+        stichtage_je_gemeinde=tuple(je_gemeinde),
+        # the loader needs at least one offer: at least one Gemeinde keeps its offers
+        ohne_angebote=frozenset(draw(st.lists(indices, max_size=n).filter(
+            lambda x: len(set(x)) < n))),
+        zielgruppe_null=frozenset(draw(st.lists(indices, max_size=max(1, n // 3)))),
+        n_angebote=draw(st.integers(1, 3 * n + 2)),
+        n_faelle=draw(st.integers(1, 80)),
+        stichtag_konfiguriert=spaet or draw(st.booleans()),
+    )
+
+
+# --------------------------------------------------------------------------- geometry
+def polygone(n: int, rng: np.random.Generator) -> list[shapely.Polygon]:
+    """``n`` quadrilaterals of a grid whose nodes are jittered (shared borders stay shared)."""
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    jitter = rng.uniform(-0.3, 0.3, size=(rows + 1, cols + 1, 2)) * CELL
+    x0, y0 = ORIGIN
+    nodes = np.empty((rows + 1, cols + 1, 2))
+    for r in range(rows + 1):
+        for c in range(cols + 1):
+            nodes[r, c] = (x0 + c * CELL, y0 + r * CELL)
+            if 0 < r < rows and 0 < c < cols:  # keep the outline straight
+                nodes[r, c] += jitter[r, c]
+    out = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        ring = [nodes[r, c], nodes[r, c + 1], nodes[r + 1, c + 1], nodes[r + 1, c]]
+        out.append(shapely.Polygon(ring))
+    return out
+
+
+# --------------------------------------------------------------------------- writing
+def _csv(path: Path, header: list[str], rows: list[list[object]],
+         encoding: str = "utf-8") -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+def _komma(x: float, digits: int = 5) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def _ja(flag: bool) -> str:
+    return "ja" if flag else "nein"
+
+
+def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
+    """Write the Arbeitsmappe of ``spec`` into ``folder`` (created) and return it."""
+    rng = np.random.default_rng(spec.seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    ags = spec.ags
+    polys = polygone(len(ags), rng)
+    _gebiete(spec, folder, ags, polys, rng)
+    _zielgruppe(spec, folder, ags, rng)
+    _angebote(spec, folder, ags, polys, rng)
+    if spec.mit_faellen:
+        _faelle(spec, folder, ags, rng)
+    if spec.mit_kommunen:
+        _csv(folder / "kommunen.csv",
+             ["ags", "geschaeftsfuehrende_stelle", "haushaltssicherung", "stellen_bestand",
+              "stichtag_erstantrag"],
+             [[a, _ja(bool(rng.random() < 0.4)), _ja(bool(rng.random() < 0.3)),
+               _komma(float(rng.choice([0.5, 1.0, 1.5])), 1) if rng.random() < 0.5 else "",
+               spec.stichtage[0] if rng.random() < 0.5 else ""] for a in ags])
+    lines = ["kreis:", f"  name: {spec.name}", f'  ags: "{spec.kreis_ags}"']
+    if spec.stichtag_konfiguriert:
+        d, m, y = spec.stichtage[-1].split(".")
+        lines.append(f"  stichtag: {y}-{m}-{d}")
+    (folder / "annahmen.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def _gebiete(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
+             polys: list[shapely.Polygon], rng: np.random.Generator) -> None:
+    features = []
+    for i, (a, poly) in enumerate(zip(ags, polys, strict=True)):
+        props: dict[str, object] = {"ags": a, "name": spec.name.split()[0] if spec.kreisfrei
+                                    else f"Gemeinde {i + 1}"}
+        if spec.mit_einwohner:
+            props["einwohner"] = int(rng.integers(800, 120_000))
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": shapely.geometry.mapping(poly)})
+    doc = {"type": "FeatureCollection",
+           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+           "features": features}
+    (folder / "gebiete.geojson").write_text(json.dumps(doc), encoding="utf-8")
+
+
+def _zielgruppe(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
+                rng: np.random.Generator) -> None:
+    rows: list[list[object]] = []
+    for i, a in enumerate(ags):
+        have = spec.stichtage_je_gemeinde[i]
+        for tag in spec.stichtage[:have]:  # counts stop early in some Gemeinden
+            cells = {(str(rng.choice(STATUS)), int(rng.integers(16, 30)), str(rng.choice(
+                ["m", "w"]))) for _ in range(int(rng.integers(1, 25)))}
+            for status, alter, g in sorted(cells):
+                n = 0 if i in spec.zielgruppe_null else int(rng.integers(0, 30))
+                rows.append([a, tag, status, alter, g, n])
+    if not rows:  # the loader needs one row; a zero count keeps the target group 0
+        rows.append([ags[0], spec.stichtage[-1], "duldung", 20, "m", 0])
+    _csv(folder / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "geschlecht",
+                                     "anzahl"], rows)
+
+
+def _angebote(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
+              polys: list[shapely.Polygon], rng: np.random.Generator) -> None:
+    to_wgs = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
+    mit = [i for i in range(len(ags)) if i not in spec.ohne_angebote]
+    rows: list[list[object]] = []
+    for j in range(spec.n_angebote if mit else 0):
+        i = int(rng.choice(mit))
+        minx, miny, maxx, maxy = polys[i].bounds
+        while True:  # a point inside the Gemeinde
+            x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+            if polys[i].contains(shapely.Point(x, y)):
+                break
+        lon, lat = to_wgs.transform(x, y)
+        lo = int(rng.integers(14, 22))
+        duldung = bool(rng.random() < 0.6)
+        rows.append([
+            f"Z{j + 1:03d}", f"Angebot {j + 1}", f"Träger {1 + j % 5}",
+            str(rng.choice(HANDLUNGSFELDER)), str(rng.choice(["bamf", "kommune", "jmd",
+                                                              "baustein_2"])),
+            _ja(duldung), _ja(not duldung or bool(rng.random() < 0.7)), lo,
+            int(rng.integers(lo + 2, 30)), int(rng.integers(1, 60)), _komma(lat), _komma(lon),
+            "", ags[i], _ja(bool(rng.random() < 0.1)), "",
+            "01.01.2019" if rng.random() < 0.8 else "01.09.2020", ""])
+    _csv(folder / "angebote.csv",
+         ["angebot_id", "name", "traeger", "handlungsfeld", "foerderlinie", "zugang_duldung",
+          "zugang_gestattung", "alter_min", "alter_max", "plaetze", "lat", "lon", "plz", "ags",
+          "aufsuchend", "einzugsgebiet", "beginn", "ende"], rows)
+
+
+def _faelle(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
+            rng: np.random.Generator) -> None:
+    faelle, bedarfe = [], []
+    for k in range(spec.n_faelle):
+        fid = f"TM-{spec.seed % 10_000:04d}{k:04d}"
+        jahr = spec.stichtage[-1][-4:]
+        beginn = f"{int(rng.integers(1, 28)):02d}.{int(rng.integers(1, 13)):02d}.{jahr}"
+        faelle.append([fid, str(rng.choice(ags)), int(rng.integers(18, 28)),
+                       str(rng.choice(STATUS)), str(rng.choice(["m", "w"])),
+                       _ja(bool(rng.random() < 0.85)), beginn, "", ""])
+        for feld in sorted(set(rng.choice(HANDLUNGSFELDER, size=int(rng.integers(1, 4))))):
+            bedarfe.append([fid, str(feld), str(rng.choice(["passend", "naechstbeste",
+                                                            "kein_angebot", "offen"]))])
+    _csv(folder / "faelle.csv", ["fall_id", "ags", "alter", "status", "geschlecht",
+                                 "einwilligung", "beginn", "ende", "abschlussgrund"], faelle)
+    _csv(folder / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], bedarfe)
+
+
+# --------------------------------------------------------------------------- running
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def fuehre_notebook_aus(name: str, parameter: dict[str, object]) -> dict[str, object]:
+    """Execute a report notebook's code cells in this process (no kernel) and return
+    its namespace.
+
+    The parameters cell is replaced by ``parameter``, as papermill would inject
+    them. Far faster than a kernel per notebook, for property tests over many
+    Kommunen; the batch tests run the same notebooks in real kernels.
+    """
+    import matplotlib
+    import nbformat
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+    namespace: dict[str, object] = {}
+    try:
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            source = cell.source
+            if "parameters" in cell.metadata.get("tags", []):
+                exec(source, namespace)  # defaults first, then the injected values
+                namespace.update(parameter)
+                continue
+            exec(compile(source, f"<{name}>", "exec"), namespace)
+    finally:
+        plt.close("all")  # a kernel would end here; this process goes on
+    return namespace

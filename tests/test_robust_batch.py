@@ -1,0 +1,265 @@
+"""Every Arbeitsmappe the loader accepts gives every report (issue 12): real batch runs.
+
+- random valid Arbeitsmappen (``tests/arbeitsmappen.py``) through the whole batch;
+- an office hand-over (VG250 shapefile, xlsx with numeric AGS, cp1252 CSV) through
+  ``thm batch``;
+- a failing part (a notebook) does not throw away the Kommune's other parts.
+
+CI runs few examples (hypothesis, derandomized there) and restricts the generated
+Kreise to the Kreis report plus two telling Gemeinden; ``THM_BEISPIELE=20`` runs
+20 examples with every Kommune (see ``docs/robustheit.md``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import nbformat
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from openpyxl import Workbook, load_workbook
+
+from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, fuehre_notebook_aus, schreibe
+from tests.helpers_io import SAMPLE, read_rows, write_rows
+from thm_lib.batch import (
+    KREIS_KEY,
+    NOTEBOOK_DIR,
+    NOTEBOOKS,
+    PROTOKOLL,
+    report_keys,
+    run_batch,
+    slug,
+)
+from thm_lib.io import load_workspace
+from thm_lib.notebook import oeffne
+from thm_lib.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
+
+pytestmark = pytest.mark.slow
+
+BEISPIELE = int(os.environ.get("THM_BEISPIELE", "0"))
+"""More examples, every Kommune (0 = the CI setting: few examples, chosen Kommunen)."""
+SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+           HealthCheck.data_too_large]
+
+
+def auswahl(spec: ArbeitsmappeSpec) -> list[str]:
+    """At most two telling Gemeinden: one without offers, one without a current count."""
+    picks: list[int] = []
+    if spec.ohne_angebote:
+        picks.append(min(spec.ohne_angebote))
+    k = len(spec.stichtage)
+    later = [i for i, n in enumerate(spec.stichtage_je_gemeinde) if n < k
+             or i in spec.zielgruppe_null]
+    picks += [i for i in later if i not in picks][:1]
+    picks = picks or [0]
+    return [spec.ags[i] for i in picks[:2]]
+
+
+def assert_complete(kreis_dir: Path, keys: list[str]) -> None:
+    """Every part of every report exists and the index shows no failure and no traceback."""
+    for key in keys:
+        folder = kreis_dir / key
+        for nb in NOTEBOOKS:
+            assert (folder / f"{nb}.html").stat().st_size > 0, (key, nb)
+        assert (folder / "karte.html").stat().st_size > 0, key
+        assert "Hinweise" in load_workbook(folder / "bericht.xlsx").sheetnames, key
+    index = (kreis_dir / "index.html").read_text(encoding="utf-8")
+    assert "FEHLGESCHLAGEN" not in index and "Traceback" not in index
+    assert index.count('class="ok">aktuell') == len(keys)
+    assert not (kreis_dir / PROTOKOLL).exists()
+    assert not list(kreis_dir.glob(".*.neu"))
+
+
+# --------------------------------------------------------------------------- generated
+@settings(max_examples=BEISPIELE or 2, deadline=None, suppress_health_check=SLOW_OK)
+@given(spec=arbeitsmappen())
+def test_generated_arbeitsmappe_gives_every_report(tmp_path_factory: pytest.TempPathFactory,
+                                                   spec: ArbeitsmappeSpec) -> None:
+    root = tmp_path_factory.mktemp("gen")
+    folder = schreibe(spec, root / "mappe")
+    ws = load_workspace(folder)
+    kommunen = None if BEISPIELE or spec.kreisfrei else auswahl(spec)
+    result = run_batch(folder, root / "reports", kommunen, jobs=2, mit_kreis=True,
+                       progress=False)
+    keys = report_keys(ws, kommunen, mit_kreis=True)
+    assert [r.key for r in result.results] == keys
+    assert not result.failed, [(r.key, r.grund) for r in result.failed]
+    assert_complete(result.kreis_dir, keys)
+    if spec.kreisfrei:
+        assert keys == [KREIS_KEY]
+
+
+@settings(max_examples=BEISPIELE or 3, deadline=None, suppress_health_check=SLOW_OK)
+@given(spec=arbeitsmappen(max_gemeinden=8))
+def test_generated_arbeitsmappe_every_part_of_every_kommune(
+        tmp_path_factory: pytest.TempPathFactory, spec: ArbeitsmappeSpec) -> None:
+    """The same parts as the batch, for EVERY Kommune, notebooks run in this process."""
+    root = tmp_path_factory.mktemp("gen")
+    folder = schreibe(spec, root / "mappe")
+    for key in report_keys(load_workspace(folder)):
+        ags = "" if key == KREIS_KEY else key
+        ws = oeffne(folder, ags)
+        analyse = Analyse(ws)
+        write_karte(ws, ags, root / f"{key}.html")
+        write_bericht(ws, ags, root / f"{key}.xlsx", analyse)
+        figures = kennzahlen_fuer(ws, ags, analyse)
+        assert set(figures) == {"zielgruppe", "stellen_faq", "unterversorgung", "luecken"}
+        for nb in NOTEBOOKS:
+            with contextlib.redirect_stdout(io.StringIO()):
+                fuehre_notebook_aus(nb, {"arbeitsmappe": str(folder), "ags": ags})
+
+
+# --------------------------------------------------------------------------- hand-over
+KREIS_GEMEINDEN = {"05899004": "Musterstadt", "05899016": "Probstadt",
+                   "05899040": "Vorlagenfeld"}
+MIT_ANGEBOTEN = "05899004"
+TRAEGER = "Jugendhilfe Süd – Straßenarbeit"  # cp1252 has ü, ß and the en dash
+
+
+def _vg250(mappe: Path) -> None:
+    """VG250_GEM.shp as the BKG ships it: all Gemeinden around (other Kreise too), GF 2
+    (water) beside GF 4 (land), fields AGS/GEN/BEZ/GF, EPSG:25832."""
+    sample = gpd.read_file(SAMPLE / "gebiete.geojson")
+    rows = []
+    for r in sample.itertuples():
+        ags = r.ags if r.ags in KREIS_GEMEINDEN else "05898" + r.ags[5:]  # neighbour Kreis
+        rows.append({"AGS": ags, "GEN": r.name, "BEZ": "Stadt", "GF": 4,
+                     "geometry": r.geometry})
+        if ags == MIT_ANGEBOTEN:  # a lake: a GF 2 record of the same Gemeinde
+            c = r.geometry.representative_point()
+            rows.append({"AGS": ags, "GEN": r.name, "BEZ": "Stadt", "GF": 2,
+                         "geometry": shapely.box(c.x - 100, c.y - 100, c.x + 100, c.y + 100)})
+    frame = gpd.GeoDataFrame(rows, crs=sample.crs).to_crs("EPSG:25832")
+    frame.to_file(mappe / "VG250_GEM.shp", engine="pyogrio")
+
+
+def _zielgruppe_xlsx(mappe: Path) -> dict[str, int]:
+    """zielgruppe.xlsx with numeric AGS (Excel drops the leading zero) and Excel dates;
+    returns the target group (duldung + gestattung, 18..27) per AGS at the last Stichtag."""
+    header, rows = read_rows(SAMPLE / "zielgruppe.csv")
+    i = {h: header.index(h) for h in header}
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "zielgruppe"
+    sheet.append(header)
+    expected = dict.fromkeys(KREIS_GEMEINDEN, 0)
+    for r in rows:
+        if r[i["ags"]] not in KREIS_GEMEINDEN:
+            continue
+        sheet.append([int(r[i["ags"]]), datetime.strptime(r[i["stichtag"]], "%d.%m.%Y"),
+                      r[i["status"]], int(r[i["alter"]]), r[i["geschlecht"]],
+                      int(r[i["anzahl"]])])
+        if (r[i["stichtag"]] == "31.12.2021" and r[i["status"]] != "sonstige"
+                and 18 <= int(r[i["alter"]]) <= 27):
+            expected[r[i["ags"]]] += int(r[i["anzahl"]])
+    wb.save(mappe / "zielgruppe.xlsx")
+    return expected
+
+
+def _angebote_cp1252(mappe: Path) -> int:
+    """angebote.csv in cp1252 with decimal comma and dd.mm.yyyy: only Musterstadt's offers,
+    so Probstadt and Vorlagenfeld have none."""
+    header, rows = read_rows(SAMPLE / "angebote.csv")
+    a, e = header.index("ags"), header.index("einzugsgebiet")
+    kept = [r for r in rows if r[a] == MIT_ANGEBOTEN]
+    for r in kept:
+        r[e] = ",".join(x for x in r[e].split(",") if x == MIT_ANGEBOTEN)
+    kept[0][header.index("traeger")] = TRAEGER
+    assert any("," in r[header.index("lat")] for r in kept)
+    assert any(r[header.index("beginn")].count(".") == 2 for r in kept)
+    write_rows(mappe / "angebote.csv", header, kept, encoding="cp1252")
+    return len(kept)
+
+
+def test_office_handover_vg250_xlsx_cp1252_without_cases(tmp_path: Path) -> None:
+    mappe = tmp_path / "kreis_uebergabe"
+    mappe.mkdir()
+    _vg250(mappe)
+    expected = _zielgruppe_xlsx(mappe)
+    n_offers = _angebote_cp1252(mappe)
+    assert TRAEGER.encode("cp1252") in (mappe / "angebote.csv").read_bytes()
+    (mappe / "annahmen.yaml").write_text('kreis:\n  name: Kreis Übergabe\n  ags: "05899"\n',
+                                         encoding="utf-8")
+    out = tmp_path / "reports"
+    proc = subprocess.run([sys.executable, "-m", "thm_lib.cli", "batch", str(mappe),
+                           "--ausgabe", str(out), "--jobs", "2", "--ohne-fortschritt"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Fertig: 4 von 4 Berichten erstellt." in proc.stdout
+    kreis_dir = out / slug("Kreis Übergabe")
+    assert kreis_dir.name == "kreis_uebergabe"
+    assert_complete(kreis_dir, [KREIS_KEY, *KREIS_GEMEINDEN])
+    status = json.loads((kreis_dir / "status.json").read_text(encoding="utf-8"))
+    assert status[MIT_ANGEBOTEN]["kennzahlen"]["zielgruppe"] == expected[MIT_ANGEBOTEN]
+    assert status[KREIS_KEY]["kennzahlen"]["zielgruppe"] == sum(expected.values())
+    ws = load_workspace(mappe)
+    assert sorted(ws.gebiete["ags"]) == sorted(KREIS_GEMEINDEN)
+    assert len(ws.angebote) == n_offers and ws.faelle is None
+    assert TRAEGER in set(ws.angebote["traeger"])
+    report = (kreis_dir / "05899016" / "zielgruppe.html").read_text(encoding="utf-8")
+    assert "Noch keine Falldokumentation" in report
+
+
+# --------------------------------------------------------------------------- failing part
+def _notebooks(folder: Path, kaputt: dict[str, str]) -> Path:
+    """Copies of the project notebooks; ``kaputt`` appends a failing cell to some."""
+    folder.mkdir(exist_ok=True)
+    for nb in NOTEBOOKS:
+        shutil.copy(NOTEBOOK_DIR / f"{nb}.ipynb", folder / f"{nb}.ipynb")
+    for nb, code in kaputt.items():
+        doc = nbformat.read(folder / f"{nb}.ipynb", as_version=4)
+        doc.cells.append(nbformat.v4.new_code_cell(code))
+        nbformat.write(doc, folder / f"{nb}.ipynb")
+    return folder
+
+
+def test_failing_part_keeps_the_other_parts_and_logs_internal_errors(tmp_path: Path) -> None:
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    out = tmp_path / "reports"
+    nbs = ("zielgruppe", "stellen_und_foerderung")
+    gut = _notebooks(tmp_path / "gut", {})
+    first = run_batch(mappe, out, ["05899044"], jobs=2, notebooks=nbs, progress=False,
+                      notebook_ordner=gut)
+    assert not first.failed
+    folder = first.kreis_dir / "05899044"
+    before = (folder / "zielgruppe.html").read_bytes()
+
+    kaputt = _notebooks(tmp_path / "kaputt", {
+        "zielgruppe": "1 / 0",
+        "stellen_und_foerderung": "from thm_lib.errors import DataError, Problem\n"
+                                  "raise DataError([Problem('test.csv', 'absichtlich kaputt')])"})
+    second = run_batch(mappe, out, ["05899044"], jobs=2, notebooks=nbs, progress=False,
+                       notebook_ordner=kaputt)
+    r = second.results[0]
+    assert not r.ok
+    assert r.teile["karte"].ok and r.teile["bericht"].ok and r.teile["kennzahlen"].ok
+    assert r.teile["zielgruppe"].grund == (
+        f"interner Fehler (Protokoll: {PROTOKOLL}, Eintrag 05899044/zielgruppe)")
+    assert "test.csv: absichtlich kaputt" in r.teile["stellen_und_foerderung"].grund
+    # the failed parts keep their last good files; the others are new
+    assert (folder / "zielgruppe.html").read_bytes() == before
+    assert (folder / "karte.html").exists() and (folder / "bericht.xlsx").exists()
+    log = (second.kreis_dir / PROTOKOLL).read_text(encoding="utf-8")
+    assert "05899044/zielgruppe" in log and "ZeroDivisionError" in log
+    assert "absichtlich" not in log  # a DataError is expected, not an internal error
+    index = (second.kreis_dir / "index.html").read_text(encoding="utf-8")
+    assert "ZeroDivisionError" not in index and "Traceback" not in index
+    assert "interner Fehler (Protokoll: protokoll.log" in index
+    assert index.count("Angezeigt: letzter guter Bericht vom") == 2
+    assert 'href="05899044/karte.html"' in index
+    status = json.loads((second.kreis_dir / "status.json").read_text(encoding="utf-8"))
+    teile = status["05899044"]["teile"]
+    assert teile["zielgruppe"]["letzter_erfolg"] == first.results[0].zeitpunkt
+    assert teile["karte"]["letzter_erfolg"] == r.zeitpunkt
+    assert not list(second.kreis_dir.glob(".*.neu"))
