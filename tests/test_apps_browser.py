@@ -222,17 +222,18 @@ def test_stellen_caseload_slider_equals_library(app_page, server, ws, artifacts_
 def test_start_page_lists_the_apps_and_serves_no_source(app_page, server):
     page = app_page
     page.goto(server, timeout=RENDER_TIMEOUT_MS)
-    page.wait_for_selector(".jp-DirListing-itemText", timeout=RENDER_TIMEOUT_MS)
-    names = {t.strip() for t in page.locator(".jp-DirListing-itemText").all_inner_texts()}
-    assert names == {"uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb"}
-    # no raw notebook, no notebook content through the contents API, nothing outside
-    assert page.request.get(server + "voila/files/uebersicht.ipynb").status in (403, 404)
-    meta = page.request.get(server + "voila/api/contents/uebersicht.ipynb?content=1").json()
-    assert meta.get("content") is None
+    page.wait_for_selector(".thm-app-eintrag", timeout=RENDER_TIMEOUT_MS)
+    links = {a.get_attribute("href") for a in page.locator(".thm-app-eintrag a").all()}
+    assert links == {f"/voila/render/{nb}" for nb in
+                     ("uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb")}
+    # no raw notebook, no contents API, nothing outside: every non-app path is 404
+    assert page.request.get(server + "voila/files/uebersicht.ipynb").status == 404
+    assert page.request.get(server + "voila/api/contents/uebersicht.ipynb?content=1"
+                            ).status == 404
     for path in ("voila/files/../../data_samples/musterkreis/faelle.csv",
                  "voila/render/../../data_samples/musterkreis/faelle.csv",
                  "voila/api/contents/../../thm_lib"):
-        assert page.request.get(server + path).status in (403, 404)
+        assert page.request.get(server + path).status == 404
 
 
 EXECUTE_PROBE_JS = """
