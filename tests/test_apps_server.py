@@ -469,3 +469,139 @@ def test_kernel_cap_waiting_page_then_all_viewers_get_in(app_server, browser, ar
         watcher.join()
     assert 1 <= peak[0] <= CAP, peak[0]
     assert app_server.wait_kernels(0, timeout=30) == 0
+
+
+# --------------------------------------------------------------------------- reverse proxy
+NGINX_CONF = """\
+daemon off;
+master_process off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{}}
+http {{
+    access_log {tmp}/access.log;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+{site}
+}}
+"""
+
+
+def nginx_site(listen: str, server_name: str, upstream: str, htpasswd: str) -> str:
+    """The nginx site of docs/apps.md (TLS left out for the test)."""
+    return f"""\
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        ''      close;
+    }}
+    server {{
+        listen {listen};
+        server_name {server_name};
+        auth_basic "THM-Apps";
+        auth_basic_user_file {htpasswd};
+        location / {{
+            proxy_pass http://{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+            proxy_buffering off;
+        }}
+    }}"""
+
+
+def _ssha(password: str) -> str:
+    """An nginx ``{SSHA}`` password entry (salted SHA-1, as ``htpasswd -s`` with salt)."""
+    import base64
+    import hashlib
+
+    salt = os.urandom(8)
+    digest = hashlib.sha1(password.encode() + salt).digest()
+    return "{SSHA}" + base64.b64encode(digest + salt).decode()
+
+
+def _nginx() -> str:
+    import shutil
+
+    for candidate in (os.environ.get("THM_NGINX"), shutil.which("nginx"), "/usr/sbin/nginx"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    message = ("nginx fehlt / is missing: apt-get install -y nginx-light "
+               "(oder THM_NGINX=/pfad/zu/nginx)")
+    if os.environ.get("THM_SKIP_NGINX") == "1":
+        pytest.skip(message + " (übersprungen, THM_SKIP_NGINX=1)")
+    pytest.fail(message, pytrace=False)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_behind_nginx_with_basic_auth(app_server, browser, tmp_path, artifacts_dir):
+    """docs/apps.md's nginx example: login required, apps and widgets work through the
+    proxy (websocket included), the proxy's host name passes the allowlist, closing the
+    page still ends its kernel."""
+    nginx = _nginx()
+    port = _free_port()
+    (tmp_path / "htpasswd").write_text(f"gs:{_ssha('richtig')}\n", encoding="utf-8")
+    site = nginx_site(f"127.0.0.1:{port}", PROXY_HOST, f"127.0.0.1:{app_server.port}",
+                      str(tmp_path / "htpasswd"))
+    (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp_path, site=site),
+                                         encoding="utf-8")
+    proc = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
+                             "-e", "stderr"], stderr=subprocess.PIPE, start_new_session=True)
+    proxied = f"http://{PROXY_HOST}:{port}/"
+    b2 = None
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                time.sleep(0.1)
+        before = app_server.wait_kernels(0)
+        # no login, wrong login: nginx refuses, no kernel
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/" + FINDER, headers={"Host": PROXY_HOST})
+        assert conn.getresponse().status == 401
+        conn.close()
+        import base64
+
+        wrong = base64.b64encode(b"gs:falsch").decode()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/", headers={"Host": PROXY_HOST, "Authorization": f"Basic {wrong}"})
+        assert conn.getresponse().status == 401
+        conn.close()
+        assert app_server.kernels() == before
+        # a browser that resolves the proxy's name, with the right login
+        b2 = browser.browser_type.launch(
+            executable_path="/usr/bin/chromium", headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  f"--host-resolver-rules=MAP {PROXY_HOST} 127.0.0.1"])
+        context = b2.new_context(http_credentials={"username": "gs", "password": "richtig"})
+        limit_network(context, (f"http://{PROXY_HOST}", f"ws://{PROXY_HOST}", *LOCAL))
+        page = context.new_page()
+        page.goto(proxied, timeout=RENDER_TIMEOUT_MS)
+        page.click("text=Angebotsfinder")
+        page.wait_for_selector(".thm-angebote", timeout=RENDER_TIMEOUT_MS)
+        assert page.url.startswith(proxied)
+        assert app_server.kernels() == before + 1
+        # widgets talk to the kernel through the proxied websocket
+        page.select_option(".thm-gemeinde select", label="Musterstadt")
+        page.select_option(".thm-handlungsfeld select", label="Sprache")
+        page.select_option(".thm-status-wahl select", label="Aufenthaltsgestattung")
+        page.wait_for_selector(".thm-angebote-tabelle td:text-is('Sprache Musterstadt 1')",
+                               timeout=30_000)
+        page.screenshot(path=str(artifacts_dir / "app_hinter_nginx.png"), full_page=True)
+        page.close(run_before_unload=True)
+        assert app_server.wait_kernels(before, timeout=20) == before
+        context.close()
+    finally:
+        if b2 is not None:
+            b2.close()
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
