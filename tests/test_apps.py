@@ -327,11 +327,40 @@ def test_stellen_scenarios_compare_and_excel(ws, stl, tmp_path):
     path.write_bytes(data)
     wb = openpyxl.load_workbook(BytesIO(data))
     assert {"Einstellungen", "Stellen", "Finanzierungsplan", "Szenarien"} <= set(wb.sheetnames)
-    values = [c.value for row in wb["Stellen"].iter_rows() for c in row]
-    assert "3,94" in values
+    _assert_excel_numbers(wb, stl)
     assert_clean(path, ws.faelle["fall_id"])
     stl.schluessel.value = 100
     assert stl.download.value == ""          # a stale download is withdrawn
+
+
+def _column(sheet, header: str) -> list:
+    """Values of a column (by its header in row 2) from row 3 on."""
+    col = next(c.column for c in sheet[2] if c.value == header)
+    return [sheet.cell(r, col) for r in range(3, sheet.max_row + 1)]
+
+
+def _assert_excel_numbers(wb, stl) -> None:
+    """The workbook holds numbers as numbers with Excel formats, equal to the app's values
+    (Kreis, caseload 120, Szenario 1 at 80: Fallzahl 805 × .47 / k × 1.25)."""
+    fallzahl = _column(wb["Szenarien"], "Fallzahl")
+    assert [c.value for c in fallzahl] == [4.73, 5.91, 3.94]
+    assert all(c.number_format == stellen.FORMAT_VZAE for c in fallzahl)
+    stellen_vzae = _column(wb["Stellen"], "Stellen (VZÄ)")
+    assert stellen_vzae[1].value == 3.94 and stellen_vzae[1].number_format == "#,##0.00"
+    zuwendung = _column(wb["Finanzierungsplan"], "Zuwendung")
+    gesamt = stl.ergebnis.plan.gesamt
+    assert zuwendung[-1].value == pytest.approx(gesamt["zuwendung"], abs=0.005)
+    assert isinstance(zuwendung[-1].value, float) and zuwendung[-1].number_format.endswith('"€"')
+    assert sum(c.value for c in zuwendung[:-1]) == pytest.approx(gesamt["zuwendung"], abs=0.05)
+    quote = _column(wb["Szenarien"], "Erreichung")
+    assert quote[-1].value == pytest.approx(stl.quote.value) and quote[-1].number_format == "0%"
+    settings = {r[0].value: r[1] for r in wb["Einstellungen"].iter_rows(min_row=3)}
+    assert settings["Personalkosten je VZÄ und Jahr"].value == stl.personalkosten.value
+    assert settings["Personalkosten je VZÄ und Jahr"].number_format == stellen.FORMAT_EUR
+    texts = [c.value for s in ("Stellen", "Finanzierungsplan", "Szenarien")
+             for row in wb[s].iter_rows(min_row=3) for c in row if isinstance(c.value, str)]
+    # no number written as German text ("14.933 €", "3,94"); years stay labels
+    assert not [t for t in texts if re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d+)?( €| %)?", t)]
 
 
 def test_small_gemeinde_hides_positions_and_amounts(ws):
