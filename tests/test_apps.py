@@ -363,6 +363,34 @@ def _assert_excel_numbers(wb, stl) -> None:
     assert not [t for t in texts if re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d+)?( €| %)?", t)]
 
 
+def test_inputs_show_their_range_and_never_clamp(ws, finder, stl):
+    lo, hi = common.setting(ws, "profil_alter")
+    assert finder.alter.description == f"Alter ({lo} bis {hi})" == "Alter (14 bis 40)"
+    finder.alter.value = 99
+    assert finder.alter.value == 99                       # kept as typed, not 40
+    assert ("Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40"
+            in finder.meldung.value)
+    assert "Keine Suche" in finder.liste.value and "<table" not in finder.liste.value
+    finder.alter.value = 13
+    assert "Alter: 13 liegt außerhalb" in finder.meldung.value
+    finder.alter.value = 40                                # the bounds are allowed
+    assert "außerhalb" not in finder.meldung.value and "Keine Suche" not in finder.liste.value
+    finder.alter.value = 20
+
+    assert "30.000 bis 150.000" in stl.personalkosten.description
+    stl.personalkosten.value = 1000
+    assert stl.personalkosten.value == 1000
+    assert ("Personalkosten je VZÄ und Jahr: 1.000 € liegt außerhalb des erlaubten Bereichs "
+            "30.000 € bis 150.000 €" in stl.meldung.value)
+    assert stl.ergebnis is None and "Keine Berechnung" in stl.plan.value
+    stl.szenario_merken()
+    stl.excel_erstellen()
+    assert stl.szenarien == {} and stl.download.value == ""   # nothing from a wrong input
+    stl.personalkosten.value = 150000
+    assert stl.ergebnis is not None and stl.ergebnis.einstellungen.personalkosten == 150000
+    assert "außerhalb" not in stl.meldung.value
+
+
 def test_small_gemeinde_hides_positions_and_amounts(ws):
     # Entwurfsweiler (no Geschäftsführende Stelle) with only 3 geduldete persons counted
     zg = ws.zielgruppe

@@ -272,3 +272,65 @@ def test_viewer_cannot_execute_code_in_the_kernel(app_page, server, tmp_path, ar
     assert not marker.exists()
     log = (artifacts_dir / "thm_app_server.log").read_text(encoding="utf-8")
     assert 'Received message of type "execute_request", which is not allowed' in log
+
+
+def test_inputs_say_their_range_instead_of_clamping(app_page, server, artifacts_dir):
+    page = app_page
+    _open(page, server, "angebotsfinder.ipynb", ".thm-angebote")
+    assert "Alter (14 bis 40)" in page.inner_text(".thm-alter")
+    field = page.locator(".thm-alter input")
+    field.fill("99")
+    field.press("Enter")
+    page.wait_for_selector(".thm-eingabefehler", timeout=30_000)
+    assert field.input_value() == "99"                       # not clamped to 40
+    assert ("Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40"
+            in page.inner_text(".thm-meldung"))
+    assert page.locator(".thm-angebote-tabelle").count() == 0
+    page.screenshot(path=str(artifacts_dir / "app_angebotsfinder_alter99.png"), full_page=True)
+    field.fill("20")
+    field.press("Enter")
+    page.wait_for_selector(".thm-eingabefehler", state="detached", timeout=30_000)
+
+    _open(page, server, "stellen_und_foerderung.ipynb", ".thm-stellen-tabelle")
+    costs = page.locator(".thm-personalkosten input")
+    assert "30.000 bis 150.000" in page.inner_text(".thm-personalkosten")
+    costs.fill("1000")
+    costs.press("Enter")
+    page.wait_for_selector(".thm-eingabefehler", timeout=30_000)
+    assert costs.input_value() == "1000"                     # not clamped to 30000
+    assert "1.000 € liegt außerhalb des erlaubten Bereichs 30.000 € bis 150.000 €" in \
+        page.inner_text(".thm-meldung")
+    assert page.locator(".thm-stellen-tabelle").count() == 0
+
+
+def test_excel_download_holds_numbers(app_page, server, ws, tmp_path):
+    import base64
+    from io import BytesIO
+
+    import openpyxl
+
+    from thm_lib.apps import stellen
+
+    page = app_page
+    _open(page, server, "stellen_und_foerderung.ipynb", ".thm-stellen-tabelle")
+    page.click(".thm-excel")
+    link = page.locator("a.thm-download-link")
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as info:
+        link.click()
+    path = tmp_path / "download.xlsx"
+    info.value.save_as(path)
+    data = path.read_bytes()
+    assert data == base64.b64decode(link.get_attribute("href").split("base64,", 1)[1])
+    wb = openpyxl.load_workbook(BytesIO(data))
+    # the library's numbers for the default settings of the whole Kreis
+    app = stellen.build(ws)
+    header = [c.value for c in wb["Finanzierungsplan"][2]]
+    col = header.index("Zuwendung") + 1
+    total = wb["Finanzierungsplan"].cell(wb["Finanzierungsplan"].max_row, col)
+    assert isinstance(total.value, float) and total.number_format == stellen.FORMAT_EUR
+    assert total.value == pytest.approx(app.ergebnis.plan.gesamt["zuwendung"], abs=0.005)
+    header = [c.value for c in wb["Stellen"][2]]
+    faq = wb["Stellen"].cell(3, header.index("Stellen (VZÄ)") + 1)
+    assert isinstance(faq.value, float) and faq.number_format == stellen.FORMAT_VZAE
+    assert f"{faq.value:.2f}".replace(".", ",") == app.werte()["faq"]

@@ -24,6 +24,9 @@ import pandas as pd
 from thm_lib import funding, scenarios, staffing
 from thm_lib.apps.common import (
     WIDE,
+    ausserhalb,
+    bereich,
+    eingabefehler_html,
     esc,
     fmt_eur,
     fmt_positions,
@@ -352,7 +355,8 @@ class StellenUndFoerderung:
         Caseload (cases per FTE).
     quote, stunden, foerdersatz : ipywidgets.FloatSlider
     stunden_auto, haushaltssicherung : ipywidgets.Checkbox
-    personalkosten : ipywidgets.BoundedIntText
+    personalkosten : ipywidgets.IntText
+        Any whole number can be typed; outside ``personalkosten_bereich`` the app says so.
     stellen, plan, vergleich, download : ipywidgets.HTML
     widget : ipywidgets.VBox
     """
@@ -401,9 +405,12 @@ class StellenUndFoerderung:
                                                continuous_update=False)
         self.foerdersatz.add_class("thm-foerdersatz")
         lo, hi, step = setting(ws, "personalkosten")
-        self.personalkosten = widgets.BoundedIntText(
-            value=int(d.personalkosten), min=int(lo), max=int(hi), step=int(step),
-            description="Personalkosten je VZÄ und Jahr (EUR)", style=style, layout=layout)
+        self.personalkosten_bereich = (int(lo), int(hi))
+        # not a BoundedIntText: the browser would clamp 1000 to 30000 without a word
+        self.personalkosten = widgets.IntText(
+            value=int(d.personalkosten), step=int(step),
+            description=f"Personalkosten je VZÄ und Jahr (EUR, {bereich(int(lo), int(hi))})",
+            style=style, layout=layout)
         self.personalkosten.add_class("thm-personalkosten")
         self.haushaltssicherung = widgets.Checkbox(value=d.haushaltssicherung,
                                                    description="Haushaltssicherungskommune",
@@ -497,8 +504,15 @@ class StellenUndFoerderung:
         return self._cache[e]
 
     # ------------------------------------------------------------------ actions
+    def eingabefehler(self) -> str | None:
+        """The German message when a typed input lies outside its range, else None."""
+        return ausserhalb("Personalkosten je VZÄ und Jahr", self.personalkosten.value,
+                          *self.personalkosten_bereich, fmt=fmt_eur)
+
     def szenario_merken(self) -> None:
         """Keep the current settings as a named scenario for the comparison."""
+        if self.eingabefehler():
+            return
         self.szenarien[f"Szenario {len(self.szenarien) + 1}"] = self.einstellungen
         self.update()
 
@@ -539,6 +553,13 @@ class StellenUndFoerderung:
             self._set_quietly(stunden=self._abgeleitete_stunden())
         self.meldung.value = ""
         self.download.value = ""
+        fehler = self.eingabefehler()
+        if fehler:
+            self.ergebnis = None
+            self.meldung.value = eingabefehler_html(fehler)
+            self.stellen.value = self.plan.value = self.vergleich.value = (
+                "<p class='thm-keine'>Keine Berechnung: bitte die Eingabe korrigieren.</p>")
+            return
         self.ergebnis = self.berechne(self.einstellungen)
         self.stellen.value = table_html(stellen_tabelle(self.ws, self.ergebnis, self.personen),
                                         "thm-stellen-tabelle",
