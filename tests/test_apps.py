@@ -187,6 +187,82 @@ def test_uebersicht_map_is_offline(ueb):
     assert not re.search(r"<link[^>]+href=\"http", doc)
 
 
+def _map_doc(ueb) -> str:
+    import html as _html
+
+    frame = ueb.karte.value
+    return _html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
+
+
+def _klasse(vg: float, unten: float, oben: float) -> str:
+    """The gap class by the rule of the domain (DESIGN.md): below the lower threshold
+    Unterversorgung, above the upper one Überversorgung, else bedarfsgerecht."""
+    if vg < unten * 100:
+        return coverage.KLASSE_UNTER
+    return coverage.KLASSE_UEBER if vg > oben * 100 else coverage.KLASSE_OK
+
+
+@pytest.mark.parametrize(("unten", "oben"), [(0.75, 1.10), (0.5, 1.5)])
+def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
+    sws = scenarios.szenario_workspace(
+        ws, {"annahmen": {"versorgung": {"untere_schwelle": unten, "obere_schwelle": oben}}})
+    app = uebersicht.build(sws)
+    d = app.daten
+    farbe, text = d.gesperrt_legende
+    assert text.startswith("<5 oder „.“") and "Datenschutz" in text
+    for feld in ("Sprache", "Arbeit", "Wohnen"):
+        app.handlungsfeld.value = feld
+        m = d.karten_measure(feld)
+        colours = dict(m.categories)
+        rows = d.versorgung[d.versorgung["handlungsfeld"] == feld].set_index("ags")
+        for ags, r in rows.iterrows():
+            if r["gesperrt"]:
+                assert m.values[ags] == text and m.details[ags] == "."
+                assert colours[text] == farbe
+            elif r["klasse"] != coverage.KLASSE_KEIN_BEDARF:
+                assert m.values[ags] == _klasse(r["versorgungsgrad"], unten, oben), ags
+                assert m.details[ags] == f"Versorgungsgrad {formats.zahl(r['versorgungsgrad'])} %"
+            # the matrix cell has the map's colour
+            name = sws.gemeinde_name(ags)
+            cell = re.search(rf"<th>{re.escape(name)}</th>(.*?)</tr>", app.matrix.value).group(1)
+            i = list(sws.handlungsfelder).index(feld)
+            style = re.findall(r'background:(#[0-9a-f]+)">([^<]*)</td>', cell)[i]
+            assert style[0] == colours[m.values[ags]], (ags, feld)
+            assert style[1] == ("." if r["gesperrt"] else style[1])
+        doc = _map_doc(app)
+        assert "keine Angabe" not in doc
+        if rows["gesperrt"].any():      # tooltip (JSON in the map page) and matrix legend
+            assert json.dumps("aus Datenschutzgründen nicht gezeigt (.)")[1:-1] in doc
+            assert _html_text(text) in app.matrix.value
+    # with lower thresholds fewer cells are Unterversorgung, more are bedarfsgerecht
+    vg = d.versorgung
+    shown = vg[~vg["gesperrt"] & (vg["klasse"] != coverage.KLASSE_KEIN_BEDARF)]
+    assert (shown["klasse"] == [_klasse(v, unten, oben) for v in shown["versorgungsgrad"]]).all()
+
+
+def _html_text(text: str) -> str:
+    import html as _html
+
+    return _html.escape(text, quote=False)
+
+
+def test_no_gap_claim_for_a_hidden_cell(ws, ueb):
+    # Entwurfsweiler: its demand per field is a small count, so most of its cells are hidden
+    seen_hidden = 0
+    for feld in [uebersicht.ALLE, *ws.handlungsfelder]:
+        ueb.kommune.value, ueb.handlungsfeld.value = ENTWURFSWEILER, feld
+        n_hidden = ueb.daten.gesperrt_in(ENTWURFSWEILER, feld)
+        text = ueb.luecken.value
+        if n_hidden:
+            seen_hidden += 1
+            assert "Keine Unterversorgung in dieser Auswahl" not in text
+            assert "gesperrt" in text and "Dort kann eine Unterversorgung" in text
+        elif "<table" not in text:
+            assert "Keine Unterversorgung in dieser Auswahl" in text
+    assert seen_hidden >= 10
+    ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, uebersicht.ALLE
+
+
 # --------------------------------------------------------------------------- Angebotsfinder
 def _profil(finder, status, alter, ags, feld):
     finder.status.value, finder.alter.value = status, alter

@@ -334,3 +334,32 @@ def test_excel_download_holds_numbers(app_page, server, ws, tmp_path):
     faq = wb["Stellen"].cell(3, header.index("Stellen (VZÄ)") + 1)
     assert isinstance(faq.value, float) and faq.number_format == stellen.FORMAT_VZAE
     assert f"{faq.value:.2f}".replace(".", ",") == app.werte()["faq"]
+
+
+def test_uebersicht_map_matrix_and_text_agree_on_hidden_cells(app_page, server, ws,
+                                                              artifacts_dir):
+    from thm_lib.apps import uebersicht
+
+    daten = uebersicht.UebersichtDaten.build(ws)
+    farbe, text = daten.gesperrt_legende
+    page = app_page
+    _open(page, server, "uebersicht.ipynb", ".thm-zielgruppe .thm-wert")
+    page.select_option(".thm-kommune select", label="Entwurfsweiler")
+    page.select_option(".thm-handlungsfeld select", label="Sprache")
+    page.wait_for_selector(".thm-gesperrt-hinweis", timeout=30_000)
+    frame = page.frame_locator("iframe.thm-karte-frame[data-auswahl='05899044|Sprache']")
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    legend = frame.locator(".thm-legende").inner_text()
+    assert text in legend and "keine Angabe" not in legend
+    # the hidden Gemeinde is drawn in the suppression colour, the matrix cell likewise
+    assert frame.locator(f"path.leaflet-interactive[fill='{farbe}']").count() >= 1
+    row = page.locator(".thm-matrix-tabelle tr", has=page.locator("th:text-is('Entwurfsweiler')"))
+    feld = list(ws.handlungsfelder).index("Sprache")
+    cell = row.locator("td").nth(feld)
+    assert cell.inner_text().strip() == "."
+    r, g, b = (int(farbe[i:i + 2], 16) for i in (1, 3, 5))
+    assert cell.evaluate("e => getComputedStyle(e).backgroundColor") == f"rgb({r}, {g}, {b})"
+    assert text in page.inner_text(".thm-matrix")
+    gaps = page.inner_text(".thm-luecken")
+    assert "Keine Unterversorgung in dieser Auswahl" not in gaps and text in gaps
+    page.screenshot(path=str(artifacts_dir / "app_uebersicht_gesperrt.png"), full_page=True)
