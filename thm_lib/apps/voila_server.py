@@ -322,8 +322,8 @@ class StartHandler(Guard, JupyterHandler):
 
     @web.authenticated
     def get(self) -> None:
-        apps = [(url_path_join(self.base_url, "voila/render", nb), titel, satz)
-                for nb, (titel, satz) in APPS.items() if nb in self.thm.apps]
+        apps = [(url_path_join(self.base_url, "voila/render", nb),
+                 *APPS.get(nb, (nb.removesuffix(".ipynb"), ""))) for nb in self.thm.apps]
         self.set_header("Cache-Control", "no-store")
         self.finish(render_page("start", apps=apps))
 
@@ -427,10 +427,15 @@ class ThmVoila(Voila):
     def _kernel_cap_default(self) -> int:
         return kernel_cap_default()
 
+    def served_notebooks(self) -> tuple[str, ...]:
+        """The notebooks of the served folder (top level): the apps first, in their order."""
+        found = {p.name for p in Path(self.root_dir).glob("*.ipynb")}
+        return tuple(nb for nb in APPS if nb in found) + tuple(sorted(found - set(APPS)))
+
     def init_settings(self) -> dict[str, Any]:
         self.voila_configuration.multi_kernel_manager_class = ThmKernelManager
         settings = super().init_settings()
-        apps = tuple(nb for nb in APPS if (Path(self.root_dir) / nb).exists())
+        apps = self.served_notebooks()
         slots = KernelSlots(cap=max(1, int(self.kernel_cap)))
         self.kernel_manager.thm_slots = slots
         secret = self.cookie_secret
@@ -442,8 +447,7 @@ class ThmVoila(Voila):
         return settings
 
     def init_handlers(self) -> list[tuple[Any, ...]]:
-        return thm_handlers(super().init_handlers(), self.server_url,
-                            tuple(nb for nb in APPS if (Path(self.root_dir) / nb).exists()))
+        return thm_handlers(super().init_handlers(), self.server_url, self.served_notebooks())
 
 
 _KEEP = tuple(c for c in (MultiStaticFileHandler, FileFindHandler, RequestInfoSocketHandler,
@@ -469,7 +473,7 @@ def thm_handlers(voila_handlers: Sequence[tuple[Any, ...]], server_url: str,
         elif cls is TemplateStaticFileHandler:
             out.append((url_path_join(server_url, r"/voila/templates/([\w-]+/static/.*)"),
                         guarded(cls), *rest))
-        elif cls is TornadoVoilaHandler:
+        elif cls is TornadoVoilaHandler and apps:
             out.append((url_path_join(server_url, rf"/voila/render/({names})"),
                         RenderHandler, *rest))
         elif cls in _KEEP:
