@@ -463,12 +463,14 @@ def test_kernel_cap_waiting_page_then_all_viewers_get_in(app_server, browser, ar
     finally:
         for ctx in contexts:
             for page in ctx.pages:
-                page.close(run_before_unload=True)
+                page.close(run_before_unload=True)   # the pages end their kernels ...
+        closed = app_server.wait_kernels(0, timeout=30)
+        for ctx in contexts:                         # ... before the browser goes
             ctx.close()
         stop.set()
         watcher.join()
     assert 1 <= peak[0] <= CAP, peak[0]
-    assert app_server.wait_kernels(0, timeout=30) == 0
+    assert closed == 0
 
 
 # --------------------------------------------------------------------------- reverse proxy
