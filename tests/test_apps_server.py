@@ -346,6 +346,12 @@ def test_german_loading_text_and_session_bound_xsrf_on_shutdown(app_server):
     assert status == 404
     assert app_server.raw("GET", f"/api/kernels/{kernel}",
                           {"Cookie": owner.cookie_header()})[0] == 200
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+               "Origin": app_server.url.rstrip("/")}
+    channels = f"/api/kernels/{kernel}/channels?session_id=probe"
+    assert app_server.raw("GET", channels, {**upgrade, "Cookie": other.cookie_header()}
+                          )[0] == 404
     time.sleep(0.5)
     assert app_server.kernels() == before + 1
     assert owner.shutdown(kernel) == 204                             # the page's own token
@@ -371,6 +377,7 @@ def test_start_page_is_german_and_leads_to_the_apps(app_server, browser, artifac
         page.click("text=Angebotsfinder")
         page.wait_for_selector(".thm-angebote", timeout=RENDER_TIMEOUT_MS)
         assert app_server.kernels() == 1
+        assert page.url == app_server.url + FINDER      # the ?sitzung=1 marker is gone
         page.close(run_before_unload=True)
         assert app_server.wait_kernels(0, timeout=20) == 0
         assert not [u for u in blocked if "fontawesome" not in u]
@@ -400,6 +407,24 @@ def test_closing_the_page_ends_its_kernel(app_server, browser):
         assert app_server.wait_kernels(before, timeout=20) == before
     finally:
         context.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_kernel_of_a_page_that_could_not_say_goodbye_ends_within_a_minute(app_server, browser):
+    """A browser that goes away without ``beforeunload`` (crash, network): the idle,
+    unconnected kernel is culled within a minute."""
+    assert app_server.wait_kernels(0) == 0
+    context = browser.new_context()
+    limit_network(context, LOCAL)
+    page = context.new_page()
+    page.goto(app_server.url + FINDER, timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector(".thm-angebote", timeout=RENDER_TIMEOUT_MS)
+    assert app_server.kernels() == 1
+    t0 = time.monotonic()
+    context.close()                       # no beforeunload: only the websocket drops
+    assert app_server.wait_kernels(0, timeout=70) == 0
+    assert time.monotonic() - t0 <= server.CULL_IDLE_S + server.CULL_INTERVAL_S + 5
 
 
 @pytest.mark.slow
