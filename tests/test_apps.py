@@ -576,6 +576,10 @@ def test_cli_app_command_help():
     assert result.exit_code == 0
     assert "--port" in result.output and "8866" in result.output
     assert "--arbeitsmappe" in result.output
+    assert "--host NAME" in result.output and "Reverse-Proxy" in result.output
+    assert "--max-kernel" in result.output and "Warteseite" in result.output
+    result = CliRunner().invoke(main, ["app", "--max-kernel", "0"])
+    assert result.exit_code == 2 and "--max-kernel" in result.output
 
 
 def test_distance_reason_never_shows_a_cost_within_the_threshold(ws) -> None:
