@@ -438,6 +438,8 @@ class ThmVoila(Voila):
         apps = self.served_notebooks()
         slots = KernelSlots(cap=max(1, int(self.kernel_cap)))
         self.kernel_manager.thm_slots = slots
+        if hasattr(self.kernel_manager, "get_rendered_notebook"):
+            _own_pool_kernels(self.kernel_manager, slots)
         secret = self.cookie_secret
         settings["thm"] = ThmState(
             allowed_hosts=tuple(self.allowed_hosts), slots=slots,
@@ -448,6 +450,25 @@ class ThmVoila(Voila):
 
     def init_handlers(self) -> list[tuple[Any, ...]]:
         return thm_handlers(super().init_handlers(), self.server_url, self.served_notebooks())
+
+
+def _own_pool_kernels(kernel_manager: Any, slots: KernelSlots) -> None:
+    """With ``--preheat_kernel``: a pool kernel handed to a page belongs to its session.
+
+    Voilà's preheating manager is a subclass generated around the configured class,
+    so its ``get_rendered_notebook`` cannot be overridden there; it is wrapped on the
+    instance instead.
+    """
+    original = kernel_manager.get_rendered_notebook
+
+    async def owned(*args: Any, **kwargs: Any) -> Any:
+        render_task, rendered, kernel_id = await original(*args, **kwargs)
+        res = _RESERVATION.get()
+        if res is not None:
+            slots.owners[kernel_id] = res.session
+        return render_task, rendered, kernel_id
+
+    kernel_manager.get_rendered_notebook = owned
 
 
 _KEEP = tuple(c for c in (MultiStaticFileHandler, FileFindHandler, RequestInfoSocketHandler,
