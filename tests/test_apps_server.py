@@ -8,6 +8,7 @@ Debian chromium. Kernels are counted as the server's ``ipykernel`` child process
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.cookiejar
 import os
@@ -200,16 +201,15 @@ class Server:
             conn.close()
 
 
-@pytest.fixture(scope="module")
-def app_server(artifacts_dir) -> Iterator[Server]:
-    """``thm app --max-kernel 3 --host apps.kreis.example`` on a free port; always stopped."""
+@contextlib.contextmanager
+def running_server(log_path: Path, *options: str) -> Iterator[Server]:
+    """``thm app OPTIONS`` on a free port with the sample Kreis; always stopped."""
     port = _free_port()
-    log_path = artifacts_dir / "thm_app_server_haertung.log"
     exe = Path(sys.executable).with_name("thm")
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             [str(exe), "app", "--port", str(port), "--arbeitsmappe", str(common.SAMPLE),
-             "--max-kernel", str(CAP), "--host", PROXY_HOST],
+             *options],
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
@@ -229,6 +229,14 @@ def app_server(artifacts_dir) -> Iterator[Server]:
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+
+
+@pytest.fixture(scope="module")
+def app_server(artifacts_dir) -> Iterator[Server]:
+    """``thm app --max-kernel 3 --host apps.kreis.example`` on a free port; always stopped."""
+    with running_server(artifacts_dir / "thm_app_server_haertung.log",
+                        "--max-kernel", str(CAP), "--host", PROXY_HOST) as srv:
+        yield srv
 
 
 class Session:
@@ -632,3 +640,30 @@ def test_behind_nginx_with_basic_auth(app_server, browser, tmp_path, artifacts_d
             b2.close()
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_preheated_kernel_belongs_to_its_page(browser, artifacts_dir):
+    """``--vorheizen``: the page gets a kernel of the pool, and closing the page ends it."""
+    with running_server(artifacts_dir / "thm_app_server_vorheizen.log", "--vorheizen",
+                        "--max-kernel", "6") as srv:
+        pool = len(APPS)
+        assert srv.wait_kernels(pool, timeout=120) == pool
+        context = browser.new_context()
+        limit_network(context, LOCAL)
+        try:
+            page = context.new_page()
+            page.goto(srv.url + FINDER, timeout=RENDER_TIMEOUT_MS)
+            page.wait_for_selector(".thm-angebote", timeout=RENDER_TIMEOUT_MS)
+            config = page.locator("#jupyter-config-data").text_content()
+            kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', config).group(1)
+            cookies = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
+            assert srv.raw("GET", f"/api/kernels/{kernel}", {"Cookie": cookies})[0] == 200
+            page.close(run_before_unload=True)
+            deadline = time.monotonic() + 20
+            while srv.raw("GET", f"/api/kernels/{kernel}", {"Cookie": cookies})[0] != 404:
+                assert time.monotonic() < deadline, "Kernel der geschlossenen Seite läuft noch"
+                time.sleep(0.3)
+        finally:
+            context.close()
