@@ -288,7 +288,10 @@ def test_non_app_paths_answer_404_in_german(app_server):
                  "/voila/api/contents/uebersicht.ipynb?content=1",
                  "/voila/files/uebersicht.ipynb", "/voila/render/../../pyproject.toml",
                  "/voila/render/andere.ipynb", "/api/kernels", "/api/sessions", "/login",
-                 "/logout", "/tree", "/notebooks/apps/uebersicht.ipynb", "/irgendwas"):
+                 "/logout", "/tree", "/notebooks/apps/uebersicht.ipynb", "/irgendwas",
+                 "/voila/static/fehlt.js", "/voila/templates/thm/static/",
+                 "/voila/templates/thm/static/fehlt.js", "/voila/templates/fehlt/static/a.js",
+                 "/voila/", "/voila/render/", "/voila/render/uebersicht.ipynb/x"):
         status, _, body = app_server.raw("GET", path)
         assert status == 404, path
         assert "Seite nicht gefunden" in body and 'lang="de"' in body, path

@@ -290,6 +290,14 @@ class Guard:
                 token, xsrf_token(self.thm.secret, session)):
             raise web.HTTPError(403, "XSRF-Prüfung fehlgeschlagen")
 
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        # A static file handler answers a path it cannot map with 403 (outside its
+        # folders) or 500 (Voilà's template files, malformed path): to a viewer that is
+        # simply a path that does not exist.
+        if isinstance(self, web.StaticFileHandler) and status_code in (403, 500):
+            status_code, kwargs = 404, {}
+        super().send_error(status_code, **kwargs)  # type: ignore[misc]
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if isinstance(self, APIHandler):
             return super().write_error(status_code, **kwargs)  # type: ignore[misc]
@@ -492,7 +500,7 @@ def thm_handlers(voila_handlers: Sequence[tuple[Any, ...]], server_url: str,
         if cls in _REPLACE:
             out.append((pattern, _REPLACE[cls], *rest))
         elif cls is TemplateStaticFileHandler:
-            out.append((url_path_join(server_url, r"/voila/templates/([\w-]+/static/.*)"),
+            out.append((url_path_join(server_url, r"/voila/templates/([\w-]+/static/.+)"),
                         guarded(cls), *rest))
         elif cls is TornadoVoilaHandler and apps:
             out.append((url_path_join(server_url, rf"/voila/render/({names})"),
