@@ -240,6 +240,8 @@ class Guard:
 
     owner_checked = False
     """Subclasses set True: the URL's kernel id is a kernel only its owner may use."""
+    thm_refused = False
+    """Set when the Host check refused the request (its 403 stays a 403)."""
 
     @property
     def thm(self) -> ThmState:
@@ -248,6 +250,7 @@ class Guard:
     async def prepare(self) -> None:
         request = self.request  # type: ignore[attr-defined]
         if not host_allowed(request.host, self.thm.allowed_hosts):
+            self.thm_refused = True
             raise web.HTTPError(403, "Host nicht erlaubt: %s", request.host)
         if path_escapes(request.path):
             raise web.HTTPError(404)
@@ -294,7 +297,8 @@ class Guard:
         # A static file handler answers a path it cannot map with 403 (outside its
         # folders) or 500 (Voilà's template files, malformed path): to a viewer that is
         # simply a path that does not exist.
-        if isinstance(self, web.StaticFileHandler) and status_code in (403, 500):
+        if (isinstance(self, web.StaticFileHandler) and status_code in (403, 500)
+                and not self.thm_refused):
             status_code, kwargs = 404, {}
         super().send_error(status_code, **kwargs)  # type: ignore[misc]
 
