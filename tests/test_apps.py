@@ -415,19 +415,27 @@ def _column(sheet, header: str) -> list:
     return [sheet.cell(r, col) for r in range(3, sheet.max_row + 1)]
 
 
+def _german(text: str) -> float:
+    return float(text.replace(".", "").replace(",", "."))
+
+
 def _assert_excel_numbers(wb, stl) -> None:
-    """The workbook holds numbers as numbers with Excel formats, equal to the app's values
-    (Kreis, caseload 120, Szenario 1 at 80: Fallzahl 805 × .47 / k × 1.25)."""
+    """The workbook holds numbers as numbers with Excel formats, equal to what the app
+    shows (the shown values themselves are checked by hand above)."""
+    shown = stl.vergleich_tabelle()
     fallzahl = _column(wb["Szenarien"], "Fallzahl")
-    assert [c.value for c in fallzahl] == [4.73, 5.91, 3.94]
+    assert [c.value for c in fallzahl] == [_german(t) for t in shown["Fallzahl"]]
+    assert all(isinstance(c.value, float) for c in fallzahl)
     assert all(c.number_format == stellen.FORMAT_VZAE for c in fallzahl)
     stellen_vzae = _column(wb["Stellen"], "Stellen (VZÄ)")
-    assert stellen_vzae[1].value == 3.94 and stellen_vzae[1].number_format == "#,##0.00"
+    assert stellen_vzae[1].value == _german(stl.werte()["fallzahl"])
+    assert stellen_vzae[1].number_format == "#,##0.00"
     zuwendung = _column(wb["Finanzierungsplan"], "Zuwendung")
     gesamt = stl.ergebnis.plan.gesamt
     assert zuwendung[-1].value == pytest.approx(gesamt["zuwendung"], abs=0.005)
     assert isinstance(zuwendung[-1].value, float) and zuwendung[-1].number_format.endswith('"€"')
     assert sum(c.value for c in zuwendung[:-1]) == pytest.approx(gesamt["zuwendung"], abs=0.05)
+    assert round(zuwendung[-1].value) == _german(shown["Zuwendung"].iloc[-1].removesuffix(" €"))
     quote = _column(wb["Szenarien"], "Erreichung")
     assert quote[-1].value == pytest.approx(stl.quote.value) and quote[-1].number_format == "0%"
     settings = {r[0].value: r[1] for r in wb["Einstellungen"].iter_rows(min_row=3)}
