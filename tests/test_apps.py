@@ -423,20 +423,20 @@ def _assert_excel_numbers(wb, stl) -> None:
     """The workbook holds numbers as numbers with Excel formats, equal to what the app
     shows (the shown values themselves are checked by hand above)."""
     shown = stl.vergleich_tabelle()
-    fallzahl = _column(wb["Szenarien"], "Fallzahl")
+    fallzahl = _column(wb["Szenarien"], "Fallzahl (VZÄ)")
     assert [c.value for c in fallzahl] == [_german(t) for t in shown["Fallzahl"]]
     assert all(isinstance(c.value, float) for c in fallzahl)
     assert all(c.number_format == stellen.FORMAT_VZAE for c in fallzahl)
     stellen_vzae = _column(wb["Stellen"], "Stellen (VZÄ)")
     assert stellen_vzae[1].value == _german(stl.werte()["fallzahl"])
     assert stellen_vzae[1].number_format == "#,##0.00"
-    zuwendung = _column(wb["Finanzierungsplan"], "Zuwendung")
+    zuwendung = _column(wb["Finanzierungsplan"], "Zuwendung (EUR)")
     gesamt = stl.ergebnis.plan.gesamt
     assert zuwendung[-1].value == pytest.approx(gesamt["zuwendung"], abs=0.005)
     assert isinstance(zuwendung[-1].value, float) and zuwendung[-1].number_format.endswith('"€"')
     assert sum(c.value for c in zuwendung[:-1]) == pytest.approx(gesamt["zuwendung"], abs=0.05)
     assert round(zuwendung[-1].value) == _german(shown["Zuwendung"].iloc[-1].removesuffix(" €"))
-    quote = _column(wb["Szenarien"], "Erreichung")
+    quote = _column(wb["Szenarien"], "Erreichungsquote")
     assert quote[-1].value == pytest.approx(stl.quote.value) and quote[-1].number_format == "0%"
     settings = {r[0].value: r[1] for r in wb["Einstellungen"].iter_rows(min_row=3)}
     assert settings["Personalkosten je VZÄ und Jahr"].value == stl.personalkosten.value

@@ -326,7 +326,7 @@ def test_excel_download_holds_numbers(app_page, server, ws, tmp_path):
     # the library's numbers for the default settings of the whole Kreis
     app = stellen.build(ws)
     header = [c.value for c in wb["Finanzierungsplan"][2]]
-    col = header.index("Zuwendung") + 1
+    col = header.index("Zuwendung (EUR)") + 1
     total = wb["Finanzierungsplan"].cell(wb["Finanzierungsplan"].max_row, col)
     assert isinstance(total.value, float) and total.number_format == stellen.FORMAT_EUR
     assert total.value == pytest.approx(app.ergebnis.plan.gesamt["zuwendung"], abs=0.005)

@@ -254,21 +254,34 @@ FORMAT_EUR = '#,##0 "€"'
 """Excel number format of amounts: whole euros (the value keeps its cents)."""
 FORMAT_ANTEIL = "0%"
 FORMAT_MONATE = "0.0"
-_EUR_SPALTEN = [PLAN_SPALTEN[c] for c in ("personalkosten", "sachkosten", "foerderfaehig",
-                                          "zuwendung", "eigenanteil", "gesamtkosten")]
+_VZAE = ("Stellen (VZÄ)", "davon Steuerung", "bereits gefördert", "FAQ", "Fallzahl",
+         "Arbeitszeit")
+_EUR = ("Personalkosten", "Sachkosten", "förderfähig", "Zuwendung", "Gesamtkosten",
+        "Eigenanteil")
+EXCEL_SPALTEN: dict[str, str] = {
+    **{c: f"{c} (VZÄ)" for c in _VZAE if not c.endswith("(VZÄ)")},
+    **{c: f"{c} (EUR)" for c in _EUR},
+    PLAN_SPALTEN["eigenanteil"]: "Eigenanteil (EUR, inkl. nicht förderfähig)",
+    "Erreichung": "Erreichungsquote",
+    "Wert": "Wert (Schlüssel, Quote, Stunden, EUR)",
+}
+"""Column headers in the Excel file: with the unit, because there the cells are bare
+numbers (and the privacy scan of published files reads the unit from the header)."""
 EXCEL_FORMATE: dict[str, dict[str, str]] = {
     "Einstellungen": {"Betreuungsschlüssel (Fälle je VZÄ)": "0",
                       "Erreichungsquote": FORMAT_ANTEIL,
                       "Stunden je Fall und Jahr": FORMAT_MONATE,
                       "Fördersatz": FORMAT_ANTEIL,
                       "Personalkosten je VZÄ und Jahr": FORMAT_EUR},
-    "Stellen": dict.fromkeys(("Stellen (VZÄ)", "davon Steuerung", "bereits gefördert"),
-                             FORMAT_VZAE),
+    "Stellen": dict.fromkeys((EXCEL_SPALTEN.get(c, c) for c in _VZAE[:3]), FORMAT_VZAE),
     "Finanzierungsplan": {"Monate": FORMAT_MONATE, "Stellen (VZÄ)": FORMAT_VZAE,
-                          **dict.fromkeys(_EUR_SPALTEN, FORMAT_EUR)},
-    "Szenarien": {"Erreichung": FORMAT_ANTEIL, "Fördersatz": FORMAT_ANTEIL,
-                  **dict.fromkeys(("FAQ", "Fallzahl", "Arbeitszeit"), FORMAT_VZAE),
-                  **dict.fromkeys(("Gesamtkosten", "Zuwendung", "Eigenanteil"), FORMAT_EUR)},
+                          **dict.fromkeys((EXCEL_SPALTEN[PLAN_SPALTEN[c]] for c in (
+                              "personalkosten", "sachkosten", "foerderfaehig", "zuwendung",
+                              "eigenanteil", "gesamtkosten")), FORMAT_EUR)},
+    "Szenarien": {"Erreichungsquote": FORMAT_ANTEIL, "Fördersatz": FORMAT_ANTEIL,
+                  **dict.fromkeys((EXCEL_SPALTEN[c] for c in _VZAE[3:]), FORMAT_VZAE),
+                  **dict.fromkeys((EXCEL_SPALTEN[c] for c in (
+                      "Gesamtkosten", "Zuwendung", "Eigenanteil")), FORMAT_EUR)},
 }
 """Number format per sheet and column header (``Einstellungen``: per row name)."""
 
@@ -297,12 +310,16 @@ def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) 
         ("Haushaltssicherung", "ja" if e.haushaltssicherung else "nein"),
         ("Finanziert nach", MODELLE[e.modell]),
     ], columns=["Einstellung", "Wert"])
+    def excel(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.rename(columns=EXCEL_SPALTEN)
+
     sheets = {
-        "Einstellungen": mark_public(settings, "Planungsannahmen"),
-        "Stellen": mark_public(stellen_tabelle(ws, erg, personen, zahlen=True),
+        "Einstellungen": mark_public(excel(settings), "Planungsannahmen"),
+        "Stellen": mark_public(excel(stellen_tabelle(ws, erg, personen, zahlen=True)),
                                "Stellen in VZÄ; Personenzahlen gesperrt"),
-        "Finanzierungsplan": mark_public(plan_tabelle(ws, erg, zahlen=True), "Beträge in EUR"),
-        "Szenarien": mark_public(vergleich, "Stellen in VZÄ, Beträge in EUR"),
+        "Finanzierungsplan": mark_public(excel(plan_tabelle(ws, erg, zahlen=True)),
+                                         "Beträge in EUR"),
+        "Szenarien": mark_public(excel(vergleich), "Stellen in VZÄ, Beträge in EUR"),
     }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "szenario.xlsx"
