@@ -16,12 +16,21 @@ loopback servers. Prints
   notebook (target ≤ 1.5);
 - latency from a widget change to the updated output, median and p95 of
   ``--changes`` changes per app (target p95 < 300 ms).
+
+``--speicher K`` opens K pages of each app (and of the bare notebook) at once and
+prints the memory of their kernels (RSS and USS, from psutil; USS = memory only
+this kernel holds). ``--last N --cap C`` lets N viewers open the Übersicht at once
+on a server with kernel cap C; each viewer stays ``--verweilen`` seconds once its
+page is usable and then closes it (the kernel ends), so waiting viewers get in.
+Prints time until usable (median, p95, max), the most kernels seen at once and the
+most kernel memory at once. ``--ohne-zeiten`` skips the render/latency part.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -69,10 +78,12 @@ def write_bare(folder: Path) -> None:
     (folder / "bare.ipynb").write_text(json.dumps(nb), encoding="utf-8")
 
 
-def start(folder: Path, preheat: bool) -> tuple[subprocess.Popen, int]:
+def start(folder: Path, preheat: bool, cap: int | None = None
+          ) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    proc = subprocess.Popen(server.voila_command(port, folder, preheat=preheat),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(server.voila_command(port, folder, preheat=preheat, kernel_cap=cap),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                            env=server.voila_env(dict(os.environ)))
     if not server.wait_for_port(port, proc):
         proc.kill()
         raise SystemExit("Voilà did not start")
@@ -147,30 +158,149 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
+# --------------------------------------------------------------------------- memory, load
+def kernels(proc: subprocess.Popen) -> dict[int, object]:
+    """The server's kernel processes (ipykernel children), by pid."""
+    import psutil
+
+    out = {}
+    for child in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            if "ipykernel" in " ".join(child.cmdline()):
+                out[child.pid] = child
+        except psutil.Error:
+            continue
+    return out
+
+
+def memory_mb(procs) -> list[tuple[float, float]]:
+    """(RSS, USS) in MB of each process."""
+    import psutil
+
+    out = []
+    for p in procs:
+        try:
+            info = p.memory_full_info()
+            out.append((info.rss / 2**20, info.uss / 2**20))
+        except psutil.Error:
+            continue
+    return out
+
+
+def close(page) -> None:
+    page.close(run_before_unload=True)   # like closing the tab: the kernel ends
+
+
+def wait_no_kernels(proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while kernels(proc) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def memory_per_kernel(browser, proc: subprocess.Popen, port: int, notebook: str, k: int
+                      ) -> list[tuple[float, float]]:
+    """Open ``k`` pages of ``notebook`` at once; (RSS, USS) of each of their kernels."""
+    wait_no_kernels(proc)
+    pages = []
+    for _ in range(k):
+        ctx, page = new_page(browser)
+        page.goto(f"http://127.0.0.1:{port}/voila/render/{notebook}", wait_until="commit",
+                  timeout=TIMEOUT_MS)
+        pages.append((ctx, page))
+    for _, page in pages:
+        page.wait_for_selector(APPS[notebook], timeout=TIMEOUT_MS)
+    time.sleep(1.0)
+    mem = memory_mb(kernels(proc).values())
+    for ctx, page in pages:
+        close(page)
+        ctx.close()
+    return mem
+
+
+def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) -> dict:
+    """``viewers`` open the Übersicht at once; each leaves ``stay`` s after it is usable."""
+    wait_no_kernels(proc)
+    url = f"http://127.0.0.1:{port}/voila/render/uebersicht.ipynb"
+    t0 = time.perf_counter()
+    pages = []
+    for _ in range(viewers):
+        ctx, page = new_page(browser)
+        page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        pages.append([ctx, page, None, None])   # context, page, usable at, closed
+    peak_kernels, peak_mb = 0, 0.0
+    deadline = time.monotonic() + 30 * 60
+    while any(v[3] is None for v in pages) and time.monotonic() < deadline:
+        found = kernels(proc)
+        peak_kernels = max(peak_kernels, len(found))
+        peak_mb = max(peak_mb, sum(r for r, _ in memory_mb(found.values())))
+        now = time.perf_counter()
+        for v in pages:
+            ctx, page, usable, closed = v
+            if closed is not None:
+                continue
+            if usable is None:
+                try:
+                    if page.locator(APPS["uebersicht.ipynb"]).count():
+                        v[2] = now - t0
+                except Exception:  # noqa: BLE001 - the waiting page is reloading
+                    pass
+            elif now - t0 - usable >= stay:
+                close(page)
+                ctx.close()
+                v[3] = now - t0
+        time.sleep(0.25)
+    usable = [v[2] for v in pages if v[2] is not None]
+    return {"viewers": viewers, "usable": len(usable), "median": statistics.median(usable),
+            "p95": p95(usable) if len(usable) > 1 else usable[0], "max": max(usable),
+            "peak_kernels": peak_kernels, "peak_mb": peak_mb}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--preheat", action="store_true",
                         help="start both servers with --preheat_kernel=True")
+    parser.add_argument("--speicher", type=int, default=0, metavar="K",
+                        help="memory of K kernels per app (0: skip)")
+    parser.add_argument("--last", type=int, default=0, metavar="N",
+                        help="N viewers open the Übersicht at once (0: skip)")
+    parser.add_argument("--cap", type=int, default=None, help="kernel cap for --last")
+    parser.add_argument("--verweilen", type=float, default=5.0,
+                        help="seconds a viewer stays once the page is usable (--last)")
+    parser.add_argument("--ohne-zeiten", action="store_true",
+                        help="skip first render and latency")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    render: dict[str, list[float]] = {}
+    lat: dict[str, list[float]] = {}
+    mem: dict[str, list[tuple[float, float]]] = {}
+    result_load = None
     with tempfile.TemporaryDirectory() as tmp:
         write_bare(Path(tmp))
         bare_proc, bare_port = start(Path(tmp), args.preheat)
-        app_proc, app_port = start(server.NOTEBOOKS, args.preheat)
+        app_proc, app_port = start(server.NOTEBOOKS, args.preheat,
+                                   args.cap if args.last else None)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                first_render(browser, bare_port, "bare.ipynb")   # warm-up (disk caches)
-                render: dict[str, list[float]] = {nb: [] for nb in APPS}
-                for _ in range(args.runs):          # interleaved: same conditions for all
+                if not args.ohne_zeiten:
+                    first_render(browser, bare_port, "bare.ipynb")   # warm-up (disk caches)
+                    render = {nb: [] for nb in APPS}
+                    for _ in range(args.runs):      # interleaved: same conditions for all
+                        for nb in APPS:
+                            port = bare_port if nb == "bare.ipynb" else app_port
+                            render[nb].append(first_render(browser, port, nb))
+                    lat = {nb: latency(browser, app_port, nb, args.changes)
+                           for nb in APPS if nb != "bare.ipynb"}
+                if args.speicher:
                     for nb in APPS:
-                        port = bare_port if nb == "bare.ipynb" else app_port
-                        render[nb].append(first_render(browser, port, nb))
-                lat = {nb: latency(browser, app_port, nb, args.changes)
-                       for nb in APPS if nb != "bare.ipynb"}
+                        proc, port = ((bare_proc, bare_port) if nb == "bare.ipynb"
+                                      else (app_proc, app_port))
+                        mem[nb] = memory_per_kernel(browser, proc, port, nb, args.speicher)
+                if args.last:
+                    result_load = load(browser, app_proc, app_port, args.last, args.verweilen)
                 browser.close()
         finally:
             for proc in (bare_proc, app_proc):
@@ -180,18 +310,34 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     proc.kill()
 
-    bare = statistics.median(render["bare.ipynb"])
-    print(f"Voilà apps, {args.runs} runs, preheat={args.preheat}")
-    print(f"{'notebook':30} {'first render median':>20} {'min-max':>14} {'× bare':>7}")
-    for nb, times in render.items():
-        med = statistics.median(times)
-        print(f"{nb:30} {med:>19.2f}s {min(times):>6.2f}-{max(times):<6.2f} "
-              f"{med / bare:>7.2f}")
-    print(f"\nwidget change → updated output ({args.changes} changes)")
-    print(f"{'notebook':30} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
-    for nb, times in lat.items():
-        print(f"{nb:30} {statistics.median(times) * 1000:>10.0f} {p95(times) * 1000:>8.0f} "
-              f"{max(times) * 1000:>8.0f}")
+    if render:
+        bare = statistics.median(render["bare.ipynb"])
+        print(f"Voilà apps, {args.runs} runs, preheat={args.preheat}")
+        print(f"{'notebook':30} {'first render median':>20} {'min-max':>14} {'× bare':>7}")
+        for nb, times in render.items():
+            med = statistics.median(times)
+            print(f"{nb:30} {med:>19.2f}s {min(times):>6.2f}-{max(times):<6.2f} "
+                  f"{med / bare:>7.2f}")
+        print(f"\nwidget change → updated output ({args.changes} changes)")
+        print(f"{'notebook':30} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
+        for nb, times in lat.items():
+            print(f"{nb:30} {statistics.median(times) * 1000:>10.0f} "
+                  f"{p95(times) * 1000:>8.0f} {max(times) * 1000:>8.0f}")
+    if mem:
+        print(f"\nmemory per kernel ({args.speicher} pages per notebook open at once)")
+        print(f"{'notebook':30} {'RSS MB median':>14} {'min-max':>12} {'USS MB median':>14}")
+        for nb, values in mem.items():
+            rss = [r for r, _ in values]
+            uss = [u for _, u in values]
+            print(f"{nb:30} {statistics.median(rss):>14.0f} "
+                  f"{min(rss):>5.0f}-{max(rss):<6.0f} {statistics.median(uss):>14.0f}")
+    if result_load:
+        r = result_load
+        print(f"\nload: {r['viewers']} viewers open the Übersicht at once, cap {args.cap}, "
+              f"each stays {args.verweilen:.0f} s")
+        print(f"usable {r['usable']}/{r['viewers']}; time until usable median "
+              f"{r['median']:.1f} s, p95 {r['p95']:.1f} s, max {r['max']:.1f} s; "
+              f"at most {r['peak_kernels']} kernels, {r['peak_mb']:.0f} MB kernel memory (RSS)")
 
 
 if __name__ == "__main__":

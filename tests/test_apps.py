@@ -191,6 +191,82 @@ def test_uebersicht_map_is_offline(ueb):
     assert not re.search(r"<link[^>]+href=\"http", doc)
 
 
+def _map_doc(ueb) -> str:
+    import html as _html
+
+    frame = ueb.karte.value
+    return _html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
+
+
+def _klasse(vg: float, unten: float, oben: float) -> str:
+    """The gap class by the rule of the domain (DESIGN.md): below the lower threshold
+    Unterversorgung, above the upper one Überversorgung, else bedarfsgerecht."""
+    if vg < unten * 100:
+        return coverage.KLASSE_UNTER
+    return coverage.KLASSE_UEBER if vg > oben * 100 else coverage.KLASSE_OK
+
+
+@pytest.mark.parametrize(("unten", "oben"), [(0.75, 1.10), (0.5, 1.5)])
+def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
+    sws = scenarios.szenario_workspace(
+        ws, {"annahmen": {"versorgung": {"untere_schwelle": unten, "obere_schwelle": oben}}})
+    app = uebersicht.build(sws)
+    d = app.daten
+    farbe, text = d.gesperrt_legende
+    assert text.startswith("<5 oder „.“") and "Datenschutz" in text
+    for feld in ("Sprache", "Arbeit", "Wohnen"):
+        app.handlungsfeld.value = feld
+        m = d.karten_measure(feld)
+        colours = dict(m.categories)
+        rows = d.versorgung[d.versorgung["handlungsfeld"] == feld].set_index("ags")
+        for ags, r in rows.iterrows():
+            if r["gesperrt"]:
+                assert m.values[ags] == text and m.details[ags] == "."
+                assert colours[text] == farbe
+            elif r["klasse"] != coverage.KLASSE_KEIN_BEDARF:
+                assert m.values[ags] == _klasse(r["versorgungsgrad"], unten, oben), ags
+                assert m.details[ags] == f"Versorgungsgrad {formats.zahl(r['versorgungsgrad'])} %"
+            # the matrix cell has the map's colour
+            name = sws.gemeinde_name(ags)
+            cell = re.search(rf"<th>{re.escape(name)}</th>(.*?)</tr>", app.matrix.value).group(1)
+            i = list(sws.handlungsfelder).index(feld)
+            style = re.findall(r'background:(#[0-9a-f]+)">([^<]*)</td>', cell)[i]
+            assert style[0] == colours[m.values[ags]], (ags, feld)
+            assert style[1] == ("." if r["gesperrt"] else style[1])
+        doc = _map_doc(app)
+        assert "keine Angabe" not in doc
+        if rows["gesperrt"].any():      # tooltip (JSON in the map page) and matrix legend
+            assert json.dumps("aus Datenschutzgründen nicht gezeigt (.)")[1:-1] in doc
+            assert _html_text(text) in app.matrix.value
+    # with lower thresholds fewer cells are Unterversorgung, more are bedarfsgerecht
+    vg = d.versorgung
+    shown = vg[~vg["gesperrt"] & (vg["klasse"] != coverage.KLASSE_KEIN_BEDARF)]
+    assert (shown["klasse"] == [_klasse(v, unten, oben) for v in shown["versorgungsgrad"]]).all()
+
+
+def _html_text(text: str) -> str:
+    import html as _html
+
+    return _html.escape(text, quote=False)
+
+
+def test_no_gap_claim_for_a_hidden_cell(ws, ueb):
+    # Entwurfsweiler: its demand per field is a small count, so most of its cells are hidden
+    seen_hidden = 0
+    for feld in [uebersicht.ALLE, *ws.handlungsfelder]:
+        ueb.kommune.value, ueb.handlungsfeld.value = ENTWURFSWEILER, feld
+        n_hidden = ueb.daten.gesperrt_in(ENTWURFSWEILER, feld)
+        text = ueb.luecken.value
+        if n_hidden:
+            seen_hidden += 1
+            assert "Keine Unterversorgung in dieser Auswahl" not in text
+            assert "gesperrt" in text and "Dort kann eine Unterversorgung" in text
+        elif "<table" not in text:
+            assert "Keine Unterversorgung in dieser Auswahl" in text
+    assert seen_hidden >= 10
+    ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, uebersicht.ALLE
+
+
 # --------------------------------------------------------------------------- Angebotsfinder
 def _profil(finder, status, alter, ags, feld):
     finder.status.value, finder.alter.value = status, alter
@@ -333,11 +409,76 @@ def test_stellen_scenarios_compare_and_excel(ws, stl, tmp_path):
     path.write_bytes(data)
     wb = openpyxl.load_workbook(BytesIO(data))
     assert {"Einstellungen", "Stellen", "Finanzierungsplan", "Szenarien"} <= set(wb.sheetnames)
-    values = [c.value for row in wb["Stellen"].iter_rows() for c in row]
-    assert "0,85" in values
+    _assert_excel_numbers(wb, stl)
     assert_clean(path, ws.faelle["fall_id"])
     stl.schluessel.value = 100
     assert stl.download.value == ""          # a stale download is withdrawn
+
+
+def _column(sheet, header: str) -> list:
+    """Values of a column (by its header in row 2) from row 3 on."""
+    col = next(c.column for c in sheet[2] if c.value == header)
+    return [sheet.cell(r, col) for r in range(3, sheet.max_row + 1)]
+
+
+def _german(text: str) -> float:
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def _assert_excel_numbers(wb, stl) -> None:
+    """The workbook holds numbers as numbers with Excel formats, equal to what the app
+    shows (the shown values themselves are checked by hand above)."""
+    shown = stl.vergleich_tabelle()
+    fallzahl = _column(wb["Szenarien"], "Fallzahl (VZÄ)")
+    assert [c.value for c in fallzahl] == [_german(t) for t in shown["Fallzahl"]]
+    assert all(isinstance(c.value, float) for c in fallzahl)
+    assert all(c.number_format == stellen.FORMAT_VZAE for c in fallzahl)
+    stellen_vzae = _column(wb["Stellen"], "Stellen (VZÄ)")
+    assert stellen_vzae[1].value == _german(stl.werte()["fallzahl"])
+    assert stellen_vzae[1].number_format == "#,##0.00"
+    zuwendung = _column(wb["Finanzierungsplan"], "Zuwendung (EUR)")
+    gesamt = stl.ergebnis.plan.gesamt
+    assert zuwendung[-1].value == pytest.approx(gesamt["zuwendung"], abs=0.005)
+    assert isinstance(zuwendung[-1].value, float) and zuwendung[-1].number_format.endswith('"€"')
+    assert sum(c.value for c in zuwendung[:-1]) == pytest.approx(gesamt["zuwendung"], abs=0.05)
+    assert round(zuwendung[-1].value) == _german(shown["Zuwendung"].iloc[-1].removesuffix(" €"))
+    quote = _column(wb["Szenarien"], "Erreichungsquote")
+    assert quote[-1].value == pytest.approx(stl.quote.value) and quote[-1].number_format == "0%"
+    settings = {r[0].value: r[1] for r in wb["Einstellungen"].iter_rows(min_row=3)}
+    assert settings["Personalkosten je VZÄ und Jahr"].value == stl.personalkosten.value
+    assert settings["Personalkosten je VZÄ und Jahr"].number_format == stellen.FORMAT_EUR
+    texts = [c.value for s in ("Stellen", "Finanzierungsplan", "Szenarien")
+             for row in wb[s].iter_rows(min_row=3) for c in row if isinstance(c.value, str)]
+    # no number written as German text ("14.933 €", "3,94"); years stay labels
+    assert not [t for t in texts if re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d+)?( €| %)?", t)]
+
+
+def test_inputs_show_their_range_and_never_clamp(ws, finder, stl):
+    lo, hi = common.setting(ws, "profil_alter")
+    assert finder.alter.description == f"Alter ({lo} bis {hi})" == "Alter (14 bis 40)"
+    finder.alter.value = 99
+    assert finder.alter.value == 99                       # kept as typed, not 40
+    assert ("Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40"
+            in finder.meldung.value)
+    assert "Keine Suche" in finder.liste.value and "<table" not in finder.liste.value
+    finder.alter.value = 13
+    assert "Alter: 13 liegt außerhalb" in finder.meldung.value
+    finder.alter.value = 40                                # the bounds are allowed
+    assert "außerhalb" not in finder.meldung.value and "Keine Suche" not in finder.liste.value
+    finder.alter.value = 20
+
+    assert "30.000 bis 150.000" in stl.personalkosten.description
+    stl.personalkosten.value = 1000
+    assert stl.personalkosten.value == 1000
+    assert ("Personalkosten je VZÄ und Jahr: 1.000 € liegt außerhalb des erlaubten Bereichs "
+            "30.000 € bis 150.000 €" in stl.meldung.value)
+    assert stl.ergebnis is None and "Keine Berechnung" in stl.plan.value
+    stl.szenario_merken()
+    stl.excel_erstellen()
+    assert stl.szenarien == {} and stl.download.value == ""   # nothing from a wrong input
+    stl.personalkosten.value = 150000
+    assert stl.ergebnis is not None and stl.ergebnis.einstellungen.personalkosten == 150000
+    assert "außerhalb" not in stl.meldung.value
 
 
 def test_small_gemeinde_hides_positions_and_amounts(ws):
@@ -449,6 +590,10 @@ def test_cli_app_command_help():
     assert result.exit_code == 0
     assert "--port" in result.output and "8866" in result.output
     assert "--arbeitsmappe" in result.output
+    assert "--host NAME" in result.output and "Reverse-Proxy" in result.output
+    assert "--max-kernel" in result.output and "Warteseite" in result.output
+    result = CliRunner().invoke(main, ["app", "--max-kernel", "0"])
+    assert result.exit_code == 2 and "--max-kernel" in result.output
 
 
 def test_distance_reason_never_shows_a_cost_within_the_threshold(ws) -> None:

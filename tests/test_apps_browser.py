@@ -222,17 +222,18 @@ def test_stellen_caseload_slider_equals_library(app_page, server, ws, artifacts_
 def test_start_page_lists_the_apps_and_serves_no_source(app_page, server):
     page = app_page
     page.goto(server, timeout=RENDER_TIMEOUT_MS)
-    page.wait_for_selector(".jp-DirListing-itemText", timeout=RENDER_TIMEOUT_MS)
-    names = {t.strip() for t in page.locator(".jp-DirListing-itemText").all_inner_texts()}
-    assert names == {"uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb"}
-    # no raw notebook, no notebook content through the contents API, nothing outside
-    assert page.request.get(server + "voila/files/uebersicht.ipynb").status in (403, 404)
-    meta = page.request.get(server + "voila/api/contents/uebersicht.ipynb?content=1").json()
-    assert meta.get("content") is None
+    page.wait_for_selector(".thm-app-eintrag", timeout=RENDER_TIMEOUT_MS)
+    links = {a.get_attribute("href") for a in page.locator(".thm-app-eintrag a").all()}
+    assert links == {f"/voila/render/{nb}" for nb in
+                     ("uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb")}
+    # no raw notebook, no contents API, nothing outside: every non-app path is 404
+    assert page.request.get(server + "voila/files/uebersicht.ipynb").status == 404
+    assert page.request.get(server + "voila/api/contents/uebersicht.ipynb?content=1"
+                            ).status == 404
     for path in ("voila/files/../../data_samples/musterkreis/faelle.csv",
                  "voila/render/../../data_samples/musterkreis/faelle.csv",
                  "voila/api/contents/../../thm_lib"):
-        assert page.request.get(server + path).status in (403, 404)
+        assert page.request.get(server + path).status == 404
 
 
 EXECUTE_PROBE_JS = """
@@ -271,3 +272,94 @@ def test_viewer_cannot_execute_code_in_the_kernel(app_page, server, tmp_path, ar
     assert not marker.exists()
     log = (artifacts_dir / "thm_app_server.log").read_text(encoding="utf-8")
     assert 'Received message of type "execute_request", which is not allowed' in log
+
+
+def test_inputs_say_their_range_instead_of_clamping(app_page, server, artifacts_dir):
+    page = app_page
+    _open(page, server, "angebotsfinder.ipynb", ".thm-angebote")
+    assert "Alter (14 bis 40)" in page.inner_text(".thm-alter")
+    field = page.locator(".thm-alter input")
+    field.fill("99")
+    field.press("Enter")
+    page.wait_for_selector(".thm-eingabefehler", timeout=30_000)
+    assert field.input_value() == "99"                       # not clamped to 40
+    assert ("Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40"
+            in page.inner_text(".thm-meldung"))
+    assert page.locator(".thm-angebote-tabelle").count() == 0
+    page.screenshot(path=str(artifacts_dir / "app_angebotsfinder_alter99.png"), full_page=True)
+    field.fill("20")
+    field.press("Enter")
+    page.wait_for_selector(".thm-eingabefehler", state="detached", timeout=30_000)
+
+    _open(page, server, "stellen_und_foerderung.ipynb", ".thm-stellen-tabelle")
+    costs = page.locator(".thm-personalkosten input")
+    assert "30.000 bis 150.000" in page.inner_text(".thm-personalkosten")
+    costs.fill("1000")
+    costs.press("Enter")
+    page.wait_for_selector(".thm-eingabefehler", timeout=30_000)
+    assert costs.input_value() == "1000"                     # not clamped to 30000
+    assert "1.000 € liegt außerhalb des erlaubten Bereichs 30.000 € bis 150.000 €" in \
+        page.inner_text(".thm-meldung")
+    assert page.locator(".thm-stellen-tabelle").count() == 0
+
+
+def test_excel_download_holds_numbers(app_page, server, ws, tmp_path):
+    import base64
+    from io import BytesIO
+
+    import openpyxl
+
+    from thm_lib.apps import stellen
+
+    page = app_page
+    _open(page, server, "stellen_und_foerderung.ipynb", ".thm-stellen-tabelle")
+    page.click(".thm-excel")
+    link = page.locator("a.thm-download-link")
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as info:
+        link.click()
+    path = tmp_path / "download.xlsx"
+    info.value.save_as(path)
+    data = path.read_bytes()
+    assert data == base64.b64decode(link.get_attribute("href").split("base64,", 1)[1])
+    wb = openpyxl.load_workbook(BytesIO(data))
+    # the library's numbers for the default settings of the whole Kreis
+    app = stellen.build(ws)
+    header = [c.value for c in wb["Finanzierungsplan"][2]]
+    col = header.index("Zuwendung (EUR)") + 1
+    total = wb["Finanzierungsplan"].cell(wb["Finanzierungsplan"].max_row, col)
+    assert isinstance(total.value, float) and total.number_format == stellen.FORMAT_EUR
+    assert total.value == pytest.approx(app.ergebnis.plan.gesamt["zuwendung"], abs=0.005)
+    header = [c.value for c in wb["Stellen"][2]]
+    faq = wb["Stellen"].cell(3, header.index("Stellen (VZÄ)") + 1)
+    assert isinstance(faq.value, float) and faq.number_format == stellen.FORMAT_VZAE
+    assert f"{faq.value:.2f}".replace(".", ",") == app.werte()["faq"]
+
+
+def test_uebersicht_map_matrix_and_text_agree_on_hidden_cells(app_page, server, ws,
+                                                              artifacts_dir):
+    from thm_lib.apps import uebersicht
+
+    daten = uebersicht.UebersichtDaten.build(ws)
+    farbe, text = daten.gesperrt_legende
+    page = app_page
+    _open(page, server, "uebersicht.ipynb", ".thm-zielgruppe .thm-wert")
+    page.select_option(".thm-kommune select", label="Entwurfsweiler")
+    page.select_option(".thm-handlungsfeld select", label="Sprache")
+    page.wait_for_selector(".thm-gesperrt-hinweis", timeout=30_000)
+    frame = page.frame_locator("iframe.thm-karte-frame[data-auswahl='05899044|Sprache']")
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    legend = frame.locator(".thm-legende").inner_text()
+    assert text in legend and "keine Angabe" not in legend
+    # the hidden Gemeinde is drawn in the suppression colour, the matrix cell likewise
+    assert frame.locator(f"path.leaflet-interactive[fill='{farbe}']").count() >= 1
+    row = page.locator(".thm-matrix-tabelle tr", has=page.locator("th:text-is('Entwurfsweiler')"))
+    feld = list(ws.handlungsfelder).index("Sprache")
+    cell = row.locator("td").nth(feld)
+    assert cell.inner_text().strip() == "."
+    r, g, b = (int(farbe[i:i + 2], 16) for i in (1, 3, 5))
+    assert cell.evaluate("e => getComputedStyle(e).backgroundColor") == f"rgb({r}, {g}, {b})"
+    assert text in page.inner_text(".thm-matrix")
+    gaps = page.inner_text(".thm-luecken")
+    assert "Keine Unterversorgung in dieser Auswahl" not in gaps and text in gaps
+    page.screenshot(path=str(artifacts_dir / "app_uebersicht_gesperrt.png"), full_page=True)

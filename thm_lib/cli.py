@@ -127,11 +127,20 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
               help="Startseite im Browser öffnen.")
 @click.option("--vorheizen", is_flag=True,
               help="Je App einen Kernel vorab starten (schneller, mehr Speicher).")
-def app(port: int, arbeitsmappe: Path | None, open_browser: bool, vorheizen: bool) -> None:
+@click.option("--host", "hosts", multiple=True, metavar="NAME",
+              help="Weiterer erlaubter Host-Name im Host-Header, z. B. der Name, unter dem ein "
+                   "Reverse-Proxy die Apps anbietet (mehrfach möglich; Standard: nur "
+                   "localhost, 127.0.0.1, ::1).")
+@click.option("--max-kernel", "max_kernel", type=click.IntRange(min=1), default=None,
+              help="Höchstens so viele Apps gleichzeitig geöffnet; weitere Betrachter*innen "
+                   "sehen eine Warteseite (Standard: aus dem Arbeitsspeicher berechnet).")
+def app(port: int, arbeitsmappe: Path | None, open_browser: bool, vorheizen: bool,
+        hosts: tuple[str, ...], max_kernel: int | None) -> None:
     """Die Apps für die Bündniskerngruppe mit Voilà starten (ohne Code, nur lokal)."""
     from thm_lib.apps.server import serve
 
-    sys.exit(serve(port, arbeitsmappe, open_browser, preheat=vorheizen))
+    sys.exit(serve(port, arbeitsmappe, open_browser, preheat=vorheizen, hosts=hosts,
+                   kernel_cap=max_kernel))
 
 
 @main.group("import")

@@ -28,6 +28,9 @@ import pandas as pd
 from thm_lib import access, coverage
 from thm_lib.apps.common import (
     WIDE,
+    ausserhalb,
+    bereich,
+    eingabefehler_html,
     esc,
     gemeinde_options,
     guarded,
@@ -180,7 +183,8 @@ class Angebotsfinder:
     Attributes
     ----------
     status, gemeinde, handlungsfeld : ipywidgets.Dropdown
-    alter : ipywidgets.BoundedIntText
+    alter : ipywidgets.IntText
+        Any whole number can be typed; outside ``alter_bereich`` the app says so.
     liste, ausgeschlossen : ipywidgets.HTML
     widget : ipywidgets.VBox
     """
@@ -195,8 +199,10 @@ class Angebotsfinder:
         self.status.add_class("thm-status-wahl")
         lo, hi = (int(x) for x in setting(ws, "profil_alter"))
         start = int(ws.annahmen["zielgruppe"]["alter_min"])
-        self.alter = widgets.BoundedIntText(value=min(max(start, lo), hi), min=lo, max=hi,
-                                            description="Alter", style=WIDE)
+        self.alter_bereich = (lo, hi)
+        # not a BoundedIntText: the browser would clamp 99 to 40 without a word
+        self.alter = widgets.IntText(value=min(max(start, lo), hi),
+                                     description=f"Alter ({bereich(lo, hi)})", style=WIDE)
         self.alter.add_class("thm-alter")
         opts = gemeinde_options(ws)
         self.gemeinde = widgets.Dropdown(options=opts, value=opts[0][1], description="Gemeinde",
@@ -229,8 +235,14 @@ class Angebotsfinder:
                       self.handlungsfeld.value)
 
     def update(self) -> None:
-        """Search again and show both lists."""
+        """Search again and show both lists (or say why not: an age outside its range)."""
         self.meldung.value = ""
+        fehler = ausserhalb("Alter", self.alter.value, *self.alter_bereich)
+        if fehler:
+            self.meldung.value = eingabefehler_html(fehler)
+            self.liste.value = self.ausgeschlossen.value = (
+                "<p class='thm-keine'>Keine Suche: bitte das Alter korrigieren.</p>")
+            return
         passend, aus = self.finder.suche(self.profil)
         einheit = self.finder.einheit
         shown = pd.DataFrame({

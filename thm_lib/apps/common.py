@@ -124,6 +124,33 @@ def table_html(frame: pd.DataFrame, css: str, *, numeric: tuple[str, ...] = (),
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
+def bereich(lo: float, hi: float, fmt: Callable[[Any], str] = zahl) -> str:
+    """An allowed range in German (``"14 bis 40"``), for labels and messages."""
+    return f"{fmt(lo)} bis {fmt(hi)}"
+
+
+def ausserhalb(name: str, value: Any, lo: float, hi: float,
+               fmt: Callable[[Any], str] = zahl) -> str | None:
+    """A German message when an input lies outside ``lo .. hi`` (inclusive), else None.
+
+    Inputs are never clamped silently: the app shows this message instead of a
+    result for another value than the one typed.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if lo <= number <= hi:
+        return None
+    return (f"{name}: {fmt(value)} liegt außerhalb des erlaubten Bereichs "
+            f"{bereich(lo, hi, fmt)}. Bitte einen Wert von {bereich(lo, hi, fmt)} eingeben.")
+
+
+def eingabefehler_html(text: str) -> str:
+    """The German box for an input outside its range."""
+    return f'<div class="thm-fehler thm-eingabefehler">{esc(text)}</div>'
+
+
 def error_html(exc: Exception) -> str:
     """A German error box: the data problems of a DataError, else a neutral message.
 

@@ -1,8 +1,9 @@
 """``thm app``: serve the apps with Voilà on the loopback interface only.
 
-Voilà runs as a child process with sources stripped and tracebacks hidden; the
-Arbeitsmappe reaches the app kernels through ``$THM_ARBEITSMAPPE``. Publishing
-beyond this machine needs an authenticating front (JupyterHub); see
+Voilà (with the THM guards of :mod:`thm_lib.apps.voila_server`) runs as a child
+process with sources stripped and tracebacks hidden; the Arbeitsmappe reaches
+the app kernels through ``$THM_ARBEITSMAPPE``. Publishing beyond this machine
+needs an authenticating front (JupyterHub or a reverse proxy with login); see
 ``docs/apps.md``.
 """
 
@@ -18,31 +19,59 @@ import webbrowser
 from pathlib import Path
 
 from thm_lib.apps.common import ENV_ARBEITSMAPPE
+from thm_lib.apps.voila_server import APPS as APP_TEXTS
+from thm_lib.apps.voila_server import JUPYTER_DATA, LOOPBACK_HOSTS, TEMPLATE
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks" / "apps"
 """The app notebooks served by ``thm app``."""
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
-APPS = ("uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb")
+APPS = tuple(APP_TEXTS)
 START_TIMEOUT_S = 60.0
-CULL_IDLE_S = 900
-"""Kernels of closed pages are shut down after this idle time (connected ones never)."""
+CULL_IDLE_S = 45
+"""Unconnected kernels idle this long are shut down (pages closed without the shutdown call)."""
+CULL_INTERVAL_S = 10
 
 
-def voila_command(port: int, notebooks: Path = NOTEBOOKS, *, preheat: bool = False
-                  ) -> list[str]:
-    """The Voilà command line: loopback only, no sources, no tracebacks, no browser."""
-    cmd = [sys.executable, "-m", "voila", str(notebooks), "--no-browser", f"--port={port}",
-           f"--Voila.ip={HOST}", "--Voila.port_retries=0", "--strip_sources=True",
-           "--show_tracebacks=False",
-           # Voilà 0.5 cannot shut a kernel down when its page closes (the request lacks
-           # the XSRF token): cull idle, unconnected kernels instead.
+def voila_command(port: int, notebooks: Path = NOTEBOOKS, *, preheat: bool = False,
+                  hosts: tuple[str, ...] = (), kernel_cap: int | None = None) -> list[str]:
+    """The Voilà command line: loopback only, no sources, no tracebacks, no browser.
+
+    Parameters
+    ----------
+    port : int
+        TCP port on 127.0.0.1.
+    notebooks : Path
+        Folder of the app notebooks.
+    preheat : bool
+        Start one kernel per app in advance.
+    hosts : tuple of str
+        Host names accepted in the ``Host`` header besides the loopback names
+        (e.g. the name a reverse proxy passes on).
+    kernel_cap : int, optional
+        Most app kernels at once (default: from the machine's memory).
+    """
+    cmd = [sys.executable, "-m", "thm_lib.apps.voila_server", str(notebooks), "--no-browser",
+           f"--port={port}", f"--Voila.ip={HOST}", "--Voila.port_retries=0",
+           "--strip_sources=True", "--show_tracebacks=False", f"--template={TEMPLATE}",
+           # Pages end their kernel when closed; kernels of pages that could not say so
+           # (crash, network) go after a minute at most.
            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
-           "--MappingKernelManager.cull_interval=60",
+           f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
            "--MappingKernelManager.cull_connected=False"]
+    for host in (*LOOPBACK_HOSTS, *hosts):
+        cmd.append(f"--ThmVoila.allowed_hosts={host}")
+    if kernel_cap is not None:
+        cmd.append(f"--ThmVoila.kernel_cap={int(kernel_cap)}")
     if preheat:
         cmd.append("--preheat_kernel=True")
     return cmd
+
+
+def voila_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the THM Voilà template on the Jupyter data path."""
+    paths = [str(JUPYTER_DATA)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    return {**env, "JUPYTER_PATH": os.pathsep.join(paths)}
 
 
 def app_urls(port: int) -> dict[str, str]:
@@ -72,7 +101,8 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None,
 
 
 def serve(port: int = DEFAULT_PORT, arbeitsmappe: Path | None = None,
-          open_browser: bool = False, *, preheat: bool = False) -> int:
+          open_browser: bool = False, *, preheat: bool = False, hosts: tuple[str, ...] = (),
+          kernel_cap: int | None = None) -> int:
     """Start Voilà with the apps and wait until it ends (Ctrl+C stops it).
 
     Parameters
@@ -85,6 +115,10 @@ def serve(port: int = DEFAULT_PORT, arbeitsmappe: Path | None = None,
         Open the start page in the default browser once the server is up.
     preheat : bool
         Let Voilà run each app in advance (faster first view, more memory).
+    hosts : tuple of str
+        Further accepted ``Host`` names (for a reverse proxy), besides the loopback names.
+    kernel_cap : int, optional
+        Most app kernels at once; further viewers get a waiting page (default: from memory).
 
     Returns
     -------
@@ -103,7 +137,11 @@ def serve(port: int = DEFAULT_PORT, arbeitsmappe: Path | None = None,
     if _listening(port):
         print(f"Fehler: Port {port} ist schon belegt; bitte --port wählen.", file=sys.stderr)
         return 1
-    proc = subprocess.Popen(voila_command(port, preheat=preheat), env=env)
+    if kernel_cap is not None and kernel_cap < 1:
+        print("Fehler: --max-kernel muss mindestens 1 sein.", file=sys.stderr)
+        return 2
+    proc = subprocess.Popen(voila_command(port, preheat=preheat, hosts=hosts,
+                                          kernel_cap=kernel_cap), env=voila_env(env))
     previous = _on_sigterm_interrupt()
     try:
         if not wait_for_port(port, proc):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ import pandas as pd
 from thm_lib import funding, scenarios, staffing
 from thm_lib.apps.common import (
     WIDE,
+    ausserhalb,
+    bereich,
+    eingabefehler_html,
     esc,
     fmt_eur,
     fmt_positions,
@@ -153,15 +157,21 @@ def berechne(ws: Any, e: Einstellungen, personen: Any) -> Ergebnis:
 
 
 # --------------------------------------------------------------------------- tables
-def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any) -> pd.DataFrame:
-    """The three estimates as shown (text), one row per model."""
+def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any, *, zahlen: bool = False
+                    ) -> pd.DataFrame:
+    """The three estimates, one row per model.
+
+    Text as shown in the app; with ``zahlen=True`` positions are numbers (for the
+    Excel file), hidden ones the suppression mark either way.
+    """
     sym = zeichen_geheim(ws)
     r = erg.zeile
     pub = personen.published.loc[erg.einstellungen.ags]
     e = erg.einstellungen
+    positions = _number(2) if zahlen else fmt_positions
 
-    def pos(key: str, value: float) -> str:
-        return sym if erg.gesperrt[key] else fmt_positions(value)
+    def pos(key: str, value: float) -> Any:
+        return sym if erg.gesperrt[key] else positions(value)
 
     rows = [
         ("FAQ-Regel des Programms", pos("faq", erg.stellen["faq"]), "–",
@@ -179,41 +189,58 @@ def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["Modell", "Stellen (VZÄ)", "davon Steuerung",
                                       "Grundlage"])
     bestand = r["stellen_bestand"]
-    out["bereits gefördert"] = "–" if pd.isna(bestand) else fmt_positions(bestand)
+    out["bereits gefördert"] = "–" if pd.isna(bestand) else positions(bestand)
     return out
 
 
-def plan_tabelle(ws: Any, erg: Ergebnis) -> pd.DataFrame:
-    """The funding plan as shown (text): one row per budget year and the total."""
+def _number(decimals: int) -> Callable[[Any], float]:
+    """A number for the Excel file, rounded as far as the app shows it (cents for money)."""
+    return lambda value: round(float(value), decimals)
+
+
+def plan_tabelle(ws: Any, erg: Ergebnis, *, zahlen: bool = False) -> pd.DataFrame:
+    """The funding plan: one row per budget year and the total.
+
+    Text as shown in the app; with ``zahlen=True`` months, positions and amounts
+    are numbers (for the Excel file); hidden amounts are the suppression mark.
+    """
     t = erg.plan.tabelle()[list(PLAN_SPALTEN)]
     sym = zeichen_geheim(ws)
     out = pd.DataFrame({"Jahr": t["jahr"].astype(str),
-                        "Monate": [zahl(m, 1) for m in t["monate"]]})
+                        "Monate": [(float(m) if zahlen else zahl(m, 1)) for m in t["monate"]]})
     for col in list(PLAN_SPALTEN)[2:]:
-        fmt = fmt_positions if col == "stellen" else fmt_eur
-        out[PLAN_SPALTEN[col]] = [sym if erg.plan_gesperrt and not pd.isna(v) else fmt(v)
-                                  for v in t[col]]
+        if zahlen:
+            fmt = _number(2)
+        else:
+            fmt = fmt_positions if col == "stellen" else fmt_eur
+        out[PLAN_SPALTEN[col]] = [
+            sym if erg.plan_gesperrt and not pd.isna(v) else
+            (None if zahlen and pd.isna(v) else fmt(v)) for v in t[col]]
     return out
 
 
-def vergleich_zeile(ws: Any, name: str, erg: Ergebnis) -> dict[str, str]:
-    """One row of the scenario comparison (text)."""
+def vergleich_zeile(ws: Any, name: str, erg: Ergebnis, *, zahlen: bool = False
+                    ) -> dict[str, Any]:
+    """One row of the scenario comparison (text; numbers with ``zahlen=True``)."""
     sym = zeichen_geheim(ws)
     g = erg.plan.gesamt
     e = erg.einstellungen
+    money = _number(2) if zahlen else fmt_eur
+    positions = _number(2) if zahlen else fmt_positions
+    share = float if zahlen else prozent
 
-    def amount(key: str) -> str:
-        return sym if erg.plan_gesperrt else fmt_eur(g[key])
+    def amount(key: str) -> Any:
+        return sym if erg.plan_gesperrt else money(g[key])
 
     return {
         "Szenario": name,
         "Schlüssel": f"1:{zahl(e.betreuungsschluessel)}",
-        "Erreichung": prozent(e.erreichungsquote),
-        "Fördersatz": prozent(e.foerdersatz),
-        "FAQ": sym if erg.gesperrt["faq"] else fmt_positions(erg.stellen["faq"]),
-        "Fallzahl": sym if erg.gesperrt["fallzahl"] else fmt_positions(erg.stellen["fallzahl"]),
+        "Erreichung": share(e.erreichungsquote),
+        "Fördersatz": share(e.foerdersatz),
+        "FAQ": sym if erg.gesperrt["faq"] else positions(erg.stellen["faq"]),
+        "Fallzahl": sym if erg.gesperrt["fallzahl"] else positions(erg.stellen["fallzahl"]),
         "Arbeitszeit": sym if erg.gesperrt["arbeitszeit"]
-        else fmt_positions(erg.stellen["arbeitszeit"]),
+        else positions(erg.stellen["arbeitszeit"]),
         "finanziert nach": MODELLE[e.modell],
         "Gesamtkosten": amount("gesamtkosten"),
         "Zuwendung": amount("zuwendung"),
@@ -221,8 +248,52 @@ def vergleich_zeile(ws: Any, name: str, erg: Ergebnis) -> dict[str, str]:
     }
 
 
+FORMAT_VZAE = "#,##0.00"
+"""Excel number format of positions (VZÄ); Excel shows it with the German separators."""
+FORMAT_EUR = '#,##0 "€"'
+"""Excel number format of amounts: whole euros (the value keeps its cents)."""
+FORMAT_ANTEIL = "0%"
+FORMAT_MONATE = "0.0"
+_VZAE = ("Stellen (VZÄ)", "davon Steuerung", "bereits gefördert", "FAQ", "Fallzahl",
+         "Arbeitszeit")
+_EUR = ("Personalkosten", "Sachkosten", "förderfähig", "Zuwendung", "Gesamtkosten",
+        "Eigenanteil")
+EXCEL_SPALTEN: dict[str, str] = {
+    **{c: f"{c} (VZÄ)" for c in _VZAE if not c.endswith("(VZÄ)")},
+    **{c: f"{c} (EUR)" for c in _EUR},
+    PLAN_SPALTEN["eigenanteil"]: "Eigenanteil (EUR, inkl. nicht förderfähig)",
+    "Erreichung": "Erreichungsquote",
+    "Wert": "Wert (Schlüssel, Quote, Stunden, EUR)",
+}
+"""Column headers in the Excel file: with the unit, because there the cells are bare
+numbers (and the privacy scan of published files reads the unit from the header)."""
+EXCEL_FORMATE: dict[str, dict[str, str]] = {
+    "Einstellungen": {"Betreuungsschlüssel (Fälle je VZÄ)": "0",
+                      "Erreichungsquote": FORMAT_ANTEIL,
+                      "Stunden je Fall und Jahr": FORMAT_MONATE,
+                      "Fördersatz": FORMAT_ANTEIL,
+                      "Personalkosten je VZÄ und Jahr": FORMAT_EUR},
+    "Stellen": dict.fromkeys((EXCEL_SPALTEN.get(c, c) for c in _VZAE[:3]), FORMAT_VZAE),
+    "Finanzierungsplan": {"Monate": FORMAT_MONATE, "Stellen (VZÄ)": FORMAT_VZAE,
+                          **dict.fromkeys((EXCEL_SPALTEN[PLAN_SPALTEN[c]] for c in (
+                              "personalkosten", "sachkosten", "foerderfaehig", "zuwendung",
+                              "eigenanteil", "gesamtkosten")), FORMAT_EUR)},
+    "Szenarien": {"Erreichungsquote": FORMAT_ANTEIL, "Fördersatz": FORMAT_ANTEIL,
+                  **dict.fromkeys((EXCEL_SPALTEN[c] for c in _VZAE[3:]), FORMAT_VZAE),
+                  **dict.fromkeys((EXCEL_SPALTEN[c] for c in (
+                      "Gesamtkosten", "Zuwendung", "Eigenanteil")), FORMAT_EUR)},
+}
+"""Number format per sheet and column header (``Einstellungen``: per row name)."""
+
+
 def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) -> bytes:
-    """The current scenario as an Excel workbook (via :mod:`thm_lib.export`)."""
+    """The current scenario as an Excel workbook (via :mod:`thm_lib.export`).
+
+    Numbers are stored as numbers with an Excel number format (:data:`EXCEL_FORMATE`),
+    so Excel shows them in the reader's (German) format and can compute with them;
+    hidden values are the suppression mark as text. ``vergleich`` is the comparison
+    with numbers (``vergleich_tabelle(zahlen=True)``).
+    """
     from thm_lib.export import write_buendnis_workbook
     from thm_lib.suppression import mark_public
 
@@ -230,28 +301,56 @@ def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) 
     name = "Ganzer Kreis" if e.ags == KREIS else ws.gemeinde_name(e.ags)
     settings = pd.DataFrame([
         ("Kommune", name),
-        ("Betreuungsschlüssel (Fälle je VZÄ)", zahl(e.betreuungsschluessel)),
-        ("Erreichungsquote", prozent(e.erreichungsquote)),
+        ("Betreuungsschlüssel (Fälle je VZÄ)", float(e.betreuungsschluessel)),
+        ("Erreichungsquote", float(e.erreichungsquote)),
         ("Stunden je Fall und Jahr", "aus Schlüssel abgeleitet" if e.stunden_je_fall is None
-         else zahl(e.stunden_je_fall, 1)),
-        ("Fördersatz", prozent(e.foerdersatz)),
-        ("Personalkosten je VZÄ und Jahr", fmt_eur(e.personalkosten)),
+         else float(e.stunden_je_fall)),
+        ("Fördersatz", float(e.foerdersatz)),
+        ("Personalkosten je VZÄ und Jahr", float(e.personalkosten)),
         ("Haushaltssicherung", "ja" if e.haushaltssicherung else "nein"),
         ("Finanziert nach", MODELLE[e.modell]),
     ], columns=["Einstellung", "Wert"])
+    def excel(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.rename(columns=EXCEL_SPALTEN)
+
     sheets = {
-        "Einstellungen": mark_public(settings, "Planungsannahmen"),
-        "Stellen": mark_public(stellen_tabelle(ws, erg, personen),
+        "Einstellungen": mark_public(excel(settings), "Planungsannahmen"),
+        "Stellen": mark_public(excel(stellen_tabelle(ws, erg, personen, zahlen=True)),
                                "Stellen in VZÄ; Personenzahlen gesperrt"),
-        "Finanzierungsplan": mark_public(plan_tabelle(ws, erg), "Beträge in EUR"),
-        "Szenarien": mark_public(vergleich, "Stellen in VZÄ, Beträge in EUR"),
+        "Finanzierungsplan": mark_public(excel(plan_tabelle(ws, erg, zahlen=True)),
+                                         "Beträge in EUR"),
+        "Szenarien": mark_public(excel(vergleich), "Stellen in VZÄ, Beträge in EUR"),
     }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "szenario.xlsx"
         write_buendnis_workbook(path, sheets, stichtag=ws.stichtag,
                                 quellen=[f"Arbeitsmappe {ws.name}"],
                                 titel="THM-Werkbank: Stellen und Förderung (Szenario)")
+        _apply_formats(path, EXCEL_FORMATE)
         return path.read_bytes()
+
+
+def _apply_formats(path: Path, formats: dict[str, dict[str, str]]) -> None:
+    """Set the number format of the numeric cells named in ``formats`` (in place)."""
+    import openpyxl
+
+    from thm_lib.export import FIRST_DATA_ROW, HEADER_ROW
+
+    wb = openpyxl.load_workbook(path)
+    for sheet, by_name in formats.items():
+        sh = wb[sheet]
+        if sheet == "Einstellungen":      # one setting per row: name in A, value in B
+            cells = [(sh.cell(r, 1).value, sh.cell(r, 2))
+                     for r in range(FIRST_DATA_ROW, sh.max_row + 1)]
+        else:
+            header = {sh.cell(HEADER_ROW, c).value: c for c in range(1, sh.max_column + 1)}
+            cells = [(name, sh.cell(r, header[name])) for name in by_name if name in header
+                     for r in range(FIRST_DATA_ROW, sh.max_row + 1)]
+        for name, cell in cells:
+            if name in by_name and isinstance(cell.value, int | float) \
+                    and not isinstance(cell.value, bool):
+                cell.number_format = by_name[name]
+    wb.save(path)
 
 
 def download_link(data: bytes, filename: str) -> str:
@@ -273,7 +372,8 @@ class StellenUndFoerderung:
         Caseload (cases per FTE).
     quote, stunden, foerdersatz : ipywidgets.FloatSlider
     stunden_auto, haushaltssicherung : ipywidgets.Checkbox
-    personalkosten : ipywidgets.BoundedIntText
+    personalkosten : ipywidgets.IntText
+        Any whole number can be typed; outside ``personalkosten_bereich`` the app says so.
     stellen, plan, vergleich, download : ipywidgets.HTML
     widget : ipywidgets.VBox
     """
@@ -322,9 +422,12 @@ class StellenUndFoerderung:
                                                continuous_update=False)
         self.foerdersatz.add_class("thm-foerdersatz")
         lo, hi, step = setting(ws, "personalkosten")
-        self.personalkosten = widgets.BoundedIntText(
-            value=int(d.personalkosten), min=int(lo), max=int(hi), step=int(step),
-            description="Personalkosten je VZÄ und Jahr (EUR)", style=style, layout=layout)
+        self.personalkosten_bereich = (int(lo), int(hi))
+        # not a BoundedIntText: the browser would clamp 1000 to 30000 without a word
+        self.personalkosten = widgets.IntText(
+            value=int(d.personalkosten), step=int(step),
+            description=f"Personalkosten je VZÄ und Jahr (EUR, {bereich(int(lo), int(hi))})",
+            style=style, layout=layout)
         self.personalkosten.add_class("thm-personalkosten")
         self.haushaltssicherung = widgets.Checkbox(value=d.haushaltssicherung,
                                                    description="Haushaltssicherungskommune",
@@ -418,8 +521,15 @@ class StellenUndFoerderung:
         return self._cache[e]
 
     # ------------------------------------------------------------------ actions
+    def eingabefehler(self) -> str | None:
+        """The German message when a typed input lies outside its range, else None."""
+        return ausserhalb("Personalkosten je VZÄ und Jahr", self.personalkosten.value,
+                          *self.personalkosten_bereich, fmt=fmt_eur)
+
     def szenario_merken(self) -> None:
         """Keep the current settings as a named scenario for the comparison."""
+        if self.eingabefehler():
+            return
         self.szenarien[f"Szenario {len(self.szenarien) + 1}"] = self.einstellungen
         self.update()
 
@@ -428,22 +538,26 @@ class StellenUndFoerderung:
         self.szenarien.clear()
         self.update()
 
-    def vergleich_tabelle(self) -> pd.DataFrame:
-        """Standard, kept scenarios and the current settings, for the selected Kommune."""
+    def vergleich_tabelle(self, *, zahlen: bool = False) -> pd.DataFrame:
+        """Standard, kept scenarios and the current settings, for the selected Kommune
+        (text as shown; numbers with ``zahlen=True``)."""
         ags = self.kommune.value
         rows = [vergleich_zeile(self.ws, "Standard (Annahmen)", self.berechne(
-            replace(standard(self.ws, ags, self.bemessung), modell=self.modell.value)))]
+            replace(standard(self.ws, ags, self.bemessung), modell=self.modell.value)),
+            zahlen=zahlen)]
         for name, e in self.szenarien.items():
-            rows.append(vergleich_zeile(self.ws, name, self.berechne(replace(e, ags=ags))))
+            rows.append(vergleich_zeile(self.ws, name, self.berechne(replace(e, ags=ags)),
+                                        zahlen=zahlen))
         if self.ergebnis is not None:
-            rows.append(vergleich_zeile(self.ws, "Aktuell", self.ergebnis))
+            rows.append(vergleich_zeile(self.ws, "Aktuell", self.ergebnis, zahlen=zahlen))
         return pd.DataFrame(rows)
 
     def excel_erstellen(self) -> None:
         """Offer the current scenario as an Excel download link."""
         if self.ergebnis is None:
             return
-        data = excel_bytes(self.ws, self.ergebnis, self.personen, self.vergleich_tabelle())
+        data = excel_bytes(self.ws, self.ergebnis, self.personen,
+                           self.vergleich_tabelle(zahlen=True))
         name = "Kreis" if self.kommune.value == KREIS else self.kommune.value
         self.download.value = download_link(data, f"thm_stellen_foerderung_{name}.xlsx")
 
@@ -456,6 +570,13 @@ class StellenUndFoerderung:
             self._set_quietly(stunden=self._abgeleitete_stunden())
         self.meldung.value = ""
         self.download.value = ""
+        fehler = self.eingabefehler()
+        if fehler:
+            self.ergebnis = None
+            self.meldung.value = eingabefehler_html(fehler)
+            self.stellen.value = self.plan.value = self.vergleich.value = (
+                "<p class='thm-keine'>Keine Berechnung: bitte die Eingabe korrigieren.</p>")
+            return
         self.ergebnis = self.berechne(self.einstellungen)
         self.stellen.value = table_html(stellen_tabelle(self.ws, self.ergebnis, self.personen),
                                         "thm-stellen-tabelle",

@@ -38,6 +38,8 @@ from thm_lib.apps.common import (
     tiles_html,
 )
 from thm_lib.formats import prozent, zahl
+from thm_lib.maps.legend import legend_entries
+from thm_lib.maps.measure import Measure, classes_for
 from thm_lib.suppression import PublishedTable
 from thm_lib.views import (
     KREIS,
@@ -52,13 +54,6 @@ from thm_lib.workspace import angebote_fuer
 
 ALLE = "__alle__"
 """Dropdown value meaning "all Handlungsfelder"."""
-KLASSE_FARBE = {
-    coverage.KLASSE_UNTER: "#f4a582",
-    coverage.KLASSE_OK: "#d9f0d3",
-    coverage.KLASSE_UEBER: "#92c5de",
-    coverage.KLASSE_KEIN_BEDARF: "#ffffff",
-}
-GESPERRT_FARBE = "#d9d9d9"
 LABEL_KREIS = "Ganzer Kreis"
 
 
@@ -165,19 +160,65 @@ class UebersichtDaten:
         n = int(setting(self.ws, "top_luecken"))
         return v.sort_values("fehlende_plaetze", ascending=False).head(n)
 
-    def karten_measure(self, feld: str) -> Any:
-        """What the map colours: target group (all fields) or the Versorgungsgrad."""
+    # ------------------------------------------------------------------ one picture
+    @cached_property
+    def gesperrt_legende(self) -> tuple[str, str]:
+        """``(colour, German text)`` of a hidden value: the maps' legend entry, used by map,
+        matrix and texts alike."""
+        return legend_entries([], any_suppressed=True, any_missing=False,
+                              threshold=self.kennzahlen.threshold)[0]
+
+    @cached_property
+    def klassen_farben(self) -> dict[str, str]:
+        """Colour of each gap class: the map's (:func:`thm_lib.maps.gap_class_measure`).
+
+        The classes themselves come from :mod:`thm_lib.coverage` with the thresholds
+        of the assumptions (``versorgung.untere_schwelle``/``obere_schwelle``).
+        """
+        feld = str(self.result.gemeinden["handlungsfeld"].iloc[0])
+        return dict(maps.gap_class_measure(self.result, feld).categories)
+
+    def gesperrt_in(self, ags: str, feld: str) -> int:
+        """Number of hidden Gemeinde × Handlungsfeld cells in the selection."""
+        return int(self.zeilen(ags, feld)["gesperrt"].sum())
+
+    def karten_measure(self, feld: str) -> Measure:
+        """What the map colours, as categories with the hidden cells as the suppression entry.
+
+        All fields: the published target group (classes of the shown counts, as a count
+        map would draw them). One field: the gap class of each Gemeinde (thresholds from
+        the assumptions), the Versorgungsgrad in the tooltip. A value the published
+        tables hide is shown with the same mark and legend text as in the matrix.
+        """
+        farbe, text = self.gesperrt_legende
         if feld == ALLE:
             pub = self.kennzahlen.published["zielgruppe"].drop(KREIS)
-            values = pd.to_numeric(pub, errors="coerce").astype(float)
-            values[self.kennzahlen.mask["zielgruppe"].drop(KREIS)] = np.nan
-            return maps.count_measure(values, "Zielgruppe (Personen)")
-        m = maps.coverage_measure(self.result, "versorgungsgrad", feld)
-        hidden = self.versorgung.loc[self.versorgung["handlungsfeld"] == feld].set_index(
-            "ags")["gesperrt"]
-        values = m.values.copy()
-        values[hidden.reindex(values.index).fillna(False).to_numpy(dtype=bool)] = np.nan
-        return replace(m, values=values)
+            hidden = self.kennzahlen.mask["zielgruppe"].drop(KREIS).astype(bool)
+            numbers = pd.to_numeric(pub.where(~hidden), errors="coerce").astype(float)
+            base = maps.count_measure(numbers, "Zielgruppe (Personen)")
+            cfg = self.ws.annahmen["karten"]
+            classes = classes_for(numbers.dropna(), base, cfg["klassifikation"],
+                                  int(cfg["klassen"]))
+            label_of = dict(zip(classes.colors, classes.labels, strict=True)) if classes else {}
+            values = pd.Series([label_of.get(classes.color_of(v)) if classes and pd.notna(v)
+                                else None for v in numbers], index=numbers.index, dtype=object)
+            details = pub.where(hidden, numbers.map(lambda v: f"{zahl(v)} Personen"))
+            categories = tuple(zip(classes.labels, classes.colors, strict=True)) \
+                if classes else ()
+            measure = Measure(values=values, label=base.label, kind="klasse",
+                              categories=categories, details=details)
+        else:
+            measure = maps.gap_class_measure(self.result, feld)
+            hidden = self.versorgung.loc[self.versorgung["handlungsfeld"] == feld].set_index(
+                "ags")["gesperrt"].reindex(measure.values.index).fillna(False).astype(bool)
+            details = measure.details.astype(object).copy()
+            details[hidden] = zeichen_geheim(self.ws)     # never the hidden Versorgungsgrad
+            values = measure.values.astype(object).copy()
+            measure = replace(measure, values=values, details=details)
+        values = measure.values.copy()
+        values[hidden.reindex(values.index).fillna(False).astype(bool)] = text
+        return replace(measure, values=values,
+                       categories=(*measure.categories, (text, farbe)))
 
 
 _FIT_RE = re.compile(r"(map_[0-9a-f]+)\.fitBounds\(\s*(\[\[[^\]]*\],\s*\[[^\]]*\]\])")
@@ -330,8 +371,10 @@ class Uebersicht:
 
     def _matrix_html(self) -> str:
         v = self.daten.zeilen(self.kommune.value, ALLE)
-        colour = {(r.name, r.handlungsfeld): GESPERRT_FARBE if r.gesperrt
-                  else KLASSE_FARBE.get(r.klasse, "#fff") for r in v.itertuples()}
+        farben = self.daten.klassen_farben
+        gesperrt_farbe, gesperrt_text = self.daten.gesperrt_legende
+        colour = {(r.name, r.handlungsfeld): gesperrt_farbe if r.gesperrt
+                  else farben.get(r.klasse, "#fff") for r in v.itertuples()}
         wide = self.matrix_tabelle()
         feld = self.handlungsfeld.value
         head = "<th>Gemeinde</th>" + "".join(
@@ -344,8 +387,9 @@ class Uebersicht:
                 f"{esc(row[h])}</td>" for h in wide.columns)
             rows.append(f"<tr><th>{esc(name)}</th>{cells}</tr>")
         legend = " ".join(
-            f'<span style="background:{c};padding:0 6px;border:1px solid #ccc">{esc(k)}</span>'
-            for k, c in [*KLASSE_FARBE.items(), ("gesperrt (Datenschutz)", GESPERRT_FARBE)])
+            f'<span class="thm-legende-eintrag" style="background:{c};padding:0 6px;'
+            f'border:1px solid #ccc">{esc(k)}</span>'
+            for k, c in [*farben.items(), (gesperrt_text, gesperrt_farbe)])
         a = self.ws.annahmen["versorgung"]
         note = (f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
                 f"unter {prozent(a['untere_schwelle'])}, Überversorgung über "
@@ -386,10 +430,19 @@ class Uebersicht:
 
     def _luecken_html(self) -> str:
         table = self.luecken_tabelle()
+        n_hidden = self.daten.gesperrt_in(self.kommune.value, self.handlungsfeld.value)
+        hint = ""
+        if n_hidden:
+            hint = (f"<p class='thm-hinweis thm-gesperrt-hinweis'>{zahl(n_hidden)} Werte "
+                    f"(Gemeinde × Handlungsfeld) sind gesperrt: "
+                    f"{esc(self.daten.gesperrt_legende[1])}. Dort kann eine Unterversorgung "
+                    "bestehen; sie ist hier nicht aufgeführt.</p>")
         if table.empty:
+            if n_hidden:
+                return "<p>Keine Unterversorgung unter den gezeigten Werten.</p>" + hint
             return "<p>Keine Unterversorgung in dieser Auswahl.</p>"
         return table_html(table, "thm-luecken-tabelle",
-                          numeric=("Versorgungsgrad", "Fehlende Plätze"))
+                          numeric=("Versorgungsgrad", "Fehlende Plätze")) + hint
 
     # ------------------------------------------------------------------ update
     def update(self) -> None:
