@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,6 +12,9 @@ MAX_BEREICHE = 10
 MAX_WERTE = 3
 #: In configuration files a "column" is a (dotted) key.
 YAML_SUFFIXES = (".yaml", ".yml")
+#: Files that hold case records: their values (pseudonyms, ages, dates) are personal data.
+PERSONEN_DATEIEN = ("faelle", "bedarfe")
+_WERT = re.compile(r" \(Werte?: .*?\)(?=\. |\.?$)")
 
 
 @dataclass(frozen=True)
@@ -167,3 +171,28 @@ class ProblemCollector:
         """Raise a :class:`DataError` holding every recorded problem, if any."""
         if self.problems:
             raise DataError(self.problems)
+
+
+def ohne_personenwerte(text: str) -> str:
+    """A data-error text without the values quoted from case records.
+
+    Lines about ``faelle``/``bedarfe`` keep file, row, column and message but
+    lose ``(Wert: '…')``: a pseudonym, an age or a date of a single case must
+    not reach anything shown beyond the Geschäftsführende Stelle (index page,
+    app). Other files' values stay (they help to find the mistake).
+
+    Examples
+    --------
+    >>> ohne_personenwerte("- faelle.csv, Zeile 7, Spalte 'fall_id': Wert kommt mehrfach "
+    ...                    "vor (Wert: 'TM-F5LQ2U'). Bitte korrigieren")
+    "- faelle.csv, Zeile 7, Spalte 'fall_id': Wert kommt mehrfach vor. Bitte korrigieren"
+    >>> ohne_personenwerte("angebote.csv, Zeile 3: falsch (Wert: 'x')")
+    "angebote.csv, Zeile 3: falsch (Wert: 'x')"
+    """
+    lines = []
+    for line in text.split("\n"):
+        head = line.lstrip("- ").lower()
+        if head.startswith(PERSONEN_DATEIEN):
+            line = _WERT.sub("", line)
+        lines.append(line)
+    return "\n".join(lines)
