@@ -227,3 +227,36 @@ def test_bad_parameters_give_german_messages(ws) -> None:
         standort.planen(ws, "Sprache", zugang="asyl")
     with pytest.raises(ValueError, match="mindestens 1"):
         standort.planen(ws, "Sprache", p=0)
+
+
+# --------------------------------------------------------------------------- integration
+def test_app_panel_shows_sites_and_before_after_maps(ws) -> None:
+    from thm_lib.apps import uebersicht
+
+    app = uebersicht.build(ws)
+    panel = app.standort
+    panel.handlungsfeld.value, panel.p.value = "Sprache", 2
+    panel.rechnen.click()
+    assert panel.status.value == ""
+    plan = standort.planen(ws, "Sprache", p=2)
+    for name in plan.kandidaten.iloc[plan.loesung.auswahl]["name"]:
+        assert name in panel.text.value
+    assert "Geplantes Angebot Sprache 1" in panel.karte.value
+    panel.ansicht.value = "vorher"
+    assert 'data-zustand="vorher"' in panel.karte.value
+    assert "Geplantes Angebot" not in panel.karte.value
+
+
+@pytest.mark.slow
+def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
+    from thm_lib import standort_anzeige
+    from thm_lib.batch import execute
+    from thm_lib.notebook import read_glue
+
+    out = tmp_path / "kreis.ipynb"
+    execute("bedarfs_und_angebotsanalyse", out, {"arbeitsmappe": str(SAMPLE), "ags": "",
+                                                 "handlungsfeld": "Arbeit", "p": 3})
+    glue = read_glue(out)
+    plan = standort.planen(ws, "Arbeit", p=3)
+    assert glue == {**glue, **standort_anzeige.glue_werte(ws, plan)}
+    assert glue["standorte"] == 3
