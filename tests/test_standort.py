@@ -260,3 +260,24 @@ def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
     plan = standort.planen(ws, "Arbeit", p=3)
     assert glue == {**glue, **standort_anzeige.glue_werte(ws, plan)}
     assert glue["standorte"] == 3
+
+
+def test_segment_table_hides_small_demand_with_a_second_cell(ws) -> None:
+    for feld in ("Sonstiges", "Wohnen", "Sprache"):
+        plan = standort.planen(ws, feld, p=3, zugang="duldung")
+        tab = standort.segment_tabelle(ws, plan)
+        assert set(tab.index.get_level_values("Status")) <= {"Duldung"}
+        # recompute the segment demand behind each cell independently
+        seg = plan.vorher.segmente
+        seg = seg[seg["status"] == "duldung"].merge(plan.zuordnung, on="ags")
+        shown = set(plan.gemeinden["ags"]) - set(
+            plan.vorher.gemeinden.loc[views.versorgung_gesperrt(ws, plan.vorher), "ags"])
+        seg = seg[seg["ags"].isin(shown)]
+        bedarf = seg.groupby(["standort", "altersgruppe"])["bedarf"].sum()
+        for (site, _, band), row in tab.iterrows():
+            small = 1 <= round(float(bedarf.get((site, band), 0.0))) < views.schwelle(ws)
+            if small:
+                assert row["geschlossene Plätze"] == views.zeichen_geheim(ws)
+        per_site = tab["geschlossene Plätze"].eq(views.zeichen_geheim(ws)).groupby(
+            level="Standort").sum()
+        assert not (per_site == 1).any()

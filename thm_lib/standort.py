@@ -661,21 +661,45 @@ def wirkung_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
 
 
 def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
-    """Missing places closed per site and segment (status × Altersgruppe), shown Gemeinden."""
+    """Missing places closed per site and segment (status × Altersgruppe), shown Gemeinden.
+
+    Only the statuses the planned offer is open to.
+    A cell is hidden (suppression symbol) where the segment's modelled demand
+    over the site's shown Gemeinden rounds to a small count (1 .. schwelle-1,
+    the rule of :func:`thm_lib.views.versorgung_gesperrt`); if that hides one
+    cell of a site only, its smallest other cell is hidden too, so the hidden
+    one cannot be recovered as the difference to the site's total (no such
+    cell: the whole site is hidden).
+    """
+    from thm_lib.views import schwelle, zeichen_geheim
+
     sicht = _sichtbar(ws, plan.vorher)
     keys = ["ags", "status", "altersgruppe"]
-    v = plan.vorher.segmente.groupby(keys)["fehlende_plaetze"].sum()
+    v = plan.vorher.segmente.groupby(keys)[["fehlende_plaetze", "bedarf"]].sum()
     n = plan.nachher.segmente.groupby(keys)["fehlende_plaetze"].sum()
-    diff = (v - n.reindex(v.index, fill_value=0.0)).rename("geschlossen").reset_index()
-    diff = diff[diff["ags"].map(lambda a: bool(sicht.get(a, False)))]
+    diff = v.assign(geschlossen=v["fehlende_plaetze"] - n.reindex(v.index, fill_value=0.0))
+    diff = diff.reset_index()
+    diff = diff[diff["ags"].map(lambda a: bool(sicht.get(a, False)))
+                & diff["status"].isin(plan.zugang)]
     diff = diff.merge(plan.zuordnung[["standort", "ags"]], on="ags")
-    tab = diff.groupby(["standort", "status", "altersgruppe"])["geschlossen"].sum().round(1)
+    tab = diff.groupby(["standort", "status", "altersgruppe"])[["geschlossen", "bedarf"]].sum()
     tab = tab.reset_index()
+    t = schwelle(ws)
+    tab["klein"] = tab["bedarf"].map(lambda b: 1 <= round(float(b)) < t)
+    for _, rows in tab.groupby("standort"):
+        if int(rows["klein"].sum()) == 1:
+            rest = rows[~rows["klein"] & (rows["geschlossen"] > 0)]
+            if len(rest):
+                tab.loc[rest["geschlossen"].idxmin(), "klein"] = True
+            else:
+                tab.loc[rows.index, "klein"] = True
+    tab["geschlossen"] = tab["geschlossen"].round(1).astype(object)
+    tab.loc[tab["klein"], "geschlossen"] = zeichen_geheim(ws)
     tab["status"] = tab["status"].map(labels.STATUS_LABEL)
     table = tab.rename(columns={"standort": "Standort", "status": "Status",
                                 "altersgruppe": "Altersgruppe",
                                 "geschlossen": "geschlossene Plätze"}).set_index(
-        ["Standort", "Status", "Altersgruppe"])
+        ["Standort", "Status", "Altersgruppe"])[["geschlossene Plätze"]]
     return mark_public(table, "modellierte Bedarfe und Plätze",
                        titel=f"Geschlossene Lücken je Gruppe – {plan.handlungsfeld}")
 
