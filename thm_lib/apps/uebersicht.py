@@ -37,6 +37,7 @@ from thm_lib.apps.common import (
     table_html,
     tiles_html,
 )
+from thm_lib.apps.standort import StandortPanel
 from thm_lib.formats import prozent, zahl
 from thm_lib.maps.legend import legend_entries
 from thm_lib.maps.measure import Measure, classes_for
@@ -285,6 +286,7 @@ class Uebersicht:
         self.matrix = widgets.HTML().add_class("thm-matrix")
         self.luecken = widgets.HTML().add_class("thm-luecken")
         self.status = widgets.HTML().add_class("thm-status")
+        self.standort = StandortPanel(ws, self.daten.result)
         self.widget = widgets.VBox([
             header("Übersicht: Zielgruppe, Angebote und Versorgungslücken", ws),
             widgets.HBox([self.kommune, self.handlungsfeld]),
@@ -292,6 +294,8 @@ class Uebersicht:
             widgets.HTML("<h3>Karte</h3>"), self.karte,
             widgets.HTML("<h3>Versorgungsgrad je Gemeinde und Handlungsfeld</h3>"), self.matrix,
             widgets.HTML("<h3>Größte Versorgungslücken</h3>"), self.luecken,
+            widgets.HTML("<h3>Standortplanung: wo neue Plätze die meisten Lücken schließen"
+                         "</h3>"), self.standort.widget,
         ]).add_class("thm-app").add_class("thm-uebersicht")
         handler = guarded(self.status, self.update)
         self.kommune.observe(handler, names="value")

@@ -1,0 +1,283 @@
+"""Standortplanung (issue 17): optimum by enumeration, spopt peer check, round trip.
+
+The brute force below is independent of thm_lib.standort (no reduction, plain
+enumeration of all p-subsets); the round trip writes the proposed offers into a
+copy of the Arbeitsmappe with the csv module and reloads it with the loader.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers_io import copy_sample, read_rows, write_rows
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from thm_lib import coverage, io, standort, views
+from thm_lib.workspace import CRS_WEB
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
+
+
+def brute_mclp(a: np.ndarray, u: np.ndarray, p: int) -> float:
+    """Best covered need over all subsets of exactly min(p, J) candidates."""
+    best = 0.0
+    for subset in itertools.combinations(range(a.shape[1]), min(p, a.shape[1])):
+        best = max(best, float(u[a[:, list(subset)].any(axis=1)].sum()))
+    return best
+
+
+def brute_lscp(a: np.ndarray, u: np.ndarray) -> int:
+    """Fewest candidates covering every coverable demand point with need."""
+    must = (u > 0) & a.any(axis=1)
+    for k in range(a.shape[1] + 1):
+        for subset in itertools.combinations(range(a.shape[1]), k):
+            if not (must & ~a[:, list(subset)].any(axis=1)).any():
+                return k
+    raise AssertionError("unreachable")
+
+
+# --------------------------------------------------------------------------- hand-made
+def test_mclp_hand_made_optimum() -> None:
+    # need 5, 4, 3, 6, 5 in G0..G4; c0 reaches G0-G2, c1 G0, G1, G4, c2 G2, G3.
+    a = np.array([[1, 1, 0],
+                  [1, 1, 0],
+                  [1, 0, 1],
+                  [0, 0, 1],
+                  [0, 1, 0]], dtype=bool)
+    u = np.array([5.0, 4.0, 3.0, 6.0, 5.0])
+    # enumeration: {0,1}=17, {0,2}=18, {1,2}=23 → optimum {1,2} with 23
+    sol = standort.mclp(a, u, 2)
+    assert sorted(sol.auswahl.tolist()) == [1, 2]
+    assert sol.zielwert == pytest.approx(23.0)
+    assert sol.abgedeckt.tolist() == [True] * 5
+    one = standort.mclp(a, u, 1)
+    # single sites: 0 → 12, 1 → 14, 2 → 9
+    assert one.auswahl.tolist() == [1]
+    assert one.zielwert == pytest.approx(14.0)
+
+
+def test_lscp_hand_made_and_unreachable_need() -> None:
+    a = np.array([[1, 0, 0, 1],
+                  [1, 1, 0, 0],
+                  [0, 1, 1, 0],
+                  [0, 0, 1, 1],
+                  [0, 0, 0, 0]], dtype=bool)   # G4 reachable from no candidate
+    u = np.array([1.0, 2.0, 1.0, 3.0, 7.0])
+    sol = standort.lscp(a, u)
+    # a cycle of 4 points, each candidate covers 2 adjacent: 2 sites needed ({0,2} or {1,3})
+    assert sorted(sol.auswahl.tolist()) in ([0, 2], [1, 3])
+    assert sol.abgedeckt[:4].all()
+    assert sol.nicht_abdeckbar.tolist() == [False, False, False, False, True]
+    assert sol.zielwert == pytest.approx(7.0)
+
+
+def test_no_unmet_need_proposes_no_site() -> None:
+    a = np.ones((3, 2), dtype=bool)
+    sol = standort.mclp(a, np.zeros(3), 2)
+    assert sol.auswahl.size == 0 and sol.zielwert == 0.0
+
+
+def test_variants_recompute_2sfca_by_hand() -> None:
+    # One Gemeinde, segments (Duldung, Gestattung) with 10 persons each.
+    demand = np.array([[10.0, 10.0]])
+    w = np.ones((1, 2))
+    # offer 0: 20 places, Gestattung only → A = (0, 2): 10 missing (all Duldung).
+    # offer 1: 10 places, Gestattung only.
+    supply = np.array([20.0, 10.0])
+    e = np.array([[0.0, 1.0], [0.0, 1.0]])
+    opened = np.array([[1.0, 1.0], [1.0, 1.0]])
+    closed = standort.geschlossen_je_angebot(demand, supply, w, e, eligible_neu=opened)
+    # open 0: R0 = 20/20 = 1, R1 = 10/10 = 1 → A = (1, 2) → 0 missing: closes 10
+    # open 1: R0 = 20/10 = 2, R1 = 10/20 = .5 → A = (.5, 2.5) → 5 missing: closes 5
+    assert closed[:, 0].tolist() == pytest.approx([10.0, 5.0])
+    more = standort.geschlossen_je_angebot(demand, supply, w, e, supply_neu=supply + 10)
+    # more places for Gestattung-only offers close no Duldung gap
+    assert more[:, 0].tolist() == pytest.approx([0.0, 0.0])
+
+
+# --------------------------------------------------------------------------- peer checks
+def _random_problem(seed: int, n_g: int, n_j: int, radius: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    g = rng.uniform(0, 100, (n_g, 2))
+    j = rng.uniform(0, 100, (n_j, 2))
+    cost = np.hypot(g[:, None, 0] - j[None, :, 0], g[:, None, 1] - j[None, :, 1])
+    u = np.where(rng.uniform(size=n_g) < 0.8, rng.integers(1, 40, n_g), 0).astype(float)
+    return cost, u
+
+
+@pytest.mark.parametrize(("seed", "p"), [(1, 3), (7, 4)])
+def test_peer_spopt_direct_brute_force_and_project_agree(seed: int, p: int) -> None:
+    pulp = pytest.importorskip("pulp")
+    from spopt.locate import MCLP
+
+    cost, u = _random_problem(seed, 40, 30, 22.0)
+    a = cost <= 22.0
+    brute = brute_mclp(a, u, p)
+    direct = MCLP.from_cost_matrix(cost, u, 22.0, p_facilities=p).solve(
+        pulp.PULP_CBC_CMD(msg=False, timeLimit=60))
+    assert pulp.value(direct.problem.objective) == pytest.approx(brute)
+    ours = standort.mclp(a, u, p, cost)
+    assert ours.optimal
+    assert ours.zielwert == pytest.approx(brute)
+    assert len(ours.auswahl) <= p
+    assert float(u[a[:, ours.auswahl].any(axis=1)].sum()) == pytest.approx(brute)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n_g=st.integers(1, 8), n_j=st.integers(1, 7),
+       p=st.integers(1, 3))
+def test_mclp_and_lscp_match_enumeration(seed: int, n_g: int, n_j: int, p: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(size=(n_g, n_j)) < 0.35
+    u = np.where(rng.uniform(size=n_g) < 0.7, rng.integers(1, 9, n_g), 0).astype(float)
+    sol = standort.mclp(a, u, p)
+    assert sol.zielwert == pytest.approx(brute_mclp(a, u, p))
+    assert len(sol.auswahl) <= p
+    cover = standort.lscp(a, u)
+    assert len(cover.auswahl) == brute_lscp(a, u)
+    must = (u > 0) & a.any(axis=1)
+    assert cover.abgedeckt[must].all()
+
+
+# --------------------------------------------------------------------------- workspace
+@pytest.fixture(scope="module")
+def ws():
+    return io.load_workspace(SAMPLE)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.10f}".replace(".", ",")
+
+
+def test_proposed_offers_round_trip_through_arbeitsmappe(ws, tmp_path) -> None:
+    plan = standort.planen(ws, "Sprache", p=2)
+    assert len(plan.neue_angebote) == 2
+    promised = plan.gemeinden.set_index("ags")
+    # the model covers Gemeinden with unmet need, and the recomputation closes gaps there
+    assert promised.loc[plan.zuordnung["ags"], "geschlossen"].gt(0).all()
+    assert promised["geschlossen"].ge(-1e-9).all()
+
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    web = plan.neue_angebote.to_crs(CRS_WEB)
+    for (_, o), pt in zip(plan.neue_angebote.iterrows(), web.geometry, strict=True):
+        rec = dict.fromkeys(header, "")
+        rec.update(angebot_id=o["angebot_id"], name=o["name"], traeger=o["traeger"],
+                   handlungsfeld=o["handlungsfeld"], foerderlinie=o["foerderlinie"],
+                   zugang_duldung="ja" if o["zugang_duldung"] else "nein",
+                   zugang_gestattung="ja" if o["zugang_gestattung"] else "nein",
+                   alter_min=str(o["alter_min"]), alter_max=str(o["alter_max"]),
+                   plaetze=str(int(o["plaetze"])), lat=_fmt(pt.y), lon=_fmt(pt.x),
+                   ags=o["ags"], aufsuchend="nein", beginn=o["beginn"].strftime("%d.%m.%Y"))
+        rows.append([rec[h] for h in header])
+    write_rows(folder / "angebote.csv", header, rows)
+    reloaded = coverage.analyse(io.load_workspace(folder), ["Sprache"]).gemeinden
+    reloaded = reloaded.set_index("ags")
+    assert reloaded["fehlende_plaetze"].to_numpy() == pytest.approx(
+        promised["fehlende_nachher"].reindex(reloaded.index).to_numpy(), abs=1e-6)
+    before = coverage.analyse(ws, ["Sprache"]).gemeinden.set_index("ags")
+    closed = before["fehlende_plaetze"] - reloaded["fehlende_plaetze"]
+    assert closed.sum() == pytest.approx(promised["geschlossen"].sum(), abs=1e-6)
+    # the input Arbeitsmappe is untouched
+    assert "NEU-1" not in set(io.load_workspace(SAMPLE).angebote["angebot_id"])
+
+
+def test_unmet_need_is_what_coverage_reports(ws) -> None:
+    plan = standort.planen(ws, "Arbeit", p=1)
+    seg = plan.vorher.segmente
+    # open to every status and the whole target age: demand = the Gemeinde's missing places
+    expected = seg.groupby("ags")["fehlende_plaetze"].sum().reindex(plan.nachfrage.index,
+                                                                     fill_value=0.0)
+    assert plan.nachfrage.to_numpy() == pytest.approx(expected.to_numpy())
+    only = standort.planen(ws, "Arbeit", p=1, zugang="duldung", vorher=plan.vorher)
+    dul = seg[seg["status"] == "duldung"].groupby("ags")["fehlende_plaetze"].sum().reindex(
+        only.nachfrage.index, fill_value=0.0)
+    assert only.nachfrage.to_numpy() == pytest.approx(dul.to_numpy())
+    assert bool(only.neue_angebote["zugang_duldung"].all())
+    assert not bool(only.neue_angebote["zugang_gestattung"].any())
+
+
+def test_published_tables_hide_gesperrte_gemeinden(ws) -> None:
+    plan = standort.planen(ws, "Sprache", modell="lscp", zugang="duldung")
+    gesperrt = views.versorgung_gesperrt(ws, plan.vorher)
+    hidden = set(plan.vorher.gemeinden.loc[gesperrt, "name"])
+    covered_hidden = hidden & set(plan.gemeinden.set_index("ags").loc[
+        plan.zuordnung["ags"], "name"])
+    assert covered_hidden, "sample should have a hidden Gemeinde among the covered ones"
+    text = standort.erklaerung(ws, plan)
+    tabs = [standort.standort_tabelle(ws, plan), standort.wirkung_tabelle(ws, plan),
+            standort.segment_tabelle(ws, plan)]
+    for name in covered_hidden:
+        assert name not in text
+        for t in tabs:
+            assert name not in t.to_string()
+    assert "ohne Zahlen" in tabs[0].to_string()
+    assert "Schutz kleiner Zahlen" in text
+
+
+def test_bad_parameters_give_german_messages(ws) -> None:
+    with pytest.raises(ValueError, match="Handlungsfeld 'Segeln'"):
+        standort.planen(ws, "Segeln")
+    with pytest.raises(ValueError, match="unbekannter Status asyl"):
+        standort.planen(ws, "Sprache", zugang="asyl")
+    with pytest.raises(ValueError, match="mindestens 1"):
+        standort.planen(ws, "Sprache", p=0)
+
+
+# --------------------------------------------------------------------------- integration
+def test_app_panel_shows_sites_and_before_after_maps(ws) -> None:
+    from thm_lib.apps import uebersicht
+
+    app = uebersicht.build(ws)
+    panel = app.standort
+    panel.handlungsfeld.value, panel.p.value = "Sprache", 2
+    panel.rechnen.click()
+    assert panel.status.value == ""
+    plan = standort.planen(ws, "Sprache", p=2)
+    for name in plan.kandidaten.iloc[plan.loesung.auswahl]["name"]:
+        assert name in panel.text.value
+    assert "Geplantes Angebot Sprache 1" in panel.karte.value
+    panel.ansicht.value = "vorher"
+    assert 'data-zustand="vorher"' in panel.karte.value
+    assert "Geplantes Angebot" not in panel.karte.value
+
+
+@pytest.mark.slow
+def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
+    from thm_lib import standort_anzeige
+    from thm_lib.batch import execute
+    from thm_lib.notebook import read_glue
+
+    out = tmp_path / "kreis.ipynb"
+    execute("bedarfs_und_angebotsanalyse", out, {"arbeitsmappe": str(SAMPLE), "ags": "",
+                                                 "handlungsfeld": "Arbeit", "p": 3})
+    glue = read_glue(out)
+    plan = standort.planen(ws, "Arbeit", p=3)
+    assert glue == {**glue, **standort_anzeige.glue_werte(ws, plan)}
+    assert glue["standorte"] == 3
+
+
+def test_segment_table_hides_small_demand_with_a_second_cell(ws) -> None:
+    for feld in ("Sonstiges", "Wohnen", "Sprache"):
+        plan = standort.planen(ws, feld, p=3, zugang="duldung")
+        tab = standort.segment_tabelle(ws, plan)
+        assert set(tab.index.get_level_values("Status")) <= {"Duldung"}
+        # recompute the segment demand behind each cell independently
+        seg = plan.vorher.segmente
+        seg = seg[seg["status"] == "duldung"].merge(plan.zuordnung, on="ags")
+        shown = set(plan.gemeinden["ags"]) - set(
+            plan.vorher.gemeinden.loc[views.versorgung_gesperrt(ws, plan.vorher), "ags"])
+        seg = seg[seg["ags"].isin(shown)]
+        bedarf = seg.groupby(["standort", "altersgruppe"])["bedarf"].sum()
+        for (site, _, band), row in tab.iterrows():
+            small = 1 <= round(float(bedarf.get((site, band), 0.0))) < views.schwelle(ws)
+            if small:
+                assert row["geschlossene Plätze"] == views.zeichen_geheim(ws)
+        per_site = tab["geschlossene Plätze"].eq(views.zeichen_geheim(ws)).groupby(
+            level="Standort").sum()
+        assert not (per_site == 1).any()
