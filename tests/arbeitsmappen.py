@@ -13,7 +13,8 @@ Reusable by any test that needs "some Kreis the loader accepts"::
 
 What varies: 1 to ``max_gemeinden`` Gemeinden as a jittered grid of
 quadrilaterals in NRW (shared borders, like real Gemeinden), sometimes one
-kreisfreie Stadt (AGS ending in 000); with or without case records,
+kreisfreie Stadt (AGS ending in 000); with or without case records (and
+their needs),
 population, ``kommunen``; Gemeinden without offers, with a target group of 0
 or no count at all; one to three Stichtage, with Gemeinden whose counts stop
 earlier; sometimes a Stichtag after the THM funding period. The structure is
@@ -252,7 +253,8 @@ def _faelle(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
                                                             "kein_angebot", "offen"]))])
     _csv(folder / "faelle.csv", ["fall_id", "ags", "alter", "status", "geschlecht",
                                  "einwilligung", "beginn", "ende", "abschlussgrund"], faelle)
-    _csv(folder / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], bedarfe)
+    if rng.random() < 0.8:  # needs are optional beside the cases
+        _csv(folder / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], bedarfe)
 
 
 # --------------------------------------------------------------------------- running
