@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from thm_lib.batch import NOTEBOOKS, slug
+from thm_lib.batch import NOTEBOOKS, intern_ordner, slug
 from thm_lib.privacy import assert_clean
 
 pytestmark = pytest.mark.slow
@@ -55,8 +55,9 @@ def test_failure_is_reported_and_others_complete(run: dict) -> None:
     assert "Fertig: 1 von 2 Berichten erstellt." in proc.stdout
     assert "Traceback" not in proc.stderr
     good = run["kreis"] / GOOD
+    executed = intern_ordner(run["kreis"]) / "notebooks" / GOOD
     for nb in NOTEBOOKS:
-        assert (good / f"{nb}.ipynb").stat().st_size > 0
+        assert (executed / f"{nb}.ipynb").stat().st_size > 0
         assert (good / f"{nb}.html").stat().st_size > 0
     assert (good / "karte.html").exists()
     wb = load_workbook(good / "bericht.xlsx")
@@ -68,7 +69,8 @@ def test_index_marks_failure_and_links_reports(run: dict) -> None:
     index = (run["kreis"] / "index.html").read_text(encoding="utf-8")
     assert f'href="{GOOD}/zielgruppe.html"' in index
     assert "FEHLGESCHLAGEN" in index and "darf nicht negativ sein" in index
-    status = json.loads((run["kreis"] / "status.json").read_text(encoding="utf-8"))
+    status = json.loads((intern_ordner(run["kreis"]) / "status.json").read_text(
+        encoding="utf-8"))
     assert status[GOOD]["ok"] and not status[BROKEN]["ok"]
 
 
@@ -93,3 +95,21 @@ def test_failed_rerun_keeps_previous_report(run: dict) -> None:
     index = (run["kreis"] / "index.html").read_text(encoding="utf-8")
     assert "letzter guter Bericht" in index
     assert not list(run["kreis"].glob(".*.neu"))
+
+
+def test_published_folder_holds_nothing_internal(run: dict) -> None:
+    """Issue 13.5: executed notebooks, status and log live in intern/, and no published
+    file names the Arbeitsmappe's path or the user who ran the batch."""
+    import getpass
+
+    published = [p for p in run["kreis"].rglob("*") if p.is_file()]
+    assert published and not [p for p in published if p.suffix == ".ipynb"]
+    assert not (run["kreis"] / "status.json").exists()
+    secrets = [str(run["mappe"]).encode(), str(run["mappe"].parent).encode(),
+               f"/home/{getpass.getuser()}".encode(), b"internal_unsuppressed",
+               b"application/vnd.thm-werkbank.kennzahl"]
+    for path in published:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret not in data, (path, secret)
+    assert (intern_ordner(run["kreis"]) / "status.json").exists()

@@ -37,6 +37,7 @@ from thm_lib.batch import (
     NOTEBOOK_DIR,
     NOTEBOOKS,
     PROTOKOLL,
+    intern_ordner,
     report_keys,
     run_batch,
     slug,
@@ -74,8 +75,9 @@ def assert_complete(kreis_dir: Path, keys: list[str]) -> None:
     index = (kreis_dir / "index.html").read_text(encoding="utf-8")
     assert "FEHLGESCHLAGEN" not in index and "Traceback" not in index
     assert index.count('class="ok">aktuell') == len(keys)
-    assert not (kreis_dir / PROTOKOLL).exists()
-    assert not list(kreis_dir.glob(".*.neu"))
+    assert not (intern_ordner(kreis_dir) / PROTOKOLL).exists()
+    assert not list(kreis_dir.rglob("*.ipynb"))
+    assert not list(kreis_dir.parent.glob(".*.neu")) and not list(kreis_dir.glob(".*.neu"))
 
 
 # --------------------------------------------------------------------------- generated
@@ -197,7 +199,8 @@ def test_office_handover_vg250_xlsx_cp1252_without_cases(tmp_path: Path) -> None
     kreis_dir = out / slug("Kreis Übergabe")
     assert kreis_dir.name == "kreis_uebergabe"
     assert_complete(kreis_dir, [KREIS_KEY, *KREIS_GEMEINDEN])
-    status = json.loads((kreis_dir / "status.json").read_text(encoding="utf-8"))
+    status = json.loads((intern_ordner(kreis_dir) / "status.json").read_text(
+        encoding="utf-8"))
     assert status[MIT_ANGEBOTEN]["kennzahlen"]["zielgruppe"] == expected[MIT_ANGEBOTEN]
     assert status[KREIS_KEY]["kennzahlen"]["zielgruppe"] == sum(expected.values())
     ws = load_workspace(mappe)
@@ -243,20 +246,21 @@ def test_failing_part_keeps_the_other_parts_and_logs_internal_errors(tmp_path: P
     assert not r.ok
     assert r.teile["karte"].ok and r.teile["bericht"].ok and r.teile["kennzahlen"].ok
     assert r.teile["zielgruppe"].grund == (
-        f"interner Fehler (Protokoll: {PROTOKOLL}, Eintrag 05899044/zielgruppe)")
+        "interner Fehler (Protokoll: intern/…/protokoll.log, Eintrag 05899044/zielgruppe)")
     assert "test.csv: absichtlich kaputt" in r.teile["stellen_und_foerderung"].grund
     # the failed parts keep their last good files; the others are new
     assert (folder / "zielgruppe.html").read_bytes() == before
     assert (folder / "karte.html").exists() and (folder / "bericht.xlsx").exists()
-    log = (second.kreis_dir / PROTOKOLL).read_text(encoding="utf-8")
+    log = (intern_ordner(second.kreis_dir) / PROTOKOLL).read_text(encoding="utf-8")
     assert "05899044/zielgruppe" in log and "ZeroDivisionError" in log
     assert "absichtlich" not in log  # a DataError is expected, not an internal error
     index = (second.kreis_dir / "index.html").read_text(encoding="utf-8")
     assert "ZeroDivisionError" not in index and "Traceback" not in index
-    assert "interner Fehler (Protokoll: protokoll.log" in index
+    assert "interner Fehler (Protokoll: intern/…/protokoll.log" in index
     assert index.count("Angezeigt: letzter guter Bericht vom") == 2
     assert 'href="05899044/karte.html"' in index
-    status = json.loads((second.kreis_dir / "status.json").read_text(encoding="utf-8"))
+    status = json.loads((intern_ordner(second.kreis_dir) / "status.json").read_text(
+        encoding="utf-8"))
     teile = status["05899044"]["teile"]
     assert teile["zielgruppe"]["letzter_erfolg"] == first.results[0].zeitpunkt
     assert teile["karte"]["letzter_erfolg"] == r.zeitpunkt

@@ -1,15 +1,25 @@
 """The papermill batch: every notebook for every Kommune, in parallel, replaced atomically.
 
-Layout of the output (``reports/<kreis>/``)::
+Layout of the output::
 
-    index.html              summary across Kommunen, links, failed parts marked
-    status.json             last result per Kommune and part (kept across runs)
-    protokoll.log           internal errors with their Python traceback (not published)
-    <key>/                  the report of a Kommune (``key`` = AGS, ``kreis`` = whole Kreis)
-        <notebook>.ipynb    executed notebook (internal)
-        <notebook>.html     report without code (nbconvert, no input cells)
-        karte.html          the map
-        bericht.xlsx        the workbook for the Bündniskerngruppe
+    reports/<kreis>/            PUBLISHED: the folder for the Bündniskerngruppe
+        index.html              summary across Kommunen, links, failed parts marked,
+                                figures of the disclosure audit
+        <key>/                  the report of a Kommune (``key`` = AGS, ``kreis`` = whole Kreis)
+            <notebook>.html     report without code (nbconvert, no input cells)
+            karte.html          the map
+            bericht.xlsx        the workbook for the Bündniskerngruppe
+    reports/intern/<kreis>/     INTERNAL: never handed over
+        status.json             last result per Kommune and part (kept across runs)
+        protokoll.log           internal errors with their Python traceback
+        pruefung.txt            findings of the last disclosure audit that failed
+        notebooks/<key>/<notebook>.ipynb   executed notebooks (glue values, parameters)
+
+The whole Kreis folder is built in a staging copy (``reports/.<kreis>.neu``,
+starting from the last published run) and audited as a whole
+(:func:`thm_lib.audit.audit_run`: every published output together, issue 13);
+only a run that passes replaces the published folder. A run that fails the
+audit publishes nothing: the findings go to ``pruefung.txt``.
 
 Each notebook, the map and the workbook are separate **parts** (:func:`teil_dateien`);
 the key figures of the index are one more. A failing part does not stop the
@@ -19,9 +29,10 @@ in as a whole only at the end; a part that failed keeps the files of its last
 good run (copied over from the previous folder, marked in the index with that
 run's date), so a failed rerun never leaves a half-written part and never
 throws away a good one. A :class:`~thm_lib.errors.DataError` is shown with its
-German text; any other exception is written with its traceback to
-``protokoll.log`` and shown as "interner Fehler (Protokoll: …)": no Python
-traceback reaches the index.
+German text (values quoted from case records left out,
+:func:`thm_lib.errors.ohne_personenwerte`); any other exception is written with its
+traceback to ``protokoll.log`` and shown as "interner Fehler (Protokoll: …)": no
+Python traceback reaches the index.
 """
 
 from __future__ import annotations
@@ -43,22 +54,30 @@ from pathlib import Path
 from typing import Any
 
 from thm_lib.atomic import atomic_write_text
-from thm_lib.errors import DataError
+from thm_lib.errors import DataError, ohne_personenwerte
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = ("zielgruppe", "bedarfs_und_angebotsanalyse", "karten", "stellen_und_foerderung")
 KREIS_KEY = "kreis"  # folder of the report for the whole Kreis
 KARTE, BERICHT, KENNZAHLEN = "karte", "bericht", "kennzahlen"
-#: Files of the parts that are not notebooks (a notebook ``nb`` has ``nb.ipynb``, ``nb.html``).
+#: Published files of the parts that are not notebooks (a notebook ``nb`` has ``nb.html``).
 TEIL_DATEIEN = {KARTE: ("karte.html",), BERICHT: ("bericht.xlsx",), KENNZAHLEN: ()}
 PROTOKOLL = "protokoll.log"
+PRUEFUNG = "pruefung.txt"
+INTERN = "intern"
+"""Folder beside the published Kreis folders for everything internal."""
 LOGGER = logging.getLogger("thm_lib.batch")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def teil_dateien(teil: str) -> tuple[str, ...]:
     """The files a part writes into the Kommune's folder."""
-    return TEIL_DATEIEN.get(teil, (f"{teil}.ipynb", f"{teil}.html"))
+    return TEIL_DATEIEN.get(teil, (f"{teil}.html",))
+
+
+def intern_ordner(kreis_dir: Path) -> Path:
+    """The internal folder of the published Kreis folder ``kreis_dir`` (never handed over)."""
+    return kreis_dir.parent / INTERN / kreis_dir.name
 
 
 @dataclass
@@ -98,6 +117,13 @@ class BatchResult:
     kreis_dir: Path
     index: Path
     results: list[KommuneResult]
+    pruefung: Any = None
+    """The disclosure audit of the whole run (:class:`thm_lib.audit.AuditErgebnis`)."""
+
+    @property
+    def veroeffentlicht(self) -> bool:
+        """True when the run passed the audit and replaced the published folder."""
+        return self.pruefung is None or bool(self.pruefung.ok)
 
     @property
     def failed(self) -> list[KommuneResult]:
@@ -121,7 +147,7 @@ def teil_titel(teil: str) -> str:
 
 def interner_fehler(eintrag: str) -> str:
     """The German reason shown for an unexpected error logged under ``eintrag``."""
-    return f"interner Fehler (Protokoll: {PROTOKOLL}, Eintrag {eintrag})"
+    return f"interner Fehler (Protokoll: {INTERN}/…/{PROTOKOLL}, Eintrag {eintrag})"
 
 
 def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | None]:
@@ -145,10 +171,10 @@ def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | No
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, DataError):
-        return str(exc), None
+        return ohne_personenwerte(str(exc)), None
     if isinstance(exc, PapermillExecutionError):
         if exc.ename == "DataError":
-            return exc.evalue, None
+            return ohne_personenwerte(exc.evalue), None
         lines = [_ANSI.sub("", line) for line in exc.traceback]
         text = (f"Notebook-Zelle {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
                 + "\n".join(lines))
@@ -224,8 +250,8 @@ def _keep_previous(final: Path, staging: Path, teile: dict[str, TeilResult]) -> 
 
 
 def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
-                notebooks: Sequence[str], notebook_ordner: Path = NOTEBOOK_DIR
-                ) -> KommuneResult:
+                notebooks: Sequence[str], notebook_ordner: Path = NOTEBOOK_DIR,
+                intern_dir: Path | None = None) -> KommuneResult:
     """Run every part for one Kommune (``key`` = AGS or ``kreis``) and swap the result in.
 
     The parts: map, workbook and key figures (:mod:`thm_lib.report`, with the
@@ -233,7 +259,9 @@ def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
     ``notebook_ordner``). Never raises: failed parts are returned with a German
     reason; the others are published. When every part failed, the previous
     folder stays as it was. A top-level function of plain arguments, so it can
-    run in a worker process.
+    run in a worker process. Executed notebooks go to
+    ``<intern_dir>/notebooks/<key>/`` (default :func:`intern_ordner`), never
+    into the published folder.
     """
     from thm_lib.notebook import oeffne
     from thm_lib.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
@@ -245,6 +273,8 @@ def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     ags = "" if key == KREIS_KEY else key
+    ausgefuehrt = (intern_dir or intern_ordner(kreis_dir)) / "notebooks" / key
+    ausgefuehrt.mkdir(parents=True, exist_ok=True)
     log: list[str] = []
     teile: dict[str, TeilResult] = {}
     kennzahlen: dict[str, Any] = {}
@@ -270,7 +300,7 @@ def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
         teile[KENNZAHLEN] = _run_part(key, KENNZAHLEN, staging, figures, log)
         for nb in notebooks:
             def notebook(nb: str = nb) -> None:
-                out = staging / f"{nb}.ipynb"
+                out = ausgefuehrt / f"{nb}.ipynb"
                 execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags},
                         notebook_ordner)
                 to_html(out, staging / f"{nb}.html")
@@ -287,8 +317,8 @@ def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
                          datetime.now().isoformat(timespec="seconds"), kennzahlen, teile, log)
 
 
-def _load_status(kreis_dir: Path) -> dict[str, dict[str, Any]]:
-    path = kreis_dir / "status.json"
+def _load_status(intern: Path) -> dict[str, dict[str, Any]]:
+    path = intern / "status.json"
     if not path.exists():
         return {}
     try:
@@ -317,12 +347,12 @@ def _status_entry(r: KommuneResult, previous: dict[str, Any], kreis_dir: Path
     return entry
 
 
-def _protokoll(kreis_dir: Path, results: Sequence[KommuneResult]) -> None:
+def _protokoll(intern: Path, results: Sequence[KommuneResult]) -> None:
     """Append the tracebacks of internal errors to ``protokoll.log`` (logging, rotated)."""
     entries = [(r, text) for r in results for text in r.protokoll]
     if not entries:
         return
-    handler = logging.handlers.RotatingFileHandler(kreis_dir / PROTOKOLL, maxBytes=2_000_000,
+    handler = logging.handlers.RotatingFileHandler(intern / PROTOKOLL, maxBytes=2_000_000,
                                                    backupCount=2, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     LOGGER.addHandler(handler)
@@ -379,7 +409,9 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
     arbeitsmappe = Path(arbeitsmappe).resolve()
     ws = load_workspace(arbeitsmappe)
     kreis_dir = Path(ausgabe).resolve() / slug(ws.name)
-    kreis_dir.mkdir(parents=True, exist_ok=True)
+    intern = intern_ordner(kreis_dir)
+    intern.mkdir(parents=True, exist_ok=True)
+    stage = _staging_copy(kreis_dir)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     keys = report_keys(ws, kommunen, mit_kreis)
     names[KREIS_KEY] = ws.name
@@ -395,8 +427,9 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
                 results.append(KommuneResult(key, "?", False, f"Gemeinde {key} gibt es in "
                                              f"'{ws.name}' nicht (gebiete)."))
                 continue
-            futures[pool.submit(run_kommune, arbeitsmappe, key, names[key], kreis_dir,
-                                tuple(notebooks), Path(notebook_ordner).resolve())] = key
+            futures[pool.submit(run_kommune, arbeitsmappe, key, names[key], stage,
+                                tuple(notebooks), Path(notebook_ordner).resolve(),
+                                intern)] = key
         bar = tqdm(total=len(futures), desc="Berichte", unit="Kommune", disable=not progress)
         for future in as_completed(futures):
             results.append(future.result())
@@ -404,16 +437,64 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
         bar.close()
     order = {k: i for i, k in enumerate(keys)}
     results.sort(key=lambda r: order.get(r.key, len(order)))
-    _protokoll(kreis_dir, results)
+    _protokoll(intern, results)
 
-    status = _load_status(kreis_dir)
+    status = _load_status(intern)
     for r in results:
-        status[r.key] = _status_entry(r, status.get(r.key, {}), kreis_dir)
-    atomic_write_text(kreis_dir / "status.json", json.dumps(status, ensure_ascii=False,
-                                                             indent=1))
-    index = atomic_write_text(kreis_dir / "index.html",
-                              index_html(ws, status, [r.key for r in results], kreis_dir))
-    return BatchResult(kreis_dir, index, results)
+        status[r.key] = _status_entry(r, status.get(r.key, {}), stage)
+    shown = list(dict.fromkeys([*[r.key for r in results],
+                                *[k for k in status if (stage / k).is_dir()]]))
+    shown.sort(key=lambda k: order.get(k, len(order)))
+    atomic_write_text(stage / "index.html", index_html(ws, status, shown, stage))
+    pruefung = _publish_if_safe(ws, stage, kreis_dir, intern)
+    if pruefung.ok:
+        atomic_write_text(intern / "status.json",
+                          json.dumps(status, ensure_ascii=False, indent=1))
+    return BatchResult(kreis_dir, kreis_dir / "index.html", results, pruefung)
+
+
+def _staging_copy(kreis_dir: Path) -> Path:
+    """A fresh staging folder for the whole Kreis, starting as a copy of the published one.
+
+    Kommunen not rerun (``--kommune``) and the last good files of failed parts
+    are carried over from the copy.
+    """
+    stage = kreis_dir.with_name(f".{kreis_dir.name}.neu")
+    if stage.exists():
+        shutil.rmtree(stage)
+    if kreis_dir.is_dir():
+        shutil.copytree(kreis_dir, stage)
+        # internal files an older version left in the published folder
+        for leftover in [*stage.rglob("*.ipynb"), *stage.glob("status.json"),
+                         *stage.glob(f"{PROTOKOLL}*")]:
+            leftover.unlink()
+    else:
+        stage.mkdir(parents=True)
+    return stage
+
+
+def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any:
+    """Audit the staged run as a whole; swap it in only when it passes.
+
+    The audit's figures (no cell names) go on the index page; the findings of
+    a failed audit name cells and recovered values, so they stay internal
+    (``pruefung.txt``) and the previous published run stays as it was.
+    """
+    from thm_lib.audit import audit_run
+
+    ergebnis = audit_run(stage, ws=ws)
+    (intern / PRUEFUNG).unlink(missing_ok=True)
+    if not ergebnis.ok:
+        atomic_write_text(intern / PRUEFUNG, ergebnis.zusammenfassung() + "\n")
+        shutil.rmtree(stage, ignore_errors=True)
+        LOGGER.error("Geheimhaltungsprüfung nicht bestanden, nichts veröffentlicht: %s",
+                     intern / PRUEFUNG)
+        return ergebnis
+    index = stage / "index.html"
+    text = index.read_text(encoding="utf-8")
+    atomic_write_text(index, text.replace("</body>", ergebnis.index_html() + "\n</body>", 1))
+    _swap_in(stage, kreis_dir)
+    return ergebnis
 
 
 def nur_ein_antragsteller(ws: Any) -> bool:

@@ -78,8 +78,13 @@ def vorlage(ordner: Path, name: str | None, ags: str | None, stichtag: str | Non
 @click.option("--ohne-fortschritt", is_flag=True, help="Keinen Fortschrittsbalken zeigen.")
 def batch(arbeitsmappe: Path, ausgabe: Path, kommunen: tuple[str, ...], jobs: int | None,
           ohne_fortschritt: bool) -> None:
-    """Alle Notebooks je Kommune ausführen: HTML-/Excel-Berichte und eine Indexseite."""
-    from thm_lib.batch import run_batch
+    """Alle Notebooks je Kommune ausführen: HTML-/Excel-Berichte und eine Indexseite.
+
+    Veröffentlicht wird AUSGABE/<kreis>/ (für die Bündniskerngruppe), erst nach einer
+    Geheimhaltungsprüfung aller Ausgaben zusammen; Internes (ausgeführte Notebooks,
+    Protokoll, Status) liegt in AUSGABE/intern/<kreis>/ und wird nie weitergegeben.
+    """
+    from thm_lib.batch import PRUEFUNG, intern_ordner, run_batch
 
     try:
         result = run_batch(arbeitsmappe, ausgabe, kommunen or None, jobs,
@@ -90,6 +95,13 @@ def batch(arbeitsmappe: Path, ausgabe: Path, kommunen: tuple[str, ...], jobs: in
     click.echo(f"\nFertig: {len(done)} von {len(result.results)} Berichten erstellt.")
     for r in result.failed:
         click.echo(f"FEHLGESCHLAGEN {r.key} ({r.name}): {r.grund}", err=True)
+    if not result.veroeffentlicht:
+        click.echo("NICHT VERÖFFENTLICHT: Die Geheimhaltungsprüfung aller Ausgaben zusammen "
+                   "hat verborgene Zahlen gefunden, die sich erschließen ließen. Der zuletzt "
+                   "veröffentlichte Stand bleibt. Befunde (intern, nicht weitergeben): "
+                   f"{intern_ordner(result.kreis_dir) / PRUEFUNG}", err=True)
+        sys.exit(1)
+    click.echo(result.pruefung.zusammenfassung().splitlines()[0])
     click.echo(f"Übersicht: {result.index.resolve()}")
     if result.failed:
         sys.exit(1)
