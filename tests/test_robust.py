@@ -31,13 +31,15 @@ STICHTAG = "31.12.2021"
 DEFAULT_SPRACHE, INANSPRUCHNAHME = 0.6, 0.8  # thm_lib/defaults/annahmen.yaml
 
 
-def _zielgruppe(folder: Path, ags: str, stichtag: str = STICHTAG) -> float:
-    """Duldung + Gestattung aged 18..27 of one Gemeinde at one Stichtag, from the CSV."""
+def _zielgruppe(folder: Path, ags: str, stichtag: str = STICHTAG,
+                status: tuple[str, ...] = ("duldung", "gestattung")) -> float:
+    """Persons (default Duldung + Gestattung) aged 18..27 of one Gemeinde at one Stichtag,
+    from the CSV."""
     header, rows = read_rows(folder / "zielgruppe.csv")
     i = {name: header.index(name) for name in header}
     return float(sum(int(r[i["anzahl"]]) for r in rows
                      if r[i["ags"]] == ags and r[i["stichtag"]] == stichtag
-                     and r[i["status"]] in ("duldung", "gestattung")
+                     and r[i["status"]] in status
                      and 18 <= int(r[i["alter"]]) <= 27))
 
 
@@ -182,7 +184,12 @@ def test_each_gemeinde_uses_its_own_latest_count(mappe: Path) -> None:
     assert seg.loc[seg["ags"] == MUSTERSTADT, "personen"].sum() == pytest.approx(
         _zielgruppe(mappe, MUSTERSTADT))
     b = staffing.stellenbemessung(ws, einfrieren=False).set_index("ags")
-    assert b.loc[BEISPIELHEIM, "fallzahl_personen"] == pytest.approx(expected)
+    # the caseload model counts the statuses its reach rate refers to (all target-group
+    # statuses, or ``stellen.erreichung_status`` where configured)
+    basis = tuple(ws.annahmen["stellen"].get("erreichung_status")
+                  or ws.annahmen["zielgruppe"]["status"])
+    assert b.loc[BEISPIELHEIM, "fallzahl_personen"] == pytest.approx(
+        _zielgruppe(mappe, BEISPIELHEIM, "31.12.2020", basis))
     assert b.loc[BEISPIELHEIM, "stichtag"] == pd.Timestamp("2020-12-31")
     demand = coverage.analyse(ws).gemeinden
     sprache = demand[(demand["ags"] == BEISPIELHEIM) & (demand["handlungsfeld"] == "Sprache")]
