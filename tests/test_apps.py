@@ -612,3 +612,23 @@ def test_distance_reason_never_shows_a_cost_within_the_threshold(ws) -> None:
                 seen += 1
                 assert float(number.replace(".", "").replace(",", ".")) > schwelle, text
     assert seen > 0
+
+
+@pytest.mark.parametrize("app", [uebersicht, angebotsfinder, stellen])
+def test_apps_without_case_documentation(tmp_path, app):
+    """An office before the Teilhabemanagement starts: no faelle/bedarfe. Every app builds;
+    the Übersicht shows the published target group and says reach needs case records."""
+    import shutil
+
+    mappe = tmp_path / "mappe"
+    shutil.copytree(common.SAMPLE, mappe)
+    (mappe / "faelle.csv").unlink()
+    (mappe / "bedarfe.csv").unlink()
+    ws = load_workspace(mappe)
+    built = app.build(ws)
+    if app is uebersicht:
+        built.kommune.value, built.handlungsfeld.value = common.KREIS, uebersicht.ALLE
+        w = built.werte()
+        assert w["zielgruppe"] == "805"  # the sample's 18-27 Duldung + Gestattung, 31.12.2021
+        html = built.daten.kennzahlen_html()
+        assert "noch keine Falldokumentation" in html and ">805<" in html

@@ -55,6 +55,7 @@ from typing import Any
 
 from thm_lib.atomic import atomic_write_text
 from thm_lib.errors import DataError, ohne_personenwerte
+from thm_lib.staffing import ist_kreisfrei
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = ("zielgruppe", "bedarfs_und_angebotsanalyse", "karten", "stellen_und_foerderung")
@@ -504,7 +505,7 @@ def nur_ein_antragsteller(ws: Any) -> bool:
     Arbeitsmappe, not a Kreis report plus a Gemeinde report.
     """
     ags = list(ws.gebiete["ags"])
-    return len(ags) == 1 and str(ags[0]).endswith("000")
+    return len(ags) == 1 and ist_kreisfrei(str(ags[0]))
 
 
 def report_keys(ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None

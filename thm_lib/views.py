@@ -129,6 +129,8 @@ def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
     """
     from thm_lib.reporting import TOTAL as REPORT_TOTAL
 
+    if ws.faelle is None:
+        return _kennzahlen_ohne_faelle(ws)
     table = reichweite_tabelle(ws)
     cols = {"zielgruppe": "zielgruppe", "klient_innen": "klienten", "reichweite": "reichweite"}
 
@@ -142,6 +144,29 @@ def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
                    mask=pick(table.mask), reason=pick(table.reason),
                    count_cols=("zielgruppe", "klienten"), share_cols=("reichweite",),
                    titel="Zielgruppe und Reichweite",
+                   column_labels={"zielgruppe": "Zielgruppe", "klienten": "Klient*innen",
+                                  "reichweite": "Reichweite"})
+
+
+def _kennzahlen_ohne_faelle(ws: Workspace) -> PublishedTable:
+    """:func:`kennzahlen_tabelle` before any case documentation: the target group of
+    :func:`zielgruppe_je_gemeinde` (same cells, same mask); clients and reach "–"."""
+    zg = zielgruppe_je_gemeinde(ws)
+    ags_of = dict(zip(ws.gebiete["name"], ws.gebiete["ags"], strict=True))
+    ags_of[TOTAL] = KREIS
+
+    def pick(frame: pd.DataFrame, fill: Any) -> pd.DataFrame:
+        out = frame[["gesamt"]].rename(columns={"gesamt": "zielgruppe"}).rename(index=ags_of)
+        out = out.assign(klienten=fill, reichweite=fill)
+        out.index.name = "ags"
+        out.attrs = dict(frame.attrs)
+        return out
+
+    return replace(zg, published=pick(zg.published, "–"),
+                   internal_unsuppressed=pick(zg.internal_unsuppressed, float("nan")),
+                   mask=pick(zg.mask, False), reason=pick(zg.reason, ""),
+                   count_cols=("zielgruppe",), share_cols=(),
+                   titel="Zielgruppe (Reichweite: noch keine Falldokumentation)",
                    column_labels={"zielgruppe": "Zielgruppe", "klienten": "Klient*innen",
                                   "reichweite": "Reichweite"})
 
