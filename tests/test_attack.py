@@ -75,7 +75,7 @@ def attack(kreis_dir: Path, mappe: Path) -> tuple[dict, set]:
     faq: dict[str, object] = {}
     collected = list(sheets(kreis_dir))
     for folder, name, _title, _head, rows in collected:
-        if name == "Zielgruppe" and folder != "kreis" and rows:
+        if name == "Zielgruppe" and folder.isdigit() and rows:
             folder_name[folder] = str(rows[0][0])
 
     def see(key, v):
@@ -189,7 +189,7 @@ def recovered(kreis_dir: Path, mappe: Path) -> dict[tuple, tuple[int, int]]:
     known, hid = attack(kreis_dir, mappe)
     ags_of = {}
     for folder, name, _title, _head, rows in sheets(kreis_dir):
-        if name == "Zielgruppe" and folder != "kreis" and rows:
+        if name == "Zielgruppe" and folder.isdigit() and rows:
             ags_of[str(rows[0][0])] = folder
     wahr = truth(mappe)
     out = {}

@@ -191,8 +191,10 @@ def test_planted_unmasked_copy_is_caught(lauf, ws, tmp_path):
     gem, col = next((g, c) for g in wahr.index for c in ("duldung", "gestattung")
                     if hidden.loc[g, c])
     befund = next(b for b in r.befunde if b.key == ("Zielgruppe", tag, gem, col))
-    assert "kreis/zielgruppe.html" in befund.text
-    assert table.titel in befund.text
+    assert any(o.datei == "kreis/zielgruppe.html" and o.tabelle == table.titel
+               and o.zeile == gem and o.spalte == labels.STATUS_LABEL[col]
+               for o in befund.orte), befund.orte
+    assert str(befund.orte[0]) in befund.text
     assert f"Zeile „{gem}“" in befund.text
     assert f"Spalte „{labels.STATUS_LABEL[col]}“" in befund.text
     assert "dieselbe Zahl ist sichtbar in kreis/extra.html" in befund.text

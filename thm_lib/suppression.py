@@ -457,12 +457,16 @@ def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) 
 
 
 def _bounded_violations(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
-                        primary: np.ndarray, unknown_na: np.ndarray, t: int) -> list[int]:
+                        primary: np.ndarray, unknown_na: np.ndarray, t: int,
+                        upper: np.ndarray | None = None,
+                        groups: Sequence[tuple[Sequence[int], float]] = ()) -> list[int]:
     """Hidden cells whose feasible integer range breaks the protection rule.
 
     The reader's model: every line is an equation, shown cells are known, a
     ``"<t"`` cell lies in 1..t-1, a ``"."`` cell and an unknown (NA) cell are
-    >= 0. Solved per hidden cell (minimum and maximum) with scipy's ``milp``.
+    >= 0 and at most ``upper`` (a bound known from another table, NaN = none);
+    each group of cells sums to at most its bound. Solved per hidden cell
+    (minimum and maximum) with scipy's ``milp``.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -485,9 +489,26 @@ def _bounded_violations(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
         if r.any():
             rows.append(r)
             rhs.append(b)
+    ineq, ineq_hi = [], []
+    for cells, bound in groups:
+        r = np.zeros(len(unknown))
+        b = float(bound)
+        for k in cells:
+            if k in pos:
+                r[pos[k]] += 1.0
+            else:
+                b -= v[k]
+        if r.any():
+            ineq.append(r)
+            ineq_hi.append(b)
     lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
     hi = np.array([t - 1.0 if primary[k] else float(GROSS) for k in unknown])
+    if upper is not None:
+        hi = np.fmin(hi, upper[unknown])
+        hi = np.maximum(hi, lo)  # an impossible bound is the other table's problem
     cons = [LinearConstraint(np.vstack(rows), rhs, rhs)] if rows else []
+    if ineq:
+        cons.append(LinearConstraint(np.vstack(ineq), -np.inf, ineq_hi))
     bounds, integ = Bounds(lo, hi), np.ones(len(unknown))
     out = []
     for k in unknown:
@@ -506,10 +527,11 @@ def _bounded_violations(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
 
 def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
                      primary: np.ndarray, unknown_na: np.ndarray, fixed: np.ndarray,
-                     t: int) -> list[int]:
+                     t: int, upper: np.ndarray | None = None,
+                     groups: Sequence[tuple[Sequence[int], float]] = ()) -> list[int]:
     """Hide more cells until :func:`_bounded_violations` finds none; returns those left."""
     for _ in range(v.size + 1):
-        bad = _bounded_violations(lines, v, hidden, primary, unknown_na, t)
+        bad = _bounded_violations(lines, v, hidden, primary, unknown_na, t, upper, groups)
         if not bad:
             return []
         added = False
@@ -529,7 +551,7 @@ def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
             if not visible:
                 return bad
             hidden[visible[0]] = True
-    return _bounded_violations(lines, v, hidden, primary, unknown_na, t)
+    return _bounded_violations(lines, v, hidden, primary, unknown_na, t, upper, groups)
 
 
 def suppress(table: pd.DataFrame, threshold: int | None = None, *,
@@ -540,7 +562,10 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
              share_cols: Mapping[str, str | Sequence[str]] | None = None,
              titel: str | None = None, column_labels: Mapping[str, str] | None = None,
              symbol: str | None = None, hidden_elsewhere: pd.DataFrame | None = None,
-             shown_elsewhere: pd.DataFrame | None = None) -> PublishedTable:
+             shown_elsewhere: pd.DataFrame | None = None,
+             upper_elsewhere: pd.DataFrame | None = None,
+             upper_sums_elsewhere: Sequence[tuple[Sequence[tuple[Hashable, str]], float]]
+             = ()) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
 
     Parameters
@@ -584,6 +609,16 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         same mask here. Cells hidden elsewhere start hidden; cells shown
         elsewhere are never chosen for secondary suppression (hiding a number
         the reader has anyway protects nothing).
+    upper_elsewhere : pandas.DataFrame of float, optional
+        Upper bounds of cells that another published table tells a reader (by
+        index and column label; NaN or missing = none), e.g. clients of a
+        Gemeinde <= its active cases shown in "Fallzahlen". The bounded check
+        keeps every hidden cell's range wide enough under these bounds too.
+    upper_sums_elsewhere : sequence of (cells, bound), optional
+        Sums of cells (``(row label, column)``) known to be at most ``bound``
+        from another table, e.g. the clients of the Gemeinden whose active
+        cases are hidden are at most the hidden active cases' sum (total minus
+        the shown ones).
 
     Returns
     -------
@@ -670,7 +705,14 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
             unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
                               for k in determined)
             break
-    left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t)
+    upper = None
+    if upper_elsewhere is not None:
+        upper = upper_elsewhere.reindex(index=table.index, columns=cols).apply(
+            pd.to_numeric, errors="coerce").to_numpy(dtype=float).ravel()
+    nc_ = len(cols)
+    groups = [([rows.index(r) * nc_ + cols.index(c) for r, c in cells], float(bound))
+              for cells, bound in upper_sums_elsewhere]
+    left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, upper, groups)
     unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
                       for k in left)
 
