@@ -69,6 +69,7 @@ def wahrheit(ws) -> dict[tuple, float]:
     for _, row in stellenbemessung(ws).iterrows():
         wer = INSGESAMT if row["ebene"] == "kreis" else row["name"]
         out[("Personen (FAQ-Zählung)", wer)] = float(row["faq_personen"])
+        out[("Personen Fallzahlmodell", wer)] = float(row["fallzahl_personen"])
     _WAHRHEIT[id(ws)] = out
     return out
 
@@ -104,16 +105,21 @@ def ws():
     return load_workspace(SAMPLE)
 
 
-def test_audit_fails_on_todays_output_and_recovers_true_values(ergebnis, ws):
-    assert not ergebnis.ok
-    recovered = ergebnis.aufgedeckt
-    # the issue's way in: FAQ count (Duldung at the first application) beside a trend row
-    # whose Duldung and Gestattung are hidden
-    assert ("Zielgruppe", "31.12.2019", "Exemplarsdorf", "gestattung") in recovered
-    small = [k for k, v in recovered.items() if 1 <= v <= 4]
-    assert small, "at least one recovered count is a small number (1-4)"
-    for key, value in recovered.items():
-        assert value == wahrer_wert(ws, key), key
+def zellbefunde(ergebnis) -> list:
+    """Findings about hidden cells (recovered or too narrow), not about files."""
+    return [b for b in ergebnis.befunde if b.art in ("aufgedeckt", "zu_eng")]
+
+
+def test_audit_passes_on_the_sample_run(ergebnis, lauf):
+    # issue 13 reproduced 52 recovered counts here on the old code; with the publication
+    # layer no hidden cell may be pinned or narrowed below the protection rule
+    assert zellbefunde(ergebnis) == [], "\n".join(b.text for b in zellbefunde(ergebnis))
+    assert ergebnis.aufgedeckt == {}
+    assert ergebnis.engste_werte is not None and ergebnis.engste_werte >= 3
+    # the only other finding is an executed notebook left in the published folder
+    # (moved to intern/ by batch.py on main; then this run passes as a whole)
+    published_nb = [p for p in lauf.rglob("*.ipynb") if "intern" not in p.relative_to(lauf).parts]
+    assert ergebnis.ok == (not published_nb)
 
 
 def test_every_true_value_lies_in_its_range(ergebnis, ws):
@@ -128,37 +134,32 @@ def test_every_true_value_lies_in_its_range(ergebnis, ws):
         assert lo <= wahrer_wert(ws, key) <= hi, (key, lo, hi)
 
 
-def test_figures_match_the_issue(ergebnis):
-    # the issue counted 578 hidden person counts in the published outputs of this run
-    assert ergebnis.verborgen == 578
+def test_figures_are_counted(ergebnis):
+    # every hidden person count of the run is counted once per place it is shown
+    assert ergebnis.verborgen >= ergebnis.groessen > 0
     assert ergebnis.zellen > ergebnis.verborgen
     assert "bis" in ergebnis.engster_bereich
+    html = ergebnis.index_html()
+    assert f"{ergebnis.zellen} veröffentlichte Zahlen" in html
+    assert f"davon {ergebnis.verborgen} verborgene" in html
 
 
 def test_notebooks_in_the_published_folder_are_findings(ergebnis, lauf):
-    notebooks = sorted(p.relative_to(lauf).as_posix() for p in lauf.rglob("*.ipynb"))
-    assert notebooks
+    notebooks = sorted(p.relative_to(lauf).as_posix() for p in lauf.rglob("*.ipynb")
+                       if "intern" not in p.relative_to(lauf).parts)
     found = sorted(b.text.split(":")[0] for b in ergebnis.befunde if b.art == "notebook")
     assert found == notebooks
 
 
-def test_findings_name_file_table_row_column_and_relation(ergebnis):
-    befund = next(b for b in ergebnis.befunde if b.key == ("Zielgruppe", "31.12.2019",
-                                                           "Exemplarsdorf", "gestattung"))
-    assert "05899032/zielgruppe.html" in befund.text
-    assert "Entwicklung der Zielgruppe je Stichtag" in befund.text
-    assert "Zeile „31.12.2019“" in befund.text and "Spalte „Aufenthaltsgestattung“" in befund.text
-    duldung = next(b for b in ergebnis.befunde if b.key == ("Zielgruppe", "31.12.2019",
-                                                            "Exemplarsdorf", "duldung"))
-    assert "FAQ-Zählung" in duldung.text
+def sauber(lauf: Path, ziel: Path) -> Path:
+    """A copy of the run without executed notebooks (as batch.py on main publishes it)."""
+    shutil.copytree(lauf, ziel, ignore=shutil.ignore_patterns("*.ipynb"))
+    return ziel
 
 
-def test_planted_unmasked_copy_is_caught(lauf, ws, tmp_path):
-    """A clean copy of the run plus one extra table showing the hidden counts unmasked."""
-    kopie = tmp_path / "kreis"
-    shutil.copytree(lauf, kopie, ignore=shutil.ignore_patterns("*.ipynb"))
+def plant_unmasked_copy(kopie: Path, ws) -> tuple:
+    """One extra table showing the Kreis target-group table unmasked (the issue's leak)."""
     table = views.zielgruppe_je_gemeinde(ws)
-    hidden = table.mask
     wahr = table.internal_unsuppressed
     # a plain pandas table (no suppression) with the caption of the published one
     html = wahr.rename(columns={**{s: labels.STATUS_LABEL[s] for s in ("duldung",
@@ -167,21 +168,48 @@ def test_planted_unmasked_copy_is_caught(lauf, ws, tmp_path):
     html = html.replace(">\n  <thead>", f"><caption>{table.titel}</caption>\n  <thead>", 1)
     (kopie / "kreis" / "extra.html").write_text(f"<html><body>{html}</body></html>",
                                                 encoding="utf-8")
+    return table, wahr
+
+
+def test_planted_unmasked_copy_is_caught(lauf, ws, tmp_path):
+    kopie = sauber(lauf, tmp_path / "kreis")
+    table, wahr = plant_unmasked_copy(kopie, ws)
+    hidden = table.mask
     r = audit_run(kopie, ws=ws)
     tag = f"{ws.stichtag:%d.%m.%Y}"
+    planted = 0
     for gem in wahr.index:
         for col in ("duldung", "gestattung", "gesamt"):
             if hidden.loc[gem, col]:
                 key = ("Zielgruppe", tag, gem, col)
                 assert r.aufgedeckt.get(key) == wahr.loc[gem, col], key
+                planted += 1
+    assert planted
     assert any("extra.html" in b.text for b in r.befunde)
+    # a finding names the file, the table, the row and the column where the cell is hidden,
+    # and the place where the same number is visible
+    gem, col = next((g, c) for g in wahr.index for c in ("duldung", "gestattung")
+                    if hidden.loc[g, c])
+    befund = next(b for b in r.befunde if b.key == ("Zielgruppe", tag, gem, col))
+    assert any(o.datei == "kreis/zielgruppe.html" and o.tabelle == table.titel
+               and o.zeile == gem and o.spalte == labels.STATUS_LABEL[col]
+               for o in befund.orte), befund.orte
+    assert str(befund.orte[0]) in befund.text
+    assert f"Zeile „{gem}“" in befund.text
+    assert f"Spalte „{labels.STATUS_LABEL[col]}“" in befund.text
+    assert "dieselbe Zahl ist sichtbar in kreis/extra.html" in befund.text
 
 
-def test_cli_pruefen_summarises_in_german_and_exits_1(lauf):
-    res = CliRunner().invoke(main, ["pruefen", str(lauf), str(SAMPLE)])
+def test_cli_pruefen_passes_the_clean_run_and_fails_a_planted_leak(lauf, ws, tmp_path):
+    kopie = sauber(lauf, tmp_path / "kreis")
+    res = CliRunner().invoke(main, ["pruefen", str(kopie), str(SAMPLE)])
+    assert res.exit_code == 0, res.output
+    assert "Ergebnis: bestanden" in res.output
+    assert "verborgene Personenzahlen" in res.output
+    plant_unmasked_copy(kopie, ws)
+    res = CliRunner().invoke(main, ["pruefen", str(kopie), str(SAMPLE)])
     assert res.exit_code == 1, res.output
     assert "Ergebnis: NICHT bestanden" in res.output
-    assert "verborgene Personenzahlen" in res.output
 
 
 def test_cli_pruefen_missing_folder_is_a_german_error(tmp_path):
@@ -194,11 +222,9 @@ def test_second_generated_kreis_with_many_small_gemeinden():
     mappe, lauf = kleiner_kreis_lauf()
     ws = load_workspace(mappe)
     r = audit_run(lauf, ws=ws)
-    # many small Gemeinden: far more hidden counts than in the sample
+    # many small Gemeinden: far more hidden counts than in the sample, none recovered
     assert r.verborgen > 100
-    assert not r.ok
-    for key, value in r.aufgedeckt.items():
-        assert value == wahrer_wert(ws, key), key
+    assert zellbefunde(r) == [], "\n".join(b.text for b in zellbefunde(r))
     assert not [h for h in r.hinweise
                 if "passt nicht" in h or "Keine Lösung" in h or "Verschiedene Werte" in h]
     for key, (lo, hi) in r.bereiche.items():

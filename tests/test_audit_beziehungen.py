@@ -20,7 +20,7 @@ SCHLUESSEL = FAQ_REGEL_LABEL["schluessel"]
 FALLZAHL = 0.47 / 100 * 1.25
 
 
-def kontext() -> Kontext:
+def kontext(**extra) -> Kontext:
     return Kontext(
         schwelle=5, symbol=".", name_of={"01001": "Adorf", "01002": "Bdorf"}, einwohner={},
         kreis_name="Testkreis", stichtag="31.12.2021",
@@ -28,7 +28,8 @@ def kontext() -> Kontext:
         faq={"schluessel": 100, "vergleichbar": True, "einfrieren": True,
              "status": ["duldung"], "rundung": None},
         fallzahl=FALLZAHL, arbeitszeit=FALLZAHL,
-        erstantrag={"Adorf": TAG, "Bdorf": TAG, INSGESAMT: TAG})
+        erstantrag={"Adorf": TAG, "Bdorf": TAG, INSGESAMT: TAG},
+        **{"erreichung_status": ["duldung"], **extra})
 
 
 def table(caption: str, head: list[str], rows: list[list[str]]) -> str:
@@ -58,8 +59,8 @@ def kreis_zielgruppe(folder: Path) -> None:
          [INSGESAMT, "30", "5", "35"]]))
 
 
-def audit(folder: Path):
-    return pruefe_lesung(lese_ordner(folder), kontext())
+def audit(folder: Path, **extra):
+    return pruefe_lesung(lese_ordner(folder), kontext(**extra))
 
 
 def key(tag: str, gem: str, status: str) -> tuple:
@@ -78,18 +79,73 @@ def test_alone_the_kreis_table_pins_nothing(tmp_path):
     assert "Adorf" not in r.index_html()
 
 
-def test_caseload_positions_pin_a_hidden_total(tmp_path):
-    kreis_zielgruppe(tmp_path)
-    # 12 persons × 0.005875 = 0.0705 -> "0,07"; 0.065 <= 0.005875 x <= 0.075 gives
-    # x in 11.06..12.77, so x = 12 = 10 + a: a = 2, and b = 5 - 2 = 3
+def kreis_zielgruppe_duldung_verborgen(folder: Path) -> None:
+    # Adorf d + a = 15, Bdorf e + b = 22, d + e = 32, a + b = 5 (true: d = 12, a = 3,
+    # e = 20, b = 2); alone: a in 1..4, d = 15 - a in 11..14
+    write(folder / "kreis" / "zielgruppe.html", table(
+        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
+        [["Adorf", ".", "<5", "15"], ["Bdorf", ".", "<5", "22"],
+         [INSGESAMT, "32", "5", "37"]]))
+
+
+def test_caseload_positions_pin_a_hidden_duldung_count(tmp_path):
+    kreis_zielgruppe_duldung_verborgen(tmp_path)
+    assert not audit(tmp_path).aufgedeckt
+    # the caseload model counts the Geduldete (erreichung_status [duldung]):
+    # 12 × 0.005875 = 0.0705 -> "0,07"; 0.065 <= 0.005875 d <= 0.075 gives d in
+    # 11.06..12.77, so d = 12, a = 15 - 12 = 3, b = 5 - 3 = 2, e = 22 - 2 = 20
     write(tmp_path / "01001" / "stellen.html", table(
-        "Stellenbemessung", STELLEN_HEAD, [["Adorf", "12", "0,12", SCHLUESSEL, "0,07"]]))
+        "Stellenbemessung", STELLEN_HEAD, [["Adorf", "–", "–", SCHLUESSEL, "0,07"]]))
     r = audit(tmp_path)
+    assert r.aufgedeckt[key("31.12.2021", "Adorf", "duldung")] == 12
+    assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 3
+    assert r.aufgedeckt[key("31.12.2021", "Bdorf", "gestattung")] == 2
+    assert r.aufgedeckt[key("31.12.2021", "Bdorf", "duldung")] == 20
+    texte = " ".join(b.text for b in r.befunde)
+    assert "Stellen Fallzahlmodell = Zielgruppe (duldung) ×" in texte
+
+
+def test_caseload_positions_of_all_statuses_pin_a_hidden_total(tmp_path):
+    # with erreichung_status [duldung, gestattung] the model scales the total:
+    # Kreis table with shown Duldung, hidden Gestattung and totals (as in
+    # kreis_zielgruppe): 12 × 0.005875 -> "0,07" -> total 12 -> a = 2, b = 3
+    kreis_zielgruppe(tmp_path)
+    write(tmp_path / "01001" / "stellen.html", table(
+        "Stellenbemessung", STELLEN_HEAD, [["Adorf", "–", "–", SCHLUESSEL, "0,07"]]))
+    assert not audit(tmp_path).aufgedeckt  # Duldung 10 -> 0,06: consistent, nothing new
+    r = audit(tmp_path, erreichung_status=["duldung", "gestattung"])
     assert r.aufgedeckt[key("31.12.2021", "Adorf", "gesamt")] == 12
     assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2
     assert r.aufgedeckt[key("31.12.2021", "Bdorf", "gestattung")] == 3
-    texte = " ".join(b.text for b in r.befunde)
-    assert "Stellen Fallzahlmodell = Zielgruppe ×" in texte
+
+
+def test_caseload_persons_column_pins_a_hidden_duldung_count(tmp_path):
+    # "Personen Fallzahlmodell (Duldung)" of Adorf = Duldung of Adorf at the Stichtag
+    kreis_zielgruppe_duldung_verborgen(tmp_path)
+    write(tmp_path / "kreis" / "personen.html", table(
+        "Gezählte Personen", ["Kommune", "Personen (FAQ-Zählung)",
+                              "Personen Fallzahlmodell (Duldung)"], [["Adorf", ".", "12"]]))
+    r = audit(tmp_path)
+    assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 3
+
+
+def test_kreis_faq_count_leaves_out_gemeinden_applying_themselves(tmp_path):
+    # Bdorf applies itself: the Kreis row counts Adorf only. Trend of the Kreis
+    # Stichtag 31.12.2019 hides Adorf's Duldung (12) and Gestattung (3), total 15;
+    # the Kreis FAQ count 12 is Adorf's Duldung -> Gestattung 15 - 12 = 3
+    write(tmp_path / "01001" / "zielgruppe.html",
+          table("Entwicklung der Zielgruppe je Stichtag", VERLAUF_HEAD,
+                [["31.12.2019", ".", "<5", "15"]]))
+    write(tmp_path / "kreis" / "stellen.html", table(
+        "Stellenbemessung", STELLEN_HEAD, [["Kreis", "12", "0,12", SCHLUESSEL, "–"]]))
+    r = audit(tmp_path, kreis_zaehlt=["Adorf"])
+    assert r.aufgedeckt[key("31.12.2019", "Adorf", "duldung")] == 12
+    assert r.aufgedeckt[key("31.12.2019", "Adorf", "gestattung")] == 3
+    assert not [h for h in r.hinweise if "passt nicht" in h]
+    duldung = next(b for b in r.befunde if b.key == key("31.12.2019", "Adorf", "duldung"))
+    assert "ohne die selbst antragstellenden Bdorf" in duldung.text
+    # counted over both Gemeinden (old rule) the same page pins nothing
+    assert not audit(tmp_path).aufgedeckt
 
 
 def test_faq_count_beside_a_trend_row_pins_gestattung(tmp_path):

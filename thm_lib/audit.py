@@ -35,7 +35,7 @@ from thm_lib.audit_deutung import (
     lies_wert,
 )
 from thm_lib.audit_lesen import Lesung, lese_ordner
-from thm_lib.audit_modell import GROSS, KLEIN, Modell, Ort, bereiche
+from thm_lib.audit_modell import GROSS, KLEIN, Modell, Ort, bereiche, schutzverletzung
 
 __all__ = ["INSGESAMT", "AuditErgebnis", "Befund", "Kontext", "Leser", "Wert", "audit_run",
            "kontext_aus", "lies_wert", "pruefe_lesung"]
@@ -118,19 +118,7 @@ def _fmt_key(key: Hashable) -> str:
 
 def _bewerte(m: Modell, v: int, lo: float, hi: float, schwelle: int) -> str | None:
     arten = {a for a, _ in m.verborgen[v]}
-    t1 = schwelle - 1
-    if lo == hi:
-        return f"ist eindeutig bestimmt: {lo:g}"
-    if KLEIN in arten:
-        n = min(hi, t1) - max(lo, 1) + 1
-        if n < min(3, t1):
-            return f"hat nur {n:g} mögliche Werte ({lo:g} bis {hi:g}); verlangt sind 3 in 1–{t1}"
-        return None
-    if hi - lo + 1 < schwelle:
-        return (f"liegt zwischen {lo:g} und {hi:g}: weniger als {schwelle} mögliche Werte")
-    if lo >= 1 and hi <= t1:
-        return f"liegt zwischen {lo:g} und {hi:g}, also sicher eine kleine Zahl (1–{t1})"
-    return None
+    return schutzverletzung(KLEIN in arten, lo, hi, schwelle)
 
 
 def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> AuditErgebnis:

@@ -109,11 +109,22 @@ class Kontext:
     quoten: dict[tuple[str, str, str], tuple[float, str]] = field(default_factory=dict)
     regel: dict[str, str] = field(default_factory=dict)  # applicant -> FAQ rule shown
     stichtage: set[str] = field(default_factory=set)
+    erreichung_status: list[str] = field(default_factory=lambda: ["duldung"])
+    """Statuses the caseload model counts (``annahmen.stellen.erreichung_status``)."""
+    kreis_zaehlt: list[str] | None = None
+    """Gemeinden the Kreis as one applicant counts (FAQ count, caseload and workload
+    model); those applying themselves are left out. None: all Gemeinden."""
 
     @property
     def gemeinden(self) -> list[str]:
         """All Gemeinde names."""
         return list(self.name_of.values())
+
+    def antragsgebiet(self, wer: str) -> list[str]:
+        """The Gemeinden whose persons the staffing row of ``wer`` counts."""
+        if wer != INSGESAMT:
+            return [wer]
+        return self.gemeinden if self.kreis_zaehlt is None else list(self.kreis_zaehlt)
 
     def gemeinde_aus(self, label: str) -> str | None:
         """Gemeinde name (or :data:`INSGESAMT`) for a row label (AGS, name, Kreis)."""
@@ -132,10 +143,27 @@ class Kontext:
         return self.name_of.get(first, INSGESAMT)
 
 
+def _kreis_zaehlt(ws: Any, name_of: dict[str, str]) -> list[str] | None:
+    """Gemeinden of the Kreis row of the staffing tables (from settings only).
+
+    Uses the applicants of :mod:`thm_lib.staffing` (flags of ``kommunen``:
+    own Geschäftsführende Stelle, kreisfreie Stadt), never a count.
+    """
+    from thm_lib.staffing import EBENE_KREIS, _applicants
+
+    apps = _applicants(ws)
+    kreis = [a for a in apps if a["ebene"] == EBENE_KREIS]
+    if not kreis:  # one kreisfreie Stadt (or one Gemeinde): its row is the Kreis row
+        return [name_of[str(a["ags"])] for a in apps if str(a["ags"]) in name_of]
+    return [name_of[str(g)] for g in kreis[0]["gemeinden"] if str(g) in name_of]
+
+
 def kontext_aus(ws: Any) -> Kontext:
     """The audit's settings from a loaded Workspace (settings and names only)."""
+    from thm_lib.staffing import _checked
+
     a = ws.annahmen
-    st = a["stellen"]
+    st = _checked(a)
     steuer = 1.0 + float(st["steuerungsanteil"])
     quote, schl = float(st["erreichungsquote"]), float(st["betreuungsschluessel"])
     netto = float(st["netto_jahresarbeitsstunden"])
@@ -172,7 +200,9 @@ def kontext_aus(ws: Any) -> Kontext:
         faq=faq, fallzahl=quote / schl * steuer, arbeitszeit=quote * std / netto * steuer,
         erstantrag=erst, betreuungsschluessel=schl,
         inanspruchnahme=float(a["bedarf"]["inanspruchnahme"]),
-        altersgruppen=[lab for _, _, lab in target_group.altersgruppen(a)])
+        altersgruppen=[lab for _, _, lab in target_group.altersgruppen(a)],
+        erreichung_status=list(st["erreichung_status"]),
+        kreis_zaehlt=_kreis_zaehlt(ws, name_of))
 
 
 # --------------------------------------------------------------------------- reading tables
@@ -409,22 +439,46 @@ class Leser:
                          f"Spaltensumme „{k}“ in {src}")
 
     def faq_personen(self, wer: str) -> Hashable:
-        """The FAQ count of applicant ``wer``, linked to the published target group."""
+        """The FAQ count of applicant ``wer``, linked to the published target group.
+
+        The count covers the Gemeinden of the applicant (for the Kreis: those
+        that do not apply themselves), the programme's statuses, at the
+        Stichtag of the first application (or the analysis Stichtag).
+        """
         key = ("Personen (FAQ-Zählung)", wer)
         f = self.ctx.faq
         tag = self.ctx.erstantrag.get(wer)
+        gebiet = self.ctx.antragsgebiet(wer)
         if f["vergleichbar"] and f["einfrieren"] and tag is not None and not pd.isna(tag):
             tage = [d for d in self.ctx.stichtage
                     if pd.Timestamp(pd.to_datetime(d, dayfirst=True)) <= tag]
             if tage:
                 t0 = max(tage, key=lambda d: pd.to_datetime(d, dayfirst=True))
-                self.m.summe([self.zg(t0, wer, s) for s in f["status"]], key,
+                self.m.summe([self.zg(t0, g, s) for g in gebiet for s in f["status"]], key,
                              f"FAQ-Zählung von {wer} = Zielgruppe {', '.join(f['status'])} "
-                             f"am {t0} (Stichtag der Erstantragstellung)")
+                             f"am {t0} (Stichtag der Erstantragstellung)"
+                             + self._gebiet_text(wer))
         elif f["vergleichbar"] and not f["einfrieren"]:
-            self.m.summe([self.zg(self.ctx.stichtag, wer, s) for s in f["status"]], key,
-                          f"FAQ-Zählung von {wer} = Zielgruppe am {self.ctx.stichtag}")
+            self.m.summe([self.zg(self.ctx.stichtag, g, s) for g in gebiet
+                          for s in f["status"]], key,
+                         f"FAQ-Zählung von {wer} = Zielgruppe am {self.ctx.stichtag}"
+                         + self._gebiet_text(wer))
         return key
+
+    def _gebiet_text(self, wer: str) -> str:
+        if wer != INSGESAMT or self.ctx.kreis_zaehlt is None:
+            return ""
+        ohne = [g for g in self.ctx.gemeinden if g not in self.ctx.kreis_zaehlt]
+        return f" ohne die selbst antragstellenden {', '.join(ohne)}" if ohne else ""
+
+    def fallzahl_basis(self, wer: str, faktor: float) -> dict[Hashable, float]:
+        """``faktor`` × persons of the caseload model of ``wer`` (statuses of
+        ``erreichung_status`` at the analysis Stichtag, Gemeinden of the applicant)."""
+        status = self.ctx.erreichung_status
+        if set(status) >= set(self.ctx.status.values()):
+            status = ["gesamt"]
+        return {self.zg(self.ctx.stichtag, g, s): faktor
+                for g in self.ctx.antragsgebiet(wer) for s in status}
 
     def faq_stellen(self, wer: str, v: Any, src: str) -> None:
         if self.ctx.regel.get(wer) != labels.FAQ_REGEL_LABEL["schluessel"]:
@@ -442,9 +496,12 @@ class Leser:
 
     def stellen(self, t: Tabelle) -> None:
         p = t.spalte("Personen (FAQ-Zählung)")
+        pf = next((j for j, k in enumerate(t.kopf) if k.startswith("Personen Fallzahlmodell")),
+                  None)
         regel, faq = t.spalte("Regel"), t.spalte("Stellen FAQ-Schlüssel")
         fz, az = t.spalte("Stellen Fallzahlmodell"), t.spalte("Stellen Arbeitszeitmodell")
         src = self.quelle(t)
+        basis = ", ".join(self.ctx.erreichung_status)
         for i, row in enumerate(t.zeilen):
             wer = self.ctx.gemeinde_aus(row[0])
             if wer is None:
@@ -453,19 +510,25 @@ class Leser:
                 self.ctx.regel[wer] = row[regel].strip()
             key = self.faq_personen(wer)
             self.anzahl(key, row[p], self.ort(t, i, p))
+            if pf is not None:
+                fkey = ("Personen Fallzahlmodell", wer)
+                self.anzahl(fkey, row[pf], self.ort(t, i, pf))
+                self.m.beziehung({**self.fallzahl_basis(wer, 1.0), fkey: -1.0}, 0.0, 0.0,
+                                 f"Personen Fallzahlmodell von {wer} = Zielgruppe ({basis}) am "
+                                 f"{self.ctx.stichtag}{self._gebiet_text(wer)}, {src}")
             if faq is not None:
                 self.faq_stellen(wer, row[faq], src)
-            zg = self.zg(self.ctx.stichtag, wer, "gesamt")
             for j, c, name in ((fz, self.ctx.fallzahl, "Fallzahlmodell"),
                                (az, self.ctx.arbeitszeit, "Arbeitszeitmodell")):
                 if j is not None:
-                    self.modellwert({zg: c}, row[j], f"Stellen {name} = Zielgruppe × {c:.6g} "
-                                    f"({wer}), {src}")
+                    self.modellwert(self.fallzahl_basis(wer, c), row[j],
+                                    f"Stellen {name} = Zielgruppe ({basis}) × {c:.6g} "
+                                    f"({wer}{self._gebiet_text(wer)}), {src}")
 
     def szenarien(self, t: Tabelle) -> None:
         wer = self.ctx.berichtsgemeinde(t.datei)
         fz, faq = t.spalte("Stellen Fallzahlmodell"), t.spalte("Stellen FAQ")
-        zg = self.zg(self.ctx.stichtag, wer, "gesamt")
+        basis = ", ".join(self.ctx.erreichung_status)
         for row in t.zeilen:
             name = str(row[0])
             m = re.search(r"Betreuungsschlüssel 1:(\d+)", name)
@@ -475,8 +538,9 @@ class Leser:
             elif name.startswith(("Basis", "Fördersatz")):
                 c = self.ctx.fallzahl
             if c is not None and fz is not None:
-                self.modellwert({zg: c}, row[fz], f"Szenario „{name}“: Stellen Fallzahlmodell "
-                                f"= Zielgruppe × {c:.6g} ({wer}), {self.quelle(t)}")
+                self.modellwert(self.fallzahl_basis(wer, c), row[fz],
+                                f"Szenario „{name}“: Stellen Fallzahlmodell = Zielgruppe "
+                                f"({basis}) × {c:.6g} ({wer}), {self.quelle(t)}")
             if faq is not None and (m or c is not None):
                 self.faq_stellen(wer, row[faq], self.quelle(t))
 

@@ -25,6 +25,41 @@ GROSS = 10**6
 KLEIN, GEHEIM = "klein", "geheim"
 
 
+def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | None:
+    """The protection rule for one hidden cell of feasible range ``lo..hi`` (German reason).
+
+    No hidden cell is pinned to one value; a "<schwelle" cell (``klein``) keeps
+    at least three feasible values within ``1..schwelle-1``; a cell hidden with
+    the symbol has a range at least ``schwelle`` values wide that does not lie
+    inside ``1..schwelle-1``.
+
+    Returns
+    -------
+    str or None
+        Why the range is too narrow, or None when it is wide enough.
+
+    Examples
+    --------
+    >>> schutzverletzung(True, 2, 4, 5) is None, schutzverletzung(True, 3, 4, 5)
+    (True, 'hat nur 2 mögliche Werte (3 bis 4); verlangt sind 3 in 1–4')
+    >>> schutzverletzung(False, 5, 9, 5) is None, schutzverletzung(False, 1, 4, 5)[:9]
+    (True, 'liegt zwi')
+    """
+    t1 = schwelle - 1
+    if lo == hi:
+        return f"ist eindeutig bestimmt: {lo:g}"
+    if klein:
+        n = min(hi, t1) - max(lo, 1) + 1
+        if n < min(3, t1):
+            return f"hat nur {n:g} mögliche Werte ({lo:g} bis {hi:g}); verlangt sind 3 in 1–{t1}"
+        return None
+    if hi - lo + 1 < schwelle:
+        return f"liegt zwischen {lo:g} und {hi:g}: weniger als {schwelle} mögliche Werte"
+    if lo >= 1 and hi <= t1:
+        return f"liegt zwischen {lo:g} und {hi:g}, also sicher eine kleine Zahl (1–{t1})"
+    return None
+
+
 @dataclass(frozen=True)
 class Ort:
     """Where a reader sees a cell."""

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from thm_lib import labels, target_group
@@ -282,7 +283,39 @@ class Publication:
         return suppress(raw, self.schwelle, count_cols=list(base.count_cols),
                         total_row=total, row_groups=groups, share_cols=shares,
                         symbol=self.zeichen, hidden_elsewhere=hidden, shown_elsewhere=shown,
+                        upper_elsewhere=self._klienten_hoechstens(raw, fall),
+                        upper_sums_elsewhere=self._klienten_summe_hoechstens(raw, fall),
                         titel=base.titel, column_labels=base.column_labels)
+
+    def _klienten_hoechstens(self, raw: pd.DataFrame, fall: PublishedTable | None
+                             ) -> pd.DataFrame | None:
+        """What "Fallzahlen" tells a reader about the clients of a row: at most its active
+        cases (the shown number, or threshold - 1 where it shows "<5")."""
+        if fall is None or "aktiv" not in fall.mask:
+            return None
+        aktiv = fall.internal_unsuppressed["aktiv"].reindex(raw.index).astype(float)
+        mask = fall.mask["aktiv"].reindex(raw.index).fillna(True).astype(bool)
+        klein = fall.reason["aktiv"].reindex(raw.index).eq(PRIMAER)
+        bound = aktiv.where(~mask, np.where(klein, self.schwelle - 1.0, np.nan))
+        cols = [c for c in raw.columns if c.startswith("klient_innen")]
+        return pd.DataFrame({c: bound for c in cols}, index=raw.index)
+
+    def _klienten_summe_hoechstens(self, raw: pd.DataFrame, fall: PublishedTable | None
+                                   ) -> list[tuple[list[tuple[Any, str]], float]]:
+        """The clients of the rows whose active cases "Fallzahlen" hides add up to at most
+        the hidden active cases' sum, which a reader gets as total minus the shown rows."""
+        from thm_lib.reporting import TOTAL as REPORT_TOTAL
+
+        if (fall is None or "aktiv" not in fall.mask or "klient_innen" not in raw
+                or REPORT_TOTAL not in fall.mask.index):
+            return []
+        mask = fall.mask["aktiv"].drop(REPORT_TOTAL)
+        aktiv = fall.internal_unsuppressed["aktiv"].drop(REPORT_TOTAL)
+        versteckt = [r for r in mask.index[mask.astype(bool)] if r in raw.index]
+        if not versteckt or bool(fall.mask.loc[REPORT_TOTAL, "aktiv"]):
+            return []
+        summe = float(aktiv[mask.astype(bool)].sum())
+        return [([(r, "klient_innen") for r in versteckt], summe)]
 
     # ------------------------------------------------------------------ staffing
     def personen(self, bemessung: pd.DataFrame) -> PublishedTable:

@@ -15,7 +15,14 @@ Rules (documented for users in ``docs/datenschutz.md``):
   until no line changes. A final exact check solves the whole system of row
   and column equations (null space of the equations over the hidden cells)
   and hides further cells while any hidden cell is still determined by a
-  combination of equations. Secondarily hidden cells are shown as ``"."``
+  combination of equations. A bounded check then solves, per hidden cell, its
+  smallest and largest value over the whole integer system with the bounds the
+  marks tell a reader (``"<5"`` is 1..4, ``"."`` is >= 0; scipy's HiGHS
+  ``milp``, the audit's own rule :func:`thm_lib.audit_modell.schutzverletzung`):
+  no hidden cell may be pinned, a ``"<5"`` cell keeps at least three feasible
+  values in 1..4, a ``"."`` cell's range is at least ``schwelle`` wide and not
+  inside 1..4. While a cell breaks this rule, one more cell of its lines (else
+  the smallest visible one) is hidden. Secondarily hidden cells are shown as ``"."``
   (Destatis: "unbekannt oder geheim"), never as ``"<5"``, because they are
   not small.
 * **Shares.** A share whose counts (numerator or denominator) are hidden is
@@ -449,6 +456,104 @@ def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) 
     return [int(unknown[n]) for n in np.flatnonzero(fixed) if hidden[unknown[n]]]
 
 
+def _bounded_violations(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
+                        primary: np.ndarray, unknown_na: np.ndarray, t: int,
+                        upper: np.ndarray | None = None,
+                        groups: Sequence[tuple[Sequence[int], float]] = ()) -> list[int]:
+    """Hidden cells whose feasible integer range breaks the protection rule.
+
+    The reader's model: every line is an equation, shown cells are known, a
+    ``"<t"`` cell lies in 1..t-1, a ``"."`` cell and an unknown (NA) cell are
+    >= 0 and at most ``upper`` (a bound known from another table, NaN = none);
+    each group of cells sums to at most its bound. Solved per hidden cell
+    (minimum and maximum) with scipy's ``milp``.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from thm_lib.audit_modell import GROSS, schutzverletzung
+
+    unknown = np.flatnonzero(hidden | unknown_na)
+    if not hidden.any():
+        return []
+    pos = {int(k): n for n, k in enumerate(unknown)}
+    rows, rhs = [], []
+    for line in lines:
+        r = np.zeros(len(unknown))
+        b = 0.0
+        for k in line.members:
+            sign = -1.0 if k == line.total else 1.0
+            if k in pos:
+                r[pos[k]] += sign
+            else:
+                b -= sign * v[k]
+        if r.any():
+            rows.append(r)
+            rhs.append(b)
+    ineq, ineq_hi = [], []
+    for cells, bound in groups:
+        r = np.zeros(len(unknown))
+        b = float(bound)
+        for k in cells:
+            if k in pos:
+                r[pos[k]] += 1.0
+            else:
+                b -= v[k]
+        if r.any():
+            ineq.append(r)
+            ineq_hi.append(b)
+    lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
+    hi = np.array([t - 1.0 if primary[k] else float(GROSS) for k in unknown])
+    if upper is not None:
+        hi = np.fmin(hi, upper[unknown])
+        hi = np.maximum(hi, lo)  # an impossible bound is the other table's problem
+    cons = [LinearConstraint(np.vstack(rows), rhs, rhs)] if rows else []
+    if ineq:
+        cons.append(LinearConstraint(np.vstack(ineq), -np.inf, ineq_hi))
+    bounds, integ = Bounds(lo, hi), np.ones(len(unknown))
+    out = []
+    for k in unknown:
+        if not hidden[k]:
+            continue
+        c = np.zeros(len(unknown))
+        c[pos[int(k)]] = 1.0
+        r_min = milp(c, constraints=cons, bounds=bounds, integrality=integ)
+        r_max = milp(-c, constraints=cons, bounds=bounds, integrality=integ)
+        if r_min.status != 0 or r_max.status != 0:
+            continue  # no integer solution: the shown counts are inconsistent, not a leak
+        if schutzverletzung(bool(primary[k]), round(r_min.fun), round(-r_max.fun), t):
+            out.append(int(k))
+    return out
+
+
+def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
+                     primary: np.ndarray, unknown_na: np.ndarray, fixed: np.ndarray,
+                     t: int, upper: np.ndarray | None = None,
+                     groups: Sequence[tuple[Sequence[int], float]] = ()) -> list[int]:
+    """Hide more cells until :func:`_bounded_violations` finds none; returns those left."""
+    for _ in range(v.size + 1):
+        bad = _bounded_violations(lines, v, hidden, primary, unknown_na, t, upper, groups)
+        if not bad:
+            return []
+        added = False
+        for k in bad:
+            for line in lines:
+                if k in line.members:
+                    c = _candidate(line, v, hidden, unknown_na, fixed)
+                    if c is not None:
+                        hidden[c] = True
+                        added = True
+                        break
+            if added:
+                break
+        if not added:
+            visible = [int(c) for c in np.argsort(v, kind="stable")
+                       if not hidden[c] and not unknown_na[c] and v[c] > 0 and not fixed[c]]
+            if not visible:
+                return bad
+            hidden[visible[0]] = True
+    return _bounded_violations(lines, v, hidden, primary, unknown_na, t, upper, groups)
+
+
 def suppress(table: pd.DataFrame, threshold: int | None = None, *,
              count_cols: Sequence[str] | None = None,
              total_row: Hashable | None = None, total_col: str | None = None,
@@ -457,7 +562,10 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
              share_cols: Mapping[str, str | Sequence[str]] | None = None,
              titel: str | None = None, column_labels: Mapping[str, str] | None = None,
              symbol: str | None = None, hidden_elsewhere: pd.DataFrame | None = None,
-             shown_elsewhere: pd.DataFrame | None = None) -> PublishedTable:
+             shown_elsewhere: pd.DataFrame | None = None,
+             upper_elsewhere: pd.DataFrame | None = None,
+             upper_sums_elsewhere: Sequence[tuple[Sequence[tuple[Hashable, str]], float]]
+             = ()) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
 
     Parameters
@@ -501,6 +609,16 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         same mask here. Cells hidden elsewhere start hidden; cells shown
         elsewhere are never chosen for secondary suppression (hiding a number
         the reader has anyway protects nothing).
+    upper_elsewhere : pandas.DataFrame of float, optional
+        Upper bounds of cells that another published table tells a reader (by
+        index and column label; NaN or missing = none), e.g. clients of a
+        Gemeinde <= its active cases shown in "Fallzahlen". The bounded check
+        keeps every hidden cell's range wide enough under these bounds too.
+    upper_sums_elsewhere : sequence of (cells, bound), optional
+        Sums of cells (``(row label, column)``) known to be at most ``bound``
+        from another table, e.g. the clients of the Gemeinden whose active
+        cases are hidden are at most the hidden active cases' sum (total minus
+        the shown ones).
 
     Returns
     -------
@@ -587,6 +705,16 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
             unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
                               for k in determined)
             break
+    upper = None
+    if upper_elsewhere is not None:
+        upper = upper_elsewhere.reindex(index=table.index, columns=cols).apply(
+            pd.to_numeric, errors="coerce").to_numpy(dtype=float).ravel()
+    nc_ = len(cols)
+    groups = [([rows.index(r) * nc_ + cols.index(c) for r, c in cells], float(bound))
+              for cells, bound in upper_sums_elsewhere]
+    left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, upper, groups)
+    unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
+                      for k in left)
 
     nr, nc = len(rows), len(cols)
     hid2, prim2 = hidden.reshape(nr, nc), primary.reshape(nr, nc)
