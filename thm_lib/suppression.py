@@ -456,102 +456,120 @@ def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) 
     return [int(unknown[n]) for n in np.flatnonzero(fixed) if hidden[unknown[n]]]
 
 
-def _bounded_violations(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
-                        primary: np.ndarray, unknown_na: np.ndarray, t: int,
-                        upper: np.ndarray | None = None,
-                        groups: Sequence[tuple[Sequence[int], float]] = ()) -> list[int]:
-    """Hidden cells whose feasible integer range breaks the protection rule.
+def _bounded_ranges(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
+                    primary: np.ndarray, unknown_na: np.ndarray, t: int,
+                    upper: np.ndarray | None = None,
+                    groups: Sequence[tuple[Sequence[int], float]] = (),
+                    only: Sequence[int] | None = None) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value of each hidden cell (or of ``only``) a reader can infer.
 
     The reader's model: every line is an equation, shown cells are known, a
     ``"<t"`` cell lies in 1..t-1, a ``"."`` cell and an unknown (NA) cell are
     >= 0 and at most ``upper`` (a bound known from another table, NaN = none);
-    each group of cells sums to at most its bound. Solved per hidden cell
-    (minimum and maximum) with scipy's ``milp``.
+    each group of cells sums to at most its bound. Solved per cell (minimum
+    and maximum) with scipy's ``milp``; a cell without an integer solution is
+    left out (the shown counts are inconsistent, not a leak).
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    from thm_lib.audit_modell import GROSS, schutzverletzung
+    from thm_lib.audit_modell import GROSS
 
     unknown = np.flatnonzero(hidden | unknown_na)
     if not hidden.any():
-        return []
+        return {}
     pos = {int(k): n for n, k in enumerate(unknown)}
-    rows, rhs = [], []
-    for line in lines:
-        r = np.zeros(len(unknown))
-        b = 0.0
-        for k in line.members:
-            sign = -1.0 if k == line.total else 1.0
-            if k in pos:
-                r[pos[k]] += sign
-            else:
-                b -= sign * v[k]
-        if r.any():
-            rows.append(r)
-            rhs.append(b)
-    ineq, ineq_hi = [], []
-    for cells, bound in groups:
-        r = np.zeros(len(unknown))
-        b = float(bound)
-        for k in cells:
-            if k in pos:
-                r[pos[k]] += 1.0
-            else:
-                b -= v[k]
-        if r.any():
-            ineq.append(r)
-            ineq_hi.append(b)
+
+    def matrix(members: list[tuple[Sequence[int], Sequence[float], float]]
+               ) -> tuple[list[np.ndarray], list[float]]:
+        out, rhs = [], []
+        for cells, signs, b in members:
+            r = np.zeros(len(unknown))
+            for k, sign in zip(cells, signs, strict=True):
+                if k in pos:
+                    r[pos[k]] += sign
+                else:
+                    b -= sign * v[k]
+            if r.any():
+                out.append(r)
+                rhs.append(b)
+        return out, rhs
+
+    eq, eq_rhs = matrix([(line.members, [-1.0 if k == line.total else 1.0
+                                         for k in line.members], 0.0) for line in lines])
+    ineq, ineq_hi = matrix([(cells, [1.0] * len(cells), float(bound))
+                            for cells, bound in groups])
     lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
     hi = np.array([t - 1.0 if primary[k] else float(GROSS) for k in unknown])
     if upper is not None:
-        hi = np.fmin(hi, upper[unknown])
-        hi = np.maximum(hi, lo)  # an impossible bound is the other table's problem
-    cons = [LinearConstraint(np.vstack(rows), rhs, rhs)] if rows else []
+        hi = np.maximum(np.fmin(hi, upper[unknown]), lo)  # impossible: the other table's issue
+    cons = [LinearConstraint(np.vstack(eq), eq_rhs, eq_rhs)] if eq else []
     if ineq:
         cons.append(LinearConstraint(np.vstack(ineq), -np.inf, ineq_hi))
     bounds, integ = Bounds(lo, hi), np.ones(len(unknown))
-    out = []
-    for k in unknown:
-        if not hidden[k]:
-            continue
+    out: dict[int, tuple[float, float]] = {}
+    for k in (only if only is not None else [int(x) for x in unknown if hidden[x]]):
         c = np.zeros(len(unknown))
         c[pos[int(k)]] = 1.0
         r_min = milp(c, constraints=cons, bounds=bounds, integrality=integ)
         r_max = milp(-c, constraints=cons, bounds=bounds, integrality=integ)
-        if r_min.status != 0 or r_max.status != 0:
-            continue  # no integer solution: the shown counts are inconsistent, not a leak
-        if schutzverletzung(bool(primary[k]), round(r_min.fun), round(-r_max.fun), t):
-            out.append(int(k))
+        if r_min.status == 0 and r_max.status == 0:
+            out[int(k)] = (float(round(r_min.fun)), float(round(-r_max.fun)))
     return out
+
+
+def _bounded_violations(ranges: dict[int, tuple[float, float]], primary: np.ndarray,
+                        t: int) -> list[int]:
+    """Hidden cells whose range breaks the protection rule, narrowest first."""
+    from thm_lib.audit_modell import schutzverletzung
+
+    bad = [k for k, (lo, hi) in ranges.items() if schutzverletzung(bool(primary[k]), lo, hi, t)]
+    return sorted(bad, key=lambda k: (ranges[k][1] - ranges[k][0], k))
 
 
 def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
                      primary: np.ndarray, unknown_na: np.ndarray, fixed: np.ndarray,
                      t: int, upper: np.ndarray | None = None,
                      groups: Sequence[tuple[Sequence[int], float]] = ()) -> list[int]:
-    """Hide more cells until :func:`_bounded_violations` finds none; returns those left."""
+    """Hide more cells until every hidden cell's range keeps the protection rule.
+
+    Takes the narrowest offending cell and tries the visible non-zero cells
+    (margins first, then from the smallest up): the first whose hiding widens
+    that cell's range is hidden. If none does alone, a cell of its own lines
+    is hidden (margins first), as in the line step. Returns the cells still
+    offending when nothing is left to hide.
+    """
+    margins = np.zeros(v.size, dtype=bool)
+    for line in lines:
+        if line.total is not None:
+            margins[line.total] = True
+
+    def args() -> tuple:
+        return lines, v, hidden, primary, unknown_na, t, upper, groups
+
     for _ in range(v.size + 1):
-        bad = _bounded_violations(lines, v, hidden, primary, unknown_na, t, upper, groups)
+        ranges = _bounded_ranges(*args())
+        bad = _bounded_violations(ranges, primary, t)
         if not bad:
             return []
-        added = False
-        for k in bad:
-            for line in lines:
-                if k in line.members:
-                    c = _candidate(line, v, hidden, unknown_na, fixed)
-                    if c is not None:
-                        hidden[c] = True
-                        added = True
-                        break
-            if added:
+        k = bad[0]
+        width = ranges[k][1] - ranges[k][0]
+        visible = [int(c) for c in np.flatnonzero(~hidden & ~unknown_na & (v > 0) & ~fixed)]
+        if not visible:
+            return bad
+        visible.sort(key=lambda c: (not margins[c], v[c], c))
+        chosen = None
+        for c in visible:
+            hidden[c] = True
+            trial = _bounded_ranges(*args(), only=[k]).get(k)
+            hidden[c] = False
+            if trial is not None and trial[1] - trial[0] > width:
+                chosen = c
                 break
-        if not added:
-            visible = [int(c) for c in np.argsort(v, kind="stable")
-                       if not hidden[c] and not unknown_na[c] and v[c] > 0 and not fixed[c]]
-            if not visible:
-                return bad
-            hidden[visible[0]] = True
-    return _bounded_violations(lines, v, hidden, primary, unknown_na, t, upper, groups)
+        if chosen is None:
+            own = {m for line in lines if k in line.members for m in line.members}
+            chosen = next((c for c in visible if c in own), visible[0])
+        hidden[chosen] = True
+    return _bounded_violations(_bounded_ranges(*args()), primary, t)
 
 
 def suppress(table: pd.DataFrame, threshold: int | None = None, *,
