@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thm_lib import access, coverage, formats, funding, scenarios, staffing, target_group
+from thm_lib import access, coverage, formats, funding, scenarios, staffing, target_group, views
 from thm_lib.apps import angebotsfinder, common, server, stellen, uebersicht
 from thm_lib.io import load_workspace
 from thm_lib.privacy import assert_clean
@@ -115,8 +115,14 @@ def test_uebersicht_second_kommune_shows_its_library_values(ws, ueb):
               & f["status"].isin(["duldung", "gestattung"]) & f["alter"].between(18, 27)
               & (f["beginn"] <= pd.Timestamp("2021-12-31"))
               & (f["ende"].isna() | (f["ende"] >= pd.Timestamp("2021-01-01"))))
-    assert w["klienten"] == "20" == str(int(active.sum()))
-    assert w["reichweite"] == formats.prozent(20 / 109) == "18 %"
+    assert int(active.sum()) == 20
+    pub = views.kennzahlen_tabelle(ws)  # the app shows what the publication layer shows
+    assert int(pub.internal_unsuppressed.loc[PROBSTADT, "klienten"]) == 20
+    if pub.mask.loc[PROBSTADT, "klienten"]:  # hidden: it would pin a hidden count elsewhere
+        assert w["klienten"] == views.zeichen_geheim(ws) and w["reichweite"] == w["klienten"]
+    else:
+        assert w["klienten"] == "20"
+        assert w["reichweite"] == formats.prozent(20 / 109) == "18 %"
     # Probstadt has a Geschäftsführende Stelle and 45 counted persons: minimum 0.5 position
     assert w["stellen"] == "0,50"
     local = ws.for_kommune(PROBSTADT).angebote
@@ -349,39 +355,53 @@ def _library_row(ws, ags, **stellen_aenderungen):
     return bem[bem["ags"] == ags].iloc[0]
 
 
-def test_stellen_caseload_slider_equals_library(ws, stl):
+def test_stellen_kreis_figures_follow_the_publication(ws, stl):
+    # the Kreis counts the Geduldete of the Gemeinden it applies for (173 on 31.12.2021);
+    # that sum includes Schablonberg's hidden Duldung cell, so it is hidden, and so is every
+    # figure proportional to it (issue 13): the app shows the mark, not 1,27
     stl.schluessel.value = 80
-    lib = _library_row(ws, common.KREIS, betreuungsschluessel=80)
+    pub = views.personen_tabelle(ws, staffing.stellenbemessung(ws))
+    assert int(pub.internal_unsuppressed.loc[views.KREIS, "fallzahl_personen"]) == 173
+    hidden = bool(pub.mask.loc[views.KREIS, "fallzahl_personen"])
+    w = stl.werte()
+    assert (w["fallzahl"] == views.zeichen_geheim(ws)) == hidden
+    assert w["faq"] == "1,77"   # 177 on 31.12.2019: follows from shown 2019 Duldung cells
+
+
+def test_stellen_caseload_slider_equals_library(ws, stl):
+    stl.kommune.value = MUSTERSTADT   # its counts are shown, so its figures are too
+    stl.schluessel.value = 80
+    lib = _library_row(ws, MUSTERSTADT, betreuungsschluessel=80)
     w = stl.werte()
     assert w["fallzahl"] == common.fmt_positions(lib["fallzahl_stellen"])
-    # by hand: the reach rate refers to Geduldete (31.12.2021) of the Gemeinden the Kreis
-    # applies for: 507 - 268 (Musterstadt) - 66 (Probstadt) = 173;
-    # 173 × 0.47 / 80 × (1 + 0.25) = 1.2705
-    assert w["fallzahl"] == "1,27"
+    # by hand: the reach rate refers to Musterstadt's Geduldete (31.12.2021): 268;
+    # 268 × 0.47 / 80 × (1 + 0.25) = 1.968
+    assert w["fallzahl"] == "1,97"
     # hours per case follow the caseload (1600 / 80 = 20 h): workload model agrees
     assert stl.stunden.value == pytest.approx(20.0)
-    assert w["arbeitszeit"] == "1,27"
-    assert w["faq"] == "1,77"                       # the FAQ rule does not use the caseload
-    assert "1,27" in stl.stellen.value
+    assert w["arbeitszeit"] == "1,97"
+    assert w["faq"] == "2,75"       # 275 Geduldete on 31.12.2019 / 100: not the caseload
+    assert "1,97" in stl.stellen.value
 
 
 def test_stellen_hours_reach_and_funding(ws, stl):
+    stl.kommune.value = MUSTERSTADT
     stl.stunden_auto.value = False
     stl.stunden.value = 40
     stl.quote.value = 0.5
-    # by hand: 173 × 0.5 = 86.5 cases × 40 h / 1600 h × 1.25 = 2.703
-    assert stl.werte()["arbeitszeit"] == "2,70"
+    # by hand: 268 × 0.5 = 134 cases × 40 h / 1600 h × 1.25 = 4.1875
+    assert stl.werte()["arbeitszeit"] == "4,19"
     stl.modell.value = "faq"
     stl.foerdersatz.value = 0.8
     stl.personalkosten.value = 60000
     plan = stl.ergebnis.plan
     lib = funding.finanzierungsplan(
-        1.77, scenarios.szenario_workspace(ws, {"programm": {"foerderung": {
+        2.75, scenarios.szenario_workspace(ws, {"programm": {"foerderung": {
             "foerdersatz": 0.8}}}).programm, ws.annahmen, personalkosten=60000)
     assert plan.gesamt["zuwendung"] == pytest.approx(lib.gesamt["zuwendung"])
-    # by hand: 1.77 VZÄ × 60,000 EUR × 32 months / 12 × 80 %
-    assert plan.gesamt["zuwendung"] == pytest.approx(1.77 * 60000 * 32 / 12 * 0.8)
-    assert common.fmt_eur(1.77 * 60000 * 32 / 12 * 0.8) in stl.plan.value   # 226.560 €
+    # by hand: 2.75 VZÄ × 60,000 EUR × 32 months / 12 × 80 %
+    assert plan.gesamt["zuwendung"] == pytest.approx(2.75 * 60000 * 32 / 12 * 0.8)
+    assert common.fmt_eur(2.75 * 60000 * 32 / 12 * 0.8) in stl.plan.value   # 352.000 €
 
 
 def test_stellen_kommune_sets_haushaltssicherung_and_rate(ws, stl):
@@ -395,15 +415,17 @@ def test_stellen_kommune_sets_haushaltssicherung_and_rate(ws, stl):
 
 
 def test_stellen_scenarios_compare_and_excel(ws, stl, tmp_path):
+    stl.kommune.value = MUSTERSTADT
     stl.schluessel.value = 80
     stl.szenario_merken()
     stl.schluessel.value = 120
     table = stl.vergleich_tabelle()
     assert table["Szenario"].tolist() == ["Standard (Annahmen)", "Szenario 1", "Aktuell"]
-    assert table["Fallzahl"].tolist() == ["1,02", "1,27", "0,85"]   # 173 × .47 / k × 1.25
+    # 268 × 0.47 / k × 1.25 for k = 100, 80, 120
+    assert table["Fallzahl"].tolist() == ["1,57", "1,97", "1,31"]
     stl.excel_erstellen()
     link = stl.download.value
-    assert 'download="thm_stellen_foerderung_Kreis.xlsx"' in link
+    assert 'download="thm_stellen_foerderung_05899004.xlsx"' in link
     data = base64.b64decode(link.split("base64,", 1)[1].split('"', 1)[0])
     path = tmp_path / "szenario.xlsx"
     path.write_bytes(data)
