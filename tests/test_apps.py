@@ -453,7 +453,7 @@ def _assert_excel_numbers(wb, stl) -> None:
     shown = stl.vergleich_tabelle()
     fallzahl = _column(wb["Szenarien"], "Fallzahl (VZÄ)")
     assert [c.value for c in fallzahl] == [_german(t) for t in shown["Fallzahl"]]
-    assert all(isinstance(c.value, float) for c in fallzahl)
+    assert all(isinstance(c.value, (int, float)) for c in fallzahl)
     assert all(c.number_format == stellen.FORMAT_VZAE for c in fallzahl)
     stellen_vzae = _column(wb["Stellen"], "Stellen (VZÄ)")
     assert stellen_vzae[1].value == _german(stl.werte()["fallzahl"])
@@ -461,7 +461,7 @@ def _assert_excel_numbers(wb, stl) -> None:
     zuwendung = _column(wb["Finanzierungsplan"], "Zuwendung (EUR)")
     gesamt = stl.ergebnis.plan.gesamt
     assert zuwendung[-1].value == pytest.approx(gesamt["zuwendung"], abs=0.005)
-    assert isinstance(zuwendung[-1].value, float) and zuwendung[-1].number_format.endswith('"€"')
+    assert isinstance(zuwendung[-1].value, (int, float)) and zuwendung[-1].number_format.endswith('"€"')
     assert sum(c.value for c in zuwendung[:-1]) == pytest.approx(gesamt["zuwendung"], abs=0.05)
     assert round(zuwendung[-1].value) == _german(shown["Zuwendung"].iloc[-1].removesuffix(" €"))
     quote = _column(wb["Szenarien"], "Erreichungsquote")
