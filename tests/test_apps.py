@@ -461,7 +461,8 @@ def _assert_excel_numbers(wb, stl) -> None:
     zuwendung = _column(wb["Finanzierungsplan"], "Zuwendung (EUR)")
     gesamt = stl.ergebnis.plan.gesamt
     assert zuwendung[-1].value == pytest.approx(gesamt["zuwendung"], abs=0.005)
-    assert isinstance(zuwendung[-1].value, (int, float)) and zuwendung[-1].number_format.endswith('"€"')
+    assert isinstance(zuwendung[-1].value, (int, float))
+    assert zuwendung[-1].number_format.endswith('"€"')
     assert sum(c.value for c in zuwendung[:-1]) == pytest.approx(gesamt["zuwendung"], abs=0.05)
     assert round(zuwendung[-1].value) == _german(shown["Zuwendung"].iloc[-1].removesuffix(" €"))
     quote = _column(wb["Szenarien"], "Erreichungsquote")

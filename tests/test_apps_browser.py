@@ -192,6 +192,11 @@ def test_angebotsfinder_duldung_excludes_offer(app_page, server, ws, artifacts_d
 def test_stellen_caseload_slider_equals_library(app_page, server, ws, artifacts_dir):
     page = app_page
     _open(page, server, "stellen_und_foerderung.ipynb", ".thm-stellen-tabelle")
+    # Musterstadt: its counts are shown, so its staffing figures are (the Kreis's are hidden)
+    page.select_option(".thm-kommune select", label="Musterstadt")
+    page.wait_for_function(  # 268 Geduldete × 0.47 / 100 × 1.25 = 1.57 at the default key
+        "() => document.querySelector('.thm-stellen-tabelle tbody tr:nth-child(2) "
+        "td:nth-child(2)').innerText.trim() === '1,57'", timeout=30_000)
     readout = page.locator(".thm-schluessel .widget-readout")
     start = int(readout.inner_text())
     page.locator(".thm-schluessel .noUi-handle").focus()
@@ -207,7 +212,7 @@ def test_stellen_caseload_slider_equals_library(app_page, server, ws, artifacts_
         ws, {"annahmen": {"stellen": {"betreuungsschluessel": caseload}}})
     bem = staffing.stellenbemessung(sws)
     expected = common.fmt_positions(
-        bem.loc[bem["ebene"] == staffing.EBENE_KREIS, "fallzahl_stellen"].iloc[0])
+        bem.loc[bem["ags"] == "05899004", "fallzahl_stellen"].iloc[0])
     cell = ".thm-stellen-tabelle tbody tr:nth-child(2) td:nth-child(2)"
     page.wait_for_function(
         "([sel, e]) => document.querySelector(sel).innerText.trim() === e",
