@@ -533,16 +533,11 @@ def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
     """Hide more cells until every hidden cell's range keeps the protection rule.
 
     Takes the narrowest offending cell and tries the visible non-zero cells
-    (margins first, then from the smallest up): the first whose hiding widens
-    that cell's range is hidden. If none does alone, a cell of its own lines
-    is hidden (margins first), as in the line step. Returns the cells still
+    from the smallest up: the first whose hiding widens that cell's range is
+    hidden. If none does alone, the smallest visible cell of its own lines is
+    hidden, as in the line step. Returns the cells still
     offending when nothing is left to hide.
     """
-    margins = np.zeros(v.size, dtype=bool)
-    for line in lines:
-        if line.total is not None:
-            margins[line.total] = True
-
     def args() -> tuple:
         return lines, v, hidden, primary, unknown_na, t, upper, groups
 
@@ -556,7 +551,7 @@ def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
         visible = [int(c) for c in np.flatnonzero(~hidden & ~unknown_na & (v > 0) & ~fixed)]
         if not visible:
             return bad
-        visible.sort(key=lambda c: (not margins[c], v[c], c))
+        visible.sort(key=lambda c: (v[c], c))
         chosen = None
         for c in visible:
             hidden[c] = True
