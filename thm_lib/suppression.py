@@ -21,8 +21,9 @@ Rules (documented for users in ``docs/datenschutz.md``):
   ``milp``, the audit's own rule :func:`thm_lib.audit_modell.schutzverletzung`):
   no hidden cell may be pinned, a ``"<5"`` cell keeps at least three feasible
   values in 1..4, a ``"."`` cell's range is at least ``schwelle`` wide and not
-  inside 1..4. While a cell breaks this rule, one more cell of its lines (else
-  the smallest visible one) is hidden. Secondarily hidden cells are shown as ``"."``
+  inside 1..4. While a cell breaks this rule, the smallest visible cell whose
+  hiding widens the narrowest offending range is hidden (else the smallest of
+  its lines). Secondarily hidden cells are shown as ``"."``
   (Destatis: "unbekannt oder geheim"), never as ``"<5"``, because they are
   not small.
 * **Shares.** A share whose counts (numerator or denominator) are hidden is
