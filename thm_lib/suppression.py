@@ -21,8 +21,9 @@ Rules (documented for users in ``docs/datenschutz.md``):
   ``milp``, the audit's own rule :func:`thm_lib.audit_modell.schutzverletzung`):
   no hidden cell may be pinned, a ``"<5"`` cell keeps at least three feasible
   values in 1..4, a ``"."`` cell's range is at least ``schwelle`` wide and not
-  inside 1..4. While a cell breaks this rule, one more cell of its lines (else
-  the smallest visible one) is hidden. Secondarily hidden cells are shown as ``"."``
+  inside 1..4. While a cell breaks this rule, the smallest visible cell whose
+  hiding widens the narrowest offending range is hidden (else the smallest of
+  its lines). Secondarily hidden cells are shown as ``"."``
   (Destatis: "unbekannt oder geheim"), never as ``"<5"``, because they are
   not small.
 * **Shares.** A share whose counts (numerator or denominator) are hidden is
@@ -533,16 +534,11 @@ def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
     """Hide more cells until every hidden cell's range keeps the protection rule.
 
     Takes the narrowest offending cell and tries the visible non-zero cells
-    (margins first, then from the smallest up): the first whose hiding widens
-    that cell's range is hidden. If none does alone, a cell of its own lines
-    is hidden (margins first), as in the line step. Returns the cells still
+    from the smallest up: the first whose hiding widens that cell's range is
+    hidden. If none does alone, the smallest visible cell of its own lines is
+    hidden, as in the line step. Returns the cells still
     offending when nothing is left to hide.
     """
-    margins = np.zeros(v.size, dtype=bool)
-    for line in lines:
-        if line.total is not None:
-            margins[line.total] = True
-
     def args() -> tuple:
         return lines, v, hidden, primary, unknown_na, t, upper, groups
 
@@ -556,7 +552,7 @@ def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
         visible = [int(c) for c in np.flatnonzero(~hidden & ~unknown_na & (v > 0) & ~fixed)]
         if not visible:
             return bad
-        visible.sort(key=lambda c: (not margins[c], v[c], c))
+        visible.sort(key=lambda c: (v[c], c))
         chosen = None
         for c in visible:
             hidden[c] = True
