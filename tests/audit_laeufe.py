@@ -42,10 +42,16 @@ def _reused(out: Path) -> Path | None:
 
 
 @functools.cache
+def _published(result) -> Path:
+    """The published folder of a batch run; the batch's own audit must have passed."""
+    assert result.veroeffentlicht, result.pruefung.zusammenfassung()
+    return result.kreis_dir
+
+
 def musterkreis_lauf() -> Path:
     """``reports/<kreis>/`` of a full batch run of the sample Kreis."""
     out = _root() / "muster"
-    return _reused(out) or run_batch(SAMPLE, out, progress=False).kreis_dir
+    return _reused(out) or _published(run_batch(SAMPLE, out, progress=False))
 
 
 def kleiner_kreis(ziel: Path) -> Path:
@@ -79,4 +85,4 @@ def kleiner_kreis_lauf() -> tuple[Path, Path]:
     if mappe.exists():
         shutil.rmtree(mappe)
     kleiner_kreis(mappe)
-    return mappe, run_batch(mappe, out, notebooks=KLEIN_NOTEBOOKS, progress=False).kreis_dir
+    return mappe, _published(run_batch(mappe, out, notebooks=KLEIN_NOTEBOOKS, progress=False))
