@@ -74,3 +74,19 @@ def test_a_run_that_fails_the_audit_is_not_published(tmp_path: Path) -> None:
     assert not list(out.glob(".*.neu"))
     findings = (intern_ordner(leak.kreis_dir) / PRUEFUNG).read_text(encoding="utf-8")
     assert "NICHT bestanden" in findings
+
+
+def test_audit_settings_without_population() -> None:
+    """A Kreis without `einwohner` (found running the batch on such an Arbeitsmappe: the
+    audit crashed on pandas' NA and the run stopped with a traceback)."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from thm_lib.audit_deutung import kontext_aus
+    from thm_lib.io import load_workspace
+
+    ws = load_workspace(SAMPLE)
+    ohne = replace(ws, gebiete=ws.gebiete.assign(einwohner=pd.array([pd.NA] * len(ws.gebiete),
+                                                                    dtype="Int64")))
+    kontext_aus(ohne)  # must not raise

@@ -183,7 +183,7 @@ def kontext_aus(ws: Any) -> Kontext:
     ew = {}
     if "einwohner" in ws.gebiete:
         ew = {str(n): float(e) for n, e in zip(ws.gebiete["name"], ws.gebiete["einwohner"],
-                                               strict=True) if e == e}
+                                               strict=True) if pd.notna(e)}
     zg, zaehl = a["zielgruppe"], prog["zaehlung"]
     faq = dict(prog["stellenregel"])
     faq["rundung"] = st.get("rundung")

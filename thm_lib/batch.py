@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from thm_lib.atomic import atomic_write_text
-from thm_lib.errors import DataError, ohne_personenwerte
+from thm_lib.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.staffing import ist_kreisfrei
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -348,6 +348,13 @@ def _status_entry(r: KommuneResult, previous: dict[str, Any], kreis_dir: Path
     return entry
 
 
+def _protokoll_text(intern: Path, text: str) -> None:
+    """Append one internal error with its traceback to ``protokoll.log``."""
+    intern.mkdir(parents=True, exist_ok=True)
+    with (intern / PROTOKOLL).open("a", encoding="utf-8") as f:
+        f.write(f"{datetime.now().isoformat(timespec='seconds')} ERROR {text}\n")
+
+
 def _protokoll(intern: Path, results: Sequence[KommuneResult]) -> None:
     """Append the tracebacks of internal errors to ``protokoll.log`` (logging, rotated)."""
     entries = [(r, text) for r in results for text in r.protokoll]
@@ -483,7 +490,15 @@ def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any
     """
     from thm_lib.audit import audit_run
 
-    ergebnis = audit_run(stage, ws=ws)
+    try:
+        ergebnis = audit_run(stage, ws=ws)
+    except Exception:  # an audit that cannot run publishes nothing (fail safe)
+        text = traceback.format_exc()
+        _protokoll_text(intern, f"Geheimhaltungsprüfung\n{text}")
+        shutil.rmtree(stage, ignore_errors=True)
+        raise DataError([Problem(
+            "Geheimhaltungsprüfung", "interner Fehler; nichts veröffentlicht",
+            f"Protokoll: {intern / PROTOKOLL}")]) from None
     (intern / PRUEFUNG).unlink(missing_ok=True)
     if not ergebnis.ok:
         atomic_write_text(intern / PRUEFUNG, ergebnis.zusammenfassung() + "\n")
