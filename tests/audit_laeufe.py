@@ -41,13 +41,13 @@ def _reused(out: Path) -> Path | None:
     return found[0] if found else None
 
 
-@functools.cache
 def _published(result) -> Path:
     """The published folder of a batch run; the batch's own audit must have passed."""
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
     return result.kreis_dir
 
 
+@functools.cache
 def musterkreis_lauf() -> Path:
     """``reports/<kreis>/`` of a full batch run of the sample Kreis."""
     out = _root() / "muster"
