@@ -28,6 +28,13 @@ def _published():
                     share_cols={"anteil_passend": ["passend", "gesamt"]}, titel="Bedarfe")
 
 
+def _planted_small_count() -> str:
+    """The published table with a 3 written into Wohnen/passend (row 4, column 2), a cell
+    the suppression hides: a small count where none may stand."""
+    return _published().to_html().replace("<th>Wohnen</th><td>.</td>",
+                                          "<th>Wohnen</th><td>3</td>", 1)
+
+
 def _kinds(findings):
     return sorted(f.kind for f in findings)
 
@@ -46,7 +53,7 @@ def test_html_clean(tmp_path):
 
 
 def test_html_planted_pseudonym_and_small_count(tmp_path):
-    table = _published().to_html().replace("<td>20</td>", "<td>3</td>", 1)
+    table = _planted_small_count()
     page = tmp_path / "bericht.html"
     page.write_text(f"<html><body><p>Fall f-0002 offen</p>{table}</body></html>",
                     encoding="utf-8")
@@ -166,7 +173,7 @@ def test_ipynb(tmp_path):
     nbformat.write(_notebook(_published().to_html(), "fertig\n"), clean)
     assert scan_file(clean, IDS) == []
     dirty = tmp_path / "dirty.ipynb"
-    table = _published().to_html().replace("<td>20</td>", "<td>3</td>", 1)
+    table = _planted_small_count()
     nbformat.write(_notebook(table, "Fall F-0001 geladen\n"), dirty)
     found = scan_file(dirty, IDS)
     assert _kinds(found) == [SMALL_COUNT, PSEUDONYM]
