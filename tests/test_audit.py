@@ -199,6 +199,29 @@ def test_planted_unmasked_copy_is_caught(lauf, ws, tmp_path):
     assert "dieselbe Zahl ist sichtbar in kreis/extra.html" in befund.text
 
 
+def test_copy_with_raw_column_codes_and_a_pseudonym_are_caught(lauf, ws, tmp_path):
+    # round 2's known gap: a pandas Styler copy with the published caption but raw column
+    # codes ("duldung") was read as the known table and no cell got a meaning, so nothing
+    # was found. Cells no rule can name are now checked with the privacy guard's rule.
+    kopie = sauber(lauf, tmp_path / "kreis")
+    table = views.zielgruppe_je_gemeinde(ws)
+    wahr = table.internal_unsuppressed
+    styler = wahr.style.set_caption(table.titel).to_html()
+    fall = str(ws.faelle["fall_id"].iloc[0])
+    (kopie / "kreis" / "extra.html").write_text(
+        f"<html><body>{styler}<p>Fall {fall}</p></body></html>", encoding="utf-8")
+    r = audit_run(kopie, ws=ws)
+    assert not r.ok
+    small = {(o.zeile, o.spalte) for b in r.befunde if b.art == "kleine_zahl" for o in b.orte}
+    expected = {(g, c) for g in wahr.index for c in ("duldung", "gestattung", "gesamt")
+                if 1 <= wahr.loc[g, c] < 5}
+    assert expected and small == expected
+    assert all("kreis/extra.html" in b.text for b in r.befunde if b.art == "kleine_zahl")
+    pseud = [b for b in r.befunde if b.art == "pseudonym"]
+    assert len(pseud) == 1 and "kreis/extra.html" in pseud[0].text
+    assert fall not in pseud[0].text  # the finding masks the pseudonym
+
+
 def test_cli_pruefen_passes_the_clean_run_and_fails_a_planted_leak(lauf, ws, tmp_path):
     kopie = sauber(lauf, tmp_path / "kreis")
     res = CliRunner().invoke(main, ["pruefen", str(kopie), str(SAMPLE)])

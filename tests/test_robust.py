@@ -298,3 +298,32 @@ def test_select_stichtag_is_each_gemeindes_own_choice(rows: list[tuple[str, int]
         expected.add((a, max(ok) if ok else min(years)))
     got = target_group.select_stichtag(zg, stichtag)
     assert set(zip(got["ags"], got["stichtag"].dt.year, strict=True)) == expected
+
+
+def test_an_older_count_repeated_at_a_later_stichtag_keeps_its_hiding_pattern(tmp_path):
+    # found by the whole-run audit on a generated Kreis: Gemeinden whose counts stop at
+    # 31.12.2020 show that count in the table of 31.12.2021 too (their latest), but the
+    # two tables were suppressed independently: the 2020 table showed what the 2021 table
+    # hid (and the staffing table, built on 2020, gave it away). Same number, same mask.
+    from thm_lib import publication
+
+    spec = ArbeitsmappeSpec(
+        seed=1540744, n_gemeinden=17, kreisfrei=False, mit_faellen=True, mit_einwohner=True,
+        mit_kommunen=True, stichtage=("31.12.2020", "31.12.2021"),
+        stichtage_je_gemeinde=(2, 1, 0, 1, 0, 2, 2, 1, 1, 1, 0, 2, 1, 0, 0, 2, 1),
+        ohne_angebote=frozenset({1, 3, 4, 11, 14, 15, 16}),
+        zielgruppe_null=frozenset({3, 4, 11, 12, 13}), n_angebote=38, n_faelle=73,
+        stichtag_konfiguriert=False)
+    ws = load_workspace(schreibe(spec, tmp_path / "mappe"))
+    pub = publication.fuer(ws)
+    t20, t21 = pd.Timestamp("2020-12-31"), pd.Timestamp("2021-12-31")
+    quelle = target_group.stichtag_je_gemeinde(ws.zielgruppe, t21)
+    alt = [pub.name(a) for a, t in quelle.items() if t == t20]
+    assert len(alt) >= 5
+    a, b = pub.zielgruppe(t20), pub.zielgruppe(t21)
+    assert b.internal_unsuppressed.loc[alt].equals(a.internal_unsuppressed.loc[alt])
+    assert b.mask.loc[alt].equals(a.mask.loc[alt])
+    assert b.published.loc[alt].equals(a.published.loc[alt])
+    # not trivial: suppressed on its own, the 2021 table hides some of these cells
+    allein = publication.Publication(ws)._build_zielgruppe(t21)
+    assert not allein.mask.loc[alt].equals(a.mask.loc[alt])

@@ -27,7 +27,7 @@ import geopandas as gpd
 import nbformat
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from openpyxl import Workbook, load_workbook
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, fuehre_notebook_aus, schreibe
@@ -81,8 +81,20 @@ def assert_complete(kreis_dir: Path, keys: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------- generated
+#: Found by CI: cases in 3 Gemeinden (1, 1, 2 clients), no target-group count in 23 of
+#: 24 Gemeinden. Three "<5" under a "<5" total pinned each other; FAQ counts of 0 without
+#: a count were hidden although the target-group table shows the 0. The audit stopped
+#: the publication.
+KLEINE_FAELLE = ArbeitsmappeSpec(
+    seed=11998, n_gemeinden=24, kreisfrei=False, mit_faellen=True, mit_einwohner=True,
+    mit_kommunen=True, stichtage=("31.12.2021",), stichtage_je_gemeinde=(0,) * 23 + (1,),
+    ohne_angebote=frozenset({6, 11, 23}), zielgruppe_null=frozenset(), n_angebote=51,
+    n_faelle=6, stichtag_konfiguriert=False)
+
+
 @settings(max_examples=BEISPIELE or 2, deadline=None, suppress_health_check=SLOW_OK)
 @given(spec=arbeitsmappen())
+@example(spec=KLEINE_FAELLE)
 def test_generated_arbeitsmappe_gives_every_report(tmp_path_factory: pytest.TempPathFactory,
                                                    spec: ArbeitsmappeSpec) -> None:
     root = tmp_path_factory.mktemp("gen")

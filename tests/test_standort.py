@@ -128,6 +128,38 @@ def test_peer_spopt_direct_brute_force_and_project_agree(seed: int, p: int) -> N
     assert float(u[a[:, ours.auswahl].any(axis=1)].sum()) == pytest.approx(brute)
 
 
+@pytest.mark.parametrize("seed", [1, 7])
+def test_one_model_across_p_matches_brute_force(seed: int) -> None:
+    # 40 Gemeinden, 20 candidates: greedy cannot prove several p optimal, so those are
+    # solved on one reused spopt model; each must still reach the enumerated optimum
+    cost, u = _random_problem(seed, 40, 20, 22.0)
+    a = cost <= 22.0
+    a_red, u_red, _, _ = standort._reduce(a, u, cost)
+    solver_ps = [p for p in range(1, 6) if standort._greedy_optimal(a_red, u_red, p) is None]
+    assert len(solver_ps) >= 2
+    reihe = standort.mclp_reihe(a, u, range(1, 6), cost)
+    for p in range(1, 6):
+        assert reihe[p].optimal
+        assert reihe[p].zielwert == pytest.approx(brute_mclp(a, u, p))
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n_g=st.integers(2, 14), n_j=st.integers(2, 12))
+def test_one_model_for_p_1_to_5_matches_enumeration(seed: int, n_g: int, n_j: int) -> None:
+    # mclp_reihe reuses one spopt model across p (the constraint's right-hand side is
+    # changed) and skips the solver where greedy is provably optimal: every p must still
+    # reach the enumerated optimum, with at most p sites that cover what they claim
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(size=(n_g, n_j)) < 0.3
+    u = np.where(rng.uniform(size=n_g) < 0.8, rng.integers(1, 30, n_g), 0).astype(float)
+    reihe = standort.mclp_reihe(a, u, [5, 1, 3, 2, 4])
+    assert sorted(reihe) == [1, 2, 3, 4, 5]
+    for p, sol in reihe.items():
+        assert sol.optimal and len(sol.auswahl) <= p
+        assert sol.zielwert == pytest.approx(brute_mclp(a, u, p))
+        assert float(u[a[:, sol.auswahl].any(axis=1)].sum()) == pytest.approx(sol.zielwert)
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), n_g=st.integers(1, 8), n_j=st.integers(1, 7),
        p=st.integers(1, 3))

@@ -242,3 +242,41 @@ def test_float_counts_are_not_silently_published():
     ok = suppress(pd.DataFrame({"n": [3, 12, 30], "bedarf": [2.5, 1.0, 3.0]},
                                index=list("abc")), T, count_cols=["n"])
     assert ok.published["bedarf"].tolist() == [2.5, 1.0, 3.0]
+
+
+def test_small_total_of_small_cells_is_shown_with_the_symbol():
+    # generated Kreis of issue 12: three Gemeinden with 1, 1 and 2 clients, the rest 0.
+    # With the total as "<5" every part lies in 1..2 (each >= 1, sum <= 4) and the total
+    # in 3..4; hiding more protects nothing (all others are 0). The total is shown as "."
+    # instead: it lies in 3..(no bound), each part keeps 1..4.
+    table = pd.DataFrame({"aktiv": [1, 0, 1, 0, 2]}, index=[f"G{i}" for i in range(5)])
+    table.loc["Insgesamt"] = table.sum()
+    p = suppress(table, T, total_row="Insgesamt", row_sums=False)
+    assert p.published["aktiv"].tolist() == ["<5", 0, "<5", 0, "<5", "."]
+    assert p.unresolved == ()
+    assert p.reason.loc["Insgesamt", "aktiv"] == "sekundär"
+
+
+def test_small_grand_total_over_small_column_totals_is_shown_with_the_symbol():
+    # a kreisfreie Stadt with one case and three needs (generated Arbeitsmappe): each
+    # column total is one need, the grand total 3. With "<5" on the grand total every
+    # column total lies in 1..2; no other cell helps (all 0), so the grand total reads "."
+    table = pd.DataFrame({"x": [0, 0, 1], "y": [0, 1, 0], "z": [1, 0, 0]},
+                         index=["a", "b", "c"])
+    table = add_totals(table, total_row="Summe", total_col="gesamt")
+    p = suppress(table, T, total_row="Summe", total_col="gesamt")
+    assert p.published.loc["Summe"].tolist() == ["<5", "<5", "<5", "."]
+    assert p.published["gesamt"].tolist() == ["<5", "<5", "<5", "."]
+    assert p.unresolved == ()
+
+
+def test_equal_small_totals_both_read_the_symbol():
+    # one case, three open needs in three fields (generated Arbeitsmappe): the column total
+    # "offen" equals the grand total; both as "<5" pin each field to 1..2. Dropping the
+    # bound from one of them is not enough, the other still gives it: both read "."
+    table = pd.DataFrame({"passend": [0, 0, 0], "offen": [1, 1, 1]}, index=["a", "b", "c"])
+    table = add_totals(table, total_row="Summe", total_col="gesamt")
+    p = suppress(table, T, total_row="Summe", total_col="gesamt")
+    assert p.published["offen"].tolist() == ["<5", "<5", "<5", "."]
+    assert p.published.loc["Summe", "gesamt"] == "."
+    assert p.unresolved == ()

@@ -36,9 +36,10 @@ from thm_lib.audit_deutung import (
 )
 from thm_lib.audit_lesen import Lesung, lese_ordner
 from thm_lib.audit_modell import GROSS, KLEIN, Modell, Ort, bereiche, schutzverletzung
+from thm_lib.privacy import PSEUDONYM, scan_file
 
 __all__ = ["INSGESAMT", "AuditErgebnis", "Befund", "Kontext", "Leser", "Wert", "audit_run",
-           "kontext_aus", "lies_wert", "pruefe_lesung"]
+           "kontext_aus", "lies_wert", "pruefe_lesung", "schutz_befunde"]
 
 # --------------------------------------------------------------------------- result
 
@@ -135,6 +136,10 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
                               "entfernt.", art="notebook"))
     for f in lesung.unlesbar:
         befunde.append(Befund(f"Datei nicht lesbar, nicht geprüft: {f}", art="unlesbar"))
+    for ort, zahl in leser.ungedeutet:
+        befunde.append(Befund(f"Ungesperrte kleine Zahl {zahl:g} in einer Spalte mit Personen, "
+                              f"die keiner bekannten Tabelle zugeordnet ist: {ort}.",
+                              orte=[ort], art="kleine_zahl"))
     engste: tuple[float, str] | None = None
     for v, (lo, hi) in sorted(loesung.bereiche.items()):
         key = m.keys[v]
@@ -218,4 +223,28 @@ def audit_run(kreis_dir: str | Path, arbeitsmappe: str | Path | None = None, *,
 
         ws = load_workspace(arbeitsmappe)
     ctx = kontext_aus(ws)
-    return pruefe_lesung(lese_ordner(kreis_dir, ctx.symbol), ctx, zeitlimit)
+    lesung = lese_ordner(kreis_dir, ctx.symbol)
+    ergebnis = pruefe_lesung(lesung, ctx, zeitlimit)
+    ergebnis.befunde += schutz_befunde(kreis_dir, lesung.dateien, ws, ctx.schwelle)
+    return ergebnis
+
+
+def schutz_befunde(kreis_dir: Path, dateien: list[str], ws: Any, schwelle: int
+                   ) -> list[Befund]:
+    """Case pseudonyms anywhere in the audited files (:mod:`thm_lib.privacy`), as findings.
+
+    Small counts in tables the audit cannot read as the project's are found
+    by the audit itself (``Leser.ungedeutet``), with the same column rule as
+    the privacy guard.
+    """
+    faelle = getattr(ws, "faelle", None)
+    ids = [] if faelle is None else list(faelle["fall_id"])
+    if not ids:
+        return []
+    out = []
+    for name in dateien:
+        for f in scan_file(kreis_dir / name, ids, threshold=schwelle):
+            if f.kind == PSEUDONYM:
+                text = str(f).replace(f.path.name, name, 1)
+                out.append(Befund(f"Datenschutzprüfung: {text}", art=f.kind))
+    return out

@@ -20,6 +20,7 @@ import pandas as pd
 from thm_lib import labels, target_group
 from thm_lib.audit_lesen import Tabelle
 from thm_lib.audit_modell import GEHEIM, GROSS, KLEIN, Modell, Ort
+from thm_lib.publication import zaehlt_personen
 from thm_lib.suppression import small_label
 
 INSGESAMT = "Insgesamt"
@@ -218,6 +219,8 @@ class Leser:
         self.modellwerte_verborgen = 0
         self.nicht_zugeordnet: list[str] = []
         self.geschuetzte_titel: set[str] = set()
+        self.gedeutet: set[Ort] = set()
+        self.ungedeutet: list[tuple[Ort, float]] = []
 
     # -- helpers
     def wert(self, v: Any) -> Wert:
@@ -235,6 +238,7 @@ class Leser:
         w = self.wert(v)
         if w.art == "leer":
             return None
+        self.gedeutet.add(ort)
         if w.art in (KLEIN, GEHEIM):
             self.verborgen_zellen += 1
             self.m.verbirgt(key, w.art, ort)
@@ -722,6 +726,30 @@ class Leser:
             return 6, lambda: self.nur_modellwerte(t)
         return 6, lambda: self.allgemein(t)
 
+    def _kleine_ungedeutete(self, t: Tabelle) -> None:
+        """Small counts of persons shown as numbers in cells no rule gave a meaning.
+
+        The audit judges the cells it can name; a table it cannot read as
+        one of the project's (an unsuppressed copy in another shape, e.g. a
+        pandas Styler table with raw column codes in a notebook's output, or
+        a table of the user's own) is checked as the privacy guard checks
+        it: a whole number 1 .. threshold-1 in a column of persons
+        (:func:`thm_lib.publication.zaehlt_personen`) is a finding. Maps,
+        need rates and modelled tables hold no counts of persons.
+        """
+        titel = t.titel
+        if (t.art == "karte" or titel.startswith((*MODELLTABELLEN, "Bedarfsquoten"))
+                or "Bedarf (Personen)" in t.kopf):
+            return
+        for i, row in enumerate(t.zeilen):
+            for j in range(t.n_label, min(len(row), len(t.kopf))):
+                w = self.wert(row[j])
+                if not (w.art == "zahl" and w.ganz and 1 <= w.zahl < self.ctx.schwelle):
+                    continue
+                ort = self.ort(t, i, j)
+                if ort not in self.gedeutet and zaehlt_personen(t.kopf[j], titel):
+                    self.ungedeutet.append((ort, w.zahl))
+
     def _geschuetzt(self, t: Tabelle) -> bool:
         return bool(t.extra.get("published")) or any(
             self.wert(v).art in (KLEIN, GEHEIM) for row in t.zeilen for v in row[t.n_label:])
@@ -736,6 +764,8 @@ class Leser:
                       key=lambda x: (x[0][0], x[1]))
         for (_, handler), _n in jobs:
             handler()
+        for t in tabellen:
+            self._kleine_ungedeutete(t)
         for tag in sorted(self.ctx.stichtage):
             self._welt_summen("Zielgruppe", tag, [*self.ctx.status.values()], "gesamt",
                               "Definition der Zielgruppe")

@@ -118,6 +118,17 @@ def table_from_mask(values: pd.DataFrame, mask: pd.DataFrame, threshold: int, sy
                           column_labels=column_labels, symbol=symbol)
 
 
+def als_zeichen(table: PublishedTable) -> pd.DataFrame:
+    """Small counts ``table`` hides with the symbol instead of ``"<t"`` (bounded check).
+
+    Another table that repeats such a number must show the symbol too.
+    """
+    values = table.internal_unsuppressed.reindex(columns=table.mask.columns)
+    small = values.apply(pd.to_numeric, errors="coerce").ge(1) & values.apply(
+        pd.to_numeric, errors="coerce").lt(table.threshold)
+    return table.mask.astype(bool) & table.reason.eq(SEKUNDAER) & small
+
+
 @dataclass(eq=False)
 class Publication:
     """Published tables of one Kreis and Stichtag, with one hiding pattern per quantity.
@@ -169,25 +180,65 @@ class Publication:
 
     # ------------------------------------------------------------------ counts
     def zielgruppe(self, stichtag: pd.Timestamp | None = None) -> PublishedTable:
-        """Target group per Gemeinde and status (with totals) at ``stichtag``, suppressed once."""
+        """Target group per Gemeinde and status (with totals) at ``stichtag``, suppressed once.
+
+        A Gemeinde without a count at ``stichtag`` shows its count of another
+        Stichtag (:func:`thm_lib.target_group.stichtag_je_gemeinde`): the same
+        numbers as in the table of an earlier Stichtag, so its row takes that
+        table's hiding pattern. Tables are built from the earliest Stichtag on.
+        """
         tag = self.ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
+        for frueher in [t for t in self.stichtage if t < tag]:
+            if frueher not in self._zielgruppe:
+                self._zielgruppe[frueher] = self._build_zielgruppe(frueher)
         if tag not in self._zielgruppe:
-            ws = self.ws
-            seg = target_group.segments(ws.zielgruppe, ws.annahmen, tag)
-            wide = target_group.per_gemeinde(seg, ws.gebiete)
-            for s in self.status:
-                if s not in wide:
-                    wide[s] = 0.0
-            table = wide.set_index("name")[[*self.status, "gesamt"]].round().astype(int)
-            table["gesamt"] = table[self.status].sum(axis=1)
-            table.loc[TOTAL] = table.sum()
-            table.index.name = "Gemeinde"
-            status_labels = {s: labels.STATUS_LABEL[s] for s in self.status}
-            self._zielgruppe[tag] = suppress(
-                table, self.schwelle, total_row=TOTAL, total_col="gesamt", symbol=self.zeichen,
-                titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
-                column_labels={**status_labels, "gesamt": "Zielgruppe insgesamt"})
+            self._zielgruppe[tag] = self._build_zielgruppe(tag)
         return self._zielgruppe[tag]
+
+    def _build_zielgruppe(self, tag: pd.Timestamp) -> PublishedTable:
+        ws = self.ws
+        seg = target_group.segments(ws.zielgruppe, ws.annahmen, tag)
+        wide = target_group.per_gemeinde(seg, ws.gebiete)
+        for s in self.status:
+            if s not in wide:
+                wide[s] = 0.0
+        table = wide.set_index("name")[[*self.status, "gesamt"]].round().astype(int)
+        table["gesamt"] = table[self.status].sum(axis=1)
+        table.loc[TOTAL] = table.sum()
+        table.index.name = "Gemeinde"
+        hidden, shown, zeichen = self._wie_frueher(tag, table)
+        status_labels = {s: labels.STATUS_LABEL[s] for s in self.status}
+        return suppress(
+            table, self.schwelle, total_row=TOTAL, total_col="gesamt", symbol=self.zeichen,
+            hidden_elsewhere=hidden, shown_elsewhere=shown, symbol_elsewhere=zeichen,
+            titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
+            column_labels={**status_labels, "gesamt": "Zielgruppe insgesamt"})
+
+    def _wie_frueher(self, tag: pd.Timestamp, table: pd.DataFrame
+                     ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+        """Masks of the rows of ``table`` already shown, with the same numbers, in the
+        table of an earlier Stichtag (hidden, shown, shown with the symbol)."""
+        quelle = target_group.stichtag_je_gemeinde(self.ws.zielgruppe, tag)
+        hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
+        shown, zeichen = hidden.copy(), hidden.copy()
+        any_row = False
+        for frueher, pt in self._zielgruppe.items():
+            if frueher >= tag:
+                continue
+            vorher = target_group.stichtag_je_gemeinde(self.ws.zielgruppe, frueher)
+            sym = als_zeichen(pt)
+            for ags, t in quelle.items():
+                name = self._names.get(str(ags))
+                if (name is None or name not in pt.mask.index or vorher.get(ags) != t
+                        or not (pt.internal_unsuppressed.loc[name] == table.loc[name]).all()):
+                    continue
+                hidden.loc[name] |= pt.mask.loc[name, table.columns].astype(bool)
+                shown.loc[name] |= ~pt.mask.loc[name, table.columns].astype(bool)
+                zeichen.loc[name] |= sym.loc[name, table.columns]
+                any_row = True
+        if not any_row:
+            return None, None, None
+        return hidden, shown & ~hidden, zeichen
 
     def _stichtag_von(self, tag: Any) -> pd.Timestamp | None:
         """The data Stichtag used for ``tag`` (latest on or before it), or None."""
@@ -216,8 +267,10 @@ class Publication:
         grand.loc[TOTAL, "gesamt"] = True
         hidden = grand & bool(zg.mask.loc[TOTAL, "gesamt"]) if same else None
         shown = grand & (not bool(zg.mask.loc[TOTAL, "gesamt"])) if same else None
+        zeichen = grand & bool(als_zeichen(zg).loc[TOTAL, "gesamt"]) if same else None
         return suppress(table, self.schwelle, total_row=TOTAL, total_col="gesamt",
                         symbol=self.zeichen, hidden_elsewhere=hidden, shown_elsewhere=shown,
+                        symbol_elsewhere=zeichen,
                         titel="Zielgruppe nach Altersgruppe und Geschlecht",
                         column_labels={**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"})
 
@@ -270,7 +323,7 @@ class Publication:
                   for s in self.status}
         shares["reichweite"] = ["klient_innen", "zielgruppe"]
         total = REPORT_TOTAL if REPORT_TOTAL in raw.index else None
-        hidden, shown = zg_cells(zg.mask), zg_cells(~zg.mask)
+        hidden, shown, zeichen = zg_cells(zg.mask), zg_cells(~zg.mask), zg_cells(als_zeichen(zg))
         # clients in the reach table equal to the active cases of "Fallzahlen" (every case
         # in the target group) are the same number: same mask
         fall = self.bericht.published(self.schwelle).get("Fallzahlen")
@@ -280,9 +333,12 @@ class Publication:
             fmask = fall.mask["aktiv"].reindex(raw.index).fillna(False).astype(bool)
             hidden.loc[same, "klient_innen"] = fmask[same]
             shown.loc[same, "klient_innen"] = ~fmask[same]
+            fzeichen = als_zeichen(fall)["aktiv"].reindex(raw.index).fillna(False)
+            zeichen.loc[same, "klient_innen"] = fzeichen[same].astype(bool)
         return suppress(raw, self.schwelle, count_cols=list(base.count_cols),
                         total_row=total, row_groups=groups, share_cols=shares,
                         symbol=self.zeichen, hidden_elsewhere=hidden, shown_elsewhere=shown,
+                        symbol_elsewhere=zeichen,
                         upper_elsewhere=self._klienten_hoechstens(raw, fall),
                         upper_sums_elsewhere=self._klienten_summe_hoechstens(raw, fall),
                         titel=base.titel, column_labels=base.column_labels)
@@ -383,17 +439,20 @@ class Publication:
         zaehl = self.ws.programm["zaehlung"]
         faq_status = list(zaehl["status"])
         faq_ages = (int(zaehl["alter_min"]), int(zaehl["alter_max"]))
+        ohne_zaehlung = self._stichtag_von(self.ws.stichtag)
         keys, values, hidden = [], [], []
         for _, r in bemessung.iterrows():
             kreis = r["ebene"] == EBENE_KREIS
             ags = "" if kreis else str(r["ags"])
             keys.append(KREIS if kreis else ags)
+            # a Gemeinde without any count has 0 persons and no Stichtag: the 0 the
+            # target-group table shows for it at the analysis Stichtag
             faq = self._combination(r["faq_personen"], ags,
-                                    self._stichtag_von(r.get("faq_stichtag")),
+                                    self._stichtag_von(r.get("faq_stichtag")) or ohne_zaehlung,
                                     faq_status, faq_ages, [] if ags else subsets)
             fz = self._combination(r["fallzahl_personen"], ags,
-                                   self._stichtag_von(r.get("stichtag")), None, None,
-                                   [] if ags else subsets)
+                                   self._stichtag_von(r.get("stichtag")) or ohne_zaehlung,
+                                   None, None, [] if ags else subsets)
             values.append([round(float(r["faq_personen"])), round(float(r["fallzahl_personen"]))])
             hidden.append([faq is None or not is_determined(*faq),
                            fz is None or not is_determined(*fz)])
@@ -539,5 +598,5 @@ def bedarfsquoten(result: Any) -> pd.DataFrame:
                            float(a["bedarf"].get("konfidenz", 0.95)))
 
 
-__all__ = ["KREIS", "TOTAL", "Publication", "bedarfsquoten", "fuer", "table_from_mask",
-           "zaehlt_personen"]
+__all__ = ["KREIS", "TOTAL", "Publication", "als_zeichen", "bedarfsquoten", "fuer",
+           "table_from_mask", "zaehlt_personen"]

@@ -137,6 +137,31 @@ def _loesung(a: np.ndarray, u: np.ndarray, chosen: np.ndarray, optimal: bool) ->
                    nicht_abdeckbar=(u > BEDARF_EPS) & ~a.any(axis=1), optimal=bool(optimal))
 
 
+def _greedy_optimal(a_red: np.ndarray, u_red: np.ndarray, p: int) -> np.ndarray | None:
+    """The greedy MCLP choice when it is provably optimal, else None.
+
+    Greedy adds the candidate covering the most still-uncovered need, p times.
+    It is optimal when it covers all coverable need, or when it reaches the
+    upper bound "sum of the p largest single coverages" (coverage is
+    submodular, so no p sites cover more); for p = 1 it is exact. Then the
+    solver is not needed (most Handlungsfelder at p >= 3 in the benchmark).
+    """
+    uncovered = np.ones(len(u_red), dtype=bool)
+    chosen: list[int] = []
+    for _ in range(p):
+        gain = a_red[uncovered].T.astype(np.float64) @ u_red[uncovered]
+        j = int(np.argmax(gain))
+        if gain[j] <= BEDARF_EPS:
+            break
+        chosen.append(j)
+        uncovered &= ~a_red[:, j]
+    got = float(u_red[~uncovered].sum())
+    single = np.sort(a_red.T.astype(np.float64) @ u_red)[::-1]
+    bound = min(float(u_red.sum()), float(single[:p].sum()))
+    tol = 1e-9 * max(1.0, bound)
+    return np.array(chosen, dtype=int) if p == 1 or got >= bound - tol else None
+
+
 def _spopt_cost(a_red: np.ndarray) -> np.ndarray:
     """A cost matrix for spopt's ``from_cost_matrix``: 0 in reach, 2 out of reach (radius 1)."""
     return np.where(a_red, 0.0, 2.0)
@@ -170,19 +195,74 @@ def mclp(a: np.ndarray, u: np.ndarray, p: int, cost: np.ndarray | None = None,
     >>> mclp(a, np.array([5.0, 1.0, 3.0]), 1).auswahl.tolist()
     [0]
     """
+    return mclp_reihe(a, u, [p], cost, zeitlimit)[int(p)]
+
+
+def mclp_reihe(a: np.ndarray, u: np.ndarray, ps: Sequence[int],
+               cost: np.ndarray | None = None, zeitlimit: float = ZEITLIMIT
+               ) -> dict[int, Loesung]:
+    """:func:`mclp` for several numbers of sites at once (e.g. p = 1..5).
+
+    The problem is reduced once; a p whose greedy choice is provably optimal
+    needs no solver (:func:`_greedy_optimal`); the others share one spopt
+    model whose constraint "sum of sites = p" gets the next p before each
+    solve (building the model costs more than solving it).
+
+    Parameters
+    ----------
+    a, u, cost, zeitlimit
+        As in :func:`mclp`.
+    ps : sequence of int
+        Numbers of sites (each >= 1).
+
+    Returns
+    -------
+    dict
+        p -> :class:`Loesung`.
+
+    Examples
+    --------
+    >>> a = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=bool)
+    >>> r = mclp_reihe(a, np.array([4.0, 1.0, 1.0, 4.0]), [1, 2])
+    >>> r[1].zielwert, sorted(r[2].auswahl.tolist()), r[2].zielwert
+    (5.0, [0, 2], 10.0)
+    """
     a = np.asarray(a, dtype=bool)
     u = np.asarray(u, dtype=np.float64)
-    if p < 1:
+    if any(int(p) < 1 for p in ps):
         raise ValueError("p must be at least 1")
     cost = np.zeros(a.shape) if cost is None else np.asarray(cost, dtype=np.float64)
     a_red, u_red, _, cols = _reduce(a, u, cost)
-    if cols.size <= p:
-        return _loesung(a, u, cols, True)
-    from spopt.locate import MCLP
+    out: dict[int, Loesung] = {}
+    model = constraint = None
+    for p in sorted({int(p) for p in ps}):
+        if cols.size <= p:
+            out[p] = _loesung(a, u, cols, True)
+            continue
+        greedy = _greedy_optimal(a_red, u_red, p)
+        if greedy is not None:
+            out[p] = _loesung(a, u, cols[greedy], True)
+            continue
+        if model is None:
+            from spopt.locate import MCLP
 
-    model = MCLP.from_cost_matrix(_spopt_cost(a_red), u_red, 1.0, p_facilities=int(p))
-    chosen, optimal = _solve(model, zeitlimit)
-    return _loesung(a, u, cols[chosen], optimal)
+            model = MCLP.from_cost_matrix(_spopt_cost(a_red), u_red, 1.0, p_facilities=p)
+            constraint = _anzahl_bedingung(model)
+        else:
+            constraint.constant = -float(p)
+        chosen, optimal = _solve(model, zeitlimit)
+        out[p] = _loesung(a, u, cols[chosen], optimal)
+    return out
+
+
+def _anzahl_bedingung(model: Any) -> Any:
+    """The constraint "sum of the site variables = p" of a spopt MCLP model."""
+    sites = {v.name for v in model.fac_vars}
+    cons = model.problem.constraints  # PuLP >= 3.3: call for the list; before: a dict
+    for c in cons() if callable(cons) else cons.values():
+        if {v.name for v in c.keys()} == sites and all(x == 1 for x in c.values()):
+            return c
+    raise RuntimeError("spopt MCLP: constraint on the number of sites not found")
 
 
 def lscp(a: np.ndarray, u: np.ndarray, cost: np.ndarray | None = None,

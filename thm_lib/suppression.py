@@ -432,27 +432,37 @@ def _hide_elsewhere(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarra
     return False
 
 
+def _null_space(lines: list[_Line], unknown: np.ndarray) -> np.ndarray | None:
+    """Rows spanning the null space of the line equations over the ``unknown`` cells.
+
+    None when no line touches an unknown cell (nothing ties them together).
+    """
+    pos = {int(k): n for n, k in enumerate(unknown)}
+    eq = []
+    for line in lines:
+        r = np.zeros(len(unknown))
+        for k in line.members:
+            if k in pos:
+                r[pos[k]] = -1.0 if k == line.total else 1.0
+        if r.any():
+            eq.append(r)
+    if not eq:
+        return None
+    a = np.vstack(eq)
+    _, sv, vh = np.linalg.svd(a)
+    tol = max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0.0) * 10
+    return vh[int((sv > tol).sum()):]
+
+
 def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) -> list[int]:
     """Hidden cells whose value the full equation system fixes (exact audit)."""
     unknown = np.flatnonzero(hidden | unknown_na)
     if len(unknown) == 0:
         return []
-    col_of = {k: n for n, k in enumerate(unknown)}
-    rows = []
-    for line in lines:
-        r = np.zeros(len(unknown))
-        for k in line.members:
-            if k in col_of:
-                r[col_of[k]] = -1.0 if k == line.total else 1.0
-        if r.any():
-            rows.append(r)
-    if not rows:
+    null = _null_space(lines, unknown)
+    if null is None:
         return []
-    a = np.vstack(rows)
-    _, s, vh = np.linalg.svd(a)
-    tol = max(a.shape) * np.finfo(float).eps * (s[0] if len(s) else 0.0) * 10
-    rank = int((s > tol).sum())
-    null = vh[rank:].T  # columns span the null space
+    null = null.T  # columns span the null space
     fixed = np.abs(null).max(axis=1) < 1e-9 if null.shape[1] else np.ones(len(unknown), bool)
     return [int(unknown[n]) for n in np.flatnonzero(fixed) if hidden[unknown[n]]]
 
@@ -530,15 +540,21 @@ def _bounded_violations(ranges: dict[int, tuple[float, float]], primary: np.ndar
 def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
                      primary: np.ndarray, unknown_na: np.ndarray, fixed: np.ndarray,
                      t: int, upper: np.ndarray | None = None,
-                     groups: Sequence[tuple[Sequence[int], float]] = ()) -> list[int]:
+                     groups: Sequence[tuple[Sequence[int], float]] = (),
+                     keep_label: np.ndarray | None = None) -> list[int]:
     """Hide more cells until every hidden cell's range keeps the protection rule.
 
     Takes the narrowest offending cell and tries the visible non-zero cells
     from the smallest up: the first whose hiding widens that cell's range is
     hidden. If none does alone, the smallest visible cell of its own lines is
-    hidden, as in the line step. Returns the cells still
-    offending when nothing is left to hide.
+    hidden, as in the line step. When no visible cell is left, a small cell
+    is shown with the symbol instead of ``"<t"`` (:func:`_relabel`; not one
+    that ``keep_label`` marks as shown ``"<t"`` in another table). Returns
+    the cells still offending when nothing is left to do.
     """
+    if keep_label is None:
+        keep_label = np.zeros(v.size, dtype=bool)
+
     def args() -> tuple:
         return lines, v, hidden, primary, unknown_na, t, upper, groups
 
@@ -551,6 +567,8 @@ def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
         width = ranges[k][1] - ranges[k][0]
         visible = [int(c) for c in np.flatnonzero(~hidden & ~unknown_na & (v > 0) & ~fixed)]
         if not visible:
+            if _relabel(k, lines, v, hidden, primary & ~keep_label, primary, args):
+                continue
             return bad
         visible.sort(key=lambda c: (v[c], c))
         chosen = None
@@ -568,6 +586,54 @@ def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
     return _bounded_violations(_bounded_ranges(*args()), primary, t)
 
 
+def _relabel(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
+             relabelable: np.ndarray, primary: np.ndarray, args: Any) -> bool:
+    """Show a hidden small cell with the symbol instead of ``"<t"`` to free cell ``k``.
+
+    When the small cells of a line are pinned by their small total (three
+    ``"<5"`` summing to a ``"<5"``), no further hidden cell helps: the upper
+    bound itself is the problem. Dropping it from one cell keeps every number
+    hidden and only withholds "small". Tried in this order: the totals of
+    ``k``'s lines, other totals (e.g. the grand total that bounds the column
+    totals), the other cells of ``k``'s lines, the rest; larger first. When no
+    single cell frees ``k``, a pair of the first ten, else cells one after
+    another in that order until it is free. Returns True when ``k`` is free and every
+    relabelled cell keeps the rule.
+    """
+    own = {m for line in lines if k in line.members for m in line.members}
+    own_totals = {line.total for line in lines if k in line.members}
+    totals = {line.total for line in lines}
+    cands = [int(c) for c in np.flatnonzero(hidden & relabelable)]
+    cands.sort(key=lambda c: (c not in own_totals, c not in totals, c not in own, -v[c], c))
+    t = args()[5]
+
+    def frees(cells: list[int]) -> bool:
+        trial = _bounded_ranges(*args(), only=sorted({k, *cells}))
+        return not _bounded_violations(trial, primary, t)
+
+    for c in cands:
+        primary[c] = False
+        if frees([c]):
+            return True
+        primary[c] = True
+    # equal small numbers bound each other (a column total equal to the grand total):
+    # a pair of the first candidates, else one after another until k is free
+    for i, c1 in enumerate(cands[:10]):
+        for c2 in cands[i + 1:10]:
+            primary[[c1, c2]] = False
+            if frees([c1, c2]):
+                return True
+            primary[[c1, c2]] = True
+    done: list[int] = []
+    for c in cands:
+        primary[c] = False
+        done.append(c)
+        if frees(done):
+            return True
+    primary[done] = True
+    return False
+
+
 def suppress(table: pd.DataFrame, threshold: int | None = None, *,
              count_cols: Sequence[str] | None = None,
              total_row: Hashable | None = None, total_col: str | None = None,
@@ -577,6 +643,7 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
              titel: str | None = None, column_labels: Mapping[str, str] | None = None,
              symbol: str | None = None, hidden_elsewhere: pd.DataFrame | None = None,
              shown_elsewhere: pd.DataFrame | None = None,
+             symbol_elsewhere: pd.DataFrame | None = None,
              upper_elsewhere: pd.DataFrame | None = None,
              upper_sums_elsewhere: Sequence[tuple[Sequence[tuple[Hashable, str]], float]]
              = ()) -> PublishedTable:
@@ -623,6 +690,10 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         same mask here. Cells hidden elsewhere start hidden; cells shown
         elsewhere are never chosen for secondary suppression (hiding a number
         the reader has anyway protects nothing).
+    symbol_elsewhere : pandas.DataFrame of bool, optional
+        Cells hidden elsewhere that the other table shows with the symbol
+        although they are small (see the bounded check): the same here, so
+        no table gives their ``"<t"`` bound away.
     upper_elsewhere : pandas.DataFrame of float, optional
         Upper bounds of cells that another published table tells a reader (by
         index and column label; NaN or missing = none), e.g. clients of a
@@ -643,7 +714,10 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
     >>> t = pd.DataFrame({"a": [3, 6], "b": [10, 8]}, index=["x", "y"])
     >>> suppress(add_totals(t, total_row="Summe", total_col="ges"), 5,
     ...          total_row="Summe", total_col="ges").published.loc["x"].tolist()
-    ['<5', '.', 13]
+    ['<5', '.', '.']
+
+    The row total 13 is hidden too: with it shown, the rectangle of hidden
+    cells would tie 10, 6 and 8 to four values each (see ``docs/datenschutz.md``).
     """
     t = _threshold(threshold)
     sym = default_symbol() if symbol is None else str(symbol)
@@ -683,6 +757,8 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         return aligned.to_numpy(dtype=bool).ravel()
 
     hidden |= flat(hidden_elsewhere) & ~unknown_na
+    as_symbol = flat(symbol_elsewhere) & hidden
+    primary &= ~as_symbol
     fixed |= flat(shown_elsewhere) & ~hidden
 
     lines = _lines(rows, cols, total_row, total_col, row_sums, col_sums, row_groups)
@@ -726,7 +802,10 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
     nc_ = len(cols)
     groups = [([rows.index(r) * nc_ + cols.index(c) for r, c in cells], float(bound))
               for cells, bound in upper_sums_elsewhere]
-    left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, upper, groups)
+    # a cell another table shows as "<t" keeps that bound whatever this table shows
+    keep_label = flat(hidden_elsewhere) & primary
+    left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, upper, groups,
+                            keep_label)
     unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
                       for k in left)
 
@@ -797,8 +876,12 @@ def is_determined(table: PublishedTable, coefficients: Mapping[tuple[Hashable, s
     --------
     >>> t = suppress(pd.DataFrame({"a": [3, 6], "b": [10, 8], "s": [13, 14]},
     ...                           index=["x", "y"]), 5, total_col="s", col_sums=False)
-    >>> is_determined(t, {("x", "a"): 1, ("x", "b"): 1}), is_determined(t, {("x", "a"): 1})
-    (True, False)
+    >>> t.published.loc["x"].tolist()
+    ['<5', '.', '.']
+    >>> is_determined(t, {("x", "a"): 1, ("x", "b"): 1, ("x", "s"): -1})
+    True
+    >>> is_determined(t, {("x", "a"): 1}), is_determined(t, {("y", "a"): 1})
+    (False, True)
     """
     if not table.structure:
         raise ValueError("table was not built by suppress(): its equations are unknown")
@@ -819,20 +902,8 @@ def is_determined(table: PublishedTable, coefficients: Mapping[tuple[Hashable, s
         return True
     lines = _lines(rows, cols, st["total_row"], st["total_col"], st["row_sums"],
                    st["col_sums"], st["row_groups"])
-    pos = {k: n for n, k in enumerate(unknown)}
-    eq = []
-    for line in lines:
-        r = np.zeros(len(unknown))
-        for k in line.members:
-            if k in pos:
-                r[pos[k]] = -1.0 if k == line.total else 1.0
-        if r.any():
-            eq.append(r)
-    if not eq:
+    null = _null_space(lines, unknown)
+    if null is None:
         return False
-    a = np.vstack(eq)
-    _, sv, vh = np.linalg.svd(a)
-    tol = max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0.0) * 10
-    null = vh[int((sv > tol).sum()):]
     scale = max(1.0, float(np.abs(cu).max()))
     return bool(np.all(np.abs(null @ cu) < 1e-9 * scale))
