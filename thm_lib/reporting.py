@@ -462,6 +462,7 @@ class Report:
         shares["reichweite"] = ["klient_innen", "zielgruppe"]
         pub_clients = suppress(
             clients, threshold, total_row=total, row_sums=False, symbol=self.zeichen,
+            at_most=[(c, "aktiv") for c in ("neu", "abgeschlossen") if c in clients],
             titel=f"Klient*innen im Zeitraum {self.period.label}", column_labels=labels)
         pub_reach = suppress(
             reach, threshold, count_cols=[c for g, t in groups for c in [*g, t]],

@@ -477,9 +477,10 @@ def _bounded_ranges(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
     The reader's model: every line is an equation, shown cells are known, a
     ``"<t"`` cell lies in 1..t-1, a ``"."`` cell and an unknown (NA) cell are
     >= 0 and at most ``upper`` (a bound known from another table, NaN = none);
-    each group of cells sums to at most its bound. Solved per cell (minimum
-    and maximum) with scipy's ``milp``; a cell without an integer solution is
-    left out (the shown counts are inconsistent, not a leak).
+    each group of cells sums (with its signs, default +1) to at most its
+    bound. Solved per cell (minimum and maximum) with scipy's ``milp``; a cell
+    without an integer solution is left out (the shown counts are
+    inconsistent, not a leak).
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -507,8 +508,8 @@ def _bounded_ranges(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
 
     eq, eq_rhs = matrix([(line.members, [-1.0 if k == line.total else 1.0
                                          for k in line.members], 0.0) for line in lines])
-    ineq, ineq_hi = matrix([(cells, [1.0] * len(cells), float(bound))
-                            for cells, bound in groups])
+    ineq, ineq_hi = matrix([(g[0], g[2] if len(g) > 2 else [1.0] * len(g[0]), float(g[1]))
+                            for g in groups])
     lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
     hi = np.array([t - 1.0 if primary[k] else float(GROSS) for k in unknown])
     if upper is not None:
@@ -646,7 +647,7 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
              symbol_elsewhere: pd.DataFrame | None = None,
              upper_elsewhere: pd.DataFrame | None = None,
              upper_sums_elsewhere: Sequence[tuple[Sequence[tuple[Hashable, str]], float]]
-             = ()) -> PublishedTable:
+             = (), at_most: Sequence[tuple[str, str]] = ()) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
 
     Parameters
@@ -704,6 +705,11 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         from another table, e.g. the clients of the Gemeinden whose active
         cases are hidden are at most the hidden active cases' sum (total minus
         the shown ones).
+
+    at_most : sequence of (column, column), optional
+        Column pairs ``(a, b)`` with ``a <= b`` in every row, known to every
+        reader by definition (new and closed cases are at most the active
+        ones). The bounded check uses them like the audit does.
 
     Returns
     -------
@@ -800,8 +806,11 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         upper = upper_elsewhere.reindex(index=table.index, columns=cols).apply(
             pd.to_numeric, errors="coerce").to_numpy(dtype=float).ravel()
     nc_ = len(cols)
-    groups = [([rows.index(r) * nc_ + cols.index(c) for r, c in cells], float(bound))
-              for cells, bound in upper_sums_elsewhere]
+    groups: list[tuple] = [([rows.index(r) * nc_ + cols.index(c) for r, c in cells],
+                            float(bound)) for cells, bound in upper_sums_elsewhere]
+    for a, b in at_most:  # a <= b in every row: x_a - x_b <= 0
+        groups += [([i * nc_ + cols.index(a), i * nc_ + cols.index(b)], 0.0, [1.0, -1.0])
+                   for i in range(len(rows))]
     # a cell another table shows as "<t" keeps that bound whatever this table shows
     keep_label = flat(hidden_elsewhere) & primary
     left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, upper, groups,
