@@ -29,7 +29,7 @@ and decides what may be shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -53,6 +53,9 @@ TOTAL = "Insgesamt"
 """Total row of the Kreis tables (Gemeinde × status)."""
 KREIS = "__kreis__"
 """Row key of the whole Kreis in the staffing and key-figure tables."""
+
+_FALL = "_fall_"
+"""Prefix of the "Fallzahlen" columns joined into the reach table's check (not published)."""
 
 _ATTR = "_thm_publication"
 """Attribute of the Workspace object holding its layer (not a dataclass field, so
@@ -116,6 +119,22 @@ def table_from_mask(values: pd.DataFrame, mask: pd.DataFrame, threshold: int, sy
                           mask=mask.astype(bool), reason=reason, threshold=threshold,
                           count_cols=tuple(values.columns), share_cols=(), titel=titel,
                           column_labels=column_labels, symbol=symbol)
+
+
+def ohne_spalten(table: PublishedTable, cols: list[str]) -> PublishedTable:
+    """``table`` without the columns ``cols`` (cells that only took part in its check)."""
+    if not cols:
+        return table
+    keep = [c for c in table.published.columns if c not in cols]
+    structure = dict(table.structure)
+    out = replace(table, published=table.published[keep], mask=table.mask[keep],
+                  reason=table.reason[keep],
+                  internal_unsuppressed=table.internal_unsuppressed[keep],
+                  count_cols=tuple(c for c in table.count_cols if c not in cols),
+                  structure=structure)
+    out.published.attrs = dict(table.published.attrs)
+    out.internal_unsuppressed.attrs = dict(table.internal_unsuppressed.attrs)
+    return out
 
 
 def als_zeichen(table: PublishedTable) -> pd.DataFrame:
@@ -335,13 +354,28 @@ class Publication:
             shown.loc[same, "klient_innen"] = ~fmask[same]
             fzeichen = als_zeichen(fall)["aktiv"].reindex(raw.index).fillna(False)
             zeichen.loc[same, "klient_innen"] = fzeichen[same].astype(bool)
-        return suppress(raw, self.schwelle, count_cols=list(base.count_cols),
-                        total_row=total, row_groups=groups, share_cols=shares,
-                        symbol=self.zeichen, hidden_elsewhere=hidden, shown_elsewhere=shown,
-                        symbol_elsewhere=zeichen,
-                        upper_elsewhere=self._klienten_hoechstens(raw, fall),
-                        upper_sums_elsewhere=self._klienten_summe_hoechstens(raw, fall),
-                        titel=base.titel, column_labels=base.column_labels)
+        # the active, new and closed cases of "Fallzahlen" join the check as given cells
+        # (their masks are published already): shown clients must not narrow them either,
+        # since clients <= active cases in every row
+        joint, at_most = raw.copy(), []
+        if fall is not None and "aktiv" in fall.mask and "klient_innen" in raw:
+            for c in [c for c in ("neu", "aktiv", "abgeschlossen") if c in fall.mask]:
+                col = f"{_FALL}{c}"
+                joint[col] = fall.internal_unsuppressed[c].reindex(raw.index)
+                fm = fall.mask[c].reindex(raw.index).fillna(False).astype(bool)
+                hidden[col], shown[col] = fm, ~fm
+                zeichen[col] = als_zeichen(fall)[c].reindex(raw.index).fillna(False)
+            at_most = [(f"{_FALL}{c}", f"{_FALL}aktiv") for c in ("neu", "abgeschlossen")
+                       if f"{_FALL}{c}" in joint] + [("klient_innen", f"{_FALL}aktiv")]
+        extra = [c for c in joint.columns if c.startswith(_FALL)]
+        table = suppress(joint, self.schwelle, count_cols=[*base.count_cols, *extra],
+                         total_row=total, row_groups=groups, share_cols=shares,
+                         symbol=self.zeichen, hidden_elsewhere=hidden, shown_elsewhere=shown,
+                         symbol_elsewhere=zeichen, at_most=at_most,
+                         upper_elsewhere=self._klienten_hoechstens(raw, fall),
+                         upper_sums_elsewhere=self._klienten_summe_hoechstens(raw, fall),
+                         titel=base.titel, column_labels=base.column_labels)
+        return ohne_spalten(table, extra)
 
     def _klienten_hoechstens(self, raw: pd.DataFrame, fall: PublishedTable | None
                              ) -> pd.DataFrame | None:
