@@ -45,14 +45,24 @@ sys.path.insert(0, str(ROOT))
 from thm_lib.apps import server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "about:", "blob:")
 TIMEOUT_MS = 180_000
 
-BARE_CODE = ("import ipywidgets as widgets\n"
-             "from thm_lib.apps import angebotsfinder, common, stellen, uebersicht\n\n"
-             "widgets.Label('bereit').add_class('thm-bare')")
+BARE_CODE = (
+    "import ipywidgets as widgets\n"
+    "from thm_lib.apps import angebotsfinder, common, stellen, uebersicht\n\n"
+    "widgets.Label('bereit').add_class('thm-bare')"
+)
 
 APPS = {
     # notebook: selector that marks the complete first render
@@ -70,20 +80,35 @@ def free_port() -> int:
 
 
 def write_bare(folder: Path) -> None:
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "bare",
-                     "metadata": {}, "outputs": [], "source": BARE_CODE}],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                      "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "bare",
+                "metadata": {},
+                "outputs": [],
+                "source": BARE_CODE,
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (folder / "bare.ipynb").write_text(json.dumps(nb), encoding="utf-8")
 
 
-def start(folder: Path, preheat: bool, cap: int | None = None
-          ) -> tuple[subprocess.Popen, int]:
+def start(folder: Path, preheat: bool, cap: int | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    proc = subprocess.Popen(server.voila_command(port, folder, preheat=preheat, kernel_cap=cap),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-                            env=server.voila_env(dict(os.environ)))
+    proc = subprocess.Popen(
+        server.voila_command(port, folder, preheat=preheat, kernel_cap=cap),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=server.voila_env(dict(os.environ)),
+    )
     if not server.wait_for_port(port, proc):
         proc.kill()
         raise SystemExit("Voilà did not start")
@@ -92,8 +117,7 @@ def start(folder: Path, preheat: bool, cap: int | None = None
 
 def new_page(browser):
     ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL)
-              else r.abort())
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL) else r.abort())
     return ctx, ctx.new_page()
 
 
@@ -105,7 +129,8 @@ def first_render(browser, port: int, notebook: str) -> float:
         page.wait_for_selector(APPS[notebook], timeout=TIMEOUT_MS)
         if notebook == "uebersicht.ipynb":
             page.frame_locator("iframe.thm-karte-frame").locator(
-                "path.leaflet-interactive").first.wait_for(timeout=TIMEOUT_MS)
+                "path.leaflet-interactive"
+            ).first.wait_for(timeout=TIMEOUT_MS)
         return time.perf_counter() - t0
     finally:
         ctx.close()
@@ -114,7 +139,9 @@ def first_render(browser, port: int, notebook: str) -> float:
 def _wait_text(page, selector: str, old: str) -> None:
     page.wait_for_function(
         "([s, o]) => { const e = document.querySelector(s); return e && e.innerText !== o; }",
-        arg=[selector, old], timeout=30_000)
+        arg=[selector, old],
+        timeout=30_000,
+    )
 
 
 def latency(browser, port: int, notebook: str, changes: int) -> list[float]:
@@ -145,9 +172,10 @@ def latency(browser, port: int, notebook: str, changes: int) -> list[float]:
             else:
                 page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
             _wait_text(page, target, old)
-            if notebook == "uebersicht.ipynb":   # the map is the last output updated
+            if notebook == "uebersicht.ipynb":  # the map is the last output updated
                 page.frame_locator(f"iframe[data-auswahl='{keys[i % 2]}']").locator(
-                    "path.leaflet-interactive").first.wait_for(timeout=30_000)
+                    "path.leaflet-interactive"
+                ).first.wait_for(timeout=30_000)
             out.append(time.perf_counter() - t0)
         return out
     finally:
@@ -188,7 +216,7 @@ def memory_mb(procs) -> list[tuple[float, float]]:
 
 
 def close(page) -> None:
-    page.close(run_before_unload=True)   # like closing the tab: the kernel ends
+    page.close(run_before_unload=True)  # like closing the tab: the kernel ends
 
 
 def wait_no_kernels(proc: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -197,15 +225,19 @@ def wait_no_kernels(proc: subprocess.Popen, timeout: float = 60.0) -> None:
         time.sleep(0.2)
 
 
-def memory_per_kernel(browser, proc: subprocess.Popen, port: int, notebook: str, k: int
-                      ) -> list[tuple[float, float]]:
+def memory_per_kernel(
+    browser, proc: subprocess.Popen, port: int, notebook: str, k: int
+) -> list[tuple[float, float]]:
     """Open ``k`` pages of ``notebook`` at once; (RSS, USS) of each of their kernels."""
     wait_no_kernels(proc)
     pages = []
     for _ in range(k):
         ctx, page = new_page(browser)
-        page.goto(f"http://127.0.0.1:{port}/voila/render/{notebook}", wait_until="commit",
-                  timeout=TIMEOUT_MS)
+        page.goto(
+            f"http://127.0.0.1:{port}/voila/render/{notebook}",
+            wait_until="commit",
+            timeout=TIMEOUT_MS,
+        )
         pages.append((ctx, page))
     for _, page in pages:
         page.wait_for_selector(APPS[notebook], timeout=TIMEOUT_MS)
@@ -226,7 +258,7 @@ def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) 
     for _ in range(viewers):
         ctx, page = new_page(browser)
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
-        pages.append([ctx, page, None, None])   # context, page, usable at, closed
+        pages.append([ctx, page, None, None])  # context, page, usable at, closed
     peak_kernels, peak_mb = 0, 0.0
     deadline = time.monotonic() + 30 * 60
     while any(v[3] is None for v in pages) and time.monotonic() < deadline:
@@ -250,26 +282,42 @@ def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) 
                 v[3] = now - t0
         time.sleep(0.25)
     usable = [v[2] for v in pages if v[2] is not None]
-    return {"viewers": viewers, "usable": len(usable), "median": statistics.median(usable),
-            "p95": p95(usable) if len(usable) > 1 else usable[0], "max": max(usable),
-            "peak_kernels": peak_kernels, "peak_mb": peak_mb}
+    return {
+        "viewers": viewers,
+        "usable": len(usable),
+        "median": statistics.median(usable),
+        "p95": p95(usable) if len(usable) > 1 else usable[0],
+        "max": max(usable),
+        "peak_kernels": peak_kernels,
+        "peak_mb": peak_mb,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--changes", type=int, default=20)
-    parser.add_argument("--preheat", action="store_true",
-                        help="start both servers with --preheat_kernel=True")
-    parser.add_argument("--speicher", type=int, default=0, metavar="K",
-                        help="memory of K kernels per app (0: skip)")
-    parser.add_argument("--last", type=int, default=0, metavar="N",
-                        help="N viewers open the Übersicht at once (0: skip)")
+    parser.add_argument(
+        "--preheat", action="store_true", help="start both servers with --preheat_kernel=True"
+    )
+    parser.add_argument(
+        "--speicher", type=int, default=0, metavar="K", help="memory of K kernels per app (0: skip)"
+    )
+    parser.add_argument(
+        "--last",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N viewers open the Übersicht at once (0: skip)",
+    )
     parser.add_argument("--cap", type=int, default=None, help="kernel cap for --last")
-    parser.add_argument("--verweilen", type=float, default=5.0,
-                        help="seconds a viewer stays once the page is usable (--last)")
-    parser.add_argument("--ohne-zeiten", action="store_true",
-                        help="skip first render and latency")
+    parser.add_argument(
+        "--verweilen",
+        type=float,
+        default=5.0,
+        help="seconds a viewer stays once the page is usable (--last)",
+    )
+    parser.add_argument("--ohne-zeiten", action="store_true", help="skip first render and latency")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -280,24 +328,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_bare(Path(tmp))
         bare_proc, bare_port = start(Path(tmp), args.preheat)
-        app_proc, app_port = start(server.NOTEBOOKS, args.preheat,
-                                   args.cap if args.last else None)
+        app_proc, app_port = start(server.NOTEBOOKS, args.preheat, args.cap if args.last else None)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 if not args.ohne_zeiten:
-                    first_render(browser, bare_port, "bare.ipynb")   # warm-up (disk caches)
+                    first_render(browser, bare_port, "bare.ipynb")  # warm-up (disk caches)
                     render = {nb: [] for nb in APPS}
-                    for _ in range(args.runs):      # interleaved: same conditions for all
+                    for _ in range(args.runs):  # interleaved: same conditions for all
                         for nb in APPS:
                             port = bare_port if nb == "bare.ipynb" else app_port
                             render[nb].append(first_render(browser, port, nb))
-                    lat = {nb: latency(browser, app_port, nb, args.changes)
-                           for nb in APPS if nb != "bare.ipynb"}
+                    lat = {
+                        nb: latency(browser, app_port, nb, args.changes)
+                        for nb in APPS
+                        if nb != "bare.ipynb"
+                    }
                 if args.speicher:
                     for nb in APPS:
-                        proc, port = ((bare_proc, bare_port) if nb == "bare.ipynb"
-                                      else (app_proc, app_port))
+                        proc, port = (
+                            (bare_proc, bare_port) if nb == "bare.ipynb" else (app_proc, app_port)
+                        )
                         mem[nb] = memory_per_kernel(browser, proc, port, nb, args.speicher)
                 if args.last:
                     result_load = load(browser, app_proc, app_port, args.last, args.verweilen)
@@ -316,28 +367,35 @@ def main() -> None:
         print(f"{'notebook':30} {'first render median':>20} {'min-max':>14} {'× bare':>7}")
         for nb, times in render.items():
             med = statistics.median(times)
-            print(f"{nb:30} {med:>19.2f}s {min(times):>6.2f}-{max(times):<6.2f} "
-                  f"{med / bare:>7.2f}")
+            print(f"{nb:30} {med:>19.2f}s {min(times):>6.2f}-{max(times):<6.2f} {med / bare:>7.2f}")
         print(f"\nwidget change → updated output ({args.changes} changes)")
         print(f"{'notebook':30} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
         for nb, times in lat.items():
-            print(f"{nb:30} {statistics.median(times) * 1000:>10.0f} "
-                  f"{p95(times) * 1000:>8.0f} {max(times) * 1000:>8.0f}")
+            print(
+                f"{nb:30} {statistics.median(times) * 1000:>10.0f} "
+                f"{p95(times) * 1000:>8.0f} {max(times) * 1000:>8.0f}"
+            )
     if mem:
         print(f"\nmemory per kernel ({args.speicher} pages per notebook open at once)")
         print(f"{'notebook':30} {'RSS MB median':>14} {'min-max':>12} {'USS MB median':>14}")
         for nb, values in mem.items():
             rss = [r for r, _ in values]
             uss = [u for _, u in values]
-            print(f"{nb:30} {statistics.median(rss):>14.0f} "
-                  f"{min(rss):>5.0f}-{max(rss):<6.0f} {statistics.median(uss):>14.0f}")
+            print(
+                f"{nb:30} {statistics.median(rss):>14.0f} "
+                f"{min(rss):>5.0f}-{max(rss):<6.0f} {statistics.median(uss):>14.0f}"
+            )
     if result_load:
         r = result_load
-        print(f"\nload: {r['viewers']} viewers open the Übersicht at once, cap {args.cap}, "
-              f"each stays {args.verweilen:.0f} s")
-        print(f"usable {r['usable']}/{r['viewers']}; time until usable median "
-              f"{r['median']:.1f} s, p95 {r['p95']:.1f} s, max {r['max']:.1f} s; "
-              f"at most {r['peak_kernels']} kernels, {r['peak_mb']:.0f} MB kernel memory (RSS)")
+        print(
+            f"\nload: {r['viewers']} viewers open the Übersicht at once, cap {args.cap}, "
+            f"each stays {args.verweilen:.0f} s"
+        )
+        print(
+            f"usable {r['usable']}/{r['viewers']}; time until usable median "
+            f"{r['median']:.1f} s, p95 {r['p95']:.1f} s, max {r['max']:.1f} s; "
+            f"at most {r['peak_kernels']} kernels, {r['peak_mb']:.0f} MB kernel memory (RSS)"
+        )
 
 
 if __name__ == "__main__":

@@ -64,13 +64,17 @@ def main() -> None:
     assert ergebnis is not None
     files = sum(1 for p in Path(kreis_dir).rglob("*") if p.suffix in (".html", ".xlsx"))
     print(f"folder: {kreis_dir} ({files} html/xlsx files)")
-    print(f"runs: {args.runs}; median total {statistics.median(total):.2f} s "
-          f"(read {statistics.median(lesen):.2f} s, model + milp "
-          f"{statistics.median(loesen):.2f} s); min total {min(total):.2f} s")
+    print(
+        f"runs: {args.runs}; median total {statistics.median(total):.2f} s "
+        f"(read {statistics.median(lesen):.2f} s, model + milp "
+        f"{statistics.median(loesen):.2f} s); min total {min(total):.2f} s"
+    )
     print(f"peak python heap (tracemalloc) {max(peaks):.0f} MiB; peak RSS {rss:.0f} MiB")
-    print(f"cells {ergebnis.zellen}, hidden {ergebnis.verborgen} "
-          f"({ergebnis.groessen} quantities), relations {ergebnis.beziehungen}, "
-          f"findings {len(ergebnis.befunde)}, narrowest {ergebnis.engster_bereich}")
+    print(
+        f"cells {ergebnis.zellen}, hidden {ergebnis.verborgen} "
+        f"({ergebnis.groessen} quantities), relations {ergebnis.beziehungen}, "
+        f"findings {len(ergebnis.befunde)}, narrowest {ergebnis.engster_bereich}"
+    )
 
 
 if __name__ == "__main__":

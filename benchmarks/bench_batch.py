@@ -27,8 +27,10 @@ from thm_lib.batch import NOTEBOOK_DIR, NOTEBOOKS, execute, run_batch
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data_samples" / "musterkreis"
 AGS = "05899016"
-IMPORTS = ("import geopandas, folium, matplotlib.pyplot, pandas\n"
-           "from thm_lib import coverage, maps, notebook, staffing, views")
+IMPORTS = (
+    "import geopandas, folium, matplotlib.pyplot, pandas\n"
+    "from thm_lib import coverage, maps, notebook, staffing, views"
+)
 
 
 def _median_time(run, runs: int) -> float:
@@ -48,14 +50,25 @@ def floor(tmp: Path, runs: int) -> float:
     params = nbformat.v4.new_code_cell('arbeitsmappe = ""\nags = ""')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(IMPORTS)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     src = tmp / "leer.ipynb"
     nbformat.write(nb, src)
-    return _median_time(lambda: papermill.execute_notebook(
-        str(src), str(tmp / "leer_out.ipynb"), parameters={"ags": AGS}, kernel_name="python3",
-        progress_bar=False, shutdown_kernel="immediate",
-        extra_arguments=["--IPKernelApp.log_level=ERROR"]), runs)
+    return _median_time(
+        lambda: papermill.execute_notebook(
+            str(src),
+            str(tmp / "leer_out.ipynb"),
+            parameters={"ags": AGS},
+            kernel_name="python3",
+            progress_bar=False,
+            shutdown_kernel="immediate",
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        ),
+        runs,
+    )
 
 
 def own_compute(name: str, runs: int) -> float:
@@ -63,10 +76,15 @@ def own_compute(name: str, runs: int) -> float:
     from IPython.core.interactiveshell import InteractiveShell
 
     nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
-    cells = [c.source for c in nb.cells if c.cell_type == "code"
-             and "parameters" not in c.metadata.get("tags", [])]
-    params = (f"arbeitsmappe = {str(SAMPLE)!r}\nags = {AGS!r}\nstichtag = ''\n"
-              "annahmen = {}\nhandlungsfeld = 'Sprache'\nkacheln = ''")
+    cells = [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])
+    ]
+    params = (
+        f"arbeitsmappe = {str(SAMPLE)!r}\nags = {AGS!r}\nstichtag = ''\n"
+        "annahmen = {}\nhandlungsfeld = 'Sprache'\nkacheln = ''"
+    )
     import matplotlib.pyplot as plt
 
     shell = InteractiveShell.instance()
@@ -93,11 +111,17 @@ def main() -> None:
         tmp = Path(d)
         base = floor(tmp, args.runs)
         print(f"Boden (leeres Notebook mit denselben Importen): {base:.2f} s")
-        print("Notebook (eine Kommune)            papermill  eigene Rechnung  "
-              "papermill / (Boden + Rechnung)")
+        print(
+            "Notebook (eine Kommune)            papermill  eigene Rechnung  "
+            "papermill / (Boden + Rechnung)"
+        )
         for nb in NOTEBOOKS:
-            t = _median_time(lambda nb=nb: execute(nb, tmp / f"{nb}.ipynb", {
-                "arbeitsmappe": str(SAMPLE), "ags": AGS}), args.runs)
+            t = _median_time(
+                lambda nb=nb: execute(
+                    nb, tmp / f"{nb}.ipynb", {"arbeitsmappe": str(SAMPLE), "ags": AGS}
+                ),
+                args.runs,
+            )
             own = own_compute(nb, args.runs)
             print(f"  {nb:32s} {t:6.2f} s  {own:10.2f} s     {t / (base + own):.2f}")
         walls = {}
@@ -106,8 +130,10 @@ def main() -> None:
             result = run_batch(SAMPLE, tmp / f"reports{jobs}", jobs=jobs, progress=False)
             walls[jobs] = time.perf_counter() - start
             ok = sum(r.ok for r in result.results)
-            print(f"Stapellauf Musterkreis --jobs {jobs}: {walls[jobs]:.1f} s "
-                  f"({ok}/{len(result.results)} Berichte)")
+            print(
+                f"Stapellauf Musterkreis --jobs {jobs}: {walls[jobs]:.1f} s "
+                f"({ok}/{len(result.results)} Berichte)"
+            )
         print(f"Beschleunigung --jobs 2 gegenüber --jobs 1: {walls[1] / walls[2]:.2f} ×")
 
 

@@ -48,7 +48,7 @@ def _large_copy(target: Path, factor: int) -> int:
     for k in range(factor):
         for r in body:
             day, month, year = r[j].split(".")
-            writer.writerow([*r[:j], f"{day}.{month}.{int(year) - 40 - k}", *r[j + 1:]])
+            writer.writerow([*r[:j], f"{day}.{month}.{int(year) - 40 - k}", *r[j + 1 :]])
     (target / "zielgruppe.csv").write_text(out.getvalue(), encoding="utf-8-sig")
     return factor * len(body)
 
@@ -65,8 +65,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         n = _large_copy(Path(tmp) / "gross", 30)
         times = _timed(Path(tmp) / "gross", 3)
-        print(f"zielgruppe mit {n} Zeilen: median {statistics.median(times):.3f} s, "
-              f"best {min(times):.3f} s")
+        print(
+            f"zielgruppe mit {n} Zeilen: median {statistics.median(times):.3f} s, "
+            f"best {min(times):.3f} s"
+        )
 
 
 if __name__ == "__main__":

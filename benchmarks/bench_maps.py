@@ -34,8 +34,16 @@ from thm_lib.maps.interactive import CLASS_GEMEINDE, web_tolerance_m  # noqa: E4
 from thm_lib.maps.synthetic import NRW_BOUNDS, synthetic_workspace  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def sample_layer():
@@ -49,8 +57,15 @@ def sample_layer():
 
 
 def nrw_layer():
-    ws = synthetic_workspace(396, seed=7, bounds=NRW_BOUNDS, steps_per_edge=170,
-                             offers_per_field=80, fields=12, name="NRW (synthetisch)")
+    ws = synthetic_workspace(
+        396,
+        seed=7,
+        bounds=NRW_BOUNDS,
+        steps_per_edge=170,
+        offers_per_field=80,
+        fields=12,
+        name="NRW (synthetisch)",
+    )
     rng = np.random.default_rng(7)
     values = pd.Series(rng.integers(0, 400, len(ws.gebiete)), index=ws.gebiete["ags"])
     return "NRW synthetisch (396)", ws, count_measure(values)
@@ -58,16 +73,24 @@ def nrw_layer():
 
 def first_paint(browser, path: Path, n_polygons: int) -> tuple[float, float]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-        ("file:", "data:", "about:", "blob:")) else r.abort())
+    context.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(("file:", "data:", "about:", "blob:"))
+            else r.abort()
+        ),
+    )
     page = context.new_page()
     t0 = time.perf_counter()
     page.goto(path.as_uri())
     page.wait_for_function(
-        f"document.querySelectorAll('path.{CLASS_GEMEINDE}').length >= {n_polygons}")
+        f"document.querySelectorAll('path.{CLASS_GEMEINDE}').length >= {n_polygons}"
+    )
     elapsed = time.perf_counter() - t0
-    fcp = page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || "
-                        "{startTime: NaN}).startTime")
+    fcp = page.evaluate(
+        "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime"
+    )
     context.close()
     return elapsed, float(fcp) / 1000.0
 
@@ -95,17 +118,40 @@ def main() -> None:
                 p, f = first_paint(browser, path, len(ws.gebiete))
                 paints.append(p)
                 fcps.append(f)
-            rows.append((label, len(ws.gebiete), len(ws.angebote), v_before, v_after, tol,
-                         len(html.encode("utf-8")) / 1e6, statistics.median(builds),
-                         statistics.median(paints), statistics.median(fcps)))
+            rows.append(
+                (
+                    label,
+                    len(ws.gebiete),
+                    len(ws.angebote),
+                    v_before,
+                    v_after,
+                    tol,
+                    len(html.encode("utf-8")) / 1e6,
+                    statistics.median(builds),
+                    statistics.median(paints),
+                    statistics.median(fcps),
+                )
+            )
         browser.close()
 
-    head = ("Ebene", "Gemeinden", "Angebote", "Stützpunkte vorher", "nachher", "Toleranz m",
-            "HTML MB", "Aufbau s", "Polygone sichtbar s", "FCP s")
+    head = (
+        "Ebene",
+        "Gemeinden",
+        "Angebote",
+        "Stützpunkte vorher",
+        "nachher",
+        "Toleranz m",
+        "HTML MB",
+        "Aufbau s",
+        "Polygone sichtbar s",
+        "FCP s",
+    )
     print(" | ".join(head))
     for r in rows:
-        print(f"{r[0]} | {r[1]} | {r[2]} | {r[3]:,} | {r[4]:,} | {r[5]:.0f} | {r[6]:.2f} | "
-              f"{r[7]:.2f} | {r[8]:.2f} | {r[9]:.2f}")
+        print(
+            f"{r[0]} | {r[1]} | {r[2]} | {r[3]:,} | {r[4]:,} | {r[5]:.0f} | {r[6]:.2f} | "
+            f"{r[7]:.2f} | {r[8]:.2f} | {r[9]:.2f}"
+        )
 
 
 if __name__ == "__main__":

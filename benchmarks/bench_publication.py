@@ -62,10 +62,14 @@ def measure(folder: Path, label: str) -> None:
     zg = views.zielgruppe_je_gemeinde(ws)
     print(f"{label}: {len(ws.gebiete)} Gemeinden")
     print(f"  laden {t1 - t0:.2f} s, Analysen {t2 - t1:.2f} s")
-    print(f"  Tabellen erste Runde (Schicht wird gebaut) {t3 - t2:.2f} s, "
-          f"zweite Runde (Cache) {t4 - t3:.3f} s")
-    print(f"  Versorgungszeilen gezeigt {shown} von {len(result.gemeinden)}; "
-          f"Zielgruppenzellen gesperrt {int(zg.mask.to_numpy().sum())} von {zg.mask.size}")
+    print(
+        f"  Tabellen erste Runde (Schicht wird gebaut) {t3 - t2:.2f} s, "
+        f"zweite Runde (Cache) {t4 - t3:.3f} s"
+    )
+    print(
+        f"  Versorgungszeilen gezeigt {shown} von {len(result.gemeinden)}; "
+        f"Zielgruppenzellen gesperrt {int(zg.mask.to_numpy().sum())} von {zg.mask.size}"
+    )
 
 
 def main() -> None:

@@ -41,8 +41,10 @@ def synthetic(seed: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
     sites = np.vstack([gem, gem[host] + rng.normal(0, 1.5, (N_OFFERS, 2))])
     km = np.hypot(gem[:, None, 0] - sites[None, :, 0], gem[:, None, 1] - sites[None, :, 1])
     minutes = km * UMWEG / KMH * 60.0
-    needs = [np.where(rng.uniform(size=N_G) < 0.6, rng.gamma(2.0, 8.0, N_G), 0.0)
-             for _ in range(N_FELDER)]
+    needs = [
+        np.where(rng.uniform(size=N_G) < 0.6, rng.gamma(2.0, 8.0, N_G), 0.0)
+        for _ in range(N_FELDER)
+    ]
     return minutes, needs
 
 
@@ -51,12 +53,15 @@ def main() -> None:
     t0 = time.perf_counter()
     import pulp
     from spopt.locate import MCLP
+
     print(f"Import spopt + pulp: {time.perf_counter() - t0:.2f} s (einmal je Prozess)")
 
     cost, needs = synthetic()
     a = cost <= SCHWELLE_MIN
-    print(f"Kreis: {N_G} Gemeinden × {a.shape[1]} Kandidaten, {N_FELDER} Handlungsfelder, "
-          f"im Mittel {a.sum(axis=1).mean():.1f} Kandidaten je Gemeinde in Reichweite")
+    print(
+        f"Kreis: {N_G} Gemeinden × {a.shape[1]} Kandidaten, {N_FELDER} Handlungsfelder, "
+        f"im Mittel {a.sum(axis=1).mean():.1f} Kandidaten je Gemeinde in Reichweite"
+    )
     total_mclp = total_lscp = total_einzeln = 0.0
     for h, u in enumerate(needs):
         t = time.perf_counter()
@@ -75,34 +80,44 @@ def main() -> None:
         total_lscp += t_lscp
         share = res[-1].zielwert / u.sum()
         opt = all(r.optimal for r in res) and cover.optimal
-        print(f"Handlungsfeld {h + 1:2d}: MCLP p=1..{P_MAX} {t_mclp:.3f} s "
-              f"({t_mclp / P_MAX:.3f} s je p; p={P_MAX} deckt {share:.0%}), "
-              f"LSCP {t_lscp:.3f} s ({len(cover.auswahl)} Standorte), optimal={opt}")
-    print(f"Alle {N_FELDER} Handlungsfelder: MCLP p=1..{P_MAX} (mclp_reihe) "
-          f"{total_mclp:.2f} s; MCLP p=3 allein {total_einzeln:.2f} s; "
-          f"LSCP {total_lscp:.2f} s")
+        print(
+            f"Handlungsfeld {h + 1:2d}: MCLP p=1..{P_MAX} {t_mclp:.3f} s "
+            f"({t_mclp / P_MAX:.3f} s je p; p={P_MAX} deckt {share:.0%}), "
+            f"LSCP {t_lscp:.3f} s ({len(cover.auswahl)} Standorte), optimal={opt}"
+        )
+    print(
+        f"Alle {N_FELDER} Handlungsfelder: MCLP p=1..{P_MAX} (mclp_reihe) "
+        f"{total_mclp:.2f} s; MCLP p=3 allein {total_einzeln:.2f} s; "
+        f"LSCP {total_lscp:.2f} s"
+    )
 
     t = time.perf_counter()
     direct = MCLP.from_cost_matrix(cost, needs[0], SCHWELLE_MIN, p_facilities=P_MAX).solve(
-        pulp.PULP_CBC_CMD(msg=False, timeLimit=60))
+        pulp.PULP_CBC_CMD(msg=False, timeLimit=60)
+    )
     t_direct = time.perf_counter() - t
     t = time.perf_counter()
     ours = standort.mclp(a, needs[0], P_MAX, cost)
     t_ours = time.perf_counter() - t
-    print(f"Vergleich Handlungsfeld 1, p={P_MAX}: spopt unreduziert {t_direct:.3f} s "
-          f"(Ziel {pulp.value(direct.problem.objective):.2f}), mit Reduktion {t_ours:.3f} s "
-          f"(Ziel {ours.zielwert:.2f})")
+    print(
+        f"Vergleich Handlungsfeld 1, p={P_MAX}: spopt unreduziert {t_direct:.3f} s "
+        f"(Ziel {pulp.value(direct.problem.objective):.2f}), mit Reduktion {t_ours:.3f} s "
+        f"(Ziel {ours.zielwert:.2f})"
+    )
 
     from thm_lib import coverage, io
+
     ws = io.load_workspace(SAMPLE)
     vorher = coverage.analyse(ws)
     t = time.perf_counter()
     for feld in ws.handlungsfelder:
         standort.planen(ws, feld, p=2, vorher=vorher)
     t_plan = time.perf_counter() - t
-    print(f"Musterkreis: planen(p=2) für alle {len(ws.handlungsfelder)} Handlungsfelder "
-          f"(Modell + Neuberechnung) {t_plan:.2f} s, je Handlungsfeld "
-          f"{t_plan / len(ws.handlungsfelder):.2f} s")
+    print(
+        f"Musterkreis: planen(p=2) für alle {len(ws.handlungsfelder)} Handlungsfelder "
+        f"(Modell + Neuberechnung) {t_plan:.2f} s, je Handlungsfeld "
+        f"{t_plan / len(ws.handlungsfelder):.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -28,31 +28,60 @@ sys.path.insert(0, str(ROOT))
 from thm_lib.statistik import parse_statistik, zielgruppe_aus_statistik  # noqa: E402
 from thm_lib.statistik_import import lade_zuordnung  # noqa: E402
 
-AGES = [(0, 3), (3, 6), (6, 10), (10, 15), (15, 18), (18, 20), (20, 25), (25, 30), (30, 35),
-        (35, 40), (40, 45), (45, 50), (50, 55), (55, 60), (60, 65), (65, 75), (75, None)]
-STATUS = ["Schutzsuchende mit offenem Schutzstatus",
-          "Schutzsuchende mit anerkanntem Schutzstatus",
-          "Schutzsuchende mit abgelehntem Schutzstatus", "darunter: mit Duldung"]
+AGES = [
+    (0, 3),
+    (3, 6),
+    (6, 10),
+    (10, 15),
+    (15, 18),
+    (18, 20),
+    (20, 25),
+    (25, 30),
+    (30, 35),
+    (35, 40),
+    (40, 45),
+    (45, 50),
+    (50, 55),
+    (55, 60),
+    (60, 65),
+    (65, 75),
+    (75, None),
+]
+STATUS = [
+    "Schutzsuchende mit offenem Schutzstatus",
+    "Schutzsuchende mit anerkanntem Schutzstatus",
+    "Schutzsuchende mit abgelehntem Schutzstatus",
+    "darunter: mit Duldung",
+]
 SEX = [("GESM", "männlich"), ("GESW", "weiblich"), ("", "Insgesamt")]
 
 
 def flat_csv(gemeinden: list[str]) -> bytes:
     """The synthetic file (UTF-8, ``;``)."""
-    lines = ["statistics_code;time;1_variable_code;1_variable_attribute_code;"
-             "1_variable_attribute_label;2_variable_code;2_variable_attribute_code;"
-             "2_variable_attribute_label;3_variable_code;3_variable_attribute_code;"
-             "3_variable_attribute_label;4_variable_code;4_variable_attribute_code;"
-             "4_variable_attribute_label;value;value_unit;value_q"]
+    lines = [
+        "statistics_code;time;1_variable_code;1_variable_attribute_code;"
+        "1_variable_attribute_label;2_variable_code;2_variable_attribute_code;"
+        "2_variable_attribute_label;3_variable_code;3_variable_attribute_code;"
+        "3_variable_attribute_label;4_variable_code;4_variable_attribute_code;"
+        "4_variable_attribute_label;value;value_unit;value_q"
+    ]
     for i, ags in enumerate(gemeinden):
         for code, sex in SEX:
             for lo, hi in AGES:
-                age = (f"{lo} Jahre und mehr" if hi is None else
-                       f"unter {hi} Jahre" if lo == 0 else f"{lo} bis unter {hi} Jahre")
+                age = (
+                    f"{lo} Jahre und mehr"
+                    if hi is None
+                    else f"unter {hi} Jahre"
+                    if lo == 0
+                    else f"{lo} bis unter {hi} Jahre"
+                )
                 for k, status in enumerate(STATUS):
                     value = (i * 7 + lo + k) % 97
-                    lines.append(f"12531;2023-12-31;GEMEIN;{ags};Gemeinde {ags};GES;{code};"
-                                 f"{sex};ALTX20;A{lo};{age};SCHST;S{k};{status};"
-                                 f"{'-' if value == 0 else value};Anzahl;e")
+                    lines.append(
+                        f"12531;2023-12-31;GEMEIN;{ags};Gemeinde {ags};GES;{code};"
+                        f"{sex};ALTX20;A{lo};{age};SCHST;S{k};{status};"
+                        f"{'-' if value == 0 else value};Anzahl;e"
+                    )
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -75,18 +104,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     zuordnung = lade_zuordnung()
-    print(f"{'Gemeinden':>9} {'Werte':>8} {'MB':>6} {'Lesen s':>8} {'MB Spitze':>9} "
-          f"{'Zuordnen s':>10} {'MB Spitze':>9} {'Zeilen':>7}")
+    print(
+        f"{'Gemeinden':>9} {'Werte':>8} {'MB':>6} {'Lesen s':>8} {'MB Spitze':>9} "
+        f"{'Zuordnen s':>10} {'MB Spitze':>9} {'Zeilen':>7}"
+    )
     for n in (20, 396, 1188):
         gemeinden = [f"05{100 + i // 50:03d}{i % 50 + 1:03d}" for i in range(n)]
         data = flat_csv(gemeinden)
         gebiete = pd.DataFrame({"ags": gemeinden, "name": gemeinden, "einwohner": 1000})
-        t_parse, m_parse, roh = measure(lambda d=data: parse_statistik(d, "bench_flat.csv"),
-                                        args.runs)
+        t_parse, m_parse, roh = measure(
+            lambda d=data: parse_statistik(d, "bench_flat.csv"), args.runs
+        )
         t_map, m_map, result = measure(
-            lambda r=roh, g=gebiete: zielgruppe_aus_statistik(r, zuordnung, g), args.runs)
-        print(f"{n:9d} {len(roh.werte):8d} {len(data) / 1e6:6.1f} {t_parse:8.2f} "
-              f"{m_parse:9.0f} {t_map:10.2f} {m_map:9.0f} {len(result.zielgruppe):7d}")
+            lambda r=roh, g=gebiete: zielgruppe_aus_statistik(r, zuordnung, g), args.runs
+        )
+        print(
+            f"{n:9d} {len(roh.werte):8d} {len(data) / 1e6:6.1f} {t_parse:8.2f} "
+            f"{m_parse:9.0f} {t_map:10.2f} {m_map:9.0f} {len(result.zielgruppe):7d}"
+        )
 
 
 if __name__ == "__main__":

@@ -50,8 +50,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         print("1) Datei wächst, Kreis bleibt 40 Gemeinden")
-        print(f"{'Format':6} {'Kreise':>6} {'Objekte':>8} {'MB':>7} {'Kreis s':>8} "
-              f"{'ganze Datei s':>14}")
+        print(
+            f"{'Format':6} {'Kreise':>6} {'Objekte':>8} {'MB':>7} {'Kreis s':>8} "
+            f"{'ganze Datei s':>14}"
+        )
         for kind in ("gpkg", "shp"):
             for kreise in (10, 50, 200, 400):
                 folder = base / f"{kind}_{kreise}"
@@ -61,8 +63,9 @@ def main() -> None:
                 t_kreis, n = median_time(folder, kreis_ags(kreise // 2), args.runs)
                 assert n == 40, n
                 t_all = median_time(folder, None, 1)[0] if kreise <= 200 else float("nan")
-                print(f"{kind:6} {kreise:6d} {len(frame):8d} {size:7.1f} {t_kreis:8.3f} "
-                      f"{t_all:14.3f}")
+                print(
+                    f"{kind:6} {kreise:6d} {len(frame):8d} {size:7.1f} {t_kreis:8.3f} {t_all:14.3f}"
+                )
                 del path
         print("\n2) Datei bleibt 200 Kreise, Kreis wächst")
         print(f"{'Format':6} {'Gemeinden im Kreis':>18} {'Kreis s':>8}")

@@ -39,9 +39,20 @@ GEMEINDEN = [
     ("Annahmsrode", (19.0, -18.0), 4_600, ("00211",)),
 ]
 STICHTAGE = ("31.12.2019", "31.12.2020", "31.12.2021")
-HANDLUNGSFELDER = ("Sprache", "Schulabschluss", "Berufsvorbereitung", "Qualifizierung",
-                   "Ausbildung", "Arbeit", "Coaching", "Aufenthaltsrecht", "Wohnen",
-                   "Gesundheit", "Psychosoziales", "Sonstiges")
+HANDLUNGSFELDER = (
+    "Sprache",
+    "Schulabschluss",
+    "Berufsvorbereitung",
+    "Qualifizierung",
+    "Ausbildung",
+    "Arbeit",
+    "Coaching",
+    "Aufenthaltsrecht",
+    "Wohnen",
+    "Gesundheit",
+    "Psychosoziales",
+    "Sonstiges",
+)
 
 
 def ags_of(i: int) -> str:
@@ -61,8 +72,7 @@ def kreis_outline(rng: np.random.Generator) -> Polygon:
 def gemeinde_polygons(rng: np.random.Generator) -> list[Polygon]:
     """Voronoi cells of the seed points clipped to the outline: shared borders, no gaps."""
     outline = kreis_outline(rng)
-    seeds = [Point(CENTER[0] + dx * 750, CENTER[1] + dy * 750) for _, (dx, dy), _, _ in
-             GEMEINDEN]
+    seeds = [Point(CENTER[0] + dx * 750, CENTER[1] + dy * 750) for _, (dx, dy), _, _ in GEMEINDEN]
     cells = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=outline.buffer(20_000))
     result = []
     for seed in seeds:
@@ -95,20 +105,30 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: st
 def write_gebiete(polygons: list[Polygon]) -> None:
     """GeoJSON in EPSG:25832 (named CRS member), coordinates in whole metres."""
     features = []
-    for i, ((name, _, einwohner, plz), poly) in enumerate(zip(GEMEINDEN, polygons,
-                                                                strict=True)):
+    for i, ((name, _, einwohner, plz), poly) in enumerate(zip(GEMEINDEN, polygons, strict=True)):
         geom = mapping(poly)
-        geom["coordinates"] = [[[int(x), int(y)] for x, y in ring]
-                               for ring in geom["coordinates"]]
-        features.append({"type": "Feature",
-                         "properties": {"ags": ags_of(i), "name": name, "einwohner": einwohner,
-                                        "plz": ",".join(plz)},
-                         "geometry": {"type": geom["type"], "coordinates": geom["coordinates"]}})
-    doc = {"type": "FeatureCollection", "name": "gebiete",
-           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
-           "features": features}
-    (OUT / "gebiete.geojson").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n",
-                                         encoding="utf-8")
+        geom["coordinates"] = [[[int(x), int(y)] for x, y in ring] for ring in geom["coordinates"]]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "ags": ags_of(i),
+                    "name": name,
+                    "einwohner": einwohner,
+                    "plz": ",".join(plz),
+                },
+                "geometry": {"type": geom["type"], "coordinates": geom["coordinates"]},
+            }
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "name": "gebiete",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+        "features": features,
+    }
+    (OUT / "gebiete.geojson").write_text(
+        json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
 
 
 def zielgruppe_rows(rng: np.random.Generator) -> list[list[str]]:
@@ -118,8 +138,11 @@ def zielgruppe_rows(rng: np.random.Generator) -> list[list[str]]:
     weights /= weights.sum()
     # persons aged 16-29 per status in the whole Kreis and growth per year
     totals = {"duldung": 560.0, "gestattung": 400.0, "sonstige": 90.0}
-    growth = {"duldung": (1.0, 1.06, 1.1), "gestattung": (1.0, 0.9, 0.85),
-              "sonstige": (1.0, 1.0, 1.05)}
+    growth = {
+        "duldung": (1.0, 1.06, 1.1),
+        "gestattung": (1.0, 0.9, 0.85),
+        "sonstige": (1.0, 1.0, 1.05),
+    }
     ages = np.arange(16, 30)
     age_w = np.exp(-0.5 * ((ages - 22.5) / 4.0) ** 2)
     age_w /= age_w.sum()
@@ -138,16 +161,29 @@ def zielgruppe_rows(rng: np.random.Generator) -> list[list[str]]:
     return rows
 
 
-ABSCHLUSS = ("Ausbildung aufgenommen", "Arbeit aufgenommen", "Schulabschluss erreicht",
-             "Wegzug", "Kontaktabbruch", "Rückkehr ins Herkunftsland", "Ziele erreicht")
+ABSCHLUSS = (
+    "Ausbildung aufgenommen",
+    "Arbeit aufgenommen",
+    "Schulabschluss erreicht",
+    "Wegzug",
+    "Kontaktabbruch",
+    "Rückkehr ins Herkunftsland",
+    "Ziele erreicht",
+)
 # probability that a need ends "passend", "naechstbeste", "kein_angebot" (rest: offen)
 ERGEBNIS_P = {
-    "Sprache": (0.55, 0.2, 0.15), "Schulabschluss": (0.6, 0.2, 0.1),
-    "Berufsvorbereitung": (0.6, 0.2, 0.1), "Qualifizierung": (0.5, 0.25, 0.1),
-    "Ausbildung": (0.4, 0.3, 0.2), "Arbeit": (0.45, 0.25, 0.15),
-    "Coaching": (0.75, 0.1, 0.05), "Aufenthaltsrecht": (0.7, 0.15, 0.05),
-    "Wohnen": (0.3, 0.3, 0.3), "Gesundheit": (0.6, 0.2, 0.1),
-    "Psychosoziales": (0.25, 0.25, 0.4), "Sonstiges": (0.6, 0.2, 0.1),
+    "Sprache": (0.55, 0.2, 0.15),
+    "Schulabschluss": (0.6, 0.2, 0.1),
+    "Berufsvorbereitung": (0.6, 0.2, 0.1),
+    "Qualifizierung": (0.5, 0.25, 0.1),
+    "Ausbildung": (0.4, 0.3, 0.2),
+    "Arbeit": (0.45, 0.25, 0.15),
+    "Coaching": (0.75, 0.1, 0.05),
+    "Aufenthaltsrecht": (0.7, 0.15, 0.05),
+    "Wohnen": (0.3, 0.3, 0.3),
+    "Gesundheit": (0.6, 0.2, 0.1),
+    "Psychosoziales": (0.25, 0.25, 0.4),
+    "Sonstiges": (0.6, 0.2, 0.1),
 }
 BEDARF_P = (0.7, 0.35, 0.4, 0.3, 0.35, 0.35, 0.55, 0.5, 0.25, 0.15, 0.25, 0.1)
 
@@ -178,16 +214,24 @@ def faelle_rows(rng: np.random.Generator) -> tuple[list[list[str]], list[list[st
             if end <= np.datetime64("2022-06-30"):
                 ende = _de_date(end)
                 grund = str(rng.choice(ABSCHLUSS))
-        faelle.append([fid, ags_of(i), str(age), status, sex, consent, _de_date(start), ende,
-                       grund])
+        faelle.append(
+            [fid, ags_of(i), str(age), status, sex, consent, _de_date(start), ende, grund]
+        )
         for hf, p in zip(HANDLUNGSFELDER, BEDARF_P, strict=True):
             if rng.random() < p:
                 pp, pn, pk = ERGEBNIS_P[hf]
                 if status == "duldung" and hf in ("Sprache", "Qualifizierung"):
                     pp, pk = pp - 0.2, pk + 0.2  # many courses are closed to Geduldete
                 r = rng.random()
-                ergebnis = ("passend" if r < pp else "naechstbeste" if r < pp + pn else
-                            "kein_angebot" if r < pp + pn + pk else "offen")
+                ergebnis = (
+                    "passend"
+                    if r < pp
+                    else "naechstbeste"
+                    if r < pp + pn
+                    else "kein_angebot"
+                    if r < pp + pn + pk
+                    else "offen"
+                )
                 bedarfe.append([fid, hf, ergebnis])
     return faelle, bedarfe
 
@@ -249,11 +293,28 @@ def angebote_rows(rng: np.random.Generator, polygons: list[Polygon]) -> list[lis
             alter_min, alter_max = (16, 27) if rng.random() < 0.7 else (18, 25)
             beginn = "01.01.2020" if rng.random() < 0.8 else "01.09.2020"
             ende = "" if rng.random() < 0.85 else "30.06.2021"
-            rows.append([f"A{n:03d}", f"{hf} {GEMEINDEN[i][0]} {n}", traeger, hf, linie,
-                         "ja" if duldung else "nein", "ja" if gestattung else "nein",
-                         str(alter_min), str(alter_max),
-                         str(int(plaetze * rng.uniform(1.5, 3.5))), lat_s, lon_s, plz, ags,
-                         "ja" if aufsuchend else "nein", einzugsgebiet, beginn, ende])
+            rows.append(
+                [
+                    f"A{n:03d}",
+                    f"{hf} {GEMEINDEN[i][0]} {n}",
+                    traeger,
+                    hf,
+                    linie,
+                    "ja" if duldung else "nein",
+                    "ja" if gestattung else "nein",
+                    str(alter_min),
+                    str(alter_max),
+                    str(int(plaetze * rng.uniform(1.5, 3.5))),
+                    lat_s,
+                    lon_s,
+                    plz,
+                    ags,
+                    "ja" if aufsuchend else "nein",
+                    einzugsgebiet,
+                    beginn,
+                    ende,
+                ]
+            )
     return rows
 
 
@@ -292,21 +353,67 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     polygons = gemeinde_polygons(rng)
     write_gebiete(polygons)
-    write_csv(OUT / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "geschlecht",
-                                       "anzahl"], zielgruppe_rows(rng), "utf-8-sig")
+    write_csv(
+        OUT / "zielgruppe.csv",
+        ["ags", "stichtag", "status", "alter", "geschlecht", "anzahl"],
+        zielgruppe_rows(rng),
+        "utf-8-sig",
+    )
     faelle, bedarfe = faelle_rows(rng)
-    write_csv(OUT / "faelle.csv", ["fall_id", "ags", "alter", "status", "geschlecht",
-                                   "einwilligung", "beginn", "ende", "abschlussgrund"],
-              faelle, "cp1252")
+    write_csv(
+        OUT / "faelle.csv",
+        [
+            "fall_id",
+            "ags",
+            "alter",
+            "status",
+            "geschlecht",
+            "einwilligung",
+            "beginn",
+            "ende",
+            "abschlussgrund",
+        ],
+        faelle,
+        "cp1252",
+    )
     write_csv(OUT / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], bedarfe, "utf-8")
-    write_csv(OUT / "angebote.csv", ["angebot_id", "name", "traeger", "handlungsfeld",
-                                     "foerderlinie", "zugang_duldung", "zugang_gestattung",
-                                     "alter_min", "alter_max", "plaetze", "lat", "lon", "plz",
-                                     "ags", "aufsuchend", "einzugsgebiet", "beginn", "ende"],
-              angebote_rows(rng, polygons), "utf-8-sig")
-    write_csv(OUT / "kommunen.csv", ["ags", "geschaeftsfuehrende_stelle", "haushaltssicherung",
-                                     "stellen_bestand", "stichtag_erstantrag"], KOMMUNEN,
-              "utf-8-sig")
+    write_csv(
+        OUT / "angebote.csv",
+        [
+            "angebot_id",
+            "name",
+            "traeger",
+            "handlungsfeld",
+            "foerderlinie",
+            "zugang_duldung",
+            "zugang_gestattung",
+            "alter_min",
+            "alter_max",
+            "plaetze",
+            "lat",
+            "lon",
+            "plz",
+            "ags",
+            "aufsuchend",
+            "einzugsgebiet",
+            "beginn",
+            "ende",
+        ],
+        angebote_rows(rng, polygons),
+        "utf-8-sig",
+    )
+    write_csv(
+        OUT / "kommunen.csv",
+        [
+            "ags",
+            "geschaeftsfuehrende_stelle",
+            "haushaltssicherung",
+            "stellen_bestand",
+            "stichtag_erstantrag",
+        ],
+        KOMMUNEN,
+        "utf-8-sig",
+    )
     (OUT / "annahmen.yaml").write_text(ANNAHMEN, encoding="utf-8")
 
 

@@ -41,7 +41,7 @@ from thm_lib.labels import HANDLUNGSFELDER
 ORIGIN = (420_000.0, 5_690_000.0)
 CELL = 4_000.0  # metres per grid cell
 STICHTAGE_THM = ("31.12.2019", "31.12.2020", "31.12.2021")  # within THM 11/2019 - 06/2022
-STICHTAGE_SPAET = ("31.12.2023", "31.12.2024")              # after the THM funding period
+STICHTAGE_SPAET = ("31.12.2023", "31.12.2024")  # after the THM funding period
 STATUS = ("duldung", "gestattung", "sonstige")
 
 
@@ -102,8 +102,9 @@ def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
         stichtage=stichtage,
         stichtage_je_gemeinde=tuple(je_gemeinde),
         # the loader needs at least one offer: at least one Gemeinde keeps its offers
-        ohne_angebote=frozenset(draw(st.lists(indices, max_size=n).filter(
-            lambda x: len(set(x)) < n))),
+        ohne_angebote=frozenset(
+            draw(st.lists(indices, max_size=n).filter(lambda x: len(set(x)) < n))
+        ),
         zielgruppe_null=frozenset(draw(st.lists(indices, max_size=max(1, n // 3)))),
         n_angebote=draw(st.integers(1, 3 * n + 2)),
         n_faelle=draw(st.integers(1, 80)),
@@ -133,8 +134,7 @@ def polygone(n: int, rng: np.random.Generator) -> list[shapely.Polygon]:
 
 
 # --------------------------------------------------------------------------- writing
-def _csv(path: Path, header: list[str], rows: list[list[object]],
-         encoding: str = "utf-8") -> None:
+def _csv(path: Path, header: list[str], rows: list[list[object]], encoding: str = "utf-8") -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
@@ -162,12 +162,26 @@ def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
     if spec.mit_faellen:
         _faelle(spec, folder, ags, rng)
     if spec.mit_kommunen:
-        _csv(folder / "kommunen.csv",
-             ["ags", "geschaeftsfuehrende_stelle", "haushaltssicherung", "stellen_bestand",
-              "stichtag_erstantrag"],
-             [[a, _ja(bool(rng.random() < 0.4)), _ja(bool(rng.random() < 0.3)),
-               _komma(float(rng.choice([0.5, 1.0, 1.5])), 1) if rng.random() < 0.5 else "",
-               spec.stichtage[0] if rng.random() < 0.5 else ""] for a in ags])
+        _csv(
+            folder / "kommunen.csv",
+            [
+                "ags",
+                "geschaeftsfuehrende_stelle",
+                "haushaltssicherung",
+                "stellen_bestand",
+                "stichtag_erstantrag",
+            ],
+            [
+                [
+                    a,
+                    _ja(bool(rng.random() < 0.4)),
+                    _ja(bool(rng.random() < 0.3)),
+                    _komma(float(rng.choice([0.5, 1.0, 1.5])), 1) if rng.random() < 0.5 else "",
+                    spec.stichtage[0] if rng.random() < 0.5 else "",
+                ]
+                for a in ags
+            ],
+        )
     lines = ["kreis:", f"  name: {spec.name}", f'  ags: "{spec.kreis_ags}"']
     if spec.stichtag_konfiguriert:
         d, m, y = spec.stichtage[-1].split(".")
@@ -176,41 +190,62 @@ def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
     return folder
 
 
-def _gebiete(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
-             polys: list[shapely.Polygon], rng: np.random.Generator) -> None:
+def _gebiete(
+    spec: ArbeitsmappeSpec,
+    folder: Path,
+    ags: list[str],
+    polys: list[shapely.Polygon],
+    rng: np.random.Generator,
+) -> None:
     features = []
     for i, (a, poly) in enumerate(zip(ags, polys, strict=True)):
-        props: dict[str, object] = {"ags": a, "name": spec.name.split()[0] if spec.kreisfrei
-                                    else f"Gemeinde {i + 1}"}
+        props: dict[str, object] = {
+            "ags": a,
+            "name": spec.name.split()[0] if spec.kreisfrei else f"Gemeinde {i + 1}",
+        }
         if spec.mit_einwohner:
             props["einwohner"] = int(rng.integers(800, 120_000))
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": shapely.geometry.mapping(poly)})
-    doc = {"type": "FeatureCollection",
-           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
-           "features": features}
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(poly)}
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+        "features": features,
+    }
     (folder / "gebiete.geojson").write_text(json.dumps(doc), encoding="utf-8")
 
 
-def _zielgruppe(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
-                rng: np.random.Generator) -> None:
+def _zielgruppe(
+    spec: ArbeitsmappeSpec, folder: Path, ags: list[str], rng: np.random.Generator
+) -> None:
     rows: list[list[object]] = []
     for i, a in enumerate(ags):
         have = spec.stichtage_je_gemeinde[i]
         for tag in spec.stichtage[:have]:  # counts stop early in some Gemeinden
-            cells = {(str(rng.choice(STATUS)), int(rng.integers(16, 30)), str(rng.choice(
-                ["m", "w"]))) for _ in range(int(rng.integers(1, 25)))}
+            cells = {
+                (str(rng.choice(STATUS)), int(rng.integers(16, 30)), str(rng.choice(["m", "w"])))
+                for _ in range(int(rng.integers(1, 25)))
+            }
             for status, alter, g in sorted(cells):
                 n = 0 if i in spec.zielgruppe_null else int(rng.integers(0, 30))
                 rows.append([a, tag, status, alter, g, n])
     if not rows:  # the loader needs one row; a zero count keeps the target group 0
         rows.append([ags[0], spec.stichtage[-1], "duldung", 20, "m", 0])
-    _csv(folder / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "geschlecht",
-                                     "anzahl"], rows)
+    _csv(
+        folder / "zielgruppe.csv",
+        ["ags", "stichtag", "status", "alter", "geschlecht", "anzahl"],
+        rows,
+    )
 
 
-def _angebote(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
-              polys: list[shapely.Polygon], rng: np.random.Generator) -> None:
+def _angebote(
+    spec: ArbeitsmappeSpec,
+    folder: Path,
+    ags: list[str],
+    polys: list[shapely.Polygon],
+    rng: np.random.Generator,
+) -> None:
     to_wgs = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
     mit = [i for i in range(len(ags)) if i not in spec.ohne_angebote]
     rows: list[list[object]] = []
@@ -224,35 +259,96 @@ def _angebote(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
         lon, lat = to_wgs.transform(x, y)
         lo = int(rng.integers(14, 22))
         duldung = bool(rng.random() < 0.6)
-        rows.append([
-            f"Z{j + 1:03d}", f"Angebot {j + 1}", f"Träger {1 + j % 5}",
-            str(rng.choice(HANDLUNGSFELDER)), str(rng.choice(["bamf", "kommune", "jmd",
-                                                              "baustein_2"])),
-            _ja(duldung), _ja(not duldung or bool(rng.random() < 0.7)), lo,
-            int(rng.integers(lo + 2, 30)), int(rng.integers(1, 60)), _komma(lat), _komma(lon),
-            "", ags[i], _ja(bool(rng.random() < 0.1)), "",
-            "01.01.2019" if rng.random() < 0.8 else "01.09.2020", ""])
-    _csv(folder / "angebote.csv",
-         ["angebot_id", "name", "traeger", "handlungsfeld", "foerderlinie", "zugang_duldung",
-          "zugang_gestattung", "alter_min", "alter_max", "plaetze", "lat", "lon", "plz", "ags",
-          "aufsuchend", "einzugsgebiet", "beginn", "ende"], rows)
+        rows.append(
+            [
+                f"Z{j + 1:03d}",
+                f"Angebot {j + 1}",
+                f"Träger {1 + j % 5}",
+                str(rng.choice(HANDLUNGSFELDER)),
+                str(rng.choice(["bamf", "kommune", "jmd", "baustein_2"])),
+                _ja(duldung),
+                _ja(not duldung or bool(rng.random() < 0.7)),
+                lo,
+                int(rng.integers(lo + 2, 30)),
+                int(rng.integers(1, 60)),
+                _komma(lat),
+                _komma(lon),
+                "",
+                ags[i],
+                _ja(bool(rng.random() < 0.1)),
+                "",
+                "01.01.2019" if rng.random() < 0.8 else "01.09.2020",
+                "",
+            ]
+        )
+    _csv(
+        folder / "angebote.csv",
+        [
+            "angebot_id",
+            "name",
+            "traeger",
+            "handlungsfeld",
+            "foerderlinie",
+            "zugang_duldung",
+            "zugang_gestattung",
+            "alter_min",
+            "alter_max",
+            "plaetze",
+            "lat",
+            "lon",
+            "plz",
+            "ags",
+            "aufsuchend",
+            "einzugsgebiet",
+            "beginn",
+            "ende",
+        ],
+        rows,
+    )
 
 
-def _faelle(spec: ArbeitsmappeSpec, folder: Path, ags: list[str],
-            rng: np.random.Generator) -> None:
+def _faelle(spec: ArbeitsmappeSpec, folder: Path, ags: list[str], rng: np.random.Generator) -> None:
     faelle, bedarfe = [], []
     for k in range(spec.n_faelle):
         fid = f"TM-{spec.seed % 10_000:04d}{k:04d}"
         jahr = spec.stichtage[-1][-4:]
         beginn = f"{int(rng.integers(1, 28)):02d}.{int(rng.integers(1, 13)):02d}.{jahr}"
-        faelle.append([fid, str(rng.choice(ags)), int(rng.integers(18, 28)),
-                       str(rng.choice(STATUS)), str(rng.choice(["m", "w"])),
-                       _ja(bool(rng.random() < 0.85)), beginn, "", ""])
+        faelle.append(
+            [
+                fid,
+                str(rng.choice(ags)),
+                int(rng.integers(18, 28)),
+                str(rng.choice(STATUS)),
+                str(rng.choice(["m", "w"])),
+                _ja(bool(rng.random() < 0.85)),
+                beginn,
+                "",
+                "",
+            ]
+        )
         for feld in sorted(set(rng.choice(HANDLUNGSFELDER, size=int(rng.integers(1, 4))))):
-            bedarfe.append([fid, str(feld), str(rng.choice(["passend", "naechstbeste",
-                                                            "kein_angebot", "offen"]))])
-    _csv(folder / "faelle.csv", ["fall_id", "ags", "alter", "status", "geschlecht",
-                                 "einwilligung", "beginn", "ende", "abschlussgrund"], faelle)
+            bedarfe.append(
+                [
+                    fid,
+                    str(feld),
+                    str(rng.choice(["passend", "naechstbeste", "kein_angebot", "offen"])),
+                ]
+            )
+    _csv(
+        folder / "faelle.csv",
+        [
+            "fall_id",
+            "ags",
+            "alter",
+            "status",
+            "geschlecht",
+            "einwilligung",
+            "beginn",
+            "ende",
+            "abschlussgrund",
+        ],
+        faelle,
+    )
     if rng.random() < 0.8:  # needs are optional beside the cases
         _csv(folder / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], bedarfe)
 

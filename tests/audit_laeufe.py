@@ -69,8 +69,12 @@ def kleiner_kreis(ziel: Path) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f, delimiter=";").writerows([head, *body])
     annahmen = ziel / "annahmen.yaml"
-    annahmen.write_text(annahmen.read_text(encoding="utf-8").replace(
-        "Musterkreis (fiktiv)", "Kleinkreis (generiert)"), encoding="utf-8")
+    annahmen.write_text(
+        annahmen.read_text(encoding="utf-8").replace(
+            "Musterkreis (fiktiv)", "Kleinkreis (generiert)"
+        ),
+        encoding="utf-8",
+    )
     return ziel
 
 

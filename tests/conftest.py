@@ -51,8 +51,10 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def _require_chromium() -> None:
     if CHROMIUM.exists():
         return
-    message = (f"{CHROMIUM} fehlt / is missing: bitte installieren / please install: "
-               "apt-get update && apt-get install -y chromium")
+    message = (
+        f"{CHROMIUM} fehlt / is missing: bitte installieren / please install: "
+        "apt-get update && apt-get install -y chromium"
+    )
     if os.environ.get("THM_SKIP_BROWSER") == "1":
         pytest.skip(message + " (übersprungen, THM_SKIP_BROWSER=1)")
     pytest.fail(message, pytrace=False)
@@ -65,8 +67,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                               headless=True)
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             yield b
         finally:

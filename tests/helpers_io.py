@@ -49,8 +49,9 @@ def read_rows(path: Path) -> tuple[list[str], Rows]:
     return rows[0], [r for r in rows[1:] if r]
 
 
-def write_rows(path: Path, header: list[str], rows: Rows, encoding: str = "utf-8-sig",
-               sep: str = ";") -> None:
+def write_rows(
+    path: Path, header: list[str], rows: Rows, encoding: str = "utf-8-sig", sep: str = ";"
+) -> None:
     """Write a CSV file as Excel does (CRLF), quoting where needed."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n")
@@ -59,8 +60,9 @@ def write_rows(path: Path, header: list[str], rows: Rows, encoding: str = "utf-8
     path.write_bytes(buf.getvalue().encode(encoding))
 
 
-def edit_table(folder: Path, name: str,
-               change: Callable[[list[str], Rows], tuple[list[str], Rows] | None]) -> None:
+def edit_table(
+    folder: Path, name: str, change: Callable[[list[str], Rows], tuple[list[str], Rows] | None]
+) -> None:
     """Apply ``change(header, rows)`` to ``folder/name`` in place (in-place edits or new pair)."""
     path = folder / name
     data = path.read_bytes()
@@ -73,8 +75,10 @@ def edit_table(folder: Path, name: str,
 
 def set_cell(folder: Path, name: str, zeile: int, spalte: str, value: str) -> None:
     """Set one cell; ``zeile`` is the row as Excel shows it (header = row 1)."""
+
     def change(header: list[str], rows: Rows) -> None:
         rows[zeile - 2][header.index(spalte)] = value
+
     edit_table(folder, name, change)
 
 

@@ -18,9 +18,20 @@ import numpy as np
 
 KREIS_AGS = "05898"
 STICHTAGE = ("31.12.2019", "31.12.2020", "31.12.2021")
-FELDER = ("Sprache", "Schulabschluss", "Berufsvorbereitung", "Qualifizierung", "Ausbildung",
-          "Arbeit", "Coaching", "Aufenthaltsrecht", "Wohnen", "Gesundheit", "Psychosoziales",
-          "Sonstiges")
+FELDER = (
+    "Sprache",
+    "Schulabschluss",
+    "Berufsvorbereitung",
+    "Qualifizierung",
+    "Ausbildung",
+    "Arbeit",
+    "Coaching",
+    "Aufenthaltsrecht",
+    "Wohnen",
+    "Gesundheit",
+    "Psychosoziales",
+    "Sonstiges",
+)
 
 
 def ags_of(i: int) -> str:
@@ -33,8 +44,15 @@ def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def write_kreis(folder: Path, n: int = 16, seed: int = 7, mean: float = 0.35,
-                big: float = 4.0, faelle: int = 160, mindestfaelle: int | None = None) -> Path:
+def write_kreis(
+    folder: Path,
+    n: int = 16,
+    seed: int = 7,
+    mean: float = 0.35,
+    big: float = 4.0,
+    faelle: int = 160,
+    mindestfaelle: int | None = None,
+) -> Path:
     """Write an Arbeitsmappe of ``n`` Gemeinden into ``folder`` and return it.
 
     Parameters
@@ -63,14 +81,23 @@ def write_kreis(folder: Path, n: int = 16, seed: int = 7, mean: float = 0.35,
     for i in range(n):
         cx, cy = x0 + (i % side) * w, y0 + (i // side) * w
         ring = [[cx, cy], [cx + w, cy], [cx + w, cy + w], [cx, cy + w], [cx, cy]]
-        features.append({"type": "Feature",
-                         "properties": {"ags": ags_of(i), "name": f"Gemeinde {i + 1:02d}",
-                                        "einwohner": int(30_000 if i == 0 else
-                                                         rng.integers(2_000, 9_000))},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    doc = {"type": "FeatureCollection", "name": "gebiete",
-           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
-           "features": features}
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "ags": ags_of(i),
+                    "name": f"Gemeinde {i + 1:02d}",
+                    "einwohner": int(30_000 if i == 0 else rng.integers(2_000, 9_000)),
+                },
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "name": "gebiete",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+        "features": features,
+    }
     (folder / "gebiete.geojson").write_text(json.dumps(doc), encoding="utf-8")
 
     rows = []
@@ -80,10 +107,21 @@ def write_kreis(folder: Path, n: int = 16, seed: int = 7, mean: float = 0.35,
             for status in ("duldung", "gestattung"):
                 for age in range(18, 28):
                     for sex in ("m", "w"):
-                        rows.append([ags_of(i), tag, status, str(age), sex,
-                                     str(int(rng.poisson(m * (0.7 if sex == "w" else 1.0))))])
-    _csv(folder / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "geschlecht",
-                                     "anzahl"], rows)
+                        rows.append(
+                            [
+                                ags_of(i),
+                                tag,
+                                status,
+                                str(age),
+                                sex,
+                                str(int(rng.poisson(m * (0.7 if sex == "w" else 1.0)))),
+                            ]
+                        )
+    _csv(
+        folder / "zielgruppe.csv",
+        ["ags", "stichtag", "status", "alter", "geschlecht", "anzahl"],
+        rows,
+    )
 
     f_rows, b_rows = [], []
     p_need = {"duldung": 0.65, "gestattung": 0.3}
@@ -93,36 +131,110 @@ def write_kreis(folder: Path, n: int = 16, seed: int = 7, mean: float = 0.35,
         start = np.datetime64("2021-01-04") + int(rng.integers(0, 300))
         y, mo, d = str(start).split("-")
         fid = f"GK-{k:05d}"
-        f_rows.append([fid, ags_of(i), str(int(rng.integers(18, 28))), status,
-                       "m" if rng.random() < 0.7 else "w", "ja", f"{d}.{mo}.{y}", "", ""])
+        f_rows.append(
+            [
+                fid,
+                ags_of(i),
+                str(int(rng.integers(18, 28))),
+                status,
+                "m" if rng.random() < 0.7 else "w",
+                "ja",
+                f"{d}.{mo}.{y}",
+                "",
+                "",
+            ]
+        )
         for j, feld in enumerate(FELDER):
             if rng.random() < p_need[status] * (1.0 - 0.04 * j):
-                b_rows.append([fid, feld, str(rng.choice(["passend", "naechstbeste",
-                                                          "kein_angebot", "offen"]))])
-    _csv(folder / "faelle.csv", ["fall_id", "ags", "alter", "status", "geschlecht",
-                                 "einwilligung", "beginn", "ende", "abschlussgrund"], f_rows)
+                b_rows.append(
+                    [
+                        fid,
+                        feld,
+                        str(rng.choice(["passend", "naechstbeste", "kein_angebot", "offen"])),
+                    ]
+                )
+    _csv(
+        folder / "faelle.csv",
+        [
+            "fall_id",
+            "ags",
+            "alter",
+            "status",
+            "geschlecht",
+            "einwilligung",
+            "beginn",
+            "ende",
+            "abschlussgrund",
+        ],
+        f_rows,
+    )
     _csv(folder / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], b_rows)
 
     a_rows = []
     for j, feld in enumerate(FELDER):
         for k in range(2):
             i = int(rng.integers(0, n))
-            a_rows.append([f"A{j:02d}{k}", f"{feld} {k}", "Träger", feld, "sonstige",
-                           "ja" if k == 0 else "nein", "ja", "16", "27",
-                           str(int(rng.integers(5, 30))), "", "", "", ags_of(i), "nein", "",
-                           "01.01.2020", ""])
-    _csv(folder / "angebote.csv", ["angebot_id", "name", "traeger", "handlungsfeld",
-                                   "foerderlinie", "zugang_duldung", "zugang_gestattung",
-                                   "alter_min", "alter_max", "plaetze", "lat", "lon", "plz",
-                                   "ags", "aufsuchend", "einzugsgebiet", "beginn", "ende"],
-         a_rows)
-    _csv(folder / "kommunen.csv", ["ags", "geschaeftsfuehrende_stelle", "haushaltssicherung",
-                                   "stellen_bestand", "stichtag_erstantrag"],
-         [[ags_of(i), "ja" if i % 3 == 0 else "nein", "nein", "", "31.12.2020"]
-          for i in range(n)])
+            a_rows.append(
+                [
+                    f"A{j:02d}{k}",
+                    f"{feld} {k}",
+                    "Träger",
+                    feld,
+                    "sonstige",
+                    "ja" if k == 0 else "nein",
+                    "ja",
+                    "16",
+                    "27",
+                    str(int(rng.integers(5, 30))),
+                    "",
+                    "",
+                    "",
+                    ags_of(i),
+                    "nein",
+                    "",
+                    "01.01.2020",
+                    "",
+                ]
+            )
+    _csv(
+        folder / "angebote.csv",
+        [
+            "angebot_id",
+            "name",
+            "traeger",
+            "handlungsfeld",
+            "foerderlinie",
+            "zugang_duldung",
+            "zugang_gestattung",
+            "alter_min",
+            "alter_max",
+            "plaetze",
+            "lat",
+            "lon",
+            "plz",
+            "ags",
+            "aufsuchend",
+            "einzugsgebiet",
+            "beginn",
+            "ende",
+        ],
+        a_rows,
+    )
+    _csv(
+        folder / "kommunen.csv",
+        [
+            "ags",
+            "geschaeftsfuehrende_stelle",
+            "haushaltssicherung",
+            "stellen_bestand",
+            "stichtag_erstantrag",
+        ],
+        [[ags_of(i), "ja" if i % 3 == 0 else "nein", "nein", "", "31.12.2020"] for i in range(n)],
+    )
     (folder / "annahmen.yaml").write_text(
-        "kreis:\n  name: Kleinkreis (generiert)\n  ags: \"05898\"\n  stichtag: 2021-12-31\n"
+        'kreis:\n  name: Kleinkreis (generiert)\n  ags: "05898"\n  stichtag: 2021-12-31\n'
         "  stichtag_erstantrag: 2020-12-31\n"
         + ("" if mindestfaelle is None else f"bedarf:\n  mindestfaelle: {mindestfaelle}\n"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return folder

@@ -23,8 +23,7 @@ def kreis_ags(k: int) -> str:
     return f"05{100 + k:03d}"
 
 
-def vg250_frame(kreise: int, gemeinden: int | list[int], vertices: int = 64
-                ) -> gpd.GeoDataFrame:
+def vg250_frame(kreise: int, gemeinden: int | list[int], vertices: int = 64) -> gpd.GeoDataFrame:
     """The layer: ``kreise`` Kreise with ``gemeinden`` Gemeinden each (or a list per Kreis)."""
     sizes = [gemeinden] * kreise if isinstance(gemeinden, int) else list(gemeinden)
     records, geoms = [], []
@@ -35,8 +34,15 @@ def vg250_frame(kreise: int, gemeinden: int | list[int], vertices: int = 64
             square = shapely.box(x, y, x + SIDE, y + SIDE)
             poly = shapely.segmentize(square, SIDE * 4 / max(vertices, 4))
             ags = f"{kreis_ags(k)}{g + 1:03d}"
-            base = {"ADE": 6, "BSG": 1, "ARS": f"{ags[:5]}0000{ags[5:]}", "AGS": ags,
-                    "GEN": f"Gemeinde {ags}", "BEZ": "Gemeinde", "EWZ": 1000 + 37 * g}
+            base = {
+                "ADE": 6,
+                "BSG": 1,
+                "ARS": f"{ags[:5]}0000{ags[5:]}",
+                "AGS": ags,
+                "GEN": f"Gemeinde {ags}",
+                "BEZ": "Gemeinde",
+                "EWZ": 1000 + 37 * g,
+            }
             records.append({**base, "GF": 4})
             geoms.append(poly)
             if g == 0:

@@ -28,8 +28,12 @@ def gebiete(polys=None) -> gpd.GeoDataFrame:
 
 def angebote(points, **cols) -> gpd.GeoDataFrame:
     n = len(points)
-    data = {"angebot_id": [f"A{i}" for i in range(n)], "aufsuchend": [False] * n,
-            "einzugsgebiet": [()] * n, "ags": [G1] * n}
+    data = {
+        "angebot_id": [f"A{i}" for i in range(n)],
+        "aufsuchend": [False] * n,
+        "einzugsgebiet": [()] * n,
+        "ags": [G1] * n,
+    }
     data.update(cols)
     return gpd.GeoDataFrame(data, geometry=list(points), crs=CRS_METRIC)
 
@@ -42,34 +46,40 @@ def test_step_threshold_inclusive_and_nan():
 
 def test_linear_gauss_gravity_hand_values():
     c = np.array([0.0, 10.0, 20.0, 40.0, 41.0])
-    np.testing.assert_allclose(access.weight_function("linear", 40)(c),
-                               [1.0, 0.75, 0.5, 0.0, 0.0])
+    np.testing.assert_allclose(access.weight_function("linear", 40)(c), [1.0, 0.75, 0.5, 0.0, 0.0])
     g = access.weight_function("gauss", 40)(c)  # sigma = 20
-    np.testing.assert_allclose(g, [1.0, math.exp(-100 / 800), math.exp(-400 / 800),
-                                   math.exp(-1600 / 800), 0.0], rtol=1e-12)
+    np.testing.assert_allclose(
+        g, [1.0, math.exp(-100 / 800), math.exp(-400 / 800), math.exp(-1600 / 800), 0.0], rtol=1e-12
+    )
     # few pairs inside the threshold: the decay is computed on those only (same values)
     few = access.weight_function("gauss", 40)(np.array([[10.0, 99.0], [99.0, 99.0]]))
     np.testing.assert_allclose(few, [[math.exp(-100 / 800), 0.0], [0.0, 0.0]], rtol=1e-12)
     g2 = access.weight_function("gauss", 40, gauss_sigma=10)(np.array([10.0]))
     assert g2[0] == pytest.approx(math.exp(-0.5))
-    grav = access.weight_function("gravitation", 40, gravitation_exponent=2,
-                                  gravitation_mindestkosten=5)(c)
+    grav = access.weight_function(
+        "gravitation", 40, gravitation_exponent=2, gravitation_mindestkosten=5
+    )(c)
     np.testing.assert_allclose(grav, [1.0, 0.25, 1 / 16, 1 / 64, 0.0], rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["gauss", "gravitation"])
 def test_weights_equal_pysal_access_factories(kind):
     from access import weights
+
     c = np.linspace(0, 60, 61)
-    ours = access.weight_function(kind, 60, gauss_sigma=15, gravitation_exponent=1.3,
-                                  gravitation_mindestkosten=4)(c)
+    ours = access.weight_function(
+        kind, 60, gauss_sigma=15, gravitation_exponent=1.3, gravitation_mindestkosten=4
+    )(c)
     ref = weights.gaussian(15) if kind == "gauss" else weights.gravity(4, -1.3, 4)
     np.testing.assert_allclose(ours, [ref(x) for x in c], rtol=1e-12)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(access.GEWICHTUNGEN), st.floats(1, 120),
-       st.lists(st.floats(0, 200), min_size=2, max_size=20))
+@given(
+    st.sampled_from(access.GEWICHTUNGEN),
+    st.floats(1, 120),
+    st.lists(st.floats(0, 200), min_size=2, max_size=20),
+)
 def test_weights_bounded_and_non_increasing(kind, thr, costs):
     c = np.sort(np.array(costs))
     w = access.weight_function(kind, thr, gravitation_mindestkosten=1)(c)
@@ -81,6 +91,7 @@ def test_weights_bounded_and_non_increasing(kind, thr, costs):
 @pytest.mark.parametrize("kind", access.GEWICHTUNGEN)
 def test_sparse_matrix_equals_dense(kind):
     from scipy import sparse
+
     rng = np.random.default_rng(3)
     cost = rng.uniform(0, 100, (40, 30))
     cost[0, 0] = np.nan
@@ -93,8 +104,10 @@ def test_sparse_matrix_equals_dense(kind):
 
 
 def test_invalid_weight_settings_raise_german_error():
-    bad = merge(default_annahmen(), {"erreichbarkeit": {"gravitation_mindestkosten": 0,
-                                                        "gauss_sigma": "breit"}})
+    bad = merge(
+        default_annahmen(),
+        {"erreichbarkeit": {"gravitation_mindestkosten": 0, "gauss_sigma": "breit"}},
+    )
     with pytest.raises(DataError, match="größer als 0") as info:
         access.weight_function_from_annahmen(bad)
     assert len(info.value.problems) == 2
@@ -110,17 +123,29 @@ def test_unknown_weight_type():
 # --------------------------------------------------------------------------- points and costs
 def test_representative_point_inside_concave_gemeinde():
     # A U shape: its centroid lies in the notch, outside the polygon.
-    u = Polygon([(0, 0), (9000, 0), (9000, 9000), (6000, 9000), (6000, 3000), (3000, 3000),
-                 (3000, 9000), (0, 9000)])
+    u = Polygon(
+        [
+            (0, 0),
+            (9000, 0),
+            (9000, 9000),
+            (6000, 9000),
+            (6000, 3000),
+            (3000, 3000),
+            (3000, 9000),
+            (0, 9000),
+        ]
+    )
     assert not u.contains(u.centroid)
     pts = access.demand_points(gebiete([u]))
     assert u.contains(pts.iloc[0])
 
 
 def test_population_weighted_point_from_finer_layer():
-    fein = gpd.GeoDataFrame({"ags": [G1, G1, G2], "einwohner": [300, 100, 0]},
-                            geometry=[Point(1000, 1000), Point(5000, 1000), Point(15000, 500)],
-                            crs=CRS_METRIC)
+    fein = gpd.GeoDataFrame(
+        {"ags": [G1, G1, G2], "einwohner": [300, 100, 0]},
+        geometry=[Point(1000, 1000), Point(5000, 1000), Point(15000, 500)],
+        crs=CRS_METRIC,
+    )
     pts = access.demand_points(gebiete(), fein)
     assert (pts.loc[G1].x, pts.loc[G1].y) == pytest.approx((2000.0, 1000.0))
     rep = gebiete().geometry.iloc[1].representative_point()  # zero weight: fallback
@@ -147,8 +172,7 @@ def test_cost_matrix_straight_line_minutes_and_km():
 def test_reisezeiten_override_where_present():
     ann = default_annahmen()
     ang = angebote([Point(5000, 5000), Point(15000, 5000)])
-    rz = pd.DataFrame({"ags": [G2, "09999999"], "angebot_id": ["A0", "A0"],
-                       "minuten": [7.5, 1.0]})
+    rz = pd.DataFrame({"ags": [G2, "09999999"], "angebot_id": ["A0", "A0"], "minuten": [7.5, 1.0]})
     c = access.cost_matrix(gebiete(), ang, ann, rz)
     est = access.cost_matrix(gebiete(), ang, ann)
     assert c.loc[G2, "A0"] == 7.5
@@ -156,8 +180,7 @@ def test_reisezeiten_override_where_present():
     mask[1, 0] = False
     np.testing.assert_allclose(c.to_numpy()[mask], est.to_numpy()[mask])
     # km: travel minutes cannot be used
-    c_km = access.cost_matrix(gebiete(), ang, merge(ann, {"erreichbarkeit": {"einheit": "km"}}),
-                              rz)
+    c_km = access.cost_matrix(gebiete(), ang, merge(ann, {"erreichbarkeit": {"einheit": "km"}}), rz)
     assert c_km.loc[G2, "A0"] != 7.5
 
 
@@ -178,19 +201,28 @@ def test_missing_offer_location_is_unreachable():
 # --------------------------------------------------------------------------- validity, outreach
 def test_valid_at_stichtag_inclusive():
     t = pd.Timestamp("2021-12-31")
-    ang = pd.DataFrame({"beginn": pd.to_datetime(["2021-12-31", "2022-01-01", None, None]),
-                        "ende": pd.to_datetime([None, None, "2021-12-31", "2021-12-30"])})
+    ang = pd.DataFrame(
+        {
+            "beginn": pd.to_datetime(["2021-12-31", "2022-01-01", None, None]),
+            "ende": pd.to_datetime([None, None, "2021-12-31", "2021-12-30"]),
+        }
+    )
     assert access.valid_at(ang, t).tolist() == [True, False, True, False]
 
 
 def test_outreach_and_catchment_rules():
     g3 = "05999003"
-    ang = angebote([Point(5000, 5000)] * 4,
-                   aufsuchend=[True, True, False, False],
-                   einzugsgebiet=[(G2, g3), (), (G2,), ()],
-                   ags=[G1, G1, G1, G1])
-    cost = pd.DataFrame([[1.0, 1.0, 1.0, 1.0], [99.0, 99.0, 5.0, 5.0], [99.0, 99.0, 5.0, 5.0]],
-                        index=pd.Index([G1, G2, g3]), columns=ang["angebot_id"])
+    ang = angebote(
+        [Point(5000, 5000)] * 4,
+        aufsuchend=[True, True, False, False],
+        einzugsgebiet=[(G2, g3), (), (G2,), ()],
+        ags=[G1, G1, G1, G1],
+    )
+    cost = pd.DataFrame(
+        [[1.0, 1.0, 1.0, 1.0], [99.0, 99.0, 5.0, 5.0], [99.0, 99.0, 5.0, 5.0]],
+        index=pd.Index([G1, G2, g3]),
+        columns=ang["angebot_id"],
+    )
     w = access.weight_matrix(cost, ang, access.weight_function("stufe", 10))
     # outreach with area: 1 inside, 0 outside regardless of cost
     assert w[:, 0].tolist() == [0, 1, 1]

@@ -24,8 +24,12 @@ from thm_lib.privacy import assert_clean
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks" / "apps"
-PROBSTADT, FIKTIVHAUSEN, MUSTERSTADT, ENTWURFSWEILER = ("05899016", "05899024", "05899004",
-                                                        "05899044")
+PROBSTADT, FIKTIVHAUSEN, MUSTERSTADT, ENTWURFSWEILER = (
+    "05899016",
+    "05899024",
+    "05899004",
+    "05899044",
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +103,9 @@ def test_uebersicht_kreis_figures_equal_library(ws, ueb):
     assert w["angebote"] == str(n_valid)
     g = coverage.analyse(ws).gemeinden
     hidden = ueb.daten.versorgung["gesperrt"]
-    assert w["unterversorgung"] == str(int(((g["klasse"] == "Unterversorgung")
-                                            & ~hidden.to_numpy()).sum()))
+    assert w["unterversorgung"] == str(
+        int(((g["klasse"] == "Unterversorgung") & ~hidden.to_numpy()).sum())
+    )
 
 
 def test_uebersicht_second_kommune_shows_its_library_values(ws, ueb):
@@ -111,10 +116,14 @@ def test_uebersicht_second_kommune_shows_its_library_values(ws, ueb):
     # clients in the report year 2021, counted by hand: consented, target group (status,
     # 18-27), active in the year (began by 31.12., not ended before 01.01.)
     f = ws.faelle
-    active = ((f["ags"] == PROBSTADT) & f["einwilligung"]
-              & f["status"].isin(["duldung", "gestattung"]) & f["alter"].between(18, 27)
-              & (f["beginn"] <= pd.Timestamp("2021-12-31"))
-              & (f["ende"].isna() | (f["ende"] >= pd.Timestamp("2021-01-01"))))
+    active = (
+        (f["ags"] == PROBSTADT)
+        & f["einwilligung"]
+        & f["status"].isin(["duldung", "gestattung"])
+        & f["alter"].between(18, 27)
+        & (f["beginn"] <= pd.Timestamp("2021-12-31"))
+        & (f["ende"].isna() | (f["ende"] >= pd.Timestamp("2021-01-01")))
+    )
     assert int(active.sum()) == 20
     pub = views.kennzahlen_tabelle(ws)  # the app shows what the publication layer shows
     assert int(pub.internal_unsuppressed.loc[PROBSTADT, "klienten"]) == 20
@@ -133,8 +142,8 @@ def test_uebersicht_second_kommune_shows_its_library_values(ws, ueb):
 def test_uebersicht_small_counts_are_suppressed_consistently(ueb):
     ueb.kommune.value = FIKTIVHAUSEN
     w = ueb.werte()
-    assert w["klienten"] == "<5"          # one client in Fiktivhausen
-    assert w["reichweite"] == "."         # a share of a hidden count is hidden
+    assert w["klienten"] == "<5"  # one client in Fiktivhausen
+    assert w["reichweite"] == "."  # a share of a hidden count is hidden
     pub = ueb.daten.kennzahlen
     # In every column either nothing or at least two cells are hidden (no differencing).
     for col in ("zielgruppe", "klienten"):
@@ -155,8 +164,10 @@ def test_uebersicht_handlungsfeld_filters_offers_and_gaps(ws, ueb):
     result = ueb.daten.result
     g = result.gemeinden.set_index(["name", "handlungsfeld"])
     for row in gaps.itertuples():
-        assert row.Versorgungsgrad == formats.zahl(
-            g.loc[(row.Gemeinde, FELD), "versorgungsgrad"]) + " %"
+        assert (
+            row.Versorgungsgrad
+            == formats.zahl(g.loc[(row.Gemeinde, FELD), "versorgungsgrad"]) + " %"
+        )
         ags = g.loc[(row.Gemeinde, FELD), "ags"]
         explained = coverage.explain(result, ags, FELD)
         if len(explained):
@@ -193,7 +204,7 @@ def test_uebersicht_map_is_offline(ueb):
 
     doc = _html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
     assert "L.map(" in doc or "L.map" in doc
-    assert not re.search(r"<script[^>]+src=", doc)       # nothing loaded from outside
+    assert not re.search(r"<script[^>]+src=", doc)  # nothing loaded from outside
     assert not re.search(r"<link[^>]+href=\"http", doc)
 
 
@@ -215,7 +226,8 @@ def _klasse(vg: float, unten: float, oben: float) -> str:
 @pytest.mark.parametrize(("unten", "oben"), [(0.75, 1.10), (0.5, 1.5)])
 def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
     sws = scenarios.szenario_workspace(
-        ws, {"annahmen": {"versorgung": {"untere_schwelle": unten, "obere_schwelle": oben}}})
+        ws, {"annahmen": {"versorgung": {"untere_schwelle": unten, "obere_schwelle": oben}}}
+    )
     app = uebersicht.build(sws)
     d = app.daten
     farbe, text = d.gesperrt_legende
@@ -241,7 +253,7 @@ def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
             assert style[1] == ("." if r["gesperrt"] else style[1])
         doc = _map_doc(app)
         assert "keine Angabe" not in doc
-        if rows["gesperrt"].any():      # tooltip (JSON in the map page) and matrix legend
+        if rows["gesperrt"].any():  # tooltip (JSON in the map page) and matrix legend
             assert json.dumps("aus Datenschutzgründen nicht gezeigt (.)")[1:-1] in doc
             assert _html_text(text) in app.matrix.value
     # with lower thresholds fewer cells are Unterversorgung, more are bedarfsgerecht
@@ -282,7 +294,7 @@ def _profil(finder, status, alter, ags, feld):
 
 def test_angebotsfinder_duldung_excludes_offer_closed_to_geduldete(finder):
     passend, aus = _profil(finder, "gestattung", 20, MUSTERSTADT, "Sprache")
-    assert "A001" in set(passend["angebot_id"])            # open to Gestattung only
+    assert "A001" in set(passend["angebot_id"])  # open to Gestattung only
     assert "<td>Sprache Musterstadt 1</td>" in finder.liste.value
     passend, aus = _profil(finder, "duldung", 20, MUSTERSTADT, "Sprache")
     assert "A001" not in set(passend["angebot_id"])
@@ -296,8 +308,9 @@ def test_angebotsfinder_reasons_validity_age_distance_area(finder):
     passend, aus = _profil(finder, "duldung", 26, "05899040", "Coaching")
     why = aus.set_index("angebot_id")["gruende"]
     assert why["A040"] == "Alter 26 außerhalb 18–25 Jahre"
-    assert why["A044"].startswith("am Stichtag 31.12.2021 nicht gültig (ab 01.01.2020 bis "
-                                  "30.06.2021)")
+    assert why["A044"].startswith(
+        "am Stichtag 31.12.2021 nicht gültig (ab 01.01.2020 bis 30.06.2021)"
+    )
     assert re.fullmatch(r"zu weit: \d+,\d Min\. \(Schwelle 45 Min\.\)", why["A043"])
     assert why["A041"].startswith("aufsuchend nur in Neudorf am Muster")
     # the outreach offer serving Vorlagenfeld comes first (no travel)
@@ -306,9 +319,12 @@ def test_angebotsfinder_reasons_validity_age_distance_area(finder):
 
 
 @settings(max_examples=40, deadline=None)
-@given(status=st.sampled_from(["duldung", "gestattung", "sonstige"]),
-       alter=st.integers(14, 40), g=st.integers(0, 11),
-       feld=st.sampled_from(["Sprache", "Coaching", "Arbeit", angebotsfinder.ALLE]))
+@given(
+    status=st.sampled_from(["duldung", "gestattung", "sonstige"]),
+    alter=st.integers(14, 40),
+    g=st.integers(0, 11),
+    feld=st.sampled_from(["Sprache", "Coaching", "Arbeit", angebotsfinder.ALLE]),
+)
 def test_angebotsfinder_partition_and_rules(ws, finder, status, alter, g, feld):
     ags = str(ws.gebiete["ags"].iloc[g])
     passend, aus = finder.finder.suche(angebotsfinder.Profil(status, alter, ags, feld))
@@ -365,11 +381,11 @@ def test_stellen_kreis_figures_follow_the_publication(ws, stl):
     hidden = bool(pub.mask.loc[views.KREIS, "fallzahl_personen"])
     w = stl.werte()
     assert (w["fallzahl"] == views.zeichen_geheim(ws)) == hidden
-    assert w["faq"] == "1,77"   # 177 on 31.12.2019: follows from shown 2019 Duldung cells
+    assert w["faq"] == "1,77"  # 177 on 31.12.2019: follows from shown 2019 Duldung cells
 
 
 def test_stellen_caseload_slider_equals_library(ws, stl):
-    stl.kommune.value = MUSTERSTADT   # its counts are shown, so its figures are too
+    stl.kommune.value = MUSTERSTADT  # its counts are shown, so its figures are too
     stl.schluessel.value = 80
     lib = _library_row(ws, MUSTERSTADT, betreuungsschluessel=80)
     w = stl.werte()
@@ -380,7 +396,7 @@ def test_stellen_caseload_slider_equals_library(ws, stl):
     # hours per case follow the caseload (1600 / 80 = 20 h): workload model agrees
     assert stl.stunden.value == pytest.approx(20.0)
     assert w["arbeitszeit"] == "1,97"
-    assert w["faq"] == "2,75"       # 275 Geduldete on 31.12.2019 / 100: not the caseload
+    assert w["faq"] == "2,75"  # 275 Geduldete on 31.12.2019 / 100: not the caseload
     assert "1,97" in stl.stellen.value
 
 
@@ -396,16 +412,21 @@ def test_stellen_hours_reach_and_funding(ws, stl):
     stl.personalkosten.value = 60000
     plan = stl.ergebnis.plan
     lib = funding.finanzierungsplan(
-        2.75, scenarios.szenario_workspace(ws, {"programm": {"foerderung": {
-            "foerdersatz": 0.8}}}).programm, ws.annahmen, personalkosten=60000)
+        2.75,
+        scenarios.szenario_workspace(
+            ws, {"programm": {"foerderung": {"foerdersatz": 0.8}}}
+        ).programm,
+        ws.annahmen,
+        personalkosten=60000,
+    )
     assert plan.gesamt["zuwendung"] == pytest.approx(lib.gesamt["zuwendung"])
     # by hand: 2.75 VZÄ × 60,000 EUR × 32 months / 12 × 80 %
     assert plan.gesamt["zuwendung"] == pytest.approx(2.75 * 60000 * 32 / 12 * 0.8)
-    assert common.fmt_eur(2.75 * 60000 * 32 / 12 * 0.8) in stl.plan.value   # 352.000 €
+    assert common.fmt_eur(2.75 * 60000 * 32 / 12 * 0.8) in stl.plan.value  # 352.000 €
 
 
 def test_stellen_kommune_sets_haushaltssicherung_and_rate(ws, stl):
-    stl.kommune.value = PROBSTADT                # Haushaltssicherungskommune in the sample
+    stl.kommune.value = PROBSTADT  # Haushaltssicherungskommune in the sample
     assert stl.haushaltssicherung.value is True
     rate = funding.foerdersatz(ws.programm, True)
     assert stl.foerdersatz.value == pytest.approx(rate)
@@ -434,7 +455,7 @@ def test_stellen_scenarios_compare_and_excel(ws, stl, tmp_path):
     _assert_excel_numbers(wb, stl)
     assert_clean(path, ws.faelle["fall_id"])
     stl.schluessel.value = 100
-    assert stl.download.value == ""          # a stale download is withdrawn
+    assert stl.download.value == ""  # a stale download is withdrawn
 
 
 def _column(sheet, header: str) -> list:
@@ -470,8 +491,13 @@ def _assert_excel_numbers(wb, stl) -> None:
     settings = {r[0].value: r[1] for r in wb["Einstellungen"].iter_rows(min_row=3)}
     assert settings["Personalkosten je VZÄ und Jahr"].value == stl.personalkosten.value
     assert settings["Personalkosten je VZÄ und Jahr"].number_format == stellen.FORMAT_EUR
-    texts = [c.value for s in ("Stellen", "Finanzierungsplan", "Szenarien")
-             for row in wb[s].iter_rows(min_row=3) for c in row if isinstance(c.value, str)]
+    texts = [
+        c.value
+        for s in ("Stellen", "Finanzierungsplan", "Szenarien")
+        for row in wb[s].iter_rows(min_row=3)
+        for c in row
+        if isinstance(c.value, str)
+    ]
     # no number written as German text ("14.933 €", "3,94"); years stay labels
     assert not [t for t in texts if re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d+)?( €| %)?", t)]
 
@@ -480,25 +506,26 @@ def test_inputs_show_their_range_and_never_clamp(ws, finder, stl):
     lo, hi = common.setting(ws, "profil_alter")
     assert finder.alter.description == f"Alter ({lo} bis {hi})" == "Alter (14 bis 40)"
     finder.alter.value = 99
-    assert finder.alter.value == 99                       # kept as typed, not 40
-    assert ("Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40"
-            in finder.meldung.value)
+    assert finder.alter.value == 99  # kept as typed, not 40
+    assert "Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40" in finder.meldung.value
     assert "Keine Suche" in finder.liste.value and "<table" not in finder.liste.value
     finder.alter.value = 13
     assert "Alter: 13 liegt außerhalb" in finder.meldung.value
-    finder.alter.value = 40                                # the bounds are allowed
+    finder.alter.value = 40  # the bounds are allowed
     assert "außerhalb" not in finder.meldung.value and "Keine Suche" not in finder.liste.value
     finder.alter.value = 20
 
     assert "30.000 bis 150.000" in stl.personalkosten.description
     stl.personalkosten.value = 1000
     assert stl.personalkosten.value == 1000
-    assert ("Personalkosten je VZÄ und Jahr: 1.000 € liegt außerhalb des erlaubten Bereichs "
-            "30.000 € bis 150.000 €" in stl.meldung.value)
+    assert (
+        "Personalkosten je VZÄ und Jahr: 1.000 € liegt außerhalb des erlaubten Bereichs "
+        "30.000 € bis 150.000 €" in stl.meldung.value
+    )
     assert stl.ergebnis is None and "Keine Berechnung" in stl.plan.value
     stl.szenario_merken()
     stl.excel_erstellen()
-    assert stl.szenarien == {} and stl.download.value == ""   # nothing from a wrong input
+    assert stl.szenarien == {} and stl.download.value == ""  # nothing from a wrong input
     stl.personalkosten.value = 150000
     assert stl.ergebnis is not None and stl.ergebnis.einstellungen.personalkosten == 150000
     assert "außerhalb" not in stl.meldung.value
@@ -507,10 +534,11 @@ def test_inputs_show_their_range_and_never_clamp(ws, finder, stl):
 def test_small_gemeinde_hides_positions_and_amounts(ws):
     # Entwurfsweiler (no Geschäftsführende Stelle) with only 3 geduldete persons counted
     zg = ws.zielgruppe
-    keep = (zg["ags"] != ENTWURFSWEILER) | ((zg["status"] == "duldung") & (zg["alter"] == 20)
-                                            & (zg["geschlecht"] == "m"))
+    keep = (zg["ags"] != ENTWURFSWEILER) | (
+        (zg["status"] == "duldung") & (zg["alter"] == 20) & (zg["geschlecht"] == "m")
+    )
     small = zg[keep].copy()
-    small.loc[small["ags"] == ENTWURFSWEILER, "anzahl"] = 3   # one row per Stichtag
+    small.loc[small["ags"] == ENTWURFSWEILER, "anzahl"] = 3  # one row per Stichtag
     tiny = replace(ws, zielgruppe=small.reset_index(drop=True))
     app = stellen.build(tiny)
     app.kommune.value = ENTWURFSWEILER
@@ -564,9 +592,14 @@ def test_apps_hold_no_case_rows(ws, ueb, finder, stl):
 
 
 # --------------------------------------------------------------------------- notebooks, server
-@pytest.mark.parametrize("name, module", [("uebersicht", "uebersicht"),
-                                          ("angebotsfinder", "angebotsfinder"),
-                                          ("stellen_und_foerderung", "stellen")])
+@pytest.mark.parametrize(
+    "name, module",
+    [
+        ("uebersicht", "uebersicht"),
+        ("angebotsfinder", "angebotsfinder"),
+        ("stellen_und_foerderung", "stellen"),
+    ],
+)
 def test_app_notebooks_are_thin_and_without_outputs(name, module):
     nb = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
     kinds = [c["cell_type"] for c in nb["cells"]]

@@ -61,15 +61,22 @@ def server(artifacts_dir) -> Iterator[str]:
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             [*_thm_command(), "app", "--port", str(port), "--arbeitsmappe", str(common.SAMPLE)],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         try:
             url = f"http://127.0.0.1:{port}/"
             deadline = time.monotonic() + START_TIMEOUT_S
             while "THM-Apps laufen unter " + url not in log_path.read_text(encoding="utf-8"):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("thm app ist nicht gestartet:\n"
-                                + log_path.read_text(encoding="utf-8")[-3000:], pytrace=False)
+                    pytest.fail(
+                        "thm app ist nicht gestartet:\n"
+                        + log_path.read_text(encoding="utf-8")[-3000:],
+                        pytrace=False,
+                    )
                 time.sleep(0.2)
             yield url
         finally:
@@ -114,11 +121,11 @@ def _open(page, server: str, notebook: str, ready: str) -> float:
 
 
 def _page_text_everywhere(page) -> str:
-    texts = [page.content()]          # holds the map frames' srcdoc as well
+    texts = [page.content()]  # holds the map frames' srcdoc as well
     for frame in page.frames[1:]:
         try:
             texts.append(frame.content())
-        except PlaywrightError:       # an old map frame, replaced meanwhile
+        except PlaywrightError:  # an old map frame, replaced meanwhile
             continue
     return "\n".join(texts)
 
@@ -152,13 +159,16 @@ def test_uebersicht_second_kommune_and_offline_map(app_page, server, ws, artifac
     page.locator(".thm-luecken").screenshot(path=str(artifacts_dir / "app_uebersicht_luecken.png"))
 
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-    expected = formats.zahl(round(
-        target_group.per_gemeinde(seg, ws.gebiete).set_index("ags").loc[PROBSTADT, "gesamt"]))
+    expected = formats.zahl(
+        round(target_group.per_gemeinde(seg, ws.gebiete).set_index("ags").loc[PROBSTADT, "gesamt"])
+    )
     assert page.inner_text(".thm-zielgruppe .thm-wert") != expected
     page.select_option(".thm-kommune select", label=ws.gemeinde_name(PROBSTADT))
     page.wait_for_function(
         "e => document.querySelector('.thm-zielgruppe .thm-wert').innerText.trim() === e",
-        arg=expected, timeout=30_000)
+        arg=expected,
+        timeout=30_000,
+    )
     assert page.inner_text(".thm-zielgruppe .thm-wert").strip() == expected == "109"
     # the map of the chosen Kommune renders its polygon, with no network
     frame = page.frame_locator("iframe.thm-karte-frame")
@@ -175,11 +185,10 @@ def test_angebotsfinder_duldung_excludes_offer(app_page, server, ws, artifacts_d
     page.select_option(".thm-gemeinde select", label="Musterstadt")
     page.select_option(".thm-handlungsfeld select", label="Sprache")
     page.select_option(".thm-status-wahl select", label="Aufenthaltsgestattung")
-    offer = "Sprache Musterstadt 1"       # A001: open to Gestattung, closed to Geduldete
+    offer = "Sprache Musterstadt 1"  # A001: open to Gestattung, closed to Geduldete
     cell = f".thm-angebote-tabelle td:text-is('{offer}')"
     page.wait_for_selector(cell, timeout=30_000)
-    page.screenshot(path=str(artifacts_dir / "app_angebotsfinder_gestattung.png"),
-                    full_page=True)
+    page.screenshot(path=str(artifacts_dir / "app_angebotsfinder_gestattung.png"), full_page=True)
     page.select_option(".thm-status-wahl select", label="Duldung")
     page.wait_for_selector(cell, state="detached", timeout=30_000)
     row = page.locator(".thm-ausgeschlossen-tabelle tr", has=page.locator(f"td:text-is('{offer}')"))
@@ -196,27 +205,33 @@ def test_stellen_caseload_slider_equals_library(app_page, server, ws, artifacts_
     page.select_option(".thm-kommune select", label="Musterstadt")
     page.wait_for_function(  # 268 Geduldete × 0.47 / 100 × 1.25 = 1.57 at the default key
         "() => document.querySelector('.thm-stellen-tabelle tbody tr:nth-child(2) "
-        "td:nth-child(2)').innerText.trim() === '1,57'", timeout=30_000)
+        "td:nth-child(2)').innerText.trim() === '1,57'",
+        timeout=30_000,
+    )
     readout = page.locator(".thm-schluessel .widget-readout")
     start = int(readout.inner_text())
     page.locator(".thm-schluessel .noUi-handle").focus()
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "s => parseInt(document.querySelector('.thm-schluessel .widget-readout').innerText) "
-        "!== s", arg=start, timeout=10_000)
-    time.sleep(0.3)          # let the last key's change arrive
+        "s => parseInt(document.querySelector('.thm-schluessel .widget-readout').innerText) !== s",
+        arg=start,
+        timeout=10_000,
+    )
+    time.sleep(0.3)  # let the last key's change arrive
     caseload = int(readout.inner_text())
     assert caseload > start
     sws = scenarios.szenario_workspace(
-        ws, {"annahmen": {"stellen": {"betreuungsschluessel": caseload}}})
+        ws, {"annahmen": {"stellen": {"betreuungsschluessel": caseload}}}
+    )
     bem = staffing.stellenbemessung(sws)
-    expected = common.fmt_positions(
-        bem.loc[bem["ags"] == "05899004", "fallzahl_stellen"].iloc[0])
+    expected = common.fmt_positions(bem.loc[bem["ags"] == "05899004", "fallzahl_stellen"].iloc[0])
     cell = ".thm-stellen-tabelle tbody tr:nth-child(2) td:nth-child(2)"
     page.wait_for_function(
         "([sel, e]) => document.querySelector(sel).innerText.trim() === e",
-        arg=[cell, expected], timeout=30_000)
+        arg=[cell, expected],
+        timeout=30_000,
+    )
     assert page.inner_text(cell).strip() == expected
     assert f"1:{caseload}" in page.inner_text(".thm-stellen-tabelle")
     page.screenshot(path=str(artifacts_dir / "app_stellen.png"), full_page=True)
@@ -229,15 +244,18 @@ def test_start_page_lists_the_apps_and_serves_no_source(app_page, server):
     page.goto(server, timeout=RENDER_TIMEOUT_MS)
     page.wait_for_selector(".thm-app-eintrag", timeout=RENDER_TIMEOUT_MS)
     links = {a.get_attribute("href") for a in page.locator(".thm-app-eintrag a").all()}
-    assert links == {f"/voila/render/{nb}" for nb in
-                     ("uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb")}
+    assert links == {
+        f"/voila/render/{nb}"
+        for nb in ("uebersicht.ipynb", "angebotsfinder.ipynb", "stellen_und_foerderung.ipynb")
+    }
     # no raw notebook, no contents API, nothing outside: every non-app path is 404
     assert page.request.get(server + "voila/files/uebersicht.ipynb").status == 404
-    assert page.request.get(server + "voila/api/contents/uebersicht.ipynb?content=1"
-                            ).status == 404
-    for path in ("voila/files/../../data_samples/musterkreis/faelle.csv",
-                 "voila/render/../../data_samples/musterkreis/faelle.csv",
-                 "voila/api/contents/../../thm_lib"):
+    assert page.request.get(server + "voila/api/contents/uebersicht.ipynb?content=1").status == 404
+    for path in (
+        "voila/files/../../data_samples/musterkreis/faelle.csv",
+        "voila/render/../../data_samples/musterkreis/faelle.csv",
+        "voila/api/contents/../../thm_lib",
+    ):
         assert page.request.get(server + path).status == 404
 
 
@@ -270,10 +288,9 @@ def test_viewer_cannot_execute_code_in_the_kernel(app_page, server, tmp_path, ar
     assert kernel_sockets, sockets
     url = kernel_sockets[0].split("?", 1)[0] + "?session_id=probe"
     marker = tmp_path / "ausgefuehrt.txt"
-    replies = page.evaluate(EXECUTE_PROBE_JS,
-                            [url, f"open({str(marker)!r}, 'w').write('x')"])
-    assert "kernel_info_reply" in replies          # the channel works ...
-    assert "execute_reply" not in replies          # ... but code is not run
+    replies = page.evaluate(EXECUTE_PROBE_JS, [url, f"open({str(marker)!r}, 'w').write('x')"])
+    assert "kernel_info_reply" in replies  # the channel works ...
+    assert "execute_reply" not in replies  # ... but code is not run
     assert not marker.exists()
     log = (artifacts_dir / "thm_app_server.log").read_text(encoding="utf-8")
     assert 'Received message of type "execute_request", which is not allowed' in log
@@ -287,9 +304,10 @@ def test_inputs_say_their_range_instead_of_clamping(app_page, server, artifacts_
     field.fill("99")
     field.press("Enter")
     page.wait_for_selector(".thm-eingabefehler", timeout=30_000)
-    assert field.input_value() == "99"                       # not clamped to 40
-    assert ("Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40"
-            in page.inner_text(".thm-meldung"))
+    assert field.input_value() == "99"  # not clamped to 40
+    assert "Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40" in page.inner_text(
+        ".thm-meldung"
+    )
     assert page.locator(".thm-angebote-tabelle").count() == 0
     page.screenshot(path=str(artifacts_dir / "app_angebotsfinder_alter99.png"), full_page=True)
     field.fill("20")
@@ -302,9 +320,11 @@ def test_inputs_say_their_range_instead_of_clamping(app_page, server, artifacts_
     costs.fill("1000")
     costs.press("Enter")
     page.wait_for_selector(".thm-eingabefehler", timeout=30_000)
-    assert costs.input_value() == "1000"                     # not clamped to 30000
-    assert "1.000 € liegt außerhalb des erlaubten Bereichs 30.000 € bis 150.000 €" in \
-        page.inner_text(".thm-meldung")
+    assert costs.input_value() == "1000"  # not clamped to 30000
+    assert (
+        "1.000 € liegt außerhalb des erlaubten Bereichs 30.000 € bis 150.000 €"
+        in page.inner_text(".thm-meldung")
+    )
     assert page.locator(".thm-stellen-tabelle").count() == 0
 
 
@@ -341,8 +361,7 @@ def test_excel_download_holds_numbers(app_page, server, ws, tmp_path):
     assert f"{faq.value:.2f}".replace(".", ",") == app.werte()["faq"]
 
 
-def test_uebersicht_map_matrix_and_text_agree_on_hidden_cells(app_page, server, ws,
-                                                              artifacts_dir):
+def test_uebersicht_map_matrix_and_text_agree_on_hidden_cells(app_page, server, ws, artifacts_dir):
     from thm_lib.apps import uebersicht
 
     daten = uebersicht.UebersichtDaten.build(ws)
@@ -362,7 +381,7 @@ def test_uebersicht_map_matrix_and_text_agree_on_hidden_cells(app_page, server, 
     feld = list(ws.handlungsfelder).index("Sprache")
     cell = row.locator("td").nth(feld)
     assert cell.inner_text().strip() == "."
-    r, g, b = (int(farbe[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(farbe[i : i + 2], 16) for i in (1, 3, 5))
     assert cell.evaluate("e => getComputedStyle(e).backgroundColor") == f"rgb({r}, {g}, {b})"
     assert text in page.inner_text(".thm-matrix")
     gaps = page.inner_text(".thm-luecken")

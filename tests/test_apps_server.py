@@ -48,21 +48,30 @@ FINDER = "voila/render/angebotsfinder.ipynb"
 
 # --------------------------------------------------------------------------- rules
 def test_kernel_cap_default_follows_memory():
-    gib = 1024 ** 3
+    gib = 1024**3
     # half of 24 GiB / 350 MiB per kernel = 35.1 -> 35
     assert kernel_cap_default(24 * gib) == 35
-    assert kernel_cap_default(2 * gib) == 2            # 1024 MiB / 350 MiB = 2.9 -> 2
-    assert kernel_cap_default(100 * 1024 ** 2) == 1    # never 0: one viewer always fits
+    assert kernel_cap_default(2 * gib) == 2  # 1024 MiB / 350 MiB = 2.9 -> 2
+    assert kernel_cap_default(100 * 1024**2) == 1  # never 0: one viewer always fits
     assert kernel_cap_default(8 * gib, mb_per_kernel=512, share=0.75) == 12
     assert kernel_cap_default() >= 1
 
 
-@pytest.mark.parametrize(("header", "ok"), [
-    ("localhost", True), ("localhost:8866", True), ("127.0.0.1:8866", True),
-    ("[::1]:8866", True), ("LOCALHOST.", True), ("attacker.example", False),
-    ("attacker.example:8866", False), ("127.0.0.2", False), ("localhost.attacker.example", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("header", "ok"),
+    [
+        ("localhost", True),
+        ("localhost:8866", True),
+        ("127.0.0.1:8866", True),
+        ("[::1]:8866", True),
+        ("LOCALHOST.", True),
+        ("attacker.example", False),
+        ("attacker.example:8866", False),
+        ("127.0.0.2", False),
+        ("localhost.attacker.example", False),
+        ("", False),
+    ],
+)
 def test_host_allowlist(header, ok):
     assert host_allowed(header, voila_server.LOOPBACK_HOSTS) is ok
 
@@ -73,12 +82,19 @@ def test_host_allowlist_takes_configured_names():
     assert not host_allowed("evil." + PROXY_HOST, allowed)
 
 
-@pytest.mark.parametrize(("path", "escapes"), [
-    ("/voila/templates/../..", True), ("/voila/templates/%2e%2e/%2E%2E", True),
-    ("/voila/static/./voila.js", True), ("/voila/static/..%2fx", True),
-    ("/voila/static/a\\b", True), ("/voila/render/uebersicht.ipynb", False),
-    ("/voila/templates/thm/static/voila.js", False), ("/", False),
-])
+@pytest.mark.parametrize(
+    ("path", "escapes"),
+    [
+        ("/voila/templates/../..", True),
+        ("/voila/templates/%2e%2e/%2E%2E", True),
+        ("/voila/static/./voila.js", True),
+        ("/voila/static/..%2fx", True),
+        ("/voila/static/a\\b", True),
+        ("/voila/render/uebersicht.ipynb", False),
+        ("/voila/templates/thm/static/voila.js", False),
+        ("/", False),
+    ],
+)
 def test_path_escapes(path, escapes):
     assert path_escapes(path) is escapes
 
@@ -105,9 +121,9 @@ def test_kernel_slots_count_running_and_starting_kernels():
     b = slots.reserve(km, "s2")
     assert a is not None and b is not None
     assert slots.occupied(km) == 3
-    assert slots.reserve(km, "s3") is None          # 1 running + 2 starting = cap
+    assert slots.reserve(km, "s3") is None  # 1 running + 2 starting = cap
     a.release()
-    a.release()                                      # releasing twice frees one slot only
+    a.release()  # releasing twice frees one slot only
     assert slots.occupied(km) == 2
     assert slots.reserve(km, "s3") is not None
 
@@ -116,11 +132,15 @@ def test_handlers_serve_only_the_apps():
     from voila.app import Voila
 
     handlers = voila_server.thm_handlers(
-        [("/voila/tree(.*)", voila_server.TornadoVoilaTreeHandler),
-         ("/voila/render/(.*)", voila_server.TornadoVoilaHandler),
-         ("/voila/templates/(.*)", voila_server.TemplateStaticFileHandler),
-         ("/login", Voila)],
-        "/", list(APPS))
+        [
+            ("/voila/tree(.*)", voila_server.TornadoVoilaTreeHandler),
+            ("/voila/render/(.*)", voila_server.TornadoVoilaHandler),
+            ("/voila/templates/(.*)", voila_server.TemplateStaticFileHandler),
+            ("/login", Voila),
+        ],
+        "/",
+        list(APPS),
+    )
     patterns = [h[0] for h in handlers]
     assert patterns[0] == "/" and patterns[-1] == ".*"
     assert "/voila/tree(.*)" not in patterns and "/login" not in patterns
@@ -137,7 +157,7 @@ def test_voila_command_passes_hosts_cap_and_template():
     assert "--ThmVoila.allowed_hosts=localhost" in cmd
     assert "--ThmVoila.kernel_cap=4" in cmd and "--template=thm" in cmd
     assert f"--MappingKernelManager.cull_idle_timeout={server.CULL_IDLE_S}" in cmd
-    assert server.CULL_IDLE_S + server.CULL_INTERVAL_S <= 60   # closed pages: within a minute
+    assert server.CULL_IDLE_S + server.CULL_INTERVAL_S <= 60  # closed pages: within a minute
     env = server.voila_env({"JUPYTER_PATH": "/x"})
     assert env["JUPYTER_PATH"].split(os.pathsep) == [str(voila_server.JUPYTER_DATA), "/x"]
 
@@ -148,8 +168,9 @@ def test_serve_refuses_a_cap_below_one(capsys):
 
 
 def test_german_pages_render():
-    start = voila_server.render_page("start", apps=[("/voila/render/a.ipynb", "Übersicht",
-                                                      "Ein Satz.")])
+    start = voila_server.render_page(
+        "start", apps=[("/voila/render/a.ipynb", "Übersicht", "Ein Satz.")]
+    )
     assert 'lang="de"' in start and "Übersicht" in start and "Ein Satz." in start
     warten = voila_server.render_page("warten", sekunden=5, cap=3, titel="<Übersicht>")
     assert 'http-equiv="refresh" content="5"' in warten and "&lt;Übersicht&gt;" in warten
@@ -189,8 +210,9 @@ class Server:
             time.sleep(0.2)
         return self.kernels()
 
-    def raw(self, method: str, path: str, headers: dict[str, str] | None = None,
-            body: str | None = None) -> tuple[int, dict[str, str], str]:
+    def raw(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
+    ) -> tuple[int, dict[str, str], str]:
         """One request with the exact path and headers (no normalisation)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         try:
@@ -208,17 +230,22 @@ def running_server(log_path: Path, *options: str) -> Iterator[Server]:
     exe = Path(sys.executable).with_name("thm")
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            [str(exe), "app", "--port", str(port), "--arbeitsmappe", str(common.SAMPLE),
-             *options],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            [str(exe), "app", "--port", str(port), "--arbeitsmappe", str(common.SAMPLE), *options],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         try:
             srv = Server(proc, port)
             deadline = time.monotonic() + 90
             while "THM-Apps laufen unter " + srv.url not in log_path.read_text("utf-8"):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("thm app ist nicht gestartet:\n"
-                                + log_path.read_text("utf-8")[-3000:], pytrace=False)
+                    pytest.fail(
+                        "thm app ist nicht gestartet:\n" + log_path.read_text("utf-8")[-3000:],
+                        pytrace=False,
+                    )
                 time.sleep(0.2)
             yield srv
         finally:
@@ -234,8 +261,13 @@ def running_server(log_path: Path, *options: str) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def app_server(artifacts_dir) -> Iterator[Server]:
     """``thm app --max-kernel 3 --host apps.kreis.example`` on a free port; always stopped."""
-    with running_server(artifacts_dir / "thm_app_server_haertung.log",
-                        "--max-kernel", str(CAP), "--host", PROXY_HOST) as srv:
+    with running_server(
+        artifacts_dir / "thm_app_server_haertung.log",
+        "--max-kernel",
+        str(CAP),
+        "--host",
+        PROXY_HOST,
+    ) as srv:
         yield srv
 
 
@@ -265,10 +297,14 @@ class Session:
     def shutdown(self, kernel_id: str, token: str | None = None, **cookies: str) -> int:
         token = self.cookie("_xsrf") if token is None else token
         status, _, _ = self.srv.raw(
-            "POST", f"/voila/api/shutdown/{kernel_id}",
-            {"Cookie": self.cookie_header(**cookies),
-             "Content-Type": "application/x-www-form-urlencoded"},
-            urllib.parse.urlencode({"_xsrf": token}))
+            "POST",
+            f"/voila/api/shutdown/{kernel_id}",
+            {
+                "Cookie": self.cookie_header(**cookies),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            urllib.parse.urlencode({"_xsrf": token}),
+        )
         return status
 
 
@@ -278,20 +314,35 @@ def _kernel_id(page_html: str) -> str:
     return match.group(1)
 
 
-
 @pytest.mark.slow
 @pytest.mark.browser
 def test_non_app_paths_answer_404_in_german(app_server):
-    for path in ("/voila/templates/../..", "/voila/templates/%2e%2e/%2e%2e/etc/passwd",
-                 "/voila/templates/lab/static/../../../../thm_lib/cli.py",
-                 "/voila/tree", "/voila/tree/uebersicht.ipynb", "/voila/api/contents",
-                 "/voila/api/contents/uebersicht.ipynb?content=1",
-                 "/voila/files/uebersicht.ipynb", "/voila/render/../../pyproject.toml",
-                 "/voila/render/andere.ipynb", "/api/kernels", "/api/sessions", "/login",
-                 "/logout", "/tree", "/notebooks/apps/uebersicht.ipynb", "/irgendwas",
-                 "/voila/static/fehlt.js", "/voila/templates/thm/static/",
-                 "/voila/templates/thm/static/fehlt.js", "/voila/templates/fehlt/static/a.js",
-                 "/voila/", "/voila/render/", "/voila/render/uebersicht.ipynb/x"):
+    for path in (
+        "/voila/templates/../..",
+        "/voila/templates/%2e%2e/%2e%2e/etc/passwd",
+        "/voila/templates/lab/static/../../../../thm_lib/cli.py",
+        "/voila/tree",
+        "/voila/tree/uebersicht.ipynb",
+        "/voila/api/contents",
+        "/voila/api/contents/uebersicht.ipynb?content=1",
+        "/voila/files/uebersicht.ipynb",
+        "/voila/render/../../pyproject.toml",
+        "/voila/render/andere.ipynb",
+        "/api/kernels",
+        "/api/sessions",
+        "/login",
+        "/logout",
+        "/tree",
+        "/notebooks/apps/uebersicht.ipynb",
+        "/irgendwas",
+        "/voila/static/fehlt.js",
+        "/voila/templates/thm/static/",
+        "/voila/templates/thm/static/fehlt.js",
+        "/voila/templates/fehlt/static/a.js",
+        "/voila/",
+        "/voila/render/",
+        "/voila/render/uebersicht.ipynb/x",
+    ):
         status, _, body = app_server.raw("GET", path)
         assert status == 404, path
         assert "Seite nicht gefunden" in body and 'lang="de"' in body, path
@@ -321,7 +372,7 @@ def test_host_header_allowlist(app_server):
 @pytest.mark.browser
 def test_render_without_session_cookie_starts_no_kernel(app_server):
     before = app_server.kernels()
-    status, headers, _ = app_server.raw("GET", "/" + FINDER)           # a bare curl
+    status, headers, _ = app_server.raw("GET", "/" + FINDER)  # a bare curl
     assert status == 302 and headers["Location"].endswith("?sitzung=1")
     assert "Set-Cookie" in headers
     status, _, body = app_server.raw("GET", "/" + FINDER + "?sitzung=1")  # cookies refused
@@ -349,23 +400,28 @@ def test_german_loading_text_and_session_bound_xsrf_on_shutdown(app_server):
     assert owner.shutdown(kernel, token="") == 403
     assert owner.shutdown(kernel, token="a" * 64, _xsrf="a" * 64) == 403
     other = Session(app_server)
-    assert other.get("")[0] == 200                                   # other session's cookie
+    assert other.get("")[0] == 200  # other session's cookie
     assert other.shutdown(kernel, token=token, _xsrf=token) in (403, 404)
     # the other session cannot read or connect to the kernel either
-    status, _, _ = app_server.raw("GET", f"/api/kernels/{kernel}",
-                                  {"Cookie": other.cookie_header()})
+    status, _, _ = app_server.raw(
+        "GET", f"/api/kernels/{kernel}", {"Cookie": other.cookie_header()}
+    )
     assert status == 404
-    assert app_server.raw("GET", f"/api/kernels/{kernel}",
-                          {"Cookie": owner.cookie_header()})[0] == 200
-    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-               "Origin": app_server.url.rstrip("/")}
+    assert (
+        app_server.raw("GET", f"/api/kernels/{kernel}", {"Cookie": owner.cookie_header()})[0] == 200
+    )
+    upgrade = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Origin": app_server.url.rstrip("/"),
+    }
     channels = f"/api/kernels/{kernel}/channels?session_id=probe"
-    assert app_server.raw("GET", channels, {**upgrade, "Cookie": other.cookie_header()}
-                          )[0] == 404
+    assert app_server.raw("GET", channels, {**upgrade, "Cookie": other.cookie_header()})[0] == 404
     time.sleep(0.5)
     assert app_server.kernels() == before + 1
-    assert owner.shutdown(kernel) == 204                             # the page's own token
+    assert owner.shutdown(kernel) == 204  # the page's own token
     assert app_server.wait_kernels(before) == before
 
 
@@ -383,12 +439,12 @@ def test_start_page_is_german_and_leads_to_the_apps(app_server, browser, artifac
         assert [e.splitlines()[0] for e in entries] == [t for t, _ in APPS.values()]
         for entry, (_, satz) in zip(entries, APPS.values(), strict=True):
             assert satz in entry
-        assert page.locator(".jp-DirListing-itemText").count() == 0   # no Voilà file tree
+        assert page.locator(".jp-DirListing-itemText").count() == 0  # no Voilà file tree
         page.screenshot(path=str(artifacts_dir / "app_startseite.png"), full_page=True)
         page.click("text=Angebotsfinder")
         page.wait_for_selector(".thm-angebote", timeout=RENDER_TIMEOUT_MS)
         assert app_server.kernels() == 1
-        assert page.url == app_server.url + FINDER      # the ?sitzung=1 marker is gone
+        assert page.url == app_server.url + FINDER  # the ?sitzung=1 marker is gone
         page.close(run_before_unload=True)
         assert app_server.wait_kernels(0, timeout=20) == 0
         assert not [u for u in blocked if "fontawesome" not in u]
@@ -414,7 +470,7 @@ def test_closing_the_page_ends_its_kernel(app_server, browser):
         pages[0].close(run_before_unload=True)
         assert app_server.wait_kernels(before + 1, timeout=20) == before + 1
         assert time.monotonic() - t0 < 20
-        pages[1].goto(app_server.url)                   # navigating away ends it as well
+        pages[1].goto(app_server.url)  # navigating away ends it as well
         assert app_server.wait_kernels(before, timeout=20) == before
     finally:
         context.close()
@@ -433,7 +489,7 @@ def test_kernel_of_a_page_that_could_not_say_goodbye_ends_within_a_minute(app_se
     page.wait_for_selector(".thm-angebote", timeout=RENDER_TIMEOUT_MS)
     assert app_server.kernels() == 1
     t0 = time.monotonic()
-    context.close()                       # no beforeunload: only the websocket drops
+    context.close()  # no beforeunload: only the websocket drops
     assert app_server.wait_kernels(0, timeout=70) == 0
     assert time.monotonic() - t0 <= server.CULL_IDLE_S + server.CULL_INTERVAL_S + 5
 
@@ -499,9 +555,9 @@ def test_kernel_cap_waiting_page_then_all_viewers_get_in(app_server, browser, ar
     finally:
         for ctx in contexts:
             for page in ctx.pages:
-                page.close(run_before_unload=True)   # the pages end their kernels ...
+                page.close(run_before_unload=True)  # the pages end their kernels ...
         closed = app_server.wait_kernels(0, timeout=30)
-        for ctx in contexts:                         # ... before the browser goes
+        for ctx in contexts:  # ... before the browser goes
             ctx.close()
         stop.set()
         watcher.join()
@@ -568,8 +624,9 @@ def _nginx() -> str:
     for candidate in (os.environ.get("THM_NGINX"), shutil.which("nginx"), "/usr/sbin/nginx"):
         if candidate and Path(candidate).exists():
             return candidate
-    message = ("nginx fehlt / is missing: apt-get install -y nginx-light "
-               "(oder THM_NGINX=/pfad/zu/nginx)")
+    message = (
+        "nginx fehlt / is missing: apt-get install -y nginx-light (oder THM_NGINX=/pfad/zu/nginx)"
+    )
     if os.environ.get("THM_SKIP_NGINX") == "1":
         pytest.skip(message + " (übersprungen, THM_SKIP_NGINX=1)")
     pytest.fail(message, pytrace=False)
@@ -584,12 +641,17 @@ def test_behind_nginx_with_basic_auth(app_server, browser, tmp_path, artifacts_d
     nginx = _nginx()
     port = _free_port()
     (tmp_path / "htpasswd").write_text(f"gs:{_ssha('richtig')}\n", encoding="utf-8")
-    site = nginx_site(f"127.0.0.1:{port}", PROXY_HOST, f"127.0.0.1:{app_server.port}",
-                      str(tmp_path / "htpasswd"))
-    (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp_path, site=site),
-                                         encoding="utf-8")
-    proc = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
-                             "-e", "stderr"], stderr=subprocess.PIPE, start_new_session=True)
+    site = nginx_site(
+        f"127.0.0.1:{port}", PROXY_HOST, f"127.0.0.1:{app_server.port}", str(tmp_path / "htpasswd")
+    )
+    (tmp_path / "nginx.conf").write_text(
+        NGINX_CONF.format(tmp=tmp_path, site=site), encoding="utf-8"
+    )
+    proc = subprocess.Popen(
+        [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", "stderr"],
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     proxied = f"http://{PROXY_HOST}:{port}/"
     b2 = None
     try:
@@ -617,9 +679,15 @@ def test_behind_nginx_with_basic_auth(app_server, browser, tmp_path, artifacts_d
         assert app_server.kernels() == before
         # a browser that resolves the proxy's name, with the right login
         b2 = browser.browser_type.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  f"--host-resolver-rules=MAP {PROXY_HOST} 127.0.0.1"])
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--host-resolver-rules=MAP {PROXY_HOST} 127.0.0.1",
+            ],
+        )
         context = b2.new_context(http_credentials={"username": "gs", "password": "richtig"})
         limit_network(context, (f"http://{PROXY_HOST}", f"ws://{PROXY_HOST}", *LOCAL))
         page = context.new_page()
@@ -632,8 +700,9 @@ def test_behind_nginx_with_basic_auth(app_server, browser, tmp_path, artifacts_d
         page.select_option(".thm-gemeinde select", label="Musterstadt")
         page.select_option(".thm-handlungsfeld select", label="Sprache")
         page.select_option(".thm-status-wahl select", label="Aufenthaltsgestattung")
-        page.wait_for_selector(".thm-angebote-tabelle td:text-is('Sprache Musterstadt 1')",
-                               timeout=30_000)
+        page.wait_for_selector(
+            ".thm-angebote-tabelle td:text-is('Sprache Musterstadt 1')", timeout=30_000
+        )
         page.screenshot(path=str(artifacts_dir / "app_hinter_nginx.png"), full_page=True)
         page.close(run_before_unload=True)
         assert app_server.wait_kernels(before, timeout=20) == before
@@ -649,8 +718,9 @@ def test_behind_nginx_with_basic_auth(app_server, browser, tmp_path, artifacts_d
 @pytest.mark.browser
 def test_preheated_kernel_belongs_to_its_page(browser, artifacts_dir):
     """``--vorheizen``: the page gets a kernel of the pool, and closing the page ends it."""
-    with running_server(artifacts_dir / "thm_app_server_vorheizen.log", "--vorheizen",
-                        "--max-kernel", "6") as srv:
+    with running_server(
+        artifacts_dir / "thm_app_server_vorheizen.log", "--vorheizen", "--max-kernel", "6"
+    ) as srv:
         pool = len(APPS)
         assert srv.wait_kernels(pool, timeout=120) == pool
         context = browser.new_context()

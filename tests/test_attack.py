@@ -25,8 +25,11 @@ from audit_laeufe import SAMPLE, kleiner_kreis_lauf, musterkreis_lauf
 from openpyxl import Workbook, load_workbook
 
 pytestmark = pytest.mark.slow
-STATUS = {"Duldung": "duldung", "Aufenthaltsgestattung": "gestattung",
-          "Zielgruppe insgesamt": "gesamt"}
+STATUS = {
+    "Duldung": "duldung",
+    "Aufenthaltsgestattung": "gestattung",
+    "Zielgruppe insgesamt": "gesamt",
+}
 KREIS = "Insgesamt"
 DATUM = re.compile(r"\d\d\.\d\d\.\d{4}")
 
@@ -61,9 +64,12 @@ def erstantrag(mappe: Path) -> dict[str, str]:
 def selbst_antragstellend(mappe: Path) -> set[str]:
     """AGS of the Gemeinden that apply themselves (own Geschäftsführende Stelle, kreisfrei)."""
     with (mappe / "kommunen.csv").open(encoding="utf-8-sig") as f:
-        return {r["ags"] for r in csv.DictReader(f, delimiter=";")
-                if r["geschaeftsfuehrende_stelle"].strip().lower() in ("ja", "true", "1")
-                or r["ags"].endswith("000")}
+        return {
+            r["ags"]
+            for r in csv.DictReader(f, delimiter=";")
+            if r["geschaeftsfuehrende_stelle"].strip().lower() in ("ja", "true", "1")
+            or r["ags"].endswith("000")
+        }
 
 
 def attack(kreis_dir: Path, mappe: Path) -> tuple[dict, set]:
@@ -102,8 +108,9 @@ def attack(kreis_dir: Path, mappe: Path) -> tuple[dict, set]:
         if name == "Stellen":
             p = head.index("Personen (FAQ-Zählung)")
             for r in rows:
-                faq[str(r[0]) if folder != "kreis" or str(r[0]) in folder_name.values()
-                    else KREIS] = r[p]
+                faq[
+                    str(r[0]) if folder != "kreis" or str(r[0]) in folder_name.values() else KREIS
+                ] = r[p]
     tage = erstantrag(mappe)
     for folder, gem in folder_name.items():
         if folder != "kreis" and gem in faq:
@@ -115,8 +122,16 @@ def attack(kreis_dir: Path, mappe: Path) -> tuple[dict, set]:
         # (no own Geschäftsführende Stelle, not kreisfrei) at the Kreis's first application
         eigene = selbst_antragstellend(mappe)
         see(("FAQ", KREIS), faq[KREIS])
-        equations.append(([(tage["kreis"], g, "duldung") for f, g in folder_name.items()
-                           if f != "kreis" and f not in eigene], ("FAQ", KREIS)))
+        equations.append(
+            (
+                [
+                    (tage["kreis"], g, "duldung")
+                    for f, g in folder_name.items()
+                    if f != "kreis" and f not in eigene
+                ],
+                ("FAQ", KREIS),
+            )
+        )
     dates = {k[0] for k in known if k[0] != "FAQ"} | {k[0] for k in hid if k[0] != "FAQ"}
     for d in dates:
         for g in [*gemeinden, KREIS]:
@@ -224,8 +239,9 @@ def test_attack_finds_a_planted_unmasked_copy(muster, tmp_path):
     title, head = rows[0][0], rows[1]
     tag = re.search(r"am (\S+) je", str(title)).group(1)
     wahr = truth(SAMPLE)
-    ags_of = {str(r[0][0]): f for f, n, t, h, r in sheets(muster)
-              if n == "Zielgruppe" and f != "kreis"}
+    ags_of = {
+        str(r[0][0]): f for f, n, t, h, r in sheets(muster) if n == "Zielgruppe" and f != "kreis"
+    }
     wb = Workbook()
     ws = wb.active
     ws.title = "Zielgruppe"

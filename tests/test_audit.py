@@ -56,12 +56,15 @@ def wahrheit(ws) -> dict[tuple, float]:
     for ags, row in fz.internal_unsuppressed.iterrows():
         for col in ("neu", "aktiv", "abgeschlossen"):
             out[("Fallzahlen", name_of.get(ags, INSGESAMT), fz.column_labels[col])] = float(
-                row[col])
+                row[col]
+            )
     for grund, v in tables["Abschlüsse"].internal_unsuppressed["anzahl"].items():
         out[("Abschlüsse", grund)] = float(v)
     erg = {k: lab for k, lab in labels.ERGEBNIS_LABEL.items()}
-    for art, t in (("Bedarfe", tables["Bedarfe"]), ("Fallevidenz", views.fallevidenz(
-            analyse(ws), ws))):
+    for art, t in (
+        ("Bedarfe", tables["Bedarfe"]),
+        ("Fallevidenz", views.fallevidenz(analyse(ws), ws)),
+    ):
         for hf, row in t.internal_unsuppressed.iterrows():
             for col in (*erg, "gesamt"):
                 if col in row:
@@ -125,8 +128,11 @@ def test_every_true_value_lies_in_its_range(ergebnis, ws):
     assert len(ergebnis.bereiche) > 50
     # every collected relation fits the published numbers (no contradiction, no infeasible
     # program): otherwise a relation would be wrong and ranges could be too narrow
-    assert not [h for h in ergebnis.hinweise
-                if "passt nicht" in h or "Keine Lösung" in h or "Verschiedene Werte" in h]
+    assert not [
+        h
+        for h in ergebnis.hinweise
+        if "passt nicht" in h or "Keine Lösung" in h or "Verschiedene Werte" in h
+    ]
     for key, (lo, hi) in ergebnis.bereiche.items():
         if key[0] == "Tabelle":
             continue
@@ -144,8 +150,11 @@ def test_figures_are_counted(ergebnis):
 
 
 def test_notebooks_in_the_published_folder_are_findings(ergebnis, lauf):
-    notebooks = sorted(p.relative_to(lauf).as_posix() for p in lauf.rglob("*.ipynb")
-                       if "intern" not in p.relative_to(lauf).parts)
+    notebooks = sorted(
+        p.relative_to(lauf).as_posix()
+        for p in lauf.rglob("*.ipynb")
+        if "intern" not in p.relative_to(lauf).parts
+    )
     found = sorted(b.text.split(":")[0] for b in ergebnis.befunde if b.art == "notebook")
     assert found == notebooks
 
@@ -161,12 +170,16 @@ def plant_unmasked_copy(kopie: Path, ws) -> tuple:
     table = views.zielgruppe_je_gemeinde(ws)
     wahr = table.internal_unsuppressed
     # a plain pandas table (no suppression) with the caption of the published one
-    html = wahr.rename(columns={**{s: labels.STATUS_LABEL[s] for s in ("duldung",
-                                                                         "gestattung")},
-                                "gesamt": "Zielgruppe insgesamt"}).to_html()
+    html = wahr.rename(
+        columns={
+            **{s: labels.STATUS_LABEL[s] for s in ("duldung", "gestattung")},
+            "gesamt": "Zielgruppe insgesamt",
+        }
+    ).to_html()
     html = html.replace(">\n  <thead>", f"><caption>{table.titel}</caption>\n  <thead>", 1)
-    (kopie / "kreis" / "extra.html").write_text(f"<html><body>{html}</body></html>",
-                                                encoding="utf-8")
+    (kopie / "kreis" / "extra.html").write_text(
+        f"<html><body>{html}</body></html>", encoding="utf-8"
+    )
     return table, wahr
 
 
@@ -187,12 +200,17 @@ def test_planted_unmasked_copy_is_caught(lauf, ws, tmp_path):
     assert any("extra.html" in b.text for b in r.befunde)
     # a finding names the file, the table, the row and the column where the cell is hidden,
     # and the place where the same number is visible
-    gem, col = next((g, c) for g in wahr.index for c in ("duldung", "gestattung")
-                    if hidden.loc[g, c])
+    gem, col = next(
+        (g, c) for g in wahr.index for c in ("duldung", "gestattung") if hidden.loc[g, c]
+    )
     befund = next(b for b in r.befunde if b.key == ("Zielgruppe", tag, gem, col))
-    assert any(o.datei == "kreis/zielgruppe.html" and o.tabelle == table.titel
-               and o.zeile == gem and o.spalte == labels.STATUS_LABEL[col]
-               for o in befund.orte), befund.orte
+    assert any(
+        o.datei == "kreis/zielgruppe.html"
+        and o.tabelle == table.titel
+        and o.zeile == gem
+        and o.spalte == labels.STATUS_LABEL[col]
+        for o in befund.orte
+    ), befund.orte
     assert str(befund.orte[0]) in befund.text
     assert f"Zeile „{gem}“" in befund.text
     assert f"Spalte „{labels.STATUS_LABEL[col]}“" in befund.text
@@ -209,12 +227,17 @@ def test_copy_with_raw_column_codes_and_a_pseudonym_are_caught(lauf, ws, tmp_pat
     styler = wahr.style.set_caption(table.titel).to_html()
     fall = str(ws.faelle["fall_id"].iloc[0])
     (kopie / "kreis" / "extra.html").write_text(
-        f"<html><body>{styler}<p>Fall {fall}</p></body></html>", encoding="utf-8")
+        f"<html><body>{styler}<p>Fall {fall}</p></body></html>", encoding="utf-8"
+    )
     r = audit_run(kopie, ws=ws)
     assert not r.ok
     small = {(o.zeile, o.spalte) for b in r.befunde if b.art == "kleine_zahl" for o in b.orte}
-    expected = {(g, c) for g in wahr.index for c in ("duldung", "gestattung", "gesamt")
-                if 1 <= wahr.loc[g, c] < 5}
+    expected = {
+        (g, c)
+        for g in wahr.index
+        for c in ("duldung", "gestattung", "gesamt")
+        if 1 <= wahr.loc[g, c] < 5
+    }
     assert expected and small == expected
     assert all("kreis/extra.html" in b.text for b in r.befunde if b.art == "kleine_zahl")
     pseud = [b for b in r.befunde if b.art == "pseudonym"]
@@ -247,8 +270,11 @@ def test_second_generated_kreis_with_many_small_gemeinden():
     # many small Gemeinden: far more hidden counts than in the sample, none recovered
     assert r.verborgen > 100
     assert zellbefunde(r) == [], "\n".join(b.text for b in zellbefunde(r))
-    assert not [h for h in r.hinweise
-                if "passt nicht" in h or "Keine Lösung" in h or "Verschiedene Werte" in h]
+    assert not [
+        h
+        for h in r.hinweise
+        if "passt nicht" in h or "Keine Lösung" in h or "Verschiedene Werte" in h
+    ]
     for key, (lo, hi) in r.bereiche.items():
         if key[0] != "Tabelle":
             assert lo <= wahrer_wert(ws, key) <= hi, (key, lo, hi)

@@ -22,22 +22,41 @@ FALLZAHL = 0.47 / 100 * 1.25
 
 def kontext(**extra) -> Kontext:
     return Kontext(
-        schwelle=5, symbol=".", name_of={"01001": "Adorf", "01002": "Bdorf"}, einwohner={},
-        kreis_name="Testkreis", stichtag="31.12.2021",
+        schwelle=5,
+        symbol=".",
+        name_of={"01001": "Adorf", "01002": "Bdorf"},
+        einwohner={},
+        kreis_name="Testkreis",
+        stichtag="31.12.2021",
         status={"Duldung": "duldung", "Aufenthaltsgestattung": "gestattung"},
-        faq={"schluessel": 100, "vergleichbar": True, "einfrieren": True,
-             "status": ["duldung"], "rundung": None},
-        fallzahl=FALLZAHL, arbeitszeit=FALLZAHL,
+        faq={
+            "schluessel": 100,
+            "vergleichbar": True,
+            "einfrieren": True,
+            "status": ["duldung"],
+            "rundung": None,
+        },
+        fallzahl=FALLZAHL,
+        arbeitszeit=FALLZAHL,
         erstantrag={"Adorf": TAG, "Bdorf": TAG, INSGESAMT: TAG},
-        **{"erreichung_status": ["duldung"], **extra})
+        **{"erreichung_status": ["duldung"], **extra},
+    )
 
 
 def table(caption: str, head: list[str], rows: list[list[str]]) -> str:
     th = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr><th>" + r[0] + "</th>" + "".join(
-        f"<td>{c.replace('<', '&lt;')}</td>" for c in r[1:]) + "</tr>" for r in rows)
-    return (f'<table class="thm-published" data-thm-published="5"><caption>{caption}'
-            f"</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+    body = "".join(
+        "<tr><th>"
+        + r[0]
+        + "</th>"
+        + "".join(f"<td>{c.replace('<', '&lt;')}</td>" for c in r[1:])
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        f'<table class="thm-published" data-thm-published="5"><caption>{caption}'
+        f"</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def write(path: Path, *tables: str) -> None:
@@ -47,16 +66,25 @@ def write(path: Path, *tables: str) -> None:
 
 ZG_HEAD = ["Gemeinde", "Duldung", "Aufenthaltsgestattung", "Zielgruppe insgesamt"]
 VERLAUF_HEAD = ["Stichtag", "Duldung", "Aufenthaltsgestattung", "Zielgruppe insgesamt"]
-STELLEN_HEAD = ["Kommune", "Personen (FAQ-Zählung)", "Stellen FAQ-Schlüssel", "Regel",
-                "Stellen Fallzahlmodell"]
+STELLEN_HEAD = [
+    "Kommune",
+    "Personen (FAQ-Zählung)",
+    "Stellen FAQ-Schlüssel",
+    "Regel",
+    "Stellen Fallzahlmodell",
+]
 
 
 def kreis_zielgruppe(folder: Path) -> None:
     # Adorf 10 + a = A, Bdorf 20 + b = B, a + b = 5 (true: a = 2, b = 3)
-    write(folder / "kreis" / "zielgruppe.html", table(
-        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
-        [["Adorf", "10", "<5", "."], ["Bdorf", "20", "<5", "."],
-         [INSGESAMT, "30", "5", "35"]]))
+    write(
+        folder / "kreis" / "zielgruppe.html",
+        table(
+            "Zielgruppe am 31.12.2021 je Gemeinde und Status",
+            ZG_HEAD,
+            [["Adorf", "10", "<5", "."], ["Bdorf", "20", "<5", "."], [INSGESAMT, "30", "5", "35"]],
+        ),
+    )
 
 
 def audit(folder: Path, **extra):
@@ -82,10 +110,14 @@ def test_alone_the_kreis_table_pins_nothing(tmp_path):
 def kreis_zielgruppe_duldung_verborgen(folder: Path) -> None:
     # Adorf d + a = 15, Bdorf e + b = 22, d + e = 32, a + b = 5 (true: d = 12, a = 3,
     # e = 20, b = 2); alone: a in 1..4, d = 15 - a in 11..14
-    write(folder / "kreis" / "zielgruppe.html", table(
-        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
-        [["Adorf", ".", "<5", "15"], ["Bdorf", ".", "<5", "22"],
-         [INSGESAMT, "32", "5", "37"]]))
+    write(
+        folder / "kreis" / "zielgruppe.html",
+        table(
+            "Zielgruppe am 31.12.2021 je Gemeinde und Status",
+            ZG_HEAD,
+            [["Adorf", ".", "<5", "15"], ["Bdorf", ".", "<5", "22"], [INSGESAMT, "32", "5", "37"]],
+        ),
+    )
 
 
 def test_caseload_positions_pin_a_hidden_duldung_count(tmp_path):
@@ -94,8 +126,10 @@ def test_caseload_positions_pin_a_hidden_duldung_count(tmp_path):
     # the caseload model counts the Geduldete (erreichung_status [duldung]):
     # 12 × 0.005875 = 0.0705 -> "0,07"; 0.065 <= 0.005875 d <= 0.075 gives d in
     # 11.06..12.77, so d = 12, a = 15 - 12 = 3, b = 5 - 3 = 2, e = 22 - 2 = 20
-    write(tmp_path / "01001" / "stellen.html", table(
-        "Stellenbemessung", STELLEN_HEAD, [["Adorf", "–", "–", SCHLUESSEL, "0,07"]]))
+    write(
+        tmp_path / "01001" / "stellen.html",
+        table("Stellenbemessung", STELLEN_HEAD, [["Adorf", "–", "–", SCHLUESSEL, "0,07"]]),
+    )
     r = audit(tmp_path)
     assert r.aufgedeckt[key("31.12.2021", "Adorf", "duldung")] == 12
     assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 3
@@ -110,8 +144,10 @@ def test_caseload_positions_of_all_statuses_pin_a_hidden_total(tmp_path):
     # Kreis table with shown Duldung, hidden Gestattung and totals (as in
     # kreis_zielgruppe): 12 × 0.005875 -> "0,07" -> total 12 -> a = 2, b = 3
     kreis_zielgruppe(tmp_path)
-    write(tmp_path / "01001" / "stellen.html", table(
-        "Stellenbemessung", STELLEN_HEAD, [["Adorf", "–", "–", SCHLUESSEL, "0,07"]]))
+    write(
+        tmp_path / "01001" / "stellen.html",
+        table("Stellenbemessung", STELLEN_HEAD, [["Adorf", "–", "–", SCHLUESSEL, "0,07"]]),
+    )
     assert not audit(tmp_path).aufgedeckt  # Duldung 10 -> 0,06: consistent, nothing new
     r = audit(tmp_path, erreichung_status=["duldung", "gestattung"])
     assert r.aufgedeckt[key("31.12.2021", "Adorf", "gesamt")] == 12
@@ -122,9 +158,14 @@ def test_caseload_positions_of_all_statuses_pin_a_hidden_total(tmp_path):
 def test_caseload_persons_column_pins_a_hidden_duldung_count(tmp_path):
     # "Personen Fallzahlmodell (Duldung)" of Adorf = Duldung of Adorf at the Stichtag
     kreis_zielgruppe_duldung_verborgen(tmp_path)
-    write(tmp_path / "kreis" / "personen.html", table(
-        "Gezählte Personen", ["Kommune", "Personen (FAQ-Zählung)",
-                              "Personen Fallzahlmodell (Duldung)"], [["Adorf", ".", "12"]]))
+    write(
+        tmp_path / "kreis" / "personen.html",
+        table(
+            "Gezählte Personen",
+            ["Kommune", "Personen (FAQ-Zählung)", "Personen Fallzahlmodell (Duldung)"],
+            [["Adorf", ".", "12"]],
+        ),
+    )
     r = audit(tmp_path)
     assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 3
 
@@ -133,11 +174,18 @@ def test_kreis_faq_count_leaves_out_gemeinden_applying_themselves(tmp_path):
     # Bdorf applies itself: the Kreis row counts Adorf only. Trend of the Kreis
     # Stichtag 31.12.2019 hides Adorf's Duldung (12) and Gestattung (3), total 15;
     # the Kreis FAQ count 12 is Adorf's Duldung -> Gestattung 15 - 12 = 3
-    write(tmp_path / "01001" / "zielgruppe.html",
-          table("Entwicklung der Zielgruppe je Stichtag", VERLAUF_HEAD,
-                [["31.12.2019", ".", "<5", "15"]]))
-    write(tmp_path / "kreis" / "stellen.html", table(
-        "Stellenbemessung", STELLEN_HEAD, [["Kreis", "12", "0,12", SCHLUESSEL, "–"]]))
+    write(
+        tmp_path / "01001" / "zielgruppe.html",
+        table(
+            "Entwicklung der Zielgruppe je Stichtag",
+            VERLAUF_HEAD,
+            [["31.12.2019", ".", "<5", "15"]],
+        ),
+    )
+    write(
+        tmp_path / "kreis" / "stellen.html",
+        table("Stellenbemessung", STELLEN_HEAD, [["Kreis", "12", "0,12", SCHLUESSEL, "–"]]),
+    )
     r = audit(tmp_path, kreis_zaehlt=["Adorf"])
     assert r.aufgedeckt[key("31.12.2019", "Adorf", "duldung")] == 12
     assert r.aufgedeckt[key("31.12.2019", "Adorf", "gestattung")] == 3
@@ -151,11 +199,18 @@ def test_kreis_faq_count_leaves_out_gemeinden_applying_themselves(tmp_path):
 def test_faq_count_beside_a_trend_row_pins_gestattung(tmp_path):
     # trend 31.12.2019 of Adorf: Duldung ".", Gestattung "<5", insgesamt 15;
     # the FAQ count (Duldung at the first application, 31.12.2019) shows 12: Gestattung 3
-    write(tmp_path / "01001" / "zielgruppe.html",
-          table("Entwicklung der Zielgruppe je Stichtag", VERLAUF_HEAD,
-                [["31.12.2019", ".", "<5", "15"]]))
-    write(tmp_path / "01001" / "stellen.html", table(
-        "Stellenbemessung", STELLEN_HEAD, [["Adorf", "12", "0,12", SCHLUESSEL, "–"]]))
+    write(
+        tmp_path / "01001" / "zielgruppe.html",
+        table(
+            "Entwicklung der Zielgruppe je Stichtag",
+            VERLAUF_HEAD,
+            [["31.12.2019", ".", "<5", "15"]],
+        ),
+    )
+    write(
+        tmp_path / "01001" / "stellen.html",
+        table("Stellenbemessung", STELLEN_HEAD, [["Adorf", "12", "0,12", SCHLUESSEL, "–"]]),
+    )
     r = audit(tmp_path)
     assert r.aufgedeckt[key("31.12.2019", "Adorf", "duldung")] == 12
     assert r.aufgedeckt[key("31.12.2019", "Adorf", "gestattung")] == 3
@@ -163,40 +218,69 @@ def test_faq_count_beside_a_trend_row_pins_gestattung(tmp_path):
 
 def test_faq_positions_by_key_pin_a_hidden_faq_count(tmp_path):
     # FAQ count hidden, but positions = persons / 100 shown as 0,12 -> 11.5..12.5 -> 12
-    write(tmp_path / "01001" / "zielgruppe.html",
-          table("Entwicklung der Zielgruppe je Stichtag", VERLAUF_HEAD,
-                [["31.12.2019", ".", "<5", "15"]]))
-    write(tmp_path / "01001" / "stellen.html", table(
-        "Stellenbemessung", STELLEN_HEAD, [["Adorf", ".", "0,12", SCHLUESSEL, "–"]]))
+    write(
+        tmp_path / "01001" / "zielgruppe.html",
+        table(
+            "Entwicklung der Zielgruppe je Stichtag",
+            VERLAUF_HEAD,
+            [["31.12.2019", ".", "<5", "15"]],
+        ),
+    )
+    write(
+        tmp_path / "01001" / "stellen.html",
+        table("Stellenbemessung", STELLEN_HEAD, [["Adorf", ".", "0,12", SCHLUESSEL, "–"]]),
+    )
     r = audit(tmp_path)
     assert r.aufgedeckt[key("31.12.2019", "Adorf", "gestattung")] == 3
     # the same positions under the minimum rule reveal nothing
-    write(tmp_path / "01001" / "stellen.html", table(
-        "Stellenbemessung", STELLEN_HEAD,
-        [["Adorf", ".", "0,5", FAQ_REGEL_LABEL["mindeststellen"], "–"]]))
+    write(
+        tmp_path / "01001" / "stellen.html",
+        table(
+            "Stellenbemessung",
+            STELLEN_HEAD,
+            [["Adorf", ".", "0,5", FAQ_REGEL_LABEL["mindeststellen"], "–"]],
+        ),
+    )
     assert not audit(tmp_path).aufgedeckt
 
 
 def test_a_shown_share_pins_its_hidden_numerator(tmp_path):
     # reach 30,0 % of a shown target group of 10: clients in 2.995..3.005 -> 3
-    head = ["ags", "Gemeinde", "Klient*innen Duldung", "Zielgruppe Duldung",
-            "Reichweite Duldung", "Klient*innen gesamt", "Zielgruppe gesamt"]
-    write(tmp_path / "kreis" / "zielgruppe.html", table(
-        "Reichweite: Klient*innen im Zeitraum 01.01.2021 bis 31.12.2021 je Zielgruppe am "
-        "31.12.2021", head, [["01001", "Adorf", "<5", "10", "30,0 %", "<5", "12"]]))
+    head = [
+        "ags",
+        "Gemeinde",
+        "Klient*innen Duldung",
+        "Zielgruppe Duldung",
+        "Reichweite Duldung",
+        "Klient*innen gesamt",
+        "Zielgruppe gesamt",
+    ]
+    write(
+        tmp_path / "kreis" / "zielgruppe.html",
+        table(
+            "Reichweite: Klient*innen im Zeitraum 01.01.2021 bis 31.12.2021 je Zielgruppe am "
+            "31.12.2021",
+            head,
+            [["01001", "Adorf", "<5", "10", "30,0 %", "<5", "12"]],
+        ),
+    )
     r = audit(tmp_path)
     assert r.aufgedeckt[("Klient*innen", "01.01.2021–31.12.2021", "Adorf", "duldung")] == 3
 
 
 def test_a_map_tooltip_showing_a_hidden_total_is_caught(tmp_path):
     kreis_zielgruppe(tmp_path)
-    feature = ('{"features": [{"geometry": null, "properties": {"ags": "01001", '
-               '"name": "Adorf", "anzeige": "12"}, "type": "Feature"}], '
-               '"type": "FeatureCollection"}')
+    feature = (
+        '{"features": [{"geometry": null, "properties": {"ags": "01001", '
+        '"name": "Adorf", "anzeige": "12"}, "type": "Feature"}], '
+        '"type": "FeatureCollection"}'
+    )
     (tmp_path / "kreis" / "karte.html").write_text(
-        "<html><script>let fields = [\"name\", \"anzeige\"];\n"
-        "aliases = [\"Gemeinde\", \"Zielgruppe (Personen)\"];\n"
-        f"geo_json_0abc_add({feature});</script></html>", encoding="utf-8")
+        '<html><script>let fields = ["name", "anzeige"];\n'
+        'aliases = ["Gemeinde", "Zielgruppe (Personen)"];\n'
+        f"geo_json_0abc_add({feature});</script></html>",
+        encoding="utf-8",
+    )
     r = audit(tmp_path)
     assert r.aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2
     assert any("kreis/karte.html" in b.text for b in r.befunde)
@@ -205,17 +289,23 @@ def test_a_map_tooltip_showing_a_hidden_total_is_caught(tmp_path):
 def test_the_internal_folder_is_not_read(tmp_path):
     kreis_zielgruppe(tmp_path)
     # unsuppressed numbers and notebooks under intern/ are not handed out
-    write(tmp_path / "intern" / "roh.html", table(
-        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
-        [["Adorf", "10", "2", "12"]]))
+    write(
+        tmp_path / "intern" / "roh.html",
+        table(
+            "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD, [["Adorf", "10", "2", "12"]]
+        ),
+    )
     (tmp_path / "intern" / "zielgruppe.ipynb").write_text("{}", encoding="utf-8")
     r = audit(tmp_path)
     assert not r.aufgedeckt
     assert not [b for b in r.befunde if b.art == "notebook"]
     # the same file in a published folder is a leak
-    write(tmp_path / "01001" / "roh.html", table(
-        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
-        [["Adorf", "10", "2", "12"]]))
+    write(
+        tmp_path / "01001" / "roh.html",
+        table(
+            "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD, [["Adorf", "10", "2", "12"]]
+        ),
+    )
     assert audit(tmp_path).aufgedeckt[key("31.12.2021", "Adorf", "gestattung")] == 2
 
 
@@ -225,9 +315,14 @@ def test_cli_pruefen_passes_a_clean_folder(tmp_path):
     from thm_lib.cli import main
 
     sample = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
-    write(tmp_path / "kreis" / "zielgruppe.html", table(
-        "Zielgruppe am 31.12.2021 je Gemeinde und Status", ZG_HEAD,
-        [["Musterstadt", "268", "139", "407"]]))
+    write(
+        tmp_path / "kreis" / "zielgruppe.html",
+        table(
+            "Zielgruppe am 31.12.2021 je Gemeinde und Status",
+            ZG_HEAD,
+            [["Musterstadt", "268", "139", "407"]],
+        ),
+    )
     res = CliRunner().invoke(main, ["pruefen", str(tmp_path), str(sample)])
     assert res.exit_code == 0, res.output
     assert "Ergebnis: bestanden" in res.output

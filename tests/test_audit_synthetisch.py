@@ -22,17 +22,27 @@ TITEL = "Testtabelle: Personen je Gemeinde und Merkmal"
 
 def kontext(schwelle: int = 5) -> Kontext:
     """Settings of a Kreis without Gemeinden: only generic tables are audited."""
-    return Kontext(schwelle=schwelle, symbol=".", name_of={}, einwohner={},
-                   kreis_name="Testkreis", stichtag="31.12.2021", status={},
-                   faq={"vergleichbar": False, "einfrieren": False, "status": []},
-                   fallzahl=0.0, arbeitszeit=0.0, erstantrag={})
+    return Kontext(
+        schwelle=schwelle,
+        symbol=".",
+        name_of={},
+        einwohner={},
+        kreis_name="Testkreis",
+        stichtag="31.12.2021",
+        status={},
+        faq={"vergleichbar": False, "einfrieren": False, "status": []},
+        fallzahl=0.0,
+        arbeitszeit=0.0,
+        erstantrag={},
+    )
 
 
 def published(values: np.ndarray, schwelle: int = 5):
     rows = [f"Gemeinde {i}" for i in range(values.shape[0])]
     cols = [f"Merkmal {j}" for j in range(values.shape[1])]
-    table = add_totals(pd.DataFrame(values, index=rows, columns=cols), total_row="Insgesamt",
-                       total_col="gesamt")
+    table = add_totals(
+        pd.DataFrame(values, index=rows, columns=cols), total_row="Insgesamt", total_col="gesamt"
+    )
     return suppress(table, schwelle, total_row="Insgesamt", total_col="gesamt", titel=TITEL)
 
 
@@ -55,9 +65,17 @@ def key(row: str, col: str) -> tuple:
     return ("Tabelle", TITEL, row, col)
 
 
-tables = st.integers(2, 4).flatmap(lambda r: st.integers(2, 4).flatmap(
-    lambda c: st.lists(st.lists(st.integers(0, 14), min_size=c, max_size=c),
-                       min_size=r, max_size=r))).map(np.array)
+tables = (
+    st.integers(2, 4)
+    .flatmap(
+        lambda r: st.integers(2, 4).flatmap(
+            lambda c: st.lists(
+                st.lists(st.integers(0, 14), min_size=c, max_size=c), min_size=r, max_size=r
+            )
+        )
+    )
+    .map(np.array)
+)
 
 
 def test_parse_german_numbers_and_marks():
@@ -73,10 +91,14 @@ def test_parse_german_numbers_and_marks():
 
 def test_fixed_example_row_difference_is_found(tmp_path):
     """A hand-made leak: one hidden cell in a row whose other cells and total are shown."""
-    write(tmp_path, "a.html", "<table><caption>" + TITEL + "</caption><thead><tr><th>Gemeinde</th>"
-          "<th>Merkmal 0</th><th>Merkmal 1</th><th>gesamt</th></tr></thead><tbody>"
-          "<tr><th>Gemeinde 0</th><td>&lt;5</td><td>10</td><td>13</td></tr>"
-          "<tr><th>Gemeinde 1</th><td>&lt;5</td><td>&lt;5</td><td>6</td></tr></tbody></table>")
+    write(
+        tmp_path,
+        "a.html",
+        "<table><caption>" + TITEL + "</caption><thead><tr><th>Gemeinde</th>"
+        "<th>Merkmal 0</th><th>Merkmal 1</th><th>gesamt</th></tr></thead><tbody>"
+        "<tr><th>Gemeinde 0</th><td>&lt;5</td><td>10</td><td>13</td></tr>"
+        "<tr><th>Gemeinde 1</th><td>&lt;5</td><td>&lt;5</td><td>6</td></tr></tbody></table>",
+    )
     r = audit(tmp_path)
     assert r.aufgedeckt[key("Gemeinde 0", "Merkmal 0")] == 3
     # 6 = a + b with a, b in 1..4: 2..4 each -> only 3 values, fine; but a is 2..4
@@ -85,8 +107,9 @@ def test_fixed_example_row_difference_is_found(tmp_path):
     assert not r.ok
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(values=tables)
 def test_ranges_contain_the_truth(tmp_path_factory, values):
     folder = tmp_path_factory.mktemp("zufall")
@@ -109,18 +132,29 @@ def test_ranges_contain_the_truth(tmp_path_factory, values):
 #: gives d + e = 3, so d = 2, e = 1, a = b = 4 and then every "." follows from its row.
 GEBUNDEN = np.array([[4, 11, 14], [4, 13, 11], [11, 7, 13], [2, 1, 14]])
 #: That old output, as it was published (the "way in" on a constructed output).
-GEBUNDEN_ALT = [["Gemeinde 0", "<5", ".", "14", "29"], ["Gemeinde 1", "<5", "13", ".", "28"],
-                ["Gemeinde 2", "11", ".", ".", "31"], ["Gemeinde 3", "<5", "<5", "14", "17"],
-                ["Insgesamt", "21", "32", "52", "105"]]
+GEBUNDEN_ALT = [
+    ["Gemeinde 0", "<5", ".", "14", "29"],
+    ["Gemeinde 1", "<5", "13", ".", "28"],
+    ["Gemeinde 2", "11", ".", ".", "31"],
+    ["Gemeinde 3", "<5", "<5", "14", "17"],
+    ["Insgesamt", "21", "32", "52", "105"],
+]
 
 
 def html_table(rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{h}</th>" for h in ["", "Merkmal 0", "Merkmal 1", "Merkmal 2",
-                                              "gesamt"])
-    body = "".join("<tr><th>" + r[0] + "</th>" + "".join(
-        f"<td>{c.replace('<', '&lt;')}</td>" for c in r[1:]) + "</tr>" for r in rows)
-    return (f"<table><caption>{TITEL}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+    head = "".join(f"<th>{h}</th>" for h in ["", "Merkmal 0", "Merkmal 1", "Merkmal 2", "gesamt"])
+    body = "".join(
+        "<tr><th>"
+        + r[0]
+        + "</th>"
+        + "".join(f"<td>{c.replace('<', '&lt;')}</td>" for c in r[1:])
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        f"<table><caption>{TITEL}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def test_bounds_pin_a_table_checked_over_the_reals_only(tmp_path):
@@ -128,9 +162,12 @@ def test_bounds_pin_a_table_checked_over_the_reals_only(tmp_path):
     r = audit(tmp_path)
     pinned = {(b.key[2], b.key[3]): b.bereich[0] for b in r.befunde if b.art == "aufgedeckt"}
     assert pinned[("Gemeinde 3", "Merkmal 0")] == 2 and pinned[("Gemeinde 3", "Merkmal 1")] == 1
-    hidden = [(row[0], col) for row in GEBUNDEN_ALT
-              for col, v in zip(["Merkmal 0", "Merkmal 1", "Merkmal 2", "gesamt"], row[1:],
-                                strict=True) if v in ("<5", ".")]
+    hidden = [
+        (row[0], col)
+        for row in GEBUNDEN_ALT
+        for col, v in zip(["Merkmal 0", "Merkmal 1", "Merkmal 2", "gesamt"], row[1:], strict=True)
+        if v in ("<5", ".")
+    ]
     assert sorted(pinned) == sorted(hidden)
     truth = published(GEBUNDEN).internal_unsuppressed
     assert all(pinned[c] == truth.loc[c] for c in hidden)
@@ -150,8 +187,9 @@ def test_audit_passes_on_a_suppressed_table(tmp_path):
     assert r.engste_werte >= 3
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(values=tables)
 def test_audit_passes_on_every_suppressed_table(tmp_path_factory, values):
     """Random tables: what ``suppress`` publishes keeps every hidden cell wide enough."""
@@ -167,8 +205,9 @@ def test_audit_passes_on_every_suppressed_table(tmp_path_factory, values):
         assert not ((counts > 0) & ~pub.mask[list(pub.count_cols)]).to_numpy().any()
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(values=tables)
 def test_planted_unmasked_copy_is_caught(tmp_path_factory, values):
     pub = published(values)

@@ -23,8 +23,9 @@ GOOD, BROKEN = "05899004", "05899008"
 
 
 def _thm(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "thm_lib.cli", *args], capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "thm_lib.cli", *args], capture_output=True, text=True, timeout=900
+    )
 
 
 def _pseudonyms() -> list[str]:
@@ -38,11 +39,23 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("batch")
     mappe = root / "mappe"
     shutil.copytree(SAMPLE, mappe)
-    (mappe / f"annahmen_{BROKEN}.yaml").write_text("bedarf:\n  inanspruchnahme: -0.5\n",
-                                                  encoding="utf-8")
+    (mappe / f"annahmen_{BROKEN}.yaml").write_text(
+        "bedarf:\n  inanspruchnahme: -0.5\n", encoding="utf-8"
+    )
     out = root / "reports"
-    proc = _thm("batch", str(mappe), "--ausgabe", str(out), "--kommune", GOOD,
-                "--kommune", BROKEN, "--jobs", "2", "--ohne-fortschritt")
+    proc = _thm(
+        "batch",
+        str(mappe),
+        "--ausgabe",
+        str(out),
+        "--kommune",
+        GOOD,
+        "--kommune",
+        BROKEN,
+        "--jobs",
+        "2",
+        "--ohne-fortschritt",
+    )
     return {"proc": proc, "mappe": mappe, "out": out, "kreis": out / slug("Musterkreis (fiktiv)")}
 
 
@@ -69,8 +82,7 @@ def test_index_marks_failure_and_links_reports(run: dict) -> None:
     index = (run["kreis"] / "index.html").read_text(encoding="utf-8")
     assert f'href="{GOOD}/zielgruppe.html"' in index
     assert "FEHLGESCHLAGEN" in index and "darf nicht negativ sein" in index
-    status = json.loads((intern_ordner(run["kreis"]) / "status.json").read_text(
-        encoding="utf-8"))
+    status = json.loads((intern_ordner(run["kreis"]) / "status.json").read_text(encoding="utf-8"))
     assert status[GOOD]["ok"] and not status[BROKEN]["ok"]
 
 
@@ -88,8 +100,17 @@ def test_failed_rerun_keeps_previous_report(run: dict) -> None:
     good = run["kreis"] / GOOD
     before = (good / "zielgruppe.html").read_bytes()
     (run["mappe"] / f"annahmen_{GOOD}.yaml").write_text("stellen: 5\n", encoding="utf-8")
-    proc = _thm("batch", str(run["mappe"]), "--ausgabe", str(run["out"]), "--kommune", GOOD,
-                "--jobs", "1", "--ohne-fortschritt")
+    proc = _thm(
+        "batch",
+        str(run["mappe"]),
+        "--ausgabe",
+        str(run["out"]),
+        "--kommune",
+        GOOD,
+        "--jobs",
+        "1",
+        "--ohne-fortschritt",
+    )
     assert proc.returncode == 1
     assert (good / "zielgruppe.html").read_bytes() == before
     index = (run["kreis"] / "index.html").read_text(encoding="utf-8")
@@ -105,9 +126,13 @@ def test_published_folder_holds_nothing_internal(run: dict) -> None:
     published = [p for p in run["kreis"].rglob("*") if p.is_file()]
     assert published and not [p for p in published if p.suffix == ".ipynb"]
     assert not (run["kreis"] / "status.json").exists()
-    secrets = [str(run["mappe"]).encode(), str(run["mappe"].parent).encode(),
-               f"/home/{getpass.getuser()}".encode(), b"internal_unsuppressed",
-               b"application/vnd.thm-werkbank.kennzahl"]
+    secrets = [
+        str(run["mappe"]).encode(),
+        str(run["mappe"].parent).encode(),
+        f"/home/{getpass.getuser()}".encode(),
+        b"internal_unsuppressed",
+        b"application/vnd.thm-werkbank.kennzahl",
+    ]
     for path in published:
         data = path.read_bytes()
         for secret in secrets:

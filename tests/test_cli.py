@@ -18,8 +18,9 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
 
 def _thm(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "thm_lib.cli", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "thm_lib.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_zusammenfassung_prints_german_table_per_gemeinde() -> None:
@@ -32,12 +33,19 @@ def test_zusammenfassung_prints_german_table_per_gemeinde() -> None:
     raw = {"duldung": 0, "gestattung": 0}
     for row in (SAMPLE / "zielgruppe.csv").read_text(encoding="utf-8-sig").splitlines()[1:]:
         ags, stichtag, status, alter, _, anzahl = row.split(";")
-        if ags == "05899004" and stichtag == "31.12.2021" and 18 <= int(alter) <= 27 \
-                and status in raw:
+        if (
+            ags == "05899004"
+            and stichtag == "31.12.2021"
+            and 18 <= int(alter) <= 27
+            and status in raw
+        ):
             raw[status] += int(anzahl)
     assert musterstadt[:2] == ["05899004", "Musterstadt"]
-    assert [int(x) for x in musterstadt[3:6]] == [raw["duldung"], raw["gestattung"],
-                                                  raw["duldung"] + raw["gestattung"]]
+    assert [int(x) for x in musterstadt[3:6]] == [
+        raw["duldung"],
+        raw["gestattung"],
+        raw["duldung"] + raw["gestattung"],
+    ]
     assert "Kreis insgesamt" in proc.stdout
 
 
@@ -45,8 +53,9 @@ def test_zusammenfassung_reports_data_errors_without_traceback(tmp_path: Path) -
     mappe = tmp_path / "mappe"
     shutil.copytree(SAMPLE, mappe)
     text = (mappe / "angebote.csv").read_text(encoding="utf-8-sig")
-    (mappe / "angebote.csv").write_text(text.replace(";bamf;nein;ja;", ";bamf;vielleicht;ja;", 1),
-                                        encoding="utf-8-sig")
+    (mappe / "angebote.csv").write_text(
+        text.replace(";bamf;nein;ja;", ";bamf;vielleicht;ja;", 1), encoding="utf-8-sig"
+    )
     proc = _thm("zusammenfassung", str(mappe))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -61,8 +70,10 @@ def test_vorlage_writes_templates_and_refuses_to_overwrite(tmp_path: Path) -> No
     sheet = wb["angebote"]
     headers = [c.value for c in sheet[1]]
     assert headers[:4] == ["angebot_id", "name", "traeger", "handlungsfeld"]
-    lists = {next(iter(dv.sqref.ranges)).coord.split(":")[0][:-1]: dv.formula1
-             for dv in sheet.data_validations.dataValidation}
+    lists = {
+        next(iter(dv.sqref.ranges)).coord.split(":")[0][:-1]: dv.formula1
+        for dv in sheet.data_validations.dataValidation
+    }
     col = {h: chr(ord("A") + i) for i, h in enumerate(headers)}
     assert "Sprache" in lists[col["handlungsfeld"]] and "kim" in lists[col["foerderlinie"]]
     assert lists[col["zugang_duldung"]] == '"ja,nein"'
@@ -71,10 +82,17 @@ def test_vorlage_writes_templates_and_refuses_to_overwrite(tmp_path: Path) -> No
     assert load_workbook(tmp_path / "faelle.xlsx").sheetnames[:2] == ["faelle", "bedarfe"]
     kommunen = load_workbook(tmp_path / "kommunen.xlsx")["kommunen"]
     k_headers = [c.value for c in kommunen[1]]
-    assert k_headers == ["ags", "geschaeftsfuehrende_stelle", "haushaltssicherung",
-                         "stellen_bestand", "stichtag_erstantrag"]
-    k_lists = {next(iter(dv.sqref.ranges)).coord.split(":")[0]: dv.formula1
-               for dv in kommunen.data_validations.dataValidation}
+    assert k_headers == [
+        "ags",
+        "geschaeftsfuehrende_stelle",
+        "haushaltssicherung",
+        "stellen_bestand",
+        "stichtag_erstantrag",
+    ]
+    k_lists = {
+        next(iter(dv.sqref.ranges)).coord.split(":")[0]: dv.formula1
+        for dv in kommunen.data_validations.dataValidation
+    }
     assert k_lists == {"B2": '"ja,nein"', "C2": '"ja,nein"'}
     assert kommunen["A1"].comment is not None
     assert "name: null" in (tmp_path / "annahmen.yaml").read_text(encoding="utf-8")
@@ -95,16 +113,46 @@ def _fill(path: Path, sheet: str, rows: list[list[object]]) -> None:
 def test_filled_templates_load_without_change(tmp_path: Path) -> None:
     assert _thm("vorlage", str(tmp_path)).returncode == 0
     shutil.copy(SAMPLE / "gebiete.geojson", tmp_path)
-    _fill(tmp_path / "zielgruppe.xlsx", "zielgruppe", [
-        ["05899004", date(2021, 12, 31), "duldung", 19, "m", 12],
-        [5899008, date(2021, 12, 31), "gestattung", 25, "w", 3],  # AGS typed as a number
-    ])
-    _fill(tmp_path / "faelle.xlsx", "faelle", [
-        ["TM-ABC123", "05899004", 20, "duldung", "m", "ja", date(2021, 3, 1), None, None]])
+    _fill(
+        tmp_path / "zielgruppe.xlsx",
+        "zielgruppe",
+        [
+            ["05899004", date(2021, 12, 31), "duldung", 19, "m", 12],
+            [5899008, date(2021, 12, 31), "gestattung", 25, "w", 3],  # AGS typed as a number
+        ],
+    )
+    _fill(
+        tmp_path / "faelle.xlsx",
+        "faelle",
+        [["TM-ABC123", "05899004", 20, "duldung", "m", "ja", date(2021, 3, 1), None, None]],
+    )
     _fill(tmp_path / "faelle.xlsx", "bedarfe", [["TM-ABC123", "Sprache", "naechstbeste"]])
-    _fill(tmp_path / "angebote.xlsx", "angebote", [
-        ["A1", "Sprachkurs", "VHS", "Sprache", "bamf", "nein", "ja", 18, 27, 20, 51.5, 7.9,
-         None, "05899004", "nein", None, date(2020, 1, 1), None]])
+    _fill(
+        tmp_path / "angebote.xlsx",
+        "angebote",
+        [
+            [
+                "A1",
+                "Sprachkurs",
+                "VHS",
+                "Sprache",
+                "bamf",
+                "nein",
+                "ja",
+                18,
+                27,
+                20,
+                51.5,
+                7.9,
+                None,
+                "05899004",
+                "nein",
+                None,
+                date(2020, 1, 1),
+                None,
+            ]
+        ],
+    )
     ws = load_workspace(tmp_path)
     assert ws.zielgruppe["ags"].tolist() == ["05899004", "05899008"]
     assert ws.zielgruppe["anzahl"].tolist() == [12, 3]
@@ -120,15 +168,45 @@ def test_vorlage_to_zusammenfassung_titles_the_kreis_from_annahmen(tmp_path: Pat
     mappe = tmp_path / "neuer_ordner"
     assert _thm("vorlage", str(mappe)).returncode == 0
     yaml_path = mappe / "annahmen.yaml"
-    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace(
-        "name: null", 'name: "Kreis Beispielhausen"'), encoding="utf-8")
+    yaml_path.write_text(
+        yaml_path.read_text(encoding="utf-8").replace("name: null", 'name: "Kreis Beispielhausen"'),
+        encoding="utf-8",
+    )
     shutil.copy(SAMPLE / "gebiete.geojson", mappe)
-    _fill(mappe / "zielgruppe.xlsx", "zielgruppe", [
-        ["05899004", date(2021, 12, 31), "geduldet", 19, "m", 12],  # German word for duldung
-        ["05899008", date(2021, 12, 31), "gestattung", 25, "w", 3]])
-    _fill(mappe / "angebote.xlsx", "angebote", [
-        ["A1", "Sprachkurs", "VHS", "Sprache", "Baustein 2", "nein", "ja", 18, 27, 20, None,
-         None, None, "05899004", "nein", None, None, None]])
+    _fill(
+        mappe / "zielgruppe.xlsx",
+        "zielgruppe",
+        [
+            ["05899004", date(2021, 12, 31), "geduldet", 19, "m", 12],  # German word for duldung
+            ["05899008", date(2021, 12, 31), "gestattung", 25, "w", 3],
+        ],
+    )
+    _fill(
+        mappe / "angebote.xlsx",
+        "angebote",
+        [
+            [
+                "A1",
+                "Sprachkurs",
+                "VHS",
+                "Sprache",
+                "Baustein 2",
+                "nein",
+                "ja",
+                18,
+                27,
+                20,
+                None,
+                None,
+                None,
+                "05899004",
+                "nein",
+                None,
+                None,
+                None,
+            ]
+        ],
+    )
     _fill(mappe / "kommunen.xlsx", "kommunen", [["05899004", "ja", "nein", 0.5, None]])
     proc = _thm("zusammenfassung", str(mappe))
     assert proc.returncode == 0, proc.stderr
@@ -142,8 +220,16 @@ def test_vorlage_to_zusammenfassung_titles_the_kreis_from_annahmen(tmp_path: Pat
 
 
 def test_vorlage_options_fill_annahmen(tmp_path: Path) -> None:
-    proc = _thm("vorlage", str(tmp_path), "--name", "Kreis Borken", "--ags", "05554",
-                "--stichtag", "31.12.2021")
+    proc = _thm(
+        "vorlage",
+        str(tmp_path),
+        "--name",
+        "Kreis Borken",
+        "--ags",
+        "05554",
+        "--stichtag",
+        "31.12.2021",
+    )
     assert proc.returncode == 0, proc.stderr
     annahmen = load_annahmen(tmp_path / "annahmen.yaml")
     defaults = load_annahmen(None)
@@ -161,8 +247,7 @@ def test_vorlage_options_fill_annahmen(tmp_path: Path) -> None:
 def test_vorlage_rejects_bad_options(tmp_path: Path) -> None:
     proc = _thm("vorlage", str(tmp_path), "--ags", "5554x", "--stichtag", "31.13.2021")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "Option --ags: Kreisschlüssel muss 2 bis 5 Ziffern haben (Wert: '5554x')" in \
-        proc.stderr
+    assert "Option --ags: Kreisschlüssel muss 2 bis 5 Ziffern haben (Wert: '5554x')" in proc.stderr
     assert "Option --stichtag: kein gültiges Datum (Wert: '31.13.2021')" in proc.stderr
     assert not any(tmp_path.iterdir())
 
@@ -176,8 +261,7 @@ def test_vorlage_keeps_existing_user_files(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert {p.name for p in mappe.iterdir()} - set(before) == {"programm.yaml"}
     assert all((mappe / name).read_bytes() == data for name, data in before.items())
-    for name in ("zielgruppe.csv", "faelle.csv", "angebote.csv", "kommunen.csv",
-                 "annahmen.yaml"):
+    for name in ("zielgruppe.csv", "faelle.csv", "angebote.csv", "kommunen.csv", "annahmen.yaml"):
         assert f"Vorhanden, nicht überschrieben: {mappe / name}" in proc.stdout
     assert load_workspace(mappe).name == "Musterkreis (fiktiv)"
 
@@ -187,14 +271,19 @@ def test_vorlage_prefills_kommunen_from_gebiete(tmp_path: Path) -> None:
     assert _thm("vorlage", str(tmp_path)).returncode == 0
     sheet = load_workbook(tmp_path / "kommunen.xlsx")["kommunen"]
     gebiete = load_workspace(SAMPLE).gebiete
-    rows = [(r[0].value, r[0].comment.text if r[0].comment else None)
-            for r in sheet.iter_rows(min_row=2) if r[0].value]
-    assert rows == [(a, f"Gemeinde: {n}") for a, n in zip(gebiete["ags"], gebiete["name"],
-                                                            strict=True)]
+    rows = [
+        (r[0].value, r[0].comment.text if r[0].comment else None)
+        for r in sheet.iter_rows(min_row=2)
+        if r[0].value
+    ]
+    assert rows == [
+        (a, f"Gemeinde: {n}") for a, n in zip(gebiete["ags"], gebiete["name"], strict=True)
+    ]
     assert sheet["A2"].number_format == "@"  # AGS stay text with their leading zero
     for name in ("zielgruppe.csv", "angebote.csv"):
-        (tmp_path / "zielgruppe.xlsx" if name.startswith("ziel") else
-         tmp_path / "angebote.xlsx").unlink()
+        (
+            tmp_path / "zielgruppe.xlsx" if name.startswith("ziel") else tmp_path / "angebote.xlsx"
+        ).unlink()
         shutil.copy(SAMPLE / name, tmp_path)
     ws = load_workspace(tmp_path)  # the prefilled rows alone load, as 'no information'
     assert ws.kommunen["ags"].tolist() == gebiete["ags"].tolist()

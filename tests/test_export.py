@@ -24,30 +24,50 @@ QUELLEN = ["Ausländerbehörde Musterkreis, Stand 31.12.2025", "Falldokumentatio
 
 
 def _needs() -> PublishedTable:
-    t = pd.DataFrame({"passend": [3, 10, 20], "kein_angebot": [6, 8, 30]},
-                     index=pd.Index(["Sprache", "Arbeit", "Wohnen"], name="handlungsfeld"))
+    t = pd.DataFrame(
+        {"passend": [3, 10, 20], "kein_angebot": [6, 8, 30]},
+        index=pd.Index(["Sprache", "Arbeit", "Wohnen"], name="handlungsfeld"),
+    )
     t = add_totals(t, total_row="Insgesamt", total_col="gesamt")
     t["anteil_passend"] = t["passend"] / t["gesamt"]
-    return suppress(t, 5, total_row="Insgesamt", total_col="gesamt",
-                    share_cols={"anteil_passend": ["passend", "gesamt"]},
-                    titel="Bedarfe je Handlungsfeld",
-                    column_labels={"passend": "passendes Angebot", "kein_angebot": "kein Angebot",
-                                   "gesamt": "Bedarfe gesamt",
-                                   "anteil_passend": "Anteil passendes Angebot"})
+    return suppress(
+        t,
+        5,
+        total_row="Insgesamt",
+        total_col="gesamt",
+        share_cols={"anteil_passend": ["passend", "gesamt"]},
+        titel="Bedarfe je Handlungsfeld",
+        column_labels={
+            "passend": "passendes Angebot",
+            "kein_angebot": "kein Angebot",
+            "gesamt": "Bedarfe gesamt",
+            "anteil_passend": "Anteil passendes Angebot",
+        },
+    )
 
 
 def _staffing() -> pd.DataFrame:
-    return mark_public(pd.DataFrame({"Gemeinde": ["Ahaus", "Borken"], "VZÄ": [0.5, 1.25],
-                                     "Fördersatz": [0.9, 0.9]}),
-                       titel="Stellenbemessung", anteile=["Fördersatz"])
+    return mark_public(
+        pd.DataFrame(
+            {"Gemeinde": ["Ahaus", "Borken"], "VZÄ": [0.5, 1.25], "Fördersatz": [0.9, 0.9]}
+        ),
+        titel="Stellenbemessung",
+        anteile=["Fördersatz"],
+    )
 
 
 @pytest.fixture
 def workbook(tmp_path):
     path = tmp_path / "buendnis.xlsx"
-    write_buendnis_workbook(path, {"Bedarfe": _needs(), "Stellen": _staffing()},
-                            stichtag="2025-12-31", quellen=QUELLEN, definitionen=DEFINITIONS,
-                            hinweise=["Musterdaten"], erstellt="2026-01-15")
+    write_buendnis_workbook(
+        path,
+        {"Bedarfe": _needs(), "Stellen": _staffing()},
+        stichtag="2025-12-31",
+        quellen=QUELLEN,
+        definitionen=DEFINITIONS,
+        hinweise=["Musterdaten"],
+        erstellt="2026-01-15",
+    )
     return path
 
 
@@ -56,16 +76,25 @@ def test_published_sheet_cell_by_cell(workbook):
     assert wb.sheetnames == ["Bedarfe", "Stellen", HINWEISE]
     ws = wb["Bedarfe"]
     assert ws["A1"].value == "Bedarfe je Handlungsfeld"
-    assert [c.value for c in ws[2]] == ["Handlungsfeld", "passendes Angebot", "kein Angebot",
-                                        "Bedarfe gesamt", "Anteil passendes Angebot"]
+    assert [c.value for c in ws[2]] == [
+        "Handlungsfeld",
+        "passendes Angebot",
+        "kein Angebot",
+        "Bedarfe gesamt",
+        "Anteil passendes Angebot",
+    ]
     assert ws["A3"].value == "Sprache"
-    assert ws["B3"].value == "<5"                        # primary
-    assert ws["C3"].value == "."                         # complement in the row
-    assert ws["E3"].value == "."                         # share of a hidden count
+    assert ws["B3"].value == "<5"  # primary
+    assert ws["C3"].value == "."  # complement in the row
+    assert ws["E3"].value == "."  # share of a hidden count
     # the bounded check (issue 13) may hide 20 too; a shown count keeps its number format
     assert ws["B5"].value in (20, ".")
-    counts = [c for row in ws.iter_rows(min_row=3, max_row=6, min_col=2, max_col=4)
-              for c in row if isinstance(c.value, int)]
+    counts = [
+        c
+        for row in ws.iter_rows(min_row=3, max_row=6, min_col=2, max_col=4)
+        for c in row
+        if isinstance(c.value, int)
+    ]
     assert counts and all(c.number_format == FORMAT_COUNT for c in counts)
     if ws["B5"].value == 20:
         assert ws["E5"].value == pytest.approx(0.4) and ws["E5"].number_format == FORMAT_SHARE
@@ -107,7 +136,7 @@ def test_marking_for_the_privacy_guard(workbook):
     marked = names[f"{MARK_PREFIX}1"]
     assert marked.hidden
     assert list(marked.destinations) == [("Bedarfe", f"${c}$3:${c}$6") for c in "BCD"]
-    assert f"{MARK_PREFIX}2" not in names                # public sheet has no count cells
+    assert f"{MARK_PREFIX}2" not in names  # public sheet has no count cells
 
 
 def test_refuses_unpublished_and_internal_tables(tmp_path):
@@ -117,14 +146,15 @@ def test_refuses_unpublished_and_internal_tables(tmp_path):
         write_buendnis_workbook(path, {"Roh": raw}, stichtag="2025-12-31", quellen=QUELLEN)
     internal = _needs().internal_unsuppressed
     with pytest.raises(ValueError, match="interne"):
-        write_buendnis_workbook(path, {"Intern": internal}, stichtag="2025-12-31",
-                                quellen=QUELLEN)
+        write_buendnis_workbook(path, {"Intern": internal}, stichtag="2025-12-31", quellen=QUELLEN)
     with pytest.raises(ValueError, match="Blattname"):
-        write_buendnis_workbook(path, {"Klient*innen": _needs()}, stichtag="2025-12-31",
-                                quellen=QUELLEN)
+        write_buendnis_workbook(
+            path, {"Klient*innen": _needs()}, stichtag="2025-12-31", quellen=QUELLEN
+        )
     with pytest.raises(ValueError, match="Schwellen"):
-        write_buendnis_workbook(path, {"A": _needs()}, stichtag="2025-12-31",
-                                quellen=QUELLEN, schwelle=3)
+        write_buendnis_workbook(
+            path, {"A": _needs()}, stichtag="2025-12-31", quellen=QUELLEN, schwelle=3
+        )
     assert not path.exists()
 
 
@@ -132,7 +162,8 @@ def test_failed_write_keeps_old_file(workbook):
     before = workbook.read_bytes()
     bad = mark_public(pd.DataFrame({"x": [{"nicht": "schreibbar"}]}))
     with pytest.raises((ValueError, TypeError)):
-        write_buendnis_workbook(workbook, {"Bedarfe": _needs(), "Kaputt": bad},
-                                stichtag="2025-12-31", quellen=QUELLEN)
+        write_buendnis_workbook(
+            workbook, {"Bedarfe": _needs(), "Kaputt": bad}, stichtag="2025-12-31", quellen=QUELLEN
+        )
     assert workbook.read_bytes() == before
-    assert os.listdir(workbook.parent) == [workbook.name]   # no temporary file left
+    assert os.listdir(workbook.parent) == [workbook.name]  # no temporary file left

@@ -28,8 +28,11 @@ def mappe(tmp_path: Path) -> Path:
 def _cells(ws, ags: str) -> list[Point]:
     poly = ws.gebiete.set_index("ags").geometry[ags]
     minx, miny, maxx, maxy = poly.bounds
-    pts = [Point(minx + (maxx - minx) * fx, miny + (maxy - miny) * fy)
-           for fx in (0.2, 0.5, 0.8) for fy in (0.2, 0.5, 0.8)]
+    pts = [
+        Point(minx + (maxx - minx) * fx, miny + (maxy - miny) * fy)
+        for fx in (0.2, 0.5, 0.8)
+        for fy in (0.2, 0.5, 0.8)
+    ]
     return [p for p in pts if poly.contains(p)]
 
 
@@ -52,8 +55,11 @@ def test_layer_moves_the_gemeinde_point_to_its_people(mappe: Path) -> None:
 def test_weighted_point_stays_inside_a_concave_gemeinde() -> None:
     u_shape = Polygon([(0, 0), (3, 0), (3, 3), (2, 3), (2, 1), (1, 1), (1, 3), (0, 3)])
     gebiete = gpd.GeoDataFrame({"ags": ["05899004"]}, geometry=[u_shape], crs=CRS_METRIC)
-    layer = gpd.GeoDataFrame({"ags": ["05899004"] * 2, "einwohner": [100, 90]},
-                             geometry=[Point(0.5, 2.5), Point(2.5, 2.5)], crs=CRS_METRIC)
+    layer = gpd.GeoDataFrame(
+        {"ags": ["05899004"] * 2, "einwohner": [100, 90]},
+        geometry=[Point(0.5, 2.5), Point(2.5, 2.5)],
+        crs=CRS_METRIC,
+    )
     point = demand_points(gebiete, layer).iloc[0]
     assert u_shape.contains(point)  # the weighted mean (1.53, 2.5) lies in the gap
     assert point.equals(Point(0.5, 2.5))  # the most populous unit

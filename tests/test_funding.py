@@ -39,7 +39,11 @@ def by_year(plan) -> pd.DataFrame:
 
 def test_thm_period_splits_into_2_12_12_6_months():
     assert monate_je_jahr("2019-11-01", "2022-06-30").to_dict() == {
-        2019: 2.0, 2020: 12.0, 2021: 12.0, 2022: 6.0}
+        2019: 2.0,
+        2020: 12.0,
+        2021: 12.0,
+        2022: 6.0,
+    }
     plan = finanzierungsplan(1.0, THM, ANNAHMEN)
     assert list(plan.jahre["monate"]) == [2.0, 12.0, 12.0, 6.0]
     assert plan.gesamt["monate"] == 32.0
@@ -53,8 +57,7 @@ def test_partial_months_count_by_days():
 
 
 def test_remscheid_half_position_at_90_percent():
-    plan = finanzierungsplan(0.5, THM, ANNAHMEN, haushaltssicherung=True,
-                             personalkosten=75556)
+    plan = finanzierungsplan(0.5, THM, ANNAHMEN, haushaltssicherung=True, personalkosten=75556)
     year = by_year(plan).loc[2020]
     assert year["zuwendung"] == pytest.approx(34000, abs=1)
     assert year["foerderfaehig"] == pytest.approx(37778)
@@ -79,14 +82,21 @@ def test_hand_computed_year_with_non_eligible_workplace_costs():
 def test_rate_without_haushaltssicherung_is_the_programme_rate():
     p = programm_with(foerdersatz=0.8, foerdersatz_haushaltssicherung=0.9)
     assert by_year(finanzierungsplan(1.0, p, ANNAHMEN)).loc[2020, "foerdersatz"] == 0.8
-    assert by_year(finanzierungsplan(1.0, p, ANNAHMEN, haushaltssicherung=True)).loc[
-        2020, "foerdersatz"] == 0.9
+    assert (
+        by_year(finanzierungsplan(1.0, p, ANNAHMEN, haushaltssicherung=True)).loc[
+            2020, "foerdersatz"
+        ]
+        == 0.9
+    )
 
 
 def test_pay_grade_and_fixed_workplace_costs():
     a = merge(ANNAHMEN, {"finanzierung": {"sachkosten_je_vzae": 9000}})
-    assert kosten_je_vzae(a, "EG 14") == {"entgeltgruppe": "EG 14", "personalkosten": 100300.0,
-                                          "sachkosten": 9000.0}
+    assert kosten_je_vzae(a, "EG 14") == {
+        "entgeltgruppe": "EG 14",
+        "personalkosten": 100300.0,
+        "sachkosten": 9000.0,
+    }
     with pytest.raises(DataError, match="Entgeltgruppe 'EG 99'"):
         kosten_je_vzae(ANNAHMEN, "EG 99")
 
@@ -96,8 +106,8 @@ def test_kim_example_open_ended_eligible_material_costs_and_cap():
     plan = finanzierungsplan(1.0, KIM, ANNAHMEN)
     assert plan.jahre["monate"].tolist() == [6.0, 12.0, 12.0, 6.0]
     year = by_year(plan).loc[2023]
-    assert year["foerderfaehig"] == pytest.approx(86760)          # personnel + material
-    assert year["zuwendung"] == pytest.approx(0.8 * 86760)        # 69,408 < cap 70,000
+    assert year["foerderfaehig"] == pytest.approx(86760)  # personnel + material
+    assert year["zuwendung"] == pytest.approx(0.8 * 86760)  # 69,408 < cap 70,000
     assert not year["gedeckelt"] and year["nicht_foerderfaehig"] == 0
     capped = by_year(finanzierungsplan(2.0, KIM, ANNAHMEN, entgeltgruppe="EG 14")).loc[2023]
     assert capped["gedeckelt"]
@@ -129,11 +139,16 @@ def test_tabelle_adds_a_total_row():
 def test_invalid_input():
     with pytest.raises(DataError, match="nicht negativ"):
         finanzierungsplan(-1, THM, ANNAHMEN)
-    bad = merge(ANNAHMEN, {"finanzierung": {"sachkostenzuschlag": -1, "planungsjahre": 0,
-                                            "entgeltgruppe": "S 12"}})
+    bad = merge(
+        ANNAHMEN,
+        {"finanzierung": {"sachkostenzuschlag": -1, "planungsjahre": 0, "entgeltgruppe": "S 12"}},
+    )
     fields = {p.spalte for p in check_finanzierung_annahmen(bad)}
-    assert fields == {"finanzierung.sachkostenzuschlag", "finanzierung.planungsjahre",
-                      "finanzierung.entgeltgruppe"}
+    assert fields == {
+        "finanzierung.sachkostenzuschlag",
+        "finanzierung.planungsjahre",
+        "finanzierung.entgeltgruppe",
+    }
     with pytest.raises(DataError, match="finanzierung.sachkostenzuschlag"):
         finanzierungsplan(1.0, THM, bad)
     assert check_finanzierung_annahmen(ANNAHMEN) == []
@@ -141,9 +156,14 @@ def test_invalid_input():
 
 def test_plans_per_gemeinde_use_their_own_rate():
     p = programm_with(foerdersatz=0.8, foerdersatz_haushaltssicherung=0.9)
-    ws = make_ws([geduldete(165, ags=A1), geduldete(40, ags=A2)],
-                 [{"ags": A1, "haushaltssicherung": True, "geschaeftsfuehrende_stelle": True},
-                  {"ags": A2, "geschaeftsfuehrende_stelle": True}], programm=p)
+    ws = make_ws(
+        [geduldete(165, ags=A1), geduldete(40, ags=A2)],
+        [
+            {"ags": A1, "haushaltssicherung": True, "geschaeftsfuehrende_stelle": True},
+            {"ags": A2, "geschaeftsfuehrende_stelle": True},
+        ],
+        programm=p,
+    )
     t = finanzierung_je_kommune(ws)
     assert set(t["ags"]) == {A1, A2, KREIS}
     assert len(t) == 3 * 4
@@ -154,16 +174,21 @@ def test_plans_per_gemeinde_use_their_own_rate():
     caseload = finanzierung_je_kommune(ws, modell="fallzahl")
     assert (caseload["modell"] == "fallzahl").all()
     bestand = finanzierung_je_kommune(ws, modell="bestand")
-    assert bestand.empty                       # no funded positions given
+    assert bestand.empty  # no funded positions given
 
 
 dates = st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2035, 12, 31))
 
 
 @settings(max_examples=80, deadline=None)
-@given(beginn=dates, ende=dates, stellen=st.floats(0, 20, allow_nan=False),
-       hsk=st.booleans(), cap=st.one_of(st.none(), st.floats(0, 200000)),
-       kim=st.booleans())
+@given(
+    beginn=dates,
+    ende=dates,
+    stellen=st.floats(0, 20, allow_nan=False),
+    hsk=st.booleans(),
+    cap=st.one_of(st.none(), st.floats(0, 200000)),
+    kim=st.booleans(),
+)
 def test_years_add_up_to_the_period_total(beginn, ende, stellen, hsk, cap, kim):
     base = KIM if kim else THM
     beginn, ende = sorted((beginn, ende))
@@ -189,8 +214,9 @@ def test_default_programme_states_that_both_rates_are_equal_and_why():
     assert p["foerderung"]["foerdersatz"] == p["foerderung"]["foerdersatz_haushaltssicherung"]
     for hsk in (True, False):
         text = foerdersatz_text(p, hsk)
-        assert text.startswith("Fördersatz 90 % für Kommunen mit und ohne Haushaltssicherung "
-                               "gleich")
+        assert text.startswith(
+            "Fördersatz 90 % für Kommunen mit und ohne Haushaltssicherung gleich"
+        )
         assert "keine gefundene Quelle" in text and "Zuwendungsbescheid" in text
     # equal rates: by hand 1 VZÄ × 72,300 EUR × 12 months / 12 × 90 % = 65,070 EUR in 2020
     for hsk in (True, False):
@@ -207,9 +233,11 @@ def test_different_rates_are_named_and_used():
     p["foerderung"]["foerdersatz_begruendung"] = ""
     p = validate_programm(p)
     assert foerdersatz_text(p, False) == (
-        "Fördersatz 80 % (keine Haushaltssicherung; Haushaltssicherungskommunen 90 %).")
+        "Fördersatz 80 % (keine Haushaltssicherung; Haushaltssicherungskommunen 90 %)."
+    )
     assert foerdersatz_text(p, True) == (
-        "Fördersatz 90 % (Haushaltssicherungskommune; ohne Haushaltssicherung 80 %).")
+        "Fördersatz 90 % (Haushaltssicherungskommune; ohne Haushaltssicherung 80 %)."
+    )
     # by hand, 2020: 72,300 × 0.8 = 57,840 EUR without, 72,300 × 0.9 = 65,070 EUR with HSK
     ohne = finanzierungsplan(1.0, p, default_annahmen(), haushaltssicherung=False)
     mit = finanzierungsplan(1.0, p, default_annahmen(), haushaltssicherung=True)

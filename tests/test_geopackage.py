@@ -42,8 +42,15 @@ def test_layers_crs_and_short_field_names(gpkg: Path) -> None:
         assert info["crs"] == "EPSG:25832"
         assert all(len(f) <= 10 for f in info["fields"]), info["fields"]
     fields = list(pyogrio.read_info(gpkg, layer="gemeinden")["fields"])
-    assert fields[:7] == ["ags", "name", "einwohner", "zg_duldung", "zg_gestatt", "zg_gesamt",
-                          "zg_anzeige"]
+    assert fields[:7] == [
+        "ags",
+        "name",
+        "einwohner",
+        "zg_duldung",
+        "zg_gestatt",
+        "zg_gesamt",
+        "zg_anzeige",
+    ]
     assert fields[7:10] == ["vg_sprache", "fp_sprache", "kl_sprache"]
     assert len(fields) == 7 + 3 * 12
 
@@ -53,16 +60,20 @@ def test_hidden_counts_are_null_and_shown_counts_are_the_published_ones(ws, gpkg
     table = views.zielgruppe_je_gemeinde(ws)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     # Entwurfsweiler: 1..4 geduldete persons (shown as "<5" in the reports) -> NULL here.
-    raw = target_group.per_gemeinde(target_group.segments(ws.zielgruppe, ws.annahmen,
-                                                          ws.stichtag), ws.gebiete)
+    raw = target_group.per_gemeinde(
+        target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag), ws.gebiete
+    )
     raw = raw.set_index("ags")
     assert 1 <= round(raw.loc["05899044", "duldung"]) <= 4
     assert table.published.loc["Entwurfsweiler", "duldung"] == "<5"
     assert g["zg_duldung"].isna()["05899044"]
     hidden_cells = 0
     for ags, row in g.iterrows():
-        for col, feld in (("duldung", "zg_duldung"), ("gestattung", "zg_gestatt"),
-                          ("gesamt", "zg_gesamt")):
+        for col, feld in (
+            ("duldung", "zg_duldung"),
+            ("gestattung", "zg_gestatt"),
+            ("gesamt", "zg_gesamt"),
+        ):
             if table.mask.loc[names[ags], col]:
                 assert row[feld] != row[feld], (ags, col)  # NULL
                 hidden_cells += 1
@@ -106,7 +117,11 @@ def test_offers_keep_their_attributes_and_position(ws, gpkg: Path) -> None:
     # angebote.csv: A001;Sprache Musterstadt 1;Volkshochschule Musterkreis;Sprache;bamf;
     # nein;ja;16;27;53;51,53682;7,86433;;05899004;nein;;01.09.2020;
     assert (first["name"], first["traeger"], first["hdlgsfeld"], first["foerderl"]) == (
-        "Sprache Musterstadt 1", "Volkshochschule Musterkreis", "Sprache", "bamf")
+        "Sprache Musterstadt 1",
+        "Volkshochschule Musterkreis",
+        "Sprache",
+        "bamf",
+    )
     assert (bool(first["zug_duld"]), bool(first["zug_gest"])) == (False, True)
     assert (first["alter_min"], first["alter_max"], first["plaetze"]) == (16, 27, 53.0)
     assert str(first["beginn"])[:10] == "2020-09-01" and first["ende"] != first["ende"]
@@ -117,11 +132,14 @@ def test_offers_keep_their_attributes_and_position(ws, gpkg: Path) -> None:
 
 def test_qgis_styles_colour_gap_classes_like_the_maps(ws, gpkg: Path) -> None:
     with sqlite3.connect(gpkg) as con:
-        rows = con.execute("SELECT f_table_name, f_geometry_column, styleName, styleQML, "
-                           "useAsDefault FROM layer_styles ORDER BY id").fetchall()
+        rows = con.execute(
+            "SELECT f_table_name, f_geometry_column, styleName, styleQML, "
+            "useAsDefault FROM layer_styles ORDER BY id"
+        ).fetchall()
         contents = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
-        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE "
-                           "table_name = 'gemeinden'").fetchone()[0]
+        geom = con.execute(
+            "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = 'gemeinden'"
+        ).fetchone()[0]
     assert contents["layer_styles"] == "attributes"
     assert [r[2] for r in rows] == [f"Versorgung {hf}" for hf in ws.handlungsfelder]
     assert [bool(r[4]) for r in rows] == [True] + [False] * 11
@@ -135,7 +153,7 @@ def test_qgis_styles_colour_gap_classes_like_the_maps(ws, gpkg: Path) -> None:
         colours[cat.get("value")] = symbol.find("layer/Option/Option[@name='color']").get("value")
 
     def rgba(h: str) -> str:
-        return ",".join(str(int(h[i:i + 2], 16)) for i in (1, 3, 5)) + ",255"
+        return ",".join(str(int(h[i : i + 2], 16)) for i in (1, 3, 5)) + ",255"
 
     assert colours == {**{k: rgba(c) for k, c in gap_class_colours()}, "": rgba(SUPPRESSED_COLOR)}
     aliases = {a.get("field"): a.get("name") for a in qml.iter("alias")}
@@ -148,23 +166,27 @@ def test_cli_default_style_and_unknown_handlungsfeld(tmp_path: Path) -> None:
     target.parent.mkdir()
     target.write_text("alt")
     runner = CliRunner()
-    ok = runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(target),
-                              "--handlungsfeld", "Arbeit"])
+    ok = runner.invoke(
+        main, ["export", "gpkg", str(SAMPLE), str(target), "--handlungsfeld", "Arbeit"]
+    )
     assert ok.exit_code == 0, ok.output
     with sqlite3.connect(target) as con:
         default = con.execute("SELECT styleName FROM layer_styles WHERE useAsDefault").fetchall()
     assert default == [("Versorgung Arbeit",)]
     assert sorted(p.name for p in target.parent.iterdir()) == ["k.gpkg"]  # no temp left
-    bad = runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(tmp_path / "x.gpkg"),
-                               "--handlungsfeld", "Tanzen"])
+    bad = runner.invoke(
+        main, ["export", "gpkg", str(SAMPLE), str(tmp_path / "x.gpkg"), "--handlungsfeld", "Tanzen"]
+    )
     assert bad.exit_code == 2 and "unbekanntes Handlungsfeld 'Tanzen'" in bad.output
     assert not (tmp_path / "x.gpkg").exists()
 
 
 def test_short_names_are_unique_and_ascii() -> None:
     used: set[str] = set()
-    names = [kurzname("vg_", t, used) for t in ("Qualifizierung", "Qualifizierung II",
-                                                "Größe Ü", "Sprache")]
+    names = [
+        kurzname("vg_", t, used)
+        for t in ("Qualifizierung", "Qualifizierung II", "Größe Ü", "Sprache")
+    ]
     assert names == ["vg_qualifi", "vg_qualif1", "vg_groesse", "vg_sprache"]
 
 
@@ -178,8 +200,7 @@ def test_no_pseudonym_in_the_geopackage(ws, gpkg: Path) -> None:
     pseudonyms = {str(p) for p in ws.faelle["fall_id"]}
     texts = []
     with sqlite3.connect(gpkg) as con:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = "
-                                            "'table'")]
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
             for row in con.execute(f'SELECT * FROM "{table}"'):
                 texts += [v for v in row if isinstance(v, str)]

@@ -25,10 +25,14 @@ from thm_lib.target_group import eligible_cases
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 FELD = "Mobilität"
-OFFER = (f"A900;Mobilitätstraining Musterstadt;Verkehrsverbund Musterkreis;{FELD};kommune;ja;ja;"
-         "18;27;40;51,53682;7,86433;;05899004;nein;;01.01.2020;")
-FELDER = ("[Sprache, Schulabschluss, Berufsvorbereitung, Qualifizierung, Ausbildung, Arbeit, "
-          f"Coaching, Aufenthaltsrecht, Wohnen, Gesundheit, Psychosoziales, Sonstiges, {FELD}]")
+OFFER = (
+    f"A900;Mobilitätstraining Musterstadt;Verkehrsverbund Musterkreis;{FELD};kommune;ja;ja;"
+    "18;27;40;51,53682;7,86433;;05899004;nein;;01.01.2020;"
+)
+FELDER = (
+    "[Sprache, Schulabschluss, Berufsvorbereitung, Qualifizierung, Ausbildung, Arbeit, "
+    f"Coaching, Aufenthaltsrecht, Wohnen, Gesundheit, Psychosoziales, Sonstiges, {FELD}]"
+)
 
 
 def _append(path: Path, lines: list[str]) -> None:
@@ -50,8 +54,10 @@ def _copy(tmp: Path, *, configure: bool = True, quote: bool = True) -> Path:
     _append(folder / "angebote.csv", [OFFER])
     ziel = eligible_cases(load_workspace(SAMPLE).faelle, load_workspace(SAMPLE).annahmen)
     ids = list(ziel["fall_id"])[:80]
-    _append(folder / "bedarfe.csv", [f"{i};{FELD};{'passend' if n % 2 == 0 else 'kein_angebot'}"
-                                     for n, i in enumerate(ids)])
+    _append(
+        folder / "bedarfe.csv",
+        [f"{i};{FELD};{'passend' if n % 2 == 0 else 'kein_angebot'}" for n, i in enumerate(ids)],
+    )
     if configure:
         extra = f"handlungsfelder: {FELDER}\n"
         if quote:
@@ -98,8 +104,8 @@ def test_extra_field_needs_a_standard_rate(tmp_path: Path) -> None:
 def test_extra_field_in_every_table(ws, result) -> None:
     g = result.gemeinden
     rows = g[g["handlungsfeld"] == FELD]
-    assert len(rows) == len(ws.gebiete)                  # one row per Gemeinde
-    assert rows["bedarf"].sum() > 0                      # 80 documented needs give a rate
+    assert len(rows) == len(ws.gebiete)  # one row per Gemeinde
+    assert rows["bedarf"].sum() > 0  # 80 documented needs give a rate
     assert FELD in views.versorgung_matrix(ws, result).columns
     uebersicht = views.angebote_uebersicht(ws)
     assert FELD in uebersicht.index
@@ -114,13 +120,12 @@ def test_extra_field_in_every_table(ws, result) -> None:
 
 def test_extra_field_in_the_maps(ws, result) -> None:
     colors = handlungsfeld_colors(ws.handlungsfelder)
-    assert colors[FELD] != colors["Sprache"]              # no colour shared in the legend
+    assert colors[FELD] != colors["Sprache"]  # no colour shared in the legend
     assert len(set(colors.values())) == 13
-    fmap = kreis_map(ws, views.karten_mass(ws, "versorgungsgrad", FELD, result),
-                     handlungsfeld=FELD)
+    fmap = kreis_map(ws, views.karten_mass(ws, "versorgungsgrad", FELD, result), handlungsfeld=FELD)
     page = fmap.get_root().render()
-    escaped = json.dumps(FELD)[1:-1]                      # the page holds JSON strings
-    assert f"Versorgungsgrad {escaped}" in page           # choropleth title
+    escaped = json.dumps(FELD)[1:-1]  # the page holds JSON strings
+    assert f"Versorgungsgrad {escaped}" in page  # choropleth title
     # the legend lists the offer's field with its own colour, and the layer control
     assert f'background:{colors[FELD]}\\"\\u003e\\u003c/span\\u003e{escaped}' in page
     assert f'"{escaped} (1)"' in page
@@ -130,11 +135,13 @@ def test_extra_field_in_the_maps(ws, result) -> None:
 
 
 def test_extra_field_in_the_excel_workbook(ws, result, tmp_path: Path) -> None:
-    path = buendnis_workbook(ws, "", result, staffing.stellenbemessung(ws),
-                             tmp_path / "buendnis.xlsx")
+    path = buendnis_workbook(
+        ws, "", result, staffing.stellenbemessung(ws), tmp_path / "buendnis.xlsx"
+    )
     wb = openpyxl.load_workbook(path)
-    sheets_with = [s.title for s in wb.worksheets
-                   if any(c.value == FELD for row in s.iter_rows() for c in row)]
+    sheets_with = [
+        s.title for s in wb.worksheets if any(c.value == FELD for row in s.iter_rows() for c in row)
+    ]
     assert len(sheets_with) >= 3, sheets_with
 
 
@@ -146,9 +153,16 @@ def test_extra_field_in_the_notebook_tables(folder: Path, tmp_path: Path) -> Non
     out = tmp_path / "bedarfs_und_angebotsanalyse.ipynb"
     execute("bedarfs_und_angebotsanalyse", out, {"arbeitsmappe": str(folder), "ags": ""})
     nb = json.loads(out.read_text(encoding="utf-8"))
-    html = [("".join(o["data"]["text/html"]) if isinstance(o["data"]["text/html"], list)
-             else o["data"]["text/html"])
-            for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
-            if "data" in o and "text/html" in o["data"]]
+    html = [
+        (
+            "".join(o["data"]["text/html"])
+            if isinstance(o["data"]["text/html"], list)
+            else o["data"]["text/html"]
+        )
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+        if "data" in o and "text/html" in o["data"]
+    ]
     tables = [h for h in html if "<table" in h]
-    assert sum(FELD in h for h in tables) >= 3     # offers, coverage matrix, case evidence
+    assert sum(FELD in h for h in tables) >= 3  # offers, coverage matrix, case evidence

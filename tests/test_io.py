@@ -67,25 +67,46 @@ def vg250_frame() -> gpd.GeoDataFrame:
         (5900004, "Nachbarort", "Stadt", 4, box(X0, Y0 + 3 * KM, X0 + 9 * KM, Y0 + 5 * KM)),
     ]
     return gpd.GeoDataFrame(
-        {"AGS": [r[0] for r in rows], "GEN": [r[1] for r in rows],
-         "BEZ": [r[2] for r in rows], "GF": [r[3] for r in rows]},
-        geometry=[r[4] for r in rows], crs="EPSG:25832")
+        {
+            "AGS": [r[0] for r in rows],
+            "GEN": [r[1] for r in rows],
+            "BEZ": [r[2] for r in rows],
+            "GF": [r[3] for r in rows],
+        },
+        geometry=[r[4] for r in rows],
+        crs="EPSG:25832",
+    )
 
 
 def write_small_arbeitsmappe(folder, kreis_ags: str | None = KREIS) -> None:
     """Minimal tables for the VG250 Gemeinden 05899004 and 05899008."""
-    write_rows(folder / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "anzahl"],
-               [["5899004", "31.12.2021", "duldung", "19", "7"],
-                ["05899008", "31.12.2021", "gestattung", "25", "3"]])
-    write_rows(folder / "angebote.csv",
-               ["angebot_id", "name", "traeger", "handlungsfeld", "foerderlinie",
-                "zugang_duldung", "zugang_gestattung", "alter_min", "alter_max", "plaetze",
-                "ags"],
-               [["A1", "Kurs", "VHS", "Sprache", "bamf", "nein", "ja", "18", "27", "12",
-                 "05899008"]])
+    write_rows(
+        folder / "zielgruppe.csv",
+        ["ags", "stichtag", "status", "alter", "anzahl"],
+        [
+            ["5899004", "31.12.2021", "duldung", "19", "7"],
+            ["05899008", "31.12.2021", "gestattung", "25", "3"],
+        ],
+    )
+    write_rows(
+        folder / "angebote.csv",
+        [
+            "angebot_id",
+            "name",
+            "traeger",
+            "handlungsfeld",
+            "foerderlinie",
+            "zugang_duldung",
+            "zugang_gestattung",
+            "alter_min",
+            "alter_max",
+            "plaetze",
+            "ags",
+        ],
+        [["A1", "Kurs", "VHS", "Sprache", "bamf", "nein", "ja", "18", "27", "12", "05899008"]],
+    )
     if kreis_ags:
-        (folder / "annahmen.yaml").write_text(f'kreis:\n  ags: "{kreis_ags}"\n',
-                                              encoding="utf-8")
+        (folder / "annahmen.yaml").write_text(f'kreis:\n  ags: "{kreis_ags}"\n', encoding="utf-8")
 
 
 def check_vg250(gebiete: gpd.GeoDataFrame) -> None:
@@ -153,9 +174,11 @@ def test_missing_kreis_name_falls_back_to_folder_with_warning(tmp_path):
     write_small_arbeitsmappe(mappe)
     ws = load_workspace(mappe)
     assert ws.name == "kreis_ordner"
-    assert ("annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte tragen den "
-            "Ordnernamen 'kreis_ordner'. Bitte den Namen in annahmen.yaml eintragen (Vorlage: "
-            "'thm vorlage ORDNER').") in ws.warnungen
+    assert (
+        "annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte tragen den "
+        "Ordnernamen 'kreis_ordner'. Bitte den Namen in annahmen.yaml eintragen (Vorlage: "
+        "'thm vorlage ORDNER')."
+    ) in ws.warnungen
 
 
 def test_vg250_wrong_kreis_is_a_data_error(tmp_path):
@@ -180,14 +203,55 @@ def test_geopackage_and_plz_of_gebiete(tmp_path):
 
 # --- CSV as German offices export it ------------------------------------------------------
 
-ANGEBOT_HEADER = ["angebot_id", "name", "traeger", "handlungsfeld", "foerderlinie",
-                  "zugang_duldung", "zugang_gestattung", "alter_min", "alter_max", "plaetze",
-                  "lat", "lon", "plz", "ags"]
+ANGEBOT_HEADER = [
+    "angebot_id",
+    "name",
+    "traeger",
+    "handlungsfeld",
+    "foerderlinie",
+    "zugang_duldung",
+    "zugang_gestattung",
+    "alter_min",
+    "alter_max",
+    "plaetze",
+    "lat",
+    "lon",
+    "plz",
+    "ags",
+]
 ANGEBOT_ROWS = [
-    ["Ü1", "Sprachkurs für Mädchen", "Träger Süd e. V.", "Sprache", "baustein_2", "ja", "ja",
-     "16", "27", "12,5", "51,53682", "7,86433", "", MUSTERSTADT],
-    ["Ü2", "Straßenschule", "Jugendwerkstatt Öhringen", "Schulabschluss", "baustein_3", "Nein",
-     "JA", "18", "25", "1.234,5", "", "", "", MUSTERSTADT],
+    [
+        "Ü1",
+        "Sprachkurs für Mädchen",
+        "Träger Süd e. V.",
+        "Sprache",
+        "baustein_2",
+        "ja",
+        "ja",
+        "16",
+        "27",
+        "12,5",
+        "51,53682",
+        "7,86433",
+        "",
+        MUSTERSTADT,
+    ],
+    [
+        "Ü2",
+        "Straßenschule",
+        "Jugendwerkstatt Öhringen",
+        "Schulabschluss",
+        "baustein_3",
+        "Nein",
+        "JA",
+        "18",
+        "25",
+        "1.234,5",
+        "",
+        "",
+        "",
+        MUSTERSTADT,
+    ],
 ]
 
 
@@ -195,8 +259,7 @@ ANGEBOT_ROWS = [
 @pytest.mark.parametrize("sep", [";", ","])
 def test_csv_encodings_and_separators(tmp_path, encoding, sep):
     folder = copy_sample(tmp_path)
-    write_rows(folder / "angebote.csv", ANGEBOT_HEADER, ANGEBOT_ROWS, encoding=encoding,
-               sep=sep)
+    write_rows(folder / "angebote.csv", ANGEBOT_HEADER, ANGEBOT_ROWS, encoding=encoding, sep=sep)
     raw = (folder / "angebote.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
     assert (b'"12,5"' in raw) == (sep == ",")  # decimal comma quoted only for ','
@@ -234,14 +297,20 @@ def test_mixed_encoding_with_bom_keeps_first_column():
 
 # --- Excel ---------------------------------------------------------------------------------
 
+
 def test_ags_leading_zero_from_excel_number(tmp_path):
     folder = copy_sample(tmp_path)
     (folder / "zielgruppe.csv").unlink()
-    write_xlsx(folder / "zielgruppe.xlsx", {"zielgruppe": [
-        ["ags", "stichtag", "status", "alter", "geschlecht", "anzahl"],
-        [5899004, datetime(2021, 12, 31), "duldung", 19, "m", 7],
-        [5899008.0, "31.12.2021", "Gestattung", 20.0, "w", 3],
-    ]})
+    write_xlsx(
+        folder / "zielgruppe.xlsx",
+        {
+            "zielgruppe": [
+                ["ags", "stichtag", "status", "alter", "geschlecht", "anzahl"],
+                [5899004, datetime(2021, 12, 31), "duldung", 19, "m", 7],
+                [5899008.0, "31.12.2021", "Gestattung", 20.0, "w", 3],
+            ]
+        },
+    )
     ws = load_workspace(folder)
     z = ws.zielgruppe
     assert list(z["ags"]) == ["05899004", "05899008"]
@@ -253,22 +322,44 @@ def test_ags_leading_zero_from_excel_number(tmp_path):
 def test_plz_from_excel_number_finds_its_gemeinde(tmp_path):
     folder = copy_sample(tmp_path)
     (folder / "angebote.csv").unlink()
-    write_xlsx(folder / "angebote.xlsx", {"angebote": [
-        ANGEBOT_HEADER,
-        ["P1", "Kurs", "VHS", "Sprache", "bamf", "nein", "ja", 18, 27, 10, None, None, 111,
-         None],
-    ]})
+    write_xlsx(
+        folder / "angebote.xlsx",
+        {
+            "angebote": [
+                ANGEBOT_HEADER,
+                [
+                    "P1",
+                    "Kurs",
+                    "VHS",
+                    "Sprache",
+                    "bamf",
+                    "nein",
+                    "ja",
+                    18,
+                    27,
+                    10,
+                    None,
+                    None,
+                    111,
+                    None,
+                ],
+            ]
+        },
+    )
     ws = load_workspace(folder)
     offer = ws.angebote.iloc[0]
     assert offer["plz"] == "00111" and offer["standort_quelle"] == "plz"
     assert offer["ags"] == "05899008"  # Beispielheim owns PLZ 00111
 
 
-@pytest.mark.parametrize("sheets", [
-    ["angebote"],
-    ["Tabelle1"],  # the only sheet, whatever its name
-    ["Hinweise", "Angebote"],  # named like the table, not first
-])
+@pytest.mark.parametrize(
+    "sheets",
+    [
+        ["angebote"],
+        ["Tabelle1"],  # the only sheet, whatever its name
+        ["Hinweise", "Angebote"],  # named like the table, not first
+    ],
+)
 def test_xlsx_sheet_choice(tmp_path, sheets):
     folder = copy_sample(tmp_path)
     header, rows = read_rows(folder / "angebote.csv")
@@ -278,8 +369,7 @@ def test_xlsx_sheet_choice(tmp_path, sheets):
     write_xlsx(folder / "angebote.xlsx", content)
     ws = load_workspace(folder)
     assert list(ws.angebote["angebot_id"]) == column(header, rows, "angebot_id")
-    assert ws.angebote["plaetze"].sum() == sum(float(p) for p in column(header, rows,
-                                                                           "plaetze"))
+    assert ws.angebote["plaetze"].sum() == sum(float(p) for p in column(header, rows, "plaetze"))
 
 
 def test_bedarfe_sheet_in_faelle_xlsx(tmp_path):
@@ -288,8 +378,14 @@ def test_bedarfe_sheet_in_faelle_xlsx(tmp_path):
     bh, brows = read_rows(folder / "bedarfe.csv")
     (folder / "faelle.csv").unlink()
     (folder / "bedarfe.csv").unlink()
-    write_xlsx(folder / "faelle.xlsx", {"faelle": [fh, *frows], "bedarfe": [bh, *brows],
-                                        "Erläuterungen": [["Spalte", "Bedeutung"]]})
+    write_xlsx(
+        folder / "faelle.xlsx",
+        {
+            "faelle": [fh, *frows],
+            "bedarfe": [bh, *brows],
+            "Erläuterungen": [["Spalte", "Bedeutung"]],
+        },
+    )
     ws = load_workspace(folder)
     assert len(ws.faelle) == len(frows) and len(ws.bedarfe) == len(brows)
     assert list(ws.bedarfe["fall_id"]) == column(bh, brows, "fall_id")
@@ -313,14 +409,15 @@ def test_xlsx_and_csv_give_the_same_workspace(tmp_path):
     pd.testing.assert_frame_equal(xlsx_ws.zielgruppe, csv_ws.zielgruppe)
     pd.testing.assert_frame_equal(xlsx_ws.faelle, csv_ws.faelle)
     pd.testing.assert_frame_equal(xlsx_ws.kommunen, csv_ws.kommunen)
-    pd.testing.assert_frame_equal(xlsx_ws.angebote.drop(columns="geometry"),
-                                  csv_ws.angebote.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(
+        xlsx_ws.angebote.drop(columns="geometry"), csv_ws.angebote.drop(columns="geometry")
+    )
 
 
 # --- placeholders, fallback, several problems -----------------------------------------------
 
-@pytest.mark.parametrize("placeholder", [".", "...", "…", "x", "/", "X", " . ", "g", "u",
-                                         "k", "t"])
+
+@pytest.mark.parametrize("placeholder", [".", "...", "…", "x", "/", "X", " . ", "g", "u", "k", "t"])
 def test_unknown_placeholders_become_missing_with_warning(tmp_path, placeholder):
     """Destatis '.', '...', 'x', '/' and the letter scheme g u k t x mean 'unknown'."""
     folder = copy_sample(tmp_path)
@@ -356,6 +453,7 @@ def test_symbols_in_one_column_each_by_its_rule(tmp_path):
         for r, value in zip(rows[:6], ["-", ".", "-", "...", "/", "7"], strict=True):
             r[j] = value
         return header, rows[:6]
+
     edit_table(folder, "zielgruppe.csv", change)
     ws = load_workspace(folder)
     assert ws.zielgruppe["anzahl"].tolist()[:6] == [0, pd.NA, 0, pd.NA, pd.NA, 7]
@@ -392,6 +490,7 @@ def test_offers_without_coordinates_fall_back_to_gemeinde(tmp_path):
         for r in rows[:3]:
             r[header.index("lat")] = r[header.index("lon")] = r[header.index("plz")] = ""
             r[header.index("ags")] = "05899012"
+
     edit_table(folder, "angebote.csv", strip_coordinates)
     ws = load_workspace(folder)
     first = ws.angebote.iloc[:3]
@@ -412,6 +511,7 @@ def test_all_problems_of_a_file_are_reported_and_capped(tmp_path):
     def spoil(header, rows):
         for r in rows[:n_bad]:
             r[header.index("anzahl")] = "viele"
+
     edit_table(folder, "zielgruppe.csv", spoil)
     set_cell(folder, "angebote.csv", 2, "plaetze", "zehn")
     with pytest.raises(DataError) as info:
@@ -427,12 +527,15 @@ def test_all_problems_of_a_file_are_reported_and_capped(tmp_path):
         f"- zielgruppe.csv, Zeilen 2\u2013{n_bad + 1}, Spalte 'anzahl': keine ganze Zahl "
         "(Wert: 'viele'). Bitte eine ganze Zahl ohne Einheit eintragen",
         "- angebote.csv, Zeile 2, Spalte 'plaetze': keine Zahl (Wert: 'zehn'). Bitte eine "
-        "Zahl eintragen (Dezimalkomma erlaubt)"]
+        "Zahl eintragen (Dezimalkomma erlaubt)",
+    ]
 
 
 def test_distinct_mistakes_are_capped():
-    problems = [Problem("angebote.csv", f"Fehler {i}", "Bitte prüfen", zeile=i + 2,
-                        spalte=f"s{i}") for i in range(MAX_SHOWN + 5)]
+    problems = [
+        Problem("angebote.csv", f"Fehler {i}", "Bitte prüfen", zeile=i + 2, spalte=f"s{i}")
+        for i in range(MAX_SHOWN + 5)
+    ]
     problems.append(Problem("angebote.csv", "Fehler 0", "Bitte prüfen", zeile=40, spalte="s0"))
     text = str(DataError(problems))
     lines = text.splitlines()
@@ -441,21 +544,36 @@ def test_distinct_mistakes_are_capped():
     assert lines[-1] == "- und 5 weitere"
 
 
-@pytest.mark.parametrize(("zeilen", "text"), [
-    ([5], "Zeile 5"), ([2, 3], "Zeilen 2\u20133"), (list(range(2, 313)), "Zeilen 2\u2013312"),
-    ([9, 2, 3, 4, 11, 12, 9], "Zeilen 2\u20134, 9, 11\u201312"),
-    (list(range(2, 40, 2)), "Zeilen " + ", ".join(str(z) for z in range(2, 22, 2)) + " …")])
+@pytest.mark.parametrize(
+    ("zeilen", "text"),
+    [
+        ([5], "Zeile 5"),
+        ([2, 3], "Zeilen 2\u20133"),
+        (list(range(2, 313)), "Zeilen 2\u2013312"),
+        ([9, 2, 3, 4, 11, 12, 9], "Zeilen 2\u20134, 9, 11\u201312"),
+        (list(range(2, 40, 2)), "Zeilen " + ", ".join(str(z) for z in range(2, 22, 2)) + " …"),
+    ],
+)
 def test_row_ranges(zeilen, text):
     assert zeilen_text(zeilen) == text
 
 
 def test_grouped_values_are_listed_distinct():
-    problems = [Problem("faelle.csv", "kein Ja/Nein-Wert", "Bitte 'ja' oder 'nein' eintragen",
-                        zeile=z, spalte="einwilligung", wert=w)
-                for z, w in ((2, "evtl."), (3, "evtl."), (4, "?"), (5, "k.A."), (6, "unklar"))]
+    problems = [
+        Problem(
+            "faelle.csv",
+            "kein Ja/Nein-Wert",
+            "Bitte 'ja' oder 'nein' eintragen",
+            zeile=z,
+            spalte="einwilligung",
+            wert=w,
+        )
+        for z, w in ((2, "evtl."), (3, "evtl."), (4, "?"), (5, "k.A."), (6, "unklar"))
+    ]
     assert str(DataError(problems)).splitlines()[1] == (
         "- faelle.csv, Zeilen 2\u20136, Spalte 'einwilligung': kein Ja/Nein-Wert (Werte: "
-        "'evtl.', '?', 'k.A.' …). Bitte 'ja' oder 'nein' eintragen")
+        "'evtl.', '?', 'k.A.' …). Bitte 'ja' oder 'nein' eintragen"
+    )
 
 
 def test_problems_of_several_files_together(tmp_path):
@@ -470,8 +588,10 @@ def test_problems_of_several_files_together(tmp_path):
 
 
 def test_overrides_are_applied(tmp_path):
-    ws = load_workspace(copy_sample(tmp_path), overrides={"stellen": {"betreuungsschluessel": 80},
-                                                         "kreis": {"stichtag": "31.12.2020"}})
+    ws = load_workspace(
+        copy_sample(tmp_path),
+        overrides={"stellen": {"betreuungsschluessel": 80}, "kreis": {"stichtag": "31.12.2020"}},
+    )
     assert ws.annahmen["stellen"]["betreuungsschluessel"] == 80
     assert ws.stichtag == pd.Timestamp(2020, 12, 31)
 
@@ -498,8 +618,11 @@ def test_read_table_dispatches_on_suffix(tmp_path):
 
 # --- cell parsers ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("12", 12), ("1.234", 1234), ("1 234", 1234), ("-3", -3), ("12,0", 12), ("7.0", 7)])
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("12", 12), ("1.234", 1234), ("1 234", 1234), ("-3", -3), ("12,0", 12), ("7.0", 7)],
+)
 def test_parse_int(text, value):
     assert parse_int(text) == value
 
@@ -510,9 +633,17 @@ def test_parse_int_rejects(text):
         parse_int(text)
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("51,23", 51.23), ("51.23", 51.23), ("1.234,5", 1234.5), ("-0,5", -0.5), ("3", 3.0),
-    ("1e3", 1000.0)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("51,23", 51.23),
+        ("51.23", 51.23),
+        ("1.234,5", 1234.5),
+        ("-0,5", -0.5),
+        ("3", 3.0),
+        ("1e3", 1000.0),
+    ],
+)
 def test_parse_float(text, value):
     assert parse_float(text) == value
 
@@ -523,10 +654,16 @@ def test_parse_float_rejects(text):
         parse_float(text)
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("31.12.2021", pd.Timestamp(2021, 12, 31)), ("2021-12-31", pd.Timestamp(2021, 12, 31)),
-    ("1.2.21", pd.Timestamp(2021, 2, 1)), ("2021-12-31 00:00:00", pd.Timestamp(2021, 12, 31)),
-    ("31.12.2021 00:00", pd.Timestamp(2021, 12, 31))])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("31.12.2021", pd.Timestamp(2021, 12, 31)),
+        ("2021-12-31", pd.Timestamp(2021, 12, 31)),
+        ("1.2.21", pd.Timestamp(2021, 2, 1)),
+        ("2021-12-31 00:00:00", pd.Timestamp(2021, 12, 31)),
+        ("31.12.2021 00:00", pd.Timestamp(2021, 12, 31)),
+    ],
+)
 def test_parse_date(text, value):
     assert parse_date(text) == value
 
@@ -543,8 +680,10 @@ def test_excel_serial_date_gets_its_own_hint():
     assert "als Datum formatieren" in info.value.hinweis
 
 
-@pytest.mark.parametrize(("text", "value"), [("05899004", "05899004"), ("5899004", "05899004"),
-                                             ("05 899 004", "05899004")])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("05899004", "05899004"), ("5899004", "05899004"), ("05 899 004", "05899004")],
+)
 def test_parse_ags(text, value):
     assert parse_ags(text) == value
 
@@ -556,6 +695,7 @@ def test_parse_ags_rejects(text):
 
 
 # --- empty optional tables, templates -------------------------------------------------------
+
 
 def test_empty_faelle_template_is_left_out(tmp_path):
     folder = copy_sample(tmp_path)
@@ -593,6 +733,7 @@ def test_unknown_column_is_named_in_a_warning(tmp_path):
 
     def typo(header, rows):
         header[header.index("einzugsgebiet")] = "einzugsbereich"
+
     edit_table(folder, "angebote.csv", typo)
     ws = load_workspace(folder)
     assert all(e == () for e in ws.angebote["einzugsgebiet"])
@@ -602,11 +743,22 @@ def test_unknown_column_is_named_in_a_warning(tmp_path):
 
 
 def test_invalid_geometry_is_repaired_to_an_area(tmp_path):
-    spike = Polygon([(X0, Y0), (X0 + KM, Y0), (X0 + KM, Y0 + KM), (X0, Y0 + KM), (X0, Y0),
-                     (X0, Y0 + 5 * KM), (X0, Y0)])
-    frame = gpd.GeoDataFrame({"ags": ["05899004", "05899008"], "name": ["A", "B"]},
-                             geometry=[spike, box(X0 + KM, Y0, X0 + 2 * KM, Y0 + KM)],
-                             crs="EPSG:25832")
+    spike = Polygon(
+        [
+            (X0, Y0),
+            (X0 + KM, Y0),
+            (X0 + KM, Y0 + KM),
+            (X0, Y0 + KM),
+            (X0, Y0),
+            (X0, Y0 + 5 * KM),
+            (X0, Y0),
+        ]
+    )
+    frame = gpd.GeoDataFrame(
+        {"ags": ["05899004", "05899008"], "name": ["A", "B"]},
+        geometry=[spike, box(X0 + KM, Y0, X0 + 2 * KM, Y0 + KM)],
+        crs="EPSG:25832",
+    )
     assert not frame.is_valid.all()
     frame.to_file(tmp_path / "gebiete.gpkg", engine="pyogrio")
     warn: list[str] = []
@@ -646,13 +798,15 @@ def test_excel_rows_are_numbered_as_excel_shows_them(tmp_path):
     problems = ProblemCollector()
     type_table(raw, "kommunen", problems, [])
     assert [(p.zeile, p.spalte, p.wert) for p in problems.problems] == [
-        (6, "stellen_bestand", "eins")]
+        (6, "stellen_bestand", "eins")
+    ]
 
 
 def test_excel_sep_directive_line():
     """'sep=;' in the first line is a setting Excel hides: the header stays row 1."""
-    raw = read_csv_text("sep=,\r\nags,plaetze\r\n05899004,\"1,5\"\r\n".encode("cp1252"),
-                        "angebote.csv")
+    raw = read_csv_text(
+        'sep=,\r\nags,plaetze\r\n05899004,"1,5"\r\n'.encode("cp1252"), "angebote.csv"
+    )
     assert list(raw.frame.columns) == ["ags", "plaetze"]
     assert raw.frame.values.tolist() == [["05899004", "1,5"]]
     assert raw.zeilen == [2]
@@ -662,8 +816,12 @@ def test_file_names_in_any_case(tmp_path):
     """Windows users write 'Angebote.xlsx'; the server's file system tells case apart."""
     folder = copy_sample(tmp_path)
     csv_to_xlsx(folder, "angebote")
-    for old, new in (("angebote.xlsx", "Angebote.XLSX"), ("zielgruppe.csv", "Zielgruppe.csv"),
-                     ("gebiete.geojson", "Gebiete.GeoJSON"), ("annahmen.yaml", "Annahmen.yaml")):
+    for old, new in (
+        ("angebote.xlsx", "Angebote.XLSX"),
+        ("zielgruppe.csv", "Zielgruppe.csv"),
+        ("gebiete.geojson", "Gebiete.GeoJSON"),
+        ("annahmen.yaml", "Annahmen.yaml"),
+    ):
         (folder / old).rename(folder / new)
     ws = load_workspace(folder)
     assert len(ws.angebote) == len(read_rows(SAMPLE / "angebote.csv")[1])
@@ -673,21 +831,28 @@ def test_file_names_in_any_case(tmp_path):
 
 # --- German words for codes ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("choices", "word", "code"), [
-    (labels.STATUS, "geduldet", "duldung"), (labels.STATUS, "Duldung", "duldung"),
-    (labels.STATUS, "Gestattete", "gestattung"),
-    (labels.STATUS, "Aufenthaltsgestattung", "gestattung"),
-    (labels.ERGEBNIS, "nächstbeste", "naechstbeste"),
-    (labels.ERGEBNIS, "Nächstbeste Lösung", "naechstbeste"),
-    (labels.ERGEBNIS, "kein Angebot", "kein_angebot"),
-    (labels.ERGEBNIS, "kein-Angebot", "kein_angebot"),
-    (labels.ERGEBNIS, "passendes Angebot", "passend"),
-    (labels.FOERDERLINIEN, "Baustein 2", "baustein_2"),
-    (labels.FOERDERLINIEN, "Förderbaustein 6", "baustein_6"),
-    (labels.FOERDERLINIEN, "Agentur für Arbeit", "arbeitsagentur"),
-    (labels.FOERDERLINIEN, "Jugendmigrationsdienst", "jmd"),
-    (labels.GESCHLECHT, "weiblich", "w"), (labels.GESCHLECHT, "keine Angabe", "x"),
-    (labels.HANDLUNGSFELDER, "sprache", "Sprache")])
+
+@pytest.mark.parametrize(
+    ("choices", "word", "code"),
+    [
+        (labels.STATUS, "geduldet", "duldung"),
+        (labels.STATUS, "Duldung", "duldung"),
+        (labels.STATUS, "Gestattete", "gestattung"),
+        (labels.STATUS, "Aufenthaltsgestattung", "gestattung"),
+        (labels.ERGEBNIS, "nächstbeste", "naechstbeste"),
+        (labels.ERGEBNIS, "Nächstbeste Lösung", "naechstbeste"),
+        (labels.ERGEBNIS, "kein Angebot", "kein_angebot"),
+        (labels.ERGEBNIS, "kein-Angebot", "kein_angebot"),
+        (labels.ERGEBNIS, "passendes Angebot", "passend"),
+        (labels.FOERDERLINIEN, "Baustein 2", "baustein_2"),
+        (labels.FOERDERLINIEN, "Förderbaustein 6", "baustein_6"),
+        (labels.FOERDERLINIEN, "Agentur für Arbeit", "arbeitsagentur"),
+        (labels.FOERDERLINIEN, "Jugendmigrationsdienst", "jmd"),
+        (labels.GESCHLECHT, "weiblich", "w"),
+        (labels.GESCHLECHT, "keine Angabe", "x"),
+        (labels.HANDLUNGSFELDER, "sprache", "Sprache"),
+    ],
+)
 def test_german_words_are_read_as_codes(choices, word, code):
     assert category_lookup(choices)[normalise_word(word)] == code
 
@@ -711,6 +876,7 @@ def test_german_words_in_real_files(tmp_path):
     write_rows(folder / "bedarfe.csv", bh, brows, encoding="cp1252")
     csv_to_xlsx(folder, "angebote")
     from openpyxl import load_workbook
+
     wb = load_workbook(folder / "angebote.xlsx")
     sheet = wb["angebote"]
     col = [c.value for c in sheet[1]].index("foerderlinie") + 1
@@ -719,18 +885,19 @@ def test_german_words_in_real_files(tmp_path):
     wb.save(folder / "angebote.xlsx")
     ws = load_workspace(folder)
     assert ws.zielgruppe["status"].tolist()[:3] == ["duldung", "gestattung", "gestattung"]
-    assert ws.bedarfe["ergebnis"].tolist()[:3] == ["naechstbeste", "kein_angebot",
-                                                   "naechstbeste"]
+    assert ws.bedarfe["ergebnis"].tolist()[:3] == ["naechstbeste", "kein_angebot", "naechstbeste"]
     assert ws.angebote["foerderlinie"].tolist()[:2] == ["baustein_2", "baustein_6"]
     set_cell(folder, "bedarfe.csv", 5, "ergebnis", "geduldet")
     with pytest.raises(DataError) as info:
         load_workspace(folder)
     assert str(info.value).splitlines()[1] == (
         "- bedarfe.csv, Zeile 5, Spalte 'ergebnis': unbekannter Wert (Wert: 'geduldet'). "
-        "Erlaubt sind: passend, naechstbeste, kein_angebot, offen")
+        "Erlaubt sind: passend, naechstbeste, kein_angebot, offen"
+    )
 
 
 # --- title rows and merged cells above the header -------------------------------------------
+
 
 def _angebote_with_title(folder, header_names=None) -> None:
     """angebote.xlsx as an office makes it: a merged title, a 'Stand' row, a blank row."""
@@ -755,19 +922,26 @@ def test_xlsx_title_rows_and_merged_cells_above_header(tmp_path):
     csv_ws = load_workspace(copy_sample(tmp_path / "csv"))
     _angebote_with_title(folder)
     ws = load_workspace(folder)
-    pd.testing.assert_frame_equal(ws.angebote.drop(columns="geometry"),
-                                  csv_ws.angebote.drop(columns="geometry"))
-    assert ("angebote.xlsx: Kopfzeile in Zeile 4 gefunden; Zeilen 1\u20132 darüber (Titel) "
-            "werden nicht gelesen.") in ws.warnungen
+    pd.testing.assert_frame_equal(
+        ws.angebote.drop(columns="geometry"), csv_ws.angebote.drop(columns="geometry")
+    )
+    assert (
+        "angebote.xlsx: Kopfzeile in Zeile 4 gefunden; Zeilen 1\u20132 darüber (Titel) "
+        "werden nicht gelesen."
+    ) in ws.warnungen
     # rows are still numbered as Excel shows them: the first offer is in row 5
     from openpyxl import load_workbook
+
     wb = load_workbook(folder / "angebote.xlsx")
     wb["angebote"]["J6"] = "viele"  # column J = plaetze, second offer
     wb.save(folder / "angebote.xlsx")
     with pytest.raises(DataError) as info:
         load_workspace(folder)
-    assert str(info.value).splitlines()[1].startswith(
-        "- angebote.xlsx, Zeile 6, Spalte 'plaetze': keine Zahl (Wert: 'viele')")
+    assert (
+        str(info.value)
+        .splitlines()[1]
+        .startswith("- angebote.xlsx, Zeile 6, Spalte 'plaetze': keine Zahl (Wert: 'viele')")
+    )
 
 
 def test_xlsx_title_row_without_a_header_says_so(tmp_path):
@@ -778,8 +952,9 @@ def test_xlsx_title_row_without_a_header_says_so(tmp_path):
         load_workspace(folder)
     problem = info.value.problems[0]
     assert (problem.datei, problem.zeile) == ("angebote.xlsx", 1)
-    assert problem.meldung.startswith("Kopfzeile nicht gefunden: keine der ersten 20 Zeilen "
-                                      "enthält die Spaltennamen (z. B. ")
+    assert problem.meldung.startswith(
+        "Kopfzeile nicht gefunden: keine der ersten 20 Zeilen enthält die Spaltennamen (z. B. "
+    )
     assert "Titelzeilen darüber sind erlaubt" in problem.hinweis
     assert "Trennzeichen" not in str(info.value) and "Semikolon" not in str(info.value)
 
@@ -787,13 +962,20 @@ def test_xlsx_title_row_without_a_header_says_so(tmp_path):
 def test_csv_title_line_above_header_cp1252(tmp_path):
     folder = copy_sample(tmp_path)
     header, rows = read_rows(folder / "kommunen.csv")
-    text = "Kommunen im Musterkreis (Stand März 2022)\r\n" + ";".join(header) + "\r\n" + \
-        "\r\n".join(";".join(r) for r in rows) + "\r\n"
+    text = (
+        "Kommunen im Musterkreis (Stand März 2022)\r\n"
+        + ";".join(header)
+        + "\r\n"
+        + "\r\n".join(";".join(r) for r in rows)
+        + "\r\n"
+    )
     (folder / "kommunen.csv").write_bytes(text.encode("cp1252"))
     ws = load_workspace(folder)
     assert ws.kommunen.set_index("ags").loc[MUSTERSTADT, "stellen_bestand"] == 1.5
-    assert any(w.startswith("kommunen.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
-               for w in ws.warnungen)
+    assert any(
+        w.startswith("kommunen.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
+        for w in ws.warnungen
+    )
 
 
 def test_single_column_header_is_a_header():
@@ -812,8 +994,10 @@ def test_too_wide_xlsx_row_gets_excel_advice(tmp_path):
 
 # --- thousands separators -----------------------------------------------------------------
 
-def _angebote_cells(folder, changes: dict[tuple[int, str], str], encoding="cp1252",
-                    drop_xy: bool = False) -> None:
+
+def _angebote_cells(
+    folder, changes: dict[tuple[int, str], str], encoding="cp1252", drop_xy: bool = False
+) -> None:
     """Rewrite angebote.csv (cp1252, decimal comma as in the sample) with cell changes."""
     header, rows = read_rows(folder / "angebote.csv")
     for (zeile, spalte), value in changes.items():
@@ -826,8 +1010,9 @@ def _angebote_cells(folder, changes: dict[tuple[int, str], str], encoding="cp125
 
 def test_thousands_dot_in_decimal_comma_file_is_thousands(tmp_path):
     folder = copy_sample(tmp_path)
-    _angebote_cells(folder, {(2, "plaetze"): "1.200", (3, "plaetze"): "12.500",
-                             (4, "plaetze"): "1.200,5"})
+    _angebote_cells(
+        folder, {(2, "plaetze"): "1.200", (3, "plaetze"): "12.500", (4, "plaetze"): "1.200,5"}
+    )
     set_cell(folder, "zielgruppe.csv", 2, "anzahl", "1.200")  # an integer column
     ws = load_workspace(folder)
     assert ws.angebote["plaetze"].tolist()[:3] == [1200.0, 12500.0, 1200.5]
@@ -838,8 +1023,11 @@ def test_thousands_dot_in_decimal_comma_file_is_thousands(tmp_path):
 def test_decimal_point_file_reads_point_with_warning(tmp_path):
     folder = copy_sample(tmp_path)
     header, rows = read_rows(folder / "angebote.csv")
-    changes = {(z, c): rows[z - 2][header.index(c)].replace(",", ".")
-               for z in range(2, len(rows) + 2) for c in ("lat", "lon")}
+    changes = {
+        (z, c): rows[z - 2][header.index(c)].replace(",", ".")
+        for z in range(2, len(rows) + 2)
+        for c in ("lat", "lon")
+    }
     changes[(2, "plaetze")] = "1.200"
     changes[(5, "plaetze")] = "2.500"
     _angebote_cells(folder, changes, encoding="utf-8")
@@ -847,10 +1035,12 @@ def test_decimal_point_file_reads_point_with_warning(tmp_path):
     assert ws.angebote["plaetze"].tolist()[0] == 1.2
     assert ws.angebote["plaetze"].tolist()[3] == 2.5
     lat = rows[0][header.index("lat")].replace(",", ".")
-    assert (f"angebote.csv, Spalte 'plaetze': Zahlen wie '1.200' (Zeilen 2, 5) werden mit "
-            f"Dezimalpunkt gelesen (1.200 = 1,2), weil die Datei schreibt '{lat}' in Zeile 2, "
-            "Spalte 'lat'. Ist ein Tausenderpunkt gemeint, bitte ohne Punkt schreiben "
-            "(1200).") in ws.warnungen
+    assert (
+        f"angebote.csv, Spalte 'plaetze': Zahlen wie '1.200' (Zeilen 2, 5) werden mit "
+        f"Dezimalpunkt gelesen (1.200 = 1,2), weil die Datei schreibt '{lat}' in Zeile 2, "
+        "Spalte 'lat'. Ist ein Tausenderpunkt gemeint, bitte ohne Punkt schreiben "
+        "(1200)."
+    ) in ws.warnungen
 
 
 def test_thousands_dot_without_evidence_is_reported(tmp_path):
@@ -862,7 +1052,8 @@ def test_thousands_dot_without_evidence_is_reported(tmp_path):
         "- angebote.csv, Zeile 3, Spalte 'plaetze': Zahl ist mehrdeutig: Tausenderpunkt oder "
         "Dezimalpunkt? (die Datei enthält keine andere Zahl mit Nachkommastellen) "
         "(Wert: '1.200'). Bitte ohne Tausenderpunkt (1200) oder mit Dezimalkomma (1,2) "
-        "schreiben")
+        "schreiben"
+    )
 
 
 def test_thousands_dot_in_mixed_file_is_reported(tmp_path):
@@ -876,7 +1067,8 @@ def test_thousands_dot_in_mixed_file_is_reported(tmp_path):
     assert (problem.zeile, problem.spalte, problem.wert) == (3, "plaetze", "1.200")
     assert problem.meldung == (
         "Zahl ist mehrdeutig: Tausenderpunkt oder Dezimalpunkt? (die Datei schreibt "
-        f"'{lat}' in Zeile 2, Spalte 'lat' und '2.5' in Zeile 4, Spalte 'plaetze')")
+        f"'{lat}' in Zeile 2, Spalte 'lat' und '2.5' in Zeile 4, Spalte 'plaetze')"
+    )
 
 
 def test_coordinates_never_have_thousands(tmp_path):
@@ -891,6 +1083,7 @@ def test_excel_numbers_are_never_ambiguous(tmp_path):
     folder = copy_sample(tmp_path)
     csv_to_xlsx(folder, "angebote")
     from openpyxl import load_workbook
+
     wb = load_workbook(folder / "angebote.xlsx")
     sheet = wb["angebote"]
     sheet["J2"] = 1.2  # a real Excel number
@@ -908,11 +1101,15 @@ def test_english_thousands_are_rejected(text):
 
 # --- coordinates outside the Kreis ----------------------------------------------------------
 
+
 def _easternmost_point() -> tuple[float, float]:
     """(lat, lon) of the Kreis boundary's easternmost vertex, in WGS84."""
     kreis = gpd.read_file(SAMPLE / "gebiete.geojson").to_crs("EPSG:4326").geometry.union_all()
-    xs, ys = kreis.exterior.coords.xy if kreis.geom_type == "Polygon" else max(
-        kreis.geoms, key=lambda g: g.bounds[2]).exterior.coords.xy
+    xs, ys = (
+        kreis.exterior.coords.xy
+        if kreis.geom_type == "Polygon"
+        else max(kreis.geoms, key=lambda g: g.bounds[2]).exterior.coords.xy
+    )
     j = max(range(len(xs)), key=lambda k: xs[k])
     return ys[j], xs[j]
 
@@ -929,12 +1126,13 @@ def test_swapped_coordinates_are_an_error_with_hint(tmp_path):
     with pytest.raises(DataError) as info:
         load_workspace(folder)
     assert len(info.value.problems) == 1
-    shown = (f"lat={lon.rstrip('0').rstrip(',')}, lon={lat.rstrip('0').rstrip(',')}")
+    shown = f"lat={lon.rstrip('0').rstrip(',')}, lon={lat.rstrip('0').rstrip(',')}"
     assert str(info.value.problems[0]) == (
         "angebote.csv, Zeile 3, Spalte 'lat': Standort liegt außerhalb des Kreises; mit "
         f"vertauschten Koordinaten läge er im Kreis (Wert: '{shown}'). Breite und Länge "
         "vertauscht? lat ist die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 "
-        "bis 9,5)")
+        "bis 9,5)"
+    )
 
 
 def test_whole_swapped_columns_are_one_message(tmp_path):
@@ -944,6 +1142,7 @@ def test_whole_swapped_columns_are_one_message(tmp_path):
     def swap(header, rows):
         i, j = header.index("lat"), header.index("lon")
         header[i], header[j] = header[j], header[i]
+
     edit_table(folder, "angebote.csv", swap)
     header, rows = read_rows(folder / "angebote.csv")
     with_xy = [z for z, r in enumerate(rows, start=2) if r[header.index("lat")]]
@@ -952,11 +1151,15 @@ def test_whole_swapped_columns_are_one_message(tmp_path):
     assert len(info.value.problems) == len(with_xy)
     lines = str(info.value).splitlines()
     assert len(lines) == 2
-    assert lines[1].startswith(f"- angebote.csv, {zeilen_text(with_xy)}, Spalte 'lat': "
-                               "Standort liegt außerhalb des Kreises; mit vertauschten "
-                               "Koordinaten läge er im Kreis (Werte: ")
-    assert lines[1].endswith("Breite und Länge vertauscht? lat ist die Breite (in NRW etwa "
-                             "50,3 bis 52,5), lon die Länge (etwa 5,9 bis 9,5)")
+    assert lines[1].startswith(
+        f"- angebote.csv, {zeilen_text(with_xy)}, Spalte 'lat': "
+        "Standort liegt außerhalb des Kreises; mit vertauschten "
+        "Koordinaten läge er im Kreis (Werte: "
+    )
+    assert lines[1].endswith(
+        "Breite und Länge vertauscht? lat ist die Breite (in NRW etwa "
+        "50,3 bis 52,5), lon die Länge (etwa 5,9 bis 9,5)"
+    )
 
 
 def test_offer_just_outside_the_kreis_is_a_warning(tmp_path):
@@ -965,9 +1168,11 @@ def test_offer_just_outside_the_kreis_is_a_warning(tmp_path):
     _angebote_cells(folder, {(4, "lat"): _de(lat), (4, "lon"): _de(lon + 0.145)})  # ~10 km east
     ws = load_workspace(folder)
     assert ws.angebote.loc[2, "standort_quelle"] == "koordinaten"
-    assert ("angebote.csv: 1 Angebote liegen außerhalb des Kreises, aber höchstens 30 km "
-            "entfernt (Zeile 4); sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten "
-            "stimmen.") in ws.warnungen
+    assert (
+        "angebote.csv: 1 Angebote liegen außerhalb des Kreises, aber höchstens 30 km "
+        "entfernt (Zeile 4); sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten "
+        "stimmen."
+    ) in ws.warnungen
 
 
 def test_offer_far_outside_the_kreis_is_an_error(tmp_path):
@@ -997,18 +1202,31 @@ def test_repeated_mistake_below_a_title_is_one_line_with_excel_rows(tmp_path):
     assert str(info.value).splitlines() == [
         f"Es wurden {len(rows)} Probleme in den Eingabedaten gefunden:",
         f"- angebote.xlsx, Zeilen 5\u2013{len(rows) + 4}, Spalte 'foerderlinie': unbekannter "
-        "Wert (Wert: 'ESF'). Erlaubt sind: " + ", ".join(labels.FOERDERLINIEN)]
+        "Wert (Wert: 'ESF'). Erlaubt sind: " + ", ".join(labels.FOERDERLINIEN),
+    ]
 
 
-@pytest.mark.parametrize("choices", [labels.STATUS, labels.GESCHLECHT, labels.ERGEBNIS,
-                                     labels.FOERDERLINIEN, labels.HANDLUNGSFELDER])
+@pytest.mark.parametrize(
+    "choices",
+    [
+        labels.STATUS,
+        labels.GESCHLECHT,
+        labels.ERGEBNIS,
+        labels.FOERDERLINIEN,
+        labels.HANDLUNGSFELDER,
+    ],
+)
 def test_every_code_and_label_reads_as_itself(choices):
     lookup = category_lookup(choices)
     for code in choices:
         assert lookup[normalise_word(code)] == code
         assert lookup[normalise_word(code.upper())] == code
-    for table in (labels.STATUS_LABEL, labels.GESCHLECHT_LABEL, labels.ERGEBNIS_LABEL,
-                  labels.FOERDERLINIE_LABEL):
+    for table in (
+        labels.STATUS_LABEL,
+        labels.GESCHLECHT_LABEL,
+        labels.ERGEBNIS_LABEL,
+        labels.FOERDERLINIE_LABEL,
+    ):
         for code, label in table.items():
             if code in choices:
                 assert lookup[normalise_word(label)] == code
@@ -1019,8 +1237,10 @@ def _german(value: int) -> str:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1000, 10**7), st.integers(0, 99)), min_size=1,
-                max_size=8), st.sampled_from(["utf-8-sig", "cp1252"]))
+@given(
+    st.lists(st.tuples(st.integers(1000, 10**7), st.integers(0, 99)), min_size=1, max_size=8),
+    st.sampled_from(["utf-8-sig", "cp1252"]),
+)
 def test_german_numbers_round_trip(values, encoding):
     """Property: '1.234.567' is 1234567 and '1.234,56' is 1234.56 in a decimal-comma file."""
     lines = ["ags;angebot_id;minuten", "05899004;A0;12,5"]
@@ -1032,8 +1252,9 @@ def test_german_numbers_round_trip(values, encoding):
         else:
             lines.append(f"05899004;A{i};{_german(whole)}")
             expected.append(float(whole))
-    raw = read_csv_text("\r\n".join(lines).encode(encoding), "reisezeiten.csv",
-                        ["ags", "angebot_id", "minuten"])
+    raw = read_csv_text(
+        "\r\n".join(lines).encode(encoding), "reisezeiten.csv", ["ags", "angebot_id", "minuten"]
+    )
     problems = ProblemCollector()
     frame = type_table(raw, "reisezeiten", problems, [])
     assert not problems.problems
@@ -1042,17 +1263,21 @@ def test_german_numbers_round_trip(values, encoding):
 
 def test_csv_title_with_a_comma_does_not_decide_the_separator():
     text = "Reisezeiten, Stand 2022\r\nags;angebot_id;minuten\r\n05899004;A001;12,5\r\n"
-    raw = read_csv_text(text.encode("cp1252"), "reisezeiten.csv", ["ags", "angebot_id",
-                                                                    "minuten"])
+    raw = read_csv_text(text.encode("cp1252"), "reisezeiten.csv", ["ags", "angebot_id", "minuten"])
     assert raw.frame.values.tolist() == [["05899004", "A001", "12,5"]]
     assert raw.zeilen == [3]
-    assert raw.hinweise == ("reisezeiten.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber "
-                            "(Titel) wird nicht gelesen.",)
+    assert raw.hinweise == (
+        "reisezeiten.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber "
+        "(Titel) wird nicht gelesen.",
+    )
 
 
 def test_header_decides_the_separator_not_commas_in_text():
-    raw = read_csv_text("Gemeinden\r\nags;name\r\n05899004;Stadt, Hansestadt, Kreis\r\n"
-                        .encode("cp1252"), "liste.csv", ["ags", "name"])
+    raw = read_csv_text(
+        "Gemeinden\r\nags;name\r\n05899004;Stadt, Hansestadt, Kreis\r\n".encode("cp1252"),
+        "liste.csv",
+        ["ags", "name"],
+    )
     assert raw.frame.values.tolist() == [["05899004", "Stadt, Hansestadt, Kreis"]]
 
 
@@ -1060,31 +1285,81 @@ def test_office_handover_arbeitsmappe(tmp_path):
     """As an office hands it over: VG250 with numeric AGS, a cp1252 CSV with decimal comma,
     Destatis symbols and German words, an offer list with a merged title in Excel."""
     vg250_frame().to_file(tmp_path / "VG250_GEM.shp", engine="pyogrio")
-    (tmp_path / "annahmen.yaml").write_text('kreis:\n  name: "Kreis Seeland"\n  ags: "05899"\n',
-                                            encoding="utf-8")
-    write_rows(tmp_path / "zielgruppe.csv", ["ags", "stichtag", "status", "alter", "anzahl"],
-               [["5899004", "31.12.2021", "geduldet", "19", "1.200"],
-                ["5899004", "31.12.2021", "Aufenthaltsgestattung", "19", "-"],
-                ["05899008", "31.12.2021", "Duldung", "25", "."],
-                ["05899008", "31.12.2021", "gestattet", "25", "3"]], encoding="cp1252")
-    point = gpd.GeoSeries(gpd.points_from_xy([X0 + 1.5 * KM], [Y0 + 1.5 * KM]),
-                          crs="EPSG:25832").to_crs("EPSG:4326")[0]
+    (tmp_path / "annahmen.yaml").write_text(
+        'kreis:\n  name: "Kreis Seeland"\n  ags: "05899"\n', encoding="utf-8"
+    )
+    write_rows(
+        tmp_path / "zielgruppe.csv",
+        ["ags", "stichtag", "status", "alter", "anzahl"],
+        [
+            ["5899004", "31.12.2021", "geduldet", "19", "1.200"],
+            ["5899004", "31.12.2021", "Aufenthaltsgestattung", "19", "-"],
+            ["05899008", "31.12.2021", "Duldung", "25", "."],
+            ["05899008", "31.12.2021", "gestattet", "25", "3"],
+        ],
+        encoding="cp1252",
+    )
+    point = gpd.GeoSeries(
+        gpd.points_from_xy([X0 + 1.5 * KM], [Y0 + 1.5 * KM]), crs="EPSG:25832"
+    ).to_crs("EPSG:4326")[0]
     wb = Workbook()
     sheet = wb.active
     sheet.title = "Tabelle1"
     sheet["A1"] = "Angebote im Kreis Seeland – Stand 01.03.2022"
     sheet.merge_cells("A1:K1")
-    sheet.append(["angebot_id", "name", "traeger", "handlungsfeld", "foerderlinie",
-                  "zugang_duldung", "zugang_gestattung", "alter_min", "alter_max", "plaetze",
-                  "lat", "lon"])
-    sheet.append(["A1", "Kurs", "VHS", "Sprache", "Baustein 2", "ja", "ja", 18, 27, "1.200",
-                  f"{point.y:.5f}".replace(".", ","), f"{point.x:.5f}".replace(".", ",")])
-    sheet.append(["A2", "Beratung", "Caritas", "Aufenthaltsrecht", "Förderbaustein 6", "ja",
-                  "nein", 18, 27, 2.5, None, None])
+    sheet.append(
+        [
+            "angebot_id",
+            "name",
+            "traeger",
+            "handlungsfeld",
+            "foerderlinie",
+            "zugang_duldung",
+            "zugang_gestattung",
+            "alter_min",
+            "alter_max",
+            "plaetze",
+            "lat",
+            "lon",
+        ]
+    )
+    sheet.append(
+        [
+            "A1",
+            "Kurs",
+            "VHS",
+            "Sprache",
+            "Baustein 2",
+            "ja",
+            "ja",
+            18,
+            27,
+            "1.200",
+            f"{point.y:.5f}".replace(".", ","),
+            f"{point.x:.5f}".replace(".", ","),
+        ]
+    )
+    sheet.append(
+        [
+            "A2",
+            "Beratung",
+            "Caritas",
+            "Aufenthaltsrecht",
+            "Förderbaustein 6",
+            "ja",
+            "nein",
+            18,
+            27,
+            2.5,
+            None,
+            None,
+        ]
+    )
     wb.save(tmp_path / "angebote.xlsx")
     (tmp_path / "angebote.xlsx").rename(tmp_path / "Angebote.xlsx")
     # the offer without coordinates needs a location: add its AGS column by hand
     from openpyxl import load_workbook
+
     wb = load_workbook(tmp_path / "Angebote.xlsx")
     sheet = wb["Tabelle1"]
     sheet["M2"], sheet["M3"], sheet["M4"] = "ags", None, "05899008"
@@ -1099,10 +1374,15 @@ def test_office_handover_arbeitsmappe(tmp_path):
     assert a["plaetze"].tolist() == [1200.0, 2.5]
     assert a["standort_quelle"].tolist() == ["koordinaten", "gemeinde"]
     assert a["ags"].tolist() == ["05899004", "05899008"]
-    assert any(w.startswith("Angebote.xlsx: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
-               for w in ws.warnungen)
-    assert any(w.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
-               and "(Zeile 4)" in w for w in ws.warnungen)
+    assert any(
+        w.startswith("Angebote.xlsx: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
+        for w in ws.warnungen
+    )
+    assert any(
+        w.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
+        and "(Zeile 4)" in w
+        for w in ws.warnungen
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -1118,23 +1398,34 @@ def test_row_ranges_round_trip(rows):
     assert len(text.split(", ")) == sum(1 for z in rows if z - 1 not in rows)
 
 
-TITLE_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"),
-                                   blacklist_characters=';,\t"'), min_size=1, max_size=30)
+TITLE_TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters=';,\t"'),
+    min_size=1,
+    max_size=30,
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(TITLE_TEXT.filter(lambda t: t.strip() and t.strip().lower() not in {
-    "ags", "angebot_id", "minuten"}), max_size=5),
-       st.integers(0, 2))
+@given(
+    st.lists(
+        TITLE_TEXT.filter(
+            lambda t: t.strip() and t.strip().lower() not in {"ags", "angebot_id", "minuten"}
+        ),
+        max_size=5,
+    ),
+    st.integers(0, 2),
+)
 def test_title_lines_shift_rows_only(titles, blanks):
     """Property: title lines above the header change the row numbers, nothing else."""
     header = "ags;angebot_id;minuten"
     body = ["05899004;A001;12,5", "05899008;A002;30"]
-    plain = read_csv_text("\r\n".join([header, *body]).encode("utf-8"), "r.csv",
-                          ["ags", "angebot_id", "minuten"])
+    plain = read_csv_text(
+        "\r\n".join([header, *body]).encode("utf-8"), "r.csv", ["ags", "angebot_id", "minuten"]
+    )
     lines = [*titles, *([""] * blanks), header, *body]
-    raw = read_csv_text("\r\n".join(lines).encode("utf-8"), "r.csv",
-                        ["ags", "angebot_id", "minuten"])
+    raw = read_csv_text(
+        "\r\n".join(lines).encode("utf-8"), "r.csv", ["ags", "angebot_id", "minuten"]
+    )
     pd.testing.assert_frame_equal(raw.frame, plain.frame)
     offset = len(titles) + blanks
     assert raw.zeilen == [z + offset for z in plain.zeilen]

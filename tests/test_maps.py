@@ -58,6 +58,7 @@ def _geojson_properties(m: folium.Map) -> list[dict]:
 
 # --- classes and legend ---------------------------------------------------------------------
 
+
 def test_natural_breaks_hand_checked():
     y = pd.Series([1, 2, 3, 10, 11, 12, 20, 21, 22], dtype=float)
     c = classify(y, scheme="natural_breaks", k=3, palette="YlOrRd", integer=True)
@@ -82,8 +83,9 @@ def test_percent_labels_and_decimals():
 
 
 def test_classes_reduced_to_distinct_values():
-    c = classify(pd.Series([5.0, 5.0, np.nan]), scheme="natural_breaks", k=5, palette="YlOrRd",
-                 integer=True)
+    c = classify(
+        pd.Series([5.0, 5.0, np.nan]), scheme="natural_breaks", k=5, palette="YlOrRd", integer=True
+    )
     assert c.bins == (5.0,) and c.labels == ("5",) and len(c.colors) == 1
     assert classify(pd.Series([np.nan]), scheme="quantiles", k=5, palette="YlOrRd") is None
 
@@ -106,12 +108,17 @@ def test_legend_of_map_lists_classes_and_suppression(ws, counts):
     legend = [c for c in m._children.values() if isinstance(c, Legend)][0].inner
     assert "<h4>Zielgruppe (Personen)</h4>" in legend
     # shown: 0, 12, 40, 7, 100, 55, 18, 25 (3 and 2 suppressed); Jenks k=3 -> 0-25, 40-55, 100
-    for label in ("0 bis 25", "26 bis 55", "56 bis 100",
-                  "&lt;5 oder „.“: aus Datenschutzgründen nicht gezeigt"):
+    for label in (
+        "0 bis 25",
+        "26 bis 55",
+        "56 bis 100",
+        "&lt;5 oder „.“: aus Datenschutzgründen nicht gezeigt",
+    ):
         assert label in legend, label
 
 
 # --- suppression ------------------------------------------------------------------------------
+
 
 def test_small_counts_never_in_tooltips(ws, counts):
     m = kreis_map(ws, count_measure(counts))
@@ -166,11 +173,15 @@ def test_rates_are_not_suppressed_but_formatted(ws):
 
 
 def test_coverage_measure_selects_handlungsfeld():
-    cov = pd.DataFrame({
-        "ags": ["1", "2", "1", "2"], "name": ["A", "B", "A", "B"],
-        "handlungsfeld": ["Sprache", "Sprache", "Wohnen", "Wohnen"],
-        "versorgungsgrad": [80.0, 120.0, 0.0, 50.0], "fehlende_plaetze": [2.4, 0.0, 7.0, 3.0],
-    })
+    cov = pd.DataFrame(
+        {
+            "ags": ["1", "2", "1", "2"],
+            "name": ["A", "B", "A", "B"],
+            "handlungsfeld": ["Sprache", "Sprache", "Wohnen", "Wohnen"],
+            "versorgungsgrad": [80.0, 120.0, 0.0, 50.0],
+            "fehlende_plaetze": [2.4, 0.0, 7.0, 3.0],
+        }
+    )
     m = coverage_measure(cov, "versorgungsgrad", "Wohnen")
     assert m.label == "Versorgungsgrad Wohnen (%)" and m.kind == "prozent"
     assert m.values.to_dict() == {"1": 0.0, "2": 50.0}
@@ -188,17 +199,29 @@ def test_gap_class_measure_colours_and_tooltip(ws):
 
     ags = ws.gebiete["ags"].tolist()
     klassen = ["Unterversorgung", "bedarfsgerecht", "Überversorgung", "kein Bedarf"] * 3
-    cov = pd.DataFrame({"ags": ags, "handlungsfeld": "Sprache", "klasse": klassen[:10],
-                        "versorgungsgrad": [50.0, 100.0, 150.0, np.nan] * 2 + [60.0, 90.0]})
+    cov = pd.DataFrame(
+        {
+            "ags": ags,
+            "handlungsfeld": "Sprache",
+            "klasse": klassen[:10],
+            "versorgungsgrad": [50.0, 100.0, 150.0, np.nan] * 2 + [60.0, 90.0],
+        }
+    )
     m = gap_class_measure(cov, "Sprache")
     gem, entries = gemeinde_layer_data(ws.gebiete, m, 5, "quantiles", 5)
     assert gem["farbe"].tolist()[:4] == ["#d7191c", "#a6d96a", "#2b83ba", "#f0f0f0"]
-    assert gem["anzeige"].tolist()[:4] == ["Unterversorgung (Versorgungsgrad 50 %)",
-                                           "bedarfsgerecht (Versorgungsgrad 100 %)",
-                                           "Überversorgung (Versorgungsgrad 150 %)",
-                                           "kein Bedarf"]
-    assert [label for _, label in entries] == ["Unterversorgung", "bedarfsgerecht",
-                                               "Überversorgung", "kein Bedarf"]
+    assert gem["anzeige"].tolist()[:4] == [
+        "Unterversorgung (Versorgungsgrad 50 %)",
+        "bedarfsgerecht (Versorgungsgrad 100 %)",
+        "Überversorgung (Versorgungsgrad 150 %)",
+        "kein Bedarf",
+    ]
+    assert [label for _, label in entries] == [
+        "Unterversorgung",
+        "bedarfsgerecht",
+        "Überversorgung",
+        "kein Bedarf",
+    ]
     assert "Versorgung Sprache" in map_html(kreis_map(ws, m))
 
 
@@ -211,14 +234,20 @@ def test_reach_measure_in_percent():
 
 # --- offers -----------------------------------------------------------------------------------
 
+
 def test_popup_content_of_known_offer(ws):
     a001 = ws.angebote.iloc[0]
     html = offer_popup_html(a001)
     assert "<b>Sprachkurs &lt;Nord&gt; &amp; Co</b>" in html
-    for head, value in [("Träger", "VHS Test"), ("Handlungsfeld", "Sprache"),
-                        ("Förderlinie", "Förderbaustein 6"), ("Plätze pro Jahr", "12"),
-                        ("Offen für Geduldete", "ja"), ("Offen für Gestattete", "nein"),
-                        ("Aufsuchend", "nein")]:
+    for head, value in [
+        ("Träger", "VHS Test"),
+        ("Handlungsfeld", "Sprache"),
+        ("Förderlinie", "Förderbaustein 6"),
+        ("Plätze pro Jahr", "12"),
+        ("Offen für Geduldete", "ja"),
+        ("Offen für Gestattete", "nein"),
+        ("Aufsuchend", "nein"),
+    ]:
         assert re.search(f"<th[^>]*>{head}</th><td>{value}</td>", html), head
     assert "<Nord>" not in html
 
@@ -226,8 +255,10 @@ def test_popup_content_of_known_offer(ws):
 def test_catchment_radius_hand_checked(ws):
     # 45 min at 20 km/h = 15 km travel, / detour 1.3 = 11.538 km straight line
     assert catchment_radius_m(ws.annahmen) == pytest.approx(11538.46, abs=0.01)
-    km = {**ws.annahmen, "erreichbarkeit": {**ws.annahmen["erreichbarkeit"], "einheit": "km",
-                                             "schwelle": 13.0}}
+    km = {
+        **ws.annahmen,
+        "erreichbarkeit": {**ws.annahmen["erreichbarkeit"], "einheit": "km", "schwelle": 13.0},
+    }
     assert catchment_radius_m(km) == pytest.approx(10000.0)
 
 
@@ -259,6 +290,7 @@ def test_map_of_one_kommune(ws, counts):
 
 # --- offline HTML -----------------------------------------------------------------------------
 
+
 def test_saved_html_is_self_contained(ws, counts, tmp_path):
     before = (list(folium.Map.default_js), list(folium.Map.default_css))
     m = kreis_map(ws, count_measure(counts))
@@ -288,6 +320,7 @@ def test_tiles_only_when_asked(ws, counts):
 
 # --- geometry ---------------------------------------------------------------------------------
 
+
 def test_simplification_keeps_shared_borders():
     polys = voronoi_coverage(30, (0.0, 0.0, 50_000.0, 50_000.0), seed=3, steps_per_edge=120)
     import geopandas as gpd
@@ -311,6 +344,7 @@ def test_auto_tolerance_scales_with_extent(ws):
 
 
 # --- static PNG -------------------------------------------------------------------------------
+
 
 def test_nice_length():
     assert nice_length(40_000) == 10_000

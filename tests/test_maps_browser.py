@@ -44,8 +44,12 @@ def _expected_offers(ws) -> pd.DataFrame:
     """Offers with a location that are valid at the Stichtag (counted here, independently)."""
     a = ws.angebote
     st = ws.stichtag
-    ok = (a.geometry.notna() & ~a.geometry.is_empty
-          & (a["beginn"].isna() | (a["beginn"] <= st)) & (a["ende"].isna() | (a["ende"] >= st)))
+    ok = (
+        a.geometry.notna()
+        & ~a.geometry.is_empty
+        & (a["beginn"].isna() | (a["beginn"] <= st))
+        & (a["ende"].isna() | (a["ende"] >= st))
+    )
     return a[ok]
 
 
@@ -85,13 +89,16 @@ def test_saved_map_renders_offline(ws, geduldete, offline_page, tmp_path, artifa
     page.screenshot(path=str(artifacts_dir / "karte_musterkreis_ohne_sprache.png"))
     box.locator("input").check()
     assert page.locator(f'{OFFERS}[fill="{color}"]').count() == n_feld
-    n_rings = int((offers["handlungsfeld"] == feld).sum() - offers.loc[
-        offers["handlungsfeld"] == feld, "aufsuchend"].sum())
+    n_rings = int(
+        (offers["handlungsfeld"] == feld).sum()
+        - offers.loc[offers["handlungsfeld"] == feld, "aufsuchend"].sum()
+    )
     assert page.locator(f'path.{CLASS_RING}[stroke="{color}"]').count() == n_rings
 
 
-def test_blocking_is_effective_tiles_are_requested_but_blocked(ws, geduldete, offline_page,
-                                                               tmp_path):
+def test_blocking_is_effective_tiles_are_requested_but_blocked(
+    ws, geduldete, offline_page, tmp_path
+):
     # guards the guard: a map with web tiles asks the network, and the fixture notices
     page = offline_page
     _open(page, save_map(kreis_map(ws, geduldete, tiles="OpenStreetMap"), tmp_path / "k.html"))
@@ -127,11 +134,15 @@ def test_inline_iframe_renders_offline(ws, geduldete, offline_page, tmp_path, em
     if embedding == "notebook":
         inner = m._repr_html_()
     else:
-        inner = (f'<iframe srcdoc="{html.escape(map_html(m), quote=True)}" '
-                 'style="width:100%;height:620px" sandbox="allow-scripts"></iframe>')
+        inner = (
+            f'<iframe srcdoc="{html.escape(map_html(m), quote=True)}" '
+            'style="width:100%;height:620px" sandbox="allow-scripts"></iframe>'
+        )
     wrapper = tmp_path / "seite.html"
-    wrapper.write_text(f"<!DOCTYPE html><html><body><div style='width:900px'>{inner}"
-                       "</div></body></html>", encoding="utf-8")
+    wrapper.write_text(
+        f"<!DOCTYPE html><html><body><div style='width:900px'>{inner}</div></body></html>",
+        encoding="utf-8",
+    )
     page.goto(wrapper.as_uri())
     frame = page.frame_locator("iframe")
     frame.locator(GEMEINDEN).first.wait_for()

@@ -29,8 +29,7 @@ def test_wilson_hand_values():
     assert lo[2] == pytest.approx(1 - hi[1], abs=1e-12) and hi[2] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("k,n,conf", [(1, 3, 0.95), (17, 40, 0.9), (81, 263, 0.95),
-                                      (29, 30, 0.99)])
+@pytest.mark.parametrize("k,n,conf", [(1, 3, 0.95), (17, 40, 0.9), (81, 263, 0.95), (29, 30, 0.99)])
 def test_wilson_equals_scipy_binomtest(k, n, conf):
     ref = binomtest(k, n).proportion_ci(confidence_level=conf, method="wilson")
     lo, hi = needs.wilson_interval(k, n, conf)
@@ -56,21 +55,22 @@ def _cases(spec):
             if c < with_need:
                 bedarfe.append((fid, "Sprache", "offen" if c % 2 else "passend"))
             bedarfe.append((fid, "Wohnen", "kein_angebot"))
-    f = pd.DataFrame(faelle, columns=["fall_id", "ags", "alter", "status", "geschlecht",
-                                      "einwilligung"])
+    f = pd.DataFrame(
+        faelle, columns=["fall_id", "ags", "alter", "status", "geschlecht", "einwilligung"]
+    )
     b = pd.DataFrame(bedarfe, columns=["fall_id", "handlungsfeld", "ergebnis"])
     return f, b
 
 
 SPEC = [
-    (40, "duldung", 19, "m", 10, True),      # segment duldung/18-20/m: 40 cases
-    (10, "duldung", 22, "w", 2, True),       # 21-24: 10 w + 25 m = 35 -> pooled level
+    (40, "duldung", 19, "m", 10, True),  # segment duldung/18-20/m: 40 cases
+    (10, "duldung", 22, "w", 2, True),  # 21-24: 10 w + 25 m = 35 -> pooled level
     (25, "duldung", 23, "m", 5, True),
-    (5, "duldung", 26, "w", 1, True),        # 25-27: 5 -> status duldung (80)
-    (3, "gestattung", 20, "w", 3, True),     # gestattung: 3 -> Kreis (83)
-    (60, "gestattung", 20, "w", 0, False),   # no consent: never used
-    (30, "duldung", 30, "m", 30, True),      # too old: not target group
-    (30, "sonstige", 20, "m", 30, True),     # status not configured
+    (5, "duldung", 26, "w", 1, True),  # 25-27: 5 -> status duldung (80)
+    (3, "gestattung", 20, "w", 3, True),  # gestattung: 3 -> Kreis (83)
+    (60, "gestattung", 20, "w", 0, False),  # no consent: never used
+    (30, "duldung", 30, "m", 30, True),  # too old: not target group
+    (30, "sonstige", 20, "m", 30, True),  # status not configured
 ]
 
 
@@ -99,8 +99,7 @@ def test_pooling_levels_each_say_their_source():
     assert (x["quelle"], x["k"], x["n"]) == ("kreis", 21, 83)
     lo, hi = needs.wilson_interval(21, 83)
     assert (x["ki_unten"], x["ki_oben"]) == (pytest.approx(float(lo)), pytest.approx(float(hi)))
-    w = _rate(q, handlungsfeld="Wohnen", status="gestattung", altersgruppe="18-20",
-              geschlecht="d")
+    w = _rate(q, handlungsfeld="Wohnen", status="gestattung", altersgruppe="18-20", geschlecht="d")
     assert w["quote"] == 1.0
     # one row per Handlungsfeld x status x Altersgruppe x geschlecht
     assert len(q) == 12 * 2 * 3 * 4
@@ -116,8 +115,7 @@ def test_fallback_to_standardquote_when_kreis_has_too_few():
     assert q["ki_unten"].isna().all() and (q["n"] == 0).all()
     # the threshold is inclusive: 29 cases are enough with mindestfaelle 29
     q29 = needs.need_rates(f, b, merge(ann, {"bedarf": {"mindestfaelle": 29}}))
-    x = _rate(q29, handlungsfeld="Sprache", status="duldung", altersgruppe="18-20",
-              geschlecht="m")
+    x = _rate(q29, handlungsfeld="Sprache", status="duldung", altersgruppe="18-20", geschlecht="m")
     assert (x["quelle"], x["quote"]) == ("segment", 1.0)
 
 
@@ -129,9 +127,15 @@ def test_no_cases_at_all():
 def test_demand_is_persons_times_rate_times_take_up():
     ann = merge(default_annahmen(), {"bedarf": {"inanspruchnahme": 0.5}})
     q = needs.need_rates(None, None, ann)
-    seg = pd.DataFrame({"ags": ["05999001", "05999002"], "status": ["duldung", "gestattung"],
-                        "altersgruppe": ["18-20", "25-27"], "geschlecht": ["m", "w"],
-                        "personen": [10.0, 4.0]})
+    seg = pd.DataFrame(
+        {
+            "ags": ["05999001", "05999002"],
+            "status": ["duldung", "gestattung"],
+            "altersgruppe": ["18-20", "25-27"],
+            "geschlecht": ["m", "w"],
+            "personen": [10.0, 4.0],
+        }
+    )
     d = needs.demand(seg, q, ann)
     x = d[(d["ags"] == "05999001") & (d["handlungsfeld"] == "Sprache")].iloc[0]
     assert x["bedarf"] == pytest.approx(10 * 0.6 * 0.5)

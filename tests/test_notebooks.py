@@ -56,8 +56,12 @@ def test_zielgruppe_figure_equals_library(executed, ws) -> None:
     assert glue["zielgruppe"] == round(seg.loc[seg["ags"] == AGS, "personen"].sum())
     # independent: Probstadt's Geduldete + Gestattete 18-27 at 31.12.2021 in the raw file
     z = ws.zielgruppe
-    raw = z[(z["ags"] == AGS) & (z["stichtag"] == ws.stichtag) & z["alter"].between(18, 27)
-            & z["status"].isin(["duldung", "gestattung"])]["anzahl"].sum()
+    raw = z[
+        (z["ags"] == AGS)
+        & (z["stichtag"] == ws.stichtag)
+        & z["alter"].between(18, 27)
+        & z["status"].isin(["duldung", "gestattung"])
+    ]["anzahl"].sum()
     assert glue["zielgruppe"] == raw
 
 
@@ -73,8 +77,9 @@ def test_map_figures_equal_data(executed, ws) -> None:
     glue = read_glue(executed["karten"])
     assert glue["gemeinden"] == 1
     ang = ws.for_kommune(AGS).angebote
-    valid = ((ang["beginn"].isna() | (ang["beginn"] <= ws.stichtag))
-             & (ang["ende"].isna() | (ang["ende"] >= ws.stichtag)))
+    valid = (ang["beginn"].isna() | (ang["beginn"] <= ws.stichtag)) & (
+        ang["ende"].isna() | (ang["ende"] >= ws.stichtag)
+    )
     assert glue["angebote"] == int(valid.sum())
     doc = json.loads(executed["karten"].read_text(encoding="utf-8"))
     data = [o.get("data", {}) for c in doc["cells"] for o in c.get("outputs", [])]
@@ -100,16 +105,27 @@ def test_readme_papermill_line_works(tmp_path: Path, ws) -> None:
     import sys
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    line = next(x.strip() for x in readme.splitlines()
-                if x.strip().startswith(".venv/bin/papermill notebooks/"))
+    line = next(
+        x.strip()
+        for x in readme.splitlines()
+        if x.strip().startswith(".venv/bin/papermill notebooks/")
+    )
     args = shlex.split(line)
     out = tmp_path / "zielgruppe.ipynb"
-    args = [sys.executable, "-m", "papermill", *[str(out) if a.startswith("reports/") else a
-                                                 for a in args[1:]]]
+    args = [
+        sys.executable,
+        "-m",
+        "papermill",
+        *[str(out) if a.startswith("reports/") else a for a in args[1:]],
+    ]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     # "-p ags 05899016" arrives as the number 5899016; the notebook restores the AGS
     z = ws.zielgruppe
-    raw = z[(z["ags"] == AGS) & (z["stichtag"] == ws.stichtag) & z["alter"].between(18, 27)
-            & z["status"].isin(["duldung", "gestattung"])]["anzahl"].sum()
+    raw = z[
+        (z["ags"] == AGS)
+        & (z["stichtag"] == ws.stichtag)
+        & z["alter"].between(18, 27)
+        & z["status"].isin(["duldung", "gestattung"])
+    ]["anzahl"].sum()
     assert read_glue(out)["zielgruppe"] == raw

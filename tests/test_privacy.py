@@ -20,19 +20,28 @@ IDS = ["F-0001", "F-0002", "TM7Q2"]
 
 
 def _published():
-    t = pd.DataFrame({"passend": [3, 10, 20], "offen": [6, 8, 30]},
-                     index=pd.Index(["Sprache", "Arbeit", "Wohnen"], name="handlungsfeld"))
+    t = pd.DataFrame(
+        {"passend": [3, 10, 20], "offen": [6, 8, 30]},
+        index=pd.Index(["Sprache", "Arbeit", "Wohnen"], name="handlungsfeld"),
+    )
     t = add_totals(t, total_row="Insgesamt", total_col="gesamt")
     t["anteil_passend"] = t["passend"] / t["gesamt"]
-    return suppress(t, 5, total_row="Insgesamt", total_col="gesamt",
-                    share_cols={"anteil_passend": ["passend", "gesamt"]}, titel="Bedarfe")
+    return suppress(
+        t,
+        5,
+        total_row="Insgesamt",
+        total_col="gesamt",
+        share_cols={"anteil_passend": ["passend", "gesamt"]},
+        titel="Bedarfe",
+    )
 
 
 def _planted_small_count() -> str:
     """The published table with a 3 written into Arbeit/passend (row 3, column 2), a cell
     the suppression hides: a small count where none may stand."""
-    return _published().to_html().replace("<th>Arbeit</th><td>.</td>",
-                                          "<th>Arbeit</th><td>3</td>", 1)
+    return (
+        _published().to_html().replace("<th>Arbeit</th><td>.</td>", "<th>Arbeit</th><td>3</td>", 1)
+    )
 
 
 def _kinds(findings):
@@ -41,13 +50,18 @@ def _kinds(findings):
 
 # --- HTML ---------------------------------------------------------------------------
 
+
 def test_html_clean(tmp_path):
     page = tmp_path / "bericht.html"
     # a table may hold small numbers in columns that do not count persons (declared by
     # their header, e.g. offers); labels are <th>
-    page.write_text("<html><body><p>Bericht F-00012 und XF-0001</p>" + _published().to_html()
-                    + "<table><tr><th>Angebote</th></tr><tr><td>3</td></tr></table>"
-                    "</body></html>", encoding="utf-8")
+    page.write_text(
+        "<html><body><p>Bericht F-00012 und XF-0001</p>"
+        + _published().to_html()
+        + "<table><tr><th>Angebote</th></tr><tr><td>3</td></tr></table>"
+        "</body></html>",
+        encoding="utf-8",
+    )
     assert scan_file(page, IDS) == []
     assert_clean(page, IDS)
 
@@ -55,14 +69,13 @@ def test_html_clean(tmp_path):
 def test_html_planted_pseudonym_and_small_count(tmp_path):
     table = _planted_small_count()
     page = tmp_path / "bericht.html"
-    page.write_text(f"<html><body><p>Fall f-0002 offen</p>{table}</body></html>",
-                    encoding="utf-8")
+    page.write_text(f"<html><body><p>Fall f-0002 offen</p>{table}</body></html>", encoding="utf-8")
     found = scan_file(page, IDS)
     assert _kinds(found) == [SMALL_COUNT, PSEUDONYM]
     small = next(f for f in found if f.kind == SMALL_COUNT)
     assert small.value == "3" and "Zeile 3, Spalte 2" in small.where
     pseud = next(f for f in found if f.kind == PSEUDONYM)
-    assert pseud.value == "f-0002" and "F-0002" not in str(pseud)   # masked in messages
+    assert pseud.value == "f-0002" and "F-0002" not in str(pseud)  # masked in messages
     with pytest.raises(AssertionError, match="Datenschutzprüfung"):
         assert_clean(page, IDS)
 
@@ -70,10 +83,13 @@ def test_html_planted_pseudonym_and_small_count(tmp_path):
 def test_unmarked_html_table_with_small_counts_is_found(tmp_path):
     # issue 13, point 6: the old scan looked only at tables marked thm-published
     page = tmp_path / "bericht.html"
-    page.write_text("<html><body><table><thead><tr><th>Gemeinde</th><th>Duldung</th>"
-                    "<th>Gestattung</th></tr></thead><tbody><tr><th>Dorf</th><td>3</td>"
-                    "<td>1</td></tr><tr><th>Stadt</th><td>40</td><td>0</td></tr></tbody>"
-                    "</table></body></html>", encoding="utf-8")
+    page.write_text(
+        "<html><body><table><thead><tr><th>Gemeinde</th><th>Duldung</th>"
+        "<th>Gestattung</th></tr></thead><tbody><tr><th>Dorf</th><td>3</td>"
+        "<td>1</td></tr><tr><th>Stadt</th><td>40</td><td>0</td></tr></tbody>"
+        "</table></body></html>",
+        encoding="utf-8",
+    )
     found = scan_file(page, IDS)
     assert sorted(f.value for f in found) == ["1", "3"]
     assert all(f.kind == SMALL_COUNT for f in found)
@@ -90,11 +106,14 @@ def test_no_false_alarm_on_counts_of_handlungsfelder_offers_and_places(tmp_path)
         "</th></tr></thead><tbody><tr><td>Dorf</td><td>&lt;5</td><td>2</td><td>3</td></tr>"
         "</tbody></table><table><caption>Angebote je Handlungsfeld</caption><thead><tr>"
         "<th></th><th>Angebote</th><th>offen für Duldung</th></tr></thead><tbody><tr>"
-        "<th>Sprache</th><td>4</td><td>1</td></tr></tbody></table>", encoding="utf-8")
+        "<th>Sprache</th><td>4</td><td>1</td></tr></tbody></table>",
+        encoding="utf-8",
+    )
     assert scan_file(page, IDS) == []
     # the same numbers in a column of persons are found
-    page.write_text(page.read_text(encoding="utf-8").replace("<td>&lt;5</td>", "<td>4</td>"),
-                    encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("<td>&lt;5</td>", "<td>4</td>"), encoding="utf-8"
+    )
     assert [f.value for f in scan_file(page, IDS)] == ["4"]
 
 
@@ -114,29 +133,36 @@ def test_unmarked_xlsx_sheet_is_scanned_by_column_header(tmp_path):
 
 
 def test_html_inside_iframe_srcdoc(tmp_path):
-    inner = ('<table data-thm-published="5"><tr><th>A</th><td>2</td></tr></table>'
-             '<script>var t = "TM7Q2";</script>')
+    inner = (
+        '<table data-thm-published="5"><tr><th>A</th><td>2</td></tr></table>'
+        '<script>var t = "TM7Q2";</script>'
+    )
     page = tmp_path / "karte.html"
-    page.write_text(f'<iframe srcdoc="{html.escape(inner, quote=True)}"></iframe>',
-                    encoding="utf-8")
+    page.write_text(
+        f'<iframe srcdoc="{html.escape(inner, quote=True)}"></iframe>', encoding="utf-8"
+    )
     found = scan_file(page, IDS)
     assert _kinds(found) == [SMALL_COUNT, PSEUDONYM]
 
 
 def test_threshold_from_marking_and_override(tmp_path):
     page = tmp_path / "t.html"
-    page.write_text('<table class="thm-published" data-thm-published="10">'
-                    "<tr><td>7</td></tr></table>", encoding="utf-8")
+    page.write_text(
+        '<table class="thm-published" data-thm-published="10"><tr><td>7</td></tr></table>',
+        encoding="utf-8",
+    )
     assert _kinds(scan_file(page, [])) == [SMALL_COUNT]
     assert scan_file(page, [], threshold=5) == []
 
 
 # --- xlsx ---------------------------------------------------------------------------
 
+
 def _workbook(tmp_path):
     path = tmp_path / "buendnis.xlsx"
-    write_buendnis_workbook(path, {"Bedarfe": _published()}, stichtag="2025-12-31",
-                            quellen=["Musterdaten"])
+    write_buendnis_workbook(
+        path, {"Bedarfe": _published()}, stichtag="2025-12-31", quellen=["Musterdaten"]
+    )
     return path
 
 
@@ -148,7 +174,7 @@ def test_xlsx_clean_export(tmp_path):
 def test_xlsx_planted_three_and_pseudonym(tmp_path):
     path = _workbook(tmp_path)
     wb = load_workbook(path)
-    wb["Bedarfe"]["B5"] = 3                       # a count cell of the published range
+    wb["Bedarfe"]["B5"] = 3  # a count cell of the published range
     wb["Hinweise"]["B20"] = "Rückfrage zu F-0001"
     wb.save(path)
     found = scan_file(path, IDS)
@@ -159,11 +185,14 @@ def test_xlsx_planted_three_and_pseudonym(tmp_path):
 
 # --- notebooks and JSON ----------------------------------------------------------------
 
+
 def _notebook(html_table: str, text: str):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("bericht.published()")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_table}),
-                    nbformat.v4.new_output("stream", name="stdout", text=text)]
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": html_table}),
+        nbformat.v4.new_output("stream", name="stdout", text=text),
+    ]
     nb.cells = [nbformat.v4.new_markdown_cell("# Bericht"), cell]
     return nb
 
@@ -184,7 +213,7 @@ def test_json(tmp_path):
     doc = {"kennzahlen": _published().to_dict()}
     clean = tmp_path / "clean.json"
     clean.write_text(json.dumps(doc), encoding="utf-8")
-    assert scan_file(clean, IDS) == []             # shares like 1.0 are not counts
+    assert scan_file(clean, IDS) == []  # shares like 1.0 are not counts
     block = doc["kennzahlen"]["thm_published"]
     block["data"][2][0] = 3
     doc["faelle"] = ["F-0002"]
@@ -210,14 +239,21 @@ def test_scan_folder(tmp_path):
 
 # --- the gate and the guard agree --------------------------------------------------------
 
+
 @settings(max_examples=40, deadline=None)
-@given(values=st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=1,
-                       max_size=5))
+@given(
+    values=st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=1, max_size=5)
+)
 def test_property_suppressed_output_passes_the_guard(tmp_path_factory, values):
-    frame = pd.DataFrame(values, columns=["a", "b", "c"],
-                         index=[f"Gemeinde {i}" for i in range(len(values))])
-    pub = suppress(add_totals(frame, total_row="Summe", total_col="Summe"), 5,
-                   total_row="Summe", total_col="Summe")
+    frame = pd.DataFrame(
+        values, columns=["a", "b", "c"], index=[f"Gemeinde {i}" for i in range(len(values))]
+    )
+    pub = suppress(
+        add_totals(frame, total_row="Summe", total_col="Summe"),
+        5,
+        total_row="Summe",
+        total_col="Summe",
+    )
     folder = tmp_path_factory.mktemp("guard")
     page = folder / "t.html"
     page.write_text(pub.to_html(), encoding="utf-8")

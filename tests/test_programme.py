@@ -21,8 +21,10 @@ from thm_lib.programme import (
 
 def write(tmp_path: Path, data: object, name: str = "programm.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(
+        data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -38,11 +40,19 @@ def test_default_is_thm_with_the_faq_values():
     p = load_programm()
     assert p["kurzname"] == "thm"
     assert p["zeitraum"] == {"beginn": dt.date(2019, 11, 1), "ende": dt.date(2022, 6, 30)}
-    assert p["zaehlung"] == {"status": ["duldung"], "alter_min": 18, "alter_max": 27,
-                             "einfrieren": True}
+    assert p["zaehlung"] == {
+        "status": ["duldung"],
+        "alter_min": 18,
+        "alter_max": 27,
+        "einfrieren": True,
+    }
     r = p["stellenregel"]
     assert (r["schluessel"], r["mindeststellen"], r["volle_stelle_ab"], r["volle_stelle"]) == (
-        100, 0.5, 75, 1.0)
+        100,
+        0.5,
+        75,
+        1.0,
+    )
     assert r["mindeststellen_nur_mit_gs"] is True
     f = p["foerderung"]
     assert f["foerderfaehig"] == ["personal"]
@@ -57,7 +67,7 @@ def test_missing_file_and_none_give_the_default(tmp_path):
 
 def test_kim_example_has_another_shape():
     thm, kim = default_programm("thm"), default_programm("kim")
-    assert kim["zeitraum"]["ende"] is None                       # open-ended
+    assert kim["zeitraum"]["ende"] is None  # open-ended
     assert kim["stellenregel"]["schluessel"] != thm["stellenregel"]["schluessel"]
     assert kim["stellenregel"]["mindeststellen"] is None
     assert kim["stellenregel"]["volle_stelle_ab"] is None
@@ -70,6 +80,7 @@ def test_kim_example_has_another_shape():
 def test_same_structure_for_every_programme():
     def shape(d):
         return {k: shape(v) if isinstance(v, dict) else None for k, v in d.items()}
+
     assert shape(default_programm("thm")) == shape(default_programm("kim"))
 
 
@@ -116,38 +127,78 @@ def _with(section: str, key: str, value: object) -> dict:
 
 
 INVALID = {
-    "missing_rate": (_without("foerderung", "foerdersatz"), "foerderung.foerdersatz",
-                     "Pflichtfeld fehlt"),
-    "missing_key": (_without("stellenregel", "schluessel"), "stellenregel.schluessel",
-                    "Pflichtfeld fehlt"),
+    "missing_rate": (
+        _without("foerderung", "foerdersatz"),
+        "foerderung.foerdersatz",
+        "Pflichtfeld fehlt",
+    ),
+    "missing_key": (
+        _without("stellenregel", "schluessel"),
+        "stellenregel.schluessel",
+        "Pflichtfeld fehlt",
+    ),
     "missing_end": (_without("zeitraum", "ende"), "zeitraum.ende", "Pflichtfeld fehlt"),
-    "negative_rate": (_with("foerderung", "foerdersatz", -0.1), "foerderung.foerdersatz",
-                      "darf nicht kleiner als 0 sein"),
-    "rate_above_1": (_with("foerderung", "foerdersatz", 1.2), "foerderung.foerdersatz",
-                     "darf nicht größer als 1 sein"),
-    "rate_as_percent": (_with("foerderung", "foerdersatz_haushaltssicherung", 90),
-                        "foerderung.foerdersatz_haushaltssicherung",
-                        "darf nicht größer als 1 sein"),
-    "end_before_start": (_with("zeitraum", "ende", "2019-10-31"), "zeitraum.ende",
-                         "Ende liegt vor dem Beginn"),
-    "key_as_text": (_with("stellenregel", "schluessel", "1:100"), "stellenregel.schluessel",
-                    "muss eine Zahl sein"),
-    "key_zero": (_with("stellenregel", "schluessel", 0), "stellenregel.schluessel",
-                 "muss größer als 0 sein"),
-    "bool_as_number": (_with("stellenregel", "mindeststellen", True),
-                       "stellenregel.mindeststellen", "muss eine Zahl sein"),
-    "date_garbage": (_with("zeitraum", "beginn", "Herbst 2019"), "zeitraum.beginn",
-                     "muss ein Datum sein"),
-    "unknown_status": (_with("zaehlung", "status", ["geduldet"]), "zaehlung.status",
-                       "unbekannter Wert"),
-    "ages_swapped": (_with("zaehlung", "alter_min", 30), "zaehlung.alter_min",
-                     "darf nicht größer als alter_max sein"),
-    "typo": (_with("stellenregel", "schlusel", 100), "stellenregel.schlusel",
-             "unbekanntes Feld"),
-    "cost_type": (_with("foerderung", "foerderfaehig", ["personal", "miete"]),
-                  "foerderung.foerderfaehig", "erlaubt: 'personal', 'sachkosten'"),
-    "section_not_mapping": ({**thm_raw(), "zeitraum": "2019-2022"}, "zeitraum",
-                            "muss Unterschlüssel haben"),
+    "negative_rate": (
+        _with("foerderung", "foerdersatz", -0.1),
+        "foerderung.foerdersatz",
+        "darf nicht kleiner als 0 sein",
+    ),
+    "rate_above_1": (
+        _with("foerderung", "foerdersatz", 1.2),
+        "foerderung.foerdersatz",
+        "darf nicht größer als 1 sein",
+    ),
+    "rate_as_percent": (
+        _with("foerderung", "foerdersatz_haushaltssicherung", 90),
+        "foerderung.foerdersatz_haushaltssicherung",
+        "darf nicht größer als 1 sein",
+    ),
+    "end_before_start": (
+        _with("zeitraum", "ende", "2019-10-31"),
+        "zeitraum.ende",
+        "Ende liegt vor dem Beginn",
+    ),
+    "key_as_text": (
+        _with("stellenregel", "schluessel", "1:100"),
+        "stellenregel.schluessel",
+        "muss eine Zahl sein",
+    ),
+    "key_zero": (
+        _with("stellenregel", "schluessel", 0),
+        "stellenregel.schluessel",
+        "muss größer als 0 sein",
+    ),
+    "bool_as_number": (
+        _with("stellenregel", "mindeststellen", True),
+        "stellenregel.mindeststellen",
+        "muss eine Zahl sein",
+    ),
+    "date_garbage": (
+        _with("zeitraum", "beginn", "Herbst 2019"),
+        "zeitraum.beginn",
+        "muss ein Datum sein",
+    ),
+    "unknown_status": (
+        _with("zaehlung", "status", ["geduldet"]),
+        "zaehlung.status",
+        "unbekannter Wert",
+    ),
+    "ages_swapped": (
+        _with("zaehlung", "alter_min", 30),
+        "zaehlung.alter_min",
+        "darf nicht größer als alter_max sein",
+    ),
+    "typo": (_with("stellenregel", "schlusel", 100), "stellenregel.schlusel", "unbekanntes Feld"),
+    "cost_type": (
+        _with("foerderung", "foerderfaehig", ["personal", "miete"]),
+        "foerderung.foerderfaehig",
+        "erlaubt: 'personal', 'sachkosten'",
+    ),
+    "section_not_mapping": (
+        {**thm_raw(), "zeitraum": "2019-2022"},
+        "zeitraum",
+        "muss Unterschlüssel haben",
+    ),
 }
 
 

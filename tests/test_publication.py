@@ -35,16 +35,18 @@ def ws(request, tmp_path_factory):
     if request.param == "sample":
         return load_workspace(SAMPLE)
     if request.param == "winzig":  # Gemeinden whose whole target group is 1-4 or hidden
-        return load_workspace(write_kreis(tmp_path_factory.mktemp("winzig"), seed=1, n=20,
-                                          mean=0.15))
+        return load_workspace(
+            write_kreis(tmp_path_factory.mktemp("winzig"), seed=1, n=20, mean=0.15)
+        )
     return load_workspace(write_kreis(tmp_path_factory.mktemp("kleinkreis")))
 
 
 @pytest.fixture(scope="module")
 def klein(tmp_path_factory):
     # rates pooled per status (too few cases per status × age band), differing by status
-    return load_workspace(write_kreis(tmp_path_factory.mktemp("kleinkreis2"), seed=5,
-                                      faelle=200, mindestfaelle=70))
+    return load_workspace(
+        write_kreis(tmp_path_factory.mktemp("kleinkreis2"), seed=5, faelle=200, mindestfaelle=70)
+    )
 
 
 def _row_of_stichtag(ws, ags, tag):
@@ -66,8 +68,7 @@ def test_faq_count_carries_the_mask_of_the_duldung_cell_of_its_stichtag(ws) -> N
         faq_hidden = bool(personen.mask.loc[r["ags"], "faq_personen"])
         assert faq_hidden == bool(mask["duldung"]), r["name"]
         if not faq_hidden:
-            assert int(personen.published.loc[r["ags"], "faq_personen"]) == int(
-                shown["duldung"])
+            assert int(personen.published.loc[r["ags"], "faq_personen"]) == int(shown["duldung"])
         checked += 1
         hidden += faq_hidden
     assert checked == len(ws.gebiete) and hidden >= 1
@@ -90,12 +91,23 @@ def test_staffing_figures_hidden_where_their_count_is_hidden(ws) -> None:
             assert row["Stellen Arbeitszeitmodell"] == symbol, r["name"]
         if row["Stellen Fallzahlmodell"] != symbol:
             # shown only when it follows from a shown number and the published parameters
-            candidates = [round(staffing.fallzahl_stellen(
-                float(zg.published.loc[r["name"], c]), r["erreichungsquote"],
-                r["betreuungsschluessel"], r["steuerungsanteil"])["stellen"], 2) for c in shown]
+            candidates = [
+                round(
+                    staffing.fallzahl_stellen(
+                        float(zg.published.loc[r["name"], c]),
+                        r["erreichungsquote"],
+                        r["betreuungsschluessel"],
+                        r["steuerungsanteil"],
+                    )["stellen"],
+                    2,
+                )
+                for c in shown
+            ]
             assert row["Stellen Fallzahlmodell"] in candidates, r["name"]
-        if row["Personen (FAQ-Zählung)"] in (symbol, f"<{views.schwelle(ws)}") and \
-                r["faq_regel"] == staffing.REGEL_SCHLUESSEL:
+        if (
+            row["Personen (FAQ-Zählung)"] in (symbol, f"<{views.schwelle(ws)}")
+            and r["faq_regel"] == staffing.REGEL_SCHLUESSEL
+        ):
             assert row["Stellen FAQ-Schlüssel"] == symbol
 
 
@@ -110,7 +122,8 @@ def test_reach_and_structure_repeat_the_target_group_mask(ws) -> None:
             assert bool(reach.mask.loc[ags, "zielgruppe"]) == bool(zg.mask.loc[name, "gesamt"])
     struktur = views.zielgruppe_struktur(ws)
     assert bool(struktur.mask.loc[views.TOTAL, "gesamt"]) == bool(
-        zg.mask.loc[views.TOTAL, "gesamt"])
+        zg.mask.loc[views.TOTAL, "gesamt"]
+    )
 
 
 def _attack_status_split(ws, result) -> list[tuple[str, int]]:
@@ -136,9 +149,12 @@ def _attack_status_split(ws, result) -> list[tuple[str, int]]:
             rd, rg = rate.loc[(feld, "duldung")], rate.loc[(feld, "gestattung")]
             if rd["min"] != rd["max"] or rg["min"] != rg["max"]:
                 continue  # rates differ by age: not this attack
-            feasible &= {d for d in range(total + 1) if round(
-                take_up * (rd["min"] * d + rg["min"] * (total - d)), 1)
-                == r["Bedarf (Personen)"]}
+            feasible &= {
+                d
+                for d in range(total + 1)
+                if round(take_up * (rd["min"] * d + rg["min"] * (total - d)), 1)
+                == r["Bedarf (Personen)"]
+            }
         if len(feasible) == 1:
             recovered.append((name, feasible.pop()))
     return recovered
@@ -167,8 +183,9 @@ def test_modelled_figures_hidden_wherever_a_status_cell_is_hidden(ws) -> None:
             assert hidden[i], row["name"]
     gaps = views.lueckenliste(ws, result)
     g = result.gemeinden
-    assert not set(gaps.index) & set(zip(g.loc[hidden, "name"], g.loc[hidden, "handlungsfeld"],
-                                         strict=True))
+    assert not set(gaps.index) & set(
+        zip(g.loc[hidden, "name"], g.loc[hidden, "handlungsfeld"], strict=True)
+    )
     matrix = views.versorgung_matrix(ws, result)
     for i, row in result.gemeinden.iterrows():
         cell = matrix.loc[row["name"], row["handlungsfeld"]]
@@ -185,8 +202,11 @@ def _cell_k_values(cell: str, n_max: int, minimum: int, konfidenz: float) -> set
     for n in range(minimum, n_max + 1):
         k = np.arange(n + 1)
         a, b = wilson_interval(k, np.full(n + 1, n), konfidenz)
-        ok = ((np.floor(k / n * 100 + 0.5) == p) | (np.round(k / n * 100) == p)) & (
-            np.round(a * 100) == lo) & (np.round(b * 100) == hi)
+        ok = (
+            ((np.floor(k / n * 100 + 0.5) == p) | (np.round(k / n * 100) == p))
+            & (np.round(a * 100) == lo)
+            & (np.round(b * 100) == hi)
+        )
         ks |= {int(x) for x in k[ok]} | {-int(n - x) - 1 for x in k[ok]}
     return ks
 
@@ -229,23 +249,28 @@ def test_map_hides_exactly_the_gemeinden_the_table_hides(ws, mass) -> None:
     from thm_lib.maps.interactive import gemeinde_layer_data
 
     zg = views.zielgruppe_je_gemeinde(ws)
-    frame, _ = gemeinde_layer_data(ws.gebiete, views.karten_mass(ws, mass),
-                                   views.schwelle(ws), "quantiles", 5)
+    frame, _ = gemeinde_layer_data(
+        ws.gebiete, views.karten_mass(ws, mass), views.schwelle(ws), "quantiles", 5
+    )
     names = ws.gebiete.set_index("ags").loc[frame["ags"], "name"]
-    for name, hidden, text in zip(names, frame["unterdrueckt"] != "", frame["anzeige"],
-                                  strict=True):
+    for name, hidden, text in zip(
+        names, frame["unterdrueckt"] != "", frame["anzeige"], strict=True
+    ):
         assert hidden == bool(zg.mask.loc[name, "gesamt"]), name
         if mass == "zielgruppe" and not hidden:
             assert int(text.replace(".", "")) == int(zg.published.loc[name, "gesamt"])
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(6, 24),
-       mean=st.sampled_from([0.1, 0.2, 0.35, 0.6]))
-def test_property_one_mask_per_quantity_in_random_small_kreise(tmp_path_factory, seed, n,
-                                                                mean) -> None:
-    ws = load_workspace(write_kreis(tmp_path_factory.mktemp("zufall"), seed=seed, n=n,
-                                    mean=mean, faelle=120))
+@given(
+    seed=st.integers(0, 10_000), n=st.integers(6, 24), mean=st.sampled_from([0.1, 0.2, 0.35, 0.6])
+)
+def test_property_one_mask_per_quantity_in_random_small_kreise(
+    tmp_path_factory, seed, n, mean
+) -> None:
+    ws = load_workspace(
+        write_kreis(tmp_path_factory.mktemp("zufall"), seed=seed, n=n, mean=mean, faelle=120)
+    )
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     bemessung = staffing.stellenbemessung(ws)
     personen = views.personen_tabelle(ws, bemessung)
@@ -258,8 +283,10 @@ def test_property_one_mask_per_quantity_in_random_small_kreise(tmp_path_factory,
         assert bool(reach.mask.loc[ags, "zielgruppe"]) == bool(zg.mask.loc[name, "gesamt"])
         if not personen.mask.loc[ags, "fallzahl_personen"]:
             assert int(personen.published.loc[ags, "fallzahl_personen"]) in {
-                int(zg.published.loc[name, c]) for c in zg.published.columns
-                if not zg.mask.loc[name, c]}
+                int(zg.published.loc[name, c])
+                for c in zg.published.columns
+                if not zg.mask.loc[name, c]
+            }
     result = coverage.analyse(ws)
     hidden = views.versorgung_gesperrt(ws, result)
     for i, row in result.gemeinden.iterrows():
@@ -282,11 +309,14 @@ def test_threshold_and_symbol_from_the_settings_in_every_table(tmp_path) -> None
     ws = load_workspace(SAMPLE, overrides={"datenschutz": {"schwelle": 4, "zeichen_geheim": "*"}})
     result = coverage.analyse(ws)
     bemessung = staffing.stellenbemessung(ws)
-    tables = {"zielgruppe": views.zielgruppe_je_gemeinde(ws),
-              "struktur": views.zielgruppe_struktur(ws),
-              "verlauf": views.zielgruppe_verlauf(ws),
-              "personen": views.personen_tabelle(ws, bemessung),
-              "fallevidenz": views.fallevidenz(result, ws), **views.bericht_tabellen(ws)}
+    tables = {
+        "zielgruppe": views.zielgruppe_je_gemeinde(ws),
+        "struktur": views.zielgruppe_struktur(ws),
+        "verlauf": views.zielgruppe_verlauf(ws),
+        "personen": views.personen_tabelle(ws, bemessung),
+        "fallevidenz": views.fallevidenz(result, ws),
+        **views.bericht_tabellen(ws),
+    }
     for name, table in tables.items():
         assert table.threshold == 4 and table.symbol == "*", name
         shown = table.published.to_numpy()[table.mask.to_numpy(dtype=bool)]
@@ -298,6 +328,7 @@ def test_threshold_and_symbol_from_the_settings_in_every_table(tmp_path) -> None
     from thm_lib.report import buendnis_workbook
 
     path = buendnis_workbook(ws, "", result, bemessung, tmp_path / "b.xlsx")
-    rule = " ".join(str(c.value) for row in load_workbook(path)["Hinweise"].iter_rows()
-                    for c in row if c.value)
+    rule = " ".join(
+        str(c.value) for row in load_workbook(path)["Hinweise"].iter_rows() for c in row if c.value
+    )
     assert "„<4“" in rule and "„*“" in rule

@@ -26,30 +26,46 @@ from thm_lib.io import load_workspace
 from thm_lib.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
 
 MUSTERSTADT, BEISPIELHEIM, PROBSTADT, VORLAGENFELD = (
-    "05899004", "05899008", "05899016", "05899040")
+    "05899004",
+    "05899008",
+    "05899016",
+    "05899040",
+)
 STICHTAG = "31.12.2021"
 DEFAULT_SPRACHE, INANSPRUCHNAHME = 0.6, 0.8  # thm_lib/defaults/annahmen.yaml
 
 
-def _zielgruppe(folder: Path, ags: str, stichtag: str = STICHTAG,
-                status: tuple[str, ...] = ("duldung", "gestattung")) -> float:
+def _zielgruppe(
+    folder: Path,
+    ags: str,
+    stichtag: str = STICHTAG,
+    status: tuple[str, ...] = ("duldung", "gestattung"),
+) -> float:
     """Persons of ``status`` aged 18..27 of one Gemeinde at one Stichtag, from the CSV."""
     header, rows = read_rows(folder / "zielgruppe.csv")
     i = {name: header.index(name) for name in header}
-    return float(sum(int(r[i["anzahl"]]) for r in rows
-                     if r[i["ags"]] == ags and r[i["stichtag"]] == stichtag
-                     and r[i["status"]] in status
-                     and 18 <= int(r[i["alter"]]) <= 27))
+    return float(
+        sum(
+            int(r[i["anzahl"]])
+            for r in rows
+            if r[i["ags"]] == ags
+            and r[i["stichtag"]] == stichtag
+            and r[i["status"]] in status
+            and 18 <= int(r[i["alter"]]) <= 27
+        )
+    )
 
 
 def _ohne_angebote(folder: Path, *ags: str) -> int:
     """Remove every offer standing in or serving ``ags``; return the offers left."""
+
     def change(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
         a, e = header.index("ags"), header.index("einzugsgebiet")
         kept = [r for r in rows if r[a] not in ags]
         for r in kept:
             r[e] = ",".join(x for x in r[e].split(",") if x and x not in ags)
         return header, kept
+
     edit_table(folder, "angebote.csv", change)
     return len(read_rows(folder / "angebote.csv")[1])
 
@@ -62,13 +78,13 @@ def mappe(tmp_path: Path) -> Path:
 
 def _sheet_text(path: Path, sheet: str) -> str:
     wb = load_workbook(path)
-    return "\n".join(str(v) for row in wb[sheet].iter_rows(values_only=True) for v in row
-                     if v is not None)
+    return "\n".join(
+        str(v) for row in wb[sheet].iter_rows(values_only=True) for v in row if v is not None
+    )
 
 
 # --------------------------------------------------------------------------- no offers
-def test_gemeinde_without_offers_gets_an_inventory_of_zeros(mappe: Path, tmp_path: Path
-                                                            ) -> None:
+def test_gemeinde_without_offers_gets_an_inventory_of_zeros(mappe: Path, tmp_path: Path) -> None:
     left = _ohne_angebote(mappe, PROBSTADT, VORLAGENFELD)
     ws = load_workspace(mappe)
     table = views.angebote_uebersicht(ws, PROBSTADT)
@@ -94,16 +110,18 @@ def test_without_cases_need_rates_come_from_the_assumptions(ohne_faelle: Path) -
     assert set(result.bedarfsquoten["quelle"]) == {"standardquote"}
     sprache = result.bedarfsquoten[result.bedarfsquoten["handlungsfeld"] == "Sprache"]
     assert sprache["quote"].tolist() == pytest.approx([DEFAULT_SPRACHE] * len(sprache))
-    row = result.gemeinden[(result.gemeinden["ags"] == MUSTERSTADT)
-                           & (result.gemeinden["handlungsfeld"] == "Sprache")].iloc[0]
+    row = result.gemeinden[
+        (result.gemeinden["ags"] == MUSTERSTADT) & (result.gemeinden["handlungsfeld"] == "Sprache")
+    ].iloc[0]
     expected = _zielgruppe(ohne_faelle, MUSTERSTADT) * DEFAULT_SPRACHE * INANSPRUCHNAHME
     assert row["bedarf"] == pytest.approx(expected)
     text = nb.quoten_text(ws, result)
     assert "Noch keine Falldokumentation" in text and "bedarf.standardquoten" in text
 
 
-def test_without_cases_berichtswesen_says_so_and_the_rest_runs(ohne_faelle: Path,
-                                                               tmp_path: Path) -> None:
+def test_without_cases_berichtswesen_says_so_and_the_rest_runs(
+    ohne_faelle: Path, tmp_path: Path
+) -> None:
     ws = load_workspace(ohne_faelle)
     assert not nb.hat_faelle(ws)
     assert nb.bericht_tabellen(ws, MUSTERSTADT) == {}
@@ -124,8 +142,9 @@ def test_without_cases_berichtswesen_says_so_and_the_rest_runs(ohne_faelle: Path
 
 
 # --------------------------------------------------------------------------- no population
-def test_without_population_the_rate_map_is_empty_and_the_rest_runs(mappe: Path,
-                                                                    tmp_path: Path) -> None:
+def test_without_population_the_rate_map_is_empty_and_the_rest_runs(
+    mappe: Path, tmp_path: Path
+) -> None:
     path = mappe / "gebiete.geojson"
     doc = json.loads(path.read_text(encoding="utf-8"))
     for feature in doc["features"]:
@@ -136,8 +155,9 @@ def test_without_population_the_rate_map_is_empty_and_the_rest_runs(mappe: Path,
     measure = views.karten_mass(ws, "je_1000")
     assert pd.isna(measure.values).all()
     assert write_karte(ws, MUSTERSTADT, tmp_path / "karte.html").stat().st_size > 0
-    assert kennzahlen_fuer(ws, "")["zielgruppe"] == round(sum(
-        _zielgruppe(mappe, a) for a in ws.gebiete["ags"]))
+    assert kennzahlen_fuer(ws, "")["zielgruppe"] == round(
+        sum(_zielgruppe(mappe, a) for a in ws.gebiete["ags"])
+    )
 
 
 # --------------------------------------------------------------------------- target group 0
@@ -146,6 +166,7 @@ def test_target_group_zero(mappe: Path) -> None:
         for r in rows:
             if r[header.index("ags")] in (MUSTERSTADT, BEISPIELHEIM):
                 r[header.index("anzahl")] = "0"
+
     edit_table(mappe, "zielgruppe.csv", zero)
     ws = load_workspace(mappe)
     table = views.zielgruppe_je_gemeinde(ws, MUSTERSTADT)
@@ -167,9 +188,11 @@ def test_target_group_zero(mappe: Path) -> None:
 def test_each_gemeinde_uses_its_own_latest_count(mappe: Path) -> None:
     """Beispielheim's counts stop at 31.12.2020: at 31.12.2021 it keeps that count
     (not 0) in the target group, the coverage demand and the staffing alike."""
+
     def stop(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
         a, s = header.index("ags"), header.index("stichtag")
         return header, [r for r in rows if not (r[a] == BEISPIELHEIM and r[s] == STICHTAG)]
+
     edit_table(mappe, "zielgruppe.csv", stop)
     expected = _zielgruppe(mappe, BEISPIELHEIM, "31.12.2020")
     assert expected > 0
@@ -181,11 +204,13 @@ def test_each_gemeinde_uses_its_own_latest_count(mappe: Path) -> None:
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
     assert seg.loc[seg["ags"] == BEISPIELHEIM, "personen"].sum() == pytest.approx(expected)
     assert seg.loc[seg["ags"] == MUSTERSTADT, "personen"].sum() == pytest.approx(
-        _zielgruppe(mappe, MUSTERSTADT))
+        _zielgruppe(mappe, MUSTERSTADT)
+    )
     b = staffing.stellenbemessung(ws, einfrieren=False).set_index("ags")
     # the caseload model counts the Geduldete (annahmen.stellen.erreichung_status)
     assert b.loc[BEISPIELHEIM, "fallzahl_personen"] == pytest.approx(
-        _zielgruppe(mappe, BEISPIELHEIM, "31.12.2020", ("duldung",)))
+        _zielgruppe(mappe, BEISPIELHEIM, "31.12.2020", ("duldung",))
+    )
     assert b.loc[BEISPIELHEIM, "stichtag"] == pd.Timestamp("2020-12-31")
     demand = coverage.analyse(ws).gemeinden
     sprache = demand[(demand["ags"] == BEISPIELHEIM) & (demand["handlungsfeld"] == "Sprache")]
@@ -198,15 +223,19 @@ def test_each_gemeinde_uses_its_own_latest_count(mappe: Path) -> None:
 
 def test_latest_stichtag_rule_on_a_small_table() -> None:
     """Hand-made: A has 2020 and 2022, B only 2021, C only 2023 (after the Stichtag)."""
-    zg = pd.DataFrame({"ags": ["A", "A", "B", "C"],
-                       "stichtag": pd.to_datetime(["2020-12-31", "2022-12-31", "2021-12-31",
-                                                   "2023-12-31"])})
+    zg = pd.DataFrame(
+        {
+            "ags": ["A", "A", "B", "C"],
+            "stichtag": pd.to_datetime(["2020-12-31", "2022-12-31", "2021-12-31", "2023-12-31"]),
+        }
+    )
     chosen = target_group.stichtag_je_gemeinde(zg, pd.Timestamp("2021-12-31"))
-    assert chosen.to_dict() == {"A": pd.Timestamp("2020-12-31"),
-                                "B": pd.Timestamp("2021-12-31"),
-                                "C": pd.Timestamp("2023-12-31")}  # none earlier: its first
-    assert target_group.select_stichtag(zg, pd.Timestamp("2021-12-31")).index.tolist() == [
-        0, 2, 3]
+    assert chosen.to_dict() == {
+        "A": pd.Timestamp("2020-12-31"),
+        "B": pd.Timestamp("2021-12-31"),
+        "C": pd.Timestamp("2023-12-31"),
+    }  # none earlier: its first
+    assert target_group.select_stichtag(zg, pd.Timestamp("2021-12-31")).index.tolist() == [0, 2, 3]
     latest = target_group.stichtag_je_gemeinde(zg, None)
     assert latest["A"] == pd.Timestamp("2022-12-31")
 
@@ -214,6 +243,7 @@ def test_latest_stichtag_rule_on_a_small_table() -> None:
 def test_for_kommune_keeps_the_kreis_stichtag(mappe: Path) -> None:
     def drop(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
         return header, [r for r in rows if r[header.index("ags")] != BEISPIELHEIM]
+
     edit_table(mappe, "zielgruppe.csv", drop)
     ws = load_workspace(mappe)
     assert ws.for_kommune(BEISPIELHEIM).stichtag == ws.stichtag == pd.Timestamp("2021-12-31")
@@ -223,8 +253,9 @@ def test_for_kommune_keeps_the_kreis_stichtag(mappe: Path) -> None:
 # --------------------------------------------------------------------------- funding period
 def test_stichtag_after_the_funding_period(mappe: Path, tmp_path: Path) -> None:
     text = (mappe / "annahmen.yaml").read_text(encoding="utf-8")
-    (mappe / "annahmen.yaml").write_text(text.replace("stichtag: 2021-12-31",
-                                                      "stichtag: 2024-12-31"), encoding="utf-8")
+    (mappe / "annahmen.yaml").write_text(
+        text.replace("stichtag: 2021-12-31", "stichtag: 2024-12-31"), encoding="utf-8"
+    )
     ws = load_workspace(mappe)
     assert ws.stichtag == pd.Timestamp("2024-12-31")
     note = nb.zeitraum_text(ws)
@@ -235,16 +266,28 @@ def test_stichtag_after_the_funding_period(mappe: Path, tmp_path: Path) -> None:
     assert [i for i in plan.index if i != "Summe"] == [2019, 2020, 2021, 2022]
     assert plan.loc[2022, "Monate"] == 6
     assert "nach dem Ende des Förderzeitraums" in _sheet_text(
-        write_bericht(ws, "", tmp_path / "b.xlsx"), "Hinweise")
+        write_bericht(ws, "", tmp_path / "b.xlsx"), "Hinweise"
+    )
     assert nb.zeitraum_text(load_workspace(copy_sample(tmp_path / "x"))) == ""
 
 
 # --------------------------------------------------------------------------- applicants
 def _spec(**kw: object) -> ArbeitsmappeSpec:
-    base = dict(seed=7, n_gemeinden=1, kreisfrei=False, mit_faellen=False, mit_einwohner=True,
-                mit_kommunen=False, stichtage=("31.12.2021",), stichtage_je_gemeinde=(1,),
-                ohne_angebote=frozenset(), zielgruppe_null=frozenset(), n_angebote=3,
-                n_faelle=5, stichtag_konfiguriert=False)
+    base = dict(
+        seed=7,
+        n_gemeinden=1,
+        kreisfrei=False,
+        mit_faellen=False,
+        mit_einwohner=True,
+        mit_kommunen=False,
+        stichtage=("31.12.2021",),
+        stichtage_je_gemeinde=(1,),
+        ohne_angebote=frozenset(),
+        zielgruppe_null=frozenset(),
+        n_angebote=3,
+        n_faelle=5,
+        stichtag_konfiguriert=False,
+    )
     base.update(kw)
     return ArbeitsmappeSpec(**base)  # type: ignore[arg-type]
 
@@ -255,8 +298,10 @@ def test_kreisfreie_stadt_gets_one_report(tmp_path: Path) -> None:
     assert report_keys(ws) == [KREIS_KEY]
     assert report_keys(ws, mit_kreis=False) == [KREIS_KEY]
     analyse = Analyse(ws)
-    assert kennzahlen_fuer(ws, "", analyse)["zielgruppe"] == kennzahlen_fuer(
-        ws, "05315000", analyse)["zielgruppe"]
+    assert (
+        kennzahlen_fuer(ws, "", analyse)["zielgruppe"]
+        == kennzahlen_fuer(ws, "05315000", analyse)["zielgruppe"]
+    )
 
 
 def test_kreis_with_a_single_gemeinde_gets_kreis_and_gemeinde(tmp_path: Path) -> None:
@@ -281,15 +326,23 @@ def test_generated_files_are_what_an_office_writes(tmp_path: Path) -> None:
     assert len(ws.gebiete) == 3 and ws.gebiete.crs.to_epsg() == 25832
 
 
-@given(st.lists(st.tuples(st.sampled_from("ABC"), st.integers(2019, 2024)), min_size=1,
-                max_size=12, unique=True),
-       st.one_of(st.none(), st.integers(2018, 2025)))
-def test_select_stichtag_is_each_gemeindes_own_choice(rows: list[tuple[str, int]],
-                                                      jahr: int | None) -> None:
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("ABC"), st.integers(2019, 2024)),
+        min_size=1,
+        max_size=12,
+        unique=True,
+    ),
+    st.one_of(st.none(), st.integers(2018, 2025)),
+)
+def test_select_stichtag_is_each_gemeindes_own_choice(
+    rows: list[tuple[str, int]], jahr: int | None
+) -> None:
     """Property: the selected rows are exactly, per Gemeinde, its latest year on or before
     the Stichtag, else its earliest (computed here by hand, per Gemeinde)."""
-    zg = pd.DataFrame({"ags": [a for a, _ in rows],
-                       "stichtag": pd.to_datetime([f"{y}-12-31" for _, y in rows])})
+    zg = pd.DataFrame(
+        {"ags": [a for a, _ in rows], "stichtag": pd.to_datetime([f"{y}-12-31" for _, y in rows])}
+    )
     stichtag = None if jahr is None else pd.Timestamp(f"{jahr}-12-31")
     expected = set()
     for a in {a for a, _ in rows}:
@@ -308,12 +361,20 @@ def test_an_older_count_repeated_at_a_later_stichtag_keeps_its_hiding_pattern(tm
     from thm_lib import publication
 
     spec = ArbeitsmappeSpec(
-        seed=1540744, n_gemeinden=17, kreisfrei=False, mit_faellen=True, mit_einwohner=True,
-        mit_kommunen=True, stichtage=("31.12.2020", "31.12.2021"),
+        seed=1540744,
+        n_gemeinden=17,
+        kreisfrei=False,
+        mit_faellen=True,
+        mit_einwohner=True,
+        mit_kommunen=True,
+        stichtage=("31.12.2020", "31.12.2021"),
         stichtage_je_gemeinde=(2, 1, 0, 1, 0, 2, 2, 1, 1, 1, 0, 2, 1, 0, 0, 2, 1),
         ohne_angebote=frozenset({1, 3, 4, 11, 14, 15, 16}),
-        zielgruppe_null=frozenset({3, 4, 11, 12, 13}), n_angebote=38, n_faelle=73,
-        stichtag_konfiguriert=False)
+        zielgruppe_null=frozenset({3, 4, 11, 12, 13}),
+        n_angebote=38,
+        n_faelle=73,
+        stichtag_konfiguriert=False,
+    )
     ws = load_workspace(schreibe(spec, tmp_path / "mappe"))
     pub = publication.fuer(ws)
     t20, t21 = pd.Timestamp("2020-12-31"), pd.Timestamp("2021-12-31")

@@ -52,16 +52,16 @@ BEISPIELE = int(os.environ.get("THM_BEISPIELE", "0"))
 """More examples, every Kommune, drawn at random (0 = the CI setting: few examples, chosen
 Kommunen, the same examples on every run, so that CI judges the change and not the draw;
 explore with e.g. ``THM_BEISPIELE=20``)."""
-SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-           HealthCheck.data_too_large]
+SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
 def auswahl(spec: ArbeitsmappeSpec) -> list[str]:
     """One telling Gemeinde for CI: one without offers, else one without a current count
     (or with a target group of 0), else the first. The in-process test covers all."""
     k = len(spec.stichtage)
-    later = [i for i, n in enumerate(spec.stichtage_je_gemeinde) if n < k
-             or i in spec.zielgruppe_null]
+    later = [
+        i for i, n in enumerate(spec.stichtage_je_gemeinde) if n < k or i in spec.zielgruppe_null
+    ]
     picks = sorted(spec.ohne_angebote) or later or [0]
     return [spec.ags[picks[0]]]
 
@@ -88,35 +88,59 @@ def assert_complete(kreis_dir: Path, keys: list[str]) -> None:
 #: a count were hidden although the target-group table shows the 0. The audit stopped
 #: the publication.
 KLEINE_FAELLE = ArbeitsmappeSpec(
-    seed=11998, n_gemeinden=24, kreisfrei=False, mit_faellen=True, mit_einwohner=True,
-    mit_kommunen=True, stichtage=("31.12.2021",), stichtage_je_gemeinde=(0,) * 23 + (1,),
-    ohne_angebote=frozenset({6, 11, 23}), zielgruppe_null=frozenset(), n_angebote=51,
-    n_faelle=6, stichtag_konfiguriert=False)
+    seed=11998,
+    n_gemeinden=24,
+    kreisfrei=False,
+    mit_faellen=True,
+    mit_einwohner=True,
+    mit_kommunen=True,
+    stichtage=("31.12.2021",),
+    stichtage_je_gemeinde=(0,) * 23 + (1,),
+    ohne_angebote=frozenset({6, 11, 23}),
+    zielgruppe_null=frozenset(),
+    n_angebote=51,
+    n_faelle=6,
+    stichtag_konfiguriert=False,
+)
 
 
 #: Found exploring with THM_BEISPIELE: shown client sums of the reach table and
 #: "clients <= active cases" left the hidden active cases of Gemeinde 7 at 1..2. The reach
 #: table is now checked together with the cells of "Fallzahlen".
 KLIENTEN_UND_FAELLE = ArbeitsmappeSpec(
-    seed=70522016, n_gemeinden=9, kreisfrei=False, mit_faellen=True, mit_einwohner=True,
-    mit_kommunen=False, stichtage=("31.12.2023", "31.12.2024"),
-    stichtage_je_gemeinde=(1, 0, 1, 2, 0, 0, 0, 1, 0), ohne_angebote=frozenset({8, 2, 4, 5}),
-    zielgruppe_null=frozenset({1, 2}), n_angebote=23, n_faelle=39, stichtag_konfiguriert=True)
+    seed=70522016,
+    n_gemeinden=9,
+    kreisfrei=False,
+    mit_faellen=True,
+    mit_einwohner=True,
+    mit_kommunen=False,
+    stichtage=("31.12.2023", "31.12.2024"),
+    stichtage_je_gemeinde=(1, 0, 1, 2, 0, 0, 0, 1, 0),
+    ohne_angebote=frozenset({8, 2, 4, 5}),
+    zielgruppe_null=frozenset({1, 2}),
+    n_angebote=23,
+    n_faelle=39,
+    stichtag_konfiguriert=True,
+)
 
 
-@settings(max_examples=BEISPIELE or 2, deadline=None, suppress_health_check=SLOW_OK,
-          derandomize=not BEISPIELE)
+@settings(
+    max_examples=BEISPIELE or 2,
+    deadline=None,
+    suppress_health_check=SLOW_OK,
+    derandomize=not BEISPIELE,
+)
 @given(spec=arbeitsmappen())
 @example(spec=KLEINE_FAELLE)
 @example(spec=KLIENTEN_UND_FAELLE)
-def test_generated_arbeitsmappe_gives_every_report(tmp_path_factory: pytest.TempPathFactory,
-                                                   spec: ArbeitsmappeSpec) -> None:
+def test_generated_arbeitsmappe_gives_every_report(
+    tmp_path_factory: pytest.TempPathFactory, spec: ArbeitsmappeSpec
+) -> None:
     root = tmp_path_factory.mktemp("gen")
     folder = schreibe(spec, root / "mappe")
     ws = load_workspace(folder)
     kommunen = None if BEISPIELE or spec.kreisfrei else auswahl(spec)
-    result = run_batch(folder, root / "reports", kommunen, jobs=2, mit_kreis=True,
-                       progress=False)
+    result = run_batch(folder, root / "reports", kommunen, jobs=2, mit_kreis=True, progress=False)
     keys = report_keys(ws, kommunen, mit_kreis=True)
     assert [r.key for r in result.results] == keys
     assert not result.failed, [(r.key, r.grund) for r in result.failed]
@@ -125,11 +149,16 @@ def test_generated_arbeitsmappe_gives_every_report(tmp_path_factory: pytest.Temp
         assert keys == [KREIS_KEY]
 
 
-@settings(max_examples=BEISPIELE or 3, deadline=None, suppress_health_check=SLOW_OK,
-          derandomize=not BEISPIELE)
+@settings(
+    max_examples=BEISPIELE or 3,
+    deadline=None,
+    suppress_health_check=SLOW_OK,
+    derandomize=not BEISPIELE,
+)
 @given(spec=arbeitsmappen(max_gemeinden=40 if BEISPIELE else 6))
 def test_generated_arbeitsmappe_every_part_of_every_kommune(
-        tmp_path_factory: pytest.TempPathFactory, spec: ArbeitsmappeSpec) -> None:
+    tmp_path_factory: pytest.TempPathFactory, spec: ArbeitsmappeSpec
+) -> None:
     """The same parts as the batch, for EVERY Kommune, notebooks run in this process."""
     root = tmp_path_factory.mktemp("gen")
     folder = schreibe(spec, root / "mappe")
@@ -147,8 +176,7 @@ def test_generated_arbeitsmappe_every_part_of_every_kommune(
 
 
 # --------------------------------------------------------------------------- hand-over
-KREIS_GEMEINDEN = {"05899004": "Musterstadt", "05899016": "Probstadt",
-                   "05899040": "Vorlagenfeld"}
+KREIS_GEMEINDEN = {"05899004": "Musterstadt", "05899016": "Probstadt", "05899040": "Vorlagenfeld"}
 MIT_ANGEBOTEN = "05899004"
 TRAEGER = "Jugendhilfe Süd – Straßenarbeit"  # cp1252 has ü, ß and the en dash
 
@@ -160,12 +188,18 @@ def _vg250(mappe: Path) -> None:
     rows = []
     for r in sample.itertuples():
         ags = r.ags if r.ags in KREIS_GEMEINDEN else "05898" + r.ags[5:]  # neighbour Kreis
-        rows.append({"AGS": ags, "GEN": r.name, "BEZ": "Stadt", "GF": 4,
-                     "geometry": r.geometry})
+        rows.append({"AGS": ags, "GEN": r.name, "BEZ": "Stadt", "GF": 4, "geometry": r.geometry})
         if ags == MIT_ANGEBOTEN:  # a lake: a GF 2 record of the same Gemeinde
             c = r.geometry.representative_point()
-            rows.append({"AGS": ags, "GEN": r.name, "BEZ": "Stadt", "GF": 2,
-                         "geometry": shapely.box(c.x - 100, c.y - 100, c.x + 100, c.y + 100)})
+            rows.append(
+                {
+                    "AGS": ags,
+                    "GEN": r.name,
+                    "BEZ": "Stadt",
+                    "GF": 2,
+                    "geometry": shapely.box(c.x - 100, c.y - 100, c.x + 100, c.y + 100),
+                }
+            )
     frame = gpd.GeoDataFrame(rows, crs=sample.crs).to_crs("EPSG:25832")
     frame.to_file(mappe / "VG250_GEM.shp", engine="pyogrio")
 
@@ -183,11 +217,21 @@ def _zielgruppe_xlsx(mappe: Path) -> dict[str, int]:
     for r in rows:
         if r[i["ags"]] not in KREIS_GEMEINDEN:
             continue
-        sheet.append([int(r[i["ags"]]), datetime.strptime(r[i["stichtag"]], "%d.%m.%Y"),
-                      r[i["status"]], int(r[i["alter"]]), r[i["geschlecht"]],
-                      int(r[i["anzahl"]])])
-        if (r[i["stichtag"]] == "31.12.2021" and r[i["status"]] != "sonstige"
-                and 18 <= int(r[i["alter"]]) <= 27):
+        sheet.append(
+            [
+                int(r[i["ags"]]),
+                datetime.strptime(r[i["stichtag"]], "%d.%m.%Y"),
+                r[i["status"]],
+                int(r[i["alter"]]),
+                r[i["geschlecht"]],
+                int(r[i["anzahl"]]),
+            ]
+        )
+        if (
+            r[i["stichtag"]] == "31.12.2021"
+            and r[i["status"]] != "sonstige"
+            and 18 <= int(r[i["alter"]]) <= 27
+        ):
             expected[r[i["ags"]]] += int(r[i["anzahl"]])
     wb.save(mappe / "zielgruppe.xlsx")
     return expected
@@ -215,19 +259,33 @@ def test_office_handover_vg250_xlsx_cp1252_without_cases(tmp_path: Path) -> None
     expected = _zielgruppe_xlsx(mappe)
     n_offers = _angebote_cp1252(mappe)
     assert TRAEGER.encode("cp1252") in (mappe / "angebote.csv").read_bytes()
-    (mappe / "annahmen.yaml").write_text('kreis:\n  name: Kreis Übergabe\n  ags: "05899"\n',
-                                         encoding="utf-8")
+    (mappe / "annahmen.yaml").write_text(
+        'kreis:\n  name: Kreis Übergabe\n  ags: "05899"\n', encoding="utf-8"
+    )
     out = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "thm_lib.cli", "batch", str(mappe),
-                           "--ausgabe", str(out), "--jobs", "2", "--ohne-fortschritt"],
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "thm_lib.cli",
+            "batch",
+            str(mappe),
+            "--ausgabe",
+            str(out),
+            "--jobs",
+            "2",
+            "--ohne-fortschritt",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Fertig: 4 von 4 Berichten erstellt." in proc.stdout
     kreis_dir = out / slug("Kreis Übergabe")
     assert kreis_dir.name == "kreis_uebergabe"
     assert_complete(kreis_dir, [KREIS_KEY, *KREIS_GEMEINDEN])
-    status = json.loads((intern_ordner(kreis_dir) / "status.json").read_text(
-        encoding="utf-8"))
+    status = json.loads((intern_ordner(kreis_dir) / "status.json").read_text(encoding="utf-8"))
     assert status[MIT_ANGEBOTEN]["kennzahlen"]["zielgruppe"] == expected[MIT_ANGEBOTEN]
     assert status[KREIS_KEY]["kennzahlen"]["zielgruppe"] == sum(expected.values())
     ws = load_workspace(mappe)
@@ -257,23 +315,30 @@ def test_failing_part_keeps_the_other_parts_and_logs_internal_errors(tmp_path: P
     out = tmp_path / "reports"
     nbs = ("zielgruppe", "stellen_und_foerderung")
     gut = _notebooks(tmp_path / "gut", {})
-    first = run_batch(mappe, out, ["05899044"], jobs=2, notebooks=nbs, progress=False,
-                      notebook_ordner=gut)
+    first = run_batch(
+        mappe, out, ["05899044"], jobs=2, notebooks=nbs, progress=False, notebook_ordner=gut
+    )
     assert not first.failed
     folder = first.kreis_dir / "05899044"
     before = (folder / "zielgruppe.html").read_bytes()
 
-    kaputt = _notebooks(tmp_path / "kaputt", {
-        "zielgruppe": "1 / 0",
-        "stellen_und_foerderung": "from thm_lib.errors import DataError, Problem\n"
-                                  "raise DataError([Problem('test.csv', 'absichtlich kaputt')])"})
-    second = run_batch(mappe, out, ["05899044"], jobs=2, notebooks=nbs, progress=False,
-                       notebook_ordner=kaputt)
+    kaputt = _notebooks(
+        tmp_path / "kaputt",
+        {
+            "zielgruppe": "1 / 0",
+            "stellen_und_foerderung": "from thm_lib.errors import DataError, Problem\n"
+            "raise DataError([Problem('test.csv', 'absichtlich kaputt')])",
+        },
+    )
+    second = run_batch(
+        mappe, out, ["05899044"], jobs=2, notebooks=nbs, progress=False, notebook_ordner=kaputt
+    )
     r = second.results[0]
     assert not r.ok
     assert r.teile["karte"].ok and r.teile["bericht"].ok and r.teile["kennzahlen"].ok
     assert r.teile["zielgruppe"].grund == (
-        "interner Fehler (Protokoll: intern/…/protokoll.log, Eintrag 05899044/zielgruppe)")
+        "interner Fehler (Protokoll: intern/…/protokoll.log, Eintrag 05899044/zielgruppe)"
+    )
     assert "test.csv: absichtlich kaputt" in r.teile["stellen_und_foerderung"].grund
     # the failed parts keep their last good files; the others are new
     assert (folder / "zielgruppe.html").read_bytes() == before
@@ -286,8 +351,9 @@ def test_failing_part_keeps_the_other_parts_and_logs_internal_errors(tmp_path: P
     assert "interner Fehler (Protokoll: intern/…/protokoll.log" in index
     assert index.count("Angezeigt: letzter guter Bericht vom") == 2
     assert 'href="05899044/karte.html"' in index
-    status = json.loads((intern_ordner(second.kreis_dir) / "status.json").read_text(
-        encoding="utf-8"))
+    status = json.loads(
+        (intern_ordner(second.kreis_dir) / "status.json").read_text(encoding="utf-8")
+    )
     teile = status["05899044"]["teile"]
     assert teile["zielgruppe"]["letzter_erfolg"] == first.results[0].zeitpunkt
     assert teile["karte"]["letzter_erfolg"] == r.zeitpunkt

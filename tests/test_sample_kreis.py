@@ -55,8 +55,12 @@ def raw_offer_ags(gemeinden: dict[str, dict]) -> dict[str, str]:
     plz_owner = {plz: ags for ags, props in gemeinden.items() for plz in props["plz"].split(",")}
     header, rows = read_rows(SAMPLE / "angebote.csv")
     out = {}
-    for aid, ags, plz in zip(column(header, rows, "angebot_id"), column(header, rows, "ags"),
-                             column(header, rows, "plz"), strict=True):
+    for aid, ags, plz in zip(
+        column(header, rows, "angebot_id"),
+        column(header, rows, "ags"),
+        column(header, rows, "plz"),
+        strict=True,
+    ):
         out[aid] = ags if ags else plz_owner[plz]
     return out
 
@@ -121,8 +125,9 @@ def test_offers_per_gemeinde(ws, gemeinden):
 
 
 def test_offers_lie_in_their_gemeinde(ws):
-    joined = ws.angebote.sjoin(ws.gebiete[["ags", "geometry"]], predicate="within",
-                               lsuffix="angebot", rsuffix="gebiet")
+    joined = ws.angebote.sjoin(
+        ws.gebiete[["ags", "geometry"]], predicate="within", lsuffix="angebot", rsuffix="gebiet"
+    )
     assert len(joined) == len(ws.angebote)
     assert (joined["ags_angebot"] == joined["ags_gebiet"]).all()
 
@@ -130,12 +135,15 @@ def test_offers_lie_in_their_gemeinde(ws):
 def test_offer_location_sources(ws):
     header, rows = read_rows(SAMPLE / "angebote.csv")
     lat, plz, ags = (column(header, rows, c) for c in ("lat", "plz", "ags"))
-    expected = Counter("koordinaten" if la else "plz" if p else "gemeinde"
-                       for la, p, _ in zip(lat, plz, ags, strict=True))
+    expected = Counter(
+        "koordinaten" if la else "plz" if p else "gemeinde"
+        for la, p, _ in zip(lat, plz, ags, strict=True)
+    )
     assert ws.angebote["standort_quelle"].value_counts().to_dict() == dict(expected)
     by_id = ws.angebote.set_index("angebot_id")
-    for aid, la, lo in zip(column(header, rows, "angebot_id"), lat,
-                           column(header, rows, "lon"), strict=True):
+    for aid, la, lo in zip(
+        column(header, rows, "angebot_id"), lat, column(header, rows, "lon"), strict=True
+    ):
         if la:
             assert by_id.at[aid, "lat"] == float(la.replace(",", "."))
             assert by_id.at[aid, "lon"] == float(lo.replace(",", "."))
@@ -143,9 +151,13 @@ def test_offer_location_sources(ws):
 
 def test_consented_cases_per_gemeinde(ws):
     header, rows = read_rows(SAMPLE / "faelle.csv")
-    expected = Counter(a for a, e in zip(column(header, rows, "ags"),
-                                         column(header, rows, "einwilligung"), strict=True)
-                       if e == "ja")
+    expected = Counter(
+        a
+        for a, e in zip(
+            column(header, rows, "ags"), column(header, rows, "einwilligung"), strict=True
+        )
+        if e == "ja"
+    )
     f = ws.faelle
     got = f[f["einwilligung"]].groupby("ags").size().to_dict()
     assert got == dict(expected)
@@ -185,8 +197,11 @@ def test_kommunen_completed_for_every_gemeinde(ws):
 def test_datenmodell_dtypes(ws):
     z, a, f = ws.zielgruppe, ws.angebote, ws.faelle
     assert str(z["anzahl"].dtype) == "Int64" and str(z["alter"].dtype) == "Int64"
-    for frame, cols in ((z, ("alter_von", "alter_bis")), (f, ("alter",)),
-                        (a, ("alter_min", "alter_max"))):
+    for frame, cols in (
+        (z, ("alter_von", "alter_bis")),
+        (f, ("alter",)),
+        (a, ("alter_min", "alter_max")),
+    ):
         for col in cols:
             assert frame[col].dtype == "int64", col
     for col in ("zugang_duldung", "zugang_gestattung", "aufsuchend"):
@@ -209,9 +224,13 @@ def test_for_kommune(ws):
     assert len(one.bedarfe) == n_bedarfe
     assert list(one.kommunen["ags"]) == [MUSTERSTADT]
     # offers standing in the Gemeinde or serving it as outreach
-    expected = {aid for aid, ags, area in zip(ws.angebote["angebot_id"], ws.angebote["ags"],
-                                              ws.angebote["einzugsgebiet"], strict=True)
-                if ags == MUSTERSTADT or MUSTERSTADT in area}
+    expected = {
+        aid
+        for aid, ags, area in zip(
+            ws.angebote["angebot_id"], ws.angebote["ags"], ws.angebote["einzugsgebiet"], strict=True
+        )
+        if ags == MUSTERSTADT or MUSTERSTADT in area
+    }
     assert set(one.angebote["angebot_id"]) == expected
     assert one.annahmen == ws.annahmen and one.stichtag == ws.stichtag
 
@@ -219,7 +238,8 @@ def test_for_kommune(ws):
 def test_for_kommune_partitions_the_kreis(ws):
     parts = [ws.for_kommune(a) for a in ws.gebiete["ags"]]
     assert sum(int(p.zielgruppe["anzahl"].sum()) for p in parts) == int(
-        ws.zielgruppe["anzahl"].sum())
+        ws.zielgruppe["anzahl"].sum()
+    )
     assert sum(len(p.faelle) for p in parts) == len(ws.faelle)
     assert sum(len(p.bedarfe) for p in parts) == len(ws.bedarfe)
 
@@ -244,8 +264,9 @@ def test_generator_is_byte_identical(tmp_path):
 def test_loading_twice_gives_equal_tables(ws):
     again = load_workspace(Path(SAMPLE))
     pd.testing.assert_frame_equal(again.zielgruppe, ws.zielgruppe)
-    pd.testing.assert_frame_equal(again.angebote.drop(columns="geometry"),
-                                  ws.angebote.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(
+        again.angebote.drop(columns="geometry"), ws.angebote.drop(columns="geometry")
+    )
     assert again.warnungen == ws.warnungen
 
 

@@ -31,20 +31,31 @@ KREIS = "05999"
 A1, A2 = "05999004", "05999008"
 
 
-def make_ws(zielgruppe: list[tuple], kommunen: list[dict] | None = None,
-            annahmen: dict | None = None, programm: dict | None = None) -> Workspace:
+def make_ws(
+    zielgruppe: list[tuple],
+    kommunen: list[dict] | None = None,
+    annahmen: dict | None = None,
+    programm: dict | None = None,
+) -> Workspace:
     """A Workspace from hand-made rows (ags, stichtag, status, alter_von, alter_bis, anzahl)."""
-    zg = pd.DataFrame(zielgruppe, columns=["ags", "stichtag", "status", "alter_von",
-                                           "alter_bis", "anzahl"])
+    zg = pd.DataFrame(
+        zielgruppe, columns=["ags", "stichtag", "status", "alter_von", "alter_bis", "anzahl"]
+    )
     zg["stichtag"] = pd.to_datetime(zg["stichtag"])
     zg["alter"] = zg["alter_von"].where(zg["alter_von"] == zg["alter_bis"]).astype("Int64")
     zg["geschlecht"] = "x"
     zg["anzahl"] = zg["anzahl"].astype("Int64")
     ags = sorted({r[0] for r in zielgruppe}) or [A1]
     gebiete = gpd.GeoDataFrame(
-        {"ags": ags, "name": [f"Gemeinde {a[-3:]}" for a in ags],
-         "einwohner": pd.array([1000] * len(ags), dtype="Int64"), "plz": [()] * len(ags)},
-        geometry=[box(i, 0, i + 1, 1) for i in range(len(ags))], crs=CRS_METRIC)
+        {
+            "ags": ags,
+            "name": [f"Gemeinde {a[-3:]}" for a in ags],
+            "einwohner": pd.array([1000] * len(ags), dtype="Int64"),
+            "plz": [()] * len(ags),
+        },
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(ags))],
+        crs=CRS_METRIC,
+    )
     kom = pd.DataFrame({"ags": ags})
     kom["geschaeftsfuehrende_stelle"] = False
     kom["haushaltssicherung"] = False
@@ -54,15 +65,28 @@ def make_ws(zielgruppe: list[tuple], kommunen: list[dict] | None = None,
         for key, value in row.items():
             if key != "ags":
                 kom.loc[kom["ags"] == row["ags"], key] = (
-                    pd.Timestamp(value) if key == "stichtag_erstantrag" else value)
+                    pd.Timestamp(value) if key == "stichtag_erstantrag" else value
+                )
     base = merge(default_annahmen(), {"kreis": {"name": "Testkreis"}})  # ags: from Gemeinden
-    angebote = gpd.GeoDataFrame({"angebot_id": pd.Series([], dtype=str),
-                                 "ags": pd.Series([], dtype=str),
-                                 "einzugsgebiet": pd.Series([], dtype=object)},
-                                geometry=[], crs=CRS_METRIC)
-    return Workspace(name="Testkreis", folder=Path("."), gebiete=gebiete, zielgruppe=zg,
-                     angebote=angebote, annahmen=merge(base, annahmen or {}),
-                     programm=programm or default_programm(), kommunen=kom)
+    angebote = gpd.GeoDataFrame(
+        {
+            "angebot_id": pd.Series([], dtype=str),
+            "ags": pd.Series([], dtype=str),
+            "einzugsgebiet": pd.Series([], dtype=object),
+        },
+        geometry=[],
+        crs=CRS_METRIC,
+    )
+    return Workspace(
+        name="Testkreis",
+        folder=Path("."),
+        gebiete=gebiete,
+        zielgruppe=zg,
+        angebote=angebote,
+        annahmen=merge(base, annahmen or {}),
+        programm=programm or default_programm(),
+        kommunen=kom,
+    )
 
 
 def geduldete(n: int, ags: str = A1, stichtag: str = "2019-12-31", alter: int = 20) -> tuple:
@@ -114,14 +138,20 @@ def test_faq_rule_boundaries_through_the_workspace(n, gs):
 
 def test_rule_is_named_in_words():
     assert faq_stellen(20, REGEL, True).begruendung == (
-        "Mindestanteil 0,5 Stelle (Geschäftsführende Stelle)")
+        "Mindestanteil 0,5 Stelle (Geschäftsführende Stelle)"
+    )
     assert faq_stellen(80, REGEL, True).begruendung == "volle Stelle ab 75 Personen"
     assert faq_stellen(850, REGEL, True).begruendung == "Schlüssel 1:100: 850 / 100"
 
 
 def test_gestattete_are_not_counted_by_the_faq_rule():
-    ws = make_ws([geduldete(60), (A1, "2019-12-31", "gestattung", 20, 20, 500),
-                  (A1, "2019-12-31", "sonstige", 20, 20, 300)])
+    ws = make_ws(
+        [
+            geduldete(60),
+            (A1, "2019-12-31", "gestattung", 20, 20, 500),
+            (A1, "2019-12-31", "sonstige", 20, 20, 300),
+        ]
+    )
     r = row(stellenbemessung(ws), A1)
     assert r["faq_personen"] == 60
     assert r["faq_stellen"] == pytest.approx(0.6)
@@ -131,8 +161,12 @@ def test_gestattete_are_not_counted_by_the_faq_rule():
 
 
 def test_ages_17_18_27_28():
-    rows = [geduldete(1000, alter=17), geduldete(7, alter=18), geduldete(5, alter=27),
-            geduldete(1000, alter=28)]
+    rows = [
+        geduldete(1000, alter=17),
+        geduldete(7, alter=18),
+        geduldete(5, alter=27),
+        geduldete(1000, alter=28),
+    ]
     r = row(stellenbemessung(make_ws(rows)), A1)
     assert r["faq_personen"] == 12
     assert r["fallzahl_personen"] == 12
@@ -151,7 +185,7 @@ def test_count_freezes_at_the_first_application():
     r = row(stellenbemessung(ws), A1)
     assert r["faq_personen"] == 165 and r["faq_stellen"] == pytest.approx(1.65)
     assert r["faq_stichtag"] == pd.Timestamp("2019-12-31") and r["faq_eingefroren"]
-    assert r["fallzahl_personen"] == 240          # current demand: latest Stichtag
+    assert r["fallzahl_personen"] == 240  # current demand: latest Stichtag
     assert r["stichtag"] == pd.Timestamp("2021-12-31")
     # only when the user asks, the later Stichtag counts
     later = row(stellenbemessung(ws, einfrieren=False), A1)
@@ -177,16 +211,29 @@ def test_unknown_erstantrag_uses_the_analysis_date_and_says_so():
     assert "Stichtag des Erstantrags unbekannt" in r["hinweis"]
 
 
-@pytest.mark.parametrize(("value", "step", "expected"), [
-    (0.74, 0.5, 0.5), (0.75, 0.5, 1.0), (1.24, 0.5, 1.0), (1.25, 0.5, 1.5),
-    (1.024, 0.05, 1.0), (0.725, 0.05, 0.75), (0.74, None, 0.74), (0.74, "keine", 0.74)])
+@pytest.mark.parametrize(
+    ("value", "step", "expected"),
+    [
+        (0.74, 0.5, 0.5),
+        (0.75, 0.5, 1.0),
+        (1.24, 0.5, 1.0),
+        (1.25, 0.5, 1.5),
+        (1.024, 0.05, 1.0),
+        (0.725, 0.05, 0.75),
+        (0.74, None, 0.74),
+        (0.74, "keine", 0.74),
+    ],
+)
 def test_rounding(value, step, expected):
     assert runde_stellen(value, step) == expected
 
 
 def test_rounding_is_configured_and_named():
-    ws = make_ws([geduldete(74)], [{"ags": A1, "geschaeftsfuehrende_stelle": True}],
-                 annahmen={"stellen": {"rundung": 0.5}})
+    ws = make_ws(
+        [geduldete(74)],
+        [{"ags": A1, "geschaeftsfuehrende_stelle": True}],
+        annahmen={"stellen": {"rundung": 0.5}},
+    )
     r = row(stellenbemessung(ws), A1)
     assert r["faq_stellen"] == 0.5 and r["faq_stellen_rechnerisch"] == pytest.approx(0.74)
     assert r["faq_begruendung"].endswith("gerundet auf 0,5")
@@ -194,9 +241,17 @@ def test_rounding_is_configured_and_named():
 
 def test_koeln_plausibility():
     koeln = "05315000"
-    ws = make_ws([geduldete(850, ags=koeln)], [{"ags": koeln, "geschaeftsfuehrende_stelle": True}],
-                 annahmen={"stellen": {"erreichungsquote": 400 / 850, "betreuungsschluessel": 100,
-                                       "steuerungsanteil": 0.25}})
+    ws = make_ws(
+        [geduldete(850, ags=koeln)],
+        [{"ags": koeln, "geschaeftsfuehrende_stelle": True}],
+        annahmen={
+            "stellen": {
+                "erreichungsquote": 400 / 850,
+                "betreuungsschluessel": 100,
+                "steuerungsanteil": 0.25,
+            }
+        },
+    )
     r = row(stellenbemessung(ws), koeln)
     assert r["faq_stellen"] == pytest.approx(8.5) and r["faq_regel"] == REGEL_SCHLUESSEL
     assert r["fallzahl_klienten"] == pytest.approx(400)
@@ -208,8 +263,10 @@ def test_koeln_plausibility():
 def test_koeln_reach_rate_applies_to_geduldete_not_gestattete():
     """KOKIP: about 850 Geduldete -> 4.0 case positions + 1.0 steering (issue 12, rule 2)."""
     koeln = "05315000"
-    ws = make_ws([geduldete(850, ags=koeln), (koeln, "2019-12-31", "gestattung", 20, 20, 300)],
-                 [{"ags": koeln, "geschaeftsfuehrende_stelle": True}])
+    ws = make_ws(
+        [geduldete(850, ags=koeln), (koeln, "2019-12-31", "gestattung", 20, 20, 300)],
+        [{"ags": koeln, "geschaeftsfuehrende_stelle": True}],
+    )
     r = row(stellenbemessung(ws), koeln)
     # default reach rate 0.47 (400 cases / 850 Geduldete, rounded), caseload 1:100, steering
     # 0.25 per case position (1.0 per 4.0). By hand: 850 × 0.47 = 399.5 clients;
@@ -221,8 +278,10 @@ def test_koeln_reach_rate_applies_to_geduldete_not_gestattete():
     assert r["fallzahl_steuerung"] == pytest.approx(0.99875)
     assert r["fallzahl_stellen"] == pytest.approx(4.99375)
     assert round(r["fallzahl_fallstellen"], 1) == 4.0 and round(r["fallzahl_steuerung"], 1) == 1.0
-    assert "Personen (Duldung) × Erreichungsquote" in stellen_vergleich(
-        stellenbemessung(ws), koeln).loc[1, "grundlage"]
+    assert (
+        "Personen (Duldung) × Erreichungsquote"
+        in stellen_vergleich(stellenbemessung(ws), koeln).loc[1, "grundlage"]
+    )
 
 
 def test_reach_rate_basis_is_configurable_and_checked():
@@ -236,20 +295,28 @@ def test_reach_rate_basis_is_configurable_and_checked():
 
 
 def test_workload_model_hand_computed():
-    ws = make_ws([geduldete(850)], annahmen={"stellen": {
-        "erreichungsquote": 400 / 850, "stunden_je_fall": 40,
-        "netto_jahresarbeitsstunden": 1600, "steuerungsanteil": 0.25}})
+    ws = make_ws(
+        [geduldete(850)],
+        annahmen={
+            "stellen": {
+                "erreichungsquote": 400 / 850,
+                "stunden_je_fall": 40,
+                "netto_jahresarbeitsstunden": 1600,
+                "steuerungsanteil": 0.25,
+            }
+        },
+    )
     r = row(stellenbemessung(ws), A1)
     assert r["arbeitszeit_faelle"] == pytest.approx(400)
-    assert r["arbeitszeit_fallstellen"] == pytest.approx(10.0)    # 400 * 40 / 1600
-    assert r["arbeitszeit_stellen"] == pytest.approx(12.5)        # + 0.25 * 10
+    assert r["arbeitszeit_fallstellen"] == pytest.approx(10.0)  # 400 * 40 / 1600
+    assert r["arbeitszeit_stellen"] == pytest.approx(12.5)  # + 0.25 * 10
 
 
 def test_workload_defaults_agree_with_caseload_and_take_case_counts():
     ws = make_ws([geduldete(850)])
     t = stellenbemessung(ws)
     r = row(t, A1)
-    assert r["stunden_je_fall"] == 16                           # 1600 h / 1:100
+    assert r["stunden_je_fall"] == 16  # 1600 h / 1:100
     assert r["arbeitszeit_stellen"] == pytest.approx(r["fallzahl_stellen"])
     r2 = row(stellenbemessung(ws, faelle={A1: 120}), A1)
     assert r2["arbeitszeit_faelle"] == 120
@@ -268,16 +335,23 @@ def test_kreis_row_applies_the_rule_once_to_the_sum():
     assert kreis["faq_personen"] == 60 and kreis["faq_stellen"] == pytest.approx(0.6)
     assert kreis["name"] == "Testkreis"
     assert kreis["fallzahl_stellen"] == pytest.approx(
-        row(t, A1)["fallzahl_stellen"] + row(t, A2)["fallzahl_stellen"])
+        row(t, A1)["fallzahl_stellen"] + row(t, A2)["fallzahl_stellen"]
+    )
 
 
 def test_kreis_count_leaves_out_gemeinden_that_apply_themselves():
     """DESIGN.md "Applicants": nobody is counted for two applicants (issue 12, rule 3)."""
     a3 = "05999012"
-    rows = [geduldete(120, ags=A1), geduldete(40, ags=A2), geduldete(50, ags=a3),
-            (A2, "2019-12-31", "gestattung", 20, 20, 10)]
-    kom = [{"ags": A1, "geschaeftsfuehrende_stelle": True, "stellen_bestand": 1.0},
-           {"ags": A2, "stellen_bestand": 0.25}]
+    rows = [
+        geduldete(120, ags=A1),
+        geduldete(40, ags=A2),
+        geduldete(50, ags=a3),
+        (A2, "2019-12-31", "gestattung", 20, 20, 10),
+    ]
+    kom = [
+        {"ags": A1, "geschaeftsfuehrende_stelle": True, "stellen_bestand": 1.0},
+        {"ags": A2, "stellen_bestand": 0.25},
+    ]
     t = stellenbemessung(make_ws(rows, kom))
     a1, kreis = row(t, A1), row(t, KREIS)
     assert a1["eigener_antrag"] and not row(t, A2)["eigener_antrag"]
@@ -299,16 +373,18 @@ def test_kreis_count_leaves_out_gemeinden_that_apply_themselves():
 
 def test_kreisfreie_stadt_is_one_applicant():
     koeln = "05315000"
-    ws = make_ws([geduldete(850, ags=koeln)],
-                 annahmen={"kreis": {"haushaltssicherung": True, "stellen_bestand": 5.0}})
+    ws = make_ws(
+        [geduldete(850, ags=koeln)],
+        annahmen={"kreis": {"haushaltssicherung": True, "stellen_bestand": 5.0}},
+    )
     t = stellenbemessung(ws)
     # one row: the city; no Kreis row that counts the same 850 persons again
     assert list(t["ebene"]) == ["gemeinde"] and list(t["ags"]) == [koeln]
     r = row(t, koeln)
     # settings not in kommunen come from annahmen.kreis (default: GS yes)
     assert r["eigener_antrag"] and r["antragsberechtigt"] and r["haushaltssicherung"]
-    assert r["faq_stellen"] == pytest.approx(8.5)                  # 850 / 100
-    assert r["differenz_faq"] == pytest.approx(3.5)                # 8.5 - 5.0
+    assert r["faq_stellen"] == pytest.approx(8.5)  # 850 / 100
+    assert r["differenz_faq"] == pytest.approx(3.5)  # 8.5 - 5.0
 
 
 def test_difference_to_funded_positions():
@@ -340,8 +416,11 @@ def test_placeholders_are_left_out_and_reported():
 
 
 def test_vergleich_shows_three_models_side_by_side():
-    ws = make_ws([geduldete(850)], [{"ags": A1, "stellen_bestand": 3.0}],
-                 annahmen={"stellen": {"erreichungsquote": 400 / 850}})
+    ws = make_ws(
+        [geduldete(850)],
+        [{"ags": A1, "stellen_bestand": 3.0}],
+        annahmen={"stellen": {"erreichungsquote": 400 / 850}},
+    )
     v = stellen_vergleich(stellenbemessung(ws), A1)
     assert len(v) == 3
     assert list(v["stellen"].round(6)) == [8.5, 5.0, 5.0]
@@ -352,9 +431,10 @@ def test_vergleich_shows_three_models_side_by_side():
 
 
 def test_invalid_stellen_assumptions_name_the_field():
-    ws = make_ws([geduldete(10)], annahmen={"stellen": {"erreichungsquote": 1.5,
-                                                          "betreuungsschluessel": 0,
-                                                          "rundung": 0.1}})
+    ws = make_ws(
+        [geduldete(10)],
+        annahmen={"stellen": {"erreichungsquote": 1.5, "betreuungsschluessel": 0, "rundung": 0.1}},
+    )
     with pytest.raises(DataError) as info:
         stellenbemessung(ws)
     text = str(info.value)
@@ -371,13 +451,17 @@ def test_inputs_are_not_modified():
 
 
 @settings(max_examples=80, deadline=None)
-@given(a=st.integers(0, 3000), b=st.integers(0, 3000), gs=st.booleans(),
-       rundung=st.sampled_from([None, 0.05, 0.5]))
+@given(
+    a=st.integers(0, 3000),
+    b=st.integers(0, 3000),
+    gs=st.booleans(),
+    rundung=st.sampled_from([None, 0.05, 0.5]),
+)
 def test_faq_rule_properties(a, b, gs, rundung):
     lo, hi = sorted((a, b))
     r_lo, r_hi = (faq_stellen(n, REGEL, gs, rundung) for n in (lo, hi))
-    assert r_lo.stellen <= r_hi.stellen                       # monotone
-    assert r_hi.stellen >= runde_stellen(hi / 100, rundung)   # never below the key
+    assert r_lo.stellen <= r_hi.stellen  # monotone
+    assert r_hi.stellen >= runde_stellen(hi / 100, rundung)  # never below the key
     if gs:
         assert r_lo.stellen >= 0.5
     if lo >= 75:
@@ -391,17 +475,20 @@ def test_workspace_for_one_kommune_has_no_kreis_row():
 
 
 @settings(max_examples=40, deadline=None)
-@given(counts=st.lists(st.integers(0, 400), min_size=1, max_size=6),
-       gs=st.lists(st.booleans(), min_size=6, max_size=6))
+@given(
+    counts=st.lists(st.integers(0, 400), min_size=1, max_size=6),
+    gs=st.lists(st.booleans(), min_size=6, max_size=6),
+)
 def test_every_person_counted_for_exactly_one_applicant(counts, gs):
     """Property of DESIGN.md "Applicants": the applicants' counts add up to the Kreis total."""
     ags = [f"05999{4 * (i + 1):03d}" for i in range(len(counts))]
     rows = [geduldete(n, ags=a) for n, a in zip(counts, ags, strict=True)]
     kom = [{"ags": a, "geschaeftsfuehrende_stelle": g} for a, g in zip(ags, gs, strict=False)]
     t = stellenbemessung(make_ws(rows, kom))
-    applicants = t[t["eigener_antrag"]]          # self-applying Gemeinden and the Kreis row
+    applicants = t[t["eigener_antrag"]]  # self-applying Gemeinden and the Kreis row
     assert applicants["faq_personen"].sum() == pytest.approx(sum(counts))
     assert applicants["fallzahl_personen"].sum() == pytest.approx(sum(counts))
     kreis = row(t, KREIS)
     assert kreis["faq_personen"] == pytest.approx(
-        sum(n for n, g in zip(counts, gs, strict=False) if not g))
+        sum(n for n, g in zip(counts, gs, strict=False) if not g)
+    )

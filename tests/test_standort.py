@@ -43,11 +43,7 @@ def brute_lscp(a: np.ndarray, u: np.ndarray) -> int:
 # --------------------------------------------------------------------------- hand-made
 def test_mclp_hand_made_optimum() -> None:
     # need 5, 4, 3, 6, 5 in G0..G4; c0 reaches G0-G2, c1 G0, G1, G4, c2 G2, G3.
-    a = np.array([[1, 1, 0],
-                  [1, 1, 0],
-                  [1, 0, 1],
-                  [0, 0, 1],
-                  [0, 1, 0]], dtype=bool)
+    a = np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [0, 0, 1], [0, 1, 0]], dtype=bool)
     u = np.array([5.0, 4.0, 3.0, 6.0, 5.0])
     # enumeration: {0,1}=17, {0,2}=18, {1,2}=23 → optimum {1,2} with 23
     sol = standort.mclp(a, u, 2)
@@ -61,11 +57,9 @@ def test_mclp_hand_made_optimum() -> None:
 
 
 def test_lscp_hand_made_and_unreachable_need() -> None:
-    a = np.array([[1, 0, 0, 1],
-                  [1, 1, 0, 0],
-                  [0, 1, 1, 0],
-                  [0, 0, 1, 1],
-                  [0, 0, 0, 0]], dtype=bool)   # G4 reachable from no candidate
+    a = np.array(
+        [[1, 0, 0, 1], [1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 0]], dtype=bool
+    )  # G4 reachable from no candidate
     u = np.array([1.0, 2.0, 1.0, 3.0, 7.0])
     sol = standort.lscp(a, u)
     # a cycle of 4 points, each candidate covers 2 adjacent: 2 sites needed ({0,2} or {1,3})
@@ -100,8 +94,7 @@ def test_variants_recompute_2sfca_by_hand() -> None:
 
 
 # --------------------------------------------------------------------------- peer checks
-def _random_problem(seed: int, n_g: int, n_j: int, radius: float
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _random_problem(seed: int, n_g: int, n_j: int, radius: float) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     g = rng.uniform(0, 100, (n_g, 2))
     j = rng.uniform(0, 100, (n_j, 2))
@@ -119,7 +112,8 @@ def test_peer_spopt_direct_brute_force_and_project_agree(seed: int, p: int) -> N
     a = cost <= 22.0
     brute = brute_mclp(a, u, p)
     direct = MCLP.from_cost_matrix(cost, u, 22.0, p_facilities=p).solve(
-        pulp.PULP_CBC_CMD(msg=False, timeLimit=60))
+        pulp.PULP_CBC_CMD(msg=False, timeLimit=60)
+    )
     assert pulp.value(direct.problem.objective) == pytest.approx(brute)
     ours = standort.mclp(a, u, p, cost)
     assert ours.optimal
@@ -161,8 +155,9 @@ def test_one_model_for_p_1_to_5_matches_enumeration(seed: int, n_g: int, n_j: in
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), n_g=st.integers(1, 8), n_j=st.integers(1, 7),
-       p=st.integers(1, 3))
+@given(
+    seed=st.integers(0, 10_000), n_g=st.integers(1, 8), n_j=st.integers(1, 7), p=st.integers(1, 3)
+)
 def test_mclp_and_lscp_match_enumeration(seed: int, n_g: int, n_j: int, p: int) -> None:
     rng = np.random.default_rng(seed)
     a = rng.uniform(size=(n_g, n_j)) < 0.35
@@ -199,19 +194,30 @@ def test_proposed_offers_round_trip_through_arbeitsmappe(ws, tmp_path) -> None:
     web = plan.neue_angebote.to_crs(CRS_WEB)
     for (_, o), pt in zip(plan.neue_angebote.iterrows(), web.geometry, strict=True):
         rec = dict.fromkeys(header, "")
-        rec.update(angebot_id=o["angebot_id"], name=o["name"], traeger=o["traeger"],
-                   handlungsfeld=o["handlungsfeld"], foerderlinie=o["foerderlinie"],
-                   zugang_duldung="ja" if o["zugang_duldung"] else "nein",
-                   zugang_gestattung="ja" if o["zugang_gestattung"] else "nein",
-                   alter_min=str(o["alter_min"]), alter_max=str(o["alter_max"]),
-                   plaetze=str(int(o["plaetze"])), lat=_fmt(pt.y), lon=_fmt(pt.x),
-                   ags=o["ags"], aufsuchend="nein", beginn=o["beginn"].strftime("%d.%m.%Y"))
+        rec.update(
+            angebot_id=o["angebot_id"],
+            name=o["name"],
+            traeger=o["traeger"],
+            handlungsfeld=o["handlungsfeld"],
+            foerderlinie=o["foerderlinie"],
+            zugang_duldung="ja" if o["zugang_duldung"] else "nein",
+            zugang_gestattung="ja" if o["zugang_gestattung"] else "nein",
+            alter_min=str(o["alter_min"]),
+            alter_max=str(o["alter_max"]),
+            plaetze=str(int(o["plaetze"])),
+            lat=_fmt(pt.y),
+            lon=_fmt(pt.x),
+            ags=o["ags"],
+            aufsuchend="nein",
+            beginn=o["beginn"].strftime("%d.%m.%Y"),
+        )
         rows.append([rec[h] for h in header])
     write_rows(folder / "angebote.csv", header, rows)
     reloaded = coverage.analyse(io.load_workspace(folder), ["Sprache"]).gemeinden
     reloaded = reloaded.set_index("ags")
     assert reloaded["fehlende_plaetze"].to_numpy() == pytest.approx(
-        promised["fehlende_nachher"].reindex(reloaded.index).to_numpy(), abs=1e-6)
+        promised["fehlende_nachher"].reindex(reloaded.index).to_numpy(), abs=1e-6
+    )
     before = coverage.analyse(ws, ["Sprache"]).gemeinden.set_index("ags")
     closed = before["fehlende_plaetze"] - reloaded["fehlende_plaetze"]
     assert closed.sum() == pytest.approx(promised["geschlossen"].sum(), abs=1e-6)
@@ -223,12 +229,17 @@ def test_unmet_need_is_what_coverage_reports(ws) -> None:
     plan = standort.planen(ws, "Arbeit", p=1)
     seg = plan.vorher.segmente
     # open to every status and the whole target age: demand = the Gemeinde's missing places
-    expected = seg.groupby("ags")["fehlende_plaetze"].sum().reindex(plan.nachfrage.index,
-                                                                     fill_value=0.0)
+    expected = (
+        seg.groupby("ags")["fehlende_plaetze"].sum().reindex(plan.nachfrage.index, fill_value=0.0)
+    )
     assert plan.nachfrage.to_numpy() == pytest.approx(expected.to_numpy())
     only = standort.planen(ws, "Arbeit", p=1, zugang="duldung", vorher=plan.vorher)
-    dul = seg[seg["status"] == "duldung"].groupby("ags")["fehlende_plaetze"].sum().reindex(
-        only.nachfrage.index, fill_value=0.0)
+    dul = (
+        seg[seg["status"] == "duldung"]
+        .groupby("ags")["fehlende_plaetze"]
+        .sum()
+        .reindex(only.nachfrage.index, fill_value=0.0)
+    )
     assert only.nachfrage.to_numpy() == pytest.approx(dul.to_numpy())
     assert bool(only.neue_angebote["zugang_duldung"].all())
     assert not bool(only.neue_angebote["zugang_gestattung"].any())
@@ -238,12 +249,17 @@ def test_published_tables_hide_gesperrte_gemeinden(ws) -> None:
     plan = standort.planen(ws, "Sprache", modell="lscp", zugang="duldung")
     gesperrt = views.versorgung_gesperrt(ws, plan.vorher)
     hidden = set(plan.vorher.gemeinden.loc[gesperrt, "name"])
-    covered_hidden = hidden & set(plan.gemeinden.set_index("ags").loc[
-        plan.zuordnung["ags"], "name"])
+    covered_hidden = hidden & set(
+        plan.gemeinden.set_index("ags").loc[plan.zuordnung["ags"], "name"]
+    )
     assert covered_hidden, "sample should have a hidden Gemeinde among the covered ones"
     text = standort.erklaerung(ws, plan)
-    tabs = [standort.standort_tabelle(ws, plan), standort.wirkung_tabelle(ws, plan),
-            standort.segment_tabelle(ws, plan)]
+    tabs = [
+        standort.standort_tabelle(ws, plan),
+        standort.wirkung_tabelle(ws, plan),
+        standort.segment_tabelle(ws, plan),
+    ]
+
     # offer names (public inventory, e.g. "Coaching Neudorf am Muster 47") may name a
     # Gemeinde; what must not appear is the hidden Gemeinde as a row or a figure's place
     # likewise a proposed site is named by its place ("Standort in Vorlagenfeld"): a place,
@@ -252,7 +268,8 @@ def test_published_tables_hide_gesperrte_gemeinden(ws) -> None:
         for offer in sorted(ws.angebote["name"], key=len, reverse=True):
             s = s.replace(offer, "")
         chosen = plan.kandidaten.set_index("kandidat_id").loc[
-            plan.zuordnung["kandidat_id"].unique()]
+            plan.zuordnung["kandidat_id"].unique()
+        ]
         for site in chosen["name"]:
             s = s.replace(str(site), "")
         return s
@@ -299,8 +316,11 @@ def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
     from thm_lib.notebook import read_glue
 
     out = tmp_path / "kreis.ipynb"
-    execute("bedarfs_und_angebotsanalyse", out, {"arbeitsmappe": str(SAMPLE), "ags": "",
-                                                 "handlungsfeld": "Arbeit", "p": 3})
+    execute(
+        "bedarfs_und_angebotsanalyse",
+        out,
+        {"arbeitsmappe": str(SAMPLE), "ags": "", "handlungsfeld": "Arbeit", "p": 3},
+    )
     glue = read_glue(out)
     plan = standort.planen(ws, "Arbeit", p=3)
     assert glue == {**glue, **standort_anzeige.glue_werte(ws, plan)}
@@ -316,13 +336,15 @@ def test_segment_table_hides_small_demand_with_a_second_cell(ws) -> None:
         seg = plan.vorher.segmente
         seg = seg[seg["status"] == "duldung"].merge(plan.zuordnung, on="ags")
         shown = set(plan.gemeinden["ags"]) - set(
-            plan.vorher.gemeinden.loc[views.versorgung_gesperrt(ws, plan.vorher), "ags"])
+            plan.vorher.gemeinden.loc[views.versorgung_gesperrt(ws, plan.vorher), "ags"]
+        )
         seg = seg[seg["ags"].isin(shown)]
         bedarf = seg.groupby(["standort", "altersgruppe"])["bedarf"].sum()
         for (site, _, band), row in tab.iterrows():
             small = 1 <= round(float(bedarf.get((site, band), 0.0))) < views.schwelle(ws)
             if small:
                 assert row["geschlossene Plätze"] == views.zeichen_geheim(ws)
-        per_site = tab["geschlossene Plätze"].eq(views.zeichen_geheim(ws)).groupby(
-            level="Standort").sum()
+        per_site = (
+            tab["geschlossene Plätze"].eq(views.zeichen_geheim(ws)).groupby(level="Standort").sum()
+        )
         assert not (per_site == 1).any()

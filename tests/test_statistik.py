@@ -46,8 +46,10 @@ def mappe(tmp_path: Path) -> Path:
 
 
 def _cells(frame: pd.DataFrame) -> dict[tuple[str, str, str, str, str], str]:
-    return {(r.ags, r.stichtag, r.status, r.altersgruppe, r.geschlecht): r.anzahl
-            for r in frame.itertuples()}
+    return {
+        (r.ags, r.stichtag, r.status, r.altersgruppe, r.geschlecht): r.anzahl
+        for r in frame.itertuples()
+    }
 
 
 def _known_sum(frame: pd.DataFrame, **where: str) -> int:
@@ -63,7 +65,7 @@ def test_flat_gemeinde_table_gives_the_hand_computed_rows(mappe: Path) -> None:
     t = "31.12.2023"
     assert _cells(result.zielgruppe) == {
         ("05899004", t, "duldung", "18-24", "m"): "9",
-        ("05899004", t, "duldung", "18-24", "w"): "0",      # '-' = nichts vorhanden
+        ("05899004", t, "duldung", "18-24", "w"): "0",  # '-' = nichts vorhanden
         ("05899004", t, "duldung", "25-29", "m"): "x",
         ("05899004", t, "duldung", "25-29", "w"): "/",
         ("05899004", t, "gestattung", "18-24", "m"): "12",
@@ -78,7 +80,7 @@ def test_flat_gemeinde_table_gives_the_hand_computed_rows(mappe: Path) -> None:
         ("05899016", t, "gestattung", "18-24", "m"): "g",
         ("05899016", t, "gestattung", "18-24", "w"): "u",
         ("05899016", t, "gestattung", "25-29", "m"): "3",
-        ("05899016", t, "gestattung", "25-29", "w"): "0",   # a real 0 stays 0
+        ("05899016", t, "gestattung", "25-29", "w"): "0",  # a real 0 stays 0
     }
 
 
@@ -119,7 +121,9 @@ def test_flat_zip_reads_like_the_csv(mappe: Path, tmp_path: Path) -> None:
 def test_user_mapping_in_the_arbeitsmappe_comes_first(mappe: Path) -> None:
     (mappe / "statistik_zuordnung.yaml").write_text(
         "status:\n  - muster: 'ungeklärt'\n    code: sonstige\n"
-        "    erklaerung: 'laut Ausländerbehörde ohne Duldung'\n", encoding="utf-8")
+        "    erklaerung: 'laut Ausländerbehörde ohne Duldung'\n",
+        encoding="utf-8",
+    )
     b = importiere_statistik(FLAT, mappe).bericht
     assert b.status_summen == {"duldung": 15, "gestattung": 22, "sonstige": 25}
     assert not any("ungeklärt" in g for g in b.ausgelassen)
@@ -133,8 +137,12 @@ def test_regional_kreis_table_is_split_by_population_share(mappe: Path) -> None:
     # Duldung, männlich, 18 bis unter 25, 31.12.2023: 101 persons in the Kreis.
     # 101 * Einwohner / 237600 = 41.83, 10.33, 7.57, 13.26, 5.36, 4.21, 3.53, 2.85, 3.15,
     # 4.76, 2.21, 1.96; floors add to 95, the six largest remainders get +1.
-    cell = z[(z["stichtag"] == "31.12.2023") & (z["status"] == "duldung")
-             & (z["altersgruppe"] == "18-24") & (z["geschlecht"] == "m")]
+    cell = z[
+        (z["stichtag"] == "31.12.2023")
+        & (z["status"] == "duldung")
+        & (z["altersgruppe"] == "18-24")
+        & (z["geschlecht"] == "m")
+    ]
     assert cell["anzahl"].astype(int).tolist() == [42, 10, 8, 13, 5, 4, 4, 3, 3, 5, 2, 2]
     assert sum(EINWOHNER) == 237600
     # Per Stichtag and status the Gemeinden add up to the Kreis value of the source.
@@ -144,11 +152,19 @@ def test_regional_kreis_table_is_split_by_population_share(mappe: Path) -> None:
     assert _known_sum(z, stichtag="31.12.2023", status="sonstige") == 1500 + 1280
     assert _known_sum(z, stichtag="31.12.2022", status="duldung") == 95
     # Unknown Kreis values stay unknown in every Gemeinde; '-' is 0 in every Gemeinde.
-    x = z[(z["stichtag"] == "31.12.2023") & (z["status"] == "duldung")
-          & (z["altersgruppe"] == "30-120") & (z["geschlecht"] == "w")]
+    x = z[
+        (z["stichtag"] == "31.12.2023")
+        & (z["status"] == "duldung")
+        & (z["altersgruppe"] == "30-120")
+        & (z["geschlecht"] == "w")
+    ]
     assert x["anzahl"].tolist() == ["x"] * 12
-    zero = z[(z["stichtag"] == "31.12.2023") & (z["status"] == "duldung")
-             & (z["altersgruppe"] == "25-29") & (z["geschlecht"] == "w")]
+    zero = z[
+        (z["stichtag"] == "31.12.2023")
+        & (z["status"] == "duldung")
+        & (z["altersgruppe"] == "25-29")
+        & (z["geschlecht"] == "w")
+    ]
     assert zero["anzahl"].tolist() == ["0"] * 12
     assert len(z) == (4 * 6 + 6) * 12
 
@@ -186,8 +202,9 @@ def test_regional_report_says_estimated_and_how(mappe: Path) -> None:
     assert "Einwohnern" in b.schaetzung and "größten Reste" in b.schaetzung
     assert b.status_summen == {"duldung": 535, "gestattung": 980, "sonstige": 3300}
     assert b.nichts_als_null == 1 and dict(b.unbekannt) == {".": 1, "x": 1, "/": 1}
-    abgelehnt = next(n for g, n in b.ausgelassen.items() if g.startswith("'Schutzsuchende mit "
-                                                                         "abgelehntem"))
+    abgelehnt = next(
+        n for g, n in b.ausgelassen.items() if g.startswith("'Schutzsuchende mit abgelehntem")
+    )
     # 8 rows carry the abgelehnt column: NRW, Kreis total, 4 ages, Bochum, 2022.
     assert abgelehnt == [8, 100000 + 730 + 200 + 130 + 100 + 300 + 600 + 180]
 
@@ -225,13 +242,16 @@ def test_regional_gemeinde_table_with_stichtag_in_the_header(mappe: Path) -> Non
 def test_abgelehnt_is_never_counted_as_duldung(mappe: Path) -> None:
     """FACTS.md: Duldung is a subset of 'abgelehnt'; only explicit Duldung categories count."""
     zuordnung = lade_zuordnung(mappe)
-    rule = statistik._match(zuordnung.status, statistik.normalise_label(
-        "Schutzsuchende mit abgelehntem Schutzstatus"))
+    rule = statistik._match(
+        zuordnung.status, statistik.normalise_label("Schutzsuchende mit abgelehntem Schutzstatus")
+    )
     assert rule is not None and rule[0].code is None
-    for label, code in (("darunter: mit Duldung", "duldung"),
-                        ("Ausreisepflichtige ohne Duldung", "sonstige"),
-                        ("Schutzsuchende mit offenem Schutzstatus", "gestattung"),
-                        ("Schutzsuchende mit anerkanntem Schutzstatus", "sonstige")):
+    for label, code in (
+        ("darunter: mit Duldung", "duldung"),
+        ("Ausreisepflichtige ohne Duldung", "sonstige"),
+        ("Schutzsuchende mit offenem Schutzstatus", "gestattung"),
+        ("Schutzsuchende mit anerkanntem Schutzstatus", "sonstige"),
+    ):
         hit = statistik._match(zuordnung.status, statistik.normalise_label(label))
         assert hit is not None and hit[0].code == code, label
     z = importiere_statistik(REGIO, mappe).zielgruppe
@@ -239,26 +259,47 @@ def test_abgelehnt_is_never_counted_as_duldung(mappe: Path) -> None:
 
 
 # --------------------------------------------------------------------------- symbols, errors
-def _flat(value: str, *, status: str = "Schutzsuchende mit offenem Schutzstatus",
-          age: str = "18 bis unter 25 Jahre", extra: str = "") -> bytes:
-    head = ("statistics_code;time;1_variable_code;1_variable_attribute_code;"
-            "1_variable_attribute_label;2_variable_code;2_variable_attribute_code;"
-            "2_variable_attribute_label;3_variable_code;3_variable_attribute_code;"
-            "3_variable_attribute_label;value;value_unit;value_q\n")
-    row = (f"12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S1;{status};ALTX20;A1;{age};"
-           f"{value};Anzahl;\n")
+def _flat(
+    value: str,
+    *,
+    status: str = "Schutzsuchende mit offenem Schutzstatus",
+    age: str = "18 bis unter 25 Jahre",
+    extra: str = "",
+) -> bytes:
+    head = (
+        "statistics_code;time;1_variable_code;1_variable_attribute_code;"
+        "1_variable_attribute_label;2_variable_code;2_variable_attribute_code;"
+        "2_variable_attribute_label;3_variable_code;3_variable_attribute_code;"
+        "3_variable_attribute_label;value;value_unit;value_q\n"
+    )
+    row = (
+        f"12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S1;{status};ALTX20;A1;{age};"
+        f"{value};Anzahl;\n"
+    )
     return (head + row + extra).encode("utf-8")
 
 
-@pytest.mark.parametrize(("symbol", "written", "zero", "unknown"), [
-    ("-", "0", 1, {}), ("\u2013", "0", 1, {}), (".", ".", 0, {".": 1}),
-    ("...", "...", 0, {"...": 1}),
-    ("…", "...", 0, {"...": 1}), ("x", "x", 0, {"x": 1}), ("/", "/", 0, {"/": 1}),
-    ("g", "g", 0, {"g": 1}), ("u", "u", 0, {"u": 1}), ("k", "k", 0, {"k": 1}),
-    ("t", "t", 0, {"t": 1}), ("0", "0", 0, {}), ("1.234", "1234", 0, {}),
-])
-def test_every_destatis_symbol(symbol: str, written: str, zero: int,
-                               unknown: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    ("symbol", "written", "zero", "unknown"),
+    [
+        ("-", "0", 1, {}),
+        ("\u2013", "0", 1, {}),
+        (".", ".", 0, {".": 1}),
+        ("...", "...", 0, {"...": 1}),
+        ("…", "...", 0, {"...": 1}),
+        ("x", "x", 0, {"x": 1}),
+        ("/", "/", 0, {"/": 1}),
+        ("g", "g", 0, {"g": 1}),
+        ("u", "u", 0, {"u": 1}),
+        ("k", "k", 0, {"k": 1}),
+        ("t", "t", 0, {"t": 1}),
+        ("0", "0", 0, {}),
+        ("1.234", "1234", 0, {}),
+    ],
+)
+def test_every_destatis_symbol(
+    symbol: str, written: str, zero: int, unknown: dict[str, int]
+) -> None:
     gebiete = pd.DataFrame({"ags": ["05899004"], "name": ["Musterstadt"], "einwohner": [1]})
     roh = statistik.parse_statistik(_flat(symbol), "t_flat.csv")
     result = statistik.zielgruppe_aus_statistik(roh, lade_zuordnung(), gebiete)
@@ -269,11 +310,14 @@ def test_every_destatis_symbol(symbol: str, written: str, zero: int,
 
 def test_a_partly_unknown_sum_keeps_both_the_known_part_and_the_symbol(mappe: Path) -> None:
     """'anerkannt' and 'ohne Duldung' both map to sonstige; one part is unknown."""
-    extra = ("12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S9;ausreisepflichtig ohne "
-             "Duldung;ALTX20;A1;18 bis unter 25 Jahre;.;Anzahl;\n")
+    extra = (
+        "12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S9;ausreisepflichtig ohne "
+        "Duldung;ALTX20;A1;18 bis unter 25 Jahre;.;Anzahl;\n"
+    )
     gebiete = pd.DataFrame({"ags": ["05899004"], "name": ["M"], "einwohner": [1]})
     roh = statistik.parse_statistik(
-        _flat("5", status="Schutzsuchende mit anerkanntem Schutzstatus", extra=extra), "t.csv")
+        _flat("5", status="Schutzsuchende mit anerkanntem Schutzstatus", extra=extra), "t.csv"
+    )
     result = statistik.zielgruppe_aus_statistik(roh, lade_zuordnung(), gebiete)
     assert result.zielgruppe["anzahl"].tolist() == ["5", "."]
     assert set(result.zielgruppe["status"]) == {"sonstige"}
@@ -301,8 +345,10 @@ def test_a_table_without_status_is_refused() -> None:
 
 
 def test_overlapping_age_bands_are_refused() -> None:
-    extra = ("12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S1;Schutzsuchende mit "
-             "offenem Schutzstatus;ALTX20;A2;20 bis unter 30 Jahre;3;Anzahl;\n")
+    extra = (
+        "12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S1;Schutzsuchende mit "
+        "offenem Schutzstatus;ALTX20;A2;20 bis unter 30 Jahre;3;Anzahl;\n"
+    )
     gebiete = pd.DataFrame({"ags": ["05899004"], "name": ["M"], "einwohner": [1]})
     roh = statistik.parse_statistik(_flat("5", extra=extra), "t_flat.csv")
     with pytest.raises(DataError, match="Altersgruppen überschneiden sich: 18-24 und 20-29"):
@@ -310,23 +356,29 @@ def test_overlapping_age_bands_are_refused() -> None:
 
 
 def test_an_overlapping_band_can_be_left_out_by_the_mapping(mappe: Path) -> None:
-    extra = ("12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S1;Schutzsuchende mit "
-             "offenem Schutzstatus;ALTX20;A2;20 bis unter 30 Jahre;3;Anzahl;\n")
+    extra = (
+        "12531;31.12.2023;GEMEIN;05899004;Musterstadt;SCHST;S1;Schutzsuchende mit "
+        "offenem Schutzstatus;ALTX20;A2;20 bis unter 30 Jahre;3;Anzahl;\n"
+    )
     (mappe / "statistik_zuordnung.yaml").write_text(
         "alter:\n  - muster: '^20 bis unter 30'\n    code: null\n"
-        "    erklaerung: 'überschneidet sich mit 18 bis unter 25'\n", encoding="utf-8")
+        "    erklaerung: 'überschneidet sich mit 18 bis unter 25'\n",
+        encoding="utf-8",
+    )
     gebiete = pd.DataFrame({"ags": ["05899004"], "name": ["M"], "einwohner": [1]})
     roh = statistik.parse_statistik(_flat("5", extra=extra), "t_flat.csv")
     result = statistik.zielgruppe_aus_statistik(roh, lade_zuordnung(mappe), gebiete)
     assert result.zielgruppe["altersgruppe"].tolist() == ["18-24"]
     assert result.zielgruppe["anzahl"].tolist() == ["5"]
-    assert [tuple(n) for g, n in result.bericht.ausgelassen.items()
-            if "überschneidet" in g] == [(1, 3)]
+    assert [tuple(n) for g, n in result.bericht.ausgelassen.items() if "überschneidet" in g] == [
+        (1, 3)
+    ]
 
 
 def test_kreis_table_needs_population_figures() -> None:
-    gebiete = pd.DataFrame({"ags": ["05899004", "05899008"], "name": ["A", "B"],
-                            "einwohner": [100, None]})
+    gebiete = pd.DataFrame(
+        {"ags": ["05899004", "05899008"], "name": ["A", "B"], "einwohner": [100, None]}
+    )
     roh = statistik.parse_statistik(REGIO.read_bytes(), REGIO.name)
     with pytest.raises(DataError, match=r"fehlen Einwohnerzahlen in 'gebiete' \(B\)"):
         statistik.zielgruppe_aus_statistik(roh, lade_zuordnung(), gebiete)
@@ -335,7 +387,9 @@ def test_kreis_table_needs_population_figures() -> None:
 def test_bad_mapping_file_names_file_and_key(mappe: Path) -> None:
     (mappe / "statistik_zuordnung.yaml").write_text(
         "status:\n  - muster: '(offen'\n    code: gestattung\n"
-        "  - muster: 'x'\n    code: geduldet\n", encoding="utf-8")
+        "  - muster: 'x'\n    code: geduldet\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DataError) as err:
         lade_zuordnung(mappe)
     text = str(err.value)
@@ -348,10 +402,12 @@ def test_unknown_format_is_a_clear_error() -> None:
         statistik.parse_statistik(b"a;b;c\n1;2;3\n", "x.csv")
 
 
-@given(total=st.integers(0, 10_000),
-       weights=st.lists(st.integers(1, 200_000), min_size=1, max_size=30))
-def test_largest_remainder_keeps_the_sum_and_stays_within_one(total: int,
-                                                             weights: list[int]) -> None:
+@given(
+    total=st.integers(0, 10_000), weights=st.lists(st.integers(1, 200_000), min_size=1, max_size=30)
+)
+def test_largest_remainder_keeps_the_sum_and_stays_within_one(
+    total: int, weights: list[int]
+) -> None:
     w = np.array(weights, dtype=float)
     parts = statistik._largest_remainder(total, w)
     assert sum(parts) == total
@@ -378,8 +434,7 @@ def test_cli_writes_a_zielgruppe_that_loads_and_never_overwrites(mappe: Path) ->
     again = runner.invoke(main, ["import", "statistik", str(FLAT), str(mappe)])
     assert again.exit_code == 2 and "--ersetzen" in again.output
     assert (mappe / "zielgruppe.csv").read_bytes() == written
-    replaced = runner.invoke(main, ["import", "statistik", str(FLAT), str(mappe),
-                                    "--ersetzen"])
+    replaced = runner.invoke(main, ["import", "statistik", str(FLAT), str(mappe), "--ersetzen"])
     assert replaced.exit_code == 0, replaced.output
     assert load_workspace(mappe).zielgruppe["ags"].nunique() == 2
     assert not list(mappe.glob(".zielgruppe.csv.*"))  # no temporary file left

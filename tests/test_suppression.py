@@ -22,8 +22,11 @@ T = 5
 
 
 def _with_totals(values: list[list[int]]) -> pd.DataFrame:
-    frame = pd.DataFrame(values, index=[f"r{i}" for i in range(len(values))],
-                         columns=[f"c{j}" for j in range(len(values[0]))])
+    frame = pd.DataFrame(
+        values,
+        index=[f"r{i}" for i in range(len(values))],
+        columns=[f"c{j}" for j in range(len(values[0]))],
+    )
     return add_totals(frame, total_row="Summe", total_col="Summe")
 
 
@@ -71,7 +74,7 @@ def test_total_is_hidden_when_no_other_cell_is_left():
     table = _with_totals([[3, 9], [7, 0]])
     p = suppress(table, T, total_row="Summe", total_col="Summe")
     assert p.published.loc["r1", "c0"] == "."
-    assert p.published.loc["r1", "c1"] == 0          # zero stays zero
+    assert p.published.loc["r1", "c1"] == 0  # zero stays zero
     assert p.published.loc["r1", "Summe"] == "."
     assert p.mask.loc["r1", "Summe"]
 
@@ -89,8 +92,7 @@ def test_zero_stays_zero_and_large_stays():
 
 
 def test_non_additive_columns_only_columns_protected():
-    table = pd.DataFrame({"neu": [3, 8, 11], "aktiv": [20, 30, 50]},
-                         index=["A", "B", "Insgesamt"])
+    table = pd.DataFrame({"neu": [3, 8, 11], "aktiv": [20, 30, 50]}, index=["A", "B", "Insgesamt"])
     p = suppress(table, T, total_row="Insgesamt", row_sums=False)
     # 8 = 11 - x with x in 1..4 would leave the "." only 7..10 (four values, fewer than
     # the threshold): the total is hidden as well
@@ -126,7 +128,7 @@ def test_bad_input_rejected():
         suppress(pd.DataFrame({"n": [1, 3]}), 0)
     with pytest.raises(KeyError):
         suppress(pd.DataFrame({"n": [1, 3]}), T, total_row="fehlt")
-    with pytest.raises(ValueError):       # a digit as symbol would look like a count
+    with pytest.raises(ValueError):  # a digit as symbol would look like a count
         suppress(pd.DataFrame({"n": [1, 3]}), T, symbol="0")
 
 
@@ -142,10 +144,11 @@ def test_html_and_dict_carry_the_marking():
 
 # --- properties --------------------------------------------------------------
 
+
 def _lines_of(frame: pd.DataFrame) -> list[list[tuple[object, str]]]:
     """All row and column equations of a table with explicit totals (last row/col)."""
     rows, cols = list(frame.index), list(frame.columns)
-    return ([[(r, c) for c in cols] for r in rows] + [[(r, c) for r in rows] for c in cols])
+    return [[(r, c) for c in cols] for r in rows] + [[(r, c) for r in rows] for c in cols]
 
 
 def _determined_cells(frame: pd.DataFrame, mask: pd.DataFrame) -> list[tuple[object, str]]:
@@ -183,7 +186,8 @@ def _determined_cells(frame: pd.DataFrame, mask: pd.DataFrame) -> list[tuple[obj
 
 counts = st.one_of(st.integers(0, 6), st.integers(0, 60))
 tables = st.integers(1, 5).flatmap(
-    lambda nc: st.lists(st.lists(counts, min_size=nc, max_size=nc), min_size=1, max_size=6))
+    lambda nc: st.lists(st.lists(counts, min_size=nc, max_size=nc), min_size=1, max_size=6)
+)
 
 
 @settings(max_examples=80, deadline=None)
@@ -237,10 +241,13 @@ def test_float_counts_are_not_silently_published():
     # persons as float (e.g. from split age bands) are counts by default
     p = suppress(pd.DataFrame({"personen": [3.0, 12.0, 30.0]}, index=list("abc")), T)
     assert p.published["personen"].tolist() == ["<5", ".", 30]
-    with pytest.raises(ValueError):       # fractions must be declared as non-counts
+    with pytest.raises(ValueError):  # fractions must be declared as non-counts
         suppress(pd.DataFrame({"bedarf": [2.5, 12.0]}), T)
-    ok = suppress(pd.DataFrame({"n": [3, 12, 30], "bedarf": [2.5, 1.0, 3.0]},
-                               index=list("abc")), T, count_cols=["n"])
+    ok = suppress(
+        pd.DataFrame({"n": [3, 12, 30], "bedarf": [2.5, 1.0, 3.0]}, index=list("abc")),
+        T,
+        count_cols=["n"],
+    )
     assert ok.published["bedarf"].tolist() == [2.5, 1.0, 3.0]
 
 
@@ -261,8 +268,7 @@ def test_small_grand_total_over_small_column_totals_is_shown_with_the_symbol():
     # a kreisfreie Stadt with one case and three needs (generated Arbeitsmappe): each
     # column total is one need, the grand total 3. With "<5" on the grand total every
     # column total lies in 1..2; no other cell helps (all 0), so the grand total reads "."
-    table = pd.DataFrame({"x": [0, 0, 1], "y": [0, 1, 0], "z": [1, 0, 0]},
-                         index=["a", "b", "c"])
+    table = pd.DataFrame({"x": [0, 0, 1], "y": [0, 1, 0], "z": [1, 0, 0]}, index=["a", "b", "c"])
     table = add_totals(table, total_row="Summe", total_col="gesamt")
     p = suppress(table, T, total_row="Summe", total_col="gesamt")
     assert p.published.loc["Summe"].tolist() == ["<5", "<5", "<5", "."]

@@ -16,14 +16,41 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
 
 def test_case_values_never_reach_a_published_reason() -> None:
-    exc = DataError([Problem("faelle.csv", "Wert kommt mehrfach vor", "Bitte korrigieren",
-                             zeile=7, spalte="fall_id", wert="TM-F5LQ2U"),
-                     Problem("faelle.csv", "Alter unplausibel", "Bitte prüfen", zeile=9,
-                             spalte="alter", wert="17"),
-                     Problem("faelle.csv", "Alter unplausibel", "Bitte prüfen", zeile=12,
-                             spalte="alter", wert="81"),
-                     Problem("angebote.csv", "unbekanntes Handlungsfeld", zeile=3,
-                             spalte="handlungsfeld", wert="Spracheee")])
+    exc = DataError(
+        [
+            Problem(
+                "faelle.csv",
+                "Wert kommt mehrfach vor",
+                "Bitte korrigieren",
+                zeile=7,
+                spalte="fall_id",
+                wert="TM-F5LQ2U",
+            ),
+            Problem(
+                "faelle.csv",
+                "Alter unplausibel",
+                "Bitte prüfen",
+                zeile=9,
+                spalte="alter",
+                wert="17",
+            ),
+            Problem(
+                "faelle.csv",
+                "Alter unplausibel",
+                "Bitte prüfen",
+                zeile=12,
+                spalte="alter",
+                wert="81",
+            ),
+            Problem(
+                "angebote.csv",
+                "unbekanntes Handlungsfeld",
+                zeile=3,
+                spalte="handlungsfeld",
+                wert="Spracheee",
+            ),
+        ]
+    )
     grund, log = failure_reason(exc, "05899004/zielgruppe")
     assert log is None  # an expected error: shown, not logged
     assert "TM-F5LQ2U" not in grund and "'17'" not in grund and "'81'" not in grund
@@ -35,7 +62,8 @@ def test_case_values_never_reach_a_published_reason() -> None:
 def test_bedarfe_values_are_left_out_too() -> None:
     text = "- bedarfe.csv, Zeile 4, Spalte 'fall_id': unbekannter Fall (Wert: 'TM-1')"
     assert ohne_personenwerte(text) == (
-        "- bedarfe.csv, Zeile 4, Spalte 'fall_id': unbekannter Fall")
+        "- bedarfe.csv, Zeile 4, Spalte 'fall_id': unbekannter Fall"
+    )
 
 
 def _leaking_notebooks(folder: Path) -> Path:
@@ -44,11 +72,14 @@ def _leaking_notebooks(folder: Path) -> Path:
     whole-run audit must catch."""
     folder.mkdir()
     doc = nbformat.read(NOTEBOOK_DIR / "zielgruppe.ipynb", as_version=4)
-    doc.cells.append(nbformat.v4.new_code_cell(
-        "from IPython.display import HTML\n"
-        "from thm_lib import views\n"
-        "_t = views.zielgruppe_je_gemeinde(ws)\n"
-        "HTML(_t.internal_unsuppressed.style.set_caption(_t.titel).to_html())"))
+    doc.cells.append(
+        nbformat.v4.new_code_cell(
+            "from IPython.display import HTML\n"
+            "from thm_lib import views\n"
+            "_t = views.zielgruppe_je_gemeinde(ws)\n"
+            "HTML(_t.internal_unsuppressed.style.set_caption(_t.titel).to_html())"
+        )
+    )
     nbformat.write(doc, folder / "zielgruppe.ipynb")
     return folder
 
@@ -58,15 +89,21 @@ def test_a_run_that_fails_the_audit_is_not_published(tmp_path: Path) -> None:
     mappe = tmp_path / "mappe"
     shutil.copytree(SAMPLE, mappe)
     out = tmp_path / "reports"
-    first = run_batch(mappe, out, ["05899016"], jobs=1, notebooks=("zielgruppe",),
-                      progress=False)
+    first = run_batch(mappe, out, ["05899016"], jobs=1, notebooks=("zielgruppe",), progress=False)
     assert first.veroeffentlicht, first.pruefung.zusammenfassung()
     index_before = (first.kreis_dir / "index.html").read_bytes()
     report_before = (first.kreis_dir / "05899016" / "zielgruppe.html").read_bytes()
     assert b"Geheimhaltungspr\xc3\xbcfung des ganzen Laufs: bestanden" in index_before
 
-    leak = run_batch(mappe, out, ["05899016"], jobs=1, notebooks=("zielgruppe",),
-                     progress=False, notebook_ordner=_leaking_notebooks(tmp_path / "leck"))
+    leak = run_batch(
+        mappe,
+        out,
+        ["05899016"],
+        jobs=1,
+        notebooks=("zielgruppe",),
+        progress=False,
+        notebook_ordner=_leaking_notebooks(tmp_path / "leck"),
+    )
     assert not leak.veroeffentlicht
     assert not leak.pruefung.ok and leak.pruefung.befunde
     # the published folder is exactly the previous run; nothing half-swapped
@@ -91,6 +128,7 @@ def test_audit_settings_without_population() -> None:
     from thm_lib.io import load_workspace
 
     ws = load_workspace(SAMPLE)
-    ohne = replace(ws, gebiete=ws.gebiete.assign(einwohner=pd.array([pd.NA] * len(ws.gebiete),
-                                                                    dtype="Int64")))
+    ohne = replace(
+        ws, gebiete=ws.gebiete.assign(einwohner=pd.array([pd.NA] * len(ws.gebiete), dtype="Int64"))
+    )
     kontext_aus(ohne)  # must not raise

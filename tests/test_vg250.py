@@ -21,8 +21,9 @@ def vg250(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return folder
 
 
-def test_only_the_configured_kreis_is_read_with_a_filter(vg250: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_configured_kreis_is_read_with_a_filter(
+    vg250: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[tuple[str | None, int]] = []
     real = gpd.read_file
 

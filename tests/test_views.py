@@ -67,8 +67,7 @@ def test_hidden_target_group_hides_modelled_figures(ws, result) -> None:
         assert (cell == symbol) == hidden[i]
     gaps = views.lueckenliste(ws, result)
     shown = {(n, h) for n, h in gaps.index}
-    assert not any(hidden[i] and (r["name"], r["handlungsfeld"]) in shown
-                   for i, r in g.iterrows())
+    assert not any(hidden[i] and (r["name"], r["handlungsfeld"]) in shown for i, r in g.iterrows())
 
 
 def test_positions_from_a_hidden_count_are_hidden(ws, bemessung) -> None:
@@ -77,8 +76,7 @@ def test_positions_from_a_hidden_count_are_hidden(ws, bemessung) -> None:
     symbol = ws.annahmen["datenschutz"]["zeichen_geheim"]
     for _, r in bemessung.iterrows():
         key = views.KREIS if r["ebene"] == "kreis" else r["ags"]
-        faq_hidden = bool(personen.mask.loc[key, "faq_personen"]) and r["faq_regel"] == \
-            "schluessel"
+        faq_hidden = bool(personen.mask.loc[key, "faq_personen"]) and r["faq_regel"] == "schluessel"
         shown = table.loc[r["name"], "Stellen FAQ-Schlüssel"]
         assert (shown == symbol) == faq_hidden
         if not faq_hidden:
@@ -126,12 +124,16 @@ def test_kommune_reports_publish_breakdowns_only_for_the_kreis(ws, result) -> No
         assert kommune[name].published.equals(kreis[name].published)
         assert kommune[name].titel.endswith(views.KREIS_NUR)
     assert list(kommune["Fallzahlen"].published.index) == ["05899016"]
-    assert kommune["Fallzahlen"].published.loc["05899016"].tolist() == \
-        kreis["Fallzahlen"].published.loc["05899016"].tolist()
+    assert (
+        kommune["Fallzahlen"].published.loc["05899016"].tolist()
+        == kreis["Fallzahlen"].published.loc["05899016"].tolist()
+    )
     assert views.fallevidenz(result, ws, "05899016").published.equals(
-        views.fallevidenz(result, ws).published)
+        views.fallevidenz(result, ws).published
+    )
     assert views.zielgruppe_struktur(ws, "05899016").published.equals(
-        views.zielgruppe_struktur(ws).published)
+        views.zielgruppe_struktur(ws).published
+    )
 
 
 def test_reach_table_hides_at_least_what_the_target_group_table_hides(ws) -> None:
@@ -151,8 +153,10 @@ def test_reach_table_hides_at_least_what_the_target_group_table_hides(ws) -> Non
         hidden = reach.mask[col]
         assert (reach.published.loc[hidden, col] == symbol).all()
     kennzahlen = views.kennzahlen_tabelle(ws)
-    assert kennzahlen.published.loc["05899016", "klienten"] == \
-        reach.published.loc["05899016", "klient_innen"]
+    assert (
+        kennzahlen.published.loc["05899016", "klienten"]
+        == reach.published.loc["05899016", "klient_innen"]
+    )
     assert views.KREIS in kennzahlen.published.index
 
 
@@ -202,7 +206,7 @@ def test_kreisfreie_stadt_views_show_one_applicant() -> None:
     assert personen.published.loc[koeln, "faq_personen"] == 850
     assert personen.published.loc[views.KREIS, "faq_personen"] == 850
     table = views.stellen_tabelle(city, bem)
-    assert table.loc["Gemeinde 000", "Stellen FAQ-Schlüssel"] == 8.5      # 850 / 100
+    assert table.loc["Gemeinde 000", "Stellen FAQ-Schlüssel"] == 8.5  # 850 / 100
     wer, plan = views.finanzierung_tabelle(city, bem)
     assert "Gemeinde 000" in wer
     # rule 6: the plan says plainly that the rate is the same with or without HSK, and why
@@ -211,20 +215,26 @@ def test_kreisfreie_stadt_views_show_one_applicant() -> None:
     assert plan.attrs["thm_titel"].startswith("Finanzierungsplan. " + equal)
     # 2020: 8.5 VZÄ × 72,300 EUR (EG 9c) × 90 % = 553,095 EUR
     assert plan.loc[2020, "Zuwendung €"] == pytest.approx(8.5 * 72300 * 0.9)
-    assert views.szenarien_tabelle(city).loc[
-        "Basis (1:100, Fördersatz laut Programm)", "Stellen FAQ"] == 8.5
+    assert (
+        views.szenarien_tabelle(city).loc["Basis (1:100, Fördersatz laut Programm)", "Stellen FAQ"]
+        == 8.5
+    )
 
 
 def test_kreis_person_table_leaves_out_self_applying_gemeinden(ws, bemessung) -> None:
     personen = views.personen_tabelle(ws, bemessung)
-    eigen = bemessung.loc[bemessung["eigener_antrag"] & (bemessung["ebene"] == "gemeinde"),
-                          "ags"].tolist()
-    assert eigen == ["05899004", "05899016"]          # kommunen.csv: own GS
+    eigen = bemessung.loc[
+        bemessung["eigener_antrag"] & (bemessung["ebene"] == "gemeinde"), "ags"
+    ].tolist()
+    assert eigen == ["05899004", "05899016"]  # kommunen.csv: own GS
     internal = personen.internal_unsuppressed
     covered = [a for a in internal.index if a not in eigen and a != views.KREIS]
     # the Kreis row is the sum of the covered Gemeinden only (177 = 497 - 275 - 45)
-    assert internal.loc[views.KREIS, "faq_personen"] == internal.loc[
-        covered, "faq_personen"].sum() == 177
+    assert (
+        internal.loc[views.KREIS, "faq_personen"]
+        == internal.loc[covered, "faq_personen"].sum()
+        == 177
+    )
 
 
 def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
@@ -235,7 +245,7 @@ def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
     from thm_lib.target_group import eligible_cases
 
     evidenz = views.fallevidenz(result, ws)
-    assert "offen" not in evidenz.published.columns        # open needs are not counted there
+    assert "offen" not in evidenz.published.columns  # open needs are not counted there
     assert "ohne offene Bedarfe" in evidenz.titel
     bedarfe = views.bericht_tabellen(ws)["Bedarfe"]
     assert "einschließlich offener Bedarfe" in bedarfe.titel
@@ -244,8 +254,13 @@ def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
     assert intern.loc[views.TOTAL, "gesamt"] == 1061
     assert bericht.loc["Insgesamt", "gesamt"] == 1026
     ziel = eligible_cases(ws.faelle, ws.annahmen)
-    alle = needs_by_field(ziel, ws.bedarfe, ws.faelle["beginn"].min(), pd.Timestamp("2100-01-01"),
-                          handlungsfelder=ws.handlungsfelder)
+    alle = needs_by_field(
+        ziel,
+        ws.bedarfe,
+        ws.faelle["beginn"].min(),
+        pd.Timestamp("2100-01-01"),
+        handlungsfelder=ws.handlungsfelder,
+    )
     for k in ("passend", "naechstbeste", "kein_angebot"):
         assert alle[k].drop("Insgesamt").tolist() == intern[k].drop(views.TOTAL).tolist()
     decided = alle[["passend", "naechstbeste", "kein_angebot"]].sum(axis=1)
@@ -260,8 +275,9 @@ def test_sample_hsk_kommune_scenario_note(ws) -> None:
     assert table.loc["Fördersatz 80 %", "Zuwendung €"] == table.loc[basis, "Zuwendung €"]
     note = table.loc["Fördersatz 80 %", "Hinweis"]
     assert "Haushaltssicherungskommune" in note and "90 %" in note
-    kreis = views.szenarien_tabelle(ws)              # the Kreis is no HSK: 80 % applies
+    kreis = views.szenarien_tabelle(ws)  # the Kreis is no HSK: 80 % applies
     assert kreis.loc["Fördersatz 80 %", "Hinweis"] == ""
     # by hand: Kreis 1.77 VZÄ × 72,300 EUR × 32 months / 12 × 0.8 = 273,004.80 EUR
     assert kreis.loc["Fördersatz 80 %", "Zuwendung €"] == pytest.approx(
-        1.77 * 72300 * 32 / 12 * 0.8)
+        1.77 * 72300 * 32 / 12 * 0.8
+    )

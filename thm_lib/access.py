@@ -99,9 +99,13 @@ class DecayWeights:
 WeightFn = Callable[[np.ndarray], np.ndarray]
 
 
-def weight_function(gewichtung: str, schwelle: float, gauss_sigma: float | None = None,
-                    gravitation_exponent: float = 1.0,
-                    gravitation_mindestkosten: float = 1.0) -> DecayWeights:
+def weight_function(
+    gewichtung: str,
+    schwelle: float,
+    gauss_sigma: float | None = None,
+    gravitation_exponent: float = 1.0,
+    gravitation_mindestkosten: float = 1.0,
+) -> DecayWeights:
     """Make a vectorised distance-decay weight function.
 
     Every function returns 0 where ``cost > schwelle`` or the cost is NaN,
@@ -146,8 +150,9 @@ def weight_function(gewichtung: str, schwelle: float, gauss_sigma: float | None 
         raise ValueError(f"unknown weight type {gewichtung!r}; allowed: {GEWICHTUNGEN}")
     schwelle = float(schwelle)
     sigma = schwelle / 2.0 if gauss_sigma is None else float(gauss_sigma)
-    return DecayWeights(gewichtung, schwelle, sigma, float(gravitation_exponent),
-                        float(gravitation_mindestkosten))
+    return DecayWeights(
+        gewichtung, schwelle, sigma, float(gravitation_exponent), float(gravitation_mindestkosten)
+    )
 
 
 def weight_function_from_annahmen(annahmen: Mapping[str, Any]) -> DecayWeights:
@@ -161,24 +166,39 @@ def weight_function_from_annahmen(annahmen: Mapping[str, Any]) -> DecayWeights:
     """
     e = annahmen["erreichbarkeit"]
     problems = []
-    for key, default in (("gauss_sigma", None), ("gravitation_exponent", 1.0),
-                         ("gravitation_mindestkosten", 1.0)):
+    for key, default in (
+        ("gauss_sigma", None),
+        ("gravitation_exponent", 1.0),
+        ("gravitation_mindestkosten", 1.0),
+    ):
         value = e.get(key, default)
         if value is None and default is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            problems.append(Problem("annahmen.yaml", "muss eine Zahl größer als 0 sein",
-                                    spalte=f"erreichbarkeit.{key}", wert=str(value)))
+            problems.append(
+                Problem(
+                    "annahmen.yaml",
+                    "muss eine Zahl größer als 0 sein",
+                    spalte=f"erreichbarkeit.{key}",
+                    wert=str(value),
+                )
+            )
     if problems:
         raise DataError(problems)
-    return weight_function(e["gewichtung"], e["schwelle"], e.get("gauss_sigma"),
-                           e.get("gravitation_exponent", 1.0),
-                           e.get("gravitation_mindestkosten", 1.0))
+    return weight_function(
+        e["gewichtung"],
+        e["schwelle"],
+        e.get("gauss_sigma"),
+        e.get("gravitation_exponent", 1.0),
+        e.get("gravitation_mindestkosten", 1.0),
+    )
 
 
-def demand_points(gebiete: gpd.GeoDataFrame,
-                  feinraster: gpd.GeoDataFrame | None = None,
-                  gewicht: str = "einwohner") -> gpd.GeoSeries:
+def demand_points(
+    gebiete: gpd.GeoDataFrame,
+    feinraster: gpd.GeoDataFrame | None = None,
+    gewicht: str = "einwohner",
+) -> gpd.GeoSeries:
     """One point per Gemeinde from which distances are measured.
 
     Without a finer layer this is ``representative_point()``: a point
@@ -213,8 +233,14 @@ def demand_points(gebiete: gpd.GeoDataFrame,
         fein = feinraster.to_crs(CRS_METRIC)
         fp = fein.geometry.representative_point()
         w = pd.to_numeric(fein[gewicht], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-        frame = pd.DataFrame({"ags": fein["ags"].astype(str).to_numpy(), "w": w,
-                              "wx": w * fp.x.to_numpy(), "wy": w * fp.y.to_numpy()})
+        frame = pd.DataFrame(
+            {
+                "ags": fein["ags"].astype(str).to_numpy(),
+                "w": w,
+                "wx": w * fp.x.to_numpy(),
+                "wy": w * fp.y.to_numpy(),
+            }
+        )
         sums = frame.groupby("ags")[["w", "wx", "wy"]].sum()
         sums = sums[sums["w"] > 0]
         pos = pd.Index(ags).get_indexer(sums.index)
@@ -225,13 +251,16 @@ def demand_points(gebiete: gpd.GeoDataFrame,
         # unit's point then, so the point always lies inside the Gemeinde
         inside = shapely.contains_xy(geb.geometry.to_numpy(), x, y)
         if not inside.all():
-            top = frame.assign(x=fp.x.to_numpy(), y=fp.y.to_numpy()).sort_values(
-                "w", ascending=False).drop_duplicates("ags").set_index("ags")
+            top = (
+                frame.assign(x=fp.x.to_numpy(), y=fp.y.to_numpy())
+                .sort_values("w", ascending=False)
+                .drop_duplicates("ags")
+                .set_index("ags")
+            )
             for i in np.flatnonzero(~inside):
                 if ags[i] in top.index:
                     x[i], y[i] = top.loc[ags[i], "x"], top.loc[ags[i], "y"]
-    return gpd.GeoSeries(gpd.points_from_xy(x, y), index=pd.Index(ags, name="ags"),
-                         crs=CRS_METRIC)
+    return gpd.GeoSeries(gpd.points_from_xy(x, y), index=pd.Index(ags, name="ags"), crs=CRS_METRIC)
 
 
 def straight_line_km(origins: gpd.GeoSeries, destinations: gpd.GeoSeries) -> np.ndarray:
@@ -263,9 +292,13 @@ def straight_line_reach_km(annahmen: Mapping[str, Any]) -> float:
     return km / float(e["umwegfaktor"])
 
 
-def cost_matrix(gebiete: gpd.GeoDataFrame, angebote: gpd.GeoDataFrame,
-                annahmen: Mapping[str, Any], reisezeiten: pd.DataFrame | None = None,
-                feinraster: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def cost_matrix(
+    gebiete: gpd.GeoDataFrame,
+    angebote: gpd.GeoDataFrame,
+    annahmen: Mapping[str, Any],
+    reisezeiten: pd.DataFrame | None = None,
+    feinraster: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
     """Cost between every Gemeinde and every offer (the only geometric adapter).
 
     With ``einheit: minuten``: the travel time from ``reisezeiten`` where the
@@ -306,15 +339,23 @@ def cost_matrix(gebiete: gpd.GeoDataFrame, angebote: gpd.GeoDataFrame,
     else:
         cost = km / float(e["geschwindigkeit_kmh"]) * MINUTES_PER_HOUR
         if reisezeiten is not None and len(reisezeiten):
-            rz = reisezeiten.assign(ags=reisezeiten["ags"].astype(str),
-                                    angebot_id=reisezeiten["angebot_id"].astype(str))
+            rz = reisezeiten.assign(
+                ags=reisezeiten["ags"].astype(str), angebot_id=reisezeiten["angebot_id"].astype(str)
+            )
             dup = rz.duplicated(["ags", "angebot_id"])
             if dup.any():
                 first = rz[dup].iloc[0]
-                raise DataError([Problem(
-                    "reisezeiten", f"{int(dup.sum())} Paare Gemeinde/Angebot doppelt",
-                    "Jedes Paar ags/angebot_id darf nur einmal vorkommen",
-                    spalte="angebot_id", wert=f"{first['ags']}/{first['angebot_id']}")])
+                raise DataError(
+                    [
+                        Problem(
+                            "reisezeiten",
+                            f"{int(dup.sum())} Paare Gemeinde/Angebot doppelt",
+                            "Jedes Paar ags/angebot_id darf nur einmal vorkommen",
+                            spalte="angebot_id",
+                            wert=f"{first['ags']}/{first['angebot_id']}",
+                        )
+                    ]
+                )
             r = points.index.get_indexer(rz["ags"])
             c = ids.get_indexer(rz["angebot_id"])
             minuten = pd.to_numeric(rz["minuten"], errors="coerce").to_numpy(dtype=float)
@@ -359,8 +400,7 @@ def area_mask(ags: pd.Index, angebote: pd.DataFrame) -> tuple[np.ndarray, np.nda
     return inside, restricted
 
 
-def weight_matrix(cost: pd.DataFrame, angebote: pd.DataFrame, weight_fn: WeightFn
-                  ) -> np.ndarray:
+def weight_matrix(cost: pd.DataFrame, angebote: pd.DataFrame, weight_fn: WeightFn) -> np.ndarray:
     """2SFCA weights w_gj for the Gemeinden (rows of ``cost``) and ``angebote``.
 
     - Outreach offers (``aufsuchend``) weigh 1 inside their ``einzugsgebiet``

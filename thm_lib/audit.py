@@ -38,10 +38,22 @@ from thm_lib.audit_lesen import Lesung, lese_ordner
 from thm_lib.audit_modell import GROSS, KLEIN, Modell, Ort, bereiche, schutzverletzung
 from thm_lib.privacy import PSEUDONYM, scan_file
 
-__all__ = ["INSGESAMT", "AuditErgebnis", "Befund", "Kontext", "Leser", "Wert", "audit_run",
-           "kontext_aus", "lies_wert", "pruefe_lesung", "schutz_befunde"]
+__all__ = [
+    "INSGESAMT",
+    "AuditErgebnis",
+    "Befund",
+    "Kontext",
+    "Leser",
+    "Wert",
+    "audit_run",
+    "kontext_aus",
+    "lies_wert",
+    "pruefe_lesung",
+    "schutz_befunde",
+]
 
 # --------------------------------------------------------------------------- result
+
 
 @dataclass
 class Befund:
@@ -81,8 +93,11 @@ class AuditErgebnis:
     @property
     def aufgedeckt(self) -> dict[Hashable, float]:
         """Hidden quantities pinned to one value (key -> value)."""
-        return {b.key: b.bereich[0] for b in self.befunde
-                if b.art == "aufgedeckt" and b.bereich is not None}
+        return {
+            b.key: b.bereich[0]
+            for b in self.befunde
+            if b.art == "aufgedeckt" and b.bereich is not None
+        }
 
     def index_html(self) -> str:
         """German HTML paragraph with the audit figures for the index page.
@@ -90,20 +105,27 @@ class AuditErgebnis:
         Figures only (no cell names, no ranges): the findings themselves name
         cells and recovered values and stay internal.
         """
-        eng = "–" if self.engste_werte is None else (
-            "unbeschränkt" if self.engste_werte >= GROSS else str(self.engste_werte))
+        eng = (
+            "–"
+            if self.engste_werte is None
+            else ("unbeschränkt" if self.engste_werte >= GROSS else str(self.engste_werte))
+        )
         zustand = "bestanden" if self.ok else "NICHT bestanden"
-        return (f'<p class="thm-pruefung">Geheimhaltungsprüfung des ganzen Laufs: {zustand}. '
-                f"{self.zellen} veröffentlichte Zahlen, davon {self.verborgen} verborgene "
-                f"Personenzahlen; die am engsten eingegrenzte verborgene Zahl hat noch {eng} "
-                "mögliche Werte.</p>")
+        return (
+            f'<p class="thm-pruefung">Geheimhaltungsprüfung des ganzen Laufs: {zustand}. '
+            f"{self.zellen} veröffentlichte Zahlen, davon {self.verborgen} verborgene "
+            f"Personenzahlen; die am engsten eingegrenzte verborgene Zahl hat noch {eng} "
+            "mögliche Werte.</p>"
+        )
 
     def zusammenfassung(self) -> str:
         """German summary for the CLI and the index page."""
-        kopf = (f"Geprüft: {self.zellen} veröffentlichte Zahlen, davon {self.verborgen} "
-                f"verborgene Personenzahlen ({self.groessen} verschiedene Größen), "
-                f"{self.beziehungen} bekannte Beziehungen; engster Bereich einer verborgenen "
-                f"Zelle: {self.engster_bereich}; Dauer {self.sekunden:.1f} s.")
+        kopf = (
+            f"Geprüft: {self.zellen} veröffentlichte Zahlen, davon {self.verborgen} "
+            f"verborgene Personenzahlen ({self.groessen} verschiedene Größen), "
+            f"{self.beziehungen} bekannte Beziehungen; engster Bereich einer verborgenen "
+            f"Zelle: {self.engster_bereich}; Dauer {self.sekunden:.1f} s."
+        )
         if self.ok:
             return kopf + "\nErgebnis: bestanden – keine verborgene Zelle ist zu eng bestimmt."
         zeilen = [kopf, f"Ergebnis: NICHT bestanden – {len(self.befunde)} Befunde:"]
@@ -131,15 +153,25 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
     loesung = bereiche(m, zeitlimit)
     befunde: list[Befund] = []
     for nb in lesung.notebooks:
-        befunde.append(Befund(f"{nb}: ausgeführtes Notebook im veröffentlichten Ordner (enthält "
-                              "interne Werte und Metadaten); gehört nach intern/ oder wird "
-                              "entfernt.", art="notebook"))
+        befunde.append(
+            Befund(
+                f"{nb}: ausgeführtes Notebook im veröffentlichten Ordner (enthält "
+                "interne Werte und Metadaten); gehört nach intern/ oder wird "
+                "entfernt.",
+                art="notebook",
+            )
+        )
     for f in lesung.unlesbar:
         befunde.append(Befund(f"Datei nicht lesbar, nicht geprüft: {f}", art="unlesbar"))
     for ort, zahl in leser.ungedeutet:
-        befunde.append(Befund(f"Ungesperrte kleine Zahl {zahl:g} in einer Spalte mit Personen, "
-                              f"die keiner bekannten Tabelle zugeordnet ist: {ort}.",
-                              orte=[ort], art="kleine_zahl"))
+        befunde.append(
+            Befund(
+                f"Ungesperrte kleine Zahl {zahl:g} in einer Spalte mit Personen, "
+                f"die keiner bekannten Tabelle zugeordnet ist: {ort}.",
+                orte=[ort],
+                art="kleine_zahl",
+            )
+        )
     engste: tuple[float, str] | None = None
     for v, (lo, hi) in sorted(loesung.bereiche.items()):
         key = m.keys[v]
@@ -156,33 +188,52 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
             wege = [f"dieselbe Zahl ist sichtbar in {o}" for _, o in sichtbar[:2]]
         else:
             wege = loesung.beziehungen_je_var.get(v, [])
-        wege_txt = "; ".join(wege[:3]) + (f" und {len(wege) - 3} weitere" if len(wege) > 3
-                                           else "")
+        wege_txt = "; ".join(wege[:3]) + (f" und {len(wege) - 3} weitere" if len(wege) > 3 else "")
         ort_txt = "; ".join(str(o) for o in orte[:2]) + (
-            f" (und {len(orte) - 2} weitere Stellen)" if len(orte) > 2 else "")
-        befunde.append(Befund(
-            f"Verborgene Zelle {ort_txt} ({_fmt_key(key)}) {grund}. Über: "
-            f"{wege_txt or 'Schranken der Sperrzeichen'}.", key=key, bereich=(lo, hi),
-            orte=orte, art="aufgedeckt" if lo == hi else "zu_eng"))
+            f" (und {len(orte) - 2} weitere Stellen)" if len(orte) > 2 else ""
+        )
+        befunde.append(
+            Befund(
+                f"Verborgene Zelle {ort_txt} ({_fmt_key(key)}) {grund}. Über: "
+                f"{wege_txt or 'Schranken der Sperrzeichen'}.",
+                key=key,
+                bereich=(lo, hi),
+                orte=orte,
+                art="aufgedeckt" if lo == hi else "zu_eng",
+            )
+        )
     hinweise = list(loesung.widersprueche)
     if leser.nicht_zugeordnet:
-        hinweise.append("Tabellen ohne bekannte Bedeutung (nur mit ihren eigenen Summen geprüft): "
-                        + "; ".join(sorted(set(leser.nicht_zugeordnet))[:10]))
+        hinweise.append(
+            "Tabellen ohne bekannte Bedeutung (nur mit ihren eigenen Summen geprüft): "
+            + "; ".join(sorted(set(leser.nicht_zugeordnet))[:10])
+        )
     if leser.modellwerte_verborgen:
-        hinweise.append(f"{leser.modellwerte_verborgen} verborgene Modellwerte/Anteile "
-                        "(Stellen, Anteile, Versorgungsgrade) wurden nicht einzeln bewertet.")
+        hinweise.append(
+            f"{leser.modellwerte_verborgen} verborgene Modellwerte/Anteile "
+            "(Stellen, Anteile, Versorgungsgrade) wurden nicht einzeln bewertet."
+        )
     return AuditErgebnis(
-        befunde=befunde, hinweise=hinweise, zellen=leser.zellen,
-        verborgen=leser.verborgen_zellen, groessen=len(m.verborgen),
+        befunde=befunde,
+        hinweise=hinweise,
+        zellen=leser.zellen,
+        verborgen=leser.verborgen_zellen,
+        groessen=len(m.verborgen),
         engster_bereich=engste[1] if engste else "–",
         engste_werte=None if engste is None else int(engste[0]) + 1,
         sekunden=time.perf_counter() - start,
         bereiche={m.keys[v]: b for v, b in loesung.bereiche.items()},
-        beziehungen=len(m.beziehungen))
+        beziehungen=len(m.beziehungen),
+    )
 
 
-def audit_run(kreis_dir: str | Path, arbeitsmappe: str | Path | None = None, *,
-              ws: Any = None, zeitlimit: float = 10.0) -> AuditErgebnis:
+def audit_run(
+    kreis_dir: str | Path,
+    arbeitsmappe: str | Path | None = None,
+    *,
+    ws: Any = None,
+    zeitlimit: float = 10.0,
+) -> AuditErgebnis:
     """Audit every published output of a batch run folder (``reports/<kreis>/``).
 
     Parameters
@@ -214,8 +265,15 @@ def audit_run(kreis_dir: str | Path, arbeitsmappe: str | Path | None = None, *,
 
     kreis_dir = Path(kreis_dir)
     if not kreis_dir.is_dir():
-        raise DataError([Problem(str(kreis_dir), "Ordner nicht gefunden",
-                                 "Den Ordner eines Laufs angeben, z. B. reports/<kreis>.")])
+        raise DataError(
+            [
+                Problem(
+                    str(kreis_dir),
+                    "Ordner nicht gefunden",
+                    "Den Ordner eines Laufs angeben, z. B. reports/<kreis>.",
+                )
+            ]
+        )
     if ws is None:
         if arbeitsmappe is None:
             raise ValueError("arbeitsmappe or ws is required")
@@ -229,8 +287,7 @@ def audit_run(kreis_dir: str | Path, arbeitsmappe: str | Path | None = None, *,
     return ergebnis
 
 
-def schutz_befunde(kreis_dir: Path, dateien: list[str], ws: Any, schwelle: int
-                   ) -> list[Befund]:
+def schutz_befunde(kreis_dir: Path, dateien: list[str], ws: Any, schwelle: int) -> list[Befund]:
     """Case pseudonyms anywhere in the audited files (:mod:`thm_lib.privacy`), as findings.
 
     Small counts in tables the audit cannot read as the project's are found

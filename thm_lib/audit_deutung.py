@@ -35,15 +35,16 @@ _TOTAL_COL = re.compile(r"\b(gesamt|insgesamt|summe)\b", re.I)
 
 # --------------------------------------------------------------------------- values
 
+
 @dataclass(frozen=True)
 class Wert:
     """A published cell as a number, a suppression mark or nothing."""
 
-    art: str                 # "zahl", KLEIN, GEHEIM or "leer"
+    art: str  # "zahl", KLEIN, GEHEIM or "leer"
     zahl: float = 0.0
-    toleranz: float = 0.0    # half a unit of the last shown digit
+    toleranz: float = 0.0  # half a unit of the last shown digit
     prozent: bool = False
-    ganz: bool = False       # shown without decimals (a count may be exact)
+    ganz: bool = False  # shown without decimals (a count may be exact)
 
 
 def lies_wert(v: Any, schwelle: int, symbol: str) -> Wert:
@@ -69,7 +70,7 @@ def lies_wert(v: Any, schwelle: int, symbol: str) -> Wert:
         if "e" in text or "E" in text:
             return Wert("zahl", v, 1e-12)
         dec = len(text.split(".")[1]) if "." in text else 0
-        return Wert("zahl", v, 0.5 * 10.0 ** -dec if dec < 12 else 1e-12)
+        return Wert("zahl", v, 0.5 * 10.0**-dec if dec < 12 else 1e-12)
     s = str(v).strip()
     if s == small_label(schwelle):
         return Wert(KLEIN)
@@ -89,23 +90,24 @@ def lies_wert(v: Any, schwelle: int, symbol: str) -> Wert:
 
 # --------------------------------------------------------------------------- context
 
+
 @dataclass
 class Kontext:
     """Settings and names a reader knows (from the Arbeitsmappe, never its counts)."""
 
     schwelle: int
     symbol: str
-    name_of: dict[str, str]              # AGS -> Gemeinde name
-    einwohner: dict[str, float]          # Gemeinde name -> Einwohner
+    name_of: dict[str, str]  # AGS -> Gemeinde name
+    einwohner: dict[str, float]  # Gemeinde name -> Einwohner
     kreis_name: str
-    stichtag: str                        # analysis Stichtag dd.mm.yyyy
-    status: dict[str, str]               # German label -> status code
-    faq: dict[str, Any]                  # FAQ rule parameters
-    fallzahl: float                      # positions per person, caseload model
-    arbeitszeit: float                   # positions per person, workload model
+    stichtag: str  # analysis Stichtag dd.mm.yyyy
+    status: dict[str, str]  # German label -> status code
+    faq: dict[str, Any]  # FAQ rule parameters
+    fallzahl: float  # positions per person, caseload model
+    arbeitszeit: float  # positions per person, workload model
     erstantrag: dict[str, pd.Timestamp]  # applicant name -> Stichtag of the first application
     betreuungsschluessel: float = 100.0  # cases per position (caseload model)
-    inanspruchnahme: float = 1.0         # take-up of the demand model
+    inanspruchnahme: float = 1.0  # take-up of the demand model
     altersgruppen: list[str] = field(default_factory=list)
     quoten: dict[tuple[str, str, str], tuple[float, str]] = field(default_factory=dict)
     regel: dict[str, str] = field(default_factory=dict)  # applicant -> FAQ rule shown
@@ -173,8 +175,7 @@ def kontext_aus(ws: Any) -> Kontext:
     prog = ws.programm
     kreis_erst = a["kreis"].get("stichtag_erstantrag")
     kreis_erst = pd.Timestamp(kreis_erst) if kreis_erst else pd.NaT
-    name_of = {str(k): str(v) for k, v in zip(ws.gebiete["ags"], ws.gebiete["name"],
-                                                strict=True)}
+    name_of = {str(k): str(v) for k, v in zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True)}
     erst = {n: kreis_erst for n in name_of.values()}
     if getattr(ws, "kommunen", None) is not None and "stichtag_erstantrag" in ws.kommunen:
         for _, r in ws.kommunen.iterrows():
@@ -183,30 +184,43 @@ def kontext_aus(ws: Any) -> Kontext:
     erst[INSGESAMT] = kreis_erst
     ew = {}
     if "einwohner" in ws.gebiete:
-        ew = {str(n): float(e) for n, e in zip(ws.gebiete["name"], ws.gebiete["einwohner"],
-                                               strict=True) if pd.notna(e)}
+        ew = {
+            str(n): float(e)
+            for n, e in zip(ws.gebiete["name"], ws.gebiete["einwohner"], strict=True)
+            if pd.notna(e)
+        }
     zg, zaehl = a["zielgruppe"], prog["zaehlung"]
     faq = dict(prog["stellenregel"])
     faq["rundung"] = st.get("rundung")
     faq["einfrieren"] = bool(zaehl.get("einfrieren"))
-    faq["vergleichbar"] = (int(zaehl["alter_min"]) == int(zg["alter_min"])
-                           and int(zaehl["alter_max"]) == int(zg["alter_max"])
-                           and set(zaehl["status"]) <= set(zg["status"]))
+    faq["vergleichbar"] = (
+        int(zaehl["alter_min"]) == int(zg["alter_min"])
+        and int(zaehl["alter_max"]) == int(zg["alter_max"])
+        and set(zaehl["status"]) <= set(zg["status"])
+    )
     faq["status"] = list(zaehl["status"])
     return Kontext(
-        schwelle=int(a["datenschutz"]["schwelle"]), symbol=str(a["datenschutz"]["zeichen_geheim"]),
-        name_of=name_of, einwohner=ew, kreis_name=str(ws.name),
+        schwelle=int(a["datenschutz"]["schwelle"]),
+        symbol=str(a["datenschutz"]["zeichen_geheim"]),
+        name_of=name_of,
+        einwohner=ew,
+        kreis_name=str(ws.name),
         stichtag=f"{ws.stichtag:%d.%m.%Y}",
         status={labels.STATUS_LABEL[s]: s for s in zg["status"]},
-        faq=faq, fallzahl=quote / schl * steuer, arbeitszeit=quote * std / netto * steuer,
-        erstantrag=erst, betreuungsschluessel=schl,
+        faq=faq,
+        fallzahl=quote / schl * steuer,
+        arbeitszeit=quote * std / netto * steuer,
+        erstantrag=erst,
+        betreuungsschluessel=schl,
         inanspruchnahme=float(a["bedarf"]["inanspruchnahme"]),
         altersgruppen=[lab for _, _, lab in target_group.altersgruppen(a)],
         erreichung_status=list(st["erreichung_status"]),
-        kreis_zaehlt=_kreis_zaehlt(ws, name_of))
+        kreis_zaehlt=_kreis_zaehlt(ws, name_of),
+    )
 
 
 # --------------------------------------------------------------------------- reading tables
+
 
 class Leser:
     """Gives the cells of the read tables their meaning and collects the relations."""
@@ -228,7 +242,7 @@ class Leser:
 
     def zaehle(self, t: Tabelle) -> None:
         for row in t.zeilen:
-            for v in row[t.n_label:]:
+            for v in row[t.n_label :]:
                 w = self.wert(v)
                 if w.art != "leer":
                     self.zellen += 1
@@ -265,10 +279,12 @@ class Leser:
         if w.art != "zahl":
             return
         eps = 1e-9
-        self.m.beziehung({zaehler: 1.0, nenner: -(w.zahl + w.toleranz + eps)}, -GROSS * 10,
-                         0.0, name)
-        self.m.beziehung({zaehler: 1.0, nenner: -(w.zahl - w.toleranz - eps)}, 0.0,
-                         GROSS * 10, name)
+        self.m.beziehung(
+            {zaehler: 1.0, nenner: -(w.zahl + w.toleranz + eps)}, -GROSS * 10, 0.0, name
+        )
+        self.m.beziehung(
+            {zaehler: 1.0, nenner: -(w.zahl - w.toleranz - eps)}, 0.0, GROSS * 10, name
+        )
 
     @staticmethod
     def ort(t: Tabelle, i: int, j: int) -> Ort:
@@ -327,13 +343,22 @@ class Leser:
         bands = sorted({b for b, _ in keys if b != INSGESAMT})
         sx = sorted({s for _, s in keys if s != "gesamt"})
         for b in [*bands, INSGESAMT]:
-            self.m.summe([("Struktur", tag, b, s) for s in sx], ("Struktur", tag, b, "gesamt"),
-                         f"Zeilensumme „{b}“ in {src}")
+            self.m.summe(
+                [("Struktur", tag, b, s) for s in sx],
+                ("Struktur", tag, b, "gesamt"),
+                f"Zeilensumme „{b}“ in {src}",
+            )
         for s in [*sx, "gesamt"]:
-            self.m.summe([("Struktur", tag, b, s) for b in bands], ("Struktur", tag, INSGESAMT, s),
-                         f"Spaltensumme „{s}“ in {src}")
-        self.m.summe([("Struktur", tag, INSGESAMT, "gesamt")], self.zg(tag, INSGESAMT, "gesamt"),
-                     f"Gesamtzahl in {src} = Zielgruppe des Kreises")
+            self.m.summe(
+                [("Struktur", tag, b, s) for b in bands],
+                ("Struktur", tag, INSGESAMT, s),
+                f"Spaltensumme „{s}“ in {src}",
+            )
+        self.m.summe(
+            [("Struktur", tag, INSGESAMT, "gesamt")],
+            self.zg(tag, INSGESAMT, "gesamt"),
+            f"Gesamtzahl in {src} = Zielgruppe des Kreises",
+        )
 
     def reichweite(self, t: Tabelle, zeitraum: str, tag: str) -> None:
         klient = {j: s for j, s in self.status_spalten(t, "Klient*innen ").items()}
@@ -356,27 +381,40 @@ class Leser:
             for j, s in zielg.items():
                 self.anzahl(self.zg(tag, gem, s), row[j], self.ort(t, i, j))
             for j, s in anteile.items():
-                self.anteil(("Klient*innen", zeitraum, gem, s), self.zg(tag, gem, s), row[j],
-                            f"Reichweite {s} = Klient*innen ÷ Zielgruppe, {gem}, "
-                            f"{self.quelle(t)}")
-        self._welt_summen("Klient*innen", zeitraum, [*self.ctx.status.values()], "gesamt",
-                          self.quelle(t))
+                self.anteil(
+                    ("Klient*innen", zeitraum, gem, s),
+                    self.zg(tag, gem, s),
+                    row[j],
+                    f"Reichweite {s} = Klient*innen ÷ Zielgruppe, {gem}, {self.quelle(t)}",
+                )
+        self._welt_summen(
+            "Klient*innen", zeitraum, [*self.ctx.status.values()], "gesamt", self.quelle(t)
+        )
 
-    def _welt_summen(self, art: str, zeitraum: str, teile: list[str], gesamt: str | None,
-                     src: str) -> None:
+    def _welt_summen(
+        self, art: str, zeitraum: str, teile: list[str], gesamt: str | None, src: str
+    ) -> None:
         """Kreis = sum of all Gemeinden (per column); row sum over ``teile`` to ``gesamt``."""
         for s in [*teile, *([gesamt] if gesamt else [])]:
-            self.m.summe([(art, zeitraum, g, s) for g in self.ctx.gemeinden],
-                         (art, zeitraum, INSGESAMT, s),
-                         f"Kreis = Summe der Gemeinden ({art} {s}), {src}")
+            self.m.summe(
+                [(art, zeitraum, g, s) for g in self.ctx.gemeinden],
+                (art, zeitraum, INSGESAMT, s),
+                f"Kreis = Summe der Gemeinden ({art} {s}), {src}",
+            )
         if gesamt:
             for g in [*self.ctx.gemeinden, INSGESAMT]:
-                self.m.summe([(art, zeitraum, g, s) for s in teile], (art, zeitraum, g, gesamt),
-                             f"Summe über den Status ({art}, {g}), {src}")
+                self.m.summe(
+                    [(art, zeitraum, g, s) for s in teile],
+                    (art, zeitraum, g, gesamt),
+                    f"Summe über den Status ({art}, {g}), {src}",
+                )
 
     def fallzahlen(self, t: Tabelle, zeitraum: str) -> None:
-        cols = {j: k for j, k in enumerate(t.kopf)
-                if k in ("neu aufgenommen", "aktiv im Zeitraum", "abgeschlossen")}
+        cols = {
+            j: k
+            for j, k in enumerate(t.kopf)
+            if k in ("neu aufgenommen", "aktiv im Zeitraum", "abgeschlossen")
+        }
         for i, row in enumerate(t.zeilen):
             gem = self.ctx.gemeinde_aus(row[0])
             if gem is None:
@@ -384,19 +422,26 @@ class Leser:
             for j, k in cols.items():
                 self.anzahl(("Fallzahlen", zeitraum, gem, k), row[j], self.ort(t, i, j))
         for k in cols.values():
-            self.m.summe([("Fallzahlen", zeitraum, g, k) for g in self.ctx.gemeinden],
-                         ("Fallzahlen", zeitraum, INSGESAMT, k),
-                         f"Kreis = Summe der Gemeinden ({k}), {self.quelle(t)}")
+            self.m.summe(
+                [("Fallzahlen", zeitraum, g, k) for g in self.ctx.gemeinden],
+                ("Fallzahlen", zeitraum, INSGESAMT, k),
+                f"Kreis = Summe der Gemeinden ({k}), {self.quelle(t)}",
+            )
         if "aktiv im Zeitraum" not in cols.values():
             return
         for g in [*self.ctx.gemeinden, INSGESAMT]:  # definitions of the Berichtswesen
             aktiv = ("Fallzahlen", zeitraum, g, "aktiv im Zeitraum")
-            for teil in (("Fallzahlen", zeitraum, g, "neu aufgenommen"),
-                         ("Fallzahlen", zeitraum, g, "abgeschlossen"),
-                         ("Klient*innen", zeitraum, g, "gesamt")):
-                self.m.beziehung({teil: 1.0, aktiv: -1.0}, -GROSS * 10, 0.0,
-                                 f"{teil[3]} ≤ aktiv im Zeitraum ({g}), Definition "
-                                 "des Berichtswesens")
+            for teil in (
+                ("Fallzahlen", zeitraum, g, "neu aufgenommen"),
+                ("Fallzahlen", zeitraum, g, "abgeschlossen"),
+                ("Klient*innen", zeitraum, g, "gesamt"),
+            ):
+                self.m.beziehung(
+                    {teil: 1.0, aktiv: -1.0},
+                    -GROSS * 10,
+                    0.0,
+                    f"{teil[3]} ≤ aktiv im Zeitraum ({g}), Definition des Berichtswesens",
+                )
 
     def abschluesse(self, t: Tabelle, zeitraum: str) -> None:
         j = t.spalte("Anzahl")
@@ -410,17 +455,20 @@ class Leser:
                 gruende.append(("Abschlüsse", zeitraum, g))
         src = self.quelle(t)
         self.m.summe(gruende, ("Abschlüsse", zeitraum, INSGESAMT), f"Spaltensumme in {src}")
-        self.m.summe([("Abschlüsse", zeitraum, INSGESAMT)],
-                     ("Fallzahlen", zeitraum, INSGESAMT, "abgeschlossen"),
-                     f"Abschlüsse insgesamt = abgeschlossene Fälle des Kreises, {src}")
+        self.m.summe(
+            [("Abschlüsse", zeitraum, INSGESAMT)],
+            ("Fallzahlen", zeitraum, INSGESAMT, "abgeschlossen"),
+            f"Abschlüsse insgesamt = abgeschlossene Fälle des Kreises, {src}",
+        )
 
     def ergebnis_tabelle(self, t: Tabelle, art: str, gesamt_label: str) -> None:
         cols = {j: k for j, k in enumerate(t.kopf) if k in labels.ERGEBNIS_LABEL.values()}
         tot = t.spalte(gesamt_label)
         if tot is not None:
             cols[tot] = "gesamt"
-        anteile = {j: k.removeprefix("Anteil ") for j, k in enumerate(t.kopf)
-                   if k.startswith("Anteil ")}
+        anteile = {
+            j: k.removeprefix("Anteil ") for j, k in enumerate(t.kopf) if k.startswith("Anteil ")
+        }
         felder = []
         for i, row in enumerate(t.zeilen):
             hf = str(row[0]).strip()
@@ -430,17 +478,25 @@ class Leser:
                 self.anzahl((art, hf, k), row[j], self.ort(t, i, j))
             for j, k in anteile.items():
                 if k in cols.values():
-                    self.anteil((art, hf, k), (art, hf, "gesamt"), row[j],
-                                f"Anteil {k} = {k} ÷ gesamt, {hf}, {self.quelle(t)}")
+                    self.anteil(
+                        (art, hf, k),
+                        (art, hf, "gesamt"),
+                        row[j],
+                        f"Anteil {k} = {k} ÷ gesamt, {hf}, {self.quelle(t)}",
+                    )
         src = self.quelle(t)
         teile = [k for k in cols.values() if k != "gesamt"]
         if tot is not None:
             for hf in [*felder, INSGESAMT]:
-                self.m.summe([(art, hf, k) for k in teile], (art, hf, "gesamt"),
-                             f"Zeilensumme „{hf}“ in {src}")
+                self.m.summe(
+                    [(art, hf, k) for k in teile],
+                    (art, hf, "gesamt"),
+                    f"Zeilensumme „{hf}“ in {src}",
+                )
         for k in cols.values():
-            self.m.summe([(art, hf, k) for hf in felder], (art, INSGESAMT, k),
-                         f"Spaltensumme „{k}“ in {src}")
+            self.m.summe(
+                [(art, hf, k) for hf in felder], (art, INSGESAMT, k), f"Spaltensumme „{k}“ in {src}"
+            )
 
     def faq_personen(self, wer: str) -> Hashable:
         """The FAQ count of applicant ``wer``, linked to the published target group.
@@ -454,19 +510,26 @@ class Leser:
         tag = self.ctx.erstantrag.get(wer)
         gebiet = self.ctx.antragsgebiet(wer)
         if f["vergleichbar"] and f["einfrieren"] and tag is not None and not pd.isna(tag):
-            tage = [d for d in self.ctx.stichtage
-                    if pd.Timestamp(pd.to_datetime(d, dayfirst=True)) <= tag]
+            tage = [
+                d
+                for d in self.ctx.stichtage
+                if pd.Timestamp(pd.to_datetime(d, dayfirst=True)) <= tag
+            ]
             if tage:
                 t0 = max(tage, key=lambda d: pd.to_datetime(d, dayfirst=True))
-                self.m.summe([self.zg(t0, g, s) for g in gebiet for s in f["status"]], key,
-                             f"FAQ-Zählung von {wer} = Zielgruppe {', '.join(f['status'])} "
-                             f"am {t0} (Stichtag der Erstantragstellung)"
-                             + self._gebiet_text(wer))
+                self.m.summe(
+                    [self.zg(t0, g, s) for g in gebiet for s in f["status"]],
+                    key,
+                    f"FAQ-Zählung von {wer} = Zielgruppe {', '.join(f['status'])} "
+                    f"am {t0} (Stichtag der Erstantragstellung)" + self._gebiet_text(wer),
+                )
         elif f["vergleichbar"] and not f["einfrieren"]:
-            self.m.summe([self.zg(self.ctx.stichtag, g, s) for g in gebiet
-                          for s in f["status"]], key,
-                         f"FAQ-Zählung von {wer} = Zielgruppe am {self.ctx.stichtag}"
-                         + self._gebiet_text(wer))
+            self.m.summe(
+                [self.zg(self.ctx.stichtag, g, s) for g in gebiet for s in f["status"]],
+                key,
+                f"FAQ-Zählung von {wer} = Zielgruppe am {self.ctx.stichtag}"
+                + self._gebiet_text(wer),
+            )
         return key
 
     def _gebiet_text(self, wer: str) -> str:
@@ -481,8 +544,11 @@ class Leser:
         status = self.ctx.erreichung_status
         if set(status) >= set(self.ctx.status.values()):
             status = ["gesamt"]
-        return {self.zg(self.ctx.stichtag, g, s): faktor
-                for g in self.ctx.antragsgebiet(wer) for s in status}
+        return {
+            self.zg(self.ctx.stichtag, g, s): faktor
+            for g in self.ctx.antragsgebiet(wer)
+            for s in status
+        }
 
     def faq_stellen(self, wer: str, v: Any, src: str) -> None:
         if self.ctx.regel.get(wer) != labels.FAQ_REGEL_LABEL["schluessel"]:
@@ -495,13 +561,18 @@ class Leser:
             return
         rund = self.ctx.faq.get("rundung")
         extra = float(rund) / 2 if rund not in (None, "keine") else 0.0
-        self.m.ungefaehr({self.faq_personen(wer): 1.0 / schl}, w.zahl, w.toleranz + extra,
-                         f"Stellen FAQ = Personen ÷ {schl:g} ({wer}), {src}")
+        self.m.ungefaehr(
+            {self.faq_personen(wer): 1.0 / schl},
+            w.zahl,
+            w.toleranz + extra,
+            f"Stellen FAQ = Personen ÷ {schl:g} ({wer}), {src}",
+        )
 
     def stellen(self, t: Tabelle) -> None:
         p = t.spalte("Personen (FAQ-Zählung)")
-        pf = next((j for j, k in enumerate(t.kopf) if k.startswith("Personen Fallzahlmodell")),
-                  None)
+        pf = next(
+            (j for j, k in enumerate(t.kopf) if k.startswith("Personen Fallzahlmodell")), None
+        )
         regel, faq = t.spalte("Regel"), t.spalte("Stellen FAQ-Schlüssel")
         fz, az = t.spalte("Stellen Fallzahlmodell"), t.spalte("Stellen Arbeitszeitmodell")
         src = self.quelle(t)
@@ -517,17 +588,26 @@ class Leser:
             if pf is not None:
                 fkey = ("Personen Fallzahlmodell", wer)
                 self.anzahl(fkey, row[pf], self.ort(t, i, pf))
-                self.m.beziehung({**self.fallzahl_basis(wer, 1.0), fkey: -1.0}, 0.0, 0.0,
-                                 f"Personen Fallzahlmodell von {wer} = Zielgruppe ({basis}) am "
-                                 f"{self.ctx.stichtag}{self._gebiet_text(wer)}, {src}")
+                self.m.beziehung(
+                    {**self.fallzahl_basis(wer, 1.0), fkey: -1.0},
+                    0.0,
+                    0.0,
+                    f"Personen Fallzahlmodell von {wer} = Zielgruppe ({basis}) am "
+                    f"{self.ctx.stichtag}{self._gebiet_text(wer)}, {src}",
+                )
             if faq is not None:
                 self.faq_stellen(wer, row[faq], src)
-            for j, c, name in ((fz, self.ctx.fallzahl, "Fallzahlmodell"),
-                               (az, self.ctx.arbeitszeit, "Arbeitszeitmodell")):
+            for j, c, name in (
+                (fz, self.ctx.fallzahl, "Fallzahlmodell"),
+                (az, self.ctx.arbeitszeit, "Arbeitszeitmodell"),
+            ):
                 if j is not None:
-                    self.modellwert(self.fallzahl_basis(wer, c), row[j],
-                                    f"Stellen {name} = Zielgruppe ({basis}) × {c:.6g} "
-                                    f"({wer}{self._gebiet_text(wer)}), {src}")
+                    self.modellwert(
+                        self.fallzahl_basis(wer, c),
+                        row[j],
+                        f"Stellen {name} = Zielgruppe ({basis}) × {c:.6g} "
+                        f"({wer}{self._gebiet_text(wer)}), {src}",
+                    )
 
     def szenarien(self, t: Tabelle) -> None:
         wer = self.ctx.berichtsgemeinde(t.datei)
@@ -542,9 +622,12 @@ class Leser:
             elif name.startswith(("Basis", "Fördersatz")):
                 c = self.ctx.fallzahl
             if c is not None and fz is not None:
-                self.modellwert(self.fallzahl_basis(wer, c), row[fz],
-                                f"Szenario „{name}“: Stellen Fallzahlmodell = Zielgruppe "
-                                f"({basis}) × {c:.6g} ({wer}), {self.quelle(t)}")
+                self.modellwert(
+                    self.fallzahl_basis(wer, c),
+                    row[fz],
+                    f"Szenario „{name}“: Stellen Fallzahlmodell = Zielgruppe "
+                    f"({basis}) × {c:.6g} ({wer}), {self.quelle(t)}",
+                )
             if faq is not None and (m or c is not None):
                 self.faq_stellen(wer, row[faq], self.quelle(t))
 
@@ -572,13 +655,20 @@ class Leser:
             if label.startswith("Zielgruppe (Personen)"):
                 self.anzahl(zg, row[2], self.ort(t, i, 2))
             elif label.startswith("Zielgruppe je 1.000") and gem in self.ctx.einwohner:
-                self.modellwert({zg: 1000.0 / self.ctx.einwohner[gem]}, row[2],
-                                f"Zielgruppe je 1.000 Einwohner ({gem}), {self.quelle(t)}")
+                self.modellwert(
+                    {zg: 1000.0 / self.ctx.einwohner[gem]},
+                    row[2],
+                    f"Zielgruppe je 1.000 Einwohner ({gem}), {self.quelle(t)}",
+                )
             elif label.startswith("Reichweite"):
                 zeitraum = self._zeitraum_reichweite
                 if zeitraum:
-                    self.anteil(("Klient*innen", zeitraum, gem, "gesamt"), zg, row[2],
-                                f"Reichweite in der Karte ({gem}), {self.quelle(t)}")
+                    self.anteil(
+                        ("Klient*innen", zeitraum, gem, "gesamt"),
+                        zg,
+                        row[2],
+                        f"Reichweite in der Karte ({gem}), {self.quelle(t)}",
+                    )
 
     _zeitraum_reichweite = ""
 
@@ -590,8 +680,10 @@ class Leser:
                 m = _QUOTE.match(str(row[j]).strip()) if j < len(row) else None
                 parts = t.kopf[j].split(" ")
                 if m and len(parts) == 2:
-                    self.ctx.quoten[(hf, parts[0], parts[1])] = (int(m.group(1)) / 100.0,
-                                                                 m.group(2))
+                    self.ctx.quoten[(hf, parts[0], parts[1])] = (
+                        int(m.group(1)) / 100.0,
+                        m.group(2),
+                    )
 
     def segment(self, gem: str, status: str, band: str) -> Hashable:
         """Persons of a Gemeinde, status and age band at the analysis Stichtag (all sexes)."""
@@ -599,11 +691,15 @@ class Leser:
         if key not in self.m.index:
             self.m.stetig.add(self.m.var(key))
             bands = self.ctx.altersgruppen
-            self.m.beziehung({**{("Segment", self.ctx.stichtag, gem, status, b): 1.0
-                                 for b in bands},
-                              self.zg(self.ctx.stichtag, gem, status): -1.0}, -0.5, 0.5,
-                             f"Zielgruppe {status} von {gem} = Summe der Altersgruppen "
-                             "(gerundet)")
+            self.m.beziehung(
+                {
+                    **{("Segment", self.ctx.stichtag, gem, status, b): 1.0 for b in bands},
+                    self.zg(self.ctx.stichtag, gem, status): -1.0,
+                },
+                -0.5,
+                0.5,
+                f"Zielgruppe {status} von {gem} = Summe der Altersgruppen (gerundet)",
+            )
         return key
 
     def luecken(self, t: Tabelle) -> None:
@@ -628,8 +724,10 @@ class Leser:
                     else:
                         lo_k[key] = max(q - 0.005, 0.0) * tu
                         hi_k[key] = min(q + 0.005, 1.0) * tu
-            name = (f"Bedarf {hf} in {gem} = Σ Personen × Bedarfsquote × {tu:g} "
-                    f"(Zeile {t.zeilenlabel(i)}), {src}")
+            name = (
+                f"Bedarf {hf} in {gem} = Σ Personen × Bedarfsquote × {tu:g} "
+                f"(Zeile {t.zeilenlabel(i)}), {src}"
+            )
             eps = w.toleranz + 1e-9
             self.m.beziehung(lo_k, -GROSS * 10, w.zahl + eps, name)
             self.m.beziehung(hi_k, w.zahl - eps, GROSS * 10, name)
@@ -637,7 +735,7 @@ class Leser:
     def nur_modellwerte(self, t: Tabelle) -> None:
         """Modelled values whose relation to the counts is not modelled (demand, coverage)."""
         for row in t.zeilen:
-            for v in row[t.n_label:]:
+            for v in row[t.n_label :]:
                 if self.wert(v).art in (KLEIN, GEHEIM):
                     self.modellwerte_verborgen += 1
 
@@ -674,13 +772,18 @@ class Leser:
         if tot_col is not None:
             teile = [j for j in zahlspalten if j != tot_col]
             for r in rows:
-                self.m.summe([("Tabelle", titel, r, t.kopf[j]) for j in teile],
-                             ("Tabelle", titel, r, t.kopf[tot_col]), f"Zeilensumme „{r}“ in {src}")
+                self.m.summe(
+                    [("Tabelle", titel, r, t.kopf[j]) for j in teile],
+                    ("Tabelle", titel, r, t.kopf[tot_col]),
+                    f"Zeilensumme „{r}“ in {src}",
+                )
         if tot_row is not None:
             for j in zahlspalten:
-                self.m.summe([("Tabelle", titel, r, t.kopf[j]) for r in rows if r != tot_row],
-                             ("Tabelle", titel, tot_row, t.kopf[j]),
-                             f"Spaltensumme „{t.kopf[j]}“ in {src}")
+                self.m.summe(
+                    [("Tabelle", titel, r, t.kopf[j]) for r in rows if r != tot_row],
+                    ("Tabelle", titel, tot_row, t.kopf[j]),
+                    f"Spaltensumme „{t.kopf[j]}“ in {src}",
+                )
 
     # -- dispatch
     def art(self, t: Tabelle) -> tuple[int, Callable[[], None]]:
@@ -708,8 +811,9 @@ class Leser:
         if t.kopf and t.kopf[0].lower() == "abschlussgrund":
             return 1, lambda: self.abschluesse(t, zr)
         if "Bedarfe gesamt" in kopf and "passendes Angebot" in kopf:
-            return 1, lambda: self.ergebnis_tabelle(t, f"Bedarfe nach Ergebnis {zr}",
-                                                    "Bedarfe gesamt")
+            return 1, lambda: self.ergebnis_tabelle(
+                t, f"Bedarfe nach Ergebnis {zr}", "Bedarfe gesamt"
+            )
         if "Bedarfe insgesamt" in kopf and "passendes Angebot" in kopf:
             return 1, lambda: self.ergebnis_tabelle(t, "Fallevidenz", "Bedarfe insgesamt")
         if "Personen (FAQ-Zählung)" in kopf:
@@ -738,8 +842,11 @@ class Leser:
         need rates and modelled tables hold no counts of persons.
         """
         titel = t.titel
-        if (t.art == "karte" or titel.startswith((*MODELLTABELLEN, "Bedarfsquoten"))
-                or "Bedarf (Personen)" in t.kopf):
+        if (
+            t.art == "karte"
+            or titel.startswith((*MODELLTABELLEN, "Bedarfsquoten"))
+            or "Bedarf (Personen)" in t.kopf
+        ):
             return
         for i, row in enumerate(t.zeilen):
             for j in range(t.n_label, min(len(row), len(t.kopf))):
@@ -752,7 +859,8 @@ class Leser:
 
     def _geschuetzt(self, t: Tabelle) -> bool:
         return bool(t.extra.get("published")) or any(
-            self.wert(v).art in (KLEIN, GEHEIM) for row in t.zeilen for v in row[t.n_label:])
+            self.wert(v).art in (KLEIN, GEHEIM) for row in t.zeilen for v in row[t.n_label :]
+        )
 
     def lies(self, tabellen: list[Tabelle]) -> None:
         """Interpret every table (ordered so that Stichtage and rules are known first)."""
@@ -760,13 +868,18 @@ class Leser:
             self.zaehle(t)
             if self._geschuetzt(t):
                 self.geschuetzte_titel.add(re.sub(r" \(eingebettet \d+\)$", "", t.titel))
-        jobs = sorted(((self.art(t), n) for n, t in enumerate(tabellen)),
-                      key=lambda x: (x[0][0], x[1]))
+        jobs = sorted(
+            ((self.art(t), n) for n, t in enumerate(tabellen)), key=lambda x: (x[0][0], x[1])
+        )
         for (_, handler), _n in jobs:
             handler()
         for t in tabellen:
             self._kleine_ungedeutete(t)
         for tag in sorted(self.ctx.stichtage):
-            self._welt_summen("Zielgruppe", tag, [*self.ctx.status.values()], "gesamt",
-                              "Definition der Zielgruppe")
-
+            self._welt_summen(
+                "Zielgruppe",
+                tag,
+                [*self.ctx.status.values()],
+                "gesamt",
+                "Definition der Zielgruppe",
+            )

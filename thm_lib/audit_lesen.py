@@ -168,8 +168,18 @@ def html_tabellen(text: str, datei: str) -> list[Tabelle]:
                 kopf.append(" ".join(dict.fromkeys(parts)))
         if n_label == 0 and body:
             n_label = 0
-        out.append(Tabelle(datei, _title_of(table), kopf, body, n_label, "html", nr,
-                           {"published": PUBLISHED_CLASS in (table.get("class") or [])}))
+        out.append(
+            Tabelle(
+                datei,
+                _title_of(table),
+                kopf,
+                body,
+                n_label,
+                "html",
+                nr,
+                {"published": PUBLISHED_CLASS in (table.get("class") or [])},
+            )
+        )
     return out
 
 
@@ -195,10 +205,17 @@ def karten_tabellen(text: str, datei: str) -> list[Tabelle]:
         for fl, al in zip(fields, aliases, strict=False):
             if "anzeige" in fl and len(al) == len(fl):
                 label = al[fl.index("anzeige")]
-        zeilen = [[p.get("ags", ""), html.unescape(str(p.get("name", ""))),
-                   html.unescape(str(p.get("anzeige", "")))] for p in props]
-        out.append(Tabelle(datei, f"Karte: {label}", ["AGS", "Gemeinde", label], zeilen, 2,
-                           "karte", n + 1))
+        zeilen = [
+            [
+                p.get("ags", ""),
+                html.unescape(str(p.get("name", ""))),
+                html.unescape(str(p.get("anzeige", ""))),
+            ]
+            for p in props
+        ]
+        out.append(
+            Tabelle(datei, f"Karte: {label}", ["AGS", "Gemeinde", label], zeilen, 2, "karte", n + 1)
+        )
     return out
 
 
@@ -206,8 +223,10 @@ def _xlsx_n_label(kopf: list[str], rows: list[list[Any]], marks: tuple[str, ...]
     n = 0
     for j in range(len(kopf)):
         values = [r[j] for r in rows if j < len(r) and r[j] is not None]
-        if values and all(isinstance(v, str) and v.strip() not in marks
-                          and not v.strip().startswith("<") for v in values):
+        if values and all(
+            isinstance(v, str) and v.strip() not in marks and not v.strip().startswith("<")
+            for v in values
+        ):
             n += 1
         else:
             break
@@ -229,8 +248,7 @@ def xlsx_tabellen(path: Path, datei: str, marks: tuple[str, ...] = (".",)) -> li
             kopf = ["" if c is None else str(c) for c in rows[1]]
             body = [r for r in rows[2:] if any(v is not None for v in r)]
             n_label = _xlsx_n_label(kopf, body, marks)
-            out.append(Tabelle(datei, titel, kopf, body, n_label, "xlsx", nr,
-                               {"blatt": ws.title}))
+            out.append(Tabelle(datei, titel, kopf, body, n_label, "xlsx", nr, {"blatt": ws.title}))
     finally:
         wb.close()
     return out
@@ -240,8 +258,7 @@ INTERN = ("intern",)
 """Top-level folders of a run that are not handed out (issue 13, point 5)."""
 
 
-def lese_ordner(ordner: str | Path, symbol: str = ".", ohne: tuple[str, ...] = INTERN
-                ) -> Lesung:
+def lese_ordner(ordner: str | Path, symbol: str = ".", ohne: tuple[str, ...] = INTERN) -> Lesung:
     """Read every published output below ``ordner`` (a ``reports/<kreis>/`` folder).
 
     Hidden folders (staging ``.<key>.neu``), the top-level folders ``ohne``
@@ -254,8 +271,11 @@ def lese_ordner(ordner: str | Path, symbol: str = ".", ohne: tuple[str, ...] = I
     dateien, notebooks, unlesbar = [], [], []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if not path.is_file() or any(p.startswith(".") for p in rel.parts) or (
-                len(rel.parts) > 1 and rel.parts[0] in ohne):
+        if (
+            not path.is_file()
+            or any(p.startswith(".") for p in rel.parts)
+            or (len(rel.parts) > 1 and rel.parts[0] in ohne)
+        ):
             continue
         name = rel.as_posix()
         suffix = path.suffix.lower()

@@ -70,8 +70,9 @@ class Ort:
     spalte: str
 
     def __str__(self) -> str:
-        return (f"{self.datei}, Tabelle „{self.tabelle}“, Zeile „{self.zeile}“, "
-                f"Spalte „{self.spalte}“")
+        return (
+            f"{self.datei}, Tabelle „{self.tabelle}“, Zeile „{self.zeile}“, Spalte „{self.spalte}“"
+        )
 
 
 @dataclass
@@ -138,8 +139,9 @@ class Modell:
         koeff[gesamt] = koeff.get(gesamt, 0.0) - 1.0
         self.beziehung(koeff, 0.0, 0.0, name)
 
-    def ungefaehr(self, koeff: dict[Hashable, float], wert: float, toleranz: float,
-                  name: str) -> None:
+    def ungefaehr(
+        self, koeff: dict[Hashable, float], wert: float, toleranz: float, name: str
+    ) -> None:
         """``|sum(koeff * x) - wert| <= toleranz`` (a rounded published value)."""
         eps = 1e-9 * max(1.0, abs(wert))
         self.beziehung(koeff, wert - toleranz - eps, wert + toleranz + eps, name)
@@ -270,7 +272,8 @@ def bereiche(m: Modell, zeitlimit: float = 10.0) -> Loesung:
             if res_min.status == 2:  # infeasible: the relations contradict each other
                 widersprueche.append(
                     f"Keine Lösung für {m.keys[v]}: die gesammelten Beziehungen widersprechen "
-                    "sich (Modell oder Daten prüfen)")
+                    "sich (Modell oder Daten prüfen)"
+                )
                 out[v] = (lo_b[pos[v]], hi_b[pos[v]])
                 continue
             res_max = milp(-c, constraints=cons, bounds=bounds, integrality=integ, options=opts)

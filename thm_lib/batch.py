@@ -134,8 +134,9 @@ class BatchResult:
 
 def slug(text: str) -> str:
     """A file-system friendly name: ``Musterkreis (fiktiv)`` -> ``musterkreis_fiktiv``."""
-    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe",
-                           "Ü": "Ue"})
+    table = str.maketrans(
+        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+    )
     return re.sub(r"[^a-z0-9]+", "_", text.translate(table).lower()).strip("_") or "kreis"
 
 
@@ -177,23 +178,26 @@ def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | No
         if exc.ename == "DataError":
             return ohne_personenwerte(exc.evalue), None
         lines = [_ANSI.sub("", line) for line in exc.traceback]
-        text = (f"Notebook-Zelle {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-                + "\n".join(lines))
+        text = f"Notebook-Zelle {exc.exec_count}: {exc.ename}: {exc.evalue}\n" + "\n".join(lines)
         return interner_fehler(eintrag), text
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return interner_fehler(eintrag), text
 
 
-def execute(notebook: str, out: Path, parameters: dict[str, Any],
-            ordner: Path = NOTEBOOK_DIR) -> None:
+def execute(
+    notebook: str, out: Path, parameters: dict[str, Any], ordner: Path = NOTEBOOK_DIR
+) -> None:
     """Run the notebook ``ordner/<notebook>.ipynb`` with papermill into ``out`` (a real kernel)."""
     import papermill
 
     # no papermill ``cwd``: it changes the working directory of the whole process
     # (unsafe beside other threads); every path here is absolute.
     papermill.execute_notebook(
-        str(Path(ordner) / f"{notebook}.ipynb"), str(out), parameters=parameters,
-        kernel_name="python3", progress_bar=False,
+        str(Path(ordner) / f"{notebook}.ipynb"),
+        str(out),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
         # NOTES.md: avoids a 4 s stall in about 1 of 20 kernel shutdowns
         shutdown_kernel="immediate",
         # ipykernel 7 warns at every start that local TCP is unencrypted; the kernel
@@ -206,8 +210,9 @@ def to_html(notebook: Path, out: Path) -> None:
     """Write an HTML report without code cells or prompts."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     body, _ = exporter.from_filename(str(notebook))
     atomic_write_text(out, body)
 
@@ -224,8 +229,9 @@ def _swap_in(staging: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
-def _run_part(key: str, teil: str, staging: Path, work: Callable[[], None],
-              log: list[str]) -> TeilResult:
+def _run_part(
+    key: str, teil: str, staging: Path, work: Callable[[], None], log: list[str]
+) -> TeilResult:
     """Run one part; on failure remove its half-written files and record the reason."""
     try:
         work()
@@ -250,9 +256,15 @@ def _keep_previous(final: Path, staging: Path, teile: dict[str, TeilResult]) -> 
                 shutil.copy2(final / name, staging / name)
 
 
-def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
-                notebooks: Sequence[str], notebook_ordner: Path = NOTEBOOK_DIR,
-                intern_dir: Path | None = None) -> KommuneResult:
+def run_kommune(
+    arbeitsmappe: Path,
+    key: str,
+    name: str,
+    kreis_dir: Path,
+    notebooks: Sequence[str],
+    notebook_ordner: Path = NOTEBOOK_DIR,
+    intern_dir: Path | None = None,
+) -> KommuneResult:
     """Run every part for one Kommune (``key`` = AGS or ``kreis``) and swap the result in.
 
     The parts: map, workbook and key figures (:mod:`thm_lib.report`, with the
@@ -285,25 +297,29 @@ def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
         grund, text = failure_reason(exc, f"{key}/laden")
         if text is not None:
             log.append(f"{key}/laden\n{text}")
-        teile = {t: TeilResult(False, grund)
-                 for t in (KARTE, BERICHT, KENNZAHLEN, *notebooks)}
+        teile = {t: TeilResult(False, grund) for t in (KARTE, BERICHT, KENNZAHLEN, *notebooks)}
     else:
         analyse = Analyse(ws)
 
         def figures() -> None:
             kennzahlen.update(kennzahlen_fuer(ws, ags, analyse))
 
-        teile[KARTE] = _run_part(key, KARTE, staging,
-                                 lambda: write_karte(ws, ags, staging / "karte.html"), log)
+        teile[KARTE] = _run_part(
+            key, KARTE, staging, lambda: write_karte(ws, ags, staging / "karte.html"), log
+        )
         teile[BERICHT] = _run_part(
-            key, BERICHT, staging,
-            lambda: write_bericht(ws, ags, staging / "bericht.xlsx", analyse), log)
+            key,
+            BERICHT,
+            staging,
+            lambda: write_bericht(ws, ags, staging / "bericht.xlsx", analyse),
+            log,
+        )
         teile[KENNZAHLEN] = _run_part(key, KENNZAHLEN, staging, figures, log)
         for nb in notebooks:
+
             def notebook(nb: str = nb) -> None:
                 out = ausgefuehrt / f"{nb}.ipynb"
-                execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags},
-                        notebook_ordner)
+                execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags}, notebook_ordner)
                 to_html(out, staging / f"{nb}.html")
 
             teile[nb] = _run_part(key, nb, staging, notebook, log)
@@ -313,9 +329,17 @@ def run_kommune(arbeitsmappe: Path, key: str, name: str, kreis_dir: Path,
     else:  # nothing new: the previous report stays untouched
         shutil.rmtree(staging, ignore_errors=True)
     failed = [f"{teil_titel(t)}: {r.grund}" for t, r in teile.items() if not r.ok]
-    return KommuneResult(key, name, not failed, "; ".join(failed),
-                         round(time.perf_counter() - start, 2),
-                         datetime.now().isoformat(timespec="seconds"), kennzahlen, teile, log)
+    return KommuneResult(
+        key,
+        name,
+        not failed,
+        "; ".join(failed),
+        round(time.perf_counter() - start, 2),
+        datetime.now().isoformat(timespec="seconds"),
+        kennzahlen,
+        teile,
+        log,
+    )
 
 
 def _load_status(intern: Path) -> dict[str, dict[str, Any]]:
@@ -328,8 +352,7 @@ def _load_status(intern: Path) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def _status_entry(r: KommuneResult, previous: dict[str, Any], kreis_dir: Path
-                  ) -> dict[str, Any]:
+def _status_entry(r: KommuneResult, previous: dict[str, Any], kreis_dir: Path) -> dict[str, Any]:
     """The status.json entry of one Kommune: this run, with the last good run of failed parts."""
     entry = asdict(r)
     entry.pop("protokoll")
@@ -360,8 +383,9 @@ def _protokoll(intern: Path, results: Sequence[KommuneResult]) -> None:
     entries = [(r, text) for r in results for text in r.protokoll]
     if not entries:
         return
-    handler = logging.handlers.RotatingFileHandler(intern / PROTOKOLL, maxBytes=2_000_000,
-                                                   backupCount=2, encoding="utf-8")
+    handler = logging.handlers.RotatingFileHandler(
+        intern / PROTOKOLL, maxBytes=2_000_000, backupCount=2, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     LOGGER.addHandler(handler)
     try:
@@ -372,11 +396,16 @@ def _protokoll(intern: Path, results: Sequence[KommuneResult]) -> None:
         handler.close()
 
 
-def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
-              kommunen: Sequence[str] | None = None, jobs: int | None = None,
-              notebooks: Sequence[str] = NOTEBOOKS, mit_kreis: bool | None = None,
-              progress: bool = True, notebook_ordner: str | Path = NOTEBOOK_DIR
-              ) -> BatchResult:
+def run_batch(
+    arbeitsmappe: str | Path,
+    ausgabe: str | Path = "reports",
+    kommunen: Sequence[str] | None = None,
+    jobs: int | None = None,
+    notebooks: Sequence[str] = NOTEBOOKS,
+    mit_kreis: bool | None = None,
+    progress: bool = True,
+    notebook_ordner: str | Path = NOTEBOOK_DIR,
+) -> BatchResult:
     """Run the notebooks for every Kommune (or the given ones) and write the index.
 
     Parameters
@@ -432,12 +461,24 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
         futures = {}
         for key in keys:
             if key != KREIS_KEY and key not in names:
-                results.append(KommuneResult(key, "?", False, f"Gemeinde {key} gibt es in "
-                                             f"'{ws.name}' nicht (gebiete)."))
+                results.append(
+                    KommuneResult(
+                        key, "?", False, f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
+                    )
+                )
                 continue
-            futures[pool.submit(run_kommune, arbeitsmappe, key, names[key], stage,
-                                tuple(notebooks), Path(notebook_ordner).resolve(),
-                                intern)] = key
+            futures[
+                pool.submit(
+                    run_kommune,
+                    arbeitsmappe,
+                    key,
+                    names[key],
+                    stage,
+                    tuple(notebooks),
+                    Path(notebook_ordner).resolve(),
+                    intern,
+                )
+            ] = key
         bar = tqdm(total=len(futures), desc="Berichte", unit="Kommune", disable=not progress)
         for future in as_completed(futures):
             results.append(future.result())
@@ -450,14 +491,14 @@ def run_batch(arbeitsmappe: str | Path, ausgabe: str | Path = "reports",
     status = _load_status(intern)
     for r in results:
         status[r.key] = _status_entry(r, status.get(r.key, {}), stage)
-    shown = list(dict.fromkeys([*[r.key for r in results],
-                                *[k for k in status if (stage / k).is_dir()]]))
+    shown = list(
+        dict.fromkeys([*[r.key for r in results], *[k for k in status if (stage / k).is_dir()]])
+    )
     shown.sort(key=lambda k: order.get(k, len(order)))
     atomic_write_text(stage / "index.html", index_html(ws, status, shown, stage))
     pruefung = _publish_if_safe(ws, stage, kreis_dir, intern)
     if pruefung.ok:
-        atomic_write_text(intern / "status.json",
-                          json.dumps(status, ensure_ascii=False, indent=1))
+        atomic_write_text(intern / "status.json", json.dumps(status, ensure_ascii=False, indent=1))
     return BatchResult(kreis_dir, kreis_dir / "index.html", results, pruefung)
 
 
@@ -473,8 +514,11 @@ def _staging_copy(kreis_dir: Path) -> Path:
     if kreis_dir.is_dir():
         shutil.copytree(kreis_dir, stage)
         # internal files an older version left in the published folder
-        for leftover in [*stage.rglob("*.ipynb"), *stage.glob("status.json"),
-                         *stage.glob(f"{PROTOKOLL}*")]:
+        for leftover in [
+            *stage.rglob("*.ipynb"),
+            *stage.glob("status.json"),
+            *stage.glob(f"{PROTOKOLL}*"),
+        ]:
             leftover.unlink()
     else:
         stage.mkdir(parents=True)
@@ -496,15 +540,22 @@ def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any
         text = traceback.format_exc()
         _protokoll_text(intern, f"Geheimhaltungsprüfung\n{text}")
         shutil.rmtree(stage, ignore_errors=True)
-        raise DataError([Problem(
-            "Geheimhaltungsprüfung", "interner Fehler; nichts veröffentlicht",
-            f"Protokoll: {intern / PROTOKOLL}")]) from None
+        raise DataError(
+            [
+                Problem(
+                    "Geheimhaltungsprüfung",
+                    "interner Fehler; nichts veröffentlicht",
+                    f"Protokoll: {intern / PROTOKOLL}",
+                )
+            ]
+        ) from None
     (intern / PRUEFUNG).unlink(missing_ok=True)
     if not ergebnis.ok:
         atomic_write_text(intern / PRUEFUNG, ergebnis.zusammenfassung() + "\n")
         shutil.rmtree(stage, ignore_errors=True)
-        LOGGER.error("Geheimhaltungsprüfung nicht bestanden, nichts veröffentlicht: %s",
-                     intern / PRUEFUNG)
+        LOGGER.error(
+            "Geheimhaltungsprüfung nicht bestanden, nichts veröffentlicht: %s", intern / PRUEFUNG
+        )
         return ergebnis
     index = stage / "index.html"
     text = index.read_text(encoding="utf-8")
@@ -523,8 +574,9 @@ def nur_ein_antragsteller(ws: Any) -> bool:
     return len(ags) == 1 and ist_kreisfrei(str(ags[0]))
 
 
-def report_keys(ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
-                ) -> list[str]:
+def report_keys(
+    ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
+) -> list[str]:
     """The report folders a batch writes: ``kreis`` first (if wanted), then the Gemeinden.
 
     Without ``kommunen`` every Gemeinde and (unless ``mit_kreis`` is False) the

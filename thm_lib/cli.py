@@ -36,9 +36,11 @@ def zusammenfassung(arbeitsmappe: Path) -> None:
     for warnung in ws.warnungen:
         click.echo(f"Hinweis: {warnung}", err=True)
     table = gemeinde_uebersicht(ws)
-    click.echo(f"{ws.name} – Stichtag {ws.stichtag:%d.%m.%Y} – Zielgruppe "
-               f"{ws.annahmen['zielgruppe']['alter_min']}–{ws.annahmen['zielgruppe']['alter_max']}"
-               " Jahre (interne Zahlen, nicht zur Veröffentlichung)")
+    click.echo(
+        f"{ws.name} – Stichtag {ws.stichtag:%d.%m.%Y} – Zielgruppe "
+        f"{ws.annahmen['zielgruppe']['alter_min']}–{ws.annahmen['zielgruppe']['alter_max']}"
+        " Jahre (interne Zahlen, nicht zur Veröffentlichung)"
+    )
     click.echo(table.to_string(index=False))
 
 
@@ -69,15 +71,30 @@ def vorlage(ordner: Path, name: str | None, ags: str | None, stichtag: str | Non
 
 @main.command("batch")
 @click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
-@click.option("--ausgabe", type=click.Path(path_type=Path), default=Path("reports"),
-              show_default=True, help="Zielordner der Berichte.")
-@click.option("--kommune", "kommunen", multiple=True,
-              help="AGS einer Kommune (mehrfach möglich); ohne Angabe alle.")
-@click.option("--jobs", type=int, default=None,
-              help="Parallele Läufe (Standard: Anzahl der Prozessorkerne).")
+@click.option(
+    "--ausgabe",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Zielordner der Berichte.",
+)
+@click.option(
+    "--kommune",
+    "kommunen",
+    multiple=True,
+    help="AGS einer Kommune (mehrfach möglich); ohne Angabe alle.",
+)
+@click.option(
+    "--jobs", type=int, default=None, help="Parallele Läufe (Standard: Anzahl der Prozessorkerne)."
+)
 @click.option("--ohne-fortschritt", is_flag=True, help="Keinen Fortschrittsbalken zeigen.")
-def batch(arbeitsmappe: Path, ausgabe: Path, kommunen: tuple[str, ...], jobs: int | None,
-          ohne_fortschritt: bool) -> None:
+def batch(
+    arbeitsmappe: Path,
+    ausgabe: Path,
+    kommunen: tuple[str, ...],
+    jobs: int | None,
+    ohne_fortschritt: bool,
+) -> None:
     """Alle Notebooks je Kommune ausführen: HTML-/Excel-Berichte und eine Indexseite.
 
     Veröffentlicht wird AUSGABE/<kreis>/ (für die Bündniskerngruppe), erst nach einer
@@ -87,8 +104,9 @@ def batch(arbeitsmappe: Path, ausgabe: Path, kommunen: tuple[str, ...], jobs: in
     from thm_lib.batch import PRUEFUNG, intern_ordner, run_batch
 
     try:
-        result = run_batch(arbeitsmappe, ausgabe, kommunen or None, jobs,
-                           progress=not ohne_fortschritt)
+        result = run_batch(
+            arbeitsmappe, ausgabe, kommunen or None, jobs, progress=not ohne_fortschritt
+        )
     except DataError as exc:
         _fail(exc)
     done = [r for r in result.results if r.ok]
@@ -96,10 +114,13 @@ def batch(arbeitsmappe: Path, ausgabe: Path, kommunen: tuple[str, ...], jobs: in
     for r in result.failed:
         click.echo(f"FEHLGESCHLAGEN {r.key} ({r.name}): {r.grund}", err=True)
     if not result.veroeffentlicht:
-        click.echo("NICHT VERÖFFENTLICHT: Die Geheimhaltungsprüfung aller Ausgaben zusammen "
-                   "hat verborgene Zahlen gefunden, die sich erschließen ließen. Der zuletzt "
-                   "veröffentlichte Stand bleibt. Befunde (intern, nicht weitergeben): "
-                   f"{intern_ordner(result.kreis_dir) / PRUEFUNG}", err=True)
+        click.echo(
+            "NICHT VERÖFFENTLICHT: Die Geheimhaltungsprüfung aller Ausgaben zusammen "
+            "hat verborgene Zahlen gefunden, die sich erschließen ließen. Der zuletzt "
+            "veröffentlichte Stand bleibt. Befunde (intern, nicht weitergeben): "
+            f"{intern_ordner(result.kreis_dir) / PRUEFUNG}",
+            err=True,
+        )
         sys.exit(1)
     click.echo(result.pruefung.zusammenfassung().splitlines()[0])
     click.echo(f"Übersicht: {result.index.resolve()}")
@@ -131,28 +152,60 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
 
 
 @main.command("app")
-@click.option("--port", type=int, default=8866, show_default=True,
-              help="Port auf 127.0.0.1 (nur dieser Rechner).")
-@click.option("--arbeitsmappe", type=click.Path(path_type=Path), default=None,
-              help="Ordner der Arbeitsmappe (Standard: $THM_ARBEITSMAPPE, sonst Musterkreis).")
-@click.option("--browser/--kein-browser", "open_browser", default=False,
-              help="Startseite im Browser öffnen.")
-@click.option("--vorheizen", is_flag=True,
-              help="Je App einen Kernel vorab starten (schneller, mehr Speicher).")
-@click.option("--host", "hosts", multiple=True, metavar="NAME",
-              help="Weiterer erlaubter Host-Name im Host-Header, z. B. der Name, unter dem ein "
-                   "Reverse-Proxy die Apps anbietet (mehrfach möglich; Standard: nur "
-                   "localhost, 127.0.0.1, ::1).")
-@click.option("--max-kernel", "max_kernel", type=click.IntRange(min=1), default=None,
-              help="Höchstens so viele Apps gleichzeitig geöffnet; weitere Betrachter*innen "
-                   "sehen eine Warteseite (Standard: aus dem Arbeitsspeicher berechnet).")
-def app(port: int, arbeitsmappe: Path | None, open_browser: bool, vorheizen: bool,
-        hosts: tuple[str, ...], max_kernel: int | None) -> None:
+@click.option(
+    "--port",
+    type=int,
+    default=8866,
+    show_default=True,
+    help="Port auf 127.0.0.1 (nur dieser Rechner).",
+)
+@click.option(
+    "--arbeitsmappe",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Ordner der Arbeitsmappe (Standard: $THM_ARBEITSMAPPE, sonst Musterkreis).",
+)
+@click.option(
+    "--browser/--kein-browser", "open_browser", default=False, help="Startseite im Browser öffnen."
+)
+@click.option(
+    "--vorheizen",
+    is_flag=True,
+    help="Je App einen Kernel vorab starten (schneller, mehr Speicher).",
+)
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Weiterer erlaubter Host-Name im Host-Header, z. B. der Name, unter dem ein "
+    "Reverse-Proxy die Apps anbietet (mehrfach möglich; Standard: nur "
+    "localhost, 127.0.0.1, ::1).",
+)
+@click.option(
+    "--max-kernel",
+    "max_kernel",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Höchstens so viele Apps gleichzeitig geöffnet; weitere Betrachter*innen "
+    "sehen eine Warteseite (Standard: aus dem Arbeitsspeicher berechnet).",
+)
+def app(
+    port: int,
+    arbeitsmappe: Path | None,
+    open_browser: bool,
+    vorheizen: bool,
+    hosts: tuple[str, ...],
+    max_kernel: int | None,
+) -> None:
     """Die Apps für die Bündniskerngruppe mit Voilà starten (ohne Code, nur lokal)."""
     from thm_lib.apps.server import serve
 
-    sys.exit(serve(port, arbeitsmappe, open_browser, preheat=vorheizen, hosts=hosts,
-                   kernel_cap=max_kernel))
+    sys.exit(
+        serve(
+            port, arbeitsmappe, open_browser, preheat=vorheizen, hosts=hosts, kernel_cap=max_kernel
+        )
+    )
 
 
 @main.group("import")
@@ -163,23 +216,27 @@ def import_() -> None:
 @import_.command("statistik")
 @click.argument("datei", type=click.Path(path_type=Path))
 @click.argument("arbeitsmappe", type=click.Path(path_type=Path))
-@click.option("--zuordnung", type=click.Path(path_type=Path), default=None,
-              help="Eigene Zuordnungsdatei (YAML) für Status, Alter und Geschlecht; hat "
-                   "Vorrang vor statistik_zuordnung.yaml der Arbeitsmappe und dem Standard.")
-@click.option("--stichtag", default=None,
-              help="Stichtag TT.MM.JJJJ, falls die Tabelle keinen nennt.")
-@click.option("--ersetzen", is_flag=True,
-              help="Eine vorhandene zielgruppe.csv überschreiben.")
-def import_statistik(datei: Path, arbeitsmappe: Path, zuordnung: Path | None,
-                     stichtag: str | None, ersetzen: bool) -> None:
+@click.option(
+    "--zuordnung",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Eigene Zuordnungsdatei (YAML) für Status, Alter und Geschlecht; hat "
+    "Vorrang vor statistik_zuordnung.yaml der Arbeitsmappe und dem Standard.",
+)
+@click.option(
+    "--stichtag", default=None, help="Stichtag TT.MM.JJJJ, falls die Tabelle keinen nennt."
+)
+@click.option("--ersetzen", is_flag=True, help="Eine vorhandene zielgruppe.csv überschreiben.")
+def import_statistik(
+    datei: Path, arbeitsmappe: Path, zuordnung: Path | None, stichtag: str | None, ersetzen: bool
+) -> None:
     """Statistiktabelle (GENESIS-Flat-CSV/ZIP oder Regionaldatenbank-CSV/-Excel) als
     zielgruppe.csv in die ARBEITSMAPPE schreiben, mit Bericht über Übernommenes und
     Ausgelassenes."""
     from thm_lib.statistik_import import importiere_statistik, schreibe_zielgruppe
 
     try:
-        ergebnis = importiere_statistik(datei, arbeitsmappe, zuordnung=zuordnung,
-                                        stichtag=stichtag)
+        ergebnis = importiere_statistik(datei, arbeitsmappe, zuordnung=zuordnung, stichtag=stichtag)
         click.echo(ergebnis.bericht.text())
         path = schreibe_zielgruppe(ergebnis, arbeitsmappe, ersetzen=ersetzen)
     except DataError as exc:
@@ -195,9 +252,12 @@ def export() -> None:
 @export.command("gpkg")
 @click.argument("arbeitsmappe", type=click.Path(path_type=Path))
 @click.argument("datei", type=click.Path(path_type=Path))
-@click.option("--handlungsfeld", default=None,
-              help="Handlungsfeld, dessen Versorgungsklassen der Standardstil zeigt "
-                   "(Standard: das erste); die anderen sind als Stile gespeichert.")
+@click.option(
+    "--handlungsfeld",
+    default=None,
+    help="Handlungsfeld, dessen Versorgungsklassen der Standardstil zeigt "
+    "(Standard: das erste); die anderen sind als Stile gespeichert.",
+)
 def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> None:
     """GeoPackage für QGIS schreiben: Ebenen 'gemeinden' (Zielgruppe, Versorgung, Lücken;
     kleine Zahlen gesperrt) und 'angebote', EPSG:25832, mit QGIS-Stil."""
@@ -209,8 +269,10 @@ def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> N
         path = export_geopackage(ws, datei, handlungsfeld)
     except DataError as exc:
         _fail(exc)
-    click.echo(f"GeoPackage geschrieben: {path} (Ebenen gemeinden, angebote; Stil "
-               "'Versorgung …' in layer_styles; gesperrte Werte sind leer/NULL)")
+    click.echo(
+        f"GeoPackage geschrieben: {path} (Ebenen gemeinden, angebote; Stil "
+        "'Versorgung …' in layer_styles; gesperrte Werte sind leer/NULL)"
+    )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,12 @@ SYNONYME: dict[str, str] = {
     "nächstbestes Angebot": "naechstbeste",
     "keine Angabe": "x",
 }
-_LABEL_TABLES = (labels.STATUS_LABEL, labels.GESCHLECHT_LABEL, labels.ERGEBNIS_LABEL,
-                 labels.FOERDERLINIE_LABEL)
+_LABEL_TABLES = (
+    labels.STATUS_LABEL,
+    labels.GESCHLECHT_LABEL,
+    labels.ERGEBNIS_LABEL,
+    labels.FOERDERLINIE_LABEL,
+)
 _UMLAUTE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 _INT_RE = re.compile(r"^[+-]?\d{1,3}([. ]\d{3})+$|^[+-]?\d+$")
@@ -56,8 +60,15 @@ _POINT_DECIMAL_RE = re.compile(r"^[+-]?\d*\.\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _AGS_RE = re.compile(r"^\d{7,8}$")
 _PLZ_RE = re.compile(r"^\d{1,5}$")
-_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d.%m.%y", "%Y-%m-%d %H:%M:%S",
-                 "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S")
+_DATE_FORMATS = (
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d.%m.%y",
+    "%Y-%m-%d %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+)
 _EXCEL_SERIAL_RE = re.compile(r"^\d{5}([.,]\d+)?$")
 #: Largest magnitude an integer cell may have (pandas Int64 holds up to 2**63 - 1).
 INT_LIMIT = 2**53
@@ -144,8 +155,11 @@ class Dezimalzeichen:
 
     def beleg(self) -> str:
         """German description of the evidence, for messages."""
-        parts = [f"'{b[2]}' in Zeile {b[0]}, Spalte '{b[1]}'" for b in (self.komma, self.punkt)
-                 if b is not None]
+        parts = [
+            f"'{b[2]}' in Zeile {b[0]}, Spalte '{b[1]}'"
+            for b in (self.komma, self.punkt)
+            if b is not None
+        ]
         if not parts:
             return "die Datei enthält keine andere Zahl mit Nachkommastellen"
         return "die Datei schreibt " + " und ".join(parts)
@@ -215,8 +229,10 @@ def parse_int(text: str) -> int:
         raise ValueError(text)
     value = int(t.replace(".", "").replace(" ", ""))
     if abs(value) > INT_LIMIT:
-        raise CellError("Zahl ist unplausibel groß", "Bitte die Zahl prüfen (keine Kennung "
-                        "oder Telefonnummer in einer Zahlenspalte)")
+        raise CellError(
+            "Zahl ist unplausibel groß",
+            "Bitte die Zahl prüfen (keine Kennung oder Telefonnummer in einer Zahlenspalte)",
+        )
     return value
 
 
@@ -255,8 +271,11 @@ def dezimalzeichen(cells: Iterable[tuple[int, str, str, bool]]) -> Dezimalzeiche
         t = text.replace("\u00a0", "").replace(" ", "").strip()
         if komma is None and _COMMA_DECIMAL_RE.match(t):
             komma = (zeile, spalte, text.strip())
-        elif punkt is None and _POINT_DECIMAL_RE.match(t) and not (
-                tausender and _AMBIGUOUS_RE.match(t)):
+        elif (
+            punkt is None
+            and _POINT_DECIMAL_RE.match(t)
+            and not (tausender and _AMBIGUOUS_RE.match(t))
+        ):
             punkt = (zeile, spalte, text.strip())
         if komma and punkt:
             break
@@ -286,13 +305,16 @@ def parse_date(text: str) -> pd.Timestamp:
         except ValueError:
             continue
         if not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
-            raise CellError(f"Datum liegt nicht zwischen {DATE_YEARS[0]} und {DATE_YEARS[1]}",
-                            "Bitte das Jahr prüfen (vierstellig, z. B. 31.12.2021)")
+            raise CellError(
+                f"Datum liegt nicht zwischen {DATE_YEARS[0]} und {DATE_YEARS[1]}",
+                "Bitte das Jahr prüfen (vierstellig, z. B. 31.12.2021)",
+            )
         return pd.Timestamp(value)
     if _EXCEL_SERIAL_RE.match(t):
-        raise CellError("Datum steht als Excel-Zahl da, nicht als Datum",
-                        "Bitte die Spalte in Excel als Datum formatieren (TT.MM.JJJJ) und neu "
-                        "speichern")
+        raise CellError(
+            "Datum steht als Excel-Zahl da, nicht als Datum",
+            "Bitte die Spalte in Excel als Datum formatieren (TT.MM.JJJJ) und neu speichern",
+        )
     raise ValueError(text)
 
 
@@ -318,17 +340,25 @@ _PARSERS: dict[str, tuple[Callable[[str], object], str, str]] = {
     "int": (parse_int, "keine ganze Zahl", "Bitte eine ganze Zahl ohne Einheit eintragen"),
     "float": (parse_float, "keine Zahl", "Bitte eine Zahl eintragen (Dezimalkomma erlaubt)"),
     "bool": (parse_bool, "kein Ja/Nein-Wert", "Bitte 'ja' oder 'nein' eintragen"),
-    "date": (parse_date, "kein gültiges Datum", "Bitte als TT.MM.JJJJ eintragen, "
-             "z. B. 31.12.2021"),
-    "ags": (parse_ags, "kein gültiger 8-stelliger Gemeindeschlüssel (AGS)",
-            "Bitte den amtlichen Gemeindeschlüssel mit 8 Ziffern eintragen, z. B. 05899004"),
+    "date": (parse_date, "kein gültiges Datum", "Bitte als TT.MM.JJJJ eintragen, z. B. 31.12.2021"),
+    "ags": (
+        parse_ags,
+        "kein gültiger 8-stelliger Gemeindeschlüssel (AGS)",
+        "Bitte den amtlichen Gemeindeschlüssel mit 8 Ziffern eintragen, z. B. 05899004",
+    ),
 }
 
 
-def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
-                problems: ProblemCollector, warnings: list[str],
-                dezimal: Dezimalzeichen | None = None,
-                excel_zahlen: Collection[int] = ()) -> pd.Series:
+def type_column(
+    raw: pd.Series,
+    col: Column,
+    datei: str,
+    zeilen: list[int],
+    problems: ProblemCollector,
+    warnings: list[str],
+    dezimal: Dezimalzeichen | None = None,
+    excel_zahlen: Collection[int] = (),
+) -> pd.Series:
     """Type one raw text column; record a problem per bad cell.
 
     Parameters
@@ -365,8 +395,13 @@ def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
         text = str(text).strip()
         if text == "":
             if not col.allow_empty:
-                problems.add(datei, "Pflichtangabe fehlt", "Bitte einen Wert eintragen",
-                             zeile=zeile, spalte=col.name)
+                problems.add(
+                    datei,
+                    "Pflichtangabe fehlt",
+                    "Bitte einen Wert eintragen",
+                    zeile=zeile,
+                    spalte=col.name,
+                )
             out.append(None)
             continue
         if col.placeholders:
@@ -376,8 +411,12 @@ def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
                     placeholder_rows.append(zeile)
                 out.append(value)
                 continue
-        if (col.kind == "float" and col.tausender and pos not in excel_zahlen
-                and _AMBIGUOUS_RE.match(text.replace("\u00a0", "").replace(" ", ""))):
+        if (
+            col.kind == "float"
+            and col.tausender
+            and pos not in excel_zahlen
+            and _AMBIGUOUS_RE.match(text.replace("\u00a0", "").replace(" ", ""))
+        ):
             out.append(_ambiguous_float(text, col, datei, zeile, dezimal, problems))
             if dezimal is not None and dezimal.zeichen == "punkt":
                 punkt_rows.append(zeile)
@@ -385,20 +424,30 @@ def type_column(raw: pd.Series, col: Column, datei: str, zeilen: list[int],
         out.append(_parse_cell(text, col, datei, zeile, problems))
     if punkt_rows:
         assert dezimal is not None
-        warnings.append(f"{datei}, Spalte '{col.name}': Zahlen wie '1.200' "
-                        f"({zeilen_text(punkt_rows)}) werden mit Dezimalpunkt gelesen (1.200 = "
-                        f"1,2), weil {dezimal.beleg()}. Ist ein Tausenderpunkt gemeint, bitte "
-                        "ohne Punkt schreiben (1200).")
+        warnings.append(
+            f"{datei}, Spalte '{col.name}': Zahlen wie '1.200' "
+            f"({zeilen_text(punkt_rows)}) werden mit Dezimalpunkt gelesen (1.200 = "
+            f"1,2), weil {dezimal.beleg()}. Ist ein Tausenderpunkt gemeint, bitte "
+            "ohne Punkt schreiben (1200)."
+        )
     if placeholder_rows:
-        warnings.append(f"{datei}, Spalte '{col.name}': {len(placeholder_rows)} Werte sind "
-                        f"{PLACEHOLDER_HINT} für unbekannte Werte (z. B. '.', '...', 'x', "
-                        "'/') und werden als fehlend gelesen, nicht als 0 "
-                        f"({zeilen_text(placeholder_rows)}). Summen sind damit Untergrenzen.")
+        warnings.append(
+            f"{datei}, Spalte '{col.name}': {len(placeholder_rows)} Werte sind "
+            f"{PLACEHOLDER_HINT} für unbekannte Werte (z. B. '.', '...', 'x', "
+            "'/') und werden als fehlend gelesen, nicht als 0 "
+            f"({zeilen_text(placeholder_rows)}). Summen sind damit Untergrenzen."
+        )
     return pd.Series(out, index=raw.index, dtype=object)
 
 
-def _ambiguous_float(text: str, col: Column, datei: str, zeile: int,
-                     dezimal: Dezimalzeichen | None, problems: ProblemCollector) -> float | None:
+def _ambiguous_float(
+    text: str,
+    col: Column,
+    datei: str,
+    zeile: int,
+    dezimal: Dezimalzeichen | None,
+    problems: ProblemCollector,
+) -> float | None:
     """Read "1.200" by the file's decimal separator, or record it as ambiguous."""
     t = text.replace("\u00a0", "").replace(" ", "")
     zeichen = None if dezimal is None else dezimal.zeichen
@@ -407,22 +456,34 @@ def _ambiguous_float(text: str, col: Column, datei: str, zeile: int,
     if zeichen == "punkt":
         return float(t)
     beleg = "" if dezimal is None else f" ({dezimal.beleg()})"
-    problems.add(datei, f"Zahl ist mehrdeutig: Tausenderpunkt oder Dezimalpunkt?{beleg}",
-                 "Bitte ohne Tausenderpunkt (1200) oder mit Dezimalkomma (1,2) schreiben",
-                 zeile=zeile, spalte=col.name, wert=text)
+    problems.add(
+        datei,
+        f"Zahl ist mehrdeutig: Tausenderpunkt oder Dezimalpunkt?{beleg}",
+        "Bitte ohne Tausenderpunkt (1200) oder mit Dezimalkomma (1,2) schreiben",
+        zeile=zeile,
+        spalte=col.name,
+        wert=text,
+    )
     return None
 
 
-def _parse_cell(text: str, col: Column, datei: str, zeile: int,
-                problems: ProblemCollector) -> object:
+def _parse_cell(
+    text: str, col: Column, datei: str, zeile: int, problems: ProblemCollector
+) -> object:
     if col.kind == "text":
         return text
     if col.kind == "category":
         code = category_lookup(col.choices).get(normalise_word(text))
         if code is not None:
             return code
-        problems.add(datei, "unbekannter Wert", "Erlaubt sind: " + ", ".join(col.choices),
-                     zeile=zeile, spalte=col.name, wert=text)
+        problems.add(
+            datei,
+            "unbekannter Wert",
+            "Erlaubt sind: " + ", ".join(col.choices),
+            zeile=zeile,
+            spalte=col.name,
+            wert=text,
+        )
         return None
     if col.kind in ("ags_list", "text_list"):
         parts = _split_list(text)
@@ -431,9 +492,14 @@ def _parse_cell(text: str, col: Column, datei: str, zeile: int,
         try:
             return tuple(parse_ags(p) for p in parts)
         except ValueError:
-            problems.add(datei, "Liste enthält einen ungültigen Gemeindeschlüssel",
-                         "Bitte 8-stellige AGS durch Komma getrennt eintragen", zeile=zeile,
-                         spalte=col.name, wert=text)
+            problems.add(
+                datei,
+                "Liste enthält einen ungültigen Gemeindeschlüssel",
+                "Bitte 8-stellige AGS durch Komma getrennt eintragen",
+                zeile=zeile,
+                spalte=col.name,
+                wert=text,
+            )
             return None
     parser, meldung, hinweis = _PARSERS[col.kind]
     try:

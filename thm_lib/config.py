@@ -25,18 +25,34 @@ def read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
-        raise DataError([Problem(path.name, "Datei ist nicht UTF-8-kodiert",
-                                 "Bitte als UTF-8 speichern")]) from None
+        raise DataError(
+            [Problem(path.name, "Datei ist nicht UTF-8-kodiert", "Bitte als UTF-8 speichern")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         zeile = mark.line + 1 if mark is not None else None
-        raise DataError([Problem(path.name, "YAML-Syntaxfehler", "Bitte Einrückung und "
-                                 "Doppelpunkte prüfen", zeile=zeile)]) from None
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    "YAML-Syntaxfehler",
+                    "Bitte Einrückung und Doppelpunkte prüfen",
+                    zeile=zeile,
+                )
+            ]
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise DataError([Problem(path.name, "Datei enthält keine Zuordnung 'schlüssel: wert'",
-                                 "Bitte die Vorlage aus der Dokumentation verwenden")])
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    "Datei enthält keine Zuordnung 'schlüssel: wert'",
+                    "Bitte die Vorlage aus der Dokumentation verwenden",
+                )
+            ]
+        )
     return data
 
 
@@ -77,9 +93,15 @@ def _check_shape(data: Any, default: Any, key: str, datei: str) -> list[Problem]
     if want == "Zahl" and got == "Zahl":
         return []
     if want != got:
-        return [Problem(datei, f"muss {'eine ' if want != 'ja/nein' else ''}{want} sein, ist "
-                        f"{got}", "Bitte wie in der Vorlage (docs/annahmen.md) angeben",
-                        spalte=key, wert=str(data))]
+        return [
+            Problem(
+                datei,
+                f"muss {'eine ' if want != 'ja/nein' else ''}{want} sein, ist {got}",
+                "Bitte wie in der Vorlage (docs/annahmen.md) angeben",
+                spalte=key,
+                wert=str(data),
+            )
+        ]
     if want != "Zuordnung":
         return []
     problems = []
@@ -89,8 +111,14 @@ def _check_shape(data: Any, default: Any, key: str, datei: str) -> list[Problem]
             sample = next(iter(default.values()), None)
             problems += _check_shape(value, sample, path, datei)
         elif sub not in default:
-            problems.append(Problem(datei, "unbekannter Schlüssel", "Erlaubt: "
-                                    + ", ".join(map(str, default)), spalte=path))
+            problems.append(
+                Problem(
+                    datei,
+                    "unbekannter Schlüssel",
+                    "Erlaubt: " + ", ".join(map(str, default)),
+                    spalte=path,
+                )
+            )
         else:
             problems += _check_shape(value, default[sub], path, datei)
     return problems
@@ -110,8 +138,9 @@ def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
     def number(section: str, key: str) -> float | None:
         value = a[section].get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Problem(datei, "muss eine Zahl sein", spalte=f"{section}.{key}",
-                                    wert=str(value)))
+            problems.append(
+                Problem(datei, "muss eine Zahl sein", spalte=f"{section}.{key}", wert=str(value))
+            )
             return None
         return float(value)
 
@@ -120,8 +149,11 @@ def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
     if lo is not None and hi is not None:
         need(lo <= hi, "zielgruppe.alter_min", "alter_min darf nicht größer als alter_max sein")
     bad = [s for s in z.get("status", []) if s not in ("duldung", "gestattung", "sonstige")]
-    need(not bad, "zielgruppe.status", f"unbekannter Status {bad}; erlaubt: duldung, "
-         "gestattung, sonstige")
+    need(
+        not bad,
+        "zielgruppe.status",
+        f"unbekannter Status {bad}; erlaubt: duldung, gestattung, sonstige",
+    )
     for key in ("mindestfaelle", "inanspruchnahme"):
         v = number("bedarf", key)
         if v is not None:
@@ -130,52 +162,92 @@ def _check_values(a: dict[str, Any], datei: str) -> list[Problem]:
         v = number("erreichbarkeit", key)
         if v is not None:
             need(v > 0, f"erreichbarkeit.{key}", "muss größer als 0 sein")
-    need(a["erreichbarkeit"].get("gewichtung") in ("stufe", "linear", "gauss", "gravitation"),
-         "erreichbarkeit.gewichtung", "erlaubt: stufe, linear, gauss, gravitation")
-    need(a["erreichbarkeit"].get("einheit") in ("minuten", "km"), "erreichbarkeit.einheit",
-         "erlaubt: minuten, km")
+    need(
+        a["erreichbarkeit"].get("gewichtung") in ("stufe", "linear", "gauss", "gravitation"),
+        "erreichbarkeit.gewichtung",
+        "erlaubt: stufe, linear, gauss, gravitation",
+    )
+    need(
+        a["erreichbarkeit"].get("einheit") in ("minuten", "km"),
+        "erreichbarkeit.einheit",
+        "erlaubt: minuten, km",
+    )
     lo, hi = number("versorgung", "untere_schwelle"), number("versorgung", "obere_schwelle")
     if lo is not None and hi is not None:
-        need(0 <= lo <= hi, "versorgung.untere_schwelle",
-             "untere_schwelle muss zwischen 0 und obere_schwelle liegen")
+        need(
+            0 <= lo <= hi,
+            "versorgung.untere_schwelle",
+            "untere_schwelle muss zwischen 0 und obere_schwelle liegen",
+        )
     s = number("datenschutz", "schwelle")
     if s is not None:
-        need(s >= 1 and float(s).is_integer(), "datenschutz.schwelle",
-             "muss eine ganze Zahl ab 1 sein")
+        need(
+            s >= 1 and float(s).is_integer(),
+            "datenschutz.schwelle",
+            "muss eine ganze Zahl ab 1 sein",
+        )
     felder = a.get("handlungsfelder") or []
     ok_felder = all(isinstance(f, str) and f.strip() for f in felder)
-    need(bool(felder) and ok_felder and len(set(felder)) == len(felder), "handlungsfelder",
-         "muss eine Liste verschiedener, nicht leerer Namen sein, z. B. [Sprache, Arbeit]")
+    need(
+        bool(felder) and ok_felder and len(set(felder)) == len(felder),
+        "handlungsfelder",
+        "muss eine Liste verschiedener, nicht leerer Namen sein, z. B. [Sprache, Arbeit]",
+    )
     quoten = a["bedarf"].get("standardquoten") or {}
     ohne = [f for f in felder if isinstance(f, str) and f not in quoten]
-    need(not ohne, "bedarf.standardquoten", f"für die Handlungsfelder {', '.join(ohne)} fehlt "
-         "eine Standardquote (Bedarfsquote, wenn es zu wenige Fälle gibt); bitte unter "
-         "bedarf.standardquoten ergänzen, z. B. 'Mobilität: 0.2'")
+    need(
+        not ohne,
+        "bedarf.standardquoten",
+        f"für die Handlungsfelder {', '.join(ohne)} fehlt "
+        "eine Standardquote (Bedarfsquote, wenn es zu wenige Fälle gibt); bitte unter "
+        "bedarf.standardquoten ergänzen, z. B. 'Mobilität: 0.2'",
+    )
     for key, rate in a["bedarf"].get("standardquoten", {}).items():
-        need(isinstance(rate, int | float) and 0 <= rate <= 1,
-             f"bedarf.standardquoten.{key}", "Quote muss zwischen 0 und 1 liegen")
+        need(
+            isinstance(rate, int | float) and 0 <= rate <= 1,
+            f"bedarf.standardquoten.{key}",
+            "Quote muss zwischen 0 und 1 liegen",
+        )
     bands = z.get("altersgruppen") or []
-    ok_bands = all(isinstance(b, list) and len(b) == 2 and all(isinstance(x, int) for x in b)
-                   and b[0] <= b[1] for b in bands)
-    need(bool(bands) and ok_bands, "zielgruppe.altersgruppen",
-         "muss eine Liste von [von, bis]-Paaren ganzer Zahlen sein, z. B. [[18, 20], [21, 27]]")
+    ok_bands = all(
+        isinstance(b, list) and len(b) == 2 and all(isinstance(x, int) for x in b) and b[0] <= b[1]
+        for b in bands
+    )
+    need(
+        bool(bands) and ok_bands,
+        "zielgruppe.altersgruppen",
+        "muss eine Liste von [von, bis]-Paaren ganzer Zahlen sein, z. B. [[18, 20], [21, 27]]",
+    )
     a_lo, a_hi = z.get("alter_min"), z.get("alter_max")
-    if (bands and ok_bands and all(isinstance(x, int) and not isinstance(x, bool)
-                                   for x in (a_lo, a_hi)) and a_lo <= a_hi):
+    if (
+        bands
+        and ok_bands
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in (a_lo, a_hi))
+        and a_lo <= a_hi
+    ):
         problems += check_altersgruppen(bands, a_lo, a_hi, datei)
     g = number("erreichbarkeit", "gravitation_mindestkosten")
     if g is not None:
         need(g > 0, "erreichbarkeit.gravitation_mindestkosten", "muss größer als 0 sein")
     k = a["karten"]
-    need(k.get("klassifikation") in ("natural_breaks", "quantiles"), "karten.klassifikation",
-         "erlaubt: natural_breaks, quantiles")
+    need(
+        k.get("klassifikation") in ("natural_breaks", "quantiles"),
+        "karten.klassifikation",
+        "erlaubt: natural_breaks, quantiles",
+    )
     klassen = number("karten", "klassen")
     if klassen is not None:
-        need(2 <= klassen <= 9 and klassen.is_integer(), "karten.klassen",
-             "muss eine ganze Zahl von 2 bis 9 sein")
+        need(
+            2 <= klassen <= 9 and klassen.is_integer(),
+            "karten.klassen",
+            "muss eine ganze Zahl von 2 bis 9 sein",
+        )
     symbol = a["datenschutz"].get("zeichen_geheim")
-    need(isinstance(symbol, str) and symbol != "" and not any(c.isdigit() for c in symbol),
-         "datenschutz.zeichen_geheim", "muss ein Zeichen ohne Ziffern sein, z. B. '.'")
+    need(
+        isinstance(symbol, str) and symbol != "" and not any(c.isdigit() for c in symbol),
+        "datenschutz.zeichen_geheim",
+        "muss ein Zeichen ohne Ziffern sein, z. B. '.'",
+    )
     # the staffing and funding sections are checked by their own modules
     from thm_lib.funding import check_finanzierung_annahmen
     from thm_lib.staffing import check_stellen_annahmen
@@ -195,8 +267,9 @@ def _spans(years: list[int]) -> str:
     return ", ".join(out)
 
 
-def check_altersgruppen(bands: list[list[int]], alter_min: int, alter_max: int,
-                        datei: str = "annahmen.yaml") -> list[Problem]:
+def check_altersgruppen(
+    bands: list[list[int]], alter_min: int, alter_max: int, datei: str = "annahmen.yaml"
+) -> list[Problem]:
     """Check that the age groups cover ``alter_min..alter_max`` exactly once.
 
     Groups may reach beyond the range (they are cut to it), but within it every
@@ -237,22 +310,31 @@ def check_altersgruppen(bands: list[list[int]], alter_min: int, alter_max: int,
         paare: dict[str, list[int]] = {}
         for year, hits in doppelt.items():
             paare.setdefault(" und ".join(str(b) for b in hits), []).append(year)
-        teile.append("Altersgruppen überschneiden sich: " + "; ".join(
-            f"Alter {_spans(years)} in {groups}" for groups, years in paare.items()))
+        teile.append(
+            "Altersgruppen überschneiden sich: "
+            + "; ".join(f"Alter {_spans(years)} in {groups}" for groups, years in paare.items())
+        )
     if fehlt:
         teile.append(f"keine Altersgruppe enthält Alter {_spans(fehlt)}")
     if not teile:
         return []
-    return [Problem(datei, "; ".join(teile),
-                    f"Die Altersgruppen müssen jedes Alter von {alter_min} bis {alter_max} "
-                    "(zielgruppe.alter_min bis alter_max) genau einmal abdecken: jede Gruppe "
-                    "beginnt ein Jahr nach dem Ende der vorigen, z. B. [[18, 20], [21, 24], "
-                    "[25, 27]]",
-                    spalte="zielgruppe.altersgruppen", wert=str(bands))]
+    return [
+        Problem(
+            datei,
+            "; ".join(teile),
+            f"Die Altersgruppen müssen jedes Alter von {alter_min} bis {alter_max} "
+            "(zielgruppe.alter_min bis alter_max) genau einmal abdecken: jede Gruppe "
+            "beginnt ein Jahr nach dem Ende der vorigen, z. B. [[18, 20], [21, 24], "
+            "[25, 27]]",
+            spalte="zielgruppe.altersgruppen",
+            wert=str(bands),
+        )
+    ]
 
 
-def load_annahmen(path: Path | None = None, overrides: dict[str, Any] | None = None
-                  ) -> dict[str, Any]:
+def load_annahmen(
+    path: Path | None = None, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Load the assumptions: defaults, then the user's file, then explicit overrides.
 
     Parameters
@@ -291,8 +373,7 @@ def load_annahmen(path: Path | None = None, overrides: dict[str, Any] | None = N
     return result
 
 
-def checked_section(annahmen: dict[str, Any], section: str,
-                    check: Any) -> dict[str, Any]:
+def checked_section(annahmen: dict[str, Any], section: str, check: Any) -> dict[str, Any]:
     """``annahmen[section]`` after ``check(annahmen)`` found no problem (else DataError).
 
     For modules that also accept assumptions not loaded through

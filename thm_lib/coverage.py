@@ -48,10 +48,22 @@ PERCENT = 100.0
 #: against overflow from rounding noise of band splits; far below one person.
 NACHFRAGE_EPS = 1e-9
 
-GEMEINDE_COLUMNS = ["ags", "name", "handlungsfeld", "bedarf", "erreichbare_plaetze",
-                    "versorgungsgrad", "fehlende_plaetze", "klasse",
-                    "kein_angebot_erreichbar", "bedarf_geduldete_ohne_angebot", "faelle_n",
-                    "anteil_passend", "anteil_naechstbeste", "anteil_kein_angebot"]
+GEMEINDE_COLUMNS = [
+    "ags",
+    "name",
+    "handlungsfeld",
+    "bedarf",
+    "erreichbare_plaetze",
+    "versorgungsgrad",
+    "fehlende_plaetze",
+    "klasse",
+    "kein_angebot_erreichbar",
+    "bedarf_geduldete_ohne_angebot",
+    "faelle_n",
+    "anteil_passend",
+    "anteil_naechstbeste",
+    "anteil_kein_angebot",
+]
 SEGMENT_COLUMNS = GEMEINDE_COLUMNS[:3] + SEGMENT + GEMEINDE_COLUMNS[3:]
 
 
@@ -76,8 +88,9 @@ class FcaArrays:
     nachfrage: np.ndarray
 
 
-def two_step_fca(demand: np.ndarray, supply: np.ndarray, weights: np.ndarray,
-                 eligible: np.ndarray | None = None) -> FcaArrays:
+def two_step_fca(
+    demand: np.ndarray, supply: np.ndarray, weights: np.ndarray, eligible: np.ndarray | None = None
+) -> FcaArrays:
     """Eligibility-aware two-step floating catchment area (dense, vectorised).
 
     Parameters
@@ -109,8 +122,11 @@ def two_step_fca(demand: np.ndarray, supply: np.ndarray, weights: np.ndarray,
         d = d[:, None]
     s = np.asarray(supply, dtype=np.float64)
     w = weights if sparse.issparse(weights) else np.asarray(weights, dtype=np.float64)
-    e = np.ones((w.shape[1], d.shape[1])) if eligible is None else np.asarray(
-        eligible, dtype=np.float64)
+    e = (
+        np.ones((w.shape[1], d.shape[1]))
+        if eligible is None
+        else np.asarray(eligible, dtype=np.float64)
+    )
     # Weighted demand per offer and segment (J × S); for dense w as (S × G) @ (G × J),
     # which needs no transposed copy of w.
     dw = np.asarray(w.T @ d) if sparse.issparse(w) else (d.T @ w).T
@@ -121,8 +137,9 @@ def two_step_fca(demand: np.ndarray, supply: np.ndarray, weights: np.ndarray,
     return FcaArrays(ratio=ratio, access=acc, nachfrage=nachfrage)
 
 
-def fca_from_cost_matrix(demand: np.ndarray, supply: np.ndarray, cost: np.ndarray,
-                         weight_fn: access.WeightFn) -> np.ndarray:
+def fca_from_cost_matrix(
+    demand: np.ndarray, supply: np.ndarray, cost: np.ndarray, weight_fn: access.WeightFn
+) -> np.ndarray:
     """Classic 2SFCA from a dense cost matrix (no eligibility): A per demand point.
 
     The counterpart of ``access.Access.two_stage_fca`` (raw values,
@@ -187,8 +204,9 @@ def eligibility(angebote: pd.DataFrame, annahmen: Mapping[str, Any]) -> np.ndarr
     return np.column_stack(cols) if cols else np.zeros((len(angebote), 0))
 
 
-def _open_years_duldung(angebote: pd.DataFrame, annahmen: Mapping[str, Any]
-                        ) -> tuple[np.ndarray, list[int]]:
+def _open_years_duldung(
+    angebote: pd.DataFrame, annahmen: Mapping[str, Any]
+) -> tuple[np.ndarray, list[int]]:
     """Offers × eligible single years: open to Geduldete of that age."""
     z = annahmen["zielgruppe"]
     years = list(range(int(z["alter_min"]), int(z["alter_max"]) + 1))
@@ -198,17 +216,23 @@ def _open_years_duldung(angebote: pd.DataFrame, annahmen: Mapping[str, Any]
     return ok & _status_open(angebote, "duldung")[:, None], years
 
 
-def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Mapping[str, Any]
-              ) -> np.ndarray:
+def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Mapping[str, Any]) -> np.ndarray:
     """Gap class per row from the access ratio A (not percent) and the demand."""
     v = annahmen["versorgung"]
-    out = np.where(ratio < float(v["untere_schwelle"]), KLASSE_UNTER,
-                   np.where(ratio > float(v["obere_schwelle"]), KLASSE_UEBER, KLASSE_OK))
+    out = np.where(
+        ratio < float(v["untere_schwelle"]),
+        KLASSE_UNTER,
+        np.where(ratio > float(v["obere_schwelle"]), KLASSE_UEBER, KLASSE_OK),
+    )
     return np.where(bedarf > 0, out, KLASSE_KEIN_BEDARF).astype(object)
 
 
-def case_evidence(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
-                  annahmen: Mapping[str, Any], by: list[str]) -> pd.DataFrame:
+def case_evidence(
+    faelle: pd.DataFrame | None,
+    bedarfe: pd.DataFrame | None,
+    annahmen: Mapping[str, Any],
+    by: list[str],
+) -> pd.DataFrame:
     """Case evidence per ``by`` (+ ``handlungsfeld``): n and shares of decided needs.
 
     Only consented cases of the target group; ``faelle_n`` counts cases with a
@@ -222,12 +246,16 @@ def case_evidence(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
     f = target_group.eligible_cases(faelle, annahmen)
     f = f.assign(ags=f["ags"].astype(str))
     b = bedarfe[bedarfe["ergebnis"].isin(["passend", "naechstbeste", "kein_angebot"])]
-    m = b[["fall_id", "handlungsfeld", "ergebnis"]].drop_duplicates(
-        ["fall_id", "handlungsfeld"], keep="last").merge(f[["fall_id", *by]], on="fall_id")
+    m = (
+        b[["fall_id", "handlungsfeld", "ergebnis"]]
+        .drop_duplicates(["fall_id", "handlungsfeld"], keep="last")
+        .merge(f[["fall_id", *by]], on="fall_id")
+    )
     if m.empty:
         return pd.DataFrame(columns=keys + cols)
     tab = pd.crosstab([m[k] for k in keys], m["ergebnis"]).reindex(
-        columns=["passend", "naechstbeste", "kein_angebot"], fill_value=0)
+        columns=["passend", "naechstbeste", "kein_angebot"], fill_value=0
+    )
     n = tab.sum(axis=1)
     out = pd.DataFrame({"faelle_n": n.astype("int64")})
     for e in tab.columns:
@@ -240,10 +268,10 @@ def case_evidence(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
 class _Feld:
     """Internal arrays of one Handlungsfeld (kept for :func:`explain` and overlaps)."""
 
-    offers: np.ndarray      # positions into CoverageResult.angebote
-    weights: np.ndarray     # G × J_h
-    eligible: np.ndarray    # J_h × S
-    demand: np.ndarray      # G × S
+    offers: np.ndarray  # positions into CoverageResult.angebote
+    weights: np.ndarray  # G × J_h
+    eligible: np.ndarray  # J_h × S
+    demand: np.ndarray  # G × S
     fca: FcaArrays
 
 
@@ -287,19 +315,26 @@ class CoverageResult:
     def _repr_html_(self) -> str:
         g = self.gemeinden
         counts = g["klasse"].value_counts()
-        rows = [("Stichtag", self.stichtag.strftime("%d.%m.%Y")),
-                ("Gemeinden × Handlungsfelder", len(g)),
-                *[(k, int(counts.get(k, 0))) for k in (KLASSE_UNTER, KLASSE_OK, KLASSE_UEBER,
-                                                        KLASSE_KEIN_BEDARF)],
-                ("kein Angebot erreichbar", int(g["kein_angebot_erreichbar"].sum())),
-                ("fehlende Plätze", f"{g['fehlende_plaetze'].sum():.1f}")]
-        body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-                       for k, v in rows)
+        rows = [
+            ("Stichtag", self.stichtag.strftime("%d.%m.%Y")),
+            ("Gemeinden × Handlungsfelder", len(g)),
+            *[
+                (k, int(counts.get(k, 0)))
+                for k in (KLASSE_UNTER, KLASSE_OK, KLASSE_UEBER, KLASSE_KEIN_BEDARF)
+            ],
+            ("kein Angebot erreichbar", int(g["kein_angebot_erreichbar"].sum())),
+            ("fehlende Plätze", f"{g['fehlende_plaetze'].sum():.1f}"),
+        ]
+        body = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+        )
         return f"<table>{body}</table>"
 
 
-def analyse(ws: Workspace, handlungsfelder: list[str] | None = None,
-            feinraster: Any = None) -> CoverageResult:
+def analyse(
+    ws: Workspace, handlungsfelder: list[str] | None = None, feinraster: Any = None
+) -> CoverageResult:
     """Needs and coverage of a whole Kreis (compute on the Kreis, filter afterwards).
 
     Parameters
@@ -349,9 +384,10 @@ def analyse(ws: Workspace, handlungsfelder: list[str] | None = None,
     # Segment s of status duldung: share of its band's years with no open offer in reach.
     bands = {label: (von, bis) for von, bis, label in altersgruppen(a)}
     dul_cols = [k for k, (st, _, _) in enumerate(s_index) if st == "duldung"]
-    band_years = [[years.index(y) for y in range(bands[s_index[k][1]][0],
-                                                 bands[s_index[k][1]][1] + 1)]
-                  for k in dul_cols]
+    band_years = [
+        [years.index(y) for y in range(bands[s_index[k][1]][0], bands[s_index[k][1]][1] + 1)]
+        for k in dul_cols
+    ]
 
     acc = np.zeros((n_h, n_g, n_s))
     reach = np.zeros((n_h, n_g, n_s), dtype=bool)
@@ -371,41 +407,79 @@ def analyse(ws: Workspace, handlungsfelder: list[str] | None = None,
             ohne[h][:, k] = d_all[h][:, k] * (1.0 - has_year[:, yrs].mean(axis=1))
         details[feld] = _Feld(offers=cols, weights=w, eligible=e, demand=d_all[h], fca=res)
 
-    namen = pd.Series(ws.gebiete["name"].to_numpy(), index=pd.Index(
-        ws.gebiete["ags"].astype(str), name="ags"), name="name")
-    gemeinden = _gemeinde_table(a, felder, g_index, namen, d_all, acc, reach, ohne,
-                                case_evidence(ws.faelle, ws.bedarfe, a, ["ags"]))
-    segmente = _segment_table(a, felder, g_index, s_index, namen, d_all, acc, reach, ohne,
-                              gi, si, hi, ok, dem,
-                              case_evidence(ws.faelle, ws.bedarfe, a, ["ags", *SEGMENT]))
-    return CoverageResult(gemeinden=gemeinden, segmente=segmente, bedarfsquoten=quoten,
-                          bedarf=dem, angebote=ang, kosten=kosten, stichtag=stichtag,
-                          annahmen=a, namen=namen, _felder=details)
+    namen = pd.Series(
+        ws.gebiete["name"].to_numpy(),
+        index=pd.Index(ws.gebiete["ags"].astype(str), name="ags"),
+        name="name",
+    )
+    gemeinden = _gemeinde_table(
+        a,
+        felder,
+        g_index,
+        namen,
+        d_all,
+        acc,
+        reach,
+        ohne,
+        case_evidence(ws.faelle, ws.bedarfe, a, ["ags"]),
+    )
+    segmente = _segment_table(
+        a,
+        felder,
+        g_index,
+        s_index,
+        namen,
+        d_all,
+        acc,
+        reach,
+        ohne,
+        gi,
+        si,
+        hi,
+        ok,
+        dem,
+        case_evidence(ws.faelle, ws.bedarfe, a, ["ags", *SEGMENT]),
+    )
+    return CoverageResult(
+        gemeinden=gemeinden,
+        segmente=segmente,
+        bedarfsquoten=quoten,
+        bedarf=dem,
+        angebote=ang,
+        kosten=kosten,
+        stichtag=stichtag,
+        annahmen=a,
+        namen=namen,
+        _felder=details,
+    )
 
 
 def _gemeinde_table(a, felder, g_index, namen, d_all, acc, reach, ohne, evidence):
-    bedarf = d_all.sum(axis=2)                      # H × G
+    bedarf = d_all.sum(axis=2)  # H × G
     erreichbar = (d_all * acc).sum(axis=2)
     fehlend = (d_all * np.clip(1.0 - acc, 0.0, None)).sum(axis=2)
     reached = (reach & (d_all > 0)).any(axis=2)
     ratio = np.divide(erreichbar, bedarf, out=np.zeros_like(bedarf), where=bedarf > 0)
-    out = pd.DataFrame({
-        "ags": np.tile(g_index.to_numpy(), len(felder)),
-        "name": np.tile(namen.reindex(g_index).to_numpy(), len(felder)),
-        "handlungsfeld": np.repeat(felder, len(g_index)),
-        "bedarf": bedarf.ravel(),
-        "erreichbare_plaetze": erreichbar.ravel(),
-        "versorgungsgrad": np.where(bedarf > 0, ratio * PERCENT, np.nan).ravel(),
-        "fehlende_plaetze": fehlend.ravel(),
-        "klasse": gap_class(ratio.ravel(), bedarf.ravel(), a),
-        "kein_angebot_erreichbar": ((bedarf > 0) & ~reached).ravel(),
-        "bedarf_geduldete_ohne_angebot": ohne.sum(axis=2).ravel(),
-    })
+    out = pd.DataFrame(
+        {
+            "ags": np.tile(g_index.to_numpy(), len(felder)),
+            "name": np.tile(namen.reindex(g_index).to_numpy(), len(felder)),
+            "handlungsfeld": np.repeat(felder, len(g_index)),
+            "bedarf": bedarf.ravel(),
+            "erreichbare_plaetze": erreichbar.ravel(),
+            "versorgungsgrad": np.where(bedarf > 0, ratio * PERCENT, np.nan).ravel(),
+            "fehlende_plaetze": fehlend.ravel(),
+            "klasse": gap_class(ratio.ravel(), bedarf.ravel(), a),
+            "kein_angebot_erreichbar": ((bedarf > 0) & ~reached).ravel(),
+            "bedarf_geduldete_ohne_angebot": ohne.sum(axis=2).ravel(),
+        }
+    )
     return _attach_evidence(out, evidence, ["ags", "handlungsfeld"])[GEMEINDE_COLUMNS]
 
 
-def _segment_table(a, felder, g_index, s_index, namen, d_all, acc, reach, ohne, gi, si, hi,
-                   ok, dem, evidence):
+def _segment_table(
+    a, felder, g_index, s_index, namen, d_all, acc, reach, ohne, gi, si, hi, ok, dem, evidence
+):
     rows = dem.loc[ok, ["ags", "handlungsfeld", *SEGMENT]].reset_index(drop=True)
     h, g, s = hi[ok], gi[ok], si[ok]
     bedarf = d_all[h, g, s]
@@ -422,11 +496,17 @@ def _segment_table(a, felder, g_index, s_index, namen, d_all, acc, reach, ohne, 
     return rows[SEGMENT_COLUMNS]
 
 
-def _attach_evidence(frame: pd.DataFrame, evidence: pd.DataFrame, keys: list[str]
-                     ) -> pd.DataFrame:
-    out = frame.merge(evidence, on=keys, how="left") if len(evidence) else frame.assign(
-        faelle_n=np.nan, anteil_passend=np.nan, anteil_naechstbeste=np.nan,
-        anteil_kein_angebot=np.nan)
+def _attach_evidence(frame: pd.DataFrame, evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    out = (
+        frame.merge(evidence, on=keys, how="left")
+        if len(evidence)
+        else frame.assign(
+            faelle_n=np.nan,
+            anteil_passend=np.nan,
+            anteil_naechstbeste=np.nan,
+            anteil_kein_angebot=np.nan,
+        )
+    )
     out["faelle_n"] = out["faelle_n"].astype(float).fillna(0.0).astype("int64")
     for c in ("anteil_passend", "anteil_naechstbeste", "anteil_kein_angebot"):
         out[c] = out[c].astype(float)
@@ -467,21 +547,40 @@ def overlaps(result: CoverageResult) -> pd.DataFrame:
             ratio = det.fca.access[:, ks[0]]
             for g in np.flatnonzero(counts >= 2):
                 j = det.offers[serves[g]]
-                records.append((g_ags[g], feld, status, band, int(counts[g]), tuple(ids[j]),
-                                tuple(dict.fromkeys(traeger[j])), float(plaetze[j].sum()),
-                                float(bedarf[g]), float(ratio[g])))
-    cols = ["ags", "handlungsfeld", "status", "altersgruppe", "anzahl_angebote", "angebote",
-            "traeger", "plaetze", "bedarf", "_ratio"]
+                records.append(
+                    (
+                        g_ags[g],
+                        feld,
+                        status,
+                        band,
+                        int(counts[g]),
+                        tuple(ids[j]),
+                        tuple(dict.fromkeys(traeger[j])),
+                        float(plaetze[j].sum()),
+                        float(bedarf[g]),
+                        float(ratio[g]),
+                    )
+                )
+    cols = [
+        "ags",
+        "handlungsfeld",
+        "status",
+        "altersgruppe",
+        "anzahl_angebote",
+        "angebote",
+        "traeger",
+        "plaetze",
+        "bedarf",
+        "_ratio",
+    ]
     out = pd.DataFrame.from_records(records, columns=cols)
     out.insert(1, "name", result.namen.reindex(out["ags"]).to_numpy())
     out["versorgungsgrad"] = np.where(out["bedarf"] > 0, out["_ratio"] * PERCENT, np.nan)
-    out["klasse"] = gap_class(out["_ratio"].to_numpy(), out["bedarf"].to_numpy(),
-                              result.annahmen)
+    out["klasse"] = gap_class(out["_ratio"].to_numpy(), out["bedarf"].to_numpy(), result.annahmen)
     return out.drop(columns="_ratio")
 
 
-def explain(result_or_ws: CoverageResult | Workspace, ags: str, handlungsfeld: str
-            ) -> pd.DataFrame:
+def explain(result_or_ws: CoverageResult | Workspace, ags: str, handlungsfeld: str) -> pd.DataFrame:
     """The offers behind the Versorgungsgrad of one Gemeinde × Handlungsfeld.
 
     Parameters
@@ -526,21 +625,23 @@ def explain(result_or_ws: CoverageResult | Workspace, ags: str, handlungsfeld: s
     sel = np.flatnonzero(w > 0)
     ang = result.angebote.iloc[det.offers[sel]]
     total = beitrag.sum()
-    out = pd.DataFrame({
-        "angebot_id": ang["angebot_id"].to_numpy(),
-        "name": ang["name"].to_numpy(),
-        "traeger": ang["traeger"].to_numpy(),
-        "aufsuchend": ang["aufsuchend"].to_numpy(dtype=bool),
-        "kosten": result.kosten.to_numpy()[g, det.offers[sel]],
-        "gewicht": w[sel],
-        "plaetze": ang["plaetze"].to_numpy(dtype=float),
-        "nachfrage": det.fca.nachfrage[sel],
-        "plaetze_je_bedarf": det.fca.ratio[sel],
-        "offen_duldung": ang["zugang_duldung"].to_numpy(dtype=bool),
-        "offen_gestattung": ang["zugang_gestattung"].to_numpy(dtype=bool),
-        "alter_min": ang["alter_min"].array,
-        "alter_max": ang["alter_max"].array,
-        "beitrag": beitrag[sel],
-        "anteil": beitrag[sel] / total if total > 0 else np.nan,
-    })
+    out = pd.DataFrame(
+        {
+            "angebot_id": ang["angebot_id"].to_numpy(),
+            "name": ang["name"].to_numpy(),
+            "traeger": ang["traeger"].to_numpy(),
+            "aufsuchend": ang["aufsuchend"].to_numpy(dtype=bool),
+            "kosten": result.kosten.to_numpy()[g, det.offers[sel]],
+            "gewicht": w[sel],
+            "plaetze": ang["plaetze"].to_numpy(dtype=float),
+            "nachfrage": det.fca.nachfrage[sel],
+            "plaetze_je_bedarf": det.fca.ratio[sel],
+            "offen_duldung": ang["zugang_duldung"].to_numpy(dtype=bool),
+            "offen_gestattung": ang["zugang_gestattung"].to_numpy(dtype=bool),
+            "alter_min": ang["alter_min"].array,
+            "alter_max": ang["alter_max"].array,
+            "beitrag": beitrag[sel],
+            "anteil": beitrag[sel] / total if total > 0 else np.nan,
+        }
+    )
     return out.sort_values("beitrag", ascending=False, kind="stable").reset_index(drop=True)

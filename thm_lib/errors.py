@@ -144,8 +144,10 @@ class DataError(Exception):
 
     def _format(self) -> str:
         n = len(self.problems)
-        head = "Es wurde 1 Problem in den Eingabedaten gefunden:" if n == 1 else (
-            f"Es wurden {n} Probleme in den Eingabedaten gefunden:"
+        head = (
+            "Es wurde 1 Problem in den Eingabedaten gefunden:"
+            if n == 1
+            else (f"Es wurden {n} Probleme in den Eingabedaten gefunden:")
         )
         groups = group_problems(self.problems)
         lines = [head] + [f"- {_group_text(g)}" for g in groups[:MAX_SHOWN]]
@@ -161,8 +163,15 @@ class ProblemCollector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def add(self, datei: str, meldung: str, hinweis: str = "", zeile: int | None = None,
-            spalte: str | None = None, wert: object = None) -> None:
+    def add(
+        self,
+        datei: str,
+        meldung: str,
+        hinweis: str = "",
+        zeile: int | None = None,
+        spalte: str | None = None,
+        wert: object = None,
+    ) -> None:
         """Record one problem."""
         shown = None if wert is None else str(wert)[:60]
         self.problems.append(Problem(datei, meldung, hinweis, zeile, spalte, shown))

@@ -72,19 +72,23 @@ _TITLE_FONT = Font(bold=True, size=12)
 
 def suppression_rule_text(threshold: int, symbol: str) -> str:
     """German description of the suppression rule for the "Hinweise" sheet."""
-    return (f"Fallzahlen von 1 bis {threshold - 1} werden als „<{threshold}“ gezeigt, eine "
-            "Null bleibt 0. Damit kein gesperrter Wert aus Zeilen- oder Spaltensummen "
-            "zurückgerechnet werden kann, werden weitere Zellen oder die Summe gesperrt "
-            f"und mit „{symbol}“ gekennzeichnet (sekundäre Sperrung). Anteile, die auf "
-            "gesperrten Zahlen beruhen, sind ebenfalls gesperrt. Ausgewertet werden nur "
-            "Fälle mit Einwilligung in den Datenaustausch; Fallkennungen (Pseudonyme) "
-            "erscheinen nirgends.")
+    return (
+        f"Fallzahlen von 1 bis {threshold - 1} werden als „<{threshold}“ gezeigt, eine "
+        "Null bleibt 0. Damit kein gesperrter Wert aus Zeilen- oder Spaltensummen "
+        "zurückgerechnet werden kann, werden weitere Zellen oder die Summe gesperrt "
+        f"und mit „{symbol}“ gekennzeichnet (sekundäre Sperrung). Anteile, die auf "
+        "gesperrten Zahlen beruhen, sind ebenfalls gesperrt. Ausgewertet werden nur "
+        "Fälle mit Einwilligung in den Datenaustausch; Fallkennungen (Pseudonyme) "
+        "erscheinen nirgends."
+    )
 
 
 def _check_sheet_name(name: str) -> None:
     if not name or len(name) > 31 or set(name) & _BAD_SHEET_CHARS or name == HINWEISE:
-        raise ValueError(f"Ungültiger Blattname {name!r}: höchstens 31 Zeichen, keine "
-                         f"Zeichen []:*?/\\ und nicht „{HINWEISE}“")
+        raise ValueError(
+            f"Ungültiger Blattname {name!r}: höchstens 31 Zeichen, keine "
+            f"Zeichen []:*?/\\ und nicht „{HINWEISE}“"
+        )
 
 
 def _accept(name: str, table: Any) -> tuple[pd.DataFrame, PublishedTable | None]:
@@ -93,13 +97,17 @@ def _accept(name: str, table: Any) -> tuple[pd.DataFrame, PublishedTable | None]
         return table.published, table
     if isinstance(table, pd.DataFrame):
         if table.attrs.get(ATTR_INTERNAL):
-            raise ValueError(f"Tabelle „{name}“ enthält interne, ungesperrte Zahlen und darf "
-                             "nicht exportiert werden.")
+            raise ValueError(
+                f"Tabelle „{name}“ enthält interne, ungesperrte Zahlen und darf "
+                "nicht exportiert werden."
+            )
         if table.attrs.get(ATTR_PUBLIC):
             return table, None
-    raise ValueError(f"Tabelle „{name}“ ist nicht zur Veröffentlichung freigegeben: bitte "
-                     "über thm_lib.suppression.suppress() geben oder, wenn sie keine "
-                     "Personenzahlen enthält, mit mark_public() kennzeichnen.")
+    raise ValueError(
+        f"Tabelle „{name}“ ist nicht zur Veröffentlichung freigegeben: bitte "
+        "über thm_lib.suppression.suppress() geben oder, wenn sie keine "
+        "Personenzahlen enthält, mit mark_public() kennzeichnen."
+    )
 
 
 def _is_missing(value: Any) -> bool:
@@ -116,8 +124,9 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
-def _write_table(ws: Any, frame: pd.DataFrame, pub: PublishedTable | None,
-                 labels: Mapping[str, str], titel: str) -> list[str]:
+def _write_table(
+    ws: Any, frame: pd.DataFrame, pub: PublishedTable | None, labels: Mapping[str, str], titel: str
+) -> list[str]:
     """Write one table; return the A1 ranges of its count cells."""
     write_index = not isinstance(frame.index, pd.RangeIndex)
     index_names = [n or "" for n in frame.index.names] if write_index else []
@@ -135,8 +144,7 @@ def _write_table(ws: Any, frame: pd.DataFrame, pub: PublishedTable | None,
     counts = set(pub.count_cols) if pub is not None else set()
     shares = set(pub.share_cols) if pub is not None else set(frame.attrs.get("thm_anteile", ()))
     widths = [len(str(h)) for h in header]
-    for i, (idx, row) in enumerate(zip(frame.index, frame.itertuples(index=False),
-                                       strict=True)):
+    for i, (idx, row) in enumerate(zip(frame.index, frame.itertuples(index=False), strict=True)):
         r = FIRST_DATA_ROW + i
         labels_row = idx if isinstance(idx, tuple) else (idx,)
         values = (list(labels_row) if write_index else []) + list(row)
@@ -169,14 +177,24 @@ def _write_table(ws: Any, frame: pd.DataFrame, pub: PublishedTable | None,
     if pub is not None and len(frame):
         for c in pub.count_cols:
             letter = get_column_letter(n_idx + 1 + list(frame.columns).index(c))
-            ranges.append(f"{quote_sheetname(ws.title)}!${letter}${FIRST_DATA_ROW}:"
-                          f"${letter}${last}")
+            ranges.append(
+                f"{quote_sheetname(ws.title)}!${letter}${FIRST_DATA_ROW}:${letter}${last}"
+            )
     return ranges
 
 
-def _write_hinweise(ws: Any, *, titel: str, stichtag: pd.Timestamp, erstellt: pd.Timestamp,
-                    quellen: Sequence[str], rule: str, tables: list[tuple[str, str]],
-                    definitionen: Mapping[str, str], hinweise: Sequence[str]) -> None:
+def _write_hinweise(
+    ws: Any,
+    *,
+    titel: str,
+    stichtag: pd.Timestamp,
+    erstellt: pd.Timestamp,
+    quellen: Sequence[str],
+    rule: str,
+    tables: list[tuple[str, str]],
+    definitionen: Mapping[str, str],
+    hinweise: Sequence[str],
+) -> None:
     ws.cell(1, 1, titel).font = _TITLE_FONT
     rows: list[tuple[str, str]] = [
         ("Stichtag", f"{stichtag:%d.%m.%Y}"),
@@ -184,8 +202,7 @@ def _write_hinweise(ws: Any, *, titel: str, stichtag: pd.Timestamp, erstellt: pd
     ]
     rows += [("Datenquelle" if n == 0 else "", q) for n, q in enumerate(quellen)]
     rows.append(("Datenschutz", rule))
-    rows += [("Tabellen" if n == 0 else "", f"{name}: {t}") for n, (name, t) in
-             enumerate(tables)]
+    rows += [("Tabellen" if n == 0 else "", f"{name}: {t}") for n, (name, t) in enumerate(tables)]
     rows += [(f"Definition: {k}", v) for k, v in definitionen.items()]
     rows += [("Hinweis" if n == 0 else "", h) for n, h in enumerate(hinweise)]
     for i, (key, text) in enumerate(rows, start=3):
@@ -195,15 +212,20 @@ def _write_hinweise(ws: Any, *, titel: str, stichtag: pd.Timestamp, erstellt: pd
     ws.column_dimensions["B"].width = 100
 
 
-def write_buendnis_workbook(path: str | Path,
-                            sheets: Mapping[str, PublishedTable | pd.DataFrame], *,
-                            stichtag: Any, quellen: Sequence[str],
-                            schwelle: int | None = None,
-                            hinweise: Sequence[str] | Mapping[str, str] | None = None,
-                            definitionen: Mapping[str, str] | None = None,
-                            labels: Mapping[str, str] | None = None,
-                            titel: str = "THM-Werkbank: Auswertung für die Bündniskerngruppe",
-                            erstellt: Any = None, zeichen: str | None = None) -> Path:
+def write_buendnis_workbook(
+    path: str | Path,
+    sheets: Mapping[str, PublishedTable | pd.DataFrame],
+    *,
+    stichtag: Any,
+    quellen: Sequence[str],
+    schwelle: int | None = None,
+    hinweise: Sequence[str] | Mapping[str, str] | None = None,
+    definitionen: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    titel: str = "THM-Werkbank: Auswertung für die Bündniskerngruppe",
+    erstellt: Any = None,
+    zeichen: str | None = None,
+) -> Path:
     """Write the Excel workbook for the Bündniskerngruppe, atomically.
 
     Parameters
@@ -257,38 +279,53 @@ def write_buendnis_workbook(path: str | Path,
     if schwelle is not None:
         thresholds.add(int(schwelle))
     if len(thresholds) > 1:
-        raise ValueError(f"Tabellen mit verschiedenen Schwellen {sorted(thresholds)}: "
-                         "bitte alle mit derselben Schwelle sperren")
+        raise ValueError(
+            f"Tabellen mit verschiedenen Schwellen {sorted(thresholds)}: "
+            "bitte alle mit derselben Schwelle sperren"
+        )
     t = thresholds.pop() if thresholds else default_threshold()
     symbols = {p.symbol for _, _, p in accepted if p is not None}
     if zeichen is not None:
         symbols.add(str(zeichen))
     symbol = ", ".join(sorted(symbols)) if symbols else default_symbol()
-    notes: list[str] = ([f"{k}: {v}" for k, v in hinweise.items()]
-                        if isinstance(hinweise, Mapping) else list(hinweise or []))
+    notes: list[str] = (
+        [f"{k}: {v}" for k, v in hinweise.items()]
+        if isinstance(hinweise, Mapping)
+        else list(hinweise or [])
+    )
     for name, _, pub in accepted:
         if pub is not None and pub.unresolved:
-            notes.append(f"{name}: in {', '.join(pub.unresolved)} sind alle Zahlen gesperrt, "
-                         "lassen sich aber über ihre Spannen eingrenzen; vor der Weitergabe "
-                         "bitte prüfen, ob die Tabelle gröber gefasst werden kann.")
+            notes.append(
+                f"{name}: in {', '.join(pub.unresolved)} sind alle Zahlen gesperrt, "
+                "lassen sich aber über ihre Spannen eingrenzen; vor der Weitergabe "
+                "bitte prüfen, ob die Tabelle gröber gefasst werden kann."
+            )
 
     wb = Workbook()
     wb.remove(wb.active)
     tables = []
     for n, (name, frame, pub) in enumerate(accepted, start=1):
         ws = wb.create_sheet(name)
-        sheet_title = (pub.titel if pub is not None else None) or frame.attrs.get(
-            "thm_titel") or name
+        sheet_title = (
+            (pub.titel if pub is not None else None) or frame.attrs.get("thm_titel") or name
+        )
         ranges = _write_table(ws, frame, pub, dict(labels or {}), sheet_title)
         tables.append((name, sheet_title))
         if ranges:
             wb.defined_names[f"{MARK_PREFIX}{n}"] = DefinedName(
-                f"{MARK_PREFIX}{n}", attr_text=",".join(ranges), hidden=True)
-    wb.defined_names[MARK_THRESHOLD] = DefinedName(MARK_THRESHOLD, attr_text=str(t),
-                                                   hidden=True)
+                f"{MARK_PREFIX}{n}", attr_text=",".join(ranges), hidden=True
+            )
+    wb.defined_names[MARK_THRESHOLD] = DefinedName(MARK_THRESHOLD, attr_text=str(t), hidden=True)
     ws = wb.create_sheet(HINWEISE)
-    _write_hinweise(ws, titel=titel, stichtag=pd.Timestamp(stichtag),
-                    erstellt=pd.Timestamp.now() if erstellt is None else pd.Timestamp(erstellt),
-                    quellen=list(quellen), rule=suppression_rule_text(t, symbol),
-                    tables=tables, definitionen=dict(definitionen or {}), hinweise=notes)
+    _write_hinweise(
+        ws,
+        titel=titel,
+        stichtag=pd.Timestamp(stichtag),
+        erstellt=pd.Timestamp.now() if erstellt is None else pd.Timestamp(erstellt),
+        quellen=list(quellen),
+        rule=suppression_rule_text(t, symbol),
+        tables=tables,
+        definitionen=dict(definitionen or {}),
+        hinweise=notes,
+    )
     return atomic_save_workbook(wb, path)

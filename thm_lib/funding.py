@@ -38,15 +38,24 @@ from thm_lib.formats import prozent, zahl
 from thm_lib.staffing import stellenbemessung
 
 MONATE_JAHR = 12
-BETRAG_SPALTEN = ("personalkosten", "sachkosten", "foerderfaehig", "zuwendung",
-                  "eigenanteil_foerderfaehig", "nicht_foerderfaehig", "eigenanteil",
-                  "gesamtkosten")
+BETRAG_SPALTEN = (
+    "personalkosten",
+    "sachkosten",
+    "foerderfaehig",
+    "zuwendung",
+    "eigenanteil_foerderfaehig",
+    "nicht_foerderfaehig",
+    "eigenanteil",
+    "gesamtkosten",
+)
 
 
 # --------------------------------------------------------------------------- checks
 
-def check_finanzierung_annahmen(annahmen: Mapping[str, Any], datei: str = "annahmen.yaml"
-                                ) -> list[Problem]:
+
+def check_finanzierung_annahmen(
+    annahmen: Mapping[str, Any], datei: str = "annahmen.yaml"
+) -> list[Problem]:
     """Check the ``finanzierung`` section of the assumptions; empty list when valid."""
     f = annahmen.get("finanzierung") or {}
     problems: list[Problem] = []
@@ -65,8 +74,12 @@ def check_finanzierung_annahmen(annahmen: Mapping[str, Any], datei: str = "annah
             if not is_num(value) or value < 0:
                 bad(f"personalkosten_je_vzae.{grade}", "muss ein Betrag ab 0 sein", value)
         if f.get("entgeltgruppe") not in kosten:
-            bad("entgeltgruppe", "ist nicht unter personalkosten_je_vzae aufgeführt; erlaubt: "
-                + ", ".join(map(str, kosten)), f.get("entgeltgruppe"))
+            bad(
+                "entgeltgruppe",
+                "ist nicht unter personalkosten_je_vzae aufgeführt; erlaubt: "
+                + ", ".join(map(str, kosten)),
+                f.get("entgeltgruppe"),
+            )
     sach = f.get("sachkosten_je_vzae")
     if sach is not None and (not is_num(sach) or sach < 0):
         bad("sachkosten_je_vzae", "muss leer oder ein Betrag ab 0 sein", sach)
@@ -84,6 +97,7 @@ def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 # --------------------------------------------------------------------------- months
+
 
 def _date(value: Any) -> dt.date:
     return pd.Timestamp(value).date()
@@ -135,8 +149,9 @@ def monate_je_jahr(beginn: Any, ende: Any) -> pd.Series:
     return pd.Series(values, dtype="float64").rename_axis("jahr").rename("monate")
 
 
-def foerderzeitraum(programm: Mapping[str, Any], annahmen: Mapping[str, Any],
-                    beginn: Any = None, ende: Any = None) -> tuple[dt.date, dt.date]:
+def foerderzeitraum(
+    programm: Mapping[str, Any], annahmen: Mapping[str, Any], beginn: Any = None, ende: Any = None
+) -> tuple[dt.date, dt.date]:
     """The period to plan: the programme's period, cut to ``beginn``/``ende`` if given.
 
     An open-ended programme runs ``annahmen.finanzierung.planungsjahre`` years.
@@ -155,8 +170,12 @@ def foerderzeitraum(programm: Mapping[str, Any], annahmen: Mapping[str, Any],
 
 # --------------------------------------------------------------------------- costs
 
-def kosten_je_vzae(annahmen: Mapping[str, Any], entgeltgruppe: str | None = None,
-                   personalkosten: float | None = None) -> dict[str, Any]:
+
+def kosten_je_vzae(
+    annahmen: Mapping[str, Any],
+    entgeltgruppe: str | None = None,
+    personalkosten: float | None = None,
+) -> dict[str, Any]:
     """Annual personnel and workplace costs of one FTE.
 
     Parameters
@@ -184,10 +203,16 @@ def kosten_je_vzae(annahmen: Mapping[str, Any], entgeltgruppe: str | None = None
     else:
         grade = entgeltgruppe or f["entgeltgruppe"]
         if grade not in f["personalkosten_je_vzae"]:
-            raise DataError([Problem(
-                "annahmen.yaml", f"Entgeltgruppe '{grade}' hat keine Personalkosten",
-                "Erlaubt: " + ", ".join(map(str, f["personalkosten_je_vzae"])),
-                spalte="finanzierung.personalkosten_je_vzae")])
+            raise DataError(
+                [
+                    Problem(
+                        "annahmen.yaml",
+                        f"Entgeltgruppe '{grade}' hat keine Personalkosten",
+                        "Erlaubt: " + ", ".join(map(str, f["personalkosten_je_vzae"])),
+                        spalte="finanzierung.personalkosten_je_vzae",
+                    )
+                ]
+            )
         pk = float(f["personalkosten_je_vzae"][grade])
     sach = f.get("sachkosten_je_vzae")
     sk = float(sach) if sach is not None else pk * float(f["sachkostenzuschlag"])
@@ -202,8 +227,9 @@ def foerdersatz(programm: Mapping[str, Any], haushaltssicherung: bool) -> float:
     return float(f["foerdersatz"])
 
 
-def foerdersatz_text(programm: Mapping[str, Any], haushaltssicherung: bool,
-                     begruendung: bool = True) -> str:
+def foerdersatz_text(
+    programm: Mapping[str, Any], haushaltssicherung: bool, begruendung: bool = True
+) -> str:
     """German sentence on the funding rate that applies, and why (for plans and reports).
 
     When the programme gives Kommunen with and without Haushaltssicherung the
@@ -236,20 +262,27 @@ def foerdersatz_text(programm: Mapping[str, Any], haushaltssicherung: bool,
     hsk = foerdersatz(programm, True)
     satz = hsk if haushaltssicherung else normal
     if hsk == normal:
-        text = (f"Fördersatz {prozent(satz)} für Kommunen mit und ohne Haushaltssicherung "
-                "gleich; die Haushaltssicherung ändert den Plan nicht.")
+        text = (
+            f"Fördersatz {prozent(satz)} für Kommunen mit und ohne Haushaltssicherung "
+            "gleich; die Haushaltssicherung ändert den Plan nicht."
+        )
     elif haushaltssicherung:
-        text = (f"Fördersatz {prozent(satz)} (Haushaltssicherungskommune; ohne "
-                f"Haushaltssicherung {prozent(normal)}).")
+        text = (
+            f"Fördersatz {prozent(satz)} (Haushaltssicherungskommune; ohne "
+            f"Haushaltssicherung {prozent(normal)})."
+        )
     else:
-        text = (f"Fördersatz {prozent(satz)} (keine Haushaltssicherung; "
-                f"Haushaltssicherungskommunen {prozent(hsk)}).")
+        text = (
+            f"Fördersatz {prozent(satz)} (keine Haushaltssicherung; "
+            f"Haushaltssicherungskommunen {prozent(hsk)})."
+        )
     grund = str(f.get("foerdersatz_begruendung") or "").strip() if begruendung else ""
     return f"{text} {grund}" if grund else text
 
 
-def _per_month(stellen: float, programm: Mapping[str, Any], kosten: Mapping[str, Any],
-               satz: float) -> dict[str, float]:
+def _per_month(
+    stellen: float, programm: Mapping[str, Any], kosten: Mapping[str, Any], satz: float
+) -> dict[str, float]:
     """Every amount for one month (all linear in months)."""
     f = programm["foerderung"]
     eligible_types = set(f["foerderfaehig"])
@@ -268,10 +301,14 @@ def _per_month(stellen: float, programm: Mapping[str, Any], kosten: Mapping[str,
     if capped:
         grant = min(caps)
     return {
-        "personalkosten": pk, "sachkosten": sk, "foerderfaehig": eligible,
-        "zuwendung": grant, "eigenanteil_foerderfaehig": eligible - grant,
+        "personalkosten": pk,
+        "sachkosten": sk,
+        "foerderfaehig": eligible,
+        "zuwendung": grant,
+        "eigenanteil_foerderfaehig": eligible - grant,
         "nicht_foerderfaehig": not_eligible,
-        "eigenanteil": eligible - grant + not_eligible, "gesamtkosten": pk + sk,
+        "eigenanteil": eligible - grant + not_eligible,
+        "gesamtkosten": pk + sk,
         "gedeckelt": capped,
     }
 
@@ -305,21 +342,34 @@ class Finanzierungsplan:
     def tabelle(self) -> pd.DataFrame:
         """Years plus a row ``Summe`` (``jahr`` as text), for display and export."""
         total = self.gesamt.to_dict()
-        total.update(jahr="Summe", stellen=np.nan,
-                     foerdersatz=np.nan, gedeckelt=bool(self.jahre["gedeckelt"].any()))
+        total.update(
+            jahr="Summe",
+            stellen=np.nan,
+            foerdersatz=np.nan,
+            gedeckelt=bool(self.jahre["gedeckelt"].any()),
+        )
         out = self.jahre.astype({"jahr": "object"})
         return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
     def _repr_html_(self) -> str:
-        head = (f"<p>Finanzierungsplan {self.beginn:%m/%Y}–{self.ende:%m/%Y}, "
-                f"Entgeltgruppe {html.escape(self.entgeltgruppe)}</p>")
+        head = (
+            f"<p>Finanzierungsplan {self.beginn:%m/%Y}–{self.ende:%m/%Y}, "
+            f"Entgeltgruppe {html.escape(self.entgeltgruppe)}</p>"
+        )
         return head + self.tabelle().to_html(index=False, float_format=zahl)
 
 
-def finanzierungsplan(stellen: float, programm: Mapping[str, Any], annahmen: Mapping[str, Any],
-                      *, haushaltssicherung: bool = False, entgeltgruppe: str | None = None,
-                      personalkosten: float | None = None, beginn: Any = None,
-                      ende: Any = None) -> Finanzierungsplan:
+def finanzierungsplan(
+    stellen: float,
+    programm: Mapping[str, Any],
+    annahmen: Mapping[str, Any],
+    *,
+    haushaltssicherung: bool = False,
+    entgeltgruppe: str | None = None,
+    personalkosten: float | None = None,
+    beginn: Any = None,
+    ende: Any = None,
+) -> Finanzierungsplan:
     """Plan costs, grant and own share per budget year for ``stellen`` positions.
 
     Parameters
@@ -355,8 +405,9 @@ def finanzierungsplan(stellen: float, programm: Mapping[str, Any], annahmen: Map
     34000
     """
     if stellen < 0:
-        raise DataError([Problem("Finanzierungsplan", "Stellen dürfen nicht negativ sein",
-                                 wert=str(stellen))])
+        raise DataError(
+            [Problem("Finanzierungsplan", "Stellen dürfen nicht negativ sein", wert=str(stellen))]
+        )
     kosten = kosten_je_vzae(annahmen, entgeltgruppe, personalkosten)
     satz = foerdersatz(programm, haushaltssicherung)
     b, e = foerderzeitraum(programm, annahmen, beginn, ende)
@@ -364,24 +415,35 @@ def finanzierungsplan(stellen: float, programm: Mapping[str, Any], annahmen: Map
     months = monate_je_jahr(b, e)
     rows = []
     for jahr, m in months.items():
-        row = {"jahr": int(jahr), "monate": float(m), "stellen": float(stellen),
-               "foerdersatz": satz, "gedeckelt": month["gedeckelt"]}
+        row = {
+            "jahr": int(jahr),
+            "monate": float(m),
+            "stellen": float(stellen),
+            "foerdersatz": satz,
+            "gedeckelt": month["gedeckelt"],
+        }
         row.update({k: month[k] * m for k in BETRAG_SPALTEN})
         rows.append(row)
     columns = ["jahr", "monate", "stellen", "foerdersatz", "gedeckelt", *BETRAG_SPALTEN]
     jahre = pd.DataFrame(rows, columns=columns).astype({"jahr": "int64", "gedeckelt": "bool"})
     total_months = monate(b, e)
-    gesamt = pd.Series({"monate": total_months,
-                        **{k: month[k] * total_months for k in BETRAG_SPALTEN}})
+    gesamt = pd.Series(
+        {"monate": total_months, **{k: month[k] * total_months for k in BETRAG_SPALTEN}}
+    )
     return Finanzierungsplan(jahre, gesamt, b, e, kosten["entgeltgruppe"])
 
 
-MODELL_SPALTE = {"faq": "faq_stellen", "fallzahl": "fallzahl_stellen",
-                 "arbeitszeit": "arbeitszeit_stellen", "bestand": "stellen_bestand"}
+MODELL_SPALTE = {
+    "faq": "faq_stellen",
+    "fallzahl": "fallzahl_stellen",
+    "arbeitszeit": "arbeitszeit_stellen",
+    "bestand": "stellen_bestand",
+}
 
 
-def finanzierungsplaene(ws: Any, bemessung: pd.DataFrame | None = None, modell: str = "faq",
-                        **kwargs: Any) -> dict[str, Finanzierungsplan]:
+def finanzierungsplaene(
+    ws: Any, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
+) -> dict[str, Finanzierungsplan]:
     """One :class:`Finanzierungsplan` per Gemeinde and for the Kreis.
 
     Parameters
@@ -413,13 +475,18 @@ def finanzierungsplaene(ws: Any, bemessung: pd.DataFrame | None = None, modell: 
         if pd.isna(stellen):
             continue
         plans[str(r["ags"])] = finanzierungsplan(
-            float(stellen), ws.programm, ws.annahmen,
-            haushaltssicherung=bool(r["haushaltssicherung"]), **kwargs)
+            float(stellen),
+            ws.programm,
+            ws.annahmen,
+            haushaltssicherung=bool(r["haushaltssicherung"]),
+            **kwargs,
+        )
     return plans
 
 
-def finanzierung_je_kommune(ws: Any, bemessung: pd.DataFrame | None = None,
-                            modell: str = "faq", **kwargs: Any) -> pd.DataFrame:
+def finanzierung_je_kommune(
+    ws: Any, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
+) -> pd.DataFrame:
     """Funding plans for every Gemeinde and the Kreis, as one long table of years.
 
     Parameters are those of :func:`finanzierungsplaene`.
@@ -438,8 +505,9 @@ def finanzierung_je_kommune(ws: Any, bemessung: pd.DataFrame | None = None,
     return plaene_tabelle(plans, bemessung, modell)
 
 
-def plaene_tabelle(plaene: Mapping[str, Finanzierungsplan], bemessung: pd.DataFrame,
-                   modell: str) -> pd.DataFrame:
+def plaene_tabelle(
+    plaene: Mapping[str, Finanzierungsplan], bemessung: pd.DataFrame, modell: str
+) -> pd.DataFrame:
     """Stack plans (from :func:`finanzierungsplaene`) into the table of
     :func:`finanzierung_je_kommune`, with the Gemeinde columns of ``bemessung``."""
     info = bemessung.set_index(bemessung["ags"].astype(str))
@@ -447,15 +515,17 @@ def plaene_tabelle(plaene: Mapping[str, Finanzierungsplan], bemessung: pd.DataFr
     for ags, plan in plaene.items():
         jahre = plan.jahre.copy()
         jahre.insert(0, "modell", modell)
-        for i, col in enumerate(("ags", "name", "ebene", "haushaltssicherung",
-                                 "antragsberechtigt")):
+        for i, col in enumerate(
+            ("ags", "name", "ebene", "haushaltssicherung", "antragsberechtigt")
+        ):
             jahre.insert(i, col, info.loc[ags, col])
         frames.append(jahre)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def zeitraum_hinweis(programm: Mapping[str, Any], annahmen: Mapping[str, Any],
-                     stichtag: Any) -> str:
+def zeitraum_hinweis(
+    programm: Mapping[str, Any], annahmen: Mapping[str, Any], stichtag: Any
+) -> str:
     """German note when the analysis Stichtag lies outside the programme's funding period.
 
     The funding plan always follows the programme's period
@@ -482,8 +552,10 @@ def zeitraum_hinweis(programm: Mapping[str, Any], annahmen: Mapping[str, Any],
     if b <= tag <= e:
         return ""
     lage = "nach dem Ende" if tag > e else "vor dem Beginn"
-    return (f"Der Stichtag {tag:%d.%m.%Y} liegt {lage} des Förderzeitraums von "
-            f"„{programm['name']}“ ({b:%d.%m.%Y} bis {e:%d.%m.%Y}). Der Finanzierungsplan "
-            "folgt dem Förderzeitraum des Programms, nicht dem Stichtag; für einen anderen "
-            "Zeitraum oder ein Nachfolgeprogramm (z. B. KIM) bitte 'programm.yaml' in der "
-            "Arbeitsmappe anlegen.")
+    return (
+        f"Der Stichtag {tag:%d.%m.%Y} liegt {lage} des Förderzeitraums von "
+        f"„{programm['name']}“ ({b:%d.%m.%Y} bis {e:%d.%m.%Y}). Der Finanzierungsplan "
+        "folgt dem Förderzeitraum des Programms, nicht dem Stichtag; für einen anderen "
+        "Zeitraum oder ein Nachfolgeprogramm (z. B. KIM) bitte 'programm.yaml' in der "
+        "Arbeitsmappe anlegen."
+    )

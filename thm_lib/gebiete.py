@@ -36,16 +36,30 @@ def find_gebiete(folder: Path) -> tuple[Path, str | None]:
             try:
                 layers = [str(name) for name, _ in pyogrio.list_layers(path)]
             except Exception:  # noqa: BLE001 - pyogrio raises several types on damaged files
-                raise DataError([Problem(path.name, "GeoPackage kann nicht gelesen werden",
-                                         "Bitte die Datei neu vom BKG herunterladen oder in "
-                                         "QGIS öffnen und neu speichern")]) from None
+                raise DataError(
+                    [
+                        Problem(
+                            path.name,
+                            "GeoPackage kann nicht gelesen werden",
+                            "Bitte die Datei neu vom BKG herunterladen oder in "
+                            "QGIS öffnen und neu speichern",
+                        )
+                    ]
+                ) from None
             match = next((n for n in layers if n.lower() == VG250_LAYER), None)
             if match:
                 return path, match
-    raise DataError([Problem("gebiete.gpkg/.geojson", "Gemeindegrenzen fehlen in der "
-                             "Arbeitsmappe", "Bitte 'gebiete.gpkg' oder 'gebiete.geojson' "
-                             "anlegen oder die BKG-Datei VG250_GEM.shp (mit .dbf/.shx/.prj) "
-                             "bzw. eine VG250-GeoPackage-Datei ablegen")])
+    raise DataError(
+        [
+            Problem(
+                "gebiete.gpkg/.geojson",
+                "Gemeindegrenzen fehlen in der Arbeitsmappe",
+                "Bitte 'gebiete.gpkg' oder 'gebiete.geojson' "
+                "anlegen oder die BKG-Datei VG250_GEM.shp (mit .dbf/.shx/.prj) "
+                "bzw. eine VG250-GeoPackage-Datei ablegen",
+            )
+        ]
+    )
 
 
 def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gpd.GeoDataFrame:
@@ -68,20 +82,47 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
         where = vg250_filter(path, layer, kreis_ags)
         frame = gpd.read_file(path, layer=layer, engine="pyogrio", where=where)
     except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
-        raise DataError([Problem(datei, "Geodatei kann nicht gelesen werden (beschädigt oder "
-                                 "kein unterstütztes Format)",
-                                 "Bitte in QGIS öffnen und als GeoPackage "
-                                 "neu speichern")]) from None
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Geodatei kann nicht gelesen werden (beschädigt oder "
+                    "kein unterstütztes Format)",
+                    "Bitte in QGIS öffnen und als GeoPackage neu speichern",
+                )
+            ]
+        ) from None
     if frame.crs is None:
-        raise DataError([Problem(datei, "Koordinatensystem (CRS) fehlt", "Bitte die Datei mit "
-                                 "Koordinatensystem speichern (z. B. EPSG:25832)")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Koordinatensystem (CRS) fehlt",
+                    "Bitte die Datei mit Koordinatensystem speichern (z. B. EPSG:25832)",
+                )
+            ]
+        )
     if len(frame) == 0 and where is not None:
-        raise DataError([Problem(datei, f"keine Landflächen (GF = 4) mit AGS-Anfang {kreis_ags} "
-                                 "(annahmen.yaml: kreis.ags) gefunden", "Bitte kreis.ags in "
-                                 "annahmen.yaml und die VG250-Datei prüfen")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    f"keine Landflächen (GF = 4) mit AGS-Anfang {kreis_ags} "
+                    "(annahmen.yaml: kreis.ags) gefunden",
+                    "Bitte kreis.ags in annahmen.yaml und die VG250-Datei prüfen",
+                )
+            ]
+        )
     if len(frame) == 0:
-        raise DataError([Problem(datei, "Datei enthält keine Gemeinden", "Bitte die "
-                                 "Gemeindegrenzen des Kreises eintragen")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Datei enthält keine Gemeinden",
+                    "Bitte die Gemeindegrenzen des Kreises eintragen",
+                )
+            ]
+        )
     _check_coordinates(frame, datei)
     upper = {str(c).upper() for c in frame.columns}
     if {"AGS", "GEN", "GF"} <= upper:
@@ -90,9 +131,15 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     try:
         frame = frame.to_crs(CRS_METRIC)
     except Exception:  # noqa: BLE001 - pyproj raises several types
-        raise DataError([Problem(datei, f"Koordinaten lassen sich nicht nach {CRS_METRIC} "
-                                 "umrechnen", "Bitte das "
-                                 "Koordinatensystem der Datei prüfen")]) from None
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    f"Koordinaten lassen sich nicht nach {CRS_METRIC} umrechnen",
+                    "Bitte das Koordinatensystem der Datei prüfen",
+                )
+            ]
+        ) from None
     return _normalise(frame, datei, warnings)
 
 
@@ -139,14 +186,23 @@ def _check_coordinates(frame: gpd.GeoDataFrame, datei: str) -> None:
         return
     minx, miny, maxx, maxy = frame.total_bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise DataError([Problem(datei, "Koordinaten passen nicht zum Koordinatensystem: die "
-                                 f"Datei gibt Grad an ({frame.crs.to_string()}), die Werte sind "
-                                 "aber Meter", "Bitte das Koordinatensystem angeben (z. B. in "
-                                 "QGIS 'Layer-KBS zuweisen': EPSG:25832) und neu speichern")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Koordinaten passen nicht zum Koordinatensystem: die "
+                    f"Datei gibt Grad an ({frame.crs.to_string()}), die Werte sind "
+                    "aber Meter",
+                    "Bitte das Koordinatensystem angeben (z. B. in "
+                    "QGIS 'Layer-KBS zuweisen': EPSG:25832) und neu speichern",
+                )
+            ]
+        )
 
 
-def _from_vg250(frame: gpd.GeoDataFrame, datei: str, kreis_ags: str | None,
-                warnings: list[str]) -> gpd.GeoDataFrame:
+def _from_vg250(
+    frame: gpd.GeoDataFrame, datei: str, kreis_ags: str | None, warnings: list[str]
+) -> gpd.GeoDataFrame:
     frame = frame.rename(columns={c: c.upper() for c in frame.columns if c != "geometry"})
     frame["AGS"] = frame["AGS"].map(lambda v: "" if v is None or v != v else _text(v).zfill(8))
     land = frame[pd.to_numeric(frame["GF"], errors="coerce") == VG250_LAND]
@@ -154,19 +210,29 @@ def _from_vg250(frame: gpd.GeoDataFrame, datei: str, kreis_ags: str | None,
         land = land[land["AGS"].str.startswith(str(kreis_ags))]
     if land.empty:
         where = f" mit AGS-Anfang {kreis_ags} (annahmen.yaml: kreis.ags)" if kreis_ags else ""
-        raise DataError([Problem(datei, f"keine Landflächen (GF = 4){where} gefunden",
-                                 "Bitte kreis.ags in annahmen.yaml und die VG250-Datei "
-                                 "prüfen")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    f"keine Landflächen (GF = 4){where} gefunden",
+                    "Bitte kreis.ags in annahmen.yaml und die VG250-Datei prüfen",
+                )
+            ]
+        )
     kreise = land["AGS"].str[:5].nunique()
     if not kreis_ags and kreise > 1:
-        warnings.append(f"{datei}: die VG250-Datei enthält {kreise} Kreise und alle werden "
-                        "gelesen. Für eine Datei von ganz Deutschland bitte in annahmen.yaml "
-                        "kreis.ags (z. B. \"05558\") setzen: dann wird nur dieser Kreis "
-                        "gelesen.")
+        warnings.append(
+            f"{datei}: die VG250-Datei enthält {kreise} Kreise und alle werden "
+            "gelesen. Für eine Datei von ganz Deutschland bitte in annahmen.yaml "
+            'kreis.ags (z. B. "05558") setzen: dann wird nur dieser Kreis '
+            "gelesen."
+        )
     dropped = len(frame) - len(land)
     if dropped:
-        warnings.append(f"{datei}: {dropped} Flächen ohne GF = 4 (z. B. Wasserflächen) oder "
-                        "außerhalb des Kreises wurden weggelassen (BKG VG250).")
+        warnings.append(
+            f"{datei}: {dropped} Flächen ohne GF = 4 (z. B. Wasserflächen) oder "
+            "außerhalb des Kreises wurden weggelassen (BKG VG250)."
+        )
     agg = {"GEN": "first"}
     if "EWZ" in land.columns:
         # EWZ (VG250-EW) is an attribute of the Gemeinde, repeated on each of its land
@@ -183,8 +249,12 @@ def _normalise(frame: gpd.GeoDataFrame, datei: str, warnings: list[str]) -> gpd.
     label = f"{datei} (Zeile = Objekt-Nr.)"
     missing = [c.name for c in schemas.GEBIETE_ATTRIBUTE if c.required and c.name not in frame]
     for name in missing:
-        problems.add(datei, "Pflichtspalte fehlt", "Vorhandene Spalten: " + ", ".join(
-            c for c in frame.columns if c != "geometry"), spalte=name)
+        problems.add(
+            datei,
+            "Pflichtspalte fehlt",
+            "Vorhandene Spalten: " + ", ".join(c for c in frame.columns if c != "geometry"),
+            spalte=name,
+        )
     problems.raise_if_any()
     out = {}
     for col in schemas.GEBIETE_ATTRIBUTE:
@@ -195,37 +265,59 @@ def _normalise(frame: gpd.GeoDataFrame, datei: str, warnings: list[str]) -> gpd.
             out[col.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     for zeile, einwohner in zip(zeilen, out["einwohner"], strict=True):
         if einwohner is not None and einwohner < 0:
-            problems.add(label, "Einwohnerzahl darf nicht negativ sein", "Bitte die amtliche "
-                         "Einwohnerzahl eintragen (unbekannt: leer lassen)", zeile=zeile,
-                         spalte="einwohner", wert=einwohner)
+            problems.add(
+                label,
+                "Einwohnerzahl darf nicht negativ sein",
+                "Bitte die amtliche Einwohnerzahl eintragen (unbekannt: leer lassen)",
+                zeile=zeile,
+                spalte="einwohner",
+                wert=einwohner,
+            )
     for i, geom in enumerate(frame.geometry):
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.add(label, "Geometrie fehlt oder ist keine Fläche", "Bitte eine "
-                         "Flächengeometrie (Polygon) für die Gemeinde angeben", zeile=i + 1,
-                         spalte="geometry")
+            problems.add(
+                label,
+                "Geometrie fehlt oder ist keine Fläche",
+                "Bitte eine Flächengeometrie (Polygon) für die Gemeinde angeben",
+                zeile=i + 1,
+                spalte="geometry",
+            )
     seen: dict[str, int] = {}
     for zeile, ags in zip(zeilen, out["ags"], strict=True):
         if ags is not None and ags in seen:
-            problems.add(label, f"Gemeindeschlüssel kommt mehrfach vor (auch Objekt {seen[ags]})",
-                         "Bitte Teilflächen zu einer Gemeinde zusammenfassen (in QGIS: "
-                         "'Auflösen' nach ags)", zeile=zeile, spalte="ags", wert=ags)
+            problems.add(
+                label,
+                f"Gemeindeschlüssel kommt mehrfach vor (auch Objekt {seen[ags]})",
+                "Bitte Teilflächen zu einer Gemeinde zusammenfassen (in QGIS: 'Auflösen' nach ags)",
+                zeile=zeile,
+                spalte="ags",
+                wert=ags,
+            )
         seen.setdefault(ags, zeile)
     problems.raise_if_any()
     geometry = frame.geometry
     invalid = ~geometry.is_valid
     if invalid.any():
-        warnings.append(f"{datei}: {int(invalid.sum())} ungültige Geometrien wurden repariert "
-                        "(shapely.make_valid).")
+        warnings.append(
+            f"{datei}: {int(invalid.sum())} ungültige Geometrien wurden repariert "
+            "(shapely.make_valid)."
+        )
         repaired = [_polygonal(g) for g in shapely.make_valid(geometry.to_numpy())]
         geometry = gpd.GeoSeries(repaired, crs=geometry.crs, index=geometry.index)
-    result = gpd.GeoDataFrame({
-        "ags": out["ags"].astype(str),
-        "name": out["name"].astype(str),
-        "einwohner": pd.array([None if v is None else int(v) for v in out["einwohner"]],
-                              dtype="Int64"),
-        "plz": out["plz"].map(lambda v: tuple(normalise_plz(p) for p in v)
-                              if isinstance(v, tuple) else ()),
-    }, geometry=geometry.to_numpy(), crs=frame.crs)
+    result = gpd.GeoDataFrame(
+        {
+            "ags": out["ags"].astype(str),
+            "name": out["name"].astype(str),
+            "einwohner": pd.array(
+                [None if v is None else int(v) for v in out["einwohner"]], dtype="Int64"
+            ),
+            "plz": out["plz"].map(
+                lambda v: tuple(normalise_plz(p) for p in v) if isinstance(v, tuple) else ()
+            ),
+        },
+        geometry=geometry.to_numpy(),
+        crs=frame.crs,
+    )
     return result.sort_values("ags").reset_index(drop=True)
 
 
@@ -243,8 +335,9 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def read_feinraster(folder: Path, gebiete: gpd.GeoDataFrame, warnings: list[str]
-                    ) -> gpd.GeoDataFrame | None:
+def read_feinraster(
+    folder: Path, gebiete: gpd.GeoDataFrame, warnings: list[str]
+) -> gpd.GeoDataFrame | None:
     """Read the optional finer population layer ``feinraster.gpkg``/``.geojson``/``.shp``.
 
     Units finer than a Gemeinde (e.g. a Zensus grid or statistical districts)
@@ -262,41 +355,67 @@ def read_feinraster(folder: Path, gebiete: gpd.GeoDataFrame, warnings: list[str]
     DataError
         For unreadable files, a missing ``einwohner`` column or bad values.
     """
-    path = next((folder / f"feinraster{s}" for s in GEO_SUFFIXES
-                 if (folder / f"feinraster{s}").exists()), None)
+    path = next(
+        (folder / f"feinraster{s}" for s in GEO_SUFFIXES if (folder / f"feinraster{s}").exists()),
+        None,
+    )
     if path is None:
         return None
     datei = path.name
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
-        raise DataError([Problem(datei, "Geodatei kann nicht gelesen werden",
-                                 "Bitte in QGIS öffnen und als GeoPackage neu speichern")]
-                        ) from None
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Geodatei kann nicht gelesen werden",
+                    "Bitte in QGIS öffnen und als GeoPackage neu speichern",
+                )
+            ]
+        ) from None
     if frame.crs is None:
-        raise DataError([Problem(datei, "Koordinatensystem (CRS) fehlt", "Bitte die Datei mit "
-                                 "Koordinatensystem speichern (z. B. EPSG:25832)")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Koordinatensystem (CRS) fehlt",
+                    "Bitte die Datei mit Koordinatensystem speichern (z. B. EPSG:25832)",
+                )
+            ]
+        )
     _check_coordinates(frame, datei)
     frame.columns = [c if c == "geometry" else str(c).strip().lower() for c in frame.columns]
     problems = ProblemCollector()
     if "einwohner" not in frame.columns:
-        problems.add(datei, "Pflichtspalte fehlt", "Bitte die Einwohnerzahl je Fläche oder "
-                     "Punkt in der Spalte 'einwohner' angeben", spalte="einwohner")
+        problems.add(
+            datei,
+            "Pflichtspalte fehlt",
+            "Bitte die Einwohnerzahl je Fläche oder Punkt in der Spalte 'einwohner' angeben",
+            spalte="einwohner",
+        )
         problems.raise_if_any()
     zeilen = list(range(1, len(frame) + 1))
     label = f"{datei} (Zeile = Objekt-Nr.)"
     raw = frame["einwohner"].map(lambda v: "" if v is None or v != v else _text(v))
     col = next(c for c in schemas.GEBIETE_ATTRIBUTE if c.name == "einwohner")
-    einwohner = type_column(raw, replace(col, allow_empty=False), label, zeilen, problems,
-                            warnings)
+    einwohner = type_column(raw, replace(col, allow_empty=False), label, zeilen, problems, warnings)
     for zeile, value in zip(zeilen, einwohner, strict=True):
         if value is not None and value < 0:
-            problems.add(label, "darf nicht negativ sein", "Bitte die Einwohnerzahl prüfen",
-                         zeile=zeile, spalte="einwohner", wert=value)
+            problems.add(
+                label,
+                "darf nicht negativ sein",
+                "Bitte die Einwohnerzahl prüfen",
+                zeile=zeile,
+                spalte="einwohner",
+                wert=value,
+            )
     problems.raise_if_any()
-    fein = gpd.GeoDataFrame({"einwohner": einwohner.fillna(0).astype(float).to_numpy()},
-                            geometry=frame.geometry.to_crs(CRS_METRIC).to_numpy(),
-                            crs=CRS_METRIC)
+    fein = gpd.GeoDataFrame(
+        {"einwohner": einwohner.fillna(0).astype(float).to_numpy()},
+        geometry=frame.geometry.to_crs(CRS_METRIC).to_numpy(),
+        crs=CRS_METRIC,
+    )
     if "ags" in frame.columns:
         fein["ags"] = frame["ags"].map(lambda v: _text(v).zfill(8)).to_numpy()
     else:
@@ -305,6 +424,8 @@ def read_feinraster(folder: Path, gebiete: gpd.GeoDataFrame, warnings: list[str]
         fein["ags"] = joined.loc[~joined.index.duplicated(), "ags"].to_numpy()
     outside = fein["ags"].isna() | ~fein["ags"].isin(set(gebiete["ags"]))
     if outside.any():
-        warnings.append(f"{datei}: {int(outside.sum())} Einheiten liegen in keiner Gemeinde der "
-                        "Arbeitsmappe und werden nicht verwendet.")
+        warnings.append(
+            f"{datei}: {int(outside.sum())} Einheiten liegen in keiner Gemeinde der "
+            "Arbeitsmappe und werden nicht verwendet."
+        )
     return fein.loc[~outside, ["ags", "einwohner", "geometry"]].reset_index(drop=True)

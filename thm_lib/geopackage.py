@@ -87,7 +87,7 @@ def kurzname(prefix: str, text: str, vergeben: set[str]) -> str:
     name = (prefix + t)[:FELD_MAX]
     i = 1
     while name in vergeben:
-        name = (prefix + t)[:FELD_MAX - len(str(i))] + str(i)
+        name = (prefix + t)[: FELD_MAX - len(str(i))] + str(i)
         i += 1
     vergeben.add(name)
     return name
@@ -110,9 +110,13 @@ def gemeinden_layer(ws: Workspace, result: CoverageResult) -> tuple[Ebene, dict[
     """
     g = ws.gebiete
     vergeben = {"ags", "name", "einwohner"}
-    out = pd.DataFrame({"ags": g["ags"].astype(str).to_numpy(),
-                        "name": g["name"].astype(str).to_numpy(),
-                        "einwohner": g["einwohner"].astype("Int64").array})
+    out = pd.DataFrame(
+        {
+            "ags": g["ags"].astype(str).to_numpy(),
+            "name": g["name"].astype(str).to_numpy(),
+            "einwohner": g["einwohner"].astype("Int64").array,
+        }
+    )
     aliase = {"ags": "Gemeindeschlüssel (AGS)", "name": "Gemeinde", "einwohner": "Einwohner"}
     zg = views.zielgruppe_je_gemeinde(ws)
     by_name = dict(zip(g["name"], g["ags"], strict=True))
@@ -137,12 +141,15 @@ def gemeinden_layer(ws: Workspace, result: CoverageResult) -> tuple[Ebene, dict[
         out[vg] = rows["versorgungsgrad"].round(1).where(~hidden).to_numpy(dtype=float)
         out[fp] = rows["fehlende_plaetze"].round(1).where(~hidden).to_numpy(dtype=float)
         out[kl] = rows["klasse"].where(~hidden).astype(object).to_numpy()
-        aliase.update({vg: f"Versorgungsgrad {feld_name} (%)",
-                       fp: f"Fehlende Plätze {feld_name}",
-                       kl: f"Versorgung {feld_name} (Klasse)"})
+        aliase.update(
+            {
+                vg: f"Versorgungsgrad {feld_name} (%)",
+                fp: f"Fehlende Plätze {feld_name}",
+                kl: f"Versorgung {feld_name} (Klasse)",
+            }
+        )
         klassen[feld_name] = kl
-    frame = gpd.GeoDataFrame(out, geometry=g.geometry.to_crs(CRS_METRIC).to_numpy(),
-                             crs=CRS_METRIC)
+    frame = gpd.GeoDataFrame(out, geometry=g.geometry.to_crs(CRS_METRIC).to_numpy(), crs=CRS_METRIC)
     return Ebene(LAYER_GEMEINDEN, frame, aliase), klassen
 
 
@@ -163,25 +170,33 @@ def angebote_layer(ws: Workspace) -> Ebene:
             values = values.map(lambda v: None if v is None or v != v else str(v))
         out[feld] = values.to_numpy() if hasattr(values, "to_numpy") else values
         aliase[feld] = alias
-    frame = gpd.GeoDataFrame(out, geometry=a.geometry.to_crs(CRS_METRIC).to_numpy(),
-                             crs=CRS_METRIC)
+    frame = gpd.GeoDataFrame(out, geometry=a.geometry.to_crs(CRS_METRIC).to_numpy(), crs=CRS_METRIC)
     return Ebene(LAYER_ANGEBOTE, frame, aliase)
 
 
 def _rgba(hex_colour: str) -> str:
     h = hex_colour.lstrip("#")
-    return ",".join(str(int(h[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
+    return ",".join(str(int(h[i : i + 2], 16)) for i in (0, 2, 4)) + ",255"
 
 
 def _fill_symbol(parent: ET.Element, name: str, colour: str) -> None:
-    symbol = ET.SubElement(parent, "symbol", {"type": "fill", "name": name, "alpha": "1",
-                                              "clip_to_extent": "1", "force_rhr": "0"})
-    layer = ET.SubElement(symbol, "layer", {"class": "SimpleFill", "enabled": "1",
-                                            "locked": "0", "pass": "0"})
+    symbol = ET.SubElement(
+        parent,
+        "symbol",
+        {"type": "fill", "name": name, "alpha": "1", "clip_to_extent": "1", "force_rhr": "0"},
+    )
+    layer = ET.SubElement(
+        symbol, "layer", {"class": "SimpleFill", "enabled": "1", "locked": "0", "pass": "0"}
+    )
     options = ET.SubElement(layer, "Option", {"type": "Map"})
-    for key, value in (("color", _rgba(colour)), ("outline_color", "80,80,80,255"),
-                       ("outline_style", "solid"), ("outline_width", "0.26"),
-                       ("outline_width_unit", "MM"), ("style", "solid")):
+    for key, value in (
+        ("color", _rgba(colour)),
+        ("outline_color", "80,80,80,255"),
+        ("outline_style", "solid"),
+        ("outline_width", "0.26"),
+        ("outline_width_unit", "MM"),
+        ("style", "solid"),
+    ):
         ET.SubElement(options, "Option", {"name": key, "value": value, "type": "QString"})
         ET.SubElement(layer, "prop", {"k": key, "v": value})  # QGIS before 3.26
 
@@ -205,22 +220,40 @@ def qml_gap_classes(feld: str, aliase: dict[str, str], fields: list[str]) -> str
         catches NULL: hidden or no value, coloured like hidden map cells).
     """
     root = ET.Element("qgis", {"version": QGIS_VERSION, "styleCategories": "Symbology|Fields"})
-    renderer = ET.SubElement(root, "renderer-v2", {
-        "type": "categorizedSymbol", "attr": feld, "symbollevels": "0", "enableorderby": "0",
-        "forceraster": "0", "referencescale": "-1"})
+    renderer = ET.SubElement(
+        root,
+        "renderer-v2",
+        {
+            "type": "categorizedSymbol",
+            "attr": feld,
+            "symbollevels": "0",
+            "enableorderby": "0",
+            "forceraster": "0",
+            "referencescale": "-1",
+        },
+    )
     categories = ET.SubElement(renderer, "categories")
     symbols = ET.SubElement(renderer, "symbols")
     entries = [*gap_class_colours(), ("", SUPPRESSED_COLOR)]
     for i, (value, colour) in enumerate(entries):
-        ET.SubElement(categories, "category", {
-            "value": value, "symbol": str(i), "label": value or GESPERRT_LABEL,
-            "render": "true", "type": "string"})
+        ET.SubElement(
+            categories,
+            "category",
+            {
+                "value": value,
+                "symbol": str(i),
+                "label": value or GESPERRT_LABEL,
+                "render": "true",
+                "type": "string",
+            },
+        )
         _fill_symbol(symbols, str(i), colour)
     alias_el = ET.SubElement(root, "aliases")
     for index, name in enumerate(fields):
         if name in aliase:
-            ET.SubElement(alias_el, "alias", {"field": name, "index": str(index),
-                                              "name": aliase[name]})
+            ET.SubElement(
+                alias_el, "alias", {"field": name, "index": str(index), "name": aliase[name]}
+            )
     ET.SubElement(root, "layerGeometryType").text = "2"
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
@@ -235,14 +268,24 @@ def layer_styles(gemeinden: Ebene, klassen: dict[str, str], standard: str) -> pd
     """
     fields = [c for c in gemeinden.frame.columns if c != "geometry"]
     now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
-    rows = [{"f_table_catalog": "", "f_table_schema": "", "f_table_name": gemeinden.name,
-             "f_geometry_column": "geom", "styleName": f"Versorgung {feld_name}",
-             "styleQML": qml_gap_classes(feld, gemeinden.aliase, fields), "styleSLD": "",
-             "useAsDefault": feld_name == standard,
-             "description": f"Versorgungsklassen {feld_name} wie in den Berichten der "
-                            "THM-Werkbank; grau = gesperrt (Datenschutz) oder keine Angabe",
-             "owner": "", "ui": None, "update_time": pd.Timestamp(now)}
-            for feld_name, feld in klassen.items()]
+    rows = [
+        {
+            "f_table_catalog": "",
+            "f_table_schema": "",
+            "f_table_name": gemeinden.name,
+            "f_geometry_column": "geom",
+            "styleName": f"Versorgung {feld_name}",
+            "styleQML": qml_gap_classes(feld, gemeinden.aliase, fields),
+            "styleSLD": "",
+            "useAsDefault": feld_name == standard,
+            "description": f"Versorgungsklassen {feld_name} wie in den Berichten der "
+            "THM-Werkbank; grau = gesperrt (Datenschutz) oder keine Angabe",
+            "owner": "",
+            "ui": None,
+            "update_time": pd.Timestamp(now),
+        }
+        for feld_name, feld in klassen.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -257,16 +300,21 @@ def write_geopackage(path: str | Path, ebenen: list[Ebene], styles: pd.DataFrame
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as tmp:
         built = Path(tmp) / "export.gpkg"
         for ebene in ebenen:
-            pyogrio.write_dataframe(ebene.frame, built, layer=ebene.name, driver="GPKG",
-                                    layer_options={"GEOMETRY_NAME": "geom"})
-        pyogrio.write_dataframe(styles, built, layer="layer_styles", driver="GPKG",
-                                layer_options={"FID": "id"})
+            pyogrio.write_dataframe(
+                ebene.frame,
+                built,
+                layer=ebene.name,
+                driver="GPKG",
+                layer_options={"GEOMETRY_NAME": "geom"},
+            )
+        pyogrio.write_dataframe(
+            styles, built, layer="layer_styles", driver="GPKG", layer_options={"FID": "id"}
+        )
         atomic_write(path, lambda p: os.replace(built, p))
     return path
 
 
-def export_geopackage(ws: Workspace, path: str | Path, handlungsfeld: str | None = None
-                      ) -> Path:
+def export_geopackage(ws: Workspace, path: str | Path, handlungsfeld: str | None = None) -> Path:
     """Compute the layers of ``ws`` and write the GeoPackage ``path`` for QGIS.
 
     Parameters
@@ -293,8 +341,15 @@ def export_geopackage(ws: Workspace, path: str | Path, handlungsfeld: str | None
 
     standard = handlungsfeld or ws.handlungsfelder[0]
     if standard not in ws.handlungsfelder:
-        raise DataError([Problem("Option --handlungsfeld", f"unbekanntes Handlungsfeld "
-                                 f"'{standard}'", "Erlaubt: " + ", ".join(ws.handlungsfelder))])
+        raise DataError(
+            [
+                Problem(
+                    "Option --handlungsfeld",
+                    f"unbekanntes Handlungsfeld '{standard}'",
+                    "Erlaubt: " + ", ".join(ws.handlungsfelder),
+                )
+            ]
+        )
     gemeinden, klassen = gemeinden_layer(ws, analyse(ws))
     styles = layer_styles(gemeinden, klassen, standard)
     return write_geopackage(path, [gemeinden, angebote_layer(ws)], styles)

@@ -60,8 +60,13 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError([Problem(str(folder), "Ordner der Arbeitsmappe nicht gefunden",
-                                 "Bitte den Pfad prüfen")])
+        raise DataError(
+            [
+                Problem(
+                    str(folder), "Ordner der Arbeitsmappe nicht gefunden", "Bitte den Pfad prüfen"
+                )
+            ]
+        )
     annahmen = load_annahmen(find_file(folder, "annahmen.yaml"), overrides)
     programm = load_programm(find_file(folder, "programm.yaml"))
     warnings: list[str] = []
@@ -83,14 +88,18 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     reisezeiten = _load(folder, "reisezeiten", problems, warnings, required=False)
     kommunen = _load(folder, "kommunen", problems, warnings, required=False)
     if bedarfe is not None and faelle is None and faelle_ok:
-        problems.add(_datei(bedarfe), "Bedarfe ohne Fälle: 'faelle' fehlt oder ist leer",
-                     "Bitte die Fälle in 'faelle.xlsx' oder 'faelle.csv' eintragen oder die "
-                     "Bedarfe entfernen")
+        problems.add(
+            _datei(bedarfe),
+            "Bedarfe ohne Fälle: 'faelle' fehlt oder ist leer",
+            "Bitte die Fälle in 'faelle.xlsx' oder 'faelle.csv' eintragen oder die "
+            "Bedarfe entfernen",
+        )
     problems.raise_if_any()
     assert gebiete is not None and zielgruppe is not None and angebote_raw is not None
 
-    _cross_checks(gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen,
-                  problems)
+    _cross_checks(
+        gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen, problems
+    )
     _duplicate_checks(zielgruppe, bedarfe, reisezeiten, problems, warnings)
     problems.raise_if_any()
     angebote = _locate_offers(angebote_raw, gebiete, problems, warnings)
@@ -102,9 +111,11 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     name = annahmen["kreis"].get("name")
     if not name:
         name = folder.resolve().name
-        warnings.append(f"annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte "
-                        f"tragen den Ordnernamen '{name}'. Bitte den Namen in annahmen.yaml "
-                        "eintragen (Vorlage: 'thm vorlage ORDNER').")
+        warnings.append(
+            f"annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte "
+            f"tragen den Ordnernamen '{name}'. Bitte den Namen in annahmen.yaml "
+            "eintragen (Vorlage: 'thm vorlage ORDNER')."
+        )
     return Workspace(
         name=str(name),
         folder=folder,
@@ -131,10 +142,14 @@ def _check_kreis(annahmen: dict[str, Any], problems: ProblemCollector) -> None:
     kreis = annahmen["kreis"]
     ags = kreis.get("ags")
     if ags is not None and not (isinstance(ags, str) and re.fullmatch(r"\d{2,5}", ags.strip())):
-        problems.add("annahmen.yaml", "Kreisschlüssel muss 2 bis 5 Ziffern in "
-                     "Anführungszeichen sein", "Bitte z. B. ags: \"05111\" schreiben (ohne "
-                     "Anführungszeichen liest YAML 05111 als Oktalzahl)", spalte="kreis.ags",
-                     wert=ags)
+        problems.add(
+            "annahmen.yaml",
+            "Kreisschlüssel muss 2 bis 5 Ziffern in Anführungszeichen sein",
+            'Bitte z. B. ags: "05111" schreiben (ohne '
+            "Anführungszeichen liest YAML 05111 als Oktalzahl)",
+            spalte="kreis.ags",
+            wert=ags,
+        )
     elif ags is not None:
         kreis["ags"] = ags.strip()
     for key in ("stichtag", "stichtag_erstantrag"):
@@ -144,29 +159,38 @@ def _check_kreis(annahmen: dict[str, Any], problems: ProblemCollector) -> None:
         try:
             kreis[key] = parse_date(str(value)).date()
         except ValueError:
-            problems.add("annahmen.yaml", "kein gültiges Datum", "Bitte als TT.MM.JJJJ oder "
-                         "JJJJ-MM-TT eintragen, z. B. 2021-12-31", spalte=f"kreis.{key}",
-                         wert=value)
+            problems.add(
+                "annahmen.yaml",
+                "kein gültiges Datum",
+                "Bitte als TT.MM.JJJJ oder JJJJ-MM-TT eintragen, z. B. 2021-12-31",
+                spalte=f"kreis.{key}",
+                wert=value,
+            )
 
 
-def _warn_stichtag(annahmen: dict[str, Any], zielgruppe: pd.DataFrame,
-                   warnings: list[str]) -> None:
+def _warn_stichtag(annahmen: dict[str, Any], zielgruppe: pd.DataFrame, warnings: list[str]) -> None:
     stichtag = annahmen["kreis"].get("stichtag")
     if stichtag is None:
         return
     vorhanden = set(zielgruppe["stichtag"].dropna())
     if pd.Timestamp(stichtag) not in vorhanden:
         shown = ", ".join(sorted(t.strftime("%d.%m.%Y") for t in vorhanden))
-        warnings.append(f"annahmen.yaml: Für den Stichtag {pd.Timestamp(stichtag):%d.%m.%Y} "
-                        f"gibt es keine Zeilen in der Zielgruppe (vorhanden: {shown}); "
-                        "gezählt wird am letzten Stichtag davor (sonst am frühesten).")
+        warnings.append(
+            f"annahmen.yaml: Für den Stichtag {pd.Timestamp(stichtag):%d.%m.%Y} "
+            f"gibt es keine Zeilen in der Zielgruppe (vorhanden: {shown}); "
+            "gezählt wird am letzten Stichtag davor (sonst am frühesten)."
+        )
 
 
-def _final_dtypes(zielgruppe: pd.DataFrame, faelle: pd.DataFrame | None,
-                  angebote: pd.DataFrame) -> None:
+def _final_dtypes(
+    zielgruppe: pd.DataFrame, faelle: pd.DataFrame | None, angebote: pd.DataFrame
+) -> None:
     """Set the int64 columns of docs/datenmodell.md (all values present after the checks)."""
-    for frame, columns in ((zielgruppe, ("alter_von", "alter_bis")), (faelle, ("alter",)),
-                           (angebote, ("alter_min", "alter_max"))):
+    for frame, columns in (
+        (zielgruppe, ("alter_von", "alter_bis")),
+        (faelle, ("alter",)),
+        (angebote, ("alter_min", "alter_max")),
+    ):
         if frame is not None:
             for col in columns:
                 frame[col] = frame[col].astype("int64")
@@ -176,8 +200,15 @@ def _drop_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns="_zeile").reset_index(drop=True)
 
 
-def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[str],
-          *, required: bool, felder: tuple[str, ...] | None = None) -> pd.DataFrame | None:
+def _load(
+    folder: Path,
+    table: str,
+    problems: ProblemCollector,
+    warnings: list[str],
+    *,
+    required: bool,
+    felder: tuple[str, ...] | None = None,
+) -> pd.DataFrame | None:
     try:
         path = find_table(folder, table)
     except DataError as exc:
@@ -185,9 +216,11 @@ def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[s
         return None
     if path is None:
         if required:
-            problems.add(f"{table}.csv/.xlsx", "Datei fehlt in der Arbeitsmappe",
-                         f"Bitte '{table}.xlsx' oder '{table}.csv' anlegen "
-                         "(Vorlage: 'thm vorlage ORDNER')")
+            problems.add(
+                f"{table}.csv/.xlsx",
+                "Datei fehlt in der Arbeitsmappe",
+                f"Bitte '{table}.xlsx' oder '{table}.csv' anlegen (Vorlage: 'thm vorlage ORDNER')",
+            )
         return None
     try:
         raw = read_table(path, [c.name for c in schemas.TABLES[table]])
@@ -197,24 +230,38 @@ def _load(folder: Path, table: str, problems: ProblemCollector, warnings: list[s
     return _type_unless_empty(raw, table, problems, warnings, required=required, felder=felder)
 
 
-def _type_unless_empty(raw: RawTable, table: str, problems: ProblemCollector,
-                       warnings: list[str], *, required: bool,
-                       felder: tuple[str, ...] | None = None) -> pd.DataFrame | None:
+def _type_unless_empty(
+    raw: RawTable,
+    table: str,
+    problems: ProblemCollector,
+    warnings: list[str],
+    *,
+    required: bool,
+    felder: tuple[str, ...] | None = None,
+) -> pd.DataFrame | None:
     """Type ``raw``; a table with only a header is a problem if required, else left out."""
     warnings.extend(raw.hinweise)
     if raw.frame.empty:
         if required:
-            problems.add(raw.datei, "Datei enthält nur die Kopfzeile, keine Daten",
-                         "Bitte die Daten ab Zeile 2 eintragen", zeile=2)
+            problems.add(
+                raw.datei,
+                "Datei enthält nur die Kopfzeile, keine Daten",
+                "Bitte die Daten ab Zeile 2 eintragen",
+                zeile=2,
+            )
         else:
             warnings.append(f"{raw.datei}: enthält keine Datenzeilen und wird nicht verwendet.")
         return None
     return type_table(raw, table, problems, warnings, felder)
 
 
-def type_table(raw: RawTable, table: str, problems: ProblemCollector,
-               warnings: list[str], felder: tuple[str, ...] | None = None
-               ) -> pd.DataFrame | None:
+def type_table(
+    raw: RawTable,
+    table: str,
+    problems: ProblemCollector,
+    warnings: list[str],
+    felder: tuple[str, ...] | None = None,
+) -> pd.DataFrame | None:
     """Type a raw table by its schema; record problems; return the typed frame.
 
     Parameters
@@ -237,21 +284,32 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
         Typed columns plus ``_zeile`` (the user-visible row number); ``None``
         when required columns are missing.
     """
-    columns = tuple(replace(c, choices=felder) if felder and c.name == "handlungsfeld" else c
-                    for c in schemas.TABLES[table])
+    columns = tuple(
+        replace(c, choices=felder) if felder and c.name == "handlungsfeld" else c
+        for c in schemas.TABLES[table]
+    )
     missing = [c.name for c in columns if c.required and c.name not in raw.frame.columns]
     if missing:
         for name in missing:
-            problems.add(raw.datei, "Pflichtspalte fehlt", "Vorhandene Spalten: "
-                         + ", ".join(raw.frame.columns) + ". Bitte die Kopfzeile wie in der "
-                         "Vorlage schreiben", zeile=1, spalte=name)
+            problems.add(
+                raw.datei,
+                "Pflichtspalte fehlt",
+                "Vorhandene Spalten: "
+                + ", ".join(raw.frame.columns)
+                + ". Bitte die Kopfzeile wie in der "
+                "Vorlage schreiben",
+                zeile=1,
+                spalte=name,
+            )
         return None
     known = {c.name for c in columns}
     unknown = [c for c in raw.frame.columns if c not in known]
     if unknown:
-        warnings.append(f"{raw.datei}: unbekannte Spalten werden nicht ausgewertet: "
-                        f"{', '.join(unknown)} (Tippfehler? Bekannt sind: "
-                        f"{', '.join(c.name for c in columns)}).")
+        warnings.append(
+            f"{raw.datei}: unbekannte Spalten werden nicht ausgewertet: "
+            f"{', '.join(unknown)} (Tippfehler? Bekannt sind: "
+            f"{', '.join(c.name for c in columns)})."
+        )
     before = len(problems.problems)
     dezimal = _dezimalzeichen(raw, columns)
     excel: dict[str, set[int]] = {}
@@ -260,12 +318,20 @@ def type_table(raw: RawTable, table: str, problems: ProblemCollector,
     typed = {"_zeile": pd.Series(raw.zeilen, index=raw.frame.index, dtype="int64")}
     for col in columns:
         if col.name in raw.frame.columns:
-            typed[col.name] = type_column(raw.frame[col.name], col, raw.datei, raw.zeilen,
-                                          problems, warnings, dezimal,
-                                          excel.get(col.name, set()))
+            typed[col.name] = type_column(
+                raw.frame[col.name],
+                col,
+                raw.datei,
+                raw.zeilen,
+                problems,
+                warnings,
+                dezimal,
+                excel.get(col.name, set()),
+            )
         else:
-            typed[col.name] = pd.Series([None] * len(raw.frame), index=raw.frame.index,
-                                        dtype=object)
+            typed[col.name] = pd.Series(
+                [None] * len(raw.frame), index=raw.frame.index, dtype=object
+            )
     frame = _set_dtypes(pd.DataFrame(typed), columns)
     frame.attrs["datei"] = raw.datei
     frame.attrs["spalten"] = tuple(raw.frame.columns)
@@ -281,7 +347,8 @@ def _dezimalzeichen(raw: RawTable, columns: tuple[Column, ...]) -> Dezimalzeiche
         (zeile, col.name, text, col.tausender)
         for col in floats
         for i, (text, zeile) in enumerate(zip(raw.frame[col.name], raw.zeilen, strict=True))
-        if (i, col.name) not in raw.zahlzellen)
+        if (i, col.name) not in raw.zahlzellen
+    )
 
 
 def _set_dtypes(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
@@ -300,8 +367,9 @@ def _set_dtypes(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFram
     return frame
 
 
-def _pandera_checks(frame: pd.DataFrame, table: str, raw: RawTable,
-                    problems: ProblemCollector) -> None:
+def _pandera_checks(
+    frame: pd.DataFrame, table: str, raw: RawTable, problems: ProblemCollector
+) -> None:
     """Run the pandera checks of ``table``; one German problem per bad row and check."""
     schema = schemas.CHECKS.get(table)
     if schema is None:
@@ -318,8 +386,9 @@ def _raw_text(raw: RawTable, idx: Any, column: str) -> str | None:
     return None
 
 
-def _report_failures(cases: pd.DataFrame, frame: pd.DataFrame, raw: RawTable,
-                     problems: ProblemCollector) -> None:
+def _report_failures(
+    cases: pd.DataFrame, frame: pd.DataFrame, raw: RawTable, problems: ProblemCollector
+) -> None:
     """Turn pandera failure cases into problems naming row, column and the cell as written.
 
     Frame-wide checks become one problem per row (blaming the columns of
@@ -332,9 +401,12 @@ def _report_failures(cases: pd.DataFrame, frame: pd.DataFrame, raw: RawTable,
     for case in cases.to_dict("records"):
         idx, column, check = case.get("index"), case.get("column"), str(case.get("check"))
         if idx is None or pd.isna(idx) or idx not in frame.index:
-            found.add(raw.datei, f"Tabelle passt nicht zum Schema ({check})",
-                      "Bitte die Vorlage verwenden ('thm vorlage ORDNER')",
-                      spalte=None if pd.isna(column) else str(column))
+            found.add(
+                raw.datei,
+                f"Tabelle passt nicht zum Schema ({check})",
+                "Bitte die Vorlage verwenden ('thm vorlage ORDNER')",
+                spalte=None if pd.isna(column) else str(column),
+            )
             continue
         zeile = int(frame.at[idx, "_zeile"])
         if check == "field_uniqueness":
@@ -346,49 +418,82 @@ def _report_failures(cases: pd.DataFrame, frame: pd.DataFrame, raw: RawTable,
                 continue
             seen.add((idx, check))
             wert = ", ".join(f"{c}={_raw_text(raw, idx, c)}" for c in spalten)
-            found.add(raw.datei, check, schemas.HINWEISE.get(check, ""), zeile=zeile,
-                      spalte=spalten[0], wert=wert)
+            found.add(
+                raw.datei,
+                check,
+                schemas.HINWEISE.get(check, ""),
+                zeile=zeile,
+                spalte=spalten[0],
+                wert=wert,
+            )
             continue
-        found.add(raw.datei, check, schemas.HINWEISE.get(check, "Bitte den Wert korrigieren"),
-                  zeile=zeile, spalte=str(column), wert=_raw_text(raw, idx, str(column)))
+        found.add(
+            raw.datei,
+            check,
+            schemas.HINWEISE.get(check, "Bitte den Wert korrigieren"),
+            zeile=zeile,
+            spalte=str(column),
+            wert=_raw_text(raw, idx, str(column)),
+        )
     for (column, value), zeilen in duplicates.items():
         zeilen = sorted(zeilen)
-        found.add(raw.datei, "Wert kommt mehrfach vor (Zeilen "
-                  f"{', '.join(str(z) for z in zeilen)})", f"Jeder Wert in '{column}' darf "
-                  "nur einmal vorkommen: bitte doppelte Zeilen löschen oder eine neue "
-                  "Kennung vergeben", zeile=zeilen[0], spalte=column, wert=value)
+        found.add(
+            raw.datei,
+            f"Wert kommt mehrfach vor (Zeilen {', '.join(str(z) for z in zeilen)})",
+            f"Jeder Wert in '{column}' darf "
+            "nur einmal vorkommen: bitte doppelte Zeilen löschen oder eine neue "
+            "Kennung vergeben",
+            zeile=zeilen[0],
+            spalte=column,
+            wert=value,
+        )
     problems.problems.extend(sorted(found.problems, key=lambda p: (p.zeile or 0, p.spalte or "")))
 
 
-def _load_zielgruppe(folder: Path, problems: ProblemCollector,
-                     warnings: list[str]) -> pd.DataFrame | None:
+def _load_zielgruppe(
+    folder: Path, problems: ProblemCollector, warnings: list[str]
+) -> pd.DataFrame | None:
     before = len(problems.problems)
     frame = _load(folder, "zielgruppe", problems, warnings, required=True)
     if frame is None or len(problems.problems) > before:
         return None  # age bands are checked once the cells are readable
     datei = _datei(frame)
     if not {"alter", "altersgruppe"} & set(frame.attrs.get("spalten", ())):
-        problems.add(datei, "Pflichtspalte fehlt: weder 'alter' noch 'altersgruppe'",
-                     "Bitte eine Spalte 'alter' (z. B. 19) oder 'altersgruppe' (z. B. 18-20) "
-                     "anlegen", zeile=1, spalte="alter")
+        problems.add(
+            datei,
+            "Pflichtspalte fehlt: weder 'alter' noch 'altersgruppe'",
+            "Bitte eine Spalte 'alter' (z. B. 19) oder 'altersgruppe' (z. B. 18-20) anlegen",
+            zeile=1,
+            spalte="alter",
+        )
         return None
     lo, hi = schemas.ALTER_GRENZEN
     von, bis = [], []
-    for alter, band, zeile in zip(frame["alter"], frame["altersgruppe"], frame["_zeile"],
-                                  strict=True):
+    for alter, band, zeile in zip(
+        frame["alter"], frame["altersgruppe"], frame["_zeile"], strict=True
+    ):
         if not pd.isna(alter):
             von.append(int(alter))
             bis.append(int(alter))
             continue
         match = _BAND_RE.match(str(band)) if band is not None else None
         if band is None:
-            problems.add(datei, "weder Alter noch Altersgruppe angegeben", "Bitte 'alter' "
-                         "(z. B. 19) oder 'altersgruppe' (z. B. 18-20) eintragen", zeile=zeile,
-                         spalte="alter")
+            problems.add(
+                datei,
+                "weder Alter noch Altersgruppe angegeben",
+                "Bitte 'alter' (z. B. 19) oder 'altersgruppe' (z. B. 18-20) eintragen",
+                zeile=zeile,
+                spalte="alter",
+            )
         elif match is None or not lo <= int(match.group(1)) <= int(match.group(2)) <= hi:
-            problems.add(datei, "Altersgruppe nicht lesbar", "Bitte als 'von-bis' mit "
-                         f"Altern zwischen {lo} und {hi} eintragen, z. B. 18-20", zeile=zeile,
-                         spalte="altersgruppe", wert=band)
+            problems.add(
+                datei,
+                "Altersgruppe nicht lesbar",
+                f"Bitte als 'von-bis' mit Altern zwischen {lo} und {hi} eintragen, z. B. 18-20",
+                zeile=zeile,
+                spalte="altersgruppe",
+                wert=band,
+            )
         else:
             von.append(int(match.group(1)))
             bis.append(int(match.group(2)))
@@ -401,9 +506,14 @@ def _load_zielgruppe(folder: Path, problems: ProblemCollector,
     return frame.drop(columns="altersgruppe")
 
 
-def _load_bedarfe(folder: Path, have_faelle: bool, faelle_ok: bool,
-                  problems: ProblemCollector, warnings: list[str],
-                  felder: tuple[str, ...] | None = None) -> pd.DataFrame | None:
+def _load_bedarfe(
+    folder: Path,
+    have_faelle: bool,
+    faelle_ok: bool,
+    problems: ProblemCollector,
+    warnings: list[str],
+    felder: tuple[str, ...] | None = None,
+) -> pd.DataFrame | None:
     """Needs from ``bedarfe.csv/.xlsx`` or the sheet 'bedarfe' of ``faelle.xlsx``.
 
     ``faelle_ok``: reading ``faelle`` raised no problem (it may have been empty).
@@ -419,16 +529,18 @@ def _load_bedarfe(folder: Path, have_faelle: bool, faelle_ok: bool,
     if faelle_ok and faelle_xlsx is not None:  # else faelle.xlsx reported its own problems
         try:
             if "bedarfe" in [n.strip().lower() for n in sheet_names(faelle_xlsx)]:
-                raw = read_xlsx(faelle_xlsx, "bedarfe",
-                                [c.name for c in schemas.TABLES["bedarfe"]])
-                return _type_unless_empty(raw, "bedarfe", problems, warnings, required=False,
-                                          felder=felder)
+                raw = read_xlsx(faelle_xlsx, "bedarfe", [c.name for c in schemas.TABLES["bedarfe"]])
+                return _type_unless_empty(
+                    raw, "bedarfe", problems, warnings, required=False, felder=felder
+                )
         except DataError as exc:
             problems.problems.extend(exc.problems)
             return None
     if have_faelle:
-        warnings.append("Zu den Fällen fehlen die Bedarfe (bedarfe.csv/.xlsx oder Blatt "
-                        "'bedarfe' in faelle.xlsx): Bedarfsquoten kommen aus den Annahmen.")
+        warnings.append(
+            "Zu den Fällen fehlen die Bedarfe (bedarfe.csv/.xlsx oder Blatt "
+            "'bedarfe' in faelle.xlsx): Bedarfsquoten kommen aus den Annahmen."
+        )
     return None
 
 
@@ -436,55 +548,97 @@ def _datei(frame: pd.DataFrame) -> str:
     return str(frame.attrs.get("datei", "?"))
 
 
-def _unknown_ags(frame: pd.DataFrame, datei: str, known: set[str],
-                 problems: ProblemCollector, column: str = "ags") -> None:
+def _unknown_ags(
+    frame: pd.DataFrame,
+    datei: str,
+    known: set[str],
+    problems: ProblemCollector,
+    column: str = "ags",
+) -> None:
     for ags, zeile in zip(frame[column], frame["_zeile"], strict=True):
         if ags is not None and not pd.isna(ags) and ags not in known:
-            problems.add(datei, "Gemeindeschlüssel gibt es in 'gebiete' nicht",
-                         "Bitte den AGS prüfen oder die Gemeinde in 'gebiete' ergänzen",
-                         zeile=int(zeile), spalte=column, wert=ags)
+            problems.add(
+                datei,
+                "Gemeindeschlüssel gibt es in 'gebiete' nicht",
+                "Bitte den AGS prüfen oder die Gemeinde in 'gebiete' ergänzen",
+                zeile=int(zeile),
+                spalte=column,
+                wert=ags,
+            )
 
 
-def _cross_checks(gebiete: gpd.GeoDataFrame, zielgruppe: pd.DataFrame, angebote: pd.DataFrame,
-                  faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
-                  reisezeiten: pd.DataFrame | None, kommunen: pd.DataFrame | None,
-                  problems: ProblemCollector) -> None:
+def _cross_checks(
+    gebiete: gpd.GeoDataFrame,
+    zielgruppe: pd.DataFrame,
+    angebote: pd.DataFrame,
+    faelle: pd.DataFrame | None,
+    bedarfe: pd.DataFrame | None,
+    reisezeiten: pd.DataFrame | None,
+    kommunen: pd.DataFrame | None,
+    problems: ProblemCollector,
+) -> None:
     known = set(gebiete["ags"])
-    folder_files = {"zielgruppe": zielgruppe, "angebote": angebote, "faelle": faelle,
-                    "reisezeiten": reisezeiten, "kommunen": kommunen}
+    folder_files = {
+        "zielgruppe": zielgruppe,
+        "angebote": angebote,
+        "faelle": faelle,
+        "reisezeiten": reisezeiten,
+        "kommunen": kommunen,
+    }
     for frame in folder_files.values():
         if frame is not None:
             _unknown_ags(frame, _datei(frame), known, problems)
     for ids, zeile in zip(angebote["einzugsgebiet"], angebote["_zeile"], strict=True):
         for ags in ids:
             if ags not in known:
-                problems.add(_datei(angebote), "Einzugsgebiet nennt einen unbekannten AGS",
-                             "Bitte nur AGS aus 'gebiete' eintragen", zeile=int(zeile),
-                             spalte="einzugsgebiet", wert=ags)
+                problems.add(
+                    _datei(angebote),
+                    "Einzugsgebiet nennt einen unbekannten AGS",
+                    "Bitte nur AGS aus 'gebiete' eintragen",
+                    zeile=int(zeile),
+                    spalte="einzugsgebiet",
+                    wert=ags,
+                )
     for frame in (angebote, faelle):
         if frame is None:
             continue
         datei = _datei(frame)
         bad = frame["ende"].notna() & frame["beginn"].notna() & (frame["ende"] < frame["beginn"])
         for zeile, beginn, ende in frame.loc[bad, ["_zeile", "beginn", "ende"]].itertuples(
-                index=False):
-            problems.add(datei, "Ende liegt vor dem Beginn", "Bitte die Daten prüfen "
-                         "(vertauscht?)", zeile=int(zeile), spalte="ende",
-                         wert=f"beginn={beginn:%d.%m.%Y}, ende={ende:%d.%m.%Y}")
+            index=False
+        ):
+            problems.add(
+                datei,
+                "Ende liegt vor dem Beginn",
+                "Bitte die Daten prüfen (vertauscht?)",
+                zeile=int(zeile),
+                spalte="ende",
+                wert=f"beginn={beginn:%d.%m.%Y}, ende={ende:%d.%m.%Y}",
+            )
     if reisezeiten is not None:
         ids = set(angebote["angebot_id"])
         for aid, zeile in zip(reisezeiten["angebot_id"], reisezeiten["_zeile"], strict=True):
             if aid not in ids:
-                problems.add(_datei(reisezeiten), "Angebot gibt es in 'angebote' nicht",
-                             "Bitte die angebot_id prüfen", zeile=int(zeile),
-                             spalte="angebot_id", wert=aid)
+                problems.add(
+                    _datei(reisezeiten),
+                    "Angebot gibt es in 'angebote' nicht",
+                    "Bitte die angebot_id prüfen",
+                    zeile=int(zeile),
+                    spalte="angebot_id",
+                    wert=aid,
+                )
     if bedarfe is not None and faelle is not None:
         ids = set(faelle["fall_id"])
         for fid, zeile in zip(bedarfe["fall_id"], bedarfe["_zeile"], strict=True):
             if fid not in ids:
-                problems.add(_datei(bedarfe), "Fall gibt es in 'faelle' nicht",
-                             "Bitte die fall_id prüfen", zeile=int(zeile), spalte="fall_id",
-                             wert=fid)
+                problems.add(
+                    _datei(bedarfe),
+                    "Fall gibt es in 'faelle' nicht",
+                    "Bitte die fall_id prüfen",
+                    zeile=int(zeile),
+                    spalte="fall_id",
+                    wert=fid,
+                )
 
 
 def _duplicate_rows(frame: pd.DataFrame, keys: list[str]) -> list[list[int]]:
@@ -496,49 +650,74 @@ def _duplicate_rows(frame: pd.DataFrame, keys: list[str]) -> list[list[int]]:
     return sorted(sorted(int(z) for z in rows) for _, rows in groups)
 
 
-def _duplicate_checks(zielgruppe: pd.DataFrame, bedarfe: pd.DataFrame | None,
-                      reisezeiten: pd.DataFrame | None, problems: ProblemCollector,
-                      warnings: list[str]) -> None:
+def _duplicate_checks(
+    zielgruppe: pd.DataFrame,
+    bedarfe: pd.DataFrame | None,
+    reisezeiten: pd.DataFrame | None,
+    problems: ProblemCollector,
+    warnings: list[str],
+) -> None:
     """Repeated keys: an error where they would count twice, a warning in zielgruppe.
 
     ``zielgruppe`` may legitimately repeat a key when the source splits further
     (e.g. by nationality, an unknown column that is not read); the counts are added.
     """
-    for frame, keys, was in ((bedarfe, ["fall_id", "handlungsfeld"], "Bedarf"),
-                             (reisezeiten, ["ags", "angebot_id"], "Reisezeit")):
+    for frame, keys, was in (
+        (bedarfe, ["fall_id", "handlungsfeld"], "Bedarf"),
+        (reisezeiten, ["ags", "angebot_id"], "Reisezeit"),
+    ):
         if frame is None:
             continue
         for zeilen in _duplicate_rows(frame, keys):
-            problems.add(_datei(frame), f"{was} steht mehrfach in der Tabelle (Zeilen "
-                         f"{', '.join(map(str, zeilen))})", "Bitte jede Kombination aus "
-                         f"{' und '.join(keys)} nur einmal eintragen", zeile=zeilen[0],
-                         spalte=keys[-1])
-    groups = _duplicate_rows(zielgruppe, ["ags", "stichtag", "status", "alter_von", "alter_bis",
-                                          "geschlecht"])
+            problems.add(
+                _datei(frame),
+                f"{was} steht mehrfach in der Tabelle (Zeilen {', '.join(map(str, zeilen))})",
+                f"Bitte jede Kombination aus {' und '.join(keys)} nur einmal eintragen",
+                zeile=zeilen[0],
+                spalte=keys[-1],
+            )
+    groups = _duplicate_rows(
+        zielgruppe, ["ags", "stichtag", "status", "alter_von", "alter_bis", "geschlecht"]
+    )
     if groups:
         shown = "; ".join(", ".join(map(str, g)) for g in groups[:5])
-        warnings.append(f"{_datei(zielgruppe)}: {len(groups)} Kombinationen aus ags, stichtag, "
-                        f"status, Alter und geschlecht stehen mehrfach da und werden addiert "
-                        f"(Zeilen {shown}{' …' if len(groups) > 5 else ''}). Bitte prüfen, ob "
-                        "Zeilen doppelt eingefügt wurden.")
+        warnings.append(
+            f"{_datei(zielgruppe)}: {len(groups)} Kombinationen aus ags, stichtag, "
+            f"status, Alter und geschlecht stehen mehrfach da und werden addiert "
+            f"(Zeilen {shown}{' …' if len(groups) > 5 else ''}). Bitte prüfen, ob "
+            "Zeilen doppelt eingefügt wurden."
+        )
 
 
-def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,
-                   problems: ProblemCollector, warnings: list[str]) -> gpd.GeoDataFrame:
+def _locate_offers(
+    angebote: pd.DataFrame,
+    gebiete: gpd.GeoDataFrame,
+    problems: ProblemCollector,
+    warnings: list[str],
+) -> gpd.GeoDataFrame:
     """Give every offer a point in EPSG:25832: coordinates, else PLZ, else Gemeinde."""
     points = gebiete.set_index("ags").geometry.representative_point()
-    plz_to_ags = {plz: ags for ags, plzs in zip(gebiete["ags"], gebiete["plz"], strict=True)
-                  for plz in plzs}
-    angebote["plz"] = pd.Series([None if pd.isna(v) else normalise_plz(str(v))
-                                 for v in angebote["plz"]], index=angebote.index, dtype=object)
+    plz_to_ags = {
+        plz: ags for ags, plzs in zip(gebiete["ags"], gebiete["plz"], strict=True) for plz in plzs
+    }
+    angebote["plz"] = pd.Series(
+        [None if pd.isna(v) else normalise_plz(str(v)) for v in angebote["plz"]],
+        index=angebote.index,
+        dtype=object,
+    )
     has_xy = angebote["lat"].notna() & angebote["lon"].notna()
     half = angebote["lat"].notna() ^ angebote["lon"].notna()
     for zeile in angebote.loc[half, "_zeile"]:
-        problems.add(_datei(angebote), "nur eine der beiden Koordinaten angegeben",
-                     "Bitte lat und lon beide eintragen oder beide leer lassen",
-                     zeile=int(zeile), spalte="lat")
-    xy = gpd.GeoSeries(gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB,
-                       index=angebote.index).to_crs(CRS_METRIC)
+        problems.add(
+            _datei(angebote),
+            "nur eine der beiden Koordinaten angegeben",
+            "Bitte lat und lon beide eintragen oder beide leer lassen",
+            zeile=int(zeile),
+            spalte="lat",
+        )
+    xy = gpd.GeoSeries(
+        gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB, index=angebote.index
+    ).to_crs(CRS_METRIC)
     _check_outside(angebote, xy, has_xy, gebiete, problems, warnings)
     geometry, quelle, ags_out = [], [], []
     fallback: dict[str, list[str]] = {"plz": [], "gemeinde": []}
@@ -559,20 +738,27 @@ def _locate_offers(angebote: pd.DataFrame, gebiete: gpd.GeoDataFrame,
             ags_out.append(row["ags"])
             fallback["gemeinde"].append(str(row["angebot_id"]))
         else:
-            problems.add(_datei(angebote), "Standort fehlt (weder lat/lon noch bekannte PLZ noch "
-                         "AGS)", "Bitte Koordinaten oder den AGS der Gemeinde eintragen",
-                         zeile=int(row["_zeile"]), spalte="lat")
+            problems.add(
+                _datei(angebote),
+                "Standort fehlt (weder lat/lon noch bekannte PLZ noch AGS)",
+                "Bitte Koordinaten oder den AGS der Gemeinde eintragen",
+                zeile=int(row["_zeile"]),
+                spalte="lat",
+            )
             geometry.append(None)
             quelle.append(None)
             ags_out.append(None)
     for kind, ids in fallback.items():
         if ids:
             via = "Postleitzahl" if kind == "plz" else "Gemeinde (AGS)"
-            warnings.append(f"{_datei(angebote)}: {len(ids)} Angebote ohne Koordinaten "
-                            f"werden über die {via} in die Mitte der Gemeinde gelegt: "
-                            f"{', '.join(ids[:10])}"
-                            + (" …" if len(ids) > 10 else "") + ". Entfernungen sind dort "
-                            "ungenauer.")
+            warnings.append(
+                f"{_datei(angebote)}: {len(ids)} Angebote ohne Koordinaten "
+                f"werden über die {via} in die Mitte der Gemeinde gelegt: "
+                f"{', '.join(ids[:10])}"
+                + (" …" if len(ids) > 10 else "")
+                + ". Entfernungen sind dort "
+                "ungenauer."
+            )
     out = gpd.GeoDataFrame(angebote.drop(columns="_zeile"), geometry=geometry, crs=CRS_METRIC)
     out["standort_quelle"] = quelle
     out["ags"] = ags_out
@@ -589,9 +775,14 @@ def _deg(value: float) -> str:
     return f"{value:.5f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
-def _check_outside(angebote: pd.DataFrame, xy: gpd.GeoSeries, has_xy: pd.Series,
-                   gebiete: gpd.GeoDataFrame, problems: ProblemCollector,
-                   warnings: list[str]) -> None:
+def _check_outside(
+    angebote: pd.DataFrame,
+    xy: gpd.GeoSeries,
+    has_xy: pd.Series,
+    gebiete: gpd.GeoDataFrame,
+    problems: ProblemCollector,
+    warnings: list[str],
+) -> None:
     """Report offers whose coordinates lie outside the Kreis.
 
     Up to :data:`PUFFER_KM` outside: a warning (they are counted). Further: a
@@ -607,8 +798,9 @@ def _check_outside(angebote: pd.DataFrame, xy: gpd.GeoSeries, has_xy: pd.Series,
     if aussen.empty:
         return
     rows = angebote.loc[aussen.index]
-    swapped = gpd.GeoSeries(gpd.points_from_xy(rows["lat"], rows["lon"]), crs=CRS_WEB,
-                            index=rows.index).to_crs(CRS_METRIC)
+    swapped = gpd.GeoSeries(
+        gpd.points_from_xy(rows["lat"], rows["lon"]), crs=CRS_WEB, index=rows.index
+    ).to_crs(CRS_METRIC)
     datei = _datei(angebote)
     nah_zeilen = []
     for i, km in (aussen / 1000).items():
@@ -617,19 +809,34 @@ def _check_outside(angebote: pd.DataFrame, xy: gpd.GeoSeries, has_xy: pd.Series,
         if km <= PUFFER_KM:
             nah_zeilen.append(zeile)
         elif swapped[i].within(nah):
-            problems.add(datei, "Standort liegt außerhalb des Kreises; mit vertauschten "
-                         "Koordinaten läge er im Kreis", "Breite und Länge vertauscht? lat ist "
-                         "die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 bis "
-                         "9,5)", zeile=zeile, spalte="lat", wert=wert)
+            problems.add(
+                datei,
+                "Standort liegt außerhalb des Kreises; mit vertauschten "
+                "Koordinaten läge er im Kreis",
+                "Breite und Länge vertauscht? lat ist "
+                "die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 bis "
+                "9,5)",
+                zeile=zeile,
+                spalte="lat",
+                wert=wert,
+            )
         else:
-            problems.add(datei, f"Standort liegt mehr als {PUFFER_KM} km außerhalb des "
-                         "Kreises", "Bitte lat und lon prüfen (Breite und Länge vertauscht? "
-                         "Komma verrutscht?); ein so weit entferntes Angebot bitte aus der "
-                         "Liste nehmen", zeile=zeile, spalte="lat", wert=wert)
+            problems.add(
+                datei,
+                f"Standort liegt mehr als {PUFFER_KM} km außerhalb des Kreises",
+                "Bitte lat und lon prüfen (Breite und Länge vertauscht? "
+                "Komma verrutscht?); ein so weit entferntes Angebot bitte aus der "
+                "Liste nehmen",
+                zeile=zeile,
+                spalte="lat",
+                wert=wert,
+            )
     if nah_zeilen:
-        warnings.append(f"{datei}: {len(nah_zeilen)} Angebote liegen außerhalb des Kreises, "
-                        f"aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
-                        "sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten stimmen.")
+        warnings.append(
+            f"{datei}: {len(nah_zeilen)} Angebote liegen außerhalb des Kreises, "
+            f"aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
+            "sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten stimmen."
+        )
 
 
 def _assign_ags_by_location(angebote: gpd.GeoDataFrame, gebiete: gpd.GeoDataFrame) -> None:
@@ -637,8 +844,12 @@ def _assign_ags_by_location(angebote: gpd.GeoDataFrame, gebiete: gpd.GeoDataFram
     missing = angebote["ags"].isna() & angebote.geometry.notna()
     if not missing.any():
         return
-    joined = gpd.sjoin(angebote.loc[missing, ["geometry"]], gebiete[["ags", "geometry"]],
-                       how="left", predicate="within")
+    joined = gpd.sjoin(
+        angebote.loc[missing, ["geometry"]],
+        gebiete[["ags", "geometry"]],
+        how="left",
+        predicate="within",
+    )
     joined = joined[~joined.index.duplicated()]
     angebote.loc[missing, "ags"] = joined["ags"].where(joined["ags"].notna(), None)
 
@@ -654,5 +865,6 @@ def _complete_kommunen(kommunen: pd.DataFrame | None, gebiete: gpd.GeoDataFrame)
         base[col] = base[col].astype("boolean").fillna(False).astype(bool)
     base["stellen_bestand"] = pd.to_numeric(base["stellen_bestand"]).astype(float)
     base["stichtag_erstantrag"] = pd.to_datetime(base["stichtag_erstantrag"]).astype(
-        "datetime64[ns]")
+        "datetime64[ns]"
+    )
     return base

@@ -34,8 +34,9 @@ POOL_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 FALLBACK = "standardquote"
 
 
-def wilson_interval(k: np.ndarray | float, n: np.ndarray | float, konfidenz: float = 0.95
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    k: np.ndarray | float, n: np.ndarray | float, konfidenz: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a binomial proportion k / n.
 
     Hand-written (five lines), vectorised over all rows: ``statsmodels``
@@ -80,8 +81,9 @@ def _all_segments(annahmen: Mapping[str, Any]) -> pd.DataFrame:
     return idx.to_frame(index=False)
 
 
-def need_rates(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
-               annahmen: Mapping[str, Any]) -> pd.DataFrame:
+def need_rates(
+    faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None, annahmen: Mapping[str, Any]
+) -> pd.DataFrame:
     """Need rate per Handlungsfeld and segment, with pooling and fallback.
 
     Parameters
@@ -118,10 +120,12 @@ def need_rates(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
         needs = bedarfe[bedarfe["handlungsfeld"].isin(felder)][["fall_id", "handlungsfeld"]]
         needs = needs.drop_duplicates()
         has = pd.crosstab(needs["fall_id"], needs["handlungsfeld"]).reindex(
-            columns=felder, fill_value=0)
+            columns=felder, fill_value=0
+        )
         has = has.reindex(cases["fall_id"], fill_value=0).to_numpy() > 0
-        cases = pd.concat([cases.reset_index(drop=True),
-                           pd.DataFrame(has.astype(float), columns=felder)], axis=1)
+        cases = pd.concat(
+            [cases.reset_index(drop=True), pd.DataFrame(has.astype(float), columns=felder)], axis=1
+        )
 
     rows = []
     for feld in felder:
@@ -136,16 +140,20 @@ def need_rates(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
         if cases is not None and len(cases):
             by_status = cases.groupby("status")[feld].agg(["sum", "count"])
             out["k_status"] = by_status["sum"].reindex(out["status"]).to_numpy(dtype=float)
-            out["n_status"] = by_status["count"].reindex(out["status"]).fillna(0).to_numpy(
-                dtype=float)
+            out["n_status"] = (
+                by_status["count"].reindex(out["status"]).fillna(0).to_numpy(dtype=float)
+            )
             out["k_kreis"], out["n_kreis"] = float(cases[feld].sum()), float(len(cases))
             for level, cols in POOL_LEVELS:
                 if not todo.any():
                     break
                 if cols:
                     g = cases.groupby(list(cols))[feld].agg(["sum", "count"])
-                    key = pd.MultiIndex.from_frame(out[list(cols)]) if len(cols) > 1 else \
-                        pd.Index(out[cols[0]])
+                    key = (
+                        pd.MultiIndex.from_frame(out[list(cols)])
+                        if len(cols) > 1
+                        else pd.Index(out[cols[0]])
+                    )
                     k = g["sum"].reindex(key).to_numpy(dtype=float)
                     n = g["count"].reindex(key).fillna(0).to_numpy(dtype=float)
                 else:
@@ -163,8 +171,20 @@ def need_rates(faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None,
         out.loc[fb, "quote"] = float(defaults.get(feld, np.nan))
         out.loc[fb, ["k", "ki_unten", "ki_oben"]] = np.nan
         rows.append(out)
-    cols = ["handlungsfeld", *SEGMENT, "quote", "k", "n", "ki_unten", "ki_oben", "quelle",
-            "k_status", "n_status", "k_kreis", "n_kreis"]
+    cols = [
+        "handlungsfeld",
+        *SEGMENT,
+        "quote",
+        "k",
+        "n",
+        "ki_unten",
+        "ki_oben",
+        "quelle",
+        "k_status",
+        "n_status",
+        "k_kreis",
+        "n_kreis",
+    ]
     return pd.concat(rows, ignore_index=True)[cols]
 
 
@@ -177,8 +197,9 @@ def _safe(k: float, n: float, schwelle: int) -> bool:
     return not (1 <= k < schwelle) and not (1 <= n - k < schwelle)
 
 
-def published_rates(quoten: pd.DataFrame, schwelle: int, mindestfaelle: int,
-                    konfidenz: float = 0.95) -> pd.DataFrame:
+def published_rates(
+    quoten: pd.DataFrame, schwelle: int, mindestfaelle: int, konfidenz: float = 0.95
+) -> pd.DataFrame:
     """Need rates as they may be published: no rate or interval pins a small number of cases.
 
     A rate k/n with its Wilson interval determines k and n. Where the cases
@@ -214,8 +235,7 @@ def published_rates(quoten: pd.DataFrame, schwelle: int, mindestfaelle: int,
         k = out.loc[rows, f"k_{level}"].to_numpy(dtype=float)
         n = out.loc[rows, f"n_{level}"].to_numpy(dtype=float)
         lo, hi = wilson_interval(k, n, konfidenz)
-        for col, value in (("k", k), ("n", n), ("quote", k / n), ("ki_unten", lo),
-                           ("ki_oben", hi)):
+        for col, value in (("k", k), ("n", n), ("quote", k / n), ("ki_unten", lo), ("ki_oben", hi)):
             out.loc[rows, col] = value
         out.loc[rows, "quelle"] = level
 
@@ -227,16 +247,18 @@ def published_rates(quoten: pd.DataFrame, schwelle: int, mindestfaelle: int,
             if all(_safe(k, n, schwelle) for k, n in out.loc[block, ["k", "n"]].to_numpy()):
                 continue
             first = out.loc[block].iloc[0]
-            if first["n_status"] >= mindestfaelle and _safe(first["k_status"],
-                                                            first["n_status"], schwelle):
+            if first["n_status"] >= mindestfaelle and _safe(
+                first["k_status"], first["n_status"], schwelle
+            ):
                 set_level(block, "status")
             else:
                 failing = True
         if failing:
             rows = in_feld & data
             first = out.loc[rows].iloc[0]
-            if first["n_kreis"] >= mindestfaelle and _safe(first["k_kreis"], first["n_kreis"],
-                                                           schwelle):
+            if first["n_kreis"] >= mindestfaelle and _safe(
+                first["k_kreis"], first["n_kreis"], schwelle
+            ):
                 set_level(rows, "kreis")
             else:
                 out.loc[rows, ["quote", "k", "n", "ki_unten", "ki_oben"]] = np.nan
@@ -244,8 +266,9 @@ def published_rates(quoten: pd.DataFrame, schwelle: int, mindestfaelle: int,
     return out
 
 
-def demand(segmente: pd.DataFrame, quoten: pd.DataFrame, annahmen: Mapping[str, Any]
-           ) -> pd.DataFrame:
+def demand(
+    segmente: pd.DataFrame, quoten: pd.DataFrame, annahmen: Mapping[str, Any]
+) -> pd.DataFrame:
     """Demand per Gemeinde × Handlungsfeld × segment = persons × rate × take-up.
 
     Parameters
@@ -265,11 +288,23 @@ def demand(segmente: pd.DataFrame, quoten: pd.DataFrame, annahmen: Mapping[str, 
         Wilson interval; NaN for default rates).
     """
     take_up = float(annahmen["bedarf"]["inanspruchnahme"])
-    out = segmente.merge(quoten[["handlungsfeld", *SEGMENT, "quote", "quelle", "ki_unten",
-                                 "ki_oben"]], on=SEGMENT, how="left")
+    out = segmente.merge(
+        quoten[["handlungsfeld", *SEGMENT, "quote", "quelle", "ki_unten", "ki_oben"]],
+        on=SEGMENT,
+        how="left",
+    )
     out["bedarf"] = out["personen"] * out["quote"].fillna(0.0) * take_up
     out["bedarf_unten"] = out["personen"] * out["ki_unten"] * take_up
     out["bedarf_oben"] = out["personen"] * out["ki_oben"] * take_up
-    cols = ["ags", "handlungsfeld", *SEGMENT, "personen", "quote", "quelle", "bedarf",
-            "bedarf_unten", "bedarf_oben"]
+    cols = [
+        "ags",
+        "handlungsfeld",
+        *SEGMENT,
+        "personen",
+        "quote",
+        "quelle",
+        "bedarf",
+        "bedarf_unten",
+        "bedarf_oben",
+    ]
     return out[cols]

@@ -34,13 +34,24 @@ def ags_text(ags: object) -> str:
     try:
         return parse_ags(str(ags))
     except ValueError:
-        raise DataError([Problem("Parameter 'ags'", "kein gültiger 8-stelliger "
-                                 "Gemeindeschlüssel", "Bitte z. B. 05899016 angeben",
-                                 wert=str(ags))]) from None
+        raise DataError(
+            [
+                Problem(
+                    "Parameter 'ags'",
+                    "kein gültiger 8-stelliger Gemeindeschlüssel",
+                    "Bitte z. B. 05899016 angeben",
+                    wert=str(ags),
+                )
+            ]
+        ) from None
 
 
-def oeffne(arbeitsmappe: str | Path, ags: str = "", stichtag: str = "",
-           annahmen: dict[str, Any] | None = None) -> Workspace:
+def oeffne(
+    arbeitsmappe: str | Path,
+    ags: str = "",
+    stichtag: str = "",
+    annahmen: dict[str, Any] | None = None,
+) -> Workspace:
     """Load the Arbeitsmappe for a notebook run (always the whole Kreis).
 
     Parameters
@@ -77,8 +88,15 @@ def oeffne(arbeitsmappe: str | Path, ags: str = "", stichtag: str = "",
     if ags and ags not in set(ws.gebiete["ags"]):
         from thm_lib.errors import DataError, Problem
 
-        raise DataError([Problem("Parameter 'ags'", f"Gemeinde {ags} gibt es in '{ws.name}' "
-                                 "nicht", "Bitte einen AGS aus 'gebiete' angeben")])
+        raise DataError(
+            [
+                Problem(
+                    "Parameter 'ags'",
+                    f"Gemeinde {ags} gibt es in '{ws.name}' nicht",
+                    "Bitte einen AGS aus 'gebiete' angeben",
+                )
+            ]
+        )
     return ws
 
 
@@ -109,8 +127,13 @@ def read_glue(path: str | Path) -> dict[str, Any]:
     return found
 
 
-QUELLE_KURZ = {"segment": "S", "status_altersgruppe": "SA", "status": "St", "kreis": "K",
-               "standardquote": "A"}
+QUELLE_KURZ = {
+    "segment": "S",
+    "status_altersgruppe": "SA",
+    "status": "St",
+    "kreis": "K",
+    "standardquote": "A",
+}
 
 
 def quoten_tabelle(result: Any) -> pd.DataFrame:
@@ -133,8 +156,9 @@ def quoten_tabelle(result: Any) -> pd.DataFrame:
     def cell(r: Any) -> str:
         if r.quelle == GESPERRT:
             return f"<{schwelle} Fälle"
-        interval = (f" ({r.ki_unten * 100:.0f}–{r.ki_oben * 100:.0f})"
-                    if r.ki_unten == r.ki_unten else "")
+        interval = (
+            f" ({r.ki_unten * 100:.0f}–{r.ki_oben * 100:.0f})" if r.ki_unten == r.ki_unten else ""
+        )
         return f"{r.quote * 100:.0f}{interval} {QUELLE_KURZ.get(r.quelle, r.quelle)}"
 
     q = q.assign(zelle=[cell(r) for r in q.itertuples()])
@@ -180,7 +204,8 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
         return "background-color: #d9f2d9"
 
     return matrix.style.map(colour).format(
-        lambda v: v if isinstance(v, str) else ("–" if v != v else f"{v:.0f}"))
+        lambda v: v if isinstance(v, str) else ("–" if v != v else f"{v:.0f}")
+    )
 
 
 def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> Any:
@@ -197,13 +222,24 @@ def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> Any:
         display(Markdown("Keine Unterversorgung gefunden."))
         return pd.DataFrame()
     top = g.loc[g["fehlende_plaetze"].idxmax()]
-    display(Markdown(f"**{top['name']}, {top['handlungsfeld']}**: Versorgungsgrad "
-                     f"{top['versorgungsgrad']:.0f} %, {top['fehlende_plaetze']:.1f} Plätze "
-                     "fehlen. Beitragende Angebote:"))
+    display(
+        Markdown(
+            f"**{top['name']}, {top['handlungsfeld']}**: Versorgungsgrad "
+            f"{top['versorgungsgrad']:.0f} %, {top['fehlende_plaetze']:.1f} Plätze "
+            "fehlen. Beitragende Angebote:"
+        )
+    )
     table = explain(result, top["ags"], top["handlungsfeld"])
-    columns = {"angebot_id": "Angebot", "name": "Name", "traeger": "Träger",
-               "kosten": "Reisezeit/Entfernung", "gewicht": "Gewicht", "plaetze": "Plätze",
-               "beitrag": "Beitrag", "anteil": "Anteil"}
+    columns = {
+        "angebot_id": "Angebot",
+        "name": "Name",
+        "traeger": "Träger",
+        "kosten": "Reisezeit/Entfernung",
+        "gewicht": "Gewicht",
+        "plaetze": "Plätze",
+        "beitrag": "Beitrag",
+        "anteil": "Anteil",
+    }
     shown = table[[c for c in columns if c in table.columns]].rename(columns=columns)
     return deutsch(shown, prozent=("Anteil",), nachkomma=1)
 
@@ -218,8 +254,17 @@ def doppelangebote(result: Any, ags: str = "", ws: Workspace | None = None) -> p
     d = result.doppelangebote
     if ags:
         d = d[d["ags"] == ags]
-    table = d[["name", "handlungsfeld", "status", "altersgruppe", "anzahl_angebote",
-               "angebote", "versorgungsgrad"]].copy()
+    table = d[
+        [
+            "name",
+            "handlungsfeld",
+            "status",
+            "altersgruppe",
+            "anzahl_angebote",
+            "angebote",
+            "versorgungsgrad",
+        ]
+    ].copy()
     table["angebote"] = table["angebote"].map(", ".join)
     table["versorgungsgrad"] = table["versorgungsgrad"].round(0)
     if ws is None:
@@ -228,16 +273,27 @@ def doppelangebote(result: Any, ags: str = "", ws: Workspace | None = None) -> p
         from thm_lib.views import versorgung_gesperrt, zeichen_geheim
 
         g = result.gemeinden
-        hidden = {(a, h) for a, h, x in zip(g["ags"], g["handlungsfeld"],
-                                            versorgung_gesperrt(ws, result), strict=True) if x}
+        hidden = {
+            (a, h)
+            for a, h, x in zip(
+                g["ags"], g["handlungsfeld"], versorgung_gesperrt(ws, result), strict=True
+            )
+            if x
+        }
         rows = [(a, h) in hidden for a, h in zip(d["ags"], d["handlungsfeld"], strict=True)]
         table["versorgungsgrad"] = table["versorgungsgrad"].astype(object)
         table.loc[rows, "versorgungsgrad"] = zeichen_geheim(ws)
-    return table.rename(columns={"name": "Gemeinde", "handlungsfeld": "Handlungsfeld",
-                                 "status": "Status", "altersgruppe": "Altersgruppe",
-                                 "anzahl_angebote": "Angebote (Anzahl)",
-                                 "angebote": "Angebote", "versorgungsgrad": "Versorgungsgrad %"}
-                        ).reset_index(drop=True)
+    return table.rename(
+        columns={
+            "name": "Gemeinde",
+            "handlungsfeld": "Handlungsfeld",
+            "status": "Status",
+            "altersgruppe": "Altersgruppe",
+            "anzahl_angebote": "Angebote (Anzahl)",
+            "angebote": "Angebote",
+            "versorgungsgrad": "Versorgungsgrad %",
+        }
+    ).reset_index(drop=True)
 
 
 def faq_stellen(bemessung: pd.DataFrame, ags: str = "") -> float:
@@ -279,9 +335,13 @@ def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str = "", kacheln: 
         return None
 
     rings = mass in ("versorgungsgrad", "fehlende_plaetze")
-    return maps.kreis_map(_gemeinden_view(ws, ags), karten_mass(ws, mass, handlungsfeld),
-                          tiles=kacheln or None, handlungsfeld=handlungsfeld if rings else None,
-                          catchment=rings)
+    return maps.kreis_map(
+        _gemeinden_view(ws, ags),
+        karten_mass(ws, mass, handlungsfeld),
+        tiles=kacheln or None,
+        handlungsfeld=handlungsfeld if rings else None,
+        catchment=rings,
+    )
 
 
 def druckkarte(ws: Workspace, ags: str, mass: str = "zielgruppe", handlungsfeld: str = "") -> Any:
@@ -301,11 +361,13 @@ KEINE_FALLDOKUMENTATION = (
     "**Noch keine Falldokumentation.** Die Arbeitsmappe enthält keine Fälle (`faelle`): "
     "Reichweite, Klient*innen, Abschlüsse und Bedarfe je Handlungsfeld (Berichtswesen) sowie "
     "die Fallevidenz gibt es erst, wenn das Teilhabemanagement Fälle dokumentiert. Alle "
-    "übrigen Teile dieses Berichts beruhen auf Zielgruppe, Angeboten und Annahmen.")
+    "übrigen Teile dieses Berichts beruhen auf Zielgruppe, Angeboten und Annahmen."
+)
 QUOTEN_AUS_ANNAHMEN = (
     "**Bedarfsquoten aus den Annahmen.** {grund}: alle Bedarfsquoten stammen aus den "
     "Standardquoten der Annahmen (`bedarf.standardquoten` in `annahmen.yaml`, Quelle A), nicht "
-    "aus Fällen dieses Kreises.")
+    "aus Fällen dieses Kreises."
+)
 
 
 def hat_faelle(ws: Workspace) -> bool:
@@ -345,8 +407,11 @@ def quoten_text(ws: Workspace, result: Any) -> str:
     """German note when every need rate comes from the assumptions, else ""."""
     if set(result.bedarfsquoten["quelle"]) - {"standardquote"}:
         return ""
-    grund = ("Noch keine Falldokumentation" if not hat_faelle(ws) else
-             "Zu wenige Fälle mit Einwilligung (weniger als `bedarf.mindestfaelle` im Kreis)")
+    grund = (
+        "Noch keine Falldokumentation"
+        if not hat_faelle(ws)
+        else "Zu wenige Fälle mit Einwilligung (weniger als `bedarf.mindestfaelle` im Kreis)"
+    )
     return QUOTEN_AUS_ANNAHMEN.format(grund=grund)
 
 
@@ -375,18 +440,22 @@ def stichtag_text(ws: Workspace, ags: str = "") -> str:
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     scope = [ags] if ags else list(names)
     chosen = chosen[chosen.index.isin(scope)]
-    parts = [f"Zählung vom {pd.Timestamp(tag):%d.%m.%Y}: "
-             + ", ".join(names[a] for a in group.index)
-             for tag, group in chosen[chosen != ws.stichtag].groupby(chosen, sort=True)]
+    parts = [
+        f"Zählung vom {pd.Timestamp(tag):%d.%m.%Y}: " + ", ".join(names[a] for a in group.index)
+        for tag, group in chosen[chosen != ws.stichtag].groupby(chosen, sort=True)
+    ]
     missing = [names[a] for a in scope if a not in chosen.index]
     if missing:
         parts.append("keine Zählung (Zielgruppe 0): " + ", ".join(missing))
     if not parts:
         return ""
-    return (f"**Nicht alle Zahlen sind vom Stichtag {ws.stichtag:%d.%m.%Y}.** Jede Gemeinde "
-            "geht mit ihrer letzten Zählung an oder vor dem Stichtag ein (gibt es keine so "
-            "frühe, mit ihrer ersten), in Zielgruppe, Versorgung und Stellen gleichermaßen. "
-            + "; ".join(parts) + ".")
+    return (
+        f"**Nicht alle Zahlen sind vom Stichtag {ws.stichtag:%d.%m.%Y}.** Jede Gemeinde "
+        "geht mit ihrer letzten Zählung an oder vor dem Stichtag ein (gibt es keine so "
+        "frühe, mit ihrer ersten), in Zielgruppe, Versorgung und Stellen gleichermaßen. "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def zeitraum_text(ws: Workspace) -> str:

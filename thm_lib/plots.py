@@ -43,8 +43,9 @@ def bedarfsquoten_chart(quoten: pd.DataFrame, status: str = "duldung", ax: Any =
     return ax
 
 
-def luecken_heatmap(matrix: pd.DataFrame, ax: Any = None, untere: float = 75.0,
-                    obere: float = 110.0) -> Any:
+def luecken_heatmap(
+    matrix: pd.DataFrame, ax: Any = None, untere: float = 75.0, obere: float = 110.0
+) -> Any:
     """Heatmap of the Versorgungsgrad (%) Gemeinde × Handlungsfeld.
 
     Colours: red below ``untere`` (Unterversorgung), white around 100 %,

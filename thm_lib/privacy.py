@@ -53,8 +53,21 @@ from thm_lib.suppression import PUBLISHED_ATTR, PUBLISHED_KEY, default_threshold
 
 PSEUDONYM = "pseudonym"
 SMALL_COUNT = "kleine_zahl"
-TEXT_SUFFIXES = {".html", ".htm", ".json", ".ipynb", ".xlsx", ".xlsm", ".csv", ".txt", ".md",
-                 ".svg", ".js", ".geojson", ".xml"}
+TEXT_SUFFIXES = {
+    ".html",
+    ".htm",
+    ".json",
+    ".ipynb",
+    ".xlsx",
+    ".xlsm",
+    ".csv",
+    ".txt",
+    ".md",
+    ".svg",
+    ".js",
+    ".geojson",
+    ".xml",
+}
 
 _INT_TEXT = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+)\s*$")
 
@@ -88,12 +101,16 @@ class Finding:
 
 
 def _pattern(pseudonyms: Iterable[Any]) -> re.Pattern[str] | None:
-    ids = sorted({str(p).strip() for p in pseudonyms if p is not None and str(p).strip()},
-                 key=len, reverse=True)
+    ids = sorted(
+        {str(p).strip() for p in pseudonyms if p is not None and str(p).strip()},
+        key=len,
+        reverse=True,
+    )
     if not ids:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(i) for i in ids) + r")(?!\w)",
-                      re.IGNORECASE)
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(i) for i in ids) + r")(?!\w)", re.IGNORECASE
+    )
 
 
 def _small(value: Any, threshold: int) -> bool:
@@ -108,8 +125,9 @@ def _small(value: Any, threshold: int) -> bool:
     return False
 
 
-def _pseudonyms_in(text: str, pattern: re.Pattern[str] | None, where: str
-                   ) -> Iterator[tuple[str, str, str]]:
+def _pseudonyms_in(
+    text: str, pattern: re.Pattern[str] | None, where: str
+) -> Iterator[tuple[str, str, str]]:
     if pattern is None:
         return
     for m in pattern.finditer(text):
@@ -118,6 +136,7 @@ def _pseudonyms_in(text: str, pattern: re.Pattern[str] | None, where: str
 
 
 # --- HTML -------------------------------------------------------------------
+
 
 class _TableParser(HTMLParser):
     """Collects small whole numbers in person-count columns of EVERY table (and srcdoc).
@@ -134,7 +153,7 @@ class _TableParser(HTMLParser):
         self.threshold = threshold
         self.where = where
         self.found: list[tuple[str, str, str]] = []
-        self.stack: list[dict[str, Any]] = []   # open tables
+        self.stack: list[dict[str, Any]] = []  # open tables
         self.n_tables = 0
         self.cell: list[str] | None = None
         self.cell_tag = ""
@@ -151,9 +170,19 @@ class _TableParser(HTMLParser):
             if t is None:
                 mark = a.get(PUBLISHED_ATTR) or ""
                 t = int(mark) if mark.isdigit() else default_threshold()
-            self.stack.append({"n": self.n_tables, "row": 0, "col": 0, "t": t,
-                               "headers": {}, "caption": [], "in_caption": False,
-                               "row_has_td": False, "head_rows": []})
+            self.stack.append(
+                {
+                    "n": self.n_tables,
+                    "row": 0,
+                    "col": 0,
+                    "t": t,
+                    "headers": {},
+                    "caption": [],
+                    "in_caption": False,
+                    "row_has_td": False,
+                    "head_rows": [],
+                }
+            )
         elif tag == "caption" and self.stack:
             self.stack[-1]["in_caption"] = True
         elif tag == "tr" and self.stack:
@@ -196,9 +225,14 @@ class _TableParser(HTMLParser):
             if tag == "td" and _small(text, top["t"]):
                 header = self._header(top, col)
                 if zaehlt_personen(header, "".join(top["caption"])):
-                    self.found.append((SMALL_COUNT, f"{self.where}Tabelle {top['n']}, Zeile "
-                                       f"{top['row']}, Spalte {col} ({header or 'ohne Kopf'})",
-                                       text))
+                    self.found.append(
+                        (
+                            SMALL_COUNT,
+                            f"{self.where}Tabelle {top['n']}, Zeile "
+                            f"{top['row']}, Spalte {col} ({header or 'ohne Kopf'})",
+                            text,
+                        )
+                    )
             self.cell = None
         elif tag == "tr" and self.stack:
             top = self.stack[-1]
@@ -214,14 +248,18 @@ class _TableParser(HTMLParser):
             self.stack.pop()
 
 
-def _scan_html_text(text: str, pattern: re.Pattern[str] | None, threshold: int | None,
-                    where: str = "") -> list[tuple[str, str, str]]:
+def _scan_html_text(
+    text: str, pattern: re.Pattern[str] | None, threshold: int | None, where: str = ""
+) -> list[tuple[str, str, str]]:
     found = list(_pseudonyms_in(text, pattern, where))
     unescaped = html.unescape(text)
     if unescaped != text:
         seen = {v for _, _, v in found}
-        found += [f for f in _pseudonyms_in(unescaped, pattern, where + "entschlüsselt, ")
-                  if f[2] not in seen]
+        found += [
+            f
+            for f in _pseudonyms_in(unescaped, pattern, where + "entschlüsselt, ")
+            if f[2] not in seen
+        ]
     parser = _TableParser(threshold, where)
     parser.feed(text)
     parser.close()
@@ -236,6 +274,7 @@ def _scan_html_text(text: str, pattern: re.Pattern[str] | None, threshold: int |
 
 # --- JSON / notebooks ---------------------------------------------------------
 
+
 def _walk_strings(obj: Any, path: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(obj, str):
         yield path, obj
@@ -248,23 +287,26 @@ def _walk_strings(obj: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _walk_strings(v, f"{path}/{i}")
 
 
-def _published_json(obj: Any, threshold: int | None, where: str
-                    ) -> Iterator[tuple[str, str, str]]:
+def _published_json(obj: Any, threshold: int | None, where: str) -> Iterator[tuple[str, str, str]]:
     if isinstance(obj, dict):
         for k, v in obj.items():
             if k == PUBLISHED_KEY and isinstance(v, dict) and isinstance(v.get("data"), list):
                 t = threshold or int(v.get("schwelle") or default_threshold())
                 columns = list(v.get("columns") or [])
                 counts = v.get("count_columns")
-                check = None if counts is None else {columns.index(c) for c in counts
-                                                     if c in columns}
+                check = (
+                    None if counts is None else {columns.index(c) for c in counts if c in columns}
+                )
                 for r, row in enumerate(v["data"], start=1):
                     cells = row if isinstance(row, list) else [row]
                     for j, cell in enumerate(cells):
                         if (check is None or j in check) and _small(cell, t):
                             col = columns[j] if j < len(columns) else j + 1
-                            yield (SMALL_COUNT, f"{where}JSON {PUBLISHED_KEY}, Zeile {r}, "
-                                   f"Spalte {col}", str(cell))
+                            yield (
+                                SMALL_COUNT,
+                                f"{where}JSON {PUBLISHED_KEY}, Zeile {r}, Spalte {col}",
+                                str(cell),
+                            )
             else:
                 yield from _published_json(v, threshold, where)
     elif isinstance(obj, list):
@@ -272,8 +314,9 @@ def _published_json(obj: Any, threshold: int | None, where: str
             yield from _published_json(v, threshold, where)
 
 
-def _scan_json_obj(obj: Any, pattern: re.Pattern[str] | None, threshold: int | None,
-                   where: str = "") -> list[tuple[str, str, str]]:
+def _scan_json_obj(
+    obj: Any, pattern: re.Pattern[str] | None, threshold: int | None, where: str = ""
+) -> list[tuple[str, str, str]]:
     found = []
     if pattern is not None:
         for p, s in _walk_strings(obj):
@@ -283,8 +326,9 @@ def _scan_json_obj(obj: Any, pattern: re.Pattern[str] | None, threshold: int | N
     return found
 
 
-def _scan_notebook(nb: dict[str, Any], pattern: re.Pattern[str] | None,
-                   threshold: int | None) -> list[tuple[str, str, str]]:
+def _scan_notebook(
+    nb: dict[str, Any], pattern: re.Pattern[str] | None, threshold: int | None
+) -> list[tuple[str, str, str]]:
     found = []
     cells = nb.get("cells", [])
     for n, cell in enumerate(cells, start=1):
@@ -295,8 +339,11 @@ def _scan_notebook(nb: dict[str, Any], pattern: re.Pattern[str] | None,
             if "text/html" in data:
                 body = data["text/html"]
                 body = "".join(body) if isinstance(body, list) else str(body)
-                found += [f for f in _scan_html_text(body, None, threshold, where + "HTML, ")
-                          if f[0] == SMALL_COUNT]
+                found += [
+                    f
+                    for f in _scan_html_text(body, None, threshold, where + "HTML, ")
+                    if f[0] == SMALL_COUNT
+                ]
     rest = {k: v for k, v in nb.items() if k != "cells"}
     found += _scan_json_obj(rest, pattern, threshold, "Metadaten, ")
     return found
@@ -304,15 +351,18 @@ def _scan_notebook(nb: dict[str, Any], pattern: re.Pattern[str] | None,
 
 # --- xlsx ------------------------------------------------------------------------
 
-def _scan_xlsx(path: Path, pattern: re.Pattern[str] | None, threshold: int | None
-               ) -> list[tuple[str, str, str]]:
+
+def _scan_xlsx(
+    path: Path, pattern: re.Pattern[str] | None, threshold: int | None
+) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     with zipfile.ZipFile(path) as z:
         for name in z.namelist():
             if name.endswith((".xml", ".rels", ".vml")):
                 text = html.unescape(z.read(name).decode("utf-8", errors="replace"))
-                found += [(k, f"Teil {name}, {w}", v)
-                          for k, w, v in _pseudonyms_in(text, pattern, "")]
+                found += [
+                    (k, f"Teil {name}, {w}", v) for k, w, v in _pseudonyms_in(text, pattern, "")
+                ]
     from openpyxl import load_workbook
 
     wb = load_workbook(path, data_only=True)
@@ -347,10 +397,15 @@ def _scan_xlsx(path: Path, pattern: re.Pattern[str] | None, threshold: int | Non
                     if "%" in (cell.number_format or "") or not _small(cell.value, t):
                         continue
                     header = str(sheet.cell(2, cell.column).value or "")
-                    if (sheet.title, cell.coordinate) in marked or zaehlt_personen(header,
-                                                                                  caption):
-                        found.append((SMALL_COUNT, f"Blatt '{sheet.title}'!{cell.coordinate} "
-                                      f"({header or 'ohne Kopf'})", str(cell.value)))
+                    if (sheet.title, cell.coordinate) in marked or zaehlt_personen(header, caption):
+                        found.append(
+                            (
+                                SMALL_COUNT,
+                                f"Blatt '{sheet.title}'!{cell.coordinate} "
+                                f"({header or 'ohne Kopf'})",
+                                str(cell.value),
+                            )
+                        )
     finally:
         wb.close()
     return found
@@ -358,8 +413,10 @@ def _scan_xlsx(path: Path, pattern: re.Pattern[str] | None, threshold: int | Non
 
 # --- public API --------------------------------------------------------------------
 
-def scan_file(path: str | Path, pseudonyms: Iterable[Any], *, threshold: int | None = None
-              ) -> list[Finding]:
+
+def scan_file(
+    path: str | Path, pseudonyms: Iterable[Any], *, threshold: int | None = None
+) -> list[Finding]:
     """Scan one produced file for pseudonyms and unsuppressed small counts.
 
     Parameters
@@ -412,14 +469,16 @@ def _files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            yield from sorted(f for f in p.rglob("*")
-                              if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES)
+            yield from sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES
+            )
         else:
             yield p
 
 
-def scan_paths(paths: Iterable[str | Path], pseudonyms: Iterable[Any], *,
-               threshold: int | None = None) -> list[Finding]:
+def scan_paths(
+    paths: Iterable[str | Path], pseudonyms: Iterable[Any], *, threshold: int | None = None
+) -> list[Finding]:
     """:func:`scan_file` over files and (recursively) folders."""
     ids = list(pseudonyms)
     out: list[Finding] = []
@@ -428,8 +487,12 @@ def scan_paths(paths: Iterable[str | Path], pseudonyms: Iterable[Any], *,
     return out
 
 
-def assert_clean(paths: str | Path | Iterable[str | Path], pseudonyms: Iterable[Any], *,
-                 threshold: int | None = None) -> None:
+def assert_clean(
+    paths: str | Path | Iterable[str | Path],
+    pseudonyms: Iterable[Any],
+    *,
+    threshold: int | None = None,
+) -> None:
     """Raise ``AssertionError`` listing every finding (pseudonyms masked) in ``paths``.
 
     Parameters

@@ -199,22 +199,34 @@ def _problems(exc: ValidationError, datei: str) -> list[Problem]:
             field, _, text = text.partition(": ")
         else:
             field = ".".join(loc)
-            ctx = {k: _number(v).replace(" or ", ", ")
-                   for k, v in (err.get("ctx") or {}).items()}
+            ctx = {k: _number(v).replace(" or ", ", ") for k, v in (err.get("ctx") or {}).items()}
             text = _MESSAGES.get(kind, err["msg"]).format(**ctx)
         wert = None if kind in ("missing", "model_type") else err.get("input")
         if isinstance(wert, dict | list):
             wert = None
         hinweis = _HINTS.get(field, "")
-        problems.append(Problem(datei, f"Feld '{field}': {text}", hinweis,
-                                wert=None if wert is None else str(wert)[:60]))
+        problems.append(
+            Problem(
+                datei,
+                f"Feld '{field}': {text}",
+                hinweis,
+                wert=None if wert is None else str(wert)[:60],
+            )
+        )
     return problems
 
 
 def _shipped(name: str) -> dict[str, Any]:
     if name not in SHIPPED:
-        raise DataError([Problem(DATEI, f"Feld 'basis': unbekanntes Programm '{name}'",
-                                 "Erlaubt: " + ", ".join(SHIPPED))])
+        raise DataError(
+            [
+                Problem(
+                    DATEI,
+                    f"Feld 'basis': unbekanntes Programm '{name}'",
+                    "Erlaubt: " + ", ".join(SHIPPED),
+                )
+            ]
+        )
     text = resources.files(DEFAULTS_PACKAGE).joinpath(f"programm_{name}.yaml").read_text("utf-8")
     return yaml.safe_load(text)
 

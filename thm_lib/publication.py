@@ -64,8 +64,16 @@ _ATTR = "_thm_publication"
 
 def _fingerprint(ws: Workspace) -> tuple[Any, ...]:
     d = ws.annahmen["datenschutz"]
-    return (ws.stichtag, int(d["schwelle"]), str(d["zeichen_geheim"]), id(ws.zielgruppe),
-            id(ws.faelle), id(ws.bedarfe), id(ws.annahmen), id(ws.programm))
+    return (
+        ws.stichtag,
+        int(d["schwelle"]),
+        str(d["zeichen_geheim"]),
+        id(ws.zielgruppe),
+        id(ws.faelle),
+        id(ws.bedarfe),
+        id(ws.annahmen),
+        id(ws.programm),
+    )
 
 
 def fuer(ws: Workspace) -> Publication:
@@ -93,8 +101,15 @@ def _same_object_cache(store: dict[int, tuple[Any, Any]], obj: Any, make: Any) -
     return value
 
 
-def table_from_mask(values: pd.DataFrame, mask: pd.DataFrame, threshold: int, symbol: str, *,
-                    titel: str, column_labels: dict[str, str]) -> PublishedTable:
+def table_from_mask(
+    values: pd.DataFrame,
+    mask: pd.DataFrame,
+    threshold: int,
+    symbol: str,
+    *,
+    titel: str,
+    column_labels: dict[str, str],
+) -> PublishedTable:
     """A :class:`PublishedTable` of counts whose hiding pattern was decided elsewhere.
 
     Hidden counts 1 .. threshold-1 read ``"<5"``, other hidden cells the
@@ -115,10 +130,18 @@ def table_from_mask(values: pd.DataFrame, mask: pd.DataFrame, threshold: int, sy
     published.attrs = {PUBLISHED_KEY: threshold}
     internal = values.copy()
     internal.attrs = {ATTR_INTERNAL: True}
-    return PublishedTable(published=published, internal_unsuppressed=internal,
-                          mask=mask.astype(bool), reason=reason, threshold=threshold,
-                          count_cols=tuple(values.columns), share_cols=(), titel=titel,
-                          column_labels=column_labels, symbol=symbol)
+    return PublishedTable(
+        published=published,
+        internal_unsuppressed=internal,
+        mask=mask.astype(bool),
+        reason=reason,
+        threshold=threshold,
+        count_cols=tuple(values.columns),
+        share_cols=(),
+        titel=titel,
+        column_labels=column_labels,
+        symbol=symbol,
+    )
 
 
 def ohne_spalten(table: PublishedTable, cols: list[str]) -> PublishedTable:
@@ -127,11 +150,15 @@ def ohne_spalten(table: PublishedTable, cols: list[str]) -> PublishedTable:
         return table
     keep = [c for c in table.published.columns if c not in cols]
     structure = dict(table.structure)
-    out = replace(table, published=table.published[keep], mask=table.mask[keep],
-                  reason=table.reason[keep],
-                  internal_unsuppressed=table.internal_unsuppressed[keep],
-                  count_cols=tuple(c for c in table.count_cols if c not in cols),
-                  structure=structure)
+    out = replace(
+        table,
+        published=table.published[keep],
+        mask=table.mask[keep],
+        reason=table.reason[keep],
+        internal_unsuppressed=table.internal_unsuppressed[keep],
+        count_cols=tuple(c for c in table.count_cols if c not in cols),
+        structure=structure,
+    )
     out.published.attrs = dict(table.published.attrs)
     out.internal_unsuppressed.attrs = dict(table.internal_unsuppressed.attrs)
     return out
@@ -144,7 +171,8 @@ def als_zeichen(table: PublishedTable) -> pd.DataFrame:
     """
     values = table.internal_unsuppressed.reindex(columns=table.mask.columns)
     small = values.apply(pd.to_numeric, errors="coerce").ge(1) & values.apply(
-        pd.to_numeric, errors="coerce").lt(table.threshold)
+        pd.to_numeric, errors="coerce"
+    ).lt(table.threshold)
     return table.mask.astype(bool) & table.reason.eq(SEKUNDAER) & small
 
 
@@ -185,13 +213,13 @@ class Publication:
     @cached_property
     def stichtage(self) -> list[pd.Timestamp]:
         """Every Stichtag of the target-group data, ascending."""
-        return [pd.Timestamp(t) for t in
-                sorted(pd.to_datetime(self.ws.zielgruppe["stichtag"]).unique())]
+        return [
+            pd.Timestamp(t) for t in sorted(pd.to_datetime(self.ws.zielgruppe["stichtag"]).unique())
+        ]
 
     @cached_property
     def _names(self) -> dict[str, str]:
-        return dict(zip(self.ws.gebiete["ags"].astype(str), self.ws.gebiete["name"],
-                        strict=True))
+        return dict(zip(self.ws.gebiete["ags"].astype(str), self.ws.gebiete["name"], strict=True))
 
     def name(self, ags: str) -> str:
         """Row label (Gemeinde name) of ``ags`` in the Kreis tables."""
@@ -228,13 +256,21 @@ class Publication:
         hidden, shown, zeichen = self._wie_frueher(tag, table)
         status_labels = {s: labels.STATUS_LABEL[s] for s in self.status}
         return suppress(
-            table, self.schwelle, total_row=TOTAL, total_col="gesamt", symbol=self.zeichen,
-            hidden_elsewhere=hidden, shown_elsewhere=shown, symbol_elsewhere=zeichen,
+            table,
+            self.schwelle,
+            total_row=TOTAL,
+            total_col="gesamt",
+            symbol=self.zeichen,
+            hidden_elsewhere=hidden,
+            shown_elsewhere=shown,
+            symbol_elsewhere=zeichen,
             titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
-            column_labels={**status_labels, "gesamt": "Zielgruppe insgesamt"})
+            column_labels={**status_labels, "gesamt": "Zielgruppe insgesamt"},
+        )
 
-    def _wie_frueher(self, tag: pd.Timestamp, table: pd.DataFrame
-                     ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+    def _wie_frueher(
+        self, tag: pd.Timestamp, table: pd.DataFrame
+    ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
         """Masks of the rows of ``table`` already shown, with the same numbers, in the
         table of an earlier Stichtag (hidden, shown, shown with the symbol)."""
         quelle = target_group.stichtag_je_gemeinde(self.ws.zielgruppe, tag)
@@ -248,8 +284,12 @@ class Publication:
             sym = als_zeichen(pt)
             for ags, t in quelle.items():
                 name = self._names.get(str(ags))
-                if (name is None or name not in pt.mask.index or vorher.get(ags) != t
-                        or not (pt.internal_unsuppressed.loc[name] == table.loc[name]).all()):
+                if (
+                    name is None
+                    or name not in pt.mask.index
+                    or vorher.get(ags) != t
+                    or not (pt.internal_unsuppressed.loc[name] == table.loc[name]).all()
+                ):
                     continue
                 hidden.loc[name] |= pt.mask.loc[name, table.columns].astype(bool)
                 shown.loc[name] |= ~pt.mask.loc[name, table.columns].astype(bool)
@@ -272,8 +312,13 @@ class Publication:
         the Kreis total in :meth:`zielgruppe` (the same number)."""
         ws = self.ws
         seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
-        table = seg.pivot_table(index="altersgruppe", columns="geschlecht", values="personen",
-                                aggfunc="sum", fill_value=0.0)
+        table = seg.pivot_table(
+            index="altersgruppe",
+            columns="geschlecht",
+            values="personen",
+            aggfunc="sum",
+            fill_value=0.0,
+        )
         bands = [label for _, _, label in target_group.altersgruppen(ws.annahmen)]
         sexes = [g for g in labels.GESCHLECHT if g in table.columns]
         table = table.reindex(index=bands, columns=sexes, fill_value=0.0).round().astype(int)
@@ -287,11 +332,18 @@ class Publication:
         hidden = grand & bool(zg.mask.loc[TOTAL, "gesamt"]) if same else None
         shown = grand & (not bool(zg.mask.loc[TOTAL, "gesamt"])) if same else None
         zeichen = grand & bool(als_zeichen(zg).loc[TOTAL, "gesamt"]) if same else None
-        return suppress(table, self.schwelle, total_row=TOTAL, total_col="gesamt",
-                        symbol=self.zeichen, hidden_elsewhere=hidden, shown_elsewhere=shown,
-                        symbol_elsewhere=zeichen,
-                        titel="Zielgruppe nach Altersgruppe und Geschlecht",
-                        column_labels={**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"})
+        return suppress(
+            table,
+            self.schwelle,
+            total_row=TOTAL,
+            total_col="gesamt",
+            symbol=self.zeichen,
+            hidden_elsewhere=hidden,
+            shown_elsewhere=shown,
+            symbol_elsewhere=zeichen,
+            titel="Zielgruppe nach Altersgruppe und Geschlecht",
+            column_labels={**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"},
+        )
 
     # ------------------------------------------------------------------ Berichtswesen
     @cached_property
@@ -338,8 +390,7 @@ class Publication:
             return out
 
         groups = [([f"{k}_{s}" for s in self.status], k) for k in ("klient_innen", "zielgruppe")]
-        shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"]
-                  for s in self.status}
+        shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in self.status}
         shares["reichweite"] = ["klient_innen", "zielgruppe"]
         total = REPORT_TOTAL if REPORT_TOTAL in raw.index else None
         hidden, shown, zeichen = zg_cells(zg.mask), zg_cells(~zg.mask), zg_cells(als_zeichen(zg))
@@ -365,20 +416,34 @@ class Publication:
                 fm = fall.mask[c].reindex(raw.index).fillna(False).astype(bool)
                 hidden[col], shown[col] = fm, ~fm
                 zeichen[col] = als_zeichen(fall)[c].reindex(raw.index).fillna(False)
-            at_most = [(f"{_FALL}{c}", f"{_FALL}aktiv") for c in ("neu", "abgeschlossen")
-                       if f"{_FALL}{c}" in joint] + [("klient_innen", f"{_FALL}aktiv")]
+            at_most = [
+                (f"{_FALL}{c}", f"{_FALL}aktiv")
+                for c in ("neu", "abgeschlossen")
+                if f"{_FALL}{c}" in joint
+            ] + [("klient_innen", f"{_FALL}aktiv")]
         extra = [c for c in joint.columns if c.startswith(_FALL)]
-        table = suppress(joint, self.schwelle, count_cols=[*base.count_cols, *extra],
-                         total_row=total, row_groups=groups, share_cols=shares,
-                         symbol=self.zeichen, hidden_elsewhere=hidden, shown_elsewhere=shown,
-                         symbol_elsewhere=zeichen, at_most=at_most,
-                         upper_elsewhere=self._klienten_hoechstens(raw, fall),
-                         upper_sums_elsewhere=self._klienten_summe_hoechstens(raw, fall),
-                         titel=base.titel, column_labels=base.column_labels)
+        table = suppress(
+            joint,
+            self.schwelle,
+            count_cols=[*base.count_cols, *extra],
+            total_row=total,
+            row_groups=groups,
+            share_cols=shares,
+            symbol=self.zeichen,
+            hidden_elsewhere=hidden,
+            shown_elsewhere=shown,
+            symbol_elsewhere=zeichen,
+            at_most=at_most,
+            upper_elsewhere=self._klienten_hoechstens(raw, fall),
+            upper_sums_elsewhere=self._klienten_summe_hoechstens(raw, fall),
+            titel=base.titel,
+            column_labels=base.column_labels,
+        )
         return ohne_spalten(table, extra)
 
-    def _klienten_hoechstens(self, raw: pd.DataFrame, fall: PublishedTable | None
-                             ) -> pd.DataFrame | None:
+    def _klienten_hoechstens(
+        self, raw: pd.DataFrame, fall: PublishedTable | None
+    ) -> pd.DataFrame | None:
         """What "Fallzahlen" tells a reader about the clients of a row: at most its active
         cases (the shown number, or threshold - 1 where it shows "<5")."""
         if fall is None or "aktiv" not in fall.mask:
@@ -390,14 +455,19 @@ class Publication:
         cols = [c for c in raw.columns if c.startswith("klient_innen")]
         return pd.DataFrame({c: bound for c in cols}, index=raw.index)
 
-    def _klienten_summe_hoechstens(self, raw: pd.DataFrame, fall: PublishedTable | None
-                                   ) -> list[tuple[list[tuple[Any, str]], float]]:
+    def _klienten_summe_hoechstens(
+        self, raw: pd.DataFrame, fall: PublishedTable | None
+    ) -> list[tuple[list[tuple[Any, str]], float]]:
         """The clients of the rows whose active cases "Fallzahlen" hides add up to at most
         the hidden active cases' sum, which a reader gets as total minus the shown rows."""
         from thm_lib.reporting import TOTAL as REPORT_TOTAL
 
-        if (fall is None or "aktiv" not in fall.mask or "klient_innen" not in raw
-                or REPORT_TOTAL not in fall.mask.index):
+        if (
+            fall is None
+            or "aktiv" not in fall.mask
+            or "klient_innen" not in raw
+            or REPORT_TOTAL not in fall.mask.index
+        ):
             return []
         mask = fall.mask["aktiv"].drop(REPORT_TOTAL)
         aktiv = fall.internal_unsuppressed["aktiv"].drop(REPORT_TOTAL)
@@ -418,13 +488,19 @@ class Publication:
         its Stichtag (the same number, or a sum of shown numbers); else it
         is hidden, whatever its size.
         """
-        return _same_object_cache(self._personen, bemessung,
-                                  lambda: self._build_personen(bemessung))
+        return _same_object_cache(
+            self._personen, bemessung, lambda: self._build_personen(bemessung)
+        )
 
-    def _combination(self, value: float, ags: str | None, tag: pd.Timestamp | None,
-                     statuses: list[str] | None, ages: tuple[int, int] | None,
-                     subsets: list[list[str]] = ()
-                     ) -> tuple[PublishedTable, dict[tuple[str, str], float]] | None:
+    def _combination(
+        self,
+        value: float,
+        ags: str | None,
+        tag: pd.Timestamp | None,
+        statuses: list[str] | None,
+        ages: tuple[int, int] | None,
+        subsets: list[list[str]] = (),
+    ) -> tuple[PublishedTable, dict[tuple[str, str], float]] | None:
         """The cells of the target-group table of ``tag`` a staffing count equals, or None.
 
         ``subsets``: for the Kreis row, groups of Gemeinden (row labels) the
@@ -463,8 +539,13 @@ class Publication:
         out = []
         for col in ("eigener_antrag", "antragsberechtigt", "geschaeftsfuehrende_stelle"):
             if col in rows:
-                out.append([self.name(a) for a, v in zip(rows["ags"], rows[col], strict=True)
-                            if not bool(v)])
+                out.append(
+                    [
+                        self.name(a)
+                        for a, v in zip(rows["ags"], rows[col], strict=True)
+                        if not bool(v)
+                    ]
+                )
         return out
 
     def _build_personen(self, bemessung: pd.DataFrame) -> PublishedTable:
@@ -481,15 +562,26 @@ class Publication:
             keys.append(KREIS if kreis else ags)
             # a Gemeinde without any count has 0 persons and no Stichtag: the 0 the
             # target-group table shows for it at the analysis Stichtag
-            faq = self._combination(r["faq_personen"], ags,
-                                    self._stichtag_von(r.get("faq_stichtag")) or ohne_zaehlung,
-                                    faq_status, faq_ages, [] if ags else subsets)
-            fz = self._combination(r["fallzahl_personen"], ags,
-                                   self._stichtag_von(r.get("stichtag")) or ohne_zaehlung,
-                                   None, None, [] if ags else subsets)
+            faq = self._combination(
+                r["faq_personen"],
+                ags,
+                self._stichtag_von(r.get("faq_stichtag")) or ohne_zaehlung,
+                faq_status,
+                faq_ages,
+                [] if ags else subsets,
+            )
+            fz = self._combination(
+                r["fallzahl_personen"],
+                ags,
+                self._stichtag_von(r.get("stichtag")) or ohne_zaehlung,
+                None,
+                None,
+                [] if ags else subsets,
+            )
             values.append([round(float(r["faq_personen"])), round(float(r["fallzahl_personen"]))])
-            hidden.append([faq is None or not is_determined(*faq),
-                           fz is None or not is_determined(*fz)])
+            hidden.append(
+                [faq is None or not is_determined(*faq), fz is None or not is_determined(*fz)]
+            )
         if KREIS not in keys and len(keys) == 1 and ist_kreisfrei(keys[0]):
             # one kreisfreie Stadt: the city is the Kreis-level applicant, its row the Kreis row
             keys.append(KREIS)
@@ -500,10 +592,15 @@ class Publication:
         basis = status_woerter(self.ws.annahmen["stellen"]["erreichung_status"])
         return table_from_mask(
             pd.DataFrame(values, index=index, columns=cols).astype("int64"),
-            pd.DataFrame(hidden, index=index, columns=cols), self.schwelle, self.zeichen,
+            pd.DataFrame(hidden, index=index, columns=cols),
+            self.schwelle,
+            self.zeichen,
             titel="Gezählte Personen",
-            column_labels={"faq_personen": "Personen (FAQ-Zählung)",
-                           "fallzahl_personen": f"Personen Fallzahlmodell ({basis})"})
+            column_labels={
+                "faq_personen": "Personen (FAQ-Zählung)",
+                "fallzahl_personen": f"Personen Fallzahlmodell ({basis})",
+            },
+        )
 
     # ------------------------------------------------------------------ coverage
     def versorgung_gesperrt(self, result: Any) -> pd.Series:
@@ -525,8 +622,7 @@ class Publication:
         * neither the demand nor the demand of Geduldete without an open
           offer rounds to a small count (1 .. threshold-1 expected persons).
         """
-        return _same_object_cache(self._versorgung, result,
-                                  lambda: self._build_versorgung(result))
+        return _same_object_cache(self._versorgung, result, lambda: self._build_versorgung(result))
 
     def _revealed_keys(self, result: Any) -> dict[str, list[str]]:
         """Per status, the segment columns its rates differ by (what demand reveals)."""
@@ -534,12 +630,19 @@ class Publication:
         keys: dict[str, list[str]] = {}
         for s in self.status:
             qs = q[q["status"] == s]
-            by_sex = qs.groupby(["handlungsfeld", "altersgruppe"])["quote"].agg(
-                lambda v: float(v.max() - v.min()) > 1e-12).any()
-            by_age = qs.groupby("handlungsfeld")["quote"].agg(
-                lambda v: float(v.max() - v.min()) > 1e-12).any()
-            keys[s] = (["altersgruppe", "geschlecht"] if by_sex else
-                       ["altersgruppe"] if by_age else [])
+            by_sex = (
+                qs.groupby(["handlungsfeld", "altersgruppe"])["quote"]
+                .agg(lambda v: float(v.max() - v.min()) > 1e-12)
+                .any()
+            )
+            by_age = (
+                qs.groupby("handlungsfeld")["quote"]
+                .agg(lambda v: float(v.max() - v.min()) > 1e-12)
+                .any()
+            )
+            keys[s] = (
+                ["altersgruppe", "geschlecht"] if by_sex else ["altersgruppe"] if by_age else []
+            )
         return keys
 
     def _build_versorgung(self, result: Any) -> pd.Series:
@@ -562,8 +665,11 @@ class Publication:
             if bool(cell_hidden.get(self.name(ags), True)):
                 continue
             mine = seg[seg["ags"] == ags]
-            if all(safe(mine[mine["status"] == s].groupby(k)["personen"].sum())
-                   for s, k in keys.items() if k):
+            if all(
+                safe(mine[mine["status"] == s].groupby(k)["personen"].sum())
+                for s, k in keys.items()
+                if k
+            ):
                 shown.add(ags)
         levels = [(s, k) for s, k in keys.items() if k]
         if levels:
@@ -571,11 +677,16 @@ class Publication:
         size = seg.groupby("ags")["personen"].sum()
         while shown and levels:
             rest = seg[~seg["ags"].isin(shown)]
-            ok = all(safe((rest if s is None else rest[rest["status"] == s])
-                          .groupby(k)["personen"].sum()) for s, k in levels)
+            ok = all(
+                safe(
+                    (rest if s is None else rest[rest["status"] == s]).groupby(k)["personen"].sum()
+                )
+                for s, k in levels
+            )
             if ok:
                 break
             shown.discard(min(shown, key=lambda a: (float(size.get(a, 0.0)), a)))
+
         def is_small(v: Any) -> bool:
             return bool(v == v and 1 <= round(float(v)) < t)
 
@@ -584,15 +695,54 @@ class Publication:
 
 
 #: Header words of figures that are not counts of persons: rates, money, positions, time.
-KEINE_ZAEHLUNG = ("%", "anteil", "quote", "reichweite", "je 1.000", "versorgungsgrad", "€",
-                  "eur", "vzä", "stellen", "fördersatz", "jahr", "monat", "stunden", "minuten",
-                  "km", "schlüssel", "rang", "gewicht", "beitrag", "reisezeit", "entfernung")
+KEINE_ZAEHLUNG = (
+    "%",
+    "anteil",
+    "quote",
+    "reichweite",
+    "je 1.000",
+    "versorgungsgrad",
+    "€",
+    "eur",
+    "vzä",
+    "stellen",
+    "fördersatz",
+    "jahr",
+    "monat",
+    "stunden",
+    "minuten",
+    "km",
+    "schlüssel",
+    "rang",
+    "gewicht",
+    "beitrag",
+    "reisezeit",
+    "entfernung",
+)
 #: Header words of counts of persons (checked after :data:`KEINE_ZAEHLUNG`).
-PERSONEN = ("person", "zielgruppe", "klient", "fälle", "fall", "geduldete", "bedarf",
-            "einwilligung")
+PERSONEN = (
+    "person",
+    "zielgruppe",
+    "klient",
+    "fälle",
+    "fall",
+    "geduldete",
+    "bedarf",
+    "einwilligung",
+)
 #: Header or caption words of inventories (offers, places, fields, areas): not persons.
-INVENTAR = ("angebot", "plätze", "platz", "handlungsfeld", "gemeinden", "einwohner", "ags",
-            "träger", "finanzierung", "szenari")
+INVENTAR = (
+    "angebot",
+    "plätze",
+    "platz",
+    "handlungsfeld",
+    "gemeinden",
+    "einwohner",
+    "ags",
+    "träger",
+    "finanzierung",
+    "szenari",
+)
 
 
 def zaehlt_personen(spalte: str, titel: str = "") -> bool:
@@ -627,10 +777,21 @@ def bedarfsquoten(result: Any) -> pd.DataFrame:
     from thm_lib.needs import published_rates
 
     a = result.annahmen
-    return published_rates(result.bedarfsquoten, int(a["datenschutz"]["schwelle"]),
-                           max(int(a["bedarf"]["mindestfaelle"]), 1),
-                           float(a["bedarf"].get("konfidenz", 0.95)))
+    return published_rates(
+        result.bedarfsquoten,
+        int(a["datenschutz"]["schwelle"]),
+        max(int(a["bedarf"]["mindestfaelle"]), 1),
+        float(a["bedarf"].get("konfidenz", 0.95)),
+    )
 
 
-__all__ = ["KREIS", "TOTAL", "Publication", "als_zeichen", "bedarfsquoten", "fuer",
-           "table_from_mask", "zaehlt_personen"]
+__all__ = [
+    "KREIS",
+    "TOTAL",
+    "Publication",
+    "als_zeichen",
+    "bedarfsquoten",
+    "fuer",
+    "table_from_mask",
+    "zaehlt_personen",
+]

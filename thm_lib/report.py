@@ -32,13 +32,13 @@ NOTEBOOK_TITLES = {
     "stellen_und_foerderung": "Stellen und Förderung",
 }
 #: German titles of every part of a batch run (see :mod:`thm_lib.batch`).
-TEIL_TITEL = {**NOTEBOOK_TITLES, "karte": "Karte", "bericht": "Excel",
-              "kennzahlen": "Kennzahlen"}
+TEIL_TITEL = {**NOTEBOOK_TITLES, "karte": "Karte", "bericht": "Excel", "kennzahlen": "Kennzahlen"}
 TOP_GAPS = 3
 
 
-def key_figures(ws: Workspace, ags: str, result: coverage.CoverageResult,
-                bemessung: pd.DataFrame) -> dict[str, Any]:
+def key_figures(
+    ws: Workspace, ags: str, result: coverage.CoverageResult, bemessung: pd.DataFrame
+) -> dict[str, Any]:
     """Published key figures of the Kreis (``ags == ""``) or one Gemeinde.
 
     Returns
@@ -52,16 +52,20 @@ def key_figures(ws: Workspace, ags: str, result: coverage.CoverageResult,
     gem = result.gemeinden[~views.versorgung_gesperrt(ws, result)]
     personen = views.personen_tabelle(ws, bemessung)
     shown = views.zielgruppe_je_gemeinde(ws).published.loc[
-        ws.gemeinde_name(ags) if ags else views.TOTAL, "gesamt"]
+        ws.gemeinde_name(ags) if ags else views.TOTAL, "gesamt"
+    ]
     row = views.bemessung_zeile(bemessung, ags)
     if ags:
         gem = gem[gem["ags"] == ags]
     hidden = views.stellen_gesperrt(personen, ags or views.KREIS, str(row["faq_regel"]))
     stellen = None if hidden["faq"] else float(row["faq_stellen"])
     gaps = gem[gem["klasse"] == "Unterversorgung"].nlargest(TOP_GAPS, "fehlende_plaetze")
-    luecken = [f"{r.handlungsfeld}" + ("" if ags else f" ({r.name})") +
-               f": {zahl(r.fehlende_plaetze)} Plätze fehlen"
-               for r in gaps.itertuples()]
+    luecken = [
+        f"{r.handlungsfeld}"
+        + ("" if ags else f" ({r.name})")
+        + f": {zahl(r.fehlende_plaetze)} Plätze fehlen"
+        for r in gaps.itertuples()
+    ]
     return {
         "zielgruppe": shown if isinstance(shown, str) else int(shown),
         "stellen_faq": stellen,
@@ -133,8 +137,9 @@ def kommune_outputs(ws: Workspace, ags: str, folder: Path) -> dict[str, Any]:
     return kennzahlen_fuer(ws, ags, analyse)
 
 
-def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
-                      bemessung: pd.DataFrame, path: Path) -> Path:
+def buendnis_workbook(
+    ws: Workspace, ags: str, result: coverage.CoverageResult, bemessung: pd.DataFrame, path: Path
+) -> Path:
     """Write the Excel workbook for the Bündniskerngruppe (published tables only)."""
     from thm_lib.export import write_buendnis_workbook
 
@@ -147,28 +152,43 @@ def buendnis_workbook(ws: Workspace, ags: str, result: coverage.CoverageResult,
     faelle = hat_faelle(ws)
     if faelle:
         sheets.update(views.bericht_tabellen(ws, ags))
-    sheets.update({
-        "Angebote": views.angebote_uebersicht(ws, ags),
-        "Versorgung": views.versorgung_matrix(ws, result, ags),
-        "Lücken": views.lueckenliste(ws, result, ags),
-    })
+    sheets.update(
+        {
+            "Angebote": views.angebote_uebersicht(ws, ags),
+            "Versorgung": views.versorgung_matrix(ws, result, ags),
+            "Lücken": views.lueckenliste(ws, result, ags),
+        }
+    )
     if faelle:
         sheets["Fallevidenz"] = views.fallevidenz(result, ws, ags)
-    sheets.update({
-        "Stellen": views.stellen_tabelle(ws, bemessung, ags),
-        "Finanzierung": views.finanzierung_tabelle(ws, bemessung, ags)[1],
-    })
+    sheets.update(
+        {
+            "Stellen": views.stellen_tabelle(ws, bemessung, ags),
+            "Finanzierung": views.finanzierung_tabelle(ws, bemessung, ags)[1],
+        }
+    )
     wo = ws.gemeinde_name(ags) if ags else ws.name
-    quellen = [f"Arbeitsmappe {ws.name}: zielgruppe, angebote"
-               + (", faelle (nur mit Einwilligung)" if faelle else ""),
-               f"Annahmen: annahmen.yaml; Förderprogramm: {ws.programm['name']}"]
-    hinweise = [KEINE_FALLDOKUMENTATION if not faelle else "", quoten_text(ws, result),
-                stichtag_text(ws, ags), zeitraum_text(ws)]
+    quellen = [
+        f"Arbeitsmappe {ws.name}: zielgruppe, angebote"
+        + (", faelle (nur mit Einwilligung)" if faelle else ""),
+        f"Annahmen: annahmen.yaml; Förderprogramm: {ws.programm['name']}",
+    ]
+    hinweise = [
+        KEINE_FALLDOKUMENTATION if not faelle else "",
+        quoten_text(ws, result),
+        stichtag_text(ws, ags),
+        zeitraum_text(ws),
+    ]
     quellen += [_plain(h) for h in hinweise if h]
     return write_buendnis_workbook(
-        path, sheets, stichtag=ws.stichtag, schwelle=threshold, zeichen=views.zeichen_geheim(ws),
+        path,
+        sheets,
+        stichtag=ws.stichtag,
+        schwelle=threshold,
+        zeichen=views.zeichen_geheim(ws),
         quellen=quellen,
-        titel=f"THM-Werkbank: Auswertung für die Bündniskerngruppe – {wo}")
+        titel=f"THM-Werkbank: Auswertung für die Bündniskerngruppe – {wo}",
+    )
 
 
 def _plain(markdown: str) -> str:
@@ -187,10 +207,14 @@ def _zustand(entry: dict[str, Any], has_report: bool) -> str:
     teile = entry.get("teile") or {}
     if not teile:  # the Kommune did not run at all (e.g. unknown AGS)
         frueher = entry.get("letzter_erfolg")
-        alt = (f"<br>Angezeigt: letzter guter Bericht vom {html.escape(frueher)}"
-               if frueher and has_report else "<br>Kein früherer Bericht vorhanden")
-        return (f'<span class="fehler">FEHLGESCHLAGEN</span>: '
-                f'{_text_html(entry.get("grund", ""))}{alt}')
+        alt = (
+            f"<br>Angezeigt: letzter guter Bericht vom {html.escape(frueher)}"
+            if frueher and has_report
+            else "<br>Kein früherer Bericht vorhanden"
+        )
+        return (
+            f'<span class="fehler">FEHLGESCHLAGEN</span>: {_text_html(entry.get("grund", ""))}{alt}'
+        )
     groups: dict[tuple[str, str], list[str]] = {}
     for teil, t in teile.items():
         if t.get("ok"):
@@ -206,11 +230,13 @@ def _zustand(entry: dict[str, Any], has_report: bool) -> str:
     return "<br>".join(
         f'<span class="fehler">FEHLGESCHLAGEN</span> '
         f'<span class="teil">{html.escape(", ".join(titel))}</span>: {_text_html(grund)}{alt}'
-        for (grund, alt), titel in groups.items())
+        for (grund, alt), titel in groups.items()
+    )
 
 
-def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str],
-               kreis_dir: Path) -> str:
+def index_html(
+    ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str], kreis_dir: Path
+) -> str:
     """The Kreis index page: one row per Kommune, links to its reports, failures marked."""
     rows = []
     for key in keys:
@@ -218,11 +244,15 @@ def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str]
         k = entry.get("kennzahlen", {}) or {}
         has_report = (kreis_dir / key).is_dir()
         links = " · ".join(
-            f'<a href="{key}/{nb}.html">{NOTEBOOK_TITLES[nb]}</a>' for nb in NOTEBOOKS
-            if (kreis_dir / key / f"{nb}.html").exists())
-        extra = [f'<a href="{key}/{name}">{label}</a>' for name, label in
-                 (("karte.html", "Karte"), ("bericht.xlsx", "Excel"))
-                 if (kreis_dir / key / name).exists()]
+            f'<a href="{key}/{nb}.html">{NOTEBOOK_TITLES[nb]}</a>'
+            for nb in NOTEBOOKS
+            if (kreis_dir / key / f"{nb}.html").exists()
+        )
+        extra = [
+            f'<a href="{key}/{name}">{label}</a>'
+            for name, label in (("karte.html", "Karte"), ("bericht.xlsx", "Excel"))
+            if (kreis_dir / key / name).exists()
+        ]
         links = " · ".join(x for x in (links, *extra) if x) or "–"
         zustand = _zustand(entry, has_report)
         name = ws.name if key == KREIS_KEY else entry.get("name", key)
@@ -234,7 +264,8 @@ def index_html(ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str]
             f"<td class='zahl'>{zahl(k.get('stellen_faq'), 2)}</td>"
             f"<td class='zahl'>{k.get('unterversorgung', '–')}</td>"
             f"<td>{'<br>'.join(html.escape(x) for x in k.get('luecken', [])) or '–'}</td>"
-            f"<td>{links}</td><td>{zustand}</td></tr>")
+            f"<td>{links}</td><td>{zustand}</td></tr>"
+        )
     schwelle = ws.annahmen["datenschutz"]["schwelle"]
     zg = ws.annahmen["zielgruppe"]
     return f"""<!DOCTYPE html>
@@ -249,14 +280,14 @@ td.zahl {{ text-align: right; }}
 .ok {{ color: #1a7f37; }} .fehler {{ color: #b00020; font-weight: bold; }}
 </style></head><body>
 <h1>{html.escape(ws.name)}: Berichte je Kommune</h1>
-<p>Stichtag {ws.stichtag:%d.%m.%Y}. Zielgruppe: {zg['alter_min']}–{zg['alter_max']} Jahre,
-Status {', '.join(zg['status'])}.
+<p>Stichtag {ws.stichtag:%d.%m.%Y}. Zielgruppe: {zg["alter_min"]}–{zg["alter_max"]} Jahre,
+Status {", ".join(zg["status"])}.
 Kleine Fallzahlen (1 bis {schwelle - 1}) werden als „{small_label(schwelle)}“ gezeigt.</p>
 <table class="thm-published" data-thm-published="{schwelle}">
 <thead><tr><th>AGS</th><th>Kommune</th><th>Zielgruppe</th><th>Stellen (FAQ-Schlüssel)</th>
 <th>Unterversorgung (Handlungsfelder)</th><th>Größte Lücken</th><th>Berichte</th><th>Stand</th>
 </tr></thead><tbody>
-{''.join(rows)}
+{"".join(rows)}
 </tbody></table>
 </body></html>
 """

@@ -56,24 +56,24 @@ DEFINITIONS: dict[str, str] = {
     "Zeitraum": "Von- und Bis-Datum zählen beide mit (ganze Tage).",
     "neu aufgenommen": "Fälle, deren Beginn im Zeitraum liegt.",
     "aktiv im Zeitraum": "Fälle, die vor oder im Zeitraum begonnen haben und nicht vor "
-                         "dem Zeitraum abgeschlossen wurden.",
+    "dem Zeitraum abgeschlossen wurden.",
     "abgeschlossen": "Fälle, deren Ende im Zeitraum liegt (Verfahrenseinstellungen).",
     "Abschlussgrund": "Grund der Verfahrenseinstellung laut Falldokumentation; "
-                      f"fehlt er, steht „{NO_REASON}“.",
+    f"fehlt er, steht „{NO_REASON}“.",
     "Bedarfe": "Bedarfe der im Zeitraum aktiven Fälle (alle Status und Alter) je "
-               "Handlungsfeld mit dem dokumentierten Ergebnis: passendes Angebot, nächstbeste "
-               "Lösung, kein Angebot, offen. Anteile beziehen sich auf alle Bedarfe des "
-               "Handlungsfelds. Die Fallevidenz der Bedarfsanalyse zählt anders (siehe dort) "
-               "und hat deshalb andere Summen.",
+    "Handlungsfeld mit dem dokumentierten Ergebnis: passendes Angebot, nächstbeste "
+    "Lösung, kein Angebot, offen. Anteile beziehen sich auf alle Bedarfe des "
+    "Handlungsfelds. Die Fallevidenz der Bedarfsanalyse zählt anders (siehe dort) "
+    "und hat deshalb andere Summen.",
     "Fallevidenz": "Entschiedene Bedarfe (passend, nächstbeste Lösung, kein Angebot) der Fälle "
-                   "der Zielgruppe (Status und Alter laut Annahmen) aus der gesamten "
-                   "Falldokumentation, ohne Zeitraum; offene Bedarfe und Fälle außerhalb der "
-                   "Zielgruppe zählen nicht. Deshalb weicht die Summe von der Tabelle "
-                   "„Bedarfe“ des Berichtswesens ab.",
+    "der Zielgruppe (Status und Alter laut Annahmen) aus der gesamten "
+    "Falldokumentation, ohne Zeitraum; offene Bedarfe und Fälle außerhalb der "
+    "Zielgruppe zählen nicht. Deshalb weicht die Summe von der Tabelle "
+    "„Bedarfe“ des Berichtswesens ab.",
     "Reichweite": "Klient*innen der Zielgruppe (Status und Alter laut Annahmen), die im "
-                  "Zeitraum aktiv waren, geteilt durch die Zielgruppe am Stichtag.",
+    "Zeitraum aktiv waren, geteilt durch die Zielgruppe am Stichtag.",
     "Einwilligung": "Nur Fälle mit Einwilligung in den Datenaustausch werden ausgewertet; "
-                    "die Zahl der übrigen im Zeitraum aktiven Fälle wird genannt.",
+    "die Zahl der übrigen im Zeitraum aktiven Fälle wird genannt.",
 }
 """German definitions for the "Hinweise" sheet and report footnotes."""
 
@@ -93,15 +93,19 @@ def fallevidenz_titel(annahmen: Mapping[str, Any]) -> str:
     """
     z = annahmen["zielgruppe"]
     status = ", ".join(STATUS_LABEL.get(s, s) for s in z["status"])
-    return (f"Fallevidenz: entschiedene Bedarfe der Zielgruppe ({status}, {z['alter_min']}–"
-            f"{z['alter_max']} Jahre) aus der gesamten Falldokumentation, nur mit Einwilligung; "
-            "ohne offene Bedarfe, ohne Fälle außerhalb der Zielgruppe, ohne Zeitraum")
+    return (
+        f"Fallevidenz: entschiedene Bedarfe der Zielgruppe ({status}, {z['alter_min']}–"
+        f"{z['alter_max']} Jahre) aus der gesamten Falldokumentation, nur mit Einwilligung; "
+        "ohne offene Bedarfe, ohne Fälle außerhalb der Zielgruppe, ohne Zeitraum"
+    )
 
 
 def bedarfe_titel(period: Period) -> str:
     """Title of the Berichtswesen table "Bedarfe", naming what it counts."""
-    return (f"Bedarfe je Handlungsfeld nach Ergebnis, {period.label}: alle im Zeitraum aktiven "
-            "Fälle mit Einwilligung (alle Status und Alter), einschließlich offener Bedarfe")
+    return (
+        f"Bedarfe je Handlungsfeld nach Ergebnis, {period.label}: alle im Zeitraum aktiven "
+        "Fälle mit Einwilligung (alle Status und Alter), einschließlich offener Bedarfe"
+    )
 
 
 @dataclass(frozen=True)
@@ -120,8 +124,7 @@ class Period:
     def __post_init__(self) -> None:
         von, bis = pd.Timestamp(self.von).normalize(), pd.Timestamp(self.bis).normalize()
         if von > bis:
-            raise ValueError(f"Zeitraum: 'von' ({von:%d.%m.%Y}) liegt nach 'bis' "
-                             f"({bis:%d.%m.%Y})")
+            raise ValueError(f"Zeitraum: 'von' ({von:%d.%m.%Y}) liegt nach 'bis' ({bis:%d.%m.%Y})")
         object.__setattr__(self, "von", von)
         object.__setattr__(self, "bis", bis)
 
@@ -153,11 +156,14 @@ def period_flags(faelle: pd.DataFrame, von: Any, bis: Any = None) -> pd.DataFram
     p = _period(von, bis)
     beginn = pd.to_datetime(faelle["beginn"]).dt.normalize()
     ende = pd.to_datetime(faelle["ende"]).dt.normalize()
-    return pd.DataFrame({
-        "neu": (beginn >= p.von) & (beginn <= p.bis),
-        "aktiv": (beginn <= p.bis) & (ende.isna() | (ende >= p.von)),
-        "abgeschlossen": ende.notna() & (ende >= p.von) & (ende <= p.bis),
-    }, index=faelle.index)
+    return pd.DataFrame(
+        {
+            "neu": (beginn >= p.von) & (beginn <= p.bis),
+            "aktiv": (beginn <= p.bis) & (ende.isna() | (ende >= p.von)),
+            "abgeschlossen": ende.notna() & (ende >= p.von) & (ende <= p.bis),
+        },
+        index=faelle.index,
+    )
 
 
 def _scope(faelle: pd.DataFrame, ags: str | None) -> pd.DataFrame:
@@ -166,15 +172,17 @@ def _scope(faelle: pd.DataFrame, ags: str | None) -> pd.DataFrame:
     return faelle[faelle["ags"].astype(str) == str(ags)]
 
 
-def excluded_without_consent(faelle: pd.DataFrame, von: Any, bis: Any = None, *,
-                             ags: str | None = None) -> int:
+def excluded_without_consent(
+    faelle: pd.DataFrame, von: Any, bis: Any = None, *, ags: str | None = None
+) -> int:
     """Number of cases active in the period (in ``ags``) left out for lack of consent."""
     _, ohne = consent_split(_scope(faelle, ags))
     return int(period_flags(ohne, _period(von, bis))["aktiv"].sum())
 
 
-def _gemeinde_index(faelle: pd.DataFrame, ags: str | None,
-                    gemeinden: pd.DataFrame | None) -> list[str]:
+def _gemeinde_index(
+    faelle: pd.DataFrame, ags: str | None, gemeinden: pd.DataFrame | None
+) -> list[str]:
     if ags is not None:
         return [str(ags)]
     if gemeinden is not None:
@@ -186,13 +194,18 @@ def _add_names(table: pd.DataFrame, gemeinden: pd.DataFrame | None) -> pd.DataFr
     if gemeinden is None:
         return table
     names = dict(zip(gemeinden["ags"].astype(str), gemeinden["name"].astype(str), strict=False))
-    table.insert(0, "name", [names.get(str(i), "Kreis" if i == TOTAL else "")
-                             for i in table.index])
+    table.insert(0, "name", [names.get(str(i), "Kreis" if i == TOTAL else "") for i in table.index])
     return table
 
 
-def client_counts(faelle: pd.DataFrame, von: Any, bis: Any = None, *, ags: str | None = None,
-                  gemeinden: pd.DataFrame | None = None) -> pd.DataFrame:
+def client_counts(
+    faelle: pd.DataFrame,
+    von: Any,
+    bis: Any = None,
+    *,
+    ags: str | None = None,
+    gemeinden: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Clients new / active / closed in the period, per Gemeinde (consented cases only).
 
     Parameters
@@ -224,9 +237,14 @@ def client_counts(faelle: pd.DataFrame, von: Any, bis: Any = None, *, ags: str |
     return _add_names(table, gemeinden)
 
 
-def closures_by_reason(faelle: pd.DataFrame, von: Any, bis: Any = None, *,
-                       ags: str | None = None, gruende: Sequence[str] | None = None
-                       ) -> pd.DataFrame:
+def closures_by_reason(
+    faelle: pd.DataFrame,
+    von: Any,
+    bis: Any = None,
+    *,
+    ags: str | None = None,
+    gruende: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Closures in the period by ``abschlussgrund`` (consented cases only).
 
     Parameters
@@ -257,9 +275,15 @@ def closures_by_reason(faelle: pd.DataFrame, von: Any, bis: Any = None, *,
     return table
 
 
-def needs_by_field(faelle: pd.DataFrame, bedarfe: pd.DataFrame, von: Any, bis: Any = None, *,
-                   ags: str | None = None, handlungsfelder: Sequence[str] | None = None
-                   ) -> pd.DataFrame:
+def needs_by_field(
+    faelle: pd.DataFrame,
+    bedarfe: pd.DataFrame,
+    von: Any,
+    bis: Any = None,
+    *,
+    ags: str | None = None,
+    handlungsfelder: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Needs per Handlungsfeld by result: number and share (consented active cases).
 
     Parameters
@@ -298,10 +322,17 @@ def needs_by_field(faelle: pd.DataFrame, bedarfe: pd.DataFrame, von: Any, bis: A
     return table
 
 
-def reach_by_status(faelle: pd.DataFrame | None, zielgruppe: pd.DataFrame,
-                    annahmen: Mapping[str, Any], stichtag: Any, von: Any, bis: Any = None, *,
-                    ags: str | None = None, gemeinden: pd.DataFrame | None = None
-                    ) -> pd.DataFrame:
+def reach_by_status(
+    faelle: pd.DataFrame | None,
+    zielgruppe: pd.DataFrame,
+    annahmen: Mapping[str, Any],
+    stichtag: Any,
+    von: Any,
+    bis: Any = None,
+    *,
+    ags: str | None = None,
+    gemeinden: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Reach per Gemeinde and status: clients active in the period / target group.
 
     Parameters
@@ -335,18 +366,25 @@ def reach_by_status(faelle: pd.DataFrame | None, zielgruppe: pd.DataFrame,
     zg = target_group.segments(zielgruppe, annahmen, pd.Timestamp(stichtag))
     if ags is not None:
         zg = zg[zg["ags"].astype(str) == str(ags)]
-    zg_wide = zg.pivot_table(index="ags", columns="status", values="personen",
-                             aggfunc="sum", fill_value=0.0)
+    zg_wide = zg.pivot_table(
+        index="ags", columns="status", values="personen", aggfunc="sum", fill_value=0.0
+    )
     known = [] if faelle is None else [str(a) for a in faelle["ags"]]
-    index = pd.Index(_gemeinde_index(pd.DataFrame({"ags": known + list(zg_wide.index)}),
-                                     ags, gemeinden), name="ags")
+    index = pd.Index(
+        _gemeinde_index(pd.DataFrame({"ags": known + list(zg_wide.index)}), ags, gemeinden),
+        name="ags",
+    )
     zg_wide = zg_wide.reindex(index=index, columns=status, fill_value=0.0).round()
     kl_wide = pd.DataFrame(0, index=index, columns=status)
     if faelle is not None and len(faelle):
         f = target_group.eligible_cases(_scope(faelle, ags), annahmen, nur_einwilligung=True)
         f = f[period_flags(f, p)["aktiv"]]
-        kl_wide = (f.groupby([f["ags"].astype(str), f["status"].astype(str)]).size()
-                   .unstack(fill_value=0).reindex(index=index, columns=status, fill_value=0))
+        kl_wide = (
+            f.groupby([f["ags"].astype(str), f["status"].astype(str)])
+            .size()
+            .unstack(fill_value=0)
+            .reindex(index=index, columns=status, fill_value=0)
+        )
     table = pd.DataFrame(index=index)
     for s in status:
         table[f"klient_innen_{s}"] = kl_wide[s].astype("int64")
@@ -434,42 +472,64 @@ class Report:
         out = {
             "Fallzahlen": clients,
             "Abschlüsse": suppress(
-                self.abschluesse, threshold, total_row=TOTAL, symbol=self.zeichen,
+                self.abschluesse,
+                threshold,
+                total_row=TOTAL,
+                symbol=self.zeichen,
                 titel=f"Verfahrenseinstellungen nach Abschlussgrund, {self.period.label}",
-                column_labels=labels),
+                column_labels=labels,
+            ),
         }
         if self.bedarfe is not None:
             out["Bedarfe"] = suppress(
-                self.bedarfe, threshold, count_cols=[*ERGEBNIS, "gesamt"], total_row=TOTAL,
+                self.bedarfe,
+                threshold,
+                count_cols=[*ERGEBNIS, "gesamt"],
+                total_row=TOTAL,
                 symbol=self.zeichen,
                 total_col="gesamt",
                 share_cols={f"anteil_{e}": [e, "gesamt"] for e in ERGEBNIS},
                 titel=bedarfe_titel(self.period),
-                column_labels=labels)
+                column_labels=labels,
+            )
         out["Reichweite"] = reach
         return out
 
-    def _clients_and_reach(self, threshold: int | None, labels: dict[str, str]
-                           ) -> tuple[PublishedTable, PublishedTable]:
+    def _clients_and_reach(
+        self, threshold: int | None, labels: dict[str, str]
+    ) -> tuple[PublishedTable, PublishedTable]:
         """Suppress the two per-Gemeinde tables; a Kommune gets its row of the Kreis tables."""
         from_kreis = self.ags is not None and self.kreis_klient_innen is not None
         clients = self.kreis_klient_innen if from_kreis else self.klient_innen
         reach = self.kreis_reichweite if from_kreis else self.reichweite
         total = TOTAL if (self.ags is None or from_kreis) else None
         groups = [([f"{k}_{s}" for s in self.status], k) for k in ("klient_innen", "zielgruppe")]
-        shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"]
-                  for s in self.status}
+        shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in self.status}
         shares["reichweite"] = ["klient_innen", "zielgruppe"]
         pub_clients = suppress(
-            clients, threshold, total_row=total, row_sums=False, symbol=self.zeichen,
-            at_most=[(c, "aktiv") for c in ("neu", "abgeschlossen") if c in clients],
-            titel=f"Klient*innen im Zeitraum {self.period.label}", column_labels=labels)
-        pub_reach = suppress(
-            reach, threshold, count_cols=[c for g, t in groups for c in [*g, t]],
+            clients,
+            threshold,
+            total_row=total,
+            row_sums=False,
             symbol=self.zeichen,
-            total_row=total, row_groups=groups, share_cols=shares,
-            titel=(f"Reichweite: Klient*innen im Zeitraum {self.period.label} je Zielgruppe "
-                   f"am {self.stichtag:%d.%m.%Y}"), column_labels=labels)
+            at_most=[(c, "aktiv") for c in ("neu", "abgeschlossen") if c in clients],
+            titel=f"Klient*innen im Zeitraum {self.period.label}",
+            column_labels=labels,
+        )
+        pub_reach = suppress(
+            reach,
+            threshold,
+            count_cols=[c for g, t in groups for c in [*g, t]],
+            symbol=self.zeichen,
+            total_row=total,
+            row_groups=groups,
+            share_cols=shares,
+            titel=(
+                f"Reichweite: Klient*innen im Zeitraum {self.period.label} je Zielgruppe "
+                f"am {self.stichtag:%d.%m.%Y}"
+            ),
+            column_labels=labels,
+        )
         if from_kreis:
             pub_clients = select_rows(pub_clients, [str(self.ags)])
             pub_reach = select_rows(pub_reach, [str(self.ags)])
@@ -482,22 +542,30 @@ class Report:
 
     def _repr_html_(self) -> str:
         """The published (suppressed) tables, for display in notebooks."""
-        note = (f"<p>Nicht berücksichtigt (ohne Einwilligung): "
-                f"{self.excluded_published()}</p>")
+        note = f"<p>Nicht berücksichtigt (ohne Einwilligung): {self.excluded_published()}</p>"
         return note + "".join(t.to_html() for t in self.published().values())
 
     def excluded_published(self, threshold: int | None = None) -> int | str:
         """The number of records left out for lack of consent, suppressed if small."""
-        value = suppress_value(self.ohne_einwilligung,
-                               self.schwelle if threshold is None else threshold)
+        value = suppress_value(
+            self.ohne_einwilligung, self.schwelle if threshold is None else threshold
+        )
         return 0 if value is None else value
 
 
-def build_report(faelle: pd.DataFrame, bedarfe: pd.DataFrame | None, zielgruppe: pd.DataFrame,
-                 annahmen: Mapping[str, Any], von: Any, bis: Any = None, *,
-                 stichtag: Any = None, ags: str | None = None,
-                 gemeinden: pd.DataFrame | None = None, gruende: Sequence[str] | None = None
-                 ) -> Report:
+def build_report(
+    faelle: pd.DataFrame,
+    bedarfe: pd.DataFrame | None,
+    zielgruppe: pd.DataFrame,
+    annahmen: Mapping[str, Any],
+    von: Any,
+    bis: Any = None,
+    *,
+    stichtag: Any = None,
+    ags: str | None = None,
+    gemeinden: pd.DataFrame | None = None,
+    gruende: Sequence[str] | None = None,
+) -> Report:
     """All Berichtswesen tables for a period and the Kreis (``ags=None``) or one Kommune.
 
     Parameters
@@ -526,13 +594,19 @@ def build_report(faelle: pd.DataFrame, bedarfe: pd.DataFrame | None, zielgruppe:
         if gemeinden is not None:
             gemeinden = gemeinden[gemeinden["ags"].astype(str) == str(ags)]
     return Report(
-        period=p, ags=None if ags is None else str(ags), stichtag=st,
+        period=p,
+        ags=None if ags is None else str(ags),
+        stichtag=st,
         klient_innen=client_counts(faelle, p, ags=ags, gemeinden=gemeinden),
         abschluesse=closures_by_reason(faelle, p, ags=ags, gruende=gruende),
-        bedarfe=None if bedarfe is None else needs_by_field(
-            faelle, bedarfe, p, ags=ags, handlungsfelder=annahmen.get("handlungsfelder")),
-        reichweite=reach_by_status(faelle, zielgruppe, annahmen, st, p, ags=ags,
-                                   gemeinden=gemeinden),
+        bedarfe=None
+        if bedarfe is None
+        else needs_by_field(
+            faelle, bedarfe, p, ags=ags, handlungsfelder=annahmen.get("handlungsfelder")
+        ),
+        reichweite=reach_by_status(
+            faelle, zielgruppe, annahmen, st, p, ags=ags, gemeinden=gemeinden
+        ),
         ohne_einwilligung=excluded_without_consent(faelle, p, ags=ags),
         status=tuple(str(s) for s in annahmen["zielgruppe"]["status"]),
         kreis_klient_innen=kreis_clients,
@@ -542,8 +616,7 @@ def build_report(faelle: pd.DataFrame, bedarfe: pd.DataFrame | None, zielgruppe:
     )
 
 
-def report_from_workspace(ws: Any, von: Any, bis: Any = None, *, ags: str | None = None
-                          ) -> Report:
+def report_from_workspace(ws: Any, von: Any, bis: Any = None, *, ags: str | None = None) -> Report:
     """:func:`build_report` on a loaded Workspace (Stichtag = ``ws.stichtag``).
 
     Raises
@@ -552,7 +625,18 @@ def report_from_workspace(ws: Any, von: Any, bis: Any = None, *, ags: str | None
         If the Workspace holds no case records.
     """
     if ws.faelle is None:
-        raise ValueError("Die Arbeitsmappe enthält keine Fälle (faelle.csv/.xlsx): "
-                         "ohne Falldokumentation gibt es kein Berichtswesen.")
-    return build_report(ws.faelle, ws.bedarfe, ws.zielgruppe, ws.annahmen, von, bis,
-                        stichtag=ws.stichtag, ags=ags, gemeinden=ws.gebiete[["ags", "name"]])
+        raise ValueError(
+            "Die Arbeitsmappe enthält keine Fälle (faelle.csv/.xlsx): "
+            "ohne Falldokumentation gibt es kein Berichtswesen."
+        )
+    return build_report(
+        ws.faelle,
+        ws.bedarfe,
+        ws.zielgruppe,
+        ws.annahmen,
+        von,
+        bis,
+        stichtag=ws.stichtag,
+        ags=ags,
+        gemeinden=ws.gebiete[["ags", "name"]],
+    )

@@ -41,8 +41,14 @@ from thm_lib.programme import validate_programm
 from thm_lib.staffing import check_stellen_annahmen, stellenbemessung
 
 SCHLUESSEL = ("programm", "annahmen", "modell", "finanzierung")
-STELLEN_KENNZAHLEN = ("faq_personen", "faq_stellen", "fallzahl_klienten", "fallzahl_stellen",
-                      "arbeitszeit_stellen", "stellen_bestand")
+STELLEN_KENNZAHLEN = (
+    "faq_personen",
+    "faq_stellen",
+    "fallzahl_klienten",
+    "fallzahl_stellen",
+    "arbeitszeit_stellen",
+    "stellen_bestand",
+)
 SPALTEN = ["szenario", "ags", "name", "ebene", "kennzahl", "jahr", "wert"]
 
 
@@ -71,8 +77,9 @@ def szenario_workspace(ws: Any, aenderungen: Mapping[str, Any], name: str = "Sze
     datei = f"Szenario '{name}'"
     unknown = sorted(set(aenderungen) - set(SCHLUESSEL))
     if unknown:
-        raise DataError([Problem(datei, f"unbekannte Schlüssel {unknown}",
-                                 "Erlaubt: " + ", ".join(SCHLUESSEL))])
+        raise DataError(
+            [Problem(datei, f"unbekannte Schlüssel {unknown}", "Erlaubt: " + ", ".join(SCHLUESSEL))]
+        )
     programm = ws.programm
     change = aenderungen.get("programm")
     if change:
@@ -82,7 +89,8 @@ def szenario_workspace(ws: Any, aenderungen: Mapping[str, Any], name: str = "Sze
     if aenderungen.get("annahmen"):
         annahmen = merge(ws.annahmen, aenderungen["annahmen"])
         problems = check_stellen_annahmen(annahmen, datei) + check_finanzierung_annahmen(
-            annahmen, datei)
+            annahmen, datei
+        )
         if problems:
             raise DataError(problems)
     return replace(ws, programm=copy.deepcopy(programm), annahmen=annahmen)
@@ -139,13 +147,23 @@ def vergleiche(ws: Any, szenarien: Mapping[str, Mapping[str, Any]]) -> pd.DataFr
             yearly = yearly.rename(columns={"stellen": "finanzierte_stellen"})
             parts.append(_long(yearly, list(BETRAG_SPALTEN), jahr=True))
             info = bem.set_index(bem["ags"].astype(str))
-            totals = pd.DataFrame([
-                {"ags": ags, "name": info.loc[ags, "name"], "ebene": info.loc[ags, "ebene"],
-                 "finanzierte_stellen": float(plan.jahre["stellen"].iloc[0])
-                 if len(plan.jahre) else float("nan"), **plan.gesamt.to_dict()}
-                for ags, plan in plans.items()])
-            parts.append(_long(totals, ["finanzierte_stellen", "monate", *BETRAG_SPALTEN],
-                               jahr=False))
+            totals = pd.DataFrame(
+                [
+                    {
+                        "ags": ags,
+                        "name": info.loc[ags, "name"],
+                        "ebene": info.loc[ags, "ebene"],
+                        "finanzierte_stellen": float(plan.jahre["stellen"].iloc[0])
+                        if len(plan.jahre)
+                        else float("nan"),
+                        **plan.gesamt.to_dict(),
+                    }
+                    for ags, plan in plans.items()
+                ]
+            )
+            parts.append(
+                _long(totals, ["finanzierte_stellen", "monate", *BETRAG_SPALTEN], jahr=False)
+            )
         long = pd.concat(parts, ignore_index=True)
         long.insert(0, "szenario", name)
         frames.append(long)
@@ -191,23 +209,28 @@ def warum_unveraendert(ws: Any, aenderungen: Mapping[str, Any], zeile: pd.Series
     if changed and satz == foerdersatz(ws.programm, hsk):
         key = "foerdersatz_haushaltssicherung" if hsk else "foerdersatz"
         art = "Haushaltssicherungskommune" if hsk else "Kommune ohne Haushaltssicherung"
-        return (f"Unverändert: Das Szenario ändert {', '.join('foerderung.' + k for k in changed)}"
-                f"; für {name} als {art} gilt foerderung.{key} = {prozent(satz)} wie bisher.")
+        return (
+            f"Unverändert: Das Szenario ändert {', '.join('foerderung.' + k for k in changed)}"
+            f"; für {name} als {art} gilt foerderung.{key} = {prozent(satz)} wie bisher."
+        )
     stellen = float(zeile["faq_stellen"])
     if stellen <= 0:
         return f"Unverändert: Für {name} sind keine Stellen zu finanzieren."
     if changed:
         plan = finanzierungsplan(stellen, sws.programm, sws.annahmen, haushaltssicherung=hsk)
         if len(plan.jahre) and bool(plan.jahre["gedeckelt"].all()):
-            return ("Unverändert: Die Zuwendung ist in jedem Jahr auf den Höchstbetrag des "
-                    "Programms gedeckelt; ein anderer Fördersatz ändert sie nicht.")
+            return (
+                "Unverändert: Die Zuwendung ist in jedem Jahr auf den Höchstbetrag des "
+                "Programms gedeckelt; ein anderer Fördersatz ändert sie nicht."
+            )
         if not len(plan.jahre) or float(plan.gesamt["monate"]) == 0:
             return "Unverändert: Der Förderzeitraum enthält keinen Monat."
     return f"Unverändert: Die Änderung berührt die Stellen und die Finanzierung von {name} nicht."
 
 
-def hinweise(ws: Any, szenarien: Mapping[str, Mapping[str, Any]], wide: pd.DataFrame,
-             zeile: pd.Series) -> pd.Series:
+def hinweise(
+    ws: Any, szenarien: Mapping[str, Mapping[str, Any]], wide: pd.DataFrame, zeile: pd.Series
+) -> pd.Series:
     """A German note for every scenario whose figures equal the first scenario's.
 
     Parameters

@@ -59,8 +59,10 @@ def _fmt(x: float) -> str:
 
 # --------------------------------------------------------------------------- checks
 
-def check_stellen_annahmen(annahmen: Mapping[str, Any], datei: str = "annahmen.yaml"
-                           ) -> list[Problem]:
+
+def check_stellen_annahmen(
+    annahmen: Mapping[str, Any], datei: str = "annahmen.yaml"
+) -> list[Problem]:
     """Check the ``stellen`` section of the assumptions.
 
     Parameters
@@ -78,41 +80,72 @@ def check_stellen_annahmen(annahmen: Mapping[str, Any], datei: str = "annahmen.y
     s = annahmen.get("stellen") or {}
     problems: list[Problem] = []
 
-    def number(key: str, lo: float | None = None, hi: float | None = None,
-               positive: bool = False, optional: bool = False) -> None:
+    def number(
+        key: str,
+        lo: float | None = None,
+        hi: float | None = None,
+        positive: bool = False,
+        optional: bool = False,
+    ) -> None:
         v = s.get(key)
         if v is None and optional:
             return
         if isinstance(v, bool) or not isinstance(v, int | float):
-            problems.append(Problem(datei, "muss eine Zahl sein", spalte=f"stellen.{key}",
-                                    wert=str(v)))
+            problems.append(
+                Problem(datei, "muss eine Zahl sein", spalte=f"stellen.{key}", wert=str(v))
+            )
             return
         if positive and v <= 0:
-            problems.append(Problem(datei, "muss größer als 0 sein", spalte=f"stellen.{key}",
-                                    wert=str(v)))
+            problems.append(
+                Problem(datei, "muss größer als 0 sein", spalte=f"stellen.{key}", wert=str(v))
+            )
         if lo is not None and v < lo:
-            problems.append(Problem(datei, f"darf nicht kleiner als {_fmt(lo)} sein",
-                                    spalte=f"stellen.{key}", wert=str(v)))
+            problems.append(
+                Problem(
+                    datei,
+                    f"darf nicht kleiner als {_fmt(lo)} sein",
+                    spalte=f"stellen.{key}",
+                    wert=str(v),
+                )
+            )
         if hi is not None and v > hi:
-            problems.append(Problem(datei, f"darf nicht größer als {_fmt(hi)} sein",
-                                    spalte=f"stellen.{key}", wert=str(v)))
+            problems.append(
+                Problem(
+                    datei,
+                    f"darf nicht größer als {_fmt(hi)} sein",
+                    spalte=f"stellen.{key}",
+                    wert=str(v),
+                )
+            )
 
     number("erreichungsquote", 0, 1)
     basis = s.get("erreichung_status")
-    if (not isinstance(basis, list) or not basis
-            or any(b not in ("duldung", "gestattung", "sonstige") for b in basis)):
-        problems.append(Problem(datei, "muss eine Liste von Status sein (duldung, gestattung, "
-                                "sonstige), auf die sich die Erreichungsquote bezieht",
-                                "Standard: [duldung] (KOKIP: 400 Fälle je rund 850 Geduldete)",
-                                spalte="stellen.erreichung_status", wert=str(basis)))
+    if (
+        not isinstance(basis, list)
+        or not basis
+        or any(b not in ("duldung", "gestattung", "sonstige") for b in basis)
+    ):
+        problems.append(
+            Problem(
+                datei,
+                "muss eine Liste von Status sein (duldung, gestattung, "
+                "sonstige), auf die sich die Erreichungsquote bezieht",
+                "Standard: [duldung] (KOKIP: 400 Fälle je rund 850 Geduldete)",
+                spalte="stellen.erreichung_status",
+                wert=str(basis),
+            )
+        )
     number("betreuungsschluessel", positive=True)
     number("steuerungsanteil", 0)
     number("stunden_je_fall", 0, optional=True)
     number("netto_jahresarbeitsstunden", positive=True)
     r = s.get("rundung")
     if r not in RUNDUNG and r != "keine":
-        problems.append(Problem(datei, "erlaubt: keine (leer), 0.05, 0.5",
-                                spalte="stellen.rundung", wert=str(r)))
+        problems.append(
+            Problem(
+                datei, "erlaubt: keine (leer), 0.05, 0.5", spalte="stellen.rundung", wert=str(r)
+            )
+        )
     return problems
 
 
@@ -122,8 +155,10 @@ def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
 
 # --------------------------------------------------------------------------- counting
 
-def count_persons(zielgruppe: pd.DataFrame, status: Iterable[str], alter_min: int,
-                  alter_max: int) -> pd.DataFrame:
+
+def count_persons(
+    zielgruppe: pd.DataFrame, status: Iterable[str], alter_min: int, alter_max: int
+) -> pd.DataFrame:
     """Persons of the given statuses aged ``alter_min``..``alter_max`` inclusive, per ags.
 
     Parameters
@@ -151,13 +186,19 @@ def count_persons(zielgruppe: pd.DataFrame, status: Iterable[str], alter_min: in
     anzahl = zg["anzahl"].astype("Float64")
     missing = anzahl.isna() & (share > 0)
     persons = anzahl.fillna(0).to_numpy(dtype="float64") * share
-    out = pd.DataFrame({"ags": zg["ags"].to_numpy(), "personen": persons,
-                        "platzhalter": missing.to_numpy(dtype="int64")})
+    out = pd.DataFrame(
+        {
+            "ags": zg["ags"].to_numpy(),
+            "personen": persons,
+            "platzhalter": missing.to_numpy(dtype="int64"),
+        }
+    )
     return out.groupby("ags").sum()
 
 
-def _stichtag_rows(zielgruppe: pd.DataFrame, ags: str, target: pd.Timestamp | None
-                   ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+def _stichtag_rows(
+    zielgruppe: pd.DataFrame, ags: str, target: pd.Timestamp | None
+) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     """Rows of ``ags`` at its Stichtag for ``target`` (:func:`target_group.select_stichtag`)."""
     rows = zielgruppe[zielgruppe["ags"] == ags]
     if rows.empty:
@@ -167,6 +208,7 @@ def _stichtag_rows(zielgruppe: pd.DataFrame, ags: str, target: pd.Timestamp | No
 
 
 # --------------------------------------------------------------------------- FAQ rule
+
 
 @dataclass(frozen=True)
 class FaqErgebnis:
@@ -207,16 +249,27 @@ def runde_stellen(stellen: float, rundung: float | str | None) -> float:
     if rundung is None or rundung == "keine":
         return float(stellen)
     if rundung not in RUNDUNG:
-        raise DataError([Problem("annahmen.yaml", "erlaubt: keine (leer), 0.05, 0.5",
-                                 spalte="stellen.rundung", wert=str(rundung))])
+        raise DataError(
+            [
+                Problem(
+                    "annahmen.yaml",
+                    "erlaubt: keine (leer), 0.05, 0.5",
+                    spalte="stellen.rundung",
+                    wert=str(rundung),
+                )
+            ]
+        )
     step = Decimal(str(rundung))
     n = (Decimal(repr(float(stellen))) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return float(n * step)
 
 
-def faq_stellen(personen: float, stellenregel: Mapping[str, Any],
-                geschaeftsfuehrende_stelle: bool, rundung: float | str | None = None
-                ) -> FaqErgebnis:
+def faq_stellen(
+    personen: float,
+    stellenregel: Mapping[str, Any],
+    geschaeftsfuehrende_stelle: bool,
+    rundung: float | str | None = None,
+) -> FaqErgebnis:
     """Apply the programme's staffing rule (FAQ Förderbaustein 6) to a count.
 
     Parameters
@@ -265,15 +318,16 @@ def faq_stellen(personen: float, stellenregel: Mapping[str, Any],
 
 # --------------------------------------------------------------------------- models
 
+
 def _mit_steuerung(fallstellen: float, steuerungsanteil: float) -> dict[str, float]:
     """Case positions plus the steering share on top (Köln: 1.0 steering per 4.0 case)."""
     steuerung = fallstellen * float(steuerungsanteil)
-    return {"fallstellen": fallstellen, "steuerung": steuerung,
-            "stellen": fallstellen + steuerung}
+    return {"fallstellen": fallstellen, "steuerung": steuerung, "stellen": fallstellen + steuerung}
 
 
-def fallzahl_stellen(personen: float, erreichungsquote: float, betreuungsschluessel: float,
-                     steuerungsanteil: float) -> dict[str, float]:
+def fallzahl_stellen(
+    personen: float, erreichungsquote: float, betreuungsschluessel: float, steuerungsanteil: float
+) -> dict[str, float]:
     """Caseload model: positions from the expected number of clients.
 
     Returns
@@ -289,13 +343,18 @@ def fallzahl_stellen(personen: float, erreichungsquote: float, betreuungsschlues
     5.0
     """
     klienten = float(personen) * float(erreichungsquote)
-    return {"klienten": klienten,
-            **_mit_steuerung(klienten / float(betreuungsschluessel), steuerungsanteil)}
+    return {
+        "klienten": klienten,
+        **_mit_steuerung(klienten / float(betreuungsschluessel), steuerungsanteil),
+    }
 
 
-def arbeitszeit_stellen(faelle: float, stunden_je_fall: float,
-                        netto_jahresarbeitsstunden: float, steuerungsanteil: float
-                        ) -> dict[str, float]:
+def arbeitszeit_stellen(
+    faelle: float,
+    stunden_je_fall: float,
+    netto_jahresarbeitsstunden: float,
+    steuerungsanteil: float,
+) -> dict[str, float]:
     """Workload model: positions from case hours per year.
 
     Returns
@@ -310,8 +369,10 @@ def arbeitszeit_stellen(faelle: float, stunden_je_fall: float,
     12.5
     """
     stunden = float(faelle) * float(stunden_je_fall)
-    return {"stunden": stunden,
-            **_mit_steuerung(stunden / float(netto_jahresarbeitsstunden), steuerungsanteil)}
+    return {
+        "stunden": stunden,
+        **_mit_steuerung(stunden / float(netto_jahresarbeitsstunden), steuerungsanteil),
+    }
 
 
 def status_woerter(status: Iterable[str]) -> str:
@@ -330,11 +391,13 @@ def stunden_je_fall(stellen_annahmen: Mapping[str, Any]) -> float:
     value = stellen_annahmen.get("stunden_je_fall")
     if value is None:
         return float(stellen_annahmen["netto_jahresarbeitsstunden"]) / float(
-            stellen_annahmen["betreuungsschluessel"])
+            stellen_annahmen["betreuungsschluessel"]
+        )
     return float(value)
 
 
 # --------------------------------------------------------------------------- table
+
 
 def _kreis_ags(ws: Any) -> str:
     configured = ws.annahmen["kreis"].get("ags")
@@ -371,11 +434,13 @@ def _applicants(ws: Any) -> list[dict[str, Any]]:
     kreis_erstantrag = pd.Timestamp(kreis_erstantrag) if kreis_erstantrag else pd.NaT
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=False))
     nur_stadt = len(ws.gebiete) == 1 and ist_kreisfrei(ws.gebiete["ags"].iloc[0])
-    fallback = {"geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle"))
-                if nur_stadt else False,
-                "haushaltssicherung": bool(kreis.get("haushaltssicherung")) if nur_stadt
-                else False,
-                "stellen_bestand": kreis.get("stellen_bestand") if nur_stadt else None}
+    fallback = {
+        "geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle"))
+        if nur_stadt
+        else False,
+        "haushaltssicherung": bool(kreis.get("haushaltssicherung")) if nur_stadt else False,
+        "stellen_bestand": kreis.get("stellen_bestand") if nur_stadt else None,
+    }
     out = []
     kom = ws.kommunen.set_index("ags") if len(ws.kommunen) else None
     for ags in ws.gebiete["ags"]:
@@ -386,18 +451,24 @@ def _applicants(ws: Any) -> list[dict[str, Any]]:
 
         erst = get("stichtag_erstantrag", pd.NaT)
         # io fills missing flags with False: a kreisfreie Stadt's flags set in either place
-        gs = bool(get("geschaeftsfuehrende_stelle", False)) or fallback[
-            "geschaeftsfuehrende_stelle"]
+        gs = (
+            bool(get("geschaeftsfuehrende_stelle", False)) or fallback["geschaeftsfuehrende_stelle"]
+        )
         hsk = bool(get("haushaltssicherung", False)) or fallback["haushaltssicherung"]
         bestand = get("stellen_bestand", fallback["stellen_bestand"])
-        out.append({
-            "ags": ags, "name": names[ags], "ebene": EBENE_GEMEINDE, "gemeinden": [ags],
-            "geschaeftsfuehrende_stelle": gs,
-            "haushaltssicherung": hsk,
-            "eigener_antrag": gs or ist_kreisfrei(ags),
-            "stellen_bestand": np.nan if bestand is None else float(bestand),
-            "stichtag_erstantrag": kreis_erstantrag if pd.isna(erst) else pd.Timestamp(erst),
-        })
+        out.append(
+            {
+                "ags": ags,
+                "name": names[ags],
+                "ebene": EBENE_GEMEINDE,
+                "gemeinden": [ags],
+                "geschaeftsfuehrende_stelle": gs,
+                "haushaltssicherung": hsk,
+                "eigener_antrag": gs or ist_kreisfrei(ags),
+                "stellen_bestand": np.nan if bestand is None else float(bestand),
+                "stichtag_erstantrag": kreis_erstantrag if pd.isna(erst) else pd.Timestamp(erst),
+            }
+        )
     if getattr(ws, "kommune", None) is not None or nur_stadt:
         return out  # one Gemeinde or one kreisfreie Stadt: no Kreis row
     covered = [a for a in out if not a["eigener_antrag"]]
@@ -405,21 +476,31 @@ def _applicants(ws: Any) -> list[dict[str, Any]]:
     if bestand is None:
         given = [a["stellen_bestand"] for a in covered if not np.isnan(a["stellen_bestand"])]
         bestand = sum(given) if given else np.nan
-    out.append({
-        "ags": _kreis_ags(ws), "name": ws.name, "ebene": EBENE_KREIS,
-        "gemeinden": [a["ags"] for a in covered],
-        "ohne": [a["name"] for a in out if a["eigener_antrag"]],
-        "geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle", False)),
-        "haushaltssicherung": bool(kreis.get("haushaltssicherung", False)),
-        "eigener_antrag": True,
-        "stellen_bestand": float(bestand), "stichtag_erstantrag": kreis_erstantrag,
-    })
+    out.append(
+        {
+            "ags": _kreis_ags(ws),
+            "name": ws.name,
+            "ebene": EBENE_KREIS,
+            "gemeinden": [a["ags"] for a in covered],
+            "ohne": [a["name"] for a in out if a["eigener_antrag"]],
+            "geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle", False)),
+            "haushaltssicherung": bool(kreis.get("haushaltssicherung", False)),
+            "eigener_antrag": True,
+            "stellen_bestand": float(bestand),
+            "stichtag_erstantrag": kreis_erstantrag,
+        }
+    )
     return out
 
 
-def _count_at(zielgruppe: pd.DataFrame, gemeinden: list[str], target: pd.Timestamp | None,
-              status: Iterable[str], lo: int, hi: int
-              ) -> tuple[float, int, pd.Timestamp | None]:
+def _count_at(
+    zielgruppe: pd.DataFrame,
+    gemeinden: list[str],
+    target: pd.Timestamp | None,
+    status: Iterable[str],
+    lo: int,
+    hi: int,
+) -> tuple[float, int, pd.Timestamp | None]:
     """Sum of persons over ``gemeinden``, each at its Stichtag for ``target``."""
     persons, placeholders, chosen = 0.0, 0, []
     status = list(status)
@@ -434,8 +515,9 @@ def _count_at(zielgruppe: pd.DataFrame, gemeinden: list[str], target: pd.Timesta
     return persons, placeholders, (max(chosen) if chosen else None)
 
 
-def stellenbemessung(ws: Any, *, einfrieren: bool | None = None,
-                     faelle: Mapping[str, float] | None = None) -> pd.DataFrame:
+def stellenbemessung(
+    ws: Any, *, einfrieren: bool | None = None, faelle: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """The three staffing estimates per Gemeinde and for the Kreis as a whole.
 
     Parameters
@@ -492,29 +574,46 @@ def stellenbemessung(ws: Any, *, einfrieren: bool | None = None,
         if freeze and pd.isna(target):
             target = analyse
             notes.append("Stichtag des Erstantrags unbekannt: Auswertungsstichtag verwendet")
-        faq_n, ph1, faq_tag = _count_at(ws.zielgruppe, app["gemeinden"], target,
-                                        zaehl["status"], zaehl["alter_min"], zaehl["alter_max"])
+        faq_n, ph1, faq_tag = _count_at(
+            ws.zielgruppe,
+            app["gemeinden"],
+            target,
+            zaehl["status"],
+            zaehl["alter_min"],
+            zaehl["alter_max"],
+        )
         if faq_tag is not None and not pd.isna(target) and faq_tag > target:
             notes.append("keine Zählung vor dem Stichtag des Erstantrags: früheste verwendet")
         faq = faq_stellen(faq_n, regel, app["geschaeftsfuehrende_stelle"], st.get("rundung"))
-        fz_n, ph2, tag = _count_at(ws.zielgruppe, app["gemeinden"], analyse,
-                                   st["erreichung_status"], zg_cfg["alter_min"],
-                                   zg_cfg["alter_max"])
-        fz = fallzahl_stellen(fz_n, st["erreichungsquote"], st["betreuungsschluessel"],
-                              st["steuerungsanteil"])
+        fz_n, ph2, tag = _count_at(
+            ws.zielgruppe,
+            app["gemeinden"],
+            analyse,
+            st["erreichung_status"],
+            zg_cfg["alter_min"],
+            zg_cfg["alter_max"],
+        )
+        fz = fallzahl_stellen(
+            fz_n, st["erreichungsquote"], st["betreuungsschluessel"], st["steuerungsanteil"]
+        )
         if faelle is not None and app["ebene"] == EBENE_GEMEINDE and app["ags"] in faelle:
             n_faelle = float(faelle[app["ags"]])
-        elif faelle is not None and app["ebene"] == EBENE_KREIS and any(
-                a in faelle for a in app["gemeinden"]):
+        elif (
+            faelle is not None
+            and app["ebene"] == EBENE_KREIS
+            and any(a in faelle for a in app["gemeinden"])
+        ):
             n_faelle = float(sum(faelle.get(a, 0.0) for a in app["gemeinden"]))
         else:
             n_faelle = fz["klienten"]
-        az = arbeitszeit_stellen(n_faelle, h_je_fall, st["netto_jahresarbeitsstunden"],
-                                 st["steuerungsanteil"])
+        az = arbeitszeit_stellen(
+            n_faelle, h_je_fall, st["netto_jahresarbeitsstunden"], st["steuerungsanteil"]
+        )
         if ph1 or ph2:
             notes.append(f"{max(ph1, ph2)} Zeilen ohne Anzahl (Platzhalter) nicht gezählt")
         berechtigt = app["geschaeftsfuehrende_stelle"] or not programm["foerderung"].get(
-            "antrag_nur_mit_gs", False)
+            "antrag_nur_mit_gs", False
+        )
         if not berechtigt:
             notes.append("ohne Geschäftsführende Stelle nicht selbst antragsberechtigt")
         if app.get("ohne"):
@@ -522,33 +621,45 @@ def stellenbemessung(ws: Any, *, einfrieren: bool | None = None,
         if app["ebene"] == EBENE_KREIS and not app["gemeinden"]:
             notes.append("alle Gemeinden beantragen selbst: der Kreis zählt niemanden")
         bestand = app["stellen_bestand"]
-        rows.append({
-            "ags": app["ags"], "name": app["name"], "ebene": app["ebene"],
-            "geschaeftsfuehrende_stelle": app["geschaeftsfuehrende_stelle"],
-            "haushaltssicherung": app["haushaltssicherung"], "antragsberechtigt": berechtigt,
-            "eigener_antrag": app["eigener_antrag"],
-            "faq_stichtag": faq_tag, "faq_eingefroren": bool(freeze),
-            "faq_personen": faq.personen, "faq_stellen_rechnerisch": faq.stellen_rechnerisch,
-            "faq_stellen": faq.stellen, "faq_regel": faq.regel,
-            "faq_begruendung": faq.begruendung,
-            "stichtag": tag, "fallzahl_personen": fz_n,
-            "erreichungsquote": float(st["erreichungsquote"]),
-            "erreichung_status": ", ".join(st["erreichung_status"]),
-            "fallzahl_klienten": fz["klienten"],
-            "betreuungsschluessel": float(st["betreuungsschluessel"]),
-            "fallzahl_fallstellen": fz["fallstellen"], "fallzahl_steuerung": fz["steuerung"],
-            "fallzahl_stellen": fz["stellen"],
-            "arbeitszeit_faelle": n_faelle, "stunden_je_fall": h_je_fall,
-            "netto_jahresarbeitsstunden": float(st["netto_jahresarbeitsstunden"]),
-            "arbeitszeit_fallstellen": az["fallstellen"], "arbeitszeit_steuerung": az["steuerung"],
-            "arbeitszeit_stellen": az["stellen"],
-            "steuerungsanteil": float(st["steuerungsanteil"]),
-            "stellen_bestand": bestand,
-            "differenz_faq": faq.stellen - bestand,
-            "differenz_fallzahl": fz["stellen"] - bestand,
-            "differenz_arbeitszeit": az["stellen"] - bestand,
-            "hinweis": "; ".join(notes),
-        })
+        rows.append(
+            {
+                "ags": app["ags"],
+                "name": app["name"],
+                "ebene": app["ebene"],
+                "geschaeftsfuehrende_stelle": app["geschaeftsfuehrende_stelle"],
+                "haushaltssicherung": app["haushaltssicherung"],
+                "antragsberechtigt": berechtigt,
+                "eigener_antrag": app["eigener_antrag"],
+                "faq_stichtag": faq_tag,
+                "faq_eingefroren": bool(freeze),
+                "faq_personen": faq.personen,
+                "faq_stellen_rechnerisch": faq.stellen_rechnerisch,
+                "faq_stellen": faq.stellen,
+                "faq_regel": faq.regel,
+                "faq_begruendung": faq.begruendung,
+                "stichtag": tag,
+                "fallzahl_personen": fz_n,
+                "erreichungsquote": float(st["erreichungsquote"]),
+                "erreichung_status": ", ".join(st["erreichung_status"]),
+                "fallzahl_klienten": fz["klienten"],
+                "betreuungsschluessel": float(st["betreuungsschluessel"]),
+                "fallzahl_fallstellen": fz["fallstellen"],
+                "fallzahl_steuerung": fz["steuerung"],
+                "fallzahl_stellen": fz["stellen"],
+                "arbeitszeit_faelle": n_faelle,
+                "stunden_je_fall": h_je_fall,
+                "netto_jahresarbeitsstunden": float(st["netto_jahresarbeitsstunden"]),
+                "arbeitszeit_fallstellen": az["fallstellen"],
+                "arbeitszeit_steuerung": az["steuerung"],
+                "arbeitszeit_stellen": az["stellen"],
+                "steuerungsanteil": float(st["steuerungsanteil"]),
+                "stellen_bestand": bestand,
+                "differenz_faq": faq.stellen - bestand,
+                "differenz_fallzahl": fz["stellen"] - bestand,
+                "differenz_arbeitszeit": az["stellen"] - bestand,
+                "hinweis": "; ".join(notes),
+            }
+        )
     out = pd.DataFrame(rows)
     for col in ("faq_stichtag", "stichtag"):
         out[col] = pd.to_datetime(out[col])
@@ -590,16 +701,28 @@ def stellen_vergleich(bemessung: pd.DataFrame, ags: str) -> pd.DataFrame:
     steu = _fmt(round(r["steuerungsanteil"], 4))
     basis = status_woerter(str(r["erreichung_status"]).split(", "))
     rows = [
-        (MODELLE["faq"], r["faq_stellen"], 0.0,
-         f"{_fmt(round(r['faq_personen'], 2))} Personen; {r['faq_begruendung']}"),
-        (MODELLE["fallzahl"], r["fallzahl_stellen"], r["fallzahl_steuerung"],
-         f"{_fmt(round(r['fallzahl_personen'], 2))} Personen ({basis}) × Erreichungsquote "
-         f"{_fmt(round(r['erreichungsquote'], 4))} / Schlüssel "
-         f"1:{_fmt(r['betreuungsschluessel'])} + Steuerung {steu} je Fallstelle"),
-        (MODELLE["arbeitszeit"], r["arbeitszeit_stellen"], r["arbeitszeit_steuerung"],
-         f"{_fmt(round(r['arbeitszeit_faelle'], 2))} Fälle × "
-         f"{_fmt(round(r['stunden_je_fall'], 2))} h / "
-         f"{_fmt(r['netto_jahresarbeitsstunden'])} h je VZÄ + Steuerung {steu} je Fallstelle"),
+        (
+            MODELLE["faq"],
+            r["faq_stellen"],
+            0.0,
+            f"{_fmt(round(r['faq_personen'], 2))} Personen; {r['faq_begruendung']}",
+        ),
+        (
+            MODELLE["fallzahl"],
+            r["fallzahl_stellen"],
+            r["fallzahl_steuerung"],
+            f"{_fmt(round(r['fallzahl_personen'], 2))} Personen ({basis}) × Erreichungsquote "
+            f"{_fmt(round(r['erreichungsquote'], 4))} / Schlüssel "
+            f"1:{_fmt(r['betreuungsschluessel'])} + Steuerung {steu} je Fallstelle",
+        ),
+        (
+            MODELLE["arbeitszeit"],
+            r["arbeitszeit_stellen"],
+            r["arbeitszeit_steuerung"],
+            f"{_fmt(round(r['arbeitszeit_faelle'], 2))} Fälle × "
+            f"{_fmt(round(r['stunden_je_fall'], 2))} h / "
+            f"{_fmt(r['netto_jahresarbeitsstunden'])} h je VZÄ + Steuerung {steu} je Fallstelle",
+        ),
     ]
     out = pd.DataFrame(rows, columns=["modell", "stellen", "davon_steuerung", "grundlage"])
     out["stellen_bestand"] = r["stellen_bestand"]

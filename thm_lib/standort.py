@@ -80,8 +80,9 @@ def abdeckung(weights: np.ndarray) -> np.ndarray:
     return np.asarray(weights, dtype=np.float64) > 0
 
 
-def _reduce(a: np.ndarray, u: np.ndarray, cost: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _reduce(
+    a: np.ndarray, u: np.ndarray, cost: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact reduction of a coverage problem.
 
     Keeps demand points with need, merges identical demand rows (summing the
@@ -100,15 +101,19 @@ def _reduce(a: np.ndarray, u: np.ndarray, cost: np.ndarray
     sub = a[need]
     cand = np.flatnonzero(sub.any(axis=0))
     if cand.size == 0:
-        return (np.zeros((0, 0), dtype=bool), np.zeros(0), np.full(len(u), -1),
-                np.zeros(0, dtype=int))
+        return (
+            np.zeros((0, 0), dtype=bool),
+            np.zeros(0),
+            np.full(len(u), -1),
+            np.zeros(0, dtype=int),
+        )
     c = np.where(a[need][:, cand], np.nan_to_num(cost[need][:, cand], nan=0.0), 0.0)
     score = u[need] @ c
-    order = cand[np.lexsort((cand, score))]          # best tie-break first
+    order = cand[np.lexsort((cand, score))]  # best tie-break first
     _, first = np.unique(sub[:, order].T, axis=0, return_index=True)
     cols = order[np.sort(first)]
     sets = sub[:, cols].astype(np.int32)
-    outside = sets.T @ (1 - sets)                      # |S_a \ S_b|
+    outside = sets.T @ (1 - sets)  # |S_a \ S_b|
     size = sets.sum(axis=0)
     dominated = ((outside == 0) & (size[:, None] < size[None, :])).any(axis=1)
     cols = cols[~dominated]
@@ -123,8 +128,9 @@ def _solve(model: Any, zeitlimit: float) -> tuple[np.ndarray, bool]:
     import pulp
 
     model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=zeitlimit), results=False)
-    chosen = np.array([j for j, v in enumerate(model.fac_vars) if (v.value() or 0) > 0.5],
-                      dtype=int)
+    chosen = np.array(
+        [j for j, v in enumerate(model.fac_vars) if (v.value() or 0) > 0.5], dtype=int
+    )
     return chosen, model.problem.sol_status == pulp.LpSolutionOptimal
 
 
@@ -132,9 +138,13 @@ def _loesung(a: np.ndarray, u: np.ndarray, chosen: np.ndarray, optimal: bool) ->
     covered = a[:, chosen].any(axis=1) if chosen.size else np.zeros(len(u), dtype=bool)
     gain = a[:, chosen].T.astype(np.float64) @ u if chosen.size else np.zeros(0)
     chosen = chosen[np.argsort(-gain, kind="stable")]
-    return Loesung(auswahl=chosen, abgedeckt=covered,
-                   zielwert=float(u[covered & (u > BEDARF_EPS)].sum()),
-                   nicht_abdeckbar=(u > BEDARF_EPS) & ~a.any(axis=1), optimal=bool(optimal))
+    return Loesung(
+        auswahl=chosen,
+        abgedeckt=covered,
+        zielwert=float(u[covered & (u > BEDARF_EPS)].sum()),
+        nicht_abdeckbar=(u > BEDARF_EPS) & ~a.any(axis=1),
+        optimal=bool(optimal),
+    )
 
 
 def _greedy_optimal(a_red: np.ndarray, u_red: np.ndarray, p: int) -> np.ndarray | None:
@@ -167,8 +177,13 @@ def _spopt_cost(a_red: np.ndarray) -> np.ndarray:
     return np.where(a_red, 0.0, 2.0)
 
 
-def mclp(a: np.ndarray, u: np.ndarray, p: int, cost: np.ndarray | None = None,
-         zeitlimit: float = ZEITLIMIT) -> Loesung:
+def mclp(
+    a: np.ndarray,
+    u: np.ndarray,
+    p: int,
+    cost: np.ndarray | None = None,
+    zeitlimit: float = ZEITLIMIT,
+) -> Loesung:
     """Maximal covering location problem with ``spopt.locate.MCLP``.
 
     Parameters
@@ -198,9 +213,13 @@ def mclp(a: np.ndarray, u: np.ndarray, p: int, cost: np.ndarray | None = None,
     return mclp_reihe(a, u, [p], cost, zeitlimit)[int(p)]
 
 
-def mclp_reihe(a: np.ndarray, u: np.ndarray, ps: Sequence[int],
-               cost: np.ndarray | None = None, zeitlimit: float = ZEITLIMIT
-               ) -> dict[int, Loesung]:
+def mclp_reihe(
+    a: np.ndarray,
+    u: np.ndarray,
+    ps: Sequence[int],
+    cost: np.ndarray | None = None,
+    zeitlimit: float = ZEITLIMIT,
+) -> dict[int, Loesung]:
     """:func:`mclp` for several numbers of sites at once (e.g. p = 1..5).
 
     The problem is reduced once; a p whose greedy choice is provably optimal
@@ -265,8 +284,9 @@ def _anzahl_bedingung(model: Any) -> Any:
     raise RuntimeError("spopt MCLP: constraint on the number of sites not found")
 
 
-def lscp(a: np.ndarray, u: np.ndarray, cost: np.ndarray | None = None,
-         zeitlimit: float = ZEITLIMIT) -> Loesung:
+def lscp(
+    a: np.ndarray, u: np.ndarray, cost: np.ndarray | None = None, zeitlimit: float = ZEITLIMIT
+) -> Loesung:
     """Location set covering problem with ``spopt.locate.LSCP``.
 
     The fewest candidates so that every demand point with unmet need that
@@ -301,9 +321,14 @@ def fehlende(demand: np.ndarray, acc: np.ndarray) -> np.ndarray:
     return demand * np.clip(1.0 - acc, 0.0, None)
 
 
-def geschlossen_je_angebot(demand: np.ndarray, supply: np.ndarray, weights: np.ndarray,
-                           eligible: np.ndarray, eligible_neu: np.ndarray | None = None,
-                           supply_neu: np.ndarray | None = None) -> np.ndarray:
+def geschlossen_je_angebot(
+    demand: np.ndarray,
+    supply: np.ndarray,
+    weights: np.ndarray,
+    eligible: np.ndarray,
+    eligible_neu: np.ndarray | None = None,
+    supply_neu: np.ndarray | None = None,
+) -> np.ndarray:
     """Missing places closed when one offer at a time is changed (2SFCA recomputed).
 
     For each offer j, its eligibility row is replaced by ``eligible_neu[j]``
@@ -340,8 +365,9 @@ def geschlossen_je_angebot(demand: np.ndarray, supply: np.ndarray, weights: np.n
 
 
 # --------------------------------------------------------------------------- geo adapter
-def kandidaten(ws: Workspace, handlungsfeld: str | None = None,
-               liste: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+def kandidaten(
+    ws: Workspace, handlungsfeld: str | None = None, liste: pd.DataFrame | None = None
+) -> gpd.GeoDataFrame:
     """Candidate sites: Gemeinde points and existing offer sites, or a user's list.
 
     Parameters
@@ -365,37 +391,63 @@ def kandidaten(ws: Workspace, handlungsfeld: str | None = None,
     """
     del handlungsfeld
     if liste is not None:
-        geo = gpd.points_from_xy(pd.to_numeric(liste["lon"]), pd.to_numeric(liste["lat"]),
-                                 crs=CRS_WEB)
-        ids = liste["kandidat_id"].astype(str) if "kandidat_id" in liste else pd.Series(
-            [f"K{i + 1}" for i in range(len(liste))])
-        out = gpd.GeoDataFrame({"kandidat_id": ids.to_numpy(),
-                                "name": liste["name"].astype(str).to_numpy(),
-                                "quelle": QUELLE_LISTE,
-                                "ags": liste["ags"].astype(str).to_numpy() if "ags" in liste
-                                else None}, geometry=geo).to_crs(CRS_METRIC)
+        geo = gpd.points_from_xy(
+            pd.to_numeric(liste["lon"]), pd.to_numeric(liste["lat"]), crs=CRS_WEB
+        )
+        ids = (
+            liste["kandidat_id"].astype(str)
+            if "kandidat_id" in liste
+            else pd.Series([f"K{i + 1}" for i in range(len(liste))])
+        )
+        out = gpd.GeoDataFrame(
+            {
+                "kandidat_id": ids.to_numpy(),
+                "name": liste["name"].astype(str).to_numpy(),
+                "quelle": QUELLE_LISTE,
+                "ags": liste["ags"].astype(str).to_numpy() if "ags" in liste else None,
+            },
+            geometry=geo,
+        ).to_crs(CRS_METRIC)
         if out["ags"].isna().any():
             out["ags"] = _ags_at(ws, out)
         return out
     pts = access.demand_points(ws.gebiete, ws.feinraster)
     namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True))
-    gem = gpd.GeoDataFrame({"kandidat_id": [f"G-{a}" for a in pts.index],
-                            "name": [namen[a] for a in pts.index], "quelle": QUELLE_GEMEINDE,
-                            "ags": list(pts.index)}, geometry=pts.to_numpy(), crs=CRS_METRIC)
+    gem = gpd.GeoDataFrame(
+        {
+            "kandidat_id": [f"G-{a}" for a in pts.index],
+            "name": [namen[a] for a in pts.index],
+            "quelle": QUELLE_GEMEINDE,
+            "ags": list(pts.index),
+        },
+        geometry=pts.to_numpy(),
+        crs=CRS_METRIC,
+    )
     ang = ws.angebote[~ws.angebote["aufsuchend"].fillna(False).to_numpy(dtype=bool)]
     ang = ang[~ang.geometry.isna() & ~ang.geometry.is_empty]
     ang = ang.assign(_x=ang.geometry.x.round(1), _y=ang.geometry.y.round(1)).drop_duplicates(
-        ["_x", "_y"])
-    site = gpd.GeoDataFrame({"kandidat_id": ang["angebot_id"].astype(str).to_numpy(),
-                             "name": ang["name"].astype(str).to_numpy(),
-                             "quelle": QUELLE_ANGEBOT, "ags": ang["ags"].to_numpy()},
-                            geometry=ang.geometry.to_numpy(), crs=CRS_METRIC)
+        ["_x", "_y"]
+    )
+    site = gpd.GeoDataFrame(
+        {
+            "kandidat_id": ang["angebot_id"].astype(str).to_numpy(),
+            "name": ang["name"].astype(str).to_numpy(),
+            "quelle": QUELLE_ANGEBOT,
+            "ags": ang["ags"].to_numpy(),
+        },
+        geometry=ang.geometry.to_numpy(),
+        crs=CRS_METRIC,
+    )
     return gpd.GeoDataFrame(pd.concat([gem, site], ignore_index=True), crs=CRS_METRIC)
 
 
 def _ags_at(ws: Workspace, points: gpd.GeoDataFrame) -> np.ndarray:
-    joined = gpd.sjoin(points[["geometry"]], ws.gebiete[["ags", "geometry"]].to_crs(CRS_METRIC),
-                       how="left", predicate="within")
+    joined = gpd.sjoin(
+        points[["geometry"]],
+        ws.gebiete[["ags", "geometry"]].to_crs(CRS_METRIC),
+        how="left",
+        predicate="within",
+    )
     return joined[~joined.index.duplicated()]["ags"].to_numpy()
 
 
@@ -455,18 +507,23 @@ class Standortplanung:
         """Per Gemeinde: missing places and Versorgungsgrad before/after, places closed."""
         v = self.vorher.gemeinden.set_index("ags")
         n = self.nachher.gemeinden.set_index("ags")
-        out = pd.DataFrame({
-            "name": v["name"], "bedarf": v["bedarf"],
-            "fehlende_vorher": v["fehlende_plaetze"], "fehlende_nachher": n["fehlende_plaetze"],
-            "versorgungsgrad_vorher": v["versorgungsgrad"],
-            "versorgungsgrad_nachher": n["versorgungsgrad"],
-            "klasse_vorher": v["klasse"], "klasse_nachher": n["klasse"]})
+        out = pd.DataFrame(
+            {
+                "name": v["name"],
+                "bedarf": v["bedarf"],
+                "fehlende_vorher": v["fehlende_plaetze"],
+                "fehlende_nachher": n["fehlende_plaetze"],
+                "versorgungsgrad_vorher": v["versorgungsgrad"],
+                "versorgungsgrad_nachher": n["versorgungsgrad"],
+                "klasse_vorher": v["klasse"],
+                "klasse_nachher": n["klasse"],
+            }
+        )
         out["geschlossen"] = out["fehlende_vorher"] - out["fehlende_nachher"]
         return out.reset_index()
 
 
-def zugang_text(zugang: str | Sequence[str] | None, annahmen: Mapping[str, Any]
-                ) -> tuple[str, ...]:
+def zugang_text(zugang: str | Sequence[str] | None, annahmen: Mapping[str, Any]) -> tuple[str, ...]:
     """Statuses from a parameter: ``""``/None = all configured, else comma-separated names.
 
     Raises
@@ -477,26 +534,38 @@ def zugang_text(zugang: str | Sequence[str] | None, annahmen: Mapping[str, Any]
     alle = tuple(annahmen["zielgruppe"]["status"])
     if zugang is None or (isinstance(zugang, str) and not zugang.strip()):
         return alle
-    items = [z.strip().lower() for z in (zugang.split(",") if isinstance(zugang, str)
-                                         else zugang) if str(z).strip()]
+    items = [
+        z.strip().lower()
+        for z in (zugang.split(",") if isinstance(zugang, str) else zugang)
+        if str(z).strip()
+    ]
     bad = [z for z in items if z not in alle]
     if bad:
-        raise ValueError(f"Parameter 'zugang': unbekannter Status {', '.join(bad)}; erlaubt "
-                         f"sind {', '.join(alle)} (durch Komma getrennt) oder leer für alle")
+        raise ValueError(
+            f"Parameter 'zugang': unbekannter Status {', '.join(bad)}; erlaubt "
+            f"sind {', '.join(alle)} (durch Komma getrennt) oder leer für alle"
+        )
     return tuple(items)
 
 
-def _offer_frame(ws: Workspace, n: int, feld: str, zugang: tuple[str, ...],
-                 alter: tuple[int, int]) -> pd.DataFrame:
+def _offer_frame(
+    ws: Workspace, n: int, feld: str, zugang: tuple[str, ...], alter: tuple[int, int]
+) -> pd.DataFrame:
     """``n`` offers of the planned kind (only the columns eligibility needs)."""
-    return pd.DataFrame({"zugang_duldung": ["duldung" in zugang] * n,
-                         "zugang_gestattung": ["gestattung" in zugang] * n,
-                         "alter_min": [alter[0]] * n, "alter_max": [alter[1]] * n,
-                         "handlungsfeld": [feld] * n})
+    return pd.DataFrame(
+        {
+            "zugang_duldung": ["duldung" in zugang] * n,
+            "zugang_gestattung": ["gestattung" in zugang] * n,
+            "alter_min": [alter[0]] * n,
+            "alter_max": [alter[1]] * n,
+            "handlungsfeld": [feld] * n,
+        }
+    )
 
 
-def unmet_need(result: coverage.CoverageResult, feld: str, e: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
+def unmet_need(
+    result: coverage.CoverageResult, feld: str, e: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Missing places per Gemeinde × segment weighted by the planned offer's eligibility.
 
     Returns the (G,) totals and the (G, S) matrix.
@@ -506,50 +575,80 @@ def unmet_need(result: coverage.CoverageResult, feld: str, e: np.ndarray
     return miss.sum(axis=1), miss
 
 
-def neue_angebote(ws: Workspace, sites: gpd.GeoDataFrame, feld: str, zugang: tuple[str, ...],
-                  alter: tuple[int, int], plaetze: Sequence[float]) -> gpd.GeoDataFrame:
+def neue_angebote(
+    ws: Workspace,
+    sites: gpd.GeoDataFrame,
+    feld: str,
+    zugang: tuple[str, ...],
+    alter: tuple[int, int],
+    plaetze: Sequence[float],
+) -> gpd.GeoDataFrame:
     """The proposed offers as rows in the schema of ``ws.angebote`` (``NEU-1`` …)."""
     n = len(sites)
     web = sites.to_crs(CRS_WEB)
     beginn = ws.stichtag.normalize()
-    rows = pd.DataFrame({
-        "angebot_id": [f"{NEU_PREFIX}{i + 1}" for i in range(n)],
-        "name": [f"Geplantes Angebot {feld} {i + 1} ({s})" for i, s in
-                 enumerate(sites["name"])],
-        "traeger": "geplant", "handlungsfeld": feld, "foerderlinie": "sonstige",
-        "zugang_duldung": "duldung" in zugang, "zugang_gestattung": "gestattung" in zugang,
-        "alter_min": int(alter[0]), "alter_max": int(alter[1]),
-        "plaetze": np.asarray(plaetze, dtype=float), "lat": web.geometry.y.to_numpy(),
-        "lon": web.geometry.x.to_numpy(), "plz": None, "ags": sites["ags"].to_numpy(),
-        "aufsuchend": False, "einzugsgebiet": [()] * n, "beginn": beginn, "ende": pd.NaT,
-        "standort_quelle": "koordinaten"})
+    rows = pd.DataFrame(
+        {
+            "angebot_id": [f"{NEU_PREFIX}{i + 1}" for i in range(n)],
+            "name": [
+                f"Geplantes Angebot {feld} {i + 1} ({s})" for i, s in enumerate(sites["name"])
+            ],
+            "traeger": "geplant",
+            "handlungsfeld": feld,
+            "foerderlinie": "sonstige",
+            "zugang_duldung": "duldung" in zugang,
+            "zugang_gestattung": "gestattung" in zugang,
+            "alter_min": int(alter[0]),
+            "alter_max": int(alter[1]),
+            "plaetze": np.asarray(plaetze, dtype=float),
+            "lat": web.geometry.y.to_numpy(),
+            "lon": web.geometry.x.to_numpy(),
+            "plz": None,
+            "ags": sites["ags"].to_numpy(),
+            "aufsuchend": False,
+            "einzugsgebiet": [()] * n,
+            "beginn": beginn,
+            "ende": pd.NaT,
+            "standort_quelle": "koordinaten",
+        }
+    )
     out = gpd.GeoDataFrame(rows, geometry=sites.geometry.to_numpy(), crs=CRS_METRIC)
     return out[[c for c in ws.angebote.columns if c in out.columns]]
 
 
-def mit_angeboten(ws: Workspace, neu: gpd.GeoDataFrame, vorbild: Sequence[str | None] = ()
-                  ) -> Workspace:
+def mit_angeboten(
+    ws: Workspace, neu: gpd.GeoDataFrame, vorbild: Sequence[str | None] = ()
+) -> Workspace:
     """A copy of ``ws`` with the offers ``neu`` added (inputs unchanged).
 
     ``vorbild[i]`` names an existing offer at the same site: its rows in
     ``reisezeiten`` are copied to the new offer, so both get the same costs.
     """
-    ang = gpd.GeoDataFrame(pd.concat([ws.angebote, neu], ignore_index=True),
-                           crs=ws.angebote.crs)
+    ang = gpd.GeoDataFrame(pd.concat([ws.angebote, neu], ignore_index=True), crs=ws.angebote.crs)
     rz = ws.reisezeiten
     if rz is not None and len(rz):
-        extra = [rz[rz["angebot_id"].astype(str) == str(v)].assign(angebot_id=nid)
-                 for nid, v in zip(neu["angebot_id"], vorbild, strict=False) if v]
+        extra = [
+            rz[rz["angebot_id"].astype(str) == str(v)].assign(angebot_id=nid)
+            for nid, v in zip(neu["angebot_id"], vorbild, strict=False)
+            if v
+        ]
         if extra:
             rz = pd.concat([rz, *extra], ignore_index=True)
     return replace(ws, angebote=ang, reisezeiten=rz)
 
 
-def planen(ws: Workspace, handlungsfeld: str, p: int = 1, modell: str = "mclp",
-           zugang: str | Sequence[str] | None = None, alter: tuple[int, int] | None = None,
-           liste: pd.DataFrame | None = None, plaetze: float | Sequence[float] | None = None,
-           vorher: coverage.CoverageResult | None = None,
-           zeitlimit: float = ZEITLIMIT) -> Standortplanung:
+def planen(
+    ws: Workspace,
+    handlungsfeld: str,
+    p: int = 1,
+    modell: str = "mclp",
+    zugang: str | Sequence[str] | None = None,
+    alter: tuple[int, int] | None = None,
+    liste: pd.DataFrame | None = None,
+    plaetze: float | Sequence[float] | None = None,
+    vorher: coverage.CoverageResult | None = None,
+    zeitlimit: float = ZEITLIMIT,
+) -> Standortplanung:
     """Propose sites for a new offer in one Handlungsfeld and recompute coverage.
 
     Parameters
@@ -586,8 +685,10 @@ def planen(ws: Workspace, handlungsfeld: str, p: int = 1, modell: str = "mclp",
         With a German message for an unknown Handlungsfeld, model or status.
     """
     if handlungsfeld not in ws.handlungsfelder:
-        raise ValueError(f"Handlungsfeld '{handlungsfeld}' ist nicht konfiguriert; erlaubt: "
-                         f"{', '.join(ws.handlungsfelder)}")
+        raise ValueError(
+            f"Handlungsfeld '{handlungsfeld}' ist nicht konfiguriert; erlaubt: "
+            f"{', '.join(ws.handlungsfelder)}"
+        )
     if modell not in MODELLE:
         raise ValueError(f"Modell '{modell}' unbekannt; erlaubt: {', '.join(MODELLE)}")
     if modell == "mclp" and int(p) < 1:
@@ -595,8 +696,11 @@ def planen(ws: Workspace, handlungsfeld: str, p: int = 1, modell: str = "mclp",
     a_ = ws.annahmen
     status = zugang_text(zugang, a_)
     z = a_["zielgruppe"]
-    alter = (int(z["alter_min"]), int(z["alter_max"])) if alter is None else (
-        int(alter[0]), int(alter[1]))
+    alter = (
+        (int(z["alter_min"]), int(z["alter_max"]))
+        if alter is None
+        else (int(alter[0]), int(alter[1]))
+    )
     if vorher is None or handlungsfeld not in vorher._felder:
         vorher = coverage.analyse(ws, [handlungsfeld])
     e = coverage.eligibility(_offer_frame(ws, 1, handlungsfeld, status, alter), a_)[0]
@@ -607,35 +711,51 @@ def planen(ws: Workspace, handlungsfeld: str, p: int = 1, modell: str = "mclp",
     w = access.weight_function_from_annahmen(a_)(cost.to_numpy(dtype=np.float64))
     cover = abdeckung(w)
     c = cost.to_numpy(dtype=np.float64)
-    sol = (mclp(cover, u, int(p), c, zeitlimit) if modell == "mclp"
-           else lscp(cover, u, c, zeitlimit))
+    sol = mclp(cover, u, int(p), c, zeitlimit) if modell == "mclp" else lscp(cover, u, c, zeitlimit)
 
     zuordnung = _zuordnung(cover, u, sol.auswahl, kand, cost.index)
     if plaetze is None:
-        need = zuordnung.assign(u=pd.Series(u, index=cost.index).reindex(
-            zuordnung["ags"]).to_numpy()).groupby("standort")["u"].sum()
-        plaetze = [max(1.0, float(math.ceil(need.get(i + 1, 0.0) - 1e-9)))
-                   for i in range(len(sol.auswahl))]
+        need = (
+            zuordnung.assign(u=pd.Series(u, index=cost.index).reindex(zuordnung["ags"]).to_numpy())
+            .groupby("standort")["u"]
+            .sum()
+        )
+        plaetze = [
+            max(1.0, float(math.ceil(need.get(i + 1, 0.0) - 1e-9))) for i in range(len(sol.auswahl))
+        ]
     elif np.isscalar(plaetze):
         plaetze = [float(plaetze)] * len(sol.auswahl)
     sites = kand.iloc[sol.auswahl].reset_index(drop=True)
     neu = neue_angebote(ws, sites, handlungsfeld, status, alter, plaetze)
-    vorbild = [k if q == QUELLE_ANGEBOT else None
-               for k, q in zip(sites["kandidat_id"], sites["quelle"], strict=True)]
+    vorbild = [
+        k if q == QUELLE_ANGEBOT else None
+        for k, q in zip(sites["kandidat_id"], sites["quelle"], strict=True)
+    ]
     ws_neu = mit_angeboten(ws, neu, vorbild)
     nachher = coverage.analyse(ws_neu, [handlungsfeld])
-    vorher_feld = vorher if list(vorher._felder) == [handlungsfeld] else coverage.analyse(
-        ws, [handlungsfeld])
+    vorher_feld = (
+        vorher if list(vorher._felder) == [handlungsfeld] else coverage.analyse(ws, [handlungsfeld])
+    )
     return Standortplanung(
-        handlungsfeld=handlungsfeld, modell=modell, p=int(p) if modell == "mclp" else None,
-        zugang=status, alter=alter, kandidaten=kand,
-        nachfrage=pd.Series(u, index=cost.index, name="fehlende_plaetze"), loesung=sol,
-        zuordnung=zuordnung, neue_angebote=neu, vorher=vorher_feld, nachher=nachher,
-        ws_nachher=ws_neu)
+        handlungsfeld=handlungsfeld,
+        modell=modell,
+        p=int(p) if modell == "mclp" else None,
+        zugang=status,
+        alter=alter,
+        kandidaten=kand,
+        nachfrage=pd.Series(u, index=cost.index, name="fehlende_plaetze"),
+        loesung=sol,
+        zuordnung=zuordnung,
+        neue_angebote=neu,
+        vorher=vorher_feld,
+        nachher=nachher,
+        ws_nachher=ws_neu,
+    )
 
 
-def _zuordnung(cover: np.ndarray, u: np.ndarray, chosen: np.ndarray,
-               kand: gpd.GeoDataFrame, ags: pd.Index) -> pd.DataFrame:
+def _zuordnung(
+    cover: np.ndarray, u: np.ndarray, chosen: np.ndarray, kand: gpd.GeoDataFrame, ags: pd.Index
+) -> pd.DataFrame:
     """Assign each covered Gemeinde with need to the first chosen site that reaches it."""
     rows = []
     for g in np.flatnonzero(u > BEDARF_EPS):
@@ -645,8 +765,12 @@ def _zuordnung(cover: np.ndarray, u: np.ndarray, chosen: np.ndarray,
     return pd.DataFrame(rows, columns=["standort", "kandidat_id", "ags"])
 
 
-def varianten(ws: Workspace, handlungsfeld: str, zusatz_plaetze: float = 10.0,
-              vorher: coverage.CoverageResult | None = None) -> pd.DataFrame:
+def varianten(
+    ws: Workspace,
+    handlungsfeld: str,
+    zusatz_plaetze: float = 10.0,
+    vorher: coverage.CoverageResult | None = None,
+) -> pd.DataFrame:
     """Rank changes to existing offers by missing places closed (2SFCA recomputed).
 
     Two variants per offer of the field: ``oeffnen`` (open it to Geduldete;
@@ -667,23 +791,45 @@ def varianten(ws: Workspace, handlungsfeld: str, zusatz_plaetze: float = 10.0,
     ang = vorher.angebote.iloc[det.offers].reset_index(drop=True)
     supply = ang["plaetze"].to_numpy(dtype=float)
     rows = []
-    closed_plus = geschlossen_je_angebot(det.demand, supply, det.weights, det.eligible,
-                                         supply_neu=supply + float(zusatz_plaetze))
-    closed_open = geschlossen_je_angebot(det.demand, supply, det.weights, det.eligible,
-                                         eligible_neu=coverage.eligibility(
-                                             ang.assign(zugang_duldung=True), vorher.annahmen))
-    for variante, closed, ok in (("oeffnen", closed_open, ~ang["zugang_duldung"].to_numpy(bool)),
-                                 ("plaetze", closed_plus, np.ones(len(ang), dtype=bool))):
+    closed_plus = geschlossen_je_angebot(
+        det.demand, supply, det.weights, det.eligible, supply_neu=supply + float(zusatz_plaetze)
+    )
+    closed_open = geschlossen_je_angebot(
+        det.demand,
+        supply,
+        det.weights,
+        det.eligible,
+        eligible_neu=coverage.eligibility(ang.assign(zugang_duldung=True), vorher.annahmen),
+    )
+    for variante, closed, ok in (
+        ("oeffnen", closed_open, ~ang["zugang_duldung"].to_numpy(bool)),
+        ("plaetze", closed_plus, np.ones(len(ang), dtype=bool)),
+    ):
         for j in np.flatnonzero(ok):
-            rows.append({"variante": variante, "angebot_id": ang["angebot_id"].iloc[j],
-                         "name": ang["name"].iloc[j], "traeger": ang["traeger"].iloc[j],
-                         "ags": ang["ags"].iloc[j], "_je_gemeinde": closed[j],
-                         "geschlossen_gesamt": float(closed[j].sum())})
-    cols = ["variante", "angebot_id", "name", "traeger", "ags", "_je_gemeinde",
-            "geschlossen_gesamt"]
+            rows.append(
+                {
+                    "variante": variante,
+                    "angebot_id": ang["angebot_id"].iloc[j],
+                    "name": ang["name"].iloc[j],
+                    "traeger": ang["traeger"].iloc[j],
+                    "ags": ang["ags"].iloc[j],
+                    "_je_gemeinde": closed[j],
+                    "geschlossen_gesamt": float(closed[j].sum()),
+                }
+            )
+    cols = [
+        "variante",
+        "angebot_id",
+        "name",
+        "traeger",
+        "ags",
+        "_je_gemeinde",
+        "geschlossen_gesamt",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values("geschlossen_gesamt", ascending=False, kind="stable").reset_index(
-        drop=True)
+        drop=True
+    )
 
 
 # --------------------------------------------------------------------------- publication
@@ -707,20 +853,39 @@ def standort_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
     for i, (_, site) in enumerate(plan.kandidaten.iloc[plan.loesung.auswahl].iterrows()):
         zu = plan.zuordnung[plan.zuordnung["standort"] == i + 1]["ags"]
         shown = [a for a in zu if sicht.get(a, False)]
-        rows.append({
-            "Standort": i + 1, "Ort": site["name"], "Art des Orts": site["quelle"],
-            "Plätze (geplant)": float(plan.neue_angebote["plaetze"].iloc[i]),
-            "erreichte Gemeinden mit Lücke": ", ".join(g.loc[a, "name"] for a in shown)
-            + (f" (+{len(zu) - len(shown)} ohne Zahlen)" if len(zu) > len(shown) else ""),
-            "fehlende Plätze dort vorher": round(float(g.loc[shown, "fehlende_vorher"].sum()), 1),
-            "fehlende Plätze dort nachher": round(float(g.loc[shown, "fehlende_nachher"].sum()),
-                                                  1)})
-    table = pd.DataFrame(rows, columns=["Standort", "Ort", "Art des Orts", "Plätze (geplant)",
-                                        "erreichte Gemeinden mit Lücke",
-                                        "fehlende Plätze dort vorher",
-                                        "fehlende Plätze dort nachher"]).set_index("Standort")
-    return mark_public(table, "modellierte Bedarfe und Plätze",
-                       titel=f"Vorgeschlagene Standorte – {plan.handlungsfeld}")
+        rows.append(
+            {
+                "Standort": i + 1,
+                "Ort": site["name"],
+                "Art des Orts": site["quelle"],
+                "Plätze (geplant)": float(plan.neue_angebote["plaetze"].iloc[i]),
+                "erreichte Gemeinden mit Lücke": ", ".join(g.loc[a, "name"] for a in shown)
+                + (f" (+{len(zu) - len(shown)} ohne Zahlen)" if len(zu) > len(shown) else ""),
+                "fehlende Plätze dort vorher": round(
+                    float(g.loc[shown, "fehlende_vorher"].sum()), 1
+                ),
+                "fehlende Plätze dort nachher": round(
+                    float(g.loc[shown, "fehlende_nachher"].sum()), 1
+                ),
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "Standort",
+            "Ort",
+            "Art des Orts",
+            "Plätze (geplant)",
+            "erreichte Gemeinden mit Lücke",
+            "fehlende Plätze dort vorher",
+            "fehlende Plätze dort nachher",
+        ],
+    ).set_index("Standort")
+    return mark_public(
+        table,
+        "modellierte Bedarfe und Plätze",
+        titel=f"Vorgeschlagene Standorte – {plan.handlungsfeld}",
+    )
 
 
 def wirkung_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
@@ -729,15 +894,22 @@ def wirkung_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
     g = plan.gemeinden
     g = g[g["ags"].map(lambda a: bool(sicht.get(a, False))) & (g["geschlossen"].abs() > 0.05)]
     g = g.sort_values("geschlossen", ascending=False)
-    table = pd.DataFrame({
-        "Gemeinde": g["name"], "Bedarf (Personen)": g["bedarf"].round(1),
-        "Versorgungsgrad % vorher": g["versorgungsgrad_vorher"].round(1),
-        "Versorgungsgrad % nachher": g["versorgungsgrad_nachher"].round(1),
-        "fehlende Plätze vorher": g["fehlende_vorher"].round(1),
-        "fehlende Plätze nachher": g["fehlende_nachher"].round(1),
-        "geschlossen": g["geschlossen"].round(1)}).set_index("Gemeinde")
-    return mark_public(table, "modellierte Bedarfe und Plätze",
-                       titel=f"Wirkung je Gemeinde (neu berechnet) – {plan.handlungsfeld}")
+    table = pd.DataFrame(
+        {
+            "Gemeinde": g["name"],
+            "Bedarf (Personen)": g["bedarf"].round(1),
+            "Versorgungsgrad % vorher": g["versorgungsgrad_vorher"].round(1),
+            "Versorgungsgrad % nachher": g["versorgungsgrad_nachher"].round(1),
+            "fehlende Plätze vorher": g["fehlende_vorher"].round(1),
+            "fehlende Plätze nachher": g["fehlende_nachher"].round(1),
+            "geschlossen": g["geschlossen"].round(1),
+        }
+    ).set_index("Gemeinde")
+    return mark_public(
+        table,
+        "modellierte Bedarfe und Plätze",
+        titel=f"Wirkung je Gemeinde (neu berechnet) – {plan.handlungsfeld}",
+    )
 
 
 def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
@@ -759,8 +931,9 @@ def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
     n = plan.nachher.segmente.groupby(keys)["fehlende_plaetze"].sum()
     diff = v.assign(geschlossen=v["fehlende_plaetze"] - n.reindex(v.index, fill_value=0.0))
     diff = diff.reset_index()
-    diff = diff[diff["ags"].map(lambda a: bool(sicht.get(a, False)))
-                & diff["status"].isin(plan.zugang)]
+    diff = diff[
+        diff["ags"].map(lambda a: bool(sicht.get(a, False))) & diff["status"].isin(plan.zugang)
+    ]
     diff = diff.merge(plan.zuordnung[["standort", "ags"]], on="ags")
     tab = diff.groupby(["standort", "status", "altersgruppe"])[["geschlossen", "bedarf"]].sum()
     tab = tab.reset_index()
@@ -776,26 +949,43 @@ def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
     tab["geschlossen"] = tab["geschlossen"].round(1).astype(object)
     tab.loc[tab["klein"], "geschlossen"] = zeichen_geheim(ws)
     tab["status"] = tab["status"].map(labels.STATUS_LABEL)
-    table = tab.rename(columns={"standort": "Standort", "status": "Status",
-                                "altersgruppe": "Altersgruppe",
-                                "geschlossen": "geschlossene Plätze"}).set_index(
-        ["Standort", "Status", "Altersgruppe"])[["geschlossene Plätze"]]
-    return mark_public(table, "modellierte Bedarfe und Plätze",
-                       titel=f"Geschlossene Lücken je Gruppe – {plan.handlungsfeld}")
+    table = tab.rename(
+        columns={
+            "standort": "Standort",
+            "status": "Status",
+            "altersgruppe": "Altersgruppe",
+            "geschlossen": "geschlossene Plätze",
+        }
+    ).set_index(["Standort", "Status", "Altersgruppe"])[["geschlossene Plätze"]]
+    return mark_public(
+        table,
+        "modellierte Bedarfe und Plätze",
+        titel=f"Geschlossene Lücken je Gruppe – {plan.handlungsfeld}",
+    )
 
 
-def varianten_tabelle(ws: Workspace, var: pd.DataFrame, result: coverage.CoverageResult,
-                      n: int = 10) -> pd.DataFrame:
+def varianten_tabelle(
+    ws: Workspace, var: pd.DataFrame, result: coverage.CoverageResult, n: int = 10
+) -> pd.DataFrame:
     """The top ``n`` changes to existing offers, summed over shown Gemeinden only."""
     sicht = _sichtbar(ws, result)
     mask = np.array([bool(sicht.get(a, False)) for a in result.kosten.index])
     total = var["_je_gemeinde"].map(lambda x: float(np.asarray(x)[mask].sum()))
     t = var.assign(sum_=total).sort_values("sum_", ascending=False, kind="stable").head(n)
     art = {"oeffnen": "für Geduldete öffnen", "plaetze": "Plätze aufstocken"}
-    table = pd.DataFrame({"Änderung": t["variante"].map(art), "Angebot": t["name"],
-                          "Träger": t["traeger"], "geschlossene Plätze": t["sum_"].round(1)})
-    return mark_public(table.reset_index(drop=True), "modellierte Bedarfe und Plätze",
-                       titel="Bestehende Angebote ändern: geschlossene Lücken")
+    table = pd.DataFrame(
+        {
+            "Änderung": t["variante"].map(art),
+            "Angebot": t["name"],
+            "Träger": t["traeger"],
+            "geschlossene Plätze": t["sum_"].round(1),
+        }
+    )
+    return mark_public(
+        table.reset_index(drop=True),
+        "modellierte Bedarfe und Plätze",
+        titel="Bestehende Angebote ändern: geschlossene Lücken",
+    )
 
 
 def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
@@ -806,43 +996,72 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
     sicht = _sichtbar(ws, plan.vorher)
     g = plan.gemeinden.set_index("ags")
     if not len(plan.loesung.auswahl):
-        return (f"**{plan.handlungsfeld}:** Es gibt keine fehlenden Plätze für {gruppen} "
-                f"({plan.alter[0]}–{plan.alter[1]} Jahre), die ein neues Angebot schließen "
-                "könnte. Kein neuer Standort vorgeschlagen.")
+        return (
+            f"**{plan.handlungsfeld}:** Es gibt keine fehlenden Plätze für {gruppen} "
+            f"({plan.alter[0]}–{plan.alter[1]} Jahre), die ein neues Angebot schließen "
+            "könnte. Kein neuer Standort vorgeschlagen."
+        )
     if plan.modell == "mclp":
-        kopf = (f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} neue(r) Standort(e)**, "
-                f"gewählt so, dass möglichst viele fehlende Plätze in Reichweite "
-                f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) liegen.")
+        kopf = (
+            f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} neue(r) Standort(e)**, "
+            f"gewählt so, dass möglichst viele fehlende Plätze in Reichweite "
+            f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) liegen."
+        )
     else:
-        kopf = (f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} Standort(e) reichen**, "
-                "damit jede Gemeinde mit fehlenden Plätzen ein Angebot in Reichweite "
-                f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) hat.")
-    lines = [kopf, "", f"Das geplante Angebot steht offen für: {gruppen}, "
-             f"{plan.alter[0]}–{plan.alter[1]} Jahre.", ""]
+        kopf = (
+            f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} Standort(e) reichen**, "
+            "damit jede Gemeinde mit fehlenden Plätzen ein Angebot in Reichweite "
+            f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) hat."
+        )
+    lines = [
+        kopf,
+        "",
+        f"Das geplante Angebot steht offen für: {gruppen}, {plan.alter[0]}–{plan.alter[1]} Jahre.",
+        "",
+    ]
     for i, (_, site) in enumerate(plan.kandidaten.iloc[plan.loesung.auswahl].iterrows()):
         zu = [a for a in plan.zuordnung[plan.zuordnung["standort"] == i + 1]["ags"]]
         shown = [a for a in zu if sicht.get(a, False)]
-        ort = (f"in {site['name']}" if site["quelle"] == QUELLE_GEMEINDE
-               else f"am Ort von „{site['name']}“")
-        teile = [f"{g.loc[a, 'name']} (Versorgungsgrad "
-                 f"{formats.zahl(g.loc[a, 'versorgungsgrad_vorher'])} % → "
-                 f"{formats.zahl(g.loc[a, 'versorgungsgrad_nachher'])} %)" for a in shown]
+        ort = (
+            f"in {site['name']}"
+            if site["quelle"] == QUELLE_GEMEINDE
+            else f"am Ort von „{site['name']}“"
+        )
+        teile = [
+            f"{g.loc[a, 'name']} (Versorgungsgrad "
+            f"{formats.zahl(g.loc[a, 'versorgungsgrad_vorher'])} % → "
+            f"{formats.zahl(g.loc[a, 'versorgungsgrad_nachher'])} %)"
+            for a in shown
+        ]
         if len(zu) > len(shown):
-            teile.append(f"{len(zu) - len(shown)} weitere Gemeinde(n), deren Zahlen zum "
-                         "Schutz kleiner Zahlen nicht gezeigt werden")
+            teile.append(
+                f"{len(zu) - len(shown)} weitere Gemeinde(n), deren Zahlen zum "
+                "Schutz kleiner Zahlen nicht gezeigt werden"
+            )
         plaetze = formats.zahl(plan.neue_angebote["plaetze"].iloc[i])
         vor = formats.zahl(g.loc[shown, "fehlende_vorher"].sum(), 1)
         nach = formats.zahl(g.loc[shown, "fehlende_nachher"].sum(), 1)
-        lines.append(f"{i + 1}. **Standort {ort}** mit {plaetze} Plätzen erreicht: "
-                     f"{'; '.join(teile) or 'keine Gemeinde mit Lücke'}. Dort fehlen bisher "
-                     f"{vor} Plätze, danach {nach}.")
+        lines.append(
+            f"{i + 1}. **Standort {ort}** mit {plaetze} Plätzen erreicht: "
+            f"{'; '.join(teile) or 'keine Gemeinde mit Lücke'}. Dort fehlen bisher "
+            f"{vor} Plätze, danach {nach}."
+        )
     if plan.loesung.nicht_abdeckbar.any():
-        lines += ["", f"{int(plan.loesung.nicht_abdeckbar.sum())} Gemeinde(n) mit Lücke "
-                  "erreicht kein möglicher Standort; dort hilft nur ein aufsuchendes Angebot."]
+        lines += [
+            "",
+            f"{int(plan.loesung.nicht_abdeckbar.sum())} Gemeinde(n) mit Lücke "
+            "erreicht kein möglicher Standort; dort hilft nur ein aufsuchendes Angebot.",
+        ]
     if not plan.loesung.optimal:
-        lines += ["", "Hinweis: Die Rechnung wurde nach dem Zeitlimit beendet; der Vorschlag "
-                  "ist gut, aber nicht sicher der beste."]
-    lines += ["", "Vorher/nachher ist mit demselben Verfahren neu berechnet (die neuen Plätze "
-              "teilen sich alle Berechtigten in Reichweite, auch schon versorgte), nicht "
-              "geschätzt. Modellwerte, keine Zählung."]
+        lines += [
+            "",
+            "Hinweis: Die Rechnung wurde nach dem Zeitlimit beendet; der Vorschlag "
+            "ist gut, aber nicht sicher der beste.",
+        ]
+    lines += [
+        "",
+        "Vorher/nachher ist mit demselben Verfahren neu berechnet (die neuen Plätze "
+        "teilen sich alle Berechtigten in Reichweite, auch schon versorgte), nicht "
+        "geschätzt. Modellwerte, keine Zählung.",
+    ]
     return "\n".join(lines)

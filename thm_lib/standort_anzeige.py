@@ -28,18 +28,28 @@ def feld_waehlen(ws: Workspace, ergebnis: CoverageResult, handlungsfeld: str = "
     """
     if handlungsfeld:
         if handlungsfeld not in ws.handlungsfelder:
-            raise DataError([Problem("Parameter 'handlungsfeld'", f"unbekanntes Handlungsfeld "
-                                     f"'{handlungsfeld}'", "Erlaubt: " + ", ".join(
-                                         ws.handlungsfelder))])
+            raise DataError(
+                [
+                    Problem(
+                        "Parameter 'handlungsfeld'",
+                        f"unbekanntes Handlungsfeld '{handlungsfeld}'",
+                        "Erlaubt: " + ", ".join(ws.handlungsfelder),
+                    )
+                ]
+            )
         return handlungsfeld
     g = ergebnis.gemeinden[~views.versorgung_gesperrt(ws, ergebnis)]
-    summe = g.groupby("handlungsfeld")["fehlende_plaetze"].sum().reindex(
-        ws.handlungsfelder, fill_value=0.0)
+    summe = (
+        g.groupby("handlungsfeld")["fehlende_plaetze"]
+        .sum()
+        .reindex(ws.handlungsfelder, fill_value=0.0)
+    )
     return str(summe.idxmax())
 
 
-def karte(plan: standort.Standortplanung, ws: Workspace, zustand: str = "nachher",
-          **kwargs: Any) -> Any:
+def karte(
+    plan: standort.Standortplanung, ws: Workspace, zustand: str = "nachher", **kwargs: Any
+) -> Any:
     """Folium map of the Versorgungsgrad before or after, with the proposed offers.
 
     ``nachher`` shows the Workspace with the proposed offers (named
@@ -58,14 +68,25 @@ def karte(plan: standort.Standortplanung, ws: Workspace, zustand: str = "nachher
 def glue_werte(ws: Workspace, plan: standort.Standortplanung) -> dict[str, Any]:
     """Key figures of the section: number of sites and shown missing places closed."""
     tab = standort.standort_tabelle(ws, plan)
-    geschlossen = float((tab["fehlende Plätze dort vorher"]
-                         - tab["fehlende Plätze dort nachher"]).sum()) if len(tab) else 0.0
-    return {"standorte": int(len(plan.loesung.auswahl)),
-            "standort_geschlossen": round(geschlossen, 1)}
+    geschlossen = (
+        float((tab["fehlende Plätze dort vorher"] - tab["fehlende Plätze dort nachher"]).sum())
+        if len(tab)
+        else 0.0
+    )
+    return {
+        "standorte": int(len(plan.loesung.auswahl)),
+        "standort_geschlossen": round(geschlossen, 1),
+    }
 
 
-def abschnitt(ws: Workspace, ergebnis: CoverageResult, ags: str = "", handlungsfeld: str = "",
-              p: int = 2, zugang: str = "") -> standort.Standortplanung | None:
+def abschnitt(
+    ws: Workspace,
+    ergebnis: CoverageResult,
+    ags: str = "",
+    handlungsfeld: str = "",
+    p: int = 2,
+    zugang: str = "",
+) -> standort.Standortplanung | None:
     """Display the notebook's Standortplanung section (Kreis report only).
 
     Parameters
@@ -91,8 +112,9 @@ def abschnitt(ws: Workspace, ergebnis: CoverageResult, ags: str = "", handlungsf
     from thm_lib import notebook as nb
 
     if ags:
-        display(Markdown("Die Standortplanung rechnet für den ganzen Kreis; sie steht im "
-                         "Kreisbericht."))
+        display(
+            Markdown("Die Standortplanung rechnet für den ganzen Kreis; sie steht im Kreisbericht.")
+        )
         return None
     try:
         status = standort.zugang_text(zugang, ws.annahmen)
@@ -100,8 +122,9 @@ def abschnitt(ws: Workspace, ergebnis: CoverageResult, ags: str = "", handlungsf
         if int(p) < 1:
             raise ValueError("Parameter 'p': Anzahl neuer Standorte muss mindestens 1 sein")
     except ValueError as exc:
-        raise DataError([Problem("Parameter", str(exc), "Bitte den Parameter korrigieren")]
-                        ) from None
+        raise DataError(
+            [Problem("Parameter", str(exc), "Bitte den Parameter korrigieren")]
+        ) from None
     plan = standort.planen(ws, feld, p=int(p), zugang=list(status), vorher=ergebnis)
     display(Markdown(standort.erklaerung(ws, plan)))
     if len(plan.loesung.auswahl):
@@ -111,11 +134,14 @@ def abschnitt(ws: Workspace, ergebnis: CoverageResult, ags: str = "", handlungsf
         display(Markdown("**Für welche Gruppen** (geschlossene Plätze je Standort):"))
         display(nb.deutsch(standort.segment_tabelle(ws, plan), nachkomma=1))
         display(karte(plan, ws, "nachher", height="450px"))
-    display(Markdown("**Alternativen mit bestehenden Angeboten** (für Geduldete öffnen oder "
-                     "10 Plätze aufstocken; geschlossene Plätze neu berechnet):"))
+    display(
+        Markdown(
+            "**Alternativen mit bestehenden Angeboten** (für Geduldete öffnen oder "
+            "10 Plätze aufstocken; geschlossene Plätze neu berechnet):"
+        )
+    )
     var = standort.varianten(ws, feld, vorher=plan.vorher)
     display(nb.deutsch(standort.varianten_tabelle(ws, var, plan.vorher), nachkomma=1))
     for name, wert in glue_werte(ws, plan).items():
         nb.glue(name, wert)
     return plan
-

@@ -62,8 +62,14 @@ ALTER_MAX = schemas.ALTER_GRENZEN[1]
 
 EBENE_GEMEINDE = "Gemeinde"
 EBENE_KREIS = "Kreis"
-_EBENEN = {2: "Land", 3: "Regierungsbezirk", 5: EBENE_KREIS, 8: EBENE_GEMEINDE,
-           9: "Gemeindeverband", 12: EBENE_GEMEINDE}
+_EBENEN = {
+    2: "Land",
+    3: "Regierungsbezirk",
+    5: EBENE_KREIS,
+    8: EBENE_GEMEINDE,
+    9: "Gemeindeverband",
+    12: EBENE_GEMEINDE,
+}
 _DEUTSCHLAND = frozenset({"dg", "d", "dinsg", "de"})
 _TABLE_CODE = re.compile(r"\b(\d{5}-[0-9A-Z]{2,4}(?:-[0-9A-Z]{1,4}){0,3})\b")
 _DATE_DE = re.compile(r"^(?:stichtag\s*)?(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.I)
@@ -72,8 +78,13 @@ _YEAR = re.compile(r"^(?:jahr\s*)?((?:19|20)\d{2})$", re.I)
 #: Value units that are counts of persons (GENESIS ``value_unit``).
 ZAEHLEINHEITEN = frozenset({"", "anzahl", "personen", "number", "persons"})
 #: Quality marks of the ffcsv ``_q`` columns (GENESIS): shown in the report.
-QUALITAET = {"e": "endgültig", "p": "vorläufig", "v": "vorläufig", "r": "berichtigt",
-             "s": "geschätzt"}
+QUALITAET = {
+    "e": "endgültig",
+    "p": "vorläufig",
+    "v": "vorläufig",
+    "r": "berichtigt",
+    "s": "geschätzt",
+}
 
 
 # --------------------------------------------------------------------------- mapping
@@ -144,79 +155,134 @@ def zuordnung_aus(teile: Sequence[tuple[Mapping[str, Any], str]]) -> Zuordnung:
     for data, datei in teile:
         for key in data:
             if key not in _SECTIONS:
-                problems.add(datei, "unbekannter Abschnitt", "Erlaubt sind: "
-                             + ", ".join(_SECTIONS), spalte=str(key))
+                problems.add(
+                    datei,
+                    "unbekannter Abschnitt",
+                    "Erlaubt sind: " + ", ".join(_SECTIONS),
+                    spalte=str(key),
+                )
         for section in _SECTIONS:
             entries = data.get(section) or []
             if not isinstance(entries, list):
-                problems.add(datei, "Abschnitt muss eine Liste sein", "Bitte jede Regel mit "
-                             "'- ' beginnen", spalte=section)
+                problems.add(
+                    datei,
+                    "Abschnitt muss eine Liste sein",
+                    "Bitte jede Regel mit '- ' beginnen",
+                    spalte=section,
+                )
                 continue
             for i, entry in enumerate(entries, start=1):
                 rule = _rule(section, entry, datei, f"{section}[{i}]", problems)
                 if rule is not None:
                     lists[section].append(rule)
     problems.raise_if_any()
-    return Zuordnung(summen=tuple(lists["summen"]), einheiten=tuple(lists["einheiten"]),
-                     status=tuple(lists["status"]), geschlecht=tuple(lists["geschlecht"]),
-                     alter=tuple(lists["alter"]), dateien=tuple(d for _, d in teile))
+    return Zuordnung(
+        summen=tuple(lists["summen"]),
+        einheiten=tuple(lists["einheiten"]),
+        status=tuple(lists["status"]),
+        geschlecht=tuple(lists["geschlecht"]),
+        alter=tuple(lists["alter"]),
+        dateien=tuple(d for _, d in teile),
+    )
 
 
-def _compile(text: Any, datei: str, key: str, problems: ProblemCollector
-             ) -> re.Pattern[str] | None:
+def _compile(text: Any, datei: str, key: str, problems: ProblemCollector) -> re.Pattern[str] | None:
     if not isinstance(text, str) or not text.strip():
-        problems.add(datei, "Muster fehlt oder ist kein Text", "Bitte z. B. muster: 'duldung' "
-                     "schreiben", spalte=key)
+        problems.add(
+            datei,
+            "Muster fehlt oder ist kein Text",
+            "Bitte z. B. muster: 'duldung' schreiben",
+            spalte=key,
+        )
         return None
     try:
         return re.compile(text, re.I)
     except re.error as exc:
-        problems.add(datei, f"Muster ist kein gültiger regulärer Ausdruck ({exc})",
-                     "Bitte das Muster prüfen (Sonderzeichen wie ( ) . * mit \\ schützen)",
-                     spalte=key, wert=text)
+        problems.add(
+            datei,
+            f"Muster ist kein gültiger regulärer Ausdruck ({exc})",
+            "Bitte das Muster prüfen (Sonderzeichen wie ( ) . * mit \\ schützen)",
+            spalte=key,
+            wert=text,
+        )
         return None
 
 
-def _rule(section: str, entry: Any, datei: str, key: str,
-          problems: ProblemCollector) -> Any:
+def _rule(section: str, entry: Any, datei: str, key: str, problems: ProblemCollector) -> Any:
     if section in ("summen", "einheiten"):
         return _compile(entry, datei, key, problems)
     if not isinstance(entry, dict) or "muster" not in entry:
-        problems.add(datei, "Regel braucht 'muster'", "Bitte z. B. '- muster: duldung' und "
-                     "'  code: duldung' schreiben", spalte=key)
+        problems.add(
+            datei,
+            "Regel braucht 'muster'",
+            "Bitte z. B. '- muster: duldung' und '  code: duldung' schreiben",
+            spalte=key,
+        )
         return None
     pattern = _compile(entry["muster"], datei, f"{key}.muster", problems)
     code = entry.get("code")
     choices = {"status": labels.STATUS, "geschlecht": labels.GESCHLECHT}.get(section)
     if choices is not None and "code" not in entry:
-        problems.add(datei, "Regel braucht 'code'", "Erlaubt: " + ", ".join(choices)
-                     + " oder null (nicht verwenden)", spalte=f"{key}.code")
+        problems.add(
+            datei,
+            "Regel braucht 'code'",
+            "Erlaubt: " + ", ".join(choices) + " oder null (nicht verwenden)",
+            spalte=f"{key}.code",
+        )
     elif choices is not None and code is not None and code not in choices:
-        problems.add(datei, "unbekannter Code", "Erlaubt: " + ", ".join(choices)
-                     + " oder null (nicht verwenden)", spalte=f"{key}.code", wert=code)
+        problems.add(
+            datei,
+            "unbekannter Code",
+            "Erlaubt: " + ", ".join(choices) + " oder null (nicht verwenden)",
+            spalte=f"{key}.code",
+            wert=code,
+        )
     von, bis = entry.get("von"), entry.get("bis")
     if section == "alter":
         lo, hi = schemas.ALTER_GRENZEN
         for name, value in (("von", von), ("bis", bis)):
             if value is not None and not (isinstance(value, int) and lo <= value <= hi):
-                problems.add(datei, f"Alter muss eine ganze Zahl zwischen {lo} und {hi} sein",
-                             "Bitte z. B. von: 18 und bis: 24 schreiben",
-                             spalte=f"{key}.{name}", wert=value)
+                problems.add(
+                    datei,
+                    f"Alter muss eine ganze Zahl zwischen {lo} und {hi} sein",
+                    "Bitte z. B. von: 18 und bis: 24 schreiben",
+                    spalte=f"{key}.{name}",
+                    wert=value,
+                )
         if (von is None) != (bis is None):
-            problems.add(datei, "'von' und 'bis' nur gemeinsam angeben", "Bitte beide Werte "
-                         "oder keinen (dann benannte Gruppen im Muster) eintragen",
-                         spalte=key)
-        if pattern is not None and von is None and "code" not in entry and not (
-                {"von", "bis", "bis_unter"} & set(pattern.groupindex)):
-            problems.add(datei, "Altersregel ohne Altersangabe", "Bitte 'von:' und 'bis:' "
-                         "angeben oder im Muster Gruppen (?P<von>…) und (?P<bis>…) bzw. "
-                         "(?P<bis_unter>…) verwenden", spalte=key)
+            problems.add(
+                datei,
+                "'von' und 'bis' nur gemeinsam angeben",
+                "Bitte beide Werte oder keinen (dann benannte Gruppen im Muster) eintragen",
+                spalte=key,
+            )
+        if (
+            pattern is not None
+            and von is None
+            and "code" not in entry
+            and not ({"von", "bis", "bis_unter"} & set(pattern.groupindex))
+        ):
+            problems.add(
+                datei,
+                "Altersregel ohne Altersangabe",
+                "Bitte 'von:' und 'bis:' "
+                "angeben oder im Muster Gruppen (?P<von>…) und (?P<bis>…) bzw. "
+                "(?P<bis_unter>…) verwenden",
+                spalte=key,
+            )
     if pattern is None:
         return None
     erklaerung = entry.get("erklaerung") or ""
     auslassen = section == "alter" and "code" in entry and code is None
-    return Regel(pattern, code if section != "alter" else None, str(erklaerung).strip(),
-                 von, bis, datei, auslassen)
+    return Regel(
+        pattern,
+        code if section != "alter" else None,
+        str(erklaerung).strip(),
+        von,
+        bis,
+        datei,
+        auslassen,
+    )
 
 
 def normalise_label(text: str) -> str:
@@ -306,8 +372,9 @@ def parse_statistik(data: bytes, datei: str) -> Rohtabelle:
     with _ohne_gc():
         rows = _rows(data, datei)
         header = [c.strip().lower().removeprefix("\ufeff") for c in (rows[0] if rows else [])]
-        if {"time", "value"} <= set(header) and any(h.endswith("_variable_code") or
-                                                    h == "statistics_code" for h in header):
+        if {"time", "value"} <= set(header) and any(
+            h.endswith("_variable_code") or h == "statistics_code" for h in header
+        ):
             return _parse_flat(rows, header, datei)
         return _parse_tabelle(rows, datei)
 
@@ -344,8 +411,15 @@ def _xlsx_rows(data: bytes, datei: str) -> list[list[str]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many types on damaged files
-        raise DataError([Problem(datei, "Excel-Datei kann nicht geöffnet werden",
-                                 "Bitte die Tabelle neu herunterladen (oder als CSV)")]) from None
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Excel-Datei kann nicht geöffnet werden",
+                    "Bitte die Tabelle neu herunterladen (oder als CSV)",
+                )
+            ]
+        ) from None
     try:
         sheet = next(ws for ws in wb.worksheets if ws.sheet_state == "visible")
         return [[_xlsx_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -369,29 +443,41 @@ def _unzip(data: bytes, datei: str) -> tuple[bytes, str]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = [n for n in archive.namelist() if n.lower().endswith(".csv")]
             if len(names) != 1:
-                raise DataError([Problem(datei, f"ZIP-Archiv enthält {len(names)} CSV-Dateien "
-                                         "statt einer", "Bitte die CSV-Datei der Tabelle "
-                                         "entpacken und angeben")])
+                raise DataError(
+                    [
+                        Problem(
+                            datei,
+                            f"ZIP-Archiv enthält {len(names)} CSV-Dateien statt einer",
+                            "Bitte die CSV-Datei der Tabelle entpacken und angeben",
+                        )
+                    ]
+                )
             return archive.read(names[0]), f"{datei} [{names[0]}]"
     except zipfile.BadZipFile:
-        raise DataError([Problem(datei, "ZIP-Archiv ist beschädigt", "Bitte die Tabelle neu "
-                                 "herunterladen")]) from None
+        raise DataError(
+            [Problem(datei, "ZIP-Archiv ist beschädigt", "Bitte die Tabelle neu herunterladen")]
+        ) from None
 
 
 def _rows(data: bytes, datei: str) -> list[list[str]]:
     """All rows of a ``;`` CSV as text (UTF-8 with/without BOM, else Latin-1/cp1252)."""
     if b"\x00" in data[:4096]:
-        raise DataError([Problem(datei, "Datei ist keine Textdatei (z. B. UTF-16 oder eine "
-                                 "umbenannte Excel-Datei)", "Bitte die Tabelle als CSV "
-                                 "herunterladen und unverändert angeben")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Datei ist keine Textdatei (z. B. UTF-16 oder eine umbenannte Excel-Datei)",
+                    "Bitte die Tabelle als CSV herunterladen und unverändert angeben",
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")  # Regionaldatenbank: Latin-1
     rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=";")]
     if not any(any(r) for r in rows):
-        raise DataError([Problem(datei, "Datei ist leer", "Bitte die Tabelle neu "
-                                 "herunterladen")])
+        raise DataError([Problem(datei, "Datei ist leer", "Bitte die Tabelle neu herunterladen")])
     return rows
 
 
@@ -400,9 +486,14 @@ def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabe
     variables = []
     k = 1
     while f"{k}_variable_code" in col:
-        variables.append((col[f"{k}_variable_code"], col.get(f"{k}_variable_attribute_code"),
-                          col.get(f"{k}_variable_attribute_label"), col.get(
-                              f"{k}_variable_label")))
+        variables.append(
+            (
+                col[f"{k}_variable_code"],
+                col.get(f"{k}_variable_attribute_code"),
+                col.get(f"{k}_variable_attribute_label"),
+                col.get(f"{k}_variable_label"),
+            )
+        )
         k += 1
     body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(r)]
 
@@ -416,10 +507,18 @@ def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabe
             region = v
             break
     if region is None:
-        raise DataError([Problem(datei, "In der Flat-CSV fehlt das Gebietsmerkmal (Spalten "
-                                 "k_variable_attribute_code mit Gemeinde- oder "
-                                 "Kreisschlüsseln)", "Bitte die Tabelle mit regionaler "
-                                 "Gliederung (Kreise oder Gemeinden) herunterladen")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "In der Flat-CSV fehlt das Gebietsmerkmal (Spalten "
+                    "k_variable_attribute_code mit Gemeinde- oder "
+                    "Kreisschlüsseln)",
+                    "Bitte die Tabelle mit regionaler "
+                    "Gliederung (Kreise oder Gemeinden) herunterladen",
+                )
+            ]
+        )
     others = [v for v in variables if v is not region]
     quality = col.get("value_q", next((i for n, i in col.items() if n.endswith("_q")), None))
     werte = []
@@ -428,19 +527,35 @@ def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabe
         q = cell(r, quality)
         if text == "" and q:
             text, q = q, ""  # symbol given in the quality column only
-        merkmale = [(cell(r, v[2]) or cell(r, v[1]), cell(r, v[1])) for v in others
-                    if cell(r, v[0])]
+        merkmale = [
+            (cell(r, v[2]) or cell(r, v[1]), cell(r, v[1])) for v in others if cell(r, v[0])
+        ]
         measure = cell(r, col.get("value_variable_label"))
         if measure:
             merkmale.append((measure, cell(r, col.get("value_variable_code"))))
-        werte.append(Wert(n, "value", cell(r, region[1]), cell(r, region[2]),
-                          cell(r, col["time"]), tuple(merkmale), text, q,
-                          cell(r, col.get("value_unit"))))
+        werte.append(
+            Wert(
+                n,
+                "value",
+                cell(r, region[1]),
+                cell(r, region[2]),
+                cell(r, col["time"]),
+                tuple(merkmale),
+                text,
+                q,
+                cell(r, col.get("value_unit")),
+            )
+        )
     first = body[0][1] if body else []
     code = cell(first, col.get("statistics_code"))
     match = _TABLE_CODE.search(datei)
-    return Rohtabelle(datei, FORMAT_FLAT, werte, tabelle=match.group(1) if match else code,
-                      titel=cell(first, col.get("statistics_label")))
+    return Rohtabelle(
+        datei,
+        FORMAT_FLAT,
+        werte,
+        tabelle=match.group(1) if match else code,
+        titel=cell(first, col.get("statistics_label")),
+    )
 
 
 def ebene(schluessel: str) -> str | None:
@@ -477,11 +592,19 @@ def _is_value(text: str) -> bool:
 def _parse_tabelle(rows: list[list[str]], datei: str) -> Rohtabelle:
     start, lead = _data_start(rows)
     if start is None:
-        raise DataError([Problem(datei, "Format nicht erkannt: weder GENESIS-Flat-CSV "
-                                 "(Spalten statistics_code, time, value) noch eine Tabelle "
-                                 "der Regionaldatenbank mit Gebietszeilen (Schlüssel; Name; "
-                                 "Werte)", "Bitte die Tabelle als 'CSV' oder 'Flat-CSV' "
-                                 "herunterladen und unverändert angeben")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "Format nicht erkannt: weder GENESIS-Flat-CSV "
+                    "(Spalten statistics_code, time, value) noch eine Tabelle "
+                    "der Regionaldatenbank mit Gebietszeilen (Schlüssel; Name; "
+                    "Werte)",
+                    "Bitte die Tabelle als 'CSV' oder 'Flat-CSV' "
+                    "herunterladen und unverändert angeben",
+                )
+            ]
+        )
     end = len(rows)
     for i in range(start, len(rows)):
         if rows[i] and rows[i][0].startswith("__"):
@@ -491,10 +614,16 @@ def _parse_tabelle(rows: list[list[str]], datei: str) -> Rohtabelle:
     data = [(i, r) for i, r in data if ebene(_get(r, lead)) is not None]
     width = max(len(r) for _, r in data)
     first_value = lead + 2
-    label_cols = [c for c in range(first_value, width)
-                  if all(_get(r, c) and not _is_value(_get(r, c)) for _, r in data)]
-    value_cols = [c for c in range(first_value, width) if c not in label_cols
-                  and any(_get(r, c) for _, r in data)]
+    label_cols = [
+        c
+        for c in range(first_value, width)
+        if all(_get(r, c) and not _is_value(_get(r, c)) for _, r in data)
+    ]
+    value_cols = [
+        c
+        for c in range(first_value, width)
+        if c not in label_cols and any(_get(r, c) for _, r in data)
+    ]
     head_top = start
     while head_top - 1 >= 0 and any(_get(rows[head_top - 1], c) for c in value_cols):
         head_top -= 1
@@ -509,15 +638,17 @@ def _parse_tabelle(rows: list[list[str]], datei: str) -> Rohtabelle:
             col_labels = [(h[c], "") for h in filled if h[c]]
             spalte = " / ".join(lbl for lbl, _ in col_labels) or f"Spalte {c + 1}"
             merkmale = tuple(dict.fromkeys(col_labels + row_labels))
-            werte.append(Wert(i + 1, spalte, _get(r, lead), _get(r, lead + 1), zeit,
-                              merkmale, _get(r, c)))
+            werte.append(
+                Wert(i + 1, spalte, _get(r, lead), _get(r, lead + 1), zeit, merkmale, _get(r, c))
+            )
     footer = [" ".join(c for c in r if c) for r in rows[end:]]
     quelle = next((f.strip() for f in footer if "©" in f or "(c)" in f.lower()), "")
     stand = next((f.split("Stand:", 1)[1].strip() for f in footer if "Stand:" in f), "")
     code = next((m.group(1) for t in titles[:2] for m in [_TABLE_CODE.search(t)] if m), "")
     titel = re.sub(r"\s+", " ", " ".join(titles[:2]).replace(code, "", 1)).strip(" :;-")
-    return Rohtabelle(datei, FORMAT_TABELLE, werte, tabelle=code, titel=titel, quelle=quelle,
-                      stand=stand)
+    return Rohtabelle(
+        datei, FORMAT_TABELLE, werte, tabelle=code, titel=titel, quelle=quelle, stand=stand
+    )
 
 
 def _get(row: list[str], i: int) -> str:
@@ -529,9 +660,13 @@ def _data_start(rows: list[list[str]]) -> tuple[int | None, int]:
     for i, r in enumerate(rows):
         for lead in (0, 1):
             key, name = _get(r, lead), _get(r, lead + 1)
-            if (ebene(key) is not None and name and ebene(name) is None
-                    and (lead == 0 or _is_period(_get(r, 0)))
-                    and any(_is_value(c) for c in r[lead + 2:])):
+            if (
+                ebene(key) is not None
+                and name
+                and ebene(name) is None
+                and (lead == 0 or _is_period(_get(r, 0)))
+                and any(_is_value(c) for c in r[lead + 2 :])
+            ):
                 return i, lead
     return None, 0
 
@@ -594,36 +729,48 @@ class Bericht:
     def text(self) -> str:
         """The German report for the command line."""
         tage = ", ".join(f"{t:%d.%m.%Y}" for t in self.stichtage) or "keine"
-        lines = [f"Statistik eingelesen: {self.datei}",
-                 f"  Format: {self.format}" + (f", Tabelle {self.tabelle}" if self.tabelle
-                                                else "")]
+        lines = [
+            f"Statistik eingelesen: {self.datei}",
+            f"  Format: {self.format}" + (f", Tabelle {self.tabelle}" if self.tabelle else ""),
+        ]
         if self.titel:
             lines.append(f"  Titel: {self.titel}")
         if self.quelle or self.stand:
-            lines.append(f"  Quelle: {self.quelle}" + (f" (Stand: {self.stand})"
-                                                        if self.stand else ""))
-        lines += [f"  Werte gelesen: {zahl(self.werte_gelesen)}; Zeilen geschrieben: "
-                  f"{zahl(self.zeilen_geschrieben)}",
-                  f"  Stichtage: {tage}",
-                  f"  Ebene der Quelle: {self.ebene}",
-                  f"  Gemeinden: {len(self.gemeinden)} von {self.gemeinden_arbeitsmappe} der "
-                  "Arbeitsmappe"]
+            lines.append(
+                f"  Quelle: {self.quelle}" + (f" (Stand: {self.stand})" if self.stand else "")
+            )
+        lines += [
+            f"  Werte gelesen: {zahl(self.werte_gelesen)}; Zeilen geschrieben: "
+            f"{zahl(self.zeilen_geschrieben)}",
+            f"  Stichtage: {tage}",
+            f"  Ebene der Quelle: {self.ebene}",
+            f"  Gemeinden: {len(self.gemeinden)} von {self.gemeinden_arbeitsmappe} der "
+            "Arbeitsmappe",
+        ]
         if self.schaetzung:
             lines.append(f"  GESCHÄTZT: {self.schaetzung}")
-        status = ", ".join(f"{labels.STATUS_LABEL.get(s, s)} {zahl(n)}"
-                           for s, n in self.status_summen.items())
-        lines.append(f"  Personen je Status (alle Stichtage und Alter, bekannte Werte): "
-                     f"{status or 'keine'}")
+        status = ", ".join(
+            f"{labels.STATUS_LABEL.get(s, s)} {zahl(n)}" for s, n in self.status_summen.items()
+        )
+        lines.append(
+            f"  Personen je Status (alle Stichtage und Alter, bekannte Werte): {status or 'keine'}"
+        )
         for quelle, ziel in self.zuordnungen.items():
             lines.append(f"    '{quelle}' -> {ziel}")
         unbekannt = ", ".join(f"'{s}' {n}×" for s, n in sorted(self.unbekannt.items()))
-        lines.append(f"  Platzhalter: '-' (nichts vorhanden) als 0 gelesen: "
-                     f"{self.nichts_als_null}×; unbekannt (als fehlend geschrieben, nicht 0): "
-                     f"{unbekannt or 'keine'}")
+        lines.append(
+            f"  Platzhalter: '-' (nichts vorhanden) als 0 gelesen: "
+            f"{self.nichts_als_null}×; unbekannt (als fehlend geschrieben, nicht 0): "
+            f"{unbekannt or 'keine'}"
+        )
         if self.qualitaet:
-            lines.append("  Qualitätskennzeichen: " + ", ".join(
-                f"{QUALITAET.get(q.lower(), q)} ({q}) {n}×"
-                for q, n in sorted(self.qualitaet.items())))
+            lines.append(
+                "  Qualitätskennzeichen: "
+                + ", ".join(
+                    f"{QUALITAET.get(q.lower(), q)} ({q}) {n}×"
+                    for q, n in sorted(self.qualitaet.items())
+                )
+            )
         if self.ausgelassen:
             lines.append("  Nicht übernommen:")
             for grund, (n, personen) in self.ausgelassen.items():
@@ -658,8 +805,11 @@ def parse_stichtag(text: str) -> pd.Timestamp | None:
         m = regex.match(t)
         if m:
             try:
-                return pd.Timestamp(year=int(m.group(order[0])), month=int(m.group(order[1])),
-                                    day=int(m.group(order[2])))
+                return pd.Timestamp(
+                    year=int(m.group(order[0])),
+                    month=int(m.group(order[1])),
+                    day=int(m.group(order[2])),
+                )
             except ValueError:
                 return None
     m = _YEAR.match(t)
@@ -691,8 +841,9 @@ def _age(rule: Regel, m: re.Match[str]) -> tuple[int, int] | None:
 _DIMS = ("stichtag", "status", "alter", "geschlecht")
 
 
-def _classify_cached(z: _Zelle, zuordnung: Zuordnung, bericht: Bericht,
-                     cache: dict[Any, Any]) -> str | None:
+def _classify_cached(
+    z: _Zelle, zuordnung: Zuordnung, bericht: Bericht, cache: dict[Any, Any]
+) -> str | None:
     """:func:`_classify` once per distinct label combination and time (tables repeat them)."""
     key = (z.wert.merkmale, z.wert.zeit)
     if key not in cache:
@@ -727,8 +878,9 @@ def _classify(z: _Zelle, zuordnung: Zuordnung, bericht: Bericht) -> str | None:
     return None
 
 
-def _classify_label(t: str, original: str, z: _Zelle, zuordnung: Zuordnung,
-                    bericht: Bericht) -> str | None:
+def _classify_label(
+    t: str, original: str, z: _Zelle, zuordnung: Zuordnung, bericht: Bericht
+) -> str | None:
     """'' when the label was understood, a reason to leave the value out, None if unknown."""
     if any(p.search(t) for p in zuordnung.summen + zuordnung.einheiten):
         return ""
@@ -740,8 +892,9 @@ def _classify_label(t: str, original: str, z: _Zelle, zuordnung: Zuordnung,
         rule = hit[0]
         if rule.code is None:
             return f"'{original}' bewusst nicht verwendet: {rule.erklaerung or 'Zuordnung null'}"
-        bericht.zuordnungen[original] = rule.code + (f" ({rule.erklaerung})"
-                                                     if rule.erklaerung else "")
+        bericht.zuordnungen[original] = rule.code + (
+            f" ({rule.erklaerung})" if rule.erklaerung else ""
+        )
         return _set(z, "status", rule.code, original)
     hit = _match(zuordnung.geschlecht, t)
     if hit is not None:
@@ -779,14 +932,25 @@ def _read_value(z: _Zelle, datei: str, problems: ProblemCollector) -> None:
         try:
             value = parse_int(text)
         except (ValueError, CellError):
-            problems.add(datei, "Wert ist weder eine ganze Zahl noch ein Zeichen der amtlichen "
-                         "Statistik ('-', '.', '...', 'x', '/', g, u, k, t)", "Bitte die Datei "
-                         "unverändert aus GENESIS bzw. der Regionaldatenbank verwenden",
-                         zeile=z.wert.zeile, spalte=z.wert.spalte, wert=text)
+            problems.add(
+                datei,
+                "Wert ist weder eine ganze Zahl noch ein Zeichen der amtlichen "
+                "Statistik ('-', '.', '...', 'x', '/', g, u, k, t)",
+                "Bitte die Datei unverändert aus GENESIS bzw. der Regionaldatenbank verwenden",
+                zeile=z.wert.zeile,
+                spalte=z.wert.spalte,
+                wert=text,
+            )
             return
         if value < 0:
-            problems.add(datei, "Anzahl darf nicht negativ sein", "Bitte die Quelle prüfen",
-                         zeile=z.wert.zeile, spalte=z.wert.spalte, wert=text)
+            problems.add(
+                datei,
+                "Anzahl darf nicht negativ sein",
+                "Bitte die Quelle prüfen",
+                zeile=z.wert.zeile,
+                spalte=z.wert.spalte,
+                wert=text,
+            )
             return
         z.anzahl = value
 
@@ -803,8 +967,12 @@ def _count_symbols(cells: list[_Zelle], bericht: Bericht) -> None:
 
 
 # --------------------------------------------------------------------------- main entry
-def zielgruppe_aus_statistik(roh: Rohtabelle, zuordnung: Zuordnung, gebiete: pd.DataFrame,
-                             stichtag: pd.Timestamp | None = None) -> ImportErgebnis:
+def zielgruppe_aus_statistik(
+    roh: Rohtabelle,
+    zuordnung: Zuordnung,
+    gebiete: pd.DataFrame,
+    stichtag: pd.Timestamp | None = None,
+) -> ImportErgebnis:
     """Turn a statistics table into ``zielgruppe`` rows for the Gemeinden of ``gebiete``.
 
     Parameters
@@ -834,18 +1002,29 @@ def zielgruppe_aus_statistik(roh: Rohtabelle, zuordnung: Zuordnung, gebiete: pd.
         return _zielgruppe(roh, zuordnung, gebiete, stichtag)
 
 
-def _zielgruppe(roh: Rohtabelle, zuordnung: Zuordnung, gebiete: pd.DataFrame,
-                stichtag: pd.Timestamp | None) -> ImportErgebnis:
-    bericht = Bericht(roh.datei, roh.format, roh.tabelle, roh.titel, roh.quelle, roh.stand,
-                      werte_gelesen=len(roh.werte),
-                      gemeinden_arbeitsmappe=len(gebiete))
+def _zielgruppe(
+    roh: Rohtabelle, zuordnung: Zuordnung, gebiete: pd.DataFrame, stichtag: pd.Timestamp | None
+) -> ImportErgebnis:
+    bericht = Bericht(
+        roh.datei,
+        roh.format,
+        roh.tabelle,
+        roh.titel,
+        roh.quelle,
+        roh.stand,
+        werte_gelesen=len(roh.werte),
+        gemeinden_arbeitsmappe=len(gebiete),
+    )
     problems = ProblemCollector()
     cells = []
     cache: dict[Any, Any] = {}
     for w in roh.werte:
         z = _Zelle(w)
-        if w.einheit and w.einheit.lower() != "anzahl" and (
-                normalise_label(w.einheit) not in ZAEHLEINHEITEN):
+        if (
+            w.einheit
+            and w.einheit.lower() != "anzahl"
+            and (normalise_label(w.einheit) not in ZAEHLEINHEITEN)
+        ):
             bericht.weglassen(f"andere Einheit als Anzahl ('{w.einheit}')", None)
             continue
         _read_value(z, roh.datei, problems)
@@ -855,9 +1034,13 @@ def _zielgruppe(roh: Rohtabelle, zuordnung: Zuordnung, gebiete: pd.DataFrame,
             continue
         if z.stichtag is None:
             if stichtag is None:
-                problems.add(roh.datei, "Stichtag fehlt (weder Zeitspalte noch Datum in den "
-                             "Kopfzeilen)", "Bitte mit --stichtag TT.MM.JJJJ angeben",
-                             zeile=w.zeile, spalte=w.spalte)
+                problems.add(
+                    roh.datei,
+                    "Stichtag fehlt (weder Zeitspalte noch Datum in den Kopfzeilen)",
+                    "Bitte mit --stichtag TT.MM.JJJJ angeben",
+                    zeile=w.zeile,
+                    spalte=w.spalte,
+                )
                 problems.raise_if_any()
             z.stichtag = pd.Timestamp(stichtag)
         cells.append(z)
@@ -874,8 +1057,10 @@ def _zielgruppe(roh: Rohtabelle, zuordnung: Zuordnung, gebiete: pd.DataFrame,
     bericht.gemeinden = sorted({z.ags for z in cells})
     fehlend = len(set(gebiete["ags"].astype(str)) - set(bericht.gemeinden))
     if fehlend:
-        bericht.hinweise.append(f"{fehlend} Gemeinden der Arbeitsmappe kommen in der Quelle "
-                                "nicht vor (für sie wird keine Zielgruppe geschrieben).")
+        bericht.hinweise.append(
+            f"{fehlend} Gemeinden der Arbeitsmappe kommen in der Quelle "
+            "nicht vor (für sie wird keine Zielgruppe geschrieben)."
+        )
     return ImportErgebnis(frame, bericht)
 
 
@@ -901,39 +1086,64 @@ def _areas(cells: list[_Zelle], gebiete: pd.DataFrame, bericht: Bericht) -> list
             continue
         levels[z.ebene] += 1
         out.append(z)
-    bericht.ebene = " und ".join(
-        f"{e} ({'8-stelliger' if e == EBENE_GEMEINDE else '5-stelliger'} Schlüssel)"
-        for e in (EBENE_GEMEINDE, EBENE_KREIS) if levels[e]) or "keine passenden Gebiete"
+    bericht.ebene = (
+        " und ".join(
+            f"{e} ({'8-stelliger' if e == EBENE_GEMEINDE else '5-stelliger'} Schlüssel)"
+            for e in (EBENE_GEMEINDE, EBENE_KREIS)
+            if levels[e]
+        )
+        or "keine passenden Gebiete"
+    )
     return out
 
 
 def _drop_totals(cells: list[_Zelle], datei: str, bericht: Bericht) -> list[_Zelle]:
     """Keep the finest breakdown: where a dimension is split, drop its totals."""
-    for dim, name in (("status", "Status"), ("alter", "Altersgruppe"),
-                      ("geschlecht", "Geschlecht")):
+    for dim, name in (
+        ("status", "Status"),
+        ("alter", "Altersgruppe"),
+        ("geschlecht", "Geschlecht"),
+    ):
         if any(getattr(z, dim) is not None for z in cells):
             for z in cells:
                 if getattr(z, dim) is None:
-                    bericht.weglassen(f"Summen über {name} (die Aufteilung wird verwendet)",
-                                      z.anzahl)
+                    bericht.weglassen(
+                        f"Summen über {name} (die Aufteilung wird verwendet)", z.anzahl
+                    )
             cells = [z for z in cells if getattr(z, dim) is not None]
     if not cells:
         gruende = "; ".join(f"{g} ({n[0]} Werte)" for g, n in list(bericht.ausgelassen.items())[:6])
-        raise DataError([Problem(datei, "keine verwertbaren Werte für die Gemeinden der "
-                                 f"Arbeitsmappe. Nicht übernommen: {gruende or 'nichts'}",
-                                 "Bitte prüfen, ob die Tabelle den Kreis der Arbeitsmappe "
-                                 "enthält und ihre Kategorien zugeordnet sind "
-                                 "(statistik_zuordnung.yaml)")])
-    missing = [name for dim, name in (("status", "Aufenthaltsstatus"),
-                                      ("alter", "Altersgruppen"))
-               if all(getattr(z, dim) is None for z in cells)]
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "keine verwertbaren Werte für die Gemeinden der "
+                    f"Arbeitsmappe. Nicht übernommen: {gruende or 'nichts'}",
+                    "Bitte prüfen, ob die Tabelle den Kreis der Arbeitsmappe "
+                    "enthält und ihre Kategorien zugeordnet sind "
+                    "(statistik_zuordnung.yaml)",
+                )
+            ]
+        )
+    missing = [
+        name
+        for dim, name in (("status", "Aufenthaltsstatus"), ("alter", "Altersgruppen"))
+        if all(getattr(z, dim) is None for z in cells)
+    ]
     if missing:
-        raise DataError([Problem(datei, f"die Tabelle unterscheidet keine "
-                                 f"{' und keine '.join(missing)}", "Für die Zielgruppe "
-                                 "(Duldung/Gestattung, 18–27 Jahre) bitte eine Tabelle mit "
-                                 "Aufenthaltsstatus und Altersgruppen herunterladen (z. B. "
-                                 "Tabellenfamilie 12531) oder die Kategorien in "
-                                 "statistik_zuordnung.yaml zuordnen")])
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    f"die Tabelle unterscheidet keine {' und keine '.join(missing)}",
+                    "Für die Zielgruppe "
+                    "(Duldung/Gestattung, 18–27 Jahre) bitte eine Tabelle mit "
+                    "Aufenthaltsstatus und Altersgruppen herunterladen (z. B. "
+                    "Tabellenfamilie 12531) oder die Kategorien in "
+                    "statistik_zuordnung.yaml zuordnen",
+                )
+            ]
+        )
     for z in cells:
         if z.geschlecht is None:
             z.geschlecht = "x"
@@ -944,11 +1154,18 @@ def _check_bands(cells: list[_Zelle], datei: str) -> None:
     bands = sorted({z.alter for z in cells if z.alter is not None})
     for (a_von, a_bis), (b_von, b_bis) in zip(bands, bands[1:], strict=False):
         if b_von <= a_bis:
-            raise DataError([Problem(datei, f"Altersgruppen überschneiden sich: {a_von}-{a_bis} "
-                                     f"und {b_von}-{b_bis} (Personen würden doppelt gezählt)",
-                                     "Bitte nur überschneidungsfreie Altersgruppen "
-                                     "herunterladen oder eine davon in "
-                                     "statistik_zuordnung.yaml mit code: null ausschließen")])
+            raise DataError(
+                [
+                    Problem(
+                        datei,
+                        f"Altersgruppen überschneiden sich: {a_von}-{a_bis} "
+                        f"und {b_von}-{b_bis} (Personen würden doppelt gezählt)",
+                        "Bitte nur überschneidungsfreie Altersgruppen "
+                        "herunterladen oder eine davon in "
+                        "statistik_zuordnung.yaml mit code: null ausschließen",
+                    )
+                ]
+            )
 
 
 def _drop_kreissummen(cells: list[_Zelle], bericht: Bericht) -> list[_Zelle]:
@@ -963,8 +1180,9 @@ def _drop_kreissummen(cells: list[_Zelle], bericht: Bericht) -> list[_Zelle]:
     return out
 
 
-def _distribute(cells: list[_Zelle], gebiete: pd.DataFrame, datei: str,
-                bericht: Bericht) -> list[_Zelle]:
+def _distribute(
+    cells: list[_Zelle], gebiete: pd.DataFrame, datei: str, bericht: Bericht
+) -> list[_Zelle]:
     """Kreis values to Gemeinden by population share (largest remainder, sums kept)."""
     kreis_cells = [z for z in cells if z.ebene == EBENE_KREIS]
     if not kreis_cells:
@@ -977,16 +1195,35 @@ def _distribute(cells: list[_Zelle], gebiete: pd.DataFrame, datei: str,
         einwohner = pd.to_numeric(members["einwohner"], errors="coerce")
         if einwohner.isna().any() or float(einwohner.sum()) <= 0:
             names = ", ".join(members.loc[einwohner.isna(), "name"].astype(str)) or "alle"
-            raise DataError([Problem(datei, f"die Tabelle hat nur Kreiszahlen ({z.ags}); für "
-                                     "die Schätzung der Gemeindeanteile fehlen Einwohnerzahlen "
-                                     f"in 'gebiete' ({names})", "Bitte die Spalte 'einwohner' "
-                                     "in gebiete ergänzen (oder die VG250-EW-Datei mit EWZ "
-                                     "verwenden) oder eine Tabelle auf Gemeindeebene "
-                                     "herunterladen")])
+            raise DataError(
+                [
+                    Problem(
+                        datei,
+                        f"die Tabelle hat nur Kreiszahlen ({z.ags}); für "
+                        "die Schätzung der Gemeindeanteile fehlen Einwohnerzahlen "
+                        f"in 'gebiete' ({names})",
+                        "Bitte die Spalte 'einwohner' "
+                        "in gebiete ergänzen (oder die VG250-EW-Datei mit EWZ "
+                        "verwenden) oder eine Tabelle auf Gemeindeebene "
+                        "herunterladen",
+                    )
+                ]
+            )
         shares = _largest_remainder(z.anzahl, einwohner.to_numpy(dtype=float))
         for ags, share in zip(members["ags"], shares, strict=True):
-            out.append(_Zelle(z.wert, ags, EBENE_GEMEINDE, z.stichtag, z.status, z.alter,
-                              z.geschlecht, share, z.symbol))
+            out.append(
+                _Zelle(
+                    z.wert,
+                    ags,
+                    EBENE_GEMEINDE,
+                    z.stichtag,
+                    z.status,
+                    z.alter,
+                    z.geschlecht,
+                    share,
+                    z.symbol,
+                )
+            )
         verteilt.add(z.ags)
     if verteilt:
         bericht.schaetzung = (
@@ -995,7 +1232,8 @@ def _distribute(cells: list[_Zelle], gebiete: pd.DataFrame, datei: str,
             "(gebiete, Spalte einwohner) geschätzt, je Stichtag, Status, Altersgruppe und "
             "Geschlecht; gerundet nach dem Verfahren der größten Reste, sodass die Summe je "
             "Kreis der Quelle entspricht. Unbekannte Kreiswerte bleiben in jeder Gemeinde "
-            "unbekannt. Annahme: die Zielgruppe verteilt sich wie die Bevölkerung.")
+            "unbekannt. Annahme: die Zielgruppe verteilt sich wie die Bevölkerung."
+        )
     return out
 
 
@@ -1022,19 +1260,26 @@ def _aggregate(cells: list[_Zelle], bericht: Bericht) -> pd.DataFrame:
     for (ags, tag, status, band, sex), members in sorted(groups.items(), key=_sort_key):
         known = [z.anzahl for z in members if z.anzahl is not None]
         symbols = {z.symbol for z in members if z.anzahl is None}
-        base = {"ags": ags, "stichtag": tage[tag], "status": status,
-                "altersgruppe": f"{band[0]}-{band[1]}", "geschlecht": sex}
+        base = {
+            "ags": ags,
+            "stichtag": tage[tag],
+            "status": status,
+            "altersgruppe": f"{band[0]}-{band[1]}",
+            "geschlecht": sex,
+        }
         if known:
             rows.append({**base, "anzahl": str(sum(known))})
             status_summen[status] += sum(known)
         if symbols:
-            rows.append({**base, "anzahl": symbols.pop() if len(symbols) == 1
-                         else UNBEKANNT_STANDARD})
+            rows.append(
+                {**base, "anzahl": symbols.pop() if len(symbols) == 1 else UNBEKANNT_STANDARD}
+            )
             if known:
                 bericht.hinweise.append(
                     f"{ags}, {tag:%d.%m.%Y}, {status}, {band[0]}-{band[1]}, {sex}: ein Teil "
                     "ist unbekannt, eine zweite Zeile mit dem Platzhalter hält das fest "
-                    "(die Summe ist eine Untergrenze).")
+                    "(die Summe ist eine Untergrenze)."
+                )
     bericht.status_summen = {s: status_summen[s] for s in labels.STATUS if s in status_summen}
     columns = ["ags", "stichtag", "status", "altersgruppe", "geschlecht", "anzahl"]
     return pd.DataFrame(rows, columns=columns, dtype=object)

@@ -53,8 +53,9 @@ def lade_zuordnung(arbeitsmappe: Path | None = None, datei: Path | None = None) 
     teile = []
     if datei is not None:
         if not Path(datei).is_file():
-            raise DataError([Problem(str(datei), "Zuordnungsdatei nicht gefunden",
-                                     "Bitte den Pfad prüfen")])
+            raise DataError(
+                [Problem(str(datei), "Zuordnungsdatei nicht gefunden", "Bitte den Pfad prüfen")]
+            )
         teile.append((read_yaml(Path(datei)), Path(datei).name))
     eigene = find_file(arbeitsmappe, ZUORDNUNG_DATEI) if arbeitsmappe is not None else None
     if eigene is not None:
@@ -64,8 +65,9 @@ def lade_zuordnung(arbeitsmappe: Path | None = None, datei: Path | None = None) 
     return zuordnung_aus(teile)
 
 
-def importiere_statistik(datei: Path, arbeitsmappe: Path, *, zuordnung: Path | None = None,
-                         stichtag: str | None = None) -> ImportErgebnis:
+def importiere_statistik(
+    datei: Path, arbeitsmappe: Path, *, zuordnung: Path | None = None, stichtag: str | None = None
+) -> ImportErgebnis:
     """Read ``datei`` and compute the Arbeitsmappe's ``zielgruppe`` rows (nothing written).
 
     Parameters
@@ -90,18 +92,34 @@ def importiere_statistik(datei: Path, arbeitsmappe: Path, *, zuordnung: Path | N
     """
     datei, arbeitsmappe = Path(datei), Path(arbeitsmappe)
     if not datei.is_file():
-        raise DataError([Problem(str(datei), "Statistikdatei nicht gefunden",
-                                 "Bitte den Pfad prüfen")])
+        raise DataError(
+            [Problem(str(datei), "Statistikdatei nicht gefunden", "Bitte den Pfad prüfen")]
+        )
     if not arbeitsmappe.is_dir():
-        raise DataError([Problem(str(arbeitsmappe), "Ordner der Arbeitsmappe nicht gefunden",
-                                 "Bitte den Pfad prüfen")])
+        raise DataError(
+            [
+                Problem(
+                    str(arbeitsmappe),
+                    "Ordner der Arbeitsmappe nicht gefunden",
+                    "Bitte den Pfad prüfen",
+                )
+            ]
+        )
     tag = None
     if stichtag is not None:
         try:
             tag = parse_date(stichtag)
         except ValueError:
-            raise DataError([Problem("Option --stichtag", "kein gültiges Datum",
-                                     "Bitte als TT.MM.JJJJ angeben", wert=stichtag)]) from None
+            raise DataError(
+                [
+                    Problem(
+                        "Option --stichtag",
+                        "kein gültiges Datum",
+                        "Bitte als TT.MM.JJJJ angeben",
+                        wert=stichtag,
+                    )
+                ]
+            ) from None
     mapping = lade_zuordnung(arbeitsmappe, zuordnung)
     annahmen = load_annahmen(find_file(arbeitsmappe, "annahmen.yaml"))
     kreis = annahmen["kreis"].get("ags")
@@ -113,8 +131,9 @@ def importiere_statistik(datei: Path, arbeitsmappe: Path, *, zuordnung: Path | N
     return ergebnis
 
 
-def schreibe_zielgruppe(ergebnis: ImportErgebnis, arbeitsmappe: Path, *,
-                        ersetzen: bool = False) -> Path:
+def schreibe_zielgruppe(
+    ergebnis: ImportErgebnis, arbeitsmappe: Path, *, ersetzen: bool = False
+) -> Path:
     """Write ``zielgruppe.csv`` (``;``, UTF-8 with BOM for Excel) atomically.
 
     Raises
@@ -124,17 +143,34 @@ def schreibe_zielgruppe(ergebnis: ImportErgebnis, arbeitsmappe: Path, *,
         ``zielgruppe.xlsx`` exists (it would compete with the CSV).
     """
     arbeitsmappe = Path(arbeitsmappe)
-    vorhanden = [p for p in (find_file(arbeitsmappe, f"zielgruppe{s}") for s in TABLE_SUFFIXES)
-                 if p is not None]
+    vorhanden = [
+        p
+        for p in (find_file(arbeitsmappe, f"zielgruppe{s}") for s in TABLE_SUFFIXES)
+        if p is not None
+    ]
     xlsx = [p for p in vorhanden if p.suffix.lower() == ".xlsx"]
     if xlsx:
-        raise DataError([Problem(xlsx[0].name, "in der Arbeitsmappe liegt schon eine "
-                                 "Zielgruppe als Excel-Datei", "Bitte die Datei umbenennen "
-                                 "oder verschieben; der Import schreibt zielgruppe.csv und "
-                                 "ändert vorhandene Excel-Dateien nicht")])
+        raise DataError(
+            [
+                Problem(
+                    xlsx[0].name,
+                    "in der Arbeitsmappe liegt schon eine Zielgruppe als Excel-Datei",
+                    "Bitte die Datei umbenennen "
+                    "oder verschieben; der Import schreibt zielgruppe.csv und "
+                    "ändert vorhandene Excel-Dateien nicht",
+                )
+            ]
+        )
     if vorhanden and not ersetzen:
-        raise DataError([Problem(vorhanden[0].name, "Datei gibt es schon und wird nicht "
-                                 "überschrieben", "Zum Ersetzen --ersetzen angeben")])
+        raise DataError(
+            [
+                Problem(
+                    vorhanden[0].name,
+                    "Datei gibt es schon und wird nicht überschrieben",
+                    "Zum Ersetzen --ersetzen angeben",
+                )
+            ]
+        )
     path = vorhanden[0] if vorhanden else arbeitsmappe / "zielgruppe.csv"
     frame: pd.DataFrame = ergebnis.zielgruppe
     text = frame.to_csv(sep=";", index=False, lineterminator="\n")

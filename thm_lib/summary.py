@@ -25,11 +25,13 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
     """
     segmente = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
     tg = target_group.per_gemeinde(segmente, ws.gebiete)
-    out = pd.DataFrame({
-        "AGS": ws.gebiete["ags"].to_numpy(),
-        "Gemeinde": ws.gebiete["name"].to_numpy(),
-        "Einwohner": ws.gebiete["einwohner"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "AGS": ws.gebiete["ags"].to_numpy(),
+            "Gemeinde": ws.gebiete["name"].to_numpy(),
+            "Einwohner": ws.gebiete["einwohner"].to_numpy(),
+        }
+    )
     for status in ws.annahmen["zielgruppe"]["status"]:
         column = tg[status] if status in tg else 0.0
         out[status.capitalize()] = pd.Series(column).round().astype(int).to_numpy()
@@ -38,8 +40,9 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
     out["Angebote"] = out["AGS"].map(offers).fillna(0).astype(int)
     if ws.faelle is not None:
         consented = ws.faelle[ws.faelle["einwilligung"]]
-        out["Fälle (mit Einwilligung)"] = out["AGS"].map(consented["ags"].value_counts()).fillna(
-            0).astype(int)
+        out["Fälle (mit Einwilligung)"] = (
+            out["AGS"].map(consented["ags"].value_counts()).fillna(0).astype(int)
+        )
     total = {c: out[c].sum() for c in out.columns if c not in ("AGS", "Gemeinde")}
     total.update({"AGS": "", "Gemeinde": "Kreis insgesamt"})
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)

@@ -122,8 +122,13 @@ def suppress_value(n: Any, threshold: int | None = None) -> int | str | None:
     return f"<{t}" if 1 <= n < t else n
 
 
-def mark_public(frame: pd.DataFrame, grund: str = "aggregat", *, titel: str | None = None,
-                anteile: Sequence[str] = ()) -> pd.DataFrame:
+def mark_public(
+    frame: pd.DataFrame,
+    grund: str = "aggregat",
+    *,
+    titel: str | None = None,
+    anteile: Sequence[str] = (),
+) -> pd.DataFrame:
     """Declare a frame aggregate/public, so the export accepts it unsuppressed.
 
     Use only for tables that hold no counts of persons from case records or
@@ -150,9 +155,13 @@ def mark_public(frame: pd.DataFrame, grund: str = "aggregat", *, titel: str | No
     return out
 
 
-def add_totals(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
-               total_row: Hashable | None = "Insgesamt", total_col: str | None = None
-               ) -> pd.DataFrame:
+def add_totals(
+    frame: pd.DataFrame,
+    *,
+    columns: Sequence[str] | None = None,
+    total_row: Hashable | None = "Insgesamt",
+    total_col: str | None = None,
+) -> pd.DataFrame:
     """Append a total row and/or a total column of count columns.
 
     Parameters
@@ -167,8 +176,7 @@ def add_totals(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
         Name of the appended column (None: no column).
     """
     out = frame.copy()
-    cols = list(columns) if columns is not None else list(
-        out.select_dtypes("number").columns)
+    cols = list(columns) if columns is not None else list(out.select_dtypes("number").columns)
     if total_col is not None:
         out[total_col] = out[cols].sum(axis=1, min_count=1)
         cols = [*cols, total_col]
@@ -250,13 +258,20 @@ class PublishedTable:
         for idx, row in self.published.iterrows():
             labels = idx if isinstance(idx, tuple) else (idx,)
             cells = [f"<th>{html.escape(str(x))}</th>" for x in labels] if index else []
-            cells += [f"<td>{html.escape(self._format_cell(c, row[c]))}</td>"
-                      for c in self.published.columns]
+            cells += [
+                f"<td>{html.escape(self._format_cell(c, row[c]))}</td>"
+                for c in self.published.columns
+            ]
             rows.append("<tr>" + "".join(cells) + "</tr>")
         caption = f"<caption>{html.escape(self.titel)}</caption>" if self.titel else ""
-        return (f'<table class="{PUBLISHED_CLASS}" {PUBLISHED_ATTR}="{self.threshold}">'
-                f"{caption}<thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
-                + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        return (
+            f'<table class="{PUBLISHED_CLASS}" {PUBLISHED_ATTR}="{self.threshold}">'
+            f"{caption}<thead><tr>"
+            + "".join(f"<th>{h}</th>" for h in head)
+            + "</tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -268,6 +283,7 @@ class PublishedTable:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"thm_published": {...}}`` (split orientation)."""
+
         def plain(v: Any) -> Any:
             if isinstance(v, str) or v is None:
                 return v
@@ -279,17 +295,21 @@ class PublishedTable:
                 return float(v)
             return str(v)
 
-        return {PUBLISHED_KEY: {
-            "titel": self.titel,
-            "schwelle": self.threshold,
-            "columns": [str(c) for c in self.published.columns],
-            "labels": [self.label(c) for c in self.published.columns],
-            "count_columns": list(self.count_cols),
-            "share_columns": list(self.share_cols),
-            "index": [plain(i) if not isinstance(i, tuple) else [plain(x) for x in i]
-                      for i in self.published.index],
-            "data": [[plain(v) for v in row] for row in self.published.itertuples(index=False)],
-        }}
+        return {
+            PUBLISHED_KEY: {
+                "titel": self.titel,
+                "schwelle": self.threshold,
+                "columns": [str(c) for c in self.published.columns],
+                "labels": [self.label(c) for c in self.published.columns],
+                "count_columns": list(self.count_cols),
+                "share_columns": list(self.share_cols),
+                "index": [
+                    plain(i) if not isinstance(i, tuple) else [plain(x) for x in i]
+                    for i in self.published.index
+                ],
+                "data": [[plain(v) for v in row] for row in self.published.itertuples(index=False)],
+            }
+        }
 
 
 def select_rows(table: PublishedTable, rows: Sequence[Hashable]) -> PublishedTable:
@@ -304,8 +324,13 @@ def select_rows(table: PublishedTable, rows: Sequence[Hashable]) -> PublishedTab
     published.attrs = dict(table.published.attrs)
     internal = table.internal_unsuppressed.loc[rows].copy()
     internal.attrs = dict(table.internal_unsuppressed.attrs)
-    return replace(table, published=published, internal_unsuppressed=internal,
-                   mask=table.mask.loc[rows].copy(), reason=table.reason.loc[rows].copy())
+    return replace(
+        table,
+        published=published,
+        internal_unsuppressed=internal,
+        mask=table.mask.loc[rows].copy(),
+        reason=table.reason.loc[rows].copy(),
+    )
 
 
 def stack_rows(tables: Sequence[PublishedTable], index: pd.Index) -> PublishedTable:
@@ -314,6 +339,7 @@ def stack_rows(tables: Sequence[PublishedTable], index: pd.Index) -> PublishedTa
     Every row keeps the suppression pattern of the table it came from; the
     tables must share columns and threshold.
     """
+
     def cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         out = pd.concat(frames)
         out.index = index
@@ -321,9 +347,13 @@ def stack_rows(tables: Sequence[PublishedTable], index: pd.Index) -> PublishedTa
         return out
 
     first = tables[0]
-    return replace(first, published=cat([t.published for t in tables]),
-                   internal_unsuppressed=cat([t.internal_unsuppressed for t in tables]),
-                   mask=cat([t.mask for t in tables]), reason=cat([t.reason for t in tables]))
+    return replace(
+        first,
+        published=cat([t.published for t in tables]),
+        internal_unsuppressed=cat([t.internal_unsuppressed for t in tables]),
+        mask=cat([t.mask for t in tables]),
+        reason=cat([t.reason for t in tables]),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -332,8 +362,8 @@ def stack_rows(tables: Sequence[PublishedTable], index: pd.Index) -> PublishedTa
 
 @dataclass
 class _Line:
-    cells: list[int]          # flat cell ids (row * ncols + col) of the summands
-    total: int | None         # flat id of the explicit total cell, or None
+    cells: list[int]  # flat cell ids (row * ncols + col) of the summands
+    total: int | None  # flat id of the explicit total cell, or None
     name: str
 
     @property
@@ -341,9 +371,15 @@ class _Line:
         return self.cells + ([self.total] if self.total is not None else [])
 
 
-def _lines(rows: list[Hashable], cols: list[str], total_row: Hashable | None,
-           total_col: str | None, row_sums: bool, col_sums: bool,
-           row_groups: Sequence[tuple[Sequence[str], str | None]] | None) -> list[_Line]:
+def _lines(
+    rows: list[Hashable],
+    cols: list[str],
+    total_row: Hashable | None,
+    total_col: str | None,
+    row_sums: bool,
+    col_sums: bool,
+    row_groups: Sequence[tuple[Sequence[str], str | None]] | None,
+) -> list[_Line]:
     nc = len(cols)
     cpos = {c: j for j, c in enumerate(cols)}
     lines: list[_Line] = []
@@ -357,20 +393,36 @@ def _lines(rows: list[Hashable], cols: list[str], total_row: Hashable | None,
     for i, r in enumerate(rows):
         for members, tj in groups:
             if len(members) + (tj is not None) >= 2:
-                lines.append(_Line([i * nc + j for j in members],
-                                   None if tj is None else i * nc + tj, f"Zeile '{r}'"))
+                lines.append(
+                    _Line(
+                        [i * nc + j for j in members],
+                        None if tj is None else i * nc + tj,
+                        f"Zeile '{r}'",
+                    )
+                )
     if col_sums:
         ti = None if total_row is None else rows.index(total_row)
         body = [i for i in range(len(rows)) if i != ti]
         for j, c in enumerate(cols):
             if len(body) + (ti is not None) >= 2:
-                lines.append(_Line([i * nc + j for i in body],
-                                   None if ti is None else ti * nc + j, f"Spalte '{c}'"))
+                lines.append(
+                    _Line(
+                        [i * nc + j for i in body],
+                        None if ti is None else ti * nc + j,
+                        f"Spalte '{c}'",
+                    )
+                )
     return lines
 
 
-def _line_unsafe(line: _Line, v: np.ndarray, hidden: np.ndarray, primary: np.ndarray,
-                 unknown_na: np.ndarray, t: int) -> bool:
+def _line_unsafe(
+    line: _Line,
+    v: np.ndarray,
+    hidden: np.ndarray,
+    primary: np.ndarray,
+    unknown_na: np.ndarray,
+    t: int,
+) -> bool:
     members = line.members
     unknown = [k for k in members if hidden[k] or unknown_na[k]]
     if not unknown:
@@ -393,11 +445,15 @@ def _line_unsafe(line: _Line, v: np.ndarray, hidden: np.ndarray, primary: np.nda
     return bool(np.isclose(k_val, lo) or np.isclose(k_val, hi))
 
 
-def _candidate(line: _Line, v: np.ndarray, hidden: np.ndarray,
-               unknown_na: np.ndarray, fixed: np.ndarray | None = None) -> int | None:
+def _candidate(
+    line: _Line,
+    v: np.ndarray,
+    hidden: np.ndarray,
+    unknown_na: np.ndarray,
+    fixed: np.ndarray | None = None,
+) -> int | None:
     def free(k: int) -> bool:
-        return (not hidden[k] and not unknown_na[k] and v[k] > 0
-                and (fixed is None or not fixed[k]))
+        return not hidden[k] and not unknown_na[k] and v[k] > 0 and (fixed is None or not fixed[k])
 
     inner = [k for k in line.cells if free(k)]
     if inner:
@@ -408,8 +464,14 @@ def _candidate(line: _Line, v: np.ndarray, hidden: np.ndarray,
     return None
 
 
-def _hide_elsewhere(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
-                    unknown_na: np.ndarray, fixed: np.ndarray | None = None) -> bool:
+def _hide_elsewhere(
+    k: int,
+    lines: list[_Line],
+    v: np.ndarray,
+    hidden: np.ndarray,
+    unknown_na: np.ndarray,
+    fixed: np.ndarray | None = None,
+) -> bool:
     """Hide a visible non-zero cell outside the lines of ``k`` when those have none left.
 
     A determined cell can be pinned by a chain of equations through other lines
@@ -417,9 +479,11 @@ def _hide_elsewhere(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarra
     from the smallest up and hides the first that leaves ``k`` undetermined, else
     the smallest one (the caller audits again). Returns False when none is left.
     """
-    visible = [int(c) for c in np.argsort(v, kind="stable")
-               if not hidden[c] and not unknown_na[c] and v[c] > 0
-               and (fixed is None or not fixed[c])]
+    visible = [
+        int(c)
+        for c in np.argsort(v, kind="stable")
+        if not hidden[c] and not unknown_na[c] and v[c] > 0 and (fixed is None or not fixed[c])
+    ]
     for c in visible:
         trial = hidden.copy()
         trial[c] = True
@@ -451,7 +515,7 @@ def _null_space(lines: list[_Line], unknown: np.ndarray) -> np.ndarray | None:
     a = np.vstack(eq)
     _, sv, vh = np.linalg.svd(a)
     tol = max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0.0) * 10
-    return vh[int((sv > tol).sum()):]
+    return vh[int((sv > tol).sum()) :]
 
 
 def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) -> list[int]:
@@ -467,11 +531,17 @@ def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) 
     return [int(unknown[n]) for n in np.flatnonzero(fixed) if hidden[unknown[n]]]
 
 
-def _bounded_ranges(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
-                    primary: np.ndarray, unknown_na: np.ndarray, t: int,
-                    upper: np.ndarray | None = None,
-                    groups: Sequence[tuple[Sequence[int], float]] = (),
-                    only: Sequence[int] | None = None) -> dict[int, tuple[float, float]]:
+def _bounded_ranges(
+    lines: list[_Line],
+    v: np.ndarray,
+    hidden: np.ndarray,
+    primary: np.ndarray,
+    unknown_na: np.ndarray,
+    t: int,
+    upper: np.ndarray | None = None,
+    groups: Sequence[tuple[Sequence[int], float]] = (),
+    only: Sequence[int] | None = None,
+) -> dict[int, tuple[float, float]]:
     """Smallest and largest value of each hidden cell (or of ``only``) a reader can infer.
 
     The reader's model: every line is an equation, shown cells are known, a
@@ -491,8 +561,9 @@ def _bounded_ranges(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
         return {}
     pos = {int(k): n for n, k in enumerate(unknown)}
 
-    def matrix(members: list[tuple[Sequence[int], Sequence[float], float]]
-               ) -> tuple[list[np.ndarray], list[float]]:
+    def matrix(
+        members: list[tuple[Sequence[int], Sequence[float], float]],
+    ) -> tuple[list[np.ndarray], list[float]]:
         out, rhs = [], []
         for cells, signs, b in members:
             r = np.zeros(len(unknown))
@@ -506,10 +577,15 @@ def _bounded_ranges(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
                 rhs.append(b)
         return out, rhs
 
-    eq, eq_rhs = matrix([(line.members, [-1.0 if k == line.total else 1.0
-                                         for k in line.members], 0.0) for line in lines])
-    ineq, ineq_hi = matrix([(g[0], g[2] if len(g) > 2 else [1.0] * len(g[0]), float(g[1]))
-                            for g in groups])
+    eq, eq_rhs = matrix(
+        [
+            (line.members, [-1.0 if k == line.total else 1.0 for k in line.members], 0.0)
+            for line in lines
+        ]
+    )
+    ineq, ineq_hi = matrix(
+        [(g[0], g[2] if len(g) > 2 else [1.0] * len(g[0]), float(g[1])) for g in groups]
+    )
     lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
     hi = np.array([t - 1.0 if primary[k] else float(GROSS) for k in unknown])
     if upper is not None:
@@ -519,7 +595,7 @@ def _bounded_ranges(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
         cons.append(LinearConstraint(np.vstack(ineq), -np.inf, ineq_hi))
     bounds, integ = Bounds(lo, hi), np.ones(len(unknown))
     out: dict[int, tuple[float, float]] = {}
-    for k in (only if only is not None else [int(x) for x in unknown if hidden[x]]):
+    for k in only if only is not None else [int(x) for x in unknown if hidden[x]]:
         c = np.zeros(len(unknown))
         c[pos[int(k)]] = 1.0
         r_min = milp(c, constraints=cons, bounds=bounds, integrality=integ)
@@ -529,8 +605,9 @@ def _bounded_ranges(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
     return out
 
 
-def _bounded_violations(ranges: dict[int, tuple[float, float]], primary: np.ndarray,
-                        t: int) -> list[int]:
+def _bounded_violations(
+    ranges: dict[int, tuple[float, float]], primary: np.ndarray, t: int
+) -> list[int]:
     """Hidden cells whose range breaks the protection rule, narrowest first."""
     from thm_lib.audit_modell import schutzverletzung
 
@@ -538,11 +615,18 @@ def _bounded_violations(ranges: dict[int, tuple[float, float]], primary: np.ndar
     return sorted(bad, key=lambda k: (ranges[k][1] - ranges[k][0], k))
 
 
-def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
-                     primary: np.ndarray, unknown_na: np.ndarray, fixed: np.ndarray,
-                     t: int, upper: np.ndarray | None = None,
-                     groups: Sequence[tuple[Sequence[int], float]] = (),
-                     keep_label: np.ndarray | None = None) -> list[int]:
+def _protect_bounded(
+    lines: list[_Line],
+    v: np.ndarray,
+    hidden: np.ndarray,
+    primary: np.ndarray,
+    unknown_na: np.ndarray,
+    fixed: np.ndarray,
+    t: int,
+    upper: np.ndarray | None = None,
+    groups: Sequence[tuple[Sequence[int], float]] = (),
+    keep_label: np.ndarray | None = None,
+) -> list[int]:
     """Hide more cells until every hidden cell's range keeps the protection rule.
 
     Takes the narrowest offending cell and tries the visible non-zero cells
@@ -587,8 +671,15 @@ def _protect_bounded(lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
     return _bounded_violations(_bounded_ranges(*args()), primary, t)
 
 
-def _relabel(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
-             relabelable: np.ndarray, primary: np.ndarray, args: Any) -> bool:
+def _relabel(
+    k: int,
+    lines: list[_Line],
+    v: np.ndarray,
+    hidden: np.ndarray,
+    relabelable: np.ndarray,
+    primary: np.ndarray,
+    args: Any,
+) -> bool:
     """Show a hidden small cell with the symbol instead of ``"<t"`` to free cell ``k``.
 
     When the small cells of a line are pinned by their small total (three
@@ -620,7 +711,7 @@ def _relabel(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
     # equal small numbers bound each other (a column total equal to the grand total):
     # a pair of the first candidates, else one after another until k is free
     for i, c1 in enumerate(cands[:10]):
-        for c2 in cands[i + 1:10]:
+        for c2 in cands[i + 1 : 10]:
             primary[[c1, c2]] = False
             if frees([c1, c2]):
                 return True
@@ -635,19 +726,27 @@ def _relabel(k: int, lines: list[_Line], v: np.ndarray, hidden: np.ndarray,
     return False
 
 
-def suppress(table: pd.DataFrame, threshold: int | None = None, *,
-             count_cols: Sequence[str] | None = None,
-             total_row: Hashable | None = None, total_col: str | None = None,
-             row_sums: bool = True, col_sums: bool = True,
-             row_groups: Sequence[tuple[Sequence[str], str | None]] | None = None,
-             share_cols: Mapping[str, str | Sequence[str]] | None = None,
-             titel: str | None = None, column_labels: Mapping[str, str] | None = None,
-             symbol: str | None = None, hidden_elsewhere: pd.DataFrame | None = None,
-             shown_elsewhere: pd.DataFrame | None = None,
-             symbol_elsewhere: pd.DataFrame | None = None,
-             upper_elsewhere: pd.DataFrame | None = None,
-             upper_sums_elsewhere: Sequence[tuple[Sequence[tuple[Hashable, str]], float]]
-             = (), at_most: Sequence[tuple[str, str]] = ()) -> PublishedTable:
+def suppress(
+    table: pd.DataFrame,
+    threshold: int | None = None,
+    *,
+    count_cols: Sequence[str] | None = None,
+    total_row: Hashable | None = None,
+    total_col: str | None = None,
+    row_sums: bool = True,
+    col_sums: bool = True,
+    row_groups: Sequence[tuple[Sequence[str], str | None]] | None = None,
+    share_cols: Mapping[str, str | Sequence[str]] | None = None,
+    titel: str | None = None,
+    column_labels: Mapping[str, str] | None = None,
+    symbol: str | None = None,
+    hidden_elsewhere: pd.DataFrame | None = None,
+    shown_elsewhere: pd.DataFrame | None = None,
+    symbol_elsewhere: pd.DataFrame | None = None,
+    upper_elsewhere: pd.DataFrame | None = None,
+    upper_sums_elsewhere: Sequence[tuple[Sequence[tuple[Hashable, str]], float]] = (),
+    at_most: Sequence[tuple[str, str]] = (),
+) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
 
     Parameters
@@ -728,13 +827,18 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
     t = _threshold(threshold)
     sym = default_symbol() if symbol is None else str(symbol)
     if not sym.strip() or any(ch.isdigit() for ch in sym):
-        raise ValueError(f"the suppression symbol must be non-empty text without digits, "
-                         f"got {sym!r}")
+        raise ValueError(
+            f"the suppression symbol must be non-empty text without digits, got {sym!r}"
+        )
     shares = {k: [v] if isinstance(v, str) else list(v) for k, v in (share_cols or {}).items()}
     if count_cols is None:  # every number is a count unless said otherwise: fail safe
-        count_cols = [c for c in table.columns if c not in shares
-                      and pd.api.types.is_numeric_dtype(table[c].dtype)
-                      and not pd.api.types.is_bool_dtype(table[c].dtype)]
+        count_cols = [
+            c
+            for c in table.columns
+            if c not in shares
+            and pd.api.types.is_numeric_dtype(table[c].dtype)
+            and not pd.api.types.is_bool_dtype(table[c].dtype)
+        ]
     cols = list(count_cols)
     for c in [*cols, *shares, *(x for v in shares.values() for x in v)]:
         if c not in table.columns:
@@ -798,25 +902,34 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
         if not added and determined:
             added = _hide_elsewhere(determined[0], lines, v, hidden, unknown_na, fixed)
         if not added:
-            unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
-                              for k in determined)
+            unresolved.update(
+                f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in determined
+            )
             break
     upper = None
     if upper_elsewhere is not None:
-        upper = upper_elsewhere.reindex(index=table.index, columns=cols).apply(
-            pd.to_numeric, errors="coerce").to_numpy(dtype=float).ravel()
+        upper = (
+            upper_elsewhere.reindex(index=table.index, columns=cols)
+            .apply(pd.to_numeric, errors="coerce")
+            .to_numpy(dtype=float)
+            .ravel()
+        )
     nc_ = len(cols)
-    groups: list[tuple] = [([rows.index(r) * nc_ + cols.index(c) for r, c in cells],
-                            float(bound)) for cells, bound in upper_sums_elsewhere]
+    groups: list[tuple] = [
+        ([rows.index(r) * nc_ + cols.index(c) for r, c in cells], float(bound))
+        for cells, bound in upper_sums_elsewhere
+    ]
     for a, b in at_most:  # a <= b in every row: x_a - x_b <= 0
-        groups += [([i * nc_ + cols.index(a), i * nc_ + cols.index(b)], 0.0, [1.0, -1.0])
-                   for i in range(len(rows))]
+        groups += [
+            ([i * nc_ + cols.index(a), i * nc_ + cols.index(b)], 0.0, [1.0, -1.0])
+            for i in range(len(rows))
+        ]
     # a cell another table shows as "<t" keeps that bound whatever this table shows
     keep_label = flat(hidden_elsewhere) & primary
-    left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, upper, groups,
-                            keep_label)
-    unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
-                      for k in left)
+    left = _protect_bounded(
+        lines, v, hidden, primary, unknown_na, fixed, t, upper, groups, keep_label
+    )
+    unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in left)
 
     nr, nc = len(rows), len(cols)
     hid2, prim2 = hidden.reshape(nr, nc), primary.reshape(nr, nc)
@@ -848,18 +961,31 @@ def suppress(table: pd.DataFrame, threshold: int | None = None, *,
     published.attrs[PUBLISHED_KEY] = t
     internal = table.copy()
     internal.attrs[ATTR_INTERNAL] = True
-    return PublishedTable(published=published, internal_unsuppressed=internal, mask=mask,
-                          reason=reason, threshold=t, count_cols=tuple(cols),
-                          share_cols=tuple(shares), titel=titel,
-                          column_labels=dict(column_labels or {}),
-                          unresolved=tuple(sorted(unresolved)), symbol=sym,
-                          structure={"total_row": total_row, "total_col": total_col,
-                                     "row_sums": row_sums, "col_sums": col_sums,
-                                     "row_groups": row_groups})
+    return PublishedTable(
+        published=published,
+        internal_unsuppressed=internal,
+        mask=mask,
+        reason=reason,
+        threshold=t,
+        count_cols=tuple(cols),
+        share_cols=tuple(shares),
+        titel=titel,
+        column_labels=dict(column_labels or {}),
+        unresolved=tuple(sorted(unresolved)),
+        symbol=sym,
+        structure={
+            "total_row": total_row,
+            "total_col": total_col,
+            "row_sums": row_sums,
+            "col_sums": col_sums,
+            "row_groups": row_groups,
+        },
+    )
 
 
-def is_determined(table: PublishedTable, coefficients: Mapping[tuple[Hashable, str], float]
-                  ) -> bool:
+def is_determined(
+    table: PublishedTable, coefficients: Mapping[tuple[Hashable, str], float]
+) -> bool:
     """True when a linear combination of a table's count cells follows from what it shows.
 
     A derived figure (e.g. persons of one status counted for the staffing
@@ -909,8 +1035,15 @@ def is_determined(table: PublishedTable, coefficients: Mapping[tuple[Hashable, s
     cu = c[unknown]
     if not np.any(np.abs(cu) > 0):
         return True
-    lines = _lines(rows, cols, st["total_row"], st["total_col"], st["row_sums"],
-                   st["col_sums"], st["row_groups"])
+    lines = _lines(
+        rows,
+        cols,
+        st["total_row"],
+        st["total_col"],
+        st["row_sums"],
+        st["col_sums"],
+        st["row_groups"],
+    )
     null = _null_space(lines, unknown)
     if null is None:
         return False

@@ -66,25 +66,45 @@ def find_table(folder: Path, stem: str) -> Path | None:
     """Return ``folder/stem.xlsx`` or ``folder/stem.csv`` (any case); error if both exist."""
     found = [p for p in (find_file(folder, f"{stem}{s}") for s in TABLE_SUFFIXES) if p]
     if len(found) > 1:
-        raise DataError([Problem(found[0].name, f"'{stem}' liegt doppelt vor "
-                                 f"({', '.join(p.name for p in found)})",
-                                 "Bitte nur eine der Dateien in der Arbeitsmappe lassen")])
+        raise DataError(
+            [
+                Problem(
+                    found[0].name,
+                    f"'{stem}' liegt doppelt vor ({', '.join(p.name for p in found)})",
+                    "Bitte nur eine der Dateien in der Arbeitsmappe lassen",
+                )
+            ]
+        )
     return found[0] if found else None
 
 
 def _decode(data: bytes, name: str) -> str:
     if b"\x00" in data[:4096]:
-        raise DataError([Problem(name, "Datei ist keine Textdatei im erwarteten Format "
-                                 "(z. B. UTF-16 oder eine umbenannte Excel-Datei)",
-                                 "Bitte in Excel 'Speichern unter' > 'CSV UTF-8 "
-                                 "(durch Trennzeichen getrennt)' wählen")])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "Datei ist keine Textdatei im erwarteten Format "
+                    "(z. B. UTF-16 oder eine umbenannte Excel-Datei)",
+                    "Bitte in Excel 'Speichern unter' > 'CSV UTF-8 "
+                    "(durch Trennzeichen getrennt)' wählen",
+                )
+            ]
+        )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DataError([Problem(name, "Zeichenkodierung nicht erkannt (weder UTF-8 noch "
-                             "Windows-1252)", "Bitte als 'CSV UTF-8' speichern")])
+    raise DataError(
+        [
+            Problem(
+                name,
+                "Zeichenkodierung nicht erkannt (weder UTF-8 noch Windows-1252)",
+                "Bitte als 'CSV UTF-8' speichern",
+            )
+        ]
+    )
 
 
 def _delimiter(header: str) -> str:
@@ -126,21 +146,40 @@ def read_csv_text(data: bytes, name: str, spalten: Collection[str] | None = None
     text = _decode(data, name)
     directive = _SEP_DIRECTIVE.match(text)
     if directive:  # Excel's "sep=;" first line: a setting, not a row Excel shows
-        text = text[directive.end():]
+        text = text[directive.end() :]
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
-        raise DataError([Problem(name, "Datei ist leer", "Bitte die Kopfzeile und Daten "
-                                 "eintragen (Vorlage: 'thm vorlage')")])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "Datei ist leer",
+                    "Bitte die Kopfzeile und Daten eintragen (Vorlage: 'thm vorlage')",
+                )
+            ]
+        )
     first = next(i for i, line in enumerate(lines) if line.strip())
-    sep = directive.group(1) if directive else (
-        _header_delimiter(lines[first:first + HEADER_SEARCH], spalten)
-        or _delimiter(lines[first]))
+    sep = (
+        directive.group(1)
+        if directive
+        else (
+            _header_delimiter(lines[first : first + HEADER_SEARCH], spalten)
+            or _delimiter(lines[first])
+        )
+    )
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error:
-        raise DataError([Problem(name, "CSV kann nicht gelesen werden (z. B. eine Zelle mit "
-                                 "mehr als 131.072 Zeichen oder ein offenes Anführungszeichen)",
-                                 "Bitte Anführungszeichen in den Zellen prüfen")]) from None
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "CSV kann nicht gelesen werden (z. B. eine Zelle mit "
+                    "mehr als 131.072 Zeichen oder ein offenes Anführungszeichen)",
+                    "Bitte Anführungszeichen in den Zellen prüfen",
+                )
+            ]
+        ) from None
     return _to_raw(rows, name, row_offset=1, spalten=spalten)
 
 
@@ -165,20 +204,33 @@ def read_xlsx(path: Path, sheet: str, spalten: Collection[str] | None = None) ->
         if chosen is None:
             visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
             if len(visible) != 1:
-                raise DataError([Problem(name, f"kein Tabellenblatt '{sheet}' gefunden "
-                                         f"(vorhanden: {', '.join(names)})",
-                                         f"Bitte das Blatt mit den Daten '{sheet}' nennen")])
+                raise DataError(
+                    [
+                        Problem(
+                            name,
+                            f"kein Tabellenblatt '{sheet}' gefunden "
+                            f"(vorhanden: {', '.join(names)})",
+                            f"Bitte das Blatt mit den Daten '{sheet}' nennen",
+                        )
+                    ]
+                )
             chosen = visible[0]
         rows, numeric = [], []
         for row in wb[chosen].iter_rows(values_only=True):
             rows.append(["" if v is None else _cell_text(v) for v in row])
-            numeric.append({j for j, v in enumerate(row)
-                            if isinstance(v, int | float) and not isinstance(v, bool)})
+            numeric.append(
+                {
+                    j
+                    for j, v in enumerate(row)
+                    if isinstance(v, int | float) and not isinstance(v, bool)
+                }
+            )
     except DataError:
         raise
     except Exception:  # noqa: BLE001 - openpyxl raises many types on damaged files
-        raise DataError([Problem(name, "Excel-Datei ist beschädigt",
-                                 "Bitte in Excel öffnen und neu speichern")]) from None
+        raise DataError(
+            [Problem(name, "Excel-Datei ist beschädigt", "Bitte in Excel öffnen und neu speichern")]
+        ) from None
     finally:
         wb.close()
     plain = chosen.strip().lower() == path.stem.lower() or len(names) == 1
@@ -192,12 +244,22 @@ def _open_workbook(path: Path) -> Any:
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zipfile, XML parsers and openpyxl raise many types
-        kind = "keine gültige xlsx-Datei" if isinstance(exc, zipfile.BadZipFile) else (
-            "Inhalt beschädigt")
-        raise DataError([Problem(path.name, f"Excel-Datei kann nicht geöffnet werden ({kind})",
-                                 "Bitte in Excel öffnen und als "
-                                 "'Excel-Arbeitsmappe (*.xlsx)' neu speichern (nicht .xls, "
-                                 "nicht umbenannt)")]) from None
+        kind = (
+            "keine gültige xlsx-Datei"
+            if isinstance(exc, zipfile.BadZipFile)
+            else ("Inhalt beschädigt")
+        )
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    f"Excel-Datei kann nicht geöffnet werden ({kind})",
+                    "Bitte in Excel öffnen und als "
+                    "'Excel-Arbeitsmappe (*.xlsx)' neu speichern (nicht .xls, "
+                    "nicht umbenannt)",
+                )
+            ]
+        ) from None
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -220,10 +282,13 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-_CSV_ZU_BREIT = ("Bitte Trennzeichen in den Zellen prüfen (Semikolon im Text in "
-                 "Anführungszeichen setzen)")
-_EXCEL_ZU_BREIT = ("Bitte Zellen rechts neben der Tabelle leeren oder der Spalte eine "
-                   "Überschrift in der Kopfzeile geben")
+_CSV_ZU_BREIT = (
+    "Bitte Trennzeichen in den Zellen prüfen (Semikolon im Text in Anführungszeichen setzen)"
+)
+_EXCEL_ZU_BREIT = (
+    "Bitte Zellen rechts neben der Tabelle leeren oder der Spalte eine "
+    "Überschrift in der Kopfzeile geben"
+)
 
 
 def _header_cells(row: list[str]) -> list[str]:
@@ -233,8 +298,9 @@ def _header_cells(row: list[str]) -> list[str]:
     return columns
 
 
-def find_header(numbered: list[tuple[int, list[str]]], spalten: Collection[str] | None,
-                name: str) -> int:
+def find_header(
+    numbered: list[tuple[int, list[str]]], spalten: Collection[str] | None, name: str
+) -> int:
     """Position (in ``numbered``) of the header row: the first row naming expected columns.
 
     A row is the header when it names two expected columns, or when every filled
@@ -259,17 +325,30 @@ def find_header(numbered: list[tuple[int, list[str]]], spalten: Collection[str] 
             return pos
     if sum(1 for c in numbered[0][1] if str(c).strip()) <= 1:
         shown = ", ".join(sorted(expected)[:6])
-        raise DataError([Problem(name, "Kopfzeile nicht gefunden: keine der ersten "
-                                 f"{HEADER_SEARCH} Zeilen enthält die Spaltennamen "
-                                 f"(z. B. {shown})", "Bitte die Spaltenüberschriften wie in "
-                                 "der Vorlage ('thm vorlage ORDNER') in eine Zeile schreiben; "
-                                 "Titelzeilen darüber sind erlaubt", zeile=numbered[0][0])])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "Kopfzeile nicht gefunden: keine der ersten "
+                    f"{HEADER_SEARCH} Zeilen enthält die Spaltennamen "
+                    f"(z. B. {shown})",
+                    "Bitte die Spaltenüberschriften wie in "
+                    "der Vorlage ('thm vorlage ORDNER') in eine Zeile schreiben; "
+                    "Titelzeilen darüber sind erlaubt",
+                    zeile=numbered[0][0],
+                )
+            ]
+        )
     return 0
 
 
-def _to_raw(rows: list[list[str]], name: str, row_offset: int,
-            spalten: Collection[str] | None = None,
-            numeric: list[set[int]] | None = None) -> RawTable:
+def _to_raw(
+    rows: list[list[str]],
+    name: str,
+    row_offset: int,
+    spalten: Collection[str] | None = None,
+    numeric: list[set[int]] | None = None,
+) -> RawTable:
     """Turn rows (title rows, header, data) into a RawTable; blank rows are skipped.
 
     ``numeric`` holds, per row of ``rows``, the positions of cells Excel stored as numbers.
@@ -277,45 +356,70 @@ def _to_raw(rows: list[list[str]], name: str, row_offset: int,
     numbered = [(i + row_offset, r) for i, r in enumerate(rows)]
     numbered = [(n, r) for n, r in numbered if any(str(c).strip() for c in r)]
     if not numbered:
-        raise DataError([Problem(name, "Datei ist leer", "Bitte die Kopfzeile und Daten "
-                                 "eintragen (Vorlage: 'thm vorlage')")])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "Datei ist leer",
+                    "Bitte die Kopfzeile und Daten eintragen (Vorlage: 'thm vorlage')",
+                )
+            ]
+        )
     start = find_header(numbered, spalten, name)
     hinweise = ()
     if start:
         skipped = [n for n, _ in numbered[:start]]
-        hinweise = (f"{name}: Kopfzeile in Zeile {numbered[start][0]} gefunden; "
-                    f"{zeilen_text(skipped)} darüber (Titel) "
-                    f"{'wird' if len(skipped) == 1 else 'werden'} nicht gelesen.",)
+        hinweise = (
+            f"{name}: Kopfzeile in Zeile {numbered[start][0]} gefunden; "
+            f"{zeilen_text(skipped)} darüber (Titel) "
+            f"{'wird' if len(skipped) == 1 else 'werden'} nicht gelesen.",
+        )
     header_row, header = numbered[start]
     columns = _header_cells(header)
     while columns and columns[-1] == "":
         columns.pop()
     dupes = sorted({c for c in columns if c and columns.count(c) > 1})
     if dupes:
-        raise DataError([Problem(name, f"Spaltenüberschrift doppelt: {', '.join(dupes)}",
-                                 "Bitte jede Spalte nur einmal anlegen", zeile=header_row)])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    f"Spaltenüberschrift doppelt: {', '.join(dupes)}",
+                    "Bitte jede Spalte nur einmal anlegen",
+                    zeile=header_row,
+                )
+            ]
+        )
     width = len(columns)
     body, numbers, zahlzellen = [], [], set()
     problems = []
-    for n, r in numbered[start + 1:]:
+    for n, r in numbered[start + 1 :]:
         cells = [str(c).strip() for c in r]
         if len(cells) > width and any(cells[width:]):
-            problems.append(Problem(name, f"mehr Zellen ({len(cells)}) als Spalten ({width})",
-                                    _EXCEL_ZU_BREIT if numeric is not None else _CSV_ZU_BREIT,
-                                    zeile=n))
+            problems.append(
+                Problem(
+                    name,
+                    f"mehr Zellen ({len(cells)}) als Spalten ({width})",
+                    _EXCEL_ZU_BREIT if numeric is not None else _CSV_ZU_BREIT,
+                    zeile=n,
+                )
+            )
             continue
         if numeric is not None:
-            zahlzellen.update((len(body), columns[j]) for j in numeric[n - row_offset]
-                              if j < width and columns[j])
+            zahlzellen.update(
+                (len(body), columns[j]) for j in numeric[n - row_offset] if j < width and columns[j]
+            )
         body.append((cells + [""] * width)[:width])
         numbers.append(n)
     if problems:
         raise DataError(problems)
-    frame = pd.DataFrame(body, columns=columns, dtype=object) if body else pd.DataFrame(
-        columns=columns, dtype=object)
+    frame = (
+        pd.DataFrame(body, columns=columns, dtype=object)
+        if body
+        else pd.DataFrame(columns=columns, dtype=object)
+    )
     frame = frame.loc[:, [c for c in frame.columns if c != ""]]
-    return RawTable(name, frame.reset_index(drop=True), numbers, frozenset(zahlzellen),
-                    hinweise)
+    return RawTable(name, frame.reset_index(drop=True), numbers, frozenset(zahlzellen), hinweise)
 
 
 def read_table(path: Path, spalten: Collection[str] | None = None) -> RawTable:

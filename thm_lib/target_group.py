@@ -26,8 +26,11 @@ SEGMENT = ["status", "altersgruppe", "geschlecht"]
 
 def as_float(values: pd.Series) -> np.ndarray:
     """Numeric column (also nullable Int64 with NA) as a float array with NaN."""
-    return pd.to_numeric(values, errors="coerce").astype("Float64").to_numpy(
-        dtype=float, na_value=np.nan)
+    return (
+        pd.to_numeric(values, errors="coerce")
+        .astype("Float64")
+        .to_numpy(dtype=float, na_value=np.nan)
+    )
 
 
 def altersgruppe_label(von: int, bis: int) -> str:
@@ -60,8 +63,7 @@ def band_of_age(alter: pd.Series, annahmen: Mapping[str, Any]) -> pd.Series:
     return out
 
 
-def stichtag_je_gemeinde(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None
-                         ) -> pd.Series:
+def stichtag_je_gemeinde(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> pd.Series:
     """The Stichtag each Gemeinde's count is taken from (THE rule, used everywhere).
 
     Each Gemeinde uses its own latest Stichtag on or before ``stichtag``; where
@@ -104,8 +106,7 @@ def select_stichtag(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> 
     ags = zielgruppe["ags"].astype(str)
     # fast path (the usual case): every Gemeinde has a count at the overall choice, which
     # then is each one's own choice too (no Gemeinde has a later date on or before it)
-    before = tage if stichtag is None or pd.isna(stichtag) else tage[
-        tage <= pd.Timestamp(stichtag)]
+    before = tage if stichtag is None or pd.isna(stichtag) else tage[tage <= pd.Timestamp(stichtag)]
     overall = (tage == (before.max() if len(before) else tage.min())).to_numpy()
     if ags[overall].nunique() == ags.nunique():
         return zielgruppe[overall]
@@ -113,8 +114,9 @@ def select_stichtag(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> 
     return zielgruppe[(tage == wanted).to_numpy()]
 
 
-def segments(zielgruppe: pd.DataFrame, annahmen: Mapping[str, Any],
-             stichtag: pd.Timestamp | None = None) -> pd.DataFrame:
+def segments(
+    zielgruppe: pd.DataFrame, annahmen: Mapping[str, Any], stichtag: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Persons of the eligible target group per Gemeinde and segment.
 
     Parameters
@@ -138,8 +140,9 @@ def segments(zielgruppe: pd.DataFrame, annahmen: Mapping[str, Any],
     zg = select_stichtag(zielgruppe, stichtag)
     zg = zg[zg["status"].isin(status) & zg["anzahl"].notna()]
     if zg.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float if c == "personen" else object)
-                             for c in cols})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=float if c == "personen" else object) for c in cols}
+        )
     von = as_float(zg["alter_von"])
     bis = as_float(zg["alter_bis"])
     if "alter" in zg:
@@ -154,18 +157,26 @@ def segments(zielgruppe: pd.DataFrame, annahmen: Mapping[str, Any],
         share = overlap / years
         keep = share > 0
         if keep.any():
-            parts.append(pd.DataFrame({
-                "ags": zg["ags"].astype(str).to_numpy()[keep],
-                "status": zg["status"].astype(str).to_numpy()[keep],
-                "altersgruppe": label,
-                "geschlecht": zg["geschlecht"].astype(str).to_numpy()[keep],
-                "personen": anzahl[keep] * share[keep],
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "ags": zg["ags"].astype(str).to_numpy()[keep],
+                        "status": zg["status"].astype(str).to_numpy()[keep],
+                        "altersgruppe": label,
+                        "geschlecht": zg["geschlecht"].astype(str).to_numpy()[keep],
+                        "personen": anzahl[keep] * share[keep],
+                    }
+                )
+            )
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=float if c == "personen" else object)
-                             for c in cols})
-    out = pd.concat(parts, ignore_index=True).groupby(["ags", *SEGMENT], as_index=False,
-                                                      sort=False)["personen"].sum()
+        return pd.DataFrame(
+            {c: pd.Series(dtype=float if c == "personen" else object) for c in cols}
+        )
+    out = (
+        pd.concat(parts, ignore_index=True)
+        .groupby(["ags", *SEGMENT], as_index=False, sort=False)["personen"]
+        .sum()
+    )
     return _sort_segments(out, annahmen)[cols]
 
 
@@ -173,8 +184,10 @@ def _sort_segments(frame: pd.DataFrame, annahmen: Mapping[str, Any]) -> pd.DataF
     """Sort by ags, status priority, age band order, geschlecht."""
     prio = {s: i for i, s in enumerate(annahmen["zielgruppe"]["status"])}
     band = {label: i for i, (_, _, label) in enumerate(altersgruppen(annahmen))}
-    key = frame.assign(_p=frame["status"].map(prio).fillna(len(prio)),
-                       _b=frame["altersgruppe"].map(band).fillna(len(band)))
+    key = frame.assign(
+        _p=frame["status"].map(prio).fillna(len(prio)),
+        _b=frame["altersgruppe"].map(band).fillna(len(band)),
+    )
     key = key.sort_values(["ags", "_p", "_b", "geschlecht"], kind="stable")
     return key.drop(columns=["_p", "_b"]).reset_index(drop=True)
 
@@ -194,8 +207,9 @@ def per_gemeinde(segmente: pd.DataFrame, gebiete: pd.DataFrame | None = None) ->
     pandas.DataFrame
         ``ags`` [, ``name``], one column per status, ``gesamt``.
     """
-    wide = segmente.pivot_table(index="ags", columns="status", values="personen",
-                                aggfunc="sum", fill_value=0.0)
+    wide = segmente.pivot_table(
+        index="ags", columns="status", values="personen", aggfunc="sum", fill_value=0.0
+    )
     wide.columns = [str(c) for c in wide.columns]
     if gebiete is not None:
         wide = wide.reindex(pd.Index(gebiete["ags"].astype(str), name="ags"), fill_value=0.0)
@@ -206,8 +220,9 @@ def per_gemeinde(segmente: pd.DataFrame, gebiete: pd.DataFrame | None = None) ->
     return out
 
 
-def eligible_cases(faelle: pd.DataFrame, annahmen: Mapping[str, Any],
-                   nur_einwilligung: bool = True) -> pd.DataFrame:
+def eligible_cases(
+    faelle: pd.DataFrame, annahmen: Mapping[str, Any], nur_einwilligung: bool = True
+) -> pd.DataFrame:
     """Cases in the target group (configured status and ages), with their segment.
 
     Only cases with ``einwilligung`` are used unless ``nur_einwilligung`` is
@@ -222,9 +237,14 @@ def eligible_cases(faelle: pd.DataFrame, annahmen: Mapping[str, Any],
     return f[f["status"].isin(status) & f["altersgruppe"].notna()].reset_index(drop=True)
 
 
-def reach(segmente: pd.DataFrame, faelle: pd.DataFrame | None, annahmen: Mapping[str, Any],
-          stichtag: pd.Timestamp | None = None, gebiete: pd.DataFrame | None = None,
-          nur_aktive: bool = False) -> pd.DataFrame:
+def reach(
+    segmente: pd.DataFrame,
+    faelle: pd.DataFrame | None,
+    annahmen: Mapping[str, Any],
+    stichtag: pd.Timestamp | None = None,
+    gebiete: pd.DataFrame | None = None,
+    nur_aktive: bool = False,
+) -> pd.DataFrame:
     """Reach of THM per Gemeinde: clients (cases) / target group.
 
     Parameters
@@ -262,8 +282,12 @@ def reach(segmente: pd.DataFrame, faelle: pd.DataFrame | None, annahmen: Mapping
     index = zg.index.union(kl.index)
     if gebiete is not None:
         index = pd.Index(gebiete["ags"].astype(str))
-    out = pd.DataFrame({"zielgruppe": zg.reindex(index, fill_value=0.0),
-                        "klienten": kl.reindex(index, fill_value=0.0)})
+    out = pd.DataFrame(
+        {
+            "zielgruppe": zg.reindex(index, fill_value=0.0),
+            "klienten": kl.reindex(index, fill_value=0.0),
+        }
+    )
     out.index.name = "ags"
     denom = out["zielgruppe"].where(out["zielgruppe"] > 0)
     out["reichweite"] = out["klienten"] / denom

@@ -35,9 +35,15 @@ YAML_TEMPLATES = ("annahmen.yaml", "programm.yaml")
 VALIDATION_ROWS = 2000
 _HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 _KIND_LABEL = {
-    "text": "Text", "ags": "AGS (8 Ziffern, als Text)", "int": "ganze Zahl", "float": "Zahl",
-    "bool": "ja/nein", "date": "Datum TT.MM.JJJJ", "category": "Auswahl",
-    "ags_list": "Liste von AGS", "text_list": "Liste",
+    "text": "Text",
+    "ags": "AGS (8 Ziffern, als Text)",
+    "int": "ganze Zahl",
+    "float": "Zahl",
+    "bool": "ja/nein",
+    "date": "Datum TT.MM.JJJJ",
+    "category": "Auswahl",
+    "ags_list": "Liste von AGS",
+    "text_list": "Liste",
 }
 
 
@@ -58,18 +64,25 @@ def _add_sheet(wb: Workbook, table: str, first: bool) -> None:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         pflicht = "Pflichtangabe" if col.required and not col.allow_empty else "freiwillig"
-        cell.comment = Comment(f"{col.beschreibung}\n({_KIND_LABEL[col.kind]}, {pflicht})",
-                               "THM-Werkbank", width=300, height=110)
+        cell.comment = Comment(
+            f"{col.beschreibung}\n({_KIND_LABEL[col.kind]}, {pflicht})",
+            "THM-Werkbank",
+            width=300,
+            height=110,
+        )
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = max(14, len(col.name) + 4)
         rng = f"{letter}2:{letter}{VALIDATION_ROWS}"
         choices = _choices(col)
         if choices:
-            dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"',
-                                allow_blank=True, showErrorMessage=True,
-                                errorTitle="Ungültiger Wert",
-                                error="Bitte einen Wert aus der Liste wählen: "
-                                + ", ".join(choices))
+            dv = DataValidation(
+                type="list",
+                formula1='"' + ",".join(choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="Ungültiger Wert",
+                error="Bitte einen Wert aus der Liste wählen: " + ", ".join(choices),
+            )
             ws.add_data_validation(dv)
             dv.add(rng)
         if col.kind in ("ags", "text", "ags_list", "text_list"):
@@ -86,15 +99,28 @@ def _add_explanations(wb: Workbook, tables: tuple[str, ...]) -> None:
         cell.fill = _HEADER_FILL
     for table in tables:
         for col in schemas.TABLES[table]:
-            ws.append([table, col.name, col.beschreibung, _KIND_LABEL[col.kind],
-                       "ja" if col.required and not col.allow_empty else "nein",
-                       ", ".join(_choices(col))])
+            ws.append(
+                [
+                    table,
+                    col.name,
+                    col.beschreibung,
+                    _KIND_LABEL[col.kind],
+                    "ja" if col.required and not col.allow_empty else "nein",
+                    ", ".join(_choices(col)),
+                ]
+            )
     ws.append([])
-    ws.append(["Hinweis", "", "Eine Zeile je Eintrag; die Kopfzeile nicht ändern (Titelzeilen "
-               "darüber sind erlaubt). Die Blätter mit den Daten heißen wie die Tabelle (z. B. "
-               "'angebote'). Statt der Codes werden auch die deutschen Bezeichnungen gelesen "
-               "(z. B. 'Duldung', 'geduldet', 'nächstbeste Lösung', 'Förderbaustein 2'). "
-               "Dieses Blatt wird beim Einlesen nicht ausgewertet."])
+    ws.append(
+        [
+            "Hinweis",
+            "",
+            "Eine Zeile je Eintrag; die Kopfzeile nicht ändern (Titelzeilen "
+            "darüber sind erlaubt). Die Blätter mit den Daten heißen wie die Tabelle (z. B. "
+            "'angebote'). Statt der Codes werden auch die deutschen Bezeichnungen gelesen "
+            "(z. B. 'Duldung', 'geduldet', 'nächstbeste Lösung', 'Förderbaustein 2'). "
+            "Dieses Blatt wird beim Einlesen nicht ausgewertet.",
+        ]
+    )
     for letter, width in zip("ABCDEF", (14, 26, 70, 24, 8, 40), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=2):
@@ -126,28 +152,43 @@ def _yaml_text(value: str | None) -> str:
 def _check_options(name: str | None, ags: str | None, stichtag: str | None) -> date | None:
     problems = []
     if name is not None and not name.strip():
-        problems.append(Problem("Option --name", "Name ist leer",
-                                "Bitte den Namen des Kreises angeben, z. B. --name \"Kreis "
-                                "Borken\""))
+        problems.append(
+            Problem(
+                "Option --name",
+                "Name ist leer",
+                'Bitte den Namen des Kreises angeben, z. B. --name "Kreis Borken"',
+            )
+        )
     if ags is not None and not re.fullmatch(r"\d{2,5}", ags.strip()):
-        problems.append(Problem("Option --ags", "Kreisschlüssel muss 2 bis 5 Ziffern haben",
-                                "Bitte die ersten 5 Stellen des AGS angeben, z. B. --ags 05554",
-                                wert=ags))
+        problems.append(
+            Problem(
+                "Option --ags",
+                "Kreisschlüssel muss 2 bis 5 Ziffern haben",
+                "Bitte die ersten 5 Stellen des AGS angeben, z. B. --ags 05554",
+                wert=ags,
+            )
+        )
     tag = None
     if stichtag is not None:
         try:
             tag = parse_date(stichtag).date()
         except ValueError:
-            problems.append(Problem("Option --stichtag", "kein gültiges Datum",
-                                    "Bitte als TT.MM.JJJJ angeben, z. B. 31.12.2021",
-                                    wert=stichtag))
+            problems.append(
+                Problem(
+                    "Option --stichtag",
+                    "kein gültiges Datum",
+                    "Bitte als TT.MM.JJJJ angeben, z. B. 31.12.2021",
+                    wert=stichtag,
+                )
+            )
     if problems:
         raise DataError(problems)
     return tag
 
 
-def annahmen_text(name: str | None = None, ags: str | None = None,
-                  stichtag: date | None = None) -> str:
+def annahmen_text(
+    name: str | None = None, ags: str | None = None, stichtag: date | None = None
+) -> str:
     """The commented ``annahmen.yaml`` template (German comments).
 
     Parameters
@@ -242,15 +283,15 @@ def _existing(folder: Path, name: str) -> Path | None:
     if not folder.is_dir():
         return None
     stem, suffix = name.rsplit(".", 1)
-    names = [name] if f".{suffix}" not in TABLE_SUFFIXES else [f"{stem}{s}"
-                                                                for s in TABLE_SUFFIXES]
+    names = [name] if f".{suffix}" not in TABLE_SUFFIXES else [f"{stem}{s}" for s in TABLE_SUFFIXES]
     if stem == "faelle":
         names += [f"bedarfe{s}" for s in TABLE_SUFFIXES]
     return next((found for n in names if (found := find_file(folder, n))), None)
 
 
-def write_templates(folder: str | Path, name: str | None = None, ags: str | None = None,
-                    stichtag: str | None = None) -> Vorlagen:
+def write_templates(
+    folder: str | Path, name: str | None = None, ags: str | None = None, stichtag: str | None = None
+) -> Vorlagen:
     """Write the templates of an Arbeitsmappe into ``folder``; never overwrite a file.
 
     Excel templates: ``zielgruppe.xlsx``, ``faelle.xlsx`` (with ``bedarfe``),
@@ -282,9 +323,16 @@ def write_templates(folder: str | Path, name: str | None = None, ags: str | None
     names = [*TEMPLATES, *YAML_TEMPLATES]
     kept = {n: found for n in names if (found := _existing(folder, n))}
     if len(kept) == len(names):
-        raise DataError([Problem(p.name, "Datei gibt es schon; sie wird nicht überschrieben",
-                                 "Bitte einen leeren Ordner wählen oder die Datei umbenennen")
-                         for p in kept.values()])
+        raise DataError(
+            [
+                Problem(
+                    p.name,
+                    "Datei gibt es schon; sie wird nicht überschrieben",
+                    "Bitte einen leeren Ordner wählen oder die Datei umbenennen",
+                )
+                for p in kept.values()
+            ]
+        )
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for file_name, tables in TEMPLATES.items():
@@ -298,9 +346,10 @@ def write_templates(folder: str | Path, name: str | None = None, ags: str | None
             _prefill_kommunen(wb, _gemeinden(folder, ags and ags.strip()))
         atomic_save_workbook(wb, folder / file_name)
         written.append(folder / file_name)
-    texts = {"annahmen.yaml": lambda: annahmen_text(name and name.strip(),
-                                                    ags and ags.strip(), tag),
-             "programm.yaml": programm_text}
+    texts = {
+        "annahmen.yaml": lambda: annahmen_text(name and name.strip(), ags and ags.strip(), tag),
+        "programm.yaml": programm_text,
+    }
     for file_name in YAML_TEMPLATES:
         if file_name not in kept:
             atomic_write_text(folder / file_name, texts[file_name]())

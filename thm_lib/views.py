@@ -47,8 +47,9 @@ KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
 """Title suffix of tables a Kommune report shows only for the whole Kreis."""
 
 
-def zielgruppe_je_gemeinde(ws: Workspace, ags: str = "", stichtag: pd.Timestamp | None = None
-                           ) -> PublishedTable:
+def zielgruppe_je_gemeinde(
+    ws: Workspace, ags: str = "", stichtag: pd.Timestamp | None = None
+) -> PublishedTable:
     """Target group per Gemeinde and status (with totals), suppressed.
 
     A Kommune gets its row of the Kreis table, with the Kreis table's hidden
@@ -91,10 +92,14 @@ def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
     hides exactly what the Kreis tables hide.
     """
     key = ws.gemeinde_name(ags) if ags else TOTAL
-    rows = [select_rows(zielgruppe_je_gemeinde(ws, stichtag=pd.Timestamp(tag)), [key])
-            for tag in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())]
-    labels_ = [f"{pd.Timestamp(t):%d.%m.%Y}"
-               for t in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())]
+    rows = [
+        select_rows(zielgruppe_je_gemeinde(ws, stichtag=pd.Timestamp(tag)), [key])
+        for tag in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())
+    ]
+    labels_ = [
+        f"{pd.Timestamp(t):%d.%m.%Y}"
+        for t in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())
+    ]
     table = stack_rows(rows, pd.Index(labels_, name="Stichtag"))
     return replace(table, titel="Entwicklung der Zielgruppe je Stichtag")
 
@@ -139,13 +144,21 @@ def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
         out.attrs = dict(frame.attrs)
         return out
 
-    return replace(table, published=pick(table.published),
-                   internal_unsuppressed=pick(table.internal_unsuppressed),
-                   mask=pick(table.mask), reason=pick(table.reason),
-                   count_cols=("zielgruppe", "klienten"), share_cols=("reichweite",),
-                   titel="Zielgruppe und Reichweite",
-                   column_labels={"zielgruppe": "Zielgruppe", "klienten": "Klient*innen",
-                                  "reichweite": "Reichweite"})
+    return replace(
+        table,
+        published=pick(table.published),
+        internal_unsuppressed=pick(table.internal_unsuppressed),
+        mask=pick(table.mask),
+        reason=pick(table.reason),
+        count_cols=("zielgruppe", "klienten"),
+        share_cols=("reichweite",),
+        titel="Zielgruppe und Reichweite",
+        column_labels={
+            "zielgruppe": "Zielgruppe",
+            "klienten": "Klient*innen",
+            "reichweite": "Reichweite",
+        },
+    )
 
 
 def _kennzahlen_ohne_faelle(ws: Workspace) -> PublishedTable:
@@ -162,13 +175,21 @@ def _kennzahlen_ohne_faelle(ws: Workspace) -> PublishedTable:
         out.attrs = dict(frame.attrs)
         return out
 
-    return replace(zg, published=pick(zg.published, "–"),
-                   internal_unsuppressed=pick(zg.internal_unsuppressed, float("nan")),
-                   mask=pick(zg.mask, False), reason=pick(zg.reason, ""),
-                   count_cols=("zielgruppe",), share_cols=(),
-                   titel="Zielgruppe (Reichweite: noch keine Falldokumentation)",
-                   column_labels={"zielgruppe": "Zielgruppe", "klienten": "Klient*innen",
-                                  "reichweite": "Reichweite"})
+    return replace(
+        zg,
+        published=pick(zg.published, "–"),
+        internal_unsuppressed=pick(zg.internal_unsuppressed, float("nan")),
+        mask=pick(zg.mask, False),
+        reason=pick(zg.reason, ""),
+        count_cols=("zielgruppe",),
+        share_cols=(),
+        titel="Zielgruppe (Reichweite: noch keine Falldokumentation)",
+        column_labels={
+            "zielgruppe": "Zielgruppe",
+            "klienten": "Klient*innen",
+            "reichweite": "Reichweite",
+        },
+    )
 
 
 def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
@@ -182,9 +203,12 @@ def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
     kreis = dict(publication.fuer(ws).bericht_tabellen)
     if not ags:
         return kreis
-    return {name: select_rows(table, [ags]) if name in ("Fallzahlen", "Reichweite")
-            else replace(table, titel=(table.titel or name) + KREIS_NUR)
-            for name, table in kreis.items()}
+    return {
+        name: select_rows(table, [ags])
+        if name in ("Fallzahlen", "Reichweite")
+        else replace(table, titel=(table.titel or name) + KREIS_NUR)
+        for name, table in kreis.items()
+    }
 
 
 def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
@@ -195,23 +219,36 @@ def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
     ang = ws.for_kommune(ags).angebote if ags else ws.angebote
     felder = ws.handlungsfelder
     # a column, not groupby.apply: with no offers apply returns a frame (pandas 3)
-    ang = ang.assign(nur_gestattung=~ang["zugang_duldung"].astype(bool)
-                     & ang["zugang_gestattung"].astype(bool))
+    ang = ang.assign(
+        nur_gestattung=~ang["zugang_duldung"].astype(bool) & ang["zugang_gestattung"].astype(bool)
+    )
     grouped = ang.groupby("handlungsfeld")
-    table = pd.DataFrame({
-        "angebote": grouped.size(),
-        "plaetze": grouped["plaetze"].sum(),
-        "offen_duldung": grouped["zugang_duldung"].sum(),
-        "nur_gestattung": grouped["nur_gestattung"].sum(),
-        "aufsuchend": grouped["aufsuchend"].sum(),
-    }).reindex(felder, fill_value=0).astype(int)
+    table = (
+        pd.DataFrame(
+            {
+                "angebote": grouped.size(),
+                "plaetze": grouped["plaetze"].sum(),
+                "offen_duldung": grouped["zugang_duldung"].sum(),
+                "nur_gestattung": grouped["nur_gestattung"].sum(),
+                "aufsuchend": grouped["aufsuchend"].sum(),
+            }
+        )
+        .reindex(felder, fill_value=0)
+        .astype(int)
+    )
     table.index.name = "Handlungsfeld"
-    table = table.rename(columns={"angebote": "Angebote", "plaetze": "Plätze/Jahr",
-                                  "offen_duldung": "offen für Duldung",
-                                  "nur_gestattung": "nur für Gestattung",
-                                  "aufsuchend": "aufsuchend"})
-    return mark_public(table, "Angebotsinventar, keine Personendaten",
-                       titel="Angebote je Handlungsfeld")
+    table = table.rename(
+        columns={
+            "angebote": "Angebote",
+            "plaetze": "Plätze/Jahr",
+            "offen_duldung": "offen für Duldung",
+            "nur_gestattung": "nur für Gestattung",
+            "aufsuchend": "aufsuchend",
+        }
+    )
+    return mark_public(
+        table, "Angebotsinventar, keine Personendaten", titel="Angebote je Handlungsfeld"
+    )
 
 
 def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = "") -> pd.DataFrame:
@@ -227,12 +264,16 @@ def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = "") -> p
     matrix = g.pivot(index="name", columns="handlungsfeld", values="versorgungsgrad")
     matrix = matrix.reindex(columns=felder)
     matrix.index.name = "Gemeinde"
-    return mark_public(matrix, "modellierte Versorgungsgrade",
-                       titel="Versorgungsgrad in % je Gemeinde und Handlungsfeld")
+    return mark_public(
+        matrix,
+        "modellierte Versorgungsgrade",
+        titel="Versorgungsgrad in % je Gemeinde und Handlungsfeld",
+    )
 
 
-def lueckenliste(ws: Workspace, result: CoverageResult, ags: str = "", n: int | None = None
-                 ) -> pd.DataFrame:
+def lueckenliste(
+    ws: Workspace, result: CoverageResult, ags: str = "", n: int | None = None
+) -> pd.DataFrame:
     """Unterversorgung, largest missing places first (estimates, public).
 
     Rows of :func:`versorgung_gesperrt` are left out (their numbers would
@@ -240,22 +281,28 @@ def lueckenliste(ws: Workspace, result: CoverageResult, ags: str = "", n: int | 
     """
     g = result.gemeinden[~versorgung_gesperrt(ws, result)]
     g = g[g["ags"] == ags] if ags else g
-    gaps = g[g["klasse"] == "Unterversorgung"].sort_values("fehlende_plaetze",
-                                                              ascending=False)
+    gaps = g[g["klasse"] == "Unterversorgung"].sort_values("fehlende_plaetze", ascending=False)
     if n is not None:
         gaps = gaps.head(n)
-    table = pd.DataFrame({
-        "Gemeinde": gaps["name"], "Handlungsfeld": gaps["handlungsfeld"],
-        "Bedarf (Personen)": gaps["bedarf"].round(1),
-        "erreichbare Plätze": gaps["erreichbare_plaetze"].round(1),
-        "Versorgungsgrad %": gaps["versorgungsgrad"].round(1),
-        "fehlende Plätze": gaps["fehlende_plaetze"].round(1),
-        "kein Angebot erreichbar": gaps["kein_angebot_erreichbar"].map({True: "ja",
-                                                                        False: "nein"}),
-        "Bedarf Geduldeter ohne offenes Angebot": gaps["bedarf_geduldete_ohne_angebot"].round(1),
-    }).set_index(["Gemeinde", "Handlungsfeld"])
-    return mark_public(table, "modellierte Bedarfe und Plätze",
-                       titel="Versorgungslücken (Unterversorgung)")
+    table = pd.DataFrame(
+        {
+            "Gemeinde": gaps["name"],
+            "Handlungsfeld": gaps["handlungsfeld"],
+            "Bedarf (Personen)": gaps["bedarf"].round(1),
+            "erreichbare Plätze": gaps["erreichbare_plaetze"].round(1),
+            "Versorgungsgrad %": gaps["versorgungsgrad"].round(1),
+            "fehlende Plätze": gaps["fehlende_plaetze"].round(1),
+            "kein Angebot erreichbar": gaps["kein_angebot_erreichbar"].map(
+                {True: "ja", False: "nein"}
+            ),
+            "Bedarf Geduldeter ohne offenes Angebot": gaps["bedarf_geduldete_ohne_angebot"].round(
+                1
+            ),
+        }
+    ).set_index(["Gemeinde", "Handlungsfeld"])
+    return mark_public(
+        table, "modellierte Bedarfe und Plätze", titel="Versorgungslücken (Unterversorgung)"
+    )
 
 
 def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> PublishedTable:
@@ -270,8 +317,10 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
     """
     g = result.gemeinden
     n = g.groupby("handlungsfeld", sort=False)["faelle_n"].sum()
-    shares = {k: (g[f"anteil_{k}"] * g["faelle_n"]).groupby(g["handlungsfeld"], sort=False)
-              .sum() for k in ("passend", "naechstbeste", "kein_angebot")}
+    shares = {
+        k: (g[f"anteil_{k}"] * g["faelle_n"]).groupby(g["handlungsfeld"], sort=False).sum()
+        for k in ("passend", "naechstbeste", "kein_angebot")
+    }
     table = pd.DataFrame({k: v.round().astype(int) for k, v in shares.items()})
     table["gesamt"] = n.round().astype(int)
     table = table[["passend", "naechstbeste", "kein_angebot", "gesamt"]]  # open needs not counted
@@ -279,16 +328,26 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> Publish
     table.index.name = "Handlungsfeld"
     for k in ("passend", "naechstbeste", "kein_angebot"):
         table[f"anteil_{k}"] = table[k] / table["gesamt"].where(table["gesamt"] > 0)
-    return suppress(table, schwelle(ws), symbol=zeichen_geheim(ws),
-                    count_cols=["passend", "naechstbeste", "kein_angebot", "gesamt"],
-                    total_row=TOTAL, total_col="gesamt",
-                    share_cols={f"anteil_{k}": [k, "gesamt"]
-                                for k in ("passend", "naechstbeste", "kein_angebot")},
-                    titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""),
-                    column_labels={**{k: labels.ERGEBNIS_LABEL[k] for k in labels.ERGEBNIS},
-                                   "gesamt": "Bedarfe insgesamt",
-                                   **{f"anteil_{k}": f"Anteil {labels.ERGEBNIS_LABEL[k]}"
-                                      for k in ("passend", "naechstbeste", "kein_angebot")}})
+    return suppress(
+        table,
+        schwelle(ws),
+        symbol=zeichen_geheim(ws),
+        count_cols=["passend", "naechstbeste", "kein_angebot", "gesamt"],
+        total_row=TOTAL,
+        total_col="gesamt",
+        share_cols={
+            f"anteil_{k}": [k, "gesamt"] for k in ("passend", "naechstbeste", "kein_angebot")
+        },
+        titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""),
+        column_labels={
+            **{k: labels.ERGEBNIS_LABEL[k] for k in labels.ERGEBNIS},
+            "gesamt": "Bedarfe insgesamt",
+            **{
+                f"anteil_{k}": f"Anteil {labels.ERGEBNIS_LABEL[k]}"
+                for k in ("passend", "naechstbeste", "kein_angebot")
+            },
+        },
+    )
 
 
 def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
@@ -314,9 +373,11 @@ def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict
     and workload models scale with the target group and are hidden with it.
     """
     mask = personen.mask.loc[ags]
-    return {"faq": bool(mask["faq_personen"]) and faq_regel == REGEL_SCHLUESSEL,
-            "fallzahl": bool(mask["fallzahl_personen"]),
-            "arbeitszeit": bool(mask["fallzahl_personen"])}
+    return {
+        "faq": bool(mask["faq_personen"]) and faq_regel == REGEL_SCHLUESSEL,
+        "fallzahl": bool(mask["fallzahl_personen"]),
+        "arbeitszeit": bool(mask["fallzahl_personen"]),
+    }
 
 
 def zeichen_geheim(ws: Workspace) -> str:
@@ -341,20 +402,26 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = "") -> pd
         def pos(value: float, model: str, hidden: dict[str, bool] = hidden) -> Any:
             return sym if hidden[model] else round(float(value), 2)
 
-        records.append({
-            "Kommune": r["name"],
-            "Personen (FAQ-Zählung)": personen.published.loc[key, "faq_personen"],
-            "Stellen FAQ-Schlüssel": pos(r["faq_stellen"], "faq"),
-            "Regel": labels.FAQ_REGEL_LABEL.get(r["faq_regel"], r["faq_regel"]),
-            "Stellen Fallzahlmodell": pos(r["fallzahl_stellen"], "fallzahl"),
-            "Stellen Arbeitszeitmodell": pos(r["arbeitszeit_stellen"], "arbeitszeit"),
-            "bewilligte Stellen": r["stellen_bestand"],
-            "Differenz FAQ – Bestand": sym if hidden["faq"] else round(
-                float(r["differenz_faq"]), 2),
-        })
+        records.append(
+            {
+                "Kommune": r["name"],
+                "Personen (FAQ-Zählung)": personen.published.loc[key, "faq_personen"],
+                "Stellen FAQ-Schlüssel": pos(r["faq_stellen"], "faq"),
+                "Regel": labels.FAQ_REGEL_LABEL.get(r["faq_regel"], r["faq_regel"]),
+                "Stellen Fallzahlmodell": pos(r["fallzahl_stellen"], "fallzahl"),
+                "Stellen Arbeitszeitmodell": pos(r["arbeitszeit_stellen"], "arbeitszeit"),
+                "bewilligte Stellen": r["stellen_bestand"],
+                "Differenz FAQ – Bestand": sym
+                if hidden["faq"]
+                else round(float(r["differenz_faq"]), 2),
+            }
+        )
     table = pd.DataFrame.from_records(records).set_index("Kommune")
-    return mark_public(table, "Stellen (VZÄ); Zählungen unterdrückt, Ableitungen verborgen",
-                       titel="Stellenbemessung: drei Schätzungen nebeneinander")
+    return mark_public(
+        table,
+        "Stellen (VZÄ); Zählungen unterdrückt, Ableitungen verborgen",
+        titel="Stellenbemessung: drei Schätzungen nebeneinander",
+    )
 
 
 def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
@@ -372,8 +439,10 @@ def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
 #: Scenarios shown in the staffing notebook and the index (see thm_lib.scenarios).
 STANDARD_SZENARIEN: dict[str, dict[str, Any]] = {
     "Basis (1:100, Fördersatz laut Programm)": {},
-    "Betreuungsschlüssel 1:80": {"annahmen": {"stellen": {"betreuungsschluessel": 80}},
-                                 "modell": "fallzahl"},
+    "Betreuungsschlüssel 1:80": {
+        "annahmen": {"stellen": {"betreuungsschluessel": 80}},
+        "modell": "fallzahl",
+    },
     "Betreuungsschlüssel 1:100": {"modell": "fallzahl"},
     "Fördersatz 80 %": {"programm": {"foerderung": {"foerdersatz": 0.8}}},
     "THM fortgesetzt bis 12/2024": {"programm": {"zeitraum": {"ende": "2024-12"}}},
@@ -391,8 +460,9 @@ def bemessung_zeile(bemessung: pd.DataFrame, ags: str = "") -> pd.Series:
     return (kreis if len(kreis) else bemessung).iloc[0]
 
 
-def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
-                         ) -> tuple[str, pd.DataFrame]:
+def finanzierung_tabelle(
+    ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
+) -> tuple[str, pd.DataFrame]:
     """Funding plan per budget year for the Kommune (if it may apply itself) or the Kreis.
 
     Returns
@@ -405,34 +475,57 @@ def finanzierung_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
     row = bemessung_zeile(bemessung, ags)
     if ags and not bool(row["antragsberechtigt"]):
         row = bemessung_zeile(bemessung, "")
-        wer = (f"{ws.gemeinde_name(ags)} beantragt nicht selbst (keine eigene "
-               f"Geschäftsführende Stelle); gezeigt wird der Plan des Kreises.")
+        wer = (
+            f"{ws.gemeinde_name(ags)} beantragt nicht selbst (keine eigene "
+            f"Geschäftsführende Stelle); gezeigt wird der Plan des Kreises."
+        )
     else:
         wer = f"Finanzierungsplan für {row['name']} (Stellen nach FAQ-Schlüssel)."
     wer += " " + foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]))
     key = KREIS if row["ebene"] == EBENE_KREIS else str(row["ags"])
     if stellen_gesperrt(personen_tabelle(ws, bemessung), key, str(row["faq_regel"]))["faq"]:
-        return (f"{wer} Der Plan wird nicht gezeigt: die Stellen nach Schlüssel ließen auf "
-                "eine verborgene kleine Zahl schließen.", mark_public(
-                    pd.DataFrame(), "leer", titel="Finanzierungsplan"))
-    plan = finanzierungsplan(float(row["faq_stellen"]), ws.programm, ws.annahmen,
-                             haushaltssicherung=bool(row["haushaltssicherung"]))
-    table = plan.tabelle().rename(columns={
-        "jahr": "Haushaltsjahr", "monate": "Monate", "stellen": "Stellen (VZÄ)",
-        "foerdersatz": "Fördersatz", "gedeckelt": "gedeckelt",
-        "personalkosten": "Personalkosten €", "sachkosten": "Sachkosten €",
-        "foerderfaehig": "förderfähig €", "zuwendung": "Zuwendung €",
-        "eigenanteil_foerderfaehig": "Eigenanteil (förderfähig) €",
-        "nicht_foerderfaehig": "nicht förderfähig €", "eigenanteil": "Eigenanteil gesamt €",
-        "gesamtkosten": "Gesamtkosten €"}).set_index("Haushaltsjahr")
+        return (
+            f"{wer} Der Plan wird nicht gezeigt: die Stellen nach Schlüssel ließen auf "
+            "eine verborgene kleine Zahl schließen.",
+            mark_public(pd.DataFrame(), "leer", titel="Finanzierungsplan"),
+        )
+    plan = finanzierungsplan(
+        float(row["faq_stellen"]),
+        ws.programm,
+        ws.annahmen,
+        haushaltssicherung=bool(row["haushaltssicherung"]),
+    )
+    table = (
+        plan.tabelle()
+        .rename(
+            columns={
+                "jahr": "Haushaltsjahr",
+                "monate": "Monate",
+                "stellen": "Stellen (VZÄ)",
+                "foerdersatz": "Fördersatz",
+                "gedeckelt": "gedeckelt",
+                "personalkosten": "Personalkosten €",
+                "sachkosten": "Sachkosten €",
+                "foerderfaehig": "förderfähig €",
+                "zuwendung": "Zuwendung €",
+                "eigenanteil_foerderfaehig": "Eigenanteil (förderfähig) €",
+                "nicht_foerderfaehig": "nicht förderfähig €",
+                "eigenanteil": "Eigenanteil gesamt €",
+                "gesamtkosten": "Gesamtkosten €",
+            }
+        )
+        .set_index("Haushaltsjahr")
+    )
     table["gedeckelt"] = table["gedeckelt"].map({True: "ja", False: "nein"})
     satz = foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]), begruendung=False)
-    return wer, mark_public(table.round(2), "Beträge in EUR",
-                            titel=f"Finanzierungsplan. {satz}", anteile=["Fördersatz"])
+    return wer, mark_public(
+        table.round(2), "Beträge in EUR", titel=f"Finanzierungsplan. {satz}", anteile=["Fördersatz"]
+    )
 
 
-def szenarien_tabelle(ws: Workspace, ags: str = "",
-                      szenarien: dict[str, dict[str, Any]] | None = None) -> pd.DataFrame:
+def szenarien_tabelle(
+    ws: Workspace, ags: str = "", szenarien: dict[str, dict[str, Any]] | None = None
+) -> pd.DataFrame:
     """Key figures of the standard scenarios for the Kreis (or one Kommune), side by side.
 
     Column ``Hinweis`` says in German why a scenario changes nothing where it
@@ -444,24 +537,34 @@ def szenarien_tabelle(ws: Workspace, ags: str = "",
     if ags:
         long = long[(long["ags"] == ags) & (long["ebene"] != EBENE_KREIS)]
     elif (long["ebene"] == EBENE_KREIS).any():
-        long = long[long["ebene"] == EBENE_KREIS]   # else one kreisfreie Stadt: its row
+        long = long[long["ebene"] == EBENE_KREIS]  # else one kreisfreie Stadt: its row
     whole = long[long["jahr"].isna()]
-    wide = whole.pivot_table(index="szenario", columns="kennzahl", values="wert",
-                             sort=False)
-    columns = {"faq_stellen": "Stellen FAQ", "fallzahl_stellen": "Stellen Fallzahlmodell",
-               "finanzierte_stellen": "finanzierte Stellen", "zuwendung": "Zuwendung €",
-               "eigenanteil": "Eigenanteil €", "gesamtkosten": "Gesamtkosten €"}
-    table = wide.reindex(columns=[c for c in columns if c in wide.columns]).rename(
-        columns=columns).round(2)
+    wide = whole.pivot_table(index="szenario", columns="kennzahl", values="wert", sort=False)
+    columns = {
+        "faq_stellen": "Stellen FAQ",
+        "fallzahl_stellen": "Stellen Fallzahlmodell",
+        "finanzierte_stellen": "finanzierte Stellen",
+        "zuwendung": "Zuwendung €",
+        "eigenanteil": "Eigenanteil €",
+        "gesamtkosten": "Gesamtkosten €",
+    }
+    table = (
+        wide.reindex(columns=[c for c in columns if c in wide.columns])
+        .rename(columns=columns)
+        .round(2)
+    )
     table.index.name = "Szenario"
     bemessung = stellenbemessung(ws)
     personen = personen_tabelle(ws, bemessung)
     if bool(personen.mask.loc[ags or KREIS].any()):  # every figure scales with a hidden count
         table = table.astype(object)
         table.loc[:, :] = zeichen_geheim(ws)
-    table["Hinweis"] = hinweise(ws, szenarien or STANDARD_SZENARIEN,
-                                wide.reindex(columns=list(columns)).fillna(0.0),
-                                bemessung_zeile(bemessung, ags))
+    table["Hinweis"] = hinweise(
+        ws,
+        szenarien or STANDARD_SZENARIEN,
+        wide.reindex(columns=list(columns)).fillna(0.0),
+        bemessung_zeile(bemessung, ags),
+    )
     return mark_public(table, "Szenarien (VZÄ, EUR)", titel="Szenarien im Vergleich")
 
 
@@ -475,8 +578,9 @@ KARTENMASSE = {
 }
 
 
-def karten_mass(ws: Workspace, mass: str, handlungsfeld: str = "",
-                result: CoverageResult | None = None) -> Any:
+def karten_mass(
+    ws: Workspace, mass: str, handlungsfeld: str = "", result: CoverageResult | None = None
+) -> Any:
     """The values a map shows for ``mass`` (see :data:`KARTENMASSE`), hidden where published
     tables hide them (NaN: the map shows no value there).
 
@@ -492,8 +596,15 @@ def karten_mass(ws: Workspace, mass: str, handlungsfeld: str = "",
     from thm_lib.errors import DataError, Problem
 
     if mass not in KARTENMASSE:
-        raise DataError([Problem("Parameter 'kartenmass'", f"unbekanntes Maß '{mass}'",
-                                 "Erlaubt: " + ", ".join(KARTENMASSE))])
+        raise DataError(
+            [
+                Problem(
+                    "Parameter 'kartenmass'",
+                    f"unbekanntes Maß '{mass}'",
+                    "Erlaubt: " + ", ".join(KARTENMASSE),
+                )
+            ]
+        )
     pub = publication.fuer(ws)
     zg = pub.zielgruppe()
     to_ags = {pub.name(a): a for a in ws.gebiete["ags"].astype(str)}
@@ -511,31 +622,36 @@ def karten_mass(ws: Workspace, mass: str, handlungsfeld: str = "",
     if mass == "je_1000":
         einwohner = ws.gebiete.set_index("ags")["einwohner"].astype(float)
         rate = maps.rate_measure(counts / einwohner.reindex(counts.index) * 1000)
-        return replace(rate, gesperrt=reason.map(lambda r: "sekundär" if r else ""),
-                       zeichen=sym)
+        return replace(rate, gesperrt=reason.map(lambda r: "sekundär" if r else ""), zeichen=sym)
     if mass == "reichweite":
         table = kennzahlen_tabelle(ws)
         share = table.published["reichweite"].drop(KREIS)
-        shown = pd.to_numeric(share.where(~table.mask["reichweite"].drop(KREIS)),
-                              errors="coerce")
-        measure = maps.reach_measure(pd.DataFrame({"ags": shown.index, "reichweite": shown}),
-                                     label=KARTENMASSE[mass])
+        shown = pd.to_numeric(share.where(~table.mask["reichweite"].drop(KREIS)), errors="coerce")
+        measure = maps.reach_measure(
+            pd.DataFrame({"ags": shown.index, "reichweite": shown}), label=KARTENMASSE[mass]
+        )
         hidden = table.mask["reichweite"].drop(KREIS)
-        return replace(measure, gesperrt=hidden.map(lambda h: "sekundär" if h else ""),
-                       zeichen=sym)
+        return replace(measure, gesperrt=hidden.map(lambda h: "sekundär" if h else ""), zeichen=sym)
     if result is None:
         from thm_lib.coverage import analyse
 
         result = analyse(ws)
     if handlungsfeld not in set(result.gemeinden["handlungsfeld"]):
-        raise DataError([Problem("Parameter 'handlungsfeld'", f"unbekanntes Handlungsfeld "
-                                 f"'{handlungsfeld}'", "Erlaubt: " + ", ".join(
-                                     ws.handlungsfelder))])
+        raise DataError(
+            [
+                Problem(
+                    "Parameter 'handlungsfeld'",
+                    f"unbekanntes Handlungsfeld '{handlungsfeld}'",
+                    "Erlaubt: " + ", ".join(ws.handlungsfelder),
+                )
+            ]
+        )
     measure = maps.coverage_measure(result, mass, handlungsfeld)
     rows = result.gemeinden["handlungsfeld"] == handlungsfeld
     hidden = versorgung_gesperrt(ws, result)[rows]
     hidden.index = result.gemeinden.loc[rows, "ags"].astype(str).to_numpy()
     values = measure.values.copy()
     values[hidden.reindex(values.index).fillna(False).to_numpy(dtype=bool)] = float("nan")
-    return replace(measure, values=values, zeichen=sym,
-                   gesperrt=hidden.map(lambda h: "sekundär" if h else ""))
+    return replace(
+        measure, values=values, zeichen=sym, gesperrt=hidden.map(lambda h: "sekundär" if h else "")
+    )

@@ -123,8 +123,10 @@ class Workspace:
         annahmen = self.annahmen
         if not annahmen["kreis"].get("stichtag"):
             # the Stichtag is the Kreis's, also where this Gemeinde's counts stop earlier
-            annahmen = {**annahmen, "kreis": {**annahmen["kreis"],
-                                              "stichtag": self.stichtag.date()}}
+            annahmen = {
+                **annahmen,
+                "kreis": {**annahmen["kreis"], "stichtag": self.stichtag.date()},
+            }
         return replace(
             self,
             annahmen=annahmen,
@@ -135,8 +137,9 @@ class Workspace:
             faelle=faelle,
             bedarfe=bedarfe,
             reisezeiten=reisezeiten,
-            feinraster=None if self.feinraster is None else self.feinraster[
-                self.feinraster["ags"] == ags].reset_index(drop=True),
+            feinraster=None
+            if self.feinraster is None
+            else self.feinraster[self.feinraster["ags"] == ags].reset_index(drop=True),
             kommune=ags,
         )
 
@@ -150,6 +153,8 @@ class Workspace:
             ("Fälle", "–" if self.faelle is None else len(self.faelle)),
             ("Warnungen", len(self.warnungen)),
         ]
-        body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-                       for k, v in rows)
+        body = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+        )
         return f"<table>{body}</table>"

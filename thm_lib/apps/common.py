@@ -79,6 +79,7 @@ def setting(ws: Any, key: str) -> Any:
 
 # --------------------------------------------------------------------------- formatting
 
+
 def fmt_eur(value: Any) -> str:
     """Whole euros, German format (``34.000 €``)."""
     text = zahl(value, 0)
@@ -104,13 +105,21 @@ def esc(value: Any) -> str:
 
 def tiles_html(items: list[tuple[str, str, str]]) -> str:
     """Key-figure tiles: ``(css_class, label, shown_text)`` each."""
-    parts = [f'<div class="thm-kachel {esc(css)}"><div class="thm-label">{esc(label)}</div>'
-             f'<div class="thm-wert">{esc(text)}</div></div>' for css, label, text in items]
+    parts = [
+        f'<div class="thm-kachel {esc(css)}"><div class="thm-label">{esc(label)}</div>'
+        f'<div class="thm-wert">{esc(text)}</div></div>'
+        for css, label, text in items
+    ]
     return '<div class="thm-kennzahlen">' + "".join(parts) + "</div>"
 
 
-def table_html(frame: pd.DataFrame, css: str, *, numeric: tuple[str, ...] = (),
-               row_styles: list[str] | None = None) -> str:
+def table_html(
+    frame: pd.DataFrame,
+    css: str,
+    *,
+    numeric: tuple[str, ...] = (),
+    row_styles: list[str] | None = None,
+) -> str:
     """A plain HTML table of already formatted (text) cells; ``numeric`` columns right-aligned."""
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     rows = []
@@ -118,10 +127,13 @@ def table_html(frame: pd.DataFrame, css: str, *, numeric: tuple[str, ...] = (),
         style = f' style="{esc(row_styles[i])}"' if row_styles and row_styles[i] else ""
         cells = "".join(
             f'<td class="thm-zahl">{esc(v)}</td>' if c in numeric else f"<td>{esc(v)}</td>"
-            for c, v in zip(frame.columns, row, strict=True))
+            for c, v in zip(frame.columns, row, strict=True)
+        )
         rows.append(f"<tr{style}>{cells}</tr>")
-    return (f'<table class="thm-tabelle {esc(css)}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table class="thm-tabelle {esc(css)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def bereich(lo: float, hi: float, fmt: Callable[[Any], str] = zahl) -> str:
@@ -129,8 +141,9 @@ def bereich(lo: float, hi: float, fmt: Callable[[Any], str] = zahl) -> str:
     return f"{fmt(lo)} bis {fmt(hi)}"
 
 
-def ausserhalb(name: str, value: Any, lo: float, hi: float,
-               fmt: Callable[[Any], str] = zahl) -> str | None:
+def ausserhalb(
+    name: str, value: Any, lo: float, hi: float, fmt: Callable[[Any], str] = zahl
+) -> str | None:
     """A German message when an input lies outside ``lo .. hi`` (inclusive), else None.
 
     Inputs are never clamped silently: the app shows this message instead of a
@@ -142,8 +155,10 @@ def ausserhalb(name: str, value: Any, lo: float, hi: float,
         number = math.nan
     if lo <= number <= hi:
         return None
-    return (f"{name}: {fmt(value)} liegt außerhalb des erlaubten Bereichs "
-            f"{bereich(lo, hi, fmt)}. Bitte einen Wert von {bereich(lo, hi, fmt)} eingeben.")
+    return (
+        f"{name}: {fmt(value)} liegt außerhalb des erlaubten Bereichs "
+        f"{bereich(lo, hi, fmt)}. Bitte einen Wert von {bereich(lo, hi, fmt)} eingeben."
+    )
 
 
 def eingabefehler_html(text: str) -> str:
@@ -159,8 +174,10 @@ def error_html(exc: Exception) -> str:
     if isinstance(exc, DataError):
         text = "Die Arbeitsmappe enthält Fehler:\n" + str(exc)
     else:
-        text = ("Bei der Berechnung ist ein Fehler aufgetreten. Bitte die Eingaben prüfen "
-                "oder die Geschäftsführende Stelle informieren.")
+        text = (
+            "Bei der Berechnung ist ein Fehler aufgetreten. Bitte die Eingaben prüfen "
+            "oder die Geschäftsführende Stelle informieren."
+        )
     return f'<div class="thm-fehler">{esc(text)}</div>'
 
 
@@ -174,6 +191,7 @@ def gemeinde_options(ws: Any, kreis_label: str | None = None) -> list[tuple[str,
 
 def guarded(target: widgets.HTML, func: Callable[[], None]) -> Callable[..., None]:
     """Wrap a widget callback: on an exception show :func:`error_html` in ``target``."""
+
     def handler(*_args: Any) -> None:
         try:
             func()
@@ -206,8 +224,9 @@ def header(titel: str, ws: Any, extra: Mapping[str, str] | None = None) -> widge
     info = f"{ws.name} · Stichtag {ws.stichtag:%d.%m.%Y}"
     if extra:
         info += "".join(f" · {k}: {v}" for k, v in extra.items())
-    return widgets.HTML(CSS + f"<div class='thm-hinweis thm-kopf' title='{esc(titel)}'>"
-                        f"{esc(info)}</div>")
+    return widgets.HTML(
+        CSS + f"<div class='thm-hinweis thm-kopf' title='{esc(titel)}'>{esc(info)}</div>"
+    )
 
 
 WIDE = {"description_width": "initial"}

@@ -33,8 +33,14 @@ CULL_IDLE_S = 45
 CULL_INTERVAL_S = 10
 
 
-def voila_command(port: int, notebooks: Path = NOTEBOOKS, *, preheat: bool = False,
-                  hosts: tuple[str, ...] = (), kernel_cap: int | None = None) -> list[str]:
+def voila_command(
+    port: int,
+    notebooks: Path = NOTEBOOKS,
+    *,
+    preheat: bool = False,
+    hosts: tuple[str, ...] = (),
+    kernel_cap: int | None = None,
+) -> list[str]:
     """The Voilà command line: loopback only, no sources, no tracebacks, no browser.
 
     Parameters
@@ -51,14 +57,24 @@ def voila_command(port: int, notebooks: Path = NOTEBOOKS, *, preheat: bool = Fal
     kernel_cap : int, optional
         Most app kernels at once (default: from the machine's memory).
     """
-    cmd = [sys.executable, "-m", "thm_lib.apps.voila_server", str(notebooks), "--no-browser",
-           f"--port={port}", f"--Voila.ip={HOST}", "--Voila.port_retries=0",
-           "--strip_sources=True", "--show_tracebacks=False", f"--template={TEMPLATE}",
-           # Pages end their kernel when closed; kernels of pages that could not say so
-           # (crash, network) go after a minute at most.
-           f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
-           f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
-           "--MappingKernelManager.cull_connected=False"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "thm_lib.apps.voila_server",
+        str(notebooks),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={HOST}",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        f"--template={TEMPLATE}",
+        # Pages end their kernel when closed; kernels of pages that could not say so
+        # (crash, network) go after a minute at most.
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
     for host in (*LOOPBACK_HOSTS, *hosts):
         cmd.append(f"--ThmVoila.allowed_hosts={host}")
     if kernel_cap is not None:
@@ -87,8 +103,9 @@ def _listening(port: int) -> bool:
         return False
 
 
-def wait_for_port(port: int, proc: subprocess.Popen | None = None,
-                  timeout: float = START_TIMEOUT_S) -> bool:
+def wait_for_port(
+    port: int, proc: subprocess.Popen | None = None, timeout: float = START_TIMEOUT_S
+) -> bool:
     """Wait until something listens on ``HOST:port`` (False on timeout or if ``proc`` ended)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -100,9 +117,15 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None,
     return False
 
 
-def serve(port: int = DEFAULT_PORT, arbeitsmappe: Path | None = None,
-          open_browser: bool = False, *, preheat: bool = False, hosts: tuple[str, ...] = (),
-          kernel_cap: int | None = None) -> int:
+def serve(
+    port: int = DEFAULT_PORT,
+    arbeitsmappe: Path | None = None,
+    open_browser: bool = False,
+    *,
+    preheat: bool = False,
+    hosts: tuple[str, ...] = (),
+    kernel_cap: int | None = None,
+) -> int:
     """Start Voilà with the apps and wait until it ends (Ctrl+C stops it).
 
     Parameters
@@ -140,8 +163,9 @@ def serve(port: int = DEFAULT_PORT, arbeitsmappe: Path | None = None,
     if kernel_cap is not None and kernel_cap < 1:
         print("Fehler: --max-kernel muss mindestens 1 sein.", file=sys.stderr)
         return 2
-    proc = subprocess.Popen(voila_command(port, preheat=preheat, hosts=hosts,
-                                          kernel_cap=kernel_cap), env=voila_env(env))
+    proc = subprocess.Popen(
+        voila_command(port, preheat=preheat, hosts=hosts, kernel_cap=kernel_cap), env=voila_env(env)
+    )
     previous = _on_sigterm_interrupt()
     try:
         if not wait_for_port(port, proc):

@@ -20,8 +20,11 @@ from thm_lib.coverage import CoverageResult
 from thm_lib.formats import zahl
 from thm_lib.standort_anzeige import ZUSTAENDE, feld_waehlen, karte
 
-ZUGANG_OPTIONEN = [("alle Status", ""), ("nur Duldung", "duldung"),
-                   ("nur Aufenthaltsgestattung", "gestattung")]
+ZUGANG_OPTIONEN = [
+    ("alle Status", ""),
+    ("nur Duldung", "duldung"),
+    ("nur Aufenthaltsgestattung", "gestattung"),
+]
 P_MAX = 5
 
 
@@ -63,46 +66,66 @@ class StandortPanel:
         self.plan: standort.Standortplanung | None = None
         self._maps: dict[str, str] = {}
         start = feld_waehlen(ws, result)
-        self.handlungsfeld = widgets.Dropdown(options=ws.handlungsfelder, value=start,
-                                              description="Handlungsfeld", style=WIDE)
+        self.handlungsfeld = widgets.Dropdown(
+            options=ws.handlungsfelder, value=start, description="Handlungsfeld", style=WIDE
+        )
         self.handlungsfeld.add_class("thm-standort-feld")
-        self.p = widgets.Dropdown(options=list(range(1, P_MAX + 1)), value=2,
-                                  description="neue Standorte", style=WIDE)
+        self.p = widgets.Dropdown(
+            options=list(range(1, P_MAX + 1)), value=2, description="neue Standorte", style=WIDE
+        )
         self.p.add_class("thm-standort-p")
-        self.zugang = widgets.Dropdown(options=ZUGANG_OPTIONEN, value="",
-                                       description="offen für", style=WIDE)
+        self.zugang = widgets.Dropdown(
+            options=ZUGANG_OPTIONEN, value="", description="offen für", style=WIDE
+        )
         self.rechnen = widgets.Button(description="Standorte berechnen", icon="map-marker")
         self.rechnen.add_class("thm-standort-rechnen")
-        self.ansicht = widgets.ToggleButtons(options=[("vorher", "vorher"),
-                                                      ("nachher", "nachher")],
-                                             value="nachher", description="Karte")
+        self.ansicht = widgets.ToggleButtons(
+            options=[("vorher", "vorher"), ("nachher", "nachher")],
+            value="nachher",
+            description="Karte",
+        )
         self.text = widgets.HTML().add_class("thm-standort-text")
         self.tabellen = widgets.HTML().add_class("thm-standort-tabellen")
         self.karte = widgets.HTML().add_class("thm-standort-karte")
         self.status = widgets.HTML().add_class("thm-status")
-        self.widget = widgets.VBox([
-            widgets.HBox([self.handlungsfeld, self.p, self.zugang, self.rechnen]),
-            self.status, self.text, self.tabellen, self.ansicht, self.karte,
-        ]).add_class("thm-standort")
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.handlungsfeld, self.p, self.zugang, self.rechnen]),
+                self.status,
+                self.text,
+                self.tabellen,
+                self.ansicht,
+                self.karte,
+            ]
+        ).add_class("thm-standort")
         self.rechnen.on_click(guarded(self.status, self.update))
         self.ansicht.observe(guarded(self.status, self.zeige_karte), names="value")
-        self.text.value = ("<p>Handlungsfeld und Anzahl neuer Standorte wählen, dann "
-                           "„Standorte berechnen“.</p>")
+        self.text.value = (
+            "<p>Handlungsfeld und Anzahl neuer Standorte wählen, dann „Standorte berechnen“.</p>"
+        )
 
     def update(self) -> None:
         """Solve for the current choice and show text, tables and map."""
         self.status.value = ""
-        self.plan = standort.planen(self.ws, self.handlungsfeld.value, p=int(self.p.value),
-                                    zugang=self.zugang.value, vorher=self.result)
+        self.plan = standort.planen(
+            self.ws,
+            self.handlungsfeld.value,
+            p=int(self.p.value),
+            zugang=self.zugang.value,
+            vorher=self.result,
+        )
         self._maps = {}
         self.text.value = markdown_html(standort.erklaerung(self.ws, self.plan))
         if len(self.plan.loesung.auswahl):
             self.tabellen.value = (
-                table_frame_html(standort.standort_tabelle(self.ws, self.plan),
-                                 "thm-standort-tabelle")
+                table_frame_html(
+                    standort.standort_tabelle(self.ws, self.plan), "thm-standort-tabelle"
+                )
                 + "<h4>Wirkung je Gemeinde (neu berechnet)</h4>"
-                + table_frame_html(standort.wirkung_tabelle(self.ws, self.plan),
-                                   "thm-standort-wirkung"))
+                + table_frame_html(
+                    standort.wirkung_tabelle(self.ws, self.plan), "thm-standort-wirkung"
+                )
+            )
         else:
             self.tabellen.value = ""
         self.zeige_karte()
@@ -120,7 +143,8 @@ class StandortPanel:
             self._maps[zustand] = (
                 f'<iframe class="thm-standort-frame" data-zustand="{zustand}" '
                 f'srcdoc="{page}" style="width:100%;height:{height + 10}px;border:0" '
-                'sandbox="allow-scripts"></iframe>')
+                'sandbox="allow-scripts"></iframe>'
+            )
         return self._maps[zustand]
 
     def zeige_karte(self, *_args: Any) -> None:

@@ -41,15 +41,27 @@ from thm_lib.formats import prozent, zahl
 from thm_lib.views import KREIS, bemessung_zeile, personen_tabelle, stellen_gesperrt, zeichen_geheim
 
 MODELLE = {"faq": "FAQ-Regel", "fallzahl": "Fallzahl", "arbeitszeit": "Arbeitszeit"}
-STELLEN_SPALTE = {"faq": "faq_stellen", "fallzahl": "fallzahl_stellen",
-                  "arbeitszeit": "arbeitszeit_stellen"}
-STEUERUNG_SPALTE = {"faq": None, "fallzahl": "fallzahl_steuerung",
-                    "arbeitszeit": "arbeitszeit_steuerung"}
-PLAN_SPALTEN = {"jahr": "Jahr", "monate": "Monate", "stellen": "Stellen (VZÄ)",
-                "personalkosten": "Personalkosten", "sachkosten": "Sachkosten",
-                "foerderfaehig": "förderfähig", "zuwendung": "Zuwendung",
-                "eigenanteil": "Eigenanteil (inkl. nicht förderfähig)",
-                "gesamtkosten": "Gesamtkosten"}
+STELLEN_SPALTE = {
+    "faq": "faq_stellen",
+    "fallzahl": "fallzahl_stellen",
+    "arbeitszeit": "arbeitszeit_stellen",
+}
+STEUERUNG_SPALTE = {
+    "faq": None,
+    "fallzahl": "fallzahl_steuerung",
+    "arbeitszeit": "arbeitszeit_steuerung",
+}
+PLAN_SPALTEN = {
+    "jahr": "Jahr",
+    "monate": "Monate",
+    "stellen": "Stellen (VZÄ)",
+    "personalkosten": "Personalkosten",
+    "sachkosten": "Sachkosten",
+    "foerderfaehig": "förderfähig",
+    "zuwendung": "Zuwendung",
+    "eigenanteil": "Eigenanteil (inkl. nicht förderfähig)",
+    "gesamtkosten": "Gesamtkosten",
+}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LABEL_KREIS = "Ganzer Kreis (als ein Antragsteller)"
 
@@ -74,9 +86,13 @@ class Einstellungen:
         """The scenario changes for :func:`thm_lib.scenarios.szenario_workspace`."""
         rate_key = "foerdersatz_haushaltssicherung" if self.haushaltssicherung else "foerdersatz"
         return {
-            "annahmen": {"stellen": {"betreuungsschluessel": self.betreuungsschluessel,
-                                     "erreichungsquote": self.erreichungsquote,
-                                     "stunden_je_fall": self.stunden_je_fall}},
+            "annahmen": {
+                "stellen": {
+                    "betreuungsschluessel": self.betreuungsschluessel,
+                    "erreichungsquote": self.erreichungsquote,
+                    "stunden_je_fall": self.stunden_je_fall,
+                }
+            },
             "programm": {"foerderung": {rate_key: self.foerdersatz}},
             "modell": self.modell,
             "finanzierung": {"personalkosten": self.personalkosten},
@@ -119,13 +135,14 @@ def standard(ws: Any, ags: str = KREIS, bemessung: pd.DataFrame | None = None) -
     row = _row(bem, ags)
     hs = bool(row["haushaltssicherung"])
     return Einstellungen(
-        ags=ags, betreuungsschluessel=float(st["betreuungsschluessel"]),
+        ags=ags,
+        betreuungsschluessel=float(st["betreuungsschluessel"]),
         erreichungsquote=float(st["erreichungsquote"]),
-        stunden_je_fall=None if st.get("stunden_je_fall") is None
-        else float(st["stunden_je_fall"]),
+        stunden_je_fall=None if st.get("stunden_je_fall") is None else float(st["stunden_je_fall"]),
         foerdersatz=funding.foerdersatz(ws.programm, hs),
         personalkosten=float(funding.kosten_je_vzae(ws.annahmen)["personalkosten"]),
-        haushaltssicherung=hs)
+        haushaltssicherung=hs,
+    )
 
 
 def _row(bemessung: pd.DataFrame, ags: str) -> pd.Series:
@@ -144,21 +161,29 @@ def berechne(ws: Any, e: Einstellungen, personen: Any) -> Ergebnis:
         :func:`thm_lib.apps.common.personen_tabelle` of the base Workspace.
     """
     ch = e.aenderungen()
-    sws = scenarios.szenario_workspace(ws, {k: ch[k] for k in ("annahmen", "programm")},
-                                       "Aktuelle Einstellungen")
+    sws = scenarios.szenario_workspace(
+        ws, {k: ch[k] for k in ("annahmen", "programm")}, "Aktuelle Einstellungen"
+    )
     row = _row(staffing.stellenbemessung(sws), e.ags)
     stellen = {k: float(row[c]) for k, c in STELLEN_SPALTE.items()}
-    plan = funding.finanzierungsplan(stellen[e.modell], sws.programm, sws.annahmen,
-                                     haushaltssicherung=e.haushaltssicherung,
-                                     **ch["finanzierung"])
-    return Ergebnis(zeile=row, stellen=stellen,
-                    gesperrt=stellen_gesperrt(personen, e.ags, str(row["faq_regel"])),
-                    plan=plan, einstellungen=e)
+    plan = funding.finanzierungsplan(
+        stellen[e.modell],
+        sws.programm,
+        sws.annahmen,
+        haushaltssicherung=e.haushaltssicherung,
+        **ch["finanzierung"],
+    )
+    return Ergebnis(
+        zeile=row,
+        stellen=stellen,
+        gesperrt=stellen_gesperrt(personen, e.ags, str(row["faq_regel"])),
+        plan=plan,
+        einstellungen=e,
+    )
 
 
 # --------------------------------------------------------------------------- tables
-def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any, *, zahlen: bool = False
-                    ) -> pd.DataFrame:
+def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any, *, zahlen: bool = False) -> pd.DataFrame:
     """The three estimates, one row per model.
 
     Text as shown in the app; with ``zahlen=True`` positions are numbers (for the
@@ -174,20 +199,29 @@ def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any, *, zahlen: bool = Fal
         return sym if erg.gesperrt[key] else positions(value)
 
     rows = [
-        ("FAQ-Regel des Programms", pos("faq", erg.stellen["faq"]), "–",
-         f"{zahl(pub['faq_personen'])} Personen gezählt; " + (
-             sym if erg.gesperrt["faq"] else str(r["faq_begruendung"]))),
-        ("Fallzahl (Betreuungsschlüssel)", pos("fallzahl", erg.stellen["fallzahl"]),
-         pos("fallzahl", r["fallzahl_steuerung"]),
-         f"{zahl(pub['fallzahl_personen'])} Personen × Erreichungsquote "
-         f"{prozent(e.erreichungsquote)} / 1:{zahl(e.betreuungsschluessel)}"),
-        ("Arbeitszeit (Stunden je Fall)", pos("arbeitszeit", erg.stellen["arbeitszeit"]),
-         pos("arbeitszeit", r["arbeitszeit_steuerung"]),
-         f"erwartete Fälle (wie Fallzahlmodell) × {zahl(r['stunden_je_fall'], 1)} h / "
-         f"{zahl(r['netto_jahresarbeitsstunden'])} h je VZÄ"),
+        (
+            "FAQ-Regel des Programms",
+            pos("faq", erg.stellen["faq"]),
+            "–",
+            f"{zahl(pub['faq_personen'])} Personen gezählt; "
+            + (sym if erg.gesperrt["faq"] else str(r["faq_begruendung"])),
+        ),
+        (
+            "Fallzahl (Betreuungsschlüssel)",
+            pos("fallzahl", erg.stellen["fallzahl"]),
+            pos("fallzahl", r["fallzahl_steuerung"]),
+            f"{zahl(pub['fallzahl_personen'])} Personen × Erreichungsquote "
+            f"{prozent(e.erreichungsquote)} / 1:{zahl(e.betreuungsschluessel)}",
+        ),
+        (
+            "Arbeitszeit (Stunden je Fall)",
+            pos("arbeitszeit", erg.stellen["arbeitszeit"]),
+            pos("arbeitszeit", r["arbeitszeit_steuerung"]),
+            f"erwartete Fälle (wie Fallzahlmodell) × {zahl(r['stunden_je_fall'], 1)} h / "
+            f"{zahl(r['netto_jahresarbeitsstunden'])} h je VZÄ",
+        ),
     ]
-    out = pd.DataFrame(rows, columns=["Modell", "Stellen (VZÄ)", "davon Steuerung",
-                                      "Grundlage"])
+    out = pd.DataFrame(rows, columns=["Modell", "Stellen (VZÄ)", "davon Steuerung", "Grundlage"])
     bestand = r["stellen_bestand"]
     out["bereits gefördert"] = "–" if pd.isna(bestand) else positions(bestand)
     return out
@@ -206,21 +240,27 @@ def plan_tabelle(ws: Any, erg: Ergebnis, *, zahlen: bool = False) -> pd.DataFram
     """
     t = erg.plan.tabelle()[list(PLAN_SPALTEN)]
     sym = zeichen_geheim(ws)
-    out = pd.DataFrame({"Jahr": t["jahr"].astype(str),
-                        "Monate": [(float(m) if zahlen else zahl(m, 1)) for m in t["monate"]]})
+    out = pd.DataFrame(
+        {
+            "Jahr": t["jahr"].astype(str),
+            "Monate": [(float(m) if zahlen else zahl(m, 1)) for m in t["monate"]],
+        }
+    )
     for col in list(PLAN_SPALTEN)[2:]:
         if zahlen:
             fmt = _number(2)
         else:
             fmt = fmt_positions if col == "stellen" else fmt_eur
         out[PLAN_SPALTEN[col]] = [
-            sym if erg.plan_gesperrt and not pd.isna(v) else
-            (None if zahlen and pd.isna(v) else fmt(v)) for v in t[col]]
+            sym
+            if erg.plan_gesperrt and not pd.isna(v)
+            else (None if zahlen and pd.isna(v) else fmt(v))
+            for v in t[col]
+        ]
     return out
 
 
-def vergleich_zeile(ws: Any, name: str, erg: Ergebnis, *, zahlen: bool = False
-                    ) -> dict[str, Any]:
+def vergleich_zeile(ws: Any, name: str, erg: Ergebnis, *, zahlen: bool = False) -> dict[str, Any]:
     """One row of the scenario comparison (text; numbers with ``zahlen=True``)."""
     sym = zeichen_geheim(ws)
     g = erg.plan.gesamt
@@ -239,7 +279,8 @@ def vergleich_zeile(ws: Any, name: str, erg: Ergebnis, *, zahlen: bool = False
         "Fördersatz": share(e.foerdersatz),
         "FAQ": sym if erg.gesperrt["faq"] else positions(erg.stellen["faq"]),
         "Fallzahl": sym if erg.gesperrt["fallzahl"] else positions(erg.stellen["fallzahl"]),
-        "Arbeitszeit": sym if erg.gesperrt["arbeitszeit"]
+        "Arbeitszeit": sym
+        if erg.gesperrt["arbeitszeit"]
         else positions(erg.stellen["arbeitszeit"]),
         "finanziert nach": MODELLE[e.modell],
         "Gesamtkosten": amount("gesamtkosten"),
@@ -254,10 +295,8 @@ FORMAT_EUR = '#,##0 "€"'
 """Excel number format of amounts: whole euros (the value keeps its cents)."""
 FORMAT_ANTEIL = "0%"
 FORMAT_MONATE = "0.0"
-_VZAE = ("Stellen (VZÄ)", "davon Steuerung", "bereits gefördert", "FAQ", "Fallzahl",
-         "Arbeitszeit")
-_EUR = ("Personalkosten", "Sachkosten", "förderfähig", "Zuwendung", "Gesamtkosten",
-        "Eigenanteil")
+_VZAE = ("Stellen (VZÄ)", "davon Steuerung", "bereits gefördert", "FAQ", "Fallzahl", "Arbeitszeit")
+_EUR = ("Personalkosten", "Sachkosten", "förderfähig", "Zuwendung", "Gesamtkosten", "Eigenanteil")
 EXCEL_SPALTEN: dict[str, str] = {
     **{c: f"{c} (VZÄ)" for c in _VZAE if not c.endswith("(VZÄ)")},
     **{c: f"{c} (EUR)" for c in _EUR},
@@ -268,20 +307,40 @@ EXCEL_SPALTEN: dict[str, str] = {
 """Column headers in the Excel file: with the unit, because there the cells are bare
 numbers (and the privacy scan of published files reads the unit from the header)."""
 EXCEL_FORMATE: dict[str, dict[str, str]] = {
-    "Einstellungen": {"Betreuungsschlüssel (Fälle je VZÄ)": "0",
-                      "Erreichungsquote": FORMAT_ANTEIL,
-                      "Stunden je Fall und Jahr": FORMAT_MONATE,
-                      "Fördersatz": FORMAT_ANTEIL,
-                      "Personalkosten je VZÄ und Jahr": FORMAT_EUR},
+    "Einstellungen": {
+        "Betreuungsschlüssel (Fälle je VZÄ)": "0",
+        "Erreichungsquote": FORMAT_ANTEIL,
+        "Stunden je Fall und Jahr": FORMAT_MONATE,
+        "Fördersatz": FORMAT_ANTEIL,
+        "Personalkosten je VZÄ und Jahr": FORMAT_EUR,
+    },
     "Stellen": dict.fromkeys((EXCEL_SPALTEN.get(c, c) for c in _VZAE[:3]), FORMAT_VZAE),
-    "Finanzierungsplan": {"Monate": FORMAT_MONATE, "Stellen (VZÄ)": FORMAT_VZAE,
-                          **dict.fromkeys((EXCEL_SPALTEN[PLAN_SPALTEN[c]] for c in (
-                              "personalkosten", "sachkosten", "foerderfaehig", "zuwendung",
-                              "eigenanteil", "gesamtkosten")), FORMAT_EUR)},
-    "Szenarien": {"Erreichungsquote": FORMAT_ANTEIL, "Fördersatz": FORMAT_ANTEIL,
-                  **dict.fromkeys((EXCEL_SPALTEN[c] for c in _VZAE[3:]), FORMAT_VZAE),
-                  **dict.fromkeys((EXCEL_SPALTEN[c] for c in (
-                      "Gesamtkosten", "Zuwendung", "Eigenanteil")), FORMAT_EUR)},
+    "Finanzierungsplan": {
+        "Monate": FORMAT_MONATE,
+        "Stellen (VZÄ)": FORMAT_VZAE,
+        **dict.fromkeys(
+            (
+                EXCEL_SPALTEN[PLAN_SPALTEN[c]]
+                for c in (
+                    "personalkosten",
+                    "sachkosten",
+                    "foerderfaehig",
+                    "zuwendung",
+                    "eigenanteil",
+                    "gesamtkosten",
+                )
+            ),
+            FORMAT_EUR,
+        ),
+    },
+    "Szenarien": {
+        "Erreichungsquote": FORMAT_ANTEIL,
+        "Fördersatz": FORMAT_ANTEIL,
+        **dict.fromkeys((EXCEL_SPALTEN[c] for c in _VZAE[3:]), FORMAT_VZAE),
+        **dict.fromkeys(
+            (EXCEL_SPALTEN[c] for c in ("Gesamtkosten", "Zuwendung", "Eigenanteil")), FORMAT_EUR
+        ),
+    },
 }
 """Number format per sheet and column header (``Einstellungen``: per row name)."""
 
@@ -299,33 +358,48 @@ def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) 
 
     e = erg.einstellungen
     name = "Ganzer Kreis" if e.ags == KREIS else ws.gemeinde_name(e.ags)
-    settings = pd.DataFrame([
-        ("Kommune", name),
-        ("Betreuungsschlüssel (Fälle je VZÄ)", float(e.betreuungsschluessel)),
-        ("Erreichungsquote", float(e.erreichungsquote)),
-        ("Stunden je Fall und Jahr", "aus Schlüssel abgeleitet" if e.stunden_je_fall is None
-         else float(e.stunden_je_fall)),
-        ("Fördersatz", float(e.foerdersatz)),
-        ("Personalkosten je VZÄ und Jahr", float(e.personalkosten)),
-        ("Haushaltssicherung", "ja" if e.haushaltssicherung else "nein"),
-        ("Finanziert nach", MODELLE[e.modell]),
-    ], columns=["Einstellung", "Wert"])
+    settings = pd.DataFrame(
+        [
+            ("Kommune", name),
+            ("Betreuungsschlüssel (Fälle je VZÄ)", float(e.betreuungsschluessel)),
+            ("Erreichungsquote", float(e.erreichungsquote)),
+            (
+                "Stunden je Fall und Jahr",
+                "aus Schlüssel abgeleitet"
+                if e.stunden_je_fall is None
+                else float(e.stunden_je_fall),
+            ),
+            ("Fördersatz", float(e.foerdersatz)),
+            ("Personalkosten je VZÄ und Jahr", float(e.personalkosten)),
+            ("Haushaltssicherung", "ja" if e.haushaltssicherung else "nein"),
+            ("Finanziert nach", MODELLE[e.modell]),
+        ],
+        columns=["Einstellung", "Wert"],
+    )
+
     def excel(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.rename(columns=EXCEL_SPALTEN)
 
     sheets = {
         "Einstellungen": mark_public(excel(settings), "Planungsannahmen"),
-        "Stellen": mark_public(excel(stellen_tabelle(ws, erg, personen, zahlen=True)),
-                               "Stellen in VZÄ; Personenzahlen gesperrt"),
-        "Finanzierungsplan": mark_public(excel(plan_tabelle(ws, erg, zahlen=True)),
-                                         "Beträge in EUR"),
+        "Stellen": mark_public(
+            excel(stellen_tabelle(ws, erg, personen, zahlen=True)),
+            "Stellen in VZÄ; Personenzahlen gesperrt",
+        ),
+        "Finanzierungsplan": mark_public(
+            excel(plan_tabelle(ws, erg, zahlen=True)), "Beträge in EUR"
+        ),
         "Szenarien": mark_public(excel(vergleich), "Stellen in VZÄ, Beträge in EUR"),
     }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "szenario.xlsx"
-        write_buendnis_workbook(path, sheets, stichtag=ws.stichtag,
-                                quellen=[f"Arbeitsmappe {ws.name}"],
-                                titel="THM-Werkbank: Stellen und Förderung (Szenario)")
+        write_buendnis_workbook(
+            path,
+            sheets,
+            stichtag=ws.stichtag,
+            quellen=[f"Arbeitsmappe {ws.name}"],
+            titel="THM-Werkbank: Stellen und Förderung (Szenario)",
+        )
         _apply_formats(path, EXCEL_FORMATE)
         return path.read_bytes()
 
@@ -339,16 +413,24 @@ def _apply_formats(path: Path, formats: dict[str, dict[str, str]]) -> None:
     wb = openpyxl.load_workbook(path)
     for sheet, by_name in formats.items():
         sh = wb[sheet]
-        if sheet == "Einstellungen":      # one setting per row: name in A, value in B
-            cells = [(sh.cell(r, 1).value, sh.cell(r, 2))
-                     for r in range(FIRST_DATA_ROW, sh.max_row + 1)]
+        if sheet == "Einstellungen":  # one setting per row: name in A, value in B
+            cells = [
+                (sh.cell(r, 1).value, sh.cell(r, 2)) for r in range(FIRST_DATA_ROW, sh.max_row + 1)
+            ]
         else:
             header = {sh.cell(HEADER_ROW, c).value: c for c in range(1, sh.max_column + 1)}
-            cells = [(name, sh.cell(r, header[name])) for name in by_name if name in header
-                     for r in range(FIRST_DATA_ROW, sh.max_row + 1)]
+            cells = [
+                (name, sh.cell(r, header[name]))
+                for name in by_name
+                if name in header
+                for r in range(FIRST_DATA_ROW, sh.max_row + 1)
+            ]
         for name, cell in cells:
-            if name in by_name and isinstance(cell.value, int | float) \
-                    and not isinstance(cell.value, bool):
+            if (
+                name in by_name
+                and isinstance(cell.value, int | float)
+                and not isinstance(cell.value, bool)
+            ):
                 cell.number_format = by_name[name]
     wb.save(path)
 
@@ -356,9 +438,11 @@ def _apply_formats(path: Path, formats: dict[str, dict[str, str]]) -> None:
 def download_link(data: bytes, filename: str) -> str:
     """An HTML anchor offering ``data`` as a file download (``data:`` URI)."""
     b64 = base64.b64encode(data).decode("ascii")
-    return (f'<a class="thm-download-link" download="{esc(filename)}" '
-            f'href="data:{XLSX_MIME};base64,{b64}">Excel-Datei herunterladen '
-            f"({esc(filename)})</a>")
+    return (
+        f'<a class="thm-download-link" download="{esc(filename)}" '
+        f'href="data:{XLSX_MIME};base64,{b64}">Excel-Datei herunterladen '
+        f"({esc(filename)})</a>"
+    )
 
 
 # --------------------------------------------------------------------------- app
@@ -388,53 +472,94 @@ class StellenUndFoerderung:
         self._cache: dict[Einstellungen, Ergebnis] = {}
         d = standard(ws, KREIS, self.bemessung)
         lo, hi, step = setting(ws, "betreuungsschluessel")
-        self.kommune = widgets.Dropdown(options=gemeinde_options(ws, LABEL_KREIS), value=KREIS,
-                                        description="Kommune", style=WIDE,
-                                        layout=widgets.Layout(width="30em"))
+        self.kommune = widgets.Dropdown(
+            options=gemeinde_options(ws, LABEL_KREIS),
+            value=KREIS,
+            description="Kommune",
+            style=WIDE,
+            layout=widgets.Layout(width="30em"),
+        )
         self.kommune.add_class("thm-kommune")
         style = {"description_width": "20em"}
         layout = widgets.Layout(width="46em")
         self.schluessel = widgets.IntSlider(
-            value=int(d.betreuungsschluessel), min=int(lo), max=int(hi), step=int(step),
-            description="Betreuungsschlüssel (Fälle je VZÄ)", style=style, layout=layout,
-            continuous_update=False)
+            value=int(d.betreuungsschluessel),
+            min=int(lo),
+            max=int(hi),
+            step=int(step),
+            description="Betreuungsschlüssel (Fälle je VZÄ)",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        )
         self.schluessel.add_class("thm-schluessel")
         lo, hi, step = setting(ws, "erreichungsquote")
-        self.quote = widgets.FloatSlider(value=d.erreichungsquote, min=lo, max=hi, step=step,
-                                         description="Erreichungsquote", readout_format=".0%",
-                                         style=style, layout=layout, continuous_update=False)
+        self.quote = widgets.FloatSlider(
+            value=d.erreichungsquote,
+            min=lo,
+            max=hi,
+            step=step,
+            description="Erreichungsquote",
+            readout_format=".0%",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        )
         self.quote.add_class("thm-quote")
         lo, hi, step = setting(ws, "stunden_je_fall")
-        self.stunden_auto = widgets.Checkbox(value=d.stunden_je_fall is None,
-                                             description="Stunden je Fall aus dem Schlüssel "
-                                                         "ableiten", indent=False)
+        self.stunden_auto = widgets.Checkbox(
+            value=d.stunden_je_fall is None,
+            description="Stunden je Fall aus dem Schlüssel ableiten",
+            indent=False,
+        )
         self.stunden_auto.add_class("thm-stunden-auto")
         self.stunden = widgets.FloatSlider(
             value=self._abgeleitete_stunden() if d.stunden_je_fall is None else d.stunden_je_fall,
-            min=lo, max=hi, step=step, description="Stunden je Fall und Jahr",
-            readout_format=".1f", style=style, layout=layout, continuous_update=False,
-            disabled=d.stunden_je_fall is None)
+            min=lo,
+            max=hi,
+            step=step,
+            description="Stunden je Fall und Jahr",
+            readout_format=".1f",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+            disabled=d.stunden_je_fall is None,
+        )
         self.stunden.add_class("thm-stunden")
         lo, hi, step = setting(ws, "foerdersatz")
-        self.foerdersatz = widgets.FloatSlider(value=d.foerdersatz, min=lo, max=hi, step=step,
-                                               description="Fördersatz", readout_format=".0%",
-                                               style=style, layout=layout,
-                                               continuous_update=False)
+        self.foerdersatz = widgets.FloatSlider(
+            value=d.foerdersatz,
+            min=lo,
+            max=hi,
+            step=step,
+            description="Fördersatz",
+            readout_format=".0%",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        )
         self.foerdersatz.add_class("thm-foerdersatz")
         lo, hi, step = setting(ws, "personalkosten")
         self.personalkosten_bereich = (int(lo), int(hi))
         # not a BoundedIntText: the browser would clamp 1000 to 30000 without a word
         self.personalkosten = widgets.IntText(
-            value=int(d.personalkosten), step=int(step),
+            value=int(d.personalkosten),
+            step=int(step),
             description=f"Personalkosten je VZÄ und Jahr (EUR, {bereich(int(lo), int(hi))})",
-            style=style, layout=layout)
+            style=style,
+            layout=layout,
+        )
         self.personalkosten.add_class("thm-personalkosten")
-        self.haushaltssicherung = widgets.Checkbox(value=d.haushaltssicherung,
-                                                   description="Haushaltssicherungskommune",
-                                                   indent=False)
+        self.haushaltssicherung = widgets.Checkbox(
+            value=d.haushaltssicherung, description="Haushaltssicherungskommune", indent=False
+        )
         self.haushaltssicherung.add_class("thm-haushaltssicherung")
-        self.modell = widgets.Dropdown(options=[(v, k) for k, v in MODELLE.items()],
-                                       value=d.modell, description="Finanzieren nach", style=WIDE)
+        self.modell = widgets.Dropdown(
+            options=[(v, k) for k, v in MODELLE.items()],
+            value=d.modell,
+            description="Finanzieren nach",
+            style=WIDE,
+        )
         self.modell.add_class("thm-modell")
         self.stellen = widgets.HTML().add_class("thm-stellen")
         self.plan = widgets.HTML().add_class("thm-plan")
@@ -444,24 +569,45 @@ class StellenUndFoerderung:
         self.merken = widgets.Button(description="Als Szenario merken").add_class("thm-merken")
         self.leeren = widgets.Button(description="Szenarien löschen").add_class("thm-leeren")
         self.excel = widgets.Button(description="Excel-Datei erstellen").add_class("thm-excel")
-        self.widget = widgets.VBox([
-            header("Stellen und Förderung: Szenarien", ws),
-            self.kommune,
-            widgets.HTML("<h3>Stellenbemessung</h3>"),
-            self.schluessel, self.quote, widgets.HBox([self.stunden_auto]), self.stunden,
-            widgets.HTML("<h3>Förderung</h3>"),
-            self.foerdersatz, self.personalkosten, self.haushaltssicherung, self.modell,
-            self.meldung,
-            widgets.HTML("<h3>Stellen (VZÄ) nach drei Modellen</h3>"), self.stellen,
-            widgets.HTML("<h3>Finanzierungsplan</h3>"), self.plan,
-            widgets.HTML("<h3>Szenarienvergleich</h3>"),
-            widgets.HBox([self.merken, self.leeren]), self.vergleich,
-            widgets.HBox([self.excel, self.download]),
-        ]).add_class("thm-app").add_class("thm-stellen-app")
+        self.widget = (
+            widgets.VBox(
+                [
+                    header("Stellen und Förderung: Szenarien", ws),
+                    self.kommune,
+                    widgets.HTML("<h3>Stellenbemessung</h3>"),
+                    self.schluessel,
+                    self.quote,
+                    widgets.HBox([self.stunden_auto]),
+                    self.stunden,
+                    widgets.HTML("<h3>Förderung</h3>"),
+                    self.foerdersatz,
+                    self.personalkosten,
+                    self.haushaltssicherung,
+                    self.modell,
+                    self.meldung,
+                    widgets.HTML("<h3>Stellen (VZÄ) nach drei Modellen</h3>"),
+                    self.stellen,
+                    widgets.HTML("<h3>Finanzierungsplan</h3>"),
+                    self.plan,
+                    widgets.HTML("<h3>Szenarienvergleich</h3>"),
+                    widgets.HBox([self.merken, self.leeren]),
+                    self.vergleich,
+                    widgets.HBox([self.excel, self.download]),
+                ]
+            )
+            .add_class("thm-app")
+            .add_class("thm-stellen-app")
+        )
 
         upd = guarded(self.meldung, self.update)
-        for w in (self.schluessel, self.quote, self.stunden, self.foerdersatz,
-                  self.personalkosten, self.modell):
+        for w in (
+            self.schluessel,
+            self.quote,
+            self.stunden,
+            self.foerdersatz,
+            self.personalkosten,
+            self.modell,
+        ):
             w.observe(upd, names="value")
         self.stunden_auto.observe(guarded(self.meldung, self._auto_changed), names="value")
         self.haushaltssicherung.observe(guarded(self.meldung, self._hs_changed), names="value")
@@ -473,21 +619,28 @@ class StellenUndFoerderung:
 
     # ------------------------------------------------------------------ state
     def _abgeleitete_stunden(self) -> float:
-        st = dict(self.ws.annahmen["stellen"], stunden_je_fall=None,
-                  betreuungsschluessel=self.schluessel.value if hasattr(self, "schluessel")
-                  else self.ws.annahmen["stellen"]["betreuungsschluessel"])
+        st = dict(
+            self.ws.annahmen["stellen"],
+            stunden_je_fall=None,
+            betreuungsschluessel=self.schluessel.value
+            if hasattr(self, "schluessel")
+            else self.ws.annahmen["stellen"]["betreuungsschluessel"],
+        )
         return staffing.stunden_je_fall(st)
 
     @property
     def einstellungen(self) -> Einstellungen:
         """The settings in the widgets."""
         return Einstellungen(
-            ags=self.kommune.value, betreuungsschluessel=float(self.schluessel.value),
+            ags=self.kommune.value,
+            betreuungsschluessel=float(self.schluessel.value),
             erreichungsquote=float(self.quote.value),
             stunden_je_fall=None if self.stunden_auto.value else float(self.stunden.value),
             foerdersatz=float(self.foerdersatz.value),
             personalkosten=float(self.personalkosten.value),
-            haushaltssicherung=bool(self.haushaltssicherung.value), modell=self.modell.value)
+            haushaltssicherung=bool(self.haushaltssicherung.value),
+            modell=self.modell.value,
+        )
 
     def _set_quietly(self, **values: Any) -> None:
         self._busy = True
@@ -503,15 +656,17 @@ class StellenUndFoerderung:
 
     def _hs_changed(self) -> None:
         # The rate follows the programme's rate for the new status (documented in docs/apps.md).
-        self._set_quietly(foerdersatz=funding.foerdersatz(self.ws.programm,
-                                                          self.haushaltssicherung.value))
+        self._set_quietly(
+            foerdersatz=funding.foerdersatz(self.ws.programm, self.haushaltssicherung.value)
+        )
         self.update()
 
     def _kommune_changed(self) -> None:
         row = _row(self.bemessung, self.kommune.value)
         hs = bool(row["haushaltssicherung"])
-        self._set_quietly(haushaltssicherung=hs,
-                          foerdersatz=funding.foerdersatz(self.ws.programm, hs))
+        self._set_quietly(
+            haushaltssicherung=hs, foerdersatz=funding.foerdersatz(self.ws.programm, hs)
+        )
         self.update()
 
     def berechne(self, e: Einstellungen) -> Ergebnis:
@@ -523,8 +678,12 @@ class StellenUndFoerderung:
     # ------------------------------------------------------------------ actions
     def eingabefehler(self) -> str | None:
         """The German message when a typed input lies outside its range, else None."""
-        return ausserhalb("Personalkosten je VZÄ und Jahr", self.personalkosten.value,
-                          *self.personalkosten_bereich, fmt=fmt_eur)
+        return ausserhalb(
+            "Personalkosten je VZÄ und Jahr",
+            self.personalkosten.value,
+            *self.personalkosten_bereich,
+            fmt=fmt_eur,
+        )
 
     def szenario_merken(self) -> None:
         """Keep the current settings as a named scenario for the comparison."""
@@ -542,12 +701,20 @@ class StellenUndFoerderung:
         """Standard, kept scenarios and the current settings, for the selected Kommune
         (text as shown; numbers with ``zahlen=True``)."""
         ags = self.kommune.value
-        rows = [vergleich_zeile(self.ws, "Standard (Annahmen)", self.berechne(
-            replace(standard(self.ws, ags, self.bemessung), modell=self.modell.value)),
-            zahlen=zahlen)]
+        rows = [
+            vergleich_zeile(
+                self.ws,
+                "Standard (Annahmen)",
+                self.berechne(
+                    replace(standard(self.ws, ags, self.bemessung), modell=self.modell.value)
+                ),
+                zahlen=zahlen,
+            )
+        ]
         for name, e in self.szenarien.items():
-            rows.append(vergleich_zeile(self.ws, name, self.berechne(replace(e, ags=ags)),
-                                        zahlen=zahlen))
+            rows.append(
+                vergleich_zeile(self.ws, name, self.berechne(replace(e, ags=ags)), zahlen=zahlen)
+            )
         if self.ergebnis is not None:
             rows.append(vergleich_zeile(self.ws, "Aktuell", self.ergebnis, zahlen=zahlen))
         return pd.DataFrame(rows)
@@ -556,8 +723,9 @@ class StellenUndFoerderung:
         """Offer the current scenario as an Excel download link."""
         if self.ergebnis is None:
             return
-        data = excel_bytes(self.ws, self.ergebnis, self.personen,
-                           self.vergleich_tabelle(zahlen=True))
+        data = excel_bytes(
+            self.ws, self.ergebnis, self.personen, self.vergleich_tabelle(zahlen=True)
+        )
         name = "Kreis" if self.kommune.value == KREIS else self.kommune.value
         self.download.value = download_link(data, f"thm_stellen_foerderung_{name}.xlsx")
 
@@ -575,25 +743,33 @@ class StellenUndFoerderung:
             self.ergebnis = None
             self.meldung.value = eingabefehler_html(fehler)
             self.stellen.value = self.plan.value = self.vergleich.value = (
-                "<p class='thm-keine'>Keine Berechnung: bitte die Eingabe korrigieren.</p>")
+                "<p class='thm-keine'>Keine Berechnung: bitte die Eingabe korrigieren.</p>"
+            )
             return
         self.ergebnis = self.berechne(self.einstellungen)
-        self.stellen.value = table_html(stellen_tabelle(self.ws, self.ergebnis, self.personen),
-                                        "thm-stellen-tabelle",
-                                        numeric=("Stellen (VZÄ)", "davon Steuerung",
-                                                 "bereits gefördert"))
+        self.stellen.value = table_html(
+            stellen_tabelle(self.ws, self.ergebnis, self.personen),
+            "thm-stellen-tabelle",
+            numeric=("Stellen (VZÄ)", "davon Steuerung", "bereits gefördert"),
+        )
         plan = plan_tabelle(self.ws, self.ergebnis)
         p = self.ergebnis.plan
-        note = (f"Förderzeitraum {p.beginn:%m/%Y}–{p.ende:%m/%Y}, Fördersatz "
-                f"{prozent(self.ergebnis.einstellungen.foerdersatz)}, förderfähig: "
-                + ", ".join(self.ws.programm["foerderung"]["foerderfaehig"]))
+        note = (
+            f"Förderzeitraum {p.beginn:%m/%Y}–{p.ende:%m/%Y}, Fördersatz "
+            f"{prozent(self.ergebnis.einstellungen.foerdersatz)}, förderfähig: "
+            + ", ".join(self.ws.programm["foerderung"]["foerderfaehig"])
+        )
         if self.ergebnis.plan_gesperrt:
             note += " · Beträge gesperrt, weil sie eine kleine Personenzahl verraten würden."
-        self.plan.value = (table_html(plan, "thm-plan-tabelle", numeric=tuple(plan.columns[1:]))
-                           + f"<div class='thm-hinweis'>{esc(note)}</div>")
-        self.vergleich.value = table_html(self.vergleich_tabelle(), "thm-vergleich-tabelle",
-                                          numeric=("FAQ", "Fallzahl", "Arbeitszeit",
-                                                   "Gesamtkosten", "Zuwendung", "Eigenanteil"))
+        self.plan.value = (
+            table_html(plan, "thm-plan-tabelle", numeric=tuple(plan.columns[1:]))
+            + f"<div class='thm-hinweis'>{esc(note)}</div>"
+        )
+        self.vergleich.value = table_html(
+            self.vergleich_tabelle(),
+            "thm-vergleich-tabelle",
+            numeric=("FAQ", "Fallzahl", "Arbeitszeit", "Gesamtkosten", "Zuwendung", "Eigenanteil"),
+        )
 
     def werte(self) -> dict[str, str]:
         """Shown positions per model (text), for tests and the benchmark."""
@@ -611,5 +787,12 @@ def show(arbeitsmappe: str | os.PathLike[str] | None = None) -> StellenUndFoerde
     return show_app(build, arbeitsmappe)
 
 
-__all__ = ["Einstellungen", "Ergebnis", "StellenUndFoerderung", "berechne", "build", "show",
-           "standard"]
+__all__ = [
+    "Einstellungen",
+    "Ergebnis",
+    "StellenUndFoerderung",
+    "berechne",
+    "build",
+    "show",
+    "standard",
+]

@@ -83,8 +83,12 @@ class UebersichtDaten:
         """Compute the Kreis-wide aggregates of ``ws``."""
         # the reports' table (same numbers, same hidden cells as the Excel and HTML)
         pub = kennzahlen_tabelle(ws)
-        return cls(ws=ws, result=coverage.analyse(ws), kennzahlen=pub,
-                   bemessung=staffing.stellenbemessung(ws))
+        return cls(
+            ws=ws,
+            result=coverage.analyse(ws),
+            kennzahlen=pub,
+            bemessung=staffing.stellenbemessung(ws),
+        )
 
     # ------------------------------------------------------------------ derived tables
     @cached_property
@@ -107,7 +111,8 @@ class UebersichtDaten:
     def kennzahlen_html(self) -> str:
         """The published per-Gemeinde table (library rendering, marked for the privacy guard)."""
         pub = self.kennzahlen.published.rename(
-            index=lambda a: "Kreis insgesamt" if a == KREIS else self.ws.gemeinde_name(a))
+            index=lambda a: "Kreis insgesamt" if a == KREIS else self.ws.gemeinde_name(a)
+        )
         pub.index.name = "Gemeinde"
         return replace(self.kennzahlen, published=pub).to_html()
 
@@ -156,8 +161,7 @@ class UebersichtDaten:
     def luecken(self, ags: str, feld: str) -> pd.DataFrame:
         """The largest gaps (missing places) of the selection, hidden cells left out."""
         v = self.zeilen(ags, feld)
-        v = v[~v["gesperrt"] & (v["fehlende_plaetze"] > 0)
-              & (v["klasse"] == coverage.KLASSE_UNTER)]
+        v = v[~v["gesperrt"] & (v["fehlende_plaetze"] > 0) & (v["klasse"] == coverage.KLASSE_UNTER)]
         n = int(setting(self.ws, "top_luecken"))
         return v.sort_values("fehlende_plaetze", ascending=False).head(n)
 
@@ -166,8 +170,9 @@ class UebersichtDaten:
     def gesperrt_legende(self) -> tuple[str, str]:
         """``(colour, German text)`` of a hidden value: the maps' legend entry, used by map,
         matrix and texts alike."""
-        return legend_entries([], any_suppressed=True, any_missing=False,
-                              threshold=self.kennzahlen.threshold)[0]
+        return legend_entries(
+            [], any_suppressed=True, any_missing=False, threshold=self.kennzahlen.threshold
+        )[0]
 
     @cached_property
     def klassen_farben(self) -> dict[str, str]:
@@ -198,28 +203,43 @@ class UebersichtDaten:
             numbers = pd.to_numeric(pub.where(~hidden), errors="coerce").astype(float)
             base = maps.count_measure(numbers, "Zielgruppe (Personen)")
             cfg = self.ws.annahmen["karten"]
-            classes = classes_for(numbers.dropna(), base, cfg["klassifikation"],
-                                  int(cfg["klassen"]))
+            classes = classes_for(
+                numbers.dropna(), base, cfg["klassifikation"], int(cfg["klassen"])
+            )
             label_of = dict(zip(classes.colors, classes.labels, strict=True)) if classes else {}
-            values = pd.Series([label_of.get(classes.color_of(v)) if classes and pd.notna(v)
-                                else None for v in numbers], index=numbers.index, dtype=object)
+            values = pd.Series(
+                [
+                    label_of.get(classes.color_of(v)) if classes and pd.notna(v) else None
+                    for v in numbers
+                ],
+                index=numbers.index,
+                dtype=object,
+            )
             details = pub.where(hidden, numbers.map(lambda v: f"{zahl(v)} Personen"))
-            categories = tuple(zip(classes.labels, classes.colors, strict=True)) \
-                if classes else ()
-            measure = Measure(values=values, label=base.label, kind="klasse",
-                              categories=categories, details=details)
+            categories = tuple(zip(classes.labels, classes.colors, strict=True)) if classes else ()
+            measure = Measure(
+                values=values,
+                label=base.label,
+                kind="klasse",
+                categories=categories,
+                details=details,
+            )
         else:
             measure = maps.gap_class_measure(self.result, feld)
-            hidden = self.versorgung.loc[self.versorgung["handlungsfeld"] == feld].set_index(
-                "ags")["gesperrt"].reindex(measure.values.index).fillna(False).astype(bool)
+            hidden = (
+                self.versorgung.loc[self.versorgung["handlungsfeld"] == feld]
+                .set_index("ags")["gesperrt"]
+                .reindex(measure.values.index)
+                .fillna(False)
+                .astype(bool)
+            )
             details = measure.details.astype(object).copy()
-            details[hidden] = zeichen_geheim(self.ws)     # never the hidden Versorgungsgrad
+            details[hidden] = zeichen_geheim(self.ws)  # never the hidden Versorgungsgrad
             values = measure.values.astype(object).copy()
             measure = replace(measure, values=values, details=details)
         values = measure.values.copy()
         values[hidden.reindex(values.index).fillna(False).astype(bool)] = text
-        return replace(measure, values=values,
-                       categories=(*measure.categories, (text, farbe)))
+        return replace(measure, values=values, categories=(*measure.categories, (text, farbe)))
 
 
 _FIT_RE = re.compile(r"(map_[0-9a-f]+)\.fitBounds\(\s*(\[\[[^\]]*\],\s*\[[^\]]*\]\])")
@@ -247,7 +267,8 @@ def refit_on_resize(page: str) -> str:
         "function fit() { m.invalidateSize(); if (b) { m.fitBounds(b); } }"
         "if (window.ResizeObserver) { new ResizeObserver(fit).observe(m.getContainer()); }"
         "else { window.addEventListener('resize', fit); }"
-        "})();</script>")
+        "})();</script>"
+    )
     head, sep, tail = page.rpartition("</html>")
     return head + script + sep + tail if sep else page + script
 
@@ -274,12 +295,17 @@ class Uebersicht:
         self.ws = ws
         self.daten = daten or UebersichtDaten.build(ws)
         self._maps: dict[tuple[str, str], str] = {}
-        self.kommune = widgets.Dropdown(options=gemeinde_options(ws, LABEL_KREIS), value=KREIS,
-                                        description="Kommune", style=WIDE)
+        self.kommune = widgets.Dropdown(
+            options=gemeinde_options(ws, LABEL_KREIS),
+            value=KREIS,
+            description="Kommune",
+            style=WIDE,
+        )
         self.kommune.add_class("thm-kommune")
         felder = [("Alle Handlungsfelder", ALLE)] + [(h, h) for h in ws.handlungsfelder]
-        self.handlungsfeld = widgets.Dropdown(options=felder, value=ALLE,
-                                              description="Handlungsfeld", style=WIDE)
+        self.handlungsfeld = widgets.Dropdown(
+            options=felder, value=ALLE, description="Handlungsfeld", style=WIDE
+        )
         self.handlungsfeld.add_class("thm-handlungsfeld")
         self.kennzahlen = widgets.HTML().add_class("thm-kennzahlen-box")
         self.karte = widgets.HTML().add_class("thm-karte")
@@ -287,16 +313,28 @@ class Uebersicht:
         self.luecken = widgets.HTML().add_class("thm-luecken")
         self.status = widgets.HTML().add_class("thm-status")
         self.standort = StandortPanel(ws, self.daten.result)
-        self.widget = widgets.VBox([
-            header("Übersicht: Zielgruppe, Angebote und Versorgungslücken", ws),
-            widgets.HBox([self.kommune, self.handlungsfeld]),
-            self.kennzahlen, self.status,
-            widgets.HTML("<h3>Karte</h3>"), self.karte,
-            widgets.HTML("<h3>Versorgungsgrad je Gemeinde und Handlungsfeld</h3>"), self.matrix,
-            widgets.HTML("<h3>Größte Versorgungslücken</h3>"), self.luecken,
-            widgets.HTML("<h3>Standortplanung: wo neue Plätze die meisten Lücken schließen"
-                         "</h3>"), self.standort.widget,
-        ]).add_class("thm-app").add_class("thm-uebersicht")
+        self.widget = (
+            widgets.VBox(
+                [
+                    header("Übersicht: Zielgruppe, Angebote und Versorgungslücken", ws),
+                    widgets.HBox([self.kommune, self.handlungsfeld]),
+                    self.kennzahlen,
+                    self.status,
+                    widgets.HTML("<h3>Karte</h3>"),
+                    self.karte,
+                    widgets.HTML("<h3>Versorgungsgrad je Gemeinde und Handlungsfeld</h3>"),
+                    self.matrix,
+                    widgets.HTML("<h3>Größte Versorgungslücken</h3>"),
+                    self.luecken,
+                    widgets.HTML(
+                        "<h3>Standortplanung: wo neue Plätze die meisten Lücken schließen</h3>"
+                    ),
+                    self.standort.widget,
+                ]
+            )
+            .add_class("thm-app")
+            .add_class("thm-uebersicht")
+        )
         handler = guarded(self.status, self.update)
         self.kommune.observe(handler, names="value")
         self.handlungsfeld.observe(handler, names="value")
@@ -324,22 +362,31 @@ class Uebersicht:
         zg_label = f"Zielgruppe ({a['alter_min']}–{a['alter_max']} J., Personen)"
         feld = self.handlungsfeld.value
         suffix = "" if feld == ALLE else f" ({feld})"
-        tiles = tiles_html([
-            ("thm-zielgruppe", zg_label, w["zielgruppe"]),
-            ("thm-klienten", f"Klient*innen THM {self.ws.stichtag.year}", w["klienten"]),
-            ("thm-reichweite", f"Reichweite {self.ws.stichtag.year}", w["reichweite"]),
-            ("thm-stellen", "Stellen nach FAQ-Regel (VZÄ)", w["stellen"]),
-            ("thm-angebote", "Angebote am Stichtag" + suffix, w["angebote"]),
-            ("thm-unterversorgung", "Unterversorgung (Gemeinde × Handlungsfeld)" + suffix,
-             w["unterversorgung"]),
-        ])
+        tiles = tiles_html(
+            [
+                ("thm-zielgruppe", zg_label, w["zielgruppe"]),
+                ("thm-klienten", f"Klient*innen THM {self.ws.stichtag.year}", w["klienten"]),
+                ("thm-reichweite", f"Reichweite {self.ws.stichtag.year}", w["reichweite"]),
+                ("thm-stellen", "Stellen nach FAQ-Regel (VZÄ)", w["stellen"]),
+                ("thm-angebote", "Angebote am Stichtag" + suffix, w["angebote"]),
+                (
+                    "thm-unterversorgung",
+                    "Unterversorgung (Gemeinde × Handlungsfeld)" + suffix,
+                    w["unterversorgung"],
+                ),
+            ]
+        )
         t = self.daten.kennzahlen.threshold
-        note = (f'<div class="thm-hinweis">Werte von 1 bis {t - 1} als „&lt;{t}“, weitere '
-                f"gesperrte Werte als „{esc(zeichen_geheim(self.ws))}“ (Datenschutz).</div>")
+        note = (
+            f'<div class="thm-hinweis">Werte von 1 bis {t - 1} als „&lt;{t}“, weitere '
+            f"gesperrte Werte als „{esc(zeichen_geheim(self.ws))}“ (Datenschutz).</div>"
+        )
         table = ""
         if self.kommune.value == KREIS:
-            table = ("<details class='thm-je-gemeinde'><summary>Zielgruppe und Reichweite je "
-                     "Gemeinde</summary>" + self.daten.kennzahlen_html() + "</details>")
+            table = (
+                "<details class='thm-je-gemeinde'><summary>Zielgruppe und Reichweite je "
+                "Gemeinde</summary>" + self.daten.kennzahlen_html() + "</details>"
+            )
         return tiles + note + table
 
     # ------------------------------------------------------------------ map
@@ -350,24 +397,35 @@ class Uebersicht:
             ags, feld = key
             ws = self.ws if ags == KREIS else self.ws.for_kommune(ags)
             height = int(setting(self.ws, "karte_hoehe_px"))
-            fmap = maps.kreis_map(ws, self.daten.karten_measure(feld),
-                                  handlungsfeld=None if feld == ALLE else feld,
-                                  height=f"{height}px")
+            fmap = maps.kreis_map(
+                ws,
+                self.daten.karten_measure(feld),
+                handlungsfeld=None if feld == ALLE else feld,
+                height=f"{height}px",
+            )
             page = html.escape(refit_on_resize(maps.map_html(fmap)), quote=True)
             auswahl = html.escape(f"{ags}|{feld}", quote=True)
-            self._maps[key] = (f'<iframe class="thm-karte-frame" data-auswahl="{auswahl}" '
-                               f'srcdoc="{page}" '
-                               f'style="width:100%;height:{height + 10}px;border:0" '
-                               'sandbox="allow-scripts"></iframe>')
+            self._maps[key] = (
+                f'<iframe class="thm-karte-frame" data-auswahl="{auswahl}" '
+                f'srcdoc="{page}" '
+                f'style="width:100%;height:{height + 10}px;border:0" '
+                'sandbox="allow-scripts"></iframe>'
+            )
         return self._maps[key]
 
     # ------------------------------------------------------------------ matrix
     def matrix_tabelle(self) -> pd.DataFrame:
         """The coverage matrix as shown: Gemeinde rows, Handlungsfeld columns, text cells."""
         v = self.daten.zeilen(self.kommune.value, ALLE)
-        text = np.where(v["gesperrt"], zeichen_geheim(self.ws),
-                        np.where(v["klasse"] == coverage.KLASSE_KEIN_BEDARF, "–",
-                                 [zahl(x) + " %" for x in v["versorgungsgrad"]]))
+        text = np.where(
+            v["gesperrt"],
+            zeichen_geheim(self.ws),
+            np.where(
+                v["klasse"] == coverage.KLASSE_KEIN_BEDARF,
+                "–",
+                [zahl(x) + " %" for x in v["versorgungsgrad"]],
+            ),
+        )
         wide = v.assign(text=text).pivot(index="name", columns="handlungsfeld", values="text")
         wide = wide.reindex(columns=self.ws.handlungsfelder)
         order = v.drop_duplicates("ags")["name"]
@@ -377,31 +435,43 @@ class Uebersicht:
         v = self.daten.zeilen(self.kommune.value, ALLE)
         farben = self.daten.klassen_farben
         gesperrt_farbe, gesperrt_text = self.daten.gesperrt_legende
-        colour = {(r.name, r.handlungsfeld): gesperrt_farbe if r.gesperrt
-                  else farben.get(r.klasse, "#fff") for r in v.itertuples()}
+        colour = {
+            (r.name, r.handlungsfeld): gesperrt_farbe
+            if r.gesperrt
+            else farben.get(r.klasse, "#fff")
+            for r in v.itertuples()
+        }
         wide = self.matrix_tabelle()
         feld = self.handlungsfeld.value
         head = "<th>Gemeinde</th>" + "".join(
             f"<th{' class=thm-aktiv style=background:#ffe' if h == feld else ''}>{esc(h)}</th>"
-            for h in wide.columns)
+            for h in wide.columns
+        )
         rows = []
         for name, row in wide.iterrows():
             cells = "".join(
                 f'<td class="thm-zahl" style="background:{colour.get((name, h), "#fff")}">'
-                f"{esc(row[h])}</td>" for h in wide.columns)
+                f"{esc(row[h])}</td>"
+                for h in wide.columns
+            )
             rows.append(f"<tr><th>{esc(name)}</th>{cells}</tr>")
         legend = " ".join(
             f'<span class="thm-legende-eintrag" style="background:{c};padding:0 6px;'
             f'border:1px solid #ccc">{esc(k)}</span>'
-            for k, c in [*farben.items(), (gesperrt_text, gesperrt_farbe)])
+            for k, c in [*farben.items(), (gesperrt_text, gesperrt_farbe)]
+        )
         a = self.ws.annahmen["versorgung"]
-        note = (f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
-                f"unter {prozent(a['untere_schwelle'])}, Überversorgung über "
-                f"{prozent(a['obere_schwelle'])}.")
-        return (f'<div style="overflow-x:auto"><table class="thm-tabelle thm-matrix-tabelle">'
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-                f"<div class='thm-hinweis'>{legend}<br>"
-                f"{esc(note)}</div>")
+        note = (
+            f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
+            f"unter {prozent(a['untere_schwelle'])}, Überversorgung über "
+            f"{prozent(a['obere_schwelle'])}."
+        )
+        return (
+            f'<div style="overflow-x:auto"><table class="thm-tabelle thm-matrix-tabelle">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            f"<div class='thm-hinweis'>{legend}<br>"
+            f"{esc(note)}</div>"
+        )
 
     # ------------------------------------------------------------------ gaps
     def luecken_tabelle(self) -> pd.DataFrame:
@@ -416,37 +486,56 @@ class Uebersicht:
                 erklaerung = "kein passendes Angebot erreichbar"
             else:
                 ex = coverage.explain(d.result, r.ags, r.handlungsfeld).head(n_off)
-                erklaerung = "; ".join(
-                    f"{o.name} ({o.traeger}, "
-                    + ("aufsuchend" if o.aufsuchend else f"{zahl(o.kosten)} {einheit}")
-                    + f", {prozent(o.anteil)} der erreichbaren Plätze)"
-                    for o in ex.itertuples()) or "kein passendes Angebot erreichbar"
-            rows.append({
-                "Gemeinde": r.name, "Handlungsfeld": r.handlungsfeld,
-                "Versorgungsgrad": zahl(r.versorgungsgrad) + " %",
-                "Fehlende Plätze": zahl(published_count(r.fehlende_plaetze,
-                                                              d.kennzahlen.threshold)),
-                "Angebote (größter Beitrag zuerst)": erklaerung,
-            })
-        return pd.DataFrame(rows, columns=["Gemeinde", "Handlungsfeld", "Versorgungsgrad",
-                                           "Fehlende Plätze",
-                                           "Angebote (größter Beitrag zuerst)"])
+                erklaerung = (
+                    "; ".join(
+                        f"{o.name} ({o.traeger}, "
+                        + ("aufsuchend" if o.aufsuchend else f"{zahl(o.kosten)} {einheit}")
+                        + f", {prozent(o.anteil)} der erreichbaren Plätze)"
+                        for o in ex.itertuples()
+                    )
+                    or "kein passendes Angebot erreichbar"
+                )
+            rows.append(
+                {
+                    "Gemeinde": r.name,
+                    "Handlungsfeld": r.handlungsfeld,
+                    "Versorgungsgrad": zahl(r.versorgungsgrad) + " %",
+                    "Fehlende Plätze": zahl(
+                        published_count(r.fehlende_plaetze, d.kennzahlen.threshold)
+                    ),
+                    "Angebote (größter Beitrag zuerst)": erklaerung,
+                }
+            )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "Gemeinde",
+                "Handlungsfeld",
+                "Versorgungsgrad",
+                "Fehlende Plätze",
+                "Angebote (größter Beitrag zuerst)",
+            ],
+        )
 
     def _luecken_html(self) -> str:
         table = self.luecken_tabelle()
         n_hidden = self.daten.gesperrt_in(self.kommune.value, self.handlungsfeld.value)
         hint = ""
         if n_hidden:
-            hint = (f"<p class='thm-hinweis thm-gesperrt-hinweis'>{zahl(n_hidden)} Werte "
-                    f"(Gemeinde × Handlungsfeld) sind gesperrt: "
-                    f"{esc(self.daten.gesperrt_legende[1])}. Dort kann eine Unterversorgung "
-                    "bestehen; sie ist hier nicht aufgeführt.</p>")
+            hint = (
+                f"<p class='thm-hinweis thm-gesperrt-hinweis'>{zahl(n_hidden)} Werte "
+                f"(Gemeinde × Handlungsfeld) sind gesperrt: "
+                f"{esc(self.daten.gesperrt_legende[1])}. Dort kann eine Unterversorgung "
+                "bestehen; sie ist hier nicht aufgeführt.</p>"
+            )
         if table.empty:
             if n_hidden:
                 return "<p>Keine Unterversorgung unter den gezeigten Werten.</p>" + hint
             return "<p>Keine Unterversorgung in dieser Auswahl.</p>"
-        return table_html(table, "thm-luecken-tabelle",
-                          numeric=("Versorgungsgrad", "Fehlende Plätze")) + hint
+        return (
+            table_html(table, "thm-luecken-tabelle", numeric=("Versorgungsgrad", "Fehlende Plätze"))
+            + hint
+        )
 
     # ------------------------------------------------------------------ update
     def update(self) -> None:

@@ -78,26 +78,32 @@ APPS: dict[str, tuple[str, str]] = {
     "uebersicht.ipynb": (
         "Übersicht",
         "Zielgruppe, Angebote und Versorgungslücken je Kommune und Handlungsfeld, "
-        "mit Karte und Versorgungsgrad je Gemeinde."),
+        "mit Karte und Versorgungsgrad je Gemeinde.",
+    ),
     "angebotsfinder.ipynb": (
         "Angebotsfinder",
         "Welche Angebote einem Profil (Status, Alter, Gemeinde, Handlungsfeld) offenstehen, "
-        "nach Weg sortiert, und warum die anderen nicht."),
+        "nach Weg sortiert, und warum die anderen nicht.",
+    ),
     "stellen_und_foerderung.ipynb": (
         "Stellen und Förderung",
         "Stellenbedarf nach FAQ-Regel, Fallzahl und Arbeitszeit mit Finanzierungsplan, "
-        "Szenarien zum Vergleichen und Excel-Download."),
+        "Szenarien zum Vergleichen und Excel-Download.",
+    ),
 }
 """The apps (notebook name → German title and one sentence), in start-page order."""
 
 _RESERVATION: contextvars.ContextVar[_Reservation | None] = contextvars.ContextVar(
-    "thm_reservation", default=None)
+    "thm_reservation", default=None
+)
 
 
 # --------------------------------------------------------------------------- pure rules
 
-def kernel_cap_default(total_bytes: int | None = None, mb_per_kernel: int = MB_PER_KERNEL,
-                       share: float = MEMORY_SHARE) -> int:
+
+def kernel_cap_default(
+    total_bytes: int | None = None, mb_per_kernel: int = MB_PER_KERNEL, share: float = MEMORY_SHARE
+) -> int:
     """Default kernel cap: ``share`` of the machine's memory / memory per kernel (at least 1).
 
     Parameters
@@ -150,6 +156,7 @@ def xsrf_token(secret: bytes, session: str) -> str:
 
 
 # --------------------------------------------------------------------------- kernel slots
+
 
 @dataclass
 class _Reservation:
@@ -227,13 +234,16 @@ def render_page(name: str, **values: Any) -> str:
 ERROR_TEXT = {
     400: ("Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden."),
     403: ("Zugriff verweigert", "Diese Anfrage ist nicht erlaubt."),
-    404: ("Seite nicht gefunden", "Diese Adresse gibt es hier nicht. Die Apps stehen auf der "
-          "Startseite."),
+    404: (
+        "Seite nicht gefunden",
+        "Diese Adresse gibt es hier nicht. Die Apps stehen auf der Startseite.",
+    ),
     405: ("Nicht erlaubt", "Diese Art von Anfrage ist hier nicht erlaubt."),
 }
 
 
 # --------------------------------------------------------------------------- handlers
+
 
 class Guard:
     """Mixin for every handler: Host allowlist, no path escapes, German errors, THM XSRF."""
@@ -285,31 +295,43 @@ class Guard:
         """Accept a state-changing request only with the session's own token."""
         if not hasattr(self, "_jupyter_current_user"):
             return  # tornado calls this before prepare(); checked again in prepare()
-        token = (self.get_argument("_xsrf", None)  # type: ignore[attr-defined]
-                 or self.request.headers.get("X-Xsrftoken")  # type: ignore[attr-defined]
-                 or self.request.headers.get("X-Csrftoken"))  # type: ignore[attr-defined]
+        token = (
+            self.get_argument("_xsrf", None)  # type: ignore[attr-defined]
+            or self.request.headers.get("X-Xsrftoken")  # type: ignore[attr-defined]
+            or self.request.headers.get("X-Csrftoken")
+        )  # type: ignore[attr-defined]
         session = self.session_id()
-        if not token or not session or not hmac.compare_digest(
-                token, xsrf_token(self.thm.secret, session)):
+        if (
+            not token
+            or not session
+            or not hmac.compare_digest(token, xsrf_token(self.thm.secret, session))
+        ):
             raise web.HTTPError(403, "XSRF-Prüfung fehlgeschlagen")
 
     def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
         # A static file handler answers a path it cannot map with 403 (outside its
         # folders) or 500 (Voilà's template files, malformed path): to a viewer that is
         # simply a path that does not exist.
-        if (isinstance(self, web.StaticFileHandler) and status_code in (403, 500)
-                and not self.thm_refused):
+        if (
+            isinstance(self, web.StaticFileHandler)
+            and status_code in (403, 500)
+            and not self.thm_refused
+        ):
             status_code, kwargs = 404, {}
         super().send_error(status_code, **kwargs)  # type: ignore[misc]
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if isinstance(self, APIHandler):
             return super().write_error(status_code, **kwargs)  # type: ignore[misc]
-        titel, text = ERROR_TEXT.get(status_code, (
-            "Fehler", "Bei dieser Anfrage ist ein Fehler aufgetreten."))
+        titel, text = ERROR_TEXT.get(
+            status_code, ("Fehler", "Bei dieser Anfrage ist ein Fehler aufgetreten.")
+        )
         self.set_header("Content-Type", "text/html; charset=UTF-8")  # type: ignore[attr-defined]
-        self.finish(render_page(  # type: ignore[attr-defined]
-            "fehler", titel=titel, text=text, status=status_code, start=self.thm.base_url))
+        self.finish(
+            render_page(  # type: ignore[attr-defined]
+                "fehler", titel=titel, text=text, status=status_code, start=self.thm.base_url
+            )
+        )
 
 
 def guarded(cls: type) -> type:
@@ -334,8 +356,13 @@ class StartHandler(Guard, JupyterHandler):
 
     @web.authenticated
     def get(self) -> None:
-        apps = [(url_path_join(self.base_url, "voila/render", nb),
-                 *APPS.get(nb, (nb.removesuffix(".ipynb"), ""))) for nb in self.thm.apps]
+        apps = [
+            (
+                url_path_join(self.base_url, "voila/render", nb),
+                *APPS.get(nb, (nb.removesuffix(".ipynb"), "")),
+            )
+            for nb in self.thm.apps
+        ]
         self.set_header("Cache-Control", "no-store")
         self.finish(render_page("start", apps=apps))
 
@@ -357,14 +384,24 @@ class RenderHandler(Guard, TornadoVoilaHandler):
             self.set_status(503)
             self.set_header("Retry-After", str(self.thm.retry_s))
             self.set_header("Cache-Control", "no-store")
-            self.finish(render_page("warten", sekunden=self.thm.retry_s, cap=self.thm.slots.cap,
-                                    titel=APPS.get(path or "", ("App", ""))[0]))
+            self.finish(
+                render_page(
+                    "warten",
+                    sekunden=self.thm.retry_s,
+                    cap=self.thm.slots.cap,
+                    titel=APPS.get(path or "", ("App", ""))[0],
+                )
+            )
             return
         token = _RESERVATION.set(res)
         try:
-            self.set_cookie("_xsrf", xsrf_token(self.thm.secret, session),
-                            path=self.base_url, samesite="Strict",
-                            secure=self.request.protocol == "https")
+            self.set_cookie(
+                "_xsrf",
+                xsrf_token(self.thm.secret, session),
+                path=self.base_url,
+                samesite="Strict",
+                secure=self.request.protocol == "https",
+            )
             async for html in self.get_generator(path=path):
                 self.write(html)
                 self.flush()
@@ -379,10 +416,16 @@ class RenderHandler(Guard, TornadoVoilaHandler):
             self.redirect(self.request.uri + sep + "sitzung=1")
             return
         self.set_status(403)
-        self.finish(render_page("fehler", titel="Cookie erforderlich", status=403,
-                                start=self.thm.base_url,
-                                text="Die Apps brauchen ein Sitzungs-Cookie dieses Servers. "
-                                     "Bitte Cookies für diese Seite erlauben und neu laden."))
+        self.finish(
+            render_page(
+                "fehler",
+                titel="Cookie erforderlich",
+                status=403,
+                start=self.thm.base_url,
+                text="Die Apps brauchen ein Sitzungs-Cookie dieses Servers. "
+                "Bitte Cookies für diese Seite erlauben und neu laden.",
+            )
+        )
 
 
 class ShutdownHandler(Guard, APIHandler):
@@ -413,6 +456,7 @@ class OwnKernelWebsocketHandler(Guard, VoilaKernelWebsocketHandler):
 
 # --------------------------------------------------------------------------- application
 
+
 @dataclass
 class ThmState:
     """Server-wide state the handlers share (``settings["thm"]``)."""
@@ -429,11 +473,13 @@ class ThmVoila(Voila):
     """Voilà with the THM start page, guards, kernel cap and XSRF check."""
 
     name = "thm-voila"
-    allowed_hosts = List(Unicode(), default_value=list(LOOPBACK_HOSTS),
-                         help="Erlaubte Host-Namen (Host-Header).").tag(config=True)
+    allowed_hosts = List(
+        Unicode(), default_value=list(LOOPBACK_HOSTS), help="Erlaubte Host-Namen (Host-Header)."
+    ).tag(config=True)
     kernel_cap = Integer(help="Höchstzahl gleichzeitiger App-Kernel.").tag(config=True)
-    retry_seconds = Integer(RETRY_S, help="Sekunden bis zum neuen Versuch der Warteseite."
-                            ).tag(config=True)
+    retry_seconds = Integer(RETRY_S, help="Sekunden bis zum neuen Versuch der Warteseite.").tag(
+        config=True
+    )
 
     @default("kernel_cap")
     def _kernel_cap_default(self) -> int:
@@ -454,9 +500,13 @@ class ThmVoila(Voila):
             _own_pool_kernels(self.kernel_manager, slots)
         secret = self.cookie_secret
         settings["thm"] = ThmState(
-            allowed_hosts=tuple(self.allowed_hosts), slots=slots,
+            allowed_hosts=tuple(self.allowed_hosts),
+            slots=slots,
             secret=secret if isinstance(secret, bytes) else str(secret).encode(),
-            apps=apps, base_url=self.base_url, retry_s=int(self.retry_seconds))
+            apps=apps,
+            base_url=self.base_url,
+            retry_s=int(self.retry_seconds),
+        )
         settings["default_handler_class"] = NotFoundHandler
         return settings
 
@@ -483,15 +533,21 @@ def _own_pool_kernels(kernel_manager: Any, slots: KernelSlots) -> None:
     kernel_manager.get_rendered_notebook = owned
 
 
-_KEEP = tuple(c for c in (MultiStaticFileHandler, FileFindHandler, RequestInfoSocketHandler,
-                          ThemesHandler) if c is not None)
-_REPLACE = {KernelHandler: OwnKernelHandler,
-            VoilaKernelWebsocketHandler: OwnKernelWebsocketHandler,
-            VoilaShutdownKernelHandler: ShutdownHandler}
+_KEEP = tuple(
+    c
+    for c in (MultiStaticFileHandler, FileFindHandler, RequestInfoSocketHandler, ThemesHandler)
+    if c is not None
+)
+_REPLACE = {
+    KernelHandler: OwnKernelHandler,
+    VoilaKernelWebsocketHandler: OwnKernelWebsocketHandler,
+    VoilaShutdownKernelHandler: ShutdownHandler,
+}
 
 
-def thm_handlers(voila_handlers: Sequence[tuple[Any, ...]], server_url: str,
-                 apps: Sequence[str]) -> list[tuple[Any, ...]]:
+def thm_handlers(
+    voila_handlers: Sequence[tuple[Any, ...]], server_url: str, apps: Sequence[str]
+) -> list[tuple[Any, ...]]:
     """Voilà's URL handlers reduced to what the apps need, each guarded, plus the THM pages.
 
     Dropped: the file tree, the contents API, ``/voila/files``, login/logout and
@@ -504,11 +560,17 @@ def thm_handlers(voila_handlers: Sequence[tuple[Any, ...]], server_url: str,
         if cls in _REPLACE:
             out.append((pattern, _REPLACE[cls], *rest))
         elif cls is TemplateStaticFileHandler:
-            out.append((url_path_join(server_url, r"/voila/templates/([\w-]+/static/.+)"),
-                        guarded(cls), *rest))
+            out.append(
+                (
+                    url_path_join(server_url, r"/voila/templates/([\w-]+/static/.+)"),
+                    guarded(cls),
+                    *rest,
+                )
+            )
         elif cls is TornadoVoilaHandler and apps:
-            out.append((url_path_join(server_url, rf"/voila/render/({names})"),
-                        RenderHandler, *rest))
+            out.append(
+                (url_path_join(server_url, rf"/voila/render/({names})"), RenderHandler, *rest)
+            )
         elif cls in _KEEP:
             out.append((pattern, guarded(cls), *rest))
         elif cls is TornadoVoilaTreeHandler:

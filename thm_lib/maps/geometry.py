@@ -18,9 +18,7 @@ import shapely
 from thm_lib.workspace import CRS_METRIC, CRS_WEB
 
 
-def simplify_coverage(
-    gebiete: gpd.GeoDataFrame, tolerance_m: float
-) -> gpd.GeoDataFrame:
+def simplify_coverage(gebiete: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
     """Simplify Gemeinde polygons keeping shared borders shared.
 
     Parameters

@@ -66,8 +66,9 @@ def offer_popup_html(angebot: Mapping[str, Any]) -> str:
     All values are HTML-escaped.
     """
     plaetze = angebot.get("plaetze")
-    plaetze_text = ("keine Angabe" if plaetze is None or pd.isna(plaetze)
-                    else zahl(float(plaetze), 0))
+    plaetze_text = (
+        "keine Angabe" if plaetze is None or pd.isna(plaetze) else zahl(float(plaetze), 0)
+    )
     foerder = str(angebot.get("foerderlinie") or "")
     rows = [
         ("Träger", str(angebot.get("traeger") or "")),
@@ -78,8 +79,7 @@ def offer_popup_html(angebot: Mapping[str, Any]) -> str:
         ("Offen für Gestattete", _ja_nein(angebot.get("zugang_gestattung"))),
         ("Aufsuchend", _ja_nein(angebot.get("aufsuchend"))),
     ]
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                   for k, v in rows)
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     name = html.escape(str(angebot.get("name") or ""))
     return f"<div class='thm-popup'><b>{name}</b><table>{body}</table></div>"
 
@@ -115,14 +115,17 @@ def gemeinde_layer_data(
     out["farbe"] = colors
     out["name"] = out["name"].map(lambda s: html.escape(str(s)))
     entries = legend_entries(
-        entries, any_suppressed=any(s.suppressed for s in shown),
+        entries,
+        any_suppressed=any(s.suppressed for s in shown),
         any_missing=measure.kind != "klasse" and any(s.missing for s in shown),
-        threshold=threshold)
+        threshold=threshold,
+    )
     return out, entries
 
 
-def web_tolerance_m(gebiete: gpd.GeoDataFrame, cfg: Mapping[str, Any],
-                    simplify_m: float | None = None) -> float:
+def web_tolerance_m(
+    gebiete: gpd.GeoDataFrame, cfg: Mapping[str, Any], simplify_m: float | None = None
+) -> float:
     """Simplification tolerance in metres for a web map of ``gebiete``.
 
     ``simplify_m`` if given, else ``karten.vereinfachung_m``, else automatic:
@@ -215,21 +218,32 @@ def kreis_map(
     web = to_web(simplify_coverage(gem, tol), decimals)
 
     minx, miny, maxx, maxy = web.total_bounds
-    fmap = OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10,
-                      tiles=tiles, width=width, height=height, control_scale=False,
-                      prefer_canvas=False, zoom_snap=0.25)
+    fmap = OfflineMap(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=10,
+        tiles=tiles,
+        width=width,
+        height=height,
+        control_scale=False,
+        prefer_canvas=False,
+        zoom_snap=0.25,
+    )
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.map.CustomPane(PANE_RINGS, z_index=420, pointer_events=False).add_to(fmap)
     folium.map.CustomPane(PANE_OFFERS, z_index=450, pointer_events=True).add_to(fmap)
 
     _add_gemeinden(fmap, web, m_.label)
     hf_colors = handlungsfeld_colors(list(ws.annahmen.get("handlungsfelder") or []))
-    used = _add_offers(fmap, ws, hf_colors, handlungsfeld, catchment, only_valid_offers) \
-        if offers else []
+    used = (
+        _add_offers(fmap, ws, hf_colors, handlungsfeld, catchment, only_valid_offers)
+        if offers
+        else []
+    )
 
-    note = ("Kreise: Erreichbarkeitsschwelle als Luftlinie (Näherung)" if catchment else None)
-    Legend(legend_html(m_.label, entries, [(hf_colors.get(h, "#777"), h) for h in used],
-                       note)).add_to(fmap)
+    note = "Kreise: Erreichbarkeitsschwelle als Luftlinie (Näherung)" if catchment else None
+    Legend(
+        legend_html(m_.label, entries, [(hf_colors.get(h, "#777"), h) for h in used], note)
+    ).add_to(fmap)
     MetricScale().add_to(fmap)
     Attribution(attribution or cfg.get("quellenangabe") or "").add_to(fmap)
     # top left under the zoom buttons: the legend (bottom right) never covers it
@@ -243,12 +257,19 @@ def _add_gemeinden(fmap: folium.Map, web: gpd.GeoDataFrame, label: str) -> None:
     layer = folium.GeoJson(
         data,
         name="Gemeinden",
-        style_function=lambda f: {"fillColor": f["properties"]["farbe"], "color": "#444444",
-                                  "weight": 1, "fillOpacity": 0.75},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["farbe"],
+            "color": "#444444",
+            "weight": 1,
+            "fillOpacity": 0.75,
+        },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "anzeige"],
-                                      aliases=["Gemeinde", html.escape(label)],
-                                      sticky=True, labels=True),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "anzeige"],
+            aliases=["Gemeinde", html.escape(label)],
+            sticky=True,
+            labels=True,
+        ),
         control=True,
     )
     layer.options["className"] = CLASS_GEMEINDE
@@ -282,22 +303,51 @@ class OfferGroup(folium.FeatureGroup):
         """
     )
 
-    def __init__(self, name: str, color: str, offers: list[list[Any]],
-                 ring_radius_m: float | None, show: bool = True) -> None:
+    def __init__(
+        self,
+        name: str,
+        color: str,
+        offers: list[list[Any]],
+        ring_radius_m: float | None,
+        show: bool = True,
+    ) -> None:
         super().__init__(name=name, show=show)
         self._name = "OfferGroup"
         self.offers = offers
-        self.style = {"radius": 6, "color": "#333333", "weight": 1, "fill": True,
-                      "fillColor": color, "fillOpacity": 0.95, "pane": PANE_OFFERS,
-                      "className": CLASS_OFFER}
-        self.ring = None if ring_radius_m is None else {
-            "radius": ring_radius_m, "color": color, "weight": 1, "fill": False,
-            "dashArray": "4 4", "interactive": False, "pane": PANE_RINGS,
-            "className": CLASS_RING}
+        self.style = {
+            "radius": 6,
+            "color": "#333333",
+            "weight": 1,
+            "fill": True,
+            "fillColor": color,
+            "fillOpacity": 0.95,
+            "pane": PANE_OFFERS,
+            "className": CLASS_OFFER,
+        }
+        self.ring = (
+            None
+            if ring_radius_m is None
+            else {
+                "radius": ring_radius_m,
+                "color": color,
+                "weight": 1,
+                "fill": False,
+                "dashArray": "4 4",
+                "interactive": False,
+                "pane": PANE_RINGS,
+                "className": CLASS_RING,
+            }
+        )
 
 
-def _add_offers(fmap: folium.Map, ws: Any, colors: dict[str, str], handlungsfeld: str | None,
-                catchment: bool, only_valid: bool) -> list[str]:
+def _add_offers(
+    fmap: folium.Map,
+    ws: Any,
+    colors: dict[str, str],
+    handlungsfeld: str | None,
+    catchment: bool,
+    only_valid: bool,
+) -> list[str]:
     ang = ws.angebote
     if only_valid and len(ang):
         from thm_lib.access import valid_at
@@ -312,9 +362,21 @@ def _add_offers(fmap: folium.Map, ws: Any, colors: dict[str, str], handlungsfeld
     used = [hf for hf in order if (ang["handlungsfeld"] == hf).any()]
     for hf in used:
         sel = (ang["handlungsfeld"] == hf).to_numpy()
-        offers = [[round(pt.y, 6), round(pt.x, 6), offer_popup_html(row),
-                   bool(row.get("aufsuchend")), html.escape(str(row.get("name") or ""))]
-                  for (_, row), pt in zip(ang[sel].iterrows(), pts[sel], strict=True)]
-        OfferGroup(f"{hf} ({len(offers)})", colors.get(hf, "#777777"), offers, radius,
-                   show=handlungsfeld is None or hf == handlungsfeld).add_to(fmap)
+        offers = [
+            [
+                round(pt.y, 6),
+                round(pt.x, 6),
+                offer_popup_html(row),
+                bool(row.get("aufsuchend")),
+                html.escape(str(row.get("name") or "")),
+            ]
+            for (_, row), pt in zip(ang[sel].iterrows(), pts[sel], strict=True)
+        ]
+        OfferGroup(
+            f"{hf} ({len(offers)})",
+            colors.get(hf, "#777777"),
+            offers,
+            radius,
+            show=handlungsfeld is None or hf == handlungsfeld,
+        ).add_to(fmap)
     return used

@@ -35,8 +35,9 @@ def legend_entries(
     "keine Angabe" entries where needed."""
     entries = list(classes)
     if any_suppressed:
-        entries.append((SUPPRESSED_COLOR, f"<{threshold} oder „.“: aus Datenschutzgründen "
-                                          "nicht gezeigt"))
+        entries.append(
+            (SUPPRESSED_COLOR, f"<{threshold} oder „.“: aus Datenschutzgründen nicht gezeigt")
+        )
     if any_missing:
         entries.append((MISSING_COLOR, MISSING_TEXT))
     return entries
@@ -51,13 +52,17 @@ def legend_html(
     """Build the legend's inner HTML (all text escaped)."""
     parts = [f"<h4>{html.escape(title)}</h4>"]
     for color, label in entries:
-        parts.append(f'<div class="eintrag"><span class="feld" style="background:{color}">'
-                     f"</span>{html.escape(label)}</div>")
+        parts.append(
+            f'<div class="eintrag"><span class="feld" style="background:{color}">'
+            f"</span>{html.escape(label)}</div>"
+        )
     if points:
         parts.append("<h4 style='margin-top:6px'>Angebote nach Handlungsfeld</h4>")
         for color, label in points:
-            parts.append(f'<div class="eintrag"><span class="punkt" style="background:{color}">'
-                         f"</span>{html.escape(label)}</div>")
+            parts.append(
+                f'<div class="eintrag"><span class="punkt" style="background:{color}">'
+                f"</span>{html.escape(label)}</div>"
+            )
     if note:
         parts.append(f'<div class="hinweis">{html.escape(note)}</div>')
     return "".join(parts)

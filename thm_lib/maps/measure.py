@@ -29,7 +29,11 @@ COVERAGE_MEASURES: dict[str, tuple[str, Kind, str, int]] = {
     "bedarf": ("Personen mit Bedarf {hf}", "anzahl", "YlOrRd", 0),
     "erreichbare_plaetze": ("Erreichbare Plätze {hf}", "plaetze", "YlGn", 0),
     "bedarf_geduldete_ohne_angebot": (
-        "Geduldete mit Bedarf ohne erreichbares Angebot {hf}", "anzahl", "YlOrRd", 0),
+        "Geduldete mit Bedarf ohne erreichbares Angebot {hf}",
+        "anzahl",
+        "YlOrRd",
+        0,
+    ),
 }
 
 SUPPRESSED_COLOR = "#d9d9d9"
@@ -39,9 +43,15 @@ MISSING_COLOR = "#ffffff"
 
 def classes_for(numbers: pd.Series, measure: Measure, scheme: Scheme, k: int) -> Classes | None:
     """:func:`classify` with the formatting of ``measure`` (whole numbers, unit, decimals)."""
-    return classify(numbers, scheme=scheme, k=k, palette=measure.palette,
-                    decimals=measure.decimals, unit=" %" if measure.kind == "prozent" else "",
-                    integer=measure.kind in ("anzahl", "plaetze"))
+    return classify(
+        numbers,
+        scheme=scheme,
+        k=k,
+        palette=measure.palette,
+        decimals=measure.decimals,
+        unit=" %" if measure.kind == "prozent" else "",
+        integer=measure.kind in ("anzahl", "plaetze"),
+    )
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,7 @@ def rate_measure(
     values: pd.Series, label: str = "Zielgruppe je 1.000 Einwohner", decimals: int = 1
 ) -> Measure:
     """A rate per Gemeinde, e.g. target group per 1,000 inhabitants."""
-    return Measure(values=values, label=label, kind="quote", palette="YlOrRd",
-                   decimals=decimals)
+    return Measure(values=values, label=label, kind="quote", palette="YlOrRd", decimals=decimals)
 
 
 def reach_measure(reach: pd.DataFrame, label: str = "Reichweite THM (%)") -> Measure:
@@ -140,9 +149,15 @@ def gap_class_measure(coverage: Any, handlungsfeld: str) -> Measure:
         raise KeyError(f"Keine Ergebnisse für das Handlungsfeld '{handlungsfeld}'")
     rows = rows.set_index(rows["ags"].astype(str))
     details = rows["versorgungsgrad"].map(
-        lambda v: "" if pd.isna(v) else f"Versorgungsgrad {zahl(float(v), 0)} %")
-    return Measure(values=rows["klasse"], label=f"Versorgung {handlungsfeld}", kind="klasse",
-                   categories=gap_class_colours(), details=details)
+        lambda v: "" if pd.isna(v) else f"Versorgungsgrad {zahl(float(v), 0)} %"
+    )
+    return Measure(
+        values=rows["klasse"],
+        label=f"Versorgung {handlungsfeld}",
+        kind="klasse",
+        categories=gap_class_colours(),
+        details=details,
+    )
 
 
 def gap_class_colours() -> tuple[tuple[str, str], ...]:
@@ -154,8 +169,12 @@ def gap_class_colours() -> tuple[tuple[str, str], ...]:
     """
     from thm_lib.coverage import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
 
-    return ((KLASSE_UNTER, "#d7191c"), (KLASSE_OK, "#a6d96a"), (KLASSE_UEBER, "#2b83ba"),
-            (KLASSE_KEIN_BEDARF, "#f0f0f0"))
+    return (
+        (KLASSE_UNTER, "#d7191c"),
+        (KLASSE_OK, "#a6d96a"),
+        (KLASSE_UEBER, "#2b83ba"),
+        (KLASSE_KEIN_BEDARF, "#f0f0f0"),
+    )
 
 
 def coverage_measure(coverage: Any, column: str, handlungsfeld: str) -> Measure:
@@ -185,8 +204,13 @@ def coverage_measure(coverage: Any, column: str, handlungsfeld: str) -> Measure:
         raise KeyError(f"Keine Ergebnisse für das Handlungsfeld '{handlungsfeld}'")
     label, kind, palette, decimals = COVERAGE_MEASURES[column]
     values = rows.set_index("ags")[column].astype(float)
-    return Measure(values=values, label=label.format(hf=handlungsfeld), kind=kind,
-                   palette=palette, decimals=decimals)
+    return Measure(
+        values=values,
+        label=label.format(hf=handlungsfeld),
+        kind=kind,
+        palette=palette,
+        decimals=decimals,
+    )
 
 
 @dataclass(frozen=True)
@@ -226,8 +250,11 @@ def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> li
     """
     values = measure.values.copy()
     values.index = values.index.astype(str)
-    raw = (pd.Series(list(ags), dtype=str).map(values).astype(float)
-           if measure.kind != "klasse" else None)
+    raw = (
+        pd.Series(list(ags), dtype=str).map(values).astype(float)
+        if measure.kind != "klasse"
+        else None
+    )
     if measure.kind == "klasse":
         cats = pd.Series(list(ags), dtype=str).map(values)
         if measure.details is not None:
@@ -236,9 +263,15 @@ def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> li
             details = pd.Series(list(ags), dtype=str).map(lookup)
         else:
             details = pd.Series([""] * len(cats))
-        return [Shown(MISSING_TEXT if pd.isna(c) else
-                      (f"{c} ({d})" if isinstance(d, str) and d else str(c)), math.nan)
-                for c, d in zip(cats, details, strict=True)]
+        return [
+            Shown(
+                MISSING_TEXT
+                if pd.isna(c)
+                else (f"{c} ({d})" if isinstance(d, str) and d else str(c)),
+                math.nan,
+            )
+            for c, d in zip(cats, details, strict=True)
+        ]
     if measure.gesperrt is not None:
         reasons = measure.gesperrt.copy()
         reasons.index = reasons.index.astype(str)
@@ -255,8 +288,10 @@ def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> li
                 out.append(Shown(_format(v, measure), v))
         return out
     if not measure.suppressed_kind:
-        return [Shown(MISSING_TEXT, math.nan) if pd.isna(v) else Shown(_format(v, measure), v)
-                for v in raw]
+        return [
+            Shown(MISSING_TEXT, math.nan) if pd.isna(v) else Shown(_format(v, measure), v)
+            for v in raw
+        ]
     from thm_lib.suppression import suppress
 
     # suppress over every Gemeinde of the measure (the Kreis), then pick ``ags``: a map
@@ -280,6 +315,7 @@ def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> li
 
 # --- classes ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Classes:
     """Colour classes of a measure (upper bounds, colours, German labels)."""
@@ -296,8 +332,9 @@ class Classes:
         return self.colors[min(i, len(self.colors) - 1)]
 
 
-def fill_colors(measure: Measure, ags: Sequence[str], shown: Sequence[Shown],
-                scheme: Scheme, k: int) -> tuple[list[str], list[tuple[str, str]]]:
+def fill_colors(
+    measure: Measure, ags: Sequence[str], shown: Sequence[Shown], scheme: Scheme, k: int
+) -> tuple[list[str], list[tuple[str, str]]]:
     """Fill colour per Gemeinde and the choropleth legend entries ``(colour, label)``.
 
     Numeric measures are classified (:func:`classes_for`) over the shown
@@ -310,8 +347,9 @@ def fill_colors(measure: Measure, ags: Sequence[str], shown: Sequence[Shown],
         values = measure.values.copy()
         values.index = values.index.astype(str)
         cats = [values.get(a) for a in ags]
-        colors = [lookup.get(c, MISSING_COLOR) if isinstance(c, str) else MISSING_COLOR
-                  for c in cats]
+        colors = [
+            lookup.get(c, MISSING_COLOR) if isinstance(c, str) else MISSING_COLOR for c in cats
+        ]
         present = {c for c in cats if isinstance(c, str)}
         entries = [(col, name) for name, col in measure.categories if name in present]
         if any(not isinstance(c, str) or c not in lookup for c in cats):
@@ -319,8 +357,10 @@ def fill_colors(measure: Measure, ags: Sequence[str], shown: Sequence[Shown],
         return colors, entries
     numbers = pd.Series([s.number for s in shown], dtype=float)
     classes = classes_for(numbers, measure, scheme, k)
-    colors = [SUPPRESSED_COLOR if sup else (classes.color_of(n) if classes else MISSING_COLOR)
-              for sup, n in zip(suppressed, numbers, strict=True)]
+    colors = [
+        SUPPRESSED_COLOR if sup else (classes.color_of(n) if classes else MISSING_COLOR)
+        for sup, n in zip(suppressed, numbers, strict=True)
+    ]
     entries = list(zip(classes.colors, classes.labels, strict=True)) if classes else []
     return colors, entries
 
@@ -335,8 +375,9 @@ def palette_colors(palette: str, k: int) -> list[str]:
     return [three[1]] if k == 1 else [three[0], three[2]]
 
 
-def class_labels(bins: Sequence[float], minimum: float, decimals: int, unit: str = "",
-                 integer: bool = False) -> list[str]:
+def class_labels(
+    bins: Sequence[float], minimum: float, decimals: int, unit: str = "", integer: bool = False
+) -> list[str]:
     """German legend labels.
 
     Whole-number measures: ``"1 bis 3"``, ``"4 bis 12"`` (class ``i`` holds
@@ -355,6 +396,7 @@ def class_labels(bins: Sequence[float], minimum: float, decimals: int, unit: str
     integer : bool
         Values are whole numbers.
     """
+
     def fmt(v: float) -> str:
         return zahl(v, 0 if integer else decimals) + unit
 
@@ -374,8 +416,14 @@ def class_labels(bins: Sequence[float], minimum: float, decimals: int, unit: str
 
 
 def classify(
-    numbers: pd.Series, *, scheme: Scheme, k: int, palette: str, decimals: int = 0,
-    unit: str = "", integer: bool = False,
+    numbers: pd.Series,
+    *,
+    scheme: Scheme,
+    k: int,
+    palette: str,
+    decimals: int = 0,
+    unit: str = "",
+    integer: bool = False,
 ) -> Classes | None:
     """Colour classes by mapclassify over the shown (unsuppressed, non-missing) values.
 
@@ -402,8 +450,9 @@ def classify(
             elif scheme == "quantiles":
                 bins = mapclassify.Quantiles(y, k=k).bins
             else:
-                raise ValueError(f"Unbekannte Klassifikation '{scheme}'; "
-                                 "möglich: natural_breaks, quantiles")
+                raise ValueError(
+                    f"Unbekannte Klassifikation '{scheme}'; möglich: natural_breaks, quantiles"
+                )
         bins = np.asarray(bins, dtype=float)
         if integer:
             bins = np.floor(bins)

@@ -97,8 +97,13 @@ def static_map(
     m_ = as_measure(measure, label)
     threshold = int(ws.annahmen["datenschutz"]["schwelle"])
     gebiete = ws.gebiete.to_crs(CRS_METRIC)
-    gem, entries = gemeinde_layer_data(gebiete, m_, threshold, scheme or cfg["klassifikation"],
-                                       int(k if k is not None else cfg["klassen"]))
+    gem, entries = gemeinde_layer_data(
+        gebiete,
+        m_,
+        threshold,
+        scheme or cfg["klassifikation"],
+        int(k if k is not None else cfg["klassen"]),
+    )
 
     width_px, height_px = pixel_size(cfg)
     dpi = float(cfg["png_dpi"])
@@ -118,8 +123,14 @@ def static_map(
     if names:
         halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
         for name, pt in zip(gem["name"], gem.geometry.representative_point(), strict=True):
-            ax.annotate(html.unescape(name), (pt.x, pt.y), ha="center", va="center",
-                        fontsize=7, path_effects=halo)
+            ax.annotate(
+                html.unescape(name),
+                (pt.x, pt.y),
+                ha="center",
+                va="center",
+                fontsize=7,
+                path_effects=halo,
+            )
 
     handles: list[Any] = [Patch(facecolor=c, edgecolor="#444444", label=t) for c, t in entries]
     if offers:
@@ -128,28 +139,66 @@ def static_map(
         ang = ang.to_crs(CRS_METRIC)
         for hf in [h for h in hf_colors if (ang["handlungsfeld"] == h).any()]:
             sel = ang[ang["handlungsfeld"] == hf]
-            ax.scatter(sel.geometry.x, sel.geometry.y, s=18, color=hf_colors[hf],
-                       edgecolors="#333333", linewidths=0.5, zorder=3)
-            handles.append(Line2D([], [], marker="o", linestyle="", markersize=6,
-                                  markerfacecolor=hf_colors[hf], markeredgecolor="#333333",
-                                  label=f"Angebot {hf}"))
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.03, 0.03),
-               ncols=2 if len(handles) > 6 else 1, fontsize=8, frameon=False,
-               title="Legende", title_fontsize=9, alignment="left")
+            ax.scatter(
+                sel.geometry.x,
+                sel.geometry.y,
+                s=18,
+                color=hf_colors[hf],
+                edgecolors="#333333",
+                linewidths=0.5,
+                zorder=3,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markersize=6,
+                    markerfacecolor=hf_colors[hf],
+                    markeredgecolor="#333333",
+                    label=f"Angebot {hf}",
+                )
+            )
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.03, 0.03),
+        ncols=2 if len(handles) > 6 else 1,
+        fontsize=8,
+        frameon=False,
+        title="Legende",
+        title_fontsize=9,
+        alignment="left",
+    )
 
     _north_arrow(ax)
     _scale_bar(ax, Rectangle)
     source = attribution or cfg.get("quellenangabe") or ""
-    fig.text(0.97, 0.015, f"{source} · Stand {ws.stichtag:%d.%m.%Y}", ha="right",
-             va="bottom", fontsize=7, color="#555555")
+    fig.text(
+        0.97,
+        0.015,
+        f"{source} · Stand {ws.stichtag:%d.%m.%Y}",
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color="#555555",
+    )
     return fig
 
 
 def _north_arrow(ax: Any) -> None:
-    ax.annotate("N", xy=(0.965, 0.97), xytext=(0.965, 0.86), xycoords="axes fraction",
-                ha="center", va="center", fontsize=11, fontweight="bold",
-                arrowprops={"facecolor": "black", "width": 3, "headwidth": 10,
-                            "headlength": 10})
+    ax.annotate(
+        "N",
+        xy=(0.965, 0.97),
+        xytext=(0.965, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"facecolor": "black", "width": 3, "headwidth": 10, "headlength": 10},
+    )
 
 
 def _scale_bar(ax: Any, rectangle: Any) -> None:
@@ -161,8 +210,7 @@ def _scale_bar(ax: Any, rectangle: Any) -> None:
     h = 0.012 * (y1 - y0)
     half = length / 2
     ax.add_patch(rectangle((bx, by), half, h, facecolor="black", edgecolor="black", lw=0.8))
-    ax.add_patch(rectangle((bx + half, by), half, h, facecolor="white", edgecolor="black",
-                           lw=0.8))
+    ax.add_patch(rectangle((bx + half, by), half, h, facecolor="white", edgecolor="black", lw=0.8))
     km = length / _METERS_PER_KM
     text = f"{km:g} km".replace(".", ",")
     for pos, t in ((bx, "0"), (bx + length, text)):

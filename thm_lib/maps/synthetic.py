@@ -23,8 +23,9 @@ from thm_lib.workspace import CRS_METRIC, Workspace
 NRW_BOUNDS = (280_000.0, 5_580_000.0, 530_000.0, 5_830_000.0)
 
 
-def _wiggle(line: shapely.LineString, rng: np.random.Generator, steps: int,
-            amplitude: float) -> shapely.LineString:
+def _wiggle(
+    line: shapely.LineString, rng: np.random.Generator, steps: int, amplitude: float
+) -> shapely.LineString:
     (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
     length = float(np.hypot(x1 - x0, y1 - y0))
     if steps < 2 or length == 0:
@@ -41,8 +42,13 @@ def _wiggle(line: shapely.LineString, rng: np.random.Generator, steps: int,
     return shapely.LineString(np.column_stack([xs, ys]))
 
 
-def voronoi_coverage(n: int, bounds: tuple[float, float, float, float], seed: int = 0,
-                     steps_per_edge: int = 0, amplitude: float = 0.04) -> list[shapely.Polygon]:
+def voronoi_coverage(
+    n: int,
+    bounds: tuple[float, float, float, float],
+    seed: int = 0,
+    steps_per_edge: int = 0,
+    amplitude: float = 0.04,
+) -> list[shapely.Polygon]:
     """Return ``n`` polygons that tile ``bounds`` (a valid coverage).
 
     Parameters
@@ -72,8 +78,11 @@ def voronoi_coverage(n: int, bounds: tuple[float, float, float, float], seed: in
     if steps_per_edge <= 0:
         return polys
     noded = shapely.union_all([p.boundary for p in polys])
-    segments = [shapely.LineString([a, b]) for part in shapely.get_parts(noded)
-                for a, b in zip(part.coords[:-1], part.coords[1:], strict=True)]
+    segments = [
+        shapely.LineString([a, b])
+        for part in shapely.get_parts(noded)
+        for a, b in zip(part.coords[:-1], part.coords[1:], strict=True)
+    ]
     edges = [_wiggle(e, rng, steps_per_edge, amplitude) for e in segments]
     out = list(shapely.get_parts(shapely.polygonize(edges)))
     if len(out) != n:
@@ -81,9 +90,16 @@ def voronoi_coverage(n: int, bounds: tuple[float, float, float, float], seed: in
     return out
 
 
-def synthetic_workspace(n: int = 10, seed: int = 1, *, bounds: tuple[float, ...] | None = None,
-                        steps_per_edge: int = 0, offers_per_field: int = 2, fields: int = 3,
-                        name: str = "Testkreis (synthetisch)") -> Workspace:
+def synthetic_workspace(
+    n: int = 10,
+    seed: int = 1,
+    *,
+    bounds: tuple[float, ...] | None = None,
+    steps_per_edge: int = 0,
+    offers_per_field: int = 2,
+    fields: int = 3,
+    name: str = "Testkreis (synthetisch)",
+) -> Workspace:
     """A Workspace with ``n`` Gemeinden (AGS ``0599900x``) and offers in the first fields.
 
     Offers: ``offers_per_field`` per Handlungsfeld for the first ``fields``
@@ -96,10 +112,15 @@ def synthetic_workspace(n: int = 10, seed: int = 1, *, bounds: tuple[float, ...]
     polys = voronoi_coverage(n, bounds, seed, steps_per_edge)
     ags = [f"05999{i:03d}" for i in range(1, n + 1)]
     gebiete = gpd.GeoDataFrame(
-        {"ags": ags, "name": [f"Gemeinde {chr(65 + i % 26)}{i // 26 or ''}" for i in range(n)],
-         "einwohner": pd.array([10_000 + 1000 * i for i in range(n)], dtype="Int64"),
-         "plz": [()] * n},
-        geometry=polys, crs=CRS_METRIC)
+        {
+            "ags": ags,
+            "name": [f"Gemeinde {chr(65 + i % 26)}{i // 26 or ''}" for i in range(n)],
+            "einwohner": pd.array([10_000 + 1000 * i for i in range(n)], dtype="Int64"),
+            "plz": [()] * n,
+        },
+        geometry=polys,
+        crs=CRS_METRIC,
+    )
     annahmen = default_annahmen()
     annahmen["kreis"]["stichtag"] = "2024-12-31"
     felder = annahmen["handlungsfelder"][:fields]
@@ -110,26 +131,61 @@ def synthetic_workspace(n: int = 10, seed: int = 1, *, bounds: tuple[float, ...]
         for _ in range(offers_per_field):
             g = k % n
             first = k == 0
-            rows.append({
-                "angebot_id": f"A{k + 1:03d}",
-                "name": "Sprachkurs <Nord> & Co" if first else f"{f} {k + 1}",
-                "traeger": "VHS Test" if first else "Träger e. V.",
-                "handlungsfeld": f, "foerderlinie": "baustein_6" if first else "kommune",
-                "zugang_duldung": True, "zugang_gestattung": not first,
-                "alter_min": 18, "alter_max": 27, "plaetze": 12.0 if first else 20.0,
-                "lat": np.nan, "lon": np.nan, "plz": None, "ags": ags[g],
-                "aufsuchend": k == 1, "einzugsgebiet": (), "beginn": pd.NaT, "ende": pd.NaT,
-                "standort_quelle": "gemeinde"})
+            rows.append(
+                {
+                    "angebot_id": f"A{k + 1:03d}",
+                    "name": "Sprachkurs <Nord> & Co" if first else f"{f} {k + 1}",
+                    "traeger": "VHS Test" if first else "Träger e. V.",
+                    "handlungsfeld": f,
+                    "foerderlinie": "baustein_6" if first else "kommune",
+                    "zugang_duldung": True,
+                    "zugang_gestattung": not first,
+                    "alter_min": 18,
+                    "alter_max": 27,
+                    "plaetze": 12.0 if first else 20.0,
+                    "lat": np.nan,
+                    "lon": np.nan,
+                    "plz": None,
+                    "ags": ags[g],
+                    "aufsuchend": k == 1,
+                    "einzugsgebiet": (),
+                    "beginn": pd.NaT,
+                    "ende": pd.NaT,
+                    "standort_quelle": "gemeinde",
+                }
+            )
             p = reps.iloc[g]
             pts.append(shapely.Point(p.x + 300 * (k // n), p.y))
             k += 1
     angebote = gpd.GeoDataFrame(rows, geometry=pts, crs=CRS_METRIC)
-    zielgruppe = pd.DataFrame({"ags": ags, "stichtag": pd.Timestamp("2024-12-31"),
-                               "status": "duldung", "alter": pd.array([20] * n, dtype="Int64"),
-                               "alter_von": 20, "alter_bis": 20, "geschlecht": "m",
-                               "anzahl": pd.array([10] * n, dtype="Int64")})
-    kommunen = pd.DataFrame({"ags": ags, "geschaeftsfuehrende_stelle": False,
-                             "haushaltssicherung": False, "stellen_bestand": np.nan,
-                             "stichtag_erstantrag": pd.NaT})
-    return Workspace(name=name, folder=Path("."), gebiete=gebiete, zielgruppe=zielgruppe,
-                     angebote=angebote, annahmen=annahmen, programm={}, kommunen=kommunen)
+    zielgruppe = pd.DataFrame(
+        {
+            "ags": ags,
+            "stichtag": pd.Timestamp("2024-12-31"),
+            "status": "duldung",
+            "alter": pd.array([20] * n, dtype="Int64"),
+            "alter_von": 20,
+            "alter_bis": 20,
+            "geschlecht": "m",
+            "anzahl": pd.array([10] * n, dtype="Int64"),
+        }
+    )
+    kommunen = pd.DataFrame(
+        {
+            "ags": ags,
+            "geschaeftsfuehrende_stelle": False,
+            "haushaltssicherung": False,
+            "stellen_bestand": np.nan,
+            "stichtag_erstantrag": pd.NaT,
+        }
+    )
+    return Workspace(
+        name=name,
+        folder=Path("."),
+        gebiete=gebiete,
+        zielgruppe=zielgruppe,
+        angebote=angebote,
+        annahmen=annahmen,
+        programm={},
+        kommunen=kommunen,
+    )
