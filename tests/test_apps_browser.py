@@ -173,6 +173,8 @@ def test_uebersicht_second_kommune_and_offline_map(app_page, server, ws, artifac
     # the map of the chosen Kommune renders its polygon, with no network
     frame = page.frame_locator("iframe.thm-karte-frame")
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    # the map frame may be replaced once more after the switch: wait for its container
+    frame.locator(".leaflet-container").first.wait_for(timeout=30_000)
     assert frame.locator(".leaflet-container").count() == 1
     page.screenshot(path=str(artifacts_dir / "app_uebersicht_probstadt.png"), full_page=True)
     _assert_private_and_codeless(page, ws)
