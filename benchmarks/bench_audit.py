@@ -27,9 +27,9 @@ SAMPLE = ROOT / "data_samples" / "musterkreis"
 
 def main() -> None:
     """Run the benchmark and print the figures."""
-    from thm_lib.audit import kontext_aus, pruefe_lesung
-    from thm_lib.audit_lesen import lese_ordner
-    from thm_lib.io import load_workspace
+    from thm_lib.disclosure.audit import kontext_aus, pruefe_lesung
+    from thm_lib.disclosure.audit_lesen import lese_ordner
+    from thm_lib.ingest.arbeitsmappe import load_workspace
 
     ap = argparse.ArgumentParser()
     ap.add_argument("reports_dir", nargs="?", type=Path)
@@ -38,7 +38,7 @@ def main() -> None:
     args = ap.parse_args()
     kreis_dir = args.reports_dir
     if kreis_dir is None:
-        from thm_lib.batch import run_batch
+        from thm_lib.run.batch import run_batch
 
         out = Path(tempfile.mkdtemp(prefix="bench_audit_"))
         print(f"batch run of {args.arbeitsmappe} into {out} ...", flush=True)

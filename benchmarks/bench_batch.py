@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from thm_lib.batch import NOTEBOOK_DIR, NOTEBOOKS, execute, run_batch
+from thm_lib.run.batch import NOTEBOOK_DIR, NOTEBOOKS, execute, run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data_samples" / "musterkreis"

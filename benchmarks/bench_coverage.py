@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from thm_lib import coverage
-from thm_lib.access import weight_function
-from thm_lib.config import default_annahmen, merge
-from thm_lib.workspace import CRS_METRIC, Workspace
+from thm_lib.analysis import coverage
+from thm_lib.analysis.access import weight_function
+from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.workspace import CRS_METRIC, Workspace
 
 SIZES = [(100, 50), (1_000, 500), (10_000, 2_000)]
 THRESHOLD = 45.0  # minutes

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from thm_lib.io import load_workspace
+from thm_lib.ingest.arbeitsmappe import load_workspace
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 

@@ -28,10 +28,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from thm_lib.maps import count_measure, kreis_map, map_html, save_map  # noqa: E402
-from thm_lib.maps.geometry import simplify_coverage, vertex_count  # noqa: E402
-from thm_lib.maps.interactive import CLASS_GEMEINDE, web_tolerance_m  # noqa: E402
-from thm_lib.maps.synthetic import NRW_BOUNDS, synthetic_workspace  # noqa: E402
+from thm_lib.ingest.synthetic import NRW_BOUNDS, synthetic_workspace  # noqa: E402
+from thm_lib.publish.maps import count_measure, kreis_map, map_html, save_map  # noqa: E402
+from thm_lib.publish.maps.geometry import simplify_coverage, vertex_count  # noqa: E402
+from thm_lib.publish.maps.interactive import CLASS_GEMEINDE, web_tolerance_m  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -47,8 +47,8 @@ ARGS = [
 
 
 def sample_layer():
-    from thm_lib import target_group
-    from thm_lib.io import load_workspace
+    from thm_lib.analysis import target_group
+    from thm_lib.ingest.arbeitsmappe import load_workspace
 
     ws = load_workspace(ROOT / "data_samples" / "musterkreis")
     seg = target_group.segments(ws.zielgruppe, ws.annahmen)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def _round(ws, result, bemessung) -> None:
-    from thm_lib import views
+    from thm_lib.publish import views
 
     views.zielgruppe_je_gemeinde(ws)
     views.zielgruppe_verlauf(ws, str(ws.gebiete["ags"].iloc[0]))
@@ -45,8 +45,9 @@ def _round(ws, result, bemessung) -> None:
 
 def measure(folder: Path, label: str) -> None:
     """Print the figures for one Arbeitsmappe."""
-    from thm_lib import coverage, staffing, views
-    from thm_lib.io import load_workspace
+    from thm_lib.analysis import coverage, staffing
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+    from thm_lib.publish import views
 
     t0 = time.perf_counter()
     ws = load_workspace(folder)

@@ -9,12 +9,13 @@ sites (the 100 Gemeinde points and 200 existing offer sites near them),
 12 Handlungsfelder with unmet need in about 60 % of the Gemeinden, costs as in
 the sample's assumptions (straight-line km × 1.3 ÷ 20 km/h, threshold 45
 minutes, step weights). For each Handlungsfeld, MCLP for p = 1..5
-(:func:`thm_lib.standort.mclp_reihe`, one model across p), MCLP for p = 3 alone
-(:func:`~thm_lib.standort.mclp`) and LSCP (:func:`~thm_lib.standort.lscp`) are solved
+(:func:`thm_lib.analysis.standort.mclp_reihe`, one model across p), MCLP for p = 3 alone
+(:func:`~thm_lib.analysis.standort.mclp`) and LSCP
+(:func:`~thm_lib.analysis.standort.lscp`) are solved
 (spopt + CBC, exact reduction first). Prints the time per Handlungsfeld and
 for all (wall time, spopt already imported; the import is timed once), and,
 for comparison, spopt on the unreduced problem for one Handlungsfeld. Then
-the full :func:`thm_lib.standort.planen` on the sample Kreis (model + adding
+the full :func:`thm_lib.analysis.standort.planen` on the sample Kreis (model + adding
 the offers + recomputing coverage).
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from thm_lib import standort
+from thm_lib.analysis import standort
 
 N_G, N_OFFERS, N_FELDER, P_MAX = 100, 200, 12, 5
 SCHWELLE_MIN = 45.0
@@ -105,9 +106,10 @@ def main() -> None:
         f"(Ziel {ours.zielwert:.2f})"
     )
 
-    from thm_lib import coverage, io
+    from thm_lib.analysis import coverage
+    from thm_lib.ingest import arbeitsmappe
 
-    ws = io.load_workspace(SAMPLE)
+    ws = arbeitsmappe.load_workspace(SAMPLE)
     vorher = coverage.analyse(ws)
     t = time.perf_counter()
     for feld in ws.handlungsfelder:

@@ -25,8 +25,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from thm_lib.statistik import parse_statistik, zielgruppe_aus_statistik  # noqa: E402
-from thm_lib.statistik_import import lade_zuordnung  # noqa: E402
+from thm_lib.ingest.statistik import parse_statistik, zielgruppe_aus_statistik  # noqa: E402
+from thm_lib.ingest.statistik_import import lade_zuordnung  # noqa: E402
 
 AGES = [
     (0, 3),

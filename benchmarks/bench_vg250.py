@@ -4,7 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_vg250.py [--runs 3]``
 
 Synthetic VG250_GEM layers (``tests/helpers_vg250.py``: square Gemeinden with
 256 outline points, one water area per Kreis) as GeoPackage and shapefile.
-Two series, median of ``--runs`` reads of :func:`thm_lib.gebiete.read_gebiete`:
+Two series, median of ``--runs`` reads of :func:`thm_lib.ingest.gebiete.read_gebiete`:
 
 1. the file grows (10 … 400 Kreise of 40 Gemeinden), the Kreis stays 40
    Gemeinden: with the attribute filter the time should stay flat;
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers_vg250 import kreis_ags, vg250_frame, write_vg250  # noqa: E402
 
-from thm_lib.gebiete import read_gebiete  # noqa: E402
+from thm_lib.ingest.gebiete import read_gebiete  # noqa: E402
 
 VERTICES = 256
 

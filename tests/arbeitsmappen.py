@@ -35,7 +35,7 @@ import shapely
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from thm_lib.labels import HANDLUNGSFELDER
+from thm_lib.core.labels import HANDLUNGSFELDER
 
 #: Lower left corner of the grid (EPSG:25832, metres): in the Sauerland, NRW.
 ORIGIN = (420_000.0, 5_690_000.0)

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from thm_lib.batch import run_batch
+from thm_lib.run.batch import run_batch
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 KLEIN_NOTEBOOKS = ("zielgruppe", "stellen_und_foerderung")

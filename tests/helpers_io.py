@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from thm_lib.errors import DataError
+from thm_lib.core.errors import DataError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
 KREIS = "05899"

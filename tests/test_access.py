@@ -1,4 +1,4 @@
-"""Tests for thm_lib.access: weights, cost matrix adapter, validity, outreach rules."""
+"""Tests for thm_lib.analysis.access: weights, cost matrix adapter, validity, outreach rules."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
-from thm_lib import access
-from thm_lib.config import default_annahmen, merge
-from thm_lib.errors import DataError
-from thm_lib.workspace import CRS_METRIC
+from thm_lib.analysis import access
+from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.errors import DataError
+from thm_lib.core.workspace import CRS_METRIC
 
 G1, G2 = "05999001", "05999002"
 

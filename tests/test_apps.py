@@ -17,10 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thm_lib import access, coverage, formats, funding, scenarios, staffing, target_group, views
+from thm_lib.analysis import access, coverage, funding, scenarios, staffing, target_group
 from thm_lib.apps import angebotsfinder, common, server, stellen, uebersicht
-from thm_lib.io import load_workspace
-from thm_lib.privacy import assert_clean
+from thm_lib.core import formats
+from thm_lib.disclosure.privacy import assert_clean
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import views
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks" / "apps"
@@ -640,7 +642,7 @@ def test_serve_refuses_a_busy_port(capsys):
 def test_cli_app_command_help():
     from click.testing import CliRunner
 
-    from thm_lib.cli import main
+    from thm_lib.run.cli import main
 
     result = CliRunner().invoke(main, ["app", "--help"])
     assert result.exit_code == 0

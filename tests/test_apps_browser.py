@@ -24,9 +24,10 @@ import pytest
 from conftest import limit_network
 from playwright.sync_api import Error as PlaywrightError
 
-from thm_lib import formats, scenarios, staffing, target_group
+from thm_lib.analysis import scenarios, staffing, target_group
 from thm_lib.apps import common
-from thm_lib.io import load_workspace
+from thm_lib.core import formats
+from thm_lib.ingest.arbeitsmappe import load_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,7 +51,7 @@ def _thm_command() -> list[str]:
     if exe.exists():
         return [str(exe)]
     found = shutil.which("thm")
-    return [found] if found else [sys.executable, "-m", "thm_lib.cli"]
+    return [found] if found else [sys.executable, "-m", "thm_lib.run.cli"]
 
 
 @pytest.fixture(scope="module")

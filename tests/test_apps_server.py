@@ -320,7 +320,7 @@ def test_non_app_paths_answer_404_in_german(app_server):
     for path in (
         "/voila/templates/../..",
         "/voila/templates/%2e%2e/%2e%2e/etc/passwd",
-        "/voila/templates/lab/static/../../../../thm_lib/cli.py",
+        "/voila/templates/lab/static/../../../../thm_lib/run/cli.py",
         "/voila/tree",
         "/voila/tree/uebersicht.ipynb",
         "/voila/api/contents",

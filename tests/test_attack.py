@@ -1,4 +1,4 @@
-"""An attack on the published outputs of a batch run, independent of ``thm_lib.audit``.
+"""An attack on the published outputs of a batch run, independent of ``thm_lib.disclosure.audit``.
 
 Own parsing (openpyxl on every ``bericht.xlsx``), own differencing: the
 target-group counts per Gemeinde, status and Stichtag appear in the Kreis
@@ -7,7 +7,7 @@ Stichtag of the first application) in the staffing table. A hidden cell is
 recovered when one of its sum equations (Duldung + Gestattung = insgesamt;
 Gemeinden = Kreis) has it as the only unknown, or when an integer program of its own
 over the same equations (scipy ``milp``, "<5" in 1..4) pins it. Truth comes straight from the
-raw ``zielgruppe.csv`` (own pandas code). Does not import ``thm_lib.audit``
+raw ``zielgruppe.csv`` (own pandas code). Does not import ``thm_lib.disclosure.audit``
 nor the publication layer.
 """
 

@@ -16,12 +16,13 @@ import pytest
 from audit_laeufe import SAMPLE, kleiner_kreis_lauf, musterkreis_lauf
 from click.testing import CliRunner
 
-from thm_lib import labels, views
-from thm_lib.audit import INSGESAMT, audit_run
-from thm_lib.cli import main
-from thm_lib.coverage import analyse
-from thm_lib.io import load_workspace
-from thm_lib.staffing import stellenbemessung
+from thm_lib.analysis.coverage import analyse
+from thm_lib.analysis.staffing import stellenbemessung
+from thm_lib.core import labels
+from thm_lib.disclosure.audit import INSGESAMT, audit_run
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import views
+from thm_lib.run.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from thm_lib.audit import INSGESAMT, Kontext, pruefe_lesung
-from thm_lib.audit_lesen import lese_ordner
-from thm_lib.labels import FAQ_REGEL_LABEL
+from thm_lib.core.labels import FAQ_REGEL_LABEL
+from thm_lib.disclosure.audit import INSGESAMT, Kontext, pruefe_lesung
+from thm_lib.disclosure.audit_lesen import lese_ordner
 
 TAG = pd.Timestamp("2019-12-31")
 SCHLUESSEL = FAQ_REGEL_LABEL["schluessel"]
@@ -312,7 +312,7 @@ def test_the_internal_folder_is_not_read(tmp_path):
 def test_cli_pruefen_passes_a_clean_folder(tmp_path):
     from click.testing import CliRunner
 
-    from thm_lib.cli import main
+    from thm_lib.run.cli import main
 
     sample = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
     write(

@@ -13,9 +13,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from thm_lib.audit import Kontext, lies_wert, pruefe_lesung
-from thm_lib.audit_lesen import lese_ordner
-from thm_lib.suppression import add_totals, suppress
+from thm_lib.disclosure.audit import Kontext, lies_wert, pruefe_lesung
+from thm_lib.disclosure.audit_lesen import lese_ordner
+from thm_lib.disclosure.suppression import add_totals, suppress
 
 TITEL = "Testtabelle: Personen je Gemeinde und Merkmal"
 

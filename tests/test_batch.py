@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from thm_lib.batch import NOTEBOOKS, intern_ordner, slug
-from thm_lib.privacy import assert_clean
+from thm_lib.disclosure.privacy import assert_clean
+from thm_lib.run.batch import NOTEBOOKS, intern_ordner, slug
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,10 @@ GOOD, BROKEN = "05899004", "05899008"
 
 def _thm(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "thm_lib.cli", *args], capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", "thm_lib.run.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 

@@ -10,16 +10,19 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from thm_lib.config import load_annahmen
-from thm_lib.io import load_workspace
-from thm_lib.programme import default_programm, load_programm
+from thm_lib.core.config import load_annahmen
+from thm_lib.core.programme import default_programm, load_programm
+from thm_lib.ingest.arbeitsmappe import load_workspace
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
 
 def _thm(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "thm_lib.cli", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "thm_lib.run.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thm_lib.config import (
+from thm_lib.core.config import (
     check_altersgruppen,
     default_annahmen,
     kommune_overrides,
     load_annahmen,
     merge,
 )
-from thm_lib.errors import DataError
+from thm_lib.core.errors import DataError
 
 
 def _load(tmp_path: Path, text: str) -> dict:
@@ -127,7 +127,7 @@ def test_age_groups_may_reach_beyond_the_range_and_are_checked_per_kommune(tmp_p
 )
 def test_age_groups_property(cuts, extra, where) -> None:
     """A partition of 18..27 is valid and counts everybody once; moving one bound breaks it."""
-    from thm_lib import target_group
+    from thm_lib.analysis import target_group
 
     starts = [18, *sorted(cuts)]
     groups = [[s, e - 1] for s, e in zip(starts, [*starts[1:], 28], strict=True)]

@@ -1,4 +1,4 @@
-"""Tests for thm_lib.coverage: hand-computed 2SFCA, peer check against PySAL access,
+"""Tests for thm_lib.analysis.coverage: hand-computed 2SFCA, peer check against PySAL access,
 properties, explainability, overlaps and the Musterkreis sample."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from shapely.geometry import Point, box
 
-from thm_lib import coverage
-from thm_lib.access import weight_function
-from thm_lib.config import default_annahmen, merge
-from thm_lib.target_group import altersgruppen
-from thm_lib.workspace import CRS_METRIC, Workspace
+from thm_lib.analysis import coverage, target_group
+from thm_lib.analysis.access import weight_function
+from thm_lib.analysis.target_group import altersgruppen
+from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.workspace import CRS_METRIC, Workspace
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
 TOL = 1e-9
@@ -250,7 +250,7 @@ def test_age_band_eligibility_is_share_of_years():
         }
     )
     e = coverage.eligibility(ang, ann)
-    idx = coverage.segment_index(ann)
+    idx = target_group.segment_index(ann)
     dul = np.array([s == "duldung" for s, _, _ in idx])
     np.testing.assert_allclose(e[0], 0.5)
     np.testing.assert_allclose(e[1], np.where(dul, 0.0, 1.0))
@@ -591,7 +591,7 @@ def _independent_reach(ws, feld):
 def sample():
     if not (SAMPLE / "angebote.csv").exists():
         pytest.skip("data_samples/musterkreis fehlt")
-    from thm_lib.io import load_workspace
+    from thm_lib.ingest.arbeitsmappe import load_workspace
 
     ws = load_workspace(SAMPLE)
     return ws, coverage.analyse(ws)

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from thm_lib.export import (
+from thm_lib.analysis.berichtswesen import DEFINITIONS
+from thm_lib.disclosure.suppression import PublishedTable, add_totals, mark_public, suppress
+from thm_lib.publish.excel import (
     FORMAT_COUNT,
     FORMAT_DECIMAL,
     FORMAT_SHARE,
@@ -17,8 +19,6 @@ from thm_lib.export import (
     MARK_THRESHOLD,
     write_buendnis_workbook,
 )
-from thm_lib.reporting import DEFINITIONS
-from thm_lib.suppression import PublishedTable, add_totals, mark_public, suppress
 
 QUELLEN = ["Ausländerbehörde Musterkreis, Stand 31.12.2025", "Falldokumentation THM"]
 

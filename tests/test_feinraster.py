@@ -9,11 +9,11 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon
 
-from thm_lib import coverage
-from thm_lib.access import demand_points
-from thm_lib.errors import DataError
-from thm_lib.io import load_workspace
-from thm_lib.workspace import CRS_METRIC
+from thm_lib.analysis import coverage
+from thm_lib.analysis.access import demand_points
+from thm_lib.core.errors import DataError
+from thm_lib.core.workspace import CRS_METRIC
+from thm_lib.ingest.arbeitsmappe import load_workspace
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 AGS = "05899016"

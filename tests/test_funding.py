@@ -1,4 +1,4 @@
-"""Tests of thm_lib.funding: month split, Remscheid, caps, and the year/period property."""
+"""Tests of thm_lib.analysis.funding: month split, Remscheid, caps, and the year/period property."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_staffing import A1, A2, KREIS, geduldete, make_ws
 
-from thm_lib.config import default_annahmen, merge
-from thm_lib.errors import DataError
-from thm_lib.funding import (
+from thm_lib.analysis.funding import (
     BETRAG_SPALTEN,
     check_finanzierung_annahmen,
     finanzierung_je_kommune,
@@ -22,7 +20,9 @@ from thm_lib.funding import (
     monate,
     monate_je_jahr,
 )
-from thm_lib.programme import default_programm, validate_programm
+from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.errors import DataError
+from thm_lib.core.programme import default_programm, validate_programm
 
 THM = default_programm("thm")
 KIM = default_programm("kim")
@@ -208,7 +208,7 @@ def test_years_add_up_to_the_period_total(beginn, ende, stellen, hsk, cap, kim):
 def test_default_programme_states_that_both_rates_are_equal_and_why():
     """Issue 12, rule 6: FACTS.md finds no rate for non-HSK Kommunen, so the default keeps
     both at the documented 90 % and every plan says so (no invented lower rate)."""
-    from thm_lib.funding import foerdersatz_text
+    from thm_lib.analysis.funding import foerdersatz_text
 
     p = default_programm()
     assert p["foerderung"]["foerdersatz"] == p["foerderung"]["foerdersatz_haushaltssicherung"]
@@ -225,8 +225,8 @@ def test_default_programme_states_that_both_rates_are_equal_and_why():
 
 
 def test_different_rates_are_named_and_used():
-    from thm_lib.funding import foerdersatz_text
-    from thm_lib.programme import validate_programm
+    from thm_lib.analysis.funding import foerdersatz_text
+    from thm_lib.core.programme import validate_programm
 
     p = default_programm()
     p["foerderung"]["foerdersatz"] = 0.8

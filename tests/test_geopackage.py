@@ -14,12 +14,13 @@ import pytest
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from thm_lib import target_group, views
-from thm_lib.cli import main
-from thm_lib.coverage import analyse
-from thm_lib.geopackage import export_geopackage, kurzname
-from thm_lib.io import load_workspace
-from thm_lib.maps.measure import SUPPRESSED_COLOR, gap_class_colours
+from thm_lib.analysis import target_group
+from thm_lib.analysis.coverage import analyse
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import views
+from thm_lib.publish.geopackage import export_geopackage, kurzname
+from thm_lib.publish.maps.measure import SUPPRESSED_COLOR, gap_class_colours
+from thm_lib.run.cli import main
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 

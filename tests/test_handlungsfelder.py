@@ -15,13 +15,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from thm_lib import coverage, staffing, views
-from thm_lib.errors import DataError
-from thm_lib.io import load_workspace
-from thm_lib.maps.interactive import handlungsfeld_colors, kreis_map
-from thm_lib.maps.static import static_map
-from thm_lib.report import buendnis_workbook
-from thm_lib.target_group import eligible_cases
+from thm_lib.analysis import coverage, staffing
+from thm_lib.analysis.target_group import eligible_cases
+from thm_lib.core.errors import DataError
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import views
+from thm_lib.publish.maps.interactive import handlungsfeld_colors, kreis_map
+from thm_lib.publish.maps.static import static_map
+from thm_lib.run.report import buendnis_workbook
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 FELD = "Mobilität"
@@ -148,7 +149,7 @@ def test_extra_field_in_the_excel_workbook(ws, result, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_extra_field_in_the_notebook_tables(folder: Path, tmp_path: Path) -> None:
     """The analysis notebook, run by papermill on the copy, shows the field in its tables."""
-    from thm_lib.batch import execute
+    from thm_lib.run.batch import execute
 
     out = tmp_path / "bedarfs_und_angebotsanalyse.ipynb"
     execute("bedarfs_und_angebotsanalyse", out, {"arbeitsmappe": str(folder), "ags": ""})

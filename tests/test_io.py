@@ -26,8 +26,18 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from thm_lib import labels
-from thm_lib.columns import (
+from thm_lib.core import labels
+from thm_lib.core.errors import (
+    MAX_SHOWN,
+    DataError,
+    Problem,
+    ProblemCollector,
+    zeilen_bereiche,
+    zeilen_text,
+)
+from thm_lib.core.workspace import CRS_METRIC
+from thm_lib.ingest.arbeitsmappe import load_workspace, type_table
+from thm_lib.ingest.columns import (
     CellError,
     category_lookup,
     normalise_word,
@@ -36,19 +46,9 @@ from thm_lib.columns import (
     parse_float,
     parse_int,
 )
-from thm_lib.errors import (
-    MAX_SHOWN,
-    DataError,
-    Problem,
-    ProblemCollector,
-    zeilen_bereiche,
-    zeilen_text,
-)
-from thm_lib.gebiete import read_gebiete
-from thm_lib.io import load_workspace, type_table
-from thm_lib.tables import read_csv_text, read_table
-from thm_lib.templates import write_templates
-from thm_lib.workspace import CRS_METRIC
+from thm_lib.ingest.gebiete import read_gebiete
+from thm_lib.ingest.tables import read_csv_text, read_table
+from thm_lib.ingest.vorlagen import write_templates
 
 # --- the BKG VG250 path -------------------------------------------------------------------
 

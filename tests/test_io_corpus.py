@@ -26,8 +26,8 @@ from helpers_io import (
     write_xlsx,
 )
 
-from thm_lib.errors import DataError
-from thm_lib.io import load_workspace
+from thm_lib.core.errors import DataError
+from thm_lib.ingest.arbeitsmappe import load_workspace
 
 #: Words that betray an untranslated (English) library message.
 ENGLISH = re.compile(

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon, box
 
-from thm_lib import schemas
-from thm_lib.errors import DataError, ProblemCollector
-from thm_lib.gebiete import read_gebiete
-from thm_lib.io import load_workspace, type_table
-from thm_lib.tables import RawTable, read_csv_text, read_table
+from thm_lib.core.errors import DataError, ProblemCollector
+from thm_lib.ingest import schemas
+from thm_lib.ingest.arbeitsmappe import load_workspace, type_table
+from thm_lib.ingest.gebiete import read_gebiete
+from thm_lib.ingest.tables import RawTable, read_csv_text, read_table
 
 FUZZ = settings(
     max_examples=60,

@@ -1,4 +1,4 @@
-"""Unit tests of thm_lib.maps: classes, legend, popups, suppression, offline HTML, PNG."""
+"""Unit tests of thm_lib.publish.maps: classes, legend, popups, suppression, offline HTML, PNG."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import shapely
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from thm_lib.formats import zahl
-from thm_lib.maps import (
+from thm_lib.core.formats import zahl
+from thm_lib.ingest.synthetic import synthetic_workspace, voronoi_coverage
+from thm_lib.publish.maps import (
     Measure,
     classify,
     count_measure,
@@ -29,12 +30,15 @@ from thm_lib.maps import (
     simplify_coverage,
     static_map,
 )
-from thm_lib.maps.geometry import to_web, vertex_count
-from thm_lib.maps.interactive import catchment_radius_m, gemeinde_layer_data, web_tolerance_m
-from thm_lib.maps.measure import class_labels, published_values
-from thm_lib.maps.offline import leaflet_assets
-from thm_lib.maps.static import image_statistics, nice_length, pixel_size
-from thm_lib.maps.synthetic import synthetic_workspace, voronoi_coverage
+from thm_lib.publish.maps.geometry import to_web, vertex_count
+from thm_lib.publish.maps.interactive import (
+    catchment_radius_m,
+    gemeinde_layer_data,
+    web_tolerance_m,
+)
+from thm_lib.publish.maps.measure import class_labels, published_values
+from thm_lib.publish.maps.offline import leaflet_assets
+from thm_lib.publish.maps.static import image_statistics, nice_length, pixel_size
 
 REFERENCE = Path(__file__).parent / "reference" / "static_map_synthetic.json"
 
@@ -102,7 +106,7 @@ def test_german_number_format():
 
 
 def test_legend_of_map_lists_classes_and_suppression(ws, counts):
-    from thm_lib.maps.legend import Legend
+    from thm_lib.publish.maps.legend import Legend
 
     m = kreis_map(ws, count_measure(counts), k=3)
     legend = [c for c in m._children.values() if isinstance(c, Legend)][0].inner
@@ -195,7 +199,7 @@ def test_coverage_measure_selects_handlungsfeld():
 
 
 def test_gap_class_measure_colours_and_tooltip(ws):
-    from thm_lib.maps import gap_class_measure
+    from thm_lib.publish.maps import gap_class_measure
 
     ags = ws.gebiete["ags"].tolist()
     klassen = ["Unterversorgung", "bedarfsgerecht", "Überversorgung", "kein Bedarf"] * 3
@@ -226,7 +230,7 @@ def test_gap_class_measure_colours_and_tooltip(ws):
 
 
 def test_reach_measure_in_percent():
-    from thm_lib.maps import reach_measure
+    from thm_lib.publish.maps import reach_measure
 
     m = reach_measure(pd.DataFrame({"ags": ["1", "2"], "reichweite": [0.47, np.nan]}))
     assert [s.text for s in published_values(m, ["1", "2"], 5)] == ["47 %", "keine Angabe"]
@@ -263,7 +267,7 @@ def test_catchment_radius_hand_checked(ws):
 
 
 def test_offer_layers_one_per_handlungsfeld(ws, counts):
-    from thm_lib.maps.interactive import OfferGroup
+    from thm_lib.publish.maps.interactive import OfferGroup
 
     m = kreis_map(ws, count_measure(counts), handlungsfeld="Schulabschluss", catchment=True)
     groups = {c.layer_name: c for c in m._children.values() if isinstance(c, OfferGroup)}
@@ -278,7 +282,7 @@ def test_offer_layers_one_per_handlungsfeld(ws, counts):
 
 
 def test_map_of_one_kommune(ws, counts):
-    from thm_lib.maps.interactive import OfferGroup
+    from thm_lib.publish.maps.interactive import OfferGroup
 
     one = ws.for_kommune("05999002")
     m = kreis_map(one, count_measure(counts))

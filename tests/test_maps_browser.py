@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from thm_lib import target_group
-from thm_lib.io import load_workspace
-from thm_lib.maps import count_measure, kreis_map, map_html, save_map
-from thm_lib.maps.interactive import (
+from thm_lib.analysis import target_group
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish.maps import count_measure, kreis_map, map_html, save_map
+from thm_lib.publish.maps.interactive import (
     CLASS_GEMEINDE,
     CLASS_OFFER,
     CLASS_RING,

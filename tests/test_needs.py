@@ -1,4 +1,4 @@
-"""Tests for thm_lib.needs: Wilson interval, pooling, fallback, demand."""
+"""Tests for thm_lib.analysis.needs: Wilson interval, pooling, fallback, demand."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from thm_lib import needs
-from thm_lib.config import default_annahmen, merge
+from thm_lib.analysis import needs
+from thm_lib.core.config import default_annahmen, merge
 
 Z95 = 1.959963984540054
 

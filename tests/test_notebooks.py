@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from thm_lib import coverage, staffing, target_group
-from thm_lib.batch import NOTEBOOKS, execute
-from thm_lib.io import load_workspace
-from thm_lib.notebook import read_glue
+from thm_lib.analysis import coverage, staffing, target_group
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.run.batch import NOTEBOOKS, execute
+from thm_lib.run.notebook import read_glue
 
 pytestmark = pytest.mark.slow
 

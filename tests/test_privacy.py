@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from thm_lib.export import write_buendnis_workbook
-from thm_lib.privacy import PSEUDONYM, SMALL_COUNT, assert_clean, scan_file, scan_paths
-from thm_lib.suppression import add_totals, suppress
+from thm_lib.disclosure.privacy import PSEUDONYM, SMALL_COUNT, assert_clean, scan_file, scan_paths
+from thm_lib.disclosure.suppression import add_totals, suppress
+from thm_lib.publish.excel import write_buendnis_workbook
 
 IDS = ["F-0001", "F-0002", "TM7Q2"]
 

@@ -1,4 +1,4 @@
-"""Tests of thm_lib.programme: shipped programmes and German errors for invalid files."""
+"""Tests of thm_lib.core.programme: shipped programmes and German errors for invalid files."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from thm_lib import labels
-from thm_lib.errors import DataError
-from thm_lib.programme import (
+from thm_lib.core import labels
+from thm_lib.core.errors import DataError
+from thm_lib.core.programme import (
     Zaehlung,
     default_programm,
     load_programm,

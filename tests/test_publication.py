@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from thm_lib import coverage, staffing, views
-from thm_lib import notebook as nb
-from thm_lib.io import load_workspace
-from thm_lib.needs import wilson_interval
+from thm_lib.analysis import coverage, staffing
+from thm_lib.analysis.needs import wilson_interval
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import views
+from thm_lib.run import notebook as nb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helpers_kreis import write_kreis  # noqa: E402
@@ -232,8 +233,8 @@ def test_need_rates_and_intervals_do_not_pin_small_case_numbers(ws) -> None:
 
 
 def test_generated_kreis_workbook_passes_the_privacy_scan(klein, tmp_path) -> None:
-    from thm_lib.privacy import assert_clean
-    from thm_lib.report import buendnis_workbook
+    from thm_lib.disclosure.privacy import assert_clean
+    from thm_lib.run.report import buendnis_workbook
 
     result = coverage.analyse(klein)
     bemessung = staffing.stellenbemessung(klein)
@@ -246,7 +247,7 @@ def test_generated_kreis_workbook_passes_the_privacy_scan(klein, tmp_path) -> No
 @pytest.mark.parametrize("mass", ["zielgruppe", "je_1000"])
 def test_map_hides_exactly_the_gemeinden_the_table_hides(ws, mass) -> None:
     # one mask per quantity: the map neither shows a hidden total nor hides a shown one
-    from thm_lib.maps.interactive import gemeinde_layer_data
+    from thm_lib.publish.maps.interactive import gemeinde_layer_data
 
     zg = views.zielgruppe_je_gemeinde(ws)
     frame, _ = gemeinde_layer_data(
@@ -325,7 +326,7 @@ def test_threshold_and_symbol_from_the_settings_in_every_table(tmp_path) -> None
     assert "." not in set(stellen.astype(str).to_numpy().ravel())
     from openpyxl import load_workbook
 
-    from thm_lib.report import buendnis_workbook
+    from thm_lib.run.report import buendnis_workbook
 
     path = buendnis_workbook(ws, "", result, bemessung, tmp_path / "b.xlsx")
     rule = " ".join(

@@ -7,9 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from thm_lib import reporting
-from thm_lib.config import default_annahmen
-from thm_lib.reporting import (
+from thm_lib.analysis import berichtswesen
+from thm_lib.analysis.berichtswesen import (
     TOTAL,
     Period,
     build_report,
@@ -20,6 +19,8 @@ from thm_lib.reporting import (
     period_flags,
     reach_by_status,
 )
+from thm_lib.core.config import default_annahmen
+from thm_lib.disclosure.berichtswesen import ohne_einwilligung, veroeffentlichen
 
 A, B = "05100001", "05100002"
 VON, BIS = "2026-01-01", "2026-03-31"
@@ -137,7 +138,7 @@ def test_client_counts_for_one_kommune_and_all_gemeinden(faelle):
 
 def test_closures_by_reason(faelle):
     t = closures_by_reason(faelle, VON, BIS)
-    assert t["anzahl"].to_dict() == {"Arbeit": 1, "Wegzug": 1, reporting.NO_REASON: 1, TOTAL: 3}
+    assert t["anzahl"].to_dict() == {"Arbeit": 1, "Wegzug": 1, berichtswesen.NO_REASON: 1, TOTAL: 3}
     t = closures_by_reason(faelle, VON, BIS, gruende=["Ausbildung", "Arbeit"])
     assert list(t.index)[:2] == ["Ausbildung", "Arbeit"]
     assert t.loc["Ausbildung", "anzahl"] == 0  # F03 closed before the period
@@ -173,8 +174,8 @@ def test_reach_by_status(faelle, zielgruppe):
 
 def test_report_published_tables_are_suppressed(faelle, bedarfe, zielgruppe):
     rep = build_report(faelle, bedarfe, zielgruppe, default_annahmen(), VON, BIS)
-    assert rep.ohne_einwilligung == 2 and rep.excluded_published(5) == "<5"
-    pub = rep.published(5)
+    assert rep.ohne_einwilligung == 2 and ohne_einwilligung(rep, 5) == "<5"
+    pub = veroeffentlichen(rep, 5)
     assert set(pub) == {"Fallzahlen", "Abschlüsse", "Bedarfe", "Reichweite"}
     for table in pub.values():
         for c in table.count_cols:
@@ -186,12 +187,10 @@ def test_report_published_tables_are_suppressed(faelle, bedarfe, zielgruppe):
     assert pub["Bedarfe"].published.loc["Sprache", "anteil_passend"] == "."
     # with threshold 1 nothing is hidden
     assert pub["Fallzahlen"].published.loc[A, "aktiv"] == "<5"
-    assert (
-        build_report(faelle, bedarfe, zielgruppe, default_annahmen(), VON, BIS)
-        .published(1)["Fallzahlen"]
-        .published.loc[A, "aktiv"]
-        == 3
+    alle = veroeffentlichen(
+        build_report(faelle, bedarfe, zielgruppe, default_annahmen(), VON, BIS), 1
     )
+    assert alle["Fallzahlen"].published.loc[A, "aktiv"] == 3
 
 
 def test_kommune_report_publishes_its_row_as_in_the_kreis_report(faelle, bedarfe, zielgruppe):
@@ -199,8 +198,8 @@ def test_kommune_report_publishes_its_row_as_in_the_kreis_report(faelle, bedarfe
     more["fall_id"] = [f"G{i}" for i in range(5)]
     f = pd.concat([faelle, more], ignore_index=True)  # B: 8 active, A: 3 active
     an = default_annahmen()
-    kreis = build_report(f, bedarfe, zielgruppe, an, VON, BIS).published(5)
-    kommune = build_report(f, bedarfe, zielgruppe, an, VON, BIS, ags=B).published(5)
+    kreis = veroeffentlichen(build_report(f, bedarfe, zielgruppe, an, VON, BIS), 5)
+    kommune = veroeffentlichen(build_report(f, bedarfe, zielgruppe, an, VON, BIS, ags=B), 5)
     for name in ("Fallzahlen", "Reichweite"):
         assert list(kommune[name].published.index) == [B]
         assert kommune[name].published.loc[B].tolist() == kreis[name].published.loc[B].tolist()
@@ -216,9 +215,10 @@ def test_kommune_report_publishes_its_row_as_in_the_kreis_report(faelle, bedarfe
 def test_reprs_show_no_internal_numbers(faelle, bedarfe, zielgruppe):
     rep = build_report(faelle, bedarfe, zielgruppe, default_annahmen(), VON, BIS)
     assert "6" not in repr(rep).replace("2026", "")
-    html = rep._repr_html_()
+    assert not hasattr(rep, "_repr_html_")  # shown only through the suppression gate
+    html = "".join(t.to_html() for t in veroeffentlichen(rep).values())
     assert 'class="thm-published"' in html and "&lt;5" in html
-    table = rep.published(5)["Fallzahlen"]
+    table = veroeffentlichen(rep, 5)["Fallzahlen"]
     text = repr(table)
     assert "<5" in text and " 1 " not in text  # A's 'neu' = 1 is shown as <5 only
 
@@ -227,18 +227,22 @@ def test_threshold_and_symbol_from_the_arbeitsmappe(faelle, bedarfe, zielgruppe)
     an = default_annahmen()
     an["datenschutz"] = {"schwelle": 3, "zeichen_geheim": "x"}
     rep = build_report(faelle, bedarfe, zielgruppe, an, VON, BIS)
-    pub = rep.published()["Fallzahlen"]
+    pub = veroeffentlichen(
+        rep,
+    )["Fallzahlen"]
     assert pub.threshold == 3
     assert pub.published["neu"].tolist() == ["<3", "<3", 3]  # 1, 2 | 3
-    assert rep.excluded_published() == "<3"
+    assert ohne_einwilligung(rep) == "<3"
     # 1 + 1 + 1 = 3 would reveal every reason: the total is hidden, with the symbol "x"
-    assert rep.published()["Abschlüsse"].published["anzahl"].tolist() == ["<3"] * 3 + ["x"]
+    assert veroeffentlichen(
+        rep,
+    )["Abschlüsse"].published["anzahl"].tolist() == ["<3"] * 3 + ["x"]
 
 
 def test_two_outcome_tables_count_different_needs_and_say_so():
     """Issue 12, rule 7: Berichtswesen "Bedarfe" and the Fallevidenz differ by what they leave
     out, and each title says what; hand-made cases, expected numbers by hand."""
-    from thm_lib.coverage import case_evidence
+    from thm_lib.analysis.coverage import case_evidence
 
     f = pd.DataFrame(
         [
@@ -273,7 +277,7 @@ def test_two_outcome_tables_count_different_needs_and_say_so():
     assert sprache["anteil_passend"] == 0.5 and sprache["anteil_naechstbeste"] == 0.5
     # 3 = 2 + 1 open (G1 Arbeit) + 1 outside the target group (G2) - 1 outside the period (G3)
     assert 3 == 2 + 1 + 1 - 1
-    titel = reporting.fallevidenz_titel(default_annahmen())
+    titel = berichtswesen.fallevidenz_titel(default_annahmen())
     for words in (
         "Duldung, Aufenthaltsgestattung, 18–27 Jahre",
         "gesamten Falldokumentation",
@@ -282,7 +286,7 @@ def test_two_outcome_tables_count_different_needs_and_say_so():
         "ohne Zeitraum",
     ):
         assert words in titel
-    assert reporting.bedarfe_titel(Period(VON, BIS)) == (
+    assert berichtswesen.bedarfe_titel(Period(VON, BIS)) == (
         "Bedarfe je Handlungsfeld nach Ergebnis, 01.01.2026 bis 31.03.2026: alle im Zeitraum "
         "aktiven Fälle mit Einwilligung (alle Status und Alter), einschließlich offener Bedarfe"
     )

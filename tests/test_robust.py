@@ -19,11 +19,12 @@ from openpyxl import load_workbook
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
 from tests.helpers_io import column, copy_sample, edit_table, read_rows
-from thm_lib import coverage, staffing, target_group, views
-from thm_lib import notebook as nb
-from thm_lib.batch import KREIS_KEY, report_keys
-from thm_lib.io import load_workspace
-from thm_lib.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
+from thm_lib.analysis import coverage, staffing, target_group
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import views
+from thm_lib.run import notebook as nb
+from thm_lib.run.batch import KREIS_KEY, report_keys
+from thm_lib.run.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
 
 MUSTERSTADT, BEISPIELHEIM, PROBSTADT, VORLAGENFELD = (
     "05899004",
@@ -358,7 +359,7 @@ def test_an_older_count_repeated_at_a_later_stichtag_keeps_its_hiding_pattern(tm
     # 31.12.2020 show that count in the table of 31.12.2021 too (their latest), but the
     # two tables were suppressed independently: the 2020 table showed what the 2021 table
     # hid (and the staffing table, built on 2020, gave it away). Same number, same mask.
-    from thm_lib import publication
+    from thm_lib.disclosure import publication
 
     spec = ArbeitsmappeSpec(
         seed=1540744,

@@ -32,7 +32,8 @@ from openpyxl import Workbook, load_workbook
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, fuehre_notebook_aus, schreibe
 from tests.helpers_io import SAMPLE, read_rows, write_rows
-from thm_lib.batch import (
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.run.batch import (
     KREIS_KEY,
     NOTEBOOK_DIR,
     NOTEBOOKS,
@@ -42,9 +43,8 @@ from thm_lib.batch import (
     run_batch,
     slug,
 )
-from thm_lib.io import load_workspace
-from thm_lib.notebook import oeffne
-from thm_lib.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
+from thm_lib.run.notebook import oeffne
+from thm_lib.run.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
 
 pytestmark = pytest.mark.slow
 
@@ -267,7 +267,7 @@ def test_office_handover_vg250_xlsx_cp1252_without_cases(tmp_path: Path) -> None
         [
             sys.executable,
             "-m",
-            "thm_lib.cli",
+            "thm_lib.run.cli",
             "batch",
             str(mappe),
             "--ausgabe",
@@ -326,7 +326,7 @@ def test_failing_part_keeps_the_other_parts_and_logs_internal_errors(tmp_path: P
         tmp_path / "kaputt",
         {
             "zielgruppe": "1 / 0",
-            "stellen_und_foerderung": "from thm_lib.errors import DataError, Problem\n"
+            "stellen_und_foerderung": "from thm_lib.core.errors import DataError, Problem\n"
             "raise DataError([Problem('test.csv', 'absichtlich kaputt')])",
         },
     )

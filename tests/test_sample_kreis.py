@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from helpers_io import MUSTERSTADT, SAMPLE, column, read_rows
 
-from thm_lib.io import load_workspace
-from thm_lib.workspace import CRS_METRIC
+from thm_lib.core.workspace import CRS_METRIC
+from thm_lib.ingest.arbeitsmappe import load_workspace
 
 GENERATOR = SAMPLE.parent / "generate_musterkreis.py"
 STICHTAG = "31.12.2021"  # kreis.stichtag of data_samples/musterkreis/annahmen.yaml

@@ -1,4 +1,4 @@
-"""Tests of thm_lib.scenarios: several configurations as one tidy long table."""
+"""Tests of thm_lib.analysis.scenarios: several configurations as one tidy long table."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from test_staffing import A1, KREIS, geduldete, make_ws
 
-from thm_lib.errors import DataError
-from thm_lib.scenarios import SPALTEN, szenario_workspace, vergleiche
+from thm_lib.analysis.scenarios import SPALTEN, szenario_workspace, vergleiche
+from thm_lib.core.errors import DataError
 
 KOELN = "05315000"
 
@@ -142,7 +142,7 @@ def test_gemeinde_rows_in_a_kreis():
 def test_rate_scenario_that_changes_nothing_says_why():
     """Issue 12, rule 6: a Haushaltssicherungskommune keeps its own rate when only
     ``foerdersatz`` (the rate for the others) changes."""
-    from thm_lib import views
+    from thm_lib.publish import views
 
     a2 = "05999008"
     ws = make_ws(
@@ -168,8 +168,8 @@ def test_rate_scenario_that_changes_nothing_says_why():
 
 
 def test_capped_grant_scenario_says_why():
-    from thm_lib.scenarios import warum_unveraendert
-    from thm_lib.staffing import stellenbemessung
+    from thm_lib.analysis.scenarios import warum_unveraendert
+    from thm_lib.analysis.staffing import stellenbemessung
 
     ws = make_ws(
         [geduldete(120)],

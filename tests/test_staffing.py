@@ -1,4 +1,4 @@
-"""Tests of thm_lib.staffing: the FAQ rule (hand-computed), caseload and workload models."""
+"""Tests of thm_lib.analysis.staffing: FAQ rule (hand-computed), caseload and workload models."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from thm_lib.config import default_annahmen, merge
-from thm_lib.errors import DataError
-from thm_lib.programme import default_programm
-from thm_lib.staffing import (
+from thm_lib.analysis.staffing import (
     REGEL_MINDEST,
     REGEL_SCHLUESSEL,
     REGEL_VOLL,
@@ -25,7 +22,10 @@ from thm_lib.staffing import (
     stellen_vergleich,
     stellenbemessung,
 )
-from thm_lib.workspace import CRS_METRIC, Workspace
+from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.errors import DataError
+from thm_lib.core.programme import default_programm
+from thm_lib.core.workspace import CRS_METRIC, Workspace
 
 KREIS = "05999"
 A1, A2 = "05999004", "05999008"

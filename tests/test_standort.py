@@ -1,6 +1,6 @@
 """Standortplanung (issue 17): optimum by enumeration, spopt peer check, round trip.
 
-The brute force below is independent of thm_lib.standort (no reduction, plain
+The brute force below is independent of thm_lib.analysis.standort (no reduction, plain
 enumeration of all p-subsets); the round trip writes the proposed offers into a
 copy of the Arbeitsmappe with the csv module and reloads it with the loader.
 """
@@ -16,8 +16,10 @@ from helpers_io import copy_sample, read_rows, write_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thm_lib import coverage, io, standort, views
-from thm_lib.workspace import CRS_WEB
+from thm_lib.analysis import coverage, standort
+from thm_lib.core.workspace import CRS_WEB
+from thm_lib.ingest import arbeitsmappe
+from thm_lib.publish import standort_anzeige, views
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
 
@@ -174,7 +176,7 @@ def test_mclp_and_lscp_match_enumeration(seed: int, n_g: int, n_j: int, p: int) 
 # --------------------------------------------------------------------------- workspace
 @pytest.fixture(scope="module")
 def ws():
-    return io.load_workspace(SAMPLE)
+    return arbeitsmappe.load_workspace(SAMPLE)
 
 
 def _fmt(v: float) -> str:
@@ -213,7 +215,7 @@ def test_proposed_offers_round_trip_through_arbeitsmappe(ws, tmp_path) -> None:
         )
         rows.append([rec[h] for h in header])
     write_rows(folder / "angebote.csv", header, rows)
-    reloaded = coverage.analyse(io.load_workspace(folder), ["Sprache"]).gemeinden
+    reloaded = coverage.analyse(arbeitsmappe.load_workspace(folder), ["Sprache"]).gemeinden
     reloaded = reloaded.set_index("ags")
     assert reloaded["fehlende_plaetze"].to_numpy() == pytest.approx(
         promised["fehlende_nachher"].reindex(reloaded.index).to_numpy(), abs=1e-6
@@ -222,7 +224,7 @@ def test_proposed_offers_round_trip_through_arbeitsmappe(ws, tmp_path) -> None:
     closed = before["fehlende_plaetze"] - reloaded["fehlende_plaetze"]
     assert closed.sum() == pytest.approx(promised["geschlossen"].sum(), abs=1e-6)
     # the input Arbeitsmappe is untouched
-    assert "NEU-1" not in set(io.load_workspace(SAMPLE).angebote["angebot_id"])
+    assert "NEU-1" not in set(arbeitsmappe.load_workspace(SAMPLE).angebote["angebot_id"])
 
 
 def test_unmet_need_is_what_coverage_reports(ws) -> None:
@@ -253,11 +255,11 @@ def test_published_tables_hide_gesperrte_gemeinden(ws) -> None:
         plan.gemeinden.set_index("ags").loc[plan.zuordnung["ags"], "name"]
     )
     assert covered_hidden, "sample should have a hidden Gemeinde among the covered ones"
-    text = standort.erklaerung(ws, plan)
+    text = standort_anzeige.erklaerung(ws, plan)
     tabs = [
-        standort.standort_tabelle(ws, plan),
-        standort.wirkung_tabelle(ws, plan),
-        standort.segment_tabelle(ws, plan),
+        standort_anzeige.standort_tabelle(ws, plan),
+        standort_anzeige.wirkung_tabelle(ws, plan),
+        standort_anzeige.segment_tabelle(ws, plan),
     ]
 
     # offer names (public inventory, e.g. "Coaching Neudorf am Muster 47") may name a
@@ -311,9 +313,8 @@ def test_app_panel_shows_sites_and_before_after_maps(ws) -> None:
 
 @pytest.mark.slow
 def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
-    from thm_lib import standort_anzeige
-    from thm_lib.batch import execute
-    from thm_lib.notebook import read_glue
+    from thm_lib.run.batch import execute
+    from thm_lib.run.notebook import read_glue
 
     out = tmp_path / "kreis.ipynb"
     execute(
@@ -330,7 +331,7 @@ def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
 def test_segment_table_hides_small_demand_with_a_second_cell(ws) -> None:
     for feld in ("Sonstiges", "Wohnen", "Sprache"):
         plan = standort.planen(ws, feld, p=3, zugang="duldung")
-        tab = standort.segment_tabelle(ws, plan)
+        tab = standort_anzeige.segment_tabelle(ws, plan)
         assert set(tab.index.get_level_values("Status")) <= {"Duldung"}
         # recompute the segment demand behind each cell independently
         seg = plan.vorher.segmente

@@ -21,11 +21,11 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thm_lib import statistik
-from thm_lib.cli import main
-from thm_lib.errors import DataError
-from thm_lib.io import load_workspace
-from thm_lib.statistik_import import importiere_statistik, lade_zuordnung
+from thm_lib.core.errors import DataError
+from thm_lib.ingest import statistik
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.ingest.statistik_import import importiere_statistik, lade_zuordnung
+from thm_lib.run.cli import main
 
 DATA = Path(__file__).parent / "data" / "statistik"
 FLAT = DATA / "12531-Z-01_flat.csv"

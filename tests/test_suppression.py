@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from thm_lib.suppression import (
+from thm_lib.disclosure.suppression import (
     ATTR_INTERNAL,
     PUBLISHED_KEY,
     add_totals,

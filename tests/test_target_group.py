@@ -1,4 +1,4 @@
-"""Tests for thm_lib.target_group: segments, eligibility filters, reach."""
+"""Tests for thm_lib.analysis.target_group: segments, eligibility filters, reach."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from thm_lib import target_group as tg
-from thm_lib.config import default_annahmen, merge
+from thm_lib.analysis import target_group as tg
+from thm_lib.core.config import default_annahmen, merge
 
 G1, G2, G3 = "05999001", "05999002", "05999003"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from thm_lib.batch import NOTEBOOK_DIR, PRUEFUNG, failure_reason, intern_ordner, run_batch
-from thm_lib.errors import DataError, Problem, ohne_personenwerte
+from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
+from thm_lib.run.batch import NOTEBOOK_DIR, PRUEFUNG, failure_reason, intern_ordner, run_batch
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
@@ -124,8 +124,8 @@ def test_audit_settings_without_population() -> None:
 
     import pandas as pd
 
-    from thm_lib.audit_deutung import kontext_aus
-    from thm_lib.io import load_workspace
+    from thm_lib.disclosure.audit_deutung import kontext_aus
+    from thm_lib.ingest.arbeitsmappe import load_workspace
 
     ws = load_workspace(SAMPLE)
     ohne = replace(

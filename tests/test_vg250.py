@@ -8,8 +8,8 @@ import geopandas as gpd
 import pytest
 from helpers_vg250 import kreis_ags, vg250_frame, write_vg250
 
-from thm_lib import gebiete
-from thm_lib.errors import DataError
+from thm_lib.core.errors import DataError
+from thm_lib.ingest import gebiete
 
 SIZES = [5, 7, 4, 9]  # Gemeinden per synthetic Kreis (plus one water area each)
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from thm_lib import coverage, staffing, views
-from thm_lib.io import load_workspace
-from thm_lib.privacy import assert_clean
-from thm_lib.report import buendnis_workbook, key_figures
+from thm_lib.analysis import coverage, staffing
+from thm_lib.disclosure.privacy import assert_clean
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import views
+from thm_lib.run.report import buendnis_workbook, key_figures
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
@@ -49,7 +50,7 @@ def test_hidden_target_group_hides_modelled_figures(ws, result) -> None:
     # issue 13: demand is persons × rates per status, age band and sex, so it follows any
     # hidden status cell (not only a hidden total), and where the rates differ by age band
     # it reveals the Gemeinde's persons per age band: shown only where each is 0 or >= 5
-    from thm_lib import target_group
+    from thm_lib.analysis import target_group
 
     t = views.schwelle(ws)
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
@@ -162,8 +163,8 @@ def test_reach_table_hides_at_least_what_the_target_group_table_hides(ws) -> Non
 
 @pytest.mark.parametrize("mass", sorted(views.KARTENMASSE))
 def test_every_map_measure_hides_what_the_tables_hide(ws, result, mass) -> None:
-    from thm_lib.maps import map_html
-    from thm_lib.notebook import karte
+    from thm_lib.publish.maps import map_html
+    from thm_lib.run.notebook import karte
 
     measure = views.karten_mass(ws, mass, "Sprache", result)
     assert set(measure.values.index) == set(ws.gebiete["ags"])
@@ -183,7 +184,7 @@ def test_every_map_measure_hides_what_the_tables_hide(ws, result, mass) -> None:
 
 
 def test_unknown_map_measure_is_a_german_error(ws, result) -> None:
-    from thm_lib.errors import DataError
+    from thm_lib.core.errors import DataError
 
     with pytest.raises(DataError, match="kartenmass"):
         views.karten_mass(ws, "dichte", "Sprache", result)
@@ -241,8 +242,8 @@ def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
     """Issue 12, rule 7, on the sample: Fallevidenz 1,061 decided needs vs. Berichtswesen 2021
     1,026 needs; applying the Fallevidenz's stated exclusions to the Berichtswesen counting
     (whole documentation, target-group cases, no open needs) gives the same totals per field."""
-    from thm_lib.reporting import needs_by_field
-    from thm_lib.target_group import eligible_cases
+    from thm_lib.analysis.berichtswesen import needs_by_field
+    from thm_lib.analysis.target_group import eligible_cases
 
     evidenz = views.fallevidenz(result, ws)
     assert "offen" not in evidenz.published.columns  # open needs are not counted there

@@ -4,10 +4,10 @@ A profile is status, age, Gemeinde and Handlungsfeld — not a person; nothing
 about persons is shown. The rules are those of the coverage analysis, taken
 from the library rather than restated:
 
-- status: :func:`thm_lib.coverage.eligibility` (``sonstige`` counts as open);
+- status: :func:`thm_lib.analysis.coverage.eligibility` (``sonstige`` counts as open);
 - age: the same function with a one-year age band (``alter_min``..``alter_max``);
-- validity: :func:`thm_lib.access.valid_at` at the Stichtag;
-- distance: the 2SFCA weight :func:`thm_lib.access.weight_matrix` (weight 0 =
+- validity: :func:`thm_lib.analysis.access.valid_at` at the Stichtag;
+- distance: the 2SFCA weight :func:`thm_lib.analysis.access.weight_matrix` (weight 0 =
   beyond the threshold, or outside an outreach offer's area).
 
 Offers are ranked by their cost (minutes or km) from the Gemeinde; outreach
@@ -25,7 +25,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from thm_lib import access, coverage
+from thm_lib.analysis import access, coverage
 from thm_lib.apps.common import (
     WIDE,
     ausserhalb,
@@ -39,8 +39,8 @@ from thm_lib.apps.common import (
     show_app,
     table_html,
 )
-from thm_lib.formats import zahl
-from thm_lib.labels import STATUS, STATUS_LABEL
+from thm_lib.core.formats import zahl
+from thm_lib.core.labels import STATUS, STATUS_LABEL
 
 ALLE = "__alle__"
 GRUND_STATUS = "nicht offen für {status}"

@@ -1,7 +1,7 @@
 """Shared pieces of the Voilà apps: Arbeitsmappe, formatting, safe display.
 
 Every number an app shows is formatted here, and every count of persons goes
-through :mod:`thm_lib.suppression` before it is formatted. The apps receive
+through :mod:`thm_lib.disclosure.suppression` before it is formatted. The apps receive
 aggregates only; case rows (``ws.faelle``) are used inside the analysis
 modules and never handed to a widget.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,17 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from thm_lib.errors import DataError
-from thm_lib.formats import zahl
-from thm_lib.suppression import suppress_value
-from thm_lib.views import KREIS
+from thm_lib.core import paths
+from thm_lib.core.config import default_annahmen
+from thm_lib.core.errors import DataError
+from thm_lib.core.formats import zahl
+from thm_lib.disclosure.suppression import suppress_value
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish.views import KREIS
 
 ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
 """Environment variable naming the Arbeitsmappe the apps open (``thm app`` sets it)."""
-SAMPLE = Path(__file__).resolve().parents[2] / "data_samples" / "musterkreis"
+SAMPLE = paths.SAMPLE
 """The fictitious sample Kreis shipped with the repository."""
 
 CSS = """
@@ -59,10 +63,9 @@ def load(value: str | os.PathLike[str] | None = None) -> Any:
 
     Raises
     ------
-    thm_lib.errors.DataError
+    thm_lib.core.errors.DataError
         With German messages when the data has problems.
     """
-    from thm_lib.io import load_workspace
 
     return load_workspace(arbeitsmappe(value))
 
@@ -71,8 +74,6 @@ def setting(ws: Any, key: str) -> Any:
     """A value of the ``apps`` section of the assumptions (defaults in ``annahmen.yaml``)."""
     section = ws.annahmen.get("apps")
     if not section or key not in section:
-        from thm_lib.config import default_annahmen
-
         section = default_annahmen()["apps"]
     return section[key]
 
@@ -231,3 +232,34 @@ def header(titel: str, ws: Any, extra: Mapping[str, str] | None = None) -> widge
 
 WIDE = {"description_width": "initial"}
 """Widget style: show the whole German description."""
+
+
+_FIT_RE = re.compile(r"(map_[0-9a-f]+)\.fitBounds\(\s*(\[\[[^\]]*\],\s*\[[^\]]*\]\])")
+
+
+def refit_on_resize(page: str) -> str:
+    """Make a folium page re-measure its map when its frame changes size.
+
+    Voilà renders outputs before they are visible; a Leaflet map created in a
+    zero-size frame draws every polygon at one point. A ``ResizeObserver``
+    calls ``invalidateSize`` and fits the map's initial bounds again. Pages
+    without a ``fitBounds`` call only get ``invalidateSize``.
+    """
+    match = _FIT_RE.search(page)
+    if match is None:
+        names = re.findall(r"var (map_[0-9a-f]+) = L\.map\(", page)
+        if not names:
+            return page
+        name, bounds = names[0], "null"
+    else:
+        name, bounds = match.group(1), match.group(2)
+    script = (
+        "<script>(function () {"
+        f"var m = {name}, b = {bounds};"
+        "function fit() { m.invalidateSize(); if (b) { m.fitBounds(b); } }"
+        "if (window.ResizeObserver) { new ResizeObserver(fit).observe(m.getContainer()); }"
+        "else { window.addEventListener('resize', fit); }"
+        "})();</script>"
+    )
+    head, sep, tail = page.rpartition("</html>")
+    return head + script + sep + tail if sep else page + script

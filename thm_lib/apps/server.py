@@ -21,8 +21,9 @@ from pathlib import Path
 from thm_lib.apps.common import ENV_ARBEITSMAPPE
 from thm_lib.apps.voila_server import APPS as APP_TEXTS
 from thm_lib.apps.voila_server import JUPYTER_DATA, LOOPBACK_HOSTS, TEMPLATE
+from thm_lib.core import paths
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks" / "apps"
+NOTEBOOKS = paths.APP_NOTEBOOKS
 """The app notebooks served by ``thm app``."""
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866

@@ -3,7 +3,7 @@
 Computed on demand (button): the first run imports ``spopt`` (about 3 s);
 after that one Handlungsfeld takes well under a second on the sample Kreis
 (see ``docs/performance.md``). Published figures follow
-:func:`thm_lib.views.versorgung_gesperrt` (via :mod:`thm_lib.standort`).
+:func:`thm_lib.publish.views.versorgung_gesperrt` (via :mod:`thm_lib.analysis.standort`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from thm_lib import maps, standort
-from thm_lib.apps.common import WIDE, esc, guarded, setting
-from thm_lib.coverage import CoverageResult
-from thm_lib.formats import zahl
-from thm_lib.standort_anzeige import ZUSTAENDE, feld_waehlen, karte
+from thm_lib.analysis import standort
+from thm_lib.analysis.coverage import CoverageResult
+from thm_lib.apps.common import WIDE, esc, guarded, refit_on_resize, setting, table_html
+from thm_lib.core.formats import zahl
+from thm_lib.publish import maps, standort_anzeige
+from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen, karte
 
 ZUGANG_OPTIONEN = [
     ("alle Status", ""),
@@ -29,7 +30,7 @@ P_MAX = 5
 
 
 def markdown_html(text: str) -> str:
-    """The little Markdown of :func:`thm_lib.standort.erklaerung` as HTML (bold, paragraphs)."""
+    """The little Markdown of :func:`~thm_lib.publish.standort_anzeige.erklaerung` as HTML."""
     parts = []
     for block in text.split("\n"):
         if not block.strip():
@@ -42,7 +43,6 @@ def markdown_html(text: str) -> str:
 
 def table_frame_html(frame: Any, css: str) -> str:
     """A published table (index + columns) as formatted HTML text cells."""
-    from thm_lib.apps.common import table_html
 
     flat = frame.reset_index()
     text = flat.map(lambda v: zahl(v, 1) if isinstance(v, float) else str(v))
@@ -115,15 +115,15 @@ class StandortPanel:
             vorher=self.result,
         )
         self._maps = {}
-        self.text.value = markdown_html(standort.erklaerung(self.ws, self.plan))
+        self.text.value = markdown_html(standort_anzeige.erklaerung(self.ws, self.plan))
         if len(self.plan.loesung.auswahl):
             self.tabellen.value = (
                 table_frame_html(
-                    standort.standort_tabelle(self.ws, self.plan), "thm-standort-tabelle"
+                    standort_anzeige.standort_tabelle(self.ws, self.plan), "thm-standort-tabelle"
                 )
                 + "<h4>Wirkung je Gemeinde (neu berechnet)</h4>"
                 + table_frame_html(
-                    standort.wirkung_tabelle(self.ws, self.plan), "thm-standort-wirkung"
+                    standort_anzeige.wirkung_tabelle(self.ws, self.plan), "thm-standort-wirkung"
                 )
             )
         else:
@@ -132,7 +132,6 @@ class StandortPanel:
 
     def karte_html(self, zustand: str) -> str:
         """The map before or after as an ``<iframe srcdoc>`` (offline Leaflet)."""
-        from thm_lib.apps.uebersicht import refit_on_resize
 
         if self.plan is None or zustand not in ZUSTAENDE:
             return ""

@@ -1,9 +1,9 @@
 """Stellen und Förderung app: staffing estimates and funding plan, live, with scenarios.
 
 The widgets form :class:`Einstellungen`; :func:`berechne` turns them into a
-scenario of :mod:`thm_lib.scenarios` (``szenario_workspace``), runs
-:func:`thm_lib.staffing.stellenbemessung` and
-:func:`thm_lib.funding.finanzierungsplan`, and nothing else — the rules live
+scenario of :mod:`thm_lib.analysis.scenarios` (``szenario_workspace``), runs
+:func:`thm_lib.analysis.staffing.stellenbemessung` and
+:func:`thm_lib.analysis.funding.finanzierungsplan`, and nothing else — the rules live
 in those modules. Positions that scale with a hidden (small) count of persons
 are hidden as well, and so is a funding plan built on them.
 """
@@ -21,7 +21,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from thm_lib import funding, scenarios, staffing
+from thm_lib.analysis import funding, scenarios, staffing
 from thm_lib.apps.common import (
     WIDE,
     ausserhalb,
@@ -37,8 +37,16 @@ from thm_lib.apps.common import (
     show_app,
     table_html,
 )
-from thm_lib.formats import prozent, zahl
-from thm_lib.views import KREIS, bemessung_zeile, personen_tabelle, stellen_gesperrt, zeichen_geheim
+from thm_lib.core.formats import prozent, zahl
+from thm_lib.disclosure.suppression import mark_public
+from thm_lib.publish.excel import FIRST_DATA_ROW, HEADER_ROW, write_buendnis_workbook
+from thm_lib.publish.views import (
+    KREIS,
+    bemessung_zeile,
+    personen_tabelle,
+    stellen_gesperrt,
+    zeichen_geheim,
+)
 
 MODELLE = {"faq": "FAQ-Regel", "fallzahl": "Fallzahl", "arbeitszeit": "Arbeitszeit"}
 STELLEN_SPALTE = {
@@ -83,7 +91,7 @@ class Einstellungen:
     modell: str = "faq"
 
     def aenderungen(self) -> dict[str, Any]:
-        """The scenario changes for :func:`thm_lib.scenarios.szenario_workspace`."""
+        """The scenario changes for :func:`thm_lib.analysis.scenarios.szenario_workspace`."""
         rate_key = "foerdersatz_haushaltssicherung" if self.haushaltssicherung else "foerdersatz"
         return {
             "annahmen": {
@@ -106,12 +114,12 @@ class Ergebnis:
     Attributes
     ----------
     zeile : pandas.Series
-        The Gemeinde's row of :func:`thm_lib.staffing.stellenbemessung`.
+        The Gemeinde's row of :func:`thm_lib.analysis.staffing.stellenbemessung`.
     stellen : dict
         ``faq``, ``fallzahl``, ``arbeitszeit`` → positions (float).
     gesperrt : dict
         The same keys → True where the value must not be shown.
-    plan : thm_lib.funding.Finanzierungsplan
+    plan : thm_lib.analysis.funding.Finanzierungsplan
         Funding plan of the positions of ``einstellungen.modell``.
     einstellungen : Einstellungen
     """
@@ -346,15 +354,13 @@ EXCEL_FORMATE: dict[str, dict[str, str]] = {
 
 
 def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) -> bytes:
-    """The current scenario as an Excel workbook (via :mod:`thm_lib.export`).
+    """The current scenario as an Excel workbook (via :mod:`thm_lib.publish.excel`).
 
     Numbers are stored as numbers with an Excel number format (:data:`EXCEL_FORMATE`),
     so Excel shows them in the reader's (German) format and can compute with them;
     hidden values are the suppression mark as text. ``vergleich`` is the comparison
     with numbers (``vergleich_tabelle(zahlen=True)``).
     """
-    from thm_lib.export import write_buendnis_workbook
-    from thm_lib.suppression import mark_public
 
     e = erg.einstellungen
     name = "Ganzer Kreis" if e.ags == KREIS else ws.gemeinde_name(e.ags)
@@ -407,8 +413,6 @@ def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) 
 def _apply_formats(path: Path, formats: dict[str, dict[str, str]]) -> None:
     """Set the number format of the numeric cells named in ``formats`` (in place)."""
     import openpyxl
-
-    from thm_lib.export import FIRST_DATA_ROW, HEADER_ROW
 
     wb = openpyxl.load_workbook(path)
     for sheet, by_name in formats.items():

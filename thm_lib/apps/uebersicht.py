@@ -3,7 +3,7 @@
 Everything is computed once for the whole Kreis when the app starts
 (:class:`UebersichtDaten`); a change of Kommune or Handlungsfeld only selects
 and formats. Person counts are published through
-:func:`thm_lib.suppression.suppress` as ONE table (Gemeinden plus the Kreis
+:func:`thm_lib.disclosure.suppression.suppress` as ONE table (Gemeinden plus the Kreis
 total), so switching between Kommunen cannot recover a hidden count by
 difference. Coverage cells and gaps of a Gemeinde whose target group is
 hidden, or whose modelled demand is a small count, are hidden as well.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -23,7 +22,7 @@ import mapclassify  # noqa: F401 - the map classes need it; ~1 s import, paid wi
 import numpy as np
 import pandas as pd
 
-from thm_lib import access, coverage, maps, staffing
+from thm_lib.analysis import access, coverage, staffing
 from thm_lib.apps.common import (
     WIDE,
     esc,
@@ -32,17 +31,20 @@ from thm_lib.apps.common import (
     guarded,
     header,
     published_count,
+    refit_on_resize,
     setting,
     show_app,
     table_html,
     tiles_html,
 )
 from thm_lib.apps.standort import StandortPanel
-from thm_lib.formats import prozent, zahl
-from thm_lib.maps.legend import legend_entries
-from thm_lib.maps.measure import Measure, classes_for
-from thm_lib.suppression import PublishedTable
-from thm_lib.views import (
+from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.workspace import angebote_fuer
+from thm_lib.disclosure.suppression import PublishedTable
+from thm_lib.publish import maps
+from thm_lib.publish.maps.legend import legend_entries
+from thm_lib.publish.maps.measure import Measure, classes_for
+from thm_lib.publish.views import (
     KREIS,
     bemessung_zeile,
     kennzahlen_tabelle,
@@ -51,7 +53,6 @@ from thm_lib.views import (
     versorgung_gesperrt,
     zeichen_geheim,
 )
-from thm_lib.workspace import angebote_fuer
 
 ALLE = "__alle__"
 """Dropdown value meaning "all Handlungsfelder"."""
@@ -65,12 +66,12 @@ class UebersichtDaten:
     Attributes
     ----------
     ws : Workspace
-    result : thm_lib.coverage.CoverageResult
+    result : thm_lib.analysis.coverage.CoverageResult
     kennzahlen : PublishedTable
         Index ``ags`` plus the total row :data:`KREIS`; count columns
         ``zielgruppe`` and ``klienten``, share ``reichweite``.
     bemessung : pandas.DataFrame
-        :func:`thm_lib.staffing.stellenbemessung` (positions, not persons).
+        :func:`thm_lib.analysis.staffing.stellenbemessung` (positions, not persons).
     """
 
     ws: Any
@@ -101,7 +102,7 @@ class UebersichtDaten:
     def versorgung(self) -> pd.DataFrame:
         """Coverage per Gemeinde × Handlungsfeld with a ``gesperrt`` flag.
 
-        The rule of the reports: :func:`thm_lib.views.versorgung_gesperrt`.
+        The rule of the reports: :func:`thm_lib.publish.views.versorgung_gesperrt`.
         """
         g = self.result.gemeinden.copy()
         g["gesperrt"] = versorgung_gesperrt(self.ws, self.result).to_numpy()
@@ -176,9 +177,9 @@ class UebersichtDaten:
 
     @cached_property
     def klassen_farben(self) -> dict[str, str]:
-        """Colour of each gap class: the map's (:func:`thm_lib.maps.gap_class_measure`).
+        """Colour of each gap class: the map's (:func:`thm_lib.publish.maps.gap_class_measure`).
 
-        The classes themselves come from :mod:`thm_lib.coverage` with the thresholds
+        The classes themselves come from :mod:`thm_lib.analysis.coverage` with the thresholds
         of the assumptions (``versorgung.untere_schwelle``/``obere_schwelle``).
         """
         feld = str(self.result.gemeinden["handlungsfeld"].iloc[0])
@@ -240,37 +241,6 @@ class UebersichtDaten:
         values = measure.values.copy()
         values[hidden.reindex(values.index).fillna(False).astype(bool)] = text
         return replace(measure, values=values, categories=(*measure.categories, (text, farbe)))
-
-
-_FIT_RE = re.compile(r"(map_[0-9a-f]+)\.fitBounds\(\s*(\[\[[^\]]*\],\s*\[[^\]]*\]\])")
-
-
-def refit_on_resize(page: str) -> str:
-    """Make a folium page re-measure its map when its frame changes size.
-
-    Voilà renders outputs before they are visible; a Leaflet map created in a
-    zero-size frame draws every polygon at one point. A ``ResizeObserver``
-    calls ``invalidateSize`` and fits the map's initial bounds again. Pages
-    without a ``fitBounds`` call only get ``invalidateSize``.
-    """
-    match = _FIT_RE.search(page)
-    if match is None:
-        names = re.findall(r"var (map_[0-9a-f]+) = L\.map\(", page)
-        if not names:
-            return page
-        name, bounds = names[0], "null"
-    else:
-        name, bounds = match.group(1), match.group(2)
-    script = (
-        "<script>(function () {"
-        f"var m = {name}, b = {bounds};"
-        "function fit() { m.invalidateSize(); if (b) { m.fitBounds(b); } }"
-        "if (window.ResizeObserver) { new ResizeObserver(fit).observe(m.getContainer()); }"
-        "else { window.addEventListener('resize', fit); }"
-        "})();</script>"
-    )
-    head, sep, tail = page.rpartition("</html>")
-    return head + script + sep + tail if sep else page + script
 
 
 class Uebersicht:

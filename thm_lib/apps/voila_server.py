@@ -55,14 +55,16 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
+from thm_lib.core import paths
+
 try:  # jupyterlab_server provides the themes handler Voilà uses
     from jupyterlab_server.themes_handler import ThemesHandler
 except ImportError:  # pragma: no cover - always installed with voila
     ThemesHandler = None  # type: ignore[assignment,misc]
 
-SEITEN = Path(__file__).resolve().parent / "seiten"
+SEITEN = paths.APP_PAGES
 """German pages of the server (start, waiting, errors) as Jinja templates."""
-JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"
+JUPYTER_DATA = paths.APP_JUPYTER_DATA
 """Jupyter data directory with the Voilà template ``thm`` (German loading text)."""
 TEMPLATE = "thm"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")

@@ -1,0 +1,1 @@
+"""Pure computations on a Workspace: target group, needs, access, coverage, staffing, funding."""

@@ -1,0 +1,640 @@
+"""Stellenbemessung: three estimates of the positions (VZÄ) a Kommune needs.
+
+1. **FAQ rule** of the programme (THM Förderbaustein 6 by default): persons of
+   the counted statuses and ages at the Stichtag of the first application
+   (the count "freezes"), divided by the key; a Kommune with a
+   Geschäftsführende Stelle gets at least the minimum; from the full-position
+   threshold on at least one full position. The result may be rounded
+   (``annahmen.stellen.rundung``: none, 0.05 or 0.5; half up); the output
+   names the rule that produced the number.
+2. **Caseload model**: clients = persons of the statuses the reach rate
+   refers to (``annahmen.stellen.erreichung_status``, default ``duldung``:
+   the 0.47 is 400 cases per about 850 *Geduldete* in Köln, KOKIP) aged
+   ``annahmen.zielgruppe.alter_min..alter_max`` at the analysis Stichtag ×
+   reach rate; case positions = clients / caseload; plus a steering share per
+   case position.
+3. **Workload model**: cases × hours per case and year / net annual working
+   hours per FTE, plus the same steering share. Cases default to the
+   caseload model's clients; hours per case default to net hours / caseload
+   (so both models agree until local time data is entered).
+
+All functions are pure: DataFrames and mappings in, numbers and DataFrames
+out. Rules come from ``Workspace.programm`` (section ``zaehlung`` and
+``stellenregel``), assumptions from ``Workspace.annahmen["stellen"]``; the
+defaults and their sources are in ``docs/annahmen.md``.
+
+Target-group rows given as age bands that straddle the counted ages are
+split assuming the persons are spread evenly over the band's years (the same
+assumption as :mod:`thm_lib.analysis.target_group`); placeholders (``anzahl`` NA) are
+left out and reported in the ``hinweis`` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.analysis.target_group import select_stichtag
+from thm_lib.core.config import RUNDUNG, check_stellen_annahmen, checked_section
+from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.labels import STATUS_LABEL
+
+REGEL_SCHLUESSEL = "schluessel"
+REGEL_MINDEST = "mindeststellen"
+REGEL_VOLL = "volle_stelle"
+EBENE_GEMEINDE = "gemeinde"
+EBENE_KREIS = "kreis"
+
+
+def _fmt(x: float) -> str:
+    """German number format without trailing zeros (``0,5``, ``1``, ``8,5``)."""
+    return f"{x:g}".replace(".", ",")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
+    return checked_section(annahmen, "stellen", check_stellen_annahmen)
+
+
+# --------------------------------------------------------------------------- counting
+
+
+def count_persons(
+    zielgruppe: pd.DataFrame, status: Iterable[str], alter_min: int, alter_max: int
+) -> pd.DataFrame:
+    """Persons of the given statuses aged ``alter_min``..``alter_max`` inclusive, per ags.
+
+    Parameters
+    ----------
+    zielgruppe : pandas.DataFrame
+        Rows of one Stichtag per ags (``ags``, ``status``, ``alter_von``,
+        ``alter_bis``, ``anzahl``).
+    status : iterable of str
+        Statuses to count.
+    alter_min, alter_max : int
+        Inclusive age range.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``ags``; columns ``personen`` (float; bands straddling the range
+        are split evenly over their years) and ``platzhalter`` (number of rows
+        whose ``anzahl`` was missing and is left out).
+    """
+    zg = zielgruppe[zielgruppe["status"].isin(list(status))]
+    von = zg["alter_von"].astype("float64").to_numpy()
+    bis = zg["alter_bis"].astype("float64").to_numpy()
+    overlap = np.clip(np.minimum(bis, alter_max) - np.maximum(von, alter_min) + 1, 0, None)
+    share = overlap / (bis - von + 1)
+    anzahl = zg["anzahl"].astype("Float64")
+    missing = anzahl.isna() & (share > 0)
+    persons = anzahl.fillna(0).to_numpy(dtype="float64") * share
+    out = pd.DataFrame(
+        {
+            "ags": zg["ags"].to_numpy(),
+            "personen": persons,
+            "platzhalter": missing.to_numpy(dtype="int64"),
+        }
+    )
+    return out.groupby("ags").sum()
+
+
+def _stichtag_rows(
+    zielgruppe: pd.DataFrame, ags: str, target: pd.Timestamp | None
+) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """Rows of ``ags`` at its Stichtag for ``target`` (:func:`target_group.select_stichtag`)."""
+    rows = zielgruppe[zielgruppe["ags"] == ags]
+    if rows.empty:
+        return rows, None
+    rows = select_stichtag(rows, target)
+    return rows, pd.Timestamp(rows["stichtag"].iloc[0])
+
+
+# --------------------------------------------------------------------------- FAQ rule
+
+
+@dataclass(frozen=True)
+class FaqErgebnis:
+    """Result of the FAQ staffing rule for one applicant.
+
+    Attributes
+    ----------
+    personen : float
+        The counted persons (basis).
+    stellen_rechnerisch : float
+        ``personen / schluessel`` before minimum, threshold and rounding.
+    stellen : float
+        The positions the rule gives.
+    regel : str
+        ``schluessel``, ``mindeststellen`` or ``volle_stelle``: the rule that set
+        the number (ties go to the key).
+    begruendung : str
+        The same in German, with the numbers.
+    """
+
+    personen: float
+    stellen_rechnerisch: float
+    stellen: float
+    regel: str
+    begruendung: str
+
+
+def runde_stellen(stellen: float, rundung: float | str | None) -> float:
+    """Round positions half up to a step of 0.05 or 0.5; ``None``/"keine": unchanged.
+
+    Decimal arithmetic avoids binary artefacts (0.725 → 0.75, not 0.7).
+
+    Examples
+    --------
+    >>> runde_stellen(0.74, 0.5), runde_stellen(0.75, 0.5), runde_stellen(1.024, 0.05)
+    (0.5, 1.0, 1.0)
+    """
+    if rundung is None or rundung == "keine":
+        return float(stellen)
+    if rundung not in RUNDUNG:
+        raise DataError(
+            [
+                Problem(
+                    "annahmen.yaml",
+                    "erlaubt: keine (leer), 0.05, 0.5",
+                    spalte="stellen.rundung",
+                    wert=str(rundung),
+                )
+            ]
+        )
+    step = Decimal(str(rundung))
+    n = (Decimal(repr(float(stellen))) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return float(n * step)
+
+
+def faq_stellen(
+    personen: float,
+    stellenregel: Mapping[str, Any],
+    geschaeftsfuehrende_stelle: bool,
+    rundung: float | str | None = None,
+) -> FaqErgebnis:
+    """Apply the programme's staffing rule (FAQ Förderbaustein 6) to a count.
+
+    Parameters
+    ----------
+    personen : float
+        Counted persons (for THM: geduldete, 18–27, at the first application).
+    stellenregel : mapping
+        ``programm["stellenregel"]``: ``schluessel``, ``mindeststellen``,
+        ``mindeststellen_nur_mit_gs``, ``volle_stelle_ab``, ``volle_stelle``.
+    geschaeftsfuehrende_stelle : bool
+        Whether the applicant has a Geschäftsführende Stelle.
+    rundung : {None, "keine", 0.05, 0.5}
+        Rounding of the result (half up).
+
+    Returns
+    -------
+    FaqErgebnis
+
+    Examples
+    --------
+    >>> regel = {"schluessel": 100, "mindeststellen": 0.5, "mindeststellen_nur_mit_gs": True,
+    ...          "volle_stelle_ab": 75, "volle_stelle": 1.0}
+    >>> faq_stellen(74, regel, True).stellen, faq_stellen(75, regel, True).regel
+    (0.74, 'volle_stelle')
+    """
+    key = float(stellenregel["schluessel"])
+    rechnerisch = float(personen) / key
+    stellen, regel = rechnerisch, REGEL_SCHLUESSEL
+    text = f"Schlüssel 1:{_fmt(key)}: {_fmt(float(personen))} / {_fmt(key)}"
+    ab, voll = stellenregel.get("volle_stelle_ab"), float(stellenregel.get("volle_stelle", 1.0))
+    if ab is not None and personen >= ab and voll > stellen:
+        stellen, regel = voll, REGEL_VOLL
+        text = f"volle Stelle ab {_fmt(float(ab))} Personen"
+    minimum = stellenregel.get("mindeststellen")
+    gs_ok = geschaeftsfuehrende_stelle or not stellenregel.get("mindeststellen_nur_mit_gs", True)
+    if minimum is not None and gs_ok and minimum > stellen:
+        stellen, regel = float(minimum), REGEL_MINDEST
+        text = f"Mindestanteil {_fmt(float(minimum))} Stelle"
+        if stellenregel.get("mindeststellen_nur_mit_gs", True):
+            text += " (Geschäftsführende Stelle)"
+    gerundet = runde_stellen(stellen, rundung)
+    if gerundet != stellen:
+        text += f", gerundet auf {_fmt(float(rundung))}"  # type: ignore[arg-type]
+    return FaqErgebnis(float(personen), rechnerisch, gerundet, regel, text)
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _mit_steuerung(fallstellen: float, steuerungsanteil: float) -> dict[str, float]:
+    """Case positions plus the steering share on top (Köln: 1.0 steering per 4.0 case)."""
+    steuerung = fallstellen * float(steuerungsanteil)
+    return {"fallstellen": fallstellen, "steuerung": steuerung, "stellen": fallstellen + steuerung}
+
+
+def fallzahl_stellen(
+    personen: float, erreichungsquote: float, betreuungsschluessel: float, steuerungsanteil: float
+) -> dict[str, float]:
+    """Caseload model: positions from the expected number of clients.
+
+    Returns
+    -------
+    dict
+        ``klienten`` = personen × erreichungsquote; ``fallstellen`` = klienten /
+        betreuungsschluessel; ``steuerung`` = fallstellen × steuerungsanteil;
+        ``stellen`` = fallstellen + steuerung.
+
+    Examples
+    --------
+    >>> fallzahl_stellen(850, 400 / 850, 100, 0.25)["stellen"]
+    5.0
+    """
+    klienten = float(personen) * float(erreichungsquote)
+    return {
+        "klienten": klienten,
+        **_mit_steuerung(klienten / float(betreuungsschluessel), steuerungsanteil),
+    }
+
+
+def arbeitszeit_stellen(
+    faelle: float,
+    stunden_je_fall: float,
+    netto_jahresarbeitsstunden: float,
+    steuerungsanteil: float,
+) -> dict[str, float]:
+    """Workload model: positions from case hours per year.
+
+    Returns
+    -------
+    dict
+        ``stunden`` = faelle × stunden_je_fall; ``fallstellen`` = stunden /
+        netto_jahresarbeitsstunden; ``steuerung``; ``stellen``.
+
+    Examples
+    --------
+    >>> arbeitszeit_stellen(400, 40, 1600, 0.25)["stellen"]
+    12.5
+    """
+    stunden = float(faelle) * float(stunden_je_fall)
+    return {
+        "stunden": stunden,
+        **_mit_steuerung(stunden / float(netto_jahresarbeitsstunden), steuerungsanteil),
+    }
+
+
+def status_woerter(status: Iterable[str]) -> str:
+    """German words for statuses, e.g. the ones the reach rate refers to.
+
+    Examples
+    --------
+    >>> status_woerter(["duldung", "gestattung"])
+    'Duldung, Aufenthaltsgestattung'
+    """
+    return ", ".join(STATUS_LABEL.get(s, s) for s in status)
+
+
+def stunden_je_fall(stellen_annahmen: Mapping[str, Any]) -> float:
+    """Configured hours per case and year; if empty, net hours / caseload."""
+    value = stellen_annahmen.get("stunden_je_fall")
+    if value is None:
+        return float(stellen_annahmen["netto_jahresarbeitsstunden"]) / float(
+            stellen_annahmen["betreuungsschluessel"]
+        )
+    return float(value)
+
+
+# --------------------------------------------------------------------------- table
+
+
+def _kreis_ags(ws: Any) -> str:
+    configured = ws.annahmen["kreis"].get("ags")
+    if configured:
+        return str(configured)
+    prefixes = {str(a)[:5] for a in ws.gebiete["ags"]}
+    return prefixes.pop() if len(prefixes) == 1 else "kreis"
+
+
+def ist_kreisfrei(ags: str) -> bool:
+    """True for a kreisfreie Stadt: its 8-digit AGS ends in ``000`` (FACTS.md, AGS).
+
+    Examples
+    --------
+    >>> ist_kreisfrei("05315000"), ist_kreisfrei("05899004")
+    (True, False)
+    """
+    return len(str(ags)) == 8 and str(ags).endswith("000")
+
+
+def _applicants(ws: Any) -> list[dict[str, Any]]:
+    """Gemeinden (from ``ws.kommunen``) and the Kreis as one applicant, with their settings.
+
+    A Gemeinde applies itself (``eigener_antrag``) when it has its own
+    Geschäftsführende Stelle or is a kreisfreie Stadt. Nobody is counted for
+    two applicants (DESIGN.md, "Applicants"): the Kreis row covers only the
+    other Gemeinden. A Workspace of one kreisfreie Stadt has no Kreis row (the
+    city is the one applicant; a flag set in ``kommunen`` or in ``annahmen.kreis``
+    holds, funded positions come from ``kommunen``, else from ``annahmen.kreis``),
+    and neither has a Workspace limited to one Gemeinde.
+    """
+    kreis = ws.annahmen["kreis"]
+    kreis_erstantrag = kreis.get("stichtag_erstantrag")
+    kreis_erstantrag = pd.Timestamp(kreis_erstantrag) if kreis_erstantrag else pd.NaT
+    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=False))
+    nur_stadt = len(ws.gebiete) == 1 and ist_kreisfrei(ws.gebiete["ags"].iloc[0])
+    fallback = {
+        "geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle"))
+        if nur_stadt
+        else False,
+        "haushaltssicherung": bool(kreis.get("haushaltssicherung")) if nur_stadt else False,
+        "stellen_bestand": kreis.get("stellen_bestand") if nur_stadt else None,
+    }
+    out = []
+    kom = ws.kommunen.set_index("ags") if len(ws.kommunen) else None
+    for ags in ws.gebiete["ags"]:
+        row = kom.loc[ags] if kom is not None and ags in kom.index else None
+
+        def get(col: str, default: Any, row: Any = row) -> Any:
+            return default if row is None or col not in row or pd.isna(row[col]) else row[col]
+
+        erst = get("stichtag_erstantrag", pd.NaT)
+        # io fills missing flags with False: a kreisfreie Stadt's flags set in either place
+        gs = (
+            bool(get("geschaeftsfuehrende_stelle", False)) or fallback["geschaeftsfuehrende_stelle"]
+        )
+        hsk = bool(get("haushaltssicherung", False)) or fallback["haushaltssicherung"]
+        bestand = get("stellen_bestand", fallback["stellen_bestand"])
+        out.append(
+            {
+                "ags": ags,
+                "name": names[ags],
+                "ebene": EBENE_GEMEINDE,
+                "gemeinden": [ags],
+                "geschaeftsfuehrende_stelle": gs,
+                "haushaltssicherung": hsk,
+                "eigener_antrag": gs or ist_kreisfrei(ags),
+                "stellen_bestand": np.nan if bestand is None else float(bestand),
+                "stichtag_erstantrag": kreis_erstantrag if pd.isna(erst) else pd.Timestamp(erst),
+            }
+        )
+    if getattr(ws, "kommune", None) is not None or nur_stadt:
+        return out  # one Gemeinde or one kreisfreie Stadt: no Kreis row
+    covered = [a for a in out if not a["eigener_antrag"]]
+    bestand = kreis.get("stellen_bestand")
+    if bestand is None:
+        given = [a["stellen_bestand"] for a in covered if not np.isnan(a["stellen_bestand"])]
+        bestand = sum(given) if given else np.nan
+    out.append(
+        {
+            "ags": _kreis_ags(ws),
+            "name": ws.name,
+            "ebene": EBENE_KREIS,
+            "gemeinden": [a["ags"] for a in covered],
+            "ohne": [a["name"] for a in out if a["eigener_antrag"]],
+            "geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle", False)),
+            "haushaltssicherung": bool(kreis.get("haushaltssicherung", False)),
+            "eigener_antrag": True,
+            "stellen_bestand": float(bestand),
+            "stichtag_erstantrag": kreis_erstantrag,
+        }
+    )
+    return out
+
+
+def _count_at(
+    zielgruppe: pd.DataFrame,
+    gemeinden: list[str],
+    target: pd.Timestamp | None,
+    status: Iterable[str],
+    lo: int,
+    hi: int,
+) -> tuple[float, int, pd.Timestamp | None]:
+    """Sum of persons over ``gemeinden``, each at its Stichtag for ``target``."""
+    persons, placeholders, chosen = 0.0, 0, []
+    status = list(status)
+    for ags in gemeinden:
+        rows, tag = _stichtag_rows(zielgruppe, ags, target)
+        if tag is None:
+            continue
+        counted = count_persons(rows, status, lo, hi)
+        persons += float(counted["personen"].sum())
+        placeholders += int(counted["platzhalter"].sum())
+        chosen.append(tag)
+    return persons, placeholders, (max(chosen) if chosen else None)
+
+
+def stellenbemessung(
+    ws: Any, *, einfrieren: bool | None = None, faelle: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """The three staffing estimates per Gemeinde and for the Kreis as a whole.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Uses ``zielgruppe``, ``gebiete``, ``kommunen``, ``annahmen``, ``programm``.
+    einfrieren : bool, optional
+        Count for the FAQ rule at the Stichtag of the first application
+        (``kommunen.stichtag_erstantrag``, else ``annahmen.kreis.
+        stichtag_erstantrag``). ``None``: as the programme says
+        (``zaehlung.einfrieren``); ``False``: at the analysis Stichtag.
+    faelle : mapping ags -> float, optional
+        Cases per year for the workload model (e.g. from the case records);
+        default: the caseload model's expected clients.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per Gemeinde plus one row ``ebene == "kreis"`` (the Kreis as
+        one applicant: the FAQ rule is applied once to the summed count of
+        the Gemeinden that do not apply themselves, so it is not the sum of
+        the Gemeinde rows; omitted for a Workspace from ``for_kommune`` and
+        for a single kreisfreie Stadt). Columns: ``ags``, ``name``,
+        ``ebene``, ``geschaeftsfuehrende_stelle``, ``haushaltssicherung``,
+        ``antragsberechtigt`` (False when the programme admits only Kommunen
+        with a Geschäftsführende Stelle and this one has none),
+        ``eigener_antrag`` (the Gemeinde applies itself: own Geschäftsführende
+        Stelle or kreisfreie Stadt; then the Kreis row leaves it out), FAQ rule
+        ``faq_stichtag``, ``faq_eingefroren``, ``faq_personen``,
+        ``faq_stellen_rechnerisch``, ``faq_stellen``, ``faq_regel``,
+        ``faq_begruendung``; caseload ``stichtag``, ``fallzahl_personen``
+        (persons of ``stellen.erreichung_status`` in the target ages),
+        ``erreichungsquote``, ``erreichung_status`` (comma-joined),
+        ``fallzahl_klienten``, ``betreuungsschluessel``,
+        ``fallzahl_fallstellen``, ``fallzahl_steuerung``, ``fallzahl_stellen``;
+        workload ``arbeitszeit_faelle``, ``stunden_je_fall``,
+        ``netto_jahresarbeitsstunden``, ``arbeitszeit_fallstellen``,
+        ``arbeitszeit_steuerung``, ``arbeitszeit_stellen``; ``steuerungsanteil``,
+        ``stellen_bestand`` (NaN = unknown) and ``differenz_faq``,
+        ``differenz_fallzahl``, ``differenz_arbeitszeit`` (estimate minus
+        funded positions), ``hinweis`` (German notes).
+    """
+    st = _checked(ws.annahmen)
+    programm = ws.programm
+    zaehl, regel = programm["zaehlung"], programm["stellenregel"]
+    zg_cfg = ws.annahmen["zielgruppe"]
+    freeze = zaehl.get("einfrieren", True) if einfrieren is None else einfrieren
+    analyse = ws.stichtag
+    h_je_fall = stunden_je_fall(st)
+    rows = []
+    for app in _applicants(ws):
+        notes = []
+        target = app["stichtag_erstantrag"] if freeze else analyse
+        if freeze and pd.isna(target):
+            target = analyse
+            notes.append("Stichtag des Erstantrags unbekannt: Auswertungsstichtag verwendet")
+        faq_n, ph1, faq_tag = _count_at(
+            ws.zielgruppe,
+            app["gemeinden"],
+            target,
+            zaehl["status"],
+            zaehl["alter_min"],
+            zaehl["alter_max"],
+        )
+        if faq_tag is not None and not pd.isna(target) and faq_tag > target:
+            notes.append("keine Zählung vor dem Stichtag des Erstantrags: früheste verwendet")
+        faq = faq_stellen(faq_n, regel, app["geschaeftsfuehrende_stelle"], st.get("rundung"))
+        fz_n, ph2, tag = _count_at(
+            ws.zielgruppe,
+            app["gemeinden"],
+            analyse,
+            st["erreichung_status"],
+            zg_cfg["alter_min"],
+            zg_cfg["alter_max"],
+        )
+        fz = fallzahl_stellen(
+            fz_n, st["erreichungsquote"], st["betreuungsschluessel"], st["steuerungsanteil"]
+        )
+        if faelle is not None and app["ebene"] == EBENE_GEMEINDE and app["ags"] in faelle:
+            n_faelle = float(faelle[app["ags"]])
+        elif (
+            faelle is not None
+            and app["ebene"] == EBENE_KREIS
+            and any(a in faelle for a in app["gemeinden"])
+        ):
+            n_faelle = float(sum(faelle.get(a, 0.0) for a in app["gemeinden"]))
+        else:
+            n_faelle = fz["klienten"]
+        az = arbeitszeit_stellen(
+            n_faelle, h_je_fall, st["netto_jahresarbeitsstunden"], st["steuerungsanteil"]
+        )
+        if ph1 or ph2:
+            notes.append(f"{max(ph1, ph2)} Zeilen ohne Anzahl (Platzhalter) nicht gezählt")
+        berechtigt = app["geschaeftsfuehrende_stelle"] or not programm["foerderung"].get(
+            "antrag_nur_mit_gs", False
+        )
+        if not berechtigt:
+            notes.append("ohne Geschäftsführende Stelle nicht selbst antragsberechtigt")
+        if app.get("ohne"):
+            notes.append("ohne die selbst antragstellenden Gemeinden: " + ", ".join(app["ohne"]))
+        if app["ebene"] == EBENE_KREIS and not app["gemeinden"]:
+            notes.append("alle Gemeinden beantragen selbst: der Kreis zählt niemanden")
+        bestand = app["stellen_bestand"]
+        rows.append(
+            {
+                "ags": app["ags"],
+                "name": app["name"],
+                "ebene": app["ebene"],
+                "geschaeftsfuehrende_stelle": app["geschaeftsfuehrende_stelle"],
+                "haushaltssicherung": app["haushaltssicherung"],
+                "antragsberechtigt": berechtigt,
+                "eigener_antrag": app["eigener_antrag"],
+                "faq_stichtag": faq_tag,
+                "faq_eingefroren": bool(freeze),
+                "faq_personen": faq.personen,
+                "faq_stellen_rechnerisch": faq.stellen_rechnerisch,
+                "faq_stellen": faq.stellen,
+                "faq_regel": faq.regel,
+                "faq_begruendung": faq.begruendung,
+                "stichtag": tag,
+                "fallzahl_personen": fz_n,
+                "erreichungsquote": float(st["erreichungsquote"]),
+                "erreichung_status": ", ".join(st["erreichung_status"]),
+                "fallzahl_klienten": fz["klienten"],
+                "betreuungsschluessel": float(st["betreuungsschluessel"]),
+                "fallzahl_fallstellen": fz["fallstellen"],
+                "fallzahl_steuerung": fz["steuerung"],
+                "fallzahl_stellen": fz["stellen"],
+                "arbeitszeit_faelle": n_faelle,
+                "stunden_je_fall": h_je_fall,
+                "netto_jahresarbeitsstunden": float(st["netto_jahresarbeitsstunden"]),
+                "arbeitszeit_fallstellen": az["fallstellen"],
+                "arbeitszeit_steuerung": az["steuerung"],
+                "arbeitszeit_stellen": az["stellen"],
+                "steuerungsanteil": float(st["steuerungsanteil"]),
+                "stellen_bestand": bestand,
+                "differenz_faq": faq.stellen - bestand,
+                "differenz_fallzahl": fz["stellen"] - bestand,
+                "differenz_arbeitszeit": az["stellen"] - bestand,
+                "hinweis": "; ".join(notes),
+            }
+        )
+    out = pd.DataFrame(rows)
+    for col in ("faq_stichtag", "stichtag"):
+        out[col] = pd.to_datetime(out[col])
+    return out
+
+
+MODELLE = {
+    "faq": "FAQ-Regel des Programms",
+    "fallzahl": "Fallzahl (Betreuungsschlüssel)",
+    "arbeitszeit": "Arbeitszeit (Stunden je Fall)",
+}
+
+
+def stellen_vergleich(bemessung: pd.DataFrame, ags: str) -> pd.DataFrame:
+    """The three estimates of one Gemeinde (or the Kreis) side by side, one row each.
+
+    Parameters
+    ----------
+    bemessung : pandas.DataFrame
+        Result of :func:`stellenbemessung`.
+    ags : str
+        A Gemeinde's AGS or the Kreis row's ``ags``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``modell`` (German label), ``stellen``, ``davon_steuerung``,
+        ``grundlage`` (the inputs in words), ``stellen_bestand``, ``differenz``.
+
+    Raises
+    ------
+    KeyError
+        If ``ags`` is not in the table.
+    """
+    match = bemessung[bemessung["ags"] == str(ags)]
+    if match.empty:
+        raise KeyError(f"Keine Stellenbemessung für '{ags}'")
+    r = match.iloc[0]
+    steu = _fmt(round(r["steuerungsanteil"], 4))
+    basis = status_woerter(str(r["erreichung_status"]).split(", "))
+    rows = [
+        (
+            MODELLE["faq"],
+            r["faq_stellen"],
+            0.0,
+            f"{_fmt(round(r['faq_personen'], 2))} Personen; {r['faq_begruendung']}",
+        ),
+        (
+            MODELLE["fallzahl"],
+            r["fallzahl_stellen"],
+            r["fallzahl_steuerung"],
+            f"{_fmt(round(r['fallzahl_personen'], 2))} Personen ({basis}) × Erreichungsquote "
+            f"{_fmt(round(r['erreichungsquote'], 4))} / Schlüssel "
+            f"1:{_fmt(r['betreuungsschluessel'])} + Steuerung {steu} je Fallstelle",
+        ),
+        (
+            MODELLE["arbeitszeit"],
+            r["arbeitszeit_stellen"],
+            r["arbeitszeit_steuerung"],
+            f"{_fmt(round(r['arbeitszeit_faelle'], 2))} Fälle × "
+            f"{_fmt(round(r['stunden_je_fall'], 2))} h / "
+            f"{_fmt(r['netto_jahresarbeitsstunden'])} h je VZÄ + Steuerung {steu} je Fallstelle",
+        ),
+    ]
+    out = pd.DataFrame(rows, columns=["modell", "stellen", "davon_steuerung", "grundlage"])
+    out["stellen_bestand"] = r["stellen_bestand"]
+    out["differenz"] = out["stellen"] - out["stellen_bestand"]
+    return out

@@ -1,0 +1,48 @@
+"""A first overview of an Arbeitsmappe: one row per Gemeinde."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from thm_lib.analysis import target_group
+from thm_lib.core.workspace import Workspace
+
+
+def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
+    """Target group, offers and consented cases per Gemeinde, with a Kreis total row.
+
+    Parameters
+    ----------
+    ws : Workspace
+        A loaded Arbeitsmappe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        German column headers: AGS, Gemeinde, Einwohner, Duldung, Gestattung,
+        Zielgruppe, Angebote, Fälle (mit Einwilligung). Counts are internal
+        (not suppressed).
+    """
+    segmente = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+    tg = target_group.per_gemeinde(segmente, ws.gebiete)
+    out = pd.DataFrame(
+        {
+            "AGS": ws.gebiete["ags"].to_numpy(),
+            "Gemeinde": ws.gebiete["name"].to_numpy(),
+            "Einwohner": ws.gebiete["einwohner"].to_numpy(),
+        }
+    )
+    for status in ws.annahmen["zielgruppe"]["status"]:
+        column = tg[status] if status in tg else 0.0
+        out[status.capitalize()] = pd.Series(column).round().astype(int).to_numpy()
+    out["Zielgruppe"] = tg["gesamt"].round().astype(int).to_numpy()
+    offers = ws.angebote["ags"].value_counts()
+    out["Angebote"] = out["AGS"].map(offers).fillna(0).astype(int)
+    if ws.faelle is not None:
+        consented = ws.faelle[target_group.mit_einwilligung(ws.faelle)]
+        out["Fälle (mit Einwilligung)"] = (
+            out["AGS"].map(consented["ags"].value_counts()).fillna(0).astype(int)
+        )
+    total = {c: out[c].sum() for c in out.columns if c not in ("AGS", "Gemeinde")}
+    total.update({"AGS": "", "Gemeinde": "Kreis insgesamt"})
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)

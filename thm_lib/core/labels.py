@@ -1,0 +1,72 @@
+"""German labels and the allowed values of categorical columns.
+
+One place for every user-facing category and label, so that modules, the
+Excel templates and the apps use the same words.
+"""
+
+from __future__ import annotations
+
+STATUS = ("duldung", "gestattung", "sonstige")
+GESCHLECHT = ("m", "w", "d", "x")
+ERGEBNIS = ("passend", "naechstbeste", "kein_angebot", "offen")
+FOERDERLINIEN = (
+    "baustein_1",
+    "baustein_2",
+    "baustein_3",
+    "baustein_4",
+    "baustein_5",
+    "baustein_6",
+    "kim",
+    "jmd",
+    "jobcenter",
+    "arbeitsagentur",
+    "bamf",
+    "kommune",
+    "sonstige",
+)
+HANDLUNGSFELDER = (
+    "Sprache",
+    "Schulabschluss",
+    "Berufsvorbereitung",
+    "Qualifizierung",
+    "Ausbildung",
+    "Arbeit",
+    "Coaching",
+    "Aufenthaltsrecht",
+    "Wohnen",
+    "Gesundheit",
+    "Psychosoziales",
+    "Sonstiges",
+)
+JA_NEIN = ("ja", "nein")
+
+STATUS_LABEL = {
+    "duldung": "Duldung",
+    "gestattung": "Aufenthaltsgestattung",
+    "sonstige": "Sonstige",
+}
+GESCHLECHT_LABEL = {"m": "männlich", "w": "weiblich", "d": "divers", "x": "ohne Angabe"}
+ERGEBNIS_LABEL = {
+    "passend": "passendes Angebot",
+    "naechstbeste": "nächstbeste Lösung",
+    "kein_angebot": "kein Angebot",
+    "offen": "offen",
+}
+
+FOERDERLINIE_LABEL = {
+    **{f"baustein_{i}": f"Förderbaustein {i}" for i in range(1, 7)},
+    "kim": "KIM",
+    "jmd": "Jugendmigrationsdienst",
+    "jobcenter": "Jobcenter",
+    "arbeitsagentur": "Agentur für Arbeit",
+    "bamf": "BAMF",
+    "kommune": "Kommune",
+    "sonstige": "sonstige",
+}
+
+#: Which part of the FAQ staffing rule produced the positions (thm_lib.analysis.staffing.REGEL_*).
+FAQ_REGEL_LABEL = {
+    "schluessel": "Schlüssel (Personen ÷ Schlüssel)",
+    "mindeststellen": "Mindestausstattung",
+    "volle_stelle": "volle Stelle ab Schwelle",
+}

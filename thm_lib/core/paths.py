@@ -1,0 +1,31 @@
+"""Where the workbench's own files are: the one place that knows the layout on disk.
+
+The notebooks and the sample Kreis sit beside the package in the project folder
+(an editable install, as the README sets it up); the defaults, page templates and
+Voilà templates are package data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent
+"""The ``thm_lib`` package folder."""
+
+PROJECT = PACKAGE.parent
+"""The project folder (holds ``notebooks/`` and ``data_samples/``)."""
+
+NOTEBOOKS = PROJECT / "notebooks"
+"""The report notebooks the batch runs for every Kommune."""
+
+APP_NOTEBOOKS = NOTEBOOKS / "apps"
+"""The notebooks ``thm app`` serves with Voilà."""
+
+SAMPLE = PROJECT / "data_samples" / "musterkreis"
+"""The sample Kreis (fictional), used when no Arbeitsmappe is given."""
+
+APP_PAGES = PACKAGE / "apps" / "seiten"
+"""German HTML pages of the app server (start, waiting, error)."""
+
+APP_JUPYTER_DATA = PACKAGE / "apps" / "jupyter"
+"""Jupyter data folder with the Voilà template of the apps."""

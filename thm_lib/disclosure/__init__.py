@@ -1,0 +1,1 @@
+"""Disclosure control: suppression, the publication layer per Kreis run, and the audit."""

@@ -1,0 +1,307 @@
+"""Audit of a whole published batch run: can a reader recover a hidden count?
+
+:func:`audit_run` reads back every published output of ``reports/<kreis>/``
+(:mod:`thm_lib.disclosure.audit_lesen`), gives each published number its meaning from
+what a reader sees (table title, row and column label, Stichtag, the Kommune
+of the report) and collects the linear relations a reader knows
+(:mod:`thm_lib.disclosure.audit_deutung`), and solves the feasible range of each hidden
+cell (:mod:`thm_lib.disclosure.audit_modell`).
+
+Protection rule (issue 13, documented in ``docs/datenschutz.md``): no hidden
+cell is pinned to one value; a "<5" cell keeps at least three feasible values
+within 1..Schwelle-1; a cell hidden with the symbol (".") has a range at least
+Schwelle values wide that does not lie inside 1..Schwelle-1.
+
+The Arbeitsmappe is used for settings and names only (threshold, symbol,
+Gemeinde names and AGS, Einwohner, model parameters of ``annahmen.yaml`` and
+the programme, Stichtag of the first application): everything a reader of the
+reports is told anyway. Counts of the Arbeitsmappe are never read here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from thm_lib.core.errors import DataError, Problem
+from thm_lib.disclosure.audit_deutung import (
+    INSGESAMT,
+    Kontext,
+    Leser,
+    Wert,
+    kontext_aus,
+    lies_wert,
+)
+from thm_lib.disclosure.audit_lesen import Lesung, lese_ordner
+from thm_lib.disclosure.audit_modell import GROSS, KLEIN, Modell, Ort, bereiche, schutzverletzung
+from thm_lib.disclosure.privacy import PSEUDONYM, scan_file
+from thm_lib.ingest.arbeitsmappe import load_workspace
+
+__all__ = [
+    "INSGESAMT",
+    "AuditErgebnis",
+    "Befund",
+    "Kontext",
+    "Leser",
+    "Wert",
+    "audit_run",
+    "kontext_aus",
+    "lies_wert",
+    "pruefe_lesung",
+    "schutz_befunde",
+]
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class Befund:
+    """A hidden quantity a reader can narrow down too far (or another publication problem)."""
+
+    text: str
+    key: Hashable = None
+    bereich: tuple[float, float] | None = None
+    orte: list[Ort] = field(default_factory=list)
+    art: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class AuditErgebnis:
+    """Outcome of :func:`audit_run`."""
+
+    befunde: list[Befund]
+    hinweise: list[str]
+    zellen: int
+    verborgen: int
+    groessen: int
+    engster_bereich: str
+    sekunden: float
+    bereiche: dict[Hashable, tuple[float, float]]
+    beziehungen: int
+    engste_werte: int | None = None
+    """Number of feasible values of the most narrowly determined hidden cell."""
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding was made."""
+        return not self.befunde
+
+    @property
+    def aufgedeckt(self) -> dict[Hashable, float]:
+        """Hidden quantities pinned to one value (key -> value)."""
+        return {
+            b.key: b.bereich[0]
+            for b in self.befunde
+            if b.art == "aufgedeckt" and b.bereich is not None
+        }
+
+    def index_html(self) -> str:
+        """German HTML paragraph with the audit figures for the index page.
+
+        Figures only (no cell names, no ranges): the findings themselves name
+        cells and recovered values and stay internal.
+        """
+        eng = (
+            "–"
+            if self.engste_werte is None
+            else ("unbeschränkt" if self.engste_werte >= GROSS else str(self.engste_werte))
+        )
+        zustand = "bestanden" if self.ok else "NICHT bestanden"
+        return (
+            f'<p class="thm-pruefung">Geheimhaltungsprüfung des ganzen Laufs: {zustand}. '
+            f"{self.zellen} veröffentlichte Zahlen, davon {self.verborgen} verborgene "
+            f"Personenzahlen; die am engsten eingegrenzte verborgene Zahl hat noch {eng} "
+            "mögliche Werte.</p>"
+        )
+
+    def zusammenfassung(self) -> str:
+        """German summary for the CLI and the index page."""
+        kopf = (
+            f"Geprüft: {self.zellen} veröffentlichte Zahlen, davon {self.verborgen} "
+            f"verborgene Personenzahlen ({self.groessen} verschiedene Größen), "
+            f"{self.beziehungen} bekannte Beziehungen; engster Bereich einer verborgenen "
+            f"Zelle: {self.engster_bereich}; Dauer {self.sekunden:.1f} s."
+        )
+        if self.ok:
+            return kopf + "\nErgebnis: bestanden – keine verborgene Zelle ist zu eng bestimmt."
+        zeilen = [kopf, f"Ergebnis: NICHT bestanden – {len(self.befunde)} Befunde:"]
+        zeilen += [f"- {b.text}" for b in self.befunde]
+        return "\n".join(zeilen)
+
+
+def _fmt_key(key: Hashable) -> str:
+    if isinstance(key, tuple):
+        return " / ".join(str(k) for k in key)
+    return str(key)
+
+
+def _bewerte(m: Modell, v: int, lo: float, hi: float, schwelle: int) -> str | None:
+    arten = {a for a, _ in m.verborgen[v]}
+    return schutzverletzung(KLEIN in arten, lo, hi, schwelle)
+
+
+def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> AuditErgebnis:
+    """Audit tables already read (see :func:`audit_run`)."""
+    start = time.perf_counter()
+    leser = Leser(ctx)
+    leser.lies(lesung.tabellen)
+    m = leser.m
+    loesung = bereiche(m, zeitlimit)
+    befunde: list[Befund] = []
+    for nb in lesung.notebooks:
+        befunde.append(
+            Befund(
+                f"{nb}: ausgeführtes Notebook im veröffentlichten Ordner (enthält "
+                "interne Werte und Metadaten); gehört nach intern/ oder wird "
+                "entfernt.",
+                art="notebook",
+            )
+        )
+    for f in lesung.unlesbar:
+        befunde.append(Befund(f"Datei nicht lesbar, nicht geprüft: {f}", art="unlesbar"))
+    for ort, zahl in leser.ungedeutet:
+        befunde.append(
+            Befund(
+                f"Ungesperrte kleine Zahl {zahl:g} in einer Spalte mit Personen, "
+                f"die keiner bekannten Tabelle zugeordnet ist: {ort}.",
+                orte=[ort],
+                art="kleine_zahl",
+            )
+        )
+    engste: tuple[float, str] | None = None
+    for v, (lo, hi) in sorted(loesung.bereiche.items()):
+        key = m.keys[v]
+        orte = [o for _, o in m.verborgen[v]]
+        breite = hi - lo
+        if engste is None or breite < engste[0]:
+            hi_txt = "unbeschränkt" if hi >= GROSS else f"{hi:g}"
+            engste = (breite, f"{lo:g} bis {hi_txt} ({_fmt_key(key)})")
+        grund = _bewerte(m, v, lo, hi, ctx.schwelle)
+        if grund is None:
+            continue
+        sichtbar = m.sichtbar.get(v, [])
+        if sichtbar:
+            wege = [f"dieselbe Zahl ist sichtbar in {o}" for _, o in sichtbar[:2]]
+        else:
+            wege = loesung.beziehungen_je_var.get(v, [])
+        wege_txt = "; ".join(wege[:3]) + (f" und {len(wege) - 3} weitere" if len(wege) > 3 else "")
+        ort_txt = "; ".join(str(o) for o in orte[:2]) + (
+            f" (und {len(orte) - 2} weitere Stellen)" if len(orte) > 2 else ""
+        )
+        befunde.append(
+            Befund(
+                f"Verborgene Zelle {ort_txt} ({_fmt_key(key)}) {grund}. Über: "
+                f"{wege_txt or 'Schranken der Sperrzeichen'}.",
+                key=key,
+                bereich=(lo, hi),
+                orte=orte,
+                art="aufgedeckt" if lo == hi else "zu_eng",
+            )
+        )
+    hinweise = list(loesung.widersprueche)
+    if leser.nicht_zugeordnet:
+        hinweise.append(
+            "Tabellen ohne bekannte Bedeutung (nur mit ihren eigenen Summen geprüft): "
+            + "; ".join(sorted(set(leser.nicht_zugeordnet))[:10])
+        )
+    if leser.modellwerte_verborgen:
+        hinweise.append(
+            f"{leser.modellwerte_verborgen} verborgene Modellwerte/Anteile "
+            "(Stellen, Anteile, Versorgungsgrade) wurden nicht einzeln bewertet."
+        )
+    return AuditErgebnis(
+        befunde=befunde,
+        hinweise=hinweise,
+        zellen=leser.zellen,
+        verborgen=leser.verborgen_zellen,
+        groessen=len(m.verborgen),
+        engster_bereich=engste[1] if engste else "–",
+        engste_werte=None if engste is None else int(engste[0]) + 1,
+        sekunden=time.perf_counter() - start,
+        bereiche={m.keys[v]: b for v, b in loesung.bereiche.items()},
+        beziehungen=len(m.beziehungen),
+    )
+
+
+def audit_run(
+    kreis_dir: str | Path,
+    arbeitsmappe: str | Path | None = None,
+    *,
+    ws: Any = None,
+    zeitlimit: float = 10.0,
+) -> AuditErgebnis:
+    """Audit every published output of a batch run folder (``reports/<kreis>/``).
+
+    Parameters
+    ----------
+    kreis_dir : str or Path
+        The folder handed to the Bündniskerngruppe (e.g. a staging folder
+        before it is swapped in).
+    arbeitsmappe : str or Path, optional
+        The Arbeitsmappe of the run (settings and names only). Not needed
+        when ``ws`` is given.
+    ws : Workspace, optional
+        The loaded Arbeitsmappe.
+    zeitlimit : float
+        Seconds per single integer-program solve.
+
+    Returns
+    -------
+    AuditErgebnis
+        ``ok`` False when a hidden cell is too narrowly determined or an
+        internal file is in the folder; ``befunde`` name each cell, file and
+        relation in German.
+
+    Raises
+    ------
+    DataError
+        When the Arbeitsmappe cannot be read or ``kreis_dir`` is no folder.
+    """
+
+    kreis_dir = Path(kreis_dir)
+    if not kreis_dir.is_dir():
+        raise DataError(
+            [
+                Problem(
+                    str(kreis_dir),
+                    "Ordner nicht gefunden",
+                    "Den Ordner eines Laufs angeben, z. B. reports/<kreis>.",
+                )
+            ]
+        )
+    if ws is None:
+        if arbeitsmappe is None:
+            raise ValueError("arbeitsmappe or ws is required")
+
+        ws = load_workspace(arbeitsmappe)
+    ctx = kontext_aus(ws)
+    lesung = lese_ordner(kreis_dir, ctx.symbol)
+    ergebnis = pruefe_lesung(lesung, ctx, zeitlimit)
+    ergebnis.befunde += schutz_befunde(kreis_dir, lesung.dateien, ws, ctx.schwelle)
+    return ergebnis
+
+
+def schutz_befunde(kreis_dir: Path, dateien: list[str], ws: Any, schwelle: int) -> list[Befund]:
+    """Case pseudonyms anywhere in the audited files (:mod:`~thm_lib.disclosure.privacy`).
+
+    Small counts in tables the audit cannot read as the project's are found
+    by the audit itself (``Leser.ungedeutet``), with the same column rule as
+    the privacy guard.
+    """
+    faelle = getattr(ws, "faelle", None)
+    ids = [] if faelle is None else list(faelle["fall_id"])
+    if not ids:
+        return []
+    out = []
+    for name in dateien:
+        for f in scan_file(kreis_dir / name, ids, threshold=schwelle):
+            if f.kind == PSEUDONYM:
+                text = str(f).replace(f.path.name, name, 1)
+                out.append(Befund(f"Datenschutzprüfung: {text}", art=f.kind))
+    return out

@@ -1,0 +1,798 @@
+"""One publication layer per Kreis run: every published number and its hiding pattern.
+
+A :class:`Publication` is built once per Workspace (Kreis and Stichtag, see
+:func:`fuer`) and computes each published table once. It holds ONE hiding
+pattern per quantity: the Duldung count of Gemeinde X at Stichtag T is hidden
+in the target-group table of T, in the trend, in the staffing table (FAQ
+count), in the reach table, on maps and in the apps alike, because all of
+them take it (or its mask) from here.
+
+Rules (``docs/datenschutz.md``, section "Veröffentlichungsschicht"):
+
+* **Counts** of the target group are protected per Stichtag as one Kreis
+  table Gemeinde × status (+ totals) by :func:`thm_lib.disclosure.suppression.suppress`.
+  Tables that repeat a count of it (trend, reach, age structure's grand
+  total) take its mask (``hidden_elsewhere``/``shown_elsewhere``).
+* **Derived figures** (staffing persons and positions, caseload, workload,
+  demand, missing places, Versorgungsgrad) are shown only where their value
+  follows from the shown counts (:func:`thm_lib.disclosure.suppression.is_determined`)
+  and the published model parameters; elsewhere they are hidden. A derived
+  figure that follows from shown counts tells a reader nothing new.
+* **Need rates** are shown only at a pooling level where neither the number
+  of cases with the need nor the number without it is 1 .. threshold-1
+  (:func:`thm_lib.analysis.needs.veroeffentlichte_quoten`).
+
+Threshold and symbol come from ``annahmen.datenschutz`` of the Workspace.
+This module computes nothing of the analyses themselves: it calls them once
+and decides what may be shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.analysis import target_group
+from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
+from thm_lib.analysis.berichtswesen import report_from_workspace
+from thm_lib.analysis.needs import published_rates
+from thm_lib.analysis.staffing import EBENE_KREIS, ist_kreisfrei, status_woerter
+from thm_lib.core import labels
+from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure.berichtswesen import veroeffentlichen
+from thm_lib.disclosure.suppression import (
+    ATTR_INTERNAL,
+    PRIMAER,
+    PUBLISHED_KEY,
+    SEKUNDAER,
+    PublishedTable,
+    is_determined,
+    suppress,
+)
+
+TOTAL = "Insgesamt"
+"""Total row of the Kreis tables (Gemeinde × status)."""
+KREIS = "__kreis__"
+"""Row key of the whole Kreis in the staffing and key-figure tables."""
+
+_FALL = "_fall_"
+"""Prefix of the "Fallzahlen" columns joined into the reach table's check (not published)."""
+
+_ATTR = "_thm_publication"
+"""Attribute of the Workspace object holding its layer (not a dataclass field, so
+``dataclasses.replace`` and ``for_kommune`` give a new Workspace without it)."""
+
+
+def _fingerprint(ws: Workspace) -> tuple[Any, ...]:
+    d = ws.annahmen["datenschutz"]
+    return (
+        ws.stichtag,
+        int(d["schwelle"]),
+        str(d["zeichen_geheim"]),
+        id(ws.zielgruppe),
+        id(ws.faelle),
+        id(ws.bedarfe),
+        id(ws.annahmen),
+        id(ws.programm),
+    )
+
+
+def fuer(ws: Workspace) -> Publication:
+    """The publication layer of ``ws``, built once and reused (kept on the Workspace object).
+
+    Notebooks, reports, maps and apps that pass the same Workspace get the
+    same layer, hence the same hiding pattern. A Workspace whose settings or
+    data were replaced gets a new layer.
+    """
+    fp = _fingerprint(ws)
+    hit = ws.__dict__.get(_ATTR)
+    if hit is not None and hit[0] == fp:
+        return hit[1]
+    pub = Publication(ws)
+    object.__setattr__(ws, _ATTR, (fp, pub))
+    return pub
+
+
+def _same_object_cache(store: dict[int, tuple[Any, Any]], obj: Any, make: Any) -> Any:
+    hit = store.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    value = make()
+    store[id(obj)] = (obj, value)
+    return value
+
+
+def table_from_mask(
+    values: pd.DataFrame,
+    mask: pd.DataFrame,
+    threshold: int,
+    symbol: str,
+    *,
+    titel: str,
+    column_labels: dict[str, str],
+) -> PublishedTable:
+    """A :class:`PublishedTable` of counts whose hiding pattern was decided elsewhere.
+
+    Hidden counts 1 .. threshold-1 read ``"<5"``, other hidden cells the
+    symbol; the pattern itself comes from the layer (no suppression of its own).
+    """
+    published = values.astype(object).copy()
+    reason = pd.DataFrame("", index=values.index, columns=values.columns)
+    for c in values.columns:
+        for r in values.index:
+            if bool(mask.loc[r, c]):
+                v = values.loc[r, c]
+                small = v == v and 1 <= v < threshold
+                published.loc[r, c] = f"<{threshold}" if small else symbol
+                reason.loc[r, c] = PRIMAER if small else SEKUNDAER
+            else:
+                v = values.loc[r, c]
+                published.loc[r, c] = None if v != v else int(v)
+    published.attrs = {PUBLISHED_KEY: threshold}
+    internal = values.copy()
+    internal.attrs = {ATTR_INTERNAL: True}
+    return PublishedTable(
+        published=published,
+        internal_unsuppressed=internal,
+        mask=mask.astype(bool),
+        reason=reason,
+        threshold=threshold,
+        count_cols=tuple(values.columns),
+        share_cols=(),
+        titel=titel,
+        column_labels=column_labels,
+        symbol=symbol,
+    )
+
+
+def ohne_spalten(table: PublishedTable, cols: list[str]) -> PublishedTable:
+    """``table`` without the columns ``cols`` (cells that only took part in its check)."""
+    if not cols:
+        return table
+    keep = [c for c in table.published.columns if c not in cols]
+    structure = dict(table.structure)
+    out = replace(
+        table,
+        published=table.published[keep],
+        mask=table.mask[keep],
+        reason=table.reason[keep],
+        internal_unsuppressed=table.internal_unsuppressed[keep],
+        count_cols=tuple(c for c in table.count_cols if c not in cols),
+        structure=structure,
+    )
+    out.published.attrs = dict(table.published.attrs)
+    out.internal_unsuppressed.attrs = dict(table.internal_unsuppressed.attrs)
+    return out
+
+
+def als_zeichen(table: PublishedTable) -> pd.DataFrame:
+    """Small counts ``table`` hides with the symbol instead of ``"<t"`` (bounded check).
+
+    Another table that repeats such a number must show the symbol too.
+    """
+    values = table.internal_unsuppressed.reindex(columns=table.mask.columns)
+    small = values.apply(pd.to_numeric, errors="coerce").ge(1) & values.apply(
+        pd.to_numeric, errors="coerce"
+    ).lt(table.threshold)
+    return table.mask.astype(bool) & table.reason.eq(SEKUNDAER) & small
+
+
+@dataclass(eq=False)
+class Publication:
+    """Published tables of one Kreis and Stichtag, with one hiding pattern per quantity.
+
+    Build it with :func:`fuer` (cached per Workspace). Tables are computed
+    on first use and kept.
+
+    Attributes
+    ----------
+    ws : Workspace
+        The whole Kreis.
+    """
+
+    ws: Workspace
+    _zielgruppe: dict[pd.Timestamp, PublishedTable] = field(default_factory=dict, repr=False)
+    _personen: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
+    _versorgung: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ settings
+    @property
+    def schwelle(self) -> int:
+        """The suppression threshold (``annahmen.datenschutz.schwelle``)."""
+        return int(self.ws.annahmen["datenschutz"]["schwelle"])
+
+    @property
+    def zeichen(self) -> str:
+        """The mark of hidden cells (``annahmen.datenschutz.zeichen_geheim``)."""
+        return str(self.ws.annahmen["datenschutz"]["zeichen_geheim"])
+
+    @property
+    def status(self) -> list[str]:
+        """The target-group statuses, in order."""
+        return list(self.ws.annahmen["zielgruppe"]["status"])
+
+    @cached_property
+    def stichtage(self) -> list[pd.Timestamp]:
+        """Every Stichtag of the target-group data, ascending."""
+        return [
+            pd.Timestamp(t) for t in sorted(pd.to_datetime(self.ws.zielgruppe["stichtag"]).unique())
+        ]
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return dict(zip(self.ws.gebiete["ags"].astype(str), self.ws.gebiete["name"], strict=True))
+
+    def name(self, ags: str) -> str:
+        """Row label (Gemeinde name) of ``ags`` in the Kreis tables."""
+        return self._names[str(ags)]
+
+    # ------------------------------------------------------------------ counts
+    def zielgruppe(self, stichtag: pd.Timestamp | None = None) -> PublishedTable:
+        """Target group per Gemeinde and status (with totals) at ``stichtag``, suppressed once.
+
+        A Gemeinde without a count at ``stichtag`` shows its count of another
+        Stichtag (:func:`thm_lib.analysis.target_group.stichtag_je_gemeinde`): the same
+        numbers as in the table of an earlier Stichtag, so its row takes that
+        table's hiding pattern. Tables are built from the earliest Stichtag on.
+        """
+        tag = self.ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
+        for frueher in [t for t in self.stichtage if t < tag]:
+            if frueher not in self._zielgruppe:
+                self._zielgruppe[frueher] = self._build_zielgruppe(frueher)
+        if tag not in self._zielgruppe:
+            self._zielgruppe[tag] = self._build_zielgruppe(tag)
+        return self._zielgruppe[tag]
+
+    def _build_zielgruppe(self, tag: pd.Timestamp) -> PublishedTable:
+        ws = self.ws
+        seg = target_group.segments(ws.zielgruppe, ws.annahmen, tag)
+        wide = target_group.per_gemeinde(seg, ws.gebiete)
+        for s in self.status:
+            if s not in wide:
+                wide[s] = 0.0
+        table = wide.set_index("name")[[*self.status, "gesamt"]].round().astype(int)
+        table["gesamt"] = table[self.status].sum(axis=1)
+        table.loc[TOTAL] = table.sum()
+        table.index.name = "Gemeinde"
+        hidden, shown, zeichen = self._wie_frueher(tag, table)
+        status_labels = {s: labels.STATUS_LABEL[s] for s in self.status}
+        return suppress(
+            table,
+            self.schwelle,
+            total_row=TOTAL,
+            total_col="gesamt",
+            symbol=self.zeichen,
+            hidden_elsewhere=hidden,
+            shown_elsewhere=shown,
+            symbol_elsewhere=zeichen,
+            titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
+            column_labels={**status_labels, "gesamt": "Zielgruppe insgesamt"},
+        )
+
+    def _wie_frueher(
+        self, tag: pd.Timestamp, table: pd.DataFrame
+    ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+        """Masks of the rows of ``table`` already shown, with the same numbers, in the
+        table of an earlier Stichtag (hidden, shown, shown with the symbol)."""
+        quelle = target_group.stichtag_je_gemeinde(self.ws.zielgruppe, tag)
+        hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
+        shown, zeichen = hidden.copy(), hidden.copy()
+        any_row = False
+        for frueher, pt in self._zielgruppe.items():
+            if frueher >= tag:
+                continue
+            vorher = target_group.stichtag_je_gemeinde(self.ws.zielgruppe, frueher)
+            sym = als_zeichen(pt)
+            for ags, t in quelle.items():
+                name = self._names.get(str(ags))
+                if (
+                    name is None
+                    or name not in pt.mask.index
+                    or vorher.get(ags) != t
+                    or not (pt.internal_unsuppressed.loc[name] == table.loc[name]).all()
+                ):
+                    continue
+                hidden.loc[name] |= pt.mask.loc[name, table.columns].astype(bool)
+                shown.loc[name] |= ~pt.mask.loc[name, table.columns].astype(bool)
+                zeichen.loc[name] |= sym.loc[name, table.columns]
+                any_row = True
+        if not any_row:
+            return None, None, None
+        return hidden, shown & ~hidden, zeichen
+
+    def _stichtag_von(self, tag: Any) -> pd.Timestamp | None:
+        """The data Stichtag used for ``tag`` (latest on or before it), or None."""
+        if tag is None or pd.isna(tag):
+            return None
+        before = [t for t in self.stichtage if t <= pd.Timestamp(tag)]
+        return before[-1] if before else None
+
+    @cached_property
+    def struktur(self) -> PublishedTable:
+        """Target group of the Kreis by age band and sex; its grand total has the mask of
+        the Kreis total in :meth:`zielgruppe` (the same number)."""
+        ws = self.ws
+        seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
+        table = seg.pivot_table(
+            index="altersgruppe",
+            columns="geschlecht",
+            values="personen",
+            aggfunc="sum",
+            fill_value=0.0,
+        )
+        bands = [label for _, _, label in target_group.altersgruppen(ws.annahmen)]
+        sexes = [g for g in labels.GESCHLECHT if g in table.columns]
+        table = table.reindex(index=bands, columns=sexes, fill_value=0.0).round().astype(int)
+        table["gesamt"] = table.sum(axis=1)
+        table.loc[TOTAL] = table.sum()
+        table.index.name = "Altersgruppe"
+        zg = self.zielgruppe()
+        same = zg.internal_unsuppressed.loc[TOTAL, "gesamt"] == table.loc[TOTAL, "gesamt"]
+        grand = pd.DataFrame(False, index=table.index, columns=table.columns)
+        grand.loc[TOTAL, "gesamt"] = True
+        hidden = grand & bool(zg.mask.loc[TOTAL, "gesamt"]) if same else None
+        shown = grand & (not bool(zg.mask.loc[TOTAL, "gesamt"])) if same else None
+        zeichen = grand & bool(als_zeichen(zg).loc[TOTAL, "gesamt"]) if same else None
+        return suppress(
+            table,
+            self.schwelle,
+            total_row=TOTAL,
+            total_col="gesamt",
+            symbol=self.zeichen,
+            hidden_elsewhere=hidden,
+            shown_elsewhere=shown,
+            symbol_elsewhere=zeichen,
+            titel="Zielgruppe nach Altersgruppe und Geschlecht",
+            column_labels={**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"},
+        )
+
+    # ------------------------------------------------------------------ Berichtswesen
+    @cached_property
+    def bericht(self) -> Any:
+        """The Berichtswesen report (internal) for the calendar year of the Stichtag."""
+
+        ws = self.ws
+        von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
+        return report_from_workspace(ws, von, ws.stichtag, ags=None)
+
+    @cached_property
+    def bericht_tabellen(self) -> dict[str, PublishedTable]:
+        """The published Berichtswesen tables of the Kreis; "Reichweite" with the target
+        group's mask (:attr:`reichweite`)."""
+        tables = dict(veroeffentlichen(self.bericht, self.schwelle))
+        tables["Reichweite"] = self.reichweite
+        return tables
+
+    @cached_property
+    def reichweite(self) -> PublishedTable:
+        """Reach per Gemeinde and status; its target-group cells carry exactly the mask of
+        :meth:`zielgruppe` (same numbers), clients equal to the active cases of
+        "Fallzahlen" carry that table's mask; the other client cells are protected
+        around them."""
+        base = veroeffentlichen(self.bericht, self.schwelle)["Reichweite"]
+        raw = base.internal_unsuppressed.copy()
+        raw.attrs = {}
+        zg = self.zielgruppe()
+        by_ags = {self.name(a): a for a in self._names}
+
+        def zg_cells(mask: pd.DataFrame) -> pd.DataFrame:
+            out = pd.DataFrame(False, index=raw.index, columns=raw.columns)
+            for name, row in mask.iterrows():
+                key = REPORT_TOTAL if name == TOTAL else by_ags.get(str(name))
+                if key is None or key not in out.index:
+                    continue
+                for s in self.status:
+                    if f"zielgruppe_{s}" in out.columns:
+                        out.loc[key, f"zielgruppe_{s}"] = bool(row[s])
+                if "zielgruppe" in out.columns:
+                    out.loc[key, "zielgruppe"] = bool(row["gesamt"])
+            return out
+
+        groups = [([f"{k}_{s}" for s in self.status], k) for k in ("klient_innen", "zielgruppe")]
+        shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in self.status}
+        shares["reichweite"] = ["klient_innen", "zielgruppe"]
+        total = REPORT_TOTAL if REPORT_TOTAL in raw.index else None
+        hidden, shown, zeichen = zg_cells(zg.mask), zg_cells(~zg.mask), zg_cells(als_zeichen(zg))
+        # clients in the reach table equal to the active cases of "Fallzahlen" (every case
+        # in the target group) are the same number: same mask
+        fall = veroeffentlichen(self.bericht, self.schwelle).get("Fallzahlen")
+        if fall is not None and "aktiv" in fall.mask and "klient_innen" in raw:
+            aktiv = fall.internal_unsuppressed["aktiv"].reindex(raw.index)
+            same = aktiv.eq(raw["klient_innen"]).fillna(False).astype(bool)
+            fmask = fall.mask["aktiv"].reindex(raw.index).fillna(False).astype(bool)
+            hidden.loc[same, "klient_innen"] = fmask[same]
+            shown.loc[same, "klient_innen"] = ~fmask[same]
+            fzeichen = als_zeichen(fall)["aktiv"].reindex(raw.index).fillna(False)
+            zeichen.loc[same, "klient_innen"] = fzeichen[same].astype(bool)
+        # the active, new and closed cases of "Fallzahlen" join the check as given cells
+        # (their masks are published already): shown clients must not narrow them either,
+        # since clients <= active cases in every row
+        joint, at_most = raw.copy(), []
+        if fall is not None and "aktiv" in fall.mask and "klient_innen" in raw:
+            for c in [c for c in ("neu", "aktiv", "abgeschlossen") if c in fall.mask]:
+                col = f"{_FALL}{c}"
+                joint[col] = fall.internal_unsuppressed[c].reindex(raw.index)
+                fm = fall.mask[c].reindex(raw.index).fillna(False).astype(bool)
+                hidden[col], shown[col] = fm, ~fm
+                zeichen[col] = als_zeichen(fall)[c].reindex(raw.index).fillna(False)
+            at_most = [
+                (f"{_FALL}{c}", f"{_FALL}aktiv")
+                for c in ("neu", "abgeschlossen")
+                if f"{_FALL}{c}" in joint
+            ] + [("klient_innen", f"{_FALL}aktiv")]
+        extra = [c for c in joint.columns if c.startswith(_FALL)]
+        table = suppress(
+            joint,
+            self.schwelle,
+            count_cols=[*base.count_cols, *extra],
+            total_row=total,
+            row_groups=groups,
+            share_cols=shares,
+            symbol=self.zeichen,
+            hidden_elsewhere=hidden,
+            shown_elsewhere=shown,
+            symbol_elsewhere=zeichen,
+            at_most=at_most,
+            upper_elsewhere=self._klienten_hoechstens(raw, fall),
+            upper_sums_elsewhere=self._klienten_summe_hoechstens(raw, fall),
+            titel=base.titel,
+            column_labels=base.column_labels,
+        )
+        return ohne_spalten(table, extra)
+
+    def _klienten_hoechstens(
+        self, raw: pd.DataFrame, fall: PublishedTable | None
+    ) -> pd.DataFrame | None:
+        """What "Fallzahlen" tells a reader about the clients of a row: at most its active
+        cases (the shown number, or threshold - 1 where it shows "<5")."""
+        if fall is None or "aktiv" not in fall.mask:
+            return None
+        aktiv = fall.internal_unsuppressed["aktiv"].reindex(raw.index).astype(float)
+        mask = fall.mask["aktiv"].reindex(raw.index).fillna(True).astype(bool)
+        klein = fall.reason["aktiv"].reindex(raw.index).eq(PRIMAER)
+        bound = aktiv.where(~mask, np.where(klein, self.schwelle - 1.0, np.nan))
+        cols = [c for c in raw.columns if c.startswith("klient_innen")]
+        return pd.DataFrame({c: bound for c in cols}, index=raw.index)
+
+    def _klienten_summe_hoechstens(
+        self, raw: pd.DataFrame, fall: PublishedTable | None
+    ) -> list[tuple[list[tuple[Any, str]], float]]:
+        """The clients of the rows whose active cases "Fallzahlen" hides add up to at most
+        the hidden active cases' sum, which a reader gets as total minus the shown rows."""
+
+        if (
+            fall is None
+            or "aktiv" not in fall.mask
+            or "klient_innen" not in raw
+            or REPORT_TOTAL not in fall.mask.index
+        ):
+            return []
+        mask = fall.mask["aktiv"].drop(REPORT_TOTAL)
+        aktiv = fall.internal_unsuppressed["aktiv"].drop(REPORT_TOTAL)
+        versteckt = [r for r in mask.index[mask.astype(bool)] if r in raw.index]
+        if not versteckt or bool(fall.mask.loc[REPORT_TOTAL, "aktiv"]):
+            return []
+        summe = float(aktiv[mask.astype(bool)].sum())
+        return [([(r, "klient_innen") for r in versteckt], summe)]
+
+    # ------------------------------------------------------------------ staffing
+    def personen(self, bemessung: pd.DataFrame) -> PublishedTable:
+        """The person counts behind the staffing estimates, with the masks of the counts
+        they are (:meth:`zielgruppe` of their Stichtag).
+
+        Rows: every Gemeinde (``ags``) plus :data:`KREIS`; columns
+        ``faq_personen`` and ``fallzahl_personen``. A figure is shown only
+        where it follows from the shown cells of the target-group table of
+        its Stichtag (the same number, or a sum of shown numbers); else it
+        is hidden, whatever its size.
+        """
+        return _same_object_cache(
+            self._personen, bemessung, lambda: self._build_personen(bemessung)
+        )
+
+    def _combination(
+        self,
+        value: float,
+        ags: str | None,
+        tag: pd.Timestamp | None,
+        statuses: list[str] | None,
+        ages: tuple[int, int] | None,
+        subsets: list[list[str]] = (),
+    ) -> tuple[PublishedTable, dict[tuple[str, str], float]] | None:
+        """The cells of the target-group table of ``tag`` a staffing count equals, or None.
+
+        ``subsets``: for the Kreis row, groups of Gemeinden (row labels) the
+        count may be summed over instead of the whole Kreis.
+        """
+        if tag is None:
+            return None
+        zg_cfg = self.ws.annahmen["zielgruppe"]
+        if ages is not None and ages != (int(zg_cfg["alter_min"]), int(zg_cfg["alter_max"])):
+            return None
+        table = self.zielgruppe(tag)
+        rows = [self.name(ags)] if ags else [TOTAL]
+        raw = table.internal_unsuppressed
+        n = int(round(float(value)))
+        candidates: list[list[str]] = []
+        if statuses is not None:
+            if not set(statuses) <= set(self.status):
+                return None
+            candidates.append(list(statuses))
+        else:
+            candidates += [list(self.status), *([s] for s in self.status)]
+        for cand in candidates:
+            cols = ["gesamt"] if set(cand) == set(self.status) else cand
+            if int(sum(raw.loc[r, c] for r in rows for c in cols)) == n:
+                return table, {(r, c): 1.0 for r in rows for c in cols}
+        for subset in subsets:
+            for cols in candidates:
+                if int(sum(raw.loc[r, c] for r in subset for c in cols)) == n:
+                    return table, {(r, c): 1.0 for r in subset for c in cols}
+        return None
+
+    def _kreis_subsets(self, bemessung: pd.DataFrame) -> list[list[str]]:
+        """Gemeinden the Kreis as one applicant may count: those that do not apply themselves."""
+
+        rows = bemessung[bemessung["ebene"] != EBENE_KREIS]
+        out = []
+        for col in ("eigener_antrag", "antragsberechtigt", "geschaeftsfuehrende_stelle"):
+            if col in rows:
+                out.append(
+                    [
+                        self.name(a)
+                        for a, v in zip(rows["ags"], rows[col], strict=True)
+                        if not bool(v)
+                    ]
+                )
+        return out
+
+    def _build_personen(self, bemessung: pd.DataFrame) -> PublishedTable:
+
+        subsets = self._kreis_subsets(bemessung)
+        zaehl = self.ws.programm["zaehlung"]
+        faq_status = list(zaehl["status"])
+        faq_ages = (int(zaehl["alter_min"]), int(zaehl["alter_max"]))
+        ohne_zaehlung = self._stichtag_von(self.ws.stichtag)
+        keys, values, hidden = [], [], []
+        for _, r in bemessung.iterrows():
+            kreis = r["ebene"] == EBENE_KREIS
+            ags = "" if kreis else str(r["ags"])
+            keys.append(KREIS if kreis else ags)
+            # a Gemeinde without any count has 0 persons and no Stichtag: the 0 the
+            # target-group table shows for it at the analysis Stichtag
+            faq = self._combination(
+                r["faq_personen"],
+                ags,
+                self._stichtag_von(r.get("faq_stichtag")) or ohne_zaehlung,
+                faq_status,
+                faq_ages,
+                [] if ags else subsets,
+            )
+            fz = self._combination(
+                r["fallzahl_personen"],
+                ags,
+                self._stichtag_von(r.get("stichtag")) or ohne_zaehlung,
+                None,
+                None,
+                [] if ags else subsets,
+            )
+            values.append([round(float(r["faq_personen"])), round(float(r["fallzahl_personen"]))])
+            hidden.append(
+                [faq is None or not is_determined(*faq), fz is None or not is_determined(*fz)]
+            )
+        if KREIS not in keys and len(keys) == 1 and ist_kreisfrei(keys[0]):
+            # one kreisfreie Stadt: the city is the Kreis-level applicant, its row the Kreis row
+            keys.append(KREIS)
+            values.append(values[0])
+            hidden.append(hidden[0])
+        cols = ["faq_personen", "fallzahl_personen"]
+        index = pd.Index(keys, name="ags")
+        basis = status_woerter(self.ws.annahmen["stellen"]["erreichung_status"])
+        return table_from_mask(
+            pd.DataFrame(values, index=index, columns=cols).astype("int64"),
+            pd.DataFrame(hidden, index=index, columns=cols),
+            self.schwelle,
+            self.zeichen,
+            titel="Gezählte Personen",
+            column_labels={
+                "faq_personen": "Personen (FAQ-Zählung)",
+                "fallzahl_personen": f"Personen Fallzahlmodell ({basis})",
+            },
+        )
+
+    # ------------------------------------------------------------------ coverage
+    def versorgung_gesperrt(self, result: Any) -> pd.Series:
+        """True per row of ``result.gemeinden`` whose modelled figures must be hidden.
+
+        Demand, missing places, Versorgungsgrad and the demand of Geduldete
+        without an open offer of Gemeinde X are persons × published rates.
+        They are shown only where they cannot pin a hidden or small count:
+
+        * every target-group cell of X (each status and the total) is shown;
+        * where the need rates of a status differ by age band (or sex), the
+          figures reveal X's persons per age band (or sex) of that status: each
+          of those counts must be 0 or at least the threshold;
+        * the Gemeinden whose figures are hidden together must not leave a
+          small remainder: per age band (and sex) their persons summed are 0 or
+          at least the threshold (else the Kreis age structure minus the shown
+          Gemeinden would give it); the smallest shown Gemeinden are hidden
+          until this holds;
+        * neither the demand nor the demand of Geduldete without an open
+          offer rounds to a small count (1 .. threshold-1 expected persons).
+        """
+        return _same_object_cache(self._versorgung, result, lambda: self._build_versorgung(result))
+
+    def _revealed_keys(self, result: Any) -> dict[str, list[str]]:
+        """Per status, the segment columns its rates differ by (what demand reveals)."""
+        q = result.bedarfsquoten
+        keys: dict[str, list[str]] = {}
+        for s in self.status:
+            qs = q[q["status"] == s]
+            by_sex = (
+                qs.groupby(["handlungsfeld", "altersgruppe"])["quote"]
+                .agg(lambda v: float(v.max() - v.min()) > 1e-12)
+                .any()
+            )
+            by_age = (
+                qs.groupby("handlungsfeld")["quote"]
+                .agg(lambda v: float(v.max() - v.min()) > 1e-12)
+                .any()
+            )
+            keys[s] = (
+                ["altersgruppe", "geschlecht"] if by_sex else ["altersgruppe"] if by_age else []
+            )
+        return keys
+
+    def _build_versorgung(self, result: Any) -> pd.Series:
+        ws = self.ws
+        g = result.gemeinden
+        tag = getattr(result, "stichtag", None)
+        zg = self.zielgruppe(tag)
+        cell_hidden = zg.mask[[*self.status, "gesamt"]].any(axis=1)
+        t = self.schwelle
+        seg = target_group.segments(ws.zielgruppe, ws.annahmen, tag)
+        seg = seg.assign(ags=seg["ags"].astype(str))
+        keys = self._revealed_keys(result)
+
+        def safe(values: pd.Series) -> bool:
+            v = values.round()
+            return bool(((v == 0) | (v >= t)).all())
+
+        shown: set[str] = set()
+        for ags in self._names:
+            if bool(cell_hidden.get(self.name(ags), True)):
+                continue
+            mine = seg[seg["ags"] == ags]
+            if all(
+                safe(mine[mine["status"] == s].groupby(k)["personen"].sum())
+                for s, k in keys.items()
+                if k
+            ):
+                shown.add(ags)
+        levels = [(s, k) for s, k in keys.items() if k]
+        if levels:
+            levels += [(None, ["altersgruppe"]), (None, ["altersgruppe", "geschlecht"])]
+        size = seg.groupby("ags")["personen"].sum()
+        while shown and levels:
+            rest = seg[~seg["ags"].isin(shown)]
+            ok = all(
+                safe(
+                    (rest if s is None else rest[rest["status"] == s]).groupby(k)["personen"].sum()
+                )
+                for s, k in levels
+            )
+            if ok:
+                break
+            shown.discard(min(shown, key=lambda a: (float(size.get(a, 0.0)), a)))
+
+        def is_small(v: Any) -> bool:
+            return bool(v == v and 1 <= round(float(v)) < t)
+
+        small = g["bedarf"].map(is_small) | g["bedarf_geduldete_ohne_angebot"].map(is_small)
+        return (~g["ags"].astype(str).isin(shown) | small).astype(bool)
+
+
+#: Header words of figures that are not counts of persons: rates, money, positions, time.
+KEINE_ZAEHLUNG = (
+    "%",
+    "anteil",
+    "quote",
+    "reichweite",
+    "je 1.000",
+    "versorgungsgrad",
+    "€",
+    "eur",
+    "vzä",
+    "stellen",
+    "fördersatz",
+    "jahr",
+    "monat",
+    "stunden",
+    "minuten",
+    "km",
+    "schlüssel",
+    "rang",
+    "gewicht",
+    "beitrag",
+    "reisezeit",
+    "entfernung",
+)
+#: Header words of counts of persons (checked after :data:`KEINE_ZAEHLUNG`).
+PERSONEN = (
+    "person",
+    "zielgruppe",
+    "klient",
+    "fälle",
+    "fall",
+    "geduldete",
+    "bedarf",
+    "einwilligung",
+)
+#: Header or caption words of inventories (offers, places, fields, areas): not persons.
+INVENTAR = (
+    "angebot",
+    "plätze",
+    "platz",
+    "handlungsfeld",
+    "gemeinden",
+    "einwohner",
+    "ags",
+    "träger",
+    "finanzierung",
+    "szenari",
+)
+
+
+def zaehlt_personen(spalte: str, titel: str = "") -> bool:
+    """Whether a published column counts persons (then 1 .. threshold-1 must never show).
+
+    The privacy scan (:mod:`thm_lib.disclosure.privacy`) treats every number as a
+    count of persons unless its column header says otherwise: a rate, an
+    amount, positions or time (:data:`KEINE_ZAEHLUNG`), or, when the header
+    names no persons (:data:`PERSONEN`), an inventory of offers, places,
+    Handlungsfelder or areas by header or table title (:data:`INVENTAR`).
+
+    Examples
+    --------
+    >>> zaehlt_personen("Personen (FAQ-Zählung)"), zaehlt_personen("Angebote")
+    (True, False)
+    >>> zaehlt_personen("offen für Duldung", "Angebote je Handlungsfeld")
+    False
+    >>> zaehlt_personen("Duldung"), zaehlt_personen("Unterversorgung (Handlungsfelder)")
+    (True, False)
+    """
+    head, cap = str(spalte).lower(), str(titel).lower()
+    if any(w in head for w in KEINE_ZAEHLUNG):
+        return False
+    if any(w in head for w in PERSONEN):
+        return True
+    return not any(w in head or w in cap for w in INVENTAR)
+
+
+def bedarfsquoten(result: Any) -> pd.DataFrame:
+    """The need rates of a coverage result as they may be published
+    (:func:`thm_lib.analysis.needs.published_rates` with the result's settings)."""
+
+    a = result.annahmen
+    return published_rates(
+        result.bedarfsquoten,
+        int(a["datenschutz"]["schwelle"]),
+        max(int(a["bedarf"]["mindestfaelle"]), 1),
+        float(a["bedarf"].get("konfidenz", 0.95)),
+    )
+
+
+__all__ = [
+    "KREIS",
+    "TOTAL",
+    "Publication",
+    "als_zeichen",
+    "bedarfsquoten",
+    "fuer",
+    "table_from_mask",
+    "zaehlt_personen",
+]

@@ -1,0 +1,1049 @@
+"""Small-cell suppression: the one gate every published table goes through.
+
+Rules (documented for users in ``docs/datenschutz.md``):
+
+* **Primary suppression.** A count from 1 to ``schwelle - 1`` is shown as
+  ``"<{schwelle}"`` (default ``"<5"``). Zero stays zero.
+* **Secondary suppression.** Every row and column of counts is an equation
+  (the cells add up to the total column / total row, or to a margin assumed
+  known from another publication when the table has no total). A line whose
+  hidden cells could be recomputed from its equation is made safe by hiding
+  one more cell of that line: the smallest non-zero visible cell, else the
+  total. A line is unsafe when it holds exactly one unknown cell, or when the
+  known sum of its hidden cells equals the smallest or largest sum those cells
+  can have (e.g. two ``"<5"`` cells that add up to 2 are both 1). This repeats
+  until no line changes. A final exact check solves the whole system of row
+  and column equations (null space of the equations over the hidden cells)
+  and hides further cells while any hidden cell is still determined by a
+  combination of equations. A bounded check then solves, per hidden cell, its
+  smallest and largest value over the whole integer system with the bounds the
+  marks tell a reader (``"<5"`` is 1..4, ``"."`` is >= 0; scipy's HiGHS
+  ``milp``, the audit's own rule :func:`thm_lib.disclosure.audit_modell.schutzverletzung`):
+  no hidden cell may be pinned, a ``"<5"`` cell keeps at least three feasible
+  values in 1..4, a ``"."`` cell's range is at least ``schwelle`` wide and not
+  inside 1..4. While a cell breaks this rule, the smallest visible cell whose
+  hiding widens the narrowest offending range is hidden (else the smallest of
+  its lines). Secondarily hidden cells are shown as ``"."``
+  (Destatis: "unbekannt oder geheim"), never as ``"<5"``, because they are
+  not small.
+* **Shares.** A share whose counts (numerator or denominator) are hidden is
+  hidden as well.
+
+Why hand-written: the Python packages for statistical disclosure control
+(ACRO, for research outputs) apply the threshold but leave secondary
+suppression to a human checker; Tau-Argus and sdcTable/GaussSuppression are
+Java/R programs. The two-dimensional tables published here are small, so a
+greedy complement search plus an exact linear-algebra audit is enough and
+keeps the rule transparent for the Bündniskerngruppe.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.core.config import default_annahmen
+from thm_lib.core.formats import prozent, zahl
+from thm_lib.disclosure.audit_modell import GROSS, schutzverletzung
+
+PUBLISHED_CLASS = "thm-published"
+"""CSS class of every published HTML table (the privacy guard looks for it)."""
+PUBLISHED_ATTR = "data-thm-published"
+"""HTML attribute on every published table; its value is the threshold."""
+PUBLISHED_KEY = "thm_published"
+"""JSON key under which a published table is stored (see ``PublishedTable.to_dict``)."""
+ATTR_INTERNAL = "thm_internal"
+"""``DataFrame.attrs`` flag of unsuppressed frames; export refuses them."""
+ATTR_PUBLIC = "thm_public"
+"""``DataFrame.attrs`` flag of frames declared aggregate/public (see ``mark_public``)."""
+
+PRIMAER, SEKUNDAER, ANTEIL = "primär", "sekundär", "anteil"
+
+
+def default_threshold() -> int:
+    """The configured default threshold ``annahmen.datenschutz.schwelle``."""
+    return int(default_annahmen()["datenschutz"]["schwelle"])
+
+
+def default_symbol() -> str:
+    """The configured symbol for secondarily suppressed cells and hidden shares."""
+    return str(default_annahmen()["datenschutz"]["zeichen_geheim"])
+
+
+def _threshold(threshold: int | None) -> int:
+    t = default_threshold() if threshold is None else threshold
+    if isinstance(t, bool) or int(t) != t or t < 1:
+        raise ValueError(f"threshold must be a whole number >= 1, got {threshold!r}")
+    return int(t)
+
+
+def small_label(threshold: int | None = None) -> str:
+    """The text shown for a primary-suppressed count, e.g. ``"<5"``."""
+    return f"<{_threshold(threshold)}"
+
+
+def suppress_value(n: Any, threshold: int | None = None) -> int | str | None:
+    """Suppress a single published count (key figure, map tooltip).
+
+    Parameters
+    ----------
+    n : int, float or None
+        A count. ``None``/NaN/NA stay missing (``None``).
+    threshold : int, optional
+        Default: ``annahmen.datenschutz.schwelle``.
+
+    Returns
+    -------
+    int, str or None
+        ``0`` for zero, ``"<5"`` for 1..4 (with threshold 5), else the count.
+
+    Notes
+    -----
+    A single number cannot get secondary suppression. Do not publish a key
+    figure next to its parts unless the parts went through :func:`suppress`
+    as one table with that figure as its total.
+
+    Examples
+    --------
+    >>> suppress_value(0, 5), suppress_value(3, 5), suppress_value(12, 5)
+    (0, '<5', 12)
+    """
+    t = _threshold(threshold)
+    if n is None or (isinstance(n, float) and math.isnan(n)) or n is pd.NA:
+        return None
+    if n < 0 or float(n) != int(n):
+        raise ValueError(f"a count must be a whole number >= 0, got {n!r}")
+    n = int(n)
+    return f"<{t}" if 1 <= n < t else n
+
+
+def mark_public(
+    frame: pd.DataFrame,
+    grund: str = "aggregat",
+    *,
+    titel: str | None = None,
+    anteile: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Declare a frame aggregate/public, so the export accepts it unsuppressed.
+
+    Use only for tables that hold no counts of persons from case records or
+    small areas (e.g. staffing in VZÄ, funding in EUR, offer inventory).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; a marked copy is returned (``attrs['thm_public']``).
+    grund : str
+        Why it is public (kept in ``attrs`` for the record).
+    titel : str, optional
+        Caption (``attrs['thm_titel']``), used as the Excel sheet title.
+    anteile : sequence of str
+        Columns holding shares 0..1 (``attrs['thm_anteile']``), formatted as percent.
+    """
+    if frame.attrs.get(ATTR_INTERNAL):
+        raise ValueError("an internal (unsuppressed) frame cannot be marked public")
+    out = frame.copy()
+    out.attrs[ATTR_PUBLIC] = grund
+    out.attrs["thm_anteile"] = tuple(anteile)
+    if titel is not None:
+        out.attrs["thm_titel"] = titel
+    return out
+
+
+def add_totals(
+    frame: pd.DataFrame,
+    *,
+    columns: Sequence[str] | None = None,
+    total_row: Hashable | None = "Insgesamt",
+    total_col: str | None = None,
+) -> pd.DataFrame:
+    """Append a total row and/or a total column of count columns.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Counts; the labels are the index.
+    columns : sequence of str, optional
+        Columns to add up (default: all numeric columns).
+    total_row : hashable or None
+        Index label of the appended row (None: no row).
+    total_col : str or None
+        Name of the appended column (None: no column).
+    """
+    out = frame.copy()
+    cols = list(columns) if columns is not None else list(out.select_dtypes("number").columns)
+    if total_col is not None:
+        out[total_col] = out[cols].sum(axis=1, min_count=1)
+        cols = [*cols, total_col]
+    if total_row is not None:
+        sums = out[cols].sum(axis=0, min_count=1)
+        row = pd.DataFrame([sums], index=pd.Index([total_row], name=out.index.name))
+        out = pd.concat([out, row])
+        for c in cols:
+            if pd.api.types.is_integer_dtype(frame.dtypes.get(c, "float")):
+                out[c] = out[c].astype(frame[c].dtype)
+    return out
+
+
+@dataclass(frozen=True, repr=False)
+class PublishedTable:
+    """A table after small-cell suppression.
+
+    Attributes
+    ----------
+    published : pandas.DataFrame
+        What may be shown: hidden counts as ``"<5"`` (primary) or ``"."``
+        (secondary), hidden shares as ``"."``; ``attrs['thm_published']`` set.
+    internal_unsuppressed : pandas.DataFrame
+        INTERNAL: the unsuppressed numbers (``attrs['thm_internal']``). Never
+        publish it; the export refuses it.
+    mask : pandas.DataFrame
+        True where a cell is hidden (same shape as ``published``).
+    reason : pandas.DataFrame
+        ``""``, ``"primär"``, ``"sekundär"`` or ``"anteil"`` per cell.
+    threshold : int
+        The threshold used.
+    count_cols, share_cols : tuple of str
+        Columns treated as counts and as shares.
+    titel : str or None
+        Caption for reports and the Excel sheet.
+    column_labels : dict
+        German headers for the columns (default: the column names).
+    unresolved : tuple of str
+        Lines that could not be protected within this table (none in tables
+        with explicit totals); see ``docs/datenschutz.md``.
+    symbol : str
+        The symbol shown for secondarily hidden cells and hidden shares.
+    structure : dict
+        The equations the table was protected against (``total_row``,
+        ``total_col``, ``row_sums``, ``col_sums``, ``row_groups``), for
+        :func:`is_determined`; empty for tables not built by :func:`suppress`.
+    """
+
+    published: pd.DataFrame
+    internal_unsuppressed: pd.DataFrame
+    mask: pd.DataFrame
+    reason: pd.DataFrame
+    threshold: int
+    count_cols: tuple[str, ...]
+    share_cols: tuple[str, ...]
+    titel: str | None = None
+    column_labels: dict[str, str] = field(default_factory=dict)
+    unresolved: tuple[str, ...] = ()
+    symbol: str = "."
+    structure: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def label(self, column: str) -> str:
+        """German header of ``column``."""
+        return self.column_labels.get(column, str(column))
+
+    def _format_cell(self, column: str, value: Any) -> str:
+        if column in self.share_cols:
+            return prozent(value, 1)
+        if column in self.count_cols or isinstance(value, int | np.integer):
+            return zahl(value)
+        return zahl(value, 1) if isinstance(value, float) else str(value)
+
+    def to_html(self, *, index: bool = True) -> str:
+        """HTML table marked as published (``class="thm-published"``,
+        ``data-thm-published="<threshold>"``), German number formats."""
+        head = [html.escape(str(n or "")) for n in self.published.index.names] if index else []
+        head += [html.escape(self.label(c)) for c in self.published.columns]
+        rows = []
+        for idx, row in self.published.iterrows():
+            labels = idx if isinstance(idx, tuple) else (idx,)
+            cells = [f"<th>{html.escape(str(x))}</th>" for x in labels] if index else []
+            cells += [
+                f"<td>{html.escape(self._format_cell(c, row[c]))}</td>"
+                for c in self.published.columns
+            ]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        caption = f"<caption>{html.escape(self.titel)}</caption>" if self.titel else ""
+        return (
+            f'<table class="{PUBLISHED_CLASS}" {PUBLISHED_ATTR}="{self.threshold}">'
+            f"{caption}<thead><tr>"
+            + "".join(f"<th>{h}</th>" for h in head)
+            + "</tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        # only the published frame: a notebook stores repr() as text/plain next to the HTML
+        head = f"PublishedTable({self.titel!r}, Schwelle {self.threshold})"
+        return f"{head}\n{self.published!r}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``{"thm_published": {...}}`` (split orientation)."""
+
+        def plain(v: Any) -> Any:
+            if isinstance(v, str) or v is None:
+                return v
+            if v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+                return None
+            if isinstance(v, np.integer | int):
+                return int(v)
+            if isinstance(v, np.floating | float):
+                return float(v)
+            return str(v)
+
+        return {
+            PUBLISHED_KEY: {
+                "titel": self.titel,
+                "schwelle": self.threshold,
+                "columns": [str(c) for c in self.published.columns],
+                "labels": [self.label(c) for c in self.published.columns],
+                "count_columns": list(self.count_cols),
+                "share_columns": list(self.share_cols),
+                "index": [
+                    plain(i) if not isinstance(i, tuple) else [plain(x) for x in i]
+                    for i in self.published.index
+                ],
+                "data": [[plain(v) for v in row] for row in self.published.itertuples(index=False)],
+            }
+        }
+
+
+def select_rows(table: PublishedTable, rows: Sequence[Hashable]) -> PublishedTable:
+    """Rows of a published table, keeping the suppression pattern of the whole table.
+
+    Use it for a Kommune's part of a Kreis table: suppressing the Kommune's
+    row on its own could show a cell the Kreis table hides (and so reveal it
+    by differencing).
+    """
+    rows = list(rows)
+    published = table.published.loc[rows].copy()
+    published.attrs = dict(table.published.attrs)
+    internal = table.internal_unsuppressed.loc[rows].copy()
+    internal.attrs = dict(table.internal_unsuppressed.attrs)
+    return replace(
+        table,
+        published=published,
+        internal_unsuppressed=internal,
+        mask=table.mask.loc[rows].copy(),
+        reason=table.reason.loc[rows].copy(),
+    )
+
+
+def stack_rows(tables: Sequence[PublishedTable], index: pd.Index) -> PublishedTable:
+    """One-row published tables (e.g. from :func:`select_rows`) stacked under a new index.
+
+    Every row keeps the suppression pattern of the table it came from; the
+    tables must share columns and threshold.
+    """
+
+    def cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        out = pd.concat(frames)
+        out.index = index
+        out.attrs = dict(frames[0].attrs)
+        return out
+
+    first = tables[0]
+    return replace(
+        first,
+        published=cat([t.published for t in tables]),
+        internal_unsuppressed=cat([t.internal_unsuppressed for t in tables]),
+        mask=cat([t.mask for t in tables]),
+        reason=cat([t.reason for t in tables]),
+    )
+
+
+# ---------------------------------------------------------------------------
+# the algorithm
+
+
+@dataclass
+class _Line:
+    cells: list[int]  # flat cell ids (row * ncols + col) of the summands
+    total: int | None  # flat id of the explicit total cell, or None
+    name: str
+
+    @property
+    def members(self) -> list[int]:
+        return self.cells + ([self.total] if self.total is not None else [])
+
+
+def _lines(
+    rows: list[Hashable],
+    cols: list[str],
+    total_row: Hashable | None,
+    total_col: str | None,
+    row_sums: bool,
+    col_sums: bool,
+    row_groups: Sequence[tuple[Sequence[str], str | None]] | None,
+) -> list[_Line]:
+    nc = len(cols)
+    cpos = {c: j for j, c in enumerate(cols)}
+    lines: list[_Line] = []
+    groups: list[tuple[list[int], int | None]] = []
+    if row_groups is not None:
+        for members, tot in row_groups:
+            groups.append(([cpos[c] for c in members], None if tot is None else cpos[tot]))
+    elif row_sums:
+        tj = None if total_col is None else cpos[total_col]
+        groups.append(([j for j in range(nc) if j != tj], tj))
+    for i, r in enumerate(rows):
+        for members, tj in groups:
+            if len(members) + (tj is not None) >= 2:
+                lines.append(
+                    _Line(
+                        [i * nc + j for j in members],
+                        None if tj is None else i * nc + tj,
+                        f"Zeile '{r}'",
+                    )
+                )
+    if col_sums:
+        ti = None if total_row is None else rows.index(total_row)
+        body = [i for i in range(len(rows)) if i != ti]
+        for j, c in enumerate(cols):
+            if len(body) + (ti is not None) >= 2:
+                lines.append(
+                    _Line(
+                        [i * nc + j for i in body],
+                        None if ti is None else ti * nc + j,
+                        f"Spalte '{c}'",
+                    )
+                )
+    return lines
+
+
+def _line_unsafe(
+    line: _Line,
+    v: np.ndarray,
+    hidden: np.ndarray,
+    primary: np.ndarray,
+    unknown_na: np.ndarray,
+    t: int,
+) -> bool:
+    members = line.members
+    unknown = [k for k in members if hidden[k] or unknown_na[k]]
+    if not unknown:
+        return False
+    if len(unknown) == 1:
+        return True
+    if any(unknown_na[k] for k in unknown):
+        return False
+    # known value K of sum(sign * x) over hidden members; bounds of that sum
+    lo = hi = 0.0
+    k_val = 0.0
+    for k in unknown:
+        sign = -1.0 if k == line.total else 1.0
+        b_lo, b_hi = (1.0, t - 1.0) if primary[k] else (float(t), math.inf)
+        k_val += sign * v[k]
+        if sign > 0:
+            lo, hi = lo + b_lo, hi + b_hi
+        else:
+            lo, hi = lo - b_hi, hi - b_lo
+    return bool(np.isclose(k_val, lo) or np.isclose(k_val, hi))
+
+
+def _candidate(
+    line: _Line,
+    v: np.ndarray,
+    hidden: np.ndarray,
+    unknown_na: np.ndarray,
+    fixed: np.ndarray | None = None,
+) -> int | None:
+    def free(k: int) -> bool:
+        return not hidden[k] and not unknown_na[k] and v[k] > 0 and (fixed is None or not fixed[k])
+
+    inner = [k for k in line.cells if free(k)]
+    if inner:
+        return min(inner, key=lambda k: (v[k], k))
+    tot = line.total
+    if tot is not None and free(tot):
+        return tot
+    return None
+
+
+def _hide_elsewhere(
+    k: int,
+    lines: list[_Line],
+    v: np.ndarray,
+    hidden: np.ndarray,
+    unknown_na: np.ndarray,
+    fixed: np.ndarray | None = None,
+) -> bool:
+    """Hide a visible non-zero cell outside the lines of ``k`` when those have none left.
+
+    A determined cell can be pinned by a chain of equations through other lines
+    (e.g. a shown row total three steps away). Tries the visible non-zero cells
+    from the smallest up and hides the first that leaves ``k`` undetermined, else
+    the smallest one (the caller audits again). Returns False when none is left.
+    """
+    visible = [
+        int(c)
+        for c in np.argsort(v, kind="stable")
+        if not hidden[c] and not unknown_na[c] and v[c] > 0 and (fixed is None or not fixed[c])
+    ]
+    for c in visible:
+        trial = hidden.copy()
+        trial[c] = True
+        if k not in _determined(lines, trial, unknown_na):
+            hidden[c] = True
+            return True
+    if visible:
+        hidden[visible[0]] = True
+        return True
+    return False
+
+
+def _null_space(lines: list[_Line], unknown: np.ndarray) -> np.ndarray | None:
+    """Rows spanning the null space of the line equations over the ``unknown`` cells.
+
+    None when no line touches an unknown cell (nothing ties them together).
+    """
+    pos = {int(k): n for n, k in enumerate(unknown)}
+    eq = []
+    for line in lines:
+        r = np.zeros(len(unknown))
+        for k in line.members:
+            if k in pos:
+                r[pos[k]] = -1.0 if k == line.total else 1.0
+        if r.any():
+            eq.append(r)
+    if not eq:
+        return None
+    a = np.vstack(eq)
+    _, sv, vh = np.linalg.svd(a)
+    tol = max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0.0) * 10
+    return vh[int((sv > tol).sum()) :]
+
+
+def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) -> list[int]:
+    """Hidden cells whose value the full equation system fixes (exact audit)."""
+    unknown = np.flatnonzero(hidden | unknown_na)
+    if len(unknown) == 0:
+        return []
+    null = _null_space(lines, unknown)
+    if null is None:
+        return []
+    null = null.T  # columns span the null space
+    fixed = np.abs(null).max(axis=1) < 1e-9 if null.shape[1] else np.ones(len(unknown), bool)
+    return [int(unknown[n]) for n in np.flatnonzero(fixed) if hidden[unknown[n]]]
+
+
+def _bounded_ranges(
+    lines: list[_Line],
+    v: np.ndarray,
+    hidden: np.ndarray,
+    primary: np.ndarray,
+    unknown_na: np.ndarray,
+    t: int,
+    upper: np.ndarray | None = None,
+    groups: Sequence[tuple[Sequence[int], float]] = (),
+    only: Sequence[int] | None = None,
+) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value of each hidden cell (or of ``only``) a reader can infer.
+
+    The reader's model: every line is an equation, shown cells are known, a
+    ``"<t"`` cell lies in 1..t-1, a ``"."`` cell and an unknown (NA) cell are
+    >= 0 and at most ``upper`` (a bound known from another table, NaN = none);
+    each group of cells sums (with its signs, default +1) to at most its
+    bound. Solved per cell (minimum and maximum) with scipy's ``milp``; a cell
+    without an integer solution is left out (the shown counts are
+    inconsistent, not a leak).
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    unknown = np.flatnonzero(hidden | unknown_na)
+    if not hidden.any():
+        return {}
+    pos = {int(k): n for n, k in enumerate(unknown)}
+
+    def matrix(
+        members: list[tuple[Sequence[int], Sequence[float], float]],
+    ) -> tuple[list[np.ndarray], list[float]]:
+        out, rhs = [], []
+        for cells, signs, b in members:
+            r = np.zeros(len(unknown))
+            for k, sign in zip(cells, signs, strict=True):
+                if k in pos:
+                    r[pos[k]] += sign
+                else:
+                    b -= sign * v[k]
+            if r.any():
+                out.append(r)
+                rhs.append(b)
+        return out, rhs
+
+    eq, eq_rhs = matrix(
+        [
+            (line.members, [-1.0 if k == line.total else 1.0 for k in line.members], 0.0)
+            for line in lines
+        ]
+    )
+    ineq, ineq_hi = matrix(
+        [(g[0], g[2] if len(g) > 2 else [1.0] * len(g[0]), float(g[1])) for g in groups]
+    )
+    lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
+    hi = np.array([t - 1.0 if primary[k] else float(GROSS) for k in unknown])
+    if upper is not None:
+        hi = np.maximum(np.fmin(hi, upper[unknown]), lo)  # impossible: the other table's issue
+    cons = [LinearConstraint(np.vstack(eq), eq_rhs, eq_rhs)] if eq else []
+    if ineq:
+        cons.append(LinearConstraint(np.vstack(ineq), -np.inf, ineq_hi))
+    bounds, integ = Bounds(lo, hi), np.ones(len(unknown))
+    out: dict[int, tuple[float, float]] = {}
+    for k in only if only is not None else [int(x) for x in unknown if hidden[x]]:
+        c = np.zeros(len(unknown))
+        c[pos[int(k)]] = 1.0
+        r_min = milp(c, constraints=cons, bounds=bounds, integrality=integ)
+        r_max = milp(-c, constraints=cons, bounds=bounds, integrality=integ)
+        if r_min.status == 0 and r_max.status == 0:
+            out[int(k)] = (float(round(r_min.fun)), float(round(-r_max.fun)))
+    return out
+
+
+def _bounded_violations(
+    ranges: dict[int, tuple[float, float]], primary: np.ndarray, t: int
+) -> list[int]:
+    """Hidden cells whose range breaks the protection rule, narrowest first."""
+
+    bad = [k for k, (lo, hi) in ranges.items() if schutzverletzung(bool(primary[k]), lo, hi, t)]
+    return sorted(bad, key=lambda k: (ranges[k][1] - ranges[k][0], k))
+
+
+def _protect_bounded(
+    lines: list[_Line],
+    v: np.ndarray,
+    hidden: np.ndarray,
+    primary: np.ndarray,
+    unknown_na: np.ndarray,
+    fixed: np.ndarray,
+    t: int,
+    upper: np.ndarray | None = None,
+    groups: Sequence[tuple[Sequence[int], float]] = (),
+    keep_label: np.ndarray | None = None,
+) -> list[int]:
+    """Hide more cells until every hidden cell's range keeps the protection rule.
+
+    Takes the narrowest offending cell and tries the visible non-zero cells
+    from the smallest up: the first whose hiding widens that cell's range is
+    hidden. If none does alone, the smallest visible cell of its own lines is
+    hidden, as in the line step. When no visible cell is left, a small cell
+    is shown with the symbol instead of ``"<t"`` (:func:`_relabel`; not one
+    that ``keep_label`` marks as shown ``"<t"`` in another table). Returns
+    the cells still offending when nothing is left to do.
+    """
+    if keep_label is None:
+        keep_label = np.zeros(v.size, dtype=bool)
+
+    def args() -> tuple:
+        return lines, v, hidden, primary, unknown_na, t, upper, groups
+
+    for _ in range(v.size + 1):
+        ranges = _bounded_ranges(*args())
+        bad = _bounded_violations(ranges, primary, t)
+        if not bad:
+            return []
+        k = bad[0]
+        width = ranges[k][1] - ranges[k][0]
+        visible = [int(c) for c in np.flatnonzero(~hidden & ~unknown_na & (v > 0) & ~fixed)]
+        if not visible:
+            if _relabel(k, lines, v, hidden, primary & ~keep_label, primary, args):
+                continue
+            return bad
+        visible.sort(key=lambda c: (v[c], c))
+        chosen = None
+        for c in visible:
+            hidden[c] = True
+            trial = _bounded_ranges(*args(), only=[k]).get(k)
+            hidden[c] = False
+            if trial is not None and trial[1] - trial[0] > width:
+                chosen = c
+                break
+        if chosen is None:
+            own = {m for line in lines if k in line.members for m in line.members}
+            chosen = next((c for c in visible if c in own), visible[0])
+        hidden[chosen] = True
+    return _bounded_violations(_bounded_ranges(*args()), primary, t)
+
+
+def _relabel(
+    k: int,
+    lines: list[_Line],
+    v: np.ndarray,
+    hidden: np.ndarray,
+    relabelable: np.ndarray,
+    primary: np.ndarray,
+    args: Any,
+) -> bool:
+    """Show a hidden small cell with the symbol instead of ``"<t"`` to free cell ``k``.
+
+    When the small cells of a line are pinned by their small total (three
+    ``"<5"`` summing to a ``"<5"``), no further hidden cell helps: the upper
+    bound itself is the problem. Dropping it from one cell keeps every number
+    hidden and only withholds "small". Tried in this order: the totals of
+    ``k``'s lines, other totals (e.g. the grand total that bounds the column
+    totals), the other cells of ``k``'s lines, the rest; larger first. When no
+    single cell frees ``k``, a pair of the first ten, else cells one after
+    another in that order until it is free. Returns True when ``k`` is free and every
+    relabelled cell keeps the rule.
+    """
+    own = {m for line in lines if k in line.members for m in line.members}
+    own_totals = {line.total for line in lines if k in line.members}
+    totals = {line.total for line in lines}
+    cands = [int(c) for c in np.flatnonzero(hidden & relabelable)]
+    cands.sort(key=lambda c: (c not in own_totals, c not in totals, c not in own, -v[c], c))
+    t = args()[5]
+
+    def frees(cells: list[int]) -> bool:
+        trial = _bounded_ranges(*args(), only=sorted({k, *cells}))
+        return not _bounded_violations(trial, primary, t)
+
+    for c in cands:
+        primary[c] = False
+        if frees([c]):
+            return True
+        primary[c] = True
+    # equal small numbers bound each other (a column total equal to the grand total):
+    # a pair of the first candidates, else one after another until k is free
+    for i, c1 in enumerate(cands[:10]):
+        for c2 in cands[i + 1 : 10]:
+            primary[[c1, c2]] = False
+            if frees([c1, c2]):
+                return True
+            primary[[c1, c2]] = True
+    done: list[int] = []
+    for c in cands:
+        primary[c] = False
+        done.append(c)
+        if frees(done):
+            return True
+    primary[done] = True
+    return False
+
+
+def suppress(
+    table: pd.DataFrame,
+    threshold: int | None = None,
+    *,
+    count_cols: Sequence[str] | None = None,
+    total_row: Hashable | None = None,
+    total_col: str | None = None,
+    row_sums: bool = True,
+    col_sums: bool = True,
+    row_groups: Sequence[tuple[Sequence[str], str | None]] | None = None,
+    share_cols: Mapping[str, str | Sequence[str]] | None = None,
+    titel: str | None = None,
+    column_labels: Mapping[str, str] | None = None,
+    symbol: str | None = None,
+    hidden_elsewhere: pd.DataFrame | None = None,
+    shown_elsewhere: pd.DataFrame | None = None,
+    symbol_elsewhere: pd.DataFrame | None = None,
+    upper_elsewhere: pd.DataFrame | None = None,
+    upper_sums_elsewhere: Sequence[tuple[Sequence[tuple[Hashable, str]], float]] = (),
+    at_most: Sequence[tuple[str, str]] = (),
+) -> PublishedTable:
+    """Apply primary and secondary small-cell suppression to a table of counts.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Row labels in the index; count columns hold whole numbers >= 0 (NA =
+        unknown). Not modified.
+    threshold : int, optional
+        Counts ``1 .. threshold-1`` are hidden. Default:
+        ``annahmen.datenschutz.schwelle``.
+    count_cols : sequence of str, optional
+        Count columns (default: all numeric, non-bool columns not in
+        ``share_cols``; a column with fractions then raises, so non-count
+        numbers must be left out explicitly).
+    total_row : hashable, optional
+        Index label of the row holding the column totals.
+    total_col : str, optional
+        Column holding the row totals (must be a count column).
+    row_sums : bool
+        The count cells of a row add up (to ``total_col``, or to a margin
+        assumed known elsewhere). False when the columns are not additive
+        (e.g. *neu*, *aktiv*, *abgeschlossen*).
+    col_sums : bool
+        The cells of a column add up over the rows (to ``total_row`` or to an
+        assumed known margin).
+    row_groups : sequence of (columns, total column or None), optional
+        Several additive groups across a row; replaces ``row_sums``/``total_col``.
+    share_cols : mapping, optional
+        Share column -> the count column(s) it is derived from (same row).
+        A share is hidden when one of them is hidden.
+    titel : str, optional
+        Caption.
+    column_labels : mapping, optional
+        German headers.
+    symbol : str, optional
+        Shown for secondarily hidden cells and shares (default
+        ``annahmen.datenschutz.zeichen_geheim``).
+    hidden_elsewhere, shown_elsewhere : pandas.DataFrame of bool, optional
+        Cells (by index and column label; missing = False) that another
+        published table already hides or shows: the same quantity gets the
+        same mask here. Cells hidden elsewhere start hidden; cells shown
+        elsewhere are never chosen for secondary suppression (hiding a number
+        the reader has anyway protects nothing).
+    symbol_elsewhere : pandas.DataFrame of bool, optional
+        Cells hidden elsewhere that the other table shows with the symbol
+        although they are small (see the bounded check): the same here, so
+        no table gives their ``"<t"`` bound away.
+    upper_elsewhere : pandas.DataFrame of float, optional
+        Upper bounds of cells that another published table tells a reader (by
+        index and column label; NaN or missing = none), e.g. clients of a
+        Gemeinde <= its active cases shown in "Fallzahlen". The bounded check
+        keeps every hidden cell's range wide enough under these bounds too.
+    upper_sums_elsewhere : sequence of (cells, bound), optional
+        Sums of cells (``(row label, column)``) known to be at most ``bound``
+        from another table, e.g. the clients of the Gemeinden whose active
+        cases are hidden are at most the hidden active cases' sum (total minus
+        the shown ones).
+
+    at_most : sequence of (column, column), optional
+        Column pairs ``(a, b)`` with ``a <= b`` in every row, known to every
+        reader by definition (new and closed cases are at most the active
+        ones). The bounded check uses them like the audit does.
+
+    Returns
+    -------
+    PublishedTable
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"a": [3, 6], "b": [10, 8]}, index=["x", "y"])
+    >>> suppress(add_totals(t, total_row="Summe", total_col="ges"), 5,
+    ...          total_row="Summe", total_col="ges").published.loc["x"].tolist()
+    ['<5', '.', '.']
+
+    The row total 13 is hidden too: with it shown, the rectangle of hidden
+    cells would tie 10, 6 and 8 to four values each (see ``docs/datenschutz.md``).
+    """
+    t = _threshold(threshold)
+    sym = default_symbol() if symbol is None else str(symbol)
+    if not sym.strip() or any(ch.isdigit() for ch in sym):
+        raise ValueError(
+            f"the suppression symbol must be non-empty text without digits, got {sym!r}"
+        )
+    shares = {k: [v] if isinstance(v, str) else list(v) for k, v in (share_cols or {}).items()}
+    if count_cols is None:  # every number is a count unless said otherwise: fail safe
+        count_cols = [
+            c
+            for c in table.columns
+            if c not in shares
+            and pd.api.types.is_numeric_dtype(table[c].dtype)
+            and not pd.api.types.is_bool_dtype(table[c].dtype)
+        ]
+    cols = list(count_cols)
+    for c in [*cols, *shares, *(x for v in shares.values() for x in v)]:
+        if c not in table.columns:
+            raise KeyError(f"column {c!r} not in table")
+    if total_col is not None and total_col not in cols:
+        raise ValueError("total_col must be one of the count columns")
+    rows = list(table.index)
+    if total_row is not None and total_row not in rows:
+        raise KeyError(f"total row {total_row!r} not in index")
+    if len(set(rows)) != len(rows):
+        raise ValueError("row labels (index) must be unique")
+
+    v = table[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float).ravel()
+    unknown_na = np.isnan(v)
+    vals = v[~unknown_na]
+    if (vals < 0).any() or (vals != np.round(vals)).any():
+        raise ValueError("count columns must hold whole numbers >= 0")
+    primary = (v >= 1) & (v < t)
+    hidden = primary.copy()
+    fixed = np.zeros(v.size, dtype=bool)
+
+    def flat(frame: pd.DataFrame | None) -> np.ndarray:
+        if frame is None:
+            return np.zeros(v.size, dtype=bool)
+        aligned = frame.reindex(index=table.index, columns=cols).fillna(False)
+        return aligned.to_numpy(dtype=bool).ravel()
+
+    hidden |= flat(hidden_elsewhere) & ~unknown_na
+    as_symbol = flat(symbol_elsewhere) & hidden
+    primary &= ~as_symbol
+    fixed |= flat(shown_elsewhere) & ~hidden
+
+    lines = _lines(rows, cols, total_row, total_col, row_sums, col_sums, row_groups)
+    unresolved: set[str] = set()
+    for _ in range(v.size + 1):
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                if line.name in unresolved:
+                    continue
+                if _line_unsafe(line, v, hidden, primary, unknown_na, t):
+                    k = _candidate(line, v, hidden, unknown_na, fixed)
+                    if k is None:
+                        unresolved.add(line.name)
+                    else:
+                        hidden[k] = True
+                        changed = True
+        added = False
+        determined = _determined(lines, hidden, unknown_na)
+        for k in determined:
+            for line in lines:
+                if k in line.members:
+                    c = _candidate(line, v, hidden, unknown_na, fixed)
+                    if c is not None:
+                        hidden[c] = True
+                        added = True
+                        break
+            if added:
+                break
+        if not added and determined:
+            added = _hide_elsewhere(determined[0], lines, v, hidden, unknown_na, fixed)
+        if not added:
+            unresolved.update(
+                f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in determined
+            )
+            break
+    upper = None
+    if upper_elsewhere is not None:
+        upper = (
+            upper_elsewhere.reindex(index=table.index, columns=cols)
+            .apply(pd.to_numeric, errors="coerce")
+            .to_numpy(dtype=float)
+            .ravel()
+        )
+    nc_ = len(cols)
+    groups: list[tuple] = [
+        ([rows.index(r) * nc_ + cols.index(c) for r, c in cells], float(bound))
+        for cells, bound in upper_sums_elsewhere
+    ]
+    for a, b in at_most:  # a <= b in every row: x_a - x_b <= 0
+        groups += [
+            ([i * nc_ + cols.index(a), i * nc_ + cols.index(b)], 0.0, [1.0, -1.0])
+            for i in range(len(rows))
+        ]
+    # a cell another table shows as "<t" keeps that bound whatever this table shows
+    keep_label = flat(hidden_elsewhere) & primary
+    left = _protect_bounded(
+        lines, v, hidden, primary, unknown_na, fixed, t, upper, groups, keep_label
+    )
+    unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in left)
+
+    nr, nc = len(rows), len(cols)
+    hid2, prim2 = hidden.reshape(nr, nc), primary.reshape(nr, nc)
+    published = table.copy()
+    published.attrs = {}
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    reason = pd.DataFrame("", index=table.index, columns=table.columns)
+    for j, c in enumerate(cols):
+        out = []
+        for i in range(nr):
+            x = table[c].iloc[i]
+            if hid2[i, j]:
+                out.append(f"<{t}" if prim2[i, j] else sym)
+                reason.iloc[i, table.columns.get_loc(c)] = PRIMAER if prim2[i, j] else SEKUNDAER
+            else:
+                out.append(None if pd.isna(x) else int(x))
+        published[c] = pd.Series(out, index=table.index, dtype=object)
+        mask[c] = hid2[:, j]
+    cpos = {c: j for j, c in enumerate(cols)}
+    for s, sources in shares.items():
+        hide = np.zeros(nr, dtype=bool)
+        for src in sources:
+            if src in cpos:
+                hide |= hid2[:, cpos[src]]
+        col = table[s].astype(object).where(~hide, sym)
+        published[s] = col
+        mask[s] = hide
+        reason.loc[hide, s] = ANTEIL
+    published.attrs[PUBLISHED_KEY] = t
+    internal = table.copy()
+    internal.attrs[ATTR_INTERNAL] = True
+    return PublishedTable(
+        published=published,
+        internal_unsuppressed=internal,
+        mask=mask,
+        reason=reason,
+        threshold=t,
+        count_cols=tuple(cols),
+        share_cols=tuple(shares),
+        titel=titel,
+        column_labels=dict(column_labels or {}),
+        unresolved=tuple(sorted(unresolved)),
+        symbol=sym,
+        structure={
+            "total_row": total_row,
+            "total_col": total_col,
+            "row_sums": row_sums,
+            "col_sums": col_sums,
+            "row_groups": row_groups,
+        },
+    )
+
+
+def is_determined(
+    table: PublishedTable, coefficients: Mapping[tuple[Hashable, str], float]
+) -> bool:
+    """True when a linear combination of a table's count cells follows from what it shows.
+
+    A derived figure (e.g. persons of one status counted for the staffing
+    key, or demand = persons × public rates) may be published beside the
+    table only if its value is already fixed by the shown cells and the
+    table's equations (row and column sums): then it tells a reader nothing
+    new and cannot pin a hidden cell.
+
+    Parameters
+    ----------
+    table : PublishedTable
+        A table made by :func:`suppress` (with its equations, ``structure``).
+    coefficients : mapping of (row label, column) -> float
+        The combination ``sum(c * cell)``.
+
+    Returns
+    -------
+    bool
+        True when the combination is determined (its hidden part lies in the
+        row space of the equations over the hidden cells).
+
+    Examples
+    --------
+    >>> t = suppress(pd.DataFrame({"a": [3, 6], "b": [10, 8], "s": [13, 14]},
+    ...                           index=["x", "y"]), 5, total_col="s", col_sums=False)
+    >>> t.published.loc["x"].tolist()
+    ['<5', '.', '.']
+    >>> is_determined(t, {("x", "a"): 1, ("x", "b"): 1, ("x", "s"): -1})
+    True
+    >>> is_determined(t, {("x", "a"): 1}), is_determined(t, {("y", "a"): 1})
+    (False, True)
+    """
+    if not table.structure:
+        raise ValueError("table was not built by suppress(): its equations are unknown")
+    cols = list(table.count_cols)
+    rows = list(table.mask.index)
+    nc = len(cols)
+    st = table.structure
+    hidden = table.mask[cols].to_numpy(dtype=bool).ravel()
+    hidden |= table.internal_unsuppressed[cols].isna().to_numpy().ravel()
+    c = np.zeros(len(rows) * nc)
+    for (r, col), w in coefficients.items():
+        if col not in cols:
+            raise KeyError(f"column {col!r} is not a count column")
+        c[rows.index(r) * nc + cols.index(col)] += float(w)
+    unknown = np.flatnonzero(hidden)
+    cu = c[unknown]
+    if not np.any(np.abs(cu) > 0):
+        return True
+    lines = _lines(
+        rows,
+        cols,
+        st["total_row"],
+        st["total_col"],
+        st["row_sums"],
+        st["col_sums"],
+        st["row_groups"],
+    )
+    null = _null_space(lines, unknown)
+    if null is None:
+        return False
+    scale = max(1.0, float(np.abs(cu).max()))
+    return bool(np.all(np.abs(null @ cu) < 1e-9 * scale))

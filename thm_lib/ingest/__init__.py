@@ -1,0 +1,1 @@
+"""Files to Workspace: reading and checking an Arbeitsmappe, official statistics, templates."""

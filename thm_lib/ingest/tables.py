@@ -1,0 +1,437 @@
+"""Reading user tables (CSV as German offices export it, or Excel) as raw text.
+
+Every cell is read as text first; typing happens column by column in
+:mod:`thm_lib.ingest.columns`, so each bad cell can be reported with file, row and
+column. Rows are numbered as the user sees them: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from thm_lib.core.errors import DataError, Problem, zeilen_text
+
+TABLE_SUFFIXES = (".xlsx", ".csv")
+#: The header row is searched among this many non-blank rows (title rows above it).
+HEADER_SEARCH = 20
+_SEP_DIRECTIVE = re.compile(r"\ufeff?sep=([;,\t|])[ \t]*(\r\n|\n|\r)", re.I)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table read as text.
+
+    Attributes
+    ----------
+    datei : str
+        File name (with sheet, if Excel) for messages.
+    frame : pandas.DataFrame
+        All cells as ``str`` ("" for empty), column names stripped and lower-cased.
+    zeilen : list of int
+        The user-visible row number of each frame row.
+    zahlzellen : frozenset of (int, str)
+        (frame row, column) of cells Excel stored as numbers (their text uses a
+        decimal point and is never ambiguous); empty for CSV.
+    hinweise : tuple of str
+        German notes on how the table was read (e.g. title rows above the header).
+    """
+
+    datei: str
+    frame: pd.DataFrame
+    zeilen: list[int]
+    zahlzellen: frozenset[tuple[int, str]] = field(default=frozenset())
+    hinweise: tuple[str, ...] = ()
+
+
+def find_file(folder: Path, name: str) -> Path | None:
+    """Return the file ``name`` in ``folder``, ignoring case (``Angebote.XLSX``)."""
+    exact = folder / name
+    if exact.is_file():
+        return exact
+    matches = sorted(p for p in folder.iterdir() if p.name.lower() == name.lower() and p.is_file())
+    return matches[0] if matches else None
+
+
+def find_table(folder: Path, stem: str) -> Path | None:
+    """Return ``folder/stem.xlsx`` or ``folder/stem.csv`` (any case); error if both exist."""
+    found = [p for p in (find_file(folder, f"{stem}{s}") for s in TABLE_SUFFIXES) if p]
+    if len(found) > 1:
+        raise DataError(
+            [
+                Problem(
+                    found[0].name,
+                    f"'{stem}' liegt doppelt vor ({', '.join(p.name for p in found)})",
+                    "Bitte nur eine der Dateien in der Arbeitsmappe lassen",
+                )
+            ]
+        )
+    return found[0] if found else None
+
+
+def _decode(data: bytes, name: str) -> str:
+    if b"\x00" in data[:4096]:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "Datei ist keine Textdatei im erwarteten Format "
+                    "(z. B. UTF-16 oder eine umbenannte Excel-Datei)",
+                    "Bitte in Excel 'Speichern unter' > 'CSV UTF-8 "
+                    "(durch Trennzeichen getrennt)' wählen",
+                )
+            ]
+        )
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DataError(
+        [
+            Problem(
+                name,
+                "Zeichenkodierung nicht erkannt (weder UTF-8 noch Windows-1252)",
+                "Bitte als 'CSV UTF-8' speichern",
+            )
+        ]
+    )
+
+
+def _delimiter(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ";"
+
+
+def _header_delimiter(lines: list[str], spalten: Collection[str] | None) -> str | None:
+    """The separator that splits one of ``lines`` into expected column names, if any.
+
+    A title line above the header ("Angebote, Stand 2022") then does not decide it.
+    """
+    if not spalten:
+        return None
+    expected = {s.lower() for s in spalten}
+    need = min(2, len(expected))
+    for line in lines:
+        for sep in (";", "\t", ","):
+            cells = {c.strip().strip('"').lower().removeprefix("\ufeff") for c in line.split(sep)}
+            if len(expected & cells) >= need:
+                return sep
+    return None
+
+
+def read_csv_text(data: bytes, name: str, spalten: Collection[str] | None = None) -> RawTable:
+    """Parse CSV bytes (``;``/``,``/tab, UTF-8 with or without BOM, or cp1252).
+
+    Parameters
+    ----------
+    data : bytes
+        The file content.
+    name : str
+        File name for messages.
+    spalten : collection of str, optional
+        Expected column names; with them, title rows above the header are skipped
+        (:func:`find_header`).
+    """
+    text = _decode(data, name)
+    directive = _SEP_DIRECTIVE.match(text)
+    if directive:  # Excel's "sep=;" first line: a setting, not a row Excel shows
+        text = text[directive.end() :]
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "Datei ist leer",
+                    "Bitte die Kopfzeile und Daten eintragen (Vorlage: 'thm vorlage')",
+                )
+            ]
+        )
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    sep = (
+        directive.group(1)
+        if directive
+        else (
+            _header_delimiter(lines[first : first + HEADER_SEARCH], spalten)
+            or _delimiter(lines[first])
+        )
+    )
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    except csv.Error:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "CSV kann nicht gelesen werden (z. B. eine Zelle mit "
+                    "mehr als 131.072 Zeichen oder ein offenes Anführungszeichen)",
+                    "Bitte Anführungszeichen in den Zellen prüfen",
+                )
+            ]
+        ) from None
+    return _to_raw(rows, name, row_offset=1, spalten=spalten)
+
+
+def read_xlsx(path: Path, sheet: str, spalten: Collection[str] | None = None) -> RawTable:
+    """Read the sheet named ``sheet`` (or the only/first matching sheet) of an xlsx file.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+    sheet : str
+        Preferred sheet name (the table's name, e.g. ``angebote``).
+    spalten : collection of str, optional
+        Expected column names; with them, title rows (also merged cells) above the
+        header are skipped (:func:`find_header`).
+    """
+    name = path.name
+    wb = _open_workbook(path)
+    try:
+        names = wb.sheetnames
+        chosen = next((n for n in names if n.strip().lower() == sheet), None)
+        if chosen is None:
+            visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+            if len(visible) != 1:
+                raise DataError(
+                    [
+                        Problem(
+                            name,
+                            f"kein Tabellenblatt '{sheet}' gefunden "
+                            f"(vorhanden: {', '.join(names)})",
+                            f"Bitte das Blatt mit den Daten '{sheet}' nennen",
+                        )
+                    ]
+                )
+            chosen = visible[0]
+        rows, numeric = [], []
+        for row in wb[chosen].iter_rows(values_only=True):
+            rows.append(["" if v is None else _cell_text(v) for v in row])
+            numeric.append(
+                {
+                    j
+                    for j, v in enumerate(row)
+                    if isinstance(v, int | float) and not isinstance(v, bool)
+                }
+            )
+    except DataError:
+        raise
+    except Exception:  # noqa: BLE001 - openpyxl raises many types on damaged files
+        raise DataError(
+            [Problem(name, "Excel-Datei ist beschädigt", "Bitte in Excel öffnen und neu speichern")]
+        ) from None
+    finally:
+        wb.close()
+    plain = chosen.strip().lower() == path.stem.lower() or len(names) == 1
+    label = name if plain else f"{name} [{chosen}]"
+    return _to_raw(rows, label, row_offset=1, spalten=spalten, numeric=numeric)
+
+
+def _open_workbook(path: Path) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML parsers and openpyxl raise many types
+        kind = (
+            "keine gültige xlsx-Datei"
+            if isinstance(exc, zipfile.BadZipFile)
+            else ("Inhalt beschädigt")
+        )
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    f"Excel-Datei kann nicht geöffnet werden ({kind})",
+                    "Bitte in Excel öffnen und als "
+                    "'Excel-Arbeitsmappe (*.xlsx)' neu speichern (nicht .xls, "
+                    "nicht umbenannt)",
+                )
+            ]
+        ) from None
+
+
+def sheet_names(path: Path) -> list[str]:
+    """Return the sheet names of an xlsx file (DataError if it cannot be opened)."""
+    wb = _open_workbook(path)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def _cell_text(value: object) -> str:
+    """Text of an Excel cell value as the user sees it (5899004.0 -> '5899004')."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+_CSV_ZU_BREIT = (
+    "Bitte Trennzeichen in den Zellen prüfen (Semikolon im Text in Anführungszeichen setzen)"
+)
+_EXCEL_ZU_BREIT = (
+    "Bitte Zellen rechts neben der Tabelle leeren oder der Spalte eine "
+    "Überschrift in der Kopfzeile geben"
+)
+
+
+def _header_cells(row: list[str]) -> list[str]:
+    columns = [str(c).strip().lower() for c in row]
+    if columns:
+        columns[0] = columns[0].removeprefix("\ufeff").removeprefix("ï»¿").strip()
+    return columns
+
+
+def find_header(
+    numbered: list[tuple[int, list[str]]], spalten: Collection[str] | None, name: str
+) -> int:
+    """Position (in ``numbered``) of the header row: the first row naming expected columns.
+
+    A row is the header when it names two expected columns, or when every filled
+    cell of it is an expected column name. Without ``spalten`` the first row is
+    the header. Title rows above the header (a
+    heading, a merged cell, "Stand: ...") are skipped.
+
+    Raises
+    ------
+    DataError
+        When the first row looks like a title (one filled cell) and none of the
+        first :data:`HEADER_SEARCH` rows names the expected columns.
+    """
+    if not spalten:
+        return 0
+    expected = {s.lower() for s in spalten}
+    need = min(2, len(expected))
+    for pos, (_, row) in enumerate(numbered[:HEADER_SEARCH]):
+        cells = {c for c in _header_cells(row) if c}
+        found = len(expected & cells)
+        if found >= need or (found and found == len(cells)):
+            return pos
+    if sum(1 for c in numbered[0][1] if str(c).strip()) <= 1:
+        shown = ", ".join(sorted(expected)[:6])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "Kopfzeile nicht gefunden: keine der ersten "
+                    f"{HEADER_SEARCH} Zeilen enthält die Spaltennamen "
+                    f"(z. B. {shown})",
+                    "Bitte die Spaltenüberschriften wie in "
+                    "der Vorlage ('thm vorlage ORDNER') in eine Zeile schreiben; "
+                    "Titelzeilen darüber sind erlaubt",
+                    zeile=numbered[0][0],
+                )
+            ]
+        )
+    return 0
+
+
+def _to_raw(
+    rows: list[list[str]],
+    name: str,
+    row_offset: int,
+    spalten: Collection[str] | None = None,
+    numeric: list[set[int]] | None = None,
+) -> RawTable:
+    """Turn rows (title rows, header, data) into a RawTable; blank rows are skipped.
+
+    ``numeric`` holds, per row of ``rows``, the positions of cells Excel stored as numbers.
+    """
+    numbered = [(i + row_offset, r) for i, r in enumerate(rows)]
+    numbered = [(n, r) for n, r in numbered if any(str(c).strip() for c in r)]
+    if not numbered:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "Datei ist leer",
+                    "Bitte die Kopfzeile und Daten eintragen (Vorlage: 'thm vorlage')",
+                )
+            ]
+        )
+    start = find_header(numbered, spalten, name)
+    hinweise = ()
+    if start:
+        skipped = [n for n, _ in numbered[:start]]
+        hinweise = (
+            f"{name}: Kopfzeile in Zeile {numbered[start][0]} gefunden; "
+            f"{zeilen_text(skipped)} darüber (Titel) "
+            f"{'wird' if len(skipped) == 1 else 'werden'} nicht gelesen.",
+        )
+    header_row, header = numbered[start]
+    columns = _header_cells(header)
+    while columns and columns[-1] == "":
+        columns.pop()
+    dupes = sorted({c for c in columns if c and columns.count(c) > 1})
+    if dupes:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    f"Spaltenüberschrift doppelt: {', '.join(dupes)}",
+                    "Bitte jede Spalte nur einmal anlegen",
+                    zeile=header_row,
+                )
+            ]
+        )
+    width = len(columns)
+    body, numbers, zahlzellen = [], [], set()
+    problems = []
+    for n, r in numbered[start + 1 :]:
+        cells = [str(c).strip() for c in r]
+        if len(cells) > width and any(cells[width:]):
+            problems.append(
+                Problem(
+                    name,
+                    f"mehr Zellen ({len(cells)}) als Spalten ({width})",
+                    _EXCEL_ZU_BREIT if numeric is not None else _CSV_ZU_BREIT,
+                    zeile=n,
+                )
+            )
+            continue
+        if numeric is not None:
+            zahlzellen.update(
+                (len(body), columns[j]) for j in numeric[n - row_offset] if j < width and columns[j]
+            )
+        body.append((cells + [""] * width)[:width])
+        numbers.append(n)
+    if problems:
+        raise DataError(problems)
+    frame = (
+        pd.DataFrame(body, columns=columns, dtype=object)
+        if body
+        else pd.DataFrame(columns=columns, dtype=object)
+    )
+    frame = frame.loc[:, [c for c in frame.columns if c != ""]]
+    return RawTable(name, frame.reset_index(drop=True), numbers, frozenset(zahlzellen), hinweise)
+
+
+def read_table(path: Path, spalten: Collection[str] | None = None) -> RawTable:
+    """Read a CSV or xlsx table as text, whatever its encoding or separator.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    spalten : collection of str, optional
+        Expected column names, to find the header below title rows.
+    """
+    if path.suffix.lower() == ".xlsx":
+        return read_xlsx(path, path.stem.lower(), spalten)
+    return read_csv_text(path.read_bytes(), path.name, spalten)

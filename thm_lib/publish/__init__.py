@@ -1,0 +1,1 @@
+"""What people read: published tables, reports, Excel, maps, charts and the GeoPackage."""

@@ -1,0 +1,320 @@
+"""Showing a Standortplanung: map before/after and the notebook/report section.
+
+The analysis is :mod:`thm_lib.analysis.standort`; this module selects what may be
+shown (only Gemeinden whose modelled figures are published), builds the German
+tables and text, and draws the map before/after (shared by the notebook section
+:func:`thm_lib.run.notebook.standort_abschnitt` and the Übersicht app).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.analysis import coverage, standort
+from thm_lib.analysis.coverage import CoverageResult
+from thm_lib.analysis.standort import QUELLE_GEMEINDE, Standortplanung
+from thm_lib.core import formats, labels
+from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure.suppression import mark_public
+from thm_lib.publish import maps, views
+from thm_lib.publish.views import schwelle, versorgung_gesperrt, zeichen_geheim
+
+ZUSTAENDE = ("vorher", "nachher")
+
+
+def feld_waehlen(ws: Workspace, ergebnis: CoverageResult, handlungsfeld: str = "") -> str:
+    """The Handlungsfeld parameter, or ("" ) the one with the most shown missing places.
+
+    Raises
+    ------
+    DataError
+        For a Handlungsfeld that is not configured (a notebook parameter).
+    """
+    if handlungsfeld:
+        if handlungsfeld not in ws.handlungsfelder:
+            raise DataError(
+                [
+                    Problem(
+                        "Parameter 'handlungsfeld'",
+                        f"unbekanntes Handlungsfeld '{handlungsfeld}'",
+                        "Erlaubt: " + ", ".join(ws.handlungsfelder),
+                    )
+                ]
+            )
+        return handlungsfeld
+    g = ergebnis.gemeinden[~views.versorgung_gesperrt(ws, ergebnis)]
+    summe = (
+        g.groupby("handlungsfeld")["fehlende_plaetze"]
+        .sum()
+        .reindex(ws.handlungsfelder, fill_value=0.0)
+    )
+    return str(summe.idxmax())
+
+
+def karte(
+    plan: standort.Standortplanung, ws: Workspace, zustand: str = "nachher", **kwargs: Any
+) -> Any:
+    """Folium map of the Versorgungsgrad before or after, with the proposed offers.
+
+    ``nachher`` shows the Workspace with the proposed offers (named
+    „Geplantes Angebot …“); values hidden as in the published tables.
+    """
+
+    if zustand not in ZUSTAENDE:
+        raise ValueError(f"zustand muss 'vorher' oder 'nachher' sein, nicht {zustand!r}")
+    w, res = (ws, plan.vorher) if zustand == "vorher" else (plan.ws_nachher, plan.nachher)
+    mass = views.karten_mass(w, "versorgungsgrad", plan.handlungsfeld, res)
+    mass = replace(mass, label=f"{mass.label} ({zustand})")
+    return maps.kreis_map(w, mass, handlungsfeld=plan.handlungsfeld, **kwargs)
+
+
+def glue_werte(ws: Workspace, plan: standort.Standortplanung) -> dict[str, Any]:
+    """Key figures of the section: number of sites and shown missing places closed."""
+    tab = standort_tabelle(ws, plan)
+    geschlossen = (
+        float((tab["fehlende Plätze dort vorher"] - tab["fehlende Plätze dort nachher"]).sum())
+        if len(tab)
+        else 0.0
+    )
+    return {
+        "standorte": int(len(plan.loesung.auswahl)),
+        "standort_geschlossen": round(geschlossen, 1),
+    }
+
+
+# --------------------------------------------------------------------------- publication
+def _sichtbar(ws: Workspace, result: coverage.CoverageResult) -> pd.Series:
+    """Per ags: True where the Gemeinde's modelled figures may be published."""
+
+    hidden = versorgung_gesperrt(ws, result)
+    return (~hidden).groupby(result.gemeinden["ags"]).all()
+
+
+def standort_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
+    """Proposed sites: where, how many places, Gemeinden reached, missing places closed.
+
+    Figures sum over Gemeinden whose modelled values may be shown
+    (:func:`thm_lib.publish.views.versorgung_gesperrt`); hidden ones are only counted.
+    """
+    sicht = _sichtbar(ws, plan.vorher)
+    g = plan.gemeinden.set_index("ags")
+    rows = []
+    for i, (_, site) in enumerate(plan.kandidaten.iloc[plan.loesung.auswahl].iterrows()):
+        zu = plan.zuordnung[plan.zuordnung["standort"] == i + 1]["ags"]
+        shown = [a for a in zu if sicht.get(a, False)]
+        rows.append(
+            {
+                "Standort": i + 1,
+                "Ort": site["name"],
+                "Art des Orts": site["quelle"],
+                "Plätze (geplant)": float(plan.neue_angebote["plaetze"].iloc[i]),
+                "erreichte Gemeinden mit Lücke": ", ".join(g.loc[a, "name"] for a in shown)
+                + (f" (+{len(zu) - len(shown)} ohne Zahlen)" if len(zu) > len(shown) else ""),
+                "fehlende Plätze dort vorher": round(
+                    float(g.loc[shown, "fehlende_vorher"].sum()), 1
+                ),
+                "fehlende Plätze dort nachher": round(
+                    float(g.loc[shown, "fehlende_nachher"].sum()), 1
+                ),
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "Standort",
+            "Ort",
+            "Art des Orts",
+            "Plätze (geplant)",
+            "erreichte Gemeinden mit Lücke",
+            "fehlende Plätze dort vorher",
+            "fehlende Plätze dort nachher",
+        ],
+    ).set_index("Standort")
+    return mark_public(
+        table,
+        "modellierte Bedarfe und Plätze",
+        titel=f"Vorgeschlagene Standorte – {plan.handlungsfeld}",
+    )
+
+
+def wirkung_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
+    """Versorgungsgrad and missing places per Gemeinde before/after (changed ones only)."""
+    sicht = _sichtbar(ws, plan.vorher)
+    g = plan.gemeinden
+    g = g[g["ags"].map(lambda a: bool(sicht.get(a, False))) & (g["geschlossen"].abs() > 0.05)]
+    g = g.sort_values("geschlossen", ascending=False)
+    table = pd.DataFrame(
+        {
+            "Gemeinde": g["name"],
+            "Bedarf (Personen)": g["bedarf"].round(1),
+            "Versorgungsgrad % vorher": g["versorgungsgrad_vorher"].round(1),
+            "Versorgungsgrad % nachher": g["versorgungsgrad_nachher"].round(1),
+            "fehlende Plätze vorher": g["fehlende_vorher"].round(1),
+            "fehlende Plätze nachher": g["fehlende_nachher"].round(1),
+            "geschlossen": g["geschlossen"].round(1),
+        }
+    ).set_index("Gemeinde")
+    return mark_public(
+        table,
+        "modellierte Bedarfe und Plätze",
+        titel=f"Wirkung je Gemeinde (neu berechnet) – {plan.handlungsfeld}",
+    )
+
+
+def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
+    """Missing places closed per site and segment (status × Altersgruppe), shown Gemeinden.
+
+    Only the statuses the planned offer is open to.
+    A cell is hidden (suppression symbol) where the segment's modelled demand
+    over the site's shown Gemeinden rounds to a small count (1 .. schwelle-1,
+    the rule of :func:`thm_lib.publish.views.versorgung_gesperrt`); if that hides one
+    cell of a site only, its smallest other cell is hidden too, so the hidden
+    one cannot be recovered as the difference to the site's total (no such
+    cell: the whole site is hidden).
+    """
+
+    sicht = _sichtbar(ws, plan.vorher)
+    keys = ["ags", "status", "altersgruppe"]
+    v = plan.vorher.segmente.groupby(keys)[["fehlende_plaetze", "bedarf"]].sum()
+    n = plan.nachher.segmente.groupby(keys)["fehlende_plaetze"].sum()
+    diff = v.assign(geschlossen=v["fehlende_plaetze"] - n.reindex(v.index, fill_value=0.0))
+    diff = diff.reset_index()
+    diff = diff[
+        diff["ags"].map(lambda a: bool(sicht.get(a, False))) & diff["status"].isin(plan.zugang)
+    ]
+    diff = diff.merge(plan.zuordnung[["standort", "ags"]], on="ags")
+    tab = diff.groupby(["standort", "status", "altersgruppe"])[["geschlossen", "bedarf"]].sum()
+    tab = tab.reset_index()
+    t = schwelle(ws)
+    tab["klein"] = tab["bedarf"].map(lambda b: 1 <= round(float(b)) < t)
+    for _, rows in tab.groupby("standort"):
+        if int(rows["klein"].sum()) == 1:
+            rest = rows[~rows["klein"] & (rows["geschlossen"] > 0)]
+            if len(rest):
+                tab.loc[rest["geschlossen"].idxmin(), "klein"] = True
+            else:
+                tab.loc[rows.index, "klein"] = True
+    tab["geschlossen"] = tab["geschlossen"].round(1).astype(object)
+    tab.loc[tab["klein"], "geschlossen"] = zeichen_geheim(ws)
+    tab["status"] = tab["status"].map(labels.STATUS_LABEL)
+    table = tab.rename(
+        columns={
+            "standort": "Standort",
+            "status": "Status",
+            "altersgruppe": "Altersgruppe",
+            "geschlossen": "geschlossene Plätze",
+        }
+    ).set_index(["Standort", "Status", "Altersgruppe"])[["geschlossene Plätze"]]
+    return mark_public(
+        table,
+        "modellierte Bedarfe und Plätze",
+        titel=f"Geschlossene Lücken je Gruppe – {plan.handlungsfeld}",
+    )
+
+
+def varianten_tabelle(
+    ws: Workspace, var: pd.DataFrame, result: coverage.CoverageResult, n: int = 10
+) -> pd.DataFrame:
+    """The top ``n`` changes to existing offers, summed over shown Gemeinden only."""
+    sicht = _sichtbar(ws, result)
+    mask = np.array([bool(sicht.get(a, False)) for a in result.kosten.index])
+    total = var["_je_gemeinde"].map(lambda x: float(np.asarray(x)[mask].sum()))
+    t = var.assign(sum_=total).sort_values("sum_", ascending=False, kind="stable").head(n)
+    art = {"oeffnen": "für Geduldete öffnen", "plaetze": "Plätze aufstocken"}
+    table = pd.DataFrame(
+        {
+            "Änderung": t["variante"].map(art),
+            "Angebot": t["name"],
+            "Träger": t["traeger"],
+            "geschlossene Plätze": t["sum_"].round(1),
+        }
+    )
+    return mark_public(
+        table.reset_index(drop=True),
+        "modellierte Bedarfe und Plätze",
+        titel="Bestehende Angebote ändern: geschlossene Lücken",
+    )
+
+
+def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
+    """German Markdown text explaining the proposal for a Bündniskerngruppe."""
+    e = ws.annahmen["erreichbarkeit"]
+    einheit = "Minuten" if e["einheit"] == "minuten" else "km"
+    gruppen = ", ".join(labels.STATUS_LABEL[s] for s in plan.zugang)
+    sicht = _sichtbar(ws, plan.vorher)
+    g = plan.gemeinden.set_index("ags")
+    if not len(plan.loesung.auswahl):
+        return (
+            f"**{plan.handlungsfeld}:** Es gibt keine fehlenden Plätze für {gruppen} "
+            f"({plan.alter[0]}–{plan.alter[1]} Jahre), die ein neues Angebot schließen "
+            "könnte. Kein neuer Standort vorgeschlagen."
+        )
+    if plan.modell == "mclp":
+        kopf = (
+            f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} neue(r) Standort(e)**, "
+            f"gewählt so, dass möglichst viele fehlende Plätze in Reichweite "
+            f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) liegen."
+        )
+    else:
+        kopf = (
+            f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} Standort(e) reichen**, "
+            "damit jede Gemeinde mit fehlenden Plätzen ein Angebot in Reichweite "
+            f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) hat."
+        )
+    lines = [
+        kopf,
+        "",
+        f"Das geplante Angebot steht offen für: {gruppen}, {plan.alter[0]}–{plan.alter[1]} Jahre.",
+        "",
+    ]
+    for i, (_, site) in enumerate(plan.kandidaten.iloc[plan.loesung.auswahl].iterrows()):
+        zu = [a for a in plan.zuordnung[plan.zuordnung["standort"] == i + 1]["ags"]]
+        shown = [a for a in zu if sicht.get(a, False)]
+        ort = (
+            f"in {site['name']}"
+            if site["quelle"] == QUELLE_GEMEINDE
+            else f"am Ort von „{site['name']}“"
+        )
+        teile = [
+            f"{g.loc[a, 'name']} (Versorgungsgrad "
+            f"{formats.zahl(g.loc[a, 'versorgungsgrad_vorher'])} % → "
+            f"{formats.zahl(g.loc[a, 'versorgungsgrad_nachher'])} %)"
+            for a in shown
+        ]
+        if len(zu) > len(shown):
+            teile.append(
+                f"{len(zu) - len(shown)} weitere Gemeinde(n), deren Zahlen zum "
+                "Schutz kleiner Zahlen nicht gezeigt werden"
+            )
+        plaetze = formats.zahl(plan.neue_angebote["plaetze"].iloc[i])
+        vor = formats.zahl(g.loc[shown, "fehlende_vorher"].sum(), 1)
+        nach = formats.zahl(g.loc[shown, "fehlende_nachher"].sum(), 1)
+        lines.append(
+            f"{i + 1}. **Standort {ort}** mit {plaetze} Plätzen erreicht: "
+            f"{'; '.join(teile) or 'keine Gemeinde mit Lücke'}. Dort fehlen bisher "
+            f"{vor} Plätze, danach {nach}."
+        )
+    if plan.loesung.nicht_abdeckbar.any():
+        lines += [
+            "",
+            f"{int(plan.loesung.nicht_abdeckbar.sum())} Gemeinde(n) mit Lücke "
+            "erreicht kein möglicher Standort; dort hilft nur ein aufsuchendes Angebot.",
+        ]
+    if not plan.loesung.optimal:
+        lines += [
+            "",
+            "Hinweis: Die Rechnung wurde nach dem Zeitlimit beendet; der Vorschlag "
+            "ist gut, aber nicht sicher der beste.",
+        ]
+    lines += [
+        "",
+        "Vorher/nachher ist mit demselben Verfahren neu berechnet (die neuen Plätze "
+        "teilen sich alle Berechtigten in Reichweite, auch schon versorgte), nicht "
+        "geschätzt. Modellwerte, keine Zählung.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,655 @@
+"""Published tables for notebooks, reports and the workbook (German headers, suppressed).
+
+Each function takes analysis results, limits them to a Kommune (``ags``) or
+keeps the whole Kreis (``ags == ""``), and returns a
+:class:`~thm_lib.disclosure.suppression.PublishedTable` (counts of persons) or a frame
+marked public (estimates, offers, positions, money). No computation of its own:
+the numbers and their hiding pattern come from the publication layer
+(:func:`thm_lib.disclosure.publication.fuer`, one per Workspace), so every table, map,
+report and app hides the same quantity in the same places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
+from thm_lib.analysis.berichtswesen import fallevidenz_titel, report_from_workspace
+from thm_lib.analysis.coverage import CoverageResult, analyse
+from thm_lib.analysis.funding import finanzierungsplan, foerdersatz_text
+from thm_lib.analysis.scenarios import hinweise, vergleiche
+from thm_lib.analysis.staffing import (
+    EBENE_KREIS,
+    REGEL_SCHLUESSEL,
+    stellenbemessung,
+)
+from thm_lib.core import labels
+from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure import publication
+from thm_lib.disclosure.suppression import (
+    PublishedTable,
+    mark_public,
+    select_rows,
+    stack_rows,
+    suppress,
+)
+from thm_lib.publish import maps
+
+TOTAL = publication.TOTAL
+KREIS = publication.KREIS
+"""Row key (and app dropdown value) of the whole Kreis."""
+
+
+def schwelle(ws: Workspace) -> int:
+    """The configured suppression threshold."""
+    return int(ws.annahmen["datenschutz"]["schwelle"])
+
+
+KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
+"""Title suffix of tables a Kommune report shows only for the whole Kreis."""
+
+
+def zielgruppe_je_gemeinde(
+    ws: Workspace, ags: str = "", stichtag: pd.Timestamp | None = None
+) -> PublishedTable:
+    """Target group per Gemeinde and status (with totals), suppressed.
+
+    A Kommune gets its row of the Kreis table, with the Kreis table's hidden
+    cells: suppressing its row alone could show a cell the Kreis table hides.
+    """
+    published = publication.fuer(ws).zielgruppe(stichtag)
+    return select_rows(published, [ws.gemeinde_name(ags)]) if ags else published
+
+
+def zielgruppe_kartenwerte(ws: Workspace) -> pd.Series:
+    """Target group per Gemeinde (index ``ags``) for maps: the published totals of
+    :func:`zielgruppe_je_gemeinde`, NaN where that table hides them (the map then
+    hides them too, never shows a total the table hides)."""
+    table = zielgruppe_je_gemeinde(ws)
+    names = ws.gebiete.set_index("name")["ags"]
+    shown = table.published["gesamt"].drop(TOTAL)
+    values = pd.to_numeric(shown.where(~table.mask["gesamt"].drop(TOTAL)), errors="coerce")
+    values.index = names.reindex(values.index).to_numpy()
+    values.index.name = "ags"
+    return values.astype(float)
+
+
+def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
+    """Target group by age band (rows) and sex (columns) of the Kreis, suppressed.
+
+    Only for the whole Kreis: the Gemeinde tables would add up to it, so a cell
+    hidden in one Gemeinde could be recovered from the Kreis table and the
+    others. A Kommune report shows the Kreis table, titled so. Its grand total
+    carries the mask of the Kreis total of :func:`zielgruppe_je_gemeinde`.
+    """
+    table = publication.fuer(ws).struktur
+    return replace(table, titel=(table.titel or "") + (KREIS_NUR if ags else ""))
+
+
+def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
+    """Target group per Stichtag and status (trend), suppressed.
+
+    Each Stichtag's row is the Gemeinde's (or the total) row of that
+    Stichtag's Kreis table (:func:`zielgruppe_je_gemeinde`), so the trend
+    hides exactly what the Kreis tables hide.
+    """
+    key = ws.gemeinde_name(ags) if ags else TOTAL
+    rows = [
+        select_rows(zielgruppe_je_gemeinde(ws, stichtag=pd.Timestamp(tag)), [key])
+        for tag in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())
+    ]
+    labels_ = [
+        f"{pd.Timestamp(t):%d.%m.%Y}"
+        for t in sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())
+    ]
+    table = stack_rows(rows, pd.Index(labels_, name="Stichtag"))
+    return replace(table, titel="Entwicklung der Zielgruppe je Stichtag")
+
+
+def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
+    """The Berichtswesen report (internal) for the calendar year of the Stichtag."""
+    if not ags:
+        return publication.fuer(ws).bericht
+
+    von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
+    return report_from_workspace(ws, von, ws.stichtag, ags=ags)
+
+
+def reichweite_tabelle(ws: Workspace) -> PublishedTable:
+    """Reach of THM per Gemeinde and status in the calendar year of the Stichtag (Kreis table).
+
+    The target-group cells hide exactly what :func:`zielgruppe_je_gemeinde`
+    hides: both tables publish the same numbers, and a cell shown in one but
+    hidden in the other would be recoverable
+    (:attr:`thm_lib.disclosure.publication.Publication.reichweite`).
+    """
+    return publication.fuer(ws).reichweite
+
+
+def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
+    """Target group, clients and reach per Gemeinde plus the Kreis row (:data:`KREIS`).
+
+    The columns ``zielgruppe``, ``klienten``, ``reichweite`` of
+    :func:`reichweite_tabelle`, so apps and reports show the same numbers
+    with the same hidden cells.
+    """
+
+    if ws.faelle is None:
+        return _kennzahlen_ohne_faelle(ws)
+    table = reichweite_tabelle(ws)
+    cols = {"zielgruppe": "zielgruppe", "klient_innen": "klienten", "reichweite": "reichweite"}
+
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[list(cols)].rename(columns=cols).rename(index={REPORT_TOTAL: KREIS})
+        out.attrs = dict(frame.attrs)
+        return out
+
+    return replace(
+        table,
+        published=pick(table.published),
+        internal_unsuppressed=pick(table.internal_unsuppressed),
+        mask=pick(table.mask),
+        reason=pick(table.reason),
+        count_cols=("zielgruppe", "klienten"),
+        share_cols=("reichweite",),
+        titel="Zielgruppe und Reichweite",
+        column_labels={
+            "zielgruppe": "Zielgruppe",
+            "klienten": "Klient*innen",
+            "reichweite": "Reichweite",
+        },
+    )
+
+
+def _kennzahlen_ohne_faelle(ws: Workspace) -> PublishedTable:
+    """:func:`kennzahlen_tabelle` before any case documentation: the target group of
+    :func:`zielgruppe_je_gemeinde` (same cells, same mask); clients and reach "–"."""
+    zg = zielgruppe_je_gemeinde(ws)
+    ags_of = dict(zip(ws.gebiete["name"], ws.gebiete["ags"], strict=True))
+    ags_of[TOTAL] = KREIS
+
+    def pick(frame: pd.DataFrame, fill: Any) -> pd.DataFrame:
+        out = frame[["gesamt"]].rename(columns={"gesamt": "zielgruppe"}).rename(index=ags_of)
+        out = out.assign(klienten=fill, reichweite=fill)
+        out.index.name = "ags"
+        out.attrs = dict(frame.attrs)
+        return out
+
+    return replace(
+        zg,
+        published=pick(zg.published, "–"),
+        internal_unsuppressed=pick(zg.internal_unsuppressed, float("nan")),
+        mask=pick(zg.mask, False),
+        reason=pick(zg.reason, ""),
+        count_cols=("zielgruppe",),
+        share_cols=(),
+        titel="Zielgruppe (Reichweite: noch keine Falldokumentation)",
+        column_labels={
+            "zielgruppe": "Zielgruppe",
+            "klienten": "Klient*innen",
+            "reichweite": "Reichweite",
+        },
+    )
+
+
+def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
+    """The published Berichtswesen tables of the Kreis or a Kommune (calendar year).
+
+    A Kommune gets its rows of the Kreis tables "Fallzahlen" and "Reichweite";
+    the breakdowns by Abschlussgrund and Handlungsfeld are published for the
+    Kreis only (Kommune tables would add up to the Kreis table and reveal
+    hidden cells by differencing).
+    """
+    kreis = dict(publication.fuer(ws).bericht_tabellen)
+    if not ags:
+        return kreis
+    return {
+        name: select_rows(table, [ags])
+        if name in ("Fallzahlen", "Reichweite")
+        else replace(table, titel=(table.titel or name) + KREIS_NUR)
+        for name, table in kreis.items()
+    }
+
+
+def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
+    """Offer inventory per Handlungsfeld: number, places, open to Duldung/Gestattung, outreach.
+
+    Offers are not personal data; the table is marked public.
+    """
+    ang = ws.for_kommune(ags).angebote if ags else ws.angebote
+    felder = ws.handlungsfelder
+    # a column, not groupby.apply: with no offers apply returns a frame (pandas 3)
+    ang = ang.assign(
+        nur_gestattung=~ang["zugang_duldung"].astype(bool) & ang["zugang_gestattung"].astype(bool)
+    )
+    grouped = ang.groupby("handlungsfeld")
+    table = (
+        pd.DataFrame(
+            {
+                "angebote": grouped.size(),
+                "plaetze": grouped["plaetze"].sum(),
+                "offen_duldung": grouped["zugang_duldung"].sum(),
+                "nur_gestattung": grouped["nur_gestattung"].sum(),
+                "aufsuchend": grouped["aufsuchend"].sum(),
+            }
+        )
+        .reindex(felder, fill_value=0)
+        .astype(int)
+    )
+    table.index.name = "Handlungsfeld"
+    table = table.rename(
+        columns={
+            "angebote": "Angebote",
+            "plaetze": "Plätze/Jahr",
+            "offen_duldung": "offen für Duldung",
+            "nur_gestattung": "nur für Gestattung",
+            "aufsuchend": "aufsuchend",
+        }
+    )
+    return mark_public(
+        table, "Angebotsinventar, keine Personendaten", titel="Angebote je Handlungsfeld"
+    )
+
+
+def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = "") -> pd.DataFrame:
+    """Versorgungsgrad (%) as a Gemeinde × Handlungsfeld matrix (estimates, public).
+
+    Cells of :func:`versorgung_gesperrt` hold the suppression symbol.
+    """
+    g = result.gemeinden.assign(versorgungsgrad=result.gemeinden["versorgungsgrad"].round(1))
+    g = g.astype({"versorgungsgrad": object})
+    g.loc[versorgung_gesperrt(ws, result), "versorgungsgrad"] = zeichen_geheim(ws)
+    g = g[g["ags"] == ags] if ags else g
+    felder = list(dict.fromkeys(g["handlungsfeld"]))
+    matrix = g.pivot(index="name", columns="handlungsfeld", values="versorgungsgrad")
+    matrix = matrix.reindex(columns=felder)
+    matrix.index.name = "Gemeinde"
+    return mark_public(
+        matrix,
+        "modellierte Versorgungsgrade",
+        titel="Versorgungsgrad in % je Gemeinde und Handlungsfeld",
+    )
+
+
+def lueckenliste(
+    ws: Workspace, result: CoverageResult, ags: str = "", n: int | None = None
+) -> pd.DataFrame:
+    """Unterversorgung, largest missing places first (estimates, public).
+
+    Rows of :func:`versorgung_gesperrt` are left out (their numbers would
+    reveal a hidden count); a note in the notebook says so.
+    """
+    g = result.gemeinden[~versorgung_gesperrt(ws, result)]
+    g = g[g["ags"] == ags] if ags else g
+    gaps = g[g["klasse"] == "Unterversorgung"].sort_values("fehlende_plaetze", ascending=False)
+    if n is not None:
+        gaps = gaps.head(n)
+    table = pd.DataFrame(
+        {
+            "Gemeinde": gaps["name"],
+            "Handlungsfeld": gaps["handlungsfeld"],
+            "Bedarf (Personen)": gaps["bedarf"].round(1),
+            "erreichbare Plätze": gaps["erreichbare_plaetze"].round(1),
+            "Versorgungsgrad %": gaps["versorgungsgrad"].round(1),
+            "fehlende Plätze": gaps["fehlende_plaetze"].round(1),
+            "kein Angebot erreichbar": gaps["kein_angebot_erreichbar"].map(
+                {True: "ja", False: "nein"}
+            ),
+            "Bedarf Geduldeter ohne offenes Angebot": gaps["bedarf_geduldete_ohne_angebot"].round(
+                1
+            ),
+        }
+    ).set_index(["Gemeinde", "Handlungsfeld"])
+    return mark_public(
+        table, "modellierte Bedarfe und Plätze", titel="Versorgungslücken (Unterversorgung)"
+    )
+
+
+def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> PublishedTable:
+    """Case evidence per Handlungsfeld: needs met passend / nächstbeste / kein Angebot.
+
+    Counts from consented case records, suppressed; shown beside the computed
+    gap, never mixed into it. Decided needs of target-group cases over the whole
+    documentation (no period, no open needs): the title says so, as its totals
+    differ from the Berichtswesen table "Bedarfe" (``reporting.fallevidenz_titel``).
+    Only for the whole Kreis (a Kommune report shows the Kreis table, titled
+    so): Kommune tables would add up to it.
+    """
+    g = result.gemeinden
+    n = g.groupby("handlungsfeld", sort=False)["faelle_n"].sum()
+    shares = {
+        k: (g[f"anteil_{k}"] * g["faelle_n"]).groupby(g["handlungsfeld"], sort=False).sum()
+        for k in ("passend", "naechstbeste", "kein_angebot")
+    }
+    table = pd.DataFrame({k: v.round().astype(int) for k, v in shares.items()})
+    table["gesamt"] = n.round().astype(int)
+    table = table[["passend", "naechstbeste", "kein_angebot", "gesamt"]]  # open needs not counted
+    table.loc[TOTAL] = table.sum()
+    table.index.name = "Handlungsfeld"
+    for k in ("passend", "naechstbeste", "kein_angebot"):
+        table[f"anteil_{k}"] = table[k] / table["gesamt"].where(table["gesamt"] > 0)
+    return suppress(
+        table,
+        schwelle(ws),
+        symbol=zeichen_geheim(ws),
+        count_cols=["passend", "naechstbeste", "kein_angebot", "gesamt"],
+        total_row=TOTAL,
+        total_col="gesamt",
+        share_cols={
+            f"anteil_{k}": [k, "gesamt"] for k in ("passend", "naechstbeste", "kein_angebot")
+        },
+        titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""),
+        column_labels={
+            **{k: labels.ERGEBNIS_LABEL[k] for k in labels.ERGEBNIS},
+            "gesamt": "Bedarfe insgesamt",
+            **{
+                f"anteil_{k}": f"Anteil {labels.ERGEBNIS_LABEL[k]}"
+                for k in ("passend", "naechstbeste", "kein_angebot")
+            },
+        },
+    )
+
+
+def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
+    """The person counts behind the staffing estimates, published as ONE table.
+
+    Rows: every Gemeinde plus the Kreis (total row :data:`KREIS`); count
+    columns ``faq_personen`` (counted for the FAQ rule) and
+    ``fallzahl_personen`` (target group for the caseload model), rounded.
+    Positions derived proportionally from a hidden count must be hidden as
+    well (see :func:`stellen_gesperrt`), since the assumptions are public.
+    Each count carries the mask of the target-group cell(s) it equals
+    (:meth:`thm_lib.disclosure.publication.Publication.personen`): shown only where it
+    follows from shown cells of the target-group table of its Stichtag.
+    """
+    return publication.fuer(ws).personen(bemessung)
+
+
+def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict[str, bool]:
+    """Which staffing estimates of ``ags`` must be hidden because their count is hidden.
+
+    The FAQ result is hidden only when it comes from the key (``schluessel``:
+    persons / key); a minimum or full position reveals no count. The caseload
+    and workload models scale with the target group and are hidden with it.
+    """
+    mask = personen.mask.loc[ags]
+    return {
+        "faq": bool(mask["faq_personen"]) and faq_regel == REGEL_SCHLUESSEL,
+        "fallzahl": bool(mask["fallzahl_personen"]),
+        "arbeitszeit": bool(mask["fallzahl_personen"]),
+    }
+
+
+def zeichen_geheim(ws: Workspace) -> str:
+    """The mark of secondarily hidden cells (``annahmen.datenschutz.zeichen_geheim``)."""
+    return str(ws.annahmen["datenschutz"]["zeichen_geheim"])
+
+
+def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = "") -> pd.DataFrame:
+    """The three staffing estimates side by side (positions, public).
+
+    Counts and every estimate derived from a hidden count are hidden
+    (:func:`personen_tabelle`, :func:`stellen_gesperrt`).
+    """
+    personen = personen_tabelle(ws, bemessung)
+    rows = bemessung[bemessung["ags"] == ags] if ags else bemessung
+    sym = zeichen_geheim(ws)
+    records = []
+    for _, r in rows.iterrows():
+        key = KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"])
+        hidden = stellen_gesperrt(personen, key, str(r["faq_regel"]))
+
+        def pos(value: float, model: str, hidden: dict[str, bool] = hidden) -> Any:
+            return sym if hidden[model] else round(float(value), 2)
+
+        records.append(
+            {
+                "Kommune": r["name"],
+                "Personen (FAQ-Zählung)": personen.published.loc[key, "faq_personen"],
+                "Stellen FAQ-Schlüssel": pos(r["faq_stellen"], "faq"),
+                "Regel": labels.FAQ_REGEL_LABEL.get(r["faq_regel"], r["faq_regel"]),
+                "Stellen Fallzahlmodell": pos(r["fallzahl_stellen"], "fallzahl"),
+                "Stellen Arbeitszeitmodell": pos(r["arbeitszeit_stellen"], "arbeitszeit"),
+                "bewilligte Stellen": r["stellen_bestand"],
+                "Differenz FAQ – Bestand": sym
+                if hidden["faq"]
+                else round(float(r["differenz_faq"]), 2),
+            }
+        )
+    table = pd.DataFrame.from_records(records).set_index("Kommune")
+    return mark_public(
+        table,
+        "Stellen (VZÄ); Zählungen unterdrückt, Ableitungen verborgen",
+        titel="Stellenbemessung: drei Schätzungen nebeneinander",
+    )
+
+
+def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
+    """True per row of ``result.gemeinden`` whose modelled figures must be hidden.
+
+    Demand is persons × public rates, so it is shown only where it follows
+    from shown counts: see
+    :meth:`thm_lib.disclosure.publication.Publication.versorgung_gesperrt` (any hidden
+    status cell of the Gemeinde, rates that differ by age or sex within a
+    status, a small demand).
+    """
+    return publication.fuer(ws).versorgung_gesperrt(result)
+
+
+#: Scenarios shown in the staffing notebook and the index (see thm_lib.analysis.scenarios).
+STANDARD_SZENARIEN: dict[str, dict[str, Any]] = {
+    "Basis (1:100, Fördersatz laut Programm)": {},
+    "Betreuungsschlüssel 1:80": {
+        "annahmen": {"stellen": {"betreuungsschluessel": 80}},
+        "modell": "fallzahl",
+    },
+    "Betreuungsschlüssel 1:100": {"modell": "fallzahl"},
+    "Fördersatz 80 %": {"programm": {"foerderung": {"foerdersatz": 0.8}}},
+    "THM fortgesetzt bis 12/2024": {"programm": {"zeitraum": {"ende": "2024-12"}}},
+}
+
+
+def bemessung_zeile(bemessung: pd.DataFrame, ags: str = "") -> pd.Series:
+    """The staffing row of Gemeinde ``ags``, or of the Kreis as one applicant (``ags=""``).
+
+    A single kreisfreie Stadt has no Kreis row: it is the one applicant for both.
+    """
+    if ags:
+        return bemessung[(bemessung["ebene"] != EBENE_KREIS) & (bemessung["ags"] == ags)].iloc[0]
+    kreis = bemessung[bemessung["ebene"] == EBENE_KREIS]
+    return (kreis if len(kreis) else bemessung).iloc[0]
+
+
+def finanzierung_tabelle(
+    ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
+) -> tuple[str, pd.DataFrame]:
+    """Funding plan per budget year for the Kommune (if it may apply itself) or the Kreis.
+
+    Returns
+    -------
+    (str, pandas.DataFrame)
+        A German sentence saying whose plan it is, and the plan (EUR, public).
+    """
+
+    row = bemessung_zeile(bemessung, ags)
+    if ags and not bool(row["antragsberechtigt"]):
+        row = bemessung_zeile(bemessung, "")
+        wer = (
+            f"{ws.gemeinde_name(ags)} beantragt nicht selbst (keine eigene "
+            f"Geschäftsführende Stelle); gezeigt wird der Plan des Kreises."
+        )
+    else:
+        wer = f"Finanzierungsplan für {row['name']} (Stellen nach FAQ-Schlüssel)."
+    wer += " " + foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]))
+    key = KREIS if row["ebene"] == EBENE_KREIS else str(row["ags"])
+    if stellen_gesperrt(personen_tabelle(ws, bemessung), key, str(row["faq_regel"]))["faq"]:
+        return (
+            f"{wer} Der Plan wird nicht gezeigt: die Stellen nach Schlüssel ließen auf "
+            "eine verborgene kleine Zahl schließen.",
+            mark_public(pd.DataFrame(), "leer", titel="Finanzierungsplan"),
+        )
+    plan = finanzierungsplan(
+        float(row["faq_stellen"]),
+        ws.programm,
+        ws.annahmen,
+        haushaltssicherung=bool(row["haushaltssicherung"]),
+    )
+    table = (
+        plan.tabelle()
+        .rename(
+            columns={
+                "jahr": "Haushaltsjahr",
+                "monate": "Monate",
+                "stellen": "Stellen (VZÄ)",
+                "foerdersatz": "Fördersatz",
+                "gedeckelt": "gedeckelt",
+                "personalkosten": "Personalkosten €",
+                "sachkosten": "Sachkosten €",
+                "foerderfaehig": "förderfähig €",
+                "zuwendung": "Zuwendung €",
+                "eigenanteil_foerderfaehig": "Eigenanteil (förderfähig) €",
+                "nicht_foerderfaehig": "nicht förderfähig €",
+                "eigenanteil": "Eigenanteil gesamt €",
+                "gesamtkosten": "Gesamtkosten €",
+            }
+        )
+        .set_index("Haushaltsjahr")
+    )
+    table["gedeckelt"] = table["gedeckelt"].map({True: "ja", False: "nein"})
+    satz = foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]), begruendung=False)
+    return wer, mark_public(
+        table.round(2), "Beträge in EUR", titel=f"Finanzierungsplan. {satz}", anteile=["Fördersatz"]
+    )
+
+
+def szenarien_tabelle(
+    ws: Workspace, ags: str = "", szenarien: dict[str, dict[str, Any]] | None = None
+) -> pd.DataFrame:
+    """Key figures of the standard scenarios for the Kreis (or one Kommune), side by side.
+
+    Column ``Hinweis`` says in German why a scenario changes nothing where it
+    does (e.g. a rate that does not apply to a Haushaltssicherungskommune).
+    """
+
+    long = vergleiche(ws, szenarien or STANDARD_SZENARIEN)
+    if ags:
+        long = long[(long["ags"] == ags) & (long["ebene"] != EBENE_KREIS)]
+    elif (long["ebene"] == EBENE_KREIS).any():
+        long = long[long["ebene"] == EBENE_KREIS]  # else one kreisfreie Stadt: its row
+    whole = long[long["jahr"].isna()]
+    wide = whole.pivot_table(index="szenario", columns="kennzahl", values="wert", sort=False)
+    columns = {
+        "faq_stellen": "Stellen FAQ",
+        "fallzahl_stellen": "Stellen Fallzahlmodell",
+        "finanzierte_stellen": "finanzierte Stellen",
+        "zuwendung": "Zuwendung €",
+        "eigenanteil": "Eigenanteil €",
+        "gesamtkosten": "Gesamtkosten €",
+    }
+    table = (
+        wide.reindex(columns=[c for c in columns if c in wide.columns])
+        .rename(columns=columns)
+        .round(2)
+    )
+    table.index.name = "Szenario"
+    bemessung = stellenbemessung(ws)
+    personen = personen_tabelle(ws, bemessung)
+    if bool(personen.mask.loc[ags or KREIS].any()):  # every figure scales with a hidden count
+        table = table.astype(object)
+        table.loc[:, :] = zeichen_geheim(ws)
+    table["Hinweis"] = hinweise(
+        ws,
+        szenarien or STANDARD_SZENARIEN,
+        wide.reindex(columns=list(columns)).fillna(0.0),
+        bemessung_zeile(bemessung, ags),
+    )
+    return mark_public(table, "Szenarien (VZÄ, EUR)", titel="Szenarien im Vergleich")
+
+
+#: Map measures of the notebooks (parameter ``kartenmass``) and their German titles.
+KARTENMASSE = {
+    "zielgruppe": "Zielgruppe (Personen)",
+    "je_1000": "Zielgruppe je 1.000 Einwohner",
+    "versorgungsgrad": "Versorgungsgrad",
+    "fehlende_plaetze": "Fehlende Plätze",
+    "reichweite": "Reichweite THM",
+}
+
+
+def karten_mass(
+    ws: Workspace, mass: str, handlungsfeld: str = "", result: CoverageResult | None = None
+) -> Any:
+    """The values a map shows for ``mass`` (see :data:`KARTENMASSE`), hidden where published
+    tables hide them (NaN: the map shows no value there).
+
+    ``result`` (:func:`thm_lib.analysis.coverage.analyse`) is computed when a coverage
+    measure needs it and none is given.
+
+    Raises
+    ------
+    DataError
+        For an unknown ``mass`` or Handlungsfeld (a notebook parameter).
+    """
+
+    if mass not in KARTENMASSE:
+        raise DataError(
+            [
+                Problem(
+                    "Parameter 'kartenmass'",
+                    f"unbekanntes Maß '{mass}'",
+                    "Erlaubt: " + ", ".join(KARTENMASSE),
+                )
+            ]
+        )
+    pub = publication.fuer(ws)
+    zg = pub.zielgruppe()
+    to_ags = {pub.name(a): a for a in ws.gebiete["ags"].astype(str)}
+
+    def by_ags(frame: pd.Series) -> pd.Series:
+        out = frame.drop(TOTAL).rename(index=to_ags)
+        out.index.name = "ags"
+        return out
+
+    counts = zielgruppe_kartenwerte(ws)
+    reason = by_ags(zg.reason["gesamt"])
+    sym = zeichen_geheim(ws)
+    if mass == "zielgruppe":
+        return replace(maps.count_measure(counts), gesperrt=reason, zeichen=sym)
+    if mass == "je_1000":
+        einwohner = ws.gebiete.set_index("ags")["einwohner"].astype(float)
+        rate = maps.rate_measure(counts / einwohner.reindex(counts.index) * 1000)
+        return replace(rate, gesperrt=reason.map(lambda r: "sekundär" if r else ""), zeichen=sym)
+    if mass == "reichweite":
+        table = kennzahlen_tabelle(ws)
+        share = table.published["reichweite"].drop(KREIS)
+        shown = pd.to_numeric(share.where(~table.mask["reichweite"].drop(KREIS)), errors="coerce")
+        measure = maps.reach_measure(
+            pd.DataFrame({"ags": shown.index, "reichweite": shown}), label=KARTENMASSE[mass]
+        )
+        hidden = table.mask["reichweite"].drop(KREIS)
+        return replace(measure, gesperrt=hidden.map(lambda h: "sekundär" if h else ""), zeichen=sym)
+    if result is None:
+        result = analyse(ws)
+    if handlungsfeld not in set(result.gemeinden["handlungsfeld"]):
+        raise DataError(
+            [
+                Problem(
+                    "Parameter 'handlungsfeld'",
+                    f"unbekanntes Handlungsfeld '{handlungsfeld}'",
+                    "Erlaubt: " + ", ".join(ws.handlungsfelder),
+                )
+            ]
+        )
+    measure = maps.coverage_measure(result, mass, handlungsfeld)
+    rows = result.gemeinden["handlungsfeld"] == handlungsfeld
+    hidden = versorgung_gesperrt(ws, result)[rows]
+    hidden.index = result.gemeinden.loc[rows, "ags"].astype(str).to_numpy()
+    values = measure.values.copy()
+    values[hidden.reindex(values.index).fillna(False).to_numpy(dtype=bool)] = float("nan")
+    return replace(
+        measure, values=values, zeichen=sym, gesperrt=hidden.map(lambda h: "sekundär" if h else "")
+    )

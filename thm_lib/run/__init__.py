@@ -1,0 +1,1 @@
+"""Running things: the thm command line, the batch, the notebooks' helpers."""

@@ -1,0 +1,596 @@
+"""The papermill batch: every notebook for every Kommune, in parallel, replaced atomically.
+
+Layout of the output::
+
+    reports/<kreis>/            PUBLISHED: the folder for the Bündniskerngruppe
+        index.html              summary across Kommunen, links, failed parts marked,
+                                figures of the disclosure audit
+        <key>/                  the report of a Kommune (``key`` = AGS, ``kreis`` = whole Kreis)
+            <notebook>.html     report without code (nbconvert, no input cells)
+            karte.html          the map
+            bericht.xlsx        the workbook for the Bündniskerngruppe
+    reports/intern/<kreis>/     INTERNAL: never handed over
+        status.json             last result per Kommune and part (kept across runs)
+        protokoll.log           internal errors with their Python traceback
+        pruefung.txt            findings of the last disclosure audit that failed
+        notebooks/<key>/<notebook>.ipynb   executed notebooks (glue values, parameters)
+
+The whole Kreis folder is built in a staging copy (``reports/.<kreis>.neu``,
+starting from the last published run) and audited as a whole
+(:func:`thm_lib.disclosure.audit.audit_run`: every published output together, issue 13);
+only a run that passes replaces the published folder. A run that fails the
+audit publishes nothing: the findings go to ``pruefung.txt``.
+
+Each notebook, the map and the workbook are separate **parts** (:func:`teil_dateien`);
+the key figures of the index are one more. A failing part does not stop the
+others: they are published, and the index names the failed part with its
+German reason. A Kommune is written into a hidden staging folder and swapped
+in as a whole only at the end; a part that failed keeps the files of its last
+good run (copied over from the previous folder, marked in the index with that
+run's date), so a failed rerun never leaves a half-written part and never
+throws away a good one. A :class:`~thm_lib.core.errors.DataError` is shown with its
+German text (values quoted from case records left out,
+:func:`thm_lib.core.errors.ohne_personenwerte`); any other exception is written with its
+traceback to ``protokoll.log`` and shown as "interner Fehler (Protokoll: …)": no
+Python traceback reaches the index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import os
+import re
+import shutil
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from thm_lib.analysis.staffing import ist_kreisfrei
+from thm_lib.core import paths
+from thm_lib.core.atomic import atomic_write_text
+from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
+from thm_lib.disclosure.audit import audit_run
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.run.notebook import oeffne
+from thm_lib.run.report import (
+    KREIS_KEY,
+    NOTEBOOKS,
+    TEIL_TITEL,
+    Analyse,
+    index_html,
+    kennzahlen_fuer,
+    write_bericht,
+    write_karte,
+)
+
+NOTEBOOK_DIR = paths.NOTEBOOKS
+KARTE, BERICHT, KENNZAHLEN = "karte", "bericht", "kennzahlen"
+#: Published files of the parts that are not notebooks (a notebook ``nb`` has ``nb.html``).
+TEIL_DATEIEN = {KARTE: ("karte.html",), BERICHT: ("bericht.xlsx",), KENNZAHLEN: ()}
+PROTOKOLL = "protokoll.log"
+PRUEFUNG = "pruefung.txt"
+INTERN = "intern"
+"""Folder beside the published Kreis folders for everything internal."""
+LOGGER = logging.getLogger("thm_lib.run.batch")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def teil_dateien(teil: str) -> tuple[str, ...]:
+    """The files a part writes into the Kommune's folder."""
+    return TEIL_DATEIEN.get(teil, (f"{teil}.html",))
+
+
+def intern_ordner(kreis_dir: Path) -> Path:
+    """The internal folder of the published Kreis folder ``kreis_dir`` (never handed over)."""
+    return kreis_dir.parent / INTERN / kreis_dir.name
+
+
+@dataclass
+class TeilResult:
+    """Outcome of one part (a notebook, the map, the workbook or the key figures)."""
+
+    ok: bool
+    grund: str = ""
+    letzter_erfolg: str | None = None
+
+
+@dataclass
+class KommuneResult:
+    """Outcome of one Kommune's run.
+
+    ``ok`` is True when every part succeeded; ``grund`` names the failed parts
+    with their German reasons; ``teile`` holds the outcome per part;
+    ``protokoll`` the tracebacks of internal errors (written to
+    ``protokoll.log`` by the parent process, never shown).
+    """
+
+    key: str
+    name: str
+    ok: bool
+    grund: str = ""
+    sekunden: float = 0.0
+    zeitpunkt: str = ""
+    kennzahlen: dict[str, Any] = field(default_factory=dict)
+    teile: dict[str, TeilResult] = field(default_factory=dict)
+    protokoll: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BatchResult:
+    """Outcome of a batch run."""
+
+    kreis_dir: Path
+    index: Path
+    results: list[KommuneResult]
+    pruefung: Any = None
+    """The disclosure audit of the whole run (:class:`thm_lib.disclosure.audit.AuditErgebnis`)."""
+
+    @property
+    def veroeffentlicht(self) -> bool:
+        """True when the run passed the audit and replaced the published folder."""
+        return self.pruefung is None or bool(self.pruefung.ok)
+
+    @property
+    def failed(self) -> list[KommuneResult]:
+        """The Kommunen with at least one failed part."""
+        return [r for r in self.results if not r.ok]
+
+
+def slug(text: str) -> str:
+    """A file-system friendly name: ``Musterkreis (fiktiv)`` -> ``musterkreis_fiktiv``."""
+    table = str.maketrans(
+        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+    )
+    return re.sub(r"[^a-z0-9]+", "_", text.translate(table).lower()).strip("_") or "kreis"
+
+
+def teil_titel(teil: str) -> str:
+    """German title of a part (e.g. ``Karte``, ``Stellen und Förderung``)."""
+
+    return TEIL_TITEL.get(teil, teil)
+
+
+def interner_fehler(eintrag: str) -> str:
+    """The German reason shown for an unexpected error logged under ``eintrag``."""
+    return f"interner Fehler (Protokoll: {INTERN}/…/{PROTOKOLL}, Eintrag {eintrag})"
+
+
+def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | None]:
+    """German one-line reason for a failed part, and the traceback to log (None if expected).
+
+    A :class:`~thm_lib.core.errors.DataError` (also one raised inside a notebook)
+    is expected: its German text is the reason. Anything else is an internal
+    error: the reason points to the log, the traceback goes there.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception of the part.
+    eintrag : str
+        Name of the log entry (e.g. ``05899016/karten``).
+
+    Returns
+    -------
+    (str, str or None)
+    """
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, DataError):
+        return ohne_personenwerte(str(exc)), None
+    if isinstance(exc, PapermillExecutionError):
+        if exc.ename == "DataError":
+            return ohne_personenwerte(exc.evalue), None
+        lines = [_ANSI.sub("", line) for line in exc.traceback]
+        text = f"Notebook-Zelle {exc.exec_count}: {exc.ename}: {exc.evalue}\n" + "\n".join(lines)
+        return interner_fehler(eintrag), text
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return interner_fehler(eintrag), text
+
+
+def execute(
+    notebook: str, out: Path, parameters: dict[str, Any], ordner: Path = NOTEBOOK_DIR
+) -> None:
+    """Run the notebook ``ordner/<notebook>.ipynb`` with papermill into ``out`` (a real kernel)."""
+    import papermill
+
+    # no papermill ``cwd``: it changes the working directory of the whole process
+    # (unsafe beside other threads); every path here is absolute.
+    papermill.execute_notebook(
+        str(Path(ordner) / f"{notebook}.ipynb"),
+        str(out),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        # NOTES.md: avoids a 4 s stall in about 1 of 20 kernel shutdowns
+        shutdown_kernel="immediate",
+        # ipykernel 7 warns at every start that local TCP is unencrypted; the kernel
+        # only listens on loopback for this run, so keep the batch output readable
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
+
+
+def to_html(notebook: Path, out: Path) -> None:
+    """Write an HTML report without code cells or prompts."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_filename(str(notebook))
+    atomic_write_text(out, body)
+
+
+def _swap_in(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging``; the old folder is removed only after the swap."""
+    old = final.with_name(f".{final.name}.alt")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _run_part(
+    key: str, teil: str, staging: Path, work: Callable[[], None], log: list[str]
+) -> TeilResult:
+    """Run one part; on failure remove its half-written files and record the reason."""
+    try:
+        work()
+        return TeilResult(True)
+    except Exception as exc:  # one part's failure must not stop the others
+        grund, text = failure_reason(exc, f"{key}/{teil}")
+        if text is not None:
+            log.append(f"{key}/{teil}\n{text}")
+        for name in teil_dateien(teil):
+            (staging / name).unlink(missing_ok=True)
+        return TeilResult(False, grund)
+
+
+def _keep_previous(final: Path, staging: Path, teile: dict[str, TeilResult]) -> None:
+    """Copy the files of the last good run of every failed part into ``staging``."""
+    for teil, result in teile.items():
+        if result.ok:
+            continue
+        files = teil_dateien(teil)
+        if files and all((final / name).is_file() for name in files):
+            for name in files:
+                shutil.copy2(final / name, staging / name)
+
+
+def run_kommune(
+    arbeitsmappe: Path,
+    key: str,
+    name: str,
+    kreis_dir: Path,
+    notebooks: Sequence[str],
+    notebook_ordner: Path = NOTEBOOK_DIR,
+    intern_dir: Path | None = None,
+) -> KommuneResult:
+    """Run every part for one Kommune (``key`` = AGS or ``kreis``) and swap the result in.
+
+    The parts: map, workbook and key figures (:mod:`thm_lib.run.report`, with the
+    Kommune's own ``annahmen_<ags>.yaml``), then each notebook (from
+    ``notebook_ordner``). Never raises: failed parts are returned with a German
+    reason; the others are published. When every part failed, the previous
+    folder stays as it was. A top-level function of plain arguments, so it can
+    run in a worker process. Executed notebooks go to
+    ``<intern_dir>/notebooks/<key>/`` (default :func:`intern_ordner`), never
+    into the published folder.
+    """
+
+    start = time.perf_counter()
+    final = kreis_dir / key
+    staging = kreis_dir / f".{key}.neu"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    ags = "" if key == KREIS_KEY else key
+    ausgefuehrt = (intern_dir or intern_ordner(kreis_dir)) / "notebooks" / key
+    ausgefuehrt.mkdir(parents=True, exist_ok=True)
+    log: list[str] = []
+    teile: dict[str, TeilResult] = {}
+    kennzahlen: dict[str, Any] = {}
+    try:
+        ws = oeffne(arbeitsmappe, ags)
+    except Exception as exc:  # the Arbeitsmappe with this Kommune's assumptions is unusable
+        grund, text = failure_reason(exc, f"{key}/laden")
+        if text is not None:
+            log.append(f"{key}/laden\n{text}")
+        teile = {t: TeilResult(False, grund) for t in (KARTE, BERICHT, KENNZAHLEN, *notebooks)}
+    else:
+        analyse = Analyse(ws)
+
+        def figures() -> None:
+            kennzahlen.update(kennzahlen_fuer(ws, ags, analyse))
+
+        teile[KARTE] = _run_part(
+            key, KARTE, staging, lambda: write_karte(ws, ags, staging / "karte.html"), log
+        )
+        teile[BERICHT] = _run_part(
+            key,
+            BERICHT,
+            staging,
+            lambda: write_bericht(ws, ags, staging / "bericht.xlsx", analyse),
+            log,
+        )
+        teile[KENNZAHLEN] = _run_part(key, KENNZAHLEN, staging, figures, log)
+        for nb in notebooks:
+
+            def notebook(nb: str = nb) -> None:
+                out = ausgefuehrt / f"{nb}.ipynb"
+                execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags}, notebook_ordner)
+                to_html(out, staging / f"{nb}.html")
+
+            teile[nb] = _run_part(key, nb, staging, notebook, log)
+    if any(t.ok for t in teile.values()):
+        _keep_previous(final, staging, teile)
+        _swap_in(staging, final)
+    else:  # nothing new: the previous report stays untouched
+        shutil.rmtree(staging, ignore_errors=True)
+    failed = [f"{teil_titel(t)}: {r.grund}" for t, r in teile.items() if not r.ok]
+    return KommuneResult(
+        key,
+        name,
+        not failed,
+        "; ".join(failed),
+        round(time.perf_counter() - start, 2),
+        datetime.now().isoformat(timespec="seconds"),
+        kennzahlen,
+        teile,
+        log,
+    )
+
+
+def _load_status(intern: Path) -> dict[str, dict[str, Any]]:
+    path = intern / "status.json"
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _status_entry(r: KommuneResult, previous: dict[str, Any], kreis_dir: Path) -> dict[str, Any]:
+    """The status.json entry of one Kommune: this run, with the last good run of failed parts."""
+    entry = asdict(r)
+    entry.pop("protokoll")
+    before = previous.get("teile", {}) or {}
+    for teil, t in entry["teile"].items():
+        if t["ok"]:
+            t["letzter_erfolg"] = r.zeitpunkt
+            continue
+        files = teil_dateien(teil)
+        kept = files and all((kreis_dir / r.key / name).is_file() for name in files)
+        old = (before.get(teil) or {}).get("letzter_erfolg") or previous.get("letzter_erfolg")
+        t["letzter_erfolg"] = old if kept else None
+    if not r.teile.get(KENNZAHLEN, TeilResult(True)).ok:  # keep the last good figures
+        entry["kennzahlen"] = previous.get("kennzahlen", {})
+    entry["letzter_erfolg"] = r.zeitpunkt if r.ok else previous.get("letzter_erfolg")
+    return entry
+
+
+def _protokoll_text(intern: Path, text: str) -> None:
+    """Append one internal error with its traceback to ``protokoll.log``."""
+    intern.mkdir(parents=True, exist_ok=True)
+    with (intern / PROTOKOLL).open("a", encoding="utf-8") as f:
+        f.write(f"{datetime.now().isoformat(timespec='seconds')} ERROR {text}\n")
+
+
+def _protokoll(intern: Path, results: Sequence[KommuneResult]) -> None:
+    """Append the tracebacks of internal errors to ``protokoll.log`` (logging, rotated)."""
+    entries = [(r, text) for r in results for text in r.protokoll]
+    if not entries:
+        return
+    handler = logging.handlers.RotatingFileHandler(
+        intern / PROTOKOLL, maxBytes=2_000_000, backupCount=2, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    LOGGER.addHandler(handler)
+    try:
+        for r, text in entries:
+            LOGGER.error("interner Fehler %s (%s), Eintrag %s", r.key, r.name, text)
+    finally:
+        LOGGER.removeHandler(handler)
+        handler.close()
+
+
+def run_batch(
+    arbeitsmappe: str | Path,
+    ausgabe: str | Path = "reports",
+    kommunen: Sequence[str] | None = None,
+    jobs: int | None = None,
+    notebooks: Sequence[str] = NOTEBOOKS,
+    mit_kreis: bool | None = None,
+    progress: bool = True,
+    notebook_ordner: str | Path = NOTEBOOK_DIR,
+) -> BatchResult:
+    """Run the notebooks for every Kommune (or the given ones) and write the index.
+
+    Parameters
+    ----------
+    arbeitsmappe : str or Path
+        The Arbeitsmappe folder.
+    ausgabe : str or Path
+        Output root; the Kreis gets ``<ausgabe>/<kreis>/``.
+    kommunen : sequence of str, optional
+        AGS to run; default all Gemeinden. Unknown AGS fail with a German reason.
+    jobs : int, optional
+        Parallel runs (default: number of cores).
+    notebooks : sequence of str
+        Notebook names under ``notebooks/``.
+    mit_kreis : bool, optional
+        Also run the report for the whole Kreis (folder ``kreis``); default:
+        only when no ``kommunen`` are given. A kreisfreie Stadt
+        (:func:`nur_ein_antragsteller`) run in full gets this one report only.
+    progress : bool
+        Show a progress bar (tqdm).
+    notebook_ordner : str or Path
+        Folder of the notebooks (default: the project's ``notebooks/``).
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    DataError
+        If the Arbeitsmappe itself cannot be loaded (nothing runs then).
+    """
+    from tqdm import tqdm
+
+    arbeitsmappe = Path(arbeitsmappe).resolve()
+    ws = load_workspace(arbeitsmappe)
+    kreis_dir = Path(ausgabe).resolve() / slug(ws.name)
+    intern = intern_ordner(kreis_dir)
+    intern.mkdir(parents=True, exist_ok=True)
+    stage = _staging_copy(kreis_dir)
+    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+    keys = report_keys(ws, kommunen, mit_kreis)
+    names[KREIS_KEY] = ws.name
+
+    jobs = jobs or os.cpu_count() or 1
+    results: list[KommuneResult] = []
+    # processes, not threads: besides the kernels, each run does GIL-bound work here
+    # (analysis, map, workbook, nbconvert); "spawn" avoids forking a threaded parent
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = {}
+        for key in keys:
+            if key != KREIS_KEY and key not in names:
+                results.append(
+                    KommuneResult(
+                        key, "?", False, f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
+                    )
+                )
+                continue
+            futures[
+                pool.submit(
+                    run_kommune,
+                    arbeitsmappe,
+                    key,
+                    names[key],
+                    stage,
+                    tuple(notebooks),
+                    Path(notebook_ordner).resolve(),
+                    intern,
+                )
+            ] = key
+        bar = tqdm(total=len(futures), desc="Berichte", unit="Kommune", disable=not progress)
+        for future in as_completed(futures):
+            results.append(future.result())
+            bar.update()
+        bar.close()
+    order = {k: i for i, k in enumerate(keys)}
+    results.sort(key=lambda r: order.get(r.key, len(order)))
+    _protokoll(intern, results)
+
+    status = _load_status(intern)
+    for r in results:
+        status[r.key] = _status_entry(r, status.get(r.key, {}), stage)
+    shown = list(
+        dict.fromkeys([*[r.key for r in results], *[k for k in status if (stage / k).is_dir()]])
+    )
+    shown.sort(key=lambda k: order.get(k, len(order)))
+    atomic_write_text(stage / "index.html", index_html(ws, status, shown, stage))
+    pruefung = _publish_if_safe(ws, stage, kreis_dir, intern)
+    if pruefung.ok:
+        atomic_write_text(intern / "status.json", json.dumps(status, ensure_ascii=False, indent=1))
+    return BatchResult(kreis_dir, kreis_dir / "index.html", results, pruefung)
+
+
+def _staging_copy(kreis_dir: Path) -> Path:
+    """A fresh staging folder for the whole Kreis, starting as a copy of the published one.
+
+    Kommunen not rerun (``--kommune``) and the last good files of failed parts
+    are carried over from the copy.
+    """
+    stage = kreis_dir.with_name(f".{kreis_dir.name}.neu")
+    if stage.exists():
+        shutil.rmtree(stage)
+    if kreis_dir.is_dir():
+        shutil.copytree(kreis_dir, stage)
+        # internal files an older version left in the published folder
+        for leftover in [
+            *stage.rglob("*.ipynb"),
+            *stage.glob("status.json"),
+            *stage.glob(f"{PROTOKOLL}*"),
+        ]:
+            leftover.unlink()
+    else:
+        stage.mkdir(parents=True)
+    return stage
+
+
+def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any:
+    """Audit the staged run as a whole; swap it in only when it passes.
+
+    The audit's figures (no cell names) go on the index page; the findings of
+    a failed audit name cells and recovered values, so they stay internal
+    (``pruefung.txt``) and the previous published run stays as it was.
+    """
+
+    try:
+        ergebnis = audit_run(stage, ws=ws)
+    except Exception:  # an audit that cannot run publishes nothing (fail safe)
+        text = traceback.format_exc()
+        _protokoll_text(intern, f"Geheimhaltungsprüfung\n{text}")
+        shutil.rmtree(stage, ignore_errors=True)
+        raise DataError(
+            [
+                Problem(
+                    "Geheimhaltungsprüfung",
+                    "interner Fehler; nichts veröffentlicht",
+                    f"Protokoll: {intern / PROTOKOLL}",
+                )
+            ]
+        ) from None
+    (intern / PRUEFUNG).unlink(missing_ok=True)
+    if not ergebnis.ok:
+        atomic_write_text(intern / PRUEFUNG, ergebnis.zusammenfassung() + "\n")
+        shutil.rmtree(stage, ignore_errors=True)
+        LOGGER.error(
+            "Geheimhaltungsprüfung nicht bestanden, nichts veröffentlicht: %s", intern / PRUEFUNG
+        )
+        return ergebnis
+    index = stage / "index.html"
+    text = index.read_text(encoding="utf-8")
+    atomic_write_text(index, text.replace("</body>", ergebnis.index_html() + "\n</body>", 1))
+    _swap_in(stage, kreis_dir)
+    return ergebnis
+
+
+def nur_ein_antragsteller(ws: Any) -> bool:
+    """True for a kreisfreie Stadt: one Gemeinde whose AGS ends in ``000``.
+
+    The city is one applicant (DESIGN.md): its report is the one of the whole
+    Arbeitsmappe, not a Kreis report plus a Gemeinde report.
+    """
+    ags = list(ws.gebiete["ags"])
+    return len(ags) == 1 and ist_kreisfrei(str(ags[0]))
+
+
+def report_keys(
+    ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
+) -> list[str]:
+    """The report folders a batch writes: ``kreis`` first (if wanted), then the Gemeinden.
+
+    Without ``kommunen`` every Gemeinde and (unless ``mit_kreis`` is False) the
+    Kreis; a kreisfreie Stadt (:func:`nur_ein_antragsteller`) gets only the
+    ``kreis`` report. With ``kommunen`` those, plus the Kreis if ``mit_kreis``.
+    """
+    if kommunen:
+        return ([KREIS_KEY] if mit_kreis else []) + list(kommunen)
+    if nur_ein_antragsteller(ws):
+        return [KREIS_KEY]
+    keys = list(ws.gebiete["ags"])
+    return keys if mit_kreis is False else [KREIS_KEY, *keys]

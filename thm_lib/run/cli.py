@@ -1,0 +1,279 @@
+"""The ``thm`` command line: German help and messages, no tracebacks for data errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from thm_lib.analysis.summary import gemeinde_uebersicht
+from thm_lib.apps.server import serve
+from thm_lib.core import paths
+from thm_lib.core.errors import DataError
+from thm_lib.disclosure.audit import audit_run
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.ingest.statistik_import import importiere_statistik, schreibe_zielgruppe
+from thm_lib.ingest.vorlagen import write_templates
+from thm_lib.publish.geopackage import export_geopackage
+from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
+
+SAMPLE = paths.SAMPLE
+
+
+def _fail(exc: DataError) -> None:
+    click.echo(f"Fehler in den Eingabedaten:\n{exc}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--hilfe", "--help"]})
+def main() -> None:
+    """THM-Werkbank: Bedarfs- und Angebotsanalyse für das Teilhabemanagement."""
+
+
+@main.command("zusammenfassung")
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
+def zusammenfassung(arbeitsmappe: Path) -> None:
+    """Arbeitsmappe einlesen, prüfen und eine Übersicht je Gemeinde zeigen."""
+
+    try:
+        ws = load_workspace(arbeitsmappe)
+    except DataError as exc:
+        _fail(exc)
+    for warnung in ws.warnungen:
+        click.echo(f"Hinweis: {warnung}", err=True)
+    table = gemeinde_uebersicht(ws)
+    click.echo(
+        f"{ws.name} – Stichtag {ws.stichtag:%d.%m.%Y} – Zielgruppe "
+        f"{ws.annahmen['zielgruppe']['alter_min']}–{ws.annahmen['zielgruppe']['alter_max']}"
+        " Jahre (interne Zahlen, nicht zur Veröffentlichung)"
+    )
+    click.echo(table.to_string(index=False))
+
+
+@main.command("vorlage")
+@click.argument("ordner", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="Name des Kreises (Titel der Berichte).")
+@click.option("--ags", default=None, help="Kreisschlüssel, die ersten 5 Stellen des AGS.")
+@click.option("--stichtag", default=None, help="Auswertungsstichtag TT.MM.JJJJ.")
+def vorlage(ordner: Path, name: str | None, ags: str | None, stichtag: str | None) -> None:
+    """Vorlagen in ORDNER schreiben: Excel-Tabellen mit Auswahllisten (zielgruppe, faelle,
+    angebote, kommunen) und kommentierte annahmen.yaml und programm.yaml.
+
+    Vorhandene Dateien werden nie überschrieben.
+    """
+
+    try:
+        result = write_templates(ordner, name, ags, stichtag)
+    except DataError as exc:
+        _fail(exc)
+    for path in result.geschrieben:
+        click.echo(f"Vorlage geschrieben: {path}")
+    for path in result.behalten:
+        click.echo(f"Vorhanden, nicht überschrieben: {path}")
+    if not name and "annahmen.yaml" in {p.name for p in result.geschrieben}:
+        click.echo("Bitte in annahmen.yaml den Namen des Kreises (kreis.name) eintragen.")
+
+
+@main.command("batch")
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
+@click.option(
+    "--ausgabe",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Zielordner der Berichte.",
+)
+@click.option(
+    "--kommune",
+    "kommunen",
+    multiple=True,
+    help="AGS einer Kommune (mehrfach möglich); ohne Angabe alle.",
+)
+@click.option(
+    "--jobs", type=int, default=None, help="Parallele Läufe (Standard: Anzahl der Prozessorkerne)."
+)
+@click.option("--ohne-fortschritt", is_flag=True, help="Keinen Fortschrittsbalken zeigen.")
+def batch(
+    arbeitsmappe: Path,
+    ausgabe: Path,
+    kommunen: tuple[str, ...],
+    jobs: int | None,
+    ohne_fortschritt: bool,
+) -> None:
+    """Alle Notebooks je Kommune ausführen: HTML-/Excel-Berichte und eine Indexseite.
+
+    Veröffentlicht wird AUSGABE/<kreis>/ (für die Bündniskerngruppe), erst nach einer
+    Geheimhaltungsprüfung aller Ausgaben zusammen; Internes (ausgeführte Notebooks,
+    Protokoll, Status) liegt in AUSGABE/intern/<kreis>/ und wird nie weitergegeben.
+    """
+
+    try:
+        result = run_batch(
+            arbeitsmappe, ausgabe, kommunen or None, jobs, progress=not ohne_fortschritt
+        )
+    except DataError as exc:
+        _fail(exc)
+    done = [r for r in result.results if r.ok]
+    click.echo(f"\nFertig: {len(done)} von {len(result.results)} Berichten erstellt.")
+    for r in result.failed:
+        click.echo(f"FEHLGESCHLAGEN {r.key} ({r.name}): {r.grund}", err=True)
+    if not result.veroeffentlicht:
+        click.echo(
+            "NICHT VERÖFFENTLICHT: Die Geheimhaltungsprüfung aller Ausgaben zusammen "
+            "hat verborgene Zahlen gefunden, die sich erschließen ließen. Der zuletzt "
+            "veröffentlichte Stand bleibt. Befunde (intern, nicht weitergeben): "
+            f"{intern_ordner(result.kreis_dir) / PRUEFUNG}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(result.pruefung.zusammenfassung().splitlines()[0])
+    click.echo(f"Übersicht: {result.index.resolve()}")
+    if result.failed:
+        sys.exit(1)
+
+
+@main.command("pruefen")
+@click.argument("reports_dir", type=click.Path(path_type=Path))
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
+def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
+    """Veröffentlichte Berichte eines Laufs (REPORTS_DIR, z. B. reports/<kreis>) gemeinsam
+    prüfen: lässt sich eine verborgene Zahl aus allen Tabellen zusammen erschließen?
+
+    Die ARBEITSMAPPE liefert nur Einstellungen und Namen (Schwelle, Zeichen, Gemeinden,
+    Annahmen). Endet mit Code 1, wenn es Befunde gibt.
+    """
+
+    try:
+        ergebnis = audit_run(reports_dir, arbeitsmappe)
+    except DataError as exc:
+        _fail(exc)
+    click.echo(ergebnis.zusammenfassung())
+    for hinweis in ergebnis.hinweise:
+        click.echo(f"Hinweis: {hinweis}", err=True)
+    if not ergebnis.ok:
+        sys.exit(1)
+
+
+@main.command("app")
+@click.option(
+    "--port",
+    type=int,
+    default=8866,
+    show_default=True,
+    help="Port auf 127.0.0.1 (nur dieser Rechner).",
+)
+@click.option(
+    "--arbeitsmappe",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Ordner der Arbeitsmappe (Standard: $THM_ARBEITSMAPPE, sonst Musterkreis).",
+)
+@click.option(
+    "--browser/--kein-browser", "open_browser", default=False, help="Startseite im Browser öffnen."
+)
+@click.option(
+    "--vorheizen",
+    is_flag=True,
+    help="Je App einen Kernel vorab starten (schneller, mehr Speicher).",
+)
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Weiterer erlaubter Host-Name im Host-Header, z. B. der Name, unter dem ein "
+    "Reverse-Proxy die Apps anbietet (mehrfach möglich; Standard: nur "
+    "localhost, 127.0.0.1, ::1).",
+)
+@click.option(
+    "--max-kernel",
+    "max_kernel",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Höchstens so viele Apps gleichzeitig geöffnet; weitere Betrachter*innen "
+    "sehen eine Warteseite (Standard: aus dem Arbeitsspeicher berechnet).",
+)
+def app(
+    port: int,
+    arbeitsmappe: Path | None,
+    open_browser: bool,
+    vorheizen: bool,
+    hosts: tuple[str, ...],
+    max_kernel: int | None,
+) -> None:
+    """Die Apps für die Bündniskerngruppe mit Voilà starten (ohne Code, nur lokal)."""
+
+    sys.exit(
+        serve(
+            port, arbeitsmappe, open_browser, preheat=vorheizen, hosts=hosts, kernel_cap=max_kernel
+        )
+    )
+
+
+@main.group("import")
+def import_() -> None:
+    """Daten aus amtlichen Quellen in eine Arbeitsmappe übernehmen."""
+
+
+@import_.command("statistik")
+@click.argument("datei", type=click.Path(path_type=Path))
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path))
+@click.option(
+    "--zuordnung",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Eigene Zuordnungsdatei (YAML) für Status, Alter und Geschlecht; hat "
+    "Vorrang vor statistik_zuordnung.yaml der Arbeitsmappe und dem Standard.",
+)
+@click.option(
+    "--stichtag", default=None, help="Stichtag TT.MM.JJJJ, falls die Tabelle keinen nennt."
+)
+@click.option("--ersetzen", is_flag=True, help="Eine vorhandene zielgruppe.csv überschreiben.")
+def import_statistik(
+    datei: Path, arbeitsmappe: Path, zuordnung: Path | None, stichtag: str | None, ersetzen: bool
+) -> None:
+    """Statistiktabelle (GENESIS-Flat-CSV/ZIP oder Regionaldatenbank-CSV/-Excel) als
+    zielgruppe.csv in die ARBEITSMAPPE schreiben, mit Bericht über Übernommenes und
+    Ausgelassenes."""
+
+    try:
+        ergebnis = importiere_statistik(datei, arbeitsmappe, zuordnung=zuordnung, stichtag=stichtag)
+        click.echo(ergebnis.bericht.text())
+        path = schreibe_zielgruppe(ergebnis, arbeitsmappe, ersetzen=ersetzen)
+    except DataError as exc:
+        _fail(exc)
+    click.echo(f"Geschrieben: {path} – Prüfen mit: thm zusammenfassung {arbeitsmappe}")
+
+
+@main.group("export")
+def export() -> None:
+    """Ergebnisse für andere Programme ausgeben (nur veröffentlichbare Zahlen)."""
+
+
+@export.command("gpkg")
+@click.argument("arbeitsmappe", type=click.Path(path_type=Path))
+@click.argument("datei", type=click.Path(path_type=Path))
+@click.option(
+    "--handlungsfeld",
+    default=None,
+    help="Handlungsfeld, dessen Versorgungsklassen der Standardstil zeigt "
+    "(Standard: das erste); die anderen sind als Stile gespeichert.",
+)
+def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> None:
+    """GeoPackage für QGIS schreiben: Ebenen 'gemeinden' (Zielgruppe, Versorgung, Lücken;
+    kleine Zahlen gesperrt) und 'angebote', EPSG:25832, mit QGIS-Stil."""
+
+    try:
+        ws = load_workspace(arbeitsmappe)
+        path = export_geopackage(ws, datei, handlungsfeld)
+    except DataError as exc:
+        _fail(exc)
+    click.echo(
+        f"GeoPackage geschrieben: {path} (Ebenen gemeinden, angebote; Stil "
+        "'Versorgung …' in layer_styles; gesperrte Werte sind leer/NULL)"
+    )
+
+
+if __name__ == "__main__":
+    main()
