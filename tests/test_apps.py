@@ -658,9 +658,9 @@ def test_distance_reason_never_shows_a_cost_within_the_threshold(ws) -> None:
     """The threshold is inclusive: a shown cost "45,0" beside "Schwelle 45" would contradict it."""
     import re
 
-    from thm_lib.apps.angebotsfinder import Finder, Profil
+    from thm_lib.analysis.angebotssuche import Finder, Profil
 
-    finder = Finder(ws)
+    finder = Finder(ws, (14, 40))
     schwelle = float(ws.annahmen["erreichbarkeit"]["schwelle"])
     seen = 0
     for ags in ws.gebiete["ags"]:
