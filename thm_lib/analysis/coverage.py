@@ -208,15 +208,34 @@ def _open_years_duldung(
     return ok & _status_open(angebote, "duldung")[:, None], years
 
 
-def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Mapping[str, Any]) -> np.ndarray:
-    """Gap class per row from the access ratio A (not percent) and the demand."""
+def schwellen(annahmen: Mapping[str, Any]) -> tuple[float, float]:
+    """The lower and upper Versorgungsgrad thresholds of the gap classes (ratios, not %)."""
     v = annahmen["versorgung"]
+    return float(v["untere_schwelle"]), float(v["obere_schwelle"])
+
+
+def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Mapping[str, Any]) -> np.ndarray:
+    """Gap class per row from the access ratio A (not percent) and the demand.
+
+    The one rule of the classes: below the lower threshold Unterversorgung,
+    above the upper one Überversorgung, else bedarfsgerecht; without demand
+    kein Bedarf (thresholds: :func:`schwellen`, ``annahmen.versorgung``).
+
+    Examples
+    --------
+    >>> from thm_lib.core.config import default_annahmen
+    >>> a = default_annahmen()
+    >>> gap_class(np.array([0.5, 1.0, 1.5, 0.0]), np.array([3, 3, 3, 0]), a).tolist()
+    ['Unterversorgung', 'bedarfsgerecht', 'Überversorgung', 'kein Bedarf']
+    """
+    untere, obere = schwellen(annahmen)
+    ratio = np.asarray(ratio, dtype=float)
     out = np.where(
-        ratio < float(v["untere_schwelle"]),
+        ratio < untere,
         KLASSE_UNTER,
-        np.where(ratio > float(v["obere_schwelle"]), KLASSE_UEBER, KLASSE_OK),
+        np.where(ratio > obere, KLASSE_UEBER, KLASSE_OK),
     )
-    return np.where(bedarf > 0, out, KLASSE_KEIN_BEDARF).astype(object)
+    return np.where(np.asarray(bedarf) > 0, out, KLASSE_KEIN_BEDARF).astype(object)
 
 
 def case_evidence(

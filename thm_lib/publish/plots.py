@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from thm_lib.analysis.coverage import schwellen
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
@@ -43,15 +46,14 @@ def bedarfsquoten_chart(quoten: pd.DataFrame, status: str = "duldung", ax: Any =
     return ax
 
 
-def luecken_heatmap(
-    matrix: pd.DataFrame, ax: Any = None, untere: float = 75.0, obere: float = 110.0
-) -> Any:
+def luecken_heatmap(matrix: pd.DataFrame, annahmen: Mapping[str, Any], ax: Any = None) -> Any:
     """Heatmap of the Versorgungsgrad (%) Gemeinde × Handlungsfeld.
 
-    Colours: red below ``untere`` (Unterversorgung), white around 100 %,
-    blue above ``obere``; values are written into the cells; hidden cells
-    (suppression symbol) stay empty.
+    Colours: red below the lower threshold (Unterversorgung), white between the
+    thresholds, blue above the upper one (:func:`thm_lib.analysis.coverage.schwellen`);
+    values are written into the cells; hidden cells (suppression symbol) stay empty.
     """
+    untere, obere = (100 * s for s in schwellen(annahmen))
     from matplotlib.colors import TwoSlopeNorm
 
     ax = _axes(ax, (10, 0.45 * len(matrix) + 2))

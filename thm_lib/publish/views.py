@@ -18,7 +18,7 @@ import pandas as pd
 
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
 from thm_lib.analysis.berichtswesen import fallevidenz_titel, report_from_workspace
-from thm_lib.analysis.coverage import CoverageResult, analyse
+from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, analyse
 from thm_lib.analysis.funding import finanzierungsplan, foerdersatz_text
 from thm_lib.analysis.scenarios import hinweise, vergleiche
 from thm_lib.analysis.staffing import (
@@ -285,7 +285,7 @@ def lueckenliste(
     """
     g = result.gemeinden[~versorgung_gesperrt(ws, result)]
     g = g[g["ags"] == ags] if ags else g
-    gaps = g[g["klasse"] == "Unterversorgung"].sort_values("fehlende_plaetze", ascending=False)
+    gaps = g[g["klasse"] == KLASSE_UNTER].sort_values("fehlende_plaetze", ascending=False)
     if n is not None:
         gaps = gaps.head(n)
     table = pd.DataFrame(

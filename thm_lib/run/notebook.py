@@ -17,7 +17,7 @@ from IPython.display import Image, Markdown, display
 
 from thm_lib.analysis import standort
 from thm_lib.analysis.access import valid_at
-from thm_lib.analysis.coverage import CoverageResult, explain
+from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, explain, gap_class
 from thm_lib.analysis.funding import zeitraum_hinweis
 from thm_lib.analysis.needs import GESPERRT
 from thm_lib.analysis.standort import Standortplanung
@@ -31,6 +31,7 @@ from thm_lib.disclosure.publication import bedarfsquoten
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.columns import parse_ags, parse_date
 from thm_lib.publish import maps, standort_anzeige, views
+from thm_lib.publish.maps.measure import gap_class_colours
 from thm_lib.publish.maps.static import png_bytes
 from thm_lib.publish.views import bemessung_zeile, karten_mass, versorgung_gesperrt, zeichen_geheim
 
@@ -197,18 +198,19 @@ def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int =
 
 
 def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
-    """The Versorgungsgrad matrix as a coloured table (red = Unterversorgung)."""
-    untere = 100 * ws.annahmen["versorgung"]["untere_schwelle"]
-    obere = 100 * ws.annahmen["versorgung"]["obere_schwelle"]
+    """The Versorgungsgrad matrix (%) as a table coloured by gap class.
+
+    Classes from :func:`thm_lib.analysis.coverage.gap_class`, colours of the maps
+    (:func:`thm_lib.publish.maps.measure.gap_class_colours`), lightened so the
+    numbers stay readable; hidden cells stay white.
+    """
+    farbe = dict(gap_class_colours())
 
     def colour(v: Any) -> str:
         if isinstance(v, str) or v != v:
             return ""
-        if v < untere:
-            return "background-color: #f4a6a6"
-        if v > obere:
-            return "background-color: #a6c8f4"
-        return "background-color: #d9f2d9"
+        klasse = gap_class(np.array([v / 100]), np.array([1.0]), ws.annahmen)[0]
+        return f"background-color: {farbe[klasse]}66"
 
     return matrix.style.map(colour).format(
         lambda v: v if isinstance(v, str) else ("–" if v != v else f"{v:.0f}")
@@ -220,7 +222,7 @@ def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> Any:
 
     g = result.gemeinden[~versorgung_gesperrt(ws, result)]
     g = g[g["ags"] == ags] if ags else g
-    g = g[(g["klasse"] == "Unterversorgung") & (g["fehlende_plaetze"] > 0)]
+    g = g[(g["klasse"] == KLASSE_UNTER) & (g["fehlende_plaetze"] > 0)]
     if g.empty:
         display(Markdown("Keine Unterversorgung gefunden."))
         return pd.DataFrame()

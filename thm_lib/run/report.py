@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import coverage, staffing
+from thm_lib.analysis.coverage import KLASSE_UNTER
 from thm_lib.core.formats import zahl
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import small_label
@@ -67,7 +68,7 @@ def key_figures(
         gem = gem[gem["ags"] == ags]
     hidden = views.stellen_gesperrt(personen, ags or views.KREIS, str(row["faq_regel"]))
     stellen = None if hidden["faq"] else float(row["faq_stellen"])
-    gaps = gem[gem["klasse"] == "Unterversorgung"].nlargest(TOP_GAPS, "fehlende_plaetze")
+    gaps = gem[gem["klasse"] == KLASSE_UNTER].nlargest(TOP_GAPS, "fehlende_plaetze")
     luecken = [
         f"{r.handlungsfeld}"
         + ("" if ags else f" ({r.name})")
@@ -77,7 +78,7 @@ def key_figures(
     return {
         "zielgruppe": shown if isinstance(shown, str) else int(shown),
         "stellen_faq": stellen,
-        "unterversorgung": int((gem["klasse"] == "Unterversorgung").sum()),
+        "unterversorgung": int((gem["klasse"] == KLASSE_UNTER).sum()),
         "luecken": luecken,
     }
 
