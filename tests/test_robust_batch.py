@@ -32,9 +32,9 @@ from openpyxl import Workbook, load_workbook
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, fuehre_notebook_aus, schreibe
 from tests.helpers_io import SAMPLE, read_rows, write_rows
+from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run.batch import (
-    KREIS_KEY,
     NOTEBOOK_DIR,
     NOTEBOOKS,
     PROTOKOLL,
@@ -124,6 +124,28 @@ KLIENTEN_UND_FAELLE = ArbeitsmappeSpec(
 )
 
 
+#: Found exploring with THM_BEISPIELE: 15 active cases, nearly all "<5" per Gemeinde, and
+#: clients in 7 Gemeinden. With "Fallzahlen" as published, "clients <= active cases" left
+#: the hidden Kreis total of clients only 3 possible values, and no cell of the reach table
+#: could widen it: the audit stopped the run and nothing was published. Now the joint
+#: check may hide cells of "Fallzahlen" too (here its Kreis total of active cases).
+FALLZAHLEN_BINDEN = ArbeitsmappeSpec(
+    seed=4,
+    n_gemeinden=20,
+    kreisfrei=False,
+    mit_faellen=True,
+    mit_einwohner=False,
+    mit_kommunen=False,
+    stichtage=("31.12.2019", "31.12.2020", "31.12.2021"),
+    stichtage_je_gemeinde=(3, 3, 1, 1, 3, 1, 2, 1, 3, 0, 3, 0, 0, 2, 1, 1, 1, 2, 2, 0),
+    ohne_angebote=frozenset({8}),
+    zielgruppe_null=frozenset({1, 4, 13, 9}),
+    n_angebote=53,
+    n_faelle=19,
+    stichtag_konfiguriert=True,
+)
+
+
 @settings(
     max_examples=BEISPIELE or 2,
     deadline=None,
@@ -133,6 +155,7 @@ KLIENTEN_UND_FAELLE = ArbeitsmappeSpec(
 @given(spec=arbeitsmappen())
 @example(spec=KLEINE_FAELLE)
 @example(spec=KLIENTEN_UND_FAELLE)
+@example(spec=FALLZAHLEN_BINDEN)
 def test_generated_arbeitsmappe_gives_every_report(
     tmp_path_factory: pytest.TempPathFactory, spec: ArbeitsmappeSpec
 ) -> None:
@@ -146,7 +169,7 @@ def test_generated_arbeitsmappe_gives_every_report(
     assert not result.failed, [(r.key, r.grund) for r in result.failed]
     assert_complete(result.kreis_dir, keys)
     if spec.kreisfrei:
-        assert keys == [KREIS_KEY]
+        assert keys == [KREIS_ORDNER]
 
 
 @settings(
@@ -163,7 +186,7 @@ def test_generated_arbeitsmappe_every_part_of_every_kommune(
     root = tmp_path_factory.mktemp("gen")
     folder = schreibe(spec, root / "mappe")
     for key in report_keys(load_workspace(folder)):
-        ags = "" if key == KREIS_KEY else key
+        ags = KREIS if key == KREIS_ORDNER else key
         ws = oeffne(folder, ags)
         analyse = Analyse(ws)
         write_karte(ws, ags, root / f"{key}.html")
@@ -284,10 +307,10 @@ def test_office_handover_vg250_xlsx_cp1252_without_cases(tmp_path: Path) -> None
     assert "Fertig: 4 von 4 Berichten erstellt." in proc.stdout
     kreis_dir = out / slug("Kreis Übergabe")
     assert kreis_dir.name == "kreis_uebergabe"
-    assert_complete(kreis_dir, [KREIS_KEY, *KREIS_GEMEINDEN])
+    assert_complete(kreis_dir, [KREIS_ORDNER, *KREIS_GEMEINDEN])
     status = json.loads((intern_ordner(kreis_dir) / "status.json").read_text(encoding="utf-8"))
     assert status[MIT_ANGEBOTEN]["kennzahlen"]["zielgruppe"] == expected[MIT_ANGEBOTEN]
-    assert status[KREIS_KEY]["kennzahlen"]["zielgruppe"] == sum(expected.values())
+    assert status[KREIS_ORDNER]["kennzahlen"]["zielgruppe"] == sum(expected.values())
     ws = load_workspace(mappe)
     assert sorted(ws.gebiete["ags"]) == sorted(KREIS_GEMEINDEN)
     assert len(ws.angebote) == n_offers and ws.faelle is None

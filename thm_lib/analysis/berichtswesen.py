@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import target_group
-from thm_lib.core.labels import ERGEBNIS, ERGEBNIS_LABEL, STATUS_LABEL
+from thm_lib.core.labels import ERGEBNIS, ERGEBNIS_LABEL, KREIS, STATUS_LABEL
 
 TOTAL = "Insgesamt"
 """Label of total rows in report tables."""
@@ -165,24 +165,22 @@ def period_flags(faelle: pd.DataFrame, von: Any, bis: Any = None) -> pd.DataFram
     )
 
 
-def _scope(faelle: pd.DataFrame, ags: str | None) -> pd.DataFrame:
-    if ags is None:
+def _scope(faelle: pd.DataFrame, ags: str) -> pd.DataFrame:
+    if not ags:
         return faelle
     return faelle[faelle["ags"].astype(str) == str(ags)]
 
 
 def excluded_without_consent(
-    faelle: pd.DataFrame, von: Any, bis: Any = None, *, ags: str | None = None
+    faelle: pd.DataFrame, von: Any, bis: Any = None, *, ags: str = KREIS
 ) -> int:
     """Number of cases active in the period (in ``ags``) left out for lack of consent."""
     _, ohne = consent_split(_scope(faelle, ags))
     return int(period_flags(ohne, _period(von, bis))["aktiv"].sum())
 
 
-def _gemeinde_index(
-    faelle: pd.DataFrame, ags: str | None, gemeinden: pd.DataFrame | None
-) -> list[str]:
-    if ags is not None:
+def _gemeinde_index(faelle: pd.DataFrame, ags: str, gemeinden: pd.DataFrame | None) -> list[str]:
+    if ags:
         return [str(ags)]
     if gemeinden is not None:
         return [str(a) for a in gemeinden["ags"]]
@@ -202,7 +200,7 @@ def client_counts(
     von: Any,
     bis: Any = None,
     *,
-    ags: str | None = None,
+    ags: str = KREIS,
     gemeinden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Clients new / active / closed in the period, per Gemeinde (consented cases only).
@@ -231,7 +229,7 @@ def client_counts(
     index = pd.Index(_gemeinde_index(faelle, ags, gemeinden), name="ags")
     table = flags.groupby("ags")[["neu", "aktiv", "abgeschlossen"]].sum()
     table = table.reindex(index, fill_value=0).astype("int64")
-    if ags is None:
+    if not ags:
         table.loc[TOTAL] = table.sum()
     return _add_names(table, gemeinden)
 
@@ -241,7 +239,7 @@ def closures_by_reason(
     von: Any,
     bis: Any = None,
     *,
-    ags: str | None = None,
+    ags: str = KREIS,
     gruende: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Closures in the period by ``abschlussgrund`` (consented cases only).
@@ -280,7 +278,7 @@ def needs_by_field(
     von: Any,
     bis: Any = None,
     *,
-    ags: str | None = None,
+    ags: str = KREIS,
     handlungsfelder: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Needs per Handlungsfeld by result: number and share (consented active cases).
@@ -329,7 +327,7 @@ def reach_by_status(
     von: Any,
     bis: Any = None,
     *,
-    ags: str | None = None,
+    ags: str = KREIS,
     gemeinden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Reach per Gemeinde and status: clients active in the period / target group.
@@ -363,7 +361,7 @@ def reach_by_status(
     p = _period(von, bis)
     status = [str(s) for s in annahmen["zielgruppe"]["status"]]
     zg = target_group.segments(zielgruppe, annahmen, pd.Timestamp(stichtag))
-    if ags is not None:
+    if ags:
         zg = zg[zg["ags"].astype(str) == str(ags)]
     zg_wide = zg.pivot_table(
         index="ags", columns="status", values="personen", aggfunc="sum", fill_value=0.0
@@ -390,7 +388,7 @@ def reach_by_status(
         table[f"zielgruppe_{s}"] = zg_wide[s].astype("int64")
     table["klient_innen"] = kl_wide.sum(axis=1).astype("int64")
     table["zielgruppe"] = zg_wide.sum(axis=1).astype("int64")
-    if ags is None:
+    if not ags:
         table.loc[TOTAL] = table.sum()
     for s in [*status, None]:
         suffix = "" if s is None else f"_{s}"
@@ -422,8 +420,8 @@ class Report:
     Attributes
     ----------
     period : Period
-    ags : str or None
-        The Kommune, or None for the whole Kreis.
+    ags : str
+        The Kommune, or :data:`~thm_lib.core.labels.KREIS` for the whole Kreis.
     stichtag : pandas.Timestamp
         Reference date of the target group.
     klient_innen, abschluesse, bedarfe, reichweite : pandas.DataFrame
@@ -444,7 +442,7 @@ class Report:
     """
 
     period: Period
-    ags: str | None
+    ags: str
     stichtag: pd.Timestamp
     klient_innen: pd.DataFrame
     abschluesse: pd.DataFrame
@@ -459,7 +457,7 @@ class Report:
 
     def __repr__(self) -> str:
         # no table contents: a notebook stores repr() as text/plain in its output
-        wo = "Kreis" if self.ags is None else f"Kommune {self.ags}"
+        wo = "Kreis" if not self.ags else f"Kommune {self.ags}"
         return f"Report({wo}, {self.period.label}, Stichtag {self.stichtag:%d.%m.%Y})"
 
 
@@ -472,11 +470,11 @@ def build_report(
     bis: Any = None,
     *,
     stichtag: Any = None,
-    ags: str | None = None,
+    ags: str = KREIS,
     gemeinden: pd.DataFrame | None = None,
     gruende: Sequence[str] | None = None,
 ) -> Report:
-    """All Berichtswesen tables for a period and the Kreis (``ags=None``) or one Kommune.
+    """All Berichtswesen tables for a period and the Kreis (``ags=KREIS``) or one Kommune.
 
     Parameters
     ----------
@@ -498,14 +496,14 @@ def build_report(
     st = p.bis if stichtag is None else pd.Timestamp(stichtag)
     datenschutz = annahmen.get("datenschutz") or {}
     kreis_clients = kreis_reach = None
-    if ags is not None:
+    if ags:
         kreis_clients = client_counts(faelle, p, gemeinden=gemeinden)
         kreis_reach = reach_by_status(faelle, zielgruppe, annahmen, st, p, gemeinden=gemeinden)
         if gemeinden is not None:
             gemeinden = gemeinden[gemeinden["ags"].astype(str) == str(ags)]
     return Report(
         period=p,
-        ags=None if ags is None else str(ags),
+        ags=str(ags or KREIS),
         stichtag=st,
         klient_innen=client_counts(faelle, p, ags=ags, gemeinden=gemeinden),
         abschluesse=closures_by_reason(faelle, p, ags=ags, gruende=gruende),
@@ -526,7 +524,7 @@ def build_report(
     )
 
 
-def report_from_workspace(ws: Any, von: Any, bis: Any = None, *, ags: str | None = None) -> Report:
+def report_from_workspace(ws: Any, von: Any, bis: Any = None, *, ags: str = KREIS) -> Report:
     """:func:`build_report` on a loaded Workspace (Stichtag = ``ws.stichtag``).
 
     Raises

@@ -42,13 +42,11 @@ import pandas as pd
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.config import RUNDUNG, check_stellen_annahmen, checked_section
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.labels import STATUS_LABEL
+from thm_lib.core.labels import EBENE_GEMEINDE, EBENE_KREIS, STATUS_LABEL
 
 REGEL_SCHLUESSEL = "schluessel"
 REGEL_MINDEST = "mindeststellen"
 REGEL_VOLL = "volle_stelle"
-EBENE_GEMEINDE = "gemeinde"
-EBENE_KREIS = "kreis"
 
 
 def _fmt(x: float) -> str:

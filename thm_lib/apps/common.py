@@ -23,9 +23,9 @@ from thm_lib.core import paths
 from thm_lib.core.config import default_annahmen
 from thm_lib.core.errors import DataError
 from thm_lib.core.formats import zahl
+from thm_lib.core.labels import KREIS
 from thm_lib.disclosure.suppression import suppress_value
 from thm_lib.ingest.arbeitsmappe import load_workspace
-from thm_lib.publish.views import KREIS
 
 ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
 """Environment variable naming the Arbeitsmappe the apps open (``thm app`` sets it)."""

@@ -38,10 +38,10 @@ from thm_lib.apps.common import (
     table_html,
 )
 from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.labels import KREIS
 from thm_lib.disclosure.suppression import mark_public
 from thm_lib.publish.excel import FIRST_DATA_ROW, HEADER_ROW, write_buendnis_workbook
 from thm_lib.publish.views import (
-    KREIS,
     bemessung_zeile,
     personen_tabelle,
     stellen_gesperrt,
@@ -154,7 +154,7 @@ def standard(ws: Any, ags: str = KREIS, bemessung: pd.DataFrame | None = None) -
 
 
 def _row(bemessung: pd.DataFrame, ags: str) -> pd.Series:
-    return bemessung_zeile(bemessung, "" if ags == KREIS else ags)
+    return bemessung_zeile(bemessung, ags)
 
 
 def berechne(ws: Any, e: Einstellungen, personen: Any) -> Ergebnis:

@@ -39,13 +39,13 @@ from thm_lib.apps.common import (
 )
 from thm_lib.apps.standort import StandortPanel
 from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import angebote_fuer
 from thm_lib.disclosure.suppression import PublishedTable
 from thm_lib.publish import maps
 from thm_lib.publish.maps.legend import legend_entries
 from thm_lib.publish.maps.measure import Measure, classes_for
 from thm_lib.publish.views import (
-    KREIS,
     bemessung_zeile,
     kennzahlen_tabelle,
     personen_tabelle,
@@ -131,7 +131,7 @@ class UebersichtDaten:
 
         The suppression mark when the positions would reveal a hidden count.
         """
-        row = bemessung_zeile(self.bemessung, "" if ags == KREIS else ags)
+        row = bemessung_zeile(self.bemessung, ags)
         if stellen_gesperrt(self.personen, ags, row["faq_regel"])["faq"]:
             return zeichen_geheim(self.ws)
         return float(row["faq_stellen"])

@@ -40,6 +40,19 @@ HANDLUNGSFELDER = (
 )
 JA_NEIN = ("ja", "nein")
 
+KREIS = ""
+"""The whole Kreis wherever a Gemeinde key (``ags``) is expected: a function's ``ags``
+argument, the Kreis row of a published table, the Kreis choice in an app. The one
+marker for "no single Gemeinde"; it is falsy, so ``ags or KREIS`` and ``if ags`` read
+naturally."""
+
+KREIS_ORDNER = "kreis"
+"""Folder (and index key) of the Kreis report of a batch run (a folder needs a name)."""
+
+EBENE_GEMEINDE, EBENE_KREIS = "gemeinde", "kreis"
+"""Level of an applicant in the staffing estimate (column ``ebene``): one Gemeinde, or
+the Kreis applying for the Gemeinden without their own Geschäftsführende Stelle."""
+
 STATUS_LABEL = {
     "duldung": "Duldung",
     "gestattung": "Aufenthaltsgestattung",

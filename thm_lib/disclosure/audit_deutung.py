@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import target_group
-from thm_lib.analysis.staffing import EBENE_KREIS, _applicants, _checked
+from thm_lib.analysis.staffing import _applicants, _checked
 from thm_lib.core import labels
+from thm_lib.core.labels import EBENE_KREIS
 from thm_lib.disclosure.audit_lesen import Tabelle
 from thm_lib.disclosure.audit_modell import GEHEIM, GROSS, KLEIN, Modell, Ort
 from thm_lib.disclosure.publication import zaehlt_personen

@@ -8,6 +8,8 @@ could be differenced against the Kreis), closures by reason, needs met.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from thm_lib.analysis.berichtswesen import (
     COLUMN_LABELS,
     TOTAL,
@@ -58,18 +60,41 @@ def veroeffentlichen(report: Report, threshold: int | None = None) -> dict[str, 
     return out
 
 
-def _fallzahlen_und_reichweite(
-    report: Report, threshold: int | None, labels: dict[str, str]
-) -> tuple[PublishedTable, PublishedTable]:
-    """Suppress the two per-Gemeinde tables; a Kommune gets its row of the Kreis tables."""
-    from_kreis = report.ags is not None and report.kreis_klient_innen is not None
-    clients = report.kreis_klient_innen if from_kreis else report.klient_innen
-    reach = report.kreis_reichweite if from_kreis else report.reichweite
-    total = TOTAL if (report.ags is None or from_kreis) else None
-    groups = [([f"{k}_{s}" for s in report.status], k) for k in ("klient_innen", "zielgruppe")]
-    shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in report.status}
-    shares["reichweite"] = ["klient_innen", "zielgruppe"]
-    pub_clients = suppress(
+def fallzahlen(
+    report: Report,
+    threshold: int | None = None,
+    hidden_elsewhere: pd.DataFrame | None = None,
+    symbol_elsewhere: pd.DataFrame | None = None,
+) -> PublishedTable:
+    """The Kreis table "Fallzahlen" (new, active, closed cases per Gemeinde), suppressed.
+
+    Parameters
+    ----------
+    report : Report
+        The Kreis report (``ags`` = :data:`~thm_lib.core.labels.KREIS`).
+    threshold : int, optional
+        Default: the report's ``schwelle``.
+    hidden_elsewhere, symbol_elsewhere : pandas.DataFrame, optional
+        Cells that must be hidden (and shown with the symbol) because a joint check
+        with another table hid them (:mod:`thm_lib.disclosure.publication`).
+    """
+    threshold = report.schwelle if threshold is None else threshold
+    labels = {**COLUMN_LABELS, **reach_labels(report.status)}
+    return _fallzahlen(
+        report, report.klient_innen, threshold, TOTAL, labels, hidden_elsewhere, symbol_elsewhere
+    )
+
+
+def _fallzahlen(
+    report: Report,
+    clients: pd.DataFrame,
+    threshold: int | None,
+    total: str | None,
+    labels: dict[str, str],
+    hidden_elsewhere: pd.DataFrame | None = None,
+    symbol_elsewhere: pd.DataFrame | None = None,
+) -> PublishedTable:
+    return suppress(
         clients,
         threshold,
         total_row=total,
@@ -78,7 +103,23 @@ def _fallzahlen_und_reichweite(
         at_most=[(c, "aktiv") for c in ("neu", "abgeschlossen") if c in clients],
         titel=f"Klient*innen im Zeitraum {report.period.label}",
         column_labels=labels,
+        hidden_elsewhere=hidden_elsewhere,
+        symbol_elsewhere=symbol_elsewhere,
     )
+
+
+def _fallzahlen_und_reichweite(
+    report: Report, threshold: int | None, labels: dict[str, str]
+) -> tuple[PublishedTable, PublishedTable]:
+    """Suppress the two per-Gemeinde tables; a Kommune gets its row of the Kreis tables."""
+    from_kreis = bool(report.ags) and report.kreis_klient_innen is not None
+    clients = report.kreis_klient_innen if from_kreis else report.klient_innen
+    reach = report.kreis_reichweite if from_kreis else report.reichweite
+    total = TOTAL if (not report.ags or from_kreis) else None
+    groups = [([f"{k}_{s}" for s in report.status], k) for k in ("klient_innen", "zielgruppe")]
+    shares = {f"reichweite_{s}": [f"klient_innen_{s}", f"zielgruppe_{s}"] for s in report.status}
+    shares["reichweite"] = ["klient_innen", "zielgruppe"]
+    pub_clients = _fallzahlen(report, clients, threshold, total, labels)
     pub_reach = suppress(
         reach,
         threshold,

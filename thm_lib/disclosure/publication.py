@@ -33,17 +33,17 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from thm_lib.analysis import target_group
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
 from thm_lib.analysis.berichtswesen import report_from_workspace
 from thm_lib.analysis.needs import published_rates
-from thm_lib.analysis.staffing import EBENE_KREIS, ist_kreisfrei, status_woerter
+from thm_lib.analysis.staffing import ist_kreisfrei, status_woerter
 from thm_lib.core import labels
+from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.berichtswesen import veroeffentlichen
+from thm_lib.disclosure.berichtswesen import fallzahlen, veroeffentlichen
 from thm_lib.disclosure.suppression import (
     ATTR_INTERNAL,
     PRIMAER,
@@ -56,11 +56,17 @@ from thm_lib.disclosure.suppression import (
 
 TOTAL = "Insgesamt"
 """Total row of the Kreis tables (Gemeinde × status)."""
-KREIS = "__kreis__"
-"""Row key of the whole Kreis in the staffing and key-figure tables."""
 
 _FALL = "_fall_"
 """Prefix of the "Fallzahlen" columns joined into the reach table's check (not published)."""
+
+
+def _fall_spalten(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ``_FALL`` columns of the joint check under their names in "Fallzahlen"."""
+    out = frame.rename(columns=lambda c: c[len(_FALL) :]).astype(bool)
+    out.index = out.index.astype(object)
+    return out
+
 
 _ATTR = "_thm_publication"
 """Attribute of the Workspace object holding its layer (not a dataclass field, so
@@ -357,22 +363,37 @@ class Publication:
 
         ws = self.ws
         von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
-        return report_from_workspace(ws, von, ws.stichtag, ags=None)
+        return report_from_workspace(ws, von, ws.stichtag, ags=KREIS)
 
     @cached_property
     def bericht_tabellen(self) -> dict[str, PublishedTable]:
-        """The published Berichtswesen tables of the Kreis; "Reichweite" with the target
-        group's mask (:attr:`reichweite`)."""
+        """The published Berichtswesen tables of the Kreis; "Fallzahlen" and "Reichweite"
+        checked together (:attr:`reichweite`)."""
         tables = dict(veroeffentlichen(self.bericht, self.schwelle))
-        tables["Reichweite"] = self.reichweite
+        fall, reach = self._fall_und_reichweite
+        if fall is not None:
+            tables["Fallzahlen"] = fall
+        tables["Reichweite"] = reach
         return tables
 
-    @cached_property
+    @property
     def reichweite(self) -> PublishedTable:
         """Reach per Gemeinde and status; its target-group cells carry exactly the mask of
         :meth:`zielgruppe` (same numbers), clients equal to the active cases of
         "Fallzahlen" carry that table's mask; the other client cells are protected
         around them."""
+        return self._fall_und_reichweite[1]
+
+    @cached_property
+    def _fall_und_reichweite(self) -> tuple[PublishedTable | None, PublishedTable]:
+        """ "Fallzahlen" and "Reichweite", checked together (clients <= active cases).
+
+        First with the masks of "Fallzahlen" as they are. Where that leaves a hidden
+        client count pinned (a Kreis of few cases, nearly all "<5" per Gemeinde, so
+        the shown active cases bound the clients tightly), the check runs again and
+        may hide cells of "Fallzahlen" too; "Fallzahlen" is then published with
+        those cells hidden.
+        """
         base = veroeffentlichen(self.bericht, self.schwelle)["Reichweite"]
         raw = base.internal_unsuppressed.copy()
         raw.attrs = {}
@@ -400,6 +421,7 @@ class Publication:
         # clients in the reach table equal to the active cases of "Fallzahlen" (every case
         # in the target group) are the same number: same mask
         fall = veroeffentlichen(self.bericht, self.schwelle).get("Fallzahlen")
+        same = pd.Series(False, index=raw.index)
         if fall is not None and "aktiv" in fall.mask and "klient_innen" in raw:
             aktiv = fall.internal_unsuppressed["aktiv"].reindex(raw.index)
             same = aktiv.eq(raw["klient_innen"]).fillna(False).astype(bool)
@@ -425,59 +447,39 @@ class Publication:
                 if f"{_FALL}{c}" in joint
             ] + [("klient_innen", f"{_FALL}aktiv")]
         extra = [c for c in joint.columns if c.startswith(_FALL)]
-        table = suppress(
-            joint,
-            self.schwelle,
-            count_cols=[*base.count_cols, *extra],
-            total_row=total,
-            row_groups=groups,
-            share_cols=shares,
-            symbol=self.zeichen,
-            hidden_elsewhere=hidden,
-            shown_elsewhere=shown,
-            symbol_elsewhere=zeichen,
-            at_most=at_most,
-            upper_elsewhere=self._klienten_hoechstens(raw, fall),
-            upper_sums_elsewhere=self._klienten_summe_hoechstens(raw, fall),
-            titel=base.titel,
-            column_labels=base.column_labels,
-        )
-        return ohne_spalten(table, extra)
 
-    def _klienten_hoechstens(
-        self, raw: pd.DataFrame, fall: PublishedTable | None
-    ) -> pd.DataFrame | None:
-        """What "Fallzahlen" tells a reader about the clients of a row: at most its active
-        cases (the shown number, or threshold - 1 where it shows "<5")."""
-        if fall is None or "aktiv" not in fall.mask:
-            return None
-        aktiv = fall.internal_unsuppressed["aktiv"].reindex(raw.index).astype(float)
-        mask = fall.mask["aktiv"].reindex(raw.index).fillna(True).astype(bool)
-        klein = fall.reason["aktiv"].reindex(raw.index).eq(PRIMAER)
-        bound = aktiv.where(~mask, np.where(klein, self.schwelle - 1.0, np.nan))
-        cols = [c for c in raw.columns if c.startswith("klient_innen")]
-        return pd.DataFrame({c: bound for c in cols}, index=raw.index)
+        def check(shown: pd.DataFrame) -> PublishedTable:
+            return suppress(
+                joint,
+                self.schwelle,
+                count_cols=[*base.count_cols, *extra],
+                total_row=total,
+                row_groups=groups,
+                share_cols=shares,
+                symbol=self.zeichen,
+                hidden_elsewhere=hidden,
+                shown_elsewhere=shown,
+                symbol_elsewhere=zeichen,
+                at_most=at_most,
+                titel=base.titel,
+                column_labels=base.column_labels,
+            )
 
-    def _klienten_summe_hoechstens(
-        self, raw: pd.DataFrame, fall: PublishedTable | None
-    ) -> list[tuple[list[tuple[Any, str]], float]]:
-        """The clients of the rows whose active cases "Fallzahlen" hides add up to at most
-        the hidden active cases' sum, which a reader gets as total minus the shown rows."""
-
-        if (
-            fall is None
-            or "aktiv" not in fall.mask
-            or "klient_innen" not in raw
-            or REPORT_TOTAL not in fall.mask.index
-        ):
-            return []
-        mask = fall.mask["aktiv"].drop(REPORT_TOTAL)
-        aktiv = fall.internal_unsuppressed["aktiv"].drop(REPORT_TOTAL)
-        versteckt = [r for r in mask.index[mask.astype(bool)] if r in raw.index]
-        if not versteckt or bool(fall.mask.loc[REPORT_TOTAL, "aktiv"]):
-            return []
-        summe = float(aktiv[mask.astype(bool)].sum())
-        return [([(r, "klient_innen") for r in versteckt], summe)]
+        table = check(shown)
+        if table.unresolved and extra:
+            frei = shown.copy()
+            frei[extra] = False
+            frei.loc[same, "klient_innen"] = False
+            second = check(frei)
+            if not second.unresolved:
+                table = second
+                fall = fallzahlen(
+                    self.bericht,
+                    self.schwelle,
+                    hidden_elsewhere=_fall_spalten(table.mask[extra]),
+                    symbol_elsewhere=_fall_spalten(als_zeichen(table)[extra]),
+                )
+        return fall, ohne_spalten(table, extra)
 
     # ------------------------------------------------------------------ staffing
     def personen(self, bemessung: pd.DataFrame) -> PublishedTable:

@@ -539,16 +539,14 @@ def _bounded_ranges(
     primary: np.ndarray,
     unknown_na: np.ndarray,
     t: int,
-    upper: np.ndarray | None = None,
-    groups: Sequence[tuple[Sequence[int], float]] = (),
+    groups: Sequence[tuple] = (),
     only: Sequence[int] | None = None,
 ) -> dict[int, tuple[float, float]]:
     """Smallest and largest value of each hidden cell (or of ``only``) a reader can infer.
 
     The reader's model: every line is an equation, shown cells are known, a
     ``"<t"`` cell lies in 1..t-1, a ``"."`` cell and an unknown (NA) cell are
-    >= 0 and at most ``upper`` (a bound known from another table, NaN = none);
-    each group of cells sums (with its signs, default +1) to at most its
+    >= 0; each group of cells sums (with its signs, default +1) to at most its
     bound. Solved per cell (minimum and maximum) with scipy's ``milp``; a cell
     without an integer solution is left out (the shown counts are
     inconsistent, not a leak).
@@ -587,8 +585,6 @@ def _bounded_ranges(
     )
     lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
     hi = np.array([t - 1.0 if primary[k] else float(GROSS) for k in unknown])
-    if upper is not None:
-        hi = np.maximum(np.fmin(hi, upper[unknown]), lo)  # impossible: the other table's issue
     cons = [LinearConstraint(np.vstack(eq), eq_rhs, eq_rhs)] if eq else []
     if ineq:
         cons.append(LinearConstraint(np.vstack(ineq), -np.inf, ineq_hi))
@@ -621,8 +617,7 @@ def _protect_bounded(
     unknown_na: np.ndarray,
     fixed: np.ndarray,
     t: int,
-    upper: np.ndarray | None = None,
-    groups: Sequence[tuple[Sequence[int], float]] = (),
+    groups: Sequence[tuple] = (),
     keep_label: np.ndarray | None = None,
 ) -> list[int]:
     """Hide more cells until every hidden cell's range keeps the protection rule.
@@ -639,7 +634,7 @@ def _protect_bounded(
         keep_label = np.zeros(v.size, dtype=bool)
 
     def args() -> tuple:
-        return lines, v, hidden, primary, unknown_na, t, upper, groups
+        return lines, v, hidden, primary, unknown_na, t, groups
 
     for _ in range(v.size + 1):
         ranges = _bounded_ranges(*args())
@@ -741,8 +736,6 @@ def suppress(
     hidden_elsewhere: pd.DataFrame | None = None,
     shown_elsewhere: pd.DataFrame | None = None,
     symbol_elsewhere: pd.DataFrame | None = None,
-    upper_elsewhere: pd.DataFrame | None = None,
-    upper_sums_elsewhere: Sequence[tuple[Sequence[tuple[Hashable, str]], float]] = (),
     at_most: Sequence[tuple[str, str]] = (),
 ) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
@@ -792,16 +785,6 @@ def suppress(
         Cells hidden elsewhere that the other table shows with the symbol
         although they are small (see the bounded check): the same here, so
         no table gives their ``"<t"`` bound away.
-    upper_elsewhere : pandas.DataFrame of float, optional
-        Upper bounds of cells that another published table tells a reader (by
-        index and column label; NaN or missing = none), e.g. clients of a
-        Gemeinde <= its active cases shown in "Fallzahlen". The bounded check
-        keeps every hidden cell's range wide enough under these bounds too.
-    upper_sums_elsewhere : sequence of (cells, bound), optional
-        Sums of cells (``(row label, column)``) known to be at most ``bound``
-        from another table, e.g. the clients of the Gemeinden whose active
-        cases are hidden are at most the hidden active cases' sum (total minus
-        the shown ones).
 
     at_most : sequence of (column, column), optional
         Column pairs ``(a, b)`` with ``a <= b`` in every row, known to every
@@ -904,19 +887,8 @@ def suppress(
                 f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in determined
             )
             break
-    upper = None
-    if upper_elsewhere is not None:
-        upper = (
-            upper_elsewhere.reindex(index=table.index, columns=cols)
-            .apply(pd.to_numeric, errors="coerce")
-            .to_numpy(dtype=float)
-            .ravel()
-        )
     nc_ = len(cols)
-    groups: list[tuple] = [
-        ([rows.index(r) * nc_ + cols.index(c) for r, c in cells], float(bound))
-        for cells, bound in upper_sums_elsewhere
-    ]
+    groups: list[tuple] = []
     for a, b in at_most:  # a <= b in every row: x_a - x_b <= 0
         groups += [
             ([i * nc_ + cols.index(a), i * nc_ + cols.index(b)], 0.0, [1.0, -1.0])
@@ -924,9 +896,7 @@ def suppress(
         ]
     # a cell another table shows as "<t" keeps that bound whatever this table shows
     keep_label = flat(hidden_elsewhere) & primary
-    left = _protect_bounded(
-        lines, v, hidden, primary, unknown_na, fixed, t, upper, groups, keep_label
-    )
+    left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, groups, keep_label)
     unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in left)
 
     nr, nc = len(rows), len(cols)

@@ -28,6 +28,7 @@ from thm_lib.analysis.staffing import (
 )
 from thm_lib.core import labels
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import publication
 from thm_lib.disclosure.suppression import (
@@ -40,7 +41,6 @@ from thm_lib.disclosure.suppression import (
 from thm_lib.publish import maps
 
 TOTAL = publication.TOTAL
-KREIS = publication.KREIS
 """Row key (and app dropdown value) of the whole Kreis."""
 
 
@@ -54,7 +54,7 @@ KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
 
 
 def zielgruppe_je_gemeinde(
-    ws: Workspace, ags: str = "", stichtag: pd.Timestamp | None = None
+    ws: Workspace, ags: str = KREIS, stichtag: pd.Timestamp | None = None
 ) -> PublishedTable:
     """Target group per Gemeinde and status (with totals), suppressed.
 
@@ -78,7 +78,7 @@ def zielgruppe_kartenwerte(ws: Workspace) -> pd.Series:
     return values.astype(float)
 
 
-def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
+def zielgruppe_struktur(ws: Workspace, ags: str = KREIS) -> PublishedTable:
     """Target group by age band (rows) and sex (columns) of the Kreis, suppressed.
 
     Only for the whole Kreis: the Gemeinde tables would add up to it, so a cell
@@ -90,7 +90,7 @@ def zielgruppe_struktur(ws: Workspace, ags: str = "") -> PublishedTable:
     return replace(table, titel=(table.titel or "") + (KREIS_NUR if ags else ""))
 
 
-def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
+def zielgruppe_verlauf(ws: Workspace, ags: str = KREIS) -> PublishedTable:
     """Target group per Stichtag and status (trend), suppressed.
 
     Each Stichtag's row is the Gemeinde's (or the total) row of that
@@ -110,7 +110,7 @@ def zielgruppe_verlauf(ws: Workspace, ags: str = "") -> PublishedTable:
     return replace(table, titel="Entwicklung der Zielgruppe je Stichtag")
 
 
-def berichtsjahr(ws: Workspace, ags: str = "") -> Any:
+def berichtsjahr(ws: Workspace, ags: str = KREIS) -> Any:
     """The Berichtswesen report (internal) for the calendar year of the Stichtag."""
     if not ags:
         return publication.fuer(ws).bericht
@@ -196,7 +196,7 @@ def _kennzahlen_ohne_faelle(ws: Workspace) -> PublishedTable:
     )
 
 
-def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
+def bericht_tabellen(ws: Workspace, ags: str = KREIS) -> dict[str, PublishedTable]:
     """The published Berichtswesen tables of the Kreis or a Kommune (calendar year).
 
     A Kommune gets its rows of the Kreis tables "Fallzahlen" and "Reichweite";
@@ -215,7 +215,7 @@ def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, PublishedTable]:
     }
 
 
-def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
+def angebote_uebersicht(ws: Workspace, ags: str = KREIS) -> pd.DataFrame:
     """Offer inventory per Handlungsfeld: number, places, open to Duldung/Gestattung, outreach.
 
     Offers are not personal data; the table is marked public.
@@ -255,7 +255,7 @@ def angebote_uebersicht(ws: Workspace, ags: str = "") -> pd.DataFrame:
     )
 
 
-def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = "") -> pd.DataFrame:
+def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = KREIS) -> pd.DataFrame:
     """Versorgungsgrad (%) as a Gemeinde × Handlungsfeld matrix (estimates, public).
 
     Cells of :func:`versorgung_gesperrt` hold the suppression symbol.
@@ -276,7 +276,7 @@ def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = "") -> p
 
 
 def lueckenliste(
-    ws: Workspace, result: CoverageResult, ags: str = "", n: int | None = None
+    ws: Workspace, result: CoverageResult, ags: str = KREIS, n: int | None = None
 ) -> pd.DataFrame:
     """Unterversorgung, largest missing places first (estimates, public).
 
@@ -309,7 +309,7 @@ def lueckenliste(
     )
 
 
-def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = "") -> PublishedTable:
+def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = KREIS) -> PublishedTable:
     """Case evidence per Handlungsfeld: needs met passend / nächstbeste / kein Angebot.
 
     Counts from consented case records, suppressed; shown beside the computed
@@ -389,7 +389,7 @@ def zeichen_geheim(ws: Workspace) -> str:
     return str(ws.annahmen["datenschutz"]["zeichen_geheim"])
 
 
-def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = "") -> pd.DataFrame:
+def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) -> pd.DataFrame:
     """The three staffing estimates side by side (positions, public).
 
     Counts and every estimate derived from a hidden count are hidden
@@ -453,7 +453,7 @@ STANDARD_SZENARIEN: dict[str, dict[str, Any]] = {
 }
 
 
-def bemessung_zeile(bemessung: pd.DataFrame, ags: str = "") -> pd.Series:
+def bemessung_zeile(bemessung: pd.DataFrame, ags: str = KREIS) -> pd.Series:
     """The staffing row of Gemeinde ``ags``, or of the Kreis as one applicant (``ags=""``).
 
     A single kreisfreie Stadt has no Kreis row: it is the one applicant for both.
@@ -465,7 +465,7 @@ def bemessung_zeile(bemessung: pd.DataFrame, ags: str = "") -> pd.Series:
 
 
 def finanzierung_tabelle(
-    ws: Workspace, bemessung: pd.DataFrame, ags: str = ""
+    ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS
 ) -> tuple[str, pd.DataFrame]:
     """Funding plan per budget year for the Kommune (if it may apply itself) or the Kreis.
 
@@ -527,7 +527,7 @@ def finanzierung_tabelle(
 
 
 def szenarien_tabelle(
-    ws: Workspace, ags: str = "", szenarien: dict[str, dict[str, Any]] | None = None
+    ws: Workspace, ags: str = KREIS, szenarien: dict[str, dict[str, Any]] | None = None
 ) -> pd.DataFrame:
     """Key figures of the standard scenarios for the Kreis (or one Kommune), side by side.
 

@@ -57,11 +57,11 @@ from thm_lib.analysis.staffing import ist_kreisfrei
 from thm_lib.core import paths
 from thm_lib.core.atomic import atomic_write_text
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
+from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run.notebook import oeffne
 from thm_lib.run.report import (
-    KREIS_KEY,
     NOTEBOOKS,
     TEIL_TITEL,
     Analyse,
@@ -294,7 +294,7 @@ def run_kommune(
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    ags = "" if key == KREIS_KEY else key
+    ags = KREIS if key == KREIS_ORDNER else key
     ausgefuehrt = (intern_dir or intern_ordner(kreis_dir)) / "notebooks" / key
     ausgefuehrt.mkdir(parents=True, exist_ok=True)
     log: list[str] = []
@@ -457,7 +457,7 @@ def run_batch(
     stage = _staging_copy(kreis_dir)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     keys = report_keys(ws, kommunen, mit_kreis)
-    names[KREIS_KEY] = ws.name
+    names[KREIS_ORDNER] = ws.name
 
     jobs = jobs or os.cpu_count() or 1
     results: list[KommuneResult] = []
@@ -466,7 +466,7 @@ def run_batch(
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures = {}
         for key in keys:
-            if key != KREIS_KEY and key not in names:
+            if key != KREIS_ORDNER and key not in names:
                 results.append(
                     KommuneResult(
                         key, "?", False, f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
@@ -589,8 +589,8 @@ def report_keys(
     ``kreis`` report. With ``kommunen`` those, plus the Kreis if ``mit_kreis``.
     """
     if kommunen:
-        return ([KREIS_KEY] if mit_kreis else []) + list(kommunen)
+        return ([KREIS_ORDNER] if mit_kreis else []) + list(kommunen)
     if nur_ein_antragsteller(ws):
-        return [KREIS_KEY]
+        return [KREIS_ORDNER]
     keys = list(ws.gebiete["ags"])
-    return keys if mit_kreis is False else [KREIS_KEY, *keys]
+    return keys if mit_kreis is False else [KREIS_ORDNER, *keys]

@@ -25,6 +25,7 @@ from thm_lib.analysis.target_group import stichtag_je_gemeinde
 from thm_lib.core import formats
 from thm_lib.core.config import kommune_overrides, merge
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import berichtswesen
 from thm_lib.disclosure.publication import bedarfsquoten
@@ -64,7 +65,7 @@ def ags_text(ags: object) -> str:
 
 def oeffne(
     arbeitsmappe: str | Path,
-    ags: str = "",
+    ags: str = KREIS,
     stichtag: str = "",
     annahmen: dict[str, Any] | None = None,
 ) -> Workspace:
@@ -217,7 +218,7 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
     )
 
 
-def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> Any:
+def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = KREIS) -> Any:
     """The offers behind the shown Unterversorgung with the most missing places."""
 
     g = result.gemeinden[~versorgung_gesperrt(ws, result)]
@@ -249,7 +250,7 @@ def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = "") -> Any:
     return deutsch(shown, prozent=("Anteil",), nachkomma=1)
 
 
-def doppelangebote(result: Any, ags: str = "", ws: Workspace | None = None) -> pd.DataFrame:
+def doppelangebote(result: Any, ags: str = KREIS, ws: Workspace | None = None) -> pd.DataFrame:
     """Overlapping offers (KOKIP "Doppelangebote") for the Kreis or one Kommune.
 
     The Versorgungsgrad of a segment rests on its demand (persons × rate): it
@@ -299,7 +300,7 @@ def doppelangebote(result: Any, ags: str = "", ws: Workspace | None = None) -> p
     ).reset_index(drop=True)
 
 
-def faq_stellen(bemessung: pd.DataFrame, ags: str = "") -> float:
+def faq_stellen(bemessung: pd.DataFrame, ags: str = KREIS) -> float:
     """Positions by the FAQ rule for the Kommune (or the Kreis row)."""
 
     return float(bemessung_zeile(bemessung, ags)["faq_stellen"])
@@ -310,12 +311,12 @@ def _gemeinden_view(ws: Workspace, ags: str) -> Workspace:
     return ws.for_kommune(ags) if ags else ws
 
 
-def anzahl_gemeinden(ws: Workspace, ags: str = "") -> int:
+def anzahl_gemeinden(ws: Workspace, ags: str = KREIS) -> int:
     """Number of Gemeinde polygons the maps draw."""
     return len(_gemeinden_view(ws, ags).gebiete)
 
 
-def anzahl_angebote(ws: Workspace, ags: str = "") -> int:
+def anzahl_angebote(ws: Workspace, ags: str = KREIS) -> int:
     """Number of offer markers the maps draw (offers valid at the Stichtag)."""
 
     ang = _gemeinden_view(ws, ags).angebote
@@ -376,7 +377,7 @@ def zeige(text: str) -> None:
         display(Markdown(text))
 
 
-def bericht_tabellen(ws: Workspace, ags: str = "") -> dict[str, Any]:
+def bericht_tabellen(ws: Workspace, ags: str = KREIS) -> dict[str, Any]:
     """The Berichtswesen tables (:func:`thm_lib.publish.views.bericht_tabellen`); without case
     records an empty dict, and the German note :data:`KEINE_FALLDOKUMENTATION` is shown."""
 
@@ -406,7 +407,7 @@ def quoten_text(ws: Workspace, result: Any) -> str:
     return QUOTEN_AUS_ANNAHMEN.format(grund=grund)
 
 
-def fallevidenz(result: Any, ws: Workspace, ags: str = "") -> Any:
+def fallevidenz(result: Any, ws: Workspace, ags: str = KREIS) -> Any:
     """The case-evidence table (:func:`thm_lib.publish.views.fallevidenz`), or None with the German
     note that there are no case records yet shown (never a table of zeros)."""
 
@@ -416,7 +417,7 @@ def fallevidenz(result: Any, ws: Workspace, ags: str = "") -> Any:
     return views.fallevidenz(result, ws, ags)
 
 
-def stichtag_text(ws: Workspace, ags: str = "") -> str:
+def stichtag_text(ws: Workspace, ags: str = KREIS) -> str:
     """German note on Gemeinden whose counts stem from another Stichtag, else "".
 
     Each Gemeinde uses its own latest count on or before the Stichtag
@@ -458,7 +459,7 @@ def zeitraum_text(ws: Workspace) -> str:
 def standort_abschnitt(
     ws: Workspace,
     ergebnis: CoverageResult,
-    ags: str = "",
+    ags: str = KREIS,
     handlungsfeld: str = "",
     p: int = 2,
     zugang: str = "",

@@ -15,6 +15,7 @@ import pandas as pd
 from thm_lib.analysis import coverage, staffing
 from thm_lib.analysis.coverage import KLASSE_UNTER
 from thm_lib.core.formats import zahl
+from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import small_label
 from thm_lib.publish import maps, views
@@ -40,9 +41,6 @@ TOP_GAPS = 3
 
 NOTEBOOKS = ("zielgruppe", "bedarfs_und_angebotsanalyse", "karten", "stellen_und_foerderung")
 """The report notebooks, in the order of the index."""
-
-KREIS_KEY = "kreis"
-"""Folder of the report for the whole Kreis."""
 
 
 def key_figures(
@@ -262,10 +260,10 @@ def index_html(
         ]
         links = " · ".join(x for x in (links, *extra) if x) or "–"
         zustand = _zustand(entry, has_report)
-        name = ws.name if key == KREIS_KEY else entry.get("name", key)
+        name = ws.name if key == KREIS_ORDNER else entry.get("name", key)
         rows.append(
             "<tr>"
-            f"<td>{'' if key == KREIS_KEY else html.escape(key)}</td>"
+            f"<td>{'' if key == KREIS_ORDNER else html.escape(key)}</td>"
             f"<td>{html.escape(str(name))}</td>"
             f"<td class='zahl'>{html.escape(str(k.get('zielgruppe', '–')))}</td>"
             f"<td class='zahl'>{zahl(k.get('stellen_faq'), 2)}</td>"
