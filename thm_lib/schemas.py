@@ -313,4 +313,3 @@ CHECKS: dict[str, pa.DataFrameSchema] = {
         }
     ),
 }
-
