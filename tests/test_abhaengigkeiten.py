@@ -35,20 +35,26 @@ def imported_modules(files: list[Path]) -> dict[str, set[str]]:
     return found
 
 
-def declared_distributions() -> set[str]:
-    """Normalised names of the runtime dependencies in pyproject.toml."""
+def declared_distributions(extra: str | None = None) -> set[str]:
+    """Normalised names of the runtime dependencies in pyproject.toml (plus ``extra``'s)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return {
-        _normalise(re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0]) for req in project["dependencies"]
-    }
+    reqs = list(project["dependencies"])
+    if extra:
+        reqs += project["optional-dependencies"][extra]
+    return {_normalise(re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0]) for req in reqs}
 
 
-def undeclared(found: dict[str, set[str]], declared: set[str]) -> list[str]:
-    """German lines for every third-party import whose distribution is not declared."""
+def undeclared(
+    found: dict[str, set[str]], declared: set[str], local: frozenset[str] = frozenset()
+) -> list[str]:
+    """German lines for every third-party import whose distribution is not declared.
+
+    ``local``: module names of the repository itself (helpers beside the tests).
+    """
     distributions = importlib.metadata.packages_distributions()
     problems = []
     for module, where in sorted(found.items()):
-        if module == "thm_lib" or module in sys.stdlib_module_names or module == "__future__":
+        if module in {"thm_lib", "__future__", *local} or module in sys.stdlib_module_names:
             continue
         dists = distributions.get(module)
         if not dists:
@@ -68,6 +74,14 @@ def test_every_imported_package_is_declared() -> None:
     files = sorted(PACKAGE.rglob("*.py"))
     assert len(files) > 30
     problems = undeclared(imported_modules(files), declared_distributions())
+    assert not problems, "\n".join(problems)
+
+
+def test_tests_benchmarks_and_scripts_declare_theirs_in_the_test_extra() -> None:
+    folders = [ROOT / "tests", ROOT / "benchmarks", ROOT / "scripts"]
+    files = sorted(p for folder in folders for p in folder.rglob("*.py"))
+    local = frozenset({p.stem for p in files} | {"tests"})
+    problems = undeclared(imported_modules(files), declared_distributions("test"), local)
     assert not problems, "\n".join(problems)
 
 
