@@ -19,7 +19,6 @@ from thm_lib.analysis.staffing import (
     check_stellen_annahmen,
     faq_stellen,
     runde_stellen,
-    stellen_vergleich,
     stellenbemessung,
 )
 from thm_lib.core.config import default_annahmen, merge
@@ -278,10 +277,7 @@ def test_koeln_reach_rate_applies_to_geduldete_not_gestattete():
     assert r["fallzahl_steuerung"] == pytest.approx(0.99875)
     assert r["fallzahl_stellen"] == pytest.approx(4.99375)
     assert round(r["fallzahl_fallstellen"], 1) == 4.0 and round(r["fallzahl_steuerung"], 1) == 1.0
-    assert (
-        "Personen (Duldung) × Erreichungsquote"
-        in stellen_vergleich(stellenbemessung(ws), koeln).loc[1, "grundlage"]
-    )
+    assert r["erreichung_status"] == "duldung"
 
 
 def test_reach_rate_basis_is_configurable_and_checked():
@@ -413,21 +409,6 @@ def test_placeholders_are_left_out_and_reported():
     r = row(stellenbemessung(make_ws(rows)), A1)
     assert r["faq_personen"] == 50
     assert "1 Zeilen ohne Anzahl" in r["hinweis"]
-
-
-def test_vergleich_shows_three_models_side_by_side():
-    ws = make_ws(
-        [geduldete(850)],
-        [{"ags": A1, "stellen_bestand": 3.0}],
-        annahmen={"stellen": {"erreichungsquote": 400 / 850}},
-    )
-    v = stellen_vergleich(stellenbemessung(ws), A1)
-    assert len(v) == 3
-    assert list(v["stellen"].round(6)) == [8.5, 5.0, 5.0]
-    assert list(v["differenz"].round(6)) == [5.5, 2.0, 2.0]
-    assert "Schlüssel 1:100" in v.loc[0, "grundlage"]
-    with pytest.raises(KeyError):
-        stellen_vergleich(stellenbemessung(ws), "00000000")
 
 
 def test_invalid_stellen_assumptions_name_the_field():

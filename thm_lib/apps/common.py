@@ -4,14 +4,21 @@ Every number an app shows is formatted here, and every count of persons goes
 through :mod:`thm_lib.disclosure.suppression` before it is formatted. The apps receive
 aggregates only; case rows (``ws.faelle``) are used inside the analysis
 modules and never handed to a widget.
+
+Errors: a viewer sees a German note (:func:`error_html`), never a traceback; an
+unexpected error is logged with its traceback (:data:`LOGGER`). In an app
+kernel the log goes to the console of the Voilà server (:func:`protokoll_einrichten`),
+not to the kernel's stderr, which Voilà forwards to the browser.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import math
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,7 @@ from thm_lib.core.labels import KREIS
 from thm_lib.disclosure.suppression import suppress_value
 from thm_lib.ingest.arbeitsmappe import load_workspace
 
+LOGGER = logging.getLogger(__name__)
 ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
 """Environment variable naming the Arbeitsmappe the apps open (``thm app`` sets it)."""
 SAMPLE = paths.SAMPLE
@@ -190,13 +198,85 @@ def gemeinde_options(ws: Any, kreis_label: str | None = None) -> list[tuple[str,
     return options
 
 
+def protokolliere(exc: Exception, wo: str) -> None:
+    """Log an error of an app: a data error as a warning, anything else with its traceback.
+
+    Call it inside the ``except`` block (the traceback is taken from there).
+
+    Parameters
+    ----------
+    exc : Exception
+        The exception caught.
+    wo : str
+        Where it happened (callback or app name), for the log line.
+    """
+    if isinstance(exc, DataError):
+        LOGGER.warning("Datenfehler in %s:\n%s", wo, exc)
+    else:
+        LOGGER.exception("Unerwarteter Fehler in %s", wo)
+
+
+def _server_konsole() -> Any:
+    """The stream of the Voilà server console as seen from an app kernel, else None.
+
+    ipykernel forwards ``sys.stderr`` and file descriptor 2 to the browser; the
+    ``fileno()`` of its stream is the kept copy of the original descriptor 2, the
+    console of the server that started the kernel (ipykernel reroutes its own log
+    there the same way). Outside a kernel (tests, command line) None: logging
+    stays as the host configured it.
+    """
+    stream = sys.stderr
+    if not type(stream).__module__.startswith("ipykernel"):
+        return None
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # ipykernel without descriptor capture: 2 is the console
+        fd = 2
+    return open(os.dup(fd), "w", buffering=1, encoding="utf-8", errors="backslashreplace")
+
+
+_KONSOLE_HANDLER = "thm-server-konsole"
+
+
+def protokoll_einrichten() -> bool:
+    """In an app kernel, send the log of ``thm_lib`` to the server console (once).
+
+    Records of level INFO and above of every ``thm_lib`` logger go there, with
+    time and logger name, and are not passed on to other handlers (which would
+    write to the browser). Outside a kernel nothing changes.
+
+    Returns
+    -------
+    bool
+        True if the console handler is in place.
+    """
+    logger = logging.getLogger("thm_lib")
+    if any(h.get_name() == _KONSOLE_HANDLER for h in logger.handlers):
+        return True
+    stream = _server_konsole()
+    if stream is None:
+        return False
+    handler = logging.StreamHandler(stream)
+    handler.set_name(_KONSOLE_HANDLER)
+    handler.setFormatter(
+        logging.Formatter("[%(asctime)s %(levelname)s %(name)s pid %(process)d] %(message)s")
+    )
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return True
+
+
 def guarded(target: widgets.HTML, func: Callable[[], None]) -> Callable[..., None]:
-    """Wrap a widget callback: on an exception show :func:`error_html` in ``target``."""
+    """Wrap a widget callback: on an exception log it (:func:`protokolliere`) and show
+    :func:`error_html` in ``target``."""
+    wo = getattr(func, "__qualname__", repr(func))
 
     def handler(*_args: Any) -> None:
         try:
             func()
         except Exception as exc:  # noqa: BLE001 - shown to the viewer without traceback
+            protokolliere(exc, wo)
             target.value = error_html(exc)
 
     return handler
@@ -205,14 +285,17 @@ def guarded(target: widgets.HTML, func: Callable[[], None]) -> Callable[..., Non
 def show_app(build: Callable[[Any], Any], value: str | os.PathLike[str] | None) -> Any:
     """Load the Arbeitsmappe, build an app and display its widget (or a German error).
 
-    Returns the app object (or ``None`` when loading failed).
+    Returns the app object (or ``None`` when loading failed). Errors are logged
+    (:func:`protokolliere`), in an app kernel to the server console.
     """
     from IPython.display import display
 
+    protokoll_einrichten()
     try:
         ws = load(value)
         app = build(ws)
     except Exception as exc:  # noqa: BLE001 - viewers get a German message, no traceback
+        protokolliere(exc, getattr(build, "__module__", "App"))
         display(widgets.HTML(CSS + error_html(exc)))
         return None
     display(app.widget)

@@ -54,11 +54,6 @@ STELLEN_SPALTE = {
     "fallzahl": "fallzahl_stellen",
     "arbeitszeit": "arbeitszeit_stellen",
 }
-STEUERUNG_SPALTE = {
-    "faq": None,
-    "fallzahl": "fallzahl_steuerung",
-    "arbeitszeit": "arbeitszeit_steuerung",
-}
 PLAN_SPALTEN = {
     "jahr": "Jahr",
     "monate": "Monate",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pandera.pandas as pa
 
 from thm_lib.core import labels
@@ -314,8 +313,3 @@ CHECKS: dict[str, pa.DataFrameSchema] = {
         }
     ),
 }
-
-
-def empty_frame(table: str) -> pd.DataFrame:
-    """Return an empty frame with the columns of ``table``."""
-    return pd.DataFrame({c.name: pd.Series(dtype=object) for c in TABLES[table]})

@@ -45,8 +45,9 @@ import re
 import shutil
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
@@ -79,7 +80,11 @@ PROTOKOLL = "protokoll.log"
 PRUEFUNG = "pruefung.txt"
 INTERN = "intern"
 """Folder beside the published Kreis folders for everything internal."""
-LOGGER = logging.getLogger("thm_lib.run.batch")
+LOGGER = logging.getLogger(__name__)
+"""Messages for the console of the batch (one line each, no traceback)."""
+PROTOKOLL_LOGGER = logging.getLogger(f"{__name__}.protokoll")
+"""Internal errors with their traceback: only into ``protokoll.log`` (:func:`_protokoll_datei`)."""
+PROTOKOLL_LOGGER.propagate = False
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -380,29 +385,37 @@ def _status_entry(r: KommuneResult, previous: dict[str, Any], kreis_dir: Path) -
     return entry
 
 
-def _protokoll_text(intern: Path, text: str) -> None:
-    """Append one internal error with its traceback to ``protokoll.log``."""
+@contextmanager
+def _protokoll_datei(intern: Path) -> Iterator[None]:
+    """While open, :data:`PROTOKOLL_LOGGER` writes to ``<intern>/protokoll.log`` (rotated)."""
     intern.mkdir(parents=True, exist_ok=True)
-    with (intern / PROTOKOLL).open("a", encoding="utf-8") as f:
-        f.write(f"{datetime.now().isoformat(timespec='seconds')} ERROR {text}\n")
-
-
-def _protokoll(intern: Path, results: Sequence[KommuneResult]) -> None:
-    """Append the tracebacks of internal errors to ``protokoll.log`` (logging, rotated)."""
-    entries = [(r, text) for r in results for text in r.protokoll]
-    if not entries:
-        return
     handler = logging.handlers.RotatingFileHandler(
         intern / PROTOKOLL, maxBytes=2_000_000, backupCount=2, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    LOGGER.addHandler(handler)
+    PROTOKOLL_LOGGER.addHandler(handler)
     try:
-        for r, text in entries:
-            LOGGER.error("interner Fehler %s (%s), Eintrag %s", r.key, r.name, text)
+        yield
     finally:
-        LOGGER.removeHandler(handler)
+        PROTOKOLL_LOGGER.removeHandler(handler)
         handler.close()
+
+
+def _protokoll(intern: Path, results: Sequence[KommuneResult]) -> None:
+    """Log the tracebacks of internal errors to ``protokoll.log``, one line each to the console.
+
+    The tracebacks were formatted where the error happened (in a worker process,
+    :func:`failure_reason`); only this process writes the file, so the rotation
+    is safe.
+    """
+    entries = [(r, text) for r in results for text in r.protokoll]
+    if not entries:
+        return
+    with _protokoll_datei(intern):
+        for r, text in entries:
+            PROTOKOLL_LOGGER.error("interner Fehler %s (%s), Eintrag %s", r.key, r.name, text)
+            eintrag = text.split("\n", 1)[0]
+            LOGGER.warning("interner Fehler, Eintrag %s: siehe %s", eintrag, intern / PROTOKOLL)
 
 
 def run_batch(
@@ -542,8 +555,10 @@ def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any
     try:
         ergebnis = audit_run(stage, ws=ws)
     except Exception:  # an audit that cannot run publishes nothing (fail safe)
-        text = traceback.format_exc()
-        _protokoll_text(intern, f"Geheimhaltungsprüfung\n{text}")
+        with _protokoll_datei(intern):
+            PROTOKOLL_LOGGER.exception(
+                "Geheimhaltungsprüfung: interner Fehler, nichts veröffentlicht"
+            )
         shutil.rmtree(stage, ignore_errors=True)
         raise DataError(
             [

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,9 +28,45 @@ def _fail(exc: DataError) -> None:
     sys.exit(2)
 
 
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to the ``sys.stderr`` of the moment (also when a caller swapped it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_name("thm-cli")
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def logging_einrichten(verbose: bool = False) -> None:
+    """Configure logging for a command: messages of ``thm_lib`` on stderr.
+
+    The one place the command line sets up logging: level WARNING, with
+    ``verbose`` INFO (the ``thm_lib`` logger; other libraries stay quiet).
+    Tracebacks of internal errors are not shown here; the batch writes them to
+    its ``protokoll.log``.
+    """
+    logger = logging.getLogger("thm_lib")
+    if not any(h.get_name() == "thm-cli" for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--hilfe", "--help"]})
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Mehr Meldungen ausgeben (auch Stufe INFO).")
+def main(verbose: bool) -> None:
     """THM-Werkbank: Bedarfs- und Angebotsanalyse für das Teilhabemanagement."""
+    logging_einrichten(verbose)
 
 
 @main.command("zusammenfassung")

@@ -129,20 +129,6 @@ def kennzahlen_fuer(ws: Workspace, ags: str, analyse: Analyse | None = None) -> 
     return key_figures(ws, ags, analyse.result, analyse.bemessung)
 
 
-def kommune_outputs(ws: Workspace, ags: str, folder: Path) -> dict[str, Any]:
-    """Write ``karte.html`` and ``bericht.xlsx`` for one Kommune (or the Kreis) into ``folder``.
-
-    Returns
-    -------
-    dict
-        The published key figures (:func:`key_figures`).
-    """
-    analyse = Analyse(ws)
-    write_karte(ws, ags, folder / "karte.html")
-    write_bericht(ws, ags, folder / "bericht.xlsx", analyse)
-    return kennzahlen_fuer(ws, ags, analyse)
-
-
 def buendnis_workbook(
     ws: Workspace, ags: str, result: coverage.CoverageResult, bemessung: pd.DataFrame, path: Path
 ) -> Path:

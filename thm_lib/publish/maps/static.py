@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from thm_lib.core.atomic import atomic_write_bytes
@@ -229,22 +228,3 @@ def png_bytes(fig: Figure) -> bytes:
 def save_static_map(fig: Figure, path: str | os.PathLike[str]) -> Path:
     """Save a static map as PNG, atomically (temporary file + ``os.replace``)."""
     return atomic_write_bytes(path, png_bytes(fig))
-
-
-def image_statistics(rgb: np.ndarray) -> dict[str, float]:
-    """Coarse statistics of an RGB(A) image array (0..1 or 0..255).
-
-    ``nicht_weiss``: share of pixels that are not near-white; ``mittel_r``,
-    ``mittel_g``, ``mittel_b``: mean per channel on a 0..255 scale. Used to
-    compare a rendered map against a committed reference.
-    """
-    arr = np.asarray(rgb, dtype=float)[..., :3]
-    if arr.max() <= 1.0:
-        arr = arr * 255.0
-    near_white = (arr > 245).all(axis=-1)
-    return {
-        "nicht_weiss": float(1.0 - near_white.mean()),
-        "mittel_r": float(arr[..., 0].mean()),
-        "mittel_g": float(arr[..., 1].mean()),
-        "mittel_b": float(arr[..., 2].mean()),
-    }
