@@ -107,6 +107,8 @@ def write_karte(ws: Workspace, ags: str, path: Path) -> Path:
 
     view = ws.for_kommune(ags) if ags else ws
     fmap = maps.kreis_map(view, views.karten_mass(ws, "zielgruppe"))
+    orte = dict.fromkeys([ws.gemeinde_name(ags) if ags else ws.name, ws.name])
+    fmap.get_root().title = " – ".join(["Karte der Zielgruppe", *orte])
     maps.save_map(fmap, path)
     return path
 
