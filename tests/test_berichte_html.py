@@ -35,6 +35,9 @@ TABELLEN_JS = """() => Array.from(document.querySelectorAll('table')).map(t => (
     r => Array.from(r.cells).map(c => c.innerText.trim())),
 }))"""
 
+BREITE_JS = """() => Math.max(document.documentElement.scrollWidth, ...Array.from(
+  document.querySelectorAll('table, img, iframe')).map(e => e.getBoundingClientRect().right))"""
+
 
 def _dezimalpunkte(text: str) -> list[str]:
     return DEZIMALPUNKT.findall(DATUM.sub(" ", text))
@@ -164,8 +167,8 @@ def test_reports_render_offline_and_print_on_a4(kreis_dir: Path, offline_page) -
         page.emulate_media(media="print")
         page.set_viewport_size({"width": 703, "height": 1000})
         page.screenshot(path=str(SHOTS / f"{name}_druck.png"), full_page=True)
-        breite = page.evaluate("document.documentElement.scrollWidth")
-        assert breite <= 703 or path.name == "karte.html", (name, breite)  # nothing cut off
+        breite = page.evaluate(BREITE_JS)
+        assert breite <= 704 or path.name == "karte.html", (name, breite)  # nothing cut off
         page.emulate_media(media="screen")
         page.set_viewport_size({"width": 1280, "height": 900})
         assert page.blocked_requests == [], (name, page.blocked_requests)
@@ -183,7 +186,7 @@ def test_report_tables_read_german(kreis_dir: Path, page) -> None:
         page.goto(path.as_uri(), wait_until="load")
         name = f"{path.parent.name}/{path.name}"
         tables = page.evaluate(TABELLEN_JS)
-        assert tables, name
+        assert tables or path.stem == "karten", name  # the maps page shows maps only
         for t in tables:
             for head in t["kopf"]:
                 if ROHE_CODES.search(head):
@@ -202,7 +205,7 @@ def test_report_tables_read_german(kreis_dir: Path, page) -> None:
                         found.append((name, f"Dezimalpunkt {number!r} in {cell!r}"))
                     if re.fullmatch(r"\d{5,}([,]\d+)?( €| %)?", cell):
                         found.append((name, f"ohne Tausenderpunkt {cell!r}"))
-        text = page.locator("main").inner_text()
+        text = page.evaluate("(document.querySelector('main') || document.body).innerText")
         for number in _dezimalpunkte(text):
             found.append((name, f"Dezimalpunkt im Text {number!r}"))
     assert found == []

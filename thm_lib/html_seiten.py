@@ -161,12 +161,15 @@ def tabelle(
                 }
             )
         zeilen.append({"labels": ["" if x is None else str(x) for x in labels_], "zellen": zellen})
+    kopf = _kopfzeilen(shown, n_label)
+    for j, z in enumerate(kopf[-1][n_label:]):  # headers of number columns align with them
+        z["zahl"] = bool(zeilen) and all(r["zellen"][j]["zahl"] for r in zeilen)
     html = (
         umgebung()
         .get_template("tabelle.html.j2")
         .render(
             titel=titel,
-            kopf=_kopfzeilen(shown, n_label),
+            kopf=kopf,
             zeilen=zeilen,
             erklaerung=erklaerung,
             attribute=dict(attribute or {}),
