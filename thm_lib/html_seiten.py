@@ -11,7 +11,7 @@ the templates.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -114,7 +114,6 @@ def tabelle(
     titel: str | None = None,
     stil: Callable[[str, Any], str] | None = None,
     erklaerung: str = "",
-    attribute: Mapping[str, str] | None = None,
 ) -> Tabellenanzeige:
     """A frame as an HTML table: row labels as ``<th>``, numbers right-aligned.
 
@@ -135,8 +134,6 @@ def tabelle(
         ``stil(column, value) -> str``: inline CSS of a cell ("" for none).
     erklaerung : str
         One German line below the table explaining its terms.
-    attribute : mapping, optional
-        Extra attributes of ``<table>`` (e.g. the published marks).
 
     Returns
     -------
@@ -172,7 +169,6 @@ def tabelle(
             kopf=kopf,
             zeilen=zeilen,
             erklaerung=erklaerung,
-            attribute=dict(attribute or {}),
         )
     )
     return Tabellenanzeige(html, frame)
