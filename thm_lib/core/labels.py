@@ -83,3 +83,33 @@ FAQ_REGEL_LABEL = {
     "mindeststellen": "Mindestausstattung",
     "volle_stelle": "volle Stelle ab Schwelle",
 }
+
+#: German headers of column and index names that are codes (tables, charts, reports).
+SPALTEN_LABEL = {
+    "ags": "Gemeindeschlüssel",
+    "name": "Gemeinde",
+    "handlungsfeld": "Handlungsfeld",
+    "status": "Status",
+    "altersgruppe": "Altersgruppe",
+    "geschlecht": "Geschlecht",
+    "abschlussgrund": "Abschlussgrund",
+    "kennzahl": "Kennzahl",
+    "szenario": "Szenario",
+    "jahr": "Haushaltsjahr",
+}
+
+
+def spaltenname(name: object) -> str:
+    """German header for a column/index name or a category code (``duldung`` -> ``Duldung``).
+
+    German labels pass unchanged; ``None`` becomes "".
+
+    Examples
+    --------
+    >>> spaltenname("ags"), spaltenname("duldung"), spaltenname("Plätze"), spaltenname(None)
+    ('Gemeindeschlüssel', 'Duldung', 'Plätze', '')
+    """
+    if name is None:
+        return ""
+    text = str(name)
+    return SPALTEN_LABEL.get(text) or STATUS_LABEL.get(text) or text

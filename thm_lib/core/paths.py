@@ -29,3 +29,6 @@ APP_PAGES = PACKAGE / "apps" / "seiten"
 
 APP_JUPYTER_DATA = PACKAGE / "apps" / "jupyter"
 """Jupyter data folder with the Voilà template of the apps."""
+
+REPORT_TEMPLATES = PACKAGE / "publish" / "vorlagen"
+"""jinja2 templates and the stylesheet of the HTML reports and the index page."""

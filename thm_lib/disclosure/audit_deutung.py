@@ -681,7 +681,8 @@ class Leser:
                 m = _QUOTE.match(str(row[j]).strip()) if j < len(row) else None
                 parts = t.kopf[j].split(" ")
                 if m and len(parts) == 2:
-                    self.ctx.quoten[(hf, parts[0], parts[1])] = (
+                    status = self.ctx.status.get(parts[0], parts[0])  # "Duldung" -> duldung
+                    self.ctx.quoten[(hf, status, parts[1])] = (
                         int(m.group(1)) / 100.0,
                         m.group(2),
                     )

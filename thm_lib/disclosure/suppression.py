@@ -50,6 +50,7 @@ import pandas as pd
 
 from thm_lib.core.config import default_annahmen
 from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.labels import spaltenname
 from thm_lib.disclosure.audit_modell import GROSS, schutzverletzung
 
 PUBLISHED_CLASS = "thm-published"
@@ -253,7 +254,14 @@ class PublishedTable:
     def to_html(self, *, index: bool = True) -> str:
         """HTML table marked as published (``class="thm-published"``,
         ``data-thm-published="<threshold>"``), German number formats."""
-        head = [html.escape(str(n or "")) for n in self.published.index.names] if index else []
+        head = (
+            [
+                html.escape(self.column_labels.get(n, spaltenname(n)))
+                for n in self.published.index.names
+            ]
+            if index
+            else []
+        )
         head += [html.escape(self.label(c)) for c in self.published.columns]
         rows = []
         for idx, row in self.published.iterrows():

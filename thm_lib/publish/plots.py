@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.analysis.coverage import schwellen
+from thm_lib.core.formats import zahl
+from thm_lib.core.labels import STATUS_LABEL
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
@@ -42,7 +44,8 @@ def bedarfsquoten_chart(quoten: pd.DataFrame, status: str = "duldung", ax: Any =
     ax.set_xticks(x, g.index, rotation=40, ha="right")
     ax.set_ylabel("Bedarfsquote in %")
     ax.set_ylim(0, 100)
-    ax.set_title(f"Bedarfsquoten ({status}) mit 95-%-Intervall")
+
+    ax.set_title(f"Bedarfsquoten ({STATUS_LABEL.get(status, status)}) mit 95-%-Intervall")
     return ax
 
 
@@ -87,4 +90,53 @@ def verlauf_chart(verlauf: Any, ax: Any = None) -> Any:
     ax.set_ylabel("Personen")
     ax.set_xlabel("Stichtag")
     ax.set_title("Entwicklung der Zielgruppe")
+    return ax
+
+
+def kosten_chart(plan: pd.DataFrame, ax: Any = None) -> Any:
+    """Stacked bars of the costs per budget year: grant and own share (German numbers).
+
+    Parameters
+    ----------
+    plan : pandas.DataFrame
+        The funding plan of :func:`thm_lib.publish.views.finanzierung_tabelle` (index
+        ``Haushaltsjahr`` with a row ``Summe``; columns ``Zuwendung €``,
+        ``Eigenanteil gesamt €``, ``Gesamtkosten €``).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes or None
+        None when the plan is empty (hidden to protect small numbers): no chart.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    jahre = plan.drop(index="Summe", errors="ignore")
+    if jahre.empty:
+        return None
+    zuwendung = pd.to_numeric(jahre["Zuwendung €"], errors="coerce").fillna(0.0)
+    eigen = pd.to_numeric(jahre["Eigenanteil gesamt €"], errors="coerce").fillna(0.0)
+    gesamt = pd.to_numeric(jahre["Gesamtkosten €"], errors="coerce").fillna(0.0)
+    ax = _axes(ax, (8, 3.6))
+    x = np.arange(len(jahre))
+    ax.bar(x, zuwendung, color="#4c78a8", label="Zuwendung (Förderung)")
+    ax.bar(x, eigen, bottom=zuwendung, color="#f58518", label="Eigenanteil der Kommune")
+    for xi, total in zip(x, gesamt, strict=True):
+        ax.annotate(
+            f"{zahl(total)} €",
+            (xi, total),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+    ax.set_xticks(x, [str(j) for j in jahre.index])
+    ax.set_xlabel("Haushaltsjahr")
+    ax.set_ylabel("Kosten in €")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: zahl(v)))
+    ax.set_ylim(0, float(gesamt.max()) * 1.15 or 1.0)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.set_title("Kosten je Haushaltsjahr: Förderung und Eigenanteil")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     return ax

@@ -61,6 +61,7 @@ from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish.html_seiten import BERICHT_VORLAGE, VORLAGEN, stylesheet
 from thm_lib.run.notebook import oeffne
 from thm_lib.run.report import (
     NOTEBOOKS,
@@ -222,14 +223,69 @@ def execute(
     )
 
 
-def to_html(notebook: Path, out: Path) -> None:
-    """Write an HTML report without code cells or prompts."""
+def to_html(
+    notebook: Path,
+    out: Path,
+    *,
+    titel: str = "",
+    wo: str = "",
+    kreis: str = "",
+    index: str = "../index.html",
+    links: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Write an HTML report without code cells or prompts (nbconvert, our template).
+
+    The template ``thm_lib/publish/vorlagen/bericht`` loads nothing from the internet
+    (no require.js, MathJax or fonts), links back to the Kreis index and
+    carries the THM stylesheet (screen and A4 print).
+
+    Parameters
+    ----------
+    notebook : Path
+        The executed notebook.
+    out : Path
+        The HTML file to write.
+    titel : str
+        Name of the report (default: the notebook's file name).
+    wo : str
+        The Gemeinde (or the Kreis) the report is about.
+    kreis : str
+        Name of the Kreis (Arbeitsmappe).
+    index : str
+        Link to the Kreis index, relative to ``out``.
+    links : sequence of (str, str)
+        ``(href, title)`` of the other parts of this report (navigation).
+    """
+    import nbformat
     from nbconvert import HTMLExporter
 
+    nb = nbformat.read(str(notebook), as_version=4)
+    titel = titel or Path(notebook).stem
+    orte = [x for x in dict.fromkeys((wo, kreis)) if x]
+    nb.metadata["title"] = " – ".join([titel, *orte])
+    heute = datetime.now().strftime("%d.%m.%Y")
+    thm = {
+        "css": stylesheet(),
+        "index": index,
+        "kreis": kreis or "Kreis",
+        "kopf": f"Bericht „{titel}“" + (f" für {', '.join(orte)}" if orte else ""),
+        "fuss": (
+            f"THM-Werkbank, erstellt am {heute}. Alle Zahlen sind zusammengefasst; kleine "
+            "Fallzahlen sind zum Schutz der Personen verborgen."
+        ),
+        "links": [
+            {"href": href, "titel": name, "aktuell": href == Path(out).name} for href, name in links
+        ],
+    }
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name=BERICHT_VORLAGE,
+        extra_template_basedirs=[str(VORLAGEN)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code="de",
     )
-    body, _ = exporter.from_filename(str(notebook))
+    body, _ = exporter.from_notebook_node(nb, resources={"thm": thm})
     atomic_write_text(out, body)
 
 
@@ -329,12 +385,27 @@ def run_kommune(
             log,
         )
         teile[KENNZAHLEN] = _run_part(key, KENNZAHLEN, staging, figures, log)
+        links = [(f"{nb}.html", teil_titel(nb)) for nb in notebooks] + [
+            (datei, titel)
+            for teil, datei, titel in (
+                (KARTE, "karte.html", "Karte"),
+                (BERICHT, "bericht.xlsx", "Excel"),
+            )
+            if teile[teil].ok
+        ]
         for nb in notebooks:
 
             def notebook(nb: str = nb) -> None:
                 out = ausgefuehrt / f"{nb}.ipynb"
                 execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags}, notebook_ordner)
-                to_html(out, staging / f"{nb}.html")
+                to_html(
+                    out,
+                    staging / f"{nb}.html",
+                    titel=teil_titel(nb),
+                    wo=name,
+                    kreis=ws.name,
+                    links=links,
+                )
 
             teile[nb] = _run_part(key, nb, staging, notebook, log)
     if any(t.ok for t in teile.values()):

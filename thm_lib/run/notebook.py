@@ -17,14 +17,15 @@ from IPython.display import Image, Markdown, display
 
 from thm_lib.analysis import standort
 from thm_lib.analysis.access import valid_at
-from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, explain, gap_class
+from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, explain, gap_class, schwellen
 from thm_lib.analysis.funding import zeitraum_hinweis
 from thm_lib.analysis.needs import GESPERRT
 from thm_lib.analysis.standort import Standortplanung
 from thm_lib.analysis.target_group import stichtag_je_gemeinde
-from thm_lib.core import formats
+from thm_lib.core import formats, labels
 from thm_lib.core.config import kommune_overrides, merge
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import berichtswesen
@@ -32,6 +33,7 @@ from thm_lib.disclosure.publication import bedarfsquoten
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.columns import parse_ags, parse_date
 from thm_lib.publish import maps, standort_anzeige, views
+from thm_lib.publish.html_seiten import tabelle
 from thm_lib.publish.maps.measure import gap_class_colours
 from thm_lib.publish.maps.static import png_bytes
 from thm_lib.publish.views import bemessung_zeile, karten_mass, versorgung_gesperrt, zeichen_geheim
@@ -175,27 +177,53 @@ def quoten_tabelle(result: Any) -> pd.DataFrame:
     table = q.pivot(index="handlungsfeld", columns=["status", "altersgruppe"], values="zelle")
     table = table.reindex(list(dict.fromkeys(q["handlungsfeld"])))
     table.index.name = "Handlungsfeld"
+    table.attrs["thm_titel"] = (
+        "Bedarfsquoten in % mit 95-%-Intervall und Quelle, "
+        "je Handlungsfeld, Status und Altersgruppe"
+    )
     return table
 
 
-def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int = 2) -> Any:
-    """Display a table with German number formats (1.234,56; 90 %; ja/nein; – for missing).
+def _zahlformat(nachkomma: int) -> Any:
+    """Cell text of a table: German numbers (whole numbers without decimals), ja/nein,
+    – for missing, text (e.g. the suppression symbols) as it is."""
 
-    Text cells (e.g. the suppression symbols) are shown as they are. The
-    title of a published frame (``attrs["thm_titel"]``) becomes the caption.
-    """
-
-    def number(v: Any) -> str:
+    def number(_column: Any, v: Any) -> str:
         if isinstance(v, bool | np.bool_):
             return "ja" if v else "nein"
-        whole = not isinstance(v, str) and v == v and float(v).is_integer()
+        if isinstance(v, str):
+            return v
+        if v is None or v != v:
+            return formats.MISSING
+        whole = float(v).is_integer()
         return formats.zahl(v, 0 if whole else nachkomma)
 
-    styler = frame.style.format(number)
-    if frame.attrs.get("thm_titel"):  # the caption tells readers and the privacy scan what
-        styler = styler.set_caption(str(frame.attrs["thm_titel"]))  # the table counts
-    present = [c for c in prozent if c in frame.columns]
-    return styler.format(formats.prozent, subset=present) if present else styler
+    return number
+
+
+def deutsch(
+    frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int = 2, erklaerung: str = ""
+) -> Any:
+    """Display a table with German number formats (1.234,56; 90 %; ja/nein; – for missing).
+
+    Text cells (e.g. the suppression symbols) are shown as they are; columns
+    in ``prozent`` hold shares 0..1. The title of a published frame
+    (``attrs["thm_titel"]``) becomes the caption; ``erklaerung`` is one German
+    line below the table. A default index 0…n is not shown
+    (:func:`thm_lib.publish.html_seiten.tabelle`).
+
+    Returns
+    -------
+    thm_lib.publish.html_seiten.Tabellenanzeige
+    """
+
+    number = _zahlformat(nachkomma)
+
+    def zelle(column: Any, v: Any) -> str:
+        return formats.prozent(v) if column in prozent else number(column, v)
+
+    titel = frame.attrs.get("thm_titel")  # the caption tells readers and the privacy scan
+    return tabelle(frame, zelle, titel=str(titel) if titel else None, erklaerung=erklaerung)
 
 
 def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
@@ -206,15 +234,23 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
     numbers stay readable; hidden cells stay white.
     """
     farbe = dict(gap_class_colours())
+    untere, obere = (100 * s for s in schwellen(ws.annahmen))
 
-    def colour(v: Any) -> str:
+    def colour(_column: Any, v: Any) -> str:
         if isinstance(v, str) or v != v:
             return ""
         klasse = gap_class(np.array([v / 100]), np.array([1.0]), ws.annahmen)[0]
         return f"background-color: {farbe[klasse]}66"
 
-    return matrix.style.map(colour).format(
-        lambda v: v if isinstance(v, str) else ("–" if v != v else f"{v:.0f}")
+    return tabelle(
+        matrix,
+        _zahlformat(0),
+        stil=colour,
+        erklaerung=(
+            f"Versorgungsgrad in %: erreichbare Plätze je Person mit Bedarf; rot unter "
+            f"{untere:.0f} %, grün {untere:.0f}–{obere:.0f} %, blau über {obere:.0f} %; "
+            f"„{ws.annahmen['datenschutz']['zeichen_geheim']}“ = verborgen (Schutz kleiner Zahlen)."
+        ),
     )
 
 
@@ -228,26 +264,35 @@ def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = KREIS) -> An
         display(Markdown("Keine Unterversorgung gefunden."))
         return pd.DataFrame()
     top = g.loc[g["fehlende_plaetze"].idxmax()]
+
     display(
         Markdown(
             f"**{top['name']}, {top['handlungsfeld']}**: Versorgungsgrad "
-            f"{top['versorgungsgrad']:.0f} %, {top['fehlende_plaetze']:.1f} Plätze "
+            f"{zahl(top['versorgungsgrad'])} %, {zahl(top['fehlende_plaetze'], 1)} Plätze "
             "fehlen. Beitragende Angebote:"
         )
     )
     table = explain(result, top["ags"], top["handlungsfeld"])
     columns = {
-        "angebot_id": "Angebot",
-        "name": "Name",
+        "name": "Angebot",
         "traeger": "Träger",
         "kosten": "Reisezeit/Entfernung",
         "gewicht": "Gewicht",
         "plaetze": "Plätze",
-        "beitrag": "Beitrag",
+        "beitrag": "Beitrag (Plätze)",
         "anteil": "Anteil",
     }
     shown = table[[c for c in columns if c in table.columns]].rename(columns=columns)
-    return deutsch(shown, prozent=("Anteil",), nachkomma=1)
+    return deutsch(
+        shown,
+        prozent=("Anteil",),
+        nachkomma=1,
+        erklaerung=(
+            "Reisezeit/Entfernung: vom Gemeindepunkt zum Angebot; Gewicht: wie stark die "
+            "Entfernung zählt (1 = nah, 0 = außer Reichweite); Beitrag: Plätze des Angebots, "
+            "die auf diese Gemeinde entfallen; Anteil: Anteil an ihren erreichbaren Plätzen."
+        ),
+    )
 
 
 def doppelangebote(result: Any, ags: str = KREIS, ws: Workspace | None = None) -> pd.DataFrame:
@@ -271,7 +316,13 @@ def doppelangebote(result: Any, ags: str = KREIS, ws: Workspace | None = None) -
             "versorgungsgrad",
         ]
     ].copy()
-    table["angebote"] = table["angebote"].map(", ".join)
+    namen = (
+        dict(zip(ws.angebote["angebot_id"], ws.angebote["name"], strict=True))
+        if ws is not None and "name" in ws.angebote
+        else {}
+    )
+    table["angebote"] = table["angebote"].map(lambda ids: ", ".join(namen.get(i, i) for i in ids))
+    table["status"] = table["status"].map(lambda s: labels.STATUS_LABEL.get(s, s))
     table["versorgungsgrad"] = table["versorgungsgrad"].round(0)
     if ws is None:
         table = table.drop(columns="versorgungsgrad")
@@ -295,7 +346,7 @@ def doppelangebote(result: Any, ags: str = KREIS, ws: Workspace | None = None) -
             "altersgruppe": "Altersgruppe",
             "anzahl_angebote": "Angebote (Anzahl)",
             "angebote": "Angebote",
-            "versorgungsgrad": "Versorgungsgrad %",
+            "versorgungsgrad": "Versorgungsgrad in %",
         }
     ).reset_index(drop=True)
 

@@ -6,7 +6,6 @@ Everything here is published output: counts pass through
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,12 @@ import pandas as pd
 from thm_lib.analysis import coverage, staffing
 from thm_lib.analysis.coverage import KLASSE_UNTER
 from thm_lib.core.formats import zahl
-from thm_lib.core.labels import KREIS_ORDNER
+from thm_lib.core.labels import KREIS_ORDNER, STATUS_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import small_label
 from thm_lib.publish import maps, views
 from thm_lib.publish.excel import write_buendnis_workbook
+from thm_lib.publish.html_seiten import seite
 from thm_lib.run.notebook import (
     KEINE_FALLDOKUMENTATION,
     hat_faelle,
@@ -113,6 +113,8 @@ def write_karte(ws: Workspace, ags: str, path: Path) -> Path:
 
     view = ws.for_kommune(ags) if ags else ws
     fmap = maps.kreis_map(view, views.karten_mass(ws, "zielgruppe"))
+    orte = dict.fromkeys([ws.gemeinde_name(ags) if ags else ws.name, ws.name])
+    fmap.get_root().title = " – ".join(["Karte der Zielgruppe", *orte])
     maps.save_map(fmap, path)
     return path
 
@@ -187,98 +189,92 @@ def _plain(markdown: str) -> str:
     return markdown.replace("**", "").replace("`", "")
 
 
-def _text_html(text: str) -> str:
-    return html.escape(text).replace("\n", "<br>")
+def _zustand(entry: dict[str, Any], has_report: bool) -> list[dict[str, Any]]:
+    """The "Stand" cell: nothing when current, else each failed part with its reason and
+    what is shown (one dict per group of parts failing for the same reason)."""
 
+    def fehler(teile: str, grund: str, alt: str, alt_zeile: bool = True) -> dict[str, Any]:
+        return {"teile": teile, "grund": grund.split("\n"), "alt": alt, "alt_zeile": alt_zeile}
 
-def _zustand(entry: dict[str, Any], has_report: bool) -> str:
-    """The "Stand" cell: current, or each failed part with its reason and what is shown."""
     if entry.get("ok", False):
-        return '<span class="ok">aktuell</span>'
+        return []
     teile = entry.get("teile") or {}
     if not teile:  # the Kommune did not run at all (e.g. unknown AGS)
         frueher = entry.get("letzter_erfolg")
         alt = (
-            f"<br>Angezeigt: letzter guter Bericht vom {html.escape(frueher)}"
+            f"Angezeigt: letzter guter Bericht vom {frueher}"
             if frueher and has_report
-            else "<br>Kein früherer Bericht vorhanden"
+            else "Kein früherer Bericht vorhanden"
         )
-        return (
-            f'<span class="fehler">FEHLGESCHLAGEN</span>: {_text_html(entry.get("grund", ""))}{alt}'
-        )
-    groups: dict[tuple[str, str], list[str]] = {}
+        return [fehler("", str(entry.get("grund", "")), alt)]
+    groups: dict[tuple[str, str, bool], list[str]] = {}
     for teil, t in teile.items():
         if t.get("ok"):
             continue
         frueher = t.get("letzter_erfolg")
         if teil == "kennzahlen":
             alt = " (Kennzahlen des letzten guten Laufs)" if entry.get("kennzahlen") else ""
+            zeile = False
         elif frueher:
-            alt = f"<br>Angezeigt: letzter guter Bericht vom {html.escape(frueher)}"
+            alt, zeile = f"Angezeigt: letzter guter Bericht vom {frueher}", True
         else:
-            alt = "<br>Kein früherer Bericht vorhanden"
-        groups.setdefault((str(t.get("grund", "")), alt), []).append(TEIL_TITEL.get(teil, teil))
-    return "<br>".join(
-        f'<span class="fehler">FEHLGESCHLAGEN</span> '
-        f'<span class="teil">{html.escape(", ".join(titel))}</span>: {_text_html(grund)}{alt}'
-        for (grund, alt), titel in groups.items()
-    )
+            alt, zeile = "Kein früherer Bericht vorhanden", True
+        groups.setdefault((str(t.get("grund", "")), alt, zeile), []).append(
+            TEIL_TITEL.get(teil, teil)
+        )
+    return [
+        fehler(", ".join(titel), grund, alt, zeile) for (grund, alt, zeile), titel in groups.items()
+    ]
 
 
 def index_html(
     ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str], kreis_dir: Path
 ) -> str:
-    """The Kreis index page: one row per Kommune, links to its reports, failures marked."""
-    rows = []
+    """The Kreis index page: one row per Kommune, links to its reports, failures marked.
+
+    Rendered from ``thm_lib/publish/vorlagen/index.html.j2`` with the report stylesheet.
+    """
+
+    zeilen = []
     for key in keys:
         entry = status.get(key, {})
         k = entry.get("kennzahlen", {}) or {}
         has_report = (kreis_dir / key).is_dir()
-        links = " · ".join(
-            f'<a href="{key}/{nb}.html">{NOTEBOOK_TITLES[nb]}</a>'
+        links = [
+            {"href": f"{key}/{nb}.html", "titel": NOTEBOOK_TITLES[nb]}
             for nb in NOTEBOOKS
             if (kreis_dir / key / f"{nb}.html").exists()
-        )
-        extra = [
-            f'<a href="{key}/{name}">{label}</a>'
+        ] + [
+            {"href": f"{key}/{name}", "titel": label}
             for name, label in (("karte.html", "Karte"), ("bericht.xlsx", "Excel"))
             if (kreis_dir / key / name).exists()
         ]
-        links = " · ".join(x for x in (links, *extra) if x) or "–"
-        zustand = _zustand(entry, has_report)
-        name = ws.name if key == KREIS_ORDNER else entry.get("name", key)
-        rows.append(
-            "<tr>"
-            f"<td>{'' if key == KREIS_ORDNER else html.escape(key)}</td>"
-            f"<td>{html.escape(str(name))}</td>"
-            f"<td class='zahl'>{html.escape(str(k.get('zielgruppe', '–')))}</td>"
-            f"<td class='zahl'>{zahl(k.get('stellen_faq'), 2)}</td>"
-            f"<td class='zahl'>{k.get('unterversorgung', '–')}</td>"
-            f"<td>{'<br>'.join(html.escape(x) for x in k.get('luecken', [])) or '–'}</td>"
-            f"<td>{links}</td><td>{zustand}</td></tr>"
+        zielgruppe = k.get("zielgruppe", "–")
+        unterversorgung = k.get("unterversorgung")
+        zeilen.append(
+            {
+                "ags": "" if key == KREIS_ORDNER else key,
+                "name": ws.name if key == KREIS_ORDNER else entry.get("name", key),
+                "zielgruppe": zielgruppe if isinstance(zielgruppe, str) else zahl(zielgruppe),
+                "stellen": zahl(k.get("stellen_faq"), 2),
+                "unterversorgung": "–" if unterversorgung is None else zahl(unterversorgung),
+                "luecken": list(k.get("luecken", [])),
+                "links": links,
+                "aktuell": bool(entry.get("ok", False)),
+                "fehler": _zustand(entry, has_report),
+            }
         )
-    schwelle = ws.annahmen["datenschutz"]["schwelle"]
     zg = ws.annahmen["zielgruppe"]
-    return f"""<!DOCTYPE html>
-<html lang="de"><head><meta charset="utf-8">
-<title>THM-Werkbank – {html.escape(ws.name)}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #bbb; padding: 4px 8px; vertical-align: top; }}
-th {{ background: #dde7f0; }}
-td.zahl {{ text-align: right; }}
-.ok {{ color: #1a7f37; }} .fehler {{ color: #b00020; font-weight: bold; }}
-</style></head><body>
-<h1>{html.escape(ws.name)}: Berichte je Kommune</h1>
-<p>Stichtag {ws.stichtag:%d.%m.%Y}. Zielgruppe: {zg["alter_min"]}–{zg["alter_max"]} Jahre,
-Status {", ".join(zg["status"])}.
-Kleine Fallzahlen (1 bis {schwelle - 1}) werden als „{small_label(schwelle)}“ gezeigt.</p>
-<table class="thm-published" data-thm-published="{schwelle}">
-<thead><tr><th>AGS</th><th>Kommune</th><th>Zielgruppe</th><th>Stellen (FAQ-Schlüssel)</th>
-<th>Unterversorgung (Handlungsfelder)</th><th>Größte Lücken</th><th>Berichte</th><th>Stand</th>
-</tr></thead><tbody>
-{"".join(rows)}
-</tbody></table>
-</body></html>
-"""
+    schwelle = int(ws.annahmen["datenschutz"]["schwelle"])
+    return seite(
+        "index.html.j2",
+        kreis=ws.name,
+        stichtag=f"{ws.stichtag:%d.%m.%Y}",
+        alter_min=zg["alter_min"],
+        alter_max=zg["alter_max"],
+        status=", ".join(STATUS_LABEL.get(s, s) for s in zg["status"]),
+        schwelle=schwelle,
+        klein=small_label(schwelle),
+        zeichen=views.zeichen_geheim(ws),
+        zeilen=zeilen,
+    )
