@@ -32,10 +32,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from thm_lib.config import checked_section
 from thm_lib.errors import DataError, Problem
 from thm_lib.formats import prozent, zahl
+from thm_lib.settings import Annahmen
 from thm_lib.staffing import stellenbemessung
+from thm_lib.workspace import Workspace
 
 MONATE_JAHR = 12
 BETRAG_SPALTEN = (
@@ -48,52 +49,6 @@ BETRAG_SPALTEN = (
     "eigenanteil",
     "gesamtkosten",
 )
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def check_finanzierung_annahmen(
-    annahmen: Mapping[str, Any], datei: str = "annahmen.yaml"
-) -> list[Problem]:
-    """Check the ``finanzierung`` section of the assumptions; empty list when valid."""
-    f = annahmen.get("finanzierung") or {}
-    problems: list[Problem] = []
-
-    def bad(key: str, msg: str, wert: Any) -> None:
-        problems.append(Problem(datei, msg, spalte=f"finanzierung.{key}", wert=str(wert)))
-
-    def is_num(v: Any) -> bool:
-        return isinstance(v, int | float) and not isinstance(v, bool)
-
-    kosten = f.get("personalkosten_je_vzae")
-    if not isinstance(kosten, dict) or not kosten:
-        bad("personalkosten_je_vzae", "muss Entgeltgruppen mit Beträgen enthalten", kosten)
-    else:
-        for grade, value in kosten.items():
-            if not is_num(value) or value < 0:
-                bad(f"personalkosten_je_vzae.{grade}", "muss ein Betrag ab 0 sein", value)
-        if f.get("entgeltgruppe") not in kosten:
-            bad(
-                "entgeltgruppe",
-                "ist nicht unter personalkosten_je_vzae aufgeführt; erlaubt: "
-                + ", ".join(map(str, kosten)),
-                f.get("entgeltgruppe"),
-            )
-    sach = f.get("sachkosten_je_vzae")
-    if sach is not None and (not is_num(sach) or sach < 0):
-        bad("sachkosten_je_vzae", "muss leer oder ein Betrag ab 0 sein", sach)
-    zuschlag = f.get("sachkostenzuschlag")
-    if not is_num(zuschlag) or zuschlag < 0:
-        bad("sachkostenzuschlag", "muss eine Zahl ab 0 sein (0.2 für 20 %)", zuschlag)
-    jahre = f.get("planungsjahre")
-    if not isinstance(jahre, int) or isinstance(jahre, bool) or jahre < 1:
-        bad("planungsjahre", "muss eine ganze Zahl ab 1 sein", jahre)
-    return problems
-
-
-def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
-    return checked_section(annahmen, "finanzierung", check_finanzierung_annahmen)
 
 
 # --------------------------------------------------------------------------- months
@@ -150,7 +105,7 @@ def monate_je_jahr(beginn: Any, ende: Any) -> pd.Series:
 
 
 def foerderzeitraum(
-    programm: Mapping[str, Any], annahmen: Mapping[str, Any], beginn: Any = None, ende: Any = None
+    programm: Mapping[str, Any], annahmen: Annahmen, beginn: Any = None, ende: Any = None
 ) -> tuple[dt.date, dt.date]:
     """The period to plan: the programme's period, cut to ``beginn``/``ende`` if given.
 
@@ -159,7 +114,7 @@ def foerderzeitraum(
     z = programm["zeitraum"]
     p_beginn = _date(z["beginn"])
     if z.get("ende") is None:
-        jahre = int(_checked(annahmen)["planungsjahre"])
+        jahre = annahmen.finanzierung.planungsjahre
         p_ende = (pd.Timestamp(p_beginn) + pd.DateOffset(years=jahre) - pd.Timedelta(days=1)).date()
     else:
         p_ende = _date(z["ende"])
@@ -172,7 +127,7 @@ def foerderzeitraum(
 
 
 def kosten_je_vzae(
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     entgeltgruppe: str | None = None,
     personalkosten: float | None = None,
 ) -> dict[str, Any]:
@@ -180,7 +135,7 @@ def kosten_je_vzae(
 
     Parameters
     ----------
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (section ``finanzierung``).
     entgeltgruppe : str, optional
         Pay grade; default ``finanzierung.entgeltgruppe``.
@@ -197,25 +152,25 @@ def kosten_je_vzae(
     DataError
         If the pay grade is not configured.
     """
-    f = _checked(annahmen)
+    f = annahmen.finanzierung
     if personalkosten is not None:
         grade, pk = "individuell", float(personalkosten)
     else:
-        grade = entgeltgruppe or f["entgeltgruppe"]
-        if grade not in f["personalkosten_je_vzae"]:
+        grade = entgeltgruppe or f.entgeltgruppe
+        if grade not in f.personalkosten_je_vzae:
             raise DataError(
                 [
                     Problem(
                         "annahmen.yaml",
                         f"Entgeltgruppe '{grade}' hat keine Personalkosten",
-                        "Erlaubt: " + ", ".join(map(str, f["personalkosten_je_vzae"])),
+                        "Erlaubt: " + ", ".join(f.personalkosten_je_vzae),
                         spalte="finanzierung.personalkosten_je_vzae",
                     )
                 ]
             )
-        pk = float(f["personalkosten_je_vzae"][grade])
-    sach = f.get("sachkosten_je_vzae")
-    sk = float(sach) if sach is not None else pk * float(f["sachkostenzuschlag"])
+        pk = float(f.personalkosten_je_vzae[grade])
+    sach = f.sachkosten_je_vzae
+    sk = float(sach) if sach is not None else pk * float(f.sachkostenzuschlag)
     return {"entgeltgruppe": str(grade), "personalkosten": pk, "sachkosten": sk}
 
 
@@ -362,7 +317,7 @@ class Finanzierungsplan:
 def finanzierungsplan(
     stellen: float,
     programm: Mapping[str, Any],
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     *,
     haushaltssicherung: bool = False,
     entgeltgruppe: str | None = None,
@@ -378,7 +333,7 @@ def finanzierungsplan(
         Positions (VZÄ), constant over the period.
     programm : mapping
         Validated programme (:func:`thm_lib.programme.load_programm`).
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (section ``finanzierung``).
     haushaltssicherung : bool
         Haushaltssicherungskommune (uses ``foerdersatz_haushaltssicherung``).
@@ -442,7 +397,7 @@ MODELL_SPALTE = {
 
 
 def finanzierungsplaene(
-    ws: Any, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
+    ws: Workspace, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
 ) -> dict[str, Finanzierungsplan]:
     """One :class:`Finanzierungsplan` per Gemeinde and for the Kreis.
 
@@ -485,7 +440,7 @@ def finanzierungsplaene(
 
 
 def finanzierung_je_kommune(
-    ws: Any, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
+    ws: Workspace, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
 ) -> pd.DataFrame:
     """Funding plans for every Gemeinde and the Kreis, as one long table of years.
 
@@ -523,9 +478,7 @@ def plaene_tabelle(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def zeitraum_hinweis(
-    programm: Mapping[str, Any], annahmen: Mapping[str, Any], stichtag: Any
-) -> str:
+def zeitraum_hinweis(programm: Mapping[str, Any], annahmen: Annahmen, stichtag: Any) -> str:
     """German note when the analysis Stichtag lies outside the programme's funding period.
 
     The funding plan always follows the programme's period

@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from thm_lib.config import default_annahmen
 from thm_lib.formats import prozent, zahl
+from thm_lib.settings import Datenschutz
 
 PUBLISHED_CLASS = "thm-published"
 """CSS class of every published HTML table (the privacy guard looks for it)."""
@@ -66,13 +66,17 @@ PRIMAER, SEKUNDAER, ANTEIL = "primär", "sekundär", "anteil"
 
 
 def default_threshold() -> int:
-    """The configured default threshold ``annahmen.datenschutz.schwelle``."""
-    return int(default_annahmen()["datenschutz"]["schwelle"])
+    """The default threshold ``datenschutz.schwelle`` of :class:`thm_lib.settings.Datenschutz`.
+
+    For tables and files that carry no threshold of their own; everything
+    computed from an Arbeitsmappe passes ``ws.annahmen.datenschutz.schwelle``.
+    """
+    return Datenschutz().schwelle
 
 
 def default_symbol() -> str:
-    """The configured symbol for secondarily suppressed cells and hidden shares."""
-    return str(default_annahmen()["datenschutz"]["zeichen_geheim"])
+    """The default symbol for secondarily suppressed cells and hidden shares."""
+    return Datenschutz().zeichen_geheim
 
 
 def _threshold(threshold: int | None) -> int:

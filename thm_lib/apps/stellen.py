@@ -130,15 +130,15 @@ class Ergebnis:
 
 def standard(ws: Any, ags: str = KREIS, bemessung: pd.DataFrame | None = None) -> Einstellungen:
     """The settings the Arbeitsmappe's assumptions and programme give for ``ags``."""
-    st = ws.annahmen["stellen"]
+    st = ws.annahmen.stellen
     bem = staffing.stellenbemessung(ws) if bemessung is None else bemessung
     row = _row(bem, ags)
     hs = bool(row["haushaltssicherung"])
     return Einstellungen(
         ags=ags,
-        betreuungsschluessel=float(st["betreuungsschluessel"]),
-        erreichungsquote=float(st["erreichungsquote"]),
-        stunden_je_fall=None if st.get("stunden_je_fall") is None else float(st["stunden_je_fall"]),
+        betreuungsschluessel=float(st.betreuungsschluessel),
+        erreichungsquote=float(st.erreichungsquote),
+        stunden_je_fall=None if st.stunden_je_fall is None else float(st.stunden_je_fall),
         foerdersatz=funding.foerdersatz(ws.programm, hs),
         personalkosten=float(funding.kosten_je_vzae(ws.annahmen)["personalkosten"]),
         haushaltssicherung=hs,
@@ -619,14 +619,16 @@ class StellenUndFoerderung:
 
     # ------------------------------------------------------------------ state
     def _abgeleitete_stunden(self) -> float:
-        st = dict(
-            self.ws.annahmen["stellen"],
-            stunden_je_fall=None,
-            betreuungsschluessel=self.schluessel.value
-            if hasattr(self, "schluessel")
-            else self.ws.annahmen["stellen"]["betreuungsschluessel"],
+        st = self.ws.annahmen.stellen
+        schluessel = self.schluessel.value if hasattr(self, "schluessel") else None
+        return staffing.stunden_je_fall(
+            st.model_copy(
+                update={
+                    "stunden_je_fall": None,
+                    "betreuungsschluessel": schluessel or st.betreuungsschluessel,
+                }
+            )
         )
-        return staffing.stunden_je_fall(st)
 
     @property
     def einstellungen(self) -> Einstellungen:
