@@ -12,14 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from thm_lib.config import default_annahmen, merge
+from thm_lib.config import default_annahmen
 from thm_lib.errors import DataError
 from thm_lib.programme import default_programm
 from thm_lib.staffing import (
     REGEL_MINDEST,
     REGEL_SCHLUESSEL,
     REGEL_VOLL,
-    check_stellen_annahmen,
     faq_stellen,
     runde_stellen,
     stellen_vergleich,
@@ -67,7 +66,7 @@ def make_ws(
                 kom.loc[kom["ags"] == row["ags"], key] = (
                     pd.Timestamp(value) if key == "stichtag_erstantrag" else value
                 )
-    base = merge(default_annahmen(), {"kreis": {"name": "Testkreis"}})  # ags: from Gemeinden
+    base = default_annahmen().mit({"kreis": {"name": "Testkreis"}})  # ags: from Gemeinden
     angebote = gpd.GeoDataFrame(
         {
             "angebot_id": pd.Series([], dtype=str),
@@ -83,7 +82,7 @@ def make_ws(
         gebiete=gebiete,
         zielgruppe=zg,
         angebote=angebote,
-        annahmen=merge(base, annahmen or {}),
+        annahmen=base.mit(annahmen or {}),
         programm=programm or default_programm(),
         kommunen=kom,
     )
@@ -289,9 +288,8 @@ def test_reach_rate_basis_is_configurable_and_checked():
     ws = make_ws(rows, annahmen={"stellen": {"erreichung_status": ["duldung", "gestattung"]}})
     # by hand: (100 + 300) × 0.47 = 188 clients -> 1.88 case positions
     assert row(stellenbemessung(ws), A1)["fallzahl_fallstellen"] == pytest.approx(1.88)
-    bad = make_ws(rows, annahmen={"stellen": {"erreichung_status": ["geduldet"]}})
     with pytest.raises(DataError, match="stellen.erreichung_status"):
-        stellenbemessung(bad)
+        make_ws(rows, annahmen={"stellen": {"erreichung_status": ["geduldet"]}})
 
 
 def test_workload_model_hand_computed():
@@ -431,16 +429,17 @@ def test_vergleich_shows_three_models_side_by_side():
 
 
 def test_invalid_stellen_assumptions_name_the_field():
-    ws = make_ws(
-        [geduldete(10)],
-        annahmen={"stellen": {"erreichungsquote": 1.5, "betreuungsschluessel": 0, "rundung": 0.1}},
-    )
     with pytest.raises(DataError) as info:
-        stellenbemessung(ws)
+        make_ws(
+            [geduldete(10)],
+            annahmen={
+                "stellen": {"erreichungsquote": 1.5, "betreuungsschluessel": 0, "rundung": 0.1}
+            },
+        )
     text = str(info.value)
     for field in ("stellen.erreichungsquote", "stellen.betreuungsschluessel", "stellen.rundung"):
         assert field in text
-    assert check_stellen_annahmen(default_annahmen()) == []
+    assert stellenbemessung(make_ws([geduldete(10)])).shape[0] > 0  # the defaults are valid
 
 
 def test_inputs_are_not_modified():

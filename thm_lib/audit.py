@@ -24,7 +24,6 @@ import time
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from thm_lib.audit_deutung import (
     INSGESAMT,
@@ -37,6 +36,7 @@ from thm_lib.audit_deutung import (
 from thm_lib.audit_lesen import Lesung, lese_ordner
 from thm_lib.audit_modell import GROSS, KLEIN, Modell, Ort, bereiche, schutzverletzung
 from thm_lib.privacy import PSEUDONYM, scan_file
+from thm_lib.workspace import Workspace
 
 __all__ = [
     "INSGESAMT",
@@ -231,7 +231,7 @@ def audit_run(
     kreis_dir: str | Path,
     arbeitsmappe: str | Path | None = None,
     *,
-    ws: Any = None,
+    ws: Workspace | None = None,
     zeitlimit: float = 10.0,
 ) -> AuditErgebnis:
     """Audit every published output of a batch run folder (``reports/<kreis>/``).
@@ -287,7 +287,9 @@ def audit_run(
     return ergebnis
 
 
-def schutz_befunde(kreis_dir: Path, dateien: list[str], ws: Any, schwelle: int) -> list[Befund]:
+def schutz_befunde(
+    kreis_dir: Path, dateien: list[str], ws: Workspace, schwelle: int
+) -> list[Befund]:
     """Case pseudonyms anywhere in the audited files (:mod:`thm_lib.privacy`), as findings.
 
     Small counts in tables the audit cannot read as the project's are found

@@ -56,6 +56,7 @@ from typing import Any
 from thm_lib.atomic import atomic_write_text
 from thm_lib.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.staffing import ist_kreisfrei
+from thm_lib.workspace import Workspace
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = ("zielgruppe", "bedarfs_und_angebotsanalyse", "karten", "stellen_und_foerderung")
@@ -525,7 +526,7 @@ def _staging_copy(kreis_dir: Path) -> Path:
     return stage
 
 
-def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any:
+def _publish_if_safe(ws: Workspace, stage: Path, kreis_dir: Path, intern: Path) -> Any:
     """Audit the staged run as a whole; swap it in only when it passes.
 
     The audit's figures (no cell names) go on the index page; the findings of
@@ -564,7 +565,7 @@ def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any
     return ergebnis
 
 
-def nur_ein_antragsteller(ws: Any) -> bool:
+def nur_ein_antragsteller(ws: Workspace) -> bool:
     """True for a kreisfreie Stadt: one Gemeinde whose AGS ends in ``000``.
 
     The city is one applicant (DESIGN.md): its report is the one of the whole
@@ -575,7 +576,7 @@ def nur_ein_antragsteller(ws: Any) -> bool:
 
 
 def report_keys(
-    ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
+    ws: Workspace, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
 ) -> list[str]:
     """The report folders a batch writes: ``kreis`` first (if wanted), then the Gemeinden.
 

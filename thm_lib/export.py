@@ -39,6 +39,7 @@ from thm_lib.suppression import (
     default_symbol,
     default_threshold,
 )
+from thm_lib.workspace import Workspace
 
 HINWEISE = "Hinweise"
 """Name of the notes sheet."""
@@ -125,7 +126,11 @@ def _cell_value(value: Any) -> Any:
 
 
 def _write_table(
-    ws: Any, frame: pd.DataFrame, pub: PublishedTable | None, labels: Mapping[str, str], titel: str
+    ws: Workspace,
+    frame: pd.DataFrame,
+    pub: PublishedTable | None,
+    labels: Mapping[str, str],
+    titel: str,
 ) -> list[str]:
     """Write one table; return the A1 ranges of its count cells."""
     write_index = not isinstance(frame.index, pd.RangeIndex)
@@ -184,7 +189,7 @@ def _write_table(
 
 
 def _write_hinweise(
-    ws: Any,
+    ws: Workspace,
     *,
     titel: str,
     stichtag: pd.Timestamp,

@@ -151,7 +151,7 @@ def quoten_tabelle(result: Any) -> pd.DataFrame:
     from thm_lib.publication import bedarfsquoten
 
     q = bedarfsquoten(result).drop_duplicates(["handlungsfeld", "status", "altersgruppe"])
-    schwelle = int(result.annahmen["datenschutz"]["schwelle"])
+    schwelle = int(result.annahmen.datenschutz.schwelle)
 
     def cell(r: Any) -> str:
         if r.quelle == GESPERRT:
@@ -191,8 +191,8 @@ def deutsch(frame: pd.DataFrame, prozent: tuple[str, ...] = (), nachkomma: int =
 
 def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
     """The Versorgungsgrad matrix as a coloured table (red = Unterversorgung)."""
-    untere = 100 * ws.annahmen["versorgung"]["untere_schwelle"]
-    obere = 100 * ws.annahmen["versorgung"]["obere_schwelle"]
+    untere = 100 * ws.annahmen.versorgung.untere_schwelle
+    obere = 100 * ws.annahmen.versorgung.obere_schwelle
 
     def colour(v: Any) -> str:
         if isinstance(v, str) or v != v:

@@ -266,8 +266,8 @@ def index_html(
             f"<td>{'<br>'.join(html.escape(x) for x in k.get('luecken', [])) or '–'}</td>"
             f"<td>{links}</td><td>{zustand}</td></tr>"
         )
-    schwelle = ws.annahmen["datenschutz"]["schwelle"]
-    zg = ws.annahmen["zielgruppe"]
+    schwelle = ws.annahmen.datenschutz.schwelle
+    zg = ws.annahmen.zielgruppe
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
 <title>THM-Werkbank – {html.escape(ws.name)}</title>
@@ -280,8 +280,8 @@ td.zahl {{ text-align: right; }}
 .ok {{ color: #1a7f37; }} .fehler {{ color: #b00020; font-weight: bold; }}
 </style></head><body>
 <h1>{html.escape(ws.name)}: Berichte je Kommune</h1>
-<p>Stichtag {ws.stichtag:%d.%m.%Y}. Zielgruppe: {zg["alter_min"]}–{zg["alter_max"]} Jahre,
-Status {", ".join(zg["status"])}.
+<p>Stichtag {ws.stichtag:%d.%m.%Y}. Zielgruppe: {zg.alter_min}–{zg.alter_max} Jahre,
+Status {", ".join(zg.status)}.
 Kleine Fallzahlen (1 bis {schwelle - 1}) werden als „{small_label(schwelle)}“ gezeigt.</p>
 <table class="thm-published" data-thm-published="{schwelle}">
 <thead><tr><th>AGS</th><th>Kommune</th><th>Zielgruppe</th><th>Stellen (FAQ-Schlüssel)</th>

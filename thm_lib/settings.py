@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -29,6 +29,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -90,30 +91,9 @@ def _datum(value: Any) -> Any:
 
 
 class Abschnitt(BaseModel):
-    """Base of every section: strict, frozen, unknown keys forbidden.
-
-    ``abschnitt["schluessel"]``, ``.get()`` and ``.keys()`` are a thin read-only
-    mapping access for code that still reads settings by key (see the report
-    of issue 14); new code uses attributes.
-    """
+    """Base of every section: strict, frozen (read only), unknown keys forbidden."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in type(self).model_fields:
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The value of ``key``, or ``default`` if the section has no such key."""
-        return getattr(self, key) if key in type(self).model_fields else default
-
-    def keys(self) -> Iterator[str]:
-        """The keys of the section, in the order of the file."""
-        return iter(type(self).model_fields)
-
-    def __contains__(self, key: object) -> bool:
-        return key in type(self).model_fields
 
 
 DateOrNone = Annotated[dt.date | None, BeforeValidator(_datum)]
@@ -301,7 +281,7 @@ class Erreichbarkeit(Abschnitt):
     umwegfaktor: Zahl = _feld(1.3, "eine Zahl größer als 0", gt=0)
     geschwindigkeit_kmh: Zahl = _feld(20, "eine Zahl größer als 0", gt=0)
     gauss_sigma: Zahl | None = _feld(None, "eine Zahl größer als 0" + _LEER, gt=0)
-    gravitation_exponent: Zahl = _feld(1.0, "eine Zahl ab 0", ge=0)
+    gravitation_exponent: Zahl = _feld(1.0, "eine Zahl größer als 0", gt=0)
     gravitation_mindestkosten: Zahl = _feld(5, "eine Zahl größer als 0", gt=0)
 
 
@@ -350,26 +330,26 @@ class Stellen(Abschnitt):
 class Finanzierung(Abschnitt):
     """Costs per FTE and the planning horizon of open-ended programmes."""
 
-    entgeltgruppe: str = _feld("EG 9c", "eine der Entgeltgruppen unter personalkosten_je_vzae")
     personalkosten_je_vzae: dict[str, Annotated[Zahl, Field(ge=0)]] = _feld(
         {"EG 6": 55900, "EG 9b": 71600, "EG 9c": 72300, "EG 14": 100300},
         "je Entgeltgruppe ein Betrag ab 0 (EUR je VZÄ und Jahr), z. B. 'EG 9c: 72300'",
         min_length=1,
     )
+    entgeltgruppe: str = _feld("EG 9c", "eine der Entgeltgruppen unter personalkosten_je_vzae")
     sachkosten_je_vzae: Zahl | None = _feld(None, "ein Betrag ab 0" + _LEER, ge=0)
     sachkostenzuschlag: Zahl = _feld(0.20, "eine Zahl ab 0 (0.2 für 20 %)", ge=0)
     planungsjahre: GanzeZahl = _feld(3, "eine ganze Zahl ab 1", ge=1)
 
-    @model_validator(mode="after")
-    def _gruppe(self) -> Finanzierung:
-        if self.entgeltgruppe not in self.personalkosten_je_vzae:
+    @field_validator("entgeltgruppe")
+    @classmethod
+    def _gruppe(cls, v: str, info: ValidationInfo) -> str:
+        kosten = info.data.get("personalkosten_je_vzae")
+        if kosten is not None and v not in kosten:
             raise _fehler(
                 "ist nicht unter personalkosten_je_vzae aufgeführt",
-                "entgeltgruppe",
-                "Erlaubt: " + ", ".join(self.personalkosten_je_vzae),
-                self.entgeltgruppe,
+                hinweis="Erlaubt: " + ", ".join(kosten),
             )
-        return self
+        return v
 
 
 class Datenschutz(Abschnitt):

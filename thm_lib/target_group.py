@@ -15,11 +15,10 @@ missing, not as zero: they are left out and the loader has warned about them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pandas as pd
+
+from thm_lib.settings import Annahmen
 
 SEGMENT = ["status", "altersgruppe", "geschlecht"]
 
@@ -38,14 +37,14 @@ def altersgruppe_label(von: int, bis: int) -> str:
     return f"{von}" if von == bis else f"{von}-{bis}"
 
 
-def altersgruppen(annahmen: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+def altersgruppen(annahmen: Annahmen) -> list[tuple[int, int, str]]:
     """Configured age bands cut to the eligible ages: ``[(von, bis, label), ...]``.
 
     Bands entirely outside ``alter_min``..``alter_max`` are dropped.
     """
-    z = annahmen["zielgruppe"]
-    lo, hi = int(z["alter_min"]), int(z["alter_max"])
-    bands = z.get("altersgruppen") or [[lo, hi]]
+    z = annahmen.zielgruppe
+    lo, hi = z.alter_min, z.alter_max
+    bands = z.altersgruppen
     out = []
     for von, bis in bands:
         v, b = max(int(von), lo), min(int(bis), hi)
@@ -54,7 +53,7 @@ def altersgruppen(annahmen: Mapping[str, Any]) -> list[tuple[int, int, str]]:
     return out
 
 
-def band_of_age(alter: pd.Series, annahmen: Mapping[str, Any]) -> pd.Series:
+def band_of_age(alter: pd.Series, annahmen: Annahmen) -> pd.Series:
     """Altersgruppe label for single ages; NA outside the eligible ages."""
     out = pd.Series(pd.NA, index=alter.index, dtype="string")
     a = pd.to_numeric(alter, errors="coerce")
@@ -115,7 +114,7 @@ def select_stichtag(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> 
 
 
 def segments(
-    zielgruppe: pd.DataFrame, annahmen: Mapping[str, Any], stichtag: pd.Timestamp | None = None
+    zielgruppe: pd.DataFrame, annahmen: Annahmen, stichtag: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """Persons of the eligible target group per Gemeinde and segment.
 
@@ -124,7 +123,7 @@ def segments(
     zielgruppe : pandas.DataFrame
         The Workspace table (``ags``, ``stichtag``, ``status``, ``alter_von``,
         ``alter_bis``, ``geschlecht``, ``anzahl``).
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (section ``zielgruppe``).
     stichtag : pandas.Timestamp, optional
         Analysis date; the latest data on or before it is used.
@@ -136,7 +135,7 @@ def segments(
         (float: band splits can be fractional); only segments with persons.
     """
     cols = ["ags", *SEGMENT, "personen"]
-    status = list(annahmen["zielgruppe"]["status"])
+    status = list(annahmen.zielgruppe.status)
     zg = select_stichtag(zielgruppe, stichtag)
     zg = zg[zg["status"].isin(status) & zg["anzahl"].notna()]
     if zg.empty:
@@ -180,9 +179,9 @@ def segments(
     return _sort_segments(out, annahmen)[cols]
 
 
-def _sort_segments(frame: pd.DataFrame, annahmen: Mapping[str, Any]) -> pd.DataFrame:
+def _sort_segments(frame: pd.DataFrame, annahmen: Annahmen) -> pd.DataFrame:
     """Sort by ags, status priority, age band order, geschlecht."""
-    prio = {s: i for i, s in enumerate(annahmen["zielgruppe"]["status"])}
+    prio = {s: i for i, s in enumerate(annahmen.zielgruppe.status)}
     band = {label: i for i, (_, _, label) in enumerate(altersgruppen(annahmen))}
     key = frame.assign(
         _p=frame["status"].map(prio).fillna(len(prio)),
@@ -221,7 +220,7 @@ def per_gemeinde(segmente: pd.DataFrame, gebiete: pd.DataFrame | None = None) ->
 
 
 def eligible_cases(
-    faelle: pd.DataFrame, annahmen: Mapping[str, Any], nur_einwilligung: bool = True
+    faelle: pd.DataFrame, annahmen: Annahmen, nur_einwilligung: bool = True
 ) -> pd.DataFrame:
     """Cases in the target group (configured status and ages), with their segment.
 
@@ -233,14 +232,14 @@ def eligible_cases(
     if nur_einwilligung:
         f = f[f["einwilligung"].fillna(False).astype(bool)]
     f = f.assign(altersgruppe=band_of_age(f["alter"], annahmen))
-    status = list(annahmen["zielgruppe"]["status"])
+    status = list(annahmen.zielgruppe.status)
     return f[f["status"].isin(status) & f["altersgruppe"].notna()].reset_index(drop=True)
 
 
 def reach(
     segmente: pd.DataFrame,
     faelle: pd.DataFrame | None,
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     stichtag: pd.Timestamp | None = None,
     gebiete: pd.DataFrame | None = None,
     nur_aktive: bool = False,
@@ -253,7 +252,7 @@ def reach(
         From :func:`segments`.
     faelle : pandas.DataFrame or None
         Case records; only consented cases of the target group are counted.
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions.
     stichtag : pandas.Timestamp, optional
         Cases starting after it are not counted.

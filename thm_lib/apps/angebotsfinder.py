@@ -16,7 +16,6 @@ offers serving the Gemeinde come first (they come to the people).
 
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +34,13 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
-    setting,
     show_app,
     table_html,
 )
 from thm_lib.formats import zahl
 from thm_lib.labels import STATUS, STATUS_LABEL
+from thm_lib.settings import Annahmen
+from thm_lib.workspace import Workspace
 
 ALLE = "__alle__"
 GRUND_STATUS = "nicht offen für {status}"
@@ -65,12 +65,16 @@ class Profil:
     handlungsfeld: str = ALLE
 
 
-def _profile_annahmen(annahmen: dict[str, Any], status: str, von: int, bis: int) -> dict[str, Any]:
-    a = copy.deepcopy(annahmen)
-    a["zielgruppe"].update(
-        status=[status], alter_min=von, alter_max=bis, altersgruppen=[[von, bis]]
+def _profile_annahmen(annahmen: Annahmen, status: str, von: int, bis: int) -> Annahmen:
+    zielgruppe = annahmen.zielgruppe.model_copy(
+        update={
+            "status": [status],
+            "alter_min": von,
+            "alter_max": bis,
+            "altersgruppen": [[von, bis]],
+        }
     )
-    return a
+    return annahmen.model_copy(update={"zielgruppe": zielgruppe})
 
 
 class Finder:
@@ -79,7 +83,7 @@ class Finder:
     The cost and weight matrices of all offers (valid or not) are computed once.
     """
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.angebote = ws.angebote.reset_index(drop=True)
         a = ws.annahmen
@@ -88,9 +92,9 @@ class Finder:
             self.kosten, self.angebote, access.weight_function_from_annahmen(a)
         )
         self.gueltig = access.valid_at(self.angebote, ws.stichtag)
-        self.einheit = "Min." if a["erreichbarkeit"]["einheit"] == "minuten" else "km"
+        self.einheit = "Min." if a.erreichbarkeit.einheit == "minuten" else "km"
         self.namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True))
-        lo, hi = (int(x) for x in setting(ws, "profil_alter"))
+        lo, hi = (int(x) for x in ws.annahmen.apps.profil_alter)
         amin = pd.to_numeric(self.angebote["alter_min"], errors="coerce").min()
         amax = pd.to_numeric(self.angebote["alter_max"], errors="coerce").max()
         # An age range covering every offer and every selectable age.
@@ -136,7 +140,7 @@ class Finder:
             raise KeyError(f"Gemeinde {profil.ags} gibt es nicht")
         w = self.gewichte[g]
         cost = self.kosten.iloc[g].to_numpy(dtype=float)
-        schwelle = zahl(self.ws.annahmen["erreichbarkeit"]["schwelle"])
+        schwelle = zahl(self.ws.annahmen.erreichbarkeit.schwelle)
         stichtag = f"{self.ws.stichtag:%d.%m.%Y}"
         ok_rows, out_rows = [], []
         for j in np.flatnonzero(sel):
@@ -229,11 +233,11 @@ class Angebotsfinder:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, ws: Any, finder: Finder | None = None) -> None:
+    def __init__(self, ws: Workspace, finder: Finder | None = None) -> None:
         self.ws = ws
         self.finder = finder or Finder(ws)
-        status = list(ws.annahmen["zielgruppe"]["status"]) + [
-            s for s in STATUS if s not in ws.annahmen["zielgruppe"]["status"]
+        status = list(ws.annahmen.zielgruppe.status) + [
+            s for s in STATUS if s not in ws.annahmen.zielgruppe.status
         ]
         self.status = widgets.Dropdown(
             options=[(STATUS_LABEL[s], s) for s in status],
@@ -242,8 +246,8 @@ class Angebotsfinder:
             style=WIDE,
         )
         self.status.add_class("thm-status-wahl")
-        lo, hi = (int(x) for x in setting(ws, "profil_alter"))
-        start = int(ws.annahmen["zielgruppe"]["alter_min"])
+        lo, hi = (int(x) for x in ws.annahmen.apps.profil_alter)
+        start = int(ws.annahmen.zielgruppe.alter_min)
         self.alter_bereich = (lo, hi)
         # not a BoundedIntText: the browser would clamp 99 to 40 without a word
         self.alter = widgets.IntText(
@@ -340,7 +344,7 @@ class Angebotsfinder:
         )
 
 
-def build(ws: Any) -> Angebotsfinder:
+def build(ws: Workspace) -> Angebotsfinder:
     """Build the Angebotsfinder app for a Workspace."""
     return Angebotsfinder(ws)
 

@@ -22,6 +22,7 @@ from thm_lib.errors import DataError
 from thm_lib.formats import zahl
 from thm_lib.suppression import suppress_value
 from thm_lib.views import KREIS
+from thm_lib.workspace import Workspace
 
 ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
 """Environment variable naming the Arbeitsmappe the apps open (``thm app`` sets it)."""
@@ -54,7 +55,7 @@ def arbeitsmappe(value: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else SAMPLE
 
 
-def load(value: str | os.PathLike[str] | None = None) -> Any:
+def load(value: str | os.PathLike[str] | None = None) -> Workspace:
     """Load the Arbeitsmappe (see :func:`arbeitsmappe`) as a Workspace.
 
     Raises
@@ -65,16 +66,6 @@ def load(value: str | os.PathLike[str] | None = None) -> Any:
     from thm_lib.io import load_workspace
 
     return load_workspace(arbeitsmappe(value))
-
-
-def setting(ws: Any, key: str) -> Any:
-    """A value of the ``apps`` section of the assumptions (defaults in ``annahmen.yaml``)."""
-    section = ws.annahmen.get("apps")
-    if not section or key not in section:
-        from thm_lib.config import default_annahmen
-
-        section = default_annahmen()["apps"]
-    return section[key]
 
 
 # --------------------------------------------------------------------------- formatting
@@ -181,7 +172,7 @@ def error_html(exc: Exception) -> str:
     return f'<div class="thm-fehler">{esc(text)}</div>'
 
 
-def gemeinde_options(ws: Any, kreis_label: str | None = None) -> list[tuple[str, str]]:
+def gemeinde_options(ws: Workspace, kreis_label: str | None = None) -> list[tuple[str, str]]:
     """Dropdown options: the whole Kreis (if ``kreis_label``) then the Gemeinden by name."""
     options = [(kreis_label, KREIS)] if kreis_label else []
     geb = ws.gebiete.sort_values("name")
@@ -218,7 +209,7 @@ def show_app(build: Callable[[Any], Any], value: str | os.PathLike[str] | None) 
     return app
 
 
-def header(titel: str, ws: Any, extra: Mapping[str, str] | None = None) -> widgets.HTML:
+def header(titel: str, ws: Workspace, extra: Mapping[str, str] | None = None) -> widgets.HTML:
     """Info line with the Kreis and Stichtag (the notebook's markdown cell holds the title;
     ``titel`` is the tooltip)."""
     info = f"{ws.name} · Stichtag {ws.stichtag:%d.%m.%Y}"

@@ -15,10 +15,11 @@ from typing import Any
 import ipywidgets as widgets
 
 from thm_lib import maps, standort
-from thm_lib.apps.common import WIDE, esc, guarded, setting
+from thm_lib.apps.common import WIDE, esc, guarded
 from thm_lib.coverage import CoverageResult
 from thm_lib.formats import zahl
 from thm_lib.standort_anzeige import ZUSTAENDE, feld_waehlen, karte
+from thm_lib.workspace import Workspace
 
 ZUGANG_OPTIONEN = [
     ("alle Status", ""),
@@ -60,7 +61,7 @@ class StandortPanel:
         The app's coverage of the whole Kreis (reused, not recomputed).
     """
 
-    def __init__(self, ws: Any, result: CoverageResult) -> None:
+    def __init__(self, ws: Workspace, result: CoverageResult) -> None:
         self.ws = ws
         self.result = result
         self.plan: standort.Standortplanung | None = None
@@ -137,7 +138,7 @@ class StandortPanel:
         if self.plan is None or zustand not in ZUSTAENDE:
             return ""
         if zustand not in self._maps:
-            height = int(setting(self.ws, "karte_hoehe_px"))
+            height = int(self.ws.annahmen.apps.karte_hoehe_px)
             fmap = karte(self.plan, self.ws, zustand, height=f"{height}px")
             page = html.escape(refit_on_resize(maps.map_html(fmap)), quote=True)
             self._maps[zustand] = (
