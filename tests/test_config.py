@@ -221,6 +221,31 @@ def test_broken_annahmen_gives_german_message_without_traceback(tmp_path: Path) 
     ) in proc.stderr
 
 
+def _fresh(code: str) -> str:
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_settings_need_no_computation_module_and_suppression_no_file() -> None:
+    """config imports neither staffing nor funding (no cycle hidden in a function);
+    suppression takes its default from the model, without the file loader."""
+    assert (
+        _fresh(
+            "import sys, thm_lib.config\n"
+            "print(sorted(m for m in sys.modules if m in ('thm_lib.staffing', 'thm_lib.funding')))"
+        )
+        == "[]"
+    )
+    assert (
+        _fresh(
+            "import sys, thm_lib.suppression as s\n"
+            "print(s.default_threshold(), s.default_symbol(), 'thm_lib.config' in sys.modules)"
+        )
+        == "5 . False"
+    )
+
+
 # --------------------------------------------------------------------------- property
 
 

@@ -36,10 +36,11 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-from thm_lib.columns import parse_date
 from thm_lib.errors import DataError, Problem
 
 DATEI = "annahmen.yaml"
+#: Dates in ``annahmen.yaml``: ISO (YAML reads it as a date) or German in quotes.
+DATUMSFORMATE = ("%Y-%m-%d", "%d.%m.%Y")
 
 Status = Literal["duldung", "gestattung", "sonstige"]  # = thm_lib.labels.STATUS (tested)
 
@@ -80,10 +81,11 @@ def _datum(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
-        try:
-            return parse_date(value).date()
-        except ValueError:
-            pass
+        for fmt in DATUMSFORMATE:
+            try:
+                return dt.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
     raise _fehler(
         "kein gültiges Datum",
         hinweis="Bitte als TT.MM.JJJJ oder JJJJ-MM-TT eintragen, z. B. 2021-12-31",
