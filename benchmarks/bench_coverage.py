@@ -37,7 +37,7 @@ from shapely.geometry import box
 
 from thm_lib.analysis import coverage
 from thm_lib.analysis.access import weight_function
-from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.config import default_annahmen
 from thm_lib.core.workspace import CRS_METRIC, Workspace
 
 SIZES = [(100, 50), (1_000, 500), (10_000, 2_000)]
@@ -199,14 +199,13 @@ def nrw_workspace(
         geometry=polys,
         crs=CRS_METRIC,
     )
-    ann = merge(
-        default_annahmen(),
+    ann = default_annahmen().mit(
         {
             "kreis": {"stichtag": "2021-12-31"},
             "zielgruppe": {"altersgruppen": [[18, 19], [20, 21], [22, 23], [24, 25], [26, 27]]},
         },
     )
-    felder = ann["handlungsfelder"]
+    felder = ann.handlungsfelder
     ages = np.arange(18, 28)
     grid = pd.MultiIndex.from_product(
         [ags, ["duldung", "gestattung"], ages, ["m", "w"]],

@@ -105,7 +105,7 @@ def main() -> None:
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for label, ws, measure in (sample_layer(), nrw_layer()):
-            tol = web_tolerance_m(ws.gebiete, ws.annahmen["karten"])
+            tol = web_tolerance_m(ws.gebiete, ws.annahmen.karten)
             v_before = vertex_count(ws.gebiete)
             v_after = vertex_count(simplify_coverage(ws.gebiete, tol))
             builds, paints, fcps = [], [], []

@@ -57,7 +57,7 @@ def test_static_map_png_has_the_configured_size(tmp_path: Path) -> None:
     from thm_lib.publish.maps.static import pixel_size
 
     img = imread(zeichnen("karte_synthetisch", tmp_path / "karte.png"))
-    width, height = pixel_size(synthetic_workspace().annahmen["karten"])
+    width, height = pixel_size(synthetic_workspace().annahmen.karten)
     assert (img.shape[1], img.shape[0]) == (width, height) == (1181, 1417)
 
 

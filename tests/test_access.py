@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
 from thm_lib.analysis import access
-from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.config import default_annahmen
 from thm_lib.core.errors import DataError
 from thm_lib.core.workspace import CRS_METRIC
 
@@ -104,12 +104,10 @@ def test_sparse_matrix_equals_dense(kind):
 
 
 def test_invalid_weight_settings_raise_german_error():
-    bad = merge(
-        default_annahmen(),
-        {"erreichbarkeit": {"gravitation_mindestkosten": 0, "gauss_sigma": "breit"}},
-    )
     with pytest.raises(DataError, match="größer als 0") as info:
-        access.weight_function_from_annahmen(bad)
+        default_annahmen().mit(
+            {"erreichbarkeit": {"gravitation_mindestkosten": 0, "gauss_sigma": "breit"}}
+        )
     assert len(info.value.problems) == 2
     ok = access.weight_function_from_annahmen(default_annahmen())
     assert ok.gewichtung == "stufe" and ok.schwelle == 45 and ok.sigma == 22.5
@@ -151,7 +149,7 @@ def test_population_weighted_point_from_finer_layer():
     rep = gebiete().geometry.iloc[1].representative_point()  # zero weight: fallback
     assert (pts.loc[G2].x, pts.loc[G2].y) == pytest.approx((rep.x, rep.y))
     # the cost matrix measures from that point (2 km straight line to the offer)
-    ann = merge(default_annahmen(), {"erreichbarkeit": {"einheit": "km", "umwegfaktor": 1.0}})
+    ann = default_annahmen().mit({"erreichbarkeit": {"einheit": "km", "umwegfaktor": 1.0}})
     c = access.cost_matrix(gebiete(), angebote([Point(2000, 3000)]), ann, feinraster=fein)
     assert c.loc[G1, "A0"] == pytest.approx(2.0)
 
@@ -165,7 +163,7 @@ def test_cost_matrix_straight_line_minutes_and_km():
     c = access.cost_matrix(geb, ang, ann)
     np.testing.assert_allclose(c.to_numpy()[0], km * 1.3 / 20 * 60)
     assert list(c.columns) == ["A0", "A1"] and list(c.index) == [G1]
-    c_km = access.cost_matrix(geb, ang, merge(ann, {"erreichbarkeit": {"einheit": "km"}}))
+    c_km = access.cost_matrix(geb, ang, ann.mit({"erreichbarkeit": {"einheit": "km"}}))
     np.testing.assert_allclose(c_km.to_numpy()[0], km * 1.3)
 
 
@@ -180,7 +178,7 @@ def test_reisezeiten_override_where_present():
     mask[1, 0] = False
     np.testing.assert_allclose(c.to_numpy()[mask], est.to_numpy()[mask])
     # km: travel minutes cannot be used
-    c_km = access.cost_matrix(gebiete(), ang, merge(ann, {"erreichbarkeit": {"einheit": "km"}}), rz)
+    c_km = access.cost_matrix(gebiete(), ang, ann.mit({"erreichbarkeit": {"einheit": "km"}}), rz)
     assert c_km.loc[G2, "A0"] != 7.5
 
 

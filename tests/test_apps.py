@@ -334,7 +334,7 @@ def test_angebotsfinder_partition_and_rules(ws, finder, status, alter, g, feld):
     in_field = ang.index if feld == angebotsfinder.ALLE else ang.index[ang["handlungsfeld"] == feld]
     ids_ok, ids_out = set(passend["angebot_id"]), set(aus["angebot_id"])
     assert ids_ok.isdisjoint(ids_out) and ids_ok | ids_out == set(in_field)
-    schwelle = ws.annahmen["erreichbarkeit"]["schwelle"]
+    schwelle = ws.annahmen.erreichbarkeit.schwelle
     for r in passend.itertuples():
         o = ang.loc[r.angebot_id]
         if status != "sonstige":
@@ -505,7 +505,7 @@ def _assert_excel_numbers(wb, stl) -> None:
 
 
 def test_inputs_show_their_range_and_never_clamp(ws, finder, stl):
-    lo, hi = common.setting(ws, "profil_alter")
+    lo, hi = ws.annahmen.apps.profil_alter
     assert finder.alter.description == f"Alter ({lo} bis {hi})" == "Alter (14 bis 40)"
     finder.alter.value = 99
     assert finder.alter.value == 99  # kept as typed, not 40
@@ -660,8 +660,8 @@ def test_distance_reason_never_shows_a_cost_within_the_threshold(ws) -> None:
 
     from thm_lib.analysis.angebotssuche import Finder, Profil
 
-    finder = Finder(ws, (14, 40))
-    schwelle = float(ws.annahmen["erreichbarkeit"]["schwelle"])
+    finder = Finder(ws, ws.annahmen.apps.profil_alter)
+    schwelle = float(ws.annahmen.erreichbarkeit.schwelle)
     seen = 0
     for ags in ws.gebiete["ags"]:
         _, excluded = finder.suche(Profil("gestattung", 20, ags))

@@ -50,7 +50,7 @@ def wahrheit(ws) -> dict[tuple, float]:
     reich = tables["Reichweite"].internal_unsuppressed
     for ags, row in reich.iterrows():
         gem = name_of.get(ags, INSGESAMT)
-        for s in ws.annahmen["zielgruppe"]["status"]:
+        for s in ws.annahmen.zielgruppe.status:
             out[("Klient*innen", gem, s)] = float(row[f"klient_innen_{s}"])
         out[("Klient*innen", gem, "gesamt")] = float(row["klient_innen"])
     fz = tables["Fallzahlen"]

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thm_lib.core.config import (
-    check_altersgruppen,
-    default_annahmen,
-    kommune_overrides,
-    load_annahmen,
-    merge,
-)
+from thm_lib.core.config import default_annahmen, kommune_overrides, load_annahmen
 from thm_lib.core.errors import DataError
+from thm_lib.core.labels import STATUS
+from thm_lib.core.settings import Annahmen, Status, check_altersgruppen, validate_annahmen
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
 
-def _load(tmp_path: Path, text: str) -> dict:
+def _load(tmp_path: Path, text: str) -> Annahmen:
     path = tmp_path / "annahmen.yaml"
     path.write_text(text, encoding="utf-8")
     return load_annahmen(path)
@@ -27,28 +33,89 @@ def _load(tmp_path: Path, text: str) -> dict:
 
 def test_user_file_overrides_single_values_only(tmp_path: Path) -> None:
     a = _load(tmp_path, "stellen:\n  betreuungsschluessel: 80\n")
-    assert a["stellen"]["betreuungsschluessel"] == 80
-    assert a["stellen"]["erreichungsquote"] == default_annahmen()["stellen"]["erreichungsquote"]
-    assert a["zielgruppe"]["alter_min"] == 18 and a["zielgruppe"]["alter_max"] == 27
+    assert a.stellen.betreuungsschluessel == 80
+    assert a.stellen.erreichungsquote == default_annahmen().stellen.erreichungsquote == 0.47
+    assert a.zielgruppe.alter_min == 18 and a.zielgruppe.alter_max == 27
+
+
+def test_overriding_one_nested_key_keeps_the_other_defaults(tmp_path: Path) -> None:
+    a = _load(tmp_path, "bedarf:\n  standardquoten:\n    Wohnen: 0.3\n")
+    quoten = a.bedarf.standardquoten
+    assert quoten["Wohnen"] == 0.3
+    # the other eleven rates and the other keys of 'bedarf' are the shipped values
+    assert len(quoten) == 12 and quoten["Sprache"] == 0.6 and quoten["Sonstiges"] == 0.1
+    assert (a.bedarf.mindestfaelle, a.bedarf.konfidenz, a.bedarf.inanspruchnahme) == (
+        30,
+        0.95,
+        0.8,
+    )
+    # an open map also takes new keys: a pay grade added next to the shipped ones
+    b = _load(tmp_path, "finanzierung:\n  personalkosten_je_vzae:\n    S 12: 68000\n")
+    assert b.finanzierung.personalkosten_je_vzae == {
+        "EG 6": 55900,
+        "EG 9b": 71600,
+        "EG 9c": 72300,
+        "EG 14": 100300,
+        "S 12": 68000,
+    }
+    assert b.finanzierung.entgeltgruppe == "EG 9c"
+    # every other section is untouched
+    assert a.model_dump(exclude={"bedarf"}) == Annahmen().model_dump(exclude={"bedarf"})
+
+
+def test_shipped_yaml_validates_and_equals_the_model_defaults() -> None:
+    text = resources.files("thm_lib.defaults").joinpath("annahmen.yaml").read_text("utf-8")
+    shipped = yaml.safe_load(text)
+    assert validate_annahmen(shipped, "annahmen.yaml") == Annahmen()
+    assert shipped == Annahmen().model_dump()  # the same keys and values, nothing extra
+    assert default_annahmen() == Annahmen()
+
+
+def test_status_values_are_the_labels_ones() -> None:
+    assert set(Status.__args__) == set(STATUS)
 
 
 @pytest.mark.parametrize(
     ("text", "key", "words"),
     [
+        # wrong shape
         ("bedarf: {standardquoten: 5}", "bedarf.standardquoten", "Zuordnung"),
         ("handlungsfelder: 5", "handlungsfelder", "Liste"),
         ("zielgruppe: {status: duldung}", "zielgruppe.status", "Liste"),
+        ("stellen: null", "stellen", "Unterschlüssel erreichungsquote"),
+        # typos: the allowed keys are listed
         ("stellen: {betreuungschluessel: 80}", "stellen.betreuungschluessel", "unbekannter"),
+        (
+            "stellen: {betreuungschluessel: 80}",
+            "stellen.betreuungschluessel",
+            "betreuungsschluessel",
+        ),
+        ("unsinn: 1", "unsinn", "Erlaubt: kreis, zielgruppe"),
+        # wrong type: text, yes/no, German decimal comma are no numbers
         ("bedarf: {standardquoten: {Sprache: hoch}}", "bedarf.standardquoten.Sprache", "Zahl"),
+        ("stellen: {erreichungsquote: '0,47'}", "stellen.erreichungsquote", "Zahl"),
+        ("stellen: {betreuungsschluessel: true}", "stellen.betreuungsschluessel", "Zahl"),
+        ("kreis: {haushaltssicherung: ja bitte}", "kreis.haushaltssicherung", "true oder false"),
+        ("datenschutz: {schwelle: 2.5}", "datenschutz.schwelle", "ganze Zahl ab 1"),
+        ("karten: {quellenangabe: 5}", "karten.quellenangabe", "Text"),
+        # out of range: the range is named
         ("bedarf: {standardquoten: {Sprache: 1.5}}", "bedarf.standardquoten.Sprache", "zwischen"),
         ("zielgruppe: {alter_min: 30}", "zielgruppe.alter_min", "größer"),
         ("zielgruppe: {altersgruppen: [[20, 18]]}", "zielgruppe.altersgruppen", "von, bis"),
-        ("erreichbarkeit: {gewichtung: dreieck}", "erreichbarkeit.gewichtung", "gauss"),
         ("versorgung: {untere_schwelle: 1.5}", "versorgung.untere_schwelle", "zwischen"),
         ("datenschutz: {schwelle: 0}", "datenschutz.schwelle", "ab 1"),
         ("karten: {klassen: 20}", "karten.klassen", "2 bis 9"),
         ("stellen: {betreuungsschluessel: -3}", "stellen.betreuungsschluessel", "größer als 0"),
-        ("unsinn: 1", "unsinn", "unbekannter"),
+        ("finanzierung: {planungsjahre: 0}", "finanzierung.planungsjahre", "ganze Zahl ab 1"),
+        # not one of the allowed values: they are listed
+        ("erreichbarkeit: {gewichtung: dreieck}", "erreichbarkeit.gewichtung", "gauss"),
+        ("stellen: {rundung: 0.1}", "stellen.rundung", "0.05, 0.5"),
+        ("zielgruppe: {status: [geduldet]}", "zielgruppe.status", "duldung, gestattung"),
+        ("finanzierung: {entgeltgruppe: S 12}", "finanzierung.entgeltgruppe", "EG 9b, EG 9c"),
+        ("datenschutz: {zeichen_geheim: '1'}", "datenschutz.zeichen_geheim", "ohne Ziffern"),
+        ("kreis: {ags: 5554}", "kreis.ags", "Anführungszeichen"),
+        ("kreis: {stichtag: 31.13.2021}", "kreis.stichtag", "TT.MM.JJJJ"),
+        ("handlungsfelder: [Sprache, Mobilität]", "bedarf.standardquoten", "Mobilität"),
         ("stellen: [1, 2\n", None, "YAML"),
     ],
 )
@@ -59,18 +126,68 @@ def test_bad_values_give_german_errors_naming_the_key(
         _load(tmp_path, text)
     message = str(err.value)
     assert "annahmen.yaml" in message and words in message
+    assert "Problem in den Eingabedaten" in message
     if key is not None:
         assert f"'{key}'" in message
+        assert "Bitte in annahmen.yaml korrigieren" in message
+
+
+def test_message_names_value_allowed_range_and_default(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as err:
+        _load(tmp_path, "stellen:\n  erreichungsquote: 1.5\n")
+    (problem,) = err.value.problems
+    assert problem.spalte == "stellen.erreichungsquote" and problem.wert == "1.5"
+    assert problem.meldung == "darf nicht größer als 1 sein"
+    assert problem.hinweis == (
+        "Erlaubt: ein Anteil zwischen 0 und 1, z. B. 0.47. Standard: 0.47. "
+        "Bitte in annahmen.yaml korrigieren"
+    )
+
+
+def test_every_bad_key_is_reported_once(tmp_path: Path) -> None:
+    # three mistakes in three sections: three problems, one per key (the number-or-empty
+    # field 'stunden_je_fall' is one line, not one per type tried)
+    with pytest.raises(DataError) as err:
+        _load(
+            tmp_path,
+            "stellen:\n  stunden_je_fall: viele\nkarten:\n  klassen: 1\nbedarf:\n  konfidenz: 1\n",
+        )
+    assert sorted(p.spalte for p in err.value.problems) == [
+        "bedarf.konfidenz",
+        "karten.klassen",
+        "stellen.stunden_je_fall",
+    ]
+    assert "Es wurden 3 Probleme" in str(err.value)
+
+
+def test_values_are_read_as_written(tmp_path: Path) -> None:
+    a = _load(
+        tmp_path,
+        'kreis:\n  ags: " 05554 "\n  stichtag: "31.12.2021"\n  stichtag_erstantrag: 2020-06-30\n'
+        "stellen:\n  rundung: keine\ndatenschutz:\n  schwelle: 3.0\n",
+    )
+    assert a.kreis.ags == "05554"
+    assert a.kreis.stichtag == dt.date(2021, 12, 31)
+    assert a.kreis.stichtag_erstantrag == dt.date(2020, 6, 30)
+    assert a.stellen.rundung is None
+    assert a.datenschutz.schwelle == 3 and isinstance(a.datenschutz.schwelle, int)
+    # whole numbers stay whole: texts show "45 Minuten", not "45.0"
+    assert str(a.erreichbarkeit.schwelle) == "45"
+
+
+def test_settings_are_read_only() -> None:
+    a = Annahmen()
+    with pytest.raises(ValueError):
+        a.stellen.betreuungsschluessel = 80  # type: ignore[misc]
+    b = a.mit({"stellen": {"betreuungsschluessel": 80}})
+    assert (a.stellen.betreuungsschluessel, b.stellen.betreuungsschluessel) == (100, 80)
 
 
 def test_overrides_are_checked_like_the_file() -> None:
     with pytest.raises(DataError, match="Parameter 'annahmen'"):
         load_annahmen(None, {"stellen": {"betreuungsschluesel": 80}})
-    assert (
-        load_annahmen(None, {"stellen": {"betreuungsschluessel": 80}})["stellen"][
-            "betreuungsschluessel"
-        ]
-        == 80
+    assert load_annahmen(None, {"stellen": {"betreuungsschluessel": 80}}).stellen == (
+        Annahmen().stellen.model_copy(update={"betreuungsschluessel": 80})
     )
 
 
@@ -81,6 +198,131 @@ def test_kommune_file_is_checked_with_its_own_name(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="annahmen_05899008.yaml"):
         kommune_overrides(tmp_path, "05899008")
     assert kommune_overrides(tmp_path, "05899004") == {}
+
+
+def test_broken_annahmen_gives_german_message_without_traceback(tmp_path: Path) -> None:
+    mappe = tmp_path / "musterkreis"
+    shutil.copytree(SAMPLE, mappe)
+    with (mappe / "annahmen.yaml").open("a", encoding="utf-8") as f:
+        f.write("\nerreichbarkeit:\n  schwelle: '45 min'\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "thm_lib.run.cli", "zusammenfassung", str(mappe)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert proc.stderr.startswith("Fehler in den Eingabedaten:")
+    assert (
+        "annahmen.yaml, Schlüssel 'erreichbarkeit.schwelle': muss eine Zahl sein "
+        "(Dezimalpunkt, z. B. 0.5) (Wert: '45 min'). Erlaubt: eine Zahl größer als 0. "
+        "Standard: 45. Bitte in annahmen.yaml korrigieren"
+    ) in proc.stderr
+
+
+def _fresh(code: str) -> str:
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_settings_need_no_computation_module_and_suppression_no_file() -> None:
+    """config imports neither staffing nor funding (no cycle hidden in a function);
+    suppression takes its default from the model, without the file loader."""
+    assert (
+        _fresh(
+            "import sys, thm_lib.core.config\n"
+            "print(sorted(m for m in sys.modules\n"
+            "             if m in ('thm_lib.analysis.staffing', 'thm_lib.analysis.funding')))"
+        )
+        == "[]"
+    )
+    assert (
+        _fresh(
+            "import sys, thm_lib.disclosure.suppression as s\n"
+            "print(s.default_threshold(), s.default_symbol(), 'thm_lib.core.config' in sys.modules)"
+        )
+        == "5 . False"
+    )
+
+
+# --------------------------------------------------------------------------- property
+
+
+def _leaves(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            out += _leaves(value, (*prefix, key))
+        out.append((*prefix, key))
+    return out
+
+
+LEAVES = _leaves(Annahmen().model_dump())
+WRONG = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.dates(),
+    st.lists(st.one_of(st.integers(-50, 200), st.text(max_size=4)), max_size=4),
+    st.dictionaries(st.text(max_size=4), st.integers(-5, 5), max_size=3),
+)
+
+
+def _nest(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    for key in reversed(path):
+        value = {key: value}
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    changes=st.lists(
+        st.tuples(st.one_of(st.sampled_from(LEAVES), st.just(("stellen", "tippfehler"))), WRONG),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_any_wrong_value_gives_only_the_project_error(changes) -> None:
+    """Whatever a user writes, loading gives a checked model or a German DataError."""
+    override: dict[str, Any] = {}
+    for path, value in changes:
+        override = _merge_plain(override, _nest(path, value))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "annahmen.yaml"
+        path.write_text(yaml.safe_dump(override, allow_unicode=True), encoding="utf-8")
+        try:
+            a = load_annahmen(path)
+        except DataError as err:
+            sections = {p[0] for p, _ in changes}
+            for problem in err.problems:
+                assert problem.datei == "annahmen.yaml"
+                assert problem.spalte is not None and problem.meldung
+                # the key named is in a section that was changed (cross-checks stay inside
+                # a section, except the Handlungsfelder that need a standard rate)
+                top = problem.spalte.split(".")[0]
+                assert top in sections or (top == "bedarf" and "handlungsfelder" in sections)
+                assert "Bitte in annahmen.yaml korrigieren" in problem.hinweis
+            return
+    # accepted: the model is complete and validates again unchanged
+    assert validate_annahmen(a.model_dump()) == a
+    assert a.datenschutz.schwelle >= 1 and 2 <= a.karten.klassen <= 9
+
+
+def _merge_plain(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge_plain(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+# --------------------------------------------------------------------------- age groups
 
 
 @pytest.mark.parametrize(
@@ -108,7 +350,7 @@ def test_age_groups_must_cover_the_target_ages_exactly_once(
 def test_age_groups_may_reach_beyond_the_range_and_are_checked_per_kommune(tmp_path: Path) -> None:
     # 16-20 and 21-30 cover 18..27 exactly once after cutting: valid
     a = _load(tmp_path, "zielgruppe:\n  altersgruppen: [[16, 20], [21, 30]]\n")
-    assert a["zielgruppe"]["altersgruppen"] == [[16, 20], [21, 30]]
+    assert a.zielgruppe.altersgruppen == [[16, 20], [21, 30]]
     # the default groups 18-20, 21-24, 25-27 still fit a narrower range 19..25
     assert _load(tmp_path, "zielgruppe:\n  alter_min: 19\n  alter_max: 25\n")
     # ... but not a wider one: 28 is in no group
@@ -132,7 +374,7 @@ def test_age_groups_property(cuts, extra, where) -> None:
     starts = [18, *sorted(cuts)]
     groups = [[s, e - 1] for s, e in zip(starts, [*starts[1:], 28], strict=True)]
     assert check_altersgruppen(groups, 18, 27) == []
-    ann = merge(default_annahmen(), {"zielgruppe": {"altersgruppen": groups}})
+    ann = default_annahmen().mit({"zielgruppe": {"altersgruppen": groups}})
     rows = pd.DataFrame(
         {
             "ags": "05999004",

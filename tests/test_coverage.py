@@ -19,7 +19,7 @@ from shapely.geometry import Point, box
 from thm_lib.analysis import coverage, target_group
 from thm_lib.analysis.access import weight_function
 from thm_lib.analysis.target_group import altersgruppen
-from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.config import default_annahmen
 from thm_lib.core.workspace import CRS_METRIC, Workspace
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
@@ -83,8 +83,7 @@ def make_ws(
         geometry=[Point(x, y) for x, y in zip(ang["x"], ang["y"], strict=True)],
         crs=CRS_METRIC,
     )
-    annahmen = merge(
-        default_annahmen(),
+    annahmen = default_annahmen().mit(
         {
             "kreis": {"stichtag": "2021-12-31"},
             "zielgruppe": {"altersgruppen": [[18, 27]]},
@@ -93,7 +92,7 @@ def make_ws(
         },
     )
     if overrides:
-        annahmen = merge(annahmen, overrides)
+        annahmen = annahmen.mit(overrides)
     rz = None
     if reisezeiten is not None:
         rz = pd.DataFrame(reisezeiten, columns=["ags", "angebot_id", "minuten"])
@@ -240,7 +239,7 @@ def test_core_arrays_match_hand_values():
 
 def test_age_band_eligibility_is_share_of_years():
     # An offer for 18-22 covers half of the band 18-27 (years spread evenly).
-    ann = merge(default_annahmen(), {"zielgruppe": {"altersgruppen": [[18, 27]]}})
+    ann = default_annahmen().mit({"zielgruppe": {"altersgruppen": [[18, 27]]}})
     ang = pd.DataFrame(
         {
             "zugang_duldung": [True, False],
@@ -343,7 +342,7 @@ def test_case_evidence_beside_not_mixed_in():
         ws,
         faelle=faelle,
         bedarfe=bedarfe,
-        annahmen=merge(ws.annahmen, {"bedarf": {"mindestfaelle": 100}}),
+        annahmen=ws.annahmen.mit({"bedarf": {"mindestfaelle": 100}}),
     )
     r = coverage.analyse(ws2)
     x = row(r.gemeinden, ags=G1)
@@ -556,7 +555,7 @@ def test_analyse_invariants(zg, offers, kind):
 # --------------------------------------------------------------------------- sample Kreis
 def _independent_reach(ws, feld):
     """Per Gemeinde: valid offers of ``feld`` in reach, computed with shapely loops."""
-    a = ws.annahmen["erreichbarkeit"]
+    a = ws.annahmen.erreichbarkeit
     st_day = ws.stichtag
     out = {}
     for _, geb in ws.gebiete.iterrows():
@@ -574,13 +573,9 @@ def _independent_reach(ws, feld):
                 ok = geb["ags"] in area
             else:
                 minutes = (
-                    pt.distance(o.geometry)
-                    / 1000
-                    * a["umwegfaktor"]
-                    / a["geschwindigkeit_kmh"]
-                    * 60
+                    pt.distance(o.geometry) / 1000 * a.umwegfaktor / a.geschwindigkeit_kmh * 60
                 )
-                ok = minutes <= a["schwelle"] and (not area or geb["ags"] in area)
+                ok = minutes <= a.schwelle and (not area or geb["ags"] in area)
             if ok:
                 inreach.append(o)
         out[geb["ags"]] = inreach
@@ -599,11 +594,11 @@ def sample():
 
 def test_sample_shows_unterversorgung_and_eligibility_gap(sample):
     ws, r = sample
-    assert ws.reisezeiten is None and ws.annahmen["erreichbarkeit"]["gewichtung"] == "stufe"
-    z = ws.annahmen["zielgruppe"]
+    assert ws.reisezeiten is None and ws.annahmen.erreichbarkeit.gewichtung == "stufe"
+    z = ws.annahmen.zielgruppe
     zg = ws.zielgruppe[
         (ws.zielgruppe["stichtag"] == ws.stichtag)
-        & ws.zielgruppe["alter"].between(z["alter_min"], z["alter_max"])
+        & ws.zielgruppe["alter"].between(z.alter_min, z.alter_max)
     ]
     geduldete = zg[zg["status"] == "duldung"].groupby("ags")["anzahl"].sum()
     found_unter = found_gap = 0
@@ -637,7 +632,7 @@ def test_sample_shows_unterversorgung_and_eligibility_gap(sample):
             ages = {
                 y for o in open_dul for y in range(int(o["alter_min"]), int(o["alter_max"]) + 1)
             }
-            if set(range(z["alter_min"], z["alter_max"] + 1)) <= ages:
+            if set(range(z.alter_min, z.alter_max + 1)) <= ages:
                 assert g["bedarf_geduldete_ohne_angebot"] == 0
     assert found_unter >= 1 and found_gap >= 1
 

@@ -12,7 +12,6 @@ from test_staffing import A1, A2, KREIS, geduldete, make_ws
 
 from thm_lib.analysis.funding import (
     BETRAG_SPALTEN,
-    check_finanzierung_annahmen,
     finanzierung_je_kommune,
     finanzierungsplan,
     foerderzeitraum,
@@ -91,7 +90,7 @@ def test_rate_without_haushaltssicherung_is_the_programme_rate():
 
 
 def test_pay_grade_and_fixed_workplace_costs():
-    a = merge(ANNAHMEN, {"finanzierung": {"sachkosten_je_vzae": 9000}})
+    a = ANNAHMEN.mit({"finanzierung": {"sachkosten_je_vzae": 9000}})
     assert kosten_je_vzae(a, "EG 14") == {
         "entgeltgruppe": "EG 14",
         "personalkosten": 100300.0,
@@ -139,19 +138,15 @@ def test_tabelle_adds_a_total_row():
 def test_invalid_input():
     with pytest.raises(DataError, match="nicht negativ"):
         finanzierungsplan(-1, THM, ANNAHMEN)
-    bad = merge(
-        ANNAHMEN,
-        {"finanzierung": {"sachkostenzuschlag": -1, "planungsjahre": 0, "entgeltgruppe": "S 12"}},
-    )
-    fields = {p.spalte for p in check_finanzierung_annahmen(bad)}
-    assert fields == {
+    bad = {"finanzierung": {"sachkostenzuschlag": -1, "planungsjahre": 0, "entgeltgruppe": "S 12"}}
+    with pytest.raises(DataError, match="finanzierung.sachkostenzuschlag") as info:
+        ANNAHMEN.mit(bad)
+    assert {p.spalte for p in info.value.problems} == {
         "finanzierung.sachkostenzuschlag",
         "finanzierung.planungsjahre",
         "finanzierung.entgeltgruppe",
     }
-    with pytest.raises(DataError, match="finanzierung.sachkostenzuschlag"):
-        finanzierungsplan(1.0, THM, bad)
-    assert check_finanzierung_annahmen(ANNAHMEN) == []
+    assert "EG 9c" in str(info.value)  # the allowed pay grades are named
 
 
 def test_plans_per_gemeinde_use_their_own_rate():

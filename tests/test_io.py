@@ -592,7 +592,7 @@ def test_overrides_are_applied(tmp_path):
         copy_sample(tmp_path),
         overrides={"stellen": {"betreuungsschluessel": 80}, "kreis": {"stichtag": "31.12.2020"}},
     )
-    assert ws.annahmen["stellen"]["betreuungsschluessel"] == 80
+    assert ws.annahmen.stellen.betreuungsschluessel == 80
     assert ws.stichtag == pd.Timestamp(2020, 12, 31)
 
 

@@ -252,10 +252,7 @@ def test_popup_content_of_known_offer(ws):
 def test_catchment_radius_hand_checked(ws):
     # 45 min at 20 km/h = 15 km travel, / detour 1.3 = 11.538 km straight line
     assert catchment_radius_m(ws.annahmen) == pytest.approx(11538.46, abs=0.01)
-    km = {
-        **ws.annahmen,
-        "erreichbarkeit": {**ws.annahmen["erreichbarkeit"], "einheit": "km", "schwelle": 13.0},
-    }
+    km = ws.annahmen.mit({"erreichbarkeit": {"einheit": "km", "schwelle": 13.0}})
     assert catchment_radius_m(km) == pytest.approx(10000.0)
 
 
@@ -335,7 +332,7 @@ def test_simplification_keeps_shared_borders():
 
 
 def test_auto_tolerance_scales_with_extent(ws):
-    cfg = dict(ws.annahmen["karten"])
+    cfg = ws.annahmen.karten
     assert web_tolerance_m(ws.gebiete, cfg) == pytest.approx(40_000 / 2000, rel=0.05)
     assert web_tolerance_m(ws.gebiete, cfg, 7.0) == 7.0
 

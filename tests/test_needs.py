@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import binomtest
 
 from thm_lib.analysis import needs
-from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.config import default_annahmen
 
 Z95 = 1.959963984540054
 
@@ -111,10 +111,10 @@ def test_fallback_to_standardquote_when_kreis_has_too_few():
     q = needs.need_rates(f, b, ann)
     assert (q["quelle"] == "standardquote").all()
     sprache = q[q["handlungsfeld"] == "Sprache"]
-    assert (sprache["quote"] == ann["bedarf"]["standardquoten"]["Sprache"]).all()
+    assert (sprache["quote"] == ann.bedarf.standardquoten["Sprache"]).all()
     assert q["ki_unten"].isna().all() and (q["n"] == 0).all()
     # the threshold is inclusive: 29 cases are enough with mindestfaelle 29
-    q29 = needs.need_rates(f, b, merge(ann, {"bedarf": {"mindestfaelle": 29}}))
+    q29 = needs.need_rates(f, b, ann.mit({"bedarf": {"mindestfaelle": 29}}))
     x = _rate(q29, handlungsfeld="Sprache", status="duldung", altersgruppe="18-20", geschlecht="m")
     assert (x["quelle"], x["quote"]) == ("segment", 1.0)
 
@@ -125,7 +125,7 @@ def test_no_cases_at_all():
 
 
 def test_demand_is_persons_times_rate_times_take_up():
-    ann = merge(default_annahmen(), {"bedarf": {"inanspruchnahme": 0.5}})
+    ann = default_annahmen().mit({"bedarf": {"inanspruchnahme": 0.5}})
     q = needs.need_rates(None, None, ann)
     seg = pd.DataFrame(
         {

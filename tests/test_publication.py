@@ -86,7 +86,7 @@ def test_staffing_figures_hidden_where_their_count_is_hidden(ws) -> None:
         row = table.loc[r["name"]]
         shown = [c for c in zg.published.columns if not zg.mask.loc[r["name"], c]]
         # the caseload models count the statuses of the reach rate (rules: Geduldete)
-        basis = list(ws.annahmen["stellen"]["erreichung_status"])
+        basis = list(ws.annahmen.stellen.erreichung_status)
         if zg.mask.loc[r["name"], basis].any():
             assert row["Stellen Fallzahlmodell"] == symbol, r["name"]
             assert row["Stellen Arbeitszeitmodell"] == symbol, r["name"]
@@ -118,7 +118,7 @@ def test_reach_and_structure_repeat_the_target_group_mask(ws) -> None:
         reach = views.reichweite_tabelle(ws)
         names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
         for ags, name in names.items():
-            for s in ws.annahmen["zielgruppe"]["status"]:
+            for s in ws.annahmen.zielgruppe.status:
                 assert bool(reach.mask.loc[ags, f"zielgruppe_{s}"]) == bool(zg.mask.loc[name, s])
             assert bool(reach.mask.loc[ags, "zielgruppe"]) == bool(zg.mask.loc[name, "gesamt"])
     struktur = views.zielgruppe_struktur(ws)
@@ -136,7 +136,7 @@ def _attack_status_split(ws, result) -> list[tuple[str, int]]:
     """
     zg = views.zielgruppe_je_gemeinde(ws)
     gaps = views.lueckenliste(ws, result)
-    take_up = float(ws.annahmen["bedarf"]["inanspruchnahme"])
+    take_up = float(ws.annahmen.bedarf.inanspruchnahme)
     q = result.bedarfsquoten
     rate = q.groupby(["handlungsfeld", "status"])["quote"].agg(["min", "max"])
     recovered = []
@@ -217,7 +217,7 @@ def test_need_rates_and_intervals_do_not_pin_small_case_numbers(ws) -> None:
     result = coverage.analyse(ws)
     table = nb.quoten_tabelle(result)
     t = views.schwelle(ws)
-    minimum = int(ws.annahmen["bedarf"]["mindestfaelle"])
+    minimum = int(ws.annahmen.bedarf.mindestfaelle)
     n_max = int(result.bedarfsquoten["n"].max())
     pinned = []
     for feld, row in table.iterrows():

@@ -145,7 +145,7 @@ def test_closures_by_reason(faelle):
 
 
 def test_needs_by_field(faelle, bedarfe):
-    hf = default_annahmen()["handlungsfelder"]
+    hf = default_annahmen().handlungsfelder
     t = needs_by_field(faelle, bedarfe, VON, BIS, handlungsfelder=hf)
     assert list(t.index) == [*hf, TOTAL]
     cols = ["passend", "naechstbeste", "kein_angebot", "offen", "gesamt"]
@@ -224,8 +224,7 @@ def test_reprs_show_no_internal_numbers(faelle, bedarfe, zielgruppe):
 
 
 def test_threshold_and_symbol_from_the_arbeitsmappe(faelle, bedarfe, zielgruppe):
-    an = default_annahmen()
-    an["datenschutz"] = {"schwelle": 3, "zeichen_geheim": "x"}
+    an = default_annahmen().mit({"datenschutz": {"schwelle": 3, "zeichen_geheim": "x"}})
     rep = build_report(faelle, bedarfe, zielgruppe, an, VON, BIS)
     pub = veroeffentlichen(
         rep,

@@ -209,7 +209,7 @@ def test_datenmodell_dtypes(ws):
     assert a.crs == CRS_METRIC
     assert all(isinstance(e, tuple) for e in a["einzugsgebiet"])
     assert all(len(x) == 8 and x.isdigit() for x in ws.gebiete["ags"])
-    assert isinstance(ws.annahmen["kreis"]["stichtag"], date)
+    assert isinstance(ws.annahmen.kreis.stichtag, date)
 
 
 def test_for_kommune(ws):

@@ -94,7 +94,7 @@ def test_table_is_tidy(koeln):
 def test_base_workspace_is_not_changed(koeln):
     before = (
         koeln.programm["foerderung"]["foerdersatz"],
-        koeln.annahmen["stellen"]["betreuungsschluessel"],
+        koeln.annahmen.stellen.betreuungsschluessel,
     )
     vergleiche(
         koeln,
@@ -107,7 +107,7 @@ def test_base_workspace_is_not_changed(koeln):
     )
     assert (
         koeln.programm["foerderung"]["foerdersatz"],
-        koeln.annahmen["stellen"]["betreuungsschluessel"],
+        koeln.annahmen.stellen.betreuungsschluessel,
     ) == before
 
 

@@ -16,12 +16,11 @@ from thm_lib.analysis.staffing import (
     REGEL_MINDEST,
     REGEL_SCHLUESSEL,
     REGEL_VOLL,
-    check_stellen_annahmen,
     faq_stellen,
     runde_stellen,
     stellenbemessung,
 )
-from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.config import default_annahmen
 from thm_lib.core.errors import DataError
 from thm_lib.core.programme import default_programm
 from thm_lib.core.workspace import CRS_METRIC, Workspace
@@ -66,7 +65,7 @@ def make_ws(
                 kom.loc[kom["ags"] == row["ags"], key] = (
                     pd.Timestamp(value) if key == "stichtag_erstantrag" else value
                 )
-    base = merge(default_annahmen(), {"kreis": {"name": "Testkreis"}})  # ags: from Gemeinden
+    base = default_annahmen().mit({"kreis": {"name": "Testkreis"}})  # ags: from Gemeinden
     angebote = gpd.GeoDataFrame(
         {
             "angebot_id": pd.Series([], dtype=str),
@@ -82,7 +81,7 @@ def make_ws(
         gebiete=gebiete,
         zielgruppe=zg,
         angebote=angebote,
-        annahmen=merge(base, annahmen or {}),
+        annahmen=base.mit(annahmen or {}),
         programm=programm or default_programm(),
         kommunen=kom,
     )
@@ -285,9 +284,8 @@ def test_reach_rate_basis_is_configurable_and_checked():
     ws = make_ws(rows, annahmen={"stellen": {"erreichung_status": ["duldung", "gestattung"]}})
     # by hand: (100 + 300) × 0.47 = 188 clients -> 1.88 case positions
     assert row(stellenbemessung(ws), A1)["fallzahl_fallstellen"] == pytest.approx(1.88)
-    bad = make_ws(rows, annahmen={"stellen": {"erreichung_status": ["geduldet"]}})
     with pytest.raises(DataError, match="stellen.erreichung_status"):
-        stellenbemessung(bad)
+        make_ws(rows, annahmen={"stellen": {"erreichung_status": ["geduldet"]}})
 
 
 def test_workload_model_hand_computed():
@@ -412,16 +410,17 @@ def test_placeholders_are_left_out_and_reported():
 
 
 def test_invalid_stellen_assumptions_name_the_field():
-    ws = make_ws(
-        [geduldete(10)],
-        annahmen={"stellen": {"erreichungsquote": 1.5, "betreuungsschluessel": 0, "rundung": 0.1}},
-    )
     with pytest.raises(DataError) as info:
-        stellenbemessung(ws)
+        make_ws(
+            [geduldete(10)],
+            annahmen={
+                "stellen": {"erreichungsquote": 1.5, "betreuungsschluessel": 0, "rundung": 0.1}
+            },
+        )
     text = str(info.value)
     for field in ("stellen.erreichungsquote", "stellen.betreuungsschluessel", "stellen.rundung"):
         assert field in text
-    assert check_stellen_annahmen(default_annahmen()) == []
+    assert stellenbemessung(make_ws([geduldete(10)])).shape[0] > 0  # the defaults are valid
 
 
 def test_inputs_are_not_modified():

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import box
 
 from thm_lib.analysis import target_group as tg
-from thm_lib.core.config import default_annahmen, merge
+from thm_lib.core.config import default_annahmen
 
 G1, G2, G3 = "05999001", "05999002", "05999003"
 
@@ -66,7 +66,7 @@ def test_single_years_into_bands_and_filters():
     assert persons(seg) == 7 + 2 + 6  # 17, 28 and the NA row left out
     assert list(seg.columns) == ["ags", "status", "altersgruppe", "geschlecht", "personen"]
     # with sonstige configured they count
-    ann2 = merge(ann, {"zielgruppe": {"status": ["duldung", "gestattung", "sonstige"]}})
+    ann2 = ann.mit({"zielgruppe": {"status": ["duldung", "gestattung", "sonstige"]}})
     assert persons(tg.segments(zg([(G1, "sonstige", 20, "m", 7)]), ann2)) == 7
 
 
@@ -82,7 +82,7 @@ def test_band_rows_split_evenly_over_years():
 
 
 def test_configured_ages_cut_bands():
-    ann = merge(default_annahmen(), {"zielgruppe": {"alter_min": 19, "alter_max": 25}})
+    ann = default_annahmen().mit({"zielgruppe": {"alter_min": 19, "alter_max": 25}})
     assert [b[2] for b in tg.altersgruppen(ann)] == ["19-20", "21-24", "25"]
     seg = tg.segments(zg([(G1, "duldung", 18, "m", 4), (G1, "duldung", 25, "m", 5)]), ann)
     assert persons(seg) == 5

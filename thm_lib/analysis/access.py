@@ -13,9 +13,8 @@ Conventions (the same as PySAL ``access``): a pair counts when
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +23,7 @@ import shapely
 from scipy import sparse
 
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import CRS_METRIC
 
 GEWICHTUNGEN = ("stufe", "linear", "gauss", "gravitation")
@@ -155,42 +155,15 @@ def weight_function(
     )
 
 
-def weight_function_from_annahmen(annahmen: Mapping[str, Any]) -> DecayWeights:
-    """Build the weight function configured in ``annahmen['erreichbarkeit']``.
-
-    Raises
-    ------
-    DataError
-        If ``gauss_sigma``, ``gravitation_exponent`` or
-        ``gravitation_mindestkosten`` is not a positive number.
-    """
-    e = annahmen["erreichbarkeit"]
-    problems = []
-    for key, default in (
-        ("gauss_sigma", None),
-        ("gravitation_exponent", 1.0),
-        ("gravitation_mindestkosten", 1.0),
-    ):
-        value = e.get(key, default)
-        if value is None and default is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            problems.append(
-                Problem(
-                    "annahmen.yaml",
-                    "muss eine Zahl größer als 0 sein",
-                    spalte=f"erreichbarkeit.{key}",
-                    wert=str(value),
-                )
-            )
-    if problems:
-        raise DataError(problems)
+def weight_function_from_annahmen(annahmen: Annahmen) -> DecayWeights:
+    """Build the weight function configured in ``annahmen.erreichbarkeit``."""
+    e = annahmen.erreichbarkeit
     return weight_function(
-        e["gewichtung"],
-        e["schwelle"],
-        e.get("gauss_sigma"),
-        e.get("gravitation_exponent", 1.0),
-        e.get("gravitation_mindestkosten", 1.0),
+        e.gewichtung,
+        e.schwelle,
+        e.gauss_sigma,
+        e.gravitation_exponent,
+        e.gravitation_mindestkosten,
     )
 
 
@@ -278,24 +251,24 @@ def straight_line_km(origins: gpd.GeoSeries, destinations: gpd.GeoSeries) -> np.
     return np.hypot(ox - dx[None, :], oy - dy[None, :]) / METERS_PER_KM
 
 
-def straight_line_reach_km(annahmen: Mapping[str, Any]) -> float:
+def straight_line_reach_km(annahmen: Annahmen) -> float:
     """Straight-line distance (km) at which the straight-line cost reaches the threshold.
 
     The inverse of the estimated cost in :func:`cost_matrix`: ``einheit: km`` →
     schwelle ÷ umwegfaktor; ``minuten`` → schwelle ÷ 60 × geschwindigkeit_kmh ÷
     umwegfaktor. With a travel-time table this is only an approximation.
     """
-    e = annahmen["erreichbarkeit"]
-    km = float(e["schwelle"])
-    if e["einheit"] == "minuten":
-        km = km / MINUTES_PER_HOUR * float(e["geschwindigkeit_kmh"])
-    return km / float(e["umwegfaktor"])
+    e = annahmen.erreichbarkeit
+    km = float(e.schwelle)
+    if e.einheit == "minuten":
+        km = km / MINUTES_PER_HOUR * float(e.geschwindigkeit_kmh)
+    return km / float(e.umwegfaktor)
 
 
 def cost_matrix(
     gebiete: gpd.GeoDataFrame,
     angebote: gpd.GeoDataFrame,
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     reisezeiten: pd.DataFrame | None = None,
     feinraster: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
@@ -312,7 +285,7 @@ def cost_matrix(
         Gemeinden (``ags``, polygons).
     angebote : geopandas.GeoDataFrame
         Offers (``angebot_id``, points).
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions; uses the ``erreichbarkeit`` section.
     reisezeiten : pandas.DataFrame, optional
         ``ags``, ``angebot_id``, ``minuten``.
@@ -330,14 +303,14 @@ def cost_matrix(
     DataError
         If ``reisezeiten`` lists a pair twice.
     """
-    e = annahmen["erreichbarkeit"]
+    e = annahmen.erreichbarkeit
     points = demand_points(gebiete, feinraster)
     ids = pd.Index(angebote["angebot_id"].astype(str), name="angebot_id")
-    km = straight_line_km(points, angebote.geometry) * float(e["umwegfaktor"])
-    if e["einheit"] == "km":
+    km = straight_line_km(points, angebote.geometry) * float(e.umwegfaktor)
+    if e.einheit == "km":
         cost = km
     else:
-        cost = km / float(e["geschwindigkeit_kmh"]) * MINUTES_PER_HOUR
+        cost = km / float(e.geschwindigkeit_kmh) * MINUTES_PER_HOUR
         if reisezeiten is not None and len(reisezeiten):
             rz = reisezeiten.assign(
                 ags=reisezeiten["ags"].astype(str), angebot_id=reisezeiten["angebot_id"].astype(str)

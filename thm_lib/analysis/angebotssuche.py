@@ -16,7 +16,6 @@ an excluded offer are German sentences (``GRUND_*``), shown by the Angebotsfinde
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ import pandas as pd
 
 from thm_lib.analysis import access, coverage
 from thm_lib.core.formats import zahl
+from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import Workspace
 
 ALLE = "__alle__"
@@ -50,12 +50,16 @@ class Profil:
     handlungsfeld: str = ALLE
 
 
-def _profile_annahmen(annahmen: dict[str, Any], status: str, von: int, bis: int) -> dict[str, Any]:
-    a = copy.deepcopy(annahmen)
-    a["zielgruppe"].update(
-        status=[status], alter_min=von, alter_max=bis, altersgruppen=[[von, bis]]
+def _profile_annahmen(annahmen: Annahmen, status: str, von: int, bis: int) -> Annahmen:
+    zielgruppe = annahmen.zielgruppe.model_copy(
+        update={
+            "status": [status],
+            "alter_min": von,
+            "alter_max": bis,
+            "altersgruppen": [[von, bis]],
+        }
     )
-    return a
+    return annahmen.model_copy(update={"zielgruppe": zielgruppe})
 
 
 class Finder:
@@ -79,7 +83,7 @@ class Finder:
             self.kosten, self.angebote, access.weight_function_from_annahmen(a)
         )
         self.gueltig = access.valid_at(self.angebote, ws.stichtag)
-        self.einheit = "Min." if a["erreichbarkeit"]["einheit"] == "minuten" else "km"
+        self.einheit = "Min." if a.erreichbarkeit.einheit == "minuten" else "km"
         self.namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True))
         lo, hi = (int(x) for x in profil_alter)
         amin = pd.to_numeric(self.angebote["alter_min"], errors="coerce").min()
@@ -127,7 +131,7 @@ class Finder:
             raise KeyError(f"Gemeinde {profil.ags} gibt es nicht")
         w = self.gewichte[g]
         cost = self.kosten.iloc[g].to_numpy(dtype=float)
-        schwelle = zahl(self.ws.annahmen["erreichbarkeit"]["schwelle"])
+        schwelle = zahl(self.ws.annahmen.erreichbarkeit.schwelle)
         stichtag = f"{self.ws.stichtag:%d.%m.%Y}"
         ok_rows, out_rows = [], []
         for j in np.flatnonzero(sel):

@@ -22,7 +22,7 @@ group at the Stichtag.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,8 @@ import pandas as pd
 
 from thm_lib.analysis import target_group
 from thm_lib.core.labels import ERGEBNIS, ERGEBNIS_LABEL, KREIS, STATUS_LABEL
+from thm_lib.core.settings import Annahmen
+from thm_lib.core.workspace import Workspace
 
 TOTAL = "Insgesamt"
 """Label of total rows in report tables."""
@@ -77,7 +79,7 @@ DEFINITIONS: dict[str, str] = {
 """German definitions for the "Hinweise" sheet and report footnotes."""
 
 
-def fallevidenz_titel(annahmen: Mapping[str, Any]) -> str:
+def fallevidenz_titel(annahmen: Annahmen) -> str:
     """Title of the case-evidence table (``views.fallevidenz``), naming what it leaves out.
 
     The Fallevidenz and the Berichtswesen table "Bedarfe" count different needs
@@ -86,15 +88,15 @@ def fallevidenz_titel(annahmen: Mapping[str, Any]) -> str:
 
     Examples
     --------
-    >>> fallevidenz_titel({"zielgruppe": {"status": ["duldung"], "alter_min": 18,
-    ...                                   "alter_max": 27}})[:60]
+    >>> from thm_lib.core.settings import Annahmen
+    >>> fallevidenz_titel(Annahmen().mit({"zielgruppe": {"status": ["duldung"]}}))[:60]
     'Fallevidenz: entschiedene Bedarfe der Zielgruppe (Duldung, 1'
     """
-    z = annahmen["zielgruppe"]
-    status = ", ".join(STATUS_LABEL.get(s, s) for s in z["status"])
+    z = annahmen.zielgruppe
+    status = ", ".join(STATUS_LABEL.get(s, s) for s in z.status)
     return (
-        f"Fallevidenz: entschiedene Bedarfe der Zielgruppe ({status}, {z['alter_min']}–"
-        f"{z['alter_max']} Jahre) aus der gesamten Falldokumentation, nur mit Einwilligung; "
+        f"Fallevidenz: entschiedene Bedarfe der Zielgruppe ({status}, {z.alter_min}–"
+        f"{z.alter_max} Jahre) aus der gesamten Falldokumentation, nur mit Einwilligung; "
         "ohne offene Bedarfe, ohne Fälle außerhalb der Zielgruppe, ohne Zeitraum"
     )
 
@@ -291,7 +293,7 @@ def needs_by_field(
     ags : str, optional
         One Kommune; default the whole Kreis.
     handlungsfelder : sequence of str, optional
-        Fields listed even when zero, in this order (e.g. ``annahmen["handlungsfelder"]``);
+        Fields listed even when zero, in this order (e.g. ``annahmen.handlungsfelder``);
         fields found in the data but not listed follow alphabetically.
 
     Returns
@@ -322,7 +324,7 @@ def needs_by_field(
 def reach_by_status(
     faelle: pd.DataFrame | None,
     zielgruppe: pd.DataFrame,
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     stichtag: Any,
     von: Any,
     bis: Any = None,
@@ -340,7 +342,7 @@ def reach_by_status(
         The Workspace table; the latest data on or before ``stichtag`` is used,
         limited to ``annahmen.zielgruppe`` (status, ages) via
         :func:`thm_lib.analysis.target_group.segments`.
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions.
     stichtag : date-like
         Reference date of the target group.
@@ -359,7 +361,7 @@ def reach_by_status(
         group is 0); the same without suffix for all statuses together.
     """
     p = _period(von, bis)
-    status = [str(s) for s in annahmen["zielgruppe"]["status"]]
+    status = [str(s) for s in annahmen.zielgruppe.status]
     zg = target_group.segments(zielgruppe, annahmen, pd.Timestamp(stichtag))
     if ags:
         zg = zg[zg["ags"].astype(str) == str(ags)]
@@ -465,7 +467,7 @@ def build_report(
     faelle: pd.DataFrame,
     bedarfe: pd.DataFrame | None,
     zielgruppe: pd.DataFrame,
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     von: Any,
     bis: Any = None,
     *,
@@ -480,7 +482,7 @@ def build_report(
     ----------
     faelle, bedarfe, zielgruppe : pandas.DataFrame
         Tables as in ``docs/datenmodell.md`` (``bedarfe`` may be None).
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (``zielgruppe``, ``handlungsfelder``).
     von, bis : date-like, or a :class:`Period` as ``von``
     stichtag : date-like, optional
@@ -494,7 +496,7 @@ def build_report(
     """
     p = _period(von, bis)
     st = p.bis if stichtag is None else pd.Timestamp(stichtag)
-    datenschutz = annahmen.get("datenschutz") or {}
+    datenschutz = annahmen.datenschutz
     kreis_clients = kreis_reach = None
     if ags:
         kreis_clients = client_counts(faelle, p, gemeinden=gemeinden)
@@ -509,22 +511,20 @@ def build_report(
         abschluesse=closures_by_reason(faelle, p, ags=ags, gruende=gruende),
         bedarfe=None
         if bedarfe is None
-        else needs_by_field(
-            faelle, bedarfe, p, ags=ags, handlungsfelder=annahmen.get("handlungsfelder")
-        ),
+        else needs_by_field(faelle, bedarfe, p, ags=ags, handlungsfelder=annahmen.handlungsfelder),
         reichweite=reach_by_status(
             faelle, zielgruppe, annahmen, st, p, ags=ags, gemeinden=gemeinden
         ),
         ohne_einwilligung=excluded_without_consent(faelle, p, ags=ags),
-        status=tuple(str(s) for s in annahmen["zielgruppe"]["status"]),
+        status=tuple(str(s) for s in annahmen.zielgruppe.status),
         kreis_klient_innen=kreis_clients,
         kreis_reichweite=kreis_reach,
-        schwelle=datenschutz.get("schwelle"),
-        zeichen=datenschutz.get("zeichen_geheim"),
+        schwelle=datenschutz.schwelle,
+        zeichen=datenschutz.zeichen_geheim,
     )
 
 
-def report_from_workspace(ws: Any, von: Any, bis: Any = None, *, ags: str = KREIS) -> Report:
+def report_from_workspace(ws: Workspace, von: Any, bis: Any = None, *, ags: str = KREIS) -> Report:
     """:func:`build_report` on a loaded Workspace (Stichtag = ``ws.stichtag``).
 
     Raises

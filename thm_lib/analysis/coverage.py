@@ -25,7 +25,6 @@ plus an explicit flag, and an offer with no demand in reach gets R = 0.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -36,6 +35,7 @@ from scipy import sparse
 
 from thm_lib.analysis import access, needs, target_group
 from thm_lib.analysis.target_group import SEGMENT, altersgruppen, as_float, segment_index
+from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import Workspace
 
 KLASSE_UNTER = "Unterversorgung"
@@ -177,7 +177,7 @@ def _status_open(angebote: pd.DataFrame, status: str) -> np.ndarray:
     return angebote[col].fillna(False).to_numpy(dtype=bool)
 
 
-def eligibility(angebote: pd.DataFrame, annahmen: Mapping[str, Any]) -> np.ndarray:
+def eligibility(angebote: pd.DataFrame, annahmen: Annahmen) -> np.ndarray:
     """Eligibility matrix e_js (offers × segments of :func:`segment_index`).
 
     e_js = [offer open to the segment's status] × (share of the years of the
@@ -196,25 +196,23 @@ def eligibility(angebote: pd.DataFrame, annahmen: Mapping[str, Any]) -> np.ndarr
     return np.column_stack(cols) if cols else np.zeros((len(angebote), 0))
 
 
-def _open_years_duldung(
-    angebote: pd.DataFrame, annahmen: Mapping[str, Any]
-) -> tuple[np.ndarray, list[int]]:
+def _open_years_duldung(angebote: pd.DataFrame, annahmen: Annahmen) -> tuple[np.ndarray, list[int]]:
     """Offers × eligible single years: open to Geduldete of that age."""
-    z = annahmen["zielgruppe"]
-    years = list(range(int(z["alter_min"]), int(z["alter_max"]) + 1))
+    z = annahmen.zielgruppe
+    years = list(range(z.alter_min, z.alter_max + 1))
     lo, hi = _age_bounds(angebote)
     yr = np.asarray(years, dtype=float)
     ok = (lo[:, None] <= yr[None, :]) & (hi[:, None] >= yr[None, :])
     return ok & _status_open(angebote, "duldung")[:, None], years
 
 
-def schwellen(annahmen: Mapping[str, Any]) -> tuple[float, float]:
+def schwellen(annahmen: Annahmen) -> tuple[float, float]:
     """The lower and upper Versorgungsgrad thresholds of the gap classes (ratios, not %)."""
-    v = annahmen["versorgung"]
-    return float(v["untere_schwelle"]), float(v["obere_schwelle"])
+    v = annahmen.versorgung
+    return float(v.untere_schwelle), float(v.obere_schwelle)
 
 
-def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Mapping[str, Any]) -> np.ndarray:
+def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Annahmen) -> np.ndarray:
     """Gap class per row from the access ratio A (not percent) and the demand.
 
     The one rule of the classes: below the lower threshold Unterversorgung,
@@ -241,7 +239,7 @@ def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Mapping[str, Any]
 def case_evidence(
     faelle: pd.DataFrame | None,
     bedarfe: pd.DataFrame | None,
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     by: list[str],
 ) -> pd.DataFrame:
     """Case evidence per ``by`` (+ ``handlungsfeld``): n and shares of decided needs.
@@ -314,7 +312,7 @@ class CoverageResult:
     angebote: pd.DataFrame
     kosten: pd.DataFrame
     stichtag: pd.Timestamp
-    annahmen: dict[str, Any] = field(repr=False)
+    annahmen: Annahmen = field(repr=False)
     namen: pd.Series = field(repr=False)
     _felder: dict[str, _Feld] = field(repr=False, default_factory=dict)
 

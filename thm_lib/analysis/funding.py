@@ -33,9 +33,10 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.analysis.staffing import stellenbemessung
-from thm_lib.core.config import check_finanzierung_annahmen, checked_section
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.settings import Annahmen
+from thm_lib.core.workspace import Workspace
 
 MONATE_JAHR = 12
 BETRAG_SPALTEN = (
@@ -48,13 +49,6 @@ BETRAG_SPALTEN = (
     "eigenanteil",
     "gesamtkosten",
 )
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
-    return checked_section(annahmen, "finanzierung", check_finanzierung_annahmen)
 
 
 # --------------------------------------------------------------------------- months
@@ -111,7 +105,7 @@ def monate_je_jahr(beginn: Any, ende: Any) -> pd.Series:
 
 
 def foerderzeitraum(
-    programm: Mapping[str, Any], annahmen: Mapping[str, Any], beginn: Any = None, ende: Any = None
+    programm: Mapping[str, Any], annahmen: Annahmen, beginn: Any = None, ende: Any = None
 ) -> tuple[dt.date, dt.date]:
     """The period to plan: the programme's period, cut to ``beginn``/``ende`` if given.
 
@@ -120,7 +114,7 @@ def foerderzeitraum(
     z = programm["zeitraum"]
     p_beginn = _date(z["beginn"])
     if z.get("ende") is None:
-        jahre = int(_checked(annahmen)["planungsjahre"])
+        jahre = annahmen.finanzierung.planungsjahre
         p_ende = (pd.Timestamp(p_beginn) + pd.DateOffset(years=jahre) - pd.Timedelta(days=1)).date()
     else:
         p_ende = _date(z["ende"])
@@ -133,7 +127,7 @@ def foerderzeitraum(
 
 
 def kosten_je_vzae(
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     entgeltgruppe: str | None = None,
     personalkosten: float | None = None,
 ) -> dict[str, Any]:
@@ -141,7 +135,7 @@ def kosten_je_vzae(
 
     Parameters
     ----------
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (section ``finanzierung``).
     entgeltgruppe : str, optional
         Pay grade; default ``finanzierung.entgeltgruppe``.
@@ -158,25 +152,25 @@ def kosten_je_vzae(
     DataError
         If the pay grade is not configured.
     """
-    f = _checked(annahmen)
+    f = annahmen.finanzierung
     if personalkosten is not None:
         grade, pk = "individuell", float(personalkosten)
     else:
-        grade = entgeltgruppe or f["entgeltgruppe"]
-        if grade not in f["personalkosten_je_vzae"]:
+        grade = entgeltgruppe or f.entgeltgruppe
+        if grade not in f.personalkosten_je_vzae:
             raise DataError(
                 [
                     Problem(
                         "annahmen.yaml",
                         f"Entgeltgruppe '{grade}' hat keine Personalkosten",
-                        "Erlaubt: " + ", ".join(map(str, f["personalkosten_je_vzae"])),
+                        "Erlaubt: " + ", ".join(f.personalkosten_je_vzae),
                         spalte="finanzierung.personalkosten_je_vzae",
                     )
                 ]
             )
-        pk = float(f["personalkosten_je_vzae"][grade])
-    sach = f.get("sachkosten_je_vzae")
-    sk = float(sach) if sach is not None else pk * float(f["sachkostenzuschlag"])
+        pk = float(f.personalkosten_je_vzae[grade])
+    sach = f.sachkosten_je_vzae
+    sk = float(sach) if sach is not None else pk * float(f.sachkostenzuschlag)
     return {"entgeltgruppe": str(grade), "personalkosten": pk, "sachkosten": sk}
 
 
@@ -323,7 +317,7 @@ class Finanzierungsplan:
 def finanzierungsplan(
     stellen: float,
     programm: Mapping[str, Any],
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     *,
     haushaltssicherung: bool = False,
     entgeltgruppe: str | None = None,
@@ -339,7 +333,7 @@ def finanzierungsplan(
         Positions (VZÄ), constant over the period.
     programm : mapping
         Validated programme (:func:`thm_lib.core.programme.load_programm`).
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (section ``finanzierung``).
     haushaltssicherung : bool
         Haushaltssicherungskommune (uses ``foerdersatz_haushaltssicherung``).
@@ -403,7 +397,7 @@ MODELL_SPALTE = {
 
 
 def finanzierungsplaene(
-    ws: Any, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
+    ws: Workspace, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
 ) -> dict[str, Finanzierungsplan]:
     """One :class:`Finanzierungsplan` per Gemeinde and for the Kreis.
 
@@ -446,7 +440,7 @@ def finanzierungsplaene(
 
 
 def finanzierung_je_kommune(
-    ws: Any, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
+    ws: Workspace, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
 ) -> pd.DataFrame:
     """Funding plans for every Gemeinde and the Kreis, as one long table of years.
 
@@ -484,9 +478,7 @@ def plaene_tabelle(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def zeitraum_hinweis(
-    programm: Mapping[str, Any], annahmen: Mapping[str, Any], stichtag: Any
-) -> str:
+def zeitraum_hinweis(programm: Mapping[str, Any], annahmen: Annahmen, stichtag: Any) -> str:
     """German note when the analysis Stichtag lies outside the programme's funding period.
 
     The funding plan always follows the programme's period

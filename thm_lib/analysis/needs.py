@@ -14,14 +14,12 @@ Demand per Gemeinde × Handlungsfeld × segment = persons × rate ×
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
 from thm_lib.analysis.target_group import SEGMENT, eligible_cases, segment_index
+from thm_lib.core.settings import Annahmen
 
 #: Pooling levels from finest to coarsest: (name in ``quelle``, grouping columns).
 POOL_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -73,12 +71,12 @@ def wilson_interval(
     return center - half, center + half
 
 
-def _all_segments(annahmen: Mapping[str, Any]) -> pd.DataFrame:
+def _all_segments(annahmen: Annahmen) -> pd.DataFrame:
     return segment_index(annahmen).to_frame(index=False)
 
 
 def need_rates(
-    faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None, annahmen: Mapping[str, Any]
+    faelle: pd.DataFrame | None, bedarfe: pd.DataFrame | None, annahmen: Annahmen
 ) -> pd.DataFrame:
     """Need rate per Handlungsfeld and segment, with pooling and fallback.
 
@@ -88,7 +86,7 @@ def need_rates(
         Case records; only consented cases in the target group are used.
     bedarfe : pandas.DataFrame or None
         Needs in long form (``fall_id``, ``handlungsfeld``, ``ergebnis``).
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (sections ``zielgruppe``, ``bedarf``,
         ``handlungsfelder``).
 
@@ -102,11 +100,11 @@ def need_rates(
         (Wilson interval; NaN for the default rate), ``quelle`` (``segment``,
         ``status_altersgruppe``, ``status``, ``kreis`` or ``standardquote``).
     """
-    b = annahmen["bedarf"]
-    minimum = max(int(b["mindestfaelle"]), 1)
-    konfidenz = float(b.get("konfidenz", 0.95))
-    defaults = b.get("standardquoten", {})
-    felder = list(annahmen["handlungsfelder"])
+    b = annahmen.bedarf
+    minimum = max(int(b.mindestfaelle), 1)
+    konfidenz = float(b.konfidenz)
+    defaults = b.standardquoten
+    felder = list(annahmen.handlungsfelder)
     segs = _all_segments(annahmen)
 
     cases = None
@@ -262,9 +260,7 @@ def published_rates(
     return out
 
 
-def demand(
-    segmente: pd.DataFrame, quoten: pd.DataFrame, annahmen: Mapping[str, Any]
-) -> pd.DataFrame:
+def demand(segmente: pd.DataFrame, quoten: pd.DataFrame, annahmen: Annahmen) -> pd.DataFrame:
     """Demand per Gemeinde × Handlungsfeld × segment = persons × rate × take-up.
 
     Parameters
@@ -273,7 +269,7 @@ def demand(
         From :func:`thm_lib.analysis.target_group.segments`.
     quoten : pandas.DataFrame
         From :func:`need_rates`.
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (``bedarf.inanspruchnahme``).
 
     Returns
@@ -283,7 +279,7 @@ def demand(
         ``quelle``, ``bedarf``, ``bedarf_unten``, ``bedarf_oben`` (from the
         Wilson interval; NaN for default rates).
     """
-    take_up = float(annahmen["bedarf"]["inanspruchnahme"])
+    take_up = float(annahmen.bedarf.inanspruchnahme)
     out = segmente.merge(
         quoten[["handlungsfeld", *SEGMENT, "quote", "quelle", "ki_unten", "ki_oben"]],
         on=SEGMENT,

@@ -31,17 +31,17 @@ import pandas as pd
 
 from thm_lib.analysis.funding import (
     BETRAG_SPALTEN,
-    check_finanzierung_annahmen,
     finanzierungsplaene,
     finanzierungsplan,
     foerdersatz,
     plaene_tabelle,
 )
-from thm_lib.analysis.staffing import check_stellen_annahmen, stellenbemessung
+from thm_lib.analysis.staffing import stellenbemessung
 from thm_lib.core.config import merge
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.formats import prozent
 from thm_lib.core.programme import validate_programm
+from thm_lib.core.workspace import Workspace
 
 SCHLUESSEL = ("programm", "annahmen", "modell", "finanzierung")
 STELLEN_KENNZAHLEN = (
@@ -55,7 +55,9 @@ STELLEN_KENNZAHLEN = (
 SPALTEN = ["szenario", "ags", "name", "ebene", "kennzahl", "jahr", "wert"]
 
 
-def szenario_workspace(ws: Any, aenderungen: Mapping[str, Any], name: str = "Szenario") -> Any:
+def szenario_workspace(
+    ws: Workspace, aenderungen: Mapping[str, Any], name: str = "Szenario"
+) -> Workspace:
     """Return a copy of ``ws`` with a scenario's programme and assumption changes.
 
     Parameters
@@ -90,12 +92,7 @@ def szenario_workspace(ws: Any, aenderungen: Mapping[str, Any], name: str = "Sze
         programm = validate_programm(merge(base, change), datei)
     annahmen = ws.annahmen
     if aenderungen.get("annahmen"):
-        annahmen = merge(ws.annahmen, aenderungen["annahmen"])
-        problems = check_stellen_annahmen(annahmen, datei) + check_finanzierung_annahmen(
-            annahmen, datei
-        )
-        if problems:
-            raise DataError(problems)
+        annahmen = ws.annahmen.mit(aenderungen["annahmen"], datei)
     return replace(ws, programm=copy.deepcopy(programm), annahmen=annahmen)
 
 
@@ -107,7 +104,7 @@ def _long(frame: pd.DataFrame, kennzahlen: list[str], jahr: bool) -> pd.DataFram
     return out
 
 
-def vergleiche(ws: Any, szenarien: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def vergleiche(ws: Workspace, szenarien: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """Compute staffing and funding for every scenario, as one long table.
 
     Parameters
@@ -179,7 +176,7 @@ def vergleiche(ws: Any, szenarien: Mapping[str, Mapping[str, Any]]) -> pd.DataFr
 RATE_KEYS = ("foerdersatz", "foerdersatz_haushaltssicherung")
 
 
-def warum_unveraendert(ws: Any, aenderungen: Mapping[str, Any], zeile: pd.Series) -> str:
+def warum_unveraendert(ws: Workspace, aenderungen: Mapping[str, Any], zeile: pd.Series) -> str:
     """German sentence on why a scenario changes none of an applicant's key figures.
 
     Parameters
@@ -230,7 +227,7 @@ def warum_unveraendert(ws: Any, aenderungen: Mapping[str, Any], zeile: pd.Series
 
 
 def hinweise(
-    ws: Any, szenarien: Mapping[str, Mapping[str, Any]], wide: pd.DataFrame, zeile: pd.Series
+    ws: Workspace, szenarien: Mapping[str, Mapping[str, Any]], wide: pd.DataFrame, zeile: pd.Series
 ) -> pd.Series:
     """A German note for every scenario whose figures equal the first scenario's.
 

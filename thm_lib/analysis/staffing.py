@@ -20,7 +20,7 @@
 
 All functions are pure: DataFrames and mappings in, numbers and DataFrames
 out. Rules come from ``Workspace.programm`` (section ``zaehlung`` and
-``stellenregel``), assumptions from ``Workspace.annahmen["stellen"]``; the
+``stellenregel``), assumptions from ``Workspace.annahmen.stellen``; the
 defaults and their sources are in ``docs/annahmen.md``.
 
 Target-group rows given as age bands that straddle the counted ages are
@@ -40,10 +40,13 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.analysis.target_group import select_stichtag
-from thm_lib.core.config import RUNDUNG, check_stellen_annahmen, checked_section
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.labels import EBENE_GEMEINDE, EBENE_KREIS, STATUS_LABEL
+from thm_lib.core.settings import Stellen
+from thm_lib.core.workspace import Workspace
 
+RUNDUNG = (None, 0.05, 0.5)
+"""Allowed rounding steps of positions (``stellen.rundung``; None = no rounding)."""
 REGEL_SCHLUESSEL = "schluessel"
 REGEL_MINDEST = "mindeststellen"
 REGEL_VOLL = "volle_stelle"
@@ -52,13 +55,6 @@ REGEL_VOLL = "volle_stelle"
 def _fmt(x: float) -> str:
     """German number format without trailing zeros (``0,5``, ``1``, ``8,5``)."""
     return f"{x:g}".replace(".", ",")
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _checked(annahmen: Mapping[str, Any]) -> Mapping[str, Any]:
-    return checked_section(annahmen, "stellen", check_stellen_annahmen)
 
 
 # --------------------------------------------------------------------------- counting
@@ -294,21 +290,18 @@ def status_woerter(status: Iterable[str]) -> str:
     return ", ".join(STATUS_LABEL.get(s, s) for s in status)
 
 
-def stunden_je_fall(stellen_annahmen: Mapping[str, Any]) -> float:
+def stunden_je_fall(stellen: Stellen) -> float:
     """Configured hours per case and year; if empty, net hours / caseload."""
-    value = stellen_annahmen.get("stunden_je_fall")
-    if value is None:
-        return float(stellen_annahmen["netto_jahresarbeitsstunden"]) / float(
-            stellen_annahmen["betreuungsschluessel"]
-        )
-    return float(value)
+    if stellen.stunden_je_fall is None:
+        return float(stellen.netto_jahresarbeitsstunden) / float(stellen.betreuungsschluessel)
+    return float(stellen.stunden_je_fall)
 
 
 # --------------------------------------------------------------------------- table
 
 
-def _kreis_ags(ws: Any) -> str:
-    configured = ws.annahmen["kreis"].get("ags")
+def _kreis_ags(ws: Workspace) -> str:
+    configured = ws.annahmen.kreis.ags
     if configured:
         return str(configured)
     prefixes = {str(a)[:5] for a in ws.gebiete["ags"]}
@@ -326,7 +319,7 @@ def ist_kreisfrei(ags: str) -> bool:
     return len(str(ags)) == 8 and str(ags).endswith("000")
 
 
-def _applicants(ws: Any) -> list[dict[str, Any]]:
+def _applicants(ws: Workspace) -> list[dict[str, Any]]:
     """Gemeinden (from ``ws.kommunen``) and the Kreis as one applicant, with their settings.
 
     A Gemeinde applies itself (``eigener_antrag``) when it has its own
@@ -337,17 +330,15 @@ def _applicants(ws: Any) -> list[dict[str, Any]]:
     holds, funded positions come from ``kommunen``, else from ``annahmen.kreis``),
     and neither has a Workspace limited to one Gemeinde.
     """
-    kreis = ws.annahmen["kreis"]
-    kreis_erstantrag = kreis.get("stichtag_erstantrag")
+    kreis = ws.annahmen.kreis
+    kreis_erstantrag = kreis.stichtag_erstantrag
     kreis_erstantrag = pd.Timestamp(kreis_erstantrag) if kreis_erstantrag else pd.NaT
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=False))
     nur_stadt = len(ws.gebiete) == 1 and ist_kreisfrei(ws.gebiete["ags"].iloc[0])
     fallback = {
-        "geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle"))
-        if nur_stadt
-        else False,
-        "haushaltssicherung": bool(kreis.get("haushaltssicherung")) if nur_stadt else False,
-        "stellen_bestand": kreis.get("stellen_bestand") if nur_stadt else None,
+        "geschaeftsfuehrende_stelle": kreis.geschaeftsfuehrende_stelle if nur_stadt else False,
+        "haushaltssicherung": kreis.haushaltssicherung if nur_stadt else False,
+        "stellen_bestand": kreis.stellen_bestand if nur_stadt else None,
     }
     out = []
     kom = ws.kommunen.set_index("ags") if len(ws.kommunen) else None
@@ -380,7 +371,7 @@ def _applicants(ws: Any) -> list[dict[str, Any]]:
     if getattr(ws, "kommune", None) is not None or nur_stadt:
         return out  # one Gemeinde or one kreisfreie Stadt: no Kreis row
     covered = [a for a in out if not a["eigener_antrag"]]
-    bestand = kreis.get("stellen_bestand")
+    bestand = kreis.stellen_bestand
     if bestand is None:
         given = [a["stellen_bestand"] for a in covered if not np.isnan(a["stellen_bestand"])]
         bestand = sum(given) if given else np.nan
@@ -391,8 +382,8 @@ def _applicants(ws: Any) -> list[dict[str, Any]]:
             "ebene": EBENE_KREIS,
             "gemeinden": [a["ags"] for a in covered],
             "ohne": [a["name"] for a in out if a["eigener_antrag"]],
-            "geschaeftsfuehrende_stelle": bool(kreis.get("geschaeftsfuehrende_stelle", False)),
-            "haushaltssicherung": bool(kreis.get("haushaltssicherung", False)),
+            "geschaeftsfuehrende_stelle": kreis.geschaeftsfuehrende_stelle,
+            "haushaltssicherung": kreis.haushaltssicherung,
             "eigener_antrag": True,
             "stellen_bestand": float(bestand),
             "stichtag_erstantrag": kreis_erstantrag,
@@ -424,7 +415,7 @@ def _count_at(
 
 
 def stellenbemessung(
-    ws: Any, *, einfrieren: bool | None = None, faelle: Mapping[str, float] | None = None
+    ws: Workspace, *, einfrieren: bool | None = None, faelle: Mapping[str, float] | None = None
 ) -> pd.DataFrame:
     """The three staffing estimates per Gemeinde and for the Kreis as a whole.
 
@@ -468,10 +459,10 @@ def stellenbemessung(
         ``differenz_fallzahl``, ``differenz_arbeitszeit`` (estimate minus
         funded positions), ``hinweis`` (German notes).
     """
-    st = _checked(ws.annahmen)
+    st = ws.annahmen.stellen
     programm = ws.programm
     zaehl, regel = programm["zaehlung"], programm["stellenregel"]
-    zg_cfg = ws.annahmen["zielgruppe"]
+    zg_cfg = ws.annahmen.zielgruppe
     freeze = zaehl.get("einfrieren", True) if einfrieren is None else einfrieren
     analyse = ws.stichtag
     h_je_fall = stunden_je_fall(st)
@@ -492,17 +483,17 @@ def stellenbemessung(
         )
         if faq_tag is not None and not pd.isna(target) and faq_tag > target:
             notes.append("keine Zählung vor dem Stichtag des Erstantrags: früheste verwendet")
-        faq = faq_stellen(faq_n, regel, app["geschaeftsfuehrende_stelle"], st.get("rundung"))
+        faq = faq_stellen(faq_n, regel, app["geschaeftsfuehrende_stelle"], st.rundung)
         fz_n, ph2, tag = _count_at(
             ws.zielgruppe,
             app["gemeinden"],
             analyse,
-            st["erreichung_status"],
-            zg_cfg["alter_min"],
-            zg_cfg["alter_max"],
+            st.erreichung_status,
+            zg_cfg.alter_min,
+            zg_cfg.alter_max,
         )
         fz = fallzahl_stellen(
-            fz_n, st["erreichungsquote"], st["betreuungsschluessel"], st["steuerungsanteil"]
+            fz_n, st.erreichungsquote, st.betreuungsschluessel, st.steuerungsanteil
         )
         if faelle is not None and app["ebene"] == EBENE_GEMEINDE and app["ags"] in faelle:
             n_faelle = float(faelle[app["ags"]])
@@ -515,7 +506,7 @@ def stellenbemessung(
         else:
             n_faelle = fz["klienten"]
         az = arbeitszeit_stellen(
-            n_faelle, h_je_fall, st["netto_jahresarbeitsstunden"], st["steuerungsanteil"]
+            n_faelle, h_je_fall, st.netto_jahresarbeitsstunden, st.steuerungsanteil
         )
         if ph1 or ph2:
             notes.append(f"{max(ph1, ph2)} Zeilen ohne Anzahl (Platzhalter) nicht gezählt")
@@ -547,20 +538,20 @@ def stellenbemessung(
                 "faq_begruendung": faq.begruendung,
                 "stichtag": tag,
                 "fallzahl_personen": fz_n,
-                "erreichungsquote": float(st["erreichungsquote"]),
-                "erreichung_status": ", ".join(st["erreichung_status"]),
+                "erreichungsquote": float(st.erreichungsquote),
+                "erreichung_status": ", ".join(st.erreichung_status),
                 "fallzahl_klienten": fz["klienten"],
-                "betreuungsschluessel": float(st["betreuungsschluessel"]),
+                "betreuungsschluessel": float(st.betreuungsschluessel),
                 "fallzahl_fallstellen": fz["fallstellen"],
                 "fallzahl_steuerung": fz["steuerung"],
                 "fallzahl_stellen": fz["stellen"],
                 "arbeitszeit_faelle": n_faelle,
                 "stunden_je_fall": h_je_fall,
-                "netto_jahresarbeitsstunden": float(st["netto_jahresarbeitsstunden"]),
+                "netto_jahresarbeitsstunden": float(st.netto_jahresarbeitsstunden),
                 "arbeitszeit_fallstellen": az["fallstellen"],
                 "arbeitszeit_steuerung": az["steuerung"],
                 "arbeitszeit_stellen": az["stellen"],
-                "steuerungsanteil": float(st["steuerungsanteil"]),
+                "steuerungsanteil": float(st.steuerungsanteil),
                 "stellen_bestand": bestand,
                 "differenz_faq": faq.stellen - bestand,
                 "differenz_fallzahl": fz["stellen"] - bestand,

@@ -26,7 +26,7 @@ Three layers, like :mod:`thm_lib.analysis.coverage`:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.analysis import access, coverage
+from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import CRS_METRIC, CRS_WEB, Workspace
 
 MODELLE = ("mclp", "lscp")
@@ -522,7 +523,7 @@ class Standortplanung:
         return out.reset_index()
 
 
-def zugang_text(zugang: str | Sequence[str] | None, annahmen: Mapping[str, Any]) -> tuple[str, ...]:
+def zugang_text(zugang: str | Sequence[str] | None, annahmen: Annahmen) -> tuple[str, ...]:
     """Statuses from a parameter: ``""``/None = all configured, else comma-separated names.
 
     Raises
@@ -530,7 +531,7 @@ def zugang_text(zugang: str | Sequence[str] | None, annahmen: Mapping[str, Any])
     ValueError
         German message naming the unknown status.
     """
-    alle = tuple(annahmen["zielgruppe"]["status"])
+    alle = tuple(annahmen.zielgruppe.status)
     if zugang is None or (isinstance(zugang, str) and not zugang.strip()):
         return alle
     items = [
@@ -694,12 +695,8 @@ def planen(
         raise ValueError("Anzahl neuer Standorte (p) muss mindestens 1 sein")
     a_ = ws.annahmen
     status = zugang_text(zugang, a_)
-    z = a_["zielgruppe"]
-    alter = (
-        (int(z["alter_min"]), int(z["alter_max"]))
-        if alter is None
-        else (int(alter[0]), int(alter[1]))
-    )
+    z = a_.zielgruppe
+    alter = (z.alter_min, z.alter_max) if alter is None else (int(alter[0]), int(alter[1]))
     if vorher is None or handlungsfeld not in vorher._felder:
         vorher = coverage.analyse(ws, [handlungsfeld])
     e = coverage.eligibility(_offer_frame(ws, 1, handlungsfeld, status, alter), a_)[0]

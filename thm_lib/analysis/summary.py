@@ -32,7 +32,7 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
             "Einwohner": ws.gebiete["einwohner"].to_numpy(),
         }
     )
-    for status in ws.annahmen["zielgruppe"]["status"]:
+    for status in ws.annahmen.zielgruppe.status:
         column = tg[status] if status in tg else 0.0
         out[status.capitalize()] = pd.Series(column).round().astype(int).to_numpy()
     out["Zielgruppe"] = tg["gesamt"].round().astype(int).to_numpy()

@@ -15,13 +15,11 @@ missing, not as zero: they are left out and the loader has warned about them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from thm_lib.core.labels import GESCHLECHT
+from thm_lib.core.settings import Annahmen
 
 SEGMENT = ["status", "altersgruppe", "geschlecht"]
 
@@ -40,14 +38,14 @@ def altersgruppe_label(von: int, bis: int) -> str:
     return f"{von}" if von == bis else f"{von}-{bis}"
 
 
-def altersgruppen(annahmen: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+def altersgruppen(annahmen: Annahmen) -> list[tuple[int, int, str]]:
     """Configured age bands cut to the eligible ages: ``[(von, bis, label), ...]``.
 
     Bands entirely outside ``alter_min``..``alter_max`` are dropped.
     """
-    z = annahmen["zielgruppe"]
-    lo, hi = int(z["alter_min"]), int(z["alter_max"])
-    bands = z.get("altersgruppen") or [[lo, hi]]
+    z = annahmen.zielgruppe
+    lo, hi = z.alter_min, z.alter_max
+    bands = z.altersgruppen
     out = []
     for von, bis in bands:
         v, b = max(int(von), lo), min(int(bis), hi)
@@ -56,7 +54,7 @@ def altersgruppen(annahmen: Mapping[str, Any]) -> list[tuple[int, int, str]]:
     return out
 
 
-def band_of_age(alter: pd.Series, annahmen: Mapping[str, Any]) -> pd.Series:
+def band_of_age(alter: pd.Series, annahmen: Annahmen) -> pd.Series:
     """Altersgruppe label for single ages; NA outside the eligible ages."""
     out = pd.Series(pd.NA, index=alter.index, dtype="string")
     a = pd.to_numeric(alter, errors="coerce")
@@ -100,7 +98,7 @@ def stichtag_je_gemeinde(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None
     return before.where(before.notna(), tage.groupby(ags).min())
 
 
-def segment_index(annahmen: Mapping[str, Any]) -> pd.MultiIndex:
+def segment_index(annahmen: Annahmen) -> pd.MultiIndex:
     """All segments (configured status × Altersgruppe × geschlecht) in canonical order.
 
     Examples
@@ -110,7 +108,7 @@ def segment_index(annahmen: Mapping[str, Any]) -> pd.MultiIndex:
     >>> list(idx.names), idx[0], len(idx)  # 2 statuses x 3 age groups x 4 values of geschlecht
     (['status', 'altersgruppe', 'geschlecht'], ('duldung', '18-20', 'm'), 24)
     """
-    status = list(annahmen["zielgruppe"]["status"])
+    status = list(annahmen.zielgruppe.status)
     bands = [label for _, _, label in altersgruppen(annahmen)]
     return pd.MultiIndex.from_product([status, bands, list(GESCHLECHT)], names=SEGMENT)
 
@@ -141,7 +139,7 @@ def select_stichtag(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> 
 
 
 def segments(
-    zielgruppe: pd.DataFrame, annahmen: Mapping[str, Any], stichtag: pd.Timestamp | None = None
+    zielgruppe: pd.DataFrame, annahmen: Annahmen, stichtag: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """Persons of the eligible target group per Gemeinde and segment.
 
@@ -150,7 +148,7 @@ def segments(
     zielgruppe : pandas.DataFrame
         The Workspace table (``ags``, ``stichtag``, ``status``, ``alter_von``,
         ``alter_bis``, ``geschlecht``, ``anzahl``).
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions (section ``zielgruppe``).
     stichtag : pandas.Timestamp, optional
         Analysis date; the latest data on or before it is used.
@@ -162,7 +160,7 @@ def segments(
         (float: band splits can be fractional); only segments with persons.
     """
     cols = ["ags", *SEGMENT, "personen"]
-    status = list(annahmen["zielgruppe"]["status"])
+    status = list(annahmen.zielgruppe.status)
     zg = select_stichtag(zielgruppe, stichtag)
     zg = zg[zg["status"].isin(status) & zg["anzahl"].notna()]
     if zg.empty:
@@ -206,9 +204,9 @@ def segments(
     return _sort_segments(out, annahmen)[cols]
 
 
-def _sort_segments(frame: pd.DataFrame, annahmen: Mapping[str, Any]) -> pd.DataFrame:
+def _sort_segments(frame: pd.DataFrame, annahmen: Annahmen) -> pd.DataFrame:
     """Sort by ags, status priority, age band order, geschlecht."""
-    prio = {s: i for i, s in enumerate(annahmen["zielgruppe"]["status"])}
+    prio = {s: i for i, s in enumerate(annahmen.zielgruppe.status)}
     band = {label: i for i, (_, _, label) in enumerate(altersgruppen(annahmen))}
     key = frame.assign(
         _p=frame["status"].map(prio).fillna(len(prio)),
@@ -247,7 +245,7 @@ def per_gemeinde(segmente: pd.DataFrame, gebiete: pd.DataFrame | None = None) ->
 
 
 def eligible_cases(
-    faelle: pd.DataFrame, annahmen: Mapping[str, Any], nur_einwilligung: bool = True
+    faelle: pd.DataFrame, annahmen: Annahmen, nur_einwilligung: bool = True
 ) -> pd.DataFrame:
     """Cases in the target group (configured status and ages), with their segment.
 
@@ -259,14 +257,14 @@ def eligible_cases(
     if nur_einwilligung:
         f = f[mit_einwilligung(f)]
     f = f.assign(altersgruppe=band_of_age(f["alter"], annahmen))
-    status = list(annahmen["zielgruppe"]["status"])
+    status = list(annahmen.zielgruppe.status)
     return f[f["status"].isin(status) & f["altersgruppe"].notna()].reset_index(drop=True)
 
 
 def reach(
     segmente: pd.DataFrame,
     faelle: pd.DataFrame | None,
-    annahmen: Mapping[str, Any],
+    annahmen: Annahmen,
     stichtag: pd.Timestamp | None = None,
     gebiete: pd.DataFrame | None = None,
     nur_aktive: bool = False,
@@ -279,7 +277,7 @@ def reach(
         From :func:`segments`.
     faelle : pandas.DataFrame or None
         Case records; only consented cases of the target group are counted.
-    annahmen : mapping
+    annahmen : Annahmen
         Merged assumptions.
     stichtag : pandas.Timestamp, optional
         Cases starting after it are not counted.

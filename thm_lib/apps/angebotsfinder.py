@@ -8,7 +8,6 @@ about persons is shown. The search and its reasons are
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -23,12 +22,12 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
-    setting,
     show_app,
     table_html,
 )
 from thm_lib.core.formats import zahl
 from thm_lib.core.labels import STATUS, STATUS_LABEL
+from thm_lib.core.workspace import Workspace
 
 
 class Angebotsfinder:
@@ -43,11 +42,11 @@ class Angebotsfinder:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, ws: Any, finder: Finder | None = None) -> None:
+    def __init__(self, ws: Workspace, finder: Finder | None = None) -> None:
         self.ws = ws
-        self.finder = finder or Finder(ws, setting(ws, "profil_alter"))
-        status = list(ws.annahmen["zielgruppe"]["status"]) + [
-            s for s in STATUS if s not in ws.annahmen["zielgruppe"]["status"]
+        self.finder = finder or Finder(ws, ws.annahmen.apps.profil_alter)
+        status = list(ws.annahmen.zielgruppe.status) + [
+            s for s in STATUS if s not in ws.annahmen.zielgruppe.status
         ]
         self.status = widgets.Dropdown(
             options=[(STATUS_LABEL[s], s) for s in status],
@@ -56,8 +55,8 @@ class Angebotsfinder:
             style=WIDE,
         )
         self.status.add_class("thm-status-wahl")
-        lo, hi = (int(x) for x in setting(ws, "profil_alter"))
-        start = int(ws.annahmen["zielgruppe"]["alter_min"])
+        lo, hi = (int(x) for x in ws.annahmen.apps.profil_alter)
+        start = int(ws.annahmen.zielgruppe.alter_min)
         self.alter_bereich = (lo, hi)
         # not a BoundedIntText: the browser would clamp 99 to 40 without a word
         self.alter = widgets.IntText(
@@ -154,7 +153,7 @@ class Angebotsfinder:
         )
 
 
-def build(ws: Any) -> Angebotsfinder:
+def build(ws: Workspace) -> Angebotsfinder:
     """Build the Angebotsfinder app for a Workspace."""
     return Angebotsfinder(ws)
 

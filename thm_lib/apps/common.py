@@ -27,10 +27,10 @@ import ipywidgets as widgets
 import pandas as pd
 
 from thm_lib.core import paths
-from thm_lib.core.config import default_annahmen
 from thm_lib.core.errors import DataError
 from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS
+from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import suppress_value
 from thm_lib.ingest.arbeitsmappe import load_workspace
 
@@ -66,7 +66,7 @@ def arbeitsmappe(value: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else SAMPLE
 
 
-def load(value: str | os.PathLike[str] | None = None) -> Any:
+def load(value: str | os.PathLike[str] | None = None) -> Workspace:
     """Load the Arbeitsmappe (see :func:`arbeitsmappe`) as a Workspace.
 
     Raises
@@ -76,14 +76,6 @@ def load(value: str | os.PathLike[str] | None = None) -> Any:
     """
 
     return load_workspace(arbeitsmappe(value))
-
-
-def setting(ws: Any, key: str) -> Any:
-    """A value of the ``apps`` section of the assumptions (defaults in ``annahmen.yaml``)."""
-    section = ws.annahmen.get("apps")
-    if not section or key not in section:
-        section = default_annahmen()["apps"]
-    return section[key]
 
 
 # --------------------------------------------------------------------------- formatting
@@ -190,7 +182,7 @@ def error_html(exc: Exception) -> str:
     return f'<div class="thm-fehler">{esc(text)}</div>'
 
 
-def gemeinde_options(ws: Any, kreis_label: str | None = None) -> list[tuple[str, str]]:
+def gemeinde_options(ws: Workspace, kreis_label: str | None = None) -> list[tuple[str, str]]:
     """Dropdown options: the whole Kreis (if ``kreis_label``) then the Gemeinden by name."""
     options = [(kreis_label, KREIS)] if kreis_label else []
     geb = ws.gebiete.sort_values("name")
@@ -302,7 +294,7 @@ def show_app(build: Callable[[Any], Any], value: str | os.PathLike[str] | None) 
     return app
 
 
-def header(titel: str, ws: Any, extra: Mapping[str, str] | None = None) -> widgets.HTML:
+def header(titel: str, ws: Workspace, extra: Mapping[str, str] | None = None) -> widgets.HTML:
     """Info line with the Kreis and Stichtag (the notebook's markdown cell holds the title;
     ``titel`` is the tooltip)."""
     info = f"{ws.name} · Stichtag {ws.stichtag:%d.%m.%Y}"

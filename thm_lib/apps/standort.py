@@ -16,8 +16,9 @@ import ipywidgets as widgets
 
 from thm_lib.analysis import standort
 from thm_lib.analysis.coverage import CoverageResult
-from thm_lib.apps.common import WIDE, esc, guarded, refit_on_resize, setting, table_html
+from thm_lib.apps.common import WIDE, esc, guarded, refit_on_resize, table_html
 from thm_lib.core.formats import zahl
+from thm_lib.core.workspace import Workspace
 from thm_lib.publish import maps, standort_anzeige
 from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen, karte
 
@@ -60,7 +61,7 @@ class StandortPanel:
         The app's coverage of the whole Kreis (reused, not recomputed).
     """
 
-    def __init__(self, ws: Any, result: CoverageResult) -> None:
+    def __init__(self, ws: Workspace, result: CoverageResult) -> None:
         self.ws = ws
         self.result = result
         self.plan: standort.Standortplanung | None = None
@@ -136,7 +137,7 @@ class StandortPanel:
         if self.plan is None or zustand not in ZUSTAENDE:
             return ""
         if zustand not in self._maps:
-            height = int(setting(self.ws, "karte_hoehe_px"))
+            height = int(self.ws.annahmen.apps.karte_hoehe_px)
             fmap = karte(self.plan, self.ws, zustand, height=f"{height}px")
             page = html.escape(refit_on_resize(maps.map_html(fmap)), quote=True)
             self._maps[zustand] = (

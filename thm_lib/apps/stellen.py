@@ -33,12 +33,12 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
-    setting,
     show_app,
     table_html,
 )
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
+from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import mark_public
 from thm_lib.publish.excel import FIRST_DATA_ROW, HEADER_ROW, write_buendnis_workbook
 from thm_lib.publish.views import (
@@ -131,17 +131,19 @@ class Ergebnis:
         return self.gesperrt[self.einstellungen.modell]
 
 
-def standard(ws: Any, ags: str = KREIS, bemessung: pd.DataFrame | None = None) -> Einstellungen:
+def standard(
+    ws: Workspace, ags: str = KREIS, bemessung: pd.DataFrame | None = None
+) -> Einstellungen:
     """The settings the Arbeitsmappe's assumptions and programme give for ``ags``."""
-    st = ws.annahmen["stellen"]
+    st = ws.annahmen.stellen
     bem = staffing.stellenbemessung(ws) if bemessung is None else bemessung
     row = _row(bem, ags)
     hs = bool(row["haushaltssicherung"])
     return Einstellungen(
         ags=ags,
-        betreuungsschluessel=float(st["betreuungsschluessel"]),
-        erreichungsquote=float(st["erreichungsquote"]),
-        stunden_je_fall=None if st.get("stunden_je_fall") is None else float(st["stunden_je_fall"]),
+        betreuungsschluessel=float(st.betreuungsschluessel),
+        erreichungsquote=float(st.erreichungsquote),
+        stunden_je_fall=None if st.stunden_je_fall is None else float(st.stunden_je_fall),
         foerdersatz=funding.foerdersatz(ws.programm, hs),
         personalkosten=float(funding.kosten_je_vzae(ws.annahmen)["personalkosten"]),
         haushaltssicherung=hs,
@@ -152,7 +154,7 @@ def _row(bemessung: pd.DataFrame, ags: str) -> pd.Series:
     return bemessung_zeile(bemessung, ags)
 
 
-def berechne(ws: Any, e: Einstellungen, personen: Any) -> Ergebnis:
+def berechne(ws: Workspace, e: Einstellungen, personen: Any) -> Ergebnis:
     """Staffing estimates and funding plan for settings ``e``.
 
     Parameters
@@ -186,7 +188,9 @@ def berechne(ws: Any, e: Einstellungen, personen: Any) -> Ergebnis:
 
 
 # --------------------------------------------------------------------------- tables
-def stellen_tabelle(ws: Any, erg: Ergebnis, personen: Any, *, zahlen: bool = False) -> pd.DataFrame:
+def stellen_tabelle(
+    ws: Workspace, erg: Ergebnis, personen: Any, *, zahlen: bool = False
+) -> pd.DataFrame:
     """The three estimates, one row per model.
 
     Text as shown in the app; with ``zahlen=True`` positions are numbers (for the
@@ -235,7 +239,7 @@ def _number(decimals: int) -> Callable[[Any], float]:
     return lambda value: round(float(value), decimals)
 
 
-def plan_tabelle(ws: Any, erg: Ergebnis, *, zahlen: bool = False) -> pd.DataFrame:
+def plan_tabelle(ws: Workspace, erg: Ergebnis, *, zahlen: bool = False) -> pd.DataFrame:
     """The funding plan: one row per budget year and the total.
 
     Text as shown in the app; with ``zahlen=True`` months, positions and amounts
@@ -263,7 +267,9 @@ def plan_tabelle(ws: Any, erg: Ergebnis, *, zahlen: bool = False) -> pd.DataFram
     return out
 
 
-def vergleich_zeile(ws: Any, name: str, erg: Ergebnis, *, zahlen: bool = False) -> dict[str, Any]:
+def vergleich_zeile(
+    ws: Workspace, name: str, erg: Ergebnis, *, zahlen: bool = False
+) -> dict[str, Any]:
     """One row of the scenario comparison (text; numbers with ``zahlen=True``)."""
     sym = zeichen_geheim(ws)
     g = erg.plan.gesamt
@@ -348,7 +354,7 @@ EXCEL_FORMATE: dict[str, dict[str, str]] = {
 """Number format per sheet and column header (``Einstellungen``: per row name)."""
 
 
-def excel_bytes(ws: Any, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) -> bytes:
+def excel_bytes(ws: Workspace, erg: Ergebnis, personen: Any, vergleich: pd.DataFrame) -> bytes:
     """The current scenario as an Excel workbook (via :mod:`thm_lib.publish.excel`).
 
     Numbers are stored as numbers with an Excel number format (:data:`EXCEL_FORMATE`),
@@ -461,7 +467,7 @@ class StellenUndFoerderung:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.bemessung = staffing.stellenbemessung(ws)
         self.personen = personen_tabelle(ws, self.bemessung)
@@ -470,7 +476,7 @@ class StellenUndFoerderung:
         self._busy = False
         self._cache: dict[Einstellungen, Ergebnis] = {}
         d = standard(ws, KREIS, self.bemessung)
-        lo, hi, step = setting(ws, "betreuungsschluessel")
+        lo, hi, step = ws.annahmen.apps.betreuungsschluessel
         self.kommune = widgets.Dropdown(
             options=gemeinde_options(ws, LABEL_KREIS),
             value=KREIS,
@@ -492,7 +498,7 @@ class StellenUndFoerderung:
             continuous_update=False,
         )
         self.schluessel.add_class("thm-schluessel")
-        lo, hi, step = setting(ws, "erreichungsquote")
+        lo, hi, step = ws.annahmen.apps.erreichungsquote
         self.quote = widgets.FloatSlider(
             value=d.erreichungsquote,
             min=lo,
@@ -505,7 +511,7 @@ class StellenUndFoerderung:
             continuous_update=False,
         )
         self.quote.add_class("thm-quote")
-        lo, hi, step = setting(ws, "stunden_je_fall")
+        lo, hi, step = ws.annahmen.apps.stunden_je_fall
         self.stunden_auto = widgets.Checkbox(
             value=d.stunden_je_fall is None,
             description="Stunden je Fall aus dem Schlüssel ableiten",
@@ -525,7 +531,7 @@ class StellenUndFoerderung:
             disabled=d.stunden_je_fall is None,
         )
         self.stunden.add_class("thm-stunden")
-        lo, hi, step = setting(ws, "foerdersatz")
+        lo, hi, step = ws.annahmen.apps.foerdersatz
         self.foerdersatz = widgets.FloatSlider(
             value=d.foerdersatz,
             min=lo,
@@ -538,7 +544,7 @@ class StellenUndFoerderung:
             continuous_update=False,
         )
         self.foerdersatz.add_class("thm-foerdersatz")
-        lo, hi, step = setting(ws, "personalkosten")
+        lo, hi, step = ws.annahmen.apps.personalkosten
         self.personalkosten_bereich = (int(lo), int(hi))
         # not a BoundedIntText: the browser would clamp 1000 to 30000 without a word
         self.personalkosten = widgets.IntText(
@@ -618,14 +624,16 @@ class StellenUndFoerderung:
 
     # ------------------------------------------------------------------ state
     def _abgeleitete_stunden(self) -> float:
-        st = dict(
-            self.ws.annahmen["stellen"],
-            stunden_je_fall=None,
-            betreuungsschluessel=self.schluessel.value
-            if hasattr(self, "schluessel")
-            else self.ws.annahmen["stellen"]["betreuungsschluessel"],
+        st = self.ws.annahmen.stellen
+        schluessel = self.schluessel.value if hasattr(self, "schluessel") else None
+        return staffing.stunden_je_fall(
+            st.model_copy(
+                update={
+                    "stunden_je_fall": None,
+                    "betreuungsschluessel": schluessel or st.betreuungsschluessel,
+                }
+            )
         )
-        return staffing.stunden_je_fall(st)
 
     @property
     def einstellungen(self) -> Einstellungen:
@@ -776,7 +784,7 @@ class StellenUndFoerderung:
         return dict(zip(("faq", "fallzahl", "arbeitszeit"), t["Stellen (VZÄ)"], strict=True))
 
 
-def build(ws: Any) -> StellenUndFoerderung:
+def build(ws: Workspace) -> StellenUndFoerderung:
     """Build the Stellen-und-Förderung app for a Workspace."""
     return StellenUndFoerderung(ws)
 

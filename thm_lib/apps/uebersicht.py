@@ -32,7 +32,6 @@ from thm_lib.apps.common import (
     header,
     published_count,
     refit_on_resize,
-    setting,
     show_app,
     table_html,
     tiles_html,
@@ -40,7 +39,7 @@ from thm_lib.apps.common import (
 from thm_lib.apps.standort import StandortPanel
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
-from thm_lib.core.workspace import angebote_fuer
+from thm_lib.core.workspace import Workspace, angebote_fuer
 from thm_lib.disclosure.suppression import PublishedTable
 from thm_lib.publish import maps
 from thm_lib.publish.maps.legend import legend_entries
@@ -74,13 +73,13 @@ class UebersichtDaten:
         :func:`thm_lib.analysis.staffing.stellenbemessung` (positions, not persons).
     """
 
-    ws: Any
+    ws: Workspace
     result: coverage.CoverageResult
     kennzahlen: PublishedTable
     bemessung: pd.DataFrame
 
     @classmethod
-    def build(cls, ws: Any) -> UebersichtDaten:
+    def build(cls, ws: Workspace) -> UebersichtDaten:
         """Compute the Kreis-wide aggregates of ``ws``."""
         # the reports' table (same numbers, same hidden cells as the Excel and HTML)
         pub = kennzahlen_tabelle(ws)
@@ -163,7 +162,7 @@ class UebersichtDaten:
         """The largest gaps (missing places) of the selection, hidden cells left out."""
         v = self.zeilen(ags, feld)
         v = v[~v["gesperrt"] & (v["fehlende_plaetze"] > 0) & (v["klasse"] == coverage.KLASSE_UNTER)]
-        n = int(setting(self.ws, "top_luecken"))
+        n = int(self.ws.annahmen.apps.top_luecken)
         return v.sort_values("fehlende_plaetze", ascending=False).head(n)
 
     # ------------------------------------------------------------------ one picture
@@ -203,10 +202,8 @@ class UebersichtDaten:
             hidden = self.kennzahlen.mask["zielgruppe"].drop(KREIS).astype(bool)
             numbers = pd.to_numeric(pub.where(~hidden), errors="coerce").astype(float)
             base = maps.count_measure(numbers, "Zielgruppe (Personen)")
-            cfg = self.ws.annahmen["karten"]
-            classes = classes_for(
-                numbers.dropna(), base, cfg["klassifikation"], int(cfg["klassen"])
-            )
+            cfg = self.ws.annahmen.karten
+            classes = classes_for(numbers.dropna(), base, cfg.klassifikation, cfg.klassen)
             label_of = dict(zip(classes.colors, classes.labels, strict=True)) if classes else {}
             values = pd.Series(
                 [
@@ -261,7 +258,7 @@ class Uebersicht:
         The whole app.
     """
 
-    def __init__(self, ws: Any, daten: UebersichtDaten | None = None) -> None:
+    def __init__(self, ws: Workspace, daten: UebersichtDaten | None = None) -> None:
         self.ws = ws
         self.daten = daten or UebersichtDaten.build(ws)
         self._maps: dict[tuple[str, str], str] = {}
@@ -328,8 +325,8 @@ class Uebersicht:
 
     def _kennzahlen_html(self) -> str:
         w = self.werte()
-        a = self.ws.annahmen["zielgruppe"]
-        zg_label = f"Zielgruppe ({a['alter_min']}–{a['alter_max']} J., Personen)"
+        a = self.ws.annahmen.zielgruppe
+        zg_label = f"Zielgruppe ({a.alter_min}–{a.alter_max} J., Personen)"
         feld = self.handlungsfeld.value
         suffix = "" if feld == ALLE else f" ({feld})"
         tiles = tiles_html(
@@ -366,7 +363,7 @@ class Uebersicht:
         if key not in self._maps:
             ags, feld = key
             ws = self.ws if ags == KREIS else self.ws.for_kommune(ags)
-            height = int(setting(self.ws, "karte_hoehe_px"))
+            height = int(self.ws.annahmen.apps.karte_hoehe_px)
             fmap = maps.kreis_map(
                 ws,
                 self.daten.karten_measure(feld),
@@ -430,11 +427,11 @@ class Uebersicht:
             f'border:1px solid #ccc">{esc(k)}</span>'
             for k, c in [*farben.items(), (gesperrt_text, gesperrt_farbe)]
         )
-        a = self.ws.annahmen["versorgung"]
+        a = self.ws.annahmen.versorgung
         note = (
             f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
-            f"unter {prozent(a['untere_schwelle'])}, Überversorgung über "
-            f"{prozent(a['obere_schwelle'])}."
+            f"unter {prozent(a.untere_schwelle)}, Überversorgung über "
+            f"{prozent(a.obere_schwelle)}."
         )
         return (
             f'<div style="overflow-x:auto"><table class="thm-tabelle thm-matrix-tabelle">'
@@ -448,8 +445,8 @@ class Uebersicht:
         """The top gaps with the offers that explain them (formatted text)."""
         d = self.daten
         gaps = d.luecken(self.kommune.value, self.handlungsfeld.value)
-        n_off = int(setting(self.ws, "angebote_je_luecke"))
-        einheit = "Min." if self.ws.annahmen["erreichbarkeit"]["einheit"] == "minuten" else "km"
+        n_off = int(self.ws.annahmen.apps.angebote_je_luecke)
+        einheit = "Min." if self.ws.annahmen.erreichbarkeit.einheit == "minuten" else "km"
         rows = []
         for r in gaps.itertuples():
             if r.kein_angebot_erreichbar:
@@ -517,7 +514,7 @@ class Uebersicht:
         self.karte.value = self.karte_html()
 
 
-def build(ws: Any) -> Uebersicht:
+def build(ws: Workspace) -> Uebersicht:
     """Build the Übersicht app for a Workspace."""
     return Uebersicht(ws)
 

@@ -10,6 +10,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from thm_lib.core.settings import Annahmen
+
 CRS_METRIC = "EPSG:25832"
 CRS_WEB = "EPSG:4326"
 
@@ -41,8 +43,9 @@ class Workspace:
         ``standort_quelle`` says where the point came from (``koordinaten``,
         ``plz``, ``gemeinde``); ``beginn``/``ende`` NaT mean open-ended;
         geometry: points in EPSG:25832.
-    annahmen : dict
-        Merged assumptions (``thm_lib/defaults/annahmen.yaml`` + user file).
+    annahmen : Annahmen
+        Merged, checked assumptions (defaults of :class:`thm_lib.core.settings.Annahmen`
+        + user file).
     programm : dict
         The validated funding programme (``programm.yaml`` or the THM default).
     faelle : pandas.DataFrame or None
@@ -67,7 +70,7 @@ class Workspace:
     gebiete: gpd.GeoDataFrame
     zielgruppe: pd.DataFrame
     angebote: gpd.GeoDataFrame
-    annahmen: dict[str, Any]
+    annahmen: Annahmen
     programm: dict[str, Any]
     kommunen: pd.DataFrame
     faelle: pd.DataFrame | None = None
@@ -80,7 +83,7 @@ class Workspace:
     @property
     def stichtag(self) -> pd.Timestamp:
         """The analysis reference date: configured, else the latest in ``zielgruppe``."""
-        configured = self.annahmen["kreis"].get("stichtag")
+        configured = self.annahmen.kreis.stichtag
         if configured:
             return pd.Timestamp(configured)
         return pd.Timestamp(self.zielgruppe["stichtag"].max())
@@ -88,7 +91,7 @@ class Workspace:
     @property
     def handlungsfelder(self) -> list[str]:
         """The configured fields of action, in order."""
-        return list(self.annahmen["handlungsfelder"])
+        return list(self.annahmen.handlungsfelder)
 
     def gemeinde_name(self, ags: str) -> str:
         """Return the name of the Gemeinde ``ags``."""
@@ -121,12 +124,10 @@ class Workspace:
         if self.reisezeiten is not None:
             reisezeiten = self.reisezeiten[self.reisezeiten["ags"] == ags].reset_index(drop=True)
         annahmen = self.annahmen
-        if not annahmen["kreis"].get("stichtag"):
+        if not annahmen.kreis.stichtag:
             # the Stichtag is the Kreis's, also where this Gemeinde's counts stop earlier
-            annahmen = {
-                **annahmen,
-                "kreis": {**annahmen["kreis"], "stichtag": self.stichtag.date()},
-            }
+            kreis = annahmen.kreis.model_copy(update={"stichtag": self.stichtag.date()})
+            annahmen = annahmen.model_copy(update={"kreis": kreis})
         return replace(
             self,
             annahmen=annahmen,

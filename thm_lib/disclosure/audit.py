@@ -24,9 +24,9 @@ import time
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_deutung import (
     INSGESAMT,
     Kontext,
@@ -233,7 +233,7 @@ def audit_run(
     kreis_dir: str | Path,
     arbeitsmappe: str | Path | None = None,
     *,
-    ws: Any = None,
+    ws: Workspace | None = None,
     zeitlimit: float = 10.0,
 ) -> AuditErgebnis:
     """Audit every published output of a batch run folder (``reports/<kreis>/``).
@@ -287,7 +287,9 @@ def audit_run(
     return ergebnis
 
 
-def schutz_befunde(kreis_dir: Path, dateien: list[str], ws: Any, schwelle: int) -> list[Befund]:
+def schutz_befunde(
+    kreis_dir: Path, dateien: list[str], ws: Workspace, schwelle: int
+) -> list[Befund]:
     """Case pseudonyms anywhere in the audited files (:mod:`~thm_lib.disclosure.privacy`).
 
     Small counts in tables the audit cannot read as the project's are found

@@ -18,9 +18,10 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import target_group
-from thm_lib.analysis.staffing import _applicants, _checked
+from thm_lib.analysis.staffing import _applicants, stunden_je_fall
 from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS
+from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_lesen import Tabelle
 from thm_lib.disclosure.audit_modell import GEHEIM, GROSS, KLEIN, Modell, Ort
 from thm_lib.disclosure.publication import zaehlt_personen
@@ -149,7 +150,7 @@ class Kontext:
         return self.name_of.get(first, INSGESAMT)
 
 
-def _kreis_zaehlt(ws: Any, name_of: dict[str, str]) -> list[str] | None:
+def _kreis_zaehlt(ws: Workspace, name_of: dict[str, str]) -> list[str] | None:
     """Gemeinden of the Kreis row of the staffing tables (from settings only).
 
     Uses the applicants of :mod:`thm_lib.analysis.staffing` (flags of ``kommunen``:
@@ -163,18 +164,17 @@ def _kreis_zaehlt(ws: Any, name_of: dict[str, str]) -> list[str] | None:
     return [name_of[str(g)] for g in kreis[0]["gemeinden"] if str(g) in name_of]
 
 
-def kontext_aus(ws: Any) -> Kontext:
+def kontext_aus(ws: Workspace) -> Kontext:
     """The audit's settings from a loaded Workspace (settings and names only)."""
 
     a = ws.annahmen
-    st = _checked(a)
-    steuer = 1.0 + float(st["steuerungsanteil"])
-    quote, schl = float(st["erreichungsquote"]), float(st["betreuungsschluessel"])
-    netto = float(st["netto_jahresarbeitsstunden"])
-    std = st.get("stunden_je_fall")
-    std = netto / schl if std is None else float(std)
+    st = a.stellen
+    steuer = 1.0 + float(st.steuerungsanteil)
+    quote, schl = float(st.erreichungsquote), float(st.betreuungsschluessel)
+    netto = float(st.netto_jahresarbeitsstunden)
+    std = stunden_je_fall(st)
     prog = ws.programm
-    kreis_erst = a["kreis"].get("stichtag_erstantrag")
+    kreis_erst = a.kreis.stichtag_erstantrag
     kreis_erst = pd.Timestamp(kreis_erst) if kreis_erst else pd.NaT
     name_of = {str(k): str(v) for k, v in zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True)}
     erst = {n: kreis_erst for n in name_of.values()}
@@ -190,32 +190,32 @@ def kontext_aus(ws: Any) -> Kontext:
             for n, e in zip(ws.gebiete["name"], ws.gebiete["einwohner"], strict=True)
             if pd.notna(e)
         }
-    zg, zaehl = a["zielgruppe"], prog["zaehlung"]
+    zg, zaehl = a.zielgruppe, prog["zaehlung"]
     faq = dict(prog["stellenregel"])
-    faq["rundung"] = st.get("rundung")
+    faq["rundung"] = st.rundung
     faq["einfrieren"] = bool(zaehl.get("einfrieren"))
     faq["vergleichbar"] = (
-        int(zaehl["alter_min"]) == int(zg["alter_min"])
-        and int(zaehl["alter_max"]) == int(zg["alter_max"])
-        and set(zaehl["status"]) <= set(zg["status"])
+        int(zaehl["alter_min"]) == zg.alter_min
+        and int(zaehl["alter_max"]) == zg.alter_max
+        and set(zaehl["status"]) <= set(zg.status)
     )
     faq["status"] = list(zaehl["status"])
     return Kontext(
-        schwelle=int(a["datenschutz"]["schwelle"]),
-        symbol=str(a["datenschutz"]["zeichen_geheim"]),
+        schwelle=a.datenschutz.schwelle,
+        symbol=a.datenschutz.zeichen_geheim,
         name_of=name_of,
         einwohner=ew,
         kreis_name=str(ws.name),
         stichtag=f"{ws.stichtag:%d.%m.%Y}",
-        status={labels.STATUS_LABEL[s]: s for s in zg["status"]},
+        status={labels.STATUS_LABEL[s]: s for s in zg.status},
         faq=faq,
         fallzahl=quote / schl * steuer,
         arbeitszeit=quote * std / netto * steuer,
         erstantrag=erst,
         betreuungsschluessel=schl,
-        inanspruchnahme=float(a["bedarf"]["inanspruchnahme"]),
+        inanspruchnahme=float(a.bedarf.inanspruchnahme),
         altersgruppen=[lab for _, _, lab in target_group.altersgruppen(a)],
-        erreichung_status=list(st["erreichung_status"]),
+        erreichung_status=list(st.erreichung_status),
         kreis_zaehlt=_kreis_zaehlt(ws, name_of),
     )
 

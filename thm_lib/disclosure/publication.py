@@ -74,11 +74,11 @@ _ATTR = "_thm_publication"
 
 
 def _fingerprint(ws: Workspace) -> tuple[Any, ...]:
-    d = ws.annahmen["datenschutz"]
+    d = ws.annahmen.datenschutz
     return (
         ws.stichtag,
-        int(d["schwelle"]),
-        str(d["zeichen_geheim"]),
+        d.schwelle,
+        d.zeichen_geheim,
         id(ws.zielgruppe),
         id(ws.faelle),
         id(ws.bedarfe),
@@ -209,17 +209,17 @@ class Publication:
     @property
     def schwelle(self) -> int:
         """The suppression threshold (``annahmen.datenschutz.schwelle``)."""
-        return int(self.ws.annahmen["datenschutz"]["schwelle"])
+        return int(self.ws.annahmen.datenschutz.schwelle)
 
     @property
     def zeichen(self) -> str:
         """The mark of hidden cells (``annahmen.datenschutz.zeichen_geheim``)."""
-        return str(self.ws.annahmen["datenschutz"]["zeichen_geheim"])
+        return str(self.ws.annahmen.datenschutz.zeichen_geheim)
 
     @property
     def status(self) -> list[str]:
         """The target-group statuses, in order."""
-        return list(self.ws.annahmen["zielgruppe"]["status"])
+        return list(self.ws.annahmen.zielgruppe.status)
 
     @cached_property
     def stichtage(self) -> list[pd.Timestamp]:
@@ -512,8 +512,8 @@ class Publication:
         """
         if tag is None:
             return None
-        zg_cfg = self.ws.annahmen["zielgruppe"]
-        if ages is not None and ages != (int(zg_cfg["alter_min"]), int(zg_cfg["alter_max"])):
+        zg_cfg = self.ws.annahmen.zielgruppe
+        if ages is not None and ages != (zg_cfg.alter_min, zg_cfg.alter_max):
             return None
         table = self.zielgruppe(tag)
         rows = [self.name(ags)] if ags else [TOTAL]
@@ -593,7 +593,7 @@ class Publication:
             hidden.append(hidden[0])
         cols = ["faq_personen", "fallzahl_personen"]
         index = pd.Index(keys, name="ags")
-        basis = status_woerter(self.ws.annahmen["stellen"]["erreichung_status"])
+        basis = status_woerter(self.ws.annahmen.stellen.erreichung_status)
         return table_from_mask(
             pd.DataFrame(values, index=index, columns=cols).astype("int64"),
             pd.DataFrame(hidden, index=index, columns=cols),
@@ -782,9 +782,9 @@ def bedarfsquoten(result: Any) -> pd.DataFrame:
     a = result.annahmen
     return published_rates(
         result.bedarfsquoten,
-        int(a["datenschutz"]["schwelle"]),
-        max(int(a["bedarf"]["mindestfaelle"]), 1),
-        float(a["bedarf"].get("konfidenz", 0.95)),
+        int(a.datenschutz.schwelle),
+        max(int(a.bedarf.mindestfaelle), 1),
+        float(a.bedarf.konfidenz),
     )
 
 

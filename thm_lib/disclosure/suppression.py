@@ -48,9 +48,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from thm_lib.core.config import default_annahmen
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import spaltenname
+from thm_lib.core.settings import Datenschutz
 from thm_lib.disclosure.audit_modell import GROSS, schutzverletzung
 
 PUBLISHED_CLASS = "thm-published"
@@ -68,13 +68,17 @@ PRIMAER, SEKUNDAER, ANTEIL = "primär", "sekundär", "anteil"
 
 
 def default_threshold() -> int:
-    """The configured default threshold ``annahmen.datenschutz.schwelle``."""
-    return int(default_annahmen()["datenschutz"]["schwelle"])
+    """The default threshold ``datenschutz.schwelle`` of :class:`thm_lib.core.settings.Datenschutz`.
+
+    For tables and files that carry no threshold of their own; everything
+    computed from an Arbeitsmappe passes ``ws.annahmen.datenschutz.schwelle``.
+    """
+    return Datenschutz().schwelle
 
 
 def default_symbol() -> str:
-    """The configured symbol for secondarily suppressed cells and hidden shares."""
-    return str(default_annahmen()["datenschutz"]["zeichen_geheim"])
+    """The default symbol for secondarily suppressed cells and hidden shares."""
+    return Datenschutz().zeichen_geheim
 
 
 def _threshold(threshold: int | None) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pandera.errors
 from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError, Problem, ProblemCollector, zeilen_text
 from thm_lib.core.programme import load_programm
+from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import CRS_METRIC, CRS_WEB, Workspace
 from thm_lib.ingest import schemas
 from thm_lib.ingest.columns import (
@@ -27,7 +27,6 @@ from thm_lib.ingest.columns import (
     Dezimalzeichen,
     dezimalzeichen,
     normalise_plz,
-    parse_date,
     type_column,
 )
 from thm_lib.ingest.gebiete import read_feinraster, read_gebiete
@@ -78,15 +77,13 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     programm = load_programm(find_file(folder, "programm.yaml"))
     warnings: list[str] = []
     problems = ProblemCollector()
-    _check_kreis(annahmen, problems)
-    problems.raise_if_any()
     try:
-        gebiete = read_gebiete(folder, annahmen["kreis"].get("ags"), warnings)
+        gebiete = read_gebiete(folder, annahmen.kreis.ags, warnings)
     except DataError as exc:  # still read the tables, to report all problems at once
         problems.problems.extend(exc.problems)
         gebiete = None
     zielgruppe = _load_zielgruppe(folder, problems, warnings)
-    felder = tuple(annahmen["handlungsfelder"])  # the configured list, not the default one
+    felder = tuple(annahmen.handlungsfelder)  # the configured list, not the default one
     angebote_raw = _load(folder, "angebote", problems, warnings, required=True, felder=felder)
     before = len(problems.problems)
     faelle = _load(folder, "faelle", problems, warnings, required=False)
@@ -115,7 +112,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
 
     _warn_stichtag(annahmen, zielgruppe, warnings)
     _final_dtypes(zielgruppe, faelle, angebote)
-    name = annahmen["kreis"].get("name")
+    name = annahmen.kreis.name
     if not name:
         name = folder.resolve().name
         warnings.append(
@@ -140,43 +137,8 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     )
 
 
-def _check_kreis(annahmen: dict[str, Any], problems: ProblemCollector) -> None:
-    """Check and normalise ``kreis.ags`` and the dates of ``kreis`` in the assumptions.
-
-    ``kreis.stichtag`` and ``kreis.stichtag_erstantrag`` become ``datetime.date``
-    (YAML reads ``2021-12-31`` as a date but ``31.12.2021`` as text).
-    """
-    kreis = annahmen["kreis"]
-    ags = kreis.get("ags")
-    if ags is not None and not (isinstance(ags, str) and re.fullmatch(r"\d{2,5}", ags.strip())):
-        problems.add(
-            "annahmen.yaml",
-            "Kreisschlüssel muss 2 bis 5 Ziffern in Anführungszeichen sein",
-            'Bitte z. B. ags: "05111" schreiben (ohne '
-            "Anführungszeichen liest YAML 05111 als Oktalzahl)",
-            spalte="kreis.ags",
-            wert=ags,
-        )
-    elif ags is not None:
-        kreis["ags"] = ags.strip()
-    for key in ("stichtag", "stichtag_erstantrag"):
-        value = kreis.get(key)
-        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-            continue
-        try:
-            kreis[key] = parse_date(str(value)).date()
-        except ValueError:
-            problems.add(
-                "annahmen.yaml",
-                "kein gültiges Datum",
-                "Bitte als TT.MM.JJJJ oder JJJJ-MM-TT eintragen, z. B. 2021-12-31",
-                spalte=f"kreis.{key}",
-                wert=value,
-            )
-
-
-def _warn_stichtag(annahmen: dict[str, Any], zielgruppe: pd.DataFrame, warnings: list[str]) -> None:
-    stichtag = annahmen["kreis"].get("stichtag")
+def _warn_stichtag(annahmen: Annahmen, zielgruppe: pd.DataFrame, warnings: list[str]) -> None:
+    stichtag = annahmen.kreis.stichtag
     if stichtag is None:
         return
     vorhanden = set(zielgruppe["stichtag"].dropna())

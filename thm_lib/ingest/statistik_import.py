@@ -122,9 +122,9 @@ def importiere_statistik(
             ) from None
     mapping = lade_zuordnung(arbeitsmappe, zuordnung)
     annahmen = load_annahmen(find_file(arbeitsmappe, "annahmen.yaml"))
-    kreis = annahmen["kreis"].get("ags")
+    kreis = annahmen.kreis.ags
     warnungen: list[str] = []
-    gebiete = read_gebiete(arbeitsmappe, str(kreis).strip() if kreis else None, warnungen)
+    gebiete = read_gebiete(arbeitsmappe, kreis, warnungen)
     roh = parse_statistik(datei.read_bytes(), datei.name)
     ergebnis = zielgruppe_aus_statistik(roh, mapping, gebiete.drop(columns="geometry"), tag)
     ergebnis.bericht.hinweise.extend(warnungen)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from thm_lib.core.config import default_annahmen
+from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import CRS_METRIC, Workspace
 
 #: Rough extent of NRW in EPSG:25832 (metres): about 250 km × 250 km.
@@ -121,9 +121,8 @@ def synthetic_workspace(
         geometry=polys,
         crs=CRS_METRIC,
     )
-    annahmen = default_annahmen()
-    annahmen["kreis"]["stichtag"] = "2024-12-31"
-    felder = annahmen["handlungsfelder"][:fields]
+    annahmen = Annahmen().mit({"kreis": {"stichtag": "2024-12-31"}})
+    felder = annahmen.handlungsfelder[:fields]
     rows, pts = [], []
     reps = gebiete.geometry.representative_point()
     k = 0

@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 
 from thm_lib.core.atomic import atomic_save_workbook
+from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import (
     ATTR_INTERNAL,
     ATTR_PUBLIC,
@@ -125,7 +126,11 @@ def _cell_value(value: Any) -> Any:
 
 
 def _write_table(
-    ws: Any, frame: pd.DataFrame, pub: PublishedTable | None, labels: Mapping[str, str], titel: str
+    ws: Workspace,
+    frame: pd.DataFrame,
+    pub: PublishedTable | None,
+    labels: Mapping[str, str],
+    titel: str,
 ) -> list[str]:
     """Write one table; return the A1 ranges of its count cells."""
     write_index = not isinstance(frame.index, pd.RangeIndex)
@@ -184,7 +189,7 @@ def _write_table(
 
 
 def _write_hinweise(
-    ws: Any,
+    ws: Workspace,
     *,
     titel: str,
     stichtag: pd.Timestamp,

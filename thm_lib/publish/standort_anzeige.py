@@ -243,8 +243,8 @@ def varianten_tabelle(
 
 def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
     """German Markdown text explaining the proposal for a Bündniskerngruppe."""
-    e = ws.annahmen["erreichbarkeit"]
-    einheit = "Minuten" if e["einheit"] == "minuten" else "km"
+    e = ws.annahmen.erreichbarkeit
+    einheit = "Minuten" if e.einheit == "minuten" else "km"
     gruppen = ", ".join(labels.STATUS_LABEL[s] for s in plan.zugang)
     sicht = _sichtbar(ws, plan.vorher)
     g = plan.gemeinden.set_index("ags")
@@ -258,13 +258,13 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
         kopf = (
             f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} neue(r) Standort(e)**, "
             f"gewählt so, dass möglichst viele fehlende Plätze in Reichweite "
-            f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) liegen."
+            f"(höchstens {formats.zahl(e.schwelle)} {einheit}) liegen."
         )
     else:
         kopf = (
             f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} Standort(e) reichen**, "
             "damit jede Gemeinde mit fehlenden Plätzen ein Angebot in Reichweite "
-            f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) hat."
+            f"(höchstens {formats.zahl(e.schwelle)} {einheit}) hat."
         )
     lines = [
         kopf,

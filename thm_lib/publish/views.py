@@ -46,7 +46,7 @@ TOTAL = publication.TOTAL
 
 def schwelle(ws: Workspace) -> int:
     """The configured suppression threshold."""
-    return int(ws.annahmen["datenschutz"]["schwelle"])
+    return int(ws.annahmen.datenschutz.schwelle)
 
 
 KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
@@ -386,7 +386,7 @@ def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict
 
 def zeichen_geheim(ws: Workspace) -> str:
     """The mark of secondarily hidden cells (``annahmen.datenschutz.zeichen_geheim``)."""
-    return str(ws.annahmen["datenschutz"]["zeichen_geheim"])
+    return str(ws.annahmen.datenschutz.zeichen_geheim)
 
 
 def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) -> pd.DataFrame:

@@ -59,6 +59,7 @@ from thm_lib.core import paths
 from thm_lib.core.atomic import atomic_write_text
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
+from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish.html_seiten import BERICHT_VORLAGE, VORLAGEN, stylesheet
@@ -615,7 +616,7 @@ def _staging_copy(kreis_dir: Path) -> Path:
     return stage
 
 
-def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any:
+def _publish_if_safe(ws: Workspace, stage: Path, kreis_dir: Path, intern: Path) -> Any:
     """Audit the staged run as a whole; swap it in only when it passes.
 
     The audit's figures (no cell names) go on the index page; the findings of
@@ -655,7 +656,7 @@ def _publish_if_safe(ws: Any, stage: Path, kreis_dir: Path, intern: Path) -> Any
     return ergebnis
 
 
-def nur_ein_antragsteller(ws: Any) -> bool:
+def nur_ein_antragsteller(ws: Workspace) -> bool:
     """True for a kreisfreie Stadt: one Gemeinde whose AGS ends in ``000``.
 
     The city is one applicant (DESIGN.md): its report is the one of the whole
@@ -666,7 +667,7 @@ def nur_ein_antragsteller(ws: Any) -> bool:
 
 
 def report_keys(
-    ws: Any, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
+    ws: Workspace, kommunen: Sequence[str] | None = None, mit_kreis: bool | None = None
 ) -> list[str]:
     """The report folders a batch writes: ``kreis`` first (if wanted), then the Gemeinden.
 

@@ -83,7 +83,7 @@ def zusammenfassung(arbeitsmappe: Path) -> None:
     table = gemeinde_uebersicht(ws)
     click.echo(
         f"{ws.name} – Stichtag {ws.stichtag:%d.%m.%Y} – Zielgruppe "
-        f"{ws.annahmen['zielgruppe']['alter_min']}–{ws.annahmen['zielgruppe']['alter_max']}"
+        f"{ws.annahmen.zielgruppe.alter_min}–{ws.annahmen.zielgruppe.alter_max}"
         " Jahre (interne Zahlen, nicht zur Veröffentlichung)"
     )
     click.echo(table.to_string(index=False))

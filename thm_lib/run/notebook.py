@@ -163,7 +163,7 @@ def quoten_tabelle(result: Any) -> pd.DataFrame:
     """
 
     q = bedarfsquoten(result).drop_duplicates(["handlungsfeld", "status", "altersgruppe"])
-    schwelle = int(result.annahmen["datenschutz"]["schwelle"])
+    schwelle = int(result.annahmen.datenschutz.schwelle)
 
     def cell(r: Any) -> str:
         if r.quelle == GESPERRT:
@@ -249,7 +249,7 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
         erklaerung=(
             f"Versorgungsgrad in %: erreichbare Plätze je Person mit Bedarf; rot unter "
             f"{untere:.0f} %, grün {untere:.0f}–{obere:.0f} %, blau über {obere:.0f} %; "
-            f"„{ws.annahmen['datenschutz']['zeichen_geheim']}“ = verborgen (Schutz kleiner Zahlen)."
+            f"„{ws.annahmen.datenschutz.zeichen_geheim}“ = verborgen (Schutz kleiner Zahlen)."
         ),
     )
 

@@ -264,15 +264,15 @@ def index_html(
                 "fehler": _zustand(entry, has_report),
             }
         )
-    zg = ws.annahmen["zielgruppe"]
-    schwelle = int(ws.annahmen["datenschutz"]["schwelle"])
+    zg = ws.annahmen.zielgruppe
+    schwelle = int(ws.annahmen.datenschutz.schwelle)
     return seite(
         "index.html.j2",
         kreis=ws.name,
         stichtag=f"{ws.stichtag:%d.%m.%Y}",
-        alter_min=zg["alter_min"],
-        alter_max=zg["alter_max"],
-        status=", ".join(STATUS_LABEL.get(s, s) for s in zg["status"]),
+        alter_min=zg.alter_min,
+        alter_max=zg.alter_max,
+        status=", ".join(STATUS_LABEL.get(s, s) for s in zg.status),
         schwelle=schwelle,
         klein=small_label(schwelle),
         zeichen=views.zeichen_geheim(ws),

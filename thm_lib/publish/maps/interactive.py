@@ -15,7 +15,8 @@ from jinja2 import Template
 from thm_lib.analysis.access import straight_line_reach_km, valid_at
 from thm_lib.core import labels
 from thm_lib.core.formats import zahl
-from thm_lib.core.workspace import CRS_METRIC
+from thm_lib.core.settings import Annahmen, Karten
+from thm_lib.core.workspace import CRS_METRIC, Workspace
 from thm_lib.publish.maps.geometry import simplify_coverage, to_web
 from thm_lib.publish.maps.legend import (
     Attribution,
@@ -84,7 +85,7 @@ def offer_popup_html(angebot: Mapping[str, Any]) -> str:
     return f"<div class='thm-popup'><b>{name}</b><table>{body}</table></div>"
 
 
-def catchment_radius_m(annahmen: Mapping[str, Any]) -> float:
+def catchment_radius_m(annahmen: Annahmen) -> float:
     """Straight-line radius of the access threshold, in metres (see
     :func:`thm_lib.analysis.access.straight_line_reach_km`)."""
     return straight_line_reach_km(annahmen) * _METERS_PER_KM
@@ -124,7 +125,7 @@ def gemeinde_layer_data(
 
 
 def web_tolerance_m(
-    gebiete: gpd.GeoDataFrame, cfg: Mapping[str, Any], simplify_m: float | None = None
+    gebiete: gpd.GeoDataFrame, cfg: Karten, simplify_m: float | None = None
 ) -> float:
     """Simplification tolerance in metres for a web map of ``gebiete``.
 
@@ -135,20 +136,16 @@ def web_tolerance_m(
     """
     if simplify_m is not None:
         return float(simplify_m)
-    if cfg.get("vereinfachung_m") is not None:
-        return float(cfg["vereinfachung_m"])
+    if cfg.vereinfachung_m is not None:
+        return float(cfg.vereinfachung_m)
     if gebiete.empty:
         return 0.0
     minx, miny, maxx, maxy = gebiete.to_crs(CRS_METRIC).total_bounds
-    return max(maxx - minx, maxy - miny) / float(cfg["vereinfachung_teile"])
-
-
-def _settings(ws: Any) -> dict[str, Any]:
-    return dict(ws.annahmen["karten"])
+    return max(maxx - minx, maxy - miny) / float(cfg.vereinfachung_teile)
 
 
 def kreis_map(
-    ws: Any,
+    ws: Workspace,
     measure: Measure | pd.Series,
     *,
     label: str | None = None,
@@ -206,13 +203,13 @@ def kreis_map(
         An :class:`~thm_lib.publish.maps.offline.OfflineMap`; display it in a notebook
         or save it with :func:`~thm_lib.publish.maps.save_map`.
     """
-    cfg = _settings(ws)
+    cfg = ws.annahmen.karten
     m_ = as_measure(measure, label)
-    threshold = int(ws.annahmen["datenschutz"]["schwelle"])
-    scheme = scheme or cfg["klassifikation"]
-    k = int(k if k is not None else cfg["klassen"])
+    threshold = int(ws.annahmen.datenschutz.schwelle)
+    scheme = scheme or cfg.klassifikation
+    k = int(k if k is not None else cfg.klassen)
     tol = web_tolerance_m(ws.gebiete, cfg, simplify_m)
-    decimals = int(cfg["koordinaten_stellen"])
+    decimals = cfg.koordinaten_stellen
 
     gem, entries = gemeinde_layer_data(ws.gebiete, m_, threshold, scheme, k)
     web = to_web(simplify_coverage(gem, tol), decimals)
@@ -233,7 +230,7 @@ def kreis_map(
     folium.map.CustomPane(PANE_OFFERS, z_index=450, pointer_events=True).add_to(fmap)
 
     _add_gemeinden(fmap, web, m_.label)
-    hf_colors = handlungsfeld_colors(list(ws.annahmen.get("handlungsfelder") or []))
+    hf_colors = handlungsfeld_colors(list(ws.annahmen.handlungsfelder))
     used = (
         _add_offers(fmap, ws, hf_colors, handlungsfeld, catchment, only_valid_offers)
         if offers
@@ -245,7 +242,7 @@ def kreis_map(
         legend_html(m_.label, entries, [(hf_colors.get(h, "#777"), h) for h in used], note)
     ).add_to(fmap)
     MetricScale().add_to(fmap)
-    Attribution(attribution or cfg.get("quellenangabe") or "").add_to(fmap)
+    Attribution(attribution or cfg.quellenangabe or "").add_to(fmap)
     # top left under the zoom buttons: the legend (bottom right) never covers it
     folium.LayerControl(collapsed=False, position="topleft").add_to(fmap)
     return fmap
@@ -342,7 +339,7 @@ class OfferGroup(folium.FeatureGroup):
 
 def _add_offers(
     fmap: folium.Map,
-    ws: Any,
+    ws: Workspace,
     colors: dict[str, str],
     handlungsfeld: str | None,
     catchment: bool,

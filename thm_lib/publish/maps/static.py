@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from thm_lib.core.atomic import atomic_write_bytes
-from thm_lib.core.workspace import CRS_METRIC
+from thm_lib.core.settings import Karten
+from thm_lib.core.workspace import CRS_METRIC, Workspace
 from thm_lib.publish.maps.interactive import gemeinde_layer_data, handlungsfeld_colors
 from thm_lib.publish.maps.measure import Measure, Scheme, as_measure
 
@@ -31,10 +32,10 @@ _METERS_PER_KM = 1000.0
 _PAD = 0.06  # margin around the Gemeinden, share of the larger side
 
 
-def pixel_size(cfg: dict[str, Any]) -> tuple[int, int]:
+def pixel_size(cfg: Karten) -> tuple[int, int]:
     """PNG size in pixels from ``annahmen.karten.png_groesse_cm`` and ``png_dpi``."""
-    w_cm, h_cm = cfg["png_groesse_cm"]
-    dpi = float(cfg["png_dpi"])
+    w_cm, h_cm = cfg.png_groesse_cm
+    dpi = float(cfg.png_dpi)
     return round(w_cm / _CM_PER_INCH * dpi), round(h_cm / _CM_PER_INCH * dpi)
 
 
@@ -49,7 +50,7 @@ def nice_length(span: float, fraction: float = 0.25) -> float:
 
 
 def static_map(
-    ws: Any,
+    ws: Workspace,
     measure: Measure | pd.Series,
     *,
     label: str | None = None,
@@ -92,20 +93,20 @@ def static_map(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
 
-    cfg = dict(ws.annahmen["karten"])
+    cfg = ws.annahmen.karten
     m_ = as_measure(measure, label)
-    threshold = int(ws.annahmen["datenschutz"]["schwelle"])
+    threshold = int(ws.annahmen.datenschutz.schwelle)
     gebiete = ws.gebiete.to_crs(CRS_METRIC)
     gem, entries = gemeinde_layer_data(
         gebiete,
         m_,
         threshold,
-        scheme or cfg["klassifikation"],
-        int(k if k is not None else cfg["klassen"]),
+        scheme or cfg.klassifikation,
+        int(k if k is not None else cfg.klassen),
     )
 
     width_px, height_px = pixel_size(cfg)
-    dpi = float(cfg["png_dpi"])
+    dpi = float(cfg.png_dpi)
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.03, 0.24, 0.94, 0.68))
@@ -133,7 +134,7 @@ def static_map(
 
     handles: list[Any] = [Patch(facecolor=c, edgecolor="#444444", label=t) for c, t in entries]
     if offers:
-        hf_colors = handlungsfeld_colors(list(ws.annahmen.get("handlungsfelder") or []))
+        hf_colors = handlungsfeld_colors(list(ws.annahmen.handlungsfelder))
         ang = ws.angebote[ws.angebote.geometry.notna() & ~ws.angebote.geometry.is_empty]
         ang = ang.to_crs(CRS_METRIC)
         for hf in [h for h in hf_colors if (ang["handlungsfeld"] == h).any()]:
@@ -173,7 +174,7 @@ def static_map(
 
     _north_arrow(ax)
     _scale_bar(ax, Rectangle)
-    source = attribution or cfg.get("quellenangabe") or ""
+    source = attribution or cfg.quellenangabe or ""
     fig.text(
         0.97,
         0.015,
