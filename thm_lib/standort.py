@@ -1002,13 +1002,13 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
         kopf = (
             f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} neue(r) Standort(e)**, "
             f"gewählt so, dass möglichst viele fehlende Plätze in Reichweite "
-            f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) liegen."
+            f"(höchstens {formats.zahl(e.schwelle)} {einheit}) liegen."
         )
     else:
         kopf = (
             f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} Standort(e) reichen**, "
             "damit jede Gemeinde mit fehlenden Plätzen ein Angebot in Reichweite "
-            f"(höchstens {formats.zahl(e['schwelle'])} {einheit}) hat."
+            f"(höchstens {formats.zahl(e.schwelle)} {einheit}) hat."
         )
     lines = [
         kopf,
