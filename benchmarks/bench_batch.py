@@ -29,7 +29,9 @@ SAMPLE = ROOT / "data_samples" / "musterkreis"
 AGS = "05899016"
 IMPORTS = (
     "import geopandas, folium, matplotlib.pyplot, pandas\n"
-    "from thm_lib import coverage, maps, notebook, staffing, views"
+    "from thm_lib.analysis import coverage, staffing\n"
+    "from thm_lib.publish import maps, views\n"
+    "from thm_lib.run import notebook"
 )
 
 

@@ -75,7 +75,7 @@ def _leaking_notebooks(folder: Path) -> Path:
     doc.cells.append(
         nbformat.v4.new_code_cell(
             "from IPython.display import HTML\n"
-            "from thm_lib import views\n"
+            "from thm_lib.publish import views\n"
             "_t = views.zielgruppe_je_gemeinde(ws)\n"
             "HTML(_t.internal_unsuppressed.style.set_caption(_t.titel).to_html())"
         )

@@ -448,7 +448,7 @@ class Publication:
             ] + [("klient_innen", f"{_FALL}aktiv")]
         extra = [c for c in joint.columns if c.startswith(_FALL)]
 
-        def check(shown: pd.DataFrame) -> PublishedTable:
+        def check(shown: pd.DataFrame, hidden: pd.DataFrame) -> PublishedTable:
             return suppress(
                 joint,
                 self.schwelle,
@@ -465,21 +465,49 @@ class Publication:
                 column_labels=base.column_labels,
             )
 
-        table = check(shown)
+        table = check(shown, hidden)
         if table.unresolved and extra:
-            frei = shown.copy()
-            frei[extra] = False
-            frei.loc[same, "klient_innen"] = False
-            second = check(frei)
-            if not second.unresolved:
-                table = second
-                fall = fallzahlen(
-                    self.bericht,
-                    self.schwelle,
-                    hidden_elsewhere=_fall_spalten(table.mask[extra]),
-                    symbol_elsewhere=_fall_spalten(als_zeichen(table)[extra]),
-                )
+            table, fall = self._fallzahlen_freigeben(check, table, fall, shown, hidden, same)
         return fall, ohne_spalten(table, extra)
+
+    def _fallzahlen_freigeben(
+        self,
+        check: Any,
+        table: PublishedTable,
+        fall: PublishedTable,
+        shown: pd.DataFrame,
+        hidden: pd.DataFrame,
+        same: pd.Series,
+    ) -> tuple[PublishedTable, PublishedTable]:
+        """The joint check again, free to hide cells of "Fallzahlen" too.
+
+        Clients equal to the active cases keep one mask with them (hidden in both
+        where either is hidden, checked again). Returns the first result unchanged
+        when this does not resolve it either.
+        """
+        aktiv = f"{_FALL}aktiv"
+        extra = [c for c in table.count_cols if c.startswith(_FALL)]
+        frei, versteckt = shown.copy(), hidden.copy()
+        frei[extra] = False
+        frei.loc[same, "klient_innen"] = False
+        for _ in range(len(same) + 1):
+            second = check(frei, versteckt)
+            if second.unresolved:
+                return table, fall
+            neu = fallzahlen(
+                self.bericht,
+                self.schwelle,
+                hidden_elsewhere=_fall_spalten(second.mask[extra]),
+                symbol_elsewhere=_fall_spalten(als_zeichen(second)[extra]),
+            )
+            fmask = neu.mask["aktiv"].reindex(same.index).fillna(False).astype(bool)
+            differ = same & (fmask != second.mask["klient_innen"].astype(bool))
+            mehr = fmask & ~second.mask[aktiv].astype(bool)  # hidden by Fallzahlen itself
+            if not differ.any() and not mehr.any():
+                return second, neu
+            versteckt.loc[differ, ["klient_innen", aktiv]] = True
+            versteckt.loc[mehr, aktiv] = True
+        return table, fall
 
     # ------------------------------------------------------------------ staffing
     def personen(self, bemessung: pd.DataFrame) -> PublishedTable:
