@@ -37,7 +37,7 @@ from thm_lib.apps.common import (
     table_html,
 )
 from thm_lib.core.formats import prozent, zahl
-from thm_lib.core.labels import KREIS
+from thm_lib.core.labels import KREIS, STELLENMODELL_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import mark_public
 from thm_lib.publish.excel import FIRST_DATA_ROW, HEADER_ROW, write_buendnis_workbook
@@ -48,12 +48,6 @@ from thm_lib.publish.views import (
     zeichen_geheim,
 )
 
-MODELLE = {"faq": "FAQ-Regel", "fallzahl": "Fallzahl", "arbeitszeit": "Arbeitszeit"}
-STELLEN_SPALTE = {
-    "faq": "faq_stellen",
-    "fallzahl": "fallzahl_stellen",
-    "arbeitszeit": "arbeitszeit_stellen",
-}
 PLAN_SPALTEN = {
     "jahr": "Jahr",
     "monate": "Monate",
@@ -170,7 +164,9 @@ def berechne(ws: Workspace, e: Einstellungen, personen: Any) -> Ergebnis:
         ws, {k: ch[k] for k in ("annahmen", "programm")}, "Aktuelle Einstellungen"
     )
     row = _row(staffing.stellenbemessung(sws), e.ags)
-    stellen = {k: float(row[c]) for k, c in STELLEN_SPALTE.items()}
+    stellen = {
+        k: float(row[c]) for k, c in funding.MODELL_SPALTE.items() if k in STELLENMODELL_LABEL
+    }
     plan = funding.finanzierungsplan(
         stellen[e.modell],
         sws.programm,
@@ -291,7 +287,7 @@ def vergleich_zeile(
         "Arbeitszeit": sym
         if erg.gesperrt["arbeitszeit"]
         else positions(erg.stellen["arbeitszeit"]),
-        "finanziert nach": MODELLE[e.modell],
+        "finanziert nach": STELLENMODELL_LABEL[e.modell],
         "Gesamtkosten": amount("gesamtkosten"),
         "Zuwendung": amount("zuwendung"),
         "Eigenanteil": amount("eigenanteil"),
@@ -379,7 +375,7 @@ def excel_bytes(ws: Workspace, erg: Ergebnis, personen: Any, vergleich: pd.DataF
             ("Fördersatz", float(e.foerdersatz)),
             ("Personalkosten je VZÄ und Jahr", float(e.personalkosten)),
             ("Haushaltssicherung", "ja" if e.haushaltssicherung else "nein"),
-            ("Finanziert nach", MODELLE[e.modell]),
+            ("Finanziert nach", STELLENMODELL_LABEL[e.modell]),
         ],
         columns=["Einstellung", "Wert"],
     )
@@ -560,7 +556,7 @@ class StellenUndFoerderung:
         )
         self.haushaltssicherung.add_class("thm-haushaltssicherung")
         self.modell = widgets.Dropdown(
-            options=[(v, k) for k, v in MODELLE.items()],
+            options=[(v, k) for k, v in STELLENMODELL_LABEL.items()],
             value=d.modell,
             description="Finanzieren nach",
             style=WIDE,

@@ -78,6 +78,20 @@ FOERDERLINIE_LABEL = {
 }
 
 #: Which part of the FAQ staffing rule produced the positions (thm_lib.analysis.staffing.REGEL_*).
+STELLENMODELLE = ("faq", "fallzahl", "arbeitszeit")
+"""The three staffing estimates (``staffing.stellenbemessung``): FAQ rule of the programme,
+caseload (Betreuungsschlüssel) and workload (hours per case)."""
+
+STELLENMODELL_LABEL = {"faq": "FAQ-Regel", "fallzahl": "Fallzahl", "arbeitszeit": "Arbeitszeit"}
+"""Short German name of each staffing estimate (choices in the apps)."""
+
+STELLEN_SPALTE_LABEL = {
+    "faq": "Stellen FAQ-Schlüssel",
+    "fallzahl": "Stellen Fallzahlmodell",
+    "arbeitszeit": "Stellen Arbeitszeitmodell",
+}
+"""Header of each estimate's positions in published tables (read back by the audit)."""
+
 FAQ_REGEL_LABEL = {
     "schluessel": "Schlüssel (Personen ÷ Schlüssel)",
     "mindeststellen": "Mindestausstattung",

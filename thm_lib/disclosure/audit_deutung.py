@@ -20,7 +20,7 @@ import pandas as pd
 from thm_lib.analysis import target_group
 from thm_lib.analysis.staffing import _applicants, stunden_je_fall
 from thm_lib.core import labels
-from thm_lib.core.labels import EBENE_KREIS
+from thm_lib.core.labels import EBENE_KREIS, STELLEN_SPALTE_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_lesen import Tabelle
 from thm_lib.disclosure.audit_modell import GEHEIM, GROSS, KLEIN, Modell, Ort
@@ -575,7 +575,10 @@ class Leser:
             (j for j, k in enumerate(t.kopf) if k.startswith("Personen Fallzahlmodell")), None
         )
         regel, faq = t.spalte("Regel"), t.spalte("Stellen FAQ-Schlüssel")
-        fz, az = t.spalte("Stellen Fallzahlmodell"), t.spalte("Stellen Arbeitszeitmodell")
+        fz, az = (
+            t.spalte(STELLEN_SPALTE_LABEL["fallzahl"]),
+            t.spalte(STELLEN_SPALTE_LABEL["arbeitszeit"]),
+        )
         src = self.quelle(t)
         basis = ", ".join(self.ctx.erreichung_status)
         for i, row in enumerate(t.zeilen):
@@ -612,7 +615,7 @@ class Leser:
 
     def szenarien(self, t: Tabelle) -> None:
         wer = self.ctx.berichtsgemeinde(t.datei)
-        fz, faq = t.spalte("Stellen Fallzahlmodell"), t.spalte("Stellen FAQ")
+        fz, faq = t.spalte(STELLEN_SPALTE_LABEL["fallzahl"]), t.spalte("Stellen FAQ")
         basis = ", ".join(self.ctx.erreichung_status)
         for row in t.zeilen:
             name = str(row[0])

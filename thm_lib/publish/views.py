@@ -28,7 +28,7 @@ from thm_lib.analysis.staffing import (
 )
 from thm_lib.core import labels
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.labels import KREIS
+from thm_lib.core.labels import KREIS, STELLEN_SPALTE_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import publication
 from thm_lib.disclosure.suppression import (
@@ -410,10 +410,10 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) ->
             {
                 "Kommune": r["name"],
                 "Personen (FAQ-Zählung)": personen.published.loc[key, "faq_personen"],
-                "Stellen FAQ-Schlüssel": pos(r["faq_stellen"], "faq"),
+                STELLEN_SPALTE_LABEL["faq"]: pos(r["faq_stellen"], "faq"),
                 "Regel": labels.FAQ_REGEL_LABEL.get(r["faq_regel"], r["faq_regel"]),
-                "Stellen Fallzahlmodell": pos(r["fallzahl_stellen"], "fallzahl"),
-                "Stellen Arbeitszeitmodell": pos(r["arbeitszeit_stellen"], "arbeitszeit"),
+                STELLEN_SPALTE_LABEL["fallzahl"]: pos(r["fallzahl_stellen"], "fallzahl"),
+                STELLEN_SPALTE_LABEL["arbeitszeit"]: pos(r["arbeitszeit_stellen"], "arbeitszeit"),
                 "bewilligte Stellen": r["stellen_bestand"],
                 "Differenz FAQ – Bestand": sym
                 if hidden["faq"]
@@ -544,7 +544,7 @@ def szenarien_tabelle(
     wide = whole.pivot_table(index="szenario", columns="kennzahl", values="wert", sort=False)
     columns = {
         "faq_stellen": "Stellen FAQ",
-        "fallzahl_stellen": "Stellen Fallzahlmodell",
+        "fallzahl_stellen": STELLEN_SPALTE_LABEL["fallzahl"],
         "finanzierte_stellen": "finanzierte Stellen",
         "zuwendung": "Zuwendung €",
         "eigenanteil": "Eigenanteil €",
