@@ -78,12 +78,9 @@ FOERDERLINIE_LABEL = {
 }
 
 #: Which part of the FAQ staffing rule produced the positions (thm_lib.analysis.staffing.REGEL_*).
-STELLENMODELLE = ("faq", "fallzahl", "arbeitszeit")
-"""The three staffing estimates (``staffing.stellenbemessung``): FAQ rule of the programme,
-caseload (Betreuungsschlüssel) and workload (hours per case)."""
-
 STELLENMODELL_LABEL = {"faq": "FAQ-Regel", "fallzahl": "Fallzahl", "arbeitszeit": "Arbeitszeit"}
-"""Short German name of each staffing estimate (choices in the apps)."""
+"""The three staffing estimates of ``staffing.stellenbemessung`` (FAQ rule of the programme,
+caseload, workload) and their short German names (choices in the apps)."""
 
 STELLEN_SPALTE_LABEL = {
     "faq": "Stellen FAQ-Schlüssel",

@@ -574,7 +574,7 @@ class Leser:
         pf = next(
             (j for j, k in enumerate(t.kopf) if k.startswith("Personen Fallzahlmodell")), None
         )
-        regel, faq = t.spalte("Regel"), t.spalte("Stellen FAQ-Schlüssel")
+        regel, faq = t.spalte("Regel"), t.spalte(STELLEN_SPALTE_LABEL["faq"])
         fz, az = (
             t.spalte(STELLEN_SPALTE_LABEL["fallzahl"]),
             t.spalte(STELLEN_SPALTE_LABEL["arbeitszeit"]),
