@@ -110,11 +110,14 @@ class Analyse:
 
 def write_karte(ws: Workspace, ags: str, path: Path) -> Path:
     """Write the map of the target group of one Kommune (or the Kreis) to ``path``."""
+    import folium
 
     view = ws.for_kommune(ags) if ags else ws
     fmap = maps.kreis_map(view, views.karten_mass(ws, "zielgruppe"))
     orte = dict.fromkeys([ws.gemeinde_name(ags) if ags else ws.name, ws.name])
     fmap.get_root().title = " – ".join(["Karte der Zielgruppe", *orte])
+    zurueck = seite("karte_navigation.html.j2", index="../index.html", kreis=ws.name)
+    fmap.get_root().html.add_child(folium.Element(zurueck))
     maps.save_map(fmap, path)
     return path
 
