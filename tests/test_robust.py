@@ -410,7 +410,7 @@ def test_fallzahlen_may_be_hidden_more_when_they_pin_the_clients(tmp_path):
     assert not erst.mask.loc["Insgesamt", "aktiv"]  # first published: 15 shown
     assert erst.published.loc["Insgesamt", "aktiv"] == 15
     assert fall.mask.loc["Insgesamt", "aktiv"]  # now hidden, with the symbol
-    assert fall.published.loc["Insgesamt", "aktiv"] == ws.annahmen["datenschutz"]["zeichen_geheim"]
+    assert fall.published.loc["Insgesamt", "aktiv"] == ws.annahmen.datenschutz.zeichen_geheim
     # it only hides more: every cell hidden before is still hidden
     assert (fall.mask | ~erst.mask).all().all()
     # a Kommune's row is its row of the Kreis table
