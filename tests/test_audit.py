@@ -22,6 +22,7 @@ from thm_lib.core import labels
 from thm_lib.disclosure.audit import INSGESAMT, audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
+from thm_lib.publish.html_seiten import pruefung_absatz
 from thm_lib.run.cli import main
 
 pytestmark = pytest.mark.slow
@@ -145,7 +146,7 @@ def test_figures_are_counted(ergebnis):
     assert ergebnis.verborgen >= ergebnis.groessen > 0
     assert ergebnis.zellen > ergebnis.verborgen
     assert "bis" in ergebnis.engster_bereich
-    html = ergebnis.index_html()
+    html = pruefung_absatz(ergebnis)
     assert f"{ergebnis.zellen} veröffentlichte Zahlen" in html
     assert f"davon {ergebnis.verborgen} verborgene" in html
 

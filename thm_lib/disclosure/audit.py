@@ -101,24 +101,11 @@ class AuditErgebnis:
             if b.art == "aufgedeckt" and b.bereich is not None
         }
 
-    def index_html(self) -> str:
-        """German HTML paragraph with the audit figures for the index page.
-
-        Figures only (no cell names, no ranges): the findings themselves name
-        cells and recovered values and stay internal.
-        """
-        eng = (
-            "–"
-            if self.engste_werte is None
-            else ("unbeschränkt" if self.engste_werte >= GROSS else str(self.engste_werte))
-        )
-        zustand = "bestanden" if self.ok else "NICHT bestanden"
-        return (
-            f'<p class="thm-pruefung">Geheimhaltungsprüfung des ganzen Laufs: {zustand}. '
-            f"{self.zellen} veröffentlichte Zahlen, davon {self.verborgen} verborgene "
-            f"Personenzahlen; die am engsten eingegrenzte verborgene Zahl hat noch {eng} "
-            "mögliche Werte.</p>"
-        )
+    def engste_text(self) -> str:
+        """How many values the narrowest hidden count may still take, in German words."""
+        if self.engste_werte is None:
+            return "–"
+        return "unbeschränkt" if self.engste_werte >= GROSS else str(self.engste_werte)
 
     def zusammenfassung(self) -> str:
         """German summary for the CLI and the index page."""

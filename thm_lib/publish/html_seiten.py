@@ -172,3 +172,20 @@ def tabelle(
         )
     )
     return Tabellenanzeige(html, frame)
+
+
+def pruefung_absatz(ergebnis: Any) -> str:
+    """The audit's paragraph for the Kreis index (``vorlagen/pruefung.html.j2``).
+
+    Parameters
+    ----------
+    ergebnis : thm_lib.disclosure.audit.AuditErgebnis
+        The result of the whole-run audit; only its figures are shown.
+    """
+    return seite(
+        "pruefung.html.j2",
+        ok=ergebnis.ok,
+        zellen=ergebnis.zellen,
+        verborgen=ergebnis.verborgen,
+        engste=ergebnis.engste_text(),
+    ).strip()

@@ -62,6 +62,7 @@ from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import html_seiten
 from thm_lib.publish.html_seiten import BERICHT_VORLAGE, VORLAGEN, stylesheet
 from thm_lib.run.notebook import oeffne
 from thm_lib.run.report import (
@@ -651,7 +652,8 @@ def _publish_if_safe(ws: Workspace, stage: Path, kreis_dir: Path, intern: Path) 
         return ergebnis
     index = stage / "index.html"
     text = index.read_text(encoding="utf-8")
-    atomic_write_text(index, text.replace("</body>", ergebnis.index_html() + "\n</body>", 1))
+    absatz = html_seiten.pruefung_absatz(ergebnis)
+    atomic_write_text(index, text.replace("</body>", absatz + "\n</body>", 1))
     _swap_in(stage, kreis_dir)
     return ergebnis
 
