@@ -92,9 +92,10 @@ def versorgungsmatrix() -> pd.DataFrame:
 
 def luecken() -> Any:
     """:func:`thm_lib.publish.plots.luecken_heatmap` of :func:`versorgungsmatrix`."""
+    from thm_lib.core.config import default_annahmen
     from thm_lib.publish.plots import luecken_heatmap
 
-    ax = luecken_heatmap(versorgungsmatrix())
+    ax = luecken_heatmap(versorgungsmatrix(), default_annahmen())
     return ax.figure
 
 

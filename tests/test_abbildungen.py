@@ -129,11 +129,13 @@ def test_wrong_bar_height_fails(tmp_path: Path) -> None:
 def test_wrong_heatmap_class_fails(tmp_path: Path) -> None:
     import abbildungen
 
+    from thm_lib.core.config import default_annahmen
     from thm_lib.publish.plots import luecken_heatmap
 
     matrix = abbildungen.versorgungsmatrix()
     matrix.loc["Gemeinde A", "Sprache"] = 80.0  # Unterversorgung 40 % drawn as about 100 %
-    rms = _rms_mit("luecken", tmp_path, lambda: luecken_heatmap(matrix).figure)
+    annahmen = default_annahmen()
+    rms = _rms_mit("luecken", tmp_path, lambda: luecken_heatmap(matrix, annahmen).figure)
     assert rms is not None and rms > 2 * TOLERANZ, rms
 
 
