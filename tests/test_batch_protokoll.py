@@ -8,7 +8,6 @@ import logging.handlers
 import pytest
 
 from thm_lib.core.errors import DataError
-from thm_lib.disclosure import audit
 from thm_lib.run import batch
 from thm_lib.run.batch import PROTOKOLL, KommuneResult, TeilResult, failure_reason
 
@@ -59,7 +58,7 @@ def test_audit_that_cannot_run_is_logged_and_publishes_nothing(
     def kaputt(*_args, **_kwargs):
         raise ZeroDivisionError("im Prüfmodell")
 
-    monkeypatch.setattr(audit, "audit_run", kaputt)
+    monkeypatch.setattr(batch, "audit_run", kaputt)
     stage, kreis_dir, intern = tmp_path / ".kreis.neu", tmp_path / "kreis", tmp_path / "intern"
     stage.mkdir()
     (stage / "index.html").write_text("<html></html>", encoding="utf-8")
