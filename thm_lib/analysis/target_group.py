@@ -15,6 +15,9 @@ missing, not as zero: they are left out and the loader has warned about them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -61,6 +64,24 @@ def band_of_age(alter: pd.Series, annahmen: Annahmen) -> pd.Series:
     for von, bis, label in altersgruppen(annahmen):
         out[(a >= von) & (a <= bis)] = label
     return out
+
+
+def letzter_stichtag(stichtage: Sequence[pd.Timestamp], tag: Any) -> pd.Timestamp | None:
+    """The latest of ``stichtage`` on or before ``tag`` (None if there is none or no tag).
+
+    The rule behind :func:`stichtag_je_gemeinde` for one list of dates (there a
+    Gemeinde without any count that early takes its earliest one).
+
+    Examples
+    --------
+    >>> tage = [pd.Timestamp("2020-12-31"), pd.Timestamp("2021-12-31")]
+    >>> letzter_stichtag(tage, "2021-06-30").year, letzter_stichtag(tage, "2019-12-31")
+    (2020, None)
+    """
+    if tag is None or pd.isna(tag):
+        return None
+    before = [t for t in sorted(stichtage) if t <= pd.Timestamp(tag)]
+    return before[-1] if before else None
 
 
 def stichtag_je_gemeinde(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> pd.Series:

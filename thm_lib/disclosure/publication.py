@@ -312,10 +312,7 @@ class Publication:
 
     def _stichtag_von(self, tag: Any) -> pd.Timestamp | None:
         """The data Stichtag used for ``tag`` (latest on or before it), or None."""
-        if tag is None or pd.isna(tag):
-            return None
-        before = [t for t in self.stichtage if t <= pd.Timestamp(tag)]
-        return before[-1] if before else None
+        return target_group.letzter_stichtag(self.stichtage, tag)
 
     @cached_property
     def struktur(self) -> PublishedTable:
