@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 from audit_laeufe import musterkreis_lauf
 
+from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.publish.html_seiten import tabelle
-from thm_lib.run.batch import KREIS_KEY, NOTEBOOKS
+from thm_lib.run.batch import NOTEBOOKS
 from thm_lib.run.report import TEIL_TITEL
 
 GOOD = "05899004"
@@ -104,7 +105,7 @@ def kreis_dir() -> Path:
 def _seiten(kreis_dir: Path) -> list[Path]:
     """Index, the Kreis report and the reports of one Kommune (notebooks and map)."""
     pages = [kreis_dir / "index.html"]
-    for key in (KREIS_KEY, GOOD):
+    for key in (KREIS_ORDNER, GOOD):
         pages += [kreis_dir / key / f"{nb}.html" for nb in NOTEBOOKS]
         pages.append(kreis_dir / key / "karte.html")
     return pages
