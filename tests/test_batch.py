@@ -67,7 +67,7 @@ def test_failure_is_reported_and_others_complete(run: dict) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"FEHLGESCHLAGEN {BROKEN}" in proc.stderr
     assert f"annahmen_{BROKEN}.yaml" in proc.stderr
-    assert "darf nicht negativ sein" in proc.stderr
+    assert "darf nicht kleiner als 0 sein" in proc.stderr
     assert "Fertig: 1 von 2 Berichten erstellt." in proc.stdout
     assert "Traceback" not in proc.stderr
     good = run["kreis"] / GOOD
@@ -84,7 +84,7 @@ def test_failure_is_reported_and_others_complete(run: dict) -> None:
 def test_index_marks_failure_and_links_reports(run: dict) -> None:
     index = (run["kreis"] / "index.html").read_text(encoding="utf-8")
     assert f'href="{GOOD}/zielgruppe.html"' in index
-    assert "FEHLGESCHLAGEN" in index and "darf nicht negativ sein" in index
+    assert "FEHLGESCHLAGEN" in index and "darf nicht kleiner als 0 sein" in index
     status = json.loads((intern_ordner(run["kreis"]) / "status.json").read_text(encoding="utf-8"))
     assert status[GOOD]["ok"] and not status[BROKEN]["ok"]
 
