@@ -18,6 +18,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, Polygon, mapping
 
+from thm_lib.core.labels import HANDLUNGSFELDER
+
 SEED = 20191101
 OUT = Path(__file__).resolve().parent / "musterkreis"
 KREIS_AGS = "05899"  # Regierungsbezirk 8 does not exist in NRW: no real Kreis uses it
@@ -39,20 +41,6 @@ GEMEINDEN = [
     ("Annahmsrode", (19.0, -18.0), 4_600, ("00211",)),
 ]
 STICHTAGE = ("31.12.2019", "31.12.2020", "31.12.2021")
-HANDLUNGSFELDER = (
-    "Sprache",
-    "Schulabschluss",
-    "Berufsvorbereitung",
-    "Qualifizierung",
-    "Ausbildung",
-    "Arbeit",
-    "Coaching",
-    "Aufenthaltsrecht",
-    "Wohnen",
-    "Gesundheit",
-    "Psychosoziales",
-    "Sonstiges",
-)
 
 
 def ags_of(i: int) -> str:

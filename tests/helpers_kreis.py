@@ -16,22 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from thm_lib.core.labels import HANDLUNGSFELDER
+
 KREIS_AGS = "05898"
 STICHTAGE = ("31.12.2019", "31.12.2020", "31.12.2021")
-FELDER = (
-    "Sprache",
-    "Schulabschluss",
-    "Berufsvorbereitung",
-    "Qualifizierung",
-    "Ausbildung",
-    "Arbeit",
-    "Coaching",
-    "Aufenthaltsrecht",
-    "Wohnen",
-    "Gesundheit",
-    "Psychosoziales",
-    "Sonstiges",
-)
+FELDER = HANDLUNGSFELDER
 
 
 def ags_of(i: int) -> str:
