@@ -52,7 +52,7 @@ def key_figures(
     -------
     dict
         ``zielgruppe`` (as published in the Kreis table, with its hidden cells),
-        ``stellen_faq`` (positions by the FAQ rule; None where they would reveal
+        ``stellen_faq`` (positions by the FAQ rule; the suppression symbol where they would reveal
         a hidden count), ``unterversorgung`` (shown Gemeinde × Handlungsfeld
         cells in Unterversorgung) and ``luecken`` (the largest shown gaps, German).
     """
@@ -65,7 +65,7 @@ def key_figures(
     if ags:
         gem = gem[gem["ags"] == ags]
     hidden = views.stellen_gesperrt(personen, ags or views.KREIS, str(row["faq_regel"]))
-    stellen = None if hidden["faq"] else float(row["faq_stellen"])
+    stellen = views.zeichen_geheim(ws) if hidden["faq"] else float(row["faq_stellen"])
     gaps = gem[gem["klasse"] == KLASSE_UNTER].nlargest(TOP_GAPS, "fehlende_plaetze")
     luecken = [
         f"{r.handlungsfeld}"
@@ -230,6 +230,11 @@ def _zustand(entry: dict[str, Any], has_report: bool) -> list[dict[str, Any]]:
     ]
 
 
+def _zahl_oder_zeichen(wert: Any, nachkomma: int = 0) -> str:
+    """A key figure as shown: a number in German format, or the symbol it is hidden with."""
+    return wert if isinstance(wert, str) else zahl(wert, nachkomma)
+
+
 def index_html(
     ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str], kreis_dir: Path
 ) -> str:
@@ -258,8 +263,8 @@ def index_html(
             {
                 "ags": "" if key == KREIS_ORDNER else key,
                 "name": ws.name if key == KREIS_ORDNER else entry.get("name", key),
-                "zielgruppe": zielgruppe if isinstance(zielgruppe, str) else zahl(zielgruppe),
-                "stellen": zahl(k.get("stellen_faq"), 2),
+                "zielgruppe": _zahl_oder_zeichen(zielgruppe),
+                "stellen": _zahl_oder_zeichen(k.get("stellen_faq"), 2),
                 "unterversorgung": "–" if unterversorgung is None else zahl(unterversorgung),
                 "luecken": list(k.get("luecken", [])),
                 "links": links,
