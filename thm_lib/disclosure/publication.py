@@ -103,6 +103,27 @@ def fuer(ws: Workspace) -> Publication:
     return pub
 
 
+def nach_kopie(ws: Workspace) -> None:
+    """Bind the layer of a copied Workspace (e.g. unpickled) to the copy.
+
+    The layer is found by the identity of the Workspace's tables and of the
+    analysis results it was asked about; a copy has new identities, so the
+    keys are renewed (the tables themselves are the same).
+    """
+    hit = ws.__dict__.get(_ATTR)
+    if hit is None:
+        return
+    pub = hit[1]
+    for store in (pub._personen, pub._versorgung):
+        entries = list(store.values())
+        store.clear()
+        store.update({id(obj): (obj, value) for obj, value in entries})
+    je = list(pub._je_ergebnis.items())
+    pub._je_ergebnis.clear()
+    pub._je_ergebnis.update({(name, id(obj)): (obj, value) for (name, _), (obj, value) in je})
+    object.__setattr__(ws, _ATTR, (_fingerprint(ws), pub))
+
+
 def _same_object_cache(store: dict[int, tuple[Any, Any]], obj: Any, make: Any) -> Any:
     hit = store.get(id(obj))
     if hit is not None and hit[0] is obj:
@@ -204,6 +225,27 @@ class Publication:
     _zielgruppe: dict[pd.Timestamp, PublishedTable] = field(default_factory=dict, repr=False)
     _personen: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
     _versorgung: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
+    _ablage: dict[str, Any] = field(default_factory=dict, repr=False)
+    _je_ergebnis: dict[tuple[str, int], tuple[Any, Any]] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ Kreis-wide results
+    def gemerkt(self, name: str, make: Any) -> Any:
+        """``make()`` once per layer: a Kreis-wide result the published tables take rows of.
+
+        For results that depend on the Workspace only (e.g. the scenario comparison).
+        """
+        if name not in self._ablage:
+            self._ablage[name] = make()
+        return self._ablage[name]
+
+    def je_ergebnis(self, name: str, result: Any, make: Any) -> Any:
+        """``make()`` once per layer and analysis result object (e.g. the case evidence)."""
+        hit = self._je_ergebnis.get((name, id(result)))
+        if hit is not None and hit[0] is result:
+            return hit[1]
+        value = make()
+        self._je_ergebnis[(name, id(result))] = (result, value)
+        return value
 
     # ------------------------------------------------------------------ settings
     @property

@@ -317,8 +317,16 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = KREIS) -> Publ
     documentation (no period, no open needs): the title says so, as its totals
     differ from the Berichtswesen table "Bedarfe" (``reporting.fallevidenz_titel``).
     Only for the whole Kreis (a Kommune report shows the Kreis table, titled
-    so): Kommune tables would add up to it.
+    so): Kommune tables would add up to it. Computed once per Kreis and result.
     """
+    table = publication.fuer(ws).je_ergebnis(
+        "fallevidenz", result, lambda: _fallevidenz_kreis(result, ws)
+    )
+    return replace(table, titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""))
+
+
+def _fallevidenz_kreis(result: CoverageResult, ws: Workspace) -> PublishedTable:
+    """The case-evidence table of the whole Kreis (see :func:`fallevidenz`)."""
     g = result.gemeinden
     n = g.groupby("handlungsfeld", sort=False)["faelle_n"].sum()
     shares = {
@@ -342,7 +350,7 @@ def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = KREIS) -> Publ
         share_cols={
             f"anteil_{k}": [k, "gesamt"] for k in ("passend", "naechstbeste", "kein_angebot")
         },
-        titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""),
+        titel=fallevidenz_titel(ws.annahmen),
         column_labels={
             **{k: labels.ERGEBNIS_LABEL[k] for k in labels.ERGEBNIS},
             "gesamt": "Bedarfe insgesamt",
@@ -526,6 +534,11 @@ def finanzierung_tabelle(
     )
 
 
+def kreis_bemessung(ws: Workspace) -> pd.DataFrame:
+    """:func:`~thm_lib.analysis.staffing.stellenbemessung` of ``ws``, computed once per Kreis."""
+    return publication.fuer(ws).gemerkt("stellenbemessung", lambda: stellenbemessung(ws))
+
+
 def szenarien_tabelle(
     ws: Workspace, ags: str = KREIS, szenarien: dict[str, dict[str, Any]] | None = None
 ) -> pd.DataFrame:
@@ -535,7 +548,12 @@ def szenarien_tabelle(
     does (e.g. a rate that does not apply to a Haushaltssicherungskommune).
     """
 
-    long = vergleiche(ws, szenarien or STANDARD_SZENARIEN)
+    if szenarien is None:
+        long = publication.fuer(ws).gemerkt(
+            "szenarien", lambda: vergleiche(ws, STANDARD_SZENARIEN)
+        )
+    else:
+        long = vergleiche(ws, szenarien)
     if ags:
         long = long[(long["ags"] == ags) & (long["ebene"] != EBENE_KREIS)]
     elif (long["ebene"] == EBENE_KREIS).any():
@@ -556,7 +574,7 @@ def szenarien_tabelle(
         .round(2)
     )
     table.index.name = "Szenario"
-    bemessung = stellenbemessung(ws)
+    bemessung = kreis_bemessung(ws)
     personen = personen_tabelle(ws, bemessung)
     if bool(personen.mask.loc[ags or KREIS].any()):  # every figure scales with a hidden count
         table = table.astype(object)

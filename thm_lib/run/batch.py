@@ -37,6 +37,7 @@ Python traceback reaches the index.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import logging.handlers
@@ -46,17 +47,18 @@ import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
 
 from thm_lib.analysis.staffing import ist_kreisfrei
 from thm_lib.core import paths
 from thm_lib.core.atomic import atomic_write_text
+from thm_lib.core.config import kommune_overrides
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.workspace import Workspace
@@ -64,6 +66,9 @@ from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import html_seiten
 from thm_lib.publish.html_seiten import BERICHT_VORLAGE, VORLAGEN, stylesheet
+from thm_lib.run import buendel
+from thm_lib.run.ausfuehrung import Ausfuehrer
+from thm_lib.run.kernel import NotebookFehler, kernel, vorwaermen
 from thm_lib.run.notebook import oeffne
 from thm_lib.run.report import (
     NOTEBOOKS,
@@ -129,6 +134,10 @@ class KommuneResult:
     kennzahlen: dict[str, Any] = field(default_factory=dict)
     teile: dict[str, TeilResult] = field(default_factory=dict)
     protokoll: list[str] = field(default_factory=list)
+    pruefsumme: str = ""
+    """Of the inputs, settings and code this report was made from (see :class:`Auftrag`)."""
+    uebersprungen: bool = False
+    """True when the report was kept from the last run (nothing it depends on changed)."""
 
 
 @dataclass
@@ -189,11 +198,9 @@ def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | No
     -------
     (str, str or None)
     """
-    from papermill.exceptions import PapermillExecutionError
-
     if isinstance(exc, DataError):
         return ohne_personenwerte(str(exc)), None
-    if isinstance(exc, PapermillExecutionError):
+    if isinstance(exc, NotebookFehler):
         if exc.ename == "DataError":
             return ohne_personenwerte(exc.evalue), None
         lines = [_ANSI.sub("", line) for line in exc.traceback]
@@ -206,23 +213,12 @@ def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | No
 def execute(
     notebook: str, out: Path, parameters: dict[str, Any], ordner: Path = NOTEBOOK_DIR
 ) -> None:
-    """Run the notebook ``ordner/<notebook>.ipynb`` with papermill into ``out`` (a real kernel)."""
-    import papermill
+    """Run the notebook ``ordner/<notebook>.ipynb`` into ``out`` in this worker's kernel.
 
-    # no papermill ``cwd``: it changes the working directory of the whole process
-    # (unsafe beside other threads); every path here is absolute.
-    papermill.execute_notebook(
-        str(Path(ordner) / f"{notebook}.ipynb"),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        # NOTES.md: avoids a 4 s stall in about 1 of 20 kernel shutdowns
-        shutdown_kernel="immediate",
-        # ipykernel 7 warns at every start that local TCP is unencrypted; the kernel
-        # only listens on loopback for this run, so keep the batch output readable
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-    )
+    The kernel is started once per worker process and reused
+    (:func:`thm_lib.run.kernel.kernel`); every path here is absolute.
+    """
+    kernel().ausfuehren(Path(ordner) / f"{notebook}.ipynb", out, parameters)
 
 
 def to_html(
@@ -330,86 +326,63 @@ def _keep_previous(final: Path, staging: Path, teile: dict[str, TeilResult]) -> 
                 shutil.copy2(final / name, staging / name)
 
 
-def run_kommune(
-    arbeitsmappe: Path,
-    key: str,
-    name: str,
-    kreis_dir: Path,
-    notebooks: Sequence[str],
-    notebook_ordner: Path = NOTEBOOK_DIR,
-    intern_dir: Path | None = None,
-) -> KommuneResult:
+@dataclass(frozen=True)
+class Auftrag:
+    """Everything a worker needs for one Kommune's report (plain values, picklable)."""
+
+    key: str
+    name: str
+    kreis_dir: Path
+    notebooks: tuple[str, ...]
+    notebook_ordner: Path
+    intern_dir: Path
+    arbeitsmappe: Path
+    buendel: Path | None
+    """The results bundle (None: load the Arbeitsmappe, as a notebook in JupyterLab does)."""
+    pruefsumme: str = ""
+    """Checksum of everything the report depends on (:func:`auftrag_pruefsumme`)."""
+
+
+def run_kommune(auftrag: Auftrag) -> KommuneResult:
     """Run every part for one Kommune (``key`` = AGS or ``kreis``) and swap the result in.
 
-    The parts: map, workbook and key figures (:mod:`thm_lib.run.report`, with the
-    Kommune's own ``annahmen_<ags>.yaml``), then each notebook (from
-    ``notebook_ordner``). Never raises: failed parts are returned with a German
+    The parts: map, workbook and key figures (:mod:`thm_lib.run.report`), then
+    each notebook (from ``notebook_ordner``), all from the Kreis's results
+    bundle (:mod:`thm_lib.run.buendel`; the Kommune's own ``annahmen_<ags>.yaml``
+    is in its own bundle). Never raises: failed parts are returned with a German
     reason; the others are published. When every part failed, the previous
-    folder stays as it was. A top-level function of plain arguments, so it can
-    run in a worker process. Executed notebooks go to
-    ``<intern_dir>/notebooks/<key>/`` (default :func:`intern_ordner`), never
-    into the published folder.
+    folder stays as it was. A top-level function of one plain argument, so it
+    can run in a worker process or on a Dask worker. Executed notebooks go to
+    ``<intern_dir>/notebooks/<key>/``, never into the published folder.
     """
 
+    a = auftrag
     start = time.perf_counter()
-    final = kreis_dir / key
-    staging = kreis_dir / f".{key}.neu"
+    final = a.kreis_dir / a.key
+    staging = a.kreis_dir / f".{a.key}.neu"
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    ags = KREIS if key == KREIS_ORDNER else key
-    ausgefuehrt = (intern_dir or intern_ordner(kreis_dir)) / "notebooks" / key
+    ags = KREIS if a.key == KREIS_ORDNER else a.key
+    ausgefuehrt = a.intern_dir / "notebooks" / a.key
     ausgefuehrt.mkdir(parents=True, exist_ok=True)
     log: list[str] = []
     teile: dict[str, TeilResult] = {}
     kennzahlen: dict[str, Any] = {}
     try:
-        ws = oeffne(arbeitsmappe, ags)
-    except Exception as exc:  # the Arbeitsmappe with this Kommune's assumptions is unusable
-        grund, text = failure_reason(exc, f"{key}/laden")
+        if a.buendel is not None:
+            stand = buendel.laden(a.buendel)
+            ws, analyse = stand.ws, Analyse(stand.ws, stand.result, stand.bemessung)
+        else:  # the batch could not compute the Kreis: each report tries on its own
+            ws = oeffne(a.arbeitsmappe, ags)
+            analyse = Analyse(ws)
+    except Exception as exc:  # the Kreis with this Kommune's assumptions is unusable
+        grund, text = failure_reason(exc, f"{a.key}/laden")
         if text is not None:
-            log.append(f"{key}/laden\n{text}")
-        teile = {t: TeilResult(False, grund) for t in (KARTE, BERICHT, KENNZAHLEN, *notebooks)}
+            log.append(f"{a.key}/laden\n{text}")
+        teile = {t: TeilResult(False, grund) for t in (KARTE, BERICHT, KENNZAHLEN, *a.notebooks)}
     else:
-        analyse = Analyse(ws)
-
-        def figures() -> None:
-            kennzahlen.update(kennzahlen_fuer(ws, ags, analyse))
-
-        teile[KARTE] = _run_part(
-            key, KARTE, staging, lambda: write_karte(ws, ags, staging / "karte.html"), log
-        )
-        teile[BERICHT] = _run_part(
-            key,
-            BERICHT,
-            staging,
-            lambda: write_bericht(ws, ags, staging / "bericht.xlsx", analyse),
-            log,
-        )
-        teile[KENNZAHLEN] = _run_part(key, KENNZAHLEN, staging, figures, log)
-        links = [(f"{nb}.html", teil_titel(nb)) for nb in notebooks] + [
-            (datei, titel)
-            for teil, datei, titel in (
-                (KARTE, "karte.html", "Karte"),
-                (BERICHT, "bericht.xlsx", "Excel"),
-            )
-            if teile[teil].ok
-        ]
-        for nb in notebooks:
-
-            def notebook(nb: str = nb) -> None:
-                out = ausgefuehrt / f"{nb}.ipynb"
-                execute(nb, out, {"arbeitsmappe": str(arbeitsmappe), "ags": ags}, notebook_ordner)
-                to_html(
-                    out,
-                    staging / f"{nb}.html",
-                    titel=teil_titel(nb),
-                    wo=name,
-                    kreis=ws.name,
-                    links=links,
-                )
-
-            teile[nb] = _run_part(key, nb, staging, notebook, log)
+        teile = _teile(a, ws, analyse, ags, staging, ausgefuehrt, kennzahlen, log)
     if any(t.ok for t in teile.values()):
         _keep_previous(final, staging, teile)
         _swap_in(staging, final)
@@ -417,8 +390,8 @@ def run_kommune(
         shutil.rmtree(staging, ignore_errors=True)
     failed = [f"{teil_titel(t)}: {r.grund}" for t, r in teile.items() if not r.ok]
     return KommuneResult(
-        key,
-        name,
+        a.key,
+        a.name,
         not failed,
         "; ".join(failed),
         round(time.perf_counter() - start, 2),
@@ -426,7 +399,66 @@ def run_kommune(
         kennzahlen,
         teile,
         log,
+        a.pruefsumme,
     )
+
+
+def _teile(
+    a: Auftrag,
+    ws: Workspace,
+    analyse: Analyse,
+    ags: str,
+    staging: Path,
+    ausgefuehrt: Path,
+    kennzahlen: dict[str, Any],
+    log: list[str],
+) -> dict[str, TeilResult]:
+    """Run the map, the workbook, the key figures and the notebooks of one Kommune."""
+    teile: dict[str, TeilResult] = {}
+
+    def figures() -> None:
+        kennzahlen.update(kennzahlen_fuer(ws, ags, analyse))
+
+    teile[KARTE] = _run_part(
+        a.key, KARTE, staging, lambda: write_karte(ws, ags, staging / "karte.html"), log
+    )
+    teile[BERICHT] = _run_part(
+        a.key,
+        BERICHT,
+        staging,
+        lambda: write_bericht(ws, ags, staging / "bericht.xlsx", analyse),
+        log,
+    )
+    teile[KENNZAHLEN] = _run_part(a.key, KENNZAHLEN, staging, figures, log)
+    links = [(f"{nb}.html", teil_titel(nb)) for nb in a.notebooks] + [
+        (datei, titel)
+        for teil, datei, titel in (
+            (KARTE, "karte.html", "Karte"),
+            (BERICHT, "bericht.xlsx", "Excel"),
+        )
+        if teile[teil].ok
+    ]
+    parameter = {
+        "arbeitsmappe": str(a.arbeitsmappe),
+        "ags": ags,
+        "buendel": str(a.buendel or ""),
+    }
+    for nb in a.notebooks:
+
+        def notebook(nb: str = nb) -> None:
+            out = ausgefuehrt / f"{nb}.ipynb"
+            execute(nb, out, parameter, a.notebook_ordner)
+            to_html(
+                out,
+                staging / f"{nb}.html",
+                titel=teil_titel(nb),
+                wo=a.name,
+                kreis=ws.name,
+                links=links,
+            )
+
+        teile[nb] = _run_part(a.key, nb, staging, notebook, log)
+    return teile
 
 
 def _load_status(intern: Path) -> dict[str, dict[str, Any]]:
@@ -500,6 +532,9 @@ def run_batch(
     mit_kreis: bool | None = None,
     progress: bool = True,
     notebook_ordner: str | Path = NOTEBOOK_DIR,
+    *,
+    neu: bool = False,
+    cluster: str | None = None,
 ) -> BatchResult:
     """Run the notebooks for every Kommune (or the given ones) and write the index.
 
@@ -512,7 +547,7 @@ def run_batch(
     kommunen : sequence of str, optional
         AGS to run; default all Gemeinden. Unknown AGS fail with a German reason.
     jobs : int, optional
-        Parallel runs (default: number of cores).
+        Parallel local worker processes (default: number of cores).
     notebooks : sequence of str
         Notebook names under ``notebooks/``.
     mit_kreis : bool, optional
@@ -523,6 +558,12 @@ def run_batch(
         Show a progress bar (tqdm).
     notebook_ordner : str or Path
         Folder of the notebooks (default: the project's ``notebooks/``).
+    neu : bool
+        Make every report again, also those whose inputs, settings and code did
+        not change since their last good run (which are kept otherwise).
+    cluster : str, optional
+        Address of a ``dask.distributed`` scheduler; the reports are made by its
+        workers, which must see the Arbeitsmappe and ``ausgabe`` under the same paths.
 
     Returns
     -------
@@ -533,9 +574,101 @@ def run_batch(
     DataError
         If the Arbeitsmappe itself cannot be loaded (nothing runs then).
     """
-    from tqdm import tqdm
+    with Ausfuehrer(jobs or os.cpu_count() or 1, cluster) as aus:
+        return run_kreis(
+            arbeitsmappe,
+            ausgabe,
+            aus,
+            kommunen=kommunen,
+            notebooks=notebooks,
+            mit_kreis=mit_kreis,
+            progress=progress,
+            notebook_ordner=notebook_ordner,
+            neu=neu,
+        )
 
+
+def auftrag_pruefsumme(*teile: str) -> str:
+    """Checksum of a report's inputs: Arbeitsmappe, code, notebooks, Kommune and parts."""
+    return hashlib.sha256("\0".join(teile).encode()).hexdigest()
+
+
+def _aktuell(entry: dict[str, Any], pruef: str, ordner: Path, notebooks: Sequence[str]) -> bool:
+    """True when the last run of this report was good, from the same inputs, and is complete."""
+    if not entry.get("ok") or entry.get("pruefsumme") != pruef:
+        return False
+    return all(
+        (ordner / datei).is_file()
+        for teil in (KARTE, BERICHT, *notebooks)
+        for datei in teil_dateien(teil)
+    )
+
+
+def _buendel_fuer(
+    ws: Workspace,
+    arbeitsmappe: Path,
+    keys: Sequence[str],
+    ziel: Path,
+    eingabe: str,
+    code: str,
+    intern: Path,
+) -> dict[str, Path | None]:
+    """Compute each distinct setting of the Kreis once and write its bundle.
+
+    The Kreis's own settings go to ``ziel/kreis``; a Kommune whose
+    ``annahmen_<ags>.yaml`` changes them gets ``ziel/<ags>``. A Kommune whose
+    bundle cannot be made gets None: its report loads the Arbeitsmappe itself
+    and shows the reason per part, as a notebook would.
+    """
+    out: dict[str, Path | None] = {}
+    gemacht: dict[str, Path | None] = {}
+
+    def machen(name: str, kreis: Workspace) -> Path | None:
+        if name not in gemacht:
+            try:
+                stand = buendel.berechnen(kreis)
+                gemacht[name] = buendel.schreiben(
+                    stand, ziel / name, arbeitsmappe=arbeitsmappe, eingabe=eingabe, stand_code=code
+                )
+            except Exception:  # each report then fails (or not) on its own, with its reason
+                with _protokoll_datei(intern):
+                    PROTOKOLL_LOGGER.exception("Ergebnisbündel %s nicht erstellt", name)
+                gemacht[name] = None
+        return gemacht[name]
+
+    for key in keys:
+        ags = KREIS if key == KREIS_ORDNER else key
+        try:
+            eigene = bool(ags) and bool(kommune_overrides(arbeitsmappe, ags))
+            kommune_ws = oeffne(arbeitsmappe, ags) if eigene else ws
+        except Exception:  # shown in the Kommune's own report
+            out[key] = None
+            continue
+        eigene = eigene and kommune_ws.annahmen != ws.annahmen
+        out[key] = machen(buendel.buendel_name(key, eigene), kommune_ws if eigene else ws)
+    return out
+
+
+def run_kreis(
+    arbeitsmappe: str | Path,
+    ausgabe: str | Path,
+    aus: Ausfuehrer,
+    *,
+    kommunen: Sequence[str] | None = None,
+    notebooks: Sequence[str] = NOTEBOOKS,
+    mit_kreis: bool | None = None,
+    progress: bool = True,
+    notebook_ordner: str | Path = NOTEBOOK_DIR,
+    neu: bool = False,
+    position: int = 0,
+) -> BatchResult:
+    """One Kreis on the given :class:`~thm_lib.run.ausfuehrung.Ausfuehrer` (see :func:`run_batch`).
+
+    ``position`` places the progress bar (a Land run shows one per Kreis below its own).
+    """
     arbeitsmappe = Path(arbeitsmappe).resolve()
+    notebook_ordner = Path(notebook_ordner).resolve()
+    notebooks = tuple(notebooks)
     ws = load_workspace(arbeitsmappe)
     kreis_dir = Path(ausgabe).resolve() / slug(ws.name)
     intern = intern_ordner(kreis_dir)
@@ -544,45 +677,76 @@ def run_batch(
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     keys = report_keys(ws, kommunen, mit_kreis)
     names[KREIS_ORDNER] = ws.name
+    status = _load_status(intern)
+    eingabe = buendel.pruefsumme(arbeitsmappe)
+    code = buendel.programmstand()
+    nb_summe = auftrag_pruefsumme(
+        *[buendel.pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
+    )
 
-    jobs = jobs or os.cpu_count() or 1
     results: list[KommuneResult] = []
-    # processes, not threads: besides the kernels, each run does GIL-bound work here
-    # (analysis, map, workbook, nbconvert); "spawn" avoids forking a threaded parent
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = {}
-        for key in keys:
-            if key != KREIS_ORDNER and key not in names:
-                results.append(
-                    KommuneResult(
-                        key, "?", False, f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
-                    )
+    offen: list[tuple[str, str]] = []
+    for key in keys:
+        if key != KREIS_ORDNER and key not in names:
+            results.append(
+                KommuneResult(
+                    key, "?", False, f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
                 )
-                continue
-            futures[
-                pool.submit(
-                    run_kommune,
-                    arbeitsmappe,
+            )
+            continue
+        pruef = auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
+        entry = status.get(key, {})
+        if not neu and _aktuell(entry, pruef, stage / key, notebooks):
+            results.append(
+                KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
+            )
+        else:
+            offen.append((key, pruef))
+
+    if offen:
+        aus.vorwaermen(vorwaermen)  # kernels start while the Kreis is computed
+    pfade = _buendel_fuer(
+        ws, arbeitsmappe, [k for k, _ in offen], intern / "buendel", eingabe, code, intern
+    )
+    aufgaben = [
+        (
+            key,
+            run_kommune,
+            (
+                Auftrag(
                     key,
                     names[key],
                     stage,
-                    tuple(notebooks),
-                    Path(notebook_ordner).resolve(),
+                    notebooks,
+                    notebook_ordner,
                     intern,
-                )
-            ] = key
-        bar = tqdm(total=len(futures), desc="Berichte", unit="Kommune", disable=not progress)
-        for future in as_completed(futures):
-            results.append(future.result())
-            bar.update()
-        bar.close()
+                    arbeitsmappe,
+                    pfade[key],
+                    pruef,
+                ),
+            ),
+        )
+        for key, pruef in offen
+    ]
+    bar = tqdm(
+        total=len(aufgaben),
+        desc=ws.name[:30],
+        unit="Bericht",
+        disable=not progress,
+        position=position,
+        leave=position == 0,
+    )
+    for _key, result in aus.alle(aufgaben, _nochmal, lambda k, e: _abgebrochen(k, names[k], e)):
+        results.append(result)
+        bar.update()
+    bar.close()
     order = {k: i for i, k in enumerate(keys)}
     results.sort(key=lambda r: order.get(r.key, len(order)))
     _protokoll(intern, results)
 
-    status = _load_status(intern)
     for r in results:
-        status[r.key] = _status_entry(r, status.get(r.key, {}), stage)
+        if not r.uebersprungen:
+            status[r.key] = _status_entry(r, status.get(r.key, {}), stage)
     shown = list(
         dict.fromkeys([*[r.key for r in results], *[k for k in status if (stage / k).is_dir()]])
     )
@@ -594,6 +758,18 @@ def run_batch(
     return BatchResult(kreis_dir, kreis_dir / "index.html", results, pruefung)
 
 
+def _nochmal(result: KommuneResult) -> bool:
+    """A report with an internal error is made once more (a data error would fail again)."""
+    return bool(result.protokoll)
+
+
+def _abgebrochen(key: str, name: str, exc: BaseException) -> KommuneResult:
+    """The result of a report whose task failed twice (e.g. the worker process died)."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    grund = interner_fehler(f"{key}/aufgabe")
+    return KommuneResult(key, name, False, grund, protokoll=[f"{key}/aufgabe\n{text}"])
+
+
 def _staging_copy(kreis_dir: Path) -> Path:
     """A fresh staging folder for the whole Kreis, starting as a copy of the published one.
 
@@ -603,6 +779,9 @@ def _staging_copy(kreis_dir: Path) -> Path:
     stage = kreis_dir.with_name(f".{kreis_dir.name}.neu")
     if stage.exists():
         shutil.rmtree(stage)
+    alt = kreis_dir.with_name(f".{kreis_dir.name}.alt")
+    if alt.is_dir() and not kreis_dir.exists():  # a run stopped between the two renames
+        os.replace(alt, kreis_dir)
     if kreis_dir.is_dir():
         shutil.copytree(kreis_dir, stage)
         # internal files an older version left in the published folder

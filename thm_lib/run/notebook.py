@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
-from thm_lib.analysis import standort
+from thm_lib.analysis import staffing, standort
 from thm_lib.analysis.access import valid_at
 from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, explain, gap_class, schwellen
+from thm_lib.analysis.coverage import analyse as coverage_analyse
 from thm_lib.analysis.funding import zeitraum_hinweis
 from thm_lib.analysis.needs import GESPERRT
 from thm_lib.analysis.standort import Standortplanung
@@ -37,6 +38,8 @@ from thm_lib.publish.html_seiten import tabelle
 from thm_lib.publish.maps.measure import gap_class_colours
 from thm_lib.publish.maps.static import png_bytes
 from thm_lib.publish.views import bemessung_zeile, karten_mass, versorgung_gesperrt, zeichen_geheim
+from thm_lib.run.buendel import laden as buendel_laden
+from thm_lib.run.buendel import zu as buendel_zu
 
 GLUE_MIME = "application/vnd.thm-werkbank.kennzahl+json"
 
@@ -70,8 +73,14 @@ def oeffne(
     ags: str = KREIS,
     stichtag: str = "",
     annahmen: dict[str, Any] | None = None,
+    buendel: str | Path = "",
 ) -> Workspace:
     """Load the Arbeitsmappe for a notebook run (always the whole Kreis).
+
+    With ``buendel`` (the batch's results bundle, :mod:`thm_lib.run.buendel`)
+    the computed Kreis is taken from there instead: the Arbeitsmappe is not
+    read, and :func:`versorgung` and :func:`stellenbemessung` return the
+    bundle's results.
 
     Parameters
     ----------
@@ -93,14 +102,20 @@ def oeffne(
     """
 
     ags = ags_text(ags)
-    overrides: dict[str, Any] = {}
-    if ags:
-        overrides = kommune_overrides(Path(arbeitsmappe), str(ags))
-    if annahmen:
-        overrides = merge(overrides, annahmen)
-    if stichtag:
-        overrides = merge(overrides, {"kreis": {"stichtag": parse_date(stichtag).date()}})
-    ws = load_workspace(arbeitsmappe, overrides=overrides or None)
+    if buendel:
+        if stichtag or annahmen:
+            raise DataError(
+                [
+                    Problem(
+                        "Parameter 'buendel'",
+                        "'stichtag' und 'annahmen' gelten nur ohne Ergebnisbündel",
+                        "Bitte 'buendel' leer lassen, um mit eigenen Annahmen zu rechnen",
+                    )
+                ]
+            )
+        ws = buendel_laden(buendel).ws
+    else:
+        ws = _laden(arbeitsmappe, ags, stichtag, annahmen)
     pd.set_option("display.max_rows", 500)  # reports show whole tables, not "..."
     if ags and ags not in set(ws.gebiete["ags"]):
         raise DataError(
@@ -113,6 +128,32 @@ def oeffne(
             ]
         )
     return ws
+
+
+def _laden(
+    arbeitsmappe: str | Path, ags: str, stichtag: str, annahmen: dict[str, Any] | None
+) -> Workspace:
+    """The Arbeitsmappe with the Kommune's own assumptions and the notebook's overrides."""
+    overrides: dict[str, Any] = {}
+    if ags:
+        overrides = kommune_overrides(Path(arbeitsmappe), str(ags))
+    if annahmen:
+        overrides = merge(overrides, annahmen)
+    if stichtag:
+        overrides = merge(overrides, {"kreis": {"stichtag": parse_date(stichtag).date()}})
+    return load_workspace(arbeitsmappe, overrides=overrides or None)
+
+
+def versorgung(ws: Workspace) -> CoverageResult:
+    """Coverage of the Kreis: the bundle's result when ``ws`` came from one, else computed."""
+    stand = buendel_zu(ws)
+    return stand.result if stand is not None else coverage_analyse(ws)
+
+
+def stellenbemessung(ws: Workspace) -> pd.DataFrame:
+    """Staffing of the Kreis: the bundle's result when ``ws`` came from one, else computed."""
+    stand = buendel_zu(ws)
+    return stand.bemessung if stand is not None else staffing.stellenbemessung(ws)
 
 
 def titel(ws: Workspace, ags: str) -> str:
@@ -388,17 +429,23 @@ def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str = "", kacheln: 
     rings = mass in ("versorgungsgrad", "fehlende_plaetze")
     return maps.kreis_map(
         _gemeinden_view(ws, ags),
-        karten_mass(ws, mass, handlungsfeld),
+        karten_mass(ws, mass, handlungsfeld, result=_versorgung_fuer(ws, mass)),
         tiles=kacheln or None,
         handlungsfeld=handlungsfeld if rings else None,
         catchment=rings,
     )
 
 
+def _versorgung_fuer(ws: Workspace, mass: str) -> CoverageResult | None:
+    """The coverage a map of ``mass`` needs (None: it needs none)."""
+    return versorgung(ws) if mass in ("versorgungsgrad", "fehlende_plaetze") else None
+
+
 def druckkarte(ws: Workspace, ags: str, mass: str = "zielgruppe", handlungsfeld: str = "") -> Any:
     """Static print map of one measure, as a PNG image for the notebook and its report."""
 
-    fig = maps.static_map(_gemeinden_view(ws, ags), karten_mass(ws, mass, handlungsfeld))
+    mass_werte = karten_mass(ws, mass, handlungsfeld, result=_versorgung_fuer(ws, mass))
+    fig = maps.static_map(_gemeinden_view(ws, ags), mass_werte)
     return Image(data=png_bytes(fig))
 
 

@@ -82,16 +82,21 @@ def key_figures(
 
 
 class Analyse:
-    """Coverage and staffing of a Workspace, computed once on first use.
+    """Coverage and staffing of a Workspace, computed once on first use (or given: the bundle's).
 
     The parts of a batch run (workbook, key figures) share it; an error is
     raised again to every part that asks (each part fails on its own).
     """
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        result: coverage.CoverageResult | None = None,
+        bemessung: pd.DataFrame | None = None,
+    ) -> None:
         self.ws = ws
-        self._result: coverage.CoverageResult | None = None
-        self._bemessung: pd.DataFrame | None = None
+        self._result = result
+        self._bemessung = bemessung
 
     @property
     def result(self) -> coverage.CoverageResult:

@@ -1,0 +1,134 @@
+"""Where the report tasks run: local worker processes, or a Dask cluster when one is given.
+
+Both run the same top-level task function with the same plain arguments, so
+the published outputs do not depend on where a task ran. A task whose run
+raised (a worker died) or reported an internal error is run once more; its
+second result counts. Worker processes keep their Jupyter kernel between
+tasks (:mod:`thm_lib.run.kernel`), also across the Kreise of a Land run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import as_completed as lokal_fertig
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from typing import Any
+
+import distributed
+
+from thm_lib.core.errors import DataError, Problem
+
+LOGGER = logging.getLogger(__name__)
+
+
+class Ausfuehrer:
+    """Runs tasks in ``jobs`` local processes, or on the Dask scheduler at ``cluster``.
+
+    Use as a context manager; :meth:`alle` yields ``(key, result)`` as tasks finish.
+
+    Parameters
+    ----------
+    jobs : int
+        Local worker processes (ignored with ``cluster``).
+    cluster : str, optional
+        Address of a ``dask.distributed`` scheduler, e.g. ``tcp://host:8786``.
+    """
+
+    def __init__(self, jobs: int, cluster: str | None = None) -> None:
+        self.jobs = max(1, int(jobs))
+        self.cluster = cluster
+        self._pool: ProcessPoolExecutor | None = None
+        self._client: Any = None
+
+    def __enter__(self) -> Ausfuehrer:
+        if self.cluster:
+            try:
+                self._client = distributed.Client(self.cluster, timeout="20s")
+            except OSError as exc:
+                raise DataError(
+                    [
+                        Problem(
+                            "Option --cluster",
+                            f"Dask-Scheduler {self.cluster} nicht erreichbar ({exc})",
+                            "Bitte Adresse prüfen (z. B. tcp://rechner:8786) oder ohne --cluster "
+                            "lokal rechnen",
+                        )
+                    ]
+                ) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _lokal(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # processes, not threads: besides the kernels, each task does GIL-bound work
+            # (map, workbook, nbconvert); "spawn" avoids forking a threaded parent
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=get_context("spawn"))
+        return self._pool
+
+    def vorwaermen(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` once on every worker in the background (e.g. start its kernel).
+
+        Local workers start while the parent still computes the Kreis; their
+        first report then does not wait for the kernel.
+        """
+        if self._client is not None:
+            self._client.run(fn, wait=False)
+            return
+        for _ in range(self.jobs):
+            self._submit(fn, ())
+
+    def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        if self._client is not None:
+            return self._client.submit(fn, *args, pure=False)
+        try:
+            return self._lokal().submit(fn, *args)
+        except BrokenProcessPool:  # a worker died: start a new pool for the rest
+            self._pool = None
+            return self._lokal().submit(fn, *args)
+
+    def _fertig(self, futures: Sequence[Any]) -> Iterator[Any]:
+        if self._client is not None:
+            return iter(distributed.as_completed(futures))
+        return lokal_fertig(futures)
+
+    def alle(
+        self,
+        aufgaben: Sequence[tuple[str, Callable[..., Any], tuple[Any, ...]]],
+        nochmal: Callable[[Any], bool],
+        fehlschlag: Callable[[str, BaseException], Any],
+    ) -> Iterator[tuple[str, Any]]:
+        """Run every ``(key, fn, args)``; yield ``(key, result)`` as each finishes.
+
+        A task that raised, or whose result ``nochmal(result)`` flags, runs
+        once more. A task that raised twice yields ``fehlschlag(key, exc)``.
+        """
+        offen = {self._submit(fn, args): (key, fn, args, 1) for key, fn, args in aufgaben}
+        while offen:
+            wiederholt = {}
+            for future in self._fertig(list(offen)):
+                key, fn, args, versuch = offen[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker died or the task could not run
+                    if versuch == 1:
+                        LOGGER.warning("%s: Aufgabe abgebrochen (%s), neuer Versuch", key, exc)
+                        wiederholt[self._submit(fn, args)] = (key, fn, args, 2)
+                    else:
+                        yield key, fehlschlag(key, exc)
+                    continue
+                if versuch == 1 and nochmal(result):
+                    LOGGER.info("%s: interner Fehler, neuer Versuch", key)
+                    wiederholt[self._submit(fn, args)] = (key, fn, args, 2)
+                    continue
+                yield key, result
+            offen = wiederholt

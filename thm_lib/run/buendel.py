@@ -1,0 +1,281 @@
+"""The results bundle of a Kreis: computed once by the batch, read by every report.
+
+The batch loads the Arbeitsmappe once, computes the Kreis (coverage, staffing
+and every published table of the publication layer, whose disclosure checks
+are the expensive part: about 5 s for the sample Kreis) and writes::
+
+    <intern>/<kreis>/buendel/<name>/    INTERNAL (holds the case documentation)
+        manifest.json      format, package version, Arbeitsmappe and its checksum,
+                           settings, Stichtag, the files below
+        tabellen/*.parquet input and result tables (zielgruppe, angebote,
+                           versorgung, segmente, stellenbemessung, ...)
+        karten.gpkg        Gemeinden (with the published coverage) and offers, opens in QGIS
+        zustand.pickle     the computed Kreis (Workspace, analysis, publication layer)
+                           for the workers and kernels of the same package version
+
+Parquet and GeoPackage are the bundle's content for people and other tools
+(QGIS, an evaluation in R or Python); ``zustand.pickle`` is the cache the
+report processes restore the computed Kreis from in a few milliseconds instead
+of repeating the disclosure checks. It is read only when the manifest's
+package version and program checksum equal the running ones (a pickle of an
+older code state is never trusted); it never leaves the internal folder.
+
+A Kommune with its own ``annahmen_<ags>.yaml`` that changes the settings gets
+a bundle of its own (:func:`buendel_name`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from thm_lib.analysis import coverage
+from thm_lib.core import paths
+from thm_lib.core.atomic import atomic_write_text
+from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.labels import KREIS
+from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure import publication
+from thm_lib.publish import views
+from thm_lib.publish.geopackage import export_geopackage
+
+FORMAT = 1
+"""Version of the bundle layout (raised when files or their meaning change)."""
+MANIFEST = "manifest.json"
+ZUSTAND = "zustand.pickle"
+KARTEN = "karten.gpkg"
+KREIS_BUENDEL = "kreis"
+"""Name of the bundle with the Kreis's own settings."""
+PAKET = "thm-werkbank"
+
+
+@dataclass
+class Kreisstand:
+    """A computed Kreis: the Workspace, its coverage and staffing, its publication layer.
+
+    The publication layer lives on the Workspace object
+    (:func:`thm_lib.disclosure.publication.fuer`); :func:`berechnen` fills it.
+    """
+
+    ws: Workspace
+    result: coverage.CoverageResult
+    bemessung: pd.DataFrame
+
+
+def pruefsumme(*ordner: Path, muster: tuple[str, ...] = ("*",)) -> str:
+    """SHA-256 over the names and bytes of the files in ``ordner`` (recursive, sorted).
+
+    Hidden files and folders (``.name``) and ``__pycache__`` are left out.
+    """
+    h = hashlib.sha256()
+    for root in ordner:
+        root = Path(root)
+        files = sorted({f for m in muster for f in root.rglob(m) if f.is_file()})
+        for f in files:
+            rel = f.relative_to(root)
+            if any(p.startswith(".") or p == "__pycache__" for p in rel.parts):
+                continue
+            h.update(str(rel).encode())
+            h.update(b"\0")
+            h.update(f.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def programmstand() -> str:
+    """Checksum of the code and templates that make the reports (thm_lib and the notebooks).
+
+    A rerun of the batch skips a Kommune only when this, its inputs and its
+    settings are unchanged; a code change without a new version counts too.
+    """
+    return pruefsumme(
+        paths.PACKAGE,
+        paths.NOTEBOOKS,
+        muster=("*.py", "*.j2", "*.yaml", "*.css", "*.ipynb", "*.tpl"),
+    )
+
+
+def berechnen(ws: Workspace) -> Kreisstand:
+    """Compute the Kreis once: coverage, staffing and the published tables of the Kreis.
+
+    The published tables of a Kommune are rows of the Kreis's (one hiding
+    pattern for all outputs), so computing the Kreis's views fills the
+    publication layer for every Kommune.
+    """
+    result = coverage.analyse(ws)
+    bemessung = views.kreis_bemessung(ws)
+    views.zielgruppe_je_gemeinde(ws)
+    views.zielgruppe_struktur(ws)
+    views.zielgruppe_verlauf(ws)
+    if ws.faelle is not None and len(ws.faelle):
+        views.bericht_tabellen(ws)
+        views.fallevidenz(result, ws)
+    views.kennzahlen_tabelle(ws)
+    views.versorgung_matrix(ws, result)
+    views.lueckenliste(ws, result)
+    views.personen_tabelle(ws, bemessung)
+    views.stellen_tabelle(ws, bemessung)
+    views.szenarien_tabelle(ws)
+    return Kreisstand(ws, result, bemessung)
+
+
+def _tabellen(stand: Kreisstand) -> dict[str, pd.DataFrame]:
+    """The bundle's Parquet tables (no case records: those stay in the pickle only)."""
+    ws, result = stand.ws, stand.result
+    tabellen = {
+        "gebiete": pd.DataFrame(ws.gebiete.drop(columns="geometry")),
+        "zielgruppe": ws.zielgruppe,
+        "angebote": pd.DataFrame(ws.angebote.drop(columns="geometry")),
+        "kommunen": ws.kommunen,
+        "versorgung": result.gemeinden,
+        "segmente": result.segmente,
+        "bedarfsquoten": result.bedarfsquoten,
+        "bedarf": result.bedarf,
+        "stellenbemessung": stand.bemessung,
+    }
+    out = {}
+    for name, frame in tabellen.items():
+        frame = frame.copy()
+        for col in frame.select_dtypes(include="object").columns:
+            if frame[col].map(lambda v: isinstance(v, tuple | list)).any():
+                frame[col] = frame[col].map(lambda v: ", ".join(map(str, v)) if v else "")
+        frame.columns = [str(c) for c in frame.columns]
+        out[name] = frame
+    return out
+
+
+def schreiben(
+    stand: Kreisstand, ziel: Path, *, arbeitsmappe: Path, eingabe: str, stand_code: str
+) -> Path:
+    """Write the bundle of ``stand`` to the folder ``ziel`` (replaced as a whole).
+
+    Parameters
+    ----------
+    stand : Kreisstand
+        From :func:`berechnen`.
+    ziel : Path
+        The bundle folder.
+    arbeitsmappe : Path
+        Where the Kreis was loaded from (recorded in the manifest).
+    eingabe : str
+        Checksum of the Arbeitsmappe (:func:`pruefsumme`).
+    stand_code : str
+        :func:`programmstand`.
+    """
+    ziel = Path(ziel)
+    neu = ziel.with_name(f".{ziel.name}.neu")
+    if neu.exists():
+        shutil.rmtree(neu)
+    (neu / "tabellen").mkdir(parents=True)
+    tabellen = _tabellen(stand)
+    for name, frame in tabellen.items():
+        frame.to_parquet(neu / "tabellen" / f"{name}.parquet")
+    export_geopackage(stand.ws, neu / KARTEN)
+    with open(neu / ZUSTAND, "wb") as f:
+        pickle.dump(stand, f, protocol=pickle.HIGHEST_PROTOCOL)
+    ws = stand.ws
+    manifest = {
+        "format": FORMAT,
+        "paket": PAKET,
+        "version": version(PAKET),
+        "programmstand": stand_code,
+        "erstellt": datetime.now().isoformat(timespec="seconds"),
+        "kreis": ws.name,
+        "kreisschluessel": ws.annahmen.kreis.ags,
+        "stichtag": f"{ws.stichtag:%Y-%m-%d}",
+        "arbeitsmappe": str(arbeitsmappe),
+        "pruefsumme_arbeitsmappe": eingabe,
+        "annahmen": ws.annahmen.model_dump(mode="json"),
+        "foerderprogramm": ws.programm.get("name", ""),
+        "tabellen": {name: f"tabellen/{name}.parquet" for name in tabellen},
+        "karten": KARTEN,
+        "zustand": ZUSTAND,
+    }
+    atomic_write_text(neu / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+    alt = ziel.with_name(f".{ziel.name}.alt")
+    if alt.exists():
+        shutil.rmtree(alt)
+    if ziel.exists():
+        os.replace(ziel, alt)
+    os.replace(neu, ziel)
+    shutil.rmtree(alt, ignore_errors=True)
+    return ziel
+
+
+def manifest(ordner: Path) -> dict[str, Any]:
+    """The manifest of the bundle ``ordner``.
+
+    Raises
+    ------
+    DataError
+        If the folder holds no readable bundle.
+    """
+    path = Path(ordner) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    f"kein lesbares Ergebnisbündel ({type(exc).__name__})",
+                    "Bitte das Bündel mit 'thm batch' neu erzeugen",
+                )
+            ]
+        ) from None
+
+
+_GELADEN: dict[str, Any] = {}
+"""The bundle loaded last in this process: ``ordner``, ``erstellt`` and the Kreisstand."""
+
+
+def laden(ordner: str | Path) -> Kreisstand:
+    """The computed Kreis of the bundle ``ordner`` (kept for the next call in this process).
+
+    Raises
+    ------
+    DataError
+        If the bundle is missing or was written by another code state
+        (then it is rebuilt by the next ``thm batch``).
+    """
+    ordner = Path(ordner).resolve()
+    m = manifest(ordner)
+    if _GELADEN.get("ordner") == ordner and _GELADEN.get("erstellt") == m.get("erstellt"):
+        return _GELADEN["stand"]
+    if m.get("format") != FORMAT or m.get("programmstand") != programmstand():
+        raise DataError(
+            [
+                Problem(
+                    str(ordner / MANIFEST),
+                    "Ergebnisbündel stammt von einem anderen Programmstand",
+                    "Bitte mit 'thm batch' neu erzeugen",
+                )
+            ]
+        )
+    with open(ordner / ZUSTAND, "rb") as f:
+        stand: Kreisstand = pickle.load(f)  # noqa: S301 - own cache, checked against the manifest
+    publication.nach_kopie(stand.ws)
+    _GELADEN.clear()
+    _GELADEN.update(ordner=ordner, erstellt=m.get("erstellt"), stand=stand)
+    return stand
+
+
+def zu(ws: Workspace) -> Kreisstand | None:
+    """The loaded bundle's Kreisstand when ``ws`` is its Workspace, else None."""
+    stand = _GELADEN.get("stand")
+    return stand if stand is not None and stand.ws is ws else None
+
+
+def buendel_name(key: str, eigene_annahmen: bool) -> str:
+    """Folder name of the bundle a report uses: the Kreis's, or the Kommune's own."""
+    return key if eigene_annahmen and key != KREIS else KREIS_BUENDEL
