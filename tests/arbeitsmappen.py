@@ -142,7 +142,12 @@ def polygone(n: int, rng: np.random.Generator) -> list[shapely.Polygon]:
 
 # --------------------------------------------------------------------------- writing
 _csv = schreibe_csv
-_komma = de_zahl
+
+
+def _komma(x: float, digits: int = 5) -> str:
+    return de_zahl(x, digits)
+
+
 _ja = ja_nein
 
 
