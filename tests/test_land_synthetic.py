@@ -9,10 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import shapely
+from click.testing import CliRunner
 
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land, slug
 from thm_lib.run.batch import nur_ein_antragsteller
+from thm_lib.run.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +121,7 @@ def test_small_lands_and_options(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"kreise": 5, "gemeinden": 4, "kreisfreie": 1}, "mindestens so groß"),
+        ({"kreise": 5, "gemeinden": 4}, "mindestens so groß"),
         ({"kreise": 5, "gemeinden": 10, "kreisfreie": 6}, "kreisfreien Städte"),
         ({"kreise": 3, "gemeinden": 5, "kreisfreie": 3}, "genau eine Gemeinde"),
         ({"kreise": 0, "gemeinden": 5, "kreisfreie": 0}, "mindestens einen"),
@@ -134,3 +136,17 @@ def test_impossible_sizes_are_refused_in_german(tmp_path, args, message):
 def test_slug():
     assert slug("Kreis Nordheide (fiktiv)") == "kreis_nordheide_fiktiv"
     assert slug("Stadt Ölbrück (fiktiv)") == "stadt_oelbrueck_fiktiv"
+
+
+def test_command_writes_the_land_and_refuses_in_german(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "land"
+    args = ["beispiel-land", str(out), "--kreise", "4", "--gemeinden", "12", "--kreisfreie", "1"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "4 Arbeitsmappen geschrieben" in result.output and str(out) in result.output
+    assert len([p for p in out.iterdir() if (p / "gebiete.geojson").exists()]) == 4
+    bad = runner.invoke(main, ["beispiel-land", str(tmp_path / "x"), "--gemeinden", "10"])
+    assert bad.exit_code == 2
+    assert "Gemeinden (10) muss mindestens so groß sein" in bad.output
+    assert not (tmp_path / "x").exists()

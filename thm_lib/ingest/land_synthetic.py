@@ -145,6 +145,11 @@ def pruefe_argumente(kreise: int, gemeinden: int, kreisfreie: int) -> None:
     """Raise ``ValueError`` (German message) unless the sizes describe a possible Land."""
     if kreise < 1:
         raise ValueError("Es muss mindestens einen Kreis oder eine kreisfreie Stadt geben.")
+    if gemeinden < kreise:
+        raise ValueError(
+            f"Die Zahl der Gemeinden ({gemeinden}) muss mindestens so groß sein wie die "
+            f"Zahl der Kreise und kreisfreien Städte ({kreise})."
+        )
     if not 0 <= kreisfreie <= kreise:
         raise ValueError(
             f"Die Zahl der kreisfreien Städte ({kreisfreie}) muss zwischen 0 und der Zahl "
@@ -154,11 +159,6 @@ def pruefe_argumente(kreise: int, gemeinden: int, kreisfreie: int) -> None:
         raise ValueError(
             f"Höchstens {MAX_KREISFREIE} kreisfreie Städte und {MAX_KREISE} Kreise "
             "(fiktive Kreisschlüssel 05801–05898 und 05901–05999)."
-        )
-    if gemeinden < kreise:
-        raise ValueError(
-            f"Die Zahl der Gemeinden ({gemeinden}) muss mindestens so groß sein wie die "
-            f"Zahl der Kreise und kreisfreien Städte ({kreise})."
         )
     if kreise == kreisfreie and gemeinden != kreise:
         raise ValueError(
