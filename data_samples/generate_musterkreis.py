@@ -8,17 +8,26 @@ follows.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 
 import numpy as np
 import shapely
-from pyproj import Transformer
-from shapely.geometry import MultiPoint, Point, Polygon, mapping
+from shapely.geometry import MultiPoint, Point, Polygon
 
-from thm_lib.core.labels import HANDLUNGSFELDER
+from thm_lib.ingest.synthetic import (
+    KOPF_ANGEBOTE,
+    KOPF_BEDARFE,
+    KOPF_FAELLE,
+    KOPF_KOMMUNEN,
+    KOPF_ZIELGRUPPE,
+    de_zahl,
+    faelle_zeilen,
+    gebiete_geojson,
+    geojson_feature,
+    nach_wgs84,
+    schreibe_csv,
+    zielgruppe_zeilen,
+)
 
 SEED = 20191101
 OUT = Path(__file__).resolve().parent / "musterkreis"
@@ -70,53 +79,15 @@ def gemeinde_polygons(rng: np.random.Generator) -> list[Polygon]:
     return result
 
 
-def to_wgs84(x: float, y: float) -> tuple[float, float]:
-    """Return (lat, lon) in WGS84 of a point in EPSG:25832."""
-    lon, lat = Transformer.from_crs(25832, 4326, always_xy=True).transform(x, y)
-    return round(lat, 5), round(lon, 5)
-
-
-def de_num(value: float, decimals: int) -> str:
-    """Format a number with a decimal comma."""
-    return f"{value:.{decimals}f}".replace(".", ",")
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
-    """Write a German-office CSV (``;``, CRLF like Excel) in the given encoding."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))
-
-
 def write_gebiete(polygons: list[Polygon]) -> None:
     """GeoJSON in EPSG:25832 (named CRS member), coordinates in whole metres."""
-    features = []
-    for i, ((name, _, einwohner, plz), poly) in enumerate(zip(GEMEINDEN, polygons, strict=True)):
-        geom = mapping(poly)
-        geom["coordinates"] = [[[int(x), int(y)] for x, y in ring] for ring in geom["coordinates"]]
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "ags": ags_of(i),
-                    "name": name,
-                    "einwohner": einwohner,
-                    "plz": ",".join(plz),
-                },
-                "geometry": {"type": geom["type"], "coordinates": geom["coordinates"]},
-            }
+    features = [
+        geojson_feature(
+            {"ags": ags_of(i), "name": name, "einwohner": einwohner, "plz": ",".join(plz)}, poly
         )
-    doc = {
-        "type": "FeatureCollection",
-        "name": "gebiete",
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
-        "features": features,
-    }
-    (OUT / "gebiete.geojson").write_text(
-        json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
+        for i, ((name, _, einwohner, plz), poly) in enumerate(zip(GEMEINDEN, polygons, strict=True))
+    ]
+    (OUT / "gebiete.geojson").write_text(gebiete_geojson(features, indent=1), encoding="utf-8")
 
 
 def zielgruppe_rows(rng: np.random.Generator) -> list[list[str]]:
@@ -131,49 +102,15 @@ def zielgruppe_rows(rng: np.random.Generator) -> list[list[str]]:
         "gestattung": (1.0, 0.9, 0.85),
         "sonstige": (1.0, 1.0, 1.05),
     }
-    ages = np.arange(16, 30)
-    age_w = np.exp(-0.5 * ((ages - 22.5) / 4.0) ** 2)
-    age_w /= age_w.sum()
-    rows = []
-    for t, stichtag in enumerate(STICHTAGE):
-        for i in range(len(GEMEINDEN)):
-            for status, total in totals.items():
-                for age, aw in zip(ages, age_w, strict=True):
-                    for sex, sw in (("m", 0.68), ("w", 0.32)):
-                        mean = total * growth[status][t] * weights[i] * aw * sw
-                        n = int(rng.poisson(mean))
-                        cell = str(n)
-                        if status == "sonstige" and t == 0 and i in (7, 10) and age == 29:
-                            cell = "-"  # Destatis "nichts vorhanden"
-                        rows.append([ags_of(i), stichtag, status, str(age), sex, cell])
-    return rows
-
-
-ABSCHLUSS = (
-    "Ausbildung aufgenommen",
-    "Arbeit aufgenommen",
-    "Schulabschluss erreicht",
-    "Wegzug",
-    "Kontaktabbruch",
-    "Rückkehr ins Herkunftsland",
-    "Ziele erreicht",
-)
-# probability that a need ends "passend", "naechstbeste", "kein_angebot" (rest: offen)
-ERGEBNIS_P = {
-    "Sprache": (0.55, 0.2, 0.15),
-    "Schulabschluss": (0.6, 0.2, 0.1),
-    "Berufsvorbereitung": (0.6, 0.2, 0.1),
-    "Qualifizierung": (0.5, 0.25, 0.1),
-    "Ausbildung": (0.4, 0.3, 0.2),
-    "Arbeit": (0.45, 0.25, 0.15),
-    "Coaching": (0.75, 0.1, 0.05),
-    "Aufenthaltsrecht": (0.7, 0.15, 0.05),
-    "Wohnen": (0.3, 0.3, 0.3),
-    "Gesundheit": (0.6, 0.2, 0.1),
-    "Psychosoziales": (0.25, 0.25, 0.4),
-    "Sonstiges": (0.6, 0.2, 0.1),
-}
-BEDARF_P = (0.7, 0.35, 0.4, 0.3, 0.35, 0.35, 0.55, 0.5, 0.25, 0.15, 0.25, 0.1)
+    return zielgruppe_zeilen(
+        rng,
+        [ags_of(i) for i in range(len(GEMEINDEN))],
+        weights,
+        totals,
+        growth,
+        STICHTAGE,
+        frozenset((0, i, "sonstige", 29) for i in (7, 10)),  # Destatis "nichts vorhanden"
+    )
 
 
 def faelle_rows(rng: np.random.Generator) -> tuple[list[list[str]], list[list[str]]]:
@@ -181,52 +118,7 @@ def faelle_rows(rng: np.random.Generator) -> tuple[list[list[str]], list[list[st
     weights = np.array([g[2] for g in GEMEINDEN], dtype=float)
     weights[0] *= 2.2
     weights /= weights.sum()
-    faelle, bedarfe = [], []
-    alphabet = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"))
-    used: set[str] = set()
-    for _ in range(320):
-        while True:
-            fid = "TM-" + "".join(rng.choice(alphabet, 6))
-            if fid not in used:
-                used.add(fid)
-                break
-        i = int(rng.choice(len(GEMEINDEN), p=weights))
-        status = str(rng.choice(["duldung", "gestattung", "sonstige"], p=[0.6, 0.33, 0.07]))
-        age = int(rng.integers(18, 28))
-        sex = str(rng.choice(["m", "w", "d"], p=[0.7, 0.29, 0.01]))
-        consent = "ja" if rng.random() < 0.9 else "nein"
-        start = np.datetime64("2020-01-06") + int(rng.integers(0, 880))
-        ende, grund = "", ""
-        if rng.random() < 0.5:
-            end = start + int(rng.integers(60, 540))
-            if end <= np.datetime64("2022-06-30"):
-                ende = _de_date(end)
-                grund = str(rng.choice(ABSCHLUSS))
-        faelle.append(
-            [fid, ags_of(i), str(age), status, sex, consent, _de_date(start), ende, grund]
-        )
-        for hf, p in zip(HANDLUNGSFELDER, BEDARF_P, strict=True):
-            if rng.random() < p:
-                pp, pn, pk = ERGEBNIS_P[hf]
-                if status == "duldung" and hf in ("Sprache", "Qualifizierung"):
-                    pp, pk = pp - 0.2, pk + 0.2  # many courses are closed to Geduldete
-                r = rng.random()
-                ergebnis = (
-                    "passend"
-                    if r < pp
-                    else "naechstbeste"
-                    if r < pp + pn
-                    else "kein_angebot"
-                    if r < pp + pn + pk
-                    else "offen"
-                )
-                bedarfe.append([fid, hf, ergebnis])
-    return faelle, bedarfe
-
-
-def _de_date(day: np.datetime64) -> str:
-    y, m, d = str(day).split("-")
-    return f"{d}.{m}.{y}"
+    return faelle_zeilen(rng, [ags_of(i) for i in range(len(GEMEINDEN))], weights, 320)
 
 
 # handlungsfeld, foerderlinie, traeger, open to Duldung, open to Gestattung, places, count
@@ -266,14 +158,14 @@ def angebote_rows(rng: np.random.Generator, polygons: list[Polygon]) -> list[lis
             i = int(rng.choice(len(GEMEINDEN), p=weights))
             poly = polygons[i]
             point = _random_point_in(poly, rng)
-            lat, lon = to_wgs84(point.x, point.y)
+            lat, lon = nach_wgs84(point.x, point.y)
             aufsuchend = hf in ("Coaching", "Aufenthaltsrecht") and rng.random() < 0.35
             einzugsgebiet = ""
             if aufsuchend:
                 others = rng.choice(np.arange(1, len(GEMEINDEN)), 3, replace=False)
                 einzugsgebiet = ",".join(ags_of(int(j)) for j in sorted({i, *others}))
             location = rng.random()
-            lat_s, lon_s, plz, ags = de_num(lat, 5), de_num(lon, 5), "", ags_of(i)
+            lat_s, lon_s, plz, ags = de_zahl(lat, 5), de_zahl(lon, 5), "", ags_of(i)
             if location < 0.08:
                 lat_s, lon_s, plz, ags = "", "", GEMEINDEN[i][3][0], ""
             elif location < 0.16:
@@ -341,64 +233,29 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     polygons = gemeinde_polygons(rng)
     write_gebiete(polygons)
-    write_csv(
+    schreibe_csv(
         OUT / "zielgruppe.csv",
-        ["ags", "stichtag", "status", "alter", "geschlecht", "anzahl"],
+        KOPF_ZIELGRUPPE,
         zielgruppe_rows(rng),
         "utf-8-sig",
     )
     faelle, bedarfe = faelle_rows(rng)
-    write_csv(
+    schreibe_csv(
         OUT / "faelle.csv",
-        [
-            "fall_id",
-            "ags",
-            "alter",
-            "status",
-            "geschlecht",
-            "einwilligung",
-            "beginn",
-            "ende",
-            "abschlussgrund",
-        ],
+        KOPF_FAELLE,
         faelle,
         "cp1252",
     )
-    write_csv(OUT / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], bedarfe, "utf-8")
-    write_csv(
+    schreibe_csv(OUT / "bedarfe.csv", KOPF_BEDARFE, bedarfe, "utf-8")
+    schreibe_csv(
         OUT / "angebote.csv",
-        [
-            "angebot_id",
-            "name",
-            "traeger",
-            "handlungsfeld",
-            "foerderlinie",
-            "zugang_duldung",
-            "zugang_gestattung",
-            "alter_min",
-            "alter_max",
-            "plaetze",
-            "lat",
-            "lon",
-            "plz",
-            "ags",
-            "aufsuchend",
-            "einzugsgebiet",
-            "beginn",
-            "ende",
-        ],
+        KOPF_ANGEBOTE,
         angebote_rows(rng, polygons),
         "utf-8-sig",
     )
-    write_csv(
+    schreibe_csv(
         OUT / "kommunen.csv",
-        [
-            "ags",
-            "geschaeftsfuehrende_stelle",
-            "haushaltssicherung",
-            "stellen_bestand",
-            "stichtag_erstantrag",
-        ],
+        KOPF_KOMMUNEN,
         KOMMUNEN,
         "utf-8-sig",
     )

@@ -24,8 +24,6 @@ examples stay small to describe.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,15 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from thm_lib.core.labels import HANDLUNGSFELDER
+from thm_lib.ingest.synthetic import (
+    KOPF_ANGEBOTE,
+    KOPF_FAELLE,
+    KOPF_KOMMUNEN,
+    KOPF_ZIELGRUPPE,
+    de_zahl,
+    ja_nein,
+    schreibe_csv,
+)
 
 #: Lower left corner of the grid (EPSG:25832, metres): in the Sauerland, NRW.
 ORIGIN = (420_000.0, 5_690_000.0)
@@ -134,20 +141,14 @@ def polygone(n: int, rng: np.random.Generator) -> list[shapely.Polygon]:
 
 
 # --------------------------------------------------------------------------- writing
-def _csv(path: Path, header: list[str], rows: list[list[object]], encoding: str = "utf-8") -> None:
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))
+_csv = schreibe_csv
 
 
 def _komma(x: float, digits: int = 5) -> str:
-    return f"{x:.{digits}f}".replace(".", ",")
+    return de_zahl(x, digits)
 
 
-def _ja(flag: bool) -> str:
-    return "ja" if flag else "nein"
+_ja = ja_nein
 
 
 def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
@@ -164,13 +165,7 @@ def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
     if spec.mit_kommunen:
         _csv(
             folder / "kommunen.csv",
-            [
-                "ags",
-                "geschaeftsfuehrende_stelle",
-                "haushaltssicherung",
-                "stellen_bestand",
-                "stichtag_erstantrag",
-            ],
+            KOPF_KOMMUNEN,
             [
                 [
                     a,
@@ -234,7 +229,7 @@ def _zielgruppe(
         rows.append([ags[0], spec.stichtage[-1], "duldung", 20, "m", 0])
     _csv(
         folder / "zielgruppe.csv",
-        ["ags", "stichtag", "status", "alter", "geschlecht", "anzahl"],
+        KOPF_ZIELGRUPPE,
         rows,
     )
 
@@ -283,26 +278,7 @@ def _angebote(
         )
     _csv(
         folder / "angebote.csv",
-        [
-            "angebot_id",
-            "name",
-            "traeger",
-            "handlungsfeld",
-            "foerderlinie",
-            "zugang_duldung",
-            "zugang_gestattung",
-            "alter_min",
-            "alter_max",
-            "plaetze",
-            "lat",
-            "lon",
-            "plz",
-            "ags",
-            "aufsuchend",
-            "einzugsgebiet",
-            "beginn",
-            "ende",
-        ],
+        KOPF_ANGEBOTE,
         rows,
     )
 
@@ -336,17 +312,7 @@ def _faelle(spec: ArbeitsmappeSpec, folder: Path, ags: list[str], rng: np.random
             )
     _csv(
         folder / "faelle.csv",
-        [
-            "fall_id",
-            "ags",
-            "alter",
-            "status",
-            "geschlecht",
-            "einwilligung",
-            "beginn",
-            "ende",
-            "abschlussgrund",
-        ],
+        KOPF_FAELLE,
         faelle,
     )
     if rng.random() < 0.8:  # needs are optional beside the cases

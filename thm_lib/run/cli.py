@@ -15,6 +15,7 @@ from thm_lib.core import paths
 from thm_lib.core.errors import DataError
 from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.ingest.land_synthetic import schreibe_land
 from thm_lib.ingest.statistik_import import importiere_statistik, schreibe_zielgruppe
 from thm_lib.ingest.vorlagen import write_templates
 from thm_lib.publish.geopackage import export_geopackage
@@ -111,6 +112,31 @@ def vorlage(ordner: Path, name: str | None, ags: str | None, stichtag: str | Non
         click.echo(f"Vorhanden, nicht überschrieben: {path}")
     if not name and "annahmen.yaml" in {p.name for p in result.geschrieben}:
         click.echo("Bitte in annahmen.yaml den Namen des Kreises (kreis.name) eintragen.")
+
+
+@main.command("beispiel-land")
+@click.argument("ordner", type=click.Path(path_type=Path))
+@click.option("--kreise", default=53, show_default=True, help="Kreise und kreisfreie Städte.")
+@click.option("--gemeinden", default=396, show_default=True, help="Gemeinden insgesamt.")
+@click.option("--kreisfreie", default=22, show_default=True, help="Davon kreisfreie Städte.")
+@click.option(
+    "--seed", default=2026, show_default=True, help="Zufallszahl; gleich = gleiche Dateien."
+)
+def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, seed: int) -> None:
+    """Ein erfundenes Land in ORDNER schreiben: eine Arbeitsmappe je Kreis und kreisfreie Stadt.
+
+    Die Voreinstellung hat die Gestalt von NRW (53 Kreise und kreisfreie Städte, davon 22
+    kreisfreie, 396 Gemeinden); alle Namen, Schlüssel und Zahlen sind erfunden. Zum Ausprobieren
+    eines landesweiten Stapellaufs.
+    """
+    try:
+        mappen = schreibe_land(
+            ordner, kreise=kreise, gemeinden=gemeinden, kreisfreie=kreisfreie, seed=seed
+        )
+    except ValueError as exc:
+        click.echo(f"Fehler: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"{len(mappen)} Arbeitsmappen geschrieben nach {ordner}")
 
 
 @main.command("batch")

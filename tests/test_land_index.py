@@ -1,0 +1,172 @@
+"""The Land index page and map (thm_lib.publish.land_index): German figures, hidden values,
+unpublished Kreise, offline."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import pytest
+import shapely
+
+from thm_lib.publish.land_index import LandZeile, land_index_html, land_karte, schreibe_land_seiten
+from thm_lib.publish.maps import map_html, save_map
+from thm_lib.publish.maps.legend import Legend
+from thm_lib.publish.maps.measure import MISSING_COLOR, SUPPRESSED_COLOR
+
+CDN = re.compile(r"(https?:)?//[\w.-]*(cdn|unpkg|googleapis|bootstrap)", re.I)
+
+
+def _box(x: float) -> shapely.Polygon:
+    return shapely.box(400_000 + x, 5_700_000, 420_000 + x, 5_720_000)
+
+
+@pytest.fixture
+def zeilen() -> list[LandZeile]:
+    return [
+        LandZeile(
+            name="Kreis Nordheide (fiktiv)",
+            ags="05901",
+            href="kreis_nordheide_fiktiv/index.html",
+            kreisfrei=False,
+            kennzahlen={
+                "zielgruppe": 1234,
+                "stellen_faq": 2.5,
+                "unterversorgung": 17,
+                "luecken": ["Wohnen (Ulmenau): 12 Plätze fehlen"],
+            },
+            stand="31.01.2026",
+            geometrie=_box(0),
+        ),
+        LandZeile(
+            name="Stadt Ulmenau (fiktiv)",
+            ags="05801",
+            href="stadt_ulmenau_fiktiv/index.html",
+            kreisfrei=True,
+            kennzahlen={
+                "zielgruppe": "<5",
+                "stellen_faq": ".",
+                "unterversorgung": 0,
+                "luecken": [],
+            },
+            stand="30.01.2026",
+            geometrie=_box(20_000),
+        ),
+        LandZeile(
+            name="Kreis Südbörde <fiktiv> & Co",
+            ags="05902",
+            href="kreis_suedboerde_fiktiv/index.html",
+            kreisfrei=False,
+            kennzahlen={},
+            veroeffentlicht=False,
+            grund="Datenschutzprüfung nicht bestanden",
+            geometrie=_box(40_000),
+        ),
+        LandZeile(
+            name="Kreis Westmark (fiktiv)",
+            ags="05903",
+            href="kreis_westmark_fiktiv/index.html",
+            kreisfrei=False,
+            kennzahlen={
+                "zielgruppe": 98765,
+                "stellen_faq": 12.0,
+                "unterversorgung": 3,
+                "luecken": [],
+            },
+            stand="29.01.2026",
+            geometrie=_box(60_000),
+        ),
+    ]
+
+
+def _row(page: str, name: str) -> str:
+    match = re.search(r"<tr><td>(?:(?!</tr>).)*" + re.escape(name) + r".*?</tr>", page, re.S)
+    assert match, name
+    return match.group(0)
+
+
+def test_page_shows_every_kreis_in_german(zeilen):
+    page = land_index_html(zeilen, schwelle=5, zeichen=".")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="de">' in page
+    nord = _row(page, "Kreis Nordheide (fiktiv)")
+    assert '<a href="kreis_nordheide_fiktiv/index.html">Kreis Nordheide (fiktiv)</a>' in nord
+    assert ">1.234<" in nord and ">2,50<" in nord and ">17<" in nord
+    assert "Wohnen (Ulmenau): 12 Plätze fehlen" in nord and ">Kreis<" in nord
+    assert ">98.765<" in _row(page, "Kreis Westmark") and ">12,00<" in _row(page, "Westmark")
+    stadt = _row(page, "Stadt Ulmenau (fiktiv)")
+    assert "kreisfreie Stadt" in stadt and "stadt_ulmenau_fiktiv/index.html" in stadt
+    cells = re.findall(r'<td class="zahl">(.*?)</td>', stadt)
+    assert cells == ["&lt;5", ".", "0"]  # the hidden symbol, never 0 or – for the hidden ones
+    sued = _row(page, "Südbörde")
+    assert "Kreis Südbörde &lt;fiktiv&gt; &amp; Co" in sued  # escaped
+    assert "nicht veröffentlicht" in sued and "Datenschutzprüfung nicht bestanden" in sued
+    assert "<a href" not in sued  # never published: nothing to link to
+    assert re.findall(r'<td class="zahl">(.*?)</td>', sued) == ["–", "–", "–"]
+    assert "4 Kreise und kreisfreie Städte, davon 3 mit veröffentlichtem Bericht" in page
+    assert '<a href="karte.html">' in page
+    assert "Keine Landessumme der Zielgruppe" in page
+    assert "99.999" not in page and "Land insgesamt" not in page  # 1234 + 98765: no total
+
+
+def test_page_loads_nothing_from_the_internet(zeilen):
+    page = land_index_html(zeilen, schwelle=5, zeichen=".", titel="Testland", karte="")
+    assert "http" not in page and "<script" not in page and "<link" not in page
+    assert "<title>THM-Werkbank – Testland: Kreise und kreisfreie Städte</title>" in page
+    assert "karte.html" not in page
+
+
+def test_other_mark_and_threshold(zeilen):
+    zeilen[1].kennzahlen = {**zeilen[1].kennzahlen, "zielgruppe": "x", "stellen_faq": "x"}
+    page = land_index_html(zeilen, schwelle=3, zeichen="x")
+    assert re.findall(r'<td class="zahl">(.*?)</td>', _row(page, "Stadt Ulmenau"))[:2] == ["x", "x"]
+    assert "(1 bis 2) werden als „&lt;3“" in page
+
+
+def _features(m: folium.Map) -> list[dict]:
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(layers) == 1
+    return layers[0].data["features"]
+
+
+def test_map_colours_hidden_and_missing_and_saves_offline(zeilen, tmp_path):
+    m = land_karte(zeilen)
+    props = {f["properties"]["ags"]: f["properties"] for f in _features(m)}
+    assert set(props) == {"05901", "05801", "05902", "05903"}
+    assert props["05801"]["farbe"] == SUPPRESSED_COLOR
+    assert props["05902"]["farbe"] == MISSING_COLOR
+    assert props["05901"]["farbe"] != props["05903"]["farbe"]  # two classes of shown values
+    assert {props["05901"]["farbe"], props["05903"]["farbe"]}.isdisjoint(
+        {SUPPRESSED_COLOR, MISSING_COLOR}
+    )
+    assert "Zielgruppe: &lt;5" in props["05801"]["tooltip"]
+    assert "Zielgruppe: 1.234" in props["05901"]["tooltip"]
+    assert "nicht veröffentlicht" in props["05902"]["tooltip"]
+    lon, lat = _features(m)[0]["geometry"]["coordinates"][0][0]
+    assert 5 < lon < 10 and 50 < lat < 53  # WGS84 for the web map
+    path = save_map(m, tmp_path / "karte.html")
+    text = path.read_text(encoding="utf-8")
+    assert "L.geoJson" in text or "L.geoJSON" in text
+    assert not CDN.search(text) and "cdn.jsdelivr" not in text
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)\s*=\s*["']?(https?:)?//""", text)
+    legend = [c for c in m._children.values() if isinstance(c, Legend)][0].inner
+    assert "<h4>Zielgruppe (Personen)</h4>" in legend
+    assert "&lt;5 oder „.“: aus Datenschutzgründen nicht gezeigt" in legend
+    assert "keine Angabe" in legend and SUPPRESSED_COLOR in legend
+
+
+def test_both_pages_written(zeilen, tmp_path):
+    index, karte = schreibe_land_seiten(tmp_path / "land", zeilen, schwelle=5, zeichen=".")
+    assert index.name == "index.html" and karte.name == "karte.html"
+    assert '<a href="karte.html">' in index.read_text(encoding="utf-8")
+    assert not CDN.search(karte.read_text(encoding="utf-8"))
+    assert sorted(p.name for p in index.parent.iterdir()) == ["index.html", "karte.html"]
+
+
+def test_map_without_geometry_or_figures(zeilen):
+    for z in zeilen:
+        z.kennzahlen = {}
+    zeilen[0].geometrie = None
+    m = land_karte(zeilen)
+    assert len(_features(m)) == 3
+    assert {f["properties"]["farbe"] for f in _features(m)} == {MISSING_COLOR}
+    assert not CDN.search(map_html(m))

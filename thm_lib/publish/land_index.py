@@ -1,0 +1,275 @@
+"""The Land index: one page and one map over all Kreise and kreisfreie Städte of a Land run.
+
+Pure rendering: the batch decides what a Kreis published and hands one
+:class:`LandZeile` per Kreis (its key figures exactly as stored per report,
+see :func:`thm_lib.run.report.key_figures`). :func:`land_index_html` renders
+``vorlagen/land_index.html.j2`` with the report stylesheet;
+:func:`land_karte` draws the Kreise coloured by their target group
+(offline, :mod:`thm_lib.publish.maps.offline`); :func:`schreibe_land_seiten`
+writes both. Nothing is loaded from the internet.
+
+There is deliberately no Land total of the target group: beside a hidden
+value, the sum of the shown values would reveal it (the total is known from
+official statistics).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from thm_lib.core.atomic import atomic_write_text
+from thm_lib.core.formats import zahl
+from thm_lib.core.settings import Annahmen
+from thm_lib.core.workspace import CRS_METRIC
+from thm_lib.disclosure.suppression import small_label
+from thm_lib.publish.html_seiten import seite
+from thm_lib.publish.maps.geometry import simplify_coverage, to_web
+from thm_lib.publish.maps.legend import Attribution, Legend, legend_entries, legend_html
+from thm_lib.publish.maps.measure import MISSING_COLOR, SUPPRESSED_COLOR, classify
+from thm_lib.publish.maps.offline import OfflineMap, save_map
+
+TITEL = "Land NRW (synthetisch)"
+KEIN_WERT = "–"
+"""Shown where a Kreis has no figure at all (never published); not the mark of a hidden value."""
+ART = {True: "kreisfreie Stadt", False: "Kreis"}
+CLASS_KREIS = "thm-kreis"
+VEREINFACHUNG_M = 200.0
+"""Simplification of the Kreis outlines for the web map (metres)."""
+
+
+@dataclass
+class LandZeile:
+    """One Kreis or kreisfreie Stadt of the Land index.
+
+    Attributes
+    ----------
+    name : str
+        Name of the Kreis, e.g. ``"Kreis Nordheide (fiktiv)"``.
+    ags : str
+        Kreisschlüssel (5 digits).
+    href : str
+        Relative link to the Kreis's index, e.g. ``"kreis_nordheide_fiktiv/index.html"``.
+    kreisfrei : bool
+        A kreisfreie Stadt (one applicant) rather than a Kreis.
+    kennzahlen : dict
+        The key figures as the batch stores them per report: ``zielgruppe``
+        (int, or the suppression symbol), ``stellen_faq`` (float or symbol),
+        ``unterversorgung`` (int), ``luecken`` (list of str). Empty when the
+        Kreis has never published.
+    veroeffentlicht : bool
+        The last run of the Kreis was published.
+    grund : str
+        German reason when it was not.
+    stand : str
+        Date of the last published run (``""`` if none).
+    geometrie : shapely.Geometry or None
+        Outline of the Kreis in EPSG:25832 (for the map).
+    """
+
+    name: str
+    ags: str
+    href: str
+    kreisfrei: bool
+    kennzahlen: dict[str, Any] = field(default_factory=dict)
+    veroeffentlicht: bool = True
+    grund: str = ""
+    stand: str = ""
+    geometrie: shapely.Geometry | None = None
+
+    @property
+    def hat_zahlen(self) -> bool:
+        """True when there are figures to show (published now or earlier)."""
+        return bool(self.kennzahlen)
+
+
+def _text(value: Any, decimals: int = 0) -> str:
+    """German number, the symbol of a hidden value unchanged, ``–`` for no value."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return KEIN_WERT
+    return zahl(value, decimals)
+
+
+def _anzeige(z: LandZeile) -> dict[str, Any]:
+    k = z.kennzahlen if z.hat_zahlen else {}
+    return {
+        "name": z.name,
+        "ags": z.ags,
+        "href": z.href if (z.veroeffentlicht or z.stand) and z.href else "",
+        "art": ART[bool(z.kreisfrei)],
+        "zielgruppe": _text(k.get("zielgruppe")),
+        "stellen": _text(k.get("stellen_faq"), 2),
+        "unterversorgung": _text(k.get("unterversorgung")),
+        "luecken": [str(x) for x in k.get("luecken", [])],
+        "veroeffentlicht": z.veroeffentlicht,
+        "grund": z.grund or "kein Bericht",
+        "stand": z.stand,
+    }
+
+
+def land_index_html(
+    zeilen: list[LandZeile],
+    *,
+    titel: str = TITEL,
+    schwelle: int,
+    zeichen: str,
+    karte: str = "karte.html",
+) -> str:
+    """The Land index page (German HTML, report stylesheet, nothing from the internet).
+
+    Parameters
+    ----------
+    zeilen : list of LandZeile
+        One row per Kreis, shown in this order.
+    titel : str
+        Name of the Land (page title and heading).
+    schwelle : int
+        Suppression threshold (``annahmen.datenschutz.schwelle``), for the explanation.
+    zeichen : str
+        Mark of hidden values (``annahmen.datenschutz.zeichen_geheim``), for the explanation.
+    karte : str
+        Relative link to the map (``""``: no link).
+
+    Returns
+    -------
+    str
+        The page. Figures in German format; a hidden value shows its symbol,
+        a Kreis without figures ``–``, an unpublished Kreis its reason.
+    """
+    return seite(
+        "land_index.html.j2",
+        titel=titel,
+        anzahl=len(zeilen),
+        veroeffentlicht=sum(bool(z.veroeffentlicht) for z in zeilen),
+        schwelle=int(schwelle),
+        klein=small_label(int(schwelle)),
+        zeichen=zeichen,
+        karte=karte,
+        zeilen=[_anzeige(z) for z in zeilen],
+    )
+
+
+def _tooltip(z: LandZeile, a: dict[str, Any]) -> str:
+    teile = [
+        f"<b>{html.escape(z.name)}</b> ({html.escape(a['art'])})",
+        f"Zielgruppe: {html.escape(a['zielgruppe'])}",
+        f"Stellen (FAQ-Schlüssel): {html.escape(a['stellen'])}",
+        f"Unterversorgung: {html.escape(a['unterversorgung'])}",
+    ]
+    if not z.veroeffentlicht:
+        teile.append(f"nicht veröffentlicht: {html.escape(a['grund'])}")
+    elif z.stand:
+        teile.append(f"Stand {html.escape(z.stand)}")
+    return "<br>".join(teile)
+
+
+def land_karte(
+    zeilen: list[LandZeile],
+    *,
+    schwelle: int | None = None,
+    zeichen: str | None = None,
+    k: int = 5,
+    quelle: str = "",
+) -> folium.Map:
+    """The Kreise coloured by their target group, offline (:class:`OfflineMap`).
+
+    Shown numbers are classified with mapclassify (Fisher-Jenks, as the Kreis
+    maps); hidden values get the hidden colour, Kreise without figures the
+    "keine Angabe" colour. The tooltip shows name, kind and the shown values.
+    Rows without ``geometrie`` are left out; ``quelle`` is the source of the
+    outlines (attribution, e.g. "© GeoBasis-DE / BKG (2024)"). Save with
+    :func:`thm_lib.publish.maps.save_map` (or :func:`schreibe_land_seiten`).
+    """
+    ds = Annahmen().datenschutz
+    schwelle = int(schwelle if schwelle is not None else ds.schwelle)
+    zeichen = zeichen if zeichen is not None else str(ds.zeichen_geheim)
+    mit = [z for z in zeilen if z.geometrie is not None and not z.geometrie.is_empty]
+    anzeige = [_anzeige(z) for z in mit]
+    werte = [z.kennzahlen.get("zielgruppe") if z.hat_zahlen else None for z in mit]
+    zahlen = pd.Series(
+        [float(v) if isinstance(v, int | float) and not pd.isna(v) else float("nan") for v in werte]
+    )
+    klassen = classify(zahlen, scheme="natural_breaks", k=k, palette="YlOrRd", integer=True)
+    farben = []
+    for v, n in zip(werte, zahlen, strict=True):
+        if isinstance(v, str):
+            farben.append(SUPPRESSED_COLOR)
+        elif pd.isna(n) or klassen is None:
+            farben.append(MISSING_COLOR)
+        else:
+            farben.append(klassen.color_of(n))
+    gdf = gpd.GeoDataFrame(
+        {
+            "ags": [z.ags for z in mit],
+            "tooltip": [_tooltip(z, a) for z, a in zip(mit, anzeige, strict=True)],
+            "farbe": farben,
+        },
+        geometry=[z.geometrie for z in mit],
+        crs=CRS_METRIC,
+    )
+    web = to_web(simplify_coverage(gdf, VEREINFACHUNG_M), 5) if len(gdf) else gdf.to_crs(4326)
+    fmap = OfflineMap(location=[51.5, 7.5], zoom_start=8, zoom_snap=0.25)
+    if len(web):
+        minx, miny, maxx, maxy = web.total_bounds
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+        data = json.loads(web[["ags", "tooltip", "farbe", "geometry"]].to_json(drop_id=True))
+        layer = folium.GeoJson(
+            data,
+            name="Kreise",
+            style_function=lambda f: {
+                "fillColor": f["properties"]["farbe"],
+                "color": "#444444",
+                "weight": 1,
+                "fillOpacity": 0.75,
+            },
+            highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+        )
+        layer.options["className"] = CLASS_KREIS
+        layer.add_to(fmap)
+    eintraege = legend_entries(
+        list(zip(klassen.colors, klassen.labels, strict=True)) if klassen else [],
+        any_suppressed=any(isinstance(v, str) for v in werte),
+        any_missing=any(f == MISSING_COLOR for f in farben),
+        threshold=schwelle,
+    )
+    if zeichen != ".":  # the shared legend text names "." as the mark
+        eintraege = [(c, t.replace("„.“", f"„{zeichen}“")) for c, t in eintraege]
+    Legend(legend_html("Zielgruppe (Personen)", eintraege)).add_to(fmap)
+    if quelle:
+        Attribution(quelle).add_to(fmap)
+    return fmap
+
+
+def schreibe_land_seiten(
+    ordner: Path,
+    zeilen: list[LandZeile],
+    *,
+    titel: str = TITEL,
+    schwelle: int,
+    zeichen: str,
+) -> tuple[Path, Path]:
+    """Write ``ordner/index.html`` and ``ordner/karte.html`` (atomically, offline).
+
+    Returns
+    -------
+    tuple of Path
+        The index page and the map.
+    """
+    ordner = Path(ordner)
+    karte = save_map(land_karte(zeilen, schwelle=schwelle, zeichen=zeichen), ordner / "karte.html")
+    index = atomic_write_text(
+        ordner / "index.html",
+        land_index_html(zeilen, titel=titel, schwelle=schwelle, zeichen=zeichen, karte=karte.name),
+    )
+    return index, karte
