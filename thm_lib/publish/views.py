@@ -549,9 +549,7 @@ def szenarien_tabelle(
     """
 
     if szenarien is None:
-        long = publication.fuer(ws).gemerkt(
-            "szenarien", lambda: vergleiche(ws, STANDARD_SZENARIEN)
-        )
+        long = publication.fuer(ws).gemerkt("szenarien", lambda: vergleiche(ws, STANDARD_SZENARIEN))
     else:
         long = vergleiche(ws, szenarien)
     if ags:

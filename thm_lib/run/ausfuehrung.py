@@ -10,9 +10,8 @@ tasks (:mod:`thm_lib.run.kernel`), also across the Kreise of a Land run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import as_completed as lokal_fertig
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
@@ -27,7 +26,8 @@ LOGGER = logging.getLogger(__name__)
 class Ausfuehrer:
     """Runs tasks in ``jobs`` local processes, or on the Dask scheduler at ``cluster``.
 
-    Use as a context manager; :meth:`alle` yields ``(key, result)`` as tasks finish.
+    Use as a context manager: :meth:`einreichen` starts a task, :meth:`fertige`
+    returns the finished ones.
 
     Parameters
     ----------
@@ -42,6 +42,8 @@ class Ausfuehrer:
         self.cluster = cluster
         self._pool: ProcessPoolExecutor | None = None
         self._client: Any = None
+        self._offen: dict[Any, tuple[Any, ...]] = {}
+        self._gewaermt = False
 
     def __enter__(self) -> Ausfuehrer:
         if self.cluster:
@@ -81,6 +83,9 @@ class Ausfuehrer:
         Local workers start while the parent still computes the Kreis; their
         first report then does not wait for the kernel.
         """
+        if self._gewaermt:
+            return
+        self._gewaermt = True
         if self._client is not None:
             self._client.run(fn, wait=False)
             return
@@ -96,39 +101,55 @@ class Ausfuehrer:
             self._pool = None
             return self._lokal().submit(fn, *args)
 
-    def _fertig(self, futures: Sequence[Any]) -> Iterator[Any]:
-        if self._client is not None:
-            return iter(distributed.as_completed(futures))
-        return lokal_fertig(futures)
-
-    def alle(
+    def einreichen(
         self,
-        aufgaben: Sequence[tuple[str, Callable[..., Any], tuple[Any, ...]]],
+        key: Any,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
         nochmal: Callable[[Any], bool],
-        fehlschlag: Callable[[str, BaseException], Any],
-    ) -> Iterator[tuple[str, Any]]:
-        """Run every ``(key, fn, args)``; yield ``(key, result)`` as each finishes.
+        fehlschlag: Callable[[Any, BaseException], Any],
+    ) -> None:
+        """Start ``fn(*args)``; its result comes from :meth:`fertige` under ``key``.
 
         A task that raised, or whose result ``nochmal(result)`` flags, runs
-        once more. A task that raised twice yields ``fehlschlag(key, exc)``.
+        once more; a task that raised twice gives ``fehlschlag(key, exc)``.
         """
-        offen = {self._submit(fn, args): (key, fn, args, 1) for key, fn, args in aufgaben}
-        while offen:
-            wiederholt = {}
-            for future in self._fertig(list(offen)):
-                key, fn, args, versuch = offen[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # the worker died or the task could not run
-                    if versuch == 1:
-                        LOGGER.warning("%s: Aufgabe abgebrochen (%s), neuer Versuch", key, exc)
-                        wiederholt[self._submit(fn, args)] = (key, fn, args, 2)
-                    else:
-                        yield key, fehlschlag(key, exc)
-                    continue
-                if versuch == 1 and nochmal(result):
-                    LOGGER.info("%s: interner Fehler, neuer Versuch", key)
-                    wiederholt[self._submit(fn, args)] = (key, fn, args, 2)
-                    continue
-                yield key, result
-            offen = wiederholt
+        self._offen[self._submit(fn, args)] = (key, fn, args, nochmal, fehlschlag, 1)
+
+    @property
+    def offen(self) -> int:
+        """Number of tasks started and not yet returned by :meth:`fertige`."""
+        return len(self._offen)
+
+    def fertige(self, warten: bool = True) -> list[tuple[Any, Any]]:
+        """The ``(key, result)`` of tasks finished since the last call.
+
+        With ``warten`` block until at least one task has finished (unless
+        none is open); a task run once more is not returned until its second run ends.
+        """
+        futures = list(self._offen)
+        if not futures:
+            return []
+        if warten:
+            if self._client is not None:
+                distributed.wait(futures, return_when="FIRST_COMPLETED")
+            else:
+                wait(futures, return_when=FIRST_COMPLETED)
+        out = []
+        for future in [f for f in futures if f.done()]:
+            key, fn, args, nochmal, fehlschlag, versuch = self._offen.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker died or the task could not run
+                if versuch == 1:
+                    LOGGER.warning("%s: Aufgabe abgebrochen (%s), neuer Versuch", key, exc)
+                    self._offen[self._submit(fn, args)] = (key, fn, args, nochmal, fehlschlag, 2)
+                else:
+                    out.append((key, fehlschlag(key, exc)))
+                continue
+            if versuch == 1 and nochmal(result):
+                LOGGER.info("%s: interner Fehler, neuer Versuch", key)
+                self._offen[self._submit(fn, args)] = (key, fn, args, nochmal, fehlschlag, 2)
+                continue
+            out.append((key, result))
+        return out

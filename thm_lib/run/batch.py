@@ -149,6 +149,8 @@ class BatchResult:
     results: list[KommuneResult]
     pruefung: Any = None
     """The disclosure audit of the whole run (:class:`thm_lib.disclosure.audit.AuditErgebnis`)."""
+    ws: Any = None
+    """The Kreis as loaded (:class:`~thm_lib.core.workspace.Workspace`)."""
 
     @property
     def veroeffentlicht(self) -> bool:
@@ -649,22 +651,46 @@ def _buendel_fuer(
     return out
 
 
-def run_kreis(
+@dataclass
+class KreisLauf:
+    """A Kreis being run: prepared by :func:`vorbereiten`, finished by :func:`abschliessen`."""
+
+    ws: Workspace
+    kreis_dir: Path
+    stage: Path
+    intern: Path
+    keys: list[str]
+    status: dict[str, dict[str, Any]]
+    results: list[KommuneResult]
+    auftraege: list[Auftrag]
+
+    @property
+    def fertig(self) -> bool:
+        """True when every report of the Kreis has its result."""
+        return len(self.results) == len(self.keys)
+
+
+def vorbereiten(
     arbeitsmappe: str | Path,
     ausgabe: str | Path,
-    aus: Ausfuehrer,
     *,
     kommunen: Sequence[str] | None = None,
     notebooks: Sequence[str] = NOTEBOOKS,
     mit_kreis: bool | None = None,
-    progress: bool = True,
     notebook_ordner: str | Path = NOTEBOOK_DIR,
     neu: bool = False,
-    position: int = 0,
-) -> BatchResult:
-    """One Kreis on the given :class:`~thm_lib.run.ausfuehrung.Ausfuehrer` (see :func:`run_batch`).
+    aus: Ausfuehrer | None = None,
+) -> KreisLauf:
+    """Load the Kreis, decide which reports to make, compute and write their bundles.
 
-    ``position`` places the progress bar (a Land run shows one per Kreis below its own).
+    Reports whose inputs, settings and code did not change since their last
+    good run are kept (unless ``neu``). With ``aus`` its workers start their
+    kernels while the Kreis is computed.
+
+    Raises
+    ------
+    DataError
+        If the Arbeitsmappe itself cannot be loaded.
     """
     arbeitsmappe = Path(arbeitsmappe).resolve()
     notebook_ordner = Path(notebook_ordner).resolve()
@@ -688,62 +714,55 @@ def run_kreis(
     offen: list[tuple[str, str]] = []
     for key in keys:
         if key != KREIS_ORDNER and key not in names:
-            results.append(
-                KommuneResult(
-                    key, "?", False, f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
-                )
-            )
+            grund = f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
+            results.append(KommuneResult(key, "?", False, grund))
             continue
         pruef = auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
-        entry = status.get(key, {})
-        if not neu and _aktuell(entry, pruef, stage / key, notebooks):
-            results.append(
-                KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
-            )
+        if not neu and _aktuell(status.get(key, {}), pruef, stage / key, notebooks):
+            kept = KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
+            results.append(kept)
         else:
             offen.append((key, pruef))
-
-    if offen:
+    if offen and aus is not None:
         aus.vorwaermen(vorwaermen)  # kernels start while the Kreis is computed
     pfade = _buendel_fuer(
         ws, arbeitsmappe, [k for k, _ in offen], intern / "buendel", eingabe, code, intern
     )
-    aufgaben = [
-        (
+    auftraege = [
+        Auftrag(
             key,
-            run_kommune,
-            (
-                Auftrag(
-                    key,
-                    names[key],
-                    stage,
-                    notebooks,
-                    notebook_ordner,
-                    intern,
-                    arbeitsmappe,
-                    pfade[key],
-                    pruef,
-                ),
-            ),
+            names[key],
+            stage,
+            notebooks,
+            notebook_ordner,
+            intern,
+            arbeitsmappe,
+            pfade[key],
+            pruef,
         )
         for key, pruef in offen
     ]
-    bar = tqdm(
-        total=len(aufgaben),
-        desc=ws.name[:30],
-        unit="Bericht",
-        disable=not progress,
-        position=position,
-        leave=position == 0,
-    )
-    for _key, result in aus.alle(aufgaben, _nochmal, lambda k, e: _abgebrochen(k, names[k], e)):
-        results.append(result)
-        bar.update()
-    bar.close()
-    order = {k: i for i, k in enumerate(keys)}
-    results.sort(key=lambda r: order.get(r.key, len(order)))
-    _protokoll(intern, results)
+    return KreisLauf(ws, kreis_dir, stage, intern, keys, status, results, auftraege)
 
+
+def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
+    """Start every report of ``lauf`` on ``aus`` (results under ``(kennung, key)``)."""
+    for a in lauf.auftraege:
+        aus.einreichen(
+            (kennung, a.key),
+            run_kommune,
+            (a,),
+            _nochmal,
+            lambda k, exc, name=a.name: _abgebrochen(k[1], name, exc),
+        )
+
+
+def abschliessen(lauf: KreisLauf) -> BatchResult:
+    """Write the status, the index, audit the whole Kreis folder and publish it if it passes."""
+    order = {k: i for i, k in enumerate(lauf.keys)}
+    results = sorted(lauf.results, key=lambda r: order.get(r.key, len(order)))
+    _protokoll(lauf.intern, results)
+    status, stage = lauf.status, lauf.stage
     for r in results:
         if not r.uebersprungen:
             status[r.key] = _status_entry(r, status.get(r.key, {}), stage)
@@ -751,11 +770,45 @@ def run_kreis(
         dict.fromkeys([*[r.key for r in results], *[k for k in status if (stage / k).is_dir()]])
     )
     shown.sort(key=lambda k: order.get(k, len(order)))
-    atomic_write_text(stage / "index.html", index_html(ws, status, shown, stage))
-    pruefung = _publish_if_safe(ws, stage, kreis_dir, intern)
+    atomic_write_text(stage / "index.html", index_html(lauf.ws, status, shown, stage))
+    pruefung = _publish_if_safe(lauf.ws, stage, lauf.kreis_dir, lauf.intern)
     if pruefung.ok:
-        atomic_write_text(intern / "status.json", json.dumps(status, ensure_ascii=False, indent=1))
-    return BatchResult(kreis_dir, kreis_dir / "index.html", results, pruefung)
+        text = json.dumps(status, ensure_ascii=False, indent=1)
+        atomic_write_text(lauf.intern / "status.json", text)
+    return BatchResult(lauf.kreis_dir, lauf.kreis_dir / "index.html", results, pruefung, lauf.ws)
+
+
+def run_kreis(
+    arbeitsmappe: str | Path,
+    ausgabe: str | Path,
+    aus: Ausfuehrer,
+    *,
+    kommunen: Sequence[str] | None = None,
+    notebooks: Sequence[str] = NOTEBOOKS,
+    mit_kreis: bool | None = None,
+    progress: bool = True,
+    notebook_ordner: str | Path = NOTEBOOK_DIR,
+    neu: bool = False,
+) -> BatchResult:
+    """One Kreis on the workers of ``aus`` (the parameters: :func:`run_batch`)."""
+    lauf = vorbereiten(
+        arbeitsmappe,
+        ausgabe,
+        kommunen=kommunen,
+        notebooks=notebooks,
+        mit_kreis=mit_kreis,
+        notebook_ordner=notebook_ordner,
+        neu=neu,
+        aus=aus,
+    )
+    einreichen(lauf, aus)
+    bar = tqdm(total=len(lauf.auftraege), desc="Berichte", unit="Bericht", disable=not progress)
+    while aus.offen:
+        for _key, result in aus.fertige():
+            lauf.results.append(result)
+            bar.update()
+    bar.close()
+    return abschliessen(lauf)
 
 
 def _nochmal(result: KommuneResult) -> bool:

@@ -20,12 +20,18 @@ from thm_lib.ingest.statistik_import import importiere_statistik, schreibe_zielg
 from thm_lib.ingest.vorlagen import write_templates
 from thm_lib.publish.geopackage import export_geopackage
 from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
+from thm_lib.run.land import ist_land, run_land
 
 SAMPLE = paths.SAMPLE
 
 
 def _fail(exc: DataError) -> None:
     click.echo(f"Fehler in den Eingabedaten:\n{exc}", err=True)
+    sys.exit(2)
+
+
+def _fail_text(text: str) -> None:
+    click.echo(f"Fehler: {text}", err=True)
     sys.exit(2)
 
 
@@ -157,29 +163,66 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
 @click.option(
     "--jobs", type=int, default=None, help="Parallele Läufe (Standard: Anzahl der Prozessorkerne)."
 )
+@click.option(
+    "--neu",
+    is_flag=True,
+    help="Alle Berichte neu erstellen, auch die, deren Daten, Annahmen und Programmstand sich "
+    "seit dem letzten guten Lauf nicht geändert haben (sonst bleiben diese stehen).",
+)
+@click.option(
+    "--cluster",
+    metavar="ADRESSE",
+    default=None,
+    help="Auf einem Dask-Cluster rechnen, z. B. tcp://rechner:8786 (dask.distributed). "
+    "Die Worker müssen die Arbeitsmappe(n) und den Ausgabeordner unter denselben Pfaden "
+    "lesen und schreiben können (gemeinsames Dateisystem). Ohne Angabe: lokale Prozesse.",
+)
 @click.option("--ohne-fortschritt", is_flag=True, help="Keinen Fortschrittsbalken zeigen.")
 def batch(
     arbeitsmappe: Path,
     ausgabe: Path,
     kommunen: tuple[str, ...],
     jobs: int | None,
+    neu: bool,
+    cluster: str | None,
     ohne_fortschritt: bool,
 ) -> None:
     """Alle Notebooks je Kommune ausführen: HTML-/Excel-Berichte und eine Indexseite.
 
+    ARBEITSMAPPE ist der Ordner eines Kreises oder einer kreisfreien Stadt, oder ein Ordner
+    mit einer Arbeitsmappe je Kreis (ein ganzes Land): dann entstehen alle Kreisberichte und
+    eine Landesübersicht AUSGABE/index.html mit Karte.
+
     Veröffentlicht wird AUSGABE/<kreis>/ (für die Bündniskerngruppe), erst nach einer
     Geheimhaltungsprüfung aller Ausgaben zusammen; Internes (ausgeführte Notebooks,
-    Protokoll, Status) liegt in AUSGABE/intern/<kreis>/ und wird nie weitergegeben.
+    Ergebnisbündel, Protokoll, Status) liegt in AUSGABE/intern/<kreis>/ und wird nie
+    weitergegeben. Berichte, deren Eingaben sich nicht geändert haben, bleiben stehen
+    (--neu erstellt alle neu).
     """
 
+    if ist_land(arbeitsmappe):
+        if kommunen:
+            _fail_text("--kommune gilt nur für eine einzelne Arbeitsmappe, nicht für ein Land.")
+        _land(arbeitsmappe, ausgabe, jobs, neu, cluster, not ohne_fortschritt)
+        return
     try:
         result = run_batch(
-            arbeitsmappe, ausgabe, kommunen or None, jobs, progress=not ohne_fortschritt
+            arbeitsmappe,
+            ausgabe,
+            kommunen or None,
+            jobs,
+            progress=not ohne_fortschritt,
+            neu=neu,
+            cluster=cluster,
         )
     except DataError as exc:
         _fail(exc)
     done = [r for r in result.results if r.ok]
-    click.echo(f"\nFertig: {len(done)} von {len(result.results)} Berichten erstellt.")
+    kept = [r for r in result.results if r.uebersprungen]
+    click.echo(
+        f"\nFertig: {len(done)} von {len(result.results)} Berichten erstellt"
+        + (f" (davon {len(kept)} unverändert übernommen)." if kept else ".")
+    )
     for r in result.failed:
         click.echo(f"FEHLGESCHLAGEN {r.key} ({r.name}): {r.grund}", err=True)
     if not result.veroeffentlicht:
@@ -194,6 +237,39 @@ def batch(
     click.echo(result.pruefung.zusammenfassung().splitlines()[0])
     click.echo(f"Übersicht: {result.index.resolve()}")
     if result.failed:
+        sys.exit(1)
+
+
+def _land(
+    ordner: Path, ausgabe: Path, jobs: int | None, neu: bool, cluster: str | None, progress: bool
+) -> None:
+    """``thm batch`` for a folder of Arbeitsmappen (see :func:`thm_lib.run.land.run_land`)."""
+    try:
+        result = run_land(ordner, ausgabe, jobs, progress=progress, neu=neu, cluster=cluster)
+    except DataError as exc:
+        _fail(exc)
+    fehler = False
+    for k in result.kreise:
+        if k.result is None:
+            fehler = True
+            click.echo(f"NICHT GELAUFEN {k.arbeitsmappe.name}: {k.fehler}", err=True)
+            continue
+        r = k.result
+        if not r.veroeffentlicht:
+            fehler = True
+            click.echo(
+                f"NICHT VERÖFFENTLICHT {r.ws.name}: Geheimhaltungsprüfung nicht bestanden "
+                f"(Befunde intern: {intern_ordner(r.kreis_dir) / PRUEFUNG})",
+                err=True,
+            )
+        for f in r.failed:
+            fehler = True
+            click.echo(f"FEHLGESCHLAGEN {r.ws.name} {f.key} ({f.name}): {f.grund}", err=True)
+    click.echo(
+        f"\nFertig: {result.veroeffentlicht} von {len(result.kreise)} Kreisen veröffentlicht."
+    )
+    click.echo(f"Landesübersicht: {result.index.resolve()}")
+    if fehler:
         sys.exit(1)
 
 

@@ -1,0 +1,216 @@
+"""The whole Land: every Arbeitsmappe of a folder, one after the other, and a Land index.
+
+``thm batch LANDORDNER`` runs each Kreis (or kreisfreie Stadt) as
+:func:`thm_lib.run.batch.run_batch` would, on one set of workers: while the
+workers make the reports of one Kreis, this process loads and computes the
+next (:func:`thm_lib.run.batch.vorbereiten`), and audits and publishes each
+Kreis as soon as its reports are done. The Land index
+(``<ausgabe>/index.html`` and ``karte.html``) shows the key figures of each
+Kreis exactly as the Kreis's own published index shows them (hidden stays
+hidden; there is no Land total of the target group, which would reveal a
+hidden Kreis figure next to the shown ones).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from thm_lib.core.errors import DataError
+from thm_lib.core.labels import KREIS_ORDNER
+from thm_lib.publish.land_index import LandZeile, schreibe_land_seiten
+from thm_lib.run.ausfuehrung import Ausfuehrer
+from thm_lib.run.batch import (
+    NOTEBOOK_DIR,
+    NOTEBOOKS,
+    BatchResult,
+    KreisLauf,
+    abschliessen,
+    einreichen,
+    intern_ordner,
+    nur_ein_antragsteller,
+    vorbereiten,
+)
+
+LOGGER = logging.getLogger(__name__)
+ANNAHMEN = "annahmen.yaml"
+
+
+def ist_land(ordner: Path) -> bool:
+    """True for a folder of Arbeitsmappen (no ``annahmen.yaml`` itself, some in subfolders)."""
+    ordner = Path(ordner)
+    return ordner.is_dir() and not (ordner / ANNAHMEN).exists() and bool(arbeitsmappen(ordner))
+
+
+def arbeitsmappen(ordner: Path) -> list[Path]:
+    """The Arbeitsmappen of a Land folder: its subfolders with an ``annahmen.yaml``, sorted."""
+    return sorted(p for p in Path(ordner).iterdir() if p.is_dir() and (p / ANNAHMEN).is_file())
+
+
+@dataclass
+class KreisErgebnis:
+    """One Kreis of a Land run: its batch result, or the German reason it could not run."""
+
+    arbeitsmappe: Path
+    result: BatchResult | None = None
+    fehler: str = ""
+    zeile: LandZeile | None = None
+
+
+@dataclass
+class LandResult:
+    """Outcome of a Land run."""
+
+    ausgabe: Path
+    index: Path
+    kreise: list[KreisErgebnis] = field(default_factory=list)
+
+    @property
+    def veroeffentlicht(self) -> int:
+        """Number of Kreise whose run passed the audit and was published."""
+        return sum(1 for k in self.kreise if k.result is not None and k.result.veroeffentlicht)
+
+
+def run_land(
+    ordner: str | Path,
+    ausgabe: str | Path = "reports",
+    jobs: int | None = None,
+    notebooks: tuple[str, ...] = NOTEBOOKS,
+    progress: bool = True,
+    notebook_ordner: str | Path = NOTEBOOK_DIR,
+    *,
+    neu: bool = False,
+    cluster: str | None = None,
+) -> LandResult:
+    """Run every Arbeitsmappe of ``ordner`` and write the Land index.
+
+    Parameters
+    ----------
+    ordner : str or Path
+        Folder with one Arbeitsmappe per Kreis / kreisfreie Stadt (:func:`arbeitsmappen`).
+    ausgabe : str or Path
+        Output root: ``<ausgabe>/<kreis>/`` per Kreis, ``<ausgabe>/index.html`` for the Land.
+    jobs, notebooks, progress, notebook_ordner, neu, cluster
+        As for :func:`thm_lib.run.batch.run_batch`.
+
+    Returns
+    -------
+    LandResult
+        A Kreis whose Arbeitsmappe cannot be loaded is listed with its German
+        reason; the others run.
+    """
+    mappen = arbeitsmappen(Path(ordner))
+    ausgabe = Path(ausgabe).resolve()
+    ergebnisse = [KreisErgebnis(m) for m in mappen]
+    laeufe: dict[int, KreisLauf] = {}
+    with Ausfuehrer(jobs or os.cpu_count() or 1, cluster) as aus:
+        bar_kreise = tqdm(total=len(mappen), desc="Kreise", unit="Kreis", disable=not progress)
+        bar_berichte = tqdm(total=0, desc="Berichte", unit="Bericht", disable=not progress)
+
+        def fertig(i: int) -> None:
+            ergebnisse[i].result = abschliessen(laeufe.pop(i))
+            bar_kreise.update()
+
+        def sammeln(warten: bool) -> None:
+            for (i, _key), result in aus.fertige(warten):
+                laeufe[i].results.append(result)
+                bar_berichte.update()
+                if laeufe[i].fertig:
+                    fertig(i)
+
+        for i, mappe in enumerate(mappen):
+            try:
+                lauf = vorbereiten(
+                    mappe,
+                    ausgabe,
+                    notebooks=notebooks,
+                    neu=neu,
+                    aus=aus,
+                    notebook_ordner=notebook_ordner,
+                )
+            except DataError as exc:
+                ergebnisse[i].fehler = str(exc)
+                bar_kreise.update()
+                continue
+            laeufe[i] = lauf
+            bar_berichte.total += len(lauf.auftraege)
+            bar_berichte.refresh()
+            einreichen(lauf, aus, i)
+            if lauf.fertig:
+                fertig(i)
+            sammeln(warten=False)
+        while aus.offen:
+            sammeln(warten=True)
+        bar_berichte.close()
+        bar_kreise.close()
+    zeilen = [land_zeile(e) for e in ergebnisse]
+    for e, z in zip(ergebnisse, zeilen, strict=True):
+        e.zeile = z
+    schwelle, zeichen = _schutz(ergebnisse)
+    index, _karte = schreibe_land_seiten(ausgabe, zeilen, schwelle=schwelle, zeichen=zeichen)
+    return LandResult(ausgabe, index, ergebnisse)
+
+
+def _schutz(ergebnisse: list[KreisErgebnis]) -> tuple[int, str]:
+    """Threshold and symbol named on the Land page: the strictest threshold of the Kreise."""
+    werte = [
+        (int(d.schwelle), str(d.zeichen_geheim))
+        for e in ergebnisse
+        if e.result is not None
+        for d in [e.result.ws.annahmen.datenschutz]
+    ]
+    return max(werte, default=(5, "."))
+
+
+def land_zeile(e: KreisErgebnis) -> LandZeile:
+    """The Land-index row of a Kreis: the key figures of its published Kreis report."""
+    if e.result is None:
+        return LandZeile(
+            name=e.arbeitsmappe.name,
+            ags="",
+            href="",
+            kreisfrei=False,
+            veroeffentlicht=False,
+            grund=e.fehler,
+        )
+    r = e.result
+    status = _status(r.kreis_dir)
+    eintrag: dict[str, Any] = status.get(KREIS_ORDNER, {})
+    ws = r.ws
+    grund = ""
+    if not r.veroeffentlicht:
+        grund = "Geheimhaltungsprüfung nicht bestanden: dieser Lauf wurde nicht veröffentlicht"
+    elif not eintrag.get("ok", False):
+        grund = "Bericht für den ganzen Kreis nicht aktuell (siehe Kreisübersicht)"
+    return LandZeile(
+        name=ws.name,
+        ags=str(ws.annahmen.kreis.ags),
+        href=f"{r.kreis_dir.name}/index.html" if (r.kreis_dir / "index.html").exists() else "",
+        kreisfrei=nur_ein_antragsteller(ws),
+        kennzahlen=dict(eintrag.get("kennzahlen") or {}),
+        veroeffentlicht=r.veroeffentlicht,
+        grund=grund,
+        stand=_datum(eintrag.get("letzter_erfolg")),
+        geometrie=ws.gebiete.geometry.union_all(),
+    )
+
+
+def _status(kreis_dir: Path) -> dict[str, Any]:
+    """The status of the last published run of the Kreis (empty if none)."""
+    path = intern_ordner(kreis_dir) / "status.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _datum(zeitpunkt: Any) -> str:
+    """``2026-11-29T17:40:00`` -> ``29.11.2026`` ("" when unknown)."""
+    text = str(zeitpunkt or "")[:10]
+    return ".".join(reversed(text.split("-"))) if len(text) == 10 else ""
