@@ -1,142 +1,158 @@
-"""Benchmark of the papermill batch (issue 7). Prints figures; asserts nothing.
+"""Benchmark of the batch (issues 7 and 15). Prints figures; asserts nothing.
 
-    .venv/bin/python benchmarks/bench_batch.py [--runs 3]
+    .venv/bin/python benchmarks/bench_batch.py [--ohne-land] [--gemeinden 396 --kreise 53]
 
-1. the floor: papermill on an empty notebook that only imports the same libraries;
-2. each project notebook on one Kommune (median of ``--runs``), next to its own
-   compute: the same cells run in an in-process IPython shell (imports warm,
-   outputs formatted as the kernel would), so "floor + own compute" is the
-   expected papermill time;
-3. the whole sample-Kreis batch with ``--jobs 1`` and ``--jobs 2`` (wall time).
+1. the floor of one report: a kernel start with the report imports, and the
+   rendering of one notebook in a warm kernel from the Kreis's bundle;
+2. the sample Kreis (13 reports) with ``--jobs 1`` and ``--jobs 2`` (wall time,
+   fresh output folder), the speed-up, each report's time against the floor,
+   and a rerun without changes;
+3. the synthetic Land (``thm beispiel-land``, 53 Kreise and kreisfreie Städte,
+   396 Gemeinden) with ``--jobs 2``: wall time, reports per minute, peak memory
+   of a worker process together with its kernel.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-import nbformat
+import psutil
 
-from thm_lib.run.batch import NOTEBOOK_DIR, NOTEBOOKS, execute, run_batch
+from thm_lib.core.paths import SAMPLE
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.ingest.land_synthetic import schreibe_land
+from thm_lib.run import buendel
+from thm_lib.run.batch import NOTEBOOK_DIR, NOTEBOOKS, run_batch, to_html
+from thm_lib.run.kernel import Kernel
+from thm_lib.run.land import run_land
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data_samples" / "musterkreis"
 AGS = "05899016"
-IMPORTS = (
-    "import geopandas, folium, matplotlib.pyplot, pandas\n"
-    "from thm_lib.analysis import coverage, staffing\n"
-    "from thm_lib.publish import maps, views\n"
-    "from thm_lib.run import notebook"
-)
 
 
-def _median_time(run, runs: int) -> float:
-    times = []
-    for _ in range(runs):
+class Speicher:
+    """Peak RSS of one worker process plus its descendants (its kernel), polled every 0.2 s."""
+
+    def __init__(self) -> None:
+        self.spitze = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._laufen, daemon=True)
+
+    def _laufen(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            for worker in me.children():
+                try:
+                    rss = worker.memory_info().rss + sum(
+                        c.memory_info().rss for c in worker.children(recursive=True)
+                    )
+                except psutil.Error:
+                    continue
+                self.spitze = max(self.spitze, rss)
+            time.sleep(0.2)
+
+    def __enter__(self) -> Speicher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def boden(tmp: Path) -> tuple[float, dict[str, float]]:
+    """Kernel start with imports, and per notebook the render in a warm kernel from the bundle."""
+    stand = buendel.berechnen(load_workspace(SAMPLE))
+    ziel = buendel.schreiben(
+        stand,
+        tmp / "buendel",
+        arbeitsmappe=SAMPLE,
+        eingabe=buendel.pruefsumme(SAMPLE),
+        stand_code=buendel.programmstand(),
+    )
+    k = Kernel()
+    try:
         start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        k.vorwaermen()
+        kernel_start = time.perf_counter() - start
+        render = {}
+        for nb in NOTEBOOKS:
+            out = tmp / f"{nb}.ipynb"
+            parameter = {"arbeitsmappe": str(SAMPLE), "ags": AGS, "buendel": str(ziel)}
+            k.ausfuehren(NOTEBOOK_DIR / f"{nb}.ipynb", out, parameter)  # warm-up
+            start = time.perf_counter()
+            k.ausfuehren(NOTEBOOK_DIR / f"{nb}.ipynb", out, parameter)
+            to_html(out, tmp / f"{nb}.html")
+            render[nb] = time.perf_counter() - start
+    finally:
+        k.beenden()
+    return kernel_start, render
 
 
-def floor(tmp: Path, runs: int) -> float:
-    """papermill on a notebook with a parameters cell and the imports only."""
-    import papermill
-
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('arbeitsmappe = ""\nags = ""')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(IMPORTS)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    src = tmp / "leer.ipynb"
-    nbformat.write(nb, src)
-    return _median_time(
-        lambda: papermill.execute_notebook(
-            str(src),
-            str(tmp / "leer_out.ipynb"),
-            parameters={"ags": AGS},
-            kernel_name="python3",
-            progress_bar=False,
-            shutdown_kernel="immediate",
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        ),
-        runs,
+def musterkreis(tmp: Path) -> None:
+    """The sample Kreis with one and two workers, and a rerun without changes."""
+    walls = {}
+    for jobs in (1, 2):
+        start = time.perf_counter()
+        result = run_batch(SAMPLE, tmp / f"reports{jobs}", jobs=jobs, progress=False)
+        walls[jobs] = time.perf_counter() - start
+        ok = sum(r.ok for r in result.results)
+        print(
+            f"Musterkreis --jobs {jobs}: {walls[jobs]:.1f} s ({ok}/{len(result.results)} Berichte)"
+        )
+        if jobs == 2:
+            zeiten = ", ".join(f"{r.key} {r.sekunden:.1f}" for r in result.results)
+            print(f"  je Bericht (s, im Worker): {zeiten}")
+    print(f"Beschleunigung --jobs 2 gegenüber --jobs 1: {walls[1] / walls[2]:.2f} ×")
+    start = time.perf_counter()
+    result = run_batch(SAMPLE, tmp / "reports2", jobs=2, progress=False)
+    kept = sum(r.uebersprungen for r in result.results)
+    print(
+        f"Wiederholung ohne Änderung: {time.perf_counter() - start:.1f} s "
+        f"({kept}/{len(result.results)} Berichte übernommen)"
     )
 
 
-def own_compute(name: str, runs: int) -> float:
-    """The notebook's cells in an in-process IPython shell (no kernel start, imports warm)."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
-    cells = [
-        c.source
-        for c in nb.cells
-        if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])
-    ]
-    params = (
-        f"arbeitsmappe = {str(SAMPLE)!r}\nags = {AGS!r}\nstichtag = ''\n"
-        "annahmen = {}\nhandlungsfeld = 'Sprache'\nkacheln = ''"
+def land(tmp: Path, kreise: int, gemeinden: int, kreisfreie: int) -> None:
+    """The synthetic Land with two workers."""
+    start = time.perf_counter()
+    schreibe_land(tmp / "land", kreise=kreise, gemeinden=gemeinden, kreisfreie=kreisfreie)
+    print(f"Synthetisches Land geschrieben: {time.perf_counter() - start:.1f} s")
+    with Speicher() as speicher:
+        start = time.perf_counter()
+        result = run_land(tmp / "land", tmp / "reports_land", jobs=2, progress=False)
+        wall = time.perf_counter() - start
+    berichte = sum(len(k.result.results) for k in result.kreise if k.result is not None)
+    ok = sum(r.ok for k in result.kreise if k.result is not None for r in k.result.results)
+    print(
+        f"Land ({kreise} Kreise, {gemeinden} Gemeinden) --jobs 2: {wall / 60:.1f} min, "
+        f"{ok}/{berichte} Berichte, {result.veroeffentlicht}/{len(result.kreise)} Kreise "
+        f"veröffentlicht, {berichte / wall * 60:.0f} Berichte/min"
     )
-    import matplotlib.pyplot as plt
-
-    shell = InteractiveShell.instance()
-
-    def run() -> None:
-        with contextlib.redirect_stdout(io.StringIO()):
-            for src in (params, *cells):
-                result = shell.run_cell(src)
-                result.raise_error()
-                for num in plt.get_fignums():  # the kernel's inline backend renders PNGs
-                    plt.figure(num).savefig(io.BytesIO(), format="png")
-                plt.close("all")
-
-    run()  # warm-up: imports
-    return _median_time(run, runs)
+    print(f"  Spitze Arbeitsspeicher je Worker (mit Kernel): {speicher.spitze / 2**20:.0f} MB")
 
 
 def main() -> None:
     """Run and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--ohne-land", action="store_true", help="nur Boden und Musterkreis")
+    parser.add_argument("--kreise", type=int, default=53)
+    parser.add_argument("--gemeinden", type=int, default=396)
+    parser.add_argument("--kreisfreie", type=int, default=22)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        base = floor(tmp, args.runs)
-        print(f"Boden (leeres Notebook mit denselben Importen): {base:.2f} s")
-        print(
-            "Notebook (eine Kommune)            papermill  eigene Rechnung  "
-            "papermill / (Boden + Rechnung)"
-        )
-        for nb in NOTEBOOKS:
-            t = _median_time(
-                lambda nb=nb: execute(
-                    nb, tmp / f"{nb}.ipynb", {"arbeitsmappe": str(SAMPLE), "ags": AGS}
-                ),
-                args.runs,
-            )
-            own = own_compute(nb, args.runs)
-            print(f"  {nb:32s} {t:6.2f} s  {own:10.2f} s     {t / (base + own):.2f}")
-        walls = {}
-        for jobs in (1, 2):
-            start = time.perf_counter()
-            result = run_batch(SAMPLE, tmp / f"reports{jobs}", jobs=jobs, progress=False)
-            walls[jobs] = time.perf_counter() - start
-            ok = sum(r.ok for r in result.results)
-            print(
-                f"Stapellauf Musterkreis --jobs {jobs}: {walls[jobs]:.1f} s "
-                f"({ok}/{len(result.results)} Berichte)"
-            )
-        print(f"Beschleunigung --jobs 2 gegenüber --jobs 1: {walls[1] / walls[2]:.2f} ×")
+        kernel_start, render = boden(tmp)
+        print(f"Boden: Kernelstart mit Importen {kernel_start:.2f} s")
+        for nb, t in render.items():
+            print(f"  {nb:32s} Notebook + HTML im warmen Kernel: {t:.2f} s")
+        print(f"  Summe je Kommune (4 Notebooks): {sum(render.values()):.2f} s")
+        musterkreis(tmp)
+        if not args.ohne_land:
+            land(tmp, args.kreise, args.gemeinden, args.kreisfreie)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ class Ausfuehrer:
         self._client: Any = None
         self._offen: dict[Any, tuple[Any, ...]] = {}
         self._gewaermt = False
+        self._waerme: list[Any] = []
+        """Futures of the warm-up tasks (kept so Dask does not forget them)."""
 
     def __enter__(self) -> Ausfuehrer:
         if self.cluster:
@@ -87,10 +89,13 @@ class Ausfuehrer:
             return
         self._gewaermt = True
         if self._client is not None:
-            self._client.run(fn, wait=False)
+            workers = list(self._client.scheduler_info()["workers"])
+            self._waerme = [
+                self._client.submit(fn, pure=False, workers=[w], allow_other_workers=False)
+                for w in workers
+            ]
             return
-        for _ in range(self.jobs):
-            self._submit(fn, ())
+        self._waerme = [self._submit(fn, ()) for _ in range(self.jobs)]
 
     def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         if self._client is not None:

@@ -146,7 +146,7 @@ def _tabellen(stand: Kreisstand) -> dict[str, pd.DataFrame]:
     out = {}
     for name, frame in tabellen.items():
         frame = frame.copy()
-        for col in frame.select_dtypes(include="object").columns:
+        for col in [c for c in frame.columns if frame[c].dtype == "object"]:
             if frame[col].map(lambda v: isinstance(v, tuple | list)).any():
                 frame[col] = frame[col].map(lambda v: ", ".join(map(str, v)) if v else "")
         frame.columns = [str(c) for c in frame.columns]

@@ -284,6 +284,14 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
     Annahmen). Endet mit Code 1, wenn es Befunde gibt.
     """
 
+    kreise = sorted(p.parent.name for p in Path(reports_dir).glob("*/index.html"))
+    if kreise or not (Path(reports_dir) / "index.html").is_file():
+        beispiele = ", ".join(f"{reports_dir}/{k}" for k in kreise[:3]) or "reports/<kreis>"
+        _fail_text(
+            f"{reports_dir} ist kein Berichtsordner eines Kreises (dort liegt die index.html "
+            f"des Kreises neben den Ordnern der Kommunen). Bitte den Ordner eines Kreises "
+            f"angeben, z. B. {beispiele}."
+        )
     try:
         ergebnis = audit_run(reports_dir, arbeitsmappe)
     except DataError as exc:

@@ -1,0 +1,342 @@
+"""Issue 15: compute once (bundle), reused kernels, resumable runs, retry, Dask, the Land, killing.
+
+Real parts only: real kernels, a real ``dask.distributed.LocalCluster`` with worker
+processes, a real ``thm batch`` process killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+from bs4 import BeautifulSoup
+
+from thm_lib.core.errors import DataError
+from thm_lib.core.paths import SAMPLE
+from thm_lib.disclosure.audit import audit_run
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.ingest.land_synthetic import schreibe_land
+from thm_lib.run import buendel
+from thm_lib.run.ausfuehrung import Ausfuehrer
+from thm_lib.run.batch import intern_ordner, run_batch
+from thm_lib.run.kernel import Kernel, NotebookFehler
+from thm_lib.run.land import run_land
+
+ZWEI = ["05899016", "05899004"]
+
+
+# ---------------------------------------------------------------- tasks for worker processes
+def einmal_scheitern(marke: str) -> str:
+    """Raises on the first call (no marker file yet), returns on the second."""
+    path = Path(marke)
+    if not path.exists():
+        path.write_text("1")
+        raise RuntimeError("erster Versuch")
+    return "zweiter Versuch"
+
+
+def immer_scheitern() -> str:
+    raise RuntimeError("kaputt")
+
+
+def test_a_failed_task_is_retried_once_then_reported(tmp_path):
+    with Ausfuehrer(jobs=1) as aus:
+        aus.einreichen("a", einmal_scheitern, (str(tmp_path / "m"),), lambda r: False, None)
+        aus.einreichen("b", immer_scheitern, (), lambda r: False, lambda k, e: f"{k}: {e}")
+        fertig = {}
+        while aus.offen:
+            fertig.update(aus.fertige())
+    assert fertig == {"a": "zweiter Versuch", "b": "b: kaputt"}
+
+
+# ---------------------------------------------------------------- the bundle
+@pytest.fixture(scope="module")
+def kreisstand_buendel(tmp_path_factory):
+    ws = load_workspace(SAMPLE)
+    stand = buendel.berechnen(ws)
+    ziel = tmp_path_factory.mktemp("buendel") / "kreis"
+    buendel.schreiben(
+        stand,
+        ziel,
+        arbeitsmappe=SAMPLE,
+        eingabe=buendel.pruefsumme(SAMPLE),
+        stand_code=buendel.programmstand(),
+    )
+    return ws, stand, ziel
+
+
+def test_bundle_holds_parquet_geopackage_and_manifest(kreisstand_buendel):
+    ws, stand, ziel = kreisstand_buendel
+    m = json.loads((ziel / "manifest.json").read_text(encoding="utf-8"))
+    assert m["format"] == buendel.FORMAT
+    assert m["pruefsumme_arbeitsmappe"] == buendel.pruefsumme(SAMPLE)
+    assert m["stichtag"] == "2021-12-31"
+    assert m["annahmen"]["datenschutz"]["schwelle"] == 5
+    zielgruppe = pd.read_parquet(ziel / m["tabellen"]["zielgruppe"])
+    assert int(zielgruppe["anzahl"].sum()) == int(ws.zielgruppe["anzahl"].sum())
+    versorgung = pd.read_parquet(ziel / m["tabellen"]["versorgung"])
+    assert len(versorgung) == len(stand.result.gemeinden) == 12 * len(ws.handlungsfelder)
+    # no case records in the tables meant for other tools
+    assert not any("faelle" in name or "bedarfe" == name for name in m["tabellen"])
+    layers = {name for name, _ in pyogrio.list_layers(ziel / m["karten"])}
+    assert {"gemeinden", "angebote"} <= layers
+    gemeinden = pyogrio.read_dataframe(ziel / m["karten"], layer="gemeinden")
+    assert sorted(gemeinden["ags"]) == sorted(ws.gebiete["ags"])
+
+
+def test_bundle_restores_the_computed_kreis(kreisstand_buendel):
+    ws, stand, ziel = kreisstand_buendel
+    geladen = buendel.laden(ziel)
+    assert geladen is buendel.laden(ziel)  # kept in the process
+    pd.testing.assert_frame_equal(geladen.result.gemeinden, stand.result.gemeinden)
+    pd.testing.assert_frame_equal(geladen.bemessung, stand.bemessung)
+    pd.testing.assert_frame_equal(geladen.ws.zielgruppe, ws.zielgruppe)
+    assert geladen.ws.annahmen == ws.annahmen
+    # the publication layer comes along: no disclosure check is repeated
+    from thm_lib.disclosure import publication
+    from thm_lib.publish import views
+
+    pub = publication.fuer(geladen.ws)
+    assert pub is geladen.ws.__dict__[publication._ATTR][1]
+    start = time.perf_counter()
+    tabellen = views.bericht_tabellen(geladen.ws, "05899016")
+    assert time.perf_counter() - start < 0.5  # computed in the bundle (about 5 s otherwise)
+    frisch = views.bericht_tabellen(ws, "05899016")
+    for name, tabelle in frisch.items():
+        pd.testing.assert_frame_equal(tabellen[name].published, tabelle.published)
+
+
+def test_a_bundle_of_another_code_state_is_refused(kreisstand_buendel, tmp_path):
+    _ws, _stand, ziel = kreisstand_buendel
+    kopie = tmp_path / "kopie"
+    shutil.copytree(ziel, kopie)
+    m = json.loads((kopie / "manifest.json").read_text(encoding="utf-8"))
+    m["programmstand"] = "0" * 64
+    (kopie / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(DataError, match="anderen Programmstand"):
+        buendel.laden(kopie)
+    with pytest.raises(DataError, match="kein lesbares Ergebnisbündel"):
+        buendel.laden(tmp_path / "gibt_es_nicht")
+
+
+def test_a_notebook_renders_the_same_from_the_bundle_as_from_the_arbeitsmappe(
+    kreisstand_buendel, tmp_path
+):
+    from thm_lib.run.batch import NOTEBOOK_DIR
+    from thm_lib.run.notebook import read_glue
+
+    _ws, _stand, ziel = kreisstand_buendel
+    k = Kernel()
+    try:
+        werte = {}
+        for name, extra in (("mappe", {}), ("buendel", {"buendel": str(ziel)})):
+            out = tmp_path / f"{name}.ipynb"
+            parameter = {"arbeitsmappe": str(SAMPLE), "ags": "05899016", **extra}
+            k.ausfuehren(NOTEBOOK_DIR / "stellen_und_foerderung.ipynb", out, parameter)
+            werte[name] = read_glue(out)
+        assert k.starts == 1  # one kernel for both notebooks
+        assert werte["mappe"] == werte["buendel"]
+        assert werte["mappe"]["faq_stellen"] > 0
+        # a variable of the first notebook does not leak into the next
+        out = tmp_path / "fehler.ipynb"
+        with pytest.raises(NotebookFehler) as info:
+            k.ausfuehren(
+                NOTEBOOK_DIR / "zielgruppe.ipynb",
+                out,
+                {"arbeitsmappe": str(SAMPLE), "ags": "0589901"},
+            )
+        assert info.value.ename == "DataError"
+        assert "Gemeinde 00589901 gibt es in 'Musterkreis (fiktiv)' nicht" in info.value.evalue
+        assert info.value.exec_count > 0  # the failing cell is named
+    finally:
+        k.beenden()
+
+
+# ---------------------------------------------------------------- resumable
+def test_a_rerun_skips_unchanged_reports_and_redoes_changed_ones(tmp_path):
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    out = tmp_path / "reports"
+    kwargs = {"jobs": 1, "notebooks": ("zielgruppe",), "progress": False, "mit_kreis": False}
+    first = run_batch(mappe, out, ["05899016"], **kwargs)
+    assert first.veroeffentlicht and not first.results[0].uebersprungen
+    html = first.kreis_dir / "05899016" / "zielgruppe.html"
+    stamp = html.stat().st_mtime_ns
+    second = run_batch(mappe, out, ["05899016"], **kwargs)
+    assert second.results[0].uebersprungen and second.results[0].ok
+    assert html.stat().st_mtime_ns == stamp  # the file was kept, not rewritten
+    assert second.veroeffentlicht
+    forced = run_batch(mappe, out, ["05899016"], neu=True, **kwargs)
+    assert not forced.results[0].uebersprungen
+    assert html.stat().st_mtime_ns != stamp
+    # a changed input (here the offers) makes the report again
+    angebote = mappe / "angebote.csv"
+    angebote.write_text(angebote.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = run_batch(mappe, out, ["05899016"], **kwargs)
+    assert not changed.results[0].uebersprungen and changed.results[0].ok
+
+
+# ---------------------------------------------------------------- Dask and local alike
+def _tabellen(kreis_dir: Path) -> dict[str, object]:
+    """Every table a person sees: HTML tables as text, Excel cells as values."""
+    out: dict[str, object] = {}
+    for path in sorted(kreis_dir.rglob("*.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        out[str(path.relative_to(kreis_dir))] = [
+            t.get_text("|", strip=True) for t in soup.find_all("table")
+        ]
+    for path in sorted(kreis_dir.rglob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        out[str(path.relative_to(kreis_dir))] = {
+            ws.title: [[c for c in row] for row in ws.iter_rows(values_only=True)]
+            for ws in wb.worksheets
+        }
+    return out
+
+
+def test_dask_cluster_and_local_processes_publish_the_same_tables(tmp_path):
+    from distributed import LocalCluster
+
+    lokal = run_batch(SAMPLE, tmp_path / "lokal", ZWEI, jobs=2, mit_kreis=True, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        verteilt = run_batch(
+            SAMPLE,
+            tmp_path / "dask",
+            ZWEI,
+            mit_kreis=True,
+            progress=False,
+            cluster=cluster.scheduler_address,
+        )
+    assert lokal.veroeffentlicht and verteilt.veroeffentlicht
+    assert [r.ok for r in lokal.results] == [r.ok for r in verteilt.results] == [True] * 3
+    a, b = _tabellen(lokal.kreis_dir), _tabellen(verteilt.kreis_dir)
+    assert sorted(a) == sorted(b)
+    assert len(a) == 3 * 5 + 3 + 1  # 4 notebooks + map per report, workbooks, index
+    for name in a:
+        assert a[name] == b[name], name
+    # the bundle's tables, byte for byte
+    for parquet in sorted((intern_ordner(lokal.kreis_dir) / "buendel").rglob("*.parquet")):
+        rel = parquet.relative_to(intern_ordner(lokal.kreis_dir))
+        assert parquet.read_bytes() == (intern_ordner(verteilt.kreis_dir) / rel).read_bytes()
+
+
+def test_an_unreachable_cluster_is_a_german_error(tmp_path):
+    with pytest.raises(DataError, match="nicht erreichbar"):
+        run_batch(SAMPLE, tmp_path, ZWEI, cluster="tcp://127.0.0.1:9", progress=False)
+
+
+# ---------------------------------------------------------------- the Land
+def _zeile(html: Path, name: str) -> list[str]:
+    """The cells of the table row that names ``name``, from that cell on."""
+    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    for tr in soup.find_all("tr"):
+        cells = [c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])]
+        if name in cells:
+            return cells[cells.index(name) :]
+    raise AssertionError(f"keine Zeile {name!r} in {html}")
+
+
+def test_a_land_of_three_kreise_and_its_index(tmp_path):
+    mappen = schreibe_land(tmp_path / "land", kreise=3, gemeinden=7, kreisfreie=1, seed=7)
+    result = run_land(
+        tmp_path / "land", tmp_path / "reports", jobs=2, notebooks=("zielgruppe",), progress=False
+    )
+    assert len(result.kreise) == 3 and result.veroeffentlicht == 3
+    index = result.index
+    assert index == (tmp_path / "reports" / "index.html").resolve()
+    assert (index.parent / "karte.html").is_file()
+    karte = (index.parent / "karte.html").read_text(encoding="utf-8")
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)\s*=\s*["']?(https?:)?//""", karte)
+    soup = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
+    links = [a["href"] for a in soup.find_all("a") if a["href"].endswith("/index.html")]
+    assert len(links) == 3
+    for k in result.kreise:
+        r = k.result
+        assert r is not None and r.veroeffentlicht
+        assert (index.parent / k.zeile.href).resolve() == r.index.resolve()
+        # the Land row shows exactly what the Kreis's own index shows for the whole Kreis
+        land = _zeile(index, r.ws.name)  # name, Kreisschlüssel, Art, figures ...
+        kreis = _zeile(r.index, r.ws.name)  # name, figures ...
+        # Zielgruppe, Stellen, Unterversorgung, größte Lücken
+        assert land[3:7] == kreis[1:5]
+        assert land[1] == r.ws.annahmen.kreis.ags
+        assert audit_run(r.kreis_dir, ws=load_workspace(k.arbeitsmappe)).ok
+    assert sum(1 for k in result.kreise if k.zeile.kreisfrei) == 1
+    # the audit of a single Kreis refuses the Land folder with a German hint
+    from click.testing import CliRunner
+
+    from thm_lib.run.cli import main
+
+    aufruf = CliRunner().invoke(main, ["pruefen", str(index.parent), str(mappen[0])])
+    assert aufruf.exit_code == 2
+    assert "kein Berichtsordner eines Kreises" in aufruf.output
+    assert {m.name for m in mappen} == {k.arbeitsmappe.name for k in result.kreise}
+
+
+# ---------------------------------------------------------------- killed in the middle
+def test_a_killed_batch_leaves_no_half_written_file_and_a_rerun_completes(tmp_path):
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    out = tmp_path / "reports"
+    thm = Path(sys.executable).with_name("thm")
+    kommunen = ["05899004", "05899008", "05899012", "05899016", "05899020"]
+    befehl = [
+        str(thm),
+        "batch",
+        str(mappe),
+        "--ausgabe",
+        str(out),
+        "--jobs",
+        "2",
+        "--ohne-fortschritt",
+    ]
+    for k in kommunen:
+        befehl += ["--kommune", k]
+    proc = subprocess.Popen(
+        befehl, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    stage = out / ".musterkreis_fiktiv.neu"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # kill when some reports are done and others running
+        fertig = [p for p in stage.glob("0589*") if p.is_dir()] if stage.exists() else []
+        if len(fertig) >= 2:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("Der Stapellauf hat in 5 Minuten keine zwei Berichte geschrieben")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    published = out / "musterkreis_fiktiv"
+    assert not published.exists()  # nothing was published before the audit of the whole run
+    time.sleep(3)  # kernels notice their dead parent
+    result = run_batch(mappe, out, kommunen, jobs=2, progress=False)
+    assert result.veroeffentlicht
+    assert [r.ok for r in result.results] == [True] * len(kommunen)
+    # complete and consistent: every link of the index exists, no staging folder or temp file left
+    soup = BeautifulSoup(result.index.read_text(encoding="utf-8"), "html.parser")
+    hrefs = [a["href"] for a in soup.find_all("a") if not a["href"].startswith("#")]
+    assert len([h for h in hrefs if h.endswith(".html") or h.endswith(".xlsx")]) >= 6 * len(
+        kommunen
+    )
+    for href in hrefs:
+        assert (published / href).is_file(), href
+    leftovers = [
+        p for p in out.rglob("*") if p.name.startswith(".") or p.suffix in (".tmp", ".part")
+    ]
+    assert leftovers == []
+    for html in published.rglob("*.html"):
+        assert html.read_text(encoding="utf-8").rstrip().endswith("</html>"), html
+    for xlsx in published.rglob("*.xlsx"):
+        openpyxl.load_workbook(xlsx)  # complete workbooks only
+    assert audit_run(published, ws=load_workspace(mappe)).ok
