@@ -163,6 +163,45 @@ def test_a_notebook_renders_the_same_from_the_bundle_as_from_the_arbeitsmappe(
         k.beenden()
 
 
+def _notebook(path: Path, code: str) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_reused_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
+    import nbformat
+
+    setzen = _notebook(
+        tmp_path / "setzen.ipynb", "y = 5\nimport matplotlib.pyplot as plt\nplt.figure()"
+    )
+    lesen = _notebook(
+        tmp_path / "lesen.ipynb",
+        "import matplotlib.pyplot as plt\n"
+        "print(sorted(k for k in globals() if not k.startswith('_')), plt.get_fignums())",
+    )
+    k = Kernel()
+    try:
+        k.ausfuehren(setzen, tmp_path / "a.ipynb", {"x": 2})
+        k.ausfuehren(lesen, tmp_path / "b.ipynb", {"x": 3})
+        assert k.starts == 1
+    finally:
+        k.beenden()
+    text = nbformat.read(tmp_path / "b.ipynb", as_version=4).cells[-1].outputs[0]["text"]
+    # only IPython's own names, the parameter and this notebook's import; no figure left over
+    assert text.strip() == "['In', 'Out', 'exit', 'get_ipython', 'open', 'plt', 'quit', 'x'] []"
+
+
 # ---------------------------------------------------------------- resumable
 def test_a_rerun_skips_unchanged_reports_and_redoes_changed_ones(tmp_path):
     mappe = tmp_path / "mappe"

@@ -4,7 +4,8 @@ Starting a kernel and importing the stack (pandas, geopandas, folium,
 matplotlib, thm_lib) takes about 2 s; running a report notebook on a loaded
 Kreis well under one. The batch therefore keeps one kernel per worker
 (:func:`kernel`) and runs notebook after notebook in it. Before each notebook
-the user namespace is cleared (``%reset -f``) and open figures are closed, so
+the user namespace is cleared (``%reset``, without its full garbage collection)
+and open figures are closed, so
 a notebook sees what a fresh kernel would show it, except that imported
 modules are already loaded (and the Kreis loaded from a bundle is cached by
 :mod:`thm_lib.run.buendel`).
@@ -47,11 +48,10 @@ VORLADEN = (
 )
 """What every report notebook imports first (done while the Kreis is being computed)."""
 ZURUECKSETZEN = (
-    "get_ipython().run_line_magic('reset', '-f')\n"
-    "import matplotlib.pyplot as _plt\n"
-    "_plt.close('all')\n"
-    "del _plt"
+    "from thm_lib.run.notebook import zuruecksetzen as _zuruecksetzen\n"
+    "_zuruecksetzen(get_ipython())"
 )
+"""Run before each notebook (:func:`thm_lib.run.notebook.zuruecksetzen`)."""
 
 
 class NotebookFehler(Exception):
