@@ -10,6 +10,9 @@ tasks (:mod:`thm_lib.run.kernel`), also across the Kreise of a Land run.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +24,20 @@ import distributed
 from thm_lib.core.errors import DataError, Problem
 
 LOGGER = logging.getLogger(__name__)
+
+
+def _waechter(eltern: int) -> None:
+    """In a local worker: end it (and so its kernel) when the batch process is gone.
+
+    A killed ``thm batch`` would otherwise leave its workers and their kernels running.
+    """
+
+    def wachen() -> None:
+        while os.getppid() == eltern:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=wachen, name="thm-waechter", daemon=True).start()
 
 
 class Ausfuehrer:
@@ -76,7 +93,12 @@ class Ausfuehrer:
         if self._pool is None:
             # processes, not threads: besides the kernels, each task does GIL-bound work
             # (map, workbook, nbconvert); "spawn" avoids forking a threaded parent
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=get_context("spawn"),
+                initializer=_waechter,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def vorwaermen(self, fn: Callable[[], Any]) -> None:
