@@ -156,6 +156,7 @@ def test_voila_command_passes_hosts_cap_and_template():
     assert f"--ThmVoila.allowed_hosts={PROXY_HOST}" in cmd
     assert "--ThmVoila.allowed_hosts=localhost" in cmd
     assert "--ThmVoila.kernel_cap=4" in cmd and "--template=thm" in cmd
+    assert "--VoilaExporter.language_code=de" in cmd  # <html lang="de"> on the app pages
     assert f"--MappingKernelManager.cull_idle_timeout={server.CULL_IDLE_S}" in cmd
     assert server.CULL_IDLE_S + server.CULL_INTERVAL_S <= 60  # closed pages: within a minute
     env = server.voila_env({"JUPYTER_PATH": "/x"})
@@ -392,6 +393,7 @@ def test_german_loading_text_and_session_bound_xsrf_on_shutdown(app_server):
     assert status == 200 and url.endswith("?sitzung=1")
     assert "Die App wird geladen …" in page and "Die App wird aufgebaut" in page
     assert "Running " not in page and "Executing " not in page
+    assert '<html lang="de">' in page  # the app page is declared German, not "en"
     kernel = _kernel_id(page)
     assert app_server.wait_kernels(before + 1) == before + 1
     token = owner.cookie("_xsrf")
