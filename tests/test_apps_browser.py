@@ -328,6 +328,7 @@ def test_inputs_say_their_range_instead_of_clamping(app_page, server, artifacts_
         ".filter(l => l.scrollWidth > l.clientWidth + 1).map(l => l.innerText)"
     )
     assert not cut, cut
+    page.screenshot(path=str(artifacts_dir / "app_stellen_bereiche.png"), full_page=True)
     costs.fill("1000")
     costs.press("Enter")
     page.wait_for_selector(".thm-eingabefehler", timeout=30_000)

@@ -482,8 +482,8 @@ class StellenUndFoerderung:
         )
         self.kommune.add_class("thm-kommune")
         # Wide enough for the labels with their range (a cut label would hide the range).
-        style = {"description_width": "26em"}
-        layout = widgets.Layout(width="52em")
+        style = {"description_width": "32em"}
+        layout = widgets.Layout(width="58em")
         self.schluessel = widgets.IntSlider(
             value=int(d.betreuungsschluessel),
             min=int(lo),
