@@ -533,6 +533,25 @@ def test_inputs_show_their_range_and_never_clamp(ws, finder, stl):
     assert "außerhalb" not in stl.meldung.value
 
 
+def test_sliders_show_their_range(ws, stl):
+    # ipywidgets 8 lets a viewer type into a slider's readout and clamps the typed value
+    # to min/max in the browser without a word: the label must say the range instead.
+    a = ws.annahmen.apps
+    expected = {
+        "schluessel": ("Betreuungsschlüssel (Fälle je VZÄ", a.betreuungsschluessel, formats.zahl),
+        "quote": ("Erreichungsquote", a.erreichungsquote, formats.prozent),
+        "stunden": ("Stunden je Fall und Jahr", a.stunden_je_fall, formats.zahl),
+        "foerdersatz": ("Fördersatz", a.foerdersatz, formats.prozent),
+    }
+    for name, (label, (lo, hi, _step), fmt) in expected.items():
+        slider = getattr(stl, name)
+        assert (slider.min, slider.max) == (lo, hi), name
+        assert slider.description.startswith(label), name
+        assert f"{fmt(lo)} bis {fmt(hi)}" in slider.description, (name, slider.description)
+    assert stl.schluessel.description == "Betreuungsschlüssel (Fälle je VZÄ, 20 bis 200)"
+    assert stl.quote.description == "Erreichungsquote (5 % bis 100 %)"
+
+
 def test_small_gemeinde_hides_positions_and_amounts(ws):
     # Entwurfsweiler (no Geschäftsführende Stelle) with only 3 geduldete persons counted
     zg = ws.zielgruppe

@@ -320,6 +320,15 @@ def test_inputs_say_their_range_instead_of_clamping(app_page, server, artifacts_
     _open(page, server, "stellen_und_foerderung.ipynb", ".thm-stellen-tabelle")
     costs = page.locator(".thm-personalkosten input")
     assert "30.000 bis 150.000" in page.inner_text(".thm-personalkosten")
+    # sliders clamp a typed readout in the browser: their labels name the range, uncut
+    assert "20 bis 200" in page.inner_text(".thm-schluessel")
+    assert "5 % bis 100 %" in page.inner_text(".thm-quote")
+    cut = page.evaluate(
+        "() => [...document.querySelectorAll('.thm-stellen-app .widget-label')]"
+        ".filter(l => l.scrollWidth > l.clientWidth + 1).map(l => l.innerText)"
+    )
+    assert not cut, cut
+    page.screenshot(path=str(artifacts_dir / "app_stellen_bereiche.png"), full_page=True)
     costs.fill("1000")
     costs.press("Enter")
     page.wait_for_selector(".thm-eingabefehler", timeout=30_000)

@@ -156,6 +156,7 @@ def test_voila_command_passes_hosts_cap_and_template():
     assert f"--ThmVoila.allowed_hosts={PROXY_HOST}" in cmd
     assert "--ThmVoila.allowed_hosts=localhost" in cmd
     assert "--ThmVoila.kernel_cap=4" in cmd and "--template=thm" in cmd
+    assert "--VoilaExporter.language_code=de" in cmd  # <html lang="de"> on the app pages
     assert f"--MappingKernelManager.cull_idle_timeout={server.CULL_IDLE_S}" in cmd
     assert server.CULL_IDLE_S + server.CULL_INTERVAL_S <= 60  # closed pages: within a minute
     env = server.voila_env({"JUPYTER_PATH": "/x"})
@@ -392,6 +393,7 @@ def test_german_loading_text_and_session_bound_xsrf_on_shutdown(app_server):
     assert status == 200 and url.endswith("?sitzung=1")
     assert "Die App wird geladen …" in page and "Die App wird aufgebaut" in page
     assert "Running " not in page and "Executing " not in page
+    assert '<html lang="de">' in page  # the app page is declared German, not "en"
     kernel = _kernel_id(page)
     assert app_server.wait_kernels(before + 1) == before + 1
     token = owner.cookie("_xsrf")
@@ -425,12 +427,24 @@ def test_german_loading_text_and_session_bound_xsrf_on_shutdown(app_server):
     assert app_server.wait_kernels(before) == before
 
 
+LOADING_TEXTS_JS = """
+window.__ladetexte = [];
+new MutationObserver(() => {
+  const el = document.getElementById("loading_text");
+  const seen = window.__ladetexte;
+  if (el && seen[seen.length - 1] !== el.textContent) seen.push(el.textContent);
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+"""Records every text the loading spinner shows (no race with the page's own removal)."""
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_start_page_is_german_and_leads_to_the_apps(app_server, browser, artifacts_dir):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     blocked = limit_network(context, LOCAL)
     page = context.new_page()
+    page.add_init_script(LOADING_TEXTS_JS)
     try:
         page.goto(app_server.url)
         assert page.title() == "THM-Werkbank – Apps"
@@ -441,8 +455,23 @@ def test_start_page_is_german_and_leads_to_the_apps(app_server, browser, artifac
             assert satz in entry
         assert page.locator(".jp-DirListing-itemText").count() == 0  # no Voilà file tree
         page.screenshot(path=str(artifacts_dir / "app_startseite.png"), full_page=True)
-        page.click("text=Angebotsfinder")
+        # each of the three links opens its app (German loading text while it builds)
+        ready = {
+            "Übersicht": ".thm-zielgruppe .thm-wert",
+            "Stellen und Förderung": ".thm-stellen-tabelle",
+        }
+        for titel, selector in ready.items():
+            page.click(f".thm-app-eintrag a:text-is('{titel}')")
+            page.wait_for_selector(selector, timeout=RENDER_TIMEOUT_MS)
+            assert page.get_attribute("html", "lang") == "de"
+            page.go_back()
+            page.wait_for_selector(".thm-app-eintrag", timeout=RENDER_TIMEOUT_MS)
+        assert app_server.wait_kernels(0, timeout=30) == 0  # leaving a page ends its kernel
+        page.click(".thm-app-eintrag a:text-is('Angebotsfinder')")
         page.wait_for_selector(".thm-angebote", timeout=RENDER_TIMEOUT_MS)
+        texts = page.evaluate("window.__ladetexte")
+        assert texts and texts[0] == "Die App wird geladen …", texts
+        assert all(t.startswith("Die App wird") for t in texts), texts
         assert app_server.kernels() == 1
         assert page.url == app_server.url + FINDER  # the ?sitzung=1 marker is gone
         page.close(run_before_unload=True)

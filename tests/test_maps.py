@@ -222,6 +222,40 @@ def test_gap_class_measure_colours_and_tooltip(ws):
     assert "Versorgung Sprache" in map_html(kreis_map(ws, m))
 
 
+def test_gap_class_map_hides_what_the_tables_hide(ws):
+    # A class measure with the publication layer's hiding pattern: a hidden Gemeinde
+    # shows the suppression mark, grey, never its class or Versorgungsgrad.
+    from dataclasses import replace
+
+    from thm_lib.publish.maps import gap_class_measure
+    from thm_lib.publish.maps.measure import SUPPRESSED_COLOR
+
+    ags = ws.gebiete["ags"].tolist()
+    cov = pd.DataFrame(
+        {
+            "ags": ags,
+            "handlungsfeld": "Sprache",
+            "klasse": ["Unterversorgung", "bedarfsgerecht"] * 5,
+            "versorgungsgrad": [50.0, 100.0] * 5,
+        }
+    )
+    hidden = pd.Series([""] * 10, index=ags)
+    hidden.iloc[[0, 3]] = "sekundär"
+    m = replace(gap_class_measure(cov, "Sprache"), gesperrt=hidden, zeichen=".")
+    shown = published_values(m, ags, 5)
+    assert [s.suppressed for s in shown][:4] == ["sekundär", "", "", "sekundär"]
+    assert shown[0].text == shown[3].text == ". (Datenschutz)"
+    gem, entries = gemeinde_layer_data(ws.gebiete, m, 5, "quantiles", 5)
+    assert gem["farbe"].tolist()[:4] == [SUPPRESSED_COLOR, "#a6d96a", "#d7191c", SUPPRESSED_COLOR]
+    assert "Versorgungsgrad 50 %" not in " ".join(gem["anzeige"].iloc[[0]])
+    labels = [label for _, label in entries]
+    assert labels[:2] == ["Unterversorgung", "bedarfsgerecht"]
+    assert any("Datenschutz" in label for label in labels)
+    assert "keine Angabe" not in labels
+    doc = map_html(kreis_map(ws, m))
+    assert "keine Angabe" not in doc
+
+
 def test_reach_measure_in_percent():
     from thm_lib.publish.maps import reach_measure
 

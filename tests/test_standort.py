@@ -311,6 +311,40 @@ def test_app_panel_shows_sites_and_before_after_maps(ws) -> None:
     assert "Geplantes Angebot" not in panel.karte.value
 
 
+def test_map_before_after_shows_the_gap_classes_of_the_matrix(ws) -> None:
+    # One picture: the before/after map colours the gap class (thresholds from the
+    # settings, colours of the Übersicht map and matrix), hidden cells as in the tables;
+    # not classes of its own per map (before and after would have different scales).
+    from thm_lib.publish.maps import map_html
+    from thm_lib.publish.maps.interactive import gemeinde_layer_data
+    from thm_lib.publish.maps.measure import SUPPRESSED_COLOR, gap_class_colours
+
+    plan = standort.planen(ws, "Arbeit", p=3)
+    colours = dict(gap_class_colours())
+    for zustand, (w, res) in {
+        "vorher": (ws, plan.vorher),
+        "nachher": (plan.ws_nachher, plan.nachher),
+    }.items():
+        m = standort_anzeige.karten_measure(plan, ws, zustand)
+        assert m.label == f"Versorgung Arbeit ({zustand})"
+        rows = res.gemeinden["handlungsfeld"] == "Arbeit"
+        g = res.gemeinden[rows].assign(gesperrt=views.versorgung_gesperrt(w, res)[rows])
+        g = g.set_index("ags")
+        klasse = coverage.gap_class(
+            g["versorgungsgrad"].to_numpy() / 100, g["bedarf"].to_numpy(), ws.annahmen
+        )
+        gem, _ = gemeinde_layer_data(w.gebiete, m, views.schwelle(ws), "quantiles", 5)
+        farbe = gem.set_index("ags")["farbe"]
+        anzeige = gem.set_index("ags")["anzeige"]
+        for (ags, r), k in zip(g.iterrows(), klasse, strict=True):
+            if r["gesperrt"]:
+                assert farbe[ags] == SUPPRESSED_COLOR and k not in anzeige[ags], ags
+            else:
+                assert farbe[ags] == colours[k] and anzeige[ags].startswith(k), (ags, zustand)
+        assert (~g["gesperrt"]).sum() >= 1  # the check saw a shown cell
+        assert "keine Angabe" not in map_html(standort_anzeige.karte(plan, ws, zustand))
+
+
 @pytest.mark.slow
 def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
     from thm_lib.run.batch import execute

@@ -70,6 +70,8 @@ def voila_command(
         "--strip_sources=True",
         "--show_tracebacks=False",
         f"--template={TEMPLATE}",
+        # the app pages are German: <html lang="de"> instead of nbconvert's "en"
+        "--VoilaExporter.language_code=de",
         # Pages end their kernel when closed; kernels of pages that could not say so
         # (crash, network) go after a minute at most.
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",

@@ -481,14 +481,17 @@ class StellenUndFoerderung:
             layout=widgets.Layout(width="30em"),
         )
         self.kommune.add_class("thm-kommune")
-        style = {"description_width": "20em"}
-        layout = widgets.Layout(width="46em")
+        # Wide enough for the labels with their range (a cut label would hide the range).
+        style = {"description_width": "32em"}
+        layout = widgets.Layout(width="58em")
         self.schluessel = widgets.IntSlider(
             value=int(d.betreuungsschluessel),
             min=int(lo),
             max=int(hi),
             step=int(step),
-            description="Betreuungsschlüssel (Fälle je VZÄ)",
+            # ipywidgets 8 lets a viewer type into a slider's readout and clamps the value
+            # to min/max in the browser without a word: every slider names its range.
+            description=f"Betreuungsschlüssel (Fälle je VZÄ, {bereich(lo, hi)})",
             style=style,
             layout=layout,
             continuous_update=False,
@@ -500,7 +503,7 @@ class StellenUndFoerderung:
             min=lo,
             max=hi,
             step=step,
-            description="Erreichungsquote",
+            description=f"Erreichungsquote ({bereich(lo, hi, prozent)})",
             readout_format=".0%",
             style=style,
             layout=layout,
@@ -519,7 +522,7 @@ class StellenUndFoerderung:
             min=lo,
             max=hi,
             step=step,
-            description="Stunden je Fall und Jahr",
+            description=f"Stunden je Fall und Jahr ({bereich(lo, hi)})",
             readout_format=".1f",
             style=style,
             layout=layout,
@@ -533,7 +536,7 @@ class StellenUndFoerderung:
             min=lo,
             max=hi,
             step=step,
-            description="Fördersatz",
+            description=f"Fördersatz ({bereich(lo, hi, prozent)})",
             readout_format=".0%",
             style=style,
             layout=layout,

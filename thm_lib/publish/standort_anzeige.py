@@ -56,20 +56,48 @@ def feld_waehlen(ws: Workspace, ergebnis: CoverageResult, handlungsfeld: str = "
     return str(summe.idxmax())
 
 
+def _zustand(
+    plan: standort.Standortplanung, ws: Workspace, zustand: str
+) -> tuple[Workspace, CoverageResult]:
+    if zustand not in ZUSTAENDE:
+        raise ValueError(f"zustand muss 'vorher' oder 'nachher' sein, nicht {zustand!r}")
+    return (ws, plan.vorher) if zustand == "vorher" else (plan.ws_nachher, plan.nachher)
+
+
+def karten_measure(
+    plan: standort.Standortplanung, ws: Workspace, zustand: str = "nachher"
+) -> maps.Measure:
+    """What the map before or after colours: the gap class of each Gemeinde.
+
+    The classes of :func:`thm_lib.analysis.coverage.gap_class` (thresholds from
+    ``annahmen.versorgung``) in the colours of every gap-class map and of the
+    Übersicht's matrix, the Versorgungsgrad in the tooltip; fixed classes, so
+    before and after are drawn on the same scale. Gemeinden hidden in the
+    published tables show the suppression mark.
+    """
+    w, res = _zustand(plan, ws, zustand)
+    versorgung = views.karten_mass(w, "versorgungsgrad", plan.handlungsfeld, res)
+    klassen = maps.gap_class_measure(res, plan.handlungsfeld)
+    return replace(
+        klassen,
+        label=f"{klassen.label} ({zustand})",
+        gesperrt=versorgung.gesperrt,
+        zeichen=versorgung.zeichen,
+    )
+
+
 def karte(
     plan: standort.Standortplanung, ws: Workspace, zustand: str = "nachher", **kwargs: Any
 ) -> Any:
-    """Folium map of the Versorgungsgrad before or after, with the proposed offers.
+    """Folium map of the gap classes before or after, with the proposed offers.
 
     ``nachher`` shows the Workspace with the proposed offers (named
-    „Geplantes Angebot …“); values hidden as in the published tables.
+    „Geplantes Angebot …“); classes and hidden values as in
+    :func:`karten_measure`.
     """
 
-    if zustand not in ZUSTAENDE:
-        raise ValueError(f"zustand muss 'vorher' oder 'nachher' sein, nicht {zustand!r}")
-    w, res = (ws, plan.vorher) if zustand == "vorher" else (plan.ws_nachher, plan.nachher)
-    mass = views.karten_mass(w, "versorgungsgrad", plan.handlungsfeld, res)
-    mass = replace(mass, label=f"{mass.label} ({zustand})")
+    w, _ = _zustand(plan, ws, zustand)
+    mass = karten_measure(plan, ws, zustand)
     return maps.kreis_map(w, mass, handlungsfeld=plan.handlungsfeld, **kwargs)
 
 

@@ -240,6 +240,22 @@ def _format(value: float, measure: Measure) -> str:
     return text + " %" if measure.kind == "prozent" else text
 
 
+def _reasons(measure: Measure, ags: Sequence[str]) -> list[str]:
+    """The hiding reason of each Gemeinde (``""`` shown) from ``measure.gesperrt``."""
+    if measure.gesperrt is None:
+        return [""] * len(ags)
+    reasons = measure.gesperrt.copy()
+    reasons.index = reasons.index.astype(str)
+    return [str(reasons.get(str(a), "") or "") for a in ags]
+
+
+def _hidden(measure: Measure, why: str, threshold: int) -> Shown:
+    """A value hidden by the publication layer: ``"<5"`` (primary) or the mark."""
+    if why == "primär":
+        return Shown(f"<{threshold}", math.nan, why)
+    return Shown(f"{measure.zeichen} (Datenschutz)", math.nan, "sekundär")
+
+
 def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> list[Shown]:
     """The values of ``measure`` for the Gemeinden ``ags`` as they may be published.
 
@@ -264,25 +280,23 @@ def published_values(measure: Measure, ags: Sequence[str], threshold: int) -> li
             details = pd.Series(list(ags), dtype=str).map(lookup)
         else:
             details = pd.Series([""] * len(cats))
+        # a hidden Gemeinde shows the mark, never its class (the class tells the value)
         return [
-            Shown(
+            _hidden(measure, why, threshold)
+            if why
+            else Shown(
                 MISSING_TEXT
                 if pd.isna(c)
                 else (f"{c} ({d})" if isinstance(d, str) and d else str(c)),
                 math.nan,
             )
-            for c, d in zip(cats, details, strict=True)
+            for c, d, why in zip(cats, details, _reasons(measure, ags), strict=True)
         ]
     if measure.gesperrt is not None:
-        reasons = measure.gesperrt.copy()
-        reasons.index = reasons.index.astype(str)
         out = []
-        for a, v in zip(ags, raw, strict=True):
-            why = str(reasons.get(str(a), "") or "")
-            if why == "primär":
-                out.append(Shown(f"<{threshold}", math.nan, why))
-            elif why:
-                out.append(Shown(f"{measure.zeichen} (Datenschutz)", math.nan, "sekundär"))
+        for v, why in zip(raw, _reasons(measure, ags), strict=True):
+            if why:
+                out.append(_hidden(measure, why, threshold))
             elif pd.isna(v):
                 out.append(Shown(MISSING_TEXT, math.nan))
             else:
@@ -339,20 +353,27 @@ def fill_colors(
 
     Numeric measures are classified (:func:`classes_for`) over the shown
     values only; suppressed Gemeinden get ``SUPPRESSED_COLOR``, missing ones
-    ``MISSING_COLOR``. Category measures use their fixed colours.
+    ``MISSING_COLOR``. Category measures use their fixed colours (Gemeinden hidden
+    by ``measure.gesperrt`` ``SUPPRESSED_COLOR`` as well).
     """
     suppressed = [bool(s.suppressed) for s in shown]
     if measure.kind == "klasse":
         lookup = dict(measure.categories)
         values = measure.values.copy()
         values.index = values.index.astype(str)
-        cats = [values.get(a) for a in ags]
+        cats = [None if sup else values.get(a) for a, sup in zip(ags, suppressed, strict=True)]
         colors = [
-            lookup.get(c, MISSING_COLOR) if isinstance(c, str) else MISSING_COLOR for c in cats
+            SUPPRESSED_COLOR
+            if sup
+            else (lookup.get(c, MISSING_COLOR) if isinstance(c, str) else MISSING_COLOR)
+            for c, sup in zip(cats, suppressed, strict=True)
         ]
         present = {c for c in cats if isinstance(c, str)}
         entries = [(col, name) for name, col in measure.categories if name in present]
-        if any(not isinstance(c, str) or c not in lookup for c in cats):
+        if any(
+            not sup and (not isinstance(c, str) or c not in lookup)
+            for c, sup in zip(cats, suppressed, strict=True)
+        ):
             entries.append((MISSING_COLOR, MISSING_TEXT))
         return colors, entries
     numbers = pd.Series([s.number for s in shown], dtype=float)
