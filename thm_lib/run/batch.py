@@ -1,4 +1,10 @@
-"""The papermill batch: every notebook for every Kommune, in parallel, replaced atomically.
+"""The batch: every notebook for every Kommune, in parallel, replaced atomically.
+
+The Kreis is loaded and computed once (:func:`vorbereiten` writes its results
+bundle, :mod:`thm_lib.run.buendel`); the reports are tasks (:func:`run_kommune`)
+on local worker processes or a Dask cluster (:mod:`thm_lib.run.ausfuehrung`),
+each worker keeping one Jupyter kernel (:mod:`thm_lib.run.kernel`); a report
+whose inputs, settings and code are unchanged since its last good run is kept.
 
 Layout of the output::
 
@@ -14,6 +20,7 @@ Layout of the output::
         protokoll.log           internal errors with their Python traceback
         pruefung.txt            findings of the last disclosure audit that failed
         notebooks/<key>/<notebook>.ipynb   executed notebooks (glue values, parameters)
+        buendel/kreis/          the results bundle (``buendel/<ags>/`` for own settings)
 
 The whole Kreis folder is built in a staging copy (``reports/.<kreis>.neu``,
 starting from the last published run) and audited as a whole

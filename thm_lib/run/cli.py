@@ -285,8 +285,8 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
     """
 
     kreise = sorted(p.parent.name for p in Path(reports_dir).glob("*/index.html"))
-    if Path(reports_dir).is_dir() and (kreise or not (Path(reports_dir) / "index.html").is_file()):
-        beispiele = ", ".join(f"{reports_dir}/{k}" for k in kreise[:3]) or "reports/<kreis>"
+    if kreise:  # the folder above the Kreis folders (e.g. reports/ or a Land run)
+        beispiele = ", ".join(f"{reports_dir}/{k}" for k in kreise[:3])
         _fail_text(
             f"{reports_dir} ist kein Berichtsordner eines Kreises (dort liegt die index.html "
             f"des Kreises neben den Ordnern der Kommunen). Bitte den Ordner eines Kreises "
