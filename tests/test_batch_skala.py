@@ -379,3 +379,19 @@ def test_a_killed_batch_leaves_no_half_written_file_and_a_rerun_completes(tmp_pa
     for xlsx in published.rglob("*.xlsx"):
         openpyxl.load_workbook(xlsx)  # complete workbooks only
     assert audit_run(published, ws=load_workspace(mappe)).ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Bekannte Lücke (docs/offene_punkte.md): In einer kreisfreien Stadt mit wenigen "
+    "Abschlüssen ist die Summe der Tabelle „Abschlüsse“ gleich den veröffentlichten "
+    "abgeschlossenen Fällen; die Prüfung aller Ausgaben verhindert die Veröffentlichung.",
+)
+def test_known_gap_kreisfreie_stadt_with_few_closures_is_published(tmp_path):
+    mappen = schreibe_land(tmp_path / "land")  # the default Land of the benchmark
+    stadt = next(m for m in mappen if m.name == "stadt_istrelau_fiktiv")
+    result = run_batch(
+        stadt, tmp_path / "reports", jobs=1, notebooks=("zielgruppe",), progress=False
+    )
+    assert all(r.ok for r in result.results)  # the reports themselves are made
+    assert result.veroeffentlicht
