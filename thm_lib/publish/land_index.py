@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,8 @@ from thm_lib.publish.maps.geometry import simplify_coverage, to_web
 from thm_lib.publish.maps.legend import Attribution, Legend, legend_entries, legend_html
 from thm_lib.publish.maps.measure import MISSING_COLOR, SUPPRESSED_COLOR, classify
 from thm_lib.publish.maps.offline import OfflineMap, save_map
+
+LOGGER = logging.getLogger(__name__)
 
 TITEL = "Land NRW (synthetisch)"
 KEIN_WERT = "–"
@@ -217,7 +221,11 @@ def land_karte(
         geometry=[z.geometrie for z in mit],
         crs=CRS_METRIC,
     )
-    web = to_web(simplify_coverage(gdf, VEREINFACHUNG_M), 5) if len(gdf) else gdf.to_crs(4326)
+    with warnings.catch_warnings(record=True) as hinweise:  # one German line, no source line
+        warnings.simplefilter("always")
+        web = to_web(simplify_coverage(gdf, VEREINFACHUNG_M), 5) if len(gdf) else gdf.to_crs(4326)
+    for hinweis in hinweise:
+        LOGGER.warning("Landeskarte: %s", hinweis.message)
     fmap = OfflineMap(location=[51.5, 7.5], zoom_start=8, zoom_snap=0.25)
     if len(web):
         minx, miny, maxx, maxy = web.total_bounds
