@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from thm_lib.core.labels import HANDLUNGSFELDER
+from thm_lib.ingest.synthetic import KOPF_ANGEBOTE
 
 KREIS_AGS = "05898"
 STICHTAGE = ("31.12.2019", "31.12.2020", "31.12.2021")
@@ -187,26 +188,7 @@ def write_kreis(
             )
     _csv(
         folder / "angebote.csv",
-        [
-            "angebot_id",
-            "name",
-            "traeger",
-            "handlungsfeld",
-            "foerderlinie",
-            "zugang_duldung",
-            "zugang_gestattung",
-            "alter_min",
-            "alter_max",
-            "plaetze",
-            "lat",
-            "lon",
-            "plz",
-            "ags",
-            "aufsuchend",
-            "einzugsgebiet",
-            "beginn",
-            "ende",
-        ],
+        KOPF_ANGEBOTE,
         a_rows,
     )
     _csv(

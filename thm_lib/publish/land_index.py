@@ -35,6 +35,7 @@ from thm_lib.core.workspace import CRS_METRIC
 from thm_lib.disclosure.suppression import small_label
 from thm_lib.publish.html_seiten import seite
 from thm_lib.publish.maps.geometry import simplify_coverage, to_web
+from thm_lib.publish.maps.interactive import flaechen_layer
 from thm_lib.publish.maps.legend import Attribution, Legend, legend_entries, legend_html
 from thm_lib.publish.maps.measure import MISSING_COLOR, SUPPRESSED_COLOR, classify
 from thm_lib.publish.maps.offline import OfflineMap, save_map
@@ -231,20 +232,8 @@ def land_karte(
         minx, miny, maxx, maxy = web.total_bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
         data = json.loads(web[["ags", "tooltip", "farbe", "geometry"]].to_json(drop_id=True))
-        layer = folium.GeoJson(
-            data,
-            name="Kreise",
-            style_function=lambda f: {
-                "fillColor": f["properties"]["farbe"],
-                "color": "#444444",
-                "weight": 1,
-                "fillOpacity": 0.75,
-            },
-            highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
-        )
-        layer.options["className"] = CLASS_KREIS
-        layer.add_to(fmap)
+        tooltip = folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True)
+        flaechen_layer(data, "Kreise", tooltip, CLASS_KREIS).add_to(fmap)
     eintraege = legend_entries(
         list(zip(klassen.colors, klassen.labels, strict=True)) if klassen else [],
         any_suppressed=any(isinstance(v, str) for v in werte),

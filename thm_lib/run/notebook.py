@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
-from thm_lib.analysis import staffing, standort
+from thm_lib.analysis import standort
 from thm_lib.analysis.access import valid_at
 from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, explain, gap_class, schwellen
 from thm_lib.analysis.coverage import analyse as coverage_analyse
@@ -155,7 +155,7 @@ def versorgung(ws: Workspace) -> CoverageResult:
 def stellenbemessung(ws: Workspace) -> pd.DataFrame:
     """Staffing of the Kreis: the bundle's result when ``ws`` came from one, else computed."""
     stand = buendel_zu(ws)
-    return stand.bemessung if stand is not None else staffing.stellenbemessung(ws)
+    return stand.bemessung if stand is not None else views.kreis_bemessung(ws)
 
 
 def zuruecksetzen(shell: Any) -> None:

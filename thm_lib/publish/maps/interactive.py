@@ -248,12 +248,17 @@ def kreis_map(
     return fmap
 
 
-def _add_gemeinden(fmap: folium.Map, web: gpd.GeoDataFrame, label: str) -> None:
-    # Only the publishable columns go into the HTML (no raw suppressed values).
-    data = json.loads(web[["ags", "name", "anzeige", "farbe", "geometry"]].to_json(drop_id=True))
+def flaechen_layer(
+    data: dict[str, Any], name: str, tooltip: folium.GeoJsonTooltip, class_name: str
+) -> folium.GeoJson:
+    """Areas filled with their ``farbe`` property, outlined, highlighted on hover.
+
+    One look for the Gemeinden of a Kreis map and the Kreise of the Land map.
+    ``data`` holds only publishable properties (GeoJSON of the shown values).
+    """
     layer = folium.GeoJson(
         data,
-        name="Gemeinden",
+        name=name,
         style_function=lambda f: {
             "fillColor": f["properties"]["farbe"],
             "color": "#444444",
@@ -261,16 +266,23 @@ def _add_gemeinden(fmap: folium.Map, web: gpd.GeoDataFrame, label: str) -> None:
             "fillOpacity": 0.75,
         },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "anzeige"],
-            aliases=["Gemeinde", html.escape(label)],
-            sticky=True,
-            labels=True,
-        ),
+        tooltip=tooltip,
         control=True,
     )
-    layer.options["className"] = CLASS_GEMEINDE
-    layer.add_to(fmap)
+    layer.options["className"] = class_name
+    return layer
+
+
+def _add_gemeinden(fmap: folium.Map, web: gpd.GeoDataFrame, label: str) -> None:
+    # Only the publishable columns go into the HTML (no raw suppressed values).
+    data = json.loads(web[["ags", "name", "anzeige", "farbe", "geometry"]].to_json(drop_id=True))
+    tooltip = folium.GeoJsonTooltip(
+        fields=["name", "anzeige"],
+        aliases=["Gemeinde", html.escape(label)],
+        sticky=True,
+        labels=True,
+    )
+    flaechen_layer(data, "Gemeinden", tooltip, CLASS_GEMEINDE).add_to(fmap)
 
 
 class OfferGroup(folium.FeatureGroup):
