@@ -100,17 +100,6 @@ def count_persons(
     return out.groupby("ags").sum()
 
 
-def _stichtag_rows(
-    zielgruppe: pd.DataFrame, ags: str, target: pd.Timestamp | None
-) -> tuple[pd.DataFrame, pd.Timestamp | None]:
-    """Rows of ``ags`` at its Stichtag for ``target`` (:func:`target_group.select_stichtag`)."""
-    rows = zielgruppe[zielgruppe["ags"] == ags]
-    if rows.empty:
-        return rows, None
-    rows = select_stichtag(rows, target)
-    return rows, pd.Timestamp(rows["stichtag"].iloc[0])
-
-
 # --------------------------------------------------------------------------- FAQ rule
 
 
@@ -392,26 +381,35 @@ def _applicants(ws: Workspace) -> list[dict[str, Any]]:
     return out
 
 
-def _count_at(
+def _je_gemeinde(
     zielgruppe: pd.DataFrame,
-    gemeinden: list[str],
     target: pd.Timestamp | None,
     status: Iterable[str],
     lo: int,
     hi: int,
-) -> tuple[float, int, pd.Timestamp | None]:
-    """Sum of persons over ``gemeinden``, each at its Stichtag for ``target``."""
-    persons, placeholders, chosen = 0.0, 0, []
-    status = list(status)
-    for ags in gemeinden:
-        rows, tag = _stichtag_rows(zielgruppe, ags, target)
-        if tag is None:
-            continue
-        counted = count_persons(rows, status, lo, hi)
-        persons += float(counted["personen"].sum())
-        placeholders += int(counted["platzhalter"].sum())
-        chosen.append(tag)
-    return persons, placeholders, (max(chosen) if chosen else None)
+) -> pd.DataFrame:
+    """Persons, placeholder rows and Stichtag per Gemeinde, each at its Stichtag for ``target``."""
+    if zielgruppe.empty:
+        return pd.DataFrame(columns=["personen", "platzhalter", "stichtag"])
+    rows = select_stichtag(zielgruppe, target)
+    tage = pd.to_datetime(rows["stichtag"]).groupby(rows["ags"].astype(str)).max()
+    counted = count_persons(rows, list(status), lo, hi)
+    counted.index = counted.index.astype(str)
+    out = counted.reindex(tage.index).fillna({"personen": 0.0, "platzhalter": 0})
+    out["stichtag"] = tage
+    return out
+
+
+def _count_at(je_gemeinde: pd.DataFrame, gemeinden: list[str]) -> tuple[float, int, Any]:
+    """Sum of persons and placeholders over ``gemeinden``, and the latest of their Stichtage."""
+    rows = je_gemeinde[je_gemeinde.index.isin([str(a) for a in gemeinden])]
+    if rows.empty:
+        return 0.0, 0, None
+    return (
+        float(rows["personen"].sum()),
+        int(rows["platzhalter"].sum()),
+        pd.Timestamp(rows["stichtag"].max()),
+    )
 
 
 def stellenbemessung(
@@ -466,6 +464,14 @@ def stellenbemessung(
     freeze = zaehl.get("einfrieren", True) if einfrieren is None else einfrieren
     analyse = ws.stichtag
     h_je_fall = stunden_je_fall(st)
+    zaehlungen: dict[tuple, pd.DataFrame] = {}
+
+    def zaehlung(target: Any, status: Iterable[str], lo: int, hi: int) -> pd.DataFrame:
+        key = (target, tuple(status), lo, hi)
+        if key not in zaehlungen:
+            zaehlungen[key] = _je_gemeinde(ws.zielgruppe, target, status, lo, hi)
+        return zaehlungen[key]
+
     rows = []
     for app in _applicants(ws):
         notes = []
@@ -474,23 +480,15 @@ def stellenbemessung(
             target = analyse
             notes.append("Stichtag des Erstantrags unbekannt: Auswertungsstichtag verwendet")
         faq_n, ph1, faq_tag = _count_at(
-            ws.zielgruppe,
+            zaehlung(target, zaehl["status"], zaehl["alter_min"], zaehl["alter_max"]),
             app["gemeinden"],
-            target,
-            zaehl["status"],
-            zaehl["alter_min"],
-            zaehl["alter_max"],
         )
         if faq_tag is not None and not pd.isna(target) and faq_tag > target:
             notes.append("keine Zählung vor dem Stichtag des Erstantrags: früheste verwendet")
         faq = faq_stellen(faq_n, regel, app["geschaeftsfuehrende_stelle"], st.rundung)
         fz_n, ph2, tag = _count_at(
-            ws.zielgruppe,
+            zaehlung(analyse, st.erreichung_status, zg_cfg.alter_min, zg_cfg.alter_max),
             app["gemeinden"],
-            analyse,
-            st.erreichung_status,
-            zg_cfg.alter_min,
-            zg_cfg.alter_max,
         )
         fz = fallzahl_stellen(
             fz_n, st.erreichungsquote, st.betreuungsschluessel, st.steuerungsanteil

@@ -405,10 +405,15 @@ class Publication:
         return report_from_workspace(ws, von, ws.stichtag, ags=KREIS)
 
     @cached_property
+    def _bericht_einzeln(self) -> dict[str, PublishedTable]:
+        """The Berichtswesen tables, each suppressed on its own (before the joint checks)."""
+        return veroeffentlichen(self.bericht, self.schwelle)
+
+    @cached_property
     def bericht_tabellen(self) -> dict[str, PublishedTable]:
         """The published Berichtswesen tables of the Kreis; "Fallzahlen" and "Reichweite"
         checked together (:attr:`reichweite`)."""
-        tables = dict(veroeffentlichen(self.bericht, self.schwelle))
+        tables = dict(self._bericht_einzeln)
         fall, reach = self._fall_und_reichweite
         if fall is not None:
             tables["Fallzahlen"] = fall
@@ -433,7 +438,7 @@ class Publication:
         may hide cells of "Fallzahlen" too; "Fallzahlen" is then published with
         those cells hidden.
         """
-        base = veroeffentlichen(self.bericht, self.schwelle)["Reichweite"]
+        base = self._bericht_einzeln["Reichweite"]
         raw = base.internal_unsuppressed.copy()
         raw.attrs = {}
         zg = self.zielgruppe()
@@ -459,7 +464,7 @@ class Publication:
         hidden, shown, zeichen = zg_cells(zg.mask), zg_cells(~zg.mask), zg_cells(als_zeichen(zg))
         # clients in the reach table equal to the active cases of "Fallzahlen" (every case
         # in the target group) are the same number: same mask
-        fall = veroeffentlichen(self.bericht, self.schwelle).get("Fallzahlen")
+        fall = self._bericht_einzeln.get("Fallzahlen")
         same = pd.Series(False, index=raw.index)
         if fall is not None and "aktiv" in fall.mask and "klient_innen" in raw:
             aktiv = fall.internal_unsuppressed["aktiv"].reindex(raw.index)

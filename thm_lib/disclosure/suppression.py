@@ -544,72 +544,216 @@ def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) 
     return [int(unknown[n]) for n in np.flatnonzero(fixed) if hidden[unknown[n]]]
 
 
-def _bounded_ranges(
-    lines: list[_Line],
-    v: np.ndarray,
-    hidden: np.ndarray,
-    primary: np.ndarray,
-    unknown_na: np.ndarray,
-    t: int,
-    groups: Sequence[tuple] = (),
-    only: Sequence[int] | None = None,
-) -> dict[int, tuple[float, float]]:
-    """Smallest and largest value of each hidden cell (or of ``only``) a reader can infer.
+class _Leser:
+    """What a reader can infer about the hidden cells of one table.
 
     The reader's model: every line is an equation, shown cells are known, a
     ``"<t"`` cell lies in 1..t-1, a ``"."`` cell and an unknown (NA) cell are
     >= 0; each group of cells sums (with its signs, default +1) to at most its
-    bound. Solved per cell (minimum and maximum) with scipy's ``milp``; a cell
-    without an integer solution is left out (the shown counts are
-    inconsistent, not a leak).
+    bound. The cells a reader does not see fall apart into independent parts
+    (joined by lines and groups); a cell's smallest and largest value is
+    solved on its part alone, with scipy's HiGHS ``milp``.
+
+    Two things keep the number of solves small without changing a result:
+
+    * every solution is a feasible table, so it witnesses a value each cell of
+      its part *can* take. A cell whose witnessed values already keep the
+      protection rule needs no solve of its own: its true range is only wider,
+      and the rule never fails for a wider range. A witnessed box bound
+      (1 or t-1 for a ``"<t"`` cell, 0 for a ``"."`` cell) is exact;
+    * parts are kept per state (which of their cells are hidden, which are
+      small), so an added suppression re-solves only the part it touches.
+
+    A part without an integer solution (its shown counts contradict each
+    other) is left out: that is an inconsistency, not a leak.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
 
-    unknown = np.flatnonzero(hidden | unknown_na)
-    if not hidden.any():
-        return {}
-    pos = {int(k): n for n, k in enumerate(unknown)}
-
-    def matrix(
-        members: list[tuple[Sequence[int], Sequence[float], float]],
-    ) -> tuple[list[np.ndarray], list[float]]:
-        out, rhs = [], []
-        for cells, signs, b in members:
-            r = np.zeros(len(unknown))
-            for k, sign in zip(cells, signs, strict=True):
-                if k in pos:
-                    r[pos[k]] += sign
-                else:
-                    b -= sign * v[k]
-            if r.any():
-                out.append(r)
-                rhs.append(b)
-        return out, rhs
-
-    eq, eq_rhs = matrix(
-        [
-            (line.members, [-1.0 if k == line.total else 1.0 for k in line.members], 0.0)
+    def __init__(
+        self,
+        lines: list[_Line],
+        v: np.ndarray,
+        unknown_na: np.ndarray,
+        t: int,
+        groups: Sequence[tuple] = (),
+    ) -> None:
+        self.t = t
+        self.v = v
+        self.unknown_na = unknown_na
+        self.rows = [
+            (line.members, [-1.0 if k == line.total else 1.0 for k in line.members], 0.0, True)
             for line in lines
-        ]
-    )
-    ineq, ineq_hi = matrix(
-        [(g[0], g[2] if len(g) > 2 else [1.0] * len(g[0]), float(g[1])) for g in groups]
-    )
-    lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
-    hi = np.array([t - 1.0 if primary[k] else float(GROSS) for k in unknown])
-    cons = [LinearConstraint(np.vstack(eq), eq_rhs, eq_rhs)] if eq else []
-    if ineq:
-        cons.append(LinearConstraint(np.vstack(ineq), -np.inf, ineq_hi))
-    bounds, integ = Bounds(lo, hi), np.ones(len(unknown))
-    out: dict[int, tuple[float, float]] = {}
-    for k in only if only is not None else [int(x) for x in unknown if hidden[x]]:
-        c = np.zeros(len(unknown))
-        c[pos[int(k)]] = 1.0
-        r_min = milp(c, constraints=cons, bounds=bounds, integrality=integ)
-        r_max = milp(-c, constraints=cons, bounds=bounds, integrality=integ)
-        if r_min.status == 0 and r_max.status == 0:
-            out[int(k)] = (float(round(r_min.fun)), float(round(-r_max.fun)))
-    return out
+        ] + [(g[0], g[2] if len(g) > 2 else [1.0] * len(g[0]), float(g[1]), False) for g in groups]
+        self._teile: dict[tuple, _Teil] = {}
+        # every solution found, as a whole table (shown cells at their values): a later
+        # state of the table may admit it too, which is checked before it counts
+        self._zeugen = np.empty((0, v.size))
+        self._neu: list[np.ndarray] = [np.asarray(v, dtype=float)]
+
+    def zeugen(self) -> np.ndarray:
+        """All solutions found so far (and the true table), one row each."""
+        if self._neu:
+            self._zeugen = np.vstack([self._zeugen, *self._neu])
+            self._neu = []
+        return self._zeugen
+
+    def merken(self, cells: list[int], x: np.ndarray) -> None:
+        """Keep a solution of the part ``cells`` as a whole table."""
+        full = np.asarray(self.v, dtype=float).copy()
+        full[cells] = x
+        self._neu.append(full)
+
+    def _zerlegen(self, hidden: np.ndarray) -> list[list[int]]:
+        """The independent parts of the unknown cells (hidden or NA)."""
+        unknown = hidden | self.unknown_na
+        parent = {int(k): int(k) for k in np.flatnonzero(unknown)}
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for cells, _signs, _b, _eq in self.rows:
+            inner = [int(k) for k in cells if unknown[k]]
+            for k in inner[1:]:
+                ra, rb = find(inner[0]), find(k)
+                if ra != rb:
+                    parent[ra] = rb
+        parts: dict[int, list[int]] = {}
+        for k in parent:
+            parts.setdefault(find(k), []).append(k)
+        return [sorted(p) for p in parts.values()]
+
+    def _teil(self, cells: list[int], hidden: np.ndarray, primary: np.ndarray) -> _Teil:
+        key = (tuple(cells), hidden[cells].tobytes(), primary[cells].tobytes())
+        if key not in self._teile:
+            self._teile[key] = _Teil(self, cells, primary)
+        return self._teile[key]
+
+    def verletzungen(
+        self,
+        hidden: np.ndarray,
+        primary: np.ndarray,
+        only: Sequence[int] | None = None,
+    ) -> dict[int, tuple[float, float]]:
+        """Exact ranges of the hidden cells (or of ``only``) that break the protection rule."""
+        if not hidden.any():
+            return {}
+        wanted = None if only is None else {int(k) for k in only}
+        out: dict[int, tuple[float, float]] = {}
+        for cells in self._zerlegen(hidden):
+            ziel = [k for k in cells if hidden[k] and (wanted is None or k in wanted)]
+            if ziel:
+                out.update(self._teil(cells, hidden, primary).verletzungen(ziel))
+        return out
+
+    def bereich(
+        self, k: int, hidden: np.ndarray, primary: np.ndarray, breiter_als: float
+    ) -> tuple[float, float] | None:
+        """Range of hidden cell ``k``: exact, or as witnessed once wider than ``breiter_als``."""
+        for cells in self._zerlegen(hidden):
+            if k in cells:
+                teil = self._teil(cells, hidden, primary)
+                return teil.bereich(k, lambda lo, hi: hi - lo > breiter_als)
+        return None
+
+
+class _Teil:
+    """One independent part of a table's unknown cells in one state: its model and witnesses."""
+
+    def __init__(self, leser: _Leser, cells: list[int], primary: np.ndarray) -> None:
+        from scipy.optimize import Bounds, LinearConstraint
+
+        self.leser = leser
+        self.t = leser.t
+        self.cells = cells
+        self.pos = {k: n for n, k in enumerate(cells)}
+        self.klein = primary[cells].astype(bool)
+        a, lo_c, hi_c = [], [], []
+        for members, signs, b, eq in leser.rows:
+            r = np.zeros(len(cells))
+            for k, sign in zip(members, signs, strict=True):
+                n = self.pos.get(int(k))
+                if n is not None:
+                    r[n] += sign
+                else:  # a row touching this part has all its other cells shown
+                    b -= sign * leser.v[k]
+            if r.any():
+                a.append(r)
+                lo_c.append(b if eq else -np.inf)
+                hi_c.append(b)
+        self.lo = np.where(self.klein, 1.0, 0.0)
+        self.hi = np.where(self.klein, self.t - 1.0, float(GROSS))
+        self.cons = [LinearConstraint(np.vstack(a), lo_c, hi_c)] if a else []
+        self.bounds = Bounds(self.lo, self.hi)
+        self.w_lo = np.full(len(cells), np.inf)  # smallest and largest witnessed values
+        self.w_hi = np.full(len(cells), -np.inf)
+        self._erben(np.vstack(a) if a else None, np.array(lo_c), np.array(hi_c))
+        self.exakt: dict[int, tuple[float, float]] = {}
+        self.unloesbar = False
+
+    def _erben(self, a: np.ndarray | None, lo_c: np.ndarray, hi_c: np.ndarray) -> None:
+        """Take as witnesses the solutions of earlier states that fit this part's model."""
+        x = self.leser.zeugen()[:, self.cells]
+        with np.errstate(invalid="ignore"):
+            ok = (x >= self.lo - 1e-9).all(axis=1) & (x <= self.hi + 1e-9).all(axis=1)
+            ok &= (np.abs(x - np.round(x)) < 1e-9).all(axis=1)
+            if a is not None and ok.any():
+                ax = x[ok] @ a.T
+                ok[ok] = ((ax >= lo_c - 1e-6) & (ax <= hi_c + 1e-6)).all(axis=1)
+        if ok.any():
+            self.w_lo = x[ok].min(axis=0)
+            self.w_hi = x[ok].max(axis=0)
+
+    def _loesen(self, n: int, sign: float) -> float | None:
+        """Smallest (``sign`` 1) or largest (-1) value of cell ``n``; None without a solution."""
+        from scipy.optimize import milp
+
+        c = np.zeros(len(self.lo))
+        c[n] = sign
+        res = milp(c, constraints=self.cons, bounds=self.bounds, integrality=np.ones(len(c)))
+        if res.status != 0:
+            self.unloesbar = True
+            return None
+        x = np.round(res.x)
+        np.minimum(self.w_lo, x, out=self.w_lo)
+        np.maximum(self.w_hi, x, out=self.w_hi)
+        self.leser.merken(self.cells, x)
+        return float(round(sign * res.fun))
+
+    def bereich(self, k: int, genug: Any) -> tuple[float, float] | None:
+        """Exact range of cell ``k``, or its witnessed range as soon as ``genug(lo, hi)`` holds."""
+        n = self.pos[k]
+        if k in self.exakt:
+            return self.exakt[k]
+        if self.unloesbar:
+            return None
+        if self.w_lo[n] <= self.w_hi[n] and genug(self.w_lo[n], self.w_hi[n]):
+            return float(self.w_lo[n]), float(self.w_hi[n])
+        lo = float(self.lo[n]) if self.w_lo[n] == self.lo[n] else self._loesen(n, 1.0)
+        if lo is None:
+            return None
+        if genug(lo, self.w_hi[n]):
+            return lo, float(self.w_hi[n])
+        hi = float(self.hi[n]) if self.w_hi[n] == self.hi[n] else self._loesen(n, -1.0)
+        if hi is None:
+            return None
+        self.exakt[k] = (lo, hi)
+        return lo, hi
+
+    def verletzungen(self, ziel: list[int]) -> dict[int, tuple[float, float]]:
+        """Exact ranges of the cells of ``ziel`` that break the protection rule."""
+        out = {}
+        for k in ziel:
+            klein = bool(self.klein[self.pos[k]])
+
+            def genug(lo: float, hi: float, klein: bool = klein) -> bool:
+                return schutzverletzung(klein, lo, hi, self.t) is None
+
+            r = self.bereich(k, genug)
+            if r is not None and not genug(*r):
+                out[k] = r
+        return out
 
 
 def _bounded_violations(
@@ -644,12 +788,10 @@ def _protect_bounded(
     """
     if keep_label is None:
         keep_label = np.zeros(v.size, dtype=bool)
-
-    def args() -> tuple:
-        return lines, v, hidden, primary, unknown_na, t, groups
+    leser = _Leser(lines, v, unknown_na, t, groups)
 
     for _ in range(v.size + 1):
-        ranges = _bounded_ranges(*args())
+        ranges = leser.verletzungen(hidden, primary)
         bad = _bounded_violations(ranges, primary, t)
         if not bad:
             return []
@@ -657,14 +799,14 @@ def _protect_bounded(
         width = ranges[k][1] - ranges[k][0]
         visible = [int(c) for c in np.flatnonzero(~hidden & ~unknown_na & (v > 0) & ~fixed)]
         if not visible:
-            if _relabel(k, lines, v, hidden, primary & ~keep_label, primary, args):
+            if _relabel(k, lines, hidden, primary & ~keep_label, primary, leser):
                 continue
             return bad
         visible.sort(key=lambda c: (v[c], c))
         chosen = None
         for c in visible:
             hidden[c] = True
-            trial = _bounded_ranges(*args(), only=[k]).get(k)
+            trial = leser.bereich(k, hidden, primary, breiter_als=width)
             hidden[c] = False
             if trial is not None and trial[1] - trial[0] > width:
                 chosen = c
@@ -673,17 +815,16 @@ def _protect_bounded(
             own = {m for line in lines if k in line.members for m in line.members}
             chosen = next((c for c in visible if c in own), visible[0])
         hidden[chosen] = True
-    return _bounded_violations(_bounded_ranges(*args()), primary, t)
+    return _bounded_violations(leser.verletzungen(hidden, primary), primary, t)
 
 
 def _relabel(
     k: int,
     lines: list[_Line],
-    v: np.ndarray,
     hidden: np.ndarray,
     relabelable: np.ndarray,
     primary: np.ndarray,
-    args: Any,
+    leser: _Leser,
 ) -> bool:
     """Show a hidden small cell with the symbol instead of ``"<t"`` to free cell ``k``.
 
@@ -701,12 +842,10 @@ def _relabel(
     own_totals = {line.total for line in lines if k in line.members}
     totals = {line.total for line in lines}
     cands = [int(c) for c in np.flatnonzero(hidden & relabelable)]
-    cands.sort(key=lambda c: (c not in own_totals, c not in totals, c not in own, -v[c], c))
-    t = args()[5]
+    cands.sort(key=lambda c: (c not in own_totals, c not in totals, c not in own, -leser.v[c], c))
 
     def frees(cells: list[int]) -> bool:
-        trial = _bounded_ranges(*args(), only=sorted({k, *cells}))
-        return not _bounded_violations(trial, primary, t)
+        return not leser.verletzungen(hidden, primary, only=sorted({k, *cells}))
 
     for c in cands:
         primary[c] = False

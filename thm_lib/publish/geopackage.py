@@ -316,7 +316,12 @@ def write_geopackage(path: str | Path, ebenen: list[Ebene], styles: pd.DataFrame
     return path
 
 
-def export_geopackage(ws: Workspace, path: str | Path, handlungsfeld: str | None = None) -> Path:
+def export_geopackage(
+    ws: Workspace,
+    path: str | Path,
+    handlungsfeld: str | None = None,
+    result: CoverageResult | None = None,
+) -> Path:
     """Compute the layers of ``ws`` and write the GeoPackage ``path`` for QGIS.
 
     Parameters
@@ -328,6 +333,8 @@ def export_geopackage(ws: Workspace, path: str | Path, handlungsfeld: str | None
     handlungsfeld : str, optional
         Handlungsfeld whose gap classes the default style shows (default: the
         first configured one).
+    result : CoverageResult, optional
+        The coverage analysis of ``ws`` when it is at hand (computed otherwise).
 
     Returns
     -------
@@ -350,6 +357,6 @@ def export_geopackage(ws: Workspace, path: str | Path, handlungsfeld: str | None
                 )
             ]
         )
-    gemeinden, klassen = gemeinden_layer(ws, analyse(ws))
+    gemeinden, klassen = gemeinden_layer(ws, analyse(ws) if result is None else result)
     styles = layer_styles(gemeinden, klassen, standard)
     return write_geopackage(path, [gemeinden, angebote_layer(ws)], styles)

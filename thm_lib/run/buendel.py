@@ -180,7 +180,7 @@ def schreiben(
     tabellen = _tabellen(stand)
     for name, frame in tabellen.items():
         frame.to_parquet(neu / "tabellen" / f"{name}.parquet")
-    export_geopackage(stand.ws, neu / KARTEN)
+    export_geopackage(stand.ws, neu / KARTEN, result=stand.result)
     with open(neu / ZUSTAND, "wb") as f:
         pickle.dump(stand, f, protocol=pickle.HIGHEST_PROTOCOL)
     ws = stand.ws
