@@ -9,6 +9,7 @@ true value of every hidden cell must lie inside the range the audit reports.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,8 @@ from click.testing import CliRunner
 from thm_lib.analysis.coverage import analyse
 from thm_lib.analysis.staffing import stellenbemessung
 from thm_lib.core import labels
-from thm_lib.disclosure.audit import INSGESAMT, audit_run
+from thm_lib.disclosure.audit import INSGESAMT, audit_run, vorlesen
+from thm_lib.disclosure.audit_deutung import kontext_aus
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
 from thm_lib.publish.html_seiten import pruefung_absatz
@@ -245,6 +247,35 @@ def test_copy_with_raw_column_codes_and_a_pseudonym_are_caught(lauf, ws, tmp_pat
     pseud = [b for b in r.befunde if b.art == "pseudonym"]
     assert len(pseud) == 1 and "kreis/extra.html" in pseud[0].text
     assert fall not in pseud[0].text  # the finding masks the pseudonym
+
+
+def test_files_read_ahead_count_only_while_unchanged(lauf, ws, tmp_path):
+    # the batch reads each report's files in its worker (issue 15); the run's audit takes
+    # them only while a file's bytes are those that were read
+    kopie = sauber(lauf, tmp_path / "kreis")
+    ctx = kontext_aus(ws)
+    vor = vorlesen(kopie / "kreis", "kreis", ws, ctx.symbol, ctx.schwelle)
+    assert "kreis/zielgruppe.html" in vor and vor["kreis/zielgruppe.html"].tabellen
+    direkt, mit = audit_run(kopie, ws=ws), audit_run(kopie, ws=ws, vorgelesen=vor)
+    assert mit.ok and (mit.zellen, mit.verborgen) == (direkt.zellen, direkt.verborgen)
+    assert mit.bereiche == direkt.bereiche
+    # taken from the read-ahead while unchanged (here: emptied on purpose) ...
+    leer = {**vor, "kreis/zielgruppe.html": replace(vor["kreis/zielgruppe.html"], tabellen=[])}
+    assert audit_run(kopie, ws=ws, vorgelesen=leer).zellen < direkt.zellen
+    # ... and read again once the file changed after it was read ahead
+    table, wahr = plant_unmasked_copy(kopie, ws)
+    datei = kopie / "kreis" / "zielgruppe.html"
+    extra = (kopie / "kreis" / "extra.html").read_text(encoding="utf-8")
+    fall = str(ws.faelle["fall_id"].iloc[0])
+    datei.write_text(
+        datei.read_text(encoding="utf-8").replace("</body>", f"{extra}<p>{fall}</p></body>"),
+        encoding="utf-8",
+    )
+    (kopie / "kreis" / "extra.html").unlink()
+    r = audit_run(kopie, ws=ws, vorgelesen=vor)
+    assert not r.ok
+    assert any(b.art == "pseudonym" and "kreis/zielgruppe.html" in b.text for b in r.befunde)
+    assert r.aufgedeckt, r.zusammenfassung()
 
 
 def test_cli_pruefen_passes_the_clean_run_and_fails_a_planted_leak(lauf, ws, tmp_path):

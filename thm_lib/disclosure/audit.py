@@ -21,7 +21,7 @@ reports is told anyway. Counts of the Arbeitsmappe are never read here.
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +35,14 @@ from thm_lib.disclosure.audit_deutung import (
     kontext_aus,
     lies_wert,
 )
-from thm_lib.disclosure.audit_lesen import Lesung, lese_ordner
+from thm_lib.disclosure.audit_lesen import (
+    Lesung,
+    Vorlesung,
+    datei_pruefsumme,
+    lese_datei,
+    lese_ordner,
+    veroeffentlichte_dateien,
+)
 from thm_lib.disclosure.audit_modell import GROSS, KLEIN, Modell, Ort, bereiche, schutzverletzung
 from thm_lib.disclosure.privacy import PSEUDONYM, scan_file
 from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -222,6 +229,7 @@ def audit_run(
     *,
     ws: Workspace | None = None,
     zeitlimit: float = 10.0,
+    vorgelesen: Mapping[str, Vorlesung] | None = None,
 ) -> AuditErgebnis:
     """Audit every published output of a batch run folder (``reports/<kreis>/``).
 
@@ -237,6 +245,9 @@ def audit_run(
         The loaded Arbeitsmappe.
     zeitlimit : float
         Seconds per single integer-program solve.
+    vorgelesen : mapping, optional
+        Files already read where they were written (:func:`vorlesen`), by
+        name relative to ``kreis_dir``; used only while unchanged.
 
     Returns
     -------
@@ -268,29 +279,73 @@ def audit_run(
 
         ws = load_workspace(arbeitsmappe)
     ctx = kontext_aus(ws)
-    lesung = lese_ordner(kreis_dir, ctx.symbol)
+    lesung = lese_ordner(kreis_dir, ctx.symbol, vorgelesen=vorgelesen)
     ergebnis = pruefe_lesung(lesung, ctx, zeitlimit)
-    ergebnis.befunde += schutz_befunde(kreis_dir, lesung.dateien, ws, ctx.schwelle)
+    ergebnis.befunde += schutz_befunde(kreis_dir, lesung.dateien, ws, ctx.schwelle, vorgelesen)
     return ergebnis
 
 
+def _pseudonyme(ids: list[str], path: Path, name: str, schwelle: int) -> list[str]:
+    """German findings of case pseudonyms in one file (the privacy guard's scan)."""
+    if not ids:
+        return []
+    return [
+        "Datenschutzprüfung: " + str(f).replace(f.path.name, name, 1)
+        for f in scan_file(path, ids, threshold=schwelle)
+        if f.kind == PSEUDONYM
+    ]
+
+
+def _fall_ids(ws: Workspace) -> list[str]:
+    faelle = getattr(ws, "faelle", None)
+    return [] if faelle is None else list(faelle["fall_id"])
+
+
 def schutz_befunde(
-    kreis_dir: Path, dateien: list[str], ws: Workspace, schwelle: int
+    kreis_dir: Path,
+    dateien: list[str],
+    ws: Workspace,
+    schwelle: int,
+    vorgelesen: Mapping[str, Vorlesung] | None = None,
 ) -> list[Befund]:
     """Case pseudonyms anywhere in the audited files (:mod:`~thm_lib.disclosure.privacy`).
 
     Small counts in tables the audit cannot read as the project's are found
     by the audit itself (``Leser.ungedeutet``), with the same column rule as
-    the privacy guard.
+    the privacy guard. A file of ``vorgelesen`` whose bytes did not change was
+    scanned where it was written.
     """
-    faelle = getattr(ws, "faelle", None)
-    ids = [] if faelle is None else list(faelle["fall_id"])
-    if not ids:
-        return []
+    ids = _fall_ids(ws)
     out = []
     for name in dateien:
-        for f in scan_file(kreis_dir / name, ids, threshold=schwelle):
-            if f.kind == PSEUDONYM:
-                text = str(f).replace(f.path.name, name, 1)
-                out.append(Befund(f"Datenschutzprüfung: {text}", art=f.kind))
+        path = kreis_dir / name
+        vor = (vorgelesen or {}).get(name)
+        if vor is not None and vor.pruefsumme == datei_pruefsumme(path):
+            texte = vor.pseudonyme
+        else:
+            texte = _pseudonyme(ids, path, name, schwelle)
+        out += [Befund(text, art=PSEUDONYM) for text in texte]
+    return out
+
+
+def vorlesen(
+    ordner: Path, praefix: str, ws: Workspace, symbol: str, schwelle: int
+) -> dict[str, Vorlesung]:
+    """Read the published files of one report folder ahead, where they were written.
+
+    A batch worker calls this for its report; the run's audit
+    (:func:`audit_run`) then reads only files that changed since. ``praefix``
+    is the folder's name relative to the audited folder (the report key);
+    ``ws`` is the whole Kreis (its case pseudonyms), ``symbol`` and
+    ``schwelle`` those of the audit (:func:`~thm_lib.disclosure.audit_deutung.kontext_aus`).
+    """
+    ids = _fall_ids(ws)
+    out = {}
+    for path, rel in veroeffentlichte_dateien(ordner, ohne=()):
+        if path.suffix.lower() not in (".html", ".htm", ".xlsx"):
+            continue
+        name = f"{praefix}/{rel}"
+        pruef = datei_pruefsumme(path)
+        tabellen, fehler = lese_datei(path, name, symbol)
+        out[name] = Vorlesung(pruef, tabellen, fehler, _pseudonyme(ids, path, name, schwelle))
     return out

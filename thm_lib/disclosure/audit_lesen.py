@@ -13,9 +13,11 @@ Parsing is read-only; nothing in the folder is changed.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,36 @@ class Lesung:
     dateien: list[str]
     notebooks: list[str]
     unlesbar: list[str]
+
+
+@dataclass
+class Vorlesung:
+    """One published file read ahead where it was written (a batch worker).
+
+    The audit takes it instead of reading the file again only while the file
+    still has the checksum it was read with.
+
+    Attributes
+    ----------
+    pruefsumme : str
+        SHA-256 of the file's bytes when it was read (:func:`datei_pruefsumme`).
+    tabellen : list of Tabelle
+        Its tables (:func:`lese_datei`).
+    unlesbar : str or None
+        Why it could not be read.
+    pseudonyme : list of str
+        German findings of case pseudonyms in it (the privacy guard).
+    """
+
+    pruefsumme: str
+    tabellen: list[Tabelle]
+    unlesbar: str | None = None
+    pseudonyme: list[str] = field(default_factory=list)
+
+
+def datei_pruefsumme(path: Path) -> str:
+    """SHA-256 of the bytes of ``path``."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _text(cell: Tag) -> str:
@@ -258,26 +290,65 @@ INTERN = ("intern",)
 """Top-level folders of a run that are not handed out (issue 13, point 5)."""
 
 
-def lese_ordner(ordner: str | Path, symbol: str = ".", ohne: tuple[str, ...] = INTERN) -> Lesung:
+def veroeffentlichte_dateien(
+    ordner: str | Path, ohne: tuple[str, ...] = INTERN
+) -> Iterator[tuple[Path, str]]:
+    """Every file a reader of ``ordner`` gets: ``(path, name relative to ordner)``.
+
+    Hidden folders and files (staging ``.<key>.neu``), the top-level folders
+    ``ohne`` (internal material) are skipped.
+    """
+    root = Path(ordner)
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if (
+            path.is_file()
+            and not any(p.startswith(".") for p in rel.parts)
+            and not (len(rel.parts) > 1 and rel.parts[0] in ohne)
+        ):
+            yield path, rel.as_posix()
+
+
+def lese_datei(path: Path, name: str, symbol: str = ".") -> tuple[list[Tabelle], str | None]:
+    """The tables of one published HTML or Excel file, or why it cannot be read.
+
+    ``name`` is the file's path relative to the audited folder (for messages).
+    """
+    tabellen: list[Tabelle] = []
+    try:
+        if path.suffix.lower() == ".xlsx":
+            return xlsx_tabellen(path, name, (symbol,)), None
+        text = path.read_text(encoding="utf-8", errors="replace")
+        outer = _SRCDOC.sub('srcdoc=""', text)
+        tabellen.extend(karten_tabellen(outer, name))
+        for k, doc in enumerate(_SRCDOC.findall(text), start=1):
+            inner = html.unescape(doc)
+            for t in karten_tabellen(inner, name) + html_tabellen(inner, name):
+                t.titel = f"{t.titel} (eingebettet {k})"
+                tabellen.append(t)
+        tabellen.extend(html_tabellen(outer, name))
+    except Exception as exc:  # a broken file is a finding, not a crash
+        return [], f"{name}: {type(exc).__name__}: {exc}"
+    return tabellen, None
+
+
+def lese_ordner(
+    ordner: str | Path,
+    symbol: str = ".",
+    ohne: tuple[str, ...] = INTERN,
+    vorgelesen: Mapping[str, Vorlesung] | None = None,
+) -> Lesung:
     """Read every published output below ``ordner`` (a ``reports/<kreis>/`` folder).
 
     Hidden folders (staging ``.<key>.neu``), the top-level folders ``ohne``
     (internal material) and ``status.json`` are skipped; executed notebooks are
     listed in ``Lesung.notebooks`` (they must not be in a published folder),
-    files that cannot be read in ``Lesung.unlesbar``.
+    files that cannot be read in ``Lesung.unlesbar``. A file of ``vorgelesen``
+    (by name) whose bytes did not change since is taken from there.
     """
-    root = Path(ordner)
     tabellen: list[Tabelle] = []
     dateien, notebooks, unlesbar = [], [], []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if (
-            not path.is_file()
-            or any(p.startswith(".") for p in rel.parts)
-            or (len(rel.parts) > 1 and rel.parts[0] in ohne)
-        ):
-            continue
-        name = rel.as_posix()
+    for path, name in veroeffentlichte_dateien(ordner, ohne):
         suffix = path.suffix.lower()
         if suffix == ".ipynb":
             notebooks.append(name)
@@ -285,19 +356,12 @@ def lese_ordner(ordner: str | Path, symbol: str = ".", ohne: tuple[str, ...] = I
         if suffix not in (".html", ".htm", ".xlsx"):
             continue
         dateien.append(name)
-        try:
-            if suffix == ".xlsx":
-                tabellen.extend(xlsx_tabellen(path, name, (symbol,)))
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-            outer = _SRCDOC.sub('srcdoc=""', text)
-            tabellen.extend(karten_tabellen(outer, name))
-            for k, doc in enumerate(_SRCDOC.findall(text), start=1):
-                inner = html.unescape(doc)
-                for t in karten_tabellen(inner, name) + html_tabellen(inner, name):
-                    t.titel = f"{t.titel} (eingebettet {k})"
-                    tabellen.append(t)
-            tabellen.extend(html_tabellen(outer, name))
-        except Exception as exc:  # a broken file is a finding, not a crash
-            unlesbar.append(f"{name}: {type(exc).__name__}: {exc}")
+        vor = (vorgelesen or {}).get(name)
+        if vor is not None and vor.pruefsumme == datei_pruefsumme(path):
+            gelesen, fehler = vor.tabellen, vor.unlesbar
+        else:
+            gelesen, fehler = lese_datei(path, name, symbol)
+        tabellen.extend(gelesen)
+        if fehler is not None:
+            unlesbar.append(fehler)
     return Lesung(tabellen, dateien, notebooks, unlesbar)

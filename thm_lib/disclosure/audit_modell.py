@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -195,7 +196,7 @@ def bereiche(m: Modell, zeitlimit: float = 10.0) -> Loesung:
     -------
     Loesung
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint
     from scipy.sparse import csr_array
 
     n = len(m.keys)
@@ -265,20 +266,63 @@ def bereiche(m: Modell, zeitlimit: float = 10.0) -> Loesung:
         bounds = Bounds(lo_b, hi_b)
         integ = np.array([0.0 if v in m.stetig else 1.0 for v in vs])
         opts = {"time_limit": zeitlimit, "disp": False}
-        for v in ziel:
-            c = np.zeros(len(vs))
-            c[pos[v]] = 1.0
-            res_min = milp(c, constraints=cons, bounds=bounds, integrality=integ, options=opts)
-            if res_min.status == 2:  # infeasible: the relations contradict each other
+        grenzen = (lo_b, hi_b)
+        for v, bereich in _teil_bereiche(ziel, pos, cons, bounds, integ, grenzen, opts).items():
+            if bereich is None:  # infeasible: the relations contradict each other
                 widersprueche.append(
-                    f"Keine Lösung für {m.keys[v]}: die gesammelten Beziehungen widersprechen "
-                    "sich (Modell oder Daten prüfen)"
+                    f"Keine Lösung für {m.keys[v]}: die gesammelten Beziehungen "
+                    "widersprechen sich (Modell oder Daten prüfen)"
                 )
-                out[v] = (lo_b[pos[v]], hi_b[pos[v]])
-                continue
-            res_max = milp(-c, constraints=cons, bounds=bounds, integrality=integ, options=opts)
-            out[v] = (_wert(res_min, lo_b[pos[v]], +1), _wert(res_max, hi_b[pos[v]], -1))
+                bereich = (lo_b[pos[v]], hi_b[pos[v]])
+            out[v] = bereich
     return Loesung(out, widersprueche, je_var)
+
+
+def _teil_bereiche(
+    ziel: list[int],
+    pos: dict[int, int],
+    cons: Any,
+    bounds: Any,
+    integ: np.ndarray,
+    grenzen: tuple[np.ndarray, np.ndarray],
+    opts: dict[str, Any],
+) -> dict[int, tuple[float, float] | None]:
+    """Min and max of each quantity of ``ziel`` in one independent part (None: no solution).
+
+    A box bound that an optimal solution of an earlier solve reaches is that
+    quantity's exact bound, so it needs no solve of its own.
+    """
+    from scipy.optimize import milp
+
+    lo_b, hi_b = grenzen
+    w_lo, w_hi = np.full(len(lo_b), np.inf), np.full(len(lo_b), -np.inf)
+
+    def loesen(n: int, sign: float) -> Any:
+        c = np.zeros(len(lo_b))
+        c[n] = sign
+        res = milp(c, constraints=cons, bounds=bounds, integrality=integ, options=opts)
+        if res.status == 0 and res.x is not None:
+            np.minimum(w_lo, res.x, out=w_lo)
+            np.maximum(w_hi, res.x, out=w_hi)
+        return res
+
+    out: dict[int, tuple[float, float] | None] = {}
+    for v in ziel:
+        n = pos[v]
+        if w_lo[n] <= lo_b[n] + 1e-9:
+            lo = float(lo_b[n])
+        else:
+            res_min = loesen(n, 1.0)
+            if res_min.status == 2:
+                out[v] = None
+                continue
+            lo = _wert(res_min, lo_b[n], +1)
+        if w_hi[n] >= hi_b[n] - 1e-9:
+            hi = float(hi_b[n])
+        else:
+            hi = _wert(loesen(n, -1.0), hi_b[n], -1)
+        out[v] = (lo, hi)
+    return out
 
 
 def _wert(res: object, fallback: float, sign: int) -> float:

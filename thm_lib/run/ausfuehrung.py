@@ -89,6 +89,14 @@ class Ausfuehrer:
             self._client.close()
             self._client = None
 
+    def freigeben(self) -> None:
+        """No task follows: local workers (and their kernels) end in the background.
+
+        :meth:`__exit__` still waits for them.
+        """
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
     def _lokal(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # processes, not threads: besides the kernels, each task does GIL-bound work

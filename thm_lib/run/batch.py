@@ -69,7 +69,9 @@ from thm_lib.core.config import kommune_overrides
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.audit import audit_run
+from thm_lib.disclosure.audit import audit_run, vorlesen
+from thm_lib.disclosure.audit_deutung import kontext_aus
+from thm_lib.disclosure.audit_lesen import Vorlesung
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import html_seiten
 from thm_lib.publish.html_seiten import BERICHT_VORLAGE, VORLAGEN, stylesheet
@@ -145,6 +147,8 @@ class KommuneResult:
     """Of the inputs, settings and code this report was made from (see :class:`Auftrag`)."""
     uebersprungen: bool = False
     """True when the report was kept from the last run (nothing it depends on changed)."""
+    vorgelesen: dict[str, Vorlesung] = field(default_factory=dict)
+    """Its published files read for the run's audit where they were written (by the worker)."""
 
 
 @dataclass
@@ -350,6 +354,8 @@ class Auftrag:
     """The results bundle (None: load the Arbeitsmappe, as a notebook in JupyterLab does)."""
     pruefsumme: str = ""
     """Checksum of everything the report depends on (:func:`auftrag_pruefsumme`)."""
+    pruefung: tuple[str, int] | None = None
+    """Symbol and threshold of the run's audit: the worker reads its files ahead for it."""
 
 
 def run_kommune(auftrag: Auftrag) -> KommuneResult:
@@ -392,9 +398,11 @@ def run_kommune(auftrag: Auftrag) -> KommuneResult:
         teile = {t: TeilResult(False, grund) for t in (KARTE, BERICHT, KENNZAHLEN, *a.notebooks)}
     else:
         teile = _teile(a, ws, analyse, ags, staging, ausgefuehrt, kennzahlen, log)
+    vorgelesen: dict[str, Vorlesung] = {}
     if any(t.ok for t in teile.values()):
         _keep_previous(final, staging, teile)
         _swap_in(staging, final)
+        vorgelesen = _vorlesen(a, final, ws) if a.pruefung and a.buendel else {}
     else:  # nothing new: the previous report stays untouched
         shutil.rmtree(staging, ignore_errors=True)
     failed = [f"{teil_titel(t)}: {r.grund}" for t, r in teile.items() if not r.ok]
@@ -409,7 +417,18 @@ def run_kommune(auftrag: Auftrag) -> KommuneResult:
         teile,
         log,
         a.pruefsumme,
+        vorgelesen=vorgelesen,
     )
+
+
+def _vorlesen(a: Auftrag, final: Path, ws: Workspace) -> dict[str, Vorlesung]:
+    """Read the report's files for the run's audit here, in the worker (else the audit does)."""
+    assert a.pruefung is not None
+    try:
+        return vorlesen(final, a.key, ws, *a.pruefung)
+    except Exception:  # the audit then reads the files itself
+        LOGGER.debug("Vorlesen für die Prüfung fehlgeschlagen: %s", a.key, exc_info=True)
+        return {}
 
 
 def _teile(
@@ -621,24 +640,32 @@ def _buendel_fuer(
     eingabe: str,
     code: str,
     intern: Path,
-) -> dict[str, Path | None]:
+) -> tuple[dict[str, Path | None], list[tuple[buendel.Kreisstand, Path]]]:
     """Compute each distinct setting of the Kreis once and write its bundle.
 
     The Kreis's own settings go to ``ziel/kreis``; a Kommune whose
     ``annahmen_<ags>.yaml`` changes them gets ``ziel/<ags>``. A Kommune whose
     bundle cannot be made gets None: its report loads the Arbeitsmappe itself
-    and shows the reason per part, as a notebook would.
+    and shows the reason per part, as a notebook would. Also returns the bundles
+    whose GeoPackage is still to be written (:func:`_karten_nachtragen`).
     """
     out: dict[str, Path | None] = {}
     gemacht: dict[str, Path | None] = {}
+    karten: list[tuple[buendel.Kreisstand, Path]] = []
 
     def machen(name: str, kreis: Workspace) -> Path | None:
         if name not in gemacht:
             try:
                 stand = buendel.berechnen(kreis)
                 gemacht[name] = buendel.schreiben(
-                    stand, ziel / name, arbeitsmappe=arbeitsmappe, eingabe=eingabe, stand_code=code
+                    stand,
+                    ziel / name,
+                    arbeitsmappe=arbeitsmappe,
+                    eingabe=eingabe,
+                    stand_code=code,
+                    karten=False,
                 )
+                karten.append((stand, ziel / name))
             except Exception:  # each report then fails (or not) on its own, with its reason
                 with _protokoll_datei(intern):
                     PROTOKOLL_LOGGER.exception("Ergebnisbündel %s nicht erstellt", name)
@@ -655,7 +682,18 @@ def _buendel_fuer(
             continue
         eigene = eigene and kommune_ws.annahmen != ws.annahmen
         out[key] = machen(buendel.buendel_name(key, eigene), kommune_ws if eigene else ws)
-    return out
+    return out, karten
+
+
+def _karten_nachtragen(lauf: KreisLauf) -> None:
+    """Write the GeoPackages of the Kreis's bundles (while the workers render the reports)."""
+    while lauf.karten:
+        stand, ordner = lauf.karten.pop()
+        try:
+            buendel.karten_schreiben(stand, ordner)
+        except Exception:  # the reports do not need it; the log says why it is missing
+            with _protokoll_datei(lauf.intern):
+                PROTOKOLL_LOGGER.exception("GeoPackage des Ergebnisbündels %s", ordner.name)
 
 
 @dataclass
@@ -670,6 +708,8 @@ class KreisLauf:
     status: dict[str, dict[str, Any]]
     results: list[KommuneResult]
     auftraege: list[Auftrag]
+    karten: list[tuple[buendel.Kreisstand, Path]] = field(default_factory=list)
+    """Bundles whose GeoPackage is written after the reports are started."""
 
     @property
     def fertig(self) -> bool:
@@ -732,9 +772,10 @@ def vorbereiten(
             offen.append((key, pruef))
     if offen and aus is not None:
         aus.vorwaermen(vorwaermen)  # kernels start while the Kreis is computed
-    pfade = _buendel_fuer(
+    pfade, karten = _buendel_fuer(
         ws, arbeitsmappe, [k for k, _ in offen], intern / "buendel", eingabe, code, intern
     )
+    ctx = kontext_aus(ws)
     auftraege = [
         Auftrag(
             key,
@@ -746,10 +787,11 @@ def vorbereiten(
             arbeitsmappe,
             pfade[key],
             pruef,
+            (ctx.symbol, ctx.schwelle),
         )
         for key, pruef in offen
     ]
-    return KreisLauf(ws, kreis_dir, stage, intern, keys, status, results, auftraege)
+    return KreisLauf(ws, kreis_dir, stage, intern, keys, status, results, auftraege, karten)
 
 
 def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
@@ -762,12 +804,17 @@ def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
             _nochmal,
             lambda k, exc, name=a.name: _abgebrochen(k[1], name, exc),
         )
+    _karten_nachtragen(lauf)
 
 
 def abschliessen(lauf: KreisLauf) -> BatchResult:
     """Write the status, the index, audit the whole Kreis folder and publish it if it passes."""
     order = {k: i for i, k in enumerate(lauf.keys)}
     results = sorted(lauf.results, key=lambda r: order.get(r.key, len(order)))
+    vorgelesen: dict[str, Vorlesung] = {}
+    for r in results:
+        vorgelesen.update(r.vorgelesen)
+        r.vorgelesen = {}
     _protokoll(lauf.intern, results)
     status, stage = lauf.status, lauf.stage
     for r in results:
@@ -778,7 +825,7 @@ def abschliessen(lauf: KreisLauf) -> BatchResult:
     )
     shown.sort(key=lambda k: order.get(k, len(order)))
     atomic_write_text(stage / "index.html", index_html(lauf.ws, status, shown, stage))
-    pruefung = _publish_if_safe(lauf.ws, stage, lauf.kreis_dir, lauf.intern)
+    pruefung = _publish_if_safe(lauf.ws, stage, lauf.kreis_dir, lauf.intern, vorgelesen)
     if pruefung.ok:
         text = json.dumps(status, ensure_ascii=False, indent=1)
         atomic_write_text(lauf.intern / "status.json", text)
@@ -797,7 +844,10 @@ def run_kreis(
     notebook_ordner: str | Path = NOTEBOOK_DIR,
     neu: bool = False,
 ) -> BatchResult:
-    """One Kreis on the workers of ``aus`` (the parameters: :func:`run_batch`)."""
+    """One Kreis on the workers of ``aus`` (the parameters: :func:`run_batch`).
+
+    ``aus`` takes no further task: its workers end while the run is audited.
+    """
     lauf = vorbereiten(
         arbeitsmappe,
         ausgabe,
@@ -815,6 +865,7 @@ def run_kreis(
             lauf.results.append(result)
             bar.update()
     bar.close()
+    aus.freigeben()  # the workers end while the run is audited
     return abschliessen(lauf)
 
 
@@ -856,7 +907,13 @@ def _staging_copy(kreis_dir: Path) -> Path:
     return stage
 
 
-def _publish_if_safe(ws: Workspace, stage: Path, kreis_dir: Path, intern: Path) -> Any:
+def _publish_if_safe(
+    ws: Workspace,
+    stage: Path,
+    kreis_dir: Path,
+    intern: Path,
+    vorgelesen: dict[str, Vorlesung] | None = None,
+) -> Any:
     """Audit the staged run as a whole; swap it in only when it passes.
 
     The audit's figures (no cell names) go on the index page; the findings of
@@ -865,7 +922,7 @@ def _publish_if_safe(ws: Workspace, stage: Path, kreis_dir: Path, intern: Path) 
     """
 
     try:
-        ergebnis = audit_run(stage, ws=ws)
+        ergebnis = audit_run(stage, ws=ws, vorgelesen=vorgelesen)
     except Exception:  # an audit that cannot run publishes nothing (fail safe)
         with _protokoll_datei(intern):
             PROTOKOLL_LOGGER.exception(

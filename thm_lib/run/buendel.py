@@ -155,7 +155,13 @@ def _tabellen(stand: Kreisstand) -> dict[str, pd.DataFrame]:
 
 
 def schreiben(
-    stand: Kreisstand, ziel: Path, *, arbeitsmappe: Path, eingabe: str, stand_code: str
+    stand: Kreisstand,
+    ziel: Path,
+    *,
+    arbeitsmappe: Path,
+    eingabe: str,
+    stand_code: str,
+    karten: bool = True,
 ) -> Path:
     """Write the bundle of ``stand`` to the folder ``ziel`` (replaced as a whole).
 
@@ -171,6 +177,9 @@ def schreiben(
         Checksum of the Arbeitsmappe (:func:`pruefsumme`).
     stand_code : str
         :func:`programmstand`.
+    karten : bool
+        Write the GeoPackage too; the batch writes it with :func:`karten_schreiben`
+        while the reports render (no report reads it).
     """
     ziel = Path(ziel)
     neu = ziel.with_name(f".{ziel.name}.neu")
@@ -180,7 +189,8 @@ def schreiben(
     tabellen = _tabellen(stand)
     for name, frame in tabellen.items():
         frame.to_parquet(neu / "tabellen" / f"{name}.parquet")
-    export_geopackage(stand.ws, neu / KARTEN, result=stand.result)
+    if karten:
+        karten_schreiben(stand, neu)
     with open(neu / ZUSTAND, "wb") as f:
         pickle.dump(stand, f, protocol=pickle.HIGHEST_PROTOCOL)
     ws = stand.ws
@@ -210,6 +220,11 @@ def schreiben(
     os.replace(neu, ziel)
     shutil.rmtree(alt, ignore_errors=True)
     return ziel
+
+
+def karten_schreiben(stand: Kreisstand, ordner: Path) -> Path:
+    """Write the bundle's GeoPackage (Gemeinden and offers, for QGIS) into ``ordner``."""
+    return export_geopackage(stand.ws, Path(ordner) / KARTEN, result=stand.result)
 
 
 def manifest(ordner: Path) -> dict[str, Any]:
