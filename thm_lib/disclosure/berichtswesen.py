@@ -33,17 +33,7 @@ def veroeffentlichen(report: Report, threshold: int | None = None) -> dict[str, 
         threshold = report.schwelle
     labels = {**COLUMN_LABELS, **reach_labels(report.status)}
     clients, reach = _fallzahlen_und_reichweite(report, threshold, labels)
-    out = {
-        "Fallzahlen": clients,
-        "Abschlüsse": suppress(
-            report.abschluesse,
-            threshold,
-            total_row=TOTAL,
-            symbol=report.zeichen,
-            titel=f"Verfahrenseinstellungen nach Abschlussgrund, {report.period.label}",
-            column_labels=labels,
-        ),
-    }
+    out = {"Fallzahlen": clients, "Abschlüsse": abschluesse(report, threshold)}
     if report.bedarfe is not None:
         out["Bedarfe"] = suppress(
             report.bedarfe,
@@ -58,6 +48,36 @@ def veroeffentlichen(report: Report, threshold: int | None = None) -> dict[str, 
         )
     out["Reichweite"] = reach
     return out
+
+
+def abschluesse(
+    report: Report,
+    threshold: int | None = None,
+    hidden_elsewhere: pd.DataFrame | None = None,
+) -> PublishedTable:
+    """The Kreis table "Abschlüsse" (closures by reason, with their total), suppressed.
+
+    Parameters
+    ----------
+    report : Report
+        The Kreis report.
+    threshold : int, optional
+        Default: the report's ``schwelle``.
+    hidden_elsewhere : pandas.DataFrame, optional
+        Cells that must be hidden because the same number is hidden in another
+        table: the total is the Kreis's closed cases of "Fallzahlen"
+        (:mod:`thm_lib.disclosure.publication`).
+    """
+    threshold = report.schwelle if threshold is None else threshold
+    return suppress(
+        report.abschluesse,
+        threshold,
+        total_row=TOTAL,
+        symbol=report.zeichen,
+        titel=f"Verfahrenseinstellungen nach Abschlussgrund, {report.period.label}",
+        column_labels={**COLUMN_LABELS, **reach_labels(report.status)},
+        hidden_elsewhere=hidden_elsewhere,
+    )
 
 
 def fallzahlen(

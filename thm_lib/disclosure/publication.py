@@ -43,7 +43,7 @@ from thm_lib.analysis.staffing import ist_kreisfrei, status_woerter
 from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.berichtswesen import fallzahlen, veroeffentlichen
+from thm_lib.disclosure.berichtswesen import abschluesse, fallzahlen, veroeffentlichen
 from thm_lib.disclosure.suppression import (
     ATTR_INTERNAL,
     PRIMAER,
@@ -417,6 +417,15 @@ class Publication:
         fall, reach = self._fall_und_reichweite
         if fall is not None:
             tables["Fallzahlen"] = fall
+            abschl = tables.get("Abschlüsse")
+            # the total of "Abschlüsse" is the Kreis's closed cases: hidden in both or neither
+            if abschl is not None and _verborgen(fall, REPORT_TOTAL, "abgeschlossen"):
+                if not _verborgen(abschl, REPORT_TOTAL, "anzahl"):
+                    tables["Abschlüsse"] = abschluesse(
+                        self.bericht,
+                        self.schwelle,
+                        hidden_elsewhere=_nur(abschl, REPORT_TOTAL, "anzahl"),
+                    )
         tables["Reichweite"] = reach
         return tables
 
@@ -464,7 +473,7 @@ class Publication:
         hidden, shown, zeichen = zg_cells(zg.mask), zg_cells(~zg.mask), zg_cells(als_zeichen(zg))
         # clients in the reach table equal to the active cases of "Fallzahlen" (every case
         # in the target group) are the same number: same mask
-        fall = self._bericht_einzeln.get("Fallzahlen")
+        fall = self._fall_basis()
         same = pd.Series(False, index=raw.index)
         if fall is not None and "aktiv" in fall.mask and "klient_innen" in raw:
             aktiv = fall.internal_unsuppressed["aktiv"].reindex(raw.index)
@@ -513,6 +522,29 @@ class Publication:
         if table.unresolved and extra:
             table, fall = self._fallzahlen_freigeben(check, table, fall, shown, hidden, same)
         return fall, ohne_spalten(table, extra)
+
+    def _fall_basis(self) -> PublishedTable | None:
+        """ "Fallzahlen" on its own, before the joint check with "Reichweite".
+
+        When "Abschlüsse" must hide its total to protect the reasons, the
+        Kreis's closed cases (the same number) are hidden here too.
+        """
+        fall = self._bericht_einzeln.get("Fallzahlen")
+        abschl = self._bericht_einzeln.get("Abschlüsse")
+        if (
+            fall is None
+            or abschl is None
+            or not _verborgen(abschl, REPORT_TOTAL, "anzahl")
+            or _verborgen(fall, REPORT_TOTAL, "abgeschlossen")
+            or REPORT_TOTAL not in fall.mask.index
+            or "abgeschlossen" not in fall.mask.columns
+        ):
+            return fall
+        return fallzahlen(
+            self.bericht,
+            self.schwelle,
+            hidden_elsewhere=_nur(fall, REPORT_TOTAL, "abgeschlossen"),
+        )
 
     def _fallzahlen_freigeben(
         self,
@@ -870,3 +902,16 @@ __all__ = [
     "table_from_mask",
     "zaehlt_personen",
 ]
+
+
+def _verborgen(table: PublishedTable, row: str, col: str) -> bool:
+    """True when ``table`` hides the cell ``row``/``col`` (False when it has no such cell)."""
+    mask = table.mask
+    return row in mask.index and col in mask.columns and bool(mask.loc[row, col])
+
+
+def _nur(table: PublishedTable, row: str, col: str) -> pd.DataFrame:
+    """A mask of ``table``'s shape with only the cell ``row``/``col`` set."""
+    out = pd.DataFrame(False, index=table.mask.index, columns=table.mask.columns)
+    out.loc[row, col] = True
+    return out
