@@ -669,8 +669,19 @@ def test_cli_app_command_help():
     assert "--arbeitsmappe" in result.output
     assert "--host NAME" in result.output and "Reverse-Proxy" in result.output
     assert "--max-kernel" in result.output and "Warteseite" in result.output
+    assert "--vorheizen / --ohne-vorheizen" in result.output
     result = CliRunner().invoke(main, ["app", "--max-kernel", "0"])
     assert result.exit_code == 2 and "--max-kernel" in result.output
+
+
+def test_preheating_is_the_default_only_where_memory_allows():
+    from thm_lib.apps.server import vorheizen_default
+    from thm_lib.apps.voila_server import APPS, MB_PER_KERNEL
+
+    pool = len(APPS) * MB_PER_KERNEL * 2**20  # one kernel per app
+    assert vorheizen_default(4 * pool) and not vorheizen_default(4 * pool - 1)
+    assert vorheizen_default(24 * 2**30)  # the 2-core, 24 GB machine of the brief
+    assert not vorheizen_default(2 * 2**30)
 
 
 def test_distance_reason_never_shows_a_cost_within_the_threshold(ws) -> None:

@@ -18,9 +18,11 @@ import time
 import webbrowser
 from pathlib import Path
 
+import psutil
+
 from thm_lib.apps.common import ENV_ARBEITSMAPPE
 from thm_lib.apps.voila_server import APPS as APP_TEXTS
-from thm_lib.apps.voila_server import JUPYTER_DATA, LOOPBACK_HOSTS, TEMPLATE
+from thm_lib.apps.voila_server import JUPYTER_DATA, LOOPBACK_HOSTS, MB_PER_KERNEL, TEMPLATE
 from thm_lib.core import paths
 
 NOTEBOOKS = paths.APP_NOTEBOOKS
@@ -32,6 +34,39 @@ START_TIMEOUT_S = 60.0
 CULL_IDLE_S = 45
 """Unconnected kernels idle this long are shut down (pages closed without the shutdown call)."""
 CULL_INTERVAL_S = 10
+VORHEIZEN_RESERVE = 4
+"""Preheating is the default when free memory holds this many pools of one kernel per app."""
+
+
+def vorheizen_default(
+    available_bytes: int | None = None,
+    apps: int = len(APPS),
+    mb_per_kernel: int = MB_PER_KERNEL,
+    reserve: int = VORHEIZEN_RESERVE,
+) -> bool:
+    """Whether ``thm app`` preheats by default: when the memory allows it.
+
+    Preheating keeps one kernel per app ready (``apps`` kernels of about
+    ``mb_per_kernel`` MB); it is the default when the free memory holds
+    ``reserve`` times that, so the viewers' kernels still fit.
+
+    Parameters
+    ----------
+    available_bytes : int, optional
+        Free memory in bytes (default: this machine's, from psutil).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> vorheizen_default(16 * 2**30), vorheizen_default(2 * 2**30)
+    (True, False)
+    """
+    if available_bytes is None:
+        available_bytes = psutil.virtual_memory().available
+    return available_bytes >= reserve * apps * mb_per_kernel * 2**20
 
 
 def voila_command(
@@ -125,7 +160,7 @@ def serve(
     arbeitsmappe: Path | None = None,
     open_browser: bool = False,
     *,
-    preheat: bool = False,
+    preheat: bool | None = None,
     hosts: tuple[str, ...] = (),
     kernel_cap: int | None = None,
 ) -> int:
@@ -139,8 +174,9 @@ def serve(
         The Arbeitsmappe the apps open (default: ``$THM_ARBEITSMAPPE`` or the sample Kreis).
     open_browser : bool
         Open the start page in the default browser once the server is up.
-    preheat : bool
-        Let Voilà run each app in advance (faster first view, more memory).
+    preheat : bool, optional
+        Let Voilà run each app in advance (faster first view, more memory);
+        default: when the memory allows it (:func:`vorheizen_default`).
     hosts : tuple of str
         Further accepted ``Host`` names (for a reverse proxy), besides the loopback names.
     kernel_cap : int, optional
@@ -166,6 +202,10 @@ def serve(
     if kernel_cap is not None and kernel_cap < 1:
         print("Fehler: --max-kernel muss mindestens 1 sein.", file=sys.stderr)
         return 2
+    if preheat is None:
+        preheat = vorheizen_default()
+        if not preheat:
+            print("Hinweis: zu wenig freier Arbeitsspeicher; die Apps werden nicht vorgeheizt.")
     proc = subprocess.Popen(
         voila_command(port, preheat=preheat, hosts=hosts, kernel_cap=kernel_cap), env=voila_env(env)
     )
@@ -179,6 +219,8 @@ def serve(
         print(f"THM-Apps laufen unter {start} (nur auf diesem Rechner erreichbar).")
         for nb, url in app_urls(port).items():
             print(f"  {nb.removesuffix('.ipynb')}: {url}")
+        if preheat:
+            print("Je App hält ein vorab gestarteter Kernel die erste Ansicht bereit.")
         print("Beenden mit Strg+C.", flush=True)
         if open_browser:
             webbrowser.open(start)

@@ -9,20 +9,12 @@ from typing import Any
 
 import click
 
-from thm_lib.analysis.summary import gemeinde_uebersicht
-from thm_lib.apps.server import serve
 from thm_lib.core import paths
 from thm_lib.core.errors import DataError
-from thm_lib.disclosure.audit import audit_run
-from thm_lib.ingest.arbeitsmappe import load_workspace
-from thm_lib.ingest.land_synthetic import schreibe_land
-from thm_lib.ingest.statistik_import import importiere_statistik, schreibe_zielgruppe
-from thm_lib.ingest.vorlagen import write_templates
-from thm_lib.publish.geopackage import export_geopackage
-from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
-from thm_lib.run.land import ist_land, run_land
 
 SAMPLE = paths.SAMPLE
+# Each command imports what it needs when it runs, so that ``thm --help`` and the
+# light commands do not load Jupyter Server, geopandas and the batch first.
 
 
 def _fail(exc: DataError) -> None:
@@ -80,6 +72,8 @@ def main(verbose: bool) -> None:
 @click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
 def zusammenfassung(arbeitsmappe: Path) -> None:
     """Arbeitsmappe einlesen, prüfen und eine Übersicht je Gemeinde zeigen."""
+    from thm_lib.analysis.summary import gemeinde_uebersicht
+    from thm_lib.ingest.arbeitsmappe import load_workspace
 
     try:
         ws = load_workspace(arbeitsmappe)
@@ -107,6 +101,7 @@ def vorlage(ordner: Path, name: str | None, ags: str | None, stichtag: str | Non
 
     Vorhandene Dateien werden nie überschrieben.
     """
+    from thm_lib.ingest.vorlagen import write_templates
 
     try:
         result = write_templates(ordner, name, ags, stichtag)
@@ -135,6 +130,8 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     kreisfreie, 396 Gemeinden); alle Namen, Schlüssel und Zahlen sind erfunden. Zum Ausprobieren
     eines landesweiten Stapellaufs.
     """
+    from thm_lib.ingest.land_synthetic import schreibe_land
+
     try:
         mappen = schreibe_land(
             ordner, kreise=kreise, gemeinden=gemeinden, kreisfreie=kreisfreie, seed=seed
@@ -199,6 +196,8 @@ def batch(
     weitergegeben. Berichte, deren Eingaben sich nicht geändert haben, bleiben stehen
     (--neu erstellt alle neu).
     """
+    from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
+    from thm_lib.run.land import ist_land
 
     if ist_land(arbeitsmappe):
         if kommunen:
@@ -244,6 +243,9 @@ def _land(
     ordner: Path, ausgabe: Path, jobs: int | None, neu: bool, cluster: str | None, progress: bool
 ) -> None:
     """``thm batch`` for a folder of Arbeitsmappen (see :func:`thm_lib.run.land.run_land`)."""
+    from thm_lib.run.batch import PRUEFUNG, intern_ordner
+    from thm_lib.run.land import run_land
+
     try:
         result = run_land(ordner, ausgabe, jobs, progress=progress, neu=neu, cluster=cluster)
     except DataError as exc:
@@ -283,6 +285,7 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
     Die ARBEITSMAPPE liefert nur Einstellungen und Namen (Schwelle, Zeichen, Gemeinden,
     Annahmen). Endet mit Code 1, wenn es Befunde gibt.
     """
+    from thm_lib.disclosure.audit import audit_run
 
     kreise = sorted(p.parent.name for p in Path(reports_dir).glob("*/index.html"))
     if kreise:  # the folder above the Kreis folders (e.g. reports/ or a Land run)
@@ -321,9 +324,10 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
     "--browser/--kein-browser", "open_browser", default=False, help="Startseite im Browser öffnen."
 )
 @click.option(
-    "--vorheizen",
-    is_flag=True,
-    help="Je App einen Kernel vorab starten (schneller, mehr Speicher).",
+    "--vorheizen/--ohne-vorheizen",
+    default=None,
+    help="Je App einen Kernel vorab starten: die erste Ansicht kommt schneller, braucht "
+    "aber Arbeitsspeicher (Standard: an, wenn der freie Arbeitsspeicher reicht).",
 )
 @click.option(
     "--host",
@@ -346,11 +350,12 @@ def app(
     port: int,
     arbeitsmappe: Path | None,
     open_browser: bool,
-    vorheizen: bool,
+    vorheizen: bool | None,
     hosts: tuple[str, ...],
     max_kernel: int | None,
 ) -> None:
     """Die Apps für die Bündniskerngruppe mit Voilà starten (ohne Code, nur lokal)."""
+    from thm_lib.apps.server import serve
 
     sys.exit(
         serve(
@@ -384,6 +389,7 @@ def import_statistik(
     """Statistiktabelle (GENESIS-Flat-CSV/ZIP oder Regionaldatenbank-CSV/-Excel) als
     zielgruppe.csv in die ARBEITSMAPPE schreiben, mit Bericht über Übernommenes und
     Ausgelassenes."""
+    from thm_lib.ingest.statistik_import import importiere_statistik, schreibe_zielgruppe
 
     try:
         ergebnis = importiere_statistik(datei, arbeitsmappe, zuordnung=zuordnung, stichtag=stichtag)
@@ -411,6 +417,8 @@ def export() -> None:
 def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> None:
     """GeoPackage für QGIS schreiben: Ebenen 'gemeinden' (Zielgruppe, Versorgung, Lücken;
     kleine Zahlen gesperrt) und 'angebote', EPSG:25832, mit QGIS-Stil."""
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+    from thm_lib.publish.geopackage import export_geopackage
 
     try:
         ws = load_workspace(arbeitsmappe)

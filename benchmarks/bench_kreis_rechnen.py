@@ -1,0 +1,64 @@
+"""Benchmark of computing one Kreis for the batch (``thm_lib.run.buendel.berechnen``).
+
+    .venv/bin/python benchmarks/bench_kreis_rechnen.py [--alle]
+
+For the sample Kreis and Kreise of the synthetic Land (``thm beispiel-land``;
+by default every seventh, with ``--alle`` all 53) prints the seconds of
+``berechnen`` (coverage, staffing and every published table of the Kreis) and
+how many integer programs (``scipy.optimize.milp``) the disclosure checks
+solved. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import scipy.optimize
+
+from thm_lib.core.paths import SAMPLE
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.ingest.land_synthetic import schreibe_land
+from thm_lib.run import buendel
+
+_AUFRUFE = [0]
+_MILP = scipy.optimize.milp
+
+
+def _gezaehlt(*args, **kwargs):
+    """``milp``, counted (the disclosure modules import it from scipy.optimize at call time)."""
+    _AUFRUFE[0] += 1
+    return _MILP(*args, **kwargs)
+
+
+def messen(mappe: Path) -> tuple[float, int]:
+    """Seconds of ``berechnen`` and ``milp`` calls for one Arbeitsmappe."""
+    ws = load_workspace(mappe)
+    _AUFRUFE[0] = 0
+    start = time.perf_counter()
+    buendel.berechnen(ws)
+    return time.perf_counter() - start, _AUFRUFE[0]
+
+
+def main() -> None:
+    """Run and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--alle", action="store_true", help="alle 53 Kreise des Landes")
+    args = parser.parse_args()
+    scipy.optimize.milp = _gezaehlt
+    with tempfile.TemporaryDirectory() as d:
+        mappen = schreibe_land(Path(d) / "land")
+        auswahl = mappen if args.alle else mappen[::7]
+        messen(SAMPLE)  # imports and caches warm
+        summe = 0.0
+        for mappe in [SAMPLE, *auswahl]:
+            sekunden, aufrufe = messen(mappe)
+            summe += sekunden
+            print(f"{mappe.name:32s} {sekunden:6.2f} s  {aufrufe:5d} milp")
+        print(f"Summe: {summe:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
