@@ -41,6 +41,14 @@ HTML_TEXT_JS = """(html) => {
 }"""
 """The visible text the app's widget HTML has when rendered in the same page."""
 
+DETAILS_JS = """(html) => {
+  const d = document.createElement("div");
+  d.innerHTML = html;
+  const det = d.querySelector("details");
+  return det ? det.textContent.split(/\\s+/).filter(Boolean).join(" ") : null;
+}"""
+"""All text of the (closed) table per Gemeinde in some HTML."""
+
 TABELLE_JS = """(sel) => Array.from(document.querySelectorAll(sel + " tbody tr")).map(
   (tr) => Array.from(tr.children).map((c) => c.textContent))"""
 
@@ -147,6 +155,12 @@ def test_uebersicht_every_selection_shows_the_apps_strings(ordner, ueb, offline_
                 wo,
                 box,
             )
+        if ags == KREIS:  # the published table per Gemeinde (closed <details>)
+            statisch_html = page.inner_html("#kennzahlen")
+            assert page.evaluate(DETAILS_JS, statisch_html) == page.evaluate(
+                DETAILS_JS, ueb.kennzahlen.value
+            )
+            assert "Kreis insgesamt" in page.evaluate(DETAILS_JS, statisch_html)
         n += 1
     assert n == 169
     assert errors == [] and page.blocked_requests == []
