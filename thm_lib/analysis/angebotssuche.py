@@ -88,6 +88,7 @@ class Finder:
         lo, hi = (int(x) for x in profil_alter)
         amin = pd.to_numeric(self.angebote["alter_min"], errors="coerce").min()
         amax = pd.to_numeric(self.angebote["alter_max"], errors="coerce").max()
+        self._offen: dict[tuple[str, int, int], np.ndarray] = {}
         # An age range covering every offer and every selectable age.
         self._alle_alter = (
             int(min(lo, amin)) if pd.notna(amin) else lo,
@@ -95,10 +96,16 @@ class Finder:
         )
 
     def _open(self, status: str, von: int, bis: int) -> np.ndarray:
-        e = coverage.eligibility(
-            self.angebote, _profile_annahmen(self.ws.annahmen, status, von, bis)
-        )
-        return e[:, 0] > 0
+        """Which offers are open to ``status`` at ages ``von``..``bis`` (remembered)."""
+        key = (status, von, bis)
+        if key not in self._offen:
+            e = coverage.eligibility(
+                self.angebote, _profile_annahmen(self.ws.annahmen, status, von, bis)
+            )
+            offen = e[:, 0] > 0
+            offen.setflags(write=False)
+            self._offen[key] = offen
+        return self._offen[key]
 
     def _zeitraum(self, r: Any) -> str:
         b = "" if pd.isna(r.beginn) else f"ab {r.beginn:%d.%m.%Y}"

@@ -249,6 +249,9 @@ class Uebersicht:
         The loaded Arbeitsmappe.
     daten : UebersichtDaten, optional
         Precomputed aggregates (default: computed from ``ws``).
+    mit_karte : bool, optional
+        Draw the map on every change (default). False leaves the map empty: for callers
+        that only read the figures and tables of many selections (the static view).
 
     Attributes
     ----------
@@ -258,8 +261,11 @@ class Uebersicht:
         The whole app.
     """
 
-    def __init__(self, ws: Workspace, daten: UebersichtDaten | None = None) -> None:
+    def __init__(
+        self, ws: Workspace, daten: UebersichtDaten | None = None, *, mit_karte: bool = True
+    ) -> None:
         self.ws = ws
+        self.mit_karte = mit_karte
         self.daten = daten or UebersichtDaten.build(ws)
         self._maps: dict[tuple[str, str], str] = {}
         self.kommune = widgets.Dropdown(
@@ -357,20 +363,38 @@ class Uebersicht:
         return tiles + note + table
 
     # ------------------------------------------------------------------ map
+    def karte_seite(self, ags: str, feld: str) -> str:
+        """The folium page of the map of a selection (Leaflet inlined, no network).
+
+        Parameters
+        ----------
+        ags : str
+            A Gemeinde or :data:`KREIS`.
+        feld : str
+            A Handlungsfeld or :data:`ALLE`.
+
+        Returns
+        -------
+        str
+            A complete HTML page that re-fits the map when its frame changes size.
+        """
+        ws = self.ws if ags == KREIS else self.ws.for_kommune(ags)
+        height = int(self.ws.annahmen.apps.karte_hoehe_px)
+        fmap = maps.kreis_map(
+            ws,
+            self.daten.karten_measure(feld),
+            handlungsfeld=None if feld == ALLE else feld,
+            height=f"{height}px",
+        )
+        return refit_on_resize(maps.map_html(fmap))
+
     def karte_html(self) -> str:
         """The map of the selection as an ``<iframe srcdoc>`` (Leaflet inlined, no network)."""
         key = (self.kommune.value, self.handlungsfeld.value)
         if key not in self._maps:
             ags, feld = key
-            ws = self.ws if ags == KREIS else self.ws.for_kommune(ags)
             height = int(self.ws.annahmen.apps.karte_hoehe_px)
-            fmap = maps.kreis_map(
-                ws,
-                self.daten.karten_measure(feld),
-                handlungsfeld=None if feld == ALLE else feld,
-                height=f"{height}px",
-            )
-            page = html.escape(refit_on_resize(maps.map_html(fmap)), quote=True)
+            page = html.escape(self.karte_seite(ags, feld), quote=True)
             auswahl = html.escape(f"{ags}|{feld}", quote=True)
             self._maps[key] = (
                 f'<iframe class="thm-karte-frame" data-auswahl="{auswahl}" '
@@ -511,7 +535,7 @@ class Uebersicht:
         self.kennzahlen.value = self._kennzahlen_html()
         self.matrix.value = self._matrix_html()
         self.luecken.value = self._luecken_html()
-        self.karte.value = self.karte_html()
+        self.karte.value = self.karte_html() if self.mit_karte else ""
 
 
 def build(ws: Workspace) -> Uebersicht:

@@ -346,6 +346,17 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
     help="Höchstens so viele Apps gleichzeitig geöffnet; weitere Betrachter*innen "
     "sehen eine Warteseite (Standard: aus dem Arbeitsspeicher berechnet).",
 )
+@click.option(
+    "--statisch",
+    "statisch",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="ORDNER",
+    help="Keinen Server starten, sondern Übersicht und Angebotsfinder als statische Seiten "
+    "(HTML, JavaScript, veröffentlichte Zahlen) in ORDNER schreiben: zum Öffnen ohne Server "
+    "oder für einen beliebigen Webserver. Ein fremder, nicht leerer Ordner wird nicht "
+    "überschrieben.",
+)
 def app(
     port: int,
     arbeitsmappe: Path | None,
@@ -353,15 +364,45 @@ def app(
     vorheizen: bool | None,
     hosts: tuple[str, ...],
     max_kernel: int | None,
+    statisch: Path | None,
 ) -> None:
-    """Die Apps für die Bündniskerngruppe mit Voilà starten (ohne Code, nur lokal)."""
+    """Die Apps für die Bündniskerngruppe mit Voilà starten (ohne Code, nur lokal).
+
+    Mit --statisch ORDNER: die statische Ansicht schreiben (ohne Python und Kernel dahinter).
+    """
     from thm_lib.apps.server import serve
 
+    if statisch is not None:
+        _statisch(arbeitsmappe, statisch)
+        return
     sys.exit(
         serve(
             port, arbeitsmappe, open_browser, preheat=vorheizen, hosts=hosts, kernel_cap=max_kernel
         )
     )
+
+
+def _statisch(arbeitsmappe: Path | None, ordner: Path) -> None:
+    """``thm app --statisch``: write the static view (:mod:`thm_lib.apps.statisch`)."""
+    from thm_lib.apps.common import arbeitsmappe as arbeitsmappe_der_apps
+    from thm_lib.apps.statisch import OrdnerBelegt, schreibe_statisch
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+
+    quelle = arbeitsmappe_der_apps(arbeitsmappe)
+    try:
+        ws = load_workspace(quelle)
+        ergebnis = schreibe_statisch(ws, ordner)
+    except DataError as exc:
+        _fail(exc)
+    except OrdnerBelegt as exc:
+        _fail_text(str(exc))
+    mb = ergebnis.groesse / 1e6
+    click.echo(
+        f"Statische Ansicht geschrieben: {ergebnis.ordner} ({len(ergebnis.dateien)} Dateien, "
+        f"{mb:.1f} MB; {ergebnis.auswahlen} Auswahlen der Übersicht, "
+        f"{ergebnis.profile} Profile des Angebotsfinders)."
+    )
+    click.echo(f"Startseite: {(ergebnis.ordner / 'index.html').as_uri()}")
 
 
 @main.group("import")
