@@ -54,6 +54,7 @@ def abschluesse(
     report: Report,
     threshold: int | None = None,
     hidden_elsewhere: pd.DataFrame | None = None,
+    symbol_elsewhere: pd.DataFrame | None = None,
 ) -> PublishedTable:
     """The Kreis table "Abschlüsse" (closures by reason, with their total), suppressed.
 
@@ -63,10 +64,10 @@ def abschluesse(
         The Kreis report.
     threshold : int, optional
         Default: the report's ``schwelle``.
-    hidden_elsewhere : pandas.DataFrame, optional
-        Cells that must be hidden because the same number is hidden in another
-        table: the total is the Kreis's closed cases of "Fallzahlen"
-        (:mod:`thm_lib.disclosure.publication`).
+    hidden_elsewhere, symbol_elsewhere : pandas.DataFrame, optional
+        Cells that must be hidden (and shown with the symbol) because the same
+        number is so in another table: the total is the Kreis's closed cases of
+        "Fallzahlen" (:mod:`thm_lib.disclosure.publication`).
     """
     threshold = report.schwelle if threshold is None else threshold
     return suppress(
@@ -77,6 +78,7 @@ def abschluesse(
         titel=f"Verfahrenseinstellungen nach Abschlussgrund, {report.period.label}",
         column_labels={**COLUMN_LABELS, **reach_labels(report.status)},
         hidden_elsewhere=hidden_elsewhere,
+        symbol_elsewhere=symbol_elsewhere,
     )
 
 

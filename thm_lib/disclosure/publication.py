@@ -418,13 +418,19 @@ class Publication:
         if fall is not None:
             tables["Fallzahlen"] = fall
             abschl = tables.get("Abschlüsse")
-            # the total of "Abschlüsse" is the Kreis's closed cases: hidden in both or neither
+            # the total of "Abschlüsse" is the Kreis's closed cases: hidden in both or
+            # neither, and with the same mark ("<5" or the symbol)
             if abschl is not None and _verborgen(fall, REPORT_TOTAL, "abgeschlossen"):
-                if not _verborgen(abschl, REPORT_TOTAL, "anzahl"):
+                zeichen = _zeichen(fall, REPORT_TOTAL, "abgeschlossen")
+                if not _verborgen(abschl, REPORT_TOTAL, "anzahl") or (
+                    zeichen and not _zeichen(abschl, REPORT_TOTAL, "anzahl")
+                ):
+                    summe = _nur(abschl, REPORT_TOTAL, "anzahl")
                     tables["Abschlüsse"] = abschluesse(
                         self.bericht,
                         self.schwelle,
-                        hidden_elsewhere=_nur(abschl, REPORT_TOTAL, "anzahl"),
+                        hidden_elsewhere=summe,
+                        symbol_elsewhere=summe if zeichen else None,
                     )
         tables["Reichweite"] = reach
         return tables
@@ -527,7 +533,9 @@ class Publication:
         """ "Fallzahlen" on its own, before the joint check with "Reichweite".
 
         When "Abschlüsse" must hide its total to protect the reasons, the
-        Kreis's closed cases (the same number) are hidden here too.
+        Kreis's closed cases (the same number) are hidden here too, with the same
+        mark: a small total that "Abschlüsse" shows with the symbol instead of
+        "<5" must not be bounded by "<5" here.
         """
         fall = self._bericht_einzeln.get("Fallzahlen")
         abschl = self._bericht_einzeln.get("Abschlüsse")
@@ -535,15 +543,27 @@ class Publication:
             fall is None
             or abschl is None
             or not _verborgen(abschl, REPORT_TOTAL, "anzahl")
-            or _verborgen(fall, REPORT_TOTAL, "abgeschlossen")
             or REPORT_TOTAL not in fall.mask.index
             or "abgeschlossen" not in fall.mask.columns
         ):
             return fall
+        zeichen = _zeichen(abschl, REPORT_TOTAL, "anzahl")
+        if _verborgen(fall, REPORT_TOTAL, "abgeschlossen") and (
+            not zeichen or _zeichen(fall, REPORT_TOTAL, "abgeschlossen")
+        ):
+            return fall
+        summe = _nur(fall, REPORT_TOTAL, "abgeschlossen")
+        gleich = summe.copy()
+        if zeichen:  # a Gemeinde holding every closed case shows the same number
+            werte = pd.to_numeric(fall.internal_unsuppressed["abgeschlossen"], errors="coerce")
+            gemeinden = werte.drop(REPORT_TOTAL)
+            if int((gemeinden > 0).sum()) == 1:
+                gleich.loc[gemeinden.index[gemeinden > 0], "abgeschlossen"] = True
         return fallzahlen(
             self.bericht,
             self.schwelle,
-            hidden_elsewhere=_nur(fall, REPORT_TOTAL, "abgeschlossen"),
+            hidden_elsewhere=gleich,
+            symbol_elsewhere=gleich if zeichen else None,
         )
 
     def _fallzahlen_freigeben(
@@ -908,6 +928,12 @@ def _verborgen(table: PublishedTable, row: str, col: str) -> bool:
     """True when ``table`` hides the cell ``row``/``col`` (False when it has no such cell)."""
     mask = table.mask
     return row in mask.index and col in mask.columns and bool(mask.loc[row, col])
+
+
+def _zeichen(table: PublishedTable, row: str, col: str) -> bool:
+    """True when ``table`` shows the small cell ``row``/``col`` with the symbol."""
+    zeichen = als_zeichen(table)
+    return row in zeichen.index and col in zeichen.columns and bool(zeichen.loc[row, col])
 
 
 def _nur(table: PublishedTable, row: str, col: str) -> pd.DataFrame:
