@@ -44,6 +44,7 @@ Python traceback reaches the index.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -771,7 +772,8 @@ def vorbereiten(
         else:
             offen.append((key, pruef))
     if offen and aus is not None:
-        aus.vorwaermen(vorwaermen)  # kernels start while the Kreis is computed
+        # kernels start (and workers load this module) while the Kreis is computed
+        aus.vorwaermen(functools.partial(vorwaermen, __name__))
     pfade, karten = _buendel_fuer(
         ws, arbeitsmappe, [k for k, _ in offen], intern / "buendel", eingabe, code, intern
     )

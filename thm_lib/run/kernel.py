@@ -18,8 +18,10 @@ because papermill starts and stops a kernel for every notebook.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing.util
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +128,14 @@ class Kernel:
             nb.cells.remove(reset)
             atomic_write_text(ziel, nbformat.writes(nb))
 
-    def vorwaermen(self) -> None:
-        """Start the kernel and import the report modules in it, before the first notebook."""
+    def vorwaermen(self, waehrenddessen: Callable[[], Any] | None = None) -> None:
+        """Start the kernel and import the report modules in it, before the first notebook.
+
+        ``waehrenddessen`` runs in this process while the kernel process starts.
+        """
         client = self._bereit()
+        if waehrenddessen is not None:
+            waehrenddessen()
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(VORLADEN)])
         client.nb = nb
         client.execute()
@@ -163,9 +170,13 @@ def _fehler(nb: Any, exc: CellExecutionError) -> NotebookFehler:
 _KERNEL: Kernel | None = None
 
 
-def vorwaermen() -> None:
-    """Start this worker's kernel with the report modules loaded (a task of its own)."""
-    kernel().vorwaermen()
+def vorwaermen(*module: str) -> None:
+    """Start this worker's kernel with the report modules loaded (a task of its own).
+
+    While the kernel process starts, this process imports ``module`` (e.g. the
+    module of the report task), so the first report does not wait for either.
+    """
+    kernel().vorwaermen(lambda: [importlib.import_module(m) for m in module])
 
 
 def kernel() -> Kernel:
