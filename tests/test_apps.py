@@ -80,6 +80,33 @@ def test_german_formats():
     assert common.published_count(12.6, 5) == 13
 
 
+@pytest.mark.parametrize("app", ["uebersicht", "angebotsfinder", "stellen"])
+def test_data_error_shown_to_viewers_holds_no_case_value(app, tmp_path, capsys, caplog):
+    # issue 16: with two rows of faelle.csv sharing a fall_id, every app showed the
+    # pseudonym ("Wert: 'TM-…'") to its viewers; they now see file, row and column, and
+    # the whole message goes to the server console only
+    import shutil
+
+    from thm_lib.apps import angebotsfinder, stellen
+
+    mappe = tmp_path / "kreis"
+    shutil.copytree(common.SAMPLE, mappe)
+    faelle = mappe / "faelle.csv"  # as an office exports it (Windows-1252)
+    zeilen = faelle.read_bytes().split(b"\n")
+    erster = zeilen[1].split(b";")[0]
+    zeilen[2] = erster + zeilen[2][zeilen[2].index(b";") :]
+    faelle.write_bytes(b"\n".join(zeilen))
+    pseudonym = erster.decode("ascii")
+    modul = {"uebersicht": uebersicht, "angebotsfinder": angebotsfinder, "stellen": stellen}
+    with caplog.at_level("WARNING", logger="thm_lib"):
+        assert modul[app].show(mappe) is None
+    out = capsys.readouterr().out
+    assert "Die Arbeitsmappe enthält Fehler" in out and "faelle.csv" in out
+    assert "fall_id" in out and "Traceback" not in out
+    assert pseudonym not in out
+    assert pseudonym in caplog.text  # the console of the person who started the server
+
+
 def test_broken_arbeitsmappe_shows_german_message_not_traceback(tmp_path, capsys):
     app = uebersicht.show(tmp_path)
     assert app is None

@@ -27,7 +27,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from thm_lib.core import paths
-from thm_lib.core.errors import DataError
+from thm_lib.core.errors import DataError, ohne_personenwerte
 from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
@@ -170,10 +170,13 @@ def eingabefehler_html(text: str) -> str:
 def error_html(exc: Exception) -> str:
     """A German error box: the data problems of a DataError, else a neutral message.
 
-    No traceback and no internal detail of unexpected errors reach the viewer.
+    No traceback and no internal detail of unexpected errors reach the viewer, and
+    no value quoted from a case record (a pseudonym, an age, a date): the problems
+    name file, row and column only there (:func:`~thm_lib.core.errors.ohne_personenwerte`);
+    the whole message goes to the server console (:func:`protokolliere`).
     """
     if isinstance(exc, DataError):
-        text = "Die Arbeitsmappe enthält Fehler:\n" + str(exc)
+        text = "Die Arbeitsmappe enthält Fehler:\n" + ohne_personenwerte(str(exc))
     else:
         text = (
             "Bei der Berechnung ist ein Fehler aufgetreten. Bitte die Eingaben prüfen "
