@@ -22,10 +22,10 @@ from thm_lib.disclosure.suppression import _Leser, _lines
 T = 5
 
 
-def _referenz(lines, v, hidden, primary, unknown_na, groups):
-    """Exact range of every hidden cell over the whole system (the plain method)."""
-    unknown = np.flatnonzero(hidden | unknown_na)
-    pos = {int(k): n for n, k in enumerate(unknown)}
+def _system(lines, v, hidden, primary, unknown_na, groups):
+    """The reader's system over all unknown cells: (cells, positions, constraints, bounds)."""
+    unknown = [int(k) for k in np.flatnonzero(hidden | unknown_na)]
+    pos = {k: n for n, k in enumerate(unknown)}
     rows, lo_c, hi_c = [], [], []
     specs = [
         (ln.members, [-1.0 if k == ln.total else 1.0 for k in ln.members], 0.0, True)
@@ -45,15 +45,21 @@ def _referenz(lines, v, hidden, primary, unknown_na, groups):
     cons = [LinearConstraint(np.vstack(rows), lo_c, hi_c)] if rows else []
     lo = np.array([1.0 if primary[k] else 0.0 for k in unknown])
     hi = np.array([T - 1.0 if primary[k] else float(GROSS) for k in unknown])
+    return unknown, pos, cons, (lo, hi)
+
+
+def _referenz(lines, v, hidden, primary, unknown_na, groups):
+    """Exact range of every hidden cell over the whole system (the plain method)."""
+    unknown, pos, cons, (lo, hi) = _system(lines, v, hidden, primary, unknown_na, groups)
     out = {}
     for k in unknown:
         if not hidden[k]:
             continue
         c = np.zeros(len(unknown))
-        c[pos[int(k)]] = 1.0
+        c[pos[k]] = 1.0
         a = milp(c, constraints=cons, bounds=Bounds(lo, hi), integrality=np.ones(len(c)))
         b = milp(-c, constraints=cons, bounds=Bounds(lo, hi), integrality=np.ones(len(c)))
-        out[int(k)] = (round(a.fun), round(-b.fun))
+        out[k] = (round(a.fun), round(-b.fun))
     return out
 
 
@@ -131,39 +137,11 @@ def test_audit_part_ranges_equal_the_plain_method(tabelle):
     lines, v, unknown_na, groups, schritte = tabelle
     hidden, primary = schritte[-1]
     ref = _referenz(lines, v, hidden, primary, unknown_na, groups)
-    unknown = [int(k) for k in np.flatnonzero(hidden | unknown_na)]
-    pos = {k: n for n, k in enumerate(unknown)}
-    rows, lo_c, hi_c = [], [], []
-    for ln in lines:
-        r, b = np.zeros(len(unknown)), 0.0
-        for k in ln.members:
-            s = -1.0 if k == ln.total else 1.0
-            if k in pos:
-                r[pos[k]] += s
-            else:
-                b -= s * v[k]
-        if r.any():
-            rows.append(r)
-            lo_c.append(b)
-            hi_c.append(b)
-    for cells, bound, signs in groups:
-        r, b = np.zeros(len(unknown)), bound
-        for k, s in zip(cells, signs, strict=True):
-            if k in pos:
-                r[pos[k]] += s
-            else:
-                b -= s * v[k]
-        if r.any():
-            rows.append(r)
-            lo_c.append(-np.inf)
-            hi_c.append(b)
-    cons = LinearConstraint(np.vstack(rows), lo_c, hi_c) if rows else []
-    lo_b = np.array([1.0 if primary[k] else 0.0 for k in unknown])
-    hi_b = np.array([T - 1.0 if primary[k] else float(GROSS) for k in unknown])
+    unknown, pos, cons, (lo_b, hi_b) = _system(lines, v, hidden, primary, unknown_na, groups)
     got = _teil_bereiche(
         [k for k in unknown if hidden[k]],
         pos,
-        cons,
+        cons[0] if cons else [],
         Bounds(lo_b, hi_b),
         np.ones(len(unknown)),
         (lo_b, hi_b),

@@ -40,22 +40,8 @@ ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
 SAMPLE = paths.SAMPLE
 """The fictitious sample Kreis shipped with the repository."""
 
-CSS = """
-<style>
-.thm-app { font-family: system-ui, sans-serif; max-width: 1200px; }
-.thm-app h2 { margin: 0.2em 0 0.4em 0; }
-.thm-kennzahlen { display: flex; flex-wrap: wrap; gap: 8px; }
-.thm-kachel { border: 1px solid #ccc; border-radius: 6px; padding: 6px 12px; min-width: 150px;
-              background: #fafafa; }
-.thm-kachel .thm-wert { font-size: 1.6em; font-weight: 600; }
-.thm-kachel .thm-label { font-size: 0.85em; color: #444; }
-table.thm-tabelle { border-collapse: collapse; font-size: 0.9em; }
-table.thm-tabelle th, table.thm-tabelle td { border: 1px solid #ddd; padding: 3px 6px; }
-table.thm-tabelle td.thm-zahl { text-align: right; }
-.thm-hinweis { color: #555; font-size: 0.85em; }
-.thm-fehler { color: #a00; font-weight: 600; white-space: pre-wrap; }
-</style>
-"""
+CSS = "<style>\n" + (paths.APP_PAGES / "apps.css").read_text(encoding="utf-8") + "</style>\n"
+"""The styles of the app pages (``seiten/apps.css``; the static view uses the same file)."""
 
 
 def arbeitsmappe(value: str | os.PathLike[str] | None = None) -> Path:

@@ -411,6 +411,12 @@ def ordner_frei(ordner: Path) -> None:
         )
 
 
+def _stil() -> str:
+    """The styles of the static view: those of the app pages, then its own."""
+    gemeinsam = (paths.APP_PAGES / "apps.css").read_text(encoding="utf-8")
+    return gemeinsam + "\n" + (VORLAGEN / "statisch.css").read_text(encoding="utf-8")
+
+
 def dateien_erzeugen(ws: Workspace) -> tuple[dict[str, str | bytes], int, int]:
     """Every file of the static view: relative path → content.
 
@@ -439,7 +445,7 @@ def dateien_erzeugen(ws: Workspace) -> tuple[dict[str, str | bytes], int, int]:
             "uebersicht.html": _seite("uebersicht.html.j2", **kontext),
             "angebotsfinder.html": _seite("angebotsfinder.html.j2", **kontext),
             "statisch.js": (VORLAGEN / "statisch.js").read_text(encoding="utf-8"),
-            "statisch.css": (VORLAGEN / "statisch.css").read_text(encoding="utf-8"),
+            "statisch.css": _stil(),
             "daten_uebersicht.js": daten_skript("THM_UEBERSICHT", u_daten),
             "daten_angebotsfinder.js": daten_skript("THM_ANGEBOTSFINDER", f_daten),
             MARKE: "Statische Ansicht der THM-Werkbank (thm app --statisch).\n",
