@@ -277,7 +277,7 @@ def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
             name = sws.gemeinde_name(ags)
             cell = re.search(rf"<th>{re.escape(name)}</th>(.*?)</tr>", app.matrix.value).group(1)
             i = list(sws.handlungsfelder).index(feld)
-            style = re.findall(r'background:(#[0-9a-f]+)">([^<]*)</td>', cell)[i]
+            style = re.findall(r'background:(#[0-9a-f]+);color:#[0-9a-f]+">([^<]*)</td>', cell)[i]
             assert style[0] == colours[m.values[ags]], (ags, feld)
             assert style[1] == ("." if r["gesperrt"] else style[1])
         doc = _map_doc(app)
@@ -709,6 +709,13 @@ def test_preheating_is_the_default_only_where_memory_allows():
     assert vorheizen_default(4 * pool) and not vorheizen_default(4 * pool - 1)
     assert vorheizen_default(24 * 2**30)  # the 2-core, 24 GB machine of the brief
     assert not vorheizen_default(2 * 2**30)
+
+
+def test_matrix_cells_and_legend_carry_a_readable_text_colour(ueb):
+    html = ueb.matrix.value
+    assert "background:#d7191c;color:#fff" in html  # Unterversorgung: white on red
+    assert "background:#a6d96a;color:#222" in html  # bedarfsgerecht: dark on light green
+    assert 'background:#d7191c"' not in html and "background:#d7191c;padding" not in html
 
 
 def test_distance_reason_never_shows_a_cost_within_the_threshold(ws) -> None:

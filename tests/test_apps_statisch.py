@@ -182,6 +182,25 @@ def test_uebersicht_maps_render_offline(ordner, offline_page):
     assert errors == [] and page.blocked_requests == []
 
 
+def test_matrix_text_is_readable_on_every_class_colour(ordner, offline_page):
+    # the "Unterversorgung" chip of the legend showed grey text on red (contrast 1.4)
+    page = offline_page
+    page.goto((ordner / "uebersicht.html").as_uri(), wait_until="load")
+    chips = page.eval_on_selector_all(
+        "#matrix .thm-legende-eintrag",
+        "els => els.map(e => [e.textContent, getComputedStyle(e).color])",
+    )
+    farben = dict(chips)
+    assert farben["Unterversorgung"] == "rgb(255, 255, 255)"
+    assert farben["bedarfsgerecht"] == "rgb(34, 34, 34)"
+    zellen = page.eval_on_selector_all(
+        "#matrix td",
+        "els => els.map(e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color])",
+    )
+    rot = [farbe for hintergrund, farbe in zellen if hintergrund == "rgb(215, 25, 28)"]
+    assert rot and set(rot) == {"rgb(255, 255, 255)"}
+
+
 # --------------------------------------------------------------------------- (c) Angebotsfinder
 def _repraesentative_profile(finder) -> list[Profil]:
     lo, hi = finder.alter_bereich

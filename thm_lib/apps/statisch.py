@@ -36,6 +36,7 @@ from thm_lib.core import paths
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
+from thm_lib.publish.maps.measure import textfarbe
 from thm_lib.publish.views import zeichen_geheim
 
 VORLAGEN = paths.APP_PAGES / "statisch"
@@ -204,6 +205,7 @@ def uebersicht_daten(app: uebersicht.Uebersicht, karten: dict[str, str]) -> dict
         f"Unterversorgung unter {prozent(a.untere_schwelle)}, Überversorgung über "
         f"{prozent(a.obere_schwelle)}.",
         "legende": legende,
+        "textfarben": {c: textfarbe(c) for _, c in legende} | {"#fff": textfarbe("#fff")},
         "gesperrt_text": gesperrt_text,
         "luecken_kopf": list(app.luecken_tabelle().columns),
         "karten": karten,

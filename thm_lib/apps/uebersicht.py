@@ -43,7 +43,7 @@ from thm_lib.core.workspace import Workspace, angebote_fuer
 from thm_lib.disclosure.suppression import PublishedTable
 from thm_lib.publish import maps
 from thm_lib.publish.maps.legend import legend_entries
-from thm_lib.publish.maps.measure import Measure, classes_for
+from thm_lib.publish.maps.measure import Measure, classes_for, textfarbe
 from thm_lib.publish.views import (
     bemessung_zeile,
     kennzahlen_tabelle,
@@ -441,13 +441,13 @@ class Uebersicht:
         rows = []
         for name, row in wide.iterrows():
             cells = "".join(
-                f'<td class="thm-zahl" style="background:{colour.get((name, h), "#fff")}">'
+                f'<td class="thm-zahl" style="{_farben(colour.get((name, h), "#fff"))}">'
                 f"{esc(row[h])}</td>"
                 for h in wide.columns
             )
             rows.append(f"<tr><th>{esc(name)}</th>{cells}</tr>")
         legend = " ".join(
-            f'<span class="thm-legende-eintrag" style="background:{c};padding:0 6px;'
+            f'<span class="thm-legende-eintrag" style="{_farben(c)};padding:0 6px;'
             f'border:1px solid #ccc">{esc(k)}</span>'
             for k, c in [*farben.items(), (gesperrt_text, gesperrt_farbe)]
         )
@@ -536,6 +536,11 @@ class Uebersicht:
         self.matrix.value = self._matrix_html()
         self.luecken.value = self._luecken_html()
         self.karte.value = self.karte_html() if self.mit_karte else ""
+
+
+def _farben(hintergrund: str) -> str:
+    """CSS of a coloured cell: the background and a text colour readable on it."""
+    return f"background:{hintergrund};color:{textfarbe(hintergrund)}"
 
 
 def build(ws: Workspace) -> Uebersicht:

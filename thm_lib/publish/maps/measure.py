@@ -178,6 +178,33 @@ def gap_class_colours() -> tuple[tuple[str, str], ...]:
     )
 
 
+def _leuchtdichte(rgb: list[float]) -> float:
+    """Relative luminance (WCAG 2) of sRGB values in 0..1."""
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def textfarbe(hintergrund: str) -> str:
+    """Text colour on a ``#rrggbb`` background: white or near-black, whichever contrasts more.
+
+    Contrast as WCAG 2 defines it. Other colour notations get near-black.
+
+    Examples
+    --------
+    >>> [textfarbe(c) for c in ("#d7191c", "#a6d96a", "#2b83ba", "#f0f0f0", "#fff")]
+    ['#fff', '#222', '#fff', '#222', '#222']
+    """
+    h = hintergrund.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    if len(h) != 6 or any(c not in "0123456789abcdefABCDEF" for c in h):
+        return "#222"
+    hell = _leuchtdichte([int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)])
+    dunkel = _leuchtdichte([0x22 / 255] * 3)
+    weiss, schwarz = 1.05 / (hell + 0.05), (hell + 0.05) / (dunkel + 0.05)
+    return "#fff" if weiss > schwarz else "#222"
+
+
 def coverage_measure(coverage: Any, column: str, handlungsfeld: str) -> Measure:
     """Select one column of a coverage result for one Handlungsfeld.
 

@@ -82,18 +82,23 @@ function thmUebersicht(d) {
       var tr = body.appendChild(thmEl("tr"));
       tr.appendChild(thmEl("th", null, T[z[0]]));
       for (var i = 1; i < z.length; i += 2) {
-        tr.appendChild(thmEl("td", { "class": "thm-zahl", style: "background:" + T[z[i + 1]] },
+        tr.appendChild(thmEl("td", { "class": "thm-zahl", style: farben(d, T[z[i + 1]]) },
                              T[z[i]]));
       }
     });
     var legende = box.appendChild(thmEl("div", { "class": "thm-hinweis" }));
     d.legende.forEach(function (e) {
       legende.appendChild(thmEl("span", { "class": "thm-legende-eintrag",
-                                          style: "background:" + e[1] }, e[0]));
+                                          style: farben(d, e[1]) }, e[0]));
       legende.appendChild(document.createTextNode(" "));
     });
     legende.appendChild(thmEl("br"));
     legende.appendChild(document.createTextNode(d.matrix_hinweis));
+  }
+
+  // background and a readable text colour (chosen in Python: thm_lib.publish.maps.measure.textfarbe)
+  function farben(d, hintergrund) {
+    return "background:" + hintergrund + ";color:" + (d.textfarben[hintergrund] || "#222");
   }
 
   function luecken(ags, f) {
