@@ -552,8 +552,7 @@ class Publication:
             not zeichen or _zeichen(fall, REPORT_TOTAL, "abgeschlossen")
         ):
             return fall
-        summe = _nur(fall, REPORT_TOTAL, "abgeschlossen")
-        gleich = summe.copy()
+        gleich = _nur(fall, REPORT_TOTAL, "abgeschlossen")
         if zeichen:  # a Gemeinde holding every closed case shows the same number
             werte = pd.to_numeric(fall.internal_unsuppressed["abgeschlossen"], errors="coerce")
             gemeinden = werte.drop(REPORT_TOTAL)
@@ -924,16 +923,19 @@ __all__ = [
 ]
 
 
+def _zelle(frame: pd.DataFrame, row: str, col: str) -> bool:
+    """The flag of cell ``row``/``col`` of a boolean frame (False when there is no such cell)."""
+    return row in frame.index and col in frame.columns and bool(frame.loc[row, col])
+
+
 def _verborgen(table: PublishedTable, row: str, col: str) -> bool:
-    """True when ``table`` hides the cell ``row``/``col`` (False when it has no such cell)."""
-    mask = table.mask
-    return row in mask.index and col in mask.columns and bool(mask.loc[row, col])
+    """True when ``table`` hides the cell ``row``/``col``."""
+    return _zelle(table.mask, row, col)
 
 
 def _zeichen(table: PublishedTable, row: str, col: str) -> bool:
     """True when ``table`` shows the small cell ``row``/``col`` with the symbol."""
-    zeichen = als_zeichen(table)
-    return row in zeichen.index and col in zeichen.columns and bool(zeichen.loc[row, col])
+    return _zelle(als_zeichen(table), row, col)
 
 
 def _nur(table: PublishedTable, row: str, col: str) -> pd.DataFrame:
