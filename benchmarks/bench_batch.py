@@ -23,6 +23,7 @@ from pathlib import Path
 import psutil
 
 from thm_lib.core.paths import SAMPLE
+from thm_lib.core.pruefsumme import programmstand, pruefsumme
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land
 from thm_lib.run import buendel
@@ -70,8 +71,8 @@ def boden(tmp: Path) -> tuple[float, dict[str, float]]:
         stand,
         tmp / "buendel",
         arbeitsmappe=SAMPLE,
-        eingabe=buendel.pruefsumme(SAMPLE),
-        stand_code=buendel.programmstand(),
+        eingabe=pruefsumme(SAMPLE),
+        stand_code=programmstand(),
     )
     k = Kernel()
     try:

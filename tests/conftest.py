@@ -116,3 +116,30 @@ def artifacts_dir() -> Path:
     """``test-artifacts/`` at the repository root (git-ignored), for screenshots."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# --- the apps' bundle (issue 16: app kernels read only published data) -------------------
+
+
+@pytest.fixture(scope="session")
+def app_buendel(tmp_path_factory) -> Path:
+    """The apps' bundle of the sample Kreis, built as ``thm app`` builds it, raw data gone.
+
+    The Arbeitsmappe is copied, the bundle is built from the copy in a process of its
+    own (``python -m thm_lib.apps.paket_bauen``), and the copy is deleted: every server
+    test then shows that the apps work without the raw folder.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    from thm_lib.core.paths import SAMPLE
+
+    root = tmp_path_factory.mktemp("app_buendel")
+    mappe, paket = root / "musterkreis", root / "paket"
+    shutil.copytree(SAMPLE, mappe)
+    subprocess.run(
+        [sys.executable, "-m", "thm_lib.apps.paket_bauen", str(mappe), str(paket)], check=True
+    )
+    shutil.rmtree(mappe)
+    return paket

@@ -18,8 +18,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from thm_lib.analysis import access, coverage, funding, scenarios, staffing, target_group
-from thm_lib.apps import angebotsfinder, common, server, stellen, uebersicht
+from thm_lib.apps import (
+    angebotsfinder,
+    common,
+    daten,
+    paket_bauen,
+    server,
+    stellen,
+    uebersicht,
+    zeigen,
+)
 from thm_lib.core import formats
+from thm_lib.core.paths import SAMPLE
 from thm_lib.disclosure.privacy import assert_clean
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
@@ -36,22 +46,27 @@ PROBSTADT, FIKTIVHAUSEN, MUSTERSTADT, ENTWURFSWEILER = (
 
 @pytest.fixture(scope="module")
 def ws():
-    return load_workspace(common.SAMPLE)
+    return load_workspace(SAMPLE)
 
 
 @pytest.fixture(scope="module")
-def ueb(ws):
-    return uebersicht.build(ws)
+def app_daten(ws):
+    return daten.erstellen(ws)
 
 
 @pytest.fixture(scope="module")
-def finder(ws):
-    return angebotsfinder.build(ws)
+def ueb(app_daten):
+    return uebersicht.build(app_daten)
+
+
+@pytest.fixture(scope="module")
+def finder(app_daten):
+    return angebotsfinder.build(app_daten)
 
 
 @pytest.fixture
-def stl(ws):
-    return stellen.build(ws)
+def stl(app_daten):
+    return stellen.build(app_daten)
 
 
 def _zielgruppe(ws, ags):
@@ -61,14 +76,6 @@ def _zielgruppe(ws, ags):
 
 
 # --------------------------------------------------------------------------- common
-def test_arbeitsmappe_from_argument_env_or_sample(monkeypatch, tmp_path):
-    monkeypatch.delenv(common.ENV_ARBEITSMAPPE, raising=False)
-    assert common.arbeitsmappe() == common.SAMPLE
-    monkeypatch.setenv(common.ENV_ARBEITSMAPPE, str(tmp_path))
-    assert common.arbeitsmappe() == tmp_path
-    assert common.arbeitsmappe("x/y") == Path("x/y")
-
-
 def test_german_formats():
     assert formats.zahl(1234.5, 1) == "1.234,5"
     assert common.fmt_eur(862394.4) == "862.394 €"
@@ -80,39 +87,33 @@ def test_german_formats():
     assert common.published_count(12.6, 5) == 13
 
 
-@pytest.mark.parametrize("app", ["uebersicht", "angebotsfinder", "stellen"])
-def test_data_error_shown_to_viewers_holds_no_case_value(app, tmp_path, capsys, caplog):
+def test_data_error_is_told_where_the_server_starts_not_to_viewers(tmp_path, capsys):
     # issue 16: with two rows of faelle.csv sharing a fall_id, every app showed the
-    # pseudonym ("Wert: 'TM-…'") to its viewers; they now see file, row and column, and
-    # the whole message goes to the server console only
+    # pseudonym ("Wert: 'TM-…'") to its viewers. The apps no longer read the
+    # Arbeitsmappe: building their bundle fails on the console of the person who starts
+    # them (with the value, to find the row), and no bundle is written
     import shutil
 
-    from thm_lib.apps import angebotsfinder, stellen
-
     mappe = tmp_path / "kreis"
-    shutil.copytree(common.SAMPLE, mappe)
+    shutil.copytree(SAMPLE, mappe)
     faelle = mappe / "faelle.csv"  # as an office exports it (Windows-1252)
     zeilen = faelle.read_bytes().split(b"\n")
     erster = zeilen[1].split(b";")[0]
     zeilen[2] = erster + zeilen[2][zeilen[2].index(b";") :]
     faelle.write_bytes(b"\n".join(zeilen))
-    pseudonym = erster.decode("ascii")
-    modul = {"uebersicht": uebersicht, "angebotsfinder": angebotsfinder, "stellen": stellen}
-    with caplog.at_level("WARNING", logger="thm_lib"):
-        assert modul[app].show(mappe) is None
-    out = capsys.readouterr().out
-    assert "Die Arbeitsmappe enthält Fehler" in out and "faelle.csv" in out
-    assert "fall_id" in out and "Traceback" not in out
-    assert pseudonym not in out
-    assert pseudonym in caplog.text  # the console of the person who started the server
+    assert paket_bauen.main([str(mappe), str(tmp_path / "paket")]) == 2
+    err = capsys.readouterr().err
+    assert "enthält Fehler" in err and "faelle.csv" in err and "fall_id" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "paket").exists()
 
 
-def test_broken_arbeitsmappe_shows_german_message_not_traceback(tmp_path, capsys):
-    app = uebersicht.show(tmp_path)
-    assert app is None
+@pytest.mark.parametrize("app", ["uebersicht", "angebotsfinder", "stellen"])
+def test_missing_bundle_shows_german_message_not_traceback(app, tmp_path, capsys):
+    assert getattr(zeigen, app)(tmp_path) is None
     out = capsys.readouterr().out
     assert "Traceback" not in out
-    assert "Die Arbeitsmappe enthält Fehler" in out and "zielgruppe" in out
+    assert "kein Datenpaket der Apps" in out and "thm app" in out
     html = common.error_html(RuntimeError("interna /geheim/pfad"))
     assert "interna" not in html and "Fehler" in html
 
@@ -190,7 +191,7 @@ def test_uebersicht_handlungsfeld_filters_offers_and_gaps(ws, ueb):
     assert ueb.werte()["angebote"] == str(int((valid["handlungsfeld"] == FELD).sum()))
     gaps = ueb.luecken_tabelle()
     assert len(gaps) > 0 and set(gaps["Handlungsfeld"]) == {FELD}
-    result = ueb.daten.result
+    result = coverage.analyse(ws)
     g = result.gemeinden.set_index(["name", "handlungsfeld"])
     for row in gaps.itertuples():
         assert (
@@ -257,7 +258,7 @@ def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
     sws = scenarios.szenario_workspace(
         ws, {"annahmen": {"versorgung": {"untere_schwelle": unten, "obere_schwelle": oben}}}
     )
-    app = uebersicht.build(sws)
+    app = uebersicht.build(daten.erstellen(sws))
     d = app.daten
     farbe, text = d.gesperrt_legende
     assert text.startswith("<5 oder „.“") and "Datenschutz" in text
@@ -588,7 +589,8 @@ def test_small_gemeinde_hides_positions_and_amounts(ws):
     small = zg[keep].copy()
     small.loc[small["ags"] == ENTWURFSWEILER, "anzahl"] = 3  # one row per Stichtag
     tiny = replace(ws, zielgruppe=small.reset_index(drop=True))
-    app = stellen.build(tiny)
+    tiny_daten = daten.erstellen(tiny)
+    app = stellen.build(tiny_daten)
     app.kommune.value = ENTWURFSWEILER
     w = app.werte()
     assert w == {"faq": ".", "fallzahl": ".", "arbeitszeit": "."}
@@ -596,7 +598,7 @@ def test_small_gemeinde_hides_positions_and_amounts(ws):
     plan = stellen.plan_tabelle(tiny, app.ergebnis)
     assert (plan["Zuwendung"] == ".").all()
     assert "&lt;5 Personen gezählt" in app.stellen.value
-    ueb = uebersicht.build(tiny)
+    ueb = uebersicht.build(tiny_daten)
     ueb.kommune.value = ENTWURFSWEILER
     assert ueb.werte()["zielgruppe"] == "<5" and ueb.werte()["stellen"] == "."
 
@@ -614,8 +616,8 @@ def _all_html(app_widget) -> str:
     return "\n".join(out)
 
 
-def test_no_pseudonym_or_small_count_in_any_view(ws, ueb, finder, tmp_path):
-    stl = stellen.build(ws)
+def test_no_pseudonym_or_small_count_in_any_view(ws, app_daten, ueb, finder, tmp_path):
+    stl = stellen.build(app_daten)
     pages = []
     for ags, _ in [(common.KREIS, None), *[(a, None) for a in ws.gebiete["ags"]]]:
         ueb.kommune.value = ags
@@ -656,7 +658,7 @@ def test_app_notebooks_are_thin_and_without_outputs(name, module):
     code = nb["cells"][1]
     assert code["outputs"] == [] and code["execution_count"] is None
     src = "".join(code["source"])
-    assert f"{module}.show(common.arbeitsmappe())" in src
+    assert f"zeigen.{module}()" in src
     assert len(src.splitlines()) <= 3
 
 
@@ -743,11 +745,11 @@ def test_apps_without_case_documentation(tmp_path, app):
     import shutil
 
     mappe = tmp_path / "mappe"
-    shutil.copytree(common.SAMPLE, mappe)
+    shutil.copytree(SAMPLE, mappe)
     (mappe / "faelle.csv").unlink()
     (mappe / "bedarfe.csv").unlink()
     ws = load_workspace(mappe)
-    built = app.build(ws)
+    built = app.build(daten.erstellen(ws))
     if app is uebersicht:
         built.kommune.value, built.handlungsfeld.value = common.KREIS, uebersicht.ALLE
         w = built.werte()

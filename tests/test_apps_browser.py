@@ -27,6 +27,7 @@ from playwright.sync_api import Error as PlaywrightError
 from thm_lib.analysis import scenarios, staffing, target_group
 from thm_lib.apps import common
 from thm_lib.core import formats
+from thm_lib.core.paths import SAMPLE
 from thm_lib.ingest.arbeitsmappe import load_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -37,7 +38,7 @@ HARMLESS = re.compile(r"fontawesome|font-awesome")
 START_TIMEOUT_S = 90
 RENDER_TIMEOUT_MS = 120_000
 PROBSTADT = "05899016"
-NOTEBOOK_CODE = ("from thm_lib.apps import", "common.arbeitsmappe()", ".show(")
+NOTEBOOK_CODE = ("from thm_lib.apps import zeigen", "zeigen.")
 
 
 def _free_port() -> int:
@@ -55,13 +56,17 @@ def _thm_command() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server(artifacts_dir) -> Iterator[str]:
-    """``thm app`` on a free port; yields the base URL; always stopped (process group)."""
+def server(artifacts_dir, app_buendel) -> Iterator[str]:
+    """``thm app --buendel`` on a free port; yields the base URL; always stopped (process group).
+
+    The bundle's Arbeitsmappe is deleted (``app_buendel``): every test here shows the
+    apps work from published data alone.
+    """
     port = _free_port()
     log_path = artifacts_dir / "thm_app_server.log"
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            [*_thm_command(), "app", "--port", str(port), "--arbeitsmappe", str(common.SAMPLE)],
+            [*_thm_command(), "app", "--port", str(port), "--buendel", str(app_buendel)],
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -111,7 +116,7 @@ def app_page(browser):
 
 @pytest.fixture(scope="module")
 def ws():
-    return load_workspace(common.SAMPLE)
+    return load_workspace(SAMPLE)
 
 
 def _open(page, server: str, notebook: str, ready: str) -> float:
@@ -361,7 +366,9 @@ def test_excel_download_holds_numbers(app_page, server, ws, tmp_path):
     assert data == base64.b64decode(link.get_attribute("href").split("base64,", 1)[1])
     wb = openpyxl.load_workbook(BytesIO(data))
     # the library's numbers for the default settings of the whole Kreis
-    app = stellen.build(ws)
+    from thm_lib.apps import daten
+
+    app = stellen.build(daten.erstellen(ws))
     header = [c.value for c in wb["Finanzierungsplan"][2]]
     col = header.index("Zuwendung (EUR)") + 1
     total = wb["Finanzierungsplan"].cell(wb["Finanzierungsplan"].max_row, col)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from thm_lib.apps import common, stellen, uebersicht
+from thm_lib.apps import common, daten, stellen, uebersicht, zeigen
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.paths import SAMPLE
 from thm_lib.ingest.arbeitsmappe import load_workspace
 
 HINWEIS = "Bei der Berechnung ist ein Fehler aufgetreten"
@@ -24,7 +25,7 @@ GEHEIM = "interna /geheim/pfad 4711"
 
 @pytest.fixture(scope="module")
 def ws():
-    return load_workspace(common.SAMPLE)
+    return daten.erstellen(load_workspace(SAMPLE))  # the apps' bundle, built in-process
 
 
 def _kaputt(*_args, **_kwargs):
@@ -74,15 +75,15 @@ def test_data_error_is_a_warning_without_traceback(caplog) -> None:
     (record,) = caplog.records
     assert record.levelno == logging.WARNING and record.exc_info is None
     assert "muss positiv sein" in record.getMessage()
-    assert "Die Arbeitsmappe enthält Fehler" in target.value
+    assert "Die Daten der Apps sind nicht lesbar" in target.value
     assert "muss positiv sein" in target.value
 
 
 def test_failed_loading_is_logged(tmp_path, caplog, capsys) -> None:
     with caplog.at_level(logging.INFO, logger="thm_lib"):
-        assert uebersicht.show(tmp_path) is None  # empty folder: a DataError
+        assert zeigen.uebersicht(tmp_path) is None  # empty folder: a DataError
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
-    assert "Die Arbeitsmappe enthält Fehler" in capsys.readouterr().out
+    assert "kein Datenpaket der Apps" in capsys.readouterr().out
 
 
 def test_no_console_handler_outside_a_kernel() -> None:

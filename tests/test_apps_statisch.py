@@ -17,8 +17,10 @@ from click.testing import CliRunner
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
 from thm_lib.analysis.angebotssuche import Profil
-from thm_lib.apps import angebotsfinder, common, statisch, uebersicht
+from thm_lib.apps import angebotsfinder, statisch, uebersicht
+from thm_lib.apps import daten as app_daten_modul
 from thm_lib.core.labels import KREIS
+from thm_lib.core.paths import SAMPLE
 from thm_lib.disclosure.privacy import scan_file
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run.cli import main
@@ -64,13 +66,18 @@ def _daten(ordner: Path, name: str) -> dict:
 
 @pytest.fixture(scope="module")
 def ws():
-    return load_workspace(common.SAMPLE)
+    return load_workspace(SAMPLE)
 
 
 @pytest.fixture(scope="module")
-def geschrieben(ws, tmp_path_factory) -> statisch.StatischErgebnis:
+def app_daten(ws):
+    return app_daten_modul.erstellen(ws)
+
+
+@pytest.fixture(scope="module")
+def geschrieben(app_daten, tmp_path_factory) -> statisch.StatischErgebnis:
     """(a) The static view of the sample Kreis, written once."""
-    return statisch.schreibe_statisch(ws, tmp_path_factory.mktemp("statisch") / "ansicht")
+    return statisch.schreibe_statisch(app_daten, tmp_path_factory.mktemp("statisch") / "ansicht")
 
 
 @pytest.fixture(scope="module")
@@ -79,15 +86,15 @@ def ordner(geschrieben) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ueb(ws):
+def ueb(app_daten):
     # the app's own code; the map is not drawn for each of the 169 selections (it is
     # compared separately: the static view shows the Kreis maps)
-    return uebersicht.Uebersicht(ws, mit_karte=False)
+    return uebersicht.Uebersicht(app_daten, mit_karte=False)
 
 
 @pytest.fixture(scope="module")
-def finder(ws):
-    return angebotsfinder.build(ws)
+def finder(app_daten):
+    return angebotsfinder.build(app_daten)
 
 
 def _fehler_sammeln(page) -> list[str]:
@@ -364,7 +371,7 @@ def test_other_kreise_open_without_javascript_errors(kreisfrei, tmp_path, offlin
     ws = load_workspace(mappe)
     if not kreisfrei:
         assert ws.faelle is None or ws.faelle.empty  # no case documentation at all
-    erg = statisch.schreibe_statisch(ws, tmp_path / "ansicht")
+    erg = statisch.schreibe_statisch(app_daten_modul.erstellen(ws), tmp_path / "ansicht")
     page = offline_page
     errors = _fehler_sammeln(page)
     for name in ("index.html", "uebersicht.html", "angebotsfinder.html"):

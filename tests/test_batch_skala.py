@@ -24,6 +24,7 @@ from bs4 import BeautifulSoup
 
 from thm_lib.core.errors import DataError
 from thm_lib.core.paths import SAMPLE
+from thm_lib.core.pruefsumme import programmstand, pruefsumme
 from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land
@@ -71,8 +72,8 @@ def kreisstand_buendel(tmp_path_factory):
         stand,
         ziel,
         arbeitsmappe=SAMPLE,
-        eingabe=buendel.pruefsumme(SAMPLE),
-        stand_code=buendel.programmstand(),
+        eingabe=pruefsumme(SAMPLE),
+        stand_code=programmstand(),
     )
     return ws, stand, ziel
 
@@ -81,7 +82,7 @@ def test_bundle_holds_parquet_geopackage_and_manifest(kreisstand_buendel):
     ws, stand, ziel = kreisstand_buendel
     m = json.loads((ziel / "manifest.json").read_text(encoding="utf-8"))
     assert m["format"] == buendel.FORMAT
-    assert m["pruefsumme_arbeitsmappe"] == buendel.pruefsumme(SAMPLE)
+    assert m["pruefsumme_arbeitsmappe"] == pruefsumme(SAMPLE)
     assert m["stichtag"] == "2021-12-31"
     assert m["annahmen"]["datenschutz"]["schwelle"] == 5
     zielgruppe = pd.read_parquet(ziel / m["tabellen"]["zielgruppe"])

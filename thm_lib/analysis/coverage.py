@@ -342,7 +342,10 @@ class CoverageResult:
 
 
 def analyse(
-    ws: Workspace, handlungsfelder: list[str] | None = None, feinraster: Any = None
+    ws: Workspace,
+    handlungsfelder: list[str] | None = None,
+    feinraster: Any = None,
+    quoten: pd.DataFrame | None = None,
 ) -> CoverageResult:
     """Needs and coverage of a whole Kreis (compute on the Kreis, filter afterwards).
 
@@ -356,6 +359,9 @@ def analyse(
         Finer population layer (``ags``, ``einwohner``) for population-weighted
         Gemeinde points; default ``ws.feinraster`` (``feinraster.gpkg`` in the
         Arbeitsmappe).
+    quoten : pandas.DataFrame, optional
+        ``needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)``, if already computed
+        (they depend on the cases and assumptions only, not on the offers).
 
     Returns
     -------
@@ -365,7 +371,8 @@ def analyse(
     stichtag = ws.stichtag
     felder = list(handlungsfelder or ws.handlungsfelder)
     seg = target_group.segments(ws.zielgruppe, a, stichtag)
-    quoten = needs.need_rates(ws.faelle, ws.bedarfe, a)
+    if quoten is None:
+        quoten = needs.need_rates(ws.faelle, ws.bedarfe, a)
     quoten = quoten[quoten["handlungsfeld"].isin(felder)].reset_index(drop=True)
     dem = needs.demand(seg, quoten, a)
 

@@ -412,6 +412,62 @@ def _count_at(je_gemeinde: pd.DataFrame, gemeinden: list[str]) -> tuple[float, i
     )
 
 
+def neu_bemessen(zeile: pd.Series, stellen: Stellen) -> pd.Series:
+    """A row of :func:`stellenbemessung` under other staffing assumptions.
+
+    The caseload and workload models are recomputed from the row's
+    ``fallzahl_personen`` with ``stellen`` (key, reach rate, hours per case,
+    steering share); the FAQ rule does not depend on them and is kept. A
+    missing count (NaN, e.g. hidden by the publication layer) gives NaN
+    positions. The workload model counts the expected clients as cases, as
+    :func:`stellenbemessung` does without ``faelle``.
+
+    Parameters
+    ----------
+    zeile : pandas.Series
+        One row of :func:`stellenbemessung`.
+    stellen : Stellen
+        The assumptions ``annahmen.stellen`` to apply.
+
+    Returns
+    -------
+    pandas.Series
+        A copy of ``zeile`` with the caseload and workload columns recomputed.
+    """
+    fz = fallzahl_stellen(
+        zeile["fallzahl_personen"],
+        stellen.erreichungsquote,
+        stellen.betreuungsschluessel,
+        stellen.steuerungsanteil,
+    )
+    h_je_fall = stunden_je_fall(stellen)
+    az = arbeitszeit_stellen(
+        fz["klienten"], h_je_fall, stellen.netto_jahresarbeitsstunden, stellen.steuerungsanteil
+    )
+    bestand = zeile["stellen_bestand"]
+    neu = {
+        "erreichungsquote": float(stellen.erreichungsquote),
+        "fallzahl_klienten": fz["klienten"],
+        "betreuungsschluessel": float(stellen.betreuungsschluessel),
+        "fallzahl_fallstellen": fz["fallstellen"],
+        "fallzahl_steuerung": fz["steuerung"],
+        "fallzahl_stellen": fz["stellen"],
+        "arbeitszeit_faelle": fz["klienten"],
+        "stunden_je_fall": h_je_fall,
+        "netto_jahresarbeitsstunden": float(stellen.netto_jahresarbeitsstunden),
+        "arbeitszeit_fallstellen": az["fallstellen"],
+        "arbeitszeit_steuerung": az["steuerung"],
+        "arbeitszeit_stellen": az["stellen"],
+        "steuerungsanteil": float(stellen.steuerungsanteil),
+        "differenz_fallzahl": fz["stellen"] - bestand,
+        "differenz_arbeitszeit": az["stellen"] - bestand,
+    }
+    out = zeile.copy()
+    for spalte, wert in neu.items():
+        out[spalte] = wert
+    return out
+
+
 def stellenbemessung(
     ws: Workspace, *, einfrieren: bool | None = None, faelle: Mapping[str, float] | None = None
 ) -> pd.DataFrame:

@@ -648,6 +648,7 @@ def planen(
     plaetze: float | Sequence[float] | None = None,
     vorher: coverage.CoverageResult | None = None,
     zeitlimit: float = ZEITLIMIT,
+    quoten: pd.DataFrame | None = None,
 ) -> Standortplanung:
     """Propose sites for a new offer in one Handlungsfeld and recompute coverage.
 
@@ -674,6 +675,9 @@ def planen(
         An existing ``coverage.analyse(ws)`` result to reuse.
     zeitlimit : float
         Solver time limit per model in seconds.
+    quoten : pandas.DataFrame, optional
+        The need rates of ``ws`` (:func:`thm_lib.analysis.needs.need_rates`), if already
+        computed: saves most of the time of many plans of one Kreis.
 
     Returns
     -------
@@ -698,7 +702,7 @@ def planen(
     z = a_.zielgruppe
     alter = (z.alter_min, z.alter_max) if alter is None else (int(alter[0]), int(alter[1]))
     if vorher is None or handlungsfeld not in vorher._felder:
-        vorher = coverage.analyse(ws, [handlungsfeld])
+        vorher = coverage.analyse(ws, [handlungsfeld], quoten=quoten)
     e = coverage.eligibility(_offer_frame(ws, 1, handlungsfeld, status, alter), a_)[0]
     u, _ = unmet_need(vorher, handlungsfeld, e)
 
@@ -728,9 +732,11 @@ def planen(
         for k, q in zip(sites["kandidat_id"], sites["quelle"], strict=True)
     ]
     ws_neu = mit_angeboten(ws, neu, vorbild)
-    nachher = coverage.analyse(ws_neu, [handlungsfeld])
+    nachher = coverage.analyse(ws_neu, [handlungsfeld], quoten=quoten)
     vorher_feld = (
-        vorher if list(vorher._felder) == [handlungsfeld] else coverage.analyse(ws, [handlungsfeld])
+        vorher
+        if list(vorher._felder) == [handlungsfeld]
+        else coverage.analyse(ws, [handlungsfeld], quoten=quoten)
     )
     return Standortplanung(
         handlungsfeld=handlungsfeld,

@@ -7,7 +7,7 @@ about persons is shown. The search and its reasons are
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -22,12 +22,10 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
-    show_app,
     table_html,
 )
 from thm_lib.core.formats import zahl
 from thm_lib.core.labels import STATUS, STATUS_LABEL
-from thm_lib.core.workspace import Workspace
 
 
 class Angebotsfinder:
@@ -42,9 +40,10 @@ class Angebotsfinder:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, ws: Workspace, finder: Finder | None = None) -> None:
+    def __init__(self, daten: Any) -> None:
+        ws = daten.ws
         self.ws = ws
-        self.finder = finder or Finder(ws, ws.annahmen.apps.profil_alter)
+        self.finder: Finder = daten.finder
         status = list(ws.annahmen.zielgruppe.status) + [
             s for s in STATUS if s not in ws.annahmen.zielgruppe.status
         ]
@@ -153,11 +152,6 @@ class Angebotsfinder:
         )
 
 
-def build(ws: Workspace) -> Angebotsfinder:
-    """Build the Angebotsfinder app for a Workspace."""
-    return Angebotsfinder(ws)
-
-
-def show(arbeitsmappe: str | os.PathLike[str] | None = None) -> Angebotsfinder | None:
-    """Display the Angebotsfinder for an Arbeitsmappe (default: ``$THM_ARBEITSMAPPE`` or sample)."""
-    return show_app(build, arbeitsmappe)
+def build(daten: Any) -> Angebotsfinder:
+    """Build the Angebotsfinder from the apps' bundle (:class:`thm_lib.apps.daten.AppDaten`)."""
+    return Angebotsfinder(daten)

@@ -1,9 +1,8 @@
-"""Shared pieces of the Voilà apps: Arbeitsmappe, formatting, safe display.
+"""Shared pieces of the Voilà apps: formatting, safe display, logging.
 
-Every number an app shows is formatted here, and every count of persons goes
-through :mod:`thm_lib.disclosure.suppression` before it is formatted. The apps receive
-aggregates only; case rows (``ws.faelle``) are used inside the analysis
-modules and never handed to a widget.
+Every number an app shows is formatted here. The apps receive published
+aggregates only (the apps' bundle, :mod:`thm_lib.apps.daten`): no case row and
+no unsuppressed count is in an app kernel.
 
 Errors: a viewer sees a German note (:func:`error_html`), never a traceback; an
 unexpected error is logged with its traceback (:data:`LOGGER`). In an app
@@ -20,7 +19,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -32,36 +30,11 @@ from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import suppress_value
-from thm_lib.ingest.arbeitsmappe import load_workspace
 
 LOGGER = logging.getLogger(__name__)
-ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
-"""Environment variable naming the Arbeitsmappe the apps open (``thm app`` sets it)."""
-SAMPLE = paths.SAMPLE
-"""The fictitious sample Kreis shipped with the repository."""
 
 CSS = "<style>\n" + (paths.APP_PAGES / "apps.css").read_text(encoding="utf-8") + "</style>\n"
 """The styles of the app pages (``seiten/apps.css``; the static view uses the same file)."""
-
-
-def arbeitsmappe(value: str | os.PathLike[str] | None = None) -> Path:
-    """The Arbeitsmappe to open: ``value``, else ``$THM_ARBEITSMAPPE``, else the sample Kreis."""
-    if value:
-        return Path(value)
-    env = os.environ.get(ENV_ARBEITSMAPPE)
-    return Path(env) if env else SAMPLE
-
-
-def load(value: str | os.PathLike[str] | None = None) -> Workspace:
-    """Load the Arbeitsmappe (see :func:`arbeitsmappe`) as a Workspace.
-
-    Raises
-    ------
-    thm_lib.core.errors.DataError
-        With German messages when the data has problems.
-    """
-
-    return load_workspace(arbeitsmappe(value))
 
 
 # --------------------------------------------------------------------------- formatting
@@ -162,7 +135,7 @@ def error_html(exc: Exception) -> str:
     the whole message goes to the server console (:func:`protokolliere`).
     """
     if isinstance(exc, DataError):
-        text = "Die Arbeitsmappe enthält Fehler:\n" + ohne_personenwerte(str(exc))
+        text = "Die Daten der Apps sind nicht lesbar:\n" + ohne_personenwerte(str(exc))
     else:
         text = (
             "Bei der Berechnung ist ein Fehler aufgetreten. Bitte die Eingaben prüfen "
@@ -261,26 +234,6 @@ def guarded(target: widgets.HTML, func: Callable[[], None]) -> Callable[..., Non
             target.value = error_html(exc)
 
     return handler
-
-
-def show_app(build: Callable[[Any], Any], value: str | os.PathLike[str] | None) -> Any:
-    """Load the Arbeitsmappe, build an app and display its widget (or a German error).
-
-    Returns the app object (or ``None`` when loading failed). Errors are logged
-    (:func:`protokolliere`), in an app kernel to the server console.
-    """
-    from IPython.display import display
-
-    protokoll_einrichten()
-    try:
-        ws = load(value)
-        app = build(ws)
-    except Exception as exc:  # noqa: BLE001 - viewers get a German message, no traceback
-        protokolliere(exc, getattr(build, "__module__", "App"))
-        display(widgets.HTML(CSS + error_html(exc)))
-        return None
-    display(app.widget)
-    return app
 
 
 def header(titel: str, ws: Workspace, extra: Mapping[str, str] | None = None) -> widgets.HTML:

@@ -1,9 +1,12 @@
 """``thm app``: serve the apps with Voilà on the loopback interface only.
 
 Voilà (with the THM guards of :mod:`thm_lib.apps.voila_server`) runs as a child
-process with sources stripped and tracebacks hidden; the Arbeitsmappe reaches
-the app kernels through ``$THM_ARBEITSMAPPE``. Publishing beyond this machine
-needs an authenticating front (JupyterHub or a reverse proxy with login); see
+process with sources stripped and tracebacks hidden. The app kernels read only
+the apps' bundle (:mod:`thm_lib.apps.daten`, ``$THM_APP_BUENDEL``): ``thm app``
+builds it from the Arbeitsmappe first, in a process of its own, and a data
+error is reported there, on this console; the Voilà process and its kernels
+are not told where the Arbeitsmappe is. Publishing beyond this machine needs an
+authenticating front (JupyterHub or a reverse proxy with login); see
 ``docs/apps.md``.
 """
 
@@ -20,11 +23,13 @@ from pathlib import Path
 
 import psutil
 
-from thm_lib.apps.common import ENV_ARBEITSMAPPE
+from thm_lib.apps import daten
 from thm_lib.apps.voila_server import APPS as APP_TEXTS
 from thm_lib.apps.voila_server import JUPYTER_DATA, LOOPBACK_HOSTS, MB_PER_KERNEL, TEMPLATE
 from thm_lib.core import paths
 
+ENV_ARBEITSMAPPE = "THM_ARBEITSMAPPE"
+"""Environment variable naming the Arbeitsmappe ``thm app`` builds the bundle from."""
 NOTEBOOKS = paths.APP_NOTEBOOKS
 """The app notebooks served by ``thm app``."""
 HOST = "127.0.0.1"
@@ -155,11 +160,48 @@ def wait_for_port(
     return False
 
 
+def buendel_bereitstellen(arbeitsmappe: Path | None, buendel: Path | None) -> Path | None:
+    """The bundle folder the apps will read, built first when needed (or None on an error).
+
+    With only ``buendel``: that folder as it is (an existing bundle). Otherwise the
+    bundle of ``arbeitsmappe`` (default: ``$THM_ARBEITSMAPPE``, else the sample
+    Kreis) in ``buendel`` (default: :func:`thm_lib.apps.daten.standard_ordner`),
+    rebuilt in a separate process when the Arbeitsmappe or the code changed. Errors
+    are printed in German to this console.
+    """
+    if buendel is not None and arbeitsmappe is None:
+        if daten.manifest_lesen(buendel) is None:
+            print(
+                f"Fehler: '{buendel}' enthält kein Datenpaket der Apps. Bitte zusätzlich "
+                "--arbeitsmappe angeben; dann wird es dort gebaut.",
+                file=sys.stderr,
+            )
+            return None
+        return Path(buendel).resolve()
+    if arbeitsmappe is None:
+        env = os.environ.get(ENV_ARBEITSMAPPE)
+        arbeitsmappe = Path(env) if env else paths.SAMPLE
+    quelle = Path(arbeitsmappe).resolve()
+    if not quelle.is_dir():
+        print(f"Fehler: Arbeitsmappe '{arbeitsmappe}' nicht gefunden.", file=sys.stderr)
+        return None
+    ziel = (Path(buendel) if buendel is not None else daten.standard_ordner(quelle)).resolve()
+    if daten.aktuell(ziel, quelle):
+        return ziel
+    print(f"Datenpaket der Apps wird aus '{arbeitsmappe}' gebaut (einmal je Stand) …", flush=True)
+    cmd = [sys.executable, "-m", "thm_lib.apps.paket_bauen", str(quelle), str(ziel)]
+    if subprocess.run(cmd, check=False).returncode != 0:
+        print("Die Apps werden nicht gestartet.", file=sys.stderr)
+        return None
+    return ziel
+
+
 def serve(
     port: int = DEFAULT_PORT,
     arbeitsmappe: Path | None = None,
     open_browser: bool = False,
     *,
+    buendel: Path | None = None,
     preheat: bool | None = None,
     hosts: tuple[str, ...] = (),
     kernel_cap: int | None = None,
@@ -171,9 +213,13 @@ def serve(
     port : int
         TCP port on 127.0.0.1.
     arbeitsmappe : Path, optional
-        The Arbeitsmappe the apps open (default: ``$THM_ARBEITSMAPPE`` or the sample Kreis).
+        The Arbeitsmappe the apps show (default: ``$THM_ARBEITSMAPPE`` or the sample Kreis);
+        its bundle is built first (:func:`buendel_bereitstellen`).
     open_browser : bool
         Open the start page in the default browser once the server is up.
+    buendel : Path, optional
+        The bundle folder: alone, an existing bundle to serve; with ``arbeitsmappe``,
+        where to build it.
     preheat : bool, optional
         Let Voilà run each app in advance (faster first view, more memory);
         default: when the memory allows it (:func:`vorheizen_default`).
@@ -187,13 +233,6 @@ def serve(
     int
         Exit code (0 after Ctrl+C; Voilà's code if it ended by itself).
     """
-    env = dict(os.environ)
-    if arbeitsmappe is not None:
-        folder = Path(arbeitsmappe).resolve()
-        if not folder.is_dir():
-            print(f"Fehler: Arbeitsmappe '{arbeitsmappe}' nicht gefunden.", file=sys.stderr)
-            return 2
-        env[ENV_ARBEITSMAPPE] = str(folder)
     # Same process group as this command: Ctrl+C reaches Voilà too; SIGTERM is turned
     # into the same orderly stop (Voilà then shuts its kernels down).
     if _listening(port):
@@ -202,6 +241,11 @@ def serve(
     if kernel_cap is not None and kernel_cap < 1:
         print("Fehler: --max-kernel muss mindestens 1 sein.", file=sys.stderr)
         return 2
+    ordner = buendel_bereitstellen(arbeitsmappe, buendel)
+    if ordner is None:
+        return 2
+    env = {k: v for k, v in os.environ.items() if k != ENV_ARBEITSMAPPE}
+    env[daten.ENV_BUENDEL] = str(ordner)
     if preheat is None:
         preheat = vorheizen_default()
         if not preheat:

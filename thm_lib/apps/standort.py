@@ -1,26 +1,34 @@
 """Standortplanung panel of the Übersicht app: Handlungsfeld and p → sites, map before/after.
 
-Computed on demand (button): the first run imports ``spopt`` (about 3 s);
-after that one Handlungsfeld takes well under a second on the sample Kreis
-(see ``docs/performance.md``). Published figures follow
-:func:`thm_lib.publish.views.versorgung_gesperrt` (via :mod:`thm_lib.analysis.standort`).
+A plan needs the unmet demand of every Gemeinde, hidden ones included, so the
+app cannot compute it: every choice (Handlungsfeld × 1..:data:`P_MAX` sites ×
+:data:`ZUGANG_OPTIONEN`) is computed in the process that builds the apps' bundle
+(:class:`StandortVorrat`, :mod:`thm_lib.apps.daten`), and only what the panel
+shows is kept: the text, the two tables and the two maps' classes, all after
+:func:`thm_lib.publish.views.versorgung_gesperrt` (via :mod:`thm_lib.analysis.standort`
+and :mod:`thm_lib.publish.standort_anzeige`). About 0.1 s per choice on the
+sample Kreis (``docs/performance.md``).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+import geopandas as gpd
 import ipywidgets as widgets
+import pandas as pd
 
-from thm_lib.analysis import standort
-from thm_lib.analysis.coverage import CoverageResult
+from thm_lib.analysis import coverage, needs, standort
 from thm_lib.apps.common import WIDE, esc, guarded, refit_on_resize, table_html
 from thm_lib.core.formats import zahl
 from thm_lib.core.workspace import Workspace
 from thm_lib.publish import maps, standort_anzeige
-from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen, karte
+from thm_lib.publish.maps.measure import Measure
+from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen
 
 ZUGANG_OPTIONEN = [
     ("alle Status", ""),
@@ -51,22 +59,137 @@ def table_frame_html(frame: Any, css: str) -> str:
     return table_html(text, css, numeric=numeric)
 
 
+@dataclass(frozen=True)
+class StandortAnsicht:
+    """What the panel shows for one choice: published text, tables and the maps' classes.
+
+    Attributes
+    ----------
+    text : str
+        :func:`~thm_lib.publish.standort_anzeige.erklaerung` (Markdown).
+    standorte, wirkung : pandas.DataFrame or None
+        :func:`~thm_lib.publish.standort_anzeige.standort_tabelle` and
+        :func:`~thm_lib.publish.standort_anzeige.wirkung_tabelle`; None without a site.
+    karten : dict
+        ``vorher``/``nachher`` → :func:`~thm_lib.publish.standort_anzeige.karten_measure`.
+    angebote_nachher : geopandas.GeoDataFrame
+        The offers with the proposed ones (the map after).
+    handlungsfeld : str
+    """
+
+    text: str
+    standorte: pd.DataFrame | None
+    wirkung: pd.DataFrame | None
+    karten: dict[str, Measure]
+    angebote_nachher: gpd.GeoDataFrame
+    handlungsfeld: str
+
+
+def ansicht(ws: Workspace, plan: standort.Standortplanung) -> StandortAnsicht:
+    """The published view of a plan (computed where the Arbeitsmappe is, never in an app)."""
+    mit = bool(len(plan.loesung.auswahl))
+    return StandortAnsicht(
+        text=standort_anzeige.erklaerung(ws, plan),
+        standorte=standort_anzeige.standort_tabelle(ws, plan) if mit else None,
+        wirkung=standort_anzeige.wirkung_tabelle(ws, plan) if mit else None,
+        karten={z: standort_anzeige.karten_measure(plan, ws, z) for z in ZUSTAENDE},
+        angebote_nachher=plan.ws_nachher.angebote,
+        handlungsfeld=plan.handlungsfeld,
+    )
+
+
+Wahl = tuple[str, int, str]
+"""A choice of the panel: Handlungsfeld, number of sites, Zugang."""
+
+
+class StandortVorrat:
+    """Every choice of the panel, computed once (see the module's docstring).
+
+    Parameters
+    ----------
+    start_feld : str
+        The Handlungsfeld shown first (:func:`~thm_lib.publish.standort_anzeige.feld_waehlen`).
+    felder : list of str
+        The Handlungsfelder.
+    rechner : callable, optional
+        Computes the view of a choice; only in the process that holds the Arbeitsmappe.
+        A pickled Vorrat holds every view and no calculator.
+    """
+
+    def __init__(
+        self, start_feld: str, felder: list[str], rechner: Callable[[Wahl], StandortAnsicht]
+    ) -> None:
+        self.start_feld = start_feld
+        self.felder = list(felder)
+        self._ansichten: dict[Wahl, StandortAnsicht] = {}
+        self._rechner: Callable[[Wahl], StandortAnsicht] | None = rechner
+
+    @classmethod
+    def rechnen(cls, ws: Workspace, result: coverage.CoverageResult) -> StandortVorrat:
+        """A Vorrat for ``ws`` that computes each choice when first asked for it.
+
+        Call :meth:`vollstaendig` before handing it to an app kernel.
+        """
+        quoten = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)
+        vorher: dict[str, coverage.CoverageResult] = {}
+
+        def rechner(wahl: Wahl) -> StandortAnsicht:
+            feld, p, zugang = wahl
+            if feld not in vorher:
+                vorher[feld] = coverage.analyse(ws, [feld], quoten=quoten)
+            plan = standort.planen(ws, feld, p=p, zugang=zugang, vorher=vorher[feld], quoten=quoten)
+            return ansicht(ws, plan)
+
+        return cls(feld_waehlen(ws, result), ws.handlungsfelder, rechner)
+
+    def wahlen(self) -> list[Wahl]:
+        """Every choice the panel offers."""
+        return [
+            (feld, p, zugang)
+            for feld in self.felder
+            for p in range(1, P_MAX + 1)
+            for _, zugang in ZUGANG_OPTIONEN
+        ]
+
+    def ansicht(self, feld: str, p: int, zugang: str) -> StandortAnsicht:
+        """The view of one choice."""
+        wahl = (feld, int(p), zugang)
+        if wahl not in self._ansichten:
+            if self._rechner is None:
+                raise KeyError(f"Standortplanung {wahl} ist nicht vorberechnet")
+            self._ansichten[wahl] = self._rechner(wahl)
+        return self._ansichten[wahl]
+
+    def vollstaendig(self) -> StandortVorrat:
+        """Compute every choice (:meth:`wahlen`) and drop the calculator."""
+        for wahl in self.wahlen():
+            self.ansicht(*wahl)
+        self._rechner = None
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._rechner is not None:
+            raise ValueError("StandortVorrat.vollstaendig() vor dem Speichern aufrufen")
+        return self.__dict__.copy()
+
+
 class StandortPanel:
     """Widgets: Handlungsfeld, p, Zugang, button; text, tables and a before/after map.
 
     Parameters
     ----------
     ws : Workspace
-    result : CoverageResult
-        The app's coverage of the whole Kreis (reused, not recomputed).
+        The public part of the Arbeitsmappe (:func:`thm_lib.apps.daten.oeffentlich`).
+    vorrat : StandortVorrat
+        The computed choices.
     """
 
-    def __init__(self, ws: Workspace, result: CoverageResult) -> None:
+    def __init__(self, ws: Workspace, vorrat: StandortVorrat) -> None:
         self.ws = ws
-        self.result = result
-        self.plan: standort.Standortplanung | None = None
+        self.vorrat = vorrat
+        self.plan: StandortAnsicht | None = None
         self._maps: dict[str, str] = {}
-        start = feld_waehlen(ws, result)
+        start = vorrat.start_feld
         self.handlungsfeld = widgets.Dropdown(
             options=ws.handlungsfelder, value=start, description="Handlungsfeld", style=WIDE
         )
@@ -106,26 +229,18 @@ class StandortPanel:
         )
 
     def update(self) -> None:
-        """Solve for the current choice and show text, tables and map."""
+        """Show text, tables and map of the current choice."""
         self.status.value = ""
-        self.plan = standort.planen(
-            self.ws,
-            self.handlungsfeld.value,
-            p=int(self.p.value),
-            zugang=self.zugang.value,
-            vorher=self.result,
+        self.plan = self.vorrat.ansicht(
+            self.handlungsfeld.value, int(self.p.value), self.zugang.value
         )
         self._maps = {}
-        self.text.value = markdown_html(standort_anzeige.erklaerung(self.ws, self.plan))
-        if len(self.plan.loesung.auswahl):
+        self.text.value = markdown_html(self.plan.text)
+        if self.plan.standorte is not None and self.plan.wirkung is not None:
             self.tabellen.value = (
-                table_frame_html(
-                    standort_anzeige.standort_tabelle(self.ws, self.plan), "thm-standort-tabelle"
-                )
+                table_frame_html(self.plan.standorte, "thm-standort-tabelle")
                 + "<h4>Wirkung je Gemeinde (neu berechnet)</h4>"
-                + table_frame_html(
-                    standort_anzeige.wirkung_tabelle(self.ws, self.plan), "thm-standort-wirkung"
-                )
+                + table_frame_html(self.plan.wirkung, "thm-standort-wirkung")
             )
         else:
             self.tabellen.value = ""
@@ -138,7 +253,15 @@ class StandortPanel:
             return ""
         if zustand not in self._maps:
             height = int(self.ws.annahmen.apps.karte_hoehe_px)
-            fmap = karte(self.plan, self.ws, zustand, height=f"{height}px")
+            w = self.ws
+            if zustand == "nachher":
+                w = replace(self.ws, angebote=self.plan.angebote_nachher)
+            fmap = maps.kreis_map(
+                w,
+                self.plan.karten[zustand],
+                handlungsfeld=self.plan.handlungsfeld,
+                height=f"{height}px",
+            )
             page = html.escape(refit_on_resize(maps.map_html(fmap)), quote=True)
             self._maps[zustand] = (
                 f'<iframe class="thm-standort-frame" data-zustand="{zustand}" '

@@ -32,10 +32,10 @@ import jinja2
 
 from thm_lib.analysis.angebotssuche import Profil
 from thm_lib.apps import angebotsfinder, stellen, uebersicht
+from thm_lib.apps.daten import AppDaten
 from thm_lib.core import paths
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
-from thm_lib.core.workspace import Workspace
 from thm_lib.publish.maps.measure import textfarbe
 from thm_lib.publish.views import zeichen_geheim
 
@@ -332,7 +332,7 @@ def ergebnis(daten: dict[str, Any], profil: Profil) -> tuple[list[list[str]], li
 
 
 # --------------------------------------------------------------------------- Stellen
-def stellen_excel(ws: Workspace) -> list[tuple[str, str, bytes]]:
+def stellen_excel(daten: AppDaten) -> list[tuple[str, str, bytes]]:
     """The Excel file of Stellen und Förderung with its default settings, per Kommune.
 
     Returns
@@ -341,7 +341,8 @@ def stellen_excel(ws: Workspace) -> list[tuple[str, str, bytes]]:
         The app's own workbook (:func:`thm_lib.apps.stellen.excel_bytes`) and file
         name, for the whole Kreis and each Gemeinde.
     """
-    app = stellen.build(ws)
+    app = stellen.build(daten)
+    ws = daten.ws
     out = []
     for label, ags in app.kommune.options:
         app.kommune.value = ags
@@ -419,15 +420,18 @@ def _stil() -> str:
     return gemeinsam + "\n" + (VORLAGEN / "statisch.css").read_text(encoding="utf-8")
 
 
-def dateien_erzeugen(ws: Workspace) -> tuple[dict[str, str | bytes], int, int]:
+def dateien_erzeugen(daten: AppDaten) -> tuple[dict[str, str | bytes], int, int]:
     """Every file of the static view: relative path → content.
+
+    Everything comes from the apps' bundle (:mod:`thm_lib.apps.daten`), as in the Voilà apps.
 
     Returns
     -------
     (dict, int, int)
         The files, the number of Übersicht selections and of Angebotsfinder profiles.
     """
-    ueb = uebersicht.Uebersicht(ws, mit_karte=False)
+    ws = daten.ws
+    ueb = uebersicht.Uebersicht(daten, mit_karte=False)
     karten = {
         feld: f"{KARTEN_ORDNER}/karte_{i}.html"
         for i, (_, feld) in enumerate(ueb.handlungsfeld.options)
@@ -436,9 +440,9 @@ def dateien_erzeugen(ws: Workspace) -> tuple[dict[str, str | bytes], int, int]:
         karten[feld]: seite for feld, seite in karten_seiten(ueb).items()
     }
     u_daten = uebersicht_daten(ueb, karten)
-    finder = angebotsfinder.build(ws)
+    finder = angebotsfinder.build(daten)
     f_daten = angebotsfinder_daten(finder)
-    excel = stellen_excel(ws)
+    excel = stellen_excel(daten)
     links = _tabelle_excel(excel)
     kontext = {"kreis": ws.name, "stichtag": f"{ws.stichtag:%d.%m.%Y}", "excel": links}
     files.update(
@@ -482,16 +486,17 @@ def _tauschen(neu: Path, ordner: Path) -> None:
         shutil.rmtree(alt, ignore_errors=True)
 
 
-def schreibe_statisch(ws: Workspace, ordner: str | os.PathLike[str]) -> StatischErgebnis:
-    """Write the static view of ``ws`` into ``ordner``, atomically.
+def schreibe_statisch(daten: AppDaten, ordner: str | os.PathLike[str]) -> StatischErgebnis:
+    """Write the static view of the apps' bundle ``daten`` into ``ordner``, atomically.
 
     Everything is written into a temporary folder beside ``ordner`` and then
     renamed; a failure leaves ``ordner`` as it was.
 
     Parameters
     ----------
-    ws : Workspace
-        The loaded Arbeitsmappe.
+    daten : AppDaten
+        The apps' bundle (:func:`thm_lib.apps.daten.erstellen` or
+        :func:`~thm_lib.apps.daten.lesen`).
     ordner : path
         Target folder: missing, empty, or an earlier static view (replaced).
 
@@ -506,7 +511,7 @@ def schreibe_statisch(ws: Workspace, ordner: str | os.PathLike[str]) -> Statisch
     """
     ziel = Path(ordner).resolve()
     ordner_frei(ziel)
-    files, n_auswahlen, n_profile = dateien_erzeugen(ws)
+    files, n_auswahlen, n_profile = dateien_erzeugen(daten)
     ziel.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{ziel.name}.", suffix=".tmp", dir=ziel.parent))
     try:

@@ -1,17 +1,18 @@
 """Stellen und Förderung app: staffing estimates and funding plan, live, with scenarios.
 
 The widgets form :class:`Einstellungen`; :func:`berechne` turns them into a
-scenario of :mod:`thm_lib.analysis.scenarios` (``szenario_workspace``), runs
-:func:`thm_lib.analysis.staffing.stellenbemessung` and
+scenario of :mod:`thm_lib.analysis.scenarios` (``szenario_workspace``), recomputes
+the staffing row (:func:`thm_lib.analysis.staffing.neu_bemessen`) and runs
 :func:`thm_lib.analysis.funding.finanzierungsplan`, and nothing else — the rules live
-in those modules. Positions that scale with a hidden (small) count of persons
-are hidden as well, and so is a funding plan built on them.
+in those modules. The app holds the published staffing rows (:class:`StellenDaten`):
+where a count of persons is hidden, so is every position that scales with it, and
+the row holds no figure to compute it from; a funding plan built on such
+positions is hidden as well.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,18 +34,18 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
-    show_app,
     table_html,
 )
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS, STELLENMODELL_LABEL
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.suppression import mark_public
+from thm_lib.disclosure.suppression import PublishedTable, mark_public, ohne_interne_werte
 from thm_lib.publish.excel import FIRST_DATA_ROW, HEADER_ROW, write_buendnis_workbook
 from thm_lib.publish.views import (
     bemessung_zeile,
     personen_tabelle,
     stellen_gesperrt,
+    veroeffentlichte_bemessung,
     zeichen_geheim,
 )
 
@@ -59,8 +60,38 @@ PLAN_SPALTEN = {
     "eigenanteil": "Eigenanteil (inkl. nicht förderfähig)",
     "gesamtkosten": "Gesamtkosten",
 }
+PLATZHALTER_VZAE = 1.0
+"""Positions a hidden funding plan is laid out on (none of its amounts is shown)."""
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LABEL_KREIS = "Ganzer Kreis (als ein Antragsteller)"
+
+
+@dataclass(frozen=True)
+class StellenDaten:
+    """The published staffing figures the app computes from.
+
+    Attributes
+    ----------
+    bemessung : pandas.DataFrame
+        :func:`thm_lib.publish.views.veroeffentlichte_bemessung`: the rows of
+        :func:`thm_lib.analysis.staffing.stellenbemessung` without a figure that
+        reveals a hidden count.
+    personen : PublishedTable
+        :func:`thm_lib.publish.views.personen_tabelle` (published cells and mask only).
+    """
+
+    bemessung: pd.DataFrame
+    personen: PublishedTable
+
+    @classmethod
+    def build(cls, ws: Workspace) -> StellenDaten:
+        """Compute the published staffing figures of ``ws`` (the whole Kreis)."""
+        bemessung = staffing.stellenbemessung(ws)
+        personen = personen_tabelle(ws, bemessung)
+        return cls(
+            bemessung=veroeffentlichte_bemessung(bemessung, personen),
+            personen=ohne_interne_werte(personen),
+        )
 
 
 @dataclass(frozen=True)
@@ -125,13 +156,10 @@ class Ergebnis:
         return self.gesperrt[self.einstellungen.modell]
 
 
-def standard(
-    ws: Workspace, ags: str = KREIS, bemessung: pd.DataFrame | None = None
-) -> Einstellungen:
+def standard(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) -> Einstellungen:
     """The settings the Arbeitsmappe's assumptions and programme give for ``ags``."""
     st = ws.annahmen.stellen
-    bem = staffing.stellenbemessung(ws) if bemessung is None else bemessung
-    row = _row(bem, ags)
+    row = _row(bemessung, ags)
     hs = bool(row["haushaltssicherung"])
     return Einstellungen(
         ags=ags,
@@ -148,27 +176,31 @@ def _row(bemessung: pd.DataFrame, ags: str) -> pd.Series:
     return bemessung_zeile(bemessung, ags)
 
 
-def berechne(ws: Workspace, e: Einstellungen, personen: Any) -> Ergebnis:
+def berechne(ws: Workspace, e: Einstellungen, daten: StellenDaten) -> Ergebnis:
     """Staffing estimates and funding plan for settings ``e``.
 
     Parameters
     ----------
     ws : Workspace
-        The base Workspace (not modified).
+        The base Workspace (not modified; its public part is enough).
     e : Einstellungen
-    personen : PublishedTable
-        :func:`thm_lib.apps.common.personen_tabelle` of the base Workspace.
+    daten : StellenDaten
+        The published staffing figures of the base Workspace.
     """
     ch = e.aenderungen()
     sws = scenarios.szenario_workspace(
         ws, {k: ch[k] for k in ("annahmen", "programm")}, "Aktuelle Einstellungen"
     )
-    row = _row(staffing.stellenbemessung(sws), e.ags)
+    row = staffing.neu_bemessen(_row(daten.bemessung, e.ags), sws.annahmen.stellen)
     stellen = {
         k: float(row[c]) for k, c in funding.MODELL_SPALTE.items() if k in STELLENMODELL_LABEL
     }
+    gesperrt = stellen_gesperrt(daten.personen, e.ags, str(row["faq_regel"]))
+    # A hidden plan is shown as the mark in every cell; its layout (years, months) is
+    # laid out on a stand-in of one position, as the published row holds no figure.
+    finanziert = PLATZHALTER_VZAE if gesperrt[e.modell] else stellen[e.modell]
     plan = funding.finanzierungsplan(
-        stellen[e.modell],
+        finanziert,
         sws.programm,
         sws.annahmen,
         haushaltssicherung=e.haushaltssicherung,
@@ -177,7 +209,7 @@ def berechne(ws: Workspace, e: Einstellungen, personen: Any) -> Ergebnis:
     return Ergebnis(
         zeile=row,
         stellen=stellen,
-        gesperrt=stellen_gesperrt(personen, e.ags, str(row["faq_regel"])),
+        gesperrt=gesperrt,
         plan=plan,
         einstellungen=e,
     )
@@ -463,15 +495,17 @@ class StellenUndFoerderung:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, daten: Any) -> None:
+        ws = daten.ws
         self.ws = ws
-        self.bemessung = staffing.stellenbemessung(ws)
-        self.personen = personen_tabelle(ws, self.bemessung)
+        self.daten: StellenDaten = daten.stellen
+        self.bemessung = self.daten.bemessung
+        self.personen = self.daten.personen
         self.szenarien: dict[str, Einstellungen] = {}
         self.ergebnis: Ergebnis | None = None
         self._busy = False
         self._cache: dict[Einstellungen, Ergebnis] = {}
-        d = standard(ws, KREIS, self.bemessung)
+        d = standard(ws, self.bemessung)
         lo, hi, step = ws.annahmen.apps.betreuungsschluessel
         self.kommune = widgets.Dropdown(
             options=gemeinde_options(ws, LABEL_KREIS),
@@ -678,7 +712,7 @@ class StellenUndFoerderung:
     def berechne(self, e: Einstellungen) -> Ergebnis:
         """:func:`berechne` with a cache (settings are immutable and hashable)."""
         if e not in self._cache:
-            self._cache[e] = berechne(self.ws, e, self.personen)
+            self._cache[e] = berechne(self.ws, e, self.daten)
         return self._cache[e]
 
     # ------------------------------------------------------------------ actions
@@ -712,7 +746,7 @@ class StellenUndFoerderung:
                 self.ws,
                 "Standard (Annahmen)",
                 self.berechne(
-                    replace(standard(self.ws, ags, self.bemessung), modell=self.modell.value)
+                    replace(standard(self.ws, self.bemessung, ags), modell=self.modell.value)
                 ),
                 zahlen=zahlen,
             )
@@ -783,22 +817,17 @@ class StellenUndFoerderung:
         return dict(zip(("faq", "fallzahl", "arbeitszeit"), t["Stellen (VZÄ)"], strict=True))
 
 
-def build(ws: Workspace) -> StellenUndFoerderung:
-    """Build the Stellen-und-Förderung app for a Workspace."""
-    return StellenUndFoerderung(ws)
-
-
-def show(arbeitsmappe: str | os.PathLike[str] | None = None) -> StellenUndFoerderung | None:
-    """Display the app for an Arbeitsmappe (default: ``$THM_ARBEITSMAPPE`` or sample)."""
-    return show_app(build, arbeitsmappe)
+def build(daten: Any) -> StellenUndFoerderung:
+    """Build the app from the apps' bundle (:class:`thm_lib.apps.daten.AppDaten`)."""
+    return StellenUndFoerderung(daten)
 
 
 __all__ = [
     "Einstellungen",
     "Ergebnis",
+    "StellenDaten",
     "StellenUndFoerderung",
     "berechne",
     "build",
-    "show",
     "standard",
 ]

@@ -1,20 +1,20 @@
 """Übersicht app: key figures, map, coverage matrix and the largest gaps per Kommune.
 
-Everything is computed once for the whole Kreis when the app starts
-(:class:`UebersichtDaten`); a change of Kommune or Handlungsfeld only selects
+Everything is computed once for the whole Kreis, before the app starts, in
+the process that builds the apps' bundle (:class:`UebersichtDaten`, made by
+:mod:`thm_lib.apps.daten`); a change of Kommune or Handlungsfeld only selects
 and formats. Person counts are published through
 :func:`thm_lib.disclosure.suppression.suppress` as ONE table (Gemeinden plus the Kreis
 total), so switching between Kommunen cannot recover a hidden count by
 difference. Coverage cells and gaps of a Gemeinde whose target group is
-hidden, or whose modelled demand is a small count, are hidden as well.
+hidden, or whose modelled demand is a small count, are hidden as well, and
+the bundle holds no figure of them.
 """
 
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass, replace
-from functools import cached_property
 from typing import Any
 
 import ipywidgets as widgets
@@ -32,7 +32,6 @@ from thm_lib.apps.common import (
     header,
     published_count,
     refit_on_resize,
-    show_app,
     table_html,
     tiles_html,
 )
@@ -40,10 +39,10 @@ from thm_lib.apps.standort import StandortPanel
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace, angebote_fuer
-from thm_lib.disclosure.suppression import PublishedTable
+from thm_lib.disclosure.suppression import PublishedTable, ohne_interne_werte
 from thm_lib.publish import maps
 from thm_lib.publish.maps.legend import legend_entries
-from thm_lib.publish.maps.measure import Measure, classes_for, textfarbe
+from thm_lib.publish.maps.measure import Measure, classes_for, gap_class_colours, textfarbe
 from thm_lib.publish.views import (
     bemessung_zeile,
     kennzahlen_tabelle,
@@ -60,58 +59,110 @@ LABEL_KREIS = "Ganzer Kreis"
 
 @dataclass
 class UebersichtDaten:
-    """Aggregates of the whole Kreis behind the Übersicht (computed once).
+    """The published aggregates of the whole Kreis behind the Übersicht (computed once).
+
+    Made by :meth:`build` from the Arbeitsmappe, in the process that builds the
+    apps' bundle (:mod:`thm_lib.apps.daten`); the app kernel holds only this: no
+    case record, no unsuppressed count, no modelled figure of a hidden cell.
 
     Attributes
     ----------
-    ws : Workspace
-    result : thm_lib.analysis.coverage.CoverageResult
     kennzahlen : PublishedTable
         Index ``ags`` plus the total row :data:`KREIS`; count columns
-        ``zielgruppe`` and ``klienten``, share ``reichweite``.
-    bemessung : pandas.DataFrame
-        :func:`thm_lib.analysis.staffing.stellenbemessung` (positions, not persons).
+        ``zielgruppe`` and ``klienten``, share ``reichweite``; published cells and
+        their mask only (:func:`thm_lib.disclosure.suppression.ohne_interne_werte`).
+    versorgung : pandas.DataFrame
+        Coverage per Gemeinde × Handlungsfeld (``ags``, ``name``, ``handlungsfeld``,
+        ``klasse``, ``versorgungsgrad``, ``fehlende_plaetze``,
+        ``kein_angebot_erreichbar``) with a ``gesperrt`` flag
+        (:func:`thm_lib.publish.views.versorgung_gesperrt`); a hidden row carries no figure.
+    faq : dict
+        FAQ positions per ``ags`` and :data:`KREIS` as shown: a number or the mark.
+    angebote : pandas.DataFrame
+        Offers valid at the Stichtag (public inventory): ``handlungsfeld``, ``ags``,
+        ``einzugsgebiet``.
+    erklaerungen : dict
+        ``(ags, handlungsfeld)`` → the offers explaining a shown gap
+        (:func:`thm_lib.analysis.coverage.explain`, first ``angebote_je_luecke``).
+    karten : dict
+        Handlungsfeld (or :data:`ALLE`) → what the map colours (:meth:`karten_measure`).
+    gesperrt_legende : tuple of str
+        ``(colour, German text)`` of a hidden value, used by map, matrix and texts alike.
+    namen : dict
+        ``ags`` → name of the Gemeinde.
+    top_luecken : int
+        How many gaps the list shows (``annahmen.apps.top_luecken``).
     """
 
-    ws: Workspace
-    result: coverage.CoverageResult
     kennzahlen: PublishedTable
-    bemessung: pd.DataFrame
+    versorgung: pd.DataFrame
+    faq: dict[str, float | str]
+    angebote: pd.DataFrame
+    erklaerungen: dict[tuple[str, str], pd.DataFrame]
+    karten: dict[str, Measure]
+    gesperrt_legende: tuple[str, str]
+    namen: dict[str, str]
+    top_luecken: int
 
     @classmethod
-    def build(cls, ws: Workspace) -> UebersichtDaten:
-        """Compute the Kreis-wide aggregates of ``ws``."""
-        # the reports' table (same numbers, same hidden cells as the Excel and HTML)
-        pub = kennzahlen_tabelle(ws)
-        return cls(
-            ws=ws,
-            result=coverage.analyse(ws),
-            kennzahlen=pub,
-            bemessung=staffing.stellenbemessung(ws),
-        )
+    def build(cls, ws: Workspace, result: coverage.CoverageResult | None = None) -> UebersichtDaten:
+        """Compute the published aggregates of ``ws`` (the whole Kreis).
 
-    # ------------------------------------------------------------------ derived tables
-    @cached_property
-    def angebote_gueltig(self) -> pd.DataFrame:
-        """Offers valid at the Stichtag (public inventory)."""
-        ang = self.ws.angebote
-        return ang[access.valid_at(ang, self.ws.stichtag)].reset_index(drop=True)
-
-    @cached_property
-    def versorgung(self) -> pd.DataFrame:
-        """Coverage per Gemeinde × Handlungsfeld with a ``gesperrt`` flag.
-
-        The rule of the reports: :func:`thm_lib.publish.views.versorgung_gesperrt`.
+        Parameters
+        ----------
+        ws : Workspace
+            The loaded Arbeitsmappe.
+        result : CoverageResult, optional
+            ``coverage.analyse(ws)``, if already computed.
         """
-        g = self.result.gemeinden.copy()
-        g["gesperrt"] = versorgung_gesperrt(self.ws, self.result).to_numpy()
-        return g
+        result = coverage.analyse(ws) if result is None else result
+        # the reports' tables (same numbers, same hidden cells as the Excel and HTML)
+        kennzahlen = kennzahlen_tabelle(ws)
+        bemessung = staffing.stellenbemessung(ws)
+        personen = personen_tabelle(ws, bemessung)
+        versorgung = _versorgung(ws, result)
+        legende = legend_entries(
+            [], any_suppressed=True, any_missing=False, threshold=kennzahlen.threshold
+        )[0]
+        karten = {ALLE: _karte_zielgruppe(ws, kennzahlen, legende)}
+        for feld in ws.handlungsfelder:
+            karten[feld] = _karte_feld(ws, result, versorgung, feld, legende)
+        faq: dict[str, float | str] = {}
+        for ags in [KREIS, *ws.gebiete["ags"].astype(str)]:
+            row = bemessung_zeile(bemessung, ags)
+            hidden = stellen_gesperrt(personen, ags, row["faq_regel"])["faq"]
+            faq[ags] = zeichen_geheim(ws) if hidden else float(row["faq_stellen"])
+        ang = ws.angebote
+        gueltig = ang[access.valid_at(ang, ws.stichtag)].reset_index(drop=True)
+        n_off = int(ws.annahmen.apps.angebote_je_luecke)
+        gezeigt = versorgung[
+            ~versorgung["gesperrt"]
+            & (versorgung["klasse"] == coverage.KLASSE_UNTER)
+            & ~versorgung["kein_angebot_erreichbar"].astype(bool)
+        ]
+        erklaerungen = {
+            (r.ags, r.handlungsfeld): coverage.explain(result, r.ags, r.handlungsfeld)
+            .head(n_off)[["name", "traeger", "aufsuchend", "kosten", "anteil"]]
+            .reset_index(drop=True)
+            for r in gezeigt.itertuples()
+        }
+        return cls(
+            kennzahlen=ohne_interne_werte(kennzahlen),
+            versorgung=versorgung,
+            faq=faq,
+            angebote=pd.DataFrame(gueltig[["handlungsfeld", "ags", "einzugsgebiet"]]),
+            erklaerungen=erklaerungen,
+            karten=karten,
+            gesperrt_legende=legende,
+            namen=dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True)),
+            top_luecken=int(ws.annahmen.apps.top_luecken),
+        )
 
     # ------------------------------------------------------------------ views
     def kennzahlen_html(self) -> str:
         """The published per-Gemeinde table (library rendering, marked for the privacy guard)."""
         pub = self.kennzahlen.published.rename(
-            index=lambda a: "Kreis insgesamt" if a == KREIS else self.ws.gemeinde_name(a)
+            index=lambda a: "Kreis insgesamt" if a == KREIS else self.namen[a]
         )
         pub.index.name = "Gemeinde"
         return replace(self.kennzahlen, published=pub).to_html()
@@ -120,24 +171,16 @@ class UebersichtDaten:
         """The published value of ``column`` for a Gemeinde (or :data:`KREIS`)."""
         return self.kennzahlen.published.loc[ags, column]
 
-    @cached_property
-    def personen(self) -> PublishedTable:
-        """Published person counts behind the staffing estimates (:func:`personen_tabelle`)."""
-        return personen_tabelle(self.ws, self.bemessung)
-
     def faq_stellen(self, ags: str) -> float | str:
         """FAQ positions of a Gemeinde, or of the Kreis as one applicant.
 
         The suppression mark when the positions would reveal a hidden count.
         """
-        row = bemessung_zeile(self.bemessung, ags)
-        if stellen_gesperrt(self.personen, ags, row["faq_regel"])["faq"]:
-            return zeichen_geheim(self.ws)
-        return float(row["faq_stellen"])
+        return self.faq[ags]
 
     def anzahl_angebote(self, ags: str, feld: str) -> int:
         """Offers valid at the Stichtag in (or serving) the Gemeinde, in the field."""
-        ang = self.angebote_gueltig
+        ang = self.angebote
         if ags != KREIS:
             ang = ang[angebote_fuer(ang, ags)]
         if feld != ALLE:
@@ -162,82 +205,113 @@ class UebersichtDaten:
         """The largest gaps (missing places) of the selection, hidden cells left out."""
         v = self.zeilen(ags, feld)
         v = v[~v["gesperrt"] & (v["fehlende_plaetze"] > 0) & (v["klasse"] == coverage.KLASSE_UNTER)]
-        n = int(self.ws.annahmen.apps.top_luecken)
-        return v.sort_values("fehlende_plaetze", ascending=False).head(n)
+        return v.sort_values("fehlende_plaetze", ascending=False).head(self.top_luecken)
+
+    def erklaerung(self, ags: str, feld: str) -> pd.DataFrame:
+        """The offers that explain the shown gap of ``ags`` in ``feld`` (largest share first)."""
+        return self.erklaerungen.get((ags, feld), pd.DataFrame())
 
     # ------------------------------------------------------------------ one picture
-    @cached_property
-    def gesperrt_legende(self) -> tuple[str, str]:
-        """``(colour, German text)`` of a hidden value: the maps' legend entry, used by map,
-        matrix and texts alike."""
-        return legend_entries(
-            [], any_suppressed=True, any_missing=False, threshold=self.kennzahlen.threshold
-        )[0]
-
-    @cached_property
+    @property
     def klassen_farben(self) -> dict[str, str]:
-        """Colour of each gap class: the map's (:func:`thm_lib.publish.maps.gap_class_measure`).
+        """Colour of each gap class: the map's (:func:`thm_lib.publish.maps.gap_class_colours`).
 
         The classes themselves come from :mod:`thm_lib.analysis.coverage` with the thresholds
         of the assumptions (``versorgung.untere_schwelle``/``obere_schwelle``).
         """
-        feld = str(self.result.gemeinden["handlungsfeld"].iloc[0])
-        return dict(maps.gap_class_measure(self.result, feld).categories)
+        return dict(gap_class_colours())
 
     def gesperrt_in(self, ags: str, feld: str) -> int:
         """Number of hidden Gemeinde × Handlungsfeld cells in the selection."""
         return int(self.zeilen(ags, feld)["gesperrt"].sum())
 
     def karten_measure(self, feld: str) -> Measure:
-        """What the map colours, as categories with the hidden cells as the suppression entry.
+        """What the map colours for ``feld`` (a Handlungsfeld or :data:`ALLE`).
 
-        All fields: the published target group (classes of the shown counts, as a count
-        map would draw them). One field: the gap class of each Gemeinde (thresholds from
-        the assumptions), the Versorgungsgrad in the tooltip. A value the published
-        tables hide is shown with the same mark and legend text as in the matrix.
+        All fields: classes of the published target group. One field: the gap class of
+        each Gemeinde, the Versorgungsgrad in the tooltip. A value the published tables
+        hide is shown with the same mark and legend text as in the matrix.
         """
-        farbe, text = self.gesperrt_legende
-        if feld == ALLE:
-            pub = self.kennzahlen.published["zielgruppe"].drop(KREIS)
-            hidden = self.kennzahlen.mask["zielgruppe"].drop(KREIS).astype(bool)
-            numbers = pd.to_numeric(pub.where(~hidden), errors="coerce").astype(float)
-            base = maps.count_measure(numbers, "Zielgruppe (Personen)")
-            cfg = self.ws.annahmen.karten
-            classes = classes_for(numbers.dropna(), base, cfg.klassifikation, cfg.klassen)
-            label_of = dict(zip(classes.colors, classes.labels, strict=True)) if classes else {}
-            values = pd.Series(
-                [
-                    label_of.get(classes.color_of(v)) if classes and pd.notna(v) else None
-                    for v in numbers
-                ],
-                index=numbers.index,
-                dtype=object,
-            )
-            details = pub.where(hidden, numbers.map(lambda v: f"{zahl(v)} Personen"))
-            categories = tuple(zip(classes.labels, classes.colors, strict=True)) if classes else ()
-            measure = Measure(
-                values=values,
-                label=base.label,
-                kind="klasse",
-                categories=categories,
-                details=details,
-            )
-        else:
-            measure = maps.gap_class_measure(self.result, feld)
-            hidden = (
-                self.versorgung.loc[self.versorgung["handlungsfeld"] == feld]
-                .set_index("ags")["gesperrt"]
-                .reindex(measure.values.index)
-                .fillna(False)
-                .astype(bool)
-            )
-            details = measure.details.astype(object).copy()
-            details[hidden] = zeichen_geheim(self.ws)  # never the hidden Versorgungsgrad
-            values = measure.values.astype(object).copy()
-            measure = replace(measure, values=values, details=details)
-        values = measure.values.copy()
-        values[hidden.reindex(values.index).fillna(False).astype(bool)] = text
-        return replace(measure, values=values, categories=(*measure.categories, (text, farbe)))
+        return self.karten[feld]
+
+
+VERSORGUNG_SPALTEN = (
+    "ags",
+    "name",
+    "handlungsfeld",
+    "klasse",
+    "versorgungsgrad",
+    "fehlende_plaetze",
+    "kein_angebot_erreichbar",
+)
+"""The coverage columns the Übersicht shows (and so the only ones its bundle holds)."""
+
+
+def _versorgung(ws: Workspace, result: coverage.CoverageResult) -> pd.DataFrame:
+    """Coverage per Gemeinde × Handlungsfeld with ``gesperrt``; hidden rows without figures."""
+    g = result.gemeinden[list(VERSORGUNG_SPALTEN)].copy()
+    hidden = versorgung_gesperrt(ws, result).to_numpy()
+    g["gesperrt"] = hidden
+    g["klasse"] = g["klasse"].astype(object)
+    g["kein_angebot_erreichbar"] = g["kein_angebot_erreichbar"].astype(object)
+    g.loc[hidden, ["klasse", "kein_angebot_erreichbar"]] = None
+    g.loc[hidden, ["versorgungsgrad", "fehlende_plaetze"]] = np.nan
+    return g.reset_index(drop=True)
+
+
+def _karte_zielgruppe(
+    ws: Workspace, kennzahlen: PublishedTable, legende: tuple[str, str]
+) -> Measure:
+    """The map of all fields: classes of the published target group (count map classes)."""
+    farbe, text = legende
+    pub = kennzahlen.published["zielgruppe"].drop(KREIS)
+    hidden = kennzahlen.mask["zielgruppe"].drop(KREIS).astype(bool)
+    numbers = pd.to_numeric(pub.where(~hidden), errors="coerce").astype(float)
+    base = maps.count_measure(numbers, "Zielgruppe (Personen)")
+    cfg = ws.annahmen.karten
+    classes = classes_for(numbers.dropna(), base, cfg.klassifikation, cfg.klassen)
+    label_of = dict(zip(classes.colors, classes.labels, strict=True)) if classes else {}
+    values = pd.Series(
+        [label_of.get(classes.color_of(v)) if classes and pd.notna(v) else None for v in numbers],
+        index=numbers.index,
+        dtype=object,
+    )
+    values[hidden] = text
+    details = pub.where(hidden, numbers.map(lambda v: f"{zahl(v)} Personen"))
+    categories = tuple(zip(classes.labels, classes.colors, strict=True)) if classes else ()
+    return Measure(
+        values=values,
+        label=base.label,
+        kind="klasse",
+        categories=(*categories, (text, farbe)),
+        details=details,
+    )
+
+
+def _karte_feld(
+    ws: Workspace,
+    result: coverage.CoverageResult,
+    versorgung: pd.DataFrame,
+    feld: str,
+    legende: tuple[str, str],
+) -> Measure:
+    """The map of one field: gap classes (thresholds from the assumptions), hidden as the mark."""
+    farbe, text = legende
+    measure = maps.gap_class_measure(result, feld)
+    hidden = (
+        versorgung.loc[versorgung["handlungsfeld"] == feld]
+        .set_index("ags")["gesperrt"]
+        .reindex(measure.values.index)
+        .fillna(False)
+        .astype(bool)
+    )
+    details = measure.details.astype(object).copy()
+    details[hidden] = zeichen_geheim(ws)  # never the hidden Versorgungsgrad
+    values = measure.values.astype(object).copy()
+    values[hidden] = text
+    return replace(
+        measure, values=values, details=details, categories=(*measure.categories, (text, farbe))
+    )
 
 
 class Uebersicht:
@@ -245,10 +319,9 @@ class Uebersicht:
 
     Parameters
     ----------
-    ws : Workspace
-        The loaded Arbeitsmappe.
-    daten : UebersichtDaten, optional
-        Precomputed aggregates (default: computed from ``ws``).
+    daten : thm_lib.apps.daten.AppDaten
+        The apps' bundle: the public part of the Arbeitsmappe (``daten.ws``) and the
+        published aggregates (``daten.uebersicht``, ``daten.standort``).
     mit_karte : bool, optional
         Draw the map on every change (default). False leaves the map empty: for callers
         that only read the figures and tables of many selections (the static view).
@@ -261,12 +334,11 @@ class Uebersicht:
         The whole app.
     """
 
-    def __init__(
-        self, ws: Workspace, daten: UebersichtDaten | None = None, *, mit_karte: bool = True
-    ) -> None:
+    def __init__(self, daten: Any, *, mit_karte: bool = True) -> None:
+        ws = daten.ws
         self.ws = ws
         self.mit_karte = mit_karte
-        self.daten = daten or UebersichtDaten.build(ws)
+        self.daten: UebersichtDaten = daten.uebersicht
         self._maps: dict[tuple[str, str], str] = {}
         self.kommune = widgets.Dropdown(
             options=gemeinde_options(ws, LABEL_KREIS),
@@ -285,7 +357,7 @@ class Uebersicht:
         self.matrix = widgets.HTML().add_class("thm-matrix")
         self.luecken = widgets.HTML().add_class("thm-luecken")
         self.status = widgets.HTML().add_class("thm-status")
-        self.standort = StandortPanel(ws, self.daten.result)
+        self.standort = StandortPanel(ws, daten.standort)
         self.widget = (
             widgets.VBox(
                 [
@@ -476,7 +548,7 @@ class Uebersicht:
             if r.kein_angebot_erreichbar:
                 erklaerung = "kein passendes Angebot erreichbar"
             else:
-                ex = coverage.explain(d.result, r.ags, r.handlungsfeld).head(n_off)
+                ex = d.erklaerung(r.ags, r.handlungsfeld).head(n_off)
                 erklaerung = (
                     "; ".join(
                         f"{o.name} ({o.traeger}, "
@@ -543,11 +615,6 @@ def _farben(hintergrund: str) -> str:
     return f"background:{hintergrund};color:{textfarbe(hintergrund)}"
 
 
-def build(ws: Workspace) -> Uebersicht:
-    """Build the Übersicht app for a Workspace."""
-    return Uebersicht(ws)
-
-
-def show(arbeitsmappe: str | os.PathLike[str] | None = None) -> Uebersicht | None:
-    """Display the Übersicht for an Arbeitsmappe (default: ``$THM_ARBEITSMAPPE`` or sample)."""
-    return show_app(build, arbeitsmappe)
+def build(daten: Any) -> Uebersicht:
+    """Build the Übersicht app from the apps' bundle (:class:`thm_lib.apps.daten.AppDaten`)."""
+    return Uebersicht(daten)

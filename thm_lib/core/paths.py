@@ -24,6 +24,9 @@ APP_NOTEBOOKS = NOTEBOOKS / "apps"
 SAMPLE = PROJECT / "data_samples" / "musterkreis"
 """The sample Kreis (fictional), used when no Arbeitsmappe is given."""
 
+REPORTS = PROJECT / "reports"
+"""Generated output (reports, and the apps' bundles under ``reports/apps``)."""
+
 APP_PAGES = PACKAGE / "apps" / "seiten"
 """German HTML pages of the app server (start, waiting, error)."""
 

@@ -34,10 +34,11 @@ class Workspace:
     gebiete : geopandas.GeoDataFrame
         One row per Gemeinde: ``ags`` (8-digit str), ``name``, ``einwohner``
         (Int64, may be NA), ``plz`` (tuple of str), geometry in EPSG:25832.
-    zielgruppe : pandas.DataFrame
+    zielgruppe : pandas.DataFrame or None
         ``ags``, ``stichtag`` (datetime64), ``status``, ``alter`` (Int64, NA for
         bands), ``alter_von``, ``alter_bis`` (int), ``geschlecht``, ``anzahl``
-        (Int64; NA where the source had a statistics placeholder).
+        (Int64; NA where the source had a statistics placeholder). None only in
+        the public part an app holds (:func:`thm_lib.apps.daten.oeffentlich`).
     angebote : geopandas.GeoDataFrame
         The offer inventory; ``einzugsgebiet`` is a tuple of AGS,
         ``standort_quelle`` says where the point came from (``koordinaten``,
@@ -68,7 +69,7 @@ class Workspace:
     name: str
     folder: Path
     gebiete: gpd.GeoDataFrame
-    zielgruppe: pd.DataFrame
+    zielgruppe: pd.DataFrame | None
     angebote: gpd.GeoDataFrame
     annahmen: Annahmen
     programm: dict[str, Any]
@@ -132,7 +133,9 @@ class Workspace:
             self,
             annahmen=annahmen,
             gebiete=self.gebiete[self.gebiete["ags"] == ags].reset_index(drop=True),
-            zielgruppe=self.zielgruppe[self.zielgruppe["ags"] == ags].reset_index(drop=True),
+            zielgruppe=None
+            if self.zielgruppe is None
+            else self.zielgruppe[self.zielgruppe["ags"] == ags].reset_index(drop=True),
             angebote=ang[keep].reset_index(drop=True),
             kommunen=self.kommunen[self.kommunen["ags"] == ags].reset_index(drop=True),
             faelle=faelle,

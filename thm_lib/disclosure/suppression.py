@@ -325,6 +325,19 @@ class PublishedTable:
         }
 
 
+def ohne_interne_werte(table: PublishedTable) -> PublishedTable:
+    """The table with nothing beyond what it publishes: for data that leave the layer.
+
+    ``internal_unsuppressed`` becomes the published numbers with the hidden
+    cells empty (NaN), so a copy handed to an app (:mod:`thm_lib.apps.daten`)
+    holds no hidden value. Everything else is kept.
+    """
+    shown = table.published.where(~table.mask.astype(bool))
+    shown = shown.apply(pd.to_numeric, errors="coerce")
+    shown.attrs = dict(table.internal_unsuppressed.attrs)
+    return replace(table, internal_unsuppressed=shown)
+
+
 def select_rows(table: PublishedTable, rows: Sequence[Hashable]) -> PublishedTable:
     """Rows of a published table, keeping the suppression pattern of the whole table.
 

@@ -75,8 +75,10 @@ def karten_measure(
     before and after are drawn on the same scale. Gemeinden hidden in the
     published tables show the suppression mark.
     """
-    w, res = _zustand(plan, ws, zustand)
-    versorgung = views.karten_mass(w, "versorgungsgrad", plan.handlungsfeld, res)
+    _, res = _zustand(plan, ws, zustand)
+    # the Kreis's publication layer decides for both states: the planned offers change
+    # no count of persons, so the hiding pattern is the same (and computed once)
+    versorgung = views.karten_mass(ws, "versorgungsgrad", plan.handlungsfeld, res)
     klassen = maps.gap_class_measure(res, plan.handlungsfeld)
     return replace(
         klassen,

@@ -392,6 +392,48 @@ def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict
     }
 
 
+FALLZAHL_SPALTEN = (
+    "fallzahl_personen",
+    "fallzahl_klienten",
+    "fallzahl_fallstellen",
+    "fallzahl_steuerung",
+    "fallzahl_stellen",
+    "arbeitszeit_faelle",
+    "arbeitszeit_fallstellen",
+    "arbeitszeit_steuerung",
+    "arbeitszeit_stellen",
+    "differenz_fallzahl",
+    "differenz_arbeitszeit",
+)
+"""Columns of :func:`~thm_lib.analysis.staffing.stellenbemessung` that scale with
+``fallzahl_personen`` (the caseload and workload models)."""
+
+
+def veroeffentlichte_bemessung(bemessung: pd.DataFrame, personen: PublishedTable) -> pd.DataFrame:
+    """The staffing rows with nothing a hidden count could be read from (for the apps).
+
+    Where ``personen`` hides a count, the count and everything that scales with it
+    are NaN: ``faq_personen`` and ``faq_stellen_rechnerisch`` (persons / key) with
+    the FAQ count; the FAQ positions, their difference and their German reason
+    (which quotes the count) where :func:`stellen_gesperrt` hides them; the caseload
+    and workload columns (:data:`FALLZAHL_SPALTEN`) with ``fallzahl_personen``.
+    Positions computed from such a row under other assumptions
+    (:func:`~thm_lib.analysis.staffing.neu_bemessen`) stay NaN.
+    """
+    out = bemessung.copy()
+    for i, r in bemessung.iterrows():
+        key = KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"])
+        mask = personen.mask.loc[key]
+        if mask["faq_personen"]:
+            out.loc[i, ["faq_personen", "faq_stellen_rechnerisch"]] = float("nan")
+        if stellen_gesperrt(personen, key, str(r["faq_regel"]))["faq"]:
+            out.loc[i, ["faq_stellen", "differenz_faq"]] = float("nan")
+            out.loc[i, "faq_begruendung"] = ""
+        if mask["fallzahl_personen"]:
+            out.loc[i, list(FALLZAHL_SPALTEN)] = float("nan")
+    return out
+
+
 def zeichen_geheim(ws: Workspace) -> str:
     """The mark of secondarily hidden cells (``annahmen.datenschutz.zeichen_geheim``)."""
     return str(ws.annahmen.datenschutz.zeichen_geheim)

@@ -69,6 +69,7 @@ from thm_lib.core.atomic import atomic_write_text
 from thm_lib.core.config import kommune_overrides
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
+from thm_lib.core.pruefsumme import programmstand, pruefsumme
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit import audit_run, vorlesen
 from thm_lib.disclosure.audit_deutung import kontext_aus
@@ -752,10 +753,10 @@ def vorbereiten(
     keys = report_keys(ws, kommunen, mit_kreis)
     names[KREIS_ORDNER] = ws.name
     status = _load_status(intern)
-    eingabe = buendel.pruefsumme(arbeitsmappe)
-    code = buendel.programmstand()
+    eingabe = pruefsumme(arbeitsmappe)
+    code = programmstand()
     nb_summe = auftrag_pruefsumme(
-        *[buendel.pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
+        *[pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
     )
 
     results: list[KommuneResult] = []

@@ -318,7 +318,18 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
     "--arbeitsmappe",
     type=click.Path(path_type=Path),
     default=None,
-    help="Ordner der Arbeitsmappe (Standard: $THM_ARBEITSMAPPE, sonst Musterkreis).",
+    help="Ordner der Arbeitsmappe (Standard: $THM_ARBEITSMAPPE, sonst Musterkreis). Die Apps "
+    "lesen sie nicht selbst: vorher wird daraus ein Datenpaket mit veröffentlichten Zahlen "
+    "gebaut (einmal je Stand; ein Datenfehler wird hier gemeldet).",
+)
+@click.option(
+    "--buendel",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="ORDNER",
+    help="Ordner des Datenpakets der Apps. Allein: ein schon gebautes Paket zeigen (die "
+    "Arbeitsmappe muss dann nicht auf diesem Rechner liegen). Mit --arbeitsmappe: das "
+    "Paket dort bauen (Standard: reports/apps/<Ordnername der Arbeitsmappe>).",
 )
 @click.option(
     "--browser/--kein-browser", "open_browser", default=False, help="Startseite im Browser öffnen."
@@ -360,6 +371,7 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
 def app(
     port: int,
     arbeitsmappe: Path | None,
+    buendel: Path | None,
     open_browser: bool,
     vorheizen: bool | None,
     hosts: tuple[str, ...],
@@ -373,25 +385,42 @@ def app(
     from thm_lib.apps.server import serve
 
     if statisch is not None:
-        _statisch(arbeitsmappe, statisch)
+        _statisch(arbeitsmappe, buendel, statisch)
         return
     sys.exit(
         serve(
-            port, arbeitsmappe, open_browser, preheat=vorheizen, hosts=hosts, kernel_cap=max_kernel
+            port,
+            arbeitsmappe,
+            open_browser,
+            buendel=buendel,
+            preheat=vorheizen,
+            hosts=hosts,
+            kernel_cap=max_kernel,
         )
     )
 
 
-def _statisch(arbeitsmappe: Path | None, ordner: Path) -> None:
-    """``thm app --statisch``: write the static view (:mod:`thm_lib.apps.statisch`)."""
-    from thm_lib.apps.common import arbeitsmappe as arbeitsmappe_der_apps
+def _statisch(arbeitsmappe: Path | None, buendel: Path | None, ordner: Path) -> None:
+    """``thm app --statisch``: write the static view (:mod:`thm_lib.apps.statisch`).
+
+    From the bundle given with ``--buendel`` alone, else from the Arbeitsmappe (computed
+    here: the static view has no Standortplanung, so no bundle is written).
+    """
+    import os
+
+    from thm_lib.apps import daten
+    from thm_lib.apps.server import ENV_ARBEITSMAPPE
     from thm_lib.apps.statisch import OrdnerBelegt, schreibe_statisch
+    from thm_lib.core.paths import SAMPLE
     from thm_lib.ingest.arbeitsmappe import load_workspace
 
-    quelle = arbeitsmappe_der_apps(arbeitsmappe)
     try:
-        ws = load_workspace(quelle)
-        ergebnis = schreibe_statisch(ws, ordner)
+        if buendel is not None and arbeitsmappe is None:
+            quelle = daten.lesen(buendel)
+        else:
+            mappe = arbeitsmappe or Path(os.environ.get(ENV_ARBEITSMAPPE) or SAMPLE)
+            quelle = daten.erstellen(load_workspace(mappe))
+        ergebnis = schreibe_statisch(quelle, ordner)
     except DataError as exc:
         _fail(exc)
     except OrdnerBelegt as exc:
