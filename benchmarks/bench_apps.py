@@ -4,9 +4,12 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_apps.py [--runs 5] [--changes 20] [--preheat]
 
-Starts Voilà twice with the command of ``thm app`` (``thm_lib.apps.server.
-voila_command``): once on ``notebooks/apps`` and once on a temporary folder
-with a bare notebook that has the same imports and shows one label. Headless
+Builds the apps' bundle of the sample Kreis (as ``thm app`` does, cached in
+``reports/apps``) and starts Voilà twice with the command of ``thm app``
+(``thm_lib.apps.server.voila_command``): once on ``notebooks/apps`` and once on a
+temporary folder with two bare notebooks: ``bare.ipynb`` has the apps' import
+(``thm_lib.apps.zeigen``) and shows one label; ``nackt.ipynb`` is one markdown
+cell (the issue's "bare markdown notebook"). The ratios are to ``nackt.ipynb``. Headless
 Debian chromium (Playwright, ``executable_path``), network limited to the
 loopback servers. Prints
 
@@ -42,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from thm_lib.apps import server  # noqa: E402
+from thm_lib.apps import daten, server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -60,12 +63,15 @@ TIMEOUT_MS = 180_000
 
 BARE_CODE = (
     "import ipywidgets as widgets\n"
-    "from thm_lib.apps import angebotsfinder, common, stellen, uebersicht\n\n"
+    "from thm_lib.apps import zeigen\n\n"
     "widgets.Label('bereit').add_class('thm-bare')"
 )
+NACKT_MARKDOWN = "# Nackt\n\n<span class='thm-nackt'>bereit</span>"
+BARE = ("nackt.ipynb", "bare.ipynb")
 
 APPS = {
     # notebook: selector that marks the complete first render
+    "nackt.ipynb": ".thm-nackt",
     "bare.ipynb": ".thm-bare",
     "uebersicht.ipynb": ".thm-luecken table, .thm-luecken p",
     "angebotsfinder.ipynb": ".thm-ausgeschlossen table, .thm-ausgeschlossen p",
@@ -80,34 +86,39 @@ def free_port() -> int:
 
 
 def write_bare(folder: Path) -> None:
+    for name, cell in (
+        (
+            "bare.ipynb",
+            {"cell_type": "code", "execution_count": None, "outputs": [], "source": BARE_CODE},
+        ),
+        ("nackt.ipynb", {"cell_type": "markdown", "source": NACKT_MARKDOWN}),
+    ):
+        _write_notebook(folder / name, {**cell, "id": "zelle", "metadata": {}})
+
+
+def _write_notebook(path: Path, cell: dict) -> None:
     nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": "bare",
-                "metadata": {},
-                "outputs": [],
-                "source": BARE_CODE,
-            }
-        ],
+        "cells": [cell],
         "metadata": {
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
         },
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-    (folder / "bare.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    path.write_text(json.dumps(nb), encoding="utf-8")
 
 
-def start(folder: Path, preheat: bool, cap: int | None = None) -> tuple[subprocess.Popen, int]:
+def start(
+    folder: Path, preheat: bool, buendel: Path, cap: int | None = None
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
+    env = {**os.environ, daten.ENV_BUENDEL: str(buendel)}
     proc = subprocess.Popen(
         server.voila_command(port, folder, preheat=preheat, kernel_cap=cap),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=ROOT,
-        env=server.voila_env(dict(os.environ)),
+        env=server.voila_env(env),
     )
     if not server.wait_for_port(port, proc):
         proc.kill()
@@ -325,10 +336,17 @@ def main() -> None:
     lat: dict[str, list[float]] = {}
     mem: dict[str, list[tuple[float, float]]] = {}
     result_load = None
+    t0 = time.perf_counter()
+    buendel = server.buendel_bereitstellen(None, None)
+    if buendel is None:
+        raise SystemExit("Datenpaket der Apps nicht gebaut")
+    print(f"apps' bundle ready in {time.perf_counter() - t0:.1f} s: {buendel}")
     with tempfile.TemporaryDirectory() as tmp:
         write_bare(Path(tmp))
-        bare_proc, bare_port = start(Path(tmp), args.preheat)
-        app_proc, app_port = start(server.NOTEBOOKS, args.preheat, args.cap if args.last else None)
+        bare_proc, bare_port = start(Path(tmp), args.preheat, buendel)
+        app_proc, app_port = start(
+            server.NOTEBOOKS, args.preheat, buendel, args.cap if args.last else None
+        )
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -337,18 +355,16 @@ def main() -> None:
                     render = {nb: [] for nb in APPS}
                     for _ in range(args.runs):  # interleaved: same conditions for all
                         for nb in APPS:
-                            port = bare_port if nb == "bare.ipynb" else app_port
+                            port = bare_port if nb in BARE else app_port
                             render[nb].append(first_render(browser, port, nb))
                     lat = {
                         nb: latency(browser, app_port, nb, args.changes)
                         for nb in APPS
-                        if nb != "bare.ipynb"
+                        if nb not in BARE
                     }
                 if args.speicher:
                     for nb in APPS:
-                        proc, port = (
-                            (bare_proc, bare_port) if nb == "bare.ipynb" else (app_proc, app_port)
-                        )
+                        proc, port = (bare_proc, bare_port) if nb in BARE else (app_proc, app_port)
                         mem[nb] = memory_per_kernel(browser, proc, port, nb, args.speicher)
                 if args.last:
                     result_load = load(browser, app_proc, app_port, args.last, args.verweilen)
@@ -362,9 +378,9 @@ def main() -> None:
                     proc.kill()
 
     if render:
-        bare = statistics.median(render["bare.ipynb"])
+        bare = statistics.median(render["nackt.ipynb"])
         print(f"Voilà apps, {args.runs} runs, preheat={args.preheat}")
-        print(f"{'notebook':30} {'first render median':>20} {'min-max':>14} {'× bare':>7}")
+        print(f"{'notebook':30} {'first render median':>20} {'min-max':>14} {'× nackt':>7}")
         for nb, times in render.items():
             med = statistics.median(times)
             print(f"{nb:30} {med:>19.2f}s {min(times):>6.2f}-{max(times):<6.2f} {med / bare:>7.2f}")

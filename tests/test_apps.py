@@ -21,7 +21,6 @@ from thm_lib.analysis import access, coverage, funding, scenarios, staffing, tar
 from thm_lib.apps import (
     angebotsfinder,
     common,
-    daten,
     paket_bauen,
     server,
     stellen,
@@ -51,7 +50,7 @@ def ws():
 
 @pytest.fixture(scope="module")
 def app_daten(ws):
-    return daten.erstellen(ws)
+    return paket_bauen.erstellen(ws)
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +257,7 @@ def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
     sws = scenarios.szenario_workspace(
         ws, {"annahmen": {"versorgung": {"untere_schwelle": unten, "obere_schwelle": oben}}}
     )
-    app = uebersicht.build(daten.erstellen(sws))
+    app = uebersicht.build(paket_bauen.erstellen(sws))
     d = app.daten
     farbe, text = d.gesperrt_legende
     assert text.startswith("<5 oder „.“") and "Datenschutz" in text
@@ -589,7 +588,7 @@ def test_small_gemeinde_hides_positions_and_amounts(ws):
     small = zg[keep].copy()
     small.loc[small["ags"] == ENTWURFSWEILER, "anzahl"] = 3  # one row per Stichtag
     tiny = replace(ws, zielgruppe=small.reset_index(drop=True))
-    tiny_daten = daten.erstellen(tiny)
+    tiny_daten = paket_bauen.erstellen(tiny)
     app = stellen.build(tiny_daten)
     app.kommune.value = ENTWURFSWEILER
     w = app.werte()
@@ -749,7 +748,7 @@ def test_apps_without_case_documentation(tmp_path, app):
     (mappe / "faelle.csv").unlink()
     (mappe / "bedarfe.csv").unlink()
     ws = load_workspace(mappe)
-    built = app.build(daten.erstellen(ws))
+    built = app.build(paket_bauen.erstellen(ws))
     if app is uebersicht:
         built.kommune.value, built.handlungsfeld.value = common.KREIS, uebersicht.ALLE
         w = built.werte()

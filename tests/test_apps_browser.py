@@ -366,9 +366,9 @@ def test_excel_download_holds_numbers(app_page, server, ws, tmp_path):
     assert data == base64.b64decode(link.get_attribute("href").split("base64,", 1)[1])
     wb = openpyxl.load_workbook(BytesIO(data))
     # the library's numbers for the default settings of the whole Kreis
-    from thm_lib.apps import daten
+    from thm_lib.apps import paket_bauen
 
-    app = stellen.build(daten.erstellen(ws))
+    app = stellen.build(paket_bauen.erstellen(ws))
     header = [c.value for c in wb["Finanzierungsplan"][2]]
     col = header.index("Zuwendung (EUR)") + 1
     total = wb["Finanzierungsplan"].cell(wb["Finanzierungsplan"].max_row, col)

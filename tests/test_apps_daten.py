@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from thm_lib.analysis import coverage, scenarios, staffing
-from thm_lib.apps import angebotsfinder, daten, server, stellen, uebersicht
+from thm_lib.apps import angebotsfinder, daten, paket_bauen, server, stellen, uebersicht
 from thm_lib.apps.standort import StandortVorrat
 from thm_lib.core.labels import KREIS
 from thm_lib.core.paths import SAMPLE
@@ -55,7 +55,7 @@ def gelesen(app_buendel) -> daten.AppDaten:
 
 @pytest.fixture(scope="module")
 def im_prozess(ws) -> daten.AppDaten:
-    return daten.erstellen(ws)
+    return paket_bauen.erstellen(ws)
 
 
 def _objekte(wurzel: Any) -> list[Any]:
@@ -82,7 +82,7 @@ def _objekte(wurzel: Any) -> list[Any]:
 
 # --------------------------------------------------------------------------- contents
 def test_bundle_holds_no_pseudonym_and_no_raw_table(ws, app_buendel, gelesen):
-    raw = (app_buendel / daten.DATEI).read_bytes()
+    raw = b"".join((app_buendel / daten.datei(t)).read_bytes() for t in daten.TEILE)
     assert b"__main__" not in raw  # built by `python -m`: classes under their module names
     pseudonyme = ws.faelle["fall_id"].astype(str)
     assert len(pseudonyme) > 100
@@ -145,6 +145,16 @@ def test_an_incomplete_standortplanung_is_not_written(ws, tmp_path):
     vorrat = StandortVorrat.rechnen(ws, coverage.analyse(ws))
     with pytest.raises(ValueError, match="vollstaendig"):
         pickle.dumps(vorrat)
+
+
+def test_each_app_reads_only_its_parts(app_buendel):
+    for app, teile in daten.APP_TEILE.items():
+        d = daten.lesen(app_buendel, teile)
+        for teil in daten.TEILE:
+            assert (getattr(d, teil) is not None) == (teil in teile), (app, teil)
+    assert sorted(p.name for p in app_buendel.iterdir()) == sorted(
+        [daten.MANIFEST, *(daten.datei(t) for t in daten.TEILE)]
+    )
 
 
 def test_manifest_names_kreis_stichtag_and_code(app_buendel):
@@ -225,7 +235,7 @@ def test_every_app_builds_from_the_bundle_of_generated_arbeitsmappen(
 ) -> None:
     folder = schreibe(spec, tmp_path_factory.mktemp("gen") / "mappe")
     ws = load_workspace(folder)
-    d = daten.erstellen(ws)
+    d = paket_bauen.erstellen(ws)
     ueb, stl, fnd = uebersicht.build(d), stellen.build(d), angebotsfinder.build(d)
     assert publication._ATTR not in vars(d.ws)
     for ags in [KREIS, *ws.gebiete["ags"]]:
@@ -309,17 +319,17 @@ def test_bundle_is_built_once_per_state_of_the_arbeitsmappe(tmp_path, kreisfrei)
     mappe = schreibe(_kleiner_kreis(kreisfrei), tmp_path / "mappe")
     ziel = tmp_path / "paket"
     assert server.buendel_bereitstellen(mappe, ziel) == ziel.resolve()
-    erstellt = (ziel / daten.DATEI).stat().st_mtime_ns
+    erstellt = (ziel / daten.datei("ws")).stat().st_mtime_ns
     d = daten.lesen(ziel)
     assert set(d.standort._ansichten) == set(d.standort.wahlen())
     for app in (uebersicht, stellen, angebotsfinder):
         app.build(d)
     # unchanged: not rebuilt
     assert server.buendel_bereitstellen(mappe, ziel) == ziel.resolve()
-    assert (ziel / daten.DATEI).stat().st_mtime_ns == erstellt
+    assert (ziel / daten.datei("ws")).stat().st_mtime_ns == erstellt
     # the Arbeitsmappe changed: rebuilt (in its own process)
     (mappe / "notiz.txt").write_text("Angebote ergänzt", encoding="utf-8")
     assert not daten.aktuell(ziel, mappe)
     assert server.buendel_bereitstellen(mappe, ziel) == ziel.resolve()
     assert daten.aktuell(ziel, mappe)
-    assert (ziel / daten.DATEI).stat().st_mtime_ns != erstellt
+    assert (ziel / daten.datei("ws")).stat().st_mtime_ns != erstellt

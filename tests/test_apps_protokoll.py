@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from thm_lib.apps import common, daten, stellen, uebersicht, zeigen
+from thm_lib.apps import common, paket_bauen, stellen, uebersicht, zeigen
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.paths import SAMPLE
 from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -25,7 +25,7 @@ GEHEIM = "interna /geheim/pfad 4711"
 
 @pytest.fixture(scope="module")
 def ws():
-    return daten.erstellen(load_workspace(SAMPLE))  # the apps' bundle, built in-process
+    return paket_bauen.erstellen(load_workspace(SAMPLE))  # the apps' bundle, built in-process
 
 
 def _kaputt(*_args, **_kwargs):

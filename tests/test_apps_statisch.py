@@ -17,8 +17,7 @@ from click.testing import CliRunner
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
 from thm_lib.analysis.angebotssuche import Profil
-from thm_lib.apps import angebotsfinder, statisch, uebersicht
-from thm_lib.apps import daten as app_daten_modul
+from thm_lib.apps import angebotsfinder, paket_bauen, statisch, uebersicht
 from thm_lib.core.labels import KREIS
 from thm_lib.core.paths import SAMPLE
 from thm_lib.disclosure.privacy import scan_file
@@ -71,7 +70,7 @@ def ws():
 
 @pytest.fixture(scope="module")
 def app_daten(ws):
-    return app_daten_modul.erstellen(ws)
+    return paket_bauen.erstellen(ws)
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +370,7 @@ def test_other_kreise_open_without_javascript_errors(kreisfrei, tmp_path, offlin
     ws = load_workspace(mappe)
     if not kreisfrei:
         assert ws.faelle is None or ws.faelle.empty  # no case documentation at all
-    erg = statisch.schreibe_statisch(app_daten_modul.erstellen(ws), tmp_path / "ansicht")
+    erg = statisch.schreibe_statisch(paket_bauen.erstellen(ws), tmp_path / "ansicht")
     page = offline_page
     errors = _fehler_sammeln(page)
     for name in ("index.html", "uebersicht.html", "angebotsfinder.html"):

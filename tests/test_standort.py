@@ -295,9 +295,9 @@ def test_bad_parameters_give_german_messages(ws) -> None:
 
 # --------------------------------------------------------------------------- integration
 def test_app_panel_shows_sites_and_before_after_maps(ws) -> None:
-    from thm_lib.apps import daten, uebersicht
+    from thm_lib.apps import paket_bauen, uebersicht
 
-    app = uebersicht.build(daten.erstellen(ws))
+    app = uebersicht.build(paket_bauen.erstellen(ws))
     panel = app.standort
     panel.handlungsfeld.value, panel.p.value = "Sprache", 2
     panel.rechnen.click()

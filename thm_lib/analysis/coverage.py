@@ -35,13 +35,10 @@ from scipy import sparse
 
 from thm_lib.analysis import access, needs, target_group
 from thm_lib.analysis.target_group import SEGMENT, altersgruppen, as_float, segment_index
+from thm_lib.core.labels import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
 from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import Workspace
 
-KLASSE_UNTER = "Unterversorgung"
-KLASSE_OK = "bedarfsgerecht"
-KLASSE_UEBER = "Überversorgung"
-KLASSE_KEIN_BEDARF = "kein Bedarf"
 PERCENT = 100.0
 #: Weighted demand below this (persons) counts as none: guards R_j = places / demand
 #: against overflow from rounding noise of band splits; far below one person.

@@ -14,9 +14,10 @@ Demand per Gemeinde × Handlungsfeld × segment = persons × rate ×
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from thm_lib.analysis.target_group import SEGMENT, eligible_cases, segment_index
 from thm_lib.core.settings import Annahmen
@@ -39,8 +40,9 @@ def wilson_interval(
     Hand-written (five lines), vectorised over all rows: ``statsmodels``
     (``proportion_confint(method="wilson")``) is not a dependency, and SciPy's
     ``binomtest(k, n).proportion_ci(method="wilson")`` is scalar-only (the
-    tests use it as the reference). Only the normal quantile comes from
-    SciPy. Where ``n == 0`` both bounds are NaN.
+    tests use it as the reference). The normal quantile is the standard
+    library's (``statistics.NormalDist``; equal to SciPy's ``norm.ppf`` within 1e-15,
+    and importing ``scipy.stats`` costs every process 0.3 s). Where ``n == 0`` both bounds are NaN.
 
     Parameters
     ----------
@@ -62,7 +64,7 @@ def wilson_interval(
     """
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = norm.ppf(1.0 - (1.0 - konfidenz) / 2.0)
+    z = NormalDist().inv_cdf(1.0 - (1.0 - konfidenz) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         denom = 1.0 + z * z / n

@@ -13,9 +13,10 @@ sample Kreis (``docs/performance.md``).
 from __future__ import annotations
 
 import html
+import pickle
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -72,8 +73,8 @@ class StandortAnsicht:
         :func:`~thm_lib.publish.standort_anzeige.wirkung_tabelle`; None without a site.
     karten : dict
         ``vorher``/``nachher`` → :func:`~thm_lib.publish.standort_anzeige.karten_measure`.
-    angebote_nachher : geopandas.GeoDataFrame
-        The offers with the proposed ones (the map after).
+    neue_angebote : geopandas.GeoDataFrame
+        The proposed offers (the map after shows them with the others).
     handlungsfeld : str
     """
 
@@ -81,7 +82,7 @@ class StandortAnsicht:
     standorte: pd.DataFrame | None
     wirkung: pd.DataFrame | None
     karten: dict[str, Measure]
-    angebote_nachher: gpd.GeoDataFrame
+    neue_angebote: gpd.GeoDataFrame
     handlungsfeld: str
 
 
@@ -93,7 +94,7 @@ def ansicht(ws: Workspace, plan: standort.Standortplanung) -> StandortAnsicht:
         standorte=standort_anzeige.standort_tabelle(ws, plan) if mit else None,
         wirkung=standort_anzeige.wirkung_tabelle(ws, plan) if mit else None,
         karten={z: standort_anzeige.karten_measure(plan, ws, z) for z in ZUSTAENDE},
-        angebote_nachher=plan.ws_nachher.angebote,
+        neue_angebote=plan.neue_angebote,
         handlungsfeld=plan.handlungsfeld,
     )
 
@@ -121,7 +122,8 @@ class StandortVorrat:
     ) -> None:
         self.start_feld = start_feld
         self.felder = list(felder)
-        self._ansichten: dict[Wahl, StandortAnsicht] = {}
+        # a view, or its pickle (a kernel unpickles only the views a viewer asks for)
+        self._ansichten: dict[Wahl, StandortAnsicht | bytes] = {}
         self._rechner: Callable[[Wahl], StandortAnsicht] | None = rechner
 
     @classmethod
@@ -158,7 +160,10 @@ class StandortVorrat:
             if self._rechner is None:
                 raise KeyError(f"Standortplanung {wahl} ist nicht vorberechnet")
             self._ansichten[wahl] = self._rechner(wahl)
-        return self._ansichten[wahl]
+        gespeichert = self._ansichten[wahl]
+        if isinstance(gespeichert, bytes):
+            gespeichert = self._ansichten[wahl] = pickle.loads(gespeichert)
+        return gespeichert
 
     def vollstaendig(self) -> StandortVorrat:
         """Compute every choice (:meth:`wahlen`) and drop the calculator."""
@@ -170,7 +175,12 @@ class StandortVorrat:
     def __getstate__(self) -> dict[str, Any]:
         if self._rechner is not None:
             raise ValueError("StandortVorrat.vollstaendig() vor dem Speichern aufrufen")
-        return self.__dict__.copy()
+        state = self.__dict__.copy()
+        state["_ansichten"] = {
+            wahl: a if isinstance(a, bytes) else pickle.dumps(a, pickle.HIGHEST_PROTOCOL)
+            for wahl, a in self._ansichten.items()
+        }
+        return state
 
 
 class StandortPanel:
@@ -179,7 +189,7 @@ class StandortPanel:
     Parameters
     ----------
     ws : Workspace
-        The public part of the Arbeitsmappe (:func:`thm_lib.apps.daten.oeffentlich`).
+        The public part of the Arbeitsmappe (:func:`thm_lib.apps.paket_bauen.oeffentlich`).
     vorrat : StandortVorrat
         The computed choices.
     """
@@ -255,7 +265,7 @@ class StandortPanel:
             height = int(self.ws.annahmen.apps.karte_hoehe_px)
             w = self.ws
             if zustand == "nachher":
-                w = replace(self.ws, angebote=self.plan.angebote_nachher)
+                w = standort.mit_angeboten(self.ws, self.plan.neue_angebote)
             fmap = maps.kreis_map(
                 w,
                 self.plan.karten[zustand],

@@ -495,7 +495,7 @@ def schreibe_statisch(daten: AppDaten, ordner: str | os.PathLike[str]) -> Statis
     Parameters
     ----------
     daten : AppDaten
-        The apps' bundle (:func:`thm_lib.apps.daten.erstellen` or
+        The apps' bundle (:func:`thm_lib.apps.paket_bauen.erstellen` or
         :func:`~thm_lib.apps.daten.lesen`).
     ordner : path
         Target folder: missing, empty, or an earlier static view (replaced).

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import ipywidgets as widgets
-import mapclassify  # noqa: F401 - the map classes need it; ~1 s import, paid with the app
 import numpy as np
 import pandas as pd
 

@@ -18,16 +18,20 @@ from thm_lib.apps import angebotsfinder as _angebotsfinder
 from thm_lib.apps import stellen as _stellen
 from thm_lib.apps import uebersicht as _uebersicht
 from thm_lib.apps.common import CSS, error_html, protokoll_einrichten, protokolliere
-from thm_lib.apps.daten import lesen, ordner_der_apps
+from thm_lib.apps.daten import APP_TEILE, lesen, ordner_der_apps
 
 
-def zeigen(build: Callable[[Any], Any], ordner: str | os.PathLike[str] | None = None) -> Any:
-    """Read the bundle, build an app and display its widget (or a German note).
+def zeigen(
+    build: Callable[[Any], Any], app: str, ordner: str | os.PathLike[str] | None = None
+) -> Any:
+    """Read the app's parts of the bundle, build it and display its widget (or a German note).
 
     Parameters
     ----------
     build : callable
         ``build(AppDaten)`` of an app module.
+    app : str
+        Key of :data:`thm_lib.apps.daten.APP_TEILE`: which parts the app reads.
     ordner : path, optional
         The bundle folder (default: :func:`thm_lib.apps.daten.ordner_der_apps`).
 
@@ -40,25 +44,25 @@ def zeigen(build: Callable[[Any], Any], ordner: str | os.PathLike[str] | None = 
 
     protokoll_einrichten()
     try:
-        app = build(lesen(ordner_der_apps(ordner)))
+        gebaut = build(lesen(ordner_der_apps(ordner), APP_TEILE[app]))
     except Exception as exc:  # noqa: BLE001 - viewers get a German message, no traceback
         protokolliere(exc, getattr(build, "__module__", "App"))
         display(widgets.HTML(CSS + error_html(exc)))
         return None
-    display(app.widget)
-    return app
+    display(gebaut.widget)
+    return gebaut
 
 
 def uebersicht(ordner: str | os.PathLike[str] | None = None) -> Any:
     """Show the Übersicht (:mod:`thm_lib.apps.uebersicht`)."""
-    return zeigen(_uebersicht.build, ordner)
+    return zeigen(_uebersicht.build, "uebersicht", ordner)
 
 
 def angebotsfinder(ordner: str | os.PathLike[str] | None = None) -> Any:
     """Show the Angebotsfinder (:mod:`thm_lib.apps.angebotsfinder`)."""
-    return zeigen(_angebotsfinder.build, ordner)
+    return zeigen(_angebotsfinder.build, "angebotsfinder", ordner)
 
 
 def stellen(ordner: str | os.PathLike[str] | None = None) -> Any:
     """Show Stellen und Förderung (:mod:`thm_lib.apps.stellen`)."""
-    return zeigen(_stellen.build, ordner)
+    return zeigen(_stellen.build, "stellen", ordner)

@@ -53,6 +53,13 @@ EBENE_GEMEINDE, EBENE_KREIS = "gemeinde", "kreis"
 """Level of an applicant in the staffing estimate (column ``ebene``): one Gemeinde, or
 the Kreis applying for the Gemeinden without their own Geschäftsführende Stelle."""
 
+#: The gap classes of a Gemeinde × Handlungsfeld (thresholds in ``annahmen.versorgung``;
+#: the rule is :func:`thm_lib.analysis.coverage.gap_class`).
+KLASSE_UNTER = "Unterversorgung"
+KLASSE_OK = "bedarfsgerecht"
+KLASSE_UEBER = "Überversorgung"
+KLASSE_KEIN_BEDARF = "kein Bedarf"
+
 STATUS_LABEL = {
     "duldung": "Duldung",
     "gestattung": "Aufenthaltsgestattung",

@@ -38,7 +38,7 @@ class Workspace:
         ``ags``, ``stichtag`` (datetime64), ``status``, ``alter`` (Int64, NA for
         bands), ``alter_von``, ``alter_bis`` (int), ``geschlecht``, ``anzahl``
         (Int64; NA where the source had a statistics placeholder). None only in
-        the public part an app holds (:func:`thm_lib.apps.daten.oeffentlich`).
+        the public part an app holds (:func:`thm_lib.apps.paket_bauen.oeffentlich`).
     angebote : geopandas.GeoDataFrame
         The offer inventory; ``einzugsgebiet`` is a tuple of AGS,
         ``standort_quelle`` says where the point came from (``koordinaten``,

@@ -408,7 +408,7 @@ def _statisch(arbeitsmappe: Path | None, buendel: Path | None, ordner: Path) -> 
     """
     import os
 
-    from thm_lib.apps import daten
+    from thm_lib.apps import daten, paket_bauen
     from thm_lib.apps.server import ENV_ARBEITSMAPPE
     from thm_lib.apps.statisch import OrdnerBelegt, schreibe_statisch
     from thm_lib.core.paths import SAMPLE
@@ -419,7 +419,7 @@ def _statisch(arbeitsmappe: Path | None, buendel: Path | None, ordner: Path) -> 
             quelle = daten.lesen(buendel)
         else:
             mappe = arbeitsmappe or Path(os.environ.get(ENV_ARBEITSMAPPE) or SAMPLE)
-            quelle = daten.erstellen(load_workspace(mappe))
+            quelle = paket_bauen.erstellen(load_workspace(mappe))
         ergebnis = schreibe_statisch(quelle, ordner)
     except DataError as exc:
         _fail(exc)

@@ -16,8 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from thm_lib.analysis.coverage import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
 from thm_lib.core.formats import zahl
+from thm_lib.core.labels import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
 from thm_lib.disclosure.suppression import suppress
 
 Kind = Literal["anzahl", "plaetze", "quote", "prozent", "klasse"]
