@@ -32,6 +32,7 @@ from thm_lib.core.paths import SAMPLE
 from thm_lib.disclosure.privacy import assert_clean
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
+from thm_lib.publish.maps.offline import leaflet_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks" / "apps"
@@ -233,8 +234,15 @@ def test_uebersicht_map_is_offline(ueb):
 
     doc = _html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
     assert "L.map(" in doc or "L.map" in doc
-    assert not re.search(r"<script[^>]+src=", doc)  # nothing loaded from outside
-    assert not re.search(r"<link[^>]+href=\"http", doc)
+    # Leaflet comes from the app server itself (relative to the app page), nothing else
+    # is loaded, and the page is small: Leaflet is not inline any more
+    assert re.findall(r"<script[^>]+src=\"([^\"]+)\"", doc) == ["../thm/leaflet/leaflet.js"]
+    assert re.findall(r"<link[^>]+href=\"([^\"]+)\"", doc) == ["../thm/leaflet/leaflet.css"]
+    js, _ = leaflet_assets()
+    assert js[:200] not in doc and len(doc) < 100_000
+    # the page of the static view keeps Leaflet inline (it opens from file://)
+    seite = ueb.karte_seite(common.KREIS, "Coaching")
+    assert js in seite and not re.search(r"<script[^>]+src=", seite)
 
 
 def _map_doc(ueb) -> str:

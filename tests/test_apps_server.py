@@ -345,6 +345,11 @@ def test_non_app_paths_answer_404_in_german(app_server):
         "/voila/",
         "/voila/render/",
         "/voila/render/uebersicht.ipynb/x",
+        "/voila/thm/leaflet/",
+        "/voila/thm/leaflet/leaflet.js.map",
+        "/voila/thm/leaflet/../../pyproject.toml",
+        "/voila/thm/leaflet/images/../leaflet.js",
+        "/voila/thm/leaflet/__init__.py",
     ):
         status, _, body = app_server.raw("GET", path)
         assert status == 404, path
@@ -355,6 +360,12 @@ def test_non_app_paths_answer_404_in_german(app_server):
     # the files an app page needs are served
     assert app_server.raw("GET", "/voila/templates/thm/static/voila.js")[0] == 200
     assert app_server.raw("GET", "/voila/static/require.min.js")[0] == 200
+    # Leaflet for the app maps, from the installed xstatic-leaflet (issue 16 point 2)
+    status, headers, body = app_server.raw("GET", "/voila/thm/leaflet/leaflet.js")
+    assert status == 200 and "javascript" in headers["Content-Type"] and "Leaflet 1." in body
+    assert "max-age=86400" in headers["Cache-Control"]
+    assert app_server.raw("GET", "/voila/thm/leaflet/leaflet.css")[0] == 200
+    assert app_server.raw("GET", "/voila/thm/leaflet/images/layers.png")[0] == 200
 
 
 @pytest.mark.slow
@@ -362,7 +373,13 @@ def test_non_app_paths_answer_404_in_german(app_server):
 def test_host_header_allowlist(app_server):
     port = app_server.port
     for host in ("attacker.example", f"attacker.example:{port}", "127.0.0.2"):
-        for path in ("/", "/" + FINDER, "/voila/templates/thm/static/voila.js", "/irgendwas"):
+        for path in (
+            "/",
+            "/" + FINDER,
+            "/voila/templates/thm/static/voila.js",
+            "/voila/thm/leaflet/leaflet.js",
+            "/irgendwas",
+        ):
             status, _, body = app_server.raw("GET", path, {"Host": host})
             assert status == 403, (host, path)
             assert "Angebot" not in body

@@ -30,6 +30,7 @@ from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import suppress_value
+from thm_lib.publish.maps.offline import leaflet_assets
 
 LOGGER = logging.getLogger(__name__)
 
@@ -249,6 +250,23 @@ def header(titel: str, ws: Workspace, extra: Mapping[str, str] | None = None) ->
 
 WIDE = {"description_width": "initial"}
 """Widget style: show the whole German description."""
+
+
+def leaflet_verlinken(page: str) -> str:
+    """A folium page of :mod:`thm_lib.publish.maps` with Leaflet linked from the app server.
+
+    The page carries Leaflet inline (it works anywhere, offline too); inside a Voilà
+    app the server serves it (:data:`thm_lib.core.paths.LEAFLET_URL`), so the map's
+    ``srcdoc`` shrinks from about 0.3 MB to the map itself and the browser compiles
+    Leaflet once. The link is relative to the app page (``…/voila/render/<app>``),
+    so it holds behind a proxy with a path prefix too.
+    """
+    js, css = leaflet_assets()
+    url = "../" + paths.LEAFLET_URL.removeprefix("voila/")
+    page = page.replace(
+        f"<style>{css}</style>", f'<link rel="stylesheet" href="{url}/leaflet.css">', 1
+    )
+    return page.replace(f"<script>{js}</script>", f'<script src="{url}/leaflet.js"></script>', 1)
 
 
 _FIT_RE = re.compile(r"(map_[0-9a-f]+)\.fitBounds\(\s*(\[\[[^\]]*\],\s*\[[^\]]*\]\])")

@@ -24,7 +24,14 @@ import ipywidgets as widgets
 import pandas as pd
 
 from thm_lib.analysis import coverage, needs, standort
-from thm_lib.apps.common import WIDE, esc, guarded, refit_on_resize, table_html
+from thm_lib.apps.common import (
+    WIDE,
+    esc,
+    guarded,
+    leaflet_verlinken,
+    refit_on_resize,
+    table_html,
+)
 from thm_lib.core.formats import zahl
 from thm_lib.core.workspace import Workspace
 from thm_lib.publish import maps, standort_anzeige
@@ -272,7 +279,7 @@ class StandortPanel:
                 handlungsfeld=self.plan.handlungsfeld,
                 height=f"{height}px",
             )
-            page = html.escape(refit_on_resize(maps.map_html(fmap)), quote=True)
+            page = html.escape(leaflet_verlinken(refit_on_resize(maps.map_html(fmap))), quote=True)
             self._maps[zustand] = (
                 f'<iframe class="thm-standort-frame" data-zustand="{zustand}" '
                 f'srcdoc="{page}" style="width:100%;height:{height + 10}px;border:0" '

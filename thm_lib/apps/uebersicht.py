@@ -29,6 +29,7 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
+    leaflet_verlinken,
     published_count,
     refit_on_resize,
     table_html,
@@ -465,7 +466,7 @@ class Uebersicht:
         if key not in self._maps:
             ags, feld = key
             height = int(self.ws.annahmen.apps.karte_hoehe_px)
-            page = html.escape(self.karte_seite(ags, feld), quote=True)
+            page = html.escape(leaflet_verlinken(self.karte_seite(ags, feld)), quote=True)
             auswahl = html.escape(f"{ags}|{feld}", quote=True)
             self._maps[key] = (
                 f'<iframe class="thm-karte-frame" data-auswahl="{auswahl}" '

@@ -56,6 +56,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from thm_lib.core import paths
+from thm_lib.publish.maps.offline import leaflet_ordner
 
 try:  # jupyterlab_server provides the themes handler Voilà uses
     from jupyterlab_server.themes_handler import ThemesHandler
@@ -341,6 +342,20 @@ def guarded(cls: type) -> type:
     return type(f"Thm{cls.__name__}", (Guard, cls), {})
 
 
+class LeafletHandler(Guard, web.StaticFileHandler):
+    """Leaflet's script, stylesheet and images for the app maps (cacheable for a day).
+
+    Served at :data:`thm_lib.core.paths.LEAFLET_URL` from the installed
+    ``xstatic-leaflet``. A map of an app links it (:func:`thm_lib.apps.common.
+    leaflet_verlinken`) instead of carrying 0.15 MB of it inline in every ``srcdoc``:
+    the browser loads and compiles it once, and a change of Kommune sends a fraction
+    of the bytes.
+    """
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "max-age=86400")
+
+
 class NotFoundHandler(Guard, web.RequestHandler):
     """Every path that is not an app page or one of its files: 404 (any method)."""
 
@@ -555,7 +570,16 @@ def thm_handlers(
     Dropped: the file tree, the contents API, ``/voila/files``, login/logout and
     any other Voilà handler not needed to show an app.
     """
-    out: list[tuple[Any, ...]] = [(server_url, StartHandler)]
+    out: list[tuple[Any, ...]] = [
+        (server_url, StartHandler),
+        (
+            url_path_join(
+                server_url, paths.LEAFLET_URL, r"(leaflet\.js|leaflet\.css|images/[\w-]+\.png)"
+            ),
+            LeafletHandler,
+            {"path": str(leaflet_ordner())},
+        ),
+    ]
     names = "|".join(re.escape(nb) for nb in apps)
     for spec in voila_handlers:
         pattern, cls, *rest = spec

@@ -33,5 +33,9 @@ APP_PAGES = PACKAGE / "apps" / "seiten"
 APP_JUPYTER_DATA = PACKAGE / "apps" / "jupyter"
 """Jupyter data folder with the Voilà template of the apps."""
 
+LEAFLET_URL = "voila/thm/leaflet"
+"""URL path, below the app server's base URL, where ``thm app`` serves Leaflet to the
+app maps (:class:`thm_lib.apps.voila_server.LeafletHandler`)."""
+
 REPORT_TEMPLATES = PACKAGE / "publish" / "vorlagen"
 """jinja2 templates and the stylesheet of the HTML reports and the index page."""

@@ -33,7 +33,8 @@ from thm_lib.core.atomic import atomic_write_text
 _URL_RE = re.compile(r"url\((?:['\"])?images/([A-Za-z0-9_.-]+\.png)(?:['\"])?\)")
 
 
-def _leaflet_dir() -> Path:
+def leaflet_ordner() -> Path:
+    """The folder of the installed Leaflet (``xstatic-leaflet``): script, stylesheet, images."""
     from xstatic.pkg import leaflet
 
     return Path(leaflet.BASE_DIR)
@@ -46,7 +47,7 @@ def leaflet_assets() -> tuple[str, str]:
     The CSS has its ``url(images/...)`` references replaced by ``data:`` URIs,
     so the layer-control icon shows without a file next to the HTML.
     """
-    base = _leaflet_dir()
+    base = leaflet_ordner()
     js = (base / "leaflet.js").read_text(encoding="utf-8")
     css = (base / "leaflet.css").read_text(encoding="utf-8")
 
