@@ -228,7 +228,7 @@ def test_uebersicht_matrix_cells(ueb):
 
 def test_uebersicht_map_is_offline(ueb):
     ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, "Coaching"
-    frame = ueb.karte.value
+    frame = ueb.karte_aktuell.value
     assert frame.startswith('<iframe class="thm-karte-frame"')
     import html as _html
 
@@ -248,7 +248,7 @@ def test_uebersicht_map_is_offline(ueb):
 def _map_doc(ueb) -> str:
     import html as _html
 
-    frame = ueb.karte.value
+    frame = ueb.karte_aktuell.value
     return _html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
 
 

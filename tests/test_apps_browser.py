@@ -177,12 +177,19 @@ def test_uebersicht_second_kommune_and_offline_map(app_page, server, ws, artifac
     )
     assert page.inner_text(".thm-zielgruppe .thm-wert").strip() == expected == "109"
     # the map of the chosen Kommune renders its polygon, with no network
-    frame = page.frame_locator("iframe.thm-karte-frame")
+    frame = page.frame_locator(f"iframe.thm-karte-frame[data-auswahl='{PROBSTADT}|__alle__']")
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
-    # the map frame may be replaced once more after the switch: wait for its container
     frame.locator(".leaflet-container").first.wait_for(timeout=30_000)
     assert frame.locator(".leaflet-container").count() == 1
     page.screenshot(path=str(artifacts_dir / "app_uebersicht_probstadt.png"), full_page=True)
+    # back to the Kreis: its map is shown again, not loaded anew (issue 16 point 2)
+    page.select_option(".thm-kommune select", label="Ganzer Kreis")
+    kreis = page.locator("iframe.thm-karte-frame[data-auswahl='|__alle__']")
+    kreis.wait_for(state="visible", timeout=30_000)
+    assert page.locator("iframe.thm-karte-frame").count() == 2
+    assert not page.locator(f"iframe[data-auswahl='{PROBSTADT}|__alle__']").is_visible()
+    kreis_frame = page.frame_locator("iframe.thm-karte-frame[data-auswahl='|__alle__']")
+    assert kreis_frame.locator("path.leaflet-interactive").count() >= n_gemeinden
     _assert_private_and_codeless(page, ws)
     _assert_only_harmless_blocked(page)
 

@@ -14,6 +14,7 @@ the bundle holds no figure of them.
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -52,6 +53,8 @@ from thm_lib.publish.views import (
     zeichen_geheim,
 )
 
+KARTEN_IM_BROWSER = 8
+"""Maps of visited selections the Übersicht keeps in the viewer's browser."""
 ALLE = "__alle__"
 """Dropdown value meaning "all Handlungsfelder"."""
 LABEL_KREIS = "Ganzer Kreis"
@@ -353,7 +356,11 @@ class Uebersicht:
         )
         self.handlungsfeld.add_class("thm-handlungsfeld")
         self.kennzahlen = widgets.HTML().add_class("thm-kennzahlen-box")
-        self.karte = widgets.HTML().add_class("thm-karte")
+        # one HTML widget per visited selection, the last KARTEN_IM_BROWSER kept: going
+        # back to a selection only switches which map is displayed (no new page in the
+        # browser; an ipywidgets Stack would re-create the hidden map each time)
+        self.karte = widgets.VBox([]).add_class("thm-karte")
+        self._karten: OrderedDict[tuple[str, str], widgets.HTML] = OrderedDict()
         self.matrix = widgets.HTML().add_class("thm-matrix")
         self.luecken = widgets.HTML().add_class("thm-luecken")
         self.status = widgets.HTML().add_class("thm-status")
@@ -461,7 +468,7 @@ class Uebersicht:
         return refit_on_resize(maps.map_html(fmap))
 
     def karte_html(self) -> str:
-        """The map of the selection as an ``<iframe srcdoc>`` (Leaflet inlined, no network)."""
+        """The map of the selection as an ``<iframe srcdoc>`` (Leaflet from the app server)."""
         key = (self.kommune.value, self.handlungsfeld.value)
         if key not in self._maps:
             ags, feld = key
@@ -607,7 +614,27 @@ class Uebersicht:
         self.kennzahlen.value = self._kennzahlen_html()
         self.matrix.value = self._matrix_html()
         self.luecken.value = self._luecken_html()
-        self.karte.value = self.karte_html() if self.mit_karte else ""
+        if self.mit_karte:
+            self._zeige_karte()
+
+    @property
+    def karte_aktuell(self) -> widgets.HTML | None:
+        """The map widget of the current selection (None before the first map)."""
+        return self._karten.get((self.kommune.value, self.handlungsfeld.value))
+
+    def _zeige_karte(self) -> None:
+        """Show the map of the selection: switch to it if the browser has it, else add it."""
+        key = (self.kommune.value, self.handlungsfeld.value)
+        neu = key not in self._karten
+        if neu:
+            karte = widgets.HTML(self.karte_html(), layout=widgets.Layout(display="none"))
+            self._karten[key] = karte.add_class("thm-karte-seite")
+            while len(self._karten) > KARTEN_IM_BROWSER:
+                _, alt = self._karten.popitem(last=False)
+                alt.close()
+            self.karte.children = tuple(self._karten.values())
+        for k, karte in self._karten.items():
+            karte.layout.display = None if k == key else "none"
 
 
 def _farben(hintergrund: str) -> str:
