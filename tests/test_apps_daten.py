@@ -130,6 +130,21 @@ def test_bundle_holds_no_hidden_value(ws, gelesen):
         if pers.mask.loc[key, "faq_personen"]:
             assert math.isnan(r["faq_personen"]) and math.isnan(r["faq_stellen_rechnerisch"])
     assert pers.mask["fallzahl_personen"].any()  # the sample's Kreis row is hidden
+    # the Standortplanung's maps: no class and no Versorgungsgrad of a hidden Gemeinde
+    n_karten_hidden = 0
+    for wahl in gelesen.standort.wahlen()[:30]:
+        for mass in gelesen.standort.ansicht(*wahl).karten.values():
+            hidden = mass.gesperrt.reindex(mass.values.index).fillna("").astype(bool)
+            assert mass.values[hidden].isna().all()
+            assert (mass.details[hidden] == mass.zeichen).all()
+            n_karten_hidden += int(hidden.sum())
+    assert n_karten_hidden > 0
+    # the Übersicht's maps likewise
+    for feld, mass in gelesen.uebersicht.karten.items():
+        if feld == uebersicht.ALLE:
+            continue
+        hidden = v[v["handlungsfeld"] == feld].set_index("ags")["gesperrt"]
+        assert not mass.details[hidden[hidden].index].str.contains("%").any()
 
 
 def test_standortplanung_is_complete_and_holds_no_calculator(gelesen):

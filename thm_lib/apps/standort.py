@@ -35,7 +35,7 @@ from thm_lib.apps.common import (
 from thm_lib.core.formats import zahl
 from thm_lib.core.workspace import Workspace
 from thm_lib.publish import maps, standort_anzeige
-from thm_lib.publish.maps.measure import Measure
+from thm_lib.publish.maps.measure import Measure, nur_gezeigte
 from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen
 
 ZUGANG_OPTIONEN = [
@@ -100,7 +100,9 @@ def ansicht(ws: Workspace, plan: standort.Standortplanung) -> StandortAnsicht:
         text=standort_anzeige.erklaerung(ws, plan),
         standorte=standort_anzeige.standort_tabelle(ws, plan) if mit else None,
         wirkung=standort_anzeige.wirkung_tabelle(ws, plan) if mit else None,
-        karten={z: standort_anzeige.karten_measure(plan, ws, z) for z in ZUSTAENDE},
+        karten={
+            z: nur_gezeigte(standort_anzeige.karten_measure(plan, ws, z)) for z in ZUSTAENDE
+        },
         neue_angebote=plan.neue_angebote,
         handlungsfeld=plan.handlungsfeld,
     )

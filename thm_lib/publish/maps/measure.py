@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -265,6 +265,26 @@ def _format(value: float, measure: Measure) -> str:
     whole = measure.kind in ("anzahl", "plaetze")
     text = zahl(value, 0 if whole else measure.decimals)
     return text + " %" if measure.kind == "prozent" else text
+
+
+def nur_gezeigte(measure: Measure) -> Measure:
+    """``measure`` without the value and tooltip of any Gemeinde it hides (``gesperrt``).
+
+    The map shows a hidden Gemeinde with the mark whatever its value; a measure handed
+    on beyond the publication layer (the apps' bundle) should not carry the value at all.
+    """
+    if measure.gesperrt is None:
+        return measure
+    reasons = measure.gesperrt.copy()
+    reasons.index = reasons.index.astype(str)
+    values = measure.values.astype(object).copy()
+    hidden = np.array([bool(reasons.get(str(a), "")) for a in values.index], dtype=bool)
+    values[hidden] = None
+    details = measure.details
+    if details is not None:
+        details = details.astype(object).copy()
+        details[[bool(reasons.get(str(a), "")) for a in details.index]] = measure.zeichen
+    return replace(measure, values=values, details=details)
 
 
 def _reasons(measure: Measure, ags: Sequence[str]) -> list[str]:
