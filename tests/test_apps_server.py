@@ -128,6 +128,24 @@ def test_kernel_slots_count_running_and_starting_kernels():
     assert slots.reserve(km, "s3") is not None
 
 
+def test_kernel_slots_admit_only_a_few_starting_pages_at_once():
+    # 30 viewers at once on 2 cores: Voilà gave up on kernels that took over a minute
+    slots = KernelSlots(cap=30, start_cap=2)
+    km = _Kernels(0)
+    a, b = slots.reserve(km, "s1"), slots.reserve(km, "s2")
+    assert a is not None and b is not None
+    a.release()  # the kernel exists, but the page is still being rendered
+    km.ids.append("k-a")
+    assert slots.reserve(km, "s3") is None  # waiting page
+    a.finish()
+    a.finish()  # finishing twice frees one start slot only
+    c = slots.reserve(km, "s3")
+    assert c is not None and slots.reserve(km, "s4") is None
+    b.finish()  # a request that ended before its kernel existed frees both slots
+    assert slots.pending == 1 and slots.rendering == 1
+    assert slots.reserve(km, "s4") is not None
+
+
 def test_handlers_serve_only_the_apps():
     from voila.app import Voila
 

@@ -100,9 +100,7 @@ def ansicht(ws: Workspace, plan: standort.Standortplanung) -> StandortAnsicht:
         text=standort_anzeige.erklaerung(ws, plan),
         standorte=standort_anzeige.standort_tabelle(ws, plan) if mit else None,
         wirkung=standort_anzeige.wirkung_tabelle(ws, plan) if mit else None,
-        karten={
-            z: nur_gezeigte(standort_anzeige.karten_measure(plan, ws, z)) for z in ZUSTAENDE
-        },
+        karten={z: nur_gezeigte(standort_anzeige.karten_measure(plan, ws, z)) for z in ZUSTAENDE},
         neue_angebote=plan.neue_angebote,
         handlungsfeld=plan.handlungsfeld,
     )

@@ -163,28 +163,45 @@ def xsrf_token(secret: bytes, session: str) -> str:
 
 @dataclass
 class _Reservation:
-    """One admitted render request until its kernel exists (or the request ends)."""
+    """One admitted render request: a kernel slot until its kernel exists, a start slot
+    until the page is rendered."""
 
     slots: KernelSlots
     session: str
     done: bool = False
+    finished: bool = False
 
     def release(self) -> None:
+        """The kernel exists (or will not): it counts as running from now on."""
         if not self.done:
             self.done = True
             self.slots.pending -= 1
 
+    def finish(self) -> None:
+        """The page is rendered (or the request ended): the start slot is free."""
+        self.release()
+        if not self.finished:
+            self.finished = True
+            self.slots.rendering -= 1
+
 
 @dataclass
 class KernelSlots:
-    """Admission of render requests under the kernel cap.
+    """Admission of render requests under the kernel cap and the start cap.
 
     ``occupied`` = running kernels + admitted requests whose kernel is not started
-    yet. Tornado runs handlers on one thread, so check-and-reserve is atomic.
+    yet; at most ``cap``. ``rendering`` = admitted requests whose page is not yet
+    rendered (kernel start, imports, notebook run); at most ``start_cap``: on two
+    cores, 30 kernels started at once each took over a minute and Voilà gave up on
+    some of them (a page without its app); admitted a few at a time, each starts in
+    seconds and the others see the waiting page. Tornado runs handlers on one
+    thread, so check-and-reserve is atomic.
     """
 
     cap: int
+    start_cap: int = 4
     pending: int = 0
+    rendering: int = 0
     owners: dict[str, str] = field(default_factory=dict)
 
     def occupied(self, kernel_manager: Any) -> int:
@@ -193,9 +210,10 @@ class KernelSlots:
 
     def reserve(self, kernel_manager: Any, session: str) -> _Reservation | None:
         """A slot for a new kernel, or None at the cap."""
-        if self.occupied(kernel_manager) >= self.cap:
+        if self.occupied(kernel_manager) >= self.cap or self.rendering >= self.start_cap:
             return None
         self.pending += 1
+        self.rendering += 1
         return _Reservation(self, session)
 
 
@@ -424,7 +442,7 @@ class RenderHandler(Guard, TornadoVoilaHandler):
                 self.flush()
         finally:
             _RESERVATION.reset(token)
-            res.release()
+            res.finish()
 
     def _no_session(self) -> None:
         """First request without the session cookie: no kernel; redirect once to get it."""
@@ -494,6 +512,9 @@ class ThmVoila(Voila):
         Unicode(), default_value=list(LOOPBACK_HOSTS), help="Erlaubte Host-Namen (Host-Header)."
     ).tag(config=True)
     kernel_cap = Integer(help="Höchstzahl gleichzeitiger App-Kernel.").tag(config=True)
+    kernel_start_cap = Integer(
+        help="Höchstzahl gleichzeitig startender App-Seiten (Standard: 2 je CPU-Kern)."
+    ).tag(config=True)
     retry_seconds = Integer(RETRY_S, help="Sekunden bis zum neuen Versuch der Warteseite.").tag(
         config=True
     )
@@ -501,6 +522,10 @@ class ThmVoila(Voila):
     @default("kernel_cap")
     def _kernel_cap_default(self) -> int:
         return kernel_cap_default()
+
+    @default("kernel_start_cap")
+    def _kernel_start_cap_default(self) -> int:
+        return 2 * (os.cpu_count() or 1)
 
     def served_notebooks(self) -> tuple[str, ...]:
         """The notebooks of the served folder (top level): the apps first, in their order."""
@@ -511,7 +536,9 @@ class ThmVoila(Voila):
         self.voila_configuration.multi_kernel_manager_class = ThmKernelManager
         settings = super().init_settings()
         apps = self.served_notebooks()
-        slots = KernelSlots(cap=max(1, int(self.kernel_cap)))
+        slots = KernelSlots(
+            cap=max(1, int(self.kernel_cap)), start_cap=max(1, int(self.kernel_start_cap))
+        )
         self.kernel_manager.thm_slots = slots
         if hasattr(self.kernel_manager, "get_rendered_notebook"):
             _own_pool_kernels(self.kernel_manager, slots)
