@@ -352,3 +352,24 @@ def fuehre_notebook_aus(name: str, parameter: dict[str, object]) -> dict[str, ob
     finally:
         plt.close("all")  # a kernel would end here; this process goes on
     return namespace
+
+
+def kleiner_kreis(kreisfrei: bool) -> ArbeitsmappeSpec:
+    """A fixed small example: 4 Gemeinden without case records, Gemeinde 2 without
+    offers; or one kreisfreie Stadt with case records (tests of apps and static view)."""
+    n = 1 if kreisfrei else 4
+    return ArbeitsmappeSpec(
+        seed=7,
+        n_gemeinden=n,
+        kreisfrei=kreisfrei,
+        mit_faellen=kreisfrei,
+        mit_einwohner=True,
+        mit_kommunen=True,
+        stichtage=("31.12.2020", "31.12.2021"),
+        stichtage_je_gemeinde=(2,) * n,
+        ohne_angebote=frozenset() if kreisfrei else frozenset({2}),
+        zielgruppe_null=frozenset(),
+        n_angebote=4,
+        n_faelle=30,
+        stichtag_konfiguriert=True,
+    )

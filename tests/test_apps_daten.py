@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
+from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, kleiner_kreis, schreibe
 from thm_lib.analysis import coverage, scenarios, staffing
 from thm_lib.apps import angebotsfinder, daten, paket_bauen, server, stellen, uebersicht
 from thm_lib.apps.standort import StandortVorrat
@@ -264,25 +264,6 @@ def test_every_app_builds_from_the_bundle_of_generated_arbeitsmappen(
     assert ueb.standort.status.value == "" and ueb.standort.text.value
 
 
-def _kleiner_kreis(kreisfrei: bool) -> ArbeitsmappeSpec:
-    n = 1 if kreisfrei else 3
-    return ArbeitsmappeSpec(
-        seed=11,
-        n_gemeinden=n,
-        kreisfrei=kreisfrei,
-        mit_faellen=not kreisfrei,
-        mit_einwohner=True,
-        mit_kommunen=True,
-        stichtage=("31.12.2020", "31.12.2021"),
-        stichtage_je_gemeinde=(2,) * n,
-        ohne_angebote=frozenset() if kreisfrei else frozenset({1}),
-        zielgruppe_null=frozenset(),
-        n_angebote=4,
-        n_faelle=25,
-        stichtag_konfiguriert=True,
-    )
-
-
 # --------------------------------------------------------------------------- thm app
 def _free_port() -> int:
     with socket.socket() as s:
@@ -331,7 +312,7 @@ def test_thm_app_refuses_a_folder_without_bundle(tmp_path, capsys):
 
 @pytest.mark.parametrize("kreisfrei", [False, True], ids=["ohne_faelle_und_angebote", "stadt"])
 def test_bundle_is_built_once_per_state_of_the_arbeitsmappe(tmp_path, kreisfrei):
-    mappe = schreibe(_kleiner_kreis(kreisfrei), tmp_path / "mappe")
+    mappe = schreibe(kleiner_kreis(kreisfrei), tmp_path / "mappe")
     ziel = tmp_path / "paket"
     assert server.buendel_bereitstellen(mappe, ziel) == ziel.resolve()
     erstellt = (ziel / daten.datei("ws")).stat().st_mtime_ns

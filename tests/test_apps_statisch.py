@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
+from tests.arbeitsmappen import kleiner_kreis, schreibe
 from thm_lib.analysis.angebotssuche import Profil
 from thm_lib.apps import angebotsfinder, paket_bauen, statisch, uebersicht
 from thm_lib.core.labels import KREIS
@@ -313,7 +313,7 @@ def test_hidden_cells_of_the_published_table_appear_as_their_mark(ws, ueb, ordne
 
 # --------------------------------------------------------------------------- (e) CLI
 def test_cli_writes_and_refuses_a_foreign_folder(tmp_path):
-    mappe = schreibe(_spec(kreisfrei=True), tmp_path / "stadt")
+    mappe = schreibe(kleiner_kreis(kreisfrei=True), tmp_path / "stadt")
     ziel = tmp_path / "ansicht"
     runner = CliRunner()
     r = runner.invoke(main, ["app", "--arbeitsmappe", str(mappe), "--statisch", str(ziel)])
@@ -345,28 +345,9 @@ def test_cli_data_error_is_german_without_traceback(tmp_path):
 
 
 # --------------------------------------------------------------------------- (f) other Kreise
-def _spec(kreisfrei: bool) -> ArbeitsmappeSpec:
-    n = 1 if kreisfrei else 4
-    return ArbeitsmappeSpec(
-        seed=7,
-        n_gemeinden=n,
-        kreisfrei=kreisfrei,
-        mit_faellen=kreisfrei,
-        mit_einwohner=True,
-        mit_kommunen=True,
-        stichtage=("31.12.2020", "31.12.2021"),
-        stichtage_je_gemeinde=(2,) * n,
-        ohne_angebote=frozenset() if kreisfrei else frozenset({2}),
-        zielgruppe_null=frozenset(),
-        n_angebote=4,
-        n_faelle=30,
-        stichtag_konfiguriert=True,
-    )
-
-
 @pytest.mark.parametrize("kreisfrei", [False, True], ids=["ohne_angebote_und_faelle", "stadt"])
 def test_other_kreise_open_without_javascript_errors(kreisfrei, tmp_path, offline_page):
-    mappe = schreibe(_spec(kreisfrei), tmp_path / "mappe")
+    mappe = schreibe(kleiner_kreis(kreisfrei), tmp_path / "mappe")
     ws = load_workspace(mappe)
     if not kreisfrei:
         assert ws.faelle is None or ws.faelle.empty  # no case documentation at all

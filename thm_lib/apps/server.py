@@ -160,6 +160,15 @@ def wait_for_port(
     return False
 
 
+def arbeitsmappe_der_apps(arbeitsmappe: Path | None = None) -> Path:
+    """The Arbeitsmappe the apps show: ``arbeitsmappe``, else ``$THM_ARBEITSMAPPE``, else
+    the sample Kreis."""
+    if arbeitsmappe is not None:
+        return Path(arbeitsmappe)
+    env = os.environ.get(ENV_ARBEITSMAPPE)
+    return Path(env) if env else paths.SAMPLE
+
+
 def buendel_bereitstellen(arbeitsmappe: Path | None, buendel: Path | None) -> Path | None:
     """The bundle folder the apps will read, built first when needed (or None on an error).
 
@@ -178,9 +187,7 @@ def buendel_bereitstellen(arbeitsmappe: Path | None, buendel: Path | None) -> Pa
             )
             return None
         return Path(buendel).resolve()
-    if arbeitsmappe is None:
-        env = os.environ.get(ENV_ARBEITSMAPPE)
-        arbeitsmappe = Path(env) if env else paths.SAMPLE
+    arbeitsmappe = arbeitsmappe_der_apps(arbeitsmappe)
     quelle = Path(arbeitsmappe).resolve()
     if not quelle.is_dir():
         print(f"Fehler: Arbeitsmappe '{arbeitsmappe}' nicht gefunden.", file=sys.stderr)

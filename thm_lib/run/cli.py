@@ -406,20 +406,16 @@ def _statisch(arbeitsmappe: Path | None, buendel: Path | None, ordner: Path) -> 
     From the bundle given with ``--buendel`` alone, else from the Arbeitsmappe (computed
     here: the static view has no Standortplanung, so no bundle is written).
     """
-    import os
-
     from thm_lib.apps import daten, paket_bauen
-    from thm_lib.apps.server import ENV_ARBEITSMAPPE
+    from thm_lib.apps.server import arbeitsmappe_der_apps
     from thm_lib.apps.statisch import OrdnerBelegt, schreibe_statisch
-    from thm_lib.core.paths import SAMPLE
     from thm_lib.ingest.arbeitsmappe import load_workspace
 
     try:
         if buendel is not None and arbeitsmappe is None:
             quelle = daten.lesen(buendel)
         else:
-            mappe = arbeitsmappe or Path(os.environ.get(ENV_ARBEITSMAPPE) or SAMPLE)
-            quelle = paket_bauen.erstellen(load_workspace(mappe))
+            quelle = paket_bauen.erstellen(load_workspace(arbeitsmappe_der_apps(arbeitsmappe)))
         ergebnis = schreibe_statisch(quelle, ordner)
     except DataError as exc:
         _fail(exc)
