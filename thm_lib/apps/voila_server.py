@@ -19,6 +19,9 @@ handlers; Voilà renders and runs the apps unchanged. What it adds:
   receives it as the ``_xsrf`` cookie, which Voilà's page sends when it is
   closed, so the kernel of a closed page is shut down. A kernel can only be
   shut down, queried or connected to by the session it was started for.
+- Warm kernels: a prepared process (:mod:`thm_lib.apps.kernel_vorrat`) forks
+  each app kernel with pandas, geopandas, ipywidgets and the apps already
+  imported (``--ThmVoila.kernel_vorrat=False`` starts kernels the usual way).
 
 Why a subclass and not a proxy in front: the guards need Voilà's kernel
 manager (kernel count, kernel owner) and the signed session cookie; a proxy
@@ -46,7 +49,7 @@ from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import url_path_join
 from tornado import web
-from traitlets import Integer, List, Unicode, default
+from traitlets import Bool, Integer, List, Unicode, default
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -55,6 +58,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
+from thm_lib.apps import kernel_vorrat
 from thm_lib.core import paths
 from thm_lib.publish.maps.offline import leaflet_ordner
 
@@ -518,6 +522,10 @@ class ThmVoila(Voila):
     retry_seconds = Integer(RETRY_S, help="Sekunden bis zum neuen Versuch der Warteseite.").tag(
         config=True
     )
+    kernel_vorrat = Bool(
+        sys.platform.startswith("linux"),
+        help="App-Kernel aus einem vorgewärmten Prozess forken (thm_lib.apps.kernel_vorrat).",
+    ).tag(config=True)
 
     @default("kernel_cap")
     def _kernel_cap_default(self) -> int:
@@ -534,6 +542,8 @@ class ThmVoila(Voila):
 
     def init_settings(self) -> dict[str, Any]:
         self.voila_configuration.multi_kernel_manager_class = ThmKernelManager
+        if self.kernel_vorrat:
+            _vorrat_starten()
         settings = super().init_settings()
         apps = self.served_notebooks()
         slots = KernelSlots(
@@ -630,6 +640,30 @@ def thm_handlers(
             continue
     out.append((r".*", NotFoundHandler))
     return out
+
+
+def _vorrat_starten() -> None:
+    """Start the kernel Vorrat and make its provisioner the default of this server.
+
+    The Vorrat ends by itself when this process ends (it watches its parent);
+    its socket folder is removed at exit.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    from jupyter_client.provisioning import KernelProvisionerFactory
+
+    ordner = tempfile.mkdtemp(prefix="thm-vorrat-")
+    proc, pfad = kernel_vorrat.starten(ordner)
+    os.environ[kernel_vorrat.VORRAT_ENV] = pfad
+    KernelProvisionerFactory.instance().default_provisioner_name = "thm-vorrat"
+
+    def beenden() -> None:
+        proc.terminate()
+        shutil.rmtree(ordner, ignore_errors=True)
+
+    atexit.register(beenden)
 
 
 def main(argv: list[str] | None = None) -> None:
