@@ -109,12 +109,13 @@ def _write_notebook(path: Path, cell: dict) -> None:
 
 
 def start(
-    folder: Path, preheat: bool, buendel: Path, cap: int | None = None
+    folder: Path, preheat: bool, buendel: Path, cap: int | None = None, vorrat: bool = True
 ) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, daten.ENV_BUENDEL: str(buendel)}
+    cmd = server.voila_command(port, folder, preheat=preheat, kernel_cap=cap)
     proc = subprocess.Popen(
-        server.voila_command(port, folder, preheat=preheat, kernel_cap=cap),
+        [*cmd, f"--ThmVoila.kernel_vorrat={vorrat}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=ROOT,
@@ -212,15 +213,34 @@ def kernels(proc: subprocess.Popen) -> dict[int, object]:
     return out
 
 
-def memory_mb(procs) -> list[tuple[float, float]]:
-    """(RSS, USS) in MB of each process."""
+def vorrat(proc: subprocess.Popen) -> list[object]:
+    """The server's kernel Vorrat (its kernels share its memory), if there is one."""
+    import psutil
+
+    out = []
+    for child in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            if "thm_lib.apps.kernel_vorrat" in " ".join(child.cmdline()):
+                out.append(child)
+        except psutil.Error:
+            continue
+    return out
+
+
+def memory_mb(procs) -> list[tuple[float, float, float]]:
+    """(RSS, USS, PSS) in MB of each process.
+
+    Forked kernels share pages with their Vorrat: RSS counts a shared page in
+    every process, PSS divides it among them, so a sum of PSS is the memory
+    the processes really take together.
+    """
     import psutil
 
     out = []
     for p in procs:
         try:
             info = p.memory_full_info()
-            out.append((info.rss / 2**20, info.uss / 2**20))
+            out.append((info.rss / 2**20, info.uss / 2**20, info.pss / 2**20))
         except psutil.Error:
             continue
     return out
@@ -260,37 +280,57 @@ def memory_per_kernel(
     return mem
 
 
+#: Records in the page when the app is first usable (browser clock, ms since the epoch).
+USABLE_SCRIPT = """
+(() => {
+  const sel = %s;
+  const mark = () => {
+    if (!window.__thmUsable && document.querySelector(sel)) { window.__thmUsable = Date.now(); }
+  };
+  new MutationObserver(mark).observe(document, {childList: true, subtree: true});
+})();
+"""
+
+
 def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) -> dict:
-    """``viewers`` open the Übersicht at once; each leaves ``stay`` s after it is usable."""
+    """``viewers`` open the Übersicht at once; each leaves ``stay`` s after it is usable.
+
+    The moment a page becomes usable is taken in the page itself (a
+    MutationObserver), not by polling 30 pages from here.
+    """
     wait_no_kernels(proc)
     url = f"http://127.0.0.1:{port}/voila/render/uebersicht.ipynb"
-    t0 = time.perf_counter()
+    script = USABLE_SCRIPT % json.dumps(APPS["uebersicht.ipynb"])
+    t0 = time.time()
     pages = []
     for _ in range(viewers):
         ctx, page = new_page(browser)
+        ctx.add_init_script(script)
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         pages.append([ctx, page, None, None])  # context, page, usable at, closed
-    peak_kernels, peak_mb = 0, 0.0
+    peak_kernels, peak_rss, peak_pss = 0, 0.0, 0.0
     deadline = time.monotonic() + 30 * 60
     while any(v[3] is None for v in pages) and time.monotonic() < deadline:
         found = kernels(proc)
         peak_kernels = max(peak_kernels, len(found))
-        peak_mb = max(peak_mb, sum(r for r, _ in memory_mb(found.values())))
-        now = time.perf_counter()
+        mem = memory_mb([*found.values(), *vorrat(proc)])
+        peak_rss = max(peak_rss, sum(m[0] for m in mem))
+        peak_pss = max(peak_pss, sum(m[2] for m in mem))
         for v in pages:
             ctx, page, usable, closed = v
             if closed is not None:
                 continue
             if usable is None:
                 try:
-                    if page.locator(APPS["uebersicht.ipynb"]).count():
-                        v[2] = now - t0
+                    at = page.evaluate("window.__thmUsable || null")
                 except Exception:  # noqa: BLE001 - the waiting page is reloading
-                    pass
-            elif now - t0 - usable >= stay:
+                    at = None
+                if at:
+                    v[2] = at / 1000 - t0
+            elif time.time() - t0 - usable >= stay:
                 close(page)
                 ctx.close()
-                v[3] = now - t0
+                v[3] = time.time() - t0
         time.sleep(0.25)
     usable = [v[2] for v in pages if v[2] is not None]
     return {
@@ -300,7 +340,8 @@ def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) 
         "p95": p95(usable) if len(usable) > 1 else usable[0],
         "max": max(usable),
         "peak_kernels": peak_kernels,
-        "peak_mb": peak_mb,
+        "peak_rss": peak_rss,
+        "peak_pss": peak_pss,
     }
 
 
@@ -329,6 +370,12 @@ def main() -> None:
         help="seconds a viewer stays once the page is usable (--last)",
     )
     parser.add_argument("--ohne-zeiten", action="store_true", help="skip first render and latency")
+    parser.add_argument(
+        "--ohne-vorrat",
+        dest="vorrat",
+        action="store_false",
+        help="start kernels the usual way (no kernel Vorrat), for comparison",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -343,9 +390,13 @@ def main() -> None:
     print(f"apps' bundle ready in {time.perf_counter() - t0:.1f} s: {buendel}")
     with tempfile.TemporaryDirectory() as tmp:
         write_bare(Path(tmp))
-        bare_proc, bare_port = start(Path(tmp), args.preheat, buendel)
+        bare_proc, bare_port = start(Path(tmp), args.preheat, buendel, vorrat=args.vorrat)
         app_proc, app_port = start(
-            server.NOTEBOOKS, args.preheat, buendel, args.cap if args.last else None
+            server.NOTEBOOKS,
+            args.preheat,
+            buendel,
+            args.cap if args.last else None,
+            vorrat=args.vorrat,
         )
         try:
             with sync_playwright() as pw:
@@ -393,13 +444,18 @@ def main() -> None:
             )
     if mem:
         print(f"\nmemory per kernel ({args.speicher} pages per notebook open at once)")
-        print(f"{'notebook':30} {'RSS MB median':>14} {'min-max':>12} {'USS MB median':>14}")
+        print(
+            f"{'notebook':30} {'RSS MB median':>14} {'min-max':>12} {'USS MB median':>14}"
+            f" {'PSS MB median':>14}"
+        )
         for nb, values in mem.items():
-            rss = [r for r, _ in values]
-            uss = [u for _, u in values]
+            rss = [m[0] for m in values]
+            uss = [m[1] for m in values]
+            pss = [m[2] for m in values]
             print(
                 f"{nb:30} {statistics.median(rss):>14.0f} "
                 f"{min(rss):>5.0f}-{max(rss):<6.0f} {statistics.median(uss):>14.0f}"
+                f" {statistics.median(pss):>14.0f}"
             )
     if result_load:
         r = result_load
@@ -410,7 +466,9 @@ def main() -> None:
         print(
             f"usable {r['usable']}/{r['viewers']}; time until usable median "
             f"{r['median']:.1f} s, p95 {r['p95']:.1f} s, max {r['max']:.1f} s; "
-            f"at most {r['peak_kernels']} kernels, {r['peak_mb']:.0f} MB kernel memory (RSS)"
+            f"at most {r['peak_kernels']} kernels; kernel memory incl. Vorrat at most "
+            f"{r['peak_pss']:.0f} MB (PSS, what they take together), {r['peak_rss']:.0f} MB "
+            "(sum of RSS, shared pages counted per process)"
         )
 
 

@@ -8,6 +8,7 @@ Debian chromium. Kernels are counted as the server's ``ipykernel`` child process
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import http.cookiejar
@@ -144,6 +145,42 @@ def test_kernel_slots_admit_only_a_few_starting_pages_at_once():
     b.finish()  # a request that ended before its kernel existed frees both slots
     assert slots.pending == 1 and slots.rendering == 1
     assert slots.reserve(km, "s4") is not None
+
+
+def test_a_request_waits_on_the_server_for_a_start_slot_in_order():
+    async def szenario() -> None:
+        slots = KernelSlots(cap=30, start_cap=1)
+        km = _Kernels(0)
+        a = slots.reserve(km, "s1")
+        assert a is not None
+        erster = asyncio.ensure_future(slots.reserve_waiting(km, "s2", timeout=5))
+        zweiter = asyncio.ensure_future(slots.reserve_waiting(km, "s3", timeout=5))
+        await asyncio.sleep(0.05)
+        assert not erster.done() and not zweiter.done() and len(slots.waiting) == 2
+        a.finish()  # one free start slot: the first to come gets it, the second waits on
+        b = await asyncio.wait_for(erster, 1)
+        assert b is not None and b.session == "s2"
+        await asyncio.sleep(0.05)
+        assert not zweiter.done()
+        b.finish()
+        c = await asyncio.wait_for(zweiter, 1)
+        assert c is not None and c.session == "s3" and not slots.waiting
+        # no start slot in time: None (the waiting page), and the queue is left empty
+        assert await slots.reserve_waiting(km, "s4", timeout=0.1) is None
+        assert not slots.waiting and slots.rendering == 1
+
+    asyncio.run(szenario())
+
+
+def test_at_the_kernel_cap_a_request_does_not_wait():
+    async def szenario() -> float:
+        slots = KernelSlots(cap=1, start_cap=4)
+        km = _Kernels(1)
+        t0 = time.monotonic()
+        assert await slots.reserve_waiting(km, "s1", timeout=5) is None
+        return time.monotonic() - t0
+
+    assert asyncio.run(szenario()) < 0.5
 
 
 def test_handlers_serve_only_the_apps():

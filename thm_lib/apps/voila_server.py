@@ -30,6 +30,7 @@ would have to duplicate the websocket plumbing. See ``docs/apps.md``.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
 import hmac
@@ -37,6 +38,7 @@ import inspect
 import os
 import re
 import sys
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +82,8 @@ MEMORY_SHARE = 0.5
 """Share of the machine's memory the app kernels may use by default."""
 RETRY_S = 5
 """Seconds after which the waiting page tries again."""
+START_WAIT_S = 30.0
+"""Seconds a render request waits on the server for a start slot before the waiting page."""
 
 APPS: dict[str, tuple[str, str]] = {
     "uebersicht.ipynb": (
@@ -187,6 +191,7 @@ class _Reservation:
         if not self.finished:
             self.finished = True
             self.slots.rendering -= 1
+            self.slots.wake_one()
 
 
 @dataclass
@@ -198,8 +203,10 @@ class KernelSlots:
     rendered (kernel start, imports, notebook run); at most ``start_cap``: on two
     cores, 30 kernels started at once each took over a minute and Voilà gave up on
     some of them (a page without its app); admitted a few at a time, each starts in
-    seconds and the others see the waiting page. Tornado runs handlers on one
-    thread, so check-and-reserve is atomic.
+    seconds. A request that finds only the start slots taken waits for one on the
+    server (:meth:`reserve_waiting`, a page renders in well under a second with
+    the kernel Vorrat); at the kernel cap it gets the waiting page at once.
+    Tornado runs handlers on one thread, so check-and-reserve is atomic.
     """
 
     cap: int
@@ -207,6 +214,7 @@ class KernelSlots:
     pending: int = 0
     rendering: int = 0
     owners: dict[str, str] = field(default_factory=dict)
+    waiting: deque[asyncio.Future[None]] = field(default_factory=deque)
 
     def occupied(self, kernel_manager: Any) -> int:
         """Kernels running or being started."""
@@ -219,6 +227,50 @@ class KernelSlots:
         self.pending += 1
         self.rendering += 1
         return _Reservation(self, session)
+
+    async def reserve_waiting(
+        self, kernel_manager: Any, session: str, timeout: float
+    ) -> _Reservation | None:
+        """A slot for a new kernel; waits up to ``timeout`` s while only start slots are taken.
+
+        None at the kernel cap (at once) or when no start slot became free in time.
+        A new request queues behind requests already waiting; a freed start slot
+        wakes the longest-waiting one (:meth:`wake_one`).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        woken = False
+        while True:
+            if self.occupied(kernel_manager) >= self.cap:
+                break
+            if woken or not self.waiting:
+                res = self.reserve(kernel_manager, session)
+                if res is not None:
+                    return res
+            rest = deadline - loop.time()
+            if rest <= 0:
+                break
+            turn: asyncio.Future[None] = loop.create_future()
+            self.waiting.append(turn)
+            try:
+                await asyncio.wait_for(turn, rest)
+            except TimeoutError:
+                break
+            finally:
+                if turn in self.waiting:
+                    self.waiting.remove(turn)
+            woken = True
+        if woken:
+            self.wake_one()  # the slot this request was woken for goes to the next one
+        return None
+
+    def wake_one(self) -> None:
+        """A start slot became free: the longest-waiting request tries again."""
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
 
 
 class ThmKernelManager(AsyncMappingKernelManager):
@@ -418,7 +470,9 @@ class RenderHandler(Guard, TornadoVoilaHandler):
             self._no_session()
             return
         session = self.session_id() or ""
-        res = self.thm.slots.reserve(self.kernel_manager, session)
+        res = await self.thm.slots.reserve_waiting(
+            self.kernel_manager, session, self.thm.start_wait_s
+        )
         if res is None:
             self.set_status(503)
             self.set_header("Retry-After", str(self.thm.retry_s))
@@ -506,6 +560,7 @@ class ThmState:
     apps: tuple[str, ...]
     base_url: str = "/"
     retry_s: int = RETRY_S
+    start_wait_s: float = START_WAIT_S
 
 
 class ThmVoila(Voila):
