@@ -489,6 +489,15 @@ def test_a_site_reaching_only_hidden_gemeinden_gets_the_median_offer(handkreis) 
     assert standort_anzeige.ersatz_plaetze(ws, "Arbeit") == standort_anzeige.ERSATZ_PLAETZE == 10
 
 
+def test_published_plan_without_a_site(handkreis) -> None:
+    # the only candidate (in Neustadt) reaches no Gemeinde with a gap: no site, no places
+    lat, lon = ort_mitte(10)
+    liste = pd.DataFrame([{"name": "Platz Neustadt", "lat": lat, "lon": lon}])
+    plan = standort_anzeige.planen_veroeffentlicht(handkreis, "Sprache", p=1, liste=liste)
+    assert len(plan.loesung.auswahl) == 0 and len(plan.neue_angebote) == 0
+    assert "Kein neuer Standort vorgeschlagen" in standort_anzeige.erklaerung(handkreis, plan)
+
+
 def _veroeffentlichte_ausgaben(ws) -> dict[str, object]:
     """Everything the Standort section publishes for the fixed choice of sites."""
     plan = _veroeffentlicht(ws)

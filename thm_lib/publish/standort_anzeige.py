@@ -118,7 +118,8 @@ def plaetze_veroeffentlicht(
     """
     (feld,) = vorher._felder
     sicht = _sichtbar(ws, vorher)
-    gezeigt = zuordnung[zuordnung["ags"].map(lambda a: bool(sicht.get(a, False)))]
+    mask = np.array([bool(sicht.get(a, False)) for a in zuordnung["ags"]], dtype=bool)
+    gezeigt = zuordnung[mask]
     return standort.plaetze_nach_bedarf(gezeigt, nachfrage, n, ersatz=ersatz_plaetze(ws, feld))
 
 
