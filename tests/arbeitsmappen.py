@@ -373,3 +373,107 @@ def kleiner_kreis(kreisfrei: bool) -> ArbeitsmappeSpec:
         n_faelle=30,
         stichtag_konfiguriert=True,
     )
+
+
+# --------------------------------------------------------------------------- hand-made Kreis
+@dataclass(frozen=True)
+class Ort:
+    """A Gemeinde of :func:`schreibe_orte`: a 4 km square on one row, with its persons.
+
+    ``spalte`` is the square's column (0 = the west end at :data:`ORIGIN`);
+    ``personen`` holds ``(status, alter, geschlecht, anzahl)`` at the one Stichtag.
+    """
+
+    name: str
+    spalte: int
+    personen: tuple[tuple[str, int, str, int], ...]
+
+
+@dataclass(frozen=True)
+class OrtAngebot:
+    """An offer of :func:`schreibe_orte` at the centre of Gemeinde ``ort`` (index)."""
+
+    name: str
+    handlungsfeld: str
+    plaetze: int
+    ort: int
+
+
+def ort_ags(i: int) -> str:
+    """AGS of the i-th Gemeinde of :func:`schreibe_orte`."""
+    return f"05958{4 * (i + 1):03d}"
+
+
+def ort_mitte(spalte: float) -> tuple[float, float]:
+    """WGS84 (lat, lon) of the centre of square ``spalte`` (fractions allowed)."""
+    to_wgs = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform(ORIGIN[0] + (spalte + 0.5) * CELL, ORIGIN[1] + 0.5 * CELL)
+    return float(lat), float(lon)
+
+
+def schreibe_orte(
+    folder: Path, orte: list[Ort], angebote: list[OrtAngebot], annahmen: str = ""
+) -> Path:
+    """Write a hand-made Kreis (no case records: the standard need rates) into ``folder``.
+
+    Gemeinden are :data:`CELL` squares on one row (gaps allowed, so groups can be
+    out of each other's reach); one Stichtag, 31.12.2021. ``annahmen`` is
+    appended to ``annahmen.yaml`` (e.g. an ``erreichbarkeit:`` section).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    x0, y0 = ORIGIN
+    features = []
+    for i, o in enumerate(orte):
+        x = x0 + o.spalte * CELL
+        poly = shapely.box(x, y0, x + CELL, y0 + CELL)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"ags": ort_ags(i), "name": o.name, "einwohner": 5_000},
+                "geometry": shapely.geometry.mapping(poly),
+            }
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+        "features": features,
+    }
+    (folder / "gebiete.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    _csv(
+        folder / "zielgruppe.csv",
+        KOPF_ZIELGRUPPE,
+        [
+            [ort_ags(i), "31.12.2021", status, alter, g, n]
+            for i, o in enumerate(orte)
+            for status, alter, g, n in o.personen
+        ],
+    )
+    rows: list[list[object]] = []
+    for j, a in enumerate(angebote):
+        lat, lon = ort_mitte(orte[a.ort].spalte)
+        rows.append(
+            [
+                f"A{j + 1:03d}",
+                a.name,
+                "Träger",
+                a.handlungsfeld,
+                "kommune",
+                "ja",
+                "ja",
+                18,
+                27,
+                a.plaetze,
+                _komma(lat),
+                _komma(lon),
+                "",
+                ort_ags(a.ort),
+                "nein",
+                "",
+                "01.01.2019",
+                "",
+            ]
+        )
+    _csv(folder / "angebote.csv", KOPF_ANGEBOTE, rows)
+    lines = ["kreis:", "  name: Handkreis", '  ags: "05958"', "  stichtag: 2021-12-31"]
+    (folder / "annahmen.yaml").write_text("\n".join(lines) + "\n" + annahmen, encoding="utf-8")
+    return folder

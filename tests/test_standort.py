@@ -8,14 +8,17 @@ copy of the Arbeitsmappe with the csv module and reloads it with the loader.
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers_io import copy_sample, read_rows, write_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.arbeitsmappen import Ort, OrtAngebot, ort_mitte, schreibe_orte
 from thm_lib.analysis import coverage, standort
 from thm_lib.core.workspace import CRS_WEB
 from thm_lib.ingest import arbeitsmappe
@@ -248,7 +251,7 @@ def test_unmet_need_is_what_coverage_reports(ws) -> None:
 
 
 def test_published_tables_hide_gesperrte_gemeinden(ws) -> None:
-    plan = standort.planen(ws, "Sprache", modell="lscp", zugang="duldung")
+    plan = standort_anzeige.planen_veroeffentlicht(ws, "Sprache", modell="lscp", zugang="duldung")
     gesperrt = views.versorgung_gesperrt(ws, plan.vorher)
     hidden = set(plan.vorher.gemeinden.loc[gesperrt, "name"])
     covered_hidden = hidden & set(
@@ -357,7 +360,7 @@ def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
         {"arbeitsmappe": str(SAMPLE), "ags": "", "handlungsfeld": "Arbeit", "p": 3},
     )
     glue = read_glue(out)
-    plan = standort.planen(ws, "Arbeit", p=3)
+    plan = standort_anzeige.planen_veroeffentlicht(ws, "Arbeit", p=3)
     assert glue == {**glue, **standort_anzeige.glue_werte(ws, plan)}
     assert glue["standorte"] == 3
 
@@ -383,3 +386,153 @@ def test_segment_table_hides_small_demand_with_a_second_cell(ws) -> None:
             tab["geschlossene Plätze"].eq(views.zeichen_geheim(ws)).groupby(level="Standort").sum()
         )
         assert not (per_site == 1).any()
+
+
+# --------------------------------------------------------------------------- published places
+# A hand-made Kreis (standard need rates 0.6 × Inanspruchnahme 0.8 for Sprache, reach
+# 10 km, 4 km squares on one row). Three groups out of each other's reach:
+#   Altstadt (47 persons, shown) and Kleinbach (3 Geduldete, hidden): no offer in reach;
+#   Neustadt (50, shown) with the Kreis's three Sprache offers (8, 11 and 30 places);
+#   Weiler, Heide and Moor (1-4 Geduldete each, hidden), no offer in reach.
+# The four small Gemeinden hide each other in the target-group table (four "<5" per
+# column), so Altstadt and Neustadt stay shown for every Weiler count of 1 to 4.
+ERREICHBARKEIT_10KM = "erreichbarkeit:\n  einheit: km\n  schwelle: 10\n"
+SPRACHE_JE_PERSON = 0.6 * 0.8
+
+
+def _handkreis(folder: Path, weiler: tuple[tuple[str, int, str, int], ...]):
+    orte = [
+        Ort("Altstadt", 0, (("duldung", 20, "m", 30), ("gestattung", 22, "w", 17))),
+        Ort("Kleinbach", 1, (("duldung", 21, "m", 3),)),
+        Ort("Neustadt", 10, (("duldung", 20, "w", 25), ("gestattung", 24, "m", 25))),
+        Ort("Weiler", 20, weiler),
+        Ort("Heide", 21, (("duldung", 23, "w", 2),)),
+        Ort("Moor", 22, (("duldung", 26, "m", 4),)),
+    ]
+    angebote = [
+        OrtAngebot("Kurs A", "Sprache", 8, 2),
+        OrtAngebot("Kurs B", "Sprache", 11, 2),
+        OrtAngebot("Kurs C", "Sprache", 30, 2),
+    ]
+    return arbeitsmappe.load_workspace(schreibe_orte(folder, orte, angebote, ERREICHBARKEIT_10KM))
+
+
+def _zwei_kandidaten() -> pd.DataFrame:
+    """One candidate in Altstadt (reaches Altstadt and Kleinbach), one in Weiler (reaches
+    Weiler and Heide): with p = 2 both are chosen, so the choice is fixed."""
+    rows = []
+    for name, spalte in (("Platz Altstadt", 0.5), ("Platz Weiler", 20.0)):
+        lat, lon = ort_mitte(spalte)
+        rows.append({"name": name, "lat": lat, "lon": lon})
+    return pd.DataFrame(rows)
+
+
+def _veroeffentlicht(ws):
+    return standort_anzeige.planen_veroeffentlicht(ws, "Sprache", p=2, liste=_zwei_kandidaten())
+
+
+@pytest.fixture(scope="module")
+def handkreis(tmp_path_factory):
+    return _handkreis(tmp_path_factory.mktemp("handkreis"), (("duldung", 19, "m", 1),))
+
+
+def test_places_cover_the_shown_gemeinden_only(handkreis) -> None:
+    ws = handkreis
+    plan = _veroeffentlicht(ws)
+    name = plan.vorher.gemeinden.set_index("ags")["name"]
+    gesperrt = set(name[views.versorgung_gesperrt(ws, plan.vorher).to_numpy()])
+    assert gesperrt == {"Kleinbach", "Weiler", "Heide", "Moor"}
+    assert plan.zuordnung.assign(name=plan.zuordnung["ags"].map(name)).groupby("standort")[
+        "name"
+    ].apply(sorted).to_dict() == {1: ["Altstadt", "Kleinbach"], 2: ["Heide", "Weiler"]}
+    tab = standort_anzeige.standort_tabelle(ws, plan)
+    # Altstadt: no offer in reach, so all 47 × 0.48 = 22.56 places are missing (published
+    # as 22.6); the site gets ceil(22.56) = 23, not ceil(22.56 + 3 × 0.48) = 24
+    altstadt = 47 * SPRACHE_JE_PERSON
+    assert tab.loc[1, "fehlende Plätze dort vorher"] == pytest.approx(round(altstadt, 1))
+    assert tab.loc[1, "Plätze (geplant)"] == math.ceil(altstadt) == 23
+    assert (
+        "Altstadt (+1 ohne Zahlen, in den Plätzen nicht enthalten)"
+        == (tab.loc[1, "erreichte Gemeinden mit Lücke"])
+    )
+    assert plan.neue_angebote["plaetze"].iloc[0] == 23
+    # the state after uses these 23 places, shared by all in reach (Kleinbach too):
+    # A = 23 / (22.56 + 1.44) → 95.8 %, missing 22.56 × (1 − 23/24) = 0.94
+    wirkung = standort_anzeige.wirkung_tabelle(ws, plan)
+    assert list(wirkung.index) == ["Altstadt"]
+    assert wirkung.loc["Altstadt", "Versorgungsgrad % nachher"] == pytest.approx(95.8)
+    assert wirkung.loc["Altstadt", "fehlende Plätze nachher"] == pytest.approx(0.9)
+    assert tab.loc[1, "fehlende Plätze dort nachher"] == pytest.approx(0.9)
+    text = standort_anzeige.erklaerung(ws, plan)
+    assert "mit 23 Plätzen (nur für die Gemeinden mit veröffentlichten Zahlen bemessen)" in text
+    assert "der Bedarf gesperrter Gemeinden ist darin nicht enthalten" in text
+    # the analysis alone (not published) still sizes by the full need
+    intern = standort.planen(ws, "Sprache", p=2, liste=_zwei_kandidaten())
+    assert intern.neue_angebote["plaetze"].iloc[0] == 24
+    assert list(intern.loesung.auswahl) == list(plan.loesung.auswahl)
+
+
+def test_a_site_reaching_only_hidden_gemeinden_gets_the_median_offer(handkreis) -> None:
+    ws = handkreis
+    plan = _veroeffentlicht(ws)
+    # site 2 reaches Weiler and Heide only (both hidden): the median of the Kreis's
+    # Sprache offers (8, 11, 30), whatever their need
+    assert standort_anzeige.ersatz_plaetze(ws, "Sprache") == 11
+    assert plan.neue_angebote["plaetze"].tolist() == [23, 11]
+    tab = standort_anzeige.standort_tabelle(ws, plan)
+    assert tab.loc[2, "Plätze (geplant)"] == 11
+    assert tab.loc[2, "erreichte Gemeinden mit Lücke"].startswith(" (+2 ohne Zahlen")
+    assert "übliche Größe: Median der Plätze der bestehenden Angebote" in (
+        standort_anzeige.erklaerung(ws, plan)
+    )
+    # no offer of the field in the Kreis: 10 places
+    assert standort_anzeige.ersatz_plaetze(ws, "Arbeit") == standort_anzeige.ERSATZ_PLAETZE == 10
+
+
+def test_published_plan_without_a_site(handkreis) -> None:
+    # the only candidate (in Neustadt) reaches no Gemeinde with a gap: no site, no places
+    lat, lon = ort_mitte(10)
+    liste = pd.DataFrame([{"name": "Platz Neustadt", "lat": lat, "lon": lon}])
+    plan = standort_anzeige.planen_veroeffentlicht(handkreis, "Sprache", p=1, liste=liste)
+    assert len(plan.loesung.auswahl) == 0 and len(plan.neue_angebote) == 0
+    assert "Kein neuer Standort vorgeschlagen" in standort_anzeige.erklaerung(handkreis, plan)
+
+
+def _veroeffentlichte_ausgaben(ws) -> dict[str, object]:
+    """Everything the Standort section publishes for the fixed choice of sites."""
+    plan = _veroeffentlicht(ws)
+    nachher = standort_anzeige.karten_measure(plan, ws, "nachher")
+    gezeigt = nachher.gesperrt[nachher.gesperrt == ""].index
+    return {
+        "standorte": standort_anzeige.standort_tabelle(ws, plan).to_dict(),
+        "wirkung": standort_anzeige.wirkung_tabelle(ws, plan).to_dict(),
+        "segmente": standort_anzeige.segment_tabelle(ws, plan).to_dict(),
+        "text": standort_anzeige.erklaerung(ws, plan),
+        "glue": standort_anzeige.glue_werte(ws, plan),
+        "plaetze": plan.neue_angebote["plaetze"].tolist(),
+        "karte_gezeigt": list(gezeigt),
+        "karte_klasse": nachher.values[gezeigt].to_dict(),
+        "karte_text": nachher.details[gezeigt].to_dict(),
+    }
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    zellen=st.lists(
+        st.tuples(st.integers(18, 27), st.sampled_from(["m", "w"]), st.integers(1, 4)),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda z: z[:2],
+    ).filter(lambda z: sum(n for *_, n in z) <= 4)
+)
+def test_published_standort_outputs_do_not_depend_on_a_hidden_gemeinde(
+    handkreis, tmp_path_factory, zellen
+) -> None:
+    # Weiler's Geduldete (1 to 4 in all, so Weiler stays hidden) change; the sites are
+    # fixed. Before the fix, site 2 got ceil(need of Weiler and Heide) places.
+    ws = _handkreis(
+        tmp_path_factory.mktemp("weiler"), tuple(("duldung", a, g, n) for a, g, n in zellen)
+    )
+    anders = _veroeffentlichte_ausgaben(ws)
+    assert "Weiler" not in anders["karte_gezeigt"] and len(anders["karte_gezeigt"]) == 2
+    assert anders == _veroeffentlichte_ausgaben(handkreis)

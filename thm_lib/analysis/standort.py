@@ -15,9 +15,11 @@ Three layers, like :mod:`thm_lib.analysis.coverage`:
 - **Workspace level**: :func:`planen` runs the model for one Handlungsfeld,
   places the proposed offers into a copy of the Workspace and reruns
   :func:`thm_lib.analysis.coverage.analyse` (before/after recomputed, not estimated);
-  :func:`standort_tabelle`, :func:`wirkung_tabelle`, :func:`segment_tabelle`,
-  :func:`varianten_tabelle` and :func:`erklaerung` publish it under the
-  disclosure rule of :func:`thm_lib.publish.views.versorgung_gesperrt`.
+  the places of a new offer follow a rule (:func:`plaetze_nach_bedarf` by
+  default, or one the caller passes). :mod:`thm_lib.publish.standort_anzeige`
+  publishes it under the disclosure rule of
+  :func:`thm_lib.publish.views.versorgung_gesperrt`, with places from
+  published figures only (:func:`thm_lib.publish.standort_anzeige.planen_veroeffentlicht`).
 
 ``spopt`` (and PuLP) are imported only when a model is solved: importing
 ``spopt`` takes about 3 s. Method and limits: ``docs/standortplanung.md``.
@@ -26,7 +28,7 @@ Three layers, like :mod:`thm_lib.analysis.coverage`:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,6 +49,13 @@ QUELLE_GEMEINDE = "Gemeindepunkt"
 QUELLE_ANGEBOT = "Standort eines Angebots"
 QUELLE_LISTE = "eigene Liste"
 NEU_PREFIX = "NEU-"
+
+PlaetzeRegel = Callable[[pd.DataFrame, pd.Series, int], Sequence[float]]
+"""A rule for the places of the new offers: ``(zuordnung, nachfrage, n) -> places``.
+
+``zuordnung`` as :attr:`Standortplanung.zuordnung`, ``nachfrage`` the unmet need
+per Gemeinde (index ``ags``), ``n`` the number of chosen sites; returns ``n``
+places, site 1 first (see :func:`plaetze_nach_bedarf`)."""
 
 
 # --------------------------------------------------------------------------- array core
@@ -645,7 +654,7 @@ def planen(
     zugang: str | Sequence[str] | None = None,
     alter: tuple[int, int] | None = None,
     liste: pd.DataFrame | None = None,
-    plaetze: float | Sequence[float] | None = None,
+    plaetze: float | Sequence[float] | PlaetzeRegel | None = None,
     vorher: coverage.CoverageResult | None = None,
     zeitlimit: float = ZEITLIMIT,
     quoten: pd.DataFrame | None = None,
@@ -668,9 +677,12 @@ def planen(
         Age range of the planned offer (default: the target group's).
     liste : pandas.DataFrame, optional
         Own candidate sites (see :func:`kandidaten`).
-    plaetze : float or sequence, optional
-        Places per new offer; default: the unmet need of the Gemeinden
-        assigned to the site, rounded up (at least 1).
+    plaetze : float, sequence or callable, optional
+        Places per new offer: one number for all, one per site, or a
+        :data:`PlaetzeRegel` applied to the assignment; default
+        :func:`plaetze_nach_bedarf` (the unmet need of the Gemeinden assigned
+        to the site, rounded up, at least 1). The site choice does not depend
+        on it.
     vorher : CoverageResult, optional
         An existing ``coverage.analyse(ws)`` result to reuse.
     zeitlimit : float
@@ -714,17 +726,16 @@ def planen(
     sol = mclp(cover, u, int(p), c, zeitlimit) if modell == "mclp" else lscp(cover, u, c, zeitlimit)
 
     zuordnung = _zuordnung(cover, u, sol.auswahl, kand, cost.index)
+    nachfrage = pd.Series(u, index=cost.index, name="fehlende_plaetze")
+    n = len(sol.auswahl)
     if plaetze is None:
-        need = (
-            zuordnung.assign(u=pd.Series(u, index=cost.index).reindex(zuordnung["ags"]).to_numpy())
-            .groupby("standort")["u"]
-            .sum()
-        )
-        plaetze = [
-            max(1.0, float(math.ceil(need.get(i + 1, 0.0) - 1e-9))) for i in range(len(sol.auswahl))
-        ]
+        plaetze = plaetze_nach_bedarf
+    if callable(plaetze):
+        plaetze = [float(x) for x in plaetze(zuordnung, nachfrage, n)]
+        if len(plaetze) != n:
+            raise ValueError(f"Regel für die Plätze gab {len(plaetze)} Werte für {n} Standorte")
     elif np.isscalar(plaetze):
-        plaetze = [float(plaetze)] * len(sol.auswahl)
+        plaetze = [float(plaetze)] * n
     sites = kand.iloc[sol.auswahl].reset_index(drop=True)
     neu = neue_angebote(ws, sites, handlungsfeld, status, alter, plaetze)
     vorbild = [
@@ -745,7 +756,7 @@ def planen(
         zugang=status,
         alter=alter,
         kandidaten=kand,
-        nachfrage=pd.Series(u, index=cost.index, name="fehlende_plaetze"),
+        nachfrage=nachfrage,
         loesung=sol,
         zuordnung=zuordnung,
         neue_angebote=neu,
@@ -753,6 +764,47 @@ def planen(
         nachher=nachher,
         ws_nachher=ws_neu,
     )
+
+
+def plaetze_nach_bedarf(
+    zuordnung: pd.DataFrame, nachfrage: pd.Series, n: int, ersatz: float = 1.0
+) -> list[float]:
+    """Places per site: the unmet need of the Gemeinden assigned to it, rounded up.
+
+    The default :data:`PlaetzeRegel` of :func:`planen`. A caller may pass only
+    some rows of the assignment (the publication layer passes the Gemeinden
+    whose figures are published); the others then do not count.
+
+    Parameters
+    ----------
+    zuordnung : pandas.DataFrame
+        ``standort`` (1-based) and ``ags`` (rows of :attr:`Standortplanung.zuordnung`).
+    nachfrage : pandas.Series
+        Unmet need (missing places) per Gemeinde, index ``ags``.
+    n : int
+        Number of sites.
+    ersatz : float
+        Places of a site whose counted need rounds up to less than 1 (none
+        assigned, or no need).
+
+    Returns
+    -------
+    list of float
+        ``ceil(sum of need)`` per site (tolerance 1e-9), site 1 first, or ``ersatz``.
+
+    Examples
+    --------
+    >>> z = pd.DataFrame({"standort": [1, 1, 2], "ags": ["a", "b", "c"]})
+    >>> plaetze_nach_bedarf(z, pd.Series({"a": 2.2, "b": 1.0, "c": 3.0}), 3, ersatz=7.0)
+    [4.0, 3.0, 7.0]
+    """
+    need = nachfrage.reindex(zuordnung["ags"]).fillna(0.0).to_numpy(dtype=np.float64)
+    summe = pd.Series(need, index=zuordnung["standort"].to_numpy()).groupby(level=0).sum()
+    out = []
+    for i in range(1, n + 1):
+        k = math.ceil(float(summe.get(i, 0.0)) - 1e-9)
+        out.append(float(k) if k >= 1 else float(ersatz))
+    return out
 
 
 def _zuordnung(

@@ -6,8 +6,9 @@ app cannot compute it: every choice (Handlungsfeld × 1..:data:`P_MAX` sites ×
 (:class:`StandortVorrat`, :mod:`thm_lib.apps.daten`), and only what the panel
 shows is kept: the text, the two tables and the two maps' classes, all after
 :func:`thm_lib.publish.views.versorgung_gesperrt` (via :mod:`thm_lib.analysis.standort`
-and :mod:`thm_lib.publish.standort_anzeige`). About 0.1 s per choice on the
-sample Kreis (``docs/performance.md``).
+and :mod:`thm_lib.publish.standort_anzeige`; the places of the planned offers from
+published figures only, :func:`~thm_lib.publish.standort_anzeige.planen_veroeffentlicht`).
+About 0.1 s per choice on the sample Kreis (``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -146,7 +147,9 @@ class StandortVorrat:
             feld, p, zugang = wahl
             if feld not in vorher:
                 vorher[feld] = coverage.analyse(ws, [feld], quoten=quoten)
-            plan = standort.planen(ws, feld, p=p, zugang=zugang, vorher=vorher[feld], quoten=quoten)
+            plan = standort_anzeige.planen_veroeffentlicht(
+                ws, feld, p=p, zugang=zugang, vorher=vorher[feld], quoten=quoten
+            )
             return ansicht(ws, plan)
 
         return cls(feld_waehlen(ws, result), ws.handlungsfelder, rechner)

@@ -4,17 +4,24 @@ The analysis is :mod:`thm_lib.analysis.standort`; this module selects what may b
 shown (only Gemeinden whose modelled figures are published), builds the German
 tables and text, and draws the map before/after (shared by the notebook section
 :func:`thm_lib.run.notebook.standort_abschnitt` and the Übersicht app).
+
+A published plan comes from :func:`planen_veroeffentlicht`: its places (and so
+the state after) follow from published figures only (:func:`plaetze_veroeffentlicht`),
+else the planned places minus the shown missing places would reveal what a
+hidden Gemeinde lacks. The site choice still uses the full demand.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from thm_lib.analysis import coverage, standort
+from thm_lib.analysis import access, coverage, standort
 from thm_lib.analysis.coverage import CoverageResult
 from thm_lib.analysis.standort import QUELLE_GEMEINDE, Standortplanung
 from thm_lib.core import formats, labels
@@ -25,6 +32,8 @@ from thm_lib.publish import maps, views
 from thm_lib.publish.views import schwelle, versorgung_gesperrt, zeichen_geheim
 
 ZUSTAENDE = ("vorher", "nachher")
+#: Places of a planned offer without published need when the field has no offer yet.
+ERSATZ_PLAETZE = 10.0
 
 
 def feld_waehlen(ws: Workspace, ergebnis: CoverageResult, handlungsfeld: str = "") -> str:
@@ -54,6 +63,114 @@ def feld_waehlen(ws: Workspace, ergebnis: CoverageResult, handlungsfeld: str = "
         .reindex(ws.handlungsfelder, fill_value=0.0)
     )
     return str(summe.idxmax())
+
+
+def ersatz_plaetze(ws: Workspace, handlungsfeld: str) -> float:
+    """Places of a planned offer that reaches no Gemeinde with published need.
+
+    The median places of the Kreis's offers of the Handlungsfeld valid at the
+    Stichtag (those the coverage analysis counts; offers without a number are
+    left out), rounded up, at least 1; :data:`ERSATZ_PLAETZE` if there is
+    none. It depends on the public offer inventory only, never on a
+    (hidden) modelled figure.
+
+    Examples
+    --------
+    Offers of 8, 11 and 30 places give 11; 8 and 11 give ceil(9.5) = 10.
+    """
+    ang = ws.angebote
+    keep = access.valid_at(ang, ws.stichtag) & (ang["handlungsfeld"] == handlungsfeld).to_numpy()
+    plaetze = pd.to_numeric(ang.loc[keep, "plaetze"], errors="coerce").dropna()
+    if plaetze.empty:
+        return ERSATZ_PLAETZE
+    return float(max(1, math.ceil(float(plaetze.median()) - 1e-9)))
+
+
+def plaetze_veroeffentlicht(
+    ws: Workspace,
+    vorher: CoverageResult,
+    zuordnung: pd.DataFrame,
+    nachfrage: pd.Series,
+    n: int,
+) -> list[float]:
+    """Places of the planned offers from published figures only.
+
+    Per site the unmet need of the assigned Gemeinden whose modelled figures
+    are shown (:func:`_sichtbar`), rounded up
+    (:func:`thm_lib.analysis.standort.plaetze_nach_bedarf`); a site without
+    such need (every assigned Gemeinde hidden, or none with need) gets
+    :func:`ersatz_plaetze`. The need of hidden Gemeinden never counts, so the
+    places minus the shown missing places reveal nothing about them.
+
+    Parameters
+    ----------
+    ws : Workspace
+    vorher : CoverageResult
+        Coverage before, of the planned Handlungsfeld only (as ``plan.vorher``:
+        the same hiding pattern as the published tables).
+    zuordnung, nachfrage, n
+        As for a :data:`thm_lib.analysis.standort.PlaetzeRegel`.
+
+    Returns
+    -------
+    list of float
+        Places per site, site 1 first.
+    """
+    (feld,) = vorher._felder
+    sicht = _sichtbar(ws, vorher)
+    mask = np.array([bool(sicht.get(a, False)) for a in zuordnung["ags"]], dtype=bool)
+    gezeigt = zuordnung[mask]
+    return standort.plaetze_nach_bedarf(gezeigt, nachfrage, n, ersatz=ersatz_plaetze(ws, feld))
+
+
+def planen_veroeffentlicht(
+    ws: Workspace,
+    handlungsfeld: str,
+    p: int = 1,
+    modell: str = "mclp",
+    zugang: str | Sequence[str] | None = None,
+    alter: tuple[int, int] | None = None,
+    liste: pd.DataFrame | None = None,
+    vorher: CoverageResult | None = None,
+    zeitlimit: float = standort.ZEITLIMIT,
+    quoten: pd.DataFrame | None = None,
+) -> Standortplanung:
+    """A Standortplanung to publish: :func:`thm_lib.analysis.standort.planen` with
+    places from published figures (:func:`plaetze_veroeffentlicht`).
+
+    The sites are those of ``planen`` (the model uses the full unmet need,
+    hidden Gemeinden included); the places, the proposed offers and the state
+    after (``nachher``, ``ws_nachher``) follow from the published figures.
+    Every published output of a plan (tables, text, maps, the apps' views)
+    must start from here. Parameters as in ``planen`` (without ``plaetze``).
+
+    Raises
+    ------
+    ValueError
+        As ``planen``, for an unknown Handlungsfeld, model or status.
+    """
+    if handlungsfeld in ws.handlungsfelder and (
+        vorher is None or list(vorher._felder) != [handlungsfeld]
+    ):  # (an unknown field: planen raises before the rule is used)
+        vorher = coverage.analyse(ws, [handlungsfeld], quoten=quoten)
+
+    def regel(zuordnung: pd.DataFrame, nachfrage: pd.Series, n: int) -> list[float]:
+        assert vorher is not None
+        return plaetze_veroeffentlicht(ws, vorher, zuordnung, nachfrage, n)
+
+    return standort.planen(
+        ws,
+        handlungsfeld,
+        p=p,
+        modell=modell,
+        zugang=zugang,
+        alter=alter,
+        liste=liste,
+        plaetze=regel,
+        vorher=vorher,
+        zeitlimit=zeitlimit,
+        quoten=quoten,
+    )
 
 
 def _zustand(
@@ -130,6 +247,9 @@ def standort_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
 
     Figures sum over Gemeinden whose modelled values may be shown
     (:func:`thm_lib.publish.views.versorgung_gesperrt`); hidden ones are only counted.
+    ``plan`` comes from :func:`planen_veroeffentlicht`: its places cover the
+    shown Gemeinden only (the cell of reached Gemeinden says so where hidden
+    ones are assigned).
     """
     sicht = _sichtbar(ws, plan.vorher)
     g = plan.gemeinden.set_index("ags")
@@ -144,7 +264,11 @@ def standort_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
                 "Art des Orts": site["quelle"],
                 "Plätze (geplant)": float(plan.neue_angebote["plaetze"].iloc[i]),
                 "erreichte Gemeinden mit Lücke": ", ".join(g.loc[a, "name"] for a in shown)
-                + (f" (+{len(zu) - len(shown)} ohne Zahlen)" if len(zu) > len(shown) else ""),
+                + (
+                    f" (+{len(zu) - len(shown)} ohne Zahlen, in den Plätzen nicht enthalten)"
+                    if len(zu) > len(shown)
+                    else ""
+                ),
                 "fehlende Plätze dort vorher": round(
                     float(g.loc[shown, "fehlende_vorher"].sum()), 1
                 ),
@@ -272,7 +396,12 @@ def varianten_tabelle(
 
 
 def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
-    """German Markdown text explaining the proposal for a Bündniskerngruppe."""
+    """German Markdown text explaining the proposal for a Bündniskerngruppe.
+
+    ``plan`` comes from :func:`planen_veroeffentlicht`; the text says where a
+    site's places leave out hidden Gemeinden or take the usual size
+    (:func:`ersatz_plaetze`).
+    """
     e = ws.annahmen.erreichbarkeit
     einheit = "Minuten" if e.einheit == "minuten" else "km"
     gruppen = ", ".join(labels.STATUS_LABEL[s] for s in plan.zugang)
@@ -302,6 +431,7 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
         f"Das geplante Angebot steht offen für: {gruppen}, {plan.alter[0]}–{plan.alter[1]} Jahre.",
         "",
     ]
+    gesperrt_zugeordnet = False
     for i, (_, site) in enumerate(plan.kandidaten.iloc[plan.loesung.auswahl].iterrows()):
         zu = [a for a in plan.zuordnung[plan.zuordnung["standort"] == i + 1]["ags"]]
         shown = [a for a in zu if sicht.get(a, False)]
@@ -321,14 +451,30 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
                 f"{len(zu) - len(shown)} weitere Gemeinde(n), deren Zahlen zum "
                 "Schutz kleiner Zahlen nicht gezeigt werden"
             )
-        plaetze = formats.zahl(plan.neue_angebote["plaetze"].iloc[i])
+        plaetze = formats.zahl(plan.neue_angebote["plaetze"].iloc[i]) + " Plätzen"
+        if not shown:
+            plaetze += (
+                " (übliche Größe: Median der Plätze der bestehenden Angebote im "
+                "Handlungsfeld, weil keine erreichte Gemeinde mit Lücke veröffentlichte "
+                "Zahlen hat)"
+            )
+        elif len(zu) > len(shown):
+            plaetze += " (nur für die Gemeinden mit veröffentlichten Zahlen bemessen)"
+        gesperrt_zugeordnet = gesperrt_zugeordnet or len(zu) > len(shown)
         vor = formats.zahl(g.loc[shown, "fehlende_vorher"].sum(), 1)
         nach = formats.zahl(g.loc[shown, "fehlende_nachher"].sum(), 1)
         lines.append(
-            f"{i + 1}. **Standort {ort}** mit {plaetze} Plätzen erreicht: "
+            f"{i + 1}. **Standort {ort}** mit {plaetze} erreicht: "
             f"{'; '.join(teile) or 'keine Gemeinde mit Lücke'}. Dort fehlen bisher "
             f"{vor} Plätze, danach {nach}."
         )
+    if gesperrt_zugeordnet:
+        lines += [
+            "",
+            "Die Plätze sind nur für Gemeinden mit veröffentlichten Zahlen bemessen; der "
+            "Bedarf gesperrter Gemeinden ist darin nicht enthalten (er bestimmt nur mit, "
+            "wo ein Standort vorgeschlagen wird). Vorher/nachher rechnet mit diesen Plätzen.",
+        ]
     if plan.loesung.nicht_abdeckbar.any():
         lines += [
             "",

@@ -615,7 +615,9 @@ def standort_abschnitt(
         raise DataError(
             [Problem("Parameter", str(exc), "Bitte den Parameter korrigieren")]
         ) from None
-    plan = standort.planen(ws, feld, p=int(p), zugang=list(status), vorher=ergebnis)
+    plan = standort_anzeige.planen_veroeffentlicht(
+        ws, feld, p=int(p), zugang=list(status), vorher=ergebnis
+    )
     display(Markdown(standort_anzeige.erklaerung(ws, plan)))
     if len(plan.loesung.auswahl):
         display(deutsch(standort_anzeige.standort_tabelle(ws, plan), nachkomma=1))
