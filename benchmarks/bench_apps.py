@@ -345,6 +345,62 @@ def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) 
     }
 
 
+def load_http(proc: subprocess.Popen, port: int, viewers: int) -> dict:
+    """The server's share of ``viewers`` at once: HTTP render requests without a browser.
+
+    Each viewer (own cookie jar, as a browser) requests the Übersicht; the time
+    is until the server has sent the whole page (kernel started, notebook run,
+    HTML with the widgets' state). What a browser adds on the viewer's machine
+    (Voilà's JavaScript, drawing the widgets and the map) is not in it: in
+    :func:`load` all 30 pages share this machine's two cores with the server.
+    """
+    import http.cookiejar
+    import threading
+    import urllib.request
+
+    wait_no_kernels(proc)
+    url = f"http://127.0.0.1:{port}/voila/render/uebersicht.ipynb"
+    done: list[float] = []
+    failed: list[str] = []
+    start = threading.Event()
+
+    def viewer() -> None:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        start.wait()
+        try:
+            with opener.open(url, timeout=TIMEOUT_MS / 1000) as resp:
+                body = resp.read().decode("utf-8", "replace")
+            if "application/vnd.jupyter.widget-view+json" not in body:
+                failed.append("page without the app")
+            else:
+                done.append(time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            failed.append(repr(exc))
+
+    threads = [threading.Thread(target=viewer) for _ in range(viewers)]
+    for t in threads:
+        t.start()
+    peak_kernels = 0
+    t0 = time.perf_counter()
+    start.set()
+    while any(t.is_alive() for t in threads):
+        peak_kernels = max(peak_kernels, len(kernels(proc)))
+        time.sleep(0.2)
+    mem = memory_mb([*kernels(proc).values(), *vorrat(proc)])
+    return {
+        "viewers": viewers,
+        "done": len(done),
+        "failed": failed[:3],
+        "median": statistics.median(done) if done else float("nan"),
+        "p95": p95(done) if len(done) > 1 else float("nan"),
+        "max": max(done) if done else float("nan"),
+        "peak_kernels": peak_kernels,
+        "pss": sum(m[2] for m in mem),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -361,6 +417,13 @@ def main() -> None:
         default=0,
         metavar="N",
         help="N viewers open the Übersicht at once (0: skip)",
+    )
+    parser.add_argument(
+        "--last-http",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N render requests for the Übersicht at once, without a browser (0: skip)",
     )
     parser.add_argument("--cap", type=int, default=None, help="kernel cap for --last")
     parser.add_argument(
@@ -383,6 +446,7 @@ def main() -> None:
     lat: dict[str, list[float]] = {}
     mem: dict[str, list[tuple[float, float]]] = {}
     result_load = None
+    result_http = None
     t0 = time.perf_counter()
     buendel = server.buendel_bereitstellen(None, None)
     if buendel is None:
@@ -395,7 +459,7 @@ def main() -> None:
             server.NOTEBOOKS,
             args.preheat,
             buendel,
-            args.cap if args.last else None,
+            args.cap if args.last or args.last_http else None,
             vorrat=args.vorrat,
         )
         try:
@@ -419,6 +483,8 @@ def main() -> None:
                         mem[nb] = memory_per_kernel(browser, proc, port, nb, args.speicher)
                 if args.last:
                     result_load = load(browser, app_proc, app_port, args.last, args.verweilen)
+                if args.last_http:
+                    result_http = load_http(app_proc, app_port, args.last_http)
                 browser.close()
         finally:
             for proc in (bare_proc, app_proc):
@@ -469,6 +535,19 @@ def main() -> None:
             f"at most {r['peak_kernels']} kernels; kernel memory incl. Vorrat at most "
             f"{r['peak_pss']:.0f} MB (PSS, what they take together), {r['peak_rss']:.0f} MB "
             "(sum of RSS, shared pages counted per process)"
+        )
+
+    if result_http:
+        r = result_http
+        print(
+            f"\nserver share: {r['viewers']} render requests for the Übersicht at once "
+            f"(no browser), cap {args.cap}"
+        )
+        print(
+            f"complete pages {r['done']}/{r['viewers']} {r['failed'] or ''}; until the whole "
+            f"page was sent median {r['median']:.1f} s, p95 {r['p95']:.1f} s, "
+            f"max {r['max']:.1f} s; at most {r['peak_kernels']} kernels, "
+            f"{r['pss']:.0f} MB kernel memory incl. Vorrat (PSS) afterwards"
         )
 
 
