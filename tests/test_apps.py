@@ -462,6 +462,19 @@ def test_stellen_hours_reach_and_funding(ws, stl):
     assert common.fmt_eur(2.75 * 60000 * 32 / 12 * 0.8) in stl.plan.value  # 352.000 €
 
 
+def test_stellen_slider_noise_does_not_move_a_euro(stl):
+    # a browser's slider may send 80 % as 0.8000000000000003; seen as 1 € more Eigenanteil
+    # in the browser than in the same app in the kernel (test_apps_browser, every control)
+    stl.kommune.value = MUSTERSTADT
+    stl.personalkosten.value = 61500
+    stl.foerdersatz.value = 0.8
+    genau = stl.plan.value
+    stl.foerdersatz.value = 0.8000000000000003
+    assert stl.foerdersatz.value != 0.8
+    assert stl.einstellungen.foerdersatz == 0.8
+    assert stl.plan.value == genau
+
+
 def test_stellen_kommune_sets_haushaltssicherung_and_rate(ws, stl):
     stl.kommune.value = PROBSTADT  # Haushaltssicherungskommune in the sample
     assert stl.haushaltssicherung.value is True

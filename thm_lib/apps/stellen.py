@@ -670,13 +670,19 @@ class StellenUndFoerderung:
 
     @property
     def einstellungen(self) -> Einstellungen:
-        """The settings in the widgets."""
+        """The settings in the widgets.
+
+        Slider values are rounded to 6 decimals: a browser's slider sends a rate such
+        as 0.8000000000000003 for 80 %, which must not move a Euro amount.
+        """
         return Einstellungen(
             ags=self.kommune.value,
             betreuungsschluessel=float(self.schluessel.value),
-            erreichungsquote=float(self.quote.value),
-            stunden_je_fall=None if self.stunden_auto.value else float(self.stunden.value),
-            foerdersatz=float(self.foerdersatz.value),
+            erreichungsquote=round(float(self.quote.value), 6),
+            stunden_je_fall=None
+            if self.stunden_auto.value
+            else round(float(self.stunden.value), 6),
+            foerdersatz=round(float(self.foerdersatz.value), 6),
             personalkosten=float(self.personalkosten.value),
             haushaltssicherung=bool(self.haushaltssicherung.value),
             modell=self.modell.value,
