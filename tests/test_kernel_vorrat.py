@@ -19,7 +19,13 @@ from jupyter_client import KernelManager
 from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
 
 from thm_lib.apps import kernel_vorrat
-from thm_lib.apps.kernel_vorrat import VORRAT_ENV, GeforkterKernel, kernel_argumente
+from thm_lib.apps.kernel_vorrat import (
+    VORRAT_ENV,
+    VORRAT_PID_ENV,
+    WARTEN_S,
+    GeforkterKernel,
+    kernel_argumente,
+)
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
 
@@ -156,6 +162,24 @@ def test_ohne_vorrat_der_uebliche_start(monkeypatch, tmp_path):
     try:
         assert isinstance(km.provisioner.process, subprocess.Popen)
         assert "ipykernel_launcher" in Path(f"/proc/{km.provisioner.pid}/cmdline").read_text()
+    finally:
+        _beenden(km, kc)
+
+
+def test_ein_beendeter_vorrat_haelt_den_start_nicht_auf(monkeypatch, tmp_path):
+    """A Vorrat that ended before opening its socket: the usual start, without waiting."""
+    tot = subprocess.Popen([sys.executable, "-c", "pass"])
+    tot.wait()
+    monkeypatch.setenv(VORRAT_ENV, str(tmp_path / "kernel.sock"))
+    monkeypatch.setenv(VORRAT_PID_ENV, str(tot.pid))
+    monkeypatch.setattr(
+        KernelProvisionerFactory.instance(), "default_provisioner_name", "thm-vorrat"
+    )
+    t0 = time.monotonic()
+    km, kc = _starten(tmp_path)
+    try:
+        assert isinstance(km.provisioner.process, subprocess.Popen)
+        assert time.monotonic() - t0 < WARTEN_S / 2
     finally:
         _beenden(km, kc)
 

@@ -46,6 +46,8 @@ from jupyter_client.provisioning import LocalProvisioner
 
 #: Environment variable (server side): the socket of the running Vorrat.
 VORRAT_ENV = "THM_KERNEL_VORRAT"
+#: Environment variable (server side): the Vorrat's process id (not waited for once it ended).
+VORRAT_PID_ENV = "THM_KERNEL_VORRAT_PID"
 #: Seconds the provisioner waits for a Vorrat that is still importing.
 WARTEN_S = 20.0
 #: What a kernel of the apps imports; the Vorrat imports it once for all.
@@ -193,8 +195,8 @@ def main(argv: list[str] | None = None) -> None:
 def starten(ordner: str | os.PathLike[str] | None = None) -> tuple[subprocess.Popen, str]:
     """Start a Vorrat for this server; returns the process and its socket path.
 
-    The caller sets :data:`VORRAT_ENV` to the path so that
-    :class:`VorratProvisioner` finds it.
+    The caller sets :data:`VORRAT_ENV` to the path (and :data:`VORRAT_PID_ENV` to the
+    process id) so that :class:`VorratProvisioner` finds it.
     """
     ordner = Path(ordner or tempfile.mkdtemp(prefix="thm-vorrat-"))
     pfad = str(ordner / "kernel.sock")
@@ -202,8 +204,13 @@ def starten(ordner: str | os.PathLike[str] | None = None) -> tuple[subprocess.Po
     return proc, pfad
 
 
-def anfordern(pfad: str, cmd: list[str], env: dict[str, str], cwd: str) -> int:
+def anfordern(
+    pfad: str, cmd: list[str], env: dict[str, str], cwd: str, vorrat_pid: int | None = None
+) -> int:
     """Ask the Vorrat at ``pfad`` for a kernel; returns its pid.
+
+    Waits up to :data:`WARTEN_S` for a Vorrat that is still importing, but not for
+    one that has ended (``vorrat_pid``).
 
     Raises
     ------
@@ -212,7 +219,7 @@ def anfordern(pfad: str, cmd: list[str], env: dict[str, str], cwd: str) -> int:
     """
     frist = time.monotonic() + WARTEN_S
     while not os.path.exists(pfad):
-        if time.monotonic() > frist:
+        if time.monotonic() > frist or (vorrat_pid is not None and not _lebt(vorrat_pid)):
             raise FileNotFoundError(pfad)
         time.sleep(0.05)
     auftrag = json.dumps({"cmd": cmd, "env": env, "cwd": cwd}).encode() + b"\n"
@@ -288,8 +295,11 @@ class VorratProvisioner(LocalProvisioner):  # type: ignore[misc]
             env = dict(kwargs.get("env") or os.environ)
             env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launch_kernel
             cwd = str(kwargs.get("cwd") or os.getcwd())
+            vorrat_pid = os.environ.get(VORRAT_PID_ENV)
             try:
-                pid = await asyncio.to_thread(anfordern, pfad, list(cmd), env, cwd)
+                pid = await asyncio.to_thread(
+                    anfordern, pfad, list(cmd), env, cwd, int(vorrat_pid) if vorrat_pid else None
+                )
             except OSError as exc:
                 log.warning("Kernel-Vorrat nicht erreichbar (%s); Kernel wird neu gestartet.", exc)
             else:

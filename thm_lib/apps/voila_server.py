@@ -712,6 +712,7 @@ def _vorrat_starten() -> None:
     ordner = tempfile.mkdtemp(prefix="thm-vorrat-")
     proc, pfad = kernel_vorrat.starten(ordner)
     os.environ[kernel_vorrat.VORRAT_ENV] = pfad
+    os.environ[kernel_vorrat.VORRAT_PID_ENV] = str(proc.pid)
     KernelProvisionerFactory.instance().default_provisioner_name = "thm-vorrat"
 
     def beenden() -> None:
