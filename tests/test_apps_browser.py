@@ -473,6 +473,16 @@ def _slider_tasten(page, selector: str, taste: str, n: int) -> str:
     return readout.inner_text()
 
 
+def _auswahlen(page, paare: dict, dropdowns: dict) -> None:
+    """Choose the 2nd and 3rd option of each dropdown (selector → mirror widget), in the
+    browser and in the mirror, and compare after each choice."""
+    for selector, widget in dropdowns.items():
+        for label in widget._options_labels[1:3]:
+            page.select_option(f"{selector} select", label=label)
+            widget.label = label
+            _gleich(page, paare, f"{selector} = {label}")
+
+
 def _klick(page, selector: str) -> None:
     """Click like a person: scroll the control into view, let the page settle, click.
 
@@ -563,15 +573,15 @@ def test_angebotsfinder_every_control_equals_the_app_in_process(app_page, server
     _open(page, server, "angebotsfinder.ipynb", ".thm-angebote")
     paare = {".thm-angebote": app.liste, ".thm-ausgeschlossen": app.ausgeschlossen}
     _gleich(page, paare, "Start")
-    for selector, widget in (
-        (".thm-status-wahl", app.status),
-        (".thm-gemeinde", app.gemeinde),
-        (".thm-handlungsfeld", app.handlungsfeld),
-    ):
-        for label, _ in list(widget.options)[1:3]:
-            page.select_option(f"{selector} select", label=label)
-            widget.label = label
-            _gleich(page, paare, f"{selector} = {label}")
+    _auswahlen(
+        page,
+        paare,
+        {
+            ".thm-status-wahl": app.status,
+            ".thm-gemeinde": app.gemeinde,
+            ".thm-handlungsfeld": app.handlungsfeld,
+        },
+    )
     alter = page.locator(".thm-alter input")
     for wert in (app.alter_bereich[1], app.alter_bereich[0] + 3):
         alter.fill(str(wert))
@@ -600,14 +610,7 @@ def test_uebersicht_every_control_equals_the_app_in_process(app_page, server, sp
         ".thm-standort-tabellen": sp.tabellen,
     }
     _gleich(page, paare, "Start")
-    for selector, widget in (
-        (".thm-kommune", app.kommune),
-        (".thm-handlungsfeld", app.handlungsfeld),
-    ):
-        for label, _ in list(widget.options)[1:3]:
-            page.select_option(f"{selector} select", label=label)
-            widget.label = label
-            _gleich(page, paare, f"{selector} = {label}")
+    _auswahlen(page, paare, {".thm-kommune": app.kommune, ".thm-handlungsfeld": app.handlungsfeld})
     # the Standortplanung: choose, then the button computes (a click must reach the kernel)
     feld = next(h for h in sp.handlungsfeld.options if h != sp.handlungsfeld.value)
     page.select_option(".thm-standort-feld select", label=feld)

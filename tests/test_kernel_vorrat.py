@@ -58,13 +58,23 @@ def vorrat(tmp_path_factory):
     proc.wait(10)
 
 
-@pytest.fixture
-def mit_vorrat(vorrat, monkeypatch):
-    """Kernels of this test come from the Vorrat (as in the app server)."""
-    monkeypatch.setenv(VORRAT_ENV, vorrat[1])
+def _provisioner(monkeypatch, pfad: str | None, pid: int | None = None) -> None:
+    """Kernels of this test ask the Vorrat at ``pfad`` (None: no Vorrat), as in the server."""
+    if pfad is None:
+        monkeypatch.delenv(VORRAT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(VORRAT_ENV, pfad)
+    if pid is not None:
+        monkeypatch.setenv(VORRAT_PID_ENV, str(pid))
     monkeypatch.setattr(
         KernelProvisionerFactory.instance(), "default_provisioner_name", "thm-vorrat"
     )
+
+
+@pytest.fixture
+def mit_vorrat(vorrat, monkeypatch):
+    """Kernels of this test come from the Vorrat (as in the app server)."""
+    _provisioner(monkeypatch, vorrat[1])
     return vorrat[0]
 
 
@@ -154,10 +164,7 @@ def test_unterbrechen_und_neustart(mit_vorrat, tmp_path):
 
 
 def test_ohne_vorrat_der_uebliche_start(monkeypatch, tmp_path):
-    monkeypatch.delenv(VORRAT_ENV, raising=False)
-    monkeypatch.setattr(
-        KernelProvisionerFactory.instance(), "default_provisioner_name", "thm-vorrat"
-    )
+    _provisioner(monkeypatch, None)
     km, kc = _starten(tmp_path)
     try:
         assert isinstance(km.provisioner.process, subprocess.Popen)
@@ -170,11 +177,7 @@ def test_ein_beendeter_vorrat_haelt_den_start_nicht_auf(monkeypatch, tmp_path):
     """A Vorrat that ended before opening its socket: the usual start, without waiting."""
     tot = subprocess.Popen([sys.executable, "-c", "pass"])
     tot.wait()
-    monkeypatch.setenv(VORRAT_ENV, str(tmp_path / "kernel.sock"))
-    monkeypatch.setenv(VORRAT_PID_ENV, str(tot.pid))
-    monkeypatch.setattr(
-        KernelProvisionerFactory.instance(), "default_provisioner_name", "thm-vorrat"
-    )
+    _provisioner(monkeypatch, str(tmp_path / "kernel.sock"), tot.pid)
     t0 = time.monotonic()
     km, kc = _starten(tmp_path)
     try:
@@ -202,10 +205,7 @@ def test_vorrat_und_kernel_enden_mit_dem_server(tmp_path, monkeypatch):
     try:
         vorrat_pid, pfad = server.stdout.readline().split()
         assert _warten(lambda: os.path.exists(pfad), 60)
-        monkeypatch.setenv(VORRAT_ENV, pfad)
-        monkeypatch.setattr(
-            KernelProvisionerFactory.instance(), "default_provisioner_name", "thm-vorrat"
-        )
+        _provisioner(monkeypatch, pfad)
         km, kc = _starten(tmp_path)
         kernel_pid = km.provisioner.pid
         kc.stop_channels()

@@ -14,7 +14,6 @@ hidden Gemeinde lacks. The site choice still uses the full demand.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -126,14 +125,10 @@ def plaetze_veroeffentlicht(
 def planen_veroeffentlicht(
     ws: Workspace,
     handlungsfeld: str,
-    p: int = 1,
-    modell: str = "mclp",
-    zugang: str | Sequence[str] | None = None,
-    alter: tuple[int, int] | None = None,
-    liste: pd.DataFrame | None = None,
+    *,
     vorher: CoverageResult | None = None,
-    zeitlimit: float = standort.ZEITLIMIT,
     quoten: pd.DataFrame | None = None,
+    **planung: Any,
 ) -> Standortplanung:
     """A Standortplanung to publish: :func:`thm_lib.analysis.standort.planen` with
     places from published figures (:func:`plaetze_veroeffentlicht`).
@@ -142,7 +137,16 @@ def planen_veroeffentlicht(
     hidden Gemeinden included); the places, the proposed offers and the state
     after (``nachher``, ``ws_nachher``) follow from the published figures.
     Every published output of a plan (tables, text, maps, the apps' views)
-    must start from here. Parameters as in ``planen`` (without ``plaetze``).
+    must start from here.
+
+    Parameters
+    ----------
+    ws, handlungsfeld, vorher, quoten
+        As for ``planen``; ``vorher`` is recomputed for the Handlungsfeld alone
+        when it holds other fields (the hiding pattern of the published tables).
+    **planung
+        The other options of ``planen`` (``p``, ``modell``, ``zugang``, ``alter``,
+        ``liste``, ``zeitlimit``); not ``plaetze``.
 
     Raises
     ------
@@ -153,23 +157,13 @@ def planen_veroeffentlicht(
         vorher is None or list(vorher._felder) != [handlungsfeld]
     ):  # (an unknown field: planen raises before the rule is used)
         vorher = coverage.analyse(ws, [handlungsfeld], quoten=quoten)
+    feld_vorher = vorher
 
     def regel(zuordnung: pd.DataFrame, nachfrage: pd.Series, n: int) -> list[float]:
-        assert vorher is not None
-        return plaetze_veroeffentlicht(ws, vorher, zuordnung, nachfrage, n)
+        return plaetze_veroeffentlicht(ws, feld_vorher, zuordnung, nachfrage, n)
 
     return standort.planen(
-        ws,
-        handlungsfeld,
-        p=p,
-        modell=modell,
-        zugang=zugang,
-        alter=alter,
-        liste=liste,
-        plaetze=regel,
-        vorher=vorher,
-        zeitlimit=zeitlimit,
-        quoten=quoten,
+        ws, handlungsfeld, plaetze=regel, vorher=vorher, quoten=quoten, **planung
     )
 
 
