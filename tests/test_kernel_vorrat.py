@@ -36,6 +36,7 @@ print(json.dumps({
     "pandas_vorab": "pandas" in sys.modules and "thm_lib.apps.uebersicht" in sys.modules,
     "probe": os.environ.get("THM_PROBE"),
     "cwd": os.getcwd(),
+    "comm_ziele": sorted(get_ipython().kernel.comm_manager.targets),
 }))
 """
 
@@ -125,6 +126,10 @@ def test_kernel_ist_geforkt_mit_eigener_umgebung(mit_vorrat, tmp_path):
         assert info["pandas_vorab"] is True  # imported before the first cell ran
         assert info["probe"] == "wert-42"  # the environment Jupyter gave this kernel
         assert info["cwd"] == str(tmp_path)
+        # ipywidgets was imported before there was a kernel; its comm targets are
+        # registered in the child (without the control target the browser fetches
+        # every widget's state in a round trip of its own)
+        assert {"jupyter.widget", "jupyter.widget.control"} <= set(info["comm_ziele"])
     finally:
         _beenden(km, kc)
     assert _warten(lambda: not kernel_vorrat._lebt(pid)), "Kernel läuft nach dem Beenden weiter"

@@ -114,7 +114,10 @@ def _kernel_werden(auftrag: dict[str, Any], *offen: socket.socket) -> None:
         argv = kernel_argumente(auftrag["cmd"]) or []
         if os.environ.get("JPY_PARENT_PID"):  # read by ipykernel at import, i.e. in the Vorrat
             argv.append(f"--IPKernelApp.parent_handle={os.environ['JPY_PARENT_PID']}")
-        kernelapp.launch_new_instance(argv=argv)
+        app = kernelapp.IPKernelApp.instance()
+        app.initialize(argv)
+        _widgets_anmelden()
+        app.start()
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
@@ -122,6 +125,19 @@ def _kernel_werden(auftrag: dict[str, Any], *offen: socket.socket) -> None:
         traceback.print_exc()
     finally:
         os._exit(code)
+
+
+def _widgets_anmelden() -> None:
+    """Register ipywidgets' comm targets with the kernel that now exists.
+
+    ``import ipywidgets`` registers them only when it runs inside a kernel; in the
+    Vorrat it ran before there was one. Without the target
+    ``jupyter.widget.control`` the browser falls back to asking for every widget's
+    state in a round trip of its own.
+    """
+    import ipywidgets
+
+    ipywidgets.register_comm_target()
 
 
 def _mit_vorrat_enden() -> None:

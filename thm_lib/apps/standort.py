@@ -221,7 +221,11 @@ class StandortPanel:
         self.zugang = widgets.Dropdown(
             options=ZUGANG_OPTIONEN, value="", description="offen für", style=WIDE
         )
-        self.rechnen = widgets.Button(description="Standorte berechnen", icon="map-marker")
+        self.rechnen = widgets.Button(
+            description="Standorte berechnen",
+            icon="map-marker",
+            layout=widgets.Layout(width="auto"),  # the whole label, not "Standorte berech…"
+        )
         self.rechnen.add_class("thm-standort-rechnen")
         self.ansicht = widgets.ToggleButtons(
             options=[("vorher", "vorher"), ("nachher", "nachher")],
