@@ -351,6 +351,63 @@ USABLE_SCRIPT = """
 """
 
 
+def growth(browser, proc: subprocess.Popen, port: int) -> dict:
+    """Memory of one Übersicht kernel before and after a viewer clicks through everything.
+
+    Every Kommune × Handlungsfeld (each map is built and kept by the kernel), then
+    "Standorte berechnen" for every Handlungsfeld. Returns PSS/RSS in MB and counts.
+    """
+    wait_no_kernels(proc)
+    ctx, page = new_page(browser)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/voila/render/uebersicht.ipynb", timeout=TIMEOUT_MS)
+        page.wait_for_selector(APPS["uebersicht.ipynb"], timeout=TIMEOUT_MS)
+        (kernel,) = kernels(proc).values()
+        vorher = memory_mb([kernel])[0]
+        kommunen = page.eval_on_selector(
+            ".thm-kommune select", "s => [...s.options].map(o => o.value)"
+        )
+        felder = page.eval_on_selector(
+            ".thm-handlungsfeld select", "s => [...s.options].map(o => o.value)"
+        )
+        sichtbar = (
+            "() => { const f = [...document.querySelectorAll('iframe.thm-karte-frame')]"
+            ".find(f => f.offsetParent !== null); return f ? f.dataset.auswahl : ''; }"
+        )
+
+        def waehlen(select: str, value: str) -> None:
+            alt = page.evaluate(sichtbar)
+            page.select_option(select, value=value)
+            page.wait_for_function(f"a => ({sichtbar})() !== a", arg=alt, timeout=60_000)
+
+        auswahlen = 1  # Ganzer Kreis, alle Handlungsfelder: the first render
+        for i, feld in enumerate(felder):
+            if i:
+                waehlen(".thm-handlungsfeld select", feld)
+                auswahlen += 1
+            for kommune in kommunen[1:] if i % 2 == 0 else kommunen[-2::-1]:
+                waehlen(".thm-kommune select", kommune)
+                auswahlen += 1
+        standort_felder = page.eval_on_selector(
+            ".thm-standort-feld select", "s => [...s.options].map(o => o.value)"
+        )
+        for feld in standort_felder:
+            page.select_option(".thm-standort-feld select", value=feld)
+            alt = page.inner_text(".thm-standort-text")
+            page.click(".thm-standort-rechnen")
+            _wait_text(page, ".thm-standort-text", alt)
+        nachher = memory_mb([kernel])[0]
+        return {
+            "auswahlen": auswahlen,
+            "standorte": len(standort_felder),
+            "vorher": vorher,
+            "nachher": nachher,
+        }
+    finally:
+        close(page)
+        ctx.close()
+
+
 def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) -> dict:
     """``viewers`` open the Übersicht at once; each leaves ``stay`` s after it is usable.
 
@@ -486,6 +543,11 @@ def main() -> None:
     )
     parser.add_argument("--cap", type=int, default=None, help="kernel cap for --last")
     parser.add_argument(
+        "--wachstum",
+        action="store_true",
+        help="memory of an Übersicht kernel after clicking through every selection",
+    )
+    parser.add_argument(
         "--verweilen",
         type=float,
         default=5.0,
@@ -506,6 +568,7 @@ def main() -> None:
     lat: dict[str, list[float]] = {}
     mem: dict[str, list[tuple[float, float]]] = {}
     result_load = None
+    result_growth = None
     result_http = None
     t0 = time.perf_counter()
     buendel = server.buendel_bereitstellen(None, None)
@@ -544,6 +607,8 @@ def main() -> None:
                     for nb in APPS:
                         proc, port = (bare_proc, bare_port) if nb in BARE else (app_proc, app_port)
                         mem[nb] = memory_per_kernel(browser, proc, port, nb, args.speicher)
+                if args.wachstum:
+                    result_growth = growth(browser, app_proc, app_port)
                 if args.last:
                     result_load = load(browser, app_proc, app_port, args.last, args.verweilen)
                 if args.last_http:
@@ -592,6 +657,14 @@ def main() -> None:
                 f"{min(rss):>5.0f}-{max(rss):<6.0f} {statistics.median(uss):>14.0f}"
                 f" {statistics.median(pss):>14.0f}"
             )
+    if result_growth:
+        r = result_growth
+        (rss0, _, pss0), (rss1, _, pss1) = r["vorher"], r["nachher"]
+        print(
+            f"\nÜbersicht kernel after {r['auswahlen']} selections (Kommune × Handlungsfeld) "
+            f"and {r['standorte']} site plans: PSS {pss0:.0f} → {pss1:.0f} MB, "
+            f"RSS {rss0:.0f} → {rss1:.0f} MB"
+        )
     if result_load:
         r = result_load
         print(

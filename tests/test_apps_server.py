@@ -50,9 +50,9 @@ FINDER = "voila/render/angebotsfinder.ipynb"
 # --------------------------------------------------------------------------- rules
 def test_kernel_cap_default_follows_memory():
     gib = 1024**3
-    # half of 24 GiB / 350 MiB per kernel = 35.1 -> 35
-    assert kernel_cap_default(24 * gib) == 35
-    assert kernel_cap_default(2 * gib) == 2  # 1024 MiB / 350 MiB = 2.9 -> 2
+    # half of 24 GiB / 250 MiB per kernel = 49.2 -> 49
+    assert kernel_cap_default(24 * gib) == 49
+    assert kernel_cap_default(2 * gib) == 4  # 1024 MiB / 250 MiB = 4.1 -> 4
     assert kernel_cap_default(100 * 1024**2) == 1  # never 0: one viewer always fits
     assert kernel_cap_default(8 * gib, mb_per_kernel=512, share=0.75) == 12
     assert kernel_cap_default() >= 1

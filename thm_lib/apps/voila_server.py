@@ -76,8 +76,10 @@ JUPYTER_DATA = paths.APP_JUPYTER_DATA
 TEMPLATE = "thm"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 """Host names accepted by default (the server listens on 127.0.0.1 only)."""
-MB_PER_KERNEL = 350
-"""Memory budget per app kernel (measured ~310 MB for the Übersicht, see docs/performance.md)."""
+MB_PER_KERNEL = 250
+"""Memory budget per app kernel: an Übersicht kernel after a viewer chose every Kommune ×
+Handlungsfeld and planned sites in every field holds 177 MB RSS from the kernel Vorrat,
+216 MB without it (``benchmarks/bench_apps.py --wachstum``, docs/performance.md)."""
 MEMORY_SHARE = 0.5
 """Share of the machine's memory the app kernels may use by default."""
 RETRY_S = 5
@@ -129,7 +131,7 @@ def kernel_cap_default(
     Returns
     -------
     int
-        The cap, e.g. 35 on a 24 GB machine with the defaults.
+        The cap, e.g. 49 on a 24 GB machine with the defaults.
     """
     if total_bytes is None:
         total_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
