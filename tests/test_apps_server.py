@@ -191,6 +191,27 @@ def test_a_request_waits_on_the_server_for_a_start_slot_in_order():
     _run(szenario())
 
 
+def test_a_waiting_request_stops_when_its_browser_has_gone():
+    async def szenario() -> None:
+        slots = KernelSlots(cap=30, start_cap=1)
+        km = _Kernels(0)
+        a = slots.reserve(km, "s1")
+        gone = asyncio.Event()
+        wartet = asyncio.ensure_future(slots.reserve_waiting(km, "s2", timeout=5, gone=gone))
+        danach = asyncio.ensure_future(slots.reserve_waiting(km, "s3", timeout=5))
+        await asyncio.sleep(0.05)
+        assert len(slots.waiting) == 2
+        t0 = time.monotonic()
+        gone.set()  # the first waiting browser closes its tab
+        assert await asyncio.wait_for(wartet, 1) is None
+        assert time.monotonic() - t0 < 0.5 and len(slots.waiting) == 1
+        a.finish()  # the freed start slot goes to the request that is still there
+        b = await asyncio.wait_for(danach, 1)
+        assert b is not None and b.session == "s3" and not slots.waiting
+
+    _run(szenario())
+
+
 def test_at_the_kernel_cap_a_request_does_not_wait():
     async def szenario() -> float:
         slots = KernelSlots(cap=1, start_cap=4)

@@ -231,18 +231,24 @@ class KernelSlots:
         return _Reservation(self, session)
 
     async def reserve_waiting(
-        self, kernel_manager: Any, session: str, timeout: float
+        self,
+        kernel_manager: Any,
+        session: str,
+        timeout: float,
+        gone: asyncio.Event | None = None,
     ) -> _Reservation | None:
         """A slot for a new kernel; waits up to ``timeout`` s while only start slots are taken.
 
-        None at the kernel cap (at once) or when no start slot became free in time.
-        A new request queues behind requests already waiting; a freed start slot
-        wakes the longest-waiting one (:meth:`wake_one`).
+        None at the kernel cap (at once), when no start slot became free in time, or
+        as soon as ``gone`` is set (the browser closed the connection: no kernel for
+        a page nobody will see). A new request queues behind requests already
+        waiting; a freed start slot wakes the longest-waiting one (:meth:`wake_one`).
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        gone = gone or asyncio.Event()
         woken = False
-        while True:
+        while not gone.is_set():
             if self.occupied(kernel_manager) >= self.cap:
                 break
             if woken or not self.waiting:
@@ -254,13 +260,16 @@ class KernelSlots:
                 break
             turn: asyncio.Future[None] = loop.create_future()
             self.waiting.append(turn)
+            weg = asyncio.ensure_future(gone.wait())
             try:
-                await asyncio.wait_for(turn, rest)
-            except TimeoutError:
-                break
+                await asyncio.wait({turn, weg}, timeout=rest, return_when=asyncio.FIRST_COMPLETED)
             finally:
+                weg.cancel()
                 if turn in self.waiting:
                     self.waiting.remove(turn)
+            if not turn.done():  # timed out, or the browser has gone
+                turn.cancel()
+                break
             woken = True
         if woken:
             self.wake_one()  # the slot this request was woken for goes to the next one
@@ -472,9 +481,14 @@ class RenderHandler(Guard, TornadoVoilaHandler):
             self._no_session()
             return
         session = self.session_id() or ""
+        self._gone = asyncio.Event()
         res = await self.thm.slots.reserve_waiting(
-            self.kernel_manager, session, self.thm.start_wait_s
+            self.kernel_manager, session, self.thm.start_wait_s, self._gone
         )
+        if self._gone.is_set():  # the browser has gone while the request waited
+            if res is not None:
+                res.finish()
+            return
         if res is None:
             self.set_status(503)
             self.set_header("Retry-After", str(self.thm.retry_s))
@@ -503,6 +517,13 @@ class RenderHandler(Guard, TornadoVoilaHandler):
         finally:
             _RESERVATION.reset(token)
             res.finish()
+
+    def on_connection_close(self) -> None:
+        """The browser closed the connection: a request still waiting for a slot stops."""
+        gone = getattr(self, "_gone", None)
+        if gone is not None:
+            gone.set()
+        super().on_connection_close()
 
     def _no_session(self) -> None:
         """First request without the session cookie: no kernel; redirect once to get it."""
