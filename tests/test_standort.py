@@ -23,6 +23,7 @@ from thm_lib.analysis import coverage, standort
 from thm_lib.core.workspace import CRS_WEB
 from thm_lib.ingest import arbeitsmappe
 from thm_lib.publish import standort_anzeige, views
+from thm_lib.publish.standort_anzeige import ZUSTAENDE
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
 
@@ -389,25 +390,34 @@ def test_segment_table_hides_small_demand_with_a_second_cell(ws) -> None:
 
 
 # --------------------------------------------------------------------------- published places
-# A hand-made Kreis (standard need rates 0.6 × Inanspruchnahme 0.8 for Sprache, reach
-# 10 km, 4 km squares on one row). Three groups out of each other's reach:
-#   Altstadt (47 persons, shown) and Kleinbach (3 Geduldete, hidden): no offer in reach;
+# A hand-made Kreis (standard need rates 0.6 × Inanspruchnahme 0.8 for Sprache, the
+# same for every status and age, reach 10 km, 4 km squares on one row). Three groups
+# out of each other's reach:
+#   Altstadt (30 Geduldete, 17 with Gestattung, shown) and Kleinbach (3 Geduldete,
+#   2 with Gestattung, hidden): no offer in reach;
 #   Neustadt (50, shown) with the Kreis's three Sprache offers (8, 11 and 30 places);
-#   Weiler, Heide and Moor (1-4 Geduldete each, hidden), no offer in reach.
-# The four small Gemeinden hide each other in the target-group table (four "<5" per
-# column), so Altstadt and Neustadt stay shown for every Weiler count of 1 to 4.
+#   Weiler (1-4 Geduldete), Heide (2 Geduldete, 3 with Gestattung) and Moor (4 and 2),
+#   hidden, no offer in reach.
+# The four small Gemeinden hide each other in the target-group table (three or four
+# "<5" per column), so Altstadt and Neustadt stay shown for every Kleinbach count of 1
+# to 4 per status and every Weiler count of 1 to 4 (checked for all 64).
 ERREICHBARKEIT_10KM = "erreichbarkeit:\n  einheit: km\n  schwelle: 10\n"
 SPRACHE_JE_PERSON = 0.6 * 0.8
+KLEINBACH = (("duldung", 21, "m", 3), ("gestattung", 22, "w", 2))
 
 
-def _handkreis(folder: Path, weiler: tuple[tuple[str, int, str, int], ...]):
+def _handkreis(
+    folder: Path,
+    weiler: tuple[tuple[str, int, str, int], ...],
+    kleinbach: tuple[tuple[str, int, str, int], ...] = KLEINBACH,
+):
     orte = [
         Ort("Altstadt", 0, (("duldung", 20, "m", 30), ("gestattung", 22, "w", 17))),
-        Ort("Kleinbach", 1, (("duldung", 21, "m", 3),)),
+        Ort("Kleinbach", 1, kleinbach),
         Ort("Neustadt", 10, (("duldung", 20, "w", 25), ("gestattung", 24, "m", 25))),
         Ort("Weiler", 20, weiler),
-        Ort("Heide", 21, (("duldung", 23, "w", 2),)),
-        Ort("Moor", 22, (("duldung", 26, "m", 4),)),
+        Ort("Heide", 21, (("duldung", 23, "w", 2), ("gestattung", 25, "m", 3))),
+        Ort("Moor", 22, (("duldung", 26, "m", 4), ("gestattung", 21, "w", 2))),
     ]
     angebote = [
         OrtAngebot("Kurs A", "Sprache", 8, 2),
@@ -427,8 +437,10 @@ def _zwei_kandidaten() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _veroeffentlicht(ws):
-    return standort_anzeige.planen_veroeffentlicht(ws, "Sprache", p=2, liste=_zwei_kandidaten())
+def _veroeffentlicht(ws, zugang: str = ""):
+    return standort_anzeige.planen_veroeffentlicht(
+        ws, "Sprache", p=2, liste=_zwei_kandidaten(), zugang=zugang
+    )
 
 
 @pytest.fixture(scope="module")
@@ -456,20 +468,75 @@ def test_places_cover_the_shown_gemeinden_only(handkreis) -> None:
         == (tab.loc[1, "erreichte Gemeinden mit Lücke"])
     )
     assert plan.neue_angebote["plaetze"].iloc[0] == 23
-    # the state after uses these 23 places, shared by all in reach (Kleinbach too):
-    # A = 23 / (22.56 + 1.44) → 95.8 %, missing 22.56 × (1 − 23/24) = 0.94
+    # the state after uses these 23 places, shared only by the shown Gemeinden in reach
+    # (the new offers' catchment): A = 23 / 22.56 → 102.0 %, nothing missing. Shared
+    # with Kleinbach too it was 23 / (22.56 + 5 × 0.48) = 92.1 %, and the Versorgungsgrad
+    # after gave Kleinbach's hidden persons: (23 / A − 22.56) / 0.48
+    assert plan.neue_angebote["einzugsgebiet"].iloc[0] == tuple(
+        plan.vorher.gemeinden.set_index("name").loc[["Altstadt", "Neustadt"], "ags"]
+    )
     wirkung = standort_anzeige.wirkung_tabelle(ws, plan)
     assert list(wirkung.index) == ["Altstadt"]
-    assert wirkung.loc["Altstadt", "Versorgungsgrad % nachher"] == pytest.approx(95.8)
-    assert wirkung.loc["Altstadt", "fehlende Plätze nachher"] == pytest.approx(0.9)
-    assert tab.loc[1, "fehlende Plätze dort nachher"] == pytest.approx(0.9)
+    assert wirkung.loc["Altstadt", "Versorgungsgrad % nachher"] == pytest.approx(102.0)
+    assert wirkung.loc["Altstadt", "fehlende Plätze nachher"] == pytest.approx(0.0)
+    assert tab.loc[1, "fehlende Plätze dort nachher"] == pytest.approx(0.0)
     text = standort_anzeige.erklaerung(ws, plan)
     assert "mit 23 Plätzen (nur für die Gemeinden mit veröffentlichten Zahlen bemessen)" in text
     assert "der Bedarf gesperrter Gemeinden ist darin nicht enthalten" in text
-    # the analysis alone (not published) still sizes by the full need
+    assert "zählen dabei nicht als Nutzer der neuen Plätze" in text
+    # the analysis alone (not published) still sizes by the full need and shares the
+    # places with every Gemeinde in reach: ceil(22.56 + 2.4) = 25
     intern = standort.planen(ws, "Sprache", p=2, liste=_zwei_kandidaten())
-    assert intern.neue_angebote["plaetze"].iloc[0] == 24
+    assert intern.neue_angebote["plaetze"].iloc[0] == 25
+    assert intern.neue_angebote["einzugsgebiet"].iloc[0] == ()
     assert list(intern.loesung.auswahl) == list(plan.loesung.auswahl)
+
+
+@pytest.mark.parametrize(
+    ("zugang", "plaetze", "grad_nachher", "fehlend_nachher"),
+    [
+        # Duldung only: Altstadt's shown 30 Geduldete × 0.48 = 14.4 → 15 places; after,
+        # A(Duldung) = 15 / 14.4 ≥ 1 and the 17 × 0.48 = 8.16 with Gestattung stay missing:
+        # Versorgungsgrad 15 / 22.56 = 66.5 %. Before the fix Kleinbach's 3 Geduldete
+        # shared the places: 14.4 × 15 / (14.4 + 1.44) / 22.56 = 60.4 %, missing 8.9
+        # (Kleinbach 1, 2, 4: 64.3, 62.3, 58.7 %): its "<5" Duldung cell, exactly.
+        ("duldung", 15, 66.5, 8.2),
+        # Gestattung only: 8.16 → 9 places, A(Gestattung) = 9 / 8.16; the 14.4 missing
+        # places of Geduldete stay: 9 / 22.56 = 39.9 %. Before: 8.16 × 9 / (8.16 + 0.96)
+        # / 22.56 = 35.7 %, missing 14.5, from Kleinbach's 2 with Gestattung.
+        ("gestattung", 9, 39.9, 14.4),
+    ],
+)
+def test_restricted_plan_after_from_published_figures_only(
+    handkreis, zugang, plaetze, grad_nachher, fehlend_nachher
+) -> None:
+    ws = handkreis
+    plan = _veroeffentlicht(ws, zugang)
+    assert plan.zugang == (zugang,)
+    # the places follow from Altstadt's published status cell (a shown Gemeinde shows
+    # every status cell of the target group) and the published rate
+    zg = views.zielgruppe_je_gemeinde(ws)
+    assert not zg.mask.loc["Altstadt"].any()
+    assert int(zg.published.loc["Altstadt", zugang]) == {"duldung": 30, "gestattung": 17}[zugang]
+    assert zg.mask.loc["Kleinbach", zugang]
+    assert plaetze == math.ceil(int(zg.published.loc["Altstadt", zugang]) * SPRACHE_JE_PERSON)
+    assert plan.neue_angebote["plaetze"].tolist() == [plaetze, 11]
+    tab = standort_anzeige.standort_tabelle(ws, plan)
+    assert tab.loc[1, "fehlende Plätze dort vorher"] == pytest.approx(22.6)
+    assert tab.loc[1, "fehlende Plätze dort nachher"] == pytest.approx(fehlend_nachher)
+    wirkung = standort_anzeige.wirkung_tabelle(ws, plan)
+    assert list(wirkung.index) == ["Altstadt"]
+    assert wirkung.loc["Altstadt", "Versorgungsgrad % nachher"] == pytest.approx(grad_nachher)
+    assert wirkung.loc["Altstadt", "fehlende Plätze nachher"] == pytest.approx(fehlend_nachher)
+    karte = standort_anzeige.karten_measure(plan, ws, "nachher")
+    ags = plan.vorher.gemeinden.set_index("name")["ags"]
+    assert karte.details[ags["Altstadt"]] == f"Versorgungsgrad {round(grad_nachher)} %"
+    text = standort_anzeige.erklaerung(ws, plan)
+    assert f"Versorgungsgrad 0 % → {round(grad_nachher)} %" in text
+    # the segment table: Altstadt's closed places of the open status only
+    seg = standort_anzeige.segment_tabelle(ws, plan)
+    geschlossen = {"duldung": 14.4, "gestattung": 8.2}[zugang]
+    assert seg.loc[1, "geschlossene Plätze"].sum() == pytest.approx(geschlossen)
 
 
 def test_a_site_reaching_only_hidden_gemeinden_gets_the_median_offer(handkreis) -> None:
@@ -498,41 +565,88 @@ def test_published_plan_without_a_site(handkreis) -> None:
     assert "Kein neuer Standort vorgeschlagen" in standort_anzeige.erklaerung(handkreis, plan)
 
 
-def _veroeffentlichte_ausgaben(ws) -> dict[str, object]:
-    """Everything the Standort section publishes for the fixed choice of sites."""
-    plan = _veroeffentlicht(ws)
-    nachher = standort_anzeige.karten_measure(plan, ws, "nachher")
-    gezeigt = nachher.gesperrt[nachher.gesperrt == ""].index
-    return {
+def _veroeffentlichte_ausgaben(ws, zugang: str = "") -> dict[str, object]:
+    """Everything the Standort section (report and app view) publishes for the fixed
+    choice of sites."""
+    from thm_lib.apps.standort import ansicht
+
+    plan = _veroeffentlicht(ws, zugang)
+    out: dict[str, object] = {
         "standorte": standort_anzeige.standort_tabelle(ws, plan).to_dict(),
         "wirkung": standort_anzeige.wirkung_tabelle(ws, plan).to_dict(),
         "segmente": standort_anzeige.segment_tabelle(ws, plan).to_dict(),
         "text": standort_anzeige.erklaerung(ws, plan),
         "glue": standort_anzeige.glue_werte(ws, plan),
         "plaetze": plan.neue_angebote["plaetze"].tolist(),
-        "karte_gezeigt": list(gezeigt),
-        "karte_klasse": nachher.values[gezeigt].to_dict(),
-        "karte_text": nachher.details[gezeigt].to_dict(),
     }
+    for zustand, karte in ansicht(ws, plan).karten.items():
+        gezeigt = karte.gesperrt[karte.gesperrt == ""].index
+        out[f"karte_{zustand}_gezeigt"] = list(gezeigt)
+        out[f"karte_{zustand}"] = (karte.values.to_dict(), karte.details.to_dict())
+    return out
 
 
-@settings(max_examples=6, deadline=None)
+@pytest.fixture(scope="module")
+def ausgaben_handkreis(handkreis) -> dict[str, dict[str, object]]:
+    return {z: _veroeffentlichte_ausgaben(handkreis, z) for z in ("", "duldung", "gestattung")}
+
+
+@settings(max_examples=8, deadline=None)
 @given(
+    zugang=st.sampled_from(["", "duldung", "gestattung"]),
+    kleinbach=st.tuples(st.integers(1, 4), st.integers(1, 4)),
     zellen=st.lists(
         st.tuples(st.integers(18, 27), st.sampled_from(["m", "w"]), st.integers(1, 4)),
         min_size=1,
         max_size=4,
         unique_by=lambda z: z[:2],
-    ).filter(lambda z: sum(n for *_, n in z) <= 4)
+    ).filter(lambda z: sum(n for *_, n in z) <= 4),
 )
-def test_published_standort_outputs_do_not_depend_on_a_hidden_gemeinde(
-    handkreis, tmp_path_factory, zellen
+def test_published_standort_outputs_do_not_depend_on_hidden_counts(
+    ausgaben_handkreis, tmp_path_factory, zugang, kleinbach, zellen
 ) -> None:
-    # Weiler's Geduldete (1 to 4 in all, so Weiler stays hidden) change; the sites are
-    # fixed. Before the fix, site 2 got ceil(need of Weiler and Heide) places.
+    # Only hidden counts change: Weiler's Geduldete (1 to 4 in all, alone with hidden
+    # Heide at site 2) and Kleinbach's Geduldete and persons with Gestattung (1 to 4 each,
+    # "<5", sharing site 1 with shown Altstadt); the sites are fixed. For every zugang
+    # (all, Duldung only, Gestattung only) nothing published may change. Before the
+    # places fix, site 2 got ceil(need of Weiler and Heide) places; before the catchment
+    # fix, Altstadt's Versorgungsgrad after gave Kleinbach's count of the open statuses.
     ws = _handkreis(
-        tmp_path_factory.mktemp("weiler"), tuple(("duldung", a, g, n) for a, g, n in zellen)
+        tmp_path_factory.mktemp("klein"),
+        tuple(("duldung", a, g, n) for a, g, n in zellen),
+        (("duldung", 21, "m", kleinbach[0]), ("gestattung", 22, "w", kleinbach[1])),
     )
-    anders = _veroeffentlichte_ausgaben(ws)
-    assert "Weiler" not in anders["karte_gezeigt"] and len(anders["karte_gezeigt"]) == 2
-    assert anders == _veroeffentlichte_ausgaben(handkreis)
+    anders = _veroeffentlichte_ausgaben(ws, zugang)
+    for zustand in ZUSTAENDE:
+        assert len(anders[f"karte_{zustand}_gezeigt"]) == 2  # Altstadt and Neustadt
+    assert anders == ausgaben_handkreis[zugang]
+
+
+@pytest.mark.parametrize("zugang", ["", "duldung"])
+def test_map_after_hides_what_the_tables_hide(ws, zugang) -> None:
+    # Musterkreis, Sonstiges: Musterstadt is hidden (its 2.3 Geduldete without an open
+    # offer round to a small count). A planned offer open to Geduldete makes that 0, so
+    # the state after's own hiding pattern showed Musterstadt on the map after
+    # ("Versorgungsgrad 434 %") while every table hid it; the map after takes the pattern
+    # of the tables (the state before).
+    plan = standort_anzeige.planen_veroeffentlicht(ws, "Sonstiges", p=3, zugang=zugang)
+    vorher = standort_anzeige.karten_measure(plan, ws, "vorher")
+    nachher = standort_anzeige.karten_measure(plan, ws, "nachher")
+    musterstadt = plan.vorher.gemeinden.set_index("name").loc["Musterstadt", "ags"]
+    assert vorher.gesperrt[musterstadt] and nachher.gesperrt[musterstadt]
+    assert nachher.gesperrt.to_dict() == vorher.gesperrt.to_dict()
+    sicht = standort_anzeige._sichtbar(ws, plan.vorher)
+    assert {a for a, r in nachher.gesperrt.items() if not r} == set(sicht[sicht].index)
+
+
+def test_shown_gemeinden_show_every_status_cell(ws) -> None:
+    # Why a restricted zugang needs no rule of its own for the places: a Gemeinde whose
+    # modelled figures are shown shows each status cell of the target group, so its
+    # Duldung- or Gestattung-only need is persons of a shown cell × published rates.
+    ergebnis = coverage.analyse(ws)
+    zg = views.zielgruppe_je_gemeinde(ws)
+    zeilen = ergebnis.gemeinden[~views.versorgung_gesperrt(ws, ergebnis).to_numpy()]
+    gezeigt = sorted(set(zeilen["name"]))
+    assert gezeigt and zeilen["handlungsfeld"].nunique() > 1  # the check saw shown rows
+    assert not zg.mask.loc[gezeigt].to_numpy().any()
+    assert zg.mask.to_numpy().any()  # ... in a table with hidden cells

@@ -591,8 +591,13 @@ def neue_angebote(
     zugang: tuple[str, ...],
     alter: tuple[int, int],
     plaetze: Sequence[float],
+    einzugsgebiet: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
-    """The proposed offers as rows in the schema of ``ws.angebote`` (``NEU-1`` …)."""
+    """The proposed offers as rows in the schema of ``ws.angebote`` (``NEU-1`` …).
+
+    ``einzugsgebiet`` (AGS) is the catchment of every new offer (empty: all in reach,
+    see :func:`thm_lib.analysis.access.weight_matrix`).
+    """
     n = len(sites)
     web = sites.to_crs(CRS_WEB)
     beginn = ws.stichtag.normalize()
@@ -615,7 +620,7 @@ def neue_angebote(
             "plz": None,
             "ags": sites["ags"].to_numpy(),
             "aufsuchend": False,
-            "einzugsgebiet": [()] * n,
+            "einzugsgebiet": [tuple(str(a) for a in einzugsgebiet)] * n,
             "beginn": beginn,
             "ende": pd.NaT,
             "standort_quelle": "koordinaten",
@@ -658,6 +663,7 @@ def planen(
     vorher: coverage.CoverageResult | None = None,
     zeitlimit: float = ZEITLIMIT,
     quoten: pd.DataFrame | None = None,
+    einzugsgebiet: Sequence[str] | None = None,
 ) -> Standortplanung:
     """Propose sites for a new offer in one Handlungsfeld and recompute coverage.
 
@@ -690,6 +696,11 @@ def planen(
     quoten : pandas.DataFrame, optional
         The need rates of ``ws`` (:func:`thm_lib.analysis.needs.need_rates`), if already
         computed: saves most of the time of many plans of one Kreis.
+    einzugsgebiet : sequence of str, optional
+        Gemeinden (AGS) the new offers serve in the state after (their
+        ``einzugsgebiet``: only these, where in reach, share and gain the new
+        places); default or empty: every Gemeinde in reach. The site choice and
+        the places do not depend on it.
 
     Returns
     -------
@@ -737,7 +748,7 @@ def planen(
     elif np.isscalar(plaetze):
         plaetze = [float(plaetze)] * n
     sites = kand.iloc[sol.auswahl].reset_index(drop=True)
-    neu = neue_angebote(ws, sites, handlungsfeld, status, alter, plaetze)
+    neu = neue_angebote(ws, sites, handlungsfeld, status, alter, plaetze, einzugsgebiet or ())
     vorbild = [
         k if q == QUELLE_ANGEBOT else None
         for k, q in zip(sites["kandidat_id"], sites["quelle"], strict=True)

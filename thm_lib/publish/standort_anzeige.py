@@ -8,7 +8,10 @@ tables and text, and draws the map before/after (shared by the notebook section
 A published plan comes from :func:`planen_veroeffentlicht`: its places (and so
 the state after) follow from published figures only (:func:`plaetze_veroeffentlicht`),
 else the planned places minus the shown missing places would reveal what a
-hidden Gemeinde lacks. The site choice still uses the full demand.
+hidden Gemeinde lacks; in the state after only Gemeinden with published figures
+use the new places, else the Versorgungsgrad after of a shown Gemeinde would
+reveal the (status-specific) demand of a hidden one sharing them. The site
+choice still uses the full demand.
 """
 
 from __future__ import annotations
@@ -131,11 +134,25 @@ def planen_veroeffentlicht(
     **planung: Any,
 ) -> Standortplanung:
     """A Standortplanung to publish: :func:`thm_lib.analysis.standort.planen` with
-    places from published figures (:func:`plaetze_veroeffentlicht`).
+    places from published figures (:func:`plaetze_veroeffentlicht`) and the new
+    offers serving only Gemeinden with published figures.
 
     The sites are those of ``planen`` (the model uses the full unmet need,
     hidden Gemeinden included); the places, the proposed offers and the state
-    after (``nachher``, ``ws_nachher``) follow from the published figures.
+    after (``nachher``, ``ws_nachher``) follow from the published figures:
+
+    * places: :func:`plaetze_veroeffentlicht` (for a restricted ``zugang`` the
+      unmet need of those statuses in shown Gemeinden; a shown Gemeinde shows
+      every status cell of the target group, see
+      :meth:`thm_lib.disclosure.publication.Publication.versorgung_gesperrt`);
+    * state after: the new offers' ``einzugsgebiet`` is the shown Gemeinden
+      (:func:`_sichtbar`), so hidden ones neither share nor gain the new
+      places. Otherwise A_after - A_before = w · places / (weighted eligible
+      demand in reach) of a shown Gemeinde would give the demand of the
+      hidden Gemeinden in reach (with ``zugang="duldung"`` their Duldung
+      persons), e.g. a "<5" count exactly. Without a shown Gemeinde the
+      catchment stays open: then no figure per Gemeinde is published.
+
     Every published output of a plan (tables, text, maps, the apps' views)
     must start from here.
 
@@ -146,7 +163,7 @@ def planen_veroeffentlicht(
         when it holds other fields (the hiding pattern of the published tables).
     **planung
         The other options of ``planen`` (``p``, ``modell``, ``zugang``, ``alter``,
-        ``liste``, ``zeitlimit``); not ``plaetze``.
+        ``liste``, ``zeitlimit``); not ``plaetze`` or ``einzugsgebiet``.
 
     Raises
     ------
@@ -158,12 +175,22 @@ def planen_veroeffentlicht(
     ):  # (an unknown field: planen raises before the rule is used)
         vorher = coverage.analyse(ws, [handlungsfeld], quoten=quoten)
     feld_vorher = vorher
+    gezeigt = None
+    if handlungsfeld in ws.handlungsfelder:
+        sicht = _sichtbar(ws, vorher)
+        gezeigt = [str(a) for a, s in sicht.items() if s]
 
     def regel(zuordnung: pd.DataFrame, nachfrage: pd.Series, n: int) -> list[float]:
         return plaetze_veroeffentlicht(ws, feld_vorher, zuordnung, nachfrage, n)
 
     return standort.planen(
-        ws, handlungsfeld, plaetze=regel, vorher=vorher, quoten=quoten, **planung
+        ws,
+        handlungsfeld,
+        plaetze=regel,
+        vorher=vorher,
+        quoten=quoten,
+        einzugsgebiet=gezeigt,
+        **planung,
     )
 
 
@@ -187,9 +214,11 @@ def karten_measure(
     published tables show the suppression mark.
     """
     _, res = _zustand(plan, ws, zustand)
-    # the Kreis's publication layer decides for both states: the planned offers change
-    # no count of persons, so the hiding pattern is the same (and computed once)
-    versorgung = views.karten_mass(ws, "versorgungsgrad", plan.handlungsfeld, res)
+    # the hiding pattern of the state before, for both states: the published tables
+    # use it (_sichtbar), and the state after's own pattern may differ (a new offer
+    # open to Geduldete turns a small "Geduldete ohne Angebot" into 0) and would show
+    # a Gemeinde after that every table hides
+    versorgung = views.karten_mass(ws, "versorgungsgrad", plan.handlungsfeld, plan.vorher)
     klassen = maps.gap_class_measure(res, plan.handlungsfeld)
     return replace(
         klassen,
@@ -394,7 +423,8 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
 
     ``plan`` comes from :func:`planen_veroeffentlicht`; the text says where a
     site's places leave out hidden Gemeinden or take the usual size
-    (:func:`ersatz_plaetze`).
+    (:func:`ersatz_plaetze`), and, in a Kreis with hidden Gemeinden, that they
+    do not use the new places in the state after.
     """
     e = ws.annahmen.erreichbarkeit
     einheit = "Minuten" if e.einheit == "minuten" else "km"
@@ -481,10 +511,18 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
             "Hinweis: Die Rechnung wurde nach dem Zeitlimit beendet; der Vorschlag "
             "ist gut, aber nicht sicher der beste.",
         ]
+    gesperrt_im_kreis = (
+        " Gemeinden, deren Zahlen zum Schutz kleiner Zahlen nicht gezeigt werden, zählen "
+        "dabei nicht als Nutzer der neuen Plätze (sonst verriete der Versorgungsgrad "
+        "nachher ihren Bedarf); liegen solche Gemeinden in Reichweite, teilen sich in "
+        "Wirklichkeit mehr Personen die Plätze."
+        if not bool(sicht.all())
+        else ""
+    )
     lines += [
         "",
         "Vorher/nachher ist mit demselben Verfahren neu berechnet (die neuen Plätze "
         "teilen sich alle Berechtigten in Reichweite, auch schon versorgte), nicht "
-        "geschätzt. Modellwerte, keine Zählung.",
+        f"geschätzt.{gesperrt_im_kreis} Modellwerte, keine Zählung.",
     ]
     return "\n".join(lines)
