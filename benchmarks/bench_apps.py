@@ -394,7 +394,10 @@ def growth(browser, proc: subprocess.Popen, port: int) -> dict:
         for feld in standort_felder:
             page.select_option(".thm-standort-feld select", value=feld)
             alt = page.inner_text(".thm-standort-text")
-            page.click(".thm-standort-rechnen")
+            knopf = page.locator(".thm-standort-rechnen")
+            knopf.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)  # a click straight after Playwright's scroll is lost
+            knopf.click()
             _wait_text(page, ".thm-standort-text", alt)
         nachher = memory_mb([kernel])[0]
         return {
