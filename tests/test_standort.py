@@ -306,7 +306,9 @@ def test_app_panel_shows_sites_and_before_after_maps(ws) -> None:
     panel.handlungsfeld.value, panel.p.value = "Sprache", 2
     panel.rechnen.click()
     assert panel.status.value == ""
-    plan = standort.planen(ws, "Sprache", p=2)
+    # the panel shows the published plan: its sites are chosen on the published demand
+    # (hidden Gemeinden with their share of the published remainder), not the internal one
+    plan = standort_anzeige.planen_veroeffentlicht(ws, "Sprache", p=2)
     for name in plan.kandidaten.iloc[plan.loesung.auswahl]["name"]:
         assert name in panel.text.value
     assert "Geplantes Angebot Sprache 1" in panel.karte.value

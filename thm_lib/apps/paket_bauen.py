@@ -21,7 +21,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from thm_lib.analysis import coverage
 from thm_lib.analysis.angebotssuche import Finder
 from thm_lib.apps.daten import FORMAT, MANIFEST, TEILE, AppDaten, datei
 from thm_lib.apps.standort import StandortVorrat
@@ -30,6 +29,7 @@ from thm_lib.apps.uebersicht import UebersichtDaten
 from thm_lib.core.errors import DataError
 from thm_lib.core.pruefsumme import programmstand, pruefsumme
 from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.ingest.arbeitsmappe import load_workspace
 
 
@@ -57,7 +57,7 @@ def erstellen(ws: Workspace) -> AppDaten:
     The Standortplanung is computed per choice when first asked for
     (:meth:`StandortVorrat.vollstaendig` computes all; :func:`schreiben` does).
     """
-    result = coverage.analyse(ws)
+    result = versorgung_veroeffentlicht(ws)
     offen = oeffentlich(ws)
     return AppDaten(
         ws=offen,

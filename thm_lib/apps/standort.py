@@ -35,6 +35,7 @@ from thm_lib.apps.common import (
 )
 from thm_lib.core.formats import zahl
 from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.publish import maps, standort_anzeige
 from thm_lib.publish.maps.measure import Measure, nur_gezeigte
 from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen
@@ -146,7 +147,7 @@ class StandortVorrat:
         def rechner(wahl: Wahl) -> StandortAnsicht:
             feld, p, zugang = wahl
             if feld not in vorher:
-                vorher[feld] = coverage.analyse(ws, [feld], quoten=quoten)
+                vorher[feld] = versorgung_veroeffentlicht(ws, [feld], quoten=quoten)
             plan = standort_anzeige.planen_veroeffentlicht(
                 ws, feld, p=p, zugang=zugang, vorher=vorher[feld], quoten=quoten
             )

@@ -41,6 +41,7 @@ from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace, angebote_fuer
 from thm_lib.disclosure.suppression import PublishedTable, ohne_interne_werte
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.publish import maps
 from thm_lib.publish.maps.legend import legend_entries
 from thm_lib.publish.maps.measure import Measure, classes_for, gap_class_colours, textfarbe
@@ -116,9 +117,9 @@ class UebersichtDaten:
         ws : Workspace
             The loaded Arbeitsmappe.
         result : CoverageResult, optional
-            ``coverage.analyse(ws)``, if already computed.
+            ``versorgung_veroeffentlicht(ws)`` (the coverage to publish), if already computed.
         """
-        result = coverage.analyse(ws) if result is None else result
+        result = versorgung_veroeffentlicht(ws) if result is None else result
         # the reports' tables (same numbers, same hidden cells as the Excel and HTML)
         kennzahlen = kennzahlen_tabelle(ws)
         bemessung = staffing.stellenbemessung(ws)

@@ -751,9 +751,12 @@ class Publication:
         """
         return _same_object_cache(self._versorgung, result, lambda: self._build_versorgung(result))
 
-    def _revealed_keys(self, result: Any) -> dict[str, list[str]]:
-        """Per status, the segment columns its rates differ by (what demand reveals)."""
-        q = result.bedarfsquoten
+    def _revealed_keys(self, quoten: pd.DataFrame) -> dict[str, list[str]]:
+        """Per status, the segment columns its rates differ by (what demand reveals).
+
+        ``quoten``: the need rates a coverage result uses (its ``bedarfsquoten``).
+        """
+        q = quoten
         keys: dict[str, list[str]] = {}
         for s in self.status:
             qs = q[q["status"] == s]
@@ -772,16 +775,37 @@ class Publication:
             )
         return keys
 
-    def _build_versorgung(self, result: Any) -> pd.Series:
+    def gezeigte_gemeinden(self, quoten: pd.DataFrame, stichtag: Any = None) -> frozenset[str]:
+        """The Gemeinden (ags) whose demand follows from published figures.
+
+        The Gemeinde-level part of :meth:`versorgung_gesperrt` (conditions (a)
+        to (c) there, without the per-row check of small values): every
+        target-group cell shown, the counts the rates reveal 0 or at least
+        the threshold, and the Gemeinden left out keep 0 or at least the
+        threshold per revealed level.
+
+        Parameters
+        ----------
+        quoten : pandas.DataFrame
+            The need rates of the coverage result (``bedarfsquoten``); which
+            rates differ by age band or sex decides what demand reveals.
+        stichtag : pandas.Timestamp, optional
+            Stichtag of the result (default: the Workspace's).
+        """
+        keys = self._revealed_keys(quoten)
+        tag = self.ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
+        key = ("gezeigt", tag, tuple((s, tuple(k)) for s, k in keys.items()))
+        if key not in self._ablage:
+            self._ablage[key] = self._build_gezeigt(keys, tag)
+        return self._ablage[key]
+
+    def _build_gezeigt(self, keys: dict[str, list[str]], tag: pd.Timestamp) -> frozenset[str]:
         ws = self.ws
-        g = result.gemeinden
-        tag = getattr(result, "stichtag", None)
         zg = self.zielgruppe(tag)
         cell_hidden = zg.mask[[*self.status, "gesamt"]].any(axis=1)
         t = self.schwelle
         seg = target_group.segments(ws.zielgruppe, ws.annahmen, tag)
         seg = seg.assign(ags=seg["ags"].astype(str))
-        keys = self._revealed_keys(result)
 
         def safe(values: pd.Series) -> bool:
             v = values.round()
@@ -813,6 +837,12 @@ class Publication:
             if ok:
                 break
             shown.discard(min(shown, key=lambda a: (float(size.get(a, 0.0)), a)))
+        return frozenset(shown)
+
+    def _build_versorgung(self, result: Any) -> pd.Series:
+        g = result.gemeinden
+        t = self.schwelle
+        shown = self.gezeigte_gemeinden(result.bedarfsquoten, getattr(result, "stichtag", None))
 
         def is_small(v: Any) -> bool:
             return bool(v == v and 1 <= round(float(v)) < t)

@@ -32,11 +32,12 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from thm_lib.analysis.coverage import CoverageResult, analyse
+from thm_lib.analysis.coverage import CoverageResult
 from thm_lib.core import labels
 from thm_lib.core.atomic import atomic_write
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.workspace import CRS_METRIC, Workspace
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.publish import views
 from thm_lib.publish.maps.measure import SUPPRESSED_COLOR, gap_class_colours
 
@@ -357,6 +358,8 @@ def export_geopackage(
                 )
             ]
         )
-    gemeinden, klassen = gemeinden_layer(ws, analyse(ws) if result is None else result)
+    gemeinden, klassen = gemeinden_layer(
+        ws, versorgung_veroeffentlicht(ws) if result is None else result
+    )
     styles = layer_styles(gemeinden, klassen, standard)
     return write_geopackage(path, [gemeinden, angebote_layer(ws)], styles)

@@ -10,8 +10,10 @@ the state after) follow from published figures only (:func:`plaetze_veroeffentli
 else the planned places minus the shown missing places would reveal what a
 hidden Gemeinde lacks; in the state after only Gemeinden with published figures
 use the new places, else the Versorgungsgrad after of a shown Gemeinde would
-reveal the (status-specific) demand of a hidden one sharing them. The site
-choice still uses the full demand.
+reveal the (status-specific) demand of a hidden one sharing them. The state
+before, the site choice and the state after use the published demand
+(:mod:`thm_lib.disclosure.versorgung`): hidden Gemeinden count with their
+share of the published remainder, not with their true persons.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from thm_lib.core import formats, labels
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import mark_public
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht, ws_veroeffentlicht
 from thm_lib.publish import maps, views
 from thm_lib.publish.views import schwelle, versorgung_gesperrt, zeichen_geheim
 
@@ -137,9 +140,12 @@ def planen_veroeffentlicht(
     places from published figures (:func:`plaetze_veroeffentlicht`) and the new
     offers serving only Gemeinden with published figures.
 
-    The sites are those of ``planen`` (the model uses the full unmet need,
-    hidden Gemeinden included); the places, the proposed offers and the state
-    after (``nachher``, ``ws_nachher``) follow from the published figures:
+    The plan is computed on the Workspace with the published demand
+    (:func:`thm_lib.disclosure.versorgung.ws_veroeffentlicht`): the state
+    before (``vorher``, :func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`),
+    the sites (the unmet need of hidden Gemeinden is their share of the
+    published remainder), the places, the proposed offers and the state after
+    (``nachher``, ``ws_nachher``) follow from published figures only:
 
     * places: :func:`plaetze_veroeffentlicht` (for a restricted ``zugang`` the
       unmet need of those statuses in shown Gemeinden; a shown Gemeinde shows
@@ -159,8 +165,10 @@ def planen_veroeffentlicht(
     Parameters
     ----------
     ws, handlungsfeld, vorher, quoten
-        As for ``planen``; ``vorher`` is recomputed for the Handlungsfeld alone
-        when it holds other fields (the hiding pattern of the published tables).
+        As for ``planen``, ``ws`` the true Workspace (it decides what is hidden);
+        ``vorher`` must be the published coverage
+        (:func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`) and is
+        computed for the Handlungsfeld alone when missing or holding other fields.
     **planung
         The other options of ``planen`` (``p``, ``modell``, ``zugang``, ``alter``,
         ``liste``, ``zeitlimit``); not ``plaetze`` or ``einzugsgebiet``.
@@ -170,21 +178,21 @@ def planen_veroeffentlicht(
     ValueError
         As ``planen``, for an unknown Handlungsfeld, model or status.
     """
-    if handlungsfeld in ws.handlungsfelder and (
-        vorher is None or list(vorher._felder) != [handlungsfeld]
-    ):  # (an unknown field: planen raises before the rule is used)
-        vorher = coverage.analyse(ws, [handlungsfeld], quoten=quoten)
-    feld_vorher = vorher
+    modell_ws = ws
     gezeigt = None
-    if handlungsfeld in ws.handlungsfelder:
+    if handlungsfeld in ws.handlungsfelder:  # (an unknown field: planen raises first)
+        if vorher is None or list(vorher._felder) != [handlungsfeld]:
+            vorher = versorgung_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
+        modell_ws = ws_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
         sicht = _sichtbar(ws, vorher)
         gezeigt = [str(a) for a, s in sicht.items() if s]
+    feld_vorher = vorher
 
     def regel(zuordnung: pd.DataFrame, nachfrage: pd.Series, n: int) -> list[float]:
         return plaetze_veroeffentlicht(ws, feld_vorher, zuordnung, nachfrage, n)
 
     return standort.planen(
-        ws,
+        modell_ws,
         handlungsfeld,
         plaetze=regel,
         vorher=vorher,

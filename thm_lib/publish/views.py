@@ -18,7 +18,7 @@ import pandas as pd
 
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
 from thm_lib.analysis.berichtswesen import fallevidenz_titel, report_from_workspace
-from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, analyse
+from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult
 from thm_lib.analysis.funding import finanzierungsplan, foerdersatz_text
 from thm_lib.analysis.scenarios import hinweise, vergleiche
 from thm_lib.analysis.staffing import (
@@ -38,6 +38,7 @@ from thm_lib.disclosure.suppression import (
     stack_rows,
     suppress,
 )
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.publish import maps
 
 TOTAL = publication.TOTAL
@@ -691,7 +692,7 @@ def karten_mass(
         hidden = table.mask["reichweite"].drop(KREIS)
         return replace(measure, gesperrt=hidden.map(lambda h: "sekundär" if h else ""), zeichen=sym)
     if result is None:
-        result = analyse(ws)
+        result = versorgung_veroeffentlicht(ws)
     if handlungsfeld not in set(result.gemeinden["handlungsfeld"]):
         raise DataError(
             [

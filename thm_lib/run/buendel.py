@@ -45,6 +45,7 @@ from thm_lib.core.labels import KREIS
 from thm_lib.core.pruefsumme import programmstand
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import publication
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.publish import views
 from thm_lib.publish.geopackage import export_geopackage
 
@@ -78,7 +79,7 @@ def berechnen(ws: Workspace) -> Kreisstand:
     pattern for all outputs), so computing the Kreis's views fills the
     publication layer for every Kommune.
     """
-    result = coverage.analyse(ws)
+    result = versorgung_veroeffentlicht(ws)
     bemessung = views.kreis_bemessung(ws)
     views.zielgruppe_je_gemeinde(ws)
     views.zielgruppe_struktur(ws)

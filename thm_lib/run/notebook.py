@@ -20,7 +20,6 @@ from IPython.display import Image, Markdown, display
 from thm_lib.analysis import standort
 from thm_lib.analysis.access import valid_at
 from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, explain, gap_class, schwellen
-from thm_lib.analysis.coverage import analyse as coverage_analyse
 from thm_lib.analysis.funding import zeitraum_hinweis
 from thm_lib.analysis.needs import GESPERRT
 from thm_lib.analysis.standort import Standortplanung
@@ -33,6 +32,7 @@ from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import berichtswesen
 from thm_lib.disclosure.publication import bedarfsquoten
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.columns import parse_ags, parse_date
 from thm_lib.publish import maps, standort_anzeige, views
@@ -147,9 +147,10 @@ def _laden(
 
 
 def versorgung(ws: Workspace) -> CoverageResult:
-    """Coverage of the Kreis: the bundle's result when ``ws`` came from one, else computed."""
+    """Coverage of the Kreis to publish: the bundle's result when ``ws`` came from one, else
+    :func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`."""
     stand = buendel_zu(ws)
-    return stand.result if stand is not None else coverage_analyse(ws)
+    return stand.result if stand is not None else versorgung_veroeffentlicht(ws)
 
 
 def stellenbemessung(ws: Workspace) -> pd.DataFrame:

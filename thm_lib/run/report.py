@@ -17,6 +17,7 @@ from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS_ORDNER, STATUS_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import small_label
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.publish import maps, views
 from thm_lib.publish.excel import write_buendnis_workbook
 from thm_lib.publish.html_seiten import seite
@@ -100,9 +101,10 @@ class Analyse:
 
     @property
     def result(self) -> coverage.CoverageResult:
-        """:func:`thm_lib.analysis.coverage.analyse` of the Workspace."""
+        """Coverage of the Workspace to publish
+        (:func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`)."""
         if self._result is None:
-            self._result = coverage.analyse(self.ws)
+            self._result = versorgung_veroeffentlicht(self.ws)
         return self._result
 
     @property

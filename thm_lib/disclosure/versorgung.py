@@ -1,0 +1,187 @@
+"""Coverage to publish: the 2SFCA on the published demand only.
+
+The Versorgungsgrad of a Gemeinde is places in reach ÷ the weighted demand
+sharing them (:mod:`thm_lib.analysis.coverage`): it depends on the demand of
+every Gemeinde in reach of the same offers. Computed on the true target group,
+the published value of a shown Gemeinde would let a reader solve for the
+demand (and so the persons) of a hidden neighbour.
+
+:func:`versorgung_veroeffentlicht` computes coverage on a copy of the
+Workspace with the *published demand* (:func:`ws_veroeffentlicht`): the shown
+Gemeinden (:meth:`thm_lib.disclosure.publication.Publication.gezeigte_gemeinden`)
+keep their target group (their demand follows from shown counts and published
+rates anyway); every other Gemeinde gets an equal share of the remainder per
+status (published Kreis total minus the shown Gemeinden; 0 where the Kreis
+total is hidden), spread over age bands and sex like the published age
+structure of the Kreis. Every figure of the result thus follows from published
+figures, offers and travel times only (``docs/datenschutz.md``).
+
+Hiding is still decided by the publication layer of the TRUE Workspace
+(:func:`thm_lib.disclosure.publication.fuer`); the copy returned by
+:func:`ws_veroeffentlicht` serves the model only, never build a layer on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.analysis import coverage, needs, target_group
+from thm_lib.analysis.coverage import CoverageResult
+from thm_lib.core import labels
+from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure import publication
+from thm_lib.disclosure.publication import TOTAL
+
+
+def _quoten(ws: Workspace, felder: list[str] | None, quoten: pd.DataFrame | None) -> pd.DataFrame:
+    """The need rates ``coverage.analyse`` uses for ``felder`` (the same filter)."""
+    felder = list(felder or ws.handlungsfelder)
+    if quoten is None:
+        quoten = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)
+    return quoten[quoten["handlungsfeld"].isin(felder)].reset_index(drop=True)
+
+
+def gezeigte_gemeinden(
+    ws: Workspace, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
+) -> frozenset[str]:
+    """The Gemeinden (ags) whose modelled figures the layer may show for ``felder``.
+
+    :meth:`thm_lib.disclosure.publication.Publication.gezeigte_gemeinden` of the
+    true Workspace with the rates ``coverage.analyse(ws, felder, quoten=quoten)``
+    would use.
+    """
+    return publication.fuer(ws).gezeigte_gemeinden(_quoten(ws, felder, quoten), ws.stichtag)
+
+
+def restschaetzung(ws: Workspace, gezeigt: frozenset[str]) -> pd.DataFrame:
+    """Persons per status, age band and sex of ONE non-shown Gemeinde, from published figures.
+
+    Per status: the published Kreis total minus the shown Gemeinden (0 where the
+    Kreis cell is hidden, never negative), divided equally among the non-shown
+    Gemeinden; spread over age band × sex by the shown cells of the Kreis age
+    structure (:attr:`thm_lib.disclosure.publication.Publication.struktur`;
+    without any, by the years of each band, sexes equally).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``status``, ``altersgruppe``, ``von``, ``bis``, ``geschlecht``,
+        ``personen`` (empty when every Gemeinde is shown).
+    """
+    pub = publication.fuer(ws)
+    cols = ["status", "altersgruppe", "von", "bis", "geschlecht", "personen"]
+    alle = [str(a) for a in ws.gebiete["ags"]]
+    verborgen = [a for a in alle if a not in gezeigt]
+    if not verborgen:
+        return pd.DataFrame(columns=cols)
+    zg = pub.zielgruppe(ws.stichtag)
+    werte = zg.internal_unsuppressed
+    namen = [pub.name(a) for a in alle if a in gezeigt]
+    rest = {}
+    for s in pub.status:
+        if bool(zg.mask.loc[TOTAL, s]):
+            rest[s] = 0.0  # the Kreis total is not published: nothing to split
+        else:
+            rest[s] = max(float(werte.loc[TOTAL, s]) - float(werte.loc[namen, s].sum()), 0.0)
+
+    bands = target_group.altersgruppen(ws.annahmen)
+    st = pub.struktur
+    sexes = [g for g in labels.GESCHLECHT if g in st.mask.columns]
+    profil = {}
+    for von, bis, label in bands:
+        for g in sexes:
+            shown = label in st.mask.index and not bool(st.mask.loc[label, g])
+            profil[(label, von, bis, g)] = (
+                float(st.internal_unsuppressed.loc[label, g]) if shown else 0.0
+            )
+    summe = sum(profil.values())
+    if summe <= 0:
+        sexes = sexes or ["x"]
+        profil = {
+            (label, von, bis, g): float(bis - von + 1) / len(sexes)
+            for von, bis, label in bands
+            for g in sexes
+        }
+        summe = sum(profil.values())
+    rows = []
+    for s, r in rest.items():
+        for (label, von, bis, g), p in profil.items():
+            v = r * p / summe / len(verborgen)
+            if v > 0:
+                rows.append((s, label, von, bis, g, v))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def ws_veroeffentlicht(
+    ws: Workspace, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
+) -> Workspace:
+    """A copy of ``ws`` with the published demand: the target group of every non-shown
+    Gemeinde replaced by :func:`restschaetzung`.
+
+    ``ws`` itself is not changed. The copy is for the model only: its target
+    group is an estimate, so hiding must still be decided on ``ws``.
+    """
+    gezeigt = gezeigte_gemeinden(ws, felder, quoten)
+    zg = ws.zielgruppe
+    if zg is None:
+        return ws
+    alle = [str(a) for a in ws.gebiete["ags"]]
+    verborgen = [a for a in alle if a not in gezeigt]
+    if not verborgen:
+        return ws
+    je = restschaetzung(ws, gezeigt)
+    behalten = zg[~zg["ags"].astype(str).isin(verborgen)]
+    neu = []
+    if len(je):
+        for a in verborgen:
+            part = pd.DataFrame(
+                {
+                    "ags": a,
+                    "stichtag": pd.Timestamp(ws.stichtag),
+                    "status": je["status"].to_numpy(),
+                    "alter_von": je["von"].to_numpy(dtype=float),
+                    "alter_bis": je["bis"].to_numpy(dtype=float),
+                    "geschlecht": je["geschlecht"].to_numpy(),
+                    "anzahl": je["personen"].to_numpy(dtype=float),
+                }
+            )
+            if "alter" in zg.columns:
+                part["alter"] = np.nan
+            neu.append(part.reindex(columns=zg.columns))
+    zielgruppe = pd.concat([behalten, *neu], ignore_index=True) if neu else behalten
+    return replace(ws, zielgruppe=zielgruppe)
+
+
+def versorgung_veroeffentlicht(
+    ws: Workspace, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
+) -> CoverageResult:
+    """Coverage to publish: :func:`thm_lib.analysis.coverage.analyse` on
+    :func:`ws_veroeffentlicht`.
+
+    Every figure of a shown Gemeinde follows from published figures (its own
+    counts, published Kreis totals, published rates, offers, travel times);
+    where hidden Gemeinden are in reach of its offers it differs from the
+    internal model. Hide rows with
+    :func:`thm_lib.publish.views.versorgung_gesperrt` on the TRUE Workspace (the
+    shown Gemeinden are the same: their demand is unchanged). Computed once per
+    layer of ``ws`` and ``felder`` (when ``quoten`` is not given).
+    """
+
+    def make() -> CoverageResult:
+        return coverage.analyse(ws_veroeffentlicht(ws, felder, quoten), felder, quoten=quoten)
+
+    if quoten is not None:
+        return make()
+    key = "versorgung_veroeffentlicht:" + "|".join(felder or ws.handlungsfelder)
+    return publication.fuer(ws).gemerkt(key, make)
+
+
+__all__ = [
+    "gezeigte_gemeinden",
+    "restschaetzung",
+    "versorgung_veroeffentlicht",
+    "ws_veroeffentlicht",
+]
