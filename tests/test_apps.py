@@ -29,6 +29,7 @@ from thm_lib.apps import (
 )
 from thm_lib.core import formats
 from thm_lib.core.paths import SAMPLE
+from thm_lib.disclosure import versorgung
 from thm_lib.disclosure.privacy import assert_clean
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
@@ -131,7 +132,8 @@ def test_uebersicht_kreis_figures_equal_library(ws, ueb):
     assert w["stellen"] == common.fmt_positions(kreis["faq_stellen"]) == "1,77"  # 177 / 100
     n_valid = int(access.valid_at(ws.angebote, ws.stichtag).sum())
     assert w["angebote"] == str(n_valid)
-    g = coverage.analyse(ws).gemeinden
+    # the key figure counts the published coverage's classes (from published demand only)
+    g = versorgung.versorgung_veroeffentlicht(ws).gemeinden
     hidden = ueb.daten.versorgung["gesperrt"]
     assert w["unterversorgung"] == str(
         int(((g["klasse"] == "Unterversorgung") & ~hidden.to_numpy()).sum())
@@ -191,7 +193,8 @@ def test_uebersicht_handlungsfeld_filters_offers_and_gaps(ws, ueb):
     assert ueb.werte()["angebote"] == str(int((valid["handlungsfeld"] == FELD).sum()))
     gaps = ueb.luecken_tabelle()
     assert len(gaps) > 0 and set(gaps["Handlungsfeld"]) == {FELD}
-    result = coverage.analyse(ws)
+    # the app shows the published coverage (from published demand only), not the internal
+    result = versorgung.versorgung_veroeffentlicht(ws)
     g = result.gemeinden.set_index(["name", "handlungsfeld"])
     for row in gaps.itertuples():
         assert (

@@ -35,7 +35,7 @@ from thm_lib.apps import angebotsfinder, daten, paket_bauen, server, stellen, ue
 from thm_lib.apps.standort import StandortVorrat
 from thm_lib.core.labels import KREIS
 from thm_lib.core.paths import SAMPLE
-from thm_lib.disclosure import publication
+from thm_lib.disclosure import publication, versorgung
 from thm_lib.disclosure.suppression import PublishedTable
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
@@ -107,8 +107,9 @@ def test_bundle_holds_no_hidden_value(ws, gelesen):
         assert np.isnan(werte[hidden]).all()
         n_hidden += int(hidden.sum())
     assert n_hidden > 0  # the sample hides cells: the check above has something to check
-    # coverage: exactly the reports' hidden cells, and no figure of them
-    result = coverage.analyse(ws)
+    # coverage: exactly the reports' hidden cells, and no figure of them; the shown values
+    # are the published coverage (from published demand only), as in the reports
+    result = versorgung.versorgung_veroeffentlicht(ws)
     v = gelesen.uebersicht.versorgung
     assert v["gesperrt"].tolist() == views.versorgung_gesperrt(ws, result).tolist()
     hidden = v[v["gesperrt"]]

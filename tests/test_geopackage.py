@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from pyproj import Transformer
 
 from thm_lib.analysis import target_group
-from thm_lib.analysis.coverage import analyse
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
 from thm_lib.publish.geopackage import export_geopackage, kurzname
@@ -87,7 +87,8 @@ def test_hidden_counts_are_null_and_shown_counts_are_the_published_ones(ws, gpkg
 
 def test_coverage_fields_are_hidden_where_the_reports_hide_them(ws, gpkg: Path) -> None:
     g = gpd.read_file(gpkg, layer="gemeinden").set_index("ags")
-    result = analyse(ws)
+    # the GeoPackage holds the published coverage (from published demand only)
+    result = versorgung_veroeffentlicht(ws)
     gesperrt = views.versorgung_gesperrt(ws, result)
     rows = result.gemeinden.assign(gesperrt=gesperrt.to_numpy())
     sprache = rows[rows["handlungsfeld"] == "Sprache"].set_index("ags")

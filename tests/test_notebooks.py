@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from thm_lib.analysis import coverage, staffing, target_group
+from thm_lib.analysis import staffing, target_group
+from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run.batch import NOTEBOOKS, execute
 from thm_lib.run.notebook import read_glue
@@ -67,7 +68,8 @@ def test_zielgruppe_figure_equals_library(executed, ws) -> None:
 
 def test_analysis_figures_equal_library(executed, ws) -> None:
     glue = read_glue(executed["bedarfs_und_angebotsanalyse"])
-    g = coverage.analyse(ws).gemeinden
+    # the notebook publishes the coverage from published demand only
+    g = versorgung_veroeffentlicht(ws).gemeinden
     g = g[g["ags"] == AGS]
     assert glue["unterversorgung"] == int((g["klasse"] == "Unterversorgung").sum())
     assert glue["fehlende_plaetze"] == pytest.approx(g["fehlende_plaetze"].sum(), abs=1e-5)

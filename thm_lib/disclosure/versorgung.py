@@ -133,24 +133,32 @@ def ws_veroeffentlicht(
     if not verborgen:
         return ws
     je = restschaetzung(ws, gezeigt)
+    if not len(je):
+        # nothing to split: one empty row each keeps the Gemeinden's Stichtag (and so
+        # the Workspace's, when it is not configured)
+        von, bis, label = target_group.altersgruppen(ws.annahmen)[0]
+        status = list(ws.annahmen.zielgruppe.status)[0]
+        je = pd.DataFrame(
+            [(status, label, von, bis, "x", 0.0)],
+            columns=["status", "altersgruppe", "von", "bis", "geschlecht", "personen"],
+        )
     behalten = zg[~zg["ags"].astype(str).isin(verborgen)]
     neu = []
-    if len(je):
-        for a in verborgen:
-            part = pd.DataFrame(
-                {
-                    "ags": a,
-                    "stichtag": pd.Timestamp(ws.stichtag),
-                    "status": je["status"].to_numpy(),
-                    "alter_von": je["von"].to_numpy(dtype=float),
-                    "alter_bis": je["bis"].to_numpy(dtype=float),
-                    "geschlecht": je["geschlecht"].to_numpy(),
-                    "anzahl": je["personen"].to_numpy(dtype=float),
-                }
-            )
-            if "alter" in zg.columns:
-                part["alter"] = np.nan
-            neu.append(part.reindex(columns=zg.columns))
+    for a in verborgen:
+        part = pd.DataFrame(
+            {
+                "ags": a,
+                "stichtag": pd.Timestamp(ws.stichtag),
+                "status": je["status"].to_numpy(),
+                "alter_von": je["von"].to_numpy(dtype=float),
+                "alter_bis": je["bis"].to_numpy(dtype=float),
+                "geschlecht": je["geschlecht"].to_numpy(),
+                "anzahl": je["personen"].to_numpy(dtype=float),
+            }
+        )
+        if "alter" in zg.columns:
+            part["alter"] = np.nan
+        neu.append(part.reindex(columns=zg.columns))
     zielgruppe = pd.concat([behalten, *neu], ignore_index=True) if neu else behalten
     return replace(ws, zielgruppe=zielgruppe)
 
