@@ -748,6 +748,11 @@ class Publication:
           until this holds;
         * neither the demand nor the demand of Geduldete without an open
           offer rounds to a small count (1 .. threshold-1 expected persons).
+
+        The shown figures themselves must come from the published demand
+        (:func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`), else a
+        shown Versorgungsgrad depends on the demand of hidden Gemeinden sharing
+        its offers. The first three conditions are :meth:`gezeigte_gemeinden`.
         """
         return _same_object_cache(self._versorgung, result, lambda: self._build_versorgung(result))
 

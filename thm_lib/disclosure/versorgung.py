@@ -179,7 +179,8 @@ def versorgung_veroeffentlicht(
     """
 
     def make() -> CoverageResult:
-        return coverage.analyse(ws_veroeffentlicht(ws, felder, quoten), felder, quoten=quoten)
+        q = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen) if quoten is None else quoten
+        return coverage.analyse(ws_veroeffentlicht(ws, felder, q), felder, quoten=q)
 
     if quoten is not None:
         return make()
