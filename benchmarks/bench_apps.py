@@ -174,6 +174,13 @@ RENDER_SCRIPT = """
 """
 
 
+#: In the page: the epoch ms when the render was complete (``RENDER_SCRIPT``), else null.
+FERTIG = (
+    "window.__thmSichtbar && (!window.__thmMitKarte || window.__thmKarte)"
+    " ? Math.max(window.__thmSichtbar, window.__thmKarte || 0) : null"
+)
+
+
 def first_render(browser, port: int, notebook: str) -> tuple[float, float]:
     """Seconds until the complete first render: in the page, and as Playwright saw it.
 
@@ -194,14 +201,8 @@ def first_render(browser, port: int, notebook: str) -> tuple[float, float]:
                 "path.leaflet-interactive"
             ).first.wait_for(timeout=TIMEOUT_MS)
         wall = time.perf_counter() - t0
-        page.wait_for_function(
-            "() => window.__thmSichtbar && (!window.__thmMitKarte || window.__thmKarte)",
-            polling=20,
-            timeout=TIMEOUT_MS,
-        )
-        fertig, start = page.evaluate(
-            "[Math.max(window.__thmSichtbar, window.__thmKarte || 0), performance.timeOrigin]"
-        )
+        page.wait_for_function(f"() => {FERTIG}", polling=20, timeout=TIMEOUT_MS)
+        fertig, start = page.evaluate(f"[{FERTIG}, performance.timeOrigin]")
         return (fertig - start) / 1000, wall
     finally:
         ctx.close()
@@ -340,17 +341,6 @@ def memory_per_kernel(
 
 
 #: Records in the page when the app is first usable (browser clock, ms since the epoch).
-USABLE_SCRIPT = """
-(() => {
-  const sel = %s;
-  const mark = () => {
-    if (!window.__thmUsable && document.querySelector(sel)) { window.__thmUsable = Date.now(); }
-  };
-  new MutationObserver(mark).observe(document, {childList: true, subtree: true});
-})();
-"""
-
-
 def growth(browser, proc: subprocess.Popen, port: int) -> dict:
     """Memory of one Übersicht kernel before and after a viewer clicks through everything.
 
@@ -414,12 +404,13 @@ def growth(browser, proc: subprocess.Popen, port: int) -> dict:
 def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) -> dict:
     """``viewers`` open the Übersicht at once; each leaves ``stay`` s after it is usable.
 
-    The moment a page becomes usable is taken in the page itself (a
-    MutationObserver), not by polling 30 pages from here.
+    The moment a page becomes usable is taken in the page itself, as for the first
+    render (``RENDER_SCRIPT``: outputs visible, map drawn), not by polling 30 pages
+    from here.
     """
     wait_no_kernels(proc)
     url = f"http://127.0.0.1:{port}/voila/render/uebersicht.ipynb"
-    script = USABLE_SCRIPT % json.dumps(APPS["uebersicht.ipynb"])
+    script = RENDER_SCRIPT % (json.dumps(APPS["uebersicht.ipynb"]), "true")
     t0 = time.time()
     pages = []
     for _ in range(viewers):
@@ -441,7 +432,7 @@ def load(browser, proc: subprocess.Popen, port: int, viewers: int, stay: float) 
                 continue
             if usable is None:
                 try:
-                    at = page.evaluate("window.__thmUsable || null")
+                    at = page.evaluate(FERTIG)
                 except Exception:  # noqa: BLE001 - the waiting page is reloading
                     at = None
                 if at:

@@ -338,6 +338,25 @@ class CoverageResult:
         return f"<table>{body}</table>"
 
 
+def quoten_fuer(
+    ws: Workspace, handlungsfelder: list[str] | None = None, quoten: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The need rates :func:`analyse` uses: ``quoten`` (default: the Workspace's) of the fields.
+
+    Parameters
+    ----------
+    ws : Workspace
+    handlungsfelder : list of str, optional
+        Default: all of the Workspace.
+    quoten : pandas.DataFrame, optional
+        ``needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)``, if already computed.
+    """
+    felder = list(handlungsfelder or ws.handlungsfelder)
+    if quoten is None:
+        quoten = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)
+    return quoten[quoten["handlungsfeld"].isin(felder)].reset_index(drop=True)
+
+
 def analyse(
     ws: Workspace,
     handlungsfelder: list[str] | None = None,
@@ -368,9 +387,7 @@ def analyse(
     stichtag = ws.stichtag
     felder = list(handlungsfelder or ws.handlungsfelder)
     seg = target_group.segments(ws.zielgruppe, a, stichtag)
-    if quoten is None:
-        quoten = needs.need_rates(ws.faelle, ws.bedarfe, a)
-    quoten = quoten[quoten["handlungsfeld"].isin(felder)].reset_index(drop=True)
+    quoten = quoten_fuer(ws, felder, quoten)
     dem = needs.demand(seg, quoten, a)
 
     ang = ws.angebote

@@ -756,12 +756,11 @@ class Publication:
         """
         return _same_object_cache(self._versorgung, result, lambda: self._build_versorgung(result))
 
-    def _revealed_keys(self, quoten: pd.DataFrame) -> dict[str, list[str]]:
+    def _revealed_keys(self, q: pd.DataFrame) -> dict[str, list[str]]:
         """Per status, the segment columns its rates differ by (what demand reveals).
 
-        ``quoten``: the need rates a coverage result uses (its ``bedarfsquoten``).
+        ``q``: the need rates a coverage result uses (its ``bedarfsquoten``).
         """
-        q = quoten
         keys: dict[str, list[str]] = {}
         for s in self.status:
             qs = q[q["status"] == s]
@@ -799,10 +798,7 @@ class Publication:
         """
         keys = self._revealed_keys(quoten)
         tag = self.ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
-        key = ("gezeigt", tag, tuple((s, tuple(k)) for s, k in keys.items()))
-        if key not in self._ablage:
-            self._ablage[key] = self._build_gezeigt(keys, tag)
-        return self._ablage[key]
+        return self.gemerkt(f"gezeigt:{tag}:{keys}", lambda: self._build_gezeigt(keys, tag))
 
     def _build_gezeigt(self, keys: dict[str, list[str]], tag: pd.Timestamp) -> frozenset[str]:
         ws = self.ws

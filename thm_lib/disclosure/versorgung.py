@@ -36,14 +36,6 @@ from thm_lib.disclosure import publication
 from thm_lib.disclosure.publication import TOTAL
 
 
-def _quoten(ws: Workspace, felder: list[str] | None, quoten: pd.DataFrame | None) -> pd.DataFrame:
-    """The need rates ``coverage.analyse`` uses for ``felder`` (the same filter)."""
-    felder = list(felder or ws.handlungsfelder)
-    if quoten is None:
-        quoten = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)
-    return quoten[quoten["handlungsfeld"].isin(felder)].reset_index(drop=True)
-
-
 def gezeigte_gemeinden(
     ws: Workspace, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
 ) -> frozenset[str]:
@@ -53,7 +45,8 @@ def gezeigte_gemeinden(
     true Workspace with the rates ``coverage.analyse(ws, felder, quoten=quoten)``
     would use.
     """
-    return publication.fuer(ws).gezeigte_gemeinden(_quoten(ws, felder, quoten), ws.stichtag)
+    quoten = coverage.quoten_fuer(ws, felder, quoten)
+    return publication.fuer(ws).gezeigte_gemeinden(quoten, ws.stichtag)
 
 
 def restschaetzung(ws: Workspace, gezeigt: frozenset[str]) -> pd.DataFrame:
