@@ -278,14 +278,27 @@ def _land(
 @main.command("pruefen")
 @click.argument("reports_dir", type=click.Path(path_type=Path))
 @click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
-def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
+@click.option(
+    "--verschiebungen",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Differenzprüfung: so viele verborgene Personen zwischen gesperrten Gemeinden "
+    "verschieben (alle veröffentlichten Zählungen bleiben gleich) und prüfen, dass sich "
+    "kein veröffentlichter Wert ändert (Versorgung, Karten, Standortplanung, Stellen). "
+    "Etwa 20 s je Verschiebung beim Musterkreis; 0 schaltet sie ab.",
+)
+def pruefen(reports_dir: Path, arbeitsmappe: Path, verschiebungen: int) -> None:
     """Veröffentlichte Berichte eines Laufs (REPORTS_DIR, z. B. reports/<kreis>) gemeinsam
     prüfen: lässt sich eine verborgene Zahl aus allen Tabellen zusammen erschließen?
 
-    Die ARBEITSMAPPE liefert nur Einstellungen und Namen (Schwelle, Zeichen, Gemeinden,
-    Annahmen). Endet mit Code 1, wenn es Befunde gibt.
+    Die ARBEITSMAPPE liefert die Einstellungen und Namen (Schwelle, Zeichen, Gemeinden,
+    Annahmen) und für die Differenzprüfung die Zielgruppe. Endet mit Code 1, wenn es
+    Befunde gibt.
     """
     from thm_lib.disclosure.audit import audit_run
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+    from thm_lib.run import differenzpruefung
 
     kreise = sorted(p.parent.name for p in Path(reports_dir).glob("*/index.html"))
     if kreise:  # the folder above the Kreis folders (e.g. reports/ or a Land run)
@@ -296,13 +309,19 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path) -> None:
             f"angeben, z. B. {beispiele}."
         )
     try:
-        ergebnis = audit_run(reports_dir, arbeitsmappe)
+        ws = load_workspace(arbeitsmappe)
+        ergebnis = audit_run(reports_dir, ws=ws)
     except DataError as exc:
         _fail(exc)
     click.echo(ergebnis.zusammenfassung())
     for hinweis in ergebnis.hinweise:
         click.echo(f"Hinweis: {hinweis}", err=True)
-    if not ergebnis.ok:
+    ok = ergebnis.ok
+    if verschiebungen:
+        differenz = differenzpruefung.pruefen(ws, verschiebungen)
+        click.echo(differenz.zusammenfassung())
+        ok = ok and differenz.ok
+    if not ok:
         sys.exit(1)
 
 

@@ -1,0 +1,142 @@
+"""The Differenzprüfung (thm_lib.run.differenzpruefung): hidden persons moved, nothing
+published may change.
+
+The hand-made Kreis of ``test_versorgung_veroeffentlicht`` (see there): shown Altstadt and
+Neustadt (with the three Sprache offers); hidden Kleinbach, Nachbar (in reach of
+Neustadt's offers), Heide and Moor. Here Nachbar and Heide hold 2 Geduldete each, so a
+move of one between them keeps both "<5".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from arbeitsmappen import Ort, OrtAngebot, ort_ags, schreibe_orte
+from click.testing import CliRunner
+
+from thm_lib.analysis import coverage
+from thm_lib.ingest import arbeitsmappe
+from thm_lib.publish import views
+from thm_lib.run import differenzpruefung as dp
+from thm_lib.run.cli import main
+
+ALTSTADT, KLEINBACH, NEUSTADT, NACHBAR, HEIDE, MOOR = (ort_ags(i) for i in range(6))
+
+
+def _orte(nachbar: int = 2, heide: int = 2) -> list[Ort]:
+    return [
+        Ort("Altstadt", 0, (("duldung", 20, "m", 30), ("gestattung", 22, "w", 17))),
+        Ort("Kleinbach", 1, (("duldung", 21, "m", 1), ("gestattung", 22, "w", 2))),
+        Ort("Neustadt", 10, (("duldung", 20, "w", 25), ("gestattung", 24, "m", 25))),
+        Ort("Nachbar", 11, (("duldung", 23, "w", nachbar),)),
+        Ort("Heide", 21, (("duldung", 23, "w", heide),)),
+        Ort("Moor", 22, (("gestattung", 22, "w", 2),)),
+    ]
+
+
+ANGEBOTE = [
+    OrtAngebot("Kurs A", "Sprache", 8, 2),
+    OrtAngebot("Kurs B", "Sprache", 11, 2),
+    OrtAngebot("Kurs C", "Sprache", 30, 2),
+]
+ANNAHMEN = "erreichbarkeit:\n  einheit: km\n  schwelle: 10\n"
+
+
+@pytest.fixture(scope="module")
+def mappe(tmp_path_factory) -> Path:
+    return schreibe_orte(tmp_path_factory.mktemp("differenz"), _orte(), ANGEBOTE, ANNAHMEN)
+
+
+@pytest.fixture(scope="module")
+def kreis(mappe):
+    return arbeitsmappe.load_workspace(mappe)
+
+
+def _personen(ws, ags: str) -> float:
+    zg = ws.zielgruppe
+    return float(zg.loc[zg["ags"].astype(str) == ags, "anzahl"].sum())
+
+
+def test_a_move_takes_one_person_from_one_gemeinde_to_the_other(kreis) -> None:
+    v = dp.Verschiebung(NACHBAR, HEIDE, "duldung", 23, "w")
+    vorher = kreis.zielgruppe.copy()
+    anders = dp.verschieben(kreis, v)
+    assert (_personen(anders, NACHBAR), _personen(anders, HEIDE)) == (1, 3)
+    assert anders.zielgruppe["anzahl"].sum() == vorher["anzahl"].sum()
+    # to a Gemeinde without such a row: a new row with one person
+    anders = dp.verschieben(kreis, dp.Verschiebung(NACHBAR, MOOR, "duldung", 23, "w"))
+    assert (_personen(anders, NACHBAR), _personen(anders, MOOR)) == (1, 3)
+    assert v.text({NACHBAR: "Nachbar", HEIDE: "Heide"}) == (
+        "1 Person (duldung, 23 Jahre, w) von Nachbar nach Heide"
+    )
+    assert kreis.zielgruppe.equals(vorher)  # the user's data stays as it was
+
+
+def test_candidates_are_hidden_in_both_gemeinden(kreis) -> None:
+    kandidaten = list(dp.kandidaten(kreis))
+    verborgen = {KLEINBACH, NACHBAR, HEIDE, MOOR}
+    assert kandidaten
+    assert all({v.von, v.nach} <= verborgen for v in kandidaten)
+    # each of the persons exists where it is taken from
+    zg = kreis.zielgruppe
+    for v in kandidaten:
+        row = zg[(zg["ags"] == v.von) & (zg["status"] == v.status) & (zg["alter"] == v.alter)]
+        assert row["anzahl"].sum() >= 1
+    # Nachbar's Geduldete may go to Heide and the other way round
+    paare = {(v.von, v.nach, v.status) for v in kandidaten}
+    assert {(NACHBAR, HEIDE, "duldung"), (HEIDE, NACHBAR, "duldung")} <= paare
+    # the same seed gives the same order
+    assert list(dp.kandidaten(kreis, seed=0)) == kandidaten
+
+
+def test_the_published_figures_of_the_kreis_pass(kreis) -> None:
+    ergebnis = dp.pruefen(kreis, anzahl=3)
+    assert ergebnis.ok, ergebnis.zusammenfassung()
+    assert len(ergebnis.geprueft) == 3
+    assert ergebnis.werte > 500  # tables, maps, apps and six site plans
+    assert "Ergebnis: bestanden" in ergebnis.zusammenfassung()
+
+
+def _internes_modell(ws) -> dp.Werte:
+    """The coverage of the shown Gemeinden on the TRUE target group (the leak of old)."""
+    res = coverage.analyse(ws, ["Sprache"])
+    gezeigt = res.gemeinden[~views.versorgung_gesperrt(ws, res).to_numpy()]
+    return dp.flach(gezeigt[["name", "versorgungsgrad"]].reset_index(drop=True), "intern")
+
+
+def test_the_check_finds_a_coverage_that_follows_a_hidden_neighbour(kreis) -> None:
+    # Neustadt's internal Versorgungsgrad is 49 / (24 + 0.48 n) for n Geduldete in
+    # Nachbar: 49 / 24.96 = 196.3 % for n = 2, 49 / 24.48 = 200.2 % for n = 1
+    ergebnis = dp.pruefen(kreis, anzahl=20, versuche=50, modell=_internes_modell)
+    assert not ergebnis.ok
+    von_nachbar = [b for b in ergebnis.befunde if "von Nachbar nach" in b]
+    assert von_nachbar, ergebnis.zusammenfassung()
+    assert "versorgungsgrad: 196.3141026 → 200.1633987" in von_nachbar[0]
+    # moves that do not touch Nachbar change no internal figure of a shown Gemeinde
+    assert all("Nachbar" in b for b in ergebnis.befunde)
+    assert "NICHT bestanden" in ergebnis.zusammenfassung()
+
+
+def test_one_gemeinde_has_nothing_to_move(tmp_path) -> None:
+    stadt = [Ort("Stadt", 0, (("duldung", 20, "m", 30), ("gestattung", 22, "w", 17)))]
+    ws = arbeitsmappe.load_workspace(schreibe_orte(tmp_path, stadt, [OrtAngebot("Kurs", "Sprache", 8, 0)]))
+    ergebnis = dp.pruefen(ws)
+    assert ergebnis.ok
+    assert ergebnis.geprueft == []
+    assert "nicht anwendbar" in ergebnis.zusammenfassung()
+
+
+def test_cli_pruefen_reports_the_check(mappe, tmp_path) -> None:
+    # an empty run folder: the audit has nothing to read, the check still runs on the
+    # Arbeitsmappe
+    (tmp_path / "lauf").mkdir()
+    res = CliRunner().invoke(main, ["pruefen", str(tmp_path / "lauf"), str(mappe)])
+    assert res.exit_code == 0, res.output
+    assert "Differenzprüfung: 2 ununterscheidbare Verschiebungen" in res.output
+    assert "kein veröffentlichter Wert hängt davon ab" in res.output
+    res = CliRunner().invoke(
+        main, ["pruefen", str(tmp_path / "lauf"), str(mappe), "--verschiebungen", "0"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "Differenzprüfung" not in res.output

@@ -1,0 +1,401 @@
+"""Differenzprüfung: move hidden persons, and no published figure may change.
+
+The audit of all outputs (:mod:`thm_lib.disclosure.audit`) solves for hidden
+counts from every published table together, but it takes modelled figures
+(Versorgungsgrad, fehlende Plätze, Lückenliste, Standortplanung, Stellen) as
+given: they are not linear in the counts. Such a figure leaks when it follows
+the persons of a hidden Gemeinde (the 2SFCA of a shown neighbour did, until
+:mod:`thm_lib.disclosure.versorgung`).
+
+This check tests that property directly on the Kreis. A *Verschiebung* moves
+one person (same status, age and sex) from one Gemeinde to another, both
+outside the Gemeinden whose modelled figures are shown. It is
+*indistinguishable* when every published count table and every hiding pattern
+stays the same; then every published figure must stay the same too, or a
+reader could tell the two Kreise apart by a modelled figure. The check computes
+every published figure for the true Kreis and for a few indistinguishable
+Verschiebungen (chosen at random from a fixed seed) and reports each figure
+that differs.
+
+What is compared (:func:`zaehlungen` and :func:`modellwerte`): the published
+tables of the Kreis reports (:func:`thm_lib.run.buendel.berechnen`), the
+published coverage of the shown Gemeinden, and the apps' published data
+(Übersicht with map values and explanations, Stellen und Förderung, the
+Standortplanung for every Handlungsfeld and Zugang with 1 and
+:data:`~thm_lib.apps.standort.P_MAX` sites). Not varied: the case
+documentation (it enters through need rates, which the layer publishes as
+intervals, :func:`thm_lib.analysis.needs.published_rates`) and earlier
+Stichtage.
+
+Written by hand: statistical disclosure control tools (sdcMicro, τ-ARGUS)
+check tables, not a model's outputs; a difference test on our own publication
+functions needs our own code.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure.suppression import PublishedTable
+
+Werte = dict[str, Any]
+"""Published figures by path, e.g. ``"bericht/versorgung_matrix/Altstadt/Sprache"``."""
+
+STANDORT_P = (1, 5)
+"""Numbers of new sites whose Standortplanung is compared (the panel offers 1 to 5)."""
+
+
+@dataclass(frozen=True)
+class Verschiebung:
+    """One person moved between two Gemeinden whose modelled figures are hidden."""
+
+    von: str
+    nach: str
+    status: str
+    alter: int
+    geschlecht: str
+
+    def text(self, namen: dict[str, str]) -> str:
+        """German description, e.g. ``1 Person (duldung, 20 Jahre, w) von A nach B``."""
+        return (
+            f"1 Person ({self.status}, {self.alter} Jahre, {self.geschlecht}) von "
+            f"{namen.get(self.von, self.von)} nach {namen.get(self.nach, self.nach)}"
+        )
+
+
+@dataclass
+class DifferenzErgebnis:
+    """Outcome of :func:`pruefen`."""
+
+    geprueft: list[Verschiebung]
+    """The indistinguishable Verschiebungen whose published figures were compared."""
+    unterscheidbar: int
+    """Verschiebungen tried and dropped: a published count or hiding pattern changed."""
+    werte: int
+    """Published figures compared per Verschiebung."""
+    befunde: list[str] = field(default_factory=list)
+    """German findings: a Verschiebung and the published figures it changed."""
+    sekunden: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no published figure followed a hidden count."""
+        return not self.befunde
+
+    def zusammenfassung(self) -> str:
+        """German summary for the CLI."""
+        kopf = (
+            f"Differenzprüfung: {len(self.geprueft)} ununterscheidbare Verschiebungen "
+            f"verborgener Personen, je {self.werte} veröffentlichte Werte verglichen "
+            f"({self.unterscheidbar} weitere verworfen, weil sich eine veröffentlichte "
+            f"Zählung oder ein Sperrmuster änderte); Dauer {self.sekunden:.1f} s."
+        )
+        if not self.geprueft:
+            return (
+                kopf + "\nErgebnis: nicht anwendbar – keine Verschiebung zwischen zwei "
+                "gesperrten Gemeinden lässt alle veröffentlichten Zählungen gleich."
+            )
+        if self.ok:
+            return kopf + "\nErgebnis: bestanden – kein veröffentlichter Wert hängt davon ab."
+        zeilen = [kopf, f"Ergebnis: NICHT bestanden – {len(self.befunde)} Befunde:"]
+        return "\n".join(zeilen + [f"- {b}" for b in self.befunde])
+
+
+# --------------------------------------------------------------------------- flattening
+
+
+def _wert(v: Any) -> Any:
+    """A comparable scalar: NaN as None, floats to 10 significant digits."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        return None if math.isnan(v) else float(f"{v:.10g}")
+    if v is None or isinstance(v, str | int | bool):
+        return v
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return str(v)
+
+
+def flach(obj: Any, pfad: str = "", out: Werte | None = None) -> Werte:
+    """Every value inside ``obj`` by path (tables cell by cell, hidden cells as their mark).
+
+    Parameters
+    ----------
+    obj
+        A published table, DataFrame, Series, dataclass, dict, list or scalar.
+    pfad
+        Prefix of the paths.
+
+    Returns
+    -------
+    dict
+        Path → comparable scalar (:func:`_wert`).
+    """
+    out = {} if out is None else out
+    if isinstance(obj, PublishedTable):
+        obj = obj.published  # shown values and the marks of hidden cells
+    if isinstance(obj, pd.DataFrame):
+        if "geometry" in obj.columns:
+            obj = pd.DataFrame(obj).assign(geometry=obj["geometry"].map(str))
+        for i, zeile in zip(obj.index, obj.itertuples(index=False), strict=True):
+            for spalte, v in zip(obj.columns, zeile, strict=True):
+                out[f"{pfad}/{i}/{spalte}"] = _wert(v)
+        out[f"{pfad}/#"] = (len(obj), tuple(map(str, obj.columns)))
+    elif isinstance(obj, pd.Series):
+        for i, v in obj.items():
+            out[f"{pfad}/{i}"] = _wert(v)
+        out[f"{pfad}/#"] = len(obj)
+    elif is_dataclass(obj) and not isinstance(obj, type):
+        for f in fields(obj):
+            flach(getattr(obj, f.name), f"{pfad}/{f.name}", out)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            flach(v, f"{pfad}/{_schluessel(k)}", out)
+        out[f"{pfad}/#"] = len(obj)
+    elif isinstance(obj, list | tuple):
+        for k, v in enumerate(obj):
+            flach(v, f"{pfad}/{k}", out)
+        out[f"{pfad}/#"] = len(obj)
+    else:
+        out[pfad] = _wert(obj)
+    return out
+
+
+def _schluessel(k: Hashable) -> str:
+    return "|".join(map(str, k)) if isinstance(k, tuple) else str(k)
+
+
+# --------------------------------------------------------------------------- published figures
+
+
+def zaehlungen(ws: Workspace) -> Werte:
+    """The published counts of the target group and every hiding pattern they decide.
+
+    Two Kreise with equal :func:`zaehlungen` look the same in every published count.
+    """
+    from thm_lib.analysis import staffing
+    from thm_lib.disclosure.versorgung import gezeigte_gemeinden
+    from thm_lib.publish import views
+
+    bemessung = staffing.stellenbemessung(ws)
+    tabellen: dict[str, Any] = {
+        "zielgruppe_je_gemeinde": views.zielgruppe_je_gemeinde(ws),
+        "zielgruppe_struktur": views.zielgruppe_struktur(ws),
+        "zielgruppe_verlauf": views.zielgruppe_verlauf(ws),
+        "kennzahlen": views.kennzahlen_tabelle(ws),
+        "personen": views.personen_tabelle(ws, bemessung),
+        "gezeigt": sorted(gezeigte_gemeinden(ws)),
+    }
+    if ws.faelle is not None and len(ws.faelle):
+        tabellen["berichtswesen"] = views.bericht_tabellen(ws)
+    for feld in ws.handlungsfelder:
+        tabellen[f"gezeigt_{feld}"] = sorted(gezeigte_gemeinden(ws, [feld]))
+    return flach(tabellen, "zaehlung")
+
+
+def modellwerte(ws: Workspace, standort_p: tuple[int, ...] = STANDORT_P) -> Werte:
+    """Every other published figure: the reports' tables and the apps' data.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The whole Kreis.
+    standort_p : tuple of int
+        Numbers of new sites of the Standortplanungen compared (every
+        Handlungsfeld and Zugang each).
+    """
+    from thm_lib.apps.standort import StandortVorrat
+    from thm_lib.apps.stellen import StellenDaten
+    from thm_lib.apps.uebersicht import UebersichtDaten
+    from thm_lib.publish import views
+    from thm_lib.run import buendel
+
+    stand = buendel.berechnen(ws)
+    result = stand.result
+    gesperrt = views.versorgung_gesperrt(ws, result)
+    gezeigt = result.gemeinden[~gesperrt.to_numpy()].drop(columns=["faelle_n"], errors="ignore")
+    bericht: dict[str, Any] = {
+        "versorgung_gezeigt": gezeigt.reset_index(drop=True),
+        "versorgung_matrix": views.versorgung_matrix(ws, result),
+        "lueckenliste": views.lueckenliste(ws, result),
+        "stellen": views.stellen_tabelle(ws, stand.bemessung),
+        "szenarien": views.szenarien_tabelle(ws),
+    }
+    if ws.faelle is not None and len(ws.faelle):
+        bericht["fallevidenz"] = views.fallevidenz(result, ws)
+    for feld in ws.handlungsfelder:
+        for mass in ("versorgungsgrad", "fehlende_plaetze"):
+            bericht[f"karte_{feld}_{mass}"] = views.karten_mass(ws, mass, feld, result)
+    vorrat = StandortVorrat.rechnen(ws, result)
+    standort = {wahl: vorrat.ansicht(*wahl) for wahl in vorrat.wahlen() if wahl[1] in standort_p}
+    apps = {
+        "uebersicht": UebersichtDaten.build(ws, result),
+        "stellen": StellenDaten.build(ws),
+        "standort": standort,
+    }
+    return flach(bericht, "bericht") | flach(apps, "apps")
+
+
+# --------------------------------------------------------------------------- moves
+
+
+def verschieben(ws: Workspace, v: Verschiebung) -> Workspace:
+    """A copy of ``ws`` with one person moved (``ws`` itself is not changed)."""
+    zg = ws.zielgruppe.copy()
+    stichtag = pd.to_datetime(zg["stichtag"]) == pd.Timestamp(ws.stichtag)
+    gleich = (
+        stichtag
+        & (zg["status"] == v.status)
+        & (pd.to_numeric(zg["alter"], errors="coerce") == v.alter)
+        & (zg["geschlecht"] == v.geschlecht)
+    )
+    quelle = gleich & (zg["ags"].astype(str) == v.von)
+    ziel = gleich & (zg["ags"].astype(str) == v.nach)
+    i = zg.index[quelle & (zg["anzahl"] >= 1)][0]
+    zg.loc[i, "anzahl"] -= 1
+    if ziel.any():
+        zg.loc[zg.index[ziel][0], "anzahl"] += 1
+    else:
+        neu = zg.loc[[i]].assign(ags=v.nach, anzahl=1)
+        zg = pd.concat([zg, neu], ignore_index=True)
+    return replace(ws, zielgruppe=zg)
+
+
+def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Verschiebung]:
+    """Verschiebungen between Gemeinden outside the shown ones, in a random order.
+
+    Only persons of a status whose cell in the table "Zielgruppe je Gemeinde" is
+    hidden in both Gemeinden, as is both Gemeinden's total (else the move shows);
+    only rows with one age (``alter``) of the target group at the Stichtag. Each pair of Gemeinden
+    and status appears once, with a random person of the first.
+    """
+    from thm_lib.analysis import target_group
+    from thm_lib.disclosure.versorgung import gezeigte_gemeinden
+    from thm_lib.publish import views
+
+    zg = ws.zielgruppe
+    if zg is None or not len(zg) or "alter" not in zg.columns:
+        return
+    gezeigt = gezeigte_gemeinden(ws)
+    maske = views.zielgruppe_je_gemeinde(ws).mask
+    namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True))
+
+    summen = [c for c in maske.columns if c not in set(ws.annahmen.zielgruppe.status)]
+
+    def verborgen(ags: str, status: str) -> bool:
+        name = namen[ags]
+        if name not in maske.index:
+            return False
+        return bool(maske.loc[name, [status, *summen]].all())
+
+    jetzt = zg[
+        (pd.to_datetime(zg["stichtag"]) == pd.Timestamp(ws.stichtag))
+        & (zg["anzahl"] >= 1)
+        & target_group.band_of_age(zg["alter"], ws.annahmen).notna().to_numpy()
+    ]
+    status = [s for s in pd.unique(jetzt["status"]) if s in maske.columns]
+    rng = random.Random(seed)
+    orte = [a for a in namen if a not in gezeigt]
+    moeglich = [
+        (a, b, s)
+        for s in status
+        for a in orte
+        for b in orte
+        if a != b and verborgen(a, s) and verborgen(b, s)
+    ]
+    rng.shuffle(moeglich)
+    for a, b, s in moeglich:
+        zeilen = jetzt[(jetzt["ags"].astype(str) == a) & (jetzt["status"] == s)]
+        if not len(zeilen):
+            continue
+        r = zeilen.iloc[rng.randrange(len(zeilen))]
+        yield Verschiebung(a, b, s, int(r["alter"]), str(r["geschlecht"]))
+
+
+def _unterschiede(a: Werte, b: Werte) -> list[str]:
+    return [k for k in sorted(a.keys() | b.keys()) if a.get(k, "∅") != b.get(k, "∅")]
+
+
+def pruefen(
+    ws: Workspace,
+    anzahl: int = 2,
+    *,
+    versuche: int = 20,
+    seed: int = 0,
+    modell: Callable[[Workspace], Werte] = modellwerte,
+) -> DifferenzErgebnis:
+    """Compare every published figure of ``ws`` with those of moved hidden persons.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The whole Kreis (true Arbeitsmappe).
+    anzahl : int
+        Indistinguishable Verschiebungen to compare.
+    versuche : int
+        At most this many Verschiebungen are tried.
+    seed : int
+        Seed of the random choice (the same Kreis and seed give the same moves).
+    modell : callable
+        The published figures besides the counts (default :func:`modellwerte`).
+
+    Returns
+    -------
+    DifferenzErgebnis
+        A finding per Verschiebung that changed a published figure, naming up to
+        five of them with both values.
+    """
+    start = time.perf_counter()
+    namen = {str(a): str(n) for a, n in zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True)}
+    basis_z: Werte | None = None
+    basis_m: Werte | None = None
+    geprueft: list[Verschiebung] = []
+    unterscheidbar = 0
+    befunde: list[str] = []
+    for n, v in enumerate(kandidaten(ws, seed)):
+        if len(geprueft) >= anzahl or n >= versuche:
+            break
+        basis_z = zaehlungen(ws) if basis_z is None else basis_z
+        anders = verschieben(ws, v)
+        if _unterschiede(basis_z, zaehlungen(anders)):
+            unterscheidbar += 1
+            continue
+        basis_m = modell(ws) if basis_m is None else basis_m
+        andere = modell(anders)
+        geaendert = _unterschiede(basis_m, andere)
+        geprueft.append(v)
+        if geaendert:
+            beispiele = "; ".join(f"{k}: {basis_m.get(k)} → {andere.get(k)}" for k in geaendert[:5])
+            befunde.append(
+                f"{v.text(namen)} (alle veröffentlichten Zählungen und Sperrmuster gleich) "
+                f"ändert {len(geaendert)} veröffentlichte Werte, z. B. {beispiele}"
+            )
+    return DifferenzErgebnis(
+        geprueft=geprueft,
+        unterscheidbar=unterscheidbar,
+        werte=len(basis_m or {}),
+        befunde=befunde,
+        sekunden=time.perf_counter() - start,
+    )
+
+
+__all__ = [
+    "DifferenzErgebnis",
+    "Verschiebung",
+    "flach",
+    "kandidaten",
+    "modellwerte",
+    "pruefen",
+    "verschieben",
+    "zaehlungen",
+]
