@@ -18,8 +18,8 @@ Three layers, like :mod:`thm_lib.analysis.coverage`:
   the places of a new offer follow a rule (:func:`plaetze_nach_bedarf` by
   default, or one the caller passes). :mod:`thm_lib.publish.standort_anzeige`
   publishes it under the disclosure rule of
-  :func:`thm_lib.publish.views.versorgung_gesperrt`, with places from
-  published figures only (:func:`thm_lib.publish.standort_anzeige.planen_veroeffentlicht`).
+  :func:`thm_lib.publish.views.versorgung_gesperrt`, planned on the published
+  demand (:func:`thm_lib.publish.standort_anzeige.planen_veroeffentlicht`).
 
 ``spopt`` (and PuLP) are imported only when a model is solved: importing
 ``spopt`` takes about 3 s. Method and limits: ``docs/standortplanung.md``.
@@ -591,12 +591,11 @@ def neue_angebote(
     zugang: tuple[str, ...],
     alter: tuple[int, int],
     plaetze: Sequence[float],
-    einzugsgebiet: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     """The proposed offers as rows in the schema of ``ws.angebote`` (``NEU-1`` …).
 
-    ``einzugsgebiet`` (AGS) is the catchment of every new offer (empty: all in reach,
-    see :func:`thm_lib.analysis.access.weight_matrix`).
+    Their ``einzugsgebiet`` is empty: each serves every Gemeinde in reach (see
+    :func:`thm_lib.analysis.access.weight_matrix`).
     """
     n = len(sites)
     web = sites.to_crs(CRS_WEB)
@@ -620,7 +619,7 @@ def neue_angebote(
             "plz": None,
             "ags": sites["ags"].to_numpy(),
             "aufsuchend": False,
-            "einzugsgebiet": [tuple(str(a) for a in einzugsgebiet)] * n,
+            "einzugsgebiet": [()] * n,
             "beginn": beginn,
             "ende": pd.NaT,
             "standort_quelle": "koordinaten",
@@ -663,7 +662,6 @@ def planen(
     vorher: coverage.CoverageResult | None = None,
     zeitlimit: float = ZEITLIMIT,
     quoten: pd.DataFrame | None = None,
-    einzugsgebiet: Sequence[str] | None = None,
 ) -> Standortplanung:
     """Propose sites for a new offer in one Handlungsfeld and recompute coverage.
 
@@ -696,11 +694,6 @@ def planen(
     quoten : pandas.DataFrame, optional
         The need rates of ``ws`` (:func:`thm_lib.analysis.needs.need_rates`), if already
         computed: saves most of the time of many plans of one Kreis.
-    einzugsgebiet : sequence of str, optional
-        Gemeinden (AGS) the new offers serve in the state after (their
-        ``einzugsgebiet``: only these, where in reach, share and gain the new
-        places); default or empty: every Gemeinde in reach. The site choice and
-        the places do not depend on it.
 
     Returns
     -------
@@ -748,7 +741,7 @@ def planen(
     elif np.isscalar(plaetze):
         plaetze = [float(plaetze)] * n
     sites = kand.iloc[sol.auswahl].reset_index(drop=True)
-    neu = neue_angebote(ws, sites, handlungsfeld, status, alter, plaetze, einzugsgebiet or ())
+    neu = neue_angebote(ws, sites, handlungsfeld, status, alter, plaetze)
     vorbild = [
         k if q == QUELLE_ANGEBOT else None
         for k, q in zip(sites["kandidat_id"], sites["quelle"], strict=True)
@@ -777,14 +770,13 @@ def planen(
     )
 
 
-def plaetze_nach_bedarf(
-    zuordnung: pd.DataFrame, nachfrage: pd.Series, n: int, ersatz: float = 1.0
-) -> list[float]:
+def plaetze_nach_bedarf(zuordnung: pd.DataFrame, nachfrage: pd.Series, n: int) -> list[float]:
     """Places per site: the unmet need of the Gemeinden assigned to it, rounded up.
 
-    The default :data:`PlaetzeRegel` of :func:`planen`. A caller may pass only
-    some rows of the assignment (the publication layer passes the Gemeinden
-    whose figures are published); the others then do not count.
+    The default :data:`PlaetzeRegel` of :func:`planen` (also of the published
+    plan, :func:`thm_lib.publish.standort_anzeige.planen_veroeffentlicht`, there on
+    the published demand). A site to which no Gemeinde with need is assigned
+    (every one it reaches is assigned to an earlier site) gets 1 place.
 
     Parameters
     ----------
@@ -794,27 +786,24 @@ def plaetze_nach_bedarf(
         Unmet need (missing places) per Gemeinde, index ``ags``.
     n : int
         Number of sites.
-    ersatz : float
-        Places of a site whose counted need rounds up to less than 1 (none
-        assigned, or no need).
 
     Returns
     -------
     list of float
-        ``ceil(sum of need)`` per site (tolerance 1e-9), site 1 first, or ``ersatz``.
+        ``ceil(sum of need)`` per site (tolerance 1e-9), at least 1, site 1 first.
 
     Examples
     --------
     >>> z = pd.DataFrame({"standort": [1, 1, 2], "ags": ["a", "b", "c"]})
-    >>> plaetze_nach_bedarf(z, pd.Series({"a": 2.2, "b": 1.0, "c": 3.0}), 3, ersatz=7.0)
-    [4.0, 3.0, 7.0]
+    >>> plaetze_nach_bedarf(z, pd.Series({"a": 2.2, "b": 1.0, "c": 3.0}), 3)
+    [4.0, 3.0, 1.0]
     """
     need = nachfrage.reindex(zuordnung["ags"]).fillna(0.0).to_numpy(dtype=np.float64)
     summe = pd.Series(need, index=zuordnung["standort"].to_numpy()).groupby(level=0).sum()
     out = []
     for i in range(1, n + 1):
         k = math.ceil(float(summe.get(i, 0.0)) - 1e-9)
-        out.append(float(k) if k >= 1 else float(ersatz))
+        out.append(float(max(k, 1)))
     return out
 
 

@@ -5,27 +5,24 @@ shown (only Gemeinden whose modelled figures are published), builds the German
 tables and text, and draws the map before/after (shared by the notebook section
 :func:`thm_lib.run.notebook.standort_abschnitt` and the Übersicht app).
 
-A published plan comes from :func:`planen_veroeffentlicht`: its places (and so
-the state after) follow from published figures only (:func:`plaetze_veroeffentlicht`),
-else the planned places minus the shown missing places would reveal what a
-hidden Gemeinde lacks; in the state after only Gemeinden with published figures
-use the new places, else the Versorgungsgrad after of a shown Gemeinde would
-reveal the (status-specific) demand of a hidden one sharing them. The state
-before, the site choice and the state after use the published demand
-(:mod:`thm_lib.disclosure.versorgung`): hidden Gemeinden count with their
-share of the published remainder, not with their true persons.
+A published plan comes from :func:`planen_veroeffentlicht`: the standard plan
+on the published demand (:mod:`thm_lib.disclosure.versorgung`), where hidden
+Gemeinden count with their share of the published remainder, not with their
+true persons. So the state before, the site choice, the places and the state
+after follow from published figures only; the tables and the text then show
+figures of the Gemeinden with published figures only (hidden ones are counted,
+not named) and the map after takes the hiding pattern of the state before.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from thm_lib.analysis import access, coverage, standort
+from thm_lib.analysis import coverage, standort
 from thm_lib.analysis.coverage import CoverageResult
 from thm_lib.analysis.standort import QUELLE_GEMEINDE, Standortplanung
 from thm_lib.core import formats, labels
@@ -37,8 +34,6 @@ from thm_lib.publish import maps, views
 from thm_lib.publish.views import schwelle, versorgung_gesperrt, zeichen_geheim
 
 ZUSTAENDE = ("vorher", "nachher")
-#: Places of a planned offer without published need when the field has no offer yet.
-ERSATZ_PLAETZE = 10.0
 
 
 def feld_waehlen(ws: Workspace, ergebnis: CoverageResult, handlungsfeld: str = "") -> str:
@@ -70,64 +65,6 @@ def feld_waehlen(ws: Workspace, ergebnis: CoverageResult, handlungsfeld: str = "
     return str(summe.idxmax())
 
 
-def ersatz_plaetze(ws: Workspace, handlungsfeld: str) -> float:
-    """Places of a planned offer that reaches no Gemeinde with published need.
-
-    The median places of the Kreis's offers of the Handlungsfeld valid at the
-    Stichtag (those the coverage analysis counts; offers without a number are
-    left out), rounded up, at least 1; :data:`ERSATZ_PLAETZE` if there is
-    none. It depends on the public offer inventory only, never on a
-    (hidden) modelled figure.
-
-    Examples
-    --------
-    Offers of 8, 11 and 30 places give 11; 8 and 11 give ceil(9.5) = 10.
-    """
-    ang = ws.angebote
-    keep = access.valid_at(ang, ws.stichtag) & (ang["handlungsfeld"] == handlungsfeld).to_numpy()
-    plaetze = pd.to_numeric(ang.loc[keep, "plaetze"], errors="coerce").dropna()
-    if plaetze.empty:
-        return ERSATZ_PLAETZE
-    return float(max(1, math.ceil(float(plaetze.median()) - 1e-9)))
-
-
-def plaetze_veroeffentlicht(
-    ws: Workspace,
-    vorher: CoverageResult,
-    zuordnung: pd.DataFrame,
-    nachfrage: pd.Series,
-    n: int,
-) -> list[float]:
-    """Places of the planned offers from published figures only.
-
-    Per site the unmet need of the assigned Gemeinden whose modelled figures
-    are shown (:func:`_sichtbar`), rounded up
-    (:func:`thm_lib.analysis.standort.plaetze_nach_bedarf`); a site without
-    such need (every assigned Gemeinde hidden, or none with need) gets
-    :func:`ersatz_plaetze`. The need of hidden Gemeinden never counts, so the
-    places minus the shown missing places reveal nothing about them.
-
-    Parameters
-    ----------
-    ws : Workspace
-    vorher : CoverageResult
-        Coverage before, of the planned Handlungsfeld only (as ``plan.vorher``:
-        the same hiding pattern as the published tables).
-    zuordnung, nachfrage, n
-        As for a :data:`thm_lib.analysis.standort.PlaetzeRegel`.
-
-    Returns
-    -------
-    list of float
-        Places per site, site 1 first.
-    """
-    (feld,) = vorher._felder
-    sicht = _sichtbar(ws, vorher)
-    mask = np.array([bool(sicht.get(a, False)) for a in zuordnung["ags"]], dtype=bool)
-    gezeigt = zuordnung[mask]
-    return standort.plaetze_nach_bedarf(gezeigt, nachfrage, n, ersatz=ersatz_plaetze(ws, feld))
-
-
 def planen_veroeffentlicht(
     ws: Workspace,
     handlungsfeld: str,
@@ -136,31 +73,25 @@ def planen_veroeffentlicht(
     quoten: pd.DataFrame | None = None,
     **planung: Any,
 ) -> Standortplanung:
-    """A Standortplanung to publish: :func:`thm_lib.analysis.standort.planen` with
-    places from published figures (:func:`plaetze_veroeffentlicht`) and the new
-    offers serving only Gemeinden with published figures.
+    """A Standortplanung to publish: :func:`thm_lib.analysis.standort.planen` on the
+    Workspace with the published demand.
 
-    The plan is computed on the Workspace with the published demand
-    (:func:`thm_lib.disclosure.versorgung.ws_veroeffentlicht`): the state
-    before (``vorher``, :func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`),
-    the sites (the unmet need of hidden Gemeinden is their share of the
-    published remainder), the places, the proposed offers and the state after
-    (``nachher``, ``ws_nachher``) follow from published figures only:
-
-    * places: :func:`plaetze_veroeffentlicht` (for a restricted ``zugang`` the
-      unmet need of those statuses in shown Gemeinden; a shown Gemeinde shows
-      every status cell of the target group, see
-      :meth:`thm_lib.disclosure.publication.Publication.versorgung_gesperrt`);
-    * state after: the new offers' ``einzugsgebiet`` is the shown Gemeinden
-      (:func:`_sichtbar`), so hidden ones neither share nor gain the new
-      places. Otherwise A_after - A_before = w · places / (weighted eligible
-      demand in reach) of a shown Gemeinde would give the demand of the
-      hidden Gemeinden in reach (with ``zugang="duldung"`` their Duldung
-      persons), e.g. a "<5" count exactly. Without a shown Gemeinde the
-      catchment stays open: then no figure per Gemeinde is published.
+    The plan is computed on :func:`thm_lib.disclosure.versorgung.ws_veroeffentlicht`:
+    every Gemeinde whose modelled figures are hidden counts with its share of the
+    published Kreis remainder, not with its true persons. So the state before
+    (``vorher``, :func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`),
+    the sites, the places (the standard rule
+    :func:`thm_lib.analysis.standort.plaetze_nach_bedarf`: the unmet need of all
+    Gemeinden assigned to a site, hidden ones with their estimated need), the
+    proposed offers and the state after (``nachher``, ``ws_nachher``; the new
+    offers serve every Gemeinde in reach) follow from published figures, offers
+    and travel times only. The places minus the shown missing places give the
+    estimated need of the hidden Gemeinden assigned, which a reader can compute
+    from the published remainder anyway, and the Versorgungsgrad after of a
+    shown Gemeinde depends on hidden ones only through that estimate.
 
     Every published output of a plan (tables, text, maps, the apps' views)
-    must start from here.
+    must start from here; what is hidden is still decided on the true ``ws``.
 
     Parameters
     ----------
@@ -171,7 +102,7 @@ def planen_veroeffentlicht(
         computed for the Handlungsfeld alone when missing or holding other fields.
     **planung
         The other options of ``planen`` (``p``, ``modell``, ``zugang``, ``alter``,
-        ``liste``, ``zeitlimit``); not ``plaetze`` or ``einzugsgebiet``.
+        ``liste``, ``zeitlimit``); not ``plaetze``.
 
     Raises
     ------
@@ -179,27 +110,11 @@ def planen_veroeffentlicht(
         As ``planen``, for an unknown Handlungsfeld, model or status.
     """
     modell_ws = ws
-    gezeigt = None
     if handlungsfeld in ws.handlungsfelder:  # (an unknown field: planen raises first)
         if vorher is None or list(vorher._felder) != [handlungsfeld]:
             vorher = versorgung_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
         modell_ws = ws_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
-        sicht = _sichtbar(ws, vorher)
-        gezeigt = [str(a) for a, s in sicht.items() if s]
-    feld_vorher = vorher
-
-    def regel(zuordnung: pd.DataFrame, nachfrage: pd.Series, n: int) -> list[float]:
-        return plaetze_veroeffentlicht(ws, feld_vorher, zuordnung, nachfrage, n)
-
-    return standort.planen(
-        modell_ws,
-        handlungsfeld,
-        plaetze=regel,
-        vorher=vorher,
-        quoten=quoten,
-        einzugsgebiet=gezeigt,
-        **planung,
-    )
+    return standort.planen(modell_ws, handlungsfeld, vorher=vorher, quoten=quoten, **planung)
 
 
 def _zustand(
@@ -278,9 +193,9 @@ def standort_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
 
     Figures sum over Gemeinden whose modelled values may be shown
     (:func:`thm_lib.publish.views.versorgung_gesperrt`); hidden ones are only counted.
-    ``plan`` comes from :func:`planen_veroeffentlicht`: its places cover the
-    shown Gemeinden only (the cell of reached Gemeinden says so where hidden
-    ones are assigned).
+    ``plan`` comes from :func:`planen_veroeffentlicht`: its places also cover
+    the estimated need of hidden Gemeinden assigned to a site (the cell of
+    reached Gemeinden says so).
     """
     sicht = _sichtbar(ws, plan.vorher)
     g = plan.gemeinden.set_index("ags")
@@ -296,7 +211,7 @@ def standort_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
                 "Plätze (geplant)": float(plan.neue_angebote["plaetze"].iloc[i]),
                 "erreichte Gemeinden mit Lücke": ", ".join(g.loc[a, "name"] for a in shown)
                 + (
-                    f" (+{len(zu) - len(shown)} ohne Zahlen, in den Plätzen nicht enthalten)"
+                    f" (+{len(zu) - len(shown)} ohne Zahlen, mit geschätztem Bedarf)"
                     if len(zu) > len(shown)
                     else ""
                 ),
@@ -429,10 +344,9 @@ def varianten_tabelle(
 def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
     """German Markdown text explaining the proposal for a Bündniskerngruppe.
 
-    ``plan`` comes from :func:`planen_veroeffentlicht`; the text says where a
-    site's places leave out hidden Gemeinden or take the usual size
-    (:func:`ersatz_plaetze`), and, in a Kreis with hidden Gemeinden, that they
-    do not use the new places in the state after.
+    ``plan`` comes from :func:`planen_veroeffentlicht`; in a Kreis with hidden
+    Gemeinden the text says that they count with an estimate from published
+    figures (and, where one is assigned to a site, that the places include it).
     """
     e = ws.annahmen.erreichbarkeit
     einheit = "Minuten" if e.einheit == "minuten" else "km"
@@ -484,14 +398,6 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
                 "Schutz kleiner Zahlen nicht gezeigt werden"
             )
         plaetze = formats.zahl(plan.neue_angebote["plaetze"].iloc[i]) + " Plätzen"
-        if not shown:
-            plaetze += (
-                " (übliche Größe: Median der Plätze der bestehenden Angebote im "
-                "Handlungsfeld, weil keine erreichte Gemeinde mit Lücke veröffentlichte "
-                "Zahlen hat)"
-            )
-        elif len(zu) > len(shown):
-            plaetze += " (nur für die Gemeinden mit veröffentlichten Zahlen bemessen)"
         gesperrt_zugeordnet = gesperrt_zugeordnet or len(zu) > len(shown)
         vor = formats.zahl(g.loc[shown, "fehlende_vorher"].sum(), 1)
         nach = formats.zahl(g.loc[shown, "fehlende_nachher"].sum(), 1)
@@ -503,9 +409,9 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
     if gesperrt_zugeordnet:
         lines += [
             "",
-            "Die Plätze sind nur für Gemeinden mit veröffentlichten Zahlen bemessen; der "
-            "Bedarf gesperrter Gemeinden ist darin nicht enthalten (er bestimmt nur mit, "
-            "wo ein Standort vorgeschlagen wird). Vorher/nachher rechnet mit diesen Plätzen.",
+            "Die Plätze decken die fehlenden Plätze aller zugeordneten Gemeinden; für "
+            "Gemeinden, deren Zahlen nicht gezeigt werden, ist das ein Schätzwert (siehe "
+            "unten).",
         ]
     if plan.loesung.nicht_abdeckbar.any():
         lines += [
@@ -521,9 +427,10 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
         ]
     gesperrt_im_kreis = (
         " Gemeinden, deren Zahlen zum Schutz kleiner Zahlen nicht gezeigt werden, zählen "
-        "dabei nicht als Nutzer der neuen Plätze (sonst verriete der Versorgungsgrad "
-        "nachher ihren Bedarf); liegen solche Gemeinden in Reichweite, teilen sich in "
-        "Wirklichkeit mehr Personen die Plätze."
+        "dabei (bei der Wahl der Orte, den Plätzen und vorher/nachher) nicht mit ihrer "
+        "wirklichen Zielgruppe, sondern mit einem gleichen Anteil an dem, was nach den "
+        "veröffentlichten Zahlen im Kreis übrig bleibt (Kreis insgesamt minus gezeigte "
+        "Gemeinden); ihr wirklicher Bedarf kann davon abweichen."
         if not bool(sicht.all())
         else ""
     )
