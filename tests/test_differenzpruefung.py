@@ -91,9 +91,9 @@ def test_candidates_are_hidden_in_both_gemeinden(kreis) -> None:
 
 
 def test_the_published_figures_of_the_kreis_pass(kreis) -> None:
-    ergebnis = dp.pruefen(kreis, anzahl=3)
+    ergebnis = dp.pruefen(kreis, anzahl=2)
     assert ergebnis.ok, ergebnis.zusammenfassung()
-    assert len(ergebnis.geprueft) == 3
+    assert len(ergebnis.geprueft) == 2
     assert ergebnis.werte > 500  # tables, maps, apps and six site plans
     assert "Ergebnis: bestanden" in ergebnis.zusammenfassung()
 
@@ -120,7 +120,9 @@ def test_the_check_finds_a_coverage_that_follows_a_hidden_neighbour(kreis) -> No
 
 def test_one_gemeinde_has_nothing_to_move(tmp_path) -> None:
     stadt = [Ort("Stadt", 0, (("duldung", 20, "m", 30), ("gestattung", 22, "w", 17)))]
-    ws = arbeitsmappe.load_workspace(schreibe_orte(tmp_path, stadt, [OrtAngebot("Kurs", "Sprache", 8, 0)]))
+    ws = arbeitsmappe.load_workspace(
+        schreibe_orte(tmp_path, stadt, [OrtAngebot("Kurs", "Sprache", 8, 0)])
+    )
     ergebnis = dp.pruefen(ws)
     assert ergebnis.ok
     assert ergebnis.geprueft == []
@@ -133,7 +135,7 @@ def test_cli_pruefen_reports_the_check(mappe, tmp_path) -> None:
     (tmp_path / "lauf").mkdir()
     res = CliRunner().invoke(main, ["pruefen", str(tmp_path / "lauf"), str(mappe)])
     assert res.exit_code == 0, res.output
-    assert "Differenzprüfung: 2 ununterscheidbare Verschiebungen" in res.output
+    assert "Differenzprüfung: 2 ununterscheidbare Verschiebungen" in res.output  # default
     assert "kein veröffentlichter Wert hängt davon ab" in res.output
     res = CliRunner().invoke(
         main, ["pruefen", str(tmp_path / "lauf"), str(mappe), "--verschiebungen", "0"]
