@@ -9,12 +9,14 @@ the persons of a hidden Gemeinde (the 2SFCA of a shown neighbour did, until
 
 This check tests that property directly on the Kreis. A *Verschiebung* moves
 one person (same status, age and sex) from one Gemeinde to another, both
-outside the Gemeinden whose modelled figures are shown. It is
+outside the Gemeinden whose modelled figures are shown; a *Tausch* moves one
+person each way (other age, sex or status), so every Gemeinde keeps its
+number of persons and the Kreis its age structure. A change is
 *indistinguishable* when every published count table and every hiding pattern
 stays the same; then every published figure must stay the same too, or a
 reader could tell the two Kreise apart by a modelled figure. The check computes
 every published figure for the true Kreis and for a few indistinguishable
-Verschiebungen (chosen at random from a fixed seed) and reports each figure
+changes (chosen at random from a fixed seed) and reports each figure
 that differs.
 
 What is compared (:func:`zaehlungen` and :func:`modellwerte`): the published
@@ -44,8 +46,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from thm_lib.analysis import staffing, target_group
+from thm_lib.apps.standort import StandortVorrat
+from thm_lib.apps.stellen import StellenDaten
+from thm_lib.apps.uebersicht import UebersichtDaten
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import PublishedTable
+from thm_lib.disclosure.versorgung import gezeigte_gemeinden
+from thm_lib.publish import views
+from thm_lib.run import buendel
 
 Werte = dict[str, Any]
 """Published figures by path, e.g. ``"bericht/versorgung_matrix/Altstadt/Sprache"``."""
@@ -72,12 +81,32 @@ class Verschiebung:
         )
 
 
+@dataclass(frozen=True)
+class Tausch:
+    """Two such Gemeinden give each other one person (other age, sex or status).
+
+    Every Gemeinde keeps its number of persons and the Kreis its age structure; only
+    who lives where changes (with another status: the status cells of both).
+    """
+
+    hin: Verschiebung
+    zurueck: Verschiebung
+
+    def text(self, namen: dict[str, str]) -> str:
+        """German description of both moves."""
+        return f"{self.hin.text(namen)} und {self.zurueck.text(namen)}"
+
+
+Aenderung = Verschiebung | Tausch
+"""What :func:`pruefen` tries: one person moved, or two exchanged."""
+
+
 @dataclass
 class DifferenzErgebnis:
     """Outcome of :func:`pruefen`."""
 
-    geprueft: list[Verschiebung]
-    """The indistinguishable Verschiebungen whose published figures were compared."""
+    geprueft: list[Aenderung]
+    """The indistinguishable changes whose published figures were compared."""
     unterscheidbar: int
     """Verschiebungen tried and dropped: a published count or hiding pattern changed."""
     werte: int
@@ -95,13 +124,14 @@ class DifferenzErgebnis:
         """German summary for the CLI."""
         kopf = (
             f"Differenzprüfung: {len(self.geprueft)} ununterscheidbare Verschiebungen "
-            f"verborgener Personen, je {self.werte} veröffentlichte Werte verglichen "
+            f"oder Tausche verborgener Personen, je {self.werte} veröffentlichte Werte verglichen "
             f"({self.unterscheidbar} weitere verworfen, weil sich eine veröffentlichte "
             f"Zählung oder ein Sperrmuster änderte); Dauer {self.sekunden:.1f} s."
         )
         if not self.geprueft:
             return (
-                kopf + "\nErgebnis: nicht anwendbar – keine Verschiebung zwischen zwei "
+                kopf
+                + "\nErgebnis: nicht anwendbar – keine Verschiebung und kein Tausch zwischen zwei "
                 "gesperrten Gemeinden lässt alle veröffentlichten Zählungen gleich."
             )
         if self.ok:
@@ -183,9 +213,6 @@ def zaehlungen(ws: Workspace) -> Werte:
 
     Two Kreise with equal :func:`zaehlungen` look the same in every published count.
     """
-    from thm_lib.analysis import staffing
-    from thm_lib.disclosure.versorgung import gezeigte_gemeinden
-    from thm_lib.publish import views
 
     bemessung = staffing.stellenbemessung(ws)
     tabellen: dict[str, Any] = {
@@ -203,7 +230,11 @@ def zaehlungen(ws: Workspace) -> Werte:
     return flach(tabellen, "zaehlung")
 
 
-def modellwerte(ws: Workspace, standort_p: tuple[int, ...] = STANDORT_P) -> Werte:
+def modellwerte(
+    ws: Workspace,
+    standort_p: tuple[int, ...] = STANDORT_P,
+    standort_felder: tuple[str, ...] | None = None,
+) -> Werte:
     """Every other published figure: the reports' tables and the apps' data.
 
     Parameters
@@ -211,14 +242,10 @@ def modellwerte(ws: Workspace, standort_p: tuple[int, ...] = STANDORT_P) -> Wert
     ws : Workspace
         The whole Kreis.
     standort_p : tuple of int
-        Numbers of new sites of the Standortplanungen compared (every
-        Handlungsfeld and Zugang each).
+        Numbers of new sites of the Standortplanungen compared (each with every Zugang).
+    standort_felder : tuple of str, optional
+        Handlungsfelder of the Standortplanungen compared (default: all).
     """
-    from thm_lib.apps.standort import StandortVorrat
-    from thm_lib.apps.stellen import StellenDaten
-    from thm_lib.apps.uebersicht import UebersichtDaten
-    from thm_lib.publish import views
-    from thm_lib.run import buendel
 
     stand = buendel.berechnen(ws)
     result = stand.result
@@ -237,7 +264,12 @@ def modellwerte(ws: Workspace, standort_p: tuple[int, ...] = STANDORT_P) -> Wert
         for mass in ("versorgungsgrad", "fehlende_plaetze"):
             bericht[f"karte_{feld}_{mass}"] = views.karten_mass(ws, mass, feld, result)
     vorrat = StandortVorrat.rechnen(ws, result)
-    standort = {wahl: vorrat.ansicht(*wahl) for wahl in vorrat.wahlen() if wahl[1] in standort_p}
+    felder = ws.handlungsfelder if standort_felder is None else standort_felder
+    standort = {
+        wahl: vorrat.ansicht(*wahl)
+        for wahl in vorrat.wahlen()
+        if wahl[0] in felder and wahl[1] in standort_p
+    }
     apps = {
         "uebersicht": UebersichtDaten.build(ws, result),
         "stellen": StellenDaten.build(ws),
@@ -249,8 +281,10 @@ def modellwerte(ws: Workspace, standort_p: tuple[int, ...] = STANDORT_P) -> Wert
 # --------------------------------------------------------------------------- moves
 
 
-def verschieben(ws: Workspace, v: Verschiebung) -> Workspace:
-    """A copy of ``ws`` with one person moved (``ws`` itself is not changed)."""
+def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
+    """A copy of ``ws`` with one person moved or two exchanged (``ws`` is not changed)."""
+    if isinstance(v, Tausch):
+        return verschieben(verschieben(ws, v.hin), v.zurueck)
     zg = ws.zielgruppe.copy()
     stichtag = pd.to_datetime(zg["stichtag"]) == pd.Timestamp(ws.stichtag)
     gleich = (
@@ -271,17 +305,17 @@ def verschieben(ws: Workspace, v: Verschiebung) -> Workspace:
     return replace(ws, zielgruppe=zg)
 
 
-def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Verschiebung]:
-    """Verschiebungen between Gemeinden outside the shown ones, in a random order.
+def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
+    """Changes between Gemeinden outside the shown ones, in a random order.
 
-    Only persons of a status whose cell in the table "Zielgruppe je Gemeinde" is
-    hidden in both Gemeinden, as is both Gemeinden's total (else the move shows);
-    only rows with one age (``alter``) of the target group at the Stichtag. Each pair of Gemeinden
-    and status appears once, with a random person of the first.
+    Only persons of the target group (one age, ``alter``) at the Stichtag.
+
+    * :class:`Verschiebung`: of a status whose cell in the table "Zielgruppe je
+      Gemeinde" is hidden in both Gemeinden, as is both Gemeinden's total (else the
+      move shows); each pair of Gemeinden and status once, a random person of the first.
+    * :class:`Tausch`: each pair of Gemeinden once, a random person of each; with two
+      statuses only where all four status cells are hidden.
     """
-    from thm_lib.analysis import target_group
-    from thm_lib.disclosure.versorgung import gezeigte_gemeinden
-    from thm_lib.publish import views
 
     zg = ws.zielgruppe
     if zg is None or not len(zg) or "alter" not in zg.columns:
@@ -289,37 +323,54 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Verschiebung]:
     gezeigt = gezeigte_gemeinden(ws)
     maske = views.zielgruppe_je_gemeinde(ws).mask
     namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True))
-
     summen = [c for c in maske.columns if c not in set(ws.annahmen.zielgruppe.status)]
 
-    def verborgen(ags: str, status: str) -> bool:
+    def verborgen(ags: str, spalten: list[str]) -> bool:
         name = namen[ags]
-        if name not in maske.index:
-            return False
-        return bool(maske.loc[name, [status, *summen]].all())
+        return name in maske.index and bool(maske.loc[name, spalten].all())
 
     jetzt = zg[
         (pd.to_datetime(zg["stichtag"]) == pd.Timestamp(ws.stichtag))
         & (zg["anzahl"] >= 1)
         & target_group.band_of_age(zg["alter"], ws.annahmen).notna().to_numpy()
+        & zg["status"].isin(maske.columns).to_numpy()
     ]
-    status = [s for s in pd.unique(jetzt["status"]) if s in maske.columns]
     rng = random.Random(seed)
-    orte = [a for a in namen if a not in gezeigt]
-    moeglich = [
-        (a, b, s)
-        for s in status
-        for a in orte
-        for b in orte
-        if a != b and verborgen(a, s) and verborgen(b, s)
-    ]
-    rng.shuffle(moeglich)
-    for a, b, s in moeglich:
-        zeilen = jetzt[(jetzt["ags"].astype(str) == a) & (jetzt["status"] == s)]
+
+    def person(ags: str, nach: str, status: str | None = None) -> Verschiebung | None:
+        zeilen = jetzt[jetzt["ags"].astype(str) == ags]
+        if status is not None:
+            zeilen = zeilen[zeilen["status"] == status]
         if not len(zeilen):
-            continue
+            return None
         r = zeilen.iloc[rng.randrange(len(zeilen))]
-        yield Verschiebung(a, b, s, int(r["alter"]), str(r["geschlecht"]))
+        return Verschiebung(ags, nach, str(r["status"]), int(r["alter"]), str(r["geschlecht"]))
+
+    orte = [a for a in namen if a not in gezeigt]
+    moeglich: list[Aenderung] = []
+    for s in pd.unique(jetzt["status"]):
+        for a in orte:
+            for b in orte:
+                if a != b and verborgen(a, [s, *summen]) and verborgen(b, [s, *summen]):
+                    v = person(a, b, s)
+                    moeglich += [v] if v else []
+    for i, a in enumerate(orte):
+        for b in orte[i + 1 :]:
+            hin, zurueck = person(a, b), person(b, a)
+            if hin is None or zurueck is None:
+                continue
+            if (hin.status, hin.alter, hin.geschlecht) == (
+                zurueck.status,
+                zurueck.alter,
+                zurueck.geschlecht,
+            ):
+                continue
+            zellen = sorted({hin.status, zurueck.status})
+            if len(zellen) > 1 and not (verborgen(a, zellen) and verborgen(b, zellen)):
+                continue
+            moeglich.append(Tausch(hin, zurueck))
+    rng.shuffle(moeglich)
+    yield from moeglich
 
 
 def _unterschiede(a: Werte, b: Werte) -> list[str]:
@@ -359,7 +410,7 @@ def pruefen(
     namen = {str(a): str(n) for a, n in zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True)}
     basis_z: Werte | None = None
     basis_m: Werte | None = None
-    geprueft: list[Verschiebung] = []
+    geprueft: list[Aenderung] = []
     unterscheidbar = 0
     befunde: list[str] = []
     for n, v in enumerate(kandidaten(ws, seed)):
@@ -390,7 +441,9 @@ def pruefen(
 
 
 __all__ = [
+    "Aenderung",
     "DifferenzErgebnis",
+    "Tausch",
     "Verschiebung",
     "flach",
     "kandidaten",
