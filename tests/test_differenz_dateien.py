@@ -1,0 +1,91 @@
+"""The Differenzprüfung on the files of two whole batch runs.
+
+``thm_lib.run.differenzpruefung`` compares the values the files are made from. Here
+the sample Kreis runs twice through ``thm batch``: as it is, and with one change of
+hidden persons that keeps every published count (the first one the check finds, a
+Tausch between two Gemeinden without shown modelled figures). Every number a reader
+can take from the published folders (HTML tables, every Excel sheet, the maps'
+values per Gemeinde, as the audit reads them) must be the same in both.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+from audit_laeufe import SAMPLE, musterkreis_lauf
+
+from thm_lib.disclosure.audit_lesen import lese_ordner
+from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.run import differenzpruefung as dp
+from thm_lib.run.batch import run_batch
+
+
+def _aendern(mappe: Path, aenderung: dp.Aenderung, stichtag: str) -> None:
+    """Apply ``aenderung`` to ``zielgruppe.csv`` of ``mappe`` (as an office would edit it)."""
+    schritte = (
+        [aenderung.hin, aenderung.zurueck] if isinstance(aenderung, dp.Tausch) else [aenderung]
+    )
+    path = mappe / "zielgruppe.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        kopf, *zeilen = list(csv.reader(f, delimiter=";"))
+    i = {c: kopf.index(c) for c in kopf}
+
+    def zeile(ags: str, v: dp.Verschiebung) -> list[str] | None:
+        key = (ags, stichtag, v.status, str(v.alter), v.geschlecht)
+        for z in zeilen:
+            if tuple(z[i[c]] for c in ("ags", "stichtag", "status", "alter", "geschlecht")) == key:
+                return z
+        return None
+
+    for v in schritte:
+        quelle = zeile(v.von, v)
+        assert quelle is not None and int(quelle[i["anzahl"]]) >= 1
+        quelle[i["anzahl"]] = str(int(quelle[i["anzahl"]]) - 1)
+        ziel = zeile(v.nach, v)
+        if ziel is None:
+            ziel = [*quelle]
+            ziel[i["ags"]], ziel[i["anzahl"]] = v.nach, "0"
+            zeilen.append(ziel)
+        ziel[i["anzahl"]] = str(int(ziel[i["anzahl"]]) + 1)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, delimiter=";").writerows([kopf, *zeilen])
+
+
+def _zahlen(ordner: Path) -> dict[tuple[str, ...], object]:
+    """Every cell a reader sees, by file, table, row labels and column."""
+    out: dict[tuple[str, ...], object] = {}
+    for t in lese_ordner(ordner).tabellen:
+        for z in t.zeilen:
+            label = " / ".join(map(str, z[: t.n_label]))
+            for kopf, wert in zip(t.kopf[t.n_label :], z[t.n_label :], strict=False):
+                out[(t.datei, t.titel, str(t.nr), label, kopf)] = wert
+    return out
+
+
+def test_two_runs_differing_only_in_hidden_persons_publish_the_same_numbers(tmp_path):
+    ws = load_workspace(SAMPLE)
+    # the first change that keeps every published count (no other figure compared here)
+    gefunden = dp.pruefen(ws, anzahl=1, versuche=20, modell=lambda _: {})
+    assert gefunden.geprueft, gefunden.zusammenfassung()
+    aenderung = gefunden.geprueft[0]
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    _aendern(mappe, aenderung, ws.stichtag.strftime("%d.%m.%Y"))
+    anders = load_workspace(mappe)
+    assert anders.zielgruppe["anzahl"].sum() == ws.zielgruppe["anzahl"].sum()
+    assert not anders.zielgruppe["anzahl"].equals(ws.zielgruppe["anzahl"])
+
+    lauf = run_batch(mappe, tmp_path / "reports", progress=False)
+    assert lauf.veroeffentlicht
+    vorher, nachher = _zahlen(musterkreis_lauf()), _zahlen(lauf.kreis_dir)
+    # the comparison holds modelled figures (the coverage matrix of the Kreis report)
+    # and every Kommune's folder, not only counts
+    assert len(vorher) > 10_000
+    assert any("Versorgung" in k[1] and "Musterstadt" in k[3] for k in vorher)
+    assert {k[0].split("/")[0] for k in vorher} >= {str(a) for a in ws.gebiete["ags"]}
+    anders_gezeigt = sorted(
+        k for k in vorher.keys() | nachher.keys() if vorher.get(k) != nachher.get(k)
+    )
+    assert anders_gezeigt == [], anders_gezeigt[:20]
