@@ -3,20 +3,23 @@
 ``thm_lib.run.differenzpruefung`` compares the values the files are made from. Here
 the sample Kreis runs twice through ``thm batch``: as it is, and with one change of
 hidden persons that keeps every published count (the first one the check finds, a
-Tausch between two Gemeinden without shown modelled figures). Every number a reader
-can take from the published folders (HTML tables, every Excel sheet, the maps'
-values per Gemeinde, as the audit reads them) must be the same in both.
+Tausch between two Gemeinden without shown modelled figures). Every published file
+must be the same in both: HTML byte for byte up to the random element ids of folium
+and nbconvert (so the maps' embedded data too), Excel cell by cell (value and number
+format; the zip's timestamps differ).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
+import openpyxl
 from audit_laeufe import SAMPLE, musterkreis_lauf
 
-from thm_lib.disclosure.audit_lesen import lese_ordner
+from thm_lib.disclosure.audit_lesen import lese_ordner, veroeffentlichte_dateien
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run import differenzpruefung as dp
 from thm_lib.run.batch import run_batch
@@ -51,6 +54,31 @@ def _aendern(mappe: Path, aenderung: dp.Aenderung, stichtag: str) -> None:
         ziel[i["anzahl"]] = str(int(ziel[i["anzahl"]]) + 1)
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f, delimiter=";").writerows([kopf, *zeilen])
+
+
+ZUFALL = re.compile(r"[0-9a-f]{32}|cell-id=[0-9a-f-]+")
+"""Random element ids (folium: 32 hex digits; nbconvert: cell ids); also masks the
+Arbeitsmappe's checksum (a hash of the input, which differs by construction)."""
+
+
+def _inhalt(ordner: Path) -> dict[str, object]:
+    """Every published file: HTML without random ids, Excel as its cells, others as bytes."""
+    out: dict[str, object] = {}
+    for path, name in veroeffentlichte_dateien(ordner):
+        if path.suffix == ".html":
+            out[name] = ZUFALL.sub("X", path.read_text(encoding="utf-8"))
+        elif path.suffix == ".xlsx":
+            mappe = openpyxl.load_workbook(path)
+            out[name] = [
+                (blatt.title, zelle.coordinate, zelle.value, zelle.number_format)
+                for blatt in mappe
+                for zeile in blatt.iter_rows()
+                for zelle in zeile
+                if zelle.value is not None
+            ]
+        else:
+            out[name] = path.read_bytes()
+    return out
 
 
 def _zahlen(ordner: Path) -> dict[tuple[str, ...], object]:
@@ -89,3 +117,9 @@ def test_two_runs_differing_only_in_hidden_persons_publish_the_same_numbers(tmp_
         k for k in vorher.keys() | nachher.keys() if vorher.get(k) != nachher.get(k)
     )
     assert anders_gezeigt == [], anders_gezeigt[:20]
+    # and every file as a whole (texts, maps' data, Excel formats)
+    dateien_vorher, dateien_nachher = _inhalt(musterkreis_lauf()), _inhalt(lauf.kreis_dir)
+    assert len(dateien_vorher) > 70  # 13 Kommunen × 5 pages and workbooks, Kreis, index
+    assert sorted(dateien_vorher) == sorted(dateien_nachher)
+    verschieden = [n for n in dateien_vorher if dateien_vorher[n] != dateien_nachher[n]]
+    assert verschieden == []
