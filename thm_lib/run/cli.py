@@ -283,10 +283,11 @@ def _land(
     type=click.IntRange(min=0),
     default=2,
     show_default=True,
-    help="Differenzprüfung: so viele verborgene Personen zwischen gesperrten Gemeinden "
-    "verschieben (alle veröffentlichten Zählungen bleiben gleich) und prüfen, dass sich "
-    "kein veröffentlichter Wert ändert (Versorgung, Karten, Standortplanung, Stellen). "
-    "Etwa 20 s je Verschiebung beim Musterkreis; 0 schaltet sie ab.",
+    help="Differenzprüfung: so oft verborgene Personen zwischen gesperrten Gemeinden "
+    "verschieben oder tauschen (alle veröffentlichten Zählungen bleiben gleich) und prüfen, "
+    "dass sich kein veröffentlichter Wert ändert (Versorgung, Karten, Standortplanung, "
+    "Stellen). Etwa 20 s je Änderung beim Musterkreis; 0 schaltet sie ab. Befunde nennen "
+    "Personen der Arbeitsmappe: nur intern verwenden.",
 )
 def pruefen(reports_dir: Path, arbeitsmappe: Path, verschiebungen: int) -> None:
     """Veröffentlichte Berichte eines Laufs (REPORTS_DIR, z. B. reports/<kreis>) gemeinsam
