@@ -9,9 +9,12 @@ move of one between them keeps both "<5".
 
 from __future__ import annotations
 
+import csv
 import functools
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from arbeitsmappen import Ort, OrtAngebot, ort_ags, schreibe_orte
 from click.testing import CliRunner
@@ -91,6 +94,34 @@ def test_an_exchange_keeps_every_gemeinde_s_number_of_persons(kreis) -> None:
         "1 Person (duldung, 21 Jahre, m) von Kleinbach nach Nachbar und "
         "1 Person (duldung, 23 Jahre, w) von Nachbar nach Kleinbach"
     )
+
+
+def test_a_gemeinde_whose_counts_stop_earlier_changes_its_last_count(mappe, tmp_path) -> None:
+    # Heide counted only on 31.12.2020: the analysis of 31.12.2021 uses that count
+    # (target_group.stichtag_je_gemeinde), so the move changes it, not a new 2021 row
+    ordner = tmp_path / "mappe"
+    shutil.copytree(mappe, ordner)
+    pfad = ordner / "zielgruppe.csv"
+    with pfad.open(encoding="utf-8-sig", newline="") as f:
+        zeilen = list(csv.reader(f, delimiter=";"))
+    for z in zeilen[1:]:
+        if z[0] == HEIDE:
+            z[1] = "31.12.2020"
+    with pfad.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, delimiter=";").writerows(zeilen)
+    ws = arbeitsmappe.load_workspace(ordner)
+    assert ws.stichtag == pd.Timestamp("2021-12-31")
+    assert any(
+        HEIDE in {k.von, k.nach} for k in dp.kandidaten(ws) if isinstance(k, dp.Verschiebung)
+    )
+    anders = dp.verschieben(ws, dp.Verschiebung(NACHBAR, HEIDE, "duldung", 23, "w"))
+    heide = anders.zielgruppe[anders.zielgruppe["ags"] == HEIDE]
+    assert heide["stichtag"].tolist() == [pd.Timestamp("2020-12-31")]
+    assert heide["anzahl"].tolist() == [3]
+    # the same published counts (the Verlauf too), the same published figures
+    assert dp.zaehlungen(anders) == dp.zaehlungen(ws)
+    modell = functools.partial(dp.modellwerte, standort_p=(2,), standort_felder=("Sprache",))
+    assert modell(anders) == modell(ws)
 
 
 def _schritte(k: dp.Aenderung) -> list[dp.Verschiebung]:

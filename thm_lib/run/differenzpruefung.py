@@ -213,7 +213,6 @@ def zaehlungen(ws: Workspace) -> Werte:
 
     Two Kreise with equal :func:`zaehlungen` look the same in every published count.
     """
-
     bemessung = staffing.stellenbemessung(ws)
     tabellen: dict[str, Any] = {
         "zielgruppe_je_gemeinde": views.zielgruppe_je_gemeinde(ws),
@@ -246,7 +245,6 @@ def modellwerte(
     standort_felder : tuple of str, optional
         Handlungsfelder of the Standortplanungen compared (default: all).
     """
-
     stand = buendel.berechnen(ws)
     result = stand.result
     gesperrt = views.versorgung_gesperrt(ws, result)
@@ -282,25 +280,31 @@ def modellwerte(
 
 
 def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
-    """A copy of ``ws`` with one person moved or two exchanged (``ws`` is not changed)."""
+    """A copy of ``ws`` with one person moved or two exchanged (``ws`` is not changed).
+
+    Each Gemeinde's count of its own Stichtag changes (the one the analysis uses,
+    :func:`thm_lib.analysis.target_group.stichtag_je_gemeinde`: a Gemeinde whose
+    counts stop earlier changes its last count).
+    """
     if isinstance(v, Tausch):
         return verschieben(verschieben(ws, v.hin), v.zurueck)
     zg = ws.zielgruppe.copy()
-    stichtag = pd.to_datetime(zg["stichtag"]) == pd.Timestamp(ws.stichtag)
+    tag = target_group.stichtag_je_gemeinde(zg, ws.stichtag)
+    tage = pd.to_datetime(zg["stichtag"])
+    ags = zg["ags"].astype(str)
     gleich = (
-        stichtag
-        & (zg["status"] == v.status)
+        (zg["status"] == v.status)
         & (pd.to_numeric(zg["alter"], errors="coerce") == v.alter)
         & (zg["geschlecht"] == v.geschlecht)
     )
-    quelle = gleich & (zg["ags"].astype(str) == v.von)
-    ziel = gleich & (zg["ags"].astype(str) == v.nach)
+    quelle = gleich & (ags == v.von) & (tage == tag[v.von])
+    ziel = gleich & (ags == v.nach) & (tage == tag[v.nach])
     i = zg.index[quelle & (zg["anzahl"] >= 1)][0]
     zg.loc[i, "anzahl"] -= 1
     if ziel.any():
         zg.loc[zg.index[ziel][0], "anzahl"] += 1
     else:
-        neu = zg.loc[[i]].assign(ags=v.nach, anzahl=1)
+        neu = zg.loc[[i]].assign(ags=v.nach, anzahl=1, stichtag=tag[v.nach])
         zg = pd.concat([zg, neu], ignore_index=True)
     return replace(ws, zielgruppe=zg)
 
@@ -308,7 +312,8 @@ def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
 def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
     """Changes between Gemeinden outside the shown ones, in a random order.
 
-    Only persons of the target group (one age, ``alter``) at the Stichtag.
+    Only persons of the target group (one age, ``alter``) at each Gemeinde's own
+    Stichtag (:func:`verschieben`).
 
     * :class:`Verschiebung`: of a status whose cell in the table "Zielgruppe je
       Gemeinde" is hidden in both Gemeinden, as is both Gemeinden's total (else the
@@ -316,7 +321,6 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
     * :class:`Tausch`: each pair of Gemeinden once, a random person of each; with two
       statuses only where all four status cells are hidden.
     """
-
     zg = ws.zielgruppe
     if zg is None or not len(zg) or "alter" not in zg.columns:
         return
@@ -329,11 +333,11 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
         name = namen[ags]
         return name in maske.index and bool(maske.loc[name, spalten].all())
 
-    jetzt = zg[
-        (pd.to_datetime(zg["stichtag"]) == pd.Timestamp(ws.stichtag))
-        & (zg["anzahl"] >= 1)
-        & target_group.band_of_age(zg["alter"], ws.annahmen).notna().to_numpy()
-        & zg["status"].isin(maske.columns).to_numpy()
+    jetzt = target_group.select_stichtag(zg, ws.stichtag)
+    jetzt = jetzt[
+        (jetzt["anzahl"] >= 1)
+        & target_group.band_of_age(jetzt["alter"], ws.annahmen).notna().to_numpy()
+        & jetzt["status"].isin(maske.columns).to_numpy()
     ]
     rng = random.Random(seed)
 
@@ -346,7 +350,8 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
         r = zeilen.iloc[rng.randrange(len(zeilen))]
         return Verschiebung(ags, nach, str(r["status"]), int(r["alter"]), str(r["geschlecht"]))
 
-    orte = [a for a in namen if a not in gezeigt]
+    mit_zahlen = set(zg["ags"].astype(str))  # a Gemeinde without any count has no Stichtag
+    orte = [a for a in namen if a not in gezeigt and a in mit_zahlen]
     moeglich: list[Aenderung] = []
     for s in pd.unique(jetzt["status"]):
         for a in orte:
