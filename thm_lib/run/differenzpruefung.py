@@ -73,6 +73,11 @@ class Verschiebung:
     alter: int
     geschlecht: str
 
+    @property
+    def person(self) -> tuple[str, int, str]:
+        """Who moves: status, age, sex."""
+        return (self.status, self.alter, self.geschlecht)
+
     def text(self, namen: dict[str, str]) -> str:
         """German description, e.g. ``1 Person (duldung, 20 Jahre, w) von A nach B``."""
         return (
@@ -364,11 +369,7 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
             hin, zurueck = person(a, b), person(b, a)
             if hin is None or zurueck is None:
                 continue
-            if (hin.status, hin.alter, hin.geschlecht) == (
-                zurueck.status,
-                zurueck.alter,
-                zurueck.geschlecht,
-            ):
+            if hin.person == zurueck.person:  # the same kind of person: no change
                 continue
             zellen = sorted({hin.status, zurueck.status})
             if len(zellen) > 1 and not (verborgen(a, zellen) and verborgen(b, zellen)):
