@@ -330,6 +330,7 @@ def test_inputs_say_their_range_instead_of_clamping(app_page, server, artifacts_
     assert "Alter: 99 liegt außerhalb des erlaubten Bereichs 14 bis 40" in page.inner_text(
         ".thm-meldung"
     )
+    page.wait_for_selector(".thm-angebote-tabelle", state="detached", timeout=10_000)
     assert page.locator(".thm-angebote-tabelle").count() == 0
     page.screenshot(path=str(artifacts_dir / "app_angebotsfinder_alter99.png"), full_page=True)
     field.fill("20")
@@ -356,6 +357,8 @@ def test_inputs_say_their_range_instead_of_clamping(app_page, server, artifacts_
         "1.000 € liegt außerhalb des erlaubten Bereichs 30.000 € bis 150.000 €"
         in page.inner_text(".thm-meldung")
     )
+    # the message and the table are two widgets: their updates reach the page one by one
+    page.wait_for_selector(".thm-stellen-tabelle", state="detached", timeout=10_000)
     assert page.locator(".thm-stellen-tabelle").count() == 0
 
 
