@@ -397,6 +397,8 @@ class OrtAngebot:
     handlungsfeld: str
     plaetze: int
     ort: int
+    alter_min: int = 18
+    alter_max: int = 27
 
 
 def ort_ags(i: int) -> str:
@@ -460,8 +462,8 @@ def schreibe_orte(
                 "kommune",
                 "ja",
                 "ja",
-                18,
-                27,
+                a.alter_min,
+                a.alter_max,
                 a.plaetze,
                 _komma(lat),
                 _komma(lon),

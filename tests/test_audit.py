@@ -280,15 +280,19 @@ def test_files_read_ahead_count_only_while_unchanged(lauf, ws, tmp_path):
 
 def test_cli_pruefen_passes_the_clean_run_and_fails_a_planted_leak(lauf, ws, tmp_path):
     kopie = sauber(lauf, tmp_path / "kreis")
-    res = CliRunner().invoke(main, ["pruefen", str(kopie), str(SAMPLE), "--verschiebungen", "1"])
+    args = ["pruefen", str(kopie), str(SAMPLE)]
+    res = CliRunner().invoke(main, [*args, "--verschiebungen", "1", "--bedarfstausche", "1"])
     assert res.exit_code == 0, res.output
     assert "Ergebnis: bestanden" in res.output
     assert "verborgene Personenzahlen" in res.output
     # the Differenzprüfung (thm_lib.run.differenzpruefung) ran on the sample too
-    assert "Differenzprüfung: 1 ununterscheidbare Verschiebungen" in res.output
+    assert (
+        "Differenzprüfung: 2 ununterscheidbare Änderungen (1 Verschiebungen oder Tausche "
+        "verborgener Personen, 1 Tausche dokumentierter Bedarfe)" in res.output
+    )
     assert "kein veröffentlichter Wert hängt davon ab" in res.output
     plant_unmasked_copy(kopie, ws)
-    res = CliRunner().invoke(main, ["pruefen", str(kopie), str(SAMPLE), "--verschiebungen", "0"])
+    res = CliRunner().invoke(main, [*args, "--verschiebungen", "0", "--bedarfstausche", "0"])
     assert res.exit_code == 1, res.output
     assert "Ergebnis: NICHT bestanden" in res.output
 

@@ -197,10 +197,14 @@ def test_cli_pruefen_reports_the_check(mappe, tmp_path) -> None:
     (tmp_path / "lauf").mkdir()
     res = CliRunner().invoke(main, ["pruefen", str(tmp_path / "lauf"), str(mappe)])
     assert res.exit_code == 0, res.output
-    assert "Differenzprüfung: 2 ununterscheidbare Verschiebungen" in res.output  # default
+    # default: 2 changes of persons, 1 of needs (this Kreis has no case documentation)
+    assert "Differenzprüfung: 2 ununterscheidbare Änderungen (2 Verschiebungen" in res.output
+    assert "0 Tausche dokumentierter Bedarfe" in res.output
     assert "kein veröffentlichter Wert hängt davon ab" in res.output
     res = CliRunner().invoke(
-        main, ["pruefen", str(tmp_path / "lauf"), str(mappe), "--verschiebungen", "0"]
+        main,
+        ["pruefen", str(tmp_path / "lauf"), str(mappe), "--verschiebungen", "0"]
+        + ["--bedarfstausche", "0"],
     )
     assert res.exit_code == 0, res.output
     assert "Differenzprüfung" not in res.output

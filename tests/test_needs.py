@@ -141,3 +141,33 @@ def test_demand_is_persons_times_rate_times_take_up():
     assert x["bedarf"] == pytest.approx(10 * 0.6 * 0.5)
     assert x["quelle"] == "standardquote"
     assert len(d) == 2 * 12
+
+
+# --------------------------------------------------------------------------- published model
+def test_published_model_rates_pool_small_groups_and_replace_withheld_ones():
+    # Sprache, duldung: 3 of 40 cases aged 18-20 (m) and 20 of 40 aged 21-24 (w); the
+    # exact rates 3/40 and 20/40 would pin 3 cases, so the model of every published
+    # figure takes the status rate 23/80 for both bands, as the report shows it
+    f, b = _cases([(40, "duldung", 19, "m", 3, True), (40, "duldung", 22, "w", 20, True)])
+    ann = default_annahmen()
+    q = needs.need_rates(f, b, ann)
+    s = q[q["handlungsfeld"] == "Sprache"]
+    assert _rate(s, status="duldung", altersgruppe="18-20", geschlecht="m")["quote"] == 3 / 40
+    m = needs.published_model_rates(q, ann)
+    sprache = m[(m["handlungsfeld"] == "Sprache") & (m["status"] == "duldung")]
+    assert set(sprache["quelle"]) == {"status"}
+    assert sprache["quote"].to_list() == [23 / 80] * len(sprache)
+    # Wohnen: every case has the need (80 of 80, none without): safe, kept exact
+    w = _rate(m, handlungsfeld="Wohnen", status="duldung", altersgruppe="21-24", geschlecht="w")
+    assert (w["quelle"], w["quote"]) == ("segment", 1.0)
+    # 2 cases of the whole Kreis with the need: withheld, so the Standardquote (an
+    # assumption) instead of 2/40 in the model
+    f2, b2 = _cases([(40, "duldung", 19, "m", 2, True)])
+    m2 = needs.published_model_rates(needs.need_rates(f2, b2, ann), ann)
+    sprache2 = m2[m2["handlungsfeld"] == "Sprache"]
+    assert set(sprache2["quelle"]) == {"standardquote"}
+    assert (sprache2["quote"] == ann.bedarf.standardquoten["Sprache"]).all()
+    # the rates as published stay what the report shows: applying the rule again
+    # changes nothing
+    again = needs.published_rates(m, 5, 30)
+    pd.testing.assert_frame_equal(again, m)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from arbeitsmappen import Ort, OrtAngebot, schreibe_orte
+from arbeitsmappen import Ort, OrtAngebot, ort_ags, schreibe_orte
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -149,3 +149,40 @@ def test_published_coverage_does_not_depend_on_hidden_counts(
         assert tab(ws).published.equals(tab(kreis).published)
     assert versorgung.gezeigte_gemeinden(ws) == versorgung.gezeigte_gemeinden(kreis)
     assert _veroeffentlicht(ws) == basis
+
+
+# --------------------------------------------------------------------------- offers' ages
+def _altersgrenzen_kreis(tmp_path: Path, alter_max: int):
+    """Without case records every rate is the Standardquote (equal for all ages); only the
+    Sprache course's ages split the age bands. Altstadt holds 2 Geduldete aged 26, Dorf 3
+    (together 5: hiding both leaves no small remainder in the Kreis's age structure)."""
+    orte = [
+        Ort("Altstadt", 0, (("duldung", 20, "m", 30), ("duldung", 26, "m", 2))),
+        Ort("Neustadt", 1, (("duldung", 20, "w", 25), ("duldung", 22, "m", 25))),
+        Ort("Dorf", 2, (("duldung", 20, "m", 20), ("duldung", 26, "m", 3))),
+    ]
+    kurs = [OrtAngebot("Kurs", "Sprache", 20, 0, alter_min=18, alter_max=alter_max)]
+    annahmen = "erreichbarkeit:\n  einheit: km\n  schwelle: 10\n"
+    return arbeitsmappe.load_workspace(
+        schreibe_orte(tmp_path / f"bis_{alter_max}", orte, kurs, annahmen)
+    )
+
+
+def test_an_offer_for_some_ages_reveals_the_persons_per_age_band(tmp_path) -> None:
+    altstadt, neustadt, dorf = ort_ags(0), ort_ags(1), ort_ags(2)
+    # open to 18-27: the demand sharing its places does not depend on age, and both
+    # Gemeinden (every status cell shown) show their figures
+    alle = _altersgrenzen_kreis(tmp_path, 27)
+    assert versorgung.gezeigte_gemeinden(alle, ["Sprache"]) == {altstadt, neustadt, dorf}
+    # open to 18-25: it takes a third of the band 25-27, so the demand sharing its
+    # places counts Altstadt's band 18-20 whole and its 2 persons aged 26 by a third: its
+    # Versorgungsgrad would follow a count the tables hide. Altstadt and Dorf (3) are no
+    # longer shown, Neustadt (0 in 25-27) still is
+    bis25 = _altersgrenzen_kreis(tmp_path, 25)
+    assert versorgung.gezeigte_gemeinden(bis25, ["Sprache"]) == {neustadt}
+    res = versorgung.versorgung_veroeffentlicht(bis25, ["Sprache"])
+    gesperrt = views.versorgung_gesperrt(bis25, res)
+    zeilen = dict(zip(res.gemeinden["ags"].astype(str), gesperrt, strict=True))
+    assert zeilen[altstadt] and zeilen[dorf] and not zeilen[neustadt]
+    # other Handlungsfelder have no offer with an age limit: Altstadt shown there
+    assert altstadt in versorgung.gezeigte_gemeinden(bis25, ["Wohnen"])

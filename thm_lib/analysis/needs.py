@@ -262,6 +262,42 @@ def published_rates(
     return out
 
 
+def published_model_rates(quoten: pd.DataFrame, annahmen: Annahmen) -> pd.DataFrame:
+    """Need rates for every published model figure: the rates as published.
+
+    :func:`published_rates` with the settings of ``annahmen``; a withheld rate
+    (:data:`GESPERRT`) becomes the Standardquote of its Handlungsfeld (source
+    :data:`FALLBACK`). A model on the exact rates would publish them through its
+    demand: a need passing between two cases of one status changes the exact rates
+    of their age bands, not the published rate of the status, but it changes the
+    demand of every Gemeinde with persons in those bands.
+
+    Parameters
+    ----------
+    quoten : pandas.DataFrame
+        From :func:`need_rates`.
+    annahmen : Annahmen
+        Merged assumptions (``datenschutz.schwelle``, ``bedarf``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows and columns as ``quoten``.
+    """
+    b = annahmen.bedarf
+    out = published_rates(
+        quoten,
+        int(annahmen.datenschutz.schwelle),
+        max(int(b.mindestfaelle), 1),
+        float(b.konfidenz),
+    )
+    weg = out["quelle"] == GESPERRT
+    standard = [float(b.standardquoten.get(f, np.nan)) for f in out.loc[weg, "handlungsfeld"]]
+    out.loc[weg, "quote"] = standard
+    out.loc[weg, "quelle"] = FALLBACK
+    return out
+
+
 def demand(segmente: pd.DataFrame, quoten: pd.DataFrame, annahmen: Annahmen) -> pd.DataFrame:
     """Demand per Gemeinde × Handlungsfeld × segment = persons × rate × take-up.
 

@@ -24,7 +24,7 @@ import geopandas as gpd
 import ipywidgets as widgets
 import pandas as pd
 
-from thm_lib.analysis import coverage, needs, standort
+from thm_lib.analysis import coverage, standort
 from thm_lib.apps.common import (
     WIDE,
     esc,
@@ -35,7 +35,7 @@ from thm_lib.apps.common import (
 )
 from thm_lib.core.formats import zahl
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
+from thm_lib.disclosure.versorgung import modellquoten, versorgung_veroeffentlicht
 from thm_lib.publish import maps, standort_anzeige
 from thm_lib.publish.maps.measure import Measure, nur_gezeigte
 from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen
@@ -141,7 +141,7 @@ class StandortVorrat:
 
         Call :meth:`vollstaendig` before handing it to an app kernel.
         """
-        quoten = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)
+        quoten = modellquoten(ws)
         vorher: dict[str, coverage.CoverageResult] = {}
 
         def rechner(wahl: Wahl) -> StandortAnsicht:

@@ -33,13 +33,16 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from thm_lib.analysis import target_group
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
 from thm_lib.analysis.berichtswesen import report_from_workspace
+from thm_lib.analysis.coverage import eligibility
 from thm_lib.analysis.needs import published_rates
 from thm_lib.analysis.staffing import ist_kreisfrei, status_woerter
+from thm_lib.analysis.target_group import segment_index
 from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.core.workspace import Workspace
@@ -757,10 +760,17 @@ class Publication:
         return _same_object_cache(self._versorgung, result, lambda: self._build_versorgung(result))
 
     def _revealed_keys(self, q: pd.DataFrame) -> dict[str, list[str]]:
-        """Per status, the segment columns its rates differ by (what demand reveals).
+        """Per status, the segment columns its demand differs by (what demand reveals).
 
-        ``q``: the need rates a coverage result uses (its ``bedarfsquoten``).
+        ``q``: the need rates a coverage result uses (its ``bedarfsquoten``). Age
+        is revealed where the rates of a status differ by age band, and also where
+        an offer of these Handlungsfelder is open to some age bands of the status
+        more than to others (``alter_min``/``alter_max``): the demand sharing its
+        places then counts the persons of each band differently, even with rates
+        equal for all ages (e.g. the Standardquoten of a Kreis without cases).
         """
+        felder = set(q["handlungsfeld"])
+        offen = self._alter_getrennt(felder)
         keys: dict[str, list[str]] = {}
         for s in self.status:
             qs = q[q["status"] == s]
@@ -774,10 +784,31 @@ class Publication:
                 .agg(lambda v: float(v.max() - v.min()) > 1e-12)
                 .any()
             )
+            by_age = by_age or offen[s]
             keys[s] = (
                 ["altersgruppe", "geschlecht"] if by_sex else ["altersgruppe"] if by_age else []
             )
         return keys
+
+    def _alter_getrennt(self, felder: set[str]) -> dict[str, bool]:
+        """Per status: True where an offer of ``felder`` is open to its age bands unequally.
+
+        The share of each band's years inside the offer's ages
+        (:func:`thm_lib.analysis.coverage.eligibility`): an offer for 18 to 25 takes
+        all of 21–24 and a third of 25–27.
+        """
+        a = self.ws.angebote
+        angebote = a[a["handlungsfeld"].isin(felder)] if a is not None else a
+        if angebote is None or not len(angebote):
+            return dict.fromkeys(self.status, False)
+        e = eligibility(angebote, self.ws.annahmen)
+        status_je_spalte = segment_index(self.ws.annahmen).get_level_values(0)
+        return {
+            s: bool((np.ptp(e[:, status_je_spalte == s], axis=1) > 1e-12).any())
+            if (status_je_spalte == s).any()
+            else False
+            for s in self.status
+        }
 
     def gezeigte_gemeinden(self, quoten: pd.DataFrame, stichtag: Any = None) -> frozenset[str]:
         """The Gemeinden (ags) whose demand follows from published figures.

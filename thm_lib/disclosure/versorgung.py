@@ -13,8 +13,10 @@ keep their target group (their demand follows from shown counts and published
 rates anyway); every other Gemeinde gets an equal share of the remainder per
 status (published Kreis total minus the shown Gemeinden; 0 where the Kreis
 total is hidden), spread over age bands and sex like the published age
-structure of the Kreis. Every figure of the result thus follows from published
-figures, offers and travel times only (``docs/datenschutz.md``).
+structure of the Kreis. The need rates are the published ones
+(:func:`modellquoten`), not the exact rates of the case documentation. Every
+figure of the result thus follows from published figures, offers and travel
+times only (``docs/datenschutz.md``).
 
 Hiding is still decided by the publication layer of the TRUE Workspace
 (:func:`thm_lib.disclosure.publication.fuer`); the copy returned by
@@ -36,16 +38,31 @@ from thm_lib.disclosure import publication
 from thm_lib.disclosure.publication import TOTAL
 
 
+def modellquoten(ws: Workspace) -> pd.DataFrame:
+    """The need rates of every published model figure (default of the functions here).
+
+    :func:`thm_lib.analysis.needs.published_model_rates` of the Kreis's case
+    documentation: pooled where a rate would pin 1 .. threshold-1 cases, the
+    Standardquote where withheld. Computed once per publication layer.
+    """
+
+    def make() -> pd.DataFrame:
+        quoten = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)
+        return needs.published_model_rates(quoten, ws.annahmen)
+
+    return publication.fuer(ws).gemerkt("modellquoten", make)
+
+
 def gezeigte_gemeinden(
     ws: Workspace, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
 ) -> frozenset[str]:
     """The Gemeinden (ags) whose modelled figures the layer may show for ``felder``.
 
     :meth:`thm_lib.disclosure.publication.Publication.gezeigte_gemeinden` of the
-    true Workspace with the rates ``coverage.analyse(ws, felder, quoten=quoten)``
-    would use.
+    true Workspace with the rates of the published model (default
+    :func:`modellquoten`).
     """
-    quoten = coverage.quoten_fuer(ws, felder, quoten)
+    quoten = coverage.quoten_fuer(ws, felder, modellquoten(ws) if quoten is None else quoten)
     return publication.fuer(ws).gezeigte_gemeinden(quoten, ws.stichtag)
 
 
@@ -163,7 +180,8 @@ def versorgung_veroeffentlicht(
     :func:`ws_veroeffentlicht`.
 
     Every figure of a shown Gemeinde follows from published figures (its own
-    counts, published Kreis totals, published rates, offers, travel times);
+    counts, published Kreis totals, the published rates of :func:`modellquoten`,
+    offers, travel times);
     where hidden Gemeinden are in reach of its offers it differs from the
     internal model. Hide rows with
     :func:`thm_lib.publish.views.versorgung_gesperrt` on the TRUE Workspace (the
@@ -172,7 +190,7 @@ def versorgung_veroeffentlicht(
     """
 
     def make() -> CoverageResult:
-        q = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen) if quoten is None else quoten
+        q = modellquoten(ws) if quoten is None else quoten
         return coverage.analyse(ws_veroeffentlicht(ws, felder, q), felder, quoten=q)
 
     if quoten is not None:
@@ -183,6 +201,7 @@ def versorgung_veroeffentlicht(
 
 __all__ = [
     "gezeigte_gemeinden",
+    "modellquoten",
     "restschaetzung",
     "versorgung_veroeffentlicht",
     "ws_veroeffentlicht",

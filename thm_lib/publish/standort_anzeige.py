@@ -29,7 +29,11 @@ from thm_lib.core import formats, labels
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import mark_public
-from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht, ws_veroeffentlicht
+from thm_lib.disclosure.versorgung import (
+    modellquoten,
+    versorgung_veroeffentlicht,
+    ws_veroeffentlicht,
+)
 from thm_lib.publish import maps, views
 from thm_lib.publish.views import schwelle, versorgung_gesperrt, zeichen_geheim
 
@@ -97,6 +101,8 @@ def planen_veroeffentlicht(
     ----------
     ws, handlungsfeld, vorher, quoten
         As for ``planen``, ``ws`` the true Workspace (it decides what is hidden);
+        ``quoten`` the published rates (default
+        :func:`thm_lib.disclosure.versorgung.modellquoten`);
         ``vorher`` must be the published coverage
         (:func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`) and is
         computed for the Handlungsfeld alone when missing or holding other fields.
@@ -109,6 +115,7 @@ def planen_veroeffentlicht(
     ValueError
         As ``planen``, for an unknown Handlungsfeld, model or status.
     """
+    quoten = modellquoten(ws) if quoten is None else quoten
     modell_ws = ws
     if handlungsfeld in ws.handlungsfelder:  # (an unknown field: planen raises first)
         if vorher is None or list(vorher._felder) != [handlungsfeld]:

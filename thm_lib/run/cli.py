@@ -289,7 +289,19 @@ def _land(
     "Stellen). Etwa 20 s je Änderung beim Musterkreis; 0 schaltet sie ab. Befunde nennen "
     "Personen der Arbeitsmappe: nur intern verwenden.",
 )
-def pruefen(reports_dir: Path, arbeitsmappe: Path, verschiebungen: int) -> None:
+@click.option(
+    "--bedarfstausche",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Differenzprüfung der Falldokumentation: so oft einen dokumentierten Bedarf von "
+    "einem Fall zu einem Fall einer anderen Gruppe (Status, Alter, Geschlecht) geben, wo die "
+    "veröffentlichten Quoten gleich bleiben, und prüfen, dass sich kein veröffentlichter Wert "
+    "ändert. 0 schaltet sie ab.",
+)
+def pruefen(
+    reports_dir: Path, arbeitsmappe: Path, verschiebungen: int, bedarfstausche: int
+) -> None:
     """Veröffentlichte Berichte eines Laufs (REPORTS_DIR, z. B. reports/<kreis>) gemeinsam
     prüfen: lässt sich eine verborgene Zahl aus allen Tabellen zusammen erschließen?
 
@@ -318,8 +330,8 @@ def pruefen(reports_dir: Path, arbeitsmappe: Path, verschiebungen: int) -> None:
     for hinweis in ergebnis.hinweise:
         click.echo(f"Hinweis: {hinweis}", err=True)
     ok = ergebnis.ok
-    if verschiebungen:
-        differenz = differenzpruefung.pruefen(ws, verschiebungen)
+    if verschiebungen or bedarfstausche:
+        differenz = differenzpruefung.pruefen(ws, verschiebungen, bedarfstausche=bedarfstausche)
         click.echo(differenz.zusammenfassung())
         ok = ok and differenz.ok
     if not ok:

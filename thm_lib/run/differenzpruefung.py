@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from thm_lib.analysis import staffing, target_group
+from thm_lib.analysis import needs, staffing, target_group
 from thm_lib.apps.standort import StandortVorrat
 from thm_lib.apps.stellen import StellenDaten
 from thm_lib.apps.uebersicht import UebersichtDaten
@@ -58,6 +58,9 @@ from thm_lib.run import buendel
 
 Werte = dict[str, Any]
 """Published figures by path, e.g. ``"bericht/versorgung_matrix/Altstadt/Sprache"``."""
+
+FALLERGEBNISSE = ("passend", "naechstbeste", "kein_angebot")
+"""Outcomes of documented needs whose shares ``coverage.analyse`` adds per Gemeinde."""
 
 STANDORT_P = (1, 5)
 """Numbers of new sites whose Standortplanung is compared (the panel offers 1 to 5)."""
@@ -102,8 +105,33 @@ class Tausch:
         return f"{self.hin.text(namen)} und {self.zurueck.text(namen)}"
 
 
-Aenderung = Verschiebung | Tausch
-"""What :func:`pruefen` tries: one person moved, or two exchanged."""
+@dataclass(frozen=True)
+class Bedarfstausch:
+    """One documented need passes from one case to another of another segment.
+
+    Both cases are consented cases of the target group; the first has a need in
+    ``handlungsfeld``, the second has none there. Every Handlungsfeld keeps its
+    number of needs; only the segment (status, Altersgruppe, Geschlecht) that has
+    it changes, and with it the need rates of both segments.
+    """
+
+    handlungsfeld: str
+    von_fall: str
+    nach_fall: str
+    von_segment: tuple[str, str, str]
+    nach_segment: tuple[str, str, str]
+
+    def text(self, namen: dict[str, str]) -> str:  # noqa: ARG002 - same signature as the others
+        """German description without pseudonyms, e.g. ``1 Bedarf (Sprache) wechselt …``."""
+        von, nach = (", ".join(s) for s in (self.von_segment, self.nach_segment))
+        return (
+            f"1 dokumentierter Bedarf ({self.handlungsfeld}) wechselt von einem Fall ({von}) "
+            f"zu einem Fall ({nach})"
+        )
+
+
+Aenderung = Verschiebung | Tausch | Bedarfstausch
+"""What :func:`pruefen` tries: one person moved, two exchanged, or one need passed on."""
 
 
 @dataclass
@@ -113,11 +141,11 @@ class DifferenzErgebnis:
     geprueft: list[Aenderung]
     """The indistinguishable changes whose published figures were compared."""
     unterscheidbar: int
-    """Verschiebungen tried and dropped: a published count or hiding pattern changed."""
+    """Changes tried and dropped: a published count, rate or hiding pattern changed."""
     werte: int
     """Published figures compared per Verschiebung."""
     befunde: list[str] = field(default_factory=list)
-    """German findings: a Verschiebung and the published figures it changed."""
+    """German findings: a change and the published figures it changed."""
     sekunden: float = 0.0
 
     @property
@@ -127,17 +155,20 @@ class DifferenzErgebnis:
 
     def zusammenfassung(self) -> str:
         """German summary for the CLI."""
+        bedarfe = sum(isinstance(g, Bedarfstausch) for g in self.geprueft)
         kopf = (
-            f"Differenzprüfung: {len(self.geprueft)} ununterscheidbare Verschiebungen "
-            f"oder Tausche verborgener Personen, je {self.werte} veröffentlichte Werte verglichen "
-            f"({self.unterscheidbar} weitere verworfen, weil sich eine veröffentlichte "
-            f"Zählung oder ein Sperrmuster änderte); Dauer {self.sekunden:.1f} s."
+            f"Differenzprüfung: {len(self.geprueft)} ununterscheidbare Änderungen "
+            f"({len(self.geprueft) - bedarfe} Verschiebungen oder Tausche verborgener Personen, "
+            f"{bedarfe} Tausche dokumentierter Bedarfe), je {self.werte} veröffentlichte Werte "
+            f"verglichen ({self.unterscheidbar} weitere verworfen, weil sich eine "
+            f"veröffentlichte Zählung, Quote oder ein Sperrmuster änderte); "
+            f"Dauer {self.sekunden:.1f} s."
         )
         if not self.geprueft:
             return (
-                kopf
-                + "\nErgebnis: nicht anwendbar – keine Verschiebung und kein Tausch zwischen zwei "
-                "gesperrten Gemeinden lässt alle veröffentlichten Zählungen gleich."
+                kopf + "\nErgebnis: nicht anwendbar – keine Verschiebung und kein Tausch "
+                "zwischen zwei gesperrten Gemeinden und kein Tausch eines Bedarfs zwischen zwei "
+                "Fällen lässt alle veröffentlichten Zählungen und Quoten gleich."
             )
         if self.ok:
             return kopf + "\nErgebnis: bestanden – kein veröffentlichter Wert hängt davon ab."
@@ -213,6 +244,24 @@ def _schluessel(k: Hashable) -> str:
 # --------------------------------------------------------------------------- published figures
 
 
+def veroeffentlichte_quoten(ws: Workspace) -> pd.DataFrame:
+    """The need rates as the reports show them: rate, interval and source per segment.
+
+    :func:`thm_lib.analysis.needs.published_rates` of the Kreis's case
+    documentation, without the case numbers ``k`` and ``n`` (the report shows the
+    rate and its interval, which pin them where the layer allows it).
+    """
+    a = ws.annahmen
+    quoten = needs.published_rates(
+        needs.need_rates(ws.faelle, ws.bedarfe, a),
+        int(a.datenschutz.schwelle),
+        max(int(a.bedarf.mindestfaelle), 1),
+        float(a.bedarf.konfidenz),
+    )
+    spalten = ["handlungsfeld", *target_group.SEGMENT, "quote", "ki_unten", "ki_oben", "quelle"]
+    return quoten[spalten]
+
+
 def zaehlungen(ws: Workspace) -> Werte:
     """The published counts of the target group and every hiding pattern they decide.
 
@@ -229,6 +278,7 @@ def zaehlungen(ws: Workspace) -> Werte:
     }
     if ws.faelle is not None and len(ws.faelle):
         tabellen["berichtswesen"] = views.bericht_tabellen(ws)
+        tabellen["bedarfsquoten"] = veroeffentlichte_quoten(ws)
     for feld in ws.handlungsfelder:
         tabellen[f"gezeigt_{feld}"] = sorted(gezeigte_gemeinden(ws, [feld]))
     return flach(tabellen, "zaehlung")
@@ -253,7 +303,11 @@ def modellwerte(
     stand = buendel.berechnen(ws)
     result = stand.result
     gesperrt = views.versorgung_gesperrt(ws, result)
-    gezeigt = result.gemeinden[~gesperrt.to_numpy()].drop(columns=["faelle_n"], errors="ignore")
+    # the case evidence per Gemeinde is not published (only the Kreis's, "fallevidenz")
+    fallevidenz_je_gemeinde = ["faelle_n", *(f"anteil_{e}" for e in FALLERGEBNISSE)]
+    gezeigt = result.gemeinden[~gesperrt.to_numpy()].drop(
+        columns=fallevidenz_je_gemeinde, errors="ignore"
+    )
     bericht: dict[str, Any] = {
         "versorgung_gezeigt": gezeigt.reset_index(drop=True),
         "versorgung_matrix": views.versorgung_matrix(ws, result),
@@ -293,6 +347,13 @@ def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
     """
     if isinstance(v, Tausch):
         return verschieben(verschieben(ws, v.hin), v.zurueck)
+    if isinstance(v, Bedarfstausch):
+        bedarfe = ws.bedarfe.copy()
+        zeile = (bedarfe["fall_id"].astype(str) == v.von_fall) & (
+            bedarfe["handlungsfeld"] == v.handlungsfeld
+        )
+        bedarfe.loc[zeile, "fall_id"] = v.nach_fall
+        return replace(ws, bedarfe=bedarfe)
     zg = ws.zielgruppe.copy()
     tag = target_group.stichtag_je_gemeinde(zg, ws.stichtag)
     tage = pd.to_datetime(zg["stichtag"])
@@ -315,7 +376,7 @@ def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
 
 
 def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
-    """Changes between Gemeinden outside the shown ones, in a random order.
+    """Changes between Gemeinden shown in no Handlungsfeld, in a random order.
 
     Only persons of the target group (one age, ``alter``) at each Gemeinde's own
     Stichtag (:func:`verschieben`).
@@ -329,7 +390,9 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
     zg = ws.zielgruppe
     if zg is None or not len(zg) or "alter" not in zg.columns:
         return
-    gezeigt = gezeigte_gemeinden(ws)
+    gezeigt = gezeigte_gemeinden(ws).union(
+        *(gezeigte_gemeinden(ws, [feld]) for feld in ws.handlungsfelder)
+    )  # a Gemeinde may be shown in one Handlungsfeld only (its rates differ by less)
     maske = views.zielgruppe_je_gemeinde(ws).mask
     namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True))
     summen = [c for c in maske.columns if c not in set(ws.annahmen.zielgruppe.status)]
@@ -379,6 +442,63 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
     yield from moeglich
 
 
+_STELLEN = {stufe: len(spalten) for stufe, spalten in needs.POOL_LEVELS} | {needs.FALLBACK: 0}
+"""How much of a segment (status, Altersgruppe, Geschlecht) names the group of its rate."""
+
+GEPOOLT = ("status", "kreis", needs.GESPERRT)
+"""Sources of a published rate that a need passing between two segments can leave alone."""
+
+
+def bedarfs_kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Bedarfstausch]:
+    """Needs passing between consented target-group cases, in a random order.
+
+    Only between segments whose published rate does not show their own cases
+    (:func:`veroeffentlichte_quoten` with source status, Kreis or withheld; at the
+    status level both of the same status): each Handlungsfeld and pair of segments
+    once, a random case of each. Whether the published counts stay the same decides
+    :func:`pruefen`.
+    """
+    if ws.faelle is None or not len(ws.faelle) or ws.bedarfe is None or not len(ws.bedarfe):
+        return
+    faelle = target_group.eligible_cases(ws.faelle, ws.annahmen).drop_duplicates("fall_id")
+    segment = {
+        str(r.fall_id): (str(r.status), str(r.altersgruppe), str(r.geschlecht))
+        for r in faelle.itertuples()
+    }
+    quellen = {
+        (r.handlungsfeld, (str(r.status), str(r.altersgruppe), str(r.geschlecht))): r.quelle
+        for r in veroeffentlichte_quoten(ws).itertuples()
+    }
+    gruppe = {  # the cases whose rate the model uses for a segment
+        (r.handlungsfeld, (str(r.status), str(r.altersgruppe), str(r.geschlecht))): (
+            r.quelle,
+            (str(r.status), str(r.altersgruppe), str(r.geschlecht))[: _STELLEN[r.quelle]],
+        )
+        for r in needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen).itertuples()
+    }
+    hat = set(zip(ws.bedarfe["fall_id"].astype(str), ws.bedarfe["handlungsfeld"], strict=True))
+    rng = random.Random(seed)
+    moeglich: list[Bedarfstausch] = []
+    for feld in ws.handlungsfelder:
+        mit: dict[tuple[str, str, str], list[str]] = {}
+        ohne: dict[tuple[str, str, str], list[str]] = {}
+        for fall, seg in segment.items():
+            (mit if (fall, feld) in hat else ohne).setdefault(seg, []).append(fall)
+        for s1, faelle_mit in mit.items():
+            for s2, faelle_ohne in ohne.items():
+                q1, q2 = quellen.get((feld, s1)), quellen.get((feld, s2))
+                if gruppe[(feld, s1)] == gruppe[(feld, s2)]:  # the model's rates stay the same
+                    continue
+                if q1 not in GEPOOLT or q2 not in GEPOOLT:
+                    continue
+                if "status" in (q1, q2) and s1[0] != s2[0]:
+                    continue
+                von, nach = rng.choice(faelle_mit), rng.choice(faelle_ohne)
+                moeglich.append(Bedarfstausch(feld, von, nach, s1, s2))
+    rng.shuffle(moeglich)
+    yield from moeglich
+
+
 def _unterschiede(a: Werte, b: Werte) -> list[str]:
     return [k for k in sorted(a.keys() | b.keys()) if a.get(k, "∅") != b.get(k, "∅")]
 
@@ -387,20 +507,23 @@ def pruefen(
     ws: Workspace,
     anzahl: int = 2,
     *,
+    bedarfstausche: int = 1,
     versuche: int = 20,
     seed: int = 0,
     modell: Callable[[Workspace], Werte] = modellwerte,
 ) -> DifferenzErgebnis:
-    """Compare every published figure of ``ws`` with those of moved hidden persons.
+    """Compare every published figure of ``ws`` with those of moved hidden persons or needs.
 
     Parameters
     ----------
     ws : Workspace
         The whole Kreis (true Arbeitsmappe).
     anzahl : int
-        Indistinguishable Verschiebungen to compare.
+        Indistinguishable Verschiebungen or Tausche of persons to compare.
+    bedarfstausche : int
+        Indistinguishable :class:`Bedarfstausch` changes to compare (after the persons).
     versuche : int
-        At most this many Verschiebungen are tried.
+        At most this many changes of each kind are tried.
     seed : int
         Seed of the random choice (the same Kreis and seed give the same moves).
     modell : callable
@@ -419,24 +542,30 @@ def pruefen(
     geprueft: list[Aenderung] = []
     unterscheidbar = 0
     befunde: list[str] = []
-    for n, v in enumerate(kandidaten(ws, seed)):
-        if len(geprueft) >= anzahl or n >= versuche:
-            break
-        basis_z = zaehlungen(ws) if basis_z is None else basis_z
-        anders = verschieben(ws, v)
-        if _unterschiede(basis_z, zaehlungen(anders)):
-            unterscheidbar += 1
-            continue
-        basis_m = modell(ws) if basis_m is None else basis_m
-        andere = modell(anders)
-        geaendert = _unterschiede(basis_m, andere)
-        geprueft.append(v)
-        if geaendert:
-            beispiele = "; ".join(f"{k}: {basis_m.get(k)} → {andere.get(k)}" for k in geaendert[:5])
-            befunde.append(
-                f"{v.text(namen)} (alle veröffentlichten Zählungen und Sperrmuster gleich) "
-                f"ändert {len(geaendert)} veröffentlichte Werte, z. B. {beispiele}"
-            )
+    reihen = ((kandidaten(ws, seed), anzahl), (bedarfs_kandidaten(ws, seed), bedarfstausche))
+    for reihe, bis in reihen:
+        gefunden = 0
+        for n, v in enumerate(reihe):
+            if gefunden >= bis or n >= versuche:
+                break
+            basis_z = zaehlungen(ws) if basis_z is None else basis_z
+            anders = verschieben(ws, v)
+            if _unterschiede(basis_z, zaehlungen(anders)):
+                unterscheidbar += 1
+                continue
+            basis_m = modell(ws) if basis_m is None else basis_m
+            andere = modell(anders)
+            geaendert = _unterschiede(basis_m, andere)
+            geprueft.append(v)
+            gefunden += 1
+            if geaendert:
+                beispiele = "; ".join(
+                    f"{k}: {basis_m.get(k)} → {andere.get(k)}" for k in geaendert[:5]
+                )
+                befunde.append(
+                    f"{v.text(namen)} (alle veröffentlichten Zählungen und Sperrmuster gleich) "
+                    f"ändert {len(geaendert)} veröffentlichte Werte, z. B. {beispiele}"
+                )
     return DifferenzErgebnis(
         geprueft=geprueft,
         unterscheidbar=unterscheidbar,
@@ -448,13 +577,16 @@ def pruefen(
 
 __all__ = [
     "Aenderung",
+    "Bedarfstausch",
     "DifferenzErgebnis",
     "Tausch",
     "Verschiebung",
+    "bedarfs_kandidaten",
     "flach",
     "kandidaten",
     "modellwerte",
     "pruefen",
     "verschieben",
+    "veroeffentlichte_quoten",
     "zaehlungen",
 ]
