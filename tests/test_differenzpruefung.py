@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from thm_lib.analysis import coverage
+from thm_lib.disclosure.publication import Publication
 from thm_lib.ingest import arbeitsmappe
 from thm_lib.publish import views
 from thm_lib.run import differenzpruefung as dp
@@ -133,7 +134,19 @@ def test_candidates_are_hidden_in_both_gemeinden(kreis) -> None:
     verborgen = {KLEINBACH, NACHBAR, HEIDE, MOOR}
     assert kandidaten
     schritte = [v for k in kandidaten for v in _schritte(k)]
-    assert all({v.von, v.nach} <= verborgen for v in schritte)
+    # between hidden Gemeinden, or an exchange of age bands with a shown one whose band
+    # becomes or was small (Altstadt's 30 Geduldete aged 20 against one aged 21)
+    for k in kandidaten:
+        if isinstance(k, dp.Verschiebung):
+            assert {k.von, k.nach} <= verborgen, k
+        elif not {k.hin.von, k.hin.nach} <= verborgen:
+            assert k.hin.von in {ALTSTADT, NEUSTADT} and k.hin.nach in verborgen, k
+            assert (k.hin.status, k.hin.geschlecht) == (k.zurueck.status, k.zurueck.geschlecht)
+            assert k.hin.alter != k.zurueck.alter
+    assert any(
+        isinstance(k, dp.Tausch) and k.hin.von == ALTSTADT and k.hin.nach == KLEINBACH
+        for k in kandidaten
+    )
     # each of the persons exists where it is taken from
     zg = kreis.zielgruppe
     for v in schritte:
@@ -270,3 +283,41 @@ def test_random_small_kreise_pass_the_check(tmp_path_factory, kreis) -> None:
     ergebnis = dp.pruefen(ws, anzahl=2, versuche=10, modell=modell)
     assert ergebnis.geprueft, ergebnis.zusammenfassung()
     assert ergebnis.ok, ergebnis.zusammenfassung()
+
+
+def _kreis_mit_kurs_bis_25(tmp_path: Path):
+    """No case records (every rate the Standardquote, equal for all ages); the one Sprache
+    course is for 18 to 25. Altstadt holds 2 Geduldete aged 26, Dorf 3; Heide and Moor
+    2 each aged 23 (hidden)."""
+    orte = [
+        Ort("Altstadt", 0, (("duldung", 20, "m", 30), ("duldung", 26, "m", 2))),
+        Ort("Neustadt", 1, (("duldung", 20, "w", 25), ("duldung", 22, "m", 25))),
+        Ort("Dorf", 2, (("duldung", 20, "m", 20), ("duldung", 26, "m", 3))),
+        Ort("Heide", 21, (("duldung", 23, "m", 2),)),
+        Ort("Moor", 22, (("duldung", 23, "m", 2),)),
+    ]
+    kurs = [OrtAngebot("Kurs", "Sprache", 20, 0, alter_min=18, alter_max=25)]
+    return arbeitsmappe.load_workspace(schreibe_orte(tmp_path, orte, kurs, ANNAHMEN))
+
+
+def test_an_age_band_exchange_finds_the_rule_without_offers_ages(tmp_path, monkeypatch) -> None:
+    # The rule before round 2, session 11 saw only rates that differ by age: switched
+    # back to it, Altstadt stays shown in Sprache, and its Versorgungsgrad follows its
+    # 2 persons aged 26 (the course counts the band 25-27 by a third): one of them
+    # exchanged against a 23-year-old of Heide changes it, every count staying the same
+    ws = _kreis_mit_kurs_bis_25(tmp_path)
+    modell = functools.partial(dp.modellwerte, standort_p=(1,), standort_felder=("Sprache",))
+    with monkeypatch.context() as m:
+        m.setattr(
+            Publication, "_alter_getrennt", lambda self, felder: dict.fromkeys(self.status, False)
+        )
+        alt = dp.pruefen(ws, anzahl=5, versuche=40, modell=modell)
+    assert not alt.ok, alt.zusammenfassung()
+    assert any("von Altstadt nach" in b and "versorgungsgrad" in b.lower() for b in alt.befunde), (
+        alt.befunde
+    )
+    # with the rule (an offer open to some bands more than others reveals them) the same
+    # exchanges change a hiding pattern (dropped) or no published figure
+    ws = _kreis_mit_kurs_bis_25(tmp_path / "neu")
+    neu = dp.pruefen(ws, anzahl=5, versuche=40, modell=modell)
+    assert neu.ok, neu.zusammenfassung()

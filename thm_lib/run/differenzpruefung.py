@@ -376,7 +376,7 @@ def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
 
 
 def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
-    """Changes between Gemeinden shown in no Handlungsfeld, in a random order.
+    """Changes of hidden persons, in a random order.
 
     Only persons of the target group (one age, ``alter``) at each Gemeinde's own
     Stichtag (:func:`verschieben`).
@@ -386,6 +386,12 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
       move shows); each pair of Gemeinden and status once, a random person of the first.
     * :class:`Tausch`: each pair of Gemeinden once, a random person of each; with two
       statuses only where all four status cells are hidden.
+    * :class:`Tausch` between a Gemeinde shown in some Handlungsfeld and one shown in
+      none: a person of one age band against one of another band (same status and sex),
+      only where the shown Gemeinde's persons of one of the two bands number 1 ..
+      threshold-1 before or after. Its status cells and the Kreis's age structure stay;
+      its figures may follow its bands only where they are 0 or at least the threshold
+      (rule (b) of :meth:`thm_lib.disclosure.publication.Publication.versorgung_gesperrt`).
     """
     zg = ws.zielgruppe
     if zg is None or not len(zg) or "alter" not in zg.columns:
@@ -438,8 +444,40 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
             if len(zellen) > 1 and not (verborgen(a, zellen) and verborgen(b, zellen)):
                 continue
             moeglich.append(Tausch(hin, zurueck))
+    moeglich += _alterstausche(ws, jetzt, gezeigt, orte, rng)
     rng.shuffle(moeglich)
     yield from moeglich
+
+
+def _alterstausche(
+    ws: Workspace, jetzt: pd.DataFrame, gezeigt: frozenset[str], orte: list[str], rng: random.Random
+) -> list[Tausch]:
+    """Tausche that change a small age band of a shown Gemeinde (see :func:`kandidaten`)."""
+    t = int(ws.annahmen.datenschutz.schwelle)
+    band = target_group.band_of_age(jetzt["alter"], ws.annahmen).astype(str).to_numpy()
+    jetzt = jetzt.assign(band=band, ags=jetzt["ags"].astype(str))
+    je_band = jetzt.groupby(["ags", "status", "band"])["anzahl"].sum()
+    out: list[Tausch] = []
+    for g in sorted(gezeigt & set(jetzt["ags"])):
+        for h in orte:
+            paare = jetzt[jetzt["ags"].isin([g, h])].groupby(["status", "geschlecht"])
+            for (status, sex), paar in paare:
+                mein, dein = paar[paar["ags"] == g], paar[paar["ags"] == h]
+                for a in sorted(set(mein["band"])):
+                    for b in sorted(set(dein["band"]) - {a}):
+                        c_a = float(je_band.get((g, status, a), 0))
+                        c_b = float(je_band.get((g, status, b), 0))
+                        if not any(1 <= c < t for c in (c_a, c_a - 1, c_b, c_b + 1)):
+                            continue  # the Gemeinde's bands stay publishable either way
+                        x = mein[mein["band"] == a].iloc[rng.randrange((mein["band"] == a).sum())]
+                        y = dein[dein["band"] == b].iloc[rng.randrange((dein["band"] == b).sum())]
+                        out.append(
+                            Tausch(
+                                Verschiebung(g, h, str(status), int(x["alter"]), str(sex)),
+                                Verschiebung(h, g, str(status), int(y["alter"]), str(sex)),
+                            )
+                        )
+    return out
 
 
 _STELLEN = {stufe: len(spalten) for stufe, spalten in needs.POOL_LEVELS} | {needs.FALLBACK: 0}
