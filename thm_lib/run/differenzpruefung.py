@@ -24,10 +24,14 @@ tables of the Kreis reports (:func:`thm_lib.run.buendel.berechnen`), the
 published coverage of the shown Gemeinden, and the apps' published data
 (Übersicht with map values and explanations, Stellen und Förderung, the
 Standortplanung for every Handlungsfeld and Zugang with 1 and
-:data:`~thm_lib.apps.standort.P_MAX` sites). Not varied: the case
-documentation (it enters through need rates, which the layer publishes as
-intervals, :func:`thm_lib.analysis.needs.published_rates`) and earlier
-Stichtage.
+:data:`~thm_lib.apps.standort.P_MAX` sites).
+
+Two more kinds of change: an exchange of age bands between a shown Gemeinde
+whose band is or becomes small and a hidden one (what a shown Gemeinde's
+figures reveal about its own ages), and a :class:`Bedarfstausch` (one documented
+need passes between cases of two segments whose published rates stay the same;
+the counts then include the published rates). Not varied: the Gemeinde of a
+case and earlier Stichtage.
 
 Written by hand: statistical disclosure control tools (sdcMicro, τ-ARGUS)
 check tables, not a model's outputs; a difference test on our own publication
