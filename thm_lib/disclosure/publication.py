@@ -798,17 +798,16 @@ class Publication:
         all of 21–24 and a third of 25–27.
         """
         a = self.ws.angebote
-        angebote = a[a["handlungsfeld"].isin(felder)] if a is not None else a
+        angebote = a[a["handlungsfeld"].isin(felder)] if a is not None else None
         if angebote is None or not len(angebote):
             return dict.fromkeys(self.status, False)
         e = eligibility(angebote, self.ws.annahmen)
         status_je_spalte = segment_index(self.ws.annahmen).get_level_values(0)
-        return {
-            s: bool((np.ptp(e[:, status_je_spalte == s], axis=1) > 1e-12).any())
-            if (status_je_spalte == s).any()
-            else False
-            for s in self.status
-        }
+        getrennt = {}
+        for s in self.status:
+            anteile = e[:, status_je_spalte == s]  # offers × this status's segments
+            getrennt[s] = anteile.size > 0 and bool((np.ptp(anteile, axis=1) > 1e-12).any())
+        return getrennt
 
     def gezeigte_gemeinden(self, quoten: pd.DataFrame, stichtag: Any = None) -> frozenset[str]:
         """The Gemeinden (ags) whose demand follows from published figures.

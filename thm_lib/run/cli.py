@@ -284,7 +284,8 @@ def _land(
     default=2,
     show_default=True,
     help="Differenzprüfung: so oft verborgene Personen zwischen gesperrten Gemeinden "
-    "verschieben oder tauschen (alle veröffentlichten Zählungen bleiben gleich) und prüfen, "
+    "verschieben oder tauschen, auch zwischen Altersgruppen einer gezeigten Gemeinde, wo eine "
+    "klein ist (alle veröffentlichten Zählungen bleiben gleich), und prüfen, "
     "dass sich kein veröffentlichter Wert ändert (Versorgung, Karten, Standortplanung, "
     "Stellen). Etwa 20 s je Änderung beim Musterkreis; 0 schaltet sie ab. Befunde nennen "
     "Personen der Arbeitsmappe: nur intern verwenden.",

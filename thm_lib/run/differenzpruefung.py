@@ -125,8 +125,8 @@ class Bedarfstausch:
     von_segment: tuple[str, str, str]
     nach_segment: tuple[str, str, str]
 
-    def text(self, namen: dict[str, str]) -> str:  # noqa: ARG002 - same signature as the others
-        """German description without pseudonyms, e.g. ``1 Bedarf (Sprache) wechselt …``."""
+    def text(self, namen: dict[str, str]) -> str:
+        """German description by segments, never a pseudonym (``namen`` is not needed)."""
         von, nach = (", ".join(s) for s in (self.von_segment, self.nach_segment))
         return (
             f"1 dokumentierter Bedarf ({self.handlungsfeld}) wechselt von einem Fall ({von}) "
@@ -147,7 +147,7 @@ class DifferenzErgebnis:
     unterscheidbar: int
     """Changes tried and dropped: a published count, rate or hiding pattern changed."""
     werte: int
-    """Published figures compared per Verschiebung."""
+    """Published figures compared per change."""
     befunde: list[str] = field(default_factory=list)
     """German findings: a change and the published figures it changed."""
     sekunden: float = 0.0
