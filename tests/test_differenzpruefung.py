@@ -26,6 +26,7 @@ from thm_lib.disclosure.publication import Publication
 from thm_lib.ingest import arbeitsmappe
 from thm_lib.publish import views
 from thm_lib.run import differenzpruefung as dp
+from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
 from thm_lib.run.cli import main
 
 ALTSTADT, KLEINBACH, NEUSTADT, NACHBAR, HEIDE, MOOR = (ort_ags(i) for i in range(6))
@@ -285,7 +286,7 @@ def test_random_small_kreise_pass_the_check(tmp_path_factory, kreis) -> None:
     assert ergebnis.ok, ergebnis.zusammenfassung()
 
 
-def _kreis_mit_kurs_bis_25(tmp_path: Path):
+def _mappe_mit_kurs_bis_25(tmp_path: Path) -> Path:
     """No case records (every rate the Standardquote, equal for all ages); the one Sprache
     course is for 18 to 25. Altstadt holds 2 Geduldete aged 26, Dorf 3; Heide and Moor
     2 each aged 23 (hidden)."""
@@ -297,7 +298,11 @@ def _kreis_mit_kurs_bis_25(tmp_path: Path):
         Ort("Moor", 22, (("duldung", 23, "m", 2),)),
     ]
     kurs = [OrtAngebot("Kurs", "Sprache", 20, 0, alter_min=18, alter_max=25)]
-    return arbeitsmappe.load_workspace(schreibe_orte(tmp_path, orte, kurs, ANNAHMEN))
+    return schreibe_orte(tmp_path, orte, kurs, ANNAHMEN)
+
+
+def _kreis_mit_kurs_bis_25(tmp_path: Path):
+    return arbeitsmappe.load_workspace(_mappe_mit_kurs_bis_25(tmp_path))
 
 
 def test_an_age_band_exchange_finds_the_rule_without_offers_ages(tmp_path, monkeypatch) -> None:
@@ -321,3 +326,35 @@ def test_an_age_band_exchange_finds_the_rule_without_offers_ages(tmp_path, monke
     ws = _kreis_mit_kurs_bis_25(tmp_path / "neu")
     neu = dp.pruefen(ws, anzahl=5, versuche=40, modell=modell)
     assert neu.ok, neu.zusammenfassung()
+
+
+def test_the_batch_gate_holds_a_differenz_finding(tmp_path, monkeypatch) -> None:
+    # `thm batch --differenzpruefung`: the same Kreis under the old rule (patched in this
+    # process, which computes the Kreis and runs the gate) is audited, then held by the
+    # Differenzprüfung; under today's rule it is published
+    with monkeypatch.context() as m:
+        m.setattr(
+            Publication, "_alter_getrennt", lambda self, felder: dict.fromkeys(self.status, False)
+        )
+        alt = run_batch(
+            _mappe_mit_kurs_bis_25(tmp_path / "alt"),
+            tmp_path / "r1",
+            jobs=1,
+            progress=False,
+            differenz=True,
+        )
+    assert not alt.veroeffentlicht
+    assert not (alt.kreis_dir / "index.html").exists()
+    befunde = (intern_ordner(alt.kreis_dir) / PRUEFUNG).read_text(encoding="utf-8")
+    assert "NICHT bestanden" in befunde
+    assert "Differenzprüfung: 1 Person" in befunde and "von Altstadt nach" in befunde
+    neu = run_batch(
+        _mappe_mit_kurs_bis_25(tmp_path / "neu"),
+        tmp_path / "r2",
+        jobs=1,
+        progress=False,
+        differenz=True,
+    )
+    assert neu.veroeffentlicht, neu.pruefung.zusammenfassung()
+    assert (neu.kreis_dir / "index.html").is_file()
+    assert any(h.startswith("Differenzprüfung: ") for h in neu.pruefung.hinweise)

@@ -71,13 +71,13 @@ from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.pruefsumme import programmstand, pruefsumme
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.audit import audit_run, vorlesen
+from thm_lib.disclosure.audit import Befund, audit_run, vorlesen
 from thm_lib.disclosure.audit_deutung import kontext_aus
 from thm_lib.disclosure.audit_lesen import Vorlesung
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import html_seiten
 from thm_lib.publish.html_seiten import BERICHT_VORLAGE, VORLAGEN, stylesheet
-from thm_lib.run import buendel
+from thm_lib.run import buendel, differenzpruefung
 from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.kernel import NotebookFehler, kernel, vorwaermen
 from thm_lib.run.notebook import oeffne
@@ -565,6 +565,7 @@ def run_batch(
     *,
     neu: bool = False,
     cluster: str | None = None,
+    differenz: bool = False,
 ) -> BatchResult:
     """Run the notebooks for every Kommune (or the given ones) and write the index.
 
@@ -594,6 +595,10 @@ def run_batch(
     cluster : str, optional
         Address of a ``dask.distributed`` scheduler; the reports are made by its
         workers, which must see the Arbeitsmappe and ``ausgabe`` under the same paths.
+    differenz : bool
+        Before publishing, also run the Differenzprüfung
+        (:func:`thm_lib.run.differenzpruefung.pruefen` with its defaults); a finding
+        holds the publication like one of the audit.
 
     Returns
     -------
@@ -615,6 +620,7 @@ def run_batch(
             progress=progress,
             notebook_ordner=notebook_ordner,
             neu=neu,
+            differenz=differenz,
         )
 
 
@@ -712,6 +718,8 @@ class KreisLauf:
     auftraege: list[Auftrag]
     karten: list[tuple[buendel.Kreisstand, Path]] = field(default_factory=list)
     """Bundles whose GeoPackage is written after the reports are started."""
+    differenz: bool = False
+    """Run the Differenzprüfung before publishing (:func:`abschliessen`)."""
 
     @property
     def fertig(self) -> bool:
@@ -729,12 +737,13 @@ def vorbereiten(
     notebook_ordner: str | Path = NOTEBOOK_DIR,
     neu: bool = False,
     aus: Ausfuehrer | None = None,
+    differenz: bool = False,
 ) -> KreisLauf:
     """Load the Kreis, decide which reports to make, compute and write their bundles.
 
     Reports whose inputs, settings and code did not change since their last
     good run are kept (unless ``neu``). With ``aus`` its workers start their
-    kernels while the Kreis is computed.
+    kernels while the Kreis is computed. ``differenz``: see :func:`run_batch`.
 
     Raises
     ------
@@ -794,7 +803,9 @@ def vorbereiten(
         )
         for key, pruef in offen
     ]
-    return KreisLauf(ws, kreis_dir, stage, intern, keys, status, results, auftraege, karten)
+    return KreisLauf(
+        ws, kreis_dir, stage, intern, keys, status, results, auftraege, karten, differenz
+    )
 
 
 def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
@@ -828,7 +839,9 @@ def abschliessen(lauf: KreisLauf) -> BatchResult:
     )
     shown.sort(key=lambda k: order.get(k, len(order)))
     atomic_write_text(stage / "index.html", index_html(lauf.ws, status, shown, stage))
-    pruefung = _publish_if_safe(lauf.ws, stage, lauf.kreis_dir, lauf.intern, vorgelesen)
+    pruefung = _publish_if_safe(
+        lauf.ws, stage, lauf.kreis_dir, lauf.intern, vorgelesen, differenz=lauf.differenz
+    )
     if pruefung.ok:
         text = json.dumps(status, ensure_ascii=False, indent=1)
         atomic_write_text(lauf.intern / "status.json", text)
@@ -846,6 +859,7 @@ def run_kreis(
     progress: bool = True,
     notebook_ordner: str | Path = NOTEBOOK_DIR,
     neu: bool = False,
+    differenz: bool = False,
 ) -> BatchResult:
     """One Kreis on the workers of ``aus`` (the parameters: :func:`run_batch`).
 
@@ -860,6 +874,7 @@ def run_kreis(
         notebook_ordner=notebook_ordner,
         neu=neu,
         aus=aus,
+        differenz=differenz,
     )
     einreichen(lauf, aus)
     bar = tqdm(total=len(lauf.auftraege), desc="Berichte", unit="Bericht", disable=not progress)
@@ -916,16 +931,22 @@ def _publish_if_safe(
     kreis_dir: Path,
     intern: Path,
     vorgelesen: dict[str, Vorlesung] | None = None,
+    *,
+    differenz: bool = False,
 ) -> Any:
     """Audit the staged run as a whole; swap it in only when it passes.
 
     The audit's figures (no cell names) go on the index page; the findings of
     a failed audit name cells and recovered values, so they stay internal
-    (``pruefung.txt``) and the previous published run stays as it was.
+    (``pruefung.txt``) and the previous published run stays as it was. With
+    ``differenz`` a passed audit is followed by the Differenzprüfung of the
+    Arbeitsmappe; its findings count as findings of the audit.
     """
 
     try:
         ergebnis = audit_run(stage, ws=ws, vorgelesen=vorgelesen)
+        if ergebnis.ok and differenz:
+            _differenz_dazu(ergebnis, ws)
     except Exception:  # an audit that cannot run publishes nothing (fail safe)
         with _protokoll_datei(intern):
             PROTOKOLL_LOGGER.exception(
@@ -955,6 +976,16 @@ def _publish_if_safe(
     atomic_write_text(index, text.replace("</body>", absatz + "\n</body>", 1))
     _swap_in(stage, kreis_dir)
     return ergebnis
+
+
+def _differenz_dazu(ergebnis: Any, ws: Workspace) -> None:
+    """Add the Differenzprüfung of ``ws`` to a passed audit: its findings as findings."""
+    geprueft = differenzpruefung.pruefen(ws)
+    LOGGER.info("%s", geprueft.zusammenfassung())
+    ergebnis.hinweise.append(geprueft.zusammenfassung().splitlines()[0])
+    ergebnis.befunde += [
+        Befund(f"Differenzprüfung: {b}", art="differenz") for b in geprueft.befunde
+    ]
 
 
 def nur_ein_antragsteller(ws: Workspace) -> bool:

@@ -175,6 +175,13 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     "lesen und schreiben können (gemeinsames Dateisystem). Ohne Angabe: lokale Prozesse.",
 )
 @click.option("--ohne-fortschritt", is_flag=True, help="Keinen Fortschrittsbalken zeigen.")
+@click.option(
+    "--differenzpruefung",
+    is_flag=True,
+    help="Vor dem Veröffentlichen zusätzlich die Differenzprüfung jedes Kreises (wie "
+    "'thm pruefen': 2 Änderungen verborgener Personen, 1 Bedarfstausch; beim Musterkreis "
+    "etwa 1–2 Minuten). Ein Befund hält die Veröffentlichung an wie einer der Prüfung.",
+)
 def batch(
     arbeitsmappe: Path,
     ausgabe: Path,
@@ -183,6 +190,7 @@ def batch(
     neu: bool,
     cluster: str | None,
     ohne_fortschritt: bool,
+    differenzpruefung: bool,
 ) -> None:
     """Alle Notebooks je Kommune ausführen: HTML-/Excel-Berichte und eine Indexseite.
 
@@ -202,7 +210,7 @@ def batch(
     if ist_land(arbeitsmappe):
         if kommunen:
             _fail_text("--kommune gilt nur für eine einzelne Arbeitsmappe, nicht für ein Land.")
-        _land(arbeitsmappe, ausgabe, jobs, neu, cluster, not ohne_fortschritt)
+        _land(arbeitsmappe, ausgabe, jobs, neu, cluster, not ohne_fortschritt, differenzpruefung)
         return
     try:
         result = run_batch(
@@ -213,6 +221,7 @@ def batch(
             progress=not ohne_fortschritt,
             neu=neu,
             cluster=cluster,
+            differenz=differenzpruefung,
         )
     except DataError as exc:
         _fail(exc)
@@ -227,7 +236,8 @@ def batch(
     if not result.veroeffentlicht:
         click.echo(
             "NICHT VERÖFFENTLICHT: Die Geheimhaltungsprüfung aller Ausgaben zusammen "
-            "hat verborgene Zahlen gefunden, die sich erschließen ließen. Der zuletzt "
+            "hat verborgene Zahlen gefunden, die sich erschließen ließen (mit "
+            "--differenzpruefung auch: veröffentlichte Werte, die ihnen folgen). Der zuletzt "
             "veröffentlichte Stand bleibt. Befunde (intern, nicht weitergeben): "
             f"{intern_ordner(result.kreis_dir) / PRUEFUNG}",
             err=True,
@@ -240,14 +250,22 @@ def batch(
 
 
 def _land(
-    ordner: Path, ausgabe: Path, jobs: int | None, neu: bool, cluster: str | None, progress: bool
+    ordner: Path,
+    ausgabe: Path,
+    jobs: int | None,
+    neu: bool,
+    cluster: str | None,
+    progress: bool,
+    differenz: bool = False,
 ) -> None:
     """``thm batch`` for a folder of Arbeitsmappen (see :func:`thm_lib.run.land.run_land`)."""
     from thm_lib.run.batch import PRUEFUNG, intern_ordner
     from thm_lib.run.land import run_land
 
     try:
-        result = run_land(ordner, ausgabe, jobs, progress=progress, neu=neu, cluster=cluster)
+        result = run_land(
+            ordner, ausgabe, jobs, progress=progress, neu=neu, cluster=cluster, differenz=differenz
+        )
     except DataError as exc:
         _fail(exc)
     fehler = False

@@ -87,6 +87,7 @@ def run_land(
     *,
     neu: bool = False,
     cluster: str | None = None,
+    differenz: bool = False,
 ) -> LandResult:
     """Run every Arbeitsmappe of ``ordner`` and write the Land index.
 
@@ -96,7 +97,7 @@ def run_land(
         Folder with one Arbeitsmappe per Kreis / kreisfreie Stadt (:func:`arbeitsmappen`).
     ausgabe : str or Path
         Output root: ``<ausgabe>/<kreis>/`` per Kreis, ``<ausgabe>/index.html`` for the Land.
-    jobs, notebooks, progress, notebook_ordner, neu, cluster
+    jobs, notebooks, progress, notebook_ordner, neu, cluster, differenz
         As for :func:`thm_lib.run.batch.run_batch`.
 
     Returns
@@ -133,6 +134,7 @@ def run_land(
                     neu=neu,
                     aus=aus,
                     notebook_ordner=notebook_ordner,
+                    differenz=differenz,
                 )
             except DataError as exc:
                 ergebnisse[i].fehler = str(exc)
