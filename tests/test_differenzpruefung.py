@@ -328,6 +328,11 @@ def test_an_age_band_exchange_finds_the_rule_without_offers_ages(tmp_path, monke
     assert neu.ok, neu.zusammenfassung()
 
 
+def _batch_mit_differenzpruefung(ordner: Path):
+    mappe = _mappe_mit_kurs_bis_25(ordner / "mappe")
+    return run_batch(mappe, ordner / "reports", jobs=1, progress=False, differenz=True)
+
+
 def test_the_batch_gate_holds_a_differenz_finding(tmp_path, monkeypatch) -> None:
     # `thm batch --differenzpruefung`: the same Kreis under the old rule (patched in this
     # process, which computes the Kreis and runs the gate) is audited, then held by the
@@ -336,25 +341,13 @@ def test_the_batch_gate_holds_a_differenz_finding(tmp_path, monkeypatch) -> None
         m.setattr(
             Publication, "_alter_getrennt", lambda self, felder: dict.fromkeys(self.status, False)
         )
-        alt = run_batch(
-            _mappe_mit_kurs_bis_25(tmp_path / "alt"),
-            tmp_path / "r1",
-            jobs=1,
-            progress=False,
-            differenz=True,
-        )
+        alt = _batch_mit_differenzpruefung(tmp_path / "alt")
     assert not alt.veroeffentlicht
     assert not (alt.kreis_dir / "index.html").exists()
     befunde = (intern_ordner(alt.kreis_dir) / PRUEFUNG).read_text(encoding="utf-8")
     assert "NICHT bestanden" in befunde
     assert "Differenzprüfung: 1 Person" in befunde and "von Altstadt nach" in befunde
-    neu = run_batch(
-        _mappe_mit_kurs_bis_25(tmp_path / "neu"),
-        tmp_path / "r2",
-        jobs=1,
-        progress=False,
-        differenz=True,
-    )
+    neu = _batch_mit_differenzpruefung(tmp_path / "neu")
     assert neu.veroeffentlicht, neu.pruefung.zusammenfassung()
     assert (neu.kreis_dir / "index.html").is_file()
     assert any(h.startswith("Differenzprüfung: ") for h in neu.pruefung.hinweise)
