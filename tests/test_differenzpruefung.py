@@ -328,11 +328,6 @@ def test_an_age_band_exchange_finds_the_rule_without_offers_ages(tmp_path, monke
     assert neu.ok, neu.zusammenfassung()
 
 
-def _batch_mit_differenzpruefung(ordner: Path):
-    mappe = _mappe_mit_kurs_bis_25(ordner / "mappe")
-    return run_batch(mappe, ordner / "reports", jobs=1, progress=False, differenz=True)
-
-
 def test_the_batch_gate_holds_a_differenz_finding(tmp_path, monkeypatch) -> None:
     # `thm batch --differenzpruefung`: the same Kreis under the old rule (patched in this
     # process, which computes the Kreis and runs the gate) is audited, then held by the
@@ -341,13 +336,21 @@ def test_the_batch_gate_holds_a_differenz_finding(tmp_path, monkeypatch) -> None
         m.setattr(
             Publication, "_alter_getrennt", lambda self, felder: dict.fromkeys(self.status, False)
         )
-        alt = _batch_mit_differenzpruefung(tmp_path / "alt")
+        mappe = _mappe_mit_kurs_bis_25(tmp_path / "alt")
+        alt = run_batch(mappe, tmp_path / "r1", jobs=1, progress=False, differenz=True)
     assert not alt.veroeffentlicht
     assert not (alt.kreis_dir / "index.html").exists()
     befunde = (intern_ordner(alt.kreis_dir) / PRUEFUNG).read_text(encoding="utf-8")
     assert "NICHT bestanden" in befunde
     assert "Differenzprüfung: 1 Person" in befunde and "von Altstadt nach" in befunde
-    neu = _batch_mit_differenzpruefung(tmp_path / "neu")
-    assert neu.veroeffentlicht, neu.pruefung.zusammenfassung()
-    assert (neu.kreis_dir / "index.html").is_file()
-    assert any(h.startswith("Differenzprüfung: ") for h in neu.pruefung.hinweise)
+    # today's rule, through the command: published, and the console says what was checked
+    mappe = _mappe_mit_kurs_bis_25(tmp_path / "neu")
+    ausgabe = tmp_path / "neu" / "reports"
+    args = ["batch", str(mappe), "--ausgabe", str(ausgabe), "--jobs", "1", "--ohne-fortschritt"]
+    res = CliRunner().invoke(main, [*args, "--differenzpruefung"])
+    assert res.exit_code == 0, res.output
+    assert "Fertig: 6 von 6 Berichten erstellt." in res.output
+    zeile = next(z for z in res.output.splitlines() if z.startswith("Differenzprüfung: "))
+    assert "ununterscheidbare Änderungen" in zeile
+    assert "Ergebnis: bestanden" in zeile
+    assert len(list(ausgabe.glob("*/index.html"))) == 1

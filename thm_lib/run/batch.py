@@ -982,7 +982,8 @@ def _differenz_dazu(ergebnis: Any, ws: Workspace) -> None:
     """Add the Differenzprüfung of ``ws`` to a passed audit: its findings as findings."""
     geprueft = differenzpruefung.pruefen(ws)
     LOGGER.info("%s", geprueft.zusammenfassung())
-    ergebnis.hinweise.append(geprueft.zusammenfassung().splitlines()[0])
+    kopf, ergebnis_zeile = geprueft.zusammenfassung().splitlines()[:2]
+    ergebnis.hinweise.append(f"{kopf} {ergebnis_zeile}")
     ergebnis.befunde += [
         Befund(f"Differenzprüfung: {b}", art="differenz") for b in geprueft.befunde
     ]

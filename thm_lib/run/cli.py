@@ -244,6 +244,9 @@ def batch(
         )
         sys.exit(1)
     click.echo(result.pruefung.zusammenfassung().splitlines()[0])
+    for hinweis in result.pruefung.hinweise:
+        if hinweis.startswith("Differenzprüfung"):  # says "nicht anwendbar" too
+            click.echo(hinweis)
     click.echo(f"Übersicht: {result.index.resolve()}")
     if result.failed:
         sys.exit(1)
