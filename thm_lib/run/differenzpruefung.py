@@ -56,7 +56,7 @@ from thm_lib.apps.stellen import StellenDaten
 from thm_lib.apps.uebersicht import UebersichtDaten
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import PublishedTable
-from thm_lib.disclosure.versorgung import gezeigte_gemeinden
+from thm_lib.disclosure.versorgung import gezeigte_gemeinden, modellquoten
 from thm_lib.publish import views
 from thm_lib.run import buendel
 
@@ -251,19 +251,11 @@ def _schluessel(k: Hashable) -> str:
 def veroeffentlichte_quoten(ws: Workspace) -> pd.DataFrame:
     """The need rates as the reports show them: rate, interval and source per segment.
 
-    :func:`thm_lib.analysis.needs.published_rates` of the Kreis's case
-    documentation, without the case numbers ``k`` and ``n`` (the report shows the
-    rate and its interval, which pin them where the layer allows it).
+    :func:`thm_lib.disclosure.versorgung.modellquoten` (the rates the published model
+    uses are the published ones), without the case numbers ``k`` and ``n``.
     """
-    a = ws.annahmen
-    quoten = needs.published_rates(
-        needs.need_rates(ws.faelle, ws.bedarfe, a),
-        int(a.datenschutz.schwelle),
-        max(int(a.bedarf.mindestfaelle), 1),
-        float(a.bedarf.konfidenz),
-    )
     spalten = ["handlungsfeld", *target_group.SEGMENT, "quote", "ki_unten", "ki_oben", "quelle"]
-    return quoten[spalten]
+    return modellquoten(ws)[spalten]
 
 
 def zaehlungen(ws: Workspace) -> Werte:
@@ -487,7 +479,7 @@ def _alterstausche(
 _STELLEN = {stufe: len(spalten) for stufe, spalten in needs.POOL_LEVELS} | {needs.FALLBACK: 0}
 """How much of a segment (status, Altersgruppe, Geschlecht) names the group of its rate."""
 
-GEPOOLT = ("status", "kreis", needs.GESPERRT)
+GEPOOLT = ("status", "kreis", needs.FALLBACK)
 """Sources of a published rate that a need passing between two segments can leave alone."""
 
 
@@ -495,7 +487,7 @@ def bedarfs_kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Bedarfstausch]:
     """Needs passing between consented target-group cases, in a random order.
 
     Only between segments whose published rate does not show their own cases
-    (:func:`veroeffentlichte_quoten` with source status, Kreis or withheld; at the
+    (:func:`veroeffentlichte_quoten` with source status, Kreis or Standardquote; at the
     status level both of the same status): each Handlungsfeld and pair of segments
     once, a random case of each. Whether the published counts stay the same decides
     :func:`pruefen`.
