@@ -21,9 +21,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from thm_lib.analysis import coverage
+from thm_lib.analysis import coverage, target_group
+from thm_lib.disclosure import versorgung
 from thm_lib.disclosure.publication import Publication
 from thm_lib.ingest import arbeitsmappe
+from thm_lib.ingest.synthetic import KOPF_BEDARFE, KOPF_FAELLE, schreibe_csv
 from thm_lib.publish import views
 from thm_lib.run import differenzpruefung as dp
 from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
@@ -135,15 +137,19 @@ def test_candidates_are_hidden_in_both_gemeinden(kreis) -> None:
     verborgen = {KLEINBACH, NACHBAR, HEIDE, MOOR}
     assert kandidaten
     schritte = [v for k in kandidaten for v in _schritte(k)]
-    # between hidden Gemeinden, or an exchange of age bands with a shown one whose band
-    # becomes or was small (Altstadt's 30 Geduldete aged 20 against one aged 21)
+    # between hidden Gemeinden, or an exchange of age bands or sexes with a shown one
+    # whose cell becomes or was small (Altstadt's 30 Geduldete aged 20 against one aged 21)
+    band = functools.partial(target_group.band_of_age, annahmen=kreis.annahmen)
     for k in kandidaten:
         if isinstance(k, dp.Verschiebung):
             assert {k.von, k.nach} <= verborgen, k
         elif not {k.hin.von, k.hin.nach} <= verborgen:
             assert k.hin.von in {ALTSTADT, NEUSTADT} and k.hin.nach in verborgen, k
-            assert (k.hin.status, k.hin.geschlecht) == (k.zurueck.status, k.zurueck.geschlecht)
-            assert k.hin.alter != k.zurueck.alter
+            assert k.hin.status == k.zurueck.status
+            zellen = [
+                (band(pd.Series([v.alter])).iloc[0], v.geschlecht) for v in (k.hin, k.zurueck)
+            ]
+            assert zellen[0] != zellen[1], k
     assert any(
         isinstance(k, dp.Tausch) and k.hin.von == ALTSTADT and k.hin.nach == KLEINBACH
         for k in kandidaten
@@ -211,8 +217,9 @@ def test_cli_pruefen_reports_the_check(mappe, tmp_path) -> None:
     (tmp_path / "lauf").mkdir()
     res = CliRunner().invoke(main, ["pruefen", str(tmp_path / "lauf"), str(mappe)])
     assert res.exit_code == 0, res.output
-    # default: 2 changes of persons, 1 of needs (this Kreis has no case documentation)
-    assert "Differenzprüfung: 2 ununterscheidbare Änderungen (2 Verschiebungen" in res.output
+    # default: 3 changes of persons (one of each kind), 1 of needs (this Kreis has no
+    # case documentation)
+    assert "Differenzprüfung: 3 ununterscheidbare Änderungen (3 Verschiebungen" in res.output
     assert "0 Tausche dokumentierter Bedarfe" in res.output
     assert "kein veröffentlichter Wert hängt davon ab" in res.output
     res = CliRunner().invoke(
@@ -316,7 +323,7 @@ def test_an_age_band_exchange_finds_the_rule_without_offers_ages(tmp_path, monke
         m.setattr(
             Publication, "_alter_getrennt", lambda self, felder: dict.fromkeys(self.status, False)
         )
-        alt = dp.pruefen(ws, anzahl=5, versuche=40, modell=modell)
+        alt = dp.pruefen(ws, anzahl=12, versuche=60, modell=modell)
     assert not alt.ok, alt.zusammenfassung()
     assert any("von Altstadt nach" in b and "versorgungsgrad" in b.lower() for b in alt.befunde), (
         alt.befunde
@@ -324,8 +331,94 @@ def test_an_age_band_exchange_finds_the_rule_without_offers_ages(tmp_path, monke
     # with the rule (an offer open to some bands more than others reveals them) the same
     # exchanges change a hiding pattern (dropped) or no published figure
     ws = _kreis_mit_kurs_bis_25(tmp_path / "neu")
-    neu = dp.pruefen(ws, anzahl=5, versuche=40, modell=modell)
+    neu = dp.pruefen(ws, anzahl=12, versuche=60, modell=modell)
     assert neu.ok, neu.zusammenfassung()
+
+
+def _kreis_mit_quoten_je_geschlecht(tmp_path: Path):
+    """Sprache rates by sex (documented cases, aged 20: 12 of 20 women and 6 of 20 men
+    need Sprache). Altstadt holds 30 men and 2 women aged 20; Heide, Moor, Dorf and Feld
+    hold 2 to 4 persons each (hidden), 6 men and 6 women together."""
+    orte = [
+        Ort("Altstadt", 0, (("duldung", 20, "m", 30), ("duldung", 20, "w", 2))),
+        Ort("Neustadt", 1, (("duldung", 20, "w", 25), ("duldung", 20, "m", 25))),
+        Ort("Heide", 21, (("duldung", 20, "m", 2), ("duldung", 20, "w", 2))),
+        Ort("Moor", 22, (("duldung", 20, "m", 3), ("duldung", 20, "w", 1))),
+        Ort("Dorf", 23, (("duldung", 20, "m", 1), ("duldung", 20, "w", 2))),
+        Ort("Feld", 24, (("duldung", 20, "w", 1),)),
+    ]
+    mindestfaelle = "bedarf:\n  mindestfaelle: 10\n"
+    mappe = schreibe_orte(
+        tmp_path, orte, [OrtAngebot("Kurs", "Sprache", 20, 0)], ANNAHMEN + mindestfaelle
+    )
+    faelle, bedarfe = [], []
+    for sex, mit_bedarf in (("w", 12), ("m", 6)):
+        for k in range(20):
+            fall = f"TM-{sex}{k:03d}"
+            faelle.append([fall, ort_ags(1), 20, "duldung", sex, "ja", "01.03.2021", "", ""])
+            bedarfe += [[fall, "Sprache", "passend"]] if k < mit_bedarf else []
+    schreibe_csv(mappe / "faelle.csv", KOPF_FAELLE, faelle)
+    schreibe_csv(mappe / "bedarfe.csv", KOPF_BEDARFE, bedarfe)
+    return arbeitsmappe.load_workspace(mappe)
+
+
+def test_a_sex_exchange_finds_a_rule_that_ignores_sex(tmp_path, monkeypatch) -> None:
+    # rule (b) with the sexes left out (switched off here): Altstadt is shown, though its
+    # 2 women aged 20 have another rate than its men; a woman of Altstadt exchanged
+    # against a man of a hidden Gemeinde changes its published figures
+    ws = _kreis_mit_quoten_je_geschlecht(tmp_path)
+    q = versorgung.modellquoten(ws)
+    sprache = q[
+        (q["handlungsfeld"] == "Sprache")
+        & (q["status"] == "duldung")
+        & (q["altersgruppe"] == "18-20")
+    ]
+    assert sprache.set_index("geschlecht").loc[["m", "w"], "quote"].tolist() == [0.3, 0.6]
+    modell = functools.partial(dp.modellwerte, standort_p=(1,), standort_felder=("Sprache",))
+    regel = Publication._revealed_keys
+
+    def ohne_geschlecht(self, quoten):
+        return {s: [k for k in ks if k != "geschlecht"] for s, ks in regel(self, quoten).items()}
+
+    with monkeypatch.context() as m:
+        m.setattr(Publication, "_revealed_keys", ohne_geschlecht)
+        assert ort_ags(0) in versorgung.gezeigte_gemeinden(ws, ["Sprache"])
+        alt = dp.pruefen(ws, anzahl=12, versuche=60, modell=modell)
+    assert not alt.ok, alt.zusammenfassung()
+    assert any(
+        "von Altstadt nach" in b
+        and "Jahre, m)" in b
+        and "Jahre, w)" in b
+        and "versorgungsgrad" in b.lower()
+        for b in alt.befunde
+    ), alt.befunde
+    # with the rule, Altstadt's small cell keeps it hidden, and the same exchanges pass
+    ws = _kreis_mit_quoten_je_geschlecht(tmp_path / "neu")
+    assert ort_ags(0) not in versorgung.gezeigte_gemeinden(ws, ["Sprache"])
+    neu = dp.pruefen(ws, anzahl=12, versuche=60, modell=modell)
+    assert neu.ok, neu.zusammenfassung()
+
+
+def test_the_cells_a_shown_gemeinde_reveals_count_as_published(tmp_path) -> None:
+    # Neustadt is shown; its Sprache rates differ by sex, so its figures follow its
+    # persons per Altersgruppe and Geschlecht (25 and 25, both at least the threshold)
+    ws = _kreis_mit_quoten_je_geschlecht(tmp_path)
+    zellen = versorgung.gezeigte_zellen(ws, ["Sprache"])
+    neustadt = ort_ags(1)
+    assert zellen.to_dict() == {
+        f"{neustadt}|duldung|18-20|m": 25.0,
+        f"{neustadt}|duldung|18-20|w": 25.0,
+    }
+    # an exchange that changes them shows in the published figures legitimately: it is
+    # not "indistinguishable", the Differenzprüfung leaves it out
+    tausch = dp.Tausch(
+        dp.Verschiebung(neustadt, ort_ags(2), "duldung", 20, "w"),
+        dp.Verschiebung(ort_ags(2), neustadt, "duldung", 20, "m"),
+    )
+    vorher, nachher = dp.zaehlungen(ws), dp.zaehlungen(dp.verschieben(ws, tausch))
+    geaendert = sorted(k for k in vorher.keys() | nachher.keys() if vorher.get(k) != nachher.get(k))
+    assert f"zaehlung/gezeigte_zellen_Sprache/{neustadt}|duldung|18-20|w" in geaendert
+    assert not any("zielgruppe" in k for k in geaendert), geaendert
 
 
 def test_the_batch_gate_holds_a_differenz_finding(tmp_path, monkeypatch) -> None:

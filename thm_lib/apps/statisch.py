@@ -528,9 +528,3 @@ def schreibe_statisch(daten: AppDaten, ordner: str | os.PathLike[str]) -> Statis
         auswahlen=n_auswahlen,
         profile=n_profile,
     )
-
-
-def matrix_html_zeilen(daten: dict[str, Any], ags: str) -> list[list[str]]:
-    """The matrix of a Kommune as text rows (name, then the cells), for tests and tools."""
-    t = daten["texte"]
-    return [[t[z[0]], *(t[x] for x in z[1::2])] for z in daten["matrix"][ags]]

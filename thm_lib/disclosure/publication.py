@@ -830,6 +830,35 @@ class Publication:
         tag = self.ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
         return self.gemerkt(f"gezeigt:{tag}:{keys}", lambda: self._build_gezeigt(keys, tag))
 
+    def gezeigte_zellen(self, quoten: pd.DataFrame, stichtag: Any = None) -> pd.Series:
+        """Persons of the shown Gemeinden at the levels their modelled figures reveal.
+
+        Per Gemeinde of :meth:`gezeigte_gemeinden` and status, its persons per
+        Altersgruppe (and Geschlecht) where the demand of the status differs by them
+        (rule (b) of :meth:`versorgung_gesperrt`): each 0 or at least the threshold.
+        The published figures of these Gemeinden may follow them, so they count as
+        published (e.g. in :func:`thm_lib.run.differenzpruefung.zaehlungen`).
+
+        Returns
+        -------
+        pandas.Series
+            Persons by ``"ags|status|Altersgruppe|Geschlecht"`` (levels not revealed
+            left out), sorted.
+        """
+        keys = self._revealed_keys(quoten)
+        tag = self.ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
+        shown = self.gezeigte_gemeinden(quoten, tag)
+        seg = target_group.segments(self.ws.zielgruppe, self.ws.annahmen, tag)
+        seg = seg[seg["ags"].astype(str).isin(shown)].assign(ags=lambda f: f["ags"].astype(str))
+        werte: dict[str, float] = {}
+        for s, k in keys.items():
+            if not k:
+                continue
+            je = seg[seg["status"] == s].groupby(["ags", *k])["personen"].sum()
+            for key, n in je.items():
+                werte["|".join([key[0], s, *map(str, key[1:])])] = float(n)
+        return pd.Series(werte, dtype=float).sort_index()
+
     def _build_gezeigt(self, keys: dict[str, list[str]], tag: pd.Timestamp) -> frozenset[str]:
         ws = self.ws
         zg = self.zielgruppe(tag)

@@ -66,6 +66,18 @@ def gezeigte_gemeinden(
     return publication.fuer(ws).gezeigte_gemeinden(quoten, ws.stichtag)
 
 
+def gezeigte_zellen(
+    ws: Workspace, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
+) -> pd.Series:
+    """Persons of the shown Gemeinden at the levels their figures reveal, for ``felder``.
+
+    :meth:`thm_lib.disclosure.publication.Publication.gezeigte_zellen` with the
+    rates of the published model (as :func:`gezeigte_gemeinden`).
+    """
+    quoten = coverage.quoten_fuer(ws, felder, modellquoten(ws) if quoten is None else quoten)
+    return publication.fuer(ws).gezeigte_zellen(quoten, ws.stichtag)
+
+
 def restschaetzung(ws: Workspace, gezeigt: frozenset[str]) -> pd.DataFrame:
     """Persons per status, age band and sex of ONE non-shown Gemeinde, from published figures.
 
@@ -201,6 +213,7 @@ def versorgung_veroeffentlicht(
 
 __all__ = [
     "gezeigte_gemeinden",
+    "gezeigte_zellen",
     "modellquoten",
     "restschaetzung",
     "versorgung_veroeffentlicht",

@@ -302,11 +302,12 @@ def _land(
 @click.option(
     "--verschiebungen",
     type=click.IntRange(min=0),
-    default=2,
+    default=3,
     show_default=True,
     help="Differenzprüfung: so oft verborgene Personen zwischen gesperrten Gemeinden "
-    "verschieben oder tauschen, auch zwischen Altersgruppen einer gezeigten Gemeinde, wo eine "
-    "klein ist (alle veröffentlichten Zählungen bleiben gleich), und prüfen, "
+    "verschieben oder tauschen, auch Altersgruppen oder Geschlechter einer gezeigten Gemeinde, "
+    "wo eine solche Zelle klein ist (alle veröffentlichten Zählungen bleiben gleich; die drei "
+    "Arten im Wechsel), und prüfen, "
     "dass sich kein veröffentlichter Wert ändert (Versorgung, Karten, Standortplanung, "
     "Stellen). Etwa 20 s je Änderung beim Musterkreis; 0 schaltet sie ab. Befunde nennen "
     "Personen der Arbeitsmappe: nur intern verwenden.",

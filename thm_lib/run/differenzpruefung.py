@@ -40,6 +40,7 @@ functions needs our own code.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time
@@ -56,7 +57,7 @@ from thm_lib.apps.stellen import StellenDaten
 from thm_lib.apps.uebersicht import UebersichtDaten
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import PublishedTable
-from thm_lib.disclosure.versorgung import gezeigte_gemeinden, modellquoten
+from thm_lib.disclosure.versorgung import gezeigte_gemeinden, gezeigte_zellen, modellquoten
 from thm_lib.publish import views
 from thm_lib.run import buendel
 
@@ -262,6 +263,9 @@ def zaehlungen(ws: Workspace) -> Werte:
     """The published counts of the target group and every hiding pattern they decide.
 
     Two Kreise with equal :func:`zaehlungen` look the same in every published count.
+    Counted as published also: the persons of each shown Gemeinde per Altersgruppe
+    (and Geschlecht) where its figures may reveal them (:func:`gezeigte_zellen`,
+    rule (b) of the layer: 0 or at least the threshold).
     """
     bemessung = staffing.stellenbemessung(ws)
     tabellen: dict[str, Any] = {
@@ -275,8 +279,10 @@ def zaehlungen(ws: Workspace) -> Werte:
     if ws.faelle is not None and len(ws.faelle):
         tabellen["berichtswesen"] = views.bericht_tabellen(ws)
         tabellen["bedarfsquoten"] = veroeffentlichte_quoten(ws)
+    tabellen["gezeigte_zellen"] = gezeigte_zellen(ws)
     for feld in ws.handlungsfelder:
         tabellen[f"gezeigt_{feld}"] = sorted(gezeigte_gemeinden(ws, [feld]))
+        tabellen[f"gezeigte_zellen_{feld}"] = gezeigte_zellen(ws, [feld])
     return flach(tabellen, "zaehlung")
 
 
@@ -372,7 +378,8 @@ def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
 
 
 def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
-    """Changes of hidden persons, in a random order.
+    """Changes of hidden persons: each kind in turn (the exchanges with a shown Gemeinde
+    first), in a random order within each kind.
 
     Only persons of the target group (one age, ``alter``) at each Gemeinde's own
     Stichtag (:func:`verschieben`).
@@ -383,11 +390,12 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
     * :class:`Tausch`: each pair of Gemeinden once, a random person of each; with two
       statuses only where all four status cells are hidden.
     * :class:`Tausch` between a Gemeinde shown in some Handlungsfeld and one shown in
-      none: a person of one age band against one of another band (same status and sex),
-      only where the shown Gemeinde's persons of one of the two bands number 1 ..
-      threshold-1 before or after. Its status cells and the Kreis's age structure stay;
-      its figures may follow its bands only where they are 0 or at least the threshold
-      (rule (b) of :meth:`thm_lib.disclosure.publication.Publication.versorgung_gesperrt`).
+      none: a person of one age band or sex against one of another band or sex (same
+      status), only where a cell of the shown Gemeinde this changes numbers 1 ..
+      threshold-1 before or after (:func:`_zellentausche`). Its status cells and the
+      Kreis's structure by age and sex stay; its figures may follow its bands (and
+      sexes) only where they are 0 or at least the threshold (rule (b) of
+      :meth:`thm_lib.disclosure.publication.Publication.versorgung_gesperrt`).
     """
     zg = ws.zielgruppe
     if zg is None or not len(zg) or "alter" not in zg.columns:
@@ -422,13 +430,14 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
 
     mit_zahlen = set(zg["ags"].astype(str))  # a Gemeinde without any count has no Stichtag
     orte = [a for a in namen if a not in gezeigt and a in mit_zahlen]
-    moeglich: list[Aenderung] = []
+    verschiebungen: list[Aenderung] = []
     for s in pd.unique(jetzt["status"]):
         for a in orte:
             for b in orte:
                 if a != b and verborgen(a, [s, *summen]) and verborgen(b, [s, *summen]):
                     v = person(a, b, s)
-                    moeglich += [v] if v else []
+                    verschiebungen += [v] if v else []
+    tausche: list[Aenderung] = []
     for i, a in enumerate(orte):
         for b in orte[i + 1 :]:
             hin, zurueck = person(a, b), person(b, a)
@@ -439,41 +448,67 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
             zellen = sorted({hin.status, zurueck.status})
             if len(zellen) > 1 and not (verborgen(a, zellen) and verborgen(b, zellen)):
                 continue
-            moeglich.append(Tausch(hin, zurueck))
-    moeglich += _alterstausche(ws, jetzt, gezeigt, orte, rng)
-    rng.shuffle(moeglich)
-    yield from moeglich
+            tausche.append(Tausch(hin, zurueck))
+    arten = [_zellentausche(ws, jetzt, gezeigt, orte, rng), verschiebungen, tausche]
+    for art in arten:
+        rng.shuffle(art)
+    for runde in itertools.zip_longest(*arten):  # each kind in turn: all get tried
+        yield from (v for v in runde if v is not None)
 
 
-def _alterstausche(
+def _zellentausche(
     ws: Workspace, jetzt: pd.DataFrame, gezeigt: frozenset[str], orte: list[str], rng: random.Random
 ) -> list[Tausch]:
-    """Tausche that change a small age band of a shown Gemeinde (see :func:`kandidaten`)."""
+    """Tausche that change a small age band or sex of a shown Gemeinde (:func:`kandidaten`).
+
+    The shown Gemeinde ``g`` gives a person of one cell (Altersgruppe, Geschlecht) of a
+    status and gets one of another cell of the same status from ``h``. Only where a
+    cell of ``g`` this changes is or becomes 1 .. threshold-1: per Altersgruppe where
+    the bands differ, per Altersgruppe and Geschlecht always (rule (b) reveals that
+    level where the rates differ by sex). One partner ``h``, chosen at random, per
+    shown Gemeinde, status and pair of cells: what is tested is the pair of cells.
+    """
     t = int(ws.annahmen.datenschutz.schwelle)
     band = target_group.band_of_age(jetzt["alter"], ws.annahmen).astype(str).to_numpy()
     jetzt = jetzt.assign(band=band, ags=jetzt["ags"].astype(str))
     je_band = jetzt.groupby(["ags", "status", "band"])["anzahl"].sum()
-    out: list[Tausch] = []
+    je_zelle = jetzt.groupby(["ags", "status", "band", "geschlecht"])["anzahl"].sum()
+
+    def klein(g: str, status: str, gibt: tuple[str, str], bekommt: tuple[str, str]) -> bool:
+        zaehlung = [
+            (float(je_zelle.get((g, status, *gibt), 0)), -1),
+            (float(je_zelle.get((g, status, *bekommt), 0)), +1),
+        ]
+        if gibt[0] != bekommt[0]:
+            zaehlung += [
+                (float(je_band.get((g, status, gibt[0]), 0)), -1),
+                (float(je_band.get((g, status, bekommt[0]), 0)), +1),
+            ]
+        return any(1 <= c < t or 1 <= c + d < t for c, d in zaehlung)
+
+    def zufall(zeilen: pd.DataFrame, zelle: tuple[str, str]) -> pd.Series:
+        passt = zeilen[(zeilen["band"] == zelle[0]) & (zeilen["geschlecht"] == zelle[1])]
+        return passt.iloc[rng.randrange(len(passt))]
+
+    je_paar: dict[tuple[str, str, tuple[str, str], tuple[str, str]], list[Tausch]] = {}
     for g in sorted(gezeigt & set(jetzt["ags"])):
         for h in orte:
-            paare = jetzt[jetzt["ags"].isin([g, h])].groupby(["status", "geschlecht"])
-            for (status, sex), paar in paare:
+            for status, paar in jetzt[jetzt["ags"].isin([g, h])].groupby("status"):
                 mein, dein = paar[paar["ags"] == g], paar[paar["ags"] == h]
-                for a in sorted(set(mein["band"])):
-                    for b in sorted(set(dein["band"]) - {a}):
-                        c_a = float(je_band.get((g, status, a), 0))
-                        c_b = float(je_band.get((g, status, b), 0))
-                        if not any(1 <= c < t for c in (c_a, c_a - 1, c_b, c_b + 1)):
-                            continue  # the Gemeinde's bands stay publishable either way
-                        x = mein[mein["band"] == a].iloc[rng.randrange((mein["band"] == a).sum())]
-                        y = dein[dein["band"] == b].iloc[rng.randrange((dein["band"] == b).sum())]
-                        out.append(
+                meine = sorted(set(zip(mein["band"], mein["geschlecht"], strict=True)))
+                deine = sorted(set(zip(dein["band"], dein["geschlecht"], strict=True)))
+                for gibt in meine:
+                    for bekommt in deine:
+                        if gibt == bekommt or not klein(g, str(status), gibt, bekommt):
+                            continue  # no change, or the Gemeinde's cells stay publishable
+                        x, y = zufall(mein, gibt), zufall(dein, bekommt)
+                        je_paar.setdefault((g, str(status), gibt, bekommt), []).append(
                             Tausch(
-                                Verschiebung(g, h, str(status), int(x["alter"]), str(sex)),
-                                Verschiebung(h, g, str(status), int(y["alter"]), str(sex)),
+                                Verschiebung(g, h, str(status), int(x["alter"]), gibt[1]),
+                                Verschiebung(h, g, str(status), int(y["alter"]), bekommt[1]),
                             )
                         )
-    return out
+    return [tausche[rng.randrange(len(tausche))] for tausche in je_paar.values()]
 
 
 _STELLEN = {stufe: len(spalten) for stufe, spalten in needs.POOL_LEVELS} | {needs.FALLBACK: 0}
@@ -539,7 +574,7 @@ def _unterschiede(a: Werte, b: Werte) -> list[str]:
 
 def pruefen(
     ws: Workspace,
-    anzahl: int = 2,
+    anzahl: int = 3,
     *,
     bedarfstausche: int = 1,
     versuche: int = 20,
