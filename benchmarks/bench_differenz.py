@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_differenz.py [ARBEITSMAPPE] [--anzahl 2] [--bedarfe 1]
+    .venv/bin/python benchmarks/bench_differenz.py [ARBEITSMAPPE] [--anzahl 3] [--bedarfe 1]
 
 Loads the Arbeitsmappe (default: the sample Kreis) and prints the time of one
 evaluation of the published counts (:func:`thm_lib.run.differenzpruefung.zaehlungen`),
@@ -38,7 +38,7 @@ def main() -> None:
     """Print the figures (see the module's docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("arbeitsmappe", nargs="?", type=Path, default=SAMPLE)
-    parser.add_argument("--anzahl", type=int, default=2)
+    parser.add_argument("--anzahl", type=int, default=3)
     parser.add_argument("--bedarfe", type=int, default=1)
     args = parser.parse_args()
     ws = load_workspace(args.arbeitsmappe)
