@@ -285,14 +285,17 @@ def test_cli_pruefen_passes_the_clean_run_and_fails_a_planted_leak(lauf, ws, tmp
     assert res.exit_code == 0, res.output
     assert "Ergebnis: bestanden" in res.output
     assert "verborgene Personenzahlen" in res.output
-    # the Differenzprüfung (thm_lib.run.differenzpruefung) ran on the sample too
+    # the Differenzprüfung (thm_lib.run.differenzpruefung) ran on the sample too, with
+    # its default of one case moved between Gemeinden with hidden Fallzahlen
     assert (
-        "Differenzprüfung: 2 ununterscheidbare Änderungen (1 Verschiebungen oder Tausche "
-        "verborgener Personen, 1 Tausche dokumentierter Bedarfe)" in res.output
+        "Differenzprüfung: 3 ununterscheidbare Änderungen (1 Verschiebungen oder Tausche "
+        "verborgener Personen, 1 Tausche dokumentierter Bedarfe, 1 Verschiebungen von Fällen)"
+        in res.output
     )
     assert "kein veröffentlichter Wert hängt davon ab" in res.output
     plant_unmasked_copy(kopie, ws)
-    res = CliRunner().invoke(main, [*args, "--verschiebungen", "0", "--bedarfstausche", "0"])
+    aus = ["--verschiebungen", "0", "--bedarfstausche", "0", "--fallverschiebungen", "0"]
+    res = CliRunner().invoke(main, [*args, *aus])
     assert res.exit_code == 1, res.output
     assert "Ergebnis: NICHT bestanden" in res.output
 

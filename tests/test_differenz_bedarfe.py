@@ -7,6 +7,9 @@ round 2, session 11 every published model figure used the exact rates, so a need
 between two age bands of one status changed them: on the sample Kreis the places of the
 Standortplanung "Sonstiges" went from 10 to 9. Now they use the published rates
 (:func:`thm_lib.disclosure.versorgung.modellquoten`).
+
+A :class:`~thm_lib.run.differenzpruefung.Fallverschiebung` records a case in another
+Gemeinde, between Gemeinden whose case counts are hidden (round 2, session 12).
 """
 
 from __future__ import annotations
@@ -102,3 +105,37 @@ def test_random_kreise_with_cases_pass_the_need_swaps(tmp_path_factory, spec, fa
     ergebnis = dp.pruefen(ws, 0, bedarfstausche=2, versuche=10, modell=modell)
     note(ergebnis.zusammenfassung())
     assert ergebnis.ok, ergebnis.zusammenfassung()
+
+
+# --------------------------------------------------------------------------- case moves
+
+
+def test_a_case_move_records_one_case_in_another_gemeinde(ws) -> None:
+    # only Gemeinden whose row of "Fallzahlen" shows no count: in the sample
+    # Fiktivhausen (0, <5, 0), Entwurfsweiler and Annahmsrode (<5 everywhere)
+    assert dp._ohne_fallzahlen(ws) == ["05899024", "05899044", "05899048"]
+    kandidaten = list(dp.fall_kandidaten(ws))
+    assert len(kandidaten) == 6  # each ordered pair once
+    v = kandidaten[0]
+    vorher = ws.faelle.copy()
+    anders = dp.verschieben(ws, v)
+    je = anders.faelle["ags"].astype(str).value_counts()
+    alt = vorher["ags"].astype(str).value_counts()
+    assert (je[v.von], je.get(v.nach, 0)) == (alt[v.von] - 1, alt.get(v.nach, 0) + 1)
+    geaendert = anders.faelle["ags"].astype(str) != vorher["ags"].astype(str)
+    assert anders.faelle.loc[geaendert, "fall_id"].tolist() == [v.fall_id]
+    assert ws.faelle.equals(vorher)  # the user's data stays as it was
+    # the text names the segment, never the pseudonym
+    assert "TM-" not in v.text({}) and v.segment[0] in v.text({})
+
+
+def test_a_case_move_finds_a_figure_that_follows_hidden_case_counts(ws) -> None:
+    # a model that published each Gemeinde's number of cases would show the move
+    def faelle_je_gemeinde(w):
+        return dp.flach(w.faelle["ags"].astype(str).value_counts().sort_index(), "faelle")
+
+    ergebnis = dp.pruefen(ws, 0, bedarfstausche=0, fallverschiebungen=1, modell=faelle_je_gemeinde)
+    assert ergebnis.geprueft and isinstance(ergebnis.geprueft[0], dp.Fallverschiebung)
+    assert not ergebnis.ok
+    assert "1 Fall (" in ergebnis.befunde[0] and "faelle/05899" in ergebnis.befunde[0]
+    assert "TM-" not in ergebnis.zusammenfassung()

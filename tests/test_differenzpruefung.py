@@ -225,7 +225,7 @@ def test_cli_pruefen_reports_the_check(mappe, tmp_path) -> None:
     res = CliRunner().invoke(
         main,
         ["pruefen", str(tmp_path / "lauf"), str(mappe), "--verschiebungen", "0"]
-        + ["--bedarfstausche", "0"],
+        + ["--bedarfstausche", "0", "--fallverschiebungen", "0"],
     )
     assert res.exit_code == 0, res.output
     assert "Differenzprüfung" not in res.output

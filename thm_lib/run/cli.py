@@ -322,8 +322,21 @@ def _land(
     "veröffentlichten Quoten gleich bleiben, und prüfen, dass sich kein veröffentlichter Wert "
     "ändert. 0 schaltet sie ab.",
 )
+@click.option(
+    "--fallverschiebungen",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Differenzprüfung der Falldokumentation: so oft einen Fall einer Gemeinde, deren "
+    "Fallzahlen gesperrt sind, in einer anderen solchen Gemeinde erfassen und prüfen, dass "
+    "sich kein veröffentlichter Wert ändert. 0 schaltet sie ab.",
+)
 def pruefen(
-    reports_dir: Path, arbeitsmappe: Path, verschiebungen: int, bedarfstausche: int
+    reports_dir: Path,
+    arbeitsmappe: Path,
+    verschiebungen: int,
+    bedarfstausche: int,
+    fallverschiebungen: int,
 ) -> None:
     """Veröffentlichte Berichte eines Laufs (REPORTS_DIR, z. B. reports/<kreis>) gemeinsam
     prüfen: lässt sich eine verborgene Zahl aus allen Tabellen zusammen erschließen?
@@ -353,8 +366,13 @@ def pruefen(
     for hinweis in ergebnis.hinweise:
         click.echo(f"Hinweis: {hinweis}", err=True)
     ok = ergebnis.ok
-    if verschiebungen or bedarfstausche:
-        differenz = differenzpruefung.pruefen(ws, verschiebungen, bedarfstausche=bedarfstausche)
+    if verschiebungen or bedarfstausche or fallverschiebungen:
+        differenz = differenzpruefung.pruefen(
+            ws,
+            verschiebungen,
+            bedarfstausche=bedarfstausche,
+            fallverschiebungen=fallverschiebungen,
+        )
         click.echo(differenz.zusammenfassung())
         ok = ok and differenz.ok
     if not ok:

@@ -26,12 +26,14 @@ published coverage of the shown Gemeinden, and the apps' published data
 Standortplanung for every Handlungsfeld and Zugang with 1 and
 :data:`~thm_lib.apps.standort.P_MAX` sites).
 
-Two more kinds of change: an exchange of age bands between a shown Gemeinde
-whose band is or becomes small and a hidden one (what a shown Gemeinde's
-figures reveal about its own ages), and a :class:`Bedarfstausch` (one documented
-need passes between cases of two segments whose published rates stay the same;
-the counts then include the published rates). Not varied: the Gemeinde of a
-case and earlier Stichtage.
+More kinds of change: an exchange of age band or sex between a shown Gemeinde
+whose cell is or becomes small and a hidden one (what a shown Gemeinde's
+figures reveal about its own ages and sexes; the cells rule (b) lets it reveal
+count as published), a :class:`Bedarfstausch` (one documented need passes
+between cases of two segments whose published rates stay the same; the counts
+then include the published rates), and a :class:`Fallverschiebung` (a case
+recorded in another Gemeinde, both without a shown case count). Not varied:
+earlier Stichtage.
 
 Written by hand: statistical disclosure control tools (sdcMicro, τ-ARGUS)
 check tables, not a model's outputs; a difference test on our own publication
@@ -135,8 +137,29 @@ class Bedarfstausch:
         )
 
 
-Aenderung = Verschiebung | Tausch | Bedarfstausch
-"""What :func:`pruefen` tries: one person moved, two exchanged, or one need passed on."""
+@dataclass(frozen=True)
+class Fallverschiebung:
+    """One case of the case documentation recorded in another Gemeinde.
+
+    Both Gemeinden show none of their case counts in the Berichtswesen; the Kreis
+    keeps every count, only where the case is recorded changes.
+    """
+
+    fall_id: str
+    von: str
+    nach: str
+    segment: tuple[str, str, str]
+
+    def text(self, namen: dict[str, str]) -> str:
+        """German description by segment, never a pseudonym."""
+        return (
+            f"1 Fall ({', '.join(self.segment)}) von {namen.get(self.von, self.von)} nach "
+            f"{namen.get(self.nach, self.nach)}"
+        )
+
+
+Aenderung = Verschiebung | Tausch | Bedarfstausch | Fallverschiebung
+"""What :func:`pruefen` tries: a person moved, two exchanged, a need passed on, a case moved."""
 
 
 @dataclass
@@ -161,10 +184,13 @@ class DifferenzErgebnis:
     def zusammenfassung(self) -> str:
         """German summary for the CLI."""
         bedarfe = sum(isinstance(g, Bedarfstausch) for g in self.geprueft)
+        faelle = sum(isinstance(g, Fallverschiebung) for g in self.geprueft)
+        personen = len(self.geprueft) - bedarfe - faelle
         kopf = (
             f"Differenzprüfung: {len(self.geprueft)} ununterscheidbare Änderungen "
-            f"({len(self.geprueft) - bedarfe} Verschiebungen oder Tausche verborgener Personen, "
-            f"{bedarfe} Tausche dokumentierter Bedarfe), je {self.werte} veröffentlichte Werte "
+            f"({personen} Verschiebungen oder Tausche verborgener Personen, "
+            f"{bedarfe} Tausche dokumentierter Bedarfe, {faelle} Verschiebungen von Fällen), "
+            f"je {self.werte} veröffentlichte Werte "
             f"verglichen ({self.unterscheidbar} weitere verworfen, weil sich eine "
             f"veröffentlichte Zählung, Quote oder ein Sperrmuster änderte); "
             f"Dauer {self.sekunden:.1f} s."
@@ -172,8 +198,9 @@ class DifferenzErgebnis:
         if not self.geprueft:
             return (
                 kopf + "\nErgebnis: nicht anwendbar – keine Verschiebung und kein Tausch "
-                "zwischen zwei gesperrten Gemeinden und kein Tausch eines Bedarfs zwischen zwei "
-                "Fällen lässt alle veröffentlichten Zählungen und Quoten gleich."
+                "zwischen zwei gesperrten Gemeinden, kein Tausch eines Bedarfs zwischen zwei "
+                "Fällen und keine Verschiebung eines Falls lässt alle veröffentlichten Zählungen "
+                "und Quoten gleich."
             )
         if self.ok:
             return kopf + "\nErgebnis: bestanden – kein veröffentlichter Wert hängt davon ab."
@@ -341,7 +368,7 @@ def modellwerte(
 
 
 def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
-    """A copy of ``ws`` with one person moved or two exchanged (``ws`` is not changed).
+    """A copy of ``ws`` with the change ``v`` (``ws`` is not changed).
 
     Each Gemeinde's count of its own Stichtag changes (the one the analysis uses,
     :func:`thm_lib.analysis.target_group.stichtag_je_gemeinde`: a Gemeinde whose
@@ -349,6 +376,10 @@ def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
     """
     if isinstance(v, Tausch):
         return verschieben(verschieben(ws, v.hin), v.zurueck)
+    if isinstance(v, Fallverschiebung):
+        faelle = ws.faelle.copy()
+        faelle.loc[faelle["fall_id"].astype(str) == v.fall_id, "ags"] = v.nach
+        return replace(ws, faelle=faelle)
     if isinstance(v, Bedarfstausch):
         bedarfe = ws.bedarfe.copy()
         zeile = (bedarfe["fall_id"].astype(str) == v.von_fall) & (
@@ -568,6 +599,51 @@ def bedarfs_kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Bedarfstausch]:
     yield from moeglich
 
 
+def _ohne_fallzahlen(ws: Workspace) -> list[str]:
+    """Gemeinden (ags) whose row of the table "Fallzahlen" shows no count but 0."""
+    tabelle = views.bericht_tabellen(ws).get("Fallzahlen")
+    if tabelle is None:
+        return []
+    zahlen = tabelle.published.drop(columns="name", errors="ignore")
+    return [
+        str(ags)
+        for ags, zeile in zahlen.iterrows()
+        if all(not pd.api.types.is_number(v) or v == 0 for v in zeile.to_numpy())
+    ]
+
+
+def fall_kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Fallverschiebung]:
+    """Cases recorded in another Gemeinde, in a random order.
+
+    Only between two Gemeinden whose rows of the table "Fallzahlen" show no count
+    (each cell hidden or 0): each ordered pair once, a random case of the first.
+    Whether every published count (the other tables of the Berichtswesen too) stays
+    the same decides :func:`pruefen`.
+    """
+    if ws.faelle is None or not len(ws.faelle):
+        return
+    keine = _ohne_fallzahlen(ws)
+    faelle = ws.faelle.assign(ags=ws.faelle["ags"].astype(str))
+    band = target_group.band_of_age(faelle["alter"], ws.annahmen).astype(str)
+    rng = random.Random(seed)
+    moeglich: list[Fallverschiebung] = []
+    for a in keine:
+        zeilen = faelle[faelle["ags"] == a]
+        if not len(zeilen):
+            continue
+        for b in keine:
+            if a != b:
+                i = zeilen.index[rng.randrange(len(zeilen))]
+                segment = (
+                    str(faelle.at[i, "status"]),
+                    str(band[i]),
+                    str(faelle.at[i, "geschlecht"]),
+                )
+                moeglich.append(Fallverschiebung(str(faelle.at[i, "fall_id"]), a, b, segment))
+    rng.shuffle(moeglich)
+    yield from moeglich
+
+
 def _unterschiede(a: Werte, b: Werte) -> list[str]:
     return [k for k in sorted(a.keys() | b.keys()) if a.get(k, "∅") != b.get(k, "∅")]
 
@@ -577,6 +653,7 @@ def pruefen(
     anzahl: int = 3,
     *,
     bedarfstausche: int = 1,
+    fallverschiebungen: int = 1,
     versuche: int = 20,
     seed: int = 0,
     modell: Callable[[Workspace], Werte] = modellwerte,
@@ -591,6 +668,8 @@ def pruefen(
         Indistinguishable Verschiebungen or Tausche of persons to compare.
     bedarfstausche : int
         Indistinguishable :class:`Bedarfstausch` changes to compare (after the persons).
+    fallverschiebungen : int
+        Indistinguishable :class:`Fallverschiebung` changes to compare (last).
     versuche : int
         At most this many changes of each kind are tried.
     seed : int
@@ -611,7 +690,11 @@ def pruefen(
     geprueft: list[Aenderung] = []
     unterscheidbar = 0
     befunde: list[str] = []
-    reihen = ((kandidaten(ws, seed), anzahl), (bedarfs_kandidaten(ws, seed), bedarfstausche))
+    reihen = (
+        (kandidaten(ws, seed), anzahl),
+        (bedarfs_kandidaten(ws, seed), bedarfstausche),
+        (fall_kandidaten(ws, seed), fallverschiebungen),
+    )
     for reihe, bis in reihen:
         gefunden = 0
         for n, v in enumerate(reihe):
@@ -648,9 +731,11 @@ __all__ = [
     "Aenderung",
     "Bedarfstausch",
     "DifferenzErgebnis",
+    "Fallverschiebung",
     "Tausch",
     "Verschiebung",
     "bedarfs_kandidaten",
+    "fall_kandidaten",
     "flach",
     "kandidaten",
     "modellwerte",
