@@ -1,15 +1,16 @@
-"""Benchmark of the Differenzprüfung (``thm pruefen --verschiebungen N --bedarfstausche M``).
+"""Benchmark of the Differenzprüfung (``thm pruefen --verschiebungen N …``).
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_differenz.py [ARBEITSMAPPE] [--anzahl 3] [--bedarfe 1]
+    .venv/bin/python benchmarks/bench_differenz.py [ARBEITSMAPPE] \
+        [--anzahl 3] [--bedarfe 1] [--faelle 1]
 
 Loads the Arbeitsmappe (default: the sample Kreis) and prints the time of one
 evaluation of the published counts (:func:`thm_lib.run.differenzpruefung.zaehlungen`),
 of all other published figures (:func:`~thm_lib.run.differenzpruefung.modellwerte`,
 with and without the Standortplanungen), the number of figures, and the whole check
-with ``--anzahl`` changes of persons and ``--bedarfe`` need swaps (what ``thm pruefen``
-adds to the audit of the files).
+with ``--anzahl`` changes of persons, ``--bedarfe`` need swaps and ``--faelle`` case
+moves (what ``thm pruefen`` adds to the audit of the files).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     parser.add_argument("arbeitsmappe", nargs="?", type=Path, default=SAMPLE)
     parser.add_argument("--anzahl", type=int, default=3)
     parser.add_argument("--bedarfe", type=int, default=1)
+    parser.add_argument("--faelle", type=int, default=1)
     args = parser.parse_args()
     ws = load_workspace(args.arbeitsmappe)
     z, tz = _zeit(dp.zaehlungen, ws)
@@ -50,11 +52,16 @@ def main() -> None:
     print(f"modellwerte: {len(ohne):6d} Werte  {to:6.1f} s  (ohne Standortplanung)")
     print(f"modellwerte: {len(m):6d} Werte  {tm:6.1f} s  (Standortplanung mit p = 1 und 5)")
     pruefen = functools.partial(
-        dp.pruefen, load_workspace(args.arbeitsmappe), args.anzahl, bedarfstausche=args.bedarfe
+        dp.pruefen,
+        load_workspace(args.arbeitsmappe),
+        args.anzahl,
+        bedarfstausche=args.bedarfe,
+        fallverschiebungen=args.faelle,
     )
     e, te = _zeit(pruefen)
     print(
-        f"pruefen({args.anzahl}, bedarfstausche={args.bedarfe}): {len(e.geprueft)} Änderungen "
+        f"pruefen({args.anzahl}, bedarfstausche={args.bedarfe}, fallverschiebungen={args.faelle}): "
+        f"{len(e.geprueft)} Änderungen "
         f"geprüft, {e.unterscheidbar} "
         f"verworfen, {'bestanden' if e.ok else 'NICHT bestanden'}, {te:.1f} s"
     )
