@@ -36,7 +36,7 @@ from thm_lib.apps.common import (
     header,
     table_html,
 )
-from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.formats import gerundet, prozent, zahl
 from thm_lib.core.labels import KREIS, STELLENMODELL_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import PublishedTable, mark_public, ohne_interne_werte
@@ -264,7 +264,7 @@ def stellen_tabelle(
 
 def _number(decimals: int) -> Callable[[Any], float]:
     """A number for the Excel file, rounded as far as the app shows it (cents for money)."""
-    return lambda value: round(float(value), decimals)
+    return lambda value: float(gerundet(float(value), decimals))
 
 
 def plan_tabelle(ws: Workspace, erg: Ergebnis, *, zahlen: bool = False) -> pd.DataFrame:

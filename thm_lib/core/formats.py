@@ -6,11 +6,34 @@ missing values are shown as a dash.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 MISSING = "–"
+
+#: Decimals a value is rounded to before its published rounding (:func:`gerundet`).
+RAUSCHFREI = 9
+
+T = TypeVar("T")
+
+
+def gerundet(values: T, decimals: int = 1) -> T:
+    """Round for publication, alike for values equal up to floating-point noise.
+
+    A sum of the same figures in another order differs in the last bits (4.95 as
+    4.9499999999999993 or 4.9500000000000002) and would round to 4.9 or to 5.0; so a
+    published figure would follow the order of rows, e.g. how the persons of a
+    Gemeinde are spread over age bands. Rounding to :data:`RAUSCHFREI` decimals first
+    makes them one number. Scalars, numpy arrays and pandas objects.
+
+    Examples
+    --------
+    >>> float(gerundet(4.9499999999999993)) == float(gerundet(4.9500000000000002))
+    True
+    """
+    return np.round(np.round(values, RAUSCHFREI), decimals)
 
 
 def _missing(value: Any) -> bool:
@@ -29,7 +52,7 @@ def zahl(value: Any, decimals: int = 0) -> str:
         return value
     if _missing(value):
         return MISSING
-    text = f"{float(value):,.{decimals}f}"
+    text = f"{float(gerundet(float(value), decimals)):,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 

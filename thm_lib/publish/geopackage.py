@@ -36,6 +36,7 @@ from thm_lib.analysis.coverage import CoverageResult
 from thm_lib.core import labels
 from thm_lib.core.atomic import atomic_write
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.formats import gerundet
 from thm_lib.core.workspace import CRS_METRIC, Workspace
 from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.publish import views
@@ -141,8 +142,8 @@ def gemeinden_layer(ws: Workspace, result: CoverageResult) -> tuple[Ebene, dict[
         hidden = rows["gesperrt"].fillna(True).astype(bool)
         stem = kurzname("", feld_name, set())[:7]
         vg, fp, kl = (kurzname(p, stem, vergeben) for p in ("vg_", "fp_", "kl_"))
-        out[vg] = rows["versorgungsgrad"].round(1).where(~hidden).to_numpy(dtype=float)
-        out[fp] = rows["fehlende_plaetze"].round(1).where(~hidden).to_numpy(dtype=float)
+        out[vg] = gerundet(rows["versorgungsgrad"], 1).where(~hidden).to_numpy(dtype=float)
+        out[fp] = gerundet(rows["fehlende_plaetze"], 1).where(~hidden).to_numpy(dtype=float)
         out[kl] = rows["klasse"].where(~hidden).astype(object).to_numpy()
         aliase.update(
             {

@@ -27,6 +27,7 @@ from thm_lib.analysis.coverage import CoverageResult
 from thm_lib.analysis.standort import QUELLE_GEMEINDE, Standortplanung
 from thm_lib.core import formats, labels
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.formats import gerundet
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import mark_public
 from thm_lib.disclosure.versorgung import (
@@ -183,7 +184,7 @@ def glue_werte(ws: Workspace, plan: standort.Standortplanung) -> dict[str, Any]:
     )
     return {
         "standorte": int(len(plan.loesung.auswahl)),
-        "standort_geschlossen": round(geschlossen, 1),
+        "standort_geschlossen": float(gerundet(geschlossen, 1)),
     }
 
 
@@ -222,11 +223,11 @@ def standort_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
                     if len(zu) > len(shown)
                     else ""
                 ),
-                "fehlende Plätze dort vorher": round(
-                    float(g.loc[shown, "fehlende_vorher"].sum()), 1
+                "fehlende Plätze dort vorher": float(
+                    gerundet(g.loc[shown, "fehlende_vorher"].sum(), 1)
                 ),
-                "fehlende Plätze dort nachher": round(
-                    float(g.loc[shown, "fehlende_nachher"].sum()), 1
+                "fehlende Plätze dort nachher": float(
+                    gerundet(g.loc[shown, "fehlende_nachher"].sum(), 1)
                 ),
             }
         )
@@ -258,12 +259,12 @@ def wirkung_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "Gemeinde": g["name"],
-            "Bedarf (Personen)": g["bedarf"].round(1),
-            "Versorgungsgrad % vorher": g["versorgungsgrad_vorher"].round(1),
-            "Versorgungsgrad % nachher": g["versorgungsgrad_nachher"].round(1),
-            "fehlende Plätze vorher": g["fehlende_vorher"].round(1),
-            "fehlende Plätze nachher": g["fehlende_nachher"].round(1),
-            "geschlossen": g["geschlossen"].round(1),
+            "Bedarf (Personen)": gerundet(g["bedarf"], 1),
+            "Versorgungsgrad % vorher": gerundet(g["versorgungsgrad_vorher"], 1),
+            "Versorgungsgrad % nachher": gerundet(g["versorgungsgrad_nachher"], 1),
+            "fehlende Plätze vorher": gerundet(g["fehlende_vorher"], 1),
+            "fehlende Plätze nachher": gerundet(g["fehlende_nachher"], 1),
+            "geschlossen": gerundet(g["geschlossen"], 1),
         }
     ).set_index("Gemeinde")
     return mark_public(
@@ -306,7 +307,7 @@ def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
                 tab.loc[rest["geschlossen"].idxmin(), "klein"] = True
             else:
                 tab.loc[rows.index, "klein"] = True
-    tab["geschlossen"] = tab["geschlossen"].round(1).astype(object)
+    tab["geschlossen"] = gerundet(tab["geschlossen"], 1).astype(object)
     tab.loc[tab["klein"], "geschlossen"] = zeichen_geheim(ws)
     tab["status"] = tab["status"].map(labels.STATUS_LABEL)
     table = tab.rename(
@@ -338,7 +339,7 @@ def varianten_tabelle(
             "Änderung": t["variante"].map(art),
             "Angebot": t["name"],
             "Träger": t["traeger"],
-            "geschlossene Plätze": t["sum_"].round(1),
+            "geschlossene Plätze": gerundet(t["sum_"], 1),
         }
     )
     return mark_public(

@@ -28,6 +28,7 @@ from thm_lib.analysis.staffing import (
 )
 from thm_lib.core import labels
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.formats import gerundet
 from thm_lib.core.labels import KREIS, STELLEN_SPALTE_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import publication
@@ -261,7 +262,7 @@ def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = KREIS) -
 
     Cells of :func:`versorgung_gesperrt` hold the suppression symbol.
     """
-    g = result.gemeinden.assign(versorgungsgrad=result.gemeinden["versorgungsgrad"].round(1))
+    g = result.gemeinden.assign(versorgungsgrad=gerundet(result.gemeinden["versorgungsgrad"], 1))
     g = g.astype({"versorgungsgrad": object})
     g.loc[versorgung_gesperrt(ws, result), "versorgungsgrad"] = zeichen_geheim(ws)
     g = g[g["ags"] == ags] if ags else g
@@ -293,15 +294,15 @@ def lueckenliste(
         {
             "Gemeinde": gaps["name"],
             "Handlungsfeld": gaps["handlungsfeld"],
-            "Bedarf (Personen)": gaps["bedarf"].round(1),
-            "erreichbare Plätze": gaps["erreichbare_plaetze"].round(1),
-            "Versorgungsgrad %": gaps["versorgungsgrad"].round(1),
-            "fehlende Plätze": gaps["fehlende_plaetze"].round(1),
+            "Bedarf (Personen)": gerundet(gaps["bedarf"], 1),
+            "erreichbare Plätze": gerundet(gaps["erreichbare_plaetze"], 1),
+            "Versorgungsgrad %": gerundet(gaps["versorgungsgrad"], 1),
+            "fehlende Plätze": gerundet(gaps["fehlende_plaetze"], 1),
             "kein Angebot erreichbar": gaps["kein_angebot_erreichbar"].map(
                 {True: "ja", False: "nein"}
             ),
-            "Bedarf Geduldeter ohne offenes Angebot": gaps["bedarf_geduldete_ohne_angebot"].round(
-                1
+            "Bedarf Geduldeter ohne offenes Angebot": gerundet(
+                gaps["bedarf_geduldete_ohne_angebot"], 1
             ),
         }
     ).set_index(["Gemeinde", "Handlungsfeld"])
@@ -455,7 +456,7 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) ->
         hidden = stellen_gesperrt(personen, key, str(r["faq_regel"]))
 
         def pos(value: float, model: str, hidden: dict[str, bool] = hidden) -> Any:
-            return sym if hidden[model] else round(float(value), 2)
+            return sym if hidden[model] else float(gerundet(float(value), 2))
 
         records.append(
             {
@@ -468,7 +469,7 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) ->
                 "bewilligte Stellen": r["stellen_bestand"],
                 "Differenz FAQ – Bestand": sym
                 if hidden["faq"]
-                else round(float(r["differenz_faq"]), 2),
+                else float(gerundet(float(r["differenz_faq"]), 2)),
             }
         )
     table = pd.DataFrame.from_records(records).set_index("Kommune")

@@ -27,7 +27,7 @@ from thm_lib.analysis.target_group import stichtag_je_gemeinde
 from thm_lib.core import formats, labels
 from thm_lib.core.config import kommune_overrides, merge
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.formats import zahl
+from thm_lib.core.formats import gerundet, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import berichtswesen
@@ -384,7 +384,7 @@ def doppelangebote(result: Any, ags: str = KREIS, ws: Workspace | None = None) -
     )
     table["angebote"] = table["angebote"].map(lambda ids: ", ".join(namen.get(i, i) for i in ids))
     table["status"] = table["status"].map(lambda s: labels.STATUS_LABEL.get(s, s))
-    table["versorgungsgrad"] = table["versorgungsgrad"].round(0)
+    table["versorgungsgrad"] = gerundet(table["versorgungsgrad"], 0)
     if ws is None:
         table = table.drop(columns="versorgungsgrad")
     else:
