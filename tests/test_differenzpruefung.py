@@ -447,3 +447,17 @@ def test_the_batch_gate_holds_a_differenz_finding(tmp_path, monkeypatch) -> None
     assert "ununterscheidbare Änderungen" in zeile
     assert "Ergebnis: bestanden" in zeile
     assert len(list(ausgabe.glob("*/index.html"))) == 1
+
+
+def test_a_land_run_says_what_the_differenzpruefung_found_per_kreis(tmp_path) -> None:
+    # a Land folder (one Arbeitsmappe per Kreis): the console names each Kreis's result,
+    # so "nicht anwendbar" is not mistaken for a pass
+    _mappe_mit_kurs_bis_25(tmp_path / "land" / "handkreis")
+    ausgabe = tmp_path / "reports"
+    args = ["batch", str(tmp_path / "land"), "--ausgabe", str(ausgabe), "--jobs", "1"]
+    res = CliRunner().invoke(main, [*args, "--ohne-fortschritt", "--differenzpruefung"])
+    assert res.exit_code == 0, res.output
+    assert "Fertig: 1 von 1 Kreisen veröffentlicht." in res.output
+    zeile = next(z for z in res.output.splitlines() if "Differenzprüfung: " in z)
+    assert zeile.startswith("Handkreis: Differenzprüfung: ")
+    assert "Ergebnis: bestanden" in zeile

@@ -288,6 +288,9 @@ def _land(
         for f in r.failed:
             fehler = True
             click.echo(f"FEHLGESCHLAGEN {r.ws.name} {f.key} ({f.name}): {f.grund}", err=True)
+        for hinweis in r.pruefung.hinweise if r.pruefung is not None else []:
+            if hinweis.startswith("Differenzprüfung"):  # says "nicht anwendbar" too
+                click.echo(f"{r.ws.name}: {hinweis}")
     click.echo(
         f"\nFertig: {result.veroeffentlicht} von {len(result.kreise)} Kreisen veröffentlicht."
     )
