@@ -338,7 +338,7 @@ def test_an_age_band_exchange_finds_the_rule_without_offers_ages(tmp_path, monke
 def _kreis_mit_quoten_je_geschlecht(tmp_path: Path):
     """Sprache rates by sex (documented cases, aged 20: 12 of 20 women and 6 of 20 men
     need Sprache). Altstadt holds 30 men and 2 women aged 20; Heide, Moor, Dorf and Feld
-    hold 2 to 4 persons each (hidden), 6 men and 6 women together."""
+    hold 1 to 4 persons each (hidden), 6 men and 6 women together."""
     orte = [
         Ort("Altstadt", 0, (("duldung", 20, "m", 30), ("duldung", 20, "w", 2))),
         Ort("Neustadt", 1, (("duldung", 20, "w", 25), ("duldung", 20, "m", 25))),

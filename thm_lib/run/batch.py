@@ -981,8 +981,9 @@ def _publish_if_safe(
 def _differenz_dazu(ergebnis: Any, ws: Workspace) -> None:
     """Add the Differenzprüfung of ``ws`` to a passed audit: its findings as findings."""
     geprueft = differenzpruefung.pruefen(ws)
-    LOGGER.info("%s", geprueft.zusammenfassung())
-    kopf, ergebnis_zeile = geprueft.zusammenfassung().splitlines()[:2]
+    text = geprueft.zusammenfassung()
+    LOGGER.info("%s", text)
+    kopf, ergebnis_zeile = text.splitlines()[:2]
     ergebnis.hinweise.append(f"{kopf} {ergebnis_zeile}")
     ergebnis.befunde += [
         Befund(f"Differenzprüfung: {b}", art="differenz") for b in geprueft.befunde

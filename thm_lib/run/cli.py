@@ -179,8 +179,9 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     "--differenzpruefung",
     is_flag=True,
     help="Vor dem Veröffentlichen zusätzlich die Differenzprüfung jedes Kreises (wie "
-    "'thm pruefen': 2 Änderungen verborgener Personen, 1 Bedarfstausch; beim Musterkreis "
-    "etwa 1–2 Minuten). Ein Befund hält die Veröffentlichung an wie einer der Prüfung.",
+    "'thm pruefen': 3 Änderungen verborgener Personen, 1 Bedarfstausch, 1 Fallverschiebung; "
+    "beim Musterkreis etwa 2 Minuten). Ein Befund hält die Veröffentlichung an wie einer der "
+    "Prüfung.",
 )
 def batch(
     arbeitsmappe: Path,
@@ -244,9 +245,8 @@ def batch(
         )
         sys.exit(1)
     click.echo(result.pruefung.zusammenfassung().splitlines()[0])
-    for hinweis in result.pruefung.hinweise:
-        if hinweis.startswith("Differenzprüfung"):  # says "nicht anwendbar" too
-            click.echo(hinweis)
+    for zeile in _differenz_zeilen(result.pruefung):
+        click.echo(zeile)
     click.echo(f"Übersicht: {result.index.resolve()}")
     if result.failed:
         sys.exit(1)
@@ -288,9 +288,8 @@ def _land(
         for f in r.failed:
             fehler = True
             click.echo(f"FEHLGESCHLAGEN {r.ws.name} {f.key} ({f.name}): {f.grund}", err=True)
-        for hinweis in r.pruefung.hinweise if r.pruefung is not None else []:
-            if hinweis.startswith("Differenzprüfung"):  # says "nicht anwendbar" too
-                click.echo(f"{r.ws.name}: {hinweis}")
+        for zeile in _differenz_zeilen(r.pruefung):
+            click.echo(f"{r.ws.name}: {zeile}")
     click.echo(
         f"\nFertig: {result.veroeffentlicht} von {len(result.kreise)} Kreisen veröffentlicht."
     )
@@ -299,15 +298,27 @@ def _land(
         sys.exit(1)
 
 
+def _anzahl(name: str, default: int, hilfe: str) -> Any:
+    """A click option for how many changes of one kind the Differenzprüfung makes."""
+    return click.option(
+        name, type=click.IntRange(min=0), default=default, show_default=True, help=hilfe
+    )
+
+
+def _differenz_zeilen(pruefung: Any) -> list[str]:
+    """The Differenzprüfung's lines among an audit's notes (they say "nicht anwendbar" too)."""
+    if pruefung is None:
+        return []
+    return [h for h in pruefung.hinweise if h.startswith("Differenzprüfung")]
+
+
 @main.command("pruefen")
 @click.argument("reports_dir", type=click.Path(path_type=Path))
 @click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
-@click.option(
+@_anzahl(
     "--verschiebungen",
-    type=click.IntRange(min=0),
-    default=3,
-    show_default=True,
-    help="Differenzprüfung: so oft verborgene Personen zwischen gesperrten Gemeinden "
+    3,
+    "Differenzprüfung: so oft verborgene Personen zwischen gesperrten Gemeinden "
     "verschieben oder tauschen, auch Altersgruppen oder Geschlechter einer gezeigten Gemeinde, "
     "wo eine solche Zelle klein ist (alle veröffentlichten Zählungen bleiben gleich; die drei "
     "Arten im Wechsel), und prüfen, "
@@ -315,22 +326,18 @@ def _land(
     "Stellen). Etwa 20 s je Änderung beim Musterkreis; 0 schaltet sie ab. Befunde nennen "
     "Personen der Arbeitsmappe: nur intern verwenden.",
 )
-@click.option(
+@_anzahl(
     "--bedarfstausche",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Differenzprüfung der Falldokumentation: so oft einen dokumentierten Bedarf von "
+    1,
+    "Differenzprüfung der Falldokumentation: so oft einen dokumentierten Bedarf von "
     "einem Fall zu einem Fall einer anderen Gruppe (Status, Alter, Geschlecht) geben, wo die "
     "veröffentlichten Quoten gleich bleiben, und prüfen, dass sich kein veröffentlichter Wert "
     "ändert. 0 schaltet sie ab.",
 )
-@click.option(
+@_anzahl(
     "--fallverschiebungen",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Differenzprüfung der Falldokumentation: so oft einen Fall einer Gemeinde, deren "
+    1,
+    "Differenzprüfung der Falldokumentation: so oft einen Fall einer Gemeinde, deren "
     "Fallzahlen gesperrt sind, in einer anderen solchen Gemeinde erfassen und prüfen, dass "
     "sich kein veröffentlichter Wert ändert. 0 schaltet sie ab.",
 )
