@@ -1430,3 +1430,58 @@ def test_title_lines_shift_rows_only(titles, blanks):
     offset = len(titles) + blanks
     assert raw.zeilen == [z + offset for z in plain.zeilen]
     assert bool(raw.hinweise) == bool(titles)
+
+
+# --- formulas -----------------------------------------------------------------------------
+
+
+def _mit_ergebnis(path, zelle: str, ergebnis: str) -> None:
+    """Store a result for the formula in ``zelle`` of the first sheet, as Excel does on saving."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        teile = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    xml = teile[name].decode()
+    start = xml.index(f'<c r="{zelle}"')
+    ende = xml.index("</c>", start)
+    zelle_xml = xml[start:ende].replace("<v />", f"<v>{ergebnis}</v>")
+    teile[name] = (xml[:start] + zelle_xml + xml[ende:]).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in teile.items():
+            z.writestr(n, data)
+
+
+def test_formula_without_stored_result_is_named_not_read_as_empty(tmp_path):
+    """Formulas written without results: no 'Pflichtangabe fehlt', no row lost as blank."""
+    path = tmp_path / "kommunen.xlsx"
+    write_xlsx(
+        path,
+        {
+            "kommunen": [
+                ["ags", "stellen_bestand"],
+                ["05899004", "=1+0,5"],
+                ["=A2", "=B2"],  # a row of formulas only: read as blank, it would be dropped
+                ["05899012", 2],
+            ]
+        },
+    )
+    with pytest.raises(DataError) as info:
+        read_table(path, ["ags", "stellen_bestand"])
+    assert [(p.zeile, p.spalte, p.wert) for p in info.value.problems] == [
+        (2, "stellen_bestand", "=1+0,5"),
+        (3, "ags", "=A2"),
+        (3, "stellen_bestand", "=B2"),
+    ]
+    assert all(p.meldung == "Formel ohne gespeichertes Ergebnis" for p in info.value.problems)
+    assert "in Excel oder LibreOffice öffnen und speichern" in str(info.value)
+
+
+def test_formula_with_stored_result_reads_the_result(tmp_path):
+    """What Excel and LibreOffice write: the stored result is the value."""
+    path = tmp_path / "kommunen.xlsx"
+    write_xlsx(path, {"kommunen": [["ags", "stellen_bestand"], ["05899004", "=1+0.5"]]})
+    _mit_ergebnis(path, "B2", "1.5")
+    raw = read_table(path, ["ags", "stellen_bestand"])
+    assert raw.frame.to_dict("records") == [{"ags": "05899004", "stellen_bestand": "1.5"}]
+    assert (0, "stellen_bestand") in raw.zahlzellen

@@ -215,8 +215,8 @@ def read_xlsx(path: Path, sheet: str, spalten: Collection[str] | None = None) ->
                     ]
                 )
             chosen = visible[0]
-        rows, numeric = [], []
-        for row in wb[chosen].iter_rows(values_only=True):
+        rows, numeric, leer = [], [], set()
+        for i, row in enumerate(wb[chosen].iter_rows(values_only=True)):
             rows.append(["" if v is None else _cell_text(v) for v in row])
             numeric.append(
                 {
@@ -225,6 +225,8 @@ def read_xlsx(path: Path, sheet: str, spalten: Collection[str] | None = None) ->
                     if isinstance(v, int | float) and not isinstance(v, bool)
                 }
             )
+            leer.update((i, j) for j, v in enumerate(row) if v is None)
+        formeln = _formeln_ohne_ergebnis(path, chosen, leer) if leer else {}
     except DataError:
         raise
     except Exception:  # noqa: BLE001 - openpyxl raises many types on damaged files
@@ -233,9 +235,63 @@ def read_xlsx(path: Path, sheet: str, spalten: Collection[str] | None = None) ->
         ) from None
     finally:
         wb.close()
+    for (i, j), formel in formeln.items():
+        rows[i][j] = formel  # a row of such cells must not pass for a blank row
     plain = chosen.strip().lower() == path.stem.lower() or len(names) == 1
     label = name if plain else f"{name} [{chosen}]"
-    return _to_raw(rows, label, row_offset=1, spalten=spalten, numeric=numeric)
+    return _to_raw(
+        rows, label, row_offset=1, spalten=spalten, numeric=numeric, formeln=set(formeln)
+    )
+
+
+#: A formula element in a worksheet's XML (``<f>``, ``<f t="shared" …/>``, ``<x:f>``).
+_FORMEL_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _formeln_ohne_ergebnis(
+    path: Path, sheet: str, leer: set[tuple[int, int]]
+) -> dict[tuple[int, int], str]:
+    """Formulas of the cells read as empty because the file holds no result for them.
+
+    Excel and LibreOffice store each formula's last result, which is what the
+    workbench reads; files written by other programs may hold the formula only.
+    Such a cell must not pass for an empty one (a missing value, or a row dropped
+    as blank). The second reading of the sheet is paid only where a worksheet of
+    the file holds a formula at all.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+    sheet : str
+        The sheet read.
+    leer : set of (int, int)
+        (row, column) positions, from 0, of the cells read as empty.
+
+    Returns
+    -------
+    dict
+        The formula (``"=F29+1"``) by position, for those of ``leer`` that hold one.
+    """
+    with zipfile.ZipFile(path) as archive:
+        if not any(
+            _FORMEL_RE.search(archive.read(n))
+            for n in archive.namelist()
+            if n.startswith("xl/worksheets/") and n.endswith(".xml")
+        ):
+            return {}
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        return {
+            (i, j): str(cell.value)
+            for i, row in enumerate(wb[sheet].iter_rows())
+            for j, cell in enumerate(row)
+            if cell.data_type == "f" and (i, j) in leer
+        }
+    finally:
+        wb.close()
 
 
 def _open_workbook(path: Path) -> Any:
@@ -282,6 +338,11 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+_FORMEL_HINWEIS = (
+    "Die Datei enthält nur die Formel, nicht ihr Ergebnis (so schreiben manche Programme "
+    "Excel-Dateien). Bitte die Datei in Excel oder LibreOffice öffnen und speichern, "
+    "dann steht das Ergebnis darin, oder den Wert statt der Formel eintragen"
+)
 _CSV_ZU_BREIT = (
     "Bitte Trennzeichen in den Zellen prüfen (Semikolon im Text in Anführungszeichen setzen)"
 )
@@ -348,10 +409,13 @@ def _to_raw(
     row_offset: int,
     spalten: Collection[str] | None = None,
     numeric: list[set[int]] | None = None,
+    formeln: set[tuple[int, int]] | None = None,
 ) -> RawTable:
     """Turn rows (title rows, header, data) into a RawTable; blank rows are skipped.
 
-    ``numeric`` holds, per row of ``rows``, the positions of cells Excel stored as numbers.
+    ``numeric`` holds, per row of ``rows``, the positions of cells Excel stored as numbers;
+    ``formeln`` the (row, column) positions of formulas the file holds no result for
+    (:func:`_formeln_ohne_ergebnis`): each one in the table is a problem.
     """
     numbered = [(i + row_offset, r) for i, r in enumerate(rows)]
     numbered = [(n, r) for n, r in numbered if any(str(c).strip() for c in r)]
@@ -405,6 +469,18 @@ def _to_raw(
                 )
             )
             continue
+        problems += [
+            Problem(
+                name,
+                "Formel ohne gespeichertes Ergebnis",
+                _FORMEL_HINWEIS,
+                zeile=n,
+                spalte=columns[j],
+                wert=cells[j],
+            )
+            for j in range(width)
+            if columns[j] and (n - row_offset, j) in (formeln or ())
+        ]
         if numeric is not None:
             zahlzellen.update(
                 (len(body), columns[j]) for j in numeric[n - row_offset] if j < width and columns[j]
