@@ -17,7 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thm_lib.core.config import default_annahmen, kommune_overrides, load_annahmen
+from thm_lib.core.config import default_annahmen, kommune_overrides, load_annahmen, read_yaml
 from thm_lib.core.errors import DataError
 from thm_lib.core.labels import STATUS
 from thm_lib.core.settings import Annahmen, Status, check_altersgruppen, validate_annahmen
@@ -395,3 +395,30 @@ def test_age_groups_property(cuts, extra, where) -> None:
         broken[i][1] += extra  # later end: overlap with the next; earlier end: a gap
         if broken[i][0] <= broken[i][1]:
             assert check_altersgruppen(broken, 18, 27) != []
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "zeilen"),
+    [
+        # a line copied and changed, the old one left: YAML would take 2020 without a word
+        ("kreis:\n  stichtag: 2021-12-31\n  stichtag: 2020-12-31\n", "kreis.stichtag", (2, 3)),
+        ("kreis:\n  name: A\nstellen: {}\nkreis:\n  ags: '05554'\n", "kreis", (1, 4)),
+        ("bedarf:\n  standardquoten:\n    Sprache: 0.5\n    Sprache: 0.4\n", None, (3, 4)),
+    ],
+)
+def test_a_key_given_twice_is_an_error_naming_both_lines(
+    tmp_path: Path, text: str, key: str | None, zeilen: tuple[int, int]
+) -> None:
+    with pytest.raises(DataError) as err:
+        _load(tmp_path, text)
+    (problem,) = err.value.problems
+    assert problem.datei == "annahmen.yaml"
+    assert problem.spalte == (key or "bedarf.standardquoten.Sprache")
+    assert problem.meldung == f"Schlüssel steht zweimal (Zeilen {zeilen[0]} und {zeilen[1]})"
+    assert problem.zeile == zeilen[1]
+
+
+def test_the_same_key_in_two_mappings_is_no_duplicate(tmp_path: Path) -> None:
+    path = tmp_path / "zuordnung.yaml"
+    path.write_text("a:\n  x: 1\nb:\n  x: 2\nc: [{x: 3}, {x: 4}]\n", encoding="utf-8")
+    assert read_yaml(path) == {"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 3}, {"x": 4}]}

@@ -24,10 +24,39 @@ def default_annahmen() -> Annahmen:
     return Annahmen()
 
 
+def _doppelt(node: yaml.Node | None, pfad: tuple[str, ...] = ()) -> tuple[str, int, int] | None:
+    """The first key given twice in a mapping of ``node``: dotted key, first and second line.
+
+    PyYAML keeps the last of two equal keys without a word; in a hand-edited
+    ``annahmen.yaml`` (a block copied, one value changed) the analysis would then
+    run with the value the user meant to replace.
+    """
+    if isinstance(node, yaml.MappingNode):
+        erste: dict[str, int] = {}
+        for key, wert in node.value:
+            name, zeile = str(key.value), key.start_mark.line + 1
+            if isinstance(key, yaml.ScalarNode) and name != "<<":
+                if name in erste:
+                    return ".".join((*pfad, name)), erste[name], zeile
+                erste[name] = zeile
+            if found := _doppelt(wert, (*pfad, name)):
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, wert in enumerate(node.value, start=1):
+            if found := _doppelt(wert, (*pfad, str(i))):
+                return found
+    return None
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping, turning syntax errors into a German :class:`DataError`."""
+    """Read a YAML mapping, turning syntax errors into a German :class:`DataError`.
+
+    A key given twice in one mapping is an error too (YAML would keep the second).
+    """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = yaml.safe_load(text)
+        doppelt = _doppelt(yaml.compose(text, Loader=yaml.SafeLoader))
     except UnicodeDecodeError:
         raise DataError(
             [Problem(path.name, "Datei ist nicht UTF-8-kodiert", "Bitte als UTF-8 speichern")]
@@ -45,6 +74,19 @@ def read_yaml(path: Path) -> dict[str, Any]:
                 )
             ]
         ) from None
+    if doppelt:
+        schluessel, erste, zweite = doppelt
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    f"Schlüssel steht zweimal (Zeilen {erste} und {zweite})",
+                    "Bitte eine der beiden Zeilen löschen (sonst gälte ohne Hinweis die zweite)",
+                    zeile=zweite,
+                    spalte=schluessel,
+                )
+            ]
+        )
     if data is None:
         return {}
     if not isinstance(data, dict):
