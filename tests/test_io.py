@@ -1485,3 +1485,44 @@ def test_formula_with_stored_result_reads_the_result(tmp_path):
     raw = read_table(path, ["ags", "stellen_bestand"])
     assert raw.frame.to_dict("records") == [{"ags": "05899004", "stellen_bestand": "1.5"}]
     assert (0, "stellen_bestand") in raw.zahlzellen
+
+
+# --- Stichtage that cannot be right ----------------------------------------------------
+
+
+def test_a_stichtag_in_the_future_is_an_error_naming_the_row(tmp_path):
+    """31.12.2031 typed for 2021: the Gemeinde was counted by that row alone (805 → 398)."""
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "zielgruppe.csv", 5, "stichtag", "31.12.2099")
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    (problem,) = info.value.problems
+    assert (problem.datei, problem.zeile, problem.spalte, problem.wert) == (
+        "zielgruppe.csv",
+        5,
+        "stichtag",
+        "31.12.2099",
+    )
+    assert problem.meldung == "Stichtag liegt in der Zukunft"
+
+
+def test_today_is_no_future_but_tomorrow_is():
+    from thm_lib.core.errors import ProblemCollector
+    from thm_lib.ingest.arbeitsmappe import _check_stichtage
+
+    heute = pd.Timestamp("2026-11-30")
+    zg = pd.DataFrame({"stichtag": pd.to_datetime(["2026-11-30", "2026-12-01"]), "_zeile": [2, 3]})
+    zg.attrs["datei"] = "zielgruppe.csv"
+    problems = ProblemCollector()
+    _check_stichtage(zg, problems, [], heute=heute)
+    assert [p.zeile for p in problems.problems] == [3]
+
+
+def test_a_stray_stichtag_warns_with_its_row(tmp_path):
+    """30.12.2021 in one row: Musterstadt is counted at 31.12.2021, the row is left out."""
+    folder = copy_sample(tmp_path)
+    assert not any("Tippfehler im Datum" in w for w in load_workspace(folder).warnungen)
+    set_cell(folder, "zielgruppe.csv", 5, "stichtag", "30.12.2021")
+    (warnung,) = [w for w in load_workspace(folder).warnungen if "Tippfehler im Datum" in w]
+    assert warnung.startswith("zielgruppe.csv: Der Stichtag 30.12.2021 (Zeile 5) steht nur")
+    assert "andere in bis zu 1.008" in warnung

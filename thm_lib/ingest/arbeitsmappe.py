@@ -18,6 +18,7 @@ import pandera.errors
 
 from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError, Problem, ProblemCollector, zeilen_text
+from thm_lib.core.formats import zahl
 from thm_lib.core.programme import load_programm
 from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import CRS_METRIC, CRS_WEB, Workspace
@@ -105,6 +106,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
         gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen, problems
     )
     _duplicate_checks(zielgruppe, bedarfe, reisezeiten, problems, warnings)
+    _check_stichtage(zielgruppe, problems, warnings)
     problems.raise_if_any()
     angebote = _locate_offers(angebote_raw, gebiete, problems, warnings)
     problems.raise_if_any()
@@ -608,6 +610,57 @@ def _cross_checks(
                     spalte="fall_id",
                     wert=fid,
                 )
+
+
+#: A Stichtag standing in at most this many rows of zielgruppe, while another one
+#: stands in :data:`SELTEN_FAKTOR` times as many, is likely a typo (warning).
+SELTEN_ZEILEN = 3
+SELTEN_FAKTOR = 10
+
+
+def _check_stichtage(
+    zielgruppe: pd.DataFrame,
+    problems: ProblemCollector,
+    warnings: list[str],
+    heute: pd.Timestamp | None = None,
+) -> None:
+    """Stichtage that cannot be right (in the future) or look like a typo (a stray date).
+
+    A count of the target group is never dated after today: an error. A Stichtag
+    found in only a few rows while the others fill hundreds is most likely a
+    mistyped date; it is not harmless, because each Gemeinde is counted at its
+    own latest Stichtag (:func:`thm_lib.analysis.target_group.stichtag_je_gemeinde`):
+    one row dated 31.12.2031 instead of 2021 made the Gemeinde count that row
+    alone, another date in between dropped the row without a word. A warning,
+    since a Stichtag may hold just a few rows on purpose.
+    """
+    datei = _datei(zielgruppe)
+    heute = pd.Timestamp.today().normalize() if heute is None else heute
+    zukunft = zielgruppe[zielgruppe["stichtag"] > heute]
+    for zeile, tag in zukunft[["_zeile", "stichtag"]].itertuples(index=False):
+        problems.add(
+            datei,
+            "Stichtag liegt in der Zukunft",
+            f"Bitte das Datum prüfen (heute ist der {heute:%d.%m.%Y}; Tippfehler im Jahr?)",
+            zeile=int(zeile),
+            spalte="stichtag",
+            wert=f"{tag:%d.%m.%Y}",
+        )
+    zeilen = zielgruppe.groupby("stichtag")["_zeile"].agg(list)
+    groesste = max((len(z) for z in zeilen), default=0)
+    selten = [
+        f"{tag:%d.%m.%Y} ({zeilen_text(int(z) for z in rows)})"
+        for tag, rows in zeilen.items()
+        if len(rows) <= SELTEN_ZEILEN and groesste >= SELTEN_FAKTOR * len(rows)
+    ]
+    if selten:
+        warnings.append(
+            f"{datei}: {'Der Stichtag' if len(selten) == 1 else 'Die Stichtage'} "
+            f"{', '.join(selten)} {'steht' if len(selten) == 1 else 'stehen'} nur in "
+            f"wenigen Zeilen, andere in bis zu {zahl(groesste)}. Tippfehler im Datum? Jede "
+            "Gemeinde wird an ihrem letzten Stichtag gezählt; eine Zeile mit falschem "
+            "Datum zählt dann allein oder gar nicht."
+        )
 
 
 def _duplicate_rows(frame: pd.DataFrame, keys: list[str]) -> list[list[int]]:
