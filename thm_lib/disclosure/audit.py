@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.formats import zahl
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_deutung import (
     INSGESAMT,
@@ -117,10 +118,11 @@ class AuditErgebnis:
     def zusammenfassung(self) -> str:
         """German summary for the CLI and the index page."""
         kopf = (
-            f"Geprüft: {self.zellen} veröffentlichte Zahlen, davon {self.verborgen} "
-            f"verborgene Personenzahlen ({self.groessen} verschiedene Größen), "
-            f"{self.beziehungen} bekannte Beziehungen; engster Bereich einer verborgenen "
-            f"Zelle: {self.engster_bereich}; Dauer {self.sekunden:.1f} s."
+            f"Geprüft: {zahl(self.zellen)} veröffentlichte Zahlen, davon "
+            f"{zahl(self.verborgen)} verborgene Personenzahlen ({zahl(self.groessen)} "
+            f"verschiedene Größen), {zahl(self.beziehungen)} bekannte Beziehungen; engster "
+            f"Bereich einer verborgenen Zelle: {self.engster_bereich}; "
+            f"Dauer {zahl(self.sekunden, 1)} s."
         )
         if self.ok:
             return kopf + "\nErgebnis: bestanden – keine verborgene Zelle ist zu eng bestimmt."
@@ -159,10 +161,10 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
         )
     for f in lesung.unlesbar:
         befunde.append(Befund(f"Datei nicht lesbar, nicht geprüft: {f}", art="unlesbar"))
-    for ort, zahl in leser.ungedeutet:
+    for ort, wert in leser.ungedeutet:
         befunde.append(
             Befund(
-                f"Ungesperrte kleine Zahl {zahl:g} in einer Spalte mit Personen, "
+                f"Ungesperrte kleine Zahl {wert:g} in einer Spalte mit Personen, "
                 f"die keiner bekannten Tabelle zugeordnet ist: {ort}.",
                 orte=[ort],
                 art="kleine_zahl",

@@ -57,6 +57,7 @@ from thm_lib.analysis import needs, staffing, target_group
 from thm_lib.apps.standort import StandortVorrat
 from thm_lib.apps.stellen import StellenDaten
 from thm_lib.apps.uebersicht import UebersichtDaten
+from thm_lib.core.formats import zahl
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import PublishedTable
 from thm_lib.disclosure.versorgung import gezeigte_gemeinden, gezeigte_zellen, modellquoten
@@ -190,10 +191,10 @@ class DifferenzErgebnis:
             f"Differenzprüfung: {len(self.geprueft)} ununterscheidbare Änderungen "
             f"({personen} Verschiebungen oder Tausche verborgener Personen, "
             f"{bedarfe} Tausche dokumentierter Bedarfe, {faelle} Verschiebungen von Fällen), "
-            f"je {self.werte} veröffentlichte Werte "
+            f"je {zahl(self.werte)} veröffentlichte Werte "
             f"verglichen ({self.unterscheidbar} weitere verworfen, weil sich eine "
             f"veröffentlichte Zählung, Quote oder ein Sperrmuster änderte); "
-            f"Dauer {self.sekunden:.1f} s."
+            f"Dauer {zahl(self.sekunden, 1)} s."
         )
         if not self.geprueft:
             return (
