@@ -779,3 +779,20 @@ def test_apps_without_case_documentation(tmp_path, app):
         assert w["zielgruppe"] == "805"  # the sample's 18-27 Duldung + Gestattung, 31.12.2021
         html = built.daten.kennzahlen_html()
         assert "noch keine Falldokumentation" in html and ">805<" in html
+
+
+def test_a_kreisfreie_stadt_is_one_choice_by_its_name(ws, tmp_path):
+    """One applicant, as in the batch's one report: no 'Ganzer Kreis' beside the same city."""
+    from tests.arbeitsmappen import kleiner_kreis, schreibe
+
+    stadt = load_workspace(schreibe(kleiner_kreis(kreisfrei=True), tmp_path / "stadt"))
+    (name,) = stadt.gebiete["name"]
+    assert common.gemeinde_options(stadt, "Ganzer Kreis") == [(name, common.KREIS)]
+    assert common.gemeinde_options(stadt) == [(name, stadt.gebiete["ags"].iloc[0])]
+    assert common.kommune_name(stadt, common.KREIS) == name
+    # a Kreis keeps the whole first, then its Gemeinden by name
+    options = common.gemeinde_options(ws, "Ganzer Kreis")
+    assert options[0] == ("Ganzer Kreis", common.KREIS)
+    assert [n for n, _ in options[1:]] == sorted(ws.gebiete["name"])
+    assert common.kommune_name(ws, common.KREIS) == "Ganzer Kreis"
+    assert common.kommune_name(ws, "05899016") == "Probstadt"

@@ -308,6 +308,17 @@ def ist_kreisfrei(ags: str) -> bool:
     return len(str(ags)) == 8 and str(ags).endswith("000")
 
 
+def nur_ein_antragsteller(ws: Workspace) -> bool:
+    """True for a kreisfreie Stadt: one Gemeinde whose AGS ends in ``000``.
+
+    The city is one applicant (DESIGN.md): its report is the one of the whole
+    Arbeitsmappe, not a Kreis report plus a Gemeinde report, and the apps offer
+    it once, by its name.
+    """
+    ags = list(ws.gebiete["ags"])
+    return len(ags) == 1 and ist_kreisfrei(str(ags[0]))
+
+
 def _applicants(ws: Workspace) -> list[dict[str, Any]]:
     """Gemeinden (from ``ws.kommunen``) and the Kreis as one applicant, with their settings.
 
@@ -323,7 +334,7 @@ def _applicants(ws: Workspace) -> list[dict[str, Any]]:
     kreis_erstantrag = kreis.stichtag_erstantrag
     kreis_erstantrag = pd.Timestamp(kreis_erstantrag) if kreis_erstantrag else pd.NaT
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=False))
-    nur_stadt = len(ws.gebiete) == 1 and ist_kreisfrei(ws.gebiete["ags"].iloc[0])
+    nur_stadt = nur_ein_antragsteller(ws)
     fallback = {
         "geschaeftsfuehrende_stelle": kreis.geschaeftsfuehrende_stelle if nur_stadt else False,
         "haushaltssicherung": kreis.haushaltssicherung if nur_stadt else False,

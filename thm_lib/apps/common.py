@@ -24,6 +24,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core import paths
 from thm_lib.core.errors import DataError, ohne_personenwerte
 from thm_lib.core.formats import zahl
@@ -146,11 +147,29 @@ def error_html(exc: Exception) -> str:
 
 
 def gemeinde_options(ws: Workspace, kreis_label: str | None = None) -> list[tuple[str, str]]:
-    """Dropdown options: the whole Kreis (if ``kreis_label``) then the Gemeinden by name."""
-    options = [(kreis_label, KREIS)] if kreis_label else []
+    """Dropdown options: the whole Kreis (if ``kreis_label``) then the Gemeinden by name.
+
+    A kreisfreie Stadt is one applicant (:func:`~thm_lib.analysis.staffing.nur_ein_antragsteller`,
+    as in the batch's one report): with ``kreis_label`` it is the one option, by its
+    name, standing for the whole; not "Ganzer Kreis" beside the same city.
+    """
     geb = ws.gebiete.sort_values("name")
-    options += [(str(n), str(a)) for n, a in zip(geb["name"], geb["ags"], strict=True)]
-    return options
+    gemeinden = [(str(n), str(a)) for n, a in zip(geb["name"], geb["ags"], strict=True)]
+    if not kreis_label:
+        return gemeinden
+    if nur_ein_antragsteller(ws):
+        return [(gemeinden[0][0], KREIS)]
+    return [(kreis_label, KREIS), *gemeinden]
+
+
+def kommune_name(ws: Workspace, ags: str) -> str:
+    """The name of a choice of :func:`gemeinde_options`: a Gemeinde, or the whole Kreis.
+
+    The whole is "Ganzer Kreis", or the city's name for a kreisfreie Stadt.
+    """
+    if ags != KREIS:
+        return ws.gemeinde_name(ags)
+    return str(ws.gebiete["name"].iloc[0]) if nur_ein_antragsteller(ws) else "Ganzer Kreis"
 
 
 def protokolliere(exc: Exception, wo: str) -> None:

@@ -34,6 +34,7 @@ from thm_lib.apps.common import (
     gemeinde_options,
     guarded,
     header,
+    kommune_name,
     table_html,
 )
 from thm_lib.core.formats import gerundet, prozent, zahl
@@ -392,7 +393,7 @@ def excel_bytes(ws: Workspace, erg: Ergebnis, personen: Any, vergleich: pd.DataF
     """
 
     e = erg.einstellungen
-    name = "Ganzer Kreis" if e.ags == KREIS else ws.gemeinde_name(e.ags)
+    name = kommune_name(ws, e.ags)
     settings = pd.DataFrame(
         [
             ("Kommune", name),

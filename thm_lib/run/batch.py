@@ -63,7 +63,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from thm_lib.analysis.staffing import ist_kreisfrei
+from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core import paths
 from thm_lib.core.atomic import atomic_write_text
 from thm_lib.core.config import kommune_overrides
@@ -988,16 +988,6 @@ def _differenz_dazu(ergebnis: Any, ws: Workspace) -> None:
     ergebnis.befunde += [
         Befund(f"Differenzprüfung: {b}", art="differenz") for b in geprueft.befunde
     ]
-
-
-def nur_ein_antragsteller(ws: Workspace) -> bool:
-    """True for a kreisfreie Stadt: one Gemeinde whose AGS ends in ``000``.
-
-    The city is one applicant (DESIGN.md): its report is the one of the whole
-    Arbeitsmappe, not a Kreis report plus a Gemeinde report.
-    """
-    ags = list(ws.gebiete["ags"])
-    return len(ags) == 1 and ist_kreisfrei(str(ags[0]))
 
 
 def report_keys(
