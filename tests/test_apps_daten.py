@@ -254,7 +254,12 @@ def test_every_app_builds_from_the_bundle_of_generated_arbeitsmappen(
     d = paket_bauen.erstellen(ws)
     ueb, stl, fnd = uebersicht.build(d), stellen.build(d), angebotsfinder.build(d)
     assert publication._ATTR not in vars(d.ws)
-    for ags in [KREIS, *ws.gebiete["ags"]]:
+    auswahl = [ags for _, ags in ueb.kommune.options]  # a kreisfreie Stadt: the city once
+    assert auswahl == [ags for _, ags in stl.kommune.options]
+    assert auswahl[0] == KREIS and len(auswahl) == (
+        1 if staffing.nur_ein_antragsteller(ws) else 1 + len(ws.gebiete)
+    )
+    for ags in auswahl:
         ueb.kommune.value = ags
         stl.kommune.value = ags
         assert ueb.status.value == "" and "thm-fehler" not in stl.meldung.value
