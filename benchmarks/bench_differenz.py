@@ -3,14 +3,15 @@
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_differenz.py [ARBEITSMAPPE] \
-        [--anzahl 3] [--bedarfe 1] [--faelle 1]
+        [--anzahl 3] [--frueher 1] [--bedarfe 1] [--faelle 1]
 
 Loads the Arbeitsmappe (default: the sample Kreis) and prints the time of one
 evaluation of the published counts (:func:`thm_lib.run.differenzpruefung.zaehlungen`),
 of all other published figures (:func:`~thm_lib.run.differenzpruefung.modellwerte`,
 with and without the Standortplanungen), the number of figures, and the whole check
-with ``--anzahl`` changes of persons, ``--bedarfe`` need swaps and ``--faelle`` case
-moves (what ``thm pruefen`` adds to the audit of the files).
+with ``--anzahl`` changes of persons, ``--frueher`` moves at an earlier Stichtag,
+``--bedarfe`` need swaps and ``--faelle`` case moves (what ``thm pruefen`` adds to the
+audit of the files).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("arbeitsmappe", nargs="?", type=Path, default=SAMPLE)
     parser.add_argument("--anzahl", type=int, default=3)
+    parser.add_argument("--frueher", type=int, default=1)
     parser.add_argument("--bedarfe", type=int, default=1)
     parser.add_argument("--faelle", type=int, default=1)
     args = parser.parse_args()
@@ -55,12 +57,14 @@ def main() -> None:
         dp.pruefen,
         load_workspace(args.arbeitsmappe),
         args.anzahl,
+        frueher=args.frueher,
         bedarfstausche=args.bedarfe,
         fallverschiebungen=args.faelle,
     )
     e, te = _zeit(pruefen)
     print(
-        f"pruefen({args.anzahl}, bedarfstausche={args.bedarfe}, fallverschiebungen={args.faelle}): "
+        f"pruefen({args.anzahl}, frueher={args.frueher}, bedarfstausche={args.bedarfe}, "
+        f"fallverschiebungen={args.faelle}): "
         f"{len(e.geprueft)} Änderungen "
         f"geprüft, {e.unterscheidbar} "
         f"verworfen, {'bestanden' if e.ok else 'NICHT bestanden'}, {te:.1f} s"

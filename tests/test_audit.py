@@ -286,15 +286,17 @@ def test_cli_pruefen_passes_the_clean_run_and_fails_a_planted_leak(lauf, ws, tmp
     assert "Ergebnis: bestanden" in res.output
     assert "verborgene Personenzahlen" in res.output
     # the Differenzprüfung (thm_lib.run.differenzpruefung) ran on the sample too, with
-    # its default of one case moved between Gemeinden with hidden Fallzahlen
+    # its defaults of one person moved at an earlier Stichtag and one case moved between
+    # Gemeinden with hidden Fallzahlen
     assert (
-        "Differenzprüfung: 3 ununterscheidbare Änderungen (1 Verschiebungen oder Tausche "
-        "verborgener Personen, 1 Tausche dokumentierter Bedarfe, 1 Verschiebungen von Fällen)"
-        in res.output
+        "Differenzprüfung: 4 ununterscheidbare Änderungen (1 Verschiebungen oder Tausche "
+        "verborgener Personen, 1 an früheren Stichtagen, 1 Tausche dokumentierter Bedarfe, "
+        "1 Verschiebungen von Fällen)" in res.output
     )
     assert "kein veröffentlichter Wert hängt davon ab" in res.output
     plant_unmasked_copy(kopie, ws)
-    aus = ["--verschiebungen", "0", "--bedarfstausche", "0", "--fallverschiebungen", "0"]
+    aus = ["--verschiebungen", "0", "--fruehere", "0", "--bedarfstausche", "0"]
+    aus += ["--fallverschiebungen", "0"]
     res = CliRunner().invoke(main, [*args, *aus])
     assert res.exit_code == 1, res.output
     assert "Ergebnis: NICHT bestanden" in res.output

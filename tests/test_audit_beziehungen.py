@@ -325,7 +325,8 @@ def test_cli_pruefen_passes_a_clean_folder(tmp_path):
             [["Musterstadt", "268", "139", "407"]],
         ),
     )
-    aus = ["--verschiebungen", "0", "--bedarfstausche", "0", "--fallverschiebungen", "0"]
+    aus = ["--verschiebungen", "0", "--fruehere", "0", "--bedarfstausche", "0"]
+    aus += ["--fallverschiebungen", "0"]
     res = CliRunner().invoke(main, ["pruefen", str(tmp_path), str(sample), *aus])
     assert res.exit_code == 0, res.output
     assert "Ergebnis: bestanden" in res.output

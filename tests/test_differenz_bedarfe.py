@@ -73,16 +73,17 @@ def _plan_sonstiges(ws, quoten=None) -> dp.Werte:
 
 def test_a_model_on_exact_rates_is_found_and_the_published_one_passes(ws) -> None:
     exakt = dp.pruefen(
-        ws, 0, bedarfstausche=1, modell=lambda w: _plan_sonstiges(w, quoten=_quoten(w))
+        ws, 0, frueher=0, bedarfstausche=1, modell=lambda w: _plan_sonstiges(w, quoten=_quoten(w))
     )
     assert not exakt.ok, exakt.zusammenfassung()
     assert "plan/0/plaetze: 10.0 → 9.0" in exakt.befunde[0], exakt.befunde[0]
     assert "1 dokumentierter Bedarf (Sonstiges) wechselt" in exakt.befunde[0]
-    veroeffentlicht = dp.pruefen(ws, 0, bedarfstausche=1, modell=_plan_sonstiges)
+    veroeffentlicht = dp.pruefen(ws, 0, frueher=0, bedarfstausche=1, modell=_plan_sonstiges)
     assert veroeffentlicht.geprueft == exakt.geprueft
     assert veroeffentlicht.ok, veroeffentlicht.zusammenfassung()
-    assert "0 Verschiebungen oder Tausche verborgener Personen, 1 Tausche dokumentierter" in (
-        veroeffentlicht.zusammenfassung()
+    assert (
+        "0 Verschiebungen oder Tausche verborgener Personen, 0 an früheren Stichtagen, "
+        "1 Tausche dokumentierter" in veroeffentlicht.zusammenfassung()
     )
 
 
@@ -102,7 +103,7 @@ def test_random_kreise_with_cases_pass_the_need_swaps(tmp_path_factory, spec, fa
     modell = functools.partial(
         dp.modellwerte, standort_p=(1,), standort_felder=tuple(ws.handlungsfelder[:2])
     )
-    ergebnis = dp.pruefen(ws, 0, bedarfstausche=2, versuche=10, modell=modell)
+    ergebnis = dp.pruefen(ws, 0, frueher=0, bedarfstausche=2, versuche=10, modell=modell)
     note(ergebnis.zusammenfassung())
     assert ergebnis.ok, ergebnis.zusammenfassung()
 
@@ -134,7 +135,9 @@ def test_a_case_move_finds_a_figure_that_follows_hidden_case_counts(ws) -> None:
     def faelle_je_gemeinde(w):
         return dp.flach(w.faelle["ags"].astype(str).value_counts().sort_index(), "faelle")
 
-    ergebnis = dp.pruefen(ws, 0, bedarfstausche=0, fallverschiebungen=1, modell=faelle_je_gemeinde)
+    ergebnis = dp.pruefen(
+        ws, 0, frueher=0, bedarfstausche=0, fallverschiebungen=1, modell=faelle_je_gemeinde
+    )
     assert ergebnis.geprueft and isinstance(ergebnis.geprueft[0], dp.Fallverschiebung)
     assert not ergebnis.ok
     assert "1 Fall (" in ergebnis.befunde[0] and "faelle/05899" in ergebnis.befunde[0]

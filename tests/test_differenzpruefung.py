@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from thm_lib.analysis import coverage, target_group
+from thm_lib.core.paths import SAMPLE
 from thm_lib.disclosure import versorgung
 from thm_lib.disclosure.publication import Publication
 from thm_lib.ingest import arbeitsmappe
@@ -225,7 +226,7 @@ def test_cli_pruefen_reports_the_check(mappe, tmp_path) -> None:
     res = CliRunner().invoke(
         main,
         ["pruefen", str(tmp_path / "lauf"), str(mappe), "--verschiebungen", "0"]
-        + ["--bedarfstausche", "0", "--fallverschiebungen", "0"],
+        + ["--fruehere", "0", "--bedarfstausche", "0", "--fallverschiebungen", "0"],
     )
     assert res.exit_code == 0, res.output
     assert "Differenzprüfung" not in res.output
@@ -461,3 +462,66 @@ def test_a_land_run_says_what_the_differenzpruefung_found_per_kreis(tmp_path) ->
     zeile = next(z for z in res.output.splitlines() if "Differenzprüfung: " in z)
     assert zeile.startswith("Handkreis: Differenzprüfung: ")
     assert "Ergebnis: bestanden" in zeile
+
+
+# --------------------------------------------------------------------------- earlier Stichtage
+
+
+@pytest.fixture(scope="module")
+def muster():
+    """The sample Kreis: counts of 2019, 2020 and 2021, the Erstantrag counted in 2019."""
+    return arbeitsmappe.load_workspace(SAMPLE)
+
+
+def _je_stichtag(ws, ags: str) -> dict[pd.Timestamp, float]:
+    zg = ws.zielgruppe
+    return zg[zg["ags"].astype(str) == ags].groupby("stichtag")["anzahl"].sum().to_dict()
+
+
+def test_an_earlier_move_changes_that_stichtag_only(muster) -> None:
+    v = next(dp.frueher_kandidaten(muster))
+    assert v.stichtag < muster.stichtag
+    vorher = muster.zielgruppe.copy()
+    anders = dp.verschieben(muster, v)
+    for ags, schritt in ((v.von, -1), (v.nach, 1)):
+        alt, neu = _je_stichtag(muster, ags), _je_stichtag(anders, ags)
+        assert {t: neu[t] - alt[t] for t in alt} == {
+            t: (schritt if t == v.stichtag else 0) for t in alt
+        }
+    assert v.text({}).endswith(f"am {v.stichtag:%d.%m.%Y}")
+    assert muster.zielgruppe.equals(vorher)  # the user's data stays as it was
+
+
+def test_earlier_candidates_are_hidden_that_day_in_both_gemeinden(muster) -> None:
+    kandidaten = list(dp.frueher_kandidaten(muster))
+    assert {v.stichtag for v in kandidaten} == {
+        pd.Timestamp("2019-12-31"),
+        pd.Timestamp("2020-12-31"),
+    }
+    namen = dict(zip(muster.gebiete["ags"], muster.gebiete["name"], strict=True))
+    for v in kandidaten:
+        maske = views.zielgruppe_je_gemeinde(muster, stichtag=v.stichtag).mask
+        for ags in (v.von, v.nach):
+            assert maske.loc[namen[ags], [v.status, "gesamt"]].all()
+
+
+def _fruehere_zahlen(ws) -> dict[str, float]:
+    """A model that forgets to hide: every Gemeinde's count of each earlier Stichtag."""
+    zg = ws.zielgruppe
+    frueher = zg[pd.to_datetime(zg["stichtag"]) < ws.stichtag]
+    summen = frueher.groupby([frueher["ags"].astype(str), "stichtag"])["anzahl"].sum()
+    return {f"{a}|{t:%Y}": float(n) for (a, t), n in summen.items()}
+
+
+def test_an_earlier_move_finds_a_model_that_shows_earlier_hidden_counts(muster) -> None:
+    nur_frueher = dp.pruefen(
+        muster, 0, frueher=1, bedarfstausche=0, fallverschiebungen=0, modell=_fruehere_zahlen
+    )
+    assert not nur_frueher.ok
+    assert " am 31.12.20" in nur_frueher.befunde[0]
+    assert "1 an früheren Stichtagen" in nur_frueher.zusammenfassung()
+    # moves at each Gemeinde's own Stichtag (2021) cannot see these counts
+    nur_jetzt = dp.pruefen(
+        muster, 1, frueher=0, bedarfstausche=0, fallverschiebungen=0, modell=_fruehere_zahlen
+    )
+    assert nur_jetzt.ok and len(nur_jetzt.geprueft) == 1

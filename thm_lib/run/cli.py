@@ -179,9 +179,9 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     "--differenzpruefung",
     is_flag=True,
     help="Vor dem Veröffentlichen zusätzlich die Differenzprüfung jedes Kreises (wie "
-    "'thm pruefen': 3 Änderungen verborgener Personen, 1 Bedarfstausch, 1 Fallverschiebung; "
-    "beim Musterkreis etwa 2 Minuten). Ein Befund hält die Veröffentlichung an wie einer der "
-    "Prüfung.",
+    "'thm pruefen': 3 Änderungen verborgener Personen, 1 an einem früheren Stichtag, "
+    "1 Bedarfstausch, 1 Fallverschiebung; beim Musterkreis etwa 2½ Minuten). Ein Befund "
+    "hält die Veröffentlichung an wie einer der Prüfung.",
 )
 def batch(
     arbeitsmappe: Path,
@@ -327,6 +327,14 @@ def _differenz_zeilen(pruefung: Any) -> list[str]:
     "Personen der Arbeitsmappe: nur intern verwenden.",
 )
 @_anzahl(
+    "--fruehere",
+    1,
+    "Differenzprüfung früherer Stichtage: so oft eine verborgene Person an einem früheren "
+    "Stichtag zwischen dort gesperrten Gemeinden verschieben (Entwicklung der Zielgruppe, "
+    "Zählung des Erstantrags für die FAQ-Regel) und prüfen, dass sich kein veröffentlichter "
+    "Wert ändert. 0 schaltet sie ab.",
+)
+@_anzahl(
     "--bedarfstausche",
     1,
     "Differenzprüfung der Falldokumentation: so oft einen dokumentierten Bedarf von "
@@ -345,6 +353,7 @@ def pruefen(
     reports_dir: Path,
     arbeitsmappe: Path,
     verschiebungen: int,
+    fruehere: int,
     bedarfstausche: int,
     fallverschiebungen: int,
 ) -> None:
@@ -376,10 +385,11 @@ def pruefen(
     for hinweis in ergebnis.hinweise:
         click.echo(f"Hinweis: {hinweis}", err=True)
     ok = ergebnis.ok
-    if verschiebungen or bedarfstausche or fallverschiebungen:
+    if verschiebungen or fruehere or bedarfstausche or fallverschiebungen:
         differenz = differenzpruefung.pruefen(
             ws,
             verschiebungen,
+            frueher=fruehere,
             bedarfstausche=bedarfstausche,
             fallverschiebungen=fallverschiebungen,
         )

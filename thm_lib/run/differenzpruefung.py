@@ -32,8 +32,10 @@ figures reveal about its own ages and sexes; the cells rule (b) lets it reveal
 count as published), a :class:`Bedarfstausch` (one documented need passes
 between cases of two segments whose published rates stay the same; the counts
 then include the published rates), and a :class:`Fallverschiebung` (a case
-recorded in another Gemeinde, both without a shown case count). Not varied:
-earlier Stichtage.
+recorded in another Gemeinde, both without a shown case count), and a
+:class:`Verschiebung` at an earlier Stichtag (:func:`frueher_kandidaten`: what the
+trend and the count of the Erstantrag, from which the FAQ rule sizes the
+positions, are taken from).
 
 Written by hand: statistical disclosure control tools (sdcMicro, τ-ARGUS)
 check tables, not a model's outputs; a difference test on our own publication
@@ -76,13 +78,18 @@ STANDORT_P = (1, 5)
 
 @dataclass(frozen=True)
 class Verschiebung:
-    """One person moved between two Gemeinden whose modelled figures are hidden."""
+    """One person moved between two Gemeinden whose modelled figures are hidden.
+
+    At each Gemeinde's own Stichtag (the count the analysis uses), or at the
+    earlier ``stichtag`` given (:func:`frueher_kandidaten`).
+    """
 
     von: str
     nach: str
     status: str
     alter: int
     geschlecht: str
+    stichtag: pd.Timestamp | None = None
 
     @property
     def person(self) -> tuple[str, int, str]:
@@ -91,9 +98,10 @@ class Verschiebung:
 
     def text(self, namen: dict[str, str]) -> str:
         """German description, e.g. ``1 Person (duldung, 20 Jahre, w) von A nach B``."""
+        am = "" if self.stichtag is None else f" am {self.stichtag:%d.%m.%Y}"
         return (
             f"1 Person ({self.status}, {self.alter} Jahre, {self.geschlecht}) von "
-            f"{namen.get(self.von, self.von)} nach {namen.get(self.nach, self.nach)}"
+            f"{namen.get(self.von, self.von)} nach {namen.get(self.nach, self.nach)}{am}"
         )
 
 
@@ -186,10 +194,12 @@ class DifferenzErgebnis:
         """German summary for the CLI."""
         bedarfe = sum(isinstance(g, Bedarfstausch) for g in self.geprueft)
         faelle = sum(isinstance(g, Fallverschiebung) for g in self.geprueft)
-        personen = len(self.geprueft) - bedarfe - faelle
+        frueher = sum(isinstance(g, Verschiebung) and g.stichtag is not None for g in self.geprueft)
+        personen = len(self.geprueft) - bedarfe - faelle - frueher
         kopf = (
             f"Differenzprüfung: {len(self.geprueft)} ununterscheidbare Änderungen "
             f"({personen} Verschiebungen oder Tausche verborgener Personen, "
+            f"{frueher} an früheren Stichtagen, "
             f"{bedarfe} Tausche dokumentierter Bedarfe, {faelle} Verschiebungen von Fällen), "
             f"je {zahl(self.werte)} veröffentlichte Werte "
             f"verglichen ({self.unterscheidbar} weitere verworfen, weil sich eine "
@@ -293,11 +303,17 @@ def zaehlungen(ws: Workspace) -> Werte:
     Two Kreise with equal :func:`zaehlungen` look the same in every published count.
     Counted as published also: the persons of each shown Gemeinde per Altersgruppe
     (and Geschlecht) where its figures may reveal them (:func:`gezeigte_zellen`,
-    rule (b) of the layer: 0 or at least the threshold).
+    rule (b) of the layer: 0 or at least the threshold); and the table "Zielgruppe
+    je Gemeinde" of every Stichtag, whose rows the trend of each Gemeinde shows.
     """
     bemessung = staffing.stellenbemessung(ws)
+    tage = sorted(pd.to_datetime(ws.zielgruppe["stichtag"]).unique())
     tabellen: dict[str, Any] = {
         "zielgruppe_je_gemeinde": views.zielgruppe_je_gemeinde(ws),
+        "zielgruppe_je_stichtag": {
+            f"{pd.Timestamp(t):%Y-%m-%d}": views.zielgruppe_je_gemeinde(ws, stichtag=t)
+            for t in tage
+        },
         "zielgruppe_struktur": views.zielgruppe_struktur(ws),
         "zielgruppe_verlauf": views.zielgruppe_verlauf(ws),
         "kennzahlen": views.kennzahlen_tabelle(ws),
@@ -373,7 +389,8 @@ def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
 
     Each Gemeinde's count of its own Stichtag changes (the one the analysis uses,
     :func:`thm_lib.analysis.target_group.stichtag_je_gemeinde`: a Gemeinde whose
-    counts stop earlier changes its last count).
+    counts stop earlier changes its last count), or that of the Verschiebung's
+    ``stichtag``.
     """
     if isinstance(v, Tausch):
         return verschieben(verschieben(ws, v.hin), v.zurueck)
@@ -397,14 +414,15 @@ def verschieben(ws: Workspace, v: Aenderung) -> Workspace:
         & (pd.to_numeric(zg["alter"], errors="coerce") == v.alter)
         & (zg["geschlecht"] == v.geschlecht)
     )
-    quelle = gleich & (ags == v.von) & (tage == tag[v.von])
-    ziel = gleich & (ags == v.nach) & (tage == tag[v.nach])
+    von_tag, nach_tag = (tag[v.von], tag[v.nach]) if v.stichtag is None else (v.stichtag,) * 2
+    quelle = gleich & (ags == v.von) & (tage == von_tag)
+    ziel = gleich & (ags == v.nach) & (tage == nach_tag)
     i = zg.index[quelle & (zg["anzahl"] >= 1)][0]
     zg.loc[i, "anzahl"] -= 1
     if ziel.any():
         zg.loc[zg.index[ziel][0], "anzahl"] += 1
     else:
-        neu = zg.loc[[i]].assign(ags=v.nach, anzahl=1, stichtag=tag[v.nach])
+        neu = zg.loc[[i]].assign(ags=v.nach, anzahl=1, stichtag=nach_tag)
         zg = pd.concat([zg, neu], ignore_index=True)
     return replace(ws, zielgruppe=zg)
 
@@ -486,6 +504,55 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
         rng.shuffle(art)
     for runde in itertools.zip_longest(*arten):  # each kind in turn: all get tried
         yield from (v for v in runde if v is not None)
+
+
+def frueher_kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Verschiebung]:
+    """Persons moved at an earlier Stichtag, in a random order.
+
+    Earlier counts are published in the trend of each Gemeinde (the rows of the
+    table "Zielgruppe je Gemeinde" of that Stichtag) and, where the Erstantrag was
+    counted earlier (``stichtag_erstantrag``), in the persons the FAQ rule sizes
+    the positions from. A :class:`Verschiebung` with ``stichtag``: a person of a
+    status whose cell and totals are hidden at that Stichtag in both Gemeinden,
+    at a Stichtag that is neither Gemeinde's own (their own is
+    :func:`kandidaten`'s); both Gemeinden have counts of that day. Each ordered
+    pair of Gemeinden and status once per Stichtag, a random person of the first.
+    """
+    zg = ws.zielgruppe
+    if zg is None or not len(zg) or "alter" not in zg.columns:
+        return
+    eigener = target_group.stichtag_je_gemeinde(zg, ws.stichtag)
+    tage = pd.to_datetime(zg["stichtag"])
+    im_alter = target_group.band_of_age(zg["alter"], ws.annahmen).notna().to_numpy()
+    namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True))
+    status = set(ws.annahmen.zielgruppe.status)
+    rng = random.Random(seed)
+    moeglich: list[Verschiebung] = []
+    for tag in sorted(pd.Timestamp(t) for t in tage.unique()):
+        maske = views.zielgruppe_je_gemeinde(ws, stichtag=tag).mask
+        summen = [c for c in maske.columns if c not in status]
+        dort = zg[(tage == tag).to_numpy() & im_alter & (zg["anzahl"] >= 1).to_numpy()]
+        mit_zahlen = set(zg.loc[(tage == tag).to_numpy(), "ags"].astype(str))
+        orte = [a for a in namen if a in mit_zahlen and eigener.get(a) != tag]
+
+        def verborgen(a: str, spalten: list[str], maske: pd.DataFrame = maske) -> bool:
+            return namen[a] in maske.index and bool(maske.loc[namen[a], spalten].all())
+
+        for s in sorted(set(dort["status"]) & set(maske.columns)):
+            for a in orte:
+                zeilen = dort[(dort["ags"].astype(str) == a) & (dort["status"] == s)]
+                for b in orte:
+                    if a == b or not len(zeilen):
+                        continue
+                    if verborgen(a, [s, *summen]) and verborgen(b, [s, *summen]):
+                        r = zeilen.iloc[rng.randrange(len(zeilen))]
+                        moeglich.append(
+                            Verschiebung(
+                                a, b, s, int(r["alter"]), str(r["geschlecht"]), stichtag=tag
+                            )
+                        )
+    rng.shuffle(moeglich)
+    yield from moeglich
 
 
 def _zellentausche(
@@ -653,6 +720,7 @@ def pruefen(
     ws: Workspace,
     anzahl: int = 3,
     *,
+    frueher: int = 1,
     bedarfstausche: int = 1,
     fallverschiebungen: int = 1,
     versuche: int = 20,
@@ -667,6 +735,9 @@ def pruefen(
         The whole Kreis (true Arbeitsmappe).
     anzahl : int
         Indistinguishable Verschiebungen or Tausche of persons to compare.
+    frueher : int
+        Indistinguishable Verschiebungen at an earlier Stichtag to compare
+        (:func:`frueher_kandidaten`).
     bedarfstausche : int
         Indistinguishable :class:`Bedarfstausch` changes to compare (after the persons).
     fallverschiebungen : int
@@ -693,6 +764,7 @@ def pruefen(
     befunde: list[str] = []
     reihen = (
         (kandidaten(ws, seed), anzahl),
+        (frueher_kandidaten(ws, seed), frueher),
         (bedarfs_kandidaten(ws, seed), bedarfstausche),
         (fall_kandidaten(ws, seed), fallverschiebungen),
     )
@@ -738,6 +810,7 @@ __all__ = [
     "bedarfs_kandidaten",
     "fall_kandidaten",
     "flach",
+    "frueher_kandidaten",
     "kandidaten",
     "modellwerte",
     "pruefen",
