@@ -141,3 +141,33 @@ def test_published_folder_holds_nothing_internal(run: dict) -> None:
         for secret in secrets:
             assert secret not in data, (path, secret)
     assert (intern_ordner(run["kreis"]) / "status.json").exists()
+
+
+def test_kommune_by_ags_or_name_and_an_unknown_one_stops_before_writing(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from thm_lib.core.errors import DataError
+    from thm_lib.core.paths import SAMPLE
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+    from thm_lib.run.batch import gewaehlte_kommunen
+    from thm_lib.run.cli import main
+
+    ws = load_workspace(SAMPLE)
+    # as Excel shows it (no leading zero), by name in any case, twice: once each
+    assert gewaehlte_kommunen(ws, ["5899016", "probstadt", "05899004"]) == [
+        "05899016",
+        "05899004",
+    ]
+    with pytest.raises(DataError) as info:
+        gewaehlte_kommunen(ws, ["05899999", "Musterstadt", "Gibtsnicht"])
+    assert [p.meldung for p in info.value.problems] == [
+        "Gemeinde '05899999' gibt es in 'Musterkreis (fiktiv)' nicht",
+        "Gemeinde 'Gibtsnicht' gibt es in 'Musterkreis (fiktiv)' nicht",
+    ]
+    assert "05899016 (Probstadt)" in info.value.problems[0].hinweis
+    aus = tmp_path / "reports"
+    res = CliRunner().invoke(
+        main, ["batch", str(SAMPLE), "--kommune", "05899999", "--ausgabe", str(aus)]
+    )
+    assert res.exit_code != 0 and "gibt es in 'Musterkreis (fiktiv)' nicht" in res.output
+    assert not aus.exists()  # nothing written, no index with a failed row

@@ -1,9 +1,10 @@
 """The Differenzprüfung on the files of two whole batch runs.
 
 ``thm_lib.run.differenzpruefung`` compares the values the files are made from. Here
-the sample Kreis runs twice through ``thm batch``: as it is, and with one change of
-hidden persons that keeps every published count (the first one the check finds, a
-Tausch between two Gemeinden without shown modelled figures). Every published file
+the sample Kreis runs twice through ``thm batch``: as it is, and with two changes of
+hidden persons that keep every published count (the first ones the check finds: one at
+the Stichtag of the analysis, one at an earlier Stichtag, whose counts the trend and the
+FAQ rule's count of the Erstantrag show). Every published file
 must be the same in both: HTML byte for byte up to the random element ids of folium
 and nbconvert (so the maps' embedded data too), Excel cell by cell (value and number
 format; the zip's timestamps differ).
@@ -94,13 +95,16 @@ def _zahlen(ordner: Path) -> dict[tuple[str, ...], object]:
 
 def test_two_runs_differing_only_in_hidden_persons_publish_the_same_numbers(tmp_path):
     ws = load_workspace(SAMPLE)
-    # the first change that keeps every published count (no other figure compared here)
-    gefunden = dp.pruefen(ws, anzahl=1, versuche=20, modell=lambda _: {})
-    assert gefunden.geprueft, gefunden.zusammenfassung()
-    aenderung = gefunden.geprueft[0]
+    # the first changes that keep every published count (no other figure compared here)
+    gefunden = dp.pruefen(
+        ws, 1, frueher=1, bedarfstausche=0, fallverschiebungen=0, modell=lambda _: {}
+    )
+    aenderung, frueher = gefunden.geprueft
+    assert isinstance(frueher, dp.Verschiebung) and frueher.stichtag < ws.stichtag
     mappe = tmp_path / "mappe"
     shutil.copytree(SAMPLE, mappe)
     _aendern(mappe, aenderung, ws.stichtag.strftime("%d.%m.%Y"))
+    _aendern(mappe, frueher, frueher.stichtag.strftime("%d.%m.%Y"))
     anders = load_workspace(mappe)
     assert anders.zielgruppe["anzahl"].sum() == ws.zielgruppe["anzahl"].sum()
     assert not anders.zielgruppe["anzahl"].equals(ws.zielgruppe["anzahl"])

@@ -75,6 +75,7 @@ from thm_lib.disclosure.audit import Befund, audit_run, vorlesen
 from thm_lib.disclosure.audit_deutung import kontext_aus
 from thm_lib.disclosure.audit_lesen import Vorlesung
 from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.ingest.columns import parse_ags
 from thm_lib.publish import html_seiten
 from thm_lib.publish.html_seiten import BERICHT_VORLAGE, VORLAGEN, stylesheet
 from thm_lib.run import buendel, differenzpruefung
@@ -754,6 +755,7 @@ def vorbereiten(
     notebook_ordner = Path(notebook_ordner).resolve()
     notebooks = tuple(notebooks)
     ws = load_workspace(arbeitsmappe)
+    kommunen = gewaehlte_kommunen(ws, kommunen) if kommunen else kommunen
     kreis_dir = Path(ausgabe).resolve() / slug(ws.name)
     intern = intern_ordner(kreis_dir)
     intern.mkdir(parents=True, exist_ok=True)
@@ -988,6 +990,42 @@ def _differenz_dazu(ergebnis: Any, ws: Workspace) -> None:
     ergebnis.befunde += [
         Befund(f"Differenzprüfung: {b}", art="differenz") for b in geprueft.befunde
     ]
+
+
+def gewaehlte_kommunen(ws: Workspace, auswahl: Sequence[str]) -> list[str]:
+    """The AGS of the Gemeinden chosen with ``--kommune``: by AGS or by name.
+
+    An AGS without its leading zero (``5899004``, as Excel shows it) is read as
+    the 8-digit AGS, a name regardless of case. A choice that is no Gemeinde of
+    the Kreis stops the run before anything is written.
+
+    Raises
+    ------
+    DataError
+        Naming each unknown choice and the Gemeinden there are.
+    """
+    namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"].astype(str), strict=True))
+    je_name = {n.casefold(): a for a, n in namen.items()}
+    gewaehlt, unbekannt = [], []
+    for wahl in auswahl:
+        try:
+            ags = parse_ags(wahl)
+        except ValueError:
+            ags = je_name.get(wahl.strip().casefold(), wahl)
+        (gewaehlt if ags in namen else unbekannt).append(ags)
+    if unbekannt:
+        vorhanden = ", ".join(f"{a} ({n})" for a, n in sorted(namen.items()))
+        raise DataError(
+            [
+                Problem(
+                    "--kommune",
+                    f"Gemeinde '{w}' gibt es in '{ws.name}' nicht",
+                    f"Bitte den AGS oder den Namen einer Gemeinde angeben: {vorhanden}",
+                )
+                for w in unbekannt
+            ]
+        )
+    return list(dict.fromkeys(gewaehlt))
 
 
 def report_keys(

@@ -155,7 +155,7 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     "--kommune",
     "kommunen",
     multiple=True,
-    help="AGS einer Kommune (mehrfach möglich); ohne Angabe alle.",
+    help="AGS oder Name einer Kommune (mehrfach möglich); ohne Angabe alle.",
 )
 @click.option(
     "--jobs", type=int, default=None, help="Parallele Läufe (Standard: Anzahl der Prozessorkerne)."
