@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from thm_lib.analysis.coverage import analyse
 from thm_lib.analysis.staffing import stellenbemessung
 from thm_lib.core import labels
+from thm_lib.core.formats import zahl
 from thm_lib.disclosure.audit import INSGESAMT, audit_run, vorlesen
 from thm_lib.disclosure.audit_deutung import kontext_aus
 from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -148,9 +149,17 @@ def test_figures_are_counted(ergebnis):
     assert ergebnis.verborgen >= ergebnis.groessen > 0
     assert ergebnis.zellen > ergebnis.verborgen
     assert "bis" in ergebnis.engster_bereich
-    html = pruefung_absatz(ergebnis)
-    assert f"{ergebnis.zellen} veröffentlichte Zahlen" in html
-    assert f"davon {ergebnis.verborgen} verborgene" in html
+    html = " ".join(pruefung_absatz(ergebnis).split())
+    assert f"{zahl(ergebnis.zellen)} veröffentlichte Zahlen" in html  # 12.154
+    assert f"davon {zahl(ergebnis.verborgen)} verborgene" in html
+
+
+def test_a_run_without_hidden_figures_says_so() -> None:
+    from types import SimpleNamespace
+
+    ohne = SimpleNamespace(ok=True, zellen=441, verborgen=0, engste_text=lambda: "–")
+    absatz = " ".join(pruefung_absatz(ohne).split())
+    assert absatz.endswith("bestanden. 441 veröffentlichte Zahlen, keine davon verborgen.</p>")
 
 
 def test_notebooks_in_the_published_folder_are_findings(ergebnis, lauf):

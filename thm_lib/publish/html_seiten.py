@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.core import paths
+from thm_lib.core.formats import zahl
 from thm_lib.core.labels import spaltenname
 
 VORLAGEN = paths.REPORT_TEMPLATES
@@ -185,7 +186,8 @@ def pruefung_absatz(ergebnis: Any) -> str:
     return seite(
         "pruefung.html.j2",
         ok=ergebnis.ok,
-        zellen=ergebnis.zellen,
-        verborgen=ergebnis.verborgen,
+        zellen=zahl(ergebnis.zellen),
+        verborgen=zahl(ergebnis.verborgen),
+        verborgen_anzahl=ergebnis.verborgen,
         engste=ergebnis.engste_text(),
     ).strip()
