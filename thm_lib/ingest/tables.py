@@ -285,7 +285,7 @@ def _formeln_ohne_ergebnis(
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
         return {
-            (i, j): str(cell.value)
+            (i, j): str(getattr(cell.value, "text", cell.value))  # an ArrayFormula's text
             for i, row in enumerate(wb[sheet].iter_rows())
             for j, cell in enumerate(row)
             if cell.data_type == "f" and (i, j) in leer
