@@ -11,9 +11,9 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
+from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land, slug
-from thm_lib.run.batch import nur_ein_antragsteller
 from thm_lib.run.cli import main
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core.errors import DataError
 from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.publish.land_index import LandZeile, schreibe_land_seiten
@@ -34,7 +35,6 @@ from thm_lib.run.batch import (
     abschliessen,
     einreichen,
     intern_ordner,
-    nur_ein_antragsteller,
     vorbereiten,
 )
 
