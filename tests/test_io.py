@@ -1526,3 +1526,29 @@ def test_a_stray_stichtag_warns_with_its_row(tmp_path):
     (warnung,) = [w for w in load_workspace(folder).warnungen if "Tippfehler im Datum" in w]
     assert warnung.startswith("zielgruppe.csv: Der Stichtag 30.12.2021 (Zeile 5) steht nur")
     assert "andere in bis zu 1.008" in warnung
+
+
+@pytest.mark.parametrize("erste", ["Summe", "Insgesamt", "Zwischensumme Musterstadt", "GESAMT"])
+def test_a_row_of_sums_is_one_clear_problem(tmp_path, erste):
+    """Offices add sums under a table: one problem for the row, not one per cell."""
+    path = tmp_path / "zielgruppe.csv"
+    path.write_text(
+        "ags;stichtag;status;alter;geschlecht;anzahl\n"
+        "05899004;31.12.2021;duldung;20;m;7\n"
+        f"{erste};;;;;7\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as info:
+        read_table(path, ["ags", "stichtag", "status", "alter", "geschlecht", "anzahl"])
+    (problem,) = info.value.problems
+    assert (problem.zeile, problem.meldung, problem.wert) == (3, "Summenzeile", erste)
+    assert "Summen- und Zwischensummenzeilen löschen" in problem.hinweis
+
+
+def test_a_name_beginning_like_a_sum_is_no_row_of_sums():
+    raw = read_csv_text(
+        b"name;plaetze\nGesamtschule Musterstadt;12\nTotalausfall-Hilfe;3\n",
+        "angebote.csv",
+        ["name", "plaetze"],
+    )
+    assert raw.frame["name"].tolist() == ["Gesamtschule Musterstadt", "Totalausfall-Hilfe"]

@@ -338,6 +338,13 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+#: First cell of a row of sums under a table ("Summe", "Gesamt", "Insgesamt", "Zwischensumme
+#: Musterstadt"; not "Gesamtschule …").
+_SUMME_RE = re.compile(r"(zwischen)?summe\b|gesamt(summe)?\b|insgesamt\b|total\b", re.I)
+_SUMME_HINWEIS = (
+    "Bitte Summen- und Zwischensummenzeilen löschen: die Werkbank bildet alle Summen "
+    "selbst, und eine Summenzeile würde als Gemeinde gelesen"
+)
 _FORMEL_HINWEIS = (
     "Die Datei enthält nur die Formel, nicht ihr Ergebnis (so schreiben manche Programme "
     "Excel-Dateien). Bitte die Datei in Excel oder LibreOffice öffnen und speichern, "
@@ -459,6 +466,10 @@ def _to_raw(
     problems = []
     for n, r in numbered[start + 1 :]:
         cells = [str(c).strip() for c in r]
+        erste = next((c for c in cells if c), "")
+        if spalten and _SUMME_RE.match(erste):
+            problems.append(Problem(name, "Summenzeile", _SUMME_HINWEIS, zeile=n, wert=erste))
+            continue
         if len(cells) > width and any(cells[width:]):
             problems.append(
                 Problem(
