@@ -71,6 +71,7 @@ from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.pruefsumme import programmstand, pruefsumme
 from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure import staende
 from thm_lib.disclosure.audit import Befund, audit_run, vorlesen
 from thm_lib.disclosure.audit_deutung import kontext_aus
 from thm_lib.disclosure.audit_lesen import Vorlesung
@@ -942,7 +943,9 @@ def _publish_if_safe(
     a failed audit name cells and recovered values, so they stay internal
     (``pruefung.txt``) and the previous published run stays as it was. With
     ``differenz`` a passed audit is followed by the Differenzprüfung of the
-    Arbeitsmappe; its findings count as findings of the audit.
+    Arbeitsmappe; its findings count as findings of the audit. Counts of a Stichtag
+    that the last published run showed otherwise are named in a note
+    (:mod:`thm_lib.disclosure.staende`).
     """
 
     try:
@@ -972,11 +975,18 @@ def _publish_if_safe(
             "Geheimhaltungsprüfung nicht bestanden, nichts veröffentlicht: %s", intern / PRUEFUNG
         )
         return ergebnis
+    neu = staende.stand(ws)
+    alt = staende.lesen(intern)
+    hinweis = staende.hinweis(alt, neu) if alt else None
+    if hinweis:
+        ergebnis.hinweise.append(hinweis)
+        LOGGER.warning("%s", hinweis)
     index = stage / "index.html"
     text = index.read_text(encoding="utf-8")
     absatz = html_seiten.pruefung_absatz(ergebnis)
     atomic_write_text(index, text.replace("</body>", absatz + "\n</body>", 1))
     _swap_in(stage, kreis_dir)
+    staende.schreiben(intern, neu)
     return ergebnis
 
 

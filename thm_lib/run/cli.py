@@ -245,7 +245,7 @@ def batch(
         )
         sys.exit(1)
     click.echo(result.pruefung.zusammenfassung().splitlines()[0])
-    for zeile in _differenz_zeilen(result.pruefung):
+    for zeile in _pruef_zeilen(result.pruefung):
         click.echo(zeile)
     click.echo(f"Übersicht: {result.index.resolve()}")
     if result.failed:
@@ -288,7 +288,7 @@ def _land(
         for f in r.failed:
             fehler = True
             click.echo(f"FEHLGESCHLAGEN {r.ws.name} {f.key} ({f.name}): {f.grund}", err=True)
-        for zeile in _differenz_zeilen(r.pruefung):
+        for zeile in _pruef_zeilen(r.pruefung):
             click.echo(f"{r.ws.name}: {zeile}")
     click.echo(
         f"\nFertig: {result.veroeffentlicht} von {len(result.kreise)} Kreisen veröffentlicht."
@@ -305,11 +305,13 @@ def _anzahl(name: str, default: int, hilfe: str) -> Any:
     )
 
 
-def _differenz_zeilen(pruefung: Any) -> list[str]:
-    """The Differenzprüfung's lines among an audit's notes (they say "nicht anwendbar" too)."""
+def _pruef_zeilen(pruefung: Any) -> list[str]:
+    """The notes of a batch's audit for the console: the Differenzprüfung's (they say
+    "nicht anwendbar" too) and counts a former publication showed otherwise."""
     if pruefung is None:
         return []
-    return [h for h in pruefung.hinweise if h.startswith("Differenzprüfung")]
+    kopf = ("Differenzprüfung", "Frühere Veröffentlichung")
+    return [h for h in pruefung.hinweise if h.startswith(kopf)]
 
 
 @main.command("pruefen")
