@@ -1525,7 +1525,27 @@ def test_a_stray_stichtag_warns_with_its_row(tmp_path):
     set_cell(folder, "zielgruppe.csv", 5, "stichtag", "30.12.2021")
     (warnung,) = [w for w in load_workspace(folder).warnungen if "Tippfehler im Datum" in w]
     assert warnung.startswith("zielgruppe.csv: Der Stichtag 30.12.2021 (Zeile 5) steht nur")
-    assert "andere in bis zu 1.008" in warnung
+    assert "ihre Gemeinden haben an anderen Stichtagen bis zu 84 Zeilen" in warnung
+
+
+def test_a_gemeinde_counted_in_few_rows_at_each_stichtag_is_no_typo():
+    """By age band: 3 rows a Stichtag; one Gemeinde delivers a later Stichtag alone."""
+    from thm_lib.core.errors import ProblemCollector
+    from thm_lib.ingest.arbeitsmappe import _check_stichtage
+
+    tage = ["2020-12-31"] * 3 + ["2021-12-31"] * 3 + ["2020-12-31"] * 40 + ["2022-06-30"]
+    zg = pd.DataFrame(
+        {
+            "ags": ["1"] * 6 + ["2"] * 40 + ["2"],
+            "stichtag": pd.to_datetime(tage),
+            "_zeile": range(2, 49),
+        }
+    )
+    zg.attrs["datei"] = "zielgruppe.csv"
+    warnungen: list[str] = []
+    _check_stichtage(zg, ProblemCollector(), warnungen, heute=pd.Timestamp("2026-11-30"))
+    # Gemeinde 1's 3 rows of 2021 are its format; Gemeinde 2's single row of 2022 is not
+    assert len(warnungen) == 1 and "Der Stichtag 30.06.2022 (Zeile 48)" in warnungen[0]
 
 
 @pytest.mark.parametrize("erste", ["Summe", "Insgesamt", "Zwischensumme Musterstadt", "GESAMT"])

@@ -647,19 +647,27 @@ def _check_stichtage(
             wert=f"{tag:%d.%m.%Y}",
         )
     zeilen = zielgruppe.groupby("stichtag")["_zeile"].agg(list)
-    groesste = max((len(z) for z in zeilen), default=0)
-    selten = [
-        f"{tag:%d.%m.%Y} ({zeilen_text(int(z) for z in rows)})"
-        for tag, rows in zeilen.items()
-        if len(rows) <= SELTEN_ZEILEN and groesste >= SELTEN_FAKTOR * len(rows)
-    ]
+    je_gemeinde = zielgruppe.groupby(["ags", "stichtag"]).size()
+    selten, sonst = [], 0
+    for tag, rows in zeilen.items():
+        if len(rows) > SELTEN_ZEILEN:
+            continue
+        # each of its Gemeinden has another Stichtag with many more rows (a Gemeinde
+        # counted in a few rows at every Stichtag, e.g. by age band, is no typo)
+        andere = [
+            je_gemeinde[g].drop(tag)
+            for g in zielgruppe.loc[zielgruppe["stichtag"] == tag, "ags"].unique()
+        ]
+        if all(len(a) and a.max() >= SELTEN_FAKTOR * len(rows) for a in andere):
+            selten.append(f"{tag:%d.%m.%Y} ({zeilen_text(int(z) for z in rows)})")
+            sonst = max(sonst, *(int(a.max()) for a in andere))
     if selten:
         warnings.append(
             f"{datei}: {'Der Stichtag' if len(selten) == 1 else 'Die Stichtage'} "
             f"{', '.join(selten)} {'steht' if len(selten) == 1 else 'stehen'} nur in "
-            f"wenigen Zeilen, andere in bis zu {zahl(groesste)}. Tippfehler im Datum? Jede "
-            "Gemeinde wird an ihrem letzten Stichtag gezählt; eine Zeile mit falschem "
-            "Datum zählt dann allein oder gar nicht."
+            f"wenigen Zeilen; ihre Gemeinden haben an anderen Stichtagen bis zu "
+            f"{zahl(sonst)} Zeilen. Tippfehler im Datum? Jede Gemeinde wird an ihrem letzten "
+            "Stichtag gezählt; eine Zeile mit falschem Datum zählt dann allein oder gar nicht."
         )
 
 
