@@ -975,19 +975,34 @@ def _publish_if_safe(
             "Geheimhaltungsprüfung nicht bestanden, nichts veröffentlicht: %s", intern / PRUEFUNG
         )
         return ergebnis
-    neu = staende.stand(ws)
-    alt = staende.lesen(intern)
-    hinweis = staende.hinweis(alt, neu) if alt else None
-    if hinweis:
-        ergebnis.hinweise.append(hinweis)
-        LOGGER.warning("%s", hinweis)
+    neu = _mit_frueherem_stand(ergebnis, ws, intern)
     index = stage / "index.html"
     text = index.read_text(encoding="utf-8")
     absatz = html_seiten.pruefung_absatz(ergebnis)
     atomic_write_text(index, text.replace("</body>", absatz + "\n</body>", 1))
     _swap_in(stage, kreis_dir)
-    staende.schreiben(intern, neu)
+    if neu is not None:
+        staende.schreiben(intern, neu)
     return ergebnis
+
+
+def _mit_frueherem_stand(ergebnis: Any, ws: Workspace, intern: Path) -> staende.Stand | None:
+    """Add a note naming counts the last published run showed otherwise; the new state.
+
+    Advisory: a comparison that cannot be made is logged and publishes anyway.
+    """
+    try:
+        neu = staende.stand(ws)
+        alt = staende.lesen(intern)
+        hinweis = staende.hinweis(alt, neu) if alt else None
+    except Exception:  # noqa: BLE001 - a note, not a gate
+        with _protokoll_datei(intern):
+            PROTOKOLL_LOGGER.exception("Vergleich mit dem veröffentlichten Stand nicht möglich")
+        return None
+    if hinweis:
+        ergebnis.hinweise.append(hinweis)
+        LOGGER.warning("%s", hinweis)
+    return neu
 
 
 def _differenz_dazu(ergebnis: Any, ws: Workspace) -> None:
