@@ -1000,8 +1000,8 @@ def _mit_frueherem_stand(ergebnis: Any, ws: Workspace, intern: Path) -> staende.
             PROTOKOLL_LOGGER.exception("Vergleich mit dem veröffentlichten Stand nicht möglich")
         return None
     if hinweis:
-        ergebnis.hinweise.append(hinweis)
-        LOGGER.warning("%s", hinweis)
+        ergebnis.hinweise.append(hinweis)  # on the console once, by the command
+        LOGGER.info("%s", hinweis)
     return neu
 
 
