@@ -1511,7 +1511,13 @@ def test_today_is_no_future_but_tomorrow_is():
     from thm_lib.ingest.arbeitsmappe import _check_stichtage
 
     heute = pd.Timestamp("2026-11-30")
-    zg = pd.DataFrame({"stichtag": pd.to_datetime(["2026-11-30", "2026-12-01"]), "_zeile": [2, 3]})
+    zg = pd.DataFrame(
+        {
+            "ags": ["05899004", "05899004"],
+            "stichtag": pd.to_datetime(["2026-11-30", "2026-12-01"]),
+            "_zeile": [2, 3],
+        }
+    )
     zg.attrs["datei"] = "zielgruppe.csv"
     problems = ProblemCollector()
     _check_stichtage(zg, problems, [], heute=heute)
