@@ -286,3 +286,20 @@ def test_equal_small_totals_both_read_the_symbol():
     assert p.published["offen"].tolist() == ["<5", "<5", "<5", "."]
     assert p.published.loc["Summe", "gesamt"] == "."
     assert p.unresolved == ()
+
+
+@pytest.mark.parametrize("spalten", [["w"], ["w", "m"]])
+def test_a_kreis_of_women_only_is_protected_by_withholding_small(spalten):
+    """Found on a generated kreisfreie Stadt (1 woman of 19, 10 of 24): the column "w"
+    equals the total column, so hiding its shown total pinned it (11 = 11 - 0) and the
+    run was not published. The second try shows the small cells with the symbol."""
+    t = pd.DataFrame({"w": [1, 10, 0], "m": [0, 0, 0]}, index=["18-20", "21-24", "25-27"])
+    t = t[spalten]
+    t["gesamt"] = t.sum(axis=1)
+    t.loc["Insgesamt"] = t.sum()
+    gezeigt = pd.DataFrame(False, index=t.index, columns=t.columns)
+    gezeigt.loc["Insgesamt", "gesamt"] = True  # the Kreis total, shown in another table
+    p = suppress(t, 5, total_row="Insgesamt", total_col="gesamt", shown_elsewhere=gezeigt)
+    assert p.unresolved == ()
+    assert p.published["w"].tolist() == [".", ".", 0, 11]
+    assert p.published["gesamt"].tolist() == [".", ".", 0, 11]

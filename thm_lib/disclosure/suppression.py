@@ -788,6 +788,7 @@ def _protect_bounded(
     t: int,
     groups: Sequence[tuple] = (),
     keep_label: np.ndarray | None = None,
+    umbenennen_zuerst: bool = False,
 ) -> list[int]:
     """Hide more cells until every hidden cell's range keeps the protection rule.
 
@@ -796,8 +797,10 @@ def _protect_bounded(
     hidden. If none does alone, the smallest visible cell of its own lines is
     hidden, as in the line step. When no visible cell is left, a small cell
     is shown with the symbol instead of ``"<t"`` (:func:`_relabel`; not one
-    that ``keep_label`` marks as shown ``"<t"`` in another table). Returns
-    the cells still offending when nothing is left to do.
+    that ``keep_label`` marks as shown ``"<t"`` in another table). With
+    ``umbenennen_zuerst`` that is tried before the fallback of hiding a cell that
+    widens nothing alone (the second try of :func:`suppress`). Returns the cells
+    still offending when nothing is left to do.
     """
     if keep_label is None:
         keep_label = np.zeros(v.size, dtype=bool)
@@ -824,6 +827,9 @@ def _protect_bounded(
             if trial is not None and trial[1] - trial[0] > width:
                 chosen = c
                 break
+        if chosen is None and umbenennen_zuerst:
+            if _relabel(k, lines, hidden, primary & ~keep_label, primary, leser):
+                continue
         if chosen is None:
             own = {m for line in lines if k in line.members for m in line.members}
             chosen = next((c for c in visible if c in own), visible[0])
@@ -1060,7 +1066,18 @@ def suppress(
         ]
     # a cell another table shows as "<t" keeps that bound whatever this table shows
     keep_label = flat(hidden_elsewhere) & primary
+    vorher = hidden.copy(), primary.copy()
     left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, groups, keep_label)
+    if left:
+        # Second try, only where the first left cells unprotected: withhold "small" before
+        # hiding a cell that widens nothing alone. In a Kreis of women only, the column
+        # "w" equals the total column; hiding its shown total pinned it (11 = 11 - 0).
+        h2, p2 = vorher[0].copy(), vorher[1].copy()
+        left2 = _protect_bounded(
+            lines, v, h2, p2, unknown_na, fixed, t, groups, keep_label, umbenennen_zuerst=True
+        )
+        if len(left2) < len(left):
+            hidden[:], primary[:], left = h2, p2, left2
     unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in left)
 
     nr, nc = len(rows), len(cols)
