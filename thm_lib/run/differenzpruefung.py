@@ -458,8 +458,7 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
     summen = [c for c in maske.columns if c not in set(ws.annahmen.zielgruppe.status)]
 
     def verborgen(ags: str, spalten: list[str]) -> bool:
-        name = namen[ags]
-        return name in maske.index and bool(maske.loc[name, spalten].all())
+        return _verborgen(maske, namen[ags], spalten)
 
     jetzt = target_group.select_stichtag(zg, ws.stichtag)
     jetzt = jetzt[
@@ -506,6 +505,11 @@ def kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Aenderung]:
         yield from (v for v in runde if v is not None)
 
 
+def _verborgen(maske: pd.DataFrame, name: str, spalten: list[str]) -> bool:
+    """True when every cell of ``spalten`` of Gemeinde ``name`` is hidden in ``maske``."""
+    return name in maske.index and bool(maske.loc[name, spalten].all())
+
+
 def frueher_kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Verschiebung]:
     """Persons moved at an earlier Stichtag, in a random order.
 
@@ -536,7 +540,7 @@ def frueher_kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Verschiebung]:
         orte = [a for a in namen if a in mit_zahlen and eigener.get(a) != tag]
 
         def verborgen(a: str, spalten: list[str], maske: pd.DataFrame = maske) -> bool:
-            return namen[a] in maske.index and bool(maske.loc[namen[a], spalten].all())
+            return _verborgen(maske, namen[a], spalten)
 
         for s in sorted(set(dort["status"]) & set(maske.columns)):
             for a in orte:
