@@ -289,3 +289,45 @@ def test_vorlage_prefills_kommunen_from_gebiete(tmp_path: Path) -> None:
     ws = load_workspace(tmp_path)  # the prefilled rows alone load, as 'no information'
     assert ws.kommunen["ags"].tolist() == gebiete["ags"].tolist()
     assert not ws.kommunen["geschaeftsfuehrende_stelle"].any()
+
+
+def test_a_wrong_call_is_answered_in_german_without_traceback(tmp_path: Path) -> None:
+    # each mistake: exit code 2, the usage line, where to get help, what is wrong; no
+    # English frame of click, nothing written
+    faelle = {
+        ("batch", "--jobs", "0"): "Ungültiger Wert für '--jobs': 0 geht nicht; die kleinste "
+        "Angabe ist 1.",
+        ("batch", "--jobs", "-1"): "Ungültiger Wert für '--jobs': -1 geht nicht",
+        ("batch", "--jobs", "zwei"): "Ungültiger Wert für '--jobs': 'zwei' ist keine ganze Zahl.",
+        ("batch", "--kommnue", "Musterstadt"): "Unbekannte Option '--kommnue'. Meinten Sie "
+        "'--kommune'?",
+        ("batch", "--jobs"): "Bei der Option '--jobs' fehlt der Wert.",
+        ("pruefen",): "Es fehlt die Angabe REPORTS_DIR.",
+        ("pruefen", str(tmp_path), "--fruehere", "-2"): "Ungültiger Wert für '--fruehere'",
+        ("berichte",): "Unbekannter Befehl 'berichte'.",
+        ("zusammenfassung", str(SAMPLE), "zuviel"): "Überzählige Angabe: zuviel.",
+    }
+    for args, text in faelle.items():
+        if args[0] == "batch":
+            proc = _thm("batch", "--ausgabe", str(tmp_path), *args[1:])
+        else:
+            proc = _thm(*args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert f"Fehler im Aufruf: {text}" in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
+        if args != ("batch", "--jobs"):  # click knows no command yet when a value is missing
+            assert "Aufruf: thm" in proc.stderr and "Hilfe: thm" in proc.stderr, proc.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_help_pages_are_german() -> None:
+    for args in (("--hilfe",), ("batch", "--hilfe"), ("import", "statistik", "--hilfe")):
+        proc = _thm(*args)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("Aufruf: thm"), proc.stdout
+        assert "Optionen:" in proc.stdout and "Diese Hilfe zeigen und beenden." in proc.stdout
+        for englisch in ("Usage:", "Options:", "Commands:", "Show this message", "[default:"):
+            assert englisch not in proc.stdout, (args, englisch)
+    batch = _thm("batch", "--hilfe").stdout
+    assert "--jobs ZAHL≥1" in batch and "[Standard: reports]" in batch
+    assert "Befehle:" in _thm("--hilfe").stdout

@@ -11,6 +11,7 @@ import click
 
 from thm_lib.core import paths
 from thm_lib.core.errors import DataError
+from thm_lib.run.aufruf import GanzeZahl, Gruppe
 
 SAMPLE = paths.SAMPLE
 # Each command imports what it needs when it runs, so that ``thm --help`` and the
@@ -61,7 +62,7 @@ def logging_einrichten(verbose: bool = False) -> None:
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--hilfe", "--help"]})
+@click.group(cls=Gruppe, context_settings={"help_option_names": ["-h", "--hilfe", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Mehr Meldungen ausgeben (auch Stufe INFO).")
 def main(verbose: bool) -> None:
     """THM-Werkbank: Bedarfs- und Angebotsanalyse für das Teilhabemanagement."""
@@ -158,7 +159,10 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     help="AGS oder Name einer Kommune (mehrfach möglich); ohne Angabe alle.",
 )
 @click.option(
-    "--jobs", type=int, default=None, help="Parallele Läufe (Standard: Anzahl der Prozessorkerne)."
+    "--jobs",
+    type=GanzeZahl(1),
+    default=None,
+    help="Parallele Läufe (Standard: Anzahl der Prozessorkerne).",
 )
 @click.option(
     "--neu",
@@ -300,9 +304,7 @@ def _land(
 
 def _anzahl(name: str, default: int, hilfe: str) -> Any:
     """A click option for how many changes of one kind the Differenzprüfung makes."""
-    return click.option(
-        name, type=click.IntRange(min=0), default=default, show_default=True, help=hilfe
-    )
+    return click.option(name, type=GanzeZahl(0), default=default, show_default=True, help=hilfe)
 
 
 def _pruef_zeilen(pruefung: Any) -> list[str]:
@@ -404,7 +406,7 @@ def pruefen(
 @main.command("app")
 @click.option(
     "--port",
-    type=int,
+    type=GanzeZahl(1),
     default=8866,
     show_default=True,
     help="Port auf 127.0.0.1 (nur dieser Rechner).",
@@ -447,7 +449,7 @@ def pruefen(
 @click.option(
     "--max-kernel",
     "max_kernel",
-    type=click.IntRange(min=1),
+    type=GanzeZahl(1),
     default=None,
     help="Höchstens so viele Apps gleichzeitig geöffnet; weitere Betrachter*innen "
     "sehen eine Warteseite (Standard: aus dem Arbeitsspeicher berechnet).",
@@ -593,4 +595,4 @@ def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> N
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="thm")
