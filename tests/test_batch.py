@@ -70,6 +70,8 @@ def test_failure_is_reported_and_others_complete(run: dict) -> None:
     assert "darf nicht kleiner als 0 sein" in proc.stderr
     assert "Fertig: 1 von 2 Berichten erstellt." in proc.stdout
     assert "Traceback" not in proc.stderr
+    # the Arbeitsmappe's notes, as 'thm zusammenfassung' shows them (before: only there)
+    assert "Hinweis: angebote.csv: 4 Angebote ohne Koordinaten werden über die " in proc.stderr
     good = run["kreis"] / GOOD
     executed = intern_ordner(run["kreis"]) / "notebooks" / GOOD
     for nb in NOTEBOOKS:

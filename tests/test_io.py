@@ -1578,3 +1578,36 @@ def test_a_name_beginning_like_a_sum_is_no_row_of_sums():
         ["name", "plaetze"],
     )
     assert raw.frame["name"].tolist() == ["Gesamtschule Musterstadt", "Totalausfall-Hilfe"]
+
+
+def test_offers_without_places_are_named_not_silently_zero(tmp_path):
+    # 0 places counted for nothing in the coverage without a word
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "angebote.csv", 3, "plaetze", "0")
+    set_cell(folder, "angebote.csv", 5, "plaetze", "0,0")
+    ws = load_workspace(folder)
+    assert (
+        "angebote.csv, Spalte 'plaetze': 2 Angebote mit 0 Plätzen (Zeilen 3, 5: A002, A004). "
+        "Sie stehen im Angebotsverzeichnis und auf der Karte, decken bei der Versorgung aber "
+        "keinen Bedarf. Bitte die Plätze pro Jahr eintragen (eine Schätzung ist besser als "
+        "keine) oder ein beendetes Angebot mit 'ende' abschließen."
+    ) in ws.warnungen
+    assert not any("0 Plätzen" in w for w in load_workspace(SAMPLE).warnungen)
+
+
+def test_cases_outside_the_target_ages_are_named_by_row_not_pseudonym(tmp_path):
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "faelle.csv", 2, "alter", "35")
+    set_cell(folder, "faelle.csv", 4, "alter", "17")
+    ws = load_workspace(folder)
+    warnung = next(w for w in ws.warnungen if "Spalte 'alter'" in w)
+    assert warnung == (
+        "faelle.csv, Spalte 'alter': 2 Fälle sind bei Beginn nicht 18 bis 27 Jahre alt "
+        "(Zeile 2: 35, Zeile 4: 17). Sie zählen in den Fallzahlen, aber nicht für die "
+        "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
+    )
+    header, rows = read_rows(folder / "faelle.csv")
+    assert not any(p in warnung for p in column(header, rows, "fall_id"))
+    # the bounds come from the settings: with 16..40 both are inside
+    weit = {"zielgruppe": {"alter_min": 16, "alter_max": 40, "altersgruppen": [[16, 40]]}}
+    assert not any("Spalte 'alter'" in w for w in load_workspace(folder, weit).warnungen)

@@ -113,6 +113,9 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     feinraster = read_feinraster(folder, gebiete, warnings)
 
     _warn_stichtag(annahmen, zielgruppe, warnings)
+    _warn_ohne_plaetze(angebote_raw, warnings)
+    if faelle is not None:
+        _warn_alter_der_faelle(faelle, annahmen, warnings)
     _final_dtypes(zielgruppe, faelle, angebote)
     name = annahmen.kreis.name
     if not name:
@@ -151,6 +154,49 @@ def _warn_stichtag(annahmen: Annahmen, zielgruppe: pd.DataFrame, warnings: list[
             f"gibt es keine Zeilen in der Zielgruppe (vorhanden: {shown}); "
             "gezählt wird am letzten Stichtag davor (sonst am frühesten)."
         )
+
+
+def _warn_ohne_plaetze(angebote: pd.DataFrame, warnings: list[str]) -> None:
+    """Offers with 0 places: listed and mapped, but they cover no need in the coverage.
+
+    Not an error (a placeholder while the capacity is asked for), but never a silent
+    zero: the planner learns which offers count for nothing.
+    """
+    ohne = angebote[angebote["plaetze"] == 0]
+    if ohne.empty:
+        return
+    ids = ", ".join(str(i) for i in ohne["angebot_id"])
+    warnings.append(
+        f"{_datei(angebote)}, Spalte 'plaetze': {len(ohne)} "
+        f"{'Angebot' if len(ohne) == 1 else 'Angebote'} mit 0 Plätzen "
+        f"({zeilen_text(int(z) for z in ohne['_zeile'])}: {ids}). Sie stehen im "
+        "Angebotsverzeichnis und auf der Karte, decken bei der Versorgung aber keinen Bedarf. "
+        "Bitte die Plätze pro Jahr eintragen (eine Schätzung ist besser als keine) oder ein "
+        "beendetes Angebot mit 'ende' abschließen."
+    )
+
+
+def _warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: list[str]) -> None:
+    """Cases whose age at the start lies outside the target group (a typo, or a case that
+    came in later): counted in the Fallzahlen, not in the need rates of the target group.
+
+    The warning names rows and ages only, never a pseudonym (it reaches the console).
+    """
+    von, bis = annahmen.zielgruppe.alter_min, annahmen.zielgruppe.alter_max
+    aussen = faelle[(faelle["alter"] < von) | (faelle["alter"] > bis)]
+    if aussen.empty:
+        return
+    beispiele = ", ".join(
+        f"Zeile {int(z)}: {int(a)}"
+        for z, a in aussen[["_zeile", "alter"]].head(5).itertuples(index=False)
+    )
+    weitere = f" und {len(aussen) - 5} weitere" if len(aussen) > 5 else ""
+    warnings.append(
+        f"{_datei(faelle)}, Spalte 'alter': {len(aussen)} "
+        f"{'Fall ist' if len(aussen) == 1 else 'Fälle sind'} bei Beginn nicht {von} bis {bis} "
+        f"Jahre alt ({beispiele}{weitere}). Sie zählen in den Fallzahlen, aber nicht für die "
+        "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
+    )
 
 
 def _final_dtypes(

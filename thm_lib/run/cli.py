@@ -80,8 +80,7 @@ def zusammenfassung(arbeitsmappe: Path) -> None:
         ws = load_workspace(arbeitsmappe)
     except DataError as exc:
         _fail(exc)
-    for warnung in ws.warnungen:
-        click.echo(f"Hinweis: {warnung}", err=True)
+    _hinweise_zeigen(ws)
     table = gemeinde_uebersicht(ws)
     click.echo(
         f"{ws.name} – Stichtag {ws.stichtag:%d.%m.%Y} – Zielgruppe "
@@ -230,6 +229,7 @@ def batch(
         )
     except DataError as exc:
         _fail(exc)
+    _hinweise_zeigen(result.ws)
     done = [r for r in result.results if r.ok]
     kept = [r for r in result.results if r.uebersprungen]
     click.echo(
@@ -254,6 +254,13 @@ def batch(
     click.echo(f"Übersicht: {result.index.resolve()}")
     if result.failed:
         sys.exit(1)
+
+
+def _hinweise_zeigen(ws: Any, vorne: str = "") -> None:
+    """The Arbeitsmappe's warnings on the console (stderr), as ``thm zusammenfassung`` shows
+    them: a batch publishes anyway, but the planner should check them."""
+    for warnung in () if ws is None else ws.warnungen:
+        click.echo(f"{vorne}Hinweis: {warnung}", err=True)
 
 
 def _land(
@@ -282,6 +289,7 @@ def _land(
             click.echo(f"NICHT GELAUFEN {k.arbeitsmappe.name}: {k.fehler}", err=True)
             continue
         r = k.result
+        _hinweise_zeigen(r.ws, f"{r.ws.name}: ")
         if not r.veroeffentlicht:
             fehler = True
             click.echo(
