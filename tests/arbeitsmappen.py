@@ -17,7 +17,9 @@ kreisfreie Stadt (AGS ending in 000); with or without case records (and
 their needs),
 population, ``kommunen``; Gemeinden without offers, with a target group of 0
 or no count at all; one to three Stichtage, with Gemeinden whose counts stop
-earlier; sometimes a Stichtag after the THM funding period. The structure is
+earlier; sometimes a Stichtag after the THM funding period; small Gemeinden whose
+cells hold 0 to 2 persons (their counts are hidden, as in a real Kreis's villages).
+The structure is
 drawn by hypothesis; the bulk numbers come from a drawn seed (numpy), so
 examples stay small to describe.
 """
@@ -70,6 +72,8 @@ class ArbeitsmappeSpec:
     n_angebote: int
     n_faelle: int
     stichtag_konfiguriert: bool
+    #: Gemeinden (index) with few persons: 1 to 4 cells of 0 to 2 each
+    klein: frozenset[int] = frozenset()
     kreis_ags: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -116,6 +120,7 @@ def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
         n_angebote=draw(st.integers(1, 3 * n + 2)),
         n_faelle=draw(st.integers(1, 80)),
         stichtag_konfiguriert=spaet or draw(st.booleans()),
+        klein=frozenset(draw(st.lists(indices, max_size=n))),
     )
 
 
@@ -217,13 +222,14 @@ def _zielgruppe(
     rows: list[list[object]] = []
     for i, a in enumerate(ags):
         have = spec.stichtage_je_gemeinde[i]
+        klein = i in spec.klein
         for tag in spec.stichtage[:have]:  # counts stop early in some Gemeinden
             cells = {
                 (str(rng.choice(STATUS)), int(rng.integers(16, 30)), str(rng.choice(["m", "w"])))
-                for _ in range(int(rng.integers(1, 25)))
+                for _ in range(int(rng.integers(1, 5 if klein else 25)))
             }
             for status, alter, g in sorted(cells):
-                n = 0 if i in spec.zielgruppe_null else int(rng.integers(0, 30))
+                n = 0 if i in spec.zielgruppe_null else int(rng.integers(0, 3 if klein else 30))
                 rows.append([a, tag, status, alter, g, n])
     if not rows:  # the loader needs one row; a zero count keeps the target group 0
         rows.append([ags[0], spec.stichtage[-1], "duldung", 20, "m", 0])

@@ -1072,7 +1072,7 @@ def suppress(
         # Second try, only where the first left cells unprotected: withhold "small" before
         # hiding a cell that widens nothing alone. In a Kreis of women only, the column
         # "w" equals the total column; hiding its shown total pinned it (11 = 11 - 0).
-        h2, p2 = vorher[0].copy(), vorher[1].copy()
+        h2, p2 = vorher
         left2 = _protect_bounded(
             lines, v, h2, p2, unknown_na, fixed, t, groups, keep_label, umbenennen_zuerst=True
         )

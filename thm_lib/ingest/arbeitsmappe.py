@@ -692,18 +692,15 @@ def _check_stichtage(
             spalte="stichtag",
             wert=f"{tag:%d.%m.%Y}",
         )
-    zeilen = zielgruppe.groupby("stichtag")["_zeile"].agg(list)
     je_gemeinde = zielgruppe.groupby(["ags", "stichtag"]).size()
     selten, sonst = [], 0
-    for tag, rows in zeilen.items():
+    for tag, zeilen in zielgruppe.groupby("stichtag"):
+        rows = zeilen["_zeile"]
         if len(rows) > SELTEN_ZEILEN:
             continue
         # each of its Gemeinden has another Stichtag with many more rows (a Gemeinde
         # counted in a few rows at every Stichtag, e.g. by age band, is no typo)
-        andere = [
-            je_gemeinde[g].drop(tag)
-            for g in zielgruppe.loc[zielgruppe["stichtag"] == tag, "ags"].unique()
-        ]
+        andere = [je_gemeinde[g].drop(tag) for g in zeilen["ags"].unique()]
         if all(len(a) and a.max() >= SELTEN_FAKTOR * len(rows) for a in andere):
             selten.append(f"{tag:%d.%m.%Y} ({zeilen_text(int(z) for z in rows)})")
             sonst = max(sonst, *(int(a.max()) for a in andere))
