@@ -63,6 +63,8 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- result
+GESPERRT = "gesperrt"
+"""How :attr:`AuditErgebnis.gezeigt` names a count the run hides ("<5" or the symbol)."""
 
 
 @dataclass
@@ -94,6 +96,9 @@ class AuditErgebnis:
     beziehungen: int
     engste_werte: int | None = None
     """Number of feasible values of the most narrowly determined hidden cell."""
+    gezeigt: dict[Hashable, str] = field(default_factory=dict)
+    """Every person count the run publishes, by its key, as a reader sees it: the number
+    (``"46"``) or :data:`GESPERRT` (for :mod:`thm_lib.disclosure.staende`)."""
 
     @property
     def ok(self) -> bool:
@@ -224,6 +229,11 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
         sekunden=time.perf_counter() - start,
         bereiche={m.keys[v]: b for v, b in loesung.bereiche.items()},
         beziehungen=len(m.beziehungen),
+        gezeigt={
+            key: f"{m.sichtbar[v][0][0]:g}" if m.sichtbar.get(v) else GESPERRT
+            for v, key in enumerate(m.keys)
+            if m.sichtbar.get(v) or m.verborgen.get(v)
+        },
     )
 
 

@@ -943,8 +943,8 @@ def _publish_if_safe(
     a failed audit name cells and recovered values, so they stay internal
     (``pruefung.txt``) and the previous published run stays as it was. With
     ``differenz`` a passed audit is followed by the Differenzprüfung of the
-    Arbeitsmappe; its findings count as findings of the audit. Counts of a Stichtag
-    that the last published run showed otherwise are named in a note
+    Arbeitsmappe; its findings count as findings of the audit. Counts of a Stichtag or
+    period that the last published run showed otherwise are named in a note
     (:mod:`thm_lib.disclosure.staende`).
     """
 
@@ -975,7 +975,7 @@ def _publish_if_safe(
             "Geheimhaltungsprüfung nicht bestanden, nichts veröffentlicht: %s", intern / PRUEFUNG
         )
         return ergebnis
-    neu = _mit_frueherem_stand(ergebnis, ws, intern)
+    neu = _mit_frueherem_stand(ergebnis, intern)
     index = stage / "index.html"
     text = index.read_text(encoding="utf-8")
     absatz = html_seiten.pruefung_absatz(ergebnis)
@@ -986,13 +986,13 @@ def _publish_if_safe(
     return ergebnis
 
 
-def _mit_frueherem_stand(ergebnis: Any, ws: Workspace, intern: Path) -> staende.Stand | None:
-    """Add a note naming counts the last published run showed otherwise; the new state.
+def _mit_frueherem_stand(ergebnis: Any, intern: Path) -> staende.Stand | None:
+    """Add a note naming dated counts the last published run showed otherwise; the new state.
 
     Advisory: a comparison that cannot be made is logged and publishes anyway.
     """
     try:
-        neu = staende.stand(ws)
+        neu = staende.stand(ergebnis)
         alt = staende.lesen(intern)
         hinweis = staende.hinweis(alt, neu) if alt else None
     except Exception:  # noqa: BLE001 - a note, not a gate
