@@ -136,6 +136,11 @@ class AuditErgebnis:
         return "\n".join(zeilen)
 
 
+def _gezeigt_text(wert: float) -> str:
+    """A shown count as text without loss (``46``, ``1234567``; ``2.5`` for a non-count)."""
+    return str(int(wert)) if float(wert).is_integer() else repr(float(wert))
+
+
 def _fmt_key(key: Hashable) -> str:
     if isinstance(key, tuple):
         return " / ".join(str(k) for k in key)
@@ -230,7 +235,7 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
         bereiche={m.keys[v]: b for v, b in loesung.bereiche.items()},
         beziehungen=len(m.beziehungen),
         gezeigt={
-            key: f"{m.sichtbar[v][0][0]:g}" if m.sichtbar.get(v) else GESPERRT
+            key: _gezeigt_text(m.sichtbar[v][0][0]) if m.sichtbar.get(v) else GESPERRT
             for v, key in enumerate(m.keys)
             if m.sichtbar.get(v) or m.verborgen.get(v)
         },
