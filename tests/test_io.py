@@ -1611,3 +1611,23 @@ def test_cases_outside_the_target_ages_are_named_by_row_not_pseudonym(tmp_path):
     # the bounds come from the settings: with 16..40 both are inside
     weit = {"zielgruppe": {"alter_min": 16, "alter_max": 40, "altersgruppen": [[16, 40]]}}
     assert not any("Spalte 'alter'" in w for w in load_workspace(folder, weit).warnungen)
+
+
+def test_case_dates_that_look_like_typos_are_named_by_row(tmp_path):
+    # a start in 2031 instead of 2021 made the case count in no period, without a word;
+    # a closure reason without an end left the case active
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "faelle.csv", 3, "beginn", "22.02.2032")  # TM-SMAJF6, no end
+    set_cell(folder, "faelle.csv", 3, "abschlussgrund", "Wegzug")
+    ws = load_workspace(folder)
+    assert (
+        "faelle.csv, Spalte 'beginn': 1 Datum liegt nach dem heutigen Tag (Zeile 3: "
+        "22.02.2032). Ein Fall zählt nur in Zeiträumen, in denen er begonnen hat und nicht "
+        "beendet ist. Tippfehler im Jahr?"
+    ) in ws.warnungen
+    assert (
+        "faelle.csv, Spalte 'ende': 1 Fall hat einen Abschlussgrund, aber kein Ende (Zeile 3) "
+        "und zählt als aktiv. Bitte das Ende eintragen oder den Abschlussgrund löschen."
+    ) in ws.warnungen
+    assert not any("TM-SMAJF6" in w for w in ws.warnungen)
+    assert not any("faelle.csv" in w for w in load_workspace(SAMPLE).warnungen)

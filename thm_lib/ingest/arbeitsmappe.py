@@ -116,6 +116,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     _warn_ohne_plaetze(angebote_raw, warnings)
     if faelle is not None:
         _warn_alter_der_faelle(faelle, annahmen, warnings)
+        _warn_daten_der_faelle(faelle, warnings)
     _final_dtypes(zielgruppe, faelle, angebote)
     name = annahmen.kreis.name
     if not name:
@@ -197,6 +198,42 @@ def _warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: l
         f"Jahre alt ({beispiele}{weitere}). Sie zählen in den Fallzahlen, aber nicht für die "
         "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
     )
+
+
+def _warn_daten_der_faelle(
+    faelle: pd.DataFrame, warnings: list[str], heute: pd.Timestamp | None = None
+) -> None:
+    """Case dates that look like typos: after today, or a closure reason without an end.
+
+    A case that begins after today counts in no period up to now; one with an
+    ``abschlussgrund`` but no ``ende`` counts as active. Warnings, not errors (a
+    start may be entered ahead); rows only, never a pseudonym.
+    """
+    heute = pd.Timestamp.today().normalize() if heute is None else heute
+    datei = _datei(faelle)
+    for spalte in ("beginn", "ende"):
+        spaet = faelle[faelle[spalte] > heute]
+        if len(spaet):
+            zeilen = ", ".join(
+                f"Zeile {int(z)}: {d:%d.%m.%Y}"
+                for z, d in spaet[["_zeile", spalte]].head(5).itertuples(index=False)
+            )
+            weitere = f" und {len(spaet) - 5} weitere" if len(spaet) > 5 else ""
+            warnings.append(
+                f"{datei}, Spalte '{spalte}': {len(spaet)} "
+                f"{'Datum liegt' if len(spaet) == 1 else 'Daten liegen'} nach dem heutigen Tag "
+                f"({zeilen}{weitere}). Ein Fall zählt nur in Zeiträumen, in denen er "
+                "begonnen hat und nicht beendet ist. Tippfehler im Jahr?"
+            )
+    offen = faelle[faelle["abschlussgrund"].notna() & faelle["ende"].isna()]
+    if len(offen):
+        warnings.append(
+            f"{datei}, Spalte 'ende': {len(offen)} "
+            f"{'Fall hat' if len(offen) == 1 else 'Fälle haben'} einen Abschlussgrund, aber "
+            f"kein Ende ({zeilen_text(int(z) for z in offen['_zeile'])}) und "
+            f"{'zählt' if len(offen) == 1 else 'zählen'} als aktiv. Bitte das Ende eintragen "
+            "oder den Abschlussgrund löschen."
+        )
 
 
 def _final_dtypes(
