@@ -33,7 +33,7 @@ from thm_lib.run import buendel
 from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.batch import intern_ordner, run_batch
 from thm_lib.run.kernel import Kernel, NotebookFehler
-from thm_lib.run.land import run_land
+from thm_lib.run.land import doppelte_kreise, run_land
 
 ZWEI = ["05899016", "05899004"]
 
@@ -323,6 +323,43 @@ def test_a_land_of_three_kreise_and_its_index(tmp_path):
     assert aufruf.exit_code == 2
     assert "kein Berichtsordner eines Kreises" in aufruf.output
     assert {m.name for m in mappen} == {k.arbeitsmappe.name for k in result.kreise}
+
+
+def test_two_arbeitsmappen_of_one_kreis_run_once(tmp_path):
+    # an old copy beside the current one wrote into the same report folder at the same
+    # time, and the Land index said "2 von 2 Kreisen veröffentlicht" for one folder
+    mappen = schreibe_land(tmp_path / "land", kreise=2, gemeinden=4, kreisfreie=0, seed=3)
+    kopie = tmp_path / "land" / "zz_alter_stand"
+    shutil.copytree(mappen[0], kopie)
+    result = run_land(
+        tmp_path / "land", tmp_path / "reports", jobs=2, notebooks=("zielgruppe",), progress=False
+    )
+    assert len(result.kreise) == 3 and result.veroeffentlicht == 2
+    (doppelt,) = [k for k in result.kreise if k.result is None]
+    assert doppelt.arbeitsmappe == kopie
+    assert doppelt.fehler.startswith(f"derselbe Kreis wie in '{mappen[0].name}' (")
+    assert doppelt.zeile is not None and not doppelt.zeile.veroeffentlicht
+    assert "derselbe Kreis wie in" in result.index.read_text(encoding="utf-8")
+    erster = next(k.result for k in result.kreise if k.arbeitsmappe == mappen[0])
+    assert erster is not None and erster.veroeffentlicht
+
+
+def test_the_same_kreis_is_the_same_ags_or_the_same_report_folder(tmp_path):
+    def mappe(ordner: str, kreis: str) -> Path:
+        (tmp_path / ordner).mkdir()
+        (tmp_path / ordner / "annahmen.yaml").write_text(f"kreis:\n{kreis}", encoding="utf-8")
+        return tmp_path / ordner
+
+    a = mappe("a", '  name: Kreis Nord\n  ags: "05111"\n')
+    b = mappe("b", '  name: Kreis Süd\n  ags: "05111"\n')  # same AGS
+    c = mappe("c", '  name: "Kreis  Nord"\n  ags: "05222"\n')  # same folder kreis_nord
+    d = mappe("kreis_ost", '  ags: "05333"\n')  # no name: the folder's
+    e = mappe("e", "  name: kreis_ost\n")
+    f = mappe("f", "  name: Kreis West\n")
+    doppelt = doppelte_kreise([a, b, c, d, e, f])
+    assert set(doppelt) == {b, c, e}
+    assert doppelt[b].startswith("derselbe Kreis wie in 'a' (Kreis Süd, AGS 05111);")
+    assert doppelt[e].startswith("derselbe Kreis wie in 'kreis_ost' (kreis_ost);")
 
 
 # ---------------------------------------------------------------- killed in the middle

@@ -23,6 +23,7 @@ from typing import Any
 from tqdm import tqdm
 
 from thm_lib.analysis.staffing import nur_ein_antragsteller
+from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError
 from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.publish.land_index import LandZeile, schreibe_land_seiten
@@ -35,6 +36,7 @@ from thm_lib.run.batch import (
     abschliessen,
     einreichen,
     intern_ordner,
+    slug,
     vorbereiten,
 )
 
@@ -51,6 +53,44 @@ def ist_land(ordner: Path) -> bool:
 def arbeitsmappen(ordner: Path) -> list[Path]:
     """The Arbeitsmappen of a Land folder: its subfolders with an ``annahmen.yaml``, sorted."""
     return sorted(p for p in Path(ordner).iterdir() if p.is_dir() and (p / ANNAHMEN).is_file())
+
+
+def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
+    """Arbeitsmappen naming a Kreis that an earlier one of the Land folder names already.
+
+    Two Arbeitsmappen of one Kreis (an old copy beside the current one) would write
+    into the same report folder, at the same time; the Land index would list the
+    Kreis twice. The later one (in sorted order) does not run; its German reason
+    goes on the Land index and the console. Same Kreis: the same ``kreis.ags``, or
+    the same report folder (the name; the folder's name where ``kreis.name`` is
+    missing). An unreadable ``annahmen.yaml`` is reported when that Kreis is loaded.
+
+    Returns
+    -------
+    dict
+        Arbeitsmappe → reason, for each one that must not run.
+    """
+    erste: dict[tuple[str, str], Path] = {}
+    doppelt: dict[Path, str] = {}
+    for mappe in mappen:
+        try:
+            kreis = load_annahmen(mappe / ANNAHMEN).kreis
+        except DataError:
+            continue
+        name = str(kreis.name or mappe.resolve().name)
+        schluessel = [("ordner", slug(name))] + ([("ags", str(kreis.ags))] if kreis.ags else [])
+        frueher = next((erste[k] for k in schluessel if k in erste), None)
+        if frueher is None:
+            erste.update(dict.fromkeys(schluessel, mappe))
+            continue
+        doppelt[mappe] = (
+            f"derselbe Kreis wie in '{frueher.name}' ({name}"
+            + (f", AGS {kreis.ags}" if kreis.ags else "")
+            + "); beide schrieben in denselben Berichtsordner. Bitte nur eine Arbeitsmappe "
+            "je Kreis im Landesordner lassen (ältere Stände in einen anderen Ordner "
+            "verschieben)."
+        )
+    return doppelt
 
 
 @dataclass
@@ -108,7 +148,8 @@ def run_land(
     """
     mappen = arbeitsmappen(Path(ordner))
     ausgabe = Path(ausgabe).resolve()
-    ergebnisse = [KreisErgebnis(m) for m in mappen]
+    doppelt = doppelte_kreise(mappen)
+    ergebnisse = [KreisErgebnis(m, fehler=doppelt.get(m, "")) for m in mappen]
     laeufe: dict[int, KreisLauf] = {}
     with Ausfuehrer(jobs or os.cpu_count() or 1, cluster) as aus:
         bar_kreise = tqdm(total=len(mappen), desc="Kreise", unit="Kreis", disable=not progress)
@@ -126,6 +167,9 @@ def run_land(
                     fertig(i)
 
         for i, mappe in enumerate(mappen):
+            if mappe in doppelt:
+                bar_kreise.update()
+                continue
             try:
                 lauf = vorbereiten(
                     mappe,
