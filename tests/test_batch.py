@@ -173,3 +173,59 @@ def test_kommune_by_ags_or_name_and_an_unknown_one_stops_before_writing(tmp_path
     )
     assert res.exit_code != 0 and "gibt es in 'Musterkreis (fiktiv)' nicht" in res.output
     assert not aus.exists()  # nothing written, no index with a failed row
+
+
+def _inhalt(ordner: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(ordner).as_posix(): p.read_bytes() for p in ordner.rglob("*") if p.is_file()
+    }
+
+
+def test_a_report_folder_that_is_the_arbeitsmappe_is_refused(tmp_path) -> None:
+    # daten/musterkreis_fiktiv with --ausgabe daten: the Kreis's report folder WAS the
+    # Arbeitsmappe; the run copied it, case data included, into the published folder
+    mappe = tmp_path / "daten" / slug("Musterkreis (fiktiv)")
+    shutil.copytree(SAMPLE, mappe)
+    vorher = _inhalt(tmp_path)
+    proc = _thm(
+        "batch",
+        str(mappe),
+        "--ausgabe",
+        str(mappe.parent),
+        "--kommune",
+        GOOD,
+        "--jobs",
+        "1",
+        "--ohne-fortschritt",
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Die Arbeitsmappe liegt im Berichtsordner dieses Laufs" in proc.stderr
+    assert "Bitte einen anderen Ausgabeordner wählen (--ausgabe" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _inhalt(tmp_path) == vorher  # nothing written, nothing changed
+
+
+def test_a_file_that_is_no_report_in_the_published_folder_holds_the_run(tmp_path) -> None:
+    out = tmp_path / "reports"
+    befehl = (
+        "batch",
+        str(SAMPLE),
+        "--ausgabe",
+        str(out),
+        "--kommune",
+        GOOD,
+        "--jobs",
+        "1",
+        "--ohne-fortschritt",
+    )
+    assert _thm(*befehl).returncode == 0
+    kreis = out / slug("Musterkreis (fiktiv)")
+    shutil.copy(SAMPLE / "faelle.csv", kreis / "faelle.csv")  # a planner's slip
+    vorher = _inhalt(kreis)
+    proc = _thm(*befehl)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "NICHT VERÖFFENTLICHT" in proc.stderr
+    assert "- faelle.csv: Datei im veröffentlichten Ordner, die kein Bericht ist" in proc.stderr
+    assert _inhalt(kreis) == vorher  # the last published state stays as it was
+    (kreis / "faelle.csv").unlink()
+    assert _thm(*befehl).returncode == 0

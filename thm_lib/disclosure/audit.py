@@ -171,6 +171,16 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
         )
     for f in lesung.unlesbar:
         befunde.append(Befund(f"Datei nicht lesbar, nicht geprüft: {f}", art="unlesbar"))
+    for f in lesung.fremd:
+        befunde.append(
+            Befund(
+                f"{f}: Datei im veröffentlichten Ordner, die kein Bericht ist (kein HTML, kein "
+                "Excel) und nicht geprüft wird; kein Lauf schreibt sie. Bitte aus dem Ordner "
+                "entfernen (Arbeitsmappen und eigene Dateien gehören nicht in den Ordner für "
+                "die Bündniskerngruppe).",
+                art="fremd",
+            )
+        )
     for ort, wert in leser.ungedeutet:
         befunde.append(
             Befund(

@@ -85,6 +85,8 @@ class Lesung:
     dateien: list[str]
     notebooks: list[str]
     unlesbar: list[str]
+    fremd: list[str] = field(default_factory=list)
+    """Files that are no report (not HTML or Excel): no run writes them, none is checked."""
 
 
 @dataclass
@@ -343,17 +345,20 @@ def lese_ordner(
     Hidden folders (staging ``.<key>.neu``), the top-level folders ``ohne``
     (internal material) and ``status.json`` are skipped; executed notebooks are
     listed in ``Lesung.notebooks`` (they must not be in a published folder),
-    files that cannot be read in ``Lesung.unlesbar``. A file of ``vorgelesen``
+    files that cannot be read in ``Lesung.unlesbar``, files that are no report
+    (no HTML or Excel: a copied Arbeitsmappe, a note) in ``Lesung.fremd``. A file of ``vorgelesen``
     (by name) whose bytes did not change since is taken from there.
     """
     tabellen: list[Tabelle] = []
-    dateien, notebooks, unlesbar = [], [], []
+    dateien, notebooks, unlesbar, fremd = [], [], [], []
     for path, name in veroeffentlichte_dateien(ordner, ohne):
         suffix = path.suffix.lower()
         if suffix == ".ipynb":
             notebooks.append(name)
             continue
         if suffix not in (".html", ".htm", ".xlsx"):
+            if name != "status.json":
+                fremd.append(name)
             continue
         dateien.append(name)
         vor = (vorgelesen or {}).get(name)
@@ -364,4 +369,4 @@ def lese_ordner(
         tabellen.extend(gelesen)
         if fehler is not None:
             unlesbar.append(fehler)
-    return Lesung(tabellen, dateien, notebooks, unlesbar)
+    return Lesung(tabellen, dateien, notebooks, unlesbar, fremd)

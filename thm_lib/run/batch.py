@@ -759,6 +759,7 @@ def vorbereiten(
     kommunen = gewaehlte_kommunen(ws, kommunen) if kommunen else kommunen
     kreis_dir = Path(ausgabe).resolve() / slug(ws.name)
     intern = intern_ordner(kreis_dir)
+    _nicht_in_der_ausgabe(arbeitsmappe, kreis_dir, intern)
     intern.mkdir(parents=True, exist_ok=True)
     stage = _staging_copy(kreis_dir)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
@@ -1015,6 +1016,28 @@ def _differenz_dazu(ergebnis: Any, ws: Workspace) -> None:
     ergebnis.befunde += [
         Befund(f"Differenzprüfung: {b}", art="differenz") for b in geprueft.befunde
     ]
+
+
+def _nicht_in_der_ausgabe(arbeitsmappe: Path, kreis_dir: Path, intern: Path) -> None:
+    """Refuse a run whose report folder would replace the Arbeitsmappe.
+
+    With the Arbeitsmappe ``daten/musterkreis_fiktiv`` and ``--ausgabe daten`` the
+    Kreis's report folder *was* the Arbeitsmappe: the run copied it (case data
+    included) into the folder for the Bündniskerngruppe and swapped it in.
+    """
+    for ordner in (kreis_dir, intern):
+        if arbeitsmappe == ordner or ordner in arbeitsmappe.parents:
+            raise DataError(
+                [
+                    Problem(
+                        str(arbeitsmappe),
+                        f"Die Arbeitsmappe liegt im Berichtsordner dieses Laufs ({ordner}); "
+                        "der Lauf würde sie durch die Berichte ersetzen und ihre Daten in den "
+                        "Ordner für die Bündniskerngruppe legen",
+                        "Bitte einen anderen Ausgabeordner wählen (--ausgabe, Standard: reports)",
+                    )
+                ]
+            )
 
 
 def gewaehlte_kommunen(ws: Workspace, auswahl: Sequence[str]) -> list[str]:

@@ -241,12 +241,16 @@ def batch(
     if not result.veroeffentlicht:
         click.echo(
             "NICHT VERÖFFENTLICHT: Die Geheimhaltungsprüfung aller Ausgaben zusammen "
-            "hat verborgene Zahlen gefunden, die sich erschließen ließen (mit "
-            "--differenzpruefung auch: veröffentlichte Werte, die ihnen folgen). Der zuletzt "
+            "hat Befunde: verborgene Zahlen, die sich erschließen ließen (mit "
+            "--differenzpruefung auch: veröffentlichte Werte, die ihnen folgen), oder Dateien, "
+            "die nicht in den Ordner für die Bündniskerngruppe gehören. Der zuletzt "
             "veröffentlichte Stand bleibt. Befunde (intern, nicht weitergeben): "
             f"{intern_ordner(result.kreis_dir) / PRUEFUNG}",
             err=True,
         )
+        for befund in result.pruefung.befunde:
+            if befund.art == "fremd":  # a file name, nothing of the data: say it here
+                click.echo(f"- {befund.text}", err=True)
         sys.exit(1)
     click.echo(result.pruefung.zusammenfassung().splitlines()[0])
     for zeile in _pruef_zeilen(result.pruefung):
