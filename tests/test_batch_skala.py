@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup
 
 from thm_lib.core.errors import DataError
 from thm_lib.core.paths import SAMPLE
-from thm_lib.core.pruefsumme import programmstand, pruefsumme
+from thm_lib.core.pruefsumme import arbeitsmappe_pruefsumme, programmstand
 from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land
@@ -72,7 +72,7 @@ def kreisstand_buendel(tmp_path_factory):
         stand,
         ziel,
         arbeitsmappe=SAMPLE,
-        eingabe=pruefsumme(SAMPLE),
+        eingabe=arbeitsmappe_pruefsumme(SAMPLE),
         stand_code=programmstand(),
     )
     return ws, stand, ziel
@@ -82,7 +82,7 @@ def test_bundle_holds_parquet_geopackage_and_manifest(kreisstand_buendel):
     ws, stand, ziel = kreisstand_buendel
     m = json.loads((ziel / "manifest.json").read_text(encoding="utf-8"))
     assert m["format"] == buendel.FORMAT
-    assert m["pruefsumme_arbeitsmappe"] == pruefsumme(SAMPLE)
+    assert m["pruefsumme_arbeitsmappe"] == arbeitsmappe_pruefsumme(SAMPLE)
     assert m["stichtag"] == "2021-12-31"
     assert m["annahmen"]["datenschutz"]["schwelle"] == 5
     zielgruppe = pd.read_parquet(ziel / m["tabellen"]["zielgruppe"])
@@ -179,6 +179,22 @@ def _notebook(path: Path, code: str) -> Path:
     }
     nbformat.write(nb, path)
     return path
+
+
+def test_the_input_checksum_covers_the_files_the_arbeitsmappe_is_read_from(tmp_path):
+    # reports written into the Arbeitsmappe (--ausgabe mappe/berichte) changed the checksum,
+    # so every rerun redid every report; so did Excel's lock file of an open table
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    vorher = arbeitsmappe_pruefsumme(mappe)
+    (mappe / "berichte" / "kreis").mkdir(parents=True)
+    (mappe / "berichte" / "kreis" / "index.html").write_text("<p>Bericht</p>", encoding="utf-8")
+    (mappe / "~$zielgruppe.xlsx").write_bytes(b"lock")
+    (mappe / ".notiz").write_text("x", encoding="utf-8")
+    assert arbeitsmappe_pruefsumme(mappe) == vorher
+    text = (mappe / "annahmen.yaml").read_text(encoding="utf-8")
+    (mappe / "annahmen.yaml").write_text(text + "\n", encoding="utf-8")
+    assert arbeitsmappe_pruefsumme(mappe) != vorher  # one byte of an input file
 
 
 def test_a_reused_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):

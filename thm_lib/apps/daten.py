@@ -35,7 +35,7 @@ from typing import Any
 
 from thm_lib.core import paths
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.pruefsumme import programmstand, pruefsumme
+from thm_lib.core.pruefsumme import arbeitsmappe_pruefsumme, programmstand
 
 FORMAT = 2
 """Version of the bundle layout."""
@@ -104,7 +104,7 @@ def aktuell(ordner: str | os.PathLike[str], arbeitsmappe: str | os.PathLike[str]
         vollstaendig(ordner)
         and m is not None
         and m.get("programmstand") == programmstand()
-        and m.get("pruefsumme_arbeitsmappe") == pruefsumme(Path(arbeitsmappe))
+        and m.get("pruefsumme_arbeitsmappe") == arbeitsmappe_pruefsumme(Path(arbeitsmappe))
     )
 
 

@@ -27,7 +27,7 @@ from thm_lib.apps.standort import StandortVorrat
 from thm_lib.apps.stellen import StellenDaten
 from thm_lib.apps.uebersicht import UebersichtDaten
 from thm_lib.core.errors import DataError
-from thm_lib.core.pruefsumme import programmstand, pruefsumme
+from thm_lib.core.pruefsumme import arbeitsmappe_pruefsumme, programmstand
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -77,7 +77,9 @@ def manifest(ws: Workspace, arbeitsmappe: Path | None) -> dict[str, Any]:
         "kreis": ws.name,
         "stichtag": f"{ws.stichtag:%Y-%m-%d}",
         "arbeitsmappe": None if arbeitsmappe is None else Path(arbeitsmappe).name,
-        "pruefsumme_arbeitsmappe": None if arbeitsmappe is None else pruefsumme(arbeitsmappe),
+        "pruefsumme_arbeitsmappe": None
+        if arbeitsmappe is None
+        else arbeitsmappe_pruefsumme(arbeitsmappe),
         "erstellt": datetime.now().isoformat(timespec="seconds"),
     }
 

@@ -28,6 +28,23 @@ def pruefsumme(*ordner: Path, muster: tuple[str, ...] = ("*",)) -> str:
     return h.hexdigest()
 
 
+def arbeitsmappe_pruefsumme(ordner: Path) -> str:
+    """SHA-256 over the files an Arbeitsmappe is read from: the files directly in ``ordner``.
+
+    Subfolders (reports written into the Arbeitsmappe with ``--ausgabe``, old copies),
+    hidden files and Excel's lock files (``~$zielgruppe.xlsx`` while the file is open)
+    are no input: they made every rerun redo every report.
+    """
+    h = hashlib.sha256()
+    for f in sorted(Path(ordner).iterdir()):
+        if f.is_file() and not f.name.startswith((".", "~$")):
+            h.update(f.name.encode())
+            h.update(b"\0")
+            h.update(f.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()
+
+
 def programmstand() -> str:
     """Checksum of the code and templates that make the reports (thm_lib and the notebooks).
 
@@ -41,4 +58,4 @@ def programmstand() -> str:
     )
 
 
-__all__ = ["programmstand", "pruefsumme"]
+__all__ = ["arbeitsmappe_pruefsumme", "programmstand", "pruefsumme"]

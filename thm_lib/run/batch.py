@@ -69,7 +69,7 @@ from thm_lib.core.atomic import atomic_write_text
 from thm_lib.core.config import kommune_overrides
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
-from thm_lib.core.pruefsumme import programmstand, pruefsumme
+from thm_lib.core.pruefsumme import arbeitsmappe_pruefsumme, programmstand, pruefsumme
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import staende
 from thm_lib.disclosure.audit import Befund, audit_run, vorlesen
@@ -766,7 +766,7 @@ def vorbereiten(
     keys = report_keys(ws, kommunen, mit_kreis)
     names[KREIS_ORDNER] = ws.name
     status = _load_status(intern)
-    eingabe = pruefsumme(arbeitsmappe)
+    eingabe = arbeitsmappe_pruefsumme(arbeitsmappe)
     code = programmstand()
     nb_summe = auftrag_pruefsumme(
         *[pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
