@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from datetime import datetime
 
@@ -1631,3 +1632,16 @@ def test_case_dates_that_look_like_typos_are_named_by_row(tmp_path):
     ) in ws.warnungen
     assert not any("TM-SMAJF6" in w for w in ws.warnungen)
     assert not any("faelle.csv" in w for w in load_workspace(SAMPLE).warnungen)
+
+
+def test_a_folder_of_arbeitsmappen_is_named_as_a_land(tmp_path):
+    # thm app / zusammenfassung / pruefen given a Land folder listed every file it lacked
+    for name in ("kreis_a", "kreis_b"):
+        shutil.copytree(SAMPLE, tmp_path / name)
+    with pytest.raises(DataError) as info:
+        load_workspace(tmp_path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path}: Ordner mit 2 Arbeitsmappen (ein Land: kreis_a, kreis_b), keine einzelne "
+        f"Arbeitsmappe. Bitte eine davon angeben, z. B. {tmp_path / 'kreis_a'}; nur 'thm "
+        "batch' rechnet ein ganzes Land"
+    ]

@@ -74,6 +74,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
                 )
             ]
         )
+    _kein_land(folder)
     annahmen = load_annahmen(find_file(folder, "annahmen.yaml"), overrides)
     programm = load_programm(find_file(folder, "programm.yaml"))
     warnings: list[str] = []
@@ -141,6 +142,30 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
         feinraster=feinraster,
         warnungen=tuple(warnings),
     )
+
+
+def _kein_land(folder: Path) -> None:
+    """A folder of Arbeitsmappen (a Land) is no Arbeitsmappe: say so, instead of listing
+    every file it lacks."""
+    if find_file(folder, "annahmen.yaml") is not None:
+        return
+    mappen = sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and find_file(p, "annahmen.yaml")
+    )
+    if mappen:
+        beispiel = folder / mappen[0]
+        raise DataError(
+            [
+                Problem(
+                    str(folder),
+                    f"Ordner mit {len(mappen)} Arbeitsmappen (ein Land: "
+                    f"{', '.join(mappen[:5])}{' …' if len(mappen) > 5 else ''}), keine "
+                    "einzelne Arbeitsmappe",
+                    f"Bitte eine davon angeben, z. B. {beispiel}; nur 'thm batch' rechnet "
+                    "ein ganzes Land",
+                )
+            ]
+        )
 
 
 def _warn_stichtag(annahmen: Annahmen, zielgruppe: pd.DataFrame, warnings: list[str]) -> None:
