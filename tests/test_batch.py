@@ -229,3 +229,48 @@ def test_a_file_that_is_no_report_in_the_published_folder_holds_the_run(tmp_path
     assert _inhalt(kreis) == vorher  # the last published state stays as it was
     (kreis / "faelle.csv").unlink()
     assert _thm(*befehl).returncode == 0
+
+
+def test_a_run_of_some_kommunen_renews_reports_of_an_older_state(tmp_path) -> None:
+    # after a correction, a run of one Kommune left the others' reports of the old counts
+    # beside the new ones: the audit saw "Verschiedene Werte für dieselbe Größe" and passed
+    from thm_lib.disclosure.audit import audit_run
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    out = tmp_path / "reports"
+    kreis = out / slug("Musterkreis (fiktiv)")
+
+    def batch(*kommunen: str) -> subprocess.CompletedProcess[str]:
+        auswahl = [x for k in kommunen for x in ("--kommune", k)]
+        proc = _thm(
+            "batch",
+            str(mappe),
+            "--ausgabe",
+            str(out),
+            *auswahl,
+            "--jobs",
+            "1",
+            "--ohne-fortschritt",
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+
+    batch(GOOD, BROKEN)
+    vorher = (kreis / GOOD / "zielgruppe.html").read_bytes()
+    daten = (mappe / "zielgruppe.csv").read_bytes()
+    alt = b"05899004;31.12.2021;duldung;20;m;12"
+    assert daten.count(alt) == 1
+    (mappe / "zielgruppe.csv").write_bytes(daten.replace(alt, alt[:-2] + b"19"))
+    proc = batch(BROKEN)
+    assert "Fertig: 2 von 2 Berichten erstellt." in proc.stdout
+    assert "Mit erstellt: Musterstadt. Diese Berichte stammten aus einem anderen Stand" in (
+        proc.stdout
+    )
+    assert (kreis / GOOD / "zielgruppe.html").read_bytes() != vorher
+    pruefung = audit_run(kreis, ws=load_workspace(mappe))
+    assert pruefung.ok and not [h for h in pruefung.hinweise if "Verschiedene Werte" in h]
+    wieder = batch(BROKEN)  # nothing changed since: nothing more is made
+    assert "Mit erstellt" not in wieder.stdout
+    assert "(davon 1 unverändert übernommen)" in wieder.stdout

@@ -166,6 +166,9 @@ class BatchResult:
     """The disclosure audit of the whole run (:class:`thm_lib.disclosure.audit.AuditErgebnis`)."""
     ws: Any = None
     """The Kreis as loaded (:class:`~thm_lib.core.workspace.Workspace`)."""
+    veraltet: list[str] = field(default_factory=list)
+    """Reports outside the chosen Kommunen made anew, because they were made from other
+    inputs (:func:`_veraltete_berichte`)."""
 
     @property
     def veroeffentlicht(self) -> bool:
@@ -642,6 +645,39 @@ def _aktuell(entry: dict[str, Any], pruef: str, ordner: Path, notebooks: Sequenc
     )
 
 
+def _veraltete_berichte(
+    stage: Path,
+    status: dict[str, dict[str, Any]],
+    keys: Sequence[str],
+    names: dict[str, str],
+    pruefsumme_von: Callable[[str], str],
+) -> list[str]:
+    """Published reports outside this run's choice that were made from other inputs.
+
+    A run of some Kommunen (``--kommune``) after the Arbeitsmappe, the settings or the
+    program changed left the other reports of the old state beside the new ones: two
+    versions of the same figures in the folder for the Bündniskerngruppe (the audit
+    saw "Verschiedene Werte für dieselbe Größe"), whose differences can narrow a
+    hidden count. These reports run too. A report folder of a Gemeinde the
+    Arbeitsmappe no longer has is removed from the staged folder (its figures are of
+    the old state, and no run can renew them).
+    """
+    veraltet = []
+    for ordner in sorted(p for p in stage.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        key = ordner.name
+        if key in keys:
+            continue
+        if key != KREIS_ORDNER and key not in names:
+            if key in status:  # a report of this batch, not a folder of the user's
+                shutil.rmtree(ordner)
+                status.pop(key)
+                LOGGER.info("Bericht %s entfernt: die Gemeinde gibt es nicht mehr", key)
+            continue
+        if status.get(key, {}).get("pruefsumme") != pruefsumme_von(key):
+            veraltet.append(key)
+    return veraltet
+
+
 def _buendel_fuer(
     ws: Workspace,
     arbeitsmappe: Path,
@@ -722,6 +758,8 @@ class KreisLauf:
     """Bundles whose GeoPackage is written after the reports are started."""
     differenz: bool = False
     """Run the Differenzprüfung before publishing (:func:`abschliessen`)."""
+    veraltet: list[str] = field(default_factory=list)
+    """Reports run because they were made from other inputs (:func:`_veraltete_berichte`)."""
 
     @property
     def fertig(self) -> bool:
@@ -772,6 +810,12 @@ def vorbereiten(
         *[pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
     )
 
+    def pruef_von(key: str) -> str:
+        return auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
+
+    veraltet = _veraltete_berichte(stage, status, keys, names, pruef_von)
+    keys = [*keys, *veraltet]
+
     results: list[KommuneResult] = []
     offen: list[tuple[str, str]] = []
     for key in keys:
@@ -779,7 +823,7 @@ def vorbereiten(
             grund = f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
             results.append(KommuneResult(key, "?", False, grund))
             continue
-        pruef = auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
+        pruef = pruef_von(key)
         if not neu and _aktuell(status.get(key, {}), pruef, stage / key, notebooks):
             kept = KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
             results.append(kept)
@@ -808,7 +852,7 @@ def vorbereiten(
         for key, pruef in offen
     ]
     return KreisLauf(
-        ws, kreis_dir, stage, intern, keys, status, results, auftraege, karten, differenz
+        ws, kreis_dir, stage, intern, keys, status, results, auftraege, karten, differenz, veraltet
     )
 
 
@@ -849,7 +893,9 @@ def abschliessen(lauf: KreisLauf) -> BatchResult:
     if pruefung.ok:
         text = json.dumps(status, ensure_ascii=False, indent=1)
         atomic_write_text(lauf.intern / "status.json", text)
-    return BatchResult(lauf.kreis_dir, lauf.kreis_dir / "index.html", results, pruefung, lauf.ws)
+    return BatchResult(
+        lauf.kreis_dir, lauf.kreis_dir / "index.html", results, pruefung, lauf.ws, lauf.veraltet
+    )
 
 
 def run_kreis(

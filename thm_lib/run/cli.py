@@ -236,6 +236,13 @@ def batch(
         f"\nFertig: {len(done)} von {len(result.results)} Berichten erstellt"
         + (f" (davon {len(kept)} unverändert übernommen)." if kept else ".")
     )
+    if result.veraltet:
+        namen = [r.name for r in result.results if r.key in result.veraltet]
+        click.echo(
+            f"Mit erstellt: {', '.join(namen)}. Diese Berichte stammten aus einem anderen Stand "
+            "der Arbeitsmappe, der Annahmen oder des Programms; sonst stünden alte und neue "
+            "Zahlen nebeneinander im Ordner."
+        )
     for r in result.failed:
         click.echo(f"FEHLGESCHLAGEN {r.key} ({r.name}): {r.grund}", err=True)
     if not result.veroeffentlicht:
