@@ -331,3 +331,22 @@ def test_help_pages_are_german() -> None:
     batch = _thm("batch", "--hilfe").stdout
     assert "--jobs ZAHL≥1" in batch and "[Standard: reports]" in batch
     assert "Befehle:" in _thm("--hilfe").stdout
+
+
+def test_pruefen_refuses_reports_of_another_kreis(tmp_path: Path) -> None:
+    # without the second argument the Musterkreis was taken for any run's reports
+    ordner = tmp_path / "zufallskreis_21"
+    ordner.mkdir()
+    (ordner / "index.html").write_text(
+        "<html><head><title>THM-Werkbank – Zufallskreis 21: Berichte je Kommune</title>"
+        "</head><body></body></html>",
+        encoding="utf-8",
+    )
+    proc = _thm("pruefen", str(ordner))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert (
+        f"Fehler: Die Berichte in {ordner} sind die von „Zufallskreis 21“, die Arbeitsmappe "
+        f"{SAMPLE} ist „Musterkreis (fiktiv)“. Bitte die Arbeitsmappe des Laufs als zweites "
+        "Argument angeben: thm pruefen REPORTS_DIR ARBEITSMAPPE."
+    ) in proc.stderr
+    assert "Geprüft" not in proc.stdout

@@ -335,6 +335,30 @@ def _pruef_zeilen(pruefung: Any) -> list[str]:
     return [h for h in pruefung.hinweise if h.startswith(kopf)]
 
 
+def _passt_zum_kreis(reports_dir: Path, name: str, arbeitsmappe: Path) -> None:
+    """Stop when the reports are those of another Kreis than the Arbeitsmappe's.
+
+    Without the second argument ``thm pruefen reports/<kreis>`` took the Musterkreis and
+    reported a run of another Kreis with confusing findings.
+    """
+    import html
+    import re
+
+    index = Path(reports_dir) / "index.html"
+    if not index.is_file():
+        return
+    titel = re.search(
+        r"<title>THM-Werkbank – (.*): Berichte je Kommune</title>",
+        index.read_text(encoding="utf-8", errors="replace"),
+    )
+    if titel and html.unescape(titel.group(1)) != name:
+        _fail_text(
+            f"Die Berichte in {reports_dir} sind die von „{html.unescape(titel.group(1))}“, die "
+            f"Arbeitsmappe {arbeitsmappe} ist „{name}“. Bitte die Arbeitsmappe des Laufs als "
+            "zweites Argument angeben: thm pruefen REPORTS_DIR ARBEITSMAPPE."
+        )
+
+
 @main.command("pruefen")
 @click.argument("reports_dir", type=click.Path(path_type=Path))
 @click.argument("arbeitsmappe", type=click.Path(path_type=Path), default=SAMPLE)
@@ -401,6 +425,7 @@ def pruefen(
         )
     try:
         ws = load_workspace(arbeitsmappe)
+        _passt_zum_kreis(reports_dir, ws.name, arbeitsmappe)
         ergebnis = audit_run(reports_dir, ws=ws)
     except DataError as exc:
         _fail(exc)
