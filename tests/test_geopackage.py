@@ -208,3 +208,22 @@ def test_no_pseudonym_in_the_geopackage(ws, gpkg: Path) -> None:
                 texts += [v for v in row if isinstance(v, str)]
     assert len(texts) > 500
     assert not [t for t in texts if any(p in t for p in pseudonyms)]
+
+
+def test_the_export_never_replaces_a_file_of_the_arbeitsmappe(tmp_path: Path) -> None:
+    # 'thm export gpkg mappe mappe/gebiete.gpkg' replaced the Gemeinde boundaries
+    import shutil
+
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    vorher = {p.name: p.read_bytes() for p in mappe.iterdir()}
+    for ziel, text in (
+        (mappe / "zielgruppe.csv", "Zieldatei muss auf .gpkg enden"),
+        (mappe / "gebiete.gpkg", "Zieldatei liegt in der Arbeitsmappe"),
+        (tmp_path / "kreis.xlsx", "Zieldatei muss auf .gpkg enden"),
+    ):
+        aufruf = CliRunner().invoke(main, ["export", "gpkg", str(mappe), str(ziel)])
+        assert aufruf.exit_code == 2, aufruf.output
+        assert f"{ziel}: {text}" in aufruf.output and "Traceback" not in aufruf.output
+    assert {p.name: p.read_bytes() for p in mappe.iterdir()} == vorher
+    assert not (tmp_path / "kreis.xlsx").exists()

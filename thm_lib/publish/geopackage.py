@@ -318,6 +318,22 @@ def write_geopackage(path: str | Path, ebenen: list[Ebene], styles: pd.DataFrame
     return path
 
 
+def _ziel_pruefen(path: Path, ws: Workspace) -> None:
+    """Refuse a target that is no ``.gpkg`` or lies in the Arbeitsmappe itself.
+
+    ``thm export gpkg mappe mappe/gebiete.gpkg`` replaced the Gemeinde boundaries
+    with the export; any GeoPackage there would be read as input next time.
+    """
+    if path.suffix.lower() != ".gpkg":
+        grund, rat = "Zieldatei muss auf .gpkg enden", "Bitte einen Namen wie kreis.gpkg angeben"
+    elif path.resolve().parent == Path(ws.folder).resolve():
+        grund = "Zieldatei liegt in der Arbeitsmappe (sie würde dort als Eingabe gelesen)"
+        rat = "Bitte eine Datei außerhalb der Arbeitsmappe angeben, z. B. reports/kreis.gpkg"
+    else:
+        return
+    raise DataError([Problem(str(path), grund, rat)])
+
+
 def export_geopackage(
     ws: Workspace,
     path: str | Path,
@@ -348,6 +364,7 @@ def export_geopackage(
         For an unknown Handlungsfeld.
     """
 
+    _ziel_pruefen(Path(path), ws)
     standard = handlungsfeld or ws.handlungsfelder[0]
     if standard not in ws.handlungsfelder:
         raise DataError(
