@@ -274,3 +274,38 @@ def test_a_run_of_some_kommunen_renews_reports_of_an_older_state(tmp_path) -> No
     wieder = batch(BROKEN)  # nothing changed since: nothing more is made
     assert "Mit erstellt" not in wieder.stdout
     assert "(davon 1 unverändert übernommen)" in wieder.stdout
+
+
+def test_a_second_run_of_the_same_kreis_waits_for_none_and_changes_nothing(tmp_path) -> None:
+    # two runs into one folder deleted each other's staging folder: the first published
+    # an index without its report (95 figures instead of 965), both ended with code 0
+    from filelock import FileLock
+
+    from thm_lib.run.batch import SPERRE
+
+    out = tmp_path / "reports"
+    befehl = (
+        "batch",
+        str(SAMPLE),
+        "--ausgabe",
+        str(out),
+        "--kommune",
+        GOOD,
+        "--jobs",
+        "1",
+        "--ohne-fortschritt",
+    )
+    assert _thm(*befehl).returncode == 0
+    kreis = out / slug("Musterkreis (fiktiv)")
+    vorher = _inhalt(kreis)
+    with FileLock(intern_ordner(kreis) / SPERRE):  # another run holds the Kreis
+        proc = _thm(*befehl)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert (
+        f"{kreis}: Für diesen Kreis schreibt gerade ein anderer Lauf (thm batch) in denselben "
+        "Ausgabeordner. Bitte warten, bis er fertig ist, oder einen anderen Ausgabeordner "
+        "wählen (--ausgabe)"
+    ) in proc.stderr
+    assert _inhalt(kreis) == vorher
+    assert not list(out.glob(".*.neu"))
+    assert _thm(*befehl).returncode == 0  # the lock is free again

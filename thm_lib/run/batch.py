@@ -61,6 +61,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from thm_lib.analysis.staffing import nur_ein_antragsteller
@@ -760,6 +761,8 @@ class KreisLauf:
     """Run the Differenzprüfung before publishing (:func:`abschliessen`)."""
     veraltet: list[str] = field(default_factory=list)
     """Reports run because they were made from other inputs (:func:`_veraltete_berichte`)."""
+    sperre: FileLock | None = None
+    """Held from :func:`vorbereiten` until :func:`abschliessen` has published (:func:`_sperren`)."""
 
     @property
     def fertig(self) -> bool:
@@ -799,61 +802,77 @@ def vorbereiten(
     intern = intern_ordner(kreis_dir)
     _nicht_in_der_ausgabe(arbeitsmappe, kreis_dir, intern)
     intern.mkdir(parents=True, exist_ok=True)
-    stage = _staging_copy(kreis_dir)
-    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
-    keys = report_keys(ws, kommunen, mit_kreis)
-    names[KREIS_ORDNER] = ws.name
-    status = _load_status(intern)
-    eingabe = arbeitsmappe_pruefsumme(arbeitsmappe)
-    code = programmstand()
-    nb_summe = auftrag_pruefsumme(
-        *[pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
-    )
-
-    def pruef_von(key: str) -> str:
-        return auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
-
-    veraltet = _veraltete_berichte(stage, status, keys, names, pruef_von)
-    keys = [*keys, *veraltet]
-
-    results: list[KommuneResult] = []
-    offen: list[tuple[str, str]] = []
-    for key in keys:
-        if key != KREIS_ORDNER and key not in names:
-            grund = f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
-            results.append(KommuneResult(key, "?", False, grund))
-            continue
-        pruef = pruef_von(key)
-        if not neu and _aktuell(status.get(key, {}), pruef, stage / key, notebooks):
-            kept = KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
-            results.append(kept)
-        else:
-            offen.append((key, pruef))
-    if offen and aus is not None:
-        # kernels start (and workers load this module) while the Kreis is computed
-        aus.vorwaermen(functools.partial(vorwaermen, __name__))
-    pfade, karten = _buendel_fuer(
-        ws, arbeitsmappe, [k for k, _ in offen], intern / "buendel", eingabe, code, intern
-    )
-    ctx = kontext_aus(ws)
-    auftraege = [
-        Auftrag(
-            key,
-            names[key],
-            stage,
-            notebooks,
-            notebook_ordner,
-            intern,
-            arbeitsmappe,
-            pfade[key],
-            pruef,
-            (ctx.symbol, ctx.schwelle),
+    sperre = _sperren(intern, kreis_dir)
+    try:
+        stage = _staging_copy(kreis_dir)
+        names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+        keys = report_keys(ws, kommunen, mit_kreis)
+        names[KREIS_ORDNER] = ws.name
+        status = _load_status(intern)
+        eingabe = arbeitsmappe_pruefsumme(arbeitsmappe)
+        code = programmstand()
+        nb_summe = auftrag_pruefsumme(
+            *[pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
         )
-        for key, pruef in offen
-    ]
-    return KreisLauf(
-        ws, kreis_dir, stage, intern, keys, status, results, auftraege, karten, differenz, veraltet
-    )
+
+        def pruef_von(key: str) -> str:
+            return auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
+
+        veraltet = _veraltete_berichte(stage, status, keys, names, pruef_von)
+        keys = [*keys, *veraltet]
+
+        results: list[KommuneResult] = []
+        offen: list[tuple[str, str]] = []
+        for key in keys:
+            if key != KREIS_ORDNER and key not in names:
+                grund = f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
+                results.append(KommuneResult(key, "?", False, grund))
+                continue
+            pruef = pruef_von(key)
+            if not neu and _aktuell(status.get(key, {}), pruef, stage / key, notebooks):
+                kept = KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
+                results.append(kept)
+            else:
+                offen.append((key, pruef))
+        if offen and aus is not None:
+            # kernels start (and workers load this module) while the Kreis is computed
+            aus.vorwaermen(functools.partial(vorwaermen, __name__))
+        pfade, karten = _buendel_fuer(
+            ws, arbeitsmappe, [k for k, _ in offen], intern / "buendel", eingabe, code, intern
+        )
+        ctx = kontext_aus(ws)
+        auftraege = [
+            Auftrag(
+                key,
+                names[key],
+                stage,
+                notebooks,
+                notebook_ordner,
+                intern,
+                arbeitsmappe,
+                pfade[key],
+                pruef,
+                (ctx.symbol, ctx.schwelle),
+            )
+            for key, pruef in offen
+        ]
+        return KreisLauf(
+            ws,
+            kreis_dir,
+            stage,
+            intern,
+            keys,
+            status,
+            results,
+            auftraege,
+            karten,
+            differenz,
+            veraltet,
+            sperre,
+        )
+    except BaseException:
+        sperre.release()
+        raise
 
 
 def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
@@ -870,7 +889,18 @@ def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
 
 
 def abschliessen(lauf: KreisLauf) -> BatchResult:
-    """Write the status, the index, audit the whole Kreis folder and publish it if it passes."""
+    """Write the status, the index, audit the whole Kreis folder and publish it if it passes.
+
+    Releases the Kreis's lock (:func:`_sperren`) in any case.
+    """
+    try:
+        return _abschliessen(lauf)
+    finally:
+        if lauf.sperre is not None:
+            lauf.sperre.release()
+
+
+def _abschliessen(lauf: KreisLauf) -> BatchResult:
     order = {k: i for i, k in enumerate(lauf.keys)}
     results = sorted(lauf.results, key=lambda r: order.get(r.key, len(order)))
     vorgelesen: dict[str, Vorlesung] = {}
@@ -926,14 +956,19 @@ def run_kreis(
         aus=aus,
         differenz=differenz,
     )
-    einreichen(lauf, aus)
-    bar = tqdm(total=len(lauf.auftraege), desc="Berichte", unit="Bericht", disable=not progress)
-    while aus.offen:
-        for _key, result in aus.fertige():
-            lauf.results.append(result)
-            bar.update()
-    bar.close()
-    aus.freigeben()  # the workers end while the run is audited
+    try:
+        einreichen(lauf, aus)
+        bar = tqdm(total=len(lauf.auftraege), desc="Berichte", unit="Bericht", disable=not progress)
+        while aus.offen:
+            for _key, result in aus.fertige():
+                lauf.results.append(result)
+                bar.update()
+        bar.close()
+        aus.freigeben()  # the workers end while the run is audited
+    except BaseException:
+        if lauf.sperre is not None:
+            lauf.sperre.release()
+        raise
     return abschliessen(lauf)
 
 
@@ -947,6 +982,36 @@ def _abgebrochen(key: str, name: str, exc: BaseException) -> KommuneResult:
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     grund = interner_fehler(f"{key}/aufgabe")
     return KommuneResult(key, name, False, grund, protokoll=[f"{key}/aufgabe\n{text}"])
+
+
+SPERRE = "lauf.lock"
+"""Lock file of a Kreis's run, in its internal folder."""
+
+
+def _sperren(intern: Path, kreis_dir: Path) -> FileLock:
+    """Take the Kreis's lock, or stop: another run writes into the same folder.
+
+    Two runs of one Kreis into one output folder (a colleague on the shared drive, a
+    second start) deleted each other's staging folder and published half a run. The
+    lock (:mod:`filelock`; the system frees it when a process dies, so a crashed or
+    killed run leaves none behind) is held until the run has published.
+    """
+    sperre = FileLock(intern / SPERRE)
+    try:
+        sperre.acquire(timeout=0)
+    except Timeout:
+        raise DataError(
+            [
+                Problem(
+                    str(kreis_dir),
+                    "Für diesen Kreis schreibt gerade ein anderer Lauf (thm batch) in denselben "
+                    "Ausgabeordner",
+                    "Bitte warten, bis er fertig ist, oder einen anderen Ausgabeordner wählen "
+                    "(--ausgabe)",
+                )
+            ]
+        ) from None
+    return sperre
 
 
 def _staging_copy(kreis_dir: Path) -> Path:
