@@ -360,6 +360,25 @@ def test_two_arbeitsmappen_of_one_kreis_run_once(tmp_path):
     assert erster is not None and erster.veroeffentlicht
 
 
+def test_a_second_land_run_into_the_same_folder_stops_before_anything(tmp_path):
+    # it found every Kreis locked and overwrote the Land index with "nicht gelaufen"
+    from click.testing import CliRunner
+    from filelock import FileLock
+
+    from thm_lib.run.batch import SPERRE
+    from thm_lib.run.cli import main
+
+    schreibe_land(tmp_path / "land", kreise=2, gemeinden=3, kreisfreie=0, seed=5)
+    (tmp_path / "reports" / "intern").mkdir(parents=True)
+    with FileLock(tmp_path / "reports" / "intern" / SPERRE):
+        aufruf = CliRunner().invoke(
+            main, ["batch", str(tmp_path / "land"), "--ausgabe", str(tmp_path / "reports")]
+        )
+    assert aufruf.exit_code == 2, aufruf.output
+    assert "Für dieses Land schreibt gerade ein anderer Lauf (thm batch)" in aufruf.output
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["intern"]
+
+
 def test_the_same_kreis_is_the_same_ags_or_the_same_report_folder(tmp_path):
     def mappe(ordner: str, kreis: str) -> Path:
         (tmp_path / ordner).mkdir()

@@ -762,7 +762,7 @@ class KreisLauf:
     veraltet: list[str] = field(default_factory=list)
     """Reports run because they were made from other inputs (:func:`_veraltete_berichte`)."""
     sperre: FileLock | None = None
-    """Held from :func:`vorbereiten` until :func:`abschliessen` has published (:func:`_sperren`)."""
+    """Held from :func:`vorbereiten` until :func:`abschliessen` has published (:func:`sperren`)."""
 
     @property
     def fertig(self) -> bool:
@@ -802,7 +802,7 @@ def vorbereiten(
     intern = intern_ordner(kreis_dir)
     _nicht_in_der_ausgabe(arbeitsmappe, kreis_dir, intern)
     intern.mkdir(parents=True, exist_ok=True)
-    sperre = _sperren(intern, kreis_dir)
+    sperre = sperren(intern, kreis_dir)
     try:
         stage = _staging_copy(kreis_dir)
         names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
@@ -891,7 +891,7 @@ def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
 def abschliessen(lauf: KreisLauf) -> BatchResult:
     """Write the status, the index, audit the whole Kreis folder and publish it if it passes.
 
-    Releases the Kreis's lock (:func:`_sperren`) in any case.
+    Releases the Kreis's lock (:func:`sperren`) in any case.
     """
     try:
         return _abschliessen(lauf)
@@ -988,8 +988,9 @@ SPERRE = "lauf.lock"
 """Lock file of a Kreis's run, in its internal folder."""
 
 
-def _sperren(intern: Path, kreis_dir: Path) -> FileLock:
-    """Take the Kreis's lock, or stop: another run writes into the same folder.
+def sperren(intern: Path, ziel: Path, was: str = "diesen Kreis") -> FileLock:
+    """Take the lock of a Kreis (or, with ``was``, of a Land run), or stop: another run
+    writes into the same folder ``ziel``.
 
     Two runs of one Kreis into one output folder (a colleague on the shared drive, a
     second start) deleted each other's staging folder and published half a run. The
@@ -1003,8 +1004,8 @@ def _sperren(intern: Path, kreis_dir: Path) -> FileLock:
         raise DataError(
             [
                 Problem(
-                    str(kreis_dir),
-                    "Für diesen Kreis schreibt gerade ein anderer Lauf (thm batch) in denselben "
+                    str(ziel),
+                    f"Für {was} schreibt gerade ein anderer Lauf (thm batch) in denselben "
                     "Ausgabeordner",
                     "Bitte warten, bis er fertig ist, oder einen anderen Ausgabeordner wählen "
                     "(--ausgabe)",

@@ -37,6 +37,7 @@ from thm_lib.run.batch import (
     einreichen,
     intern_ordner,
     slug,
+    sperren,
     vorbereiten,
 )
 
@@ -148,6 +149,30 @@ def run_land(
     """
     mappen = arbeitsmappen(Path(ordner))
     ausgabe = Path(ausgabe).resolve()
+    (ausgabe / "intern").mkdir(parents=True, exist_ok=True)
+    # a second Land run would find every Kreis locked and overwrite the Land index with
+    # "nicht gelaufen" for all of them
+    sperre = sperren(ausgabe / "intern", ausgabe, "dieses Land")
+    try:
+        return _run_land(
+            mappen, ausgabe, jobs, notebooks, progress, notebook_ordner, neu, cluster, differenz
+        )
+    finally:
+        sperre.release()
+
+
+def _run_land(
+    mappen: list[Path],
+    ausgabe: Path,
+    jobs: int | None,
+    notebooks: tuple[str, ...],
+    progress: bool,
+    notebook_ordner: str | Path,
+    neu: bool,
+    cluster: str | None,
+    differenz: bool,
+) -> LandResult:
+    """:func:`run_land` while holding the Land's lock."""
     doppelt = doppelte_kreise(mappen)
     ergebnisse = [KreisErgebnis(m, fehler=doppelt.get(m, "")) for m in mappen]
     laeufe: dict[int, KreisLauf] = {}
