@@ -379,6 +379,16 @@ def test_a_second_land_run_into_the_same_folder_stops_before_anything(tmp_path):
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["intern"]
 
 
+def test_a_kreis_never_gets_the_folder_of_internal_files_or_of_the_apps():
+    from thm_lib.run.batch import kreis_ordner_name
+
+    assert kreis_ordner_name("Musterkreis (fiktiv)") == "musterkreis_fiktiv"
+    # "Intern" published over reports/intern (every Kreis's internal files), "Apps" over
+    # the apps' bundles
+    assert kreis_ordner_name("Intern") == "intern_kreis"
+    assert kreis_ordner_name(" APPS ") == "apps_kreis"
+
+
 def test_the_same_kreis_is_the_same_ags_or_the_same_report_folder(tmp_path):
     def mappe(ordner: str, kreis: str) -> Path:
         (tmp_path / ordner).mkdir()

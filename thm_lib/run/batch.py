@@ -190,6 +190,17 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.translate(table).lower()).strip("_") or "kreis"
 
 
+def kreis_ordner_name(name: str) -> str:
+    """The name of a Kreis's report folder under the output root: its :func:`slug`.
+
+    A Kreis whose name gives ``intern`` or ``apps`` (the folders of internal files and
+    of the apps' bundles beside the Kreis folders) gets ``_kreis`` appended; its
+    published folder would otherwise be those folders.
+    """
+    ordner = slug(name)
+    return f"{ordner}_kreis" if ordner in (INTERN, "apps") else ordner
+
+
 def teil_titel(teil: str) -> str:
     """German title of a part (e.g. ``Karte``, ``Stellen und Förderung``)."""
 
@@ -798,7 +809,7 @@ def vorbereiten(
     notebooks = tuple(notebooks)
     ws = load_workspace(arbeitsmappe)
     kommunen = gewaehlte_kommunen(ws, kommunen) if kommunen else kommunen
-    kreis_dir = Path(ausgabe).resolve() / slug(ws.name)
+    kreis_dir = Path(ausgabe).resolve() / kreis_ordner_name(ws.name)
     intern = intern_ordner(kreis_dir)
     _nicht_in_der_ausgabe(arbeitsmappe, kreis_dir, intern)
     intern.mkdir(parents=True, exist_ok=True)

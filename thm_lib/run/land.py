@@ -36,7 +36,7 @@ from thm_lib.run.batch import (
     abschliessen,
     einreichen,
     intern_ordner,
-    slug,
+    kreis_ordner_name,
     sperren,
     vorbereiten,
 )
@@ -79,7 +79,9 @@ def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
         except DataError:
             continue
         name = str(kreis.name or mappe.resolve().name)
-        schluessel = [("ordner", slug(name))] + ([("ags", str(kreis.ags))] if kreis.ags else [])
+        schluessel = [("ordner", kreis_ordner_name(name))]
+        if kreis.ags:
+            schluessel.append(("ags", str(kreis.ags)))
         frueher = next((erste[k] for k in schluessel if k in erste), None)
         if frueher is None:
             erste.update(dict.fromkeys(schluessel, mappe))
