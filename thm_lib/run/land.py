@@ -29,6 +29,7 @@ from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.publish.land_index import LandZeile, schreibe_land_seiten
 from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.batch import (
+    INTERN,
     NOTEBOOK_DIR,
     NOTEBOOKS,
     BatchResult,
@@ -151,10 +152,10 @@ def run_land(
     """
     mappen = arbeitsmappen(Path(ordner))
     ausgabe = Path(ausgabe).resolve()
-    (ausgabe / "intern").mkdir(parents=True, exist_ok=True)
+    (ausgabe / INTERN).mkdir(parents=True, exist_ok=True)
     # a second Land run would find every Kreis locked and overwrite the Land index with
     # "nicht gelaufen" for all of them
-    sperre = sperren(ausgabe / "intern", ausgabe, "dieses Land")
+    sperre = sperren(ausgabe / INTERN, ausgabe, "dieses Land")
     try:
         return _run_land(
             mappen, ausgabe, jobs, notebooks, progress, notebook_ordner, neu, cluster, differenz
