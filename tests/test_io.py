@@ -1645,3 +1645,13 @@ def test_a_folder_of_arbeitsmappen_is_named_as_a_land(tmp_path):
         f"Arbeitsmappe. Bitte eine davon angeben, z. B. {tmp_path / 'kreis_a'}; nur 'thm "
         "batch' rechnet ein ganzes Land"
     ]
+
+
+def test_rows_with_values_name_five_and_count_the_rest():
+    from thm_lib.ingest.arbeitsmappe import _zeilen_mit_werten
+
+    frame = pd.DataFrame({"_zeile": range(2, 9), "alter": [35, 17, 40, 60, 16, 30, 29]})
+    assert _zeilen_mit_werten(frame, "alter", str) == (
+        "Zeile 2: 35, Zeile 3: 17, Zeile 4: 40, Zeile 5: 60, Zeile 6: 16 und 2 weitere"
+    )
+    assert _zeilen_mit_werten(frame.head(1), "alter", str) == "Zeile 2: 35"

@@ -202,6 +202,15 @@ def _warn_ohne_plaetze(angebote: pd.DataFrame, warnings: list[str]) -> None:
     )
 
 
+def _zeilen_mit_werten(frame: pd.DataFrame, spalte: str, text: Any, bis: int = 5) -> str:
+    """``Zeile 2: 35, Zeile 4: 17`` for the first ``bis`` rows, then ``und n weitere``."""
+    teile = ", ".join(
+        f"Zeile {int(z)}: {text(w)}"
+        for z, w in frame[["_zeile", spalte]].head(bis).itertuples(index=False)
+    )
+    return teile + (f" und {len(frame) - bis} weitere" if len(frame) > bis else "")
+
+
 def _warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: list[str]) -> None:
     """Cases whose age at the start lies outside the target group (a typo, or a case that
     came in later): counted in the Fallzahlen, not in the need rates of the target group.
@@ -212,15 +221,11 @@ def _warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: l
     aussen = faelle[(faelle["alter"] < von) | (faelle["alter"] > bis)]
     if aussen.empty:
         return
-    beispiele = ", ".join(
-        f"Zeile {int(z)}: {int(a)}"
-        for z, a in aussen[["_zeile", "alter"]].head(5).itertuples(index=False)
-    )
-    weitere = f" und {len(aussen) - 5} weitere" if len(aussen) > 5 else ""
+    zeilen = _zeilen_mit_werten(aussen, "alter", lambda a: str(int(a)))
     warnings.append(
         f"{_datei(faelle)}, Spalte 'alter': {len(aussen)} "
         f"{'Fall ist' if len(aussen) == 1 else 'Fälle sind'} bei Beginn nicht {von} bis {bis} "
-        f"Jahre alt ({beispiele}{weitere}). Sie zählen in den Fallzahlen, aber nicht für die "
+        f"Jahre alt ({zeilen}). Sie zählen in den Fallzahlen, aber nicht für die "
         "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
     )
 
@@ -239,15 +244,11 @@ def _warn_daten_der_faelle(
     for spalte in ("beginn", "ende"):
         spaet = faelle[faelle[spalte] > heute]
         if len(spaet):
-            zeilen = ", ".join(
-                f"Zeile {int(z)}: {d:%d.%m.%Y}"
-                for z, d in spaet[["_zeile", spalte]].head(5).itertuples(index=False)
-            )
-            weitere = f" und {len(spaet) - 5} weitere" if len(spaet) > 5 else ""
+            zeilen = _zeilen_mit_werten(spaet, spalte, lambda d: f"{d:%d.%m.%Y}")
             warnings.append(
                 f"{datei}, Spalte '{spalte}': {len(spaet)} "
                 f"{'Datum liegt' if len(spaet) == 1 else 'Daten liegen'} nach dem heutigen Tag "
-                f"({zeilen}{weitere}). Ein Fall zählt nur in Zeiträumen, in denen er "
+                f"({zeilen}). Ein Fall zählt nur in Zeiträumen, in denen er "
                 "begonnen hat und nicht beendet ist. Tippfehler im Jahr?"
             )
     offen = faelle[faelle["abschlussgrund"].notna() & faelle["ende"].isna()]
