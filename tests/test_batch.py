@@ -205,21 +205,16 @@ def test_a_report_folder_that_is_the_arbeitsmappe_is_refused(tmp_path) -> None:
     assert _inhalt(tmp_path) == vorher  # nothing written, nothing changed
 
 
-def test_a_file_that_is_no_report_in_the_published_folder_holds_the_run(tmp_path) -> None:
-    out = tmp_path / "reports"
-    befehl = (
-        "batch",
-        str(SAMPLE),
-        "--ausgabe",
-        str(out),
-        "--kommune",
-        GOOD,
-        "--jobs",
-        "1",
-        "--ohne-fortschritt",
-    )
+def _musterstadt_veroeffentlicht(out: Path) -> tuple[tuple[str, ...], Path]:
+    """Publish Musterstadt's report into ``out``; the command and the Kreis folder."""
+    befehl = ("batch", str(SAMPLE), "--ausgabe", str(out), "--kommune", GOOD, "--jobs", "1")
+    befehl += ("--ohne-fortschritt",)
     assert _thm(*befehl).returncode == 0
-    kreis = out / slug("Musterkreis (fiktiv)")
+    return befehl, out / slug("Musterkreis (fiktiv)")
+
+
+def test_a_file_that_is_no_report_in_the_published_folder_holds_the_run(tmp_path) -> None:
+    befehl, kreis = _musterstadt_veroeffentlicht(tmp_path / "reports")
     shutil.copy(SAMPLE / "faelle.csv", kreis / "faelle.csv")  # a planner's slip
     vorher = _inhalt(kreis)
     proc = _thm(*befehl)
@@ -283,20 +278,7 @@ def test_a_second_run_of_the_same_kreis_waits_for_none_and_changes_nothing(tmp_p
 
     from thm_lib.run.batch import SPERRE
 
-    out = tmp_path / "reports"
-    befehl = (
-        "batch",
-        str(SAMPLE),
-        "--ausgabe",
-        str(out),
-        "--kommune",
-        GOOD,
-        "--jobs",
-        "1",
-        "--ohne-fortschritt",
-    )
-    assert _thm(*befehl).returncode == 0
-    kreis = out / slug("Musterkreis (fiktiv)")
+    befehl, kreis = _musterstadt_veroeffentlicht(tmp_path / "reports")
     vorher = _inhalt(kreis)
     with FileLock(intern_ordner(kreis) / SPERRE):  # another run holds the Kreis
         proc = _thm(*befehl)
@@ -307,5 +289,5 @@ def test_a_second_run_of_the_same_kreis_waits_for_none_and_changes_nothing(tmp_p
         "wählen (--ausgabe)"
     ) in proc.stderr
     assert _inhalt(kreis) == vorher
-    assert not list(out.glob(".*.neu"))
+    assert not list(kreis.parent.glob(".*.neu"))
     assert _thm(*befehl).returncode == 0  # the lock is free again
