@@ -350,3 +350,16 @@ def test_pruefen_refuses_reports_of_another_kreis(tmp_path: Path) -> None:
         "Argument angeben: thm pruefen REPORTS_DIR ARBEITSMAPPE."
     ) in proc.stderr
     assert "Geprüft" not in proc.stdout
+
+
+def test_an_output_folder_that_is_a_file_is_a_german_error(tmp_path: Path) -> None:
+    datei = tmp_path / "berichte"
+    datei.write_text("keine Berichte", encoding="utf-8")
+    proc = _thm("batch", "--ausgabe", str(datei), "--kommune", "Musterstadt", "--jobs", "1")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (
+        f"Fehler: {datei}/intern/musterkreis_fiktiv: ein Teil des Pfads ist eine Datei, kein "
+        "Ordner. Bitte den Pfad prüfen (--ausgabe)."
+    ) in proc.stderr
+    assert datei.read_text(encoding="utf-8") == "keine Berichte"
