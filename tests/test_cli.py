@@ -360,6 +360,16 @@ def test_an_output_folder_that_is_a_file_is_a_german_error(tmp_path: Path) -> No
     assert "Traceback" not in proc.stderr
     assert (
         f"Fehler: {datei}/intern/musterkreis_fiktiv: ein Teil des Pfads ist eine Datei, kein "
-        "Ordner. Bitte den Pfad prüfen (--ausgabe)."
+        "Ordner. Bitte den Pfad prüfen."
     ) in proc.stderr
     assert datei.read_text(encoding="utf-8") == "keine Berichte"
+    # the same for every command that writes (templates, GeoPackage, a sample Land)
+    for args in (
+        ("vorlage", str(datei / "mappe")),
+        ("export", "gpkg", str(SAMPLE), str(datei / "kreis.gpkg")),
+        ("beispiel-land", str(datei / "land")),
+    ):
+        proc = _thm(*args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.startswith(f"Fehler: {datei}"), proc.stderr
+        assert "Bitte den Pfad prüfen." in proc.stderr, proc.stderr

@@ -11,6 +11,7 @@ traceback.
 
 from __future__ import annotations
 
+import errno
 import re
 import sys
 from collections.abc import Sequence
@@ -113,7 +114,30 @@ class Gruppe(_Deutsch, click.Group):
         except click.ClickException as exc:
             click.echo(f"Fehler: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a path that cannot be read or written: no traceback
+            click.echo(dateisystemfehler(exc), err=True)
+            sys.exit(2)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+_OS_FEHLER = {
+    errno.ENOTDIR: "ein Teil des Pfads ist eine Datei, kein Ordner",
+    errno.EISDIR: "ist ein Ordner, keine Datei",
+    errno.EEXIST: "gibt es schon (als Datei)",
+    errno.EACCES: "keine Rechte zum Lesen oder Schreiben",
+    errno.EPERM: "keine Rechte zum Lesen oder Schreiben",
+    errno.ENOSPC: "kein Platz mehr auf dem Datenträger",
+    errno.EROFS: "Datenträger ist schreibgeschützt",
+    errno.ENOENT: "nicht gefunden",
+}
+
+
+def dateisystemfehler(exc: OSError) -> str:
+    """One German line for a path that cannot be read or written (a file where a folder
+    belongs, no rights, a full disk), e.g. ``Fehler: /a/b: ein Teil des Pfads ist eine
+    Datei, kein Ordner. Bitte den Pfad prüfen.``"""
+    grund = _OS_FEHLER.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"Fehler: {exc.filename or '?'}: {grund}. Bitte den Pfad prüfen."
 
 
 _ENGLISCH = [

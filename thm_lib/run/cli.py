@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 import sys
 from pathlib import Path
@@ -27,24 +26,6 @@ def _fail(exc: DataError) -> None:
 def _fail_text(text: str) -> None:
     click.echo(f"Fehler: {text}", err=True)
     sys.exit(2)
-
-
-_OS_FEHLER = {
-    errno.ENOTDIR: "ein Teil des Pfads ist eine Datei, kein Ordner",
-    errno.EISDIR: "ist ein Ordner, keine Datei",
-    errno.EACCES: "keine Rechte zum Lesen oder Schreiben",
-    errno.EPERM: "keine Rechte zum Lesen oder Schreiben",
-    errno.ENOSPC: "kein Platz mehr auf dem Datenträger",
-    errno.EROFS: "Datenträger ist schreibgeschützt",
-    errno.ENOENT: "nicht gefunden",
-}
-
-
-def _fail_dateisystem(exc: OSError) -> None:
-    """A folder or file that cannot be written or read (a file given as output folder, no
-    rights, a full disk): one German line instead of a traceback."""
-    grund = _OS_FEHLER.get(exc.errno or 0, exc.strerror or str(exc))
-    _fail_text(f"{exc.filename or '?'}: {grund}. Bitte den Pfad prüfen (--ausgabe).")
 
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -248,8 +229,6 @@ def batch(
         )
     except DataError as exc:
         _fail(exc)
-    except OSError as exc:
-        _fail_dateisystem(exc)
     _hinweise_zeigen(result.ws)
     done = [r for r in result.results if r.ok]
     kept = [r for r in result.results if r.uebersprungen]
@@ -314,8 +293,6 @@ def _land(
         )
     except DataError as exc:
         _fail(exc)
-    except OSError as exc:
-        _fail_dateisystem(exc)
     fehler = False
     for k in result.kreise:
         if k.result is None:
