@@ -150,3 +150,21 @@ def test_command_writes_the_land_and_refuses_in_german(tmp_path):
     assert bad.exit_code == 2
     assert "Gemeinden (10) muss mindestens so groß sein" in bad.output
     assert not (tmp_path / "x").exists()
+
+
+def test_command_writes_into_an_empty_folder_or_over_an_earlier_sample_land_only(tmp_path):
+    # it wrote 53 Arbeitsmappen into the folder of a real Arbeitsmappe
+    runner = CliRunner()
+    args = ["--kreise", "2", "--gemeinden", "5", "--kreisfreie", "1"]
+    mappe = tmp_path / "mein_kreis"
+    mappe.mkdir()
+    (mappe / "annahmen.yaml").write_text("kreis:\n  name: Mein Kreis\n", encoding="utf-8")
+    bad = runner.invoke(main, ["beispiel-land", str(mappe), *args])
+    assert bad.exit_code == 2, bad.output
+    assert f"{mappe} ist nicht leer (annahmen.yaml)." in bad.output
+    assert [p.name for p in mappe.iterdir()] == ["annahmen.yaml"]
+    land = tmp_path / "land"
+    for _ in range(2):  # again over the first one: the same files
+        ok = runner.invoke(main, ["beispiel-land", str(land), *args])
+        assert ok.exit_code == 0, ok.output
+    assert len(list(land.iterdir())) == 2

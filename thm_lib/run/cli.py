@@ -132,6 +132,17 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     """
     from thm_lib.ingest.land_synthetic import schreibe_land
 
+    fremd = sorted(
+        p.name
+        for p in (ordner.iterdir() if ordner.is_dir() else ())
+        if not p.name.endswith("_fiktiv")
+    )
+    if fremd:  # the generator overwrites its own folders; nothing else is touched
+        _fail_text(
+            f"{ordner} ist nicht leer ({', '.join(fremd[:5])}{' …' if len(fremd) > 5 else ''}). "
+            "Das Beispiel-Land wird nur in einen leeren Ordner oder über ein früheres "
+            "Beispiel-Land geschrieben; bitte einen neuen Ordner angeben."
+        )
     try:
         mappen = schreibe_land(
             ordner, kreise=kreise, gemeinden=gemeinden, kreisfreie=kreisfreie, seed=seed
