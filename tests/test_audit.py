@@ -332,3 +332,17 @@ def test_second_generated_kreis_with_many_small_gemeinden():
     for key, (lo, hi) in r.bereiche.items():
         if key[0] != "Tabelle":
             assert lo <= wahrer_wert(ws, key) <= hi, (key, lo, hi)
+
+
+def test_files_that_are_no_report_are_named_but_a_file_browser_s_are_not(tmp_path):
+    from thm_lib.disclosure.audit_lesen import lese_ordner
+
+    (tmp_path / "05899004").mkdir()
+    (tmp_path / "index.html").write_text("<html><body><p>Übersicht</p></body></html>")
+    (tmp_path / "faelle.csv").write_text("fall_id;ags\nTM-1;05899004\n")
+    (tmp_path / "05899004" / "Anschreiben.pdf").write_bytes(b"%PDF")
+    for system in ("Thumbs.db", "desktop.ini", ".DS_Store"):
+        (tmp_path / "05899004" / system).write_bytes(b"x")
+    lesung = lese_ordner(tmp_path)
+    assert lesung.fremd == ["05899004/Anschreiben.pdf", "faelle.csv"]
+    assert lesung.dateien == ["index.html"]

@@ -32,6 +32,11 @@ _FIELDS = re.compile(r"fields\s*=\s*(\[[^\]]*\])")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
+SYSTEMDATEIEN = frozenset({"status.json", "thumbs.db", "ehthumbs.db", "desktop.ini"})
+"""Files that are no report but not a finding either: an older run's status, and what a
+file browser (Windows Explorer) writes into a folder it shows (lower case)."""
+
+
 @dataclass
 class Tabelle:
     """One table as a reader sees it.
@@ -357,7 +362,7 @@ def lese_ordner(
             notebooks.append(name)
             continue
         if suffix not in (".html", ".htm", ".xlsx"):
-            if name != "status.json":
+            if path.name.lower() not in SYSTEMDATEIEN:
                 fremd.append(name)
             continue
         dateien.append(name)
