@@ -403,8 +403,15 @@ def test_the_same_kreis_is_the_same_ags_or_the_same_report_folder(tmp_path):
     f = mappe("f", "  name: Kreis West\n")
     doppelt = doppelte_kreise([a, b, c, d, e, f])
     assert set(doppelt) == {b, c, e}
-    assert doppelt[b].startswith("derselbe Kreis wie in 'a' (Kreis Süd, AGS 05111);")
-    assert doppelt[e].startswith("derselbe Kreis wie in 'kreis_ost' (kreis_ost);")
+    assert doppelt[b].startswith(
+        "derselbe Kreis wie in 'a' (derselbe Kreisschlüssel 05111; hier: Kreis Süd). Bitte"
+    )
+    assert doppelt[c].startswith(
+        "derselbe Kreis wie in 'a' (derselbe Berichtsordner 'kreis_nord'; hier: Kreis  Nord)."
+    )
+    assert doppelt[e].startswith(
+        "derselbe Kreis wie in 'kreis_ost' (derselbe Berichtsordner 'kreis_ost'; hier: kreis_ost)."
+    )
 
 
 # ---------------------------------------------------------------- killed in the middle

@@ -83,16 +83,19 @@ def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
         schluessel = [("ordner", kreis_ordner_name(name))]
         if kreis.ags:
             schluessel.append(("ags", str(kreis.ags)))
-        frueher = next((erste[k] for k in schluessel if k in erste), None)
-        if frueher is None:
+        gleich = next((k for k in schluessel if k in erste), None)
+        if gleich is None:
             erste.update(dict.fromkeys(schluessel, mappe))
             continue
+        worin = (
+            f"derselbe Kreisschlüssel {kreis.ags}"
+            if gleich[0] == "ags"
+            else f"derselbe Berichtsordner '{gleich[1]}'"
+        )
         doppelt[mappe] = (
-            f"derselbe Kreis wie in '{frueher.name}' ({name}"
-            + (f", AGS {kreis.ags}" if kreis.ags else "")
-            + "); beide schrieben in denselben Berichtsordner. Bitte nur eine Arbeitsmappe "
-            "je Kreis im Landesordner lassen (ältere Stände in einen anderen Ordner "
-            "verschieben)."
+            f"derselbe Kreis wie in '{erste[gleich].name}' ({worin}; hier: {name}). Bitte nur "
+            "eine Arbeitsmappe je Kreis im Landesordner lassen (ältere Stände in einen "
+            "anderen Ordner verschieben)."
         )
     return doppelt
 
