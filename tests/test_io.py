@@ -1647,6 +1647,21 @@ def test_a_folder_of_arbeitsmappen_is_named_as_a_land(tmp_path):
     ]
 
 
+def test_a_land_is_found_whatever_case_its_annahmen_file_has(tmp_path):
+    # the Land run looked for "annahmen.yaml" exactly, loading one Arbeitsmappe any case
+    from thm_lib.ingest.arbeitsmappe import arbeitsmappen, ist_land
+    from thm_lib.run.land import doppelte_kreise
+
+    for name, datei in (("kreis_a", "Annahmen.yaml"), ("kreis_b", "ANNAHMEN.YAML")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / datei).write_text('kreis:\n  ags: "05111"\n', encoding="utf-8")
+    (tmp_path / "notizen").mkdir()
+    assert arbeitsmappen(tmp_path) == [tmp_path / "kreis_a", tmp_path / "kreis_b"]
+    assert ist_land(tmp_path)
+    assert not ist_land(tmp_path / "kreis_a")
+    assert list(doppelte_kreise(arbeitsmappen(tmp_path))) == [tmp_path / "kreis_b"]
+
+
 def test_rows_with_values_name_five_and_count_the_rest():
     from thm_lib.ingest.arbeitsmappe import _zeilen_mit_werten
 

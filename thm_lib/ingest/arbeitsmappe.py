@@ -20,7 +20,7 @@ from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError, Problem, ProblemCollector, zeilen_text
 from thm_lib.core.formats import zahl
 from thm_lib.core.programme import load_programm
-from thm_lib.core.settings import Annahmen
+from thm_lib.core.settings import DATEI, Annahmen
 from thm_lib.core.workspace import CRS_METRIC, CRS_WEB, Workspace
 from thm_lib.ingest import schemas
 from thm_lib.ingest.columns import (
@@ -40,6 +40,7 @@ from thm_lib.ingest.tables import (
     sheet_names,
 )
 
+ANNAHMEN = DATEI
 _BAND_RE = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|bis)\s*(\d{1,3})\s*(?:jahre)?\s*$", re.I)
 
 
@@ -75,7 +76,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
             ]
         )
     _kein_land(folder)
-    annahmen = load_annahmen(find_file(folder, "annahmen.yaml"), overrides)
+    annahmen = load_annahmen(find_file(folder, ANNAHMEN), overrides)
     programm = load_programm(find_file(folder, "programm.yaml"))
     warnings: list[str] = []
     problems = ProblemCollector()
@@ -144,28 +145,39 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     )
 
 
+def arbeitsmappen(ordner: Path) -> list[Path]:
+    """The Arbeitsmappen of a Land folder: its subfolders holding an ``annahmen.yaml``
+    (any case), sorted."""
+    return sorted(
+        p for p in Path(ordner).iterdir() if p.is_dir() and find_file(p, ANNAHMEN) is not None
+    )
+
+
+def ist_land(ordner: Path) -> bool:
+    """True for a folder of Arbeitsmappen: no ``annahmen.yaml`` itself, some in subfolders."""
+    ordner = Path(ordner)
+    return ordner.is_dir() and find_file(ordner, ANNAHMEN) is None and bool(arbeitsmappen(ordner))
+
+
 def _kein_land(folder: Path) -> None:
     """A folder of Arbeitsmappen (a Land) is no Arbeitsmappe: say so, instead of listing
     every file it lacks."""
-    if find_file(folder, "annahmen.yaml") is not None:
+    if not ist_land(folder):
         return
-    mappen = sorted(
-        p.name for p in folder.iterdir() if p.is_dir() and find_file(p, "annahmen.yaml")
+    mappen = [p.name for p in arbeitsmappen(folder)]
+    beispiel = folder / mappen[0]
+    raise DataError(
+        [
+            Problem(
+                str(folder),
+                f"Ordner mit {len(mappen)} Arbeitsmappen (ein Land: "
+                f"{', '.join(mappen[:5])}{' …' if len(mappen) > 5 else ''}), keine "
+                "einzelne Arbeitsmappe",
+                f"Bitte eine davon angeben, z. B. {beispiel}; nur 'thm batch' rechnet "
+                "ein ganzes Land",
+            )
+        ]
     )
-    if mappen:
-        beispiel = folder / mappen[0]
-        raise DataError(
-            [
-                Problem(
-                    str(folder),
-                    f"Ordner mit {len(mappen)} Arbeitsmappen (ein Land: "
-                    f"{', '.join(mappen[:5])}{' …' if len(mappen) > 5 else ''}), keine "
-                    "einzelne Arbeitsmappe",
-                    f"Bitte eine davon angeben, z. B. {beispiel}; nur 'thm batch' rechnet "
-                    "ein ganzes Land",
-                )
-            ]
-        )
 
 
 def _warn_stichtag(annahmen: Annahmen, zielgruppe: pd.DataFrame, warnings: list[str]) -> None:

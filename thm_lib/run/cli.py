@@ -219,8 +219,8 @@ def batch(
     weitergegeben. Berichte, deren Eingaben sich nicht geändert haben, bleiben stehen
     (--neu erstellt alle neu).
     """
+    from thm_lib.ingest.arbeitsmappe import ist_land
     from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
-    from thm_lib.run.land import ist_land
 
     if ist_land(arbeitsmappe):
         if kommunen:

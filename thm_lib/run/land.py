@@ -26,6 +26,8 @@ from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError
 from thm_lib.core.labels import KREIS_ORDNER
+from thm_lib.ingest.arbeitsmappe import ANNAHMEN, arbeitsmappen
+from thm_lib.ingest.tables import find_file
 from thm_lib.publish.land_index import LandZeile, schreibe_land_seiten
 from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.batch import (
@@ -43,18 +45,6 @@ from thm_lib.run.batch import (
 )
 
 LOGGER = logging.getLogger(__name__)
-ANNAHMEN = "annahmen.yaml"
-
-
-def ist_land(ordner: Path) -> bool:
-    """True for a folder of Arbeitsmappen (no ``annahmen.yaml`` itself, some in subfolders)."""
-    ordner = Path(ordner)
-    return ordner.is_dir() and not (ordner / ANNAHMEN).exists() and bool(arbeitsmappen(ordner))
-
-
-def arbeitsmappen(ordner: Path) -> list[Path]:
-    """The Arbeitsmappen of a Land folder: its subfolders with an ``annahmen.yaml``, sorted."""
-    return sorted(p for p in Path(ordner).iterdir() if p.is_dir() and (p / ANNAHMEN).is_file())
 
 
 def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
@@ -76,7 +66,7 @@ def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
     doppelt: dict[Path, str] = {}
     for mappe in mappen:
         try:
-            kreis = load_annahmen(mappe / ANNAHMEN).kreis
+            kreis = load_annahmen(find_file(mappe, ANNAHMEN)).kreis
         except DataError:
             continue
         name = str(kreis.name or mappe.resolve().name)
