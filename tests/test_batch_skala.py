@@ -379,6 +379,61 @@ def test_a_second_land_run_into_the_same_folder_stops_before_anything(tmp_path):
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["intern"]
 
 
+class Abbruch(Exception):
+    """Stands for what stops a run from outside (Ctrl+C, a worker lost): injected."""
+
+
+def _frei(kreis_dir: Path) -> bool:
+    """True when a new run could take the Kreis's lock (in this process, too)."""
+    from thm_lib.run.batch import sperren
+
+    try:
+        sperren(intern_ordner(kreis_dir), kreis_dir).release()
+    except DataError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("wo", ["_buendel_fuer", "einreichen", "_abschliessen"])
+def test_a_kreis_run_stopped_anywhere_frees_its_lock(tmp_path, monkeypatch, wo):
+    # the lock was released in three places by hand; a notebook or a long-lived process
+    # that caught the error could not run the Kreis again
+    from thm_lib.run import batch
+
+    def abbrechen(*args, **kwargs):
+        raise Abbruch(wo)
+
+    monkeypatch.setattr(batch, wo, abbrechen)
+    with pytest.raises(Abbruch), Ausfuehrer(jobs=1) as aus:
+        batch.run_kreis(SAMPLE, tmp_path, aus, kommunen=ZWEI[:1], mit_kreis=False)
+    assert _frei(tmp_path / "musterkreis_fiktiv")
+
+
+def test_a_land_run_stopped_between_kreise_frees_every_lock(tmp_path, monkeypatch):
+    from thm_lib.run import land
+
+    schreibe_land(tmp_path / "land", kreise=2, gemeinden=3, kreisfreie=0, seed=5)
+    from thm_lib.run.batch import sperren
+    from thm_lib.run.batch import vorbereiten as batch_vorbereiten
+
+    vorbereitet = []
+
+    def vorbereiten(*args, **kwargs):
+        if vorbereitet:
+            raise Abbruch("zweiter Kreis")
+        lauf = batch_vorbereiten(*args, **kwargs)
+        vorbereitet.append(lauf.kreis_dir)
+        return lauf
+
+    monkeypatch.setattr(land, "einreichen", lambda *args: None)  # the first stays open
+    monkeypatch.setattr(land, "vorbereiten", vorbereiten)
+    with pytest.raises(Abbruch) as info:
+        land.run_land(tmp_path / "land", tmp_path / "reports", jobs=1, progress=False)
+    assert len(vorbereitet) == 1 and _frei(vorbereitet[0])
+    sperren(tmp_path / "reports" / "intern", tmp_path / "reports").release()  # the Land's
+    del info
+
+
 def test_a_kreis_never_gets_the_folder_of_internal_files_or_of_the_apps():
     from thm_lib.run.batch import kreis_ordner_name
 

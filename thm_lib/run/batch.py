@@ -780,6 +780,17 @@ class KreisLauf:
         """True when every report of the Kreis has its result."""
         return len(self.results) == len(self.keys)
 
+    def freigeben(self) -> None:
+        """Release the Kreis's lock (again: nothing happens)."""
+        if self.sperre is not None:
+            self.sperre.release()
+
+    def __enter__(self) -> KreisLauf:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.freigeben()
+
 
 def vorbereiten(
     arbeitsmappe: str | Path,
@@ -815,75 +826,108 @@ def vorbereiten(
     intern.mkdir(parents=True, exist_ok=True)
     sperre = sperren(intern, kreis_dir)
     try:
-        stage = _staging_copy(kreis_dir)
-        names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
-        keys = report_keys(ws, kommunen, mit_kreis)
-        names[KREIS_ORDNER] = ws.name
-        status = _load_status(intern)
-        eingabe = arbeitsmappe_pruefsumme(arbeitsmappe)
-        code = programmstand()
-        nb_summe = auftrag_pruefsumme(
-            *[pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
-        )
-
-        def pruef_von(key: str) -> str:
-            return auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
-
-        veraltet = _veraltete_berichte(stage, status, keys, names, pruef_von)
-        keys = [*keys, *veraltet]
-
-        results: list[KommuneResult] = []
-        offen: list[tuple[str, str]] = []
-        for key in keys:
-            if key != KREIS_ORDNER and key not in names:
-                grund = f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
-                results.append(KommuneResult(key, "?", False, grund))
-                continue
-            pruef = pruef_von(key)
-            if not neu and _aktuell(status.get(key, {}), pruef, stage / key, notebooks):
-                kept = KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
-                results.append(kept)
-            else:
-                offen.append((key, pruef))
-        if offen and aus is not None:
-            # kernels start (and workers load this module) while the Kreis is computed
-            aus.vorwaermen(functools.partial(vorwaermen, __name__))
-        pfade, karten = _buendel_fuer(
-            ws, arbeitsmappe, [k for k, _ in offen], intern / "buendel", eingabe, code, intern
-        )
-        ctx = kontext_aus(ws)
-        auftraege = [
-            Auftrag(
-                key,
-                names[key],
-                stage,
-                notebooks,
-                notebook_ordner,
-                intern,
-                arbeitsmappe,
-                pfade[key],
-                pruef,
-                (ctx.symbol, ctx.schwelle),
-            )
-            for key, pruef in offen
-        ]
-        return KreisLauf(
+        return _planen(
             ws,
+            arbeitsmappe,
             kreis_dir,
-            stage,
             intern,
-            keys,
-            status,
-            results,
-            auftraege,
-            karten,
-            differenz,
-            veraltet,
             sperre,
+            kommunen=kommunen,
+            notebooks=notebooks,
+            mit_kreis=mit_kreis,
+            notebook_ordner=notebook_ordner,
+            neu=neu,
+            aus=aus,
+            differenz=differenz,
         )
     except BaseException:
         sperre.release()
         raise
+
+
+def _planen(
+    ws: Workspace,
+    arbeitsmappe: Path,
+    kreis_dir: Path,
+    intern: Path,
+    sperre: FileLock,
+    *,
+    kommunen: Sequence[str] | None,
+    notebooks: tuple[str, ...],
+    mit_kreis: bool | None,
+    notebook_ordner: Path,
+    neu: bool,
+    aus: Ausfuehrer | None,
+    differenz: bool,
+) -> KreisLauf:
+    """:func:`vorbereiten` once the Kreis is loaded and locked: which reports to make, and
+    their bundles."""
+    stage = _staging_copy(kreis_dir)
+    names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
+    keys = report_keys(ws, kommunen, mit_kreis)
+    names[KREIS_ORDNER] = ws.name
+    status = _load_status(intern)
+    eingabe = arbeitsmappe_pruefsumme(arbeitsmappe)
+    code = programmstand()
+    nb_summe = auftrag_pruefsumme(
+        *[pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
+    )
+
+    def pruef_von(key: str) -> str:
+        return auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
+
+    veraltet = _veraltete_berichte(stage, status, keys, names, pruef_von)
+    keys = [*keys, *veraltet]
+
+    results: list[KommuneResult] = []
+    offen: list[tuple[str, str]] = []
+    for key in keys:
+        if key != KREIS_ORDNER and key not in names:
+            grund = f"Gemeinde {key} gibt es in '{ws.name}' nicht (gebiete)."
+            results.append(KommuneResult(key, "?", False, grund))
+            continue
+        pruef = pruef_von(key)
+        if not neu and _aktuell(status.get(key, {}), pruef, stage / key, notebooks):
+            kept = KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
+            results.append(kept)
+        else:
+            offen.append((key, pruef))
+    if offen and aus is not None:
+        # kernels start (and workers load this module) while the Kreis is computed
+        aus.vorwaermen(functools.partial(vorwaermen, __name__))
+    pfade, karten = _buendel_fuer(
+        ws, arbeitsmappe, [k for k, _ in offen], intern / "buendel", eingabe, code, intern
+    )
+    ctx = kontext_aus(ws)
+    auftraege = [
+        Auftrag(
+            key,
+            names[key],
+            stage,
+            notebooks,
+            notebook_ordner,
+            intern,
+            arbeitsmappe,
+            pfade[key],
+            pruef,
+            (ctx.symbol, ctx.schwelle),
+        )
+        for key, pruef in offen
+    ]
+    return KreisLauf(
+        ws,
+        kreis_dir,
+        stage,
+        intern,
+        keys,
+        status,
+        results,
+        auftraege,
+        karten,
+        differenz,
+        veraltet,
+        sperre,
+    )
 
 
 def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
@@ -904,11 +948,8 @@ def abschliessen(lauf: KreisLauf) -> BatchResult:
 
     Releases the Kreis's lock (:func:`sperren`) in any case.
     """
-    try:
+    with lauf:
         return _abschliessen(lauf)
-    finally:
-        if lauf.sperre is not None:
-            lauf.sperre.release()
 
 
 def _abschliessen(lauf: KreisLauf) -> BatchResult:
@@ -956,7 +997,7 @@ def run_kreis(
 
     ``aus`` takes no further task: its workers end while the run is audited.
     """
-    lauf = vorbereiten(
+    with vorbereiten(
         arbeitsmappe,
         ausgabe,
         kommunen=kommunen,
@@ -966,8 +1007,7 @@ def run_kreis(
         neu=neu,
         aus=aus,
         differenz=differenz,
-    )
-    try:
+    ) as lauf:
         einreichen(lauf, aus)
         bar = tqdm(total=len(lauf.auftraege), desc="Berichte", unit="Bericht", disable=not progress)
         while aus.offen:
@@ -976,11 +1016,7 @@ def run_kreis(
                 bar.update()
         bar.close()
         aus.freigeben()  # the workers end while the run is audited
-    except BaseException:
-        if lauf.sperre is not None:
-            lauf.sperre.release()
-        raise
-    return abschliessen(lauf)
+        return abschliessen(lauf)
 
 
 def _nochmal(result: KommuneResult) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,8 @@ def _run_land(
     doppelt = doppelte_kreise(mappen)
     ergebnisse = [KreisErgebnis(m, fehler=doppelt.get(m, "")) for m in mappen]
     laeufe: dict[int, KreisLauf] = {}
-    with Ausfuehrer(jobs or os.cpu_count() or 1, cluster) as aus:
+    # a Kreis's lock is freed when it is published, or when the Land run stops early
+    with Ausfuehrer(jobs or os.cpu_count() or 1, cluster) as aus, ExitStack() as offen:
         bar_kreise = tqdm(total=len(mappen), desc="Kreise", unit="Kreis", disable=not progress)
         bar_berichte = tqdm(total=0, desc="Berichte", unit="Bericht", disable=not progress)
 
@@ -205,7 +207,7 @@ def _run_land(
                 ergebnisse[i].fehler = str(exc)
                 bar_kreise.update()
                 continue
-            laeufe[i] = lauf
+            laeufe[i] = offen.enter_context(lauf)
             bar_berichte.total += len(lauf.auftraege)
             bar_berichte.refresh()
             einreichen(lauf, aus, i)
