@@ -271,6 +271,33 @@ def test_a_run_of_some_kommunen_renews_reports_of_an_older_state(tmp_path) -> No
     assert "(davon 1 unverändert übernommen)" in wieder.stdout
 
 
+def test_reports_of_vanished_gemeinden_go_and_those_of_another_state_are_renewed(tmp_path):
+    from thm_lib.run.batch import _veraltete_berichte, _verschwundene_entfernen
+
+    for ordner in ("05899004", "05899008", "05899012", "05899099", "kreis", "eigenes", ".neu"):
+        (tmp_path / ordner).mkdir()
+    status = {
+        "05899004": {"pruefsumme": "a"},  # chosen for this run
+        "05899008": {"pruefsumme": "alt"},  # another state
+        "05899012": {"pruefsumme": "a"},  # this state
+        "05899099": {"pruefsumme": "a"},  # the Gemeinde is gone
+        "kreis": {"pruefsumme": "alt"},
+    }
+    names = {"05899004": "A", "05899008": "B", "05899012": "C"}
+    _verschwundene_entfernen(tmp_path, status, names)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".neu",
+        "05899004",
+        "05899008",
+        "05899012",
+        "eigenes",
+        "kreis",
+    ]  # a folder the batch did not make stays
+    assert "05899099" not in status
+    veraltet = _veraltete_berichte(tmp_path, status, ["05899004"], names, lambda key: "a")
+    assert veraltet == ["05899008", "kreis"]
+
+
 def test_a_second_run_of_the_same_kreis_waits_for_none_and_changes_nothing(tmp_path) -> None:
     # two runs into one folder deleted each other's staging folder: the first published
     # an index without its report (95 figures instead of 965), both ended with code 0

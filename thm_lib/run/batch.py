@@ -657,6 +657,27 @@ def _aktuell(entry: dict[str, Any], pruef: str, ordner: Path, notebooks: Sequenc
     )
 
 
+def _berichtsordner(stage: Path) -> list[Path]:
+    """The report folders of the staged Kreis folder (one per Gemeinde, and ``kreis``)."""
+    return sorted(p for p in stage.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _verschwundene_entfernen(
+    stage: Path, status: dict[str, dict[str, Any]], names: dict[str, str]
+) -> None:
+    """Remove the reports of Gemeinden the Arbeitsmappe no longer has from the staged folder.
+
+    Their figures are of an old state, and no run can renew them. A folder this batch
+    did not make (not in ``status``) is the user's and stays.
+    """
+    for ordner in _berichtsordner(stage):
+        key = ordner.name
+        if key != KREIS_ORDNER and key not in names and key in status:
+            shutil.rmtree(ordner)
+            status.pop(key)
+            LOGGER.info("Bericht %s entfernt: die Gemeinde gibt es nicht mehr", key)
+
+
 def _veraltete_berichte(
     stage: Path,
     status: dict[str, dict[str, Any]],
@@ -670,24 +691,15 @@ def _veraltete_berichte(
     program changed left the other reports of the old state beside the new ones: two
     versions of the same figures in the folder for the Bündniskerngruppe (the audit
     saw "Verschiedene Werte für dieselbe Größe"), whose differences can narrow a
-    hidden count. These reports run too. A report folder of a Gemeinde the
-    Arbeitsmappe no longer has is removed from the staged folder (its figures are of
-    the old state, and no run can renew them).
+    hidden count. These reports run too.
     """
-    veraltet = []
-    for ordner in sorted(p for p in stage.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        key = ordner.name
-        if key in keys:
-            continue
-        if key != KREIS_ORDNER and key not in names:
-            if key in status:  # a report of this batch, not a folder of the user's
-                shutil.rmtree(ordner)
-                status.pop(key)
-                LOGGER.info("Bericht %s entfernt: die Gemeinde gibt es nicht mehr", key)
-            continue
-        if status.get(key, {}).get("pruefsumme") != pruefsumme_von(key):
-            veraltet.append(key)
-    return veraltet
+    return [
+        o.name
+        for o in _berichtsordner(stage)
+        if o.name not in keys
+        and (o.name == KREIS_ORDNER or o.name in names)
+        and status.get(o.name, {}).get("pruefsumme") != pruefsumme_von(o.name)
+    ]
 
 
 def _buendel_fuer(
@@ -876,6 +888,7 @@ def _planen(
     def pruef_von(key: str) -> str:
         return auftrag_pruefsumme(eingabe, code, nb_summe, key, *notebooks)
 
+    _verschwundene_entfernen(stage, status, names)
     veraltet = _veraltete_berichte(stage, status, keys, names, pruef_von)
     keys = [*keys, *veraltet]
 
