@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from thm_lib.core.config import load_annahmen
@@ -335,13 +336,13 @@ def test_help_pages_are_german() -> None:
 
 def test_pruefen_refuses_reports_of_another_kreis(tmp_path: Path) -> None:
     # without the second argument the Musterkreis was taken for any run's reports
+    from thm_lib.run.report import index_html, kreis_des_index
+
     ordner = tmp_path / "zufallskreis_21"
     ordner.mkdir()
-    (ordner / "index.html").write_text(
-        "<html><head><title>THM-Werkbank – Zufallskreis 21: Berichte je Kommune</title>"
-        "</head><body></body></html>",
-        encoding="utf-8",
-    )
+    ws = load_workspace(SAMPLE, {"kreis": {"name": "Zufallskreis 21"}})
+    (ordner / "index.html").write_text(index_html(ws, {}, [], ordner), encoding="utf-8")
+    assert kreis_des_index(ordner / "index.html") == "Zufallskreis 21"
     proc = _thm("pruefen", str(ordner))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert (
@@ -350,6 +351,19 @@ def test_pruefen_refuses_reports_of_another_kreis(tmp_path: Path) -> None:
         "Argument angeben: thm pruefen REPORTS_DIR ARBEITSMAPPE."
     ) in proc.stderr
     assert "Geprüft" not in proc.stdout
+
+
+@pytest.mark.parametrize("name", ['Kreis "Nord" & <Süd>', "Stadt: Berichte je Kommune", "Ä"])
+def test_the_kreis_of_an_index_is_read_back_whatever_its_name(tmp_path: Path, name) -> None:
+    from thm_lib.run.report import index_html, kreis_des_index
+
+    index = tmp_path / "index.html"
+    assert kreis_des_index(index) is None  # no index yet
+    index.write_text("<html><title>Berichte je Kommune</title></html>", encoding="utf-8")
+    assert kreis_des_index(index) is None  # no Kreis index
+    ws = load_workspace(SAMPLE, {"kreis": {"name": name}})
+    index.write_text(index_html(ws, {}, [], tmp_path), encoding="utf-8")
+    assert kreis_des_index(index) == name
 
 
 def test_an_output_folder_that_is_a_file_is_a_german_error(tmp_path: Path) -> None:

@@ -352,19 +352,12 @@ def _passt_zum_kreis(reports_dir: Path, name: str, arbeitsmappe: Path) -> None:
     Without the second argument ``thm pruefen reports/<kreis>`` took the Musterkreis and
     reported a run of another Kreis with confusing findings.
     """
-    import html
-    import re
+    from thm_lib.run.report import kreis_des_index
 
-    index = Path(reports_dir) / "index.html"
-    if not index.is_file():
-        return
-    titel = re.search(
-        r"<title>THM-Werkbank – (.*): Berichte je Kommune</title>",
-        index.read_text(encoding="utf-8", errors="replace"),
-    )
-    if titel and html.unescape(titel.group(1)) != name:
+    kreis = kreis_des_index(Path(reports_dir) / "index.html")
+    if kreis is not None and kreis != name:
         _fail_text(
-            f"Die Berichte in {reports_dir} sind die von „{html.unescape(titel.group(1))}“, die "
+            f"Die Berichte in {reports_dir} sind die von „{kreis}“, die "
             f"Arbeitsmappe {arbeitsmappe} ist „{name}“. Bitte die Arbeitsmappe des Laufs als "
             "zweites Argument angeben: thm pruefen REPORTS_DIR ARBEITSMAPPE."
         )

@@ -6,6 +6,8 @@ Everything here is published output: counts pass through
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -242,12 +244,34 @@ def _zahl_oder_zeichen(wert: Any, nachkomma: int = 0) -> str:
     return wert if isinstance(wert, str) else zahl(wert, nachkomma)
 
 
+KREIS_META = "thm-kreis"
+"""Name of the ``<meta>`` element of a Kreis index naming its Kreis (:func:`kreis_des_index`)."""
+
+
+def kreis_des_index(index: Path) -> str | None:
+    """The Kreis a Kreis index page (:func:`index_html`) was made for.
+
+    Returns
+    -------
+    str or None
+        The Kreis's name; None when ``index`` is missing or no Kreis index.
+    """
+    if not index.is_file():
+        return None
+    treffer = re.search(
+        rf'<meta name="{KREIS_META}" content="([^"]*)">',
+        index.read_text(encoding="utf-8", errors="replace"),
+    )
+    return html.unescape(treffer.group(1)) if treffer else None
+
+
 def index_html(
     ws: Workspace, status: dict[str, dict[str, Any]], keys: list[str], kreis_dir: Path
 ) -> str:
     """The Kreis index page: one row per Kommune, links to its reports, failures marked.
 
-    Rendered from ``thm_lib/publish/vorlagen/index.html.j2`` with the report stylesheet.
+    Rendered from ``thm_lib/publish/vorlagen/index.html.j2`` with the report stylesheet;
+    :func:`kreis_des_index` reads its Kreis back.
     """
 
     zeilen = []
@@ -284,6 +308,7 @@ def index_html(
     return seite(
         "index.html.j2",
         kreis=ws.name,
+        kreis_meta=KREIS_META,
         stichtag=f"{ws.stichtag:%d.%m.%Y}",
         alter_min=zg.alter_min,
         alter_max=zg.alter_max,
