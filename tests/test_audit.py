@@ -343,6 +343,18 @@ def test_files_that_are_no_report_are_named_but_a_file_browser_s_are_not(tmp_pat
     (tmp_path / "05899004" / "Anschreiben.pdf").write_bytes(b"%PDF")
     for system in ("Thumbs.db", "desktop.ini", ".DS_Store"):
         (tmp_path / "05899004" / system).write_bytes(b"x")
+    (tmp_path / "._index.html").write_bytes(b"\x00\x05\x16\x07\x00\x02")  # macOS
+    # hidden: served by a web server, but the audit read none of them
+    (tmp_path / ".faelle.csv").write_text("fall_id;ags\nTM-1;05899004\n")
+    (tmp_path / ".05899008.neu").mkdir()  # a stopped worker's staging folder
+    (tmp_path / ".05899008.neu" / "zielgruppe.html").write_text("<html></html>")
+    (tmp_path / "._notiz.html").write_text("<p>1 Person</p>")  # no macOS file
     lesung = lese_ordner(tmp_path)
-    assert lesung.fremd == ["05899004/Anschreiben.pdf", "faelle.csv"]
+    assert lesung.fremd == [
+        ".05899008.neu/zielgruppe.html",
+        "._notiz.html",
+        ".faelle.csv",
+        "05899004/Anschreiben.pdf",
+        "faelle.csv",
+    ]
     assert lesung.dateien == ["index.html"]

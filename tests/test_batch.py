@@ -226,6 +226,17 @@ def test_a_file_that_is_no_report_in_the_published_folder_holds_the_run(tmp_path
     assert _thm(*befehl).returncode == 0
 
 
+def test_a_stopped_worker_s_staging_folder_is_not_published(tmp_path) -> None:
+    # a report folder ".<key>.neu" of a worker that died twice stayed in the Kreis folder:
+    # hidden, skipped by the audit, published with the rest
+    befehl, kreis = _musterstadt_veroeffentlicht(tmp_path / "reports")
+    rest = kreis / f".{GOOD}.neu"
+    shutil.copytree(kreis / GOOD, rest)
+    assert _thm(*befehl).returncode == 0
+    assert not rest.exists()
+    assert sorted(p.name for p in kreis.iterdir() if p.name.startswith(".")) == []
+
+
 def test_a_run_of_some_kommunen_renews_reports_of_an_older_state(tmp_path) -> None:
     # after a correction, a run of one Kommune left the others' reports of the old counts
     # beside the new ones: the audit saw "Verschiedene Werte für dieselbe Größe" and passed

@@ -174,8 +174,9 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
     for f in lesung.fremd:
         befunde.append(
             Befund(
-                f"{f}: Datei im veröffentlichten Ordner, die kein Bericht ist (kein HTML, kein "
-                "Excel) und nicht geprüft wird; kein Lauf schreibt sie. Bitte aus dem Ordner "
+                f"{f}: Datei im veröffentlichten Ordner, die kein Bericht ist (kein HTML oder "
+                "Excel, oder versteckt) und nicht geprüft wird; kein Lauf lässt sie dort. Bitte "
+                "aus dem Ordner "
                 "entfernen (Arbeitsmappen und eigene Dateien gehören nicht in den Ordner für "
                 "die Bündniskerngruppe).",
                 art="fremd",

@@ -32,9 +32,22 @@ _FIELDS = re.compile(r"fields\s*=\s*(\[[^\]]*\])")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-SYSTEMDATEIEN = frozenset({"status.json", "thumbs.db", "ehthumbs.db", "desktop.ini"})
-"""Files that are no report but not a finding either: an older run's status, and what a
-file browser (Windows Explorer) writes into a folder it shows (lower case)."""
+SYSTEMDATEIEN = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini", ".ds_store"})
+"""Files that are no report but not a finding either: what a file browser (Windows
+Explorer, macOS Finder) writes into a folder it shows (lower case)."""
+
+_APPLEDOUBLE = b"\x00\x05\x16\x07"
+"""First bytes of the ``._name`` files macOS writes beside each file on a shared drive."""
+
+
+def systemdatei(path: Path) -> bool:
+    """True for a file a file browser wrote (:data:`SYSTEMDATEIEN`, macOS ``._`` files)."""
+    if path.name.lower() in SYSTEMDATEIEN:
+        return True
+    if not path.name.startswith("._"):
+        return False
+    with path.open("rb") as datei:
+        return datei.read(4) == _APPLEDOUBLE
 
 
 @dataclass
@@ -302,17 +315,13 @@ def veroeffentlichte_dateien(
 ) -> Iterator[tuple[Path, str]]:
     """Every file a reader of ``ordner`` gets: ``(path, name relative to ordner)``.
 
-    Hidden folders and files (staging ``.<key>.neu``), the top-level folders
-    ``ohne`` (internal material) are skipped.
+    Hidden ones too (a web server serves them); the top-level folders ``ohne``
+    (internal material) are skipped.
     """
     root = Path(ordner)
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if (
-            path.is_file()
-            and not any(p.startswith(".") for p in rel.parts)
-            and not (len(rel.parts) > 1 and rel.parts[0] in ohne)
-        ):
+        if path.is_file() and not (len(rel.parts) > 1 and rel.parts[0] in ohne):
             yield path, rel.as_posix()
 
 
@@ -347,12 +356,13 @@ def lese_ordner(
 ) -> Lesung:
     """Read every published output below ``ordner`` (a ``reports/<kreis>/`` folder).
 
-    Hidden folders (staging ``.<key>.neu``), the top-level folders ``ohne``
-    (internal material) and ``status.json`` are skipped; executed notebooks are
-    listed in ``Lesung.notebooks`` (they must not be in a published folder),
-    files that cannot be read in ``Lesung.unlesbar``, files that are no report
-    (no HTML or Excel: a copied Arbeitsmappe, a note) in ``Lesung.fremd``. A file of ``vorgelesen``
-    (by name) whose bytes did not change since is taken from there.
+    The top-level folders ``ohne`` (internal material) are skipped; executed
+    notebooks are listed in ``Lesung.notebooks`` (they must not be in a published
+    folder), files that cannot be read in ``Lesung.unlesbar``, files that are no
+    report in ``Lesung.fremd``: no HTML or Excel (a copied Arbeitsmappe, a note), or
+    hidden (a web server serves them, the audit reads no hidden report), except what
+    a file browser writes (:func:`systemdatei`). A file of ``vorgelesen`` (by name)
+    whose bytes did not change since is taken from there.
     """
     tabellen: list[Tabelle] = []
     dateien, notebooks, unlesbar, fremd = [], [], [], []
@@ -361,8 +371,9 @@ def lese_ordner(
         if suffix == ".ipynb":
             notebooks.append(name)
             continue
-        if suffix not in (".html", ".htm", ".xlsx"):
-            if path.name.lower() not in SYSTEMDATEIEN:
+        versteckt = any(p.startswith(".") for p in Path(name).parts)
+        if versteckt or suffix not in (".html", ".htm", ".xlsx"):
+            if not systemdatei(path):
                 fremd.append(name)
             continue
         dateien.append(name)

@@ -974,6 +974,7 @@ def _abschliessen(lauf: KreisLauf) -> BatchResult:
         r.vorgelesen = {}
     _protokoll(lauf.intern, results)
     status, stage = lauf.status, lauf.stage
+    _reste_entfernen(stage)
     for r in results:
         if not r.uebersprungen:
             status[r.key] = _status_entry(r, status.get(r.key, {}), stage)
@@ -1075,6 +1076,14 @@ def sperren(intern: Path, ziel: Path, was: str = "diesen Kreis") -> FileLock:
     return sperre
 
 
+def _reste_entfernen(stage: Path) -> None:
+    """Remove the staging folders of reports (``.<key>.neu``, ``.<key>.alt``) that a
+    stopped worker left in the Kreis folder: hidden, unaudited, but served."""
+    for rest in [*stage.glob(".*.neu"), *stage.glob(".*.alt")]:
+        if rest.is_dir():
+            shutil.rmtree(rest)
+
+
 def _staging_copy(kreis_dir: Path) -> Path:
     """A fresh staging folder for the whole Kreis, starting as a copy of the published one.
 
@@ -1096,6 +1105,7 @@ def _staging_copy(kreis_dir: Path) -> Path:
             *stage.glob(f"{PROTOKOLL}*"),
         ]:
             leftover.unlink()
+        _reste_entfernen(stage)
     else:
         stage.mkdir(parents=True)
     return stage
