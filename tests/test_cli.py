@@ -303,6 +303,7 @@ def test_a_wrong_call_is_answered_in_german_without_traceback(tmp_path: Path) ->
         ("batch", "--kommnue", "Musterstadt"): "Unbekannte Option '--kommnue'. Meinten Sie "
         "'--kommune'?",
         ("batch", "--jobs"): "Bei der Option '--jobs' fehlt der Wert.",
+        ("batch", "--neu=ja"): "Die Option '--neu' hat keinen Wert.",
         ("pruefen",): "Es fehlt die Angabe REPORTS_DIR.",
         ("pruefen", str(tmp_path), "--fruehere", "-2"): "Ungültiger Wert für '--fruehere'",
         ("berichte",): "Unbekannter Befehl 'berichte'.",
@@ -316,8 +317,9 @@ def test_a_wrong_call_is_answered_in_german_without_traceback(tmp_path: Path) ->
         assert proc.returncode == 2, (args, proc.stderr)
         assert f"Fehler im Aufruf: {text}" in proc.stderr, (args, proc.stderr)
         assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
-        if args != ("batch", "--jobs"):  # click knows no command yet when a value is missing
-            assert "Aufruf: thm" in proc.stderr and "Hilfe: thm" in proc.stderr, proc.stderr
+        befehl = "thm" if args[0] == "berichte" else f"thm {args[0]}"
+        assert f"Aufruf: {befehl}" in proc.stderr, proc.stderr
+        assert f"Hilfe: {befehl} --hilfe" in proc.stderr, proc.stderr
     assert not any(tmp_path.iterdir())
 
 
