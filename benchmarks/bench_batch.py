@@ -27,9 +27,11 @@ from thm_lib.core.pruefsumme import programmstand, pruefsumme
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land
 from thm_lib.run import buendel
-from thm_lib.run.batch import NOTEBOOK_DIR, NOTEBOOKS, run_batch, to_html
+from thm_lib.run.batch import run_batch
 from thm_lib.run.kernel import Kernel
+from thm_lib.run.kommune import NOTEBOOK_DIR, to_html
 from thm_lib.run.land import run_land
+from thm_lib.run.report import NOTEBOOKS
 
 AGS = "05899016"
 

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from thm_lib.disclosure.privacy import assert_clean
-from thm_lib.run.batch import NOTEBOOKS, intern_ordner, slug
+from thm_lib.run.batch import intern_ordner, slug
+from thm_lib.run.report import NOTEBOOKS
 
 pytestmark = pytest.mark.slow
 
@@ -314,7 +315,7 @@ def test_a_second_run_of_the_same_kreis_waits_for_none_and_changes_nothing(tmp_p
     # an index without its report (95 figures instead of 965), both ended with code 0
     from filelock import FileLock
 
-    from thm_lib.run.batch import SPERRE
+    from thm_lib.run.veroeffentlichen import SPERRE
 
     befehl, kreis = _musterstadt_veroeffentlicht(tmp_path / "reports")
     vorher = _inhalt(kreis)

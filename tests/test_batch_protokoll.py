@@ -8,8 +8,9 @@ import logging.handlers
 import pytest
 
 from thm_lib.core.errors import DataError
-from thm_lib.run import batch
-from thm_lib.run.batch import PROTOKOLL, KommuneResult, TeilResult, failure_reason
+from thm_lib.core.paths import PROTOKOLL
+from thm_lib.run import protokoll, veroeffentlichen
+from thm_lib.run.kommune import KommuneResult, TeilResult, failure_reason
 
 
 def _fehler() -> str:
@@ -27,7 +28,7 @@ def test_internal_error_goes_to_the_file_with_traceback(tmp_path, caplog) -> Non
         "05899016", "Probstadt", False, teile={"karte": TeilResult(False)}, protokoll=[_fehler()]
     )
     with caplog.at_level(logging.INFO, logger="thm_lib"):
-        batch._protokoll(tmp_path, [r])
+        protokoll.fehler_schreiben(tmp_path, [r])
     log = (tmp_path / PROTOKOLL).read_text(encoding="utf-8")
     assert "ERROR interner Fehler 05899016 (Probstadt), Eintrag 05899016/karte" in log
     assert "Traceback (most recent call last)" in log and "KeyError: 'gibt es nicht'" in log
@@ -38,17 +39,17 @@ def test_internal_error_goes_to_the_file_with_traceback(tmp_path, caplog) -> Non
     assert record.getMessage() == (
         f"interner Fehler, Eintrag 05899016/karte: siehe {tmp_path / PROTOKOLL}"
     )
-    assert batch.PROTOKOLL_LOGGER.propagate is False
+    assert protokoll.PROTOKOLL_LOGGER.propagate is False
     # nothing left attached: a second run appends through a fresh handler
-    handlers = batch.PROTOKOLL_LOGGER.handlers
+    handlers = protokoll.PROTOKOLL_LOGGER.handlers
     assert not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in handlers)
-    batch._protokoll(tmp_path, [r])
+    protokoll.fehler_schreiben(tmp_path, [r])
     text = (tmp_path / PROTOKOLL).read_text(encoding="utf-8")
     assert text.count("Traceback (most recent call last)") == 2
 
 
 def test_no_file_without_internal_errors(tmp_path) -> None:
-    batch._protokoll(tmp_path, [KommuneResult("05899016", "Probstadt", True)])
+    protokoll.fehler_schreiben(tmp_path, [KommuneResult("05899016", "Probstadt", True)])
     assert not (tmp_path / PROTOKOLL).exists()
 
 
@@ -58,12 +59,12 @@ def test_audit_that_cannot_run_is_logged_and_publishes_nothing(
     def kaputt(*_args, **_kwargs):
         raise ZeroDivisionError("im Prüfmodell")
 
-    monkeypatch.setattr(batch, "audit_run", kaputt)
+    monkeypatch.setattr(veroeffentlichen, "audit_run", kaputt)
     stage, kreis_dir, intern = tmp_path / ".kreis.neu", tmp_path / "kreis", tmp_path / "intern"
     stage.mkdir()
     (stage / "index.html").write_text("<html></html>", encoding="utf-8")
     with caplog.at_level(logging.INFO, logger="thm_lib"), pytest.raises(DataError) as err:
-        batch._publish_if_safe(None, stage, kreis_dir, intern)
+        veroeffentlichen.veroeffentlichen_wenn_sicher(None, stage, kreis_dir, intern)
     assert "interner Fehler; nichts veröffentlicht" in str(err.value)
     assert "ZeroDivisionError" not in str(err.value)
     assert not stage.exists() and not kreis_dir.exists()

@@ -135,7 +135,7 @@ def test_a_bundle_of_another_code_state_is_refused(kreisstand_buendel, tmp_path)
 def test_a_notebook_renders_the_same_from_the_bundle_as_from_the_arbeitsmappe(
     kreisstand_buendel, tmp_path
 ):
-    from thm_lib.run.batch import NOTEBOOK_DIR
+    from thm_lib.run.kommune import NOTEBOOK_DIR
     from thm_lib.run.notebook import read_glue
 
     _ws, _stand, ziel = kreisstand_buendel
@@ -365,8 +365,8 @@ def test_a_second_land_run_into_the_same_folder_stops_before_anything(tmp_path):
     from click.testing import CliRunner
     from filelock import FileLock
 
-    from thm_lib.run.batch import SPERRE
     from thm_lib.run.cli import main
+    from thm_lib.run.veroeffentlichen import SPERRE
 
     schreibe_land(tmp_path / "land", kreise=2, gemeinden=3, kreisfreie=0, seed=5)
     (tmp_path / "reports" / "intern").mkdir(parents=True)
@@ -385,7 +385,7 @@ class Abbruch(Exception):
 
 def _frei(kreis_dir: Path) -> bool:
     """True when a new run could take the Kreis's lock (in this process, too)."""
-    from thm_lib.run.batch import sperren
+    from thm_lib.run.veroeffentlichen import sperren
 
     try:
         sperren(intern_ordner(kreis_dir), kreis_dir).release()
@@ -413,8 +413,8 @@ def test_a_land_run_stopped_between_kreise_frees_every_lock(tmp_path, monkeypatc
     from thm_lib.run import land
 
     schreibe_land(tmp_path / "land", kreise=2, gemeinden=3, kreisfreie=0, seed=5)
-    from thm_lib.run.batch import sperren
     from thm_lib.run.batch import vorbereiten as batch_vorbereiten
+    from thm_lib.run.veroeffentlichen import sperren
 
     vorbereitet = []
 

@@ -19,8 +19,7 @@ from audit_laeufe import musterkreis_lauf
 
 from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.publish.html_seiten import tabelle
-from thm_lib.run.batch import NOTEBOOKS
-from thm_lib.run.report import TEIL_TITEL
+from thm_lib.run.report import NOTEBOOKS, TEIL_TITEL
 
 GOOD = "05899004"
 SHOTS = Path("/tmp/berichte_shots")

@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from thm_lib.analysis import coverage, target_group
-from thm_lib.core.paths import SAMPLE
+from thm_lib.core.paths import PRUEFUNG, SAMPLE
 from thm_lib.disclosure import versorgung
 from thm_lib.disclosure.publication import Publication
 from thm_lib.ingest import arbeitsmappe
 from thm_lib.ingest.synthetic import KOPF_BEDARFE, KOPF_FAELLE, schreibe_csv
 from thm_lib.publish import views
 from thm_lib.run import differenzpruefung as dp
-from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
+from thm_lib.run.batch import intern_ordner, run_batch
 from thm_lib.run.cli import main
 
 ALTSTADT, KLEINBACH, NEUSTADT, NACHBAR, HEIDE, MOOR = (ort_ags(i) for i in range(6))

@@ -149,7 +149,7 @@ def test_extra_field_in_the_excel_workbook(ws, result, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_extra_field_in_the_notebook_tables(folder: Path, tmp_path: Path) -> None:
     """The analysis notebook, run by papermill on the copy, shows the field in its tables."""
-    from thm_lib.run.batch import execute
+    from thm_lib.run.kommune import execute
 
     out = tmp_path / "bedarfs_und_angebotsanalyse.ipynb"
     execute("bedarfs_und_angebotsanalyse", out, {"arbeitsmappe": str(folder), "ags": ""})

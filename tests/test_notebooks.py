@@ -10,8 +10,9 @@ import pytest
 from thm_lib.analysis import staffing, target_group
 from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.ingest.arbeitsmappe import load_workspace
-from thm_lib.run.batch import NOTEBOOKS, execute
+from thm_lib.run.kommune import execute
 from thm_lib.run.notebook import read_glue
+from thm_lib.run.report import NOTEBOOKS
 
 pytestmark = pytest.mark.slow
 

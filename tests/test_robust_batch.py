@@ -33,18 +33,12 @@ from openpyxl import Workbook, load_workbook
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, fuehre_notebook_aus, schreibe
 from tests.helpers_io import SAMPLE, read_rows, write_rows
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
+from thm_lib.core.paths import PROTOKOLL
 from thm_lib.ingest.arbeitsmappe import load_workspace
-from thm_lib.run.batch import (
-    NOTEBOOK_DIR,
-    NOTEBOOKS,
-    PROTOKOLL,
-    intern_ordner,
-    report_keys,
-    run_batch,
-    slug,
-)
+from thm_lib.run.batch import intern_ordner, report_keys, run_batch, slug
+from thm_lib.run.kommune import NOTEBOOK_DIR
 from thm_lib.run.notebook import oeffne
-from thm_lib.run.report import Analyse, kennzahlen_fuer, write_bericht, write_karte
+from thm_lib.run.report import NOTEBOOKS, Analyse, kennzahlen_fuer, write_bericht, write_karte
 
 pytestmark = pytest.mark.slow
 

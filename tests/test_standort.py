@@ -353,7 +353,7 @@ def test_map_before_after_shows_the_gap_classes_of_the_matrix(ws) -> None:
 
 @pytest.mark.slow
 def test_kreis_report_section_figures_equal_library(ws, tmp_path) -> None:
-    from thm_lib.run.batch import execute
+    from thm_lib.run.kommune import execute
     from thm_lib.run.notebook import read_glue
 
     out = tmp_path / "kreis.ipynb"

@@ -10,7 +10,9 @@ import nbformat
 import pytest
 
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
-from thm_lib.run.batch import NOTEBOOK_DIR, PRUEFUNG, failure_reason, intern_ordner, run_batch
+from thm_lib.core.paths import PRUEFUNG
+from thm_lib.run.batch import intern_ordner, run_batch
+from thm_lib.run.kommune import NOTEBOOK_DIR, failure_reason
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 

@@ -7,6 +7,7 @@ file untouched.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -56,3 +57,15 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_save_workbook(workbook: Any, path: str | Path) -> Path:
     """Save an openpyxl workbook atomically."""
     return atomic_write(path, lambda p: workbook.save(p))
+
+
+def replace_dir(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging``; the old folder is removed only after the swap."""
+    old = final.with_name(f".{final.name}.alt")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old.exists():
+        shutil.rmtree(old)

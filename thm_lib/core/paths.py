@@ -39,3 +39,14 @@ app maps (:class:`thm_lib.apps.voila_server.LeafletHandler`)."""
 
 REPORT_TEMPLATES = PACKAGE / "publish" / "vorlagen"
 """jinja2 templates and the stylesheet of the HTML reports and the index page."""
+
+
+INTERN = "intern"
+"""Folder beside the published Kreis folders of a batch run for everything internal
+(``<ausgabe>/intern/<kreis>/``): never handed over."""
+
+PROTOKOLL = "protokoll.log"
+"""Internal errors of a batch run with their traceback, in the Kreis's internal folder."""
+
+PRUEFUNG = "pruefung.txt"
+"""Findings of the last disclosure audit that failed, in the Kreis's internal folder."""

@@ -2,7 +2,7 @@
 
 One stylesheet (``vorlagen/thm.css``, inlined, nothing loaded from the
 internet) for the report pages (nbconvert template ``vorlagen/bericht``, see
-:func:`thm_lib.run.batch.to_html`), the Kreis index (``vorlagen/index.html.j2``)
+:func:`thm_lib.run.kommune.to_html`), the Kreis index (``vorlagen/index.html.j2``)
 and the tables the notebooks show (``vorlagen/tabelle.html.j2``). Python
 only prepares the values (German text, German numbers); the markup lives in
 the templates.

@@ -219,8 +219,9 @@ def batch(
     weitergegeben. Berichte, deren Eingaben sich nicht geändert haben, bleiben stehen
     (--neu erstellt alle neu).
     """
+    from thm_lib.core.paths import PRUEFUNG
     from thm_lib.ingest.arbeitsmappe import ist_land
-    from thm_lib.run.batch import PRUEFUNG, intern_ordner, run_batch
+    from thm_lib.run.batch import intern_ordner, run_batch
 
     if ist_land(arbeitsmappe):
         if kommunen:
@@ -295,7 +296,8 @@ def _land(
     differenz: bool = False,
 ) -> None:
     """``thm batch`` for a folder of Arbeitsmappen (see :func:`thm_lib.run.land.run_land`)."""
-    from thm_lib.run.batch import PRUEFUNG, intern_ordner
+    from thm_lib.core.paths import PRUEFUNG
+    from thm_lib.run.batch import intern_ordner
     from thm_lib.run.land import run_land
 
     try:

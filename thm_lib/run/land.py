@@ -27,23 +27,23 @@ from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError
 from thm_lib.core.labels import KREIS_ORDNER
+from thm_lib.core.paths import INTERN
 from thm_lib.ingest.arbeitsmappe import ANNAHMEN, arbeitsmappen
 from thm_lib.ingest.tables import find_file
 from thm_lib.publish.land_index import LandZeile, schreibe_land_seiten
 from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.batch import (
-    INTERN,
-    NOTEBOOK_DIR,
-    NOTEBOOKS,
     BatchResult,
     KreisLauf,
     abschliessen,
     einreichen,
     intern_ordner,
     kreis_ordner_name,
-    sperren,
     vorbereiten,
 )
+from thm_lib.run.kommune import NOTEBOOK_DIR
+from thm_lib.run.report import NOTEBOOKS
+from thm_lib.run.veroeffentlichen import sperren
 
 LOGGER = logging.getLogger(__name__)
 
