@@ -24,6 +24,8 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
+from thm_lib.core import paths
+
 _STRIP = re.compile(r"<(style|script)\b[^>]*>.*?</\1>", re.S | re.I)
 _SRCDOC = re.compile(r'srcdoc="([^"]*)"', re.S)
 _GEOJSON_ADD = re.compile(r"geo_json_[0-9a-f]+_add\(\s*(?=\{)")
@@ -306,7 +308,7 @@ def xlsx_tabellen(path: Path, datei: str, marks: tuple[str, ...] = (".",)) -> li
     return out
 
 
-INTERN = ("intern",)
+INTERN = (paths.INTERN,)
 """Top-level folders of a run that are not handed out (issue 13, point 5)."""
 
 
