@@ -1509,7 +1509,7 @@ def test_a_stichtag_in_the_future_is_an_error_naming_the_row(tmp_path):
 
 def test_today_is_no_future_but_tomorrow_is():
     from thm_lib.core.errors import ProblemCollector
-    from thm_lib.ingest.arbeitsmappe import _check_stichtage
+    from thm_lib.ingest.pruefungen import check_stichtage
 
     heute = pd.Timestamp("2026-11-30")
     zg = pd.DataFrame(
@@ -1521,7 +1521,7 @@ def test_today_is_no_future_but_tomorrow_is():
     )
     zg.attrs["datei"] = "zielgruppe.csv"
     problems = ProblemCollector()
-    _check_stichtage(zg, problems, [], heute=heute)
+    check_stichtage(zg, problems, [], heute=heute)
     assert [p.zeile for p in problems.problems] == [3]
 
 
@@ -1538,7 +1538,7 @@ def test_a_stray_stichtag_warns_with_its_row(tmp_path):
 def test_a_gemeinde_counted_in_few_rows_at_each_stichtag_is_no_typo():
     """By age band: 3 rows a Stichtag; one Gemeinde delivers a later Stichtag alone."""
     from thm_lib.core.errors import ProblemCollector
-    from thm_lib.ingest.arbeitsmappe import _check_stichtage
+    from thm_lib.ingest.pruefungen import check_stichtage
 
     tage = ["2020-12-31"] * 3 + ["2021-12-31"] * 3 + ["2020-12-31"] * 40 + ["2022-06-30"]
     zg = pd.DataFrame(
@@ -1550,7 +1550,7 @@ def test_a_gemeinde_counted_in_few_rows_at_each_stichtag_is_no_typo():
     )
     zg.attrs["datei"] = "zielgruppe.csv"
     warnungen: list[str] = []
-    _check_stichtage(zg, ProblemCollector(), warnungen, heute=pd.Timestamp("2026-11-30"))
+    check_stichtage(zg, ProblemCollector(), warnungen, heute=pd.Timestamp("2026-11-30"))
     # Gemeinde 1's 3 rows of 2021 are its format; Gemeinde 2's single row of 2022 is not
     assert len(warnungen) == 1 and "Der Stichtag 30.06.2022 (Zeile 48)" in warnungen[0]
 
@@ -1663,10 +1663,10 @@ def test_a_land_is_found_whatever_case_its_annahmen_file_has(tmp_path):
 
 
 def test_rows_with_values_name_five_and_count_the_rest():
-    from thm_lib.ingest.arbeitsmappe import _zeilen_mit_werten
+    from thm_lib.ingest.pruefungen import zeilen_mit_werten
 
     frame = pd.DataFrame({"_zeile": range(2, 9), "alter": [35, 17, 40, 60, 16, 30, 29]})
-    assert _zeilen_mit_werten(frame, "alter", str) == (
+    assert zeilen_mit_werten(frame, "alter", str) == (
         "Zeile 2: 35, Zeile 3: 17, Zeile 4: 40, Zeile 5: 60, Zeile 6: 16 und 2 weitere"
     )
-    assert _zeilen_mit_werten(frame.head(1), "alter", str) == "Zeile 2: 35"
+    assert zeilen_mit_werten(frame.head(1), "alter", str) == "Zeile 2: 35"

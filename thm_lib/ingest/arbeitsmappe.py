@@ -17,22 +17,31 @@ import pandas as pd
 import pandera.errors
 
 from thm_lib.core.config import load_annahmen
-from thm_lib.core.errors import DataError, Problem, ProblemCollector, zeilen_text
-from thm_lib.core.formats import zahl
+from thm_lib.core.errors import DataError, Problem, ProblemCollector
 from thm_lib.core.programme import load_programm
-from thm_lib.core.settings import DATEI, Annahmen
-from thm_lib.core.workspace import CRS_METRIC, CRS_WEB, Workspace
+from thm_lib.core.settings import DATEI
+from thm_lib.core.workspace import Workspace
 from thm_lib.ingest import schemas
 from thm_lib.ingest.columns import (
     Column,
     Dezimalzeichen,
     dezimalzeichen,
-    normalise_plz,
     type_column,
 )
 from thm_lib.ingest.gebiete import read_feinraster, read_gebiete
+from thm_lib.ingest.pruefungen import (
+    check_stichtage,
+    cross_checks,
+    duplicate_checks,
+    warn_alter_der_faelle,
+    warn_daten_der_faelle,
+    warn_ohne_plaetze,
+    warn_stichtag,
+)
+from thm_lib.ingest.standorte import locate_offers
 from thm_lib.ingest.tables import (
     RawTable,
+    datei_von,
     find_file,
     find_table,
     read_table,
@@ -96,7 +105,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     kommunen = _load(folder, "kommunen", problems, warnings, required=False)
     if bedarfe is not None and faelle is None and faelle_ok:
         problems.add(
-            _datei(bedarfe),
+            datei_von(bedarfe),
             "Bedarfe ohne Fälle: 'faelle' fehlt oder ist leer",
             "Bitte die Fälle in 'faelle.xlsx' oder 'faelle.csv' eintragen oder die "
             "Bedarfe entfernen",
@@ -104,21 +113,21 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     problems.raise_if_any()
     assert gebiete is not None and zielgruppe is not None and angebote_raw is not None
 
-    _cross_checks(
+    cross_checks(
         gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen, problems
     )
-    _duplicate_checks(zielgruppe, bedarfe, reisezeiten, problems, warnings)
-    _check_stichtage(zielgruppe, problems, warnings)
+    duplicate_checks(zielgruppe, bedarfe, reisezeiten, problems, warnings)
+    check_stichtage(zielgruppe, problems, warnings)
     problems.raise_if_any()
-    angebote = _locate_offers(angebote_raw, gebiete, problems, warnings)
+    angebote = locate_offers(angebote_raw, gebiete, problems, warnings)
     problems.raise_if_any()
     feinraster = read_feinraster(folder, gebiete, warnings)
 
-    _warn_stichtag(annahmen, zielgruppe, warnings)
-    _warn_ohne_plaetze(angebote_raw, warnings)
+    warn_stichtag(annahmen, zielgruppe, warnings)
+    warn_ohne_plaetze(angebote_raw, warnings)
     if faelle is not None:
-        _warn_alter_der_faelle(faelle, annahmen, warnings)
-        _warn_daten_der_faelle(faelle, warnings)
+        warn_alter_der_faelle(faelle, annahmen, warnings)
+        warn_daten_der_faelle(faelle, warnings)
     _final_dtypes(zielgruppe, faelle, angebote)
     name = annahmen.kreis.name
     if not name:
@@ -178,100 +187,6 @@ def _kein_land(folder: Path) -> None:
             )
         ]
     )
-
-
-def _warn_stichtag(annahmen: Annahmen, zielgruppe: pd.DataFrame, warnings: list[str]) -> None:
-    stichtag = annahmen.kreis.stichtag
-    if stichtag is None:
-        return
-    vorhanden = set(zielgruppe["stichtag"].dropna())
-    if pd.Timestamp(stichtag) not in vorhanden:
-        shown = ", ".join(sorted(t.strftime("%d.%m.%Y") for t in vorhanden))
-        warnings.append(
-            f"annahmen.yaml: Für den Stichtag {pd.Timestamp(stichtag):%d.%m.%Y} "
-            f"gibt es keine Zeilen in der Zielgruppe (vorhanden: {shown}); "
-            "gezählt wird am letzten Stichtag davor (sonst am frühesten)."
-        )
-
-
-def _warn_ohne_plaetze(angebote: pd.DataFrame, warnings: list[str]) -> None:
-    """Offers with 0 places: listed and mapped, but they cover no need in the coverage.
-
-    Not an error (a placeholder while the capacity is asked for), but never a silent
-    zero: the planner learns which offers count for nothing.
-    """
-    ohne = angebote[angebote["plaetze"] == 0]
-    if ohne.empty:
-        return
-    ids = ", ".join(str(i) for i in ohne["angebot_id"])
-    warnings.append(
-        f"{_datei(angebote)}, Spalte 'plaetze': {len(ohne)} "
-        f"{'Angebot' if len(ohne) == 1 else 'Angebote'} mit 0 Plätzen "
-        f"({zeilen_text(int(z) for z in ohne['_zeile'])}: {ids}). Sie stehen im "
-        "Angebotsverzeichnis und auf der Karte, decken bei der Versorgung aber keinen Bedarf. "
-        "Bitte die Plätze pro Jahr eintragen (eine Schätzung ist besser als keine) oder ein "
-        "beendetes Angebot mit 'ende' abschließen."
-    )
-
-
-def _zeilen_mit_werten(frame: pd.DataFrame, spalte: str, text: Any, bis: int = 5) -> str:
-    """``Zeile 2: 35, Zeile 4: 17`` for the first ``bis`` rows, then ``und n weitere``."""
-    teile = ", ".join(
-        f"Zeile {int(z)}: {text(w)}"
-        for z, w in frame[["_zeile", spalte]].head(bis).itertuples(index=False)
-    )
-    return teile + (f" und {len(frame) - bis} weitere" if len(frame) > bis else "")
-
-
-def _warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: list[str]) -> None:
-    """Cases whose age at the start lies outside the target group (a typo, or a case that
-    came in later): counted in the Fallzahlen, not in the need rates of the target group.
-
-    The warning names rows and ages only, never a pseudonym (it reaches the console).
-    """
-    von, bis = annahmen.zielgruppe.alter_min, annahmen.zielgruppe.alter_max
-    aussen = faelle[(faelle["alter"] < von) | (faelle["alter"] > bis)]
-    if aussen.empty:
-        return
-    zeilen = _zeilen_mit_werten(aussen, "alter", lambda a: str(int(a)))
-    warnings.append(
-        f"{_datei(faelle)}, Spalte 'alter': {len(aussen)} "
-        f"{'Fall ist' if len(aussen) == 1 else 'Fälle sind'} bei Beginn nicht {von} bis {bis} "
-        f"Jahre alt ({zeilen}). Sie zählen in den Fallzahlen, aber nicht für die "
-        "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
-    )
-
-
-def _warn_daten_der_faelle(
-    faelle: pd.DataFrame, warnings: list[str], heute: pd.Timestamp | None = None
-) -> None:
-    """Case dates that look like typos: after today, or a closure reason without an end.
-
-    A case that begins after today counts in no period up to now; one with an
-    ``abschlussgrund`` but no ``ende`` counts as active. Warnings, not errors (a
-    start may be entered ahead); rows only, never a pseudonym.
-    """
-    heute = pd.Timestamp.today().normalize() if heute is None else heute
-    datei = _datei(faelle)
-    for spalte in ("beginn", "ende"):
-        spaet = faelle[faelle[spalte] > heute]
-        if len(spaet):
-            zeilen = _zeilen_mit_werten(spaet, spalte, lambda d: f"{d:%d.%m.%Y}")
-            warnings.append(
-                f"{datei}, Spalte '{spalte}': {len(spaet)} "
-                f"{'Datum liegt' if len(spaet) == 1 else 'Daten liegen'} nach dem heutigen Tag "
-                f"({zeilen}). Ein Fall zählt nur in Zeiträumen, in denen er "
-                "begonnen hat und nicht beendet ist. Tippfehler im Jahr?"
-            )
-    offen = faelle[faelle["abschlussgrund"].notna() & faelle["ende"].isna()]
-    if len(offen):
-        warnings.append(
-            f"{datei}, Spalte 'ende': {len(offen)} "
-            f"{'Fall hat' if len(offen) == 1 else 'Fälle haben'} einen Abschlussgrund, aber "
-            f"kein Ende ({zeilen_text(int(z) for z in offen['_zeile'])}) und "
-            f"{'zählt' if len(offen) == 1 else 'zählen'} als aktiv. Bitte das Ende eintragen "
-            "oder den Abschlussgrund löschen."
-        )
 
 
 def _final_dtypes(
@@ -549,7 +464,7 @@ def _load_zielgruppe(
     frame = _load(folder, "zielgruppe", problems, warnings, required=True)
     if frame is None or len(problems.problems) > before:
         return None  # age bands are checked once the cells are readable
-    datei = _datei(frame)
+    datei = datei_von(frame)
     if not {"alter", "altersgruppe"} & set(frame.attrs.get("spalten", ())):
         problems.add(
             datei,
@@ -634,372 +549,6 @@ def _load_bedarfe(
             "'bedarfe' in faelle.xlsx): Bedarfsquoten kommen aus den Annahmen."
         )
     return None
-
-
-def _datei(frame: pd.DataFrame) -> str:
-    return str(frame.attrs.get("datei", "?"))
-
-
-def _unknown_ags(
-    frame: pd.DataFrame,
-    datei: str,
-    known: set[str],
-    problems: ProblemCollector,
-    column: str = "ags",
-) -> None:
-    for ags, zeile in zip(frame[column], frame["_zeile"], strict=True):
-        if ags is not None and not pd.isna(ags) and ags not in known:
-            problems.add(
-                datei,
-                "Gemeindeschlüssel gibt es in 'gebiete' nicht",
-                "Bitte den AGS prüfen oder die Gemeinde in 'gebiete' ergänzen",
-                zeile=int(zeile),
-                spalte=column,
-                wert=ags,
-            )
-
-
-def _cross_checks(
-    gebiete: gpd.GeoDataFrame,
-    zielgruppe: pd.DataFrame,
-    angebote: pd.DataFrame,
-    faelle: pd.DataFrame | None,
-    bedarfe: pd.DataFrame | None,
-    reisezeiten: pd.DataFrame | None,
-    kommunen: pd.DataFrame | None,
-    problems: ProblemCollector,
-) -> None:
-    known = set(gebiete["ags"])
-    folder_files = {
-        "zielgruppe": zielgruppe,
-        "angebote": angebote,
-        "faelle": faelle,
-        "reisezeiten": reisezeiten,
-        "kommunen": kommunen,
-    }
-    for frame in folder_files.values():
-        if frame is not None:
-            _unknown_ags(frame, _datei(frame), known, problems)
-    for ids, zeile in zip(angebote["einzugsgebiet"], angebote["_zeile"], strict=True):
-        for ags in ids:
-            if ags not in known:
-                problems.add(
-                    _datei(angebote),
-                    "Einzugsgebiet nennt einen unbekannten AGS",
-                    "Bitte nur AGS aus 'gebiete' eintragen",
-                    zeile=int(zeile),
-                    spalte="einzugsgebiet",
-                    wert=ags,
-                )
-    for frame in (angebote, faelle):
-        if frame is None:
-            continue
-        datei = _datei(frame)
-        bad = frame["ende"].notna() & frame["beginn"].notna() & (frame["ende"] < frame["beginn"])
-        for zeile, beginn, ende in frame.loc[bad, ["_zeile", "beginn", "ende"]].itertuples(
-            index=False
-        ):
-            problems.add(
-                datei,
-                "Ende liegt vor dem Beginn",
-                "Bitte die Daten prüfen (vertauscht?)",
-                zeile=int(zeile),
-                spalte="ende",
-                wert=f"beginn={beginn:%d.%m.%Y}, ende={ende:%d.%m.%Y}",
-            )
-    if reisezeiten is not None:
-        ids = set(angebote["angebot_id"])
-        for aid, zeile in zip(reisezeiten["angebot_id"], reisezeiten["_zeile"], strict=True):
-            if aid not in ids:
-                problems.add(
-                    _datei(reisezeiten),
-                    "Angebot gibt es in 'angebote' nicht",
-                    "Bitte die angebot_id prüfen",
-                    zeile=int(zeile),
-                    spalte="angebot_id",
-                    wert=aid,
-                )
-    if bedarfe is not None and faelle is not None:
-        ids = set(faelle["fall_id"])
-        for fid, zeile in zip(bedarfe["fall_id"], bedarfe["_zeile"], strict=True):
-            if fid not in ids:
-                problems.add(
-                    _datei(bedarfe),
-                    "Fall gibt es in 'faelle' nicht",
-                    "Bitte die fall_id prüfen",
-                    zeile=int(zeile),
-                    spalte="fall_id",
-                    wert=fid,
-                )
-
-
-#: A Stichtag standing in at most this many rows of zielgruppe, while another one
-#: stands in :data:`SELTEN_FAKTOR` times as many, is likely a typo (warning).
-SELTEN_ZEILEN = 3
-SELTEN_FAKTOR = 10
-
-
-def _check_stichtage(
-    zielgruppe: pd.DataFrame,
-    problems: ProblemCollector,
-    warnings: list[str],
-    heute: pd.Timestamp | None = None,
-) -> None:
-    """Stichtage that cannot be right (in the future) or look like a typo (a stray date).
-
-    A count of the target group is never dated after today: an error. A Stichtag
-    found in only a few rows while the others fill hundreds is most likely a
-    mistyped date; it is not harmless, because each Gemeinde is counted at its
-    own latest Stichtag (:func:`thm_lib.analysis.target_group.stichtag_je_gemeinde`):
-    one row dated 31.12.2031 instead of 2021 made the Gemeinde count that row
-    alone, another date in between dropped the row without a word. A warning,
-    since a Stichtag may hold just a few rows on purpose.
-    """
-    datei = _datei(zielgruppe)
-    heute = pd.Timestamp.today().normalize() if heute is None else heute
-    zukunft = zielgruppe[zielgruppe["stichtag"] > heute]
-    for zeile, tag in zukunft[["_zeile", "stichtag"]].itertuples(index=False):
-        problems.add(
-            datei,
-            "Stichtag liegt in der Zukunft",
-            f"Bitte das Datum prüfen (heute ist der {heute:%d.%m.%Y}; Tippfehler im Jahr?)",
-            zeile=int(zeile),
-            spalte="stichtag",
-            wert=f"{tag:%d.%m.%Y}",
-        )
-    je_gemeinde = zielgruppe.groupby(["ags", "stichtag"]).size()
-    selten, sonst = [], 0
-    for tag, zeilen in zielgruppe.groupby("stichtag"):
-        rows = zeilen["_zeile"]
-        if len(rows) > SELTEN_ZEILEN:
-            continue
-        # each of its Gemeinden has another Stichtag with many more rows (a Gemeinde
-        # counted in a few rows at every Stichtag, e.g. by age band, is no typo)
-        andere = [je_gemeinde[g].drop(tag) for g in zeilen["ags"].unique()]
-        if all(len(a) and a.max() >= SELTEN_FAKTOR * len(rows) for a in andere):
-            selten.append(f"{tag:%d.%m.%Y} ({zeilen_text(int(z) for z in rows)})")
-            sonst = max(sonst, *(int(a.max()) for a in andere))
-    if selten:
-        warnings.append(
-            f"{datei}: {'Der Stichtag' if len(selten) == 1 else 'Die Stichtage'} "
-            f"{', '.join(selten)} {'steht' if len(selten) == 1 else 'stehen'} nur in "
-            f"wenigen Zeilen; ihre Gemeinden haben an anderen Stichtagen bis zu "
-            f"{zahl(sonst)} Zeilen. Tippfehler im Datum? Jede Gemeinde wird an ihrem letzten "
-            "Stichtag gezählt; eine Zeile mit falschem Datum zählt dann allein oder gar nicht."
-        )
-
-
-def _duplicate_rows(frame: pd.DataFrame, keys: list[str]) -> list[list[int]]:
-    """User-visible rows of every group of rows that agree on ``keys`` (groups of 2+)."""
-    dup = frame.duplicated(subset=keys, keep=False)
-    if not dup.any():
-        return []
-    groups = frame.loc[dup].groupby(keys, dropna=False, sort=False)["_zeile"]
-    return sorted(sorted(int(z) for z in rows) for _, rows in groups)
-
-
-def _duplicate_checks(
-    zielgruppe: pd.DataFrame,
-    bedarfe: pd.DataFrame | None,
-    reisezeiten: pd.DataFrame | None,
-    problems: ProblemCollector,
-    warnings: list[str],
-) -> None:
-    """Repeated keys: an error where they would count twice, a warning in zielgruppe.
-
-    ``zielgruppe`` may legitimately repeat a key when the source splits further
-    (e.g. by nationality, an unknown column that is not read); the counts are added.
-    """
-    for frame, keys, was in (
-        (bedarfe, ["fall_id", "handlungsfeld"], "Bedarf"),
-        (reisezeiten, ["ags", "angebot_id"], "Reisezeit"),
-    ):
-        if frame is None:
-            continue
-        for zeilen in _duplicate_rows(frame, keys):
-            problems.add(
-                _datei(frame),
-                f"{was} steht mehrfach in der Tabelle (Zeilen {', '.join(map(str, zeilen))})",
-                f"Bitte jede Kombination aus {' und '.join(keys)} nur einmal eintragen",
-                zeile=zeilen[0],
-                spalte=keys[-1],
-            )
-    groups = _duplicate_rows(
-        zielgruppe, ["ags", "stichtag", "status", "alter_von", "alter_bis", "geschlecht"]
-    )
-    if groups:
-        shown = "; ".join(", ".join(map(str, g)) for g in groups[:5])
-        warnings.append(
-            f"{_datei(zielgruppe)}: {len(groups)} Kombinationen aus ags, stichtag, "
-            f"status, Alter und geschlecht stehen mehrfach da und werden addiert "
-            f"(Zeilen {shown}{' …' if len(groups) > 5 else ''}). Bitte prüfen, ob "
-            "Zeilen doppelt eingefügt wurden."
-        )
-
-
-def _locate_offers(
-    angebote: pd.DataFrame,
-    gebiete: gpd.GeoDataFrame,
-    problems: ProblemCollector,
-    warnings: list[str],
-) -> gpd.GeoDataFrame:
-    """Give every offer a point in EPSG:25832: coordinates, else PLZ, else Gemeinde."""
-    points = gebiete.set_index("ags").geometry.representative_point()
-    plz_to_ags = {
-        plz: ags for ags, plzs in zip(gebiete["ags"], gebiete["plz"], strict=True) for plz in plzs
-    }
-    angebote["plz"] = pd.Series(
-        [None if pd.isna(v) else normalise_plz(str(v)) for v in angebote["plz"]],
-        index=angebote.index,
-        dtype=object,
-    )
-    has_xy = angebote["lat"].notna() & angebote["lon"].notna()
-    half = angebote["lat"].notna() ^ angebote["lon"].notna()
-    for zeile in angebote.loc[half, "_zeile"]:
-        problems.add(
-            _datei(angebote),
-            "nur eine der beiden Koordinaten angegeben",
-            "Bitte lat und lon beide eintragen oder beide leer lassen",
-            zeile=int(zeile),
-            spalte="lat",
-        )
-    xy = gpd.GeoSeries(
-        gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB, index=angebote.index
-    ).to_crs(CRS_METRIC)
-    _check_outside(angebote, xy, has_xy, gebiete, problems, warnings)
-    geometry, quelle, ags_out = [], [], []
-    fallback: dict[str, list[str]] = {"plz": [], "gemeinde": []}
-    for i, row in angebote.iterrows():
-        if has_xy[i]:
-            geometry.append(xy[i])
-            quelle.append("koordinaten")
-            ags_out.append(row["ags"])
-        elif not pd.isna(row["plz"]) and row["plz"] in plz_to_ags:
-            ags = plz_to_ags[row["plz"]]
-            geometry.append(points[ags])
-            quelle.append("plz")
-            ags_out.append(ags if pd.isna(row["ags"]) else row["ags"])
-            fallback["plz"].append(str(row["angebot_id"]))
-        elif not pd.isna(row["ags"]):
-            geometry.append(points[row["ags"]])
-            quelle.append("gemeinde")
-            ags_out.append(row["ags"])
-            fallback["gemeinde"].append(str(row["angebot_id"]))
-        else:
-            problems.add(
-                _datei(angebote),
-                "Standort fehlt (weder lat/lon noch bekannte PLZ noch AGS)",
-                "Bitte Koordinaten oder den AGS der Gemeinde eintragen",
-                zeile=int(row["_zeile"]),
-                spalte="lat",
-            )
-            geometry.append(None)
-            quelle.append(None)
-            ags_out.append(None)
-    for kind, ids in fallback.items():
-        if ids:
-            via = "Postleitzahl" if kind == "plz" else "Gemeinde (AGS)"
-            warnings.append(
-                f"{_datei(angebote)}: {len(ids)} Angebote ohne Koordinaten "
-                f"werden über die {via} in die Mitte der Gemeinde gelegt: "
-                f"{', '.join(ids[:10])}"
-                + (" …" if len(ids) > 10 else "")
-                + ". Entfernungen sind dort "
-                "ungenauer."
-            )
-    out = gpd.GeoDataFrame(angebote.drop(columns="_zeile"), geometry=geometry, crs=CRS_METRIC)
-    out["standort_quelle"] = quelle
-    out["ags"] = ags_out
-    out["aufsuchend"] = out["aufsuchend"].fillna(False).astype(bool)
-    _assign_ags_by_location(out, gebiete)
-    return out.reset_index(drop=True)
-
-
-#: Offers up to this far outside the Kreis are plausible (an offer in a neighbouring town).
-PUFFER_KM = 30
-
-
-def _deg(value: float) -> str:
-    return f"{value:.5f}".rstrip("0").rstrip(".").replace(".", ",")
-
-
-def _check_outside(
-    angebote: pd.DataFrame,
-    xy: gpd.GeoSeries,
-    has_xy: pd.Series,
-    gebiete: gpd.GeoDataFrame,
-    problems: ProblemCollector,
-    warnings: list[str],
-) -> None:
-    """Report offers whose coordinates lie outside the Kreis.
-
-    Up to :data:`PUFFER_KM` outside: a warning (they are counted). Further: a
-    problem, with the hint "Breite und Länge vertauscht?" when the swapped
-    coordinates lie in or near the Kreis.
-    """
-    if not has_xy.any():
-        return
-    kreis = gebiete.geometry.union_all()
-    nah = kreis.buffer(PUFFER_KM * 1000)
-    distanz = xy[has_xy].distance(kreis)
-    aussen = distanz[distanz > 0]
-    if aussen.empty:
-        return
-    rows = angebote.loc[aussen.index]
-    swapped = gpd.GeoSeries(
-        gpd.points_from_xy(rows["lat"], rows["lon"]), crs=CRS_WEB, index=rows.index
-    ).to_crs(CRS_METRIC)
-    datei = _datei(angebote)
-    nah_zeilen = []
-    for i, km in (aussen / 1000).items():
-        zeile = int(angebote.at[i, "_zeile"])
-        wert = f"lat={_deg(angebote.at[i, 'lat'])}, lon={_deg(angebote.at[i, 'lon'])}"
-        if km <= PUFFER_KM:
-            nah_zeilen.append(zeile)
-        elif swapped[i].within(nah):
-            problems.add(
-                datei,
-                "Standort liegt außerhalb des Kreises; mit vertauschten "
-                "Koordinaten läge er im Kreis",
-                "Breite und Länge vertauscht? lat ist "
-                "die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 bis "
-                "9,5)",
-                zeile=zeile,
-                spalte="lat",
-                wert=wert,
-            )
-        else:
-            problems.add(
-                datei,
-                f"Standort liegt mehr als {PUFFER_KM} km außerhalb des Kreises",
-                "Bitte lat und lon prüfen (Breite und Länge vertauscht? "
-                "Komma verrutscht?); ein so weit entferntes Angebot bitte aus der "
-                "Liste nehmen",
-                zeile=zeile,
-                spalte="lat",
-                wert=wert,
-            )
-    if nah_zeilen:
-        warnings.append(
-            f"{datei}: {len(nah_zeilen)} Angebote liegen außerhalb des Kreises, "
-            f"aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
-            "sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten stimmen."
-        )
-
-
-def _assign_ags_by_location(angebote: gpd.GeoDataFrame, gebiete: gpd.GeoDataFrame) -> None:
-    """Fill a missing ``ags`` from the Gemeinde the point lies in (NA when outside)."""
-    missing = angebote["ags"].isna() & angebote.geometry.notna()
-    if not missing.any():
-        return
-    joined = gpd.sjoin(
-        angebote.loc[missing, ["geometry"]],
-        gebiete[["ags", "geometry"]],
-        how="left",
-        predicate="within",
-    )
-    joined = joined[~joined.index.duplicated()]
-    angebote.loc[missing, "ags"] = joined["ags"].where(joined["ags"].notna(), None)
 
 
 def _complete_kommunen(kommunen: pd.DataFrame | None, gebiete: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -522,3 +522,8 @@ def read_table(path: Path, spalten: Collection[str] | None = None) -> RawTable:
     if path.suffix.lower() == ".xlsx":
         return read_xlsx(path, path.stem.lower(), spalten)
     return read_csv_text(path.read_bytes(), path.name, spalten)
+
+
+def datei_von(frame: pd.DataFrame) -> str:
+    """The file a typed table was read from (for messages), or ``?``."""
+    return str(frame.attrs.get("datei", "?"))

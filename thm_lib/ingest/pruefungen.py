@@ -1,0 +1,312 @@
+"""Checks across the tables of an Arbeitsmappe, and the warnings that do not stop it.
+
+Each table is valid on its own when it gets here (:mod:`thm_lib.ingest.arbeitsmappe`);
+these checks look at the tables together: unknown Gemeinden, duplicate rows, Stichtage
+that do not fit, and what a planner should see but may leave (offers without places,
+cases outside the target ages or after today).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from thm_lib.core.errors import ProblemCollector, zeilen_text
+from thm_lib.core.formats import zahl
+from thm_lib.core.settings import Annahmen
+from thm_lib.ingest.tables import datei_von
+
+
+def warn_stichtag(annahmen: Annahmen, zielgruppe: pd.DataFrame, warnings: list[str]) -> None:
+    stichtag = annahmen.kreis.stichtag
+    if stichtag is None:
+        return
+    vorhanden = set(zielgruppe["stichtag"].dropna())
+    if pd.Timestamp(stichtag) not in vorhanden:
+        shown = ", ".join(sorted(t.strftime("%d.%m.%Y") for t in vorhanden))
+        warnings.append(
+            f"annahmen.yaml: Für den Stichtag {pd.Timestamp(stichtag):%d.%m.%Y} "
+            f"gibt es keine Zeilen in der Zielgruppe (vorhanden: {shown}); "
+            "gezählt wird am letzten Stichtag davor (sonst am frühesten)."
+        )
+
+
+def warn_ohne_plaetze(angebote: pd.DataFrame, warnings: list[str]) -> None:
+    """Offers with 0 places: listed and mapped, but they cover no need in the coverage.
+
+    Not an error (a placeholder while the capacity is asked for), but never a silent
+    zero: the planner learns which offers count for nothing.
+    """
+    ohne = angebote[angebote["plaetze"] == 0]
+    if ohne.empty:
+        return
+    ids = ", ".join(str(i) for i in ohne["angebot_id"])
+    warnings.append(
+        f"{datei_von(angebote)}, Spalte 'plaetze': {len(ohne)} "
+        f"{'Angebot' if len(ohne) == 1 else 'Angebote'} mit 0 Plätzen "
+        f"({zeilen_text(int(z) for z in ohne['_zeile'])}: {ids}). Sie stehen im "
+        "Angebotsverzeichnis und auf der Karte, decken bei der Versorgung aber keinen Bedarf. "
+        "Bitte die Plätze pro Jahr eintragen (eine Schätzung ist besser als keine) oder ein "
+        "beendetes Angebot mit 'ende' abschließen."
+    )
+
+
+def zeilen_mit_werten(frame: pd.DataFrame, spalte: str, text: Any, bis: int = 5) -> str:
+    """``Zeile 2: 35, Zeile 4: 17`` for the first ``bis`` rows, then ``und n weitere``."""
+    teile = ", ".join(
+        f"Zeile {int(z)}: {text(w)}"
+        for z, w in frame[["_zeile", spalte]].head(bis).itertuples(index=False)
+    )
+    return teile + (f" und {len(frame) - bis} weitere" if len(frame) > bis else "")
+
+
+def warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: list[str]) -> None:
+    """Cases whose age at the start lies outside the target group (a typo, or a case that
+    came in later): counted in the Fallzahlen, not in the need rates of the target group.
+
+    The warning names rows and ages only, never a pseudonym (it reaches the console).
+    """
+    von, bis = annahmen.zielgruppe.alter_min, annahmen.zielgruppe.alter_max
+    aussen = faelle[(faelle["alter"] < von) | (faelle["alter"] > bis)]
+    if aussen.empty:
+        return
+    zeilen = zeilen_mit_werten(aussen, "alter", lambda a: str(int(a)))
+    warnings.append(
+        f"{datei_von(faelle)}, Spalte 'alter': {len(aussen)} "
+        f"{'Fall ist' if len(aussen) == 1 else 'Fälle sind'} bei Beginn nicht {von} bis {bis} "
+        f"Jahre alt ({zeilen}). Sie zählen in den Fallzahlen, aber nicht für die "
+        "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
+    )
+
+
+def warn_daten_der_faelle(
+    faelle: pd.DataFrame, warnings: list[str], heute: pd.Timestamp | None = None
+) -> None:
+    """Case dates that look like typos: after today, or a closure reason without an end.
+
+    A case that begins after today counts in no period up to now; one with an
+    ``abschlussgrund`` but no ``ende`` counts as active. Warnings, not errors (a
+    start may be entered ahead); rows only, never a pseudonym.
+    """
+    heute = pd.Timestamp.today().normalize() if heute is None else heute
+    datei = datei_von(faelle)
+    for spalte in ("beginn", "ende"):
+        spaet = faelle[faelle[spalte] > heute]
+        if len(spaet):
+            zeilen = zeilen_mit_werten(spaet, spalte, lambda d: f"{d:%d.%m.%Y}")
+            warnings.append(
+                f"{datei}, Spalte '{spalte}': {len(spaet)} "
+                f"{'Datum liegt' if len(spaet) == 1 else 'Daten liegen'} nach dem heutigen Tag "
+                f"({zeilen}). Ein Fall zählt nur in Zeiträumen, in denen er "
+                "begonnen hat und nicht beendet ist. Tippfehler im Jahr?"
+            )
+    offen = faelle[faelle["abschlussgrund"].notna() & faelle["ende"].isna()]
+    if len(offen):
+        warnings.append(
+            f"{datei}, Spalte 'ende': {len(offen)} "
+            f"{'Fall hat' if len(offen) == 1 else 'Fälle haben'} einen Abschlussgrund, aber "
+            f"kein Ende ({zeilen_text(int(z) for z in offen['_zeile'])}) und "
+            f"{'zählt' if len(offen) == 1 else 'zählen'} als aktiv. Bitte das Ende eintragen "
+            "oder den Abschlussgrund löschen."
+        )
+
+
+def _unknown_ags(
+    frame: pd.DataFrame,
+    datei: str,
+    known: set[str],
+    problems: ProblemCollector,
+    column: str = "ags",
+) -> None:
+    for ags, zeile in zip(frame[column], frame["_zeile"], strict=True):
+        if ags is not None and not pd.isna(ags) and ags not in known:
+            problems.add(
+                datei,
+                "Gemeindeschlüssel gibt es in 'gebiete' nicht",
+                "Bitte den AGS prüfen oder die Gemeinde in 'gebiete' ergänzen",
+                zeile=int(zeile),
+                spalte=column,
+                wert=ags,
+            )
+
+
+def cross_checks(
+    gebiete: gpd.GeoDataFrame,
+    zielgruppe: pd.DataFrame,
+    angebote: pd.DataFrame,
+    faelle: pd.DataFrame | None,
+    bedarfe: pd.DataFrame | None,
+    reisezeiten: pd.DataFrame | None,
+    kommunen: pd.DataFrame | None,
+    problems: ProblemCollector,
+) -> None:
+    known = set(gebiete["ags"])
+    folder_files = {
+        "zielgruppe": zielgruppe,
+        "angebote": angebote,
+        "faelle": faelle,
+        "reisezeiten": reisezeiten,
+        "kommunen": kommunen,
+    }
+    for frame in folder_files.values():
+        if frame is not None:
+            _unknown_ags(frame, datei_von(frame), known, problems)
+    for ids, zeile in zip(angebote["einzugsgebiet"], angebote["_zeile"], strict=True):
+        for ags in ids:
+            if ags not in known:
+                problems.add(
+                    datei_von(angebote),
+                    "Einzugsgebiet nennt einen unbekannten AGS",
+                    "Bitte nur AGS aus 'gebiete' eintragen",
+                    zeile=int(zeile),
+                    spalte="einzugsgebiet",
+                    wert=ags,
+                )
+    for frame in (angebote, faelle):
+        if frame is None:
+            continue
+        datei = datei_von(frame)
+        bad = frame["ende"].notna() & frame["beginn"].notna() & (frame["ende"] < frame["beginn"])
+        for zeile, beginn, ende in frame.loc[bad, ["_zeile", "beginn", "ende"]].itertuples(
+            index=False
+        ):
+            problems.add(
+                datei,
+                "Ende liegt vor dem Beginn",
+                "Bitte die Daten prüfen (vertauscht?)",
+                zeile=int(zeile),
+                spalte="ende",
+                wert=f"beginn={beginn:%d.%m.%Y}, ende={ende:%d.%m.%Y}",
+            )
+    if reisezeiten is not None:
+        ids = set(angebote["angebot_id"])
+        for aid, zeile in zip(reisezeiten["angebot_id"], reisezeiten["_zeile"], strict=True):
+            if aid not in ids:
+                problems.add(
+                    datei_von(reisezeiten),
+                    "Angebot gibt es in 'angebote' nicht",
+                    "Bitte die angebot_id prüfen",
+                    zeile=int(zeile),
+                    spalte="angebot_id",
+                    wert=aid,
+                )
+    if bedarfe is not None and faelle is not None:
+        ids = set(faelle["fall_id"])
+        for fid, zeile in zip(bedarfe["fall_id"], bedarfe["_zeile"], strict=True):
+            if fid not in ids:
+                problems.add(
+                    datei_von(bedarfe),
+                    "Fall gibt es in 'faelle' nicht",
+                    "Bitte die fall_id prüfen",
+                    zeile=int(zeile),
+                    spalte="fall_id",
+                    wert=fid,
+                )
+
+
+#: A Stichtag standing in at most this many rows of zielgruppe, while another one
+#: stands in :data:`SELTEN_FAKTOR` times as many, is likely a typo (warning).
+SELTEN_ZEILEN = 3
+
+
+SELTEN_FAKTOR = 10
+
+
+def check_stichtage(
+    zielgruppe: pd.DataFrame,
+    problems: ProblemCollector,
+    warnings: list[str],
+    heute: pd.Timestamp | None = None,
+) -> None:
+    """Stichtage that cannot be right (in the future) or look like a typo (a stray date).
+
+    A count of the target group is never dated after today: an error. A Stichtag
+    found in only a few rows while the others fill hundreds is most likely a
+    mistyped date; it is not harmless, because each Gemeinde is counted at its
+    own latest Stichtag (:func:`thm_lib.analysis.target_group.stichtag_je_gemeinde`):
+    one row dated 31.12.2031 instead of 2021 made the Gemeinde count that row
+    alone, another date in between dropped the row without a word. A warning,
+    since a Stichtag may hold just a few rows on purpose.
+    """
+    datei = datei_von(zielgruppe)
+    heute = pd.Timestamp.today().normalize() if heute is None else heute
+    zukunft = zielgruppe[zielgruppe["stichtag"] > heute]
+    for zeile, tag in zukunft[["_zeile", "stichtag"]].itertuples(index=False):
+        problems.add(
+            datei,
+            "Stichtag liegt in der Zukunft",
+            f"Bitte das Datum prüfen (heute ist der {heute:%d.%m.%Y}; Tippfehler im Jahr?)",
+            zeile=int(zeile),
+            spalte="stichtag",
+            wert=f"{tag:%d.%m.%Y}",
+        )
+    je_gemeinde = zielgruppe.groupby(["ags", "stichtag"]).size()
+    selten, sonst = [], 0
+    for tag, zeilen in zielgruppe.groupby("stichtag"):
+        rows = zeilen["_zeile"]
+        if len(rows) > SELTEN_ZEILEN:
+            continue
+        # each of its Gemeinden has another Stichtag with many more rows (a Gemeinde
+        # counted in a few rows at every Stichtag, e.g. by age band, is no typo)
+        andere = [je_gemeinde[g].drop(tag) for g in zeilen["ags"].unique()]
+        if all(len(a) and a.max() >= SELTEN_FAKTOR * len(rows) for a in andere):
+            selten.append(f"{tag:%d.%m.%Y} ({zeilen_text(int(z) for z in rows)})")
+            sonst = max(sonst, *(int(a.max()) for a in andere))
+    if selten:
+        warnings.append(
+            f"{datei}: {'Der Stichtag' if len(selten) == 1 else 'Die Stichtage'} "
+            f"{', '.join(selten)} {'steht' if len(selten) == 1 else 'stehen'} nur in "
+            f"wenigen Zeilen; ihre Gemeinden haben an anderen Stichtagen bis zu "
+            f"{zahl(sonst)} Zeilen. Tippfehler im Datum? Jede Gemeinde wird an ihrem letzten "
+            "Stichtag gezählt; eine Zeile mit falschem Datum zählt dann allein oder gar nicht."
+        )
+
+
+def _duplicate_rows(frame: pd.DataFrame, keys: list[str]) -> list[list[int]]:
+    """User-visible rows of every group of rows that agree on ``keys`` (groups of 2+)."""
+    dup = frame.duplicated(subset=keys, keep=False)
+    if not dup.any():
+        return []
+    groups = frame.loc[dup].groupby(keys, dropna=False, sort=False)["_zeile"]
+    return sorted(sorted(int(z) for z in rows) for _, rows in groups)
+
+
+def duplicate_checks(
+    zielgruppe: pd.DataFrame,
+    bedarfe: pd.DataFrame | None,
+    reisezeiten: pd.DataFrame | None,
+    problems: ProblemCollector,
+    warnings: list[str],
+) -> None:
+    """Repeated keys: an error where they would count twice, a warning in zielgruppe.
+
+    ``zielgruppe`` may legitimately repeat a key when the source splits further
+    (e.g. by nationality, an unknown column that is not read); the counts are added.
+    """
+    for frame, keys, was in (
+        (bedarfe, ["fall_id", "handlungsfeld"], "Bedarf"),
+        (reisezeiten, ["ags", "angebot_id"], "Reisezeit"),
+    ):
+        if frame is None:
+            continue
+        for zeilen in _duplicate_rows(frame, keys):
+            problems.add(
+                datei_von(frame),
+                f"{was} steht mehrfach in der Tabelle (Zeilen {', '.join(map(str, zeilen))})",
+                f"Bitte jede Kombination aus {' und '.join(keys)} nur einmal eintragen",
+                zeile=zeilen[0],
+                spalte=keys[-1],
+            )
+    groups = _duplicate_rows(
+        zielgruppe, ["ags", "stichtag", "status", "alter_von", "alter_bis", "geschlecht"]
+    )
+    if groups:
+        shown = "; ".join(", ".join(map(str, g)) for g in groups[:5])
+        warnings.append(
+            f"{datei_von(zielgruppe)}: {len(groups)} Kombinationen aus ags, stichtag, "
+            f"status, Alter und geschlecht stehen mehrfach da und werden addiert "
+            f"(Zeilen {shown}{' …' if len(groups) > 5 else ''}). Bitte prüfen, ob "
+            "Zeilen doppelt eingefügt wurden."
+        )

@@ -1,0 +1,182 @@
+"""Where the offers are: a point for every offer, from coordinates, PLZ or Gemeinde.
+
+Coordinates (WGS84) win; an offer without them gets its PLZ's or its Gemeinde's
+point, and the planner is told how many. Coordinates outside the Kreis are errors
+with the row, except just beyond the border (up to :data:`PUFFER_KM`: an offer in
+the neighbouring town), which is kept with a warning.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from thm_lib.core.errors import ProblemCollector, zeilen_text
+from thm_lib.core.workspace import CRS_METRIC, CRS_WEB
+from thm_lib.ingest.columns import normalise_plz
+from thm_lib.ingest.tables import datei_von
+
+
+def locate_offers(
+    angebote: pd.DataFrame,
+    gebiete: gpd.GeoDataFrame,
+    problems: ProblemCollector,
+    warnings: list[str],
+) -> gpd.GeoDataFrame:
+    """Give every offer a point in EPSG:25832: coordinates, else PLZ, else Gemeinde."""
+    points = gebiete.set_index("ags").geometry.representative_point()
+    plz_to_ags = {
+        plz: ags for ags, plzs in zip(gebiete["ags"], gebiete["plz"], strict=True) for plz in plzs
+    }
+    angebote["plz"] = pd.Series(
+        [None if pd.isna(v) else normalise_plz(str(v)) for v in angebote["plz"]],
+        index=angebote.index,
+        dtype=object,
+    )
+    has_xy = angebote["lat"].notna() & angebote["lon"].notna()
+    half = angebote["lat"].notna() ^ angebote["lon"].notna()
+    for zeile in angebote.loc[half, "_zeile"]:
+        problems.add(
+            datei_von(angebote),
+            "nur eine der beiden Koordinaten angegeben",
+            "Bitte lat und lon beide eintragen oder beide leer lassen",
+            zeile=int(zeile),
+            spalte="lat",
+        )
+    xy = gpd.GeoSeries(
+        gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB, index=angebote.index
+    ).to_crs(CRS_METRIC)
+    _check_outside(angebote, xy, has_xy, gebiete, problems, warnings)
+    geometry, quelle, ags_out = [], [], []
+    fallback: dict[str, list[str]] = {"plz": [], "gemeinde": []}
+    for i, row in angebote.iterrows():
+        if has_xy[i]:
+            geometry.append(xy[i])
+            quelle.append("koordinaten")
+            ags_out.append(row["ags"])
+        elif not pd.isna(row["plz"]) and row["plz"] in plz_to_ags:
+            ags = plz_to_ags[row["plz"]]
+            geometry.append(points[ags])
+            quelle.append("plz")
+            ags_out.append(ags if pd.isna(row["ags"]) else row["ags"])
+            fallback["plz"].append(str(row["angebot_id"]))
+        elif not pd.isna(row["ags"]):
+            geometry.append(points[row["ags"]])
+            quelle.append("gemeinde")
+            ags_out.append(row["ags"])
+            fallback["gemeinde"].append(str(row["angebot_id"]))
+        else:
+            problems.add(
+                datei_von(angebote),
+                "Standort fehlt (weder lat/lon noch bekannte PLZ noch AGS)",
+                "Bitte Koordinaten oder den AGS der Gemeinde eintragen",
+                zeile=int(row["_zeile"]),
+                spalte="lat",
+            )
+            geometry.append(None)
+            quelle.append(None)
+            ags_out.append(None)
+    for kind, ids in fallback.items():
+        if ids:
+            via = "Postleitzahl" if kind == "plz" else "Gemeinde (AGS)"
+            warnings.append(
+                f"{datei_von(angebote)}: {len(ids)} Angebote ohne Koordinaten "
+                f"werden über die {via} in die Mitte der Gemeinde gelegt: "
+                f"{', '.join(ids[:10])}"
+                + (" …" if len(ids) > 10 else "")
+                + ". Entfernungen sind dort "
+                "ungenauer."
+            )
+    out = gpd.GeoDataFrame(angebote.drop(columns="_zeile"), geometry=geometry, crs=CRS_METRIC)
+    out["standort_quelle"] = quelle
+    out["ags"] = ags_out
+    out["aufsuchend"] = out["aufsuchend"].fillna(False).astype(bool)
+    _assign_ags_by_location(out, gebiete)
+    return out.reset_index(drop=True)
+
+
+#: Offers up to this far outside the Kreis are plausible (an offer in a neighbouring town).
+PUFFER_KM = 30
+
+
+def _deg(value: float) -> str:
+    return f"{value:.5f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _check_outside(
+    angebote: pd.DataFrame,
+    xy: gpd.GeoSeries,
+    has_xy: pd.Series,
+    gebiete: gpd.GeoDataFrame,
+    problems: ProblemCollector,
+    warnings: list[str],
+) -> None:
+    """Report offers whose coordinates lie outside the Kreis.
+
+    Up to :data:`PUFFER_KM` outside: a warning (they are counted). Further: a
+    problem, with the hint "Breite und Länge vertauscht?" when the swapped
+    coordinates lie in or near the Kreis.
+    """
+    if not has_xy.any():
+        return
+    kreis = gebiete.geometry.union_all()
+    nah = kreis.buffer(PUFFER_KM * 1000)
+    distanz = xy[has_xy].distance(kreis)
+    aussen = distanz[distanz > 0]
+    if aussen.empty:
+        return
+    rows = angebote.loc[aussen.index]
+    swapped = gpd.GeoSeries(
+        gpd.points_from_xy(rows["lat"], rows["lon"]), crs=CRS_WEB, index=rows.index
+    ).to_crs(CRS_METRIC)
+    datei = datei_von(angebote)
+    nah_zeilen = []
+    for i, km in (aussen / 1000).items():
+        zeile = int(angebote.at[i, "_zeile"])
+        wert = f"lat={_deg(angebote.at[i, 'lat'])}, lon={_deg(angebote.at[i, 'lon'])}"
+        if km <= PUFFER_KM:
+            nah_zeilen.append(zeile)
+        elif swapped[i].within(nah):
+            problems.add(
+                datei,
+                "Standort liegt außerhalb des Kreises; mit vertauschten "
+                "Koordinaten läge er im Kreis",
+                "Breite und Länge vertauscht? lat ist "
+                "die Breite (in NRW etwa 50,3 bis 52,5), lon die Länge (etwa 5,9 bis "
+                "9,5)",
+                zeile=zeile,
+                spalte="lat",
+                wert=wert,
+            )
+        else:
+            problems.add(
+                datei,
+                f"Standort liegt mehr als {PUFFER_KM} km außerhalb des Kreises",
+                "Bitte lat und lon prüfen (Breite und Länge vertauscht? "
+                "Komma verrutscht?); ein so weit entferntes Angebot bitte aus der "
+                "Liste nehmen",
+                zeile=zeile,
+                spalte="lat",
+                wert=wert,
+            )
+    if nah_zeilen:
+        warnings.append(
+            f"{datei}: {len(nah_zeilen)} Angebote liegen außerhalb des Kreises, "
+            f"aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
+            "sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten stimmen."
+        )
+
+
+def _assign_ags_by_location(angebote: gpd.GeoDataFrame, gebiete: gpd.GeoDataFrame) -> None:
+    """Fill a missing ``ags`` from the Gemeinde the point lies in (NA when outside)."""
+    missing = angebote["ags"].isna() & angebote.geometry.notna()
+    if not missing.any():
+        return
+    joined = gpd.sjoin(
+        angebote.loc[missing, ["geometry"]],
+        gebiete[["ags", "geometry"]],
+        how="left",
+        predicate="within",
+    )
+    joined = joined[~joined.index.duplicated()]
+    angebote.loc[missing, "ags"] = joined["ags"].where(joined["ags"].notna(), None)
