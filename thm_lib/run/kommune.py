@@ -45,17 +45,10 @@ from thm_lib.run.report import (
 LOGGER = logging.getLogger("thm_lib.run.batch")
 """The batch's console messages: one logger for all of them (one line each, no traceback)."""
 
-
 NOTEBOOK_DIR = paths.NOTEBOOKS
-
-
 KARTE, BERICHT, KENNZAHLEN = "karte", "bericht", "kennzahlen"
-
-
 #: Published files of the parts that are not notebooks (a notebook ``nb`` has ``nb.html``).
 TEIL_DATEIEN = {KARTE: ("karte.html",), BERICHT: ("bericht.xlsx",), KENNZAHLEN: ()}
-
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 

@@ -31,7 +31,6 @@ from thm_lib.run.protokoll import protokollieren
 LOGGER = logging.getLogger("thm_lib.run.batch")
 """The batch's console messages: one logger for all of them (one line each, no traceback)."""
 
-
 SPERRE = "lauf.lock"
 """Lock file of a Kreis's run, in its internal folder."""
 
