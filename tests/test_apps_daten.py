@@ -335,3 +335,4 @@ def test_bundle_is_built_once_per_state_of_the_arbeitsmappe(tmp_path, kreisfrei)
     assert server.buendel_bereitstellen(mappe, ziel) == ziel.resolve()
     assert daten.aktuell(ziel, mappe)
     assert (ziel / daten.datei("ws")).stat().st_mtime_ns != erstellt
+    assert not server._in_gebrauch(ziel.resolve())  # no 'thm app' left it locked

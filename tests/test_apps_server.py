@@ -414,6 +414,31 @@ def _kernel_id(page_html: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.browser
+def test_a_running_server_keeps_its_bundle_from_being_rebuilt(
+    app_server, app_buendel, tmp_path, capsys
+):
+    # a second 'thm app' of another Arbeitsmappe with the same folder name rebuilt the
+    # bundle in place: the first server's viewers then saw that Kreis
+    import shutil
+
+    from thm_lib.apps import daten
+    from thm_lib.core.paths import SAMPLE
+
+    ordner = Path(app_buendel).resolve()
+    vorher = daten.manifest_lesen(ordner)
+    assert server._in_gebrauch(ordner)
+    andere = tmp_path / "musterkreis"
+    shutil.copytree(SAMPLE, andere)
+    (andere / "notiz.txt").write_text("ein anderer Stand", encoding="utf-8")
+    assert server.buendel_bereitstellen(andere, ordner) is None
+    assert f"Das Datenpaket '{ordner}' zeigt gerade ein anderes 'thm app'" in (
+        capsys.readouterr().err
+    )
+    assert daten.manifest_lesen(ordner) == vorher
+
+
+@pytest.mark.slow
+@pytest.mark.browser
 def test_non_app_paths_answer_404_in_german(app_server):
     for path in (
         "/voila/templates/../..",

@@ -151,6 +151,13 @@ def standard_ordner(arbeitsmappe: str | os.PathLike[str]) -> Path:
     return paths.REPORTS / "apps" / Path(arbeitsmappe).resolve().name
 
 
+def sperrdatei(ordner: str | os.PathLike[str]) -> Path:
+    """The lock a running ``thm app`` holds on its bundle: beside the folder, because a
+    rebuild replaces the folder as a whole."""
+    ordner = Path(ordner)
+    return ordner.with_name(f".{ordner.name}.lock")
+
+
 def ordner_der_apps(value: str | os.PathLike[str] | None = None) -> Path:
     """The bundle the app kernels open: ``value``, else ``$THM_APP_BUENDEL``, else the
     sample Kreis's bundle in :func:`standard_ordner` (``thm app`` builds it)."""

@@ -12,6 +12,7 @@ authenticating front (JupyterHub or a reverse proxy with login); see
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ import webbrowser
 from pathlib import Path
 
 import psutil
+from filelock import FileLock, Timeout
 
 from thm_lib.apps import daten
 from thm_lib.apps.voila_server import APPS as APP_TEXTS
@@ -195,12 +197,32 @@ def buendel_bereitstellen(arbeitsmappe: Path | None, buendel: Path | None) -> Pa
     ziel = (Path(buendel) if buendel is not None else daten.standard_ordner(quelle)).resolve()
     if daten.aktuell(ziel, quelle):
         return ziel
+    if _in_gebrauch(ziel):
+        print(
+            f"Fehler: Das Datenpaket '{ziel}' zeigt gerade ein anderes 'thm app' (eine andere "
+            "Arbeitsmappe oder ein anderer Stand); neu gebaut sähen dessen Betrachter diese "
+            "Daten. Bitte einen eigenen Ordner wählen (--buendel ORDNER) oder jenes "
+            "'thm app' erst beenden.",
+            file=sys.stderr,
+        )
+        return None
     print(f"Datenpaket der Apps wird aus '{arbeitsmappe}' gebaut (einmal je Stand) …", flush=True)
     cmd = [sys.executable, "-m", "thm_lib.apps.paket_bauen", str(quelle), str(ziel)]
     if subprocess.run(cmd, check=False).returncode != 0:
         print("Die Apps werden nicht gestartet.", file=sys.stderr)
         return None
     return ziel
+
+
+def _in_gebrauch(ordner: Path) -> bool:
+    """True while a running ``thm app`` serves the bundle ``ordner`` (:func:`serve`)."""
+    sperre = FileLock(daten.sperrdatei(ordner))
+    try:
+        sperre.acquire(timeout=0)
+    except Timeout:
+        return True
+    sperre.release()
+    return False
 
 
 def serve(
@@ -261,6 +283,11 @@ def serve(
         voila_command(port, preheat=preheat, hosts=hosts, kernel_cap=kernel_cap), env=voila_env(env)
     )
     previous = _on_sigterm_interrupt()
+    # while this server runs, no other 'thm app' rebuilds its bundle (another one showing
+    # the same state shares it; the system frees the lock when this process ends)
+    sperre = FileLock(daten.sperrdatei(ordner))
+    with contextlib.suppress(Timeout):
+        sperre.acquire(timeout=0)
     try:
         if not wait_for_port(port, proc):
             print(f"Fehler: Voilà ist nicht gestartet (Port {port} belegt?).", file=sys.stderr)
@@ -285,6 +312,7 @@ def serve(
             _stop(proc)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        sperre.release()
 
 
 def _interrupt(signum: int, frame: object) -> None:
