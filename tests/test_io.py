@@ -1634,6 +1634,31 @@ def test_case_dates_that_look_like_typos_are_named_by_row(tmp_path):
     assert not any("faelle.csv" in w for w in load_workspace(SAMPLE).warnungen)
 
 
+def test_a_kreis_without_any_offer_yet_loads_with_a_warning(tmp_path):
+    # a new Geschäftsführende Stelle has its target group but no offer inventory yet:
+    # the loader refused the whole Arbeitsmappe ("nur die Kopfzeile")
+    from thm_lib.analysis.coverage import analyse
+
+    shutil.copytree(SAMPLE, tmp_path / "mappe")
+    edit_table(tmp_path / "mappe", "angebote.csv", lambda header, rows: (header, []))
+    ws = load_workspace(tmp_path / "mappe")
+    assert ws.angebote.empty and ws.angebote.crs == "EPSG:25832"
+    assert {"angebot_id", "handlungsfeld", "plaetze", "geometry"} <= set(ws.angebote.columns)
+    assert (
+        "angebote.csv: noch keine Angebote erfasst. Die Versorgung ist überall 0 %, jeder "
+        "Bedarf ist eine Lücke; Zielgruppe und Stellen hängen nicht davon ab. Bitte die "
+        "Angebote ab Zeile 2 eintragen."
+    ) in ws.warnungen
+    assert ws.zielgruppe.equals(load_workspace(SAMPLE).zielgruppe)
+    g = analyse(ws).gemeinden
+    mit_bedarf = g[g["bedarf"] > 0]
+    assert len(mit_bedarf) == 12 * 12  # 12 Gemeinden × 12 Handlungsfelder, all with need
+    assert (mit_bedarf["klasse"] == "Unterversorgung").all()
+    assert (mit_bedarf["versorgungsgrad"] == 0).all()
+    assert mit_bedarf["kein_angebot_erreichbar"].all()
+    assert (mit_bedarf["fehlende_plaetze"] == mit_bedarf["bedarf"]).all()
+
+
 def test_a_folder_of_arbeitsmappen_is_named_as_a_land(tmp_path):
     # thm app / zusammenfassung / pruefen given a Land folder listed every file it lacked
     for name in ("kreis_a", "kreis_b"):

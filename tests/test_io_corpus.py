@@ -83,7 +83,7 @@ def utf16(folder: Path) -> None:
 
 
 def header_only(folder: Path) -> None:
-    edit_table(folder, "angebote.csv", lambda header, rows: (header, []))
+    edit_table(folder, "zielgruppe.csv", lambda header, rows: (header, []))
 
 
 def duplicate_row(name: str, source: int, target: int) -> Callable[[Path], None]:
@@ -372,7 +372,7 @@ FAULTS = [
         "kommunen.csv",
         text="leer",
     ),
-    Fault("header_only", header_only, "angebote.csv", 2, text="nur die Kopfzeile"),
+    Fault("header_only", header_only, "zielgruppe.csv", 2, text="nur die Kopfzeile"),
     Fault("excel_extra_sheet_first", extra_sheet_first, "angebote.xlsx", text="Tabelle1"),
     Fault("csv_and_xlsx_both", both_formats, "kommunen", text="doppelt"),
     Fault(

@@ -198,7 +198,7 @@ def _ohne_letzte_gemeinde(spec: ArbeitsmappeSpec) -> ArbeitsmappeSpec | None:
     """The same Kreis drawn with its last Gemeinde gone (None where that is no valid Kreis)."""
     n = spec.n_gemeinden - 1
     ohne = frozenset(i for i in spec.ohne_angebote if i < n)
-    if spec.kreisfrei or n < 1 or len(ohne) >= n or not any(spec.stichtage_je_gemeinde[:n]):
+    if spec.kreisfrei or n < 1 or not any(spec.stichtage_je_gemeinde[:n]):
         return None
     return dataclasses.replace(
         spec,

@@ -246,8 +246,20 @@ def _type_unless_empty(
     required: bool,
     felder: tuple[str, ...] | None = None,
 ) -> pd.DataFrame | None:
-    """Type ``raw``; a table with only a header is a problem if required, else left out."""
+    """Type ``raw``; a table with only a header is a problem if required, else left out.
+
+    The offers are the exception: a Kreis that has not documented any yet (a new
+    Geschäftsführende Stelle) gets its target group, staffing and needs, with every
+    need a gap, and a warning.
+    """
     warnings.extend(raw.hinweise)
+    if raw.frame.empty and table == "angebote":
+        warnings.append(
+            f"{raw.datei}: noch keine Angebote erfasst. Die Versorgung ist überall 0 %, "
+            "jeder Bedarf ist eine Lücke; Zielgruppe und Stellen hängen nicht davon ab. "
+            "Bitte die Angebote ab Zeile 2 eintragen."
+        )
+        return type_table(raw, table, problems, warnings, felder)
     if raw.frame.empty:
         if required:
             problems.add(
