@@ -27,7 +27,6 @@ a bundle of its own (:func:`buendel_name`).
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import shutil
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import coverage
-from thm_lib.core.atomic import atomic_write_text
+from thm_lib.core.atomic import atomic_write_text, replace_dir
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.labels import KREIS
 from thm_lib.core.pruefsumme import programmstand
@@ -179,13 +178,7 @@ def schreiben(
         "zustand": ZUSTAND,
     }
     atomic_write_text(neu / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
-    alt = ziel.with_name(f".{ziel.name}.alt")
-    if alt.exists():
-        shutil.rmtree(alt)
-    if ziel.exists():
-        os.replace(ziel, alt)
-    os.replace(neu, ziel)
-    shutil.rmtree(alt, ignore_errors=True)
+    replace_dir(neu, ziel)
     return ziel
 
 
