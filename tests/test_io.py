@@ -1695,3 +1695,30 @@ def test_rows_with_values_name_five_and_count_the_rest():
         "Zeile 2: 35, Zeile 3: 17, Zeile 4: 40, Zeile 5: 60, Zeile 6: 16 und 2 weitere"
     )
     assert zeilen_mit_werten(frame.head(1), "alter", str) == "Zeile 2: 35"
+
+
+def test_a_need_or_travel_time_naming_no_row_of_the_other_table_is_named(tmp_path):
+    from thm_lib.core.errors import ProblemCollector
+    from thm_lib.ingest.pruefungen import _unbekannte_ids
+
+    shutil.copytree(SAMPLE, tmp_path / "mappe")
+    edit_table(
+        tmp_path / "mappe",
+        "bedarfe.csv",
+        lambda header, rows: (header, [["TM-GIBTSNICHT", *rows[0][1:]], *rows[1:]]),
+    )
+    with pytest.raises(DataError) as info:
+        load_workspace(tmp_path / "mappe")
+    (problem,) = info.value.problems
+    assert str(problem) == (
+        "bedarfe.csv, Zeile 2, Spalte 'fall_id': Fall gibt es in 'faelle' nicht (Wert: "
+        "'TM-GIBTSNICHT'). Bitte die fall_id prüfen"
+    )
+    reisezeiten = pd.DataFrame({"angebot_id": ["A1", "X9"], "_zeile": [2, 3]})
+    reisezeiten.attrs["datei"] = "reisezeiten.csv"
+    problems = ProblemCollector()
+    _unbekannte_ids(reisezeiten, "angebot_id", {"A1"}, "angebote", problems)
+    assert [str(p) for p in problems.problems] == [
+        "reisezeiten.csv, Zeile 3, Spalte 'angebot_id': Angebot gibt es in 'angebote' nicht "
+        "(Wert: 'X9'). Bitte die angebot_id prüfen"
+    ]

@@ -181,29 +181,27 @@ def cross_checks(
                 wert=f"beginn={beginn:%d.%m.%Y}, ende={ende:%d.%m.%Y}",
             )
     if reisezeiten is not None:
-        ids = set(angebote["angebot_id"])
-        for aid, zeile in zip(reisezeiten["angebot_id"], reisezeiten["_zeile"], strict=True):
-            if aid not in ids:
-                problems.add(
-                    datei_von(reisezeiten),
-                    "Angebot gibt es in 'angebote' nicht",
-                    "Bitte die angebot_id prüfen",
-                    zeile=int(zeile),
-                    spalte="angebot_id",
-                    wert=aid,
-                )
+        angebot_ids = set(angebote["angebot_id"])
+        _unbekannte_ids(reisezeiten, "angebot_id", angebot_ids, "angebote", problems)
     if bedarfe is not None and faelle is not None:
-        ids = set(faelle["fall_id"])
-        for fid, zeile in zip(bedarfe["fall_id"], bedarfe["_zeile"], strict=True):
-            if fid not in ids:
-                problems.add(
-                    datei_von(bedarfe),
-                    "Fall gibt es in 'faelle' nicht",
-                    "Bitte die fall_id prüfen",
-                    zeile=int(zeile),
-                    spalte="fall_id",
-                    wert=fid,
-                )
+        _unbekannte_ids(bedarfe, "fall_id", set(faelle["fall_id"]), "faelle", problems)
+
+
+def _unbekannte_ids(
+    frame: pd.DataFrame, spalte: str, bekannt: set[str], andere: str, problems: ProblemCollector
+) -> None:
+    """A problem for each row whose ``spalte`` names no row of the table ``andere``."""
+    texte = {"angebote": "Angebot", "faelle": "Fall"}
+    for wert, zeile in zip(frame[spalte], frame["_zeile"], strict=True):
+        if wert not in bekannt:
+            problems.add(
+                datei_von(frame),
+                f"{texte[andere]} gibt es in '{andere}' nicht",
+                f"Bitte die {spalte} prüfen",
+                zeile=int(zeile),
+                spalte=spalte,
+                wert=wert,
+            )
 
 
 #: A Stichtag standing in at most this many rows of zielgruppe, while another one
