@@ -11,12 +11,9 @@ import logging.handlers
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from thm_lib.core.paths import PROTOKOLL
-
-if TYPE_CHECKING:
-    from thm_lib.run.kommune import KommuneResult
+from thm_lib.run.kommune import KommuneResult
 
 LOGGER = logging.getLogger("thm_lib.run.batch")
 """The batch's console messages: one logger for all of them (one line each, no traceback)."""
