@@ -18,14 +18,14 @@ import dataclasses
 import functools
 
 import pytest
-from arbeitsmappen import arbeitsmappen, schreibe
+from arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from audit_laeufe import SAMPLE
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from thm_lib.analysis import needs
 from thm_lib.ingest import arbeitsmappe
-from thm_lib.publish import standort_anzeige
+from thm_lib.publish import standort_anzeige, views
 from thm_lib.run import differenzpruefung as dp
 
 
@@ -128,6 +128,29 @@ def test_a_case_move_records_one_case_in_another_gemeinde(ws) -> None:
     assert ws.faelle.equals(vorher)  # the user's data stays as it was
     # the text names the segment, never the pseudonym
     assert "TM-" not in v.text({}) and v.segment[0] in v.text({})
+
+
+def test_case_moves_stay_between_gemeinden_when_the_kreis_row_shows_no_count(tmp_path) -> None:
+    # found by CI (session 15): with no case active in the calendar year, the row
+    # "Insgesamt" of "Fallzahlen" shows only 0 too; a case "moved" there was in no
+    # Gemeinde any more and left the Kreis's Fallevidenz (Arbeit 22 -> 21): a finding
+    # of a change no Arbeitsmappe can hold (every case names a Gemeinde of the Kreis)
+    spec = ArbeitsmappeSpec(
+        seed=13447, n_gemeinden=4, kreisfrei=False, mit_faellen=True, mit_einwohner=True,
+        mit_kommunen=False, stichtage=("31.12.2019", "31.12.2020", "31.12.2021"),
+        stichtage_je_gemeinde=(0, 2, 0, 0), ohne_angebote=frozenset({0, 3}),
+        zielgruppe_null=frozenset(), n_angebote=13, n_faelle=302,
+        stichtag_konfiguriert=False, klein=frozenset({1, 3}),
+    )  # fmt: skip
+    ws = arbeitsmappe.load_workspace(schreibe(spec, tmp_path))
+    zeilen = views.bericht_tabellen(ws)["Fallzahlen"].published
+    assert (zeilen.drop(columns="name") == 0).all().all()  # the total row too
+    assert dp._ohne_fallzahlen(ws) == spec.ags
+    kandidaten = list(dp.fall_kandidaten(ws))
+    assert len(kandidaten) == 4 * 3
+    assert all({v.von, v.nach} <= set(spec.ags) for v in kandidaten)
+    ergebnis = dp.pruefen(ws, 0, frueher=0, bedarfstausche=0, fallverschiebungen=3)
+    assert ergebnis.ok and len(ergebnis.geprueft) == 3, ergebnis.zusammenfassung()
 
 
 def test_a_case_move_finds_a_figure_that_follows_hidden_case_counts(ws) -> None:

@@ -672,15 +672,21 @@ def bedarfs_kandidaten(ws: Workspace, seed: int = 0) -> Iterator[Bedarfstausch]:
 
 
 def _ohne_fallzahlen(ws: Workspace) -> list[str]:
-    """Gemeinden (ags) whose row of the table "Fallzahlen" shows no count but 0."""
+    """Gemeinden (ags) whose row of the table "Fallzahlen" shows no count but 0.
+
+    The total row is not a Gemeinde (a case cannot be recorded there), even when it
+    shows no count either (no case active in the period).
+    """
     tabelle = views.bericht_tabellen(ws).get("Fallzahlen")
     if tabelle is None:
         return []
     zahlen = tabelle.published.drop(columns="name", errors="ignore")
+    gemeinden = set(ws.gebiete["ags"].astype(str))
     return [
         str(ags)
         for ags, zeile in zahlen.iterrows()
-        if all(not pd.api.types.is_number(v) or v == 0 for v in zeile.to_numpy())
+        if str(ags) in gemeinden
+        and all(not pd.api.types.is_number(v) or v == 0 for v in zeile.to_numpy())
     ]
 
 
