@@ -29,6 +29,7 @@ from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land
 from thm_lib.publish import views
+from thm_lib.publish.land_index import fremde_land_seiten
 from thm_lib.run import buendel
 from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.batch import intern_ordner, run_batch
@@ -330,6 +331,7 @@ def test_a_land_of_three_kreise_and_its_index(tmp_path):
         assert land[1] == r.ws.annahmen.kreis.ags
         assert audit_run(r.kreis_dir, ws=load_workspace(k.arbeitsmappe)).ok
     assert sum(1 for k in result.kreise if k.zeile.kreisfrei) == 1
+    assert fremde_land_seiten(index.parent) == []  # a second Land run may replace them
     # the audit of a single Kreis refuses the Land folder with a German hint
     from click.testing import CliRunner
 
@@ -377,6 +379,29 @@ def test_a_second_land_run_into_the_same_folder_stops_before_anything(tmp_path):
     assert aufruf.exit_code == 2, aufruf.output
     assert "Für dieses Land schreibt gerade ein anderer Lauf (thm batch)" in aufruf.output
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["intern"]
+
+
+def test_a_land_run_keeps_an_index_page_it_did_not_write(tmp_path):
+    # it replaced AUSGABE/index.html and karte.html without asking: a page of the
+    # office's own in the output folder was lost
+    from click.testing import CliRunner
+
+    from thm_lib.run.cli import main
+
+    schreibe_land(tmp_path / "land", kreise=2, gemeinden=3, kreisfreie=0, seed=5)
+    eigene = tmp_path / "reports" / "index.html"
+    eigene.parent.mkdir()
+    eigene.write_text("<html><body>Unsere Startseite</body></html>", encoding="utf-8")
+    aufruf = CliRunner().invoke(
+        main, ["batch", str(tmp_path / "land"), "--ausgabe", str(tmp_path / "reports")]
+    )
+    assert aufruf.exit_code == 2, aufruf.output
+    assert str(eigene.resolve()) in aufruf.output
+    assert "stammt nicht aus einem Landeslauf" in aufruf.output
+    assert "anderen Ausgabeordner wählen (--ausgabe)" in aufruf.output
+    assert "Traceback" not in aufruf.output
+    assert eigene.read_text(encoding="utf-8") == "<html><body>Unsere Startseite</body></html>"
+    assert sorted(p.name for p in eigene.parent.iterdir()) == ["index.html"]
 
 
 class Abbruch(Exception):

@@ -9,7 +9,13 @@ import folium
 import pytest
 import shapely
 
-from thm_lib.publish.land_index import LandZeile, land_index_html, land_karte, schreibe_land_seiten
+from thm_lib.publish.land_index import (
+    LandZeile,
+    fremde_land_seiten,
+    land_index_html,
+    land_karte,
+    schreibe_land_seiten,
+)
 from thm_lib.publish.maps import map_html, save_map
 from thm_lib.publish.maps.legend import Legend
 from thm_lib.publish.maps.measure import MISSING_COLOR, SUPPRESSED_COLOR
@@ -160,6 +166,25 @@ def test_both_pages_written(zeilen, tmp_path):
     assert '<a href="karte.html">' in index.read_text(encoding="utf-8")
     assert not CDN.search(karte.read_text(encoding="utf-8"))
     assert sorted(p.name for p in index.parent.iterdir()) == ["index.html", "karte.html"]
+
+
+def test_pages_of_a_land_run_are_recognised_others_are_not(zeilen, tmp_path):
+    ordner = tmp_path / "land"
+    assert fremde_land_seiten(ordner) == []  # nothing there yet
+    schreibe_land_seiten(ordner, zeilen, schwelle=5, zeichen=".")
+    assert fremde_land_seiten(ordner) == []
+    (ordner / "karte.html").write_text("<html>eigene Karte</html>", encoding="utf-8")
+    assert fremde_land_seiten(ordner) == []  # the Land index vouches for the map beside it
+    (ordner / "index.html").write_text("<html>eigene Seite</html>", encoding="utf-8")
+    assert fremde_land_seiten(ordner) == [ordner / "index.html", ordner / "karte.html"]
+    # the map alone carries the mark, too (written first, before the index)
+    (ordner / "index.html").unlink()
+    save_map(land_karte(zeilen), ordner / "karte.html")
+    assert fremde_land_seiten(ordner) == []
+    # an index of an earlier version has no <meta>, only the body class
+    alt = land_index_html(zeilen, schwelle=5, zeichen=".").replace('<meta name="thm-land"', "<x")
+    (ordner / "index.html").write_text(alt, encoding="utf-8")
+    assert fremde_land_seiten(ordner) == []
 
 
 def test_map_without_geometry_or_figures(zeilen):

@@ -47,6 +47,10 @@ KEIN_WERT = "–"
 """Shown where a Kreis has no figure at all (never published); not the mark of a hidden value."""
 ART = {True: "kreisfreie Stadt", False: "Kreis"}
 CLASS_KREIS = "thm-kreis"
+LAND_META = "thm-land"
+"""Name of the ``<meta>`` element marking a Land page (index and map) as written here."""
+LAND_SEITEN = ("index.html", "karte.html")
+"""The files a Land run writes into its output folder (:func:`schreibe_land_seiten`)."""
 VEREINFACHUNG_M = 200.0
 """Simplification of the Kreis outlines for the web map (metres)."""
 
@@ -154,6 +158,7 @@ def land_index_html(
     return seite(
         "land_index.html.j2",
         titel=titel,
+        land_meta=LAND_META,
         anzahl=len(zeilen),
         veroeffentlicht=sum(bool(z.veroeffentlicht) for z in zeilen),
         schwelle=int(schwelle),
@@ -245,7 +250,30 @@ def land_karte(
     Legend(legend_html("Zielgruppe (Personen)", eintraege)).add_to(fmap)
     if quelle:
         Attribution(quelle).add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(f'<meta name="{LAND_META}">'))
     return fmap
+
+
+def fremde_land_seiten(ordner: Path) -> list[Path]:
+    """Files of ``ordner`` a Land run would replace that no Land run wrote.
+
+    A Land run writes ``index.html`` and ``karte.html`` into its output folder; a
+    file of that name from anywhere else (a page of the office's own) would be lost.
+    Written by a Land run: the page carries ``<meta name="thm-land">`` (or, before
+    round 2 session 16, the index's body class ``thm-land``; such an index vouches for
+    the map beside it).
+    """
+    eigene = {name: _von_land_lauf(ordner / name) for name in LAND_SEITEN}
+    if eigene["index.html"]:
+        eigene["karte.html"] = True
+    return [ordner / name for name in LAND_SEITEN if (ordner / name).exists() and not eigene[name]]
+
+
+def _von_land_lauf(datei: Path) -> bool:
+    if not datei.is_file():
+        return False
+    text = datei.read_text(encoding="utf-8", errors="replace")
+    return f'<meta name="{LAND_META}"' in text or 'class="thm-index thm-land"' in text
 
 
 def schreibe_land_seiten(

@@ -25,12 +25,12 @@ from tqdm import tqdm
 
 from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core.config import load_annahmen
-from thm_lib.core.errors import DataError
+from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.core.paths import INTERN
 from thm_lib.ingest.arbeitsmappe import ANNAHMEN, arbeitsmappen
 from thm_lib.ingest.tables import find_file
-from thm_lib.publish.land_index import LandZeile, schreibe_land_seiten
+from thm_lib.publish.land_index import LandZeile, fremde_land_seiten, schreibe_land_seiten
 from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.batch import (
     BatchResult,
@@ -146,6 +146,20 @@ def run_land(
     """
     mappen = arbeitsmappen(Path(ordner))
     ausgabe = Path(ausgabe).resolve()
+    fremd = fremde_land_seiten(ausgabe)
+    if fremd:
+        raise DataError(
+            [
+                Problem(
+                    str(datei),
+                    "Diese Datei stammt nicht aus einem Landeslauf; der Landeslauf würde sie "
+                    "durch die Landesübersicht ersetzen",
+                    "Bitte einen anderen Ausgabeordner wählen (--ausgabe) oder die Datei "
+                    "an einen anderen Ort verschieben",
+                )
+                for datei in fremd
+            ]
+        )
     (ausgabe / INTERN).mkdir(parents=True, exist_ok=True)
     # a second Land run would find every Kreis locked and overwrite the Land index with
     # "nicht gelaufen" for all of them
