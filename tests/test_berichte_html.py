@@ -10,6 +10,7 @@ PDFs go to ``/tmp/berichte_shots`` for a person to look at.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from audit_laeufe import musterkreis_lauf
 
 from thm_lib.core.labels import KREIS_ORDNER
+from thm_lib.core.paths import SAMPLE
 from thm_lib.publish.html_seiten import tabelle
 from thm_lib.run.report import NOTEBOOKS, TEIL_TITEL
 
@@ -223,3 +225,52 @@ def test_index_page_from_template(kreis_dir: Path) -> None:
     assert f'href="{GOOD}/stellen_und_foerderung.html"' in text
     assert "Status Duldung, Aufenthaltsgestattung" in text
     assert not _dezimalpunkte(re.sub(r"<[^>]+>", " ", text.split("<body", 1)[1]))
+
+
+# ---------------------------------------------------------------- names as an office writes them
+
+KREISNAME = "Städteregion Aß & <b>Co</b>"
+ORTSNAME = 'Bad <i>Ems</i> & "Söhne" *Süd*'
+
+
+def test_names_with_markup_characters_read_as_written_in_a_report(tmp_path: Path) -> None:
+    # the frame of every report page (link back, heading, navigation) and a notebook's
+    # Markdown heading (nb.titel): "<b>Co</b>" was set in bold, "*Süd*" in italics
+    import nbformat
+    from bs4 import BeautifulSoup
+
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+    from thm_lib.run import notebook as nb
+    from thm_lib.run.kommune import to_html
+    from thm_lib.run.report import write_karte
+
+    ws = load_workspace(SAMPLE)
+    ws = dataclasses.replace(
+        ws, name=KREISNAME, gebiete=ws.gebiete.assign(name=ws.gebiete["name"].mask(
+            ws.gebiete["ags"] == GOOD, ORTSNAME))
+    )  # fmt: skip
+    kopf = nb.titel(ws, GOOD)
+    heft = nbformat.v4.new_notebook()
+    heft.cells = [nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/markdown": f"**{kopf}**", "text/plain": ""})])]  # fmt: skip
+    nbformat.write(heft, tmp_path / "teil.ipynb")
+    out = tmp_path / "teil.html"
+    to_html(
+        tmp_path / "teil.ipynb", out, titel="Zielgruppe", wo=ORTSNAME,
+        kreis=KREISNAME, links=[("teil.html", "Zielgruppe"), ("karte.html", "Karte")],
+    )  # fmt: skip
+    dom = BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
+    assert dom.select_one("a.thm-zurueck").get_text() == f"← Übersicht aller Berichte ({KREISNAME})"
+    assert dom.select_one("p.thm-kopf").get_text() == (
+        f"Bericht „Zielgruppe“ für {ORTSNAME}, {KREISNAME}"
+    )
+    assert dom.select_one("main strong").get_text() == f"{ORTSNAME} – Stichtag 31.12.2021"
+    assert dom.title.get_text() == f"Zielgruppe – {ORTSNAME} – {KREISNAME}"
+    assert not dom.select("nav b, nav i, p.thm-kopf b, p.thm-kopf i, main i, main em, main b")
+    karte = BeautifulSoup(
+        write_karte(ws, GOOD, tmp_path / "karte.html").read_text(encoding="utf-8"), "html.parser"
+    )
+    assert karte.title.get_text() == f"Karte der Zielgruppe – {ORTSNAME} – {KREISNAME}"
+    assert karte.select_one("a.thm-zurueck").get_text() == (
+        f"← Übersicht aller Berichte ({KREISNAME})"
+    )

@@ -15,10 +15,13 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-from thm_lib.core.formats import gerundet, prozent, zahl
+from thm_lib.apps.standort import markdown_html
+from thm_lib.core.formats import gerundet, md, prozent, zahl
 
 #: Parts of a figure with at most three decimals, as the model's rates and counts give.
 teile = st.lists(st.integers(0, 100_000).map(lambda n: n / 1000), min_size=1, max_size=12)
@@ -52,3 +55,24 @@ def test_values_keep_their_type_and_marks() -> None:
     assert gerundet(np.array([0.123456]), 2).tolist() == [0.12]
     assert zahl("<5") == "<5" and prozent(".") == "."
     assert zahl(1234.5, 1) == "1.234,5"
+
+
+# --------------------------------------------------------------------------- names in Markdown
+
+#: Names as an office writes them: any printable text on one line (Markdown joins lines).
+NAMEN = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\t"),
+    max_size=30,
+)
+
+
+@given(NAMEN)
+def test_a_name_in_markdown_reads_as_written_in_reports_and_apps(name: str) -> None:
+    # in a report (nbconvert's Markdown) and in the Standort app (its little Markdown);
+    # before: "Bad <i>Ems</i>" was set in italics, "Deutsch_A1_B1" lost underscores
+    satz = f"**Standort** in {md(name)}, mit 5 Plätzen"
+    erwartet = f"Standort in {name}, mit 5 Plätzen"
+    for seite in (markdown2html_mistune(satz), markdown_html(satz)):
+        dom = BeautifulSoup(seite, "html.parser")
+        assert dom.get_text().strip() == erwartet
+        assert [t.name for t in dom.find_all()] == ["p", "b" if "<b>" in seite else "strong"]

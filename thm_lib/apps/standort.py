@@ -49,13 +49,18 @@ P_MAX = 5
 
 
 def markdown_html(text: str) -> str:
-    """The little Markdown of :func:`~thm_lib.publish.standort_anzeige.erklaerung` as HTML."""
+    """The little Markdown of :func:`~thm_lib.publish.standort_anzeige.erklaerung` as HTML.
+
+    Bold (``**…**``) and the backslash escapes of names (:func:`thm_lib.core.formats.md`):
+    an escaped ``\\*`` is no bold mark, and its backslash is dropped.
+    """
     parts = []
     for block in text.split("\n"):
         if not block.strip():
             continue
         line = esc(block)
-        line = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", line)
+        line = re.sub(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*", r"<b>\1</b>", line)
+        line = re.sub(r"\\(.)", r"\1", line)
         parts.append(f"<p>{line}</p>")
     return "".join(parts)
 

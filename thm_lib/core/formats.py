@@ -1,11 +1,13 @@
 """German number formats for everything shown to people (one place for all of them).
 
 Text (e.g. the suppression marks ``"<5"`` and ``"."``) passes unchanged;
-missing values are shown as a dash.
+missing values are shown as a dash. :func:`md` puts a name from the Arbeitsmappe
+into Markdown text unchanged.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import numpy as np
@@ -69,3 +71,25 @@ def prozent(share: Any, decimals: int = 0) -> str:
     if _missing(share):
         return MISSING
     return zahl(float(share) * 100, decimals) + " %"
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~&$!])")
+"""Characters Markdown (or the HTML inside it) would read as formatting."""
+
+
+def md(text: Any) -> str:
+    """A name from the Arbeitsmappe for a Markdown text, shown exactly as written.
+
+    Offer, Träger, Gemeinde and Kreis names are the office's own text: in Markdown,
+    ``*intensiv*`` would turn italic, ``Deutsch_A1_B1`` lose its underscores and
+    ``<b>`` or ``&`` be read as HTML. Each such character gets a backslash (a
+    CommonMark escape, dropped again by every Markdown renderer used here).
+
+    Examples
+    --------
+    >>> md("Kurs *intensiv* <A1> & Co")
+    'Kurs \\\\*intensiv\\\\* \\\\<A1\\\\> \\\\& Co'
+    >>> md("Schloß Holte-Stukenbrock")
+    'Schloß Holte-Stukenbrock'
+    """
+    return _MARKDOWN.sub(r"\\\1", str(text))

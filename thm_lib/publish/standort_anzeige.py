@@ -361,21 +361,22 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
     gruppen = ", ".join(labels.STATUS_LABEL[s] for s in plan.zugang)
     sicht = _sichtbar(ws, plan.vorher)
     g = plan.gemeinden.set_index("ags")
+    feld = formats.md(plan.handlungsfeld)
     if not len(plan.loesung.auswahl):
         return (
-            f"**{plan.handlungsfeld}:** Es gibt keine fehlenden Plätze für {gruppen} "
+            f"**{feld}:** Es gibt keine fehlenden Plätze für {gruppen} "
             f"({plan.alter[0]}–{plan.alter[1]} Jahre), die ein neues Angebot schließen "
             "könnte. Kein neuer Standort vorgeschlagen."
         )
     if plan.modell == "mclp":
         kopf = (
-            f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} neue(r) Standort(e)**, "
+            f"**{feld}: {len(plan.loesung.auswahl)} neue(r) Standort(e)**, "
             f"gewählt so, dass möglichst viele fehlende Plätze in Reichweite "
             f"(höchstens {formats.zahl(e.schwelle)} {einheit}) liegen."
         )
     else:
         kopf = (
-            f"**{plan.handlungsfeld}: {len(plan.loesung.auswahl)} Standort(e) reichen**, "
+            f"**{feld}: {len(plan.loesung.auswahl)} Standort(e) reichen**, "
             "damit jede Gemeinde mit fehlenden Plätzen ein Angebot in Reichweite "
             f"(höchstens {formats.zahl(e.schwelle)} {einheit}) hat."
         )
@@ -390,12 +391,12 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
         zu = [a for a in plan.zuordnung[plan.zuordnung["standort"] == i + 1]["ags"]]
         shown = [a for a in zu if sicht.get(a, False)]
         ort = (
-            f"in {site['name']}"
+            f"in {formats.md(site['name'])}"
             if site["quelle"] == QUELLE_GEMEINDE
-            else f"am Ort von „{site['name']}“"
+            else f"am Ort von „{formats.md(site['name'])}“"
         )
         teile = [
-            f"{g.loc[a, 'name']} (Versorgungsgrad "
+            f"{formats.md(g.loc[a, 'name'])} (Versorgungsgrad "
             f"{formats.zahl(g.loc[a, 'versorgungsgrad_vorher'])} % → "
             f"{formats.zahl(g.loc[a, 'versorgungsgrad_nachher'])} %)"
             for a in shown

@@ -28,7 +28,7 @@ from thm_lib.analysis.staffing import (
 )
 from thm_lib.core import labels
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.formats import gerundet
+from thm_lib.core.formats import gerundet, md
 from thm_lib.core.labels import KREIS, STELLEN_SPALTE_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import publication
@@ -524,18 +524,18 @@ def finanzierung_tabelle(
     Returns
     -------
     (str, pandas.DataFrame)
-        A German sentence saying whose plan it is, and the plan (EUR, public).
+        A German sentence (Markdown) saying whose plan it is, and the plan (EUR, public).
     """
 
     row = bemessung_zeile(bemessung, ags)
     if ags and not bool(row["antragsberechtigt"]):
         row = bemessung_zeile(bemessung, "")
         wer = (
-            f"{ws.gemeinde_name(ags)} beantragt nicht selbst (keine eigene "
+            f"{md(ws.gemeinde_name(ags))} beantragt nicht selbst (keine eigene "
             f"Geschäftsführende Stelle); gezeigt wird der Plan des Kreises."
         )
     else:
-        wer = f"Finanzierungsplan für {row['name']} (Stellen nach FAQ-Schlüssel)."
+        wer = f"Finanzierungsplan für {md(row['name'])} (Stellen nach FAQ-Schlüssel)."
     wer += " " + foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]))
     key = KREIS if row["ebene"] == EBENE_KREIS else str(row["ags"])
     if stellen_gesperrt(personen_tabelle(ws, bemessung), key, str(row["faq_regel"]))["faq"]:

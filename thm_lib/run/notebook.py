@@ -27,7 +27,7 @@ from thm_lib.analysis.target_group import stichtag_je_gemeinde
 from thm_lib.core import formats, labels
 from thm_lib.core.config import kommune_overrides, merge
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.formats import gerundet, zahl
+from thm_lib.core.formats import gerundet, md, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import berichtswesen
@@ -177,9 +177,9 @@ def zuruecksetzen(shell: Any) -> None:
 
 
 def titel(ws: Workspace, ags: str) -> str:
-    """German heading: Kreis or Gemeinde, with the Stichtag."""
+    """German heading (Markdown): Kreis or Gemeinde, with the Stichtag."""
     wo = ws.gemeinde_name(ags) if ags else ws.name
-    return f"{wo} – Stichtag {ws.stichtag:%d.%m.%Y}"
+    return f"{md(wo)} – Stichtag {ws.stichtag:%d.%m.%Y}"
 
 
 def glue(name: str, value: Any) -> None:
@@ -328,7 +328,7 @@ def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = KREIS) -> An
 
     display(
         Markdown(
-            f"**{top['name']}, {top['handlungsfeld']}**: Versorgungsgrad "
+            f"**{md(top['name'])}, {md(top['handlungsfeld'])}**: Versorgungsgrad "
             f"{zahl(top['versorgungsgrad'])} %, {zahl(top['fehlende_plaetze'], 1)} Plätze "
             "fehlen. Beitragende Angebote:"
         )
@@ -549,7 +549,7 @@ def stichtag_text(ws: Workspace, ags: str = KREIS) -> str:
     scope = [ags] if ags else list(names)
     chosen = chosen[chosen.index.isin(scope)]
     parts = [
-        f"Zählung vom {pd.Timestamp(tag):%d.%m.%Y}: " + ", ".join(names[a] for a in group.index)
+        f"Zählung vom {pd.Timestamp(tag):%d.%m.%Y}: " + ", ".join(md(names[a]) for a in group.index)
         for tag, group in chosen[chosen != ws.stichtag].groupby(chosen, sort=True)
     ]
     missing = [names[a] for a in scope if a not in chosen.index]

@@ -124,7 +124,8 @@ def write_karte(ws: Workspace, ags: str, path: Path) -> Path:
     view = ws.for_kommune(ags) if ags else ws
     fmap = maps.kreis_map(view, views.karten_mass(ws, "zielgruppe"))
     orte = dict.fromkeys([ws.gemeinde_name(ags) if ags else ws.name, ws.name])
-    fmap.get_root().title = " – ".join(["Karte der Zielgruppe", *orte])
+    # folium puts the title into <title> as it is: a name with "<" or "&" is text here
+    fmap.get_root().title = html.escape(" – ".join(["Karte der Zielgruppe", *orte]))
     zurueck = seite("karte_navigation.html.j2", index="../index.html", kreis=ws.name)
     fmap.get_root().html.add_child(folium.Element(zurueck))
     maps.save_map(fmap, path)
