@@ -1188,6 +1188,56 @@ def test_offer_far_outside_the_kreis_is_an_error(tmp_path):
     assert problem.hinweis.startswith("Bitte lat und lon prüfen (Breite und Länge vertauscht?")
 
 
+def test_offer_in_the_neighbouring_town_may_name_its_gemeindeschluessel(tmp_path):
+    # refused before as "Gemeindeschlüssel gibt es in 'gebiete' nicht" with the advice
+    # to add the town to the Kreis's Gemeinden
+    folder = copy_sample(tmp_path)
+    lat, lon = _easternmost_point()
+    _angebote_cells(
+        folder, {(4, "lat"): _de(lat), (4, "lon"): _de(lon + 0.145), (4, "ags"): "05974028"}
+    )
+    vorher = (folder / "angebote.csv").read_bytes()
+    ws = load_workspace(folder)
+    angebot = ws.angebote.loc[2]
+    assert pd.isna(angebot["ags"]) and angebot["standort_quelle"] == "koordinaten"
+    assert not ws.gebiete.geometry.union_all().contains(angebot.geometry)  # ~10 km east
+    assert (
+        "angebote.csv: 1 Angebot mit dem Gemeindeschlüssel einer Gemeinde außerhalb des "
+        "Kreises (Zeile 4) wird über die Koordinaten mitgerechnet und keiner Gemeinde des "
+        "Kreises zugeordnet."
+    ) in ws.warnungen
+    assert len(ws.angebote) == len(read_rows(folder / "angebote.csv")[1])
+    assert (folder / "angebote.csv").read_bytes() == vorher
+
+
+@pytest.mark.parametrize(
+    ("zellen", "meldung"),
+    [
+        (
+            {(4, "lat"): "", (4, "lon"): "", (4, "plz"): "", (4, "ags"): "05974028"},
+            "Gemeindeschlüssel einer Gemeinde außerhalb des Kreises, aber keine Koordinaten",
+        ),
+        (
+            {(4, "ags"): "05974028"},  # the sample's coordinates: inside the Kreis
+            "Gemeindeschlüssel einer Gemeinde außerhalb des Kreises, die Koordinaten liegen "
+            "aber im Kreis",
+        ),
+        ({(4, "ags"): "05899999"}, "Gemeindeschlüssel gibt es in 'gebiete' nicht"),
+    ],
+)
+def test_a_gemeindeschluessel_the_offer_cannot_have_is_an_error(tmp_path, zellen, meldung):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    if "lat" not in zellen:
+        assert rows[2][header.index("lat")]  # row 4 has coordinates in the sample
+    _angebote_cells(folder, zellen)
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    (problem,) = info.value.problems
+    assert (problem.datei, problem.zeile, problem.spalte) == ("angebote.csv", 4, "ags")
+    assert problem.meldung == meldung
+
+
 def test_repeated_mistake_below_a_title_is_one_line_with_excel_rows(tmp_path):
     """An office list: title rows, then the same wrong Förderlinie in every row."""
     folder = copy_sample(tmp_path)

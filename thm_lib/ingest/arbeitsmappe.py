@@ -38,7 +38,7 @@ from thm_lib.ingest.pruefungen import (
     warn_ohne_plaetze,
     warn_stichtag,
 )
-from thm_lib.ingest.standorte import locate_offers
+from thm_lib.ingest.standorte import gemeinden_anderer_kreise, locate_offers
 from thm_lib.ingest.tables import (
     RawTable,
     datei_von,
@@ -113,6 +113,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     problems.raise_if_any()
     assert gebiete is not None and zielgruppe is not None and angebote_raw is not None
 
+    gemeinden_anderer_kreise(angebote_raw, gebiete, problems, warnings)
     cross_checks(
         gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen, problems
     )

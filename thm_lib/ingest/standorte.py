@@ -3,7 +3,8 @@
 Coordinates (WGS84) win; an offer without them gets its PLZ's or its Gemeinde's
 point, and the planner is told how many. Coordinates outside the Kreis are errors
 with the row, except just beyond the border (up to :data:`PUFFER_KM`: an offer in
-the neighbouring town), which is kept with a warning.
+the neighbouring town), which is kept with a warning. Such an offer may name its
+Gemeinde's key (:func:`gemeinden_anderer_kreise`).
 """
 
 from __future__ import annotations
@@ -93,6 +94,68 @@ def locate_offers(
     out["aufsuchend"] = out["aufsuchend"].fillna(False).astype(bool)
     _assign_ags_by_location(out, gebiete)
     return out.reset_index(drop=True)
+
+
+def gemeinden_anderer_kreise(
+    angebote: pd.DataFrame,
+    gebiete: gpd.GeoDataFrame,
+    problems: ProblemCollector,
+    warnings: list[str],
+) -> None:
+    """Offers whose ``ags`` is a Gemeinde of another Kreis: an offer in the neighbouring town.
+
+    An office knows the key of the town next door and writes it down; it was refused as
+    "Gemeindeschlüssel gibt es in 'gebiete' nicht" with the advice to add that town to
+    the Kreis. Now such an offer counts by its coordinates (checked like any point
+    outside the Kreis by :func:`locate_offers`) and belongs to no Gemeinde of the Kreis:
+    its ``ags`` is emptied here, in the table as read (the file stays as it is), with a
+    warning. Without coordinates it cannot be placed, and coordinates inside the Kreis
+    contradict the key: both are problems with the row. A key of the Kreis itself that
+    is not in ``gebiete`` stays an error of :func:`~thm_lib.ingest.pruefungen.cross_checks`.
+    """
+    kreise = {str(a)[:5] for a in gebiete["ags"]}
+    ags = angebote["ags"]
+    fremd = ags.notna() & ~ags.astype(str).str[:5].isin(kreise)
+    if not fremd.any():
+        return
+    datei = datei_von(angebote)
+    has_xy = angebote["lat"].notna() & angebote["lon"].notna()
+    punkte = gpd.GeoSeries(
+        gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB, index=angebote.index
+    ).to_crs(CRS_METRIC)
+    im_kreis = has_xy & punkte.within(gebiete.geometry.union_all())
+    for i in angebote.index[fremd & ~has_xy]:
+        problems.add(
+            datei,
+            "Gemeindeschlüssel einer Gemeinde außerhalb des Kreises, aber keine Koordinaten",
+            "Für ein Angebot außerhalb des Kreises bitte lat und lon eintragen (daraus werden "
+            "die Entfernungen berechnet); sonst den AGS prüfen",
+            zeile=int(angebote.at[i, "_zeile"]),
+            spalte="ags",
+            wert=ags[i],
+        )
+    for i in angebote.index[fremd & im_kreis]:
+        problems.add(
+            datei,
+            "Gemeindeschlüssel einer Gemeinde außerhalb des Kreises, die Koordinaten liegen "
+            "aber im Kreis",
+            "Bitte den AGS prüfen oder leer lassen (dann gilt die Gemeinde, in der die "
+            "Koordinaten liegen)",
+            zeile=int(angebote.at[i, "_zeile"]),
+            spalte="ags",
+            wert=ags[i],
+        )
+    draussen = fremd & has_xy & ~im_kreis
+    if draussen.any():
+        zeilen = zeilen_text(int(z) for z in angebote.loc[draussen, "_zeile"])
+        n = int(draussen.sum())
+        warnings.append(
+            f"{datei}: {n} {'Angebot' if n == 1 else 'Angebote'} mit dem Gemeindeschlüssel "
+            f"einer Gemeinde außerhalb des Kreises ({zeilen}) "
+            f"{'wird' if n == 1 else 'werden'} über die Koordinaten mitgerechnet und keiner "
+            "Gemeinde des Kreises zugeordnet."
+        )
+    angebote.loc[fremd, "ags"] = None  # reported above; no second "unbekannter AGS"
 
 
 #: Offers up to this far outside the Kreis are plausible (an offer in a neighbouring town).
