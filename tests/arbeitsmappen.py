@@ -19,6 +19,8 @@ population, ``kommunen``; Gemeinden without offers, with a target group of 0
 or no count at all; one to three Stichtage, with Gemeinden whose counts stop
 earlier; sometimes a Stichtag after the THM funding period; small Gemeinden whose
 cells hold 0 to 2 persons (their counts are hidden, as in a real Kreis's villages).
+Offers in a town of the neighbouring Kreis (with its key); names with Markdown and
+HTML characters.
 The structure is
 drawn by hypothesis; the bulk numbers come from a drawn seed (numpy), so
 examples stay small to describe.
@@ -74,6 +76,10 @@ class ArbeitsmappeSpec:
     stichtag_konfiguriert: bool
     #: Gemeinden (index) with few persons: 1 to 4 cells of 0 to 2 each
     klein: frozenset[int] = frozenset()
+    #: offers in a town of the neighbouring Kreis (a few km west), with its Gemeindeschlüssel
+    nachbar_angebote: int = 0
+    #: names as an office may write them: "*", "_", "&", "<b>" in offer and Gemeinde names
+    sonderzeichen: bool = False
     kreis_ags: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +125,8 @@ def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
         n_faelle=draw(st.integers(1, 80)),
         stichtag_konfiguriert=spaet or draw(st.booleans()),
         klein=frozenset(draw(st.lists(indices, max_size=n))),
+        nachbar_angebote=draw(st.integers(0, 2)),
+        sonderzeichen=draw(st.booleans()),
     )
 
 
@@ -199,7 +207,7 @@ def _gebiete(
     for i, (a, poly) in enumerate(zip(ags, polys, strict=True)):
         props: dict[str, object] = {
             "ags": a,
-            "name": spec.name.split()[0] if spec.kreisfrei else f"Gemeinde {i + 1}",
+            "name": spec.name.split()[0] if spec.kreisfrei else _gemeindename(spec, i),
         }
         if spec.mit_einwohner:
             props["einwohner"] = int(rng.integers(800, 120_000))
@@ -238,6 +246,14 @@ def _zielgruppe(
     )
 
 
+def _gemeindename(spec: ArbeitsmappeSpec, i: int) -> str:
+    return f'Bad <i>{i + 1}</i> & "Söhne"' if spec.sonderzeichen else f"Gemeinde {i + 1}"
+
+
+#: A Gemeinde of another Kreis (Soest), for offers in the neighbouring town.
+NACHBAR_AGS = "05974028"
+
+
 def _angebote(
     spec: ArbeitsmappeSpec,
     folder: Path,
@@ -248,20 +264,26 @@ def _angebote(
     to_wgs = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
     mit = [i for i in range(len(ags)) if i not in spec.ohne_angebote]
     rows: list[list[object]] = []
-    for j in range(spec.n_angebote if mit else 0):
-        i = int(rng.choice(mit))
-        minx, miny, maxx, maxy = polys[i].bounds
-        while True:  # a point inside the Gemeinde
-            x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-            if polys[i].contains(shapely.Point(x, y)):
-                break
+    orte = [int(rng.choice(mit)) for _ in range(spec.n_angebote if mit else 0)]
+    for j, i in enumerate([*orte, *[-1] * spec.nachbar_angebote]):
+        if i < 0:  # west of the grid's straight outline, outside the Kreis
+            x = ORIGIN[0] - rng.uniform(2_000, 15_000)
+            y = ORIGIN[1] + rng.uniform(0, CELL)
+        else:
+            minx, miny, maxx, maxy = polys[i].bounds
+            while True:  # a point inside the Gemeinde
+                x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+                if polys[i].contains(shapely.Point(x, y)):
+                    break
         lon, lat = to_wgs.transform(x, y)
         lo = int(rng.integers(14, 22))
         duldung = bool(rng.random() < 0.6)
         rows.append(
             [
                 f"Z{j + 1:03d}",
-                f"Angebot {j + 1}",
+                f"Kurs *{j + 1}* für_alle & <b>Co</b>"
+                if spec.sonderzeichen
+                else f"Angebot {j + 1}",
                 f"Träger {1 + j % 5}",
                 str(rng.choice(HANDLUNGSFELDER)),
                 str(rng.choice(["bamf", "kommune", "jmd", "baustein_2"])),
@@ -273,7 +295,7 @@ def _angebote(
                 _komma(lat),
                 _komma(lon),
                 "",
-                ags[i],
+                ags[i] if i >= 0 else NACHBAR_AGS,
                 _ja(bool(rng.random() < 0.1)),
                 "",
                 "01.01.2019" if rng.random() < 0.8 else "01.09.2020",
