@@ -44,9 +44,7 @@ def locate_offers(
             zeile=int(zeile),
             spalte="lat",
         )
-    xy = gpd.GeoSeries(
-        gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB, index=angebote.index
-    ).to_crs(CRS_METRIC)
+    xy = _punkte(angebote)
     _check_outside(angebote, xy, has_xy, gebiete, problems, warnings)
     geometry, quelle, ags_out = [], [], []
     fallback: dict[str, list[str]] = {"plz": [], "gemeinde": []}
@@ -96,6 +94,13 @@ def locate_offers(
     return out.reset_index(drop=True)
 
 
+def _punkte(angebote: pd.DataFrame) -> gpd.GeoSeries:
+    """The offers' coordinates (``lat``/``lon``, WGS84) as points in EPSG:25832 (missing: empty)."""
+    return gpd.GeoSeries(
+        gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB, index=angebote.index
+    ).to_crs(CRS_METRIC)
+
+
 def gemeinden_anderer_kreise(
     angebote: pd.DataFrame,
     gebiete: gpd.GeoDataFrame,
@@ -120,31 +125,32 @@ def gemeinden_anderer_kreise(
         return
     datei = datei_von(angebote)
     has_xy = angebote["lat"].notna() & angebote["lon"].notna()
-    punkte = gpd.GeoSeries(
-        gpd.points_from_xy(angebote["lon"], angebote["lat"]), crs=CRS_WEB, index=angebote.index
-    ).to_crs(CRS_METRIC)
-    im_kreis = has_xy & punkte.within(gebiete.geometry.union_all())
-    for i in angebote.index[fremd & ~has_xy]:
-        problems.add(
-            datei,
+    im_kreis = has_xy & _punkte(angebote).within(gebiete.geometry.union_all())
+    fehler = (
+        (
+            fremd & ~has_xy,
             "Gemeindeschlüssel einer Gemeinde außerhalb des Kreises, aber keine Koordinaten",
             "Für ein Angebot außerhalb des Kreises bitte lat und lon eintragen (daraus werden "
             "die Entfernungen berechnet); sonst den AGS prüfen",
-            zeile=int(angebote.at[i, "_zeile"]),
-            spalte="ags",
-            wert=ags[i],
-        )
-    for i in angebote.index[fremd & im_kreis]:
-        problems.add(
-            datei,
+        ),
+        (
+            fremd & im_kreis,
             "Gemeindeschlüssel einer Gemeinde außerhalb des Kreises, die Koordinaten liegen "
             "aber im Kreis",
             "Bitte den AGS prüfen oder leer lassen (dann gilt die Gemeinde, in der die "
             "Koordinaten liegen)",
-            zeile=int(angebote.at[i, "_zeile"]),
-            spalte="ags",
-            wert=ags[i],
-        )
+        ),
+    )
+    for maske, meldung, hinweis in fehler:
+        for i in angebote.index[maske]:
+            problems.add(
+                datei,
+                meldung,
+                hinweis,
+                zeile=int(angebote.at[i, "_zeile"]),
+                spalte="ags",
+                wert=ags[i],
+            )
     draussen = fremd & has_xy & ~im_kreis
     if draussen.any():
         zeilen = zeilen_text(int(z) for z in angebote.loc[draussen, "_zeile"])
