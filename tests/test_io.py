@@ -1646,6 +1646,20 @@ def test_offers_without_places_are_named_not_silently_zero(tmp_path):
     assert not any("0 Plätzen" in w for w in load_workspace(SAMPLE).warnungen)
 
 
+def test_many_offers_without_places_are_one_readable_note(tmp_path):
+    # all 61 offers of the sample at 0: the note listed 61 IDs on one line
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "angebote.csv")
+    for zeile in range(2, len(rows) + 2):
+        set_cell(folder, "angebote.csv", zeile, "plaetze", "0")
+    (hinweis,) = [w for w in load_workspace(folder).warnungen if "0 Plätzen" in w]
+    assert hinweis.startswith(
+        f"angebote.csv, Spalte 'plaetze': {len(rows)} Angebote mit 0 Plätzen "
+        f"(Zeilen 2–{len(rows) + 1}: A001, A002, A003, A004, A005, A006, A007, A008, A009, "
+        f"A010 und {len(rows) - 10} weitere). Sie stehen im Angebotsverzeichnis"
+    )
+
+
 def test_cases_outside_the_target_ages_are_named_by_row_not_pseudonym(tmp_path):
     folder = copy_sample(tmp_path)
     set_cell(folder, "faelle.csv", 2, "alter", "35")

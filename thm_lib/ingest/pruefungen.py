@@ -33,6 +33,10 @@ def warn_stichtag(annahmen: Annahmen, zielgruppe: pd.DataFrame, warnings: list[s
         )
 
 
+ANGEBOTE_GENANNT = 10
+"""Offers named by their ID in one note; the rows of all are named."""
+
+
 def warn_ohne_plaetze(angebote: pd.DataFrame, warnings: list[str]) -> None:
     """Offers with 0 places: listed and mapped, but they cover no need in the coverage.
 
@@ -42,7 +46,9 @@ def warn_ohne_plaetze(angebote: pd.DataFrame, warnings: list[str]) -> None:
     ohne = angebote[angebote["plaetze"] == 0]
     if ohne.empty:
         return
-    ids = ", ".join(str(i) for i in ohne["angebot_id"])
+    ids = ", ".join(str(i) for i in ohne["angebot_id"].head(ANGEBOTE_GENANNT))
+    if len(ohne) > ANGEBOTE_GENANNT:
+        ids += f" und {len(ohne) - ANGEBOTE_GENANNT} weitere"
     warnings.append(
         f"{datei_von(angebote)}, Spalte 'plaetze': {len(ohne)} "
         f"{'Angebot' if len(ohne) == 1 else 'Angebote'} mit 0 Plätzen "
