@@ -95,6 +95,28 @@ LOGGER = logging.getLogger(__name__)
 """Messages for the console of the batch (one line each, no traceback)."""
 
 
+@dataclass(frozen=True)
+class Optionen:
+    """How the reports of a run are made: the same for every Kreis of a Land run.
+
+    :func:`run_batch` and :func:`thm_lib.run.land.run_land` take them as keywords and
+    hand this one object on (to :func:`run_kreis`, :func:`vorbereiten`, :func:`_planen`).
+    """
+
+    notebooks: tuple[str, ...] = NOTEBOOKS
+    """Notebook names under ``notebook_ordner``."""
+    notebook_ordner: Path = NOTEBOOK_DIR
+    """Folder of the notebooks (default: the project's ``notebooks/``)."""
+    neu: bool = False
+    """Make every report again, also those whose inputs did not change."""
+    differenz: bool = False
+    """Run the Differenzprüfung before publishing."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "notebooks", tuple(self.notebooks))
+        object.__setattr__(self, "notebook_ordner", Path(self.notebook_ordner).resolve())
+
+
 def intern_ordner(kreis_dir: Path) -> Path:
     """The internal folder of the published Kreis folder ``kreis_dir`` (never handed over)."""
     return kreis_dir.parent / INTERN / kreis_dir.name
@@ -230,18 +252,16 @@ def run_batch(
     DataError
         If the Arbeitsmappe itself cannot be loaded (nothing runs then).
     """
+    optionen = Optionen(tuple(notebooks), Path(notebook_ordner), neu, differenz)
     with Ausfuehrer(jobs or os.cpu_count() or 1, cluster) as aus:
         return run_kreis(
             arbeitsmappe,
             ausgabe,
             aus,
             kommunen=kommunen,
-            notebooks=notebooks,
             mit_kreis=mit_kreis,
             progress=progress,
-            notebook_ordner=notebook_ordner,
-            neu=neu,
-            differenz=differenz,
+            optionen=optionen,
         )
 
 
@@ -411,18 +431,15 @@ def vorbereiten(
     ausgabe: str | Path,
     *,
     kommunen: Sequence[str] | None = None,
-    notebooks: Sequence[str] = NOTEBOOKS,
     mit_kreis: bool | None = None,
-    notebook_ordner: str | Path = NOTEBOOK_DIR,
-    neu: bool = False,
+    optionen: Optionen | None = None,
     aus: Ausfuehrer | None = None,
-    differenz: bool = False,
 ) -> KreisLauf:
     """Load the Kreis, decide which reports to make, compute and write their bundles.
 
     Reports whose inputs, settings and code did not change since their last
-    good run are kept (unless ``neu``). With ``aus`` its workers start their
-    kernels while the Kreis is computed. ``differenz``: see :func:`run_batch`.
+    good run are kept (unless ``optionen.neu``). With ``aus`` its workers start their
+    kernels while the Kreis is computed. ``kommunen``, ``mit_kreis``: see :func:`run_batch`.
 
     Raises
     ------
@@ -430,8 +447,6 @@ def vorbereiten(
         If the Arbeitsmappe itself cannot be loaded.
     """
     arbeitsmappe = Path(arbeitsmappe).resolve()
-    notebook_ordner = Path(notebook_ordner).resolve()
-    notebooks = tuple(notebooks)
     ws = load_workspace(arbeitsmappe)
     kommunen = gewaehlte_kommunen(ws, kommunen) if kommunen else kommunen
     kreis_dir = Path(ausgabe).resolve() / kreis_ordner_name(ws.name)
@@ -447,12 +462,9 @@ def vorbereiten(
             intern,
             sperre,
             kommunen=kommunen,
-            notebooks=notebooks,
             mit_kreis=mit_kreis,
-            notebook_ordner=notebook_ordner,
-            neu=neu,
+            optionen=optionen or Optionen(),
             aus=aus,
-            differenz=differenz,
         )
     except BaseException:
         sperre.release()
@@ -467,15 +479,13 @@ def _planen(
     sperre: FileLock,
     *,
     kommunen: Sequence[str] | None,
-    notebooks: tuple[str, ...],
     mit_kreis: bool | None,
-    notebook_ordner: Path,
-    neu: bool,
+    optionen: Optionen,
     aus: Ausfuehrer | None,
-    differenz: bool,
 ) -> KreisLauf:
     """:func:`vorbereiten` once the Kreis is loaded and locked: which reports to make, and
     their bundles."""
+    notebooks = optionen.notebooks
     stage = staging_kopie(kreis_dir)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     keys = report_keys(ws, kommunen, mit_kreis)
@@ -484,7 +494,7 @@ def _planen(
     eingabe = arbeitsmappe_pruefsumme(arbeitsmappe)
     code = programmstand()
     nb_summe = auftrag_pruefsumme(
-        *[pruefsumme(notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
+        *[pruefsumme(optionen.notebook_ordner, muster=(f"{nb}.ipynb",)) for nb in notebooks]
     )
 
     def pruef_von(key: str) -> str:
@@ -502,7 +512,7 @@ def _planen(
             results.append(KommuneResult(key, "?", False, grund))
             continue
         pruef = pruef_von(key)
-        if not neu and _aktuell(status.get(key, {}), pruef, stage / key, notebooks):
+        if not optionen.neu and _aktuell(status.get(key, {}), pruef, stage / key, notebooks):
             kept = KommuneResult(key, names[key], True, pruefsumme=pruef, uebersprungen=True)
             results.append(kept)
         else:
@@ -520,7 +530,7 @@ def _planen(
             names[key],
             stage,
             notebooks,
-            notebook_ordner,
+            optionen.notebook_ordner,
             intern,
             arbeitsmappe,
             pfade[key],
@@ -539,7 +549,7 @@ def _planen(
         results,
         auftraege,
         karten,
-        differenz,
+        optionen.differenz,
         veraltet,
         sperre,
     )
@@ -602,27 +612,16 @@ def run_kreis(
     aus: Ausfuehrer,
     *,
     kommunen: Sequence[str] | None = None,
-    notebooks: Sequence[str] = NOTEBOOKS,
     mit_kreis: bool | None = None,
     progress: bool = True,
-    notebook_ordner: str | Path = NOTEBOOK_DIR,
-    neu: bool = False,
-    differenz: bool = False,
+    optionen: Optionen | None = None,
 ) -> BatchResult:
     """One Kreis on the workers of ``aus`` (the parameters: :func:`run_batch`).
 
     ``aus`` takes no further task: its workers end while the run is audited.
     """
     with vorbereiten(
-        arbeitsmappe,
-        ausgabe,
-        kommunen=kommunen,
-        notebooks=notebooks,
-        mit_kreis=mit_kreis,
-        notebook_ordner=notebook_ordner,
-        neu=neu,
-        aus=aus,
-        differenz=differenz,
+        arbeitsmappe, ausgabe, kommunen=kommunen, mit_kreis=mit_kreis, optionen=optionen, aus=aus
     ) as lauf:
         einreichen(lauf, aus)
         bar = tqdm(total=len(lauf.auftraege), desc="Berichte", unit="Bericht", disable=not progress)

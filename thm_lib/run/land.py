@@ -35,6 +35,7 @@ from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.batch import (
     BatchResult,
     KreisLauf,
+    Optionen,
     abschliessen,
     einreichen,
     intern_ordner,
@@ -165,9 +166,8 @@ def run_land(
     # "nicht gelaufen" for all of them
     sperre = sperren(ausgabe / INTERN, ausgabe, "dieses Land")
     try:
-        return _run_land(
-            mappen, ausgabe, jobs, notebooks, progress, notebook_ordner, neu, cluster, differenz
-        )
+        optionen = Optionen(notebooks, Path(notebook_ordner), neu, differenz)
+        return _run_land(mappen, ausgabe, jobs, optionen, progress, cluster)
     finally:
         sperre.release()
 
@@ -176,12 +176,9 @@ def _run_land(
     mappen: list[Path],
     ausgabe: Path,
     jobs: int | None,
-    notebooks: tuple[str, ...],
+    optionen: Optionen,
     progress: bool,
-    notebook_ordner: str | Path,
-    neu: bool,
     cluster: str | None,
-    differenz: bool,
 ) -> LandResult:
     """:func:`run_land` while holding the Land's lock."""
     doppelt = doppelte_kreise(mappen)
@@ -208,15 +205,7 @@ def _run_land(
                 bar_kreise.update()
                 continue
             try:
-                lauf = vorbereiten(
-                    mappe,
-                    ausgabe,
-                    notebooks=notebooks,
-                    neu=neu,
-                    aus=aus,
-                    notebook_ordner=notebook_ordner,
-                    differenz=differenz,
-                )
+                lauf = vorbereiten(mappe, ausgabe, optionen=optionen, aus=aus)
             except DataError as exc:
                 ergebnisse[i].fehler = str(exc)
                 bar_kreise.update()
