@@ -552,7 +552,7 @@ def stichtag_text(ws: Workspace, ags: str = KREIS) -> str:
         f"Zählung vom {pd.Timestamp(tag):%d.%m.%Y}: " + ", ".join(md(names[a]) for a in group.index)
         for tag, group in chosen[chosen != ws.stichtag].groupby(chosen, sort=True)
     ]
-    missing = [names[a] for a in scope if a not in chosen.index]
+    missing = [md(names[a]) for a in scope if a not in chosen.index]
     if missing:
         parts.append("keine Zählung (Zielgruppe 0): " + ", ".join(missing))
     if not parts:
