@@ -264,20 +264,26 @@ def _angebote(
     to_wgs = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
     mit = [i for i in range(len(ags)) if i not in spec.ohne_angebote]
     rows: list[list[object]] = []
-    orte = [int(rng.choice(mit)) for _ in range(spec.n_angebote if mit else 0)]
-    for j, i in enumerate([*orte, *[-1] * spec.nachbar_angebote]):
-        if i < 0:  # west of the grid's straight outline, outside the Kreis
-            x = ORIGIN[0] - rng.uniform(2_000, 15_000)
-            y = ORIGIN[1] + rng.uniform(0, CELL)
-        else:
+    n_kreis = spec.n_angebote if mit else 0
+    # the neighbouring town's offers draw from their own generator: the Kreis's offers and
+    # cases of a spec stay the same with or without them (examples found by CI keep their data)
+    nachbar_rng = np.random.default_rng([spec.seed, 1])
+    for j in range(n_kreis + spec.nachbar_angebote):
+        r = rng if j < n_kreis else nachbar_rng
+        if j < n_kreis:
+            i = int(r.choice(mit))
             minx, miny, maxx, maxy = polys[i].bounds
             while True:  # a point inside the Gemeinde
-                x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+                x, y = r.uniform(minx, maxx), r.uniform(miny, maxy)
                 if polys[i].contains(shapely.Point(x, y)):
                     break
+        else:  # west of the grid's straight outline, outside the Kreis
+            i = -1
+            x = ORIGIN[0] - r.uniform(2_000, 15_000)
+            y = ORIGIN[1] + r.uniform(0, CELL)
         lon, lat = to_wgs.transform(x, y)
-        lo = int(rng.integers(14, 22))
-        duldung = bool(rng.random() < 0.6)
+        lo = int(r.integers(14, 22))
+        duldung = bool(r.random() < 0.6)
         rows.append(
             [
                 f"Z{j + 1:03d}",
@@ -285,20 +291,20 @@ def _angebote(
                 if spec.sonderzeichen
                 else f"Angebot {j + 1}",
                 f"Träger {1 + j % 5}",
-                str(rng.choice(HANDLUNGSFELDER)),
-                str(rng.choice(["bamf", "kommune", "jmd", "baustein_2"])),
+                str(r.choice(HANDLUNGSFELDER)),
+                str(r.choice(["bamf", "kommune", "jmd", "baustein_2"])),
                 _ja(duldung),
-                _ja(not duldung or bool(rng.random() < 0.7)),
+                _ja(not duldung or bool(r.random() < 0.7)),
                 lo,
-                int(rng.integers(lo + 2, 30)),
-                int(rng.integers(1, 60)),
+                int(r.integers(lo + 2, 30)),
+                int(r.integers(1, 60)),
                 _komma(lat),
                 _komma(lon),
                 "",
                 ags[i] if i >= 0 else NACHBAR_AGS,
-                _ja(bool(rng.random() < 0.1)),
+                _ja(bool(r.random() < 0.1)),
                 "",
-                "01.01.2019" if rng.random() < 0.8 else "01.09.2020",
+                "01.01.2019" if r.random() < 0.8 else "01.09.2020",
                 "",
             ]
         )
