@@ -252,7 +252,7 @@ def run_batch(
     DataError
         If the Arbeitsmappe itself cannot be loaded (nothing runs then).
     """
-    optionen = Optionen(tuple(notebooks), Path(notebook_ordner), neu, differenz)
+    optionen = Optionen(tuple(notebooks), notebook_ordner, neu, differenz)
     with Ausfuehrer(jobs or os.cpu_count() or 1, cluster) as aus:
         return run_kreis(
             arbeitsmappe,

@@ -166,7 +166,7 @@ def run_land(
     # "nicht gelaufen" for all of them
     sperre = sperren(ausgabe / INTERN, ausgabe, "dieses Land")
     try:
-        optionen = Optionen(notebooks, Path(notebook_ordner), neu, differenz)
+        optionen = Optionen(notebooks, notebook_ordner, neu, differenz)
         return _run_land(mappen, ausgabe, jobs, optionen, progress, cluster)
     finally:
         sperre.release()
