@@ -336,3 +336,66 @@ def test_bundle_is_built_once_per_state_of_the_arbeitsmappe(tmp_path, kreisfrei)
     assert daten.aktuell(ziel, mappe)
     assert (ziel / daten.datei("ws")).stat().st_mtime_ns != erstellt
     assert not server._in_gebrauch(ziel.resolve())  # no 'thm app' left it locked
+
+
+def test_a_served_bundle_is_held_from_before_it_is_built(tmp_path, capsys):
+    # the lock used to be taken only once Voilà ran: a second 'thm app' of another
+    # Arbeitsmappe checking the folder in between rebuilt it under the first one's viewers
+    erste = schreibe(kleiner_kreis(False), tmp_path / "erste")
+    zweite = schreibe(kleiner_kreis(True), tmp_path / "zweite")
+    ziel = tmp_path / "paket"
+    with server.buendel_gesperrt(erste, ziel) as ordner:
+        assert ordner == ziel.resolve()
+        assert server._in_gebrauch(ordner)
+        vorher = daten.manifest_lesen(ordner)
+        assert server.buendel_bereitstellen(zweite, ziel) is None
+        assert "zeigt gerade ein anderes 'thm app'" in capsys.readouterr().err
+        assert daten.manifest_lesen(ordner) == vorher
+        # the same state is shared, not rebuilt
+        assert server.buendel_bereitstellen(erste, ziel) == ordner
+        assert daten.manifest_lesen(ordner) == vorher
+    assert not server._in_gebrauch(ziel.resolve())  # free again: the next may rebuild it
+
+
+_HALTEN = """
+import sys
+from pathlib import Path
+from thm_lib.apps import server
+with server.buendel_gesperrt(Path(sys.argv[1]), Path(sys.argv[2])) as ordner:
+    print("ERGEBNIS", ordner, flush=True)
+    sys.stdin.read()
+"""
+
+
+@pytest.mark.slow
+def test_two_thm_app_starting_together_do_not_both_take_one_folder(tmp_path):
+    # two 'thm app' of different Arbeitsmappen and one bundle folder, started at once:
+    # one builds and serves, the other is refused; the bundle is the first one's
+    mappen = [
+        schreibe(kleiner_kreis(False), tmp_path / "erste"),
+        schreibe(kleiner_kreis(True), tmp_path / "zweite"),
+    ]
+    ziel = tmp_path / "paket"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _HALTEN, str(m), str(ziel)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # the refusal is asserted in the test above
+            text=True,
+        )
+        for m in mappen
+    ]
+    try:
+        ergebnisse = []
+        for p in procs:
+            zeile = next(z for z in p.stdout if z.startswith("ERGEBNIS"))
+            ergebnisse.append(zeile.split(" ", 1)[1].strip())
+    finally:
+        for p in procs:
+            p.communicate("", timeout=120)
+    assert sorted(ergebnisse) == sorted(["None", str(ziel.resolve())]), ergebnisse
+    gewinner = mappen[ergebnisse.index(str(ziel.resolve()))]
+    assert daten.aktuell(ziel, gewinner)
+    verlierer = procs[ergebnisse.index("None")]
+    assert verlierer.returncode == 0

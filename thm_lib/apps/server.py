@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import webbrowser
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -178,8 +179,30 @@ def buendel_bereitstellen(arbeitsmappe: Path | None, buendel: Path | None) -> Pa
     bundle of ``arbeitsmappe`` (default: ``$THM_ARBEITSMAPPE``, else the sample
     Kreis) in ``buendel`` (default: :func:`thm_lib.apps.daten.standard_ordner`),
     rebuilt in a separate process when the Arbeitsmappe or the code changed. Errors
-    are printed in German to this console.
+    are printed in German to this console. The folder is not kept from being rebuilt
+    afterwards; :func:`serve` uses :func:`buendel_gesperrt` for that.
     """
+    with buendel_gesperrt(arbeitsmappe, buendel) as ordner:
+        return ordner
+
+
+@contextlib.contextmanager
+def buendel_gesperrt(arbeitsmappe: Path | None, buendel: Path | None) -> Iterator[Path | None]:
+    """:func:`buendel_bereitstellen`, and no other ``thm app`` rebuilds the folder until
+    the block ends.
+
+    The lock on the folder is taken before the bundle is checked and built, and held
+    while the block runs (the server's lifetime), so a second ``thm app`` of another
+    Arbeitsmappe with the same folder cannot rebuild it in between; one of the same
+    state shares it. Checking and building happen one ``thm app`` at a time.
+    """
+    with contextlib.ExitStack() as halten:
+        yield _bereitstellen(arbeitsmappe, buendel, halten)
+
+
+def _bereitstellen(
+    arbeitsmappe: Path | None, buendel: Path | None, halten: contextlib.ExitStack
+) -> Path | None:
     if buendel is not None and arbeitsmappe is None:
         if daten.manifest_lesen(buendel) is None:
             print(
@@ -188,30 +211,62 @@ def buendel_bereitstellen(arbeitsmappe: Path | None, buendel: Path | None) -> Pa
                 file=sys.stderr,
             )
             return None
-        return Path(buendel).resolve()
+        ordner = Path(buendel).resolve()
+        _sperre_nehmen(ordner, halten)  # held elsewhere: another server shows it too
+        return ordner
     arbeitsmappe = arbeitsmappe_der_apps(arbeitsmappe)
     quelle = Path(arbeitsmappe).resolve()
     if not quelle.is_dir():
         print(f"Fehler: Arbeitsmappe '{arbeitsmappe}' nicht gefunden.", file=sys.stderr)
         return None
     ziel = (Path(buendel) if buendel is not None else daten.standard_ordner(quelle)).resolve()
-    if daten.aktuell(ziel, quelle):
-        return ziel
-    if _in_gebrauch(ziel):
+    with _bausperre(ziel):
+        eigen = _sperre_nehmen(ziel, halten)
+        if daten.aktuell(ziel, quelle):
+            return ziel
+        if not eigen:
+            print(
+                f"Fehler: Das Datenpaket '{ziel}' zeigt gerade ein anderes 'thm app' (eine "
+                "andere Arbeitsmappe oder ein anderer Stand); neu gebaut sähen dessen "
+                "Betrachter diese Daten. Bitte einen eigenen Ordner wählen (--buendel "
+                "ORDNER) oder jenes 'thm app' erst beenden.",
+                file=sys.stderr,
+            )
+            return None
         print(
-            f"Fehler: Das Datenpaket '{ziel}' zeigt gerade ein anderes 'thm app' (eine andere "
-            "Arbeitsmappe oder ein anderer Stand); neu gebaut sähen dessen Betrachter diese "
-            "Daten. Bitte einen eigenen Ordner wählen (--buendel ORDNER) oder jenes "
-            "'thm app' erst beenden.",
-            file=sys.stderr,
+            f"Datenpaket der Apps wird aus '{arbeitsmappe}' gebaut (einmal je Stand) …", flush=True
         )
-        return None
-    print(f"Datenpaket der Apps wird aus '{arbeitsmappe}' gebaut (einmal je Stand) …", flush=True)
-    cmd = [sys.executable, "-m", "thm_lib.apps.paket_bauen", str(quelle), str(ziel)]
-    if subprocess.run(cmd, check=False).returncode != 0:
-        print("Die Apps werden nicht gestartet.", file=sys.stderr)
-        return None
+        cmd = [sys.executable, "-m", "thm_lib.apps.paket_bauen", str(quelle), str(ziel)]
+        if subprocess.run(cmd, check=False).returncode != 0:
+            print("Die Apps werden nicht gestartet.", file=sys.stderr)
+            return None
     return ziel
+
+
+def _sperre_nehmen(ordner: Path, halten: contextlib.ExitStack) -> bool:
+    """Take the lock of a served bundle if it is free, held until ``halten`` closes."""
+    sperre = FileLock(daten.sperrdatei(ordner))
+    try:
+        sperre.acquire(timeout=0)
+    except Timeout:
+        return False
+    halten.callback(sperre.release)
+    return True
+
+
+@contextlib.contextmanager
+def _bausperre(ordner: Path) -> Iterator[None]:
+    """One ``thm app`` at a time checks and builds the bundle ``ordner``; a second waits."""
+    sperre = FileLock(daten.sperrdatei(ordner).with_suffix(".bau.lock"))
+    try:
+        sperre.acquire(timeout=0)
+    except Timeout:
+        print(f"Ein anderes 'thm app' baut gerade '{ordner}'; warte darauf …", flush=True)
+        sperre.acquire()
+    try:
+        yield
+    finally:
+        sperre.release()
 
 
 def _in_gebrauch(ordner: Path) -> bool:
@@ -262,32 +317,38 @@ def serve(
     int
         Exit code (0 after Ctrl+C; Voilà's code if it ended by itself).
     """
-    # Same process group as this command: Ctrl+C reaches Voilà too; SIGTERM is turned
-    # into the same orderly stop (Voilà then shuts its kernels down).
     if _listening(port):
         print(f"Fehler: Port {port} ist schon belegt; bitte --port wählen.", file=sys.stderr)
         return 1
     if kernel_cap is not None and kernel_cap < 1:
         print("Fehler: --max-kernel muss mindestens 1 sein.", file=sys.stderr)
         return 2
-    ordner = buendel_bereitstellen(arbeitsmappe, buendel)
-    if ordner is None:
-        return 2
+    with buendel_gesperrt(arbeitsmappe, buendel) as ordner:
+        if ordner is None:
+            return 2
+        return _serve(ordner, port, open_browser, preheat, hosts, kernel_cap)
+
+
+def _serve(
+    ordner: Path,
+    port: int,
+    open_browser: bool,
+    preheat: bool | None,
+    hosts: tuple[str, ...],
+    kernel_cap: int | None,
+) -> int:
     env = {k: v for k, v in os.environ.items() if k != ENV_ARBEITSMAPPE}
     env[daten.ENV_BUENDEL] = str(ordner)
     if preheat is None:
         preheat = vorheizen_default()
         if not preheat:
             print("Hinweis: zu wenig freier Arbeitsspeicher; die Apps werden nicht vorgeheizt.")
+    # Same process group as this command: Ctrl+C reaches Voilà too; SIGTERM is turned
+    # into the same orderly stop (Voilà then shuts its kernels down).
     proc = subprocess.Popen(
         voila_command(port, preheat=preheat, hosts=hosts, kernel_cap=kernel_cap), env=voila_env(env)
     )
     previous = _on_sigterm_interrupt()
-    # while this server runs, no other 'thm app' rebuilds its bundle (another one showing
-    # the same state shares it; the system frees the lock when this process ends)
-    sperre = FileLock(daten.sperrdatei(ordner))
-    with contextlib.suppress(Timeout):
-        sperre.acquire(timeout=0)
     try:
         if not wait_for_port(port, proc):
             print(f"Fehler: Voilà ist nicht gestartet (Port {port} belegt?).", file=sys.stderr)
@@ -312,7 +373,6 @@ def serve(
             _stop(proc)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-        sperre.release()
 
 
 def _interrupt(signum: int, frame: object) -> None:
