@@ -1170,8 +1170,8 @@ def test_offer_just_outside_the_kreis_is_a_warning(tmp_path):
     ws = load_workspace(folder)
     assert ws.angebote.loc[2, "standort_quelle"] == "koordinaten"
     assert (
-        "angebote.csv: 1 Angebote liegen außerhalb des Kreises, aber höchstens 30 km "
-        "entfernt (Zeile 4); sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten "
+        "angebote.csv: 1 Angebot liegt außerhalb des Kreises, aber höchstens 30 km "
+        "entfernt (Zeile 4); es wird mitgerechnet. Bitte prüfen, ob die Koordinaten "
         "stimmen."
     ) in ws.warnungen
 
@@ -1206,6 +1206,12 @@ def test_offer_in_the_neighbouring_town_may_name_its_gemeindeschluessel(tmp_path
         "Kreises (Zeile 4) wird über die Koordinaten mitgerechnet und keiner Gemeinde des "
         "Kreises zugeordnet."
     ) in ws.warnungen
+    # one note for the offer: its key says it lies outside, no second one about that
+    assert [w for w in ws.warnungen if "Zeile 4" in w] == [
+        "angebote.csv: 1 Angebot mit dem Gemeindeschlüssel einer Gemeinde außerhalb des "
+        "Kreises (Zeile 4) wird über die Koordinaten mitgerechnet und keiner Gemeinde des "
+        "Kreises zugeordnet."
+    ]
     assert len(ws.angebote) == len(read_rows(folder / "angebote.csv")[1])
     assert (folder / "angebote.csv").read_bytes() == vorher
 

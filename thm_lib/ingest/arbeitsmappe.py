@@ -113,14 +113,14 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     problems.raise_if_any()
     assert gebiete is not None and zielgruppe is not None and angebote_raw is not None
 
-    gemeinden_anderer_kreise(angebote_raw, gebiete, problems, warnings)
+    nachbarorte = gemeinden_anderer_kreise(angebote_raw, gebiete, problems, warnings)
     cross_checks(
         gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen, problems
     )
     duplicate_checks(zielgruppe, bedarfe, reisezeiten, problems, warnings)
     check_stichtage(zielgruppe, problems, warnings)
     problems.raise_if_any()
-    angebote = locate_offers(angebote_raw, gebiete, problems, warnings)
+    angebote = locate_offers(angebote_raw, gebiete, problems, warnings, nachbarorte)
     problems.raise_if_any()
     feinraster = read_feinraster(folder, gebiete, warnings)
 

@@ -23,8 +23,13 @@ def locate_offers(
     gebiete: gpd.GeoDataFrame,
     problems: ProblemCollector,
     warnings: list[str],
+    nachbarorte: pd.Index | None = None,
 ) -> gpd.GeoDataFrame:
-    """Give every offer a point in EPSG:25832: coordinates, else PLZ, else Gemeinde."""
+    """Give every offer a point in EPSG:25832: coordinates, else PLZ, else Gemeinde.
+
+    ``nachbarorte`` are offers known to lie in a neighbouring town
+    (:func:`gemeinden_anderer_kreise`): no warning that they lie outside the Kreis.
+    """
     points = gebiete.set_index("ags").geometry.representative_point()
     plz_to_ags = {
         plz: ags for ags, plzs in zip(gebiete["ags"], gebiete["plz"], strict=True) for plz in plzs
@@ -45,7 +50,7 @@ def locate_offers(
             spalte="lat",
         )
     xy = _punkte(angebote)
-    _check_outside(angebote, xy, has_xy, gebiete, problems, warnings)
+    _check_outside(angebote, xy, has_xy, gebiete, problems, warnings, nachbarorte)
     geometry, quelle, ags_out = [], [], []
     fallback: dict[str, list[str]] = {"plz": [], "gemeinde": []}
     for i, row in angebote.iterrows():
@@ -106,7 +111,7 @@ def gemeinden_anderer_kreise(
     gebiete: gpd.GeoDataFrame,
     problems: ProblemCollector,
     warnings: list[str],
-) -> None:
+) -> pd.Index:
     """Offers whose ``ags`` is a Gemeinde of another Kreis: an offer in the neighbouring town.
 
     An office knows the key of the town next door and writes it down; it was refused as
@@ -117,12 +122,18 @@ def gemeinden_anderer_kreise(
     warning. Without coordinates it cannot be placed, and coordinates inside the Kreis
     contradict the key: both are problems with the row. A key of the Kreis itself that
     is not in ``gebiete`` stays an error of :func:`~thm_lib.ingest.pruefungen.cross_checks`.
+
+    Returns
+    -------
+    pandas.Index
+        The offers counted this way, for :func:`locate_offers` (their key says where
+        they are: no second warning about their distance from the Kreis).
     """
     kreise = {str(a)[:5] for a in gebiete["ags"]}
     ags = angebote["ags"]
     fremd = ags.notna() & ~ags.astype(str).str[:5].isin(kreise)
     if not fremd.any():
-        return
+        return angebote.index[fremd]
     datei = datei_von(angebote)
     has_xy = angebote["lat"].notna() & angebote["lon"].notna()
     im_kreis = has_xy & _punkte(angebote).within(gebiete.geometry.union_all())
@@ -162,6 +173,7 @@ def gemeinden_anderer_kreise(
             "Gemeinde des Kreises zugeordnet."
         )
     angebote.loc[fremd, "ags"] = None  # reported above; no second "unbekannter AGS"
+    return angebote.index[draussen]
 
 
 #: Offers up to this far outside the Kreis are plausible (an offer in a neighbouring town).
@@ -179,12 +191,13 @@ def _check_outside(
     gebiete: gpd.GeoDataFrame,
     problems: ProblemCollector,
     warnings: list[str],
+    nachbarorte: pd.Index | None = None,
 ) -> None:
     """Report offers whose coordinates lie outside the Kreis.
 
-    Up to :data:`PUFFER_KM` outside: a warning (they are counted). Further: a
-    problem, with the hint "Breite und Länge vertauscht?" when the swapped
-    coordinates lie in or near the Kreis.
+    Up to :data:`PUFFER_KM` outside: a warning (they are counted), except for the
+    ``nachbarorte``, which were announced already. Further: a problem, with the hint
+    "Breite und Länge vertauscht?" when the swapped coordinates lie in or near the Kreis.
     """
     if not has_xy.any():
         return
@@ -204,7 +217,8 @@ def _check_outside(
         zeile = int(angebote.at[i, "_zeile"])
         wert = f"lat={_deg(angebote.at[i, 'lat'])}, lon={_deg(angebote.at[i, 'lon'])}"
         if km <= PUFFER_KM:
-            nah_zeilen.append(zeile)
+            if nachbarorte is None or i not in nachbarorte:
+                nah_zeilen.append(zeile)
         elif swapped[i].within(nah):
             problems.add(
                 datei,
@@ -229,10 +243,12 @@ def _check_outside(
                 wert=wert,
             )
     if nah_zeilen:
+        n = len(nah_zeilen)
         warnings.append(
-            f"{datei}: {len(nah_zeilen)} Angebote liegen außerhalb des Kreises, "
-            f"aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
-            "sie werden mitgerechnet. Bitte prüfen, ob die Koordinaten stimmen."
+            f"{datei}: {n} {'Angebot liegt' if n == 1 else 'Angebote liegen'} außerhalb "
+            f"des Kreises, aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
+            f"{'es wird' if n == 1 else 'sie werden'} mitgerechnet. Bitte prüfen, ob die "
+            "Koordinaten stimmen."
         )
 
 
