@@ -8,6 +8,7 @@ into Markdown text unchanged.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, TypeVar
 
 import numpy as np
@@ -93,3 +94,24 @@ def md(text: Any) -> str:
     'Schloß Holte-Stukenbrock'
     """
     return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+_UMLAUTE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def slug(name: str) -> str:
+    """A folder name for a Kreis: lower case ASCII letters, digits and ``_``.
+
+    Umlauts are written out (``ü`` -> ``ue``), other accents dropped (``é`` -> ``e``),
+    every other run of characters becomes one ``_``; ``kreis`` when nothing is left.
+
+    Examples
+    --------
+    >>> slug("Musterkreis (fiktiv)"), slug("Kreis Südbörde (fiktiv)")
+    ('musterkreis_fiktiv', 'kreis_suedboerde_fiktiv')
+    >>> slug("Saint-Étienne"), slug("***")
+    ('saint_etienne', 'kreis')
+    """
+    text = name.lower().translate(_UMLAUTE)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "kreis"

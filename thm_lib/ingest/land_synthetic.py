@@ -20,14 +20,13 @@ clipped to its outline. Coordinates are whole metres.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
 
+from thm_lib.core.formats import slug
 from thm_lib.ingest.synthetic import (
     KOPF_ANGEBOTE,
     KOPF_BEDARFE,
@@ -124,21 +123,6 @@ class _Kreis:
     @property
     def name(self) -> str:
         return f"{'Stadt' if self.kreisfrei else 'Kreis'} {self.stamm} (fiktiv)"
-
-
-def slug(name: str) -> str:
-    """Folder name of a Kreis: ``"Kreis Nordheide (fiktiv)"`` -> ``"kreis_nordheide_fiktiv"``.
-
-    Examples
-    --------
-    >>> slug("Stadt Ulmenau (fiktiv)"), slug("Kreis Südbörde (fiktiv)")
-    ('stadt_ulmenau_fiktiv', 'kreis_suedboerde_fiktiv')
-    """
-    text = name.lower()
-    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(a, b)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
 def pruefe_argumente(kreise: int, gemeinden: int, kreisfreie: int) -> None:

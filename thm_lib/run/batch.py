@@ -42,7 +42,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import traceback
 from collections.abc import Callable, Sequence
@@ -57,6 +56,7 @@ from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core.atomic import atomic_write_text
 from thm_lib.core.config import kommune_overrides
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.formats import slug
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.paths import INTERN
 from thm_lib.core.pruefsumme import arbeitsmappe_pruefsumme, programmstand, pruefsumme
@@ -146,14 +146,6 @@ class BatchResult:
     def failed(self) -> list[KommuneResult]:
         """The Kommunen with at least one failed part."""
         return [r for r in self.results if not r.ok]
-
-
-def slug(text: str) -> str:
-    """A file-system friendly name: ``Musterkreis (fiktiv)`` -> ``musterkreis_fiktiv``."""
-    table = str.maketrans(
-        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
-    )
-    return re.sub(r"[^a-z0-9]+", "_", text.translate(table).lower()).strip("_") or "kreis"
 
 
 def kreis_ordner_name(name: str) -> str:
