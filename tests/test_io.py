@@ -1768,9 +1768,6 @@ def test_rows_with_values_name_five_and_count_the_rest():
 
 
 def test_a_need_or_travel_time_naming_no_row_of_the_other_table_is_named(tmp_path):
-    from thm_lib.core.errors import ProblemCollector
-    from thm_lib.ingest.pruefungen import _unbekannte_ids
-
     shutil.copytree(SAMPLE, tmp_path / "mappe")
     edit_table(
         tmp_path / "mappe",
@@ -1784,11 +1781,13 @@ def test_a_need_or_travel_time_naming_no_row_of_the_other_table_is_named(tmp_pat
         "bedarfe.csv, Zeile 2, Spalte 'fall_id': Fall gibt es in 'faelle' nicht (Wert: "
         "'TM-GIBTSNICHT'). Bitte die fall_id prüfen"
     )
-    reisezeiten = pd.DataFrame({"angebot_id": ["A1", "X9"], "_zeile": [2, 3]})
-    reisezeiten.attrs["datei"] = "reisezeiten.csv"
-    problems = ProblemCollector()
-    _unbekannte_ids(reisezeiten, "angebot_id", {"A1"}, "angebote", problems)
-    assert [str(p) for p in problems.problems] == [
+    shutil.copy(SAMPLE / "bedarfe.csv", tmp_path / "mappe" / "bedarfe.csv")
+    (tmp_path / "mappe" / "reisezeiten.csv").write_text(
+        "ags;angebot_id;minuten\n05899004;A001;12\n05899004;X9;20\n", encoding="utf-8"
+    )
+    with pytest.raises(DataError) as info:
+        load_workspace(tmp_path / "mappe")
+    assert [str(p) for p in info.value.problems] == [
         "reisezeiten.csv, Zeile 3, Spalte 'angebot_id': Angebot gibt es in 'angebote' nicht "
         "(Wert: 'X9'). Bitte die angebot_id prüfen"
     ]

@@ -188,21 +188,25 @@ def cross_checks(
             )
     if reisezeiten is not None:
         angebot_ids = set(angebote["angebot_id"])
-        _unbekannte_ids(reisezeiten, "angebot_id", angebot_ids, "angebote", problems)
+        _unbekannte_ids(reisezeiten, "angebot_id", angebot_ids, "Angebot", "angebote", problems)
     if bedarfe is not None and faelle is not None:
-        _unbekannte_ids(bedarfe, "fall_id", set(faelle["fall_id"]), "faelle", problems)
+        _unbekannte_ids(bedarfe, "fall_id", set(faelle["fall_id"]), "Fall", "faelle", problems)
 
 
 def _unbekannte_ids(
-    frame: pd.DataFrame, spalte: str, bekannt: set[str], andere: str, problems: ProblemCollector
+    frame: pd.DataFrame,
+    spalte: str,
+    bekannt: set[str],
+    was: str,
+    andere: str,
+    problems: ProblemCollector,
 ) -> None:
-    """A problem for each row whose ``spalte`` names no row of the table ``andere``."""
-    texte = {"angebote": "Angebot", "faelle": "Fall"}
+    """A problem for each row whose ``spalte`` names no ``was`` of the table ``andere``."""
     for wert, zeile in zip(frame[spalte], frame["_zeile"], strict=True):
         if wert not in bekannt:
             problems.add(
                 datei_von(frame),
-                f"{texte[andere]} gibt es in '{andere}' nicht",
+                f"{was} gibt es in '{andere}' nicht",
                 f"Bitte die {spalte} prüfen",
                 zeile=int(zeile),
                 spalte=spalte,
