@@ -100,6 +100,22 @@ def test_key_figures_use_published_values(ws, result, bemessung) -> None:
     assert views.zielgruppe_je_gemeinde(ws).published.loc["Entwurfsweiler", "gesamt"] == "."
 
 
+def test_unterversorgung_is_never_0_where_cells_are_hidden(ws, result, bemessung) -> None:
+    # the index said "0" for every Gemeinde of the sample but Musterstadt: all 12 cells
+    # of each are hidden (a hidden status cell), and 6 to 11 of them are Unterversorgung
+    gesperrt = views.versorgung_gesperrt(ws, result)
+    g = result.gemeinden.assign(gesperrt=gesperrt)
+    assert g[g["ags"] == "05899008"]["gesperrt"].all()  # Beispielheim
+    assert (g[g["ags"] == "05899008"]["klasse"] == "Unterversorgung").sum() == 6
+    assert key_figures(ws, "05899008", result, bemessung)["unterversorgung"] == "."
+    # Musterstadt: 1 of 12 hidden, 7 of the 11 shown are Unterversorgung (matrix of the
+    # report); the Kreis row counts the same 7 shown cells among 144
+    musterstadt = g[(g["ags"] == "05899004") & ~g["gesperrt"]]
+    assert len(musterstadt) == 11 and (musterstadt["klasse"] == "Unterversorgung").sum() == 7
+    assert key_figures(ws, "05899004", result, bemessung)["unterversorgung"] == "mindestens 7"
+    assert key_figures(ws, "", result, bemessung)["unterversorgung"] == "mindestens 7"
+
+
 def test_workbook_passes_the_privacy_guard(ws, result, bemessung, tmp_path) -> None:
     with (SAMPLE / "faelle.csv").open(encoding="cp1252") as f:
         pseudonyms = [row["fall_id"] for row in csv.DictReader(f, delimiter=";")]

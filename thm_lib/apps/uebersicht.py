@@ -37,7 +37,7 @@ from thm_lib.apps.common import (
     tiles_html,
 )
 from thm_lib.apps.standort import StandortPanel
-from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.formats import anzahl_ohne_verborgene, prozent, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace, angebote_fuer
 from thm_lib.disclosure.suppression import PublishedTable, ohne_interne_werte
@@ -406,7 +406,12 @@ class Uebersicht:
             "reichweite": prozent(rw),
             "stellen": fmt_positions(d.faq_stellen(ags)),
             "angebote": zahl(d.anzahl_angebote(ags, feld)),
-            "unterversorgung": zahl(d.unterversorgung(ags, feld)),
+            "unterversorgung": anzahl_ohne_verborgene(
+                d.unterversorgung(ags, feld),
+                d.gesperrt_in(ags, feld),
+                len(d.zeilen(ags, feld)),
+                zeichen_geheim(self.ws),
+            ),
         }
 
     def _kennzahlen_html(self) -> str:

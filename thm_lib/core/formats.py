@@ -96,6 +96,28 @@ def md(text: Any) -> str:
     return _MARKDOWN.sub(r"\\\1", str(text))
 
 
+def anzahl_ohne_verborgene(anzahl: int, verborgen: int, zellen: int, zeichen: str) -> str:
+    """A count of shown cells (say, in Unterversorgung) when some cells are hidden.
+
+    ``anzahl`` counts among the shown cells only; a hidden cell may belong too. So
+    the count is shown as ``mindestens`` while any of the ``zellen`` is hidden, and
+    as the suppression ``zeichen`` when all of them are: "0" there would say that
+    there is none.
+
+    Examples
+    --------
+    >>> anzahl_ohne_verborgene(3, 0, 12, "."), anzahl_ohne_verborgene(3, 2, 12, ".")
+    ('3', 'mindestens 3')
+    >>> anzahl_ohne_verborgene(0, 12, 12, "."), anzahl_ohne_verborgene(0, 0, 0, ".")
+    ('.', '0')
+    """
+    if not verborgen:
+        return zahl(anzahl)
+    if verborgen >= zellen:
+        return zeichen
+    return f"mindestens {zahl(anzahl)}"
+
+
 _UMLAUTE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 

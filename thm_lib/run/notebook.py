@@ -315,15 +315,46 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
     )
 
 
-def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = KREIS) -> Any:
-    """The offers behind the shown Unterversorgung with the most missing places."""
+def keine_luecke_text(verborgen: int, zeichen: str) -> str:
+    """What the report says when no shown cell is in Unterversorgung.
 
-    g = result.gemeinden[~versorgung_gesperrt(ws, result)]
-    g = g[g["ags"] == ags] if ags else g
+    With hidden cells in the selection, "keine Unterversorgung" would be wrong: a
+    hidden cell may be one (the apps say the same, :mod:`thm_lib.apps.uebersicht`).
+
+    Examples
+    --------
+    >>> keine_luecke_text(0, ".")
+    'Keine Unterversorgung gefunden.'
+    >>> print(keine_luecke_text(12, "."))  # doctest: +NORMALIZE_WHITESPACE
+    Keine Unterversorgung unter den gezeigten Werten. 12 Werte (Gemeinde × Handlungsfeld)
+    sind verborgen (`.`, Schutz kleiner Zahlen); dort kann eine Unterversorgung bestehen.
+    """
+    if not verborgen:
+        return "Keine Unterversorgung gefunden."
+    werte = "1 Wert" if verborgen == 1 else f"{zahl(verborgen)} Werte"
+    ist = "ist" if verborgen == 1 else "sind"
+    return (
+        "Keine Unterversorgung unter den gezeigten Werten. "
+        f"{werte} (Gemeinde × Handlungsfeld) {ist} verborgen (`{zeichen}`, Schutz kleiner "
+        "Zahlen); dort kann eine Unterversorgung bestehen."
+    )
+
+
+def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = KREIS) -> Any:
+    """The offers behind the shown Unterversorgung with the most missing places.
+
+    Without one: a sentence (:func:`keine_luecke_text`) and ``None`` (no empty table).
+    """
+
+    gesperrt = versorgung_gesperrt(ws, result)
+    g = result.gemeinden
+    auswahl = g["ags"] == ags if ags else pd.Series(True, index=g.index)
+    g = g[auswahl & ~gesperrt]
     g = g[(g["klasse"] == KLASSE_UNTER) & (g["fehlende_plaetze"] > 0)]
     if g.empty:
-        display(Markdown("Keine Unterversorgung gefunden."))
-        return pd.DataFrame()
+        verborgen = int((auswahl & gesperrt).sum())
+        display(Markdown(keine_luecke_text(verborgen, ws.annahmen.datenschutz.zeichen_geheim)))
+        return None
     top = g.loc[g["fehlende_plaetze"].idxmax()]
 
     display(

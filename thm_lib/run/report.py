@@ -15,7 +15,7 @@ import pandas as pd
 
 from thm_lib.analysis import coverage, staffing
 from thm_lib.analysis.coverage import KLASSE_UNTER
-from thm_lib.core.formats import zahl
+from thm_lib.core.formats import anzahl_ohne_verborgene, zahl
 from thm_lib.core.labels import KREIS_ORDNER, STATUS_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import small_label
@@ -57,16 +57,19 @@ def key_figures(
         ``zielgruppe`` (as published in the Kreis table, with its hidden cells),
         ``stellen_faq`` (positions by the FAQ rule; the suppression symbol where they would reveal
         a hidden count), ``unterversorgung`` (shown Gemeinde × Handlungsfeld
-        cells in Unterversorgung) and ``luecken`` (the largest shown gaps, German).
+        cells in Unterversorgung; ``mindestens …`` or the suppression symbol as text when
+        cells are hidden, :func:`~thm_lib.core.formats.anzahl_ohne_verborgene`) and
+        ``luecken`` (the largest shown gaps, German).
     """
-    gem = result.gemeinden[~views.versorgung_gesperrt(ws, result)]
+    gesperrt = views.versorgung_gesperrt(ws, result)
+    g = result.gemeinden
+    auswahl = g["ags"] == ags if ags else pd.Series(True, index=g.index)
+    gem = g[auswahl & ~gesperrt]
     personen = views.personen_tabelle(ws, bemessung)
     shown = views.zielgruppe_je_gemeinde(ws).published.loc[
         ws.gemeinde_name(ags) if ags else views.TOTAL, "gesamt"
     ]
     row = views.bemessung_zeile(bemessung, ags)
-    if ags:
-        gem = gem[gem["ags"] == ags]
     hidden = views.stellen_gesperrt(personen, ags or views.KREIS, str(row["faq_regel"]))
     stellen = views.zeichen_geheim(ws) if hidden["faq"] else float(row["faq_stellen"])
     gaps = gem[gem["klasse"] == KLASSE_UNTER].nlargest(TOP_GAPS, "fehlende_plaetze")
@@ -79,9 +82,21 @@ def key_figures(
     return {
         "zielgruppe": shown if isinstance(shown, str) else int(shown),
         "stellen_faq": stellen,
-        "unterversorgung": int((gem["klasse"] == KLASSE_UNTER).sum()),
+        "unterversorgung": _unterversorgung(
+            int((gem["klasse"] == KLASSE_UNTER).sum()),
+            int((auswahl & gesperrt).sum()),
+            int(auswahl.sum()),
+            views.zeichen_geheim(ws),
+        ),
         "luecken": luecken,
     }
+
+
+def _unterversorgung(anzahl: int, verborgen: int, zellen: int, zeichen: str) -> int | str:
+    """The number as a number while no cell is hidden, else as shown (``mindestens`` …)."""
+    if not verborgen:
+        return anzahl
+    return anzahl_ohne_verborgene(anzahl, verborgen, zellen, zeichen)
 
 
 class Analyse:
