@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from thm_lib.analysis import coverage, staffing
 from thm_lib.disclosure.privacy import assert_clean
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
-from thm_lib.run.report import buendnis_workbook, key_figures
+from thm_lib.run.report import buendnis_workbook, index_html, key_figures
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
@@ -100,7 +101,7 @@ def test_key_figures_use_published_values(ws, result, bemessung) -> None:
     assert views.zielgruppe_je_gemeinde(ws).published.loc["Entwurfsweiler", "gesamt"] == "."
 
 
-def test_unterversorgung_is_never_0_where_cells_are_hidden(ws, result, bemessung) -> None:
+def test_unterversorgung_is_never_0_where_cells_are_hidden(ws, result, bemessung, tmp_path) -> None:
     # the index said "0" for every Gemeinde of the sample but Musterstadt: all 12 cells
     # of each are hidden (a hidden status cell), and 6 to 11 of them are Unterversorgung
     gesperrt = views.versorgung_gesperrt(ws, result)
@@ -114,6 +115,19 @@ def test_unterversorgung_is_never_0_where_cells_are_hidden(ws, result, bemessung
     assert len(musterstadt) == 11 and (musterstadt["klasse"] == "Unterversorgung").sum() == 7
     assert key_figures(ws, "05899004", result, bemessung)["unterversorgung"] == "mindestens 7"
     assert key_figures(ws, "", result, bemessung)["unterversorgung"] == "mindestens 7"
+
+    # on the index page: the symbol in both columns of Beispielheim, not "0" and "–"
+    status = {
+        "05899008": {
+            "name": "Beispielheim",
+            "ok": True,
+            "kennzahlen": key_figures(ws, "05899008", result, bemessung),
+        }
+    }
+    seite = index_html(ws, status, ["05899008"], tmp_path)
+    zeile = re.search(r"<tr><td>05899008</td>.*?</tr>", seite, re.S).group(0)
+    zellen = re.findall(r"<td[^>]*>(.*?)</td>", zeile, re.S)
+    assert zellen[4:6] == [".", "."]
 
 
 def test_workbook_passes_the_privacy_guard(ws, result, bemessung, tmp_path) -> None:

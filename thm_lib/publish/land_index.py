@@ -72,8 +72,8 @@ class LandZeile:
     kennzahlen : dict
         The key figures as the batch stores them per report: ``zielgruppe``
         (int, or the suppression symbol), ``stellen_faq`` (float or symbol),
-        ``unterversorgung`` (int), ``luecken`` (list of str). Empty when the
-        Kreis has never published.
+        ``unterversorgung`` (int, or text when cells are hidden), ``luecken`` (list of
+        str). Empty when the Kreis has never published.
     veroeffentlicht : bool
         The last run of the Kreis was published.
     grund : str
