@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
 
+from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from thm_lib.analysis import coverage, staffing
 from thm_lib.disclosure.privacy import assert_clean
 from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -312,3 +314,71 @@ def test_sample_hsk_kommune_scenario_note(ws) -> None:
     assert kreis.loc["Fördersatz 80 %", "Zuwendung €"] == pytest.approx(
         1.77 * 72300 * 32 / 12 * 0.8
     )
+
+
+#: The generated Kreis in which the Differenzprüfung of a hunt found it (Runde 2,
+#: Sitzung 17): Gemeinde 4 counts 99 Geduldete, hidden beside three small Gemeinden, and
+#: got "1,00 Stelle, volle Stelle ab 75 Personen"; one hidden person more made it the key
+#: (100 / 100) and hid it. The Kreis's 4 persons, hidden, got the minimum share 0,50.
+KREIS_MIT_VOLLER_STELLE = ArbeitsmappeSpec(
+    seed=9528,
+    n_gemeinden=7,
+    kreisfrei=False,
+    mit_faellen=False,
+    mit_einwohner=True,
+    mit_kommunen=True,
+    stichtage=("31.12.2021",),
+    stichtage_je_gemeinde=(0, 0, 1, 1, 1, 1, 0),
+    ohne_angebote=frozenset({1, 5}),
+    zielgruppe_null=frozenset(),
+    n_angebote=1,
+    n_faelle=53,
+    stichtag_konfiguriert=False,
+    klein=frozenset({1, 2, 4, 5}),
+    nachbar_angebote=2,
+)
+
+
+def _faq_ohne_verborgene_zahl(ws) -> list[tuple[str, str]]:
+    """(ags, rule) of every staffing row whose FAQ count is hidden, each checked."""
+    bem = staffing.stellenbemessung(ws)
+    personen = views.personen_tabelle(ws, bem)
+    sym = views.zeichen_geheim(ws)
+    pub = views.veroeffentlichte_bemessung(bem, personen)
+    tabelle = views.stellen_tabelle(ws, bem)
+    geprueft = []
+    for i, r in bem.iterrows():
+        key = views.KREIS if r["ebene"] == staffing.EBENE_KREIS else str(r["ags"])
+        if not personen.mask.loc[key, "faq_personen"]:
+            continue
+        # no rule, no position, no reason: each tells where the hidden count lies
+        assert pd.isna(pub.loc[i, "faq_stellen"]) and pub.loc[i, "faq_regel"] == ""
+        assert pub.loc[i, "faq_begruendung"] == ""
+        zeile = tabelle.loc[r["name"]]
+        assert zeile[views.STELLEN_SPALTE_LABEL["faq"]] == sym and zeile["Regel"] == sym
+        assert (
+            key_figures(ws, "" if key == views.KREIS else key, _versorgung(ws), bem)["stellen_faq"]
+            == sym
+        )
+        geprueft.append((key, str(r["faq_regel"])))
+    return geprueft
+
+
+def _versorgung(ws):
+    from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
+
+    return versorgung_veroeffentlicht(ws)
+
+
+def test_a_hidden_count_hides_its_position_whatever_rule_set_it(tmp_path) -> None:
+    ws = load_workspace(schreibe(KREIS_MIT_VOLLER_STELLE, tmp_path / "mappe"))
+    geprueft = dict(_faq_ohne_verborgene_zahl(ws))
+    assert geprueft["05958016"] == staffing.REGEL_VOLL  # shown as 1,00 before
+    assert geprueft[views.KREIS] == staffing.REGEL_MINDEST  # shown as 0,50 before
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(spec=arbeitsmappen(max_gemeinden=8))
+def test_no_staffing_figure_tells_about_a_hidden_count(spec, tmp_path_factory) -> None:
+    ws = load_workspace(schreibe(spec, tmp_path_factory.mktemp("mappe")))
+    _faq_ohne_verborgene_zahl(ws)

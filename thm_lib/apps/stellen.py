@@ -196,7 +196,7 @@ def berechne(ws: Workspace, e: Einstellungen, daten: StellenDaten) -> Ergebnis:
     stellen = {
         k: float(row[c]) for k, c in funding.MODELL_SPALTE.items() if k in STELLENMODELL_LABEL
     }
-    gesperrt = stellen_gesperrt(daten.personen, e.ags, str(row["faq_regel"]))
+    gesperrt = stellen_gesperrt(daten.personen, e.ags)
     # A hidden plan is shown as the mark in every cell; its layout (years, months) is
     # laid out on a stand-in of one position, as the published row holds no figure.
     finanziert = PLATZHALTER_VZAE if gesperrt[e.modell] else stellen[e.modell]

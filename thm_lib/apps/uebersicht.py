@@ -134,7 +134,7 @@ class UebersichtDaten:
         faq: dict[str, float | str] = {}
         for ags in [KREIS, *ws.gebiete["ags"].astype(str)]:
             row = bemessung_zeile(bemessung, ags)
-            hidden = stellen_gesperrt(personen, ags, row["faq_regel"])["faq"]
+            hidden = stellen_gesperrt(personen, ags)["faq"]
             faq[ags] = zeichen_geheim(ws) if hidden else float(row["faq_stellen"])
         ang = ws.angebote
         gueltig = ang[access.valid_at(ang, ws.stichtag)].reset_index(drop=True)

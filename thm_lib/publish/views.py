@@ -23,7 +23,6 @@ from thm_lib.analysis.funding import finanzierungsplan, foerdersatz_text
 from thm_lib.analysis.scenarios import hinweise, vergleiche
 from thm_lib.analysis.staffing import (
     EBENE_KREIS,
-    REGEL_SCHLUESSEL,
     stellenbemessung,
 )
 from thm_lib.core import labels
@@ -379,16 +378,19 @@ def personen_tabelle(ws: Workspace, bemessung: pd.DataFrame) -> PublishedTable:
     return publication.fuer(ws).personen(bemessung)
 
 
-def stellen_gesperrt(personen: PublishedTable, ags: str, faq_regel: str) -> dict[str, bool]:
+def stellen_gesperrt(personen: PublishedTable, ags: str) -> dict[str, bool]:
     """Which staffing estimates of ``ags`` must be hidden because their count is hidden.
 
-    The FAQ result is hidden only when it comes from the key (``schluessel``:
-    persons / key); a minimum or full position reveals no count. The caseload
-    and workload models scale with the target group and are hidden with it.
+    The FAQ result is hidden with its count, whatever rule set it: persons / key
+    tells the count, and the minimum share or the full position tell the interval
+    it lies in (under 50 or 75 to 99 persons with the THM rule), and a hidden person
+    moving across such a limit would change what is shown (Runde 2, Sitzung 17: the
+    Differenzprüfung of a generated Kreis found it). The caseload and workload models
+    scale with the target group and are hidden with it.
     """
     mask = personen.mask.loc[ags]
     return {
-        "faq": bool(mask["faq_personen"]) and faq_regel == REGEL_SCHLUESSEL,
+        "faq": bool(mask["faq_personen"]),
         "fallzahl": bool(mask["fallzahl_personen"]),
         "arbeitszeit": bool(mask["fallzahl_personen"]),
     }
@@ -428,9 +430,9 @@ def veroeffentlichte_bemessung(bemessung: pd.DataFrame, personen: PublishedTable
         mask = personen.mask.loc[key]
         if mask["faq_personen"]:
             out.loc[i, ["faq_personen", "faq_stellen_rechnerisch"]] = float("nan")
-        if stellen_gesperrt(personen, key, str(r["faq_regel"]))["faq"]:
+        if stellen_gesperrt(personen, key)["faq"]:
             out.loc[i, ["faq_stellen", "differenz_faq"]] = float("nan")
-            out.loc[i, "faq_begruendung"] = ""
+            out.loc[i, ["faq_begruendung", "faq_regel"]] = ""
         if mask["fallzahl_personen"]:
             out.loc[i, list(FALLZAHL_SPALTEN)] = float("nan")
     return out
@@ -453,7 +455,7 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) ->
     records = []
     for _, r in rows.iterrows():
         key = KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"])
-        hidden = stellen_gesperrt(personen, key, str(r["faq_regel"]))
+        hidden = stellen_gesperrt(personen, key)
 
         def pos(value: float, model: str, hidden: dict[str, bool] = hidden) -> Any:
             return sym if hidden[model] else float(gerundet(float(value), 2))
@@ -463,7 +465,9 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) ->
                 "Kommune": r["name"],
                 "Personen (FAQ-Zählung)": personen.published.loc[key, "faq_personen"],
                 STELLEN_SPALTE_LABEL["faq"]: pos(r["faq_stellen"], "faq"),
-                "Regel": labels.FAQ_REGEL_LABEL.get(r["faq_regel"], r["faq_regel"]),
+                "Regel": sym
+                if hidden["faq"]
+                else labels.FAQ_REGEL_LABEL.get(r["faq_regel"], r["faq_regel"]),
                 STELLEN_SPALTE_LABEL["fallzahl"]: pos(r["fallzahl_stellen"], "fallzahl"),
                 STELLEN_SPALTE_LABEL["arbeitszeit"]: pos(r["arbeitszeit_stellen"], "arbeitszeit"),
                 "bewilligte Stellen": r["stellen_bestand"],
@@ -538,10 +542,10 @@ def finanzierung_tabelle(
         wer = f"Finanzierungsplan für {md(row['name'])} (Stellen nach FAQ-Schlüssel)."
     wer += " " + foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]))
     key = KREIS if row["ebene"] == EBENE_KREIS else str(row["ags"])
-    if stellen_gesperrt(personen_tabelle(ws, bemessung), key, str(row["faq_regel"]))["faq"]:
+    if stellen_gesperrt(personen_tabelle(ws, bemessung), key)["faq"]:
         return (
-            f"{wer} Der Plan wird nicht gezeigt: die Stellen nach Schlüssel ließen auf "
-            "eine verborgene kleine Zahl schließen.",
+            f"{wer} Der Plan wird nicht gezeigt: die Stellen nach der FAQ-Regel ließen auf "
+            "eine verborgene Zahl schließen.",
             mark_public(pd.DataFrame(), "leer", titel="Finanzierungsplan"),
         )
     plan = finanzierungsplan(

@@ -70,7 +70,7 @@ def key_figures(
         ws.gemeinde_name(ags) if ags else views.TOTAL, "gesamt"
     ]
     row = views.bemessung_zeile(bemessung, ags)
-    hidden = views.stellen_gesperrt(personen, ags or views.KREIS, str(row["faq_regel"]))
+    hidden = views.stellen_gesperrt(personen, ags or views.KREIS)
     stellen = views.zeichen_geheim(ws) if hidden["faq"] else float(row["faq_stellen"])
     gaps = gem[gem["klasse"] == KLASSE_UNTER].nlargest(TOP_GAPS, "fehlende_plaetze")
     luecken = [
