@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, kleiner_kreis, schreibe
+from tests.helpers_apps import in_gebrauch
 from thm_lib.analysis import coverage, scenarios, staffing
 from thm_lib.apps import angebotsfinder, daten, paket_bauen, server, stellen, uebersicht
 from thm_lib.apps.standort import StandortVorrat
@@ -335,7 +336,7 @@ def test_bundle_is_built_once_per_state_of_the_arbeitsmappe(tmp_path, kreisfrei)
     assert server.buendel_bereitstellen(mappe, ziel) == ziel.resolve()
     assert daten.aktuell(ziel, mappe)
     assert (ziel / daten.datei("ws")).stat().st_mtime_ns != erstellt
-    assert not server._in_gebrauch(ziel.resolve())  # no 'thm app' left it locked
+    assert not in_gebrauch(ziel.resolve())  # no 'thm app' left it locked
 
 
 def test_a_served_bundle_is_held_from_before_it_is_built(tmp_path, capsys):
@@ -346,7 +347,7 @@ def test_a_served_bundle_is_held_from_before_it_is_built(tmp_path, capsys):
     ziel = tmp_path / "paket"
     with server.buendel_gesperrt(erste, ziel) as ordner:
         assert ordner == ziel.resolve()
-        assert server._in_gebrauch(ordner)
+        assert in_gebrauch(ordner)
         vorher = daten.manifest_lesen(ordner)
         assert server.buendel_bereitstellen(zweite, ziel) is None
         assert "zeigt gerade ein anderes 'thm app'" in capsys.readouterr().err
@@ -354,7 +355,7 @@ def test_a_served_bundle_is_held_from_before_it_is_built(tmp_path, capsys):
         # the same state is shared, not rebuilt
         assert server.buendel_bereitstellen(erste, ziel) == ordner
         assert daten.manifest_lesen(ordner) == vorher
-    assert not server._in_gebrauch(ziel.resolve())  # free again: the next may rebuild it
+    assert not in_gebrauch(ziel.resolve())  # free again: the next may rebuild it
 
 
 _HALTEN = """

@@ -29,6 +29,7 @@ import psutil
 import pytest
 from conftest import limit_network
 
+from tests.helpers_apps import in_gebrauch
 from thm_lib.apps import server, voila_server
 from thm_lib.apps.voila_server import (
     APPS,
@@ -426,7 +427,7 @@ def test_a_running_server_keeps_its_bundle_from_being_rebuilt(
 
     ordner = Path(app_buendel).resolve()
     vorher = daten.manifest_lesen(ordner)
-    assert server._in_gebrauch(ordner)
+    assert in_gebrauch(ordner)
     andere = tmp_path / "musterkreis"
     shutil.copytree(SAMPLE, andere)
     (andere / "notiz.txt").write_text("ein anderer Stand", encoding="utf-8")

@@ -269,17 +269,6 @@ def _bausperre(ordner: Path) -> Iterator[None]:
         sperre.release()
 
 
-def _in_gebrauch(ordner: Path) -> bool:
-    """True while a running ``thm app`` serves the bundle ``ordner`` (:func:`serve`)."""
-    sperre = FileLock(daten.sperrdatei(ordner))
-    try:
-        sperre.acquire(timeout=0)
-    except Timeout:
-        return True
-    sperre.release()
-    return False
-
-
 def serve(
     port: int = DEFAULT_PORT,
     arbeitsmappe: Path | None = None,
