@@ -321,10 +321,10 @@ def test_no_gap_claim_for_a_hidden_cell(ws, ueb):
         text = ueb.luecken.value
         if n_hidden:
             seen_hidden += 1
-            assert "Keine Unterversorgung in dieser Auswahl" not in text
+            assert "Keine Unterversorgung gefunden" not in text
             assert "gesperrt" in text and "Dort kann eine Unterversorgung" in text
         elif "<table" not in text:
-            assert "Keine Unterversorgung in dieser Auswahl" in text
+            assert "Keine Unterversorgung gefunden" in text
     assert seen_hidden >= 10
     ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, uebersicht.ALLE
 

@@ -425,7 +425,7 @@ def test_uebersicht_map_matrix_and_text_agree_on_hidden_cells(app_page, server, 
     assert cell.evaluate("e => getComputedStyle(e).backgroundColor") == f"rgb({r}, {g}, {b})"
     assert text in page.inner_text(".thm-matrix")
     gaps = page.inner_text(".thm-luecken")
-    assert "Keine Unterversorgung in dieser Auswahl" not in gaps and text in gaps
+    assert "Keine Unterversorgung gefunden" not in gaps and text in gaps
     page.screenshot(path=str(artifacts_dir / "app_uebersicht_gesperrt.png"), full_page=True)
 
 

@@ -6,6 +6,7 @@ import csv
 import re
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,8 @@ from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from thm_lib.analysis import coverage, staffing
 from thm_lib.disclosure.privacy import assert_clean
 from thm_lib.ingest.arbeitsmappe import load_workspace
-from thm_lib.publish import views
+from thm_lib.publish import plots, views
+from thm_lib.run import notebook
 from thm_lib.run.report import buendnis_workbook, index_html, key_figures
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
@@ -375,6 +377,16 @@ def test_a_hidden_count_hides_its_position_whatever_rule_set_it(tmp_path) -> Non
     geprueft = dict(_faq_ohne_verborgene_zahl(ws))
     assert geprueft["05958016"] == staffing.REGEL_VOLL  # shown as 1,00 before
     assert geprueft[views.KREIS] == staffing.REGEL_MINDEST  # shown as 0,50 before
+    # the Kreis's funding plan rests on those positions: a sentence, no chart, and no
+    # empty table frame under the caption "Finanzierungsplan" (there was one)
+    wer, plan = views.finanzierung_tabelle(ws, staffing.stellenbemessung(ws))
+    assert "Der Plan wird nicht gezeigt" in wer and plan.empty
+    assert plots.kosten_chart(plan) is None
+    assert notebook.deutsch(plan) is None
+    # the workbook's sheet says why it is empty
+    buendnis_workbook(ws, "", _versorgung(ws), staffing.stellenbemessung(ws), tmp_path / "b.xlsx")
+    titel = openpyxl.load_workbook(tmp_path / "b.xlsx")["Finanzierung"]["A1"].value
+    assert titel.startswith("Finanzierungsplan nicht gezeigt: die Stellen nach der FAQ-Regel")
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))

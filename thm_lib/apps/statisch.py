@@ -140,12 +140,13 @@ def _matrix_zeilen(app: uebersicht.Uebersicht, texte: Texte) -> tuple[list[str],
 
 
 def _luecken(app: uebersicht.Uebersicht, texte: Texte, tabelle: Tabelle) -> dict[str, Any]:
-    """The gaps of the current selection: row numbers and the number of hidden cells."""
+    """The gaps of the current selection: row numbers and the app's texts (numbered)."""
     table = app.luecken_tabelle()
-    n_hidden = app.daten.gesperrt_in(app.kommune.value, app.handlungsfeld.value)
+    leer, hinweis = app.luecken_texte()
     return {
         "zeilen": [tabelle.nr(texte.zeile(r)) for r in table.itertuples(index=False)],
-        "gesperrt": texte.nr(zahl(n_hidden)) if n_hidden else None,
+        "leer": None if leer is None else texte.nr(leer),
+        "hinweis": None if hinweis is None else texte.nr(hinweis),
     }
 
 
@@ -206,7 +207,6 @@ def uebersicht_daten(app: uebersicht.Uebersicht, karten: dict[str, str]) -> dict
         f"{prozent(a.obere_schwelle)}.",
         "legende": legende,
         "textfarben": {c: textfarbe(c) for _, c in legende} | {"#fff": textfarbe("#fff")},
-        "gesperrt_text": gesperrt_text,
         "luecken_kopf": list(app.luecken_tabelle().columns),
         "karten": karten,
         "texte": texte.liste,

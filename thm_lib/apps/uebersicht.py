@@ -37,12 +37,12 @@ from thm_lib.apps.common import (
     tiles_html,
 )
 from thm_lib.apps.standort import StandortPanel
-from thm_lib.core.formats import anzahl_ohne_verborgene, prozent, zahl
+from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace, angebote_fuer
 from thm_lib.disclosure.suppression import PublishedTable, ohne_interne_werte
 from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
-from thm_lib.publish import maps
+from thm_lib.publish import maps, views
 from thm_lib.publish.maps.legend import legend_entries
 from thm_lib.publish.maps.measure import Measure, classes_for, gap_class_colours, textfarbe
 from thm_lib.publish.views import (
@@ -50,7 +50,6 @@ from thm_lib.publish.views import (
     kennzahlen_tabelle,
     personen_tabelle,
     stellen_gesperrt,
-    versorgung_gesperrt,
     zeichen_geheim,
 )
 
@@ -124,7 +123,7 @@ class UebersichtDaten:
         kennzahlen = kennzahlen_tabelle(ws)
         bemessung = staffing.stellenbemessung(ws)
         personen = personen_tabelle(ws, bemessung)
-        versorgung = _versorgung(ws, result)
+        versorgung = views.versorgung_zellen(ws, result)
         legende = legend_entries(
             [], any_suppressed=True, any_missing=False, threshold=kennzahlen.threshold
         )[0]
@@ -192,24 +191,12 @@ class UebersichtDaten:
         return len(ang)
 
     def zeilen(self, ags: str, feld: str) -> pd.DataFrame:
-        """Rows of :attr:`versorgung` for the selection."""
-        v = self.versorgung
-        if ags != KREIS:
-            v = v[v["ags"] == ags]
-        if feld != ALLE:
-            v = v[v["handlungsfeld"] == feld]
-        return v
-
-    def unterversorgung(self, ags: str, feld: str) -> int:
-        """Number of Gemeinde × Handlungsfeld cells classed Unterversorgung (shown ones)."""
-        v = self.zeilen(ags, feld)
-        return int(((v["klasse"] == coverage.KLASSE_UNTER) & ~v["gesperrt"]).sum())
+        """Cells of :attr:`versorgung` for the selection (:func:`.views.zellen_auswahl`)."""
+        return views.zellen_auswahl(self.versorgung, ags, None if feld == ALLE else feld)
 
     def luecken(self, ags: str, feld: str) -> pd.DataFrame:
         """The largest gaps (missing places) of the selection, hidden cells left out."""
-        v = self.zeilen(ags, feld)
-        v = v[~v["gesperrt"] & (v["fehlende_plaetze"] > 0) & (v["klasse"] == coverage.KLASSE_UNTER)]
-        return v.sort_values("fehlende_plaetze", ascending=False).head(self.top_luecken)
+        return views.groesste_luecken(self.zeilen(ags, feld), self.top_luecken)
 
     def erklaerung(self, ags: str, feld: str) -> pd.DataFrame:
         """The offers that explain the shown gap of ``ags`` in ``feld`` (largest share first)."""
@@ -237,30 +224,6 @@ class UebersichtDaten:
         hide is shown with the same mark and legend text as in the matrix.
         """
         return self.karten[feld]
-
-
-VERSORGUNG_SPALTEN = (
-    "ags",
-    "name",
-    "handlungsfeld",
-    "klasse",
-    "versorgungsgrad",
-    "fehlende_plaetze",
-    "kein_angebot_erreichbar",
-)
-"""The coverage columns the Übersicht shows (and so the only ones its bundle holds)."""
-
-
-def _versorgung(ws: Workspace, result: coverage.CoverageResult) -> pd.DataFrame:
-    """Coverage per Gemeinde × Handlungsfeld with ``gesperrt``; hidden rows without figures."""
-    g = result.gemeinden[list(VERSORGUNG_SPALTEN)].copy()
-    hidden = versorgung_gesperrt(ws, result).to_numpy()
-    g["gesperrt"] = hidden
-    g["klasse"] = g["klasse"].astype(object)
-    g["kein_angebot_erreichbar"] = g["kein_angebot_erreichbar"].astype(object)
-    g.loc[hidden, ["klasse", "kein_angebot_erreichbar"]] = None
-    g.loc[hidden, ["versorgungsgrad", "fehlende_plaetze"]] = np.nan
-    return g.reset_index(drop=True)
 
 
 def _karte_zielgruppe(
@@ -406,11 +369,8 @@ class Uebersicht:
             "reichweite": prozent(rw),
             "stellen": fmt_positions(d.faq_stellen(ags)),
             "angebote": zahl(d.anzahl_angebote(ags, feld)),
-            "unterversorgung": anzahl_ohne_verborgene(
-                d.unterversorgung(ags, feld),
-                d.gesperrt_in(ags, feld),
-                len(d.zeilen(ags, feld)),
-                zeichen_geheim(self.ws),
+            "unterversorgung": views.unterversorgung_anzahl(
+                d.zeilen(ags, feld), zeichen_geheim(self.ws)
             ),
         }
 
@@ -594,24 +554,22 @@ class Uebersicht:
         )
 
     def _luecken_html(self) -> str:
-        table = self.luecken_tabelle()
+        leer, hinweis = self.luecken_texte()
+        if leer:
+            html = f"<p>{esc(leer)}</p>"
+        else:
+            numeric = ("Versorgungsgrad", "Fehlende Plätze")
+            html = table_html(self.luecken_tabelle(), "thm-luecken-tabelle", numeric=numeric)
+        if hinweis:
+            html += f"<p class='thm-hinweis thm-gesperrt-hinweis'>{esc(hinweis)}</p>"
+        return html
+
+    def luecken_texte(self) -> tuple[str | None, str | None]:
+        """The text instead of the gap table (if none) and under it (if cells are hidden)."""
         n_hidden = self.daten.gesperrt_in(self.kommune.value, self.handlungsfeld.value)
-        hint = ""
-        if n_hidden:
-            hint = (
-                f"<p class='thm-hinweis thm-gesperrt-hinweis'>{zahl(n_hidden)} Werte "
-                f"(Gemeinde × Handlungsfeld) sind gesperrt: "
-                f"{esc(self.daten.gesperrt_legende[1])}. Dort kann eine Unterversorgung "
-                "bestehen; sie ist hier nicht aufgeführt.</p>"
-            )
-        if table.empty:
-            if n_hidden:
-                return "<p>Keine Unterversorgung unter den gezeigten Werten.</p>" + hint
-            return "<p>Keine Unterversorgung in dieser Auswahl.</p>"
-        return (
-            table_html(table, "thm-luecken-tabelle", numeric=("Versorgungsgrad", "Fehlende Plätze"))
-            + hint
-        )
+        leer = views.keine_luecke_text(n_hidden) if self.luecken_tabelle().empty else None
+        hinweis = views.verborgene_zellen_text(n_hidden, self.daten.gesperrt_legende[1])
+        return leer, hinweis if n_hidden else None
 
     # ------------------------------------------------------------------ update
     def update(self) -> None:

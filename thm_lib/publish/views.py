@@ -27,7 +27,7 @@ from thm_lib.analysis.staffing import (
 )
 from thm_lib.core import labels
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.formats import gerundet, md
+from thm_lib.core.formats import anzahl_ohne_verborgene, gerundet, md, zahl
 from thm_lib.core.labels import KREIS, STELLEN_SPALTE_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import publication
@@ -496,6 +496,103 @@ def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
     return publication.fuer(ws).versorgung_gesperrt(result)
 
 
+VERSORGUNG_SPALTEN = (
+    "ags",
+    "name",
+    "handlungsfeld",
+    "klasse",
+    "versorgungsgrad",
+    "fehlende_plaetze",
+    "kein_angebot_erreichbar",
+)
+"""The coverage columns published per Gemeinde × Handlungsfeld (and so the app bundle's)."""
+
+
+def versorgung_zellen(ws: Workspace, result: CoverageResult) -> pd.DataFrame:
+    """Coverage per Gemeinde × Handlungsfeld as published: a ``gesperrt`` column per cell.
+
+    Hidden cells (:func:`versorgung_gesperrt`) keep their keys but lose their figures
+    (class and reach ``None``, Versorgungsgrad and missing places NaN), so nothing
+    downstream can show or count them by mistake.
+    """
+    g = result.gemeinden[list(VERSORGUNG_SPALTEN)].copy()
+    hidden = versorgung_gesperrt(ws, result).to_numpy()
+    g["gesperrt"] = hidden
+    g["klasse"] = g["klasse"].astype(object)
+    g["kein_angebot_erreichbar"] = g["kein_angebot_erreichbar"].astype(object)
+    g.loc[hidden, ["klasse", "kein_angebot_erreichbar"]] = None
+    g.loc[hidden, ["versorgungsgrad", "fehlende_plaetze"]] = float("nan")
+    return g.reset_index(drop=True)
+
+
+def zellen_auswahl(zellen: pd.DataFrame, ags: str = KREIS, feld: str | None = None) -> pd.DataFrame:
+    """The cells of :func:`versorgung_zellen` of one Gemeinde (or the Kreis) and field (or all)."""
+    if ags != KREIS:
+        zellen = zellen[zellen["ags"] == ags]
+    if feld is not None:
+        zellen = zellen[zellen["handlungsfeld"] == feld]
+    return zellen
+
+
+def groesste_luecken(zellen: pd.DataFrame, anzahl: int | None = None) -> pd.DataFrame:
+    """Shown cells in Unterversorgung with places missing, the largest gap first."""
+    unter = zellen[
+        ~zellen["gesperrt"] & (zellen["klasse"] == KLASSE_UNTER) & (zellen["fehlende_plaetze"] > 0)
+    ]
+    unter = unter.sort_values("fehlende_plaetze", ascending=False, kind="stable")
+    return unter if anzahl is None else unter.head(anzahl)
+
+
+def unterversorgung_anzahl(zellen: pd.DataFrame, zeichen: str) -> str:
+    """How many of the cells are in Unterversorgung, as published.
+
+    A hidden cell may be one, so the count of shown ones is "mindestens" while a cell
+    is hidden and the suppression ``zeichen`` when all are
+    (:func:`~thm_lib.core.formats.anzahl_ohne_verborgene`): "0" would say there is none.
+    """
+    gezeigt = zellen[~zellen["gesperrt"]]
+    return anzahl_ohne_verborgene(
+        int((gezeigt["klasse"] == KLASSE_UNTER).sum()),
+        int(zellen["gesperrt"].sum()),
+        len(zellen),
+        zeichen,
+    )
+
+
+def keine_luecke_text(verborgen: int) -> str:
+    """What is said where no shown cell of a selection is in Unterversorgung.
+
+    With hidden cells "keine Unterversorgung" would be wrong: a hidden cell may be one.
+
+    Examples
+    --------
+    >>> keine_luecke_text(0), keine_luecke_text(3)
+    ('Keine Unterversorgung gefunden.', 'Keine Unterversorgung unter den gezeigten Werten.')
+    """
+    if verborgen:
+        return "Keine Unterversorgung unter den gezeigten Werten."
+    return "Keine Unterversorgung gefunden."
+
+
+def verborgene_zellen_text(verborgen: int, wie: str) -> str:
+    """The note under a list of gaps when ``verborgen`` cells of the selection are hidden.
+
+    ``wie`` says how a hidden value is shown (the legend text of maps and matrices).
+
+    Examples
+    --------
+    >>> verborgene_zellen_text(1, "„.“")
+    '1 Wert (Gemeinde × Handlungsfeld) ist gesperrt: „.“. Dort kann eine Unterversorgung \
+bestehen; sie ist hier nicht aufgeführt.'
+    """
+    werte = "1 Wert" if verborgen == 1 else f"{zahl(verborgen)} Werte"
+    ist = "ist" if verborgen == 1 else "sind"
+    return (
+        f"{werte} (Gemeinde × Handlungsfeld) {ist} gesperrt: {wie}. Dort kann eine "
+        "Unterversorgung bestehen; sie ist hier nicht aufgeführt."
+    )
+
+
 #: Scenarios shown in the staffing notebook and the index (see thm_lib.analysis.scenarios).
 STANDARD_SZENARIEN: dict[str, dict[str, Any]] = {
     "Basis (1:100, Fördersatz laut Programm)": {},
@@ -543,10 +640,13 @@ def finanzierung_tabelle(
     wer += " " + foerdersatz_text(ws.programm, bool(row["haushaltssicherung"]))
     key = KREIS if row["ebene"] == EBENE_KREIS else str(row["ags"])
     if stellen_gesperrt(personen_tabelle(ws, bemessung), key)["faq"]:
+        warum = (
+            "nicht gezeigt: die Stellen nach der FAQ-Regel ließen auf eine verborgene Zahl "
+            "schließen (Schutz kleiner Zahlen)."
+        )
         return (
-            f"{wer} Der Plan wird nicht gezeigt: die Stellen nach der FAQ-Regel ließen auf "
-            "eine verborgene Zahl schließen.",
-            mark_public(pd.DataFrame(), "leer", titel="Finanzierungsplan"),
+            f"{wer} Der Plan wird {warum}",
+            mark_public(pd.DataFrame(), "leer", titel=f"Finanzierungsplan {warum}"),
         )
     plan = finanzierungsplan(
         float(row["faq_stellen"]),

@@ -19,7 +19,7 @@ from IPython.display import Image, Markdown, display
 
 from thm_lib.analysis import standort
 from thm_lib.analysis.access import valid_at
-from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult, explain, gap_class, schwellen
+from thm_lib.analysis.coverage import CoverageResult, explain, gap_class, schwellen
 from thm_lib.analysis.funding import zeitraum_hinweis
 from thm_lib.analysis.needs import GESPERRT
 from thm_lib.analysis.standort import Standortplanung
@@ -273,11 +273,17 @@ def deutsch(
     line below the table. A default index 0…n is not shown
     (:func:`thm_lib.publish.html_seiten.tabelle`).
 
+    A table withheld as a whole (no columns, e.g. a Finanzierungsplan whose positions
+    would reveal a hidden count; the sentence before it says so) shows nothing: no empty
+    frame under its caption.
+
     Returns
     -------
-    thm_lib.publish.html_seiten.Tabellenanzeige
+    thm_lib.publish.html_seiten.Tabellenanzeige or None
     """
 
+    if not frame.shape[1]:
+        return None
     number = _zahlformat(nachkomma)
 
     def zelle(column: Any, v: Any) -> str:
@@ -315,47 +321,24 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
     )
 
 
-def keine_luecke_text(verborgen: int, zeichen: str) -> str:
-    """What the report says when no shown cell is in Unterversorgung.
-
-    With hidden cells in the selection, "keine Unterversorgung" would be wrong: a
-    hidden cell may be one (the apps say the same, :mod:`thm_lib.apps.uebersicht`).
-
-    Examples
-    --------
-    >>> keine_luecke_text(0, ".")
-    'Keine Unterversorgung gefunden.'
-    >>> print(keine_luecke_text(12, "."))  # doctest: +NORMALIZE_WHITESPACE
-    Keine Unterversorgung unter den gezeigten Werten. 12 Werte (Gemeinde × Handlungsfeld)
-    sind verborgen (`.`, Schutz kleiner Zahlen); dort kann eine Unterversorgung bestehen.
-    """
-    if not verborgen:
-        return "Keine Unterversorgung gefunden."
-    werte = "1 Wert" if verborgen == 1 else f"{zahl(verborgen)} Werte"
-    ist = "ist" if verborgen == 1 else "sind"
-    return (
-        "Keine Unterversorgung unter den gezeigten Werten. "
-        f"{werte} (Gemeinde × Handlungsfeld) {ist} verborgen (`{zeichen}`, Schutz kleiner "
-        "Zahlen); dort kann eine Unterversorgung bestehen."
-    )
-
-
 def erklaere_groesste_luecke(ws: Workspace, result: Any, ags: str = KREIS) -> Any:
     """The offers behind the shown Unterversorgung with the most missing places.
 
-    Without one: a sentence (:func:`keine_luecke_text`) and ``None`` (no empty table).
+    Without one: what :func:`~thm_lib.publish.views.keine_luecke_text` says (and how many
+    cells are hidden) and ``None`` (no empty table).
     """
 
-    gesperrt = versorgung_gesperrt(ws, result)
-    g = result.gemeinden
-    auswahl = g["ags"] == ags if ags else pd.Series(True, index=g.index)
-    g = g[auswahl & ~gesperrt]
-    g = g[(g["klasse"] == KLASSE_UNTER) & (g["fehlende_plaetze"] > 0)]
-    if g.empty:
-        verborgen = int((auswahl & gesperrt).sum())
-        display(Markdown(keine_luecke_text(verborgen, ws.annahmen.datenschutz.zeichen_geheim)))
+    zellen = views.zellen_auswahl(views.versorgung_zellen(ws, result), ags)
+    gaps = views.groesste_luecken(zellen, 1)
+    if gaps.empty:
+        verborgen = int(zellen["gesperrt"].sum())
+        text = views.keine_luecke_text(verborgen)
+        if verborgen:
+            wie = f"„{md(ws.annahmen.datenschutz.zeichen_geheim)}“ (Schutz kleiner Zahlen)"
+            text += " " + views.verborgene_zellen_text(verborgen, wie)
+        display(Markdown(text))
         return None
-    top = g.loc[g["fehlende_plaetze"].idxmax()]
+    top = gaps.iloc[0]
 
     display(
         Markdown(

@@ -14,8 +14,7 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import coverage, staffing
-from thm_lib.analysis.coverage import KLASSE_UNTER
-from thm_lib.core.formats import anzahl_ohne_verborgene, zahl
+from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS_ORDNER, STATUS_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import small_label
@@ -57,14 +56,11 @@ def key_figures(
         ``zielgruppe`` (as published in the Kreis table, with its hidden cells),
         ``stellen_faq`` (positions by the FAQ rule; the suppression symbol where they would reveal
         a hidden count), ``unterversorgung`` (shown Gemeinde × Handlungsfeld
-        cells in Unterversorgung; ``mindestens …`` or the suppression symbol as text when
-        cells are hidden, :func:`~thm_lib.core.formats.anzahl_ohne_verborgene`) and
+        cells in Unterversorgung as text: ``mindestens …`` or the suppression symbol when
+        cells are hidden, :func:`~thm_lib.publish.views.unterversorgung_anzahl`) and
         ``luecken`` (the largest shown gaps, German).
     """
-    gesperrt = views.versorgung_gesperrt(ws, result)
-    g = result.gemeinden
-    auswahl = g["ags"] == ags if ags else pd.Series(True, index=g.index)
-    gem = g[auswahl & ~gesperrt]
+    zellen = views.zellen_auswahl(views.versorgung_zellen(ws, result), ags)
     personen = views.personen_tabelle(ws, bemessung)
     shown = views.zielgruppe_je_gemeinde(ws).published.loc[
         ws.gemeinde_name(ags) if ags else views.TOTAL, "gesamt"
@@ -72,31 +68,18 @@ def key_figures(
     row = views.bemessung_zeile(bemessung, ags)
     hidden = views.stellen_gesperrt(personen, ags or views.KREIS)
     stellen = views.zeichen_geheim(ws) if hidden["faq"] else float(row["faq_stellen"])
-    gaps = gem[gem["klasse"] == KLASSE_UNTER].nlargest(TOP_GAPS, "fehlende_plaetze")
     luecken = [
         f"{r.handlungsfeld}"
         + ("" if ags else f" ({r.name})")
         + f": {zahl(r.fehlende_plaetze)} Plätze fehlen"
-        for r in gaps.itertuples()
+        for r in views.groesste_luecken(zellen, TOP_GAPS).itertuples()
     ]
     return {
         "zielgruppe": shown if isinstance(shown, str) else int(shown),
         "stellen_faq": stellen,
-        "unterversorgung": _unterversorgung(
-            int((gem["klasse"] == KLASSE_UNTER).sum()),
-            int((auswahl & gesperrt).sum()),
-            int(auswahl.sum()),
-            views.zeichen_geheim(ws),
-        ),
+        "unterversorgung": views.unterversorgung_anzahl(zellen, views.zeichen_geheim(ws)),
         "luecken": luecken,
     }
-
-
-def _unterversorgung(anzahl: int, verborgen: int, zellen: int, zeichen: str) -> int | str:
-    """The number as a number while no cell is hidden, else as shown (``mindestens`` …)."""
-    if not verborgen:
-        return anzahl
-    return anzahl_ohne_verborgene(anzahl, verborgen, zellen, zeichen)
 
 
 class Analyse:

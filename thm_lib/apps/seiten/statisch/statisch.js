@@ -107,20 +107,15 @@ function thmUebersicht(d) {
     var zeilen = l.zeilen.map(function (n) {
       return d.luecken_zeilen[n].map(function (x) { return T[x]; });
     });
-    var hinweis = null;
-    if (l.gesperrt !== null) {
-      hinweis = thmEl("p", { "class": "thm-hinweis thm-gesperrt-hinweis" },
-        T[l.gesperrt] + " Werte (Gemeinde × Handlungsfeld) sind gesperrt: " + d.gesperrt_text +
-        ". Dort kann eine Unterversorgung bestehen; sie ist hier nicht aufgeführt.");
-    }
-    if (zeilen.length === 0) {
-      box.appendChild(thmEl("p", null, hinweis ? "Keine Unterversorgung unter den gezeigten Werten."
-                                                : "Keine Unterversorgung in dieser Auswahl."));
+    if (l.leer !== null) {
+      box.appendChild(thmEl("p", null, T[l.leer]));
     } else {
       box.appendChild(thmTabelle("thm-luecken-tabelle", d.luecken_kopf, zeilen,
                                  ["Versorgungsgrad", "Fehlende Plätze"]));
     }
-    if (hinweis) { box.appendChild(hinweis); }
+    if (l.hinweis !== null) {
+      box.appendChild(thmEl("p", { "class": "thm-hinweis thm-gesperrt-hinweis" }, T[l.hinweis]));
+    }
   }
 
   function karte(ags, f) {
