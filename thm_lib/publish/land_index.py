@@ -72,7 +72,8 @@ class LandZeile:
     kennzahlen : dict
         The key figures as the batch stores them per report: ``zielgruppe``
         (int, or the suppression symbol), ``stellen_faq`` (float or symbol),
-        ``unterversorgung`` (int, or text when cells are hidden), ``luecken`` (list of
+        ``unterversorgung`` (text as published, e.g. ``mindestens 7``; a number in states
+        written before Runde 2, Sitzung 18), ``luecken`` (list of
         str). Empty when the Kreis has never published.
     veroeffentlicht : bool
         The last run of the Kreis was published.

@@ -264,7 +264,7 @@ def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = KREIS) -
     g = result.gemeinden.assign(versorgungsgrad=gerundet(result.gemeinden["versorgungsgrad"], 1))
     g = g.astype({"versorgungsgrad": object})
     g.loc[versorgung_gesperrt(ws, result), "versorgungsgrad"] = zeichen_geheim(ws)
-    g = g[g["ags"] == ags] if ags else g
+    g = zellen_auswahl(g, ags)
     felder = list(dict.fromkeys(g["handlungsfeld"]))
     matrix = g.pivot(index="name", columns="handlungsfeld", values="versorgungsgrad")
     matrix = matrix.reindex(columns=felder)
@@ -284,8 +284,7 @@ def lueckenliste(
     Rows of :func:`versorgung_gesperrt` are left out (their numbers would
     reveal a hidden count); a note in the notebook says so.
     """
-    g = result.gemeinden[~versorgung_gesperrt(ws, result)]
-    g = g[g["ags"] == ags] if ags else g
+    g = zellen_auswahl(result.gemeinden[~versorgung_gesperrt(ws, result)], ags)
     gaps = g[g["klasse"] == KLASSE_UNTER].sort_values("fehlende_plaetze", ascending=False)
     if n is not None:
         gaps = gaps.head(n)
@@ -526,7 +525,8 @@ def versorgung_zellen(ws: Workspace, result: CoverageResult) -> pd.DataFrame:
 
 
 def zellen_auswahl(zellen: pd.DataFrame, ags: str = KREIS, feld: str | None = None) -> pd.DataFrame:
-    """The cells of :func:`versorgung_zellen` of one Gemeinde (or the Kreis) and field (or all)."""
+    """Rows of a Gemeinde × Handlungsfeld frame (e.g. :func:`versorgung_zellen`) of one
+    Gemeinde (or the Kreis, ``ags == ""``) and one field (or all)."""
     if ags != KREIS:
         zellen = zellen[zellen["ags"] == ags]
     if feld is not None:
