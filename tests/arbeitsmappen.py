@@ -151,6 +151,53 @@ def polygone(n: int, rng: np.random.Generator) -> list[shapely.Polygon]:
     return out
 
 
+#: Found by a hunt with larger generated Kreise (round 2, session 18): at the last of
+#: three Stichtage only Gemeinde 11 reports anew (its "<5" Gestattete of 31.12.2020 fell
+#: to 0), every other row repeats an earlier table. The Kreis total of 31.12.2021 had to
+#: be hidden and was still 526 + "<5": the audit stopped the run, nothing was published.
+STICHTAG_OHNE_NEUE_ZAHL = ArbeitsmappeSpec(
+    seed=1268,
+    n_gemeinden=12,
+    kreisfrei=False,
+    mit_faellen=False,
+    mit_einwohner=False,
+    mit_kommunen=True,
+    stichtage=STICHTAGE_THM,
+    stichtage_je_gemeinde=(0, 1, 0, 2, 0, 2, 2, 2, 2, 1, 3, 0),
+    ohne_angebote=frozenset(),
+    zielgruppe_null=frozenset(),
+    n_angebote=6,
+    n_faelle=39,
+    stichtag_konfiguriert=True,
+    klein=frozenset({2, 4, 5, 8, 9, 10}),
+    nachbar_angebote=2,
+)
+
+
+#: Found by the same kind of hunt (round 2, session 19): at 31.12.2021 a Gemeinde whose
+#: count fell to 0 beside rows repeated from 2020 (a zero hidden as last resort), and 4
+#: Gemeinden with "<5" Gestattete clients whose Kreis total was "<5" too. The joint check
+#: of reach and "Fallzahlen" protected them (total as ".", Fallzahlen totals hidden) but
+#: still reported the column as open from its first step: nothing was published.
+SPALTE_SPAETER_GESCHUETZT = ArbeitsmappeSpec(
+    seed=32092,
+    n_gemeinden=13,
+    kreisfrei=False,
+    mit_faellen=True,
+    mit_einwohner=True,
+    mit_kommunen=False,
+    stichtage=STICHTAGE_THM,
+    stichtage_je_gemeinde=(2, 1, 0, 2, 2, 2, 0, 1, 3, 0, 0, 0, 2),
+    ohne_angebote=frozenset(),
+    zielgruppe_null=frozenset(),
+    n_angebote=2,
+    n_faelle=13,
+    stichtag_konfiguriert=False,
+    klein=frozenset({10, 8, 2, 3}),
+    nachbar_angebote=1,
+)
+
+
 # --------------------------------------------------------------------------- writing
 _csv = schreibe_csv
 

@@ -19,8 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.arbeitsmappen import SPALTE_SPAETER_GESCHUETZT, STICHTAG_OHNE_NEUE_ZAHL, schreibe
 from thm_lib.analysis import coverage, staffing
 from thm_lib.analysis.needs import wilson_interval
+from thm_lib.disclosure import publication
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
 from thm_lib.run import notebook as nb
@@ -333,3 +335,47 @@ def test_threshold_and_symbol_from_the_settings_in_every_table(tmp_path) -> None
         str(c.value) for row in load_workbook(path)["Hinweise"].iter_rows() for c in row if c.value
     )
     assert "„<4“" in rule and "„*“" in rule
+
+
+def test_a_later_stichtag_repeating_an_earlier_one_hides_a_zero_as_last_resort(tmp_path):
+    ws = load_workspace(schreibe(STICHTAG_OHNE_NEUE_ZAHL, tmp_path / "mappe"))
+    pub = publication.fuer(ws)
+    frueher, spaeter = (pub.zielgruppe(pd.Timestamp(t)) for t in ("2020-12-31", "2021-12-31"))
+    assert frueher.unresolved == () and spaeter.unresolved == ()
+    # Gemeinde 11: 1 Gestattete at 31.12.2020 ("<5"), none at 31.12.2021
+    roh = spaeter.internal_unsuppressed
+    assert frueher.internal_unsuppressed.loc["Gemeinde 11", "gestattung"] == 1
+    assert roh.loc["Gemeinde 11"].tolist() == [0, 0, 0]
+    # every other row is the earlier table's row with its mask; the Kreis totals differ
+    # by that one person, so they are hidden, and a zero of Gemeinde 11 with its row total
+    # (the only free cells) makes them unbounded
+    andere = [r for r in roh.index if r not in ("Gemeinde 11", "Insgesamt")]
+    assert roh.loc[andere].equals(frueher.internal_unsuppressed.loc[andere])
+    assert spaeter.mask.loc[andere].equals(frueher.mask.loc[andere])
+    assert spaeter.mask.loc["Insgesamt", "gesamt"]
+    assert (
+        roh.loc["Insgesamt", "gesamt"]
+        == frueher.internal_unsuppressed.loc["Insgesamt", "gesamt"] - 1
+    )
+    zeile = spaeter.published.loc["Gemeinde 11"]
+    assert zeile["gesamt"] == pub.zeichen and (zeile == pub.zeichen).sum() == 2
+    # a Gemeinde without any count is 0 in every table: its zeros stay shown
+    assert spaeter.published.loc["Gemeinde 1"].tolist() == [0, 0, 0]
+
+
+def test_a_line_the_bounded_check_protected_is_not_reported_open(tmp_path):
+    ws = load_workspace(schreibe(SPALTE_SPAETER_GESCHUETZT, tmp_path / "mappe"))
+    pub = publication.fuer(ws)
+    reach = pub.reichweite
+    assert reach.unresolved == ()
+    # four Gemeinden with 1 to 4 Gestattete clients each: a Kreis total "<5" would pin
+    # every one of them to 1; it is shown with the symbol instead
+    spalte = reach.internal_unsuppressed["klient_innen_gestattung"]
+    klein = spalte.drop(reach.published.index[-1])
+    assert int((klein > 0).sum()) == 4 and spalte.iloc[-1] == klein.sum()
+    assert (reach.published.loc[klein.index[klein > 0], "klient_innen_gestattung"] == "<5").all()
+    assert reach.published["klient_innen_gestattung"].iloc[-1] == pub.zeichen
+    # and the zero of 31.12.2021 hidden as last resort (Gemeinde 9, "<5" before)
+    zg = pub.zielgruppe(pd.Timestamp("2021-12-31"))
+    assert zg.unresolved == () and zg.published.loc["Gemeinde 9", "gesamt"] == pub.zeichen
+    assert zg.internal_unsuppressed.loc["Gemeinde 9", "gesamt"] == 0

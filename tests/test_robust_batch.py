@@ -33,7 +33,13 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, fuehre_notebook_aus, schreibe
+from tests.arbeitsmappen import (
+    STICHTAG_OHNE_NEUE_ZAHL,
+    ArbeitsmappeSpec,
+    arbeitsmappen,
+    fuehre_notebook_aus,
+    schreibe,
+)
 from tests.helpers_io import SAMPLE, read_rows, write_rows
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.paths import PROTOKOLL
@@ -190,6 +196,7 @@ NAMEN_UND_NACHBARSTADT = dataclasses.replace(
 @example(spec=FALLZAHLEN_BINDEN)
 @example(spec=NOCH_KEINE_ANGEBOTE)
 @example(spec=NAMEN_UND_NACHBARSTADT)
+@example(spec=STICHTAG_OHNE_NEUE_ZAHL)
 def test_generated_arbeitsmappe_gives_every_report(
     tmp_path_factory: pytest.TempPathFactory, spec: ArbeitsmappeSpec
 ) -> None:

@@ -91,6 +91,50 @@ def test_zero_stays_zero_and_large_stays():
     assert not p.mask.to_numpy().any()
 
 
+def _stichtag_wie_vorher() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A later Stichtag's table: rows a and b as published for the earlier one (b's
+    "<5" and its row total hidden there), row c new and all zeros."""
+    table = pd.DataFrame(
+        {"x": [10, 3, 0, 13], "y": [20, 0, 0, 20], "gesamt": [30, 3, 0, 33]},
+        index=["a", "b", "c", "Insgesamt"],
+    )
+    hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
+    shown = hidden.copy()
+    hidden.loc["b", ["x", "gesamt"]] = True
+    shown.loc["a"] = True
+    shown.loc["b", "y"] = True
+    return table, hidden, shown
+
+
+def test_a_zero_is_hidden_only_as_last_resort_when_asked():
+    table, hidden, shown = _stichtag_wie_vorher()
+
+    def run(nullen: bool):
+        return suppress(
+            table,
+            T,
+            total_row="Insgesamt",
+            total_col="gesamt",
+            hidden_elsewhere=hidden,
+            shown_elsewhere=shown,
+            nullen_sperren=nullen,
+        )
+
+    # by hand: the total of x must be hidden (13 - 10 gives b's "<5"), and then it is
+    # 10 + "<5", four values; every free cell is a zero, so by default nothing helps
+    ohne = run(False)
+    assert "Zelle 'Insgesamt'/'x'" in ohne.unresolved
+    assert ohne.published.loc["c"].tolist() == [0, 0, 0]
+    # as last resort the zero of x in row c and its row total (0 = x + 0 pins x alone)
+    # are hidden; then the total of x is 10 + "<5" + "." and has no upper bound
+    mit = run(True)
+    assert mit.unresolved == ()
+    assert mit.published.loc["c"].tolist() == [".", 0, "."]
+    assert mit.reason.loc["c", "x"] == mit.reason.loc["c", "gesamt"] == "sekundär"
+    assert mit.published.loc["Insgesamt"].tolist() == [".", 20, "."]
+    assert mit.published.loc["b"].tolist() == ["<5", 0, "<5"]
+
+
 def test_non_additive_columns_only_columns_protected():
     table = pd.DataFrame({"neu": [3, 8, 11], "aktiv": [20, 30, 50]}, index=["A", "B", "Insgesamt"])
     p = suppress(table, T, total_row="Insgesamt", row_sums=False)

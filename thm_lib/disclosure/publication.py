@@ -311,18 +311,34 @@ class Publication:
         table.index.name = "Gemeinde"
         hidden, shown, zeichen = self._wie_frueher(tag, table)
         status_labels = {s: labels.STATUS_LABEL[s] for s in self.status}
-        return suppress(
-            table,
-            self.schwelle,
-            total_row=TOTAL,
-            total_col="gesamt",
-            symbol=self.zeichen,
-            hidden_elsewhere=hidden,
-            shown_elsewhere=shown,
-            symbol_elsewhere=zeichen,
-            titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
-            column_labels={**status_labels, "gesamt": "Zielgruppe insgesamt"},
-        )
+
+        def check(shown: pd.DataFrame | None, nullen_sperren: bool) -> PublishedTable:
+            return suppress(
+                table,
+                self.schwelle,
+                total_row=TOTAL,
+                total_col="gesamt",
+                symbol=self.zeichen,
+                hidden_elsewhere=hidden,
+                shown_elsewhere=shown,
+                symbol_elsewhere=zeichen,
+                titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
+                column_labels={**status_labels, "gesamt": "Zielgruppe insgesamt"},
+                nullen_sperren=nullen_sperren,
+            )
+
+        first = check(shown, False)
+        if not first.unresolved or shown is None:
+            return first
+        # rows repeated from an earlier Stichtag keep their pattern; when the only free
+        # cells are zeros (one Gemeinde's "<5" fell to 0), hiding a zero is the last
+        # resort: of a Gemeinde with a count (one without any is 0 in every table)
+        mit_zahl = set(target_group.stichtag_je_gemeinde(ws.zielgruppe, tag).index.astype(str))
+        ohne = [n for a, n in self._names.items() if a not in mit_zahl and n in shown.index]
+        fest = shown.copy()
+        fest.loc[ohne] = True
+        second = check(fest, True)
+        return second if len(second.unresolved) < len(first.unresolved) else first
 
     def _wie_frueher(
         self, tag: pd.Timestamp, table: pd.DataFrame

@@ -3,7 +3,8 @@
 Rules (documented for users in ``docs/datenschutz.md``):
 
 * **Primary suppression.** A count from 1 to ``schwelle - 1`` is shown as
-  ``"<{schwelle}"`` (default ``"<5"``). Zero stays zero.
+  ``"<{schwelle}"`` (default ``"<5"``). Zero stays zero (one exception, on
+  request only: ``nullen_sperren`` below).
 * **Secondary suppression.** Every row and column of counts is an equation
   (the cells add up to the total column / total row, or to a margin assumed
   known from another publication when the table has no total). A line whose
@@ -789,6 +790,7 @@ def _protect_bounded(
     groups: Sequence[tuple] = (),
     keep_label: np.ndarray | None = None,
     umbenennen_zuerst: bool = False,
+    nullen: bool = False,
 ) -> list[int]:
     """Hide more cells until every hidden cell's range keeps the protection rule.
 
@@ -799,8 +801,10 @@ def _protect_bounded(
     is shown with the symbol instead of ``"<t"`` (:func:`_relabel`; not one
     that ``keep_label`` marks as shown ``"<t"`` in another table). With
     ``umbenennen_zuerst`` that is tried before the fallback of hiding a cell that
-    widens nothing alone (the second try of :func:`suppress`). Returns the cells
-    still offending when nothing is left to do.
+    widens nothing alone (the second try of :func:`suppress`). With ``nullen``, a
+    shown zero whose hiding widens the cell's range is hidden before that
+    fallback (last resort, see :func:`suppress`). Returns the cells still
+    offending when nothing is left to do.
     """
     if keep_label is None:
         keep_label = np.zeros(v.size, dtype=bool)
@@ -813,28 +817,72 @@ def _protect_bounded(
             return []
         k = bad[0]
         width = ranges[k][1] - ranges[k][0]
-        visible = [int(c) for c in np.flatnonzero(~hidden & ~unknown_na & (v > 0) & ~fixed)]
-        if not visible:
+        free = ~hidden & ~unknown_na & ~fixed
+        visible = sorted((int(c) for c in np.flatnonzero(free & (v > 0))), key=lambda c: (v[c], c))
+        chosen = _widening(k, visible, hidden, primary, leser, width)
+        if chosen is None and (umbenennen_zuerst or not visible):
             if _relabel(k, lines, hidden, primary & ~keep_label, primary, leser):
                 continue
+        if chosen is None and nullen:
+            paar = _nullen_paar(k, lines, free & (v == 0), hidden, primary, leser, width)
+            if paar:
+                hidden[paar] = True
+                continue
+        if chosen is None and not visible:
             return bad
-        visible.sort(key=lambda c: (v[c], c))
-        chosen = None
-        for c in visible:
-            hidden[c] = True
-            trial = leser.bereich(k, hidden, primary, breiter_als=width)
-            hidden[c] = False
-            if trial is not None and trial[1] - trial[0] > width:
-                chosen = c
-                break
-        if chosen is None and umbenennen_zuerst:
-            if _relabel(k, lines, hidden, primary & ~keep_label, primary, leser):
-                continue
         if chosen is None:
             own = {m for line in lines if k in line.members for m in line.members}
             chosen = next((c for c in visible if c in own), visible[0])
         hidden[chosen] = True
     return _bounded_violations(leser.verletzungen(hidden, primary), primary, t)
+
+
+def _widening(
+    k: int,
+    cands: list[int],
+    hidden: np.ndarray,
+    primary: np.ndarray,
+    leser: _Leser,
+    width: float,
+) -> int | None:
+    """The first of ``cands`` whose hiding widens cell ``k``'s range beyond ``width``."""
+    for c in cands:
+        hidden[c] = True
+        trial = leser.bereich(k, hidden, primary, breiter_als=width)
+        hidden[c] = False
+        if trial is not None and trial[1] - trial[0] > width:
+            return c
+    return None
+
+
+def _nullen_paar(
+    k: int,
+    lines: list[_Line],
+    zeros: np.ndarray,
+    hidden: np.ndarray,
+    primary: np.ndarray,
+    leser: _Leser,
+    width: float,
+) -> list[int]:
+    """Shown zeros whose hiding widens cell ``k``'s range: one, else two of one line.
+
+    A zero alone often widens nothing: its row total 0 pins it. Then it is
+    tried together with another zero of one of its lines (the zero and its
+    row total). Returns ``[]`` when no such cell or pair exists.
+    """
+    cands = [int(c) for c in np.flatnonzero(zeros)]
+    one = _widening(k, cands, hidden, primary, leser, width)
+    if one is not None:
+        return [one]
+    for c in cands:
+        partners = {m for line in lines if c in line.members for m in line.members}
+        for d in sorted(partners & set(cands) - {c}):
+            hidden[[c, d]] = True
+            trial = leser.bereich(k, hidden, primary, breiter_als=width)
+            hidden[[c, d]] = False
+            if trial is not None and trial[1] - trial[0] > width:
+                return [c, d]
+    return []
 
 
 def _relabel(
@@ -907,6 +955,7 @@ def suppress(
     shown_elsewhere: pd.DataFrame | None = None,
     symbol_elsewhere: pd.DataFrame | None = None,
     at_most: Sequence[tuple[str, str]] = (),
+    nullen_sperren: bool = False,
 ) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
 
@@ -960,6 +1009,13 @@ def suppress(
         Column pairs ``(a, b)`` with ``a <= b`` in every row, known to every
         reader by definition (new and closed cases are at most the active
         ones). The bounded check uses them like the audit does.
+    nullen_sperren : bool
+        Last resort of the bounded check: when no shown non-zero cell widens
+        an offending range, hide a shown zero that does (with the symbol).
+        Off by default ("zero stays 0"); :class:`thm_lib.disclosure.publication.Publication`
+        retries a target-group table with it when every free cell of the
+        table is a zero (a later Stichtag that repeats an earlier one except
+        for one Gemeinde whose small count fell to 0).
 
     Returns
     -------
@@ -1067,18 +1123,41 @@ def suppress(
     # a cell another table shows as "<t" keeps that bound whatever this table shows
     keep_label = flat(hidden_elsewhere) & primary
     vorher = hidden.copy(), primary.copy()
-    left = _protect_bounded(lines, v, hidden, primary, unknown_na, fixed, t, groups, keep_label)
+    left = _protect_bounded(
+        lines, v, hidden, primary, unknown_na, fixed, t, groups, keep_label, nullen=nullen_sperren
+    )
     if left:
         # Second try, only where the first left cells unprotected: withhold "small" before
         # hiding a cell that widens nothing alone. In a Kreis of women only, the column
         # "w" equals the total column; hiding its shown total pinned it (11 = 11 - 0).
         h2, p2 = vorher
         left2 = _protect_bounded(
-            lines, v, h2, p2, unknown_na, fixed, t, groups, keep_label, umbenennen_zuerst=True
+            lines,
+            v,
+            h2,
+            p2,
+            unknown_na,
+            fixed,
+            t,
+            groups,
+            keep_label,
+            umbenennen_zuerst=True,
+            nullen=nullen_sperren,
         )
         if len(left2) < len(left):
             hidden[:], primary[:], left = h2, p2, left2
-    unresolved.update(f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in left)
+
+    # what the line steps left open may be settled by the bounded check (a small total
+    # shown with the symbol frees its "<5" cells): keep only what is still open now
+    def zelle(k: int) -> str:
+        return f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
+
+    offen = [line for line in lines if line.name in unresolved]
+    unresolved = {
+        line.name for line in offen if _line_unsafe(line, v, hidden, primary, unknown_na, t)
+    }
+    unresolved.update(zelle(k) for k in _determined(lines, hidden, unknown_na))
+    unresolved.update(zelle(k) for k in left)
 
     nr, nc = len(rows), len(cols)
     hid2, prim2 = hidden.reshape(nr, nc), primary.reshape(nr, nc)

@@ -75,7 +75,9 @@ def suppression_rule_text(threshold: int, symbol: str) -> str:
     """German description of the suppression rule for the "Hinweise" sheet."""
     return (
         f"Fallzahlen von 1 bis {threshold - 1} werden als „<{threshold}“ gezeigt, eine "
-        "Null bleibt 0. Damit kein gesperrter Wert aus Zeilen- oder Spaltensummen "
+        "Null bleibt 0 (außer selten in der Zielgruppe eines späteren Stichtags, wenn "
+        "sonst eine frühere kleine Zahl aus der Differenz folgte). Damit kein gesperrter "
+        "Wert aus Zeilen- oder Spaltensummen "
         "zurückgerechnet werden kann, werden weitere Zellen oder die Summe gesperrt "
         f"und mit „{symbol}“ gekennzeichnet (sekundäre Sperrung). Anteile, die auf "
         "gesperrten Zahlen beruhen, sind ebenfalls gesperrt. Ausgewertet werden nur "
