@@ -330,9 +330,10 @@ class Publication:
         first = check(shown, False)
         if not first.unresolved or shown is None:
             return first
-        # rows repeated from an earlier Stichtag keep their pattern; when the only free
-        # cells are zeros (one Gemeinde's "<5" fell to 0), hiding a zero is the last
-        # resort: of a Gemeinde with a count (one without any is 0 in every table)
+        # rows repeated from an earlier Stichtag keep their pattern; when the first try
+        # leaves cells open (the free cells are zeros: one Gemeinde's "<5" fell to 0),
+        # hiding a zero is the last resort, of a Gemeinde with a count (one without any
+        # is 0 in every table, and its FAQ count would tell)
         mit_zahl = set(target_group.stichtag_je_gemeinde(ws.zielgruppe, tag).index.astype(str))
         ohne = [n for a, n in self._names.items() if a not in mit_zahl and n in shown.index]
         fest = shown.copy()

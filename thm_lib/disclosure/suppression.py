@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -802,8 +802,9 @@ def _protect_bounded(
     that ``keep_label`` marks as shown ``"<t"`` in another table). With
     ``umbenennen_zuerst`` that is tried before the fallback of hiding a cell that
     widens nothing alone (the second try of :func:`suppress`). With ``nullen``, a
-    shown zero whose hiding widens the cell's range is hidden before that
-    fallback (last resort, see :func:`suppress`). Returns the cells still
+    shown zero (or two of one line, :func:`_nullen`) whose hiding widens the
+    cell's range is hidden before that fallback (last resort, see
+    :func:`suppress`). Returns the cells still
     offending when nothing is left to do.
     """
     if keep_label is None:
@@ -819,70 +820,50 @@ def _protect_bounded(
         width = ranges[k][1] - ranges[k][0]
         free = ~hidden & ~unknown_na & ~fixed
         visible = sorted((int(c) for c in np.flatnonzero(free & (v > 0))), key=lambda c: (v[c], c))
-        chosen = _widening(k, visible, hidden, primary, leser, width)
+        chosen = _widening(k, ([c] for c in visible), hidden, primary, leser, width)
         if chosen is None and (umbenennen_zuerst or not visible):
             if _relabel(k, lines, hidden, primary & ~keep_label, primary, leser):
                 continue
         if chosen is None and nullen:
-            paar = _nullen_paar(k, lines, free & (v == 0), hidden, primary, leser, width)
-            if paar:
-                hidden[paar] = True
-                continue
+            chosen = _widening(k, _nullen(lines, free & (v == 0)), hidden, primary, leser, width)
         if chosen is None and not visible:
             return bad
         if chosen is None:
             own = {m for line in lines if k in line.members for m in line.members}
-            chosen = next((c for c in visible if c in own), visible[0])
+            chosen = [next((c for c in visible if c in own), visible[0])]
         hidden[chosen] = True
     return _bounded_violations(leser.verletzungen(hidden, primary), primary, t)
 
 
 def _widening(
     k: int,
-    cands: list[int],
+    gruppen: Iterable[list[int]],
     hidden: np.ndarray,
     primary: np.ndarray,
     leser: _Leser,
     width: float,
-) -> int | None:
-    """The first of ``cands`` whose hiding widens cell ``k``'s range beyond ``width``."""
-    for c in cands:
-        hidden[c] = True
+) -> list[int] | None:
+    """The first group of cells whose hiding widens cell ``k``'s range beyond ``width``."""
+    for g in gruppen:
+        hidden[g] = True
         trial = leser.bereich(k, hidden, primary, breiter_als=width)
-        hidden[c] = False
+        hidden[g] = False
         if trial is not None and trial[1] - trial[0] > width:
-            return c
+            return g
     return None
 
 
-def _nullen_paar(
-    k: int,
-    lines: list[_Line],
-    zeros: np.ndarray,
-    hidden: np.ndarray,
-    primary: np.ndarray,
-    leser: _Leser,
-    width: float,
-) -> list[int]:
-    """Shown zeros whose hiding widens cell ``k``'s range: one, else two of one line.
+def _nullen(lines: list[_Line], zeros: np.ndarray) -> Iterator[list[int]]:
+    """Shown zeros to try hiding: each alone, then each with a zero of one of its lines.
 
-    A zero alone often widens nothing: its row total 0 pins it. Then it is
-    tried together with another zero of one of its lines (the zero and its
-    row total). Returns ``[]`` when no such cell or pair exists.
+    A zero alone often widens nothing, its row total 0 pins it (0 = x + 0); the
+    zero together with that row total does.
     """
     cands = [int(c) for c in np.flatnonzero(zeros)]
-    one = _widening(k, cands, hidden, primary, leser, width)
-    if one is not None:
-        return [one]
+    yield from ([c] for c in cands)
     for c in cands:
         partners = {m for line in lines if c in line.members for m in line.members}
-        for d in sorted(partners & set(cands) - {c}):
-            hidden[[c, d]] = True
-            trial = leser.bereich(k, hidden, primary, breiter_als=width)
-            hidden[[c, d]] = False
-            if trial is not None and trial[1] - trial[0] > width:
-                return [c, d]
-    return []
+        yield from ([c, d] for d in sorted(partners & set(cands) - {c}))
 
 
 def _relabel(
