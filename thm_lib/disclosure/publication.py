@@ -309,43 +309,52 @@ class Publication:
         table["gesamt"] = table[self.status].sum(axis=1)
         table.loc[TOTAL] = table.sum()
         table.index.name = "Gemeinde"
-        hidden, shown, zeichen = self._wie_frueher(tag, table)
-        status_labels = {s: labels.STATUS_LABEL[s] for s in self.status}
-
-        def check(shown: pd.DataFrame | None, nullen_sperren: bool) -> PublishedTable:
-            return suppress(
-                table,
-                self.schwelle,
-                total_row=TOTAL,
-                total_col="gesamt",
-                symbol=self.zeichen,
-                hidden_elsewhere=hidden,
-                shown_elsewhere=shown,
-                symbol_elsewhere=zeichen,
-                titel=f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status",
-                column_labels={**status_labels, "gesamt": "Zielgruppe insgesamt"},
-                nullen_sperren=nullen_sperren,
-            )
-
-        first = check(shown, False)
-        if not first.unresolved or shown is None:
+        masken = self._wie_frueher(tag, table)
+        titel = f"Zielgruppe am {tag:%d.%m.%Y} je Gemeinde und Status"
+        spalten = {
+            **{s: labels.STATUS_LABEL[s] for s in self.status},
+            "gesamt": "Zielgruppe insgesamt",
+        }
+        first = self._kreistabelle(table, masken, titel, spalten)
+        if not first.unresolved or masken[1] is None:
             return first
         # rows repeated from an earlier Stichtag keep their pattern; when the first try
         # leaves cells open (the free cells are zeros: one Gemeinde's "<5" fell to 0),
-        # hiding a zero is the last resort, of a Gemeinde with a count (one without any
-        # is 0 in every table, and its FAQ count would tell)
-        mit_zahl = set(target_group.stichtag_je_gemeinde(ws.zielgruppe, tag).index.astype(str))
-        ohne = [n for a, n in self._names.items() if a not in mit_zahl and n in shown.index]
-        fest = shown.copy()
-        fest.loc[ohne] = True
-        second = check(fest, True)
+        # hiding a zero is the last resort
+        second = self._kreistabelle(table, masken, titel, spalten, nullen_sperren=True)
         return second if len(second.unresolved) < len(first.unresolved) else first
+
+    def _kreistabelle(
+        self,
+        table: pd.DataFrame,
+        masken: tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None],
+        titel: str,
+        spalten: dict[str, str],
+        nullen_sperren: bool = False,
+    ) -> PublishedTable:
+        """A Kreis table with totals (row ``TOTAL``, column ``gesamt``) through
+        :func:`suppress`, with the (hidden, shown, symbol) masks from other tables."""
+        hidden, shown, zeichen = masken
+        return suppress(
+            table,
+            self.schwelle,
+            total_row=TOTAL,
+            total_col="gesamt",
+            symbol=self.zeichen,
+            hidden_elsewhere=hidden,
+            shown_elsewhere=shown,
+            symbol_elsewhere=zeichen,
+            titel=titel,
+            column_labels=spalten,
+            nullen_sperren=nullen_sperren,
+        )
 
     def _wie_frueher(
         self, tag: pd.Timestamp, table: pd.DataFrame
     ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
         """Masks of the rows of ``table`` already shown, with the same numbers, in the
-        table of an earlier Stichtag (hidden, shown, shown with the symbol)."""
+        table of an earlier Stichtag (hidden, shown, shown with the symbol); all None
+        when there is none. Such rows are never hidden anew, a zero neither."""
         quelle = target_group.stichtag_je_gemeinde(self.ws.zielgruppe, tag)
         hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
         shown, zeichen = hidden.copy(), hidden.copy()
@@ -370,6 +379,10 @@ class Publication:
                 any_row = True
         if not any_row:
             return None, None, None
+        # a Gemeinde without any count is 0 in every table: its row is the earlier one too
+        mit_zahl = set(quelle.index.astype(str))
+        ohne = [n for a, n in self._names.items() if a not in mit_zahl and n in table.index]
+        shown.loc[ohne] = True
         return hidden, shown & ~hidden, zeichen
 
     def _stichtag_von(self, tag: Any) -> pd.Timestamp | None:
@@ -402,17 +415,11 @@ class Publication:
         hidden = grand & bool(zg.mask.loc[TOTAL, "gesamt"]) if same else None
         shown = grand & (not bool(zg.mask.loc[TOTAL, "gesamt"])) if same else None
         zeichen = grand & bool(als_zeichen(zg).loc[TOTAL, "gesamt"]) if same else None
-        return suppress(
+        return self._kreistabelle(
             table,
-            self.schwelle,
-            total_row=TOTAL,
-            total_col="gesamt",
-            symbol=self.zeichen,
-            hidden_elsewhere=hidden,
-            shown_elsewhere=shown,
-            symbol_elsewhere=zeichen,
-            titel="Zielgruppe nach Altersgruppe und Geschlecht",
-            column_labels={**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"},
+            (hidden, shown, zeichen),
+            "Zielgruppe nach Altersgruppe und Geschlecht",
+            {**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"},
         )
 
     # ------------------------------------------------------------------ Berichtswesen

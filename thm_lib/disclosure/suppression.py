@@ -1089,10 +1089,7 @@ def suppress(
                 break
         if not added and determined:
             added = _hide_elsewhere(determined[0], lines, v, hidden, unknown_na, fixed)
-        if not added:
-            unresolved.update(
-                f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'" for k in determined
-            )
+        if not added:  # still determined cells are named at the end
             break
     nc_ = len(cols)
     groups: list[tuple] = []
