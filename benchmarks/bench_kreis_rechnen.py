@@ -1,9 +1,10 @@
 """Benchmark of computing one Kreis for the batch (``thm_lib.run.buendel.berechnen``).
 
-    .venv/bin/python benchmarks/bench_kreis_rechnen.py [--alle]
+    .venv/bin/python benchmarks/bench_kreis_rechnen.py [--alle] [--seed N] [--kreis NAME]
 
 For the sample Kreis and Kreise of the synthetic Land (``thm beispiel-land``;
-by default every seventh, with ``--alle`` all 53) prints the seconds of
+by default every seventh, with ``--alle`` all 53, with ``--kreis`` those whose
+folder name contains NAME; ``--seed`` draws another Land) prints the seconds of
 ``berechnen`` (coverage, staffing and every published table of the Kreis) and
 how many integer programs (``scipy.optimize.milp``) the disclosure checks
 solved. Asserts nothing.
@@ -46,11 +47,16 @@ def main() -> None:
     """Run and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--alle", action="store_true", help="alle 53 Kreise des Landes")
+    parser.add_argument("--seed", type=int, default=2026, help="Zufallszahl des Landes")
+    parser.add_argument("--kreis", help="nur Kreise, deren Ordnername dies enthält")
     args = parser.parse_args()
     scipy.optimize.milp = _gezaehlt
     with tempfile.TemporaryDirectory() as d:
-        mappen = schreibe_land(Path(d) / "land")
-        auswahl = mappen if args.alle else mappen[::7]
+        mappen = schreibe_land(Path(d) / "land", seed=args.seed)
+        if args.kreis:
+            auswahl = [m for m in mappen if args.kreis in m.name]
+        else:
+            auswahl = mappen if args.alle else mappen[::7]
         messen(SAMPLE)  # imports and caches warm
         summe = 0.0
         for mappe in [SAMPLE, *auswahl]:

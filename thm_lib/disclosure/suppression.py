@@ -893,7 +893,11 @@ def _relabel(
     cands.sort(key=lambda c: (c not in own_totals, c not in totals, c not in own, -leser.v[c], c))
 
     def frees(cells: list[int]) -> bool:
-        return not leser.verletzungen(hidden, primary, only=sorted({k, *cells}))
+        # k first: most trials leave k pinned, and then the ranges of ``cells`` (often
+        # a part of their own, each a new model) need not be solved at all
+        if leser.verletzungen(hidden, primary, only=[k]):
+            return False
+        return not leser.verletzungen(hidden, primary, only=sorted(cells))
 
     for c in cands:
         primary[c] = False
