@@ -897,7 +897,7 @@ def _relabel(
         # a part of their own, each a new model) need not be solved at all
         if leser.verletzungen(hidden, primary, only=[k]):
             return False
-        return not leser.verletzungen(hidden, primary, only=sorted(cells))
+        return not leser.verletzungen(hidden, primary, only=cells)
 
     for c in cands:
         primary[c] = False
