@@ -6,8 +6,8 @@ For the sample Kreis and Kreise of the synthetic Land (``thm beispiel-land``;
 by default every seventh, with ``--alle`` all 53, with ``--kreis`` those whose
 folder name contains NAME; ``--seed`` draws another Land) prints the seconds of
 ``berechnen`` (coverage, staffing and every published table of the Kreis) and
-how many integer programs (``scipy.optimize.milp``) the disclosure checks
-solved. Asserts nothing.
+how many calls of ``scipy.optimize.milp`` the disclosure checks made: linear
+relaxations (``LP``) and integer programs (``milp``). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -24,23 +24,23 @@ from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land
 from thm_lib.run import buendel
 
-_AUFRUFE = [0]
+_AUFRUFE = {"lp": 0, "milp": 0}
 _MILP = scipy.optimize.milp
 
 
 def _gezaehlt(*args, **kwargs):
     """``milp``, counted (the disclosure modules import it from scipy.optimize at call time)."""
-    _AUFRUFE[0] += 1
+    _AUFRUFE["lp" if kwargs.get("integrality") is None else "milp"] += 1
     return _MILP(*args, **kwargs)
 
 
-def messen(mappe: Path) -> tuple[float, int]:
-    """Seconds of ``berechnen`` and ``milp`` calls for one Arbeitsmappe."""
+def messen(mappe: Path) -> tuple[float, dict[str, int]]:
+    """Seconds of ``berechnen`` and ``milp`` calls (relaxations, integer) for one Arbeitsmappe."""
     ws = load_workspace(mappe)
-    _AUFRUFE[0] = 0
+    _AUFRUFE.update(lp=0, milp=0)
     start = time.perf_counter()
     buendel.berechnen(ws)
-    return time.perf_counter() - start, _AUFRUFE[0]
+    return time.perf_counter() - start, dict(_AUFRUFE)
 
 
 def main() -> None:
@@ -62,7 +62,10 @@ def main() -> None:
         for mappe in [SAMPLE, *auswahl]:
             sekunden, aufrufe = messen(mappe)
             summe += sekunden
-            print(f"{mappe.name:32s} {sekunden:6.2f} s  {aufrufe:5d} milp")
+            print(
+                f"{mappe.name:32s} {sekunden:6.2f} s  {aufrufe['lp']:5d} LP"
+                f"  {aufrufe['milp']:5d} milp"
+            )
         print(f"Summe: {summe:.1f} s")
 
 
