@@ -603,11 +603,16 @@ class _Leser:
             (line.members, [-1.0 if k == line.total else 1.0 for k in line.members], 0.0, True)
             for line in lines
         ] + [(g[0], g[2] if len(g) > 2 else [1.0] * len(g[0]), float(g[1]), False) for g in groups]
+        self.rows_of: dict[int, list[int]] = {}  # cell -> the rows it is a member of
+        for i, (members, *_rest) in enumerate(self.rows):
+            for k in members:
+                self.rows_of.setdefault(int(k), []).append(i)
         self._teile: dict[tuple, _Teil] = {}
         # every solution found, as a whole table (shown cells at their values): a later
         # state of the table may admit it too, which is checked before it counts
         self._zeugen = np.empty((0, v.size))
         self._neu: list[np.ndarray] = [np.asarray(v, dtype=float)]
+        self._gemerkt = {self._neu[0].tobytes()}
 
     def zeugen(self) -> np.ndarray:
         """All solutions found so far (and the true table), one row each."""
@@ -620,7 +625,9 @@ class _Leser:
         """Keep a solution of the part ``cells`` as a whole table."""
         full = np.asarray(self.v, dtype=float).copy()
         full[cells] = x
-        self._neu.append(full)
+        if full.tobytes() not in self._gemerkt:  # a solution found again adds nothing
+            self._gemerkt.add(full.tobytes())
+            self._neu.append(full)
 
     def _zerlegen(self, hidden: np.ndarray) -> list[list[int]]:
         """The independent parts of the unknown cells (hidden or NA)."""
@@ -690,7 +697,8 @@ class _Teil:
         self.pos = {k: n for n, k in enumerate(cells)}
         self.klein = primary[cells].astype(bool)
         a, lo_c, hi_c = [], [], []
-        for members, signs, b, eq in leser.rows:
+        touching = sorted({i for k in cells for i in leser.rows_of.get(k, [])})
+        for members, signs, b, eq in (leser.rows[i] for i in touching):
             r = np.zeros(len(cells))
             for k, sign in zip(members, signs, strict=True):
                 n = self.pos.get(int(k))
