@@ -625,8 +625,9 @@ class _Leser:
         """Keep a solution of the part ``cells`` as a whole table."""
         full = np.asarray(self.v, dtype=float).copy()
         full[cells] = x
-        if full.tobytes() not in self._gemerkt:  # a solution found again adds nothing
-            self._gemerkt.add(full.tobytes())
+        key = full.tobytes()
+        if key not in self._gemerkt:  # a solution found again adds nothing
+            self._gemerkt.add(key)
             self._neu.append(full)
 
     def _zerlegen(self, hidden: np.ndarray) -> list[list[int]]:
