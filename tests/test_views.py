@@ -142,6 +142,22 @@ def test_workbook_passes_the_privacy_guard(ws, result, bemessung, tmp_path) -> N
         assert_clean([path], pseudonyms)
 
 
+def test_whole_positions_in_the_staffing_table_are_not_read_as_persons(
+    ws, result, bemessung, tmp_path
+) -> None:
+    # Kreis Mittelwald of the synthetic Land (seed 11) published nothing: in one Gemeinde the
+    # FAQ positions minus the funded ones were exactly 1.00, and the audit (with the privacy
+    # scan's column rule) read the column "Differenz FAQ – Bestand" as a count of persons (now
+    # "Differenz Stellen FAQ – Bestand": positions, like every other column of positions)
+    bem = bemessung.copy()
+    kreis = bem.index[bem["ebene"] == "kreis"][0]
+    assert views.stellen_tabelle(ws, bem).loc[bem.loc[kreis, "name"], "Stellen FAQ-Schlüssel"] > 0
+    bem.loc[kreis, ["stellen_bestand", "differenz_faq"]] = [bem.loc[kreis, "faq_stellen"] - 1, 1.0]
+    tabelle = views.stellen_tabelle(ws, bem)
+    assert (tabelle.loc[bem.loc[kreis, "name"]] == 1.0).sum() == 1
+    assert_clean([buendnis_workbook(ws, "", result, bem, tmp_path / "b.xlsx")], [])
+
+
 def test_trend_rows_are_rows_of_each_stichtag_kreis_table(ws) -> None:
     name = ws.gemeinde_name("05899036")  # Schablonberg: small counts
     trend = views.zielgruppe_verlauf(ws, "05899036")

@@ -470,7 +470,7 @@ def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) ->
                 STELLEN_SPALTE_LABEL["fallzahl"]: pos(r["fallzahl_stellen"], "fallzahl"),
                 STELLEN_SPALTE_LABEL["arbeitszeit"]: pos(r["arbeitszeit_stellen"], "arbeitszeit"),
                 "bewilligte Stellen": r["stellen_bestand"],
-                "Differenz FAQ – Bestand": sym
+                "Differenz Stellen FAQ – Bestand": sym
                 if hidden["faq"]
                 else float(gerundet(float(r["differenz_faq"]), 2)),
             }
