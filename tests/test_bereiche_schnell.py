@@ -150,24 +150,23 @@ def test_audit_part_ranges_equal_the_plain_method(tabelle):
     assert got == {k: (float(a), float(b)) for k, (a, b) in ref.items()}
 
 
-def test_fractional_relaxation_falls_back_to_the_integer_program():
-    # one row a + b = s, with b = 6 shown and a, s hidden: a alone is bounded only by the
-    # group 2a <= 7. The linear relaxation reaches a = 3.5; the largest count is 3. A reader
-    # would be credited with a range up to 4 if the relaxation's optimum were rounded.
+def _zeile(groups):
+    """One row a + b = s with b = 6 shown and a, s hidden (nothing small); ``groups`` bound a."""
     lines = _lines(["r0"], ["a", "b", "Summe"], None, "Summe", True, False, None)
-    v = np.array([3.0, 6.0, 9.0])
-    hidden = np.array([True, False, True])
-    primary = np.zeros(3, dtype=bool)
-    leser = _Leser(lines, v, np.zeros(3, dtype=bool), T, [([0], 7.0, [2.0])])
+    leser = _Leser(lines, np.array([3.0, 6.0, 9.0]), np.zeros(3, dtype=bool), T, groups)
+    return leser, np.array([True, False, True]), np.zeros(3, dtype=bool)
+
+
+def test_fractional_relaxation_falls_back_to_the_integer_program():
+    # a alone is bounded only by the group 2a <= 7. The linear relaxation reaches a = 3.5;
+    # the largest count is 3. A reader would be credited with a range up to 4 if the
+    # relaxation's optimum were rounded.
+    leser, hidden, primary = _zeile([([0], 7.0, [2.0])])
     assert leser.bereich(0, hidden, primary, breiter_als=GROSS) == (0.0, 3.0)
     assert leser.bereich(2, hidden, primary, breiter_als=GROSS) == (6.0, 9.0)
 
 
 def test_relaxation_without_integer_solution_counts_as_unsolvable():
     # 2a <= 1 and 2a >= 1: the relaxation has a = 0.5, no count fits (an inconsistent part)
-    lines = _lines(["r0"], ["a", "b", "Summe"], None, "Summe", True, False, None)
-    v = np.array([3.0, 6.0, 9.0])
-    hidden = np.array([True, False, True])
-    groups = [([0], 1.0, [2.0]), ([0], -1.0, [-2.0])]
-    leser = _Leser(lines, v, np.zeros(3, dtype=bool), T, groups)
-    assert leser.bereich(0, hidden, np.zeros(3, dtype=bool), breiter_als=GROSS) is None
+    leser, hidden, primary = _zeile([([0], 1.0, [2.0]), ([0], -1.0, [-2.0])])
+    assert leser.bereich(0, hidden, primary, breiter_als=GROSS) is None
