@@ -13,6 +13,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from thm_lib.core.workspace import Workspace
+from thm_lib.disclosure.audit_deutung import Leser, kontext_aus
+from thm_lib.disclosure.audit_lesen import lese_ordner
+from thm_lib.disclosure.publication import zaehlt_personen
 from thm_lib.run.batch import run_batch
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
@@ -90,3 +94,32 @@ def kleiner_kreis_lauf() -> tuple[Path, Path]:
         shutil.rmtree(mappe)
     kleiner_kreis(mappe)
     return mappe, _published(run_batch(mappe, out, notebooks=KLEIN_NOTEBOOKS, progress=False))
+
+
+def personenspalten_ohne_regel(kreis_dir: Path, ws: Workspace) -> set[str]:
+    """Columns of published tables read as counts of persons that no audit rule interprets.
+
+    The audit judges the cells its rules name; any other number in a column whose header
+    reads as persons (:func:`~thm_lib.disclosure.publication.zaehlt_personen`) is a finding
+    as soon as it is a whole number 1 .. threshold-1. A column listed here holds numbers of
+    any size: today it may pass, the next Kreis with a value of exactly 1 publishes nothing
+    (round 2, session 21: FAQ positions minus funded ones = 1.00 under the header
+    "Differenz FAQ – Bestand"). Such a header must name its unit, or a rule must read it.
+    """
+    ctx = kontext_aus(ws)
+    tabellen = lese_ordner(kreis_dir, ctx.symbol).tabellen
+    leser = Leser(ctx)
+    leser.lies(tabellen)
+    out = set()
+    for t in tabellen:
+        if leser.ohne_personenzahlen(t):
+            continue
+        for i, row in enumerate(t.zeilen):
+            for j in range(t.n_label, min(len(row), len(t.kopf))):
+                if (
+                    leser.wert(row[j]).art == "zahl"
+                    and leser.ort(t, i, j) not in leser.gedeutet
+                    and zaehlt_personen(t.kopf[j], t.titel)
+                ):
+                    out.add(f"{t.datei}: „{t.titel}“, Spalte „{t.kopf[j]}“")
+    return out

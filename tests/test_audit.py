@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from audit_laeufe import SAMPLE, kleiner_kreis_lauf, musterkreis_lauf
+from audit_laeufe import SAMPLE, kleiner_kreis_lauf, musterkreis_lauf, personenspalten_ohne_regel
 from click.testing import CliRunner
 
 from thm_lib.analysis.coverage import analyse
@@ -332,6 +332,28 @@ def test_second_generated_kreis_with_many_small_gemeinden():
     for key, (lo, hi) in r.bereiche.items():
         if key[0] != "Tabelle":
             assert lo <= wahrer_wert(ws, key) <= hi, (key, lo, hi)
+
+
+def test_every_column_of_persons_in_both_runs_is_read_by_a_rule(lauf, ws):
+    # a number in a column of persons that no rule reads is a finding once it is 1 .. 4
+    assert personenspalten_ohne_regel(lauf, ws) == set()
+    mappe, klein = kleiner_kreis_lauf()
+    assert personenspalten_ohne_regel(klein, load_workspace(mappe)) == set()
+
+
+def test_a_header_without_its_unit_is_named_whatever_its_numbers(lauf, ws, tmp_path):
+    # the header of round 2, session 21: on the sample no difference is exactly 1, the
+    # column is named all the same
+    seite = (lauf / "05899004" / "stellen_und_foerderung.html").read_text(encoding="utf-8")
+    assert seite.count("Differenz Stellen FAQ – Bestand") == 1
+    (tmp_path / "05899004").mkdir()
+    ziel = tmp_path / "05899004" / "stellen_und_foerderung.html"
+    ziel.write_text(seite, encoding="utf-8")
+    assert personenspalten_ohne_regel(tmp_path, ws) == set()
+    ziel.write_text(seite.replace("Differenz Stellen FAQ", "Differenz FAQ"), encoding="utf-8")
+    (gefunden,) = personenspalten_ohne_regel(tmp_path, ws)
+    assert gefunden.startswith("05899004/stellen_und_foerderung.html: „")
+    assert gefunden.endswith("Spalte „Differenz FAQ – Bestand“")
 
 
 def test_files_that_are_no_report_are_named_but_a_file_browser_s_are_not(tmp_path):

@@ -40,6 +40,7 @@ from tests.arbeitsmappen import (
     fuehre_notebook_aus,
     schreibe,
 )
+from tests.audit_laeufe import personenspalten_ohne_regel
 from tests.helpers_io import SAMPLE, read_rows, write_rows
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.paths import PROTOKOLL
@@ -209,6 +210,7 @@ def test_generated_arbeitsmappe_gives_every_report(
     assert [r.key for r in result.results] == keys
     assert not result.failed, [(r.key, r.grund) for r in result.failed]
     assert_complete(result.kreis_dir, keys)
+    assert personenspalten_ohne_regel(result.kreis_dir, ws) == set()
     if spec.kreisfrei:
         assert keys == [KREIS_ORDNER]
 

@@ -835,6 +835,16 @@ class Leser:
             return 6, lambda: self.nur_modellwerte(t)
         return 6, lambda: self.allgemein(t)
 
+    @staticmethod
+    def ohne_personenzahlen(t: Tabelle) -> bool:
+        """Whether a table holds no counts of persons by its kind: maps, need rates,
+        modelled tables and the list of gaps (its need column is a modelled value)."""
+        return (
+            t.art == "karte"
+            or t.titel.startswith((*MODELLTABELLEN, "Bedarfsquoten"))
+            or "Bedarf (Personen)" in t.kopf
+        )
+
     def _kleine_ungedeutete(self, t: Tabelle) -> None:
         """Small counts of persons shown as numbers in cells no rule gave a meaning.
 
@@ -847,11 +857,7 @@ class Leser:
         need rates and modelled tables hold no counts of persons.
         """
         titel = t.titel
-        if (
-            t.art == "karte"
-            or titel.startswith((*MODELLTABELLEN, "Bedarfsquoten"))
-            or "Bedarf (Personen)" in t.kopf
-        ):
+        if self.ohne_personenzahlen(t):
             return
         for i, row in enumerate(t.zeilen):
             for j in range(t.n_label, min(len(row), len(t.kopf))):
