@@ -22,6 +22,7 @@ from thm_lib.core.labels import KREIS
 from thm_lib.core.paths import SAMPLE
 from thm_lib.disclosure.privacy import scan_file
 from thm_lib.ingest.arbeitsmappe import load_workspace
+from thm_lib.publish import views
 from thm_lib.run.cli import main
 
 pytestmark = pytest.mark.browser
@@ -299,7 +300,7 @@ def test_hidden_cells_of_the_published_table_appear_as_their_mark(ws, ueb, ordne
                 assert not re.fullmatch(rf"[1-{t - 1}]", text), (ags, spalte, text)
             if bool(pub.mask.loc[ags, spalte]):
                 gesehen += 1
-                assert text in (f"<{t}", statisch.zeichen_geheim(ws)), (ags, spalte, text)
+                assert text in (f"<{t}", views.zeichen_geheim(ws)), (ags, spalte, text)
                 assert text == str(pub.published.loc[ags, spalte]), (ags, spalte)
     assert gesehen > 0, "the sample Kreis hides cells; none seen"
     # the matrix: hidden Gemeinde × Handlungsfeld cells are the mark
@@ -308,7 +309,7 @@ def test_hidden_cells_of_the_published_table_appear_as_their_mark(ws, ueb, ordne
     felder = daten["matrix_kopf"]
     for r in v[v["gesperrt"]].itertuples():
         z = rows[r.name]
-        assert texte[z[1 + 2 * felder.index(r.handlungsfeld)]] == statisch.zeichen_geheim(ws)
+        assert texte[z[1 + 2 * felder.index(r.handlungsfeld)]] == views.zeichen_geheim(ws)
 
 
 # --------------------------------------------------------------------------- (e) CLI

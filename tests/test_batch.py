@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import shutil
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+import thm_lib
 from thm_lib.disclosure.privacy import assert_clean
-from thm_lib.run.batch import intern_ordner, slug
+from thm_lib.run.batch import intern_ordner, run_batch, slug
 from thm_lib.run.report import NOTEBOOKS
 
 pytestmark = pytest.mark.slow
@@ -330,3 +332,57 @@ def test_a_second_run_of_the_same_kreis_waits_for_none_and_changes_nothing(tmp_p
     assert _inhalt(kreis) == vorher
     assert not list(kreis.parent.glob(".*.neu"))
     assert _thm(*befehl).returncode == 0  # the lock is free again
+
+
+def _sichtbarer_text(path: Path) -> str:
+    """The text of a published file as a reader sees it: Excel cell values; HTML with its
+    entities and the \\uXXXX escapes of embedded map JSON resolved."""
+    if path.suffix == ".xlsx":
+        book = load_workbook(path, read_only=True)
+        return "\n".join(
+            str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+        )
+    raw = path.read_text(encoding="utf-8")
+    raw = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), raw)
+    return html.unescape(html.unescape(raw))
+
+
+def test_every_text_follows_the_settings_and_the_programme(tmp_path) -> None:
+    # found in round 2, session 22: with other settings the tables were right, but texts
+    # were not: with datenschutz.schwelle 10 and the mark "x" the Zielgruppe report said
+    # "1 bis 4 … „<5“ … „.“" and every map legend "<10 oder „.“"; with bedarf.konfidenz 0.9
+    # the need rates still had a "95-%-Intervall"; with another programm.yaml the staffing
+    # report and the index described the THM key (1 Stelle je 100 Geduldete, 18 bis 27)
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    with (mappe / "annahmen.yaml").open("a", encoding="utf-8") as f:
+        f.write('datenschutz:\n  schwelle: 10\n  zeichen_geheim: "x"\nbedarf:\n  konfidenz: 0.9\n')
+    kim = Path(thm_lib.__file__).parent / "defaults" / "programm_kim.yaml"
+    shutil.copy(kim, mappe / "programm.yaml")
+    result = run_batch(mappe, tmp_path / "reports", [GOOD], mit_kreis=True, jobs=1, progress=False)
+    assert result.veroeffentlicht and not result.failed
+    texte = {
+        p.relative_to(result.kreis_dir).as_posix(): _sichtbarer_text(p)
+        for p in sorted(result.kreis_dir.rglob("*"))
+        if p.suffix in (".html", ".xlsx")
+    }
+    for name, text in texte.items():
+        for falsch in ("„<5“", "„.“", "1 bis 4", "<5 oder", "95 %", "Stelle je 100"):
+            assert falsch not in text, (name, falsch)
+    regel = (
+        "Stellenschlüssel „Case Management (KIM-ähnliches Beispiel)“: 1 Stelle je 150 Personen "
+        "(Duldung, Aufenthaltsgestattung, Sonstige; 18 bis einschließlich 64 Jahre); gezählt "
+        "am Auswertungsstichtag."
+    )
+    assert regel in texte["index.html"]
+    for teil in ("kreis", GOOD):
+        assert (
+            "Werte von 1 bis 9 als „<10“, weitere gesperrte Werte als „x“"
+            in (texte[f"{teil}/zielgruppe.html"])
+        )
+        analyse = texte[f"{teil}/bedarfs_und_angebotsanalyse.html"]
+        assert "Sicherheit der Intervalle: 90 %." in analyse
+        assert regel in texte[f"{teil}/stellen_und_foerderung.html"]
+    legende = "<10 oder „x“: aus Datenschutzgründen nicht gezeigt"
+    assert legende in texte["kreis/karte.html"]  # the map of one Gemeinde hides nothing
+    assert "Fallzahlen von 1 bis 9 werden als „<10“ gezeigt" in texte["kreis/bericht.xlsx"]

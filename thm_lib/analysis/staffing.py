@@ -209,6 +209,42 @@ def faq_stellen(
     return FaqErgebnis(float(personen), rechnerisch, gerundet, regel, text)
 
 
+def stellenregel_text(programm: Mapping[str, Any]) -> str:
+    """The programme's staffing rule in German (``programm.yaml``: ``name``, ``zaehlung``,
+    ``stellenregel``), as :func:`faq_stellen` applies it.
+
+    Examples
+    --------
+    >>> from thm_lib.core.programme import default_programm
+    >>> print(stellenregel_text(default_programm("kim")))
+    Stellenschlüssel „Case Management (KIM-ähnliches Beispiel)“: 1 Stelle je 150 Personen \
+(Duldung, Aufenthaltsgestattung, Sonstige; 18 bis einschließlich 64 Jahre); gezählt am \
+Auswertungsstichtag.
+    """
+    z, r = programm["zaehlung"], programm["stellenregel"]
+    status = ", ".join(STATUS_LABEL.get(s, s) for s in z["status"])
+    teile = [
+        f"Stellenschlüssel „{programm['name']}“: 1 Stelle je {_fmt(float(r['schluessel']))} "
+        f"Personen ({status}; {z['alter_min']} bis einschließlich {z['alter_max']} Jahre)"
+    ]
+    if r.get("mindeststellen") is not None:
+        mindest = f"mindestens {_fmt(float(r['mindeststellen']))} Stelle"
+        if r.get("mindeststellen_nur_mit_gs", True):
+            mindest += " mit Geschäftsführender Stelle"
+        teile.append(mindest)
+    if r.get("volle_stelle_ab") is not None:
+        teile.append(
+            f"ab {_fmt(float(r['volle_stelle_ab']))} Personen "
+            f"{_fmt(float(r.get('volle_stelle', 1.0)))} Stelle"
+        )
+    teile.append(
+        "gezählt bei der ersten Antragstellung (die Zahl bleibt danach stehen)"
+        if z.get("einfrieren")
+        else "gezählt am Auswertungsstichtag"
+    )
+    return "; ".join(teile) + "."
+
+
 # --------------------------------------------------------------------------- models
 
 

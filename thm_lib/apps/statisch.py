@@ -37,7 +37,7 @@ from thm_lib.core import paths
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.publish.maps.measure import textfarbe
-from thm_lib.publish.views import zeichen_geheim
+from thm_lib.publish.views import sperrhinweis
 
 VORLAGEN = paths.APP_PAGES / "statisch"
 """Templates, script and stylesheet of the static view (package data)."""
@@ -187,7 +187,6 @@ def uebersicht_daten(app: uebersicht.Uebersicht, karten: dict[str, str]) -> dict
         if ags not in matrix:
             kopf, matrix[ags] = _matrix_zeilen(app, texte)
     d = app.daten
-    t = d.kennzahlen.threshold
     a = app.ws.annahmen.versorgung
     gesperrt_farbe, gesperrt_text = d.gesperrt_legende
     legende = [[k, c] for k, c in [*d.klassen_farben.items(), (gesperrt_text, gesperrt_farbe)]]
@@ -198,8 +197,7 @@ def uebersicht_daten(app: uebersicht.Uebersicht, karten: dict[str, str]) -> dict
         "kommunen": [[str(n), str(v)] for n, v in app.kommune.options],
         "felder": [[str(n), str(v)] for n, v in app.handlungsfeld.options],
         "kacheln": _kachel_titel(app),
-        "hinweis": f"Werte von 1 bis {t - 1} als „<{t}“, weitere gesperrte Werte als "
-        f"„{zeichen_geheim(app.ws)}“ (Datenschutz).",
+        "hinweis": sperrhinweis(app.ws),
         "je_gemeinde": d.kennzahlen_html(),
         "matrix_kopf": kopf,
         "matrix_hinweis": f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. "

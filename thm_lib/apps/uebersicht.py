@@ -125,7 +125,11 @@ class UebersichtDaten:
         personen = personen_tabelle(ws, bemessung)
         versorgung = views.versorgung_zellen(ws, result)
         legende = legend_entries(
-            [], any_suppressed=True, any_missing=False, threshold=kennzahlen.threshold
+            [],
+            any_suppressed=True,
+            any_missing=False,
+            threshold=kennzahlen.threshold,
+            symbol=zeichen_geheim(ws),
         )[0]
         karten = {ALLE: _karte_zielgruppe(ws, kennzahlen, legende)}
         for feld in ws.handlungsfelder:
@@ -394,11 +398,7 @@ class Uebersicht:
                 ),
             ]
         )
-        t = self.daten.kennzahlen.threshold
-        note = (
-            f'<div class="thm-hinweis">Werte von 1 bis {t - 1} als „&lt;{t}“, weitere '
-            f"gesperrte Werte als „{esc(zeichen_geheim(self.ws))}“ (Datenschutz).</div>"
-        )
+        note = f'<div class="thm-hinweis">{esc(views.sperrhinweis(self.ws))}</div>'
         table = ""
         if self.kommune.value == KREIS:
             table = (

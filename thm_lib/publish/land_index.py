@@ -245,9 +245,8 @@ def land_karte(
         any_suppressed=any(isinstance(v, str) for v in werte),
         any_missing=any(f == MISSING_COLOR for f in farben),
         threshold=schwelle,
+        symbol=zeichen,
     )
-    if zeichen != ".":  # the shared legend text names "." as the mark
-        eintraege = [(c, t.replace("„.“", f"„{zeichen}“")) for c, t in eintraege]
     Legend(legend_html("Zielgruppe (Personen)", eintraege)).add_to(fmap)
     if quelle:
         Attribution(quelle).add_to(fmap)

@@ -442,6 +442,22 @@ def zeichen_geheim(ws: Workspace) -> str:
     return str(ws.annahmen.datenschutz.zeichen_geheim)
 
 
+def sperrhinweis(ws: Workspace) -> str:
+    """How hidden values appear, in German (threshold and mark from ``annahmen.datenschutz``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> sperrhinweis(NS(annahmen=NS(datenschutz=NS(schwelle=10, zeichen_geheim="x"))))
+    'Werte von 1 bis 9 als „<10“, weitere gesperrte Werte als „x“ (Datenschutz).'
+    """
+    t = schwelle(ws)
+    return (
+        f"Werte von 1 bis {t - 1} als „<{t}“, weitere gesperrte Werte als "
+        f"„{zeichen_geheim(ws)}“ (Datenschutz)."
+    )
+
+
 def stellen_tabelle(ws: Workspace, bemessung: pd.DataFrame, ags: str = KREIS) -> pd.DataFrame:
     """The three staffing estimates side by side (positions, public).
 

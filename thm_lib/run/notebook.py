@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
-from thm_lib.analysis import standort
+from thm_lib.analysis import staffing, standort
 from thm_lib.analysis.access import valid_at
 from thm_lib.analysis.coverage import CoverageResult, explain, gap_class, schwellen
 from thm_lib.analysis.funding import zeitraum_hinweis
@@ -509,6 +509,42 @@ def zeige(text: str) -> None:
         display(Markdown(text))
 
 
+_RANG = ("erste", "zweite", "dritte")
+
+
+def zielgruppe_text(ws: Workspace) -> str:
+    """Who the target group is, in German, from ``annahmen.zielgruppe`` (ages and status
+    in the order of priority).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> a = NS(alter_min=18, alter_max=27, status=["duldung", "gestattung"])
+    >>> zielgruppe_text(NS(annahmen=NS(zielgruppe=a)))
+    'Junge Menschen von 18 bis einschließlich 27 Jahren mit Duldung (erste Priorität) oder \
+Aufenthaltsgestattung (zweite Priorität).'
+    """
+    a = ws.annahmen.zielgruppe
+    status = [
+        f"{labels.STATUS_LABEL.get(s, s)} ({rang} Priorität)"
+        for s, rang in zip(a.status, _RANG, strict=False)
+    ]
+    wer = status[0] if len(status) == 1 else ", ".join(status[:-1]) + " oder " + status[-1]
+    return f"Junge Menschen von {a.alter_min} bis einschließlich {a.alter_max} Jahren mit {wer}."
+
+
+def stellenregel(ws: Workspace) -> str:
+    """The programme's staffing rule as Markdown
+    (:func:`thm_lib.analysis.staffing.stellenregel_text`)."""
+    return md(staffing.stellenregel_text(ws.programm))
+
+
+def sperrhinweis(ws: Workspace) -> str:
+    """The report's German note on hidden counts (Markdown; threshold and mark from the
+    settings, :func:`thm_lib.publish.views.sperrhinweis`)."""
+    return "Alle Zahlen dieses Berichts sind zusammengefasst. " + md(views.sperrhinweis(ws))
+
+
 def bericht_tabellen(ws: Workspace, ags: str = KREIS) -> dict[str, Any]:
     """The Berichtswesen tables (:func:`thm_lib.publish.views.bericht_tabellen`); without case
     records an empty dict, and the German note :data:`KEINE_FALLDOKUMENTATION` is shown."""
@@ -537,6 +573,20 @@ def quoten_text(ws: Workspace, result: Any) -> str:
         else "Zu wenige Fälle mit Einwilligung (weniger als `bedarf.mindestfaelle` im Kreis)"
     )
     return QUOTEN_AUS_ANNAHMEN.format(grund=grund)
+
+
+def intervall_text(ws: Workspace) -> str:
+    """The confidence level of the need rates' intervals (``bedarf.konfidenz``), in German.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> [intervall_text(NS(annahmen=NS(bedarf=NS(konfidenz=k)))) for k in (0.95, 0.975)]
+    ['Sicherheit der Intervalle: 95 %.', 'Sicherheit der Intervalle: 97,5 %.']
+    """
+    k = float(ws.annahmen.bedarf.konfidenz)
+    stellen = 0 if round(k * 100, 6).is_integer() else 1
+    return f"Sicherheit der Intervalle: {formats.prozent(k, stellen)}."
 
 
 def fallevidenz(result: Any, ws: Workspace, ags: str = KREIS) -> Any:

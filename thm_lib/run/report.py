@@ -315,5 +315,6 @@ def index_html(
         schwelle=schwelle,
         klein=small_label(schwelle),
         zeichen=views.zeichen_geheim(ws),
+        stellenregel=staffing.stellenregel_text(ws.programm),
         zeilen=zeilen,
     )

@@ -120,6 +120,7 @@ def gemeinde_layer_data(
         any_suppressed=any(s.suppressed for s in shown),
         any_missing=measure.kind != "klasse" and any(s.missing for s in shown),
         threshold=threshold,
+        symbol=measure.zeichen,
     )
     return out, entries
 

@@ -29,14 +29,23 @@ LEGEND_CSS = """
 
 
 def legend_entries(
-    classes: list[tuple[str, str]], *, any_suppressed: bool, any_missing: bool, threshold: int
+    classes: list[tuple[str, str]],
+    *,
+    any_suppressed: bool,
+    any_missing: bool,
+    threshold: int,
+    symbol: str,
 ) -> list[tuple[str, str]]:
     """Return ``(colour, German label)`` pairs: the classes, then the suppression and
-    "keine Angabe" entries where needed."""
+    "keine Angabe" entries where needed (``threshold`` and ``symbol`` from
+    ``annahmen.datenschutz``, as in the tables)."""
     entries = list(classes)
     if any_suppressed:
         entries.append(
-            (SUPPRESSED_COLOR, f"<{threshold} oder „.“: aus Datenschutzgründen nicht gezeigt")
+            (
+                SUPPRESSED_COLOR,
+                f"<{threshold} oder „{symbol}“: aus Datenschutzgründen nicht gezeigt",
+            )
         )
     if any_missing:
         entries.append((MISSING_COLOR, MISSING_TEXT))
