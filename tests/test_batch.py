@@ -370,9 +370,9 @@ def test_every_text_follows_the_settings_and_the_programme(tmp_path) -> None:
         for falsch in ("„<5“", "„.“", "1 bis 4", "<5 oder", "95 %", "Stelle je 100"):
             assert falsch not in text, (name, falsch)
     regel = (
-        "Stellenschlüssel „Case Management (KIM-ähnliches Beispiel)“: 1 Stelle je 150 Personen "
-        "(Duldung, Aufenthaltsgestattung, Sonstige; 18 bis einschließlich 64 Jahre); gezählt "
-        "am Auswertungsstichtag."
+        "Stellenschlüssel des Programms „Case Management (KIM-ähnliches Beispiel)“: 1 Stelle je "
+        "150 Personen (Duldung, Aufenthaltsgestattung, Sonstige; 18 bis einschließlich 64 "
+        "Jahre); gezählt am Auswertungsstichtag."
     )
     assert regel in texte["index.html"]
     for teil in ("kreis", GOOD):

@@ -217,14 +217,15 @@ def stellenregel_text(programm: Mapping[str, Any]) -> str:
     --------
     >>> from thm_lib.core.programme import default_programm
     >>> print(stellenregel_text(default_programm("kim")))
-    Stellenschlüssel „Case Management (KIM-ähnliches Beispiel)“: 1 Stelle je 150 Personen \
-(Duldung, Aufenthaltsgestattung, Sonstige; 18 bis einschließlich 64 Jahre); gezählt am \
-Auswertungsstichtag.
+    Stellenschlüssel des Programms „Case Management (KIM-ähnliches Beispiel)“: 1 Stelle je \
+150 Personen (Duldung, Aufenthaltsgestattung, Sonstige; 18 bis einschließlich 64 Jahre); \
+gezählt am Auswertungsstichtag.
     """
     z, r = programm["zaehlung"], programm["stellenregel"]
     status = ", ".join(STATUS_LABEL.get(s, s) for s in z["status"])
     teile = [
-        f"Stellenschlüssel „{programm['name']}“: 1 Stelle je {_fmt(float(r['schluessel']))} "
+        f"Stellenschlüssel des Programms „{programm['name']}“: 1 Stelle je "
+        f"{_fmt(float(r['schluessel']))} "
         f"Personen ({status}; {z['alter_min']} bis einschließlich {z['alter_max']} Jahre)"
     ]
     if r.get("mindeststellen") is not None:
