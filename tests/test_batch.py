@@ -357,6 +357,7 @@ def test_every_text_follows_the_settings_and_the_programme(tmp_path) -> None:
     shutil.copytree(SAMPLE, mappe)
     with (mappe / "annahmen.yaml").open("a", encoding="utf-8") as f:
         f.write('datenschutz:\n  schwelle: 10\n  zeichen_geheim: "x"\nbedarf:\n  konfidenz: 0.9\n')
+        f.write("stellen:\n  betreuungsschluessel: 85.5\n")
     kim = Path(thm_lib.__file__).parent / "defaults" / "programm_kim.yaml"
     shutil.copy(kim, mappe / "programm.yaml")
     result = run_batch(mappe, tmp_path / "reports", [GOOD], mit_kreis=True, jobs=1, progress=False)
@@ -382,7 +383,11 @@ def test_every_text_follows_the_settings_and_the_programme(tmp_path) -> None:
         )
         analyse = texte[f"{teil}/bedarfs_und_angebotsanalyse.html"]
         assert "Sicherheit der Intervalle: 90 %." in analyse
-        assert regel in texte[f"{teil}/stellen_und_foerderung.html"]
+        stellen = texte[f"{teil}/stellen_und_foerderung.html"]
+        assert regel in stellen
+        for szenario in ("Basis (1:150, ", "schlüssel 1:80", "schlüssel 1:85,5"):
+            assert szenario in stellen
+        assert "fortgesetzt" not in stellen and "1:100" not in stellen
     legende = "<10 oder „x“: aus Datenschutzgründen nicht gezeigt"
     assert legende in texte["kreis/karte.html"]  # the map of one Gemeinde hides nothing
     assert "Fallzahlen von 1 bis 9 werden als „<10“ gezeigt" in texte["kreis/bericht.xlsx"]

@@ -161,6 +161,7 @@ def test_qgis_styles_colour_gap_classes_like_the_maps(ws, gpkg: Path) -> None:
     aliases = {a.get("field"): a.get("name") for a in qml.iter("alias")}
     assert aliases["vg_sprache"] == "Versorgungsgrad Sprache (%)"
     assert aliases["zg_duldung"] == "Zielgruppe Duldung"
+    assert aliases["zg_anzeige"] == "Zielgruppe insgesamt wie im Bericht (<5, . = gesperrt)"
 
 
 def test_cli_default_style_and_unknown_handlungsfeld(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import thm_lib
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from thm_lib.analysis import coverage, staffing
 from thm_lib.disclosure.privacy import assert_clean
@@ -316,6 +318,31 @@ def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
         assert alle[k].drop("Insgesamt").tolist() == intern[k].drop(views.TOTAL).tolist()
     decided = alle[["passend", "naechstbeste", "kein_angebot"]].sum(axis=1)
     assert decided.drop("Insgesamt").tolist() == intern["gesamt"].drop(views.TOTAL).tolist()
+
+
+def test_scenario_names_say_what_the_kreis_computes(tmp_path) -> None:
+    # round 2, session 22: the names were fixed texts; with a Kreis's own key of 1:80 the
+    # rows "1:80" and "1:100" showed the same figures (both computed with 80), and with
+    # another programme the base case still said 1:100 and "THM fortgesetzt" cut it short
+    ws = load_workspace(SAMPLE, overrides={"stellen": {"betreuungsschluessel": 80}})
+    table = views.szenarien_tabelle(ws)
+    fz = "Stellen Fallzahlmodell"
+    eigen = table.loc["Betreuungsschlüssel 1:80", fz]
+    anders = table.loc["Betreuungsschlüssel 1:100", fz]
+    assert eigen > 0 and anders == pytest.approx(eigen * 80 / 100, abs=0.01)
+    kreis = views.bemessung_zeile(staffing.stellenbemessung(ws))
+    assert eigen == pytest.approx(kreis["fallzahl_stellen"], abs=0.005)
+    assert "THM fortgesetzt bis 12/2024" in table.index
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    kim = Path(thm_lib.__file__).parent / "defaults" / "programm_kim.yaml"
+    shutil.copy(kim, mappe / "programm.yaml")
+    assert list(views.szenarien_tabelle(load_workspace(mappe)).index) == [
+        "Basis (1:150, Fördersatz laut Programm)",
+        "Betreuungsschlüssel 1:80",
+        "Betreuungsschlüssel 1:100",
+        "Fördersatz 80 %",
+    ]
 
 
 def test_sample_hsk_kommune_scenario_note(ws) -> None:

@@ -619,10 +619,11 @@ class Leser:
         basis = ", ".join(self.ctx.erreichung_status)
         for row in t.zeilen:
             name = str(row[0])
-            m = re.search(r"Betreuungsschlüssel 1:(\d+)", name)
+            m = re.search(r"Betreuungsschlüssel 1:(\d+(?:,\d+)?)", name)
             c = None
             if m:
-                c = self.ctx.fallzahl * self.ctx.betreuungsschluessel / float(m.group(1))
+                schluessel = float(m.group(1).replace(",", "."))
+                c = self.ctx.fallzahl * self.ctx.betreuungsschluessel / schluessel
             elif name.startswith(("Basis", "Fördersatz")):
                 c = self.ctx.fallzahl
             if c is not None and fz is not None:

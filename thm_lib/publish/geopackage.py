@@ -133,7 +133,10 @@ def gemeinden_layer(ws: Workspace, result: CoverageResult) -> tuple[Ebene, dict[
         out[feld] = shown.reindex(out["ags"]).astype("Int64").array
         aliase[feld] = f"Zielgruppe {labels.STATUS_LABEL.get(col, 'insgesamt')}"
     out["zg_anzeige"] = published["gesamt"].astype(str).reindex(out["ags"]).to_numpy()
-    aliase["zg_anzeige"] = "Zielgruppe insgesamt wie im Bericht (<5, . = gesperrt)"
+    aliase["zg_anzeige"] = (
+        f"Zielgruppe insgesamt wie im Bericht (<{views.schwelle(ws)}, "
+        f"{views.zeichen_geheim(ws)} = gesperrt)"
+    )
     gemeinden = result.gemeinden.assign(gesperrt=views.versorgung_gesperrt(ws, result))
     klassen = {}
     for feld_name in ws.handlungsfelder:

@@ -11,6 +11,7 @@ report and app hides the same quantity in the same places.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -609,17 +610,49 @@ bestehen; sie ist hier nicht aufgeführt.'
     )
 
 
-#: Scenarios shown in the staffing notebook and the index (see thm_lib.analysis.scenarios).
-STANDARD_SZENARIEN: dict[str, dict[str, Any]] = {
-    "Basis (1:100, Fördersatz laut Programm)": {},
-    "Betreuungsschlüssel 1:80": {
-        "annahmen": {"stellen": {"betreuungsschluessel": 80}},
-        "modell": "fallzahl",
-    },
-    "Betreuungsschlüssel 1:100": {"modell": "fallzahl"},
-    "Fördersatz 80 %": {"programm": {"foerderung": {"foerdersatz": 0.8}}},
-    "THM fortgesetzt bis 12/2024": {"programm": {"zeitraum": {"ende": "2024-12"}}},
-}
+FORTGESETZT_BIS = dt.date(2024, 12, 31)
+"""End of the scenario "programme continued" (THM ended on 30.06.2022)."""
+
+
+def standard_szenarien(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """The scenarios of the staffing report (see :mod:`thm_lib.analysis.scenarios`), named
+    after this Kreis's settings and programme.
+
+    The base case names the programme's key; the case-load model runs with the Kreis's
+    own ``stellen.betreuungsschluessel`` and with 1:80 (1:100 when the Kreis's own is 80);
+    "fortgesetzt" only for a programme that ended before :data:`FORTGESETZT_BIS`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> thm = {"kurzname": "thm", "stellenregel": {"schluessel": 100.0},
+    ...        "zeitraum": {"ende": dt.date(2022, 6, 30)}}
+    >>> ws = NS(programm=thm, annahmen=NS(stellen=NS(betreuungsschluessel=100)))
+    >>> list(standard_szenarien(ws))  # doctest: +NORMALIZE_WHITESPACE
+    ['Basis (1:100, Fördersatz laut Programm)', 'Betreuungsschlüssel 1:80',
+     'Betreuungsschlüssel 1:100', 'Fördersatz 80 %', 'THM fortgesetzt bis 12/2024']
+    >>> kim = {"kurzname": "kim", "stellenregel": {"schluessel": 150.0}, "zeitraum": {"ende": None}}
+    >>> list(standard_szenarien(NS(programm=kim, annahmen=NS(stellen=NS(betreuungsschluessel=80)))))
+    ['Basis (1:150, Fördersatz laut Programm)', 'Betreuungsschlüssel 1:100', \
+'Betreuungsschlüssel 1:80', 'Fördersatz 80 %']
+    """
+    eigen = float(ws.annahmen.stellen.betreuungsschluessel)
+    anders = 100 if eigen == 80 else 80
+    schluessel = float(ws.programm["stellenregel"]["schluessel"])
+    out: dict[str, dict[str, Any]] = {
+        f"Basis (1:{schluessel:g}, Fördersatz laut Programm)".replace(".", ","): {},
+        f"Betreuungsschlüssel 1:{anders}": {
+            "annahmen": {"stellen": {"betreuungsschluessel": anders}},
+            "modell": "fallzahl",
+        },
+        f"Betreuungsschlüssel 1:{eigen:g}".replace(".", ","): {"modell": "fallzahl"},
+        "Fördersatz 80 %": {"programm": {"foerderung": {"foerdersatz": 0.8}}},
+    }
+    ende = ws.programm["zeitraum"]["ende"]
+    if ende is not None and ende < FORTGESETZT_BIS:
+        name = f"{ws.programm['kurzname'].upper()} fortgesetzt bis {FORTGESETZT_BIS:%m/%Y}"
+        out[name] = {"programm": {"zeitraum": {"ende": f"{FORTGESETZT_BIS:%Y-%m}"}}}
+    return out
 
 
 def bemessung_zeile(bemessung: pd.DataFrame, ags: str = KREIS) -> pd.Series:
@@ -713,7 +746,8 @@ def szenarien_tabelle(
     """
 
     if szenarien is None:
-        long = publication.fuer(ws).gemerkt("szenarien", lambda: vergleiche(ws, STANDARD_SZENARIEN))
+        szenarien = standard_szenarien(ws)
+        long = publication.fuer(ws).gemerkt("szenarien", lambda: vergleiche(ws, szenarien))
     else:
         long = vergleiche(ws, szenarien)
     if ags:
@@ -743,7 +777,7 @@ def szenarien_tabelle(
         table.loc[:, :] = zeichen_geheim(ws)
     table["Hinweis"] = hinweise(
         ws,
-        szenarien or STANDARD_SZENARIEN,
+        szenarien,
         wide.reindex(columns=list(columns)).fillna(0.0),
         bemessung_zeile(bemessung, ags),
     )
