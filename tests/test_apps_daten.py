@@ -156,6 +156,19 @@ def test_standortplanung_is_complete_and_holds_no_calculator(gelesen):
     assert len(wahlen) == 12 * 5 * 3 and set(vorrat._ansichten) == set(wahlen)
 
 
+def test_standortplanung_offers_the_statuses_of_the_kreis():
+    # round 2, session 22: a Kreis with zielgruppe.status [duldung] (the FAQ counts only
+    # Geduldete) could not build the apps' bundle nor pass `thm pruefen`: the panel offered
+    # "nur Aufenthaltsgestattung" and the plan refused that status with a traceback
+    ws = load_workspace(SAMPLE, overrides={"zielgruppe": {"status": ["duldung"]}})
+    vorrat = StandortVorrat.rechnen(ws, coverage.analyse(ws))
+    feld = ws.handlungsfelder[0]
+    wahlen = [w for w in vorrat.wahlen() if w[0] == feld]
+    assert all(vorrat.ansicht(*w).text for w in wahlen)  # every offered choice computes
+    assert wahlen == [(feld, p, "") for p in range(1, 6)]
+    assert vorrat.zugaenge == [("alle Status", "")]
+
+
 def test_an_incomplete_standortplanung_is_not_written(ws, tmp_path):
     import pickle
 

@@ -2,7 +2,7 @@
 
 A plan needs the unmet demand of every Gemeinde, hidden ones included, so the
 app cannot compute it: every choice (Handlungsfeld × 1..:data:`P_MAX` sites ×
-:data:`ZUGANG_OPTIONEN`) is computed in the process that builds the apps' bundle
+:func:`zugang_optionen`) is computed in the process that builds the apps' bundle
 (:class:`StandortVorrat`, :mod:`thm_lib.apps.daten`), and only what the panel
 shows is kept: the text, the two tables and the two maps' classes, all after
 :func:`thm_lib.publish.views.versorgung_gesperrt` (via :mod:`thm_lib.analysis.standort`
@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import pickle
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,18 +34,29 @@ from thm_lib.apps.common import (
     table_html,
 )
 from thm_lib.core.formats import zahl
+from thm_lib.core.labels import STATUS_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.versorgung import modellquoten, versorgung_veroeffentlicht
 from thm_lib.publish import maps, standort_anzeige
 from thm_lib.publish.maps.measure import Measure, nur_gezeigte
 from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen
 
-ZUGANG_OPTIONEN = [
-    ("alle Status", ""),
-    ("nur Duldung", "duldung"),
-    ("nur Aufenthaltsgestattung", "gestattung"),
-]
 P_MAX = 5
+
+
+def zugang_optionen(status: Sequence[str]) -> list[tuple[str, str]]:
+    """The panel's "offen für" choices for the Kreis's statuses (``zielgruppe.status``):
+    all of them, and each alone when there are several.
+
+    Examples
+    --------
+    >>> zugang_optionen(["duldung", "gestattung"])
+    [('alle Status', ''), ('nur Duldung', 'duldung'), ('nur Aufenthaltsgestattung', 'gestattung')]
+    >>> zugang_optionen(["duldung"])
+    [('alle Status', '')]
+    """
+    einzeln = [(f"nur {STATUS_LABEL.get(s, s)}", s) for s in status] if len(status) > 1 else []
+    return [("alle Status", ""), *einzeln]
 
 
 def markdown_html(text: str) -> str:
@@ -129,13 +140,20 @@ class StandortVorrat:
     rechner : callable, optional
         Computes the view of a choice; only in the process that holds the Arbeitsmappe.
         A pickled Vorrat holds every view and no calculator.
+    zugaenge : list of (label, value)
+        The "offen für" choices (:func:`zugang_optionen`).
     """
 
     def __init__(
-        self, start_feld: str, felder: list[str], rechner: Callable[[Wahl], StandortAnsicht]
+        self,
+        start_feld: str,
+        felder: list[str],
+        rechner: Callable[[Wahl], StandortAnsicht],
+        zugaenge: list[tuple[str, str]],
     ) -> None:
         self.start_feld = start_feld
         self.felder = list(felder)
+        self.zugaenge = list(zugaenge)
         # a view, or its pickle (a kernel unpickles only the views a viewer asks for)
         self._ansichten: dict[Wahl, StandortAnsicht | bytes] = {}
         self._rechner: Callable[[Wahl], StandortAnsicht] | None = rechner
@@ -158,7 +176,8 @@ class StandortVorrat:
             )
             return ansicht(ws, plan)
 
-        return cls(feld_waehlen(ws, result), ws.handlungsfelder, rechner)
+        zugaenge = zugang_optionen(ws.annahmen.zielgruppe.status)
+        return cls(feld_waehlen(ws, result), ws.handlungsfelder, rechner, zugaenge)
 
     def wahlen(self) -> list[Wahl]:
         """Every choice the panel offers."""
@@ -166,7 +185,7 @@ class StandortVorrat:
             (feld, p, zugang)
             for feld in self.felder
             for p in range(1, P_MAX + 1)
-            for _, zugang in ZUGANG_OPTIONEN
+            for _, zugang in self.zugaenge
         ]
 
     def ansicht(self, feld: str, p: int, zugang: str) -> StandortAnsicht:
@@ -225,7 +244,7 @@ class StandortPanel:
         )
         self.p.add_class("thm-standort-p")
         self.zugang = widgets.Dropdown(
-            options=ZUGANG_OPTIONEN, value="", description="offen für", style=WIDE
+            options=vorrat.zugaenge, value="", description="offen für", style=WIDE
         )
         self.rechnen = widgets.Button(
             description="Standorte berechnen",
