@@ -16,7 +16,6 @@ from pathlib import Path
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_deutung import Leser, kontext_aus
 from thm_lib.disclosure.audit_lesen import lese_ordner
-from thm_lib.disclosure.publication import zaehlt_personen
 from thm_lib.run.batch import run_batch
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
@@ -110,16 +109,8 @@ def personenspalten_ohne_regel(kreis_dir: Path, ws: Workspace) -> set[str]:
     tabellen = lese_ordner(kreis_dir, ctx.symbol).tabellen
     leser = Leser(ctx)
     leser.lies(tabellen)
-    out = set()
-    for t in tabellen:
-        if leser.ohne_personenzahlen(t):
-            continue
-        for i, row in enumerate(t.zeilen):
-            for j in range(t.n_label, min(len(row), len(t.kopf))):
-                if (
-                    leser.wert(row[j]).art == "zahl"
-                    and leser.ort(t, i, j) not in leser.gedeutet
-                    and zaehlt_personen(t.kopf[j], t.titel)
-                ):
-                    out.add(f"{t.datei}: „{t.titel}“, Spalte „{t.kopf[j]}“")
-    return out
+    return {
+        f"{ort.datei}: „{t.titel}“, Spalte „{ort.spalte}“"
+        for t in tabellen
+        for ort, _ in leser.ungedeutete_zahlen(t)
+    }

@@ -41,6 +41,7 @@ import pandas as pd
 
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.formats import kurz
 from thm_lib.core.labels import EBENE_GEMEINDE, EBENE_KREIS, STATUS_LABEL
 from thm_lib.core.settings import Stellen
 from thm_lib.core.workspace import Workspace
@@ -50,11 +51,6 @@ RUNDUNG = (None, 0.05, 0.5)
 REGEL_SCHLUESSEL = "schluessel"
 REGEL_MINDEST = "mindeststellen"
 REGEL_VOLL = "volle_stelle"
-
-
-def _fmt(x: float) -> str:
-    """German number format without trailing zeros (``0,5``, ``1``, ``8,5``)."""
-    return f"{x:g}".replace(".", ",")
 
 
 # --------------------------------------------------------------------------- counting
@@ -191,21 +187,21 @@ def faq_stellen(
     key = float(stellenregel["schluessel"])
     rechnerisch = float(personen) / key
     stellen, regel = rechnerisch, REGEL_SCHLUESSEL
-    text = f"Schlüssel 1:{_fmt(key)}: {_fmt(float(personen))} / {_fmt(key)}"
+    text = f"Schlüssel 1:{kurz(key)}: {kurz(float(personen))} / {kurz(key)}"
     ab, voll = stellenregel.get("volle_stelle_ab"), float(stellenregel.get("volle_stelle", 1.0))
     if ab is not None and personen >= ab and voll > stellen:
         stellen, regel = voll, REGEL_VOLL
-        text = f"volle Stelle ab {_fmt(float(ab))} Personen"
+        text = f"volle Stelle ab {kurz(float(ab))} Personen"
     minimum = stellenregel.get("mindeststellen")
     gs_ok = geschaeftsfuehrende_stelle or not stellenregel.get("mindeststellen_nur_mit_gs", True)
     if minimum is not None and gs_ok and minimum > stellen:
         stellen, regel = float(minimum), REGEL_MINDEST
-        text = f"Mindestanteil {_fmt(float(minimum))} Stelle"
+        text = f"Mindestanteil {kurz(float(minimum))} Stelle"
         if stellenregel.get("mindeststellen_nur_mit_gs", True):
             text += " (Geschäftsführende Stelle)"
     gerundet = runde_stellen(stellen, rundung)
     if gerundet != stellen:
-        text += f", gerundet auf {_fmt(float(rundung))}"  # type: ignore[arg-type]
+        text += f", gerundet auf {kurz(float(rundung))}"  # type: ignore[arg-type]
     return FaqErgebnis(float(personen), rechnerisch, gerundet, regel, text)
 
 
@@ -225,18 +221,18 @@ gezählt am Auswertungsstichtag.
     status = ", ".join(STATUS_LABEL.get(s, s) for s in z["status"])
     teile = [
         f"Stellenschlüssel des Programms „{programm['name']}“: 1 Stelle je "
-        f"{_fmt(float(r['schluessel']))} "
+        f"{kurz(float(r['schluessel']))} "
         f"Personen ({status}; {z['alter_min']} bis einschließlich {z['alter_max']} Jahre)"
     ]
     if r.get("mindeststellen") is not None:
-        mindest = f"mindestens {_fmt(float(r['mindeststellen']))} Stelle"
+        mindest = f"mindestens {kurz(float(r['mindeststellen']))} Stelle"
         if r.get("mindeststellen_nur_mit_gs", True):
             mindest += " mit Geschäftsführender Stelle"
         teile.append(mindest)
     if r.get("volle_stelle_ab") is not None:
         teile.append(
-            f"ab {_fmt(float(r['volle_stelle_ab']))} Personen "
-            f"{_fmt(float(r.get('volle_stelle', 1.0)))} Stelle"
+            f"ab {kurz(float(r['volle_stelle_ab']))} Personen "
+            f"{kurz(float(r.get('volle_stelle', 1.0)))} Stelle"
         )
     teile.append(
         "gezählt bei der ersten Antragstellung (die Zahl bleibt danach stehen)"

@@ -59,6 +59,17 @@ def zahl(value: Any, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def kurz(value: float) -> str:
+    """A German number without trailing zeros, for rules and names (``1:85,5``, ``0,5 Stelle``).
+
+    Examples
+    --------
+    >>> kurz(0.5), kurz(100.0), kurz(85.5), kurz(0.975 * 100)
+    ('0,5', '100', '85,5', '97,5')
+    """
+    return f"{float(value):g}".replace(".", ",")
+
+
 def prozent(share: Any, decimals: int = 0) -> str:
     """A share 0..1 in German percent: ``0.284`` -> ``"28 %"``.
 

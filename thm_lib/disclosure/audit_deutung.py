@@ -11,7 +11,7 @@ listed in ``docs/datenschutz.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -836,38 +836,40 @@ class Leser:
             return 6, lambda: self.nur_modellwerte(t)
         return 6, lambda: self.allgemein(t)
 
-    @staticmethod
-    def ohne_personenzahlen(t: Tabelle) -> bool:
-        """Whether a table holds no counts of persons by its kind: maps, need rates,
-        modelled tables and the list of gaps (its need column is a modelled value)."""
-        return (
-            t.art == "karte"
-            or t.titel.startswith((*MODELLTABELLEN, "Bedarfsquoten"))
-            or "Bedarf (Personen)" in t.kopf
-        )
-
-    def _kleine_ungedeutete(self, t: Tabelle) -> None:
-        """Small counts of persons shown as numbers in cells no rule gave a meaning.
+    def ungedeutete_zahlen(self, t: Tabelle) -> Iterator[tuple[Ort, Wert]]:
+        """Numbers in columns of persons that no rule gave a meaning (after :meth:`lies`).
 
         The audit judges the cells it can name; a table it cannot read as
         one of the project's (an unsuppressed copy in another shape, e.g. a
         pandas Styler table with raw column codes in a notebook's output, or
         a table of the user's own) is checked as the privacy guard checks
-        it: a whole number 1 .. threshold-1 in a column of persons
-        (:func:`thm_lib.disclosure.publication.zaehlt_personen`) is a finding. Maps,
-        need rates and modelled tables hold no counts of persons.
+        it, by its column headers
+        (:func:`thm_lib.disclosure.publication.zaehlt_personen`). Maps, need
+        rates, modelled tables and the list of gaps (its need column is a
+        modelled value) hold no counts of persons.
         """
-        titel = t.titel
-        if self.ohne_personenzahlen(t):
+        if (
+            t.art == "karte"
+            or t.titel.startswith((*MODELLTABELLEN, "Bedarfsquoten"))
+            or "Bedarf (Personen)" in t.kopf
+        ):
             return
+        spalten = [j for j in range(t.n_label, len(t.kopf)) if zaehlt_personen(t.kopf[j], t.titel)]
         for i, row in enumerate(t.zeilen):
-            for j in range(t.n_label, min(len(row), len(t.kopf))):
-                w = self.wert(row[j])
-                if not (w.art == "zahl" and w.ganz and 1 <= w.zahl < self.ctx.schwelle):
+            for j in spalten:
+                if j >= len(row):
                     continue
+                w = self.wert(row[j])
                 ort = self.ort(t, i, j)
-                if ort not in self.gedeutet and zaehlt_personen(t.kopf[j], titel):
-                    self.ungedeutet.append((ort, w.zahl))
+                if w.art == "zahl" and ort not in self.gedeutet:
+                    yield ort, w
+
+    def _kleine_ungedeutete(self, t: Tabelle) -> None:
+        """Small counts of persons where no rule gave a meaning: a whole number
+        1 .. threshold-1 of :meth:`ungedeutete_zahlen` is a finding."""
+        for ort, w in self.ungedeutete_zahlen(t):
+            if w.ganz and 1 <= w.zahl < self.ctx.schwelle:
+                self.ungedeutet.append((ort, w.zahl))
 
     def _geschuetzt(self, t: Tabelle) -> bool:
         return bool(t.extra.get("published")) or any(

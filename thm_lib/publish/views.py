@@ -28,7 +28,7 @@ from thm_lib.analysis.staffing import (
 )
 from thm_lib.core import labels
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.formats import anzahl_ohne_verborgene, gerundet, md, zahl
+from thm_lib.core.formats import anzahl_ohne_verborgene, gerundet, kurz, md, zahl
 from thm_lib.core.labels import KREIS, STELLEN_SPALTE_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import publication
@@ -36,6 +36,7 @@ from thm_lib.disclosure.suppression import (
     PublishedTable,
     mark_public,
     select_rows,
+    small_label,
     stack_rows,
     suppress,
 )
@@ -454,7 +455,7 @@ def sperrhinweis(ws: Workspace) -> str:
     """
     t = schwelle(ws)
     return (
-        f"Werte von 1 bis {t - 1} als „<{t}“, weitere gesperrte Werte als "
+        f"Werte von 1 bis {t - 1} als „{small_label(t)}“, weitere gesperrte Werte als "
         f"„{zeichen_geheim(ws)}“ (Datenschutz)."
     )
 
@@ -640,12 +641,12 @@ def standard_szenarien(ws: Workspace) -> dict[str, dict[str, Any]]:
     anders = 100 if eigen == 80 else 80
     schluessel = float(ws.programm["stellenregel"]["schluessel"])
     out: dict[str, dict[str, Any]] = {
-        f"Basis (1:{schluessel:g}, Fördersatz laut Programm)".replace(".", ","): {},
+        f"Basis (1:{kurz(schluessel)}, Fördersatz laut Programm)": {},
         f"Betreuungsschlüssel 1:{anders}": {
             "annahmen": {"stellen": {"betreuungsschluessel": anders}},
             "modell": "fallzahl",
         },
-        f"Betreuungsschlüssel 1:{eigen:g}".replace(".", ","): {"modell": "fallzahl"},
+        f"Betreuungsschlüssel 1:{kurz(eigen)}": {"modell": "fallzahl"},
         "Fördersatz 80 %": {"programm": {"foerderung": {"foerdersatz": 0.8}}},
     }
     ende = ws.programm["zeitraum"]["ende"]

@@ -27,7 +27,7 @@ from thm_lib.analysis.target_group import stichtag_je_gemeinde
 from thm_lib.core import formats, labels
 from thm_lib.core.config import kommune_overrides, merge
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.formats import gerundet, md, zahl
+from thm_lib.core.formats import gerundet, kurz, md, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import berichtswesen
@@ -584,9 +584,7 @@ def intervall_text(ws: Workspace) -> str:
     >>> [intervall_text(NS(annahmen=NS(bedarf=NS(konfidenz=k)))) for k in (0.95, 0.975)]
     ['Sicherheit der Intervalle: 95 %.', 'Sicherheit der Intervalle: 97,5 %.']
     """
-    k = float(ws.annahmen.bedarf.konfidenz)
-    stellen = 0 if round(k * 100, 6).is_integer() else 1
-    return f"Sicherheit der Intervalle: {formats.prozent(k, stellen)}."
+    return f"Sicherheit der Intervalle: {kurz(float(ws.annahmen.bedarf.konfidenz) * 100)} %."
 
 
 def fallevidenz(result: Any, ws: Workspace, ags: str = KREIS) -> Any:

@@ -11,6 +11,7 @@ import html
 from branca.element import MacroElement
 from jinja2 import Template
 
+from thm_lib.disclosure.suppression import small_label
 from thm_lib.publish.maps.measure import MISSING_COLOR, MISSING_TEXT, SUPPRESSED_COLOR
 
 LEGEND_CSS = """
@@ -44,7 +45,7 @@ def legend_entries(
         entries.append(
             (
                 SUPPRESSED_COLOR,
-                f"<{threshold} oder „{symbol}“: aus Datenschutzgründen nicht gezeigt",
+                f"{small_label(threshold)} oder „{symbol}“: aus Datenschutzgründen nicht gezeigt",
             )
         )
     if any_missing:

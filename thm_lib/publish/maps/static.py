@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from thm_lib.core.atomic import atomic_write_bytes
+from thm_lib.core.formats import kurz
 from thm_lib.core.settings import Karten
 from thm_lib.core.workspace import CRS_METRIC, Workspace
 from thm_lib.publish.maps.interactive import gemeinde_layer_data, handlungsfeld_colors
@@ -212,7 +213,7 @@ def _scale_bar(ax: Any, rectangle: Any) -> None:
     ax.add_patch(rectangle((bx, by), half, h, facecolor="black", edgecolor="black", lw=0.8))
     ax.add_patch(rectangle((bx + half, by), half, h, facecolor="white", edgecolor="black", lw=0.8))
     km = length / _METERS_PER_KM
-    text = f"{km:g} km".replace(".", ",")
+    text = f"{kurz(km)} km"
     for pos, t in ((bx, "0"), (bx + length, text)):
         ax.text(pos, by + 1.8 * h, t, ha="center", va="bottom", fontsize=8)
     ax.set_xlim(x0, x1)
