@@ -44,7 +44,16 @@ from thm_lib.disclosure.audit_lesen import (
     lese_ordner,
     veroeffentlichte_dateien,
 )
-from thm_lib.disclosure.audit_modell import GROSS, KLEIN, Modell, Ort, bereiche, schutzverletzung
+from thm_lib.disclosure.audit_modell import (
+    GROSS,
+    KLEIN,
+    TEIL,
+    Modell,
+    Ort,
+    bereiche,
+    schutzverletzung,
+    teilverletzung,
+)
 from thm_lib.disclosure.privacy import PSEUDONYM, scan_file
 from thm_lib.ingest.arbeitsmappe import load_workspace
 
@@ -149,6 +158,8 @@ def _fmt_key(key: Hashable) -> str:
 
 def _bewerte(m: Modell, v: int, lo: float, hi: float, schwelle: int) -> str | None:
     arten = {a for a, _ in m.verborgen[v]}
+    if arten == {TEIL}:
+        return teilverletzung(lo, hi, schwelle)
     return schutzverletzung(KLEIN in arten, lo, hi, schwelle)
 
 
@@ -196,7 +207,8 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
         key = m.keys[v]
         orte = [o for _, o in m.verborgen[v]]
         breite = hi - lo
-        if engste is None or breite < engste[0]:
+        teil = {a for a, _ in m.verborgen[v]} == {TEIL}
+        if not teil and (engste is None or breite < engste[0]):
             hi_txt = "unbeschränkt" if hi >= GROSS else f"{hi:g}"
             engste = (breite, f"{lo:g} bis {hi_txt} ({_fmt_key(key)})")
         grund = _bewerte(m, v, lo, hi, ctx.schwelle)

@@ -23,7 +23,8 @@ from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS, STELLEN_SPALTE_LABEL
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_lesen import Tabelle
-from thm_lib.disclosure.audit_modell import GEHEIM, GROSS, KLEIN, Modell, Ort
+from thm_lib.disclosure.audit_modell import GEHEIM, GROSS, KLEIN, TEIL, Modell, Ort
+from thm_lib.disclosure.faq_zaehlung import vergleichbar
 from thm_lib.disclosure.publication import zaehlt_personen
 from thm_lib.disclosure.suppression import small_label
 
@@ -118,6 +119,10 @@ class Kontext:
     stichtage: set[str] = field(default_factory=set)
     erreichung_status: list[str] = field(default_factory=lambda: ["duldung"])
     """Statuses the caseload model counts (``annahmen.stellen.erreichung_status``)."""
+    altersbaender: list[tuple[int, int, str]] = field(default_factory=list)
+    """The age bands as (from, to, label)."""
+    zielgruppe_alter: tuple[int, int] = (18, 27)
+    """Ages of the target group (``annahmen.zielgruppe``)."""
     kreis_zaehlt: list[str] | None = None
     """Gemeinden the Kreis as one applicant counts (FAQ count, caseload and workload
     model); those applying themselves are left out. None: all Gemeinden."""
@@ -194,12 +199,9 @@ def kontext_aus(ws: Workspace) -> Kontext:
     faq = dict(prog["stellenregel"])
     faq["rundung"] = st.rundung
     faq["einfrieren"] = bool(zaehl.get("einfrieren"))
-    faq["vergleichbar"] = (
-        int(zaehl["alter_min"]) == zg.alter_min
-        and int(zaehl["alter_max"]) == zg.alter_max
-        and set(zaehl["status"]) <= set(zg.status)
-    )
+    faq["vergleichbar"] = vergleichbar(zaehl, zg.status, (zg.alter_min, zg.alter_max))
     faq["status"] = list(zaehl["status"])
+    faq["alter"] = (int(zaehl["alter_min"]), int(zaehl["alter_max"]))
     return Kontext(
         schwelle=a.datenschutz.schwelle,
         symbol=a.datenschutz.zeichen_geheim,
@@ -215,6 +217,8 @@ def kontext_aus(ws: Workspace) -> Kontext:
         betreuungsschluessel=schl,
         inanspruchnahme=float(a.bedarf.inanspruchnahme),
         altersgruppen=[lab for _, _, lab in target_group.altersgruppen(a)],
+        altersbaender=target_group.altersgruppen(a),
+        zielgruppe_alter=(zg.alter_min, zg.alter_max),
         erreichung_status=list(st.erreichung_status),
         kreis_zaehlt=_kreis_zaehlt(ws, name_of),
     )
@@ -504,33 +508,86 @@ class Leser:
 
         The count covers the Gemeinden of the applicant (for the Kreis: those
         that do not apply themselves), the programme's statuses, at the
-        Stichtag of the first application (or the analysis Stichtag).
+        Stichtag of the first application (or the analysis Stichtag). Over
+        other ages or statuses than the target group it is split into the
+        persons both count and those only one counts (:meth:`_faq_teile`).
         """
         key = ("Personen (FAQ-Zählung)", wer)
         f = self.ctx.faq
-        tag = self.ctx.erstantrag.get(wer)
-        gebiet = self.ctx.antragsgebiet(wer)
-        if f["vergleichbar"] and f["einfrieren"] and tag is not None and not pd.isna(tag):
+        tag = self.ctx.erstantrag.get(wer) if f["einfrieren"] else None
+        t0: str | None = self.ctx.stichtag
+        if f["einfrieren"]:
             tage = [
                 d
                 for d in self.ctx.stichtage
-                if pd.Timestamp(pd.to_datetime(d, dayfirst=True)) <= tag
+                if tag is not None
+                and not pd.isna(tag)
+                and pd.Timestamp(pd.to_datetime(d, dayfirst=True)) <= tag
             ]
-            if tage:
-                t0 = max(tage, key=lambda d: pd.to_datetime(d, dayfirst=True))
-                self.m.summe(
-                    [self.zg(t0, g, s) for g in gebiet for s in f["status"]],
-                    key,
-                    f"FAQ-Zählung von {wer} = Zielgruppe {', '.join(f['status'])} "
-                    f"am {t0} (Stichtag der Erstantragstellung)" + self._gebiet_text(wer),
-                )
-        elif f["vergleichbar"] and not f["einfrieren"]:
-            self.m.summe(
-                [self.zg(self.ctx.stichtag, g, s) for g in gebiet for s in f["status"]],
-                key,
-                f"FAQ-Zählung von {wer} = Zielgruppe am {self.ctx.stichtag}"
-                + self._gebiet_text(wer),
-            )
+            t0 = max(tage, key=lambda d: pd.to_datetime(d, dayfirst=True)) if tage else None
+        if t0 is None:
+            return key
+        gebiet = self.ctx.antragsgebiet(wer)
+        was = "Stichtag der Erstantragstellung" if f["einfrieren"] else "Auswertungsstichtag"
+        if f["vergleichbar"]:
+            teile = [self.zg(t0, g, s) for g in gebiet for s in f["status"]]
+            wie = f"Zielgruppe {', '.join(f['status'])}"
+        else:
+            teile = [t for g in gebiet for t in self._faq_teile(t0, g)]
+            wie = "Personen beider Zählungen + nur vom Programm gezählte"
+        self.m.summe(
+            teile, key, f"FAQ-Zählung von {wer} = {wie} am {t0} ({was})" + self._gebiet_text(wer)
+        )
+        return key
+
+    def _faq_teile(self, t0: str, g: str) -> list[Hashable]:
+        """The FAQ count of Gemeinde ``g`` at ``t0`` over other ages or statuses than
+        the target group, as parts: per common status the persons both count
+        (with the target-group cell = these + those only the target group
+        counts), plus the persons only the programme counts. At the analysis
+        Stichtag the target group's part outside the programme's ages is the
+        sum of its age bands, where these fit."""
+        f, (z_lo, z_hi) = self.ctx.faq, self.ctx.zielgruppe_alter
+        p_lo, p_hi = f["alter"]
+        common = [s for s in self.ctx.status.values() if s in f["status"]]
+        lo, hi = max(p_lo, z_lo), min(p_hi, z_hi)
+        teile: list[Hashable] = []
+        if lo <= hi:
+            for s in common:
+                beide = self._teil(("FAQ-Zählung und Zielgruppe", t0, g, s))
+                teile.append(beide)
+                if p_lo <= z_lo and z_hi <= p_hi:  # the programme counts every age of it
+                    self.m.summe([beide], self.zg(t0, g, s), f"Zielgruppe {s} von {g} am {t0}")
+                    continue
+                nur_zg = self._teil(("nur Zielgruppe, nicht FAQ-Zählung", t0, g, s))
+                self.m.summe([beide, nur_zg], self.zg(t0, g, s), f"Zielgruppe {s} von {g} am {t0}")
+                baender = [(v, b) for v, b, _ in self.ctx.altersbaender if b < lo or v > hi]
+                ausserhalb = (hi - lo + 1) < (z_hi - z_lo + 1)
+                if (
+                    t0 == self.ctx.stichtag
+                    and ausserhalb
+                    and (sum(b - v + 1 for v, b in baender) == (z_hi - z_lo + 1) - (hi - lo + 1))
+                ):
+                    self.m.summe(
+                        [
+                            self.segment(g, s, lab)
+                            for v, b, lab in self.ctx.altersbaender
+                            if b < lo or v > hi
+                        ],
+                        nur_zg,
+                        f"Zielgruppe {s} von {g} außerhalb der Alter der FAQ-Zählung",
+                    )
+        nur_programm = not (set(f["status"]) <= set(common) and z_lo <= p_lo and p_hi <= z_hi)
+        if nur_programm or lo > hi:
+            teile.append(self._teil(("nur FAQ-Zählung, nicht Zielgruppe", t0, g)))
+        return teile
+
+    def _teil(self, key: tuple) -> tuple:
+        """A part of the FAQ count that no table shows, judged by its own rule (:data:`TEIL`)."""
+        if key not in self.m.index:
+            wer, tag, gem = key[0], key[1], key[2]
+            zusatz = f" ({key[3]})" if len(key) > 3 else ""
+            self.m.verbirgt(key, TEIL, Ort("nicht veröffentlicht", wer, gem, tag + zusatz))
         return key
 
     def _gebiet_text(self, wer: str) -> str:

@@ -24,6 +24,9 @@ import numpy as np
 GROSS = 10**6
 """Upper bound of every count (a range reaching it counts as unbounded)."""
 KLEIN, GEHEIM = "klein", "geheim"
+TEIL = "teil"
+"""A count no table shows, only as part of a shown one (e.g. the persons only the
+programme's FAQ count includes); see :func:`teilverletzung`."""
 
 
 def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | None:
@@ -58,6 +61,28 @@ def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | 
         return f"liegt zwischen {lo:g} und {hi:g}: weniger als {schwelle} mögliche Werte"
     if lo >= 1 and hi <= t1:
         return f"liegt zwischen {lo:g} und {hi:g}, also sicher eine kleine Zahl (1–{t1})"
+    return None
+
+
+def teilverletzung(lo: float, hi: float, schwelle: int) -> str | None:
+    """The rule for a count published nowhere, only inside others (:data:`TEIL`).
+
+    Its value may become known where it is 0 or at least ``schwelle``; it must
+    not be narrowed to fewer than ``schwelle`` values of which one is small.
+
+    Examples
+    --------
+    >>> teilverletzung(33, 33, 5) is None, teilverletzung(0, 9, 5) is None
+    (True, True)
+    >>> teilverletzung(4, 4, 5)
+    'liegt zwischen 4 und 4: weniger als 5 mögliche Werte, darunter kleine (1–4)'
+    """
+    t1 = schwelle - 1
+    if hi - lo + 1 < schwelle and lo <= t1 and hi >= 1:
+        return (
+            f"liegt zwischen {lo:g} und {hi:g}: weniger als {schwelle} mögliche Werte, "
+            f"darunter kleine (1–{t1})"
+        )
     return None
 
 

@@ -47,6 +47,7 @@ from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.berichtswesen import abschluesse, fallzahlen, veroeffentlichen
+from thm_lib.disclosure.faq_zaehlung import faq_verborgen, vergleichbar
 from thm_lib.disclosure.suppression import (
     ATTR_INTERNAL,
     PRIMAER,
@@ -709,20 +710,22 @@ class Publication:
         faq_status = list(zaehl["status"])
         faq_ages = (int(zaehl["alter_min"]), int(zaehl["alter_max"]))
         ohne_zaehlung = self._stichtag_von(self.ws.stichtag)
+        # a Gemeinde without any count has 0 persons and no Stichtag: the 0 the
+        # target-group table shows for it at the analysis Stichtag
+        faq_tage = [
+            self._stichtag_von(t) or ohne_zaehlung for t in bemessung.get("faq_stichtag", [])
+        ]
+        zg_cfg = self.ws.annahmen.zielgruppe
+        anders = None
+        if not vergleichbar(zaehl, self.status, (zg_cfg.alter_min, zg_cfg.alter_max)):
+            anders = faq_verborgen(self, bemessung, faq_tage) or {}
         keys, values, hidden = [], [], []
-        for _, r in bemessung.iterrows():
+        for (_, r), faq_tag in zip(bemessung.iterrows(), faq_tage, strict=True):
             kreis = r["ebene"] == EBENE_KREIS
             ags = "" if kreis else str(r["ags"])
             keys.append(KREIS if kreis else ags)
-            # a Gemeinde without any count has 0 persons and no Stichtag: the 0 the
-            # target-group table shows for it at the analysis Stichtag
             faq = self._combination(
-                r["faq_personen"],
-                ags,
-                self._stichtag_von(r.get("faq_stichtag")) or ohne_zaehlung,
-                faq_status,
-                faq_ages,
-                [] if ags else subsets,
+                r["faq_personen"], ags, faq_tag, faq_status, faq_ages, [] if ags else subsets
             )
             fz = self._combination(
                 r["fallzahl_personen"],
@@ -733,9 +736,10 @@ class Publication:
                 [] if ags else subsets,
             )
             values.append([round(float(r["faq_personen"])), round(float(r["fallzahl_personen"]))])
-            hidden.append(
-                [faq is None or not is_determined(*faq), fz is None or not is_determined(*fz)]
-            )
+            faq_hidden = faq is None or not is_determined(*faq)
+            if anders is not None:  # other ages or statuses than the target group
+                faq_hidden = anders.get(keys[-1], True)
+            hidden.append([faq_hidden, fz is None or not is_determined(*fz)])
         if KREIS not in keys and len(keys) == 1 and ist_kreisfrei(keys[0]):
             # one kreisfreie Stadt: the city is the Kreis-level applicant, its row the Kreis row
             keys.append(KREIS)

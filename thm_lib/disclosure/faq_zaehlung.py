@@ -1,0 +1,206 @@
+"""Hiding pattern of FAQ counts over other ages or statuses than the target group.
+
+The programme counts persons for its staffing key with its own statuses and
+ages (``programm.yaml``, ``zaehlung``); a Kreis may plan for a wider or
+narrower target group (``annahmen.zielgruppe``). Then an FAQ count F of a
+Gemeinde is not a cell of the published target-group table, but it overlaps
+one: with the statuses both count,
+
+* O = persons in both (common statuses, common ages),
+* P = persons only the programme counts (other statuses or ages): F = O + P,
+* Q = persons of the common statuses only the target group counts: Zs = O + Q,
+
+where Zs is the sum of the published target-group cells of the common
+statuses. Publishing F beside Zs gives P − Q away, and P or Q itself where
+the other is 0 by definition (e.g. target group 16–27, programme 18–27: Q are
+the 16- and 17-year-olds). This module puts F, Zs, O, P and Q of every
+Gemeinde into one table with both additive groups and lets
+:func:`thm_lib.disclosure.suppression.suppress` decide which F may be shown:
+Zs keeps the mask of the target-group table, O, P and Q are unknown to a
+reader where small (and assumed known where 0 or large: a stronger reader than
+any real one). F stays hidden beside a hidden Zs: it would bound that cell
+across the target-group table's own sums. The Kreis as one applicant shows
+its F only where the total of all Gemeinden is shown and every Gemeinde
+applying itself is too (its F is that total minus theirs).
+
+It is used only where the counts differ (:func:`vergleichbar` is False); a
+comparable FAQ count is a sum of published cells and handled by the
+publication layer directly. Where the counts cannot be set up exactly
+(Gemeinden counted at different Stichtage, persons split from wider age
+bands into fractions), every FAQ count stays hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from thm_lib.analysis.staffing import count_persons
+from thm_lib.analysis.target_group import select_stichtag
+from thm_lib.core.labels import EBENE_KREIS, KREIS
+from thm_lib.disclosure.suppression import is_determined, suppress
+
+if TYPE_CHECKING:
+    from thm_lib.disclosure.publication import Publication
+
+TOTAL = "Insgesamt"
+
+
+def vergleichbar(
+    zaehlung: Mapping[str, Any], status: Sequence[str], alter: tuple[int, int]
+) -> bool:
+    """True when the programme counts the target group's ages and some of its statuses.
+
+    Then every FAQ count is a sum of cells of the target-group table.
+
+    Examples
+    --------
+    >>> z = {"status": ["duldung"], "alter_min": 18, "alter_max": 27}
+    >>> vergleichbar(z, ["duldung", "gestattung"], (18, 27)), vergleichbar(z, ["duldung"], (16, 27))
+    (True, False)
+    """
+    return (int(zaehlung["alter_min"]), int(zaehlung["alter_max"])) == tuple(alter) and set(
+        zaehlung["status"]
+    ) <= set(status)
+
+
+def _ganz(values: pd.Series) -> bool:
+    v = values.to_numpy(dtype=float)
+    return bool(np.all(np.abs(v - np.round(v)) < 1e-6))
+
+
+def _je_name(
+    pub: Publication, rows: pd.DataFrame, status: list[str], lo: int, hi: int
+) -> pd.Series:
+    """Persons of ``status`` aged ``lo``..``hi`` per Gemeinde name (0 where none)."""
+    names = pd.Series(pub._names)
+    if not status or lo > hi or rows.empty:
+        return pd.Series(0.0, index=names.to_numpy())
+    n = count_persons(rows, status, lo, hi)["personen"]
+    n.index = n.index.astype(str)
+    return pd.Series(n.reindex(names.index).fillna(0.0).to_numpy(), index=names.to_numpy())
+
+
+def faq_verborgen(
+    pub: Publication, bemessung: pd.DataFrame, tage: Sequence[pd.Timestamp | None]
+) -> dict[Hashable, bool] | None:
+    """Per row of ``bemessung`` (``ags``, or :data:`~thm_lib.core.labels.KREIS` for the
+    Kreis row): is its FAQ count hidden? None when the counts cannot be set up exactly.
+
+    Parameters
+    ----------
+    pub : Publication
+        The Kreis's publication layer (target-group tables, names, settings).
+    bemessung : pandas.DataFrame
+        :func:`thm_lib.analysis.staffing.stellenbemessung` of the Kreis.
+    tage : sequence
+        The data Stichtag of each row's FAQ count, in the order of ``bemessung``.
+    """
+    if len(set(tage)) != 1 or tage[0] is None:
+        return None
+    tag = tage[0]
+    zaehl = pub.ws.programm["zaehlung"]
+    zg = pub.ws.annahmen.zielgruppe
+    prog_status = list(zaehl["status"])
+    a_p = (int(zaehl["alter_min"]), int(zaehl["alter_max"]))
+    a_z = (int(zg.alter_min), int(zg.alter_max))
+    common = [s for s in pub.status if s in prog_status]
+    lo, hi = max(a_p[0], a_z[0]), min(a_p[1], a_z[1])
+    rows = select_stichtag(pub.ws.zielgruppe, tag)
+    rows = rows[rows["anzahl"].notna()]
+    f = _je_name(pub, rows, prog_status, *a_p)
+    o = _je_name(pub, rows, common, lo, hi)
+    zs_count = _je_name(pub, rows, common, *a_z)
+    werte = pd.DataFrame({"F": f, "Zs": zs_count, "O": o, "P": f - o, "Q": zs_count - o})
+    if not all(_ganz(werte[c]) for c in werte):
+        return None
+    werte = werte.round().astype("int64")
+    table = pub.zielgruppe(tag)
+    raw = table.internal_unsuppressed
+    names = [n for n in raw.index if n != TOTAL]
+    if sorted(names) != sorted(werte.index) or any(
+        int(raw.loc[n, common].sum()) != werte.loc[n, "Zs"] for n in names
+    ):
+        return None
+    werte = werte.loc[names]
+    werte.loc[TOTAL] = werte.sum()
+    gemeinde = bemessung[bemessung["ebene"] != EBENE_KREIS]
+    eigen = gemeinde["eigener_antrag"] if "eigener_antrag" in gemeinde else [False] * len(gemeinde)
+    eigene = [pub.name(str(a)) for a, e in zip(gemeinde["ags"], eigen, strict=True) if bool(e)]
+    for _, r in bemessung.iterrows():
+        soll = (
+            werte.loc[TOTAL, "F"] - werte.loc[eigene, "F"].sum()
+            if r["ebene"] == EBENE_KREIS
+            else werte.loc[pub.name(str(r["ags"])), "F"]
+        )
+        if round(float(r["faq_personen"])) != int(soll):
+            return None
+    mask = _suppress_faq(pub, werte, table, common, a_p, a_z)
+    out: dict[Hashable, bool] = {}
+    for _, r in bemessung.iterrows():
+        if r["ebene"] == EBENE_KREIS:
+            out[KREIS] = bool(mask[TOTAL]) or any(bool(mask[n]) for n in eigene)
+        else:
+            out[str(r["ags"])] = bool(mask[pub.name(str(r["ags"]))])
+    return out
+
+
+def _suppress_faq(
+    pub: Publication,
+    werte: pd.DataFrame,
+    table: Any,
+    common: list[str],
+    a_p: tuple[int, int],
+    a_z: tuple[int, int],
+) -> pd.Series:
+    """The hidden F per row of ``werte`` (Gemeinden and :data:`TOTAL`)."""
+    p_null = set(pub.ws.programm["zaehlung"]["status"]) <= set(pub.status) and (
+        a_z[0] <= a_p[0] and a_p[1] <= a_z[1]
+    )
+    q_null = a_p[0] <= a_z[0] and a_z[1] <= a_p[1]
+    o_null = not common or max(a_p[0], a_z[0]) > min(a_p[1], a_z[1])
+    if o_null:
+        cols, groups = ["F"], None
+    elif p_null:  # F = O
+        cols, groups = ["F", "Q", "Zs"], [(["F", "Q"], "Zs")]
+    elif q_null:  # Zs = O
+        cols, groups = ["Zs", "P", "F"], [(["Zs", "P"], "F")]
+    else:
+        cols, groups = ["F", "Zs", "O", "P", "Q"], [(["O", "P"], "F"), (["O", "Q"], "Zs")]
+    frame = werte[cols]
+    klein = (frame >= 1) & (frame < pub.schwelle)
+    # O, P and Q are in no published table. A reader who knew every one that is 0 or
+    # large knows more than any real reader: a pattern safe against that one is safe.
+    # The small ones are unknown to him, not even as small (shown nowhere as "<5").
+    unbekannt = pd.DataFrame(False, index=frame.index, columns=cols)
+    for c in ("O", "P", "Q"):
+        if c in cols:
+            unbekannt[c] = klein[c]
+    hidden, shown = unbekannt.copy(), ~unbekannt
+    shown["F"] = False
+    if "Zs" in cols:
+        for n in frame.index:
+            known = is_determined(table, {(n, s): 1.0 for s in common})
+            hidden.loc[n, "Zs"], shown.loc[n, "Zs"] = not known, known
+            # beside a hidden target-group cell, F would bound it (F <= Zs where the
+            # target group is wider): the bound joins that table's own sums, which this
+            # table does not hold; hide F there
+            hidden.loc[n, "F"] = not known
+    result = suppress(
+        frame,
+        pub.schwelle,
+        count_cols=cols,
+        total_row=TOTAL,
+        row_sums=groups is not None,
+        row_groups=groups,
+        symbol=pub.zeichen,
+        hidden_elsewhere=hidden,
+        shown_elsewhere=shown,
+        symbol_elsewhere=unbekannt,
+    )
+    if result.unresolved:
+        return pd.Series(True, index=frame.index)
+    return result.mask["F"].astype(bool)
