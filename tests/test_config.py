@@ -115,7 +115,16 @@ def test_status_values_are_the_labels_ones() -> None:
         ("datenschutz: {zeichen_geheim: '1'}", "datenschutz.zeichen_geheim", "ohne Ziffern"),
         ("kreis: {ags: 5554}", "kreis.ags", "Anführungszeichen"),
         ("kreis: {stichtag: 31.13.2021}", "kreis.stichtag", "TT.MM.JJJJ"),
-        ("handlungsfelder: [Sprache, Mobilität]", "bedarf.standardquoten", "Mobilität"),
+        (
+            "handlungsfelder: [Sprache, Mobilität]",
+            "bedarf.standardquoten",
+            "für das Handlungsfeld Mobilität fehlt",
+        ),
+        (
+            "handlungsfelder: [Sprache, Mobilität, Kultur]",
+            "bedarf.standardquoten",
+            "für die Handlungsfelder Mobilität, Kultur fehlt",
+        ),
         ("stellen: [1, 2\n", None, "YAML"),
     ],
 )

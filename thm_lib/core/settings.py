@@ -443,11 +443,16 @@ class Annahmen(Abschnitt):
     def _quoten(self) -> Annahmen:
         ohne = [f for f in self.handlungsfelder if f not in self.bedarf.standardquoten]
         if ohne:
+            felder = (
+                f"das Handlungsfeld {ohne[0]}"
+                if len(ohne) == 1
+                else (f"die Handlungsfelder {', '.join(ohne)}")
+            )
             raise _fehler(
-                f"für die Handlungsfelder {', '.join(ohne)} fehlt eine Standardquote "
+                f"für {felder} fehlt eine Standardquote "
                 "(Bedarfsquote, wenn es zu wenige Fälle gibt)",
                 "bedarf.standardquoten",
-                "Bitte unter bedarf.standardquoten ergänzen, z. B. 'Mobilität: 0.2'",
+                f"Unter bedarf.standardquoten ergänzen, z. B. '{ohne[0]}: 0.2'",
             )
         return self
 

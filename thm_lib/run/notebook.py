@@ -512,6 +512,10 @@ def zeige(text: str) -> None:
 _RANG = ("erste", "zweite", "dritte")
 
 
+_MIT_STATUS = {"sonstige": "einem sonstigen Aufenthaltsstatus"}
+"""Statuses whose label does not read after "mit" ("mit Sonstige")."""
+
+
 def zielgruppe_text(ws: Workspace) -> str:
     """Who the target group is, in German, from ``annahmen.zielgruppe`` (ages and status
     in the order of priority).
@@ -523,10 +527,14 @@ def zielgruppe_text(ws: Workspace) -> str:
     >>> zielgruppe_text(NS(annahmen=NS(zielgruppe=a)))
     'Junge Menschen von 18 bis einschließlich 27 Jahren mit Duldung (erste Priorität) oder \
 Aufenthaltsgestattung (zweite Priorität).'
+    >>> a.status, a.alter_min = ["duldung", "gestattung", "sonstige"], 16
+    >>> zielgruppe_text(NS(annahmen=NS(zielgruppe=a))).split("), ")[-1]
+    'Aufenthaltsgestattung (zweite Priorität) oder einem sonstigen Aufenthaltsstatus \
+(dritte Priorität).'
     """
     a = ws.annahmen.zielgruppe
     status = [
-        f"{labels.STATUS_LABEL.get(s, s)} ({rang} Priorität)"
+        f"{_MIT_STATUS.get(s, labels.STATUS_LABEL.get(s, s))} ({rang} Priorität)"
         for s, rang in zip(a.status, _RANG, strict=False)
     ]
     wer = status[0] if len(status) == 1 else ", ".join(status[:-1]) + " oder " + status[-1]
