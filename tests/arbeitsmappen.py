@@ -54,6 +54,13 @@ CELL = 4_000.0  # metres per grid cell
 STICHTAGE_THM = ("31.12.2019", "31.12.2020", "31.12.2021")  # within THM 11/2019 - 06/2022
 STICHTAGE_SPAET = ("31.12.2023", "31.12.2024")  # after the THM funding period
 STATUS = ("duldung", "gestattung", "sonstige")
+#: Target-group ages other than the programme's 18-27 and their age bands: wider (the
+#: FAQ count lies inside), narrower (the FAQ count holds more), each with its own persons.
+ALTERSBAENDER = {
+    (16, 27): [[16, 17], [18, 20], [21, 24], [25, 27]],
+    (20, 27): [[20, 20], [21, 24], [25, 27]],
+    (16, 25): [[16, 17], [18, 20], [21, 25]],
+}
 
 
 @dataclass
@@ -80,6 +87,8 @@ class ArbeitsmappeSpec:
     nachbar_angebote: int = 0
     #: names as an office may write them: "*", "_", "&", "<b>" in offer and Gemeinde names
     sonderzeichen: bool = False
+    #: ages of the target group when not the programme's 18-27 (annahmen.zielgruppe)
+    zielgruppe_alter: tuple[int, int] | None = None
     kreis_ags: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -127,6 +136,8 @@ def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
         klein=frozenset(draw(st.lists(indices, max_size=n))),
         nachbar_angebote=draw(st.integers(0, 2)),
         sonderzeichen=draw(st.booleans()),
+        # drawn last: the fields above stay as they were drawn before this one existed
+        zielgruppe_alter=draw(st.sampled_from([None, None, *ALTERSBAENDER])),
     )
 
 
@@ -239,6 +250,10 @@ def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
     if spec.stichtag_konfiguriert:
         d, m, y = spec.stichtage[-1].split(".")
         lines.append(f"  stichtag: {y}-{m}-{d}")
+    if spec.zielgruppe_alter is not None:
+        lo, hi = spec.zielgruppe_alter
+        lines += ["zielgruppe:", f"  alter_min: {lo}", f"  alter_max: {hi}"]
+        lines.append(f"  altersgruppen: {ALTERSBAENDER[spec.zielgruppe_alter]}")
     (folder / "annahmen.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 

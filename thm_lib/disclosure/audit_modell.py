@@ -67,21 +67,27 @@ def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | 
 def teilverletzung(lo: float, hi: float, schwelle: int) -> str | None:
     """The rule for a count published nowhere, only inside others (:data:`TEIL`).
 
-    Its value may become known where it is 0 or at least ``schwelle``; it must
-    not be narrowed to fewer than ``schwelle`` values of which one is small.
+    Its value may become known where it is 0 or at least ``schwelle``. A small
+    one (1 .. ``schwelle``-1) must not be pinned, and where it is sure to be
+    small it keeps at least three feasible values, as a ``"<5"`` cell. A range
+    that reaches 0 says nobody need be there: a part of a ``"<5"`` cell (at
+    most 4, maybe 0) tells nothing the cell does not.
 
     Examples
     --------
-    >>> teilverletzung(33, 33, 5) is None, teilverletzung(0, 9, 5) is None
+    >>> teilverletzung(33, 33, 5) is None, teilverletzung(0, 3, 5) is None
     (True, True)
     >>> teilverletzung(4, 4, 5)
-    'liegt zwischen 4 und 4: weniger als 5 mögliche Werte, darunter kleine (1–4)'
+    'ist eindeutig bestimmt: 4'
+    >>> teilverletzung(2, 3, 5)
+    'hat nur 2 mögliche Werte (2 bis 3); verlangt sind 3 in 1–4'
     """
     t1 = schwelle - 1
-    if hi - lo + 1 < schwelle and lo <= t1 and hi >= 1:
+    if lo == hi and 1 <= lo <= t1:
+        return f"ist eindeutig bestimmt: {lo:g}"
+    if lo >= 1 and hi <= t1 and hi - lo + 1 < min(3, t1):
         return (
-            f"liegt zwischen {lo:g} und {hi:g}: weniger als {schwelle} mögliche Werte, "
-            f"darunter kleine (1–{t1})"
+            f"hat nur {hi - lo + 1:g} mögliche Werte ({lo:g} bis {hi:g}); verlangt sind 3 in 1–{t1}"
         )
     return None
 

@@ -461,13 +461,37 @@ def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str = "", kacheln: 
         return None
 
     rings = mass in ("versorgungsgrad", "fehlende_plaetze")
-    return maps.kreis_map(
-        _gemeinden_view(ws, ags),
-        karten_mass(ws, mass, handlungsfeld, result=_versorgung_fuer(ws, mass)),
-        tiles=kacheln or None,
-        handlungsfeld=handlungsfeld if rings else None,
-        catchment=rings,
+    return Kartenanzeige(
+        maps.kreis_map(
+            _gemeinden_view(ws, ags),
+            karten_mass(ws, mass, handlungsfeld, result=_versorgung_fuer(ws, mass)),
+            tiles=kacheln or None,
+            handlungsfeld=handlungsfeld if rings else None,
+            catchment=rings,
+        )
     )
+
+
+_FOLIUM_HINWEIS = "Make this Notebook Trusted to load map: File -> Trust Notebook"
+KARTEN_HINWEIS = (
+    "Interaktive Karte. Erscheint sie nicht, das Notebook als vertrauenswürdig markieren "
+    "(JupyterLab: File → Trust Notebook)."
+)
+
+
+class Kartenanzeige:
+    """An interactive map for a notebook and its report, with a German note.
+
+    Folium puts an English line behind the map's frame ("Make this Notebook
+    Trusted …"); readers of the HTML report meet it in screen readers, search and
+    print. ``karte`` keeps the :class:`folium.Map`.
+    """
+
+    def __init__(self, karte: Any) -> None:
+        self.karte = karte
+
+    def _repr_html_(self) -> str:
+        return self.karte._repr_html_().replace(_FOLIUM_HINWEIS, KARTEN_HINWEIS)
 
 
 def _versorgung_fuer(ws: Workspace, mass: str) -> CoverageResult | None:
