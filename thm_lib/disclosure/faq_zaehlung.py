@@ -76,7 +76,8 @@ def _je_name(
     pub: Publication, rows: pd.DataFrame, status: list[str], lo: int, hi: int
 ) -> pd.Series:
     """Persons of ``status`` aged ``lo``..``hi`` per Gemeinde name (0 where none)."""
-    names = pd.Series(pub._names)
+    gebiete = pub.ws.gebiete
+    names = pd.Series(list(gebiete["name"]), index=gebiete["ags"].astype(str).to_list())
     if not status or lo > hi or rows.empty:
         return pd.Series(0.0, index=names.to_numpy())
     n = count_persons(rows, status, lo, hi)["personen"]
