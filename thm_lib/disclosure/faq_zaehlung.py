@@ -33,7 +33,7 @@ bands into fractions), every FAQ count stays hidden.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,9 +42,6 @@ from thm_lib.analysis.staffing import count_persons
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.disclosure.suppression import is_determined, suppress
-
-if TYPE_CHECKING:
-    from thm_lib.disclosure.publication import Publication
 
 TOTAL = "Insgesamt"
 
@@ -72,9 +69,7 @@ def _ganz(values: pd.Series) -> bool:
     return bool(np.all(np.abs(v - np.round(v)) < 1e-6))
 
 
-def _je_name(
-    pub: Publication, rows: pd.DataFrame, status: list[str], lo: int, hi: int
-) -> pd.Series:
+def _je_name(pub: Any, rows: pd.DataFrame, status: list[str], lo: int, hi: int) -> pd.Series:
     """Persons of ``status`` aged ``lo``..``hi`` per Gemeinde name (0 where none)."""
     gebiete = pub.ws.gebiete
     names = pd.Series(list(gebiete["name"]), index=gebiete["ags"].astype(str).to_list())
@@ -86,15 +81,16 @@ def _je_name(
 
 
 def faq_verborgen(
-    pub: Publication, bemessung: pd.DataFrame, tage: Sequence[pd.Timestamp | None]
+    pub: Any, bemessung: pd.DataFrame, tage: Sequence[pd.Timestamp | None]
 ) -> dict[Hashable, bool] | None:
     """Per row of ``bemessung`` (``ags``, or :data:`~thm_lib.core.labels.KREIS` for the
     Kreis row): is its FAQ count hidden? None when the counts cannot be set up exactly.
 
     Parameters
     ----------
-    pub : Publication
-        The Kreis's publication layer (target-group tables, names, settings).
+    pub : thm_lib.disclosure.publication.Publication
+        The Kreis's publication layer (target-group tables, names, settings); typed
+        ``Any`` here, since the layer imports this module.
     bemessung : pandas.DataFrame
         :func:`thm_lib.analysis.staffing.stellenbemessung` of the Kreis.
     tage : sequence
@@ -150,7 +146,7 @@ def faq_verborgen(
 
 
 def _suppress_faq(
-    pub: Publication,
+    pub: Any,
     werte: pd.DataFrame,
     table: Any,
     common: list[str],
