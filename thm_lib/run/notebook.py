@@ -720,7 +720,7 @@ def standort_abschnitt(
         display(deutsch(standort_anzeige.wirkung_tabelle(ws, plan), nachkomma=1))
         display(Markdown("**Für welche Gruppen** (geschlossene Plätze je Standort):"))
         display(deutsch(standort_anzeige.segment_tabelle(ws, plan), nachkomma=1))
-        display(standort_anzeige.karte(plan, ws, "nachher", height="450px"))
+        display(Kartenanzeige(standort_anzeige.karte(plan, ws, "nachher", height="450px")))
     display(
         Markdown(
             "**Alternativen mit bestehenden Angeboten** (für Geduldete öffnen oder "
