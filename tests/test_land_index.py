@@ -111,6 +111,7 @@ def test_page_shows_every_kreis_in_german(zeilen):
     assert "4 Kreise und kreisfreie Städte, davon 3 mit veröffentlichtem Bericht" in page
     assert '<a href="karte.html">' in page
     assert "Keine Landessumme der Zielgruppe" in page
+    assert "die der Kreis in\nseinen Annahmen festlegt (genannt im Index jedes Kreises)" in page
     assert "99.999" not in page and "Land insgesamt" not in page  # 1234 + 98765: no total
 
 
