@@ -231,7 +231,7 @@ def test_every_map_measure_hides_what_the_tables_hide(ws, result, mass) -> None:
     if mass == "je_1000":
         expected = 109 / 31_200 * 1000  # Probstadt: 109 persons, 31,200 inhabitants
         assert measure.values["05899016"] == pytest.approx(expected)
-    html = map_html(karte(ws, "", mass, "Sprache"))
+    html = map_html(karte(ws, "", mass, "Sprache").karte)
     assert views.KARTENMASSE[mass].split()[0] in html  # the legend title (JSON-escaped umlauts)
 
 
