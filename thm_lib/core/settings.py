@@ -446,7 +446,7 @@ class Annahmen(Abschnitt):
             felder = (
                 f"das Handlungsfeld {ohne[0]}"
                 if len(ohne) == 1
-                else (f"die Handlungsfelder {', '.join(ohne)}")
+                else f"die Handlungsfelder {', '.join(ohne)}"
             )
             raise _fehler(
                 f"für {felder} fehlt eine Standardquote "

@@ -82,13 +82,8 @@ def teilverletzung(lo: float, hi: float, schwelle: int) -> str | None:
     >>> teilverletzung(2, 3, 5)
     'hat nur 2 mögliche Werte (2 bis 3); verlangt sind 3 in 1–4'
     """
-    t1 = schwelle - 1
-    if lo == hi and 1 <= lo <= t1:
-        return f"ist eindeutig bestimmt: {lo:g}"
-    if lo >= 1 and hi <= t1 and hi - lo + 1 < min(3, t1):
-        return (
-            f"hat nur {hi - lo + 1:g} mögliche Werte ({lo:g} bis {hi:g}); verlangt sind 3 in 1–{t1}"
-        )
+    if 1 <= lo and hi <= schwelle - 1:  # sure to be small: the rule of a "<5" cell
+        return schutzverletzung(True, lo, hi, schwelle)
     return None
 
 

@@ -724,9 +724,6 @@ class Publication:
             kreis = r["ebene"] == EBENE_KREIS
             ags = "" if kreis else str(r["ags"])
             keys.append(KREIS if kreis else ags)
-            faq = self._combination(
-                r["faq_personen"], ags, faq_tag, faq_status, faq_ages, [] if ags else subsets
-            )
             fz = self._combination(
                 r["fallzahl_personen"],
                 ags,
@@ -736,8 +733,12 @@ class Publication:
                 [] if ags else subsets,
             )
             values.append([round(float(r["faq_personen"])), round(float(r["fallzahl_personen"]))])
-            faq_hidden = faq is None or not is_determined(*faq)
-            if anders is not None:  # other ages or statuses than the target group
+            if anders is None:  # a sum of target-group cells
+                faq = self._combination(
+                    r["faq_personen"], ags, faq_tag, faq_status, faq_ages, [] if ags else subsets
+                )
+                faq_hidden = faq is None or not is_determined(*faq)
+            else:  # other ages or statuses than the target group
                 faq_hidden = anders.get(keys[-1], True)
             hidden.append([faq_hidden, fz is None or not is_determined(*fz)])
         if KREIS not in keys and len(keys) == 1 and ist_kreisfrei(keys[0]):
