@@ -334,7 +334,9 @@ def test_map_before_after_shows_the_gap_classes_of_the_matrix(ws) -> None:
         m = standort_anzeige.karten_measure(plan, ws, zustand)
         assert m.label == f"Versorgung Arbeit ({zustand})"
         rows = res.gemeinden["handlungsfeld"] == "Arbeit"
-        g = res.gemeinden[rows].assign(gesperrt=views.versorgung_gesperrt(w, res)[rows])
+        # the hiding pattern of the state before for both (the published tables use it)
+        vorher = views.versorgung_gesperrt(ws, plan.vorher).to_numpy()
+        g = res.gemeinden[rows].assign(gesperrt=vorher[rows.to_numpy()])
         g = g.set_index("ags")
         klasse = coverage.gap_class(
             g["versorgungsgrad"].to_numpy() / 100, g["bedarf"].to_numpy(), ws.annahmen

@@ -152,37 +152,70 @@ def test_published_coverage_does_not_depend_on_hidden_counts(
 
 
 # --------------------------------------------------------------------------- offers' ages
-def _altersgrenzen_kreis(tmp_path: Path, alter_max: int):
+def _altersgrenzen_kreis(tmp_path: Path, alter_max: int, altstadt_26: int = 2):
     """Without case records every rate is the Standardquote (equal for all ages); only the
-    Sprache course's ages split the age bands. Altstadt holds 2 Geduldete aged 26, Dorf 3
-    (together 5: hiding both leaves no small remainder in the Kreis's age structure)."""
+    Sprache course's ages split the age bands. Altstadt holds 2 Geduldete aged 26 (32 in
+    all), Dorf 3 (23 in all); ``altstadt_26`` moves persons between 20 and 26 in both
+    Gemeinden so that their totals and the Kreis's age structure stay."""
     orte = [
-        Ort("Altstadt", 0, (("duldung", 20, "m", 30), ("duldung", 26, "m", 2))),
+        Ort(
+            "Altstadt",
+            0,
+            (("duldung", 20, "m", 32 - altstadt_26), ("duldung", 26, "m", altstadt_26)),
+        ),
         Ort("Neustadt", 1, (("duldung", 20, "w", 25), ("duldung", 22, "m", 25))),
-        Ort("Dorf", 2, (("duldung", 20, "m", 20), ("duldung", 26, "m", 3))),
+        Ort(
+            "Dorf",
+            2,
+            (("duldung", 20, "m", 18 + altstadt_26), ("duldung", 26, "m", 5 - altstadt_26)),
+        ),
     ]
     kurs = [OrtAngebot("Kurs", "Sprache", 20, 0, alter_min=18, alter_max=alter_max)]
     annahmen = "erreichbarkeit:\n  einheit: km\n  schwelle: 10\n"
     return arbeitsmappe.load_workspace(
-        schreibe_orte(tmp_path / f"bis_{alter_max}", orte, kurs, annahmen)
+        schreibe_orte(tmp_path / f"bis_{alter_max}_{altstadt_26}", orte, kurs, annahmen)
     )
 
 
 def test_an_offer_for_some_ages_reveals_the_persons_per_age_band(tmp_path) -> None:
     altstadt, neustadt, dorf = ort_ags(0), ort_ags(1), ort_ags(2)
-    # open to 18-27: the demand sharing its places does not depend on age, and both
-    # Gemeinden (every status cell shown) show their figures
+    # open to 18-27: the demand sharing its places does not depend on age, and every
+    # Gemeinde (every status cell shown) is modelled with its own persons
     alle = _altersgrenzen_kreis(tmp_path, 27)
     assert versorgung.gezeigte_gemeinden(alle, ["Sprache"]) == {altstadt, neustadt, dorf}
+    assert versorgung.eigene_struktur(alle, ["Sprache"]) == {altstadt, neustadt, dorf}
     # open to 18-25: it takes a third of the band 25-27, so the demand sharing its
-    # places counts Altstadt's band 18-20 whole and its 2 persons aged 26 by a third: its
-    # Versorgungsgrad would follow a count the tables hide. Altstadt and Dorf (3) are no
-    # longer shown, Neustadt (0 in 25-27) still is
+    # places would count Altstadt's band 18-20 whole and its 2 persons aged 26 by a third:
+    # its Versorgungsgrad would follow a count the tables hide. Altstadt and Dorf (3) are
+    # shown with the Kreis's age structure instead, Neustadt (0 in 25-27) with its own
     bis25 = _altersgrenzen_kreis(tmp_path, 25)
-    assert versorgung.gezeigte_gemeinden(bis25, ["Sprache"]) == {neustadt}
+    assert versorgung.gezeigte_gemeinden(bis25, ["Sprache"]) == {altstadt, neustadt, dorf}
+    assert versorgung.eigene_struktur(bis25, ["Sprache"]) == {neustadt}
     res = versorgung.versorgung_veroeffentlicht(bis25, ["Sprache"])
-    gesperrt = views.versorgung_gesperrt(bis25, res)
-    zeilen = dict(zip(res.gemeinden["ags"].astype(str), gesperrt, strict=True))
-    assert zeilen[altstadt] and zeilen[dorf] and not zeilen[neustadt]
-    # other Handlungsfelder have no offer with an age limit: Altstadt shown there
-    assert altstadt in versorgung.gezeigte_gemeinden(bis25, ["Wohnen"])
+    assert not views.versorgung_gesperrt(bis25, res).any()
+    kreis = dict(zip(res.gemeinden["name"], views.mit_kreisstruktur(bis25, res), strict=True))
+    assert kreis == {"Altstadt": True, "Neustadt": False, "Dorf": True}
+    # the Kreis: 75 aged 18-20 (50 m, 25 w), 25 aged 21-24, 5 aged 25-27; the course takes
+    # 2/3 of band 25-27 less: Altstadt's eligible demand is 32 × (1 - 5/105 × 2/3) × 0.48
+    modell = versorgung.ws_veroeffentlicht(bis25, ["Sprache"])
+    alt = modell.zielgruppe[modell.zielgruppe["ags"].astype(str) == altstadt]
+    assert alt["anzahl"].sum() == pytest.approx(32)
+    je_band = alt.groupby("alter_von")["anzahl"].sum()
+    assert je_band.to_dict() == pytest.approx(
+        {18: 32 * 75 / 105, 21: 32 * 25 / 105, 25: 32 * 5 / 105}
+    )
+    text = views.kreisstruktur_hinweis(bis25, res)
+    assert "von Altstadt und Dorf sind mit der Altersstruktur des Kreises geschätzt" in text
+    # moving persons between 20 and 26 within Altstadt and Dorf (totals and the Kreis's
+    # age structure stay) changes nothing published; on the own age structure it would
+    for n in (1, 3):
+        anders = _altersgrenzen_kreis(tmp_path, 25, altstadt_26=n)
+        for tab in (views.zielgruppe_je_gemeinde, views.zielgruppe_struktur):
+            assert tab(anders).published.equals(tab(bis25).published)
+        assert _veroeffentlicht(anders) == _veroeffentlicht(bis25)
+        intern = coverage.analyse(anders, ["Sprache"])
+        assert _zeile(intern, "Altstadt")["versorgungsgrad"] != pytest.approx(
+            _zeile(coverage.analyse(bis25, ["Sprache"]), "Altstadt")["versorgungsgrad"]
+        )
+    # other Handlungsfelder have no offer with an age limit: Altstadt's own persons there
+    assert altstadt in versorgung.eigene_struktur(bis25, ["Wohnen"])

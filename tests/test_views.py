@@ -56,18 +56,22 @@ def test_hidden_target_group_hides_modelled_figures(ws, result) -> None:
     g = result.gemeinden
     # issue 13: demand is persons × rates per status, age band and sex, so it follows any
     # hidden status cell (not only a hidden total), and where the rates differ by age band
-    # it reveals the Gemeinde's persons per age band: shown only where each is 0 or >= 5
+    # it reveals the Gemeinde's persons per age band: modelled with them only where each
+    # is 0 or >= 5, else (since session 24) with the Kreis's age structure, and the list
+    # of gaps says which
     from thm_lib.analysis import target_group
 
     t = views.schwelle(ws)
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
     bands = seg.groupby(["ags", "status", "altersgruppe"])["personen"].sum().round()
+    mit_kreis = views.mit_kreisstruktur(ws, result)
+    assert mit_kreis.sum() == 63 and not (mit_kreis & hidden).any()
     for i, row in g.iterrows():
         if kreis.mask.loc[names[row["ags"]]].any() or 1 <= round(row["bedarf"]) < t:
             assert hidden[i]
-        if not hidden[i]:
-            mine = bands.loc[row["ags"]]
-            assert ((mine == 0) | (mine >= t)).all()
+        mine = bands.loc[row["ags"]]
+        if not hidden[i] and not ((mine == 0) | (mine >= t)).all():
+            assert mit_kreis[i]
     matrix = views.versorgung_matrix(ws, result)
     symbol = ws.annahmen.datenschutz.zeichen_geheim
     for i, row in g.iterrows():
@@ -76,6 +80,12 @@ def test_hidden_target_group_hides_modelled_figures(ws, result) -> None:
     gaps = views.lueckenliste(ws, result)
     shown = {(n, h) for n, h in gaps.index}
     assert not any(hidden[i] and (r["name"], r["handlungsfeld"]) in shown for i, r in g.iterrows())
+    struktur = gaps["Altersstruktur im Modell"]
+    for i, r in g.iterrows():
+        if (r["name"], r["handlungsfeld"]) in shown:
+            erwartet = "Kreis" if mit_kreis[i] else "Gemeinde"
+            assert struktur[(r["name"], r["handlungsfeld"])] == erwartet
+    assert set(struktur) == {"Kreis", "Gemeinde"}
 
 
 def test_positions_from_a_hidden_count_are_hidden(ws, bemessung) -> None:
@@ -109,29 +119,36 @@ def test_key_figures_use_published_values(ws, result, bemessung) -> None:
 
 def test_unterversorgung_is_never_0_where_cells_are_hidden(ws, result, bemessung, tmp_path) -> None:
     # the index said "0" for every Gemeinde of the sample but Musterstadt: all 12 cells
-    # of each are hidden (a hidden status cell), and 6 to 11 of them are Unterversorgung
+    # of each were hidden (a hidden status cell), and 6 to 11 of them are Unterversorgung.
+    # Since session 24 only Gemeinden with a hidden status cell hide all (Schablonberg)
     gesperrt = views.versorgung_gesperrt(ws, result)
     g = result.gemeinden.assign(gesperrt=gesperrt)
-    assert g[g["ags"] == "05899008"]["gesperrt"].all()  # Beispielheim
-    assert (g[g["ags"] == "05899008"]["klasse"] == "Unterversorgung").sum() == 6
-    assert key_figures(ws, "05899008", result, bemessung)["unterversorgung"] == "."
+    assert g[g["ags"] == "05899036"]["gesperrt"].all()  # Schablonberg
+    assert (g[g["ags"] == "05899036"]["klasse"] == "Unterversorgung").sum() == 7
+    assert key_figures(ws, "05899036", result, bemessung)["unterversorgung"] == "."
     # Musterstadt: 1 of 12 hidden, 7 of the 11 shown are Unterversorgung (matrix of the
-    # report); the Kreis row counts the same 7 shown cells among 144
+    # report); Beispielheim (Kreis age structure): 2 hidden, 5 of the 10 shown
     musterstadt = g[(g["ags"] == "05899004") & ~g["gesperrt"]]
     assert len(musterstadt) == 11 and (musterstadt["klasse"] == "Unterversorgung").sum() == 7
     assert key_figures(ws, "05899004", result, bemessung)["unterversorgung"] == "mindestens 7"
-    assert key_figures(ws, "", result, bemessung)["unterversorgung"] == "mindestens 7"
+    beispielheim = g[(g["ags"] == "05899008") & ~g["gesperrt"]]
+    assert len(beispielheim) == 10 and (beispielheim["klasse"] == "Unterversorgung").sum() == 5
+    assert key_figures(ws, "05899008", result, bemessung)["unterversorgung"] == "mindestens 5"
+    # the Kreis row counts the shown cells in Unterversorgung among 144
+    shown = int(((g["klasse"] == "Unterversorgung") & ~g["gesperrt"]).sum())
+    assert shown == 45
+    assert key_figures(ws, "", result, bemessung)["unterversorgung"] == "mindestens 45"
 
-    # on the index page: the symbol in both columns of Beispielheim, not "0" and "–"
+    # on the index page: the symbol in both columns of Schablonberg, not "0" and "–"
     status = {
-        "05899008": {
-            "name": "Beispielheim",
+        "05899036": {
+            "name": "Schablonberg",
             "ok": True,
-            "kennzahlen": key_figures(ws, "05899008", result, bemessung),
+            "kennzahlen": key_figures(ws, "05899036", result, bemessung),
         }
     }
-    seite = index_html(ws, status, ["05899008"], tmp_path)
-    zeile = re.search(r"<tr><td>05899008</td>.*?</tr>", seite, re.S).group(0)
+    seite = index_html(ws, status, ["05899036"], tmp_path)
+    zeile = re.search(r"<tr><td>05899036</td>.*?</tr>", seite, re.S).group(0)
     zellen = re.findall(r"<td[^>]*>(.*?)</td>", zeile, re.S)
     assert zellen[4:6] == [".", "."]
 

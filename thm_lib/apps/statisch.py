@@ -34,7 +34,7 @@ from thm_lib.analysis.angebotssuche import Profil
 from thm_lib.apps import angebotsfinder, stellen, uebersicht
 from thm_lib.apps.daten import AppDaten
 from thm_lib.core import paths
-from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.publish.maps.measure import textfarbe
 from thm_lib.publish.views import sperrhinweis
@@ -177,6 +177,7 @@ def uebersicht_daten(app: uebersicht.Uebersicht, karten: dict[str, str]) -> dict
     werte: dict[str, list[int]] = {}
     luecken: dict[str, dict[str, Any]] = {}
     matrix: dict[str, list[list[int]]] = {}
+    matrix_hinweis: dict[str, str] = {}
     kopf: list[str] = []
     for ags, feld in auswahlen(app):
         app.kommune.value, app.handlungsfeld.value = ags, feld
@@ -186,8 +187,8 @@ def uebersicht_daten(app: uebersicht.Uebersicht, karten: dict[str, str]) -> dict
         luecken[key] = _luecken(app, texte, luecken_tabelle)
         if ags not in matrix:
             kopf, matrix[ags] = _matrix_zeilen(app, texte)
+            matrix_hinweis[ags] = app.matrix_hinweis()
     d = app.daten
-    a = app.ws.annahmen.versorgung
     gesperrt_farbe, gesperrt_text = d.gesperrt_legende
     legende = [[k, c] for k, c in [*d.klassen_farben.items(), (gesperrt_text, gesperrt_farbe)]]
     return {
@@ -200,9 +201,7 @@ def uebersicht_daten(app: uebersicht.Uebersicht, karten: dict[str, str]) -> dict
         "hinweis": sperrhinweis(app.ws),
         "je_gemeinde": d.kennzahlen_html(),
         "matrix_kopf": kopf,
-        "matrix_hinweis": f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. "
-        f"Unterversorgung unter {prozent(a.untere_schwelle)}, Überversorgung über "
-        f"{prozent(a.obere_schwelle)}.",
+        "matrix_hinweis": matrix_hinweis,
         "legende": legende,
         "textfarben": {c: textfarbe(c) for _, c in legende} | {"#fff": textfarbe("#fff")},
         "luecken_kopf": list(app.luecken_tabelle().columns),

@@ -467,6 +467,20 @@ class Uebersicht:
         order = v.drop_duplicates("ags")["name"]
         return wide.reindex(order)
 
+    def matrix_hinweis(self) -> str:
+        """The note under the matrix: the classes, and which Gemeinden of the selected
+        Kommune are estimated with the Kreis age structure
+        (:func:`thm_lib.publish.views.kreisstruktur_text`)."""
+        a = self.ws.annahmen.versorgung
+        v = self.daten.zeilen(self.kommune.value, ALLE)
+        namen = list(dict.fromkeys(v.loc[v["kreisstruktur"].astype(bool), "name"]))
+        text = views.kreisstruktur_text(namen)
+        return (
+            f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
+            f"unter {prozent(a.untere_schwelle)}, Überversorgung über "
+            f"{prozent(a.obere_schwelle)}." + (f" {text}" if text else "")
+        )
+
     def _matrix_html(self) -> str:
         v = self.daten.zeilen(self.kommune.value, ALLE)
         farben = self.daten.klassen_farben
@@ -496,12 +510,7 @@ class Uebersicht:
             f'border:1px solid #ccc">{esc(k)}</span>'
             for k, c in [*farben.items(), (gesperrt_text, gesperrt_farbe)]
         )
-        a = self.ws.annahmen.versorgung
-        note = (
-            f"Versorgungsgrad = erreichbare Plätze je Person mit Bedarf. Unterversorgung "
-            f"unter {prozent(a.untere_schwelle)}, Überversorgung über "
-            f"{prozent(a.obere_schwelle)}."
-        )
+        note = self.matrix_hinweis()
         return (
             f'<div style="overflow-x:auto"><table class="thm-tabelle thm-matrix-tabelle">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"

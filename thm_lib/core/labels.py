@@ -53,6 +53,11 @@ EBENE_GEMEINDE, EBENE_KREIS = "gemeinde", "kreis"
 """Level of an applicant in the staffing estimate (column ``ebene``): one Gemeinde, or
 the Kreis applying for the Gemeinden without their own Geschäftsführende Stelle."""
 
+#: Column of the published list of gaps: whose age structure a row's demand is modelled
+#: with, :data:`ALTERSSTRUKTUR_KREIS` or "Gemeinde" (``views.mit_kreisstruktur``).
+ALTERSSTRUKTUR = "Altersstruktur im Modell"
+ALTERSSTRUKTUR_KREIS = "Kreis"
+
 #: The gap classes of a Gemeinde × Handlungsfeld (thresholds in ``annahmen.versorgung``;
 #: the rule is :func:`thm_lib.analysis.coverage.gap_class`).
 KLASSE_UNTER = "Unterversorgung"

@@ -771,11 +771,14 @@ class Leser:
         if jb is None or not self.ctx.quoten:
             return
         tu, src = self.ctx.inanspruchnahme, self.quelle(t)
+        js = t.spalte(labels.ALTERSSTRUKTUR)
         for i, row in enumerate(t.zeilen):
             gem, hf = self.ctx.gemeinde_aus(row[0]), str(row[1]).strip()
             w = self.wert(row[jb])
             if gem is None or gem == INSGESAMT or w.art != "zahl":
                 continue
+            if js is not None and str(row[js]).strip() == labels.ALTERSSTRUKTUR_KREIS:
+                continue  # shown counts per status × Kreis age structure: no hidden count
             lo_k: dict[Hashable, float] = {}
             hi_k: dict[Hashable, float] = {}
             for s in self.ctx.status.values():

@@ -769,24 +769,40 @@ class Publication:
         without an open offer of Gemeinde X are persons × published rates.
         They are shown only where they cannot pin a hidden or small count:
 
-        * every target-group cell of X (each status and the total) is shown;
-        * where the need rates of a status differ by age band (or sex), the
-          figures reveal X's persons per age band (or sex) of that status: each
-          of those counts must be 0 or at least the threshold;
-        * the Gemeinden whose figures are hidden together must not leave a
-          small remainder: per age band (and sex) their persons summed are 0 or
-          at least the threshold (else the Kreis age structure minus the shown
-          Gemeinden would give it); the smallest shown Gemeinden are hidden
-          until this holds;
-        * neither the demand nor the demand of Geduldete without an open
-          offer rounds to a small count (1 .. threshold-1 expected persons).
+        (a) every target-group cell of X (each status and the total) is shown;
+        (b) where the need rates of a status differ by age band (or sex), or an
+        offer is open to some of its age bands more than to others, the figures
+        reveal X's persons per age band (or sex) of that status: each of those
+        counts must be 0 or at least the threshold; (c) the Gemeinden not
+        modelled with their own persons per age band together must not leave a
+        small remainder: per age band (and sex) their persons summed are 0 or
+        at least the threshold (else the Kreis age structure minus the others
+        would give it); (d) neither the demand nor the demand of Geduldete
+        without an open offer rounds to a small count (1 .. threshold-1
+        expected persons).
 
-        The shown figures themselves must come from the published demand
+        Where (a) holds and (b) or (c) does not, X is modelled with its shown
+        counts per status spread like the published age structure of the
+        Kreis (:meth:`eigene_struktur`, since round 2, session 24): its
+        figures then reveal no more than its counts per status. The shown
+        figures themselves must come from the published demand
         (:func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`), else a
         shown Versorgungsgrad depends on the demand of hidden Gemeinden sharing
-        its offers. The first three conditions are :meth:`gezeigte_gemeinden`.
+        its offers. Condition (a) is :meth:`gezeigte_gemeinden`.
         """
         return _same_object_cache(self._versorgung, result, lambda: self._build_versorgung(result))
+
+    def mit_kreisstruktur(self, result: Any) -> pd.Series:
+        """True per shown row of ``result.gemeinden`` modelled with the Kreis age structure.
+
+        The rows of shown Gemeinden outside :meth:`eigene_struktur`: their figures
+        are estimates from their counts per status (:meth:`versorgung_gesperrt`).
+        """
+        tag = getattr(result, "stichtag", None)
+        eigene = self.eigene_struktur(result.bedarfsquoten, tag)
+        g = result.gemeinden
+        anders = ~g["ags"].astype(str).isin(eigene)
+        return (anders & ~self.versorgung_gesperrt(result)).astype(bool)
 
     def _revealed_keys(self, q: pd.DataFrame) -> dict[str, list[str]]:
         """Per status, the segment columns its demand differs by (what demand reveals).
@@ -839,13 +855,14 @@ class Publication:
         return getrennt
 
     def gezeigte_gemeinden(self, quoten: pd.DataFrame, stichtag: Any = None) -> frozenset[str]:
-        """The Gemeinden (ags) whose demand follows from published figures.
+        """The Gemeinden (ags) whose modelled figures may be shown.
 
-        The Gemeinde-level part of :meth:`versorgung_gesperrt` (conditions (a)
-        to (c) there, without the per-row check of small values): every
-        target-group cell shown, the counts the rates reveal 0 or at least
-        the threshold, and the Gemeinden left out keep 0 or at least the
-        threshold per revealed level.
+        The Gemeinde-level part of :meth:`versorgung_gesperrt`, without the
+        per-row check of small values: every target-group cell of the Gemeinde
+        is shown. Those of :meth:`eigene_struktur` are modelled with their own
+        persons per age band and sex, the others with their shown counts per
+        status spread like the published age structure of the Kreis
+        (:func:`thm_lib.disclosure.versorgung.ws_veroeffentlicht`).
 
         Parameters
         ----------
@@ -855,6 +872,23 @@ class Publication:
         stichtag : pandas.Timestamp, optional
             Stichtag of the result (default: the Workspace's).
         """
+        return self._gezeigt(quoten, stichtag)[0]
+
+    def eigene_struktur(self, quoten: pd.DataFrame, stichtag: Any = None) -> frozenset[str]:
+        """The shown Gemeinden (ags) modelled with their own age structure.
+
+        Conditions (b) and (c) of :meth:`versorgung_gesperrt`: the counts the
+        rates and offers reveal (:meth:`_revealed_keys`) are 0 or at least the
+        threshold, and the Gemeinden not in this set keep 0 or at least the
+        threshold per revealed level (else the published Kreis age structure
+        minus these Gemeinden would give a small remainder; the smallest
+        are left out until it holds). Parameters as :meth:`gezeigte_gemeinden`.
+        """
+        return self._gezeigt(quoten, stichtag)[1]
+
+    def _gezeigt(
+        self, quoten: pd.DataFrame, stichtag: Any
+    ) -> tuple[frozenset[str], frozenset[str]]:
         keys = self._revealed_keys(quoten)
         tag = self.ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
         return self.gemerkt(f"gezeigt:{tag}:{keys}", lambda: self._build_gezeigt(keys, tag))
@@ -862,7 +896,7 @@ class Publication:
     def gezeigte_zellen(self, quoten: pd.DataFrame, stichtag: Any = None) -> pd.Series:
         """Persons of the shown Gemeinden at the levels their modelled figures reveal.
 
-        Per Gemeinde of :meth:`gezeigte_gemeinden` and status, its persons per
+        Per Gemeinde of :meth:`eigene_struktur` and status, its persons per
         Altersgruppe (and Geschlecht) where the demand of the status differs by them
         (rule (b) of :meth:`versorgung_gesperrt`): each 0 or at least the threshold.
         The published figures of these Gemeinden may follow them, so they count as
@@ -876,7 +910,7 @@ class Publication:
         """
         keys = self._revealed_keys(quoten)
         tag = self.ws.stichtag if stichtag is None else pd.Timestamp(stichtag)
-        shown = self.gezeigte_gemeinden(quoten, tag)
+        shown = self.eigene_struktur(quoten, tag)
         seg = target_group.segments(self.ws.zielgruppe, self.ws.annahmen, tag)
         seg = seg[seg["ags"].astype(str).isin(shown)].assign(ags=lambda f: f["ags"].astype(str))
         werte: dict[str, float] = {}
@@ -888,7 +922,9 @@ class Publication:
                 werte["|".join([key[0], s, *map(str, key[1:])])] = float(n)
         return pd.Series(werte, dtype=float).sort_index()
 
-    def _build_gezeigt(self, keys: dict[str, list[str]], tag: pd.Timestamp) -> frozenset[str]:
+    def _build_gezeigt(
+        self, keys: dict[str, list[str]], tag: pd.Timestamp
+    ) -> tuple[frozenset[str], frozenset[str]]:
         ws = self.ws
         zg = self.zielgruppe(tag)
         cell_hidden = zg.mask[[*self.status, "gesamt"]].any(axis=1)
@@ -900,23 +936,22 @@ class Publication:
             v = values.round()
             return bool(((v == 0) | (v >= t)).all())
 
-        shown: set[str] = set()
-        for ags in self._names:
-            if bool(cell_hidden.get(self.name(ags), True)):
-                continue
+        shown = {a for a in self._names if not bool(cell_hidden.get(self.name(a), True))}
+        eigene: set[str] = set()
+        for ags in shown:
             mine = seg[seg["ags"] == ags]
             if all(
                 safe(mine[mine["status"] == s].groupby(k)["personen"].sum())
                 for s, k in keys.items()
                 if k
             ):
-                shown.add(ags)
+                eigene.add(ags)
         levels = [(s, k) for s, k in keys.items() if k]
         if levels:
             levels += [(None, ["altersgruppe"]), (None, ["altersgruppe", "geschlecht"])]
         size = seg.groupby("ags")["personen"].sum()
-        while shown and levels:
-            rest = seg[~seg["ags"].isin(shown)]
+        while eigene and levels:
+            rest = seg[~seg["ags"].isin(eigene)]
             ok = all(
                 safe(
                     (rest if s is None else rest[rest["status"] == s]).groupby(k)["personen"].sum()
@@ -925,8 +960,8 @@ class Publication:
             )
             if ok:
                 break
-            shown.discard(min(shown, key=lambda a: (float(size.get(a, 0.0)), a)))
-        return frozenset(shown)
+            eigene.discard(min(eigene, key=lambda a: (float(size.get(a, 0.0)), a)))
+        return frozenset(shown), frozenset(eigene)
 
     def _build_versorgung(self, result: Any) -> pd.Series:
         g = result.gemeinden

@@ -9,14 +9,16 @@ demand (and so the persons) of a hidden neighbour.
 :func:`versorgung_veroeffentlicht` computes coverage on a copy of the
 Workspace with the *published demand* (:func:`ws_veroeffentlicht`): the shown
 Gemeinden (:meth:`thm_lib.disclosure.publication.Publication.gezeigte_gemeinden`)
-keep their target group (their demand follows from shown counts and published
-rates anyway); every other Gemeinde gets an equal share of the remainder per
-status (published Kreis total minus the shown Gemeinden; 0 where the Kreis
-total is hidden), spread over age bands and sex like the published age
-structure of the Kreis. The need rates are the published ones
-(:func:`modellquoten`), not the exact rates of the case documentation. Every
-figure of the result thus follows from published figures, offers and travel
-times only (``docs/datenschutz.md``).
+keep their target group where their demand follows from shown counts and
+published rates anyway (:func:`eigene_struktur`); the other shown Gemeinden
+keep their shown counts per status, spread over age bands and sex like the
+published age structure of the Kreis (:func:`kreisschaetzung`, since round 2,
+session 24: before, they were hidden); every non-shown Gemeinde gets an equal
+share of the remainder per status (published Kreis total minus the shown
+Gemeinden; 0 where the Kreis total is hidden), spread the same way. The need
+rates are the published ones (:func:`modellquoten`), not the exact rates of the
+case documentation. Every figure of the result thus follows from published
+figures, offers and travel times only (``docs/datenschutz.md``).
 
 Hiding is still decided by the publication layer of the TRUE Workspace
 (:func:`thm_lib.disclosure.publication.fuer`); the copy returned by
@@ -78,14 +80,66 @@ def gezeigte_zellen(
     return publication.fuer(ws).gezeigte_zellen(quoten, ws.stichtag)
 
 
+def eigene_struktur(
+    ws: Workspace, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
+) -> frozenset[str]:
+    """The shown Gemeinden (ags) modelled with their own age structure, for ``felder``.
+
+    :meth:`thm_lib.disclosure.publication.Publication.eigene_struktur` of the true
+    Workspace with the rates of the published model (as :func:`gezeigte_gemeinden`).
+    The other shown Gemeinden are modelled with :func:`kreisschaetzung`.
+    """
+    quoten = coverage.quoten_fuer(ws, felder, modellquoten(ws) if quoten is None else quoten)
+    return publication.fuer(ws).eigene_struktur(quoten, ws.stichtag)
+
+
+def kreisprofil(ws: Workspace) -> dict[tuple[str, int, int, str], float]:
+    """Share of each age band × sex in the published age structure of the Kreis.
+
+    The shown cells of :attr:`thm_lib.disclosure.publication.Publication.struktur`
+    (a hidden cell counts 0); without any, by the years of each band, sexes equally.
+    Keys ``(Altersgruppe, von, bis, Geschlecht)``; the shares sum to 1.
+    """
+    st = publication.fuer(ws).struktur
+    bands = target_group.altersgruppen(ws.annahmen)
+    sexes = [g for g in labels.GESCHLECHT if g in st.mask.columns]
+    profil = {}
+    for von, bis, label in bands:
+        for g in sexes:
+            shown = label in st.mask.index and not bool(st.mask.loc[label, g])
+            profil[(label, von, bis, g)] = (
+                float(st.internal_unsuppressed.loc[label, g]) if shown else 0.0
+            )
+    if sum(profil.values()) <= 0:
+        sexes = sexes or ["x"]
+        profil = {
+            (label, von, bis, g): float(bis - von + 1) / len(sexes)
+            for von, bis, label in bands
+            for g in sexes
+        }
+    summe = sum(profil.values())
+    return {k: v / summe for k, v in profil.items()}
+
+
+def _verteilt(je_status: dict[str, float], profil: dict) -> pd.DataFrame:
+    """Persons per status spread over age band × sex by ``profil`` (rows > 0 only)."""
+    rows = [
+        (s, label, von, bis, g, n * p)
+        for s, n in je_status.items()
+        for (label, von, bis, g), p in profil.items()
+        if n * p > 0
+    ]
+    return pd.DataFrame(
+        rows, columns=["status", "altersgruppe", "von", "bis", "geschlecht", "personen"]
+    )
+
+
 def restschaetzung(ws: Workspace, gezeigt: frozenset[str]) -> pd.DataFrame:
     """Persons per status, age band and sex of ONE non-shown Gemeinde, from published figures.
 
     Per status: the published Kreis total minus the shown Gemeinden (0 where the
     Kreis cell is hidden, never negative), divided equally among the non-shown
-    Gemeinden; spread over age band × sex by the shown cells of the Kreis age
-    structure (:attr:`thm_lib.disclosure.publication.Publication.struktur`;
-    without any, by the years of each band, sexes equally).
+    Gemeinden; spread over age band × sex by :func:`kreisprofil`.
 
     Returns
     -------
@@ -94,11 +148,10 @@ def restschaetzung(ws: Workspace, gezeigt: frozenset[str]) -> pd.DataFrame:
         ``personen`` (empty when every Gemeinde is shown).
     """
     pub = publication.fuer(ws)
-    cols = ["status", "altersgruppe", "von", "bis", "geschlecht", "personen"]
     alle = [str(a) for a in ws.gebiete["ags"]]
     verborgen = [a for a in alle if a not in gezeigt]
     if not verborgen:
-        return pd.DataFrame(columns=cols)
+        return _verteilt({}, {})
     zg = pub.zielgruppe(ws.stichtag)
     werte = zg.internal_unsuppressed
     namen = [pub.name(a) for a in alle if a in gezeigt]
@@ -108,65 +161,55 @@ def restschaetzung(ws: Workspace, gezeigt: frozenset[str]) -> pd.DataFrame:
             rest[s] = 0.0  # the Kreis total is not published: nothing to split
         else:
             rest[s] = max(float(werte.loc[TOTAL, s]) - float(werte.loc[namen, s].sum()), 0.0)
+    return _verteilt({s: r / len(verborgen) for s, r in rest.items()}, kreisprofil(ws))
 
-    bands = target_group.altersgruppen(ws.annahmen)
-    st = pub.struktur
-    sexes = [g for g in labels.GESCHLECHT if g in st.mask.columns]
-    profil = {}
-    for von, bis, label in bands:
-        for g in sexes:
-            shown = label in st.mask.index and not bool(st.mask.loc[label, g])
-            profil[(label, von, bis, g)] = (
-                float(st.internal_unsuppressed.loc[label, g]) if shown else 0.0
-            )
-    summe = sum(profil.values())
-    if summe <= 0:
-        sexes = sexes or ["x"]
-        profil = {
-            (label, von, bis, g): float(bis - von + 1) / len(sexes)
-            for von, bis, label in bands
-            for g in sexes
-        }
-        summe = sum(profil.values())
-    rows = []
-    for s, r in rest.items():
-        for (label, von, bis, g), p in profil.items():
-            v = r * p / summe / len(verborgen)
-            if v > 0:
-                rows.append((s, label, von, bis, g, v))
-    return pd.DataFrame(rows, columns=cols)
+
+def kreisschaetzung(ws: Workspace, ags: str) -> pd.DataFrame:
+    """Persons per status, age band and sex of a shown Gemeinde, from published figures.
+
+    Its shown count per status (all its target-group cells are shown, rule (a)
+    of :meth:`thm_lib.disclosure.publication.Publication.versorgung_gesperrt`)
+    spread over age band × sex by :func:`kreisprofil`: for a Gemeinde whose own
+    persons per age band must not be revealed. Columns as :func:`restschaetzung`.
+    """
+    pub = publication.fuer(ws)
+    werte = pub.zielgruppe(ws.stichtag).internal_unsuppressed
+    je_status = {s: float(werte.loc[pub.name(ags), s]) for s in pub.status}
+    return _verteilt(je_status, kreisprofil(ws))
 
 
 def ws_veroeffentlicht(
     ws: Workspace, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
 ) -> Workspace:
-    """A copy of ``ws`` with the published demand: the target group of every non-shown
-    Gemeinde replaced by :func:`restschaetzung`.
+    """A copy of ``ws`` with the published demand.
 
-    ``ws`` itself is not changed. The copy is for the model only: its target
-    group is an estimate, so hiding must still be decided on ``ws``.
+    The target group of every non-shown Gemeinde is replaced by
+    :func:`restschaetzung`, that of every shown Gemeinde not in
+    :func:`eigene_struktur` by :func:`kreisschaetzung` (one row per status, age
+    band and sex at the Workspace's Stichtag). ``ws`` itself is not changed. The
+    copy is for the model only: its target group is an estimate, so hiding must
+    still be decided on ``ws``.
     """
-    gezeigt = gezeigte_gemeinden(ws, felder, quoten)
     zg = ws.zielgruppe
     if zg is None:
         return ws
+    gezeigt = gezeigte_gemeinden(ws, felder, quoten)
+    eigene = eigene_struktur(ws, felder, quoten)
     alle = [str(a) for a in ws.gebiete["ags"]]
     verborgen = [a for a in alle if a not in gezeigt]
-    if not verborgen:
+    ersetzt = dict.fromkeys(verborgen, restschaetzung(ws, gezeigt)) if verborgen else {}
+    ersetzt |= {a: kreisschaetzung(ws, a) for a in alle if a in gezeigt and a not in eigene}
+    if not ersetzt:
         return ws
-    je = restschaetzung(ws, gezeigt)
-    if not len(je):
-        # nothing to split: one empty row each keeps the Gemeinden's Stichtag (and so
-        # the Workspace's, when it is not configured)
-        von, bis, label = target_group.altersgruppen(ws.annahmen)[0]
-        status = list(ws.annahmen.zielgruppe.status)[0]
-        je = pd.DataFrame(
-            [(status, label, von, bis, "x", 0.0)],
-            columns=["status", "altersgruppe", "von", "bis", "geschlecht", "personen"],
-        )
-    behalten = zg[~zg["ags"].astype(str).isin(verborgen)]
+    behalten = zg[~zg["ags"].astype(str).isin(ersetzt)]
     neu = []
-    for a in verborgen:
+    for a, je in ersetzt.items():
+        if not len(je):
+            # nothing to split: one empty row keeps the Gemeinde's Stichtag (and so
+            # the Workspace's, when it is not configured)
+            von, bis, label = target_group.altersgruppen(ws.annahmen)[0]
+            status = list(ws.annahmen.zielgruppe.status)[0]
+            je = pd.DataFrame([(status, label, von, bis, "x", 0.0)], columns=je.columns)
         part = pd.DataFrame(
             {
                 "ags": a,
@@ -181,7 +224,7 @@ def ws_veroeffentlicht(
         if "alter" in zg.columns:
             part["alter"] = np.nan
         neu.append(part.reindex(columns=zg.columns))
-    zielgruppe = pd.concat([behalten, *neu], ignore_index=True) if neu else behalten
+    zielgruppe = pd.concat([behalten, *neu], ignore_index=True)
     return replace(ws, zielgruppe=zielgruppe)
 
 
@@ -212,8 +255,11 @@ def versorgung_veroeffentlicht(
 
 
 __all__ = [
+    "eigene_struktur",
     "gezeigte_gemeinden",
     "gezeigte_zellen",
+    "kreisprofil",
+    "kreisschaetzung",
     "modellquoten",
     "restschaetzung",
     "versorgung_veroeffentlicht",

@@ -284,9 +284,12 @@ def lueckenliste(
     """Unterversorgung, largest missing places first (estimates, public).
 
     Rows of :func:`versorgung_gesperrt` are left out (their numbers would
-    reveal a hidden count); a note in the notebook says so.
+    reveal a hidden count); a note in the notebook says so. Column
+    :data:`thm_lib.core.labels.ALTERSSTRUKTUR` says which rows are estimates with the Kreis age
+    structure (:func:`mit_kreisstruktur`).
     """
-    g = zellen_auswahl(result.gemeinden[~versorgung_gesperrt(ws, result)], ags)
+    g = result.gemeinden.assign(kreisstruktur=mit_kreisstruktur(ws, result).to_numpy())
+    g = zellen_auswahl(g[~versorgung_gesperrt(ws, result).to_numpy()], ags)
     gaps = g[g["klasse"] == KLASSE_UNTER].sort_values("fehlende_plaetze", ascending=False)
     if n is not None:
         gaps = gaps.head(n)
@@ -303,6 +306,9 @@ def lueckenliste(
             ),
             "Bedarf Geduldeter ohne offenes Angebot": gerundet(
                 gaps["bedarf_geduldete_ohne_angebot"], 1
+            ),
+            labels.ALTERSSTRUKTUR: gaps["kreisstruktur"].map(
+                {True: labels.ALTERSSTRUKTUR_KREIS, False: "Gemeinde"}
             ),
         }
     ).set_index(["Gemeinde", "Handlungsfeld"])
@@ -528,6 +534,9 @@ VERSORGUNG_SPALTEN = (
 def versorgung_zellen(ws: Workspace, result: CoverageResult) -> pd.DataFrame:
     """Coverage per Gemeinde × Handlungsfeld as published: a ``gesperrt`` column per cell.
 
+    Column ``kreisstruktur``: shown cells estimated with the Kreis age structure
+    (:func:`mit_kreisstruktur`).
+
     Hidden cells (:func:`versorgung_gesperrt`) keep their keys but lose their figures
     (class and reach ``None``, Versorgungsgrad and missing places NaN), so nothing
     downstream can show or count them by mistake.
@@ -535,11 +544,47 @@ def versorgung_zellen(ws: Workspace, result: CoverageResult) -> pd.DataFrame:
     g = result.gemeinden[list(VERSORGUNG_SPALTEN)].copy()
     hidden = versorgung_gesperrt(ws, result).to_numpy()
     g["gesperrt"] = hidden
+    g["kreisstruktur"] = mit_kreisstruktur(ws, result).to_numpy()
     g["klasse"] = g["klasse"].astype(object)
     g["kein_angebot_erreichbar"] = g["kein_angebot_erreichbar"].astype(object)
     g.loc[hidden, ["klasse", "kein_angebot_erreichbar"]] = None
     g.loc[hidden, ["versorgungsgrad", "fehlende_plaetze"]] = float("nan")
     return g.reset_index(drop=True)
+
+
+def mit_kreisstruktur(ws: Workspace, result: CoverageResult) -> pd.Series:
+    """True per row of ``result.gemeinden`` shown as an estimate with the Kreis age structure.
+
+    :meth:`thm_lib.disclosure.publication.Publication.mit_kreisstruktur`: a shown
+    Gemeinde whose own persons per age band must not be revealed.
+    """
+    return publication.fuer(ws).mit_kreisstruktur(result)
+
+
+def kreisstruktur_hinweis(ws: Workspace, result: CoverageResult, ags: str = KREIS) -> str:
+    """German note naming the shown Gemeinden modelled with the Kreis age structure ("" if none)."""
+    g = zellen_auswahl(result.gemeinden[mit_kreisstruktur(ws, result).to_numpy()], ags)
+    return kreisstruktur_text(list(dict.fromkeys(g["name"])))
+
+
+def kreisstruktur_text(namen: list[str]) -> str:
+    """The note of :func:`kreisstruktur_hinweis` for the Gemeinden ``namen`` ("" if none)."""
+    if not namen:
+        return ""
+    return (
+        f"Bedarf und Versorgung von {_namen_text(namen)} sind mit der Altersstruktur des "
+        "Kreises geschätzt: ihre eigene Verteilung auf Altersgruppen (und Geschlecht) "
+        "ließe auf kleine, nicht veröffentlichte Zahlen schließen (Datenschutz)."
+    )
+
+
+def _namen_text(namen: list[str]) -> str:
+    """Names joined the German way.
+
+    >>> _namen_text(["Altdorf"]), _namen_text(["A", "B", "C"])
+    ('Altdorf', 'A, B und C')
+    """
+    return namen[0] if len(namen) == 1 else ", ".join(namen[:-1]) + " und " + namen[-1]
 
 
 def zellen_auswahl(zellen: pd.DataFrame, ags: str = KREIS, feld: str | None = None) -> pd.DataFrame:

@@ -293,8 +293,11 @@ def deutsch(
     return tabelle(frame, zelle, titel=str(titel) if titel else None, erklaerung=erklaerung)
 
 
-def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
+def farbige_matrix(matrix: pd.DataFrame, ws: Workspace, hinweis: str = "") -> Any:
     """The Versorgungsgrad matrix (%) as a table coloured by gap class.
+
+    ``hinweis``: a further sentence under the table (e.g.
+    :func:`thm_lib.publish.views.kreisstruktur_hinweis`).
 
     Classes from :func:`thm_lib.analysis.coverage.gap_class`, colours of the maps
     (:func:`thm_lib.publish.maps.measure.gap_class_colours`), lightened so the
@@ -317,6 +320,7 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace) -> Any:
             f"Versorgungsgrad in %: erreichbare Plätze je Person mit Bedarf; rot unter "
             f"{untere:.0f} %, grün {untere:.0f}–{obere:.0f} %, blau über {obere:.0f} %; "
             f"„{ws.annahmen.datenschutz.zeichen_geheim}“ = verborgen (Schutz kleiner Zahlen)."
+            + (f" {hinweis}" if hinweis else "")
         ),
     )
 

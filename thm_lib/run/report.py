@@ -180,6 +180,7 @@ def buendnis_workbook(
     hinweise = [
         KEINE_FALLDOKUMENTATION if not faelle else "",
         quoten_text(ws, result),
+        views.kreisstruktur_hinweis(ws, result, ags),
         stichtag_text(ws, ags),
         zeitraum_text(ws),
     ]

@@ -93,7 +93,7 @@ function thmUebersicht(d) {
       legende.appendChild(document.createTextNode(" "));
     });
     legende.appendChild(thmEl("br"));
-    legende.appendChild(document.createTextNode(d.matrix_hinweis));
+    legende.appendChild(document.createTextNode(d.matrix_hinweis[ags]));
   }
 
   // background and a readable text colour (chosen in Python: thm_lib.publish.maps.measure.textfarbe)
