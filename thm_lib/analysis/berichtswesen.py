@@ -29,11 +29,11 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import target_group
-from thm_lib.core.labels import ERGEBNIS, ERGEBNIS_LABEL, KREIS, STATUS_LABEL
+from thm_lib.core.labels import ERGEBNIS, ERGEBNIS_LABEL, INSGESAMT, KREIS, STATUS_LABEL
 from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import Workspace
 
-TOTAL = "Insgesamt"
+TOTAL = INSGESAMT
 """Label of total rows in report tables."""
 NO_REASON = "ohne Angabe"
 """Closure reason shown for closed cases without ``abschlussgrund``."""

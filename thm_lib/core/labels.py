@@ -53,6 +53,9 @@ EBENE_GEMEINDE, EBENE_KREIS = "gemeinde", "kreis"
 """Level of an applicant in the staffing estimate (column ``ebene``): one Gemeinde, or
 the Kreis applying for the Gemeinden without their own Geschäftsführende Stelle."""
 
+INSGESAMT = "Insgesamt"
+"""Label of the row of sums in published tables (Kreis total, Berichtswesen totals)."""
+
 #: Column of the published list of gaps: whose age structure a row's demand is modelled
 #: with, :data:`ALTERSSTRUKTUR_KREIS` or "Gemeinde" (``views.mit_kreisstruktur``).
 ALTERSSTRUKTUR = "Altersstruktur im Modell"

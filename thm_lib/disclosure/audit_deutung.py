@@ -28,7 +28,7 @@ from thm_lib.disclosure.faq_zaehlung import vergleichbar
 from thm_lib.disclosure.publication import zaehlt_personen
 from thm_lib.disclosure.suppression import small_label
 
-INSGESAMT = "Insgesamt"
+INSGESAMT = labels.INSGESAMT
 _DATUM = r"(\d\d\.\d\d\.\d{4})"
 _ZEITRAUM = re.compile(_DATUM + r" bis " + _DATUM)
 _TOTAL_LABEL = re.compile(r"^(insgesamt|summe|gesamt)$", re.I)

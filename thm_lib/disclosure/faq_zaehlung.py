@@ -40,10 +40,10 @@ import pandas as pd
 
 from thm_lib.analysis.staffing import count_persons
 from thm_lib.analysis.target_group import select_stichtag
-from thm_lib.core.labels import EBENE_KREIS, KREIS
+from thm_lib.core.labels import EBENE_KREIS, INSGESAMT, KREIS
 from thm_lib.disclosure.suppression import is_determined, suppress
 
-TOTAL = "Insgesamt"
+TOTAL = INSGESAMT
 
 
 def vergleichbar(

@@ -58,7 +58,7 @@ from thm_lib.disclosure.suppression import (
     suppress,
 )
 
-TOTAL = "Insgesamt"
+TOTAL = labels.INSGESAMT
 """Total row of the Kreis tables (Gemeinde × status)."""
 
 _FALL = "_fall_"

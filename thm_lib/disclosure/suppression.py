@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.core.formats import prozent, zahl
-from thm_lib.core.labels import spaltenname
+from thm_lib.core.labels import INSGESAMT, spaltenname
 from thm_lib.core.settings import Datenschutz
 from thm_lib.disclosure.audit_modell import GROSS, schutzverletzung
 
@@ -169,7 +169,7 @@ def add_totals(
     frame: pd.DataFrame,
     *,
     columns: Sequence[str] | None = None,
-    total_row: Hashable | None = "Insgesamt",
+    total_row: Hashable | None = INSGESAMT,
     total_col: str | None = None,
 ) -> pd.DataFrame:
     """Append a total row and/or a total column of count columns.
