@@ -43,7 +43,7 @@ def test_layers_crs_and_short_field_names(gpkg: Path) -> None:
         assert info["crs"] == "EPSG:25832"
         assert all(len(f) <= 10 for f in info["fields"]), info["fields"]
     fields = list(pyogrio.read_info(gpkg, layer="gemeinden")["fields"])
-    assert fields[:7] == [
+    assert fields[:8] == [
         "ags",
         "name",
         "einwohner",
@@ -51,9 +51,10 @@ def test_layers_crs_and_short_field_names(gpkg: Path) -> None:
         "zg_gestatt",
         "zg_gesamt",
         "zg_anzeige",
+        "struktur",
     ]
-    assert fields[7:10] == ["vg_sprache", "fp_sprache", "kl_sprache"]
-    assert len(fields) == 7 + 3 * 12
+    assert fields[8:11] == ["vg_sprache", "fp_sprache", "kl_sprache"]
+    assert len(fields) == 8 + 3 * 12
 
 
 def test_hidden_counts_are_null_and_shown_counts_are_the_published_ones(ws, gpkg: Path) -> None:
@@ -93,6 +94,18 @@ def test_coverage_fields_are_hidden_where_the_reports_hide_them(ws, gpkg: Path) 
     rows = result.gemeinden.assign(gesperrt=gesperrt.to_numpy())
     sprache = rows[rows["handlungsfeld"] == "Sprache"].set_index("ags")
     assert sprache["gesperrt"].any() and not sprache["gesperrt"].all()
+    # whose age structure the model uses, as the list of gaps says: Musterstadt its own,
+    # Beispielheim (small age bands) the Kreis's, Schablonberg (hidden counts) no value
+    kreis = views.mit_kreisstruktur(ws, result).to_numpy()
+    for ags in g.index:
+        eigene = rows[(rows["ags"] == ags)]
+        if eigene["gesperrt"].all():
+            assert g.loc[ags, "struktur"] is None or g["struktur"].isna()[ags]
+        else:
+            erwartet = "Kreis" if kreis[(rows["ags"] == ags).to_numpy()].any() else "Gemeinde"
+            assert g.loc[ags, "struktur"] == erwartet
+    assert g.loc[["05899004", "05899008"], "struktur"].tolist() == ["Gemeinde", "Kreis"]
+    assert g["struktur"].isna()["05899036"]
     for ags, r in sprache.iterrows():
         if r["gesperrt"]:
             assert g.loc[ags, ["vg_sprache", "fp_sprache", "kl_sprache"]].isna().all()

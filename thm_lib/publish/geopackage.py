@@ -3,8 +3,11 @@
 Layers, in EPSG:25832, field names of at most 10 characters (shapefile
 limit; the full German names are aliases in the style):
 
-- ``gemeinden``: target group (total and per status) and, per Handlungsfeld,
-  Versorgungsgrad, missing places and gap class. Every value comes from the
+- ``gemeinden``: target group (total and per status), whose age structure the
+  published model uses (``struktur``: "Gemeinde", "Kreis" for an estimate with
+  the Kreis's, :func:`thm_lib.publish.views.mit_kreisstruktur`; NULL where every
+  value is hidden) and, per Handlungsfeld, Versorgungsgrad, missing places and
+  gap class. Every value comes from the
   published views (:func:`thm_lib.publish.views.zielgruppe_je_gemeinde`,
   :func:`thm_lib.publish.views.versorgung_gesperrt`), so what a report hides is NULL
   here too.
@@ -137,7 +140,18 @@ def gemeinden_layer(ws: Workspace, result: CoverageResult) -> tuple[Ebene, dict[
         f"Zielgruppe insgesamt wie im Bericht (<{views.schwelle(ws)}, "
         f"{views.zeichen_geheim(ws)} = gesperrt)"
     )
-    gemeinden = result.gemeinden.assign(gesperrt=views.versorgung_gesperrt(ws, result))
+    gemeinden = result.gemeinden.assign(
+        gesperrt=views.versorgung_gesperrt(ws, result).to_numpy(),
+        kreisstruktur=views.mit_kreisstruktur(ws, result).to_numpy(),
+    )
+    je_gemeinde = gemeinden.groupby("ags")[["gesperrt", "kreisstruktur"]].agg(["all", "any"])
+    struktur = pd.Series("Gemeinde", index=je_gemeinde.index, dtype=object)
+    struktur[je_gemeinde[("kreisstruktur", "any")]] = labels.ALTERSSTRUKTUR_KREIS
+    struktur[je_gemeinde[("gesperrt", "all")]] = None
+    out["struktur"] = struktur.reindex(out["ags"]).to_numpy()
+    aliase["struktur"] = (
+        f"{labels.ALTERSSTRUKTUR} (Kreis = geschätzt mit der Altersstruktur des Kreises)"
+    )
     klassen = {}
     for feld_name in ws.handlungsfelder:
         rows = gemeinden[gemeinden["handlungsfeld"] == feld_name].set_index("ags")
