@@ -76,7 +76,8 @@ def test_a_model_on_exact_rates_is_found_and_the_published_one_passes(ws) -> Non
         ws, 0, frueher=0, bedarfstausche=1, modell=lambda w: _plan_sonstiges(w, quoten=_quoten(w))
     )
     assert not exakt.ok, exakt.zusammenfassung()
-    assert "plan/0/plaetze: 10.0 → 9.0" in exakt.befunde[0], exakt.befunde[0]
+    # 10 → 9 until session 24; since then small Gemeinden add their demand (Kreis structure)
+    assert "plan/0/plaetze: 12.0 → 11.0" in exakt.befunde[0], exakt.befunde[0]
     assert "1 dokumentierter Bedarf (Sonstiges) wechselt" in exakt.befunde[0]
     veroeffentlicht = dp.pruefen(ws, 0, frueher=0, bedarfstausche=1, modell=_plan_sonstiges)
     assert veroeffentlicht.geprueft == exakt.geprueft
