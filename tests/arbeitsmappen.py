@@ -51,6 +51,8 @@ from thm_lib.ingest.synthetic import (
 #: Lower left corner of the grid (EPSG:25832, metres): in the Sauerland, NRW.
 ORIGIN = (420_000.0, 5_690_000.0)
 CELL = 4_000.0  # metres per grid cell
+#: East-west distance of two generated Kreise of one Land (40 Gemeinden span 28 km)
+KREIS_ABSTAND = 60_000.0
 STICHTAGE_THM = ("31.12.2019", "31.12.2020", "31.12.2021")  # within THM 11/2019 - 06/2022
 STICHTAGE_SPAET = ("31.12.2023", "31.12.2024")  # after the THM funding period
 STATUS = ("duldung", "gestattung", "sonstige")
@@ -89,10 +91,19 @@ class ArbeitsmappeSpec:
     sonderzeichen: bool = False
     #: ages of the target group when not the programme's 18-27 (annahmen.zielgruppe)
     zielgruppe_alter: tuple[int, int] | None = None
+    #: several generated Kreise side by side in one Land folder: each its own key and
+    #: its own place (:data:`KREIS_ABSTAND` further east per number); not drawn
+    kreis_nr: int = 0
     kreis_ags: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.kreis_ags = "05315" if self.kreisfrei else "05958"
+        basis = 315 if self.kreisfrei else 958
+        self.kreis_ags = f"05{basis - self.kreis_nr:03d}"
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """Lower left corner of this Kreis's grid (EPSG:25832)."""
+        return (ORIGIN[0] + self.kreis_nr * KREIS_ABSTAND, ORIGIN[1])
 
     @property
     def ags(self) -> list[str]:
@@ -142,12 +153,14 @@ def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
 
 
 # --------------------------------------------------------------------------- geometry
-def polygone(n: int, rng: np.random.Generator) -> list[shapely.Polygon]:
+def polygone(
+    n: int, rng: np.random.Generator, origin: tuple[float, float] = ORIGIN
+) -> list[shapely.Polygon]:
     """``n`` quadrilaterals of a grid whose nodes are jittered (shared borders stay shared)."""
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
     jitter = rng.uniform(-0.3, 0.3, size=(rows + 1, cols + 1, 2)) * CELL
-    x0, y0 = ORIGIN
+    x0, y0 = origin
     nodes = np.empty((rows + 1, cols + 1, 2))
     for r in range(rows + 1):
         for c in range(cols + 1):
@@ -225,7 +238,7 @@ def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
     rng = np.random.default_rng(spec.seed)
     folder.mkdir(parents=True, exist_ok=True)
     ags = spec.ags
-    polys = polygone(len(ags), rng)
+    polys = polygone(len(ags), rng, spec.origin)
     _gebiete(spec, folder, ags, polys, rng)
     _zielgruppe(spec, folder, ags, rng)
     _angebote(spec, folder, ags, polys, rng)
@@ -341,8 +354,8 @@ def _angebote(
                     break
         else:  # west of the grid's straight outline, outside the Kreis
             i = -1
-            x = ORIGIN[0] - r.uniform(2_000, 15_000)
-            y = ORIGIN[1] + r.uniform(0, CELL)
+            x = spec.origin[0] - r.uniform(2_000, 15_000)
+            y = spec.origin[1] + r.uniform(0, CELL)
         lon, lat = to_wgs.transform(x, y)
         lo = int(r.integers(14, 22))
         duldung = bool(r.random() < 0.6)

@@ -35,6 +35,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.arbeitsmappen import (
     STICHTAG_OHNE_NEUE_ZAHL,
+    STICHTAGE_THM,
     ArbeitsmappeSpec,
     arbeitsmappen,
     fuehre_notebook_aus,
@@ -44,9 +45,11 @@ from tests.audit_laeufe import personenspalten_ohne_regel
 from tests.helpers_io import SAMPLE, read_rows, write_rows
 from thm_lib.core.labels import KREIS, KREIS_ORDNER
 from thm_lib.core.paths import PROTOKOLL
+from thm_lib.disclosure.audit import audit_run
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run.batch import intern_ordner, report_keys, run_batch, slug
 from thm_lib.run.kommune import NOTEBOOK_DIR
+from thm_lib.run.land import run_land
 from thm_lib.run.notebook import oeffne
 from thm_lib.run.report import NOTEBOOKS, Analyse, kennzahlen_fuer, write_bericht, write_karte
 
@@ -501,3 +504,103 @@ def test_failing_part_keeps_the_other_parts_and_logs_internal_errors(tmp_path: P
     assert teile["zielgruppe"]["letzter_erfolg"] == first.results[0].zeitpunkt
     assert teile["karte"]["letzter_erfolg"] == r.zeitpunkt
     assert not list(second.kreis_dir.glob(".*.neu"))
+
+
+#: Three Arbeitsmappen unlike the sample and unlike each other, side by side in one Land
+#: folder: a Kreis without case records, population or ``kommunen`` (one Gemeinde without
+#: offers, one with a target group of 0, target group 16-27); a kreisfreie Stadt with case
+#: records, three Stichtage and target group 16-25; a Kreis with case records, small
+#: Gemeinden, counts that stop at earlier Stichtage and names with HTML characters.
+LAND_UNGLEICH = (
+    ArbeitsmappeSpec(
+        seed=11,
+        n_gemeinden=6,
+        kreisfrei=False,
+        mit_faellen=False,
+        mit_einwohner=False,
+        mit_kommunen=False,
+        stichtage=("31.12.2021",),
+        stichtage_je_gemeinde=(1,) * 6,
+        ohne_angebote=frozenset({4}),
+        zielgruppe_null=frozenset({5}),
+        n_angebote=8,
+        n_faelle=1,
+        stichtag_konfiguriert=False,
+        zielgruppe_alter=(16, 27),
+        kreis_nr=0,
+    ),
+    ArbeitsmappeSpec(
+        seed=12,
+        n_gemeinden=1,
+        kreisfrei=True,
+        mit_faellen=True,
+        mit_einwohner=True,
+        mit_kommunen=True,
+        stichtage=STICHTAGE_THM,
+        stichtage_je_gemeinde=(3,),
+        ohne_angebote=frozenset(),
+        zielgruppe_null=frozenset(),
+        n_angebote=5,
+        n_faelle=60,
+        stichtag_konfiguriert=True,
+        zielgruppe_alter=(16, 25),
+        kreis_nr=1,
+    ),
+    ArbeitsmappeSpec(
+        seed=13,
+        n_gemeinden=9,
+        kreisfrei=False,
+        mit_faellen=True,
+        mit_einwohner=True,
+        mit_kommunen=True,
+        stichtage=STICHTAGE_THM,
+        stichtage_je_gemeinde=(3, 3, 2, 3, 1, 3, 0, 3, 3),
+        ohne_angebote=frozenset({2}),
+        zielgruppe_null=frozenset(),
+        n_angebote=12,
+        n_faelle=40,
+        stichtag_konfiguriert=False,
+        klein=frozenset({1, 3, 5}),
+        nachbar_angebote=1,
+        sonderzeichen=True,
+        kreis_nr=2,
+    ),
+)
+
+
+def _zellen(tr: object) -> list[str]:
+    return [c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])]  # type: ignore[attr-defined]
+
+
+def test_a_land_of_generated_kreise_unlike_the_sample(tmp_path: Path) -> None:
+    """Every Kreis of a Land unlike the sample is published and audited; the Land index
+    shows each Kreis's own figures, under its own key, on the map at its own place."""
+    for spec in LAND_UNGLEICH:
+        schreibe(spec, tmp_path / "land" / slug(spec.name))
+    assert len({s.kreis_ags for s in LAND_UNGLEICH}) == 3
+    result = run_land(
+        tmp_path / "land", tmp_path / "reports", jobs=2, notebooks=("zielgruppe",), progress=False
+    )
+    assert result.veroeffentlicht == 3, [k.zeile.grund for k in result.kreise]
+    soup = BeautifulSoup(result.index.read_text(encoding="utf-8"), "html.parser")
+    zeilen = [_zellen(tr) for tr in soup.find_all("tr")]
+    flaechen = []
+    for k in result.kreise:
+        r = k.result
+        assert r is not None and r.veroeffentlicht
+        spec = next(s for s in LAND_UNGLEICH if s.name == r.ws.name)
+        assert k.zeile.ags == spec.kreis_ags and k.zeile.kreisfrei == spec.kreisfrei
+        land = next(z for z in zeilen if r.ws.name in z)
+        land = land[land.index(r.ws.name) :]
+        kreis_soup = BeautifulSoup(r.index.read_text(encoding="utf-8"), "html.parser")
+        kreis = next(z for tr in kreis_soup.find_all("tr") if r.ws.name in (z := _zellen(tr)))
+        kreis = kreis[kreis.index(r.ws.name) :]
+        assert land[1] == spec.kreis_ags
+        assert land[3:7] == kreis[1:5]  # Zielgruppe, Stellen, Unterversorgung, größte Lücken
+        assert audit_run(r.kreis_dir, ws=load_workspace(k.arbeitsmappe)).ok
+        assert k.zeile.geometrie is not None
+        flaechen.append(k.zeile.geometrie)
+    # each Kreis at its own place: the outlines do not overlap
+    for i, a in enumerate(flaechen):
+        for b in flaechen[i + 1 :]:
+            assert a.intersection(b).area < 1e-9 * a.area
