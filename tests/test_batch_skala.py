@@ -22,6 +22,7 @@ import pyogrio
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.helpers_land import pruefe_landeszeile
 from thm_lib.core.errors import DataError
 from thm_lib.core.paths import SAMPLE
 from thm_lib.core.pruefsumme import arbeitsmappe_pruefsumme, programmstand
@@ -295,16 +296,6 @@ def test_an_unreachable_cluster_is_a_german_error(tmp_path):
 
 
 # ---------------------------------------------------------------- the Land
-def _zeile(html: Path, name: str) -> list[str]:
-    """The cells of the table row that names ``name``, from that cell on."""
-    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-    for tr in soup.find_all("tr"):
-        cells = [c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])]
-        if name in cells:
-            return cells[cells.index(name) :]
-    raise AssertionError(f"keine Zeile {name!r} in {html}")
-
-
 def test_a_land_of_three_kreise_and_its_index(tmp_path):
     mappen = schreibe_land(tmp_path / "land", kreise=3, gemeinden=7, kreisfreie=1, seed=7)
     result = run_land(
@@ -320,16 +311,8 @@ def test_a_land_of_three_kreise_and_its_index(tmp_path):
     links = [a["href"] for a in soup.find_all("a") if a["href"].endswith("/index.html")]
     assert len(links) == 3
     for k in result.kreise:
-        r = k.result
-        assert r is not None and r.veroeffentlicht
-        assert (index.parent / k.zeile.href).resolve() == r.index.resolve()
-        # the Land row shows exactly what the Kreis's own index shows for the whole Kreis
-        land = _zeile(index, r.ws.name)  # name, Kreisschlüssel, Art, figures ...
-        kreis = _zeile(r.index, r.ws.name)  # name, figures ...
-        # Zielgruppe, Stellen, Unterversorgung, größte Lücken
-        assert land[3:7] == kreis[1:5]
-        assert land[1] == r.ws.annahmen.kreis.ags
-        assert audit_run(r.kreis_dir, ws=load_workspace(k.arbeitsmappe)).ok
+        pruefe_landeszeile(index, k)
+        assert (index.parent / k.zeile.href).resolve() == k.result.index.resolve()
     assert sum(1 for k in result.kreise if k.zeile.kreisfrei) == 1
     assert fremde_land_seiten(index.parent) == []  # a second Land run may replace them
     # the audit of a single Kreis refuses the Land folder with a German hint
