@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from tests.arbeitsmappen import SPALTE_SPAETER_GESCHUETZT, STICHTAG_OHNE_NEUE_ZAHL, schreibe
 from thm_lib.analysis import coverage, staffing
 from thm_lib.analysis.needs import wilson_interval
+from thm_lib.core import labels
 from thm_lib.disclosure import publication
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
@@ -156,7 +157,7 @@ def _attack_status_split(ws, result) -> list[tuple[str, int]]:
                 d
                 for d in range(total + 1)
                 if round(take_up * (rd["min"] * d + rg["min"] * (total - d)), 1)
-                == r["Bedarf (Personen)"]
+                == r[labels.BEDARF_GESCHAETZT]
             }
         if len(feasible) == 1:
             recovered.append((name, feasible.pop()))

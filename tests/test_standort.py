@@ -695,16 +695,18 @@ def test_invariance_test_sees_the_internal_model(tmp_path) -> None:
 
 @pytest.mark.parametrize("zugang", ["", "duldung"])
 def test_map_after_hides_what_the_tables_hide(ws, zugang) -> None:
-    # Musterkreis, Sonstiges: Musterstadt is hidden (its 2.3 Geduldete without an open
-    # offer round to a small count). A planned offer open to Geduldete makes that 0, so
-    # the state after's own hiding pattern showed Musterstadt on the map after
-    # ("Versorgungsgrad 434 %") while every table hid it; the map after takes the pattern
-    # of the tables (the state before).
+    # Until session 26 Musterstadt was hidden in Sonstiges (its 2.3 Geduldete without an
+    # open offer rounded to a small count); a planned offer open to Geduldete made that 0,
+    # so the state after's own hiding pattern showed Musterstadt on the map after
+    # ("Versorgungsgrad 434 %") while every table hid it. The map after takes the pattern
+    # of the tables (the state before): Schablonberg (a hidden status cell) is hidden in
+    # both, Musterstadt (a small estimate is shown since session 26) in neither.
     plan = standort_anzeige.planen_veroeffentlicht(ws, "Sonstiges", p=3, zugang=zugang)
     vorher = standort_anzeige.karten_measure(plan, ws, "vorher")
     nachher = standort_anzeige.karten_measure(plan, ws, "nachher")
-    musterstadt = plan.vorher.gemeinden.set_index("name").loc["Musterstadt", "ags"]
-    assert vorher.gesperrt[musterstadt] and nachher.gesperrt[musterstadt]
+    ags = plan.vorher.gemeinden.set_index("name")["ags"].to_dict()
+    assert vorher.gesperrt[ags["Schablonberg"]] and nachher.gesperrt[ags["Schablonberg"]]
+    assert not vorher.gesperrt[ags["Musterstadt"]] and not nachher.gesperrt[ags["Musterstadt"]]
     assert nachher.gesperrt.to_dict() == vorher.gesperrt.to_dict()
     sicht = standort_anzeige._sichtbar(ws, plan.vorher)
     assert {a for a, r in nachher.gesperrt.items() if not r} == set(sicht[sicht].index)

@@ -65,10 +65,15 @@ def test_hidden_target_group_hides_modelled_figures(ws, result) -> None:
     seg = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
     bands = seg.groupby(["ags", "status", "altersgruppe"])["personen"].sum().round()
     mit_kreis = views.mit_kreisstruktur(ws, result)
-    assert mit_kreis.sum() == 63 and not (mit_kreis & hidden).any()
+    assert mit_kreis.sum() == 96 and not (mit_kreis & hidden).any()
+    klein = 0
     for i, row in g.iterrows():
-        if kreis.mask.loc[names[row["ags"]]].any() or 1 <= round(row["bedarf"]) < t:
-            assert hidden[i]
+        # hidden exactly where a target-group cell of the Gemeinde is hidden; a small
+        # estimate is shown since session 26 (it follows from published figures as a large one)
+        assert hidden[i] == bool(kreis.mask.loc[names[row["ags"]]].any())
+        klein += not hidden[i] and any(
+            1 <= round(row[c]) < t for c in ("bedarf", "bedarf_geduldete_ohne_angebot")
+        )
         mine = bands.loc[row["ags"]]
         if not hidden[i] and not ((mine == 0) | (mine >= t)).all():
             assert mit_kreis[i]
@@ -86,6 +91,9 @@ def test_hidden_target_group_hides_modelled_figures(ws, result) -> None:
             erwartet = "Kreis" if mit_kreis[i] else "Gemeinde"
             assert struktur[(r["name"], r["handlungsfeld"])] == erwartet
     assert set(struktur) == {"Kreis", "Gemeinde"}
+    # rows hidden only for a small estimate before session 26 (on this internal result;
+    # 38 on the published one, docs/datenschutz.md)
+    assert klein == 34
 
 
 def test_positions_from_a_hidden_count_are_hidden(ws, bemessung) -> None:
@@ -126,18 +134,18 @@ def test_unterversorgung_is_never_0_where_cells_are_hidden(ws, result, bemessung
     assert g[g["ags"] == "05899036"]["gesperrt"].all()  # Schablonberg
     assert (g[g["ags"] == "05899036"]["klasse"] == "Unterversorgung").sum() == 7
     assert key_figures(ws, "05899036", result, bemessung)["unterversorgung"] == "."
-    # Musterstadt: 1 of 12 hidden, 7 of the 11 shown are Unterversorgung (matrix of the
-    # report); Beispielheim (Kreis age structure): 2 hidden, 5 of the 10 shown
+    # Musterstadt: all 12 shown (since session 26 also its small estimates), 7 are
+    # Unterversorgung (matrix of the report); Beispielheim (Kreis age structure): 6 of 12
     musterstadt = g[(g["ags"] == "05899004") & ~g["gesperrt"]]
-    assert len(musterstadt) == 11 and (musterstadt["klasse"] == "Unterversorgung").sum() == 7
-    assert key_figures(ws, "05899004", result, bemessung)["unterversorgung"] == "mindestens 7"
+    assert len(musterstadt) == 12 and (musterstadt["klasse"] == "Unterversorgung").sum() == 7
+    assert key_figures(ws, "05899004", result, bemessung)["unterversorgung"] == "7"
     beispielheim = g[(g["ags"] == "05899008") & ~g["gesperrt"]]
-    assert len(beispielheim) == 10 and (beispielheim["klasse"] == "Unterversorgung").sum() == 5
-    assert key_figures(ws, "05899008", result, bemessung)["unterversorgung"] == "mindestens 5"
-    # the Kreis row counts the shown cells in Unterversorgung among 144
+    assert len(beispielheim) == 12 and (beispielheim["klasse"] == "Unterversorgung").sum() == 6
+    assert key_figures(ws, "05899008", result, bemessung)["unterversorgung"] == "6"
+    # the Kreis row counts the shown cells in Unterversorgung among 144 (3 Gemeinden hidden)
     shown = int(((g["klasse"] == "Unterversorgung") & ~g["gesperrt"]).sum())
-    assert shown == 45
-    assert key_figures(ws, "", result, bemessung)["unterversorgung"] == "mindestens 45"
+    assert shown == 72
+    assert key_figures(ws, "", result, bemessung)["unterversorgung"] == "mindestens 72"
 
     # on the index page: the symbol in both columns of Schablonberg, not "0" and "–"
     status = {

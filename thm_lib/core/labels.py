@@ -61,6 +61,13 @@ INSGESAMT = "Insgesamt"
 ALTERSSTRUKTUR = "Altersstruktur im Modell"
 ALTERSSTRUKTUR_KREIS = "Kreis"
 
+#: Columns of modelled demand (persons × published need rates; list of gaps, Standortplanung).
+#: "geschätzt" says they are estimates, not counts: the privacy scan does not read them as
+#: counts of persons (:data:`thm_lib.disclosure.publication.KEINE_ZAEHLUNG`), and a small
+#: estimate is shown (round 2, session 26; ``docs/datenschutz.md``).
+BEDARF_GESCHAETZT = "Bedarf (geschätzt)"
+BEDARF_GEDULDETE_GESCHAETZT = "Bedarf Geduldeter ohne offenes Angebot (geschätzt)"
+
 #: The gap classes of a Gemeinde × Handlungsfeld (thresholds in ``annahmen.versorgung``;
 #: the rule is :func:`thm_lib.analysis.coverage.gap_class`).
 KLASSE_UNTER = "Unterversorgung"

@@ -767,7 +767,7 @@ class Leser:
 
     def luecken(self, t: Tabelle) -> None:
         """Demand per Gemeinde × Handlungsfeld = Σ persons × published rate × take-up."""
-        jb = t.spalte("Bedarf (Personen)")
+        jb = t.spalte(labels.BEDARF_GESCHAETZT)
         if jb is None or not self.ctx.quoten:
             return
         tu, src = self.ctx.inanspruchnahme, self.quelle(t)
@@ -890,7 +890,7 @@ class Leser:
             return 4, lambda: self.index(t)
         if titel.startswith("Bedarfsquoten"):
             return 1, lambda: self.quoten(t)
-        if "Bedarf (Personen)" in kopf and "Handlungsfeld" in kopf:
+        if labels.BEDARF_GESCHAETZT in kopf and "Handlungsfeld" in kopf:
             return 5, lambda: self.luecken(t)
         if titel.startswith(MODELLTABELLEN):
             return 6, lambda: self.nur_modellwerte(t)
@@ -911,7 +911,7 @@ class Leser:
         if (
             t.art == "karte"
             or t.titel.startswith((*MODELLTABELLEN, "Bedarfsquoten"))
-            or "Bedarf (Personen)" in t.kopf
+            or labels.BEDARF_GESCHAETZT in t.kopf
         ):
             return
         spalten = [j for j in range(t.n_label, len(t.kopf)) if zaehlt_personen(t.kopf[j], t.titel)]

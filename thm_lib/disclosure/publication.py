@@ -777,9 +777,13 @@ class Publication:
         modelled with their own persons per age band together must not leave a
         small remainder: per age band (and sex) their persons summed are 0 or
         at least the threshold (else the Kreis age structure minus the others
-        would give it); (d) neither the demand nor the demand of Geduldete
-        without an open offer rounds to a small count (1 .. threshold-1
-        expected persons).
+        would give it).
+
+        A small figure is shown like any other (until round 2, session 26 a
+        demand rounding to 1 .. threshold-1 was hidden as rule (d)): under (a)
+        to (c) every figure is a function of shown counts, counts allowed to
+        be revealed, published rates, offers and travel times, so a small
+        estimate reveals no more than a large one.
 
         Where (a) holds and (b) or (c) does not, X is modelled with its shown
         counts per status spread like the published age structure of the
@@ -965,18 +969,15 @@ class Publication:
 
     def _build_versorgung(self, result: Any) -> pd.Series:
         g = result.gemeinden
-        t = self.schwelle
         shown = self.gezeigte_gemeinden(result.bedarfsquoten, getattr(result, "stichtag", None))
-
-        def is_small(v: Any) -> bool:
-            return bool(v == v and 1 <= round(float(v)) < t)
-
-        small = g["bedarf"].map(is_small) | g["bedarf_geduldete_ohne_angebot"].map(is_small)
-        return (~g["ags"].astype(str).isin(shown) | small).astype(bool)
+        return (~g["ags"].astype(str).isin(shown)).astype(bool)
 
 
-#: Header words of figures that are not counts of persons: rates, money, positions, time.
+#: Header words of figures that are not counts of persons: rates, money, positions, time,
+#: and modelled estimates ("geschätzt": persons × published rates, whose relation to the
+#: counts the joint audit models, :data:`thm_lib.core.labels.BEDARF_GESCHAETZT`).
 KEINE_ZAEHLUNG = (
+    "geschätzt",
     "%",
     "anteil",
     "quote",

@@ -259,7 +259,7 @@ def wirkung_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "Gemeinde": g["name"],
-            "Bedarf (Personen)": gerundet(g["bedarf"], 1),
+            labels.BEDARF_GESCHAETZT: gerundet(g["bedarf"], 1),
             "Versorgungsgrad % vorher": gerundet(g["versorgungsgrad_vorher"], 1),
             "Versorgungsgrad % nachher": gerundet(g["versorgungsgrad_nachher"], 1),
             "fehlende Plätze vorher": gerundet(g["fehlende_vorher"], 1),

@@ -297,16 +297,14 @@ def lueckenliste(
         {
             "Gemeinde": gaps["name"],
             "Handlungsfeld": gaps["handlungsfeld"],
-            "Bedarf (Personen)": gerundet(gaps["bedarf"], 1),
+            labels.BEDARF_GESCHAETZT: gerundet(gaps["bedarf"], 1),
             "erreichbare Plätze": gerundet(gaps["erreichbare_plaetze"], 1),
             "Versorgungsgrad %": gerundet(gaps["versorgungsgrad"], 1),
             "fehlende Plätze": gerundet(gaps["fehlende_plaetze"], 1),
             "kein Angebot erreichbar": gaps["kein_angebot_erreichbar"].map(
                 {True: "ja", False: "nein"}
             ),
-            "Bedarf Geduldeter ohne offenes Angebot": gerundet(
-                gaps["bedarf_geduldete_ohne_angebot"], 1
-            ),
+            labels.BEDARF_GEDULDETE_GESCHAETZT: gerundet(gaps["bedarf_geduldete_ohne_angebot"], 1),
             labels.ALTERSSTRUKTUR: gaps["kreisstruktur"].map(
                 {True: labels.ALTERSSTRUKTUR_KREIS, False: "Gemeinde"}
             ),
