@@ -511,8 +511,7 @@ def versorgung_gesperrt(ws: Workspace, result: CoverageResult) -> pd.Series:
     Demand is persons × public rates, so it is shown only where it follows
     from shown counts: see
     :meth:`thm_lib.disclosure.publication.Publication.versorgung_gesperrt` (any hidden
-    status cell of the Gemeinde, rates that differ by age or sex within a
-    status, a small demand).
+    status cell of the Gemeinde; a small estimate is shown since round 2, session 26).
     """
     return publication.fuer(ws).versorgung_gesperrt(result)
 

@@ -1,0 +1,126 @@
+"""Search outside CI: generated Kreise through the whole batch, audit and difference check.
+
+Draws Arbeitsmappen with the strategy of :mod:`tests.arbeitsmappen` (a fixed seed, so a
+finding can be repeated), writes them into one Land folder (each its own key and place,
+``kreis_nr``), runs ``thm batch`` on the folder (every Kreis's reports and the Land index,
+with the audit of all outputs per Kreis) and ``thm pruefen`` with the difference check on
+each Kreis. Prints one line per Kreis and a summary; exit code 1 on any finding.
+
+Run from the project folder (takes minutes per Kreis)::
+
+    .venv/bin/python -m tests.suche_kreise --anzahl 8 --seed 2601 --ziel /tmp/suche
+
+Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
+same kind (``tests/test_robust_batch.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, seed, settings
+
+from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
+from thm_lib.run.batch import kreis_ordner_name
+
+
+def ziehe(anzahl: int, startwert: int, max_gemeinden: int) -> list[ArbeitsmappeSpec]:
+    """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``."""
+    gezogen: list[ArbeitsmappeSpec] = []
+
+    @seed(startwert)
+    @settings(
+        max_examples=anzahl,
+        database=None,
+        deadline=None,
+        phases=["generate"],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(arbeitsmappen(max_gemeinden=max_gemeinden))
+    def sammle(spec: ArbeitsmappeSpec) -> None:
+        gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen)))
+
+    sammle()
+    return gezogen[:anzahl]
+
+
+def beschreibe(spec: ArbeitsmappeSpec) -> str:
+    """One line: what makes this Arbeitsmappe unlike the sample."""
+    art = "kreisfreie Stadt" if spec.kreisfrei else f"Kreis, {spec.n_gemeinden} Gemeinden"
+    teile = [
+        f"{spec.kreis_ags} {art}",
+        "Fälle" if spec.mit_faellen else "ohne Fälle",
+        "Einwohner" if spec.mit_einwohner else "ohne Einwohner",
+        f"{len(spec.stichtage)} Stichtage",
+        f"{len(spec.klein)} klein",
+        f"{len(spec.ohne_angebote)} ohne Angebote",
+        f"Zielgruppe {spec.zielgruppe_alter or (18, 27)}",
+    ]
+    return ", ".join(teile)
+
+
+def lauf(befehl: list[str], log: Path) -> tuple[int, str]:
+    """Run ``befehl``, keep its output in ``log``; return code and last line."""
+    r = subprocess.run(befehl, capture_output=True, text=True)
+    log.write_text(r.stdout + r.stderr)
+    zeilen = [z for z in (r.stdout + r.stderr).splitlines() if z.strip()]
+    return r.returncode, zeilen[-1] if zeilen else ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--anzahl", type=int, default=6)
+    p.add_argument("--seed", type=int, default=2601)
+    p.add_argument("--max-gemeinden", type=int, default=10)
+    p.add_argument("--verschiebungen", type=int, default=4)
+    p.add_argument("--ziel", type=Path, required=True, help="Ordner (wird geleert)")
+    a = p.parse_args(argv)
+    thm = str(Path(sys.executable).with_name("thm"))
+    shutil.rmtree(a.ziel, ignore_errors=True)
+    land, berichte = a.ziel / "land", a.ziel / "berichte"
+    specs = ziehe(a.anzahl, a.seed, a.max_gemeinden)
+    for spec in specs:
+        schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
+        print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}", flush=True)
+    t0 = time.perf_counter()
+    rc, letzte = lauf(
+        [thm, "batch", str(land), "--ausgabe", str(berichte), "--jobs", "2"], a.ziel / "batch.log"
+    )
+    print(f"thm batch: RC {rc}, {time.perf_counter() - t0:.0f} s – {letzte}", flush=True)
+    befunde = int(rc != 0)
+    for spec in specs:
+        kreis = berichte / kreis_ordner_name(spec.name)
+        if not (kreis / "index.html").exists():
+            print(f"kreis_{spec.kreis_nr:02d}: kein Berichtsordner", flush=True)
+            befunde += 1
+            continue
+        t0 = time.perf_counter()
+        rc, letzte = lauf(
+            [
+                thm,
+                "pruefen",
+                str(kreis),
+                str(land / f"kreis_{spec.kreis_nr:02d}"),
+                "--verschiebungen",
+                str(a.verschiebungen),
+            ],
+            a.ziel / f"pruefen_{spec.kreis_nr:02d}.log",
+        )
+        print(
+            f"kreis_{spec.kreis_nr:02d}: thm pruefen RC {rc}, "
+            f"{time.perf_counter() - t0:.0f} s – {letzte}",
+            flush=True,
+        )
+        befunde += int(rc != 0)
+    print(f"{len(specs)} Kreise, {befunde} Befunde", flush=True)
+    return 1 if befunde else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
