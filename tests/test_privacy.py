@@ -132,6 +132,28 @@ def test_unmarked_xlsx_sheet_is_scanned_by_column_header(tmp_path):
     assert [(f.value, "B3" in f.where) for f in found] == [("2", True)]
 
 
+def test_an_estimated_demand_is_no_count_but_the_same_number_as_demand_is(tmp_path):
+    # since session 26 the list of gaps shows small estimates (persons × published rates)
+    # under a header saying "geschätzt"; a plain "Bedarf" column still counts persons
+    from openpyxl import Workbook
+
+    from thm_lib.core import labels
+
+    path = tmp_path / "luecken.xlsx"
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Versorgungslücken"
+    sheet.append(["Versorgungslücken (Unterversorgung)"])
+    sheet.append(["Gemeinde", labels.BEDARF_GESCHAETZT, labels.BEDARF_GEDULDETE_GESCHAETZT])
+    sheet.append(["Dorf", 3.0, 2.0])
+    wb.save(path)
+    assert scan_file(path, IDS) == []
+    sheet["B2"] = "Bedarf"
+    wb.save(path)
+    found = scan_file(path, IDS)
+    assert [(f.kind, f.value, "B3" in f.where) for f in found] == [(SMALL_COUNT, "3", True)]
+
+
 def test_html_inside_iframe_srcdoc(tmp_path):
     inner = (
         '<table data-thm-published="5"><tr><th>A</th><td>2</td></tr></table>'
