@@ -117,17 +117,26 @@ def test_no_false_alarm_on_counts_of_handlungsfelder_offers_and_places(tmp_path)
     assert [f.value for f in scan_file(page, IDS)] == ["4"]
 
 
-def test_unmarked_xlsx_sheet_is_scanned_by_column_header(tmp_path):
+def _eigene_mappe(path, titel: str, kopf: list[str], zeile: list[object]):
+    """An unmarked workbook of one sheet as a user might make it: title, header, one row."""
     from openpyxl import Workbook
 
-    path = tmp_path / "eigen.xlsx"
     wb = Workbook()
     sheet = wb.active
-    sheet.title = "Eigene Auswertung"
-    sheet.append(["Eigene Auswertung"])
-    sheet.append(["Gemeinde", "Personen", "Angebote"])
-    sheet.append(["Dorf", 2, 3])
+    sheet.title = titel[:31]
+    for row in ([titel], kopf, zeile):
+        sheet.append(row)
     wb.save(path)
+    return path
+
+
+def test_unmarked_xlsx_sheet_is_scanned_by_column_header(tmp_path):
+    path = _eigene_mappe(
+        tmp_path / "eigen.xlsx",
+        "Eigene Auswertung",
+        ["Gemeinde", "Personen", "Angebote"],
+        ["Dorf", 2, 3],
+    )
     found = scan_file(path, IDS)
     assert [(f.value, "B3" in f.where) for f in found] == [("2", True)]
 
@@ -135,22 +144,13 @@ def test_unmarked_xlsx_sheet_is_scanned_by_column_header(tmp_path):
 def test_an_estimated_demand_is_no_count_but_the_same_number_as_demand_is(tmp_path):
     # since session 26 the list of gaps shows small estimates (persons × published rates)
     # under a header saying "geschätzt"; a plain "Bedarf" column still counts persons
-    from openpyxl import Workbook
-
     from thm_lib.core import labels
 
-    path = tmp_path / "luecken.xlsx"
-    wb = Workbook()
-    sheet = wb.active
-    sheet.title = "Versorgungslücken"
-    sheet.append(["Versorgungslücken (Unterversorgung)"])
-    sheet.append(["Gemeinde", labels.BEDARF_GESCHAETZT, labels.BEDARF_GEDULDETE_GESCHAETZT])
-    sheet.append(["Dorf", 3.0, 2.0])
-    wb.save(path)
-    assert scan_file(path, IDS) == []
-    sheet["B2"] = "Bedarf"
-    wb.save(path)
-    found = scan_file(path, IDS)
+    titel, zeile = "Versorgungslücken (Unterversorgung)", ["Dorf", 3.0, 2.0]
+    kopf = ["Gemeinde", labels.BEDARF_GESCHAETZT, labels.BEDARF_GEDULDETE_GESCHAETZT]
+    assert scan_file(_eigene_mappe(tmp_path / "a.xlsx", titel, kopf, zeile), IDS) == []
+    kopf[1] = "Bedarf"
+    found = scan_file(_eigene_mappe(tmp_path / "b.xlsx", titel, kopf, zeile), IDS)
     assert [(f.kind, f.value, "B3" in f.where) for f in found] == [(SMALL_COUNT, "3", True)]
 
 
