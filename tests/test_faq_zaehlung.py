@@ -77,11 +77,31 @@ def test_a_shown_faq_count_never_differs_from_its_shown_target_group_by_a_few(zi
     assert shown >= 3
 
 
-def test_where_each_counting_holds_persons_the_other_does_not_every_faq_count_stays_hidden():
-    # F = both + only programme (26-27), shown target group = both + only target group
-    # (16-17): the layer does not yet find a safe pattern there (docs/offene_punkte.md)
-    _ws, _bemessung, personen = _layer(ZG_16_25)
-    assert personen.mask["faq_personen"].all()
+def test_where_each_counting_holds_persons_the_other_does_not_the_safe_counts_are_shown():
+    # F = both + only programme (26-27), shown target group Zs = both + only target group
+    # (16-17), at the first application (31.12.2019). Until session 27 every FAQ count
+    # stayed hidden here, Musterstadt's 275 too: the persons only one counting holds were
+    # hidden cells "at least 5" to the layer, and Vorlagenfeld's 10 Geduldete 16-25 (all
+    # of them counted by both, none only by the target group) pinned both to 5.
+    ws, _bemessung, personen = _layer(ZG_16_25)
+    pub = personen.published["faq_personen"]
+    zg = publication.fuer(ws).zielgruppe(pd.Timestamp("2019-12-31")).published
+    # F beside Zs gives only P - Q: Musterstadt 275 - 268, Testingen 12 - 13 (P 2, Q 3:
+    # Q = P + 1, neither pinned), Vorlagenfeld 16 - 10 (P >= 6)
+    for ags, name, f, zs in [
+        ("05899004", "Musterstadt", 275, 268),
+        ("05899020", "Testingen", 12, 13),
+        ("05899040", "Vorlagenfeld", 16, 10),
+    ]:
+        assert pub.loc[ags] == f and zg.loc[name, "duldung"] == zs
+    # hidden beside a hidden target-group cell: Exemplarsdorf, Entwurfsweiler, Annahmsrode
+    for ags, name in [("05899032", "Exemplarsdorf"), ("05899044", "Entwurfsweiler")]:
+        assert zg.loc[name, "duldung"] in {"<5", "."}
+        assert bool(personen.mask.loc[ags, "faq_personen"])
+    assert bool(personen.mask.loc["05899048", "faq_personen"])
+    # the Kreis applies for those not applying themselves: 497 - 275 - 45
+    assert pub.loc[KREIS] == 177
+    assert int(personen.mask["faq_personen"].sum()) == 3
 
 
 def _mappe(ziel: Path, zielgruppe: dict) -> Path:

@@ -347,3 +347,133 @@ def test_a_kreis_of_women_only_is_protected_by_withholding_small(spalten):
     assert p.unresolved == ()
     assert p.published["w"].tolist() == [".", ".", 0, 11]
     assert p.published["gesamt"].tolist() == [".", ".", 0, 11]
+
+
+# Parts: counts no table shows, only inside shown ones (the FAQ count F = O + P beside
+# the target group Zs = O + Q). A reader knows of them only that they are whole numbers
+# >= 0; a small one must not be learnt, one that is 0 or large may be (audit rule
+# ``teilverletzung``).
+TEILE = ["O", "P", "Q"]
+
+
+def _faq_tabelle(zeilen: list[tuple[int, int, int]]) -> pd.DataFrame:
+    """Rows (O, P, Q) of Gemeinden g0.. and their total, with F = O + P and Zs = O + Q."""
+    t = pd.DataFrame(zeilen, columns=TEILE, index=[f"g{i}" for i in range(len(zeilen))])
+    t.loc["Summe"] = t.sum()
+    t["F"] = t["O"] + t["P"]
+    t["Zs"] = t["O"] + t["Q"]
+    return t[["F", "Zs", *TEILE]]
+
+
+def _faq_suppress(t: pd.DataFrame, teile: pd.DataFrame, **kwargs):
+    return suppress(
+        t,
+        T,
+        total_row="Summe",
+        row_groups=[(["O", "P"], "F"), (["O", "Q"], "Zs")],
+        parts=teile,
+        **kwargs,
+    )
+
+
+def _alle_teile(t: pd.DataFrame) -> pd.DataFrame:
+    teile = pd.DataFrame(False, index=t.index, columns=t.columns)
+    teile.loc[t.index != "Summe", TEILE] = True
+    return teile
+
+
+def test_a_part_that_is_zero_or_large_may_be_learnt_a_small_one_may_not():
+    # O = 10 and Q = 0 are parts: Zs = 10 gives "O + Q = 10"; hiding nothing is safe.
+    # Before parts existed they were hidden cells "at least 5" each, and the line
+    # O + Q = 10 pinned both to 5: the whole FAQ table stayed hidden (session 26).
+    t = _faq_tabelle([(10, 6, 0), (235, 40, 33), (10, 2, 3)])
+    p = _faq_suppress(t, _alle_teile(t))
+    assert p.unresolved == ()
+    assert p.published.loc["g0", ["F", "Zs"]].tolist() == [16, 10]  # P - Q = 6: P >= 6
+    assert p.published.loc["g1", ["F", "Zs"]].tolist() == [275, 268]
+    # g2: F 12 beside Zs 13 says Q = P + 1 (P 2, Q 3): neither is pinned, shown
+    assert p.published.loc["g2", ["F", "Zs"]].tolist() == [12, 13]
+    assert (p.published[TEILE].loc[["g0", "g1", "g2"]] == ".").all().all()
+
+
+@pytest.mark.parametrize("p0", [0, 3, 6])
+def test_a_small_part_that_a_shown_count_would_pin_is_protected(p0):
+    # O and Q known (shown elsewhere, e.g. the age bands of a Gemeinde with its own
+    # structure): F = O + P with P = 3 would give P away; with P = 0 or 6 it may be shown
+    t = _faq_tabelle([(20, p0, 0), (20, 0, 6), (20, 6, 0), (30, 9, 7)])
+    teile = _alle_teile(t)
+    teile.loc[["g0", "g1", "g2"], ["O", "Q"]] = False
+    bekannt = ~teile
+    bekannt["F"] = False
+    p = _faq_suppress(t, teile, shown_elsewhere=bekannt)
+    assert p.unresolved == ()
+    assert p.mask.loc["g0", "F"] == (p0 == 3)
+    # F of g0 hidden as "." keeps a range of at least 5 (20..29): g1 and g2 go with it
+    assert p.mask["F"].sum() == (3 if p0 == 3 else 0)
+
+
+def _bereich(t: pd.DataFrame, p, zelle: tuple[object, str], teile: pd.DataFrame) -> tuple:
+    """Exact range of a hidden cell for a reader of the published table (hand-built
+    integer program, independent of the library's reader)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cells = [(r, c) for r in t.index for c in t.columns if p.mask.loc[r, c]]
+    pos = {cell: n for n, cell in enumerate(cells)}
+    eqs, rhs = [], []
+
+    def gleichung(plus: list[tuple[object, str]], minus: tuple[object, str]) -> None:
+        e, b = np.zeros(len(cells)), 0.0
+        for cell, s in [(c, 1.0) for c in plus] + [(minus, -1.0)]:
+            if cell in pos:
+                e[pos[cell]] += s
+            else:
+                b -= s * float(t.loc[cell])
+        if e.any():
+            eqs.append(e)
+            rhs.append(b)
+
+    for r in t.index:
+        gleichung([(r, "O"), (r, "P")], (r, "F"))
+        gleichung([(r, "O"), (r, "Q")], (r, "Zs"))
+    for c in t.columns:
+        gleichung([(r, c) for r in t.index if r != "Summe"], ("Summe", c))
+    klein = [p.published.loc[cell] == f"<{T}" for cell in cells]
+    lo = np.array([1.0 if k else 0.0 for k in klein])
+    hi = np.array([T - 1.0 if k else 1e6 for k in klein])
+    cons = [LinearConstraint(np.vstack(eqs), rhs, rhs)]
+    out = []
+    for sign in (1.0, -1.0):
+        c = np.zeros(len(cells))
+        c[pos[zelle]] = sign
+        res = milp(c, constraints=cons, bounds=Bounds(lo, hi), integrality=np.ones(len(cells)))
+        assert res.status == 0
+        out.append(round(sign * res.fun))
+    return tuple(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zeilen=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 8), st.integers(0, 8)),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_property_no_small_part_is_learnt_and_no_hidden_count_narrowed(zeilen):
+    from thm_lib.disclosure.audit_modell import schutzverletzung, teilverletzung
+
+    t = _faq_tabelle(zeilen)
+    teile = _alle_teile(t)
+    p = _faq_suppress(t, teile)
+    for r in t.index:
+        for c in t.columns:
+            x = p.published.loc[r, c]
+            if not p.mask.loc[r, c]:
+                assert x == t.loc[r, c] and not 1 <= x < T
+                continue
+            lo, hi = _bereich(t, p, (r, c), teile)
+            assert lo <= t.loc[r, c] <= hi
+            if teile.loc[r, c]:
+                assert teilverletzung(lo, hi, T) is None, (r, c, lo, hi)
+            elif not p.unresolved:
+                assert schutzverletzung(x == f"<{T}", lo, hi, T) is None, (r, c, lo, hi)

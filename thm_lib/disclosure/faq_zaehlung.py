@@ -16,9 +16,12 @@ the other is 0 by definition (e.g. target group 16–27, programme 18–27: Q ar
 the 16- and 17-year-olds). This module puts F, Zs, O, P and Q of every
 Gemeinde into one table with both additive groups and lets
 :func:`thm_lib.disclosure.suppression.suppress` decide which F may be shown:
-Zs keeps the mask of the target-group table, O, P and Q are unknown to a
-reader where small (and assumed known where 0 or large: a stronger reader than
-any real one). F stays hidden beside a hidden Zs: it would bound that cell
+Zs keeps the mask of the target-group table; O, P and Q are parts (``parts``
+of ``suppress``: a reader knows only that they are >= 0, and only a small one
+is protected), except O and Q of Gemeinden whose age bands may be known
+(:func:`_altersgruppen_bekannt`) and of the Kreis total where both are 0 or
+large: those count as known, a stronger reader than any real one. F stays
+hidden beside a hidden Zs: it would bound that cell
 across the target-group table's own sums. The Kreis as one applicant shows
 its F only where the total of all Gemeinden is shown and every Gemeinde
 applying itself is too (its F is that total minus theirs).
@@ -135,7 +138,7 @@ def faq_verborgen(
         )
         if round(float(r["faq_personen"])) != int(soll):
             return None
-    mask = _suppress_faq(pub, werte, table, common, a_p, a_z)
+    mask = _suppress_faq(pub, werte, table, common, a_p, a_z, _altersgruppen_bekannt(pub, tag))
     out: dict[Hashable, bool] = {}
     for _, r in bemessung.iterrows():
         if r["ebene"] == EBENE_KREIS:
@@ -145,6 +148,25 @@ def faq_verborgen(
     return out
 
 
+def _altersgruppen_bekannt(pub: Any, tag: pd.Timestamp) -> set[str]:
+    """Names of the Gemeinden whose persons per age band a reader may know at ``tag``.
+
+    Those modelled with their own age structure for some Handlungsfelder
+    (:meth:`~thm_lib.disclosure.publication.Publication.eigene_struktur`): their
+    demand may follow their age bands. Only at the analysis Stichtag; every other
+    Gemeinde's bands stand in no output.
+    """
+    from thm_lib.disclosure import versorgung  # imports this module's user
+
+    ws = pub.ws
+    if pd.Timestamp(tag) != pd.Timestamp(ws.stichtag):
+        return set()
+    agss = versorgung.eigene_struktur(ws).union(
+        *(versorgung.eigene_struktur(ws, [feld]) for feld in ws.handlungsfelder)
+    )
+    return {pub.name(str(a)) for a in agss}
+
+
 def _suppress_faq(
     pub: Any,
     werte: pd.DataFrame,
@@ -152,6 +174,7 @@ def _suppress_faq(
     common: list[str],
     a_p: tuple[int, int],
     a_z: tuple[int, int],
+    bekannt: set[str],
 ) -> pd.Series:
     """The hidden F per row of ``werte`` (Gemeinden and :data:`TOTAL`)."""
     p_null = set(pub.ws.programm["zaehlung"]["status"]) <= set(pub.status) and (
@@ -169,14 +192,22 @@ def _suppress_faq(
         cols, groups = ["F", "Zs", "O", "P", "Q"], [(["O", "P"], "F"), (["O", "Q"], "Zs")]
     frame = werte[cols]
     klein = (frame >= 1) & (frame < pub.schwelle)
-    # O, P and Q are in no published table. A reader who knew every one that is 0 or
-    # large knows more than any real reader: a pattern safe against that one is safe.
-    # The small ones are unknown to him, not even as small (shown nowhere as "<5").
-    unbekannt = pd.DataFrame(False, index=frame.index, columns=cols)
+    # O, P and Q are in no published table. P (counted by the programme only) stands
+    # in no output; O and Q only in the age bands of a Gemeinde with its own structure
+    # and in the Kreis's. There a reader is assumed to know every one that is 0 or
+    # large (more than any real reader: a pattern safe against him is safe). All other
+    # parts are unknown to him, not even as small (shown nowhere as "<5"): ``suppress``
+    # protects those only where small, by the audit's rule of a part.
+    teile = pd.DataFrame(False, index=frame.index, columns=cols)
+    gemeinde = pd.Series(frame.index != TOTAL, index=frame.index)
+    fremd = gemeinde & ~frame.index.isin(list(bekannt))
     for c in ("O", "P", "Q"):
         if c in cols:
-            unbekannt[c] = klein[c]
-    hidden, shown = unbekannt.copy(), ~unbekannt
+            teile[c] = klein[c] | (gemeinde if c == "P" else fremd)
+    if "O" in cols:  # Zs = O + Q is shown: a known O would give an unknown Q, and back
+        teile["O"] = teile["Q"] = teile["O"] | teile["Q"]
+    hidden = pd.DataFrame(False, index=frame.index, columns=cols)
+    shown = ~teile
     shown["F"] = False
     if "Zs" in cols:
         for n in frame.index:
@@ -186,6 +217,9 @@ def _suppress_faq(
             # target group is wider): the bound joins that table's own sums, which this
             # table does not hold; hide F there
             hidden.loc[n, "F"] = not known
+            if not known and "O" in cols:  # O and Q would give the hidden Zs
+                teile.loc[n, ["O", "Q"]] = True
+                shown.loc[n, ["O", "Q"]] = False
     result = suppress(
         frame,
         pub.schwelle,
@@ -196,7 +230,7 @@ def _suppress_faq(
         symbol=pub.zeichen,
         hidden_elsewhere=hidden,
         shown_elsewhere=shown,
-        symbol_elsewhere=unbekannt,
+        parts=teile,
     )
     if result.unresolved:
         return pd.Series(True, index=frame.index)

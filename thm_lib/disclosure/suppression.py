@@ -52,7 +52,7 @@ import pandas as pd
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import INSGESAMT, spaltenname
 from thm_lib.core.settings import Datenschutz
-from thm_lib.disclosure.audit_modell import GROSS, schutzverletzung
+from thm_lib.disclosure.audit_modell import GROSS, schutzverletzung, teilverletzung
 
 PUBLISHED_CLASS = "thm-published"
 """CSS class of every published HTML table (the privacy guard looks for it)."""
@@ -452,10 +452,11 @@ def _line_unsafe(
     primary: np.ndarray,
     unknown_na: np.ndarray,
     t: int,
+    teil: np.ndarray,
 ) -> bool:
     members = line.members
     unknown = [k for k in members if hidden[k] or unknown_na[k]]
-    if not unknown:
+    if not any(_geschuetzt(k, v, teil, t) for k in unknown):
         return False
     if len(unknown) == 1:
         return True
@@ -466,13 +467,22 @@ def _line_unsafe(
     k_val = 0.0
     for k in unknown:
         sign = -1.0 if k == line.total else 1.0
-        b_lo, b_hi = (1.0, t - 1.0) if primary[k] else (float(t), math.inf)
+        if teil[k]:
+            b_lo, b_hi = 0.0, math.inf
+        else:
+            b_lo, b_hi = (1.0, t - 1.0) if primary[k] else (float(t), math.inf)
         k_val += sign * v[k]
         if sign > 0:
             lo, hi = lo + b_lo, hi + b_hi
         else:
             lo, hi = lo - b_hi, hi - b_lo
     return bool(np.isclose(k_val, lo) or np.isclose(k_val, hi))
+
+
+def _geschuetzt(k: int, v: np.ndarray, teil: np.ndarray, t: int) -> bool:
+    """True when hidden cell ``k`` must not be pinned: every cell but a part (``teil``)
+    that is 0 or large, whose value a reader may learn (audit rule ``teilverletzung``)."""
+    return not teil[k] or 1 <= v[k] < t
 
 
 def _candidate(
@@ -595,10 +605,12 @@ class _Leser:
         unknown_na: np.ndarray,
         t: int,
         groups: Sequence[tuple] = (),
+        teil: np.ndarray | None = None,
     ) -> None:
         self.t = t
         self.v = v
         self.unknown_na = unknown_na
+        self.teil = np.zeros(v.size, dtype=bool) if teil is None else teil
         self.rows = [
             (line.members, [-1.0 if k == line.total else 1.0 for k in line.members], 0.0, True)
             for line in lines
@@ -670,7 +682,13 @@ class _Leser:
         wanted = None if only is None else {int(k) for k in only}
         out: dict[int, tuple[float, float]] = {}
         for cells in self._zerlegen(hidden):
-            ziel = [k for k in cells if hidden[k] and (wanted is None or k in wanted)]
+            ziel = [
+                k
+                for k in cells
+                if hidden[k]
+                and _geschuetzt(k, self.v, self.teil, self.t)
+                and (wanted is None or k in wanted)
+            ]
             if ziel:
                 out.update(self._teil(cells, hidden, primary).verletzungen(ziel))
         return out
@@ -782,9 +800,10 @@ class _Teil:
         out = {}
         for k in ziel:
             klein = bool(self.klein[self.pos[k]])
+            teil = bool(self.leser.teil[k])
 
-            def genug(lo: float, hi: float, klein: bool = klein) -> bool:
-                return schutzverletzung(klein, lo, hi, self.t) is None
+            def genug(lo: float, hi: float, klein: bool = klein, teil: bool = teil) -> bool:
+                return _verletzung(klein, teil, lo, hi, self.t) is None
 
             r = self.bereich(k, genug)
             if r is not None and not genug(*r):
@@ -792,12 +811,21 @@ class _Teil:
         return out
 
 
+def _verletzung(klein: bool, teil: bool, lo: float, hi: float, t: int) -> str | None:
+    """The audit's rule for a hidden cell of range ``lo..hi``: a part's own, else the usual."""
+    return teilverletzung(lo, hi, t) if teil else schutzverletzung(klein, lo, hi, t)
+
+
 def _bounded_violations(
-    ranges: dict[int, tuple[float, float]], primary: np.ndarray, t: int
+    ranges: dict[int, tuple[float, float]], primary: np.ndarray, teil: np.ndarray, t: int
 ) -> list[int]:
     """Hidden cells whose range breaks the protection rule, narrowest first."""
 
-    bad = [k for k, (lo, hi) in ranges.items() if schutzverletzung(bool(primary[k]), lo, hi, t)]
+    bad = [
+        k
+        for k, (lo, hi) in ranges.items()
+        if _verletzung(bool(primary[k]), bool(teil[k]), lo, hi, t)
+    ]
     return sorted(bad, key=lambda k: (ranges[k][1] - ranges[k][0], k))
 
 
@@ -813,6 +841,7 @@ def _protect_bounded(
     keep_label: np.ndarray | None = None,
     umbenennen_zuerst: bool = False,
     nullen: bool = False,
+    teil: np.ndarray | None = None,
 ) -> list[int]:
     """Hide more cells until every hidden cell's range keeps the protection rule.
 
@@ -826,16 +855,19 @@ def _protect_bounded(
     widens nothing alone (the second try of :func:`suppress`). With ``nullen``, a
     shown zero (or two of one line, :func:`_nullen`) whose hiding widens the
     cell's range is hidden before that fallback (last resort, see
-    :func:`suppress`). Returns the cells still
-    offending when nothing is left to do.
+    :func:`suppress`). Cells of ``teil`` are judged by the rule of a part
+    (:func:`~thm_lib.disclosure.audit_modell.teilverletzung`). Returns the cells
+    still offending when nothing is left to do.
     """
     if keep_label is None:
         keep_label = np.zeros(v.size, dtype=bool)
-    leser = _Leser(lines, v, unknown_na, t, groups)
+    if teil is None:
+        teil = np.zeros(v.size, dtype=bool)
+    leser = _Leser(lines, v, unknown_na, t, groups, teil)
 
     for _ in range(v.size + 1):
         ranges = leser.verletzungen(hidden, primary)
-        bad = _bounded_violations(ranges, primary, t)
+        bad = _bounded_violations(ranges, primary, teil, t)
         if not bad:
             return []
         k = bad[0]
@@ -854,7 +886,7 @@ def _protect_bounded(
             own = {m for line in lines if k in line.members for m in line.members}
             chosen = [next((c for c in visible if c in own), visible[0])]
         hidden[chosen] = True
-    return _bounded_violations(leser.verletzungen(hidden, primary), primary, t)
+    return _bounded_violations(leser.verletzungen(hidden, primary), primary, teil, t)
 
 
 def _widening(
@@ -961,6 +993,7 @@ def suppress(
     hidden_elsewhere: pd.DataFrame | None = None,
     shown_elsewhere: pd.DataFrame | None = None,
     symbol_elsewhere: pd.DataFrame | None = None,
+    parts: pd.DataFrame | None = None,
     at_most: Sequence[tuple[str, str]] = (),
     nullen_sperren: bool = False,
 ) -> PublishedTable:
@@ -1011,7 +1044,13 @@ def suppress(
         Cells hidden elsewhere that the other table shows with the symbol
         although they are small (see the bounded check): the same here, so
         no table gives their ``"<t"`` bound away.
-
+    parts : pandas.DataFrame of bool, optional
+        Cells that no published table shows, neither as a number nor as hidden
+        (e.g. the persons only the programme's FAQ count includes): they are
+        hidden here and a reader knows of them only that they are whole numbers
+        >= 0. Like the audit (:func:`~thm_lib.disclosure.audit_modell.teilverletzung`),
+        only a small one (1 .. ``threshold``-1) is protected; a part that is 0
+        or large may become known.
     at_most : sequence of (column, column), optional
         Column pairs ``(a, b)`` with ``a <= b`` in every row, known to every
         reader by definition (new and closed cases are at most the active
@@ -1083,6 +1122,9 @@ def suppress(
     hidden |= flat(hidden_elsewhere) & ~unknown_na
     as_symbol = flat(symbol_elsewhere) & hidden
     primary &= ~as_symbol
+    teil = flat(parts) & ~unknown_na
+    hidden |= teil
+    primary &= ~teil
     fixed |= flat(shown_elsewhere) & ~hidden
 
     lines = _lines(rows, cols, total_row, total_col, row_sums, col_sums, row_groups)
@@ -1094,7 +1136,7 @@ def suppress(
             for line in lines:
                 if line.name in unresolved:
                     continue
-                if _line_unsafe(line, v, hidden, primary, unknown_na, t):
+                if _line_unsafe(line, v, hidden, primary, unknown_na, t, teil):
                     k = _candidate(line, v, hidden, unknown_na, fixed)
                     if k is None:
                         unresolved.add(line.name)
@@ -1102,7 +1144,9 @@ def suppress(
                         hidden[k] = True
                         changed = True
         added = False
-        determined = _determined(lines, hidden, unknown_na)
+        determined = [
+            k for k in _determined(lines, hidden, unknown_na) if _geschuetzt(k, v, teil, t)
+        ]
         for k in determined:
             for line in lines:
                 if k in line.members:
@@ -1128,7 +1172,17 @@ def suppress(
     keep_label = flat(hidden_elsewhere) & primary
     vorher = hidden.copy(), primary.copy()
     left = _protect_bounded(
-        lines, v, hidden, primary, unknown_na, fixed, t, groups, keep_label, nullen=nullen_sperren
+        lines,
+        v,
+        hidden,
+        primary,
+        unknown_na,
+        fixed,
+        t,
+        groups,
+        keep_label,
+        nullen=nullen_sperren,
+        teil=teil,
     )
     if left:
         # Second try, only where the first left cells unprotected: withhold "small" before
@@ -1147,6 +1201,7 @@ def suppress(
             keep_label,
             umbenennen_zuerst=True,
             nullen=nullen_sperren,
+            teil=teil,
         )
         if len(left2) < len(left):
             hidden[:], primary[:], left = h2, p2, left2
@@ -1158,9 +1213,11 @@ def suppress(
 
     offen = [line for line in lines if line.name in unresolved]
     unresolved = {
-        line.name for line in offen if _line_unsafe(line, v, hidden, primary, unknown_na, t)
+        line.name for line in offen if _line_unsafe(line, v, hidden, primary, unknown_na, t, teil)
     }
-    unresolved.update(zelle(k) for k in _determined(lines, hidden, unknown_na))
+    unresolved.update(
+        zelle(k) for k in _determined(lines, hidden, unknown_na) if _geschuetzt(k, v, teil, t)
+    )
     unresolved.update(zelle(k) for k in left)
 
     nr, nc = len(rows), len(cols)
