@@ -142,6 +142,8 @@ def test_all_outputs_together_pass_the_audit_which_models_both_countings(lauf_16
 def test_a_kreis_of_16_to_25_year_olds_passes_the_audit_too(tmp_path):
     result = _lauf(_mappe(tmp_path / "mappe", ZG_16_25), tmp_path / "out")
     assert _teile_modelliert(result)
+    text = (result.kreis_dir / "kreis" / "stellen_und_foerderung.html").read_text("utf-8")
+    assert ">177<" in text and ">275<" in text  # hidden until session 27
 
 
 def test_the_audit_catches_a_faq_count_that_gives_a_small_group_away(lauf_16, tmp_path):
