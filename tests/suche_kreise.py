@@ -31,12 +31,16 @@ from thm_lib.run.batch import kreis_ordner_name
 
 
 def ziehe(anzahl: int, startwert: int, max_gemeinden: int) -> list[ArbeitsmappeSpec]:
-    """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``."""
+    """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``.
+
+    Each with its own name: two drawn with the same seed would be one Kreis to the
+    Land run (one report folder), and the second would not run (seed 2701 of session 27).
+    """
     gezogen: list[ArbeitsmappeSpec] = []
 
     @seed(startwert)
     @settings(
-        max_examples=anzahl,
+        max_examples=3 * anzahl,
         database=None,
         deadline=None,
         phases=["generate"],
@@ -44,7 +48,8 @@ def ziehe(anzahl: int, startwert: int, max_gemeinden: int) -> list[ArbeitsmappeS
     )
     @given(arbeitsmappen(max_gemeinden=max_gemeinden))
     def sammle(spec: ArbeitsmappeSpec) -> None:
-        gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen)))
+        if len(gezogen) < anzahl and spec.name not in {g.name for g in gezogen}:
+            gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen)))
 
     sammle()
     return gezogen[:anzahl]

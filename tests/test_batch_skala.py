@@ -469,8 +469,11 @@ def test_the_same_kreis_is_the_same_ags_or_the_same_report_folder(tmp_path):
     assert doppelt[b].startswith(
         "derselbe Kreis wie in 'a' (derselbe Kreisschlüssel 05111; hier: Kreis Süd). Bitte"
     )
-    assert doppelt[c].startswith(
-        "derselbe Kreis wie in 'a' (derselbe Berichtsordner 'kreis_nord'; hier: Kreis  Nord)."
+    # a different Kreis whose name gives the same folder: said so, with both keys
+    assert doppelt[c] == (
+        "derselbe Berichtsordner 'kreis_nord' wie 'a', aber ein anderer Kreis "
+        "(Kreisschlüssel 05111 und 05222; hier: Kreis  Nord). Bitte einem der beiden in "
+        "annahmen.yaml unter kreis: name einen eigenen Namen geben."
     )
     assert doppelt[e].startswith(
         "derselbe Kreis wie in 'kreis_ost' (derselbe Berichtsordner 'kreis_ost'; hier: kreis_ost)."

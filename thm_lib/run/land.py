@@ -57,14 +57,16 @@ def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
     Kreis twice. The later one (in sorted order) does not run; its German reason
     goes on the Land index and the console. Same Kreis: the same ``kreis.ags``, or
     the same report folder (the name; the folder's name where ``kreis.name`` is
-    missing). An unreadable ``annahmen.yaml`` is reported when that Kreis is loaded.
+    missing). Two Kreise whose names give one folder but whose ``kreis.ags`` differ
+    are told apart in the reason (give one of them its own name). An unreadable
+    ``annahmen.yaml`` is reported when that Kreis is loaded.
 
     Returns
     -------
     dict
         Arbeitsmappe → reason, for each one that must not run.
     """
-    erste: dict[tuple[str, str], Path] = {}
+    erste: dict[tuple[str, str], tuple[Path, str]] = {}
     doppelt: dict[Path, str] = {}
     for mappe in mappen:
         try:
@@ -72,12 +74,21 @@ def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
         except DataError:
             continue
         name = str(kreis.name or mappe.resolve().name)
+        ags = str(kreis.ags or "")
         schluessel = [("ordner", kreis_ordner_name(name))]
-        if kreis.ags:
-            schluessel.append(("ags", str(kreis.ags)))
+        if ags:
+            schluessel.append(("ags", ags))
         gleich = next((k for k in schluessel if k in erste), None)
         if gleich is None:
-            erste.update(dict.fromkeys(schluessel, mappe))
+            erste.update(dict.fromkeys(schluessel, (mappe, ags)))
+            continue
+        vorher, ags_vorher = erste[gleich]
+        if ags and ags_vorher and ags != ags_vorher:  # two Kreise, one folder name
+            doppelt[mappe] = (
+                f"derselbe Berichtsordner '{gleich[1]}' wie '{vorher.name}', aber ein anderer "
+                f"Kreis (Kreisschlüssel {ags_vorher} und {ags}; hier: {name}). Bitte einem der "
+                "beiden in annahmen.yaml unter kreis: name einen eigenen Namen geben."
+            )
             continue
         worin = (
             f"derselbe Kreisschlüssel {kreis.ags}"
@@ -85,7 +96,7 @@ def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
             else f"derselbe Berichtsordner '{gleich[1]}'"
         )
         doppelt[mappe] = (
-            f"derselbe Kreis wie in '{erste[gleich].name}' ({worin}; hier: {name}). Bitte nur "
+            f"derselbe Kreis wie in '{vorher.name}' ({worin}; hier: {name}). Bitte nur "
             "eine Arbeitsmappe je Kreis im Landesordner lassen (ältere Stände in einen "
             "anderen Ordner verschieben)."
         )
