@@ -30,17 +30,23 @@ from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from thm_lib.run.batch import kreis_ordner_name
 
 
-def ziehe(anzahl: int, startwert: int, max_gemeinden: int) -> list[ArbeitsmappeSpec]:
+def ziehe(
+    anzahl: int,
+    startwert: int,
+    max_gemeinden: int,
+    zielgruppe: tuple[int, int] | None = None,
+) -> list[ArbeitsmappeSpec]:
     """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``.
 
     Each with its own name: two drawn with the same seed would be one Kreis to the
     Land run (one report folder), and the second would not run (seed 2701 of session 27).
+    With ``zielgruppe`` (ages), only Kreise planning for that target group.
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
     @seed(startwert)
     @settings(
-        max_examples=3 * anzahl,
+        max_examples=(3 if zielgruppe is None else 30) * anzahl,
         database=None,
         deadline=None,
         phases=["generate"],
@@ -48,7 +54,8 @@ def ziehe(anzahl: int, startwert: int, max_gemeinden: int) -> list[ArbeitsmappeS
     )
     @given(arbeitsmappen(max_gemeinden=max_gemeinden))
     def sammle(spec: ArbeitsmappeSpec) -> None:
-        if len(gezogen) < anzahl and spec.name not in {g.name for g in gezogen}:
+        passt = zielgruppe is None or (spec.zielgruppe_alter or (18, 27)) == zielgruppe
+        if passt and len(gezogen) < anzahl and spec.name not in {g.name for g in gezogen}:
             gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen)))
 
     sammle()
@@ -85,11 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-gemeinden", type=int, default=10)
     p.add_argument("--verschiebungen", type=int, default=4)
     p.add_argument("--ziel", type=Path, required=True, help="Ordner (wird geleert)")
+    p.add_argument(
+        "--zielgruppe", type=int, nargs=2, metavar=("VON", "BIS"), help="nur diese Alter"
+    )
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
     shutil.rmtree(a.ziel, ignore_errors=True)
     land, berichte = a.ziel / "land", a.ziel / "berichte"
-    specs = ziehe(a.anzahl, a.seed, a.max_gemeinden)
+    specs = ziehe(a.anzahl, a.seed, a.max_gemeinden, tuple(a.zielgruppe) if a.zielgruppe else None)
     for spec in specs:
         schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
         print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}", flush=True)
