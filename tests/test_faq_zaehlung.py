@@ -139,11 +139,42 @@ def test_all_outputs_together_pass_the_audit_which_models_both_countings(lauf_16
     assert ">177<" in text  # the Kreis's FAQ count, hidden before
 
 
+def _probstadt_2020(mappe: Path) -> Path:
+    """Probstadt applied a year later: its FAQ count is frozen at 31.12.2020."""
+    kommunen = mappe / "kommunen.csv"
+    text = kommunen.read_text(encoding="utf-8-sig")
+    alt = "05899016;ja;ja;0,5;31.12.2019"
+    assert alt in text
+    kommunen.write_text(text.replace(alt, "05899016;ja;ja;0,5;31.12.2020"), encoding="utf-8")
+    return mappe
+
+
+def test_gemeinden_applying_at_different_stichtage_get_a_table_each(tmp_path):
+    # until session 27 every FAQ count stayed hidden when the counts had different
+    # Stichtage; now each Stichtag has its table, with the other Gemeinden's counts as
+    # parts there
+    mappe = _probstadt_2020(_mappe(tmp_path / "mappe", ZG_16_25))
+    ws = load_workspace(mappe)
+    bemessung = staffing.stellenbemessung(ws)
+    personen = publication.fuer(ws).personen(bemessung)
+    pub = personen.published["faq_personen"]
+    zeile = bemessung.set_index("ags").loc["05899016"]
+    assert zeile["faq_stichtag"] == pd.Timestamp("2020-12-31") and zeile["faq_personen"] == 46
+    assert pub.loc["05899016"] == 46 and pub.loc["05899004"] == 275
+    assert pub.loc["05899020"] == 12 and pub.loc["05899040"] == 16
+    # the Kreis's 177 (2019) is the total minus Musterstadt and Probstadt *at 2019*;
+    # Probstadt's 2019 count stands nowhere, so the Kreis row is hidden
+    assert bool(personen.mask.loc[KREIS, "faq_personen"])
+    assert int(personen.mask["faq_personen"].sum()) == 4
+
+
 def test_a_kreis_of_16_to_25_year_olds_passes_the_audit_too(tmp_path):
-    result = _lauf(_mappe(tmp_path / "mappe", ZG_16_25), tmp_path / "out")
+    # with Gemeinden applying at different Stichtage (one table per Stichtag)
+    mappe = _probstadt_2020(_mappe(tmp_path / "mappe", ZG_16_25))
+    result = _lauf(mappe, tmp_path / "out")
     assert _teile_modelliert(result)
     text = (result.kreis_dir / "kreis" / "stellen_und_foerderung.html").read_text("utf-8")
-    assert ">177<" in text and ">275<" in text  # hidden until session 27
+    assert ">275<" in text and ">46<" in text  # hidden until session 27
 
 
 def test_the_audit_catches_a_faq_count_that_gives_a_small_group_away(lauf_16, tmp_path):

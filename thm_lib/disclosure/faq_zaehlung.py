@@ -26,11 +26,17 @@ across the target-group table's own sums. The Kreis as one applicant shows
 its F only where the total of all Gemeinden is shown and every Gemeinde
 applying itself is too (its F is that total minus theirs).
 
+Gemeinden that applied at different Stichtage (counts frozen at the first
+application) get one table per Stichtag; there the F of the other Gemeinden
+are parts too (published at another Stichtag, or not at all), and the Kreis
+row shows its F only where every Gemeinde applying itself is counted at the
+Kreis's Stichtag.
+
 It is used only where the counts differ (:func:`vergleichbar` is False); a
 comparable FAQ count is a sum of published cells and handled by the
-publication layer directly. Where the counts cannot be set up exactly
-(Gemeinden counted at different Stichtage, persons split from wider age
-bands into fractions), every FAQ count stays hidden.
+publication layer directly. Where the counts of a Stichtag cannot be set up
+exactly (persons split from wider age bands into fractions), its FAQ counts
+stay hidden.
 """
 
 from __future__ import annotations
@@ -85,9 +91,15 @@ def _je_name(pub: Any, rows: pd.DataFrame, status: list[str], lo: int, hi: int) 
 
 def faq_verborgen(
     pub: Any, bemessung: pd.DataFrame, tage: Sequence[pd.Timestamp | None]
-) -> dict[Hashable, bool] | None:
+) -> dict[Hashable, bool]:
     """Per row of ``bemessung`` (``ags``, or :data:`~thm_lib.core.labels.KREIS` for the
-    Kreis row): is its FAQ count hidden? None when the counts cannot be set up exactly.
+    Kreis row): is its FAQ count hidden? Rows left out are hidden too.
+
+    The counts of one Stichtag go through one table (:func:`_an_einem_tag`); where
+    Gemeinden applied at different Stichtage, each Stichtag has its own, and there
+    the counts of the other Gemeinden are parts (published at another Stichtag, or
+    not at all). A row is left out where its Stichtag's counts cannot be set up
+    exactly.
 
     Parameters
     ----------
@@ -99,9 +111,19 @@ def faq_verborgen(
     tage : sequence
         The data Stichtag of each row's FAQ count, in the order of ``bemessung``.
     """
-    if len(set(tage)) != 1 or tage[0] is None:
-        return None
-    tag = tage[0]
+    keys = [KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"]) for _, r in bemessung.iterrows()]
+    out: dict[Hashable, bool] = {}
+    for tag in sorted({t for t in tage if t is not None}):
+        hier = {k for k, t in zip(keys, tage, strict=True) if t == tag}
+        out.update(_an_einem_tag(pub, bemessung, hier, tag) or {})
+    return out
+
+
+def _an_einem_tag(
+    pub: Any, bemessung: pd.DataFrame, hier: set[Hashable], tag: pd.Timestamp
+) -> dict[Hashable, bool] | None:
+    """Hidden or not, for the rows ``hier`` (keys as :func:`faq_verborgen`) counted at
+    ``tag``; None when the counts cannot be set up exactly."""
     zaehl = pub.ws.programm["zaehlung"]
     zg = pub.ws.annahmen.zielgruppe
     prog_status = list(zaehl["status"])
@@ -129,22 +151,34 @@ def faq_verborgen(
     werte.loc[TOTAL] = werte.sum()
     gemeinde = bemessung[bemessung["ebene"] != EBENE_KREIS]
     eigen = gemeinde["eigener_antrag"] if "eigener_antrag" in gemeinde else [False] * len(gemeinde)
-    eigene = [pub.name(str(a)) for a, e in zip(gemeinde["ags"], eigen, strict=True) if bool(e)]
+    eigene_ags = [str(a) for a, e in zip(gemeinde["ags"], eigen, strict=True) if bool(e)]
+    eigene = [pub.name(a) for a in eigene_ags]
+    # the Kreis's count is the total minus the Gemeinden applying themselves: as the
+    # total of this table only where these are counted at the same Stichtag
+    kreis_hier = KREIS in hier and set(eigene_ags) <= hier
     for _, r in bemessung.iterrows():
+        key = KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"])
+        if key not in hier:
+            continue
         soll = (
             werte.loc[TOTAL, "F"] - werte.loc[eigene, "F"].sum()
-            if r["ebene"] == EBENE_KREIS
-            else werte.loc[pub.name(str(r["ags"])), "F"]
+            if key == KREIS
+            else werte.loc[pub.name(key), "F"]
         )
         if round(float(r["faq_personen"])) != int(soll):
             return None
-    mask = _suppress_faq(pub, werte, table, common, a_p, a_z, _altersgruppen_bekannt(pub, tag))
+    anderswo = {pub.name(str(a)) for a in gemeinde["ags"] if str(a) not in hier}
+    if not kreis_hier:
+        anderswo.add(TOTAL)
+    mask = _suppress_faq(
+        pub, werte, table, common, a_p, a_z, _altersgruppen_bekannt(pub, tag), anderswo
+    )
     out: dict[Hashable, bool] = {}
-    for _, r in bemessung.iterrows():
-        if r["ebene"] == EBENE_KREIS:
-            out[KREIS] = bool(mask[TOTAL]) or any(bool(mask[n]) for n in eigene)
+    for key in hier:
+        if key == KREIS:
+            out[KREIS] = not kreis_hier or bool(mask[TOTAL]) or any(bool(mask[n]) for n in eigene)
         else:
-            out[str(r["ags"])] = bool(mask[pub.name(str(r["ags"]))])
+            out[key] = bool(mask[pub.name(str(key))])
     return out
 
 
@@ -175,8 +209,13 @@ def _suppress_faq(
     a_p: tuple[int, int],
     a_z: tuple[int, int],
     bekannt: set[str],
+    anderswo: set[str],
 ) -> pd.Series:
-    """The hidden F per row of ``werte`` (Gemeinden and :data:`TOTAL`)."""
+    """The hidden F per row of ``werte`` (Gemeinden and :data:`TOTAL`).
+
+    ``bekannt``: Gemeinden whose age bands a reader may know; ``anderswo``: rows whose
+    F is not published at this Stichtag (a part here).
+    """
     p_null = set(pub.ws.programm["zaehlung"]["status"]) <= set(pub.status) and (
         a_z[0] <= a_p[0] and a_p[1] <= a_z[1]
     )
@@ -206,6 +245,7 @@ def _suppress_faq(
             teile[c] = klein[c] | (gemeinde if c == "P" else fremd)
     if "O" in cols:  # Zs = O + Q is shown: a known O would give an unknown Q, and back
         teile["O"] = teile["Q"] = teile["O"] | teile["Q"]
+    teile.loc[frame.index.isin(list(anderswo)), "F"] = True
     hidden = pd.DataFrame(False, index=frame.index, columns=cols)
     shown = ~teile
     shown["F"] = False
