@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from thm_lib.analysis.coverage import quoten_fuer
 from thm_lib.analysis.staffing import count_persons
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.labels import EBENE_KREIS, INSGESAMT, KREIS
@@ -186,17 +187,20 @@ def _altersgruppen_bekannt(pub: Any, tag: pd.Timestamp) -> set[str]:
     """Names of the Gemeinden whose persons per age band a reader may know at ``tag``.
 
     Those modelled with their own age structure for some Handlungsfelder
-    (:meth:`~thm_lib.disclosure.publication.Publication.eigene_struktur`): their
+    (:meth:`~thm_lib.disclosure.publication.Publication.eigene_struktur` with the
+    rates of the published model, as :func:`thm_lib.disclosure.versorgung.eigene_struktur`): their
     demand may follow their age bands. Only at the analysis Stichtag; every other
     Gemeinde's bands stand in no output.
     """
-    from thm_lib.disclosure import versorgung  # imports this module's user
-
     ws = pub.ws
     if pd.Timestamp(tag) != pd.Timestamp(ws.stichtag):
         return set()
-    agss = versorgung.eigene_struktur(ws).union(
-        *(versorgung.eigene_struktur(ws, [feld]) for feld in ws.handlungsfelder)
+    q = pub.modellquoten()
+    agss = set().union(
+        *(
+            pub.eigene_struktur(quoten_fuer(ws, felder, q), ws.stichtag)
+            for felder in [None, *([feld] for feld in ws.handlungsfelder)]
+        )
     )
     return {pub.name(str(a)) for a in agss}
 

@@ -40,7 +40,7 @@ from thm_lib.analysis import target_group
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
 from thm_lib.analysis.berichtswesen import report_from_workspace
 from thm_lib.analysis.coverage import eligibility
-from thm_lib.analysis.needs import published_rates
+from thm_lib.analysis.needs import need_rates, published_model_rates, published_rates
 from thm_lib.analysis.staffing import ist_kreisfrei, status_woerter
 from thm_lib.analysis.target_group import segment_index
 from thm_lib.core import labels
@@ -241,6 +241,21 @@ class Publication:
         if name not in self._ablage:
             self._ablage[name] = make()
         return self._ablage[name]
+
+    def modellquoten(self) -> pd.DataFrame:
+        """The need rates of every published model figure.
+
+        :func:`thm_lib.analysis.needs.published_model_rates` of the Kreis's case
+        documentation: pooled where a rate would pin 1 .. threshold-1 cases, the
+        Standardquote where withheld. Computed once per layer.
+        """
+
+        def make() -> pd.DataFrame:
+            ws = self.ws
+            quoten = need_rates(ws.faelle, ws.bedarfe, ws.annahmen)
+            return published_model_rates(quoten, ws.annahmen)
+
+        return self.gemerkt("modellquoten", make)
 
     def je_ergebnis(self, name: str, result: Any, make: Any) -> Any:
         """``make()`` once per layer and analysis result object (e.g. the case evidence)."""

@@ -32,7 +32,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from thm_lib.analysis import coverage, needs, target_group
+from thm_lib.analysis import coverage, target_group
 from thm_lib.analysis.coverage import CoverageResult
 from thm_lib.core import labels
 from thm_lib.core.workspace import Workspace
@@ -43,16 +43,9 @@ from thm_lib.disclosure.publication import TOTAL
 def modellquoten(ws: Workspace) -> pd.DataFrame:
     """The need rates of every published model figure (default of the functions here).
 
-    :func:`thm_lib.analysis.needs.published_model_rates` of the Kreis's case
-    documentation: pooled where a rate would pin 1 .. threshold-1 cases, the
-    Standardquote where withheld. Computed once per publication layer.
+    :meth:`thm_lib.disclosure.publication.Publication.modellquoten` of the Kreis.
     """
-
-    def make() -> pd.DataFrame:
-        quoten = needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)
-        return needs.published_model_rates(quoten, ws.annahmen)
-
-    return publication.fuer(ws).gemerkt("modellquoten", make)
+    return publication.fuer(ws).modellquoten()
 
 
 def gezeigte_gemeinden(
