@@ -733,7 +733,7 @@ class Publication:
         zg_cfg = self.ws.annahmen.zielgruppe
         anders = None
         if not vergleichbar(zaehl, self.status, (zg_cfg.alter_min, zg_cfg.alter_max)):
-            anders = faq_verborgen(self, bemessung, faq_tage) or {}
+            anders = faq_verborgen(self, bemessung, faq_tage)
         keys, values, hidden = [], [], []
         for (_, r), faq_tag in zip(bemessung.iterrows(), faq_tage, strict=True):
             kreis = r["ebene"] == EBENE_KREIS
