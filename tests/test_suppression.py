@@ -13,6 +13,7 @@ from thm_lib.disclosure.suppression import (
     PUBLISHED_KEY,
     add_totals,
     default_threshold,
+    is_determined,
     mark_public,
     suppress,
     suppress_value,
@@ -477,3 +478,90 @@ def test_property_no_small_part_is_learnt_and_no_hidden_count_narrowed(zeilen):
                 assert teilverletzung(lo, hi, T) is None, (r, c, lo, hi)
             elif not p.unresolved:
                 assert schutzverletzung(x == f"<{T}", lo, hi, T) is None, (r, c, lo, hi)
+
+
+# --- a row summing some other rows (``teilsummen``): the Kreis as one applicant counts
+# the Gemeinden that do not apply themselves, at a Stichtag where the total is no
+# published figure (session 28)
+
+
+def _mit_teilsumme(werte: list[int], glieder: list[int]) -> tuple[pd.DataFrame, list[str]]:
+    """Column F of Gemeinden g0.., their Summe and the row K = the sum of ``glieder``."""
+    names = [f"g{i}" for i in range(len(werte))]
+    teil = [names[i] for i in sorted(set(glieder))]
+    t = pd.DataFrame({"F": werte}, index=names)
+    t.loc["Summe"] = t["F"].sum()
+    t.loc["K"] = t.loc[teil, "F"].sum()
+    return t, teil
+
+
+def test_a_subtotal_row_is_a_line_of_its_own_and_not_in_the_column_sum():
+    # g0 = 3 and g1 = 4 are small; K = g0 + g1 + g2 = 27 and g3 = 30 may be shown (K is
+    # no summand of the Summe 57: 57 = 27 + 30); g2 shown would leave g0 + g1 = 7, g0 in
+    # 3..4, so g2 is hidden and lies in 19..25
+    t, teil = _mit_teilsumme([3, 4, 20, 30], [0, 1, 2])
+    p = suppress(t, T, total_row="Summe", row_sums=False, teilsummen={"K": teil})
+    assert p.unresolved == ()
+    assert p.published["F"].tolist() == [f"<{T}", f"<{T}", ".", 30, 57, 27]
+    assert is_determined(p, {("g0", "F"): 1, ("g1", "F"): 1, ("g2", "F"): 1})
+    assert not is_determined(p, {("g0", "F"): 1})
+    # g0 = 3 and K = g0 + g1 = 13: K shown beside g2 = 20 would leave g1 in 9..12,
+    # fewer than 5 values for a "." cell: K and g2 are hidden too
+    t, teil = _mit_teilsumme([3, 10, 20], [0, 1])
+    p = suppress(t, T, total_row="Summe", row_sums=False, teilsummen={"K": teil})
+    assert p.published["F"].tolist() == [f"<{T}", ".", ".", 33, "."]
+    with pytest.raises(KeyError, match="subtotal row 'K'"):
+        suppress(t, T, total_row="Summe", row_sums=False, teilsummen={"K": ["g0", "Summe"]})
+
+
+def _bereich_f(t: pd.DataFrame, p, zelle: object, teil: list[str]) -> tuple[int, int]:
+    """Exact range of hidden cell ``zelle`` of column F (own integer program)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cells = [r for r in t.index if p.mask.loc[r, "F"]]
+    pos = {r: n for n, r in enumerate(cells)}
+    eqs, rhs = [], []
+    gemeinden = [r for r in t.index if r not in ("Summe", "K")]
+    for plus, minus in [(gemeinden, "Summe"), (teil, "K")]:
+        e, b = np.zeros(len(cells)), 0.0
+        for r, s in [(r, 1.0) for r in plus] + [(minus, -1.0)]:
+            if r in pos:
+                e[pos[r]] += s
+            else:
+                b -= s * float(t.loc[r, "F"])
+        if e.any():
+            eqs.append(e)
+            rhs.append(b)
+    klein = [p.published.loc[r, "F"] == f"<{T}" for r in cells]
+    lo = np.array([1.0 if k else 0.0 for k in klein])
+    hi = np.array([T - 1.0 if k else 1e6 for k in klein])
+    out = []
+    for sign in (1.0, -1.0):
+        c = np.zeros(len(cells))
+        c[pos[zelle]] = sign
+        cons = [LinearConstraint(np.vstack(eqs), rhs, rhs)] if eqs else []
+        res = milp(c, constraints=cons, bounds=Bounds(lo, hi), integrality=np.ones(len(cells)))
+        assert res.status == 0
+        out.append(round(sign * res.fun))
+    return out[0], out[1]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    werte=st.lists(st.integers(0, 30), min_size=1, max_size=7),
+    glieder=st.lists(st.integers(0, 6), max_size=7),
+)
+def test_property_a_subtotal_row_pins_no_small_count(werte, glieder):
+    from thm_lib.disclosure.audit_modell import schutzverletzung
+
+    t, teil = _mit_teilsumme(werte, [i for i in glieder if i < len(werte)])
+    p = suppress(t, T, total_row="Summe", row_sums=False, teilsummen={"K": teil})
+    for r in t.index:
+        x, wahr = p.published.loc[r, "F"], int(t.loc[r, "F"])
+        if not p.mask.loc[r, "F"]:
+            assert x == wahr and not 1 <= x < T
+            continue
+        lo, hi = _bereich_f(t, p, r, teil)
+        assert lo <= wahr <= hi
+        if not p.unresolved:
+            assert schutzverletzung(x == f"<{T}", lo, hi, T) is None, (r, lo, hi)

@@ -28,9 +28,10 @@ applying itself is too (its F is that total minus theirs).
 
 Gemeinden that applied at different Stichtage (counts frozen at the first
 application) get one table per Stichtag; there the F of the other Gemeinden
-are parts too (published at another Stichtag, or not at all), and the Kreis
-row shows its F only where every Gemeinde applying itself is counted at the
-Kreis's Stichtag.
+are parts too (published at another Stichtag, or not at all). Where a Gemeinde
+applying itself counts at another Stichtag than the Kreis, the Kreis's F is no
+longer the total minus theirs: the Kreis's table gets a row of its own, the sum
+of the Gemeinden it counts (``teilsummen`` of ``suppress``).
 
 It is used only where the counts differ (:func:`vergleichbar` is False); a
 comparable FAQ count is a sum of published cells and handled by the
@@ -169,17 +170,23 @@ def _an_einem_tag(
         if round(float(r["faq_personen"])) != int(soll):
             return None
     anderswo = {pub.name(str(a)) for a in gemeinde["ags"] if str(a) not in hier}
+    kreis = {}
     if not kreis_hier:
         anderswo.add(TOTAL)
+        if KREIS in hier:  # a Gemeinde applying itself counts at another Stichtag
+            kreis = {KREIS: [n for n in names if n not in eigene]}
+            werte = werte.astype("float64")
+            werte.loc[KREIS] = np.nan
+            werte.loc[KREIS, "F"] = werte.loc[kreis[KREIS], "F"].sum()
     mask = _suppress_faq(
-        pub, werte, table, common, a_p, a_z, _altersgruppen_bekannt(pub, tag), anderswo
+        pub, werte, table, common, (a_p, a_z), _altersgruppen_bekannt(pub, tag), anderswo, kreis
     )
     out: dict[Hashable, bool] = {}
     for key in hier:
-        if key == KREIS:
-            out[KREIS] = not kreis_hier or bool(mask[TOTAL]) or any(bool(mask[n]) for n in eigene)
+        if key == KREIS and kreis_hier:
+            out[KREIS] = bool(mask[TOTAL]) or any(bool(mask[n]) for n in eigene)
         else:
-            out[key] = bool(mask[pub.name(str(key))])
+            out[key] = bool(mask[KREIS if key == KREIS else pub.name(str(key))])
     return out
 
 
@@ -210,16 +217,20 @@ def _suppress_faq(
     werte: pd.DataFrame,
     table: Any,
     common: list[str],
-    a_p: tuple[int, int],
-    a_z: tuple[int, int],
+    alter: tuple[tuple[int, int], tuple[int, int]],
     bekannt: set[str],
     anderswo: set[str],
+    kreis: Mapping[Hashable, list[str]],
 ) -> pd.Series:
-    """The hidden F per row of ``werte`` (Gemeinden and :data:`TOTAL`).
+    """The hidden F per row of ``werte`` (Gemeinden, :data:`TOTAL`, maybe the Kreis).
 
-    ``bekannt``: Gemeinden whose age bands a reader may know; ``anderswo``: rows whose
-    F is not published at this Stichtag (a part here).
+    ``alter``: the programme's and the target group's ages; ``bekannt``: Gemeinden
+    whose age bands a reader may know; ``anderswo``: rows whose F is not published
+    at this Stichtag (a part here); ``kreis``: the Kreis row (only its F, the sum of
+    the Gemeinden it counts) where it is not the total minus Gemeinden applying
+    themselves at this Stichtag.
     """
+    a_p, a_z = alter
     p_null = set(pub.ws.programm["zaehlung"]["status"]) <= set(pub.status) and (
         a_z[0] <= a_p[0] and a_p[1] <= a_z[1]
     )
@@ -255,13 +266,14 @@ def _suppress_faq(
     shown["F"] = False
     if "Zs" in cols:
         for n in frame.index:
-            known = is_determined(table, {(n, s): 1.0 for s in common})
+            zellen = kreis.get(n, [n])
+            known = is_determined(table, {(m, s): 1.0 for m in zellen for s in common})
             hidden.loc[n, "Zs"], shown.loc[n, "Zs"] = not known, known
             # beside a hidden target-group cell, F would bound it (F <= Zs where the
             # target group is wider): the bound joins that table's own sums, which this
             # table does not hold; hide F there
             hidden.loc[n, "F"] = not known
-            if not known and "O" in cols:  # O and Q would give the hidden Zs
+            if not known and "O" in cols and n not in kreis:  # O and Q would give Zs
                 teile.loc[n, ["O", "Q"]] = True
                 shown.loc[n, ["O", "Q"]] = False
     result = suppress(
@@ -275,6 +287,7 @@ def _suppress_faq(
         hidden_elsewhere=hidden,
         shown_elsewhere=shown,
         parts=teile,
+        teilsummen=kreis,
     )
     if result.unresolved:
         return pd.Series(True, index=frame.index)

@@ -409,8 +409,10 @@ def _lines(
     row_sums: bool,
     col_sums: bool,
     row_groups: Sequence[tuple[Sequence[str], str | None]] | None,
+    teilsummen: Mapping[Hashable, Sequence[Hashable]] | None = None,
 ) -> list[_Line]:
     nc = len(cols)
+    teilsummen = teilsummen or {}
     cpos = {c: j for j, c in enumerate(cols)}
     lines: list[_Line] = []
     groups: list[tuple[list[int], int | None]] = []
@@ -432,7 +434,8 @@ def _lines(
                 )
     if col_sums:
         ti = None if total_row is None else rows.index(total_row)
-        body = [i for i in range(len(rows)) if i != ti]
+        sub = {rows.index(r) for r in teilsummen}
+        body = [i for i in range(len(rows)) if i != ti and i not in sub]
         for j, c in enumerate(cols):
             if len(body) + (ti is not None) >= 2:
                 lines.append(
@@ -442,6 +445,12 @@ def _lines(
                         f"Spalte '{c}'",
                     )
                 )
+    for r, members in teilsummen.items():
+        ri = rows.index(r)
+        for j, c in enumerate(cols):
+            lines.append(
+                _Line([rows.index(m) * nc + j for m in members], ri * nc + j, f"'{r}'/'{c}'")
+            )
     return lines
 
 
@@ -996,6 +1005,7 @@ def suppress(
     parts: pd.DataFrame | None = None,
     at_most: Sequence[tuple[str, str]] = (),
     nullen_sperren: bool = False,
+    teilsummen: Mapping[Hashable, Sequence[Hashable]] | None = None,
 ) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
 
@@ -1062,6 +1072,11 @@ def suppress(
         retries a target-group table with it when every free cell of the
         table is a zero (a later Stichtag that repeats an earlier one except
         for one Gemeinde whose small count fell to 0).
+    teilsummen : mapping of row label -> row labels, optional
+        Rows holding the sum of some other rows in every count column (e.g. the
+        Kreis as one applicant: the Gemeinden that do not apply themselves). Such
+        a row is left out of the column sums; where a column's subtotal is no
+        published quantity, give it as NA (a reader knows only that it is >= 0).
 
     Returns
     -------
@@ -1103,6 +1118,11 @@ def suppress(
         raise KeyError(f"total row {total_row!r} not in index")
     if len(set(rows)) != len(rows):
         raise ValueError("row labels (index) must be unique")
+    teilsummen = {r: list(m) for r, m in (teilsummen or {}).items()}
+    for r, members in teilsummen.items():
+        falsch = [m for m in [r, *members] if m not in rows or m == total_row]
+        if falsch or any(m in teilsummen for m in members):
+            raise KeyError(f"subtotal row {r!r}: {falsch or members} not body rows of the table")
 
     v = table[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float).ravel()
     unknown_na = np.isnan(v)
@@ -1127,7 +1147,7 @@ def suppress(
     primary &= ~teil
     fixed |= flat(shown_elsewhere) & ~hidden
 
-    lines = _lines(rows, cols, total_row, total_col, row_sums, col_sums, row_groups)
+    lines = _lines(rows, cols, total_row, total_col, row_sums, col_sums, row_groups, teilsummen)
     unresolved: set[str] = set()
     for _ in range(v.size + 1):
         changed = True
@@ -1268,6 +1288,7 @@ def suppress(
             "row_sums": row_sums,
             "col_sums": col_sums,
             "row_groups": row_groups,
+            "teilsummen": teilsummen,
         },
     )
 
@@ -1313,8 +1334,10 @@ def is_determined(
     rows = list(table.mask.index)
     nc = len(cols)
     st = table.structure
-    hidden = table.mask[cols].to_numpy(dtype=bool).ravel()
-    hidden |= table.internal_unsuppressed[cols].isna().to_numpy().ravel()
+    hidden = (
+        table.mask[cols].to_numpy(dtype=bool).ravel()
+        | table.internal_unsuppressed[cols].isna().to_numpy().ravel()
+    )  # not |=: a single column's array may be a read-only view
     c = np.zeros(len(rows) * nc)
     for (r, col), w in coefficients.items():
         if col not in cols:
@@ -1332,6 +1355,7 @@ def is_determined(
         st["row_sums"],
         st["col_sums"],
         st["row_groups"],
+        st.get("teilsummen"),
     )
     null = _null_space(lines, unknown)
     if null is None:
