@@ -48,7 +48,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from thm_lib.analysis.coverage import quoten_fuer
 from thm_lib.analysis.staffing import count_persons
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.labels import EBENE_KREIS, INSGESAMT, KREIS
@@ -202,10 +201,9 @@ def _altersgruppen_bekannt(pub: Any, tag: pd.Timestamp) -> set[str]:
     ws = pub.ws
     if pd.Timestamp(tag) != pd.Timestamp(ws.stichtag):
         return set()
-    q = pub.modellquoten()
     agss = set().union(
         *(
-            pub.eigene_struktur(quoten_fuer(ws, felder, q), ws.stichtag)
+            pub.eigene_struktur(pub.modellquoten_fuer(felder), ws.stichtag)
             for felder in [None, *([feld] for feld in ws.handlungsfelder)]
         )
     )

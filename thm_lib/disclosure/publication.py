@@ -39,7 +39,7 @@ import pandas as pd
 from thm_lib.analysis import target_group
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
 from thm_lib.analysis.berichtswesen import report_from_workspace
-from thm_lib.analysis.coverage import eligibility
+from thm_lib.analysis.coverage import eligibility, quoten_fuer
 from thm_lib.analysis.needs import need_rates, published_model_rates, published_rates
 from thm_lib.analysis.staffing import ist_kreisfrei, status_woerter
 from thm_lib.analysis.target_group import segment_index
@@ -256,6 +256,16 @@ class Publication:
             return published_model_rates(quoten, ws.annahmen)
 
         return self.gemerkt("modellquoten", make)
+
+    def modellquoten_fuer(
+        self, felder: list[str] | None = None, quoten: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """The rates of the published model (or ``quoten``) for the Handlungsfelder ``felder``.
+
+        :func:`thm_lib.analysis.coverage.quoten_fuer` with :meth:`modellquoten` as
+        default; ``felder`` None: all of the Kreis.
+        """
+        return quoten_fuer(self.ws, felder, self.modellquoten() if quoten is None else quoten)
 
     def je_ergebnis(self, name: str, result: Any, make: Any) -> Any:
         """``make()`` once per layer and analysis result object (e.g. the case evidence)."""

@@ -57,8 +57,8 @@ def gezeigte_gemeinden(
     true Workspace with the rates of the published model (default
     :func:`modellquoten`).
     """
-    quoten = coverage.quoten_fuer(ws, felder, modellquoten(ws) if quoten is None else quoten)
-    return publication.fuer(ws).gezeigte_gemeinden(quoten, ws.stichtag)
+    pub = publication.fuer(ws)
+    return pub.gezeigte_gemeinden(pub.modellquoten_fuer(felder, quoten), ws.stichtag)
 
 
 def gezeigte_zellen(
@@ -69,8 +69,8 @@ def gezeigte_zellen(
     :meth:`thm_lib.disclosure.publication.Publication.gezeigte_zellen` with the
     rates of the published model (as :func:`gezeigte_gemeinden`).
     """
-    quoten = coverage.quoten_fuer(ws, felder, modellquoten(ws) if quoten is None else quoten)
-    return publication.fuer(ws).gezeigte_zellen(quoten, ws.stichtag)
+    pub = publication.fuer(ws)
+    return pub.gezeigte_zellen(pub.modellquoten_fuer(felder, quoten), ws.stichtag)
 
 
 def eigene_struktur(
@@ -82,8 +82,8 @@ def eigene_struktur(
     Workspace with the rates of the published model (as :func:`gezeigte_gemeinden`).
     The other shown Gemeinden are modelled with :func:`kreisschaetzung`.
     """
-    quoten = coverage.quoten_fuer(ws, felder, modellquoten(ws) if quoten is None else quoten)
-    return publication.fuer(ws).eigene_struktur(quoten, ws.stichtag)
+    pub = publication.fuer(ws)
+    return pub.eigene_struktur(pub.modellquoten_fuer(felder, quoten), ws.stichtag)
 
 
 def kreisprofil(ws: Workspace) -> dict[tuple[str, int, int, str], float]:
