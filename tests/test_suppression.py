@@ -514,6 +514,17 @@ def test_a_subtotal_row_is_a_line_of_its_own_and_not_in_the_column_sum():
         suppress(t, T, total_row="Summe", row_sums=False, teilsummen={"K": ["g0", "Summe"]})
 
 
+def test_a_subtotal_that_is_na_in_a_column_is_no_quantity_there():
+    # the Kreis row of an FAQ table: only its F is a number. Its NA in Z is no cell to
+    # protect: until the first search of session 28 the line "K/Z" counted as unsafe and
+    # could not be mended, so every F of such a table stayed hidden
+    t, teil = _mit_teilsumme([0, 0, 0, 0], [1, 2])
+    t["Z"] = [0, 0, 0, 0, 0, np.nan]
+    p = suppress(t, T, total_row="Summe", row_sums=False, teilsummen={"K": teil})
+    assert p.unresolved == ()
+    assert p.published["F"].tolist() == [0, 0, 0, 0, 0, 0]
+
+
 def _bereich_f(t: pd.DataFrame, p, zelle: object, teil: list[str]) -> tuple[int, int]:
     """Exact range of hidden cell ``zelle`` of column F (own integer program)."""
     from scipy.optimize import Bounds, LinearConstraint, milp

@@ -966,16 +966,20 @@ class Publication:
             return bool(((v == 0) | (v >= t)).all())
 
         shown = {a for a in self._names if not bool(cell_hidden.get(self.name(a), True))}
-        eigene: set[str] = set()
-        for ags in shown:
-            mine = seg[seg["ags"] == ags]
-            if all(
-                safe(mine[mine["status"] == s].groupby(k)["personen"].sum())
-                for s, k in keys.items()
-                if k
-            ):
-                eigene.add(ags)
         levels = [(s, k) for s, k in keys.items() if k]
+        # a shown Gemeinde without persons of a status whose figures reveal levels (its
+        # shown counts say so) has the same figures either way: modelled with its own
+        # rows, out of the rule below. Else the rule, which depends on hidden Gemeinden,
+        # would mark it for no reason (difference check, session 28)
+        wirkt = set(
+            seg.loc[seg["status"].isin([s for s, _ in levels]) & (seg["personen"] > 0), "ags"]
+        )
+        ohne_wirkung = {a for a in shown if a not in wirkt}
+        eigene: set[str] = set()
+        for ags in shown - ohne_wirkung:
+            mine = seg[seg["ags"] == ags]
+            if all(safe(mine[mine["status"] == s].groupby(k)["personen"].sum()) for s, k in levels):
+                eigene.add(ags)
         if levels:
             levels += [(None, ["altersgruppe"]), (None, ["altersgruppe", "geschlecht"])]
         size = seg.groupby("ags")["personen"].sum()
@@ -990,7 +994,7 @@ class Publication:
             if ok:
                 break
             eigene.discard(min(eigene, key=lambda a: (float(size.get(a, 0.0)), a)))
-        return frozenset(shown), frozenset(eigene)
+        return frozenset(shown), frozenset(eigene | ohne_wirkung)
 
     def _build_versorgung(self, result: Any) -> pd.Series:
         g = result.gemeinden

@@ -410,7 +410,10 @@ def _lines(
     col_sums: bool,
     row_groups: Sequence[tuple[Sequence[str], str | None]] | None,
     teilsummen: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    na: np.ndarray | None = None,
 ) -> list[_Line]:
+    """The equations of a table (see :func:`suppress`); a subtotal cell that is NA
+    (``na``, flat) is no quantity of the table and gets no line."""
     nc = len(cols)
     teilsummen = teilsummen or {}
     cpos = {c: j for j, c in enumerate(cols)}
@@ -448,9 +451,9 @@ def _lines(
     for r, members in teilsummen.items():
         ri = rows.index(r)
         for j, c in enumerate(cols):
-            lines.append(
-                _Line([rows.index(m) * nc + j for m in members], ri * nc + j, f"'{r}'/'{c}'")
-            )
+            if na is None or not na[ri * nc + j]:
+                cells = [rows.index(m) * nc + j for m in members]
+                lines.append(_Line(cells, ri * nc + j, f"'{r}'/'{c}'"))
     return lines
 
 
@@ -1147,7 +1150,9 @@ def suppress(
     primary &= ~teil
     fixed |= flat(shown_elsewhere) & ~hidden
 
-    lines = _lines(rows, cols, total_row, total_col, row_sums, col_sums, row_groups, teilsummen)
+    lines = _lines(
+        rows, cols, total_row, total_col, row_sums, col_sums, row_groups, teilsummen, unknown_na
+    )
     unresolved: set[str] = set()
     for _ in range(v.size + 1):
         changed = True
@@ -1356,6 +1361,7 @@ def is_determined(
         st["col_sums"],
         st["row_groups"],
         st.get("teilsummen"),
+        table.internal_unsuppressed[cols].isna().to_numpy().ravel(),
     )
     null = _null_space(lines, unknown)
     if null is None:
