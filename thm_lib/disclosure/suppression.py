@@ -1079,7 +1079,7 @@ def suppress(
         Rows holding the sum of some other rows in every count column (e.g. the
         Kreis as one applicant: the Gemeinden that do not apply themselves). Such
         a row is left out of the column sums; where a column's subtotal is no
-        published quantity, give it as NA (a reader knows only that it is >= 0).
+        published quantity, give it as NA: it then has no equation in that column.
 
     Returns
     -------
