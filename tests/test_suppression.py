@@ -413,16 +413,19 @@ def test_a_small_part_that_a_shown_count_would_pin_is_protected(p0):
     assert p.mask["F"].sum() == (3 if p0 == 3 else 0)
 
 
-def _bereich(t: pd.DataFrame, p, zelle: tuple[object, str], teile: pd.DataFrame) -> tuple:
+Zelle = tuple[object, str]
+
+
+def _bereich(t: pd.DataFrame, p, zelle: Zelle, gleichungen: list[tuple[list[Zelle], Zelle]]):
     """Exact range of a hidden cell for a reader of the published table (hand-built
-    integer program, independent of the library's reader)."""
+    integer program, independent of the library's reader): ``gleichungen`` are
+    ``(summands, total)``; a "<T" cell lies in 1..T-1, any other hidden one is >= 0."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     cells = [(r, c) for r in t.index for c in t.columns if p.mask.loc[r, c]]
     pos = {cell: n for n, cell in enumerate(cells)}
     eqs, rhs = [], []
-
-    def gleichung(plus: list[tuple[object, str]], minus: tuple[object, str]) -> None:
+    for plus, minus in gleichungen:
         e, b = np.zeros(len(cells)), 0.0
         for cell, s in [(c, 1.0) for c in plus] + [(minus, -1.0)]:
             if cell in pos:
@@ -432,16 +435,10 @@ def _bereich(t: pd.DataFrame, p, zelle: tuple[object, str], teile: pd.DataFrame)
         if e.any():
             eqs.append(e)
             rhs.append(b)
-
-    for r in t.index:
-        gleichung([(r, "O"), (r, "P")], (r, "F"))
-        gleichung([(r, "O"), (r, "Q")], (r, "Zs"))
-    for c in t.columns:
-        gleichung([(r, c) for r in t.index if r != "Summe"], ("Summe", c))
     klein = [p.published.loc[cell] == f"<{T}" for cell in cells]
     lo = np.array([1.0 if k else 0.0 for k in klein])
     hi = np.array([T - 1.0 if k else 1e6 for k in klein])
-    cons = [LinearConstraint(np.vstack(eqs), rhs, rhs)]
+    cons = [LinearConstraint(np.vstack(eqs), rhs, rhs)] if eqs else []
     out = []
     for sign in (1.0, -1.0):
         c = np.zeros(len(cells))
@@ -449,7 +446,16 @@ def _bereich(t: pd.DataFrame, p, zelle: tuple[object, str], teile: pd.DataFrame)
         res = milp(c, constraints=cons, bounds=Bounds(lo, hi), integrality=np.ones(len(cells)))
         assert res.status == 0
         out.append(round(sign * res.fun))
-    return tuple(out)
+    return out[0], out[1]
+
+
+def _faq_gleichungen(t: pd.DataFrame) -> list[tuple[list[Zelle], Zelle]]:
+    """F = O + P and Zs = O + Q per row, and the column sums."""
+    out = []
+    for r in t.index:
+        out += [([(r, "O"), (r, "P")], (r, "F")), ([(r, "O"), (r, "Q")], (r, "Zs"))]
+    out += [([(r, c) for r in t.index if r != "Summe"], ("Summe", c)) for c in t.columns]
+    return out
 
 
 @settings(max_examples=60, deadline=None)
@@ -472,7 +478,7 @@ def test_property_no_small_part_is_learnt_and_no_hidden_count_narrowed(zeilen):
             if not p.mask.loc[r, c]:
                 assert x == t.loc[r, c] and not 1 <= x < T
                 continue
-            lo, hi = _bereich(t, p, (r, c), teile)
+            lo, hi = _bereich(t, p, (r, c), _faq_gleichungen(t))
             assert lo <= t.loc[r, c] <= hi
             if teile.loc[r, c]:
                 assert teilverletzung(lo, hi, T) is None, (r, c, lo, hi)
@@ -525,38 +531,6 @@ def test_a_subtotal_that_is_na_in_a_column_is_no_quantity_there():
     assert p.published["F"].tolist() == [0, 0, 0, 0, 0, 0]
 
 
-def _bereich_f(t: pd.DataFrame, p, zelle: object, teil: list[str]) -> tuple[int, int]:
-    """Exact range of hidden cell ``zelle`` of column F (own integer program)."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    cells = [r for r in t.index if p.mask.loc[r, "F"]]
-    pos = {r: n for n, r in enumerate(cells)}
-    eqs, rhs = [], []
-    gemeinden = [r for r in t.index if r not in ("Summe", "K")]
-    for plus, minus in [(gemeinden, "Summe"), (teil, "K")]:
-        e, b = np.zeros(len(cells)), 0.0
-        for r, s in [(r, 1.0) for r in plus] + [(minus, -1.0)]:
-            if r in pos:
-                e[pos[r]] += s
-            else:
-                b -= s * float(t.loc[r, "F"])
-        if e.any():
-            eqs.append(e)
-            rhs.append(b)
-    klein = [p.published.loc[r, "F"] == f"<{T}" for r in cells]
-    lo = np.array([1.0 if k else 0.0 for k in klein])
-    hi = np.array([T - 1.0 if k else 1e6 for k in klein])
-    out = []
-    for sign in (1.0, -1.0):
-        c = np.zeros(len(cells))
-        c[pos[zelle]] = sign
-        cons = [LinearConstraint(np.vstack(eqs), rhs, rhs)] if eqs else []
-        res = milp(c, constraints=cons, bounds=Bounds(lo, hi), integrality=np.ones(len(cells)))
-        assert res.status == 0
-        out.append(round(sign * res.fun))
-    return out[0], out[1]
-
-
 @settings(max_examples=80, deadline=None)
 @given(
     werte=st.lists(st.integers(0, 30), min_size=1, max_size=7),
@@ -572,7 +546,9 @@ def test_property_a_subtotal_row_pins_no_small_count(werte, glieder):
         if not p.mask.loc[r, "F"]:
             assert x == wahr and not 1 <= x < T
             continue
-        lo, hi = _bereich_f(t, p, r, teil)
+        gemeinden = [(g, "F") for g in t.index if g not in ("Summe", "K")]
+        gleichungen = [(gemeinden, ("Summe", "F")), ([(g, "F") for g in teil], ("K", "F"))]
+        lo, hi = _bereich(t, p, (r, "F"), gleichungen)
         assert lo <= wahr <= hi
         if not p.unresolved:
             assert schutzverletzung(x == f"<{T}", lo, hi, T) is None, (r, lo, hi)
