@@ -14,8 +14,6 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from thm_lib.core.errors import DataError
-
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
 KREIS = "05899"
 MUSTERSTADT = "05899004"
@@ -106,8 +104,3 @@ def csv_to_xlsx(folder: Path, name: str, sheet: str | None = None) -> Path:
     target = folder / f"{name}.xlsx"
     write_xlsx(target, {sheet or name: [header, *rows]})
     return target
-
-
-def problem_text(exc: DataError) -> str:
-    """The full message of a DataError (as the user sees it)."""
-    return str(exc)
