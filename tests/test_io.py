@@ -622,7 +622,21 @@ def test_read_table_dispatches_on_suffix(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("12", 12), ("1.234", 1234), ("1 234", 1234), ("-3", -3), ("12,0", 12), ("7.0", 7)],
+    [
+        ("12", 12),
+        ("1.234", 1234),
+        ("1 234", 1234),
+        ("-3", -3),
+        ("12,0", 12),
+        ("7.0", 7),
+        ("7.00", 7),
+        # a point before three digits is a thousands point, also before zeros (the
+        # decimal-zeros shortcut for "7.0" read "5.000" einwohner as 5, session 29)
+        ("1.000", 1000),
+        ("5.000", 5000),
+        ("100.000", 100000),
+        ("1.000.000", 1000000),
+    ],
 )
 def test_parse_int(text, value):
     assert parse_int(text) == value
@@ -1791,3 +1805,142 @@ def test_a_need_or_travel_time_naming_no_row_of_the_other_table_is_named(tmp_pat
         "reisezeiten.csv, Zeile 3, Spalte 'angebot_id': Angebot gibt es in 'angebote' nicht "
         "(Wert: 'X9'). Bitte die angebot_id prüfen"
     ]
+
+
+# --- dates with a time of day, mixed encodings, CR-only line ends ---------------------------
+
+
+def _kreis_zielgruppe(folder) -> int:
+    from thm_lib.analysis.summary import gemeinde_uebersicht
+
+    return int(gemeinde_uebersicht(load_workspace(folder)).iloc[-1]["Zielgruppe"])
+
+
+def test_a_date_with_a_time_of_day_is_read_as_its_day():
+    assert parse_date("31.12.2021 14:03") == pd.Timestamp(2021, 12, 31)
+    assert parse_date("2021-12-31 23:59:59") == pd.Timestamp(2021, 12, 31)
+    assert parse_date("2021-12-31T08:00:00") == pd.Timestamp(2021, 12, 31)
+
+
+def test_a_csv_stichtag_with_a_time_of_day_counts_at_that_stichtag(tmp_path):
+    """Text "31.12.2021 14:03" lay after the Stichtag 31.12.2021 00:00: Kreis 812 for 805."""
+    folder = copy_sample(tmp_path)
+
+    def mit_uhrzeit(header, rows):
+        j = header.index("stichtag")
+        for r in rows:
+            if r[j] == "31.12.2021":
+                r[j] = "31.12.2021 14:03"
+
+    edit_table(folder, "zielgruppe.csv", mit_uhrzeit)
+    assert "31.12.2021 14:03" in (folder / "zielgruppe.csv").read_text(encoding="utf-8-sig")
+    tage = set(load_workspace(folder).zielgruppe["stichtag"])
+    assert tage == {pd.Timestamp(f"{jahr}-12-31") for jahr in (2019, 2020, 2021)}
+    assert _kreis_zielgruppe(folder) == 805
+
+
+def test_an_excel_stichtag_with_a_time_of_day_counts_at_that_stichtag(tmp_path):
+    """Real Excel datetime cells 31.12.YYYY 14:03 (not text): the same 805 as the sample."""
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "zielgruppe.csv")
+    (folder / "zielgruppe.csv").unlink()
+    cells: list[list[object]] = [header]
+    for r in rows:
+        row: list[object] = list(r)
+        tag = datetime.strptime(r[header.index("stichtag")], "%d.%m.%Y")
+        row[header.index("stichtag")] = tag.replace(hour=14, minute=3)
+        for name in ("alter", "anzahl"):
+            if r[header.index(name)].isdigit():  # "-" stays text
+                row[header.index(name)] = int(r[header.index(name)])
+        cells.append(row)
+    write_xlsx(folder / "zielgruppe.xlsx", {"zielgruppe": cells})
+    tage = set(load_workspace(folder).zielgruppe["stichtag"])
+    assert tage == {pd.Timestamp(f"{jahr}-12-31") for jahr in (2019, 2020, 2021)}
+    assert _kreis_zielgruppe(folder) == 805
+
+
+def _zeilen_bytes(path) -> list[bytes]:
+    return path.read_bytes().split(b"\r\n")
+
+
+def test_a_utf8_csv_with_one_windows_1252_byte_is_an_error_naming_its_line(tmp_path):
+    """Read as Windows-1252 as a whole, 'Sprachförderung' became 'SprachfÃ¶rderung'."""
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "angebote.csv", 2, "name", "Sprachförderung Musterstadt 1")
+    lines = _zeilen_bytes(folder / "angebote.csv")
+    # row 5 pasted from an old file: its umlaut is one Windows-1252 byte
+    lines[4] = lines[4].replace(b"Musterkreis", "Müsterkreis".encode("cp1252"))
+    (folder / "angebote.csv").write_bytes(b"\r\n".join(lines))
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    (problem,) = info.value.problems
+    assert (problem.datei, problem.zeile) == ("angebote.csv", 5)
+    assert problem.meldung == "Datei mischt zwei Zeichenkodierungen (UTF-8 und Windows-1252)"
+    assert "'CSV UTF-8 (durch Trennzeichen getrennt)'" in problem.hinweis
+
+
+def test_the_line_of_a_mixed_encoding_counts_every_kind_of_line_end():
+    data = "a;b\rc;ä\r\nd;e\n".encode() + "ö;f\n".encode("cp1252")
+    for bom in (b"", b"\xef\xbb\xbf"):
+        with pytest.raises(DataError) as info:
+            read_csv_text(bom + data, "x.csv")
+        assert [p.zeile for p in info.value.problems] == [4]
+
+
+def test_a_pure_windows_1252_csv_is_read_with_its_umlauts(tmp_path):
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "angebote.csv", 2, "name", "Sprachförderung „Großstraße“ Süd")
+    set_cell(folder, "angebote.csv", 3, "traeger", "Bildungsträger Ärztehaus")
+    text = (folder / "angebote.csv").read_bytes().decode("utf-8-sig")
+    (folder / "angebote.csv").write_bytes(text.encode("cp1252"))
+    angebote = load_workspace(folder).angebote.set_index("angebot_id")
+    assert angebote.loc["A001", "name"] == "Sprachförderung „Großstraße“ Süd"
+    assert angebote.loc["A002", "traeger"] == "Bildungsträger Ärztehaus"
+
+
+def test_a_pure_utf8_csv_is_read_with_its_umlauts(tmp_path):
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "angebote.csv", 2, "name", "Sprachförderung „Großstraße“ Süd")
+    text = (folder / "angebote.csv").read_bytes().decode("utf-8-sig")
+    (folder / "angebote.csv").write_bytes(text.encode("utf-8"))  # without BOM
+    angebote = load_workspace(folder).angebote.set_index("angebot_id")
+    assert angebote.loc["A001", "name"] == "Sprachförderung „Großstraße“ Süd"
+
+
+@pytest.mark.parametrize("ende", [b"\r", b"\n", b"\r\n"])
+def test_cr_only_crlf_and_lf_line_ends_read_the_same_kommunen(tmp_path, ende):
+    """CR only (Excel for Mac 'CSV (Macintosh)') was rejected as an open quotation mark."""
+    folder = copy_sample(tmp_path)
+    path = folder / "kommunen.csv"
+    path.write_bytes(path.read_bytes().replace(b"\r\n", ende))
+    kommunen = load_workspace(folder).kommunen
+    pd.testing.assert_frame_equal(kommunen, load_workspace(SAMPLE).kommunen)
+    werte = kommunen.set_index("ags").loc[["05899004", "05899016"]]
+    assert werte["stellen_bestand"].tolist() == [1.5, 0.5]
+    assert werte["haushaltssicherung"].tolist() == [False, True]
+    assert werte["stichtag_erstantrag"].tolist() == [pd.Timestamp(2019, 12, 31)] * 2
+
+
+def test_a_quoted_cell_with_a_line_break_is_read_whatever_the_line_ends():
+    for ende in ("\r", "\n", "\r\n"):
+        text = ende.join(["ags;name", '05899004;"Haus am' + ende + 'See"', "05899008;B", ""])
+        raw = read_csv_text(text.encode(), "x.csv")
+        assert raw.frame.to_dict("records") == [
+            {"ags": "05899004", "name": f"Haus am{ende}See"},
+            {"ags": "05899008", "name": "B"},
+        ]
+        assert raw.zeilen == [2, 3]  # as Excel shows them: the cell is in one row
+
+
+def test_a_kreis_key_of_another_kreis_gets_a_note_naming_it(tmp_path):
+    # B9 of the robustness exploration (session 29): kreis.ags copied from another
+    # Arbeitsmappe labelled the staffing table and the bundle's manifest without a word
+    folder = copy_sample(tmp_path)
+    text = (folder / "annahmen.yaml").read_text(encoding="utf-8")
+    assert 'ags: "05899"' in text
+    ohne = [w for w in load_workspace(folder).warnungen if "kreis.ags" in w]
+    assert ohne == []
+    (folder / "annahmen.yaml").write_text(text.replace('ags: "05899"', 'ags: "05958"'), "utf-8")
+    (hinweis,) = [w for w in load_workspace(folder).warnungen if "Kreisschlüssel" in w]
+    assert "'05958'" in hinweis
+    assert "12 der 12 Gemeinden (05899004, 05899008, 05899012 …)" in hinweis

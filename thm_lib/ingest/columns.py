@@ -221,9 +221,14 @@ def category_lookup(choices: tuple[str, ...]) -> dict[str, str]:
 
 
 def parse_int(text: str) -> int:
-    """Parse a German or plain integer ("1.234", "1 234", "12", "12,0")."""
+    """Parse a German or plain integer ("1.234", "1 234", "12", "12,0", "12.0").
+
+    A point before groups of three digits is a thousands separator ("1.000" is
+    1000, the rule of ``docs/datenmodell.md``), before other zeros a decimal
+    point ("7.0", "7.00").
+    """
     t = text.replace("\u00a0", " ").strip()
-    if re.fullmatch(r"[+-]?\d+,0+", t) or re.fullmatch(r"[+-]?\d+\.0+", t):
+    if not _INT_RE.match(t) and re.fullmatch(r"[+-]?\d+[,.]0+", t):
         t = re.split(r"[,.]", t)[0]
     if not _INT_RE.match(t):
         raise ValueError(text)
@@ -296,6 +301,8 @@ def parse_bool(text: str) -> bool:
 def parse_date(text: str) -> pd.Timestamp:
     """Parse a German (31.12.2021) or ISO (2021-12-31) date.
 
+    Dates in the Arbeitsmappe are days: a time of day ("31.12.2021 14:03") is
+    dropped, else the row would lie after the Stichtag 31.12.2021 00:00.
     Cached: a table repeats the same few dates thousands of times.
     """
     t = text.strip()
@@ -309,7 +316,7 @@ def parse_date(text: str) -> pd.Timestamp:
                 f"Datum liegt nicht zwischen {DATE_YEARS[0]} und {DATE_YEARS[1]}",
                 "Bitte das Jahr prüfen (vierstellig, z. B. 31.12.2021)",
             )
-        return pd.Timestamp(value)
+        return pd.Timestamp(value).normalize()
     if _EXCEL_SERIAL_RE.match(t):
         raise CellError(
             "Datum steht als Excel-Zahl da, nicht als Datum",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from warnings import catch_warnings, filterwarnings
 
 import geopandas as gpd
 import pandas as pd
@@ -14,10 +16,11 @@ import shapely
 from thm_lib.core.errors import DataError, Problem, ProblemCollector
 from thm_lib.core.workspace import CRS_METRIC
 from thm_lib.ingest import schemas
-from thm_lib.ingest.columns import normalise_plz, type_column
+from thm_lib.ingest.columns import normalise_plz, parse_int, type_column
 from thm_lib.ingest.tables import find_file
 
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+GEOJSON_SUFFIXES = (".geojson", ".json")
 VG250_LAYER = "vg250_gem"
 VG250_LAND = 4  # GF = 4: Gebiete mit Struktur "Land" (without water areas)
 
@@ -80,7 +83,7 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     datei = path.name
     try:
         where = vg250_filter(path, layer, kreis_ags)
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio", where=where)
+        frame = read_geodatei(path, layer=layer, where=where)
     except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
         raise DataError(
             [
@@ -141,6 +144,119 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
             ]
         ) from None
     return _normalise(frame, datei, warnings)
+
+
+def read_geodatei(
+    path: Path, layer: str | None = None, where: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read a geodata file with pyogrio; GeoJSON attributes as the file holds them.
+
+    GDAL gives a GeoJSON property of mixed types (numbers and text) as a JSON
+    text field, and pyogrio then parses each value with JSON rules: the text
+    "5.000" (German thousands dot) becomes 5.0 before the German number rules
+    (:func:`thm_lib.ingest.columns.parse_int`) see it, and a text like "24 300"
+    leaves an English warning on the console. For ``.geojson``/``.json`` the
+    attribute columns are therefore replaced by the raw property values
+    (:func:`_geojson_properties`): text stays text, numbers stay numbers. The
+    geometry is read by pyogrio as before.
+
+    The English notes of pyogrio and GDAL while reading (a column that is not
+    JSON, dates that cannot be parsed, GDAL warnings such as duplicate feature
+    ids) are kept off the console: the values are checked afterwards by the
+    German rules, which report bad cells in German.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    layer : str or None
+        Layer name (GeoPackage).
+    where : str or None
+        OGR SQL attribute filter (:func:`vg250_filter`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features in file order.
+
+    Raises
+    ------
+    Exception
+        Whatever pyogrio raises for unreadable files (the callers turn it into
+        a German :class:`~thm_lib.core.errors.DataError`).
+    """
+    with catch_warnings():
+        filterwarnings("ignore", message="Could not parse column", category=UserWarning)
+        filterwarnings("ignore", message="Error parsing datetimes", category=UserWarning)
+        filterwarnings("ignore", category=RuntimeWarning)  # GDAL CE_Warning, in English
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", where=where)
+    if where is None and path.suffix.lower() in GEOJSON_SUFFIXES:
+        properties = _geojson_properties(path, len(frame))
+        if properties is not None:
+            frame = _with_raw_attributes(frame, properties)
+    return frame
+
+
+def _geojson_properties(path: Path, count: int) -> list[dict[str, object]] | None:
+    """The ``properties`` of each feature of a GeoJSON file, in file order.
+
+    Parameters
+    ----------
+    path : Path
+        A file GDAL has read as ``count`` features.
+    count : int
+        Number of features GDAL read.
+
+    Returns
+    -------
+    list of dict or None
+        One dict per feature (keys lower-cased, as GDAL matches field names
+        without regard to case); ``None`` when the file is not a GeoJSON
+        FeatureCollection or Feature with ``count`` features (e.g. ESRI JSON or
+        TopoJSON, which GDAL also reads): then the values read by GDAL are kept.
+    """
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError, RecursionError):  # ValueError: bad JSON or UTF-8
+        return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("type") == "FeatureCollection":
+        features = data.get("features")
+    elif data.get("type") == "Feature":
+        features = [data]
+    else:
+        return None
+    if not isinstance(features, list) or len(features) != count:
+        return None
+    out: list[dict[str, object]] = []
+    for feature in features:
+        if not isinstance(feature, dict):
+            return None
+        props = feature.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            return None
+        out.append({str(k).lower(): v for k, v in props.items()})
+    return out
+
+
+def _with_raw_attributes(
+    frame: gpd.GeoDataFrame, properties: list[dict[str, object]]
+) -> gpd.GeoDataFrame:
+    """Replace the attribute columns that are GeoJSON properties by the raw values."""
+    keys = set().union(*properties) if properties else set()
+    frame = frame.copy()
+    for column in frame.columns:
+        key = str(column).lower()
+        if column == frame.geometry.name or key not in keys:
+            continue  # the geometry, or a field GDAL made itself (e.g. from a feature "id")
+        frame[column] = pd.Series(
+            [props.get(key) for props in properties], index=frame.index, dtype=object
+        )
+    return frame
 
 
 def vg250_filter(path: Path, layer: str | None, kreis_ags: str | None) -> str | None:
@@ -237,7 +353,7 @@ def _from_vg250(
     if "EWZ" in land.columns:
         # EWZ (VG250-EW) is an attribute of the Gemeinde, repeated on each of its land
         # records, not split between them: take it once.
-        agg["EWZ"] = "max"
+        agg["EWZ"] = "max" if pd.api.types.is_numeric_dtype(land["EWZ"]) else _largest
     dissolved = land.dissolve(by="AGS", aggfunc=agg).reset_index()
     out = dissolved.rename(columns={"AGS": "ags", "GEN": "name", "EWZ": "einwohner"})
     return out[[c for c in ("ags", "name", "einwohner", "geometry") if c in out.columns]]
@@ -329,6 +445,25 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else geom
 
 
+def _largest(values: pd.Series) -> object:
+    """The largest of a Gemeinde's EWZ values given as text or numbers (raw GeoJSON).
+
+    Compares by the German number rules; a value that is not a number is
+    returned as it is, so :func:`_normalise` reports it (or reads a Destatis
+    placeholder such as '.').
+    """
+    present = [v for v in values if not (v is None or v != v)]
+    if not present:
+        return None
+    numbers = []
+    for value in present:
+        try:
+            numbers.append((parse_int(_text(value)), value))
+        except ValueError:
+            return value
+    return max(numbers, key=lambda pair: pair[0])[1]
+
+
 def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -363,7 +498,7 @@ def read_feinraster(
         return None
     datei = path.name
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
+        frame = read_geodatei(path)
     except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
         raise DataError(
             [

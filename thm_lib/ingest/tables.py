@@ -78,6 +78,39 @@ def find_table(folder: Path, stem: str) -> Path | None:
     return found[0] if found else None
 
 
+#: A well-formed UTF-8 sequence of two to four bytes.
+_UTF8_FOLGE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+#: Typographic marks common in German UTF-8 text (in Windows-1252: "â€ž" and the like).
+_UTF8_SATZZEICHEN = frozenset("„“”‚‘’–—…€")
+
+
+def _utf8_zeichen(data: bytes) -> bool:
+    """Whether ``data`` holds a character written as UTF-8 (ä as two bytes, not one).
+
+    Only Latin, Greek and Cyrillic letters and typographic marks count: in a
+    Windows-1252 text other byte pairs occur by chance ("ß“" reads as an NKo
+    letter in UTF-8), these practically never ("Ã¤" for ä).
+    """
+    for folge in _UTF8_FOLGE.finditer(data):
+        try:
+            zeichen = folge.group().decode("utf-8")
+        except UnicodeDecodeError:  # overlong forms, surrogates
+            continue
+        if ("\u00c0" <= zeichen <= "\u04ff" and zeichen.isalpha()) or (
+            zeichen in _UTF8_SATZZEICHEN
+        ):
+            return True
+    return False
+
+
+def _zeile_von(data: bytes, position: int) -> int:
+    """The line (from 1, as a text editor counts) of the byte at ``position``."""
+    davor = data[:position]
+    return davor.count(b"\n") + davor.count(b"\r") - davor.count(b"\r\n") + 1
+
+
 def _decode(data: bytes, name: str) -> str:
     if b"\x00" in data[:4096]:
         raise DataError(
@@ -91,11 +124,25 @@ def _decode(data: bytes, name: str) -> str:
                 )
             ]
         )
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if _utf8_zeichen(data):
+            raise DataError(
+                [
+                    Problem(
+                        name,
+                        "Datei mischt zwei Zeichenkodierungen (UTF-8 und Windows-1252)",
+                        "Bitte die Datei in Excel öffnen, die Umlaute in dieser Zeile prüfen "
+                        "und als 'CSV UTF-8 (durch Trennzeichen getrennt)' neu speichern",
+                        zeile=_zeile_von(exc.object, exc.start),
+                    )
+                ]
+            ) from None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
     raise DataError(
         [
             Problem(
@@ -168,7 +215,8 @@ def read_csv_text(data: bytes, name: str, spalten: Collection[str] | None = None
         )
     )
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+        # newline="": csv itself splits CR-only (old Excel for Mac), CRLF and LF lines
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except csv.Error:
         raise DataError(
             [
@@ -328,11 +376,15 @@ def sheet_names(path: Path) -> list[str]:
 
 
 def _cell_text(value: object) -> str:
-    """Text of an Excel cell value as the user sees it (5899004.0 -> '5899004')."""
+    """Text of an Excel cell value as the user sees it (5899004.0 -> '5899004').
+
+    A date cell gives its day only (dates in the Arbeitsmappe are days): with a
+    time of day, 31.12.2021 14:03 would lie after the Stichtag 31.12.2021 00:00.
+    """
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
+        return value.date().isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
