@@ -28,6 +28,13 @@ from thm_lib.ingest.columns import (
     dezimalzeichen,
     type_column,
 )
+from thm_lib.ingest.dateinamen import (
+    aehnliche_dateien,
+    find_yaml,
+    hat_yaml,
+    nicht_gelesen,
+    speichern_als,
+)
 from thm_lib.ingest.gebiete import read_feinraster, read_gebiete
 from thm_lib.ingest.pruefungen import (
     check_stichtage,
@@ -35,6 +42,7 @@ from thm_lib.ingest.pruefungen import (
     duplicate_checks,
     warn_alter_der_faelle,
     warn_daten_der_faelle,
+    warn_kreisschluessel,
     warn_ohne_plaetze,
     warn_stichtag,
 )
@@ -50,6 +58,7 @@ from thm_lib.ingest.tables import (
 )
 
 ANNAHMEN = DATEI
+"""``annahmen.yaml``; ``annahmen.yml`` is read the same (:func:`dateinamen.find_yaml`)."""
 _BAND_RE = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|bis)\s*(\d{1,3})\s*(?:jahre)?\s*$", re.I)
 
 
@@ -61,7 +70,9 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     folder : str or Path
         Folder with ``gebiete.*``, ``zielgruppe.*``, ``angebote.*`` and optionally
         ``faelle.*``, ``bedarfe.*``, ``reisezeiten.*``, ``kommunen.*``,
-        ``annahmen.yaml``, ``programm.yaml``.
+        ``annahmen.yaml``, ``programm.yaml`` (each also as ``.yml``). Other files
+        named like one of them (``kommunen.ods``, ``Fälle.csv``) are not read and
+        get a warning (:func:`thm_lib.ingest.dateinamen.nicht_gelesen`).
     overrides : dict, optional
         Nested overrides of the assumptions (e.g. from notebook parameters).
 
@@ -85,8 +96,9 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
             ]
         )
     _kein_land(folder)
-    annahmen = load_annahmen(find_file(folder, ANNAHMEN), overrides)
-    programm = load_programm(find_file(folder, "programm.yaml"))
+    annahmen_datei = find_yaml(folder, "annahmen")
+    annahmen = load_annahmen(annahmen_datei, overrides)
+    programm = load_programm(find_yaml(folder, "programm"))
     warnings: list[str] = []
     problems = ProblemCollector()
     try:
@@ -107,7 +119,8 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
         problems.add(
             datei_von(bedarfe),
             "Bedarfe ohne Fälle: 'faelle' fehlt oder ist leer",
-            "Bitte die Fälle in 'faelle.xlsx' oder 'faelle.csv' eintragen oder die "
+            _nicht_gelesen_text(folder, "faelle")
+            or "Bitte die Fälle in 'faelle.xlsx' oder 'faelle.csv' eintragen oder die "
             "Bedarfe entfernen",
         )
     problems.raise_if_any()
@@ -125,17 +138,21 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     feinraster = read_feinraster(folder, gebiete, warnings)
 
     warn_stichtag(annahmen, zielgruppe, warnings)
+    warn_kreisschluessel(annahmen, gebiete, warnings)
     warn_ohne_plaetze(angebote_raw, warnings)
     if faelle is not None:
         warn_alter_der_faelle(faelle, annahmen, warnings)
         warn_daten_der_faelle(faelle, warnings)
     _final_dtypes(zielgruppe, faelle, angebote)
+    # first: a file that is not read explains many of the warnings after it
+    warnings[:0] = nicht_gelesen(folder, gebiete["ags"])
     name = annahmen.kreis.name
     if not name:
         name = folder.resolve().name
+        datei = annahmen_datei.name if annahmen_datei is not None else ANNAHMEN
         warnings.append(
-            f"annahmen.yaml: kein Name des Kreises (kreis.name); die Berichte "
-            f"tragen den Ordnernamen '{name}'. Bitte den Namen in annahmen.yaml "
+            f"{datei}: kein Name des Kreises (kreis.name); die Berichte "
+            f"tragen den Ordnernamen '{name}'. Bitte den Namen in {datei} "
             "eintragen (Vorlage: 'thm vorlage ORDNER')."
         )
     return Workspace(
@@ -157,16 +174,14 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
 
 def arbeitsmappen(ordner: Path) -> list[Path]:
     """The Arbeitsmappen of a Land folder: its subfolders holding an ``annahmen.yaml``
-    (any case), sorted."""
-    return sorted(
-        p for p in Path(ordner).iterdir() if p.is_dir() and find_file(p, ANNAHMEN) is not None
-    )
+    or ``annahmen.yml`` (any case), sorted."""
+    return sorted(p for p in Path(ordner).iterdir() if p.is_dir() and hat_yaml(p, "annahmen"))
 
 
 def ist_land(ordner: Path) -> bool:
     """True for a folder of Arbeitsmappen: no ``annahmen.yaml`` itself, some in subfolders."""
     ordner = Path(ordner)
-    return ordner.is_dir() and find_file(ordner, ANNAHMEN) is None and bool(arbeitsmappen(ordner))
+    return ordner.is_dir() and not hat_yaml(ordner, "annahmen") and bool(arbeitsmappen(ordner))
 
 
 def _kein_land(folder: Path) -> None:
@@ -227,7 +242,9 @@ def _load(
             problems.add(
                 f"{table}.csv/.xlsx",
                 "Datei fehlt in der Arbeitsmappe",
-                f"Bitte '{table}.xlsx' oder '{table}.csv' anlegen (Vorlage: 'thm vorlage ORDNER')",
+                _nicht_gelesen_text(folder, table)
+                or f"Bitte '{table}.xlsx' oder '{table}.csv' anlegen (Vorlage: 'thm vorlage "
+                "ORDNER')",
             )
         return None
     try:
@@ -236,6 +253,15 @@ def _load(
         problems.problems.extend(exc.problems)
         return None
     return _type_unless_empty(raw, table, problems, warnings, required=required, felder=felder)
+
+
+def _nicht_gelesen_text(folder: Path, table: str) -> str:
+    """Advice naming the files that look like ``table`` but are not read, else ""."""
+    andere = aehnliche_dateien(folder, table)
+    if not andere:
+        return ""
+    namen = ", ".join(f"'{n}'" for n in andere)
+    return f"Vorhanden, aber nicht gelesen: {namen}. {speichern_als(table)}"
 
 
 def _type_unless_empty(

@@ -33,6 +33,27 @@ def warn_stichtag(annahmen: Annahmen, zielgruppe: pd.DataFrame, warnings: list[s
         )
 
 
+def warn_kreisschluessel(annahmen: Annahmen, gebiete: pd.DataFrame, warnings: list[str]) -> None:
+    """``kreis.ags`` that is not the beginning of the Gemeinden's keys (another Kreis's key).
+
+    The key names the Kreis in the staffing table, the bundle's manifest and the
+    Land run; a key copied from another Arbeitsmappe would label the Kreis wrongly.
+    """
+    kreis = annahmen.kreis.ags
+    if not kreis:
+        return
+    fremd = sorted(a for a in gebiete["ags"].astype(str) if not a.startswith(str(kreis)))
+    if fremd:
+        beispiele = ", ".join(fremd[:3]) + (" …" if len(fremd) > 3 else "")
+        warnings.append(
+            f"annahmen.yaml: Der Kreisschlüssel kreis.ags '{kreis}' ist nicht der Anfang "
+            f"der Gemeindeschlüssel von {len(fremd)} der {len(gebiete)} Gemeinden "
+            f"({beispiele}). Bitte kreis.ags prüfen: die ersten fünf Stellen der "
+            "Gemeindeschlüssel des Kreises (bei einer kreisfreien Stadt ihr Schlüssel ohne "
+            "die drei Nullen am Ende)."
+        )
+
+
 ANGEBOTE_GENANNT = 10
 """Offers named by their ID in one note; the rows of all are named."""
 
@@ -318,3 +339,82 @@ def duplicate_checks(
             f"(Zeilen {shown}{' …' if len(groups) > 5 else ''}). Bitte prüfen, ob "
             "Zeilen doppelt eingefügt wurden."
         )
+    warn_ueberlappende_alter(zielgruppe, warnings)
+
+
+UEBERLAPPUNGEN_GENANNT = 5
+"""Overlapping age bands named in one note (all are counted)."""
+
+
+def warn_ueberlappende_alter(zielgruppe: pd.DataFrame, warnings: list[str]) -> None:
+    """Age bands of one Gemeinde, Stichtag, status and sex that overlap (counted twice).
+
+    A statistics table often carries a total ("18-27", or "zusammen" typed as
+    the band of all ages) next to the single ages it sums; the rows are added,
+    so the total counts twice. Overlap may also be legitimate (a source split by
+    nationality, one part in single ages, one in bands), hence a warning. A band
+    whose count equals the sum of the bands inside it is named as a likely total.
+
+    Parameters
+    ----------
+    zielgruppe : pandas.DataFrame
+        The loaded target group (``alter_von``, ``alter_bis``, ``anzahl``, ``_zeile``).
+    warnings : list of str
+        Receives one note naming the rows (the first few overlaps).
+    """
+    keys = ["ags", "stichtag", "status", "geschlecht"]
+    zg = zielgruppe.dropna(subset=["alter_von", "alter_bis"])
+    band = [*keys, "alter_von", "alter_bis"]
+    bands = zg[band].drop_duplicates().sort_values(band)
+    # sorted by age: a band overlaps an earlier one iff it starts before their latest end
+    bis_vorher = bands.groupby(keys, dropna=False)["alter_bis"].cummax()
+    bis_vorher = bis_vorher.groupby([bands[k] for k in keys], dropna=False).shift()
+    betroffen = bands.loc[bands["alter_von"] <= bis_vorher, keys].drop_duplicates()
+    if betroffen.empty:
+        return
+    zeilen = (
+        zg.merge(betroffen, on=keys)
+        .groupby(band, dropna=False, sort=True)
+        .agg(anzahl=("anzahl", "sum"), zeilen=("_zeile", list))
+        .reset_index()
+    )
+    funde = [
+        text
+        for _, gruppe in zeilen.groupby(keys, dropna=False, sort=False)
+        for text in _ueberlappungen(gruppe.reset_index(drop=True))
+    ]
+    gezeigt = "; ".join(funde[:UEBERLAPPUNGEN_GENANNT])
+    mehr = len(funde) - UEBERLAPPUNGEN_GENANNT
+    mehr_text = f" und {mehr} weitere" if mehr > 0 else ""
+    warnings.append(
+        f"{datei_von(zielgruppe)}: Altersgruppen derselben Gemeinde, desselben "
+        f"Stichtags, Status und Geschlechts überschneiden sich; ihre Zahlen werden "
+        f"addiert und zählen doppelt ({gezeigt}{mehr_text}). Bitte Summenzeilen löschen "
+        "und jede Person nur in einer Altersgruppe zählen."
+    )
+
+
+def _ueberlappungen(gruppe: pd.DataFrame) -> list[str]:
+    """Texts for the overlapping bands of one group (one row per band, sorted by age)."""
+    von = gruppe["alter_von"].to_numpy(dtype=int)
+    bis = gruppe["alter_bis"].to_numpy(dtype=int)
+    zeilen = [zeilen_text(int(z) for z in rows) for rows in gruppe["zeilen"]]
+
+    def enthaelt(i: int, j: int) -> bool:
+        return von[i] <= von[j] and bis[j] <= bis[i]
+
+    texte: list[str] = []
+    for i in range(len(gruppe)):
+        band = f"{zeilen[i]} ({von[i]}-{bis[i]} Jahre)"
+        innen = [j for j in range(len(gruppe)) if j != i and enthaelt(i, j)]
+        if innen:
+            teile = [int(z) for j in innen for z in gruppe["zeilen"].iloc[j]]
+            summe = int(gruppe["anzahl"].iloc[innen].sum())
+            text = f"{band} enthält {zeilen_text(teile)}"
+            if summe > 0 and int(gruppe["anzahl"].iloc[i]) == summe:
+                text += " und ist deren Summe – wohl eine Summenzeile"
+            texte.append(text)
+        for j in range(i + 1, len(gruppe)):
+            if von[j] <= bis[i] and not enthaelt(i, j) and not enthaelt(j, i):
+                texte.append(f"{band} und {zeilen[j]} ({von[j]}-{bis[j]} Jahre) überschneiden sich")
+    return texte

@@ -16,8 +16,8 @@ import yaml
 from thm_lib.core.atomic import atomic_write_text
 from thm_lib.core.config import DEFAULTS_PACKAGE, load_annahmen, read_yaml
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.settings import DATEI as ANNAHMEN_DATEI
 from thm_lib.ingest.columns import parse_date
+from thm_lib.ingest.dateinamen import find_yaml
 from thm_lib.ingest.gebiete import read_gebiete
 from thm_lib.ingest.statistik import (
     ImportErgebnis,
@@ -122,7 +122,7 @@ def importiere_statistik(
                 ]
             ) from None
     mapping = lade_zuordnung(arbeitsmappe, zuordnung)
-    annahmen = load_annahmen(find_file(arbeitsmappe, ANNAHMEN_DATEI))
+    annahmen = load_annahmen(find_yaml(arbeitsmappe, "annahmen"))
     kreis = annahmen.kreis.ags
     warnungen: list[str] = []
     gebiete = read_gebiete(arbeitsmappe, kreis, warnungen)

@@ -81,6 +81,7 @@ def zusammenfassung(arbeitsmappe: Path) -> None:
     except DataError as exc:
         _fail(exc)
     _hinweise_zeigen(ws)
+    _stichtag_hinweis(ws)
     table = gemeinde_uebersicht(ws)
     click.echo(
         f"{ws.name} – Stichtag {ws.stichtag:%d.%m.%Y} – Zielgruppe "
@@ -284,6 +285,16 @@ def _hinweise_zeigen(ws: Any, vorne: str = "") -> None:
     them: a batch publishes anyway, but the planner should check them."""
     for warnung in () if ws is None else ws.warnungen:
         click.echo(f"{vorne}Hinweis: {warnung}", err=True)
+
+
+def _stichtag_hinweis(ws: Any) -> None:
+    """The reports' note on Gemeinden counted at another Stichtag or not at all
+    (:func:`thm_lib.run.notebook.stichtag_text`), as plain text on stderr."""
+    from thm_lib.run.notebook import stichtag_text
+
+    text = stichtag_text(ws, markdown=False)
+    if text:
+        click.echo(f"Hinweis: {text}", err=True)
 
 
 def _land(

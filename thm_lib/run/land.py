@@ -28,8 +28,8 @@ from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.core.paths import INTERN
-from thm_lib.ingest.arbeitsmappe import ANNAHMEN, arbeitsmappen
-from thm_lib.ingest.tables import find_file
+from thm_lib.ingest.arbeitsmappe import arbeitsmappen
+from thm_lib.ingest.dateinamen import find_yaml
 from thm_lib.publish.land_index import LandZeile, fremde_land_seiten, schreibe_land_seiten
 from thm_lib.run.ausfuehrung import Ausfuehrer
 from thm_lib.run.batch import (
@@ -70,7 +70,7 @@ def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
     doppelt: dict[Path, str] = {}
     for mappe in mappen:
         try:
-            kreis = load_annahmen(find_file(mappe, ANNAHMEN)).kreis
+            kreis = load_annahmen(find_yaml(mappe, "annahmen")).kreis
         except DataError:
             continue
         name = str(kreis.name or mappe.resolve().name)

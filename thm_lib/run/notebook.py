@@ -633,30 +633,33 @@ def fallevidenz(result: Any, ws: Workspace, ags: str = KREIS) -> Any:
     return views.fallevidenz(result, ws, ags)
 
 
-def stichtag_text(ws: Workspace, ags: str = KREIS) -> str:
+def stichtag_text(ws: Workspace, ags: str = KREIS, markdown: bool = True) -> str:
     """German note on Gemeinden whose counts stem from another Stichtag, else "".
 
     Each Gemeinde uses its own latest count on or before the Stichtag
     (:func:`thm_lib.analysis.target_group.stichtag_je_gemeinde`), in the target group,
     coverage and staffing alike; the note names those whose count is from
-    another date, grouped by date, and those without any count.
+    another date, grouped by date, and those without any count. Markdown for the
+    reports; ``markdown=False`` gives plain text (the console of ``thm zusammenfassung``).
     """
-
+    name = md if markdown else str
+    fett = "**" if markdown else ""
     chosen = stichtag_je_gemeinde(ws.zielgruppe, ws.stichtag)
     names = dict(zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True))
     scope = [ags] if ags else list(names)
     chosen = chosen[chosen.index.isin(scope)]
     parts = [
-        f"Zählung vom {pd.Timestamp(tag):%d.%m.%Y}: " + ", ".join(md(names[a]) for a in group.index)
+        f"Zählung vom {pd.Timestamp(tag):%d.%m.%Y}: "
+        + ", ".join(name(names[a]) for a in group.index)
         for tag, group in chosen[chosen != ws.stichtag].groupby(chosen, sort=True)
     ]
-    missing = [md(names[a]) for a in scope if a not in chosen.index]
+    missing = [name(names[a]) for a in scope if a not in chosen.index]
     if missing:
         parts.append("keine Zählung (Zielgruppe 0): " + ", ".join(missing))
     if not parts:
         return ""
     return (
-        f"**Nicht alle Zahlen sind vom Stichtag {ws.stichtag:%d.%m.%Y}.** Jede Gemeinde "
+        f"{fett}Nicht alle Zahlen sind vom Stichtag {ws.stichtag:%d.%m.%Y}.{fett} Jede Gemeinde "
         "geht mit ihrer letzten Zählung an oder vor dem Stichtag ein (gibt es keine so "
         "frühe, mit ihrer ersten), in Zielgruppe, Versorgung und Stellen gleichermaßen. "
         + "; ".join(parts)
