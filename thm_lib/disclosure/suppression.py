@@ -1339,10 +1339,9 @@ def is_determined(
     rows = list(table.mask.index)
     nc = len(cols)
     st = table.structure
-    hidden = (
-        table.mask[cols].to_numpy(dtype=bool).ravel()
-        | table.internal_unsuppressed[cols].isna().to_numpy().ravel()
-    )  # not |=: a single column's array may be a read-only view
+    na = table.internal_unsuppressed[cols].isna().to_numpy().ravel()
+    hidden = table.mask[cols].to_numpy(dtype=bool).ravel() | na
+    # not |=: a single column's array may be a read-only view
     c = np.zeros(len(rows) * nc)
     for (r, col), w in coefficients.items():
         if col not in cols:
@@ -1361,7 +1360,7 @@ def is_determined(
         st["col_sums"],
         st["row_groups"],
         st.get("teilsummen"),
-        table.internal_unsuppressed[cols].isna().to_numpy().ravel(),
+        na,
     )
     null = _null_space(lines, unknown)
     if null is None:
