@@ -96,14 +96,25 @@ def test_status_values_are_the_labels_ones() -> None:
         ("stellen: {erreichungsquote: '0,47'}", "stellen.erreichungsquote", "Zahl"),
         ("stellen: {betreuungsschluessel: true}", "stellen.betreuungsschluessel", "Zahl"),
         ("kreis: {haushaltssicherung: ja bitte}", "kreis.haushaltssicherung", "true oder false"),
-        ("datenschutz: {schwelle: 2.5}", "datenschutz.schwelle", "ganze Zahl ab 1"),
+        ("datenschutz: {schwelle: 2.5}", "datenschutz.schwelle", "ganze Zahl ab 3"),
         ("karten: {quellenangabe: 5}", "karten.quellenangabe", "Text"),
         # out of range: the range is named
         ("bedarf: {standardquoten: {Sprache: 1.5}}", "bedarf.standardquoten.Sprache", "zwischen"),
         ("zielgruppe: {alter_min: 30}", "zielgruppe.alter_min", "größer"),
         ("zielgruppe: {altersgruppen: [[20, 18]]}", "zielgruppe.altersgruppen", "von, bis"),
         ("versorgung: {untere_schwelle: 1.5}", "versorgung.untere_schwelle", "zwischen"),
-        ("datenschutz: {schwelle: 0}", "datenschutz.schwelle", "ab 1"),
+        ("datenschutz: {schwelle: 0}", "datenschutz.schwelle", "ab 3"),
+        # a threshold of 1 or 2 hides nothing ("<2" is 1; robustness exploration, session 29)
+        ("datenschutz: {schwelle: 2}", "datenschutz.schwelle", "„<2“ heißt 1"),
+        ("datenschutz: {schwelle: 1}", "datenschutz.schwelle", "kleiner als 3"),
+        # a percentage where a share is meant: 110 for 110 % (session 29)
+        ("versorgung: {obere_schwelle: 110}", "versorgung.obere_schwelle", "1.10 für 110 %"),
+        (
+            "finanzierung: {sachkostenzuschlag: 20}",
+            "finanzierung.sachkostenzuschlag",
+            "0.2 für 20 %",
+        ),
+        ("stellen: {steuerungsanteil: 25}", "stellen.steuerungsanteil", "0.25 für 25 %"),
         ("karten: {klassen: 20}", "karten.klassen", "2 bis 9"),
         ("stellen: {betreuungsschluessel: -3}", "stellen.betreuungsschluessel", "größer als 0"),
         ("finanzierung: {planungsjahre: 0}", "finanzierung.planungsjahre", "ganze Zahl ab 1"),

@@ -291,7 +291,9 @@ class Versorgung(Abschnitt):
     """Bounds of under- and over-supply (ratio of offers to need)."""
 
     untere_schwelle: Zahl = _feld(0.75, "eine Zahl von 0 bis obere_schwelle", ge=0)
-    obere_schwelle: Zahl = _feld(1.10, "eine Zahl ab untere_schwelle", ge=0)
+    obere_schwelle: Zahl = _feld(
+        1.10, "ein Anteil ab untere_schwelle bis 5 (1.10 für 110 %, nicht 110)", ge=0, le=5
+    )
 
     @model_validator(mode="after")
     def _order(self) -> Versorgung:
@@ -321,7 +323,7 @@ class Stellen(Abschnitt):
         min_length=1,
     )
     betreuungsschluessel: Zahl = _feld(100, "eine Zahl größer als 0 (Fälle je VZÄ)", gt=0)
-    steuerungsanteil: Zahl = _feld(0.25, "eine Zahl ab 0", ge=0)
+    steuerungsanteil: Zahl = _feld(0.25, "ein Anteil von 0 bis 1 (0.25 für 25 %)", ge=0, le=1)
     stunden_je_fall: Zahl | None = _feld(None, "eine Zahl ab 0" + _LEER, ge=0)
     netto_jahresarbeitsstunden: Zahl = _feld(1600, "eine Zahl größer als 0", gt=0)
     rundung: Annotated[Literal[0.05, 0.5] | None, BeforeValidator(_keine)] = _feld(
@@ -339,7 +341,7 @@ class Finanzierung(Abschnitt):
     )
     entgeltgruppe: str = _feld("EG 9c", "eine der Entgeltgruppen unter personalkosten_je_vzae")
     sachkosten_je_vzae: Zahl | None = _feld(None, "ein Betrag ab 0" + _LEER, ge=0)
-    sachkostenzuschlag: Zahl = _feld(0.20, "eine Zahl ab 0 (0.2 für 20 %)", ge=0)
+    sachkostenzuschlag: Zahl = _feld(0.20, "ein Anteil von 0 bis 1 (0.2 für 20 %)", ge=0, le=1)
     planungsjahre: GanzeZahl = _feld(3, "eine ganze Zahl ab 1", ge=1)
 
     @field_validator("entgeltgruppe")
@@ -357,7 +359,9 @@ class Finanzierung(Abschnitt):
 class Datenschutz(Abschnitt):
     """Suppression threshold and the mark of hidden cells (``docs/datenschutz.md``)."""
 
-    schwelle: GanzeZahl = _feld(5, "eine ganze Zahl ab 1", ge=1)
+    schwelle: GanzeZahl = _feld(
+        5, "eine ganze Zahl ab 3 (mit 1 oder 2 schützt die Sperrung nicht: „<2“ heißt 1)", ge=3
+    )
     zeichen_geheim: str = _feld(".", "ein Zeichen ohne Ziffern, z. B. '.'", min_length=1)
 
     @field_validator("zeichen_geheim")
@@ -654,8 +658,9 @@ def validate_annahmen(data: Mapping[str, Any], datei: str = DATEI) -> Annahmen:
     Traceback (most recent call last):
     ...
     thm_lib.core.errors.DataError: Es wurde 1 Problem in den Eingabedaten gefunden:
-    - annahmen.yaml, Schlüssel 'datenschutz.schwelle': darf nicht kleiner als 1 sein \
-(Wert: '0'). Erlaubt: eine ganze Zahl ab 1. Standard: 5. Bitte in annahmen.yaml korrigieren
+    - annahmen.yaml, Schlüssel 'datenschutz.schwelle': darf nicht kleiner als 3 sein \
+(Wert: '0'). Erlaubt: eine ganze Zahl ab 3 (mit 1 oder 2 schützt die Sperrung nicht: \
+„<2“ heißt 1). Standard: 5. Bitte in annahmen.yaml korrigieren
     """
     try:
         return Annahmen.model_validate(dict(data))
