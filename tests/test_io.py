@@ -1944,3 +1944,30 @@ def test_a_kreis_key_of_another_kreis_gets_a_note_naming_it(tmp_path):
     (hinweis,) = [w for w in load_workspace(folder).warnungen if "Kreisschlüssel" in w]
     assert "'05958'" in hinweis
     assert "12 der 12 Gemeinden (05899004, 05899008, 05899012 …)" in hinweis
+
+
+@pytest.mark.parametrize("kopie", ["tm-7jhemp", "TM 7JHEMP", "Tm-7JhEmP"])
+def test_a_case_entered_twice_under_a_key_differing_in_case_or_hyphen_is_an_error(tmp_path, kopie):
+    # B7 of the second robustness exploration (session 29): the copy counted as a second
+    # person (Fälle 289 -> 290); the message names the rows, never the pseudonym
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "faelle.csv")
+    assert rows[0][header.index("fall_id")] == "TM-7JHEMP"
+    kopiert = [kopie, *rows[0][1:]]
+    write_rows(folder / "faelle.csv", header, [*rows, kopiert])
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    text = str(info.value)
+    zeile = len(rows) + 2
+    assert "faelle.csv, Zeile 2, Spalte 'fall_id': Kennungen unterscheiden sich nur" in text
+    assert f"(Zeilen 2, {zeile})" in text
+    assert "7JHEMP" not in text.upper()
+
+
+def test_keys_that_differ_in_more_than_case_are_separate_cases(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "faelle.csv")
+    ids = [r[header.index("fall_id")] for r in rows]
+    norm = {i.lower().replace("-", "").replace(" ", "") for i in ids}
+    assert len(norm) == len(ids)  # the sample's keys are distinct even so
+    assert load_workspace(folder).faelle["fall_id"].nunique() == len(ids)

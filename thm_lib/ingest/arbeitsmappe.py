@@ -37,6 +37,7 @@ from thm_lib.ingest.dateinamen import (
 )
 from thm_lib.ingest.gebiete import read_feinraster, read_gebiete
 from thm_lib.ingest.pruefungen import (
+    check_kennungen,
     check_stichtage,
     cross_checks,
     duplicate_checks,
@@ -131,6 +132,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
         gebiete, zielgruppe, angebote_raw, faelle, bedarfe, reisezeiten, kommunen, problems
     )
     duplicate_checks(zielgruppe, bedarfe, reisezeiten, problems, warnings)
+    check_kennungen(faelle, angebote_raw, problems)
     check_stichtage(zielgruppe, problems, warnings)
     problems.raise_if_any()
     angebote = locate_offers(angebote_raw, gebiete, problems, warnings, nachbarorte)

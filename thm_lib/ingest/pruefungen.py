@@ -293,6 +293,35 @@ def check_stichtage(
         )
 
 
+def check_kennungen(
+    faelle: pd.DataFrame | None, angebote: pd.DataFrame, problems: ProblemCollector
+) -> None:
+    """Keys that differ only in case, spaces or hyphens ("TM-7JHEMP" and "tm-7jhemp ").
+
+    Exact repeats are caught by the schema; these count as two cases (or offers)
+    although they are most likely one entered twice. An error naming the rows,
+    never the key (a pseudonym).
+    """
+    for frame, spalte, was in ((faelle, "fall_id", "Fall"), (angebote, "angebot_id", "Angebot")):
+        if frame is None or spalte not in frame.columns:
+            continue
+        ids = frame[[spalte, "_zeile"]].dropna(subset=[spalte])
+        norm = ids[spalte].astype(str).str.lower().str.replace(r"[\s\-_]", "", regex=True)
+        for _, gruppe in ids.groupby(norm, sort=False):
+            if gruppe[spalte].astype(str).nunique() < 2:
+                continue
+            zeilen = sorted(int(z) for z in gruppe["_zeile"])
+            problems.add(
+                datei_von(frame),
+                f"Kennungen unterscheiden sich nur in Groß-/Kleinschreibung, Leerzeichen oder "
+                f"Bindestrichen ({zeilen_text(zeilen)}) und zählen als zwei",
+                f"Derselbe {was} doppelt? Bitte die doppelte Zeile löschen oder die "
+                "Kennungen deutlich unterscheiden",
+                zeile=zeilen[0],
+                spalte=spalte,
+            )
+
+
 def _duplicate_rows(frame: pd.DataFrame, keys: list[str]) -> list[list[int]]:
     """User-visible rows of every group of rows that agree on ``keys`` (groups of 2+)."""
     dup = frame.duplicated(subset=keys, keep=False)
