@@ -1971,3 +1971,30 @@ def test_keys_that_differ_in_more_than_case_are_separate_cases(tmp_path):
     norm = {i.lower().replace("-", "").replace(" ", "") for i in ids}
     assert len(norm) == len(ids)  # the sample's keys are distinct even so
     assert load_workspace(folder).faelle["fall_id"].nunique() == len(ids)
+
+
+@pytest.mark.parametrize("plz", ["00181 Schablonberg", "D-00181", "d - 00181"])
+def test_a_plz_written_with_its_place_or_country_mark_places_the_offer(tmp_path, plz):
+    # B6 of the second robustness exploration (session 29)
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "angebote.csv", 23, "plz", plz)
+    a022 = load_workspace(folder).angebote.set_index("angebot_id").loc["A022"]
+    assert (a022["plz"], a022["standort_quelle"]) == ("00181", "plz")
+
+
+def test_an_unknown_plz_without_coordinates_is_named_in_its_own_column(tmp_path):
+    # before: "Spalte 'lat': Standort fehlt" without the PLZ (an offer in a neighbouring
+    # city entered with its PLZ only)
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "angebote.csv", 23, "plz", "44135")
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    (problem,) = info.value.problems
+    assert (problem.datei, problem.zeile, problem.spalte, problem.wert) == (
+        "angebote.csv",
+        23,
+        "plz",
+        "44135",
+    )
+    assert "gehört zu keiner Gemeinde in 'gebiete'" in problem.meldung
+    assert "außerhalb des Kreises" in problem.hinweis

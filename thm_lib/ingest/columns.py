@@ -60,6 +60,7 @@ _POINT_DECIMAL_RE = re.compile(r"^[+-]?\d*\.\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _AGS_RE = re.compile(r"^\d{7,8}$")
 _PLZ_RE = re.compile(r"^\d{1,5}$")
+_PLZ_MIT_ORT_RE = re.compile(r"^(?:D\s*-\s*)?(\d{5})(?:\s+\D.*)?$", re.IGNORECASE)
 _DATE_FORMATS = (
     "%d.%m.%Y",
     "%Y-%m-%d",
@@ -334,9 +335,16 @@ def parse_ags(text: str) -> str:
 
 
 def normalise_plz(text: str) -> str:
-    """Return a 5-digit PLZ when ``text`` is 1-5 digits (Excel drops leading zeros)."""
+    """Return a 5-digit PLZ when ``text`` is 1-5 digits (Excel drops leading zeros).
+
+    A PLZ written with its place or country mark ("00181 Schablonberg",
+    "D-00181") is its five digits.
+    """
     t = text.strip()
-    return t.zfill(5) if _PLZ_RE.match(t) else t
+    if _PLZ_RE.match(t):
+        return t.zfill(5)
+    mit_ort = _PLZ_MIT_ORT_RE.match(t)
+    return mit_ort.group(1) if mit_ort else t
 
 
 def _split_list(text: str) -> list[str]:

@@ -70,13 +70,7 @@ def locate_offers(
             ags_out.append(row["ags"])
             fallback["gemeinde"].append(str(row["angebot_id"]))
         else:
-            problems.add(
-                datei_von(angebote),
-                "Standort fehlt (weder lat/lon noch bekannte PLZ noch AGS)",
-                "Bitte Koordinaten oder den AGS der Gemeinde eintragen",
-                zeile=int(row["_zeile"]),
-                spalte="lat",
-            )
+            _ohne_standort(row, datei_von(angebote), problems)
             geometry.append(None)
             quelle.append(None)
             ags_out.append(None)
@@ -265,3 +259,26 @@ def _assign_ags_by_location(angebote: gpd.GeoDataFrame, gebiete: gpd.GeoDataFram
     )
     joined = joined[~joined.index.duplicated()]
     angebote.loc[missing, "ags"] = joined["ags"].where(joined["ags"].notna(), None)
+
+
+def _ohne_standort(row: pd.Series, datei: str, problems: ProblemCollector) -> None:
+    """Report an offer without a place: its unknown PLZ if it has one."""
+    if pd.isna(row["plz"]):
+        problems.add(
+            datei,
+            "Standort fehlt (weder lat/lon noch bekannte PLZ noch AGS)",
+            "Bitte Koordinaten oder den AGS der Gemeinde eintragen",
+            zeile=int(row["_zeile"]),
+            spalte="lat",
+        )
+        return
+    problems.add(
+        datei,
+        "Standort fehlt: die Postleitzahl gehört zu keiner Gemeinde in 'gebiete', "
+        "und weder lat/lon noch AGS sind angegeben",
+        "Liegt das Angebot außerhalb des Kreises, bitte Koordinaten eintragen; "
+        "sonst die Postleitzahl prüfen oder den AGS der Gemeinde eintragen",
+        zeile=int(row["_zeile"]),
+        spalte="plz",
+        wert=row["plz"],
+    )
