@@ -15,6 +15,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 #: Files that hold case records: their values (pseudonyms, ages, dates) are personal data.
 PERSONEN_DATEIEN = ("faelle", "bedarfe")
 _WERT = re.compile(r" \(Werte?: .*?\)(?=\. |\.?$)")
+#: Cells listed in a message (a header row that was a case record), up to the hint.
+_VORHANDEN = re.compile(r"(?:\. )?Vorhandene Spalten: .*?(?=\. Bitte |$)")
+_DOPPELT = re.compile(r"(Spaltenüberschrift doppelt): .*?(?=\. Bitte |$)")
+#: A parenthesis quoting something ("(die Datei schreibt '1,5' in Zeile 3 …)").
+_ZITAT_KLAMMER = re.compile(r" ?\([^()]*['\"][^()]*\)")
 
 
 @dataclass(frozen=True)
@@ -182,26 +187,64 @@ class ProblemCollector:
             raise DataError(self.problems)
 
 
-def ohne_personenwerte(text: str) -> str:
+def ist_personendatei(datei: str) -> bool:
+    """Whether ``datei`` holds case records (``faelle``/``bedarfe``, also as Excel sheet).
+
+    Examples
+    --------
+    >>> ist_personendatei("faelle.xlsx [bedarfe]"), ist_personendatei("angebote.csv")
+    (True, False)
+    """
+    return datei.strip().lower().startswith(PERSONEN_DATEIEN)
+
+
+def _ohne_werte(p: Problem) -> Problem:
+    """``p`` with only file, row, column and the fixed start of its message.
+
+    The message is cut before its first colon (what follows is a list: header
+    cells, duplicate names) and loses any parenthesis that quotes something; hint
+    and value are dropped (they may quote cells).
+    """
+    meldung = _ZITAT_KLAMMER.sub("", p.meldung.split(":", 1)[0]).strip()
+    return Problem(p.datei, meldung or "Problem", zeile=p.zeile, spalte=p.spalte)
+
+
+def ohne_personenwerte(text: str | DataError) -> str:
     """A data-error text without the values quoted from case records.
 
     Lines about ``faelle``/``bedarfe`` keep file, row, column and message but
-    lose ``(Wert: '…')``: a pseudonym, an age or a date of a single case must
-    not reach anything shown beyond the Geschäftsführende Stelle (index page,
-    app). Other files' values stay (they help to find the mistake).
+    lose ``(Wert: '…')`` and the cells listed after "Vorhandene Spalten:" or
+    "Spaltenüberschrift doppelt:" (a header row that was a case record): a
+    pseudonym, an age or a date of a single case must not reach anything shown
+    beyond the Geschäftsführende Stelle (index pages, app). Other files' values
+    stay (they help to find the mistake).
+
+    Given the :class:`DataError` itself (not its text), the result is stricter:
+    a problem of ``faelle``/``bedarfe`` keeps only file, row, column and the
+    fixed start of its message (:func:`_ohne_werte`), no hint and no value.
 
     Examples
     --------
     >>> ohne_personenwerte("- faelle.csv, Zeile 7, Spalte 'fall_id': Wert kommt mehrfach "
     ...                    "vor (Wert: 'TM-F5LQ2U'). Bitte korrigieren")
     "- faelle.csv, Zeile 7, Spalte 'fall_id': Wert kommt mehrfach vor. Bitte korrigieren"
+    >>> ohne_personenwerte("- faelle.csv, Zeile 1, Spalte 'ags': Pflichtspalte fehlt. "
+    ...                    "Vorhandene Spalten: tm-1, 05899004, 27. Bitte die Kopfzeile prüfen")
+    "- faelle.csv, Zeile 1, Spalte 'ags': Pflichtspalte fehlt. Bitte die Kopfzeile prüfen"
     >>> ohne_personenwerte("angebote.csv, Zeile 3: falsch (Wert: 'x')")
     "angebote.csv, Zeile 3: falsch (Wert: 'x')"
+    >>> print(ohne_personenwerte(DataError([Problem("bedarfe.csv", "unbekannter Fall",
+    ...     "Bitte 'TM-1' prüfen", zeile=4, spalte="fall_id", wert="TM-1")])))
+    Es wurde 1 Problem in den Eingabedaten gefunden:
+    - bedarfe.csv, Zeile 4, Spalte 'fall_id': unbekannter Fall
     """
+    if isinstance(text, DataError):
+        return str(
+            DataError([_ohne_werte(p) if ist_personendatei(p.datei) else p for p in text.problems])
+        )
     lines = []
     for line in text.split("\n"):
-        head = line.lstrip("- ").lower()
-        if head.startswith(PERSONEN_DATEIEN):
-            line = _WERT.sub("", line)
+        if ist_personendatei(line.lstrip("- ")):
+            line = _DOPPELT.sub(r"\1", _VORHANDEN.sub("", _WERT.sub("", line)))
         lines.append(line)
     return "\n".join(lines)

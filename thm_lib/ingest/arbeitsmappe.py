@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.errors
 
 from thm_lib.core.config import load_annahmen
-from thm_lib.core.errors import DataError, Problem, ProblemCollector
+from thm_lib.core.errors import DataError, Problem, ProblemCollector, ist_personendatei
 from thm_lib.core.programme import load_programm
 from thm_lib.core.settings import DATEI
 from thm_lib.core.workspace import Workspace
@@ -338,14 +338,19 @@ def type_table(
     )
     missing = [c.name for c in columns if c.required and c.name not in raw.frame.columns]
     if missing:
+        # the header cells of faelle/bedarfe are not listed: were the header row left
+        # out, they would be a case record (a table without any expected name in its
+        # first row is refused before, in thm_lib.ingest.tables.find_header)
+        vorhanden = (
+            ""
+            if ist_personendatei(raw.datei)
+            else "Vorhandene Spalten: " + ", ".join(raw.frame.columns) + ". "
+        )
         for name in missing:
             problems.add(
                 raw.datei,
                 "Pflichtspalte fehlt",
-                "Vorhandene Spalten: "
-                + ", ".join(raw.frame.columns)
-                + ". Bitte die Kopfzeile wie in der "
-                "Vorlage schreiben",
+                vorhanden + "Bitte die Kopfzeile wie in der Vorlage schreiben",
                 zeile=1,
                 spalte=name,
             )

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from thm_lib.core.errors import DataError, Problem, zeilen_text
+from thm_lib.core.errors import DataError, Problem, ist_personendatei, zeilen_text
 
 TABLE_SUFFIXES = (".xlsx", ".csv")
 #: The header row is searched among this many non-blank rows (title rows above it).
@@ -431,8 +431,9 @@ def find_header(
     Raises
     ------
     DataError
-        When the first row looks like a title (one filled cell) and none of the
-        first :data:`HEADER_SEARCH` rows names the expected columns.
+        When none of the first :data:`HEADER_SEARCH` rows names the expected
+        columns and the first row looks like a title (one filled cell), or names
+        none of them at all (a table without its header: the first row is data).
     """
     if not spalten:
         return 0
@@ -459,7 +460,35 @@ def find_header(
                 )
             ]
         )
+    if not expected & {c for c in _header_cells(numbered[0][1]) if c}:
+        raise DataError([_kopfzeile_fehlt(numbered[0], list(spalten), name)])
     return 0
+
+
+def _kopfzeile_fehlt(erste: tuple[int, list[str]], spalten: list[str], name: str) -> Problem:
+    """The problem of a first row that names none of the expected columns (no header).
+
+    Its cells are quoted (to recognise them) except in ``faelle``/``bedarfe``, where
+    they are a case record (:func:`thm_lib.core.errors.ist_personendatei`).
+    """
+    zeile, row = erste
+    cells = [str(c).strip() for c in row if str(c).strip()]
+    if any(ch.isdigit() for c in cells for ch in c):
+        meldung = "Kopfzeile fehlt, diese Zeile sieht wie Daten aus"
+    else:
+        meldung = "Kopfzeile fehlt, diese Zeile enthält keinen der erwarteten Spaltennamen"
+    if name.lower().endswith(".csv"):
+        kopf = ";".join(spalten)
+    else:
+        kopf = ", ".join(spalten) + " (je Spalte eine Überschrift)"
+    hinweis = (
+        "Bitte die Kopfzeile wie in der Vorlage ('thm vorlage ORDNER') über dieser Zeile "
+        f"einfügen: {kopf}"
+    )
+    if not ist_personendatei(name):
+        gezeigt = ", ".join(c[:30] for c in cells[:8]) + (" …" if len(cells) > 8 else "")
+        hinweis += f". Diese Zeile enthält: {gezeigt}"
+    return Problem(name, meldung, hinweis, zeile=zeile)
 
 
 def _to_raw(

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core.config import load_annahmen
-from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS_ORDNER
 from thm_lib.core.paths import INTERN
 from thm_lib.ingest.arbeitsmappe import arbeitsmappen
@@ -105,12 +105,18 @@ def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
 
 @dataclass
 class KreisErgebnis:
-    """One Kreis of a Land run: its batch result, or the German reason it could not run."""
+    """One Kreis of a Land run: its batch result, or the German reason it could not run.
+
+    ``fehler`` is the whole reason (for the console of the Land run); ``grund`` the one
+    published on the Land index, without values quoted from case records
+    (:func:`~thm_lib.core.errors.ohne_personenwerte`; empty: derived from ``fehler``).
+    """
 
     arbeitsmappe: Path
     result: BatchResult | None = None
     fehler: str = ""
     zeile: LandZeile | None = None
+    grund: str = ""
 
 
 @dataclass
@@ -219,6 +225,9 @@ def _run_land(
                 lauf = vorbereiten(mappe, ausgabe, optionen=optionen, aus=aus)
             except DataError as exc:
                 ergebnisse[i].fehler = str(exc)
+                # the Land index is published: a failing faelle/bedarfe names file, row and
+                # column only, never a pseudonym or a cell of a case record
+                ergebnisse[i].grund = ohne_personenwerte(exc)
                 bar_kreise.update()
                 continue
             laeufe[i] = offen.enter_context(lauf)
@@ -260,7 +269,7 @@ def land_zeile(e: KreisErgebnis) -> LandZeile:
             href="",
             kreisfrei=False,
             veroeffentlicht=False,
-            grund=e.fehler,
+            grund=e.grund or ohne_personenwerte(e.fehler),
         )
     r = e.result
     status = _status(r.kreis_dir)
