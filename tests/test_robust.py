@@ -8,6 +8,7 @@ expectations computed here from the CSV files (csv module, not the loader).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -72,6 +73,22 @@ def _ohne_angebote(folder: Path, *ags: str) -> int:
     return len(read_rows(folder / "angebote.csv")[1])
 
 
+def _nicht_laufend(folder: Path, stichtag: pd.Timestamp) -> list[str]:
+    """IDs of the offers in ``angebote.csv`` that end before or begin after the Stichtag."""
+    header, rows = read_rows(folder / "angebote.csv")
+
+    def tag(text: str) -> pd.Timestamp | None:
+        return pd.Timestamp(dt.datetime.strptime(text, "%d.%m.%Y")) if text else None
+
+    b, e = header.index("beginn"), header.index("ende")
+    return [
+        r[0]
+        for r in rows
+        if (tag(r[e]) is not None and tag(r[e]) < stichtag)
+        or (tag(r[b]) is not None and tag(r[b]) > stichtag)
+    ]
+
+
 @pytest.fixture
 def mappe(tmp_path: Path) -> Path:
     """A fresh copy of the sample Kreis."""
@@ -93,7 +110,9 @@ def test_gemeinde_without_offers_gets_an_inventory_of_zeros(mappe: Path, tmp_pat
     assert list(table.index) == ws.handlungsfelder
     assert int(table.to_numpy().sum()) == 0
     kreis = views.angebote_uebersicht(ws)
-    assert int(kreis["Angebote"].sum()) == left
+    beendet = _nicht_laufend(mappe, ws.stichtag)
+    assert int(kreis["Angebote"].sum()) == left - len(beendet)
+    assert f"({len(beendet)} weitere Angebote beendet" in kreis.attrs["thm_titel"]
     path = write_bericht(ws, PROBSTADT, tmp_path / "bericht.xlsx")
     assert "Angebote" in load_workbook(path).sheetnames
 
@@ -417,3 +436,16 @@ def test_fallzahlen_may_be_hidden_more_when_they_pin_the_clients(tmp_path):
     ags = str(ws.gebiete["ags"].iloc[0])
     kommune = views.bericht_tabellen(ws, ags)["Fallzahlen"]
     assert kommune.published.loc[ags].equals(fall.published.loc[ags])
+
+
+def test_the_offer_inventory_counts_the_offers_running_at_the_stichtag(mappe: Path) -> None:
+    # second robustness exploration, session 29: Entwurfsweiler's inventory said Coaching 3
+    # offers, 153 places, while the coverage (valid_at) counted A041 and A042 (99 places);
+    # A044 (54 places) ended 30.06.2021, before the Stichtag 31.12.2021
+    ws = load_workspace(mappe)
+    assert "A044" in _nicht_laufend(mappe, ws.stichtag)
+    coaching = views.angebote_uebersicht(ws, "05899044").loc["Coaching"]
+    assert (coaching["Angebote"], coaching["Plätze/Jahr"]) == (2, 99)
+    kreis = views.angebote_uebersicht(ws)
+    alle = len(read_rows(mappe / "angebote.csv")[1])
+    assert int(kreis["Angebote"].sum()) == alle - len(_nicht_laufend(mappe, ws.stichtag))

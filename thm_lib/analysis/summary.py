@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from thm_lib.analysis import target_group
+from thm_lib.analysis.access import valid_at
 from thm_lib.core.workspace import Workspace
 
 
@@ -20,7 +21,8 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
     -------
     pandas.DataFrame
         German column headers: AGS, Gemeinde, Einwohner, Duldung, Gestattung,
-        Zielgruppe, Angebote, Fälle (mit Einwilligung). Counts are internal
+        Zielgruppe, Angebote am Stichtag (running then, as the coverage counts
+        them), Fälle (mit Einwilligung). Counts are internal
         (not suppressed).
     """
     segmente = target_group.segments(ws.zielgruppe, ws.annahmen, ws.stichtag)
@@ -36,8 +38,8 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
         column = tg[status] if status in tg else 0.0
         out[status.capitalize()] = pd.Series(column).round().astype(int).to_numpy()
     out["Zielgruppe"] = tg["gesamt"].round().astype(int).to_numpy()
-    offers = ws.angebote["ags"].value_counts()
-    out["Angebote"] = out["AGS"].map(offers).fillna(0).astype(int)
+    laufen = ws.angebote[valid_at(ws.angebote, ws.stichtag)]  # as the coverage counts them
+    out["Angebote am Stichtag"] = out["AGS"].map(laufen["ags"].value_counts()).fillna(0).astype(int)
     if ws.faelle is not None:
         consented = ws.faelle[target_group.mit_einwilligung(ws.faelle)]
         out["Fälle (mit Einwilligung)"] = (

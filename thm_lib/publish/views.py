@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from thm_lib.analysis.access import valid_at
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
 from thm_lib.analysis.berichtswesen import fallevidenz_titel, report_from_workspace
 from thm_lib.analysis.coverage import KLASSE_UNTER, CoverageResult
@@ -221,9 +222,15 @@ def bericht_tabellen(ws: Workspace, ags: str = KREIS) -> dict[str, PublishedTabl
 def angebote_uebersicht(ws: Workspace, ags: str = KREIS) -> pd.DataFrame:
     """Offer inventory per Handlungsfeld: number, places, open to Duldung/Gestattung, outreach.
 
-    Offers are not personal data; the table is marked public.
+    Only offers running at the Stichtag count, as in the coverage
+    (:func:`thm_lib.analysis.access.valid_at`); the title names the others.
+    Before session 29 the table counted ended offers too (Entwurfsweiler:
+    Coaching 3 offers, 153 places, while 2 with 99 places ran). Offers are not
+    personal data; the table is marked public.
     """
-    ang = ws.for_kommune(ags).angebote if ags else ws.angebote
+    alle = ws.for_kommune(ags).angebote if ags else ws.angebote
+    laufen = valid_at(alle, ws.stichtag)
+    ang = alle[laufen]
     felder = ws.handlungsfelder
     # a column, not groupby.apply: with no offers apply returns a frame (pandas 3)
     ang = ang.assign(
@@ -253,9 +260,12 @@ def angebote_uebersicht(ws: Workspace, ags: str = KREIS) -> pd.DataFrame:
             "aufsuchend": "aufsuchend",
         }
     )
-    return mark_public(
-        table, "Angebotsinventar, keine Personendaten", titel="Angebote je Handlungsfeld"
-    )
+    titel = f"Angebote je Handlungsfeld, die am Stichtag {ws.stichtag:%d.%m.%Y} laufen"
+    andere = int((~laufen).sum())
+    if andere:
+        weitere = "1 weiteres Angebot" if andere == 1 else f"{zahl(andere)} weitere Angebote"
+        titel += f" ({weitere} beendet oder noch nicht begonnen)"
+    return mark_public(table, "Angebotsinventar, keine Personendaten", titel=titel)
 
 
 def versorgung_matrix(ws: Workspace, result: CoverageResult, ags: str = KREIS) -> pd.DataFrame:
