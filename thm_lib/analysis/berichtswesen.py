@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -32,11 +33,28 @@ from thm_lib.analysis import target_group
 from thm_lib.core.labels import ERGEBNIS, ERGEBNIS_LABEL, INSGESAMT, KREIS, STATUS_LABEL
 from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import Workspace
+from thm_lib.ingest.columns import normalise_word
 
 TOTAL = INSGESAMT
 """Label of total rows in report tables."""
 NO_REASON = "ohne Angabe"
 """Closure reason shown for closed cases without ``abschlussgrund``."""
+OTHER_REASON = "sonstiger Grund"
+"""Closure reason shown for every ``abschlussgrund`` not in :data:`ABSCHLUSSGRUENDE`."""
+ABSCHLUSSGRUENDE: tuple[str, ...] = (
+    "Ausbildung aufgenommen",
+    "Arbeit aufgenommen",
+    "Schulabschluss erreicht",
+    "Ziele erreicht",
+    "Wegzug",
+    "Rückkehr ins Herkunftsland",
+    "Kontaktabbruch",
+)
+"""The closure reasons published under their own name (the reasons of the sample
+Arbeitsmappe). ``abschlussgrund`` is free text: case managers type remarks, even names,
+into it, so a typed text must never become a row label of a published table. Every
+other text counts as :data:`OTHER_REASON` (:func:`abschlussgrund_label`)."""
+_NO_REASON_WORDS = ("", NO_REASON, "keine Angabe")
 
 COLUMN_LABELS: dict[str, str] = {
     "name": "Gemeinde",
@@ -59,8 +77,10 @@ DEFINITIONS: dict[str, str] = {
     "aktiv im Zeitraum": "Fälle, die vor oder im Zeitraum begonnen haben und nicht vor "
     "dem Zeitraum abgeschlossen wurden.",
     "abgeschlossen": "Fälle, deren Ende im Zeitraum liegt (Verfahrenseinstellungen).",
-    "Abschlussgrund": "Grund der Verfahrenseinstellung laut Falldokumentation; "
-    f"fehlt er, steht „{NO_REASON}“.",
+    "Abschlussgrund": "Grund der Verfahrenseinstellung laut Falldokumentation: "
+    f"{', '.join(ABSCHLUSSGRUENDE)}; jeder andere eingetragene Text zählt als "
+    f"„{OTHER_REASON}“ (freier Text wird nie veröffentlicht); fehlt der Grund, steht "
+    f"„{NO_REASON}“.",
     "Bedarfe": "Bedarfe der im Zeitraum aktiven Fälle (alle Status und Alter) je "
     "Handlungsfeld mit dem dokumentierten Ergebnis: passendes Angebot, nächstbeste "
     "Lösung, kein Angebot, offen. Anteile beziehen sich auf alle Bedarfe des "
@@ -236,6 +256,47 @@ def client_counts(
     return _add_names(table, gemeinden)
 
 
+@lru_cache(maxsize=16)
+def _reason_lookup(gruende: tuple[str, ...]) -> dict[str, str]:
+    """Normalised spelling (:func:`normalise_word`) -> published closure reason."""
+    lookup = {normalise_word(w): NO_REASON for w in _NO_REASON_WORDS}
+    for g in (*gruende, *ABSCHLUSSGRUENDE, OTHER_REASON):
+        lookup.setdefault(normalise_word(g), g)
+    return lookup
+
+
+def abschlussgrund_label(text: object, gruende: Sequence[str] = ()) -> str:
+    """The published closure reason of one ``abschlussgrund``: a listed reason or a catch-all.
+
+    Matching ignores case, surrounding and doubled spaces, hyphens and umlaut spellings
+    (:func:`thm_lib.ingest.columns.normalise_word`), as for the other word lists.
+
+    Parameters
+    ----------
+    text : object
+        The typed reason; None/NA/blank means none.
+    gruende : sequence of str, optional
+        Further reasons accepted besides :data:`ABSCHLUSSGRUENDE` (they take precedence,
+        in their own spelling). They come from code or configuration, never from data.
+
+    Returns
+    -------
+    str
+        The reason's spelling from the list, :data:`NO_REASON` when there is none, or
+        :data:`OTHER_REASON` for any other text, so no typed text is ever returned.
+
+    Examples
+    --------
+    >>> abschlussgrund_label(" ziele ERREICHT"), abschlussgrund_label("Rueckkehr ins Herkunftsland")
+    ('Ziele erreicht', 'Rückkehr ins Herkunftsland')
+    >>> abschlussgrund_label("Ahmad K. verzogen"), abschlussgrund_label(None)
+    ('sonstiger Grund', 'ohne Angabe')
+    """
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return NO_REASON
+    return _reason_lookup(tuple(gruende)).get(normalise_word(str(text)), OTHER_REASON)
+
+
 def closures_by_reason(
     faelle: pd.DataFrame,
     von: Any,
@@ -246,6 +307,11 @@ def closures_by_reason(
 ) -> pd.DataFrame:
     """Closures in the period by ``abschlussgrund`` (consented cases only).
 
+    The free-text reasons are folded by :func:`abschlussgrund_label`: only the reasons of
+    :data:`ABSCHLUSSGRUENDE` (and ``gruende``) keep their name, every other text counts as
+    :data:`OTHER_REASON`. The table therefore never carries a typed text, neither here
+    nor in anything published from it.
+
     Parameters
     ----------
     faelle : pandas.DataFrame
@@ -254,7 +320,8 @@ def closures_by_reason(
     ags : str, optional
         One Kommune; default the whole Kreis.
     gruende : sequence of str, optional
-        Reasons to list even when zero, in this order; others follow alphabetically.
+        Further accepted reasons, listed even when zero, in this order; the others
+        found follow alphabetically.
 
     Returns
     -------
@@ -264,9 +331,12 @@ def closures_by_reason(
     p = _period(von, bis)
     mit, _ = consent_split(_scope(faelle, ags))
     closed = mit[period_flags(mit, p)["abgeschlossen"]]
-    grund = closed["abschlussgrund"].astype("string").fillna(NO_REASON)
+    order = list(dict.fromkeys(gruende or []))
+    text = closed["abschlussgrund"].astype("string")
+    # fold each distinct text once: a table repeats the same few reasons
+    labels = {t: abschlussgrund_label(t, order) for t in text.dropna().unique()}
+    grund = text.map(labels).fillna(NO_REASON).astype(str)
     counts = grund.value_counts()
-    order = list(gruende or [])
     order += sorted(g for g in counts.index if g not in order)
     table = pd.DataFrame({"anzahl": counts.reindex(order, fill_value=0).astype("int64")})
     table.index = pd.Index([str(g) for g in order], name="abschlussgrund")
@@ -492,7 +562,7 @@ def build_report(
     gemeinden : pandas.DataFrame, optional
         ``ags``, ``name`` of all Gemeinden.
     gruende : sequence of str, optional
-        Closure reasons always listed.
+        Further accepted closure reasons, always listed (:func:`closures_by_reason`).
     """
     p = _period(von, bis)
     st = p.bis if stichtag is None else pd.Timestamp(stichtag)
