@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from thm_lib.core import labels
 from thm_lib.core.config import load_annahmen
 from thm_lib.core.programme import default_programm, load_programm
 from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -83,7 +84,16 @@ def test_vorlage_writes_templates_and_refuses_to_overwrite(tmp_path: Path) -> No
     assert lists[col["zugang_duldung"]] == '"ja,nein"'
     assert sheet["A1"].comment is not None
     assert "Erläuterungen" in wb.sheetnames
-    assert load_workbook(tmp_path / "faelle.xlsx").sheetnames[:2] == ["faelle", "bedarfe"]
+    faelle_wb = load_workbook(tmp_path / "faelle.xlsx")
+    assert faelle_wb.sheetnames[:2] == ["faelle", "bedarfe"]
+    f_headers = [c.value for c in faelle_wb["faelle"][1]]
+    f_lists = {
+        next(iter(dv.sqref.ranges)).coord.split(":")[0][:-1]: dv.formula1
+        for dv in faelle_wb["faelle"].data_validations.dataValidation
+    }
+    # the closure reasons as a list: a typed text is published only as "sonstiger Grund"
+    grund = chr(ord("A") + f_headers.index("abschlussgrund"))
+    assert f_lists[grund] == '"' + ",".join(labels.ABSCHLUSSGRUENDE) + '"'
     kommunen = load_workbook(tmp_path / "kommunen.xlsx")["kommunen"]
     k_headers = [c.value for c in kommunen[1]]
     assert k_headers == [

@@ -30,7 +30,14 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import target_group
-from thm_lib.core.labels import ERGEBNIS, ERGEBNIS_LABEL, INSGESAMT, KREIS, STATUS_LABEL
+from thm_lib.core.labels import (
+    ABSCHLUSSGRUENDE,
+    ERGEBNIS,
+    ERGEBNIS_LABEL,
+    INSGESAMT,
+    KREIS,
+    STATUS_LABEL,
+)
 from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import Workspace
 from thm_lib.ingest.columns import normalise_word
@@ -41,19 +48,6 @@ NO_REASON = "ohne Angabe"
 """Closure reason shown for closed cases without ``abschlussgrund``."""
 OTHER_REASON = "sonstiger Grund"
 """Closure reason shown for every ``abschlussgrund`` not in :data:`ABSCHLUSSGRUENDE`."""
-ABSCHLUSSGRUENDE: tuple[str, ...] = (
-    "Ausbildung aufgenommen",
-    "Arbeit aufgenommen",
-    "Schulabschluss erreicht",
-    "Ziele erreicht",
-    "Wegzug",
-    "Rückkehr ins Herkunftsland",
-    "Kontaktabbruch",
-)
-"""The closure reasons published under their own name (the reasons of the sample
-Arbeitsmappe). ``abschlussgrund`` is free text: case managers type remarks, even names,
-into it, so a typed text must never become a row label of a published table. Every
-other text counts as :data:`OTHER_REASON` (:func:`abschlussgrund_label`)."""
 _NO_REASON_WORDS = ("", NO_REASON, "keine Angabe")
 
 COLUMN_LABELS: dict[str, str] = {

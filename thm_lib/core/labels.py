@@ -146,3 +146,19 @@ def spaltenname(name: object) -> str:
         return ""
     text = str(name)
     return SPALTEN_LABEL.get(text) or STATUS_LABEL.get(text) or text
+
+
+ABSCHLUSSGRUENDE: tuple[str, ...] = (
+    "Ausbildung aufgenommen",
+    "Arbeit aufgenommen",
+    "Schulabschluss erreicht",
+    "Ziele erreicht",
+    "Wegzug",
+    "Rückkehr ins Herkunftsland",
+    "Kontaktabbruch",
+)
+"""The closure reasons (``faelle.abschlussgrund``) published under their own name; the
+Excel template offers them as its list. The column is free text: case managers type
+remarks, even names, into it, so a typed text never becomes a row label of a published
+table; every other text counts as "sonstiger Grund"
+(:func:`thm_lib.analysis.berichtswesen.abschlussgrund_label`)."""

@@ -69,7 +69,11 @@ FAELLE = (
         "text",
         required=False,
         allow_empty=True,
-        beschreibung="Grund der Beendigung, z. B. Ausbildung aufgenommen",
+        # offered as the template's list; another text is read, but published only as
+        # "sonstiger Grund" (it could be a name)
+        choices=labels.ABSCHLUSSGRUENDE,
+        beschreibung="Grund der Beendigung, einer aus der Liste; anderer Text zählt in "
+        "den Berichten als „sonstiger Grund“",
     ),
 )
 
