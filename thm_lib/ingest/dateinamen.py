@@ -14,10 +14,10 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.errors import DataError
 from thm_lib.ingest.gebiete import GEO_SUFFIXES, find_gebiete
 from thm_lib.ingest.schemas import TABLES
-from thm_lib.ingest.tables import TABLE_SUFFIXES, find_file, find_table
+from thm_lib.ingest.tables import TABLE_SUFFIXES, find_file, find_one, find_table
 
 YAML_SUFFIXES = (".yaml", ".yml")
 """Both usual endings of a YAML file; ``annahmen.yml`` is read like ``annahmen.yaml``."""
@@ -56,18 +56,7 @@ def find_yaml(folder: Path, stem: str) -> Path | None:
     DataError
         If both files exist (which one holds the settings is not clear).
     """
-    found = [p for p in (find_file(folder, f"{stem}{s}") for s in YAML_SUFFIXES) if p]
-    if len(found) > 1:
-        raise DataError(
-            [
-                Problem(
-                    found[0].name,
-                    f"'{stem}' liegt doppelt vor ({', '.join(p.name for p in found)})",
-                    "Bitte nur eine der Dateien in der Arbeitsmappe lassen",
-                )
-            ]
-        )
-    return found[0] if found else None
+    return find_one(folder, stem, YAML_SUFFIXES)
 
 
 def hat_yaml(folder: Path, stem: str) -> bool:

@@ -64,7 +64,19 @@ def find_file(folder: Path, name: str) -> Path | None:
 
 def find_table(folder: Path, stem: str) -> Path | None:
     """Return ``folder/stem.xlsx`` or ``folder/stem.csv`` (any case); error if both exist."""
-    found = [p for p in (find_file(folder, f"{stem}{s}") for s in TABLE_SUFFIXES) if p]
+    return find_one(folder, stem, TABLE_SUFFIXES)
+
+
+def find_one(folder: Path, stem: str, suffixes: tuple[str, ...]) -> Path | None:
+    """Return ``folder/<stem><suffix>`` for one of ``suffixes`` (any case).
+
+    Raises
+    ------
+    DataError
+        If the file exists with more than one of the suffixes (which one holds
+        the data is not clear).
+    """
+    found = [p for p in (find_file(folder, f"{stem}{s}") for s in suffixes) if p]
     if len(found) > 1:
         raise DataError(
             [
