@@ -45,6 +45,7 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
         out["Fälle (mit Einwilligung)"] = (
             out["AGS"].map(consented["ags"].value_counts()).fillna(0).astype(int)
         )
-    total = {c: out[c].sum() for c in out.columns if c not in ("AGS", "Gemeinde")}
+    # min_count: without population the total is unknown, not 0
+    total = {c: out[c].sum(min_count=1) for c in out.columns if c not in ("AGS", "Gemeinde")}
     total.update({"AGS": "", "Gemeinde": "Kreis insgesamt"})
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from thm_lib.core.errors import DataError
-from thm_lib.ingest.gebiete import GEO_SUFFIXES, find_gebiete
+from thm_lib.ingest.gebiete import GEO_SUFFIXES, find_feinraster, find_gebiete
 from thm_lib.ingest.schemas import TABLES
 from thm_lib.ingest.tables import TABLE_SUFFIXES, find_file, find_one, find_table
 
@@ -141,10 +141,7 @@ def _gelesen(folder: Path) -> dict[str, Path]:
         found["gebiete"] = find_gebiete(folder)[0]
     except DataError:
         found["gebiete"] = None
-    # as thm_lib.ingest.gebiete.read_feinraster finds it (exact name)
-    found["feinraster"] = next(
-        (p for s in GEO_SUFFIXES if (p := folder / f"feinraster{s}").is_file()), None
-    )
+    found["feinraster"] = find_feinraster(folder)
     return {stem: path for stem, path in found.items() if path is not None}
 
 

@@ -16,7 +16,7 @@ import shapely
 from thm_lib.core.errors import DataError, Problem, ProblemCollector
 from thm_lib.core.workspace import CRS_METRIC
 from thm_lib.ingest import schemas
-from thm_lib.ingest.columns import normalise_plz, parse_int, type_column
+from thm_lib.ingest.columns import normalise_plz, type_column
 from thm_lib.ingest.tables import find_file
 
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
@@ -353,7 +353,8 @@ def _from_vg250(
     if "EWZ" in land.columns:
         # EWZ (VG250-EW) is an attribute of the Gemeinde, repeated on each of its land
         # records, not split between them: take it once.
-        agg["EWZ"] = "max" if pd.api.types.is_numeric_dtype(land["EWZ"]) else _largest
+        # (text, from a VG250 extract saved as GeoJSON, is typed later: the first)
+        agg["EWZ"] = "max" if pd.api.types.is_numeric_dtype(land["EWZ"]) else "first"
     dissolved = land.dissolve(by="AGS", aggfunc=agg).reset_index()
     out = dissolved.rename(columns={"AGS": "ags", "GEN": "name", "EWZ": "einwohner"})
     return out[[c for c in ("ags", "name", "einwohner", "geometry") if c in out.columns]]
@@ -445,29 +446,18 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else geom
 
 
-def _largest(values: pd.Series) -> object:
-    """The largest of a Gemeinde's EWZ values given as text or numbers (raw GeoJSON).
-
-    Compares by the German number rules; a value that is not a number is
-    returned as it is, so :func:`_normalise` reports it (or reads a Destatis
-    placeholder such as '.').
-    """
-    present = [v for v in values if not (v is None or v != v)]
-    if not present:
-        return None
-    numbers = []
-    for value in present:
-        try:
-            numbers.append((parse_int(_text(value)), value))
-        except ValueError:
-            return value
-    return max(numbers, key=lambda pair: pair[0])[1]
-
-
 def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def find_feinraster(folder: Path) -> Path | None:
+    """The optional finer population layer ``feinraster.gpkg``/``.geojson``/``.shp``."""
+    return next(
+        (folder / f"feinraster{s}" for s in GEO_SUFFIXES if (folder / f"feinraster{s}").exists()),
+        None,
+    )
 
 
 def read_feinraster(
@@ -490,10 +480,7 @@ def read_feinraster(
     DataError
         For unreadable files, a missing ``einwohner`` column or bad values.
     """
-    path = next(
-        (folder / f"feinraster{s}" for s in GEO_SUFFIXES if (folder / f"feinraster{s}").exists()),
-        None,
-    )
+    path = find_feinraster(folder)
     if path is None:
         return None
     datei = path.name

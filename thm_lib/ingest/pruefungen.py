@@ -16,6 +16,7 @@ import pandas as pd
 from thm_lib.core.errors import ProblemCollector, zeilen_text
 from thm_lib.core.formats import zahl
 from thm_lib.core.settings import Annahmen
+from thm_lib.ingest.columns import normalise_word
 from thm_lib.ingest.tables import datei_von
 
 
@@ -306,7 +307,7 @@ def check_kennungen(
         if frame is None or spalte not in frame.columns:
             continue
         ids = frame[[spalte, "_zeile"]].dropna(subset=[spalte])
-        norm = ids[spalte].astype(str).str.lower().str.replace(r"[\s\-_]", "", regex=True)
+        norm = ids[spalte].astype(str).map(normalise_word)
         for _, gruppe in ids.groupby(norm, sort=False):
             if gruppe[spalte].astype(str).nunique() < 2:
                 continue
