@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,3 +106,13 @@ def csv_to_xlsx(folder: Path, name: str, sheet: str | None = None) -> Path:
     target = folder / f"{name}.xlsx"
     write_xlsx(target, {sheet or name: [header, *rows]})
     return target
+
+
+def thm(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run the ``thm`` command line with ``args`` as a user does (text output captured)."""
+    return subprocess.run(
+        [sys.executable, "-m", "thm_lib.run.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

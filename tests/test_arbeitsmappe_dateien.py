@@ -8,12 +8,10 @@ which Gemeinden are counted at another Stichtag (robustness report B3, B4, B5, B
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers_io import SAMPLE, copy_sample
+from helpers_io import SAMPLE, copy_sample, thm
 
 from thm_lib.core.errors import DataError
 from thm_lib.ingest.arbeitsmappe import arbeitsmappen, load_workspace
@@ -25,15 +23,6 @@ PROBSTADT = "05899016"
 
 def _datei_hinweise(warnungen: tuple[str, ...]) -> list[str]:
     return [w for w in warnungen if "wird nicht gelesen" in w]
-
-
-def _thm(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "thm_lib.run.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_annahmen_yml_is_read(tmp_path: Path) -> None:
@@ -165,7 +154,7 @@ def test_zusammenfassung_names_a_gemeinde_counted_at_an_older_stichtag(tmp_path:
     kept = [line for line in lines if not line.startswith(f"{PROBSTADT};31.12.2021;".encode())]
     assert len(kept) < len(lines)
     path.write_bytes(b"\n".join(kept))
-    proc = _thm("zusammenfassung", str(folder))
+    proc = thm("zusammenfassung", str(folder))
     assert proc.returncode == 0, proc.stderr
     hinweis = next(line for line in proc.stderr.splitlines() if "Probstadt" in line)
     assert hinweis.startswith("Hinweis: ")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers_io import thm
 from openpyxl import load_workbook
 
 from thm_lib.core import labels
@@ -19,17 +18,8 @@ from thm_lib.ingest.arbeitsmappe import load_workspace
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
 
-def _thm(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "thm_lib.run.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_zusammenfassung_prints_german_table_per_gemeinde() -> None:
-    proc = _thm("zusammenfassung", str(SAMPLE))
+    proc = thm("zusammenfassung", str(SAMPLE))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert "Musterkreis (fiktiv) – Stichtag 31.12.2021" in lines[0]
@@ -61,7 +51,7 @@ def test_zusammenfassung_reports_data_errors_without_traceback(tmp_path: Path) -
     (mappe / "angebote.csv").write_text(
         text.replace(";bamf;nein;ja;", ";bamf;vielleicht;ja;", 1), encoding="utf-8-sig"
     )
-    proc = _thm("zusammenfassung", str(mappe))
+    proc = thm("zusammenfassung", str(mappe))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "angebote.csv" in proc.stderr and "Zeile 2" in proc.stderr
@@ -69,7 +59,7 @@ def test_zusammenfassung_reports_data_errors_without_traceback(tmp_path: Path) -
 
 
 def test_vorlage_writes_templates_and_refuses_to_overwrite(tmp_path: Path) -> None:
-    proc = _thm("vorlage", str(tmp_path))
+    proc = thm("vorlage", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     wb = load_workbook(tmp_path / "angebote.xlsx")
     sheet = wb["angebote"]
@@ -112,7 +102,7 @@ def test_vorlage_writes_templates_and_refuses_to_overwrite(tmp_path: Path) -> No
     assert "name: null" in (tmp_path / "annahmen.yaml").read_text(encoding="utf-8")
     assert "Bitte in annahmen.yaml den Namen des Kreises" in proc.stdout
     before = (tmp_path / "angebote.xlsx").read_bytes()
-    again = _thm("vorlage", str(tmp_path))
+    again = thm("vorlage", str(tmp_path))
     assert again.returncode == 2 and "wird nicht überschrieben" in again.stderr
     assert (tmp_path / "angebote.xlsx").read_bytes() == before
 
@@ -125,7 +115,7 @@ def _fill(path: Path, sheet: str, rows: list[list[object]]) -> None:
 
 
 def test_filled_templates_load_without_change(tmp_path: Path) -> None:
-    assert _thm("vorlage", str(tmp_path)).returncode == 0
+    assert thm("vorlage", str(tmp_path)).returncode == 0
     shutil.copy(SAMPLE / "gebiete.geojson", tmp_path)
     _fill(
         tmp_path / "zielgruppe.xlsx",
@@ -180,7 +170,7 @@ def test_filled_templates_load_without_change(tmp_path: Path) -> None:
 def test_vorlage_to_zusammenfassung_titles_the_kreis_from_annahmen(tmp_path: Path) -> None:
     """vorlage -> minimal rows -> zusammenfassung: the Kreis is named as in annahmen.yaml."""
     mappe = tmp_path / "neuer_ordner"
-    assert _thm("vorlage", str(mappe)).returncode == 0
+    assert thm("vorlage", str(mappe)).returncode == 0
     yaml_path = mappe / "annahmen.yaml"
     yaml_path.write_text(
         yaml_path.read_text(encoding="utf-8").replace("name: null", 'name: "Kreis Beispielhausen"'),
@@ -222,7 +212,7 @@ def test_vorlage_to_zusammenfassung_titles_the_kreis_from_annahmen(tmp_path: Pat
         ],
     )
     _fill(mappe / "kommunen.xlsx", "kommunen", [["05899004", "ja", "nein", 0.5, None]])
-    proc = _thm("zusammenfassung", str(mappe))
+    proc = thm("zusammenfassung", str(mappe))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].startswith("Kreis Beispielhausen – Stichtag 31.12.2021")
     assert "neuer_ordner" not in proc.stdout
@@ -234,7 +224,7 @@ def test_vorlage_to_zusammenfassung_titles_the_kreis_from_annahmen(tmp_path: Pat
 
 
 def test_vorlage_options_fill_annahmen(tmp_path: Path) -> None:
-    proc = _thm(
+    proc = thm(
         "vorlage",
         str(tmp_path),
         "--name",
@@ -257,7 +247,7 @@ def test_vorlage_options_fill_annahmen(tmp_path: Path) -> None:
 
 
 def test_vorlage_rejects_bad_options(tmp_path: Path) -> None:
-    proc = _thm("vorlage", str(tmp_path), "--ags", "5554x", "--stichtag", "31.13.2021")
+    proc = thm("vorlage", str(tmp_path), "--ags", "5554x", "--stichtag", "31.13.2021")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "Option --ags: Kreisschlüssel muss 2 bis 5 Ziffern haben (Wert: '5554x')" in proc.stderr
     assert "Option --stichtag: kein gültiges Datum (Wert: '31.13.2021')" in proc.stderr
@@ -269,7 +259,7 @@ def test_vorlage_keeps_existing_user_files(tmp_path: Path) -> None:
     mappe = tmp_path / "mappe"
     shutil.copytree(SAMPLE, mappe)
     before = {p.name: p.read_bytes() for p in mappe.iterdir()}
-    proc = _thm("vorlage", str(mappe))
+    proc = thm("vorlage", str(mappe))
     assert proc.returncode == 0, proc.stderr
     assert {p.name for p in mappe.iterdir()} - set(before) == {"programm.yaml"}
     assert all((mappe / name).read_bytes() == data for name, data in before.items())
@@ -280,7 +270,7 @@ def test_vorlage_keeps_existing_user_files(tmp_path: Path) -> None:
 
 def test_vorlage_prefills_kommunen_from_gebiete(tmp_path: Path) -> None:
     shutil.copy(SAMPLE / "gebiete.geojson", tmp_path)
-    assert _thm("vorlage", str(tmp_path)).returncode == 0
+    assert thm("vorlage", str(tmp_path)).returncode == 0
     sheet = load_workbook(tmp_path / "kommunen.xlsx")["kommunen"]
     gebiete = load_workspace(SAMPLE).gebiete
     rows = [
@@ -321,9 +311,9 @@ def test_a_wrong_call_is_answered_in_german_without_traceback(tmp_path: Path) ->
     }
     for args, text in faelle.items():
         if args[0] == "batch":
-            proc = _thm("batch", "--ausgabe", str(tmp_path), *args[1:])
+            proc = thm("batch", "--ausgabe", str(tmp_path), *args[1:])
         else:
-            proc = _thm(*args)
+            proc = thm(*args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert f"Fehler im Aufruf: {text}" in proc.stderr, (args, proc.stderr)
         assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
@@ -335,15 +325,15 @@ def test_a_wrong_call_is_answered_in_german_without_traceback(tmp_path: Path) ->
 
 def test_help_pages_are_german() -> None:
     for args in (("--hilfe",), ("batch", "--hilfe"), ("import", "statistik", "--hilfe")):
-        proc = _thm(*args)
+        proc = thm(*args)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.startswith("Aufruf: thm"), proc.stdout
         assert "Optionen:" in proc.stdout and "Diese Hilfe zeigen und beenden." in proc.stdout
         for englisch in ("Usage:", "Options:", "Commands:", "Show this message", "[default:"):
             assert englisch not in proc.stdout, (args, englisch)
-    batch = _thm("batch", "--hilfe").stdout
+    batch = thm("batch", "--hilfe").stdout
     assert "--jobs ZAHL≥1" in batch and "[Standard: reports]" in batch
-    assert "Befehle:" in _thm("--hilfe").stdout
+    assert "Befehle:" in thm("--hilfe").stdout
 
 
 def test_pruefen_refuses_reports_of_another_kreis(tmp_path: Path) -> None:
@@ -355,7 +345,7 @@ def test_pruefen_refuses_reports_of_another_kreis(tmp_path: Path) -> None:
     ws = load_workspace(SAMPLE, {"kreis": {"name": "Zufallskreis 21"}})
     (ordner / "index.html").write_text(index_html(ws, {}, [], ordner), encoding="utf-8")
     assert kreis_des_index(ordner / "index.html") == "Zufallskreis 21"
-    proc = _thm("pruefen", str(ordner))
+    proc = thm("pruefen", str(ordner))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert (
         f"Fehler: Die Berichte in {ordner} sind die von „Zufallskreis 21“, die Arbeitsmappe "
@@ -381,7 +371,7 @@ def test_the_kreis_of_an_index_is_read_back_whatever_its_name(tmp_path: Path, na
 def test_an_output_folder_that_is_a_file_is_a_german_error(tmp_path: Path) -> None:
     datei = tmp_path / "berichte"
     datei.write_text("keine Berichte", encoding="utf-8")
-    proc = _thm("batch", "--ausgabe", str(datei), "--kommune", "Musterstadt", "--jobs", "1")
+    proc = thm("batch", "--ausgabe", str(datei), "--kommune", "Musterstadt", "--jobs", "1")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert (
@@ -395,7 +385,7 @@ def test_an_output_folder_that_is_a_file_is_a_german_error(tmp_path: Path) -> No
         ("export", "gpkg", str(SAMPLE), str(datei / "kreis.gpkg")),
         ("beispiel-land", str(datei / "land")),
     ):
-        proc = _thm(*args)
+        proc = thm(*args)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         assert proc.stderr.startswith(f"Fehler: {datei}"), proc.stderr
         assert "Bitte den Pfad prüfen." in proc.stderr, proc.stderr
