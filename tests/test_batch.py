@@ -329,6 +329,9 @@ def test_a_second_run_of_the_same_kreis_waits_for_none_and_changes_nothing(tmp_p
         "Ausgabeordner. Bitte warten, bis er fertig ist, oder einen anderen Ausgabeordner "
         "wählen (--ausgabe)"
     ) in proc.stderr
+    # not a mistake in the data: headed as what it is
+    assert proc.stderr.startswith("Lauf nicht gestartet:\nDer Ausgabeordner ist belegt:\n- ")
+    assert "Eingabedaten" not in proc.stderr
     assert _inhalt(kreis) == vorher
     assert not list(kreis.parent.glob(".*.neu"))
     assert _thm(*befehl).returncode == 0  # the lock is free again

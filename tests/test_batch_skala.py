@@ -361,6 +361,7 @@ def test_a_second_land_run_into_the_same_folder_stops_before_anything(tmp_path):
         )
     assert aufruf.exit_code == 2, aufruf.output
     assert "Für dieses Land schreibt gerade ein anderer Lauf (thm batch)" in aufruf.output
+    assert aufruf.output.startswith("Lauf nicht gestartet:") and "Eingabedaten" not in aufruf.output
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["intern"]
 
 

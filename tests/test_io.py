@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import warnings
 from datetime import datetime
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -991,6 +992,59 @@ def test_csv_title_line_above_header_cp1252(tmp_path):
         w.startswith("kommunen.csv: Kopfzeile in Zeile 2 gefunden; Zeile 1 darüber")
         for w in ws.warnungen
     )
+
+
+def test_a_bracketed_note_in_a_header_cell_names_the_column(tmp_path):
+    # Excel headers like "anzahl⏎(Personen)" were reported as a missing column 'anzahl'
+    folder = copy_sample(tmp_path)
+    erwartet = load_workspace(copy_sample(tmp_path / "csv")).zielgruppe
+    header, rows = read_rows(folder / "zielgruppe.csv")
+    (folder / "zielgruppe.csv").unlink()
+    wb = Workbook()
+    wb.active.title = "zielgruppe"
+    wb.active.append(["anzahl\n(Personen)" if h == "anzahl" else h for h in header])
+    for r in rows:
+        wb.active.append(r)
+    wb.save(folder / "zielgruppe.xlsx")
+    ws = load_workspace(folder)
+    pd.testing.assert_frame_equal(ws.zielgruppe, erwartet, check_dtype=False)
+    assert (
+        "zielgruppe.xlsx: Spalte 'anzahl (personen)' wird als 'anzahl' gelesen "
+        "(Zusatz in Klammern)."
+    ) in ws.warnungen
+
+
+def test_a_copied_sheet_beside_the_table_says_which_one_is_read(tmp_path):
+    # Excel names a copied sheet "zielgruppe (2)"; which one counted was not said
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "zielgruppe.csv")
+    (folder / "zielgruppe.csv").unlink()
+    wb = Workbook()
+    wb.active.title = "zielgruppe"
+    kopie = wb.create_sheet("Zielgruppe (2)")
+    for blatt in (wb.active, kopie):
+        blatt.append(header)
+        for r in rows:
+            blatt.append(r)
+    wb.save(folder / "zielgruppe.xlsx")
+    assert (
+        "zielgruppe.xlsx: gelesen wird nur das Blatt 'zielgruppe', nicht 'Zielgruppe (2)'. "
+        "Stehen die Daten dort, bitte das Blatt in 'zielgruppe' umbenennen."
+    ) in load_workspace(folder).warnungen
+    del wb["Zielgruppe (2)"]
+    wb.create_sheet("Erläuterungen")  # another sheet is no look-alike
+    wb.save(folder / "zielgruppe.xlsx")
+    assert not any("Blatt" in w for w in load_workspace(folder).warnungen)
+
+
+def test_a_bracketed_note_never_replaces_a_column_of_that_name():
+    raw = read_csv_text(
+        b"ags;stellen_bestand;stellen_bestand (geplant)\r\n05899004;1,5;3\r\n",
+        "kommunen.csv",
+        ["ags", "stellen_bestand"],
+    )
+    assert raw.frame.columns.tolist() == ["ags", "stellen_bestand", "stellen_bestand (geplant)"]
+    assert raw.frame.loc[0, "stellen_bestand"] == "1,5" and raw.hinweise == ()
 
 
 def test_single_column_header_is_a_header():
@@ -1998,3 +2052,22 @@ def test_an_unknown_plz_without_coordinates_is_named_in_its_own_column(tmp_path)
     )
     assert "gehört zu keiner Gemeinde in 'gebiete'" in problem.meldung
     assert "außerhalb des Kreises" in problem.hinweis
+
+
+def test_an_arbeitsmappe_as_zip_or_file_says_what_to_give_instead(tmp_path):
+    # a ZIP file as handed over by the office was "Ordner nicht gefunden"
+    folder = copy_sample(tmp_path / "mappe")
+    archiv = Path(shutil.make_archive(str(tmp_path / "musterkreis"), "zip", folder))
+    with pytest.raises(DataError) as info:
+        load_workspace(archiv)
+    assert str(info.value.problems[0]) == (
+        f"{archiv}: Die Arbeitsmappe ist eine ZIP-Datei, kein Ordner. Bitte die ZIP-Datei "
+        "entpacken und den entpackten Ordner angeben"
+    )
+    with pytest.raises(DataError) as info:
+        load_workspace(folder / "angebote.csv")
+    assert info.value.problems[0].meldung == "Die Arbeitsmappe ist eine Datei, kein Ordner"
+    assert f"('{folder}')" in info.value.problems[0].hinweis
+    with pytest.raises(DataError) as info:
+        load_workspace(tmp_path / "fehlt")
+    assert info.value.problems[0].meldung == "Ordner der Arbeitsmappe nicht gefunden"

@@ -141,25 +141,42 @@ class DataError(Exception):
     one :class:`Problem` per cell.
     """
 
+    #: Heading of the command line's message (``thm``) above the text.
+    ueberschrift = "Fehler in den Eingabedaten"
+
     def __init__(self, problems: list[Problem]):
         if not problems:
             raise ValueError("DataError needs at least one problem")
         self.problems = list(problems)
         super().__init__(self._format())
 
+    def _kopf(self, n: int) -> str:
+        if n == 1:
+            return "Es wurde 1 Problem in den Eingabedaten gefunden:"
+        return f"Es wurden {n} Probleme in den Eingabedaten gefunden:"
+
     def _format(self) -> str:
         n = len(self.problems)
-        head = (
-            "Es wurde 1 Problem in den Eingabedaten gefunden:"
-            if n == 1
-            else (f"Es wurden {n} Probleme in den Eingabedaten gefunden:")
-        )
+        head = self._kopf(n)
         groups = group_problems(self.problems)
         lines = [head] + [f"- {_group_text(g)}" for g in groups[:MAX_SHOWN]]
         if len(groups) > MAX_SHOWN:
             rest = sum(len(g) for g in groups[MAX_SHOWN:])
             lines.append(f"- und {rest} weitere")
         return "\n".join(lines)
+
+
+class OrdnerBelegt(DataError):
+    """Another run writes into the same output folder: not a mistake in the data.
+
+    A :class:`DataError` (callers that list a Kreis's reason, such as the Land
+    run, treat it alike), headed as what it is.
+    """
+
+    ueberschrift = "Lauf nicht gestartet"
+
+    def _kopf(self, n: int) -> str:
+        return "Der Ausgabeordner ist belegt:"
 
 
 class ProblemCollector:

@@ -89,13 +89,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError(
-            [
-                Problem(
-                    str(folder), "Ordner der Arbeitsmappe nicht gefunden", "Bitte den Pfad prüfen"
-                )
-            ]
-        )
+        raise DataError([_kein_ordner(folder)])
     _kein_land(folder)
     annahmen_datei = find_yaml(folder, "annahmen")
     annahmen = load_annahmen(annahmen_datei, overrides)
@@ -184,6 +178,23 @@ def ist_land(ordner: Path) -> bool:
     """True for a folder of Arbeitsmappen: no ``annahmen.yaml`` itself, some in subfolders."""
     ordner = Path(ordner)
     return ordner.is_dir() and not hat_yaml(ordner, "annahmen") and bool(arbeitsmappen(ordner))
+
+
+def _kein_ordner(folder: Path) -> Problem:
+    """The problem for an Arbeitsmappe path that is no folder (missing, a ZIP file, a table)."""
+    if folder.is_file() and folder.suffix.lower() == ".zip":
+        return Problem(
+            str(folder),
+            "Die Arbeitsmappe ist eine ZIP-Datei, kein Ordner",
+            "Bitte die ZIP-Datei entpacken und den entpackten Ordner angeben",
+        )
+    if folder.is_file():
+        return Problem(
+            str(folder),
+            "Die Arbeitsmappe ist eine Datei, kein Ordner",
+            f"Bitte den Ordner angeben, in dem die Tabellen liegen ('{folder.parent}')",
+        )
+    return Problem(str(folder), "Ordner der Arbeitsmappe nicht gefunden", "Bitte den Pfad prüfen")
 
 
 def _kein_land(folder: Path) -> None:

@@ -12,7 +12,7 @@ import io
 import re
 import zipfile
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -299,9 +299,16 @@ def read_xlsx(path: Path, sheet: str, spalten: Collection[str] | None = None) ->
         rows[i][j] = formel  # a row of such cells must not pass for a blank row
     plain = chosen.strip().lower() == path.stem.lower() or len(names) == 1
     label = name if plain else f"{name} [{chosen}]"
-    return _to_raw(
-        rows, label, row_offset=1, spalten=spalten, numeric=numeric, formeln=set(formeln)
+    raw = _to_raw(rows, label, row_offset=1, spalten=spalten, numeric=numeric, formeln=set(formeln))
+    aehnlich = [n for n in names if n != chosen and n.strip().lower().startswith(sheet)]
+    if not aehnlich:
+        return raw
+    andere = ", ".join(f"'{n}'" for n in aehnlich)
+    hinweis = (
+        f"{name}: gelesen wird nur das Blatt '{chosen}', nicht {andere}. Stehen die Daten "
+        f"dort, bitte das Blatt in '{sheet}' umbenennen."
     )
+    return replace(raw, hinweise=(*raw.hinweise, hinweis))
 
 
 #: A formula element in a worksheet's XML (``<f>``, ``<f t="shared" …/>``, ``<x:f>``).
@@ -430,6 +437,32 @@ def _header_cells(row: list[str]) -> list[str]:
     return columns
 
 
+#: A header cell with a note in brackets, also on its own line ("anzahl⏎(Personen)").
+_MIT_ZUSATZ = re.compile(r"(?P<spalte>[^()]+?)\s*\([^()]*\)")
+
+
+def _ohne_zusatz(
+    columns: list[str], spalten: Collection[str] | None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Header cells with the bracketed note of an expected column removed.
+
+    ``anzahl (Personen)`` (in Excel often with a line break before the bracket) is the
+    column ``anzahl``, unless the table has an ``anzahl`` column of its own. Returns the
+    columns and the (cell as written, column) pairs that were renamed, for a note.
+    """
+    expected = {s.lower() for s in spalten or ()}
+    neu, umbenannt = list(columns), []
+    for j, kopf in enumerate(columns):
+        m = _MIT_ZUSATZ.fullmatch(" ".join(kopf.split()))
+        if kopf in expected or m is None:
+            continue
+        spalte = m["spalte"]
+        if spalte in expected and spalte not in neu:
+            neu[j] = spalte
+            umbenannt.append((" ".join(kopf.split()), spalte))
+    return neu, umbenannt
+
+
 def find_header(
     numbered: list[tuple[int, list[str]]], spalten: Collection[str] | None, name: str
 ) -> int:
@@ -542,6 +575,11 @@ def _to_raw(
     columns = _header_cells(header)
     while columns and columns[-1] == "":
         columns.pop()
+    columns, gelesen_als = _ohne_zusatz(columns, spalten)
+    hinweise += tuple(
+        f"{name}: Spalte '{kopf}' wird als '{spalte}' gelesen (Zusatz in Klammern)."
+        for kopf, spalte in gelesen_als
+    )
     dupes = sorted({c for c in columns if c and columns.count(c) > 1})
     if dupes:
         raise DataError(

@@ -19,7 +19,7 @@ SAMPLE = paths.SAMPLE
 
 
 def _fail(exc: DataError) -> None:
-    click.echo(f"Fehler in den Eingabedaten:\n{exc}", err=True)
+    click.echo(f"{exc.ueberschrift}:\n{exc}", err=True)
     sys.exit(2)
 
 

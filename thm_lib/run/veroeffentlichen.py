@@ -18,7 +18,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from thm_lib.core.atomic import atomic_write_text, replace_dir
-from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.errors import DataError, OrdnerBelegt, Problem
 from thm_lib.core.paths import PROTOKOLL, PRUEFUNG
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure import staende
@@ -48,7 +48,7 @@ def sperren(intern: Path, ziel: Path, was: str = "diesen Kreis") -> FileLock:
     try:
         sperre.acquire(timeout=0)
     except Timeout:
-        raise DataError(
+        raise OrdnerBelegt(
             [
                 Problem(
                     str(ziel),
