@@ -1244,6 +1244,25 @@ def test_offer_just_outside_the_kreis_is_a_warning(tmp_path):
     ) in ws.warnungen
 
 
+def test_coordinates_in_another_gemeinde_than_the_ags_are_a_warning(tmp_path):
+    # A003 (Modellbach, 05899028) given the coordinates of A001 in Musterstadt: counted in
+    # Modellbach, distances from Musterstadt, and nobody was told
+    folder = copy_sample(tmp_path)
+    _angebote_cells(folder, {(4, "lat"): "51,53682", (4, "lon"): "7,86433"})
+    ws = load_workspace(folder)
+    namen = ws.gebiete.set_index("ags")["name"]
+    assert ws.angebote.loc[2, "ags"] == "05899028"  # the AGS decides, as before
+    assert (
+        "angebote.csv: Koordinaten und AGS nennen verschiedene Gemeinden: Zeile 4 (A003: AGS "
+        f"05899028 {namen['05899028']}, Koordinaten in {namen['05899004']}). Gezählt wird das "
+        "Angebot in der Gemeinde seines AGS, Entfernungen gelten ab den Koordinaten. Bitte "
+        "beides prüfen."
+    ) in ws.warnungen
+    assert not any(
+        "Koordinaten und AGS" in w for w in load_workspace(copy_sample(tmp_path / "m")).warnungen
+    )
+
+
 def test_offer_far_outside_the_kreis_is_an_error(tmp_path):
     folder = copy_sample(tmp_path)
     lat, lon = _easternmost_point()

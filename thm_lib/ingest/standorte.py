@@ -90,6 +90,7 @@ def locate_offers(
     out["ags"] = ags_out
     out["aufsuchend"] = out["aufsuchend"].fillna(False).astype(bool)
     _assign_ags_by_location(out, gebiete)
+    _check_ags_am_ort(out, angebote["_zeile"], gebiete, datei_von(angebote), warnings)
     return out.reset_index(drop=True)
 
 
@@ -172,6 +173,8 @@ def gemeinden_anderer_kreise(
 
 #: Offers up to this far outside the Kreis are plausible (an offer in a neighbouring town).
 PUFFER_KM = 30
+#: A point this far beyond its Gemeinde's border still counts as lying in it.
+AGS_TOLERANZ_M = 500
 
 
 def _deg(value: float) -> str:
@@ -243,6 +246,48 @@ def _check_outside(
             f"des Kreises, aber höchstens {PUFFER_KM} km entfernt ({zeilen_text(nah_zeilen)}); "
             f"{'es wird' if n == 1 else 'sie werden'} mitgerechnet. Bitte prüfen, ob die "
             "Koordinaten stimmen."
+        )
+
+
+def _check_ags_am_ort(
+    angebote: gpd.GeoDataFrame,
+    zeilen: pd.Series,
+    gebiete: gpd.GeoDataFrame,
+    datei: str,
+    warnings: list[str],
+) -> None:
+    """Warn about offers whose coordinates lie in another Gemeinde than their ``ags``.
+
+    The ``ags`` decides where an offer counts; the point, how far it is. Points up to
+    :data:`AGS_TOLERANZ_M` beyond their Gemeinde's border are not reported (coordinates
+    taken from a map are that imprecise), nor points outside the Kreis (reported by
+    :func:`_check_outside`).
+    """
+    flaechen = gebiete.set_index("ags").geometry
+    mit_xy = angebote[
+        (angebote["standort_quelle"] == "koordinaten") & angebote["ags"].isin(flaechen.index)
+    ]
+    if mit_xy.empty:
+        return
+    eigene = gpd.GeoSeries(
+        flaechen.loc[mit_xy["ags"]].to_numpy(), index=mit_xy.index, crs=gebiete.crs
+    )
+    weit = mit_xy[mit_xy.geometry.distance(eigene) > AGS_TOLERANZ_M]
+    if weit.empty:
+        return
+    lage = gpd.sjoin(weit[["geometry"]], gebiete[["ags", "name", "geometry"]], predicate="within")
+    lage = lage[~lage.index.duplicated()]
+    namen = gebiete.set_index("ags")["name"]
+    teile = [
+        f"Zeile {int(zeilen[i])} ({angebote.at[i, 'angebot_id']}: AGS {angebote.at[i, 'ags']} "
+        f"{namen[angebote.at[i, 'ags']]}, Koordinaten in {r['name']})"
+        for i, r in lage.iterrows()
+    ]
+    if teile:
+        warnings.append(
+            f"{datei}: Koordinaten und AGS nennen verschiedene Gemeinden: "
+            f"{'; '.join(teile)}. Gezählt wird das Angebot in der Gemeinde seines AGS, "
+            "Entfernungen gelten ab den Koordinaten. Bitte beides prüfen."
         )
 
 
