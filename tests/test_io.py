@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from datetime import datetime
@@ -963,7 +964,7 @@ def test_xlsx_title_rows_and_merged_cells_above_header(tmp_path):
 def test_xlsx_title_row_without_a_header_says_so(tmp_path):
     folder = copy_sample(tmp_path)
     header, _ = read_rows(folder / "angebote.csv")
-    _angebote_with_title(folder, [h.upper() + " (Angabe)" for h in header])
+    _angebote_with_title(folder, [f"Feld {i}" for i, _ in enumerate(header, 1)])
     with pytest.raises(DataError) as info:
         load_workspace(folder)
     problem = info.value.problems[0]
@@ -1008,10 +1009,37 @@ def test_a_bracketed_note_in_a_header_cell_names_the_column(tmp_path):
     wb.save(folder / "zielgruppe.xlsx")
     ws = load_workspace(folder)
     pd.testing.assert_frame_equal(ws.zielgruppe, erwartet, check_dtype=False)
+    assert "zielgruppe.xlsx: Spalten gelesen: 'anzahl (personen)' als 'anzahl'." in ws.warnungen
+
+
+def test_column_headers_written_in_words_name_the_columns(tmp_path):
+    # "Geschäftsführende Stelle", "Plätze", "Angebot-ID" were missing columns
+    folder = copy_sample(tmp_path)
+    erwartet = load_workspace(copy_sample(tmp_path / "csv"))
+    deutsch = {
+        "angebote.csv": "Angebot-ID;Name;Träger;Handlungsfeld;Förderlinie;Zugang Duldung;"
+        "Zugang Gestattung;Alter min;Alter max;Plätze;Lat;Lon;PLZ;AGS;Aufsuchend;"
+        "Einzugsgebiet;Beginn;Ende",
+        "kommunen.csv": "AGS;Geschäftsführende Stelle;Haushaltssicherung;Stellen Bestand;"
+        "Stichtag Erstantrag",
+    }
+    for datei, kopf in deutsch.items():
+        pfad = folder / datei
+        text = pfad.read_bytes().decode("utf-8-sig")
+        pfad.write_bytes(("\ufeff" + re.sub(r"^[^\r\n]*", kopf, text)).encode("utf-8"))
+    ws = load_workspace(folder)
+    pd.testing.assert_frame_equal(ws.angebote, erwartet.angebote)
+    pd.testing.assert_frame_equal(ws.kommunen, erwartet.kommunen)
     assert (
-        "zielgruppe.xlsx: Spalte 'anzahl (personen)' wird als 'anzahl' gelesen "
-        "(Zusatz in Klammern)."
+        "kommunen.csv: Spalten gelesen: 'geschäftsführende stelle' als "
+        "'geschaeftsfuehrende_stelle', 'stellen bestand' als 'stellen_bestand', "
+        "'stichtag erstantrag' als 'stichtag_erstantrag'."
     ) in ws.warnungen
+    assert any(
+        w.startswith("angebote.csv: Spalten gelesen: 'angebot-id' als 'angebot_id', ")
+        and "'plätze' als 'plaetze'" in w
+        for w in ws.warnungen
+    )
 
 
 def test_a_copied_sheet_beside_the_table_says_which_one_is_read(tmp_path):

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.core.errors import DataError, Problem, ist_personendatei, zeilen_text
+from thm_lib.ingest.columns import normalise_word
 
 TABLE_SUFFIXES = (".xlsx", ".csv")
 #: The header row is searched among this many non-blank rows (title rows above it).
@@ -441,26 +442,42 @@ def _header_cells(row: list[str]) -> list[str]:
 _MIT_ZUSATZ = re.compile(r"(?P<spalte>[^()]+?)\s*\([^()]*\)")
 
 
-def _ohne_zusatz(
-    columns: list[str], spalten: Collection[str] | None
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """Header cells with the bracketed note of an expected column removed.
+def _als_spalte(kopf: str, expected: Collection[str]) -> str:
+    """The expected column a header cell names, else the cell itself.
 
-    ``anzahl (Personen)`` (in Excel often with a line break before the bracket) is the
-    column ``anzahl``, unless the table has an ``anzahl`` column of its own. Returns the
-    columns and the (cell as written, column) pairs that were renamed, for a note.
+    Written in words (``Geschäftsführende Stelle``, ``Alter min``, ``Angebot-ID``:
+    :func:`~thm_lib.ingest.columns.normalise_word`) or with a note in brackets
+    (``anzahl (Personen)``).
+    """
+    if kopf in expected:
+        return kopf
+    text = " ".join(kopf.split())
+    m = _MIT_ZUSATZ.fullmatch(text)
+    for form in (text, m["spalte"] if m else None):
+        spalte = normalise_word(form) if form else None
+        if spalte in expected:
+            return spalte
+    return kopf
+
+
+def _spaltennamen(
+    columns: list[str], spalten: Collection[str] | None, name: str
+) -> tuple[list[str], tuple[str, ...]]:
+    """Header cells as the expected columns they name (:func:`_als_spalte`), and a note.
+
+    A cell is renamed only if the table has no column of that name already, so
+    ``stellen_bestand (geplant)`` beside ``stellen_bestand`` stays what it is.
     """
     expected = {s.lower() for s in spalten or ()}
     neu, umbenannt = list(columns), []
     for j, kopf in enumerate(columns):
-        m = _MIT_ZUSATZ.fullmatch(" ".join(kopf.split()))
-        if kopf in expected or m is None:
-            continue
-        spalte = m["spalte"]
-        if spalte in expected and spalte not in neu:
+        spalte = _als_spalte(kopf, expected)
+        if spalte != kopf and spalte not in neu:
             neu[j] = spalte
-            umbenannt.append((" ".join(kopf.split()), spalte))
-    return neu, umbenannt
+            umbenannt.append(f"'{' '.join(kopf.split())}' als '{spalte}'")
+    if not umbenannt:
+        return neu, ()
+    return neu, (f"{name}: Spalten gelesen: {', '.join(umbenannt)}.",)
 
 
 def find_header(
@@ -485,7 +502,7 @@ def find_header(
     expected = {s.lower() for s in spalten}
     need = min(2, len(expected))
     for pos, (_, row) in enumerate(numbered[:HEADER_SEARCH]):
-        cells = {c for c in _header_cells(row) if c}
+        cells = {_als_spalte(c, expected) for c in _header_cells(row) if c}
         found = len(expected & cells)
         if found >= need or (found and found == len(cells)):
             return pos
@@ -505,7 +522,7 @@ def find_header(
                 )
             ]
         )
-    if not expected & {c for c in _header_cells(numbered[0][1]) if c}:
+    if not expected & {_als_spalte(c, expected) for c in _header_cells(numbered[0][1]) if c}:
         raise DataError([_kopfzeile_fehlt(numbered[0], list(spalten), name)])
     return 0
 
@@ -575,11 +592,8 @@ def _to_raw(
     columns = _header_cells(header)
     while columns and columns[-1] == "":
         columns.pop()
-    columns, gelesen_als = _ohne_zusatz(columns, spalten)
-    hinweise += tuple(
-        f"{name}: Spalte '{kopf}' wird als '{spalte}' gelesen (Zusatz in Klammern)."
-        for kopf, spalte in gelesen_als
-    )
+    columns, gelesen = _spaltennamen(columns, spalten, name)
+    hinweise += gelesen
     dupes = sorted({c for c in columns if c and columns.count(c) > 1})
     if dupes:
         raise DataError(
