@@ -44,6 +44,28 @@ def test_zusammenfassung_prints_german_table_per_gemeinde() -> None:
     assert "Kreis insgesamt" in proc.stdout
 
 
+def test_zusammenfassung_of_a_kreis_without_a_row_for_one_status(tmp_path: Path) -> None:
+    # a table that leaves out zero rows has no row "duldung" at all: a traceback before
+    from thm_lib.analysis.summary import gemeinde_uebersicht
+
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    lines = (mappe / "zielgruppe.csv").read_text(encoding="utf-8-sig").splitlines()
+    ohne = [lines[0]] + [z for z in lines[1:] if z.split(";")[2] != "duldung"]
+    (mappe / "zielgruppe.csv").write_text("\n".join(ohne) + "\n", encoding="utf-8-sig")
+    gestattung = sum(
+        int(z.split(";")[5])
+        for z in ohne[1:]
+        if z.split(";")[1:3] == ["31.12.2021", "gestattung"] and 18 <= int(z.split(";")[3]) <= 27
+    )
+    tabelle = gemeinde_uebersicht(load_workspace(mappe)).set_index("Gemeinde")
+    assert tabelle["Duldung"].tolist() == [0] * 13
+    assert tabelle.loc["Kreis insgesamt", "Gestattung"] == gestattung
+    assert tabelle.loc["Kreis insgesamt", "Zielgruppe"] == gestattung
+    proc = thm("zusammenfassung", str(mappe))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
 def test_zusammenfassung_reports_data_errors_without_traceback(tmp_path: Path) -> None:
     mappe = tmp_path / "mappe"
     shutil.copytree(SAMPLE, mappe)

@@ -35,8 +35,9 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
         }
     )
     for status in ws.annahmen.zielgruppe.status:
-        column = tg[status] if status in tg else 0.0
-        out[status.capitalize()] = pd.Series(column).round().astype(int).to_numpy()
+        # a status without any row (a table leaving out zero rows) counts 0 everywhere
+        column = tg[status] if status in tg else pd.Series(0.0, index=tg.index)
+        out[status.capitalize()] = column.round().astype(int).to_numpy()
     out["Zielgruppe"] = tg["gesamt"].round().astype(int).to_numpy()
     laufen = ws.angebote[valid_at(ws.angebote, ws.stichtag)]  # as the coverage counts them
     out["Angebote am Stichtag"] = out["AGS"].map(laufen["ags"].value_counts()).fillna(0).astype(int)
