@@ -13,6 +13,7 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 from pyproj import Transformer
+from shapely.geometry import Point
 
 from thm_lib.analysis import target_group
 from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
@@ -179,11 +180,11 @@ def test_qgis_styles_colour_gap_classes_like_the_maps(ws, gpkg: Path) -> None:
 
 def test_cli_default_style_and_unknown_handlungsfeld(tmp_path: Path) -> None:
     target = tmp_path / "out" / "k.gpkg"
-    target.parent.mkdir()
-    target.write_text("alt")
     runner = CliRunner()
+    assert runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(target)]).exit_code == 0
     ok = runner.invoke(
-        main, ["export", "gpkg", str(SAMPLE), str(target), "--handlungsfeld", "Arbeit"]
+        main,
+        ["export", "gpkg", str(SAMPLE), str(target), "--handlungsfeld", "Arbeit", "--ersetzen"],
     )
     assert ok.exit_code == 0, ok.output
     with sqlite3.connect(target) as con:
@@ -241,3 +242,33 @@ def test_the_export_never_replaces_a_file_of_the_arbeitsmappe(tmp_path: Path) ->
         assert f"{ziel}: {text}" in aufruf.output and "Traceback" not in aufruf.output
     assert {p.name: p.read_bytes() for p in mappe.iterdir()} == vorher
     assert not (tmp_path / "kreis.xlsx").exists()
+
+
+def test_the_export_never_replaces_a_geopackage_with_the_users_layers(tmp_path: Path) -> None:
+    # an office's GeoPackage with its own layers was replaced without a word (session 30)
+    ziel = tmp_path / "kreis.gpkg"
+    eigene = gpd.GeoDataFrame({"name": ["Schule"]}, geometry=[Point(420000, 5710000)], crs=25832)
+    eigene.to_file(ziel, layer="schulen_eigene_erfassung", driver="GPKG")
+    vorher = ziel.read_bytes()
+    runner = CliRunner()
+    for extra in ([], ["--ersetzen"]):
+        aufruf = runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(ziel), *extra])
+        assert aufruf.exit_code == 2, aufruf.output
+        assert (
+            f"{ziel}: Die Datei gibt es schon, mit eigenen Ebenen (schulen_eigene_erfassung). "
+            "Sie wird nicht ersetzt. Bitte einen anderen Dateinamen angeben"
+        ) in aufruf.output
+    assert ziel.read_bytes() == vorher
+    kein_gpkg = tmp_path / "notiz.gpkg"
+    kein_gpkg.write_text("alt")
+    aufruf = runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(kein_gpkg), "--ersetzen"])
+    assert "mit eigenen Ebenen (keine lesbare GeoPackage-Datei)" in aufruf.output
+    assert kein_gpkg.read_text() == "alt"
+    # an earlier export: only with --ersetzen
+    export = tmp_path / "export.gpkg"
+    assert runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(export)]).exit_code == 0
+    nochmal = runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(export)])
+    assert nochmal.exit_code == 2
+    assert f"{export}: Die Datei gibt es schon. Zum Überschreiben bitte --ersetzen" in (
+        nochmal.output
+    )

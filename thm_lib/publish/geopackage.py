@@ -335,20 +335,43 @@ def write_geopackage(path: str | Path, ebenen: list[Ebene], styles: pd.DataFrame
     return path
 
 
-def _ziel_pruefen(path: Path, ws: Workspace) -> None:
-    """Refuse a target that is no ``.gpkg`` or lies in the Arbeitsmappe itself.
+#: The tables of an export: a file holding others is not ours to replace.
+EIGENE_EBENEN = frozenset({LAYER_GEMEINDEN, LAYER_ANGEBOTE, "layer_styles"})
+
+
+def _ziel_pruefen(path: Path, ws: Workspace, ersetzen: bool) -> None:
+    """Refuse a target that is no ``.gpkg``, lies in the Arbeitsmappe, or holds the user's data.
 
     ``thm export gpkg mappe mappe/gebiete.gpkg`` replaced the Gemeinde boundaries
-    with the export; any GeoPackage there would be read as input next time.
+    with the export; any GeoPackage there would be read as input next time. An
+    existing file is replaced only with ``ersetzen`` and only if it holds nothing
+    but an export's layers (an office's own layers in it were lost, session 30).
     """
     if path.suffix.lower() != ".gpkg":
         grund, rat = "Zieldatei muss auf .gpkg enden", "Bitte einen Namen wie kreis.gpkg angeben"
     elif path.resolve().parent == Path(ws.folder).resolve():
         grund = "Zieldatei liegt in der Arbeitsmappe (sie würde dort als Eingabe gelesen)"
         rat = "Bitte eine Datei außerhalb der Arbeitsmappe angeben, z. B. reports/kreis.gpkg"
+    elif not path.exists():
+        return
+    elif fremd := _fremde_ebenen(path):
+        grund = f"Die Datei gibt es schon, mit eigenen Ebenen ({', '.join(fremd)})"
+        rat = "Sie wird nicht ersetzt. Bitte einen anderen Dateinamen angeben"
+    elif not ersetzen:
+        grund = "Die Datei gibt es schon"
+        rat = "Zum Überschreiben bitte --ersetzen angeben, sonst einen anderen Dateinamen"
     else:
         return
     raise DataError([Problem(str(path), grund, rat)])
+
+
+def _fremde_ebenen(path: Path) -> list[str]:
+    """Layers of an existing file that no export writes (all of it, if no GeoPackage)."""
+    try:
+        namen = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # noqa: BLE001 - GDAL raises several types for a file it cannot read
+        return ["keine lesbare GeoPackage-Datei"]
+    return sorted(set(namen) - EIGENE_EBENEN)
 
 
 def export_geopackage(
@@ -356,6 +379,7 @@ def export_geopackage(
     path: str | Path,
     handlungsfeld: str | None = None,
     result: CoverageResult | None = None,
+    ersetzen: bool = False,
 ) -> Path:
     """Compute the layers of ``ws`` and write the GeoPackage ``path`` for QGIS.
 
@@ -370,6 +394,8 @@ def export_geopackage(
         first configured one).
     result : CoverageResult, optional
         The coverage analysis of ``ws`` when it is at hand (computed otherwise).
+    ersetzen : bool
+        Replace an existing file (only one holding nothing but an export's layers).
 
     Returns
     -------
@@ -378,10 +404,11 @@ def export_geopackage(
     Raises
     ------
     DataError
-        For an unknown Handlungsfeld.
+        For an unknown Handlungsfeld, or a target that must not be written
+        (:func:`_ziel_pruefen`).
     """
 
-    _ziel_pruefen(Path(path), ws)
+    _ziel_pruefen(Path(path), ws, ersetzen)
     standard = handlungsfeld or ws.handlungsfelder[0]
     if standard not in ws.handlungsfelder:
         raise DataError(

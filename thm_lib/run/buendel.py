@@ -184,7 +184,7 @@ def schreiben(
 
 def karten_schreiben(stand: Kreisstand, ordner: Path) -> Path:
     """Write the bundle's GeoPackage (Gemeinden and offers, for QGIS) into ``ordner``."""
-    return export_geopackage(stand.ws, Path(ordner) / KARTEN, result=stand.result)
+    return export_geopackage(stand.ws, Path(ordner) / KARTEN, result=stand.result, ersetzen=True)
 
 
 def manifest(ordner: Path) -> dict[str, Any]:

@@ -638,7 +638,13 @@ def export() -> None:
     help="Handlungsfeld, dessen Versorgungsklassen der Standardstil zeigt "
     "(Standard: das erste); die anderen sind als Stile gespeichert.",
 )
-def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> None:
+@click.option(
+    "--ersetzen",
+    is_flag=True,
+    help="Eine vorhandene DATEI überschreiben (nur eine frühere Ausgabe dieses Befehls; "
+    "eine Datei mit eigenen Ebenen wird nie ersetzt).",
+)
+def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None, ersetzen: bool) -> None:
     """GeoPackage für QGIS schreiben: Ebenen 'gemeinden' (Zielgruppe, Versorgung, Lücken;
     kleine Zahlen gesperrt) und 'angebote', EPSG:25832, mit QGIS-Stil."""
     from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -646,7 +652,7 @@ def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None) -> N
 
     try:
         ws = load_workspace(arbeitsmappe)
-        path = export_geopackage(ws, datei, handlungsfeld)
+        path = export_geopackage(ws, datei, handlungsfeld, ersetzen=ersetzen)
     except DataError as exc:
         _fail(exc)
     click.echo(
