@@ -77,3 +77,39 @@ def test_without_kreis_ags_a_multi_kreis_file_is_read_whole_with_a_hint(vg250: P
     result = gebiete.read_gebiete(vg250, None, warnings)
     assert len(result) == sum(SIZES)
     assert any("enthält 4 Kreise" in w and "kreis.ags" in w for w in warnings)
+
+
+@pytest.mark.parametrize("fehlt", [".shx", ".dbf", ".prj"])
+def test_a_shapefile_without_one_of_its_parts_names_it(tmp_path: Path, fehlt: str) -> None:
+    # without .dbf: "Pflichtspalte fehlt. Vorhandene Spalten: " (none); without .shx a
+    # general message (session 30)
+    folder = tmp_path / "mappe"
+    write_vg250(folder, vg250_frame(1, 3), "shp")
+    (folder / f"VG250_GEM{fehlt}").unlink()
+    with pytest.raises(DataError) as info:
+        gebiete.read_gebiete(folder, kreis_ags(0), [])
+    problem = info.value.problems[0]
+    assert (problem.datei, problem.meldung) == (
+        "VG250_GEM.shp",
+        f"Zum Shapefile fehlen die Dateien VG250_GEM{fehlt}",
+    )
+    assert problem.hinweis.startswith("Ein Shapefile besteht aus mehreren Dateien")
+
+
+def test_a_utf8_shapefile_without_its_cpg_keeps_its_umlauts(tmp_path: Path) -> None:
+    # read as Latin-1, "Möhne-Süß" became "MÃ¶hne-SÃ¼Ã\x9f" without a word (session 30)
+    folder = tmp_path / "mappe"
+    frame = vg250_frame(1, 3)
+    frame.loc[0, "GEN"] = "Möhne-Süß"
+    write_vg250(folder, frame, "shp")  # pyogrio writes UTF-8 and a .cpg saying so
+    assert (folder / "VG250_GEM.cpg").read_text().strip().upper() in {"UTF-8", "UTF8"}
+    (folder / "VG250_GEM.cpg").unlink()
+    namen = gebiete.read_gebiete(folder, kreis_ags(0), [])["name"].tolist()
+    assert namen == ["Möhne-Süß", f"Gemeinde {kreis_ags(0)}002", f"Gemeinde {kreis_ags(0)}003"]
+    # a Latin-1 file (an older delivery) stays Latin-1
+    latin = tmp_path / "latin"
+    latin.mkdir()
+    frame.to_file(latin / "VG250_GEM.shp", engine="pyogrio", encoding="ISO-8859-1")
+    for cpg in latin.glob("*.cpg"):
+        cpg.unlink()
+    assert gebiete.read_gebiete(latin, kreis_ags(0), [])["name"].tolist()[0] == "Möhne-Süß"

@@ -58,7 +58,7 @@ def find_gebiete(folder: Path) -> tuple[Path, str | None]:
                 "gebiete.gpkg/.geojson",
                 "Gemeindegrenzen fehlen in der Arbeitsmappe",
                 "Bitte 'gebiete.gpkg' oder 'gebiete.geojson' "
-                "anlegen oder die BKG-Datei VG250_GEM.shp (mit .dbf/.shx/.prj) "
+                "anlegen oder die BKG-Datei VG250_GEM.shp (mit .shx/.dbf/.prj/.cpg) "
                 "bzw. eine VG250-GeoPackage-Datei ablegen",
             )
         ]
@@ -81,9 +81,13 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     """
     path, layer = find_gebiete(folder)
     datei = path.name
+    if path.suffix.lower() == ".shp":
+        _begleitdateien(path)  # before the filter reads the fields
     try:
         where = vg250_filter(path, layer, kreis_ags)
         frame = read_geodatei(path, layer=layer, where=where)
+    except DataError:
+        raise
     except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
         raise DataError(
             [
@@ -179,22 +183,84 @@ def read_geodatei(
     geopandas.GeoDataFrame
         The features in file order.
 
+    A shapefile must come with its ``.shx``, ``.dbf`` and ``.prj``; one without
+    ``.cpg`` whose text reads as UTF-8 taken for Latin-1 ("MÃ¶hne") is read again
+    as UTF-8 (:func:`_verstuemmelt`).
+
     Raises
     ------
+    DataError
+        For a shapefile without its other files.
     Exception
         Whatever pyogrio raises for unreadable files (the callers turn it into
         a German :class:`~thm_lib.core.errors.DataError`).
     """
-    with catch_warnings():
-        filterwarnings("ignore", message="Could not parse column", category=UserWarning)
-        filterwarnings("ignore", message="Error parsing datetimes", category=UserWarning)
-        filterwarnings("ignore", category=RuntimeWarning)  # GDAL CE_Warning, in English
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio", where=where)
+    shapefile = path.suffix.lower() == ".shp"
+    if shapefile:
+        _begleitdateien(path)
+    frame = _lesen(path, layer, where)
+    if shapefile and _begleiter(path, ".cpg") is None and _verstuemmelt(frame):
+        frame = _lesen(path, layer, where, encoding="UTF-8")
     if where is None and path.suffix.lower() in GEOJSON_SUFFIXES:
         properties = _geojson_properties(path, len(frame))
         if properties is not None:
             frame = _with_raw_attributes(frame, properties)
     return frame
+
+
+def _lesen(
+    path: Path, layer: str | None, where: str | None, encoding: str | None = None
+) -> gpd.GeoDataFrame:
+    """``gpd.read_file`` with pyogrio, the English notes of pyogrio and GDAL kept quiet."""
+    with catch_warnings():
+        filterwarnings("ignore", message="Could not parse column", category=UserWarning)
+        filterwarnings("ignore", message="Error parsing datetimes", category=UserWarning)
+        filterwarnings("ignore", category=RuntimeWarning)  # GDAL CE_Warning, in English
+        return gpd.read_file(path, layer=layer, engine="pyogrio", where=where, encoding=encoding)
+
+
+def _begleiter(path: Path, suffix: str) -> Path | None:
+    """The file of a shapefile beside ``path`` with ``suffix`` (any case), if there."""
+    gesucht = (path.stem + suffix).lower()
+    return next((p for p in path.parent.iterdir() if p.name.lower() == gesucht), None)
+
+
+def _begleitdateien(path: Path) -> None:
+    """Stop with the names of a shapefile's missing parts (.shx, .dbf, .prj).
+
+    Without them GDAL reads no attributes ("Pflichtspalte fehlt", with an empty
+    list of columns), nothing at all, or no coordinate system (session 30).
+    """
+    fehlen = [s for s in (".shx", ".dbf", ".prj") if _begleiter(path, s) is None]
+    if fehlen:
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    f"Zum Shapefile fehlen die Dateien {', '.join(path.stem + s for s in fehlen)}",
+                    "Ein Shapefile besteht aus mehreren Dateien gleichen Namens (.shp, .shx, "
+                    ".dbf, .prj, .cpg); bitte alle in denselben Ordner legen (z. B. aus dem "
+                    "ZIP des BKG) oder die Daten als GeoPackage speichern",
+                )
+            ]
+        )
+
+
+def _verstuemmelt(frame: gpd.GeoDataFrame) -> bool:
+    """Whether text read as Latin-1 is UTF-8 ("MÃ¶hne"): a shapefile without its .cpg.
+
+    GDAL reads a ``.dbf`` without ``.cpg`` as ISO-8859-1. A name that, written back
+    in Latin-1, is valid UTF-8 and says something else was UTF-8; a true Latin-1
+    name ("Möhne" = ``4d f6 68 6e 65``) is no valid UTF-8.
+    """
+    for spalte in frame.columns.drop(frame.geometry.name):
+        for wert in frame[spalte].dropna():
+            if isinstance(wert, str) and not wert.isascii():
+                try:
+                    return wert.encode("latin-1").decode("utf-8") != wert
+                except (UnicodeEncodeError, UnicodeDecodeError):
+                    return False
+    return False
 
 
 def _geojson_properties(path: Path, count: int) -> list[dict[str, object]] | None:
@@ -486,6 +552,8 @@ def read_feinraster(
     datei = path.name
     try:
         frame = read_geodatei(path)
+    except DataError:
+        raise
     except Exception:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
         raise DataError(
             [
