@@ -171,3 +171,67 @@ def test_published_model_rates_pool_small_groups_and_replace_withheld_ones():
     # changes nothing
     again = needs.published_rates(m, 5, 30)
     pd.testing.assert_frame_equal(again, m)
+
+
+# --------------------------------------------------------------------------- rests (session 30)
+def test_a_status_rate_beside_its_own_age_bands_is_shown_for_all_bands():
+    # Gestattung 18-20 has 21 cases (under 30: pooled to the status), 21-24 and 25-27
+    # are shown by themselves: the status rate 31/98 minus 17/41 and 10/36 gave
+    # 4 of 21 cases with the need (the sample Kreis's Psychosoziales, found by an attack)
+    f, b = _cases(
+        [
+            (21, "gestattung", 19, "w", 4, True),
+            (41, "gestattung", 22, "w", 17, True),
+            (36, "gestattung", 26, "w", 10, True),
+        ]
+    )
+    q = needs.need_rates(f, b, default_annahmen())
+    sprache = q[(q["handlungsfeld"] == "Sprache") & (q["status"] == "gestattung")]
+    assert {"status", "segment"} <= set(sprache["quelle"])  # as pooled for the minimum
+    pub = needs.published_rates(q, 5, 30)
+    sprache = pub[(pub["handlungsfeld"] == "Sprache") & (pub["status"] == "gestattung")]
+    assert set(sprache["quelle"]) == {"status"}
+    assert set(sprache["quote"]) == {31 / 98}
+    # Wohnen: every case has the need, the rest is 21 of 21 (nobody without): kept
+    wohnen = pub[(pub["handlungsfeld"] == "Wohnen") & (pub["status"] == "gestattung")]
+    assert {"status", "segment"} <= set(wohnen["quelle"])
+
+
+def test_an_age_band_shown_beside_one_of_its_sexes_is_shown_as_a_band():
+    # duldung 21-24: 40 men (20 with the need) by themselves, the band with the 12 women
+    # (3 with the need) as 23/52: 23 - 20 gave the women's 3
+    f, b = _cases([(40, "duldung", 22, "m", 20, True), (12, "duldung", 23, "w", 3, True)])
+    q = needs.need_rates(f, b, default_annahmen())
+    band = (q["handlungsfeld"] == "Sprache") & (q["altersgruppe"] == "21-24")
+    band &= q["status"] == "duldung"
+    assert set(q.loc[band, "quelle"]) == {"segment", "status_altersgruppe"}
+    pub = needs.published_rates(q, 5, 30)
+    assert set(pub.loc[band, "quelle"]) == {"status_altersgruppe"}
+    assert set(pub.loc[band, "quote"]) == {23 / 52}
+
+
+def _offen_bedarfe(offen: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """40 consenting cases (duldung, 19, m), 20 with a need Sprache, ``offen`` of them open."""
+    f = pd.DataFrame(
+        [(f"F{i}", "05999001", 19, "duldung", "m", True) for i in range(40)],
+        columns=["fall_id", "ags", "alter", "status", "geschlecht", "einwilligung"],
+    )
+    b = pd.DataFrame(
+        [(f"F{i}", "Sprache", "offen" if i < offen else "passend") for i in range(20)],
+        columns=["fall_id", "handlungsfeld", "ergebnis"],
+    )
+    return f, b
+
+
+@pytest.mark.parametrize("offen,gezeigt", [(0, True), (3, False), (4, False), (5, True)])
+def test_rates_are_withheld_where_few_needs_are_open(offen, gezeigt):
+    # the rates give 20 cases with the need, the Fallevidenz 20 - offen decided ones:
+    # 1-4 open needs are in no table and must not follow from two that are
+    f, b = _offen_bedarfe(offen)
+    q = needs.need_rates(f, b, default_annahmen())
+    sprache = q[q["handlungsfeld"] == "Sprache"]
+    assert set(sprache["k_kreis"]) == {20.0}
+    assert set(sprache["k_kreis_entschieden"]) == {20.0 - offen}
+    pub = needs.published_rates(q, 5, 30)
+    quellen = set(pub.loc[pub["handlungsfeld"] == "Sprache", "quelle"])
+    assert (needs.GESPERRT not in quellen) if gezeigt else quellen == {needs.GESPERRT}

@@ -110,9 +110,11 @@ def need_rates(
     segs = _all_segments(annahmen)
 
     cases = None
+    entschieden = pd.Series(np.nan, index=felder)
     if faelle is not None and len(faelle) and bedarfe is not None:
         cases = eligible_cases(faelle, annahmen)
         cases = cases[["fall_id", *SEGMENT]].drop_duplicates("fall_id")
+        entschieden = _entschieden(cases["fall_id"], bedarfe, felder)
         needs = bedarfe[bedarfe["handlungsfeld"].isin(felder)][["fall_id", "handlungsfeld"]]
         needs = needs.drop_duplicates()
         has = pd.crosstab(needs["fall_id"], needs["handlungsfeld"]).reindex(
@@ -132,6 +134,7 @@ def need_rates(
         out["quelle"] = FALLBACK
         for level in ("status", "kreis"):
             out[f"k_{level}"], out[f"n_{level}"] = np.nan, 0.0
+        out["k_kreis_entschieden"] = float(entschieden[feld])
         todo = np.ones(len(out), dtype=bool)
         if cases is not None and len(cases):
             by_status = cases.groupby("status")[feld].agg(["sum", "count"])
@@ -180,8 +183,21 @@ def need_rates(
         "n_status",
         "k_kreis",
         "n_kreis",
+        "k_kreis_entschieden",
     ]
     return pd.concat(rows, ignore_index=True)[cols]
+
+
+#: Results of a need that count in the Fallevidenz (``coverage.case_evidence``).
+ENTSCHIEDEN = ("passend", "naechstbeste", "kein_angebot")
+
+
+def _entschieden(fall_ids: pd.Series, bedarfe: pd.DataFrame, felder: list[str]) -> pd.Series:
+    """Per Handlungsfeld, the cases of ``fall_ids`` with a decided need: the Fallevidenz's
+    "Bedarfe insgesamt" (:func:`thm_lib.analysis.coverage.case_evidence`)."""
+    b = bedarfe[bedarfe["ergebnis"].isin(ENTSCHIEDEN) & bedarfe["fall_id"].isin(fall_ids)]
+    b = b[["fall_id", "handlungsfeld"]].drop_duplicates()
+    return b["handlungsfeld"].value_counts().reindex(felder, fill_value=0).astype(float)
 
 
 GESPERRT = "gesperrt"
@@ -235,20 +251,34 @@ def published_rates(
             out.loc[rows, col] = value
         out.loc[rows, "quelle"] = level
 
+    def to_status(status: str, in_feld: pd.Series) -> bool:
+        """Show a status's rows at its status level; False where that is small too."""
+        block = in_feld & (out["status"] == status) & data
+        first = out.loc[block].iloc[0]
+        if first["n_status"] >= mindestfaelle and _safe(
+            first["k_status"], first["n_status"], schwelle
+        ):
+            set_level(block, "status")
+            return True
+        return False
+
     for feld in dict.fromkeys(out["handlungsfeld"]):
         in_feld = out["handlungsfeld"] == feld
         failing = False
         for status in dict.fromkeys(out.loc[in_feld, "status"]):
             block = in_feld & (out["status"] == status) & data
-            if all(_safe(k, n, schwelle) for k, n in out.loc[block, ["k", "n"]].to_numpy()):
-                continue
-            first = out.loc[block].iloc[0]
-            if first["n_status"] >= mindestfaelle and _safe(
-                first["k_status"], first["n_status"], schwelle
-            ):
-                set_level(block, "status")
+            if not all(_safe(k, n, schwelle) for k, n in out.loc[block, ["k", "n"]].to_numpy()):
+                failing |= not to_status(status, in_feld)
+        # a group shown beside finer groups inside it gives away the rest (session 30)
+        while not failing and (g := _kleiner_rest(out.loc[in_feld & data], schwelle)):
+            if len(g) == 2:  # an age band, its sexes apart and together: together
+                band = in_feld & data & (out["status"].astype(str) == g[0])
+                band &= out["altersgruppe"].astype(str) == g[1]
+                gezeigt = out.loc[band & (out["quelle"] == "status_altersgruppe")].iloc[0]
+                for col in ("k", "n", "quote", "ki_unten", "ki_oben", "quelle"):
+                    out.loc[band, col] = gezeigt[col]
             else:
-                failing = True
+                failing = not g or not to_status(g[0], in_feld)
         if failing:
             rows = in_feld & data
             first = out.loc[rows].iloc[0]
@@ -259,7 +289,62 @@ def published_rates(
             else:
                 out.loc[rows, ["quote", "k", "n", "ki_unten", "ki_oben"]] = np.nan
                 out.loc[rows, "quelle"] = GESPERRT
+        rows = in_feld & data & (out["quelle"] != GESPERRT)
+        if rows.any() and _wenige_offen(out.loc[rows].iloc[0], schwelle):
+            out.loc[rows, ["quote", "k", "n", "ki_unten", "ki_oben"]] = np.nan
+            out.loc[rows, "quelle"] = GESPERRT
     return out
+
+
+def _wenige_offen(row: pd.Series, schwelle: int) -> bool:
+    """Whether 1 .. ``schwelle``-1 cases have only open needs in the row's Handlungsfeld.
+
+    The shown rates of a Handlungsfeld (each with its interval) give the k of
+    their groups, which add up to the cases with a need in it (``k_kreis``); the
+    Fallevidenz shows those with a decided need. The difference, the cases whose
+    need is still open, is in no table (round 2, session 30: 3 and 4 in the
+    sample Kreis). Without the count of decided needs (older frames): False.
+    """
+    entschieden = row.get("k_kreis_entschieden", np.nan)
+    if entschieden != entschieden:
+        return False
+    offen = float(row["k_kreis"]) - float(entschieden)
+    return 1 <= offen < schwelle
+
+
+#: The segment columns each pooling level keeps (its group of cases).
+LEVEL_COLUMNS = dict(POOL_LEVELS)
+
+
+def _kleiner_rest(rows: pd.DataFrame, schwelle: int) -> tuple[str, ...] | None:
+    """The first shown group whose rest is small, as its key (values of its
+    :data:`LEVEL_COLUMNS`: ``()`` for the Kreis), else None.
+
+    The rates of one Handlungsfeld show groups of cases at different levels (a status
+    whose age band has under ``mindestfaelle`` cases shows that band at the status
+    level, its other bands by themselves). Each rate with its interval gives its
+    group's k and n, so a group minus the shown groups inside it gives the cases of
+    the rest: its k and n - k must be 0 or at least ``schwelle`` like those of any
+    shown group (the sample Kreis showed so that 4 of 21 cases had a psychosocial
+    need, round 2, session 30).
+    """
+    gruppen: dict[tuple[str, ...], tuple[float, float]] = {}
+    for row in rows.itertuples(index=False):
+        spalten = LEVEL_COLUMNS.get(row.quelle)
+        if spalten is not None:
+            gruppen[tuple(str(getattr(row, c)) for c in spalten)] = (float(row.k), float(row.n))
+
+    def innen(g: tuple[str, ...], h: tuple[str, ...]) -> bool:
+        return len(h) > len(g) and h[: len(g)] == g
+
+    for g, (k, n) in gruppen.items():
+        teile = [h for h in gruppen if innen(g, h)]
+        teile = [h for h in teile if not any(innen(m, h) for m in teile)]  # the largest only
+        if teile and not _safe(
+            k - sum(gruppen[h][0] for h in teile), n - sum(gruppen[h][1] for h in teile), schwelle
+        ):
+            return g
+    return None
 
 
 def published_model_rates(quoten: pd.DataFrame, annahmen: Annahmen) -> pd.DataFrame:
