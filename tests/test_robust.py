@@ -242,6 +242,41 @@ def test_each_gemeinde_uses_its_own_latest_count(mappe: Path) -> None:
     assert nb.stichtag_text(ws, MUSTERSTADT) == ""
 
 
+def test_unknown_values_of_official_statistics_are_named_as_lower_bounds(
+    mappe: Path, tmp_path: Path
+) -> None:
+    # all Duldung of Musterstadt "." (secret): the reports showed "Duldung 0" unmarked
+    def geheim(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+        ags, tag, status = (header.index(c) for c in ("ags", "stichtag", "status"))
+        for r in rows:
+            if (r[ags], r[tag], r[status]) == (MUSTERSTADT, "31.12.2021", "duldung"):
+                r[header.index("anzahl")] = "."
+        return header, rows
+
+    edit_table(mappe, "zielgruppe.csv", geheim)
+    zeilen = sum(
+        1
+        for r in read_rows(mappe / "zielgruppe.csv")[1]
+        if r[0] == MUSTERSTADT
+        and r[1] == "31.12.2021"
+        and r[2] == "duldung"
+        and 18 <= int(r[3]) <= 27
+    )
+    ws = load_workspace(mappe)
+    assert target_group.unbekannte_werte(ws.zielgruppe, ws.annahmen, ws.stichtag).to_dict() == {
+        MUSTERSTADT: zeilen
+    }
+    kreis = nb.unbekannt_text(ws)
+    assert kreis.startswith(
+        f"**Untergrenzen.** In der Zählung von Musterstadt stehen {zeilen} Werte"
+    )
+    assert "Stellen dieser Gemeinde und des Kreises sind deshalb Untergrenzen." in kreis
+    assert "dieser Gemeinde sind deshalb" in nb.unbekannt_text(ws, MUSTERSTADT)
+    assert nb.unbekannt_text(ws, BEISPIELHEIM) == ""
+    assert "Untergrenzen" in _sheet_text(write_bericht(ws, "", tmp_path / "b.xlsx"), "Hinweise")
+    assert nb.unbekannt_text(load_workspace(copy_sample(tmp_path / "x"))) == ""
+
+
 def test_latest_stichtag_rule_on_a_small_table() -> None:
     """Hand-made: A has 2020 and 2022, B only 2021, C only 2023 (after the Stichtag)."""
     zg = pd.DataFrame(

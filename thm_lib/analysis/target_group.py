@@ -159,6 +159,33 @@ def select_stichtag(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> 
     return zielgruppe[(tage == wanted).to_numpy()]
 
 
+def unbekannte_werte(
+    zielgruppe: pd.DataFrame, annahmen: Annahmen, stichtag: pd.Timestamp | None = None
+) -> pd.Series:
+    """Per Gemeinde, the rows of its count that :func:`segments` leaves out as unknown.
+
+    Rows of a configured status at the Gemeinde's Stichtag whose ages meet the
+    target group and whose ``anzahl`` is missing (a symbol of official statistics
+    such as ``.``, read as missing): the Gemeinde's figures are lower bounds.
+
+    Returns
+    -------
+    pandas.Series
+        Index ``ags`` (str), number of such rows (> 0 only).
+    """
+    zg = select_stichtag(zielgruppe, stichtag)
+    zg = zg[zg["status"].isin(list(annahmen.zielgruppe.status)) & zg["anzahl"].isna()]
+    if zg.empty:
+        return pd.Series(dtype=int)
+    von, bis = as_float(zg["alter_von"]), as_float(zg["alter_bis"])
+    if "alter" in zg:
+        a = as_float(zg["alter"])
+        von, bis = np.where(np.isnan(a), von, a), np.where(np.isnan(a), bis, a)
+    z = annahmen.zielgruppe
+    trifft = (np.minimum(bis, z.alter_max) >= np.maximum(von, z.alter_min)) | np.isnan(von)
+    return zg.loc[trifft, "ags"].astype(str).value_counts().sort_index()
+
+
 def segments(
     zielgruppe: pd.DataFrame, annahmen: Annahmen, stichtag: pd.Timestamp | None = None
 ) -> pd.DataFrame:

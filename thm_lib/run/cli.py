@@ -652,6 +652,7 @@ def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None, erse
 
     try:
         ws = load_workspace(arbeitsmappe)
+        _hinweise_zeigen(ws)
         path = export_geopackage(ws, datei, handlungsfeld, ersetzen=ersetzen)
     except DataError as exc:
         _fail(exc)

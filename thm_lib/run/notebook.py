@@ -23,7 +23,7 @@ from thm_lib.analysis.coverage import CoverageResult, explain, gap_class, schwel
 from thm_lib.analysis.funding import zeitraum_hinweis
 from thm_lib.analysis.needs import GESPERRT
 from thm_lib.analysis.standort import Standortplanung
-from thm_lib.analysis.target_group import stichtag_je_gemeinde
+from thm_lib.analysis.target_group import stichtag_je_gemeinde, unbekannte_werte
 from thm_lib.core import formats, labels
 from thm_lib.core.config import kommune_overrides, merge
 from thm_lib.core.errors import DataError, Problem
@@ -664,6 +664,34 @@ def stichtag_text(ws: Workspace, ags: str = KREIS, markdown: bool = True) -> str
         "frühe, mit ihrer ersten), in Zielgruppe, Versorgung und Stellen gleichermaßen. "
         + "; ".join(parts)
         + "."
+    )
+
+
+def unbekannt_text(ws: Workspace, ags: str = KREIS, markdown: bool = True) -> str:
+    """German note on Gemeinden whose count holds unknown values, else "".
+
+    Symbols of official statistics (``.``, ``...``, ``x``, ``/``) are read as
+    missing and count 0 (:func:`thm_lib.analysis.target_group.unbekannte_werte`):
+    the target group of those Gemeinden, and their demand and positions, are
+    lower bounds. The published tables show the numbers without a mark; this
+    note says so (round 2, session 30: a Kreis whose Duldung was all "." showed
+    "Duldung 0").
+    """
+    name = md if markdown else str
+    fett = "**" if markdown else ""
+    je = unbekannte_werte(ws.zielgruppe, ws.annahmen, ws.stichtag)
+    namen = dict(zip(ws.gebiete["ags"].astype(str), ws.gebiete["name"], strict=True))
+    je = je[je.index.isin([ags] if ags else list(namen))]
+    if je.empty:
+        return ""
+    wo = ", ".join(name(namen[a]) for a in je.index if a in namen)
+    kreis = " und des Kreises" if not ags else ""
+    return (
+        f"{fett}Untergrenzen.{fett} In der Zählung von {wo} stehen {int(je.sum())} "
+        f"{'Wert' if je.sum() == 1 else 'Werte'}, die die amtliche Statistik nicht nennt "
+        "(„.“ unbekannt oder geheim, „…“, „x“, „/“); sie zählen als 0. Zielgruppe, Bedarf "
+        f"und Stellen dieser {'Gemeinde' if len(je) == 1 else 'Gemeinden'}{kreis} sind "
+        "deshalb Untergrenzen."
     )
 
 

@@ -27,6 +27,7 @@ from thm_lib.run.notebook import (
     hat_faelle,
     quoten_text,
     stichtag_text,
+    unbekannt_text,
     zeitraum_text,
 )
 
@@ -182,6 +183,7 @@ def buendnis_workbook(
         quoten_text(ws, result),
         views.kreisstruktur_hinweis(ws, result, ags),
         stichtag_text(ws, ags),
+        unbekannt_text(ws, ags),
         zeitraum_text(ws),
     ]
     quellen += [_plain(h) for h in hinweise if h]
