@@ -457,3 +457,290 @@ def test_zip_with_several_csv_is_refused(tmp_path: Path) -> None:
         z.writestr("b.csv", "y")
     with pytest.raises(DataError, match="2 CSV-Dateien"):
         statistik.parse_statistik(buffer.getvalue(), "t.zip")
+
+
+# --------------------------------------------------------------------------- robustness (round 3)
+_ROW = (
+    "12531;{time};GEMEIN;{key};Musterstadt;SCHST;S1;{status};ALTX20;A1;"
+    "18 bis unter 25 Jahre;{value};Anzahl;\n"
+)
+_ONE = pd.DataFrame({"ags": ["05899004"], "name": ["Musterstadt"], "einwohner": [1]})
+
+
+def _row(
+    value: str,
+    *,
+    status: str = "Schutzsuchende mit offenem Schutzstatus",
+    time: str = "31.12.2023",
+    key: str = "05899004",
+) -> str:
+    return _ROW.format(time=time, key=key, status=status, value=value)
+
+
+def _import(data: bytes, name: str = "t_flat.csv", gebiete: pd.DataFrame = _ONE, **kw: object):
+    roh = statistik.parse_statistik(data, name)
+    return statistik.zielgruppe_aus_statistik(
+        roh, lade_zuordnung(kw.pop("mappe", None)), gebiete, **kw
+    )
+
+
+def test_a_repeated_row_is_refused_naming_both_lines() -> None:
+    """B1: two downloads appended: the same value twice would be added (5 + 5 = 10)."""
+    with pytest.raises(DataError) as err:
+        _import(_flat("5", extra=_row("5")))
+    text = str(err.value)
+    assert "t_flat.csv, Spalte 'value': Zeile 3 wiederholt Zeile 2" in text
+    assert "gleiches Gebiet (05899004 Musterstadt), gleicher Stichtag (31.12.2023)" in text
+    assert "gleicher Wert '5'" in text and "Bitte die doppelten Zeilen entfernen" in text
+
+
+def test_a_repeated_row_with_another_value_names_both_values() -> None:
+    with pytest.raises(DataError, match="Zeile 3 wiederholt Zeile 2.*andere Werte '5' und '7'"):
+        _import(_flat("5", extra=_row("7")))
+
+
+def test_the_same_categories_on_another_stichtag_are_no_repetition() -> None:
+    result = _import(_flat("5", extra=_row("7", time="31.12.2022")))
+    assert _cells(result.zielgruppe) == {
+        ("05899004", "31.12.2022", "gestattung", "18-24", "x"): "7",
+        ("05899004", "31.12.2023", "gestattung", "18-24", "x"): "5",
+    }
+
+
+def test_a_regional_table_copied_twice_is_refused(tmp_path: Path, mappe: Path) -> None:
+    """B1: the two Musterstadt lines (9, 10) pasted again below the table (lines 14, 15)."""
+    lines = REGIO_GEM.read_bytes().split(b"\n")
+    doppelt = tmp_path / "12531-03-01-5_doppelt.csv"
+    doppelt.write_bytes(b"\n".join(lines[:13] + lines[8:10] + lines[13:]))
+    with pytest.raises(DataError) as err:
+        importiere_statistik(doppelt, mappe)
+    text = str(err.value)
+    assert "Zeile 14 wiederholt Zeile 9: gleiches Gebiet (05899004 Musterstadt, Stadt)" in text
+    assert "Zeile 15 wiederholt Zeile 10" in text and "andere Werte" not in text
+
+
+#: Regionaldatenbank Kreis table: offen by sex (and its total), anerkannt by sex, the
+#: Duldung only as "Insgesamt" over sex (B3, case R19).
+_DULDUNG_OHNE_GESCHLECHT = """12531-02-02-4: Schutzsuchende nach Schutzstatus und Geschlecht
+Schutzsuchende (Anzahl)
+;;;;Schutzsuchende mit offenem Schutzstatus;;;anerkannter Schutzstatus;;darunter: mit Duldung
+;;;;männlich;weiblich;Insgesamt;männlich;weiblich;Insgesamt
+31.12.2023;05899;Musterkreis;unter 18 Jahre;100;90;190;300;280;70
+31.12.2023;05899;Musterkreis;18 bis unter 25 Jahre;120;80;200;300;250;150
+31.12.2023;05899;Musterkreis;25 bis unter 30 Jahre;60;40;100;200;150;70
+__________
+Stand: 15.05.2024
+"""
+
+
+def test_a_total_is_used_where_its_group_has_no_split(tmp_path: Path, mappe: Path) -> None:
+    """B3: Duldung only over both sexes is kept (x); the offen total beside its split is not."""
+    datei = tmp_path / "12531-02-02-4.csv"
+    datei.write_bytes(_DULDUNG_OHNE_GESCHLECHT.encode("latin-1"))
+    result = importiere_statistik(datei, mappe)
+    z = result.zielgruppe
+    assert _known_sum(z, status="duldung") == 70 + 150 + 70
+    assert set(z.loc[z["status"] == "duldung", "geschlecht"]) == {"x"}
+    assert _known_sum(z, status="gestattung") == 100 + 90 + 120 + 80 + 60 + 40  # not + 490
+    assert set(z.loc[z["status"] == "gestattung", "geschlecht"]) == {"m", "w"}
+    left = {g: tuple(n) for g, n in result.bericht.ausgelassen.items()}
+    assert left == {"Summen über Geschlecht (die Aufteilung wird verwendet)": (3, 490)}
+
+
+_KLEINE_GEMEINDEN = """12531-03-01-5;Schutzsuchende nach Schutzstatus und Altersgruppen;;;
+;;;31.12.2023;;
+;;Altersgruppen;mit offenem Schutzstatus;mit anerkanntem Schutzstatus;darunter: mit Duldung
+05899;Musterkreis;Insgesamt;300;700;150
+05899004;Musterstadt, Stadt;18 bis unter 25 Jahre;30;50;12
+05899004;Musterstadt, Stadt;25 bis unter 30 Jahre;20;40;8
+05899008;Beispielheim;Insgesamt;40;60;25
+05899012;Neudorf am Muster;Insgesamt;30;35;9
+"""
+
+
+def test_gemeinden_with_only_an_age_total_are_named_not_called_missing(
+    tmp_path: Path, mappe: Path
+) -> None:
+    """B3: an age total without age groups cannot give the Zielgruppe; say so by name."""
+    datei = tmp_path / "12531-03-01-5.csv"
+    datei.write_bytes(_KLEINE_GEMEINDEN.encode("latin-1"))
+    result = importiere_statistik(datei, mappe)
+    assert set(result.zielgruppe["ags"]) == {"05899004"}
+    b = result.bericht
+    left = {g: tuple(n) for g, n in b.ausgelassen.items()}
+    assert left == {
+        # Beispielheim 40 + 60 + 25, Neudorf 30 + 35 + 9
+        "Summen über Altersgruppe ohne Aufteilung (nicht verwendbar)": (6, 199),
+        "Kreissummen (Gemeindezahlen liegen vor)": (3, 300 + 700 + 150),
+    }
+    text = b.text()
+    assert (
+        "Nur Summen ('Insgesamt'), keine Altersgruppen für: Beispielheim (05899008), "
+        "Neudorf am Muster (05899012) (199 Personen)" in text
+    )
+    assert "9 Gemeinden der Arbeitsmappe kommen in der Quelle nicht vor" in text
+    assert "die Aufteilung wird verwendet" not in text
+
+
+def test_a_darunter_category_with_the_code_of_its_superset_is_refused(mappe: Path) -> None:
+    """B4: 'offen' (5) and its part 'darunter: mit Aufenthaltsgestattung' (3) are not added."""
+    teil = "offener Schutzstatus, darunter: mit Aufenthaltsgestattung"
+    data = _flat("5", extra=_row("3", status=teil))
+    with pytest.raises(DataError) as err:
+        _import(data)
+    text = str(err.value)
+    assert (
+        "die Kategorien 'Schutzsuchende mit offenem Schutzstatus' und "
+        f"'{teil}' werden beide als gestattung gezählt" in text
+    )
+    assert "mit code: null auslassen" in text
+    snippet = text[text.index("\n\nstatus:") :]
+    (mappe / "statistik_zuordnung.yaml").write_text(snippet, encoding="utf-8")
+    result = _import(data, mappe=mappe)  # the suggested rule resolves it: only the part counts
+    assert _cells(result.zielgruppe) == {
+        ("05899004", "31.12.2023", "gestattung", "18-24", "x"): "3"
+    }
+
+
+@pytest.mark.parametrize(
+    ("datei", "teil"),
+    [(FLAT, "abgelehnter Schutzstatus, mit Duldung"), (REGIO, "darunter: mit Duldung")],
+)
+def test_a_user_rule_matching_a_superset_and_its_part_is_refused(
+    mappe: Path, datei: Path, teil: str
+) -> None:
+    """B4 (W14): 'abgelehnt -> duldung' counts the Geduldeten in 'abgelehnt' a second time."""
+    (mappe / "statistik_zuordnung.yaml").write_text(
+        "status:\n  - muster: 'abgelehnt'\n    code: duldung\n", encoding="utf-8"
+    )
+    with pytest.raises(DataError) as err:
+        importiere_statistik(datei, mappe)
+    assert (
+        f"'Schutzsuchende mit abgelehntem Schutzstatus' und '{teil}' werden beide als "
+        "duldung gezählt" in str(err.value)
+    )
+
+
+def test_disjoint_categories_with_one_code_are_still_added() -> None:
+    """'ohne Duldung' is part of 'abgelehnt' (not used), not of 'anerkannt': 5 + 2 = 7."""
+    extra = _row("2", status="abgelehnter Schutzstatus, ohne Duldung")
+    result = _import(_flat("5", status="Schutzsuchende mit anerkanntem Schutzstatus", extra=extra))
+    assert _cells(result.zielgruppe) == {("05899004", "31.12.2023", "sonstige", "18-24", "x"): "7"}
+
+
+def test_a_key_without_its_leading_zero_is_read_and_reported() -> None:
+    """B8: Excel turned 05899004 into 5899004."""
+    result = _import(_flat("5").replace(b";05899004;", b";5899004;"))
+    assert result.zielgruppe["ags"].tolist() == ["05899004"]
+    assert (
+        "führende Null ergänzt (von Excel entfernt?) bei 1 Schlüssel, z. B. "
+        "'5899004' -> '05899004'" in result.bericht.text()
+    )
+
+
+def test_a_regional_table_without_leading_zeros_reads_like_the_original(
+    tmp_path: Path, mappe: Path
+) -> None:
+    """B8: Gemeinde table saved by Excel: 5899, 5899004, 5899008 (and the Amt 58995001)."""
+    text = REGIO_GEM.read_bytes().replace(b"\n0589", b"\n589")
+    datei = tmp_path / "12531-03-01-5_excel.csv"
+    datei.write_bytes(text)
+    original = importiere_statistik(REGIO_GEM, mappe)
+    result = importiere_statistik(datei, mappe)
+    pd.testing.assert_frame_equal(result.zielgruppe, original.zielgruppe)
+    assert result.bericht.ausgelassen == original.bericht.ausgelassen  # Amt: Gemeindeverband
+    assert "bei 4 Schlüsseln, z. B. '58995001' -> '058995001'" in result.bericht.text()
+
+
+def test_a_regional_excel_file_with_keys_as_numbers(tmp_path: Path, mappe: Path) -> None:
+    """B8: in .xlsx the Kreis key is the number 5899."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for line in REGIO.read_bytes().decode("latin-1").splitlines():
+        cells: list[object] = line.split(";")
+        if cells[0][:2] == "31" and len(cells) > 4:
+            cells[1] = int(cells[1])
+        wb.active.append([c if c != "" else None for c in cells])
+    xlsx = tmp_path / "12531-02-02-4.xlsx"
+    wb.save(xlsx)
+    result = importiere_statistik(xlsx, mappe)
+    pd.testing.assert_frame_equal(result.zielgruppe, importiere_statistik(REGIO, mappe).zielgruppe)
+
+
+def test_a_flat_csv_without_time_says_so() -> None:
+    """B9: the column 'time' was deleted."""
+    data = _flat("5").replace(b"statistics_code;time;", b"statistics_code;zeit;")
+    with pytest.raises(
+        DataError, match="Flat-CSV von GENESIS-Online erkannt, aber die Spalte 'time' fehlt"
+    ):
+        statistik.parse_statistik(data, "t_flat.csv")
+
+
+def test_a_flat_csv_with_only_the_header_says_so() -> None:
+    with pytest.raises(
+        DataError, match="t_flat.csv: die Datei enthält keine Werte, nur die Kopfzeile"
+    ):
+        statistik.parse_statistik(_flat("5").split(b"\n")[0] + b"\n", "t_flat.csv")
+
+
+def test_a_flat_csv_saved_as_excel_reads_like_the_csv(tmp_path: Path, mappe: Path) -> None:
+    """B9: opened in Excel and saved as .xlsx (keys and values became numbers)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for line in FLAT.read_text(encoding="utf-8").splitlines():
+        wb.active.append([int(c) if c.isdigit() else c for c in line.split(";")])
+    xlsx = tmp_path / "12531-Z-01_flat.xlsx"
+    wb.save(xlsx)
+    result = importiere_statistik(xlsx, mappe)
+    pd.testing.assert_frame_equal(result.zielgruppe, importiere_statistik(FLAT, mappe).zielgruppe)
+    assert result.bericht.format == statistik.FORMAT_FLAT
+
+
+def test_stichtag_option_that_contradicts_the_table_is_refused(mappe: Path) -> None:
+    """B11: the table has its own dates; --stichtag 31.12.2024 would be ignored silently."""
+    with pytest.raises(DataError) as err:
+        importiere_statistik(REGIO, mappe, stichtag="31.12.2024")
+    text = str(err.value)
+    assert "die Tabelle nennt eigene Stichtage (31.12.2022, 31.12.2023)" in text
+    assert "--stichtag 31.12.2024 passt nicht dazu" in text and "Option weglassen" in text
+
+
+def test_stichtag_option_equal_to_the_tables_date_is_accepted(mappe: Path) -> None:
+    with_option = importiere_statistik(REGIO_GEM, mappe, stichtag="31.12.2023")
+    pd.testing.assert_frame_equal(
+        with_option.zielgruppe, importiere_statistik(REGIO_GEM, mappe).zielgruppe
+    )
+
+
+@pytest.mark.parametrize(("zeichen", "name"), [(b",", "Komma"), (b"\t", "Tabulator")])
+def test_another_delimiter_is_named(zeichen: bytes, name: str) -> None:
+    """B12: saved by an English Excel or LibreOffice."""
+    with pytest.raises(DataError, match=f"die Spalten sind mit {name} statt mit Semikolon"):
+        statistik.parse_statistik(_flat("5").replace(b";", zeichen), "t.csv")
+
+
+def test_a_kreisfreie_stadt_is_not_estimated() -> None:
+    """B12: one Gemeinde is the whole Kreis: its figure is the Kreis figure, exactly."""
+    gebiete = pd.DataFrame({"ags": ["05911000"], "name": ["Bochum"], "einwohner": [365000]})
+    result = _import(
+        _flat("5").replace(b";05899004;Musterstadt;", b";05911;Bochum;"), gebiete=gebiete
+    )
+    assert _cells(result.zielgruppe) == {
+        ("05911000", "31.12.2023", "gestattung", "18-24", "x"): "5"
+    }
+    assert not result.bericht.schaetzung and "GESCHÄTZT" not in result.bericht.text()
+    assert "nur eine Gemeinde (kreisfreie Stadt)" in result.bericht.text()
+    assert "keine Schätzung" in result.bericht.text()
+
+
+def test_an_age_band_counted_in_part_is_named(tmp_path: Path, mappe: Path) -> None:
+    """B12: '18 bis unter 30' reaches beyond 18-27: 10 of its 12 years are counted."""
+    datei = tmp_path / "t_flat.csv"
+    datei.write_bytes(_flat("12", age="18 bis unter 30 Jahre"))
+    text = importiere_statistik(datei, mappe).bericht.text()
+    assert (
+        "Altersgruppe 18-29 reicht über die Zielgruppe (18-27 Jahre) hinaus: gezählt werden "
+        "10/12 ihrer Personen" in text
+    )

@@ -8,12 +8,13 @@ access (the command ``thm import statistik`` reads and writes, see
   ``statistics_code``, ``time``, ``value``, ``value_unit``,
   ``value_variable_code/label``, ``k_variable_code``,
   ``k_variable_attribute_code/label`` (k = 1, 2, ...), optional quality
-  columns ending in ``_q``; UTF-8, ``;``, possibly zipped.
+  columns ending in ``_q``; UTF-8, ``;``, possibly zipped or saved by Excel as .xlsx.
 - Regionaldatenbank table CSV (or the same table as .xlsx): Latin-1, ``;``,
   title lines, one or more header rows (merged cells left empty), data rows
   ``[Zeit;] Schlüssel; Name; [Zeilenmerkmale;] Werte``, a footer from ``__________`` with
   "© Statistische Ämter …" and "Stand: …". The key length gives the level
-  (2 Land, 3 Regierungsbezirk, 5 Kreis, 8 Gemeinde, 9 Gemeindeverband).
+  (2 Land, 3 Regierungsbezirk, 5 Kreis, 8 Gemeinde, 9 Gemeindeverband); a key
+  one digit short (Excel dropped the leading zero) gets the zero back, with a note.
 
 Every category label is classified by the rules of a mapping
 (:class:`Zuordnung`, shipped in ``thm_lib/defaults/statistik_zuordnung.yaml``):
@@ -40,6 +41,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -72,6 +74,8 @@ _EBENEN = {
     12: EBENE_GEMEINDE,
 }
 _DEUTSCHLAND = frozenset({"dg", "d", "dinsg", "de"})
+#: Key lengths of no level: Excel dropped the leading zero (5899004 for 05899004).
+_OHNE_NULL = frozenset({1, 4, 7, 11})
 _TABLE_CODE = re.compile(r"\b(\d{5}-[0-9A-Z]{2,4}(?:-[0-9A-Z]{1,4}){0,3})\b")
 _DATE_DE = re.compile(r"^(?:stichtag\s*)?(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.I)
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -345,15 +349,17 @@ class Rohtabelle:
     titel: str = ""
     quelle: str = ""
     stand: str = ""
+    ohne_null: frozenset[str] = frozenset()
+    """Keys read with a leading zero added (as given in the file, e.g. ``5899004``)."""
 
 
 def parse_statistik(data: bytes, datei: str) -> Rohtabelle:
-    """Read a GENESIS flat CSV (also zipped) or a Regionaldatenbank table CSV.
+    """Read a GENESIS flat CSV (also zipped or as .xlsx) or a Regionaldatenbank table.
 
     Parameters
     ----------
     data : bytes
-        The file content (``.csv`` or a ``.zip`` with one CSV).
+        The file content (``.csv``, a ``.zip`` with one CSV, or ``.xlsx``).
     datei : str
         File name for messages.
 
@@ -364,18 +370,18 @@ def parse_statistik(data: bytes, datei: str) -> Rohtabelle:
     Raises
     ------
     DataError
-        When the format is not recognised or the table is damaged.
+        When the format is not recognised (naming a wrong delimiter), the table is
+        damaged, a flat CSV lacks ``time`` or ``value``, or it has no values.
     """
-    if data[:4] == b"PK\x03\x04" and _is_xlsx(data):
-        return _parse_tabelle(_xlsx_rows(data, datei), datei)
-    if data[:4] == b"PK\x03\x04":
-        data, datei = _unzip(data, datei)
     with _ohne_gc():
-        rows = _rows(data, datei)
+        if data[:4] == b"PK\x03\x04" and _is_xlsx(data):
+            rows = _xlsx_rows(data, datei)
+        else:
+            if data[:4] == b"PK\x03\x04":
+                data, datei = _unzip(data, datei)
+            rows = _rows(data, datei)
         header = [c.strip().lower().removeprefix("\ufeff") for c in (rows[0] if rows else [])]
-        if {"time", "value"} <= set(header) and any(
-            h.endswith("_variable_code") or h == "statistics_code" for h in header
-        ):
+        if any(h.endswith("_variable_code") or h == "statistics_code" for h in header):
             return _parse_flat(rows, header, datei)
         return _parse_tabelle(rows, datei)
 
@@ -479,11 +485,45 @@ def _rows(data: bytes, datei: str) -> list[list[str]]:
     rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=";")]
     if not any(any(r) for r in rows):
         raise DataError([Problem(datei, "Datei ist leer", "Bitte die Tabelle neu herunterladen")])
+    _check_delimiter(rows, text, datei)
     return rows
+
+
+def _check_delimiter(rows: list[list[str]], text: str, datei: str) -> None:
+    """Refuse a file without any ``;`` that is separated by tabs or commas instead."""
+    if any(len(r) > 1 for r in rows):
+        return
+    lines = [line for line in text.splitlines() if line.strip()]
+    for zeichen, name in (("\t", "Tabulator"), (",", "Komma")):
+        if sum(zeichen in line for line in lines) >= len(lines) / 2:
+            raise DataError(
+                [
+                    Problem(
+                        datei,
+                        f"die Spalten sind mit {name} statt mit Semikolon (;) getrennt "
+                        "(z. B. mit englischem Excel oder LibreOffice gespeichert)",
+                        "Bitte die Originaldatei aus GENESIS bzw. der Regionaldatenbank "
+                        "verwenden oder die Datei mit ';' als Trennzeichen speichern",
+                    )
+                ]
+            )
 
 
 def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabelle:
     col = {name: i for i, name in enumerate(header)}
+    for name in ("time", "value"):
+        if name not in col:
+            raise DataError(
+                [
+                    Problem(
+                        datei,
+                        f"Flat-CSV von GENESIS-Online erkannt, aber die Spalte '{name}' fehlt",
+                        "Bitte die Flat-CSV unverändert aus GENESIS-Online verwenden "
+                        "(Spalten statistics_code, time, k_variable_code …, value); "
+                        "wurden Spalten gelöscht oder umbenannt, die Tabelle neu herunterladen",
+                    )
+                ]
+            )
     variables = []
     k = 1
     while f"{k}_variable_code" in col:
@@ -497,6 +537,17 @@ def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabe
         )
         k += 1
     body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(r)]
+    if not body:
+        raise DataError(
+            [
+                Problem(
+                    datei,
+                    "die Datei enthält keine Werte, nur die Kopfzeile",
+                    "Bitte die Tabelle neu herunterladen (Download abgebrochen oder "
+                    "Auswahl ohne Ergebnis?)",
+                )
+            ]
+        )
 
     def cell(r: list[str], i: int | None) -> str:
         return r[i] if i is not None and i < len(r) else ""
@@ -522,8 +573,11 @@ def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabe
         )
     others = [v for v in variables if v is not region]
     quality = col.get("value_q", next((i for n, i in col.items() if n.endswith("_q")), None))
-    werte = []
+    werte, ohne_null = [], set()
     for n, r in body:
+        schluessel = cell(r, region[1])
+        if _schluessel(schluessel) != schluessel:
+            ohne_null.add(schluessel)
         text = cell(r, col["value"])
         q = cell(r, quality)
         if text == "" and q:
@@ -538,7 +592,7 @@ def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabe
             Wert(
                 n,
                 "value",
-                cell(r, region[1]),
+                _schluessel(schluessel),
                 cell(r, region[2]),
                 cell(r, col["time"]),
                 tuple(merkmale),
@@ -556,17 +610,36 @@ def _parse_flat(rows: list[list[str]], header: list[str], datei: str) -> Rohtabe
         werte,
         tabelle=match.group(1) if match else code,
         titel=cell(first, col.get("statistics_label")),
+        ohne_null=frozenset(ohne_null),
     )
 
 
 def ebene(schluessel: str) -> str | None:
-    """Level of an area key: Land, Regierungsbezirk, Kreis, Gemeinde, ...; None if no key."""
-    k = schluessel.strip()
+    """Level of an area key: Land, Regierungsbezirk, Kreis, Gemeinde, ...; None if no key.
+
+    A key whose leading zero Excel dropped (1, 4, 7 or 11 digits) has the level of
+    the key with the zero (:func:`_schluessel`).
+    """
+    k = _schluessel(schluessel)
     if k.lower() in _DEUTSCHLAND:
         return "Deutschland"
     if not k.isdigit():
         return None
     return _EBENEN.get(len(k))
+
+
+def _schluessel(text: str) -> str:
+    """The key with the leading zero added where Excel dropped it (``5899004`` → ``05899004``).
+
+    Like :func:`thm_lib.ingest.columns.parse_ags` for a 7-digit AGS: digit keys one
+    digit short of a level (1, 4, 7, 11 digits) have lost a zero; so have 2- and
+    8-digit keys starting with 2 to 9 (Länder are 01 to 16: ``58995001`` is the
+    Gemeindeverband ``058995001``, ``58`` the Regierungsbezirk ``058``).
+    """
+    k = text.strip()
+    if k.isdigit() and (len(k) in _OHNE_NULL or (len(k) in (2, 8) and k[0] >= "2")):
+        return "0" + k
+    return k
 
 
 def gemeinde_ags(schluessel: str) -> str:
@@ -632,6 +705,7 @@ def _parse_tabelle(rows: list[list[str]], datei: str) -> Rohtabelle:
     filled = [_fill_right(h, value_cols) for h in headers]
     titles = [" ".join(c for c in r if c) for r in rows[:head_top] if any(r)]
     werte = []
+    ohne_null = {k for _, r in data for k in [_get(r, lead)] if _schluessel(k) != k}
     for i, r in data:
         zeit = _get(r, 0) if lead == 1 else ""
         row_labels = [(_get(r, c), "") for c in label_cols]
@@ -640,7 +714,15 @@ def _parse_tabelle(rows: list[list[str]], datei: str) -> Rohtabelle:
             spalte = " / ".join(lbl for lbl, _ in col_labels) or f"Spalte {c + 1}"
             merkmale = tuple(dict.fromkeys(col_labels + row_labels))
             werte.append(
-                Wert(i + 1, spalte, _get(r, lead), _get(r, lead + 1), zeit, merkmale, _get(r, c))
+                Wert(
+                    i + 1,
+                    spalte,
+                    _schluessel(_get(r, lead)),
+                    _get(r, lead + 1),
+                    zeit,
+                    merkmale,
+                    _get(r, c),
+                )
             )
     footer = [" ".join(c for c in r if c) for r in rows[end:]]
     quelle = next((f.strip() for f in footer if "©" in f or "(c)" in f.lower()), "")
@@ -648,7 +730,14 @@ def _parse_tabelle(rows: list[list[str]], datei: str) -> Rohtabelle:
     code = next((m.group(1) for t in titles[:2] for m in [_TABLE_CODE.search(t)] if m), "")
     titel = re.sub(r"\s+", " ", " ".join(titles[:2]).replace(code, "", 1)).strip(" :;-")
     return Rohtabelle(
-        datei, FORMAT_TABELLE, werte, tabelle=code, titel=titel, quelle=quelle, stand=stand
+        datei,
+        FORMAT_TABELLE,
+        werte,
+        tabelle=code,
+        titel=titel,
+        quelle=quelle,
+        stand=stand,
+        ohne_null=frozenset(ohne_null),
     )
 
 
@@ -694,6 +783,7 @@ class _Zelle:
     geschlecht: str | None = None
     anzahl: int | None = None
     symbol: str = ""
+    quelle_status: str = ""
 
 
 @dataclass
@@ -839,7 +929,7 @@ def _age(rule: Regel, m: re.Match[str]) -> tuple[int, int] | None:
     return (von, bis) if 0 <= von <= bis <= ALTER_MAX else None
 
 
-_DIMS = ("stichtag", "status", "alter", "geschlecht")
+_DIMS = ("stichtag", "status", "alter", "geschlecht", "quelle_status")
 
 
 def _classify_cached(
@@ -896,6 +986,7 @@ def _classify_label(
         bericht.zuordnungen[original] = rule.code + (
             f" ({rule.erklaerung})" if rule.erklaerung else ""
         )
+        z.quelle_status = original
         return _set(z, "status", rule.code, original)
     hit = _match(zuordnung.geschlecht, t)
     if hit is not None:
@@ -986,7 +1077,7 @@ def zielgruppe_aus_statistik(
         The Arbeitsmappe's Gemeinden: ``ags``, ``name``, ``einwohner`` (needed
         only for Kreis-level tables).
     stichtag : pandas.Timestamp, optional
-        Used when the table carries no time.
+        Used when the table carries no time; refused if the table's own dates differ.
 
     Returns
     -------
@@ -996,8 +1087,10 @@ def zielgruppe_aus_statistik(
     ------
     DataError
         For unreadable values, a table without status or age breakdown,
-        overlapping age bands, or a Kreis-level table without population
-        figures in ``gebiete``.
+        overlapping age bands, a value repeated with the same area, time and
+        categories, a "darunter" category counted with the code of its superset,
+        a ``stichtag`` that contradicts the table's dates, or a Kreis-level table
+        without population figures in ``gebiete``.
     """
     with _ohne_gc():
         return _zielgruppe(roh, zuordnung, gebiete, stichtag)
@@ -1019,6 +1112,7 @@ def _zielgruppe(
     problems = ProblemCollector()
     cells = []
     cache: dict[Any, Any] = {}
+    eigene_tage: set[pd.Timestamp] = set()
     for w in roh.werte:
         z = _Zelle(w)
         if (
@@ -1033,7 +1127,9 @@ def _zielgruppe(
         if grund:
             bericht.weglassen(grund, z.anzahl)
             continue
-        if z.stichtag is None:
+        if z.stichtag is not None:
+            eigene_tage.add(z.stichtag)
+        else:
             if stichtag is None:
                 problems.add(
                     roh.datei,
@@ -1046,9 +1142,14 @@ def _zielgruppe(
             z.stichtag = pd.Timestamp(stichtag)
         cells.append(z)
     problems.raise_if_any()
+    _check_stichtag_option(stichtag, eigene_tage, roh.datei)
+    _note_ohne_null(roh, bericht)
     cells = _areas(cells, gebiete, bericht)
+    _check_duplicates(cells, roh.datei)
     cells = _drop_totals(cells, roh.datei, bericht)
+    cells, ungegliedert = _drop_ungegliedert(cells, bericht)
     _check_bands(cells, roh.datei)
+    _check_teilmengen(cells, zuordnung, roh.datei)
     cells = _drop_kreissummen(cells, bericht)
     _count_symbols(cells, bericht)
     cells = _distribute(cells, gebiete, roh.datei, bericht)
@@ -1056,13 +1157,123 @@ def _zielgruppe(
     bericht.zeilen_geschrieben = len(frame)
     bericht.stichtage = sorted({z.stichtag for z in cells if z.stichtag is not None})
     bericht.gemeinden = sorted({z.ags for z in cells})
-    fehlend = len(set(gebiete["ags"].astype(str)) - set(bericht.gemeinden))
+    fehlend = len(
+        {
+            a
+            for a in set(gebiete["ags"].astype(str)) - set(bericht.gemeinden)
+            if a not in ungegliedert and a[:5] not in ungegliedert
+        }
+    )
     if fehlend:
         bericht.hinweise.append(
             f"{fehlend} Gemeinden der Arbeitsmappe kommen in der Quelle "
             "nicht vor (für sie wird keine Zielgruppe geschrieben)."
         )
     return ImportErgebnis(frame, bericht)
+
+
+def _check_stichtag_option(
+    stichtag: pd.Timestamp | None, eigene: set[pd.Timestamp], datei: str
+) -> None:
+    """``--stichtag`` is for tables without a time: refuse it if the table's own dates differ."""
+    if stichtag is None or not eigene or eigene == {pd.Timestamp(stichtag)}:
+        return
+    tage = ", ".join(f"{t:%d.%m.%Y}" for t in sorted(eigene))
+    raise DataError(
+        [
+            Problem(
+                datei,
+                f"die Tabelle nennt eigene Stichtage ({tage}), die Option --stichtag "
+                f"{pd.Timestamp(stichtag):%d.%m.%Y} passt nicht dazu",
+                "--stichtag gilt nur für Tabellen ohne Zeitangabe; bitte die Option "
+                "weglassen (dann gelten die Stichtage der Tabelle) oder die Tabelle für "
+                "den gewünschten Stichtag herunterladen",
+            )
+        ]
+    )
+
+
+def _note_ohne_null(roh: Rohtabelle, bericht: Bericht) -> None:
+    """Say in the report that keys were read with a leading zero added."""
+    if roh.ohne_null:
+        beispiel = min(roh.ohne_null, key=lambda k: (-len(k), k))
+        bericht.hinweise.append(
+            f"Gebietsschlüssel: führende Null ergänzt (von Excel entfernt?) bei "
+            f"{zahl(len(roh.ohne_null))} "
+            f"{'Schlüssel' if len(roh.ohne_null) == 1 else 'Schlüsseln'}, z. B. "
+            f"'{beispiel}' -> '0{beispiel}'. Bitte prüfen, ob die Datei in Excel bearbeitet "
+            "wurde; die Originaldatei ist sicherer."
+        )
+
+
+def _check_duplicates(cells: list[_Zelle], datei: str) -> None:
+    """Refuse values that repeat the same area, time and categories (they would be added)."""
+    seen: dict[tuple[Any, ...], _Zelle] = {}
+    problems = []
+    doppelt = 0
+    for z in cells:
+        w = z.wert
+        first = seen.setdefault((w.schluessel, w.zeit, w.merkmale, w.spalte), z)
+        if first is not z:
+            doppelt += 1
+            if len(problems) < 5:
+                problems.append(_duplicate_problem(first, z, datei))
+    if not problems:
+        return
+    if doppelt > len(problems):
+        problems.append(
+            Problem(datei, f"insgesamt {zahl(doppelt)} doppelte Werte (die ersten 5 oben)")
+        )
+    raise DataError(problems)
+
+
+def _duplicate_problem(first: _Zelle, z: _Zelle, datei: str) -> Problem:
+    w, v = first.wert, z.wert
+    tag = f"{z.stichtag:%d.%m.%Y}" if z.stichtag is not None else (v.zeit or "ohne")
+    merkmale = ", ".join(label or code for label, code in v.merkmale)
+    if v.text == w.text:
+        werte = f"gleicher Wert '{v.text}'"
+    else:
+        werte = f"andere Werte '{w.text}' und '{v.text}'"
+    return Problem(
+        datei,
+        f"Zeile {v.zeile} wiederholt Zeile {w.zeile}: gleiches Gebiet ({v.schluessel} "
+        f"{v.gebiet}), gleicher Stichtag ({tag}) und gleiche Merkmale ({merkmale}), {werte}",
+        "Die Werte würden doppelt gezählt. Bitte die doppelten Zeilen entfernen (z. B. "
+        "zwei aneinandergehängte Downloads) und die Datei erneut importieren",
+        spalte=v.spalte,
+    )
+
+
+def teilweise_gezaehlte_altersgruppen(zielgruppe: pd.DataFrame, von: int, bis: int) -> list[str]:
+    """Report lines for age bands that reach beyond the target ages (counted in part).
+
+    The analysis spreads a band evenly over its years (``docs/annahmen.md``), so a band
+    ``18-29`` counts with 10/12 of its persons for the ages 18 to 27.
+
+    Parameters
+    ----------
+    zielgruppe : pandas.DataFrame
+        Rows as written (column ``altersgruppe`` as ``von-bis``).
+    von, bis : int
+        The target ages (``annahmen.yaml``: ``zielgruppe.alter_min``/``alter_max``).
+
+    Returns
+    -------
+    list of str
+        One German line per band that is counted only in part.
+    """
+    out = []
+    bands = {tuple(int(x) for x in b.split("-")) for b in zielgruppe["altersgruppe"]}
+    for a, b in sorted(bands):
+        jahre, drin = b - a + 1, min(b, bis) - max(a, von) + 1
+        if 0 < drin < jahre:
+            out.append(
+                f"Altersgruppe {a}-{b} reicht über die Zielgruppe ({von}-{bis} Jahre) hinaus: "
+                f"gezählt werden {drin}/{jahre} ihrer Personen (gleichmäßig auf die Jahre "
+                "verteilt angenommen, docs/annahmen.md)."
+            )
+    return out
 
 
 def _areas(cells: list[_Zelle], gebiete: pd.DataFrame, bericht: Bericht) -> list[_Zelle]:
@@ -1098,20 +1309,57 @@ def _areas(cells: list[_Zelle], gebiete: pd.DataFrame, bericht: Bericht) -> list
     return out
 
 
+_SUMMEN_DIMS = (("status", "Status"), ("alter", "Altersgruppe"), ("geschlecht", "Geschlecht"))
+
+
+def _merkmale(z: _Zelle) -> tuple[Any, ...]:
+    """Categories of a cell; a status is its source category (two may share a code)."""
+    return (z.quelle_status or None, z.alter, z.geschlecht)
+
+
+def _aufgeteilt(cells: list[_Zelle]) -> dict[tuple[Any, ...], frozenset[tuple[Any, ...]]]:
+    """Per area and date: the categories (:func:`_merkmale`) the table breaks down further.
+
+    A cell with a total (None) in some categories is split if another cell of its area
+    and date agrees on everything it states and states more; so every coarser form of
+    every cell is split. Areas share their layout, hence the cache.
+    """
+    present: dict[tuple[Any, ...], set[tuple[Any, ...]]] = defaultdict(set)
+    for z in cells:
+        present[(z.ags, z.stichtag)].add(_merkmale(z))
+    cache: dict[frozenset[tuple[Any, ...]], frozenset[tuple[Any, ...]]] = {}
+    out = {}
+    for gruppe, merkmale in present.items():
+        key = frozenset(merkmale)
+        if key not in cache:
+            cache[key] = frozenset(c for m in key for c in _groeber(m))
+        out[gruppe] = cache[key]
+    return out
+
+
+def _groeber(merkmale: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    """Every strictly coarser form: one or more stated categories replaced by None."""
+    stated = [i for i, v in enumerate(merkmale) if v is not None]
+    for r in range(1, len(stated) + 1):
+        for weg in combinations(stated, r):
+            yield tuple(None if i in weg else v for i, v in enumerate(merkmale))
+
+
 def _drop_totals(cells: list[_Zelle], datei: str, bericht: Bericht) -> list[_Zelle]:
-    """Keep the finest breakdown: where a dimension is split, drop its totals."""
-    for dim, name in (
-        ("status", "Status"),
-        ("alter", "Altersgruppe"),
-        ("geschlecht", "Geschlecht"),
-    ):
-        if any(getattr(z, dim) is not None for z in cells):
-            for z in cells:
-                if getattr(z, dim) is None:
-                    bericht.weglassen(
-                        f"Summen über {name} (die Aufteilung wird verwendet)", z.anzahl
-                    )
-            cells = [z for z in cells if getattr(z, dim) is not None]
+    """Keep the finest breakdown: drop a total only where its own group is split.
+
+    Decided per area, date and the other categories, so a status given only as
+    "Insgesamt" over sex is kept while the other statuses use their split.
+    """
+    split = _aufgeteilt(cells)
+    kept = []
+    for z in cells:
+        if _merkmale(z) in split[(z.ags, z.stichtag)]:
+            name = next(n for dim, n in _SUMMEN_DIMS if getattr(z, dim) is None)
+            bericht.weglassen(f"Summen über {name} (die Aufteilung wird verwendet)", z.anzahl)
+        else:
+            kept.append(z)
+    cells = kept
     if not cells:
         gruende = "; ".join(f"{g} ({n[0]} Werte)" for g, n in list(bericht.ausgelassen.items())[:6])
         raise DataError(
@@ -1151,6 +1399,37 @@ def _drop_totals(cells: list[_Zelle], datei: str, bericht: Bericht) -> list[_Zel
     return cells
 
 
+def _drop_ungegliedert(cells: list[_Zelle], bericht: Bericht) -> tuple[list[_Zelle], set[str]]:
+    """Leave out totals over status or age that have no breakdown in their group, by name.
+
+    The Zielgruppe needs status and age; such values are not used, and the report
+    names the areas (they do occur in the source). Kreis values beside Gemeinde values
+    are kept for :func:`_drop_kreissummen`. Returns the kept cells and the keys of the
+    areas whose values were all left out this way.
+    """
+    kept, gebiete, personen = [], {}, Counter()
+    gem_keys = {(z.ags[:5], z.stichtag) for z in cells if z.ebene == EBENE_GEMEINDE}
+    for z in cells:
+        fehlt = "Status" if z.status is None else "Altersgruppe" if z.alter is None else ""
+        if not fehlt or (z.ebene == EBENE_KREIS and (z.ags, z.stichtag) in gem_keys):
+            kept.append(z)
+            continue
+        bericht.weglassen(f"Summen über {fehlt} ohne Aufteilung (nicht verwendbar)", z.anzahl)
+        gebiete.setdefault(fehlt, {})[z.ags] = z.wert.gebiet or z.ags
+        personen[fehlt] += z.anzahl or 0
+    for fehlt, namen in gebiete.items():
+        liste = ", ".join(f"{n} ({a})" for a, n in sorted(namen.items()))
+        was = "Aufenthaltsstatus" if fehlt == "Status" else "Altersgruppen"
+        bericht.hinweise.append(
+            f"Nur Summen ('Insgesamt'), keine {was} für: {liste} ({zahl(personen[fehlt])} "
+            f"Personen). Die Zielgruppe wird nach {was} abgegrenzt; diese Werte werden nicht "
+            "verwendet. Bitte eine Tabelle mit Aufteilung oder Zahlen der "
+            "Ausländerbehörde verwenden."
+        )
+    verwendet = {z.ags for z in kept}
+    return kept, {a for namen in gebiete.values() for a in namen} - verwendet
+
+
 def _check_bands(cells: list[_Zelle], datei: str) -> None:
     bands = sorted({z.alter for z in cells if z.alter is not None})
     for (a_von, a_bis), (b_von, b_bis) in zip(bands, bands[1:], strict=False):
@@ -1167,6 +1446,59 @@ def _check_bands(cells: list[_Zelle], datei: str) -> None:
                     )
                 ]
             )
+
+
+#: A category that is part of another ("darunter: mit Duldung", "offen, darunter: …",
+#: "abgelehnter Schutzstatus, mit Duldung").
+_TEILMENGE = re.compile(r"\b(darunter|davon)\b|,\s*(mit|ohne)\b", re.I)
+
+
+def _check_teilmengen(cells: list[_Zelle], zuordnung: Zuordnung, datei: str) -> None:
+    """Refuse a "darunter" category counted with the same code as its superset.
+
+    Adding a subset to its superset would count people twice. A label like
+    "offener Schutzstatus, darunter: …" names its superset: a conflict only if that
+    maps to the same code. A bare "darunter: …" (table column) does not: then every
+    other category with the same code is a possible superset.
+    """
+    quellen: dict[str, set[str]] = defaultdict(set)
+    for z in cells:
+        quellen[z.status or ""].add(z.quelle_status)
+    problems = []
+    for code, namen in sorted(quellen.items()):
+        ganze = sorted(n for n in namen if n and not _TEILMENGE.search(n))
+        teile = [
+            n
+            for n in sorted(namen)
+            if _TEILMENGE.search(n) and _oberbegriff_gleicher_code(n, code, zuordnung)
+        ]
+        if teile and ganze:
+            problems.append(_teilmenge_problem(code, ganze[0], teile[0], datei))
+    if problems:
+        raise DataError(problems)
+
+
+def _oberbegriff_gleicher_code(teil: str, code: str, zuordnung: Zuordnung) -> bool:
+    """Whether the superset named before "darunter"/", mit" maps to ``code`` (True if unnamed)."""
+    match = _TEILMENGE.search(teil)
+    vorne = normalise_label(teil[: match.start()]) if match else ""
+    if not vorne:
+        return True
+    hit = _match(zuordnung.status, vorne)
+    return hit is not None and hit[0].code == code
+
+
+def _teilmenge_problem(code: str, ganz: str, teil: str, datei: str) -> Problem:
+    muster = "^" + re.escape(normalise_label(ganz)).replace("\\ ", " ").replace("'", "''") + "$"
+    return Problem(
+        datei,
+        f"die Kategorien '{ganz}' und '{teil}' werden beide als {code} gezählt, "
+        f"'{teil}' ist aber eine Teilmenge ('darunter'): Personen würden doppelt gezählt",
+        "Bitte eine der beiden in statistik_zuordnung.yaml der Arbeitsmappe mit code: null "
+        "auslassen (als erste Regel unter status:), z. B. die Oberkategorie:\n\n"
+        f"status:\n  - muster: '{muster}'\n    code: null\n"
+        f"    erklaerung: 'Teilmenge {teil.replace(chr(39), chr(39) * 2)} wird verwendet'\n",
+    )
 
 
 def _drop_kreissummen(cells: list[_Zelle], bericht: Bericht) -> list[_Zelle]:
@@ -1191,6 +1523,7 @@ def _distribute(
     out = [z for z in cells if z.ebene == EBENE_GEMEINDE]
     g = gebiete.assign(ags=gebiete["ags"].astype(str))
     verteilt: set[str] = set()
+    uebernommen: set[str] = set()
     for z in kreis_cells:
         members = g[g["ags"].str[:5] == z.ags].sort_values("ags")
         einwohner = pd.to_numeric(members["einwohner"], errors="coerce")
@@ -1225,7 +1558,13 @@ def _distribute(
                     z.symbol,
                 )
             )
-        verteilt.add(z.ags)
+        (verteilt if len(members) > 1 else uebernommen).add(z.ags)
+    if uebernommen:
+        bericht.hinweise.append(
+            f"Die Quelle hat für {', '.join(sorted(uebernommen))} nur Kreiszahlen; der Kreis "
+            "hat nur eine Gemeinde (kreisfreie Stadt), die Kreiszahlen gelten unverändert "
+            "für sie (keine Schätzung)."
+        )
     if verteilt:
         bericht.schaetzung = (
             f"Die Quelle hat für {', '.join(sorted(verteilt))} nur Kreiszahlen. Die "

@@ -23,6 +23,7 @@ from thm_lib.ingest.statistik import (
     ImportErgebnis,
     Zuordnung,
     parse_statistik,
+    teilweise_gezaehlte_altersgruppen,
     zielgruppe_aus_statistik,
     zuordnung_aus,
 )
@@ -80,7 +81,7 @@ def importiere_statistik(
     zuordnung : Path, optional
         Extra mapping file.
     stichtag : str, optional
-        TT.MM.JJJJ, for tables without a time.
+        TT.MM.JJJJ, for tables without a time (refused if the table's own dates differ).
 
     Returns
     -------
@@ -129,6 +130,11 @@ def importiere_statistik(
     roh = parse_statistik(datei.read_bytes(), datei.name)
     ergebnis = zielgruppe_aus_statistik(roh, mapping, gebiete.drop(columns="geometry"), tag)
     ergebnis.bericht.hinweise.extend(warnungen)
+    ergebnis.bericht.hinweise.extend(
+        teilweise_gezaehlte_altersgruppen(
+            ergebnis.zielgruppe, annahmen.zielgruppe.alter_min, annahmen.zielgruppe.alter_max
+        )
+    )
     return ergebnis
 
 
