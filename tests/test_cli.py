@@ -66,6 +66,28 @@ def test_zusammenfassung_of_a_kreis_without_a_row_for_one_status(tmp_path: Path)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
 
 
+def test_zusammenfassung_says_unknown_for_a_missing_population(tmp_path: Path) -> None:
+    # a VG250 file without EWZ, or gebiete without einwohner for some Gemeinden: the
+    # console showed "NaN", and the Kreis total was the sum of the others
+    import json
+
+    mappe = tmp_path / "mappe"
+    shutil.copytree(SAMPLE, mappe)
+    daten = json.loads((mappe / "gebiete.geojson").read_text(encoding="utf-8"))
+    daten["features"][0]["properties"]["einwohner"] = None
+    (mappe / "gebiete.geojson").write_text(json.dumps(daten), encoding="utf-8")
+    proc = thm("zusammenfassung", str(mappe))
+    assert proc.returncode == 0, proc.stderr
+    zeilen = {
+        z.split()[1] if z.startswith("0") else "Kreis": z.split()
+        for z in proc.stdout.splitlines()[2:]
+    }
+    assert zeilen["Musterstadt"][2] == "unbekannt"
+    assert zeilen["Beispielheim"][2] == "24300"
+    assert zeilen["Kreis"][2] == "unbekannt"
+    assert "NaN" not in proc.stdout and "<NA>" not in proc.stdout
+
+
 def test_zusammenfassung_reports_data_errors_without_traceback(tmp_path: Path) -> None:
     mappe = tmp_path / "mappe"
     shutil.copytree(SAMPLE, mappe)

@@ -264,6 +264,10 @@ def test_the_export_never_replaces_a_geopackage_with_the_users_layers(tmp_path: 
     aufruf = runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(kein_gpkg), "--ersetzen"])
     assert "mit eigenen Ebenen (keine lesbare GeoPackage-Datei)" in aufruf.output
     assert kein_gpkg.read_text() == "alt"
+    ordner = tmp_path / "ordner.gpkg"
+    ordner.mkdir()
+    aufruf = runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(ordner), "--ersetzen"])
+    assert f"{ordner}: Zieldatei ist ein Ordner" in aufruf.output  # not a temporary file's name
     # an earlier export: only with --ersetzen
     export = tmp_path / "export.gpkg"
     assert runner.invoke(main, ["export", "gpkg", str(SAMPLE), str(export)]).exit_code == 0

@@ -113,3 +113,32 @@ def test_a_utf8_shapefile_without_its_cpg_keeps_its_umlauts(tmp_path: Path) -> N
     for cpg in latin.glob("*.cpg"):
         cpg.unlink()
     assert gebiete.read_gebiete(latin, kreis_ags(0), [])["name"].tolist()[0] == "Möhne-Süß"
+
+
+def test_vg250_unpacked_with_its_folders_is_found_and_a_gebiete_file_beside_it_is_named(
+    tmp_path: Path,
+) -> None:
+    # the BKG's ZIP unpacked into the Arbeitsmappe: "Gemeindegrenzen fehlen" (session 30)
+    folder = tmp_path / "mappe"
+    write_vg250(
+        folder / "vg250_01-01.utm32s.shape.ebenen" / "vg250_ebenen_0101", vg250_frame(1, 3), "shp"
+    )
+    warnings: list[str] = []
+    result = gebiete.read_gebiete(folder, kreis_ags(0), warnings)
+    assert result["ags"].tolist() == [f"{kreis_ags(0)}{g:03d}" for g in (1, 2, 3)]
+    assert (
+        "Gemeindegrenzen aus vg250_01-01.utm32s.shape.ebenen/vg250_ebenen_0101/VG250_GEM.shp "
+        "(Unterordner)."
+    ) in warnings
+    # a gebiete file wins over a VG250 file beside it, and the note says so
+    neben = tmp_path / "neben"
+    write_vg250(neben, vg250_frame(1, 3), "gpkg")
+    plain = vg250_frame(1, 2).rename(columns={"AGS": "ags", "GEN": "name"})
+    plain = plain[plain["GF"] == 4]  # without the water area
+    plain[["ags", "name", "geometry"]].to_file(neben / "gebiete.gpkg", engine="pyogrio")
+    warnings = []
+    assert len(gebiete.read_gebiete(neben, None, warnings)) == 2
+    assert (
+        "gebiete.gpkg wird gelesen, nicht DE_VG250.gpkg. Sollen die Grenzen aus VG250 kommen, "
+        "bitte gebiete.gpkg entfernen oder umbenennen."
+    ) in warnings

@@ -31,7 +31,7 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
         {
             "AGS": ws.gebiete["ags"].to_numpy(),
             "Gemeinde": ws.gebiete["name"].to_numpy(),
-            "Einwohner": ws.gebiete["einwohner"].to_numpy(),
+            "Einwohner": pd.array(ws.gebiete["einwohner"].round(), dtype="Int64"),
         }
     )
     for status in ws.annahmen.zielgruppe.status:
@@ -46,7 +46,7 @@ def gemeinde_uebersicht(ws: Workspace) -> pd.DataFrame:
         out["Fälle (mit Einwilligung)"] = (
             out["AGS"].map(consented["ags"].value_counts()).fillna(0).astype(int)
         )
-    # min_count: without population the total is unknown, not 0
-    total = {c: out[c].sum(min_count=1) for c in out.columns if c not in ("AGS", "Gemeinde")}
+    # a Gemeinde without population leaves the Kreis's unknown (not a partial sum, not 0)
+    total = {c: out[c].sum(skipna=False) for c in out.columns if c not in ("AGS", "Gemeinde")}
     total.update({"AGS": "", "Gemeinde": "Kreis insgesamt"})
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)

@@ -31,7 +31,8 @@ def find_gebiete(folder: Path) -> tuple[Path, str | None]:
         path = find_file(folder, f"gebiete{suffix}")
         if path is not None:
             return path, None
-    for path in sorted(folder.iterdir()):
+    # the BKG's download unpacked into the Arbeitsmappe keeps its folders
+    for path in sorted(folder.iterdir()) + sorted(_vg250_in_ordnern(folder)):
         low = path.name.lower()
         if low == "vg250_gem.shp":
             return path, None
@@ -65,6 +66,37 @@ def find_gebiete(folder: Path) -> tuple[Path, str | None]:
     )
 
 
+def _vg250_in_ordnern(folder: Path) -> list[Path]:
+    """VG250 files in subfolders of ``folder`` (the BKG's ZIP unpacked as it is)."""
+    return [
+        p
+        for p in folder.rglob("*")
+        if p.parent != folder
+        and (
+            p.name.lower() == "vg250_gem.shp"
+            or (p.suffix.lower() == ".gpkg" and "vg250" in p.name.lower())
+        )
+    ]
+
+
+def _vg250_daneben(folder: Path, gelesen: Path) -> str | None:
+    """A note when ``gebiete.*`` is read while a VG250 file lies beside it."""
+    if not gelesen.stem.lower().startswith("gebiete"):
+        return None
+    vg250 = [
+        p.name
+        for p in folder.iterdir()
+        if p.name.lower() == "vg250_gem.shp"
+        or (p.suffix.lower() == ".gpkg" and "vg250" in p.name.lower())
+    ]
+    if not vg250:
+        return None
+    return (
+        f"{gelesen.name} wird gelesen, nicht {', '.join(sorted(vg250))}. Sollen die "
+        f"Grenzen aus VG250 kommen, bitte {gelesen.name} entfernen oder umbenennen."
+    )
+
+
 def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gpd.GeoDataFrame:
     """Read, check and normalise the Gemeinden to ``ags``, ``name``, ``einwohner``, ``plz``.
 
@@ -81,6 +113,10 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
     """
     path, layer = find_gebiete(folder)
     datei = path.name
+    if (daneben := _vg250_daneben(folder, path)) is not None:
+        warnings.append(daneben)
+    if path.parent != folder:
+        warnings.append(f"Gemeindegrenzen aus {path.relative_to(folder)} (Unterordner).")
     if path.suffix.lower() == ".shp":
         _begleitdateien(path)  # before the filter reads the fields
     try:

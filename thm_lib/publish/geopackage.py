@@ -354,6 +354,8 @@ def _ziel_pruefen(path: Path, ws: Workspace, ersetzen: bool) -> None:
         rat = "Bitte eine Datei außerhalb der Arbeitsmappe angeben, z. B. reports/kreis.gpkg"
     elif not path.exists():
         return
+    elif path.is_dir():
+        grund, rat = "Zieldatei ist ein Ordner", "Bitte einen Dateinamen wie kreis.gpkg angeben"
     elif fremd := _fremde_ebenen(path):
         grund = f"Die Datei gibt es schon, mit eigenen Ebenen ({', '.join(fremd)})"
         rat = "Sie wird nicht ersetzt. Bitte einen anderen Dateinamen angeben"

@@ -88,7 +88,7 @@ def zusammenfassung(arbeitsmappe: Path) -> None:
         f"{ws.annahmen.zielgruppe.alter_min}–{ws.annahmen.zielgruppe.alter_max}"
         " Jahre (interne Zahlen, nicht zur Veröffentlichung)"
     )
-    click.echo(table.to_string(index=False))
+    click.echo(table.astype(object).where(table.notna(), "unbekannt").to_string(index=False))
 
 
 @main.command("vorlage")
