@@ -652,10 +652,10 @@ def export_gpkg(arbeitsmappe: Path, datei: Path, handlungsfeld: str | None, erse
 
     try:
         ws = load_workspace(arbeitsmappe)
-        _hinweise_zeigen(ws)
         path = export_geopackage(ws, datei, handlungsfeld, ersetzen=ersetzen)
     except DataError as exc:
         _fail(exc)
+    _hinweise_zeigen(ws)  # after writing: a refused target is the only message then
     click.echo(
         f"GeoPackage geschrieben: {path} (Ebenen gemeinden, angebote; Stil "
         "'Versorgung …' in layer_styles; gesperrte Werte sind leer/NULL)"
