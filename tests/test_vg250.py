@@ -79,7 +79,7 @@ def test_without_kreis_ags_a_multi_kreis_file_is_read_whole_with_a_hint(vg250: P
     assert any("enthält 4 Kreise" in w and "kreis.ags" in w for w in warnings)
 
 
-@pytest.mark.parametrize("fehlt", [".shx", ".dbf", ".prj"])
+@pytest.mark.parametrize("fehlt", [".shx", ".dbf"])
 def test_a_shapefile_without_one_of_its_parts_names_it(tmp_path: Path, fehlt: str) -> None:
     # without .dbf: "Pflichtspalte fehlt. Vorhandene Spalten: " (none); without .shx a
     # general message (session 30)
@@ -94,6 +94,18 @@ def test_a_shapefile_without_one_of_its_parts_names_it(tmp_path: Path, fehlt: st
         f"Zum Shapefile fehlen die Dateien VG250_GEM{fehlt}",
     )
     assert problem.hinweis.startswith("Ein Shapefile besteht aus mehreren Dateien")
+
+
+def test_a_shapefile_without_its_prj_names_it_in_the_crs_message(tmp_path: Path) -> None:
+    folder = tmp_path / "mappe"
+    write_vg250(folder, vg250_frame(1, 3), "shp")
+    (folder / "VG250_GEM.prj").unlink()
+    with pytest.raises(DataError) as info:
+        gebiete.read_gebiete(folder, kreis_ags(0), [])
+    assert str(info.value.problems[0]) == (
+        "VG250_GEM.shp: Koordinatensystem (CRS) fehlt: zum Shapefile fehlt die Datei "
+        "VG250_GEM.prj. Bitte die Datei mit Koordinatensystem speichern (z. B. EPSG:25832)"
+    )
 
 
 def test_a_utf8_shapefile_without_its_cpg_keeps_its_umlauts(tmp_path: Path) -> None:

@@ -136,15 +136,7 @@ def read_gebiete(folder: Path, kreis_ags: str | None, warnings: list[str]) -> gp
             ]
         ) from None
     if frame.crs is None:
-        raise DataError(
-            [
-                Problem(
-                    datei,
-                    "Koordinatensystem (CRS) fehlt",
-                    "Bitte die Datei mit Koordinatensystem speichern (z. B. EPSG:25832)",
-                )
-            ]
-        )
+        raise DataError([_ohne_crs(path)])
     if len(frame) == 0 and where is not None:
         raise DataError(
             [
@@ -262,12 +254,13 @@ def _begleiter(path: Path, suffix: str) -> Path | None:
 
 
 def _begleitdateien(path: Path) -> None:
-    """Stop with the names of a shapefile's missing parts (.shx, .dbf, .prj).
+    """Stop with the names of a shapefile's missing parts (.shx, .dbf).
 
     Without them GDAL reads no attributes ("Pflichtspalte fehlt", with an empty
-    list of columns), nothing at all, or no coordinate system (session 30).
+    list of columns) or nothing at all (session 30). A missing ``.prj`` is the
+    message on the missing coordinate system, which names it.
     """
-    fehlen = [s for s in (".shx", ".dbf", ".prj") if _begleiter(path, s) is None]
+    fehlen = [s for s in (".shx", ".dbf") if _begleiter(path, s) is None]
     if fehlen:
         raise DataError(
             [
@@ -280,6 +273,18 @@ def _begleitdateien(path: Path) -> None:
                 )
             ]
         )
+
+
+def _ohne_crs(path: Path) -> Problem:
+    """The problem of a geodata file without coordinate system (a shapefile: its .prj)."""
+    meldung = "Koordinatensystem (CRS) fehlt"
+    if path.suffix.lower() == ".shp" and _begleiter(path, ".prj") is None:
+        meldung += f": zum Shapefile fehlt die Datei {path.stem}.prj"
+    return Problem(
+        path.name,
+        meldung,
+        "Bitte die Datei mit Koordinatensystem speichern (z. B. EPSG:25832)",
+    )
 
 
 def _verstuemmelt(frame: gpd.GeoDataFrame) -> bool:
@@ -601,15 +606,7 @@ def read_feinraster(
             ]
         ) from None
     if frame.crs is None:
-        raise DataError(
-            [
-                Problem(
-                    datei,
-                    "Koordinatensystem (CRS) fehlt",
-                    "Bitte die Datei mit Koordinatensystem speichern (z. B. EPSG:25832)",
-                )
-            ]
-        )
+        raise DataError([_ohne_crs(path)])
     _check_coordinates(frame, datei)
     frame.columns = [c if c == "geometry" else str(c).strip().lower() for c in frame.columns]
     problems = ProblemCollector()
