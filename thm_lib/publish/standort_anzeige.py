@@ -275,10 +275,16 @@ def wirkung_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
 
 
 def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
-    """Missing places closed per site and segment (status × Altersgruppe), shown Gemeinden.
+    """Missing places closed per site and status, shown Gemeinden.
 
-    Only the statuses the planned offer is open to.
-    A cell is hidden (suppression symbol) where the segment's modelled demand
+    Only the statuses the planned offer is open to. Not by Altersgruppe (until
+    round 2, session 30): the plan of one Handlungsfeld models a shown Gemeinde with
+    its own persons per age band wherever that Handlungsfeld's rates and offers do not
+    differ by age, also a Gemeinde whose small age bands the other figures estimate
+    with the Kreis structure, and a split by age band then published them (an attack
+    found Vorlagenfeld's 4 Geduldete of 18–20). Per status, the figures follow from
+    the shown counts per status.
+    A cell is hidden (suppression symbol) where the status's modelled demand
     over the site's shown Gemeinden rounds to a small count (1 .. schwelle-1,
     the rule of :func:`thm_lib.publish.views.versorgung_gesperrt`); if that hides one
     cell of a site only, its smallest other cell is hidden too, so the hidden
@@ -287,7 +293,7 @@ def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
     """
 
     sicht = _sichtbar(ws, plan.vorher)
-    keys = ["ags", "status", "altersgruppe"]
+    keys = ["ags", "status"]
     v = plan.vorher.segmente.groupby(keys)[["fehlende_plaetze", "bedarf"]].sum()
     n = plan.nachher.segmente.groupby(keys)["fehlende_plaetze"].sum()
     diff = v.assign(geschlossen=v["fehlende_plaetze"] - n.reindex(v.index, fill_value=0.0))
@@ -296,7 +302,7 @@ def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
         diff["ags"].map(lambda a: bool(sicht.get(a, False))) & diff["status"].isin(plan.zugang)
     ]
     diff = diff.merge(plan.zuordnung[["standort", "ags"]], on="ags")
-    tab = diff.groupby(["standort", "status", "altersgruppe"])[["geschlossen", "bedarf"]].sum()
+    tab = diff.groupby(["standort", "status"])[["geschlossen", "bedarf"]].sum()
     tab = tab.reset_index()
     t = schwelle(ws)
     tab["klein"] = tab["bedarf"].map(lambda b: 1 <= round(float(b)) < t)
@@ -314,14 +320,13 @@ def segment_tabelle(ws: Workspace, plan: Standortplanung) -> pd.DataFrame:
         columns={
             "standort": "Standort",
             "status": "Status",
-            "altersgruppe": "Altersgruppe",
             "geschlossen": "geschlossene Plätze",
         }
-    ).set_index(["Standort", "Status", "Altersgruppe"])[["geschlossene Plätze"]]
+    ).set_index(["Standort", "Status"])[["geschlossene Plätze"]]
     return mark_public(
         table,
         "modellierte Bedarfe und Plätze",
-        titel=f"Geschlossene Lücken je Gruppe – {plan.handlungsfeld}",
+        titel=f"Geschlossene Lücken je Status – {plan.handlungsfeld}",
     )
 
 
