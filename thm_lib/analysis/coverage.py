@@ -35,6 +35,7 @@ from scipy import sparse
 
 from thm_lib.analysis import access, needs, target_group
 from thm_lib.analysis.target_group import SEGMENT, altersgruppen, as_float, segment_index
+from thm_lib.core import labels
 from thm_lib.core.labels import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
 from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import Workspace
@@ -251,7 +252,7 @@ def case_evidence(
         return pd.DataFrame(columns=keys + cols)
     f = target_group.eligible_cases(faelle, annahmen)
     f = f.assign(ags=f["ags"].astype(str))
-    b = bedarfe[bedarfe["ergebnis"].isin(["passend", "naechstbeste", "kein_angebot"])]
+    b = bedarfe[bedarfe["ergebnis"].isin(labels.ENTSCHIEDEN)]
     m = (
         b[["fall_id", "handlungsfeld", "ergebnis"]]
         .drop_duplicates(["fall_id", "handlungsfeld"], keep="last")
@@ -260,7 +261,7 @@ def case_evidence(
     if m.empty:
         return pd.DataFrame(columns=keys + cols)
     tab = pd.crosstab([m[k] for k in keys], m["ergebnis"]).reindex(
-        columns=["passend", "naechstbeste", "kein_angebot"], fill_value=0
+        columns=list(labels.ENTSCHIEDEN), fill_value=0
     )
     n = tab.sum(axis=1)
     out = pd.DataFrame({"faelle_n": n.astype("int64")})

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.analysis.target_group import SEGMENT, eligible_cases, segment_index
+from thm_lib.core import labels
 from thm_lib.core.settings import Annahmen
 
 #: Pooling levels from finest to coarsest: (name in ``quelle``, grouping columns).
@@ -188,14 +189,10 @@ def need_rates(
     return pd.concat(rows, ignore_index=True)[cols]
 
 
-#: Results of a need that count in the Fallevidenz (``coverage.case_evidence``).
-ENTSCHIEDEN = ("passend", "naechstbeste", "kein_angebot")
-
-
 def _entschieden(fall_ids: pd.Series, bedarfe: pd.DataFrame, felder: list[str]) -> pd.Series:
     """Per Handlungsfeld, the cases of ``fall_ids`` with a decided need: the Fallevidenz's
     "Bedarfe insgesamt" (:func:`thm_lib.analysis.coverage.case_evidence`)."""
-    b = bedarfe[bedarfe["ergebnis"].isin(ENTSCHIEDEN) & bedarfe["fall_id"].isin(fall_ids)]
+    b = bedarfe[bedarfe["ergebnis"].isin(labels.ENTSCHIEDEN) & bedarfe["fall_id"].isin(fall_ids)]
     b = b[["fall_id", "handlungsfeld"]].drop_duplicates()
     return b["handlungsfeld"].value_counts().reindex(felder, fill_value=0).astype(float)
 
@@ -262,6 +259,14 @@ def published_rates(
             return True
         return False
 
+    def to_band(key: tuple[str, ...], in_feld: pd.Series) -> None:
+        """Show an age band (its sexes apart and together) together, at its shown rate."""
+        band = in_feld & data & (out["status"].astype(str) == key[0])
+        band &= out["altersgruppe"].astype(str) == key[1]
+        gezeigt = out.loc[band & (out["quelle"] == "status_altersgruppe")].iloc[0]
+        for col in ("k", "n", "quote", "ki_unten", "ki_oben", "quelle"):
+            out.loc[band, col] = gezeigt[col]
+
     for feld in dict.fromkeys(out["handlungsfeld"]):
         in_feld = out["handlungsfeld"] == feld
         failing = False
@@ -271,12 +276,8 @@ def published_rates(
                 failing |= not to_status(status, in_feld)
         # a group shown beside finer groups inside it gives away the rest (session 30)
         while not failing and (g := _kleiner_rest(out.loc[in_feld & data], schwelle)):
-            if len(g) == 2:  # an age band, its sexes apart and together: together
-                band = in_feld & data & (out["status"].astype(str) == g[0])
-                band &= out["altersgruppe"].astype(str) == g[1]
-                gezeigt = out.loc[band & (out["quelle"] == "status_altersgruppe")].iloc[0]
-                for col in ("k", "n", "quote", "ki_unten", "ki_oben", "quelle"):
-                    out.loc[band, col] = gezeigt[col]
+            if len(g) == 2:
+                to_band(g, in_feld)
             else:
                 failing = not g or not to_status(g[0], in_feld)
         if failing:

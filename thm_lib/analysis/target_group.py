@@ -159,6 +159,15 @@ def select_stichtag(zielgruppe: pd.DataFrame, stichtag: pd.Timestamp | None) -> 
     return zielgruppe[(tage == wanted).to_numpy()]
 
 
+def _alter_von_bis(zg: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """First and last age of each row: its single ``alter`` if given, else its band."""
+    von, bis = as_float(zg["alter_von"]), as_float(zg["alter_bis"])
+    if "alter" in zg:
+        a = as_float(zg["alter"])
+        von, bis = np.where(np.isnan(a), von, a), np.where(np.isnan(a), bis, a)
+    return von, bis
+
+
 def unbekannte_werte(
     zielgruppe: pd.DataFrame, annahmen: Annahmen, stichtag: pd.Timestamp | None = None
 ) -> pd.Series:
@@ -177,10 +186,7 @@ def unbekannte_werte(
     zg = zg[zg["status"].isin(list(annahmen.zielgruppe.status)) & zg["anzahl"].isna()]
     if zg.empty:
         return pd.Series(dtype=int)
-    von, bis = as_float(zg["alter_von"]), as_float(zg["alter_bis"])
-    if "alter" in zg:
-        a = as_float(zg["alter"])
-        von, bis = np.where(np.isnan(a), von, a), np.where(np.isnan(a), bis, a)
+    von, bis = _alter_von_bis(zg)
     z = annahmen.zielgruppe
     trifft = (np.minimum(bis, z.alter_max) >= np.maximum(von, z.alter_min)) | np.isnan(von)
     return zg.loc[trifft, "ags"].astype(str).value_counts().sort_index()
@@ -215,12 +221,7 @@ def segments(
         return pd.DataFrame(
             {c: pd.Series(dtype=float if c == "personen" else object) for c in cols}
         )
-    von = as_float(zg["alter_von"])
-    bis = as_float(zg["alter_bis"])
-    if "alter" in zg:
-        a = as_float(zg["alter"])
-        von = np.where(np.isnan(a), von, a)
-        bis = np.where(np.isnan(a), bis, a)
+    von, bis = _alter_von_bis(zg)
     anzahl = as_float(zg["anzahl"])
     years = bis - von + 1.0
     parts = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 STATUS = ("duldung", "gestattung", "sonstige")
 GESCHLECHT = ("m", "w", "d", "x")
 ERGEBNIS = ("passend", "naechstbeste", "kein_angebot", "offen")
+#: Results of a decided need (all but ``offen``): what the Fallevidenz counts.
+ENTSCHIEDEN = ERGEBNIS[:3]
 FOERDERLINIEN = (
     "baustein_1",
     "baustein_2",

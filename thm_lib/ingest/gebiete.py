@@ -32,27 +32,26 @@ def find_gebiete(folder: Path) -> tuple[Path, str | None]:
         if path is not None:
             return path, None
     # the BKG's download unpacked into the Arbeitsmappe keeps its folders
-    for path in sorted(folder.iterdir()) + sorted(_vg250_in_ordnern(folder)):
-        low = path.name.lower()
-        if low == "vg250_gem.shp":
+    oben = sorted(p for p in folder.iterdir() if _ist_vg250(p))
+    for path in oben or sorted(_vg250_in_ordnern(folder)):
+        if path.suffix.lower() == ".shp":
             return path, None
-        if low.endswith(".gpkg") and "vg250" in low:
-            try:
-                layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-            except Exception:  # noqa: BLE001 - pyogrio raises several types on damaged files
-                raise DataError(
-                    [
-                        Problem(
-                            path.name,
-                            "GeoPackage kann nicht gelesen werden",
-                            "Bitte die Datei neu vom BKG herunterladen oder in "
-                            "QGIS öffnen und neu speichern",
-                        )
-                    ]
-                ) from None
-            match = next((n for n in layers if n.lower() == VG250_LAYER), None)
-            if match:
-                return path, match
+        try:
+            layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        except Exception:  # noqa: BLE001 - pyogrio raises several types on damaged files
+            raise DataError(
+                [
+                    Problem(
+                        path.name,
+                        "GeoPackage kann nicht gelesen werden",
+                        "Bitte die Datei neu vom BKG herunterladen oder in "
+                        "QGIS öffnen und neu speichern",
+                    )
+                ]
+            ) from None
+        match = next((n for n in layers if n.lower() == VG250_LAYER), None)
+        if match:
+            return path, match
     raise DataError(
         [
             Problem(
@@ -66,29 +65,22 @@ def find_gebiete(folder: Path) -> tuple[Path, str | None]:
     )
 
 
+def _ist_vg250(path: Path) -> bool:
+    """Whether ``path`` is named like a BKG VG250 file (``VG250_GEM.shp``, ``*vg250*.gpkg``)."""
+    low = path.name.lower()
+    return low == "vg250_gem.shp" or (low.endswith(".gpkg") and "vg250" in low)
+
+
 def _vg250_in_ordnern(folder: Path) -> list[Path]:
     """VG250 files in subfolders of ``folder`` (the BKG's ZIP unpacked as it is)."""
-    return [
-        p
-        for p in folder.rglob("*")
-        if p.parent != folder
-        and (
-            p.name.lower() == "vg250_gem.shp"
-            or (p.suffix.lower() == ".gpkg" and "vg250" in p.name.lower())
-        )
-    ]
+    return [p for p in folder.rglob("*") if p.parent != folder and _ist_vg250(p)]
 
 
 def _vg250_daneben(folder: Path, gelesen: Path) -> str | None:
     """A note when ``gebiete.*`` is read while a VG250 file lies beside it."""
     if not gelesen.stem.lower().startswith("gebiete"):
         return None
-    vg250 = [
-        p.name
-        for p in folder.iterdir()
-        if p.name.lower() == "vg250_gem.shp"
-        or (p.suffix.lower() == ".gpkg" and "vg250" in p.name.lower())
-    ]
+    vg250 = [p.name for p in folder.iterdir() if _ist_vg250(p)]
     if not vg250:
         return None
     return (
