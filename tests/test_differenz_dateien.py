@@ -57,9 +57,11 @@ def _aendern(mappe: Path, aenderung: dp.Aenderung, stichtag: str) -> None:
         csv.writer(f, delimiter=";").writerows([kopf, *zeilen])
 
 
-ZUFALL = re.compile(r"[0-9a-f]{32}|cell-id=[0-9a-f-]+")
+ZUFALL = re.compile(r"[0-9a-f]{32}|cell-id=[0-9a-f-]+|erstellt am \d\d\.\d\d\.\d{4}")
 """Random element ids (folium: 32 hex digits; nbconvert: cell ids); also masks the
-Arbeitsmappe's checksum (a hash of the input, which differs by construction)."""
+Arbeitsmappe's checksum (a hash of the input, which differs by construction) and the
+day a page was made (the stored sample run and this one can lie on two days: the proof
+of session 30 ran over midnight)."""
 
 
 def _inhalt(ordner: Path) -> dict[str, object]:
@@ -71,7 +73,12 @@ def _inhalt(ordner: Path) -> dict[str, object]:
         elif path.suffix == ".xlsx":
             mappe = openpyxl.load_workbook(path)
             out[name] = [
-                (blatt.title, zelle.coordinate, zelle.value, zelle.number_format)
+                (
+                    blatt.title,
+                    zelle.coordinate,
+                    ZUFALL.sub("X", zelle.value) if isinstance(zelle.value, str) else zelle.value,
+                    zelle.number_format,
+                )
                 for blatt in mappe
                 for zeile in blatt.iter_rows()
                 for zelle in zeile
