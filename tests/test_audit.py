@@ -71,7 +71,7 @@ def wahrheit(ws) -> dict[tuple, float]:
         ("Fallevidenz", views.fallevidenz(analyse(ws), ws)),
     ):
         for hf, row in t.internal_unsuppressed.iterrows():
-            for col in (*erg, "gesamt"):
+            for col in (*erg, "entschieden", "gesamt"):
                 if col in row:
                     out[(art, hf, erg.get(col, col))] = float(row[col])
     for _, row in stellenbemessung(ws).iterrows():

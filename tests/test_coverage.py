@@ -309,6 +309,7 @@ def test_result_columns_match_datenmodell():
         "anteil_passend",
         "anteil_naechstbeste",
         "anteil_kein_angebot",
+        "offen_n",
     ]
     assert list(r.segmente.columns[3:6]) == ["status", "altersgruppe", "geschlecht"]
     assert r.gemeinden["kein_angebot_erreichbar"].dtype == bool
@@ -347,6 +348,7 @@ def test_case_evidence_beside_not_mixed_in():
     r = coverage.analyse(ws2)
     x = row(r.gemeinden, ags=G1)
     assert x["faelle_n"] == 2  # F3 is offen, F4 has no consent
+    assert x["offen_n"] == 1  # F3
     assert x["anteil_passend"] == 0.5 and x["anteil_kein_angebot"] == 0.5
     base = row(coverage.analyse(ws).gemeinden, ags=G1)
     assert x["versorgungsgrad"] == base["versorgungsgrad"]  # evidence does not change it

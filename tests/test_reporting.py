@@ -279,6 +279,9 @@ def test_two_outcome_tables_count_different_needs_and_say_so():
     # Fallevidenz: target group (G1, G3), any time, decided only -> Sprache passend 1,
     # nächstbeste 1; total 2 (G2: not target group, G1 Arbeit: open, G4: no consent)
     assert evidenz["faelle_n"].sum() == 2
+    # the open need of G1 Arbeit counts apart (Fallevidenz column "offen")
+    offen = evidenz.set_index("handlungsfeld")["offen_n"]
+    assert offen.to_dict() == {"Arbeit": 1, "Sprache": 0}
     sprache = evidenz.set_index("handlungsfeld").loc["Sprache"]
     assert sprache["anteil_passend"] == 0.5 and sprache["anteil_naechstbeste"] == 0.5
     # 3 = 2 + 1 open (G1 Arbeit) + 1 outside the target group (G2) - 1 outside the period (G3)
@@ -287,7 +290,7 @@ def test_two_outcome_tables_count_different_needs_and_say_so():
     for words in (
         "Duldung, Aufenthaltsgestattung, 18–27 Jahre",
         "gesamten Falldokumentation",
-        "ohne offene Bedarfe",
+        "Anteile an den entschiedenen Bedarfen",
         "ohne Fälle außerhalb der Zielgruppe",
         "ohne Zeitraum",
     ):

@@ -116,7 +116,9 @@ def _veroeffentlicht(ws) -> dict[str, object]:
     gesperrt = views.versorgung_gesperrt(ws, res)
     gezeigt = res.gemeinden[~gesperrt.to_numpy()]
     out: dict[str, object] = {
-        "gezeigt": gezeigt.drop(columns=["faelle_n"], errors="ignore").to_dict("records"),
+        "gezeigt": gezeigt.drop(columns=coverage.EVIDENZ_COLUMNS, errors="ignore").to_dict(
+            "records"
+        ),
         "matrix": views.versorgung_matrix(ws, res).to_dict(),
         "luecken": views.lueckenliste(ws, res).to_dict(),
         "karte": views.karten_mass(ws, "versorgungsgrad", "Sprache", res).values.to_dict(),

@@ -316,20 +316,22 @@ def test_kreis_person_table_leaves_out_self_applying_gemeinden(ws, bemessung) ->
 
 
 def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
-    """Issue 12, rule 7, on the sample: Fallevidenz 1,061 decided needs vs. Berichtswesen 2021
-    1,026 needs; applying the Fallevidenz's stated exclusions to the Berichtswesen counting
-    (whole documentation, target-group cases, no open needs) gives the same totals per field."""
+    """Issue 12, rule 7, on the sample: Fallevidenz 1,061 decided and 135 open needs vs.
+    Berichtswesen 2021 1,026 needs; applying the Fallevidenz's stated exclusions to the
+    Berichtswesen counting (whole documentation, target-group cases) gives the same
+    counts per field and result; the needs of a field are the k of its need rates."""
     from thm_lib.analysis.berichtswesen import needs_by_field
     from thm_lib.analysis.target_group import eligible_cases
 
     evidenz = views.fallevidenz(result, ws)
-    assert "offen" not in evidenz.published.columns  # open needs are not counted there
-    assert "ohne offene Bedarfe" in evidenz.titel
+    assert "Anteile an den entschiedenen Bedarfen" in evidenz.titel
     bedarfe = views.bericht_tabellen(ws)["Bedarfe"]
     assert "einschließlich offener Bedarfe" in bedarfe.titel
     intern = evidenz.internal_unsuppressed
     bericht = bedarfe.internal_unsuppressed
-    assert intern.loc[views.TOTAL, "gesamt"] == 1061
+    assert intern.loc[views.TOTAL, "entschieden"] == 1061
+    assert intern.loc[views.TOTAL, "offen"] == 135
+    assert intern.loc[views.TOTAL, "gesamt"] == 1061 + 135
     assert bericht.loc["Insgesamt", "gesamt"] == 1026
     ziel = eligible_cases(ws.faelle, ws.annahmen)
     alle = needs_by_field(
@@ -339,10 +341,13 @@ def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
         pd.Timestamp("2100-01-01"),
         handlungsfelder=ws.handlungsfelder,
     )
-    for k in ("passend", "naechstbeste", "kein_angebot"):
-        assert alle[k].drop("Insgesamt").tolist() == intern[k].drop(views.TOTAL).tolist()
+    for k in ("passend", "naechstbeste", "kein_angebot", "offen", "gesamt"):
+        assert alle[k].drop("Insgesamt").tolist() == intern[k].drop(views.TOTAL).tolist(), k
     decided = alle[["passend", "naechstbeste", "kein_angebot"]].sum(axis=1)
-    assert decided.drop("Insgesamt").tolist() == intern["gesamt"].drop(views.TOTAL).tolist()
+    assert decided.drop("Insgesamt").tolist() == intern["entschieden"].drop(views.TOTAL).tolist()
+    # the cases with a need of each field are what its rates add up to (k_kreis)
+    k = result.bedarfsquoten.drop_duplicates("handlungsfeld").set_index("handlungsfeld")
+    assert k["k_kreis"].tolist() == intern["gesamt"].drop(views.TOTAL).tolist()
 
 
 def test_scenario_names_say_what_the_kreis_computes(tmp_path) -> None:
@@ -462,3 +467,66 @@ def test_a_hidden_count_hides_its_position_whatever_rule_set_it(tmp_path) -> Non
 def test_no_staffing_figure_tells_about_a_hidden_count(spec, tmp_path_factory) -> None:
     ws = load_workspace(schreibe(spec, tmp_path_factory.mktemp("mappe")))
     _faq_ohne_verborgene_zahl(ws)
+
+
+def _spanne(table, hf: str, col: str) -> tuple[float, float]:
+    """The range of a hidden count of the Fallevidenz that its own shown cells and
+    sums leave (an attack with a linear programme, independent of the suppression)."""
+    from scipy.optimize import linprog
+
+    counts = ["passend", "naechstbeste", "kein_angebot", "entschieden", "offen", "gesamt"]
+    wert = table.internal_unsuppressed[counts]
+    mask = table.mask[counts]
+    frei = [(r, c) for r in wert.index for c in counts if mask.loc[r, c]]
+    pos = {z: i for i, z in enumerate(frei)}
+    zeilen, rechts = [], []
+
+    def gleich(plus: list, minus: list) -> None:
+        a, b = [0.0] * len(frei), 0.0
+        for z, f in [(z, 1.0) for z in plus] + [(z, -1.0) for z in minus]:
+            if z in pos:
+                a[pos[z]] += f
+            else:
+                b -= f * float(wert.loc[z])
+        zeilen.append(a)
+        rechts.append(b)
+
+    for r in wert.index:
+        gleich([(r, "passend"), (r, "naechstbeste"), (r, "kein_angebot")], [(r, "entschieden")])
+        gleich([(r, "entschieden"), (r, "offen")], [(r, "gesamt")])
+    felder = [r for r in wert.index if r != views.TOTAL]
+    for c in counts:
+        gleich([(r, c) for r in felder], [(views.TOTAL, c)])
+    ziel = [0.0] * len(frei)
+    ziel[pos[(hf, col)]] = 1.0
+    unten = linprog(ziel, A_eq=zeilen, b_eq=rechts, bounds=(0, None)).fun
+    oben = -linprog([-x for x in ziel], A_eq=zeilen, b_eq=rechts, bounds=(0, None)).fun
+    return unten, oben
+
+
+def test_fallevidenz_counts_open_needs_apart_and_protects_them(ws, result) -> None:
+    # session 31: the need rates of a field add up to its cases with a need ("Bedarfe
+    # insgesamt"), so that total is shown; few open needs (Psychosoziales, Sonstiges)
+    # are hidden with decided counts so that the total minus the shown cells leaves
+    # them open - before, the rates of such fields were withheld
+    evidenz = views.fallevidenz(result, ws)
+    intern, mask = evidenz.internal_unsuppressed, evidenz.mask
+    quoten = result.bedarfsquoten.drop_duplicates("handlungsfeld").set_index("handlungsfeld")
+    for hf in ws.handlungsfelder:
+        assert not mask.loc[hf, "gesamt"]  # shown: the rates give it anyway
+        assert intern.loc[hf, "gesamt"] == quoten.loc[hf, "k_kreis"]
+    klein = [hf for hf in ws.handlungsfelder if 1 <= intern.loc[hf, "offen"] < 5]
+    assert klein == ["Psychosoziales", "Sonstiges"]  # 4 and 3 open needs
+    for hf in klein:
+        assert mask.loc[hf, "offen"] and mask.loc[hf, "entschieden"]
+        unten, oben = _spanne(evidenz, hf, "offen")
+        assert unten <= 0.5 and oben >= 5 - 0.5, (hf, unten, oben)
+    # the rates of both fields are shown again (from cases, not the Standardquote)
+    shown = views.publication.bedarfsquoten(result)
+    for hf in klein:
+        assert set(shown.loc[shown["handlungsfeld"] == hf, "quelle"]) <= {
+            "segment",
+            "status_altersgruppe",
+            "status",
+            "kreis",
+        }

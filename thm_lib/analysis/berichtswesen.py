@@ -80,10 +80,11 @@ DEFINITIONS: dict[str, str] = {
     "Lösung, kein Angebot, offen. Anteile beziehen sich auf alle Bedarfe des "
     "Handlungsfelds. Die Fallevidenz der Bedarfsanalyse zählt anders (siehe dort) "
     "und hat deshalb andere Summen.",
-    "Fallevidenz": "Entschiedene Bedarfe (passend, nächstbeste Lösung, kein Angebot) der Fälle "
-    "der Zielgruppe (Status und Alter laut Annahmen) aus der gesamten "
-    "Falldokumentation, ohne Zeitraum; offene Bedarfe und Fälle außerhalb der "
-    "Zielgruppe zählen nicht. Deshalb weicht die Summe von der Tabelle "
+    "Fallevidenz": "Bedarfe der Fälle der Zielgruppe (Status und Alter laut Annahmen) aus "
+    "der gesamten Falldokumentation, ohne Zeitraum, je Fall und Handlungsfeld ein "
+    "Ergebnis: das zuletzt entschiedene (passend, nächstbeste Lösung, kein Angebot), "
+    "sonst offen. Die Anteile beziehen sich auf die entschiedenen Bedarfe. Fälle "
+    "außerhalb der Zielgruppe zählen nicht; deshalb weicht die Summe von der Tabelle "
     "„Bedarfe“ des Berichtswesens ab.",
     "Reichweite": "Klient*innen der Zielgruppe (Status und Alter laut Annahmen), die im "
     "Zeitraum aktiv waren, geteilt durch die Zielgruppe am Stichtag.",
@@ -104,14 +105,15 @@ def fallevidenz_titel(annahmen: Annahmen) -> str:
     --------
     >>> from thm_lib.core.settings import Annahmen
     >>> fallevidenz_titel(Annahmen().mit({"zielgruppe": {"status": ["duldung"]}}))[:60]
-    'Fallevidenz: entschiedene Bedarfe der Zielgruppe (Duldung, 1'
+    'Fallevidenz: Bedarfe der Zielgruppe (Duldung, 18–27 Jahre) a'
     """
     z = annahmen.zielgruppe
     status = ", ".join(STATUS_LABEL.get(s, s) for s in z.status)
     return (
-        f"Fallevidenz: entschiedene Bedarfe der Zielgruppe ({status}, {z.alter_min}–"
+        f"Fallevidenz: Bedarfe der Zielgruppe ({status}, {z.alter_min}–"
         f"{z.alter_max} Jahre) aus der gesamten Falldokumentation, nur mit Einwilligung; "
-        "ohne offene Bedarfe, ohne Fälle außerhalb der Zielgruppe, ohne Zeitraum"
+        "Anteile an den entschiedenen Bedarfen; ohne Fälle außerhalb der Zielgruppe, "
+        "ohne Zeitraum"
     )
 
 

@@ -60,7 +60,10 @@ GEMEINDE_COLUMNS = [
     "anteil_passend",
     "anteil_naechstbeste",
     "anteil_kein_angebot",
+    "offen_n",
 ]
+#: The case evidence per Gemeinde (:func:`case_evidence`): not published, only the Kreis's.
+EVIDENZ_COLUMNS = GEMEINDE_COLUMNS[-5:]
 SEGMENT_COLUMNS = GEMEINDE_COLUMNS[:3] + SEGMENT + GEMEINDE_COLUMNS[3:]
 
 
@@ -240,33 +243,39 @@ def case_evidence(
     annahmen: Annahmen,
     by: list[str],
 ) -> pd.DataFrame:
-    """Case evidence per ``by`` (+ ``handlungsfeld``): n and shares of decided needs.
+    """Case evidence per ``by`` (+ ``handlungsfeld``): decided needs and their shares, open needs.
 
-    Only consented cases of the target group; ``faelle_n`` counts cases with a
-    decided need (``passend``, ``naechstbeste``, ``kein_angebot``) in the
-    field; ``offen`` needs are not counted. Shares are NaN where n = 0.
+    Only consented cases of the target group, one result per case and
+    Handlungsfeld: its last decided one (:data:`~thm_lib.core.labels.ENTSCHIEDEN`),
+    else ``offen``. ``faelle_n`` counts cases with a decided need, the shares
+    ``anteil_*`` are of those (NaN where ``faelle_n`` = 0); ``offen_n`` counts
+    cases whose need is still open. ``faelle_n + offen_n`` are the cases with a
+    need, the ``k`` the need rates come from (:func:`thm_lib.analysis.needs.need_rates`).
     """
-    cols = ["faelle_n", "anteil_passend", "anteil_naechstbeste", "anteil_kein_angebot"]
+    cols = EVIDENZ_COLUMNS
     keys = [*by, "handlungsfeld"]
     if faelle is None or bedarfe is None or not len(faelle):
         return pd.DataFrame(columns=keys + cols)
     f = target_group.eligible_cases(faelle, annahmen)
     f = f.assign(ags=f["ags"].astype(str))
-    b = bedarfe[bedarfe["ergebnis"].isin(labels.ENTSCHIEDEN)]
-    m = (
-        b[["fall_id", "handlungsfeld", "ergebnis"]]
-        .drop_duplicates(["fall_id", "handlungsfeld"], keep="last")
-        .merge(f[["fall_id", *by]], on="fall_id")
+    b = bedarfe[["fall_id", "handlungsfeld", "ergebnis"]]
+    entschieden = b["ergebnis"].isin(labels.ENTSCHIEDEN)
+    b = b.assign(ergebnis=b["ergebnis"].where(entschieden, "offen"), _e=entschieden)
+    # decided rows last (stable): a case's last decided result, else "offen"
+    b = b.sort_values("_e", kind="stable").drop_duplicates(
+        ["fall_id", "handlungsfeld"], keep="last"
     )
+    m = b[["fall_id", "handlungsfeld", "ergebnis"]].merge(f[["fall_id", *by]], on="fall_id")
     if m.empty:
         return pd.DataFrame(columns=keys + cols)
     tab = pd.crosstab([m[k] for k in keys], m["ergebnis"]).reindex(
-        columns=list(labels.ENTSCHIEDEN), fill_value=0
+        columns=list(labels.ERGEBNIS), fill_value=0
     )
-    n = tab.sum(axis=1)
+    n = tab[list(labels.ENTSCHIEDEN)].sum(axis=1)
     out = pd.DataFrame({"faelle_n": n.astype("int64")})
-    for e in tab.columns:
-        out[f"anteil_{e}"] = tab[e] / n
+    for e in labels.ENTSCHIEDEN:
+        out[f"anteil_{e}"] = tab[e] / n.where(n > 0)
+    out["offen_n"] = tab["offen"].astype("int64")
     return out.reset_index()
 
 
@@ -528,18 +537,15 @@ def _segment_table(
 
 
 def _attach_evidence(frame: pd.DataFrame, evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    anteile = [f"anteil_{e}" for e in labels.ENTSCHIEDEN]
     out = (
         frame.merge(evidence, on=keys, how="left")
         if len(evidence)
-        else frame.assign(
-            faelle_n=np.nan,
-            anteil_passend=np.nan,
-            anteil_naechstbeste=np.nan,
-            anteil_kein_angebot=np.nan,
-        )
+        else frame.assign(faelle_n=np.nan, offen_n=np.nan, **dict.fromkeys(anteile, np.nan))
     )
-    out["faelle_n"] = out["faelle_n"].astype(float).fillna(0.0).astype("int64")
-    for c in ("anteil_passend", "anteil_naechstbeste", "anteil_kein_angebot"):
+    for c in ("faelle_n", "offen_n"):
+        out[c] = out[c].astype(float).fillna(0.0).astype("int64")
+    for c in anteile:
         out[c] = out[c].astype(float)
     return out
 

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from thm_lib.analysis.target_group import SEGMENT, eligible_cases, segment_index
-from thm_lib.core import labels
 from thm_lib.core.settings import Annahmen
 
 #: Pooling levels from finest to coarsest: (name in ``quelle``, grouping columns).
@@ -111,11 +110,9 @@ def need_rates(
     segs = _all_segments(annahmen)
 
     cases = None
-    entschieden = pd.Series(np.nan, index=felder)
     if faelle is not None and len(faelle) and bedarfe is not None:
         cases = eligible_cases(faelle, annahmen)
         cases = cases[["fall_id", *SEGMENT]].drop_duplicates("fall_id")
-        entschieden = _entschieden(cases["fall_id"], bedarfe, felder)
         needs = bedarfe[bedarfe["handlungsfeld"].isin(felder)][["fall_id", "handlungsfeld"]]
         needs = needs.drop_duplicates()
         has = pd.crosstab(needs["fall_id"], needs["handlungsfeld"]).reindex(
@@ -135,7 +132,6 @@ def need_rates(
         out["quelle"] = FALLBACK
         for level in ("status", "kreis"):
             out[f"k_{level}"], out[f"n_{level}"] = np.nan, 0.0
-        out["k_kreis_entschieden"] = float(entschieden[feld])
         todo = np.ones(len(out), dtype=bool)
         if cases is not None and len(cases):
             by_status = cases.groupby("status")[feld].agg(["sum", "count"])
@@ -184,17 +180,8 @@ def need_rates(
         "n_status",
         "k_kreis",
         "n_kreis",
-        "k_kreis_entschieden",
     ]
     return pd.concat(rows, ignore_index=True)[cols]
-
-
-def _entschieden(fall_ids: pd.Series, bedarfe: pd.DataFrame, felder: list[str]) -> pd.Series:
-    """Per Handlungsfeld, the cases of ``fall_ids`` with a decided need: the Fallevidenz's
-    "Bedarfe insgesamt" (:func:`thm_lib.analysis.coverage.case_evidence`)."""
-    b = bedarfe[bedarfe["ergebnis"].isin(labels.ENTSCHIEDEN) & bedarfe["fall_id"].isin(fall_ids)]
-    b = b[["fall_id", "handlungsfeld"]].drop_duplicates()
-    return b["handlungsfeld"].value_counts().reindex(felder, fill_value=0).astype(float)
 
 
 GESPERRT = "gesperrt"
@@ -290,27 +277,7 @@ def published_rates(
             else:
                 out.loc[rows, ["quote", "k", "n", "ki_unten", "ki_oben"]] = np.nan
                 out.loc[rows, "quelle"] = GESPERRT
-        rows = in_feld & data & (out["quelle"] != GESPERRT)
-        if rows.any() and _wenige_offen(out.loc[rows].iloc[0], schwelle):
-            out.loc[rows, ["quote", "k", "n", "ki_unten", "ki_oben"]] = np.nan
-            out.loc[rows, "quelle"] = GESPERRT
     return out
-
-
-def _wenige_offen(row: pd.Series, schwelle: int) -> bool:
-    """Whether 1 .. ``schwelle``-1 cases have only open needs in the row's Handlungsfeld.
-
-    The shown rates of a Handlungsfeld (each with its interval) give the k of
-    their groups, which add up to the cases with a need in it (``k_kreis``); the
-    Fallevidenz shows those with a decided need. The difference, the cases whose
-    need is still open, is in no table (round 2, session 30: 3 and 4 in the
-    sample Kreis). Without the count of decided needs (older frames): False.
-    """
-    entschieden = row.get("k_kreis_entschieden", np.nan)
-    if entschieden != entschieden:
-        return False
-    offen = float(row["k_kreis"]) - float(entschieden)
-    return 1 <= offen < schwelle
 
 
 #: The segment columns each pooling level keeps (its group of cases).

@@ -89,6 +89,9 @@ ERGEBNIS_LABEL = {
     "kein_angebot": "kein Angebot",
     "offen": "offen",
 }
+#: Columns of the Fallevidenz: the decided needs (the shares' base) and all needs.
+BEDARFE_ENTSCHIEDEN = "Bedarfe entschieden"
+BEDARFE_INSGESAMT = "Bedarfe insgesamt"
 
 FOERDERLINIE_LABEL = {
     **{f"baustein_{i}": f"Förderbaustein {i}" for i in range(1, 7)},

@@ -466,11 +466,20 @@ class Leser:
             f"Abschlüsse insgesamt = abgeschlossene Fälle des Kreises, {src}",
         )
 
-    def ergebnis_tabelle(self, t: Tabelle, art: str, gesamt_label: str) -> None:
+    def ergebnis_tabelle(
+        self, t: Tabelle, art: str, gesamt_label: str, basis_label: str | None = None
+    ) -> None:
+        """Needs by result per Handlungsfeld: the results add up to the total; with a
+        ``basis_label`` column (the Fallevidenz's decided needs) the decided results
+        add up to it, it and the open ones to the total, and the shares are of it."""
         cols = {j: k for j, k in enumerate(t.kopf) if k in labels.ERGEBNIS_LABEL.values()}
         tot = t.spalte(gesamt_label)
         if tot is not None:
             cols[tot] = "gesamt"
+        basis = t.spalte(basis_label) if basis_label else None
+        if basis is not None:
+            cols[basis] = "entschieden"
+        nenner = "gesamt" if basis is None else "entschieden"
         anteile = {
             j: k.removeprefix("Anteil ") for j, k in enumerate(t.kopf) if k.startswith("Anteil ")
         }
@@ -485,18 +494,25 @@ class Leser:
                 if k in cols.values():
                     self.anteil(
                         (art, hf, k),
-                        (art, hf, "gesamt"),
+                        (art, hf, nenner),
                         row[j],
-                        f"Anteil {k} = {k} ÷ gesamt, {hf}, {self.quelle(t)}",
+                        f"Anteil {k} = {k} ÷ {nenner}, {hf}, {self.quelle(t)}",
                     )
         src = self.quelle(t)
-        teile = [k for k in cols.values() if k != "gesamt"]
-        if tot is not None:
+        teile = [k for k in cols.values() if k not in ("gesamt", "entschieden")]
+        offen = labels.ERGEBNIS_LABEL["offen"]
+        summen = [(teile, "gesamt")]
+        if basis is not None:
+            summen = [([k for k in teile if k != offen], "entschieden")]
+            summen.append(([k for k in ("entschieden", offen) if k in cols.values()], "gesamt"))
+        for glieder, summe in summen:
+            if summe not in cols.values():
+                continue
             for hf in [*felder, INSGESAMT]:
                 self.m.summe(
-                    [(art, hf, k) for k in teile],
-                    (art, hf, "gesamt"),
-                    f"Zeilensumme „{hf}“ in {src}",
+                    [(art, hf, k) for k in glieder],
+                    (art, hf, summe),
+                    f"Zeilensumme „{hf}“ ({summe}) in {src}",
                 )
         for k in cols.values():
             self.m.summe(
@@ -880,8 +896,10 @@ class Leser:
             return 1, lambda: self.ergebnis_tabelle(
                 t, f"Bedarfe nach Ergebnis {zr}", "Bedarfe gesamt"
             )
-        if "Bedarfe insgesamt" in kopf and "passendes Angebot" in kopf:
-            return 1, lambda: self.ergebnis_tabelle(t, "Fallevidenz", "Bedarfe insgesamt")
+        if labels.BEDARFE_INSGESAMT in kopf and "passendes Angebot" in kopf:
+            return 1, lambda: self.ergebnis_tabelle(
+                t, "Fallevidenz", labels.BEDARFE_INSGESAMT, labels.BEDARFE_ENTSCHIEDEN
+            )
         if "Personen (FAQ-Zählung)" in kopf:
             return 2, lambda: self.stellen(t)
         if t.kopf and t.kopf[0] == "Szenario":

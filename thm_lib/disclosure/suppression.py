@@ -1139,8 +1139,9 @@ def suppress(
     def flat(frame: pd.DataFrame | None) -> np.ndarray:
         if frame is None:
             return np.zeros(v.size, dtype=bool)
-        aligned = frame.reindex(index=table.index, columns=cols).fillna(False)
-        return aligned.to_numpy(dtype=bool).ravel()
+        aligned = frame.reindex(index=table.index, columns=cols, fill_value=False)
+        cells = aligned.to_numpy(dtype=object)
+        return np.where(pd.isna(cells), False, cells).astype(bool).ravel()  # NA = False
 
     hidden |= flat(hidden_elsewhere) & ~unknown_na
     as_symbol = flat(symbol_elsewhere) & hidden

@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from thm_lib.analysis import needs, staffing, target_group
+from thm_lib.analysis import coverage, needs, staffing, target_group
 from thm_lib.apps.standort import StandortVorrat
 from thm_lib.apps.stellen import StellenDaten
 from thm_lib.apps.uebersicht import UebersichtDaten
@@ -68,9 +68,6 @@ from thm_lib.run import buendel
 
 Werte = dict[str, Any]
 """Published figures by path, e.g. ``"bericht/versorgung_matrix/Altstadt/Sprache"``."""
-
-FALLERGEBNISSE = ("passend", "naechstbeste", "kein_angebot")
-"""Outcomes of documented needs whose shares ``coverage.analyse`` adds per Gemeinde."""
 
 STANDORT_P = (1, 5)
 """Numbers of new sites whose Standortplanung is compared (the panel offers 1 to 5)."""
@@ -350,9 +347,8 @@ def modellwerte(
     result = stand.result
     gesperrt = views.versorgung_gesperrt(ws, result)
     # the case evidence per Gemeinde is not published (only the Kreis's, "fallevidenz")
-    fallevidenz_je_gemeinde = ["faelle_n", *(f"anteil_{e}" for e in FALLERGEBNISSE)]
     gezeigt = result.gemeinden[~gesperrt.to_numpy()].drop(
-        columns=fallevidenz_je_gemeinde, errors="ignore"
+        columns=coverage.EVIDENZ_COLUMNS, errors="ignore"
     )
     bericht: dict[str, Any] = {
         "versorgung_gezeigt": gezeigt.reset_index(drop=True),
