@@ -17,7 +17,6 @@ import pytest
 from audit_laeufe import SAMPLE, kleiner_kreis_lauf, musterkreis_lauf, personenspalten_ohne_regel
 from click.testing import CliRunner
 
-from thm_lib.analysis.coverage import analyse
 from thm_lib.analysis.staffing import stellenbemessung
 from thm_lib.core import labels
 from thm_lib.core.formats import zahl
@@ -68,7 +67,7 @@ def wahrheit(ws) -> dict[tuple, float]:
     erg = {k: lab for k, lab in labels.ERGEBNIS_LABEL.items()}
     for art, t in (
         ("Bedarfe", tables["Bedarfe"]),
-        ("Fallevidenz", views.fallevidenz(analyse(ws), ws)),
+        ("Fallevidenz", views.fallevidenz(ws)),
     ):
         for hf, row in t.internal_unsuppressed.iterrows():
             for col in (*erg, "entschieden", "gesamt"):

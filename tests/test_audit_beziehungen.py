@@ -331,3 +331,34 @@ def test_cli_pruefen_passes_a_clean_folder(tmp_path):
     assert res.exit_code == 0, res.output
     assert "Ergebnis: bestanden" in res.output
     assert "3 veröffentlichte Zahlen, davon 0 verborgene" in res.output
+
+
+def fallevidenz_und_bedarfe(folder: Path) -> None:
+    # the attack of session 31 (Kreis 32, Wohnen): "Bedarfe" passend + kein Angebot =
+    # 18 - 5 - 8 = 5, so with every case active in the year the Fallevidenz's passend +
+    # kein Angebot <= 5 and its nächstbeste = 8 - that >= 3: "<5" in 3..4 (true 4)
+    ergebnis = ["passendes Angebot", "nächstbeste Lösung", "kein Angebot"]
+    write(
+        folder / "kreis" / "bericht.html",
+        table(
+            "Bedarfe je Handlungsfeld nach Ergebnis, 01.01.2021 bis 31.12.2021",
+            ["Handlungsfeld", *ergebnis, "offen", "Bedarfe gesamt"],
+            [[hf, "<5", "5", "<5", "8", "18"] for hf in ("Wohnen", INSGESAMT)],
+        ),
+        table(
+            "Fallevidenz: Bedarfe der Zielgruppe aus der gesamten Falldokumentation",
+            ["Handlungsfeld", *ergebnis, "Bedarfe entschieden", "offen", "Bedarfe insgesamt"],
+            [[hf, "<5", "<5", "<5", "8", "6", "14"] for hf in ("Wohnen", INSGESAMT)],
+        ),
+    )
+
+
+def test_the_fallevidenz_is_bounded_by_the_needs_of_the_year_and_the_inactive_cases(tmp_path):
+    fallevidenz_und_bedarfe(tmp_path)
+    naechstbeste = ("Fallevidenz", "Wohnen", "nächstbeste Lösung")
+    r = audit(tmp_path, nicht_aktive=0)
+    assert r.bereiche[naechstbeste] == (3, 4) and not r.ok
+    # two inactive cases may hold 2 more passend / kein Angebot: 8 - 7 = 1, "<5" in 1..4
+    assert audit(tmp_path, nicht_aktive=2).bereiche[naechstbeste] == (1, 4)
+    # without case records (no count of inactive cases) the tables stand apart
+    assert audit(tmp_path).bereiche[naechstbeste] == (1, 4)

@@ -112,7 +112,7 @@ def test_extra_field_in_every_table(ws, result) -> None:
     assert FELD in uebersicht.index
     assert FELD in views.angebote_uebersicht(ws, "05899004").index
     # Fallevidenz by hand: 80 needs of target-group cases, 40 passend, 40 kein Angebot
-    evidenz = views.fallevidenz(result, ws).internal_unsuppressed.loc[FELD]
+    evidenz = views.fallevidenz(ws).internal_unsuppressed.loc[FELD]
     assert (evidenz["passend"], evidenz["kein_angebot"], evidenz["gesamt"]) == (40, 40, 80)
     assert FELD in views.bericht_tabellen(ws)["Bedarfe"].published.index
     values = views.karten_mass(ws, "versorgungsgrad", FELD, result).values

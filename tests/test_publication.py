@@ -318,7 +318,7 @@ def test_threshold_and_symbol_from_the_settings_in_every_table(tmp_path) -> None
         "struktur": views.zielgruppe_struktur(ws),
         "verlauf": views.zielgruppe_verlauf(ws),
         "personen": views.personen_tabelle(ws, bemessung),
-        "fallevidenz": views.fallevidenz(result, ws),
+        "fallevidenz": views.fallevidenz(ws),
         **views.bericht_tabellen(ws),
     }
     for name, table in tables.items():

@@ -146,7 +146,7 @@ def test_without_cases_berichtswesen_says_so_and_the_rest_runs(
     ws = load_workspace(ohne_faelle)
     assert not nb.hat_faelle(ws)
     assert nb.bericht_tabellen(ws, MUSTERSTADT) == {}
-    assert nb.fallevidenz(coverage.analyse(ws), ws, MUSTERSTADT) is None
+    assert nb.fallevidenz(ws, MUSTERSTADT) is None
     assert nb.ohne_einwilligung(ws) is None
     assert nb.karte(ws, MUSTERSTADT, "reichweite") is None
     assert nb.karte(ws, MUSTERSTADT, "versorgungsgrad") is not None

@@ -206,9 +206,7 @@ def test_kommune_reports_publish_breakdowns_only_for_the_kreis(ws, result) -> No
         kommune["Fallzahlen"].published.loc["05899016"].tolist()
         == kreis["Fallzahlen"].published.loc["05899016"].tolist()
     )
-    assert views.fallevidenz(result, ws, "05899016").published.equals(
-        views.fallevidenz(result, ws).published
-    )
+    assert views.fallevidenz(ws, "05899016").published.equals(views.fallevidenz(ws).published)
     assert views.zielgruppe_struktur(ws, "05899016").published.equals(
         views.zielgruppe_struktur(ws).published
     )
@@ -323,7 +321,7 @@ def test_outcome_tables_reconcile_on_the_sample(ws, result) -> None:
     from thm_lib.analysis.berichtswesen import needs_by_field
     from thm_lib.analysis.target_group import eligible_cases
 
-    evidenz = views.fallevidenz(result, ws)
+    evidenz = views.fallevidenz(ws)
     assert "Anteile an den entschiedenen Bedarfen" in evidenz.titel
     bedarfe = views.bericht_tabellen(ws)["Bedarfe"]
     assert "einschließlich offener Bedarfe" in bedarfe.titel
@@ -509,7 +507,7 @@ def test_fallevidenz_counts_open_needs_apart_and_protects_them(ws, result) -> No
     # insgesamt"), so that total is shown; few open needs (Psychosoziales, Sonstiges)
     # are hidden with decided counts so that the total minus the shown cells leaves
     # them open - before, the rates of such fields were withheld
-    evidenz = views.fallevidenz(result, ws)
+    evidenz = views.fallevidenz(ws)
     intern, mask = evidenz.internal_unsuppressed, evidenz.mask
     quoten = result.bedarfsquoten.drop_duplicates("handlungsfeld").set_index("handlungsfeld")
     for hf in ws.handlungsfelder:
@@ -544,7 +542,7 @@ def test_fallevidenz_of_generated_kreise_adds_up_and_hides_small_needs(
     if ws.faelle is None or ws.bedarfe is None or not len(ws.faelle):
         return
     result = coverage.analyse(ws)
-    evidenz = views.fallevidenz(result, ws)
+    evidenz = views.fallevidenz(ws)
     intern, mask, shown = evidenz.internal_unsuppressed, evidenz.mask, evidenz.published
     quoten = result.bedarfsquoten.drop_duplicates("handlungsfeld").set_index("handlungsfeld")
     k = quoten["k_kreis"].fillna(0).astype(int)

@@ -25,7 +25,7 @@ from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_lesen import Tabelle
 from thm_lib.disclosure.audit_modell import GEHEIM, GROSS, KLEIN, TEIL, Modell, Ort
 from thm_lib.disclosure.faq_zaehlung import vergleichbar
-from thm_lib.disclosure.publication import zaehlt_personen
+from thm_lib.disclosure.publication import fuer, zaehlt_personen
 from thm_lib.disclosure.suppression import small_label
 
 INSGESAMT = labels.INSGESAMT
@@ -126,6 +126,10 @@ class Kontext:
     kreis_zaehlt: list[str] | None = None
     """Gemeinden the Kreis as one applicant counts (FAQ count, caseload and workload
     model); those applying themselves are left out. None: all Gemeinden."""
+    nicht_aktive: int | None = None
+    """Target cases not active in the report year (None without cases): the one count
+    here, as a reader has it from the published need rates (their cases) and
+    "Reichweite" (the active ones); see :meth:`Leser.fallevidenz_gegen_bedarfe`."""
 
     @property
     def gemeinden(self) -> list[str]:
@@ -221,6 +225,7 @@ def kontext_aus(ws: Workspace) -> Kontext:
         zielgruppe_alter=(zg.alter_min, zg.alter_max),
         erreichung_status=list(st.erreichung_status),
         kreis_zaehlt=_kreis_zaehlt(ws, name_of),
+        nicht_aktive=fuer(ws).nicht_aktive_faelle,
     )
 
 
@@ -518,6 +523,44 @@ class Leser:
             self.m.summe(
                 [(art, hf, k) for hf in felder], (art, INSGESAMT, k), f"Spaltensumme „{k}“ in {src}"
             )
+
+    def fallevidenz_gegen_bedarfe(self) -> None:
+        """The Fallevidenz against the needs of the report year ("Bedarfe").
+
+        A target case with result x in a Handlungsfeld is active in the report
+        year, and "Bedarfe" counts a row of it with result x, or one of the
+        :attr:`Kontext.nicht_aktive` cases, with one result per field: per field
+        ``Fallevidenz_x <= Bedarfe_x + i_x`` and ``sum_x i_x <= nicht_aktive``,
+        with ``i_x`` >= 0 unknown (round 2, session 31: an attack narrowed
+        hidden cells of both tables with it).
+        """
+        inaktiv, tag = self.ctx.nicht_aktive, self.ctx.stichtag
+        art = f"Bedarfe nach Ergebnis 01.01.{tag[-4:]}–{tag}"
+        if inaktiv is None:
+            return
+        felder: dict[str, set[str]] = {"Fallevidenz": set(), art: set()}
+        for key in self.m.keys:
+            if isinstance(key, tuple) and len(key) == 3 and key[0] in felder:
+                felder[key[0]].add(str(key[1]))
+        for hf in sorted((felder["Fallevidenz"] & felder[art]) - {INSGESAMT}):
+            hilfe = []
+            for x in labels.ERGEBNIS_LABEL.values():
+                fe, b, i = ("Fallevidenz", hf, x), (art, hf, x), ("nicht aktiv", hf, x)
+                if fe in self.m.index and b in self.m.index:
+                    self.m.beziehung(
+                        {fe: 1.0, i: -1.0, b: -1.0},
+                        -GROSS * 10,
+                        0.0,
+                        f"Fallevidenz ≤ Bedarfe {art[22:]} + nicht aktive Fälle ({hf}, {x})",
+                    )
+                    hilfe.append(i)
+            if hilfe:
+                self.m.beziehung(
+                    dict.fromkeys(hilfe, 1.0),
+                    -GROSS * 10,
+                    float(inaktiv),
+                    f"höchstens {inaktiv} nicht aktive Fälle der Zielgruppe ({hf})",
+                )
 
     def faq_personen(self, wer: str) -> Hashable:
         """The FAQ count of applicant ``wer``, linked to the published target group.
@@ -965,6 +1008,7 @@ class Leser:
         )
         for (_, handler), _n in jobs:
             handler()
+        self.fallevidenz_gegen_bedarfe()
         for t in tabellen:
             self._kleine_ungedeutete(t)
         for tag in sorted(self.ctx.stichtage):

@@ -38,13 +38,19 @@ import pandas as pd
 
 from thm_lib.analysis import target_group
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
-from thm_lib.analysis.berichtswesen import report_from_workspace
-from thm_lib.analysis.coverage import eligibility, quoten_fuer
-from thm_lib.analysis.needs import need_rates, published_model_rates, published_rates
+from thm_lib.analysis.berichtswesen import period_flags, report_from_workspace
+from thm_lib.analysis.coverage import case_evidence, eligibility, quoten_fuer
+from thm_lib.analysis.needs import (
+    FALLBACK,
+    GESPERRT,
+    need_rates,
+    published_model_rates,
+    published_rates,
+)
 from thm_lib.analysis.staffing import ist_kreisfrei, status_woerter
 from thm_lib.analysis.target_group import segment_index
 from thm_lib.core import labels
-from thm_lib.core.labels import EBENE_KREIS, KREIS
+from thm_lib.core.labels import EBENE_KREIS, ENTSCHIEDEN, KREIS
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.berichtswesen import abschluesse, fallzahlen, veroeffentlichen
 from thm_lib.disclosure.faq_zaehlung import faq_verborgen, vergleichbar
@@ -63,6 +69,14 @@ TOTAL = labels.INSGESAMT
 
 _FALL = "_fall_"
 """Prefix of the "Fallzahlen" columns joined into the reach table's check (not published)."""
+_BEDARFE = "_bedarfe_"
+"""Prefix of the columns of "Bedarfe" joined into the Fallevidenz's check (not published)."""
+_INAKTIV = "_inaktiv_"
+"""Prefix of the helper columns of that check: the cases not active in the report year."""
+_FALLEVIDENZ_ZEILEN = [(list(ENTSCHIEDEN), "entschieden"), (["entschieden", "offen"], "gesamt")]
+"""The row sums of the Fallevidenz: decided results, decided + open = all needs."""
+_BEDARFE_ANTEILE = {f"anteil_{e}": [e, "gesamt"] for e in labels.ERGEBNIS}
+"""The shares of "Bedarfe" (:func:`thm_lib.disclosure.berichtswesen.veroeffentlichen`)."""
 
 
 def _fall_spalten(frame: pd.DataFrame) -> pd.DataFrame:
@@ -186,6 +200,12 @@ def ohne_spalten(table: PublishedTable, cols: list[str]) -> PublishedTable:
         return table
     keep = [c for c in table.published.columns if c not in cols]
     structure = dict(table.structure)
+    if structure.get("row_groups"):  # the equations of the columns kept
+        structure["row_groups"] = [
+            (m, t)
+            for m, t in structure["row_groups"]
+            if not set([*m, *([t] if t else [])]) & set(cols)
+        ]
     out = replace(
         table,
         published=table.published[keep],
@@ -198,6 +218,34 @@ def ohne_spalten(table: PublishedTable, cols: list[str]) -> PublishedTable:
     out.published.attrs = dict(table.published.attrs)
     out.internal_unsuppressed.attrs = dict(table.internal_unsuppressed.attrs)
     return out
+
+
+def _teil(
+    joint: PublishedTable, cols: dict[str, str], vorlage: PublishedTable, praefix: str = ""
+) -> PublishedTable:
+    """The columns ``cols`` (name in ``joint`` -> own name) of a joint check, as the
+    table ``vorlage`` (its rows, numbers, labels and equations) with the joint masks;
+    of the joint check's unresolved lines and cells those naming ``praefix`` (or, with
+    none, those naming no helper column)."""
+
+    def auswahl(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.loc[list(vorlage.mask.index), list(cols)].rename(columns=cols)
+        out.index = vorlage.mask.index
+        return out[list(vorlage.mask.columns)]
+
+    published = auswahl(joint.published)
+    published.attrs = dict(joint.published.attrs)
+    if praefix:
+        offen = [u.replace(praefix, "") for u in joint.unresolved if praefix in u]
+    else:
+        offen = [u for u in joint.unresolved if "'_" not in u]
+    return replace(
+        vorlage,
+        published=published,
+        mask=auswahl(joint.mask).astype(bool),
+        reason=auswahl(joint.reason),
+        unresolved=tuple(offen),
+    )
 
 
 def als_zeichen(table: PublishedTable) -> pd.DataFrame:
@@ -486,6 +534,8 @@ class Publication:
                         symbol_elsewhere=summe if zeichen else None,
                     )
         tables["Reichweite"] = reach
+        if "Bedarfe" in tables:
+            tables["Bedarfe"] = self._fallevidenz_und_bedarfe[1]
         return tables
 
     @property
@@ -656,6 +706,164 @@ class Publication:
             versteckt.loc[differ, ["klient_innen", aktiv]] = True
             versteckt.loc[mehr, aktiv] = True
         return table, fall
+
+    # ------------------------------------------------------------------ case evidence
+    @cached_property
+    def nicht_aktive_faelle(self) -> int | None:
+        """Target cases (with consent) not active in the report year; None without cases.
+
+        A reader has this number: the need rates with their intervals give the
+        target cases (``n``), "Reichweite" the active ones ("Klient*innen gesamt").
+        """
+        faelle = self.ws.faelle
+        if faelle is None or not len(faelle):
+            return None
+        f = target_group.eligible_cases(faelle, self.ws.annahmen)
+        return int((~period_flags(f, self.bericht.period)["aktiv"]).sum())
+
+    @property
+    def fallevidenz(self) -> PublishedTable:
+        """The Kreis's case evidence per Handlungsfeld, published together with the
+        Berichtswesen table "Bedarfe" (:meth:`_fallevidenz_und_bedarfe`).
+
+        Rows: the configured Handlungsfelder and :data:`TOTAL`; counts ``passend``,
+        ``naechstbeste``, ``kein_angebot`` (one result per target case and field:
+        its last decided one), ``entschieden`` (their sum, the base of the shares
+        ``anteil_*``), ``offen`` and ``gesamt`` (the cases with a need).
+        """
+        return self._fallevidenz_und_bedarfe[0]
+
+    def _fallevidenz_zahlen(self) -> pd.DataFrame:
+        """The counts of :attr:`fallevidenz` (internal), from the case records of the
+        Gemeinden of the Kreis (:func:`thm_lib.analysis.coverage.case_evidence`)."""
+        ws = self.ws
+        felder = list(ws.handlungsfelder)
+        ev = case_evidence(ws.faelle, ws.bedarfe, ws.annahmen, ["ags"])
+        ev = ev[
+            ev["ags"].astype(str).isin(ws.gebiete["ags"].astype(str))
+            & ev["handlungsfeld"].isin(felder)
+        ]
+        feld = ev["handlungsfeld"]
+        table = pd.DataFrame(
+            {e: (ev[f"anteil_{e}"] * ev["faelle_n"]).groupby(feld).sum() for e in ENTSCHIEDEN}
+        )
+        table["entschieden"] = ev["faelle_n"].groupby(feld).sum()
+        table["offen"] = ev["offen_n"].groupby(feld).sum()
+        table = table.reindex(felder).fillna(0).round().astype(int)
+        table["gesamt"] = table["entschieden"] + table["offen"]
+        table.loc[TOTAL] = table.sum()
+        table.index.name = "Handlungsfeld"
+        for e in ENTSCHIEDEN:
+            table[f"anteil_{e}"] = table[e] / table["entschieden"].where(table["entschieden"] > 0)
+        return table
+
+    def _fallevidenz_allein(self, table: pd.DataFrame) -> PublishedTable:
+        """The Fallevidenz suppressed on its own.
+
+        "Bedarfe insgesamt" of a Handlungsfeld, the cases with a need there, is
+        what its published need rates add up to (each rate with its interval gives
+        its group's cases): shown elsewhere wherever the field shows rates from
+        cases, so the open needs, its difference to the decided ones, are protected
+        by hiding decided counts (round 2, session 31).
+        """
+        a = self.ws.annahmen
+        quoten = published_rates(
+            self.gemerkt("bedarfsquoten", lambda: need_rates(self.ws.faelle, self.ws.bedarfe, a)),
+            self.schwelle,
+            max(int(a.bedarf.mindestfaelle), 1),
+            float(a.bedarf.konfidenz),
+        )
+        aus_faellen = ~quoten["quelle"].isin([FALLBACK, GESPERRT])
+        gezeigt = pd.DataFrame(False, index=table.index, columns=["gesamt"])
+        gezeigt.loc[gezeigt.index.isin(quoten.loc[aus_faellen, "handlungsfeld"]), "gesamt"] = True
+        return suppress(
+            table,
+            self.schwelle,
+            symbol=self.zeichen,
+            count_cols=[*ENTSCHIEDEN, "entschieden", "offen", "gesamt"],
+            total_row=TOTAL,
+            row_groups=_FALLEVIDENZ_ZEILEN,
+            share_cols={f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN},
+            shown_elsewhere=gezeigt,
+        )
+
+    @cached_property
+    def _fallevidenz_und_bedarfe(self) -> tuple[PublishedTable, PublishedTable | None]:
+        """The Fallevidenz and "Bedarfe", checked together.
+
+        A target case with result x in a Handlungsfeld (its last decided one, else
+        open) is either active in the report year, and "Bedarfe" counts a row of it
+        with result x, or one of the :attr:`nicht_aktive_faelle` (I), with one result
+        per field. So in every field and for every set S of results,
+        ``sum over S of (Fallevidenz - Bedarfe) <= I``. Where I is small (every case
+        active in the year) that bounds hidden cells of both tables: an attack
+        narrowed a Fallevidenz "<5" to 3–4 with it (round 2, session 31). Each table
+        is suppressed on its own first; the joint check starts from both patterns
+        and may hide more cells in either (with helper cells for the inactive cases
+        per result, unknown to the reader).
+        """
+        eigen = self._fallevidenz_allein(self._fallevidenz_zahlen())
+        bedarfe = self._bericht_einzeln.get("Bedarfe")
+        inaktiv = self.nicht_aktive_faelle
+        if bedarfe is None or inaktiv is None:
+            return eigen, bedarfe
+        fremd = {c: f"{_BEDARFE}{c}" for c in bedarfe.published.columns}
+        fz = [fremd[c] for c in bedarfe.count_cols]
+        body = [r for r in eigen.mask.index if r != TOTAL]
+        rows = [*body, *(r for r in bedarfe.mask.index if r not in eigen.mask.index), TOTAL]
+        joint = eigen.internal_unsuppressed.reindex(rows)
+        joint[list(fremd.values())] = bedarfe.internal_unsuppressed.rename(columns=fremd).reindex(
+            rows
+        )[list(fremd.values())]
+        counts = [*eigen.count_cols, *fz]
+        joint[counts] = joint[counts].fillna(0)  # a field one table lacks: 0 there
+        ergebnisse = [e for e in labels.ERGEBNIS if e in bedarfe.count_cols and e in joint]
+        hilfe = {e: f"{_INAKTIV}{e}" for e in ergebnisse}
+        for c in hilfe.values():
+            joint[c] = np.nan  # unknown to the reader, >= 0
+        ungleichungen = []
+        for r in body:
+            if r in bedarfe.mask.index:
+                ungleichungen += [(r, {e: 1.0, hilfe[e]: -1.0, fremd[e]: -1.0}, 0.0) for e in hilfe]
+                ungleichungen.append((r, dict.fromkeys(hilfe.values(), 1.0), float(inaktiv)))
+
+        def beide(e_frame: pd.DataFrame, b_frame: pd.DataFrame) -> pd.DataFrame:
+            out = e_frame.reindex(index=rows, columns=joint.columns, fill_value=False)
+            b = b_frame.rename(columns=fremd)
+            return out.astype(bool) | b.reindex(
+                index=rows, columns=joint.columns, fill_value=False
+            ).astype(bool)
+
+        gezeigt = pd.DataFrame(False, index=rows, columns=joint.columns)
+        gezeigt.loc[[r for r in rows if r not in eigen.mask.index], list(eigen.count_cols)] = True
+        gezeigt.loc[body, "gesamt"] = ~eigen.mask.loc[body, "gesamt"].astype(bool)
+        out = suppress(
+            joint,
+            self.schwelle,
+            symbol=self.zeichen,
+            count_cols=[*counts, *hilfe.values()],
+            total_row=TOTAL,
+            row_groups=[
+                *_FALLEVIDENZ_ZEILEN,
+                ([fremd[e] for e in labels.ERGEBNIS if e in bedarfe.count_cols], fremd["gesamt"]),
+            ],
+            share_cols={
+                **{f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN},
+                **{
+                    fremd[s]: [fremd[c] for c in q]
+                    for s, q in _BEDARFE_ANTEILE.items()
+                    if s in fremd
+                },
+            },
+            schon_verborgen=beide(eigen.mask, bedarfe.mask),
+            shown_elsewhere=gezeigt,
+            symbol_elsewhere=beide(als_zeichen(eigen), als_zeichen(bedarfe)),
+            ungleichungen=ungleichungen,
+        )
+        zurueck = {v: k for k, v in fremd.items()}
+        return _teil(out, {c: c for c in eigen.mask.columns}, eigen), _teil(
+            out, zurueck, bedarfe, _BEDARFE
+        )
 
     # ------------------------------------------------------------------ staffing
     def personen(self, bemessung: pd.DataFrame) -> PublishedTable:

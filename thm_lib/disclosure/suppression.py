@@ -1003,10 +1003,12 @@ def suppress(
     column_labels: Mapping[str, str] | None = None,
     symbol: str | None = None,
     hidden_elsewhere: pd.DataFrame | None = None,
+    schon_verborgen: pd.DataFrame | None = None,
     shown_elsewhere: pd.DataFrame | None = None,
     symbol_elsewhere: pd.DataFrame | None = None,
     parts: pd.DataFrame | None = None,
     at_most: Sequence[tuple[str, str]] = (),
+    ungleichungen: Sequence[tuple[Hashable, Mapping[str, float], float]] = (),
     nullen_sperren: bool = False,
     teilsummen: Mapping[Hashable, Sequence[Hashable]] | None = None,
 ) -> PublishedTable:
@@ -1053,6 +1055,10 @@ def suppress(
         same mask here. Cells hidden elsewhere start hidden; cells shown
         elsewhere are never chosen for secondary suppression (hiding a number
         the reader has anyway protects nothing).
+    schon_verborgen : pandas.DataFrame of bool, optional
+        Cells hidden from the start, e.g. the pattern of an earlier check of the
+        table on its own: unlike ``hidden_elsewhere``, a small one among them may
+        still be shown with the symbol instead of ``"<t"``.
     symbol_elsewhere : pandas.DataFrame of bool, optional
         Cells hidden elsewhere that the other table shows with the symbol
         although they are small (see the bounded check): the same here, so
@@ -1068,6 +1074,11 @@ def suppress(
         Column pairs ``(a, b)`` with ``a <= b`` in every row, known to every
         reader by definition (new and closed cases are at most the active
         ones). The bounded check uses them like the audit does.
+    ungleichungen : sequence of (row, {column: coefficient}, bound), optional
+        Further relations a reader knows, each ``sum(coefficient * cell) <= bound``
+        within one row (e.g. the Fallevidenz against the Berichtswesen's needs of
+        the report year, :meth:`thm_lib.disclosure.publication.Publication.fallevidenz`).
+        Used by the bounded check like ``at_most``.
     nullen_sperren : bool
         Last resort of the bounded check: when no shown non-zero cell widens
         an offending range, hide a shown zero that does (with the symbol).
@@ -1143,7 +1154,7 @@ def suppress(
         cells = aligned.to_numpy(dtype=object)
         return np.where(pd.isna(cells), False, cells).astype(bool).ravel()  # NA = False
 
-    hidden |= flat(hidden_elsewhere) & ~unknown_na
+    hidden |= (flat(hidden_elsewhere) | flat(schon_verborgen)) & ~unknown_na
     as_symbol = flat(symbol_elsewhere) & hidden
     primary &= ~as_symbol
     teil = flat(parts) & ~unknown_na
@@ -1194,6 +1205,15 @@ def suppress(
             ([i * nc_ + cols.index(a), i * nc_ + cols.index(b)], 0.0, [1.0, -1.0])
             for i in range(len(rows))
         ]
+    for r, koeff, schranke in ungleichungen:
+        i = rows.index(r)
+        groups.append(
+            (
+                [i * nc_ + cols.index(c) for c in koeff],
+                float(schranke),
+                [float(x) for x in koeff.values()],
+            )
+        )
     # a cell another table shows as "<t" keeps that bound whatever this table shows
     keep_label = flat(hidden_elsewhere) & primary
     vorher = hidden.copy(), primary.copy()
@@ -1237,7 +1257,10 @@ def suppress(
     def zelle(k: int) -> str:
         return f"Zelle '{rows[k // len(cols)]}'/'{cols[k % len(cols)]}'"
 
-    offen = [line for line in lines if line.name in unresolved]
+    # the line step's test assumes a "." cell >= t; the bounded check solved the reader's
+    # real model (">= 0") for every hidden cell, so a line stays open only with a cell it
+    # could not protect (a joint check starting from earlier patterns met such lines)
+    offen = [line for line in lines if line.name in unresolved and set(line.members) & set(left)]
     unresolved = {
         line.name for line in offen if _line_unsafe(line, v, hidden, primary, unknown_na, t, teil)
     }

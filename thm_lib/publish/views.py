@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from thm_lib.analysis import needs
 from thm_lib.analysis.access import valid_at
 from thm_lib.analysis.berichtswesen import TOTAL as REPORT_TOTAL
 from thm_lib.analysis.berichtswesen import fallevidenz_titel, report_from_workspace
@@ -40,7 +39,6 @@ from thm_lib.disclosure.suppression import (
     select_rows,
     small_label,
     stack_rows,
-    suppress,
 )
 from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.publish import maps
@@ -326,69 +324,22 @@ def lueckenliste(
     )
 
 
-def fallevidenz(result: CoverageResult, ws: Workspace, ags: str = KREIS) -> PublishedTable:
+def fallevidenz(ws: Workspace, ags: str = KREIS) -> PublishedTable:
     """Case evidence per Handlungsfeld: needs met passend / nächstbeste / kein Angebot, and open.
 
-    Counts from consented case records, suppressed; shown beside the computed
-    gap, never mixed into it. Needs of target-group cases over the whole
+    Counts from consented case records of the target group, suppressed; shown
+    beside the computed gap, never mixed into it. Needs over the whole
     documentation (no period): the shares are of the decided needs, the open
     ones are counted apart; the title says so, as its totals differ from the
-    Berichtswesen table "Bedarfe" (``reporting.fallevidenz_titel``). Only for
+    Berichtswesen table "Bedarfe" (``reporting.fallevidenz_titel``), with which
+    it is published together
+    (:attr:`thm_lib.disclosure.publication.Publication.fallevidenz`). Only for
     the whole Kreis (a Kommune report shows the Kreis table, titled so): Kommune
-    tables would add up to it. Computed once per Kreis and result.
+    tables would add up to it.
     """
-    table = publication.fuer(ws).je_ergebnis(
-        "fallevidenz", result, lambda: _fallevidenz_kreis(result, ws)
-    )
-    return replace(table, titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""))
-
-
-def _fallevidenz_kreis(result: CoverageResult, ws: Workspace) -> PublishedTable:
-    """The case-evidence table of the whole Kreis (see :func:`fallevidenz`).
-
-    "Bedarfe insgesamt" of a Handlungsfeld, the cases with a need there, is
-    what its published need rates add up to (each rate with its interval gives
-    its group's cases): shown elsewhere wherever the field shows rates from cases,
-    so the open needs, its difference to the decided ones, are protected by
-    hiding decided counts (round 2, session 31; before, such rates were withheld).
-    """
-    g = result.gemeinden
-    by_feld = g.groupby("handlungsfeld", sort=False)
-    table = (
-        pd.DataFrame(
-            {
-                e: (g[f"anteil_{e}"] * g["faelle_n"]).groupby(g["handlungsfeld"], sort=False).sum()
-                for e in labels.ENTSCHIEDEN
-            }
-        )
-        .round()
-        .astype(int)
-    )
-    table["entschieden"] = by_feld["faelle_n"].sum().astype(int)
-    table["offen"] = by_feld["offen_n"].sum().astype(int)
-    table["gesamt"] = table["entschieden"] + table["offen"]
-    table.loc[TOTAL] = table.sum()
-    table.index.name = "Handlungsfeld"
-    counts = list(table.columns)
-    for e in labels.ENTSCHIEDEN:
-        table[f"anteil_{e}"] = table[e] / table["entschieden"].where(table["entschieden"] > 0)
-    quoten = publication.bedarfsquoten(result)
-    aus_faellen = ~quoten["quelle"].isin([needs.FALLBACK, needs.GESPERRT])
-    gezeigt = pd.DataFrame(False, index=table.index, columns=["gesamt"])
-    gezeigt.loc[gezeigt.index.isin(quoten.loc[aus_faellen, "handlungsfeld"]), "gesamt"] = True
-    return suppress(
-        table,
-        schwelle(ws),
-        symbol=zeichen_geheim(ws),
-        count_cols=counts,
-        total_row=TOTAL,
-        row_groups=[
-            (list(labels.ENTSCHIEDEN), "entschieden"),
-            (["entschieden", "offen"], "gesamt"),
-        ],
-        share_cols={f"anteil_{e}": [e, "entschieden"] for e in labels.ENTSCHIEDEN},
-        shown_elsewhere=gezeigt,
-        titel=fallevidenz_titel(ws.annahmen),
+    return replace(
+        publication.fuer(ws).fallevidenz,
+        titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""),
         column_labels={
             **{k: labels.ERGEBNIS_LABEL[k] for k in labels.ERGEBNIS},
             "entschieden": labels.BEDARFE_ENTSCHIEDEN,

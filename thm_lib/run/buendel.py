@@ -85,7 +85,7 @@ def berechnen(ws: Workspace) -> Kreisstand:
     views.zielgruppe_verlauf(ws)
     if ws.faelle is not None and len(ws.faelle):
         views.bericht_tabellen(ws)
-        views.fallevidenz(result, ws)
+        views.fallevidenz(ws)
     views.kennzahlen_tabelle(ws)
     views.versorgung_matrix(ws, result)
     views.lueckenliste(ws, result)

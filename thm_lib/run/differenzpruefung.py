@@ -358,7 +358,7 @@ def modellwerte(
         "szenarien": views.szenarien_tabelle(ws),
     }
     if ws.faelle is not None and len(ws.faelle):
-        bericht["fallevidenz"] = views.fallevidenz(result, ws)
+        bericht["fallevidenz"] = views.fallevidenz(ws)
     for feld in ws.handlungsfelder:
         for mass in ("versorgungsgrad", "fehlende_plaetze"):
             bericht[f"karte_{feld}_{mass}"] = views.karten_mass(ws, mass, feld, result)

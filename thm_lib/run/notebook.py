@@ -623,14 +623,14 @@ def intervall_text(ws: Workspace) -> str:
     return f"Sicherheit der Intervalle: {kurz(float(ws.annahmen.bedarf.konfidenz) * 100)} %."
 
 
-def fallevidenz(result: Any, ws: Workspace, ags: str = KREIS) -> Any:
+def fallevidenz(ws: Workspace, ags: str = KREIS) -> Any:
     """The case-evidence table (:func:`thm_lib.publish.views.fallevidenz`), or None with the German
     note that there are no case records yet shown (never a table of zeros)."""
 
     if not hat_faelle(ws):
         zeige(KEINE_FALLDOKUMENTATION)
         return None
-    return views.fallevidenz(result, ws, ags)
+    return views.fallevidenz(ws, ags)
 
 
 def stichtag_text(ws: Workspace, ags: str = KREIS, markdown: bool = True) -> str:

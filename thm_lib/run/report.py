@@ -165,7 +165,7 @@ def buendnis_workbook(
         }
     )
     if faelle:
-        sheets["Fallevidenz"] = views.fallevidenz(result, ws, ags)
+        sheets["Fallevidenz"] = views.fallevidenz(ws, ags)
     sheets.update(
         {
             "Stellen": views.stellen_tabelle(ws, bemessung, ags),
