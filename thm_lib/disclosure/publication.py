@@ -837,29 +837,43 @@ class Publication:
         gezeigt = pd.DataFrame(False, index=rows, columns=joint.columns)
         gezeigt.loc[[r for r in rows if r not in eigen.mask.index], list(eigen.count_cols)] = True
         gezeigt.loc[body, "gesamt"] = ~eigen.mask.loc[body, "gesamt"].astype(bool)
-        out = suppress(
-            joint,
-            self.schwelle,
-            symbol=self.zeichen,
-            count_cols=[*counts, *hilfe.values()],
-            total_row=TOTAL,
-            row_groups=[
-                *_FALLEVIDENZ_ZEILEN,
-                ([fremd[e] for e in labels.ERGEBNIS if e in bedarfe.count_cols], fremd["gesamt"]),
-            ],
-            share_cols={
-                **{f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN},
-                **{
-                    fremd[s]: [fremd[c] for c in q]
-                    for s, q in _BEDARFE_ANTEILE.items()
-                    if s in fremd
+
+        def pruefen(nullen: bool) -> PublishedTable:
+            return suppress(
+                joint,
+                self.schwelle,
+                symbol=self.zeichen,
+                count_cols=[*counts, *hilfe.values()],
+                total_row=TOTAL,
+                row_groups=[
+                    *_FALLEVIDENZ_ZEILEN,
+                    (
+                        [fremd[e] for e in labels.ERGEBNIS if e in bedarfe.count_cols],
+                        fremd["gesamt"],
+                    ),
+                ],
+                share_cols={
+                    **{f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN},
+                    **{
+                        fremd[s]: [fremd[c] for c in q]
+                        for s, q in _BEDARFE_ANTEILE.items()
+                        if s in fremd
+                    },
                 },
-            },
-            schon_verborgen=beide(eigen.mask, bedarfe.mask),
-            shown_elsewhere=gezeigt,
-            symbol_elsewhere=beide(als_zeichen(eigen), als_zeichen(bedarfe)),
-            ungleichungen=ungleichungen,
-        )
+                schon_verborgen=beide(eigen.mask, bedarfe.mask),
+                shown_elsewhere=gezeigt,
+                symbol_elsewhere=beide(als_zeichen(eigen), als_zeichen(bedarfe)),
+                ungleichungen=ungleichungen,
+                nullen_sperren=nullen,
+            )
+
+        # last resort, as for the target-group tables: where "Bedarfe" shows a 0 beside a
+        # small Fallevidenz count and nothing else is left to hide, the 0 is hidden too
+        out = pruefen(False)
+        if out.unresolved:
+            zweiter = pruefen(True)
+            if len(zweiter.unresolved) < len(out.unresolved):
+                out = zweiter
         zurueck = {v: k for k, v in fremd.items()}
         return _teil(out, {c: c for c in eigen.mask.columns}, eigen), _teil(
             out, zurueck, bedarfe, _BEDARFE
