@@ -237,3 +237,22 @@ def test_ungleichungen_make_the_bounded_check_protect_against_a_known_relation()
                 klein = mit.published.loc[r, c] == "<5"
                 bereich = _bereich(t, mit, (r, c), bekannt)
                 assert schutzverletzung(klein, *bereich, 5) is None, (r, c, bereich)
+
+
+def test_a_zero_of_bedarfe_is_hidden_when_nothing_else_protects(tmp_path) -> None:
+    # a Kreis of the synthetic Land (seed 7): "Bedarfe" of Berufsvorbereitung shows
+    # kein Angebot 0 while the Fallevidenz has 1 (hidden "<5"), and only 2 cases are
+    # inactive - so that "<5" lies in 1..2. Every other cell around it is hidden
+    # already; the last resort hides the 0 (session 32: the audit refused the Kreis)
+    from thm_lib.ingest.land_synthetic import schreibe_land
+
+    mappen = schreibe_land(tmp_path / "land", kreise=3, gemeinden=7, kreisfreie=1, seed=7)
+    ws = load_workspace(next(m for m in mappen if "suedgau" in m.name))
+    evidenz, bedarfe = _tabellen(ws)
+    inaktiv = publication.fuer(ws).nicht_aktive_faelle
+    assert inaktiv == inaktive(ws) == 2
+    assert bedarfe.internal_unsuppressed.loc["Berufsvorbereitung", "kein_angebot"] == 0
+    assert bedarfe.mask.loc["Berufsvorbereitung", "kein_angebot"]
+    assert evidenz.published.loc["Berufsvorbereitung", "kein_angebot"] == "<5"
+    assert not evidenz.unresolved and not bedarfe.unresolved
+    assert verletzungen(evidenz, bedarfe, inaktiv) == []

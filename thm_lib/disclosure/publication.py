@@ -757,15 +757,11 @@ class Publication:
             table[f"anteil_{e}"] = table[e] / table["entschieden"].where(table["entschieden"] > 0)
         return table
 
-    def _fallevidenz_allein(self, table: pd.DataFrame) -> PublishedTable:
-        """The Fallevidenz suppressed on its own.
-
-        "Bedarfe insgesamt" of a Handlungsfeld, the cases with a need there, is
-        what its published need rates add up to (each rate with its interval gives
-        its group's cases): shown elsewhere wherever the field shows rates from
-        cases, so the open needs, its difference to the decided ones, are protected
-        by hiding decided counts (round 2, session 31).
-        """
+    def _fallevidenz_gezeigt(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The cells of the Fallevidenz a reader has from other outputs: "Bedarfe
+        insgesamt" of each field whose published need rates come from cases (they add
+        up to it). Their sum is not marked: marking it made the check of the sample Kreis
+        hide every count (session 32)."""
         a = self.ws.annahmen
         quoten = published_rates(
             self.gemerkt("bedarfsquoten", lambda: need_rates(self.ws.faelle, self.ws.bedarfe, a)),
@@ -776,16 +772,40 @@ class Publication:
         aus_faellen = ~quoten["quelle"].isin([FALLBACK, GESPERRT])
         gezeigt = pd.DataFrame(False, index=table.index, columns=["gesamt"])
         gezeigt.loc[gezeigt.index.isin(quoten.loc[aus_faellen, "handlungsfeld"]), "gesamt"] = True
-        return suppress(
-            table,
-            self.schwelle,
-            symbol=self.zeichen,
-            count_cols=[*ENTSCHIEDEN, "entschieden", "offen", "gesamt"],
-            total_row=TOTAL,
-            row_groups=_FALLEVIDENZ_ZEILEN,
-            share_cols={f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN},
-            shown_elsewhere=gezeigt,
-        )
+        return gezeigt
+
+    def _fallevidenz_allein(self, table: pd.DataFrame) -> PublishedTable:
+        """The Fallevidenz suppressed on its own.
+
+        "Bedarfe insgesamt" of a Handlungsfeld, the cases with a need there, is
+        what its published need rates add up to (each rate with its interval gives
+        its group's cases): shown elsewhere wherever the field shows rates from
+        cases, so the open needs, its difference to the decided ones, are protected
+        by hiding decided counts (round 2, session 31).
+        """
+        gezeigt = self._fallevidenz_gezeigt(table)
+
+        def pruefen(nullen: bool) -> PublishedTable:
+            return suppress(
+                table,
+                self.schwelle,
+                symbol=self.zeichen,
+                count_cols=[*ENTSCHIEDEN, "entschieden", "offen", "gesamt"],
+                total_row=TOTAL,
+                row_groups=_FALLEVIDENZ_ZEILEN,
+                share_cols={f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN},
+                shown_elsewhere=gezeigt,
+                nullen_sperren=nullen,
+            )
+
+        # where a field's total is known and its open needs are 0, its decided ones are
+        # known: only hiding that 0 protects them (last resort, as in the joint check)
+        out = pruefen(False)
+        if out.unresolved:
+            zweiter = pruefen(True)
+            if len(zweiter.unresolved) < len(out.unresolved):
+                return zweiter
+        return out
 
     @cached_property
     def _fallevidenz_und_bedarfe(self) -> tuple[PublishedTable, PublishedTable | None]:
@@ -834,9 +854,10 @@ class Publication:
                 index=rows, columns=joint.columns, fill_value=False
             ).astype(bool)
 
-        gezeigt = pd.DataFrame(False, index=rows, columns=joint.columns)
+        gezeigt = self._fallevidenz_gezeigt(eigen.internal_unsuppressed).reindex(
+            index=rows, columns=joint.columns, fill_value=False
+        )
         gezeigt.loc[[r for r in rows if r not in eigen.mask.index], list(eigen.count_cols)] = True
-        gezeigt.loc[body, "gesamt"] = ~eigen.mask.loc[body, "gesamt"].astype(bool)
 
         def pruefen(nullen: bool) -> PublishedTable:
             return suppress(
