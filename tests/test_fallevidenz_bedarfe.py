@@ -256,3 +256,21 @@ def test_a_zero_of_bedarfe_is_hidden_when_nothing_else_protects(tmp_path) -> Non
     assert evidenz.published.loc["Berufsvorbereitung", "kein_angebot"] == "<5"
     assert not evidenz.unresolved and not bedarfe.unresolved
     assert verletzungen(evidenz, bedarfe, inaktiv) == []
+
+
+def test_a_hidden_sum_of_shown_totals_is_shown_when_nothing_else_is_left(tmp_path) -> None:
+    # a Kreis of the synthetic Land (seed 1): every field's "Bedarfe insgesamt" is shown
+    # (the need rates give it), the check had hidden every other count, the Kreis total
+    # among them - fixed as the sum of the shown totals (756), so the check gave up and
+    # the audit kept the Kreis back. Now that sum is shown (it tells nothing new) and
+    # the check goes on with the other cells (session 32)
+    from thm_lib.ingest.land_synthetic import schreibe_land
+
+    mappen = schreibe_land(tmp_path / "land", seed=1)
+    ws = load_workspace(next(m for m in mappen if "ostaue" in m.name))
+    evidenz, bedarfe = _tabellen(ws)
+    felder = evidenz.published.drop(TOTAL)["gesamt"]
+    assert not evidenz.mask["gesamt"].any()
+    assert evidenz.published.loc[TOTAL, "gesamt"] == sum(felder) == 756
+    assert not evidenz.unresolved and not bedarfe.unresolved
+    assert verletzungen(evidenz, bedarfe, publication.fuer(ws).nicht_aktive_faelle) == []

@@ -893,7 +893,13 @@ def _protect_bounded(
         if chosen is None and nullen:
             chosen = _widening(k, _nullen(lines, free & (v == 0)), hidden, primary, leser, width)
         if chosen is None and not visible:
-            return bad
+            bekannt = [c for c in bad if ranges[c][0] == ranges[c][1] and v[c] >= t and not teil[c]]
+            if not bekannt:
+                return bad
+            # nothing left to hide: a large cell the reader has anyway (e.g. the sum of
+            # shown totals) is shown - that tells nothing new - and the others are tried
+            hidden[bekannt] = False
+            continue
         if chosen is None:
             own = {m for line in lines if k in line.members for m in line.members}
             chosen = [next((c for c in visible if c in own), visible[0])]
