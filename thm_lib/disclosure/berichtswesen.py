@@ -20,6 +20,9 @@ from thm_lib.analysis.berichtswesen import (
 from thm_lib.core.labels import ERGEBNIS
 from thm_lib.disclosure.suppression import PublishedTable, select_rows, suppress, suppress_value
 
+BEDARFE_ANTEILE = {f"anteil_{e}": [e, "gesamt"] for e in ERGEBNIS}
+"""The shares of the table "Bedarfe": each result of all needs of its field."""
+
 
 def veroeffentlichen(report: Report, threshold: int | None = None) -> dict[str, PublishedTable]:
     """Every table through :func:`~thm_lib.disclosure.suppression.suppress`, by sheet name.
@@ -42,7 +45,7 @@ def veroeffentlichen(report: Report, threshold: int | None = None) -> dict[str, 
             total_row=TOTAL,
             symbol=report.zeichen,
             total_col="gesamt",
-            share_cols={f"anteil_{e}": [e, "gesamt"] for e in ERGEBNIS},
+            share_cols=BEDARFE_ANTEILE,
             titel=bedarfe_titel(report.period),
             column_labels=labels,
         )

@@ -29,6 +29,7 @@ and decides what may be shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -52,7 +53,12 @@ from thm_lib.analysis.target_group import segment_index
 from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS, ENTSCHIEDEN, KREIS
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.berichtswesen import abschluesse, fallzahlen, veroeffentlichen
+from thm_lib.disclosure.berichtswesen import (
+    BEDARFE_ANTEILE,
+    abschluesse,
+    fallzahlen,
+    veroeffentlichen,
+)
 from thm_lib.disclosure.faq_zaehlung import faq_verborgen, vergleichbar
 from thm_lib.disclosure.suppression import (
     ATTR_INTERNAL,
@@ -75,8 +81,8 @@ _INAKTIV = "_inaktiv_"
 """Prefix of the helper columns of that check: the cases not active in the report year."""
 _FALLEVIDENZ_ZEILEN = [(list(ENTSCHIEDEN), "entschieden"), (["entschieden", "offen"], "gesamt")]
 """The row sums of the Fallevidenz: decided results, decided + open = all needs."""
-_BEDARFE_ANTEILE = {f"anteil_{e}": [e, "gesamt"] for e in labels.ERGEBNIS}
-"""The shares of "Bedarfe" (:func:`thm_lib.disclosure.berichtswesen.veroeffentlichen`)."""
+_FALLEVIDENZ_ANTEILE = {f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN}
+"""The shares of the Fallevidenz: each decided result of the decided needs."""
 
 
 def _fall_spalten(frame: pd.DataFrame) -> pd.DataFrame:
@@ -200,12 +206,6 @@ def ohne_spalten(table: PublishedTable, cols: list[str]) -> PublishedTable:
         return table
     keep = [c for c in table.published.columns if c not in cols]
     structure = dict(table.structure)
-    if structure.get("row_groups"):  # the equations of the columns kept
-        structure["row_groups"] = [
-            (m, t)
-            for m, t in structure["row_groups"]
-            if not set([*m, *([t] if t else [])]) & set(cols)
-        ]
     out = replace(
         table,
         published=table.published[keep],
@@ -246,6 +246,17 @@ def _teil(
         reason=auswahl(joint.reason),
         unresolved=tuple(offen),
     )
+
+
+def _nullen_zuletzt(pruefen: Callable[[bool], PublishedTable]) -> PublishedTable:
+    """``pruefen(False)``, or, where that leaves cells unprotected, ``pruefen(True)`` (a
+    shown zero may be hidden: ``suppress(..., nullen_sperren=True)``) when that leaves
+    fewer. "Zero stays 0" is given up only as the last resort."""
+    erster = pruefen(False)
+    if not erster.unresolved:
+        return erster
+    zweiter = pruefen(True)
+    return zweiter if len(zweiter.unresolved) < len(erster.unresolved) else erster
 
 
 def als_zeichen(table: PublishedTable) -> pd.DataFrame:
@@ -389,14 +400,14 @@ class Publication:
             **{s: labels.STATUS_LABEL[s] for s in self.status},
             "gesamt": "Zielgruppe insgesamt",
         }
-        first = self._kreistabelle(table, masken, titel, spalten)
-        if not first.unresolved or masken[1] is None:
-            return first
-        # rows repeated from an earlier Stichtag keep their pattern; when the first try
-        # leaves cells open (the free cells are zeros: one Gemeinde's "<5" fell to 0),
-        # hiding a zero is the last resort
-        second = self._kreistabelle(table, masken, titel, spalten, nullen_sperren=True)
-        return second if len(second.unresolved) < len(first.unresolved) else first
+        if masken[1] is None:
+            return self._kreistabelle(table, masken, titel, spalten)
+        # rows repeated from an earlier Stichtag keep their pattern; when that leaves cells
+        # open (the free cells are zeros: one Gemeinde's "<5" fell to 0), hiding a zero is
+        # the last resort
+        return _nullen_zuletzt(
+            lambda nullen: self._kreistabelle(table, masken, titel, spalten, nullen_sperren=nullen)
+        )
 
     def _kreistabelle(
         self,
@@ -793,19 +804,14 @@ class Publication:
                 count_cols=[*ENTSCHIEDEN, "entschieden", "offen", "gesamt"],
                 total_row=TOTAL,
                 row_groups=_FALLEVIDENZ_ZEILEN,
-                share_cols={f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN},
+                share_cols=_FALLEVIDENZ_ANTEILE,
                 shown_elsewhere=gezeigt,
                 nullen_sperren=nullen,
             )
 
         # where a field's total is known and its open needs are 0, its decided ones are
-        # known: only hiding that 0 protects them (last resort, as in the joint check)
-        out = pruefen(False)
-        if out.unresolved:
-            zweiter = pruefen(True)
-            if len(zweiter.unresolved) < len(out.unresolved):
-                return zweiter
-        return out
+        # known: only hiding that 0 protects them
+        return _nullen_zuletzt(pruefen)
 
     @cached_property
     def _fallevidenz_und_bedarfe(self) -> tuple[PublishedTable, PublishedTable | None]:
@@ -874,10 +880,10 @@ class Publication:
                     ),
                 ],
                 share_cols={
-                    **{f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN},
+                    **_FALLEVIDENZ_ANTEILE,
                     **{
                         fremd[s]: [fremd[c] for c in q]
-                        for s, q in _BEDARFE_ANTEILE.items()
+                        for s, q in BEDARFE_ANTEILE.items()
                         if s in fremd
                     },
                 },
@@ -888,13 +894,9 @@ class Publication:
                 nullen_sperren=nullen,
             )
 
-        # last resort, as for the target-group tables: where "Bedarfe" shows a 0 beside a
-        # small Fallevidenz count and nothing else is left to hide, the 0 is hidden too
-        out = pruefen(False)
-        if out.unresolved:
-            zweiter = pruefen(True)
-            if len(zweiter.unresolved) < len(out.unresolved):
-                out = zweiter
+        # where "Bedarfe" shows a 0 beside a small Fallevidenz count and nothing else is
+        # left to hide, the 0 is hidden too
+        out = _nullen_zuletzt(pruefen)
         zurueck = {v: k for k, v in fremd.items()}
         return _teil(out, {c: c for c in eigen.mask.columns}, eigen), _teil(
             out, zurueck, bedarfe, _BEDARFE

@@ -1206,12 +1206,9 @@ def suppress(
             break
     nc_ = len(cols)
     groups: list[tuple] = []
-    for a, b in at_most:  # a <= b in every row: x_a - x_b <= 0
-        groups += [
-            ([i * nc_ + cols.index(a), i * nc_ + cols.index(b)], 0.0, [1.0, -1.0])
-            for i in range(len(rows))
-        ]
-    for r, koeff, schranke in ungleichungen:
+    # a <= b in every row: x_a - x_b <= 0
+    kleiner = [(r, {a: 1.0, b: -1.0}, 0.0) for a, b in at_most for r in rows]
+    for r, koeff, schranke in [*kleiner, *ungleichungen]:
         i = rows.index(r)
         groups.append(
             (
