@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from thm_lib.disclosure.publication import _teil
 from thm_lib.disclosure.suppression import (
     ATTR_INTERNAL,
     PUBLISHED_KEY,
@@ -552,3 +555,52 @@ def test_property_a_subtotal_row_pins_no_small_count(werte, glieder):
         assert lo <= wahr <= hi
         if not p.unresolved:
             assert schutzverletzung(x == f"<{T}", lo, hi, T) is None, (r, lo, hi)
+
+
+def test_a_row_of_two_equations_names_the_one_left_open():
+    # row x: c = s2 - d = 11 - 9 = 2 with d and s2 shown elsewhere; nothing hides it
+    table = pd.DataFrame(
+        {"a": [6, 7], "b": [8, 9], "s1": [14, 16], "c": [2, 7], "d": [9, 9], "s2": [11, 16]},
+        index=["x", "y"],
+    )
+    shown = pd.DataFrame(False, index=table.index, columns=table.columns)
+    shown.loc["x", ["d", "s2"]] = True
+    p = suppress(
+        table,
+        T,
+        count_cols=list(table.columns),
+        row_groups=[(["a", "b"], "s1"), (["c", "d"], "s2")],
+        col_sums=False,
+        shown_elsewhere=shown,
+    )
+    assert p.unresolved == ("Zeile 'x' ('s2')", "Zelle 'x'/'c'")
+
+
+def test_a_joint_check_gives_each_table_its_own_open_lines():
+    b = "_bedarfe_"
+    table = pd.DataFrame(
+        {"a": [6, 7], "s1": [6, 7], f"{b}c": [2, 7], f"{b}d": [9, 9], f"{b}s2": [11, 16]},
+        index=["x", "y"],
+    )
+    shown = pd.DataFrame(False, index=table.index, columns=table.columns)
+    shown.loc["x", [f"{b}d", f"{b}s2"]] = True
+    joint = suppress(
+        table,
+        T,
+        count_cols=list(table.columns),
+        row_groups=[(["a"], "s1"), ([f"{b}c", f"{b}d"], f"{b}s2")],
+        col_sums=False,
+        shown_elsewhere=shown,
+    )
+    eigen = suppress(table[["a", "s1"]], T, row_groups=[(["a"], "s1")], col_sums=False)
+    fremd = table[[f"{b}c", f"{b}d", f"{b}s2"]].rename(columns=lambda c: c.removeprefix(b))
+    andere = suppress(fremd, T, row_groups=[(["c", "d"], "s2")], col_sums=False)
+    assert _teil(joint, {"a": "a", "s1": "s1"}, eigen).unresolved == ()
+    zurueck = {f"{b}{c}": c for c in ("c", "d", "s2")}
+    teil = _teil(joint, zurueck, andere, b)
+    assert teil.unresolved == ("Zeile 'x' ('s2')", "Zelle 'x'/'c'")
+    assert teil.published.loc["x", "c"] == f"<{T}"
+    # an open cell of the reader's unknowns (no table's own) is named in both parts
+    mit_hilfe = dataclasses.replace(joint, unresolved=("Zelle 'x'/'_inaktiv_passend'",))
+    assert _teil(mit_hilfe, {"a": "a", "s1": "s1"}, eigen).unresolved == mit_hilfe.unresolved
+    assert _teil(mit_hilfe, zurueck, andere, b).unresolved == mit_hilfe.unresolved

@@ -221,12 +221,17 @@ def ohne_spalten(table: PublishedTable, cols: list[str]) -> PublishedTable:
 
 
 def _teil(
-    joint: PublishedTable, cols: dict[str, str], vorlage: PublishedTable, praefix: str = ""
+    joint: PublishedTable,
+    cols: dict[str, str],
+    vorlage: PublishedTable,
+    praefix: str = "",
+    hilfe: str = _INAKTIV,
 ) -> PublishedTable:
     """The columns ``cols`` (name in ``joint`` -> own name) of a joint check, as the
     table ``vorlage`` (its rows, numbers, labels and equations) with the joint masks;
     of the joint check's unresolved lines and cells those naming ``praefix`` (or, with
-    none, those naming no helper column)."""
+    none, those naming no prefixed column), and those naming a ``hilfe`` column (the
+    reader's unknowns belong to both tables)."""
 
     def auswahl(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.loc[list(vorlage.mask.index), list(cols)].rename(columns=cols)
@@ -239,6 +244,7 @@ def _teil(
         offen = [u.replace(praefix, "") for u in joint.unresolved if praefix in u]
     else:
         offen = [u for u in joint.unresolved if "'_" not in u]
+    offen += [u for u in joint.unresolved if hilfe in u]
     return replace(
         vorlage,
         published=published,

@@ -428,12 +428,11 @@ def _lines(
     for i, r in enumerate(rows):
         for members, tj in groups:
             if len(members) + (tj is not None) >= 2:
+                name = f"Zeile '{r}'"
+                if len(groups) > 1:  # say which of the row's equations
+                    name += f" ('{cols[members[0] if tj is None else tj]}')"
                 lines.append(
-                    _Line(
-                        [i * nc + j for j in members],
-                        None if tj is None else i * nc + tj,
-                        f"Zeile '{r}'",
-                    )
+                    _Line([i * nc + j for j in members], None if tj is None else i * nc + tj, name)
                 )
     if col_sums:
         ti = None if total_row is None else rows.index(total_row)
