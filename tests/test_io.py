@@ -167,7 +167,11 @@ def test_vg250_whole_arbeitsmappe(tmp_path):
     offer = ws.angebote.iloc[0]
     assert offer["standort_quelle"] == "gemeinde"
     assert ws.gebiete.geometry[1].contains(offer.geometry)
-    assert any("A1" in w and "Gemeinde" in w for w in ws.warnungen)
+    assert any(
+        ": 1 Angebot ohne Koordinaten wird über die Gemeinde (AGS) in die Mitte der Gemeinde "
+        "gelegt: A1." in w
+        for w in ws.warnungen
+    ), ws.warnungen
 
 
 def test_missing_kreis_name_falls_back_to_folder_with_warning(tmp_path):

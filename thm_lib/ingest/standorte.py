@@ -78,8 +78,13 @@ def locate_offers(
         if ids:
             via = "Postleitzahl" if kind == "plz" else "Gemeinde (AGS)"
             warnings.append(
-                f"{datei_von(angebote)}: {len(ids)} Angebote ohne Koordinaten "
-                f"werden über die {via} in die Mitte der Gemeinde gelegt: "
+                f"{datei_von(angebote)}: "
+                + (
+                    "1 Angebot ohne Koordinaten wird"
+                    if len(ids) == 1
+                    else f"{len(ids)} Angebote ohne Koordinaten werden"
+                )
+                + f" über die {via} in die Mitte der Gemeinde gelegt: "
                 f"{', '.join(ids[:10])}"
                 + (" …" if len(ids) > 10 else "")
                 + ". Entfernungen sind dort "
