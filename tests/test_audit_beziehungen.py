@@ -22,26 +22,27 @@ FALLZAHL = 0.47 / 100 * 1.25
 
 
 def kontext(**extra) -> Kontext:
-    return Kontext(
-        schwelle=5,
-        symbol=".",
-        name_of={"01001": "Adorf", "01002": "Bdorf"},
-        einwohner={},
-        kreis_name="Testkreis",
-        stichtag="31.12.2021",
-        status={"Duldung": "duldung", "Aufenthaltsgestattung": "gestattung"},
-        faq={
+    werte = {
+        "schwelle": 5,
+        "symbol": ".",
+        "name_of": {"01001": "Adorf", "01002": "Bdorf"},
+        "einwohner": {},
+        "kreis_name": "Testkreis",
+        "stichtag": "31.12.2021",
+        "status": {"Duldung": "duldung", "Aufenthaltsgestattung": "gestattung"},
+        "faq": {
             "schluessel": 100,
             "vergleichbar": True,
             "einfrieren": True,
             "status": ["duldung"],
             "rundung": None,
         },
-        fallzahl=FALLZAHL,
-        arbeitszeit=FALLZAHL,
-        erstantrag={"Adorf": TAG, "Bdorf": TAG, INSGESAMT: TAG},
-        **{"erreichung_status": ["duldung"], **extra},
-    )
+        "fallzahl": FALLZAHL,
+        "arbeitszeit": FALLZAHL,
+        "erstantrag": {"Adorf": TAG, "Bdorf": TAG, INSGESAMT: TAG},
+        "erreichung_status": ["duldung"],
+    }
+    return Kontext(**{**werte, **extra})
 
 
 def table(caption: str, head: list[str], rows: list[list[str]]) -> str:
@@ -362,3 +363,35 @@ def test_the_fallevidenz_is_bounded_by_the_needs_of_the_year_and_the_inactive_ca
     assert audit(tmp_path, nicht_aktive=2).bereiche[naechstbeste] == (1, 4)
     # without case records (no count of inactive cases) the tables stand apart
     assert audit(tmp_path).bereiche[naechstbeste] == (1, 4)
+
+
+def test_a_kreis_without_date_of_first_application_counts_at_the_analysis_stichtag(tmp_path):
+    # the staffing estimate counts an applicant without date at the analysis Stichtag
+    # (found in session 33: the audit left such a count unlinked). The Kreis counts
+    # Adorf and Bdorf: FAQ "." = 48 + Bdorf's "<5" = 49..52, four values only
+    write(
+        tmp_path / "kreis" / "zielgruppe.html",
+        table(
+            "Zielgruppe am 31.12.2021 je Gemeinde und Status",
+            ZG_HEAD,
+            [
+                ["Adorf", "48", "30", "78"],
+                ["Bdorf", "<5", ".", "."],
+                ["Cdorf", ".", ".", "."],
+                ["Ddorf", ".", ".", "50"],
+                [INSGESAMT, "75", "115", "190"],
+            ],
+        ),
+    )
+    stellen = table("Stellenbemessung", STELLEN_HEAD, [["Kreis", ".", ".", ".", "–"]])
+    write(tmp_path / "kreis" / "stellen.html", stellen)
+    namen = {"01001": "Adorf", "01002": "Bdorf", "01003": "Cdorf", "01004": "Ddorf"}
+    faq = ("Personen (FAQ-Zählung)", INSGESAMT)
+    ohne_datum = audit(tmp_path, name_of=namen, kreis_zaehlt=["Adorf", "Bdorf"], erstantrag={})
+    assert ohne_datum.bereiche[faq] == (49, 52)
+    assert [b.key for b in ohne_datum.befunde] == [faq]
+    # with a date before every count the earliest count is used, as by the estimate
+    frueh = {INSGESAMT: pd.Timestamp("2015-01-01")}
+    assert audit(
+        tmp_path, name_of=namen, kreis_zaehlt=["Adorf", "Bdorf"], erstantrag=frueh
+    ).bereiche[faq] == (49, 52)

@@ -574,20 +574,13 @@ class Leser:
         key = ("Personen (FAQ-Zählung)", wer)
         f = self.ctx.faq
         tag = self.ctx.erstantrag.get(wer) if f["einfrieren"] else None
-        t0: str | None = self.ctx.stichtag
-        if f["einfrieren"]:
-            tage = [
-                d
-                for d in self.ctx.stichtage
-                if tag is not None
-                and not pd.isna(tag)
-                and pd.Timestamp(pd.to_datetime(d, dayfirst=True)) <= tag
-            ]
-            t0 = max(tage, key=lambda d: pd.to_datetime(d, dayfirst=True)) if tage else None
-        if t0 is None:
-            return key
+        was = "Auswertungsstichtag"
+        if tag is not None and not pd.isna(tag):
+            was = "Stichtag der Erstantragstellung"
+        elif f["einfrieren"]:
+            was = "Auswertungsstichtag, Erstantrag ohne Datum"
+        t0 = self._zaehlung_fuer(tag if was.startswith("Stichtag") else None)
         gebiet = self.ctx.antragsgebiet(wer)
-        was = "Stichtag der Erstantragstellung" if f["einfrieren"] else "Auswertungsstichtag"
         if f["vergleichbar"]:
             teile = [self.zg(t0, g, s) for g in gebiet for s in f["status"]]
             wie = f"Zielgruppe {', '.join(f['status'])}"
@@ -598,6 +591,19 @@ class Leser:
             teile, key, f"FAQ-Zählung von {wer} = {wie} am {t0} ({was})" + self._gebiet_text(wer)
         )
         return key
+
+    def _zaehlung_fuer(self, tag: pd.Timestamp | None) -> str:
+        """The published Stichtag a count for ``tag`` (None: the analysis Stichtag) uses,
+        as the staffing estimate chooses it: the latest on or before, else the earliest."""
+
+        def datum(d: str) -> pd.Timestamp:
+            return pd.Timestamp(pd.to_datetime(d, dayfirst=True))
+
+        ziel = datum(self.ctx.stichtag) if tag is None else tag
+        if not self.ctx.stichtage:
+            return self.ctx.stichtag
+        tage = [d for d in self.ctx.stichtage if datum(d) <= ziel]
+        return max(tage, key=datum) if tage else min(self.ctx.stichtage, key=datum)
 
     def _faq_teile(self, t0: str, g: str) -> list[Hashable]:
         """The FAQ count of Gemeinde ``g`` at ``t0`` over other ages or statuses than

@@ -48,7 +48,7 @@ from thm_lib.analysis.needs import (
     published_model_rates,
     published_rates,
 )
-from thm_lib.analysis.staffing import ist_kreisfrei, status_woerter
+from thm_lib.analysis.staffing import _applicants, ist_kreisfrei, status_woerter, stellenbemessung
 from thm_lib.analysis.target_group import segment_index
 from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS, ENTSCHIEDEN, KREIS
@@ -67,6 +67,7 @@ from thm_lib.disclosure.suppression import (
     SEKUNDAER,
     PublishedTable,
     is_determined,
+    select_rows,
     suppress,
 )
 
@@ -78,6 +79,8 @@ _FALL = "_fall_"
 _BEDARFE = "_bedarfe_"
 """Prefix of the columns of "Bedarfe" joined into the Fallevidenz's check (not published)."""
 _INAKTIV = "_inaktiv_"
+#: row of the Gemeinden the Kreis counts for its FAQ count, in the target-group check
+_ANTRAG = "_antragsgebiet_kreis_"
 """Prefix of the helper columns of that check: the cases not active in the report year."""
 _FALLEVIDENZ_ZEILEN = [(list(ENTSCHIEDEN), "entschieden"), (["entschieden", "offen"], "gesamt")]
 """The row sums of the Fallevidenz: decided results, decided + open = all needs."""
@@ -406,14 +409,59 @@ class Publication:
             **{s: labels.STATUS_LABEL[s] for s in self.status},
             "gesamt": "Zielgruppe insgesamt",
         }
-        if masken[1] is None:
-            return self._kreistabelle(table, masken, titel, spalten)
-        # rows repeated from an earlier Stichtag keep their pattern; when that leaves cells
-        # open (the free cells are zeros: one Gemeinde's "<5" fell to 0), hiding a zero is
-        # the last resort
-        return _nullen_zuletzt(
-            lambda nullen: self._kreistabelle(table, masken, titel, spalten, nullen_sperren=nullen)
+
+        def pruefen(antrag: tuple[list[str], list[str]] | None) -> PublishedTable:
+            if masken[1] is None:
+                return self._kreistabelle(table, masken, titel, spalten, antrag=antrag)
+            # rows repeated from an earlier Stichtag keep their pattern; when that leaves
+            # cells open (the free cells are zeros: one Gemeinde's "<5" fell to 0), hiding
+            # a zero is the last resort
+            return _nullen_zuletzt(
+                lambda nullen: self._kreistabelle(
+                    table, masken, titel, spalten, nullen_sperren=nullen, antrag=antrag
+                )
+            )
+
+        erster = pruefen(None)
+        antrag = self._kreis_faq_summe(tag)
+        if antrag is None or all(
+            is_determined(erster, {(n, c): 1.0 for n in antrag[0]}) for c in antrag[1]
+        ):
+            return erster
+        # the Kreis's FAQ count (Stellen) is the sum over the Gemeinden it counts; hidden
+        # there, it must keep as wide a range as any "." (session 33: 48 + 0 + 51 + "<5"
+        # + 0 gave 100–103): checked again with that sum as a row of its own
+        return pruefen(antrag)
+
+    def _kreis_faq_summe(self, tag: pd.Timestamp) -> tuple[list[str], list[str]] | None:
+        """The Gemeinden (row names) and column whose sum at ``tag`` is the Kreis's FAQ
+        count of the staffing estimate, when it is one: counted like the target group
+        (:func:`~thm_lib.disclosure.faq_zaehlung.vergleichbar`), its statuses one column,
+        over two or more Gemeinden but not all of them (else it is a row of the table)."""
+        ws = self.ws
+        zaehl = ws.programm["zaehlung"]
+        zg_cfg = ws.annahmen.zielgruppe
+        if not vergleichbar(zaehl, self.status, (zg_cfg.alter_min, zg_cfg.alter_max)):
+            return None
+        status = list(zaehl["status"])
+        if set(status) == set(self.status):
+            spalte = "gesamt"
+        elif len(status) == 1 and status[0] in self.status:
+            spalte = status[0]
+        else:
+            return None
+        bemessung = stellenbemessung(ws)
+        kreis = bemessung[bemessung["ebene"] == EBENE_KREIS]
+        gebiet = [a for a in _applicants(ws) if a["ebene"] == EBENE_KREIS]
+        if kreis.empty or not gebiet:
+            return None
+        faq_tag = self._stichtag_von(kreis["faq_stichtag"].iloc[0]) or self._stichtag_von(
+            ws.stichtag
         )
+        namen = [self.name(str(a)) for a in gebiet[0]["gemeinden"]]
+        if faq_tag != tag or not 2 <= len(namen) < len(self._names):
+            return None
+        return namen, [spalte]
 
     def _kreistabelle(
         self,
@@ -422,11 +470,37 @@ class Publication:
         titel: str,
         spalten: dict[str, str],
         nullen_sperren: bool = False,
+        antrag: tuple[list[str], list[str]] | None = None,
     ) -> PublishedTable:
         """A Kreis table with totals (row ``TOTAL``, column ``gesamt``) through
-        :func:`suppress`, with the (hidden, shown, symbol) masks from other tables."""
+        :func:`suppress`, with the (hidden, shown, symbol) masks from other tables.
+
+        ``antrag``: Gemeinden (rows) whose sum in the given columns is published
+        elsewhere, hidden (the Kreis's FAQ count): a row of their sums joins the check
+        (``teilsummen`` of :func:`suppress`; its other columns unknown) and is dropped
+        from the result.
+        """
         hidden, shown, zeichen = masken
-        return suppress(
+        teilsummen = None
+        rows, vorlage = list(table.index), table
+        if antrag is not None:
+            namen, cols = antrag
+            summe = table.loc[namen].sum().astype(float)
+            summe[[c for c in table.columns if c not in cols]] = np.nan
+            table = pd.concat(
+                [table.drop(index=TOTAL), summe.to_frame(_ANTRAG).T, table.loc[[TOTAL]]]
+            )
+            leer = pd.DataFrame(False, index=table.index, columns=table.columns)
+            hidden, shown, zeichen = (
+                leer if m is None else m.reindex_like(leer).fillna(False).astype(bool)
+                for m in masken
+            )
+            hidden = hidden.copy()
+            hidden.loc[_ANTRAG, cols] = True
+            zeichen = zeichen.copy()
+            zeichen.loc[_ANTRAG, cols] = ~summe[cols].between(1, self.schwelle - 1)
+            teilsummen = {_ANTRAG: namen}
+        out = suppress(
             table,
             self.schwelle,
             total_row=TOTAL,
@@ -438,6 +512,15 @@ class Publication:
             titel=titel,
             column_labels=spalten,
             nullen_sperren=nullen_sperren,
+            teilsummen=teilsummen,
+        )
+        if antrag is None:
+            return out
+        teil = select_rows(out, rows)
+        intern = vorlage.copy()  # the counts as they were (whole numbers)
+        intern.attrs = dict(teil.internal_unsuppressed.attrs)
+        return replace(
+            teil, internal_unsuppressed=intern, structure={**out.structure, "teilsummen": None}
         )
 
     def _wie_frueher(
