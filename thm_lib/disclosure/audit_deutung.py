@@ -574,12 +574,14 @@ class Leser:
         key = ("Personen (FAQ-Zählung)", wer)
         f = self.ctx.faq
         tag = self.ctx.erstantrag.get(wer) if f["einfrieren"] else None
-        was = "Auswertungsstichtag"
-        if tag is not None and not pd.isna(tag):
+        datiert = tag is not None and not pd.isna(tag)
+        if datiert:
             was = "Stichtag der Erstantragstellung"
         elif f["einfrieren"]:
             was = "Auswertungsstichtag, Erstantrag ohne Datum"
-        t0 = self._zaehlung_fuer(tag if was.startswith("Stichtag") else None)
+        else:
+            was = "Auswertungsstichtag"
+        t0 = self._zaehlung_fuer(tag if datiert else None)
         gebiet = self.ctx.antragsgebiet(wer)
         if f["vergleichbar"]:
             teile = [self.zg(t0, g, s) for g in gebiet for s in f["status"]]

@@ -79,9 +79,9 @@ _FALL = "_fall_"
 _BEDARFE = "_bedarfe_"
 """Prefix of the columns of "Bedarfe" joined into the Fallevidenz's check (not published)."""
 _INAKTIV = "_inaktiv_"
-#: row of the Gemeinden the Kreis counts for its FAQ count, in the target-group check
-_ANTRAG = "_antragsgebiet_kreis_"
 """Prefix of the helper columns of that check: the cases not active in the report year."""
+_ANTRAG = "_antragsgebiet_kreis_"
+"""Row of the Gemeinden the Kreis counts for its FAQ count, in the target-group check."""
 _FALLEVIDENZ_ZEILEN = [(list(ENTSCHIEDEN), "entschieden"), (["entschieden", "offen"], "gesamt")]
 """The row sums of the Fallevidenz: decided results, decided + open = all needs."""
 _FALLEVIDENZ_ANTEILE = {f"anteil_{e}": [e, "entschieden"] for e in ENTSCHIEDEN}
@@ -228,13 +228,12 @@ def _teil(
     cols: dict[str, str],
     vorlage: PublishedTable,
     praefix: str = "",
-    hilfe: str = _INAKTIV,
 ) -> PublishedTable:
     """The columns ``cols`` (name in ``joint`` -> own name) of a joint check, as the
     table ``vorlage`` (its rows, numbers, labels and equations) with the joint masks;
     of the joint check's unresolved lines and cells those naming ``praefix`` (or, with
-    none, those naming no prefixed column), and those naming a ``hilfe`` column (the
-    reader's unknowns belong to both tables)."""
+    none, those naming no prefixed column), and those naming a helper column of the
+    inactive cases (the reader's unknowns belong to both tables)."""
 
     def auswahl(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.loc[list(vorlage.mask.index), list(cols)].rename(columns=cols)
@@ -247,7 +246,7 @@ def _teil(
         offen = [u.replace(praefix, "") for u in joint.unresolved if praefix in u]
     else:
         offen = [u for u in joint.unresolved if "'_" not in u]
-    offen += [u for u in joint.unresolved if hilfe in u]
+    offen += [u for u in joint.unresolved if _INAKTIV in u]
     return replace(
         vorlage,
         published=published,
@@ -410,7 +409,7 @@ class Publication:
             "gesamt": "Zielgruppe insgesamt",
         }
 
-        def pruefen(antrag: tuple[list[str], list[str]] | None) -> PublishedTable:
+        def pruefen(antrag: tuple[list[str], str] | None) -> PublishedTable:
             if masken[1] is None:
                 return self._kreistabelle(table, masken, titel, spalten, antrag=antrag)
             # rows repeated from an earlier Stichtag keep their pattern; when that leaves
@@ -424,17 +423,15 @@ class Publication:
 
         erster = pruefen(None)
         antrag = self._kreis_faq_summe(tag)
-        if antrag is None or all(
-            is_determined(erster, {(n, c): 1.0 for n in antrag[0]}) for c in antrag[1]
-        ):
+        if antrag is None or is_determined(erster, {(n, antrag[1]): 1.0 for n in antrag[0]}):
             return erster
         # the Kreis's FAQ count (Stellen) is the sum over the Gemeinden it counts; hidden
         # there, it must keep as wide a range as any "." (session 33: 48 + 0 + 51 + "<5"
         # + 0 gave 100–103): checked again with that sum as a row of its own
         return pruefen(antrag)
 
-    def _kreis_faq_summe(self, tag: pd.Timestamp) -> tuple[list[str], list[str]] | None:
-        """The Gemeinden (row names) and column whose sum at ``tag`` is the Kreis's FAQ
+    def _kreis_faq_summe(self, tag: pd.Timestamp) -> tuple[list[str], str] | None:
+        """The Gemeinden (row names) and the column whose sum at ``tag`` is the Kreis's FAQ
         count of the staffing estimate, when it is one: counted like the target group
         (:func:`~thm_lib.disclosure.faq_zaehlung.vergleichbar`), its statuses one column,
         over two or more Gemeinden but not all of them (else it is a row of the table)."""
@@ -461,7 +458,7 @@ class Publication:
         namen = [self.name(str(a)) for a in gebiet[0]["gemeinden"]]
         if faq_tag != tag or not 2 <= len(namen) < len(self._names):
             return None
-        return namen, [spalte]
+        return namen, spalte
 
     def _kreistabelle(
         self,
@@ -470,12 +467,12 @@ class Publication:
         titel: str,
         spalten: dict[str, str],
         nullen_sperren: bool = False,
-        antrag: tuple[list[str], list[str]] | None = None,
+        antrag: tuple[list[str], str] | None = None,
     ) -> PublishedTable:
         """A Kreis table with totals (row ``TOTAL``, column ``gesamt``) through
         :func:`suppress`, with the (hidden, shown, symbol) masks from other tables.
 
-        ``antrag``: Gemeinden (rows) whose sum in the given columns is published
+        ``antrag``: Gemeinden (rows) whose sum in the given column is published
         elsewhere, hidden (the Kreis's FAQ count): a row of their sums joins the check
         (``teilsummen`` of :func:`suppress`; its other columns unknown) and is dropped
         from the result.
@@ -484,9 +481,9 @@ class Publication:
         teilsummen = None
         rows, vorlage = list(table.index), table
         if antrag is not None:
-            namen, cols = antrag
+            namen, spalte = antrag
             summe = table.loc[namen].sum().astype(float)
-            summe[[c for c in table.columns if c not in cols]] = np.nan
+            summe[[c for c in table.columns if c != spalte]] = np.nan
             table = pd.concat(
                 [table.drop(index=TOTAL), summe.to_frame(_ANTRAG).T, table.loc[[TOTAL]]]
             )
@@ -496,9 +493,9 @@ class Publication:
                 for m in masken
             )
             hidden = hidden.copy()
-            hidden.loc[_ANTRAG, cols] = True
+            hidden.loc[_ANTRAG, spalte] = True
             zeichen = zeichen.copy()
-            zeichen.loc[_ANTRAG, cols] = ~summe[cols].between(1, self.schwelle - 1)
+            zeichen.loc[_ANTRAG, spalte] = not 1 <= summe[spalte] < self.schwelle
             teilsummen = {_ANTRAG: namen}
         out = suppress(
             table,
