@@ -14,7 +14,10 @@ For the sample Kreis and a generated Kreis with many small Gemeinden
   a second round (everything from the cache, as a Kommune report of the same
   run sees it);
 - how many Gemeinde × Handlungsfeld coverage rows are shown, and how many
-  target-group cells are hidden.
+  target-group cells are hidden;
+- seconds for the joint check of the Fallevidenz and "Bedarfe" in a Kreis of the
+  synthetic Land (seed 5) with I = 0, 1 and 3 target cases not active in the
+  report year (few inactive cases made it slow: round 2, session 33).
 """
 
 from __future__ import annotations
@@ -73,6 +76,52 @@ def measure(folder: Path, label: str) -> None:
     )
 
 
+def mit_inaktiven(quelle: Path, ziel: Path, inaktiv: int) -> Path:
+    """Copy an Arbeitsmappe so that exactly ``inaktiv`` target cases with consent are
+    not active in the report year (the others begin on 1 June of it and stay open)."""
+    import shutil
+
+    import pandas as pd
+
+    from thm_lib.analysis import target_group
+    from thm_lib.analysis.berichtswesen import period_flags
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+
+    ws = load_workspace(quelle)
+    f = target_group.eligible_cases(ws.faelle, ws.annahmen)
+    von = pd.Timestamp(year=ws.stichtag.year, month=1, day=1)
+    nicht_aktiv = sorted(f.loc[~period_flags(f, von, ws.stichtag)["aktiv"].to_numpy(), "fall_id"])
+    shutil.copytree(quelle, ziel)
+    pfad = ziel / "faelle.csv"
+    roh = pd.read_csv(pfad, sep=";", dtype=str, keep_default_na=False)
+    aktiv = roh["fall_id"].isin(nicht_aktiv[inaktiv:])
+    roh.loc[aktiv, ["beginn", "ende", "abschlussgrund"]] = [f"01.06.{ws.stichtag.year}", "", ""]
+    roh.to_csv(pfad, sep=";", index=False)
+    return ziel
+
+
+def gemeinsame_pruefung(tmp: Path) -> None:
+    """Print the seconds of the joint check of the Fallevidenz and "Bedarfe" for I = 0, 1, 3."""
+    from thm_lib.disclosure import publication
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+    from thm_lib.ingest.land_synthetic import schreibe_land
+
+    mappen = schreibe_land(tmp / "land", seed=5)
+    quelle = next(m for m in mappen if m.name == "kreis_oberaue_fiktiv")
+    for inaktiv in (0, 1, 3):
+        ws = load_workspace(mit_inaktiven(quelle, tmp / f"i{inaktiv}", inaktiv))
+        pub = publication.fuer(ws)
+        pub._fallevidenz_allein(pub._fallevidenz_zahlen())
+        pub._bericht_einzeln  # noqa: B018 - each table on its own first, not timed
+        t0 = time.perf_counter()
+        evidenz, bedarfe = pub._fallevidenz_und_bedarfe
+        print(
+            f"  Fallevidenz und Bedarfe gemeinsam, {quelle.name}, I = {pub.nicht_aktive_faelle}: "
+            f"{time.perf_counter() - t0:.1f} s (verborgen {int(evidenz.mask.to_numpy().sum())} "
+            f"und {int(bedarfe.mask.to_numpy().sum())})"
+        )
+
+
 def main() -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -84,6 +133,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_kreis(Path(tmp) / "kreis", n=args.gemeinden, seed=3)
         measure(folder, "Generierter Kreis")
+        gemeinsame_pruefung(Path(tmp))
 
 
 if __name__ == "__main__":

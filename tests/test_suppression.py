@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -604,3 +605,82 @@ def test_a_joint_check_gives_each_table_its_own_open_lines():
     mit_hilfe = dataclasses.replace(joint, unresolved=("Zelle 'x'/'_inaktiv_passend'",))
     assert _teil(mit_hilfe, {"a": "a", "s1": "s1"}, eigen).unresolved == mit_hilfe.unresolved
     assert _teil(mit_hilfe, zurueck, andere, b).unresolved == mit_hilfe.unresolved
+
+
+# --- the bounded check tries everything at once first (session 34): hiding a cell drops an
+# equation and relabelling drops the bounds 1..t-1, so ranges only widen. A trial that fails
+# with every cell at once fails for each single cell; these properties check it against
+# the single trials the check skips.
+
+
+def _lage(values: list[list[int]], threshold: int, versteckt: list[bool], wahl: int):
+    """A table with totals, the hidden pattern ``versteckt`` (its first cells; small cells
+    among them as "<t"), its reader and hidden cell k (``wahl``) with its exact range."""
+    from hypothesis import assume
+
+    from thm_lib.disclosure import suppression as s
+
+    table = _with_totals(values)
+    v = table.to_numpy(dtype=float).ravel()
+    hidden = np.array(versteckt[: v.size])
+    assume(hidden.any())
+    primary = hidden & (v >= 1) & (v < threshold)
+    lines = s._lines(list(table.index), list(table.columns), "Summe", "Summe", True, True, None)
+    leser = s._Leser(lines, v, np.zeros(v.size, dtype=bool), threshold)
+    verborgen = np.flatnonzero(hidden)
+    k = int(verborgen[wahl % len(verborgen)])
+    lo, hi = leser.bereich(k, hidden, primary, breiter_als=np.inf)
+    return v, hidden, primary, leser, k, hi - lo
+
+
+#: a hidden pattern per cell of the largest drawn table with totals (7 x 6)
+muster = st.lists(st.booleans(), min_size=42, max_size=42)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=tables, threshold=st.integers(3, 6), versteckt=muster, wahl=st.integers(0, 41))
+def test_property_widening_finds_the_first_single_cell_that_widens(
+    values, threshold, versteckt, wahl
+):
+    from thm_lib.disclosure import suppression as s
+
+    v, hidden, primary, leser, k, width = _lage(values, threshold, versteckt, wahl)
+    visible = [int(c) for c in np.flatnonzero(~hidden & (v > 0))]
+    vorher = hidden.copy()
+
+    def weiter(c: int) -> bool:
+        hidden[c] = True
+        lo, hi = leser.bereich(k, hidden, primary, breiter_als=np.inf)
+        hidden[c] = False
+        return hi - lo > width
+
+    erste = next(([c] for c in visible if weiter(c)), None)
+    assert s._widening(k, ([c] for c in visible), hidden, primary, leser, width) == erste
+    assert (hidden == vorher).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=tables, threshold=st.integers(3, 6), versteckt=muster, wahl=st.integers(0, 41))
+# the "<5" grand total 4 of 1 + 2 + 1, hidden with all but one row: pinned as "<5" however
+# the others read, freed only when itself read as "." (0..)
+@example(values=[[1], [2], [1]], threshold=5, versteckt=[0, 1, 1, 0, 1, 1, 1, 1] + [0] * 34, wahl=4)
+def test_property_no_relabelling_frees_a_cell_when_relabelling_all_does_not(
+    values, threshold, versteckt, wahl
+):
+    from thm_lib.disclosure import suppression as s
+
+    v, hidden, primary, leser, k, _width = _lage(values, threshold, versteckt, wahl)
+    cands = [int(c) for c in np.flatnonzero(hidden & primary)]
+    vorher = primary.copy()
+    befreibar = s._befreibar(k, cands, hidden, primary, leser)
+    assert (primary == vorher).all()
+    if befreibar:
+        return
+    if len(cands) <= 6:  # every choice of candidates
+        wahlen = [list(w) for n in range(len(cands) + 1) for w in combinations(cands, n)]
+    else:  # each alone, each pair, all
+        wahlen = [*([c] for c in cands), *map(list, combinations(cands, 2)), cands]
+    for w in wahlen:
+        primary[w] = False
+        assert leser.verletzungen(hidden, primary, only=[k]), w
+        primary[:] = vorher
