@@ -352,7 +352,7 @@ def nur_ein_antragsteller(ws: Workspace) -> bool:
     return len(ags) == 1 and ist_kreisfrei(str(ags[0]))
 
 
-def _applicants(ws: Workspace) -> list[dict[str, Any]]:
+def antragsteller(ws: Workspace) -> list[dict[str, Any]]:
     """Gemeinden (from ``ws.kommunen``) and the Kreis as one applicant, with their settings.
 
     A Gemeinde applies itself (``eigener_antrag``) when it has its own
@@ -362,6 +362,16 @@ def _applicants(ws: Workspace) -> list[dict[str, Any]]:
     city is the one applicant; a flag set in ``kommunen`` or in ``annahmen.kreis``
     holds, funded positions come from ``kommunen``, else from ``annahmen.kreis``),
     and neither has a Workspace limited to one Gemeinde.
+
+    Returns
+    -------
+    list of dict
+        One per Gemeinde (``ebene`` :data:`EBENE_GEMEINDE`), then the Kreis
+        (:data:`EBENE_KREIS`) where there is one: ``ags``, ``name``, ``ebene``,
+        ``gemeinden`` (the AGS it counts), ``geschaeftsfuehrende_stelle``,
+        ``haushaltssicherung``, ``eigener_antrag``, ``stellen_bestand`` and
+        ``stichtag_erstantrag``; the Kreis also ``ohne`` (the names of the
+        Gemeinden that apply themselves).
     """
     kreis = ws.annahmen.kreis
     kreis_erstantrag = kreis.stichtag_erstantrag
@@ -573,7 +583,7 @@ def stellenbemessung(
         return zaehlungen[key]
 
     rows = []
-    for app in _applicants(ws):
+    for app in antragsteller(ws):
         notes = []
         target = app["stichtag_erstantrag"] if freeze else analyse
         if freeze and pd.isna(target):

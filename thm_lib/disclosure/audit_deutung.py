@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from thm_lib.analysis import target_group
-from thm_lib.analysis.staffing import _applicants, stunden_je_fall
+from thm_lib.analysis.staffing import antragsteller, stunden_je_fall
 from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS, STELLEN_SPALTE_LABEL
 from thm_lib.core.workspace import Workspace
@@ -166,7 +166,7 @@ def _kreis_zaehlt(ws: Workspace, name_of: dict[str, str]) -> list[str] | None:
     own Geschäftsführende Stelle, kreisfreie Stadt), never a count.
     """
 
-    apps = _applicants(ws)
+    apps = antragsteller(ws)
     kreis = [a for a in apps if a["ebene"] == EBENE_KREIS]
     if not kreis:  # one kreisfreie Stadt (or one Gemeinde): its row is the Kreis row
         return [name_of[str(a["ags"])] for a in apps if str(a["ags"]) in name_of]

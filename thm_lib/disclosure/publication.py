@@ -48,7 +48,7 @@ from thm_lib.analysis.needs import (
     published_model_rates,
     published_rates,
 )
-from thm_lib.analysis.staffing import _applicants, ist_kreisfrei, status_woerter, stellenbemessung
+from thm_lib.analysis.staffing import antragsteller, ist_kreisfrei, status_woerter, stellenbemessung
 from thm_lib.analysis.target_group import segment_index
 from thm_lib.core import labels
 from thm_lib.core.labels import EBENE_KREIS, ENTSCHIEDEN, KREIS
@@ -449,7 +449,7 @@ class Publication:
             return None
         bemessung = stellenbemessung(ws)
         kreis = bemessung[bemessung["ebene"] == EBENE_KREIS]
-        gebiet = [a for a in _applicants(ws) if a["ebene"] == EBENE_KREIS]
+        gebiet = [a for a in antragsteller(ws) if a["ebene"] == EBENE_KREIS]
         if kreis.empty or not gebiet:
             return None
         faq_tag = self._stichtag_von(kreis["faq_stichtag"].iloc[0]) or self._stichtag_von(
