@@ -661,8 +661,8 @@ def test_property_widening_finds_the_first_single_cell_that_widens(
 
 @settings(max_examples=60, deadline=None)
 @given(values=tables, threshold=st.integers(3, 6), versteckt=muster, wahl=st.integers(0, 41))
-# the "<5" grand total 4 of 1 + 2 + 1, hidden with all but one row: pinned as "<5" however
-# the others read, freed only when itself read as "." (0..)
+# a column 1, 2, 1 with its total 4, shown only r0 = 1 and r1's total 2: read as "<5" the
+# total keeps 3..4 however the others are read; only read as "." itself it has 3..
 @example(values=[[1], [2], [1]], threshold=5, versteckt=[0, 1, 1, 0, 1, 1, 1, 1] + [0] * 34, wahl=4)
 def test_property_no_relabelling_frees_a_cell_when_relabelling_all_does_not(
     values, threshold, versteckt, wahl
