@@ -36,8 +36,8 @@ def je_datei(zeit: dict[str, float]) -> dict[str, float]:
 
 
 def _zeilen(alt: dict[str, float], neu: dict[str, float], anzahl: int) -> list[str]:
-    namen = sorted(set(alt) | set(neu), key=lambda n: neu.get(n, 0.0) - alt.get(n, 0.0))
-    wahl = [*reversed(namen[-anzahl:]), *namen[: min(anzahl, len(namen) - anzahl)][::-1]]
+    namen = sorted(set(alt) | set(neu), key=lambda n: alt.get(n, 0.0) - neu.get(n, 0.0))
+    wahl = namen if len(namen) <= 2 * anzahl else [*namen[:anzahl], *namen[-anzahl:]]
     zeilen = []
     for n in wahl:
         a, b = alt.get(n, 0.0), neu.get(n, 0.0)
