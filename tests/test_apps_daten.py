@@ -33,13 +33,13 @@ from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, kleiner_kreis, 
 from tests.helpers_apps import in_gebrauch
 from thm_lib.analysis import coverage, scenarios, staffing
 from thm_lib.apps import angebotsfinder, daten, paket_bauen, server, stellen, uebersicht
-from thm_lib.apps.standort import StandortVorrat
+from thm_lib.apps.standort import StandortVorrat, ansicht
 from thm_lib.core.labels import KREIS
 from thm_lib.core.paths import SAMPLE
 from thm_lib.disclosure import publication, versorgung
 from thm_lib.disclosure.suppression import PublishedTable
 from thm_lib.ingest.arbeitsmappe import load_workspace
-from thm_lib.publish import views
+from thm_lib.publish import standort_anzeige, views
 
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 
@@ -167,6 +167,39 @@ def test_standortplanung_offers_the_statuses_of_the_kreis():
     assert all(vorrat.ansicht(*w).text for w in wahlen)  # every offered choice computes
     assert wahlen == [(feld, p, "") for p in range(1, 6)]
     assert vorrat.zugaenge == [("alle Status", "")]
+
+
+def _gleich(a, b) -> bool:
+    """Two StandortAnsichten show the same (text, tables, maps, proposed offers)."""
+    tabellen = [(a.standorte, b.standorte), (a.wirkung, b.wirkung)]
+    if a.text != b.text or any((x is None) != (y is None) for x, y in tabellen):
+        return False
+    if not all(x is None or x.equals(y) for x, y in tabellen):
+        return False
+    karten = [(a.karten[z], b.karten[z]) for z in a.karten]
+    return all(
+        x.values.equals(y.values) and x.gesperrt.equals(y.gesperrt) for x, y in karten
+    ) and a.neue_angebote.geometry.equals(b.neue_angebote.geometry)
+
+
+def test_standortplanung_shares_the_published_demand_of_a_field(ws):
+    # round 2, session 36: the Vorrat computes the published demand once per field
+    # (ws_veroeffentlicht was 70 % of the Differenzprüfung); every choice must still be
+    # the plan planen_veroeffentlicht computes on its own
+    vorrat = StandortVorrat.rechnen(ws, coverage.analyse(ws))
+    quoten = versorgung.modellquoten(ws)
+    feld = "Sprache"
+    roh_anders = 0
+    for p in (1, 2, 3):
+        for _, zugang in vorrat.zugaenge:
+            allein = standort_anzeige.planen_veroeffentlicht(ws, feld, p=p, zugang=zugang)
+            assert _gleich(vorrat.ansicht(feld, p, zugang), ansicht(ws, allein)), (p, zugang)
+            roh = standort_anzeige.planen_veroeffentlicht(
+                ws, feld, p=p, zugang=zugang, quoten=quoten, modell_ws=ws
+            )
+            roh_anders += not _gleich(ansicht(ws, roh), ansicht(ws, allein))
+    # the comparison can fail: planning on the true demand gives other views
+    assert roh_anders > 0
 
 
 def test_an_incomplete_standortplanung_is_not_written(ws, tmp_path):

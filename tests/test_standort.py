@@ -288,6 +288,20 @@ def test_published_tables_hide_gesperrte_gemeinden(ws) -> None:
     assert "Schutz kleiner Zahlen" in text
 
 
+def test_states_before_and_after_are_the_analyses_of_their_workspaces(ws) -> None:
+    # round 2, session 36: the state after reuses the case evidence of the state before
+    # (same cases, needs and assumptions); it must be the analysis of the Workspace after
+    plan = standort.planen(ws, "Sprache", p=2, zugang="duldung")
+    for res, w in ((plan.vorher, ws), (plan.nachher, plan.ws_nachher)):
+        frisch = coverage.analyse(w, ["Sprache"])
+        pd.testing.assert_frame_equal(res.gemeinden, frisch.gemeinden)
+        pd.testing.assert_frame_equal(res.segmente, frisch.segmente)
+    assert plan.nachher.gemeinden["faelle_n"].sum() > 0  # the evidence is compared
+    assert plan.nachher.gemeinden["fehlende_plaetze"].sum() < (
+        plan.vorher.gemeinden["fehlende_plaetze"].sum()
+    )
+
+
 def test_bad_parameters_give_german_messages(ws) -> None:
     with pytest.raises(ValueError, match="Handlungsfeld 'Segeln'"):
         standort.planen(ws, "Segeln")

@@ -322,6 +322,9 @@ class CoverageResult:
     annahmen: Annahmen = field(repr=False)
     namen: pd.Series = field(repr=False)
     _felder: dict[str, _Feld] = field(repr=False, default_factory=dict)
+    #: :func:`fall_evidenz` of the analysed Workspace (pass it to another ``analyse`` of
+    #: the same cases and assumptions)
+    evidenz: tuple[pd.DataFrame, pd.DataFrame] | None = field(repr=False, default=None)
 
     @cached_property
     def doppelangebote(self) -> pd.DataFrame:
@@ -367,11 +370,24 @@ def quoten_fuer(
     return quoten[quoten["handlungsfeld"].isin(felder)].reset_index(drop=True)
 
 
+def fall_evidenz(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`case_evidence` of ``ws`` per Gemeinde and per Gemeinde × segment.
+
+    They depend on the cases, needs and assumptions only, not on the target group
+    or the offers.
+    """
+    return (
+        case_evidence(ws.faelle, ws.bedarfe, ws.annahmen, ["ags"]),
+        case_evidence(ws.faelle, ws.bedarfe, ws.annahmen, ["ags", *SEGMENT]),
+    )
+
+
 def analyse(
     ws: Workspace,
     handlungsfelder: list[str] | None = None,
     feinraster: Any = None,
     quoten: pd.DataFrame | None = None,
+    evidenz: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> CoverageResult:
     """Needs and coverage of a whole Kreis (compute on the Kreis, filter afterwards).
 
@@ -388,6 +404,9 @@ def analyse(
     quoten : pandas.DataFrame, optional
         ``needs.need_rates(ws.faelle, ws.bedarfe, ws.annahmen)``, if already computed
         (they depend on the cases and assumptions only, not on the offers).
+    evidenz : tuple of pandas.DataFrame, optional
+        :func:`fall_evidenz` of ``ws``, if already computed (e.g. ``CoverageResult.evidenz``
+        of an analysis of the same cases, needs and assumptions with other offers).
 
     Returns
     -------
@@ -396,6 +415,7 @@ def analyse(
     a = ws.annahmen
     stichtag = ws.stichtag
     felder = list(handlungsfelder or ws.handlungsfelder)
+    evidenz = fall_evidenz(ws) if evidenz is None else evidenz
     seg = target_group.segments(ws.zielgruppe, a, stichtag)
     quoten = quoten_fuer(ws, felder, quoten)
     dem = needs.demand(seg, quoten, a)
@@ -461,7 +481,7 @@ def analyse(
         acc,
         reach,
         ohne,
-        case_evidence(ws.faelle, ws.bedarfe, a, ["ags"]),
+        evidenz[0],
     )
     segmente = _segment_table(
         a,
@@ -478,7 +498,7 @@ def analyse(
         hi,
         ok,
         dem,
-        case_evidence(ws.faelle, ws.bedarfe, a, ["ags", *SEGMENT]),
+        evidenz[1],
     )
     return CoverageResult(
         gemeinden=gemeinden,
@@ -491,6 +511,7 @@ def analyse(
         annahmen=a,
         namen=namen,
         _felder=details,
+        evidenz=evidenz,
     )
 
 

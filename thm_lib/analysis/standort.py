@@ -688,7 +688,8 @@ def planen(
         to the site, rounded up, at least 1). The site choice does not depend
         on it.
     vorher : CoverageResult, optional
-        An existing ``coverage.analyse(ws)`` result to reuse.
+        An existing ``coverage.analyse(ws)`` result to reuse (its case evidence is
+        reused for the state after too).
     zeitlimit : float
         Solver time limit per model in seconds.
     quoten : pandas.DataFrame, optional
@@ -747,11 +748,12 @@ def planen(
         for k, q in zip(sites["kandidat_id"], sites["quelle"], strict=True)
     ]
     ws_neu = mit_angeboten(ws, neu, vorbild)
-    nachher = coverage.analyse(ws_neu, [handlungsfeld], quoten=quoten)
+    # the same cases, needs and assumptions: the case evidence of the state before
+    nachher = coverage.analyse(ws_neu, [handlungsfeld], quoten=quoten, evidenz=vorher.evidenz)
     vorher_feld = (
         vorher
         if list(vorher._felder) == [handlungsfeld]
-        else coverage.analyse(ws, [handlungsfeld], quoten=quoten)
+        else coverage.analyse(ws, [handlungsfeld], quoten=quoten, evidenz=vorher.evidenz)
     )
     return Standortplanung(
         handlungsfeld=handlungsfeld,

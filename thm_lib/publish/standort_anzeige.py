@@ -76,6 +76,7 @@ def planen_veroeffentlicht(
     *,
     vorher: CoverageResult | None = None,
     quoten: pd.DataFrame | None = None,
+    modell_ws: Workspace | None = None,
     **planung: Any,
 ) -> Standortplanung:
     """A Standortplanung to publish: :func:`thm_lib.analysis.standort.planen` on the
@@ -107,6 +108,9 @@ def planen_veroeffentlicht(
         ``vorher`` must be the published coverage
         (:func:`thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`) and is
         computed for the Handlungsfeld alone when missing or holding other fields.
+    modell_ws
+        ``ws_veroeffentlicht(ws, [handlungsfeld], quoten)``, computed when missing;
+        pass it to plan one Handlungsfeld several times (the apps' Vorrat).
     **planung
         The other options of ``planen`` (``p``, ``modell``, ``zugang``, ``alter``,
         ``liste``, ``zeitlimit``); not ``plaetze``.
@@ -117,11 +121,13 @@ def planen_veroeffentlicht(
         As ``planen``, for an unknown Handlungsfeld, model or status.
     """
     quoten = modellquoten(ws) if quoten is None else quoten
-    modell_ws = ws
-    if handlungsfeld in ws.handlungsfelder:  # (an unknown field: planen raises first)
+    if handlungsfeld not in ws.handlungsfelder:  # planen raises
+        modell_ws = ws
+    else:
         if vorher is None or list(vorher._felder) != [handlungsfeld]:
             vorher = versorgung_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
-        modell_ws = ws_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
+        if modell_ws is None:
+            modell_ws = ws_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
     return standort.planen(modell_ws, handlungsfeld, vorher=vorher, quoten=quoten, **planung)
 
 
