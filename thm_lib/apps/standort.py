@@ -162,9 +162,10 @@ class StandortVorrat:
     def rechnen(cls, ws: Workspace, result: coverage.CoverageResult) -> StandortVorrat:
         """A Vorrat for ``ws`` that computes each choice when first asked for it.
 
-        ``result`` is ``coverage.analyse(ws)``: it chooses the Handlungsfeld shown first,
-        and its case evidence serves every plan. Call :meth:`vollstaendig` before
-        handing the Vorrat to an app kernel.
+        ``result`` is an analysis of ``ws`` (``coverage.analyse`` or the published
+        :func:`~thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`, the same cases):
+        it chooses the Handlungsfeld shown first, and its case evidence serves every plan.
+        Call :meth:`vollstaendig` before handing the Vorrat to an app kernel.
         """
         quoten = modellquoten(ws)
         # per Handlungsfeld, shared by its P_MAX × zugaenge choices
