@@ -19,6 +19,7 @@ import pytest
 import yaml
 from audit_laeufe import KLEIN_NOTEBOOKS, SAMPLE
 
+from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
 from thm_lib.analysis import staffing
 from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.disclosure import publication
@@ -200,3 +201,58 @@ def test_the_audit_catches_a_faq_count_that_gives_a_small_group_away(lauf_16, tm
     key = ("nur Zielgruppe, nicht FAQ-Zählung", "31.12.2019", "Beispielheim", "duldung")
     assert r.bereiche.get(key) == (4, 4)
     assert any(b.key == key for b in r.befunde), r.zusammenfassung()
+
+
+#: Found exploring ``THM_BEISPIELE=8`` (round 2, session 36): target group 20–27 of both
+#: statuses, programme Geduldete 18–27, 37 Gemeinden, 13 applying themselves. The Kreis's
+#: FAQ count (432) was hidden as "total minus those applying themselves" while the counts
+#: of the 24 Gemeinden it counts were shown but one "<5" (Bad 20, 1 person): the audit
+#: pinned the Kreis to 432–435 and the Kreis published nothing.
+KREIS_SUMME_20 = ArbeitsmappeSpec(
+    seed=709,
+    n_gemeinden=37,
+    kreisfrei=False,
+    mit_faellen=False,
+    mit_einwohner=False,
+    mit_kommunen=True,
+    stichtage=("31.12.2021",),
+    stichtage_je_gemeinde=tuple(int(c) for c in "0111110011100000001111010010111110110"),
+    ohne_angebote=frozenset(),
+    zielgruppe_null=frozenset({11, 14, 16, 17, 25, 26, 27, 31, 32, 33, 36}),
+    n_angebote=26,
+    n_faelle=18,
+    stichtag_konfiguriert=True,
+    klein=frozenset({0, 1, 4, 11, 13, 19, 32, 33}),
+    nachbar_angebote=2,
+    sonderzeichen=True,
+    zielgruppe_alter=(20, 27),
+)
+
+
+def test_a_hidden_kreis_count_keeps_its_range_beside_the_gemeinden_it_counts(tmp_path):
+    mappe = schreibe(KREIS_SUMME_20, tmp_path / "mappe")
+    ws = load_workspace(mappe)
+    bemessung = staffing.stellenbemessung(ws)
+    personen = publication.fuer(ws).personen(bemessung)
+    pub, hidden = personen.published["faq_personen"], personen.mask["faq_personen"]
+    gemeinden = bemessung[bemessung["ebene"] != EBENE_KREIS].set_index("ags")
+    gezaehlt = list(gemeinden.index[~gemeinden["eigener_antrag"].astype(bool)])
+    assert len(gezaehlt) == 24 and gemeinden.loc[gezaehlt, "faq_personen"].sum() == 432
+    # the Kreis is shown now; what the Gemeinden it counts leave open is the sum of their
+    # hidden counts, which must not be one small count alone (Bad 20's 1 person)
+    assert pub.loc[KREIS] == 432
+    verborgen = [a for a in gezaehlt if hidden[a]]
+    assert "05958080" in verborgen and len(verborgen) >= 2
+    assert gemeinden.loc[verborgen, "faq_personen"].sum() >= int(ws.annahmen.datenschutz.schwelle)
+    # all outputs together pass the audit (this Kreis published nothing before)
+    result = run_batch(
+        mappe,
+        tmp_path / "out",
+        kommunen=["05958004"],
+        mit_kreis=True,
+        notebooks=KLEIN_NOTEBOOKS,
+        progress=False,
+    )
+    assert result.veroeffentlicht, result.pruefung.zusammenfassung()
+    text = (result.kreis_dir / "kreis" / "stellen_und_foerderung.html").read_text("utf-8")
+    assert ">432<" in text

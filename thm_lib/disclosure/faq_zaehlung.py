@@ -22,16 +22,14 @@ is protected), except O and Q of Gemeinden whose age bands may be known
 (:func:`_altersgruppen_bekannt`) and of the Kreis total where both are 0 or
 large: those count as known, a stronger reader than any real one. F stays
 hidden beside a hidden Zs: it would bound that cell
-across the target-group table's own sums. The Kreis as one applicant shows
-its F only where the total of all Gemeinden is shown and every Gemeinde
-applying itself is too (its F is that total minus theirs).
+across the target-group table's own sums. The Kreis as one applicant gets a
+row of its own: its F is the sum of the F of the Gemeinden it counts
+(``teilsummen`` of ``suppress``), so a hidden Kreis F keeps its range beside
+the shown F of those Gemeinden; the total's F is published nowhere (a part).
 
 Gemeinden that applied at different Stichtage (counts frozen at the first
 application) get one table per Stichtag; there the F of the other Gemeinden
-are parts too (published at another Stichtag, or not at all). Where a Gemeinde
-applying itself counts at another Stichtag than the Kreis, the Kreis's F is no
-longer the total minus theirs: the Kreis's table gets a row of its own, the sum
-of the Gemeinden it counts (``teilsummen`` of ``suppress``).
+are parts too (published at another Stichtag, or not at all).
 
 It is used only where the counts differ (:func:`vergleichbar` is False); a
 comparable FAQ count is a sum of published cells and handled by the
@@ -154,9 +152,6 @@ def _an_einem_tag(
     eigen = gemeinde["eigener_antrag"] if "eigener_antrag" in gemeinde else [False] * len(gemeinde)
     eigene_ags = [str(a) for a, e in zip(gemeinde["ags"], eigen, strict=True) if bool(e)]
     eigene = [pub.name(a) for a in eigene_ags]
-    # the Kreis's count is the total minus the Gemeinden applying themselves: as the
-    # total of this table only where these are counted at the same Stichtag
-    kreis_hier = KREIS in hier and set(eigene_ags) <= hier
     for _, r in bemessung.iterrows():
         key = KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"])
         if key not in hier:
@@ -168,25 +163,21 @@ def _an_einem_tag(
         )
         if round(float(r["faq_personen"])) != int(soll):
             return None
-    anderswo = {pub.name(str(a)) for a in gemeinde["ags"] if str(a) not in hier}
+    # the total's F is published nowhere; the Kreis's is a row of its own, the sum of the
+    # Gemeinden it counts (round 2, session 36: as the total minus the Gemeinden applying
+    # themselves, a hidden Kreis count beside shown counts of the Gemeinden it counts kept
+    # fewer than 5 values when one of these was small)
+    anderswo = {pub.name(str(a)) for a in gemeinde["ags"] if str(a) not in hier} | {TOTAL}
     kreis = {}
-    if not kreis_hier:
-        anderswo.add(TOTAL)
-        if KREIS in hier:  # a Gemeinde applying itself counts at another Stichtag
-            kreis = {KREIS: [n for n in names if n not in eigene]}
-            werte = werte.astype("float64")
-            werte.loc[KREIS] = np.nan
-            werte.loc[KREIS, "F"] = werte.loc[kreis[KREIS], "F"].sum()
+    if KREIS in hier:
+        kreis = {KREIS: [n for n in names if n not in eigene]}
+        werte = werte.astype("float64")
+        werte.loc[KREIS] = np.nan
+        werte.loc[KREIS, "F"] = werte.loc[kreis[KREIS], "F"].sum()
     mask = _suppress_faq(
         pub, werte, table, common, (a_p, a_z), _altersgruppen_bekannt(pub, tag), anderswo, kreis
     )
-    out: dict[Hashable, bool] = {}
-    for key in hier:
-        if key == KREIS and kreis_hier:
-            out[KREIS] = bool(mask[TOTAL]) or any(bool(mask[n]) for n in eigene)
-        else:
-            out[key] = bool(mask[KREIS if key == KREIS else pub.name(str(key))])
-    return out
+    return {key: bool(mask[KREIS if key == KREIS else pub.name(str(key))]) for key in hier}
 
 
 def _altersgruppen_bekannt(pub: Any, tag: pd.Timestamp) -> set[str]:
