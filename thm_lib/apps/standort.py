@@ -36,7 +36,11 @@ from thm_lib.apps.common import (
 from thm_lib.core.formats import zahl
 from thm_lib.core.labels import STATUS_LABEL
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.versorgung import modellquoten, ws_veroeffentlicht
+from thm_lib.disclosure.versorgung import (
+    modellquoten,
+    versorgung_veroeffentlicht,
+    ws_veroeffentlicht,
+)
 from thm_lib.publish import maps, standort_anzeige
 from thm_lib.publish.maps.measure import Measure, nur_gezeigte
 from thm_lib.publish.standort_anzeige import ZUSTAENDE, feld_waehlen
@@ -162,10 +166,8 @@ class StandortVorrat:
     def rechnen(cls, ws: Workspace, result: coverage.CoverageResult) -> StandortVorrat:
         """A Vorrat for ``ws`` that computes each choice when first asked for it.
 
-        ``result`` is an analysis of ``ws`` (``coverage.analyse`` or the published
-        :func:`~thm_lib.disclosure.versorgung.versorgung_veroeffentlicht`, the same cases):
-        it chooses the Handlungsfeld shown first, and its case evidence serves every plan.
-        Call :meth:`vollstaendig` before handing the Vorrat to an app kernel.
+        ``result`` (an analysis of ``ws``) chooses the Handlungsfeld shown first. Call
+        :meth:`vollstaendig` before handing the Vorrat to an app kernel.
         """
         quoten = modellquoten(ws)
         # per Handlungsfeld, shared by its P_MAX × zugaenge choices
@@ -175,12 +177,8 @@ class StandortVorrat:
         def rechner(wahl: Wahl) -> StandortAnsicht:
             feld, p, zugang = wahl
             if feld not in vorher:
+                vorher[feld] = versorgung_veroeffentlicht(ws, [feld], quoten=quoten)
                 modell_ws[feld] = ws_veroeffentlicht(ws, [feld], quoten=quoten)
-                # = versorgung_veroeffentlicht(ws, [feld], quoten), with the case evidence
-                # of ``result`` (the same cases, needs and assumptions)
-                vorher[feld] = coverage.analyse(
-                    modell_ws[feld], [feld], quoten=quoten, evidenz=result.evidenz
-                )
             plan = standort_anzeige.planen_veroeffentlicht(
                 ws,
                 feld,
