@@ -184,8 +184,9 @@ def _gleich(a, b) -> bool:
 
 def test_standortplanung_shares_the_published_demand_of_a_field(ws):
     # round 2, session 36: the Vorrat computes the published demand once per field
-    # (ws_veroeffentlicht was 70 % of the Differenzprüfung); every choice must still be
-    # the plan planen_veroeffentlicht computes on its own
+    # (ws_veroeffentlicht was 70 % of the Differenzprüfung), session 37 the candidate
+    # sites and their costs once per Kreis; every choice must still be the plan
+    # planen_veroeffentlicht computes on its own
     vorrat = StandortVorrat.rechnen(ws, coverage.analyse(ws))
     quoten = versorgung.modellquoten(ws)
     feld = "Sprache"

@@ -466,6 +466,21 @@ def kosten(ws: Workspace, kand: gpd.GeoDataFrame) -> pd.DataFrame:
     return access.cost_matrix(ws.gebiete, pseudo, ws.annahmen, ws.reisezeiten, ws.feinraster)
 
 
+Orte = tuple[gpd.GeoDataFrame, pd.DataFrame]
+"""Candidate sites (:func:`kandidaten`) and their cost matrix (:func:`kosten`)."""
+
+
+def orte_und_kosten(ws: Workspace, liste: pd.DataFrame | None = None) -> Orte:
+    """The candidate sites of ``ws`` (default ones or ``liste``) and their cost matrix.
+
+    They depend on the Gemeinden, the population raster, the offers, the travel
+    times and the assumptions only, not on the target group or the Handlungsfeld:
+    computed once, they serve every plan of a Kreis (``orte`` of :func:`planen`).
+    """
+    kand = kandidaten(ws, liste=liste)
+    return kand, kosten(ws, kand)
+
+
 # --------------------------------------------------------------------------- workspace level
 @dataclass
 class Standortplanung:
@@ -662,6 +677,7 @@ def planen(
     vorher: coverage.CoverageResult | None = None,
     zeitlimit: float = ZEITLIMIT,
     quoten: pd.DataFrame | None = None,
+    orte: Orte | None = None,
 ) -> Standortplanung:
     """Propose sites for a new offer in one Handlungsfeld and recompute coverage.
 
@@ -695,6 +711,9 @@ def planen(
     quoten : pandas.DataFrame, optional
         The need rates of ``ws`` (:func:`thm_lib.analysis.needs.need_rates`), if already
         computed: saves most of the time of many plans of one Kreis.
+    orte : (GeoDataFrame, DataFrame), optional
+        :func:`orte_und_kosten` of ``ws`` (with ``liste``, if given), if already
+        computed: the same for every plan of a Kreis, whatever its field or target group.
 
     Returns
     -------
@@ -723,8 +742,8 @@ def planen(
     e = coverage.eligibility(_offer_frame(ws, 1, handlungsfeld, status, alter), a_)[0]
     u, _ = unmet_need(vorher, handlungsfeld, e)
 
-    kand = kandidaten(ws, handlungsfeld, liste)
-    cost = kosten(ws, kand).reindex(vorher.kosten.index)
+    kand, cost = orte_und_kosten(ws, liste) if orte is None else orte
+    cost = cost.reindex(vorher.kosten.index)
     w = access.weight_function_from_annahmen(a_)(cost.to_numpy(dtype=np.float64))
     cover = abdeckung(w)
     c = cost.to_numpy(dtype=np.float64)

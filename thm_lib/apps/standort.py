@@ -173,12 +173,15 @@ class StandortVorrat:
         # per Handlungsfeld, shared by its P_MAX × zugaenge choices
         vorher: dict[str, coverage.CoverageResult] = {}
         modell_ws: dict[str, Workspace] = {}
+        orte: list[standort.Orte] = []  # candidates and costs: one for every choice
 
         def rechner(wahl: Wahl) -> StandortAnsicht:
             feld, p, zugang = wahl
             if feld not in vorher:
                 vorher[feld] = versorgung_veroeffentlicht(ws, [feld], quoten=quoten)
                 modell_ws[feld] = ws_veroeffentlicht(ws, [feld], quoten=quoten)
+            if not orte:
+                orte.append(standort.orte_und_kosten(ws))
             plan = standort_anzeige.planen_veroeffentlicht(
                 ws,
                 feld,
@@ -187,6 +190,7 @@ class StandortVorrat:
                 vorher=vorher[feld],
                 quoten=quoten,
                 modell_ws=modell_ws[feld],
+                orte=orte[0],
             )
             return ansicht(ws, plan)
 
