@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_differenz.py [ARBEITSMAPPE] \
-        [--anzahl 3] [--frueher 1] [--bedarfe 1] [--faelle 1]
+        [--anzahl 3] [--frueher 1] [--bedarfe 1] [--faelle 1] [--prozesse 1 2]
 
 Loads the Arbeitsmappe (default: the sample Kreis) and prints the time of one
 evaluation of the published counts (:func:`thm_lib.run.differenzpruefung.zaehlungen`),
@@ -11,13 +11,14 @@ of all other published figures (:func:`~thm_lib.run.differenzpruefung.modellwert
 with and without the Standortplanungen), the number of figures, and the whole check
 with ``--anzahl`` changes of persons, ``--frueher`` moves at an earlier Stichtag,
 ``--bedarfe`` need swaps and ``--faelle`` case moves (what ``thm pruefen`` adds to the
-audit of the files).
+audit of the files), once per number of ``--prozesse``.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("--frueher", type=int, default=1)
     parser.add_argument("--bedarfe", type=int, default=1)
     parser.add_argument("--faelle", type=int, default=1)
+    parser.add_argument("--prozesse", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     ws = load_workspace(args.arbeitsmappe)
     z, tz = _zeit(dp.zaehlungen, ws)
@@ -53,22 +55,27 @@ def main() -> None:
     print(f"zaehlungen:  {len(z):6d} Werte  {tz:6.1f} s")
     print(f"modellwerte: {len(ohne):6d} Werte  {to:6.1f} s  (ohne Standortplanung)")
     print(f"modellwerte: {len(m):6d} Werte  {tm:6.1f} s  (Standortplanung mit p = 1 und 5)")
-    pruefen = functools.partial(
-        dp.pruefen,
-        load_workspace(args.arbeitsmappe),
-        args.anzahl,
-        frueher=args.frueher,
-        bedarfstausche=args.bedarfe,
-        fallverschiebungen=args.faelle,
-    )
-    e, te = _zeit(pruefen)
-    print(
-        f"pruefen({args.anzahl}, frueher={args.frueher}, bedarfstausche={args.bedarfe}, "
-        f"fallverschiebungen={args.faelle}): "
-        f"{len(e.geprueft)} Änderungen "
-        f"geprüft, {e.unterscheidbar} "
-        f"verworfen, {'bestanden' if e.ok else 'NICHT bestanden'}, {te:.1f} s"
-    )
+    for prozesse in args.prozesse:
+        pruefen = functools.partial(
+            dp.pruefen,
+            load_workspace(args.arbeitsmappe),
+            args.anzahl,
+            frueher=args.frueher,
+            bedarfstausche=args.bedarfe,
+            fallverschiebungen=args.faelle,
+            prozesse=prozesse,
+        )
+        e, te = _zeit(pruefen)
+        print(
+            f"pruefen({args.anzahl}, frueher={args.frueher}, bedarfstausche={args.bedarfe}, "
+            f"fallverschiebungen={args.faelle}, prozesse={prozesse}): "
+            f"{len(e.geprueft)} Änderungen "
+            f"geprüft, {e.unterscheidbar} "
+            f"verworfen, {'bestanden' if e.ok else 'NICHT bestanden'}, {te:.1f} s"
+        )
+    kinder = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    selbst = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Spitzenspeicher: dieser Prozess {selbst:.0f} MB, größter Hilfsprozess {kinder:.0f} MB")
 
 
 if __name__ == "__main__":

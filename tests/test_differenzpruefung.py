@@ -199,6 +199,13 @@ def test_the_check_finds_a_coverage_that_follows_a_hidden_neighbour(kreis) -> No
     # moves that do not touch Nachbar change no internal figure of a shown Gemeinde
     assert all("Nachbar" in b for b in ergebnis.befunde)
     assert "NICHT bestanden" in ergebnis.zusammenfassung()
+    # in two processes (thm pruefen, the batch's gate): the same changes, the same findings
+    zwei = dp.pruefen(kreis, anzahl=20, versuche=50, modell=_internes_modell, prozesse=2)
+    assert (zwei.geprueft, zwei.befunde, zwei.werte) == (
+        ergebnis.geprueft,
+        ergebnis.befunde,
+        ergebnis.werte,
+    )
 
 
 def test_one_gemeinde_has_nothing_to_move(tmp_path) -> None:
@@ -427,8 +434,9 @@ def test_the_cells_a_shown_gemeinde_reveals_count_as_published(tmp_path) -> None
 
 def test_the_batch_gate_holds_a_differenz_finding(tmp_path, monkeypatch) -> None:
     # `thm batch --differenzpruefung`: the same Kreis under the old rule (patched in this
-    # process, which computes the Kreis and runs the gate) is audited, then held by the
-    # Differenzprüfung; under today's rule it is published
+    # process, which computes the Kreis and runs the gate; with --jobs 1 its Differenzprüfung
+    # runs here too) is audited, then held by the Differenzprüfung; under today's rule it
+    # is published
     with monkeypatch.context() as m:
         m.setattr(
             Publication, "_alter_getrennt", lambda self, felder: dict.fromkeys(self.status, False)

@@ -560,16 +560,18 @@ def einreichen(lauf: KreisLauf, aus: Ausfuehrer, kennung: Any = None) -> None:
     _karten_nachtragen(lauf)
 
 
-def abschliessen(lauf: KreisLauf) -> BatchResult:
+def abschliessen(lauf: KreisLauf, prozesse: int = 1) -> BatchResult:
     """Write the status, the index, audit the whole Kreis folder and publish it if it passes.
 
-    Releases the Kreis's lock (:func:`sperren`) in any case.
+    Releases the Kreis's lock (:func:`sperren`) in any case. ``prozesse``: processes
+    of the Differenzprüfung, if the run has one (free cores only: the workers of a
+    Land run still make other Kreise).
     """
     with lauf:
-        return _abschliessen(lauf)
+        return _abschliessen(lauf, prozesse)
 
 
-def _abschliessen(lauf: KreisLauf) -> BatchResult:
+def _abschliessen(lauf: KreisLauf, prozesse: int) -> BatchResult:
     order = {k: i for i, k in enumerate(lauf.keys)}
     results = sorted(lauf.results, key=lambda r: order.get(r.key, len(order)))
     vorgelesen: dict[str, Vorlesung] = {}
@@ -588,7 +590,13 @@ def _abschliessen(lauf: KreisLauf) -> BatchResult:
     shown.sort(key=lambda k: order.get(k, len(order)))
     atomic_write_text(stage / "index.html", index_html(lauf.ws, status, shown, stage))
     pruefung = veroeffentlichen_wenn_sicher(
-        lauf.ws, stage, lauf.kreis_dir, lauf.intern, vorgelesen, differenz=lauf.differenz
+        lauf.ws,
+        stage,
+        lauf.kreis_dir,
+        lauf.intern,
+        vorgelesen,
+        differenz=lauf.differenz,
+        prozesse=prozesse,
     )
     if pruefung.ok:
         text = json.dumps(status, ensure_ascii=False, indent=1)
@@ -623,7 +631,8 @@ def run_kreis(
                 bar.update()
         bar.close()
         aus.freigeben()  # the workers end while the run is audited
-        return abschliessen(lauf)
+        # their cores are free: the Differenzprüfung may use as many (not a cluster's)
+        return abschliessen(lauf, prozesse=1 if aus.cluster else aus.jobs)
 
 
 def _nochmal(result: KommuneResult) -> bool:

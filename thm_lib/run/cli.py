@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -413,6 +414,12 @@ def _passt_zum_kreis(reports_dir: Path, name: str, arbeitsmappe: Path) -> None:
     "Fallzahlen gesperrt sind, in einer anderen solchen Gemeinde erfassen und prüfen, dass "
     "sich kein veröffentlichter Wert ändert. 0 schaltet sie ab.",
 )
+@click.option(
+    "--jobs",
+    type=GanzeZahl(1),
+    default=None,
+    help="Differenzprüfung: parallele Prozesse (Standard: Anzahl der Prozessorkerne).",
+)
 def pruefen(
     reports_dir: Path,
     arbeitsmappe: Path,
@@ -420,6 +427,7 @@ def pruefen(
     fruehere: int,
     bedarfstausche: int,
     fallverschiebungen: int,
+    jobs: int | None,
 ) -> None:
     """Veröffentlichte Berichte eines Laufs (REPORTS_DIR, z. B. reports/<kreis>) gemeinsam
     prüfen: lässt sich eine verborgene Zahl aus allen Tabellen zusammen erschließen?
@@ -457,6 +465,7 @@ def pruefen(
             frueher=fruehere,
             bedarfstausche=bedarfstausche,
             fallverschiebungen=fallverschiebungen,
+            prozesse=jobs or os.cpu_count() or 1,
         )
         click.echo(differenz.zusammenfassung())
         ok = ok and differenz.ok

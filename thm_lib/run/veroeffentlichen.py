@@ -105,6 +105,7 @@ def veroeffentlichen_wenn_sicher(
     vorgelesen: dict[str, Vorlesung] | None = None,
     *,
     differenz: bool = False,
+    prozesse: int = 1,
 ) -> Any:
     """Audit the staged run as a whole; swap it in only when it passes.
 
@@ -112,15 +113,15 @@ def veroeffentlichen_wenn_sicher(
     a failed audit name cells and recovered values, so they stay internal
     (``pruefung.txt``) and the previous published run stays as it was. With
     ``differenz`` a passed audit is followed by the Differenzprüfung of the
-    Arbeitsmappe; its findings count as findings of the audit. Counts of a Stichtag or
-    period that the last published run showed otherwise are named in a note
-    (:mod:`thm_lib.disclosure.staende`).
+    Arbeitsmappe (in ``prozesse`` processes); its findings count as findings of the
+    audit. Counts of a Stichtag or period that the last published run showed
+    otherwise are named in a note (:mod:`thm_lib.disclosure.staende`).
     """
 
     try:
         ergebnis = audit_run(stage, ws=ws, vorgelesen=vorgelesen)
         if ergebnis.ok and differenz:
-            _differenz_dazu(ergebnis, ws)
+            _differenz_dazu(ergebnis, ws, prozesse)
     except Exception:  # an audit that cannot run publishes nothing (fail safe)
         protokollieren(intern, "Geheimhaltungsprüfung: interner Fehler, nichts veröffentlicht")
         shutil.rmtree(stage, ignore_errors=True)
@@ -170,9 +171,9 @@ def _mit_frueherem_stand(ergebnis: Any, intern: Path) -> staende.Stand | None:
     return neu
 
 
-def _differenz_dazu(ergebnis: Any, ws: Workspace) -> None:
+def _differenz_dazu(ergebnis: Any, ws: Workspace, prozesse: int) -> None:
     """Add the Differenzprüfung of ``ws`` to a passed audit: its findings as findings."""
-    geprueft = differenzpruefung.pruefen(ws)
+    geprueft = differenzpruefung.pruefen(ws, prozesse=prozesse)
     text = geprueft.zusammenfassung()
     LOGGER.info("%s", text)
     kopf, ergebnis_zeile = text.splitlines()[:2]
