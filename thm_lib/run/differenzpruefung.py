@@ -50,6 +50,7 @@ import random
 import time
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from multiprocessing import get_context
 from typing import Any
@@ -724,15 +725,25 @@ def _unterschiede(a: Werte, b: Werte) -> list[str]:
     return [k for k in sorted(a.keys() | b.keys()) if a.get(k, "∅") != b.get(k, "∅")]
 
 
-def _modelle(
-    modell: Callable[[Workspace], Werte], wss: list[Workspace], prozesse: int
-) -> list[Werte]:
-    """``modell`` of each of ``wss``, in order; in up to ``prozesse`` processes."""
-    if prozesse <= 1 or len(wss) < 2:
-        return [modell(w) for w in wss]
+def _fertig(werte: Werte) -> Callable[[], Werte]:
+    return lambda: werte
+
+
+@contextmanager
+def _rechner(
+    modell: Callable[[Workspace], Werte], prozesse: int
+) -> Iterator[Callable[[Workspace], Callable[[], Werte]]]:
+    """``rechne(ws)`` starts ``modell(ws)`` and returns a function that gives its result.
+
+    With ``prozesse`` > 1 in that many processes beside this one (started on the first
+    call), so this one goes on choosing changes meanwhile; else here, at once.
+    """
+    if prozesse <= 1:
+        yield lambda w: _fertig(modell(w))
+        return
     # "spawn" as the batch's workers (thm_lib.run.ausfuehrung): no fork of a threaded parent
-    with ProcessPoolExecutor(min(prozesse, len(wss)), mp_context=get_context("spawn")) as pool:
-        return list(pool.map(modell, wss))
+    with ProcessPoolExecutor(prozesse, mp_context=get_context("spawn")) as pool:
+        yield lambda w: pool.submit(modell, w).result
 
 
 def pruefen(
@@ -782,7 +793,8 @@ def pruefen(
     start = time.perf_counter()
     namen = {str(a): str(n) for a, n in zip(ws.gebiete["ags"], ws.gebiete["name"], strict=True)}
     basis_z: Werte | None = None
-    gewaehlt: list[tuple[Aenderung, Workspace]] = []
+    gewaehlt: list[tuple[Aenderung, Callable[[], Werte]]] = []
+    basis_m: Callable[[], Werte] | None = None
     unterscheidbar = 0
     reihen = (
         (kandidaten(ws, seed), anzahl),
@@ -790,21 +802,21 @@ def pruefen(
         (bedarfs_kandidaten(ws, seed), bedarfstausche),
         (fall_kandidaten(ws, seed), fallverschiebungen),
     )
-    for reihe, bis in reihen:
-        gefunden = 0
-        for n, v in enumerate(reihe):
-            if gefunden >= bis or n >= versuche:
-                break
-            basis_z = zaehlungen(ws) if basis_z is None else basis_z
-            anders = verschieben(ws, v)
-            if _unterschiede(basis_z, zaehlungen(anders)):
-                unterscheidbar += 1
-                continue
-            gewaehlt.append((v, anders))
-            gefunden += 1
-    werte = _modelle(
-        modell, [ws, *(anders for _, anders in gewaehlt)] if gewaehlt else [], prozesse
-    )
+    with _rechner(modell, prozesse) as rechne:
+        for reihe, bis in reihen:
+            gefunden = 0
+            for n, v in enumerate(reihe):
+                if gefunden >= bis or n >= versuche:
+                    break
+                basis_z = zaehlungen(ws) if basis_z is None else basis_z
+                anders = verschieben(ws, v)
+                if _unterschiede(basis_z, zaehlungen(anders)):
+                    unterscheidbar += 1
+                    continue
+                basis_m = rechne(ws) if basis_m is None else basis_m
+                gewaehlt.append((v, rechne(anders)))
+                gefunden += 1
+        werte = [basis_m(), *(andere() for _, andere in gewaehlt)] if basis_m else []
     geprueft = [v for v, _ in gewaehlt]
     befunde: list[str] = []
     for v, andere in zip(geprueft, werte[1:], strict=True):
