@@ -388,7 +388,8 @@ def _passt_zum_kreis(reports_dir: Path, name: str, arbeitsmappe: Path) -> None:
     "wo eine solche Zelle klein ist (alle veröffentlichten Zählungen bleiben gleich; die drei "
     "Arten im Wechsel), und prüfen, "
     "dass sich kein veröffentlichter Wert ändert (Versorgung, Karten, Standortplanung, "
-    "Stellen). Etwa 20 s je Änderung beim Musterkreis; 0 schaltet sie ab. Befunde nennen "
+    "Stellen). Etwa 20 s je Änderung beim Musterkreis auf einem Kern, 15 s auf zwei "
+    "(--jobs); 0 schaltet sie ab. Befunde nennen "
     "Personen der Arbeitsmappe: nur intern verwenden.",
 )
 @_anzahl(
