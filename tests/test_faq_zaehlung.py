@@ -256,3 +256,54 @@ def test_a_hidden_kreis_count_keeps_its_range_beside_the_gemeinden_it_counts(tmp
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
     text = (result.kreis_dir / "kreis" / "stellen_und_foerderung.html").read_text("utf-8")
     assert ">432<" in text
+
+
+#: Found with ``python -m tests.suche_kreise --anzahl 6 --seed 3701 --max-gemeinden 14``
+#: (round 2, session 37, kreis_03): target group 16–27, programme Geduldete 18–27; three
+#: Gemeinden (Bad 2, 4, 6) have no target-group rows at all. The FAQ counts of the
+#: analysis Stichtag could not be protected together (the Kreis row beside "<5" counts), so
+#: all were hidden, also the three 0 that the shown 0 of the target group pins (the
+#: programme counts part of it): the audit found them and the Kreis published nothing.
+OHNE_ZAEHLUNG_16 = ArbeitsmappeSpec(
+    seed=779785,
+    n_gemeinden=11,
+    kreisfrei=False,
+    mit_faellen=True,
+    mit_einwohner=True,
+    mit_kommunen=True,
+    stichtage=("31.12.2023", "31.12.2024"),
+    stichtage_je_gemeinde=(2, 0, 2, 0, 1, 0, 2, 1, 1, 2, 2),
+    ohne_angebote=frozenset({0, 1, 3, 5, 7, 8, 9, 10}),
+    zielgruppe_null=frozenset(),
+    n_angebote=11,
+    n_faelle=66,
+    stichtag_konfiguriert=True,
+    klein=frozenset({9, 2, 4}),
+    nachbar_angebote=2,
+    sonderzeichen=True,
+    zielgruppe_alter=(16, 27),
+    kreis_nr=3,  # Kreis 05955
+)
+
+
+def test_an_faq_count_pinned_to_zero_by_the_target_group_is_shown(tmp_path):
+    mappe = schreibe(OHNE_ZAEHLUNG_16, tmp_path / "mappe")
+    ws = load_workspace(mappe)
+    bemessung = staffing.stellenbemessung(ws)
+    personen = publication.fuer(ws).personen(bemessung)
+    pub, hidden = personen.published["faq_personen"], personen.mask["faq_personen"]
+    ohne = ["05955008", "05955016", "05955024"]
+    assert set(ws.zielgruppe["ags"].astype(str)).isdisjoint(ohne)  # no rows at all
+    assert [pub.loc[a] for a in ohne] == [0, 0, 0]
+    assert not hidden.loc[ohne].any()
+    # the other counts of that Stichtag stay as they were: hidden (their pattern is open)
+    assert hidden.loc[["05955004", "05955044", KREIS]].all()
+    result = run_batch(
+        mappe,
+        tmp_path / "out",
+        kommunen=["05955008"],
+        mit_kreis=True,
+        notebooks=KLEIN_NOTEBOOKS,
+        progress=False,
+    )
+    assert result.veroeffentlicht, result.pruefung.zusammenfassung()

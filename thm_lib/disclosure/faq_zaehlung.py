@@ -278,6 +278,14 @@ def _suppress_faq(
         parts=teile,
         teilsummen=kreis,
     )
-    if result.unresolved:
-        return pd.Series(True, index=frame.index)
-    return result.mask["F"].astype(bool)
+    verborgen = (
+        pd.Series(True, index=frame.index) if result.unresolved else result.mask["F"].astype(bool)
+    )
+    if p_null:
+        # F <= Zs for every reader (the programme counts some of the target group): beside
+        # a shown Zs of 0, F is 0 whatever is hidden; hiding it protects nothing (a
+        # generated Kreis of session 37 published nothing: three Gemeinden without any
+        # count, their 0 hidden because the rest of their Stichtag was unresolved)
+        null = (werte["Zs"] == 0) & shown["Zs"].reindex(werte.index, fill_value=False)
+        verborgen[null.reindex(verborgen.index, fill_value=False)] = False
+    return verborgen
