@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -229,12 +230,30 @@ KREIS_SUMME_20 = ArbeitsmappeSpec(
 )
 
 
-def test_a_hidden_kreis_count_keeps_its_range_beside_the_gemeinden_it_counts(tmp_path):
-    mappe = schreibe(KREIS_SUMME_20, tmp_path / "mappe")
+def _faq_personen(spec: ArbeitsmappeSpec, tmp_path: Path) -> tuple[Any, ...]:
+    """The Arbeitsmappe of ``spec``, its Workspace, Stellenbemessung and the published and
+    hidden FAQ counts of its "Gezählte Personen" table."""
+    mappe = schreibe(spec, tmp_path / "mappe")
     ws = load_workspace(mappe)
     bemessung = staffing.stellenbemessung(ws)
     personen = publication.fuer(ws).personen(bemessung)
-    pub, hidden = personen.published["faq_personen"], personen.mask["faq_personen"]
+    return mappe, ws, bemessung, personen.published["faq_personen"], personen.mask["faq_personen"]
+
+
+def _kreis_und_kommune(mappe: Path, kommune: str, tmp_path: Path) -> Any:
+    """``run_batch`` of the Kreis and one Kommune (small notebooks), audited together."""
+    return run_batch(
+        mappe,
+        tmp_path / "out",
+        kommunen=[kommune],
+        mit_kreis=True,
+        notebooks=KLEIN_NOTEBOOKS,
+        progress=False,
+    )
+
+
+def test_a_hidden_kreis_count_keeps_its_range_beside_the_gemeinden_it_counts(tmp_path):
+    mappe, ws, bemessung, pub, hidden = _faq_personen(KREIS_SUMME_20, tmp_path)
     gemeinden = bemessung[bemessung["ebene"] != EBENE_KREIS].set_index("ags")
     gezaehlt = list(gemeinden.index[~gemeinden["eigener_antrag"].astype(bool)])
     assert len(gezaehlt) == 24 and gemeinden.loc[gezaehlt, "faq_personen"].sum() == 432
@@ -245,14 +264,7 @@ def test_a_hidden_kreis_count_keeps_its_range_beside_the_gemeinden_it_counts(tmp
     assert "05958080" in verborgen and len(verborgen) >= 2
     assert gemeinden.loc[verborgen, "faq_personen"].sum() >= int(ws.annahmen.datenschutz.schwelle)
     # all outputs together pass the audit (this Kreis published nothing before)
-    result = run_batch(
-        mappe,
-        tmp_path / "out",
-        kommunen=["05958004"],
-        mit_kreis=True,
-        notebooks=KLEIN_NOTEBOOKS,
-        progress=False,
-    )
+    result = _kreis_und_kommune(mappe, "05958004", tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
     text = (result.kreis_dir / "kreis" / "stellen_und_foerderung.html").read_text("utf-8")
     assert ">432<" in text
@@ -287,23 +299,12 @@ OHNE_ZAEHLUNG_16 = ArbeitsmappeSpec(
 
 
 def test_an_faq_count_pinned_to_zero_by_the_target_group_is_shown(tmp_path):
-    mappe = schreibe(OHNE_ZAEHLUNG_16, tmp_path / "mappe")
-    ws = load_workspace(mappe)
-    bemessung = staffing.stellenbemessung(ws)
-    personen = publication.fuer(ws).personen(bemessung)
-    pub, hidden = personen.published["faq_personen"], personen.mask["faq_personen"]
+    mappe, ws, _, pub, hidden = _faq_personen(OHNE_ZAEHLUNG_16, tmp_path)
     ohne = ["05955008", "05955016", "05955024"]
     assert set(ws.zielgruppe["ags"].astype(str)).isdisjoint(ohne)  # no rows at all
     assert [pub.loc[a] for a in ohne] == [0, 0, 0]
     assert not hidden.loc[ohne].any()
     # the other counts of that Stichtag stay as they were: hidden (their pattern is open)
     assert hidden.loc[["05955004", "05955044", KREIS]].all()
-    result = run_batch(
-        mappe,
-        tmp_path / "out",
-        kommunen=["05955008"],
-        mit_kreis=True,
-        notebooks=KLEIN_NOTEBOOKS,
-        progress=False,
-    )
+    result = _kreis_und_kommune(mappe, "05955008", tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
