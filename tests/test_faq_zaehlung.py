@@ -298,13 +298,18 @@ OHNE_ZAEHLUNG_16 = ArbeitsmappeSpec(
 )
 
 
-def test_an_faq_count_pinned_to_zero_by_the_target_group_is_shown(tmp_path):
+def test_faq_counts_a_reader_derives_are_shown_where_the_pattern_stays_open(tmp_path):
     mappe, ws, _, pub, hidden = _faq_personen(OHNE_ZAEHLUNG_16, tmp_path)
     ohne = ["05955008", "05955016", "05955024"]
     assert set(ws.zielgruppe["ags"].astype(str)).isdisjoint(ohne)  # no rows at all
     assert [pub.loc[a] for a in ohne] == [0, 0, 0]
     assert not hidden.loc[ohne].any()
-    # the other counts of that Stichtag stay as they were: hidden (their pattern is open)
-    assert hidden.loc[["05955004", "05955044", KREIS]].all()
+    # The Kreis's count (136 = the Gemeinden it counts) cannot be protected: the shown
+    # target group leaves only 135..137 (F <= Zs of the two "<5" Gemeinden, whose Zs add
+    # up to 4). Its pattern stays open, yet Bad 1 and Bad 11 show F = Zs - Q (their age
+    # bands are known, Q = 0): 60 and 90 follow from shown cells whatever is hidden.
+    assert hidden.loc[KREIS] and pub.loc[KREIS] == "."
+    assert [pub.loc[a] for a in ["05955004", "05955044"]] == [60, 90]
+    assert [pub.loc[a] for a in ["05955012", "05955040"]] == ["<5", "<5"]
     result = _kreis_und_kommune(mappe, "05955008", tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()

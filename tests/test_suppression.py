@@ -16,6 +16,7 @@ from thm_lib.disclosure.suppression import (
     ATTR_INTERNAL,
     PUBLISHED_KEY,
     add_totals,
+    aus_gezeigten,
     default_threshold,
     is_determined,
     mark_public,
@@ -684,3 +685,72 @@ def test_property_no_relabelling_frees_a_cell_when_relabelling_all_does_not(
         primary[w] = False
         assert leser.verletzungen(hidden, primary, only=[k]), w
         primary[:] = vorher
+
+
+# ---------------------------------------------------------------- cells shown elsewhere
+
+
+def _gefundene_faq_tabelle() -> tuple[pd.DataFrame, dict]:
+    """The FAQ table of the 31.12.2024 of a Kreis found by the search (round 2, session 37).
+
+    F (programme, 18-27) + Q (target group only, 16-17) = Zs (target group, 16-27) per
+    Gemeinde; Zs and Q are shown elsewhere (Q: age bands known), except the two small
+    Gemeinden; F of g5, g7, g8, g9 is published at another Stichtag (a part here); the
+    Kreis counts g1, g3, g5, g6, g7, g8, g10.
+    """
+    rows = [f"g{i}" for i in range(1, 12)] + ["Insgesamt", "Kreis"]
+    table = pd.DataFrame(
+        {
+            "F": [60, 0, 1, 0, 0, 0, 17, 56, 72, 2, 90, 298, 136],
+            "Q": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, np.nan],
+            "Zs": [60, 0, 2, 0, 0, 0, 17, 56, 72, 2, 90, 299, np.nan],
+        },
+        index=rows,
+    )
+
+    def maske(**spalten: list[str]) -> pd.DataFrame:
+        m = pd.DataFrame(False, index=rows, columns=table.columns)
+        for c, r in spalten.items():
+            m.loc[r, c] = True
+        return m
+
+    klein = ["g3", "g10"]
+    kw = {
+        "count_cols": ["F", "Q", "Zs"],
+        "total_row": "Insgesamt",
+        "row_groups": [(["F", "Q"], "Zs")],
+        "hidden_elsewhere": maske(F=klein, Zs=klein),
+        "shown_elsewhere": maske(
+            Q=[r for r in rows[:11] if r not in klein], Zs=[r for r in rows if r not in klein]
+        ),
+        "parts": maske(F=["g5", "g7", "g8", "g9", "Insgesamt"], Q=[*klein, "Insgesamt", "Kreis"]),
+        "teilsummen": {"Kreis": ["g1", "g3", "g5", "g6", "g7", "g8", "g10"]},
+    }
+    return table, kw
+
+
+def test_a_cell_derived_from_cells_shown_elsewhere_is_not_hidden():
+    table, kw = _gefundene_faq_tabelle()
+    p = suppress(table, T, **kw)
+    # F = Zs - Q of g1 and g11 (60 - 0, 90 - 0) is known whatever this table hides; the
+    # old pattern hid g1 and then reported it determined
+    assert p.published.loc[["g1", "g11"], "F"].tolist() == [60, 90]
+    # the Kreis (136) stays hidden and open: the shown Zs of the two small Gemeinden add
+    # up to 4 (299 - 295), F <= Zs there and F >= 1, so it lies in 135..137 - three values,
+    # fewer than a "." cell must keep; nothing this table hides widens that
+    assert p.published.loc["Kreis", "F"] == "." and p.unresolved == ("Zelle 'Kreis'/'F'",)
+    assert p.published.loc[["g3", "g10"], "F"].tolist() == [f"<{T}", f"<{T}"]
+
+
+def test_cells_a_reader_derives_from_shown_cells():
+    table, kw = _gefundene_faq_tabelle()
+    p = suppress(table, T, **kw)
+    bekannt = aus_gezeigten(p, kw["shown_elsewhere"])
+    # every F but the small ones, their sums (Insgesamt, Kreis) follows from Zs - Q
+    assert bekannt["F"][~bekannt["F"]].index.tolist() == ["g3", "g10", "Insgesamt", "Kreis"]
+    # Q of the small Gemeinden is not shown and not derived (F and Zs are hidden there)
+    assert not bekannt.loc[["g3", "g10"]].to_numpy().any()
+    # the rule of a line summing to 0: Zs = 0 shown and F, Q unknown gives F = Q = 0
+    gezeigt = pd.DataFrame({"Zs": [True]}, index=["g2"])
+    assert aus_gezeigten(p, gezeigt).loc["g2"].tolist() == [True, True, True]
+    assert not aus_gezeigten(p, gezeigt).drop(index="g2").to_numpy().any()

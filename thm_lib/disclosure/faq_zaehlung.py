@@ -49,7 +49,7 @@ import pandas as pd
 from thm_lib.analysis.staffing import count_persons
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.labels import EBENE_KREIS, INSGESAMT, KREIS
-from thm_lib.disclosure.suppression import is_determined, suppress
+from thm_lib.disclosure.suppression import aus_gezeigten, is_determined, suppress
 
 TOTAL = INSGESAMT
 
@@ -278,14 +278,10 @@ def _suppress_faq(
         parts=teile,
         teilsummen=kreis,
     )
-    verborgen = (
-        pd.Series(True, index=frame.index) if result.unresolved else result.mask["F"].astype(bool)
-    )
-    if p_null:
-        # F <= Zs for every reader (the programme counts some of the target group): beside
-        # a shown Zs of 0, F is 0 whatever is hidden; hiding it protects nothing (a
-        # generated Kreis of session 37 published nothing: three Gemeinden without any
-        # count, their 0 hidden because the rest of their Stichtag was unresolved)
-        null = (werte["Zs"] == 0) & shown["Zs"].reindex(werte.index, fill_value=False)
-        verborgen[null.reindex(verborgen.index, fill_value=False)] = False
-    return verborgen
+    if not result.unresolved:
+        return result.mask["F"].astype(bool)
+    # the pattern stayed open: every F stays hidden but those a reader derives from the
+    # cells shown anyway (F = Zs - Q beside a shown Zs and Q; 0 beside a shown Zs of 0,
+    # F <= Zs). Hiding those protects nothing (a generated Kreis of session 37 published
+    # nothing: three Gemeinden without any count, their 0 hidden with the open rest)
+    return ~aus_gezeigten(result, shown)["F"]

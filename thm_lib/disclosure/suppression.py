@@ -24,7 +24,9 @@ Rules (documented for users in ``docs/datenschutz.md``):
   values in 1..4, a ``"."`` cell's range is at least ``schwelle`` wide and not
   inside 1..4. While a cell breaks this rule, the smallest visible cell whose
   hiding widens the narrowest offending range is hidden (else the smallest of
-  its lines). Secondarily hidden cells are shown as ``"."``
+  its lines). A secondarily hidden cell a reader derives from cells shown
+  elsewhere alone is shown at the end: hiding it protects nothing. Secondarily
+  hidden cells are shown as ``"."``
   (Destatis: "unbekannt oder geheim"), never as ``"<5"``, because they are
   not small.
 * **Shares.** A share whose counts (numerator or denominator) are hidden is
@@ -580,6 +582,34 @@ def _determined(lines: list[_Line], hidden: np.ndarray, unknown_na: np.ndarray) 
     null = null.T  # columns span the null space
     fixed = np.abs(null).max(axis=1) < 1e-9 if null.shape[1] else np.ones(len(unknown), bool)
     return [int(unknown[n]) for n in np.flatnonzero(fixed) if hidden[unknown[n]]]
+
+
+def _aus_bekannten(
+    lines: list[_Line], v: np.ndarray, known: np.ndarray, unknown_na: np.ndarray
+) -> np.ndarray:
+    """Every cell a reader derives from the ``known`` ones (flat bool, ``known`` included).
+
+    Two rules, repeated until nothing changes: the line equations pin a cell
+    (:func:`_determined`), and the summands of a line whose unknown members add up
+    to 0 are all 0 (counts are >= 0; e.g. a shown row total 0). What a reader can
+    derive only with the bounds of ``"<t"`` cells is not included: this is the
+    part of his knowledge that no pattern of this table can take away.
+    """
+    known = known & ~unknown_na
+    while True:
+        vorher = int(known.sum())
+        known[_determined(lines, ~known & ~unknown_na, unknown_na)] = True
+        for line in lines:
+            rest = [k for k in line.members if not known[k]]
+            if (
+                rest
+                and line.total not in rest
+                and not unknown_na[rest].any()
+                and v[rest].sum() == 0
+            ):
+                known[rest] = True
+        if int(known.sum()) == vorher:
+            return known
 
 
 class _Leser:
@@ -1315,6 +1345,17 @@ def suppress(
         if len(left2) < len(left):
             hidden[:], primary[:], left = h2, p2, left2
 
+    if fixed.any():
+        # a secondarily hidden cell the reader derives from cells shown elsewhere is
+        # known whatever this table hides: hiding it protected nothing, and it counted as
+        # determined (round 2, session 38: F = Zs - Q of a generated Kreis was hidden and
+        # reported open). Showing it changes no range. Not marked as fixed from the start:
+        # the line step then takes other cells, and the sample's Fallevidenz lost every
+        # count (its "gesamt" total is the sum of the shown "gesamt")
+        hidden &= ~(
+            _aus_bekannten(lines, v, fixed, unknown_na) & ~primary & ~teil & ~flat(hidden_elsewhere)
+        )
+
     # what the line steps left open may be settled by the bounded check (a small total
     # shown with the symbol frees its "<5" cells): keep only what is still open now
     def zelle(k: int) -> str:
@@ -1330,7 +1371,7 @@ def suppress(
     unresolved.update(
         zelle(k) for k in _determined(lines, hidden, unknown_na) if _geschuetzt(k, v, teil, t)
     )
-    unresolved.update(zelle(k) for k in left)
+    unresolved.update(zelle(k) for k in left if hidden[k])
 
     nr, nc = len(rows), len(cols)
     hid2, prim2 = hidden.reshape(nr, nc), primary.reshape(nr, nc)
@@ -1420,13 +1461,8 @@ def is_determined(
     >>> is_determined(t, {("x", "a"): 1}), is_determined(t, {("y", "a"): 1})
     (False, True)
     """
-    if not table.structure:
-        raise ValueError("table was not built by suppress(): its equations are unknown")
-    cols = list(table.count_cols)
-    rows = list(table.mask.index)
+    rows, cols, lines, na = _gleichungen(table)
     nc = len(cols)
-    st = table.structure
-    na = table.internal_unsuppressed[cols].isna().to_numpy().ravel()
     hidden = table.mask[cols].to_numpy(dtype=bool).ravel() | na
     # not |=: a single column's array may be a read-only view
     c = np.zeros(len(rows) * nc)
@@ -1438,6 +1474,58 @@ def is_determined(
     cu = c[unknown]
     if not np.any(np.abs(cu) > 0):
         return True
+    null = _null_space(lines, unknown)
+    if null is None:
+        return False
+    scale = max(1.0, float(np.abs(cu).max()))
+    return bool(np.all(np.abs(null @ cu) < 1e-9 * scale))
+
+
+def aus_gezeigten(table: PublishedTable, gezeigt: pd.DataFrame) -> pd.DataFrame:
+    """The count cells of a table a reader derives from the cells ``gezeigt`` alone.
+
+    For a table whose pattern stayed open (``unresolved``): hiding more of it
+    cannot take these cells from a reader who sees ``gezeigt`` (e.g. cells another
+    table shows), so they may be shown whatever else is hidden. Derived are the
+    cells the table's equations pin and the summands of a line whose unknown
+    members add up to 0 (counts are >= 0).
+
+    Parameters
+    ----------
+    table : PublishedTable
+        A table made by :func:`suppress` (with its equations, ``structure``).
+    gezeigt : pandas.DataFrame of bool
+        The cells a reader knows (by index and column label; missing = False).
+
+    Returns
+    -------
+    pandas.DataFrame of bool
+        Per count cell: known to that reader (``gezeigt`` included).
+
+    Examples
+    --------
+    >>> t = suppress(pd.DataFrame({"a": [3, 0], "b": [10, 0], "s": [13, 0]},
+    ...                           index=["x", "y"]), 5, total_col="s", col_sums=False)
+    >>> gezeigt = pd.DataFrame({"s": [True, True]}, index=["x", "y"])
+    >>> aus_gezeigten(t, gezeigt).loc["y"].tolist(), aus_gezeigten(t, gezeigt).loc["x"].tolist()
+    ([True, True, True], [False, False, True])
+    """
+    rows, cols, lines, na = _gleichungen(table)
+    aligned = gezeigt.reindex(index=table.mask.index, columns=cols, fill_value=False)
+    known = np.where(pd.isna(aligned.to_numpy(dtype=object)), False, aligned).astype(bool)
+    v = table.internal_unsuppressed[cols].to_numpy(dtype=float).ravel()
+    out = _aus_bekannten(lines, v, known.ravel(), na)
+    return pd.DataFrame(out.reshape(len(rows), len(cols)), index=table.mask.index, columns=cols)
+
+
+def _gleichungen(table: PublishedTable) -> tuple[list, list[str], list[_Line], np.ndarray]:
+    """Rows, count columns, equations and NA cells (flat) of a table made by :func:`suppress`."""
+    if not table.structure:
+        raise ValueError("table was not built by suppress(): its equations are unknown")
+    cols = list(table.count_cols)
+    rows = list(table.mask.index)
+    st = table.structure
+    na = table.internal_unsuppressed[cols].isna().to_numpy().ravel()
     lines = _lines(
         rows,
         cols,
@@ -1449,8 +1537,4 @@ def is_determined(
         st.get("teilsummen"),
         na,
     )
-    null = _null_space(lines, unknown)
-    if null is None:
-        return False
-    scale = max(1.0, float(np.abs(cu).max()))
-    return bool(np.all(np.abs(null @ cu) < 1e-9 * scale))
+    return rows, cols, lines, na
