@@ -23,8 +23,9 @@ from audit_laeufe import KLEIN_NOTEBOOKS, SAMPLE
 from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
 from thm_lib.analysis import staffing
 from thm_lib.core.labels import EBENE_KREIS, KREIS
-from thm_lib.disclosure import publication
+from thm_lib.disclosure import faq_zaehlung, publication
 from thm_lib.disclosure.audit import audit_run
+from thm_lib.disclosure.suppression import suppress
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run.batch import run_batch
 
@@ -313,3 +314,19 @@ def test_faq_counts_a_reader_derives_are_shown_where_the_pattern_stays_open(tmp_
     assert [pub.loc[a] for a in ["05955012", "05955040"]] == ["<5", "<5"]
     result = _kreis_und_kommune(mappe, "05955008", tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
+
+
+def test_where_the_pattern_stays_open_a_derived_small_count_stays_hidden():
+    # g1: F = Zs - Q = 50 - 47 = 3 follows from shown cells, but it is small: never a
+    # number in a table; g2: F = 30 - 0 is shown; the open cell is g1's own F
+    table = pd.DataFrame(
+        {"F": [3, 30, 33], "Q": [47, 0, 47], "Zs": [50, 30, 80]}, index=["g1", "g2", "Summe"]
+    )
+    shown = pd.DataFrame(True, index=table.index, columns=table.columns)
+    shown["F"] = False
+    result = suppress(
+        table, 5, total_row="Summe", row_groups=[(["F", "Q"], "Zs")], shown_elsewhere=shown
+    )
+    assert result.unresolved  # g1's "<5" is pinned by the target group's cells
+    verborgen = faq_zaehlung._verborgen(result, shown, 5)
+    assert verborgen.to_dict() == {"g1": True, "g2": False, "Summe": False}

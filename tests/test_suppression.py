@@ -754,3 +754,27 @@ def test_cells_a_reader_derives_from_shown_cells():
     gezeigt = pd.DataFrame({"Zs": [True]}, index=["g2"])
     assert aus_gezeigten(p, gezeigt).loc["g2"].tolist() == [True, True, True]
     assert not aus_gezeigten(p, gezeigt).drop(index="g2").to_numpy().any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=tables, threshold=st.integers(3, 6), data=st.data())
+def test_property_cells_shown_elsewhere_keep_small_counts_hidden_and_hide_nothing_known(
+    values, threshold, data
+):
+    table = _with_totals(values)
+    gezeigt = pd.DataFrame(
+        [[data.draw(st.booleans()) for _ in table.columns] for _ in table.index],
+        index=table.index,
+        columns=table.columns,
+    )
+    p = suppress(table, threshold, total_row="Summe", total_col="Summe", shown_elsewhere=gezeigt)
+    klein = (table >= 1) & (table < threshold)
+    shown = ~p.mask
+    assert not (shown & klein).to_numpy().any()  # no count 1 .. threshold-1 as a number
+    for r in table.index:
+        for c in table.columns:
+            assert not shown.loc[r, c] or p.published.loc[r, c] == table.loc[r, c]
+    # a "." the reader derives from the cells shown elsewhere protects nothing: none is left
+    bekannt = aus_gezeigten(p, gezeigt & ~klein)
+    punkt = p.published.map(lambda x: x == p.symbol)
+    assert not (punkt & bekannt).to_numpy().any()

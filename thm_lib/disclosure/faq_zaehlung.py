@@ -278,10 +278,20 @@ def _suppress_faq(
         parts=teile,
         teilsummen=kreis,
     )
+    return _verborgen(result, shown, pub.schwelle)
+
+
+def _verborgen(result: Any, shown: pd.DataFrame, schwelle: int) -> pd.Series:
+    """The hidden F of a suppressed FAQ table (``shown``: the cells a reader knows).
+
+    Where the pattern stayed open, every F stays hidden but those a reader derives
+    from the cells shown anyway (F = Zs - Q beside a shown Zs and Q; 0 beside a shown
+    Zs of 0, F <= Zs) and that are not small: hiding those protects nothing (a
+    generated Kreis of session 37 published nothing: three Gemeinden without any
+    count, their 0 hidden with the open rest). A small F stays hidden even so.
+    """
     if not result.unresolved:
         return result.mask["F"].astype(bool)
-    # the pattern stayed open: every F stays hidden but those a reader derives from the
-    # cells shown anyway (F = Zs - Q beside a shown Zs and Q; 0 beside a shown Zs of 0,
-    # F <= Zs). Hiding those protects nothing (a generated Kreis of session 37 published
-    # nothing: three Gemeinden without any count, their 0 hidden with the open rest)
-    return ~aus_gezeigten(result, shown)["F"]
+    f = result.internal_unsuppressed["F"]
+    klein = (f >= 1) & (f < schwelle)
+    return ~aus_gezeigten(result, shown)["F"] | klein

@@ -1352,8 +1352,11 @@ def suppress(
         # reported open). Showing it changes no range. Not marked as fixed from the start:
         # the line step then takes other cells, and the sample's Fallevidenz lost every
         # count (its "gesamt" total is the sum of the shown "gesamt")
+        # never a small count (a relabelled one is no longer ``primary``), a part or a
+        # cell another table hides
+        klein = (v >= 1) & (v < t)
         hidden &= ~(
-            _aus_bekannten(lines, v, fixed, unknown_na) & ~primary & ~teil & ~flat(hidden_elsewhere)
+            _aus_bekannten(lines, v, fixed, unknown_na) & ~klein & ~teil & ~flat(hidden_elsewhere)
         )
 
     # what the line steps left open may be settled by the bounded check (a small total
