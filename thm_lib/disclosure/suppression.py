@@ -1349,11 +1349,10 @@ def suppress(
         # a secondarily hidden cell the reader derives from cells shown elsewhere is
         # known whatever this table hides: hiding it protected nothing, and it counted as
         # determined (round 2, session 38: F = Zs - Q of a generated Kreis was hidden and
-        # reported open). Showing it changes no range. Not marked as fixed from the start:
-        # the line step then takes other cells, and the sample's Fallevidenz lost every
-        # count (its "gesamt" total is the sum of the shown "gesamt")
-        # never a small count (a relabelled one is no longer ``primary``), a part or a
-        # cell another table hides
+        # reported open). Showing it changes no range. Never a small count (a relabelled
+        # one is no longer ``primary``), a part or a cell another table hides. Not marked
+        # as fixed from the start: the line step then takes other cells, and the sample's
+        # Fallevidenz lost every count (its "gesamt" total is the sum of the shown "gesamt")
         klein = (v >= 1) & (v < t)
         hidden &= ~(
             _aus_bekannten(lines, v, fixed, unknown_na) & ~klein & ~teil & ~flat(hidden_elsewhere)
