@@ -465,6 +465,84 @@ def test_a_hidden_count_hides_its_position_whatever_rule_set_it(tmp_path) -> Non
 def test_no_staffing_figure_tells_about_a_hidden_count(spec, tmp_path_factory) -> None:
     ws = load_workspace(schreibe(spec, tmp_path_factory.mktemp("mappe")))
     _faq_ohne_verborgene_zahl(ws)
+    _fallzahl_ohne_verborgene_zahl(ws)
+
+
+def _fallzahl_ohne_verborgene_zahl(ws) -> list[str]:
+    """Keys of the staffing rows with a shown caseload count, each checked.
+
+    A shown count of the persons a row counts (``erreichung_status`` in the
+    Gemeinde, or in the Gemeinden the Kreis applies for) minus the shown cells
+    of the target-group table must not leave exactly one hidden cell: that cell
+    would be the difference.
+    """
+    bem = staffing.stellenbemessung(ws)
+    personen = views.personen_tabelle(ws, bem)
+    pub = views.publication.fuer(ws)
+    status = list(ws.annahmen.stellen.erreichung_status)
+    gemeinden = bem[bem["ebene"] != staffing.EBENE_KREIS]
+    geprueft = []
+    for _, r in bem.iterrows():
+        kreis = r["ebene"] == staffing.EBENE_KREIS
+        key = views.KREIS if kreis else str(r["ags"])
+        if personen.mask.loc[key, "fallzahl_personen"] or pd.isna(r["stichtag"]):
+            continue
+        ags = gemeinden.loc[~gemeinden["eigener_antrag"], "ags"] if kreis else [r["ags"]]
+        table = pub.zielgruppe(r["stichtag"])
+        cols = ["gesamt"] if set(status) == set(pub.status) else status
+        zellen = [(pub.name(str(a)), c) for a in ags for c in cols]
+        assert sum(int(table.internal_unsuppressed.loc[z]) for z in zellen) == round(
+            r["fallzahl_personen"]
+        )
+        verborgen = [z for z in zellen if table.mask.loc[z]]
+        assert len(verborgen) != 1, (key, verborgen)
+        geprueft.append(key)
+    return geprueft
+
+
+#: Round 2, session 38 (search seed 3807, ``kreis_01``): the Kreis applies for four
+#: Gemeinden; their Geduldete (149, one Gemeinde's 19 hidden) equal the Kreis's
+#: Gestattete (149, shown), and the count was taken for that shown total
+KREIS_GLEICHE_SUMME = ArbeitsmappeSpec(
+    seed=134,
+    n_gemeinden=9,
+    kreisfrei=False,
+    mit_faellen=False,
+    mit_einwohner=False,
+    mit_kommunen=True,
+    stichtage=("31.12.2020", "31.12.2021"),
+    stichtage_je_gemeinde=(2, 2, 2, 2, 1, 2, 1, 2, 0),
+    ohne_angebote=frozenset({0, 1, 3, 4, 7, 8}),
+    zielgruppe_null=frozenset(),
+    n_angebote=16,
+    n_faelle=2,
+    stichtag_konfiguriert=False,
+    klein=frozenset({8, 1, 6}),
+    nachbar_angebote=2,
+    sonderzeichen=True,
+    kreis_nr=1,
+)
+
+
+def test_a_count_is_read_by_what_it_counts_not_by_a_shown_number_it_equals(tmp_path) -> None:
+    ws = load_workspace(schreibe(KREIS_GLEICHE_SUMME, tmp_path / "mappe"))
+    bem = staffing.stellenbemessung(ws).set_index("name")
+    kreis = bem.loc[ws.name]
+    zg = views.publication.fuer(ws).zielgruppe(kreis["stichtag"])
+    # the coincidence: the count equals a shown total of another status
+    assert kreis["fallzahl_personen"] == 149
+    assert zg.internal_unsuppressed.loc[views.TOTAL, "gestattung"] == 149
+    assert not zg.mask.loc[views.TOTAL, "gestattung"]
+    bad8 = 'Bad <i>8</i> & "Söhne"'
+    assert not bem.loc[bad8, "eigener_antrag"] and zg.mask.loc[bad8, "duldung"]
+    # 0.88 positions (149 × 0.005875) told 149, and 149 - 0 - 94 - 36 told Bad 8's 19
+    sym = views.zeichen_geheim(ws)
+    tabelle = views.stellen_tabelle(ws, staffing.stellenbemessung(ws), "")
+    for modell in ("fallzahl", "arbeitszeit"):
+        assert tabelle.loc[ws.name, views.STELLEN_SPALTE_LABEL[modell]] == sym
+    # a Gemeinde whose Geduldete are shown keeps its positions: 94 × 0.005875 = 0.55
+    assert tabelle.loc['Bad <i>4</i> & "Söhne"', views.STELLEN_SPALTE_LABEL["fallzahl"]] == 0.55
+    assert len(_fallzahl_ohne_verborgene_zahl(ws)) == 5  # Bad 1, 7, 8: hidden; Bad 9: no count
 
 
 def _spanne(table, hf: str, col: str) -> tuple[float, float]:

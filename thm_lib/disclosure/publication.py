@@ -1006,62 +1006,48 @@ class Publication:
     def _combination(
         self,
         value: float,
-        ags: str | None,
+        rows: list[str],
         tag: pd.Timestamp | None,
-        statuses: list[str] | None,
+        statuses: list[str],
         ages: tuple[int, int] | None,
-        subsets: list[list[str]] = (),
     ) -> tuple[PublishedTable, dict[tuple[str, str], float]] | None:
-        """The cells of the target-group table of ``tag`` a staffing count equals, or None.
+        """The cells of the target-group table of ``tag`` a staffing count is, or None.
 
-        ``subsets``: for the Kreis row, groups of Gemeinden (row labels) the
-        count may be summed over instead of the whole Kreis.
+        The count is the persons of ``statuses`` (of ages ``ages``, None = the
+        target group's) in the rows ``rows`` (Gemeinde names, or :data:`TOTAL`):
+        the cells are taken from what the count means, never guessed from its
+        value (round 2, session 39: a Kreis row whose count of Geduldete in the
+        Gemeinden it applies for happened to equal the Kreis's Gestattete was
+        taken for that shown total). None, so hidden, where the table has no
+        such cells or their sum is not ``value``.
         """
         if tag is None:
             return None
         zg_cfg = self.ws.annahmen.zielgruppe
         if ages is not None and ages != (zg_cfg.alter_min, zg_cfg.alter_max):
             return None
+        if not statuses or not set(statuses) <= set(self.status):
+            return None
         table = self.zielgruppe(tag)
-        rows = [self.name(ags)] if ags else [TOTAL]
+        cols = ["gesamt"] if set(statuses) == set(self.status) else list(statuses)
         raw = table.internal_unsuppressed
-        n = int(round(float(value)))
-        candidates: list[list[str]] = []
-        if statuses is not None:
-            if not set(statuses) <= set(self.status):
-                return None
-            candidates.append(list(statuses))
-        else:
-            candidates += [list(self.status), *([s] for s in self.status)]
-        for cand in candidates:
-            cols = ["gesamt"] if set(cand) == set(self.status) else cand
-            if int(sum(raw.loc[r, c] for r in rows for c in cols)) == n:
-                return table, {(r, c): 1.0 for r in rows for c in cols}
-        for subset in subsets:
-            for cols in candidates:
-                if int(sum(raw.loc[r, c] for r in subset for c in cols)) == n:
-                    return table, {(r, c): 1.0 for r in subset for c in cols}
-        return None
+        if int(sum(raw.loc[r, c] for r in rows for c in cols)) != int(round(float(value))):
+            return None
+        return table, {(r, c): 1.0 for r in rows for c in cols}
 
-    def _kreis_subsets(self, bemessung: pd.DataFrame) -> list[list[str]]:
-        """Gemeinden the Kreis as one applicant may count: those that do not apply themselves."""
-
-        rows = bemessung[bemessung["ebene"] != EBENE_KREIS]
-        out = []
-        for col in ("eigener_antrag", "antragsberechtigt", "geschaeftsfuehrende_stelle"):
-            if col in rows:
-                out.append(
-                    [
-                        self.name(a)
-                        for a, v in zip(rows["ags"], rows[col], strict=True)
-                        if not bool(v)
-                    ]
-                )
-        return out
+    def _zeilen(self, r: pd.Series, bemessung: pd.DataFrame) -> list[str]:
+        """Rows of the target-group table a staffing row counts (its Gemeinde, or the
+        Gemeinden the Kreis applies for: those without ``eigener_antrag``)."""
+        if r["ebene"] != EBENE_KREIS:
+            return [self.name(str(r["ags"]))]
+        gemeinden = bemessung[bemessung["ebene"] != EBENE_KREIS]
+        selbst = gemeinden["eigener_antrag"].astype(bool)
+        if not selbst.any():
+            return [TOTAL]
+        return [self.name(str(a)) for a in gemeinden.loc[~selbst, "ags"]]
 
     def _build_personen(self, bemessung: pd.DataFrame) -> PublishedTable:
 
-        subsets = self._kreis_subsets(bemessung)
         zaehl = self.ws.programm["zaehlung"]
         faq_status = list(zaehl["status"])
         faq_ages = (int(zaehl["alter_min"]), int(zaehl["alter_max"]))
@@ -1077,22 +1063,18 @@ class Publication:
             anders = faq_verborgen(self, bemessung, faq_tage)
         keys, values, hidden = [], [], []
         for (_, r), faq_tag in zip(bemessung.iterrows(), faq_tage, strict=True):
-            kreis = r["ebene"] == EBENE_KREIS
-            ags = "" if kreis else str(r["ags"])
-            keys.append(KREIS if kreis else ags)
+            keys.append(KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"]))
+            zeilen = self._zeilen(r, bemessung)
             fz = self._combination(
                 r["fallzahl_personen"],
-                ags,
+                zeilen,
                 self._stichtag_von(r.get("stichtag")) or ohne_zaehlung,
+                list(self.ws.annahmen.stellen.erreichung_status),
                 None,
-                None,
-                [] if ags else subsets,
             )
             values.append([round(float(r["faq_personen"])), round(float(r["fallzahl_personen"]))])
             if anders is None:  # a sum of target-group cells
-                faq = self._combination(
-                    r["faq_personen"], ags, faq_tag, faq_status, faq_ages, [] if ags else subsets
-                )
+                faq = self._combination(r["faq_personen"], zeilen, faq_tag, faq_status, faq_ages)
                 faq_hidden = faq is None or not is_determined(*faq)
             else:  # other ages or statuses than the target group
                 faq_hidden = anders.get(keys[-1], True)
