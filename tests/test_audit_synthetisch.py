@@ -224,3 +224,94 @@ def test_planted_unmasked_copy_is_caught(tmp_path_factory, values):
             if pub.mask.loc[row, col]:
                 assert r.aufgedeckt[key(str(row), str(col))] == truth.loc[row, col]
     assert all("anhang/extra.html" in b.text for b in r.befunde)
+
+
+def _tabelle(zeilen: list[tuple[str, ...]]) -> str:
+    """A published table (caption :data:`TITEL`) of rows (label, Merkmal 0, Merkmal 1, gesamt)."""
+    body = "".join(
+        f"<tr><th>{z[0]}</th>" + "".join(f"<td>{w}</td>" for w in z[1:]) + "</tr>" for z in zeilen
+    )
+    return (
+        f"<table><caption>{TITEL}</caption><thead><tr><th>Gemeinde</th><th>Merkmal 0</th>"
+        f"<th>Merkmal 1</th><th>gesamt</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def test_a_hidden_cell_that_is_a_known_number_and_one_small_one_keeps_its_range(tmp_path):
+    # Round 2, session 39 (a generated Kreis's FAQ count: known 105 + one "<5"): each "."
+    # below is a known number plus or minus the "<5" of Gemeinde 0, so its range has the
+    # four values of that "<5" and tells nothing more: 106..109, 6..9 (10 - s), 26..29
+    write(
+        tmp_path,
+        "a.html",
+        _tabelle(
+            [
+                ("Gemeinde 0", "105", "&lt;5", "."),
+                ("Gemeinde 1", "20", ".", "."),
+                ("Insgesamt", "125", "10", "135"),
+            ]
+        ),
+    )
+    r = audit(tmp_path)
+    assert r.bereiche[key("Gemeinde 0", "gesamt")] == (106, 109)
+    assert r.bereiche[key("Gemeinde 1", "Merkmal 1")] == (6, 9)
+    assert r.bereiche[key("Gemeinde 1", "gesamt")] == (26, 29)
+    assert r.ok, r.zusammenfassung()
+    [hinweis] = [h for h in r.hinweise if "verschoben oder gespiegelt" in h]
+    assert hinweis.startswith("3 verborgene Zahl(en)")
+    assert "Gemeinde 0 / gesamt (106 bis 109) = bekannte Zahl + " in hinweis
+    assert "Gemeinde 1 / Merkmal 1 (6 bis 9) = bekannte Zahl - " in hinweis
+    # the "<5" itself keeps its rule: with Merkmal 1's total 10 it lies in 1..4, but a
+    # total of 2 leaves it only 1..2 - a finding, whatever the "." beside it
+    write(
+        tmp_path,
+        "a.html",
+        _tabelle(
+            [
+                ("Gemeinde 0", "105", "&lt;5", "."),
+                ("Gemeinde 1", "20", ".", "."),
+                ("Insgesamt", "125", "2", "127"),
+            ]
+        ),
+    )
+    r = audit(tmp_path)
+    assert not r.ok
+    assert key("Gemeinde 0", "Merkmal 1") in {b.key for b in r.befunde}
+
+
+def test_a_narrow_range_from_more_than_one_hidden_cell_stays_a_finding():
+    from thm_lib.disclosure.audit_modell import (
+        GEHEIM,
+        KLEIN,
+        Modell,
+        Ort,
+        bereiche,
+        fester_abstand,
+        verschobene_kleine,
+    )
+
+    ort = Ort("a.html", TITEL, "z", "s")
+
+    def modell(arten: dict[str, str]) -> tuple[Modell, dict[str, int]]:
+        m = Modell(5)
+        m.sieht("A", 105, ort)
+        return m, {k: m.verbirgt(k, a, ort) for k, a in arten.items()}
+
+    m, var = modell({"V": GEHEIM, "S": KLEIN, "U": KLEIN, "W": GEHEIM, "Z": GEHEIM})
+    m.summe(["A", "S", "W"], "V", "V = A + S + W")
+    m.beziehung({"W": 1, "Z": 1}, 1, 1, "W + Z = 1")
+    m.beziehung({"S": 1, "U": 1}, 4, 4, "S + U = 4")
+    loesung = bereiche(m)
+    # V = 105 + S + W: 106..109, narrow, but from S (1..3) and W (0..1) together
+    assert loesung.bereiche[var["V"]] == (106, 109) and loesung.bereiche[var["S"]] == (1, 3)
+    assert not fester_abstand(loesung, var["V"], var["S"])
+    assert not fester_abstand(loesung, var["V"], var["S"], 1.0)
+    assert verschobene_kleine(m, loesung, var["V"]) is None
+    # without W it is S shifted (105 + S), and U mirrored (109 - U)
+    m, var = modell({"V": GEHEIM, "S": KLEIN, "U": KLEIN})
+    m.summe(["A", "S"], "V", "V = A + S")
+    m.beziehung({"S": 1, "U": 1}, 4, 4, "S + U = 4")
+    loesung = bereiche(m)
+    assert loesung.bereiche[var["V"]] == (106, 108)
+    assert verschobene_kleine(m, loesung, var["V"]) == (var["S"], "+")
+    assert fester_abstand(loesung, var["V"], var["U"], 1.0)

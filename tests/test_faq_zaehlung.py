@@ -330,3 +330,42 @@ def test_where_the_pattern_stays_open_a_derived_small_count_stays_hidden():
     assert result.unresolved  # g1's "<5" is pinned by the target group's cells
     verborgen = faq_zaehlung._verborgen(result, shown, 5)
     assert verborgen.to_dict() == {"g1": True, "g2": False, "Summe": False}
+
+
+#: Found with ``python -m tests.suche_kreise --anzahl 6 --seed 3806 --max-gemeinden 14
+#: --zielgruppe 16 27`` (round 2, session 38, kreis_05): target group 16–27, programme
+#: Geduldete 18–27. The Kreis counts Gemeinde 3 (2 persons, "<5") and Gemeinde 5 (105,
+#: shown); its 107 cannot be shown, and hidden it lies in 106..109 – four values. The audit
+#: stopped the Kreis (a "." must keep five); since session 39 it accepts a range that is a
+#: known number plus one "<5" (nothing beyond what the "<5" says).
+KREIS_PLUS_KLEIN_16 = ArbeitsmappeSpec(
+    seed=24419202,
+    n_gemeinden=8,
+    kreisfrei=False,
+    mit_faellen=True,
+    mit_einwohner=True,
+    mit_kommunen=True,
+    stichtage=("31.12.2019", "31.12.2020", "31.12.2021"),
+    stichtage_je_gemeinde=(2, 0, 3, 0, 2, 0, 0, 0),
+    ohne_angebote=frozenset({6}),
+    zielgruppe_null=frozenset({0, 6}),
+    n_angebote=3,
+    n_faelle=18,
+    stichtag_konfiguriert=False,
+    klein=frozenset({0, 1, 2, 3, 5, 6}),
+    zielgruppe_alter=(16, 27),
+    kreis_nr=5,  # Kreis 05953
+)
+
+
+def test_a_kreis_count_of_a_known_number_and_one_small_count_is_hidden_and_published(tmp_path):
+    mappe, ws, bemessung, pub, hidden = _faq_personen(KREIS_PLUS_KLEIN_16, tmp_path)
+    personen = bemessung.set_index("ags")["faq_personen"]
+    kreis = bemessung.loc[bemessung["ebene"] == EBENE_KREIS, "faq_personen"].item()
+    assert (kreis, personen["05953020"], personen["05953012"]) == (107, 105, 2)
+    assert pub.loc["05953020"] == 105 and pub.loc["05953012"] == "<5"
+    assert hidden.loc[KREIS] and pub.loc[KREIS] == "."
+    result = _kreis_und_kommune(mappe, "05953012", tmp_path)
+    assert result.veroeffentlicht, result.pruefung.zusammenfassung()
+    [hinweis] = [h for h in result.pruefung.hinweise if "verschoben oder gespiegelt" in h]
+    assert "Personen (FAQ-Zählung) / Insgesamt (106 bis 109) = bekannte Zahl + " in hinweis

@@ -45,6 +45,7 @@ from thm_lib.disclosure.audit_lesen import (
     veroeffentlichte_dateien,
 )
 from thm_lib.disclosure.audit_modell import (
+    GEHEIM,
     GROSS,
     KLEIN,
     TEIL,
@@ -53,6 +54,7 @@ from thm_lib.disclosure.audit_modell import (
     bereiche,
     schutzverletzung,
     teilverletzung,
+    verschobene_kleine,
 )
 from thm_lib.disclosure.privacy import PSEUDONYM, scan_file
 from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -163,6 +165,11 @@ def _bewerte(m: Modell, v: int, lo: float, hi: float, schwelle: int) -> str | No
     return schutzverletzung(KLEIN in arten, lo, hi, schwelle)
 
 
+def _geheim(m: Modell, v: int) -> bool:
+    """True when ``v`` is hidden with the symbol only (never shown as a small number)."""
+    return {a for a, _ in m.verborgen[v]} == {GEHEIM}
+
+
 def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> AuditErgebnis:
     """Audit tables already read (see :func:`audit_run`)."""
     start = time.perf_counter()
@@ -203,6 +210,7 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
             )
         )
     engste: tuple[float, str] | None = None
+    verschoben: list[str] = []
     for v, (lo, hi) in sorted(loesung.bereiche.items()):
         key = m.keys[v]
         orte = [o for _, o in m.verborgen[v]]
@@ -212,6 +220,14 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
             hi_txt = "unbeschränkt" if hi >= GROSS else f"{hi:g}"
             engste = (breite, f"{lo:g} bis {hi_txt} ({_fmt_key(key)})")
         grund = _bewerte(m, v, lo, hi, ctx.schwelle)
+        if grund is not None and lo < hi and not teil and _geheim(m, v):
+            klein = verschobene_kleine(m, loesung, v, zeitlimit)
+            if klein is not None:
+                verschoben.append(
+                    f"{_fmt_key(key)} ({lo:g} bis {hi:g}) = bekannte Zahl {klein[1]} "
+                    f"{_fmt_key(m.keys[klein[0]])} (als „<{ctx.schwelle}“ gezeigt)"
+                )
+                grund = None
         if grund is None:
             continue
         sichtbar = m.sichtbar.get(v, [])
@@ -234,6 +250,15 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
             )
         )
     hinweise = list(loesung.widersprueche)
+    if verschoben:
+        hinweise.append(
+            f"{len(verschoben)} verborgene Zahl(en) mit engem Bereich sind eine bekannte Zahl "
+            "plus oder minus genau eine Zahl, die als kleine Zahl gezeigt ist: ihr Bereich ist "
+            "deren Bereich, verschoben oder gespiegelt, und verrät nichts darüber hinaus "
+            "(zulässig): "
+            + "; ".join(verschoben[:5])
+            + (f" und {len(verschoben) - 5} weitere" if len(verschoben) > 5 else "")
+        )
     if leser.nicht_zugeordnet:
         hinweise.append(
             "Tabellen ohne bekannte Bedeutung (nur mit ihren eigenen Summen geprüft): "

@@ -174,6 +174,17 @@ class Modell:
         self.beziehung(koeff, wert - toleranz - eps, wert + toleranz + eps, name)
 
 
+@dataclass(frozen=True)
+class Teilproblem:
+    """The integer program of one independent group of hidden quantities."""
+
+    pos: dict[int, int]
+    """Column of each variable of the group."""
+    constraints: Any
+    bounds: Any
+    integrality: np.ndarray
+
+
 @dataclass
 class Loesung:
     """Feasible ranges of the hidden quantities and what did not fit."""
@@ -181,6 +192,8 @@ class Loesung:
     bereiche: dict[int, tuple[float, float]]
     widersprueche: list[str]
     beziehungen_je_var: dict[int, list[str]]
+    teilprobleme: dict[int, Teilproblem] = field(default_factory=dict)
+    """The program of each hidden quantity with relations (for :func:`fester_abstand`)."""
 
 
 class _Union:
@@ -227,6 +240,7 @@ def bereiche(m: Modell, zeitlimit: float = 10.0) -> Loesung:
 
     n = len(m.keys)
     widersprueche: list[str] = []
+    teilprobleme: dict[int, Teilproblem] = {}
     fest: dict[int, float] = {}
     for v, seen in m.sichtbar.items():
         werte = {w for w, _ in seen}
@@ -291,6 +305,8 @@ def bereiche(m: Modell, zeitlimit: float = 10.0) -> Loesung:
         cons = LinearConstraint(a, np.array(lo_c), np.array(hi_c))
         bounds = Bounds(lo_b, hi_b)
         integ = np.array([0.0 if v in m.stetig else 1.0 for v in vs])
+        problem = Teilproblem(pos, cons, bounds, integ)
+        teilprobleme.update(dict.fromkeys(ziel, problem))
         opts = {"time_limit": zeitlimit, "disp": False}
         grenzen = (lo_b, hi_b)
         for v, bereich in _teil_bereiche(ziel, pos, cons, bounds, integ, grenzen, opts).items():
@@ -301,7 +317,69 @@ def bereiche(m: Modell, zeitlimit: float = 10.0) -> Loesung:
                 )
                 bereich = (lo_b[pos[v]], hi_b[pos[v]])
             out[v] = bereich
-    return Loesung(out, widersprueche, je_var)
+    return Loesung(out, widersprueche, je_var, teilprobleme)
+
+
+def fester_abstand(
+    loesung: Loesung, v: int, s: int, vorzeichen: float = -1.0, zeitlimit: float = 10.0
+) -> bool:
+    """True when ``x[v] + vorzeichen * x[s]`` has one value in every integer solution.
+
+    Then a reader knows ``v`` exactly as well as ``s``: its range is that of
+    ``s``, shifted by a known number (``vorzeichen`` -1) or mirrored and
+    shifted (+1). False where the two are in different groups, either has no
+    relations, or a solve does not finish in ``zeitlimit`` seconds (not proven,
+    so not claimed).
+    """
+    from scipy.optimize import milp
+
+    problem = loesung.teilprobleme.get(v)
+    if problem is None or loesung.teilprobleme.get(s) is not problem or v == s:
+        return False
+    c = np.zeros(len(problem.pos))
+    c[problem.pos[v]], c[problem.pos[s]] = 1.0, float(vorzeichen)
+    opts = {"time_limit": zeitlimit, "disp": False}
+    grenzen = []
+    for sign in (1.0, -1.0):
+        res = milp(
+            sign * c,
+            constraints=problem.constraints,
+            bounds=problem.bounds,
+            integrality=problem.integrality,
+            options=opts,
+        )
+        if res.status != 0 or res.fun is None:
+            return False
+        grenzen.append(sign * float(res.fun))
+    return abs(grenzen[0] - grenzen[1]) < 1e-6
+
+
+def verschobene_kleine(
+    m: Modell, loesung: Loesung, v: int, zeitlimit: float = 10.0
+) -> tuple[int, str] | None:
+    """A ``"<schwelle"`` quantity that hidden quantity ``v`` is, plus a known number, or None.
+
+    Returns the quantity and ``"+"``, or ``"-"`` where ``v`` is a known number
+    minus it (:func:`fester_abstand`).
+
+    Round 2, session 39: a Kreis's hidden FAQ count was a known 105 plus one
+    Gemeinde's count shown as "<5", so it lay between 106 and 109 – four
+    values, fewer than a cell hidden with the symbol must keep, but nothing
+    beyond what the "<5" says (whose own range is checked by
+    :func:`schutzverletzung`). Candidates: the ``"<schwelle"`` quantities whose
+    range is as wide as ``v``'s (a shifted range has the same width).
+    """
+    lo, hi = loesung.bereiche[v]
+    for s in sorted(loesung.bereiche):
+        if s == v or KLEIN not in {a for a, _ in m.verborgen.get(s, [])}:
+            continue
+        s_lo, s_hi = loesung.bereiche[s]
+        if abs((s_hi - s_lo) - (hi - lo)) > 1e-9:
+            continue
+        for z, zeichen in ((-1.0, "+"), (1.0, "-")):
+            if fester_abstand(loesung, v, s, z, zeitlimit):
+                return s, zeichen
+    return None
 
 
 def _teil_bereiche(
