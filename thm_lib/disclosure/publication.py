@@ -168,11 +168,14 @@ def table_from_mask(
     *,
     titel: str,
     column_labels: dict[str, str],
+    zeichen: pd.DataFrame | None = None,
 ) -> PublishedTable:
     """A :class:`PublishedTable` of counts whose hiding pattern was decided elsewhere.
 
     Hidden counts 1 .. threshold-1 read ``"<5"``, other hidden cells the
     symbol; the pattern itself comes from the layer (no suppression of its own).
+    ``zeichen``: hidden cells that read the symbol even when small (the same
+    number another table hides with the symbol, :func:`als_zeichen`).
     """
     published = values.astype(object).copy()
     reason = pd.DataFrame("", index=values.index, columns=values.columns)
@@ -180,7 +183,8 @@ def table_from_mask(
         for r in values.index:
             if bool(mask.loc[r, c]):
                 v = values.loc[r, c]
-                small = v == v and 1 <= v < threshold
+                anders = zeichen is not None and bool(zeichen.loc[r, c])
+                small = v == v and 1 <= v < threshold and not anders
                 published.loc[r, c] = f"<{threshold}" if small else symbol
                 reason.loc[r, c] = PRIMAER if small else SEKUNDAER
             else:
@@ -277,6 +281,20 @@ def als_zeichen(table: PublishedTable) -> pd.DataFrame:
         pd.to_numeric, errors="coerce"
     ).lt(table.threshold)
     return table.mask.astype(bool) & table.reason.eq(SEKUNDAER) & small
+
+
+def _mit_zeichen(kombination: tuple[PublishedTable, dict] | None) -> bool:
+    """True when a count is one cell that its table hides with the symbol though small.
+
+    Shown as ``"<5"`` beside it, the count would add the bound the symbol avoids.
+    """
+    if kombination is None:
+        return False
+    table, cells = kombination
+    if len(cells) != 1:
+        return False
+    [(row, col)] = cells
+    return bool(als_zeichen(table).loc[row, col])
 
 
 @dataclass(eq=False)
@@ -1061,7 +1079,7 @@ class Publication:
         anders = None
         if not vergleichbar(zaehl, self.status, (zg_cfg.alter_min, zg_cfg.alter_max)):
             anders = faq_verborgen(self, bemessung, faq_tage)
-        keys, values, hidden = [], [], []
+        keys, values, hidden, zeichen = [], [], [], []
         for (_, r), faq_tag in zip(bemessung.iterrows(), faq_tage, strict=True):
             keys.append(KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"]))
             zeilen = self._zeilen(r, bemessung)
@@ -1073,17 +1091,20 @@ class Publication:
                 None,
             )
             values.append([round(float(r["faq_personen"])), round(float(r["fallzahl_personen"]))])
+            faq = None
             if anders is None:  # a sum of target-group cells
                 faq = self._combination(r["faq_personen"], zeilen, faq_tag, faq_status, faq_ages)
                 faq_hidden = faq is None or not is_determined(*faq)
             else:  # other ages or statuses than the target group
                 faq_hidden = anders.get(keys[-1], True)
             hidden.append([faq_hidden, fz is None or not is_determined(*fz)])
+            zeichen.append([_mit_zeichen(faq), _mit_zeichen(fz)])
         if KREIS not in keys and len(keys) == 1 and ist_kreisfrei(keys[0]):
             # one kreisfreie Stadt: the city is the Kreis-level applicant, its row the Kreis row
             keys.append(KREIS)
             values.append(values[0])
             hidden.append(hidden[0])
+            zeichen.append(zeichen[0])
         cols = ["faq_personen", "fallzahl_personen"]
         index = pd.Index(keys, name="ags")
         basis = status_woerter(self.ws.annahmen.stellen.erreichung_status)
@@ -1097,6 +1118,7 @@ class Publication:
                 "faq_personen": "Personen (FAQ-Zählung)",
                 "fallzahl_personen": f"Personen Fallzahlmodell ({basis})",
             },
+            zeichen=pd.DataFrame(zeichen, index=index, columns=cols),
         )
 
     # ------------------------------------------------------------------ coverage

@@ -1244,11 +1244,7 @@ def suppress(
     fixed = np.zeros(v.size, dtype=bool)
 
     def flat(frame: pd.DataFrame | None) -> np.ndarray:
-        if frame is None:
-            return np.zeros(v.size, dtype=bool)
-        aligned = frame.reindex(index=table.index, columns=cols, fill_value=False)
-        cells = aligned.to_numpy(dtype=object)
-        return np.where(pd.isna(cells), False, cells).astype(bool).ravel()  # NA = False
+        return _flache_maske(frame, table.index, cols)
 
     hidden |= (flat(hidden_elsewhere) | flat(schon_verborgen)) & ~unknown_na
     as_symbol = flat(symbol_elsewhere) & hidden
@@ -1513,11 +1509,19 @@ def aus_gezeigten(table: PublishedTable, gezeigt: pd.DataFrame) -> pd.DataFrame:
     ([True, True, True], [False, False, True])
     """
     rows, cols, lines, na = _gleichungen(table)
-    aligned = gezeigt.reindex(index=table.mask.index, columns=cols, fill_value=False)
-    known = np.where(pd.isna(aligned.to_numpy(dtype=object)), False, aligned).astype(bool)
+    known = _flache_maske(gezeigt, table.mask.index, cols)
     v = table.internal_unsuppressed[cols].to_numpy(dtype=float).ravel()
-    out = _aus_bekannten(lines, v, known.ravel(), na)
+    out = _aus_bekannten(lines, v, known, na)
     return pd.DataFrame(out.reshape(len(rows), len(cols)), index=table.mask.index, columns=cols)
+
+
+def _flache_maske(frame: pd.DataFrame | None, index: pd.Index, cols: list[str]) -> np.ndarray:
+    """``frame`` as a flat bool mask over ``index`` × ``cols`` (missing cells and NA: False)."""
+    if frame is None:
+        return np.zeros(len(index) * len(cols), dtype=bool)
+    aligned = frame.reindex(index=index, columns=cols, fill_value=False)
+    cells = aligned.to_numpy(dtype=object)
+    return np.where(pd.isna(cells), False, cells).astype(bool).ravel()
 
 
 def _gleichungen(table: PublishedTable) -> tuple[list, list[str], list[_Line], np.ndarray]:
