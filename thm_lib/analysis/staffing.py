@@ -553,7 +553,9 @@ def stellenbemessung(
         with a Geschäftsführende Stelle and this one has none),
         ``eigener_antrag`` (the Gemeinde applies itself: own Geschäftsführende
         Stelle or kreisfreie Stadt; then the Kreis row leaves it out), FAQ rule
-        ``faq_stichtag``, ``faq_eingefroren``, ``faq_personen``,
+        ``faq_stichtag`` (the latest Stichtag of the counts used), ``faq_ziel``
+        (the date they are counted for: first application or analysis
+        Stichtag), ``faq_eingefroren``, ``faq_personen``,
         ``faq_stellen_rechnerisch``, ``faq_stellen``, ``faq_regel``,
         ``faq_begruendung``; caseload ``stichtag``, ``fallzahl_personen``
         (persons of ``stellen.erreichung_status`` in the target ages),
@@ -638,6 +640,7 @@ def stellenbemessung(
                 "antragsberechtigt": berechtigt,
                 "eigener_antrag": app["eigener_antrag"],
                 "faq_stichtag": faq_tag,
+                "faq_ziel": target,
                 "faq_eingefroren": bool(freeze),
                 "faq_personen": faq.personen,
                 "faq_stellen_rechnerisch": faq.stellen_rechnerisch,

@@ -49,7 +49,7 @@ import pandas as pd
 from thm_lib.analysis.staffing import count_persons
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.labels import EBENE_KREIS, INSGESAMT, KREIS
-from thm_lib.disclosure.suppression import aus_gezeigten, is_determined, suppress
+from thm_lib.disclosure.suppression import SEKUNDAER, aus_gezeigten, is_determined, suppress
 
 TOTAL = INSGESAMT
 
@@ -90,9 +90,11 @@ def _je_name(pub: Any, rows: pd.DataFrame, status: list[str], lo: int, hi: int) 
 
 def faq_verborgen(
     pub: Any, bemessung: pd.DataFrame, tage: Sequence[pd.Timestamp | None]
-) -> dict[Hashable, bool]:
+) -> tuple[dict[Hashable, bool], set[Hashable]]:
     """Per row of ``bemessung`` (``ags``, or :data:`~thm_lib.core.labels.KREIS` for the
-    Kreis row): is its FAQ count hidden? Rows left out are hidden too.
+    Kreis row): is its FAQ count hidden? Rows left out are hidden too. And the rows
+    whose hidden small count must read the symbol instead of ``"<5"`` (the bound
+    1..4 would pin another count).
 
     The counts of one Stichtag go through one table (:func:`_an_einem_tag`); where
     Gemeinden applied at different Stichtage, each Stichtag has its own, and there
@@ -112,17 +114,21 @@ def faq_verborgen(
     """
     keys = [KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"]) for _, r in bemessung.iterrows()]
     out: dict[Hashable, bool] = {}
+    zeichen: set[Hashable] = set()
     for tag in sorted({t for t in tage if t is not None}):
         hier = {k for k, t in zip(keys, tage, strict=True) if t == tag}
-        out.update(_an_einem_tag(pub, bemessung, hier, tag) or {})
-    return out
+        verborgen, mit_zeichen = _an_einem_tag(pub, bemessung, hier, tag) or ({}, set())
+        out.update(verborgen)
+        zeichen |= mit_zeichen
+    return out, zeichen
 
 
 def _an_einem_tag(
     pub: Any, bemessung: pd.DataFrame, hier: set[Hashable], tag: pd.Timestamp
-) -> dict[Hashable, bool] | None:
+) -> tuple[dict[Hashable, bool], set[Hashable]] | None:
     """Hidden or not, for the rows ``hier`` (keys as :func:`faq_verborgen`) counted at
-    ``tag``; None when the counts cannot be set up exactly."""
+    ``tag``, and those shown with the symbol; None when the counts cannot be set up
+    exactly."""
     zaehl = pub.ws.programm["zaehlung"]
     zg = pub.ws.annahmen.zielgruppe
     prog_status = list(zaehl["status"])
@@ -174,10 +180,14 @@ def _an_einem_tag(
         werte = werte.astype("float64")
         werte.loc[KREIS] = np.nan
         werte.loc[KREIS, "F"] = werte.loc[kreis[KREIS], "F"].sum()
-    mask = _suppress_faq(
+    mask, zeichen = _suppress_faq(
         pub, werte, table, common, (a_p, a_z), _altersgruppen_bekannt(pub, tag), anderswo, kreis
     )
-    return {key: bool(mask[KREIS if key == KREIS else pub.name(str(key))]) for key in hier}
+    zeile = {key: KREIS if key == KREIS else pub.name(str(key)) for key in hier}
+    return (
+        {key: bool(mask[z]) for key, z in zeile.items()},
+        {key for key, z in zeile.items() if bool(zeichen[z])},
+    )
 
 
 def _altersgruppen_bekannt(pub: Any, tag: pd.Timestamp) -> set[str]:
@@ -210,8 +220,9 @@ def _suppress_faq(
     bekannt: set[str],
     anderswo: set[str],
     kreis: Mapping[Hashable, list[str]],
-) -> pd.Series:
-    """The hidden F per row of ``werte`` (Gemeinden, :data:`TOTAL`, maybe the Kreis).
+) -> tuple[pd.Series, pd.Series]:
+    """The hidden F per row of ``werte`` (Gemeinden, :data:`TOTAL`, maybe the Kreis), and
+    the hidden small F that read the symbol instead of ``"<5"``.
 
     ``alter``: the programme's and the target group's ages; ``bekannt``: Gemeinden
     whose age bands a reader may know; ``anderswo``: rows whose F is not published
@@ -251,6 +262,7 @@ def _suppress_faq(
         teile["O"] = teile["Q"] = teile["O"] | teile["Q"]
     teile.loc[frame.index.isin(list(anderswo)), "F"] = True
     hidden = pd.DataFrame(False, index=frame.index, columns=cols)
+    verbergen = pd.DataFrame(False, index=frame.index, columns=cols)
     shown = ~teile
     shown["F"] = False
     if "Zs" in cols:
@@ -260,8 +272,9 @@ def _suppress_faq(
             hidden.loc[n, "Zs"], shown.loc[n, "Zs"] = not known, known
             # beside a hidden target-group cell, F would bound it (F <= Zs where the
             # target group is wider): the bound joins that table's own sums, which this
-            # table does not hold; hide F there
-            hidden.loc[n, "F"] = not known
+            # table does not hold; hide F there (with its label free: F is shown in no
+            # other table, so a small F may read the symbol, round 2, session 39)
+            verbergen.loc[n, "F"] = not known
             if not known and "O" in cols and n not in kreis:  # O and Q would give Zs
                 teile.loc[n, ["O", "Q"]] = True
                 shown.loc[n, ["O", "Q"]] = False
@@ -274,11 +287,13 @@ def _suppress_faq(
         row_groups=groups,
         symbol=pub.zeichen,
         hidden_elsewhere=hidden,
+        schon_verborgen=verbergen,
         shown_elsewhere=shown,
         parts=teile,
         teilsummen=kreis,
     )
-    return _verborgen(result, shown, pub.schwelle)
+    verborgen = _verborgen(result, shown, pub.schwelle)
+    return verborgen, verborgen & result.mask["F"].astype(bool) & result.reason["F"].eq(SEKUNDAER)
 
 
 def _verborgen(result: Any, shown: pd.DataFrame, schwelle: int) -> pd.Series:

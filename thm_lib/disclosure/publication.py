@@ -470,9 +470,7 @@ class Publication:
         gebiet = [a for a in antragsteller(ws) if a["ebene"] == EBENE_KREIS]
         if kreis.empty or not gebiet:
             return None
-        faq_tag = self._stichtag_von(kreis["faq_stichtag"].iloc[0]) or self._stichtag_von(
-            ws.stichtag
-        )
+        faq_tag = self.faq_tabelle(kreis.iloc[0])
         namen = [self.name(str(a)) for a in gebiet[0]["gemeinden"]]
         if faq_tag != tag or not 2 <= len(namen) < len(self._names):
             return None
@@ -577,6 +575,26 @@ class Publication:
     def _stichtag_von(self, tag: Any) -> pd.Timestamp | None:
         """The data Stichtag used for ``tag`` (latest on or before it), or None."""
         return target_group.letzter_stichtag(self.stichtage, tag)
+
+    def faq_tabelle(self, zeile: pd.Series) -> pd.Timestamp | None:
+        """The Stichtag of the target-group table a staffing row's FAQ count is read in.
+
+        The table of the date it is counted for (``faq_ziel``: first application
+        or analysis Stichtag), where every Gemeinde has its latest count on or
+        before that date, as in the count. A Gemeinde whose counts all end
+        earlier is read there too, not in the table of its last count: the
+        whole-run audit links it to the others counted for the same date
+        (round 2, session 39: a Kreis row at 31.12.2021 beside a Gemeinde last
+        counted at 31.12.2020, each protected in its own table, pinned the
+        Gemeinde's hidden count). Where the count had to take a later Stichtag
+        (none before the first application), that one; without any count, the
+        analysis Stichtag.
+        """
+        daten = self._stichtag_von(zeile.get("faq_stichtag"))
+        if daten is None:
+            return self._stichtag_von(self.ws.stichtag)
+        ziel = self._stichtag_von(zeile.get("faq_ziel"))
+        return ziel if ziel is not None and ziel > daten else daten
 
     @cached_property
     def struktur(self) -> PublishedTable:
@@ -1072,13 +1090,11 @@ class Publication:
         ohne_zaehlung = self._stichtag_von(self.ws.stichtag)
         # a Gemeinde without any count has 0 persons and no Stichtag: the 0 the
         # target-group table shows for it at the analysis Stichtag
-        faq_tage = [
-            self._stichtag_von(t) or ohne_zaehlung for t in bemessung.get("faq_stichtag", [])
-        ]
+        faq_tage = [self.faq_tabelle(r) for _, r in bemessung.iterrows()]
         zg_cfg = self.ws.annahmen.zielgruppe
-        anders = None
+        anders, anders_zeichen = None, set()
         if not vergleichbar(zaehl, self.status, (zg_cfg.alter_min, zg_cfg.alter_max)):
-            anders = faq_verborgen(self, bemessung, faq_tage)
+            anders, anders_zeichen = faq_verborgen(self, bemessung, faq_tage)
         keys, values, hidden, zeichen = [], [], [], []
         for (_, r), faq_tag in zip(bemessung.iterrows(), faq_tage, strict=True):
             keys.append(KREIS if r["ebene"] == EBENE_KREIS else str(r["ags"]))
@@ -1098,7 +1114,7 @@ class Publication:
             else:  # other ages or statuses than the target group
                 faq_hidden = anders.get(keys[-1], True)
             hidden.append([faq_hidden, fz is None or not is_determined(*fz)])
-            zeichen.append([_mit_zeichen(faq), _mit_zeichen(fz)])
+            zeichen.append([_mit_zeichen(faq) or keys[-1] in anders_zeichen, _mit_zeichen(fz)])
         if KREIS not in keys and len(keys) == 1 and ist_kreisfrei(keys[0]):
             # one kreisfreie Stadt: the city is the Kreis-level applicant, its row the Kreis row
             keys.append(KREIS)
