@@ -241,17 +241,11 @@ def test_a_hidden_cell_that_is_a_known_number_and_one_small_one_keeps_its_range(
     # Round 2, session 39 (a generated Kreis's FAQ count: known 105 + one "<5"): each "."
     # below is a known number plus or minus the "<5" of Gemeinde 0, so its range has the
     # four values of that "<5" and tells nothing more: 106..109, 6..9 (10 - s), 26..29
-    write(
-        tmp_path,
-        "a.html",
-        _tabelle(
-            [
-                ("Gemeinde 0", "105", "&lt;5", "."),
-                ("Gemeinde 1", "20", ".", "."),
-                ("Insgesamt", "125", "10", "135"),
-            ]
-        ),
-    )
+    def mit_summen(merkmal_1: str, gesamt: str) -> None:
+        zeilen = [("Gemeinde 0", "105", "&lt;5", "."), ("Gemeinde 1", "20", ".", ".")]
+        write(tmp_path, "a.html", _tabelle([*zeilen, ("Insgesamt", "125", merkmal_1, gesamt)]))
+
+    mit_summen("10", "135")
     r = audit(tmp_path)
     assert r.bereiche[key("Gemeinde 0", "gesamt")] == (106, 109)
     assert r.bereiche[key("Gemeinde 1", "Merkmal 1")] == (6, 9)
@@ -263,17 +257,7 @@ def test_a_hidden_cell_that_is_a_known_number_and_one_small_one_keeps_its_range(
     assert "Gemeinde 1 / Merkmal 1 (6 bis 9) = bekannte Zahl - " in hinweis
     # the "<5" itself keeps its rule: with Merkmal 1's total 10 it lies in 1..4, but a
     # total of 2 leaves it only 1..2 - a finding, whatever the "." beside it
-    write(
-        tmp_path,
-        "a.html",
-        _tabelle(
-            [
-                ("Gemeinde 0", "105", "&lt;5", "."),
-                ("Gemeinde 1", "20", ".", "."),
-                ("Insgesamt", "125", "2", "127"),
-            ]
-        ),
-    )
+    mit_summen("2", "127")
     r = audit(tmp_path)
     assert not r.ok
     assert key("Gemeinde 0", "Merkmal 1") in {b.key for b in r.befunde}

@@ -220,7 +220,7 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
             hi_txt = "unbeschränkt" if hi >= GROSS else f"{hi:g}"
             engste = (breite, f"{lo:g} bis {hi_txt} ({_fmt_key(key)})")
         grund = _bewerte(m, v, lo, hi, ctx.schwelle)
-        if grund is not None and lo < hi and not teil and _geheim(m, v):
+        if grund is not None and lo < hi and _geheim(m, v):
             klein = verschobene_kleine(m, loesung, v, zeitlimit)
             if klein is not None:
                 verschoben.append(

@@ -222,7 +222,7 @@ def _suppress_faq(
     kreis: Mapping[Hashable, list[str]],
 ) -> tuple[pd.Series, pd.Series]:
     """The hidden F per row of ``werte`` (Gemeinden, :data:`TOTAL`, maybe the Kreis), and
-    the hidden small F that read the symbol instead of ``"<5"``.
+    the hidden F hidden secondarily: they read the symbol, a small one too, not ``"<5"``.
 
     ``alter``: the programme's and the target group's ages; ``bekannt``: Gemeinden
     whose age bands a reader may know; ``anderswo``: rows whose F is not published
