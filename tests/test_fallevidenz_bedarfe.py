@@ -15,16 +15,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
+from openpyxl import load_workbook
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from thm_lib.analysis import target_group
-from thm_lib.analysis.berichtswesen import period_flags
+from thm_lib.analysis.berichtswesen import fallevidenz_titel, period_flags
 from thm_lib.disclosure import publication
 from thm_lib.disclosure.audit_modell import schutzverletzung
 from thm_lib.disclosure.suppression import suppress
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
+from thm_lib.run.batch import kreis_ordner_name, run_batch
 
 E_COLS = ["passend", "naechstbeste", "kein_angebot", "entschieden", "offen", "gesamt"]
 B_COLS = ["passend", "naechstbeste", "kein_angebot", "offen", "gesamt"]
@@ -44,7 +46,8 @@ def verletzungen(evidenz, bedarfe, inaktiv: int, schwelle: int = 5) -> list[str]
 
     The reader's model: both tables' row and column sums, shown cells known,
     ``"<5"`` in 1..4, ``"."`` >= 0, and the relation above with helper variables
-    ``i`` (inactive cases per field and result).
+    ``i`` (inactive cases per field and result). ``evidenz`` None: the Fallevidenz
+    is not published, its cells are unknowns >= 0 (still bound by the relation).
     """
     keys: dict[tuple, int] = {}
     lo: list[float] = []
@@ -58,7 +61,8 @@ def verletzungen(evidenz, bedarfe, inaktiv: int, schwelle: int = 5) -> list[str]
         return keys[key]
 
     verborgen = []
-    for name, table, cols in (("E", evidenz, E_COLS), ("B", bedarfe, B_COLS)):
+    tabellen = [("E", evidenz, E_COLS)] if evidenz is not None else []
+    for name, table, cols in [*tabellen, ("B", bedarfe, B_COLS)]:
         for r in table.mask.index:
             for c in cols:
                 j = var((name, r, c))
@@ -81,8 +85,8 @@ def verletzungen(evidenz, bedarfe, inaktiv: int, schwelle: int = 5) -> list[str]
         k[var(gesamt)] = -1.0
         zeilen.append((k, 0.0, 0.0))
 
-    e_felder = [r for r in evidenz.mask.index if r != TOTAL]
     b_felder = [r for r in bedarfe.mask.index if r != TOTAL]
+    e_felder = b_felder if evidenz is None else [r for r in evidenz.mask.index if r != TOTAL]
     for r in [*e_felder, TOTAL]:
         summe([("E", r, c) for c in ERGEBNIS[:3]], ("E", r, "entschieden"))
         summe([("E", r, "entschieden"), ("E", r, "offen")], ("E", r, "gesamt"))
@@ -130,7 +134,12 @@ def verletzungen(evidenz, bedarfe, inaktiv: int, schwelle: int = 5) -> list[str]
 
 
 def _tabellen(ws):
-    return views.fallevidenz(ws), views.bericht_tabellen(ws)["Bedarfe"]
+    """The Fallevidenz (None where it is withheld) and "Bedarfe" as published."""
+    evidenz = views.fallevidenz(ws)
+    if isinstance(evidenz, pd.DataFrame):
+        assert evidenz.attrs["thm_titel"] == views.FALLEVIDENZ_NICHT_GEZEIGT and evidenz.empty
+        evidenz = None
+    return evidenz, views.bericht_tabellen(ws)["Bedarfe"]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
@@ -140,7 +149,12 @@ def test_no_hidden_count_of_either_table_is_narrowed_by_the_other(spec, tmp_path
     if ws.faelle is None or ws.bedarfe is None or not len(ws.faelle):
         return
     evidenz, bedarfe = _tabellen(ws)
-    assert not evidenz.unresolved and not bedarfe.unresolved
+    if evidenz is None:  # withheld only where both tables could not be protected together
+        pub = publication.fuer(ws)
+        eigen = pub._fallevidenz_allein(pub._fallevidenz_zahlen())
+        bedarfe_allein = pub._bericht_einzeln["Bedarfe"]
+        assert pub._gemeinsam_pruefen(eigen, bedarfe_allein, inaktive(ws), True)[0].unresolved
+    assert (evidenz is None or not evidenz.unresolved) and not bedarfe.unresolved
     assert verletzungen(evidenz, bedarfe, inaktive(ws)) == []
 
 
@@ -274,3 +288,52 @@ def test_a_hidden_sum_of_shown_totals_is_shown_when_nothing_else_is_left(tmp_pat
     assert evidenz.published.loc[TOTAL, "gesamt"] == sum(felder) == 756
     assert not evidenz.unresolved and not bedarfe.unresolved
     assert verletzungen(evidenz, bedarfe, publication.fuer(ws).nicht_aktive_faelle) == []
+
+
+EIN_FALL = ArbeitsmappeSpec(
+    seed=81,
+    n_gemeinden=1,
+    kreisfrei=False,
+    mit_faellen=True,
+    mit_einwohner=False,
+    mit_kommunen=False,
+    stichtage=("31.12.2020", "31.12.2021"),
+    stichtage_je_gemeinde=(1,),
+    ohne_angebote=frozenset(),
+    zielgruppe_null=frozenset(),
+    n_angebote=1,
+    n_faelle=1,
+    stichtag_konfiguriert=False,
+)
+"""Found by hypothesis (session 39): one documented case, which began after the
+analysis Stichtag (31.12.2020): "Bedarfe" of 2020 is all 0 and the one case is
+inactive (I = 1), so its Fallevidenz cells are pinned to 1 whatever is hidden."""
+
+
+def test_a_kreis_with_one_case_publishes_without_its_fallevidenz(tmp_path) -> None:
+    mappe = schreibe(EIN_FALL, tmp_path / "mappe")
+    ws = load_workspace(mappe)
+    pub = publication.fuer(ws)
+    assert len(ws.faelle) == 1 and pub.nicht_aktive_faelle == inaktive(ws) == 1
+    # together, both tables cannot be protected: every count of the one need is 1
+    eigen = pub._fallevidenz_allein(pub._fallevidenz_zahlen())
+    zusammen, _ = pub._gemeinsam_pruefen(eigen, pub._bericht_einzeln["Bedarfe"], 1, True)
+    assert zusammen.internal_unsuppressed.loc["Gesundheit", "naechstbeste"] == 1
+    assert zusammen.unresolved
+    assert verletzungen(zusammen, pub._bericht_einzeln["Bedarfe"], 1) != []
+    # so the Fallevidenz is withheld and "Bedarfe" (all 0 in 2020) is published
+    evidenz, bedarfe = _tabellen(ws)
+    assert evidenz is None and not bedarfe.unresolved
+    assert bedarfe.published.loc[TOTAL, "gesamt"] == 0
+    assert verletzungen(None, bedarfe, 1) == []
+    # all outputs of a run together pass the audit (before: nothing was published)
+    result = run_batch(mappe, tmp_path / "out", progress=False)
+    assert result.veroeffentlicht, result.pruefung.zusammenfassung()
+    kreis = tmp_path / "out" / kreis_ordner_name(ws.name)
+    for ordner in ("kreis", "05958004"):
+        seite = (kreis / ordner / "bedarfs_und_angebotsanalyse.html").read_text("utf-8")
+        assert views.FALLEVIDENZ_NICHT_GEZEIGT in seite
+        assert fallevidenz_titel(ws.annahmen) not in seite
+        blatt = load_workbook(kreis / ordner / "bericht.xlsx")["Fallevidenz"]
+        werte = [v for row in blatt.iter_rows(values_only=True) for v in row if v is not None]
+        assert werte == [views.FALLEVIDENZ_NICHT_GEZEIGT]

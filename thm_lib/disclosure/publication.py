@@ -855,9 +855,10 @@ class Publication:
         return int((~period_flags(f, self.bericht.period)["aktiv"]).sum())
 
     @property
-    def fallevidenz(self) -> PublishedTable:
+    def fallevidenz(self) -> PublishedTable | None:
         """The Kreis's case evidence per Handlungsfeld, published together with the
-        Berichtswesen table "Bedarfe" (:meth:`_fallevidenz_und_bedarfe`).
+        Berichtswesen table "Bedarfe" (:meth:`_fallevidenz_und_bedarfe`); None where
+        it cannot be protected (not published).
 
         Rows: the configured Handlungsfelder and :data:`TOTAL`; counts ``passend``,
         ``naechstbeste``, ``kein_angebot`` (one result per target case and field:
@@ -936,7 +937,7 @@ class Publication:
         return _nullen_zuletzt(pruefen)
 
     @cached_property
-    def _fallevidenz_und_bedarfe(self) -> tuple[PublishedTable, PublishedTable | None]:
+    def _fallevidenz_und_bedarfe(self) -> tuple[PublishedTable | None, PublishedTable | None]:
         """The Fallevidenz and "Bedarfe", checked together.
 
         A target case with result x in a Handlungsfeld (its last decided one, else
@@ -949,12 +950,29 @@ class Publication:
         is suppressed on its own first; the joint check starts from both patterns
         and may hide more cells in either (with helper cells for the inactive cases
         per result, unknown to the reader).
+
+        Where the Fallevidenz stays open even so, it is not published (None; the
+        reports say so in a sentence): in a Kreis with one documented case its cells
+        are pinned by "Bedarfe" and I whatever is hidden (round 2, session 40).
+        "Bedarfe" is then checked against what a reader still knows of it: the needs
+        per field its published need rates add up to.
         """
         eigen = self._fallevidenz_allein(self._fallevidenz_zahlen())
         bedarfe = self._bericht_einzeln.get("Bedarfe")
         inaktiv = self.nicht_aktive_faelle
         if bedarfe is None or inaktiv is None:
-            return eigen, bedarfe
+            return (None if eigen.unresolved else eigen), bedarfe
+        evidenz, gemeinsam = self._gemeinsam_pruefen(eigen, bedarfe, inaktiv, mit_evidenz=True)
+        if evidenz is not None and not evidenz.unresolved:
+            return evidenz, gemeinsam
+        return self._gemeinsam_pruefen(eigen, bedarfe, inaktiv, mit_evidenz=False)
+
+    def _gemeinsam_pruefen(
+        self, eigen: PublishedTable, bedarfe: PublishedTable, inaktiv: int, mit_evidenz: bool
+    ) -> tuple[PublishedTable | None, PublishedTable]:
+        """The joint check of :attr:`_fallevidenz_und_bedarfe`: both tables published
+        (``mit_evidenz``), or "Bedarfe" alone, the Fallevidenz unknown to a reader but
+        for the cells other outputs give (None in its place)."""
         fremd = {c: f"{_BEDARFE}{c}" for c in bedarfe.published.columns}
         fz = [fremd[c] for c in bedarfe.count_cols]
         body = [r for r in eigen.mask.index if r != TOTAL]
@@ -965,6 +983,16 @@ class Publication:
         )[list(fremd.values())]
         counts = [*eigen.count_cols, *fz]
         joint[counts] = joint[counts].fillna(0)  # a field one table lacks: 0 there
+        gezeigt = self._fallevidenz_gezeigt(eigen.internal_unsuppressed).reindex(
+            index=rows, columns=joint.columns, fill_value=False
+        )
+        gezeigt.loc[[r for r in rows if r not in eigen.mask.index], list(eigen.count_cols)] = True
+        anteile, e_maske, e_zeichen = dict(_FALLEVIDENZ_ANTEILE), eigen.mask, als_zeichen(eigen)
+        if not mit_evidenz:  # not published: unknown (NaN) but where other outputs give it
+            e_cols = list(eigen.count_cols)
+            joint[e_cols] = joint[e_cols].mask(~gezeigt[e_cols].astype(bool))
+            joint = joint.drop(columns=list(anteile))
+            anteile, e_maske, e_zeichen = {}, eigen.mask & False, eigen.mask & False
         ergebnisse = [e for e in labels.ERGEBNIS if e in bedarfe.count_cols and e in joint]
         hilfe = {e: f"{_INAKTIV}{e}" for e in ergebnisse}
         for c in hilfe.values():
@@ -982,11 +1010,6 @@ class Publication:
                 index=rows, columns=joint.columns, fill_value=False
             ).astype(bool)
 
-        gezeigt = self._fallevidenz_gezeigt(eigen.internal_unsuppressed).reindex(
-            index=rows, columns=joint.columns, fill_value=False
-        )
-        gezeigt.loc[[r for r in rows if r not in eigen.mask.index], list(eigen.count_cols)] = True
-
         def pruefen(nullen: bool) -> PublishedTable:
             return suppress(
                 joint,
@@ -1002,16 +1025,16 @@ class Publication:
                     ),
                 ],
                 share_cols={
-                    **_FALLEVIDENZ_ANTEILE,
+                    **anteile,
                     **{
                         fremd[s]: [fremd[c] for c in q]
                         for s, q in BEDARFE_ANTEILE.items()
                         if s in fremd
                     },
                 },
-                schon_verborgen=beide(eigen.mask, bedarfe.mask),
+                schon_verborgen=beide(e_maske, bedarfe.mask),
                 shown_elsewhere=gezeigt,
-                symbol_elsewhere=beide(als_zeichen(eigen), als_zeichen(bedarfe)),
+                symbol_elsewhere=beide(e_zeichen, als_zeichen(bedarfe)),
                 ungleichungen=ungleichungen,
                 nullen_sperren=nullen,
             )
@@ -1020,9 +1043,8 @@ class Publication:
         # left to hide, the 0 is hidden too
         out = _nullen_zuletzt(pruefen)
         zurueck = {v: k for k, v in fremd.items()}
-        return _teil(out, {c: c for c in eigen.mask.columns}, eigen), _teil(
-            out, zurueck, bedarfe, _BEDARFE
-        )
+        evidenz = _teil(out, {c: c for c in eigen.mask.columns}, eigen) if mit_evidenz else None
+        return evidenz, _teil(out, zurueck, bedarfe, _BEDARFE)
 
     # ------------------------------------------------------------------ staffing
     def personen(self, bemessung: pd.DataFrame) -> PublishedTable:

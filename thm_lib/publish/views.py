@@ -53,6 +53,11 @@ def schwelle(ws: Workspace) -> int:
 
 
 KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
+FALLEVIDENZ_NICHT_GEZEIGT = (
+    "Fallevidenz nicht gezeigt: bei so wenigen dokumentierten Fällen ließen ihre Zahlen "
+    "zusammen mit den Bedarfen des Berichtsjahrs auf kleine, verborgene Zahlen schließen "
+    "(Schutz kleiner Zahlen)."
+)
 """Title suffix of tables a Kommune report shows only for the whole Kreis."""
 
 
@@ -324,7 +329,7 @@ def lueckenliste(
     )
 
 
-def fallevidenz(ws: Workspace, ags: str = KREIS) -> PublishedTable:
+def fallevidenz(ws: Workspace, ags: str = KREIS) -> PublishedTable | pd.DataFrame:
     """Case evidence per Handlungsfeld: needs met passend / nächstbeste / kein Angebot, and open.
 
     Counts from consented case records of the target group, suppressed; shown
@@ -336,9 +341,16 @@ def fallevidenz(ws: Workspace, ags: str = KREIS) -> PublishedTable:
     (:attr:`thm_lib.disclosure.publication.Publication.fallevidenz`). Only for
     the whole Kreis (a Kommune report shows the Kreis table, titled so): Kommune
     tables would add up to it.
+
+    Where it cannot be protected (e.g. a Kreis with one documented case), an empty
+    public frame whose title says why (:data:`FALLEVIDENZ_NICHT_GEZEIGT`), as for a
+    withheld Finanzierungsplan.
     """
+    evidenz = publication.fuer(ws).fallevidenz
+    if evidenz is None:
+        return mark_public(pd.DataFrame(), "leer", titel=FALLEVIDENZ_NICHT_GEZEIGT)
     return replace(
-        publication.fuer(ws).fallevidenz,
+        evidenz,
         titel=fallevidenz_titel(ws.annahmen) + (KREIS_NUR if ags else ""),
         column_labels={
             **{k: labels.ERGEBNIS_LABEL[k] for k in labels.ERGEBNIS},

@@ -624,13 +624,18 @@ def intervall_text(ws: Workspace) -> str:
 
 
 def fallevidenz(ws: Workspace, ags: str = KREIS) -> Any:
-    """The case-evidence table (:func:`thm_lib.publish.views.fallevidenz`), or None with the German
-    note that there are no case records yet shown (never a table of zeros)."""
+    """The case-evidence table (:func:`thm_lib.publish.views.fallevidenz`), or None with a
+    German note shown instead: no case records yet (never a table of zeros), or the
+    table is withheld (its title says why)."""
 
     if not hat_faelle(ws):
         zeige(KEINE_FALLDOKUMENTATION)
         return None
-    return views.fallevidenz(ws, ags)
+    table = views.fallevidenz(ws, ags)
+    if isinstance(table, pd.DataFrame):  # withheld
+        zeige(f"**{table.attrs['thm_titel']}**")
+        return None
+    return table
 
 
 def stichtag_text(ws: Workspace, ags: str = KREIS, markdown: bool = True) -> str:
