@@ -35,18 +35,21 @@ def ziehe(
     startwert: int,
     max_gemeinden: int,
     zielgruppe: tuple[int, int] | None = None,
+    max_faelle: int | None = None,
 ) -> list[ArbeitsmappeSpec]:
     """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``.
 
     Each with its own name: two drawn with the same seed would be one Kreis to the
     Land run (one report folder), and the second would not run (seed 2701 of session 27).
-    With ``zielgruppe`` (ages), only Kreise planning for that target group.
+    With ``zielgruppe`` (ages), only Kreise planning for that target group; with
+    ``max_faelle``, only Kreise with case records, 1 to ``max_faelle`` cases (the drawn
+    number folded into that range).
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
     @seed(startwert)
     @settings(
-        max_examples=(3 if zielgruppe is None else 30) * anzahl,
+        max_examples=(3 if zielgruppe is None and max_faelle is None else 30) * anzahl,
         database=None,
         deadline=None,
         phases=["generate"],
@@ -55,6 +58,9 @@ def ziehe(
     @given(arbeitsmappen(max_gemeinden=max_gemeinden))
     def sammle(spec: ArbeitsmappeSpec) -> None:
         passt = zielgruppe is None or (spec.zielgruppe_alter or (18, 27)) == zielgruppe
+        if max_faelle is not None:
+            passt = passt and spec.mit_faellen
+            spec = dataclasses.replace(spec, n_faelle=1 + (spec.n_faelle - 1) % max_faelle)
         if passt and len(gezogen) < anzahl and spec.name not in {g.name for g in gezogen}:
             gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen)))
 
@@ -67,14 +73,15 @@ def beschreibe(spec: ArbeitsmappeSpec) -> str:
     art = "kreisfreie Stadt" if spec.kreisfrei else f"Kreis, {spec.n_gemeinden} Gemeinden"
     teile = [
         f"{spec.kreis_ags} {art}",
-        "Fälle" if spec.mit_faellen else "ohne Fälle",
+        "" if spec.mit_faellen else "ohne Fälle",
         "Einwohner" if spec.mit_einwohner else "ohne Einwohner",
         f"{len(spec.stichtage)} Stichtage",
+        f"{spec.n_faelle} Fälle" if spec.mit_faellen else "",
         f"{len(spec.klein)} klein",
         f"{len(spec.ohne_angebote)} ohne Angebote",
         f"Zielgruppe {spec.zielgruppe_alter or (18, 27)}",
     ]
-    return ", ".join(teile)
+    return ", ".join(t for t in teile if t)
 
 
 def lauf(befehl: list[str], log: Path) -> tuple[int, str]:
@@ -95,11 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--zielgruppe", type=int, nargs=2, metavar=("VON", "BIS"), help="nur diese Alter"
     )
+    p.add_argument("--max-faelle", type=int, help="nur Kreise mit 1 bis so vielen Fällen")
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
     shutil.rmtree(a.ziel, ignore_errors=True)
     land, berichte = a.ziel / "land", a.ziel / "berichte"
-    specs = ziehe(a.anzahl, a.seed, a.max_gemeinden, tuple(a.zielgruppe) if a.zielgruppe else None)
+    zielgruppe = tuple(a.zielgruppe) if a.zielgruppe else None
+    specs = ziehe(a.anzahl, a.seed, a.max_gemeinden, zielgruppe, a.max_faelle)
     for spec in specs:
         schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
         print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}", flush=True)
