@@ -643,10 +643,29 @@ class Publication:
         """The Berichtswesen tables, each suppressed on its own (before the joint checks)."""
         return veroeffentlichen(self.bericht, self.schwelle)
 
-    @cached_property
+    @property
     def bericht_tabellen(self) -> dict[str, PublishedTable]:
         """The published Berichtswesen tables of the Kreis; "Fallzahlen" and "Reichweite"
-        checked together (:attr:`reichweite`)."""
+        checked together (:attr:`reichweite`). None of them ({}) where one cannot be
+        protected (:attr:`berichtswesen_zurueckgehalten`)."""
+        return {} if self.berichtswesen_zurueckgehalten else self._bericht_geprueft
+
+    @cached_property
+    def berichtswesen_zurueckgehalten(self) -> bool:
+        """True where a Berichtswesen table stays open after the joint checks: none of
+        them is published, nor the reach (round 2, session 40).
+
+        In a Kreis with a handful of cases every count is small and the tables pin each
+        other (active cases in "Fallzahlen" and "Reichweite", clients per status, the
+        Kreis as the sum of its Gemeinden): a "<5" hidden everywhere was still narrowed
+        to two values. The tables are tied, so they are withheld together; the reports
+        say why in a sentence.
+        """
+        return any(t.unresolved for t in self._bericht_geprueft.values())
+
+    @cached_property
+    def _bericht_geprueft(self) -> dict[str, PublishedTable]:
+        """The Berichtswesen tables after the joint checks (:attr:`bericht_tabellen`)."""
         tables = dict(self._bericht_einzeln)
         fall, reach = self._fall_und_reichweite
         if fall is not None:
@@ -865,6 +884,9 @@ class Publication:
         its last decided one), ``entschieden`` (their sum, the base of the shares
         ``anteil_*``), ``offen`` and ``gesamt`` (the cases with a need).
         """
+        if self.berichtswesen_zurueckgehalten:  # no "Bedarfe" beside it: checked alone
+            eigen = self._fallevidenz_allein(self._fallevidenz_zahlen())
+            return None if eigen.unresolved else eigen
         return self._fallevidenz_und_bedarfe[0]
 
     def _fallevidenz_zahlen(self) -> pd.DataFrame:

@@ -147,7 +147,9 @@ def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
     """
 
     if ws.faelle is None:
-        return _kennzahlen_ohne_faelle(ws)
+        return _kennzahlen_ohne_faelle(ws, "noch keine Falldokumentation")
+    if publication.fuer(ws).berichtswesen_zurueckgehalten:
+        return _kennzahlen_ohne_faelle(ws, "nicht gezeigt, Schutz kleiner Zahlen")
     table = reichweite_tabelle(ws)
     cols = {"zielgruppe": "zielgruppe", "klient_innen": "klienten", "reichweite": "reichweite"}
 
@@ -173,9 +175,10 @@ def kennzahlen_tabelle(ws: Workspace) -> PublishedTable:
     )
 
 
-def _kennzahlen_ohne_faelle(ws: Workspace) -> PublishedTable:
-    """:func:`kennzahlen_tabelle` before any case documentation: the target group of
-    :func:`zielgruppe_je_gemeinde` (same cells, same mask); clients and reach "–"."""
+def _kennzahlen_ohne_faelle(ws: Workspace, warum: str) -> PublishedTable:
+    """:func:`kennzahlen_tabelle` without clients: the target group of
+    :func:`zielgruppe_je_gemeinde` (same cells, same mask); clients and reach "–",
+    the title saying ``warum`` (no case records yet, or the Berichtswesen withheld)."""
     zg = zielgruppe_je_gemeinde(ws)
     ags_of = dict(zip(ws.gebiete["name"], ws.gebiete["ags"], strict=True))
     ags_of[TOTAL] = KREIS
@@ -195,7 +198,7 @@ def _kennzahlen_ohne_faelle(ws: Workspace) -> PublishedTable:
         reason=pick(zg.reason, ""),
         count_cols=("zielgruppe",),
         share_cols=(),
-        titel="Zielgruppe (Reichweite: noch keine Falldokumentation)",
+        titel=f"Zielgruppe (Reichweite: {warum})",
         column_labels={
             "zielgruppe": "Zielgruppe",
             "klienten": "Klient*innen",

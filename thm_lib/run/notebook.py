@@ -30,7 +30,7 @@ from thm_lib.core.errors import DataError, Problem
 from thm_lib.core.formats import gerundet, kurz, md, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure import berichtswesen
+from thm_lib.disclosure import berichtswesen, publication
 from thm_lib.disclosure.publication import bedarfsquoten
 from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.ingest.arbeitsmappe import load_workspace
@@ -460,8 +460,8 @@ def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str = "", kacheln: 
     ``reichweite`` shows the German note instead (None)."""
 
     handlungsfeld = handlungsfeld or ws.handlungsfelder[0]
-    if mass == "reichweite" and not hat_faelle(ws):
-        zeige(KEINE_FALLDOKUMENTATION)  # no reach without case records
+    if mass == "reichweite" and berichtswesen_hinweis(ws):
+        zeige(berichtswesen_hinweis(ws))  # no reach without (enough) case records
         return None
 
     rings = mass in ("versorgungsgrad", "fehlende_plaetze")
@@ -518,6 +518,13 @@ KEINE_FALLDOKUMENTATION = (
     "die Fallevidenz gibt es erst, wenn das Teilhabemanagement Fälle dokumentiert. Alle "
     "übrigen Teile dieses Berichts beruhen auf Zielgruppe, Angeboten und Annahmen."
 )
+BERICHTSWESEN_NICHT_GEZEIGT = (
+    "**Berichtswesen nicht gezeigt.** Bei so wenigen dokumentierten Fällen ließen sich die "
+    "kleinen Zahlen der Tabellen Fallzahlen, Abschlüsse, Bedarfe und Reichweite gegenseitig "
+    "eingrenzen, auch verborgen (Schutz kleiner Zahlen). Sie erscheinen, sobald genug Fälle "
+    "dokumentiert sind. Alle übrigen Teile dieses Berichts beruhen auf Zielgruppe, Angeboten "
+    "und Annahmen."
+)
 QUOTEN_AUS_ANNAHMEN = (
     "**Bedarfsquoten aus den Annahmen.** {grund}: alle Bedarfsquoten stammen aus den "
     "Standardquoten der Annahmen (`bedarf.standardquoten` in `annahmen.yaml`, Quelle A), nicht "
@@ -528,6 +535,20 @@ QUOTEN_AUS_ANNAHMEN = (
 def hat_faelle(ws: Workspace) -> bool:
     """True when the Arbeitsmappe holds case records (``faelle`` with at least one row)."""
     return ws.faelle is not None and len(ws.faelle) > 0
+
+
+def berichtswesen_hinweis(ws: Workspace) -> str:
+    """Why the Berichtswesen tables and the reach are not shown (German, Markdown), else "".
+
+    :data:`KEINE_FALLDOKUMENTATION` without case records, :data:`BERICHTSWESEN_NICHT_GEZEIGT`
+    where they cannot be protected
+    (:attr:`thm_lib.disclosure.publication.Publication.berichtswesen_zurueckgehalten`).
+    """
+    if not hat_faelle(ws):
+        return KEINE_FALLDOKUMENTATION
+    if publication.fuer(ws).berichtswesen_zurueckgehalten:
+        return BERICHTSWESEN_NICHT_GEZEIGT
+    return ""
 
 
 def zeige(text: str) -> None:
@@ -583,10 +604,11 @@ def sperrhinweis(ws: Workspace) -> str:
 
 def bericht_tabellen(ws: Workspace, ags: str = KREIS) -> dict[str, Any]:
     """The Berichtswesen tables (:func:`thm_lib.publish.views.bericht_tabellen`); without case
-    records an empty dict, and the German note :data:`KEINE_FALLDOKUMENTATION` is shown."""
+    records, or where they are withheld, an empty dict, and the German note of
+    :func:`berichtswesen_hinweis` is shown."""
 
-    if not hat_faelle(ws):
-        zeige(KEINE_FALLDOKUMENTATION)
+    if berichtswesen_hinweis(ws):
+        zeige(berichtswesen_hinweis(ws))
         return {}
     return views.bericht_tabellen(ws, ags)
 

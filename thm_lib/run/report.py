@@ -23,7 +23,7 @@ from thm_lib.publish import maps, views
 from thm_lib.publish.excel import write_buendnis_workbook
 from thm_lib.publish.html_seiten import seite
 from thm_lib.run.notebook import (
-    KEINE_FALLDOKUMENTATION,
+    berichtswesen_hinweis,
     hat_faelle,
     quoten_text,
     stichtag_text,
@@ -179,7 +179,7 @@ def buendnis_workbook(
         f"Annahmen: annahmen.yaml; Förderprogramm: {ws.programm['name']}",
     ]
     hinweise = [
-        KEINE_FALLDOKUMENTATION if not faelle else "",
+        berichtswesen_hinweis(ws),
         quoten_text(ws, result),
         views.kreisstruktur_hinweis(ws, result, ags),
         stichtag_text(ws, ags),
