@@ -60,6 +60,7 @@ def test_the_berichtswesen_of_five_cases_is_withheld_as_it_pins_its_small_counts
     assert set(kennzahlen.published["klienten"]) == {"–"}
     assert "Reichweite: nicht gezeigt" in kennzahlen.titel
     assert nb.berichtswesen_hinweis(ws) == nb.BERICHTSWESEN_NICHT_GEZEIGT
+    assert nb.karte(ws, KREIS, "reichweite") is None  # the note instead of a map
     # the target group stays as it was
     assert (
         kennzahlen.published.loc[KREIS, "zielgruppe"]

@@ -885,9 +885,14 @@ class Publication:
         ``anteil_*``), ``offen`` and ``gesamt`` (the cases with a need).
         """
         if self.berichtswesen_zurueckgehalten:  # no "Bedarfe" beside it: checked alone
-            eigen = self._fallevidenz_allein(self._fallevidenz_zahlen())
+            eigen = self._fallevidenz_eigen
             return None if eigen.unresolved else eigen
         return self._fallevidenz_und_bedarfe[0]
+
+    @cached_property
+    def _fallevidenz_eigen(self) -> PublishedTable:
+        """The Fallevidenz suppressed on its own (:meth:`_fallevidenz_allein`)."""
+        return self._fallevidenz_allein(self._fallevidenz_zahlen())
 
     def _fallevidenz_zahlen(self) -> pd.DataFrame:
         """The counts of :attr:`fallevidenz` (internal), from the case records of the
@@ -979,7 +984,7 @@ class Publication:
         "Bedarfe" is then checked against what a reader still knows of it: the needs
         per field its published need rates add up to.
         """
-        eigen = self._fallevidenz_allein(self._fallevidenz_zahlen())
+        eigen = self._fallevidenz_eigen
         bedarfe = self._bericht_einzeln.get("Bedarfe")
         inaktiv = self.nicht_aktive_faelle
         if bedarfe is None or inaktiv is None:

@@ -53,12 +53,13 @@ def schwelle(ws: Workspace) -> int:
 
 
 KREIS_NUR = " (Kreis; je Kommune nicht veröffentlicht, Schutz kleiner Zahlen)"
-FALLEVIDENZ_NICHT_GEZEIGT = (
-    "Fallevidenz nicht gezeigt: bei so wenigen dokumentierten Fällen ließen ihre Zahlen "
-    "zusammen mit den Bedarfen des Berichtsjahrs auf kleine, verborgene Zahlen schließen "
-    "(Schutz kleiner Zahlen)."
-)
 """Title suffix of tables a Kommune report shows only for the whole Kreis."""
+FALLEVIDENZ_NICHT_GEZEIGT = (
+    "Fallevidenz nicht gezeigt: bei so wenigen dokumentierten Fällen ließen ihre Zahlen, "
+    "allein oder neben den Bedarfen des Berichtsjahrs, auch verborgen auf kleine Zahlen "
+    "schließen (Schutz kleiner Zahlen)."
+)
+"""Title of the empty frame :func:`fallevidenz` returns where the table is withheld."""
 
 
 def zielgruppe_je_gemeinde(

@@ -456,12 +456,13 @@ def anzahl_angebote(ws: Workspace, ags: str = KREIS) -> int:
 def karte(ws: Workspace, ags: str, mass: str, handlungsfeld: str = "", kacheln: str = "") -> Any:
     """Interactive map of one measure (:data:`thm_lib.publish.views.KARTENMASSE`), hidden values
     left blank; coverage measures with the catchment rings of ``handlungsfeld``
-    ("" = the first configured Handlungsfeld). Without case records the measure
-    ``reichweite`` shows the German note instead (None)."""
+    ("" = the first configured Handlungsfeld). Without (enough) case records the
+    measure ``reichweite`` shows the note of :func:`berichtswesen_hinweis` instead (None)."""
 
     handlungsfeld = handlungsfeld or ws.handlungsfelder[0]
-    if mass == "reichweite" and berichtswesen_hinweis(ws):
-        zeige(berichtswesen_hinweis(ws))  # no reach without (enough) case records
+    hinweis = berichtswesen_hinweis(ws) if mass == "reichweite" else ""
+    if hinweis:  # no reach without (enough) case records
+        zeige(hinweis)
         return None
 
     rings = mass in ("versorgungsgrad", "fehlende_plaetze")
@@ -607,8 +608,9 @@ def bericht_tabellen(ws: Workspace, ags: str = KREIS) -> dict[str, Any]:
     records, or where they are withheld, an empty dict, and the German note of
     :func:`berichtswesen_hinweis` is shown."""
 
-    if berichtswesen_hinweis(ws):
-        zeige(berichtswesen_hinweis(ws))
+    hinweis = berichtswesen_hinweis(ws)
+    if hinweis:
+        zeige(hinweis)
         return {}
     return views.bericht_tabellen(ws, ags)
 
