@@ -10,6 +10,10 @@ Run from the project folder (takes minutes per Kreis)::
 
     .venv/bin/python -m tests.suche_kreise --anzahl 8 --seed 2601 --ziel /tmp/suche
 
+``--max-faelle N`` draws only Kreise with 1 to N documented cases (a Kreis's first
+months: every count of the Berichtswesen is small), ``--zielgruppe 16 27`` only Kreise
+planning for those ages.
+
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
 """
