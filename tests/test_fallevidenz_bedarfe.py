@@ -155,9 +155,7 @@ def test_no_hidden_count_of_either_table_is_narrowed_by_the_other(spec, tmp_path
         return
     if evidenz is None:  # withheld only where both tables could not be protected together
         pub = publication.fuer(ws)
-        eigen = pub._fallevidenz_eigen
-        bedarfe_allein = pub._bericht_einzeln["Bedarfe"]
-        assert pub._gemeinsam_pruefen(eigen, bedarfe_allein, inaktive(ws), True)[0].unresolved
+        assert pub._gemeinsam_pruefen(mit_evidenz=True)[0].unresolved
     assert (evidenz is None or not evidenz.unresolved) and not bedarfe.unresolved
     assert verletzungen(evidenz, bedarfe, inaktive(ws)) == []
 
@@ -320,8 +318,7 @@ def test_a_kreis_with_one_case_publishes_without_its_fallevidenz(tmp_path) -> No
     pub = publication.fuer(ws)
     assert len(ws.faelle) == 1 and pub.nicht_aktive_faelle == inaktive(ws) == 1
     # together, both tables cannot be protected: every count of the one need is 1
-    eigen = pub._fallevidenz_eigen
-    zusammen, _ = pub._gemeinsam_pruefen(eigen, pub._bericht_einzeln["Bedarfe"], 1, True)
+    zusammen, _ = pub._gemeinsam_pruefen(mit_evidenz=True)
     assert zusammen.internal_unsuppressed.loc["Gesundheit", "naechstbeste"] == 1
     assert zusammen.unresolved
     assert verletzungen(zusammen, pub._bericht_einzeln["Bedarfe"], 1) != []

@@ -885,14 +885,20 @@ class Publication:
         ``anteil_*``), ``offen`` and ``gesamt`` (the cases with a need).
         """
         if self.berichtswesen_zurueckgehalten:  # no "Bedarfe" beside it: checked alone
-            eigen = self._fallevidenz_eigen
-            return None if eigen.unresolved else eigen
+            return self._fallevidenz_fuer_sich
         return self._fallevidenz_und_bedarfe[0]
 
     @cached_property
     def _fallevidenz_eigen(self) -> PublishedTable:
         """The Fallevidenz suppressed on its own (:meth:`_fallevidenz_allein`)."""
         return self._fallevidenz_allein(self._fallevidenz_zahlen())
+
+    @property
+    def _fallevidenz_fuer_sich(self) -> PublishedTable | None:
+        """:attr:`_fallevidenz_eigen` where no "Bedarfe" stands beside it, or None (not
+        published) where even that stays open."""
+        eigen = self._fallevidenz_eigen
+        return None if eigen.unresolved else eigen
 
     def _fallevidenz_zahlen(self) -> pd.DataFrame:
         """The counts of :attr:`fallevidenz` (internal), from the case records of the
@@ -984,22 +990,20 @@ class Publication:
         "Bedarfe" is then checked against what a reader still knows of it: the needs
         per field its published need rates add up to.
         """
-        eigen = self._fallevidenz_eigen
         bedarfe = self._bericht_einzeln.get("Bedarfe")
-        inaktiv = self.nicht_aktive_faelle
-        if bedarfe is None or inaktiv is None:
-            return (None if eigen.unresolved else eigen), bedarfe
-        evidenz, gemeinsam = self._gemeinsam_pruefen(eigen, bedarfe, inaktiv, mit_evidenz=True)
+        if bedarfe is None or self.nicht_aktive_faelle is None:
+            return self._fallevidenz_fuer_sich, bedarfe
+        evidenz, gemeinsam = self._gemeinsam_pruefen(mit_evidenz=True)
         if evidenz is not None and not evidenz.unresolved:
             return evidenz, gemeinsam
-        return self._gemeinsam_pruefen(eigen, bedarfe, inaktiv, mit_evidenz=False)
+        return self._gemeinsam_pruefen(mit_evidenz=False)
 
-    def _gemeinsam_pruefen(
-        self, eigen: PublishedTable, bedarfe: PublishedTable, inaktiv: int, mit_evidenz: bool
-    ) -> tuple[PublishedTable | None, PublishedTable]:
+    def _gemeinsam_pruefen(self, mit_evidenz: bool) -> tuple[PublishedTable | None, PublishedTable]:
         """The joint check of :attr:`_fallevidenz_und_bedarfe`: both tables published
         (``mit_evidenz``), or "Bedarfe" alone, the Fallevidenz unknown to a reader but
         for the cells other outputs give (None in its place)."""
+        eigen, bedarfe = self._fallevidenz_eigen, self._bericht_einzeln["Bedarfe"]
+        inaktiv = self.nicht_aktive_faelle
         fremd = {c: f"{_BEDARFE}{c}" for c in bedarfe.published.columns}
         fz = [fremd[c] for c in bedarfe.count_cols]
         body = [r for r in eigen.mask.index if r != TOTAL]
