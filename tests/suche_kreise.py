@@ -12,7 +12,8 @@ Run from the project folder (takes minutes per Kreis)::
 
 ``--max-faelle N`` draws only Kreise with 1 to N documented cases (a Kreis's first
 months: every count of the Berichtswesen is small), ``--zielgruppe 16 27`` only Kreise
-planning for those ages.
+planning for those ages, ``--min-stichtage 2`` only Kreise whose population counts have
+at least two Stichtage.
 
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
@@ -40,6 +41,7 @@ def ziehe(
     max_gemeinden: int,
     zielgruppe: tuple[int, int] | None = None,
     max_faelle: int | None = None,
+    min_stichtage: int = 1,
 ) -> list[ArbeitsmappeSpec]:
     """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``.
 
@@ -47,13 +49,15 @@ def ziehe(
     Land run (one report folder), and the second would not run (seed 2701 of session 27).
     With ``zielgruppe`` (ages), only Kreise planning for that target group; with
     ``max_faelle``, only Kreise with case records, 1 to ``max_faelle`` cases (the drawn
-    number folded into that range).
+    number folded into that range); only Kreise with at least ``min_stichtage`` Stichtage.
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
     @seed(startwert)
     @settings(
-        max_examples=(3 if zielgruppe is None and max_faelle is None else 30) * anzahl,
+        max_examples=(3 if zielgruppe is None and max_faelle is None else 30)
+        * min_stichtage
+        * anzahl,
         database=None,
         deadline=None,
         phases=["generate"],
@@ -62,6 +66,7 @@ def ziehe(
     @given(arbeitsmappen(max_gemeinden=max_gemeinden))
     def sammle(spec: ArbeitsmappeSpec) -> None:
         passt = zielgruppe is None or (spec.zielgruppe_alter or (18, 27)) == zielgruppe
+        passt = passt and len(spec.stichtage) >= min_stichtage
         if max_faelle is not None:
             passt = passt and spec.mit_faellen
             spec = dataclasses.replace(spec, n_faelle=1 + (spec.n_faelle - 1) % max_faelle)
@@ -107,12 +112,15 @@ def main(argv: list[str] | None = None) -> int:
         "--zielgruppe", type=int, nargs=2, metavar=("VON", "BIS"), help="nur diese Alter"
     )
     p.add_argument("--max-faelle", type=int, help="nur Kreise mit 1 bis so vielen Fällen")
+    p.add_argument(
+        "--min-stichtage", type=int, default=1, help="nur Kreise mit so vielen Stichtagen"
+    )
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
     shutil.rmtree(a.ziel, ignore_errors=True)
     land, berichte = a.ziel / "land", a.ziel / "berichte"
     zielgruppe = tuple(a.zielgruppe) if a.zielgruppe else None
-    specs = ziehe(a.anzahl, a.seed, a.max_gemeinden, zielgruppe, a.max_faelle)
+    specs = ziehe(a.anzahl, a.seed, a.max_gemeinden, zielgruppe, a.max_faelle, a.min_stichtage)
     for spec in specs:
         schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
         print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}", flush=True)
