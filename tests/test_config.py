@@ -442,3 +442,42 @@ def test_the_same_key_in_two_mappings_is_no_duplicate(tmp_path: Path) -> None:
     path = tmp_path / "zuordnung.yaml"
     path.write_text("a:\n  x: 1\nb:\n  x: 2\nc: [{x: 3}, {x: 4}]\n", encoding="utf-8")
     assert read_yaml(path) == {"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 3}, {"x": 4}]}
+
+
+@pytest.mark.parametrize(
+    ("text", "zeile", "meldung", "inhalt"),
+    [
+        # what a hand edit does to the file: the line named is the one to correct
+        ("kreis:\n\tname: A\n", 2, "Tabulatorzeichen in der Zeile", "name: A"),
+        (
+            "kreis:\n  name: A\n  stellen_bestand 2\n",
+            3,
+            "Doppelpunkt nach dem Schlüssel fehlt",
+            "stellen_bestand 2",
+        ),
+        (
+            "karten:\n  quellenangabe: Gebiete: x\n",
+            2,
+            "Doppelpunkt an unerwarteter Stelle",
+            "quellenangabe: Gebiete: x",
+        ),
+        ("kreis:\n  name: A\n   ags: '05899'\n", 3, "Doppelpunkt an unerwarteter Stelle", None),
+        ('kreis:\n  name: "A\n  ags: 1\n', 2, "Anführungszeichen nicht geschlossen", 'name: "A'),
+        (
+            "kreis:\n  name: A\n ags: '05899'\n",
+            3,
+            "Einrückung passt nicht zu den Zeilen davor",
+            None,
+        ),
+    ],
+)
+def test_a_syntax_error_names_the_line_to_correct_and_what_is_wrong(
+    tmp_path: Path, text: str, zeile: int, meldung: str, inhalt: str | None
+) -> None:
+    with pytest.raises(DataError) as err:
+        _load(tmp_path, text)
+    (problem,) = err.value.problems
+    assert (problem.datei, problem.zeile) == ("annahmen.yaml", zeile)
+    assert problem.meldung == f"YAML-Syntaxfehler: {meldung}"
+    assert problem.wert == (inhalt or text.splitlines()[zeile - 1].strip())
+    assert problem.hinweis.startswith("Bitte ")

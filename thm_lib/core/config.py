@@ -48,6 +48,62 @@ def _doppelt(node: yaml.Node | None, pfad: tuple[str, ...] = ()) -> tuple[str, i
     return None
 
 
+_SYNTAX: tuple[tuple[str, bool, str, str], ...] = (
+    (
+        "'\\t'",
+        False,
+        "Tabulatorzeichen in der Zeile",
+        "Bitte Tabulatoren durch Leerzeichen ersetzen (zwei Leerzeichen je Stufe)",
+    ),
+    (
+        "could not find expected ':'",
+        True,
+        "Doppelpunkt nach dem Schlüssel fehlt",
+        "Bitte 'schlüssel: wert' schreiben (Doppelpunkt und ein Leerzeichen)",
+    ),
+    (
+        "mapping values are not allowed here",
+        False,
+        "Doppelpunkt an unerwarteter Stelle",
+        "Bitte so tief einrücken wie die Nachbarzeilen; enthält der Wert selbst einen "
+        "Doppelpunkt, den Wert in Anführungszeichen setzen",
+    ),
+    (
+        "while scanning a quoted scalar",
+        True,
+        "Anführungszeichen nicht geschlossen",
+        "Bitte das schließende Anführungszeichen ergänzen",
+    ),
+    (
+        "expected <block end>",
+        False,
+        "Einrückung passt nicht zu den Zeilen davor",
+        "Bitte so tief einrücken wie die Nachbarzeilen (zwei Leerzeichen je Stufe)",
+    ),
+)
+"""PyYAML's error texts (matched in ``problem`` and ``context``) in German: whether the
+line of the context (where the broken key or quote began) is the one to name, message and
+what to do. Unknown errors keep the general message."""
+
+
+def _syntaxfehler(datei: str, text: str, exc: yaml.YAMLError) -> Problem:
+    """A YAML syntax error as a German :class:`Problem` naming the line and its text."""
+    problem, kontext = getattr(exc, "problem", None) or "", getattr(exc, "context", None) or ""
+    meldung, hinweis = "YAML-Syntaxfehler", "Bitte Einrückung und Doppelpunkte prüfen"
+    mark = getattr(exc, "problem_mark", None)
+    for muster, am_anfang, m, h in _SYNTAX:
+        if muster in problem or muster in kontext:
+            meldung, hinweis = f"YAML-Syntaxfehler: {m}", h
+            if am_anfang and getattr(exc, "context_mark", None) is not None:
+                mark = exc.context_mark
+            break
+    if mark is None:
+        return Problem(datei, meldung, hinweis)
+    zeilen = text.splitlines()
+    inhalt = zeilen[mark.line].strip() if mark.line < len(zeilen) else ""
+    return Problem(datei, meldung, hinweis, zeile=mark.line + 1, wert=inhalt[:60] or None)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a YAML mapping, turning syntax errors into a German :class:`DataError`.
 
@@ -62,18 +118,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
             [Problem(path.name, "Datei ist nicht UTF-8-kodiert", "Bitte als UTF-8 speichern")]
         ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        zeile = mark.line + 1 if mark is not None else None
-        raise DataError(
-            [
-                Problem(
-                    path.name,
-                    "YAML-Syntaxfehler",
-                    "Bitte Einrückung und Doppelpunkte prüfen",
-                    zeile=zeile,
-                )
-            ]
-        ) from None
+        raise DataError([_syntaxfehler(path.name, text, exc)]) from None
     if doppelt:
         schluessel, erste, zweite = doppelt
         raise DataError(
