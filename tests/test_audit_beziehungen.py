@@ -415,3 +415,21 @@ def test_a_kreis_without_date_of_first_application_counts_at_the_analysis_sticht
     assert audit(
         tmp_path, name_of=namen, kreis_zaehlt=["Adorf", "Bdorf"], erstantrag=frueh
     ).bereiche[faq] == (49, 52)
+
+
+def test_site_tables_with_every_cell_hidden_are_modelled_values(tmp_path):
+    # a kreisfreie Stadt whose planned site closes places of 1..4 modelled persons per
+    # status (search seed 4104): both cells hidden; the audit read the table as one of no
+    # known meaning (a notice) before round 2, session 41
+    write(
+        tmp_path / "kreis" / "bedarfs_und_angebotsanalyse.html",
+        table(
+            "Geschlossene Lücken je Status – Sprache",
+            ["Standort", "Status", "geschlossene Plätze"],
+            [["1", "Duldung", "."], ["1", "Aufenthaltsgestattung", "."]],
+        ),
+    )
+    r = audit(tmp_path)
+    assert r.ok
+    assert not [h for h in r.hinweise if "ohne bekannte Bedeutung" in h]
+    assert [h for h in r.hinweise if h.startswith("2 verborgene Modellwerte")]

@@ -267,8 +267,8 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
     if leser.modellwerte_verborgen:
         hinweise.append(
             f"{leser.modellwerte_verborgen} verborgene Modellwerte/Anteile "
-            "(Stellen, Anteile, Versorgungsgrade) wurden nicht einzeln bewertet; ob gezeigte "
-            "Modellwerte verborgenen Zahlen folgen, prüft die Differenzprüfung von "
+            "(Stellen, Anteile, Versorgungsgrade, Plätze) wurden nicht einzeln bewertet; ob "
+            "gezeigte Modellwerte verborgenen Zahlen folgen, prüft die Differenzprüfung von "
             "`thm pruefen`."
         )
     return AuditErgebnis(
