@@ -1785,6 +1785,25 @@ def test_many_offers_without_places_are_one_readable_note(tmp_path):
     )
 
 
+def test_one_offer_without_places_and_one_case_outside_the_ages_read_in_the_singular(tmp_path):
+    # "1 Fall ist … Sie zählen" until round 2, session 41 (seen in a generated Kreis)
+    folder = copy_sample(tmp_path)
+    set_cell(folder, "angebote.csv", 3, "plaetze", "0")
+    set_cell(folder, "faelle.csv", 2, "alter", "35")
+    ws = load_workspace(folder)
+    assert (
+        "angebote.csv, Spalte 'plaetze': 1 Angebot mit 0 Plätzen (Zeile 3: A002). "
+        "Es steht im Angebotsverzeichnis und auf der Karte, deckt bei der Versorgung aber "
+        "keinen Bedarf. Bitte die Plätze pro Jahr eintragen (eine Schätzung ist besser als "
+        "keine) oder ein beendetes Angebot mit 'ende' abschließen."
+    ) in ws.warnungen
+    assert (
+        "faelle.csv, Spalte 'alter': 1 Fall ist bei Beginn nicht 18 bis 27 Jahre alt "
+        "(Zeile 2: 35). Er zählt in den Fallzahlen, aber nicht für die "
+        "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
+    ) in ws.warnungen
+
+
 def test_cases_outside_the_target_ages_are_named_by_row_not_pseudonym(tmp_path):
     folder = copy_sample(tmp_path)
     set_cell(folder, "faelle.csv", 2, "alter", "35")

@@ -74,8 +74,9 @@ def warn_ohne_plaetze(angebote: pd.DataFrame, warnings: list[str]) -> None:
     warnings.append(
         f"{datei_von(angebote)}, Spalte 'plaetze': {len(ohne)} "
         f"{'Angebot' if len(ohne) == 1 else 'Angebote'} mit 0 Plätzen "
-        f"({zeilen_text(int(z) for z in ohne['_zeile'])}: {ids}). Sie stehen im "
-        "Angebotsverzeichnis und auf der Karte, decken bei der Versorgung aber keinen Bedarf. "
+        f"({zeilen_text(int(z) for z in ohne['_zeile'])}: {ids}). "
+        f"{'Es steht' if len(ohne) == 1 else 'Sie stehen'} im Angebotsverzeichnis und auf der "
+        f"Karte, {'deckt' if len(ohne) == 1 else 'decken'} bei der Versorgung aber keinen Bedarf. "
         "Bitte die Plätze pro Jahr eintragen (eine Schätzung ist besser als keine) oder ein "
         "beendetes Angebot mit 'ende' abschließen."
     )
@@ -104,7 +105,8 @@ def warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: li
     warnings.append(
         f"{datei_von(faelle)}, Spalte 'alter': {len(aussen)} "
         f"{'Fall ist' if len(aussen) == 1 else 'Fälle sind'} bei Beginn nicht {von} bis {bis} "
-        f"Jahre alt ({zeilen}). Sie zählen in den Fallzahlen, aber nicht für die "
+        f"Jahre alt ({zeilen}). {'Er zählt' if len(aussen) == 1 else 'Sie zählen'} in den "
+        "Fallzahlen, aber nicht für die "
         "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
     )
 
