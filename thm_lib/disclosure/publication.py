@@ -145,9 +145,6 @@ def nach_kopie(ws: Workspace) -> None:
         entries = list(store.values())
         store.clear()
         store.update({id(obj): (obj, value) for obj, value in entries})
-    je = list(pub._je_ergebnis.items())
-    pub._je_ergebnis.clear()
-    pub._je_ergebnis.update({(name, id(obj)): (obj, value) for (name, _), (obj, value) in je})
     object.__setattr__(ws, _ATTR, (_fingerprint(ws), pub))
 
 
@@ -315,7 +312,6 @@ class Publication:
     _personen: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
     _versorgung: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
     _ablage: dict[str, Any] = field(default_factory=dict, repr=False)
-    _je_ergebnis: dict[tuple[str, int], tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ Kreis-wide results
     def gemerkt(self, name: str, make: Any) -> Any:
@@ -351,15 +347,6 @@ class Publication:
         default; ``felder`` None: all of the Kreis.
         """
         return quoten_fuer(self.ws, felder, self.modellquoten() if quoten is None else quoten)
-
-    def je_ergebnis(self, name: str, result: Any, make: Any) -> Any:
-        """``make()`` once per layer and analysis result object (e.g. the case evidence)."""
-        hit = self._je_ergebnis.get((name, id(result)))
-        if hit is not None and hit[0] is result:
-            return hit[1]
-        value = make()
-        self._je_ergebnis[(name, id(result))] = (result, value)
-        return value
 
     # ------------------------------------------------------------------ settings
     @property
