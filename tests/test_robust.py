@@ -277,6 +277,28 @@ def test_unknown_values_of_official_statistics_are_named_as_lower_bounds(
     assert nb.unbekannt_text(load_workspace(copy_sample(tmp_path / "x"))) == ""
 
 
+def test_one_unknown_value_is_named_in_the_singular(mappe: Path) -> None:
+    # "stehen 1 Werte, die … sie zählen" until round 2, session 41
+    def eine(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+        ags, tag, status = (header.index(c) for c in ("ags", "stichtag", "status"))
+        r = next(
+            r
+            for r in rows
+            if (r[ags], r[tag], r[status]) == (MUSTERSTADT, "31.12.2021", "duldung")
+            and 18 <= int(r[header.index("alter")]) <= 27
+        )
+        r[header.index("anzahl")] = "."
+        return header, rows
+
+    edit_table(mappe, "zielgruppe.csv", eine)
+    text = nb.unbekannt_text(load_workspace(mappe), MUSTERSTADT)
+    assert text.startswith(
+        "**Untergrenzen.** In der Zählung von Musterstadt steht 1 Wert, den die amtliche "
+        "Statistik nicht nennt („.“ unbekannt oder geheim, „…“, „x“, „/“); er zählt als 0. "
+        "Zielgruppe, Bedarf und Stellen dieser Gemeinde sind deshalb Untergrenzen."
+    )
+
+
 def test_latest_stichtag_rule_on_a_small_table() -> None:
     """Hand-made: A has 2020 and 2022, B only 2021, C only 2023 (after the Stichtag)."""
     zg = pd.DataFrame(

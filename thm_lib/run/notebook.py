@@ -715,10 +715,12 @@ def unbekannt_text(ws: Workspace, ags: str = KREIS, markdown: bool = True) -> st
         return ""
     wo = ", ".join(name(namen[a]) for a in je.index if a in namen)
     kreis = " und des Kreises" if not ags else ""
+    eins = je.sum() == 1
     return (
-        f"{fett}Untergrenzen.{fett} In der Zählung von {wo} stehen {int(je.sum())} "
-        f"{'Wert' if je.sum() == 1 else 'Werte'}, die die amtliche Statistik nicht nennt "
-        "(„.“ unbekannt oder geheim, „…“, „x“, „/“); sie zählen als 0. Zielgruppe, Bedarf "
+        f"{fett}Untergrenzen.{fett} In der Zählung von {wo} "
+        f"{'steht 1 Wert, den' if eins else f'stehen {int(je.sum())} Werte, die'} die amtliche "
+        "Statistik nicht nennt („.“ unbekannt oder geheim, „…“, „x“, „/“); "
+        f"{'er zählt' if eins else 'sie zählen'} als 0. Zielgruppe, Bedarf "
         f"und Stellen dieser {'Gemeinde' if len(je) == 1 else 'Gemeinden'}{kreis} sind "
         "deshalb Untergrenzen."
     )
