@@ -437,8 +437,8 @@ def test_unknown_placeholders_become_missing_with_warning(tmp_path, placeholder)
     assert pd.isna(ws.zielgruppe.loc[4, "anzahl"])
     assert int(ws.zielgruppe["anzahl"].sum()) == before - removed
     warning = next(w for w in ws.warnungen if "Platzhalter" in w)
-    assert warning.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
-    assert "(Zeile 6)" in warning and "nicht als 0" in warning
+    assert warning.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Wert ist Platzhalter")
+    assert "(Zeile 6)" in warning and "wird als fehlend gelesen, nicht als 0" in warning
 
 
 @pytest.mark.parametrize("dash", ["-", " - ", "\u2013"])
@@ -1555,8 +1555,7 @@ def test_office_handover_arbeitsmappe(tmp_path):
         for w in ws.warnungen
     )
     assert any(
-        w.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Werte sind Platzhalter")
-        and "(Zeile 4)" in w
+        w.startswith("zielgruppe.csv, Spalte 'anzahl': 1 Wert ist Platzhalter") and "(Zeile 4)" in w
         for w in ws.warnungen
     )
 

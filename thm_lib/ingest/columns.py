@@ -446,11 +446,13 @@ def type_column(
             "ohne Punkt schreiben (1200)."
         )
     if placeholder_rows:
+        n = len(placeholder_rows)
+        wie_viele = "1 Wert ist" if n == 1 else f"{n} Werte sind"
         warnings.append(
-            f"{datei}, Spalte '{col.name}': {len(placeholder_rows)} Werte sind "
-            f"{PLACEHOLDER_HINT} für unbekannte Werte (z. B. '.', '...', 'x', "
-            "'/') und werden als fehlend gelesen, nicht als 0 "
-            f"({zeilen_text(placeholder_rows)}). Summen sind damit Untergrenzen."
+            f"{datei}, Spalte '{col.name}': {wie_viele} {PLACEHOLDER_HINT} für unbekannte "
+            f"Werte (z. B. '.', '...', 'x', '/') und {'wird' if n == 1 else 'werden'} als "
+            f"fehlend gelesen, nicht als 0 ({zeilen_text(placeholder_rows)}). Summen sind "
+            "damit Untergrenzen."
         )
     return pd.Series(out, index=raw.index, dtype=object)
 
