@@ -106,8 +106,8 @@ def warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: li
         f"{datei_von(faelle)}, Spalte 'alter': {len(aussen)} "
         f"{'Fall ist' if len(aussen) == 1 else 'Fälle sind'} bei Beginn nicht {von} bis {bis} "
         f"Jahre alt ({zeilen}). {'Er zählt' if len(aussen) == 1 else 'Sie zählen'} in den "
-        "Fallzahlen, aber nicht für die "
-        "Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen (Tippfehler?)."
+        "Fallzahlen, aber nicht für die Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen "
+        "(Tippfehler?)."
     )
 
 
