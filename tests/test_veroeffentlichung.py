@@ -133,4 +133,6 @@ def test_audit_settings_without_population() -> None:
     ohne = replace(
         ws, gebiete=ws.gebiete.assign(einwohner=pd.array([pd.NA] * len(ws.gebiete), dtype="Int64"))
     )
-    kontext_aus(ohne)  # must not raise
+    # no Gemeinde has a population: the audit knows no "per 1,000" relation, and no zero
+    assert kontext_aus(ohne).einwohner == {}
+    assert kontext_aus(ws).einwohner["Musterstadt"] == 98400.0
