@@ -331,6 +331,16 @@ class CoverageResult:
         """Overlaps (KOKIP "Doppelangebote"), see :func:`overlaps`."""
         return overlaps(self)
 
+    @property
+    def felder(self) -> tuple[str, ...]:
+        """The Handlungsfelder this result holds, in the order they were analysed."""
+        return tuple(self._felder)
+
+    def feld_arrays(self, handlungsfeld: str) -> _Feld:
+        """The arrays of one analysed Handlungsfeld (offers, weights, eligibility,
+        demand, FCA), for the site planning; ``KeyError`` if it was not analysed."""
+        return self._felder[handlungsfeld]
+
     def _repr_html_(self) -> str:
         g = self.gemeinden
         counts = g["klasse"].value_counts()

@@ -594,7 +594,7 @@ def unmet_need(
 
     Returns the (G,) totals and the (G, S) matrix.
     """
-    det = result._felder[feld]
+    det = result.feld_arrays(feld)
     miss = fehlende(det.demand, det.fca.access) * e[None, :]
     return miss.sum(axis=1), miss
 
@@ -737,7 +737,7 @@ def planen(
     status = zugang_text(zugang, a_)
     z = a_.zielgruppe
     alter = (z.alter_min, z.alter_max) if alter is None else (int(alter[0]), int(alter[1]))
-    if vorher is None or handlungsfeld not in vorher._felder:
+    if vorher is None or handlungsfeld not in vorher.felder:
         vorher = coverage.analyse(ws, [handlungsfeld], quoten=quoten)
     e = coverage.eligibility(_offer_frame(ws, 1, handlungsfeld, status, alter), a_)[0]
     u, _ = unmet_need(vorher, handlungsfeld, e)
@@ -771,7 +771,7 @@ def planen(
     nachher = coverage.analyse(ws_neu, [handlungsfeld], quoten=quoten, evidenz=vorher.evidenz)
     vorher_feld = (
         vorher
-        if list(vorher._felder) == [handlungsfeld]
+        if vorher.felder == (handlungsfeld,)
         else coverage.analyse(ws, [handlungsfeld], quoten=quoten, evidenz=vorher.evidenz)
     )
     return Standortplanung(
@@ -860,9 +860,9 @@ def varianten(
         ``vorher.kosten.index``; internal, for :func:`varianten_tabelle`) and
         ``geschlossen_gesamt``; sorted by the total, largest first.
     """
-    if vorher is None or handlungsfeld not in vorher._felder:
+    if vorher is None or handlungsfeld not in vorher.felder:
         vorher = coverage.analyse(ws, [handlungsfeld])
-    det = vorher._felder[handlungsfeld]
+    det = vorher.feld_arrays(handlungsfeld)
     ang = vorher.angebote.iloc[det.offers].reset_index(drop=True)
     supply = ang["plaetze"].to_numpy(dtype=float)
     rows = []

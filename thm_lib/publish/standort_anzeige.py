@@ -124,7 +124,7 @@ def planen_veroeffentlicht(
     if handlungsfeld not in ws.handlungsfelder:  # planen raises
         modell_ws = ws
     else:
-        if vorher is None or list(vorher._felder) != [handlungsfeld]:
+        if vorher is None or vorher.felder != (handlungsfeld,):
             vorher = versorgung_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
         if modell_ws is None:
             modell_ws = ws_veroeffentlicht(ws, [handlungsfeld], quoten=quoten)
