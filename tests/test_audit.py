@@ -20,12 +20,13 @@ from click.testing import CliRunner
 from thm_lib.analysis.staffing import stellenbemessung
 from thm_lib.core import labels
 from thm_lib.core.formats import zahl
-from thm_lib.disclosure.audit import INSGESAMT, audit_run, vorlesen
+from thm_lib.disclosure.audit import INSGESAMT, AuditErgebnis, Befund, audit_run, vorlesen
 from thm_lib.disclosure.audit_deutung import kontext_aus
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
 from thm_lib.publish.html_seiten import pruefung_absatz
 from thm_lib.run.cli import main
+from thm_lib.run.differenzpruefung import Bedarfstausch, DifferenzErgebnis, Fallverschiebung
 
 pytestmark = pytest.mark.slow
 
@@ -159,6 +160,9 @@ def test_a_run_without_hidden_figures_says_so() -> None:
     ohne = SimpleNamespace(ok=True, zellen=441, verborgen=0, engste_text=lambda: "–")
     absatz = " ".join(pruefung_absatz(ohne).split())
     assert absatz.endswith("bestanden. 441 veröffentlichte Zahlen, keine davon verborgen.</p>")
+    eine = SimpleNamespace(ok=True, zellen=441, verborgen=1, engste_text=lambda: "3")
+    absatz = " ".join(pruefung_absatz(eine).split())
+    assert "441 veröffentlichte Zahlen, davon 1 verborgene Personenzahl; die am" in absatz
 
 
 def test_notebooks_in_the_published_folder_are_findings(ergebnis, lauf):
@@ -297,9 +301,9 @@ def test_cli_pruefen_passes_the_clean_run_and_fails_a_planted_leak(lauf, ws, tmp
     # its defaults of one person moved at an earlier Stichtag and one case moved between
     # Gemeinden with hidden Fallzahlen
     assert (
-        "Differenzprüfung: 4 ununterscheidbare Änderungen (1 Verschiebungen oder Tausche "
-        "verborgener Personen, 1 an früheren Stichtagen, 1 Tausche dokumentierter Bedarfe, "
-        "1 Verschiebungen von Fällen)" in res.output
+        "Differenzprüfung: 4 ununterscheidbare Änderungen (1 Verschiebung oder Tausch "
+        "verborgener Personen, 1 an früheren Stichtagen, 1 Tausch dokumentierter Bedarfe, "
+        "1 Verschiebung von Fällen)" in res.output
     )
     assert "kein veröffentlichter Wert hängt davon ab" in res.output
     plant_unmasked_copy(kopie, ws)
@@ -379,3 +383,27 @@ def test_files_that_are_no_report_are_named_but_a_file_browser_s_are_not(tmp_pat
         "faelle.csv",
     ]
     assert lesung.dateien == ["index.html"]
+
+
+def test_audit_summaries_put_a_count_of_one_in_the_singular() -> None:
+    audit = AuditErgebnis([Befund("x", art="zu_eng")], [], 1, 1, 1, "1 bis 3", 0.0, {}, 1)
+    assert audit.zusammenfassung().startswith(
+        "Geprüft: 1 veröffentlichte Zahl, davon 1 verborgene Personenzahl; 1 unbekannte Größe "
+        "(verborgene Zahlen und Teile, die nur in anderen Zahlen stecken), 1 bekannte Beziehung; "
+    )
+    assert "NICHT bestanden – 1 Befund:\n- x" in audit.zusammenfassung()
+    audit = AuditErgebnis([], [], 2345, 2, 2, "–", 0.0, {}, 0)
+    assert audit.zusammenfassung().startswith(
+        "Geprüft: 2.345 veröffentlichte Zahlen, davon 2 verborgene Personenzahlen; 2 unbekannte "
+        "Größen (verborgene Zahlen und Teile, die nur in anderen Zahlen stecken), 0 bekannte "
+        "Beziehungen; "
+    )
+    tausch = Bedarfstausch("Sprache", "a", "b", ("duldung", "18-20", "m"), ("x", "y", "z"))
+    fall = Fallverschiebung("a", "A", "B", ("duldung", "18-20", "m"))
+    differenz = DifferenzErgebnis([tausch, fall], 0, 1, befunde=["y"])
+    assert differenz.zusammenfassung().startswith(
+        "Differenzprüfung: 2 ununterscheidbare Änderungen (0 Verschiebungen oder Tausche "
+        "verborgener Personen, 0 an früheren Stichtagen, 1 Tausch dokumentierter Bedarfe, "
+        "1 Verschiebung von Fällen), je 1 veröffentlichter Wert verglichen"
+    )
+    assert "NICHT bestanden – 1 Befund:\n- y" in differenz.zusammenfassung()

@@ -252,7 +252,7 @@ def test_a_hidden_cell_that_is_a_known_number_and_one_small_one_keeps_its_range(
     assert r.bereiche[key("Gemeinde 1", "gesamt")] == (26, 29)
     assert r.ok, r.zusammenfassung()
     [hinweis] = [h for h in r.hinweise if "verschoben oder gespiegelt" in h]
-    assert hinweis.startswith("3 verborgene Zahl(en)")
+    assert hinweis.startswith("3 verborgene Zahlen mit engem Bereich sind")
     assert "Gemeinde 0 / gesamt (106 bis 109) = bekannte Zahl + " in hinweis
     assert "Gemeinde 1 / Merkmal 1 (6 bis 9) = bekannte Zahl - " in hinweis
     # the "<5" itself keeps its rule: with Merkmal 1's total 10 it lies in 1..4, but a

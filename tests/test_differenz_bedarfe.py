@@ -92,7 +92,7 @@ def test_a_model_on_exact_rates_is_found_and_the_published_one_passes(ws) -> Non
     assert veroeffentlicht.ok, veroeffentlicht.zusammenfassung()
     assert (
         "0 Verschiebungen oder Tausche verborgener Personen, 0 an früheren Stichtagen, "
-        "1 Tausche dokumentierter" in veroeffentlicht.zusammenfassung()
+        "1 Tausch dokumentierter" in veroeffentlicht.zusammenfassung()
     )
 
 

@@ -7,7 +7,7 @@ of their defaults); this module reads the user's files and merges them in.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -48,42 +48,52 @@ def _doppelt(node: yaml.Node | None, pfad: tuple[str, ...] = ()) -> tuple[str, i
     return None
 
 
-_SYNTAX: tuple[tuple[str, bool, str, str], ...] = (
-    (
+class _Syntax(NamedTuple):
+    """One of PyYAML's error texts in German."""
+
+    muster: str
+    """Text matched in the error's ``problem`` or ``context``."""
+    zeile_des_kontexts: bool
+    """Name the line of the context (where the broken key or quote began), not the
+    line where PyYAML noticed the error."""
+    meldung: str
+    hinweis: str
+
+
+_SYNTAX: tuple[_Syntax, ...] = (
+    _Syntax(
         "'\\t'",
         False,
         "Tabulatorzeichen in der Zeile",
         "Bitte Tabulatoren durch Leerzeichen ersetzen (zwei Leerzeichen je Stufe)",
     ),
-    (
+    _Syntax(
         "could not find expected ':'",
         True,
         "Doppelpunkt nach dem Schlüssel fehlt",
         "Bitte 'schlüssel: wert' schreiben (Doppelpunkt und ein Leerzeichen)",
     ),
-    (
+    _Syntax(
         "mapping values are not allowed here",
         False,
         "Doppelpunkt an unerwarteter Stelle",
         "Bitte so tief einrücken wie die Nachbarzeilen; enthält der Wert selbst einen "
         "Doppelpunkt, den Wert in Anführungszeichen setzen",
     ),
-    (
+    _Syntax(
         "while scanning a quoted scalar",
         True,
         "Anführungszeichen nicht geschlossen",
         "Bitte das schließende Anführungszeichen ergänzen",
     ),
-    (
+    _Syntax(
         "expected <block end>",
         False,
         "Einrückung passt nicht zu den Zeilen davor",
         "Bitte so tief einrücken wie die Nachbarzeilen (zwei Leerzeichen je Stufe)",
     ),
 )
-"""PyYAML's error texts (matched in ``problem`` and ``context``) in German: whether the
-line of the context (where the broken key or quote began) is the one to name, message and
-what to do. Unknown errors keep the general message."""
+"""PyYAML's error texts in German; unknown errors keep the general message."""
 
 
 def _syntaxfehler(datei: str, text: str, exc: yaml.YAMLError) -> Problem:
@@ -91,10 +101,10 @@ def _syntaxfehler(datei: str, text: str, exc: yaml.YAMLError) -> Problem:
     problem, kontext = getattr(exc, "problem", None) or "", getattr(exc, "context", None) or ""
     meldung, hinweis = "YAML-Syntaxfehler", "Bitte Einrückung und Doppelpunkte prüfen"
     mark = getattr(exc, "problem_mark", None)
-    for muster, am_anfang, m, h in _SYNTAX:
-        if muster in problem or muster in kontext:
-            meldung, hinweis = f"YAML-Syntaxfehler: {m}", h
-            if am_anfang and getattr(exc, "context_mark", None) is not None:
+    for fehler in _SYNTAX:
+        if fehler.muster in problem or fehler.muster in kontext:
+            meldung, hinweis = f"YAML-Syntaxfehler: {fehler.meldung}", fehler.hinweis
+            if fehler.zeile_des_kontexts and getattr(exc, "context_mark", None) is not None:
                 mark = exc.context_mark
             break
     if mark is None:

@@ -59,6 +59,17 @@ def zahl(value: Any, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def anzahl(n: int, einzahl: str, mehrzahl: str) -> str:
+    """A count with its noun in the right number: ``1 Befund``, ``2 Befunde``.
+
+    Examples
+    --------
+    >>> anzahl(1, "Befund", "Befunde"), anzahl(1234, "Befund", "Befunde")
+    ('1 Befund', '1.234 Befunde')
+    """
+    return f"{zahl(n)} {einzahl if n == 1 else mehrzahl}"
+
+
 def kurz(value: float) -> str:
     """A German number without trailing zeros, for rules and names (``1:85,5``, ``0,5 Stelle``).
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.formats import zahl
+from thm_lib.core.formats import anzahl, zahl
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_deutung import (
     INSGESAMT,
@@ -133,16 +133,22 @@ class AuditErgebnis:
 
     def zusammenfassung(self) -> str:
         """German summary for the CLI and the index page."""
+        zellen = anzahl(self.zellen, "veröffentlichte Zahl", "veröffentlichte Zahlen")
+        verborgen = anzahl(self.verborgen, "verborgene Personenzahl", "verborgene Personenzahlen")
+        groessen = anzahl(self.groessen, "unbekannte Größe", "unbekannte Größen")
+        beziehungen = anzahl(self.beziehungen, "bekannte Beziehung", "bekannte Beziehungen")
         kopf = (
-            f"Geprüft: {zahl(self.zellen)} veröffentlichte Zahlen, davon "
-            f"{zahl(self.verborgen)} verborgene Personenzahlen ({zahl(self.groessen)} "
-            f"verschiedene Größen), {zahl(self.beziehungen)} bekannte Beziehungen; engster "
+            f"Geprüft: {zellen}, davon {verborgen}; {groessen} (verborgene Zahlen und Teile, "
+            f"die nur in anderen Zahlen stecken), {beziehungen}; engster "
             f"Bereich einer verborgenen Zelle: {self.engster_bereich}; "
             f"Dauer {zahl(self.sekunden, 1)} s."
         )
         if self.ok:
             return kopf + "\nErgebnis: bestanden – keine verborgene Zelle ist zu eng bestimmt."
-        zeilen = [kopf, f"Ergebnis: NICHT bestanden – {len(self.befunde)} Befunde:"]
+        zeilen = [
+            kopf,
+            f"Ergebnis: NICHT bestanden – {anzahl(len(self.befunde), 'Befund', 'Befunde')}:",
+        ]
         zeilen += [f"- {b.text}" for b in self.befunde]
         return "\n".join(zeilen)
 
@@ -252,7 +258,8 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
     hinweise = list(loesung.widersprueche)
     if verschoben:
         hinweise.append(
-            f"{len(verschoben)} verborgene Zahl(en) mit engem Bereich sind eine bekannte Zahl "
+            f"{anzahl(len(verschoben), 'verborgene Zahl', 'verborgene Zahlen')} mit engem "
+            f"Bereich {'ist' if len(verschoben) == 1 else 'sind'} eine bekannte Zahl "
             "plus oder minus genau eine Zahl, die als kleine Zahl gezeigt ist: ihr Bereich ist "
             "deren Bereich, verschoben oder gespiegelt, und verrät nichts darüber hinaus "
             "(zulässig): "
@@ -264,10 +271,11 @@ def pruefe_lesung(lesung: Lesung, ctx: Kontext, zeitlimit: float = 10.0) -> Audi
             "Tabellen ohne bekannte Bedeutung (nur mit ihren eigenen Summen geprüft): "
             + "; ".join(sorted(set(leser.nicht_zugeordnet))[:10])
         )
-    if leser.modellwerte_verborgen:
+    if n := leser.modellwerte_verborgen:
         hinweise.append(
-            f"{leser.modellwerte_verborgen} verborgene Modellwerte/Anteile "
-            "(Stellen, Anteile, Versorgungsgrade, Plätze) wurden nicht einzeln bewertet; ob "
+            f"{anzahl(n, 'verborgener Modellwert/Anteil', 'verborgene Modellwerte/Anteile')} "
+            f"(Stellen, Anteile, Versorgungsgrade, Plätze) {'wurde' if n == 1 else 'wurden'} "
+            "nicht einzeln bewertet; ob "
             "gezeigte Modellwerte verborgenen Zahlen folgen, prüft die Differenzprüfung von "
             "`thm pruefen`."
         )

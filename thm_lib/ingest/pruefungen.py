@@ -71,12 +71,13 @@ def warn_ohne_plaetze(angebote: pd.DataFrame, warnings: list[str]) -> None:
     ids = ", ".join(str(i) for i in ohne["angebot_id"].head(ANGEBOTE_GENANNT))
     if len(ohne) > ANGEBOTE_GENANNT:
         ids += f" und {len(ohne) - ANGEBOTE_GENANNT} weitere"
+    eins = len(ohne) == 1
     warnings.append(
         f"{datei_von(angebote)}, Spalte 'plaetze': {len(ohne)} "
-        f"{'Angebot' if len(ohne) == 1 else 'Angebote'} mit 0 Plätzen "
+        f"{'Angebot' if eins else 'Angebote'} mit 0 Plätzen "
         f"({zeilen_text(int(z) for z in ohne['_zeile'])}: {ids}). "
-        f"{'Es steht' if len(ohne) == 1 else 'Sie stehen'} im Angebotsverzeichnis und auf der "
-        f"Karte, {'deckt' if len(ohne) == 1 else 'decken'} bei der Versorgung aber keinen Bedarf. "
+        f"{'Es steht' if eins else 'Sie stehen'} im Angebotsverzeichnis und auf der "
+        f"Karte, {'deckt' if eins else 'decken'} bei der Versorgung aber keinen Bedarf. "
         "Bitte die Plätze pro Jahr eintragen (eine Schätzung ist besser als keine) oder ein "
         "beendetes Angebot mit 'ende' abschließen."
     )
@@ -102,10 +103,11 @@ def warn_alter_der_faelle(faelle: pd.DataFrame, annahmen: Annahmen, warnings: li
     if aussen.empty:
         return
     zeilen = zeilen_mit_werten(aussen, "alter", lambda a: str(int(a)))
+    eins = len(aussen) == 1
     warnings.append(
         f"{datei_von(faelle)}, Spalte 'alter': {len(aussen)} "
-        f"{'Fall ist' if len(aussen) == 1 else 'Fälle sind'} bei Beginn nicht {von} bis {bis} "
-        f"Jahre alt ({zeilen}). {'Er zählt' if len(aussen) == 1 else 'Sie zählen'} in den "
+        f"{'Fall ist' if eins else 'Fälle sind'} bei Beginn nicht {von} bis {bis} "
+        f"Jahre alt ({zeilen}). {'Er zählt' if eins else 'Sie zählen'} in den "
         "Fallzahlen, aber nicht für die Bedarfsquoten der Zielgruppe. Bitte das Alter prüfen "
         "(Tippfehler?)."
     )

@@ -62,7 +62,7 @@ from thm_lib.analysis import coverage, needs, staffing, target_group
 from thm_lib.apps.standort import StandortVorrat
 from thm_lib.apps.stellen import StellenDaten
 from thm_lib.apps.uebersicht import UebersichtDaten
-from thm_lib.core.formats import zahl
+from thm_lib.core.formats import anzahl, zahl
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.suppression import PublishedTable
 from thm_lib.disclosure.versorgung import gezeigte_gemeinden, gezeigte_zellen, modellquoten
@@ -196,12 +196,16 @@ class DifferenzErgebnis:
         faelle = sum(isinstance(g, Fallverschiebung) for g in self.geprueft)
         frueher = sum(isinstance(g, Verschiebung) and g.stichtag is not None for g in self.geprueft)
         personen = len(self.geprueft) - bedarfe - faelle - frueher
+        aenderungen = anzahl(
+            len(self.geprueft), "ununterscheidbare Änderung", "ununterscheidbare Änderungen"
+        )
         kopf = (
-            f"Differenzprüfung: {len(self.geprueft)} ununterscheidbare Änderungen "
-            f"({personen} Verschiebungen oder Tausche verborgener Personen, "
-            f"{frueher} an früheren Stichtagen, "
-            f"{bedarfe} Tausche dokumentierter Bedarfe, {faelle} Verschiebungen von Fällen), "
-            f"je {zahl(self.werte)} veröffentlichte Werte "
+            f"Differenzprüfung: {aenderungen} "
+            f"({anzahl(personen, 'Verschiebung oder Tausch', 'Verschiebungen oder Tausche')} "
+            f"verborgener Personen, {frueher} an früheren Stichtagen, "
+            f"{anzahl(bedarfe, 'Tausch', 'Tausche')} dokumentierter Bedarfe, "
+            f"{anzahl(faelle, 'Verschiebung', 'Verschiebungen')} von Fällen), "
+            f"je {anzahl(self.werte, 'veröffentlichter Wert', 'veröffentlichte Werte')} "
             f"verglichen ({self.unterscheidbar} weitere verworfen, weil sich eine "
             f"veröffentlichte Zählung, Quote oder ein Sperrmuster änderte); "
             f"Dauer {zahl(self.sekunden, 1)} s."
@@ -215,7 +219,10 @@ class DifferenzErgebnis:
             )
         if self.ok:
             return kopf + "\nErgebnis: bestanden – kein veröffentlichter Wert hängt davon ab."
-        zeilen = [kopf, f"Ergebnis: NICHT bestanden – {len(self.befunde)} Befunde:"]
+        zeilen = [
+            kopf,
+            f"Ergebnis: NICHT bestanden – {anzahl(len(self.befunde), 'Befund', 'Befunde')}:",
+        ]
         return "\n".join(zeilen + [f"- {b}" for b in self.befunde])
 
 
