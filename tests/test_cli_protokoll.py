@@ -25,10 +25,10 @@ def test_warning_by_default_info_when_verbose(thm_logger, capsys) -> None:
     batch_logger.info("leise")
     batch_logger.warning("laut")
     err = capsys.readouterr().err
-    assert err == "WARNING thm_lib.run.batch: laut\n"
+    assert err == "Warnung: laut\n"  # German, without the module (round 2, session 42)
     logging_einrichten(verbose=True)
     batch_logger.info("jetzt auch")
-    assert capsys.readouterr().err == "INFO thm_lib.run.batch: jetzt auch\n"
+    assert capsys.readouterr().err == "Info: jetzt auch\n"
     names = [h.get_name() for h in thm_logger.handlers]
     assert names.count("thm-cli") == 1  # set up once (pytest adds its own, unnamed)
 

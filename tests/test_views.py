@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 import thm_lib
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from thm_lib.analysis import coverage, staffing
+from thm_lib.core.formats import zahl
 from thm_lib.disclosure.privacy import assert_clean
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import plots, views
@@ -123,6 +124,19 @@ def test_key_figures_use_published_values(ws, result, bemessung) -> None:
     # (issue 13: a "<5" keeps >= 3 values), so the total is hidden as in the Kreis table
     assert small["zielgruppe"] == ws.annahmen.datenschutz.zeichen_geheim
     assert views.zielgruppe_je_gemeinde(ws).published.loc["Entwurfsweiler", "gesamt"] == "."
+
+
+def test_the_largest_gaps_of_the_index_read_as_the_reports_list_of_gaps(ws, result, bemessung):
+    # the index rounded to whole places: a gap of 0.4 places read "0 Plätze fehlen"
+    # (a generated Kreis, round 2 session 42); now one decimal as the list of gaps
+    for ags in ["", *ws.gebiete["ags"]]:
+        liste = views.lueckenliste(ws, result, ags or views.KREIS)
+        erwartet = [
+            f"{feld}{'' if ags else f' ({gemeinde})'}: {zahl(fehlend, 1)} Plätze fehlen"
+            for (gemeinde, feld), fehlend in liste["fehlende Plätze"].items()
+            if fehlend > 0
+        ][:3]
+        assert key_figures(ws, ags, result, bemessung)["luecken"] == erwartet, ags
 
 
 def test_unterversorgung_is_never_0_where_cells_are_hidden(ws, result, bemessung, tmp_path) -> None:

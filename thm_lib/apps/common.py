@@ -30,7 +30,6 @@ from thm_lib.core.errors import DataError, ohne_personenwerte
 from thm_lib.core.formats import zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace
-from thm_lib.disclosure.suppression import suppress_value
 from thm_lib.publish.maps.offline import leaflet_assets
 
 LOGGER = logging.getLogger(__name__)
@@ -51,13 +50,6 @@ def fmt_eur(value: Any) -> str:
 def fmt_positions(value: Any) -> str:
     """Positions (VZÄ) with two decimals."""
     return zahl(value, 2)
-
-
-def published_count(value: Any, schwelle: int) -> int | str | None:
-    """Round a (possibly fractional) count of persons and pass it through suppression."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return suppress_value(int(round(float(value))), schwelle)
 
 
 def esc(value: Any) -> str:

@@ -31,7 +31,6 @@ from thm_lib.apps.common import (
     guarded,
     header,
     leaflet_verlinken,
-    published_count,
     refit_on_resize,
     table_html,
     tiles_html,
@@ -545,9 +544,9 @@ class Uebersicht:
                     "Gemeinde": r.name,
                     "Handlungsfeld": r.handlungsfeld,
                     "Versorgungsgrad": zahl(r.versorgungsgrad) + " %",
-                    "Fehlende Plätze": zahl(
-                        published_count(r.fehlende_plaetze, d.kennzahlen.threshold)
-                    ),
+                    # an estimate, not a count of persons: one decimal as in the
+                    # reports' list of gaps (published there unsuppressed)
+                    "Fehlende Plätze": zahl(r.fehlende_plaetze, 1),
                     "Angebote (größter Beitrag zuerst)": erklaerung,
                 }
             )

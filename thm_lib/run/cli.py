@@ -29,7 +29,16 @@ def _fail_text(text: str) -> None:
     sys.exit(2)
 
 
-LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+STUFEN = {"DEBUG": "Diagnose", "INFO": "Info", "WARNING": "Warnung", "ERROR": "Fehler"}
+"""German names of the logging levels on the console (others keep their English name)."""
+
+
+class _DeutscheStufe(logging.Formatter):
+    """``Warnung: text`` instead of ``WARNING thm_lib.run.batch: text`` (the module
+    stays in the batch's ``protokoll.log``, which is for whoever maintains the tool)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{STUFEN.get(record.levelname, record.levelname)}: {record.getMessage()}"
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -38,7 +47,7 @@ class _StderrHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__()
         self.set_name("thm-cli")
-        self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.setFormatter(_DeutscheStufe())
 
     @property  # type: ignore[override]
     def stream(self) -> Any:

@@ -59,7 +59,8 @@ def key_figures(
         a hidden count), ``unterversorgung`` (shown Gemeinde × Handlungsfeld
         cells in Unterversorgung as text: ``mindestens …`` or the suppression symbol when
         cells are hidden, :func:`~thm_lib.publish.views.unterversorgung_anzahl`) and
-        ``luecken`` (the largest shown gaps, German).
+        ``luecken`` (the largest shown gaps, German; missing places with one decimal as in
+        the reports' list of gaps, so a gap under half a place does not read "0 Plätze").
     """
     zellen = views.zellen_auswahl(views.versorgung_zellen(ws, result), ags)
     personen = views.personen_tabelle(ws, bemessung)
@@ -72,7 +73,7 @@ def key_figures(
     luecken = [
         f"{r.handlungsfeld}"
         + ("" if ags else f" ({r.name})")
-        + f": {zahl(r.fehlende_plaetze)} Plätze fehlen"
+        + f": {zahl(r.fehlende_plaetze, 1)} Plätze fehlen"
         for r in views.groesste_luecken(zellen, TOP_GAPS).itertuples()
     ]
     return {
