@@ -4,6 +4,7 @@ unpublished Kreise, offline."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import folium
 import pytest
@@ -14,6 +15,7 @@ from thm_lib.publish.land_index import (
     fremde_land_seiten,
     land_index_html,
     land_karte,
+    land_titel,
     schreibe_land_seiten,
 )
 from thm_lib.publish.maps import map_html, save_map
@@ -92,7 +94,10 @@ def _row(page: str, name: str) -> str:
 
 
 def test_page_shows_every_kreis_in_german(zeilen):
-    page = land_index_html(zeilen, schwelle=5, zeichen=".")
+    page = land_index_html(zeilen, schwelle=5, zeichen=".", titel=land_titel(zeilen))
+    # headed by the Land of the Kreisschlüssel (was "Land NRW (synthetisch)" for every
+    # Land run, real Arbeitsmappen too; round 2, session 42)
+    assert "<h1>Nordrhein-Westfalen: Kreise und kreisfreie Städte</h1>" in page
     assert page.startswith("<!DOCTYPE html>") and '<html lang="de">' in page
     nord = _row(page, "Kreis Nordheide (fiktiv)")
     assert '<a href="kreis_nordheide_fiktiv/index.html">Kreis Nordheide (fiktiv)</a>' in nord
@@ -115,6 +120,13 @@ def test_page_shows_every_kreis_in_german(zeilen):
     assert "99.999" not in page and "Land insgesamt" not in page  # 1234 + 98765: no total
 
 
+def test_the_title_is_the_land_of_the_kreisschluessel(zeilen):
+    assert land_titel(zeilen) == "Nordrhein-Westfalen"
+    assert land_titel([*zeilen, replace(zeilen[0], ags="09162")]) == "Mehrere Länder"
+    assert land_titel([replace(zeilen[0], ags="03241")]) == "Niedersachsen"
+    assert land_titel([replace(zeilen[0], ags="99001")]) == "Mehrere Länder"  # unknown key
+
+
 def test_page_loads_nothing_from_the_internet(zeilen):
     page = land_index_html(zeilen, schwelle=5, zeichen=".", titel="Testland", karte="")
     assert "http" not in page and "<script" not in page and "<link" not in page
@@ -124,7 +136,7 @@ def test_page_loads_nothing_from_the_internet(zeilen):
 
 def test_other_mark_and_threshold(zeilen):
     zeilen[1].kennzahlen = {**zeilen[1].kennzahlen, "zielgruppe": "x", "stellen_faq": "x"}
-    page = land_index_html(zeilen, schwelle=3, zeichen="x")
+    page = land_index_html(zeilen, schwelle=3, zeichen="x", titel="Testland")
     assert re.findall(r'<td class="zahl">(.*?)</td>', _row(page, "Stadt Ulmenau"))[:2] == ["x", "x"]
     assert "(1 bis 2) werden als „&lt;3“" in page
 
@@ -183,7 +195,8 @@ def test_pages_of_a_land_run_are_recognised_others_are_not(zeilen, tmp_path):
     save_map(land_karte(zeilen), ordner / "karte.html")
     assert fremde_land_seiten(ordner) == []
     # an index of an earlier version has no <meta>, only the body class
-    alt = land_index_html(zeilen, schwelle=5, zeichen=".").replace('<meta name="thm-land"', "<x")
+    alt = land_index_html(zeilen, schwelle=5, zeichen=".", titel="Testland")
+    alt = alt.replace('<meta name="thm-land"', "<x")
     (ordner / "index.html").write_text(alt, encoding="utf-8")
     assert fremde_land_seiten(ordner) == []
 

@@ -42,7 +42,25 @@ from thm_lib.publish.maps.offline import OfflineMap, save_map
 
 LOGGER = logging.getLogger(__name__)
 
-TITEL = "Land NRW (synthetisch)"
+LAENDER = {
+    "01": "Schleswig-Holstein",
+    "02": "Hamburg",
+    "03": "Niedersachsen",
+    "04": "Bremen",
+    "05": "Nordrhein-Westfalen",
+    "06": "Hessen",
+    "07": "Rheinland-Pfalz",
+    "08": "Baden-Württemberg",
+    "09": "Bayern",
+    "10": "Saarland",
+    "11": "Berlin",
+    "12": "Brandenburg",
+    "13": "Mecklenburg-Vorpommern",
+    "14": "Sachsen",
+    "15": "Sachsen-Anhalt",
+    "16": "Thüringen",
+}
+"""The Länder by their Länderschlüssel (the first two digits of every AGS)."""
 KEIN_WERT = "–"
 """Shown where a Kreis has no figure at all (never published); not the mark of a hidden value."""
 ART = {True: "kreisfreie Stadt", False: "Kreis"}
@@ -127,10 +145,26 @@ def _anzeige(z: LandZeile) -> dict[str, Any]:
     }
 
 
+def land_titel(zeilen: list[LandZeile]) -> str:
+    """The heading of a Land run: the Land of its Kreise, by their Länderschlüssel.
+
+    Kreise of several Länder (or unknown keys) are headed ``"Mehrere Länder"``. Not
+    "synthetisch": whether the data are invented says every Kreis's name (the
+    sample's and ``thm beispiel-land``'s end in ``(fiktiv)``).
+
+    Examples
+    --------
+    >>> land_titel([LandZeile("Kreis A", "05958", "a/index.html", False)])
+    'Nordrhein-Westfalen'
+    """
+    laender = {LAENDER.get(z.ags[:2]) for z in zeilen}
+    return laender.pop() if len(laender) == 1 and None not in laender else "Mehrere Länder"
+
+
 def land_index_html(
     zeilen: list[LandZeile],
     *,
-    titel: str = TITEL,
+    titel: str,
     schwelle: int,
     zeichen: str,
     karte: str = "karte.html",
@@ -142,7 +176,7 @@ def land_index_html(
     zeilen : list of LandZeile
         One row per Kreis, shown in this order.
     titel : str
-        Name of the Land (page title and heading).
+        Name of the Land (page title and heading; :func:`land_titel`).
     schwelle : int
         Suppression threshold (``annahmen.datenschutz.schwelle``), for the explanation.
     zeichen : str
@@ -280,11 +314,11 @@ def schreibe_land_seiten(
     ordner: Path,
     zeilen: list[LandZeile],
     *,
-    titel: str = TITEL,
     schwelle: int,
     zeichen: str,
 ) -> tuple[Path, Path]:
-    """Write ``ordner/index.html`` and ``ordner/karte.html`` (atomically, offline).
+    """Write ``ordner/index.html`` and ``ordner/karte.html`` (atomically, offline),
+    headed by the Land of the Kreise (:func:`land_titel`).
 
     Returns
     -------
@@ -295,6 +329,8 @@ def schreibe_land_seiten(
     karte = save_map(land_karte(zeilen, schwelle=schwelle, zeichen=zeichen), ordner / "karte.html")
     index = atomic_write_text(
         ordner / "index.html",
-        land_index_html(zeilen, titel=titel, schwelle=schwelle, zeichen=zeichen, karte=karte.name),
+        land_index_html(
+            zeilen, titel=land_titel(zeilen), schwelle=schwelle, zeichen=zeichen, karte=karte.name
+        ),
     )
     return index, karte
