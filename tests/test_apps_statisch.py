@@ -320,6 +320,10 @@ def test_cli_writes_and_refuses_a_foreign_folder(tmp_path):
     r = runner.invoke(main, ["app", "--arbeitsmappe", str(mappe), "--statisch", str(ziel)])
     assert r.exit_code == 0, r.output
     assert "Statische Ansicht geschrieben" in r.output
+    # German figures (was "0.4 MB" and "25272 Profile")
+    assert re.search(
+        r"\(\d+ Dateien, \d+,\d MB; \d+ Auswahlen der Übersicht, [\d.]+ Profile", r.output
+    )
     assert (ziel / "index.html").is_file() and (ziel / statisch.MARKE).is_file()
     # its own folder is replaced
     r = runner.invoke(main, ["app", "--arbeitsmappe", str(mappe), "--statisch", str(ziel)])

@@ -586,6 +586,7 @@ def _statisch(arbeitsmappe: Path | None, buendel: Path | None, ordner: Path) -> 
     from thm_lib.apps import daten, paket_bauen
     from thm_lib.apps.server import arbeitsmappe_der_apps
     from thm_lib.apps.statisch import OrdnerBelegt, schreibe_statisch
+    from thm_lib.core.formats import zahl
     from thm_lib.ingest.arbeitsmappe import load_workspace
 
     try:
@@ -598,11 +599,10 @@ def _statisch(arbeitsmappe: Path | None, buendel: Path | None, ordner: Path) -> 
         _fail(exc)
     except OrdnerBelegt as exc:
         _fail_text(str(exc))
-    mb = ergebnis.groesse / 1e6
     click.echo(
-        f"Statische Ansicht geschrieben: {ergebnis.ordner} ({len(ergebnis.dateien)} Dateien, "
-        f"{mb:.1f} MB; {ergebnis.auswahlen} Auswahlen der Übersicht, "
-        f"{ergebnis.profile} Profile des Angebotsfinders)."
+        f"Statische Ansicht geschrieben: {ergebnis.ordner} ({zahl(len(ergebnis.dateien))} "
+        f"Dateien, {zahl(ergebnis.groesse / 1e6, 1)} MB; {zahl(ergebnis.auswahlen)} Auswahlen "
+        f"der Übersicht, {zahl(ergebnis.profile)} Profile des Angebotsfinders)."
     )
     click.echo(f"Startseite: {(ergebnis.ordner / 'index.html').as_uri()}")
 
