@@ -406,7 +406,7 @@ def test_placeholders_are_left_out_and_reported():
     rows = [geduldete(50), (A1, "2019-12-31", "duldung", 21, 21, None)]
     r = row(stellenbemessung(make_ws(rows)), A1)
     assert r["faq_personen"] == 50
-    assert "1 Zeilen ohne Anzahl" in r["hinweis"]
+    assert "1 Zeile ohne Anzahl" in r["hinweis"]
 
 
 def test_invalid_stellen_assumptions_name_the_field():

@@ -107,6 +107,8 @@ def test_flat_report_lists_symbols_quality_and_everything_left_out(mappe: Path) 
     text = b.text()
     assert "Schutzstatus ungeklärt" in text and "Stichtage: 31.12.2023" in text
     assert "10 Gemeinden der Arbeitsmappe kommen in der Quelle nicht vor" in text
+    assert "'Jahre'): 1 Wert, 0 Personen" in text  # was "1 Werte"
+    assert "Kreissummen (Gemeindezahlen liegen vor): 1 Wert, 100 Personen" in text
 
 
 def test_flat_zip_reads_like_the_csv(mappe: Path, tmp_path: Path) -> None:

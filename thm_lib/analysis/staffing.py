@@ -41,7 +41,7 @@ import pandas as pd
 
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.errors import DataError, Problem
-from thm_lib.core.formats import kurz
+from thm_lib.core.formats import anzahl, kurz
 from thm_lib.core.labels import EBENE_GEMEINDE, EBENE_KREIS, STATUS_LABEL
 from thm_lib.core.settings import Stellen
 from thm_lib.core.workspace import Workspace
@@ -619,7 +619,8 @@ def stellenbemessung(
             n_faelle, h_je_fall, st.netto_jahresarbeitsstunden, st.steuerungsanteil
         )
         if ph1 or ph2:
-            notes.append(f"{max(ph1, ph2)} Zeilen ohne Anzahl (Platzhalter) nicht gezählt")
+            zeilen = anzahl(max(ph1, ph2), "Zeile", "Zeilen")
+            notes.append(f"{zeilen} ohne Anzahl (Platzhalter) nicht gezählt")
         berechtigt = app["geschaeftsfuehrende_stelle"] or not programm["foerderung"].get(
             "antrag_nur_mit_gs", False
         )

@@ -49,7 +49,7 @@ import pandas as pd
 
 from thm_lib.core import labels
 from thm_lib.core.errors import DataError, Problem, ProblemCollector
-from thm_lib.core.formats import zahl
+from thm_lib.core.formats import anzahl, zahl
 from thm_lib.ingest import schemas
 from thm_lib.ingest.columns import CellError, parse_int, statistik_symbol
 
@@ -865,7 +865,8 @@ class Bericht:
         if self.ausgelassen:
             lines.append("  Nicht übernommen:")
             for grund, (n, personen) in self.ausgelassen.items():
-                lines.append(f"    - {grund}: {zahl(n)} Werte, {zahl(personen)} Personen")
+                werte, leute = anzahl(n, "Wert", "Werte"), anzahl(personen, "Person", "Personen")
+                lines.append(f"    - {grund}: {werte}, {leute}")
         else:
             lines.append("  Nicht übernommen: nichts")
         lines += [f"  Hinweis: {h}" for h in self.hinweise]
@@ -1166,8 +1167,9 @@ def _zielgruppe(
     )
     if fehlend:
         bericht.hinweise.append(
-            f"{fehlend} Gemeinden der Arbeitsmappe kommen in der Quelle "
-            "nicht vor (für sie wird keine Zielgruppe geschrieben)."
+            f"{anzahl(fehlend, 'Gemeinde', 'Gemeinden')} der Arbeitsmappe "
+            f"{'kommt' if fehlend == 1 else 'kommen'} in der Quelle nicht vor (für sie wird "
+            "keine Zielgruppe geschrieben)."
         )
     return ImportErgebnis(frame, bericht)
 
@@ -1361,7 +1363,8 @@ def _drop_totals(cells: list[_Zelle], datei: str, bericht: Bericht) -> list[_Zel
             kept.append(z)
     cells = kept
     if not cells:
-        gruende = "; ".join(f"{g} ({n[0]} Werte)" for g, n in list(bericht.ausgelassen.items())[:6])
+        ausgelassen = list(bericht.ausgelassen.items())[:6]
+        gruende = "; ".join(f"{g} ({anzahl(n[0], 'Wert', 'Werte')})" for g, n in ausgelassen)
         raise DataError(
             [
                 Problem(
