@@ -802,6 +802,12 @@ def test_repeated_target_group_rows_are_added_with_a_warning(tmp_path):
     warning = next(w for w in ws.warnungen if "mehrfach" in w)
     assert warning.startswith("zielgruppe.csv: 2 Kombinationen")
     assert f"Zeilen 2, {n + 1}; 3, {n + 2})" in warning
+    edit_table(folder, "zielgruppe.csv", lambda h, r: (h, r[:-1]))
+    warning = next(w for w in load_workspace(folder).warnungen if "mehrfach" in w)
+    assert warning.startswith(
+        "zielgruppe.csv: 1 Kombination aus ags, stichtag, status, Alter und geschlecht steht "
+        "mehrfach da und wird addiert (Zeilen 2, "
+    )
 
 
 def test_excel_rows_are_numbered_as_excel_shows_them(tmp_path):

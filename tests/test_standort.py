@@ -526,7 +526,7 @@ def test_places_cover_the_estimated_need_of_hidden_gemeinden(handkreis) -> None:
     assert tab.loc[1, "fehlende Plätze dort nachher"] == pytest.approx(0.0)
     text = standort_anzeige.erklaerung(ws, plan)
     assert "mit 25 Plätzen erreicht: Altstadt (Versorgungsgrad 0 % → 102 %)" in text
-    assert "mit 5 Plätzen erreicht: 2 weitere Gemeinde(n)" in text
+    assert "mit 5 Plätzen erreicht: 2 weitere Gemeinden, deren Zahlen" in text
     assert "für Gemeinden, deren Zahlen nicht gezeigt werden, ist das ein Schätzwert" in text
     assert "mit einem gleichen Anteil an dem, was nach den veröffentlichten Zahlen" in text
     # the analysis alone (not published) uses the true persons: site 1 ceil(22.56 + 5 ×
@@ -740,3 +740,18 @@ def test_shown_gemeinden_show_every_status_cell(ws) -> None:
     assert gezeigt and zeilen["handlungsfeld"].nunique() > 1  # the check saw shown rows
     assert not zg.mask.loc[gezeigt].to_numpy().any()
     assert zg.mask.to_numpy().any()  # ... in a table with hidden cells
+
+
+def test_one_site_and_one_hidden_gemeinde_read_in_the_singular(handkreis) -> None:
+    # was "1 neue(r) Standort(e)", "1 Standort(e) reichen", "1 weitere Gemeinde(n)"
+    liste = _zwei_kandidaten().head(1)  # Platz Altstadt: reaches Altstadt and Kleinbach
+    for modell, kopf in (("mclp", "1 neuer Standort**"), ("lscp", "1 Standort reicht**")):
+        plan = standort_anzeige.planen_veroeffentlicht(
+            handkreis, "Sprache", p=1, liste=liste, modell=modell
+        )
+        text = standort_anzeige.erklaerung(handkreis, plan)
+        assert f"**Sprache: {kopf}" in text, text
+        assert "; 1 weitere Gemeinde, deren Zahlen zum Schutz kleiner Zahlen nicht" in text
+    # Weiler and Heide lie beyond the one candidate: the headline does not promise them
+    assert "damit jede Gemeinde mit fehlenden Plätzen, die ein möglicher Standort erreicht," in text
+    assert "\n\n3 Gemeinden mit Lücke erreicht kein möglicher Standort" in text

@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from thm_lib.core.errors import ProblemCollector, zeilen_text
-from thm_lib.core.formats import zahl
+from thm_lib.core.formats import anzahl, zahl
 from thm_lib.core.settings import Annahmen
 from thm_lib.ingest.columns import normalise_word
 from thm_lib.ingest.tables import datei_von
@@ -367,9 +367,12 @@ def duplicate_checks(
     )
     if groups:
         shown = "; ".join(", ".join(map(str, g)) for g in groups[:5])
+        eins = len(groups) == 1
         warnings.append(
-            f"{datei_von(zielgruppe)}: {len(groups)} Kombinationen aus ags, stichtag, "
-            f"status, Alter und geschlecht stehen mehrfach da und werden addiert "
+            f"{datei_von(zielgruppe)}: {anzahl(len(groups), 'Kombination', 'Kombinationen')} "
+            "aus ags, stichtag, status, Alter und geschlecht "
+            f"{'steht' if eins else 'stehen'} mehrfach da und {'wird' if eins else 'werden'} "
+            "addiert "
             f"(Zeilen {shown}{' …' if len(groups) > 5 else ''}). Bitte prüfen, ob "
             "Zeilen doppelt eingefügt wurden."
         )

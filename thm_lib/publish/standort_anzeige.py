@@ -379,16 +379,21 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
             f"({plan.alter[0]}–{plan.alter[1]} Jahre), die ein neues Angebot schließen "
             "könnte. Kein neuer Standort vorgeschlagen."
         )
+    n = len(plan.loesung.auswahl)
     if plan.modell == "mclp":
         kopf = (
-            f"**{feld}: {len(plan.loesung.auswahl)} neue(r) Standort(e)**, "
+            f"**{feld}: {formats.anzahl(n, 'neuer Standort', 'neue Standorte')}**, "
             f"gewählt so, dass möglichst viele fehlende Plätze in Reichweite "
             f"(höchstens {formats.zahl(e.schwelle)} {einheit}) liegen."
         )
     else:
+        # Gemeinden no candidate reaches are named below; the headline does not promise them
+        erreichbar = (
+            ", die ein möglicher Standort erreicht," if plan.loesung.nicht_abdeckbar.any() else ""
+        )
         kopf = (
-            f"**{feld}: {len(plan.loesung.auswahl)} Standort(e) reichen**, "
-            "damit jede Gemeinde mit fehlenden Plätzen ein Angebot in Reichweite "
+            f"**{feld}: {formats.anzahl(n, 'Standort reicht', 'Standorte reichen')}**, "
+            f"damit jede Gemeinde mit fehlenden Plätzen{erreichbar} ein Angebot in Reichweite "
             f"(höchstens {formats.zahl(e.schwelle)} {einheit}) hat."
         )
     lines = [
@@ -413,11 +418,9 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
             for a in shown
         ]
         if len(zu) > len(shown):
-            teile.append(
-                f"{len(zu) - len(shown)} weitere Gemeinde(n), deren Zahlen zum "
-                "Schutz kleiner Zahlen nicht gezeigt werden"
-            )
-        plaetze = formats.zahl(plan.neue_angebote["plaetze"].iloc[i]) + " Plätzen"
+            weitere = formats.anzahl(len(zu) - len(shown), "weitere Gemeinde", "weitere Gemeinden")
+            teile.append(f"{weitere}, deren Zahlen zum Schutz kleiner Zahlen nicht gezeigt werden")
+        plaetze = formats.anzahl(round(plan.neue_angebote["plaetze"].iloc[i]), "Platz", "Plätzen")
         gesperrt_zugeordnet = gesperrt_zugeordnet or len(zu) > len(shown)
         vor = formats.zahl(g.loc[shown, "fehlende_vorher"].sum(), 1)
         nach = formats.zahl(g.loc[shown, "fehlende_nachher"].sum(), 1)
@@ -436,8 +439,9 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
     if plan.loesung.nicht_abdeckbar.any():
         lines += [
             "",
-            f"{int(plan.loesung.nicht_abdeckbar.sum())} Gemeinde(n) mit Lücke "
-            "erreicht kein möglicher Standort; dort hilft nur ein aufsuchendes Angebot.",
+            f"{formats.anzahl(int(plan.loesung.nicht_abdeckbar.sum()), 'Gemeinde', 'Gemeinden')}"
+            " mit Lücke erreicht kein möglicher Standort; dort hilft nur ein aufsuchendes "
+            "Angebot.",
         ]
     if not plan.loesung.optimal:
         lines += [
