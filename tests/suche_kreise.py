@@ -13,7 +13,8 @@ Run from the project folder (takes minutes per Kreis)::
 ``--max-faelle N`` draws only Kreise with 1 to N documented cases (a Kreis's first
 months: every count of the Berichtswesen is small), ``--zielgruppe 16 27`` only Kreise
 planning for those ages, ``--min-stichtage 2`` only Kreise whose population counts have
-at least two Stichtage.
+at least two Stichtage, ``--faelle-mal 8`` Kreise with eight times the drawn cases (up to
+640: a larger Kreis after a few years of THM).
 
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
@@ -42,6 +43,7 @@ def ziehe(
     zielgruppe: tuple[int, int] | None = None,
     max_faelle: int | None = None,
     min_stichtage: int = 1,
+    faelle_mal: int = 1,
 ) -> list[ArbeitsmappeSpec]:
     """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``.
 
@@ -49,7 +51,8 @@ def ziehe(
     Land run (one report folder), and the second would not run (seed 2701 of session 27).
     With ``zielgruppe`` (ages), only Kreise planning for that target group; with
     ``max_faelle``, only Kreise with case records, 1 to ``max_faelle`` cases (the drawn
-    number folded into that range); only Kreise with at least ``min_stichtage`` Stichtage.
+    number folded into that range); only Kreise with at least ``min_stichtage`` Stichtage;
+    ``faelle_mal`` times the drawn cases (after the folding).
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
@@ -70,6 +73,7 @@ def ziehe(
         if max_faelle is not None:
             passt = passt and spec.mit_faellen
             spec = dataclasses.replace(spec, n_faelle=1 + (spec.n_faelle - 1) % max_faelle)
+        spec = dataclasses.replace(spec, n_faelle=spec.n_faelle * faelle_mal)
         if passt and len(gezogen) < anzahl and spec.name not in {g.name for g in gezogen}:
             gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen)))
 
@@ -115,12 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--min-stichtage", type=int, default=1, help="nur Kreise mit so vielen Stichtagen"
     )
+    p.add_argument("--faelle-mal", type=int, default=1, help="so viel mal die gezogenen Fälle")
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
     shutil.rmtree(a.ziel, ignore_errors=True)
     land, berichte = a.ziel / "land", a.ziel / "berichte"
     zielgruppe = tuple(a.zielgruppe) if a.zielgruppe else None
-    specs = ziehe(a.anzahl, a.seed, a.max_gemeinden, zielgruppe, a.max_faelle, a.min_stichtage)
+    specs = ziehe(
+        a.anzahl, a.seed, a.max_gemeinden, zielgruppe, a.max_faelle, a.min_stichtage, a.faelle_mal
+    )
     for spec in specs:
         schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
         print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}", flush=True)
