@@ -52,13 +52,14 @@ def ziehe(
     With ``zielgruppe`` (ages), only Kreise planning for that target group; with
     ``max_faelle``, only Kreise with case records, 1 to ``max_faelle`` cases (the drawn
     number folded into that range); only Kreise with at least ``min_stichtage`` Stichtage;
-    ``faelle_mal`` times the drawn cases (after the folding).
+    with ``faelle_mal`` above 1, only Kreise with case records, that many times the drawn
+    cases (after the folding).
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
     @seed(startwert)
     @settings(
-        max_examples=(3 if zielgruppe is None and max_faelle is None else 30)
+        max_examples=(3 if zielgruppe is None and max_faelle is None and faelle_mal == 1 else 30)
         * min_stichtage
         * anzahl,
         database=None,
@@ -73,7 +74,9 @@ def ziehe(
         if max_faelle is not None:
             passt = passt and spec.mit_faellen
             spec = dataclasses.replace(spec, n_faelle=1 + (spec.n_faelle - 1) % max_faelle)
-        spec = dataclasses.replace(spec, n_faelle=spec.n_faelle * faelle_mal)
+        if faelle_mal > 1:
+            passt = passt and spec.mit_faellen
+            spec = dataclasses.replace(spec, n_faelle=spec.n_faelle * faelle_mal)
         if passt and len(gezogen) < anzahl and spec.name not in {g.name for g in gezogen}:
             gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen)))
 
