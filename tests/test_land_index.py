@@ -125,6 +125,8 @@ def test_the_title_is_the_land_of_the_kreisschluessel(zeilen):
     assert land_titel([*zeilen, replace(zeilen[0], ags="09162")]) == "Mehrere Länder"
     assert land_titel([replace(zeilen[0], ags="03241")]) == "Niedersachsen"
     assert land_titel([replace(zeilen[0], ags="99001")]) == "Mehrere Länder"  # unknown key
+    page = land_index_html(zeilen[:1], schwelle=5, zeichen=".", titel=land_titel(zeilen[:1]))
+    assert "<p>1 Kreis oder kreisfreie Stadt, davon 1 mit veröffentlichtem Bericht." in page
 
 
 def test_page_loads_nothing_from_the_internet(zeilen):
