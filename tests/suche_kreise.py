@@ -33,6 +33,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, seed, settings
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
+from thm_lib.core.formats import anzahl
 from thm_lib.run.batch import kreis_ordner_name
 
 
@@ -86,13 +87,14 @@ def ziehe(
 
 def beschreibe(spec: ArbeitsmappeSpec) -> str:
     """One line: what makes this Arbeitsmappe unlike the sample."""
-    art = "kreisfreie Stadt" if spec.kreisfrei else f"Kreis, {spec.n_gemeinden} Gemeinden"
+    gemeinden = anzahl(spec.n_gemeinden, "Gemeinde", "Gemeinden")
+    art = "kreisfreie Stadt" if spec.kreisfrei else f"Kreis, {gemeinden}"
     teile = [
         f"{spec.kreis_ags} {art}",
         "" if spec.mit_faellen else "ohne Fälle",
         "Einwohner" if spec.mit_einwohner else "ohne Einwohner",
-        f"{len(spec.stichtage)} Stichtage",
-        f"{spec.n_faelle} Fälle" if spec.mit_faellen else "",
+        anzahl(len(spec.stichtage), "Stichtag", "Stichtage"),
+        anzahl(spec.n_faelle, "Fall", "Fälle") if spec.mit_faellen else "",
         f"{len(spec.klein)} klein",
         f"{len(spec.ohne_angebote)} ohne Angebote",
         f"Zielgruppe {spec.zielgruppe_alter or (18, 27)}",
@@ -164,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         befunde += int(rc != 0)
-    print(f"{len(specs)} Kreise, {befunde} Befunde", flush=True)
+    kreise, gefunden = anzahl(len(specs), "Kreis", "Kreise"), anzahl(befunde, "Befund", "Befunde")
+    print(f"{kreise}, {gefunden}", flush=True)
     return 1 if befunde else 0
 
 

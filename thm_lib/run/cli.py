@@ -141,6 +141,7 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     kreisfreie, 396 Gemeinden); alle Namen, Schlüssel und Zahlen sind erfunden. Zum Ausprobieren
     eines landesweiten Stapellaufs.
     """
+    from thm_lib.core.formats import anzahl
     from thm_lib.ingest.land_synthetic import schreibe_land
 
     fremd = sorted(
@@ -161,7 +162,7 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     except ValueError as exc:
         click.echo(f"Fehler: {exc}", err=True)
         sys.exit(2)
-    click.echo(f"{len(mappen)} Arbeitsmappen geschrieben nach {ordner}")
+    click.echo(f"{anzahl(len(mappen), 'Arbeitsmappe', 'Arbeitsmappen')} geschrieben nach {ordner}")
 
 
 @main.command("batch")
