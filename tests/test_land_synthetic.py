@@ -146,6 +146,10 @@ def test_command_writes_the_land_and_refuses_in_german(tmp_path):
     assert result.exit_code == 0, result.output
     assert "4 Arbeitsmappen geschrieben" in result.output and str(out) in result.output
     assert len([p for p in out.iterdir() if (p / "gebiete.geojson").exists()]) == 4
+    eins = ["beispiel-land", str(tmp_path / "eins"), "--kreise", "1", "--gemeinden", "3"]
+    result = runner.invoke(main, [*eins, "--kreisfreie", "0"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 Arbeitsmappe geschrieben nach ")
     bad = runner.invoke(main, ["beispiel-land", str(tmp_path / "x"), "--gemeinden", "10"])
     assert bad.exit_code == 2
     assert "Gemeinden (10) muss mindestens so groß sein" in bad.output
