@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,7 +217,38 @@ def _wait_text(page, selector: str, old: str) -> None:
     )
 
 
-def latency(browser, port: int, notebook: str, changes: int) -> list[float]:
+@dataclass(frozen=True)
+class Wechsel:
+    """What the latency measurement changes: a select of the Übersicht and its two labels
+    (with the keys of their maps), and the Gemeinde the Angebotsfinder starts with."""
+
+    select: str
+    labels: tuple[str, str]
+    karten: tuple[str, str]
+    gemeinde: str
+
+
+def wechsel(arbeitsmappe: Path | None) -> Wechsel:
+    """Two Gemeinden of the Arbeitsmappe (the first two by name), or for a kreisfreie
+    Stadt (one choice of Kommune) two Handlungsfelder of the city."""
+    from thm_lib.apps.common import gemeinde_options
+    from thm_lib.apps.server import arbeitsmappe_der_apps
+    from thm_lib.apps.uebersicht import LABEL_KREIS
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+
+    ws = load_workspace(arbeitsmappe_der_apps(arbeitsmappe))
+    optionen = gemeinde_options(ws, LABEL_KREIS)
+    if len(optionen) > 2:
+        (a, ags_a), (b, ags_b) = optionen[1:3]
+        return Wechsel(".thm-kommune select", (a, b), (f"{ags_a}|__alle__", f"{ags_b}|__alle__"), b)
+    # the Kommune stays the first choice (the whole Kreis, or the city standing for it)
+    felder = ("Sprache", "Arbeit")
+    karten = tuple(f"{optionen[0][1]}|{f}" for f in felder)
+    gemeinde = optionen[-1][0]  # the Angebotsfinder lists Gemeinden only
+    return Wechsel(".thm-handlungsfeld select", felder, karten, gemeinde)  # type: ignore[arg-type]
+
+
+def latency(browser, port: int, notebook: str, changes: int, w: Wechsel) -> list[float]:
     """Seconds from a change (select or key press) to the changed output, per change."""
     ctx, page = new_page(browser)
     out = []
@@ -224,11 +256,9 @@ def latency(browser, port: int, notebook: str, changes: int) -> list[float]:
         page.goto(f"http://127.0.0.1:{port}/voila/render/{notebook}", timeout=TIMEOUT_MS)
         page.wait_for_selector(APPS[notebook], timeout=TIMEOUT_MS)
         if notebook == "uebersicht.ipynb":
-            target, labels = ".thm-kennzahlen-box", ["Probstadt", "Musterstadt"]
-            keys = ["05899016|__alle__", "05899004|__alle__"]
-            sel = ".thm-kommune select"
+            target, labels, keys, sel = ".thm-kennzahlen-box", w.labels, w.karten, w.select
         elif notebook == "angebotsfinder.ipynb":
-            page.select_option(".thm-gemeinde select", label="Musterstadt")
+            page.select_option(".thm-gemeinde select", label=w.gemeinde)
             page.select_option(".thm-handlungsfeld select", label="Sprache")
             target, labels = ".thm-angebote", ["Aufenthaltsgestattung", "Duldung"]
             sel = ".thm-status-wahl select"
@@ -549,6 +579,12 @@ def main() -> None:
     )
     parser.add_argument("--ohne-zeiten", action="store_true", help="skip first render and latency")
     parser.add_argument(
+        "--arbeitsmappe",
+        type=Path,
+        default=None,
+        help="the apps of this Arbeitsmappe (default: $THM_ARBEITSMAPPE, else the sample)",
+    )
+    parser.add_argument(
         "--ohne-vorrat",
         dest="vorrat",
         action="store_false",
@@ -565,7 +601,7 @@ def main() -> None:
     result_growth = None
     result_http = None
     t0 = time.perf_counter()
-    buendel = server.buendel_bereitstellen(None, None)
+    buendel = server.buendel_bereitstellen(args.arbeitsmappe, None)
     if buendel is None:
         raise SystemExit("Datenpaket der Apps nicht gebaut")
     print(f"apps' bundle ready in {time.perf_counter() - t0:.1f} s: {buendel}")
@@ -592,8 +628,9 @@ def main() -> None:
                             in_page, wall = first_render(browser, port, nb)
                             render[nb].append(in_page)
                             render_pw[nb].append(wall)
+                    w = wechsel(args.arbeitsmappe)
                     lat = {
-                        nb: latency(browser, app_port, nb, args.changes)
+                        nb: latency(browser, app_port, nb, args.changes, w)
                         for nb in APPS
                         if nb not in BARE
                     }
