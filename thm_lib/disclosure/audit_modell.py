@@ -35,7 +35,10 @@ def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | 
     No hidden cell is pinned to one value; a "<schwelle" cell (``klein``) keeps
     at least three feasible values within ``1..schwelle-1``; a cell hidden with
     the symbol has a range at least ``schwelle`` values wide that does not lie
-    inside ``1..schwelle-1``.
+    inside ``1..schwelle-1`` - or a range from 0 that keeps as many values in
+    ``1..schwelle-1`` as a "<schwelle" cell must: it holds every value of such a cell
+    and 0 besides, so it tells less than that cell would. Every range wider than one
+    that passes passes too (the suppression relies on it).
 
     Returns
     -------
@@ -48,6 +51,8 @@ def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | 
     (True, 'hat nur 2 mögliche Werte (3 bis 4); verlangt sind 3 in 1–4')
     >>> schutzverletzung(False, 5, 9, 5) is None, schutzverletzung(False, 1, 4, 5)[:9]
     (True, 'liegt zwi')
+    >>> schutzverletzung(False, 0, 3, 5) is None, schutzverletzung(False, 0, 2, 5)[:9]
+    (True, 'liegt zwi')
     """
     t1 = schwelle - 1
     if lo == hi:
@@ -56,6 +61,8 @@ def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | 
         n = min(hi, t1) - max(lo, 1) + 1
         if n < min(3, t1):
             return f"hat nur {n:g} mögliche Werte ({lo:g} bis {hi:g}); verlangt sind 3 in 1–{t1}"
+        return None
+    if lo <= 0 and min(3, t1) <= hi <= t1:  # 0 or small, as above (round 2, session 42)
         return None
     if hi - lo + 1 < schwelle:
         return f"liegt zwischen {lo:g} und {hi:g}: weniger als {schwelle} mögliche Werte"
