@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
 from thm_lib.analysis.staffing import stellenbemessung
-from thm_lib.disclosure.audit_modell import schutzverletzung
+from thm_lib.disclosure.audit_modell import null_oder_klein, schutzverletzung
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
 from thm_lib.run.batch import run_batch
@@ -46,23 +46,22 @@ NULL_NEBEN_KLEIN = ArbeitsmappeSpec(
 G24 = "05955096"
 
 
-def test_the_rule_holds_a_hidden_count_of_0_to_3_to_the_rule_of_a_small_one() -> None:
+def test_the_audit_takes_a_hidden_count_of_0_to_3_as_it_takes_a_small_one() -> None:
     assert schutzverletzung(True, 1, 3, T) is None  # "<5" of 1 to 3
-    assert schutzverletzung(False, 0, 3, T) is None  # "." of 0 to 3: 1 to 3, or nobody
+    assert null_oder_klein(0, 3, T)  # "." of 0 to 3: 1 to 3, or nobody
     # still too narrow: 0 to 2 (a "<5" of 1 to 2 fails too), 1 to 3 (surely small), a
-    # large count narrowed to 4 values
-    assert schutzverletzung(False, 0, 2, T) is not None
-    assert schutzverletzung(False, 1, 3, T) is not None
-    assert schutzverletzung(False, 6, 9, T) is not None
+    # large count narrowed to 4 values; the suppression keeps to 5 values
+    assert not null_oder_klein(0, 2, T) and not null_oder_klein(1, 3, T)
+    assert not null_oder_klein(6, 9, T)
+    assert schutzverletzung(False, 0, 3, T) is not None
 
 
-@given(st.integers(0, 12), st.integers(0, 12), st.integers(0, 3), st.integers(0, 3))
-def test_a_range_that_passes_passes_when_wider(lo, breite, weiter_unten, weiter_oben) -> None:
-    # the suppression stops bounding a cell once a witnessed part of its range passes
-    # (suppression._Leser.bereich): that needs every wider range to pass too
-    hi = lo + breite
-    if schutzverletzung(False, lo, hi, T) is None:
-        assert schutzverletzung(False, max(0, lo - weiter_unten), hi + weiter_oben, T) is None
+@given(st.integers(2, 8), st.integers(0, 10))
+def test_a_range_from_0_passes_where_the_small_cell_of_its_values_passes(schwelle, hi) -> None:
+    # the argument of the rule: 0..hi holds every value a "<schwelle" cell of 1..hi may
+    # have, and 0 besides
+    klein_ok = hi < schwelle and schutzverletzung(True, 1, hi, schwelle) is None
+    assert null_oder_klein(0, hi, schwelle) == klein_ok
 
 
 def test_the_kreis_publishes_with_the_faq_count_of_gemeinde_24_hidden(tmp_path) -> None:

@@ -52,6 +52,7 @@ from thm_lib.disclosure.audit_modell import (
     Modell,
     Ort,
     bereiche,
+    null_oder_klein,
     schutzverletzung,
     teilverletzung,
     verschobene_kleine,
@@ -168,6 +169,8 @@ def _bewerte(m: Modell, v: int, lo: float, hi: float, schwelle: int) -> str | No
     arten = {a for a, _ in m.verborgen[v]}
     if arten == {TEIL}:
         return teilverletzung(lo, hi, schwelle)
+    if KLEIN not in arten and null_oder_klein(lo, hi, schwelle):
+        return None  # 0 to 3 beside a "<5": tells less than the "<5" (round 2, session 42)
     return schutzverletzung(KLEIN in arten, lo, hi, schwelle)
 
 

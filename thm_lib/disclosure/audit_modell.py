@@ -35,10 +35,7 @@ def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | 
     No hidden cell is pinned to one value; a "<schwelle" cell (``klein``) keeps
     at least three feasible values within ``1..schwelle-1``; a cell hidden with
     the symbol has a range at least ``schwelle`` values wide that does not lie
-    inside ``1..schwelle-1`` - or a range from 0 that keeps as many values in
-    ``1..schwelle-1`` as a "<schwelle" cell must: it holds every value of such a cell
-    and 0 besides, so it tells less than that cell would. Every range wider than one
-    that passes passes too (the suppression relies on it).
+    inside ``1..schwelle-1``.
 
     Returns
     -------
@@ -51,8 +48,6 @@ def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | 
     (True, 'hat nur 2 mögliche Werte (3 bis 4); verlangt sind 3 in 1–4')
     >>> schutzverletzung(False, 5, 9, 5) is None, schutzverletzung(False, 1, 4, 5)[:9]
     (True, 'liegt zwi')
-    >>> schutzverletzung(False, 0, 3, 5) is None, schutzverletzung(False, 0, 2, 5)[:9]
-    (True, 'liegt zwi')
     """
     t1 = schwelle - 1
     if lo == hi:
@@ -62,13 +57,28 @@ def schutzverletzung(klein: bool, lo: float, hi: float, schwelle: int) -> str | 
         if n < min(3, t1):
             return f"hat nur {n:g} mögliche Werte ({lo:g} bis {hi:g}); verlangt sind 3 in 1–{t1}"
         return None
-    if lo <= 0 and min(3, t1) <= hi <= t1:  # 0 or small, as above (round 2, session 42)
-        return None
     if hi - lo + 1 < schwelle:
         return f"liegt zwischen {lo:g} und {hi:g}: weniger als {schwelle} mögliche Werte"
     if lo >= 1 and hi <= t1:
         return f"liegt zwischen {lo:g} und {hi:g}, also sicher eine kleine Zahl (1–{t1})"
     return None
+
+
+def null_oder_klein(lo: float, hi: float, schwelle: int) -> bool:
+    """True when a cell hidden with the symbol tells less than a "<schwelle" cell would.
+
+    Its range starts at 0 and keeps as many values in ``1..schwelle-1`` as a
+    "<schwelle" cell must (:func:`schutzverletzung`): it holds every value of such a
+    cell and 0 besides (at a threshold of 5: 0 to 3). The audit accepts it (round 2,
+    session 42); the suppression keeps to the wider range of :func:`schutzverletzung`.
+
+    Examples
+    --------
+    >>> null_oder_klein(0, 3, 5), null_oder_klein(0, 2, 5), null_oder_klein(1, 3, 5)
+    (True, False, False)
+    """
+    t1 = schwelle - 1
+    return lo <= 0 and hi <= t1 and schutzverletzung(True, 1, hi, schwelle) is None
 
 
 def teilverletzung(lo: float, hi: float, schwelle: int) -> str | None:
