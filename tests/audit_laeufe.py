@@ -16,7 +16,7 @@ from pathlib import Path
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_deutung import Leser, kontext_aus
 from thm_lib.disclosure.audit_lesen import lese_ordner
-from thm_lib.run.batch import run_batch
+from thm_lib.run.batch import BatchResult, run_batch
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 KLEIN_NOTEBOOKS = ("zielgruppe", "stellen_und_foerderung")
@@ -114,3 +114,15 @@ def personenspalten_ohne_regel(kreis_dir: Path, ws: Workspace) -> set[str]:
         for t in tabellen
         for ort, _ in leser.ungedeutete_zahlen(t)
     }
+
+
+def kreis_und_kommune(mappe: Path, kommune: str, tmp_path: Path) -> BatchResult:
+    """``run_batch`` of the Kreis and one Kommune (small notebooks), audited together."""
+    return run_batch(
+        mappe,
+        tmp_path / "out",
+        kommunen=[kommune],
+        mit_kreis=True,
+        notebooks=KLEIN_NOTEBOOKS,
+        progress=False,
+    )

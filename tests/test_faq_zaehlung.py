@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
-from audit_laeufe import KLEIN_NOTEBOOKS, SAMPLE
+from audit_laeufe import KLEIN_NOTEBOOKS, SAMPLE, kreis_und_kommune
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
 from thm_lib.analysis import staffing
@@ -241,18 +241,6 @@ def _faq_personen(spec: ArbeitsmappeSpec, tmp_path: Path) -> tuple[Any, ...]:
     return mappe, ws, bemessung, personen.published["faq_personen"], personen.mask["faq_personen"]
 
 
-def _kreis_und_kommune(mappe: Path, kommune: str, tmp_path: Path) -> Any:
-    """``run_batch`` of the Kreis and one Kommune (small notebooks), audited together."""
-    return run_batch(
-        mappe,
-        tmp_path / "out",
-        kommunen=[kommune],
-        mit_kreis=True,
-        notebooks=KLEIN_NOTEBOOKS,
-        progress=False,
-    )
-
-
 def test_a_hidden_kreis_count_keeps_its_range_beside_the_gemeinden_it_counts(tmp_path):
     mappe, ws, bemessung, pub, hidden = _faq_personen(KREIS_SUMME_20, tmp_path)
     gemeinden = bemessung[bemessung["ebene"] != EBENE_KREIS].set_index("ags")
@@ -265,7 +253,7 @@ def test_a_hidden_kreis_count_keeps_its_range_beside_the_gemeinden_it_counts(tmp
     assert "05958080" in verborgen and len(verborgen) >= 2
     assert gemeinden.loc[verborgen, "faq_personen"].sum() >= int(ws.annahmen.datenschutz.schwelle)
     # all outputs together pass the audit (this Kreis published nothing before)
-    result = _kreis_und_kommune(mappe, "05958004", tmp_path)
+    result = kreis_und_kommune(mappe, "05958004", tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
     text = (result.kreis_dir / "kreis" / "stellen_und_foerderung.html").read_text("utf-8")
     assert ">432<" in text
@@ -312,7 +300,7 @@ def test_faq_counts_a_reader_derives_are_shown_where_the_pattern_stays_open(tmp_
     assert hidden.loc[KREIS] and pub.loc[KREIS] == "."
     assert [pub.loc[a] for a in ["05955004", "05955044"]] == [60, 90]
     assert [pub.loc[a] for a in ["05955012", "05955040"]] == ["<5", "<5"]
-    result = _kreis_und_kommune(mappe, "05955008", tmp_path)
+    result = kreis_und_kommune(mappe, "05955008", tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
 
 
@@ -380,7 +368,7 @@ def test_counts_for_one_date_are_protected_together_whatever_their_last_stichtag
     assert zg.published.loc["Gemeinde 3", "duldung"] == "."
     fallzahl = layer.personen(bemessung).published["fallzahl_personen"]
     assert fallzahl.loc["05953012"] == "."  # "<5" until session 39
-    result = _kreis_und_kommune(mappe, "05953012", tmp_path)
+    result = kreis_und_kommune(mappe, "05953012", tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
 
 
@@ -420,5 +408,5 @@ def test_a_small_kreis_count_reads_the_symbol_where_its_bound_would_pin_a_hidden
     assert pub.loc["05958036"] == "<5" and pub.loc["05958044"] == "."
     # with "<5" the Kreis gave Gemeinde 11 0..3; with the symbol it keeps 0..4
     assert hidden.loc[KREIS] and pub.loc[KREIS] == "."
-    result = _kreis_und_kommune(mappe, "05958044", tmp_path)
+    result = kreis_und_kommune(mappe, "05958044", tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()

@@ -11,7 +11,7 @@ of 1 to 3 holds, and 0 besides: it tells less than such a "<5", which passes.
 
 from __future__ import annotations
 
-from audit_laeufe import KLEIN_NOTEBOOKS
+from audit_laeufe import kreis_und_kommune
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +20,6 @@ from thm_lib.analysis.staffing import stellenbemessung
 from thm_lib.disclosure.audit_modell import null_oder_klein, schutzverletzung
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
-from thm_lib.run.batch import run_batch
 
 T = 5
 
@@ -70,12 +69,5 @@ def test_the_kreis_publishes_with_the_faq_count_of_gemeinde_24_hidden(tmp_path) 
     assert list(zielgruppe.loc["Gemeinde 24"]) == ["<5", "<5", "<5"]
     personen = views.personen_tabelle(ws, stellenbemessung(ws)).published
     assert personen.loc[G24, "faq_personen"] == ws.annahmen.datenschutz.zeichen_geheim
-    result = run_batch(
-        tmp_path / "mappe",
-        tmp_path / "out",
-        kommunen=[G24],
-        mit_kreis=True,
-        notebooks=KLEIN_NOTEBOOKS,
-        progress=False,
-    )
+    result = kreis_und_kommune(tmp_path / "mappe", G24, tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()

@@ -7,7 +7,7 @@ nor the reach; the reports say why in a sentence.
 
 from __future__ import annotations
 
-from audit_laeufe import KLEIN_NOTEBOOKS
+from audit_laeufe import kreis_und_kommune
 from openpyxl import load_workbook
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
@@ -16,7 +16,7 @@ from thm_lib.disclosure import publication
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
 from thm_lib.run import notebook as nb
-from thm_lib.run.batch import kreis_ordner_name, run_batch
+from thm_lib.run.batch import kreis_ordner_name
 
 FUENF_FAELLE = ArbeitsmappeSpec(
     seed=385,
@@ -67,14 +67,7 @@ def test_the_berichtswesen_of_five_cases_is_withheld_as_it_pins_its_small_counts
         == (views.zielgruppe_je_gemeinde(ws).published.loc["Insgesamt", "gesamt"])
     )
     # all outputs of a run together pass the audit (before: nothing was published)
-    result = run_batch(
-        tmp_path / "mappe",
-        tmp_path / "out",
-        kommunen=[G2],
-        mit_kreis=True,
-        notebooks=KLEIN_NOTEBOOKS,
-        progress=False,
-    )
+    result = kreis_und_kommune(tmp_path / "mappe", G2, tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
     satz = nb.BERICHTSWESEN_NICHT_GEZEIGT.split("**")[1]
     for ordner in ("kreis", G2):
