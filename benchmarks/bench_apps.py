@@ -222,33 +222,67 @@ def _wait_text(page, selector: str, old: str) -> None:
 
 @dataclass(frozen=True)
 class Wechsel:
-    """What the latency measurement changes: a select of the Übersicht and its two labels
-    (with the keys of their maps), and the Gemeinde the Angebotsfinder starts with."""
+    """What the latency measurement changes: per app a select and two of its labels
+    whose outputs differ (for the Übersicht with the keys of their maps)."""
 
     select: str
     labels: tuple[str, str]
     karten: tuple[str, str]
-    gemeinde: str
+    finder_select: str
+    finder_labels: tuple[str, str]
 
 
-def wechsel(arbeitsmappe: Path | None) -> Wechsel:
-    """Two Gemeinden of the Arbeitsmappe (the first two by name), or for a kreisfreie
-    Stadt (one choice of Kommune) two Handlungsfelder of the city."""
+def wechsel(buendel: Path) -> Wechsel:
+    """Changes for the apps of the bundle ``buendel``.
+
+    Übersicht: the first two Gemeinden by name, or for a kreisfreie Stadt (one choice
+    of Kommune) two Handlungsfelder of the city. Angebotsfinder: see
+    :func:`finder_wechsel`.
+    """
     from thm_lib.apps.common import gemeinde_options
-    from thm_lib.apps.server import arbeitsmappe_der_apps
     from thm_lib.apps.uebersicht import LABEL_KREIS
-    from thm_lib.ingest.arbeitsmappe import load_workspace
 
-    ws = load_workspace(arbeitsmappe_der_apps(arbeitsmappe))
-    optionen = gemeinde_options(ws, LABEL_KREIS)
+    d = daten.lesen(buendel, ("ws", "finder"))
+    finder = finder_wechsel(d)
+    optionen = gemeinde_options(d.ws, LABEL_KREIS)
     if len(optionen) > 2:
         (a, ags_a), (b, ags_b) = optionen[1:3]
-        return Wechsel(".thm-kommune select", (a, b), (f"{ags_a}|__alle__", f"{ags_b}|__alle__"), b)
+        karten = (f"{ags_a}|__alle__", f"{ags_b}|__alle__")
+        return Wechsel(".thm-kommune select", (a, b), karten, *finder)
     # the Kommune stays the first choice (the whole Kreis, or the city standing for it)
     felder = ("Sprache", "Arbeit")
     karten = tuple(f"{optionen[0][1]}|{f}" for f in felder)
-    gemeinde = optionen[-1][0]  # the Angebotsfinder lists Gemeinden only
-    return Wechsel(".thm-handlungsfeld select", felder, karten, gemeinde)  # type: ignore[arg-type]
+    return Wechsel(".thm-handlungsfeld select", felder, karten, *finder)  # type: ignore[arg-type]
+
+
+def finder_wechsel(d: daten.AppDaten) -> tuple[str, tuple[str, str]]:
+    """A select of the Angebotsfinder and two labels whose lists of matching offers
+    differ (Handlungsfeld Sprache, the app's first status and age): two Gemeinden,
+    else two statuses in the first Gemeinde, else the first two Gemeinden (the
+    measurement then reports the unchanged output)."""
+    from thm_lib.analysis.angebotssuche import Profil
+    from thm_lib.apps.common import gemeinde_options
+    from thm_lib.core.labels import STATUS, STATUS_LABEL
+
+    ws = d.ws
+    status = list(ws.annahmen.zielgruppe.status)
+    status += [s for s in STATUS if s not in status]
+    lo, hi = (int(x) for x in ws.annahmen.apps.profil_alter)
+    alter = min(max(int(ws.annahmen.zielgruppe.alter_min), lo), hi)
+    gemeinden = gemeinde_options(ws)
+
+    def liste(s: str, ags: str) -> str:
+        passend, _ = d.finder.suche(Profil(s, alter, ags, "Sprache"))
+        return passend[["name", "kosten"]].to_string()
+
+    erste = liste(status[0], gemeinden[0][1])
+    for name, ags in gemeinden[1:]:
+        if liste(status[0], ags) != erste:
+            return ".thm-gemeinde select", (gemeinden[0][0], name)
+    for s in status[1:]:
+        if liste(s, gemeinden[0][1]) != erste:
+            return ".thm-status-wahl select", (STATUS_LABEL[status[0]], STATUS_LABEL[s])
+    return ".thm-gemeinde select", (gemeinden[0][0], gemeinden[-1][0])
 
 
 def latency(browser, port: int, notebook: str, changes: int, w: Wechsel) -> list[float]:
@@ -261,12 +295,9 @@ def latency(browser, port: int, notebook: str, changes: int, w: Wechsel) -> list
         if notebook == "uebersicht.ipynb":
             target, labels, keys, sel = ".thm-kennzahlen-box", w.labels, w.karten, w.select
         elif notebook == "angebotsfinder.ipynb":
-            page.select_option(".thm-gemeinde select", label=w.gemeinde)
+            target, labels, sel = ".thm-angebote", w.finder_labels, w.finder_select
             page.select_option(".thm-handlungsfeld select", label="Sprache")
-            target, labels = ".thm-angebote", ["Aufenthaltsgestattung", "Duldung"]
-            sel = ".thm-status-wahl select"
-            if w.select == ".thm-kommune select":  # two Gemeinden: distances differ for sure
-                labels, sel = list(w.labels), ".thm-gemeinde select"
+            page.select_option(sel, label=labels[1])  # the first change goes to labels[0]
             page.wait_for_timeout(500)
         else:
             target, labels, sel = ".thm-stellen-tabelle", None, None
@@ -637,7 +668,7 @@ def main() -> None:
                             in_page, wall = first_render(browser, port, nb)
                             render[nb].append(in_page)
                             render_pw[nb].append(wall)
-                    w = wechsel(args.arbeitsmappe)
+                    w = wechsel(buendel)
                     lat = {
                         nb: latency(browser, app_port, nb, args.changes, w)
                         for nb in APPS

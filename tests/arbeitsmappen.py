@@ -91,6 +91,8 @@ class ArbeitsmappeSpec:
     sonderzeichen: bool = False
     #: ages of the target group when not the programme's 18-27 (annahmen.zielgruppe)
     zielgruppe_alter: tuple[int, int] | None = None
+    #: suppression threshold when not the default 5 (annahmen.datenschutz); not drawn
+    schwelle: int | None = None
     #: several generated Kreise side by side in one Land folder: each its own key and
     #: its own place (:data:`KREIS_ABSTAND` further east per number); not drawn
     kreis_nr: int = 0
@@ -267,6 +269,8 @@ def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
         lo, hi = spec.zielgruppe_alter
         lines += ["zielgruppe:", f"  alter_min: {lo}", f"  alter_max: {hi}"]
         lines.append(f"  altersgruppen: {ALTERSBAENDER[spec.zielgruppe_alter]}")
+    if spec.schwelle is not None:
+        lines += ["datenschutz:", f"  schwelle: {spec.schwelle}"]
     (folder / "annahmen.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 

@@ -14,7 +14,8 @@ Run from the project folder (takes minutes per Kreis)::
 months: every count of the Berichtswesen is small), ``--zielgruppe 16 27`` only Kreise
 planning for those ages, ``--min-stichtage 2`` only Kreise whose population counts have
 at least two Stichtage, ``--faelle-mal 8`` Kreise with eight times the drawn cases (up to
-640: a larger Kreis after a few years of THM).
+640: a larger Kreis after a few years of THM), ``--schwelle 3`` every Kreis with that
+suppression threshold (``datenschutz.schwelle``; default 5).
 
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
@@ -45,6 +46,7 @@ def ziehe(
     max_faelle: int | None = None,
     min_stichtage: int = 1,
     faelle_mal: int = 1,
+    schwelle: int | None = None,
 ) -> list[ArbeitsmappeSpec]:
     """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``.
 
@@ -54,7 +56,8 @@ def ziehe(
     ``max_faelle``, only Kreise with case records, 1 to ``max_faelle`` cases (the drawn
     number folded into that range); only Kreise with at least ``min_stichtage`` Stichtage;
     with ``faelle_mal`` above 1, only Kreise with case records, that many times the drawn
-    cases (after the folding).
+    cases (after the folding); every one with the suppression threshold ``schwelle``
+    if given.
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
@@ -79,7 +82,7 @@ def ziehe(
             passt = passt and spec.mit_faellen
             spec = dataclasses.replace(spec, n_faelle=spec.n_faelle * faelle_mal)
         if passt and len(gezogen) < anzahl and spec.name not in {g.name for g in gezogen}:
-            gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen)))
+            gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen), schwelle=schwelle))
 
     sammle()
     return gezogen[:anzahl]
@@ -98,6 +101,7 @@ def beschreibe(spec: ArbeitsmappeSpec) -> str:
         f"{len(spec.klein)} klein",
         f"{len(spec.ohne_angebote)} ohne Angebote",
         f"Zielgruppe {spec.zielgruppe_alter or (18, 27)}",
+        "" if spec.schwelle is None else f"Schwelle {spec.schwelle}",
     ]
     return ", ".join(t for t in teile if t)
 
@@ -125,13 +129,21 @@ def main(argv: list[str] | None = None) -> int:
         "--min-stichtage", type=int, default=1, help="nur Kreise mit so vielen Stichtagen"
     )
     p.add_argument("--faelle-mal", type=int, default=1, help="so viel mal die gezogenen Fälle")
+    p.add_argument("--schwelle", type=int, help="Sperrschwelle aller Kreise (sonst 5)")
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
     shutil.rmtree(a.ziel, ignore_errors=True)
     land, berichte = a.ziel / "land", a.ziel / "berichte"
     zielgruppe = tuple(a.zielgruppe) if a.zielgruppe else None
     specs = ziehe(
-        a.anzahl, a.seed, a.max_gemeinden, zielgruppe, a.max_faelle, a.min_stichtage, a.faelle_mal
+        a.anzahl,
+        a.seed,
+        a.max_gemeinden,
+        zielgruppe,
+        a.max_faelle,
+        a.min_stichtage,
+        a.faelle_mal,
+        a.schwelle,
     )
     for spec in specs:
         schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
