@@ -256,6 +256,42 @@ def test_uebersicht_map_is_offline(ueb):
     assert js in seite and not re.search(r"<script[^>]+src=", seite)
 
 
+def _auswahl(widget) -> str:
+    return re.search(r'data-auswahl="([^"]*)"', widget.value).group(1)
+
+
+def test_uebersicht_keeps_its_map_widgets_in_place(app_daten, ws):
+    """Once KARTEN_IM_BROWSER maps are in the browser, a new selection puts its map into
+    the widget shown longest ago; the Box's children never change (in the browser, a
+    changed child re-creates the view of every child after it: all maps drawn anew)."""
+    ueb = uebersicht.build(app_daten)  # its own: the module's app has other maps
+    n = uebersicht.KARTEN_IM_BROWSER
+    gemeinden = list(ws.gebiete.sort_values("name")["ags"])
+    assert len(gemeinden) > n + 2
+    for ags in gemeinden[: n - 1]:  # with the Kreis's first map: n maps
+        ueb.kommune.value = ags
+    voll = ueb.karte.children
+    assert len(voll) == n and len(set(map(id, voll))) == n
+    aeltestes = voll[0]  # the Kreis's map, shown longest ago
+    assert _auswahl(aeltestes) == "|__alle__"
+    ueb.kommune.value = gemeinden[n - 1]
+    assert ueb.karte.children == voll  # the same widgets in the same order
+    assert ueb.karte_aktuell is aeltestes
+    assert _auswahl(aeltestes) == f"{gemeinden[n - 1]}|__alle__"
+    # going back to a map still kept only shows it again, and makes it the newest:
+    # the next new map goes into the one shown longest ago after it
+    (zurueck,) = [w for w in voll if _auswahl(w) == f"{gemeinden[0]}|__alle__"]
+    wert = zurueck.value
+    ueb.kommune.value = gemeinden[0]
+    assert ueb.karte_aktuell is zurueck and zurueck.value == wert
+    ueb.kommune.value = gemeinden[n]
+    assert ueb.karte.children == voll
+    assert _auswahl(voll[2]) == f"{gemeinden[n]}|__alle__"  # voll[1] was gemeinden[0]
+    assert _auswahl(voll[1]) == f"{gemeinden[0]}|__alle__"
+    sichtbar = [w for w in voll if w.layout.display != "none"]
+    assert sichtbar == [voll[2]]
+
+
 def _map_doc(ueb) -> str:
     import html as _html
 

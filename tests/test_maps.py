@@ -32,7 +32,7 @@ from thm_lib.publish.maps.interactive import (
     web_tolerance_m,
 )
 from thm_lib.publish.maps.measure import class_labels, published_values
-from thm_lib.publish.maps.offline import leaflet_assets
+from thm_lib.publish.maps.offline import Wortlaut, leaflet_assets
 from thm_lib.publish.maps.static import nice_length
 
 
@@ -325,13 +325,18 @@ def test_saved_html_is_self_contained(ws, counts, tmp_path):
     path = save_map(m, tmp_path / "sub" / "karte.html")
     text = path.read_text(encoding="utf-8")
     js, css = leaflet_assets()
-    assert js[:2000] in text and "leaflet-control-layers" in text
+    assert js in text and css in text and "leaflet-control-layers" in text
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)\s*=\s*["']?(https?:)?//""", text)
     assert "<script src" not in text and "<link rel" not in text
     assert "url(images/" not in text and "$(`" not in text
     assert "GeoBasis-DE / BKG" in text
     assert [p.name for p in path.parent.iterdir()] == ["karte.html"]  # no temp file left
     assert (list(folium.Map.default_js), list(folium.Map.default_css)) == before
+
+
+def test_inlined_text_is_not_read_as_a_template():
+    text = "<script>var a = '{{ x }}'; {% if b %} {# c #}</script>"
+    assert Wortlaut(text).render() == text
 
 
 def test_notebook_repr_inlines_the_same_assets(ws, counts):

@@ -323,9 +323,11 @@ class Uebersicht:
         )
         self.handlungsfeld.add_class("thm-handlungsfeld")
         self.kennzahlen = widgets.HTML().add_class("thm-kennzahlen-box")
-        # one HTML widget per visited selection, the last KARTEN_IM_BROWSER kept: going
-        # back to a selection only switches which map is displayed (no new page in the
-        # browser; an ipywidgets Stack would re-create the hidden map each time)
+        # up to KARTEN_IM_BROWSER HTML widgets, each the map of a visited selection: going
+        # back to one only switches which map is displayed (no new page in the browser; an
+        # ipywidgets Stack would re-create the hidden map each time). When all are used,
+        # the one shown longest ago gets the new map; the children never change order
+        # (a Box re-creates every child view after the first changed one)
         self.karte = widgets.VBox([]).add_class("thm-karte")
         self._karten: OrderedDict[tuple[str, str], widgets.HTML] = OrderedDict()
         self.matrix = widgets.HTML().add_class("thm-matrix")
@@ -595,18 +597,21 @@ class Uebersicht:
         return self._karten.get((self.kommune.value, self.handlungsfeld.value))
 
     def _zeige_karte(self) -> None:
-        """Show the map of the selection: switch to it if the browser has it, else add it."""
+        """Show the map of the selection: switch to it if the browser has it, else put it
+        into a new map widget or, when there are :data:`KARTEN_IM_BROWSER`, into the one
+        shown longest ago."""
         key = (self.kommune.value, self.handlungsfeld.value)
-        neu = key not in self._karten
-        if neu:
-            karte = widgets.HTML(self.karte_html(), layout=widgets.Layout(display="none"))
-            self._karten[key] = karte.add_class("thm-karte-seite")
-            while len(self._karten) > KARTEN_IM_BROWSER:
-                _, alt = self._karten.popitem(last=False)
-                alt.close()
-            self.karte.children = tuple(self._karten.values())
-        for k, karte in self._karten.items():
-            karte.layout.display = None if k == key else "none"
+        karte = self._karten.pop(key, None)
+        if karte is None:
+            if len(self._karten) < KARTEN_IM_BROWSER:
+                karte = widgets.HTML(layout=widgets.Layout(display="none"))
+                self.karte.children = (*self.karte.children, karte.add_class("thm-karte-seite"))
+            else:
+                _, karte = self._karten.popitem(last=False)
+            karte.value = self.karte_html()
+        self._karten[key] = karte  # the most recently shown last
+        for k, w in self._karten.items():
+            w.layout.display = None if k == key else "none"
 
 
 def _farben(hintergrund: str) -> str:

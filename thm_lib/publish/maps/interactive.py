@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping
+from itertools import compress
 from typing import Any
 
 import folium
@@ -368,6 +369,7 @@ def _add_offers(
     radius = catchment_radius_m(ws.annahmen) if catchment else None
     order = list(colors) + sorted(set(ang["handlungsfeld"]) - set(colors))
     used = [hf for hf in order if (ang["handlungsfeld"] == hf).any()]
+    zeilen = pd.DataFrame(ang.drop(columns=ang.geometry.name)).to_dict("records")
     for hf in used:
         sel = (ang["handlungsfeld"] == hf).to_numpy()
         offers = [
@@ -378,7 +380,7 @@ def _add_offers(
                 bool(row.get("aufsuchend")),
                 html.escape(str(row.get("name") or "")),
             ]
-            for (_, row), pt in zip(ang[sel].iterrows(), pts[sel], strict=True)
+            for row, pt in zip(compress(zeilen, sel), pts[sel], strict=True)
         ]
         OfferGroup(
             f"{hf} ({len(offers)})",
