@@ -21,7 +21,8 @@ loopback servers. Prints
   ``--changes`` changes per app (target p95 < 150 ms for a filter, < 500 ms for a
   recompute). The Übersicht goes through every Gemeinde (a kreisfreie Stadt: every
   Handlungsfeld) and again: its first changes are new selections (a new map is drawn),
-  the later ones return to selections shown before (printed apart).
+  the later ones return to selections shown before (printed apart); below them the
+  kernel's part of a new selection (the app's ``update``, measured without browser).
 
 ``--speicher K`` opens K pages of each app (and of the bare notebook) at once and
 prints the memory of their kernels (RSS and USS, from psutil; USS = memory only
@@ -292,6 +293,22 @@ def wechsel(buendel: Path) -> Wechsel:
     felder = tuple(d.ws.handlungsfelder)
     karten = tuple(f"{optionen[0][1]}|{f}" for f in felder)
     return Wechsel(".thm-handlungsfeld select", felder, karten, *finder)
+
+
+def kernel_anteil(buendel: Path, w: Wechsel) -> list[float]:
+    """Seconds of the kernel's part of each new selection of the Übersicht (its
+    ``update`` with the new map; no browser, no messages), in this process."""
+    from thm_lib.apps import uebersicht
+
+    app = uebersicht.build(daten.lesen(buendel))
+    waehler = app.kommune if w.select == ".thm-kommune select" else app.handlungsfeld
+    werte = {label: wert for label, wert in waehler.options}
+    out = []
+    for label in w.labels:
+        t0 = time.perf_counter()
+        waehler.value = werte[label]
+        out.append(time.perf_counter() - t0)
+    return out
 
 
 def finder_wechsel(d: daten.AppDaten) -> tuple[str, tuple[str, str]]:
@@ -761,6 +778,11 @@ def main() -> None:
                 f"{name:30} {statistics.median(times) * 1000:>10.0f} "
                 f"{p95(times) * 1000:>8.0f} {max(times) * 1000:>8.0f}  ({len(times)})"
             )
+        kern = kernel_anteil(buendel, w)
+        print(
+            f"{'  davon Kernel (update)':30} {statistics.median(kern) * 1000:>10.0f} "
+            f"{p95(kern) * 1000:>8.0f} {max(kern) * 1000:>8.0f}  ({len(kern)})"
+        )
     if mem:
         print(f"\nmemory per kernel ({args.speicher} pages per notebook open at once)")
         print(
