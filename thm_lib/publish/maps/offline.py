@@ -69,8 +69,9 @@ class Wortlaut(Element):
     """An element whose text goes into the page as it is.
 
     ``branca.element.Element(text)`` compiles ``text`` as a Jinja template: for Leaflet's
-    150 kB that is about 7 ms per map (a third of a Gemeinde map in the apps), and a
-    ``{{`` in the text would be read as a template expression.
+    script and stylesheet (150 kB) that took longer than drawing the rest of a Gemeinde's
+    map (``docs/performance.md``, Runde 2, Sitzung 43), and a ``{{`` in the text would be
+    read as a template expression.
     """
 
     _template = Template("{{ this.text }}")
