@@ -69,7 +69,7 @@ class Wortlaut(Element):
     """An element whose text goes into the page as it is.
 
     ``branca.element.Element(text)`` compiles ``text`` as a Jinja template: for Leaflet's
-    script and stylesheet (150 kB) that took longer than drawing the rest of a Gemeinde's
+    script and stylesheet (150 kB) that was a large share of the time of a Gemeinde's
     map (``docs/performance.md``, Runde 2, Sitzung 43), and a ``{{`` in the text would be
     read as a template expression.
     """
