@@ -292,18 +292,26 @@ def _suppress_faq(
         parts=teile,
         teilsummen=kreis,
     )
-    verborgen = _verborgen(result, shown, pub.schwelle)
+    # derived "anyway" only from the target-group cells, not from the parts the strong
+    # reader above is assumed to know: a real reader would learn those from the F shown
+    veroeffentlicht = shown[["Zs"]] if "Zs" in cols else shown.iloc[:, :0]
+    verborgen = _verborgen(result, veroeffentlicht, pub.schwelle)
     return verborgen, verborgen & result.mask["F"].astype(bool) & result.reason["F"].eq(SEKUNDAER)
 
 
 def _verborgen(result: Any, shown: pd.DataFrame, schwelle: int) -> pd.Series:
-    """The hidden F of a suppressed FAQ table (``shown``: the cells a reader knows).
+    """The hidden F of a suppressed FAQ table (``shown``: the published cells, Zs).
 
     Where the pattern stayed open, every F stays hidden but those a reader derives
-    from the cells shown anyway (F = Zs - Q beside a shown Zs and Q; 0 beside a shown
-    Zs of 0, F <= Zs) and that are not small: hiding those protects nothing (a
-    generated Kreis of session 37 published nothing: three Gemeinden without any
-    count, their 0 hidden with the open rest). A small F stays hidden even so.
+    from the published cells alone (0 beside a shown Zs of 0, F <= Zs) and that are
+    not small: hiding those protects nothing (a generated Kreis of session 37
+    published nothing: three Gemeinden without any count, their 0 hidden with the
+    open rest). A small F stays hidden even so. Not from the parts O and Q that the
+    table assumes a reader knows where 0 or large (age bands that may be derived):
+    that reader is stronger than any real one, and the pattern stays open where
+    such a part pins a small one of the column (round 2, session 43: Q of the Kreis
+    minus the others' Q gave a Gemeinde's 2 persons of 16-17; showing its F beside
+    Zs gave them to the real reader).
     """
     if not result.unresolved:
         return result.mask["F"].astype(bool)
