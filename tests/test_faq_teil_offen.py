@@ -9,8 +9,9 @@ the persons of 16-17 of every Gemeinde whose age bands a model figure may reveal
 (all 13 here) and of the Kreis, where 0 or large: then Gemeinde 8's 2 follow from the
 Kreis's 28 minus the others' 26, the pattern stays open, and the F a reader "derives
 anyway" (75 = 77 - 2) was shown - giving the 2 to a real reader, who knows no such
-band: the audit found it and nothing was published. Now F is derived anyway only from
-the published target-group cells.
+band: the audit found it and nothing was published. Now, where the F so derived would
+give a real reader (published target group, the Kreis's bands, those F) a small part,
+only the F the published target group alone gives are shown.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ FAQ_TEIL_OFFEN = ArbeitsmappeSpec(
     zielgruppe_alter=(16, 27),
     schwelle=3,
 )
-G8 = "05958032"
+G3, G8, G13 = "05958012", "05958032", "05958052"
 NAME_G8 = 'Bad <i>8</i> & "Söhne"'
 
 
@@ -54,11 +55,16 @@ def test_the_faq_count_beside_a_small_part_stays_hidden(tmp_path) -> None:
     bemessung = stellenbemessung(ws)
     faq = bemessung.set_index("ags")["faq_personen"]
     assert round(float(faq.loc[G8])) == 75  # 77 - 2 would give the two 16-year-olds
-    personen = views.personen_tabelle(ws, bemessung).published
+    personen = views.personen_tabelle(ws, bemessung).published["faq_personen"]
     zeichen = ws.annahmen.datenschutz.zeichen_geheim
-    assert personen.loc[G8, "faq_personen"] == zeichen
-    # the Kreis's count (every Gemeinde's summed) would give it back beside the others
-    assert personen.loc[KREIS, "faq_personen"] == zeichen
+    assert personen.loc[G8] == zeichen
+    # The Kreis's count (140, every Gemeinde's) follows from the target group anyway
+    # (168 minus the Kreis's 28 of 16-17); beside it the other counts (22 and 43, the
+    # rest are 0) would give Gemeinde 8's back: they stay hidden with it.
+    assert personen.loc[KREIS] == 140
+    assert personen.loc[[G3, G13]].tolist() == [zeichen, zeichen]
+    andere = personen.drop([G3, G8, G13, KREIS])
+    assert andere.tolist() == [0] * 10
 
 
 def test_the_kreis_publishes_and_passes_the_audit(tmp_path) -> None:

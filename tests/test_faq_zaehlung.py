@@ -25,7 +25,7 @@ from thm_lib.analysis import staffing
 from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.disclosure import faq_zaehlung, publication
 from thm_lib.disclosure.audit import audit_run
-from thm_lib.disclosure.suppression import suppress
+from thm_lib.disclosure.suppression import aus_gezeigten, suppress
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run.batch import run_batch
 
@@ -316,8 +316,39 @@ def test_where_the_pattern_stays_open_a_derived_small_count_stays_hidden():
         table, 5, total_row="Summe", row_groups=[(["F", "Q"], "Zs")], shown_elsewhere=shown
     )
     assert result.unresolved  # g1's "<5" is pinned by the target group's cells
-    verborgen = faq_zaehlung._verborgen(result, shown, 5)
+    keine_teile = pd.DataFrame(False, index=table.index, columns=table.columns)
+    verborgen = faq_zaehlung._verborgen(result, shown, keine_teile, 5)
     assert verborgen.to_dict() == {"g1": True, "g2": False, "Summe": False}
+
+
+def test_where_the_pattern_stays_open_no_f_gives_a_real_reader_a_small_part():
+    # The table assumes a reader knows g2's Q (its age bands may be derived) and the
+    # total's. Then g1's Q = 28 - 26 = 2 is pinned whatever is hidden, the pattern
+    # stays open, and that reader derives every F. A real reader knows the target
+    # group and the total's Q only: g1's F shown would give him g1's Q = 77 - 75 = 2,
+    # g2's F shown beside the total's F (97 = 125 - 28) too. Only the total's F
+    # stays shown (round 2, session 43).
+    total = faq_zaehlung.TOTAL
+    table = pd.DataFrame(
+        {"F": [75, 22, 97], "Q": [2, 26, 28], "Zs": [77, 48, 125]}, index=["g1", "g2", total]
+    )
+    shown = pd.DataFrame(True, index=table.index, columns=table.columns)
+    shown["F"] = False
+    teile = pd.DataFrame(False, index=table.index, columns=table.columns)
+    teile.loc["g1", "Q"] = True  # small, a part: shown nowhere
+    shown.loc["g1", "Q"] = False
+    result = suppress(
+        table,
+        5,
+        total_row=total,
+        row_groups=[(["F", "Q"], "Zs")],
+        shown_elsewhere=shown,
+        parts=teile,
+    )
+    assert result.unresolved
+    assert aus_gezeigten(result, shown)["F"].all()  # the strong reader derives every F
+    verborgen = faq_zaehlung._verborgen(result, shown, teile, 5)
+    assert verborgen.to_dict() == {"g1": True, "g2": True, total: False}
 
 
 #: Found with ``python -m tests.suche_kreise --anzahl 6 --seed 3806 --max-gemeinden 14

@@ -292,29 +292,41 @@ def _suppress_faq(
         parts=teile,
         teilsummen=kreis,
     )
-    # derived "anyway" only from the target-group cells, not from the parts the strong
-    # reader above is assumed to know: a real reader would learn those from the F shown
-    veroeffentlicht = shown[["Zs"]] if "Zs" in cols else shown.iloc[:, :0]
-    verborgen = _verborgen(result, veroeffentlicht, pub.schwelle)
+    verborgen = _verborgen(result, shown, teile & klein, pub.schwelle)
     return verborgen, verborgen & result.mask["F"].astype(bool) & result.reason["F"].eq(SEKUNDAER)
 
 
-def _verborgen(result: Any, shown: pd.DataFrame, schwelle: int) -> pd.Series:
-    """The hidden F of a suppressed FAQ table (``shown``: the published cells, Zs).
+def _verborgen(
+    result: Any, shown: pd.DataFrame, kleine_teile: pd.DataFrame, schwelle: int
+) -> pd.Series:
+    """The hidden F of a suppressed FAQ table (``shown``: the cells a reader knows;
+    ``kleine_teile``: the small parts O, P, Q).
 
     Where the pattern stayed open, every F stays hidden but those a reader derives
-    from the published cells alone (0 beside a shown Zs of 0, F <= Zs) and that are
-    not small: hiding those protects nothing (a generated Kreis of session 37
-    published nothing: three Gemeinden without any count, their 0 hidden with the
-    open rest). A small F stays hidden even so. Not from the parts O and Q that the
-    table assumes a reader knows where 0 or large (age bands that may be derived):
-    that reader is stronger than any real one, and the pattern stays open where
-    such a part pins a small one of the column (round 2, session 43: Q of the Kreis
-    minus the others' Q gave a Gemeinde's 2 persons of 16-17; showing its F beside
-    Zs gave them to the real reader).
+    from the cells shown anyway (F = Zs - Q beside a shown Zs and Q; 0 beside a shown
+    Zs of 0, F <= Zs) and that are not small: hiding those protects nothing (a
+    generated Kreis of session 37 published nothing: three Gemeinden without any
+    count, their 0 hidden with the open rest). A small F stays hidden even so.
+
+    The reader of ``shown`` knows more than any real one: the parts of the Gemeinden
+    whose age bands may be derived. Where the F he derives would give a real reader
+    (the published target group, the Kreis's parts, those F) a small part, only the F
+    that the published target group alone gives are shown (round 2, session 43: the
+    strong reader pinned a Gemeinde's two persons of 16-17 as the Kreis's Q minus the
+    other Gemeinden's, derived its F = Zs - Q, and the F shown gave the 2 away).
     """
     if not result.unresolved:
         return result.mask["F"].astype(bool)
     f = result.internal_unsuppressed["F"]
     klein = (f >= 1) & (f < schwelle)
-    return ~aus_gezeigten(result, shown)["F"] | klein
+    verborgen = ~aus_gezeigten(result, shown)["F"] | klein
+    echt = pd.DataFrame(False, index=shown.index, columns=shown.columns)
+    if "Zs" in shown:
+        echt["Zs"] = shown["Zs"]
+    if TOTAL in shown.index:
+        echt.loc[TOTAL] = shown.loc[TOTAL]
+    echt["F"] = ~verborgen.reindex(shown.index, fill_value=True)
+    if (aus_gezeigten(result, echt) & kleine_teile.reindex_like(echt).fillna(False)).any().any():
+        echt["F"] = False
+        verborgen = ~aus_gezeigten(result, echt)["F"] | klein
+    return verborgen
