@@ -326,7 +326,7 @@ def _verborgen(
     if TOTAL in shown.index:
         echt.loc[TOTAL] = shown.loc[TOTAL]
     echt["F"] = ~verborgen.reindex(shown.index, fill_value=True)
-    if (aus_gezeigten(result, echt) & kleine_teile.reindex_like(echt).fillna(False)).any().any():
+    if (aus_gezeigten(result, echt) & kleine_teile).to_numpy().any():
         echt["F"] = False
         verborgen = ~aus_gezeigten(result, echt)["F"] | klein
     return verborgen
