@@ -315,30 +315,28 @@ def finder_wechsel(d: daten.AppDaten) -> tuple[str, tuple[str, str]]:
     """A select of the Angebotsfinder and two labels whose lists of matching offers
     differ (Handlungsfeld Sprache, the app's first status and age): two Gemeinden,
     else two statuses in the first Gemeinde, else the first two Gemeinden (the
-    measurement then reports the unchanged output)."""
-    from thm_lib.analysis.angebotssuche import Profil
-    from thm_lib.apps.common import gemeinde_options
-    from thm_lib.core.labels import STATUS, STATUS_LABEL
+    measurement then reports the unchanged output). Asks the app itself (its
+    widgets and the list it shows), without a browser."""
+    from thm_lib.apps import angebotsfinder
 
-    ws = d.ws
-    status = list(ws.annahmen.zielgruppe.status)
-    status += [s for s in STATUS if s not in status]
-    lo, hi = (int(x) for x in ws.annahmen.apps.profil_alter)
-    alter = min(max(int(ws.annahmen.zielgruppe.alter_min), lo), hi)
-    gemeinden = gemeinde_options(ws)
+    app = angebotsfinder.build(d)
+    app.handlungsfeld.value = "Sprache"
 
-    def liste(s: str, ags: str) -> str:
-        passend, _ = d.finder.suche(Profil(s, alter, ags, "Sprache"))
-        return passend[["name", "kosten"]].to_string()
+    def liste(auswahl, wert: str) -> str:
+        auswahl.value = wert
+        return app.liste.value
 
-    erste = liste(status[0], gemeinden[0][1])
-    for name, ags in gemeinden[1:]:
-        if liste(status[0], ags) != erste:
-            return ".thm-gemeinde select", (gemeinden[0][0], name)
-    for s in status[1:]:
-        if liste(s, gemeinden[0][1]) != erste:
-            return ".thm-status-wahl select", (STATUS_LABEL[status[0]], STATUS_LABEL[s])
-    return ".thm-gemeinde select", (gemeinden[0][0], gemeinden[-1][0])
+    (g0, ags0), *gemeinden = app.gemeinde.options
+    erste = liste(app.gemeinde, ags0)
+    for name, ags in gemeinden:
+        if liste(app.gemeinde, ags) != erste:
+            return ".thm-gemeinde select", (g0, name)
+    app.gemeinde.value = ags0
+    (s0, _), *status = app.status.options
+    for label, wert in status:
+        if liste(app.status, wert) != erste:
+            return ".thm-status-wahl select", (s0, label)
+    return ".thm-gemeinde select", (g0, app.gemeinde.options[-1][0])
 
 
 def latency(browser, port: int, notebook: str, changes: int, w: Wechsel) -> list[float]:
@@ -350,7 +348,7 @@ def latency(browser, port: int, notebook: str, changes: int, w: Wechsel) -> list
         page.goto(f"http://127.0.0.1:{port}/voila/render/{notebook}", timeout=TIMEOUT_MS)
         page.wait_for_selector(APPS[notebook], timeout=TIMEOUT_MS)
         if notebook == "uebersicht.ipynb":
-            target, labels, keys, sel = ".thm-kennzahlen-box", w.labels, w.karten, w.select
+            target, labels, keys, sel = None, w.labels, w.karten, w.select  # waits for the map
         elif notebook == "angebotsfinder.ipynb":
             target, labels, sel = ".thm-angebote", w.finder_labels, w.finder_select
             page.select_option(".thm-handlungsfeld select", label="Sprache")
@@ -360,7 +358,7 @@ def latency(browser, port: int, notebook: str, changes: int, w: Wechsel) -> list
             target, labels, sel = ".thm-stellen-tabelle", None, None
             page.locator(".thm-schluessel .noUi-handle").focus()
         for i in range(changes):
-            old = page.inner_text(target)
+            old = page.inner_text(target) if target else None
             t0, t0_seite = time.perf_counter(), page.evaluate(JETZT)
             if labels:
                 page.select_option(sel, label=labels[i % len(labels)])
