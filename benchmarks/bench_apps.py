@@ -146,13 +146,16 @@ def new_page(browser):
 #: reports by ``postMessage``. Playwright's own ``wait_for_selector`` re-checks with
 #: growing pauses (up to 0.5 s) and so came late by up to half a second for pages that
 #: appear a while after ``load`` (the widget pages), but not for the markdown page.
-#: In a map iframe: report the epoch ms of the frame after its polygons were drawn.
+#: In a map iframe: report the epoch ms of the frame after the polygons of each map
+#: were drawn (the Übersicht's one frame swaps its maps since session 44).
 KARTE_MELDET = """
   const jetzt = () => performance.timeOrigin + performance.now();
   if (window.top !== window) {
-    const melden = (_, obs) => {
-      if (document.querySelector('path.leaflet-interactive')) {
-        obs.disconnect();
+    let gemeldet = null;  // the map container reported last (a swapped-in map is a new one)
+    const melden = () => {
+      const c = document.querySelector('.leaflet-container');
+      if (c && c !== gemeldet && c.querySelector('path.leaflet-interactive')) {
+        gemeldet = c;
         requestAnimationFrame(() => setTimeout(() => parent.postMessage({thmKarte: jetzt()}, '*')));
       }
     };
@@ -188,8 +191,7 @@ RENDER_SCRIPT = (
 """
 )
 
-#: The Übersicht's latency: each map iframe element notes when it was drawn (a map
-#: drawn anew is a new element).
+#: The Übersicht's latency: each map iframe element notes when it last drew a map.
 KARTEN_SCRIPT = (
     "(() => {"
     + KARTE_MELDET
@@ -205,14 +207,18 @@ KARTEN_SCRIPT = (
 )
 
 #: In the page, for a change at epoch ms ``t0`` to the selection ``k``: null until its
-#: map is visible and drawn, then the epoch ms it was drawn (a new map) or now (a map
-#: drawn before, shown again). Polled every animation frame.
+#: map is visible and drawn, then the epoch ms it was drawn. With one frame (since
+#: session 44 every change swaps the map in it) that is a drawing after ``t0``; with a
+#: frame per selection (before) a map drawn before and shown again counts from now.
+#: Polled every animation frame.
 KARTE_DA = """([k, t0]) => {
   const f = document.querySelector(`iframe[data-auswahl="${CSS.escape(k)}"]`);
   if (!f || f.getBoundingClientRect().height === 0) return null;
   const t = f.thmGezeichnet;
   if (!t) return null;
-  return t >= t0 ? t : performance.timeOrigin + performance.now();
+  if (t >= t0) return t;
+  const eines = document.querySelectorAll('iframe.thm-karte-frame').length === 1;
+  return eines ? null : performance.timeOrigin + performance.now();
 }"""
 JETZT = "performance.timeOrigin + performance.now()"
 

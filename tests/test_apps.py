@@ -4,6 +4,7 @@ compare what they show with the library's own values (and hand-computed ones).""
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from dataclasses import replace
@@ -239,12 +240,10 @@ def test_uebersicht_matrix_cells(ueb):
 
 def test_uebersicht_map_is_offline(ueb):
     ueb.kommune.value, ueb.handlungsfeld.value = common.KREIS, "Coaching"
-    frame = ueb.karte_aktuell.value
+    frame = ueb.karte_html()
     assert frame.startswith('<iframe class="thm-karte-frame"')
-    import html as _html
-
-    doc = _html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
-    assert "L.map(" in doc or "L.map" in doc
+    doc = html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
+    assert doc == ueb.karte_dokument() and "L.map(" in doc
     # Leaflet comes from the app server itself (relative to the app page), nothing else
     # is loaded, and the page is small: Leaflet is not inline any more
     assert re.findall(r"<script[^>]+src=\"([^\"]+)\"", doc) == ["../thm/leaflet/leaflet.js"]
@@ -256,47 +255,56 @@ def test_uebersicht_map_is_offline(ueb):
     assert js in seite and not re.search(r"<script[^>]+src=", seite)
 
 
-def _auswahl(widget) -> str:
-    return re.search(r'data-auswahl="([^"]*)"', widget.value).group(1)
+def _auswahl(html_text: str) -> str:
+    return re.search(r'data-auswahl="([^"]*)"', html_text).group(1)
 
 
-def test_uebersicht_keeps_its_map_widgets_in_place(app_daten, ws):
-    """Once KARTEN_IM_BROWSER maps are in the browser, a new selection puts its map into
-    the widget shown longest ago; the Box's children never change (in the browser, a
-    changed child re-creates the view of every child after it: all maps drawn anew)."""
+def test_uebersicht_makes_one_map_frame_and_sends_it_every_next_map(app_daten, ws):
+    """Issue 16 point 2: the first map makes the frame; every next map goes, whole, into
+    the hidden element from which the page hands it to the frame to swap in. The Box's
+    children never change (a changed child re-creates the views after it)."""
     ueb = uebersicht.build(app_daten)  # its own: the module's app has other maps
-    n = uebersicht.KARTEN_IM_BROWSER
-    gemeinden = list(ws.gebiete.sort_values("name")["ags"])
-    assert len(gemeinden) > n + 2
-    for ags in gemeinden[: n - 1]:  # with the Kreis's first map: n maps
+    rahmen, naechste = ueb.karte.children
+    erster = rahmen.value
+    assert _auswahl(erster) == "|__alle__" and naechste.value == ""
+    assert naechste.layout.display == "none"
+    for ags in list(ws.gebiete.sort_values("name")["ags"])[:3] + [common.KREIS]:
         ueb.kommune.value = ags
-    voll = ueb.karte.children
-    assert len(voll) == n and len(set(map(id, voll))) == n
-    aeltestes = voll[0]  # the Kreis's map, shown longest ago
-    assert _auswahl(aeltestes) == "|__alle__"
-    ueb.kommune.value = gemeinden[n - 1]
-    assert ueb.karte.children == voll  # the same widgets in the same order
-    assert ueb.karte_aktuell is aeltestes
-    assert _auswahl(aeltestes) == f"{gemeinden[n - 1]}|__alle__"
-    # going back to a map still kept only shows it again, and makes it the newest:
-    # the next new map goes into the one shown longest ago after it
-    (zurueck,) = [w for w in voll if _auswahl(w) == f"{gemeinden[0]}|__alle__"]
-    wert = zurueck.value
+        assert ueb.karte.children == (rahmen, naechste) and rahmen.value == erster
+        assert naechste.value.startswith('<div class="thm-karte-neu"')
+        assert _auswahl(naechste.value) == f"{ags}|__alle__"
+        seite = re.search(r'data-seite="([^"]*)"', naechste.value).group(1)
+        assert html.unescape(seite) == ueb.karte_dokument()
+    # the page carries the frame's swap script; Leaflet comes from the app server
+    assert ueb.karte_dokument().count(uebersicht.KARTE_TAUSCH) == 1
+    assert uebersicht._quellen(ueb.karte_dokument()) == (
+        "../thm/leaflet/leaflet.css",
+        "../thm/leaflet/leaflet.js",
+    )
+
+
+def test_uebersicht_makes_a_new_frame_for_a_map_with_other_scripts(app_daten, ws):
+    """A map that needs another script than the frame loaded cannot be swapped in: it
+    gets a new frame, and the hidden element is emptied (no stale map sent after it)."""
+
+    class MitPlugin(uebersicht.Uebersicht):
+        def karte_dokument(self) -> str:
+            seite = super().karte_dokument()
+            if self.kommune.value == common.KREIS:
+                return seite
+            return seite.replace("<head>", '<head><script src="plugin.js"></script>', 1)
+
+    ueb = MitPlugin(app_daten)
+    rahmen, naechste = ueb.karte.children
+    gemeinden = list(ws.gebiete.sort_values("name")["ags"])
     ueb.kommune.value = gemeinden[0]
-    assert ueb.karte_aktuell is zurueck and zurueck.value == wert
-    ueb.kommune.value = gemeinden[n]
-    assert ueb.karte.children == voll
-    assert _auswahl(voll[2]) == f"{gemeinden[n]}|__alle__"  # voll[1] was gemeinden[0]
-    assert _auswahl(voll[1]) == f"{gemeinden[0]}|__alle__"
-    sichtbar = [w for w in voll if w.layout.display != "none"]
-    assert sichtbar == [voll[2]]
-
-
-def _map_doc(ueb) -> str:
-    import html as _html
-
-    frame = ueb.karte_aktuell.value
-    return _html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
+    assert _auswahl(rahmen.value) == f"{gemeinden[0]}|__alle__" and naechste.value == ""
+    assert 'src="plugin.js"' in html.unescape(rahmen.value)
+    ueb.kommune.value = gemeinden[1]  # the same scripts again: swapped in
+    assert _auswahl(rahmen.value) == f"{gemeinden[0]}|__alle__"
+    assert _auswahl(naechste.value) == f"{gemeinden[1]}|__alle__"
+    ueb.kommune.value = common.KREIS  # no plugin: a new frame again
+    assert _auswahl(rahmen.value) == "|__alle__" and naechste.value == ""
 
 
 def _klasse(vg: float, unten: float, oben: float) -> str:
@@ -335,7 +343,7 @@ def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
             style = re.findall(r'background:(#[0-9a-f]+);color:#[0-9a-f]+">([^<]*)</td>', cell)[i]
             assert style[0] == colours[m.values[ags]], (ags, feld)
             assert style[1] == ("." if r["gesperrt"] else style[1])
-        doc = _map_doc(app)
+        doc = app.karte_dokument()
         assert "keine Angabe" not in doc
         if rows["gesperrt"].any():  # tooltip (JSON in the map page) and matrix legend
             assert json.dumps("aus Datenschutzgründen nicht gezeigt (.)")[1:-1] in doc
@@ -347,9 +355,7 @@ def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
 
 
 def _html_text(text: str) -> str:
-    import html as _html
-
-    return _html.escape(text, quote=False)
+    return html.escape(text, quote=False)
 
 
 def test_no_gap_claim_for_a_hidden_cell(ws, ueb):

@@ -289,7 +289,8 @@ def refit_on_resize(page: str) -> str:
     Voilà renders outputs before they are visible; a Leaflet map created in a
     zero-size frame draws every polygon at one point. A ``ResizeObserver``
     calls ``invalidateSize`` and fits the map's initial bounds again. Pages
-    without a ``fitBounds`` call only get ``invalidateSize``.
+    without a ``fitBounds`` call only get ``invalidateSize``. The observer ends with the
+    map (``unload``): a removed map is not fitted any more.
     """
     match = _FIT_RE.search(page)
     if match is None:
@@ -303,8 +304,10 @@ def refit_on_resize(page: str) -> str:
         "<script>(function () {"
         f"var m = {name}, b = {bounds};"
         "function fit() { m.invalidateSize(); if (b) { m.fitBounds(b); } }"
-        "if (window.ResizeObserver) { new ResizeObserver(fit).observe(m.getContainer()); }"
-        "else { window.addEventListener('resize', fit); }"
+        "if (window.ResizeObserver) { var ro = new ResizeObserver(fit);"
+        " ro.observe(m.getContainer()); m.on('unload', function () { ro.disconnect(); }); }"
+        "else { window.addEventListener('resize', fit);"
+        " m.on('unload', function () { window.removeEventListener('resize', fit); }); }"
         "})();</script>"
     )
     head, sep, tail = page.rpartition("</html>")

@@ -14,7 +14,7 @@ the bundle holds no figure of them.
 from __future__ import annotations
 
 import html
-from collections import OrderedDict
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,6 +36,7 @@ from thm_lib.apps.common import (
     tiles_html,
 )
 from thm_lib.apps.standort import StandortPanel
+from thm_lib.core import paths
 from thm_lib.core.formats import prozent, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace, angebote_fuer
@@ -52,8 +53,8 @@ from thm_lib.publish.views import (
     zeichen_geheim,
 )
 
-KARTEN_IM_BROWSER = 8
-"""Maps of visited selections the Übersicht keeps in the viewer's browser."""
+KARTE_TAUSCH = (paths.APP_PAGES / "karte_tausch.js").read_text(encoding="utf-8")
+"""The script of the map frame that swaps in the next map (``seiten/karte_tausch.js``)."""
 ALLE = "__alle__"
 """Dropdown value meaning "all Handlungsfelder"."""
 LABEL_KREIS = "Ganzer Kreis"
@@ -309,7 +310,7 @@ class Uebersicht:
         self.ws = ws
         self.mit_karte = mit_karte
         self.daten: UebersichtDaten = daten.uebersicht
-        self._maps: dict[tuple[str, str], str] = {}
+        self._seiten: dict[tuple[str, str], str] = {}
         self.kommune = widgets.Dropdown(
             options=gemeinde_options(ws, LABEL_KREIS),
             value=KREIS,
@@ -323,13 +324,13 @@ class Uebersicht:
         )
         self.handlungsfeld.add_class("thm-handlungsfeld")
         self.kennzahlen = widgets.HTML().add_class("thm-kennzahlen-box")
-        # up to KARTEN_IM_BROWSER HTML widgets, each the map of a visited selection: going
-        # back to one only switches which map is displayed (no new page in the browser; an
-        # ipywidgets Stack would re-create the hidden map each time). When all are used,
-        # the one shown longest ago gets the new map; the children never change order
-        # (a Box re-creates every child view after the first changed one)
-        self.karte = widgets.VBox([]).add_class("thm-karte")
-        self._karten: OrderedDict[tuple[str, str], widgets.HTML] = OrderedDict()
+        # one map frame, made with the first map; every next map goes into a hidden
+        # element, from which the page hands it to the frame to swap in (a new frame per
+        # selection loaded and compiled Leaflet again: ≈ 60 ms of each change)
+        self._rahmen = widgets.HTML().add_class("thm-karte-rahmen")
+        self._rahmen_quellen: tuple[str, ...] | None = None
+        self._naechste = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.karte = widgets.VBox([self._rahmen, self._naechste]).add_class("thm-karte")
         self.matrix = widgets.HTML().add_class("thm-matrix")
         self.luecken = widgets.HTML().add_class("thm-luecken")
         self.status = widgets.HTML().add_class("thm-status")
@@ -434,21 +435,37 @@ class Uebersicht:
         )
         return refit_on_resize(maps.map_html(fmap))
 
-    def karte_html(self) -> str:
-        """The map of the selection as an ``<iframe srcdoc>`` (Leaflet from the app server)."""
+    def karte_dokument(self) -> str:
+        """The map page of the selection as the app shows it: Leaflet from the app server,
+        with the frame's script that swaps in the next map (``seiten/karte_tausch.js``)."""
         key = (self.kommune.value, self.handlungsfeld.value)
-        if key not in self._maps:
-            ags, feld = key
-            height = int(self.ws.annahmen.apps.karte_hoehe_px)
-            page = html.escape(leaflet_verlinken(self.karte_seite(ags, feld)), quote=True)
-            auswahl = html.escape(f"{ags}|{feld}", quote=True)
-            self._maps[key] = (
-                f'<iframe class="thm-karte-frame" data-auswahl="{auswahl}" '
-                f'srcdoc="{page}" '
-                f'style="width:100%;height:{height + 10}px;border:0" '
-                'sandbox="allow-scripts"></iframe>'
-            )
-        return self._maps[key]
+        if key not in self._seiten:
+            page = leaflet_verlinken(self.karte_seite(*key))
+            head, sep, tail = page.rpartition("</html>")
+            self._seiten[key] = f"{head}<script>{KARTE_TAUSCH}</script>{sep}{tail}"
+        return self._seiten[key]
+
+    def karte_html(self) -> str:
+        """The map frame of the selection: an ``<iframe srcdoc>`` of :meth:`karte_dokument`."""
+        height = int(self.ws.annahmen.apps.karte_hoehe_px)
+        page = html.escape(self.karte_dokument(), quote=True)
+        return (
+            f'<iframe class="thm-karte-frame" data-auswahl="{self._auswahl()}" '
+            f'srcdoc="{page}" '
+            f'style="width:100%;height:{height + 10}px;border:0" '
+            'sandbox="allow-scripts"></iframe>'
+        )
+
+    def karte_naechste_html(self) -> str:
+        """The map of the selection for the frame to swap in: a hidden element that holds
+        the page (``karte_post.js`` of the app template hands it to the frame)."""
+        page = html.escape(self.karte_dokument(), quote=True)
+        auswahl = self._auswahl()
+        return f'<div class="thm-karte-neu" data-auswahl="{auswahl}" data-seite="{page}"></div>'
+
+    def _auswahl(self) -> str:
+        """The selection as the map frame names it: ``ags|feld`` (attribute-escaped)."""
+        return html.escape(f"{self.kommune.value}|{self.handlungsfeld.value}", quote=True)
 
     # ------------------------------------------------------------------ matrix
     def matrix_tabelle(self) -> pd.DataFrame:
@@ -591,27 +608,21 @@ class Uebersicht:
         if self.mit_karte:
             self._zeige_karte()
 
-    @property
-    def karte_aktuell(self) -> widgets.HTML | None:
-        """The map widget of the current selection (None before the first map)."""
-        return self._karten.get((self.kommune.value, self.handlungsfeld.value))
-
     def _zeige_karte(self) -> None:
-        """Show the map of the selection: switch to it if the browser has it, else put it
-        into a new map widget or, when there are :data:`KARTEN_IM_BROWSER`, into the one
-        shown longest ago."""
-        key = (self.kommune.value, self.handlungsfeld.value)
-        karte = self._karten.pop(key, None)
-        if karte is None:
-            if len(self._karten) < KARTEN_IM_BROWSER:
-                karte = widgets.HTML(layout=widgets.Layout(display="none"))
-                self.karte.children = (*self.karte.children, karte.add_class("thm-karte-seite"))
-            else:
-                _, karte = self._karten.popitem(last=False)
-            karte.value = self.karte_html()
-        self._karten[key] = karte  # the most recently shown last
-        for k, w in self._karten.items():
-            w.layout.display = None if k == key else "none"
+        """Show the map of the selection: the first one (or one that needs other scripts
+        than the frame has) as a new frame, every next one for the frame to swap in."""
+        quellen = _quellen(self.karte_dokument())
+        if quellen != self._rahmen_quellen:
+            self._naechste.value = ""
+            self._rahmen.value = self.karte_html()
+            self._rahmen_quellen = quellen
+        else:
+            self._naechste.value = self.karte_naechste_html()
+
+
+def _quellen(page: str) -> tuple[str, ...]:
+    """The scripts and style sheets a page loads (``src`` and ``href``), in order."""
+    return tuple(re.findall(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"([^\"]*)\"", page))
 
 
 def _farben(hintergrund: str) -> str:
