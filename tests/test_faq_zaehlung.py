@@ -25,7 +25,7 @@ from thm_lib.analysis import staffing
 from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.disclosure import faq_zaehlung, publication
 from thm_lib.disclosure.audit import audit_run
-from thm_lib.disclosure.suppression import aus_gezeigten, suppress
+from thm_lib.disclosure.suppression import aus_gezeigten, suppress, ungeschuetzt
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.run.batch import run_batch
 
@@ -318,7 +318,10 @@ def test_where_the_pattern_stays_open_a_derived_small_count_stays_hidden():
     assert result.unresolved  # g1's "<5" is pinned by the target group's cells
     keine_teile = pd.DataFrame(False, index=table.index, columns=table.columns)
     verborgen = faq_zaehlung._verborgen(result, shown, keine_teile, 5)
-    assert verborgen.to_dict() == {"g1": True, "g2": False, "Summe": False}
+    # g1's F stays hidden. Since session 44 the F shown are checked against a reader
+    # who knows no Q of a Gemeinde: g2's 30 beside the sum's 33 would give him g1's 3
+    # (the sum is no total row of an FAQ table here, so its Q is unknown to him too)
+    assert verborgen.to_dict() == {"g1": True, "g2": True, "Summe": True}
 
 
 def test_where_the_pattern_stays_open_no_f_gives_a_real_reader_a_small_part():
@@ -349,6 +352,39 @@ def test_where_the_pattern_stays_open_no_f_gives_a_real_reader_a_small_part():
     assert aus_gezeigten(result, shown)["F"].all()  # the strong reader derives every F
     verborgen = faq_zaehlung._verborgen(result, shown, teile, 5)
     assert verborgen.to_dict() == {"g1": True, "g2": True, total: False}
+
+
+def test_where_the_pattern_stays_open_the_shown_f_leave_no_small_f_pinned():
+    # The strong reader knows every Q and derives every F; g1's F = 7 - 6 = 1 is small
+    # and stays hidden, the pattern stays open. A real reader knows the target group and
+    # the total's Q: the total's F = 61 - 6 = 55, and with g2's and g3's F shown g1's
+    # F = 55 - 17 - 37 = 1 follows. The other F are hidden with it, the smallest first
+    # (g2 alone would leave it 14..17, four values where a hidden count needs five); the
+    # total's F the reader derives anyway (round 2, session 44).
+    total = faq_zaehlung.TOTAL
+    table = pd.DataFrame(
+        {"F": [1, 17, 37, 55], "Q": [6, 0, 0, 6], "Zs": [7, 17, 37, 61]},
+        index=["g1", "g2", "g3", total],
+    )
+    shown = pd.DataFrame(True, index=table.index, columns=table.columns)
+    shown["F"] = False
+    keine_teile = pd.DataFrame(False, index=table.index, columns=table.columns)
+    result = suppress(
+        table, 5, total_row=total, row_groups=[(["F", "Q"], "Zs")], shown_elsewhere=shown
+    )
+    assert result.unresolved
+    verborgen = faq_zaehlung._verborgen(result, shown, keine_teile, 5)
+    assert verborgen.to_dict() == {"g1": True, "g2": True, "g3": True, total: False}
+    # what a real reader then knows leaves every hidden cell its range
+    echt = shown.copy()
+    echt[["Q"]] = False
+    echt.loc[total] = True
+    echt["F"] = ~verborgen
+    teile = keine_teile.copy()
+    teile["Q"] = True
+    assert not ungeschuetzt(result, echt, teile).loc["g1", "F"]  # g1: 1..4
+    echt.loc[["g2", "g3"], "F"] = True  # as before: g1 pinned
+    assert ungeschuetzt(result, echt, teile).loc["g1", "F"]
 
 
 #: Found with ``python -m tests.suche_kreise --anzahl 6 --seed 3806 --max-gemeinden 14

@@ -49,7 +49,13 @@ import pandas as pd
 from thm_lib.analysis.staffing import count_persons
 from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.labels import EBENE_KREIS, INSGESAMT, KREIS
-from thm_lib.disclosure.suppression import SEKUNDAER, aus_gezeigten, is_determined, suppress
+from thm_lib.disclosure.suppression import (
+    SEKUNDAER,
+    aus_gezeigten,
+    is_determined,
+    suppress,
+    ungeschuetzt,
+)
 
 TOTAL = INSGESAMT
 
@@ -292,15 +298,13 @@ def _suppress_faq(
         parts=teile,
         teilsummen=kreis,
     )
-    verborgen = _verborgen(result, shown, teile & klein, pub.schwelle)
+    verborgen = _verborgen(result, shown, teile, pub.schwelle)
     return verborgen, verborgen & result.mask["F"].astype(bool) & result.reason["F"].eq(SEKUNDAER)
 
 
-def _verborgen(
-    result: Any, shown: pd.DataFrame, kleine_teile: pd.DataFrame, schwelle: int
-) -> pd.Series:
+def _verborgen(result: Any, shown: pd.DataFrame, teile: pd.DataFrame, schwelle: int) -> pd.Series:
     """The hidden F of a suppressed FAQ table (``shown``: the cells a reader knows;
-    ``kleine_teile``: the small parts O, P, Q).
+    ``teile``: the parts, O, P, Q and F published elsewhere).
 
     Where the pattern stayed open, every F stays hidden but those a reader derives
     from the cells shown anyway (F = Zs - Q beside a shown Zs and Q; 0 beside a shown
@@ -309,11 +313,16 @@ def _verborgen(
     count, their 0 hidden with the open rest). A small F stays hidden even so.
 
     The reader of ``shown`` knows more than any real one: the parts of the Gemeinden
-    whose age bands may be derived. Where the F he derives would give a real reader
-    (the published target group, the Kreis's parts, those F) a small part, only the F
-    that the published target group alone gives are shown (round 2, session 43: the
-    strong reader pinned a Gemeinde's two persons of 16-17 as the Kreis's Q minus the
-    other Gemeinden's, derived its F = Zs - Q, and the F shown gave the 2 away).
+    whose age bands may be derived. Where the F he derives would leave a real reader
+    (the published target group, the Kreis's parts, those F) any hidden cell
+    unprotected (:func:`~thm_lib.disclosure.suppression.ungeschuetzt`), more of them
+    are hidden, the smallest first; where that does not help, only the F that the
+    published target group alone gives are shown.
+    Round 2, session 43: the strong reader pinned a Gemeinde's two persons of 16-17
+    as the Kreis's Q minus the other Gemeinden's, derived its F = Zs - Q, and the F
+    shown gave the 2 away. Session 44: he derived every F, the small one of a
+    Gemeinde stayed hidden, and the shown Kreis count minus the other shown F gave
+    it back.
     """
     if not result.unresolved:
         return result.mask["F"].astype(bool)
@@ -326,7 +335,17 @@ def _verborgen(
     if TOTAL in shown.index:
         echt.loc[TOTAL] = shown.loc[TOTAL]
     echt["F"] = ~verborgen.reindex(shown.index, fill_value=True)
-    if (aus_gezeigten(result, echt) & kleine_teile).to_numpy().any():
-        echt["F"] = False
-        verborgen = ~aus_gezeigten(result, echt)["F"] | klein
+    teile_echt = teile.copy()  # a real reader knows no O, P or Q but the total's
+    for c in ("O", "P", "Q"):
+        if c in teile_echt:
+            teile_echt[c] = True
+    # hide more of them, the smallest first, until the real reader is left nothing
+    zeigbar = [n for n in f.sort_values(kind="stable").index if echt.loc[n, "F"] and f[n] > 0]
+    while ungeschuetzt(result, echt, teile_echt).to_numpy().any():
+        if not zeigbar:
+            echt["F"] = False
+            return ~aus_gezeigten(result, echt)["F"] | klein
+        n = zeigbar.pop(0)
+        echt.loc[n, "F"] = False
+        verborgen[n] = True
     return verborgen

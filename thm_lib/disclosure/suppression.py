@@ -1515,6 +1515,56 @@ def aus_gezeigten(table: PublishedTable, gezeigt: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out.reshape(len(rows), len(cols)), index=table.mask.index, columns=cols)
 
 
+def ungeschuetzt(
+    table: PublishedTable, gezeigt: pd.DataFrame, teile: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The count cells a reader who knows only ``gezeigt`` pins or narrows too far.
+
+    Checks a choice of cells to show against the audit's rule, for a table whose
+    pattern was made for another reader: every cell the reader does not know keeps
+    its protection (:func:`~thm_lib.disclosure.audit_modell.schutzverletzung`; a
+    ``"<t"`` cell of ``table.published`` lies in 1..t-1 for him), a part (``teile``,
+    published nowhere) by the rule of a part. Unlike :func:`aus_gezeigten`, ranges
+    count too, not only pinned cells.
+
+    Parameters
+    ----------
+    table : PublishedTable
+        A table made by :func:`suppress` (with its equations, ``structure``).
+    gezeigt : pandas.DataFrame of bool
+        The cells the reader knows (by index and column label; missing = False).
+    teile : pandas.DataFrame of bool, optional
+        The parts among the cells (missing = False).
+
+    Returns
+    -------
+    pandas.DataFrame of bool
+        Per count cell: unknown to the reader, yet left too narrow a range.
+
+    Examples
+    --------
+    >>> t = suppress(pd.DataFrame({"a": [3, 6], "b": [10, 8], "s": [13, 14]},
+    ...                           index=["x", "y"]), 5, total_col="s", col_sums=False)
+    >>> gezeigt = pd.DataFrame({"a": [False, True], "b": [False, True], "s": [False, True]},
+    ...                        index=["x", "y"])
+    >>> ungeschuetzt(t, gezeigt).loc["x"].tolist()  # as published: x's cells keep ranges
+    [False, False, False]
+    >>> gezeigt.loc["x", ["b", "s"]] = True  # a reader who knows x's b and s pins its a
+    >>> ungeschuetzt(t, gezeigt).loc["x"].tolist()
+    [True, False, False]
+    """
+    rows, cols, lines, na = _gleichungen(table)
+    t = int(table.threshold)
+    v = table.internal_unsuppressed[cols].to_numpy(dtype=float).ravel()
+    hidden = ~_flache_maske(gezeigt, table.mask.index, cols) & ~na
+    primary = (table.published[cols] == small_label(t)).to_numpy(dtype=bool).ravel() & hidden
+    teil = _flache_maske(teile, table.mask.index, cols) & ~na
+    leser = _Leser(lines, v, na, t, (), teil)
+    out = np.zeros(v.size, dtype=bool)
+    out[_bounded_violations(leser.verletzungen(hidden, primary), primary, teil, t)] = True
+    return pd.DataFrame(out.reshape(len(rows), len(cols)), index=table.mask.index, columns=cols)
+
+
 def _flache_maske(frame: pd.DataFrame | None, index: pd.Index, cols: list[str]) -> np.ndarray:
     """``frame`` as a flat bool mask over ``index`` × ``cols`` (missing cells and NA: False)."""
     if frame is None:
