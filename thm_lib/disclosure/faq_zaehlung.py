@@ -314,10 +314,11 @@ def _verborgen(result: Any, shown: pd.DataFrame, teile: pd.DataFrame, schwelle: 
 
     The reader of ``shown`` knows more than any real one: the parts of the Gemeinden
     whose age bands may be derived. Where the F he derives would leave a real reader
-    (the published target group, the Kreis's parts, those F) any hidden cell
-    unprotected (:func:`~thm_lib.disclosure.suppression.ungeschuetzt`), more of them
-    are hidden, the smallest first; where that does not help, only the F that the
-    published target group alone gives are shown.
+    (the published target group, the Kreis's parts, those F) a hidden cell
+    unprotected (:func:`~thm_lib.disclosure.suppression.ungeschuetzt`) that the
+    published target group alone leaves protected, more of them are hidden, the
+    smallest first; where that does not help, only the F that the published target
+    group alone gives are shown.
     Round 2, session 43: the strong reader pinned a Gemeinde's two persons of 16-17
     as the Kreis's Q minus the other Gemeinden's, derived its F = Zs - Q, and the F
     shown gave the 2 away. Session 44: he derived every F, the small one of a
@@ -339,12 +340,13 @@ def _verborgen(result: Any, shown: pd.DataFrame, teile: pd.DataFrame, schwelle: 
     for c in ("O", "P", "Q"):
         if c in teile_echt:
             teile_echt[c] = True
-    # hide more of them, the smallest first, until the real reader is left nothing
+    ohne_f = echt.assign(F=False)
+    basis = ungeschuetzt(result, ohne_f, teile_echt)  # open whatever F are shown
+    # hide more of them, the smallest first, until they leave nothing open beyond that
     zeigbar = [n for n in f.sort_values(kind="stable").index if echt.loc[n, "F"] and f[n] > 0]
-    while ungeschuetzt(result, echt, teile_echt).to_numpy().any():
+    while (ungeschuetzt(result, echt, teile_echt) & ~basis).to_numpy().any():
         if not zeigbar:
-            echt["F"] = False
-            return ~aus_gezeigten(result, echt)["F"] | klein
+            return ~aus_gezeigten(result, ohne_f)["F"] | klein
         n = zeigbar.pop(0)
         echt.loc[n, "F"] = False
         verborgen[n] = True
