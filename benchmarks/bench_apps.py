@@ -207,18 +207,14 @@ KARTEN_SCRIPT = (
 )
 
 #: In the page, for a change at epoch ms ``t0`` to the selection ``k``: null until its
-#: map is visible and drawn, then the epoch ms it was drawn. With one frame (since
-#: session 44 every change swaps the map in it) that is a drawing after ``t0``; with a
-#: frame per selection (before) a map drawn before and shown again counts from now.
-#: Polled every animation frame.
+#: map is visible and drawn, then the epoch ms it was drawn (the one frame swaps in
+#: the map of every change, so that is a drawing after ``t0``). Polled every
+#: animation frame.
 KARTE_DA = """([k, t0]) => {
   const f = document.querySelector(`iframe[data-auswahl="${CSS.escape(k)}"]`);
   if (!f || f.getBoundingClientRect().height === 0) return null;
   const t = f.thmGezeichnet;
-  if (!t) return null;
-  if (t >= t0) return t;
-  const eines = document.querySelectorAll('iframe.thm-karte-frame').length === 1;
-  return eines ? null : performance.timeOrigin + performance.now();
+  return t && t >= t0 ? t : null;
 }"""
 JETZT = "performance.timeOrigin + performance.now()"
 

@@ -310,5 +310,18 @@ def refit_on_resize(page: str) -> str:
         " m.on('unload', function () { window.removeEventListener('resize', fit); }); }"
         "})();</script>"
     )
+    return mit_skript(page, script)
+
+
+def mit_skript(page: str, script: str) -> str:
+    """``page`` with ``script`` (a whole ``<script>`` element) added before ``</html>``.
+
+    Examples
+    --------
+    >>> mit_skript("<html><body></body></html>", "<script>x()</script>")
+    '<html><body></body><script>x()</script></html>'
+    >>> mit_skript("<div></div>", "<script>x()</script>")
+    '<div></div><script>x()</script>'
+    """
     head, sep, tail = page.rpartition("</html>")
     return head + script + sep + tail if sep else page + script

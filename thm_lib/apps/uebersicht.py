@@ -31,6 +31,7 @@ from thm_lib.apps.common import (
     guarded,
     header,
     leaflet_verlinken,
+    mit_skript,
     refit_on_resize,
     table_html,
     tiles_html,
@@ -441,8 +442,7 @@ class Uebersicht:
         key = (self.kommune.value, self.handlungsfeld.value)
         if key not in self._seiten:
             page = leaflet_verlinken(self.karte_seite(*key))
-            head, sep, tail = page.rpartition("</html>")
-            self._seiten[key] = f"{head}<script>{KARTE_TAUSCH}</script>{sep}{tail}"
+            self._seiten[key] = mit_skript(page, f"<script>{KARTE_TAUSCH}</script>")
         return self._seiten[key]
 
     def karte_html(self) -> str:
