@@ -280,3 +280,41 @@ def test_names_with_markup_characters_read_as_written_in_a_report(tmp_path: Path
     assert karte.select_one("a.thm-zurueck").get_text() == (
         f"← Übersicht aller Berichte ({KREISNAME})"
     )
+
+
+def test_the_one_exporter_of_a_process_writes_each_report_as_a_new_one_would(
+    tmp_path: Path,
+) -> None:
+    # to_html keeps one nbconvert exporter per process (templates compiled once): a report
+    # written after another must equal the same report written by a fresh exporter
+    import nbformat
+
+    from thm_lib.run import kommune
+
+    def heft(name: str, text: str) -> Path:
+        ausgabe = nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": f"<table><tr><td>{text}</td></tr></table>", "text/plain": ""},
+        )
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_markdown_cell(f"# {text}"),
+            nbformat.v4.new_code_cell("x", outputs=[ausgabe]),
+        ]
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    a, b = heft("a.ipynb", "Erster Ort 111"), heft("b.ipynb", "Zweiter Ort 222")
+    args_b = {"titel": "Karten", "wo": "Gemeinde B", "kreis": "Kreis K",
+              "links": [("b.html", "Karten"), ("c.html", "Stellen")]}  # fmt: skip
+    kommune.to_html(a, tmp_path / "a.html", titel="Zielgruppe", wo="Gemeinde A",
+                    links=[("a.html", "Zielgruppe")])  # fmt: skip
+    kommune.to_html(b, tmp_path / "b1.html", **args_b)
+    assert kommune._exporter() is kommune._exporter()
+    kommune._exporter.cache_clear()
+    kommune.to_html(b, tmp_path / "b2.html", **args_b)
+    nach_a = (tmp_path / "b1.html").read_text(encoding="utf-8")
+    assert nach_a == (tmp_path / "b2.html").read_text(encoding="utf-8")
+    assert "Zweiter Ort 222" in nach_a and "Stellen" in nach_a
+    for von_a in ("Erster Ort 111", "Gemeinde A", "Zielgruppe"):
+        assert von_a not in nach_a
