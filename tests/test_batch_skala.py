@@ -268,26 +268,32 @@ def test_dask_cluster_and_local_processes_publish_the_same_tables(tmp_path):
     from distributed import LocalCluster
 
     lokal = run_batch(SAMPLE, tmp_path / "lokal", ZWEI, jobs=2, mit_kreis=True, progress=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
-        verteilt = run_batch(
-            SAMPLE,
-            tmp_path / "dask",
-            ZWEI,
-            mit_kreis=True,
-            progress=False,
-            cluster=cluster.scheduler_address,
-        )
-    assert lokal.veroeffentlicht and verteilt.veroeffentlicht
-    assert [r.ok for r in lokal.results] == [r.ok for r in verteilt.results] == [True] * 3
-    a, b = _tabellen(lokal.kreis_dir), _tabellen(verteilt.kreis_dir)
-    assert sorted(a) == sorted(b)
+    a = _tabellen(lokal.kreis_dir)
     assert len(a) == 3 * 5 + 3 + 1  # 4 notebooks + map per report, workbooks, index
-    for name in a:
-        assert a[name] == b[name], name
-    # the bundle's tables, byte for byte
-    for parquet in sorted((intern_ordner(lokal.kreis_dir) / "buendel").rglob("*.parquet")):
-        rel = parquet.relative_to(intern_ordner(lokal.kreis_dir))
-        assert parquet.read_bytes() == (intern_ordner(verteilt.kreis_dir) / rel).read_bytes()
+    # two worker processes; and one with two threads, as `dask worker ADRESSE` starts it
+    # on two cores (its two tasks shared the process's kernel and hung until session 45)
+    for name, n_workers, threads in (("dask", 2, 1), ("dask_threads", 1, 2)):
+        with LocalCluster(
+            n_workers=n_workers, threads_per_worker=threads, processes=True
+        ) as cluster:
+            verteilt = run_batch(
+                SAMPLE,
+                tmp_path / name,
+                ZWEI,
+                mit_kreis=True,
+                progress=False,
+                cluster=cluster.scheduler_address,
+            )
+        assert lokal.veroeffentlicht and verteilt.veroeffentlicht
+        assert [r.ok for r in lokal.results] == [r.ok for r in verteilt.results] == [True] * 3
+        b = _tabellen(verteilt.kreis_dir)
+        assert sorted(a) == sorted(b)
+        for datei in a:
+            assert a[datei] == b[datei], (name, datei)
+        # the bundle's tables, byte for byte
+        for parquet in sorted((intern_ordner(lokal.kreis_dir) / "buendel").rglob("*.parquet")):
+            rel = parquet.relative_to(intern_ordner(lokal.kreis_dir))
+            assert parquet.read_bytes() == (intern_ordner(verteilt.kreis_dir) / rel).read_bytes()
 
 
 def test_an_unreachable_cluster_is_a_german_error(tmp_path):

@@ -4,7 +4,8 @@ Both run the same top-level task function with the same plain arguments, so
 the published outputs do not depend on where a task ran. A task whose run
 raised (a worker died) or reported an internal error is run once more; its
 second result counts. Worker processes keep their Jupyter kernel between
-tasks (:mod:`thm_lib.run.kernel`), also across the Kreise of a Land run.
+tasks (:mod:`thm_lib.run.kernel`), also across the Kreise of a Land run; a
+process runs one task at a time, also a Dask worker with several threads.
 """
 
 from __future__ import annotations
@@ -38,6 +39,20 @@ def _waechter(eltern: int) -> None:
         os._exit(1)
 
     threading.Thread(target=wachen, name="thm-waechter", daemon=True).start()
+
+
+_EIN_AUFTRAG = threading.Lock()
+
+
+def _einzeln(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(*args)`` while no other task of this process runs.
+
+    The tasks of a process share its one kernel (:func:`thm_lib.run.kernel.kernel`). A
+    Dask worker started the usual way (``dask worker ADRESSE``) has one thread per core
+    and ran two tasks side by side on that kernel: the batch hung (Runde 2, Sitzung 45).
+    """
+    with _EIN_AUFTRAG:
+        return fn(*args)
 
 
 class Ausfuehrer:
@@ -121,7 +136,9 @@ class Ausfuehrer:
         if self._client is not None:
             workers = list(self._client.scheduler_info()["workers"])
             self._waerme = [
-                self._client.submit(fn, pure=False, workers=[w], allow_other_workers=False)
+                self._client.submit(
+                    _einzeln, fn, pure=False, workers=[w], allow_other_workers=False
+                )
                 for w in workers
             ]
             return
@@ -129,7 +146,7 @@ class Ausfuehrer:
 
     def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         if self._client is not None:
-            return self._client.submit(fn, *args, pure=False)
+            return self._client.submit(_einzeln, fn, *args, pure=False)
         try:
             return self._lokal().submit(fn, *args)
         except BrokenProcessPool:  # a worker died: start a new pool for the rest

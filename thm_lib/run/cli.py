@@ -198,7 +198,9 @@ def beispiel_land(ordner: Path, kreise: int, gemeinden: int, kreisfreie: int, se
     default=None,
     help="Auf einem Dask-Cluster rechnen, z. B. tcp://rechner:8786 (dask.distributed). "
     "Die Worker müssen die Arbeitsmappe(n) und den Ausgabeordner unter denselben Pfaden "
-    "lesen und schreiben können (gemeinsames Dateisystem). Ohne Angabe: lokale Prozesse.",
+    "lesen und schreiben können (gemeinsames Dateisystem). Ein Worker-Prozess rechnet einen "
+    "Bericht nach dem anderen (ein Kernel je Prozess); für mehrere zugleich Worker mit "
+    "'dask worker ADRESSE --nworkers N --nthreads 1' starten. Ohne Angabe: lokale Prozesse.",
 )
 @click.option("--ohne-fortschritt", is_flag=True, help="Keinen Fortschrittsbalken zeigen.")
 @click.option(
