@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from thm_lib.core import paths
 from thm_lib.core.atomic import atomic_write_text, replace_dir
@@ -42,6 +42,9 @@ from thm_lib.run.report import (
     write_bericht,
     write_karte,
 )
+
+if TYPE_CHECKING:  # imported when the first report is written (slow import)
+    from nbconvert import HTMLExporter
 
 LOGGER = logging.getLogger("thm_lib.run.batch")
 """The batch's console messages: one logger for all of them (one line each, no traceback)."""
@@ -204,7 +207,7 @@ def to_html(
 
 
 @cache
-def _exporter() -> Any:
+def _exporter() -> HTMLExporter:
     """The nbconvert exporter of the report pages, one per process: a new one compiles its
     templates again (≈ 45 of 75 ms per notebook); nbconvert's own command line converts
     many notebooks with one exporter, too."""
