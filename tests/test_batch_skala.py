@@ -7,6 +7,7 @@ processes, a real ``thm batch`` process killed with SIGKILL.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -264,8 +265,12 @@ def _tabellen(kreis_dir: Path) -> dict[str, object]:
     return out
 
 
-def test_dask_cluster_and_local_processes_publish_the_same_tables(tmp_path):
+# a hang here (as before session 45) fails the test instead of stopping the suite
+@pytest.mark.timeout(900)
+def test_dask_cluster_and_local_processes_publish_the_same_tables(tmp_path, caplog):
     from distributed import LocalCluster
+
+    caplog.set_level(logging.WARNING, logger="thm_lib.run.ausfuehrung")
 
     lokal = run_batch(SAMPLE, tmp_path / "lokal", ZWEI, jobs=2, mit_kreis=True, progress=False)
     a = _tabellen(lokal.kreis_dir)
@@ -284,6 +289,19 @@ def test_dask_cluster_and_local_processes_publish_the_same_tables(tmp_path):
                 progress=False,
                 cluster=cluster.scheduler_address,
             )
+        # a worker with threads runs one report after the other: said at the start
+        warnungen = [r.getMessage() for r in caplog.records if r.name == "thm_lib.run.ausfuehrung"]
+        assert warnungen == (
+            [
+                "1 von 1 Dask-Workern haben mehrere Threads. Ein Worker-"
+                "Prozess rechnet einen Bericht nach dem anderen (ein Kernel je Prozess), weitere "
+                "Threads warten. Für mehrere Berichte zugleich die Worker mit 'dask worker "
+                f"{cluster.scheduler_address} --nworkers N --nthreads 1' starten."
+            ]
+            if threads > 1
+            else []
+        )
+        caplog.clear()
         assert lokal.veroeffentlicht and verteilt.veroeffentlicht
         assert [r.ok for r in lokal.results] == [r.ok for r in verteilt.results] == [True] * 3
         b = _tabellen(verteilt.kreis_dir)
@@ -294,6 +312,20 @@ def test_dask_cluster_and_local_processes_publish_the_same_tables(tmp_path):
         for parquet in sorted((intern_ordner(lokal.kreis_dir) / "buendel").rglob("*.parquet")):
             rel = parquet.relative_to(intern_ordner(lokal.kreis_dir))
             assert parquet.read_bytes() == (intern_ordner(verteilt.kreis_dir) / rel).read_bytes()
+
+
+def test_a_cluster_without_workers_is_said_at_the_start(caplog):
+    from distributed import LocalCluster
+
+    caplog.set_level(logging.WARNING, logger="thm_lib.run.ausfuehrung")
+    with LocalCluster(n_workers=0, processes=True) as cluster:
+        with Ausfuehrer(2, cluster.scheduler_address):
+            pass
+    [warnung] = [r.getMessage() for r in caplog.records if r.name == "thm_lib.run.ausfuehrung"]
+    assert warnung.startswith(
+        f"Am Dask-Scheduler {cluster.scheduler_address} ist noch kein Worker angemeldet. "
+        "Der Lauf wartet, bis einer da ist"
+    )
 
 
 def test_an_unreachable_cluster_is_a_german_error(tmp_path):

@@ -55,6 +55,34 @@ def _einzeln(fn: Callable[..., Any], *args: Any) -> Any:
         return fn(*args)
 
 
+def _cluster_pruefen(client: Any, adresse: str) -> None:
+    """Warn when the cluster's workers will not run the reports as the user may expect.
+
+    A worker process runs one report at a time (:func:`_einzeln`), so threads beyond
+    the first wait; and with no worker yet, the batch waits until one joins.
+    """
+    workers = client.scheduler_info()["workers"].values()
+    if not workers:
+        LOGGER.warning(
+            "Am Dask-Scheduler %s ist noch kein Worker angemeldet. Der Lauf wartet, bis "
+            "einer da ist (z. B. 'dask worker %s --nthreads 1'); abbrechen mit Strg+C.",
+            adresse,
+            adresse,
+        )
+        return
+    mehrere = sum(1 for w in workers if w.get("nthreads", 1) > 1)
+    if mehrere:
+        LOGGER.warning(
+            "%d von %d Dask-Workern haben mehrere Threads. Ein Worker-Prozess rechnet "
+            "einen Bericht nach dem anderen (ein Kernel je Prozess), weitere Threads "
+            "warten. Für mehrere Berichte zugleich die Worker mit 'dask worker %s "
+            "--nworkers N --nthreads 1' starten.",
+            mehrere,
+            len(workers),
+            adresse,
+        )
+
+
 class Ausfuehrer:
     """Runs tasks in ``jobs`` local processes, or on the Dask scheduler at ``cluster``.
 
@@ -94,6 +122,7 @@ class Ausfuehrer:
                         )
                     ]
                 ) from None
+            _cluster_pruefen(self._client, self.cluster)
         return self
 
     def __exit__(self, *exc: object) -> None:
