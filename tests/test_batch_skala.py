@@ -293,7 +293,7 @@ def test_dask_cluster_and_local_processes_publish_the_same_tables(tmp_path, capl
         warnungen = [r.getMessage() for r in caplog.records if r.name == "thm_lib.run.ausfuehrung"]
         assert warnungen == (
             [
-                "1 von 1 Dask-Workern haben mehrere Threads. Ein Worker-"
+                "1 von 1 Dask-Workern hat mehrere Threads. Ein Worker-"
                 "Prozess rechnet einen Bericht nach dem anderen (ein Kernel je Prozess), weitere "
                 "Threads warten. Für mehrere Berichte zugleich die Worker mit 'dask worker "
                 f"{cluster.scheduler_address} --nworkers N --nthreads 1' starten."

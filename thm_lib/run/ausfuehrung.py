@@ -73,12 +73,13 @@ def _cluster_pruefen(client: Any, adresse: str) -> None:
     mehrere = sum(1 for w in workers if w.get("nthreads", 1) > 1)
     if mehrere:
         LOGGER.warning(
-            "%d von %d Dask-Workern haben mehrere Threads. Ein Worker-Prozess rechnet "
+            "%d von %d Dask-Workern %s mehrere Threads. Ein Worker-Prozess rechnet "
             "einen Bericht nach dem anderen (ein Kernel je Prozess), weitere Threads "
             "warten. Für mehrere Berichte zugleich die Worker mit 'dask worker %s "
             "--nworkers N --nthreads 1' starten.",
             mehrere,
             len(workers),
+            "hat" if mehrere == 1 else "haben",
             adresse,
         )
 
