@@ -67,7 +67,6 @@ class TeilResult:
 
     ok: bool
     grund: str = ""
-    letzter_erfolg: str | None = None
 
 
 @dataclass
