@@ -6,8 +6,9 @@ For the sample Kreis and Kreise of the synthetic Land (``thm beispiel-land``;
 by default every seventh, with ``--alle`` all 53, with ``--kreis`` those whose
 folder name contains NAME; ``--seed`` draws another Land) prints the seconds of
 ``berechnen`` (coverage, staffing and every published table of the Kreis) and
-how many calls of ``scipy.optimize.milp`` the disclosure checks made: linear
-relaxations (``LP``) and integer programs (``milp``). Asserts nothing.
+how many problems the disclosure checks solved: linear relaxations (``LP``, on the
+kept HiGHS model of a part, ``suppression._Teil._relaxation``) and integer programs
+(``milp``, ``scipy.optimize.milp``). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -20,18 +21,26 @@ from pathlib import Path
 import scipy.optimize
 
 from thm_lib.core.paths import SAMPLE
+from thm_lib.disclosure import suppression
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.ingest.land_synthetic import schreibe_land
 from thm_lib.run import buendel
 
 _AUFRUFE = {"lp": 0, "milp": 0}
 _MILP = scipy.optimize.milp
+_RELAXATION = suppression._Teil._relaxation
 
 
 def _gezaehlt(*args, **kwargs):
     """``milp``, counted (the disclosure modules import it from scipy.optimize at call time)."""
     _AUFRUFE["lp" if kwargs.get("integrality") is None else "milp"] += 1
     return _MILP(*args, **kwargs)
+
+
+def _relaxation_gezaehlt(self, c):
+    """A part's linear relaxation, counted."""
+    _AUFRUFE["lp"] += 1
+    return _RELAXATION(self, c)
 
 
 def messen(mappe: Path) -> tuple[float, dict[str, int]]:
@@ -51,6 +60,7 @@ def main() -> None:
     parser.add_argument("--kreis", help="nur Kreise, deren Ordnername dies enthält")
     args = parser.parse_args()
     scipy.optimize.milp = _gezaehlt
+    suppression._Teil._relaxation = _relaxation_gezaehlt
     with tempfile.TemporaryDirectory() as d:
         mappen = schreibe_land(Path(d) / "land", seed=args.seed)
         if args.kreis:

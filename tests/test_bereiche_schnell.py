@@ -170,3 +170,29 @@ def test_relaxation_without_integer_solution_counts_as_unsolvable():
     # 2a <= 1 and 2a >= 1: the relaxation has a = 0.5, no count fits (an inconsistent part)
     leser, hidden, primary = _zeile([([0], 1.0, [2.0]), ([0], -1.0, [-2.0])])
     assert leser.bereich(0, hidden, primary, breiter_als=GROSS) is None
+
+
+def test_highs_prints_nothing_and_leaves_stdout_working():
+    # HiGHS prints a banner when a process makes its first solver, also with its output
+    # off; in a kernel it would stand in a notebook's output (suppression._highspy)
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "from thm_lib.disclosure.suppression import _highspy\n"
+        "h = _highspy().Highs()\n"
+        "h.setOptionValue('output_flag', False)\n"
+        "h.addVars(1, [0.0], [3.0])\n"
+        "h.run()\n"
+        "print('danach', flush=True)\n"
+    )
+    aufruf = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+    )
+    assert aufruf.stdout == "danach\n"
+    assert "HiGHS" not in aufruf.stderr

@@ -44,8 +44,12 @@ from __future__ import annotations
 
 import html
 import math
+import os
+import sys
+import threading
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -620,7 +624,7 @@ class _Leser:
     >= 0; each group of cells sums (with its signs, default +1) to at most its
     bound. The cells a reader does not see fall apart into independent parts
     (joined by lines and groups); a cell's smallest and largest value is
-    solved on its part alone, with scipy's HiGHS ``milp``.
+    solved on its part alone, with HiGHS (``highspy``; integer programs with scipy's ``milp``).
 
     Three things keep the solves few and quick without changing a result:
 
@@ -633,7 +637,9 @@ class _Leser:
       small), so an added suppression re-solves only the part it touches;
     * a solve is first tried on the linear relaxation (:meth:`_Teil._loesen`):
       the tables' sums give an integral optimum almost always, and then it is
-      the integer optimum, at a third of the time of the integer program.
+      the integer optimum, at a third of the time of the integer program. The
+      relaxation of a part is one HiGHS model kept between its solves (only the
+      costs change; HiGHS goes on from its last basis).
 
     A part without an integer solution (its shown counts contradict each
     other) is left out: that is an inconsistency, not a leak.
@@ -779,6 +785,8 @@ class _Teil:
         self._erben(np.vstack(a) if a else None, np.array(lo_c), np.array(hi_c))
         self.exakt: dict[int, tuple[float, float]] = {}
         self.unloesbar = False
+        self._zeilen = (np.vstack(a) if a else np.zeros((0, len(cells))), lo_c, hi_c)
+        self._lp: Any = None
 
     def _erben(self, a: np.ndarray | None, lo_c: np.ndarray, hi_c: np.ndarray) -> None:
         """Take as witnesses the solutions of earlier states that fit this part's model."""
@@ -804,17 +812,41 @@ class _Teil:
 
         c = np.zeros(len(self.lo))
         c[n] = sign
-        res = milp(c, constraints=self.cons, bounds=self.bounds)
-        if res.status != 0 or np.abs(res.x - np.round(res.x)).max() > _GANZ:
+        x, fun = self._relaxation(c)
+        if x is None or np.abs(x - np.round(x)).max() > _GANZ:
             res = milp(c, constraints=self.cons, bounds=self.bounds, integrality=np.ones(len(c)))
-        if res.status != 0:
-            self.unloesbar = True
-            return None
-        x = np.round(res.x)
+            if res.status != 0:
+                self.unloesbar = True
+                return None
+            x, fun = res.x, res.fun
+        x = np.round(x)
         np.minimum(self.w_lo, x, out=self.w_lo)
         np.maximum(self.w_hi, x, out=self.w_hi)
         self.leser.merken(self.cells, x)
-        return float(round(sign * res.fun))
+        return float(round(sign * fun))
+
+    def _relaxation(self, c: np.ndarray) -> tuple[np.ndarray | None, float]:
+        """Optimum of the linear relaxation for the costs ``c`` (None if there is none).
+
+        One HiGHS model per part, kept between solves: only the costs change, and
+        HiGHS starts from the last basis (a new ``milp`` call built the model anew each time).
+        """
+        highspy = _highspy()
+        if self._lp is None:
+            a, lo_c, hi_c = self._zeilen
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.addVars(len(self.lo), self.lo, self.hi)
+            for i in range(a.shape[0]):
+                idx = np.flatnonzero(a[i]).astype(np.int32)
+                h.addRow(lo_c[i], hi_c[i], len(idx), idx, a[i, idx])
+            self._lp = (h, np.arange(len(self.lo), dtype=np.int32))
+        h, alle = self._lp
+        h.changeColsCost(len(c), alle, c)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None, math.nan
+        return np.asarray(h.getSolution().col_value), h.getInfo().objective_function_value
 
     def bereich(self, k: int, genug: Any) -> tuple[float, float] | None:
         """Exact range of cell ``k``, or its witnessed range as soon as ``genug(lo, hi)`` holds."""
@@ -850,6 +882,32 @@ class _Teil:
             if r is not None and not genug(*r):
                 out[k] = r
         return out
+
+
+@cache
+def _highspy() -> Any:
+    """The module ``highspy``, after a first, silent instance of its solver.
+
+    HiGHS prints its banner on stdout when a process makes its first instance, also
+    with ``output_flag`` off (ERGO-Code/HiGHS#1932); in a kernel it would land in a
+    notebook's output. The first instance is therefore made with stdout closed.
+    """
+    import highspy
+
+    with _STILL:  # two threads must not swap stdout at the same time
+        sys.stdout.flush()
+        kopie, leer = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(leer, 1)
+        try:
+            highspy.Highs()
+        finally:
+            os.dup2(kopie, 1)
+            os.close(kopie)
+            os.close(leer)
+    return highspy
+
+
+_STILL = threading.Lock()
 
 
 def _verletzung(klein: bool, teil: bool, lo: float, hi: float, t: int) -> str | None:
