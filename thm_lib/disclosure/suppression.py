@@ -755,8 +755,6 @@ class _Teil:
     """One independent part of a table's unknown cells in one state: its model and witnesses."""
 
     def __init__(self, leser: _Leser, cells: list[int], primary: np.ndarray) -> None:
-        from scipy.optimize import Bounds, LinearConstraint
-
         self.leser = leser
         self.t = leser.t
         self.cells = cells
@@ -778,23 +776,27 @@ class _Teil:
                 hi_c.append(b)
         self.lo = np.where(self.klein, 1.0, 0.0)
         self.hi = np.where(self.klein, self.t - 1.0, float(GROSS))
-        self.cons = [LinearConstraint(np.vstack(a), lo_c, hi_c)] if a else []
-        self.bounds = Bounds(self.lo, self.hi)
+        self.zeilen = (
+            np.vstack(a) if a else np.zeros((0, len(cells))),
+            np.array(lo_c, dtype=float),
+            np.array(hi_c, dtype=float),
+        )
+        """The part's rows: ``lo_c <= a @ x <= hi_c``."""
         self.w_lo = np.full(len(cells), np.inf)  # smallest and largest witnessed values
         self.w_hi = np.full(len(cells), -np.inf)
-        self._erben(np.vstack(a) if a else None, np.array(lo_c), np.array(hi_c))
+        self._erben()
         self.exakt: dict[int, tuple[float, float]] = {}
         self.unloesbar = False
-        self._zeilen = (np.vstack(a) if a else np.zeros((0, len(cells))), lo_c, hi_c)
         self._lp: Any = None
 
-    def _erben(self, a: np.ndarray | None, lo_c: np.ndarray, hi_c: np.ndarray) -> None:
+    def _erben(self) -> None:
         """Take as witnesses the solutions of earlier states that fit this part's model."""
+        a, lo_c, hi_c = self.zeilen
         x = self.leser.zeugen()[:, self.cells]
         with np.errstate(invalid="ignore"):
             ok = (x >= self.lo - 1e-9).all(axis=1) & (x <= self.hi + 1e-9).all(axis=1)
             ok &= (np.abs(x - np.round(x)) < 1e-9).all(axis=1)
-            if a is not None and ok.any():
+            if len(a) and ok.any():
                 ax = x[ok] @ a.T
                 ok[ok] = ((ax >= lo_c - 1e-6) & (ax <= hi_c + 1e-6)).all(axis=1)
         if ok.any():
@@ -808,13 +810,11 @@ class _Teil:
         integer optimum, and the tables' equations (cells summing to totals)
         almost always give one. Only otherwise is the integer program solved.
         """
-        from scipy.optimize import milp
-
         c = np.zeros(len(self.lo))
         c[n] = sign
         x, fun = self._relaxation(c)
         if x is None or np.abs(x - np.round(x)).max() > _GANZ:
-            res = milp(c, constraints=self.cons, bounds=self.bounds, integrality=np.ones(len(c)))
+            res = self._ganzzahlig(c)
             if res.status != 0:
                 self.unloesbar = True
                 return None
@@ -833,7 +833,7 @@ class _Teil:
         """
         highspy = _highspy()
         if self._lp is None:
-            a, lo_c, hi_c = self._zeilen
+            a, lo_c, hi_c = self.zeilen
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
             h.addVars(len(self.lo), self.lo, self.hi)
@@ -847,6 +847,16 @@ class _Teil:
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None, math.nan
         return np.asarray(h.getSolution().col_value), h.getInfo().objective_function_value
+
+    def _ganzzahlig(self, c: np.ndarray) -> Any:
+        """The integer program for the costs ``c`` (scipy's ``milp``; its result)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        a, lo_c, hi_c = self.zeilen
+        cons = [LinearConstraint(a, lo_c, hi_c)] if len(a) else []
+        return milp(
+            c, constraints=cons, bounds=Bounds(self.lo, self.hi), integrality=np.ones(len(c))
+        )
 
     def bereich(self, k: int, genug: Any) -> tuple[float, float] | None:
         """Exact range of cell ``k``, or its witnessed range as soon as ``genug(lo, hi)`` holds."""
@@ -884,6 +894,9 @@ class _Teil:
         return out
 
 
+_STILL = threading.Lock()
+
+
 @cache
 def _highspy() -> Any:
     """The module ``highspy``, after a first, silent instance of its solver.
@@ -895,7 +908,8 @@ def _highspy() -> Any:
     import highspy
 
     with _STILL:  # two threads must not swap stdout at the same time
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
         kopie, leer = os.dup(1), os.open(os.devnull, os.O_WRONLY)
         os.dup2(leer, 1)
         try:
@@ -905,9 +919,6 @@ def _highspy() -> Any:
             os.close(kopie)
             os.close(leer)
     return highspy
-
-
-_STILL = threading.Lock()
 
 
 def _verletzung(klein: bool, teil: bool, lo: float, hi: float, t: int) -> str | None:
