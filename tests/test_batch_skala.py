@@ -223,6 +223,58 @@ def test_a_reused_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
     assert text.strip() == "['In', 'Out', 'exit', 'get_ipython', 'open', 'plt', 'quit', 'x'] []"
 
 
+HEATMAP = (
+    "import pandas as pd\n"
+    "from thm_lib.core.config import default_annahmen\n"
+    "from thm_lib.publish import plots\n"
+    "matrix = pd.DataFrame(\n"
+    "    [[213.0, 50.0, 18.0, 0.0], [77.0, 152.0, '.', 98.0]],\n"
+    "    index=['Probstadt', 'Musterdorf'],\n"
+    "    columns=['Sprache', 'Schulabschluss', 'Berufsvorbereitung', 'Aufenthaltsrecht'],\n"
+    ")\n"
+    "ax = plots.luecken_heatmap(matrix, default_annahmen())"
+)
+
+
+def test_a_report_chart_is_the_picture_matplotlib_saves_for_it(tmp_path):
+    """The batch kernel draws a chart for its PNG only, as ``savefig`` would.
+
+    pyplot's hook for interactive windows would draw it once more after the cell;
+    with a constrained layout (the heatmap: rotated labels, colour bar) every
+    drawing moves it a little, so the extra drawing shows in the pixels.
+    """
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    import nbformat
+    import numpy as np
+    from PIL import Image
+
+    k = Kernel()
+    try:
+        for name in ("erster", "zweiter"):  # the hook stays off in a reused kernel
+            ziel = tmp_path / f"{name}.ipynb"
+            k.ausfuehren(_notebook(tmp_path / "karte.ipynb", HEATMAP), ziel, {"x": 2})
+            bilder = [
+                o["data"]["image/png"]
+                for o in nbformat.read(ziel, as_version=4).cells[-1].outputs
+                if "image/png" in o.get("data", {})
+            ]
+            assert len(bilder) == 1
+            im_kernel = np.asarray(Image.open(io.BytesIO(base64.b64decode(bilder[0]))))
+            namespace: dict = {}
+            exec(HEATMAP, namespace)
+            puffer = io.BytesIO()
+            namespace["ax"].figure.savefig(puffer, format="png", bbox_inches="tight")
+            plt.close("all")
+            im_selbst = np.asarray(Image.open(puffer))
+            assert im_kernel.shape == im_selbst.shape
+            assert np.array_equal(im_kernel, im_selbst)
+    finally:
+        k.beenden()
+
+
 # ---------------------------------------------------------------- resumable
 def test_a_rerun_skips_unchanged_reports_and_redoes_changed_ones(tmp_path):
     mappe = tmp_path / "mappe"
