@@ -23,6 +23,7 @@ import pyogrio
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.arbeitsmappen import Ort, schreibe_orte
 from tests.helpers_land import pruefe_landeszeile
 from thm_lib.core.errors import DataError
 from thm_lib.core.paths import SAMPLE
@@ -653,6 +654,30 @@ def test_kreisfreie_stadt_with_few_closures_is_published(name, tmp_path):
     assert all(r.ok for r in result.results)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()
     assert audit_run(result.kreis_dir, ws=load_workspace(stadt)).ok
+
+
+def test_a_kreis_of_two_persons_in_two_age_bands_is_published(tmp_path):
+    # found by a search (round 2, session 47; seed 4711, threshold 3): the Kreis's two
+    # persons live in one Gemeinde, in two age bands of one sex. The structure table
+    # showed its four small cells "<3" under a grand total "<3" (the Kreis total of the
+    # target group table), which pins each of them to 1, and the run's audit held the
+    # Kreis back. Now the age bands are shown with the symbol; the totals keep "<3".
+    orte = [
+        Ort("Nulldorf", 0, (("duldung", 20, "m", 0),)),
+        Ort("Zweistadt", 1, (("duldung", 19, "m", 1), ("duldung", 22, "m", 1))),
+    ]
+    mappe = schreibe_orte(tmp_path / "kreis", orte, [], "datenschutz:\n  schwelle: 3\n")
+    ws = load_workspace(mappe)
+    struktur = views.zielgruppe_struktur(ws).published
+    assert struktur.loc["Insgesamt", "gesamt"] == "<3"
+    assert struktur.loc["Insgesamt", "m"] == "<3"
+    assert list(struktur.loc[["18-20", "21-24"], "m"]) == [".", "."]
+    result = run_batch(
+        mappe, tmp_path / "reports", jobs=1, notebooks=("zielgruppe",), progress=False
+    )
+    assert all(r.ok for r in result.results)
+    assert result.veroeffentlicht, result.pruefung.zusammenfassung()
+    assert audit_run(result.kreis_dir, ws=ws).ok
 
 
 @pytest.mark.parametrize(

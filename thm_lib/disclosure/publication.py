@@ -471,6 +471,7 @@ class Publication:
         spalten: dict[str, str],
         nullen_sperren: bool = False,
         antrag: tuple[list[str], str] | None = None,
+        umbenennen_gruendlich: bool = False,
     ) -> PublishedTable:
         """A Kreis table with totals (row ``TOTAL``, column ``gesamt``) through
         :func:`suppress`, with the (hidden, shown, symbol) masks from other tables.
@@ -478,7 +479,7 @@ class Publication:
         ``antrag``: Gemeinden (rows) whose sum in the given column is published
         elsewhere, hidden (the Kreis's FAQ count): a row of their sums joins the check
         (``teilsummen`` of :func:`suppress`; its other columns unknown) and is dropped
-        from the result.
+        from the result. ``umbenennen_gruendlich``: see :func:`suppress`.
         """
         hidden, shown, zeichen = masken
         teilsummen = None
@@ -513,6 +514,7 @@ class Publication:
             column_labels=spalten,
             nullen_sperren=nullen_sperren,
             teilsummen=teilsummen,
+            umbenennen_gruendlich=umbenennen_gruendlich,
         )
         if antrag is None:
             return out
@@ -614,6 +616,7 @@ class Publication:
             (hidden, shown, zeichen),
             "Zielgruppe nach Altersgruppe und Geschlecht",
             {**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"},
+            umbenennen_gruendlich=True,  # no joint check hides cells of other tables for it
         )
 
     # ------------------------------------------------------------------ Berichtswesen

@@ -952,6 +952,7 @@ def _protect_bounded(
     umbenennen_zuerst: bool = False,
     nullen: bool = False,
     teil: np.ndarray | None = None,
+    nur_moegliche: bool = False,
 ) -> list[int]:
     """Hide more cells until every hidden cell's range keeps the protection rule.
 
@@ -966,7 +967,8 @@ def _protect_bounded(
     shown zero (or two of one line, :func:`_nullen`) whose hiding widens the
     cell's range is hidden before that fallback (last resort, see
     :func:`suppress`). Cells of ``teil`` are judged by the rule of a part
-    (:func:`~thm_lib.disclosure.audit_modell.teilverletzung`). Returns the cells
+    (:func:`~thm_lib.disclosure.audit_modell.teilverletzung`). ``nur_moegliche`` is
+    passed to :func:`_relabel` (the third try of :func:`suppress`). Returns the cells
     still offending when nothing is left to do.
     """
     if keep_label is None:
@@ -986,7 +988,7 @@ def _protect_bounded(
         visible = sorted((int(c) for c in np.flatnonzero(free & (v > 0))), key=lambda c: (v[c], c))
         chosen = _widening(k, ([c] for c in visible), hidden, primary, leser, width)
         if chosen is None and (umbenennen_zuerst or not visible):
-            if _relabel(k, lines, hidden, primary & ~keep_label, primary, leser):
+            if _relabel(k, lines, hidden, primary & ~keep_label, primary, leser, nur_moegliche):
                 continue
         if chosen is None and nullen:
             chosen = _widening(k, _nullen(lines, free & (v == 0)), hidden, primary, leser, width)
@@ -1072,6 +1074,7 @@ def _relabel(
     relabelable: np.ndarray,
     primary: np.ndarray,
     leser: _Leser,
+    nur_moegliche: bool = False,
 ) -> bool:
     """Show a hidden small cell with the symbol instead of ``"<t"`` to free cell ``k``.
 
@@ -1082,8 +1085,9 @@ def _relabel(
     ``k``'s lines, other totals (e.g. the grand total that bounds the column
     totals), the other cells of ``k``'s lines, the rest; larger first. When no
     single cell frees ``k``, a pair of the first ten, else cells one after
-    another in that order until it is free. Returns True when ``k`` is free and every
-    relabelled cell keeps the rule.
+    another in that order until it is free. With ``nur_moegliche`` only candidates that
+    can keep the rule with the symbol at all (:func:`_umbenennbar`). Returns True when
+    ``k`` is free and every relabelled cell keeps the rule.
     """
     own = {m for line in lines if k in line.members for m in line.members}
     own_totals = {line.total for line in lines if k in line.members}
@@ -1091,6 +1095,8 @@ def _relabel(
     cands = [int(c) for c in np.flatnonzero(hidden & relabelable)]
     if not _befreibar(k, cands, hidden, primary, leser):
         return False
+    if nur_moegliche:
+        cands = _umbenennbar(cands, hidden, primary, leser)
     cands.sort(key=lambda c: (c not in own_totals, c not in totals, c not in own, -leser.v[c], c))
 
     def frees(cells: list[int]) -> bool:
@@ -1121,6 +1127,34 @@ def _relabel(
             return True
     primary[done] = True
     return False
+
+
+def _umbenennbar(
+    cands: list[int], hidden: np.ndarray, primary: np.ndarray, leser: _Leser
+) -> list[int]:
+    """The candidates of :func:`_relabel` that can keep the rule with the symbol at all.
+
+    Relabelling widens every range, but the relabelled cell is then judged by
+    the rule of a symbol cell, which a narrow range breaks even where it
+    was enough for ``"<t"``: a column total bound by a grand total that keeps
+    ``"<t"`` stays within 1..t-1 whatever else is relabelled. Such a cell
+    can never be relabelled; in the one-after-another step of :func:`_relabel`
+    it made every later trial fail (round 2, session 47: a Kreis of two
+    persons, one in each of two age bands, all four small cells pinned). With
+    every candidate relabelled each range is the widest any choice gives, so a
+    candidate that breaks the rule there is dropped, and the rest is checked
+    again until none does.
+    """
+    while cands:
+        primary[cands] = False
+        try:
+            schlecht = leser.verletzungen(hidden, primary, only=cands)
+        finally:
+            primary[cands] = True
+        if not schlecht:
+            break
+        cands = [c for c in cands if c not in schlecht]
+    return cands
 
 
 def _befreibar(
@@ -1176,6 +1210,7 @@ def suppress(
     ungleichungen: Sequence[tuple[Hashable, Mapping[str, float], float]] = (),
     nullen_sperren: bool = False,
     teilsummen: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    umbenennen_gruendlich: bool = False,
 ) -> PublishedTable:
     """Apply primary and secondary small-cell suppression to a table of counts.
 
@@ -1256,6 +1291,12 @@ def suppress(
         Kreis as one applicant: the Gemeinden that do not apply themselves). Such
         a row is left out of the column sums; where a column's subtotal is no
         published quantity, give it as NA: it then has no equation in that column.
+    umbenennen_gruendlich : bool
+        Where the two tries of the bounded check leave cells unprotected, a third:
+        show with the symbol only small cells that can keep the rule with it
+        (:func:`_umbenennbar`). For a table no joint check backs up (the Kreis's
+        structure table); elsewhere the joint checks hide cells of the other tables,
+        which keeps more of this one (round 2, session 47).
 
     Returns
     -------
@@ -1392,7 +1433,7 @@ def suppress(
         # Second try, only where the first left cells unprotected: withhold "small" before
         # hiding a cell that widens nothing alone. In a Kreis of women only, the column
         # "w" equals the total column; hiding its shown total pinned it (11 = 11 - 0).
-        h2, p2 = vorher
+        h2, p2 = vorher[0].copy(), vorher[1].copy()
         left2 = _protect_bounded(
             lines,
             v,
@@ -1409,6 +1450,29 @@ def suppress(
         )
         if len(left2) < len(left):
             hidden[:], primary[:], left = h2, p2, left2
+    if left and umbenennen_gruendlich:
+        # Third try, only where both left cells unprotected: relabel only cells that can
+        # keep the rule with the symbol (:func:`_umbenennbar`). Not the default: in a
+        # joint check, bulk relabelling made the next steps hide large cells (a generated
+        # Kreis hid its reach totals instead of two counts of another table).
+        h3, p3 = vorher[0].copy(), vorher[1].copy()
+        left3 = _protect_bounded(
+            lines,
+            v,
+            h3,
+            p3,
+            unknown_na,
+            fixed,
+            t,
+            groups,
+            keep_label,
+            umbenennen_zuerst=True,
+            nullen=nullen_sperren,
+            teil=teil,
+            nur_moegliche=True,
+        )
+        if len(left3) < len(left):
+            hidden[:], primary[:], left = h3, p3, left3
 
     if fixed.any():
         # a secondarily hidden cell the reader derives from cells shown elsewhere is
