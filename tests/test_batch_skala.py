@@ -250,7 +250,6 @@ def test_a_report_chart_is_the_picture_matplotlib_saves_for_it(tmp_path):
     import matplotlib.pyplot as plt
     import nbformat
     import numpy as np
-    from PIL import Image
 
     k = Kernel()
     try:
@@ -263,13 +262,14 @@ def test_a_report_chart_is_the_picture_matplotlib_saves_for_it(tmp_path):
                 if "image/png" in o.get("data", {})
             ]
             assert len(bilder) == 1
-            im_kernel = np.asarray(Image.open(io.BytesIO(base64.b64decode(bilder[0]))))
+            im_kernel = plt.imread(io.BytesIO(base64.b64decode(bilder[0])), format="png")
             namespace: dict = {}
             exec(HEATMAP, namespace)
             puffer = io.BytesIO()
             namespace["ax"].figure.savefig(puffer, format="png", bbox_inches="tight")
             plt.close("all")
-            im_selbst = np.asarray(Image.open(puffer))
+            puffer.seek(0)
+            im_selbst = plt.imread(puffer, format="png")
             assert im_kernel.shape == im_selbst.shape
             assert np.array_equal(im_kernel, im_selbst)
     finally:
