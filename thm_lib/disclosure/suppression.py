@@ -1429,16 +1429,22 @@ def suppress(
         nullen=nullen_sperren,
         teil=teil,
     )
-    if left:
-        # Second try, only where the first left cells unprotected: withhold "small" before
-        # hiding a cell that widens nothing alone. In a Kreis of women only, the column
-        # "w" equals the total column; hiding its shown total pinned it (11 = 11 - 0).
-        h2, p2 = vorher[0].copy(), vorher[1].copy()
-        left2 = _protect_bounded(
+    # Second try, only where the first left cells unprotected: withhold "small" before
+    # hiding a cell that widens nothing alone. In a Kreis of women only, the column "w"
+    # equals the total column; hiding its shown total pinned it (11 = 11 - 0).
+    # Third try, only where both left cells and only when asked: relabel only cells that
+    # can keep the rule with the symbol (:func:`_umbenennbar`). Not the default: in a joint
+    # check, bulk relabelling made the next steps hide large cells (a generated Kreis hid
+    # its reach totals instead of two counts of another table).
+    for nur_moegliche in (False, True):
+        if not left or (nur_moegliche and not umbenennen_gruendlich):
+            break
+        h, p = vorher[0].copy(), vorher[1].copy()
+        left_neu = _protect_bounded(
             lines,
             v,
-            h2,
-            p2,
+            h,
+            p,
             unknown_na,
             fixed,
             t,
@@ -1447,32 +1453,10 @@ def suppress(
             umbenennen_zuerst=True,
             nullen=nullen_sperren,
             teil=teil,
+            nur_moegliche=nur_moegliche,
         )
-        if len(left2) < len(left):
-            hidden[:], primary[:], left = h2, p2, left2
-    if left and umbenennen_gruendlich:
-        # Third try, only where both left cells unprotected: relabel only cells that can
-        # keep the rule with the symbol (:func:`_umbenennbar`). Not the default: in a
-        # joint check, bulk relabelling made the next steps hide large cells (a generated
-        # Kreis hid its reach totals instead of two counts of another table).
-        h3, p3 = vorher[0].copy(), vorher[1].copy()
-        left3 = _protect_bounded(
-            lines,
-            v,
-            h3,
-            p3,
-            unknown_na,
-            fixed,
-            t,
-            groups,
-            keep_label,
-            umbenennen_zuerst=True,
-            nullen=nullen_sperren,
-            teil=teil,
-            nur_moegliche=True,
-        )
-        if len(left3) < len(left):
-            hidden[:], primary[:], left = h3, p3, left3
+        if len(left_neu) < len(left):
+            hidden[:], primary[:], left = h, p, left_neu
 
     if fixed.any():
         # a secondarily hidden cell the reader derives from cells shown elsewhere is
