@@ -22,6 +22,7 @@ from thm_lib.disclosure.suppression import (
     mark_public,
     suppress,
     suppress_value,
+    verlorene_werte,
 )
 
 T = 5
@@ -813,3 +814,5 @@ def test_a_grand_total_small_elsewhere_frees_its_cells_only_with_the_third_try()
     assert out.published["m"].tolist() == [".", ".", 0, "<3"]
     assert out.published["gesamt"].tolist() == [".", ".", 0, "<3"]
     assert out.published["w"].tolist() == [0] * 4
+    # the values it costs: the four small cells shown with the symbol lose their bound
+    assert verlorene_werte(out) == verlorene_werte(out, None) == 4

@@ -69,6 +69,7 @@ from thm_lib.disclosure.suppression import (
     is_determined,
     select_rows,
     suppress,
+    verlorene_werte,
 )
 
 TOTAL = labels.INSGESAMT
@@ -471,7 +472,6 @@ class Publication:
         spalten: dict[str, str],
         nullen_sperren: bool = False,
         antrag: tuple[list[str], str] | None = None,
-        umbenennen_gruendlich: bool = False,
     ) -> PublishedTable:
         """A Kreis table with totals (row ``TOTAL``, column ``gesamt``) through
         :func:`suppress`, with the (hidden, shown, symbol) masks from other tables.
@@ -479,7 +479,7 @@ class Publication:
         ``antrag``: Gemeinden (rows) whose sum in the given column is published
         elsewhere, hidden (the Kreis's FAQ count): a row of their sums joins the check
         (``teilsummen`` of :func:`suppress`; its other columns unknown) and is dropped
-        from the result. ``umbenennen_gruendlich``: see :func:`suppress`.
+        from the result.
         """
         hidden, shown, zeichen = masken
         teilsummen = None
@@ -514,7 +514,6 @@ class Publication:
             column_labels=spalten,
             nullen_sperren=nullen_sperren,
             teilsummen=teilsummen,
-            umbenennen_gruendlich=umbenennen_gruendlich,
         )
         if antrag is None:
             return out
@@ -616,7 +615,6 @@ class Publication:
             (hidden, shown, zeichen),
             "Zielgruppe nach Altersgruppe und Geschlecht",
             {**labels.GESCHLECHT_LABEL, "gesamt": "insgesamt"},
-            umbenennen_gruendlich=True,  # no joint check hides cells of other tables for it
         )
 
     # ------------------------------------------------------------------ Berichtswesen
@@ -694,9 +692,12 @@ class Publication:
 
         First with the masks of "Fallzahlen" as they are. Where that leaves a hidden
         client count pinned (a Kreis of few cases, nearly all "<5" per Gemeinde, so
-        the shown active cases bound the clients tightly), the check runs again and
-        may hide cells of "Fallzahlen" too; "Fallzahlen" is then published with
-        those cells hidden.
+        the shown active cases bound the clients tightly), two remedies: the check
+        runs again free to hide cells of "Fallzahlen" too ("Fallzahlen" is then
+        published with those cells hidden), or it relabels more small cells of
+        "Reichweite" (the third try of :func:`suppress`). The one that leaves fewer
+        cells unprotected wins, then the one that loses fewer values
+        (:func:`verlorene_werte`).
         """
         base = self._bericht_einzeln["Reichweite"]
         raw = base.internal_unsuppressed.copy()
@@ -752,7 +753,9 @@ class Publication:
             ] + [("klient_innen", f"{_FALL}aktiv")]
         extra = [c for c in joint.columns if c.startswith(_FALL)]
 
-        def check(shown: pd.DataFrame, hidden: pd.DataFrame) -> PublishedTable:
+        def check(
+            shown: pd.DataFrame, hidden: pd.DataFrame, umzeichnen: bool = False
+        ) -> PublishedTable:
             return suppress(
                 joint,
                 self.schwelle,
@@ -767,11 +770,25 @@ class Publication:
                 at_most=at_most,
                 titel=base.titel,
                 column_labels=base.column_labels,
+                umbenennen_gruendlich=umzeichnen,
             )
 
         table = check(shown, hidden)
-        if table.unresolved and extra:
-            table, fall = self._fallzahlen_freigeben(check, table, fall, shown, hidden, same)
+        if table.unresolved:
+            # two remedies: hide cells of "Fallzahlen" too, or relabel more cells here (the
+            # third try of the bounded check); the one that protects most, then loses
+            # fewest values (a generated Kreis relabelled into hiding its reach totals
+            # where two counts of "Fallzahlen" were enough)
+            wege = [(check(shown, hidden, umzeichnen=True), fall)]
+            if extra:
+                wege.insert(0, self._fallzahlen_freigeben(check, table, fall, shown, hidden, same))
+            table, fall = min(
+                wege,
+                key=lambda weg: (
+                    len(weg[0].unresolved),
+                    verlorene_werte(ohne_spalten(weg[0], extra), weg[1]),
+                ),
+            )
         return fall, ohne_spalten(table, extra)
 
     def _fall_basis(self) -> PublishedTable | None:
