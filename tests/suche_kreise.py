@@ -15,7 +15,9 @@ months: every count of the Berichtswesen is small), ``--zielgruppe 16 27`` only 
 planning for those ages, ``--min-stichtage 2`` only Kreise whose population counts have
 at least two Stichtage, ``--faelle-mal 8`` Kreise with eight times the drawn cases (up to
 640: a larger Kreis after a few years of THM), ``--schwelle 3`` every Kreis with that
-suppression threshold (``datenschutz.schwelle``; default 5).
+suppression threshold (``datenschutz.schwelle``; default 5), ``--programm kim`` every Kreis
+under the example programme ``defaults/programm_kim.yaml`` (other statuses and ages counted
+for the staffing key, counted at the analysis Stichtag).
 
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
@@ -29,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, seed, settings
@@ -130,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--faelle-mal", type=int, default=1, help="so viel mal die gezogenen Fälle")
     p.add_argument("--schwelle", type=int, help="Sperrschwelle aller Kreise (sonst 5)")
+    p.add_argument(
+        "--programm", choices=("thm", "kim"), default="thm", help="Förderprogramm aller Kreise"
+    )
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
     shutil.rmtree(a.ziel, ignore_errors=True)
@@ -146,8 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         a.schwelle,
     )
     for spec in specs:
-        schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
-        print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}", flush=True)
+        mappe = schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
+        if a.programm != "thm":
+            vorlage = resources.files("thm_lib.defaults") / f"programm_{a.programm}.yaml"
+            (mappe / "programm.yaml").write_text(vorlage.read_text(encoding="utf-8"), "utf-8")
+        programm = "" if a.programm == "thm" else f", Programm {a.programm}"
+        print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}{programm}", flush=True)
     t0 = time.perf_counter()
     rc, letzte = lauf(
         [thm, "batch", str(land), "--ausgabe", str(berichte), "--jobs", "2"], a.ziel / "batch.log"
