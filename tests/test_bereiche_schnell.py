@@ -175,6 +175,7 @@ def test_relaxation_without_integer_solution_counts_as_unsolvable():
 def test_highs_prints_nothing_and_leaves_stdout_working():
     # HiGHS prints a banner when a process makes its first solver, also with its output
     # off; in a kernel it would stand in a notebook's output (suppression._highspy)
+    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -196,3 +197,12 @@ def test_highs_prints_nothing_and_leaves_stdout_working():
     )
     assert aufruf.stdout == "danach\n"
     assert "HiGHS" not in aufruf.stderr
+    # a process started with stdout closed (a service) solves too
+    ohne = subprocess.run(
+        [sys.executable, "-c", code.replace("print('danach', flush=True)", "")],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert ohne.returncode == 0, ohne.stderr

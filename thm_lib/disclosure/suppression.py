@@ -903,14 +903,21 @@ def _highspy() -> Any:
 
     HiGHS prints its banner on stdout when a process makes its first instance, also
     with ``output_flag`` off (ERGO-Code/HiGHS#1932); in a kernel it would land in a
-    notebook's output. The first instance is therefore made with stdout closed.
+    notebook's output. The first instance is therefore made with stdout closed. A
+    process without file descriptor 1 (a service started with stdout closed) has no
+    stdout to keep clean.
     """
     import highspy
 
     with _STILL:  # two threads must not swap stdout at the same time
         if sys.stdout is not None:
             sys.stdout.flush()
-        kopie, leer = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            kopie = os.dup(1)
+        except OSError:
+            highspy.Highs()
+            return highspy
+        leer = os.open(os.devnull, os.O_WRONLY)
         os.dup2(leer, 1)
         try:
             highspy.Highs()
