@@ -12,6 +12,7 @@ the audit models those persons (``Leser._faq_teile``).
 from __future__ import annotations
 
 import shutil
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 import yaml
 from audit_laeufe import KLEIN_NOTEBOOKS, SAMPLE, kreis_und_kommune
 
-from tests.arbeitsmappen import ArbeitsmappeSpec, schreibe
+from tests.arbeitsmappen import ArbeitsmappeSpec, Ort, ort_ags, schreibe, schreibe_orte
 from thm_lib.analysis import staffing
 from thm_lib.core.labels import EBENE_KREIS, KREIS
 from thm_lib.disclosure import faq_zaehlung, publication
@@ -426,9 +427,13 @@ def test_counts_for_one_date_are_protected_together_whatever_their_last_stichtag
     assert zeilen.loc["05953020", "faq_ziel"] == pd.Timestamp("2021-12-31")
     layer = publication.fuer(ws)
     assert layer.faq_tabelle(zeilen.loc["05953020"]) == pd.Timestamp("2021-12-31")
-    # 107 = 105 + 2: the Kreis and Gemeinde 5 hidden, Gemeinde 3's 2 with the symbol (its
-    # "<5" would leave the Kreis only 106..109)
-    assert [pub.loc[a] for a in (KREIS, "05953020", "05953012")] == [".", ".", "."]
+    # 107 = 105 + 2: the Kreis and Gemeinde 5 hidden, Gemeinde 3's 2 "<5". A reader knows
+    # the Kreis's 16- and 17-year-olds (17, its structure table), so Gemeinde 5's count is
+    # 122 - 17 + those of Gemeinde 3, and the Kreis's 105 + Gemeinde 3's target group,
+    # which the target-group table hides with the symbol: the Kreis keeps that cell's
+    # range. Until session 48 the check read that cell as "<5" (1..4), gave the Kreis
+    # 106..109 and showed Gemeinde 3's count with the symbol too.
+    assert [pub.loc[a] for a in (KREIS, "05953020", "05953012")] == [".", ".", "<5"]
     # its 2 Geduldete: the target-group table hides them with the symbol too, and so does the
     # caseload count repeating them
     zg = layer.zielgruppe(pd.Timestamp(ws.stichtag))
@@ -477,4 +482,41 @@ def test_a_small_kreis_count_reads_the_symbol_where_its_bound_would_pin_a_hidden
     # with "<5" the Kreis gave Gemeinde 11 0..3; with the symbol it keeps 0..4
     assert hidden.loc[KREIS] and pub.loc[KREIS] == "."
     result = kreis_und_kommune(mappe, "05958044", tmp_path)
+    assert result.veroeffentlicht, result.pruefung.zusammenfassung()
+
+
+def test_a_tiny_kreis_under_another_programme_shows_the_zero_of_a_gemeinde_without_persons(
+    tmp_path,
+):
+    # found by a search (round 2, session 48; seed 4801, the KIM example programme,
+    # threshold 3): two persons of the target group 16-25, one in each of two Gemeinden;
+    # the target-group table hides the Kreis total with the symbol, else "<3" beside two
+    # "<3" pins both. The FAQ check read that total as "<3", pinned both, stayed open and
+    # hid every FAQ count, the 0 of the Gemeinde without persons too, where "." can only
+    # be 0 or 1 beside the Kreis's "<3": the run's audit held the Kreis back.
+    orte = [
+        Ort("Nulldorf", 0, ()),
+        Ort("Jungdorf", 1, (("gestattung", 16, "m", 1),)),
+        Ort("Zweistadt", 2, (("gestattung", 20, "m", 1), ("gestattung", 26, "m", 1))),
+    ]
+    annahmen = (
+        "zielgruppe:\n  alter_min: 16\n  alter_max: 25\n"
+        "  altersgruppen: [[16, 17], [18, 20], [21, 25]]\n"
+        "datenschutz:\n  schwelle: 3\n"
+    )
+    mappe = schreibe_orte(tmp_path / "kreis", orte, [], annahmen)
+    (mappe / "programm.yaml").write_text(
+        (resources.files("thm_lib.defaults") / "programm_kim.yaml").read_text("utf-8"), "utf-8"
+    )
+    ws = load_workspace(mappe)
+    bemessung = staffing.stellenbemessung(ws)
+    # KIM counts 18-64: the 16-year-old is not counted, the 26-year-old is
+    gezaehlt = bemessung.set_index("ags")["faq_personen"]
+    assert [gezaehlt[ort_ags(i)] for i in range(3)] == [0, 0, 2]
+    zg = publication.fuer(ws).zielgruppe()
+    assert zg.published.loc["Insgesamt", "gesamt"] == zg.symbol
+    faq = publication.fuer(ws).personen(bemessung).published["faq_personen"]
+    assert faq[ort_ags(0)] == 0  # Nulldorf has nobody: its 0 hides nothing
+    assert faq[ort_ags(1)] == zg.symbol and faq[ort_ags(2)] == "<3"
+    result = kreis_und_kommune(mappe, ort_ags(0), tmp_path)
     assert result.veroeffentlicht, result.pruefung.zusammenfassung()

@@ -51,6 +51,7 @@ from thm_lib.analysis.target_group import select_stichtag
 from thm_lib.core.labels import EBENE_KREIS, INSGESAMT, KREIS
 from thm_lib.disclosure.suppression import (
     SEKUNDAER,
+    als_zeichen,
     aus_gezeigten,
     is_determined,
     suppress,
@@ -269,13 +270,22 @@ def _suppress_faq(
     teile.loc[frame.index.isin(list(anderswo)), "F"] = True
     hidden = pd.DataFrame(False, index=frame.index, columns=cols)
     verbergen = pd.DataFrame(False, index=frame.index, columns=cols)
+    zeichen = pd.DataFrame(False, index=frame.index, columns=cols)
     shown = ~teile
     shown["F"] = False
+    # Zs is one cell of the target-group table where the common statuses are all of its
+    # statuses (its "gesamt") or one: a small one hidden there with the symbol reads the
+    # symbol here too (a Kreis of two persons hid its total "." to keep them apart; read
+    # as "<3" here, it pinned them and every F was hidden, the 0 of a Gemeinde too)
+    spalte = "gesamt" if set(common) == set(pub.status) else common[0] if len(common) == 1 else None
+    mit_zeichen = als_zeichen(table)
     if "Zs" in cols:
         for n in frame.index:
             zellen = kreis.get(n, [n])
             known = is_determined(table, {(m, s): 1.0 for m in zellen for s in common})
             hidden.loc[n, "Zs"], shown.loc[n, "Zs"] = not known, known
+            if spalte is not None and n not in kreis and n in mit_zeichen.index:
+                zeichen.loc[n, "Zs"] = bool(mit_zeichen.loc[n, spalte])
             # beside a hidden target-group cell, F would bound it (F <= Zs where the
             # target group is wider): the bound joins that table's own sums, which this
             # table does not hold; hide F there (with its label free: F is shown in no
@@ -295,6 +305,7 @@ def _suppress_faq(
         hidden_elsewhere=hidden,
         schon_verborgen=verbergen,
         shown_elsewhere=shown,
+        symbol_elsewhere=zeichen,
         parts=teile,
         teilsummen=kreis,
     )

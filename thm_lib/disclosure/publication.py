@@ -66,6 +66,7 @@ from thm_lib.disclosure.suppression import (
     PUBLISHED_KEY,
     SEKUNDAER,
     PublishedTable,
+    als_zeichen,
     is_determined,
     select_rows,
     suppress,
@@ -267,18 +268,6 @@ def _nullen_zuletzt(pruefen: Callable[[bool], PublishedTable]) -> PublishedTable
         return erster
     zweiter = pruefen(True)
     return zweiter if len(zweiter.unresolved) < len(erster.unresolved) else erster
-
-
-def als_zeichen(table: PublishedTable) -> pd.DataFrame:
-    """Small counts ``table`` hides with the symbol instead of ``"<t"`` (bounded check).
-
-    Another table that repeats such a number must show the symbol too.
-    """
-    values = table.internal_unsuppressed.reindex(columns=table.mask.columns)
-    small = values.apply(pd.to_numeric, errors="coerce").ge(1) & values.apply(
-        pd.to_numeric, errors="coerce"
-    ).lt(table.threshold)
-    return table.mask.astype(bool) & table.reason.eq(SEKUNDAER) & small
 
 
 def _mit_zeichen(kombination: tuple[PublishedTable, dict] | None) -> bool:

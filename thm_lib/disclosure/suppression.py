@@ -1194,6 +1194,18 @@ def _befreibar(
         primary[andere] = True
 
 
+def als_zeichen(table: PublishedTable) -> pd.DataFrame:
+    """Small counts ``table`` hides with the symbol instead of ``"<t"`` (bounded check).
+
+    Another table that repeats such a number must show the symbol too.
+    """
+    values = table.internal_unsuppressed.reindex(columns=table.mask.columns)
+    small = values.apply(pd.to_numeric, errors="coerce").ge(1) & values.apply(
+        pd.to_numeric, errors="coerce"
+    ).lt(table.threshold)
+    return table.mask.astype(bool) & table.reason.eq(SEKUNDAER) & small
+
+
 def verlorene_werte(*tables: PublishedTable | None) -> int:
     """Values the tables withhold beyond their small counts: cells hidden secondarily
     (a large count, or a small one shown with the symbol, which loses its bound) and
