@@ -124,6 +124,10 @@ def test_status_values_are_the_labels_ones() -> None:
         ("zielgruppe: {status: [geduldet]}", "zielgruppe.status", "duldung, gestattung"),
         ("finanzierung: {entgeltgruppe: S 12}", "finanzierung.entgeltgruppe", "EG 9b, EG 9c"),
         ("datenschutz: {zeichen_geheim: '1'}", "datenschutz.zeichen_geheim", "ohne Ziffern"),
+        # the outputs' "no value" and an empty mark (session 48: the empty one crashed)
+        ("datenschutz: {zeichen_geheim: '–'}", "datenschutz.zeichen_geheim", "kein Wert"),
+        ("datenschutz: {zeichen_geheim: ' - '}", "datenschutz.zeichen_geheim", "kein Strich"),
+        ("datenschutz: {zeichen_geheim: ' '}", "datenschutz.zeichen_geheim", "nicht leer"),
         ("kreis: {ags: 5554}", "kreis.ags", "Anführungszeichen"),
         ("kreis: {stichtag: 31.13.2021}", "kreis.stichtag", "TT.MM.JJJJ"),
         (

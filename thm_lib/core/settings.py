@@ -37,6 +37,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from thm_lib.core.errors import DataError, Problem
+from thm_lib.core.formats import MISSING
 
 DATEI = "annahmen.yaml"
 #: Dates in ``annahmen.yaml``: ISO (YAML reads it as a date) or German in quotes.
@@ -356,6 +357,10 @@ class Finanzierung(Abschnitt):
         return v
 
 
+STRICHE = ("-", "‐", "‒", "–", "—", "−")
+"""Dashes a reader takes for the outputs' "no value" (:data:`~thm_lib.core.formats.MISSING`)."""
+
+
 class Datenschutz(Abschnitt):
     """Suppression threshold and the mark of hidden cells (``docs/datenschutz.md``)."""
 
@@ -369,6 +374,14 @@ class Datenschutz(Abschnitt):
     def _zeichen(cls, v: str) -> str:
         if any(c.isdigit() for c in v):
             raise _fehler("darf keine Ziffern enthalten")
+        if not v.strip():
+            raise _fehler("darf nicht leer sein", hinweis="Üblich sind '.' oder 'x'")
+        if v.strip() in STRICHE:  # one mark, two meanings: a reader could not tell them apart
+            raise _fehler(
+                f"darf kein Strich sein: '{MISSING}' steht in den Berichten für „kein Wert“ "
+                "(in der amtlichen Statistik für „nichts vorhanden“)",
+                hinweis="Üblich sind '.' oder 'x'",
+            )
         return v
 
 
