@@ -109,6 +109,12 @@ def test_status_values_are_the_labels_ones() -> None:
         ("datenschutz: {schwelle: 1}", "datenschutz.schwelle", "kleiner als 3"),
         # a percentage where a share is meant: 110 for 110 % (session 29)
         ("versorgung: {obere_schwelle: 110}", "versorgung.obere_schwelle", "1.10 für 110 %"),
+        # 0 and 0 made every Gemeinde oversupplied and the heatmap failed (session 48)
+        (
+            "versorgung: {untere_schwelle: 0, obere_schwelle: 0}",
+            "versorgung.obere_schwelle",
+            "größer als 0",
+        ),
         (
             "finanzierung: {sachkostenzuschlag: 20}",
             "finanzierung.sachkostenzuschlag",

@@ -293,7 +293,10 @@ class Versorgung(Abschnitt):
 
     untere_schwelle: Zahl = _feld(0.75, "eine Zahl von 0 bis obere_schwelle", ge=0)
     obere_schwelle: Zahl = _feld(
-        1.10, "ein Anteil ab untere_schwelle bis 5 (1.10 für 110 %, nicht 110)", ge=0, le=5
+        1.10,
+        "ein Anteil größer als 0, ab untere_schwelle bis 5 (1.10 für 110 %, nicht 110)",
+        gt=0,
+        le=5,
     )
 
     @model_validator(mode="after")
