@@ -122,6 +122,9 @@ def test_status_values_are_the_labels_ones() -> None:
         ),
         ("stellen: {steuerungsanteil: 25}", "stellen.steuerungsanteil", "0.25 für 25 %"),
         ("karten: {klassen: 20}", "karten.klassen", "2 bis 9"),
+        # one age where two are asked for is not "empty" (session 48)
+        ("apps: {profil_alter: [18]}", "apps.profil_alter", "mindestens 2 Einträge"),
+        ("handlungsfelder: []", "handlungsfelder", "nicht leer"),
         ("stellen: {betreuungsschluessel: -3}", "stellen.betreuungsschluessel", "größer als 0"),
         ("finanzierung: {planungsjahre: 0}", "finanzierung.planungsjahre", "ganze Zahl ab 1"),
         # not one of the allowed values: they are listed

@@ -543,6 +543,7 @@ _MESSAGES = {
     "model_type": "muss eine Zuordnung mit Unterschlüsseln sein",
     "dict_type": "muss eine Zuordnung 'Name: Wert' sein",
     "too_short": "darf nicht leer sein",
+    "zu_wenige": "braucht mindestens {min_length} Einträge",
     "too_long": "hat zu viele Einträge",
     "string_too_short": "darf nicht leer sein",
     "literal_error": "unbekannter Wert",
@@ -627,6 +628,8 @@ def _problems(exc: ValidationError, datei: str) -> list[Problem]:
             shown = {k: _number(v) for k, v in ctx.items()}
             if kind == "int_type" and err["loc"][-1] == "int":  # int | float: any number
                 kind = "float_type"
+            if kind == "too_short" and int(ctx.get("min_length", 1)) > 1:  # [18] for [von, bis]
+                kind = "zu_wenige"
             meldung = _MESSAGES.get(kind, err["msg"]).format(**shown)
             hinweis = _erlaubt(info, parent, kind)
             wert = None if kind in ("missing", "extra_forbidden") else err.get("input")
