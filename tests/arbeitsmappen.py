@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -233,6 +234,15 @@ def _komma(x: float, digits: int = 5) -> str:
 
 
 _ja = ja_nein
+
+
+def mit_programm(mappe: Path, programm: str = "kim") -> Path:
+    """Put the example programme ``defaults/programm_<programm>.yaml`` into ``mappe``
+    as its ``programm.yaml`` (e.g. KIM: other statuses and ages counted than the
+    target group's); returns ``mappe``."""
+    vorlage = resources.files("thm_lib.defaults") / f"programm_{programm}.yaml"
+    (mappe / "programm.yaml").write_text(vorlage.read_text(encoding="utf-8"), encoding="utf-8")
+    return mappe
 
 
 def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:

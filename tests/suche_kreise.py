@@ -31,12 +31,11 @@ import shutil
 import subprocess
 import sys
 import time
-from importlib import resources
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, seed, settings
 
-from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
+from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, mit_programm, schreibe
 from thm_lib.core.formats import anzahl
 from thm_lib.run.batch import kreis_ordner_name
 
@@ -154,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in specs:
         mappe = schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
         if a.programm != "thm":
-            vorlage = resources.files("thm_lib.defaults") / f"programm_{a.programm}.yaml"
-            (mappe / "programm.yaml").write_text(vorlage.read_text(encoding="utf-8"), "utf-8")
+            mit_programm(mappe, a.programm)
         programm = "" if a.programm == "thm" else f", Programm {a.programm}"
         print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}{programm}", flush=True)
     t0 = time.perf_counter()

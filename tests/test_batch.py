@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import thm_lib
+from tests.arbeitsmappen import mit_programm
 from thm_lib.disclosure.privacy import assert_clean
 from thm_lib.run.batch import intern_ordner, run_batch, slug
 from thm_lib.run.report import NOTEBOOKS
@@ -361,8 +361,7 @@ def test_every_text_follows_the_settings_and_the_programme(tmp_path) -> None:
     with (mappe / "annahmen.yaml").open("a", encoding="utf-8") as f:
         f.write('datenschutz:\n  schwelle: 10\n  zeichen_geheim: "x"\nbedarf:\n  konfidenz: 0.9\n')
         f.write("stellen:\n  betreuungsschluessel: 85.5\n")
-    kim = Path(thm_lib.__file__).parent / "defaults" / "programm_kim.yaml"
-    shutil.copy(kim, mappe / "programm.yaml")
+    mit_programm(mappe)
     result = run_batch(mappe, tmp_path / "reports", [GOOD], mit_kreis=True, jobs=1, progress=False)
     assert result.veroeffentlicht and not result.failed
     texte = {

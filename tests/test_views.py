@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import thm_lib
-from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
+from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, mit_programm, schreibe
 from thm_lib.analysis import coverage, staffing
 from thm_lib.core.formats import zahl
 from thm_lib.disclosure.privacy import assert_clean
@@ -377,8 +376,7 @@ def test_scenario_names_say_what_the_kreis_computes(tmp_path) -> None:
     assert "THM fortgesetzt bis 12/2024" in table.index
     mappe = tmp_path / "mappe"
     shutil.copytree(SAMPLE, mappe)
-    kim = Path(thm_lib.__file__).parent / "defaults" / "programm_kim.yaml"
-    shutil.copy(kim, mappe / "programm.yaml")
+    mit_programm(mappe)
     assert list(views.szenarien_tabelle(load_workspace(mappe)).index) == [
         "Basis (1:150, Fördersatz laut Programm)",
         "Betreuungsschlüssel 1:80",

@@ -20,9 +20,12 @@ Zs keeps the mask of the target-group table; O, P and Q are parts (``parts``
 of ``suppress``: a reader knows only that they are >= 0, and only a small one
 is protected), except O and Q of Gemeinden whose age bands may be known
 (:func:`_altersgruppen_bekannt`) and of the Kreis total where both are 0 or
-large: those count as known, a stronger reader than any real one. F stays
-hidden beside a hidden Zs: it would bound that cell
-across the target-group table's own sums. The Kreis as one applicant gets a
+large: those count as known, a stronger reader than any real one. The cells of
+the published target-group table stand beside them with their row sums and their
+masks and labels (Zs is the sum of its common statuses): a hidden F labelled
+``"<t"`` must not pin them through its bound. F stays hidden beside a hidden Zs
+all the same: the target-group table has more relations than its rows (other
+Stichtage, age bands), which this table does not hold. The Kreis as one applicant gets a
 row of its own: its F is the sum of the F of the Gemeinden it counts
 (``teilsummen`` of ``suppress``), so a hidden Kreis F keeps its range beside
 the shown F of those Gemeinden; the total's F is published nowhere (a part).
@@ -294,10 +297,16 @@ def _suppress_faq(
             if not known and "O" in cols and n not in kreis:  # O and Q would give Zs
                 teile.loc[n, ["O", "Q"]] = True
                 shown.loc[n, ["O", "Q"]] = False
+    if "Zs" in cols:
+        frame, groups, masken = _mit_zielgruppe(frame, groups, table, common, kreis)
+        hidden, verbergen, shown, zeichen, teile = (
+            pd.concat([m, z], axis=1)
+            for m, z in zip((hidden, verbergen, shown, zeichen, teile), masken, strict=True)
+        )
     result = suppress(
         frame,
         pub.schwelle,
-        count_cols=cols,
+        count_cols=list(frame.columns),
         total_row=TOTAL,
         row_sums=groups is not None,
         row_groups=groups,
@@ -311,6 +320,45 @@ def _suppress_faq(
     )
     verborgen = _verborgen(result, shown, teile, pub.schwelle)
     return verborgen, verborgen & result.mask["F"].astype(bool) & result.reason["F"].eq(SEKUNDAER)
+
+
+def _mit_zielgruppe(
+    frame: pd.DataFrame,
+    groups: list[tuple[list[str], str]] | None,
+    table: Any,
+    common: list[str],
+    kreis: Mapping[Hashable, list[str]],
+) -> tuple[pd.DataFrame, list[tuple[list[str], str]], list[pd.DataFrame]]:
+    """``frame`` with the cells of the published target-group table beside it, their
+    row equations added to ``groups``, and their masks (hidden, hidden from the start,
+    shown, shown with the symbol, parts) as they stand in that table.
+
+    Zs is the sum of the common statuses' cells: a hidden F labelled ``"<t"`` bounds Zs
+    where the programme counts every person of the target group (F >= Zs), and that
+    bound joins the cells' own labels. Round 2, session 49: a Gemeinde with one person
+    of each status (``"<3"``, ``"<3"``, total ``"."``) and its F = 2 shown as ``"<3"``
+    gave both away; checked without the row, the FAQ table could not see it.
+    """
+    status = [c for c in table.mask.columns if c != "gesamt"]
+    namen = {c: f"zielgruppe_{c}" for c in [*status, "gesamt"]}
+    zeilen = [n for n in frame.index if n not in kreis]
+    werte = table.internal_unsuppressed.reindex(index=zeilen, columns=list(namen))
+    zellen = werte.rename(columns=namen).reindex(frame.index)  # NA in the Kreis row
+    maske = table.mask.astype(bool).reindex(index=zeilen, columns=list(namen))
+    maske = maske.rename(columns=namen).reindex(frame.index, fill_value=False)
+    mit_zeichen = als_zeichen(table).reindex(index=zeilen, columns=list(namen))
+    mit_zeichen = mit_zeichen.rename(columns=namen).reindex(frame.index, fill_value=False)
+    nein = pd.DataFrame(False, index=frame.index, columns=zellen.columns)
+    gruppen = [
+        *(groups or []),
+        ([namen[s] for s in common], "Zs"),
+        ([namen[s] for s in status], namen["gesamt"]),
+    ]
+    return (
+        pd.concat([frame, zellen], axis=1),
+        gruppen,
+        [maske, nein, ~maske & zellen.notna(), mit_zeichen & maske, nein],
+    )
 
 
 def _verborgen(result: Any, shown: pd.DataFrame, teile: pd.DataFrame, schwelle: int) -> pd.Series:
@@ -342,8 +390,9 @@ def _verborgen(result: Any, shown: pd.DataFrame, teile: pd.DataFrame, schwelle: 
     klein = (f >= 1) & (f < schwelle)
     verborgen = ~aus_gezeigten(result, shown)["F"] | klein
     echt = pd.DataFrame(False, index=shown.index, columns=shown.columns)
-    if "Zs" in shown:
-        echt["Zs"] = shown["Zs"]
+    for c in shown.columns:  # Zs and the target-group table are published
+        if c == "Zs" or c.startswith("zielgruppe_"):
+            echt[c] = shown[c]
     if TOTAL in shown.index:
         echt.loc[TOTAL] = shown.loc[TOTAL]
     echt["F"] = ~verborgen.reindex(shown.index, fill_value=True)
