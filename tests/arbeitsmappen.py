@@ -20,7 +20,8 @@ or no count at all; one to three Stichtage, with Gemeinden whose counts stop
 earlier; sometimes a Stichtag after the THM funding period; small Gemeinden whose
 cells hold 0 to 2 persons (their counts are hidden, as in a real Kreis's villages).
 Offers in a town of the neighbouring Kreis (with its key); names with Markdown and
-HTML characters.
+HTML characters. With ``arbeitsmappen(einstellungen=True)`` also the suppression
+threshold, its symbol and the programme (THM or the example KIM).
 The structure is
 drawn by hypothesis; the bulk numbers come from a drawn seed (numpy), so
 examples stay small to describe.
@@ -92,8 +93,14 @@ class ArbeitsmappeSpec:
     sonderzeichen: bool = False
     #: ages of the target group when not the programme's 18-27 (annahmen.zielgruppe)
     zielgruppe_alter: tuple[int, int] | None = None
-    #: suppression threshold when not the default 5 (annahmen.datenschutz); not drawn
+    #: suppression threshold when not the default 5 (annahmen.datenschutz); drawn only
+    #: with ``einstellungen`` (so are the two fields below)
     schwelle: int | None = None
+    #: example programme of ``defaults/programm_<programm>.yaml`` (KIM counts other ages
+    #: and statuses than the target group's)
+    programm: str = "thm"
+    #: symbol of hidden cells when not the default "." (annahmen.datenschutz.zeichen_geheim)
+    zeichen: str | None = None
     #: several generated Kreise side by side in one Land folder: each its own key and
     #: its own place (:data:`KREIS_ABSTAND` further east per number); not drawn
     kreis_nr: int = 0
@@ -122,8 +129,14 @@ class ArbeitsmappeSpec:
 
 
 @st.composite
-def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
-    """Strategy: a random valid Arbeitsmappe (:class:`ArbeitsmappeSpec`)."""
+def arbeitsmappen(
+    draw: st.DrawFn, max_gemeinden: int = 40, einstellungen: bool = False
+) -> ArbeitsmappeSpec:
+    """Strategy: a random valid Arbeitsmappe (:class:`ArbeitsmappeSpec`).
+
+    With ``einstellungen``, the suppression threshold, the symbol and the programme are
+    drawn too (else the defaults; the examples a seed draws stay as they were).
+    """
     kreisfrei = draw(st.booleans().map(lambda b: b and draw(st.booleans())))  # ~1 in 4
     n = 1 if kreisfrei else draw(st.integers(1, max_gemeinden))
     spaet = draw(st.booleans().map(lambda b: b and draw(st.booleans())))
@@ -132,7 +145,7 @@ def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
     stichtage = pool[-k:]
     indices = st.integers(0, n - 1)
     je_gemeinde = draw(st.lists(st.integers(0, k), min_size=n, max_size=n).filter(any))
-    return ArbeitsmappeSpec(
+    spec = ArbeitsmappeSpec(
         seed=draw(st.integers(0, 2**31 - 1)),
         n_gemeinden=n,
         kreisfrei=kreisfrei,
@@ -153,6 +166,11 @@ def arbeitsmappen(draw: st.DrawFn, max_gemeinden: int = 40) -> ArbeitsmappeSpec:
         # drawn last: the fields above stay as they were drawn before this one existed
         zielgruppe_alter=draw(st.sampled_from([None, None, *ALTERSBAENDER])),
     )
+    if einstellungen:
+        spec.schwelle = draw(st.sampled_from([None, 3, 4, 10]))
+        spec.programm = draw(st.sampled_from(["thm", "kim"]))
+        spec.zeichen = draw(st.sampled_from([None, "x", "•"]))
+    return spec
 
 
 # --------------------------------------------------------------------------- geometry
@@ -279,9 +297,15 @@ def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
         lo, hi = spec.zielgruppe_alter
         lines += ["zielgruppe:", f"  alter_min: {lo}", f"  alter_max: {hi}"]
         lines.append(f"  altersgruppen: {ALTERSBAENDER[spec.zielgruppe_alter]}")
+    if spec.schwelle is not None or spec.zeichen is not None:
+        lines.append("datenschutz:")
     if spec.schwelle is not None:
-        lines += ["datenschutz:", f"  schwelle: {spec.schwelle}"]
+        lines.append(f"  schwelle: {spec.schwelle}")
+    if spec.zeichen is not None:
+        lines.append(f'  zeichen_geheim: "{spec.zeichen}"')
     (folder / "annahmen.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if spec.programm != "thm":
+        mit_programm(folder, spec.programm)
     return folder
 
 

@@ -17,7 +17,8 @@ at least two Stichtage, ``--faelle-mal 8`` Kreise with eight times the drawn cas
 640: a larger Kreis after a few years of THM), ``--schwelle 3`` every Kreis with that
 suppression threshold (``datenschutz.schwelle``; default 5), ``--programm kim`` every Kreis
 under the example programme ``defaults/programm_kim.yaml`` (other statuses and ages counted
-for the staffing key, counted at the analysis Stichtag).
+for the staffing key, counted at the analysis Stichtag), ``--gemischt`` threshold, symbol
+and programme drawn per Kreis (where not given).
 
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
@@ -35,7 +36,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, seed, settings
 
-from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, mit_programm, schreibe
+from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from thm_lib.core.formats import anzahl
 from thm_lib.run.batch import kreis_ordner_name
 
@@ -49,6 +50,8 @@ def ziehe(
     min_stichtage: int = 1,
     faelle_mal: int = 1,
     schwelle: int | None = None,
+    programm: str | None = None,
+    gemischt: bool = False,
 ) -> list[ArbeitsmappeSpec]:
     """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``.
 
@@ -59,7 +62,8 @@ def ziehe(
     number folded into that range); only Kreise with at least ``min_stichtage`` Stichtage;
     with ``faelle_mal`` above 1, only Kreise with case records, that many times the drawn
     cases (after the folding); every one with the suppression threshold ``schwelle``
-    if given.
+    and the programme ``programm`` if given; with ``gemischt``, threshold, symbol and
+    programme drawn (``arbeitsmappen(einstellungen=True)``) where not given.
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
@@ -73,7 +77,7 @@ def ziehe(
         phases=["generate"],
         suppress_health_check=list(HealthCheck),
     )
-    @given(arbeitsmappen(max_gemeinden=max_gemeinden))
+    @given(arbeitsmappen(max_gemeinden=max_gemeinden, einstellungen=gemischt))
     def sammle(spec: ArbeitsmappeSpec) -> None:
         passt = zielgruppe is None or (spec.zielgruppe_alter or (18, 27)) == zielgruppe
         passt = passt and len(spec.stichtage) >= min_stichtage
@@ -84,7 +88,14 @@ def ziehe(
             passt = passt and spec.mit_faellen
             spec = dataclasses.replace(spec, n_faelle=spec.n_faelle * faelle_mal)
         if passt and len(gezogen) < anzahl and spec.name not in {g.name for g in gezogen}:
-            gezogen.append(dataclasses.replace(spec, kreis_nr=len(gezogen), schwelle=schwelle))
+            gezogen.append(
+                dataclasses.replace(
+                    spec,
+                    kreis_nr=len(gezogen),
+                    schwelle=spec.schwelle if schwelle is None else schwelle,
+                    programm=programm or spec.programm,
+                )
+            )
 
     sammle()
     return gezogen[:anzahl]
@@ -104,6 +115,8 @@ def beschreibe(spec: ArbeitsmappeSpec) -> str:
         f"{len(spec.ohne_angebote)} ohne Angebote",
         f"Zielgruppe {spec.zielgruppe_alter or (18, 27)}",
         "" if spec.schwelle is None else f"Schwelle {spec.schwelle}",
+        "" if spec.zeichen is None else f"Zeichen {spec.zeichen!r}",
+        "" if spec.programm == "thm" else f"Programm {spec.programm}",
     ]
     return ", ".join(t for t in teile if t)
 
@@ -132,8 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--faelle-mal", type=int, default=1, help="so viel mal die gezogenen Fälle")
     p.add_argument("--schwelle", type=int, help="Sperrschwelle aller Kreise (sonst 5)")
+    p.add_argument("--programm", choices=("thm", "kim"), help="Förderprogramm aller Kreise")
     p.add_argument(
-        "--programm", choices=("thm", "kim"), default="thm", help="Förderprogramm aller Kreise"
+        "--gemischt",
+        action="store_true",
+        help="Sperrschwelle, Sperrzeichen und Programm je Kreis ziehen (wo nicht angegeben)",
     )
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
@@ -149,13 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         a.min_stichtage,
         a.faelle_mal,
         a.schwelle,
+        a.programm,
+        a.gemischt,
     )
     for spec in specs:
-        mappe = schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
-        if a.programm != "thm":
-            mit_programm(mappe, a.programm)
-        programm = "" if a.programm == "thm" else f", Programm {a.programm}"
-        print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}{programm}", flush=True)
+        schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
+        print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}", flush=True)
     t0 = time.perf_counter()
     rc, letzte = lauf(
         [thm, "batch", str(land), "--ausgabe", str(berichte), "--jobs", "2"], a.ziel / "batch.log"

@@ -293,7 +293,7 @@ def test_staffing_from_published_rows_equals_library(ws, gelesen, schluessel, qu
 
 # --------------------------------------------------------------------------- unlike the sample
 @settings(max_examples=4, deadline=None, suppress_health_check=SLOW_OK)
-@given(spec=arbeitsmappen(max_gemeinden=6))
+@given(spec=arbeitsmappen(max_gemeinden=6, einstellungen=True))
 def test_every_app_builds_from_the_bundle_of_generated_arbeitsmappen(
     tmp_path_factory: pytest.TempPathFactory, spec: ArbeitsmappeSpec
 ) -> None:

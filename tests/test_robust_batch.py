@@ -202,7 +202,7 @@ ZIELGRUPPE_AB_16 = dataclasses.replace(
     suppress_health_check=SLOW_OK,
     derandomize=not BEISPIELE,
 )
-@given(spec=arbeitsmappen())
+@given(spec=arbeitsmappen(einstellungen=True))
 @example(spec=KLEINE_FAELLE)
 @example(spec=KLIENTEN_UND_FAELLE)
 @example(spec=FALLZAHLEN_BINDEN)

@@ -473,7 +473,7 @@ def test_a_hidden_count_hides_its_position_whatever_rule_set_it(tmp_path) -> Non
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-@given(spec=arbeitsmappen(max_gemeinden=8))
+@given(spec=arbeitsmappen(max_gemeinden=8, einstellungen=True))
 def test_no_staffing_figure_tells_about_a_hidden_count(spec, tmp_path_factory) -> None:
     ws = load_workspace(schreibe(spec, tmp_path_factory.mktemp("mappe")))
     _faq_ohne_verborgene_zahl(ws)
