@@ -21,7 +21,8 @@ earlier; sometimes a Stichtag after the THM funding period; small Gemeinden whos
 cells hold 0 to 2 persons (their counts are hidden, as in a real Kreis's villages).
 Offers in a town of the neighbouring Kreis (with its key); names with Markdown and
 HTML characters. With ``arbeitsmappen(einstellungen=True)`` also the suppression
-threshold, its symbol and the programme (THM or the example KIM).
+threshold, its symbol, the programme (THM or the example KIM) and the target group's
+statuses (Duldung only, or with "sonstige").
 The structure is
 drawn by hypothesis; the bulk numbers come from a drawn seed (numpy), so
 examples stay small to describe.
@@ -101,6 +102,8 @@ class ArbeitsmappeSpec:
     programm: str = "thm"
     #: symbol of hidden cells when not the default "." (annahmen.datenschutz.zeichen_geheim)
     zeichen: str | None = None
+    #: statuses of the target group when not the default Duldung and Gestattung
+    zielgruppe_status: tuple[str, ...] | None = None
     #: several generated Kreise side by side in one Land folder: each its own key and
     #: its own place (:data:`KREIS_ABSTAND` further east per number); not drawn
     kreis_nr: int = 0
@@ -134,8 +137,9 @@ def arbeitsmappen(
 ) -> ArbeitsmappeSpec:
     """Strategy: a random valid Arbeitsmappe (:class:`ArbeitsmappeSpec`).
 
-    With ``einstellungen``, the suppression threshold, the symbol and the programme are
-    drawn too (else the defaults; the examples a seed draws stay as they were).
+    With ``einstellungen``, the suppression threshold, the symbol, the programme and the
+    target group's statuses are drawn too (else the defaults; the examples a seed draws
+    stay as they were).
     """
     kreisfrei = draw(st.booleans().map(lambda b: b and draw(st.booleans())))  # ~1 in 4
     n = 1 if kreisfrei else draw(st.integers(1, max_gemeinden))
@@ -170,6 +174,7 @@ def arbeitsmappen(
         spec.schwelle = draw(st.sampled_from([None, 3, 4, 10]))
         spec.programm = draw(st.sampled_from(["thm", "kim"]))
         spec.zeichen = draw(st.sampled_from([None, "x", "•"]))
+        spec.zielgruppe_status = draw(st.sampled_from([None, ("duldung",), STATUS]))
     return spec
 
 
@@ -293,10 +298,14 @@ def schreibe(spec: ArbeitsmappeSpec, folder: Path) -> Path:
     if spec.stichtag_konfiguriert:
         d, m, y = spec.stichtage[-1].split(".")
         lines.append(f"  stichtag: {y}-{m}-{d}")
+    if spec.zielgruppe_alter is not None or spec.zielgruppe_status is not None:
+        lines.append("zielgruppe:")
     if spec.zielgruppe_alter is not None:
         lo, hi = spec.zielgruppe_alter
-        lines += ["zielgruppe:", f"  alter_min: {lo}", f"  alter_max: {hi}"]
+        lines += [f"  alter_min: {lo}", f"  alter_max: {hi}"]
         lines.append(f"  altersgruppen: {ALTERSBAENDER[spec.zielgruppe_alter]}")
+    if spec.zielgruppe_status is not None:
+        lines.append(f"  status: [{', '.join(spec.zielgruppe_status)}]")
     if spec.schwelle is not None or spec.zeichen is not None:
         lines.append("datenschutz:")
     if spec.schwelle is not None:

@@ -17,8 +17,8 @@ at least two Stichtage, ``--faelle-mal 8`` Kreise with eight times the drawn cas
 640: a larger Kreis after a few years of THM), ``--schwelle 3`` every Kreis with that
 suppression threshold (``datenschutz.schwelle``; default 5), ``--programm kim`` every Kreis
 under the example programme ``defaults/programm_kim.yaml`` (other statuses and ages counted
-for the staffing key, counted at the analysis Stichtag), ``--gemischt`` threshold, symbol
-and programme drawn per Kreis (where not given).
+for the staffing key, counted at the analysis Stichtag), ``--gemischt`` threshold, symbol,
+programme and target-group statuses drawn per Kreis (where not given).
 
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
@@ -62,8 +62,9 @@ def ziehe(
     number folded into that range); only Kreise with at least ``min_stichtage`` Stichtage;
     with ``faelle_mal`` above 1, only Kreise with case records, that many times the drawn
     cases (after the folding); every one with the suppression threshold ``schwelle``
-    and the programme ``programm`` if given; with ``gemischt``, threshold, symbol and
-    programme drawn (``arbeitsmappen(einstellungen=True)``) where not given.
+    and the programme ``programm`` if given; with ``gemischt``, threshold, symbol,
+    programme and target-group statuses drawn (``arbeitsmappen(einstellungen=True)``)
+    where not given.
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
@@ -117,6 +118,7 @@ def beschreibe(spec: ArbeitsmappeSpec) -> str:
         "" if spec.schwelle is None else f"Schwelle {spec.schwelle}",
         "" if spec.zeichen is None else f"Zeichen {spec.zeichen!r}",
         "" if spec.programm == "thm" else f"Programm {spec.programm}",
+        "" if spec.zielgruppe_status is None else f"Status {'/'.join(spec.zielgruppe_status)}",
     ]
     return ", ".join(t for t in teile if t)
 
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--gemischt",
         action="store_true",
-        help="Sperrschwelle, Sperrzeichen und Programm je Kreis ziehen (wo nicht angegeben)",
+        help="Sperrschwelle, Sperrzeichen, Programm und Status der Zielgruppe je Kreis ziehen",
     )
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
