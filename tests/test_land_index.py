@@ -143,6 +143,31 @@ def test_other_mark_and_threshold(zeilen):
     assert "(1 bis 2) werden als „&lt;3“" in page
 
 
+def test_kreise_with_their_own_threshold_and_mark_are_named_each(zeilen):
+    # found with a search of mixed settings (round 2, session 49): the page named only the
+    # strictest threshold and its mark ("<10", "•"); a Kreis's "x" stood there unexplained
+    zeilen[0].schutz = (3, "x")
+    zeilen[0].kennzahlen = {**zeilen[0].kennzahlen, "unterversorgung": "x", "luecken": []}
+    zeilen[1].schutz = (10, "•")
+    zeilen[1].kennzahlen = {**zeilen[1].kennzahlen, "zielgruppe": "<10", "stellen_faq": "•"}
+    page = land_index_html(zeilen, schwelle=10, zeichen="•", titel="Testland")
+    text = re.sub(r"\s+", " ", page)
+    assert "Kleine Zahlen zeigt jeder Kreis nach seinen Annahmen:" in text
+    assert "1 bis 2 als „&lt;3“, Werte, aus denen sie sich zurückrechnen ließen, als „x“ " in text
+    assert "(Kreis Nordheide (fiktiv))" in text
+    # Westmark has no settings of its own: the page's
+    assert "1 bis 9 als „&lt;10“" in text and "(Stadt Ulmenau (fiktiv), Kreis Westmark" in text
+    assert "das Zeichen des Kreises, wo alle verborgen sind" in text
+    assert "werden als" not in text  # the one-setting sentence
+    # Nordheide's gaps, all hidden, read its own mark; the table shows no count below 3
+    zellen = re.findall(r'<td(?: class="zahl")?>(.*?)</td>', _row(page, "Nordheide"), re.S)
+    assert zellen[5:7] == ["x", "x"]  # Unterversorgung, Größte Lücken
+    assert 'data-thm-published="3"' in page
+    karte = land_karte(zeilen, schwelle=10, zeichen="•")
+    legend = [c for c in karte._children.values() if isinstance(c, Legend)][0]
+    assert "&lt;3 oder „x“, &lt;10 oder „•“: aus Datenschutzgründen" in legend.inner
+
+
 def _features(m: folium.Map) -> list[dict]:
     layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
     assert len(layers) == 1

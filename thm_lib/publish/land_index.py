@@ -101,6 +101,9 @@ class LandZeile:
         Date of the last published run (``""`` if none).
     geometrie : shapely.Geometry or None
         Outline of the Kreis in EPSG:25832 (for the map).
+    schutz : tuple of (int, str) or None
+        Threshold and symbol the Kreis publishes with (its ``annahmen.datenschutz``);
+        None: those of the page.
     """
 
     name: str
@@ -112,6 +115,7 @@ class LandZeile:
     grund: str = ""
     stand: str = ""
     geometrie: shapely.Geometry | None = None
+    schutz: tuple[int, str] | None = None
 
     @property
     def hat_zahlen(self) -> bool:
@@ -128,9 +132,10 @@ def _text(value: Any, decimals: int = 0) -> str:
     return zahl(value, decimals)
 
 
-def _anzeige(z: LandZeile) -> dict[str, Any]:
+def _anzeige(z: LandZeile, schutz: tuple[int, str]) -> dict[str, Any]:
     k = z.kennzahlen if z.hat_zahlen else {}
     return {
+        "zeichen": (z.schutz or schutz)[1],
         "name": z.name,
         "ags": z.ags,
         "href": z.href if (z.veroeffentlicht or z.stand) and z.href else "",
@@ -161,6 +166,25 @@ def land_titel(zeilen: list[LandZeile]) -> str:
     return laender.pop() if len(laender) == 1 and None not in laender else "Mehrere Länder"
 
 
+def _schutzgruppen(zeilen: list[LandZeile], schutz: tuple[int, str]) -> list[dict[str, Any]]:
+    """The thresholds and symbols of the Kreise with figures (``schutz`` for those without
+    their own), each with the names of its Kreise; one group where all agree.
+
+    Round 2, session 49: a Land run of Kreise with different settings named only the
+    strictest on its page; a Kreis's "x" or its "<3" stood there unexplained.
+    """
+    gruppen: dict[tuple[int, str], list[str]] = {}
+    for z in zeilen:
+        if z.hat_zahlen:
+            gruppen.setdefault(z.schutz or schutz, []).append(z.name)
+    if not gruppen:
+        gruppen[schutz] = []
+    return [
+        {"schwelle": t, "klein": small_label(t), "zeichen": s, "namen": namen}
+        for (t, s), namen in sorted(gruppen.items())
+    ]
+
+
 def land_index_html(
     zeilen: list[LandZeile],
     *,
@@ -178,9 +202,10 @@ def land_index_html(
     titel : str
         Name of the Land (page title and heading; :func:`land_titel`).
     schwelle : int
-        Suppression threshold (``annahmen.datenschutz.schwelle``), for the explanation.
+        Suppression threshold (``annahmen.datenschutz.schwelle``) of the Kreise without
+        their own (:attr:`LandZeile.schutz`), for the explanation.
     zeichen : str
-        Mark of hidden values (``annahmen.datenschutz.zeichen_geheim``), for the explanation.
+        Mark of hidden values (``annahmen.datenschutz.zeichen_geheim``), likewise.
     karte : str
         Relative link to the map (``""``: no link).
 
@@ -188,19 +213,22 @@ def land_index_html(
     -------
     str
         The page. Figures in German format; a hidden value shows its symbol,
-        a Kreis without figures ``–``, an unpublished Kreis its reason.
+        a Kreis without figures ``–``, an unpublished Kreis its reason. Where the
+        Kreise publish with different thresholds or symbols, the page names each with
+        its Kreise.
     """
+    schutz = (int(schwelle), zeichen)
+    gruppen = _schutzgruppen(zeilen, schutz)
     return seite(
         "land_index.html.j2",
         titel=titel,
         land_meta=LAND_META,
         anzahl=len(zeilen),
         veroeffentlicht=sum(bool(z.veroeffentlicht) for z in zeilen),
-        schwelle=int(schwelle),
-        klein=small_label(int(schwelle)),
-        zeichen=zeichen,
+        gruppen=gruppen,
+        schwelle=min(g["schwelle"] for g in gruppen),  # no row shows 1 .. this - 1
         karte=karte,
-        zeilen=[_anzeige(z) for z in zeilen],
+        zeilen=[_anzeige(z, schutz) for z in zeilen],
     )
 
 
@@ -239,7 +267,8 @@ def land_karte(
     schwelle = int(schwelle if schwelle is not None else ds.schwelle)
     zeichen = zeichen if zeichen is not None else str(ds.zeichen_geheim)
     mit = [z for z in zeilen if z.geometrie is not None and not z.geometrie.is_empty]
-    anzeige = [_anzeige(z) for z in mit]
+    anzeige = [_anzeige(z, (schwelle, zeichen)) for z in mit]
+    gruppen = _schutzgruppen(mit, (schwelle, zeichen))
     werte = [z.kennzahlen.get("zielgruppe") if z.hat_zahlen else None for z in mit]
     zahlen = pd.Series(
         [float(v) if isinstance(v, int | float) and not pd.isna(v) else float("nan") for v in werte]
@@ -278,8 +307,9 @@ def land_karte(
         list(zip(klassen.colors, klassen.labels, strict=True)) if klassen else [],
         any_suppressed=any(isinstance(v, str) for v in werte),
         any_missing=any(f == MISSING_COLOR for f in farben),
-        threshold=schwelle,
-        symbol=zeichen,
+        threshold=gruppen[0]["schwelle"],
+        symbol=gruppen[0]["zeichen"],
+        weitere=[(g["schwelle"], g["zeichen"]) for g in gruppen[1:]],
     )
     Legend(legend_html("Zielgruppe (Personen)", eintraege)).add_to(fmap)
     if quelle:

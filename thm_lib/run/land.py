@@ -290,6 +290,7 @@ def land_zeile(e: KreisErgebnis) -> LandZeile:
         grund=grund,
         stand=_datum(eintrag.get("letzter_erfolg")),
         geometrie=ws.gebiete.geometry.union_all(),
+        schutz=(int(ws.annahmen.datenschutz.schwelle), str(ws.annahmen.datenschutz.zeichen_geheim)),
     )
 
 

@@ -7,6 +7,7 @@ therefore stays blank offline; these controls need only Leaflet.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from branca.element import MacroElement
 from jinja2 import Template
@@ -36,18 +37,17 @@ def legend_entries(
     any_missing: bool,
     threshold: int,
     symbol: str,
+    weitere: Sequence[tuple[int, str]] = (),
 ) -> list[tuple[str, str]]:
     """Return ``(colour, German label)`` pairs: the classes, then the suppression and
     "keine Angabe" entries where needed (``threshold`` and ``symbol`` from
-    ``annahmen.datenschutz``, as in the tables)."""
+    ``annahmen.datenschutz``, as in the tables; ``weitere``: the thresholds and symbols
+    of other areas on the same map, e.g. Kreise of a Land with their own settings)."""
     entries = list(classes)
     if any_suppressed:
-        entries.append(
-            (
-                SUPPRESSED_COLOR,
-                f"{small_label(threshold)} oder „{symbol}“: aus Datenschutzgründen nicht gezeigt",
-            )
-        )
+        paare = list(dict.fromkeys([(threshold, symbol), *weitere]))
+        zeichen = ", ".join(f"{small_label(t)} oder „{s}“" for t, s in paare)
+        entries.append((SUPPRESSED_COLOR, f"{zeichen}: aus Datenschutzgründen nicht gezeigt"))
     if any_missing:
         entries.append((MISSING_COLOR, MISSING_TEXT))
     return entries
