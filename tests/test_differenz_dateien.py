@@ -16,6 +16,7 @@ import csv
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from audit_laeufe import SAMPLE, musterkreis_lauf
@@ -62,6 +63,9 @@ ZUFALL = re.compile(r"[0-9a-f]{32}|cell-id=[0-9a-f-]+|erstellt am \d\d\.\d\d\.\d
 Arbeitsmappe's checksum (a hash of the input, which differs by construction) and the
 day a page was made (the stored sample run and this one can lie on two days: the proof
 of session 30 ran over midnight)."""
+ERSTELLT = "Erstellt am"
+"""Label of the workbooks' row with the day they were made (sheet "Hinweise"): masked
+like the pages' (the proof of session 49 ran over midnight)."""
 
 
 def _inhalt(ordner: Path) -> dict[str, object]:
@@ -76,7 +80,7 @@ def _inhalt(ordner: Path) -> dict[str, object]:
                 (
                     blatt.title,
                     zelle.coordinate,
-                    ZUFALL.sub("X", zelle.value) if isinstance(zelle.value, str) else zelle.value,
+                    "X" if zeile[0].value == ERSTELLT and zelle.column > 1 else _ohne_zufall(zelle),
                     zelle.number_format,
                 )
                 for blatt in mappe
@@ -87,6 +91,10 @@ def _inhalt(ordner: Path) -> dict[str, object]:
         else:
             out[name] = path.read_bytes()
     return out
+
+
+def _ohne_zufall(zelle: Any) -> object:
+    return ZUFALL.sub("X", zelle.value) if isinstance(zelle.value, str) else zelle.value
 
 
 def _zahlen(ordner: Path) -> dict[tuple[str, ...], object]:
