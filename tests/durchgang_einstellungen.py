@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from thm_lib.core.paths import SAMPLE
+from thm_lib.core.settings import merge
 
 KOMMUNE = "05899004"  # Musterstadt
 
@@ -132,17 +133,6 @@ VARIANTEN = [
 """The variants of session 48's sweep; expected outcomes as measured then and reviewed."""
 
 
-def _mischen(basis: dict[str, Any], werte: dict[str, Any]) -> dict[str, Any]:
-    """``basis`` with ``werte`` merged in, section by section (nested dicts merged too)."""
-    out = dict(basis)
-    for key, wert in werte.items():
-        if isinstance(wert, dict) and isinstance(out.get(key), dict):
-            out[key] = _mischen(out[key], wert)
-        else:
-            out[key] = wert
-    return out
-
-
 def schreibe_variante(v: Variante, mappe: Path) -> Path:
     """A copy of the sample in ``mappe`` with the keys of ``v`` merged in."""
     shutil.copytree(SAMPLE, mappe)
@@ -151,7 +141,7 @@ def schreibe_variante(v: Variante, mappe: Path) -> Path:
         text = datei.read_text(encoding="utf-8")
     else:  # the sample has no programm.yaml: the default programme's file
         text = (resources.files("thm_lib.defaults") / "programm_thm.yaml").read_text("utf-8")
-    daten = _mischen(yaml.safe_load(text) or {}, v.werte)
+    daten = merge(yaml.safe_load(text) or {}, v.werte)
     datei.write_text(yaml.safe_dump(daten, allow_unicode=True, sort_keys=False), "utf-8")
     return mappe
 
