@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 from thm_lib.core.config import default_annahmen, kommune_overrides, load_annahmen, read_yaml
 from thm_lib.core.errors import DataError
 from thm_lib.core.labels import STATUS
-from thm_lib.core.settings import Annahmen, Status, check_altersgruppen, validate_annahmen
+from thm_lib.core.settings import (
+    Annahmen,
+    Status,
+    check_altersgruppen,
+    merge,
+    validate_annahmen,
+)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
 
@@ -323,7 +329,7 @@ def test_any_wrong_value_gives_only_the_project_error(changes) -> None:
     """Whatever a user writes, loading gives a checked model or a German DataError."""
     override: dict[str, Any] = {}
     for path, value in changes:
-        override = _merge_plain(override, _nest(path, value))
+        override = merge(override, _nest(path, value))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "annahmen.yaml"
         path.write_text(yaml.safe_dump(override, allow_unicode=True), encoding="utf-8")
@@ -343,16 +349,6 @@ def test_any_wrong_value_gives_only_the_project_error(changes) -> None:
     # accepted: the model is complete and validates again unchanged
     assert validate_annahmen(a.model_dump()) == a
     assert a.datenschutz.schwelle >= 1 and 2 <= a.karten.klassen <= 9
-
-
-def _merge_plain(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge_plain(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 # --------------------------------------------------------------------------- age groups
