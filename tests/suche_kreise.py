@@ -4,7 +4,8 @@ Draws Arbeitsmappen with the strategy of :mod:`tests.arbeitsmappen` (a fixed see
 finding can be repeated), writes them into one Land folder (each its own key and place,
 ``kreis_nr``), runs ``thm batch`` on the folder (every Kreis's reports and the Land index,
 with the audit of all outputs per Kreis) and ``thm pruefen`` with the difference check on
-each Kreis. Prints one line per Kreis and a summary; exit code 1 on any finding.
+each Kreis, and checks each Kreis's row of the Land index (:func:`landesbefund`). Prints
+one line per Kreis and a summary; exit code 1 on any finding.
 
 Run from the project folder (takes minutes per Kreis)::
 
@@ -28,15 +29,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, seed, settings
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
+from tests.helpers_land import tabellenzeile
 from thm_lib.core.formats import anzahl
 from thm_lib.run.batch import kreis_ordner_name
 
@@ -123,6 +127,37 @@ def beschreibe(spec: ArbeitsmappeSpec) -> str:
     return ", ".join(t for t in teile if t)
 
 
+def einstellung(spec: ArbeitsmappeSpec) -> tuple[int, str]:
+    """Threshold and symbol the Kreis publishes with (the defaults where not drawn)."""
+    return spec.schwelle or 5, spec.zeichen or "."
+
+
+def landesbefund(berichte: Path, spec: ArbeitsmappeSpec, alle: list[ArbeitsmappeSpec]) -> str:
+    """What is wrong with the Kreis's row of the Land index ("" when nothing).
+
+    The row shows what the Kreis's own index shows for the whole Kreis, and where the
+    Kreise publish with different thresholds or symbols, the page names the Kreis
+    beside its own (round 2, session 49: it named only the strictest).
+    """
+    index = berichte / "index.html"
+    try:
+        land = tabellenzeile(index, spec.name)
+        kreis = tabellenzeile(berichte / kreis_ordner_name(spec.name) / "index.html", spec.name)
+    except (AssertionError, OSError) as err:
+        return str(err)
+    if land[3:7] != kreis[1:5]:
+        return f"Landeszeile {land[3:7]} statt {kreis[1:5]}"
+    if len({einstellung(s) for s in alle}) == 1:
+        return ""
+    t, z = einstellung(spec)
+    seite = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
+    text = " ".join(seite.get_text(" ").split())
+    gruppe = re.search(rf"„<{t}“[^(]*?„{re.escape(z)}“\s*\(([^)]*)\)", text)
+    if gruppe is None or spec.name not in gruppe.group(1):
+        return f"Einstellung ({t}, {z!r}) nicht mit dem Kreis genannt"
+    return ""
+
+
 def lauf(befehl: list[str], log: Path) -> tuple[int, str]:
     """Run ``befehl``, keep its output in ``log``; return code and last line."""
     r = subprocess.run(befehl, capture_output=True, text=True)
@@ -203,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         befunde += int(rc != 0)
+        if befund := landesbefund(berichte, spec, specs):
+            print(f"kreis_{spec.kreis_nr:02d}: Landesübersicht – {befund}", flush=True)
+            befunde += 1
     kreise, gefunden = anzahl(len(specs), "Kreis", "Kreise"), anzahl(befunde, "Befund", "Befunde")
     print(f"{kreise}, {gefunden}", flush=True)
     return 1 if befunde else 0
