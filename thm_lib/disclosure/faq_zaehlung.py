@@ -23,9 +23,11 @@ is protected), except O and Q of Gemeinden whose age bands may be known
 large: those count as known, a stronger reader than any real one. The cells of
 the published target-group table stand beside them with their row sums and their
 masks and labels (Zs is the sum of its common statuses): a hidden F labelled
-``"<t"`` must not pin them through its bound. F stays hidden beside a hidden Zs
-all the same: the target-group table has more relations than its rows (other
-Stichtage, age bands), which this table does not hold. The Kreis as one applicant gets a
+``"<t"`` must not pin them through its bound, nor may a shown F beside a hidden Zs:
+with the table's rows and column sums in the check, such an F is decided like any
+other (until round 2, session 50 it stayed hidden there; relations of the target-group
+cells beyond this table, other Stichtage and age bands, are left to the audit of all
+outputs, which holds a run back). The Kreis as one applicant gets a
 row of its own: its F is the sum of the F of the Gemeinden it counts
 (``teilsummen`` of ``suppress``), so a hidden Kreis F keeps its range beside
 the shown F of those Gemeinden; the total's F is published nowhere (a part).
@@ -272,7 +274,6 @@ def _suppress_faq(
         teile["O"] = teile["Q"] = teile["O"] | teile["Q"]
     teile.loc[frame.index.isin(list(anderswo)), "F"] = True
     hidden = pd.DataFrame(False, index=frame.index, columns=cols)
-    verbergen = pd.DataFrame(False, index=frame.index, columns=cols)
     zeichen = pd.DataFrame(False, index=frame.index, columns=cols)
     shown = ~teile
     shown["F"] = False
@@ -289,19 +290,17 @@ def _suppress_faq(
             hidden.loc[n, "Zs"], shown.loc[n, "Zs"] = not known, known
             if spalte is not None and n not in kreis and n in mit_zeichen.index:
                 zeichen.loc[n, "Zs"] = bool(mit_zeichen.loc[n, spalte])
-            # beside a hidden target-group cell, F would bound it (F <= Zs where the
-            # target group is wider): the bound joins that table's own sums, which this
-            # table does not hold; hide F there (with its label free: F is shown in no
-            # other table, so a small F may read the symbol, round 2, session 39)
-            verbergen.loc[n, "F"] = not known
+            # beside a hidden target-group cell, F may bound it (F <= Zs where the target
+            # group is wider, F >= Zs where the programme counts all of it): that bound
+            # joins the cells of the target-group table beside it (:func:`_mit_zielgruppe`)
             if not known and "O" in cols and n not in kreis:  # O and Q would give Zs
                 teile.loc[n, ["O", "Q"]] = True
                 shown.loc[n, ["O", "Q"]] = False
     if "Zs" in cols:
         frame, groups, masken = _mit_zielgruppe(frame, groups, table, common, kreis)
-        hidden, verbergen, shown, zeichen, teile = (
+        hidden, shown, zeichen, teile = (
             pd.concat([m, z], axis=1)
-            for m, z in zip((hidden, verbergen, shown, zeichen, teile), masken, strict=True)
+            for m, z in zip((hidden, shown, zeichen, teile), masken, strict=True)
         )
     result = suppress(
         frame,
@@ -312,7 +311,6 @@ def _suppress_faq(
         row_groups=groups,
         symbol=pub.zeichen,
         hidden_elsewhere=hidden,
-        schon_verborgen=verbergen,
         shown_elsewhere=shown,
         symbol_elsewhere=zeichen,
         parts=teile,
@@ -330,8 +328,8 @@ def _mit_zielgruppe(
     kreis: Mapping[Hashable, list[str]],
 ) -> tuple[pd.DataFrame, list[tuple[list[str], str]], list[pd.DataFrame]]:
     """``frame`` with the cells of the published target-group table beside it, their
-    row equations added to ``groups``, and their masks (hidden, hidden from the start,
-    shown, shown with the symbol, parts) as they stand in that table.
+    row equations added to ``groups``, and their masks (hidden, shown, shown with the
+    symbol, parts) as they stand in that table.
 
     Zs is the sum of the common statuses' cells: a hidden F labelled ``"<t"`` bounds Zs
     where the programme counts every person of the target group (F >= Zs), and that
@@ -357,7 +355,7 @@ def _mit_zielgruppe(
     return (
         pd.concat([frame, zellen], axis=1),
         gruppen,
-        [maske, nein, ~maske & zellen.notna(), mit_zeichen & maske, nein],
+        [maske, ~maske & zellen.notna(), mit_zeichen & maske, nein],
     )
 
 
