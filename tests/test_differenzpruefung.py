@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from arbeitsmappen import ArbeitsmappeSpec, Ort, OrtAngebot, ort_ags, schreibe, schreibe_orte
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from thm_lib.analysis import coverage, target_group
@@ -280,12 +280,35 @@ def kleine_kreise(draw: st.DrawFn) -> tuple[list[Ort], list[OrtAngebot]]:
     return orte, angebote
 
 
+#: Found by this test unseeded (round 2, session 50): Groß 0 and Groß 1 have the same unmet
+#: need for Schulabschluss, 8.4. Swapping a hidden 22-year-old of Klein 1 for one of Groß 0's
+#: 24-year-olds (same age band, same rate) summed Groß 0's need as 8.399999999999999, and the
+#: two planned offers changed their numbers ("Geplantes Angebot Schulabschluss 1 (Groß 0)"
+#: became "... 1 (Groß 1)"): the plan followed the order of a hidden sum's last bits.
+ZWEI_GLEICH_GROSSE = (
+    [
+        Ort("Groß 0", 7, (("duldung", 24, "w", 30),)),
+        Ort("Groß 1", 2, (("duldung", 19, "m", 30),)),
+        Ort("Groß 2", 0, (("duldung", 24, "w", 29),)),
+        Ort("Klein 0", 1, (("duldung", 18, "w", 1), ("duldung", 19, "w", 1))),
+        Ort("Klein 1", 4, (("duldung", 21, "m", 2), ("duldung", 22, "m", 2))),
+    ],
+    [
+        OrtAngebot("Kurs 0", "Schulabschluss", 25, 2),
+        OrtAngebot("Kurs 1", "Sprache", 13, 0),
+        OrtAngebot("Kurs 2", "Sprache", 20, 2),
+        OrtAngebot("Kurs 3", "Sprache", 29, 4),
+    ],
+)
+
+
 @settings(
     max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(kreis=kleine_kreise())
+@example(kreis=ZWEI_GLEICH_GROSSE)
 def test_random_small_kreise_pass_the_check(tmp_path_factory, kreis) -> None:
     # every published figure (Standortplanung of the two fields with offers, 2 sites)
     # stays when hidden persons move; each Kreis has at least one such change
