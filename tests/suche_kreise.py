@@ -153,7 +153,7 @@ def landesbefund(berichte: Path, spec: ArbeitsmappeSpec, alle: list[Arbeitsmappe
     seite = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
     text = " ".join(seite.get_text(" ").split())
     gruppe = re.search(rf"„<{t}“[^(]*?„{re.escape(z)}“\s*\(([^)]*)\)", text)
-    if gruppe is None or spec.name not in gruppe.group(1):
+    if gruppe is None or spec.name not in [n.strip() for n in gruppe.group(1).split(",")]:
         return f"Einstellung ({t}, {z!r}) nicht mit dem Kreis genannt"
     return ""
 
