@@ -42,6 +42,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from tests.helpers_land import tabellenzeile
 from thm_lib.core.formats import anzahl
+from thm_lib.disclosure.suppression import default_symbol, default_threshold
 from thm_lib.run.batch import kreis_ordner_name
 
 
@@ -129,7 +130,7 @@ def beschreibe(spec: ArbeitsmappeSpec) -> str:
 
 def einstellung(spec: ArbeitsmappeSpec) -> tuple[int, str]:
     """Threshold and symbol the Kreis publishes with (the defaults where not drawn)."""
-    return spec.schwelle or 5, spec.zeichen or "."
+    return spec.schwelle or default_threshold(), spec.zeichen or default_symbol()
 
 
 def landesbefund(berichte: Path, spec: ArbeitsmappeSpec, alle: list[ArbeitsmappeSpec]) -> str:
