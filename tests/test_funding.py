@@ -12,13 +12,15 @@ from test_staffing import A1, A2, KREIS, geduldete, make_ws
 
 from thm_lib.analysis.funding import (
     BETRAG_SPALTEN,
-    finanzierung_je_kommune,
+    finanzierungsplaene,
     finanzierungsplan,
     foerderzeitraum,
     kosten_je_vzae,
     monate,
     monate_je_jahr,
+    plaene_tabelle,
 )
+from thm_lib.analysis.staffing import stellenbemessung
 from thm_lib.core.config import default_annahmen, merge
 from thm_lib.core.errors import DataError
 from thm_lib.core.programme import default_programm, validate_programm
@@ -159,16 +161,21 @@ def test_plans_per_gemeinde_use_their_own_rate():
         ],
         programm=p,
     )
-    t = finanzierung_je_kommune(ws)
+    bem = stellenbemessung(ws)
+
+    def je_kommune(modell: str = "faq") -> pd.DataFrame:
+        return plaene_tabelle(finanzierungsplaene(ws, bem, modell), bem, modell)
+
+    t = je_kommune()
     assert set(t["ags"]) == {A1, A2, KREIS}
     assert len(t) == 3 * 4
     y = t[t["jahr"] == 2020].set_index("ags")
     assert y.loc[A1, "stellen"] == pytest.approx(1.65) and y.loc[A1, "foerdersatz"] == 0.9
     assert y.loc[A2, "stellen"] == 0.5 and y.loc[A2, "foerdersatz"] == 0.8
     assert y.loc[A1, "zuwendung"] == pytest.approx(1.65 * 72300 * 0.9)
-    caseload = finanzierung_je_kommune(ws, modell="fallzahl")
+    caseload = je_kommune("fallzahl")
     assert (caseload["modell"] == "fallzahl").all()
-    bestand = finanzierung_je_kommune(ws, modell="bestand")
+    bestand = je_kommune("bestand")
     assert bestand.empty  # no funded positions given
 
 

@@ -439,32 +439,20 @@ def finanzierungsplaene(
     return plans
 
 
-def finanzierung_je_kommune(
-    ws: Workspace, bemessung: pd.DataFrame | None = None, modell: str = "faq", **kwargs: Any
+def plaene_tabelle(
+    plaene: Mapping[str, Finanzierungsplan], bemessung: pd.DataFrame, modell: str
 ) -> pd.DataFrame:
-    """Funding plans for every Gemeinde and the Kreis, as one long table of years.
-
-    Parameters are those of :func:`finanzierungsplaene`.
+    """Stack plans (from :func:`finanzierungsplaene`) into one long table of years.
 
     Returns
     -------
     pandas.DataFrame
-        ``ags``, ``name``, ``ebene``, ``haushaltssicherung``, ``antragsberechtigt``,
-        ``modell`` and the columns of :attr:`Finanzierungsplan.jahre`, one row per
-        Gemeinde (and the Kreis) and year. Gemeinden that may not apply themselves
-        are kept (their share of the Kreis' need), marked ``antragsberechtigt``.
+        ``ags``, ``name``, ``ebene``, ``haushaltssicherung``, ``antragsberechtigt``
+        (from ``bemessung``), ``modell`` and the columns of
+        :attr:`Finanzierungsplan.jahre`, one row per plan and year. Gemeinden that
+        may not apply themselves are kept (their share of the Kreis' need), marked
+        ``antragsberechtigt``; empty when there are no plans.
     """
-    if bemessung is None:
-        bemessung = stellenbemessung(ws)
-    plans = finanzierungsplaene(ws, bemessung, modell, **kwargs)
-    return plaene_tabelle(plans, bemessung, modell)
-
-
-def plaene_tabelle(
-    plaene: Mapping[str, Finanzierungsplan], bemessung: pd.DataFrame, modell: str
-) -> pd.DataFrame:
-    """Stack plans (from :func:`finanzierungsplaene`) into the table of
-    :func:`finanzierung_je_kommune`, with the Gemeinde columns of ``bemessung``."""
     info = bemessung.set_index(bemessung["ags"].astype(str))
     frames = []
     for ags, plan in plaene.items():
