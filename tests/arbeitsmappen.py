@@ -22,7 +22,11 @@ cells hold 0 to 2 persons (their counts are hidden, as in a real Kreis's village
 Offers in a town of the neighbouring Kreis (with its key); names with Markdown and
 HTML characters. With ``arbeitsmappen(einstellungen=True)`` also the suppression
 threshold, its symbol, the programme (THM or the example KIM) and the target group's
-statuses (Duldung only, or with "sonstige").
+statuses (Duldung only, or with "sonstige"). About every second one is kept over years
+(``verlauf``): cases begun in earlier years, closed with a listed reason, a typed remark
+or none, some begun after the Stichtag, a person who moved on to another Gemeinde as a
+new case; offers that ended before the Stichtag, begin after it, or were renamed (the
+old row ends, a new one with a new key begins).
 The structure is
 drawn by hypothesis; the bulk numbers come from a drawn seed (numpy), so
 examples stay small to describe.
@@ -36,11 +40,12 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from thm_lib.core.labels import HANDLUNGSFELDER
+from thm_lib.core.labels import ABSCHLUSSGRUENDE, HANDLUNGSFELDER
 from thm_lib.ingest.synthetic import (
     KOPF_ANGEBOTE,
     KOPF_FAELLE,
@@ -104,6 +109,10 @@ class ArbeitsmappeSpec:
     zeichen: str | None = None
     #: statuses of the target group when not the default Duldung and Gestattung
     zielgruppe_status: tuple[str, ...] | None = None
+    #: kept over years: cases and offers with beginnings, ends and closure reasons across
+    #: the years up to the Stichtag and a little after (:func:`_verlauf_faelle`,
+    #: :func:`_verlauf_angebote`); else every case begins in the Stichtag's year, open
+    verlauf: bool = False
     #: several generated Kreise side by side in one Land folder: each its own key and
     #: its own place (:data:`KREIS_ABSTAND` further east per number); not drawn
     kreis_nr: int = 0
@@ -175,6 +184,7 @@ def arbeitsmappen(
         spec.programm = draw(st.sampled_from(["thm", "kim"]))
         spec.zeichen = draw(st.sampled_from([None, "x", "•"]))
         spec.zielgruppe_status = draw(st.sampled_from([None, ("duldung",), STATUS]))
+    spec.verlauf = draw(st.booleans())  # last: the fields above stay as they were drawn
     return spec
 
 
@@ -430,11 +440,42 @@ def _angebote(
                 "",
             ]
         )
+    if spec.verlauf:
+        rows = _verlauf_angebote(spec, rows)
     _csv(
         folder / "angebote.csv",
         KOPF_ANGEBOTE,
         rows,
     )
+
+
+def _verlauf_angebote(spec: ArbeitsmappeSpec, rows: list[list[object]]) -> list[list[object]]:
+    """Offers of an inventory kept over years: ended, not yet begun, renamed.
+
+    Draws from its own generator (the offers themselves stay as without ``verlauf``).
+    Beside about every fifth offer that ended half a year before the Stichtag and every
+    tenth that begins after it, about every seventh was renamed on 1 August of the
+    Stichtag's year: the old row ends the day before, a new row with a new key and the
+    new name begins that day.
+    """
+    rng = np.random.default_rng([spec.seed, 2])
+    jahr = int(spec.stichtage[-1][-4:])
+    i_name, i_beginn, i_ende = (KOPF_ANGEBOTE.index(c) for c in ("name", "beginn", "ende"))
+    neu: list[list[object]] = []
+    for row in rows:
+        wahl = rng.random()
+        if wahl < 0.2:
+            row[i_beginn], row[i_ende] = f"01.01.{jahr - 1}", f"30.06.{jahr}"
+        elif wahl < 0.3:
+            row[i_beginn] = f"01.03.{jahr + 1}"
+        elif wahl < 0.45:
+            row[i_beginn], row[i_ende] = f"01.01.{jahr - 1}", f"31.07.{jahr}"
+            nachfolger = list(row)
+            nachfolger[0] = f"N{len(neu) + 1:03d}"
+            nachfolger[i_name] = f"{row[i_name]} (neuer Name)"
+            nachfolger[i_beginn], nachfolger[i_ende] = f"01.08.{jahr}", ""
+            neu.append(nachfolger)
+    return rows + neu
 
 
 def _faelle(spec: ArbeitsmappeSpec, folder: Path, ags: list[str], rng: np.random.Generator) -> None:
@@ -464,6 +505,8 @@ def _faelle(spec: ArbeitsmappeSpec, folder: Path, ags: list[str], rng: np.random
                     str(rng.choice(["passend", "naechstbeste", "kein_angebot", "offen"])),
                 ]
             )
+    if spec.verlauf:
+        faelle, bedarfe = _verlauf_faelle(spec, faelle, bedarfe, ags)
     _csv(
         folder / "faelle.csv",
         KOPF_FAELLE,
@@ -471,6 +514,56 @@ def _faelle(spec: ArbeitsmappeSpec, folder: Path, ags: list[str], rng: np.random
     )
     if rng.random() < 0.8:  # needs are optional beside the cases
         _csv(folder / "bedarfe.csv", ["fall_id", "handlungsfeld", "ergebnis"], bedarfe)
+
+
+#: typed remarks in ``abschlussgrund`` (never published: they count as "sonstiger Grund")
+FREIE_GRUENDE = ("nach Köln verzogen", "Herr A. in Haft", "siehe Akte")
+
+
+def _verlauf_faelle(
+    spec: ArbeitsmappeSpec,
+    faelle: list[list[object]],
+    bedarfe: list[list[object]],
+    ags: list[str],
+) -> tuple[list[list[object]], list[list[object]]]:
+    """Case records kept over years (from its own generator; the cases stay the same).
+
+    Each case begins between 1 January of the year before the first Stichtag and 100 days
+    after the Stichtag; about half of those begun are closed 20 to 900 days later (if that
+    is not after the last day documented, 100 days after the Stichtag), with a listed
+    reason (7 in 10), a typed remark or none. About every twentieth closed case moved
+    away ("Wegzug"): the person goes on in another Gemeinde as a new case with a new key,
+    begun the next day, with the same needs.
+    """
+    rng = np.random.default_rng([spec.seed, 3])
+    stichtag = pd.to_datetime(spec.stichtage[-1], format="%d.%m.%Y")
+    erster = pd.Timestamp(year=int(spec.stichtage[0][-4:]) - 1, month=1, day=1)
+    letzter = stichtag + pd.Timedelta(days=100)
+    i = {c: KOPF_FAELLE.index(c) for c in ("fall_id", "ags", "beginn", "ende", "abschlussgrund")}
+    neu: list[list[object]] = []
+    neu_bedarfe: list[list[object]] = []
+    for row in faelle:
+        beginn = erster + pd.Timedelta(days=int(rng.integers(0, (letzter - erster).days + 1)))
+        row[i["beginn"]] = f"{beginn:%d.%m.%Y}"
+        ende = beginn + pd.Timedelta(days=int(rng.integers(20, 901)))
+        if rng.random() >= 0.5 or ende > letzter:
+            continue
+        row[i["ende"]] = f"{ende:%d.%m.%Y}"
+        wahl = rng.random()
+        grund = str(rng.choice(ABSCHLUSSGRUENDE)) if wahl < 0.7 else ""
+        if 0.7 <= wahl < 0.85:
+            grund = str(rng.choice(FREIE_GRUENDE))
+        row[i["abschlussgrund"]] = grund
+        if len(ags) > 1 and rng.random() < 0.05:
+            row[i["abschlussgrund"]] = "Wegzug"
+            weiter = list(row)
+            weiter[i["fall_id"]] = f"{row[i['fall_id']]}W"
+            weiter[i["ags"]] = str(rng.choice([a for a in ags if a != row[i["ags"]]]))
+            weiter[i["beginn"]] = f"{ende + pd.Timedelta(days=1):%d.%m.%Y}"
+            weiter[i["ende"]] = weiter[i["abschlussgrund"]] = ""
+            neu.append(weiter)
+            neu_bedarfe += [[weiter[0], *b[1:]] for b in bedarfe if b[0] == row[0]]
+    return faelle + neu, bedarfe + neu_bedarfe
 
 
 # --------------------------------------------------------------------------- running

@@ -19,7 +19,10 @@ at least two Stichtage, ``--faelle-mal 8`` Kreise with eight times the drawn cas
 suppression threshold (``datenschutz.schwelle``; default 5), ``--programm kim`` every Kreis
 under the example programme ``defaults/programm_kim.yaml`` (other statuses and ages counted
 for the staffing key, counted at the analysis Stichtag), ``--gemischt`` threshold, symbol,
-programme and target-group statuses drawn per Kreis (where not given).
+programme and target-group statuses drawn per Kreis (where not given), ``--verlauf`` only
+Kreise kept over years (cases and offers across the years, closure reasons with typed
+remarks; ``ArbeitsmappeSpec.verlauf``). Every Kreis's published files are also searched
+for the typed remarks (:func:`tests.audit_laeufe.freie_texte_in`).
 
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
@@ -40,6 +43,7 @@ from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, seed, settings
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
+from tests.audit_laeufe import freie_texte_in
 from tests.helpers_land import tabellenzeile
 from thm_lib.core.formats import anzahl
 from thm_lib.disclosure.suppression import default_symbol, default_threshold
@@ -57,6 +61,7 @@ def ziehe(
     schwelle: int | None = None,
     programm: str | None = None,
     gemischt: bool = False,
+    verlauf: bool = False,
 ) -> list[ArbeitsmappeSpec]:
     """``anzahl`` Arbeitsmappen of the strategy, the same for the same ``startwert``.
 
@@ -69,7 +74,7 @@ def ziehe(
     cases (after the folding); every one with the suppression threshold ``schwelle``
     and the programme ``programm`` if given; with ``gemischt``, threshold, symbol,
     programme and target-group statuses drawn (``arbeitsmappen(einstellungen=True)``)
-    where not given.
+    where not given; with ``verlauf``, only Kreise kept over years.
     """
     gezogen: list[ArbeitsmappeSpec] = []
 
@@ -87,6 +92,7 @@ def ziehe(
     def sammle(spec: ArbeitsmappeSpec) -> None:
         passt = zielgruppe is None or (spec.zielgruppe_alter or (18, 27)) == zielgruppe
         passt = passt and len(spec.stichtage) >= min_stichtage
+        passt = passt and (spec.verlauf or not verlauf)
         if max_faelle is not None:
             passt = passt and spec.mit_faellen
             spec = dataclasses.replace(spec, n_faelle=1 + (spec.n_faelle - 1) % max_faelle)
@@ -124,6 +130,7 @@ def beschreibe(spec: ArbeitsmappeSpec) -> str:
         "" if spec.zeichen is None else f"Zeichen {spec.zeichen!r}",
         "" if spec.programm == "thm" else f"Programm {spec.programm}",
         "" if spec.zielgruppe_status is None else f"Status {'/'.join(spec.zielgruppe_status)}",
+        "über Jahre gepflegt" if spec.verlauf else "",
     ]
     return ", ".join(t for t in teile if t)
 
@@ -189,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="Sperrschwelle, Sperrzeichen, Programm und Status der Zielgruppe je Kreis ziehen",
     )
+    p.add_argument("--verlauf", action="store_true", help="nur über Jahre gepflegte Kreise")
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
     shutil.rmtree(a.ziel, ignore_errors=True)
@@ -205,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         a.schwelle,
         a.programm,
         a.gemischt,
+        a.verlauf,
     )
     for spec in specs:
         schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
@@ -239,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         befunde += int(rc != 0)
+        if dateien := freie_texte_in(kreis):
+            print(f"kreis_{spec.kreis_nr:02d}: freier Text in {', '.join(dateien)}", flush=True)
+            befunde += 1
         if befund := landesbefund(berichte, spec, specs):
             print(f"kreis_{spec.kreis_nr:02d}: Landesübersicht – {befund}", flush=True)
             befunde += 1
