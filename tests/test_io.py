@@ -2093,6 +2093,45 @@ def test_a_case_entered_twice_under_a_key_differing_in_case_or_hyphen_is_an_erro
     assert "7JHEMP" not in text.upper()
 
 
+def test_a_key_reused_for_a_new_episode_gets_advice_on_keeping_the_history(tmp_path):
+    # round 2, session 52 (Arbeitsmappen kept over years): a person who moved on to another
+    # Gemeinde entered under the old key, an offer renamed in a copy of its row; the advice
+    # says how to keep both episodes instead of only "delete the duplicate"
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "faelle.csv")
+    umgezogen = [*rows[1]]
+    umgezogen[header.index("ags")] = "05899008"
+    umgezogen[header.index("beginn")] = "01.03.2022"
+    write_rows(folder / "faelle.csv", header, [*rows, umgezogen])
+    kopf, angebote = read_rows(folder / "angebote.csv")
+    alt = [*angebote[0]]
+    alt[kopf.index("name")], alt[kopf.index("ende")] = "Sprachkurs (alter Name)", "31.08.2020"
+    write_rows(folder / "angebote.csv", kopf, [angebote[0], alt, *angebote[1:]])
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    fall, angebot = sorted(info.value.problems, key=lambda p: p.datei, reverse=True)
+    assert (fall.datei, fall.zeile, fall.spalte) == ("faelle.csv", 3, "fall_id")
+    assert f"(Zeilen 3, {len(rows) + 2})" in fall.meldung
+    assert "umgezogen" in fall.hinweis and "'abschlussgrund' (z. B. Wegzug)" in fall.hinweis
+    assert (angebot.datei, angebot.zeile, angebot.spalte) == ("angebote.csv", 2, "angebot_id")
+    assert "(Zeilen 2, 3)" in angebot.meldung and "umbenannt" in angebot.hinweis
+    assert "die alte Zeile mit 'ende' abschließen" in angebot.hinweis
+
+
+def test_a_repeated_key_of_another_table_keeps_the_general_advice(tmp_path):
+    folder = copy_sample(tmp_path)
+    header, rows = read_rows(folder / "kommunen.csv")
+    write_rows(folder / "kommunen.csv", header, [*rows, rows[0]])
+    with pytest.raises(DataError) as info:
+        load_workspace(folder)
+    (problem,) = info.value.problems
+    assert (problem.datei, problem.spalte) == ("kommunen.csv", "ags")
+    assert problem.hinweis == (
+        "Jeder Wert in 'ags' darf nur einmal vorkommen: bitte doppelte Zeilen löschen oder "
+        "eine neue Kennung vergeben"
+    )
+
+
 def test_keys_that_differ_in_more_than_case_are_separate_cases(tmp_path):
     folder = copy_sample(tmp_path)
     header, rows = read_rows(folder / "faelle.csv")

@@ -504,9 +504,11 @@ def _report_failures(
         found.add(
             raw.datei,
             f"Wert kommt mehrfach vor (Zeilen {', '.join(str(z) for z in zeilen)})",
-            f"Jeder Wert in '{column}' darf "
-            "nur einmal vorkommen: bitte doppelte Zeilen löschen oder eine neue "
-            "Kennung vergeben",
+            schemas.DOPPELT_HINWEISE.get(
+                column,
+                f"Jeder Wert in '{column}' darf nur einmal vorkommen: bitte doppelte Zeilen "
+                "löschen oder eine neue Kennung vergeben",
+            ),
             zeile=zeilen[0],
             spalte=column,
             wert=value,

@@ -262,6 +262,19 @@ HINWEISE: dict[str, str] = {
     ALTER_MIN_MAX: "Bitte Mindest- und Höchstalter prüfen (vertauscht?)",
 }
 #: Columns a frame-wide check is about (reported once per row, first column named).
+#: Advice for a key that occurs twice, where the key's table is kept over years and a
+#: repeated key usually means a new episode, not a typo (other keys: "bitte doppelte
+#: Zeilen löschen oder eine neue Kennung vergeben").
+DOPPELT_HINWEISE: dict[str, str] = {
+    "fall_id": "Jeder Fall braucht eine eigene Kennung: bitte doppelte Zeilen löschen. Ist "
+    "die Person umgezogen oder wird sie nach einem Abschluss wieder betreut, bitte den "
+    "alten Fall mit 'ende' und 'abschlussgrund' (z. B. Wegzug) abschließen und den neuen "
+    "unter einer neuen Kennung anlegen",
+    "angebot_id": "Jedes Angebot braucht eine eigene Kennung: bitte doppelte Zeilen "
+    "löschen. Wurde ein Angebot umbenannt oder neu aufgelegt, bitte die alte Zeile mit "
+    "'ende' abschließen und das Angebot unter einer neuen Kennung neu eintragen",
+}
+
 FRAME_CHECK_SPALTEN: dict[str, tuple[str, ...]] = {ALTER_MIN_MAX: ("alter_min", "alter_max")}
 
 _NONNEG = pa.Check.ge(0, error=NICHT_NEGATIV)
