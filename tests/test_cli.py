@@ -119,6 +119,17 @@ def test_vorlage_writes_templates_and_refuses_to_overwrite(tmp_path: Path) -> No
     assert sheet["A1"].comment is not None
     assert "Erläuterungen" in wb.sheetnames
     faelle_wb = load_workbook(tmp_path / "faelle.xlsx")
+    # keys kept over years (session 52): a renamed offer or a moved person gets a new key
+    erklaert = {
+        (r[0], r[1]): r[2]
+        for book in (wb, faelle_wb)
+        for r in book["Erläuterungen"].iter_rows(min_row=2, values_only=True)
+        if r and r[1]
+    }
+    assert "umbenanntes" in erklaert[("angebote", "angebot_id")]
+    assert "neue Zeile mit neuer Kennung" in erklaert[("angebote", "angebot_id")]
+    assert "zieht eine Person um" in erklaert[("faelle", "fall_id")]
+    assert "neuer Fall mit neuer" in erklaert[("faelle", "fall_id")]
     assert faelle_wb.sheetnames[:2] == ["faelle", "bedarfe"]
     f_headers = [c.value for c in faelle_wb["faelle"][1]]
     f_lists = {

@@ -46,7 +46,13 @@ ZIELGRUPPE = (
 )
 
 FAELLE = (
-    Column("fall_id", "text", beschreibung="Pseudonym des Falls (kein Name!)"),
+    Column(
+        "fall_id",
+        "text",
+        beschreibung="Pseudonym des Falls (kein Name!), je Fall eines; zieht eine Person um "
+        "oder wird sie nach einem Abschluss wieder betreut, ist das ein neuer Fall mit neuer "
+        "Kennung",
+    ),
     Column("ags", "ags", beschreibung="Gemeinde des Wohnorts (AGS)"),
     Column("alter", "int", beschreibung="Alter zu Beginn in Jahren"),
     Column("status", "category", choices=labels.STATUS, beschreibung="Aufenthaltsstatus"),
@@ -94,7 +100,12 @@ BEDARFE = (
 )
 
 ANGEBOTE = (
-    Column("angebot_id", "text", beschreibung="Eindeutige Kennung des Angebots"),
+    Column(
+        "angebot_id",
+        "text",
+        beschreibung="Eindeutige Kennung des Angebots; ein umbenanntes oder neu aufgelegtes "
+        "Angebot bekommt eine neue Zeile mit neuer Kennung, die alte Zeile ein Ende",
+    ),
     Column("name", "text", beschreibung="Name des Angebots"),
     Column("traeger", "text", beschreibung="Träger"),
     Column(
