@@ -154,6 +154,15 @@ def test_closures_by_reason_lists_further_reasons_first() -> None:
     assert list(t.index)[:2] == ["Ausbildung", "Arbeit"]
 
 
+@pytest.mark.parametrize("gruende", [[None], [None, None, None], []])
+def test_closures_without_any_reason_count_as_ohne_angabe(gruende: list[None]) -> None:
+    # round 2, session 52: closures that all lack a reason stopped the whole Land run
+    # (folding only missing texts gave a column of floats, "ohne Angabe" did not fit in)
+    t = closures_by_reason(_faelle(gruende), "2026-01-01", "2026-03-31")
+    n = len(gruende)
+    assert t["anzahl"].to_dict() == ({NO_REASON: n, TOTAL: n} if n else {TOTAL: 0})
+
+
 # ---------------------------------------------------------------- the sample with a name
 
 

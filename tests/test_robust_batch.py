@@ -204,6 +204,31 @@ UEBER_JAHRE = dataclasses.replace(
 )
 
 
+#: Found by the search of Kreise kept over years (round 2, session 52): a kreisfreie Stadt
+#: whose only closure of the report year has no reason. Folding the reasons gave a column
+#: of floats; the Berichtswesen failed and with it the whole Land run (a traceback).
+OHNE_ABSCHLUSSGRUND = ArbeitsmappeSpec(
+    seed=2,
+    n_gemeinden=1,
+    kreisfrei=True,
+    mit_faellen=True,
+    mit_einwohner=False,
+    mit_kommunen=True,
+    stichtage=STICHTAGE_THM,
+    stichtage_je_gemeinde=(2,),
+    ohne_angebote=frozenset(),
+    zielgruppe_null=frozenset(),
+    n_angebote=3,
+    n_faelle=12,
+    stichtag_konfiguriert=False,
+    klein=frozenset({0}),
+    nachbar_angebote=2,
+    sonderzeichen=True,
+    zielgruppe_alter=(20, 27),
+    verlauf=True,
+)
+
+
 @settings(
     max_examples=BEISPIELE or 2,
     deadline=None,
@@ -219,6 +244,7 @@ UEBER_JAHRE = dataclasses.replace(
 @example(spec=STICHTAG_OHNE_NEUE_ZAHL)
 @example(spec=ZIELGRUPPE_AB_16)
 @example(spec=UEBER_JAHRE)
+@example(spec=OHNE_ABSCHLUSSGRUND)
 def test_generated_arbeitsmappe_gives_every_report(
     tmp_path_factory: pytest.TempPathFactory, spec: ArbeitsmappeSpec
 ) -> None:
@@ -599,3 +625,40 @@ def test_a_land_of_generated_kreise_unlike_the_sample(tmp_path: Path) -> None:
     for i, a in enumerate(flaechen):
         for b in flaechen[i + 1 :]:
             assert a.intersection(b).area < 1e-9 * a.area
+
+
+def test_an_internal_error_in_one_kreis_leaves_the_other_kreise_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault of the program while one Kreis is prepared (round 2, session 52: a closure
+    without a reason) stopped the whole Land run with a traceback; now that Kreis is
+    listed with a German reason pointing to the log, and the others are published."""
+    import thm_lib.run.land as land_modul
+
+    gut, kreis = (dataclasses.replace(s, kreis_nr=i) for i, s in enumerate(LAND_UNGLEICH[:2]))
+    for spec in (gut, kreis):
+        schreibe(spec, tmp_path / "land" / slug(spec.name))
+    echt = land_modul.vorbereiten
+
+    def vorbereiten(mappe: Path, *args: object, **kw: object) -> object:
+        if Path(mappe).name == slug(kreis.name):  # injected: no data makes such an error
+            raise ZeroDivisionError("division by zero")
+        return echt(mappe, *args, **kw)
+
+    monkeypatch.setattr(land_modul, "vorbereiten", vorbereiten)
+    result = run_land(
+        tmp_path / "land", tmp_path / "reports", jobs=1, notebooks=("zielgruppe",), progress=False
+    )
+    assert result.veroeffentlicht == 1
+    (fehler,) = [k for k in result.kreise if k.result is None]
+    eintrag = f"Kreis {slug(kreis.name)}"
+    grund = f"interner Fehler (Protokoll: intern/…/{PROTOKOLL}, Eintrag {eintrag})"
+    assert fehler.zeile.grund == grund
+    (veroeffentlicht,) = [k for k in result.kreise if k.result is not None]
+    assert veroeffentlicht.result.ws.name == gut.name
+    protokoll = (tmp_path / "reports" / "intern" / PROTOKOLL).read_text(encoding="utf-8")
+    assert f"interner Fehler, Eintrag {eintrag}" in protokoll
+    assert "ZeroDivisionError: division by zero" in protokoll  # the traceback, for the developers
+    seite = result.index.read_text(encoding="utf-8")
+    assert "Traceback" not in seite and "ZeroDivisionError" not in seite
+    assert "interner Fehler" in seite

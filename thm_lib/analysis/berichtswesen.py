@@ -328,10 +328,12 @@ def closures_by_reason(
     mit, _ = consent_split(_scope(faelle, ags))
     closed = mit[period_flags(mit, p)["abgeschlossen"]]
     order = list(dict.fromkeys(gruende or []))
-    text = closed["abschlussgrund"].astype("string")
+    # "" for none: mapping only missing texts would give a column of floats, not words
+    # (round 2, session 52: one closure without a reason stopped the whole Land run)
+    text = closed["abschlussgrund"].astype("string").fillna("")
     # fold each distinct text once: a table repeats the same few reasons
-    labels = {t: abschlussgrund_label(t, order) for t in text.dropna().unique()}
-    grund = text.map(labels).fillna(NO_REASON).astype(str)
+    labels = {t: abschlussgrund_label(t, order) for t in text.unique()}
+    grund = text.map(labels).astype(str)
     counts = grund.value_counts()
     order += sorted(g for g in counts.index if g not in order)
     table = pd.DataFrame({"anzahl": counts.reindex(order, fill_value=0).astype("int64")})
