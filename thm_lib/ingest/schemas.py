@@ -272,7 +272,7 @@ HINWEISE: dict[str, str] = {
     "5,9 bis 9,5); lat und lon vertauscht?",
     ALTER_MIN_MAX: "Bitte Mindest- und Höchstalter prüfen (vertauscht?)",
 }
-#: Columns a frame-wide check is about (reported once per row, first column named).
+
 #: Advice for a key that occurs twice, where the key's table is kept over years and a
 #: repeated key usually means a new episode, not a typo (other keys: "bitte doppelte
 #: Zeilen löschen oder eine neue Kennung vergeben").
@@ -286,6 +286,7 @@ DOPPELT_HINWEISE: dict[str, str] = {
     "'ende' abschließen und das Angebot unter einer neuen Kennung neu eintragen",
 }
 
+#: Columns a frame-wide check is about (reported once per row, first column named).
 FRAME_CHECK_SPALTEN: dict[str, tuple[str, ...]] = {ALTER_MIN_MAX: ("alter_min", "alter_max")}
 
 _NONNEG = pa.Check.ge(0, error=NICHT_NEGATIV)
