@@ -27,7 +27,7 @@ from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS_ORDNER
-from thm_lib.core.paths import INTERN, PROTOKOLL
+from thm_lib.core.paths import INTERN
 from thm_lib.ingest.arbeitsmappe import arbeitsmappen
 from thm_lib.ingest.dateinamen import find_yaml
 from thm_lib.publish.land_index import LandZeile, fremde_land_seiten, schreibe_land_seiten
@@ -42,8 +42,7 @@ from thm_lib.run.batch import (
     kreis_ordner_name,
     vorbereiten,
 )
-from thm_lib.run.kommune import NOTEBOOK_DIR, interner_fehler
-from thm_lib.run.protokoll import protokollieren
+from thm_lib.run.kommune import NOTEBOOK_DIR
 from thm_lib.run.report import NOTEBOOKS
 from thm_lib.run.veroeffentlichen import sperren
 
@@ -161,8 +160,7 @@ def run_land(
     -------
     LandResult
         A Kreis whose Arbeitsmappe cannot be loaded is listed with its German
-        reason; the others run. So is a Kreis whose preparation fails with an
-        internal error (its traceback goes to ``<ausgabe>/intern/protokoll.log``).
+        reason; the others run.
     """
     mappen = arbeitsmappen(Path(ordner))
     ausgabe = Path(ausgabe).resolve()
@@ -230,13 +228,6 @@ def _run_land(
                 # the Land index is published: a failing faelle/bedarfe names file, row and
                 # column only, never a pseudonym or a cell of a case record
                 ergebnisse[i].grund = ohne_personenwerte(exc)
-                bar_kreise.update()
-                continue
-            except Exception:  # a fault of the program in one Kreis: the other Kreise go on
-                eintrag = f"Kreis {mappe.name}"
-                protokollieren(ausgabe / INTERN, "interner Fehler, Eintrag %s", eintrag)
-                LOGGER.warning("%s: interner Fehler, siehe %s", mappe, ausgabe / INTERN / PROTOKOLL)
-                ergebnisse[i].fehler = ergebnisse[i].grund = interner_fehler(eintrag)
                 bar_kreise.update()
                 continue
             laeufe[i] = offen.enter_context(lauf)
