@@ -40,7 +40,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import shapely
 from hypothesis import strategies as st
 from pyproj import Transformer
@@ -51,6 +50,7 @@ from thm_lib.ingest.synthetic import (
     KOPF_FAELLE,
     KOPF_KOMMUNEN,
     KOPF_ZIELGRUPPE,
+    de_datum,
     de_zahl,
     ja_nein,
     schreibe_csv,
@@ -536,19 +536,19 @@ def _verlauf_faelle(
     begun the next day, with the same needs.
     """
     rng = np.random.default_rng([spec.seed, 3])
-    stichtag = pd.to_datetime(spec.stichtage[-1], format="%d.%m.%Y")
-    erster = pd.Timestamp(year=int(spec.stichtage[0][-4:]) - 1, month=1, day=1)
-    letzter = stichtag + pd.Timedelta(days=100)
+    stichtag = np.datetime64("-".join(reversed(spec.stichtage[-1].split("."))))
+    erster = np.datetime64(f"{int(spec.stichtage[0][-4:]) - 1}-01-01")
+    letzter = stichtag + 100  # days
     i = {c: KOPF_FAELLE.index(c) for c in ("fall_id", "ags", "beginn", "ende", "abschlussgrund")}
     neu: list[list[object]] = []
     neu_bedarfe: list[list[object]] = []
     for row in faelle:
-        beginn = erster + pd.Timedelta(days=int(rng.integers(0, (letzter - erster).days + 1)))
-        row[i["beginn"]] = f"{beginn:%d.%m.%Y}"
-        ende = beginn + pd.Timedelta(days=int(rng.integers(20, 901)))
+        beginn = erster + int(rng.integers(0, (letzter - erster).astype(int) + 1))
+        row[i["beginn"]] = de_datum(beginn)
+        ende = beginn + int(rng.integers(20, 901))
         if rng.random() >= 0.5 or ende > letzter:
             continue
-        row[i["ende"]] = f"{ende:%d.%m.%Y}"
+        row[i["ende"]] = de_datum(ende)
         wahl = rng.random()
         grund = str(rng.choice(ABSCHLUSSGRUENDE)) if wahl < 0.7 else ""
         if 0.7 <= wahl < 0.85:
@@ -559,7 +559,7 @@ def _verlauf_faelle(
             weiter = list(row)
             weiter[i["fall_id"]] = f"{row[i['fall_id']]}W"
             weiter[i["ags"]] = str(rng.choice([a for a in ags if a != row[i["ags"]]]))
-            weiter[i["beginn"]] = f"{ende + pd.Timedelta(days=1):%d.%m.%Y}"
+            weiter[i["beginn"]] = de_datum(ende + 1)
             weiter[i["ende"]] = weiter[i["abschlussgrund"]] = ""
             neu.append(weiter)
             neu_bedarfe += [[weiter[0], *b[1:]] for b in bedarfe if b[0] == row[0]]

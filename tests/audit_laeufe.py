@@ -11,15 +11,13 @@ import functools
 import os
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
-
-import pandas as pd
 
 from tests.arbeitsmappen import FREIE_GRUENDE
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_deutung import Leser, kontext_aus
 from thm_lib.disclosure.audit_lesen import lese_ordner
+from thm_lib.disclosure.privacy import PSEUDONYM, scan_paths
 from thm_lib.run.batch import BatchResult, run_batch
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data_samples" / "musterkreis"
@@ -120,27 +118,19 @@ def personenspalten_ohne_regel(kreis_dir: Path, ws: Workspace) -> set[str]:
     }
 
 
-def _text(path: Path) -> str:
-    """The text of one published file as a search would see it (tables, zip members, bytes)."""
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path).to_csv()
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
-    return path.read_bytes().decode("utf-8", "replace")
-
-
 def freie_texte_in(kreis_dir: Path) -> list[str]:
     """Files under ``kreis_dir`` that show a typed closure remark of the generated Kreise.
 
     The remarks of :data:`tests.arbeitsmappen.FREIE_GRUENDE` count as "sonstiger Grund"
     in every published table; the text itself must appear in no file (a remark may name
-    a person).
+    a person). Searched with the privacy guard's scan, the remarks in place of pseudonyms.
     """
     return sorted(
-        str(path.relative_to(kreis_dir))
-        for path in kreis_dir.rglob("*")
-        if path.is_file() and any(t in _text(path) for t in FREIE_GRUENDE)
+        {
+            str(f.path.relative_to(kreis_dir))
+            for f in scan_paths([kreis_dir], FREIE_GRUENDE)
+            if f.kind == PSEUDONYM
+        }
     )
 
 
