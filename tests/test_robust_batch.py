@@ -625,3 +625,80 @@ def test_a_land_of_generated_kreise_unlike_the_sample(tmp_path: Path) -> None:
     for i, a in enumerate(flaechen):
         for b in flaechen[i + 1 :]:
             assert a.intersection(b).area < 1e-9 * a.area
+
+
+@pytest.mark.parametrize("wo", ["_planen", "_abschliessen"])
+def test_an_internal_error_in_one_kreis_leaves_the_other_kreise_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wo: str
+) -> None:
+    """A fault of the program in one Kreis (round 2, session 52: a closure without a reason,
+    while the Kreis was prepared) stopped the whole Land run with a traceback. Now that
+    Kreis is listed with a German reason pointing to the log, its lock is freed, and the
+    others are published – whether the fault comes while the Kreis is prepared (after it
+    is locked) or while it is audited and published."""
+    import thm_lib.run.batch as batch_modul
+    from thm_lib.run.veroeffentlichen import sperren
+
+    gut, kaputt = (dataclasses.replace(s, kreis_nr=i) for i, s in enumerate(LAND_UNGLEICH[:2]))
+    for spec in (gut, kaputt):
+        schreibe(spec, tmp_path / "land" / slug(spec.name))
+    echt = getattr(batch_modul, wo)
+
+    def mit_fehler(erstes: object, *args: object, **kw: object) -> object:
+        ws = erstes if wo == "_planen" else erstes.ws  # type: ignore[attr-defined]
+        if ws.name == kaputt.name:  # injected: no data makes such an error any more
+            raise ZeroDivisionError("division by zero")
+        return echt(erstes, *args, **kw)
+
+    monkeypatch.setattr(batch_modul, wo, mit_fehler)
+    result = run_land(
+        tmp_path / "land", tmp_path / "reports", jobs=1, notebooks=("zielgruppe",), progress=False
+    )
+    assert result.veroeffentlicht == 1
+    (fehler,) = [k for k in result.kreise if k.result is None]
+    eintrag = f"Kreis {slug(kaputt.name)}"
+    assert (
+        fehler.zeile.grund
+        == f"interner Fehler (Protokoll: intern/…/{PROTOKOLL}, Eintrag {eintrag})"
+    )
+    (veroeffentlicht,) = [k for k in result.kreise if k.result is not None]
+    assert veroeffentlicht.result.ws.name == gut.name
+    protokoll = (tmp_path / "reports" / "intern" / PROTOKOLL).read_text(encoding="utf-8")
+    assert f"interner Fehler, Eintrag {eintrag}" in protokoll
+    assert "ZeroDivisionError: division by zero" in protokoll  # the traceback, for the developers
+    seite = result.index.read_text(encoding="utf-8")
+    assert "Traceback" not in seite and "ZeroDivisionError" not in seite
+    assert "interner Fehler" in seite
+    kreis_dir = tmp_path / "reports" / slug(kaputt.name)
+    sperren(intern_ordner(kreis_dir), kreis_dir).release()  # free again: the next run may go
+
+
+def test_an_internal_error_of_one_kreis_on_the_command_line_is_one_german_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A single Kreis whose run meets a fault of the program: one German line naming the
+    log and exit code 1, the traceback only in the log (before: a Python traceback)."""
+    from click.testing import CliRunner
+
+    import thm_lib.run.batch as batch_modul
+    from thm_lib.run.cli import main
+    from thm_lib.run.veroeffentlichen import sperren
+
+    def kaputt(*args: object, **kw: object) -> object:
+        raise ZeroDivisionError("division by zero")  # injected: no data makes one any more
+
+    monkeypatch.setattr(batch_modul, "_planen", kaputt)
+    mappe = tmp_path / "musterkreis"
+    shutil.copytree(SAMPLE, mappe)
+    res = CliRunner().invoke(main, ["batch", str(mappe), "--ausgabe", str(tmp_path / "out")])
+    assert res.exit_code == 1
+    protokoll = tmp_path / "out" / "intern" / PROTOKOLL
+    assert res.output == (
+        "Fehler: interner Fehler des Programms (Kreis musterkreis), kein Fehler in den Daten. "
+        f"Die Einzelheiten stehen in {protokoll} (Eintrag Kreis musterkreis); bitte diese "
+        "Datei an die Betreuung der THM-Werkbank geben. Die Arbeitsmappe wurde nicht "
+        "verändert.\n"
+    )
+    assert "ZeroDivisionError: division by zero" in protokoll.read_text(encoding="utf-8")
+    kreis_dir = tmp_path / "out" / "musterkreis_fiktiv"
+    sperren(intern_ordner(kreis_dir), kreis_dir).release()  # not left locked

@@ -158,21 +158,29 @@ class Ausfuehrer:
         """Run ``fn`` once on every worker in the background (e.g. start its kernel).
 
         Local workers start while the parent still computes the Kreis; their
-        first report then does not wait for the kernel.
+        first report then does not wait for the kernel. Only a head start: it never
+        raises. Workers that cannot take it (a broken pool, a lost cluster) show that
+        when the reports are started (:meth:`einreichen`), not while a Kreis is
+        prepared, where it would look like a fault of that Kreis.
         """
         if self._gewaermt:
             return
         self._gewaermt = True
+        try:
+            self._waerme = self._vorwaermen(fn)
+        except Exception as exc:
+            LOGGER.info("Worker nicht vorgewärmt (%s)", exc)
+
+    def _vorwaermen(self, fn: Callable[[], Any]) -> list[Any]:
         if self._client is not None:
             workers = list(self._client.scheduler_info()["workers"])
-            self._waerme = [
+            return [
                 self._client.submit(
                     _einzeln, fn, pure=False, workers=[w], allow_other_workers=False
                 )
                 for w in workers
             ]
-            return
-        self._waerme = [self._submit(fn, ()) for _ in range(self.jobs)]
+        return [self._submit(fn, ()) for _ in range(self.jobs)]
 
     def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         if self._client is not None:

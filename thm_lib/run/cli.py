@@ -29,6 +29,26 @@ def _fail_text(text: str) -> None:
     sys.exit(2)
 
 
+def _fail_intern(ausgabe: Path, eintrag: str) -> None:
+    """A fault of the program, not of the user's data: the traceback goes into
+    ``<ausgabe>/intern/protokoll.log``, the console gets one German line (exit code 1).
+
+    To be called while the exception is handled.
+    """
+    from thm_lib.core.paths import INTERN, PROTOKOLL
+    from thm_lib.run.protokoll import protokollieren
+
+    intern = Path(ausgabe).resolve() / INTERN
+    protokollieren(intern, "interner Fehler, Eintrag %s", eintrag)
+    click.echo(
+        f"Fehler: interner Fehler des Programms ({eintrag}), kein Fehler in den Daten. Die "
+        f"Einzelheiten stehen in {intern / PROTOKOLL} (Eintrag {eintrag}); bitte diese Datei "
+        "an die Betreuung der THM-Werkbank geben. Die Arbeitsmappe wurde nicht verändert.",
+        err=True,
+    )
+    sys.exit(1)
+
+
 STUFEN = {"DEBUG": "Diagnose", "INFO": "Info", "WARNING": "Warnung", "ERROR": "Fehler"}
 """German names of the logging levels on the console (others keep their English name)."""
 
@@ -255,6 +275,10 @@ def batch(
         )
     except DataError as exc:
         _fail(exc)
+    except OSError:  # a path that cannot be read or written: one German line (Gruppe.main)
+        raise
+    except Exception:
+        _fail_intern(ausgabe, f"Kreis {arbeitsmappe.resolve().name}")
     _hinweise_zeigen(result.ws)
     done = [r for r in result.results if r.ok]
     kept = [r for r in result.results if r.uebersprungen]
@@ -330,6 +354,10 @@ def _land(
         )
     except DataError as exc:
         _fail(exc)
+    except OSError:
+        raise
+    except Exception:  # one Kreis's fault is that Kreis's row; this one is the Land run's
+        _fail_intern(ausgabe, f"Land {ordner.resolve().name}")
     fehler = False
     for k in result.kreise:
         if k.result is None:

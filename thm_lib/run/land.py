@@ -27,7 +27,7 @@ from thm_lib.analysis.staffing import nur_ein_antragsteller
 from thm_lib.core.config import load_annahmen
 from thm_lib.core.errors import DataError, Problem, ohne_personenwerte
 from thm_lib.core.labels import KREIS_ORDNER
-from thm_lib.core.paths import INTERN
+from thm_lib.core.paths import INTERN, PROTOKOLL
 from thm_lib.ingest.arbeitsmappe import arbeitsmappen
 from thm_lib.ingest.dateinamen import find_yaml
 from thm_lib.publish.land_index import LandZeile, fremde_land_seiten, schreibe_land_seiten
@@ -42,7 +42,8 @@ from thm_lib.run.batch import (
     kreis_ordner_name,
     vorbereiten,
 )
-from thm_lib.run.kommune import NOTEBOOK_DIR
+from thm_lib.run.kommune import NOTEBOOK_DIR, interner_fehler
+from thm_lib.run.protokoll import protokollieren
 from thm_lib.run.report import NOTEBOOKS
 from thm_lib.run.veroeffentlichen import sperren
 
@@ -160,7 +161,19 @@ def run_land(
     -------
     LandResult
         A Kreis whose Arbeitsmappe cannot be loaded is listed with its German
-        reason; the others run.
+        reason; the others run. So is a Kreis that meets a fault of the program
+        while it is prepared or published (its traceback goes to
+        ``<ausgabe>/intern/protokoll.log``).
+
+    Raises
+    ------
+    DataError
+        If ``ausgabe`` holds pages of something else than a Land run, or another
+        Land run holds it.
+    OSError
+        If a path cannot be read or written (a full disk) or the workers are lost
+        (a Dask cluster gone): every Kreis's lock is freed and the run stops, as on
+        Ctrl+C.
     """
     mappen = arbeitsmappen(Path(ordner))
     ausgabe = Path(ausgabe).resolve()
@@ -207,7 +220,12 @@ def _run_land(
         bar_berichte = tqdm(total=0, desc="Berichte", unit="Bericht", disable=not progress)
 
         def fertig(i: int) -> None:
-            ergebnisse[i].result = abschliessen(laeufe.pop(i))
+            try:
+                ergebnisse[i].result = abschliessen(laeufe.pop(i))
+            except OSError:
+                raise
+            except Exception as exc:
+                _gescheitert(ergebnisse[i], exc, ausgabe)
             bar_kreise.update()
 
         def sammeln(warten: bool) -> None:
@@ -223,11 +241,10 @@ def _run_land(
                 continue
             try:
                 lauf = vorbereiten(mappe, ausgabe, optionen=optionen, aus=aus)
-            except DataError as exc:
-                ergebnisse[i].fehler = str(exc)
-                # the Land index is published: a failing faelle/bedarfe names file, row and
-                # column only, never a pseudonym or a cell of a case record
-                ergebnisse[i].grund = ohne_personenwerte(exc)
+            except OSError:  # a path, a full disk: the whole run stops (German line of thm)
+                raise
+            except Exception as exc:  # this Kreis's data, or a fault of the program in it
+                _gescheitert(ergebnisse[i], exc, ausgabe)
                 bar_kreise.update()
                 continue
             laeufe[i] = offen.enter_context(lauf)
@@ -247,6 +264,25 @@ def _run_land(
     schwelle, zeichen = _schutz(ergebnisse)
     index, _karte = schreibe_land_seiten(ausgabe, zeilen, schwelle=schwelle, zeichen=zeichen)
     return LandResult(ausgabe, index, ergebnisse)
+
+
+def _gescheitert(e: KreisErgebnis, exc: Exception, ausgabe: Path) -> None:
+    """Record why one Kreis of the Land run has no result; the other Kreise go on.
+
+    A :class:`DataError` is the Kreis's data: its German text is the reason, and the
+    reason on the published Land index names file, row and column only, never a
+    pseudonym or a cell of a case record. Anything else is a fault of the program in
+    this Kreis: the reason points to the log, the traceback goes there (to be called
+    while ``exc`` is handled).
+    """
+    if isinstance(exc, DataError):
+        e.fehler = str(exc)
+        e.grund = ohne_personenwerte(exc)
+        return
+    eintrag = f"Kreis {e.arbeitsmappe.name}"
+    protokollieren(ausgabe / INTERN, "interner Fehler, Eintrag %s", eintrag)
+    LOGGER.warning("%s: interner Fehler, siehe %s", e.arbeitsmappe, ausgabe / INTERN / PROTOKOLL)
+    e.fehler = e.grund = interner_fehler(eintrag)
 
 
 def _schutz(ergebnisse: list[KreisErgebnis]) -> tuple[int, str]:
