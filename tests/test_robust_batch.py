@@ -673,32 +673,45 @@ def test_an_internal_error_in_one_kreis_leaves_the_other_kreise_published(
     sperren(intern_ordner(kreis_dir), kreis_dir).release()  # free again: the next run may go
 
 
-def test_an_internal_error_of_one_kreis_on_the_command_line_is_one_german_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("lauf", ["Kreis", "Land"])
+def test_an_internal_error_on_the_command_line_is_one_german_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lauf: str
 ) -> None:
-    """A single Kreis whose run meets a fault of the program: one German line naming the
-    log and exit code 1, the traceback only in the log (before: a Python traceback)."""
+    """A run of one Kreis, or a Land run outside its Kreise, that meets a fault of the
+    program: one German line naming the log and exit code 1, the traceback only in the log
+    (before: a Python traceback). The Kreis is not left locked."""
     from click.testing import CliRunner
 
     import thm_lib.run.batch as batch_modul
+    import thm_lib.run.land as land_modul
     from thm_lib.run.cli import main
     from thm_lib.run.veroeffentlichen import sperren
 
     def kaputt(*args: object, **kw: object) -> object:
         raise ZeroDivisionError("division by zero")  # injected: no data makes one any more
 
-    monkeypatch.setattr(batch_modul, "_planen", kaputt)
-    mappe = tmp_path / "musterkreis"
+    if lauf == "Kreis":
+        monkeypatch.setattr(batch_modul, "_planen", kaputt)
+        eingabe = mappe = tmp_path / "musterkreis"
+    else:  # before any Kreis runs
+        monkeypatch.setattr(land_modul, "doppelte_kreise", kaputt)
+        eingabe, mappe = tmp_path / "land", tmp_path / "land" / "musterkreis"
     shutil.copytree(SAMPLE, mappe)
-    res = CliRunner().invoke(main, ["batch", str(mappe), "--ausgabe", str(tmp_path / "out")])
+    res = CliRunner().invoke(main, ["batch", str(eingabe), "--ausgabe", str(tmp_path / "out")])
     assert res.exit_code == 1
     protokoll = tmp_path / "out" / "intern" / PROTOKOLL
+    eintrag = f"{lauf} {eingabe.name}"
     assert res.output == (
-        "Fehler: interner Fehler des Programms (Kreis musterkreis), kein Fehler in den Daten. "
-        f"Die Einzelheiten stehen in {protokoll} (Eintrag Kreis musterkreis); bitte diese "
+        f"Fehler: interner Fehler des Programms ({eintrag}), kein Fehler in den Daten. "
+        f"Die Einzelheiten stehen in {protokoll} (Eintrag {eintrag}); bitte diese "
         "Datei an die Betreuung der THM-Werkbank geben. Die Arbeitsmappe wurde nicht "
         "verändert.\n"
     )
-    assert "ZeroDivisionError: division by zero" in protokoll.read_text(encoding="utf-8")
-    kreis_dir = tmp_path / "out" / "musterkreis_fiktiv"
-    sperren(intern_ordner(kreis_dir), kreis_dir).release()  # not left locked
+    text = protokoll.read_text(encoding="utf-8")
+    assert f"interner Fehler, Eintrag {eintrag}" in text
+    assert "ZeroDivisionError: division by zero" in text
+    if lauf == "Kreis":  # not left locked
+        kreis_dir = tmp_path / "out" / "musterkreis_fiktiv"
+        sperren(intern_ordner(kreis_dir), kreis_dir).release()
+    else:
+        sperren(tmp_path / "out" / "intern", tmp_path / "out").release()  # the Land's
