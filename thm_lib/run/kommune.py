@@ -102,9 +102,13 @@ def teil_titel(teil: str) -> str:
     return TEIL_TITEL.get(teil, teil)
 
 
-def interner_fehler(eintrag: str) -> str:
-    """The German reason shown for an unexpected error logged under ``eintrag``."""
-    return f"interner Fehler (Protokoll: {INTERN}/…/{PROTOKOLL}, Eintrag {eintrag})"
+def interner_fehler(eintrag: str, protokoll: str = f"{INTERN}/…/{PROTOKOLL}") -> str:
+    """The German reason shown for an unexpected error logged under ``eintrag``.
+
+    ``protokoll``: where the log is, from the output folder (default: a Kreis's log,
+    ``intern/<kreis>/protokoll.log``).
+    """
+    return f"interner Fehler (Protokoll: {protokoll}, Eintrag {eintrag})"
 
 
 def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | None]:

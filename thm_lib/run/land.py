@@ -282,7 +282,7 @@ def _gescheitert(e: KreisErgebnis, exc: Exception, ausgabe: Path) -> None:
     eintrag = f"Kreis {e.arbeitsmappe.name}"
     protokollieren(ausgabe / INTERN, "interner Fehler, Eintrag %s", eintrag)
     LOGGER.warning("%s: interner Fehler, siehe %s", e.arbeitsmappe, ausgabe / INTERN / PROTOKOLL)
-    e.fehler = e.grund = interner_fehler(eintrag)
+    e.fehler = e.grund = interner_fehler(eintrag, f"{INTERN}/{PROTOKOLL}")
 
 
 def _schutz(ergebnisse: list[KreisErgebnis]) -> tuple[int, str]:
