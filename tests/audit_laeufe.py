@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from tests.arbeitsmappen import FREIE_GRUENDE
+from tests.fachverfahren import EIGENE_TEXTE
 from thm_lib.core.workspace import Workspace
 from thm_lib.disclosure.audit_deutung import Leser, kontext_aus
 from thm_lib.disclosure.audit_lesen import lese_ordner
@@ -119,16 +120,18 @@ def personenspalten_ohne_regel(kreis_dir: Path, ws: Workspace) -> set[str]:
 
 
 def freie_texte_in(kreis_dir: Path) -> list[str]:
-    """Files under ``kreis_dir`` that show a typed closure remark of the generated Kreise.
+    """Files under ``kreis_dir`` that show a typed text of the generated Kreise.
 
     The remarks of :data:`tests.arbeitsmappen.FREIE_GRUENDE` count as "sonstiger Grund"
     in every published table; the text itself must appear in no file (a remark may name
-    a person). Searched with the privacy guard's scan, the remarks in place of pseudonyms.
+    a person); nor may what a Fachverfahren's own columns hold
+    (:data:`tests.fachverfahren.EIGENE_TEXTE`: names of case workers). Searched
+    with the privacy guard's scan, the texts in place of pseudonyms.
     """
     return sorted(
         {
             str(f.path.relative_to(kreis_dir))
-            for f in scan_paths([kreis_dir], FREIE_GRUENDE)
+            for f in scan_paths([kreis_dir], (*FREIE_GRUENDE, *EIGENE_TEXTE))
             if f.kind == PSEUDONYM
         }
     )

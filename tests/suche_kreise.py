@@ -21,8 +21,11 @@ under the example programme ``defaults/programm_kim.yaml`` (other statuses and a
 for the staffing key, counted at the analysis Stichtag), ``--gemischt`` threshold, symbol,
 programme and target-group statuses drawn per Kreis (where not given), ``--verlauf`` only
 Kreise kept over years (cases and offers across the years, closure reasons with typed
-remarks; ``ArbeitsmappeSpec.verlauf``). Every Kreis's published files are also searched
-for the typed remarks (:func:`tests.audit_laeufe.freie_texte_in`).
+remarks; ``ArbeitsmappeSpec.verlauf``), ``--fachverfahren`` every Arbeitsmappe rewritten
+as a Fachverfahren exports it (:func:`tests.fachverfahren.exportieren`: other column order,
+columns of its own, Excel cells, other encodings; ``thm pruefen`` reads the export). Every
+Kreis's published files are also searched for the typed remarks
+(:func:`tests.audit_laeufe.freie_texte_in`).
 
 Not collected by pytest (no ``test_`` prefix): the test suite has fixed examples of the
 same kind (``tests/test_robust_batch.py``).
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import random
 import re
 import shutil
 import subprocess
@@ -44,6 +48,7 @@ from hypothesis import HealthCheck, given, seed, settings
 
 from tests.arbeitsmappen import ArbeitsmappeSpec, arbeitsmappen, schreibe
 from tests.audit_laeufe import freie_texte_in
+from tests.fachverfahren import exportieren
 from tests.helpers_land import tabellenzeile
 from thm_lib.core.formats import anzahl
 from thm_lib.disclosure.suppression import default_symbol, default_threshold
@@ -197,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         help="Sperrschwelle, Sperrzeichen, Programm und Status der Zielgruppe je Kreis ziehen",
     )
     p.add_argument("--verlauf", action="store_true", help="nur über Jahre gepflegte Kreise")
+    p.add_argument(
+        "--fachverfahren", action="store_true", help="jede Arbeitsmappe als Export umschreiben"
+    )
     a = p.parse_args(argv)
     thm = str(Path(sys.executable).with_name("thm"))
     shutil.rmtree(a.ziel, ignore_errors=True)
@@ -216,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
         a.verlauf,
     )
     for spec in specs:
-        schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
+        mappe = schreibe(spec, land / f"kreis_{spec.kreis_nr:02d}")
+        if a.fachverfahren:
+            exportieren(mappe, random.Random(a.seed * 1000 + spec.kreis_nr))
         print(f"kreis_{spec.kreis_nr:02d}: {beschreibe(spec)}", flush=True)
     t0 = time.perf_counter()
     rc, letzte = lauf(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,24 +31,35 @@ def _fail_text(text: str) -> None:
     sys.exit(2)
 
 
-def _fail_intern(ausgabe: Path, eintrag: str) -> None:
-    """A fault of the program, not of the user's data: the traceback goes into
-    ``<ausgabe>/intern/protokoll.log``, the console gets one German line (exit code 1).
+@contextmanager
+def _ein_lauf(ausgabe: Path, eintrag: str) -> Iterator[None]:
+    """Errors of a batch run as one German line on the console, never a traceback.
 
-    To be called while the exception is handled.
+    A :class:`DataError` is the user's data (exit code 2). A file-system error goes on
+    to :class:`~thm_lib.run.aufruf.Gruppe`, which names the path. Any other error is a
+    fault of the program: its traceback goes into ``<ausgabe>/intern/protokoll.log``
+    under ``eintrag`` (exit code 1).
     """
     from thm_lib.core.paths import INTERN, PROTOKOLL
     from thm_lib.run.protokoll import protokollieren
 
-    intern = Path(ausgabe).resolve() / INTERN
-    protokollieren(intern, "interner Fehler, Eintrag %s", eintrag)
-    click.echo(
-        f"Fehler: interner Fehler des Programms ({eintrag}), kein Fehler in den Daten. Die "
-        f"Einzelheiten stehen in {intern / PROTOKOLL} (Eintrag {eintrag}); bitte diese Datei "
-        "an die Betreuung der THM-Werkbank geben. Die Arbeitsmappe wurde nicht verändert.",
-        err=True,
-    )
-    sys.exit(1)
+    try:
+        yield
+    except DataError as exc:
+        _fail(exc)
+    except OSError:
+        raise
+    except Exception:
+        intern = Path(ausgabe).resolve() / INTERN
+        protokollieren(intern, "interner Fehler, Eintrag %s", eintrag)
+        click.echo(
+            f"Fehler: interner Fehler des Programms ({eintrag}), kein Fehler in den Daten. "
+            f"Die Einzelheiten stehen in {intern / PROTOKOLL} (Eintrag {eintrag}); bitte diese "
+            "Datei an die Betreuung der THM-Werkbank geben. Die Arbeitsmappe wurde nicht "
+            "verändert.",
+            err=True,
+        )
+        sys.exit(1)
 
 
 STUFEN = {"DEBUG": "Diagnose", "INFO": "Info", "WARNING": "Warnung", "ERROR": "Fehler"}
@@ -262,7 +275,7 @@ def batch(
             _fail_text("--kommune gilt nur für eine einzelne Arbeitsmappe, nicht für ein Land.")
         _land(arbeitsmappe, ausgabe, jobs, neu, cluster, not ohne_fortschritt, differenzpruefung)
         return
-    try:
+    with _ein_lauf(ausgabe, f"Kreis {arbeitsmappe.resolve().name}"):
         result = run_batch(
             arbeitsmappe,
             ausgabe,
@@ -273,12 +286,6 @@ def batch(
             cluster=cluster,
             differenz=differenzpruefung,
         )
-    except DataError as exc:
-        _fail(exc)
-    except OSError:  # a path that cannot be read or written: one German line (Gruppe.main)
-        raise
-    except Exception:
-        _fail_intern(ausgabe, f"Kreis {arbeitsmappe.resolve().name}")
     _hinweise_zeigen(result.ws)
     done = [r for r in result.results if r.ok]
     kept = [r for r in result.results if r.uebersprungen]
@@ -348,16 +355,11 @@ def _land(
     from thm_lib.run.batch import intern_ordner
     from thm_lib.run.land import run_land
 
-    try:
+    # one Kreis's fault is that Kreis's row (run_land); this one is the Land run's
+    with _ein_lauf(ausgabe, f"Land {ordner.resolve().name}"):
         result = run_land(
             ordner, ausgabe, jobs, progress=progress, neu=neu, cluster=cluster, differenz=differenz
         )
-    except DataError as exc:
-        _fail(exc)
-    except OSError:
-        raise
-    except Exception:  # one Kreis's fault is that Kreis's row; this one is the Land run's
-        _fail_intern(ausgabe, f"Land {ordner.resolve().name}")
     fehler = False
     for k in result.kreise:
         if k.result is None:

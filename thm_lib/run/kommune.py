@@ -111,12 +111,16 @@ def interner_fehler(eintrag: str, protokoll: str = f"{INTERN}/…/{PROTOKOLL}") 
     return f"interner Fehler (Protokoll: {protokoll}, Eintrag {eintrag})"
 
 
-def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | None]:
+def failure_reason(
+    exc: BaseException, eintrag: str = "", protokoll: str = f"{INTERN}/…/{PROTOKOLL}"
+) -> tuple[str, str | None]:
     """German one-line reason for a failed part, and the traceback to log (None if expected).
 
     A :class:`~thm_lib.core.errors.DataError` (also one raised inside a notebook)
-    is expected: its German text is the reason. Anything else is an internal
-    error: the reason points to the log, the traceback goes there.
+    is expected: its German text is the reason, without anything quoted from a case
+    record (:func:`~thm_lib.core.errors.ohne_personenwerte`; the reason is published
+    on the index pages). Anything else is an internal error: the reason points to the
+    log, the traceback goes there.
 
     Parameters
     ----------
@@ -124,21 +128,23 @@ def failure_reason(exc: BaseException, eintrag: str = "") -> tuple[str, str | No
         The exception of the part.
     eintrag : str
         Name of the log entry (e.g. ``05899016/karten``).
+    protokoll : str
+        Where that log is, from the output folder (see :func:`interner_fehler`).
 
     Returns
     -------
     (str, str or None)
     """
     if isinstance(exc, DataError):
-        return ohne_personenwerte(str(exc)), None
+        return ohne_personenwerte(exc), None
     if isinstance(exc, NotebookFehler):
-        if exc.ename == "DataError":
+        if exc.ename == "DataError":  # only its text came back from the kernel
             return ohne_personenwerte(exc.evalue), None
         lines = [_ANSI.sub("", line) for line in exc.traceback]
         text = f"Notebook-Zelle {exc.exec_count}: {exc.ename}: {exc.evalue}\n" + "\n".join(lines)
-        return interner_fehler(eintrag), text
+        return interner_fehler(eintrag, protokoll), text
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return interner_fehler(eintrag), text
+    return interner_fehler(eintrag, protokoll), text
 
 
 def execute(

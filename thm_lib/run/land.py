@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,8 @@ from thm_lib.run.batch import (
     kreis_ordner_name,
     vorbereiten,
 )
-from thm_lib.run.kommune import NOTEBOOK_DIR, interner_fehler
-from thm_lib.run.protokoll import protokollieren
+from thm_lib.run.kommune import NOTEBOOK_DIR, failure_reason
+from thm_lib.run.protokoll import PROTOKOLL_LOGGER, protokoll_datei
 from thm_lib.run.report import NOTEBOOKS
 from thm_lib.run.veroeffentlichen import sperren
 
@@ -220,12 +221,8 @@ def _run_land(
         bar_berichte = tqdm(total=0, desc="Berichte", unit="Bericht", disable=not progress)
 
         def fertig(i: int) -> None:
-            try:
+            with _fehler_des_kreises(ergebnisse[i], ausgabe):
                 ergebnisse[i].result = abschliessen(laeufe.pop(i))
-            except OSError:
-                raise
-            except Exception as exc:
-                _gescheitert(ergebnisse[i], exc, ausgabe)
             bar_kreise.update()
 
         def sammeln(warten: bool) -> None:
@@ -239,12 +236,10 @@ def _run_land(
             if mappe in doppelt:
                 bar_kreise.update()
                 continue
-            try:
+            lauf = None
+            with _fehler_des_kreises(ergebnisse[i], ausgabe):
                 lauf = vorbereiten(mappe, ausgabe, optionen=optionen, aus=aus)
-            except OSError:  # a path, a full disk: the whole run stops (German line of thm)
-                raise
-            except Exception as exc:  # this Kreis's data, or a fault of the program in it
-                _gescheitert(ergebnisse[i], exc, ausgabe)
+            if lauf is None:
                 bar_kreise.update()
                 continue
             laeufe[i] = offen.enter_context(lauf)
@@ -266,23 +261,30 @@ def _run_land(
     return LandResult(ausgabe, index, ergebnisse)
 
 
-def _gescheitert(e: KreisErgebnis, exc: Exception, ausgabe: Path) -> None:
+@contextmanager
+def _fehler_des_kreises(e: KreisErgebnis, ausgabe: Path) -> Iterator[None]:
     """Record why one Kreis of the Land run has no result; the other Kreise go on.
 
-    A :class:`DataError` is the Kreis's data: its German text is the reason, and the
-    reason on the published Land index names file, row and column only, never a
-    pseudonym or a cell of a case record. Anything else is a fault of the program in
-    this Kreis: the reason points to the log, the traceback goes there (to be called
-    while ``exc`` is handled).
+    A :class:`DataError` is the Kreis's data: the console shows its whole German text,
+    the published Land index a reason without anything quoted from a case record.
+    Anything else is a fault of the program in this Kreis: the reason points to the
+    Land's log, the traceback goes there. A file-system error (a path, a full disk)
+    and anything that is not an :class:`Exception` (Strg+C) stop the whole run.
     """
-    if isinstance(exc, DataError):
-        e.fehler = str(exc)
-        e.grund = ohne_personenwerte(exc)
-        return
-    eintrag = f"Kreis {e.arbeitsmappe.name}"
-    protokollieren(ausgabe / INTERN, "interner Fehler, Eintrag %s", eintrag)
-    LOGGER.warning("%s: interner Fehler, siehe %s", e.arbeitsmappe, ausgabe / INTERN / PROTOKOLL)
-    e.fehler = e.grund = interner_fehler(eintrag, f"{INTERN}/{PROTOKOLL}")
+    try:
+        yield
+    except OSError:
+        raise
+    except Exception as exc:
+        eintrag = f"Kreis {e.arbeitsmappe.name}"
+        e.grund, text = failure_reason(exc, eintrag, protokoll=f"{INTERN}/{PROTOKOLL}")
+        e.fehler = str(exc) if text is None else e.grund
+        if text is not None:
+            with protokoll_datei(ausgabe / INTERN):
+                PROTOKOLL_LOGGER.error("interner Fehler, Eintrag %s\n%s", eintrag, text)
+            LOGGER.warning(
+                "%s: interner Fehler, siehe %s", e.arbeitsmappe, ausgabe / INTERN / PROTOKOLL
+            )
 
 
 def _schutz(ergebnisse: list[KreisErgebnis]) -> tuple[int, str]:
