@@ -3,9 +3,10 @@
 An office rarely types its tables; it exports them from the software it keeps its
 cases and offers in. Such an export holds the same data in another form: the columns
 in another order, columns of its own (file number, case worker, export date), a title
-above the header, real Excel cells (numbers, dates, the Gemeindeschlüssel as a number
-without its leading zero) or a CSV in another encoding with ISO dates. Used by
-``tests/test_fachverfahren.py`` and ``tests/suche_kreise.py --fachverfahren``.
+above the header, real Excel cells (numbers, whole ones also as ``23.0``, dates,
+WAHR/FALSCH for ja/nein, the Gemeindeschlüssel as a number without its leading zero) or
+a CSV in another encoding with ISO dates or tabs. Used by ``tests/test_fachverfahren.py``
+and ``tests/suche_kreise.py --fachverfahren``.
 """
 
 from __future__ import annotations
@@ -29,15 +30,19 @@ FORMEN = ("xlsx", "xlsx mit Titel", "csv cp1252 iso", "csv tab")
 TITEL = "Export aus dem Fachverfahren, Stand 07.12.2026"
 
 
-def _zelle(text: str) -> object:
-    """The cell Excel holds after an export: a date, a number, or the text."""
+def _zelle(text: str, gleitkomma: bool) -> object:
+    """The cell Excel holds after an export: a date, a number, a truth value, or the text.
+
+    ``gleitkomma``: whole numbers as floating-point cells (``23.0``), as some exports
+    write every number.
+    """
     if m := DATUM.match(text):
         return datetime(int(m[3]), int(m[2]), int(m[1]))
-    if GANZZAHL.match(text):
-        return int(text)  # a Gemeindeschlüssel loses its leading zero, as in Excel
+    if GANZZAHL.match(text):  # a Gemeindeschlüssel loses its leading zero, as in Excel
+        return float(text) if gleitkomma else int(text)
     if KOMMAZAHL.match(text):
         return float(text.replace(",", "."))
-    return text
+    return {"ja": True, "nein": False}.get(text, text)
 
 
 def _iso(text: str) -> str:
@@ -77,7 +82,8 @@ def exportieren(mappe: Path, rnd: random.Random) -> dict[str, list[str]]:
         pfad.unlink()
         if form.startswith("xlsx"):
             titel = [[TITEL], []] if "Titel" in form else []
-            blatt = [kopf, *([_zelle(x) for x in z] for z in zeilen)]
+            gleitkomma = rnd.random() < 0.5
+            blatt = [kopf, *([_zelle(x, gleitkomma) for x in z] for z in zeilen)]
             write_xlsx(mappe / f"{name}.xlsx", {name: [*titel, *blatt]})
         elif form == "csv cp1252 iso":
             iso = [[_iso(x) for x in z] for z in zeilen]
