@@ -19,7 +19,7 @@ from shapely.geometry import Point, box
 from thm_lib.analysis import coverage, target_group
 from thm_lib.analysis.access import weight_function
 from thm_lib.analysis.target_group import altersgruppen
-from thm_lib.core.config import default_annahmen
+from thm_lib.core.config import default_annahmen, load_annahmen
 from thm_lib.core.workspace import CRS_METRIC, Workspace
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "musterkreis"
@@ -674,3 +674,34 @@ def test_sample_versorgungsgrad_matches_independent_2sfca(sample):
         if 100 * got / total < 75:
             assert g["klasse"] == "Unterversorgung"
     assert (r.gemeinden.query("handlungsfeld == @feld")["klasse"] == "Unterversorgung").any()
+
+
+def test_the_gap_class_is_the_class_of_the_published_versorgungsgrad() -> None:
+    """Classes from the Versorgungsgrad as published (percent, one decimal): a cell shown
+    as 75,0 % is bedarfsgerecht, 74,9 % Unterversorgung, 110,0 % bedarfsgerecht, 110,1 %
+    Überversorgung (defaults 75 %/110 %); 115 % stays at its threshold too."""
+    a = default_annahmen()
+    ratio = np.array([0.74996, 0.74949, 0.75, 1.10049, 1.10051, 0.0])
+    assert coverage.gap_class(ratio, np.array([5, 5, 5, 5, 5, 0]), a).tolist() == [
+        "bedarfsgerecht",
+        "Unterversorgung",
+        "bedarfsgerecht",
+        "bedarfsgerecht",
+        "Überversorgung",
+        "kein Bedarf",
+    ]
+    hoch = load_annahmen(overrides={"versorgung": {"obere_schwelle": 1.15}})
+    assert 100 * 1.15 < 115  # the floating-point trap the rule must not fall into
+    assert coverage.gap_class(np.array([1.15, 1.1506]), np.ones(2), hoch).tolist() == [
+        "bedarfsgerecht",
+        "Überversorgung",
+    ]
+
+
+def test_the_gap_class_does_not_follow_the_order_of_a_sum() -> None:
+    """Offered places of 4.95 against a need of 6.6 are exactly 75 %; added up in another
+    order the places are 4.9499999999999993 or 4.9500000000000002 (round 2, session 12)."""
+    a, b = 1.95 + 0.075 + 2.7 + 0.225, 1.95 + 0.075 + 0.225 + 2.7
+    assert a != b and (a / 6.6 < 0.75) != (b / 6.6 < 0.75)  # raw: two classes
+    klassen = coverage.gap_class(np.array([a / 6.6, b / 6.6]), np.ones(2), default_annahmen())
+    assert klassen.tolist() == ["bedarfsgerecht", "bedarfsgerecht"]

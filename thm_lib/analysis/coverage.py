@@ -36,6 +36,7 @@ from scipy import sparse
 from thm_lib.analysis import access, needs, target_group
 from thm_lib.analysis.target_group import SEGMENT, altersgruppen, as_float, segment_index
 from thm_lib.core import labels
+from thm_lib.core.formats import gerundet
 from thm_lib.core.labels import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
 from thm_lib.core.settings import Annahmen
 from thm_lib.core.workspace import Workspace
@@ -219,6 +220,11 @@ def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Annahmen) -> np.n
     The one rule of the classes: below the lower threshold Unterversorgung,
     above the upper one Überversorgung, else bedarfsgerecht; without demand
     kein Bedarf (thresholds: :func:`schwellen`, ``annahmen.versorgung``).
+    The ratio is compared as it is published: the Versorgungsgrad in percent to
+    one decimal (:func:`~thm_lib.core.formats.gerundet`). So a cell shown as
+    75,0 % is never Unterversorgung (the matrix colours the shown value, the list of
+    gaps names the class), and the class does not follow the order in which a sum
+    was added up.
 
     Examples
     --------
@@ -226,13 +232,16 @@ def gap_class(ratio: np.ndarray, bedarf: np.ndarray, annahmen: Annahmen) -> np.n
     >>> a = default_annahmen()
     >>> gap_class(np.array([0.5, 1.0, 1.5, 0.0]), np.array([3, 3, 3, 0]), a).tolist()
     ['Unterversorgung', 'bedarfsgerecht', 'Überversorgung', 'kein Bedarf']
+    >>> gap_class(np.array([0.74996, 0.7494, 1.10004, 1.1006]), np.ones(4), a).tolist()
+    ['bedarfsgerecht', 'Unterversorgung', 'bedarfsgerecht', 'Überversorgung']
     """
-    untere, obere = schwellen(annahmen)
-    ratio = np.asarray(ratio, dtype=float)
+    # thresholds in percent; round(…, 6) keeps 1.15 at 115 % (100 * 1.15 = 114.99999999999999)
+    untere, obere = (round(100 * s, 6) for s in schwellen(annahmen))
+    prozent = gerundet(100 * np.asarray(ratio, dtype=float), 1)
     out = np.where(
-        ratio < untere,
+        prozent < untere,
         KLASSE_UNTER,
-        np.where(ratio > obere, KLASSE_UEBER, KLASSE_OK),
+        np.where(prozent > obere, KLASSE_UEBER, KLASSE_OK),
     )
     return np.where(np.asarray(bedarf) > 0, out, KLASSE_KEIN_BEDARF).astype(object)
 
