@@ -309,10 +309,13 @@ def test_uebersicht_makes_a_new_frame_for_a_map_with_other_scripts(app_daten, ws
 
 def _klasse(vg: float, unten: float, oben: float) -> str:
     """The gap class by the rule of the domain (DESIGN.md): below the lower threshold
-    Unterversorgung, above the upper one Überversorgung, else bedarfsgerecht."""
-    if vg < unten * 100:
+    Unterversorgung, above the upper one Überversorgung, else bedarfsgerecht – for the
+    Versorgungsgrad as published, in percent to one decimal (in the sample Kreis with
+    thresholds 50 %/150 %, Coaching in 05899016 is 49.97 %, shown as 50,0 %: bedarfsgerecht)."""
+    vg = float(formats.gerundet(vg, 1))
+    if vg < round(unten * 100, 6):
         return coverage.KLASSE_UNTER
-    return coverage.KLASSE_UEBER if vg > oben * 100 else coverage.KLASSE_OK
+    return coverage.KLASSE_UEBER if vg > round(oben * 100, 6) else coverage.KLASSE_OK
 
 
 @pytest.mark.parametrize(("unten", "oben"), [(0.75, 1.10), (0.5, 1.5)])
