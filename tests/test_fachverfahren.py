@@ -25,6 +25,16 @@ from thm_lib.disclosure.versorgung import versorgung_veroeffentlicht
 from thm_lib.ingest.arbeitsmappe import load_workspace
 from thm_lib.publish import views
 
+BEISPIELE = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+#: A generated Kreis and the random choices of its export.
+EIN_KREIS_UND_EIN_EXPORT = given(
+    spec=arbeitsmappen(max_gemeinden=8, einstellungen=True),
+    rnd=st.randoms(use_true_random=False),
+)
+
 
 def _gleich(a: pd.DataFrame | None, b: pd.DataFrame | None, name: str) -> None:
     assert (a is None) == (b is None), name
@@ -36,15 +46,8 @@ def _gleich(a: pd.DataFrame | None, b: pd.DataFrame | None, name: str) -> None:
     pd.testing.assert_frame_equal(a, b, obj=name)
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(
-    spec=arbeitsmappen(max_gemeinden=8, einstellungen=True),
-    rnd=st.randoms(use_true_random=False),
-)
+@settings(BEISPIELE, max_examples=25)
+@EIN_KREIS_UND_EIN_EXPORT
 def test_an_export_of_the_same_kreis_loads_to_the_same_tables(tmp_path_factory, spec, rnd):
     original = load_workspace(schreibe(spec, tmp_path_factory.mktemp("original")))
     mappe = schreibe(spec, tmp_path_factory.mktemp("export"))
@@ -99,15 +102,8 @@ def veroeffentlichte_tabellen(ws: Workspace) -> dict[str, object]:
     return {k: _text(v) for k, v in tabellen.items()}
 
 
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(
-    spec=arbeitsmappen(max_gemeinden=8, einstellungen=True),
-    rnd=st.randoms(use_true_random=False),
-)
+@settings(BEISPIELE, max_examples=10)
+@EIN_KREIS_UND_EIN_EXPORT
 def test_rows_in_another_order_give_the_same_published_tables(tmp_path_factory, spec, rnd):
     original = load_workspace(schreibe(spec, tmp_path_factory.mktemp("original")))
     mappe = schreibe(spec, tmp_path_factory.mktemp("sortiert"))
