@@ -16,7 +16,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from tests.helpers_io import detect_encoding, read_rows, write_rows, write_xlsx
+from tests.helpers_io import edit_table, read_rows, write_rows, write_xlsx
 
 TABELLEN = ("zielgruppe", "angebote", "faelle", "bedarfe", "kommunen")
 #: Columns a Fachverfahren adds: none is a column of the Arbeitsmappe or a word for one.
@@ -100,10 +100,5 @@ def mische_zeilen(mappe: Path, rnd: random.Random) -> None:
     """Put the rows of each CSV table of ``mappe`` in another order (as an export sorted
     by another key would have them); header, encoding and separator stay."""
     for name in TABELLEN:
-        pfad = mappe / f"{name}.csv"
-        if not pfad.exists():
-            continue
-        kodierung = detect_encoding(pfad.read_bytes())
-        kopf, zeilen = read_rows(pfad)
-        rnd.shuffle(zeilen)
-        write_rows(pfad, kopf, zeilen, encoding=kodierung)
+        if (mappe / f"{name}.csv").exists():
+            edit_table(mappe, f"{name}.csv", lambda _kopf, zeilen: rnd.shuffle(zeilen))
