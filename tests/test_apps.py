@@ -206,7 +206,7 @@ def test_uebersicht_handlungsfeld_filters_offers_and_gaps(ws, ueb):
     for row in gaps.itertuples():
         assert (
             row.Versorgungsgrad
-            == formats.zahl(g.loc[(row.Gemeinde, FELD), "versorgungsgrad"]) + " %"
+            == formats.zahl(g.loc[(row.Gemeinde, FELD), "versorgungsgrad"], 1) + " %"
         )
         # an estimate as in the reports' list of gaps (was "<5" for 1 to 4 places)
         assert row[4] == formats.zahl(g.loc[(row.Gemeinde, FELD), "fehlende_plaetze"], 1)
@@ -233,7 +233,7 @@ def test_uebersicht_matrix_cells(ueb):
         elif r["klasse"] == coverage.KLASSE_KEIN_BEDARF:
             assert cell == "–"
         else:
-            assert cell == formats.zahl(r["versorgungsgrad"]) + " %"
+            assert cell == formats.zahl(r["versorgungsgrad"], 1) + " %"
     # Entwurfsweiler's target group (7) is shown, but its demand per field is a small count
     assert (m.loc["Entwurfsweiler"] == ".").sum() >= 10
 
@@ -338,7 +338,8 @@ def test_map_and_matrix_agree_on_classes_and_hidden_cells(ws, unten, oben):
                 assert colours[text] == farbe
             elif r["klasse"] != coverage.KLASSE_KEIN_BEDARF:
                 assert m.values[ags] == _klasse(r["versorgungsgrad"], unten, oben), ags
-                assert m.details[ags] == f"Versorgungsgrad {formats.zahl(r['versorgungsgrad'])} %"
+                grad = formats.zahl(r["versorgungsgrad"], 1)  # one decimal, as in the matrix
+                assert m.details[ags] == f"Versorgungsgrad {grad} %"
             # the matrix cell has the map's colour
             name = sws.gemeinde_name(ags)
             cell = re.search(rf"<th>{re.escape(name)}</th>(.*?)</tr>", app.matrix.value).group(1)

@@ -318,3 +318,27 @@ def test_the_one_exporter_of_a_process_writes_each_report_as_a_new_one_would(
     assert "Zweiter Ort 222" in nach_a and "Stellen" in nach_a
     for von_a in ("Erster Ort 111", "Gemeinde A", "Zielgruppe"):
         assert von_a not in nach_a
+
+
+def test_the_report_matrix_shows_the_versorgungsgrad_its_colour_is_decided_on() -> None:
+    # Thresholds of the sample (75 % / 110 %). The class follows the published value
+    # with one decimal (coverage.gap_class), so the cell shows that decimal: 74.96 %
+    # is shown as "75,0" and green; 74.94 % as "74,9" and red (was "75" in red).
+    from bs4 import BeautifulSoup
+
+    from thm_lib.ingest.arbeitsmappe import load_workspace
+    from thm_lib.run import notebook as nb
+
+    ws = load_workspace(SAMPLE)
+    assert (ws.annahmen.versorgung.untere_schwelle, ws.annahmen.versorgung.obere_schwelle) == (
+        0.75,
+        1.1,
+    )
+    werte = [74.94, 74.96, 75.0, 110.0, 110.04, 110.06, "."]
+    matrix = pd.DataFrame({"Sprache": werte}, index=[f"G{i}" for i in range(len(werte))])
+    dom = BeautifulSoup(nb.farbige_matrix(matrix, ws).html, "html.parser")
+    zellen = [(td.get_text(strip=True), td.get("style", "")) for td in dom.select("tbody td")]
+    rot, gruen, blau = "#d7191c66", "#a6d96a66", "#2b83ba66"
+    assert [text for text, _ in zellen] == ["74,9", "75,0", "75,0", "110,0", "110,0", "110,1", "."]
+    farben = [next((f for f in (rot, gruen, blau) if f in stil), "") for _, stil in zellen]
+    assert farben == [rot, gruen, gruen, gruen, gruen, blau, ""]

@@ -753,13 +753,15 @@ def test_unknown_column_is_named_in_a_warning(tmp_path):
     folder = copy_sample(tmp_path)
 
     def typo(header, rows):
-        header[header.index("einzugsgebiet")] = "einzugsbereich"
+        header[header.index("einzugsgebiet")] = " Einzugsbereich"
 
     edit_table(folder, "angebote.csv", typo)
     ws = load_workspace(folder)
     assert all(e == () for e in ws.angebote["einzugsgebiet"])
     warning = next(w for w in ws.warnungen if "unbekannte Spalten" in w)
-    assert warning.startswith("angebote.csv:") and "einzugsbereich" in warning
+    # the column is named as the user wrote it (was lower-cased: "einzugsbereich")
+    assert warning.startswith("angebote.csv: unbekannte Spalten werden nicht ausgewertet: ")
+    assert "ausgewertet: Einzugsbereich (Tippfehler? Bekannt sind: " in warning
     assert "einzugsgebiet" in warning
 
 

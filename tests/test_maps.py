@@ -183,7 +183,7 @@ def test_coverage_measure_selects_handlungsfeld():
     assert m.label == "Versorgungsgrad Wohnen (%)" and m.kind == "prozent"
     assert m.values.to_dict() == {"1": 0.0, "2": 50.0}
     shown = published_values(m, ["1", "2"], 5)
-    assert [s.text for s in shown] == ["0 %", "50 %"]
+    assert [s.text for s in shown] == ["0,0 %", "50,0 %"]  # one decimal, as in matrix and list
     assert coverage_measure(cov, "fehlende_plaetze", "Sprache").suppressed_kind
     with pytest.raises(KeyError):
         coverage_measure(cov, "unbekannt", "Sprache")
@@ -208,9 +208,9 @@ def test_gap_class_measure_colours_and_tooltip(ws):
     gem, entries = gemeinde_layer_data(ws.gebiete, m, 5, "quantiles", 5)
     assert gem["farbe"].tolist()[:4] == ["#d7191c", "#a6d96a", "#2b83ba", "#f0f0f0"]
     assert gem["anzeige"].tolist()[:4] == [
-        "Unterversorgung (Versorgungsgrad 50 %)",
-        "bedarfsgerecht (Versorgungsgrad 100 %)",
-        "Überversorgung (Versorgungsgrad 150 %)",
+        "Unterversorgung (Versorgungsgrad 50,0 %)",
+        "bedarfsgerecht (Versorgungsgrad 100,0 %)",
+        "Überversorgung (Versorgungsgrad 150,0 %)",
         "kein Bedarf",
     ]
     assert [label for _, label in entries] == [
@@ -247,7 +247,7 @@ def test_gap_class_map_hides_what_the_tables_hide(ws):
     assert shown[0].text == shown[3].text == ". (Datenschutz)"
     gem, entries = gemeinde_layer_data(ws.gebiete, m, 5, "quantiles", 5)
     assert gem["farbe"].tolist()[:4] == [SUPPRESSED_COLOR, "#a6d96a", "#d7191c", SUPPRESSED_COLOR]
-    assert "Versorgungsgrad 50 %" not in " ".join(gem["anzeige"].iloc[[0]])
+    assert "Versorgungsgrad 50,0 %" not in " ".join(gem["anzeige"].iloc[[0]])
     labels = [label for _, label in entries]
     assert labels[:2] == ["Unterversorgung", "bedarfsgerecht"]
     assert any("Datenschutz" in label for label in labels)

@@ -525,7 +525,7 @@ def test_places_cover_the_estimated_need_of_hidden_gemeinden(handkreis) -> None:
     assert wirkung.loc["Altstadt", "fehlende Plätze nachher"] == pytest.approx(0.0)
     assert tab.loc[1, "fehlende Plätze dort nachher"] == pytest.approx(0.0)
     text = standort_anzeige.erklaerung(ws, plan)
-    assert "mit 25 Plätzen erreicht: Altstadt (Versorgungsgrad 0 % → 102 %)" in text
+    assert "mit 25 Plätzen erreicht: Altstadt (Versorgungsgrad 0,0 % → 101,6 %)" in text
     assert "mit 5 Plätzen erreicht: 2 weitere Gemeinden, deren Zahlen" in text
     assert "für Gemeinden, deren Zahlen nicht gezeigt werden, ist das ein Schätzwert" in text
     assert "mit einem gleichen Anteil an dem, was nach den veröffentlichten Zahlen" in text
@@ -548,11 +548,11 @@ def test_places_cover_the_estimated_need_of_hidden_gemeinden(handkreis) -> None:
         # 30 × 0.48 = 14.4 and Kleinbach's estimated 1.2, and the 17 × 0.48 = 8.16 with
         # Gestattung stay missing: Versorgungsgrad 14.4 × 16 / 15.6 / 22.56 = 65.47 %
         # (before the simplification: 15 places for Altstadt alone, 15 / 22.56 = 66.5 %).
-        ("duldung", (16, 3), 65.5, 65, 8.2),
+        ("duldung", (16, 3), 65.5, "65,5", 8.2),
         # Gestattung only: ceil((17 + 1.75) × 0.48 = 9.0) = 9 and ceil(2 × 1.75 × 0.48 =
         # 1.68) = 2 places; A(Gestattung) = 9 / 9 = 1, the 14.4 missing places of
         # Geduldete stay: 8.16 / 22.56 = 36.2 % (before: 9 / 22.56 = 39.9 %).
-        ("gestattung", (9, 2), 36.2, 36, 14.4),
+        ("gestattung", (9, 2), 36.2, "36,2", 14.4),
     ],
 )
 def test_restricted_plan_after_from_published_figures_only(
@@ -585,7 +585,7 @@ def test_restricted_plan_after_from_published_figures_only(
     ags = plan.vorher.gemeinden.set_index("name")["ags"]
     assert karte.details[ags["Altstadt"]] == f"Versorgungsgrad {prozent} %"
     text = standort_anzeige.erklaerung(ws, plan)
-    assert f"Versorgungsgrad 0 % → {prozent} %" in text
+    assert f"Versorgungsgrad 0,0 % → {prozent} %" in text
     # the segment table: Altstadt's closed places of the open status only
     seg = standort_anzeige.segment_tabelle(ws, plan)
     geschlossen = {"duldung": 14.4, "gestattung": 8.2}[zugang]

@@ -38,7 +38,7 @@ from thm_lib.apps.common import (
 )
 from thm_lib.apps.standort import StandortPanel
 from thm_lib.core import paths
-from thm_lib.core.formats import prozent, zahl
+from thm_lib.core.formats import prozent, versorgungsgrad, zahl
 from thm_lib.core.labels import KREIS
 from thm_lib.core.workspace import Workspace, angebote_fuer
 from thm_lib.disclosure.suppression import PublishedTable, ohne_interne_werte
@@ -477,7 +477,7 @@ class Uebersicht:
             np.where(
                 v["klasse"] == coverage.KLASSE_KEIN_BEDARF,
                 "–",
-                [zahl(x) + " %" for x in v["versorgungsgrad"]],
+                [versorgungsgrad(x) for x in v["versorgungsgrad"]],
             ),
         )
         wide = v.assign(text=text).pivot(index="name", columns="handlungsfeld", values="text")
@@ -562,7 +562,7 @@ class Uebersicht:
                 {
                     "Gemeinde": r.name,
                     "Handlungsfeld": r.handlungsfeld,
-                    "Versorgungsgrad": zahl(r.versorgungsgrad) + " %",
+                    "Versorgungsgrad": versorgungsgrad(r.versorgungsgrad),
                     # an estimate, not a count of persons: one decimal as in the
                     # reports' list of gaps (published there unsuppressed)
                     "Fehlende Plätze": zahl(r.fehlende_plaetze, 1),

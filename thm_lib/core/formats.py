@@ -96,6 +96,24 @@ def prozent(share: Any, decimals: int = 0) -> str:
     return zahl(float(share) * 100, decimals) + " %"
 
 
+def versorgungsgrad(value: Any) -> str:
+    """A Versorgungsgrad (already in %) as it is published: one decimal, ``"74,9 %"``.
+
+    One decimal everywhere the Versorgungsgrad is shown next to its gap class
+    (matrix, list of gaps, map tooltip, Standortplanung): the class is decided on
+    this shown value (:func:`thm_lib.analysis.coverage.gap_class`), so a cell in the
+    colour of Unterversorgung never reads "75 %". Text (a suppression symbol) stays.
+
+    Examples
+    --------
+    >>> versorgungsgrad(74.94), versorgungsgrad(75.0), versorgungsgrad("."), versorgungsgrad(None)
+    ('74,9 %', '75,0 %', '.', '–')
+    """
+    if isinstance(value, str) or _missing(value):
+        return zahl(value, 1)
+    return zahl(value, 1) + " %"
+
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~&$!])")
 """Characters Markdown (or the HTML inside it) would read as formatting."""
 

@@ -355,7 +355,9 @@ def type_table(
         vorhanden = (
             ""
             if ist_personendatei(raw.datei)
-            else "Vorhandene Spalten: " + ", ".join(raw.frame.columns) + ". "
+            else "Vorhandene Spalten: "
+            + ", ".join(raw.wie_geschrieben(c) for c in raw.frame.columns)
+            + ". "
         )
         for name in missing:
             problems.add(
@@ -371,7 +373,7 @@ def type_table(
     if unknown:
         warnings.append(
             f"{raw.datei}: unbekannte Spalten werden nicht ausgewertet: "
-            f"{', '.join(unknown)} (Tippfehler? Bekannt sind: "
+            f"{', '.join(raw.wie_geschrieben(c) for c in unknown)} (Tippfehler? Bekannt sind: "
             f"{', '.join(c.name for c in columns)})."
         )
     before = len(problems.problems)

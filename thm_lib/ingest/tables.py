@@ -45,6 +45,9 @@ class RawTable:
         decimal point and is never ambiguous); empty for CSV.
     hinweise : tuple of str
         German notes on how the table was read (e.g. title rows above the header).
+    kopf : dict of str to str
+        Each column's header cell as the user wrote it (``"aktenzeichen"`` ->
+        ``"Aktenzeichen"``), for messages that name a column the program does not know.
     """
 
     datei: str
@@ -52,6 +55,11 @@ class RawTable:
     zeilen: list[int]
     zahlzellen: frozenset[tuple[int, str]] = field(default=frozenset())
     hinweise: tuple[str, ...] = ()
+    kopf: dict[str, str] = field(default_factory=dict)
+
+    def wie_geschrieben(self, spalte: str) -> str:
+        """The header cell of ``spalte`` as written in the file (else ``spalte``)."""
+        return self.kopf.get(spalte, spalte)
 
 
 def find_file(folder: Path, name: str) -> Path | None:
@@ -431,11 +439,16 @@ _EXCEL_ZU_BREIT = (
 )
 
 
+def _wie_geschrieben(row: list[str]) -> list[str]:
+    """Header cells as written, stripped and without a byte order mark."""
+    cells = [str(c).strip() for c in row]
+    if cells:
+        cells[0] = cells[0].removeprefix("\ufeff").removeprefix("ï»¿").strip()
+    return cells
+
+
 def _header_cells(row: list[str]) -> list[str]:
-    columns = [str(c).strip().lower() for c in row]
-    if columns:
-        columns[0] = columns[0].removeprefix("\ufeff").removeprefix("ï»¿").strip()
-    return columns
+    return [c.lower() for c in _wie_geschrieben(row)]
 
 
 #: A header cell with a note in brackets, also on its own line ("anzahl⏎(Personen)").
@@ -593,6 +606,7 @@ def _to_raw(
     while columns and columns[-1] == "":
         columns.pop()
     columns, gelesen = _spaltennamen(columns, spalten, name)
+    kopf = {c: cell for c, cell in zip(columns, _wie_geschrieben(header), strict=False) if c}
     hinweise += gelesen
     dupes = sorted({c for c in columns if c and columns.count(c) > 1})
     if dupes:
@@ -651,7 +665,9 @@ def _to_raw(
         else pd.DataFrame(columns=columns, dtype=object)
     )
     frame = frame.loc[:, [c for c in frame.columns if c != ""]]
-    return RawTable(name, frame.reset_index(drop=True), numbers, frozenset(zahlzellen), hinweise)
+    return RawTable(
+        name, frame.reset_index(drop=True), numbers, frozenset(zahlzellen), hinweise, kopf
+    )
 
 
 def read_table(path: Path, spalten: Collection[str] | None = None) -> RawTable:

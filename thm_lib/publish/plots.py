@@ -52,9 +52,11 @@ def bedarfsquoten_chart(quoten: pd.DataFrame, status: str = "duldung", ax: Any =
 def luecken_heatmap(matrix: pd.DataFrame, annahmen: Mapping[str, Any], ax: Any = None) -> Any:
     """Heatmap of the Versorgungsgrad (%) Gemeinde × Handlungsfeld.
 
-    Colours: red below the lower threshold (Unterversorgung), white between the
-    thresholds, blue above the upper one (:func:`thm_lib.analysis.coverage.schwellen`);
-    values are written into the cells; hidden cells (suppression symbol) stay empty.
+    Colours: a diverging scale, white at the middle of the two thresholds
+    (:func:`thm_lib.analysis.coverage.schwellen`), redder below, bluer above; the gap
+    classes themselves are the colours of the matrix below it
+    (:func:`thm_lib.run.notebook.farbige_matrix`). Values are written into the cells
+    with one decimal; hidden cells (suppression symbol) stay empty.
     """
     untere, obere = (100 * s for s in schwellen(annahmen))
     from matplotlib.colors import TwoSlopeNorm
@@ -67,7 +69,8 @@ def luecken_heatmap(matrix: pd.DataFrame, annahmen: Mapping[str, Any], ax: Any =
     ax.set_yticks(range(matrix.shape[0]), matrix.index)
     for (i, j), v in np.ndenumerate(values):
         if not np.isnan(v):
-            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7)
+            # one decimal, as the coloured matrix below it (formats.versorgungsgrad)
+            ax.text(j, i, zahl(v, 1), ha="center", va="center", fontsize=7)
     ax.figure.colorbar(image, ax=ax, label="Versorgungsgrad in %")
     ax.set_title("Versorgungsgrad je Gemeinde und Handlungsfeld")
     return ax

@@ -413,8 +413,8 @@ def erklaerung(ws: Workspace, plan: Standortplanung) -> str:
         )
         teile = [
             f"{formats.md(g.loc[a, 'name'])} (Versorgungsgrad "
-            f"{formats.zahl(g.loc[a, 'versorgungsgrad_vorher'])} % → "
-            f"{formats.zahl(g.loc[a, 'versorgungsgrad_nachher'])} %)"
+            f"{formats.versorgungsgrad(g.loc[a, 'versorgungsgrad_vorher'])} → "
+            f"{formats.versorgungsgrad(g.loc[a, 'versorgungsgrad_nachher'])})"
             for a in shown
         ]
         if len(zu) > len(shown):

@@ -328,9 +328,12 @@ def farbige_matrix(matrix: pd.DataFrame, ws: Workspace, hinweis: str = "") -> An
         klasse = gap_class(np.array([v / 100]), np.array([1.0]), ws.annahmen)[0]
         return f"background-color: {farbe[klasse]}66"
 
+    def cell(_column: Any, v: Any) -> str:  # one decimal: the value the class is decided on
+        return formats.zahl(v, 1)
+
     return tabelle(
         matrix,
-        _zahlformat(0),
+        cell,
         stil=colour,
         erklaerung=(
             f"Versorgungsgrad in %: erreichbare Plätze je Person mit Bedarf; rot unter "

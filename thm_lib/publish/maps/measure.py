@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from thm_lib.core.formats import zahl
+from thm_lib.core.formats import versorgungsgrad, zahl
 from thm_lib.core.labels import KLASSE_KEIN_BEDARF, KLASSE_OK, KLASSE_UEBER, KLASSE_UNTER
 from thm_lib.disclosure.suppression import suppress
 
@@ -26,7 +26,7 @@ Scheme = Literal["natural_breaks", "quantiles"]
 #: Label, kind, palette and decimals of the columns of ``CoverageResult.gemeinden``
 #: (see docs/datenmodell.md). ``{hf}`` is replaced by the Handlungsfeld.
 COVERAGE_MEASURES: dict[str, tuple[str, Kind, str, int]] = {
-    "versorgungsgrad": ("Versorgungsgrad {hf} (%)", "prozent", "RdYlGn", 0),
+    "versorgungsgrad": ("Versorgungsgrad {hf} (%)", "prozent", "RdYlGn", 1),
     "fehlende_plaetze": ("Fehlende Plätze {hf}", "anzahl", "YlOrRd", 0),
     "bedarf": ("Personen mit Bedarf {hf}", "anzahl", "YlOrRd", 0),
     "erreichbare_plaetze": ("Erreichbare Plätze {hf}", "plaetze", "YlGn", 0),
@@ -151,7 +151,7 @@ def gap_class_measure(coverage: Any, handlungsfeld: str) -> Measure:
         raise KeyError(f"Keine Ergebnisse für das Handlungsfeld '{handlungsfeld}'")
     rows = rows.set_index(rows["ags"].astype(str))
     details = rows["versorgungsgrad"].map(
-        lambda v: "" if pd.isna(v) else f"Versorgungsgrad {zahl(float(v), 0)} %"
+        lambda v: "" if pd.isna(v) else f"Versorgungsgrad {versorgungsgrad(float(v))}"
     )
     return Measure(
         values=rows["klasse"],
