@@ -30,7 +30,7 @@ def test_internal_error_goes_to_the_file_with_traceback(tmp_path, caplog) -> Non
     with caplog.at_level(logging.INFO, logger="thm_lib"):
         protokoll.fehler_schreiben(tmp_path, [r])
     log = (tmp_path / PROTOKOLL).read_text(encoding="utf-8")
-    assert "ERROR interner Fehler 05899016 (Probstadt), Eintrag 05899016/karte" in log
+    assert "ERROR interner Fehler, Eintrag 05899016/karte\nTraceback (most recent call" in log
     assert "Traceback (most recent call last)" in log and "KeyError: 'gibt es nicht'" in log
     # the console: one line naming the entry and the file, no traceback; the file's
     # logger does not pass its records on (pytest attaches its capture to it directly)

@@ -14,7 +14,6 @@ hidden Kreis figure next to the shown ones).
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -44,11 +43,9 @@ from thm_lib.run.batch import (
     vorbereiten,
 )
 from thm_lib.run.kommune import NOTEBOOK_DIR, failure_reason
-from thm_lib.run.protokoll import PROTOKOLL_LOGGER, protokoll_datei
+from thm_lib.run.protokoll import eintragen
 from thm_lib.run.report import NOTEBOOKS
 from thm_lib.run.veroeffentlichen import sperren
-
-LOGGER = logging.getLogger(__name__)
 
 
 def doppelte_kreise(mappen: list[Path]) -> dict[Path, str]:
@@ -280,11 +277,7 @@ def _fehler_des_kreises(e: KreisErgebnis, ausgabe: Path) -> Iterator[None]:
         e.grund, text = failure_reason(exc, eintrag, protokoll=f"{INTERN}/{PROTOKOLL}")
         e.fehler = str(exc) if text is None else e.grund
         if text is not None:
-            with protokoll_datei(ausgabe / INTERN):
-                PROTOKOLL_LOGGER.error("interner Fehler, Eintrag %s\n%s", eintrag, text)
-            LOGGER.warning(
-                "%s: interner Fehler, siehe %s", e.arbeitsmappe, ausgabe / INTERN / PROTOKOLL
-            )
+            eintragen(ausgabe / INTERN, [(eintrag, text)])
 
 
 def _schutz(ergebnisse: list[KreisErgebnis]) -> tuple[int, str]:

@@ -39,21 +39,40 @@ def protokoll_datei(intern: Path) -> Iterator[None]:
         handler.close()
 
 
-def fehler_schreiben(intern: Path, results: Sequence[KommuneResult]) -> None:
-    """Log the tracebacks of internal errors to ``protokoll.log``, one line each to the console.
+def eintragen(intern: Path, eintraege: Sequence[tuple[str, str]]) -> None:
+    """Log internal errors to ``<intern>/protokoll.log``, one line each to the console.
 
-    The tracebacks were formatted where the error happened (in a worker process,
-    :func:`thm_lib.run.kommune.failure_reason`); only this process writes the file, so
-    the rotation is safe.
+    Parameters
+    ----------
+    intern : pathlib.Path
+        The internal folder of the run (or of one Kreis).
+    eintraege : sequence of (str, str)
+        Per error the name of its entry (``05899016/karte``, ``Kreis kreis_05``; the
+        published reason names it, :func:`thm_lib.run.kommune.interner_fehler`) and
+        its traceback. The file gets ``interner Fehler, Eintrag <name>`` with the
+        traceback, the console the same line with the file's path.
     """
-    entries = [(r, text) for r in results for text in r.protokoll]
-    if not entries:
+    if not eintraege:
         return
     with protokoll_datei(intern):
-        for r, text in entries:
-            PROTOKOLL_LOGGER.error("interner Fehler %s (%s), Eintrag %s", r.key, r.name, text)
-            eintrag = text.split("\n", 1)[0]
+        for eintrag, text in eintraege:
+            PROTOKOLL_LOGGER.error("interner Fehler, Eintrag %s\n%s", eintrag, text)
             LOGGER.warning("interner Fehler, Eintrag %s: siehe %s", eintrag, intern / PROTOKOLL)
+
+
+def fehler_schreiben(intern: Path, results: Sequence[KommuneResult]) -> None:
+    """Log the internal errors of Kommune reports (:func:`eintragen`).
+
+    The tracebacks were formatted where the error happened (in a worker process,
+    :func:`thm_lib.run.kommune.failure_reason`; each held as ``"<Eintrag>\\n<Traceback>"``);
+    only this process writes the file, so the rotation is safe.
+    """
+    eintragen(intern, [_eintrag(text) for r in results for text in r.protokoll])
+
+
+def _eintrag(text: str) -> tuple[str, str]:
+    eintrag, _, traceback = text.partition("\n")
+    return eintrag, traceback
 
 
 def protokollieren(intern: Path, text: str, *args: object) -> None:
