@@ -13,14 +13,14 @@ from thm_lib.run import protokoll, veroeffentlichen
 from thm_lib.run.kommune import KommuneResult, TeilResult, failure_reason
 
 
-def _fehler() -> str:
+def _fehler() -> tuple[str, str]:
     try:
         {}["gibt es nicht"]
     except KeyError as exc:
         grund, text = failure_reason(exc, "05899016/karte")
     assert grund == "interner Fehler (Protokoll: intern/…/protokoll.log, Eintrag 05899016/karte)"
     assert text is not None
-    return f"05899016/karte\n{text}"
+    return "05899016/karte", text
 
 
 def test_internal_error_goes_to_the_file_with_traceback(tmp_path, caplog) -> None:

@@ -644,7 +644,7 @@ def _abgebrochen(key: str, name: str, exc: BaseException) -> KommuneResult:
     """The result of a report whose task failed twice (e.g. the worker process died)."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     grund = interner_fehler(f"{key}/aufgabe")
-    return KommuneResult(key, name, False, grund, protokoll=[f"{key}/aufgabe\n{text}"])
+    return KommuneResult(key, name, False, grund, protokoll=[(f"{key}/aufgabe", text)])
 
 
 def gewaehlte_kommunen(ws: Workspace, auswahl: Sequence[str]) -> list[str]:

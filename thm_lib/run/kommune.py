@@ -75,8 +75,9 @@ class KommuneResult:
 
     ``ok`` is True when every part succeeded; ``grund`` names the failed parts
     with their German reasons; ``teile`` holds the outcome per part;
-    ``protokoll`` the tracebacks of internal errors (written to
-    ``protokoll.log`` by the parent process, never shown).
+    ``protokoll`` the internal errors as (entry name, traceback) (written to
+    ``protokoll.log`` by the parent process, :func:`thm_lib.run.protokoll.eintragen`;
+    never shown).
     """
 
     key: str
@@ -87,7 +88,7 @@ class KommuneResult:
     zeitpunkt: str = ""
     kennzahlen: dict[str, Any] = field(default_factory=dict)
     teile: dict[str, TeilResult] = field(default_factory=dict)
-    protokoll: list[str] = field(default_factory=list)
+    protokoll: list[tuple[str, str]] = field(default_factory=list)
     pruefsumme: str = ""
     """Of the inputs, settings and code this report was made from (see :class:`Auftrag`)."""
     uebersprungen: bool = False
@@ -233,7 +234,7 @@ def _exporter() -> HTMLExporter:
 
 
 def _run_part(
-    key: str, teil: str, staging: Path, work: Callable[[], None], log: list[str]
+    key: str, teil: str, staging: Path, work: Callable[[], None], log: list[tuple[str, str]]
 ) -> TeilResult:
     """Run one part; on failure remove its half-written files and record the reason."""
     try:
@@ -242,7 +243,7 @@ def _run_part(
     except Exception as exc:  # one part's failure must not stop the others
         grund, text = failure_reason(exc, f"{key}/{teil}")
         if text is not None:
-            log.append(f"{key}/{teil}\n{text}")
+            log.append((f"{key}/{teil}", text))
         for name in teil_dateien(teil):
             (staging / name).unlink(missing_ok=True)
         return TeilResult(False, grund)
@@ -301,7 +302,7 @@ def run_kommune(auftrag: Auftrag) -> KommuneResult:
     ags = KREIS if a.key == KREIS_ORDNER else a.key
     ausgefuehrt = a.intern_dir / "notebooks" / a.key
     ausgefuehrt.mkdir(parents=True, exist_ok=True)
-    log: list[str] = []
+    log: list[tuple[str, str]] = []
     teile: dict[str, TeilResult] = {}
     kennzahlen: dict[str, Any] = {}
     try:
@@ -314,7 +315,7 @@ def run_kommune(auftrag: Auftrag) -> KommuneResult:
     except Exception as exc:  # the Kreis with this Kommune's assumptions is unusable
         grund, text = failure_reason(exc, f"{a.key}/laden")
         if text is not None:
-            log.append(f"{a.key}/laden\n{text}")
+            log.append((f"{a.key}/laden", text))
         teile = {t: TeilResult(False, grund) for t in (KARTE, BERICHT, KENNZAHLEN, *a.notebooks)}
     else:
         teile = _teile(a, ws, analyse, ags, staging, ausgefuehrt, kennzahlen, log)
@@ -359,7 +360,7 @@ def _teile(
     staging: Path,
     ausgefuehrt: Path,
     kennzahlen: dict[str, Any],
-    log: list[str],
+    log: list[tuple[str, str]],
 ) -> dict[str, TeilResult]:
     """Run the map, the workbook, the key figures and the notebooks of one Kommune."""
     teile: dict[str, TeilResult] = {}

@@ -64,15 +64,10 @@ def fehler_schreiben(intern: Path, results: Sequence[KommuneResult]) -> None:
     """Log the internal errors of Kommune reports (:func:`eintragen`).
 
     The tracebacks were formatted where the error happened (in a worker process,
-    :func:`thm_lib.run.kommune.failure_reason`; each held as ``"<Eintrag>\\n<Traceback>"``);
-    only this process writes the file, so the rotation is safe.
+    :func:`thm_lib.run.kommune.failure_reason`); only this process writes the file, so
+    the rotation is safe.
     """
-    eintragen(intern, [_eintrag(text) for r in results for text in r.protokoll])
-
-
-def _eintrag(text: str) -> tuple[str, str]:
-    eintrag, _, traceback = text.partition("\n")
-    return eintrag, traceback
+    eintragen(intern, [eintrag for r in results for eintrag in r.protokoll])
 
 
 def protokollieren(intern: Path, text: str, *args: object) -> None:
