@@ -26,7 +26,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.arbeitsmappen import Ort, schreibe_orte
-from tests.helpers_land import pruefe_landeszeile
+from tests.helpers_land import pruefe_landeszeile, tabellenzeile
 from thm_lib.core.errors import DataError
 from thm_lib.core.paths import SAMPLE
 from thm_lib.core.pruefsumme import arbeitsmappe_pruefsumme, programmstand
@@ -436,6 +436,40 @@ def test_two_arbeitsmappen_of_one_kreis_run_once(tmp_path):
     assert "derselbe Kreis wie in" in result.index.read_text(encoding="utf-8")
     erster = next(k.result for k in result.kreise if k.arbeitsmappe == mappen[0])
     assert erster is not None and erster.veroeffentlicht
+
+
+def test_a_kreis_without_annahmen_runs_in_a_land_and_skipped_folders_are_named(tmp_path):
+    # session 56: a Kreis without annahmen.yaml runs on its own with the defaults, but a
+    # Land run left it out without a word; so it did a Kreis unpacked one level too deep
+    from click.testing import CliRunner
+
+    from thm_lib.run.cli import main
+
+    (mappe,) = schreibe_land(tmp_path / "land", kreise=1, gemeinden=1, kreisfreie=1, seed=5)
+    (mappe / "annahmen.yaml").unlink()
+    shutil.copytree(SAMPLE, tmp_path / "land" / "entpackt" / "musterkreis")
+    aufruf = CliRunner().invoke(
+        main,
+        [
+            "batch",
+            str(tmp_path / "land"),
+            "--ausgabe",
+            str(tmp_path / "reports"),
+            "--ohne-fortschritt",
+        ],
+    )
+    assert aufruf.exit_code == 0, aufruf.output
+    assert "Fertig: 1 von 1 Kreisen veröffentlicht." in aufruf.output
+    assert (
+        "Hinweis: Ordner 'entpackt' im Landesordner wird übersprungen: keine Arbeitsmappe "
+        "darin (weder 'annahmen.yaml' noch eine Tabelle wie 'zielgruppe.xlsx' oder "
+        "'angebote.csv'). Eine Ebene tiefer liegt eine Arbeitsmappe ('entpackt/musterkreis'); "
+        "soll sie mitlaufen, bitte ihren Ordner direkt in den Landesordner verschieben."
+    ) in aufruf.output
+    assert f"die Berichte tragen den Ordnernamen '{mappe.name}'" in aufruf.output
+    zeile = tabellenzeile(tmp_path / "reports" / "index.html", mappe.name)
+    assert zeile[2] == "kreisfreie Stadt"
+    assert not (tmp_path / "reports" / "musterkreis_fiktiv").exists()
 
 
 def test_a_second_land_run_into_the_same_folder_stops_before_anything(tmp_path):

@@ -1902,6 +1902,35 @@ def test_a_land_is_found_whatever_case_its_annahmen_file_has(tmp_path):
     assert list(doppelte_kreise(arbeitsmappen(tmp_path))) == [tmp_path / "kreis_b"]
 
 
+def test_a_land_finds_kreise_without_annahmen_and_names_the_folders_it_skips(tmp_path):
+    # session 56: a Kreis without annahmen.yaml runs on its own with the defaults, but a
+    # Land run left it out without a word (52 of 53 Kreise on the Land index, no message)
+    from thm_lib.ingest.arbeitsmappe import arbeitsmappen, ist_land, keine_arbeitsmappen
+
+    shutil.copytree(SAMPLE, tmp_path / "kreis_a")
+    shutil.copytree(SAMPLE, tmp_path / "kreis_b")
+    (tmp_path / "kreis_b" / "annahmen.yaml").unlink()
+    (tmp_path / "kreis_c").mkdir()  # only misnamed files: runs, and fails with the reason
+    (tmp_path / "kreis_c" / "Zielgruppe.ods").write_bytes(b"")
+    shutil.copytree(SAMPLE, tmp_path / "entpackt" / "kreis_d")  # one level too deep
+    (tmp_path / "notizen").mkdir()
+    (tmp_path / "notizen" / "protokoll.docx").write_bytes(b"")
+    (tmp_path / "leer").mkdir()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref\n", encoding="utf-8")
+    (tmp_path / "zielgruppe_land.xlsx").write_bytes(b"")  # a Land's own table: still a Land
+    assert arbeitsmappen(tmp_path) == [tmp_path / n for n in ("kreis_a", "kreis_b", "kreis_c")]
+    assert keine_arbeitsmappen(tmp_path) == {
+        tmp_path / "entpackt": [tmp_path / "entpackt" / "kreis_d"],
+        tmp_path / "notizen": [],
+    }
+    assert ist_land(tmp_path)
+    assert not ist_land(tmp_path / "kreis_b")
+    assert not ist_land(tmp_path / "entpackt" / "kreis_d")
+    (tmp_path / "Angebote.XLSX").write_bytes(b"")  # an input of its own: an Arbeitsmappe
+    assert not ist_land(tmp_path)
+
+
 def test_rows_with_values_name_five_and_count_the_rest():
     from thm_lib.ingest.pruefungen import zeilen_mit_werten
 

@@ -31,7 +31,8 @@ from thm_lib.ingest.columns import (
 from thm_lib.ingest.dateinamen import (
     aehnliche_dateien,
     find_yaml,
-    hat_yaml,
+    hat_aehnliche_eingabe,
+    hat_eingabe,
     nicht_gelesen,
     speichern_als,
 )
@@ -169,15 +170,43 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
 
 
 def arbeitsmappen(ordner: Path) -> list[Path]:
-    """The Arbeitsmappen of a Land folder: its subfolders holding an ``annahmen.yaml``
-    or ``annahmen.yml`` (any case), sorted."""
-    return sorted(p for p in Path(ordner).iterdir() if p.is_dir() and hat_yaml(p, "annahmen"))
+    """The Arbeitsmappen of a Land folder, sorted: its subfolders holding an input of an
+    Arbeitsmappe or a file named like one (:func:`hat_aehnliche_eingabe`).
+
+    ``annahmen.yaml`` is not needed: a Kreis without one runs on its own with the
+    defaults, and a Land run left it out without a word (round 2, session 56). A
+    Kreis whose files are misnamed runs too, and fails with the German reason.
+    """
+    return sorted(p for p in _unterordner(ordner) if hat_aehnliche_eingabe(p))
+
+
+def keine_arbeitsmappen(ordner: Path) -> dict[Path, list[Path]]:
+    """Subfolders of a Land folder that a Land run skips although they hold something.
+
+    Returns
+    -------
+    dict
+        Folder → the Arbeitsmappen one level below it (an archive unpacked into a folder
+        of its own name; often empty: notes, older reports), in sorted order. Empty
+        folders are not listed.
+    """
+    return {
+        p: arbeitsmappen(p)
+        for p in _unterordner(ordner)
+        if not hat_aehnliche_eingabe(p) and any(not q.name.startswith(".") for q in p.iterdir())
+    }
+
+
+def _unterordner(ordner: Path) -> list[Path]:
+    """The subfolders of ``ordner`` that are not hidden, sorted."""
+    return sorted(p for p in Path(ordner).iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def ist_land(ordner: Path) -> bool:
-    """True for a folder of Arbeitsmappen: no ``annahmen.yaml`` itself, some in subfolders."""
+    """True for a folder of Arbeitsmappen: no input of an Arbeitsmappe itself
+    (:func:`hat_eingabe`), some in subfolders."""
     ordner = Path(ordner)
-    return ordner.is_dir() and not hat_yaml(ordner, "annahmen") and bool(arbeitsmappen(ordner))
+    return ordner.is_dir() and not hat_eingabe(ordner) and bool(arbeitsmappen(ordner))
 
 
 def _kein_ordner(folder: Path) -> Problem:

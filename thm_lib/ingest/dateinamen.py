@@ -17,7 +17,7 @@ from pathlib import Path
 from thm_lib.core.errors import DataError
 from thm_lib.ingest.gebiete import GEO_SUFFIXES, find_feinraster, find_gebiete
 from thm_lib.ingest.schemas import TABLES
-from thm_lib.ingest.tables import TABLE_SUFFIXES, find_file, find_one, find_table
+from thm_lib.ingest.tables import TABLE_SUFFIXES, find_one, find_table
 
 YAML_SUFFIXES = (".yaml", ".yml")
 """Both usual endings of a YAML file; ``annahmen.yml`` is read like ``annahmen.yaml``."""
@@ -59,9 +59,17 @@ def find_yaml(folder: Path, stem: str) -> Path | None:
     return find_one(folder, stem, YAML_SUFFIXES)
 
 
-def hat_yaml(folder: Path, stem: str) -> bool:
-    """True if ``folder`` holds ``stem.yaml`` or ``stem.yml`` (any case); never raises."""
-    return any(find_file(folder, f"{stem}{s}") is not None for s in YAML_SUFFIXES)
+def hat_eingabe(folder: Path) -> bool:
+    """True if ``folder`` holds a file read as an input (``annahmen.yaml``, ``angebote.csv``,
+    ``gebiete.gpkg`` …, any case): an Arbeitsmappe, possibly an incomplete one."""
+    return any(_gelesen_als_eingabe(p) for p in folder.iterdir())
+
+
+def hat_aehnliche_eingabe(folder: Path) -> bool:
+    """True if ``folder`` holds a file read as an input or named like one
+    (``Zielgruppe.ods``, ``faelle - Kopie.csv``): an Arbeitsmappe to a Land run, which
+    then says what is missing or misnamed instead of leaving the folder out."""
+    return any(_aehnlich(p) is not None for p in folder.iterdir())
 
 
 def nicht_gelesen(folder: Path, gemeinden: Iterable[str] = ()) -> list[str]:
@@ -184,6 +192,12 @@ def _aehnlich(path: Path) -> str | None:
     if stem is None or Path(name).suffix not in _endungen(stem):
         return None
     return stem
+
+
+def _gelesen_als_eingabe(path: Path) -> bool:
+    """True if ``path`` has the name of an input (any case): ``Angebote.XLSX``."""
+    stem = _aehnlich(path)
+    return stem is not None and path.name.lower() in {stem + s for s in _gelesen_als(stem)}
 
 
 def _note(name: str, stem: str, gelesen: Path | None) -> str:

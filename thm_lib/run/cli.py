@@ -380,12 +380,39 @@ def _land(
             click.echo(f"FEHLGESCHLAGEN {r.ws.name} {f.key} ({f.name}): {f.grund}", err=True)
         for zeile in _pruef_zeilen(r.pruefung):
             click.echo(f"{r.ws.name}: {zeile}")
+    for zeile in _uebersprungen(ordner, ausgabe):
+        click.echo(zeile)
     click.echo(
         f"\nFertig: {result.veroeffentlicht} von {len(result.kreise)} Kreisen veröffentlicht."
     )
     click.echo(f"Landesübersicht: {result.index.resolve()}")
     if fehler:
         sys.exit(1)
+
+
+def _uebersprungen(ordner: Path, ausgabe: Path) -> list[str]:
+    """German notes on the subfolders of a Land folder that hold something but no
+    Arbeitsmappe (the output folder aside): a Kreis unpacked one level too deep is
+    missing from the Land index, and the console says so."""
+    from thm_lib.ingest.arbeitsmappe import keine_arbeitsmappen
+
+    zeilen = []
+    for unterordner, tiefer in keine_arbeitsmappen(ordner).items():
+        if unterordner.resolve() == ausgabe.resolve():
+            continue
+        zeile = (
+            f"Hinweis: Ordner '{unterordner.name}' im Landesordner wird übersprungen: keine "
+            "Arbeitsmappe darin (weder 'annahmen.yaml' noch eine Tabelle wie 'zielgruppe.xlsx' "
+            "oder 'angebote.csv')."
+        )
+        if tiefer:
+            namen = ", ".join(f"'{unterordner.name}/{p.name}'" for p in tiefer)
+            zeile += (
+                f" Eine Ebene tiefer liegt eine Arbeitsmappe ({namen}); soll sie mitlaufen, "
+                "bitte ihren Ordner direkt in den Landesordner verschieben."
+            )
+        zeilen.append(zeile)
+    return zeilen
 
 
 def _anzahl(name: str, default: int, hilfe: str) -> Any:
