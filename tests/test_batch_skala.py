@@ -445,21 +445,18 @@ def test_a_kreis_without_annahmen_runs_in_a_land_and_skipped_folders_are_named(t
 
     from thm_lib.run.cli import main
 
-    (mappe,) = schreibe_land(tmp_path / "land", kreise=1, gemeinden=1, kreisfreie=1, seed=5)
+    land = tmp_path / "land"
+    (mappe,) = schreibe_land(land, kreise=1, gemeinden=1, kreisfreie=1, seed=5)
     (mappe / "annahmen.yaml").unlink()
-    shutil.copytree(SAMPLE, tmp_path / "land" / "entpackt" / "musterkreis")
-    aufruf = CliRunner().invoke(
-        main,
-        [
-            "batch",
-            str(tmp_path / "land"),
-            "--ausgabe",
-            str(tmp_path / "reports"),
-            "--ohne-fortschritt",
-        ],
-    )
-    assert aufruf.exit_code == 0, aufruf.output
-    assert "Fertig: 1 von 1 Kreisen veröffentlicht." in aufruf.output
+    shutil.copytree(SAMPLE, land / "entpackt" / "musterkreis")
+    ausgabe = land / "berichte"  # in the Land folder: neither a Kreis nor named as skipped
+    for _ in range(2):  # the second run finds the first one's reports in the Land folder
+        aufruf = CliRunner().invoke(
+            main, ["batch", str(land), "--ausgabe", str(ausgabe), "--ohne-fortschritt"]
+        )
+        assert aufruf.exit_code == 0, aufruf.output
+        assert "Fertig: 1 von 1 Kreisen veröffentlicht." in aufruf.output
+        assert aufruf.output.count("im Landesordner wird übersprungen") == 1
     assert (
         "Hinweis: Ordner 'entpackt' im Landesordner wird übersprungen: keine Arbeitsmappe "
         "darin (weder 'annahmen.yaml' noch eine Tabelle wie 'zielgruppe.xlsx' oder "
@@ -467,9 +464,9 @@ def test_a_kreis_without_annahmen_runs_in_a_land_and_skipped_folders_are_named(t
         "soll sie mitlaufen, bitte ihren Ordner direkt in den Landesordner verschieben."
     ) in aufruf.output
     assert f"die Berichte tragen den Ordnernamen '{mappe.name}'" in aufruf.output
-    zeile = tabellenzeile(tmp_path / "reports" / "index.html", mappe.name)
+    zeile = tabellenzeile(ausgabe / "index.html", mappe.name)
     assert zeile[2] == "kreisfreie Stadt"
-    assert not (tmp_path / "reports" / "musterkreis_fiktiv").exists()
+    assert not (ausgabe / "musterkreis_fiktiv").exists()
 
 
 def test_a_second_land_run_into_the_same_folder_stops_before_anything(tmp_path):

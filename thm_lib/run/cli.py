@@ -392,13 +392,13 @@ def _land(
 
 def _uebersprungen(ordner: Path, ausgabe: Path) -> list[str]:
     """German notes on the subfolders of a Land folder that hold something but no
-    Arbeitsmappe (the output folder aside): a Kreis unpacked one level too deep is
+    Arbeitsmappe, except the run's own output: a Kreis unpacked one level too deep is
     missing from the Land index, and the console says so."""
     from thm_lib.ingest.arbeitsmappe import keine_arbeitsmappen
 
     zeilen = []
     for unterordner, tiefer in keine_arbeitsmappen(ordner).items():
-        if unterordner.resolve() == ausgabe.resolve():
+        if unterordner.resolve().is_relative_to(ausgabe.resolve()):
             continue
         zeile = (
             f"Hinweis: Ordner '{unterordner.name}' im Landesordner wird übersprungen: keine "
