@@ -465,7 +465,11 @@ def test_a_kreis_without_annahmen_runs_in_a_land_and_skipped_folders_are_named(t
     ) in aufruf.output
     assert f"die Berichte tragen den Ordnernamen '{mappe.name}'" in aufruf.output
     zeile = tabellenzeile(ausgabe / "index.html", mappe.name)
-    assert zeile[2] == "kreisfreie Stadt"
+    # its key from its Gemeinde (was "None"), and NRW stays NRW (was "Mehrere Länder")
+    (stadt,) = load_workspace(mappe).gebiete["ags"]
+    assert zeile[1:3] == [stadt[:5], "kreisfreie Stadt"] and stadt.endswith("000")
+    seite = (ausgabe / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Nordrhein-Westfalen: Kreise und kreisfreie Städte</h1>" in seite
     assert not (ausgabe / "musterkreis_fiktiv").exists()
 
 

@@ -1931,6 +1931,32 @@ def test_a_land_finds_kreise_without_annahmen_and_names_the_folders_it_skips(tmp
     assert not ist_land(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("kreis_ags", "gemeinden", "erwartet"),
+    [
+        ("05899", None, "05899"),  # given: as given
+        (None, None, "05899"),  # no annahmen.yaml: the Gemeinden's common beginning
+        ("05", None, "05899"),  # only the Land's key: completed
+        (None, ["05315000"], "05315"),  # a kreisfreie Stadt
+        (None, ["05315000", "05899004"], ""),  # Gemeinden of two Kreise: none
+        ("05", ["05315000", "05899004"], "05"),
+        ("09", None, "09"),  # not the Gemeinden's beginning (warned when loaded): as given
+    ],
+)
+def test_the_kreisschluessel_is_given_or_the_gemeinden_s_common_beginning(
+    kreis_ags, gemeinden, erwartet
+):
+    # session 56: the Land index showed "None" for a Kreis without kreis.ags
+    from dataclasses import replace
+
+    ws = load_workspace(SAMPLE)
+    kreis = ws.annahmen.kreis.model_copy(update={"ags": kreis_ags})
+    ws = replace(ws, annahmen=ws.annahmen.model_copy(update={"kreis": kreis}))
+    if gemeinden is not None:
+        ws = replace(ws, gebiete=ws.gebiete.iloc[: len(gemeinden)].assign(ags=gemeinden))
+    assert ws.kreisschluessel == erwartet
+
+
 def test_rows_with_values_name_five_and_count_the_rest():
     from thm_lib.ingest.pruefungen import zeilen_mit_werten
 

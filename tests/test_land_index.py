@@ -125,6 +125,10 @@ def test_the_title_is_the_land_of_the_kreisschluessel(zeilen):
     assert land_titel([*zeilen, replace(zeilen[0], ags="09162")]) == "Mehrere Länder"
     assert land_titel([replace(zeilen[0], ags="03241")]) == "Niedersachsen"
     assert land_titel([replace(zeilen[0], ags="99001")]) == "Mehrere Länder"  # unknown key
+    # a Kreis that did not load has no key: it does not make NRW "Mehrere Länder"
+    nicht_geladen = replace(zeilen[2], ags="", veroeffentlicht=False)
+    assert land_titel([*zeilen, nicht_geladen]) == "Nordrhein-Westfalen"
+    assert land_titel([nicht_geladen]) == "Landesübersicht"
     page = land_index_html(zeilen[:1], schwelle=5, zeichen=".", titel=land_titel(zeilen[:1]))
     assert "<p>1 Kreis oder kreisfreie Stadt, davon 1 mit veröffentlichtem Bericht." in page
 

@@ -90,6 +90,27 @@ class Workspace:
         return pd.Timestamp(self.zielgruppe["stichtag"].max())
 
     @property
+    def kreisschluessel(self) -> str:
+        """The Kreis's five-digit key, for the Land run and the results bundle.
+
+        ``kreis.ags`` of the annahmen when it has five digits; else the first five
+        digits every Gemeinde's AGS shares, if they begin with what ``kreis.ags`` gives
+        (a Kreis without ``annahmen.yaml``, or with only the Land's "05"); else what
+        ``kreis.ags`` gives, possibly empty. A kreisfreie Stadt ``05315000`` without
+        ``kreis.ags`` has the key ``05315``. Round 2, session 56: the Land index showed
+        "None" for a Kreis without the key and headed the Land "Mehrere Länder".
+        """
+        eigener = str(self.annahmen.kreis.ags or "")
+        if len(eigener) == 5:
+            return eigener
+        anfaenge = {str(a)[:5] for a in self.gebiete["ags"]}
+        if len(anfaenge) == 1:
+            (anfang,) = anfaenge
+            if len(anfang) == 5 and anfang.startswith(eigener):
+                return anfang
+        return eigener
+
+    @property
     def handlungsfelder(self) -> list[str]:
         """The configured fields of action, in order."""
         return list(self.annahmen.handlungsfelder)

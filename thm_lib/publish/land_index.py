@@ -153,16 +153,21 @@ def _anzeige(z: LandZeile, schutz: tuple[int, str]) -> dict[str, Any]:
 def land_titel(zeilen: list[LandZeile]) -> str:
     """The heading of a Land run: the Land of its Kreise, by their Länderschlüssel.
 
-    Kreise of several Länder (or unknown keys) are headed ``"Mehrere Länder"``. Not
-    "synthetisch": whether the data are invented says every Kreis's name (the
-    sample's and ``thm beispiel-land``'s end in ``(fiktiv)``).
+    Kreise of several Länder (or unknown keys) are headed ``"Mehrere Länder"``; Kreise
+    without a key (an Arbeitsmappe that did not load) do not count, and a run of only
+    such Kreise is headed ``"Landesübersicht"`` (round 2, session 56: one Kreis that did
+    not load headed NRW "Mehrere Länder"). Not "synthetisch": whether the data are
+    invented says every Kreis's name (the sample's and ``thm beispiel-land``'s end in
+    ``(fiktiv)``).
 
     Examples
     --------
     >>> land_titel([LandZeile("Kreis A", "05958", "a/index.html", False)])
     'Nordrhein-Westfalen'
     """
-    laender = {LAENDER.get(z.ags[:2]) for z in zeilen}
+    laender = {LAENDER.get(z.ags[:2]) for z in zeilen if z.ags}
+    if not laender:
+        return "Landesübersicht"
     return laender.pop() if len(laender) == 1 and None not in laender else "Mehrere Länder"
 
 

@@ -167,7 +167,7 @@ def schreiben(
         "programmstand": stand_code,
         "erstellt": datetime.now().isoformat(timespec="seconds"),
         "kreis": ws.name,
-        "kreisschluessel": ws.annahmen.kreis.ags,
+        "kreisschluessel": ws.kreisschluessel,
         "stichtag": f"{ws.stichtag:%Y-%m-%d}",
         "arbeitsmappe": str(arbeitsmappe),
         "pruefsumme_arbeitsmappe": eingabe,

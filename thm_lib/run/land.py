@@ -313,7 +313,7 @@ def land_zeile(e: KreisErgebnis) -> LandZeile:
         grund = "Bericht für den ganzen Kreis nicht aktuell (siehe Kreisübersicht)"
     return LandZeile(
         name=ws.name,
-        ags=str(ws.annahmen.kreis.ags),
+        ags=ws.kreisschluessel,
         href=f"{r.kreis_dir.name}/index.html" if (r.kreis_dir / "index.html").exists() else "",
         kreisfrei=nur_ein_antragsteller(ws),
         kennzahlen=dict(eintrag.get("kennzahlen") or {}),
