@@ -449,6 +449,7 @@ def test_a_kreis_without_annahmen_runs_in_a_land_and_skipped_folders_are_named(t
     (mappe,) = schreibe_land(land, kreise=1, gemeinden=1, kreisfreie=1, seed=5)
     (mappe / "annahmen.yaml").unlink()
     shutil.copytree(SAMPLE, land / "entpackt" / "musterkreis")
+    shutil.make_archive(str(land / "kreis_x"), "zip", SAMPLE)  # still packed
     ausgabe = land / "berichte"  # in the Land folder: neither a Kreis nor named as skipped
     for _ in range(2):  # the second run finds the first one's reports in the Land folder
         aufruf = CliRunner().invoke(
@@ -457,11 +458,16 @@ def test_a_kreis_without_annahmen_runs_in_a_land_and_skipped_folders_are_named(t
         assert aufruf.exit_code == 0, aufruf.output
         assert "Fertig: 1 von 1 Kreisen veröffentlicht." in aufruf.output
         assert aufruf.output.count("im Landesordner wird übersprungen") == 1
+        assert aufruf.output.count("im Landesordner wird nicht gelesen") == 1
     assert (
         "Hinweis: Ordner 'entpackt' im Landesordner wird übersprungen: keine Arbeitsmappe "
         "darin (weder 'annahmen.yaml' noch eine Tabelle wie 'zielgruppe.xlsx' oder "
         "'angebote.csv'). Eine Ebene tiefer liegt eine Arbeitsmappe ('entpackt/musterkreis'); "
         "soll sie mitlaufen, bitte ihren Ordner direkt in den Landesordner verschieben."
+    ) in aufruf.output
+    assert (
+        "Hinweis: 'kreis_x.zip' im Landesordner wird nicht gelesen: Bitte entpacken (in einen "
+        "eigenen Ordner), wenn darin eine Arbeitsmappe liegt, die mitlaufen soll."
     ) in aufruf.output
     assert f"die Berichte tragen den Ordnernamen '{mappe.name}'" in aufruf.output
     zeile = tabellenzeile(ausgabe / "index.html", mappe.name)

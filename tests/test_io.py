@@ -1931,6 +1931,27 @@ def test_a_land_finds_kreise_without_annahmen_and_names_the_folders_it_skips(tmp
     assert not ist_land(tmp_path)
 
 
+def test_a_folder_of_zip_files_is_told_to_be_unpacked(tmp_path):
+    # session 56: a folder of the ZIP files the Kreise sent got "Gemeindegrenzen fehlen",
+    # "zielgruppe fehlt", "angebote fehlt" (as if the user had to write those files)
+    for name in ("kreis_a.zip", "Kreis B.ZIP", ".versteckt.zip"):
+        (tmp_path / name).write_bytes(b"PK\x05\x06" + bytes(18))
+    (tmp_path / "liesmich.txt").write_text("Daten der Kreise\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_workspace(tmp_path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path}: Keine Arbeitsmappe, nur ZIP-Dateien (Kreis B.ZIP, kreis_a.zip). Bitte "
+        "die ZIP-Dateien entpacken (jede in einen eigenen Ordner) und dann den Ordner der "
+        "Arbeitsmappe angeben, für ein ganzes Land den Ordner mit den entpackten Ordnern"
+    ]
+    # an Arbeitsmappe with a packed file of its own gets the usual messages
+    shutil.copy(SAMPLE / "zielgruppe.csv", tmp_path)
+    with pytest.raises(DataError) as info:
+        load_workspace(tmp_path)
+    assert "nur ZIP-Dateien" not in str(info.value)
+    assert "angebote.csv/.xlsx: Datei fehlt in der Arbeitsmappe" in str(info.value)
+
+
 @pytest.mark.parametrize(
     ("kreis_ags", "gemeinden", "erwartet"),
     [

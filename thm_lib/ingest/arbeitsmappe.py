@@ -92,6 +92,7 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     if not folder.is_dir():
         raise DataError([_kein_ordner(folder)])
     _kein_land(folder)
+    _nur_archive(folder)
     annahmen_datei = find_yaml(folder, "annahmen")
     annahmen = load_annahmen(annahmen_datei, overrides)
     programm = load_programm(find_yaml(folder, "programm"))
@@ -242,6 +243,35 @@ def _kein_land(folder: Path) -> None:
                 "einzelne Arbeitsmappe",
                 f"Bitte eine davon angeben, z. B. {beispiel}; nur 'thm batch' rechnet "
                 "ein ganzes Land",
+            )
+        ]
+    )
+
+
+def archive(ordner: Path) -> list[Path]:
+    """The ZIP files in ``ordner`` (not hidden), sorted: Arbeitsmappen as an office sends
+    them, read only once unpacked."""
+    return sorted(
+        p
+        for p in Path(ordner).iterdir()
+        if p.is_file() and p.suffix.lower() == ".zip" and not p.name.startswith(".")
+    )
+
+
+def _nur_archive(folder: Path) -> None:
+    """A folder holding ZIP files but no input of an Arbeitsmappe: say to unpack them,
+    instead of listing every file it lacks (round 2, session 56)."""
+    if hat_aehnliche_eingabe(folder) or not (zips := archive(folder)):
+        return
+    namen = ", ".join(p.name for p in zips[:5]) + (" …" if len(zips) > 5 else "")
+    raise DataError(
+        [
+            Problem(
+                str(folder),
+                f"Keine Arbeitsmappe, nur ZIP-Dateien ({namen})",
+                "Bitte die ZIP-Dateien entpacken (jede in einen eigenen Ordner) und dann den "
+                "Ordner der Arbeitsmappe angeben, für ein ganzes Land den Ordner mit den "
+                "entpackten Ordnern",
             )
         ]
     )

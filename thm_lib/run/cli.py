@@ -391,12 +391,17 @@ def _land(
 
 
 def _uebersprungen(ordner: Path, ausgabe: Path) -> list[str]:
-    """German notes on the subfolders of a Land folder that hold something but no
-    Arbeitsmappe, except the run's own output: a Kreis unpacked one level too deep is
-    missing from the Land index, and the console says so."""
-    from thm_lib.ingest.arbeitsmappe import keine_arbeitsmappen
+    """German notes on what a Land run does not read in the Land folder: its ZIP files
+    and its subfolders that hold something but no Arbeitsmappe, except the run's own
+    output (a Kreis still packed, or unpacked one level too deep, is missing from the
+    Land index, and the console says so)."""
+    from thm_lib.ingest.arbeitsmappe import archive, keine_arbeitsmappen
 
-    zeilen = []
+    zeilen = [
+        f"Hinweis: '{p.name}' im Landesordner wird nicht gelesen: Bitte entpacken (in einen "
+        "eigenen Ordner), wenn darin eine Arbeitsmappe liegt, die mitlaufen soll."
+        for p in archive(ordner)
+    ]
     for unterordner, tiefer in keine_arbeitsmappen(ordner).items():
         if unterordner.resolve().is_relative_to(ausgabe.resolve()):
             continue
