@@ -469,7 +469,11 @@ def test_a_kreis_without_annahmen_runs_in_a_land_and_skipped_folders_are_named(t
         "Hinweis: 'kreis_x.zip' im Landesordner wird nicht gelesen: Bitte entpacken (in einen "
         "eigenen Ordner), wenn darin eine Arbeitsmappe liegt, die mitlaufen soll."
     ) in aufruf.output
-    assert f"die Berichte tragen den Ordnernamen '{mappe.name}'" in aufruf.output
+    assert (
+        f"{mappe.name}: Hinweis: annahmen.yaml fehlt: es gelten die Voreinstellungen des "
+        "Programms (unter anderem Sperrschwelle 5), und die Berichte tragen den Ordnernamen "
+        f"'{mappe.name}'."
+    ) in aufruf.output
     zeile = tabellenzeile(ausgabe / "index.html", mappe.name)
     # its key from its Gemeinde (was "None"), and NRW stays NRW (was "Mehrere Länder")
     (stadt,) = load_workspace(mappe).gebiete["ags"]

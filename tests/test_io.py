@@ -188,6 +188,22 @@ def test_missing_kreis_name_falls_back_to_folder_with_warning(tmp_path):
     ) in ws.warnungen
 
 
+def test_without_annahmen_the_note_says_the_defaults_hold(tmp_path):
+    # session 56: it said only "kein Name des Kreises ... Bitte den Namen in annahmen.yaml
+    # eintragen", for a file that is not there, and not that every setting is a default
+    mappe = shutil.copytree(SAMPLE, tmp_path / "Kreis Höxter (Entwurf)")
+    (mappe / "annahmen.yaml").unlink()
+    ws = load_workspace(mappe)
+    assert ws.name == "Kreis Höxter (Entwurf)"
+    assert (
+        "annahmen.yaml fehlt: es gelten die Voreinstellungen des Programms (unter anderem "
+        "Sperrschwelle 5), und die Berichte tragen den Ordnernamen 'Kreis Höxter (Entwurf)'. "
+        "Bitte annahmen.yaml anlegen und darin mindestens den Namen und den Kreisschlüssel "
+        "eintragen (Vorlage: 'thm vorlage ORDNER')."
+    ) in ws.warnungen
+    assert not any("kein Name des Kreises" in w for w in ws.warnungen)
+
+
 def test_vg250_wrong_kreis_is_a_data_error(tmp_path):
     vg250_frame().to_file(tmp_path / "VG250_GEM.shp", engine="pyogrio")
     write_small_arbeitsmappe(tmp_path, kreis_ags="05111")

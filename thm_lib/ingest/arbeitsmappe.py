@@ -144,13 +144,18 @@ def load_workspace(folder: str | Path, overrides: dict[str, Any] | None = None) 
     _final_dtypes(zielgruppe, faelle, angebote)
     # first: a file that is not read explains many of the warnings after it
     warnings[:0] = nicht_gelesen(folder, gebiete["ags"])
-    name = annahmen.kreis.name
-    if not name:
-        name = folder.resolve().name
-        datei = annahmen_datei.name if annahmen_datei is not None else ANNAHMEN
+    name = annahmen.kreis.name or folder.resolve().name
+    if annahmen_datei is None:
         warnings.append(
-            f"{datei}: kein Name des Kreises (kreis.name); die Berichte "
-            f"tragen den Ordnernamen '{name}'. Bitte den Namen in {datei} "
+            f"{ANNAHMEN} fehlt: es gelten die Voreinstellungen des Programms (unter anderem "
+            f"Sperrschwelle {annahmen.datenschutz.schwelle}), und die Berichte tragen den "
+            f"Ordnernamen '{name}'. Bitte {ANNAHMEN} anlegen und darin mindestens den Namen "
+            "und den Kreisschlüssel eintragen (Vorlage: 'thm vorlage ORDNER')."
+        )
+    elif not annahmen.kreis.name:
+        warnings.append(
+            f"{annahmen_datei.name}: kein Name des Kreises (kreis.name); die Berichte "
+            f"tragen den Ordnernamen '{name}'. Bitte den Namen in {annahmen_datei.name} "
             "eintragen (Vorlage: 'thm vorlage ORDNER')."
         )
     return Workspace(
