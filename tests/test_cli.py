@@ -444,3 +444,33 @@ def test_an_output_folder_that_is_a_file_is_a_german_error(tmp_path: Path) -> No
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         assert proc.stderr.startswith(f"Fehler: {datei}"), proc.stderr
         assert "Bitte den Pfad prüfen." in proc.stderr, proc.stderr
+
+
+def test_a_land_run_names_what_it_does_not_read(tmp_path):
+    # session 56: ZIP files and folders without an Arbeitsmappe were passed over without
+    # a word; a Kreis unpacked one level too deep was simply missing from the Land index
+    land = tmp_path / "land"
+    (land / "kreis_a").mkdir(parents=True)  # misnamed only: runs, and fails with the reason
+    (land / "kreis_a" / "Zielgruppe.ods").write_bytes(b"")
+    for name in ("kreis_b", "kreis_c"):
+        shutil.copytree(SAMPLE, land / "Eingang 2026" / name)
+    (land / "Eingang 2026" / "Anschreiben.pdf").write_bytes(b"%PDF")
+    (land / "Notizen").mkdir()
+    (land / "Notizen" / "protokoll.docx").write_bytes(b"")
+    shutil.make_archive(str(land / "kreis_d"), "zip", SAMPLE)
+    proc = thm("batch", str(land), "--ausgabe", str(tmp_path / "berichte"), "--ohne-fortschritt")
+    assert proc.returncode == 1, proc.stderr
+    assert "NICHT GELAUFEN kreis_a: " in proc.stderr
+    assert "Vorhanden, aber nicht gelesen: 'Zielgruppe.ods'" in proc.stderr
+    kein = "keine Arbeitsmappe darin (weder 'annahmen.yaml' noch eine Tabelle wie "
+    assert proc.stdout.splitlines()[:3] == [
+        "Hinweis: 'kreis_d.zip' im Landesordner wird nicht gelesen: Bitte entpacken (in einen "
+        "eigenen Ordner), wenn darin eine Arbeitsmappe liegt, die mitlaufen soll.",
+        f"Hinweis: Ordner 'Eingang 2026' im Landesordner wird übersprungen: {kein}"
+        "'zielgruppe.xlsx' oder 'angebote.csv'). Eine Ebene tiefer liegen 2 Arbeitsmappen "
+        "('Eingang 2026/kreis_b', 'Eingang 2026/kreis_c'); sollen sie mitlaufen, bitte ihre "
+        "Ordner direkt in den Landesordner verschieben.",
+        f"Hinweis: Ordner 'Notizen' im Landesordner wird übersprungen: {kein}"
+        "'zielgruppe.xlsx' oder 'angebote.csv').",
+    ]
+    assert "Fertig: 0 von 1 Kreisen veröffentlicht." in proc.stdout

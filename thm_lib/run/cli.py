@@ -415,6 +415,9 @@ def _uebersprungen(ordner: Path, ausgabe: Path) -> list[str]:
             zeile += (
                 f" Eine Ebene tiefer liegt eine Arbeitsmappe ({namen}); soll sie mitlaufen, "
                 "bitte ihren Ordner direkt in den Landesordner verschieben."
+                if len(tiefer) == 1
+                else f" Eine Ebene tiefer liegen {len(tiefer)} Arbeitsmappen ({namen}); "
+                "sollen sie mitlaufen, bitte ihre Ordner direkt in den Landesordner verschieben."
             )
         zeilen.append(zeile)
     return zeilen
