@@ -1934,6 +1934,8 @@ def test_a_land_finds_kreise_without_annahmen_and_names_the_folders_it_skips(tmp
     (tmp_path / "leer").mkdir()
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "HEAD").write_text("ref\n", encoding="utf-8")
+    (tmp_path / "__MACOSX" / "kreis_a").mkdir(parents=True)  # left by a ZIP file of a Mac
+    (tmp_path / "__MACOSX" / "kreis_a" / "._zielgruppe.csv").write_bytes(b"\x00\x05\x16\x07")
     (tmp_path / "zielgruppe_land.xlsx").write_bytes(b"")  # a Land's own table: still a Land
     assert arbeitsmappen(tmp_path) == [tmp_path / n for n in ("kreis_a", "kreis_b", "kreis_c")]
     assert keine_arbeitsmappen(tmp_path) == {

@@ -204,8 +204,13 @@ def keine_arbeitsmappen(ordner: Path) -> dict[Path, list[Path]]:
 
 
 def _unterordner(ordner: Path) -> list[Path]:
-    """The subfolders of ``ordner`` that are not hidden, sorted."""
-    return sorted(p for p in Path(ordner).iterdir() if p.is_dir() and not p.name.startswith("."))
+    """The subfolders of ``ordner`` that are not hidden, sorted; ``__MACOSX`` (what
+    unpacking a ZIP file made on a Mac leaves beside its content) counts as hidden."""
+    return sorted(
+        p
+        for p in Path(ordner).iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name != "__MACOSX"
+    )
 
 
 def ist_land(ordner: Path) -> bool:
