@@ -1890,6 +1890,18 @@ def test_a_kreis_without_any_offer_yet_loads_with_a_warning(tmp_path):
     assert (mit_bedarf["fehlende_plaetze"] == mit_bedarf["bedarf"]).all()
 
 
+def test_an_arbeitsmappe_one_level_down_is_named(tmp_path):
+    # session 56: a ZIP file unpacked into a folder of its own name got "Ordner mit 1
+    # Arbeitsmappen (ein Land: kreis_a), keine einzelne Arbeitsmappe"
+    shutil.copytree(SAMPLE, tmp_path / "kreis_a" / "kreis_a")
+    with pytest.raises(DataError) as info:
+        load_workspace(tmp_path / "kreis_a")
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'kreis_a'}: Keine Arbeitsmappe; sie liegt eine Ebene tiefer, in "
+        f"'kreis_a'. Bitte {tmp_path / 'kreis_a' / 'kreis_a'} angeben"
+    ]
+
+
 def test_a_folder_of_arbeitsmappen_is_named_as_a_land(tmp_path):
     # thm app / zusammenfassung / pruefen given a Land folder listed every file it lacked
     for name in ("kreis_a", "kreis_b"):

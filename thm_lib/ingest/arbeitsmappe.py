@@ -239,11 +239,22 @@ def _kein_ordner(folder: Path) -> Problem:
 
 def _kein_land(folder: Path) -> None:
     """A folder of Arbeitsmappen (a Land) is no Arbeitsmappe: say so, instead of listing
-    every file it lacks."""
+    every file it lacks; a folder of one Arbeitsmappe names it (it said "Ordner mit 1
+    Arbeitsmappen (ein Land …)" until round 2, session 56)."""
     if not ist_land(folder):
         return
     mappen = [p.name for p in arbeitsmappen(folder)]
     beispiel = folder / mappen[0]
+    if len(mappen) == 1:  # an archive unpacked into a folder of its own name
+        raise DataError(
+            [
+                Problem(
+                    str(folder),
+                    f"Keine Arbeitsmappe; sie liegt eine Ebene tiefer, in '{mappen[0]}'",
+                    f"Bitte {beispiel} angeben",
+                )
+            ]
+        )
     raise DataError(
         [
             Problem(
