@@ -1890,6 +1890,31 @@ def test_a_kreis_without_any_offer_yet_loads_with_a_warning(tmp_path):
     assert (mit_bedarf["fehlende_plaetze"] == mit_bedarf["bedarf"]).all()
 
 
+def test_a_table_kept_as_a_sheet_of_one_workbook_is_named(tmp_path):
+    # session 56: an office keeping the whole Arbeitsmappe in one workbook got
+    # "zielgruppe.csv/.xlsx: Datei fehlt" without a word about the sheet it had filled in
+    for name in ("annahmen.yaml", "gebiete.geojson"):
+        shutil.copy(SAMPLE / name, tmp_path)
+    wb = Workbook()
+    wb.active.title = "Notizen"
+    for blatt in ("Zielgruppe", "Angebote"):
+        wb.create_sheet(blatt).append(["ags", "stichtag"])
+    wb.save(tmp_path / "THM_Arbeitsmappe.xlsx")
+    (tmp_path / "kaputt.xlsx").write_bytes(b"keine Excel-Datei")  # passed over
+    with pytest.raises(DataError) as info:
+        load_workspace(tmp_path)
+    rat = (
+        "aber jede Tabelle wird aus einer eigenen Datei gelesen. Bitte das Blatt als "
+        "'{0}.xlsx' speichern (in Excel: Blatt verschieben/kopieren in eine neue Arbeitsmappe)"
+    )
+    assert [str(p) for p in info.value.problems] == [
+        "zielgruppe.csv/.xlsx: Datei fehlt in der Arbeitsmappe. Vorhanden als Blatt "
+        f"'Zielgruppe' in 'THM_Arbeitsmappe.xlsx', {rat.format('zielgruppe')}",
+        "angebote.csv/.xlsx: Datei fehlt in der Arbeitsmappe. Vorhanden als Blatt "
+        f"'Angebote' in 'THM_Arbeitsmappe.xlsx', {rat.format('angebote')}",
+    ]
+
+
 def test_an_arbeitsmappe_one_level_down_is_named(tmp_path):
     # session 56: a ZIP file unpacked into a folder of its own name got "Ordner mit 1
     # Arbeitsmappen (ein Land: kreis_a), keine einzelne Arbeitsmappe"

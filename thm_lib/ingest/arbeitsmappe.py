@@ -30,6 +30,7 @@ from thm_lib.ingest.columns import (
 )
 from thm_lib.ingest.dateinamen import (
     aehnliche_dateien,
+    blaetter_in_anderen_dateien,
     find_yaml,
     hat_aehnliche_eingabe,
     hat_eingabe,
@@ -349,12 +350,21 @@ def _load(
 
 
 def _nicht_gelesen_text(folder: Path, table: str) -> str:
-    """Advice naming the files that look like ``table`` but are not read, else ""."""
+    """Advice naming the files that look like ``table`` but are not read, or the sheet of
+    another Excel file that holds it, else ""."""
     andere = aehnliche_dateien(folder, table)
-    if not andere:
-        return ""
-    namen = ", ".join(f"'{n}'" for n in andere)
-    return f"Vorhanden, aber nicht gelesen: {namen}. {speichern_als(table)}"
+    if andere:
+        namen = ", ".join(f"'{n}'" for n in andere)
+        return f"Vorhanden, aber nicht gelesen: {namen}. {speichern_als(table)}"
+    blaetter = blaetter_in_anderen_dateien(folder, table)
+    if blaetter:
+        datei, blatt = blaetter[0]
+        return (
+            f"Vorhanden als Blatt '{blatt}' in '{datei}', aber jede Tabelle wird aus einer "
+            f"eigenen Datei gelesen. Bitte das Blatt als '{table}.xlsx' speichern (in Excel: "
+            "Blatt verschieben/kopieren in eine neue Arbeitsmappe)"
+        )
+    return ""
 
 
 def _type_unless_empty(

@@ -17,7 +17,7 @@ from pathlib import Path
 from thm_lib.core.errors import DataError
 from thm_lib.ingest.gebiete import GEO_SUFFIXES, find_feinraster, find_gebiete
 from thm_lib.ingest.schemas import TABLES
-from thm_lib.ingest.tables import TABLE_SUFFIXES, find_one, find_table
+from thm_lib.ingest.tables import TABLE_SUFFIXES, find_one, find_table, sheet_names
 
 YAML_SUFFIXES = (".yaml", ".yml")
 """Both usual endings of a YAML file; ``annahmen.yml`` is read like ``annahmen.yaml``."""
@@ -121,6 +121,37 @@ def aehnliche_dateien(folder: Path, stem: str) -> list[str]:
         for p in sorted(folder.iterdir())
         if _aehnlich(p) == stem and (gelesen is None or not p.samefile(gelesen))
     ]
+
+
+def blaetter_in_anderen_dateien(folder: Path, stem: str) -> list[tuple[str, str]]:
+    """Sheets named like the input ``stem`` in Excel files of ``folder`` that are not read.
+
+    A whole Arbeitsmappe kept as one workbook (``THM_Arbeitsmappe.xlsx`` with the sheets
+    "Zielgruppe" and "Angebote") is not read: each table is read from a file of its own.
+    The "missing" message of the table names the sheet (round 2, session 56).
+
+    Returns
+    -------
+    list of tuple
+        (file name, sheet name), in the order of the file names; files that cannot be
+        opened are passed over (the message is advice, not a check of those files).
+    """
+    gelesen = list(_gelesen(folder).values())
+    gefunden = []
+    for path in sorted(folder.iterdir()):
+        if (
+            path.suffix.lower() not in (".xlsx", ".xlsm")
+            or path.name.startswith((".", "~$"))
+            or not path.is_file()
+            or any(path.samefile(p) for p in gelesen)
+        ):
+            continue
+        try:
+            blaetter = sheet_names(path)
+        except DataError:
+            continue
+        gefunden += [(path.name, b) for b in blaetter if _normal(b) == stem]
+    return gefunden
 
 
 def speichern_als(stem: str) -> str:
